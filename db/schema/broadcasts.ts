@@ -1,0 +1,64 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { deliveryStates } from './enums.ts';
+import { subscribers } from './subscribers.ts';
+
+/** One email sent to many: created in the transaction that publishes what it announces. */
+export const broadcasts = sqliteTable(
+  'broadcasts',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    incidentId: text('incident_id'),
+    updateId: text('update_id'),
+    maintenanceId: text('maintenance_id'),
+    subject: text('subject').notNull(),
+    isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
+    total: integer('total').notNull().default(0),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('broadcasts_created_at_idx').on(t.createdAt)],
+);
+
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    broadcastId: text('broadcast_id')
+      .notNull()
+      .references(() => broadcasts.id, { onDelete: 'cascade' }),
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: deliveryStates }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    messageId: text('message_id').notNull(),
+    lastError: text('last_error'),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('deliveries_broadcast_id_subscriber_id_idx').on(t.broadcastId, t.subscriberId),
+    index('deliveries_state_idx').on(t.state, t.nextAttemptAt),
+  ],
+);
+
+/** Single emails (confirmation, welcome, reminders) go through the same outbox. */
+export const outboxMessages = sqliteTable(
+  'outbox_messages',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    toAddress: text('to_address').notNull(),
+    payload: text('payload', { mode: 'json' }).notNull(),
+    state: text('state', { enum: deliveryStates }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    messageId: text('message_id').notNull(),
+    lastError: text('last_error'),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('outbox_messages_state_idx').on(t.state, t.nextAttemptAt)],
+);

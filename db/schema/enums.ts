@@ -1,0 +1,35 @@
+// Status vocabularies shared by the schema, the domain and the public API. They follow the
+// conventions every Statuspage client knows (see shared/statuspage-compat.md).
+export const componentStatuses = [
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+] as const;
+export type ComponentStatus = (typeof componentStatuses)[number];
+
+export const incidentStatuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type IncidentStatus = (typeof incidentStatuses)[number];
+
+export const maintenanceStatuses = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
+export type MaintenanceStatus = (typeof maintenanceStatuses)[number];
+
+export const impacts = ['none', 'minor', 'major', 'critical'] as const;
+export type Impact = (typeof impacts)[number];
+
+export const priorities = [0, 1, 2, 3] as const;
+export type Priority = (typeof priorities)[number];
+
+/** Lifecycle of an incident update: written now, maybe scheduled, then published once. */
+export const updateStates = ['scheduled', 'published', 'cancelled'] as const;
+export type UpdateState = (typeof updateStates)[number];
+
+export const userRoles = ['admin', 'responder'] as const;
+export type UserRole = (typeof userRoles)[number];
+
+export const subscriberStates = ['pending', 'confirmed', 'unsubscribed'] as const;
+export type SubscriberState = (typeof subscriberStates)[number];
+
+export const deliveryStates = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
+export type DeliveryState = (typeof deliveryStates)[number];

@@ -1,0 +1,22 @@
+import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Distribution lists people join and leave themselves. */
+export const lists = sqliteTable(
+  'lists',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** Internal lists take only allowed domains and carry internal notes. */
+    isInternal: integer('is_internal', { mode: 'boolean' }).notNull().default(false),
+    /** Comma-separated domains an address must be on to join; empty means anyone. */
+    allowedDomains: text('allowed_domains').notNull().default(''),
+    /** Comma-separated priorities this list receives, e.g. "0,1". */
+    priorities: text('priorities').notNull().default('0,1'),
+    isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('lists_slug_idx').on(t.slug)],
+);

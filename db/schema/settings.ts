@@ -1,0 +1,20 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * One row (id = 1) of page-wide settings. `change_counter` is bumped by every write, in the
+ * same transaction, so every Herald process sharing the database can key its page cache by it.
+ */
+export const settings = sqliteTable('settings', {
+  id: integer('id').primaryKey(),
+  pageId: text('page_id').notNull(),
+  pageName: text('page_name').notNull(),
+  publicUrl: text('public_url'),
+  timeZone: text('time_zone').notNull().default('Etc/UTC'),
+  companyDomains: text('company_domains').notNull().default(''),
+  maintenanceActive: integer('maintenance_active', { mode: 'boolean' }).notNull().default(false),
+  maintenanceMessage: text('maintenance_message'),
+  maintenanceSince: integer('maintenance_since', { mode: 'timestamp_ms' }),
+  maintenanceUntil: integer('maintenance_until', { mode: 'timestamp_ms' }),
+  changeCounter: integer('change_counter').notNull().default(0),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});

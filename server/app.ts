@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import type { Deps } from './deps.ts';
+import { errorBody, mapError } from './http/errors.ts';
+import { feedRoutes } from './routes/feeds.ts';
+import { healthRoutes } from './routes/health.ts';
+import { publicApiRoutes } from './routes/public-api.ts';
+
+/**
+ * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
+ * tests use `app.request()` without a site build; `mountSite` adds the pages in main.ts.
+ */
+export function createApp(deps: Deps) {
+  const app = new Hono();
+  app.onError(mapError(deps.log));
+  app.route('/', healthRoutes(deps));
+  app.route('/api/v2', publicApiRoutes(deps));
+  app.route('/', feedRoutes(deps));
+  app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));
+  return app;
+}

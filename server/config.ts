@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+const schema = z.object({
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(file:|libsql:|https?:|wss?:)/, 'must start with file:, libsql:, http(s): or ws(s):')
+      .default('file:./data/herald.db'),
+  ),
+  DATABASE_AUTH_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
+  PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://status.example.com' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  PAGE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).max(100).default('Herald')),
+  SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  ),
+  MAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Herald <status@localhost>')),
+  MAIL_OUTBOX_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/outbox')),
+  SMTP_MAX_CONNECTIONS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
+  SMTP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+  SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'error', 'info', 'debug']).default('info')),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databaseAuthToken: string | undefined;
+  /** Public URL without trailing slash; defaults to http://HOST:PORT. */
+  publicUrl: string;
+  publicUrlConfigured: boolean;
+  pageName: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  mailOutboxDir: string;
+  smtpMaxConnections: number;
+  smtpRatePerSecond: number;
+  secretKey: string | undefined;
+  logLevel: 'silent' | 'error' | 'info' | 'debug';
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Herald cannot start: fix these settings\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Reads `.env` (when present) under the real environment, which wins. */
+export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+/** The only reader of the environment: validates everything and reports every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const hostForUrl = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    publicUrl: e.PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`,
+    publicUrlConfigured: e.PUBLIC_URL !== undefined,
+    pageName: e.PAGE_NAME,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    mailOutboxDir: e.MAIL_OUTBOX_DIR,
+    smtpMaxConnections: e.SMTP_MAX_CONNECTIONS,
+    smtpRatePerSecond: e.SMTP_RATE_PER_SECOND,
+    secretKey: e.SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

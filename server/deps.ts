@@ -1,0 +1,41 @@
+import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
+import type { Config } from './config.ts';
+import { type Clock, systemClock } from './domain/shared/clock.ts';
+import type { DomainDeps } from './domain/shared/deps.ts';
+import { ensureSettings } from './domain/settings/get-settings.ts';
+import { ResponseCache } from './http/response-cache.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
+
+export interface Deps extends DomainDeps {
+  handle: DbHandle;
+  cache: ResponseCache;
+  reader: StatusReader;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens and migrates the database, makes sure the settings row exists,
+ * and builds the shared parts every route and loop receives. No module-level singletons.
+ */
+export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Deps> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+  await migrateDatabase(handle.db);
+  await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
+  const deps: Deps = {
+    db: handle.db,
+    handle,
+    config,
+    clock,
+    log,
+    cache: new ResponseCache(),
+    reader: createStatusReader(handle.db, config.publicUrl),
+    async close() {
+      handle.close();
+    },
+  };
+  return deps;
+}

@@ -1,0 +1,57 @@
+import { incidents } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { defaultImpact } from '../status/rollup.ts';
+import { type DeclareIncidentInput, declareIncidentInput } from './inputs.ts';
+import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+import { writePublishedUpdate } from './write-update.ts';
+
+/** Declares an incident: the incident, its first update and its components, in one transaction. */
+export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInput, actor: Actor) {
+  const input = parseInput(declareIncidentInput, raw);
+  const now = deps.clock.now();
+  const due = nextUpdateDue(now, input.priority, false, input);
+  const notify = input.notify ?? isBroadcastPriority(input.priority);
+  return deps.db.transaction(async (tx) => {
+    const incident = {
+      id: newId(),
+      title: input.title,
+      priority: input.priority,
+      status: input.status,
+      impact: input.impact ?? defaultImpact(input.priority, input.components.map((c) => c.status)),
+      ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
+      isDrill: input.isDrill,
+      autoHolding: input.autoHolding,
+      publishedAt: now,
+      startedAt: input.startedAt ?? now,
+      monitoringAt: input.status === 'monitoring' ? now : null,
+      resolvedAt: null,
+      nextUpdateDueAt: due,
+      reminderSentAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(incidents).values(incident);
+    const updateId = await writePublishedUpdate(
+      tx,
+      {
+        incidentId: incident.id,
+        status: input.status,
+        statusChanged: true,
+        body: input.body,
+        internalNote: input.internalNote ?? null,
+        notify,
+        nextUpdateDueAt: due,
+        authorId: actor.type === 'user' ? actor.id : null,
+        components: input.components,
+      },
+      now,
+    );
+    await recordAudit(tx, actor, now, { action: 'incident.declare', objectType: 'incident', objectId: incident.id, after: { ...incident, body: input.body, components: input.components } });
+    await bumpChanges(tx, now);
+    return { incident, updateId };
+  });
+}

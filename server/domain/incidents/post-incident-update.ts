@@ -1,0 +1,69 @@
+import { eq } from 'drizzle-orm';
+import { incidents } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { type PostIncidentUpdateInput, postIncidentUpdateInput } from './inputs.ts';
+import { loadIncident } from './load-incident.ts';
+import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+import { restoreComponentsAfter, writePublishedUpdate } from './write-update.ts';
+
+/**
+ * Posts an update to an unresolved incident. Status `resolved` resolves it: the promise ends
+ * and components it affected go back to operational (unless another incident holds them).
+ */
+export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpdateInput, actor: Actor) {
+  const input = parseInput(postIncidentUpdateInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const before = await loadIncident(tx, input.incidentId);
+    if (before.status === 'resolved') {
+      throw new ConflictError('This incident is resolved; declare a new incident instead of updating it.');
+    }
+    const status = input.status ?? before.status;
+    const resolving = status === 'resolved';
+    const due = nextUpdateDue(now, before.priority, resolving, input);
+    let components = input.components;
+    if (resolving) {
+      // Named components win; the rest of the incident's components are restored.
+      const named = new Set(components.map((c) => c.componentId));
+      const restored = (await restoreComponentsAfter(tx, before.id, now)).filter((c) => !named.has(c.componentId));
+      components = [...components, ...restored];
+    }
+    const updateId = await writePublishedUpdate(
+      tx,
+      {
+        incidentId: before.id,
+        status,
+        statusChanged: status !== before.status,
+        body: input.body,
+        internalNote: input.internalNote ?? null,
+        notify: input.notify ?? isBroadcastPriority(before.priority),
+        nextUpdateDueAt: due,
+        authorId: actor.type === 'user' ? actor.id : null,
+        components,
+      },
+      now,
+    );
+    const after = {
+      status,
+      nextUpdateDueAt: due,
+      reminderSentAt: null,
+      monitoringAt: before.monitoringAt ?? (status === 'monitoring' ? now : null),
+      resolvedAt: resolving ? now : null,
+      updatedAt: now,
+    };
+    await tx.update(incidents).set(after).where(eq(incidents.id, before.id));
+    await recordAudit(tx, actor, now, {
+      action: resolving ? 'incident.resolve' : 'incident.update',
+      objectType: 'incident',
+      objectId: before.id,
+      before: { status: before.status, nextUpdateDueAt: before.nextUpdateDueAt },
+      after: { ...after, body: input.body, components },
+    });
+    await bumpChanges(tx, now);
+    return { incidentId: before.id, updateId, status };
+  });
+}

@@ -1,0 +1,82 @@
+import { eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { components, maintenanceComponents, maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+
+export const scheduleMaintenanceInput = z
+  .object({
+    title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    description: z.string().trim().min(1, 'is required').max(10_000),
+    scheduledFor: z.coerce.date({ error: 'must be a date and time' }),
+    scheduledUntil: z.coerce.date({ error: 'must be a date and time' }),
+    componentIds: z.array(z.string().min(1)).max(200).default([]),
+    notify: z.boolean().default(true),
+    reminderLeadMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+    autoStart: z.boolean().default(true),
+    autoComplete: z.boolean().default(true),
+  })
+  .refine((v) => v.scheduledUntil.getTime() > v.scheduledFor.getTime(), {
+    path: ['scheduledUntil'],
+    message: 'must be after the start',
+  });
+export type ScheduleMaintenanceInput = z.input<typeof scheduleMaintenanceInput>;
+
+export async function scheduleMaintenance(deps: DomainDeps, raw: ScheduleMaintenanceInput, actor: Actor) {
+  const input = parseInput(scheduleMaintenanceInput, raw);
+  const now = deps.clock.now();
+  if (input.scheduledUntil.getTime() <= now.getTime()) {
+    throw new ValidationError('A maintenance window must end in the future.', { scheduledUntil: 'must be in the future' });
+  }
+  return deps.db.transaction(async (tx) => {
+    const ids = [...new Set(input.componentIds)];
+    if (ids.length) {
+      const found = await tx.select({ id: components.id, isGroup: components.isGroup }).from(components).where(inArray(components.id, ids));
+      const missing = ids.filter((id) => !found.some((f) => f.id === id));
+      if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+    }
+    const row = {
+      id: newId(),
+      title: input.title,
+      description: input.description,
+      status: 'scheduled' as const,
+      scheduledFor: input.scheduledFor,
+      scheduledUntil: input.scheduledUntil,
+      notify: input.notify,
+      reminderLeadMinutes: input.reminderLeadMinutes,
+      autoStart: input.autoStart,
+      autoComplete: input.autoComplete,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(maintenances).values(row);
+    let position = 0;
+    for (const componentId of ids) {
+      await tx.insert(maintenanceComponents).values({ maintenanceId: row.id, componentId, position: position++ });
+    }
+    await tx.insert(maintenanceUpdates).values({
+      id: newId(),
+      maintenanceId: row.id,
+      status: 'scheduled',
+      statusChanged: true,
+      body: input.description,
+      notify: input.notify,
+      authorId: actor.type === 'user' ? actor.id : null,
+      displayAt: now,
+      createdAt: now,
+    });
+    await recordAudit(tx, actor, now, { action: 'maintenance.schedule', objectType: 'maintenance', objectId: row.id, after: { ...row, componentIds: ids } });
+    await bumpChanges(tx, now);
+    return row;
+  });
+}
+
+export async function loadMaintenance(deps: DomainDeps, id: string) {
+  const [row] = await deps.db.select().from(maintenances).where(eq(maintenances.id, id));
+  if (!row) throw new NotFoundError(`No maintenance with id ${id}.`);
+  return row;
+}

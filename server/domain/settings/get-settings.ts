@@ -1,0 +1,26 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { settings } from '../../../db/schema/index.ts';
+import { newId } from '../shared/ids.ts';
+
+export type Settings = typeof settings.$inferSelect;
+
+/** Creates the settings row on a fresh database; later starts leave it alone. */
+export async function ensureSettings(db: DbOrTx, defaults: { pageName: string; publicUrl: string | null }, now: Date): Promise<void> {
+  await db
+    .insert(settings)
+    .values({ id: 1, pageId: newId(), pageName: defaults.pageName, publicUrl: defaults.publicUrl, updatedAt: now })
+    .onConflictDoNothing();
+}
+
+export async function getSettings(db: DbOrTx): Promise<Settings> {
+  const row = await db.query.settings.findFirst({ where: eq(settings.id, 1) });
+  if (!row) throw new Error('settings row missing: the database was not initialised');
+  return row;
+}
+
+/** The change counter that keys every cache; one indexed single-row read. */
+export async function readChangeCounter(db: DbOrTx): Promise<number> {
+  const rows = await db.select({ c: settings.changeCounter }).from(settings).where(eq(settings.id, 1));
+  return rows[0]?.c ?? 0;
+}

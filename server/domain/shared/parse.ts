@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+/** Parses domain input with a zod schema, turning problems into a field-keyed ValidationError. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const fields: Record<string, string> = {};
+  for (const issue of r.error.issues) {
+    const key = issue.path.join('.') || '_';
+    fields[key] ??= issue.message;
+  }
+  const summary = Object.entries(fields)
+    .map(([k, v]) => (k === '_' ? v : `${k}: ${v}`))
+    .join('; ');
+  throw new ValidationError(summary, fields);
+}

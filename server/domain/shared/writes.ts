@@ -1,0 +1,40 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { auditLog, settings } from '../../../db/schema/index.ts';
+import type { Actor } from './actor.ts';
+import { newId } from './ids.ts';
+
+/**
+ * Every write calls this inside its transaction: it bumps the change counter that keys the
+ * page cache (in this and every other Herald process) and stamps the page's updated_at.
+ */
+export async function bumpChanges(tx: DbOrTx, now: Date): Promise<void> {
+  await tx
+    .update(settings)
+    .set({ changeCounter: sql`${settings.changeCounter} + 1`, updatedAt: now })
+    .where(sql`${settings.id} = 1`);
+}
+
+export interface AuditEntry {
+  action: string;
+  objectType: string;
+  objectId: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Appends to the audit log in the caller's transaction. */
+export async function recordAudit(tx: DbOrTx, actor: Actor, now: Date, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({
+    id: newId(),
+    actorType: actor.type,
+    actorId: actor.id,
+    actorLabel: actor.label,
+    action: entry.action,
+    objectType: entry.objectType,
+    objectId: entry.objectId,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    at: now,
+  });
+}

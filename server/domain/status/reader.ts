@@ -1,0 +1,145 @@
+import type { DbOrTx } from '../../../db/client.ts';
+import { getSettings, readChangeCounter } from '../settings/get-settings.ts';
+import {
+  type ComponentJson,
+  type IncidentJson,
+  type MaintenanceJson,
+  type MaintenanceSelection,
+  type PageJson,
+  readComponents,
+  readHistory,
+  readIncident,
+  readMaintenance,
+  readMaintenances,
+  readPage,
+  readRecentIncidents,
+  readUnresolvedIncidents,
+  rollUp,
+  type StatusJson,
+} from './views.ts';
+
+export interface ComponentGroupView {
+  group: ComponentJson | null;
+  components: ComponentJson[];
+}
+
+export interface MaintenanceSwitch {
+  active: boolean;
+  message: string | null;
+  since: string | null;
+  until: string | null;
+}
+
+export interface HomeView {
+  page: PageJson;
+  status: StatusJson;
+  groups: ComponentGroupView[];
+  incidents: IncidentJson[];
+  maintenances: MaintenanceJson[];
+  switch: MaintenanceSwitch;
+}
+
+export const HISTORY_PAGE_SIZE = 20;
+
+/**
+ * Herald's read services, handed to routes and (through `locals`) to the Astro pages, so
+ * every surface reads the same data the same way.
+ */
+export function createStatusReader(db: DbOrTx, fallbackUrl: string) {
+  const page = () => readPage(db, fallbackUrl);
+  const base = async () => {
+    const p = await page();
+    return { page: p, components: await readComponents(db, p) };
+  };
+
+  return {
+    changeCounter: () => readChangeCounter(db),
+    page,
+
+    async summary() {
+      const { page: p, components } = await base();
+      const incidents = await readUnresolvedIncidents(db, p, components);
+      const scheduled_maintenances = await readMaintenances(db, p, components, 'current');
+      return { page: p, status: rollUp(components, incidents), components, incidents, scheduled_maintenances };
+    },
+    async status() {
+      const { page: p, components } = await base();
+      return { page: p, status: rollUp(components, await readUnresolvedIncidents(db, p, components)) };
+    },
+    async components() {
+      const { page: p, components } = await base();
+      return { page: p, components };
+    },
+    async incidents(which: 'recent' | 'unresolved') {
+      const { page: p, components } = await base();
+      const incidents =
+        which === 'recent' ? await readRecentIncidents(db, p, components) : await readUnresolvedIncidents(db, p, components);
+      return { page: p, incidents };
+    },
+    async maintenances(which: Exclude<MaintenanceSelection, 'current'>) {
+      const { page: p, components } = await base();
+      return { page: p, scheduled_maintenances: await readMaintenances(db, p, components, which) };
+    },
+
+    /** Everything the public home page shows. */
+    async home(): Promise<HomeView> {
+      const { page: p, components } = await base();
+      const incidents = await readUnresolvedIncidents(db, p, components);
+      const maintenances = (await readMaintenances(db, p, components, 'current')).reverse();
+      const groups: ComponentGroupView[] = [];
+      for (const c of components) {
+        if (c.group) groups.push({ group: c, components: [] });
+        else if (c.group_id) groups.find((g) => g.group?.id === c.group_id)?.components.push(c);
+        else {
+          const last = groups.at(-1);
+          if (last && last.group === null) last.components.push(c);
+          else groups.push({ group: null, components: [c] });
+        }
+      }
+      // only_show_if_degraded components are hidden while operational.
+      for (const g of groups) g.components = g.components.filter((c) => !c.only_show_if_degraded || c.status !== 'operational');
+      return { page: p, status: rollUp(components, incidents), groups: groups.filter((g) => g.components.length > 0), incidents, maintenances, switch: await this.maintenanceSwitch() };
+    },
+
+    /** An incident or a maintenance by id, or null. */
+    async entry(id: string): Promise<{ page: PageJson; entry: IncidentJson | MaintenanceJson | null }> {
+      const { page: p, components } = await base();
+      const entry = (await readIncident(db, p, components, id)) ?? (await readMaintenance(db, p, components, id));
+      return { page: p, entry };
+    },
+
+    async history(pageNumber: number) {
+      const { page: p, components } = await base();
+      const n = Math.max(1, Math.floor(pageNumber));
+      const { entries, total } = await readHistory(db, p, components, { offset: (n - 1) * HISTORY_PAGE_SIZE, limit: HISTORY_PAGE_SIZE });
+      return { page: p, entries, pageNumber: n, pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)), total };
+    },
+
+    /** The feeds' entries: about the 25 most recent incidents and maintenances. */
+    async feedEntries() {
+      const { page: p, components } = await base();
+      const { entries } = await readHistory(db, p, components, { offset: 0, limit: 25 });
+      return { page: p, entries };
+    },
+
+    async maintenancePage() {
+      const { page: p, components } = await base();
+      const active = await readMaintenances(db, p, components, 'active');
+      const upcoming = (await readMaintenances(db, p, components, 'upcoming')).reverse();
+      return { page: p, active, upcoming, switch: await this.maintenanceSwitch() };
+    },
+
+    async maintenanceSwitch(): Promise<MaintenanceSwitch> {
+      const s = await getSettings(db);
+      if (!s.maintenanceActive) return { active: false, message: null, since: null, until: null };
+      return {
+        active: true,
+        message: s.maintenanceMessage,
+        since: s.maintenanceSince?.toISOString() ?? null,
+        until: s.maintenanceUntil?.toISOString() ?? null,
+      };
+    },
+  };
+}
+
+export type StatusReader = ReturnType<typeof createStatusReader>;

@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { DomainError, RateLimitedError, ValidationError } from '../domain/shared/errors.ts';
+import type { Logger } from '../logger.ts';
+
+export function errorBody(code: string, message: string, fields?: Record<string, string>) {
+  return { error: fields && Object.keys(fields).length ? { code, message, fields } : { code, message } };
+}
+
+/**
+ * The one error mapper: domain errors become `{error: {code, message}}` with their status;
+ * anything unexpected is logged and answered with a 500 that leaks nothing.
+ */
+export function mapError(log: Logger) {
+  return (err: Error, c: Context) => {
+    if (err instanceof DomainError) {
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      const fields = err instanceof ValidationError ? err.fields : undefined;
+      return c.json(errorBody(err.code, err.message, fields), err.status as 400);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const message = status === 400 ? err.message || 'The request could not be read.' : err.message || 'Request failed.';
+      return c.json(errorBody(status === 400 ? 'bad_request' : 'http_error', message), status);
+    }
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
+    return c.json(errorBody('internal_error', 'Something went wrong on our side. Try again; if it keeps failing, check the Herald logs.'), 500);
+  };
+}

@@ -1,0 +1,46 @@
+import { serve } from '@hono/node-server';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, readEnv } from './config.ts';
+import { createDeps } from './deps.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { mountSite } from './site.ts';
+
+// The only file with process side effects: config, deps, migrate, mount site, listen, loops.
+async function main() {
+  const args = process.argv.slice(2);
+  let config;
+  try {
+    config = loadConfig(readEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const deps = await createDeps(config);
+  if (args.includes('--demo') && (await seedDemo(deps))) {
+    deps.log.info('Seeded demo content (components, incidents, a maintenance window).');
+  }
+  const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
+  await mountSite(app, deps);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
+  });
+  const stop = (signal: string) => {
+    deps.log.info(`${signal}: shutting down`);
+    server.close(() => {
+      void deps.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

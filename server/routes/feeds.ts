@@ -1,0 +1,91 @@
+import { Hono } from 'hono';
+import { html, raw } from 'hono/html';
+import RSS from 'rss';
+import { create } from 'xmlbuilder2';
+import type { Deps } from '../deps.ts';
+import { cachedResponse } from '../http/cached.ts';
+import { formatShort } from '../domain/shared/time-format.ts';
+import { statusLabel } from '../domain/status/labels.ts';
+import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/views.ts';
+
+type Entry = IncidentJson | MaintenanceJson;
+const isMaintenance = (e: Entry): e is MaintenanceJson => e.kind === 'maintenance';
+
+/** The entry's HTML: every update as a paragraph, newest first, every value escaped. */
+export function entryContentHtml(e: Entry, tz: string): string {
+  const paragraphs = e.incident_updates.map((u) => {
+    const label = u.status_changed ? statusLabel(u.status) : 'Update';
+    const lines = u.body.split(/\r?\n/);
+    const body = lines.map((l, i) => (i === 0 ? html`${l}` : html`<br>${l}`));
+    return html`<p><small>${formatShort(u.display_at, tz)}</small><br><strong>${label}</strong> - ${body}</p>`;
+  });
+  const head = isMaintenance(e)
+    ? html`<p><strong>THIS IS A SCHEDULED EVENT ${formatShort(e.scheduled_for, tz)} - ${formatShort(e.scheduled_until, tz)}</strong></p>`
+    : '';
+  return String(html`${head}${raw(paragraphs.join(''))}`);
+}
+
+const lastUpdateTime = (e: Entry) => new Date(e.incident_updates[0]?.display_at ?? e.updated_at);
+const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : lastUpdateTime(e));
+
+export function renderRss(page: PageJson, entries: Entry[]): string {
+  const feed = new RSS({
+    title: `${page.name} Status - Incident History`,
+    description: `Statuspage`,
+    site_url: page.url,
+    feed_url: `${page.url}/history.rss`,
+    generator: 'Herald',
+    pubDate: new Date(page.updated_at),
+    ttl: 1,
+  });
+  for (const e of entries) {
+    feed.item({
+      title: e.name,
+      description: entryContentHtml(e, page.time_zone),
+      url: e.shortlink,
+      guid: e.shortlink,
+      date: pubDate(e),
+      custom_elements: isMaintenance(e) ? [{ maintenanceEndDate: new Date(e.scheduled_until).toUTCString() }] : [],
+    });
+  }
+  return feed.xml({ indent: false });
+}
+
+export function renderAtom(page: PageJson, entries: Entry[]): string {
+  const host = new URL(page.url).host;
+  const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele('http://www.w3.org/2005/Atom', 'feed', { 'xml:lang': 'en-US' });
+  doc.ele('id').txt(`tag:${host},2005:/history`);
+  doc.ele('link', { rel: 'alternate', type: 'text/html', href: page.url });
+  doc.ele('link', { rel: 'self', type: 'application/atom+xml', href: `${page.url}/history.atom` });
+  doc.ele('title').txt(`${page.name} Status - Incident History`);
+  const newest = entries.reduce((m, e) => Math.max(m, lastUpdateTime(e).getTime()), new Date(page.updated_at).getTime());
+  doc.ele('updated').txt(new Date(newest).toISOString());
+  doc.ele('author').ele('name').txt(page.name);
+  for (const e of entries) {
+    const entry = doc.ele('entry');
+    entry.ele('id').txt(`tag:${host},2005:Incident/${e.id}`);
+    entry.ele('published').txt(new Date(isMaintenance(e) ? e.scheduled_for : e.created_at).toISOString());
+    entry.ele('updated').txt(lastUpdateTime(e).toISOString());
+    entry.ele('link', { rel: 'alternate', type: 'text/html', href: e.shortlink });
+    entry.ele('title').txt(e.name);
+    entry.ele('content', { type: 'html' }).txt(entryContentHtml(e, page.time_zone));
+  }
+  return doc.end({ prettyPrint: false });
+}
+
+export function feedRoutes(deps: Deps) {
+  const app = new Hono();
+  app.get('/history.rss', (c) =>
+    cachedResponse(c, deps, 'feed:rss', 'application/rss+xml; charset=utf-8', async () => {
+      const { page, entries } = await deps.reader.feedEntries();
+      return renderRss(page, entries);
+    }),
+  );
+  app.get('/history.atom', (c) =>
+    cachedResponse(c, deps, 'feed:atom', 'application/atom+xml; charset=utf-8', async () => {
+      const { page, entries } = await deps.reader.feedEntries();
+      return renderAtom(page, entries);
+    }),
+  );
+  return app;
+}

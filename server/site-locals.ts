@@ -1,0 +1,38 @@
+import type { ComponentStatus } from '../db/schema/enums.ts';
+import type { StatusReader } from './domain/status/reader.ts';
+import { componentStatusLabels, priorityMeanings, statusLabel } from './domain/status/labels.ts';
+import { formatClock, formatDay, formatLong, formatShort } from './domain/shared/time-format.ts';
+import type { CachedResponse } from './http/response-cache.ts';
+
+/** What Herald hands every Astro page through `locals`: read services and formatters. */
+export interface SiteLocals {
+  reader: StatusReader;
+  now(): Date;
+  format: {
+    short(d: string | Date, tz: string): string;
+    long(d: string | Date, tz: string): string;
+    day(d: string | Date, tz: string): string;
+    clock(d: string | Date, tz: string): string;
+    status(s: string): string;
+    componentStatus(s: ComponentStatus): string;
+    priority(p: number): string;
+  };
+  /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
+  storePage?: (entry: Omit<CachedResponse, 'etag'>) => CachedResponse;
+}
+
+export function createSiteLocals(reader: StatusReader, now: () => Date): SiteLocals {
+  return {
+    reader,
+    now,
+    format: {
+      short: formatShort,
+      long: formatLong,
+      day: formatDay,
+      clock: (d, tz) => formatClock(d, tz, now()),
+      status: statusLabel,
+      componentStatus: (s) => componentStatusLabels[s],
+      priority: (p) => `P${p} · ${priorityMeanings[p] ?? ''}`,
+    },
+  };
+}
