@@ -5,6 +5,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
+import { createScheduler } from './jobs/scheduler.ts';
 import { mountSite } from './site.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
@@ -26,13 +27,19 @@ async function main() {
   }
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
+  // Started before listening: its first pass publishes whatever fell due while Herald was down.
+  const scheduler = createScheduler(deps);
+  scheduler.start();
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
   });
   const stop = (signal: string) => {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {
-      void deps.close().then(() => process.exit(0));
+      void scheduler
+        .stop()
+        .then(() => deps.close())
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -57,3 +57,36 @@ export const resolveIncidentInput = z.object({
   notify: z.boolean().optional(),
 });
 export type ResolveIncidentInput = z.input<typeof resolveIncidentInput>;
+
+export const scheduledForInput = z.coerce.date({ error: 'must be a date and time' });
+
+export const scheduleIncidentUpdateInput = z.object({
+  incidentId: z.string().min(1),
+  /** The status the update will set; the incident's status at publishing time when absent. */
+  status: z.enum(incidentStatuses).optional(),
+  body: bodyInput,
+  internalNote: internalNoteInput,
+  components: affectedComponentsInput,
+  notify: z.boolean().optional(),
+  scheduledFor: scheduledForInput,
+  ...promiseInput,
+});
+export type ScheduleIncidentUpdateInput = z.input<typeof scheduleIncidentUpdateInput>;
+
+export const scheduleIncidentInput = declareIncidentInput.omit({ startedAt: true }).extend({ scheduledFor: scheduledForInput });
+export type ScheduleIncidentInput = z.input<typeof scheduleIncidentInput>;
+
+export const editScheduledUpdateInput = z.object({
+  updateId: z.string().min(1),
+  status: z.enum(incidentStatuses).optional(),
+  body: bodyInput.optional(),
+  internalNote: internalNoteInput,
+  components: z.array(z.object({ componentId: z.string().min(1), status: z.enum(componentStatuses) })).max(200).optional(),
+  notify: z.boolean().optional(),
+  scheduledFor: scheduledForInput.optional(),
+  /** Only for a scheduled (not yet public) incident's first update. */
+  title: titleInput.optional(),
+  priority: priorityInput.optional(),
+  ...promiseInput,
+});
+export type EditScheduledUpdateInput = z.input<typeof editScheduledUpdateInput>;

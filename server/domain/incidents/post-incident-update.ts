@@ -1,5 +1,3 @@
-import { eq } from 'drizzle-orm';
-import { incidents } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
@@ -8,13 +6,13 @@ import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { type PostIncidentUpdateInput, postIncidentUpdateInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
 import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
-import { restoreComponentsAfter, writePublishedUpdate } from './write-update.ts';
+import { writePublishedUpdate } from './write-update.ts';
 
 /**
  * Posts an update to an unresolved incident. Status `resolved` resolves it: the promise ends
  * and components it affected go back to operational (unless another incident holds them).
  */
-export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpdateInput, actor: Actor) {
+export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpdateInput, actor: Actor, opts: { automatic?: boolean } = {}) {
   const input = parseInput(postIncidentUpdateInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -22,16 +20,12 @@ export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpda
     if (before.status === 'resolved') {
       throw new ConflictError('This incident is resolved; declare a new incident instead of updating it.');
     }
+    if (before.publishedAt === null) {
+      throw new ConflictError('This incident is scheduled and not public yet; edit its scheduled update instead.');
+    }
     const status = input.status ?? before.status;
     const resolving = status === 'resolved';
     const due = nextUpdateDue(now, before.priority, resolving, input);
-    let components = input.components;
-    if (resolving) {
-      // Named components win; the rest of the incident's components are restored.
-      const named = new Set(components.map((c) => c.componentId));
-      const restored = (await restoreComponentsAfter(tx, before.id, now)).filter((c) => !named.has(c.componentId));
-      components = [...components, ...restored];
-    }
     const updateId = await writePublishedUpdate(
       tx,
       {
@@ -43,25 +37,17 @@ export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpda
         notify: input.notify ?? isBroadcastPriority(before.priority),
         nextUpdateDueAt: due,
         authorId: actor.type === 'user' ? actor.id : null,
-        components,
+        components: input.components,
+        automatic: opts.automatic ?? false,
       },
       now,
     );
-    const after = {
-      status,
-      nextUpdateDueAt: due,
-      reminderSentAt: null,
-      monitoringAt: before.monitoringAt ?? (status === 'monitoring' ? now : null),
-      resolvedAt: resolving ? now : null,
-      updatedAt: now,
-    };
-    await tx.update(incidents).set(after).where(eq(incidents.id, before.id));
     await recordAudit(tx, actor, now, {
-      action: resolving ? 'incident.resolve' : 'incident.update',
+      action: resolving ? 'incident.resolve' : opts.automatic ? 'incident.auto_holding' : 'incident.update',
       objectType: 'incident',
       objectId: before.id,
       before: { status: before.status, nextUpdateDueAt: before.nextUpdateDueAt },
-      after: { ...after, body: input.body, components },
+      after: { status, nextUpdateDueAt: due, updateId, body: input.body, components: input.components },
     });
     await bumpChanges(tx, now);
     return { incidentId: before.id, updateId, status };

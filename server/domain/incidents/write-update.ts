@@ -9,6 +9,7 @@ import {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
+import { NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 
@@ -26,24 +27,43 @@ export interface UpdateRow {
   priorityTo?: number | null;
   priorityReason?: string | null;
   automatic?: boolean;
+  /**
+   * Set when publishing a row that already exists: a scheduled update the caller has just
+   * claimed (state moved from 'scheduled' to 'published' by a conditional UPDATE).
+   */
+  existingUpdateId?: string;
+  /** The time readers see; a scheduled update keeps its intended time even when late. */
+  displayAt?: Date;
 }
 
 /**
- * Writes one published update inside the caller's transaction: the update row, the status of
- * each named component (recorded in its history and in the update's affected_components), and
- * the incident's list of affected components. Returns the update id.
+ * The one path by which an update becomes public, whether it is posted now or a scheduled
+ * one falls due. Inside the caller's transaction it writes (or completes) the update row,
+ * applies the status of each named component (recorded in its history and in the update's
+ * affected_components), keeps the incident's list of affected components, and moves the
+ * incident itself: status, monitoring/resolved times, the promised next update (a fresh
+ * promise clears the reminder), and publication of a pre-announced incident. A resolving
+ * update restores the components the incident held, unless it names them. Returns the id.
  */
 export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
-  const updateId = newId();
-  await tx.insert(incidentUpdates).values({
-    id: updateId,
-    incidentId: u.incidentId,
+  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
+  if (!incident) throw new NotFoundError(`No incident with id ${u.incidentId}.`);
+  const resolving = u.status === 'resolved' && incident.status !== 'resolved';
+  let componentsToApply = u.components;
+  if (resolving) {
+    const named = new Set(componentsToApply.map((c) => c.componentId));
+    const restored = (await restoreComponentsAfter(tx, u.incidentId)).filter((c) => !named.has(c.componentId));
+    componentsToApply = [...componentsToApply, ...restored];
+  }
+
+  const displayAt = u.displayAt ?? now;
+  const fields = {
     status: u.status,
     statusChanged: u.statusChanged,
     body: u.body,
     internalNote: u.internalNote,
     notify: u.notify,
-    state: 'published',
+    state: 'published' as const,
     nextUpdateDueAt: u.nextUpdateDueAt,
     priorityFrom: u.priorityFrom ?? null,
     priorityTo: u.priorityTo ?? null,
@@ -51,17 +71,28 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
     automatic: u.automatic ?? false,
     authorId: u.authorId,
     publishedAt: now,
-    displayAt: now,
-    createdAt: now,
+    displayAt,
     updatedAt: now,
-  });
+  };
+  let updateId: string;
+  if (u.existingUpdateId) {
+    updateId = u.existingUpdateId;
+    await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, updateId));
+    // A scheduled update keeps its intended components as placeholder rows; the real
+    // old statuses are only known now.
+    await tx.delete(updateAffectedComponents).where(eq(updateAffectedComponents.updateId, updateId));
+  } else {
+    updateId = newId();
+    await tx.insert(incidentUpdates).values({ id: updateId, incidentId: u.incidentId, createdAt: now, ...fields });
+  }
+
   const existing = await tx
     .select({ componentId: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, u.incidentId));
   let position = existing.length;
   const known = new Set(existing.map((e) => e.componentId));
-  for (const c of u.components) {
+  for (const c of componentsToApply) {
     const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId: u.incidentId });
     await tx.insert(updateAffectedComponents).values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
     if (known.has(c.componentId)) {
@@ -74,6 +105,21 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
       await tx.insert(incidentComponents).values({ incidentId: u.incidentId, componentId: c.componentId, status: c.status, position: position++ });
     }
   }
+
+  await tx
+    .update(incidents)
+    .set({
+      status: u.status,
+      // Resolving ends the promise; otherwise the update's promise replaces the old one.
+      nextUpdateDueAt: u.status === 'resolved' ? null : u.nextUpdateDueAt,
+      reminderSentAt: null,
+      monitoringAt: incident.monitoringAt ?? (u.status === 'monitoring' ? now : null),
+      resolvedAt: u.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
+      publishedAt: incident.publishedAt ?? now,
+      priority: u.priorityTo ?? incident.priority,
+      updatedAt: now,
+    })
+    .where(eq(incidents.id, u.incidentId));
   return updateId;
 }
 
@@ -81,7 +127,7 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
  * When an incident resolves, each component it affected goes back to the worst status other
  * unresolved incidents still give it, or operational when none does.
  */
-export async function restoreComponentsAfter(tx: DbOrTx, incidentId: string, now: Date): Promise<{ componentId: string; status: ComponentStatus }[]> {
+export async function restoreComponentsAfter(tx: DbOrTx, incidentId: string): Promise<{ componentId: string; status: ComponentStatus }[]> {
   const affected = await tx.select().from(incidentComponents).where(eq(incidentComponents.incidentId, incidentId));
   if (affected.length === 0) return [];
   const others = await tx

@@ -1,0 +1,68 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { incidents } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { loadIncident } from './load-incident.ts';
+import { postIncidentUpdate } from './post-incident-update.ts';
+import { DEFAULT_PROMISE_MINUTES, holdingBody } from './promise.ts';
+
+export const postHoldingUpdateInput = z.object({
+  incidentId: z.string().min(1),
+  nextUpdateInMinutes: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1 minute')
+    .max(24 * 60, 'must be within a day')
+    .default(DEFAULT_PROMISE_MINUTES),
+});
+
+/** "Nothing to update. Still investigating. Next update in 30 minutes.": the one-click update. */
+export async function postHoldingUpdate(
+  deps: DomainDeps,
+  raw: z.input<typeof postHoldingUpdateInput>,
+  actor: Actor,
+) {
+  const input = parseInput(postHoldingUpdateInput, raw);
+  return postIncidentUpdate(
+    deps,
+    {
+      incidentId: input.incidentId,
+      body: holdingBody(input.nextUpdateInMinutes),
+      nextUpdateInMinutes: input.nextUpdateInMinutes,
+    },
+    actor,
+  );
+}
+
+export const setAutoHoldingInput = z.object({
+  incidentId: z.string().min(1),
+  autoHolding: z.boolean(),
+});
+
+/** The per-incident choice to let Herald post the holding update itself when a promise lapses. */
+export async function setAutoHolding(
+  deps: DomainDeps,
+  raw: z.input<typeof setAutoHoldingInput>,
+  actor: Actor,
+) {
+  const input = parseInput(setAutoHoldingInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const before = await loadIncident(tx, input.incidentId);
+    await tx
+      .update(incidents)
+      .set({ autoHolding: input.autoHolding, updatedAt: now })
+      .where(eq(incidents.id, before.id));
+    await recordAudit(tx, actor, now, {
+      action: 'incident.set_auto_holding',
+      objectType: 'incident',
+      objectId: before.id,
+      before: { autoHolding: before.autoHolding },
+      after: { autoHolding: input.autoHolding },
+    });
+    return { incidentId: before.id, autoHolding: input.autoHolding };
+  });
+}

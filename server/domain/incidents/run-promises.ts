@@ -1,0 +1,212 @@
+import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { incidents, outboxMessages, users } from '../../../db/schema/index.ts';
+import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
+import { getSettings } from '../settings/get-settings.ts';
+import { systemActor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { newId } from '../shared/ids.ts';
+import { formatClock } from '../shared/time-format.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import {
+  DEFAULT_PROMISE_MINUTES,
+  HOLDING_BODY,
+  isBroadcastPriority,
+  REMINDER_LEAD_MS,
+} from './promise.ts';
+import { writePublishedUpdate } from './write-update.ts';
+
+/** The public base URL links in emails start with. */
+export async function baseUrl(deps: DomainDeps, tx: DbOrTx): Promise<string> {
+  const s = await getSettings(tx);
+  return (s.publicUrl ?? deps.config.publicUrl).replace(/\/+$/, '');
+}
+
+export function holdingUrl(base: string, incidentId: string): string {
+  return `${base}/admin/incidents/${incidentId}/holding`;
+}
+
+/** Queues one single email in the outbox (the worker renders nothing: payload is the message). */
+export async function enqueueOutboxEmail(
+  tx: DbOrTx,
+  msg: {
+    kind: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    host: string;
+    ref?: Record<string, string>;
+  },
+  now: Date,
+): Promise<string> {
+  const id = newId();
+  await tx.insert(outboxMessages).values({
+    id,
+    kind: msg.kind,
+    toAddress: msg.to,
+    payload: { subject: msg.subject, text: msg.text, html: msg.html, ...msg.ref },
+    state: 'pending',
+    nextAttemptAt: now,
+    messageId: `<${id}.${msg.kind}@${msg.host}>`,
+    createdAt: now,
+  });
+  return id;
+}
+
+export interface ReminderResult {
+  incidentId: string;
+  sentTo: string | null;
+}
+
+/**
+ * Five minutes before a promise lapses, the incident's owner gets one reminder with a link
+ * to the holding update. `reminder_sent_at` is claimed with a conditional UPDATE (and cleared
+ * by every new promise), so each promise is reminded at most once across processes.
+ */
+export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderResult[]> {
+  const now = deps.clock.now();
+  const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
+  const due = await deps.db
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .from(incidents)
+    .where(
+      and(
+        ne(incidents.status, 'resolved'),
+        isNotNull(incidents.publishedAt),
+        isNull(incidents.reminderSentAt),
+        lte(incidents.nextUpdateDueAt, horizon),
+      ),
+    );
+  const out: ReminderResult[] = [];
+  for (const { id, dueAt } of due) {
+    if (!dueAt) continue;
+    const r = await deps.db.transaction(async (tx) => {
+      const [inc] = await tx
+        .update(incidents)
+        .set({ reminderSentAt: now })
+        .where(
+          and(
+            eq(incidents.id, id),
+            isNull(incidents.reminderSentAt),
+            eq(incidents.nextUpdateDueAt, dueAt),
+            ne(incidents.status, 'resolved'),
+          ),
+        )
+        .returning();
+      if (!inc) return null;
+      // Already lapsed (Herald was down): a reminder would come too late to help.
+      if (dueAt.getTime() <= now.getTime()) return { incidentId: id, sentTo: null };
+      const [owner] = inc.ownerId
+        ? await tx
+            .select()
+            .from(users)
+            .where(and(eq(users.id, inc.ownerId), isNull(users.disabledAt)))
+        : [];
+      if (!owner) return { incidentId: id, sentTo: null };
+      const s = await getSettings(tx);
+      const base = await baseUrl(deps, tx);
+      const mail = renderPromiseReminder({
+        pageName: s.pageName,
+        incidentTitle: inc.title,
+        priority: inc.priority,
+        isDrill: inc.isDrill,
+        dueAt: formatClock(dueAt, 'Etc/UTC', now),
+        minutesLeft: Math.max(1, Math.round((dueAt.getTime() - now.getTime()) / 60_000)),
+        holdingUrl: holdingUrl(base, inc.id),
+        incidentUrl: `${base}/admin/incidents/${inc.id}`,
+        holdingBody: HOLDING_BODY,
+      });
+      await enqueueOutboxEmail(
+        tx,
+        {
+          kind: 'promise_reminder',
+          to: owner.email,
+          ...mail,
+          host: new URL(base).hostname,
+          ref: { incidentId: inc.id },
+        },
+        now,
+      );
+      await recordAudit(tx, systemActor, now, {
+        action: 'incident.promise_reminder',
+        objectType: 'incident',
+        objectId: inc.id,
+        after: { to: owner.email, dueAt },
+      });
+      return { incidentId: id, sentTo: owner.email };
+    });
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * When a promise lapses on an incident with automatic holding updates on, Herald posts the
+ * holding update itself (automatic = true), through the same publishing path as any update,
+ * so it is broadcast like one. The lapsed promise is claimed by a conditional UPDATE that
+ * moves it forward, so two processes cannot both post.
+ */
+export async function postLapsedHoldingUpdates(
+  deps: DomainDeps,
+): Promise<{ incidentId: string; updateId: string }[]> {
+  const now = deps.clock.now();
+  const lapsed = await deps.db
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .from(incidents)
+    .where(
+      and(
+        ne(incidents.status, 'resolved'),
+        isNotNull(incidents.publishedAt),
+        eq(incidents.autoHolding, true),
+        lte(incidents.nextUpdateDueAt, now),
+      ),
+    );
+  const out: { incidentId: string; updateId: string }[] = [];
+  for (const { id, dueAt } of lapsed) {
+    if (!dueAt) continue;
+    const nextDue = new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000);
+    const r = await deps.db.transaction(async (tx) => {
+      const [inc] = await tx
+        .update(incidents)
+        .set({ nextUpdateDueAt: nextDue, updatedAt: now })
+        .where(
+          and(
+            eq(incidents.id, id),
+            eq(incidents.nextUpdateDueAt, dueAt),
+            eq(incidents.autoHolding, true),
+            ne(incidents.status, 'resolved'),
+          ),
+        )
+        .returning();
+      if (!inc) return null;
+      const updateId = await writePublishedUpdate(
+        tx,
+        {
+          incidentId: inc.id,
+          status: inc.status,
+          statusChanged: false,
+          body: HOLDING_BODY,
+          internalNote: null,
+          notify: isBroadcastPriority(inc.priority),
+          nextUpdateDueAt: nextDue,
+          authorId: null,
+          components: [],
+          automatic: true,
+        },
+        now,
+      );
+      await recordAudit(tx, systemActor, now, {
+        action: 'incident.auto_holding',
+        objectType: 'incident',
+        objectId: inc.id,
+        before: { nextUpdateDueAt: dueAt },
+        after: { updateId, nextUpdateDueAt: nextDue, body: HOLDING_BODY },
+      });
+      await bumpChanges(tx, now);
+      return { incidentId: inc.id, updateId };
+    });
+    if (r) out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,226 @@
+import { inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import {
+  type ComponentStatus,
+  components,
+  incidents,
+  incidentUpdates,
+  updateAffectedComponents,
+} from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { defaultImpact } from '../status/rollup.ts';
+import {
+  type ScheduleIncidentInput,
+  scheduleIncidentInput,
+  type ScheduleIncidentUpdateInput,
+  scheduleIncidentUpdateInput,
+} from './inputs.ts';
+import { loadIncident } from './load-incident.ts';
+import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+
+const YEAR = 366 * 24 * 60 * 60_000;
+
+/** A scheduled time must lie ahead, and not absurdly far. */
+export function checkScheduledFor(at: Date, now: Date): void {
+  if (at.getTime() <= now.getTime()) {
+    throw new ValidationError('A scheduled update must be scheduled for a time in the future.', {
+      scheduledFor: 'must be in the future',
+    });
+  }
+  if (at.getTime() - now.getTime() > YEAR) {
+    throw new ValidationError('A scheduled update must go out within a year.', {
+      scheduledFor: 'must be within a year',
+    });
+  }
+}
+
+/**
+ * The promise a scheduled update will make, computed as if it went out on time. When it goes
+ * out late, the publisher shifts it by the delay (see `shiftPromise`).
+ */
+export function scheduledPromise(
+  scheduledFor: Date,
+  priority: number,
+  status: string | undefined,
+  input: { nextUpdateInMinutes?: number | undefined; nextUpdateAt?: Date | undefined },
+): Date | null {
+  try {
+    return nextUpdateDue(scheduledFor, priority, status === 'resolved', input);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      throw new ValidationError('The next update must be promised for after the scheduled time.', {
+        nextUpdateAt: 'must be after the scheduled time',
+      });
+    }
+    throw err;
+  }
+}
+
+export async function checkComponents(tx: DbOrTx, list: { componentId: string }[]): Promise<void> {
+  const ids = [...new Set(list.map((c) => c.componentId))];
+  if (ids.length === 0) return;
+  const found = await tx
+    .select({ id: components.id, isGroup: components.isGroup, name: components.name })
+    .from(components)
+    .where(inArray(components.id, ids));
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+  const group = found.find((f) => f.isGroup);
+  if (group)
+    throw new ValidationError(`"${group.name}" is a group; set the status of its components.`, {
+      components: 'groups have no status of their own',
+    });
+}
+
+/**
+ * The intended component changes of a scheduled update, kept as placeholder rows (old status =
+ * new status) that the publisher replaces with the real old statuses. Public reads only join
+ * these for published updates.
+ */
+export async function writeIntendedComponents(
+  tx: DbOrTx,
+  updateId: string,
+  list: { componentId: string; status: ComponentStatus }[],
+): Promise<void> {
+  await tx
+    .delete(updateAffectedComponents)
+    .where(inArray(updateAffectedComponents.updateId, [updateId]));
+  const seen = new Set<string>();
+  for (const c of list) {
+    if (seen.has(c.componentId)) continue;
+    seen.add(c.componentId);
+    await tx
+      .insert(updateAffectedComponents)
+      .values({ updateId, componentId: c.componentId, oldStatus: c.status, newStatus: c.status });
+  }
+}
+
+/**
+ * Writes an update now to go out later. It stays invisible (state 'scheduled') until the
+ * scheduler publishes it at `scheduledFor`. Without a status, it keeps whatever status the
+ * incident has when it goes out (`status_changed` false marks that).
+ */
+export async function scheduleIncidentUpdate(
+  deps: DomainDeps,
+  raw: ScheduleIncidentUpdateInput,
+  actor: Actor,
+) {
+  const input = parseInput(scheduleIncidentUpdateInput, raw);
+  const now = deps.clock.now();
+  checkScheduledFor(input.scheduledFor, now);
+  return deps.db.transaction(async (tx) => {
+    const incident = await loadIncident(tx, input.incidentId);
+    // A follow-up to a resolved incident is fine as long as it does not reopen it.
+    if (incident.status === 'resolved' && input.status && input.status !== 'resolved') {
+      throw new ConflictError('This incident is resolved; a scheduled follow-up cannot reopen it.');
+    }
+    await checkComponents(tx, input.components);
+    const due = scheduledPromise(
+      input.scheduledFor,
+      incident.priority,
+      input.status ?? incident.status,
+      input,
+    );
+    const row = {
+      id: newId(),
+      incidentId: incident.id,
+      status: input.status ?? incident.status,
+      statusChanged: input.status !== undefined,
+      body: input.body,
+      internalNote: input.internalNote ?? null,
+      notify: input.notify ?? isBroadcastPriority(incident.priority),
+      state: 'scheduled' as const,
+      nextUpdateDueAt: due,
+      authorId: actor.type === 'user' ? actor.id : null,
+      scheduledFor: input.scheduledFor,
+      publishedAt: null,
+      displayAt: input.scheduledFor,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(incidentUpdates).values(row);
+    await writeIntendedComponents(tx, row.id, input.components);
+    await recordAudit(tx, actor, now, {
+      action: 'incident_update.schedule',
+      objectType: 'incident_update',
+      objectId: row.id,
+      after: { ...row, components: input.components },
+    });
+    return row;
+  });
+}
+
+/**
+ * A pre-announced incident: the incident row exists (published_at null, invisible everywhere
+ * public) with its first update scheduled; publishing that update makes the incident public.
+ */
+export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentInput, actor: Actor) {
+  const input = parseInput(scheduleIncidentInput, raw);
+  const now = deps.clock.now();
+  checkScheduledFor(input.scheduledFor, now);
+  const due = scheduledPromise(input.scheduledFor, input.priority, input.status, input);
+  return deps.db.transaction(async (tx) => {
+    await checkComponents(tx, input.components);
+    const incident = {
+      id: newId(),
+      title: input.title,
+      priority: input.priority,
+      status: input.status,
+      impact:
+        input.impact ??
+        defaultImpact(
+          input.priority,
+          input.components.map((c) => c.status),
+        ),
+      ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
+      isDrill: input.isDrill,
+      autoHolding: input.autoHolding,
+      publishedAt: null,
+      startedAt: input.scheduledFor,
+      monitoringAt: null,
+      resolvedAt: null,
+      nextUpdateDueAt: null,
+      reminderSentAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(incidents).values(incident);
+    const update = {
+      id: newId(),
+      incidentId: incident.id,
+      status: input.status,
+      statusChanged: true,
+      body: input.body,
+      internalNote: input.internalNote ?? null,
+      notify: input.notify ?? isBroadcastPriority(input.priority),
+      state: 'scheduled' as const,
+      nextUpdateDueAt: due,
+      authorId: actor.type === 'user' ? actor.id : null,
+      scheduledFor: input.scheduledFor,
+      publishedAt: null,
+      displayAt: input.scheduledFor,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(incidentUpdates).values(update);
+    await writeIntendedComponents(tx, update.id, input.components);
+    await recordAudit(tx, actor, now, {
+      action: 'incident.schedule',
+      objectType: 'incident',
+      objectId: incident.id,
+      after: {
+        ...incident,
+        updateId: update.id,
+        body: input.body,
+        scheduledFor: input.scheduledFor,
+        components: input.components,
+      },
+    });
+    return { incident, update };
+  });
+}

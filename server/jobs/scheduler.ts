@@ -1,0 +1,105 @@
+import { publishDueUpdates } from '../domain/incidents/publish-due-updates.ts';
+import {
+  postLapsedHoldingUpdates,
+  sendPromiseReminders,
+} from '../domain/incidents/run-promises.ts';
+import type { DomainDeps } from '../domain/shared/deps.ts';
+import type { Logger } from '../logger.ts';
+
+export interface SchedulerReport {
+  published: { updateId: string; incidentId: string; late: boolean; skipped?: string }[];
+  reminders: { incidentId: string; sentTo: string | null }[];
+  holding: { incidentId: string; updateId: string }[];
+  errors: { task: string; error: string }[];
+}
+
+export interface Scheduler {
+  /** One pass over every due item; tests call this after moving the clock. */
+  runOnce(): Promise<SchedulerReport>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Publishing within 5 s of the due time: one pass a second leaves room for a slow pass. */
+export const SCHEDULER_INTERVAL_MS = 1000;
+
+/**
+ * The in-process loop for everything that happens on the clock: scheduled updates, promise
+ * reminders and holding updates, maintenance windows. Every task claims its rows with a
+ * conditional UPDATE, so any number of Herald processes can run it on one database. The first
+ * pass runs at start-up and catches up on whatever fell due while Herald was down.
+ */
+export function createScheduler(
+  deps: DomainDeps & { log: Logger },
+  opts: { intervalMs?: number } = {},
+): Scheduler {
+  const intervalMs = opts.intervalMs ?? SCHEDULER_INTERVAL_MS;
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<unknown> | null = null;
+  let stopped = true;
+
+  async function task<T>(
+    name: string,
+    report: SchedulerReport,
+    fn: () => Promise<T[]>,
+  ): Promise<T[]> {
+    try {
+      return await fn();
+    } catch (err) {
+      // One failing task (say, a locked database) must not stop the others; the next pass retries.
+      report.errors.push({ task: name, error: err instanceof Error ? err.message : String(err) });
+      deps.log.error(`scheduler: ${name} failed`, {
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+      return [];
+    }
+  }
+
+  async function runOnce(): Promise<SchedulerReport> {
+    const report: SchedulerReport = { published: [], reminders: [], holding: [], errors: [] };
+    // Scheduled updates first: one due now may be the very update that keeps a promise.
+    report.published = await task('publish scheduled updates', report, () =>
+      publishDueUpdates(deps),
+    );
+    report.reminders = await task('promise reminders', report, () => sendPromiseReminders(deps));
+    report.holding = await task('automatic holding updates', report, () =>
+      postLapsedHoldingUpdates(deps),
+    );
+    for (const p of report.published) {
+      if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
+      else
+        deps.log.info(
+          p.late
+            ? 'scheduler: published a scheduled update LATE (Herald was not running at its time)'
+            : 'scheduler: published a scheduled update',
+          p,
+        );
+    }
+    for (const h of report.holding)
+      deps.log.info('scheduler: posted an automatic holding update', h);
+    return report;
+  }
+
+  function loop() {
+    if (stopped) return;
+    inFlight = runOnce().finally(() => {
+      inFlight = null;
+      if (!stopped) timer = setTimeout(loop, intervalMs);
+    });
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (inFlight) await inFlight;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// A separate Herald process for tests: opens the database file given as argv[2], runs one
+// scheduler pass at the time given as argv[3] (repeated argv[4] times), prints the reports.
+import { loadConfig } from '../../server/config.ts';
+import { createDeps } from '../../server/deps.ts';
+import { ManualClock } from '../../server/domain/shared/clock.ts';
+import { createScheduler } from '../../server/jobs/scheduler.ts';
+
+const [dbUrl, at, passes = '1'] = process.argv.slice(2);
+const config = loadConfig({
+  DATABASE_URL: dbUrl,
+  PUBLIC_URL: 'https://status.example.com',
+  PAGE_NAME: 'Acme',
+  LOG_LEVEL: 'silent',
+});
+const deps = await createDeps(config, { clock: new ManualClock(at) });
+const scheduler = createScheduler(deps);
+const merged = {
+  published: [] as unknown[],
+  reminders: [] as unknown[],
+  holding: [] as unknown[],
+  maintenance: [] as unknown[],
+  errors: [] as unknown[],
+};
+for (let i = 0; i < Number(passes); i++) {
+  const r = (await scheduler.runOnce()) as unknown as Record<keyof typeof merged, unknown[]>;
+  for (const k of Object.keys(merged) as (keyof typeof merged)[]) merged[k].push(...(r[k] ?? []));
+}
+await deps.close();
+process.stdout.write(JSON.stringify(merged));
