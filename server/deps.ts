@@ -5,6 +5,8 @@ import type { DomainDeps } from './domain/shared/deps.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
 import { ResponseCache } from './http/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMailer, type Mailer } from './mailer.ts';
+import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
 
 export interface Deps extends DomainDeps {
@@ -12,6 +14,8 @@ export interface Deps extends DomainDeps {
   cache: ResponseCache;
   reader: StatusReader;
   log: Logger;
+  /** The one pooled mail transport of the process (or the .eml writer without SMTP_URL). */
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
@@ -19,21 +23,25 @@ export interface Deps extends DomainDeps {
  * The composition root: opens and migrates the database, makes sure the settings row exists,
  * and builds the shared parts every route and loop receives. No module-level singletons.
  */
-export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Deps> {
+export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
   await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
+  await ensureDefaultLists(handle.db, clock.now());
+  const mailer = opts.mailer ?? createMailer(config);
   const deps: Deps = {
     db: handle.db,
     handle,
     config,
     clock,
     log,
+    mailer,
     cache: new ResponseCache(),
     reader: createStatusReader(handle.db, config.publicUrl),
     async close() {
+      mailer.close();
       handle.close();
     },
   };

@@ -9,6 +9,7 @@ import {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
+import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
@@ -43,7 +44,9 @@ export interface UpdateRow {
  * affected_components), keeps the incident's list of affected components, and moves the
  * incident itself: status, monitoring/resolved times, the promised next update (a fresh
  * promise clears the reminder), and publication of a pre-announced incident. A resolving
- * update restores the components the incident held, unless it names them. Returns the id.
+ * update restores the components the incident held, unless it names them. With notify on,
+ * the same transaction queues the broadcast and one delivery per recipient (see
+ * enqueueUpdateBroadcast). Returns the id.
  */
 export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
@@ -120,6 +123,7 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
       updatedAt: now,
     })
     .where(eq(incidents.id, u.incidentId));
+  await enqueueUpdateBroadcast(tx, { updateId, incidentId: u.incidentId, status: u.status, notify: u.notify, priorityTo: u.priorityTo }, now);
   return updateId;
 }
 
