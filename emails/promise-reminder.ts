@@ -1,4 +1,5 @@
-import { html } from 'hono/html';
+import { html, type RenderedEmail } from './layout.ts';
+import { headerText } from './subjects.ts';
 
 export interface PromiseReminderData {
   pageName: string;
@@ -14,14 +15,6 @@ export interface PromiseReminderData {
   holdingBody: string;
 }
 
-/** No CR/LF or other control characters from input in a header; whitespace collapsed. */
-function headerSafe(s: string): string {
-  return s
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 /**
  * Sent to the incident's owner five minutes before the promised next update lapses, with one
  * link to the page that posts the holding update.
@@ -31,9 +24,9 @@ export function renderPromiseReminder(d: PromiseReminderData): {
   text: string;
   html: string;
 } {
-  const title = headerSafe(d.incidentTitle);
+  const title = headerText(d.incidentTitle);
   const minutes = d.minutesLeft === 1 ? '1 minute' : `${d.minutesLeft} minutes`;
-  const subject = `${d.isDrill ? '[DRILL] ' : ''}REMINDER: NEXT UPDATE DUE ${headerSafe(d.dueAt).toUpperCase()} FOR PRIORITY ${d.priority}: ${title.toUpperCase()}`;
+  const subject = `${d.isDrill ? '[DRILL] ' : ''}REMINDER: NEXT UPDATE DUE ${headerText(d.dueAt).toUpperCase()} FOR PRIORITY ${d.priority}: ${title.toUpperCase()}`;
   const text = [
     `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: that is in ${minutes}.`,
     '',

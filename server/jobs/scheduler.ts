@@ -1,5 +1,9 @@
 import { publishDueUpdates } from '../domain/incidents/publish-due-updates.ts';
 import {
+  type MaintenanceStep,
+  runDueMaintenances,
+} from '../domain/maintenance/run-due-maintenances.ts';
+import {
   postLapsedHoldingUpdates,
   sendPromiseReminders,
 } from '../domain/incidents/run-promises.ts';
@@ -10,6 +14,7 @@ export interface SchedulerReport {
   published: { updateId: string; incidentId: string; late: boolean; skipped?: string }[];
   reminders: { incidentId: string; sentTo: string | null }[];
   holding: { incidentId: string; updateId: string }[];
+  maintenance: MaintenanceStep[];
   errors: { task: string; error: string }[];
 }
 
@@ -56,7 +61,13 @@ export function createScheduler(
   }
 
   async function runOnce(): Promise<SchedulerReport> {
-    const report: SchedulerReport = { published: [], reminders: [], holding: [], errors: [] };
+    const report: SchedulerReport = {
+      published: [],
+      reminders: [],
+      holding: [],
+      maintenance: [],
+      errors: [],
+    };
     // Scheduled updates first: one due now may be the very update that keeps a promise.
     report.published = await task('publish scheduled updates', report, () =>
       publishDueUpdates(deps),
@@ -65,6 +76,7 @@ export function createScheduler(
     report.holding = await task('automatic holding updates', report, () =>
       postLapsedHoldingUpdates(deps),
     );
+    report.maintenance = await task('maintenance windows', report, () => runDueMaintenances(deps));
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
       else
@@ -77,6 +89,10 @@ export function createScheduler(
     }
     for (const h of report.holding)
       deps.log.info('scheduler: posted an automatic holding update', h);
+    for (const m of report.maintenance) {
+      const late = m.late ? ' (late: Herald was not running at its time)' : '';
+      deps.log.info(`scheduler: maintenance ${m.step}${late}`, { maintenanceId: m.maintenanceId });
+    }
     return report;
   }
 

@@ -3,12 +3,12 @@ import { outboxMessages } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 
-export const outboxKinds = ['confirmation', 'welcome', 'test'] as const;
+export const outboxKinds = ['confirmation', 'welcome', 'test', 'promise_reminder'] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
 export type OutboxPayload =
   | { subscriberId: string }
-  /** A test of an incident email: the rendered message as the admin previewed it. */
+  /** Already rendered: a test of an incident email as the admin previewed it, a promise reminder. */
   | { subject: string; text: string; html: string };
 
 /** The host part of every Message-ID Herald mints. */

@@ -1,11 +1,11 @@
 import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { incidents, outboxMessages, users } from '../../../db/schema/index.ts';
+import { incidents, users } from '../../../db/schema/index.ts';
 import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
+import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { newId } from '../shared/ids.ts';
 import { formatClock } from '../shared/time-format.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import {
@@ -24,34 +24,6 @@ export async function baseUrl(deps: DomainDeps, tx: DbOrTx): Promise<string> {
 
 export function holdingUrl(base: string, incidentId: string): string {
   return `${base}/admin/incidents/${incidentId}/holding`;
-}
-
-/** Queues one single email in the outbox (the worker renders nothing: payload is the message). */
-export async function enqueueOutboxEmail(
-  tx: DbOrTx,
-  msg: {
-    kind: string;
-    to: string;
-    subject: string;
-    text: string;
-    html: string;
-    host: string;
-    ref?: Record<string, string>;
-  },
-  now: Date,
-): Promise<string> {
-  const id = newId();
-  await tx.insert(outboxMessages).values({
-    id,
-    kind: msg.kind,
-    toAddress: msg.to,
-    payload: { subject: msg.subject, text: msg.text, html: msg.html, ...msg.ref },
-    state: 'pending',
-    nextAttemptAt: now,
-    messageId: `<${id}.${msg.kind}@${msg.host}>`,
-    createdAt: now,
-  });
-  return id;
 }
 
 export interface ReminderResult {
@@ -117,15 +89,10 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
         incidentUrl: `${base}/admin/incidents/${inc.id}`,
         holdingBody: HOLDING_BODY,
       });
-      await enqueueOutboxEmail(
+      await enqueueMessage(
         tx,
-        {
-          kind: 'promise_reminder',
-          to: owner.email,
-          ...mail,
-          host: new URL(base).hostname,
-          ref: { incidentId: inc.id },
-        },
+        deps.config,
+        { kind: 'promise_reminder', to: owner.email, payload: mail },
         now,
       );
       await recordAudit(tx, systemActor, now, {

@@ -1,12 +1,23 @@
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { components, maintenanceComponents, maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import {
+  components,
+  maintenanceComponents,
+  maintenances,
+  maintenanceUpdates,
+} from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
+
+/** When the reminder before a window goes out (epoch ms). */
+export function reminderDue(scheduledFor: Date, leadMinutes: number): number {
+  return scheduledFor.getTime() - leadMinutes * 60_000;
+}
 
 export const scheduleMaintenanceInput = z
   .object({
@@ -16,7 +27,16 @@ export const scheduleMaintenanceInput = z
     scheduledUntil: z.coerce.date({ error: 'must be a date and time' }),
     componentIds: z.array(z.string().min(1)).max(200).default([]),
     notify: z.boolean().default(true),
-    reminderLeadMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
+    notifyOnSchedule: z.boolean().default(true),
+    notifyReminder: z.boolean().default(true),
+    notifyOnStart: z.boolean().default(true),
+    notifyOnComplete: z.boolean().default(true),
+    reminderLeadMinutes: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(60),
     autoStart: z.boolean().default(true),
     autoComplete: z.boolean().default(true),
   })
@@ -26,18 +46,38 @@ export const scheduleMaintenanceInput = z
   });
 export type ScheduleMaintenanceInput = z.input<typeof scheduleMaintenanceInput>;
 
-export async function scheduleMaintenance(deps: DomainDeps, raw: ScheduleMaintenanceInput, actor: Actor) {
+export async function scheduleMaintenance(
+  deps: DomainDeps,
+  raw: ScheduleMaintenanceInput,
+  actor: Actor,
+) {
   const input = parseInput(scheduleMaintenanceInput, raw);
   const now = deps.clock.now();
   if (input.scheduledUntil.getTime() <= now.getTime()) {
-    throw new ValidationError('A maintenance window must end in the future.', { scheduledUntil: 'must be in the future' });
+    throw new ValidationError('A maintenance window must end in the future.', {
+      scheduledUntil: 'must be in the future',
+    });
   }
   return deps.db.transaction(async (tx) => {
-    const ids = [...new Set(input.componentIds)];
+    let ids = [...new Set(input.componentIds)];
     if (ids.length) {
-      const found = await tx.select({ id: components.id, isGroup: components.isGroup }).from(components).where(inArray(components.id, ids));
+      const found = await tx
+        .select({ id: components.id, isGroup: components.isGroup })
+        .from(components)
+        .where(inArray(components.id, ids));
       const missing = ids.filter((id) => !found.some((f) => f.id === id));
       if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+      // A group stands for its components: groups have no status of their own.
+      const groups = found.filter((f) => f.isGroup).map((f) => f.id);
+      if (groups.length) {
+        const children = await tx
+          .select({ id: components.id })
+          .from(components)
+          .where(inArray(components.groupId, groups));
+        ids = [
+          ...new Set([...ids.filter((id) => !groups.includes(id)), ...children.map((c) => c.id)]),
+        ];
+      }
     }
     const row = {
       id: newId(),
@@ -47,7 +87,14 @@ export async function scheduleMaintenance(deps: DomainDeps, raw: ScheduleMainten
       scheduledFor: input.scheduledFor,
       scheduledUntil: input.scheduledUntil,
       notify: input.notify,
+      notifyOnSchedule: input.notifyOnSchedule,
+      notifyReminder: input.notifyReminder,
+      notifyOnStart: input.notifyOnStart,
+      notifyOnComplete: input.notifyOnComplete,
       reminderLeadMinutes: input.reminderLeadMinutes,
+      // A window announced inside its own reminder lead needs no separate reminder.
+      reminderSentAt:
+        reminderDue(input.scheduledFor, input.reminderLeadMinutes) <= now.getTime() ? now : null,
       autoStart: input.autoStart,
       autoComplete: input.autoComplete,
       createdAt: now,
@@ -56,7 +103,9 @@ export async function scheduleMaintenance(deps: DomainDeps, raw: ScheduleMainten
     await tx.insert(maintenances).values(row);
     let position = 0;
     for (const componentId of ids) {
-      await tx.insert(maintenanceComponents).values({ maintenanceId: row.id, componentId, position: position++ });
+      await tx
+        .insert(maintenanceComponents)
+        .values({ maintenanceId: row.id, componentId, position: position++ });
     }
     await tx.insert(maintenanceUpdates).values({
       id: newId(),
@@ -69,7 +118,13 @@ export async function scheduleMaintenance(deps: DomainDeps, raw: ScheduleMainten
       displayAt: now,
       createdAt: now,
     });
-    await recordAudit(tx, actor, now, { action: 'maintenance.schedule', objectType: 'maintenance', objectId: row.id, after: { ...row, componentIds: ids } });
+    await enqueueMaintenanceNotice(tx, row.id, 'maintenance_scheduled', now);
+    await recordAudit(tx, actor, now, {
+      action: 'maintenance.schedule',
+      objectType: 'maintenance',
+      objectId: row.id,
+      after: { ...row, componentIds: ids },
+    });
     await bumpChanges(tx, now);
     return row;
   });

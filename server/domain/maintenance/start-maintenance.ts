@@ -1,0 +1,94 @@
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../../../db/client.ts';
+import { maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
+import { putUnderMaintenance } from './window-components.ts';
+
+export const START_BODY = 'The scheduled maintenance is now in progress.';
+
+export const maintenanceStepInput = z.object({
+  maintenanceId: z.string().min(1),
+  body: z.string().trim().max(10_000).optional(),
+});
+
+/**
+ * Starts a window inside the caller's transaction: claims it with a conditional UPDATE on its
+ * status (so the scheduler in two processes, or an admin racing the scheduler, start it once),
+ * puts its components under maintenance, records the step as an update, sends the start
+ * notice when switched on. Returns null when the window was not scheduled any more.
+ */
+export async function applyStart(
+  tx: Tx,
+  maintenanceId: string,
+  now: Date,
+  actor: Actor,
+  opts: { body?: string; notice?: boolean } = {},
+) {
+  const [m] = await tx
+    .update(maintenances)
+    .set({ status: 'in_progress', startedAt: now, updatedAt: now })
+    .where(and(eq(maintenances.id, maintenanceId), eq(maintenances.status, 'scheduled')))
+    .returning();
+  if (!m) return null;
+  const changed = await putUnderMaintenance(tx, m.id, now);
+  const sendNotice = opts.notice !== false;
+  await tx.insert(maintenanceUpdates).values({
+    id: newId(),
+    maintenanceId: m.id,
+    status: 'in_progress',
+    statusChanged: true,
+    body: opts.body || START_BODY,
+    notify: sendNotice && m.notify && m.notifyOnStart,
+    authorId: actor.type === 'user' ? actor.id : null,
+    displayAt: now,
+    createdAt: now,
+  });
+  if (sendNotice) await enqueueMaintenanceNotice(tx, m.id, 'maintenance_started', now);
+  await recordAudit(tx, actor, now, {
+    action: 'maintenance.start',
+    objectType: 'maintenance',
+    objectId: m.id,
+    before: { status: 'scheduled' },
+    after: {
+      status: 'in_progress',
+      startedAt: now,
+      early: now.getTime() < m.scheduledFor.getTime(),
+      components: changed,
+    },
+  });
+  await bumpChanges(tx, now);
+  return m;
+}
+
+/** Starts a scheduled window now (early, or by hand when auto start is off). */
+export async function startMaintenance(
+  deps: DomainDeps,
+  raw: z.input<typeof maintenanceStepInput>,
+  actor: Actor,
+) {
+  const input = parseInput(maintenanceStepInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const m = await applyStart(tx, input.maintenanceId, now, actor, { body: input.body });
+    if (!m) throw await stepConflict(tx, input.maintenanceId, 'start');
+    return m;
+  });
+}
+
+export async function stepConflict(tx: Tx, id: string, verb: string): Promise<Error> {
+  const [m] = await tx
+    .select({ status: maintenances.status })
+    .from(maintenances)
+    .where(eq(maintenances.id, id));
+  if (!m) return new NotFoundError(`No maintenance with id ${id}.`);
+  return new ConflictError(
+    `This maintenance is ${m.status.replace('_', ' ')}; it cannot ${verb} now.`,
+  );
+}
