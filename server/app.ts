@@ -3,6 +3,7 @@ import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
+import { maintenancePublicRoutes } from './routes/maintenance-public.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
 
 /**
@@ -15,6 +16,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/', feedRoutes(deps));
+  app.route('/', maintenancePublicRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));
   return app;
 }

@@ -1,0 +1,70 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import type { Deps } from '../deps.ts';
+import { cachedResponse } from '../http/cached.ts';
+import type { MaintenanceJson, PageJson } from '../domain/status/views.ts';
+
+/** Seconds the product (or a proxy in front of Herald) may reuse the switch's answer. */
+export const SWITCH_MAX_AGE_SECONDS = 5;
+
+/**
+ * The iCalendar feed of upcoming and recent maintenance windows. Each event keeps a stable
+ * UID (the window's id) and a SEQUENCE that grows with every change, so calendars update an
+ * extended window instead of adding a second one.
+ */
+export function renderMaintenanceCalendar(page: PageJson, windows: MaintenanceJson[]): string {
+  const cal = ical({
+    name: `${page.name} maintenance`,
+    description: `Planned maintenance windows of ${page.name}`,
+    prodId: { company: 'Herald', product: 'Herald status page', language: 'EN' },
+    method: ICalCalendarMethod.PUBLISH,
+    url: `${page.url}/maintenance`,
+    ttl: 60 * 60,
+  });
+  const host = new URL(page.url).hostname || 'herald.invalid';
+  for (const w of windows) {
+    const latest = w.incident_updates[0];
+    cal.createEvent({
+      id: `${w.id}@${host}`,
+      sequence: w.incident_updates.length,
+      start: new Date(w.scheduled_for),
+      end: new Date(w.scheduled_until),
+      stamp: new Date(w.updated_at),
+      lastModified: new Date(w.updated_at),
+      created: new Date(w.created_at),
+      summary: w.status === 'completed' ? `${w.name} (completed)` : w.name,
+      description: [
+        w.components.length ? `Affected: ${w.components.map((c) => c.name).join(', ')}` : '',
+        latest ? latest.body : '',
+        `Details: ${w.shortlink}`,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      url: w.shortlink,
+      status: ICalEventStatus.CONFIRMED,
+    });
+  }
+  return cal.toString();
+}
+
+/** `/api/maintenance` (the product's own switch, polled) and `/maintenance.ics`. */
+export function maintenancePublicRoutes(deps: Deps) {
+  const app = new Hono();
+  app.use('/api/maintenance', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
+  app.get('/api/maintenance', async (c) => {
+    // One indexed single-row read: cheap enough to answer fresh, and the short max-age lets a
+    // load balancer poll every few seconds without every poll reaching Herald.
+    const s = await deps.reader.maintenanceSwitch();
+    c.header('Cache-Control', `public, max-age=${SWITCH_MAX_AGE_SECONDS}`);
+    if (!s.active) return c.json({ active: false });
+    return c.json({ active: true, message: s.message, until: s.until, since: s.since });
+  });
+  app.get('/maintenance.ics', (c) =>
+    cachedResponse(c, deps, 'feed:ics', 'text/calendar; charset=utf-8', async () => {
+      const { page, scheduled_maintenances } = await deps.reader.maintenances('recent');
+      return renderMaintenanceCalendar(page, scheduled_maintenances);
+    }),
+  );
+  return app;
+}
