@@ -4,6 +4,7 @@ import { errorBody, mapError } from './http/errors.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -15,6 +16,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/', feedRoutes(deps));
+  app.route('/', unsubscribeRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));
   return app;
 }
