@@ -8,6 +8,7 @@ import type { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { respondFromCache } from './http/cached.ts';
 import { createSiteLocals } from './site-locals.ts';
+import { createSubscriptionPages } from './subscription-pages.ts';
 
 export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
 
@@ -40,6 +41,7 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
   );
   app.use('*', serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') }));
 
+  const subscriptions = createSubscriptionPages(deps);
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, () => deps.clock.now());
     const method = c.req.method;
@@ -51,6 +53,9 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
       const hit = deps.cache.get(counter, key);
       if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
       locals.storePage = (e) => deps.cache.set(counter, key, e);
+    } else {
+      locals.subscriptions = subscriptions;
+      locals.clientAddress = c.env.incoming.socket.remoteAddress ?? 'unknown';
     }
     await handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
     return RESPONSE_ALREADY_SENT;
