@@ -13,6 +13,7 @@ import { componentStatusLabels, statusLabel } from '../domain/status/labels.ts';
 import { confirmToken, confirmUrl, linkKey, manageToken, subscriberLinks } from '../domain/subscribers/tokens.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import type { ListRow } from '../domain/lists/list-rules.ts';
+import { composeMaintenanceMail, loadMaintenanceBroadcastContext, type MaintenanceBroadcastContext } from './compose-maintenance.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from the
 // database as it is then: an unsubscribed address is skipped, a confirmation carries the latest
@@ -33,7 +34,9 @@ export async function loadPageContext(db: DbOrTx, config: Config): Promise<PageC
 }
 
 /** What one broadcast's emails share; links and the internal note differ per recipient. */
-export interface BroadcastContext {
+export type BroadcastContext = IncidentBroadcastContext | MaintenanceBroadcastContext;
+
+export interface IncidentBroadcastContext {
   kind: string;
   subject: string;
   data: Omit<IncidentEmailData, 'listName' | 'manageUrl' | 'unsubscribeUrl' | 'internalNote'>;
@@ -42,6 +45,7 @@ export interface BroadcastContext {
 
 export async function loadBroadcastContext(db: DbOrTx, page: PageContext, broadcastId: string, now: Date): Promise<BroadcastContext | null> {
   const [b] = await db.select().from(broadcasts).where(eq(broadcasts.id, broadcastId));
+  if (b?.maintenanceId) return loadMaintenanceBroadcastContext(db, page, b);
   if (!b || !b.incidentId || !b.updateId) return null;
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
   const [update] = await db.select().from(incidentUpdates).where(eq(incidentUpdates.id, b.updateId));
@@ -96,6 +100,7 @@ function listHeaders(page: PageContext, list: ListRow, unsubscribeUrl: string): 
 /** One recipient's copy of a broadcast: the internal note only for internal lists. */
 export function composeBroadcastMail(page: PageContext, b: BroadcastContext, r: Recipient, messageId: string): OutgoingMail {
   const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
+  if ('maintenance' in b) return composeMaintenanceMail(b, r, links, messageId, listHeaders(page, r.list, links.unsubscribeUrl));
   const data: IncidentEmailData = { ...b.data, listName: r.list.name, internalNote: r.list.isInternal ? b.internalNote : null, ...links };
   const rendered = b.kind === 'incident_resolved' ? renderAllClear(data) : renderIncidentUpdate(data);
   return {
