@@ -1,0 +1,25 @@
+import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
+import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
+import type { Deps } from '../deps.ts';
+
+/**
+ * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
+ * CSRF token for its forms, and the admin read/write services. Every write goes through a
+ * domain verb with `actor`, which checks the role again and writes the audit log.
+ */
+export interface AdminServices {
+  user: SessionUser;
+  actor: Actor;
+  csrfToken: string;
+  can(role: Role): boolean;
+}
+
+export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
+  void deps;
+  return {
+    user: session.user,
+    actor: session.actor,
+    csrfToken: session.csrfToken,
+    can: (role) => hasRole(session.actor, role),
+  };
+}
