@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
@@ -68,4 +69,30 @@ function describeErrors(errors: Record<string, string>, fallback: string): strin
 export function safeNext(next: string | undefined | null, fallback = '/admin'): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return fallback;
   return next;
+}
+
+/**
+ * Form-only fields (a time typed in the page's zone, component selects) are read before the
+ * domain verb runs. Their errors are collected here and, when there are any, reported together
+ * with the domain schema's own, so the person sees every problem at once.
+ */
+export class FieldErrors {
+  readonly errors: Record<string, string> = {};
+  take<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const [k, v] of Object.entries(err.fields)) this.errors[k] ??= v;
+      return fallback;
+    }
+  }
+  /** Throws every problem (form and schema) at once when the form part had any. */
+  throwWith(schema: z.ZodType, input: unknown): void {
+    if (Object.keys(this.errors).length === 0) return;
+    const r = schema.safeParse(input);
+    const fields = { ...this.errors };
+    if (!r.success) for (const i of r.error.issues) fields[i.path.join('.') || '_'] ??= i.message;
+    throw new ValidationError('Please fix the fields marked below.', fields);
+  }
 }

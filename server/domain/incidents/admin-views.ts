@@ -20,13 +20,23 @@ export interface PromiseState {
   overdue: boolean;
   /** Less than five minutes left. */
   dueSoon: boolean;
+  /** "in 12 min", "OVERDUE by 3 min", "none promised". */
+  text: string;
+}
+
+function minutes(n: number): string {
+  if (n < 60) return `${n} min`;
+  const h = Math.floor(n / 60);
+  const m = n % 60;
+  return m ? `${h} h ${m} min` : `${h} h`;
 }
 
 export function promiseState(dueAt: Date | null, now: Date): PromiseState {
-  if (!dueAt) return { dueAt: null, minutesLeft: null, overdue: false, dueSoon: false };
+  if (!dueAt) return { dueAt: null, minutesLeft: null, overdue: false, dueSoon: false, text: 'none promised' };
   const ms = dueAt.getTime() - now.getTime();
   const minutesLeft = ms >= 0 ? Math.ceil(ms / 60_000) : -Math.ceil(-ms / 60_000);
-  return { dueAt, minutesLeft, overdue: ms <= 0, dueSoon: ms > 0 && ms <= 5 * 60_000 };
+  const overdue = ms <= 0;
+  return { dueAt, minutesLeft, overdue, dueSoon: ms > 0 && ms <= 5 * 60_000, text: overdue ? `OVERDUE by ${minutes(Math.max(1, -minutesLeft))}` : `in ${minutes(minutesLeft)}` };
 }
 
 async function emailsById(db: DbOrTx, ids: (string | null)[]): Promise<Map<string, string>> {
