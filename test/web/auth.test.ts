@@ -86,6 +86,14 @@ describe('signing in to the admin', () => {
     expect((await c.get('/admin')).res.status).toBe(200);
   });
 
+  it('accepts forms whose Origin is PUBLIC_URL (Herald behind a TLS-terminating proxy)', async () => {
+    const u = await makeUser(t, 'admin');
+    const c = new FormClient(site.base);
+    await c.get('/login');
+    const { res } = await c.post('/login', { email: u.email, password: TEST_PASSWORD }, { origin: 'https://status.example.com' });
+    expect(res.status).toBe(303);
+  });
+
   it('signs out: the session stops working', async () => {
     const u = await makeUser(t, 'admin');
     const c = new FormClient(site.base);
