@@ -29,14 +29,14 @@ async function main() {
   await mountSite(app, deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
-    void printSetupLink();
+    void printSetupLink(config!.publicUrlConfigured ? config!.publicUrl : `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`);
   });
   // A fresh database has no account: print a one-time link to create the first admin.
-  async function printSetupLink() {
+  async function printSetupLink(base: string) {
     if ((await countUsers(deps)) > 0) return;
     const token = deps.setupLink.issue(deps.clock.now());
     console.log(
-      `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${config!.publicUrl}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
+      `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${base}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
     );
   }
   const stop = (signal: string) => {
