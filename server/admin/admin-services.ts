@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
+import { createTimeAdmin } from './time.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -19,6 +20,7 @@ export interface AdminServices {
   incidents: ReturnType<typeof createIncidentAdmin>;
   components: ReturnType<typeof createComponentAdmin>;
   adminOnly: ReturnType<typeof createAdminOnly>;
+  time: ReturnType<typeof createTimeAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -30,5 +32,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     incidents: createIncidentAdmin(deps, session),
     components: createComponentAdmin(deps, session),
     adminOnly: createAdminOnly(deps, session),
+    time: createTimeAdmin(deps, session),
   };
 }

@@ -19,7 +19,7 @@ import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './
 import { zonedLocalToUtc } from './zoned-time.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
-function affectedComponents(values: FormValues): { componentId: string; status: ComponentStatus }[] {
+export function affectedComponents(values: FormValues): { componentId: string; status: ComponentStatus }[] {
   const out: { componentId: string; status: ComponentStatus }[] = [];
   for (const [k, v] of Object.entries(values)) {
     if (!k.startsWith('component.') || typeof v !== 'string' || v === '') continue;
@@ -32,7 +32,7 @@ function affectedComponents(values: FormValues): { componentId: string; status: 
 }
 
 /** The "next update" radio: 15/30/60 minutes, none, or a time typed in the page's zone. */
-function promise(values: FormValues, tz: string): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
+export function promise(values: FormValues, tz: string): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
   const choice = str(values, 'nextIn');
   if (choice === 'at') {
     const at = zonedLocalToUtc(str(values, 'nextAt'), tz);

@@ -29,6 +29,7 @@ import { createUserInput } from '../domain/users/inputs.ts';
 import { listUsers } from '../domain/users/update-user.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
+import { timeApiOperations } from './admin-api-time.ts';
 
 type Ctx = Context<AuthEnv>;
 
@@ -130,6 +131,9 @@ export function adminApiRoutes(deps: Deps) {
   op({ method: 'post', path: '/maintenance', summary: 'Schedule a maintenance window', role: 'responder', body: scheduleMaintenanceInput, success: 201 }, async (c) =>
     c.json({ maintenance: await scheduleMaintenance(deps, v(await body(c)), actor(c)) }, 201),
   );
+
+  // Scheduled updates, promises, maintenance steps and the switch (the time branch)
+  timeApiOperations(deps, op, body);
 
   // Admin only: settings, users, tokens, audit log
   op({ method: 'get', path: '/settings', summary: 'Page settings', role: 'admin', success: 200 }, async (c) => {

@@ -61,6 +61,8 @@ export async function readRecentUpdates(db: DbOrTx, limit = 10) {
     .select({ u: incidentUpdates, title: incidents.title, priority: incidents.priority })
     .from(incidentUpdates)
     .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
+    // Scheduled and cancelled updates have their own admin page (/admin/scheduled).
+    .where(eq(incidentUpdates.state, 'published'))
     .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt))
     .limit(limit);
   const authors = await emailsById(db, rows.map((r) => r.u.authorId));

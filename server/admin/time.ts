@@ -1,0 +1,330 @@
+import { componentStatuses, incidentStatuses } from '../../db/schema/enums.ts';
+import type { ActiveSession } from '../domain/auth/sessions.ts';
+import {
+  cancelScheduledUpdate,
+  editScheduledUpdate,
+} from '../domain/incidents/edit-scheduled-update.ts';
+import { postHoldingUpdate, setAutoHolding } from '../domain/incidents/holding-update.ts';
+import {
+  editScheduledUpdateInput,
+  scheduleIncidentInput,
+  scheduleIncidentUpdateInput,
+} from '../domain/incidents/inputs.ts';
+import { HOLDING_BODY, promiseState } from '../domain/incidents/promise.ts';
+import { scheduleIncident, scheduleIncidentUpdate } from '../domain/incidents/schedule-update.ts';
+import {
+  readPromiseReport,
+  readScheduledPublished,
+  readScheduledUpdate,
+  readScheduledUpdates,
+} from '../domain/incidents/scheduled-views.ts';
+import { loadIncident } from '../domain/incidents/load-incident.ts';
+import { completeMaintenance } from '../domain/maintenance/complete-maintenance.ts';
+import { extendMaintenance } from '../domain/maintenance/extend-maintenance.ts';
+import {
+  readAdminMaintenance,
+  readMaintenanceList,
+} from '../domain/maintenance/maintenance-views.ts';
+import {
+  scheduleMaintenance,
+  scheduleMaintenanceInput,
+} from '../domain/maintenance/schedule-maintenance.ts';
+import { startMaintenance } from '../domain/maintenance/start-maintenance.ts';
+import {
+  switchMaintenanceOff,
+  switchMaintenanceOn,
+} from '../domain/settings/switch-maintenance.ts';
+import { NotFoundError, ValidationError } from '../domain/shared/errors.ts';
+import { listUsers } from '../domain/users/update-user.ts';
+import type { Deps } from '../deps.ts';
+import {
+  checkbox,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  list,
+  optional,
+  runForm,
+  str,
+} from './form.ts';
+import { affectedComponents, promise } from './incidents.ts';
+import { priorityChoices } from './templates.ts';
+import { zonedLocalToUtc } from './zoned-time.ts';
+
+const DAY = 24 * 60 * 60_000;
+
+/** A `datetime-local` field read in the page's time zone; a field error when it is not a time. */
+function zonedField(
+  values: FormValues,
+  key: string,
+  tz: string,
+  message = 'pick a date and time',
+): Date {
+  const at = zonedLocalToUtc(str(values, key), tz);
+  if (!at) throw new ValidationError(`${key}: ${message}`, { [key]: message });
+  return at;
+}
+
+/** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */
+export function toZonedLocal(d: Date | null | undefined, tz: string): string {
+  if (!d) return '';
+  const p: Record<string, string> = {};
+  for (const x of new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(d)) {
+    p[x.type] = x.value;
+  }
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/**
+ * The admin's side of everything on the clock: scheduled updates and incidents, the promise
+ * (holding update page, automatic holding switch, promise report), maintenance windows and the
+ * maintenance switch. Reads for the pages, and form handlers that call the domain verbs.
+ */
+export function createTimeAdmin(deps: Deps, session: ActiveSession) {
+  const actor = session.actor;
+  const tz = async () => (await deps.reader.page()).time_zone;
+  const componentChoices = async () => (await deps.reader.components()).components;
+
+  return {
+    holdingBody: HOLDING_BODY,
+    incidentStatuses,
+    componentStatuses,
+    priorities: priorityChoices,
+    toLocal: toZonedLocal,
+
+    // Scheduled updates and incidents
+    async scheduledList() {
+      const now = deps.clock.now();
+      return {
+        tz: await tz(),
+        now,
+        scheduled: await readScheduledUpdates(deps.db),
+        recent: await readScheduledPublished(deps.db, new Date(now.getTime() - 7 * DAY)),
+      };
+    },
+    /** Scheduled updates that went out late in the last day: the dashboard tells the admin. */
+    async lateNotices() {
+      const since = new Date(deps.clock.now().getTime() - DAY);
+      return (await readScheduledPublished(deps.db, since)).filter((u) => u.late);
+    },
+    async scheduledUpdate(id: string) {
+      const found = await readScheduledUpdate(deps.db, id);
+      if (!found) return null;
+      return { ...found, tz: await tz(), allComponents: await componentChoices() };
+    },
+    async scheduleOptions(incidentId: string | null) {
+      const incident = incidentId
+        ? await loadIncident(deps.db, incidentId).catch((e) =>
+            e instanceof NotFoundError ? null : Promise.reject(e),
+          )
+        : null;
+      return {
+        incident,
+        tz: await tz(),
+        now: deps.clock.now(),
+        components: await componentChoices(),
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        me: session.user.id,
+      };
+    },
+    async scheduleUpdate(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          incidentId,
+          status: optional(values, 'status'),
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          components: fe.take(() => affectedComponents(values), []),
+          notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
+          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          ...fe.take(() => promise(values, zone), {}),
+        };
+        fe.throwWith(scheduleIncidentUpdateInput, input);
+        const row = await scheduleIncidentUpdate(deps, input as never, actor);
+        return `/admin/scheduled?done=scheduled#u-${row.id}`;
+      });
+    },
+    async scheduleIncident(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          title: str(values, 'title'),
+          priority: str(values, 'priority') === '' ? undefined : str(values, 'priority'),
+          status: optional(values, 'status') ?? 'investigating',
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          components: fe.take(() => affectedComponents(values), []),
+          ownerId: optional(values, 'ownerId') ?? null,
+          isDrill: checkbox(values, 'isDrill'),
+          autoHolding: checkbox(values, 'autoHolding'),
+          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          ...fe.take(() => promise(values, zone), {}),
+        };
+        fe.throwWith(scheduleIncidentInput, input);
+        const { update } = await scheduleIncident(deps, input as never, actor);
+        return `/admin/scheduled?done=scheduled#u-${update.id}`;
+      });
+    },
+    /** The edit page's two forms, told apart by `_action`: save or cancel. */
+    async actOnScheduled(updateId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const action = str(values, '_action');
+      return runForm(values, async () => {
+        if (action === 'cancel') {
+          await cancelScheduledUpdate(deps, { updateId }, actor);
+          return '/admin/scheduled?done=cancelled';
+        }
+        if (action !== 'save')
+          throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          updateId,
+          status: optional(values, 'status'),
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          components: fe.take(() => affectedComponents(values), []),
+          notify: checkbox(values, 'notify'),
+          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          title: optional(values, 'title'),
+          priority: optional(values, 'priority'),
+        };
+        fe.throwWith(editScheduledUpdateInput, input);
+        await editScheduledUpdate(deps, input as never, actor);
+        return `/admin/scheduled/${updateId}?done=saved`;
+      });
+    },
+
+    // The promise
+    async holdingPage(incidentId: string) {
+      const incident = await loadIncident(deps.db, incidentId).catch((e) =>
+        e instanceof NotFoundError ? null : Promise.reject(e),
+      );
+      if (!incident) return null;
+      const now = deps.clock.now();
+      return { incident, tz: await tz(), promise: promiseState(incident, now), now };
+    },
+    async postHolding(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        await postHoldingUpdate(
+          deps,
+          { incidentId, nextUpdateInMinutes: optional(values, 'nextUpdateInMinutes') ?? 30 },
+          actor,
+        );
+        return `/admin/incidents/${incidentId}?done=holding`;
+      });
+    },
+    async promises(incidentId: string) {
+      const found = await readPromiseReport(deps.db, incidentId, deps.clock.now());
+      return found ? { ...found, tz: await tz() } : null;
+    },
+    async setAutoHolding(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        await setAutoHolding(
+          deps,
+          { incidentId, autoHolding: checkbox(values, 'autoHolding') },
+          actor,
+        );
+        return `/admin/incidents/${incidentId}/promises?done=auto`;
+      });
+    },
+
+    // Maintenance windows
+    async maintenanceList() {
+      return {
+        tz: await tz(),
+        now: deps.clock.now(),
+        ...(await readMaintenanceList(deps.db)),
+        components: await componentChoices(),
+      };
+    },
+    async maintenance(id: string) {
+      const found = await readAdminMaintenance(deps.db, id);
+      return found ? { ...found, tz: await tz(), now: deps.clock.now() } : null;
+    },
+    async scheduleMaintenance(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          title: str(values, 'title'),
+          description: str(values, 'description'),
+          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          scheduledUntil: fe.take(
+            () => zonedField(values, 'scheduledUntil', zone),
+            undefined as never,
+          ),
+          componentIds: list(values, 'componentIds'),
+          notify: checkbox(values, 'notify'),
+          notifyOnSchedule: checkbox(values, 'notifyOnSchedule'),
+          notifyReminder: checkbox(values, 'notifyReminder'),
+          notifyOnStart: checkbox(values, 'notifyOnStart'),
+          notifyOnComplete: checkbox(values, 'notifyOnComplete'),
+          reminderLeadMinutes: str(values, 'reminderLeadMinutes') || '60',
+          autoStart: checkbox(values, 'autoStart'),
+          autoComplete: checkbox(values, 'autoComplete'),
+        };
+        fe.throwWith(scheduleMaintenanceInput, input);
+        const row = await scheduleMaintenance(deps, input as never, actor);
+        return `/admin/maintenance/${row.id}?done=scheduled`;
+      });
+    },
+    /** The window page's forms: start now, extend, complete now. */
+    async actOnMaintenance(id: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const action = str(values, '_action');
+      return runForm(values, async () => {
+        const body = optional(values, 'body');
+        if (action === 'start') await startMaintenance(deps, { maintenanceId: id, body }, actor);
+        else if (action === 'complete')
+          await completeMaintenance(deps, { maintenanceId: id, body }, actor);
+        else if (action === 'extend') {
+          const until = zonedField(values, 'scheduledUntil', await tz(), 'pick the new end');
+          await extendMaintenance(deps, { maintenanceId: id, scheduledUntil: until, body }, actor);
+        } else throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+        return `/admin/maintenance/${id}?done=${action}`;
+      });
+    },
+
+    // The maintenance switch
+    async maintenanceSwitch() {
+      return {
+        tz: await tz(),
+        now: deps.clock.now(),
+        state: await deps.reader.maintenanceSwitch(),
+      };
+    },
+    async actOnSwitch(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const action = str(values, '_action');
+      return runForm(values, async () => {
+        if (action === 'off') {
+          await switchMaintenanceOff(deps, {}, actor);
+          return '/admin/maintenance-switch?done=off';
+        }
+        const zone = await tz();
+        const untilText = optional(values, 'until');
+        const until = untilText ? zonedField(values, 'until', zone) : undefined;
+        await switchMaintenanceOn(deps, { message: str(values, 'message'), until }, actor);
+        return '/admin/maintenance-switch?done=on';
+      });
+    },
+  };
+}
