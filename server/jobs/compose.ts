@@ -13,6 +13,7 @@ import { componentStatusLabels, statusLabel } from '../domain/status/labels.ts';
 import { confirmToken, confirmUrl, linkKey, manageToken, subscriberLinks } from '../domain/subscribers/tokens.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import type { ListRow } from '../domain/lists/list-rules.ts';
+import { composePromiseReminder } from './compose-promise-reminder.ts';
 import { composeMaintenanceMail, loadMaintenanceBroadcastContext, type MaintenanceBroadcastContext } from './compose-maintenance.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from the
@@ -121,11 +122,12 @@ export interface QueuedMessage {
 }
 
 /** A single email from outbox_messages, or null when it no longer applies (skip it). */
-export async function composeOutboxMail(db: DbOrTx, page: PageContext, m: QueuedMessage): Promise<OutgoingMail | null> {
+export async function composeOutboxMail(db: DbOrTx, page: PageContext, m: QueuedMessage, now: Date = new Date()): Promise<OutgoingMail | null> {
   const payload = m.payload as OutboxPayload;
   if ('subject' in payload) {
     return { to: m.toAddress, subject: payload.subject, text: payload.text, html: payload.html, messageId: m.messageId };
   }
+  if ('incidentId' in payload) return composePromiseReminder(db, page, m.toAddress, payload, m.messageId, now);
   const r = (await loadRecipients(db, [payload.subscriberId])).get(payload.subscriberId);
   if (!r) return null;
   const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));

@@ -167,7 +167,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       claimed.map(async (m): Promise<Outcome> => {
         let mail: OutgoingMail | null;
         try {
-          mail = await composeOutboxMail(deps.db, page, { kind: m.kind, toAddress: m.to_address, payload: JSON.parse(m.payload), messageId: m.message_id });
+          mail = await composeOutboxMail(deps.db, page, { kind: m.kind, toAddress: m.to_address, payload: JSON.parse(m.payload), messageId: m.message_id }, now);
         } catch (err) {
           return { id: m.id, attempts: m.attempts, result: { ok: false, permanent: true, error: `could not render: ${String(err)}`.slice(0, 500) } };
         }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { newId } from '../../server/domain/shared/ids.ts';
@@ -141,5 +142,42 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
     expect(mail!.parsed.text).toContain(
       `https://status.example.com/admin/incidents/${incident.id}/holding`,
     );
+  });
+
+  it('a reminder whose promise was answered before it went out is not sent', async () => {
+    t.clock.set('2026-11-25T09:00:00Z');
+    const id = newId();
+    const now = t.clock.now();
+    await t.deps.db
+      .insert(users)
+      .values({
+        id,
+        email: 'busy@acme.com',
+        name: 'Busy',
+        role: 'responder',
+        createdAt: now,
+        updatedAt: now,
+      });
+    const owner = { type: 'user' as const, id, label: 'busy@acme.com', role: 'responder' as const };
+    const { incident } = await declareIncident(
+      t.deps,
+      { title: 'Webhooks slow', priority: 1, body: 'Investigating.' },
+      owner,
+    );
+    await testWorker(t).drain();
+    smtp.clear();
+    t.clock.set('2026-11-25T09:26:00Z');
+    expect((await createScheduler(t.deps).runOnce()).reminders).toEqual([
+      { incidentId: incident.id, sentTo: 'busy@acme.com' },
+    ]);
+    await postIncidentUpdate(
+      t.deps,
+      { incidentId: incident.id, body: 'Found it.', status: 'identified' },
+      owner,
+    );
+    await testWorker(t).drain();
+    expect(
+      smtp.to('busy@acme.com').filter((m) => m.parsed.subject?.startsWith('REMINDER')),
+    ).toHaveLength(0);
   });
 });

@@ -1,10 +1,14 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, incidentUpdates, maintenances, outboxMessages } from '../../db/schema/index.ts';
+import { auditLog, incidentUpdates, maintenances } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 
 // The admin clock is the test's ManualClock at 2026-11-21T12:00Z; the page zone is UTC, so the
@@ -117,12 +121,16 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
     );
     t.clock.advance(25 * 60_000);
     await createScheduler(t.deps).runOnce();
-    const [reminder] = await t.deps.db
-      .select()
-      .from(outboxMessages)
-      .where(eq(outboxMessages.kind, 'promise_reminder'));
+    // No SMTP_URL: the outbox writes .eml files; take the link from the email itself.
+    await testWorker(t).drain();
+    const emails = await Promise.all(
+      readdirSync(path.join(t.dir, 'outbox')).map((f) =>
+        PostalMime.parse(readFileSync(path.join(t.dir, 'outbox', f), 'utf8')),
+      ),
+    );
+    const reminder = emails.find((m) => m.subject?.startsWith('REMINDER: NEXT UPDATE DUE'));
     const link = /https:\/\/status\.example\.com(\/admin\/incidents\/\w+\/holding)/.exec(
-      (reminder?.payload as { text: string }).text,
+      reminder?.text ?? '',
     )![1]!;
     const page = await rita.get(link);
     expect(page.res.status).toBe(200);

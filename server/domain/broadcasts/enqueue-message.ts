@@ -8,8 +8,10 @@ export type OutboxKind = (typeof outboxKinds)[number];
 
 export type OutboxPayload =
   | { subscriberId: string }
-  /** Already rendered: a test of an incident email as the admin previewed it, a promise reminder. */
-  | { subject: string; text: string; html: string };
+  /** A test of an incident email: the rendered message as the admin previewed it. */
+  | { subject: string; text: string; html: string }
+  /** The owner's reminder before a promised update lapses (time branch). */
+  | { incidentId: string; dueAt: string };
 
 /** The host part of every Message-ID Herald mints. */
 export function messageIdHost(config: Pick<Config, 'publicUrl'>): string {

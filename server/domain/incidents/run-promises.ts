@@ -1,9 +1,7 @@
 import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, users } from '../../../db/schema/index.ts';
-import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
-import { getSettings } from '../settings/get-settings.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { formatClock } from '../shared/time-format.ts';
@@ -15,12 +13,6 @@ import {
   REMINDER_LEAD_MS,
 } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
-
-/** The public base URL links in emails start with. */
-export async function baseUrl(deps: DomainDeps, tx: DbOrTx): Promise<string> {
-  const s = await getSettings(tx);
-  return (s.publicUrl ?? deps.config.publicUrl).replace(/\/+$/, '');
-}
 
 export function holdingUrl(base: string, incidentId: string): string {
   return `${base}/admin/incidents/${incidentId}/holding`;
@@ -76,23 +68,16 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
             .where(and(eq(users.id, inc.ownerId), isNull(users.disabledAt)))
         : [];
       if (!owner) return { incidentId: id, sentTo: null };
-      const s = await getSettings(tx);
-      const base = await baseUrl(deps, tx);
-      const mail = renderPromiseReminder({
-        pageName: s.pageName,
-        incidentTitle: inc.title,
-        priority: inc.priority,
-        isDrill: inc.isDrill,
-        dueAt: formatClock(dueAt, 'Etc/UTC', now),
-        minutesLeft: Math.max(1, Math.round((dueAt.getTime() - now.getTime()) / 60_000)),
-        holdingUrl: holdingUrl(base, inc.id),
-        incidentUrl: `${base}/admin/incidents/${inc.id}`,
-        holdingBody: HOLDING_BODY,
-      });
+      // Rendered at send time (server/jobs/compose-promise-reminder.ts), which drops it if
+      // the promise has been answered by then.
       await enqueueMessage(
         tx,
         deps.config,
-        { kind: 'promise_reminder', to: owner.email, payload: mail },
+        {
+          kind: 'promise_reminder',
+          to: owner.email,
+          payload: { incidentId: inc.id, dueAt: dueAt.toISOString() },
+        },
         now,
       );
       await recordAudit(tx, systemActor, now, {
