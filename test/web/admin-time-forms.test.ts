@@ -151,7 +151,7 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
       'Nothing to update. Still investigating. Next update in 30 minutes.',
     );
     const report = await rita.get(`/admin/incidents/${incident.id}/promises`);
-    expect(report.html).toContain('Every promise that fell due was kept (1 of 2)');
+    expect(report.html).toContain('Every promise that fell due was kept (1 of 1); 1 not due yet.');
     const toggled = await rita.post(`/admin/incidents/${incident.id}/promises`, {
       autoHolding: 'on',
     });
