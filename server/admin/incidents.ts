@@ -1,4 +1,8 @@
-import { componentStatuses, type ComponentStatus, incidentStatuses } from '../../db/schema/enums.ts';
+import {
+  componentStatuses,
+  type ComponentStatus,
+  incidentStatuses,
+} from '../../db/schema/enums.ts';
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import {
   readActiveIncidents,
@@ -13,18 +17,31 @@ import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { listUsers } from '../domain/users/update-user.ts';
 import type { Deps } from '../deps.ts';
-import { checkbox, FieldErrors, type FormOutcome, type FormValues, formValues, optional, runForm, str } from './form.ts';
+import {
+  checkbox,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  optional,
+  runForm,
+  str,
+} from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../domain/incidents/inputs.ts';
 import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
 import { zonedLocalToUtc } from './zoned-time.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
-function affectedComponents(values: FormValues): { componentId: string; status: ComponentStatus }[] {
+function affectedComponents(
+  values: FormValues,
+): { componentId: string; status: ComponentStatus }[] {
   const out: { componentId: string; status: ComponentStatus }[] = [];
   for (const [k, v] of Object.entries(values)) {
     if (!k.startsWith('component.') || typeof v !== 'string' || v === '') continue;
     if (!(componentStatuses as readonly string[]).includes(v)) {
-      throw new ValidationError('components: unknown status', { components: `"${v}" is not a component status` });
+      throw new ValidationError('components: unknown status', {
+        components: `"${v}" is not a component status`,
+      });
     }
     out.push({ componentId: k.slice('component.'.length), status: v as ComponentStatus });
   }
@@ -32,16 +49,25 @@ function affectedComponents(values: FormValues): { componentId: string; status: 
 }
 
 /** The "next update" radio: 15/30/60 minutes, none, or a time typed in the page's zone. */
-function promise(values: FormValues, tz: string): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
+function promise(
+  values: FormValues,
+  tz: string,
+): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
   const choice = str(values, 'nextIn');
   if (choice === 'at') {
     const at = zonedLocalToUtc(str(values, 'nextAt'), tz);
-    if (!at) throw new ValidationError('nextAt: pick a date and time', { nextAt: 'pick a date and time for the next update' });
+    if (!at)
+      throw new ValidationError('nextAt: pick a date and time', {
+        nextAt: 'pick a date and time for the next update',
+      });
     return { nextUpdateAt: at };
   }
   if (choice === '' || choice === 'default') return {};
   const n = Number(choice);
-  if (!Number.isInteger(n)) throw new ValidationError('nextIn: choose when the next update comes', { nextIn: 'choose 15, 30 or 60 minutes or a time' });
+  if (!Number.isInteger(n))
+    throw new ValidationError('nextIn: choose when the next update comes', {
+      nextIn: 'choose 15, 30 or 60 minutes or a time',
+    });
   return { nextUpdateInMinutes: n };
 }
 
@@ -81,7 +107,12 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     /** Everything the declare form offers: components (groups with children) and people. */
     async declareOptions() {
       const { components } = await deps.reader.components();
-      return { components, users: (await listUsers(deps)).filter((u) => !u.disabledAt), me: session.user.id, tz: await tz() };
+      return {
+        components,
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        me: session.user.id,
+        tz: await tz(),
+      };
     },
 
     async incident(id: string) {
@@ -140,11 +171,28 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
         }
         if (action === 'priority') {
-          await changeIncidentPriority(deps, { incidentId, priority: str(values, 'priority') === '' ? (undefined as never) : str(values, 'priority'), reason: str(values, 'reason') } as never, actor);
+          await changeIncidentPriority(
+            deps,
+            {
+              incidentId,
+              priority:
+                str(values, 'priority') === '' ? (undefined as never) : str(values, 'priority'),
+              reason: str(values, 'reason'),
+            } as never,
+            actor,
+          );
           return `/admin/incidents/${incidentId}?done=priority`;
         }
         if (action === 'resolve') {
-          await resolveIncident(deps, { incidentId, body: str(values, 'body'), internalNote: optional(values, 'internalNote') ?? null }, actor);
+          await resolveIncident(
+            deps,
+            {
+              incidentId,
+              body: str(values, 'body'),
+              internalNote: optional(values, 'internalNote') ?? null,
+            },
+            actor,
+          );
           return `/admin/incidents/${incidentId}?done=resolved`;
         }
         throw new ValidationError('Unknown form action.', { _action: 'unknown action' });

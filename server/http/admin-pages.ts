@@ -21,7 +21,11 @@ export function roleForAdminPath(pathname: string): Role {
   let best: [string, Role] = ['/admin', 'responder'];
   for (const entry of adminPageRoles) {
     const [prefix] = entry;
-    if ((pathname === prefix || pathname.startsWith(`${prefix}/`)) && prefix.length >= best[0].length) best = entry;
+    if (
+      (pathname === prefix || pathname.startsWith(`${prefix}/`)) &&
+      prefix.length >= best[0].length
+    )
+      best = entry;
   }
   return best[1];
 }

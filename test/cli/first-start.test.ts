@@ -15,7 +15,14 @@ describe('first start on a fresh database', () => {
 
   it('prints a one-time setup link that creates the first admin', async () => {
     child = spawn(process.execPath, ['server/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: `file:${path.join(dir, 'h.db')}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: path.join(dir, 'outbox') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: `file:${path.join(dir, 'h.db')}`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const link = await new Promise<string>((resolve, reject) => {
@@ -37,7 +44,12 @@ describe('first start on a fresh database', () => {
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('Create the first admin');
     const token = new URL(link).searchParams.get('token')!;
-    const done = await c.post('/setup', { token, email: 'first@example.com', password: 'first admin pw', passwordConfirm: 'first admin pw' });
+    const done = await c.post('/setup', {
+      token,
+      email: 'first@example.com',
+      password: 'first admin pw',
+      passwordConfirm: 'first admin pw',
+    });
     expect(done.res.status).toBe(303);
     expect((await c.get('/admin')).res.status).toBe(200);
     const reuse = await new FormClient(base).get(new URL(link).pathname + new URL(link).search);

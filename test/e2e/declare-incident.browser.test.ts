@@ -53,7 +53,9 @@ describe('a responder declares an incident in a real browser', () => {
     await page.getByRole('radio', { name: /^P1 All hands/ }).check();
     await page.getByLabel('New status of Checkout').selectOption('major_outage');
     await page.getByRole('button', { name: 'Investigating' }).click();
-    await expect.poll(() => page.getByLabel('Message (public)').inputValue()).toContain('investigating');
+    await expect
+      .poll(() => page.getByLabel('Message (public)').inputValue())
+      .toContain('investigating');
     expect(await page.getByLabel('Title').inputValue()).toBe('Checkout is failing');
     await page.getByLabel(/Internal note/).fill('Support: offer invoice payment.');
     await page.getByRole('radio', { name: '15 minutes' }).check();
@@ -72,8 +74,14 @@ describe('a responder declares an incident in a real browser', () => {
     const res = await pub.goto(`${site.base}/api/v2/summary.json`);
     const summary = await res!.json();
     expect(summary.incidents).toHaveLength(1);
-    expect(summary.incidents[0]).toMatchObject({ name: 'Checkout is failing', priority: 1, status: 'investigating' });
-    expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe('major_outage');
+    expect(summary.incidents[0]).toMatchObject({
+      name: 'Checkout is failing',
+      priority: 1,
+      status: 'investigating',
+    });
+    expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe(
+      'major_outage',
+    );
     await visitor.close();
   });
 });

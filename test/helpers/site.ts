@@ -25,7 +25,11 @@ export const TEST_PASSWORD = 'correct horse battery';
 
 export async function makeUser(t: TestContext, role: 'admin' | 'responder', email?: string) {
   n += 1;
-  return createUser(t.deps, { email: email ?? `${role}${n}@example.com`, role, password: TEST_PASSWORD }, testActor);
+  return createUser(
+    t.deps,
+    { email: email ?? `${role}${n}@example.com`, role, password: TEST_PASSWORD },
+    testActor,
+  );
 }
 
 /**
@@ -56,7 +60,10 @@ export class FormClient {
   }
 
   async get(path: string): Promise<{ res: Response; html: string }> {
-    const res = await fetch(this.base + path, { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    const res = await fetch(this.base + path, {
+      headers: { cookie: this.cookieHeader() },
+      redirect: 'manual',
+    });
     this.keep(res);
     const html = await res.text();
     const m = /name="_csrf" value="([^"]*)"/.exec(html);
@@ -64,15 +71,28 @@ export class FormClient {
     return { res, html };
   }
 
-  async post(path: string, fields: Record<string, string | string[]>, opts: { csrf?: string | null; origin?: string | null } = {}) {
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    opts: { csrf?: string | null; origin?: string | null } = {},
+  ) {
     const body = new URLSearchParams();
     const csrf = opts.csrf === undefined ? this.csrf : opts.csrf;
     if (csrf !== null) body.append('_csrf', csrf);
-    for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' };
+    for (const [k, v] of Object.entries(fields))
+      for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const headers: Record<string, string> = {
+      cookie: this.cookieHeader(),
+      'content-type': 'application/x-www-form-urlencoded',
+    };
     const origin = opts.origin === undefined ? this.base : opts.origin;
     if (origin !== null) headers.origin = origin;
-    const res = await fetch(this.base + path, { method: 'POST', headers, body, redirect: 'manual' });
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.keep(res);
     const html = await res.text();
     const m = /name="_csrf" value="([^"]*)"/.exec(html);
@@ -83,7 +103,8 @@ export class FormClient {
   async login(email: string, password = TEST_PASSWORD) {
     await this.get('/login');
     const r = await this.post('/login', { email, password });
-    if (r.res.status !== 303) throw new Error(`login failed: ${r.res.status} ${r.html.slice(0, 300)}`);
+    if (r.res.status !== 303)
+      throw new Error(`login failed: ${r.res.status} ${r.html.slice(0, 300)}`);
     await this.get('/admin');
     return r;
   }

@@ -21,26 +21,45 @@ export async function updateUser(deps: DomainDeps, raw: UpdateUserInput, actor: 
       ...before,
       name: input.name ?? before.name,
       role: input.role ?? before.role,
-      disabledAt: input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? now) : null,
+      disabledAt:
+        input.disabled === undefined
+          ? before.disabledAt
+          : input.disabled
+            ? (before.disabledAt ?? now)
+            : null,
       updatedAt: now,
     };
-    const losesAdmin = before.role === 'admin' && !before.disabledAt && (after.role !== 'admin' || after.disabledAt);
+    const losesAdmin =
+      before.role === 'admin' && !before.disabledAt && (after.role !== 'admin' || after.disabledAt);
     if (losesAdmin) {
       const [row] = await tx
         .select({ n: count() })
         .from(users)
         .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, before.id)));
-      if ((row?.n ?? 0) === 0) throw new ConflictError('Herald needs at least one active admin; make someone else admin first.');
+      if ((row?.n ?? 0) === 0)
+        throw new ConflictError(
+          'Herald needs at least one active admin; make someone else admin first.',
+        );
     }
     await tx.update(users).set(after).where(eq(users.id, before.id));
     if (after.disabledAt) await tx.delete(sessions).where(eq(sessions.userId, before.id));
-    await recordAudit(tx, actor, now, { action: 'user.update', objectType: 'user', objectId: before.id, before: publicUser(before), after: publicUser(after) });
+    await recordAudit(tx, actor, now, {
+      action: 'user.update',
+      objectType: 'user',
+      objectId: before.id,
+      before: publicUser(before),
+      after: publicUser(after),
+    });
     return publicUser(after);
   });
 }
 
 /** Sets a new password and signs the user out everywhere. */
-export async function setUserPassword(deps: DomainDeps, raw: { userId: string; password: string }, actor: Actor) {
+export async function setUserPassword(
+  deps: DomainDeps,
+  raw: { userId: string; password: string },
+  actor: Actor,
+) {
   const input = parseInput(setPasswordInput, raw);
   // Users may change their own password; changing someone else's is for admins.
   if (!(actor.type === 'user' && actor.id === input.userId)) assertRole(actor, 'admin');
@@ -51,13 +70,21 @@ export async function setUserPassword(deps: DomainDeps, raw: { userId: string; p
     if (!before) throw new NotFoundError(`No user with id ${input.userId}.`);
     await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, before.id));
     await tx.delete(sessions).where(eq(sessions.userId, before.id));
-    await recordAudit(tx, actor, now, { action: 'user.set_password', objectType: 'user', objectId: before.id, after: { email: before.email } });
+    await recordAudit(tx, actor, now, {
+      action: 'user.set_password',
+      objectType: 'user',
+      objectId: before.id,
+      after: { email: before.email },
+    });
     return publicUser(before);
   });
 }
 
 export async function findUserByEmail(deps: DomainDeps, email: string) {
-  const [row] = await deps.db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
+  const [row] = await deps.db
+    .select()
+    .from(users)
+    .where(eq(users.email, email.trim().toLowerCase()));
   return row ?? null;
 }
 
