@@ -4,6 +4,8 @@ import type { Deps } from '../deps.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
+import { type FormOutcome, formValues, runForm } from './form.ts';
+import { changeOwnPassword } from '../domain/users/update-user.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -19,6 +21,8 @@ export interface AdminServices {
   incidents: ReturnType<typeof createIncidentAdmin>;
   components: ReturnType<typeof createComponentAdmin>;
   adminOnly: ReturnType<typeof createAdminOnly>;
+  /** The signed-in user's own account. */
+  account: { changePassword(form: FormData): Promise<FormOutcome> };
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -30,5 +34,23 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     incidents: createIncidentAdmin(deps, session),
     components: createComponentAdmin(deps, session),
     adminOnly: createAdminOnly(deps, session),
+    account: {
+      async changePassword(form) {
+        return runForm(formValues(form), async () => {
+          const field = (k: string) => String(form.get(k) ?? '');
+          await changeOwnPassword(
+            deps,
+            {
+              currentPassword: field('currentPassword'),
+              newPassword: field('newPassword'),
+              newPasswordConfirm: field('newPasswordConfirm'),
+            },
+            session.actor,
+            session.sessionId,
+          );
+          return '/admin/account?done=password';
+        });
+      },
+    },
   };
 }

@@ -10,6 +10,7 @@ import {
   readRecentUpdates,
   readUpcomingMaintenance,
 } from '../domain/incidents/admin-views.ts';
+import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
 import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
@@ -119,7 +120,8 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       const found = await readAdminIncident(deps.db, id, deps.clock.now());
       if (!found) return null;
       const { components } = await deps.reader.components();
-      return { ...found, allComponents: components, tz: await tz() };
+      const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
+      return { ...found, allComponents: components, users: people, tz: await tz() };
     },
 
     async declare(form: FormData): Promise<FormOutcome> {
@@ -182,6 +184,14 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
             actor,
           );
           return `/admin/incidents/${incidentId}?done=priority`;
+        }
+        if (action === 'owner') {
+          await changeIncidentOwner(
+            deps,
+            { incidentId, ownerId: optional(values, 'ownerId') ?? null },
+            actor,
+          );
+          return `/admin/incidents/${incidentId}?done=owner`;
         }
         if (action === 'resolve') {
           await resolveIncident(
