@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { IncomingMessage } from 'node:http';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { respondFromCache } from './http/cached.ts';
@@ -11,7 +12,7 @@ import { createSiteLocals } from './site-locals.ts';
 
 export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
 
-type AstroHandler = (req: unknown, res: unknown, next: undefined, locals: App.Locals) => Promise<void>;
+type AstroHandler = (req: IncomingMessage, res: unknown, next: (() => Promise<void>) | undefined, locals: App.Locals) => Promise<void>;
 declare namespace App {
   interface Locals {
     herald: ReturnType<typeof createSiteLocals>;
@@ -52,7 +53,13 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
       if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
       locals.storePage = (e) => deps.cache.set(counter, key, e);
     }
-    await handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
+    // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
+    // own fallback would render it without them).
+    const notFound = () => {
+      c.env.incoming.url = '/404';
+      return handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
+    };
+    await handler(c.env.incoming, c.env.outgoing, notFound, { herald: locals });
     return RESPONSE_ALREADY_SENT;
   });
 }

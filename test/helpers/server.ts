@@ -1,0 +1,28 @@
+import type { AddressInfo } from 'node:net';
+import { type HttpBindings, serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from '../../server/app.ts';
+import { mountSite } from '../../server/site.ts';
+import { createTestContext, type TestContext } from './deps.ts';
+
+export interface ServerContext extends TestContext {
+  url: string;
+}
+
+/** A real listening Herald (API, feeds and the built Astro site) on a random loopback port. */
+export async function startTestServer(opts: Parameters<typeof createTestContext>[0] = {}): Promise<ServerContext> {
+  const t = await createTestContext(opts);
+  const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
+  await mountSite(app, t.deps);
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...t,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await t.close();
+    },
+  };
+}
