@@ -1,10 +1,10 @@
-import { serve } from '@hono/node-server';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
+import { createHttpServer } from './http/server.ts';
 import { mountSite } from './site.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
@@ -26,8 +26,11 @@ async function main() {
   }
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
+  const server = createHttpServer(app, deps);
+  server.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`);
   });
   const stop = (signal: string) => {
     deps.log.info(`${signal}: shutting down`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpBindings } from '@hono/node-server';
@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { respondFromCache } from './http/cached.ts';
+import { cacheKey, isCacheablePath } from './http/cache-policy.ts';
 import { createSiteLocals } from './site-locals.ts';
 
 export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
@@ -19,8 +20,6 @@ declare namespace App {
   }
 }
 
-/** Paths whose pages differ per visitor (sessions, forms with tokens): never cached. */
-const uncachedPrefixes = ['/admin', '/login', '/logout', '/subscribe', '/confirm', '/manage', '/unsubscribe'];
 
 /**
  * Mounts the built Astro site as the catch-all after the API and feeds: hashed assets with a
@@ -39,16 +38,21 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
     '/_astro/*',
     serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
   );
-  app.use('*', serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') }));
+  // Other public files (favicon, robots.txt) are listed once at start-up, so page requests
+  // never pay for a filesystem lookup.
+  const staticServe = serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') });
+  for (const file of listFiles(path.join(distDir, 'client'))) {
+    if (!file.startsWith('_astro/')) app.get(`/${file}`, staticServe);
+  }
 
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, () => deps.clock.now());
     const method = c.req.method;
     const url = new URL(c.req.url);
-    const cacheable = (method === 'GET' || method === 'HEAD') && !uncachedPrefixes.some((p) => url.pathname.startsWith(p));
+    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
-      const key = `page:${url.pathname}${url.search}`;
+      const key = cacheKey(url.pathname + url.search);
       const hit = deps.cache.get(counter, key);
       if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
       locals.storePage = (e) => deps.cache.set(counter, key, e);
@@ -62,4 +66,11 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
     await handler(c.env.incoming, c.env.outgoing, notFound, { herald: locals });
     return RESPONSE_ALREADY_SENT;
   });
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
 }

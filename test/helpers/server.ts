@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { type HttpBindings, serve } from '@hono/node-server';
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from '../../server/app.ts';
+import { createHttpServer } from '../../server/http/server.ts';
 import { mountSite } from '../../server/site.ts';
 import { createTestContext, type TestContext } from './deps.ts';
 
@@ -14,8 +15,8 @@ export async function startTestServer(opts: Parameters<typeof createTestContext>
   const t = await createTestContext(opts);
   const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, t.deps);
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = createHttpServer(app, t.deps);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     ...t,
