@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
-    expect(problems).toMatch(/PORT="eighty"/);
+    expect(problems).toMatch(/PORT="eighty": must be a port number from 0 to 65535/);
     expect(problems).toMatch(/DATABASE_URL="postgres:\/\/x"/);
     expect(problems).toMatch(/PUBLIC_URL="not a url"/);
     expect((err as ConfigError).message).toMatch(/^Herald cannot start/);
