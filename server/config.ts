@@ -37,6 +37,7 @@ const schema = z.object({
   SMTP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
   SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'error', 'info', 'debug']).default('info')),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
 });
 
 export type Config = {
@@ -55,6 +56,8 @@ export type Config = {
   smtpRatePerSecond: number;
   secretKey: string | undefined;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
+  trustProxy: boolean;
 };
 
 export class ConfigError extends Error {
@@ -97,5 +100,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtpRatePerSecond: e.SMTP_RATE_PER_SECOND,
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
   };
 }

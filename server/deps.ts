@@ -2,6 +2,7 @@ import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './domain/shared/clock.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
+import { SetupLink } from './domain/auth/first-admin.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
 import { createChangeCounter } from './domain/settings/change-counter.ts';
 import { ResponseCache } from './http/response-cache.ts';
@@ -13,6 +14,8 @@ export interface Deps extends DomainDeps {
   cache: ResponseCache;
   reader: StatusReader;
   log: Logger;
+  /** The one-time first-admin link (hash in memory only); see domain/auth/first-admin.ts. */
+  setupLink: SetupLink;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
     config,
     clock,
     log,
+    setupLink: new SetupLink(),
     cache: new ResponseCache(),
     reader: createStatusReader(handle.db, config.publicUrl, counter),
     async close() {

@@ -6,6 +6,7 @@ import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
 import { mountSite } from './site.ts';
+import { countUsers } from './domain/users/update-user.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
 async function main() {
@@ -31,7 +32,16 @@ async function main() {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`);
+    void printSetupLink();
   });
+  // A fresh database has no account: print a one-time link to create the first admin.
+  async function printSetupLink() {
+    if ((await countUsers(deps)) > 0) return;
+    const token = deps.setupLink.issue(deps.clock.now());
+    console.log(
+      `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${config!.publicUrl}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
+    );
+  }
   const stop = (signal: string) => {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {
