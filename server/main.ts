@@ -28,6 +28,15 @@ async function main() {
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
   const server = createHttpServer(app, deps);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const where = `${config.host}:${config.port}`;
+    const hint =
+      err.code === 'EADDRINUSE' ? `${where} is already in use: stop the other process or set PORT to a free port.`
+      : err.code === 'EACCES' ? `not allowed to listen on ${where}: use a PORT above 1023 or run with the needed rights.`
+      : `${where}: ${err.message}`;
+    console.error(`Herald cannot start: ${hint}`);
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
