@@ -6,6 +6,7 @@ import {
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import {
   readActiveIncidents,
+  readAdminIncidentList,
   readAdminIncident,
   readRecentUpdates,
   readUpcomingMaintenance,
@@ -114,6 +115,11 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         me: session.user.id,
         tz: await tz(),
       };
+    },
+
+    /** Recent incidents, resolved and drills included, newest first. */
+    async list() {
+      return { tz: await tz(), incidents: await readAdminIncidentList(deps.db, 100) };
     },
 
     async incident(id: string) {

@@ -385,4 +385,17 @@ describe('admin forms (no JavaScript)', () => {
     const again = new FormClient(site.base);
     await again.login('self@example.com', 'brand new password');
   });
+
+  it('lists recent incidents for the team, resolved ones and drills included', async () => {
+    const { incident: drill } = await makeIncident(t.deps, {
+      title: 'Practice outage',
+      isDrill: true,
+    });
+    const { html, res } = await responder.get('/admin/incidents');
+    expect(res.status).toBe(200);
+    expect(html).toContain('Practice outage');
+    expect(html).toContain(`/admin/incidents/${drill.id}`);
+    expect(html).toContain('Typo on pricing page');
+    expect(html).toMatch(/<a href="\/admin\/incidents" aria-current="page">Incidents<\/a>/);
+  });
 });
