@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
+import { adminApiRoutes } from './routes/admin-api.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
@@ -15,6 +16,7 @@ export function createApp(deps: Deps) {
   app.onError(mapError(deps.log));
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
+  app.route('/api/admin', adminApiRoutes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));

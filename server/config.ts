@@ -41,6 +41,7 @@ const schema = z.object({
   ),
   SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'error', 'info', 'debug']).default('info')),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
 });
 
 export type Config = {
@@ -61,6 +62,8 @@ export type Config = {
   companyDomains: string[];
   secretKey: string | undefined;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
+  trustProxy: boolean;
 };
 
 export class ConfigError extends Error {
@@ -107,5 +110,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       .filter(Boolean),
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
   };
 }

@@ -2,6 +2,7 @@ import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './domain/shared/clock.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
+import { SetupLink } from './domain/auth/first-admin.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
 import { ResponseCache } from './http/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -16,6 +17,8 @@ export interface Deps extends DomainDeps {
   log: Logger;
   /** The one pooled mail transport of the process (or the .eml writer without SMTP_URL). */
   mailer: Mailer;
+  /** The one-time first-admin link (hash in memory only); see domain/auth/first-admin.ts. */
+  setupLink: SetupLink;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
     clock,
     log,
     mailer,
+    setupLink: new SetupLink(),
     cache: new ResponseCache(),
     reader: createStatusReader(handle.db, config.publicUrl),
     async close() {

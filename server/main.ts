@@ -7,6 +7,7 @@ import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { mountSite } from './site.ts';
+import { countUsers } from './domain/users/update-user.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
 async function main() {
@@ -36,7 +37,16 @@ async function main() {
   await mountSite(app, deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
+    void printSetupLink(config!.publicUrlConfigured ? config!.publicUrl : `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`);
   });
+  // A fresh database has no account: print a one-time link to create the first admin.
+  async function printSetupLink(base: string) {
+    if ((await countUsers(deps)) > 0) return;
+    const token = deps.setupLink.issue(deps.clock.now());
+    console.log(
+      `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${base}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
+    );
+  }
   const stop = (signal: string) => {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {

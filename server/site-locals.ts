@@ -4,6 +4,9 @@ import { componentStatusLabels, priorityMeanings, statusLabel } from './domain/s
 import { formatClock, formatDay, formatLong, formatShort } from './domain/shared/time-format.ts';
 import type { CachedResponse } from './http/response-cache.ts';
 import type { SubscriptionPages } from './subscription-pages.ts';
+import type { AdminServices } from './admin/admin-services.ts';
+import type { AuthServices } from './admin/auth-services.ts';
+import type { Visitor } from './http/auth.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {
@@ -24,6 +27,15 @@ export interface SiteLocals {
   clientAddress?: string;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
   storePage?: (entry: Omit<CachedResponse, 'etag'>) => CachedResponse;
+  /**
+   * Set only on per-visitor (uncached) paths: the session, if any, and the CSRF token every
+   * form must carry as the hidden field `_csrf` (the site middleware refuses POSTs without it).
+   */
+  visitor?: Visitor;
+  /** Sign-in, sign-out and first-admin setup (per-visitor paths only). */
+  auth?: AuthServices;
+  /** Set when someone is signed in (always on /admin pages, which require it). */
+  admin?: AdminServices;
 }
 
 export function createSiteLocals(reader: StatusReader, now: () => Date): SiteLocals {

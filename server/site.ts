@@ -6,7 +6,16 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.ts';
+import { html } from 'hono/html';
+import { createAdminServices } from './admin/admin-services.ts';
+import { createAuthServices } from './admin/auth-services.ts';
+import { hasRole } from './domain/shared/actor.ts';
+import { isAdminPath, roleForAdminPath } from './http/admin-pages.ts';
+import { resolveVisitor } from './http/auth.ts';
 import { respondFromCache } from './http/cached.ts';
+import { originAllowed } from './http/csrf.ts';
+import { privatePageHeaders } from './http/page-headers.ts';
+import { clientAddress } from './http/client-address.ts';
 import { createSiteLocals } from './site-locals.ts';
 import { createSubscriptionPages } from './subscription-pages.ts';
 
@@ -20,7 +29,13 @@ declare namespace App {
 }
 
 /** Paths whose pages differ per visitor (sessions, forms with tokens): never cached. */
-const uncachedPrefixes = ['/admin', '/login', '/logout', '/subscribe', '/confirm', '/manage', '/unsubscribe'];
+const uncachedPrefixes = ['/admin', '/login', '/logout', '/setup', '/subscribe', '/confirm', '/manage', '/unsubscribe'];
+
+
+function refusal(status: number, title: string, text: string, link: { href: string; label: string }): Response {
+  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p><p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
+  return new Response(String(body), { status, headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' } });
+}
 
 /**
  * Mounts the built Astro site as the catch-all after the API and feeds: hashed assets with a
@@ -54,8 +69,30 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
       if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
       locals.storePage = (e) => deps.cache.set(counter, key, e);
     } else {
+      const out = c.env.outgoing;
+      const setCookie = (v: string) => out.appendHeader('set-cookie', v);
+      if (method !== 'GET' && method !== 'HEAD' && !originAllowed(deps.config, { origin: c.req.header('origin'), referer: c.req.header('referer'), host: c.req.header('host') })) {
+        return refusal(403, 'Request refused', 'This form was sent from another site, so Herald did not act on it.', { href: '/admin', label: 'Go to the admin' });
+      }
+      const visitor = await resolveVisitor(deps, c.req.header('cookie'));
+      if (isAdminPath(url.pathname)) {
+        if (!visitor.session) {
+          for (const v of visitor.setCookies) setCookie(v);
+          const next = method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
+          return new Response(null, { status: 303, headers: { ...privatePageHeaders, location: `/login${next}` } });
+        }
+        const role = roleForAdminPath(url.pathname);
+        if (!hasRole(visitor.session.actor, role)) {
+          return refusal(403, 'Not allowed', `This page needs the ${role} role; you are signed in as ${visitor.session.user.role}.`, { href: '/admin', label: 'Back to the dashboard' });
+        }
+      }
+      for (const v of visitor.setCookies) setCookie(v);
+      for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
+      locals.visitor = visitor;
+      locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
+      if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;
-      locals.clientAddress = c.env.incoming.socket.remoteAddress ?? 'unknown';
+      locals.clientAddress = clientAddress(c, deps.config);
     }
     await handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
     return RESPONSE_ALREADY_SENT;

@@ -9,4 +9,8 @@ export default defineConfig({
   build: { inlineStylesheets: 'never' },
   compressHTML: true,
   devToolbar: { enabled: false },
+  // Herald checks Origin itself (server/site.ts, accepting PUBLIC_URL's origin, which Astro
+  // cannot know behind a TLS-terminating proxy) plus a CSRF token on every form POST
+  // (site/src/middleware.ts). Astro's own check would refuse every form behind such a proxy.
+  security: { checkOrigin: false },
 });

@@ -1,21 +1,42 @@
 import { defineMiddleware } from 'astro:middleware';
+import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-headers.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
-// be served from the change-keyed cache. Headers are set here because Astro writes its own
-// responses.
-const securityHeaders: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-};
+// be served from the change-keyed cache. Per-visitor pages (server/site.ts sets `visitor` for
+// them) get private headers and have every POST checked for the visitor's CSRF token here, so
+// no form can forget it. Headers are set here because Astro writes its own responses.
+
+function refuseForm(): Response {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Form expired</title></head><body><main><h1>This form has expired</h1><p>Herald did not act on it. Go back, reload the page and send it again.</p><p><a href="/admin">Go to the admin</a></p></main></body></html>`;
+  return new Response(body, { status: 403, headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' } });
+}
 
 export const onRequest = defineMiddleware(async (ctx, next) => {
   if (!ctx.locals.herald) {
     return new Response('Herald pages are served by the Herald server: run `npm start`.', { status: 503 });
   }
+  const visitor = ctx.locals.herald.visitor;
+  if (ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD') {
+    let submitted: unknown = null;
+    try {
+      submitted = (await ctx.request.clone().formData()).get('_csrf');
+    } catch {
+      submitted = null;
+    }
+    // The subscribe form on the home page cannot carry a token (that page is cached for
+    // everyone): POST /subscribe relies on the Origin check in server/site.ts (and the
+    // Sec-Fetch-Site check in server/subscription-pages.ts) plus per-client and per-address
+    // rate limits. A forged subscribe only ever sends a confirmation email.
+    const tokenFree = ctx.url.pathname === '/subscribe';
+    if (!visitor || (!tokenFree && !visitor.csrfOk(submitted))) return refuseForm();
+  }
   const response = await next();
-  for (const [k, v] of Object.entries(securityHeaders)) if (!response.headers.has(k)) response.headers.set(k, v);
+  if (visitor) {
+    for (const [k, v] of Object.entries(privatePageHeaders)) response.headers.set(k, v);
+    if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
+    return response;
+  }
+  for (const [k, v] of Object.entries(publicPageHeaders)) if (!response.headers.has(k)) response.headers.set(k, v);
   const store = ctx.locals.herald.storePage;
   if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
   const type = response.headers.get('content-type') ?? '';

@@ -1,31 +1,141 @@
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { serve, type HttpBindings } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from '../../server/app.ts';
+import { createUser } from '../../server/domain/users/create-user.ts';
 import { mountSite } from '../../server/site.ts';
-import type { TestContext } from './deps.ts';
+import { testActor, type TestContext } from './deps.ts';
 
-/** The full app with the built Astro site on a real loopback port (pages need Node's req/res). */
-export async function startSite(t: TestContext) {
+/** The full app (API + Astro pages) listening on a free loopback port; needs `npm run build`. */
+export async function startSite(t: TestContext): Promise<{ base: string; close(): Promise<void> }> {
   const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, t.deps);
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  if (!server.listening) await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
   return {
-    url,
-    /** A same-origin form POST, as a browser sends it from one of the site's pages. */
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let n = 0;
+export const TEST_PASSWORD = 'correct horse battery';
+
+export async function makeUser(t: TestContext, role: 'admin' | 'responder', email?: string) {
+  n += 1;
+  return createUser(
+    t.deps,
+    { email: email ?? `${role}${n}@example.com`, role, password: TEST_PASSWORD },
+    testActor,
+  );
+}
+
+/**
+ * A browser-like client: keeps cookies, reads the CSRF token from the forms it is shown, sends
+ * forms as application/x-www-form-urlencoded with the site's Origin, never follows redirects.
+ */
+export class FormClient {
+  readonly base: string;
+  cookies = new Map<string, string>();
+  csrf = '';
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private keep(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i);
+      const value = pair!.slice(i + 1);
+      if (/Max-Age=0/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(path: string): Promise<{ res: Response; html: string }> {
+    const res = await fetch(this.base + path, {
+      headers: { cookie: this.cookieHeader() },
+      redirect: 'manual',
+    });
+    this.keep(res);
+    const html = await res.text();
+    const m = /name="_csrf" value="([^"]*)"/.exec(html);
+    if (m) this.csrf = m[1]!;
+    return { res, html };
+  }
+
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    opts: { csrf?: string | null; origin?: string | null } = {},
+  ) {
+    const body = new URLSearchParams();
+    const csrf = opts.csrf === undefined ? this.csrf : opts.csrf;
+    if (csrf !== null) body.append('_csrf', csrf);
+    for (const [k, v] of Object.entries(fields))
+      for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const headers: Record<string, string> = {
+      cookie: this.cookieHeader(),
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    const origin = opts.origin === undefined ? this.base : opts.origin;
+    if (origin !== null) headers.origin = origin;
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    this.keep(res);
+    const html = await res.text();
+    const m = /name="_csrf" value="([^"]*)"/.exec(html);
+    if (m) this.csrf = m[1]!;
+    return { res, html };
+  }
+
+  async login(email: string, password = TEST_PASSWORD) {
+    await this.get('/login');
+    const r = await this.post('/login', { email, password });
+    if (r.res.status !== 303)
+      throw new Error(`login failed: ${r.res.status} ${r.html.slice(0, 300)}`);
+    await this.get('/admin');
+    return r;
+  }
+}
+
+/**
+ * The public site for subscriber tests: `post` sends a same-origin form as a browser does
+ * from one of the site's own pages (no session, no form token: the public subscribe forms
+ * carry none, since the home page is cached for everyone).
+ */
+export async function startPublicSite(t: TestContext) {
+  const { base, close } = await startSite(t);
+  return {
+    url: base,
     post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
       const body = new URLSearchParams();
       for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
-      return fetch(url + path, {
+      return fetch(base + path, {
         method: 'POST',
         body,
         redirect: 'manual',
-        headers: { origin: url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        headers: { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
       });
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** As a browser: open the page (form cookie and token), then send its form to the same path. */
+    async submit(path: string, fields: Record<string, string | string[]>) {
+      const client = new FormClient(base);
+      await client.get(path);
+      const { res, html } = await client.post(path, fields);
+      return new Response(html, { status: res.status, headers: res.headers });
+    },
+    close,
   };
 }

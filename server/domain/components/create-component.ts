@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { componentStatuses, components } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -20,6 +20,7 @@ export const createComponentInput = z.object({
 export type CreateComponentInput = z.input<typeof createComponentInput>;
 
 export async function createComponent(deps: DomainDeps, raw: CreateComponentInput, actor: Actor) {
+  assertRole(actor, 'admin');
   const input = parseInput(createComponentInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

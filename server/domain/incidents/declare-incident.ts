@@ -1,4 +1,6 @@
-import { incidents } from '../../../db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { incidents, users } from '../../../db/schema/index.ts';
+import { ValidationError } from '../shared/errors.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
@@ -16,6 +18,10 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
   const due = nextUpdateDue(now, input.priority, false, input);
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
+    if (input.ownerId) {
+      const [owner] = await tx.select({ id: users.id }).from(users).where(eq(users.id, input.ownerId));
+      if (!owner) throw new ValidationError(`ownerId: no user with id ${input.ownerId}`, { ownerId: 'no such user' });
+    }
     const incident = {
       id: newId(),
       title: input.title,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, ne, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
@@ -163,7 +163,8 @@ async function hydrateIncidents(
   const updates = await db
     .select()
     .from(incidentUpdates)
-    .where(and(inArray(incidentUpdates.incidentId, ids), eq(incidentUpdates.state, 'published')))
+    // Priority changes carry an internal reason: admin timeline only, never public.
+    .where(and(inArray(incidentUpdates.incidentId, ids), eq(incidentUpdates.state, 'published'), isNull(incidentUpdates.priorityTo)))
     .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
   const updateIds = updates.map((u) => u.id);
   const affected = updateIds.length

@@ -1,0 +1,34 @@
+import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
+import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
+import type { Deps } from '../deps.ts';
+import { createComponentAdmin } from './components.ts';
+import { createIncidentAdmin } from './incidents.ts';
+import { createAdminOnly } from './people.ts';
+
+/**
+ * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
+ * CSRF token for its forms, and the admin read/write services. Every write goes through a
+ * domain verb with `actor`, which checks the role again and writes the audit log.
+ * Another feature adds one line here for its own services (see server/http/README-auth.md).
+ */
+export interface AdminServices {
+  user: SessionUser;
+  actor: Actor;
+  csrfToken: string;
+  can(role: Role): boolean;
+  incidents: ReturnType<typeof createIncidentAdmin>;
+  components: ReturnType<typeof createComponentAdmin>;
+  adminOnly: ReturnType<typeof createAdminOnly>;
+}
+
+export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
+  return {
+    user: session.user,
+    actor: session.actor,
+    csrfToken: session.csrfToken,
+    can: (role) => hasRole(session.actor, role),
+    incidents: createIncidentAdmin(deps, session),
+    components: createComponentAdmin(deps, session),
+    adminOnly: createAdminOnly(deps, session),
+  };
+}

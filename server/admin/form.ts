@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+
+/** What was typed into a form, to show it again when validation fails. */
+export type FormValues = Record<string, string | string[]>;
+
+/** The result of handling a form POST: go somewhere, or show the form again with errors. */
+export type FormOutcome =
+  | { ok: true; redirect: string }
+  | {
+      ok: false;
+      status: number;
+      message: string;
+      errors: Record<string, string>;
+      values: FormValues;
+    };
+
+/** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */
+export function formValues(form: FormData): FormValues {
+  const out: FormValues = {};
+  for (const [k, v] of form.entries()) {
+    if (typeof v !== 'string' || k === '_csrf' || /password/i.test(k)) continue;
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+export function str(values: FormValues, key: string): string {
+  const v = values[key];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+export function list(values: FormValues, key: string): string[] {
+  const v = values[key];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Empty fields mean "not given" for optional domain inputs. */
+export function optional(values: FormValues, key: string): string | undefined {
+  const v = str(values, key).trim();
+  return v === '' ? undefined : v;
+}
+
+export function checkbox(values: FormValues, key: string): boolean {
+  const v = str(values, key);
+  return v === 'on' || v === 'true' || v === '1';
+}
+
+/**
+ * Runs a form action: a domain error becomes the form shown again with what was typed, the
+ * field-keyed messages and the error's status; anything else propagates (a 500).
+ */
+export async function runForm(
+  values: FormValues,
+  action: () => Promise<string>,
+  fieldNames: Record<string, string> = {},
+): Promise<FormOutcome> {
+  try {
+    return { ok: true, redirect: await action() };
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    const errors: Record<string, string> = {};
+    if (err instanceof ValidationError) {
+      for (const [k, v] of Object.entries(err.fields))
+        errors[fieldNames[k] ?? k.split('.')[0] ?? k] ??= v;
+    }
+    const message =
+      err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
+    return { ok: false, status: err.status, message, errors, values };
+  }
+}
+
+function describeErrors(errors: Record<string, string>, fallback: string): string {
+  const n = Object.keys(errors).length;
+  if (n === 0) return fallback;
+  return n === 1
+    ? 'Please fix the field marked below.'
+    : `Please fix the ${n} fields marked below.`;
+}
+
+/** Only local admin paths are followed after sign-in (no open redirect). */
+export function safeNext(next: string | undefined | null, fallback = '/admin'): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\'))
+    return fallback;
+  return next;
+}
+
+/**
+ * Form-only fields (a time typed in the page's zone, component selects) are read before the
+ * domain verb runs. Their errors are collected here and, when there are any, reported together
+ * with the domain schema's own, so the person sees every problem at once.
+ */
+export class FieldErrors {
+  readonly errors: Record<string, string> = {};
+  take<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const [k, v] of Object.entries(err.fields)) this.errors[k] ??= v;
+      return fallback;
+    }
+  }
+  /** Throws every problem (form and schema) at once when the form part had any. */
+  throwWith(schema: z.ZodType, input: unknown): void {
+    if (Object.keys(this.errors).length === 0) return;
+    const r = schema.safeParse(input);
+    const fields = { ...this.errors };
+    if (!r.success) for (const i of r.error.issues) fields[i.path.join('.') || '_'] ??= i.message;
+    throw new ValidationError('Please fix the fields marked below.', fields);
+  }
+}

@@ -1,0 +1,164 @@
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import {
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  maintenances,
+  updateAffectedComponents,
+  users,
+} from '../../../db/schema/index.ts';
+
+// What the admin sees of incidents: everything, including drills, internal notes and priority
+// changes with their reasons, which the public read services leave out.
+
+export interface PromiseState {
+  dueAt: Date | null;
+  /** Minutes until the promised update; negative when overdue. */
+  minutesLeft: number | null;
+  overdue: boolean;
+  /** Less than five minutes left. */
+  dueSoon: boolean;
+  /** "in 12 min", "OVERDUE by 3 min", "none promised". */
+  text: string;
+}
+
+function minutes(n: number): string {
+  if (n < 60) return `${n} min`;
+  const h = Math.floor(n / 60);
+  const m = n % 60;
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+export function promiseState(dueAt: Date | null, now: Date): PromiseState {
+  if (!dueAt)
+    return {
+      dueAt: null,
+      minutesLeft: null,
+      overdue: false,
+      dueSoon: false,
+      text: 'none promised',
+    };
+  const ms = dueAt.getTime() - now.getTime();
+  const minutesLeft = ms >= 0 ? Math.ceil(ms / 60_000) : -Math.ceil(-ms / 60_000);
+  const overdue = ms <= 0;
+  return {
+    dueAt,
+    minutesLeft,
+    overdue,
+    dueSoon: ms > 0 && ms <= 5 * 60_000,
+    text: overdue
+      ? `OVERDUE by ${minutes(Math.max(1, -minutesLeft))}`
+      : `in ${minutes(minutesLeft)}`,
+  };
+}
+
+async function emailsById(db: DbOrTx, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.id, wanted));
+  return new Map(rows.map((r) => [r.id, r.email]));
+}
+
+export async function readActiveIncidents(db: DbOrTx, now: Date) {
+  const rows = await db
+    .select()
+    .from(incidents)
+    .where(ne(incidents.status, 'resolved'))
+    .orderBy(asc(incidents.priority), desc(incidents.startedAt));
+  const owners = await emailsById(
+    db,
+    rows.map((r) => r.ownerId),
+  );
+  return rows.map((r) => ({
+    ...r,
+    ownerEmail: r.ownerId ? (owners.get(r.ownerId) ?? null) : null,
+    promise: promiseState(r.nextUpdateDueAt, now),
+  }));
+}
+
+export async function readRecentUpdates(db: DbOrTx, limit = 10) {
+  const rows = await db
+    .select({ u: incidentUpdates, title: incidents.title, priority: incidents.priority })
+    .from(incidentUpdates)
+    .innerJoin(incidents, eq(incidents.id, incidentUpdates.incidentId))
+    .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt))
+    .limit(limit);
+  const authors = await emailsById(
+    db,
+    rows.map((r) => r.u.authorId),
+  );
+  return rows.map((r) => ({
+    ...r.u,
+    incidentTitle: r.title,
+    incidentPriority: r.priority,
+    authorEmail: r.u.authorId ? (authors.get(r.u.authorId) ?? null) : null,
+  }));
+}
+
+export async function readUpcomingMaintenance(db: DbOrTx, limit = 10) {
+  return db
+    .select()
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']))
+    .orderBy(asc(maintenances.scheduledFor))
+    .limit(limit);
+}
+
+/** One incident with its full timeline (newest first) for the admin, or null. */
+export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
+  const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
+  if (!row) return null;
+  const updates = await db
+    .select()
+    .from(incidentUpdates)
+    .where(eq(incidentUpdates.incidentId, id))
+    .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
+  const affected = updates.length
+    ? await db
+        .select({ a: updateAffectedComponents, name: components.name })
+        .from(updateAffectedComponents)
+        .innerJoin(components, eq(components.id, updateAffectedComponents.componentId))
+        .where(
+          inArray(
+            updateAffectedComponents.updateId,
+            updates.map((u) => u.id),
+          ),
+        )
+    : [];
+  const linked = await db
+    .select({
+      componentId: incidentComponents.componentId,
+      status: incidentComponents.status,
+      name: components.name,
+    })
+    .from(incidentComponents)
+    .innerJoin(components, eq(components.id, incidentComponents.componentId))
+    .where(and(eq(incidentComponents.incidentId, id)))
+    .orderBy(asc(incidentComponents.position));
+  const people = await emailsById(db, [row.ownerId, ...updates.map((u) => u.authorId)]);
+  return {
+    incident: {
+      ...row,
+      ownerEmail: row.ownerId ? (people.get(row.ownerId) ?? null) : null,
+      promise: promiseState(row.status === 'resolved' ? null : row.nextUpdateDueAt, now),
+    },
+    components: linked,
+    updates: updates.map((u) => ({
+      ...u,
+      authorEmail: u.authorId ? (people.get(u.authorId) ?? null) : null,
+      isPriorityChange: u.priorityTo !== null,
+      changes: affected
+        .filter((a) => a.a.updateId === u.id)
+        .map((a) => ({ name: a.name, oldStatus: a.a.oldStatus, newStatus: a.a.newStatus })),
+    })),
+  };
+}
+
+export async function readAdminIncidentList(db: DbOrTx, limit = 50) {
+  return db.select().from(incidents).orderBy(desc(incidents.startedAt)).limit(limit);
+}

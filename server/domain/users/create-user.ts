@@ -1,0 +1,56 @@
+import { eq } from 'drizzle-orm';
+import { users } from '../../../db/schema/index.ts';
+import { hashPassword } from '../auth/password.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { type CreateUserInput, createUserInput } from './inputs.ts';
+
+export type UserRow = typeof users.$inferSelect;
+
+/** What the audit log and lists may show of a user: never the password hash. */
+export function publicUser(u: UserRow) {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    disabledAt: u.disabledAt,
+    createdAt: u.createdAt,
+  };
+}
+
+export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: Actor) {
+  assertRole(actor, 'admin');
+  const input = parseInput(createUserInput, raw);
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [taken] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, input.email));
+    if (taken) throw new ConflictError(`A user with the email ${input.email} already exists.`);
+    const row: UserRow = {
+      id: newId(),
+      email: input.email,
+      name: input.name,
+      role: input.role,
+      passwordHash,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(users).values(row);
+    await recordAudit(tx, actor, now, {
+      action: 'user.create',
+      objectType: 'user',
+      objectId: row.id,
+      after: publicUser(row),
+    });
+    return publicUser(row);
+  });
+}

@@ -1,0 +1,31 @@
+import type { Role } from '../domain/shared/actor.ts';
+
+/**
+ * Every page under /admin needs a signed-in user (responder or admin). Pages that need more are
+ * listed here; the longest matching prefix wins. Checked in server/site.ts before Astro runs,
+ * so a page cannot forget it. Domain verbs check roles again on every write.
+ */
+export const adminPageRoles: [prefix: string, role: Role][] = [
+  ['/admin', 'responder'],
+  ['/admin/users', 'admin'],
+  ['/admin/tokens', 'admin'],
+  ['/admin/settings', 'admin'],
+  ['/admin/audit', 'admin'],
+];
+
+export function isAdminPath(pathname: string): boolean {
+  return pathname === '/admin' || pathname.startsWith('/admin/');
+}
+
+export function roleForAdminPath(pathname: string): Role {
+  let best: [string, Role] = ['/admin', 'responder'];
+  for (const entry of adminPageRoles) {
+    const [prefix] = entry;
+    if (
+      (pathname === prefix || pathname.startsWith(`${prefix}/`)) &&
+      prefix.length >= best[0].length
+    )
+      best = entry;
+  }
+  return best[1];
+}

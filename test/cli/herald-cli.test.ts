@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokens, auditLog, users } from '../../db/schema/index.ts';
+import { login } from '../../server/domain/auth/sessions.ts';
+import { api } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+
+const bin = path.resolve('bin/herald.mjs');
+
+function herald(
+  t: TestContext,
+  args: string[],
+  stdin = '',
+  node = process.execPath,
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [bin, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: t.dbUrl,
+        PUBLIC_URL: 'https://status.example.com',
+        LOG_LEVEL: 'silent',
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('npx herald', () => {
+  let t: TestContext;
+  beforeAll(async () => {
+    t = await createTestContext();
+  });
+  afterAll(() => t.close());
+
+  it('adds an admin with the password from stdin, audited as the command line, who can then sign in', async () => {
+    const r = await herald(
+      t,
+      ['user', 'add', '--email', 'Boss@Example.com', '--role', 'admin'],
+      'a long password\n',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Created admin boss@example.com');
+    const [u] = await t.deps.db.select().from(users).where(eq(users.email, 'boss@example.com'));
+    expect(u!.passwordHash).toMatch(/^scrypt\$/);
+    const [audit] = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, u!.id));
+    expect(audit).toMatchObject({ actorType: 'cli', action: 'user.create' });
+    expect(JSON.stringify(audit!.after)).not.toContain('scrypt');
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'a long password',
+        address: 'cli-test',
+      }),
+    ).resolves.toMatchObject({ userId: u!.id });
+  });
+
+  it('refuses a password on the command line', async () => {
+    const r = await herald(t, [
+      'user',
+      'add',
+      '--email',
+      'x@example.com',
+      '--role',
+      'admin',
+      '--password',
+      'a long password',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/never taken from the command line/);
+    expect(
+      await t.deps.db.select().from(users).where(eq(users.email, 'x@example.com')),
+    ).toHaveLength(0);
+  });
+
+  it('says what is wrong with a short password or a bad role', async () => {
+    const short = await herald(
+      t,
+      ['user', 'add', '--email', 'y@example.com', '--role', 'admin'],
+      'short\n',
+    );
+    expect(short.code).toBe(1);
+    expect(short.err).toMatch(/password: must be at least 10 characters/);
+    const role = await herald(
+      t,
+      ['user', 'add', '--email', 'y@example.com', '--role', 'boss'],
+      'a long password\n',
+    );
+    expect(role.err).toMatch(/role: must be admin or responder/);
+  });
+
+  it('lists users and resets a password, ending their sessions', async () => {
+    const list = await herald(t, ['user', 'list']);
+    expect(list.out).toMatch(/boss@example\.com\s+admin/);
+    const r = await herald(
+      t,
+      ['user', 'reset-password', '--email', 'boss@example.com'],
+      'another long password\n',
+    );
+    expect(r.code).toBe(0);
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'a long password',
+        address: 'cli-test-2',
+      }),
+    ).rejects.toThrow(/Wrong email or password/);
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'another long password',
+        address: 'cli-test-2',
+      }),
+    ).resolves.toBeTruthy();
+  });
+
+  it('creates a token printed once, lists it without the secret, and revokes it', async () => {
+    const created = await herald(t, [
+      'token',
+      'create',
+      '--name',
+      'deploy bot',
+      '--role',
+      'responder',
+    ]);
+    expect(created.code).toBe(0);
+    const secret = /(hrld_\S+)/.exec(created.out)![1]!;
+    expect((await api(t, secret).get('/api/admin/me')).status).toBe(200);
+    const list = await herald(t, ['token', 'list']);
+    expect(list.out).toContain('deploy bot');
+    expect(list.out).not.toContain(secret);
+    const [row] = await t.deps.db.select().from(apiTokens).where(eq(apiTokens.name, 'deploy bot'));
+    const revoked = await herald(t, ['token', 'revoke', '--id', row!.id]);
+    expect(revoked.code).toBe(0);
+    expect((await api(t, secret).get('/api/admin/me')).status).toBe(401);
+    const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, row!.id));
+    expect(audit.map((a) => [a.actorType, a.action]).sort()).toEqual([
+      ['cli', 'token.create'],
+      ['cli', 'token.revoke'],
+    ]);
+  });
+
+  it.runIf(existsSync('/usr/bin/node'))(
+    'runs under the machine’s older node by re-running itself on the pinned Node 24',
+    async () => {
+      const r = await herald(t, ['user', 'list'], '', '/usr/bin/node');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('boss@example.com');
+    },
+  );
+
+  it('prints usage and fails for an unknown command', async () => {
+    const r = await herald(t, ['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Usage: npx herald');
+  });
+});

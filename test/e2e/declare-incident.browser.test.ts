@@ -1,0 +1,87 @@
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeComponent } from '../helpers/factories.ts';
+import { makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('a responder declares an incident in a real browser', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    // Plain http on loopback: the session cookie must not be Secure-only here.
+    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
+    site = await startSite(t);
+    // playwright gives every launch its own fresh temporary --user-data-dir.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await t?.close();
+  });
+
+  it('signs in, declares a P1 affecting a component, and a visitor sees it on / and in summary.json', async () => {
+    await makeUser(t, 'responder', 'oncall@example.com');
+    const checkout = await makeComponent(t.deps, { name: 'Checkout' });
+    await makeComponent(t.deps, { name: 'Marketing site' });
+
+    const pm = await browser.newContext({ javaScriptEnabled: false });
+    const page = await pm.newPage();
+    await page.goto(`${site.base}/admin/incidents/new`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Email').fill('oncall@example.com');
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${site.base}/admin/incidents/new`);
+
+    await page.getByLabel('Title').fill('Checkout is failing');
+    await page.getByRole('radio', { name: /^P1 All hands/ }).check();
+    await page.getByLabel('New status of Checkout').selectOption('major_outage');
+    await page.getByRole('button', { name: 'Investigating' }).click();
+    await expect
+      .poll(() => page.getByLabel('Message (public)').inputValue())
+      .toContain('investigating');
+    expect(await page.getByLabel('Title').inputValue()).toBe('Checkout is failing');
+    await page.getByLabel(/Internal note/).fill('Support: offer invoice payment.');
+    await page.getByRole('radio', { name: '15 minutes' }).check();
+    await page.getByRole('button', { name: 'Declare incident' }).click();
+    await page.waitForURL(/\/admin\/incidents\/\w+\?done=declared/);
+    expect(await page.locator('.flash').textContent()).toContain('Incident declared');
+    await pm.close();
+
+    const visitor = await browser.newContext();
+    const pub = await visitor.newPage();
+    await pub.goto(`${site.base}/`);
+    const active = pub.locator('section[aria-labelledby="active-incidents"]');
+    await expect.poll(() => active.textContent()).toContain('Checkout is failing');
+    expect(await active.textContent()).toContain('P1');
+    expect(await pub.locator('body').textContent()).not.toContain('offer invoice');
+    const res = await pub.goto(`${site.base}/api/v2/summary.json`);
+    const summary = await res!.json();
+    expect(summary.incidents).toHaveLength(1);
+    expect(summary.incidents[0]).toMatchObject({
+      name: 'Checkout is failing',
+      priority: 1,
+      status: 'investigating',
+    });
+    expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe(
+      'major_outage',
+    );
+    await visitor.close();
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../db/schema/index.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { FormClient, startSite } from '../helpers/site.ts';
+
+describe('first-admin setup link', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('rejects an unknown token', async () => {
+    t.deps.setupLink.issue(t.clock.now());
+    const c = new FormClient(site.base);
+    const { res, html } = await c.get('/setup?token=wrong');
+    expect(res.status).toBe(404);
+    expect(html).toContain('not valid');
+  });
+
+  it('keeps what was typed and names the field when the passwords differ', async () => {
+    const token = t.deps.setupLink.issue(t.clock.now());
+    const c = new FormClient(site.base);
+    await c.get(`/setup?token=${token}`);
+    const { res, html } = await c.post('/setup', {
+      token,
+      email: 'pm@example.com',
+      name: 'Pat <PM>',
+      password: 'long enough pw',
+      passwordConfirm: 'different pw!',
+    });
+    expect(res.status).toBe(422);
+    expect(html).toContain('does not match the password');
+    expect(html).toContain('value="pm@example.com"');
+    expect(html).toMatch(/value="Pat (&lt;|<)PM(&gt;|>)"/);
+    expect(await t.deps.db.select().from(users)).toHaveLength(0);
+  });
+
+  it('creates the first admin, signs them in, and works only once', async () => {
+    const token = t.deps.setupLink.issue(t.clock.now());
+    const c = new FormClient(site.base);
+    await c.get(`/setup?token=${token}`);
+    const { res } = await c.post('/setup', {
+      token,
+      email: 'PM@example.com',
+      password: 'long enough pw',
+      passwordConfirm: 'long enough pw',
+    });
+    expect(res.status).toBe(303);
+    expect((await c.get('/admin')).res.status).toBe(200);
+    const rows = await t.deps.db.select().from(users);
+    expect(rows.map((r) => [r.email, r.role])).toEqual([['pm@example.com', 'admin']]);
+    const again = new FormClient(site.base);
+    await again.get('/login');
+    const second = await again.post('/setup', {
+      token,
+      email: 'x@example.com',
+      password: 'long enough pw',
+      passwordConfirm: 'long enough pw',
+    });
+    expect(second.res.status).toBe(401);
+    expect(await t.deps.db.select().from(users)).toHaveLength(1);
+  });
+});
