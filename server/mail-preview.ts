@@ -7,7 +7,7 @@ import { incidentSubject } from '../emails/subjects.ts';
 import { enqueueMessage } from './domain/broadcasts/enqueue-message.ts';
 import { affectedComponentsInput, bodyInput, internalNoteInput, priorityInput, promiseInput, titleInput } from './domain/incidents/inputs.ts';
 import { isBroadcastPriority, nextUpdateDue } from './domain/incidents/promise.ts';
-import type { Actor } from './domain/shared/actor.ts';
+import { type Actor, assertRole } from './domain/shared/actor.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
 import { NotFoundError, ValidationError } from './domain/shared/errors.ts';
 import { parseInput } from './domain/shared/parse.ts';
@@ -108,12 +108,12 @@ export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): P
 
 /** Queues the internal variant of the preview to one address, marked as a test. */
 export async function sendTestEmail(deps: DomainDeps, raw: PreviewInput & { to: string }, actor: Actor) {
+  assertRole(actor, 'responder');
   const to = parseInput(z.object({ to: emailInput }), { to: raw.to }).to;
   const preview = await previewUpdateEmail(deps, raw);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await enqueueMessage(tx, deps.config, { kind: 'test', to, payload: { ...preview.internal, subject: `[TEST] ${preview.internal.subject}` } }, now);
   });
-  void actor;
   return { to, subject: `[TEST] ${preview.internal.subject}` };
 }

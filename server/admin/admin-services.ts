@@ -1,6 +1,7 @@
 import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
 import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
 import type { Deps } from '../deps.ts';
+import { createBroadcastAdmin } from './broadcasts.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
@@ -19,6 +20,7 @@ export interface AdminServices {
   incidents: ReturnType<typeof createIncidentAdmin>;
   components: ReturnType<typeof createComponentAdmin>;
   adminOnly: ReturnType<typeof createAdminOnly>;
+  broadcasts: ReturnType<typeof createBroadcastAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -30,5 +32,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     incidents: createIncidentAdmin(deps, session),
     components: createComponentAdmin(deps, session),
     adminOnly: createAdminOnly(deps, session),
+    broadcasts: createBroadcastAdmin(deps, session),
   };
 }

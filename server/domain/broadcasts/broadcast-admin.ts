@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { broadcasts, deliveries, lists, subscribers } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -83,6 +83,7 @@ const retryInput = z.object({ broadcastId: z.string().min(1), deliveryIds: z.arr
 
 /** Puts failed deliveries (all of a broadcast's, or the named ones) back in the queue. */
 export async function retryFailedDeliveries(deps: DomainDeps, raw: z.input<typeof retryInput>, actor: Actor) {
+  assertRole(actor, 'responder');
   const input = parseInput(retryInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
