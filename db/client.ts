@@ -32,8 +32,26 @@ export async function openDatabase(url: string, authToken?: string): Promise<DbH
     await client.execute('PRAGMA busy_timeout = 5000');
     await client.execute('PRAGMA foreign_keys = ON');
   }
-  const db = drizzle(client, { schema });
+  const db = serializeTransactions(drizzle(client, { schema }));
   return { db, client, close: () => client.close() };
+}
+
+/**
+ * Runs this process's write transactions one after another. libSQL's embedded driver gives
+ * each transaction its own pooled connection and answers a second writer with SQLITE_BUSY at
+ * once (or, with a busy timeout, blocks the event loop the first writer needs to finish).
+ * Queueing them in-process keeps a publish from failing while the outbox worker records a
+ * batch; other processes still meet at SQLite's own lock.
+ */
+export function serializeTransactions(db: Db): Db {
+  let tail: Promise<unknown> = Promise.resolve();
+  const original = db.transaction.bind(db);
+  const transaction: Db['transaction'] = (fn, config) => {
+    const run = tail.then(() => original(fn, config));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return Object.assign(Object.create(db) as Db, { transaction });
 }
 
 export async function migrateDatabase(db: Db): Promise<void> {

@@ -5,6 +5,7 @@ import { adminApiRoutes } from './routes/admin-api.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
+import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -17,6 +18,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/api/admin', adminApiRoutes(deps));
   app.route('/', feedRoutes(deps));
+  app.route('/', unsubscribeRoutes(deps));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));
   return app;
 }

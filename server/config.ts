@@ -35,6 +35,13 @@ const schema = z.object({
   MAIL_OUTBOX_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/outbox')),
   SMTP_MAX_CONNECTIONS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
   SMTP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+  COMPANY_DOMAINS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*[a-z0-9.-]+(\s*,\s*[a-z0-9.-]+)*\s*$/i, 'must be comma-separated domains such as example.com,example.org')
+      .optional(),
+  ),
   SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'error', 'info', 'debug']).default('info')),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
@@ -54,6 +61,8 @@ export type Config = {
   mailOutboxDir: string;
   smtpMaxConnections: number;
   smtpRatePerSecond: number;
+  /** Domains whose addresses may join internal lists that name no domains of their own. */
+  companyDomains: string[];
   secretKey: string | undefined;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
@@ -98,6 +107,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mailOutboxDir: e.MAIL_OUTBOX_DIR,
     smtpMaxConnections: e.SMTP_MAX_CONNECTIONS,
     smtpRatePerSecond: e.SMTP_RATE_PER_SECOND,
+    companyDomains: (e.COMPANY_DOMAINS ?? '')
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean),
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',

@@ -7,6 +7,8 @@ import { ensureSettings } from './domain/settings/get-settings.ts';
 import { createChangeCounter } from './domain/settings/change-counter.ts';
 import { ResponseCache } from './http/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMailer, type Mailer } from './mailer.ts';
+import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
 
 export interface Deps extends DomainDeps {
@@ -14,6 +16,8 @@ export interface Deps extends DomainDeps {
   cache: ResponseCache;
   reader: StatusReader;
   log: Logger;
+  /** The one pooled mail transport of the process (or the .eml writer without SMTP_URL). */
+  mailer: Mailer;
   /** The one-time first-admin link (hash in memory only); see domain/auth/first-admin.ts. */
   setupLink: SetupLink;
   close(): Promise<void>;
@@ -23,7 +27,7 @@ export interface Deps extends DomainDeps {
  * The composition root: opens and migrates the database, makes sure the settings row exists,
  * and builds the shared parts every route and loop receives. No module-level singletons.
  */
-export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger } = {}): Promise<Deps> {
+export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
@@ -31,17 +35,21 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
   await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
   // Opened after migrations, so the settings table it reads exists.
   const counter = createChangeCounter(config.databaseUrl, handle.client);
+  await ensureDefaultLists(handle.db, clock.now());
+  const mailer = opts.mailer ?? createMailer(config);
   const deps: Deps = {
     db: handle.db,
     handle,
     config,
     clock,
     log,
+    mailer,
     setupLink: new SetupLink(),
     cache: new ResponseCache(),
     reader: createStatusReader(handle.db, config.publicUrl, counter),
     async close() {
       counter.close();
+      mailer.close();
       handle.close();
     },
   };

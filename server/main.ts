@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
+import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { mountSite } from './site.ts';
 import { countUsers } from './domain/users/update-user.ts';
 
@@ -25,6 +26,13 @@ async function main() {
   if (args.includes('--demo') && (await seedDemo(deps))) {
     deps.log.info('Seeded demo content (components, incidents, a maintenance window).');
   }
+  deps.log.info(
+    deps.mailer.kind === 'smtp'
+      ? `Mail: sending through ${deps.mailer.description}.`
+      : `Mail: SMTP_URL is not set, so emails are not sent: each one is written as an ${deps.mailer.description} (open them with any mail program).`,
+  );
+  const outbox = createOutboxWorker(deps);
+  outbox.start();
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
   const server = createHttpServer(app, deps);
@@ -56,7 +64,11 @@ async function main() {
   const stop = (signal: string) => {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {
-      void deps.close().then(() => process.exit(0));
+      // Batches in flight finish and record their outcome, so nothing is sent twice on restart.
+      void outbox
+        .stop()
+        .then(() => deps.close())
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

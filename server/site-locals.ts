@@ -3,6 +3,7 @@ import type { StatusReader } from './domain/status/reader.ts';
 import { componentStatusLabels, priorityMeanings, statusLabel } from './domain/status/labels.ts';
 import { formatClock, formatDay, formatLong, formatShort } from './domain/shared/time-format.ts';
 import type { CachedResponse } from './http/response-cache.ts';
+import type { SubscriptionPages } from './subscription-pages.ts';
 import type { AdminServices } from './admin/admin-services.ts';
 import type { AuthServices } from './admin/auth-services.ts';
 import type { Visitor } from './http/auth.ts';
@@ -20,6 +21,10 @@ export interface SiteLocals {
     componentStatus(s: ComponentStatus): string;
     priority(p: number): string;
   };
+  /** Subscribe, confirm and manage: set for the uncached subscriber pages only. */
+  subscriptions?: SubscriptionPages;
+  /** The client's network address (for per-client rate limits). */
+  clientAddress?: string;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
   storePage?: (entry: Omit<CachedResponse, 'etag'>) => CachedResponse;
   /**

@@ -19,6 +19,7 @@ import { originAllowed } from './http/csrf.ts';
 import { privatePageHeaders } from './http/page-headers.ts';
 import { clientAddress } from './http/client-address.ts';
 import { createSiteLocals } from './site-locals.ts';
+import { createSubscriptionPages } from './subscription-pages.ts';
 
 export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
 
@@ -58,6 +59,7 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
     if (!file.startsWith('_astro/')) app.get(`/${file}`, staticServe);
   }
 
+  const subscriptions = createSubscriptionPages(deps);
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, () => deps.clock.now());
     const method = c.req.method;
@@ -92,6 +94,8 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
       locals.visitor = visitor;
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
+      locals.subscriptions = subscriptions;
+      locals.clientAddress = clientAddress(c, deps.config);
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
     // own fallback would render it without them).

@@ -15,6 +15,11 @@ export const settings = sqliteTable('settings', {
   maintenanceMessage: text('maintenance_message'),
   maintenanceSince: integer('maintenance_since', { mode: 'timestamp_ms' }),
   maintenanceUntil: integer('maintenance_until', { mode: 'timestamp_ms' }),
+  /**
+   * Random key behind subscribers' manage/unsubscribe links when SECRET_KEY is not set: kept in
+   * the database so every Herald process sharing it derives the same links.
+   */
+  linkSecret: text('link_secret'),
   changeCounter: integer('change_counter').notNull().default(0),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });

@@ -1,6 +1,7 @@
 import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
 import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
 import type { Deps } from '../deps.ts';
+import { createBroadcastAdmin } from './broadcasts.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
@@ -23,6 +24,7 @@ export interface AdminServices {
   adminOnly: ReturnType<typeof createAdminOnly>;
   /** The signed-in user's own account. */
   account: { changePassword(form: FormData): Promise<FormOutcome> };
+  broadcasts: ReturnType<typeof createBroadcastAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -52,5 +54,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
         });
       },
     },
+    broadcasts: createBroadcastAdmin(deps, session),
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+import type { EmailPreview } from '../mail-preview.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
@@ -13,6 +14,10 @@ export type FormOutcome =
       message: string;
       errors: Record<string, string>;
       values: FormValues;
+      /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
+      preview?: EmailPreview;
+      /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
+      notice?: string;
     };
 
 /** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */

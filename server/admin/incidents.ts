@@ -32,6 +32,7 @@ import {
 import { declareIncidentInput, postIncidentUpdateInput } from '../domain/incidents/inputs.ts';
 import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
 import { zonedLocalToUtc } from './zoned-time.ts';
+import { emailPreviewForm } from './broadcasts.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
 function affectedComponents(
@@ -134,7 +135,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       const values = formValues(form);
       const tpl = applyTemplate(values);
       if (tpl) return tpl;
-      return runForm(values, async () => {
+      const build = async () => {
         const fe = new FieldErrors();
         const zone = await tz();
         const input = {
@@ -149,6 +150,17 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           ...fe.take(() => promise(values, zone), {}),
         };
         fe.throwWith(declareIncidentInput, input);
+        return input;
+      };
+      const intent = str(values, 'intent');
+      if (intent === 'preview' || intent === 'test') {
+        return emailPreviewForm(deps, session, values, intent, async () => {
+          const input = await build();
+          return { ...input, priority: Number(input.priority) } as never;
+        });
+      }
+      return runForm(values, async () => {
+        const input = await build();
         const { incident } = await declareIncident(deps, input as never, actor);
         return `/admin/incidents/${incident.id}?done=declared`;
       });
@@ -162,19 +174,31 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         const tpl = applyTemplate(values);
         if (tpl) return tpl;
       }
+      const buildUpdate = async () => {
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          incidentId,
+          status: optional(values, 'status'),
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          components: fe.take(() => affectedComponents(values), []),
+          ...fe.take(() => promise(values, zone), {}),
+        };
+        fe.throwWith(postIncidentUpdateInput, input);
+        return input;
+      };
+      const intent = str(values, 'intent');
+      if ((intent === 'preview' || intent === 'test') && (action === 'update' || action === 'resolve')) {
+        return emailPreviewForm(deps, session, values, intent, async () =>
+          action === 'resolve'
+            ? { incidentId, status: 'resolved', body: str(values, 'body'), internalNote: optional(values, 'internalNote') ?? null }
+            : ((await buildUpdate()) as never),
+        );
+      }
       return runForm(values, async () => {
         if (action === 'update' || action === 'holding') {
-          const fe = new FieldErrors();
-          const zone = await tz();
-          const input = {
-            incidentId,
-            status: optional(values, 'status'),
-            body: str(values, 'body'),
-            internalNote: optional(values, 'internalNote') ?? null,
-            components: fe.take(() => affectedComponents(values), []),
-            ...fe.take(() => promise(values, zone), {}),
-          };
-          fe.throwWith(postIncidentUpdateInput, input);
+          const input = await buildUpdate();
           await postIncidentUpdate(deps, input as never, actor);
           return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
         }

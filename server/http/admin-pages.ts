@@ -11,6 +11,8 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/tokens', 'admin'],
   ['/admin/settings', 'admin'],
   ['/admin/audit', 'admin'],
+  ['/admin/subscribers', 'admin'],
+  ['/admin/lists', 'admin'],
 ];
 
 export function isAdminPath(pathname: string): boolean {

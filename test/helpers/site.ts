@@ -94,3 +94,33 @@ export class FormClient {
     return r;
   }
 }
+
+/**
+ * The public site for subscriber tests: `post` sends a same-origin form as a browser does
+ * from one of the site's own pages (no session, no form token: the public subscribe forms
+ * carry none, since the home page is cached for everyone).
+ */
+export async function startPublicSite(t: TestContext) {
+  const { base, close } = await startSite(t);
+  return {
+    url: base,
+    post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+      return fetch(base + path, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        headers: { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
+    },
+    /** As a browser: open the page (form cookie and token), then send its form to the same path. */
+    async submit(path: string, fields: Record<string, string | string[]>) {
+      const client = new FormClient(base);
+      await client.get(path);
+      const { res, html } = await client.post(path, fields);
+      return new Response(html, { status: res.status, headers: res.headers });
+    },
+    close,
+  };
+}

@@ -9,6 +9,7 @@ import {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
+import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 
@@ -31,7 +32,8 @@ export interface UpdateRow {
 /**
  * Writes one published update inside the caller's transaction: the update row, the status of
  * each named component (recorded in its history and in the update's affected_components), and
- * the incident's list of affected components. Returns the update id.
+ * the incident's list of affected components. With notify on, the same transaction queues the
+ * broadcast and one delivery per recipient (see enqueueUpdateBroadcast). Returns the update id.
  */
 export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
   const updateId = newId();
@@ -74,6 +76,7 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
       await tx.insert(incidentComponents).values({ incidentId: u.incidentId, componentId: c.componentId, status: c.status, position: position++ });
     }
   }
+  await enqueueUpdateBroadcast(tx, { updateId, incidentId: u.incidentId, status: u.status, notify: u.notify, priorityTo: u.priorityTo }, now);
   return updateId;
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `settings` ADD `link_secret` text;

@@ -1,0 +1,42 @@
+import type { DbOrTx } from '../../../db/client.ts';
+import { outboxMessages } from '../../../db/schema/index.ts';
+import type { Config } from '../../config.ts';
+import { newId } from '../shared/ids.ts';
+
+export const outboxKinds = ['confirmation', 'welcome', 'test'] as const;
+export type OutboxKind = (typeof outboxKinds)[number];
+
+export type OutboxPayload =
+  | { subscriberId: string }
+  /** A test of an incident email: the rendered message as the admin previewed it. */
+  | { subject: string; text: string; html: string };
+
+/** The host part of every Message-ID Herald mints. */
+export function messageIdHost(config: Pick<Config, 'publicUrl'>): string {
+  return new URL(config.publicUrl).hostname || 'herald.invalid';
+}
+
+/**
+ * Queues one single email in the caller's transaction; the outbox worker renders it at send
+ * time (so a confirmation carries the latest link) with a Message-ID fixed now.
+ */
+export async function enqueueMessage(
+  tx: DbOrTx,
+  config: Pick<Config, 'publicUrl'>,
+  m: { kind: OutboxKind; to: string; payload: OutboxPayload },
+  now: Date,
+): Promise<string> {
+  const id = newId();
+  await tx.insert(outboxMessages).values({
+    id,
+    kind: m.kind,
+    toAddress: m.to,
+    payload: m.payload,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    messageId: `<${id}.${m.kind}@${messageIdHost(config)}>`,
+    createdAt: now,
+  });
+  return id;
+}

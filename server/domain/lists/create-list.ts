@@ -1,0 +1,43 @@
+import { eq } from 'drizzle-orm';
+import { lists } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError } from '../shared/errors.ts';
+import { assertRole } from '../shared/actor.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { type CreateListInput, createListInput, slugify } from './inputs.ts';
+
+export function requireAdmin(actor: Actor): void {
+  assertRole(actor, 'admin');
+}
+
+/** Adds a distribution list (for example a Drill list for practice incidents). */
+export async function createList(deps: DomainDeps, raw: CreateListInput, actor: Actor) {
+  requireAdmin(actor);
+  const input = parseInput(createListInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const slug = input.slug ?? slugify(input.name);
+    const [taken] = await tx.select({ id: lists.id }).from(lists).where(eq(lists.slug, slug));
+    if (taken) throw new ConflictError(`A list with the address name "${slug}" already exists.`);
+    const row = {
+      id: newId(),
+      slug,
+      name: input.name,
+      description: input.description,
+      isInternal: input.isInternal,
+      allowedDomains: input.allowedDomains.join(','),
+      priorities: input.priorities.join(','),
+      isDrill: input.isDrill,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(lists).values(row);
+    await recordAudit(tx, actor, now, { action: 'list.create', objectType: 'list', objectId: row.id, after: row });
+    // The subscribe form offers the lists.
+    await bumpChanges(tx, now);
+    return row;
+  });
+}

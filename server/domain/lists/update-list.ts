@@ -1,0 +1,37 @@
+import { and, eq, ne } from 'drizzle-orm';
+import { lists } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { requireAdmin } from './create-list.ts';
+import { type UpdateListInput, updateListInput } from './inputs.ts';
+
+/** Edits a list. Existing subscribers stay; new rules apply to the next broadcast and join. */
+export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: Actor) {
+  requireAdmin(actor);
+  const input = parseInput(updateListInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(lists).where(eq(lists.id, input.listId));
+    if (!before) throw new NotFoundError(`No list with id ${input.listId}.`);
+    const slug = input.slug ?? before.slug;
+    const [taken] = await tx.select({ id: lists.id }).from(lists).where(and(eq(lists.slug, slug), ne(lists.id, before.id)));
+    if (taken) throw new ConflictError(`A list with the address name "${slug}" already exists.`);
+    const after = {
+      slug,
+      name: input.name,
+      description: input.description,
+      isInternal: input.isInternal,
+      allowedDomains: input.allowedDomains.join(','),
+      priorities: input.priorities.join(','),
+      isDrill: input.isDrill,
+      updatedAt: now,
+    };
+    await tx.update(lists).set(after).where(eq(lists.id, before.id));
+    await recordAudit(tx, actor, now, { action: 'list.update', objectType: 'list', objectId: before.id, before, after });
+    await bumpChanges(tx, now);
+    return { ...before, ...after };
+  });
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+export const emailInput = z
+  .string({ error: 'is required' })
+  .trim()
+  .min(1, 'is required')
+  .max(254, 'is too long')
+  .pipe(z.email({ error: 'must be an email address such as name@example.com' }))
+  .transform((e) => e.toLowerCase());
+
+/** Form fields arrive as one string or several; both mean a list of ids. */
+export const idList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter(Boolean))])
+  .refine((v) => v.length <= 500, { message: 'too many' });
+
+export const tokenInput = z.string().trim().min(20, 'is not a valid link').max(200, 'is not a valid link').regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
+
+export const requestSubscriptionInput = z.object({
+  email: emailInput,
+  listIds: idList.optional(),
+  /** Empty or missing means every component. */
+  componentIds: idList.nullish(),
+});
+export type RequestSubscriptionInput = z.input<typeof requestSubscriptionInput>;

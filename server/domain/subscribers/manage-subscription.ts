@@ -1,0 +1,80 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../../../db/client.ts';
+import { lists, subscribers } from '../../../db/schema/index.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { idList, tokenInput } from './inputs.ts';
+import { checkComponentIds, type ComponentChoice, readComponentChoices } from './subscriber-reads.ts';
+import { hashToken } from './tokens.ts';
+
+const NOT_VALID = 'This link is not valid. Use the manage link from the latest email you received.';
+
+async function byManageToken(db: DbOrTx, token: string) {
+  const [row] = await db
+    .select({ s: subscribers, list: lists })
+    .from(subscribers)
+    .innerJoin(lists, eq(lists.id, subscribers.listId))
+    .where(eq(subscribers.manageTokenHash, hashToken(token)));
+  if (!row) throw new NotFoundError(NOT_VALID);
+  return row;
+}
+
+export interface ManageView {
+  email: string;
+  listName: string;
+  state: 'pending' | 'confirmed' | 'unsubscribed';
+  everything: boolean;
+  components: (ComponentChoice & { chosen: boolean })[];
+}
+
+/** The manage page: which list, which components; reached only through the emailed token. */
+export async function readSubscription(deps: DomainDeps, raw: { token: string }): Promise<ManageView> {
+  const { token } = parseInput(z.object({ token: tokenInput }), raw);
+  const { s, list } = await byManageToken(deps.db, token);
+  const chosen = new Set(s.componentIds ?? []);
+  const choices = await readComponentChoices(deps.db);
+  return {
+    email: s.email,
+    listName: list.name,
+    state: s.state,
+    everything: s.componentIds === null,
+    components: choices.map((c) => ({ ...c, chosen: s.componentIds === null || chosen.has(c.id) })),
+  };
+}
+
+const updateInput = z.object({ token: tokenInput, componentIds: idList.nullish() });
+
+/** Changes which components the subscriber hears about (none ticked means everything). */
+export async function updateSubscriptionComponents(deps: DomainDeps, raw: z.input<typeof updateInput>) {
+  const input = parseInput(updateInput, raw);
+  const now = deps.clock.now();
+  const componentIds = await checkComponentIds(deps.db, input.componentIds);
+  return deps.db.transaction(async (tx) => {
+    const { s } = await byManageToken(tx, input.token);
+    if (s.state === 'unsubscribed') throw new ConflictError('You are unsubscribed. Subscribe again from the status page to get emails.');
+    await tx.update(subscribers).set({ componentIds, updatedAt: now }).where(eq(subscribers.id, s.id));
+    return { componentIds };
+  });
+}
+
+/**
+ * Unsubscribes with no login (RFC 8058 one-click, or the button on the page). Idempotent.
+ * Deliveries already queued are skipped by the worker, which checks the state at send time.
+ */
+export async function unsubscribeByToken(deps: DomainDeps, raw: { token: string }) {
+  const { token } = parseInput(z.object({ token: tokenInput }), raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const { s, list } = await byManageToken(tx, token);
+    if (s.state !== 'unsubscribed') {
+      // The old confirmation link must not silently subscribe the address again.
+      await tx
+        .update(subscribers)
+        .set({ state: 'unsubscribed', unsubscribedAt: now, confirmTokenHash: null, confirmExpiresAt: null, updatedAt: now })
+        .where(eq(subscribers.id, s.id));
+    }
+    return { email: s.email, listName: list.name };
+  });
+}

@@ -1,0 +1,76 @@
+import { eq } from 'drizzle-orm';
+import { lists, subscribers } from '../../../db/schema/index.ts';
+import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { RateLimitedError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { type RequestSubscriptionInput, requestSubscriptionInput } from './inputs.ts';
+import { checkComponentIds, findSubscriber, listsOpenTo, type PublicList, publicList, recentConfirmations } from './subscriber-reads.ts';
+import { confirmToken, hashToken, linkKey, manageToken } from './tokens.ts';
+
+export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
+/** Confirmation emails one address can be sent per hour, whoever asks. */
+export const CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 5;
+
+export type RequestSubscriptionResult =
+  | { outcome: 'sent'; email: string }
+  | { outcome: 'choose'; email: string; lists: PublicList[] };
+
+/**
+ * Someone asks to join: double opt-in. The answer is the same whether the address was new,
+ * pending or already confirmed, so the form reveals nothing about who is subscribed.
+ */
+export async function requestSubscription(deps: DomainDeps, raw: RequestSubscriptionInput, _actor: Actor): Promise<RequestSubscriptionResult> {
+  const input = parseInput(requestSubscriptionInput, raw);
+  const now = deps.clock.now();
+  const email = input.email;
+  const open = await listsOpenTo(deps.db, deps.config, email);
+  let chosen = open;
+  if (input.listIds && input.listIds.length > 0) {
+    const all = await deps.db.select().from(lists);
+    chosen = [];
+    for (const id of input.listIds) {
+      const list = all.find((l) => l.id === id);
+      if (!list) throw new ValidationError('That list does not exist any more; choose again.', { listIds: 'unknown list' });
+      if (!open.some((o) => o.id === list.id)) {
+        throw new ValidationError(`The ${list.name} list only takes company addresses; ${email} cannot join it.`, {
+          listIds: `${list.name} only takes company addresses`,
+        });
+      }
+      chosen.push(list);
+    }
+  } else if (open.length === 0) {
+    throw new ValidationError(`No list takes ${email}.`, { email: 'no list takes this address' });
+  } else if (open.length > 1) {
+    return { outcome: 'choose', email, lists: open.map(publicList) };
+  }
+  const componentIds = await checkComponentIds(deps.db, input.componentIds);
+  const key = await linkKey(deps.db, deps.config);
+
+  await deps.db.transaction(async (tx) => {
+    const recent = await recentConfirmations(tx, email, new Date(now.getTime() - 3600_000));
+    if (recent + chosen.length > CONFIRMATIONS_PER_ADDRESS_PER_HOUR) {
+      throw new RateLimitedError('This address was asked for too often in the last hour. Check its inbox, or try again later.', 3600);
+    }
+    for (const list of chosen) {
+      const existing = await findSubscriber(tx, list.id, email);
+      if (existing?.state === 'confirmed') continue;
+      const id = existing?.id ?? newId();
+      const expires = new Date(now.getTime() + CONFIRM_TTL_MS);
+      const fields = {
+        state: 'pending' as const,
+        componentIds,
+        confirmTokenHash: hashToken(confirmToken(key, id, expires)),
+        confirmExpiresAt: expires,
+        manageTokenHash: hashToken(manageToken(key, id)),
+        updatedAt: now,
+      };
+      if (existing) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
+      else await tx.insert(subscribers).values({ id, listId: list.id, email, source: 'form', createdAt: now, ...fields });
+      await enqueueMessage(tx, deps.config, { kind: 'confirmation', to: email, payload: { subscriberId: id } }, now);
+    }
+  });
+  return { outcome: 'sent', email };
+}

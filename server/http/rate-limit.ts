@@ -1,0 +1,37 @@
+import { RateLimitedError } from '../domain/shared/errors.ts';
+
+/**
+ * In-memory sliding-window limiter per key (a client address). Per process: with several
+ * Herald processes each allows the limit, which is fine for abuse control. The key count is
+ * capped so a flood of addresses cannot fill memory.
+ */
+export class RateLimiter {
+  private hits = new Map<string, number[]>();
+  private readonly limit: number;
+  private readonly windowMs: number;
+  private readonly maxKeys: number;
+
+  constructor(limit: number, windowMs: number, maxKeys = 10_000) {
+    this.limit = limit;
+    this.windowMs = windowMs;
+    this.maxKeys = maxKeys;
+  }
+
+  /** Counts one request for `key` at `now`; throws RateLimitedError past the limit. */
+  hit(key: string, now: Date, message = 'Too many requests from your network. Wait a few minutes and try again.'): void {
+    const t = now.getTime();
+    const recent = (this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs);
+    if (recent.length >= this.limit) {
+      this.hits.set(key, recent);
+      const retry = Math.max(1, Math.ceil((recent[0]! + this.windowMs - t) / 1000));
+      throw new RateLimitedError(message, retry);
+    }
+    recent.push(t);
+    this.hits.delete(key);
+    if (this.hits.size >= this.maxKeys) {
+      const oldest = this.hits.keys().next().value;
+      if (oldest !== undefined) this.hits.delete(oldest);
+    }
+    this.hits.set(key, recent);
+  }
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type TransportOptions } from 'nodemailer';
+import type { Config } from './config.ts';
+import { composeRaw, parseSender } from './mail-mime.ts';
+
+/** One message as the outbox worker hands it over: already rendered, headers already clean. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers?: Record<string, string>;
+  /** RFC 2919 List-Id and RFC 8058 one-click unsubscribe; nodemailer formats and cleans them. */
+  list?: { id: string; name: string; unsubscribeUrl: string };
+}
+
+export interface Mailer {
+  readonly kind: 'smtp' | 'files';
+  /** For the start-up log: where mail goes, without credentials. */
+  readonly description: string;
+  send(mail: OutgoingMail, now: Date): Promise<{ messageId: string; response: string }>;
+  close(): void;
+}
+
+/**
+ * Builds the one mail transport of the process: a pooled SMTP transport when SMTP_URL is
+ * set, otherwise a transport that writes each message as an .eml file a newcomer can open.
+ */
+export function createMailer(config: Config): Mailer {
+  return config.smtpUrl ? createSmtpMailer(config, config.smtpUrl) : createFileMailer(config);
+}
+
+function createSmtpMailer(config: Config, url: string): Mailer {
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: config.smtpMaxConnections,
+    // Keep connections for the whole broadcast instead of reconnecting every 100 messages.
+    maxMessages: Infinity,
+    ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
+  } as TransportOptions);
+  const from = parseSender(config.mailFrom);
+  const u = new URL(url);
+  return {
+    kind: 'smtp',
+    description: `SMTP ${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''} (pool of ${config.smtpMaxConnections})`,
+    async send(mail, now) {
+      const info = await transport.sendMail({ envelope: { from: from.address, to: [mail.to] }, raw: composeRaw(mail, from, now) });
+      return { messageId: mail.messageId, response: String(info.response ?? '') };
+    },
+    close: () => transport.close(),
+  };
+}
+
+function createFileMailer(config: Config): Mailer {
+  const dir = path.resolve(config.mailOutboxDir);
+  mkdirSync(dir, { recursive: true });
+  const from = parseSender(config.mailFrom);
+  return {
+    kind: 'files',
+    description: `.eml file in ${dir}`,
+    async send(mail, now) {
+      // The Message-ID is unique per delivery, so a resend after a crash overwrites, not doubles.
+      const name = `${mail.messageId.replace(/[^A-Za-z0-9.@-]+/g, '').replace(/@/g, '_')}.eml`;
+      const file = path.join(dir, name);
+      await writeFile(file, composeRaw(mail, from, now));
+      return { messageId: mail.messageId, response: `written to ${file}` };
+    },
+    close() {},
+  };
+}

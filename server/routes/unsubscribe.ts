@@ -1,0 +1,19 @@
+import { Hono } from 'hono';
+import type { Deps } from '../deps.ts';
+import { unsubscribeByToken } from '../domain/subscribers/manage-subscription.ts';
+
+/**
+ * RFC 8058 one-click unsubscribe: mail programs POST `List-Unsubscribe=One-Click` to the URL
+ * in the List-Unsubscribe header, with no cookies and no login; the token alone decides. No
+ * Origin check here: the request does not come from a page. Browsers opening the same URL get
+ * the Astro page with a button (GET).
+ */
+export function unsubscribeRoutes(deps: Deps) {
+  const app = new Hono();
+  app.post('/unsubscribe/:token', async (c) => {
+    const r = await unsubscribeByToken(deps, { token: c.req.param('token') });
+    c.header('cache-control', 'no-store');
+    return c.text(`Unsubscribed: ${r.email} gets no more emails from the ${r.listName} list.\n`);
+  });
+  return app;
+}

@@ -1,0 +1,110 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deliveries, subscribers } from '../../db/schema/index.ts';
+import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+describe('leaving and resuming', () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+  afterEach(() => smtp.clear());
+
+  it('one-click unsubscribe by POST to the List-Unsubscribe URL, with no login, stops every later email', async () => {
+    await makeConfirmedSubscriber(t.deps, 'leaver@example.org');
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'First' });
+    await testWorker(t).drain();
+    const [mail] = smtp.to('leaver@example.org');
+    const url = new URL(mail!.header('list-unsubscribe')!.slice(1, -1));
+    expect(url.protocol).toBe('https:');
+    const res = await t.app.request(url.pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Unsubscribed');
+    const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'leaver@example.org'));
+    expect(s!.state).toBe('unsubscribed');
+    smtp.clear();
+    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Second update' }, testActor);
+    await testWorker(t).drain();
+    expect(smtp.to('leaver@example.org')).toHaveLength(0);
+    // Asking twice is harmless.
+    expect((await t.app.request(url.pathname, { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+  });
+
+  it('rejects a one-click unsubscribe with an unknown token and changes nothing', async () => {
+    const res = await t.app.request('/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(404);
+  });
+
+  it('skips deliveries already queued when the subscriber leaves before they are sent', async () => {
+    const { token } = await makeConfirmedSubscriber(t.deps, 'queued@example.org');
+    await makeIncident(t.deps, { priority: 0, title: 'Queued' });
+    await t.app.request(`/unsubscribe/${token}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    await testWorker(t).drain();
+    expect(smtp.to('queued@example.org')).toHaveLength(0);
+    const rows = await t.deps.db
+      .select({ state: deliveries.state })
+      .from(deliveries)
+      .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+      .where(eq(subscribers.email, 'queued@example.org'));
+    expect(rows).toEqual([{ state: 'skipped' }]);
+  });
+
+  it('a worker that dies mid-broadcast and a restarted one deliver every message exactly once', async () => {
+    const emails = Array.from({ length: 230 }, (_, i) => `crowd${i}@example.net`);
+    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+    await makeIncident(t.deps, { priority: 0, title: 'Crowd' });
+
+    // First process: two batches go out, then it claims a third and dies before sending it.
+    const first = testWorker(t, { batchSize: 50 });
+    await first.worker.runOnce();
+    await first.worker.runOnce();
+    expect(smtp.received.filter((m) => m.to[0]!.startsWith('crowd'))).toHaveLength(100);
+    const hung = createOutboxWorker({ ...t.deps, mailer: { kind: 'smtp', description: 'dead', send: () => new Promise(() => {}), close() {} } }, { batchSize: 50 });
+    void hung.runOnce();
+    await expect.poll(async () => (await t.deps.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(eq(deliveries.state, 'sending')))[0]!.n).toBe(50);
+
+    // The restarted process sends what was never claimed at once...
+    const restarted = testWorker(t, { batchSize: 50 });
+    await restarted.drain();
+    expect(smtp.received.filter((m) => m.to[0]!.startsWith('crowd'))).toHaveLength(180);
+    // ...and the dead process's batch once its lease runs out.
+    t.clock.advance(60_000);
+    await restarted.drain();
+    const got = smtp.received.filter((m) => m.to[0]!.startsWith('crowd')).map((m) => m.to[0]!);
+    expect(got).toHaveLength(230);
+    expect(new Set(got).size).toBe(230);
+    expect(new Set(got)).toEqual(new Set(emails));
+  });
+
+  it('a worker stopped gracefully finishes its batches; the next start sends the rest exactly once', async () => {
+    const emails = Array.from({ length: 300 }, (_, i) => `stop${i}@example.net`);
+    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+    await makeIncident(t.deps, { priority: 0, title: 'Stop and go' });
+    const mine = () => smtp.received.filter((m) => m.to[0]!.startsWith('stop')).map((m) => m.to[0]!);
+    const running = createOutboxWorker(t.deps, { batchSize: 20, lanes: 2, idleMs: 5 });
+    running.start();
+    await expect.poll(() => mine().length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await running.stop();
+    const [{ n: inFlight }] = (await t.deps.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(eq(deliveries.state, 'sending'))) as [{ n: number }];
+    expect(inFlight).toBe(0);
+    await testWorker(t).drain();
+    expect(mine()).toHaveLength(300);
+    expect(new Set(mine())).toEqual(new Set(emails));
+  });
+});

@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import PostalMime, { type Email } from 'postal-mime';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+  parsed: Email;
+  header(name: string): string | undefined;
+}
+
+/**
+ * A real SMTP server in the test process. `reject` decides per message: return an SMTP code
+ * and text to refuse it (4xx temporary, 5xx permanent), or null to accept.
+ */
+export async function startSmtpSink() {
+  const received: ReceivedMail[] = [];
+  const state: { reject: ((to: string[]) => { code: number; message: string } | null) | null } = { reject: null };
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        const refusal = state.reject?.(to) ?? null;
+        if (refusal) {
+          const err = new Error(refusal.message) as Error & { responseCode: number };
+          err.responseCode = refusal.code;
+          return callback(err);
+        }
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const parsed = await PostalMime.parse(raw);
+        received.push({
+          to,
+          raw,
+          parsed,
+          header: (name) => parsed.headers.find((h) => h.key === name.toLowerCase())?.value,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    received,
+    to: (address: string) => received.filter((m) => m.to.includes(address)),
+    reject(fn: typeof state.reject) {
+      state.reject = fn;
+    },
+    clear() {
+      received.length = 0;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
