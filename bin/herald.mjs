@@ -18,7 +18,9 @@ if (major >= 24) {
   const fallback = path.join(root, 'node_modules', '.bin', 'node');
   const node = existsSync(pinned) ? pinned : fallback;
   if (!existsSync(node)) {
-    console.error(`herald needs Node 24; this is Node ${process.versions.node}. Run \`npm ci\` in ${root} first (it installs Node 24 locally).`);
+    console.error(
+      `herald needs Node 24; this is Node ${process.versions.node}. Run \`npm ci\` in ${root} first (it installs Node 24 locally).`,
+    );
     process.exit(1);
   }
   const r = spawnSync(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -25,8 +25,9 @@ export async function openDatabase(url: string, authToken?: string): Promise<DbH
     const file = url.slice('file:'.length);
     if (file && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
-  // `timeout` is libSQL's busy timeout (ms) for every pooled connection; the PRAGMA below only
-  // reaches the one connection it runs on.
+  // `timeout` is libSQL's busy timeout (ms) on every pooled connection: another process holding
+  // the write lock is waited for instead of failing at once. The PRAGMAs below only reach the
+  // one connection they run on.
   const client = createClient({ url, authToken, ...(url.startsWith('file:') ? { timeout: 5000 } : {}) });
   if (url.startsWith('file:')) {
     // WAL lets readers (page renders) run while the outbox worker and scheduler write.
@@ -38,24 +39,24 @@ export async function openDatabase(url: string, authToken?: string): Promise<DbH
   return { db, client, close: () => client.close() };
 }
 
-export async function migrateDatabase(db: Db): Promise<void> {
-  await migrate(db, { migrationsFolder });
-}
-
 /**
- * One write transaction at a time per process. libSQL begins each transaction IMMEDIATE on a
- * pooled connection, and the embedded driver waits for a locked file synchronously: a second
- * transaction in the same process would block the event loop that the first one needs to
- * commit, then fail with SQLITE_BUSY. Queueing them here keeps the busy timeout for what it is
- * for: other processes on the same file. (Inside a transaction, nest with `tx.transaction`.)
+ * Runs this process's write transactions one after another. libSQL's embedded driver gives
+ * each transaction its own pooled connection and answers a second writer with SQLITE_BUSY at
+ * once (or, with a busy timeout, blocks the event loop the first writer needs to finish).
+ * Queueing them in-process keeps a publish from failing while the outbox worker records a
+ * batch; other processes still meet at SQLite's own lock.
  */
-function serializeTransactions(db: Db): Db {
-  const original = db.transaction.bind(db);
+export function serializeTransactions(db: Db): Db {
   let tail: Promise<unknown> = Promise.resolve();
-  db.transaction = ((fn: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {
+  const original = db.transaction.bind(db);
+  const transaction: Db['transaction'] = (fn, config) => {
     const run = tail.then(() => original(fn, config));
     tail = run.catch(() => undefined);
     return run;
-  }) as Db['transaction'];
-  return db;
+  };
+  return Object.assign(Object.create(db) as Db, { transaction });
+}
+
+export async function migrateDatabase(db: Db): Promise<void> {
+  await migrate(db, { migrationsFolder });
 }

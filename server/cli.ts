@@ -6,7 +6,12 @@ import { createApiToken, listApiTokens, revokeApiToken } from './domain/auth/api
 import type { Actor } from './domain/shared/actor.ts';
 import { DomainError, ValidationError } from './domain/shared/errors.ts';
 import { createUser } from './domain/users/create-user.ts';
-import { findUserByEmail, listUsers, setUserPassword, updateUser } from './domain/users/update-user.ts';
+import {
+  findUserByEmail,
+  listUsers,
+  setUserPassword,
+  updateUser,
+} from './domain/users/update-user.ts';
 
 const usage = `Usage: npx herald <command>
 
@@ -85,7 +90,10 @@ async function askNewPassword(): Promise<string> {
   const password = await readSecret('Password (at least 10 characters): ');
   if (process.stdin.isTTY) {
     const again = await readSecret('Password again: ');
-    if (again !== password) throw new ValidationError('The two passwords differ.', { password: 'the two passwords differ' });
+    if (again !== password)
+      throw new ValidationError('The two passwords differ.', {
+        password: 'the two passwords differ',
+      });
   }
   return password;
 }
@@ -98,9 +106,18 @@ function need(value: string | undefined, flag: string): string {
 function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(none)';
   const keys = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 16).replace('T', ' ') : v === null || v === undefined ? '-' : String(v));
+  const cell = (v: unknown) =>
+    v instanceof Date
+      ? v.toISOString().slice(0, 16).replace('T', ' ')
+      : v === null || v === undefined
+        ? '-'
+        : String(v);
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(keys), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n');
 }
 
@@ -108,16 +125,26 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, password: { type: 'string' } },
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      id: { type: 'string' },
+      password: { type: 'string' },
+    },
     allowPositionals: false,
   });
   if (values.password !== undefined) {
-    throw new ValidationError('Passwords are never taken from the command line (they end up in shell history); type it at the prompt or pipe it on stdin.', { password: 'not allowed on the command line' });
+    throw new ValidationError(
+      'Passwords are never taken from the command line (they end up in shell history); type it at the prompt or pipe it on stdin.',
+      { password: 'not allowed on the command line' },
+    );
   }
   const actor = cliActor();
   const byEmail = async (email: string) => {
     const u = await findUserByEmail(deps, email);
-    if (!u) throw new ValidationError(`No user with the email ${email}.`, { email: 'no such user' });
+    if (!u)
+      throw new ValidationError(`No user with the email ${email}.`, { email: 'no such user' });
     return u;
   };
 
@@ -127,12 +154,25 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       const role = need(values.role, 'role') as 'admin' | 'responder';
       const password = await askNewPassword();
       const u = await createUser(deps, { email, role, name: values.name ?? '', password }, actor);
-      console.log(`Created ${u.role} ${u.email} (id ${u.id}). Sign in at ${deps.config.publicUrl}/login`);
+      console.log(
+        `Created ${u.role} ${u.email} (id ${u.id}). Sign in at ${deps.config.publicUrl}/login`,
+      );
       return 0;
     }
     case 'user list': {
       const rows = await listUsers(deps);
-      console.log(table(rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabledAt, created: u.createdAt }))));
+      console.log(
+        table(
+          rows.map((u) => ({
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            disabled: u.disabledAt,
+            created: u.createdAt,
+          })),
+        ),
+      );
       return 0;
     }
     case 'user reset-password': {
@@ -150,13 +190,30 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       return 0;
     }
     case 'token create': {
-      const { token, secret } = await createApiToken(deps, { name: need(values.name, 'name'), role: need(values.role, 'role') as 'admin' }, actor);
-      console.log(`Created ${token.role} token "${token.name}" (id ${token.id}). Copy it now; Herald keeps only its hash:\n\n${secret}\n`);
+      const { token, secret } = await createApiToken(
+        deps,
+        { name: need(values.name, 'name'), role: need(values.role, 'role') as 'admin' },
+        actor,
+      );
+      console.log(
+        `Created ${token.role} token "${token.name}" (id ${token.id}). Copy it now; Herald keeps only its hash:\n\n${secret}\n`,
+      );
       return 0;
     }
     case 'token list': {
       const rows = await listApiTokens(deps);
-      console.log(table(rows.map((t) => ({ id: t.id, name: t.name, role: t.role, created: t.createdAt, last_used: t.lastUsedAt, revoked: t.revokedAt }))));
+      console.log(
+        table(
+          rows.map((t) => ({
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            created: t.createdAt,
+            last_used: t.lastUsedAt,
+            revoked: t.revokedAt,
+          })),
+        ),
+      );
       return 0;
     }
     case 'token revoke': {
@@ -184,7 +241,12 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) console.error(err.message);
     else if (err instanceof DomainError) console.error(`herald: ${err.message}`);
-    else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) console.error(`herald: ${err.message}\n\n${usage}`);
+    else if (
+      err instanceof TypeError &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    )
+      console.error(`herald: ${err.message}\n\n${usage}`);
     else console.error(err instanceof Error ? `herald: ${err.message}` : err);
     return 1;
   } finally {

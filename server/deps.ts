@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './domain/shared/clock.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
 import { SetupLink } from './domain/auth/first-admin.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
+import { createChangeCounter } from './domain/settings/change-counter.ts';
 import { ResponseCache } from './http/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mailer.ts';
@@ -32,6 +33,8 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
   await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
+  // Opened after migrations, so the settings table it reads exists.
+  const counter = createChangeCounter(config.databaseUrl, handle.client);
   await ensureDefaultLists(handle.db, clock.now());
   const mailer = opts.mailer ?? createMailer(config);
   const deps: Deps = {
@@ -43,8 +46,9 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
     mailer,
     setupLink: new SetupLink(),
     cache: new ResponseCache(),
-    reader: createStatusReader(handle.db, config.publicUrl),
+    reader: createStatusReader(handle.db, config.publicUrl, counter),
     async close() {
+      counter.close();
       mailer.close();
       handle.close();
     },

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type SendMailOptions, type TransportOptions } from 'nodemailer';
+import nodemailer, { type TransportOptions } from 'nodemailer';
 import type { Config } from './config.ts';
+import { composeRaw, parseSender } from './mail-mime.ts';
 
 /** One message as the outbox worker hands it over: already rendered, headers already clean. */
 export interface OutgoingMail {
@@ -20,7 +21,7 @@ export interface Mailer {
   readonly kind: 'smtp' | 'files';
   /** For the start-up log: where mail goes, without credentials. */
   readonly description: string;
-  send(mail: OutgoingMail): Promise<{ messageId: string; response: string }>;
+  send(mail: OutgoingMail, now: Date): Promise<{ messageId: string; response: string }>;
   close(): void;
 }
 
@@ -33,24 +34,22 @@ export function createMailer(config: Config): Mailer {
 }
 
 function createSmtpMailer(config: Config, url: string): Mailer {
-  const transport = nodemailer.createTransport(
-    {
-      url,
-      pool: true,
-      maxConnections: config.smtpMaxConnections,
-      // Keep connections for the whole broadcast instead of reconnecting every 100 messages.
-      maxMessages: Infinity,
-      ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
-    } as TransportOptions,
-    { from: config.mailFrom },
-  );
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: config.smtpMaxConnections,
+    // Keep connections for the whole broadcast instead of reconnecting every 100 messages.
+    maxMessages: Infinity,
+    ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
+  } as TransportOptions);
+  const from = parseSender(config.mailFrom);
   const u = new URL(url);
   return {
     kind: 'smtp',
     description: `SMTP ${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''} (pool of ${config.smtpMaxConnections})`,
-    async send(mail) {
-      const info = await transport.sendMail(toNodemailer(mail));
-      return { messageId: info.messageId, response: String(info.response ?? '') };
+    async send(mail, now) {
+      const info = await transport.sendMail({ envelope: { from: from.address, to: [mail.to] }, raw: composeRaw(mail, from, now) });
+      return { messageId: mail.messageId, response: String(info.response ?? '') };
     },
     close: () => transport.close(),
   };
@@ -59,32 +58,17 @@ function createSmtpMailer(config: Config, url: string): Mailer {
 function createFileMailer(config: Config): Mailer {
   const dir = path.resolve(config.mailOutboxDir);
   mkdirSync(dir, { recursive: true });
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from: config.mailFrom });
+  const from = parseSender(config.mailFrom);
   return {
     kind: 'files',
-    description: `.eml files in ${dir}`,
-    async send(mail) {
-      const info = await transport.sendMail(toNodemailer(mail));
+    description: `.eml file in ${dir}`,
+    async send(mail, now) {
       // The Message-ID is unique per delivery, so a resend after a crash overwrites, not doubles.
       const name = `${mail.messageId.replace(/[^A-Za-z0-9.@-]+/g, '').replace(/@/g, '_')}.eml`;
       const file = path.join(dir, name);
-      await writeFile(file, info.message as Buffer);
-      return { messageId: info.messageId, response: `written to ${file}` };
+      await writeFile(file, composeRaw(mail, from, now));
+      return { messageId: mail.messageId, response: `written to ${file}` };
     },
-    close: () => transport.close(),
-  };
-}
-
-function toNodemailer(mail: OutgoingMail): SendMailOptions {
-  return {
-    to: mail.to,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: mail.messageId,
-    headers: mail.list ? { ...mail.headers, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : mail.headers,
-    list: mail.list
-      ? { id: { url: mail.list.id, comment: mail.list.name }, unsubscribe: { url: mail.list.unsubscribeUrl } }
-      : undefined,
+    close() {},
   };
 }

@@ -1,10 +1,13 @@
 import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
 import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
 import type { Deps } from '../deps.ts';
+import { createBroadcastAdmin } from './broadcasts.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
 import { createTimeAdmin } from './time.ts';
+import { type FormOutcome, formValues, runForm } from './form.ts';
+import { changeOwnPassword } from '../domain/users/update-user.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -21,6 +24,9 @@ export interface AdminServices {
   components: ReturnType<typeof createComponentAdmin>;
   adminOnly: ReturnType<typeof createAdminOnly>;
   time: ReturnType<typeof createTimeAdmin>;
+  /** The signed-in user's own account. */
+  account: { changePassword(form: FormData): Promise<FormOutcome> };
+  broadcasts: ReturnType<typeof createBroadcastAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -33,5 +39,24 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     components: createComponentAdmin(deps, session),
     adminOnly: createAdminOnly(deps, session),
     time: createTimeAdmin(deps, session),
+    account: {
+      async changePassword(form) {
+        return runForm(formValues(form), async () => {
+          const field = (k: string) => String(form.get(k) ?? '');
+          await changeOwnPassword(
+            deps,
+            {
+              currentPassword: field('currentPassword'),
+              newPassword: field('newPassword'),
+              newPasswordConfirm: field('newPasswordConfirm'),
+            },
+            session.actor,
+            session.sessionId,
+          );
+          return '/admin/account?done=password';
+        });
+      },
+    },
+    broadcasts: createBroadcastAdmin(deps, session),
   };
 }

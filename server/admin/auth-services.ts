@@ -19,13 +19,23 @@ export interface AuthServices {
  * Sign-in, sign-out and first-admin setup for the Astro pages. Cookies go straight onto the
  * Node response (`setCookie`), so pages never handle session secrets.
  */
-export function createAuthServices(deps: Deps, visitor: Visitor, address: string, setCookie: (v: string) => void): AuthServices {
-  const sessionCookie = (token: string) => serializeCookie(deps.config, SESSION_COOKIE, token, SESSION_MAX_MS / 1000);
+export function createAuthServices(
+  deps: Deps,
+  visitor: Visitor,
+  address: string,
+  setCookie: (v: string) => void,
+): AuthServices {
+  const sessionCookie = (token: string) =>
+    serializeCookie(deps.config, SESSION_COOKIE, token, SESSION_MAX_MS / 1000);
   return {
     async login(form) {
       const values = formValues(form);
       return runForm(values, async () => {
-        const s = await login(deps, { email: str(values, 'email'), password: String(form.get('password') ?? ''), address });
+        const s = await login(deps, {
+          email: str(values, 'email'),
+          password: String(form.get('password') ?? ''),
+          address,
+        });
         setCookie(sessionCookie(s.token));
         return safeNext(str(values, 'next'));
       });

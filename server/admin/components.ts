@@ -2,7 +2,11 @@ import { componentStatuses } from '../../db/schema/enums.ts';
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import { createComponent } from '../domain/components/create-component.ts';
 import { setComponentStatus } from '../domain/components/set-component-status.ts';
-import { deleteComponent, moveComponent, updateComponent } from '../domain/components/update-component.ts';
+import {
+  deleteComponent,
+  moveComponent,
+  updateComponent,
+} from '../domain/components/update-component.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import type { Deps } from '../deps.ts';
 import { checkbox, type FormOutcome, formValues, optional, runForm, str } from './form.ts';
@@ -26,18 +30,34 @@ export function createComponentAdmin(deps: Deps, session: ActiveSession) {
             const isGroup = checkbox(values, 'isGroup');
             const row = await createComponent(
               deps,
-              { name: str(values, 'name'), description: optional(values, 'description') ?? null, isGroup, groupId: isGroup ? null : (optional(values, 'groupId') ?? null) },
+              {
+                name: str(values, 'name'),
+                description: optional(values, 'description') ?? null,
+                isGroup,
+                groupId: isGroup ? null : (optional(values, 'groupId') ?? null),
+              },
               actor,
             );
             return `/admin/components?done=created#c-${row.id}`;
           }
           case 'status':
-            await setComponentStatus(deps, { componentId, status: str(values, 'status') as 'operational' }, actor);
+            await setComponentStatus(
+              deps,
+              { componentId, status: str(values, 'status') as 'operational' },
+              actor,
+            );
             return `/admin/components?done=status#c-${componentId}`;
           case 'edit':
             await updateComponent(
               deps,
-              { componentId, name: str(values, 'name'), description: optional(values, 'description') ?? null, ...(values.groupId !== undefined ? { groupId: optional(values, 'groupId') ?? null } : {}) },
+              {
+                componentId,
+                name: str(values, 'name'),
+                description: optional(values, 'description') ?? null,
+                ...(values.groupId !== undefined
+                  ? { groupId: optional(values, 'groupId') ?? null }
+                  : {}),
+              },
               actor,
             );
             return `/admin/components?done=saved#c-${componentId}`;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+import type { EmailPreview } from '../mail-preview.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
@@ -7,7 +8,17 @@ export type FormValues = Record<string, string | string[]>;
 /** The result of handling a form POST: go somewhere, or show the form again with errors. */
 export type FormOutcome =
   | { ok: true; redirect: string }
-  | { ok: false; status: number; message: string; errors: Record<string, string>; values: FormValues };
+  | {
+      ok: false;
+      status: number;
+      message: string;
+      errors: Record<string, string>;
+      values: FormValues;
+      /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
+      preview?: EmailPreview;
+      /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
+      notice?: string;
+    };
 
 /** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */
 export function formValues(form: FormData): FormValues {
@@ -45,16 +56,22 @@ export function checkbox(values: FormValues, key: string): boolean {
  * Runs a form action: a domain error becomes the form shown again with what was typed, the
  * field-keyed messages and the error's status; anything else propagates (a 500).
  */
-export async function runForm(values: FormValues, action: () => Promise<string>, fieldNames: Record<string, string> = {}): Promise<FormOutcome> {
+export async function runForm(
+  values: FormValues,
+  action: () => Promise<string>,
+  fieldNames: Record<string, string> = {},
+): Promise<FormOutcome> {
   try {
     return { ok: true, redirect: await action() };
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     const errors: Record<string, string> = {};
     if (err instanceof ValidationError) {
-      for (const [k, v] of Object.entries(err.fields)) errors[fieldNames[k] ?? k.split('.')[0] ?? k] ??= v;
+      for (const [k, v] of Object.entries(err.fields))
+        errors[fieldNames[k] ?? k.split('.')[0] ?? k] ??= v;
     }
-    const message = err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
+    const message =
+      err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
     return { ok: false, status: err.status, message, errors, values };
   }
 }
@@ -62,12 +79,15 @@ export async function runForm(values: FormValues, action: () => Promise<string>,
 function describeErrors(errors: Record<string, string>, fallback: string): string {
   const n = Object.keys(errors).length;
   if (n === 0) return fallback;
-  return n === 1 ? 'Please fix the field marked below.' : `Please fix the ${n} fields marked below.`;
+  return n === 1
+    ? 'Please fix the field marked below.'
+    : `Please fix the ${n} fields marked below.`;
 }
 
 /** Only local admin paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | undefined | null, fallback = '/admin'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return fallback;
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\'))
+    return fallback;
   return next;
 }
 

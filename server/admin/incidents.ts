@@ -1,11 +1,17 @@
-import { componentStatuses, type ComponentStatus, incidentStatuses } from '../../db/schema/enums.ts';
+import {
+  componentStatuses,
+  type ComponentStatus,
+  incidentStatuses,
+} from '../../db/schema/enums.ts';
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import {
   readActiveIncidents,
+  readAdminIncidentList,
   readAdminIncident,
   readRecentUpdates,
   readUpcomingMaintenance,
 } from '../domain/incidents/admin-views.ts';
+import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
 import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
@@ -13,18 +19,32 @@ import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { listUsers } from '../domain/users/update-user.ts';
 import type { Deps } from '../deps.ts';
-import { checkbox, FieldErrors, type FormOutcome, type FormValues, formValues, optional, runForm, str } from './form.ts';
+import {
+  checkbox,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  optional,
+  runForm,
+  str,
+} from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../domain/incidents/inputs.ts';
 import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
 import { zonedLocalToUtc } from './zoned-time.ts';
+import { emailPreviewForm } from './broadcasts.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
-export function affectedComponents(values: FormValues): { componentId: string; status: ComponentStatus }[] {
+export function affectedComponents(
+  values: FormValues,
+): { componentId: string; status: ComponentStatus }[] {
   const out: { componentId: string; status: ComponentStatus }[] = [];
   for (const [k, v] of Object.entries(values)) {
     if (!k.startsWith('component.') || typeof v !== 'string' || v === '') continue;
     if (!(componentStatuses as readonly string[]).includes(v)) {
-      throw new ValidationError('components: unknown status', { components: `"${v}" is not a component status` });
+      throw new ValidationError('components: unknown status', {
+        components: `"${v}" is not a component status`,
+      });
     }
     out.push({ componentId: k.slice('component.'.length), status: v as ComponentStatus });
   }
@@ -32,16 +52,25 @@ export function affectedComponents(values: FormValues): { componentId: string; s
 }
 
 /** The "next update" radio: 15/30/60 minutes, none, or a time typed in the page's zone. */
-export function promise(values: FormValues, tz: string): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
+export function promise(
+  values: FormValues,
+  tz: string,
+): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
   const choice = str(values, 'nextIn');
   if (choice === 'at') {
     const at = zonedLocalToUtc(str(values, 'nextAt'), tz);
-    if (!at) throw new ValidationError('nextAt: pick a date and time', { nextAt: 'pick a date and time for the next update' });
+    if (!at)
+      throw new ValidationError('nextAt: pick a date and time', {
+        nextAt: 'pick a date and time for the next update',
+      });
     return { nextUpdateAt: at };
   }
   if (choice === '' || choice === 'default') return {};
   const n = Number(choice);
-  if (!Number.isInteger(n)) throw new ValidationError('nextIn: choose when the next update comes', { nextIn: 'choose 15, 30 or 60 minutes or a time' });
+  if (!Number.isInteger(n))
+    throw new ValidationError('nextIn: choose when the next update comes', {
+      nextIn: 'choose 15, 30 or 60 minutes or a time',
+    });
   return { nextUpdateInMinutes: n };
 }
 
@@ -81,21 +110,32 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     /** Everything the declare form offers: components (groups with children) and people. */
     async declareOptions() {
       const { components } = await deps.reader.components();
-      return { components, users: (await listUsers(deps)).filter((u) => !u.disabledAt), me: session.user.id, tz: await tz() };
+      return {
+        components,
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        me: session.user.id,
+        tz: await tz(),
+      };
+    },
+
+    /** Recent incidents, resolved and drills included, newest first. */
+    async list() {
+      return { tz: await tz(), incidents: await readAdminIncidentList(deps.db, 100) };
     },
 
     async incident(id: string) {
       const found = await readAdminIncident(deps.db, id, deps.clock.now());
       if (!found) return null;
       const { components } = await deps.reader.components();
-      return { ...found, allComponents: components, tz: await tz() };
+      const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
+      return { ...found, allComponents: components, users: people, tz: await tz() };
     },
 
     async declare(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       const tpl = applyTemplate(values);
       if (tpl) return tpl;
-      return runForm(values, async () => {
+      const build = async () => {
         const fe = new FieldErrors();
         const zone = await tz();
         const input = {
@@ -110,6 +150,17 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           ...fe.take(() => promise(values, zone), {}),
         };
         fe.throwWith(declareIncidentInput, input);
+        return input;
+      };
+      const intent = str(values, 'intent');
+      if (intent === 'preview' || intent === 'test') {
+        return emailPreviewForm(deps, session, values, intent, async () => {
+          const input = await build();
+          return { ...input, priority: Number(input.priority) } as never;
+        });
+      }
+      return runForm(values, async () => {
+        const input = await build();
         const { incident } = await declareIncident(deps, input as never, actor);
         return `/admin/incidents/${incident.id}?done=declared`;
       });
@@ -123,28 +174,65 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         const tpl = applyTemplate(values);
         if (tpl) return tpl;
       }
+      const buildUpdate = async () => {
+        const fe = new FieldErrors();
+        const zone = await tz();
+        const input = {
+          incidentId,
+          status: optional(values, 'status'),
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          components: fe.take(() => affectedComponents(values), []),
+          ...fe.take(() => promise(values, zone), {}),
+        };
+        fe.throwWith(postIncidentUpdateInput, input);
+        return input;
+      };
+      const intent = str(values, 'intent');
+      if ((intent === 'preview' || intent === 'test') && (action === 'update' || action === 'resolve')) {
+        return emailPreviewForm(deps, session, values, intent, async () =>
+          action === 'resolve'
+            ? { incidentId, status: 'resolved', body: str(values, 'body'), internalNote: optional(values, 'internalNote') ?? null }
+            : ((await buildUpdate()) as never),
+        );
+      }
       return runForm(values, async () => {
         if (action === 'update' || action === 'holding') {
-          const fe = new FieldErrors();
-          const zone = await tz();
-          const input = {
-            incidentId,
-            status: optional(values, 'status'),
-            body: str(values, 'body'),
-            internalNote: optional(values, 'internalNote') ?? null,
-            components: fe.take(() => affectedComponents(values), []),
-            ...fe.take(() => promise(values, zone), {}),
-          };
-          fe.throwWith(postIncidentUpdateInput, input);
+          const input = await buildUpdate();
           await postIncidentUpdate(deps, input as never, actor);
           return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
         }
         if (action === 'priority') {
-          await changeIncidentPriority(deps, { incidentId, priority: str(values, 'priority') === '' ? (undefined as never) : str(values, 'priority'), reason: str(values, 'reason') } as never, actor);
+          await changeIncidentPriority(
+            deps,
+            {
+              incidentId,
+              priority:
+                str(values, 'priority') === '' ? (undefined as never) : str(values, 'priority'),
+              reason: str(values, 'reason'),
+            } as never,
+            actor,
+          );
           return `/admin/incidents/${incidentId}?done=priority`;
         }
+        if (action === 'owner') {
+          await changeIncidentOwner(
+            deps,
+            { incidentId, ownerId: optional(values, 'ownerId') ?? null },
+            actor,
+          );
+          return `/admin/incidents/${incidentId}?done=owner`;
+        }
         if (action === 'resolve') {
-          await resolveIncident(deps, { incidentId, body: str(values, 'body'), internalNote: optional(values, 'internalNote') ?? null }, actor);
+          await resolveIncident(
+            deps,
+            {
+              incidentId,
+              body: str(values, 'body'),
+              internalNote: optional(values, 'internalNote') ?? null,
+            },
+            actor,
+          );
           return `/admin/incidents/${incidentId}?done=resolved`;
         }
         throw new ValidationError('Unknown form action.', { _action: 'unknown action' });

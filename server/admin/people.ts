@@ -15,12 +15,25 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
   return {
     async settings() {
       const s = await getSettings(deps.db);
-      return { pageName: s.pageName, publicUrl: s.publicUrl ?? '', timeZone: s.timeZone, timeZones: Intl.supportedValuesOf('timeZone') };
+      return {
+        pageName: s.pageName,
+        publicUrl: s.publicUrl ?? '',
+        timeZone: s.timeZone,
+        timeZones: Intl.supportedValuesOf('timeZone'),
+      };
     },
     async saveSettings(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
-        await updateSettings(deps, { pageName: str(values, 'pageName'), publicUrl: str(values, 'publicUrl').trim(), timeZone: str(values, 'timeZone') }, actor);
+        await updateSettings(
+          deps,
+          {
+            pageName: str(values, 'pageName'),
+            publicUrl: str(values, 'publicUrl').trim(),
+            timeZone: str(values, 'timeZone'),
+          },
+          actor,
+        );
         return '/admin/settings?done=saved';
       });
     },
@@ -33,7 +46,16 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
       return runForm(values, async () => {
         switch (action) {
           case 'create':
-            await createUser(deps, { email: str(values, 'email'), name: str(values, 'name'), role: str(values, 'role') as 'admin', password: String(form.get('password') ?? '') }, actor);
+            await createUser(
+              deps,
+              {
+                email: str(values, 'email'),
+                name: str(values, 'name'),
+                role: str(values, 'role') as 'admin',
+                password: String(form.get('password') ?? ''),
+              },
+              actor,
+            );
             return '/admin/users?done=created';
           case 'role':
             await updateUser(deps, { userId, role: str(values, 'role') as 'admin' }, actor);
@@ -43,7 +65,11 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
             await updateUser(deps, { userId, disabled: action === 'disable' }, actor);
             return `/admin/users?done=${action}d`;
           case 'password':
-            await setUserPassword(deps, { userId, password: String(form.get('password') ?? '') }, actor);
+            await setUserPassword(
+              deps,
+              { userId, password: String(form.get('password') ?? '') },
+              actor,
+            );
             return '/admin/users?done=password';
           default:
             throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
@@ -53,13 +79,21 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
 
     tokens: () => listApiTokens(deps),
     /** Creating shows the secret once on the answer page itself (a redirect would lose it). */
-    async tokenAction(form: FormData): Promise<FormOutcome | { ok: true; redirect: null; secret: string; name: string; values: FormValues }> {
+    async tokenAction(
+      form: FormData,
+    ): Promise<
+      FormOutcome | { ok: true; redirect: null; secret: string; name: string; values: FormValues }
+    > {
       const values = formValues(form);
       const action = str(values, '_action');
       if (action === 'create') {
         let created: { secret: string; name: string } | null = null;
         const r = await runForm(values, async () => {
-          const { secret, token } = await createApiToken(deps, { name: str(values, 'name'), role: str(values, 'role') as 'admin' }, actor);
+          const { secret, token } = await createApiToken(
+            deps,
+            { name: str(values, 'name'), role: str(values, 'role') as 'admin' },
+            actor,
+          );
           created = { secret, name: token.name };
           return '';
         });
@@ -68,7 +102,8 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         return { ok: true, redirect: null, secret: c.secret, name: c.name, values };
       }
       return runForm(values, async () => {
-        if (action !== 'revoke') throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+        if (action !== 'revoke')
+          throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
         await revokeApiToken(deps, { tokenId: str(values, 'id') }, actor);
         return '/admin/tokens?done=revoked';
       });
@@ -77,9 +112,19 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
     async audit(query: URLSearchParams) {
       const before = query.get('before');
       const beforeDate = before && /^\d+$/.test(before) ? new Date(Number(before)) : undefined;
-      const filter = { actor: query.get('actor')?.trim() || undefined, objectType: query.get('object_type') || undefined, objectId: query.get('object_id')?.trim() || undefined };
+      const filter = {
+        actor: query.get('actor')?.trim() || undefined,
+        objectType: query.get('object_type') || undefined,
+        objectId: query.get('object_id')?.trim() || undefined,
+      };
       const entries = await listAudit(deps.db, { ...filter, before: beforeDate, limit: 50 });
-      return { filter, entries, objectTypes: await auditObjectTypes(deps.db), tz: (await deps.reader.page()).time_zone, olderThan: entries.length === 50 ? entries.at(-1)!.at.getTime() : null };
+      return {
+        filter,
+        entries,
+        objectTypes: await auditObjectTypes(deps.db),
+        tz: (await deps.reader.page()).time_zone,
+        olderThan: entries.length === 50 ? entries.at(-1)!.at.getTime() : null,
+      };
     },
   };
 }

@@ -11,6 +11,8 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/tokens', 'admin'],
   ['/admin/settings', 'admin'],
   ['/admin/audit', 'admin'],
+  ['/admin/subscribers', 'admin'],
+  ['/admin/lists', 'admin'],
 ];
 
 export function isAdminPath(pathname: string): boolean {
@@ -21,7 +23,11 @@ export function roleForAdminPath(pathname: string): Role {
   let best: [string, Role] = ['/admin', 'responder'];
   for (const entry of adminPageRoles) {
     const [prefix] = entry;
-    if ((pathname === prefix || pathname.startsWith(`${prefix}/`)) && prefix.length >= best[0].length) best = entry;
+    if (
+      (pathname === prefix || pathname.startsWith(`${prefix}/`)) &&
+      prefix.length >= best[0].length
+    )
+      best = entry;
   }
   return best[1];
 }

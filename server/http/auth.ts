@@ -27,7 +27,10 @@ export interface Visitor {
   setCookies: string[];
 }
 
-export async function resolveVisitor(deps: DomainDeps, cookieHeader: string | undefined | null): Promise<Visitor> {
+export async function resolveVisitor(
+  deps: DomainDeps,
+  cookieHeader: string | undefined | null,
+): Promise<Visitor> {
   const sessionToken = readCookie(cookieHeader, SESSION_COOKIE);
   const session = await resolveSession(deps, sessionToken);
   const setCookies: string[] = [];
@@ -37,10 +40,12 @@ export async function resolveVisitor(deps: DomainDeps, cookieHeader: string | un
   } else {
     const existing = readCookie(cookieHeader, FORM_COOKIE);
     csrfToken = existing && /^[A-Za-z0-9_-]{20,100}$/.test(existing) ? existing : newSecret();
-    if (csrfToken !== existing) setCookies.push(serializeCookie(deps.config, FORM_COOKIE, csrfToken, null));
+    if (csrfToken !== existing)
+      setCookies.push(serializeCookie(deps.config, FORM_COOKIE, csrfToken, null));
   }
   // A stale session cookie is cleared so the browser stops sending it.
-  if (sessionToken && !session) setCookies.push(serializeCookie(deps.config, SESSION_COOKIE, '', 0));
+  if (sessionToken && !session)
+    setCookies.push(serializeCookie(deps.config, SESSION_COOKIE, '', 0));
   return {
     session,
     sessionToken: session ? sessionToken : null,
@@ -66,7 +71,10 @@ export function apiAuth(deps: DomainDeps): MiddlewareHandler<AuthEnv> {
     const header = c.req.header('authorization');
     if (header) {
       const actor = await resolveApiToken(deps, bearer(header));
-      if (!actor) throw new UnauthorizedError('The API token is missing, unknown or revoked. Send `Authorization: Bearer <token>`.');
+      if (!actor)
+        throw new UnauthorizedError(
+          'The API token is missing, unknown or revoked. Send `Authorization: Bearer <token>`.',
+        );
       c.set('actor', actor);
       c.set('session', null);
       return next();
@@ -76,8 +84,15 @@ export function apiAuth(deps: DomainDeps): MiddlewareHandler<AuthEnv> {
     if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
       const ok =
         sameSecret(c.req.header('x-csrf-token'), session.csrfToken) &&
-        originAllowed(deps.config, { origin: c.req.header('origin'), referer: c.req.header('referer'), host: c.req.header('host') });
-      if (!ok) throw new ForbiddenError('A signed-in browser request must carry the X-CSRF-Token header from the same origin.');
+        originAllowed(deps.config, {
+          origin: c.req.header('origin'),
+          referer: c.req.header('referer'),
+          host: c.req.header('host'),
+        });
+      if (!ok)
+        throw new ForbiddenError(
+          'A signed-in browser request must carry the X-CSRF-Token header from the same origin.',
+        );
     }
     c.set('actor', session.actor);
     c.set('session', session);

@@ -10,7 +10,11 @@ import type { Config } from '../config.ts';
 export function clientAddress(c: Context, config: Pick<Config, 'trustProxy'>): string {
   if (config.trustProxy) {
     const xff = c.req.header('x-forwarded-for');
-    const last = xff?.split(',').map((s) => s.trim()).filter(Boolean).at(-1);
+    const last = xff
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .at(-1);
     if (last) return last.slice(0, 100);
   }
   const env = c.env as HttpBindings | undefined;

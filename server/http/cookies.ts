@@ -26,7 +26,12 @@ export function readCookie(header: string | undefined | null, name: string): str
  * A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, Secure when Herald is served over https.
  * Values are base64url secrets, so nothing needs escaping; names are constants.
  */
-export function serializeCookie(config: Pick<Config, 'publicUrl'>, name: string, value: string, maxAgeSeconds: number | null): string {
+export function serializeCookie(
+  config: Pick<Config, 'publicUrl'>,
+  name: string,
+  value: string,
+  maxAgeSeconds: number | null,
+): string {
   const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (config.publicUrl.startsWith('https:')) parts.push('Secure');
   if (maxAgeSeconds !== null) parts.push(`Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`);

@@ -43,9 +43,16 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', examples: ['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict'] },
+        code: {
+          type: 'string',
+          examples: ['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
+        },
         message: { type: 'string' },
-        fields: { type: 'object', additionalProperties: { type: 'string' }, description: 'Field name to what is wrong with it.' },
+        fields: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Field name to what is wrong with it.',
+        },
       },
     },
   },
@@ -56,11 +63,28 @@ export function buildOpenApi(ops: ApiOperation[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of ops) {
     const path = `/api/admin${op.path.replace(/:(\w+)/g, '{$1}')}`;
-    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } }));
-    const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({
+      name,
+      in: 'query',
+      required: false,
+      description,
+      schema: { type: 'string' },
+    }));
+    const err = (description: string) => ({
+      description,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    });
     const responses: Record<string, unknown> = {
-      [String(op.success)]: { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
+      [String(op.success)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
       401: err('No token, or an unknown or revoked one'),
       403: err(op.role === 'admin' ? 'The token or user is not an admin' : 'Not allowed'),
     };
@@ -76,7 +100,12 @@ export function buildOpenApi(ops: ApiOperation[], serverUrl: string) {
       operationId: `${op.method}${op.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
       parameters: [...params, ...query],
       ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, op.omit) } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(op.body, op.omit) } },
+            },
+          }
         : {}),
       responses,
     };

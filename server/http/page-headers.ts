@@ -1,6 +1,7 @@
 // Response headers for pages. Dependency-free: the Astro middleware imports it too.
 
-const baseCsp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'";
+const baseCsp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'";
 
 /** Public pages: the same for everyone, cacheable, embeddable (status widgets). */
 export const publicPageHeaders: Record<string, string> = {

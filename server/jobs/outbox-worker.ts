@@ -48,7 +48,7 @@ export function classifySmtpError(err: unknown): { permanent: boolean; error: st
 export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions = {}) {
   const lanes = opts.lanes ?? 4;
   const leaseMs = opts.leaseMs ?? 60_000;
-  const idleMs = opts.idleMs ?? 250;
+  const idleMs = opts.idleMs ?? 100;
   const maxAttempts = opts.maxAttempts ?? 8;
   const baseBackoffMs = opts.baseBackoffMs ?? 30_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 3600_000;
@@ -68,34 +68,49 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return new Date(now.getTime() + Math.round(delay * (0.5 + random() / 2)));
   }
 
-  async function claimDeliveries(now: Date) {
-    const rows = await deps.db.all<{ id: string; broadcast_id: string; subscriber_id: string; message_id: string; attempts: number }>(sql`
+  /**
+   * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle
+   * polling costs no write transactions.
+   */
+  async function anythingDue(now: Date): Promise<boolean> {
+    const t = now.getTime();
+    const rows = await deps.db.all<{ due: number }>(sql`
+      SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'pending' AND next_attempt_at <= ${t})
+          OR EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'sending' AND lease_until <= ${t})
+          OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ${t})
+          OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND lease_until <= ${t}) AS due`);
+    return Boolean(rows[0]?.due);
+  }
+
+  async function claimDeliveries(now: Date, limit: number) {
+    // In a transaction only to queue behind this process's other writers (see db/client.ts).
+    const rows = await deps.db.transaction((tx) => tx.all<{ id: string; broadcast_id: string; subscriber_id: string; message_id: string; attempts: number }>(sql`
       UPDATE deliveries SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM deliveries
         WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
            OR (state = 'sending' AND lease_until <= ${now.getTime()})
-        LIMIT ${batchSize})
-      RETURNING id, broadcast_id, subscriber_id, message_id, attempts`);
+        LIMIT ${limit})
+      RETURNING id, broadcast_id, subscriber_id, message_id, attempts`));
     return rows;
   }
 
-  async function claimMessages(now: Date) {
-    const rows = await deps.db.all<{ id: string; kind: string; to_address: string; payload: string; message_id: string; attempts: number }>(sql`
+  async function claimMessages(now: Date, limit: number) {
+    const rows = await deps.db.transaction((tx) => tx.all<{ id: string; kind: string; to_address: string; payload: string; message_id: string; attempts: number }>(sql`
       UPDATE outbox_messages SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox_messages
         WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
            OR (state = 'sending' AND lease_until <= ${now.getTime()})
         ORDER BY created_at
-        LIMIT ${batchSize})
-      RETURNING id, kind, to_address, payload, message_id, attempts`);
+        LIMIT ${limit})
+      RETURNING id, kind, to_address, payload, message_id, attempts`));
     return rows;
   }
 
   async function send(mail: OutgoingMail): Promise<Outcome['result']> {
     try {
-      await deps.mailer.send(mail);
+      await deps.mailer.send(mail, deps.clock.now());
       return { ok: true, messageId: mail.messageId };
     } catch (err) {
       return { ok: false, ...classifySmtpError(err) };
@@ -139,8 +154,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     if (failed) deps.log.info(`outbox: ${failed} of ${outcomes.length} messages failed this round`);
   }
 
-  async function runDeliveries(now: Date): Promise<number> {
-    const claimed = await claimDeliveries(now);
+  async function runDeliveries(now: Date, limit: number): Promise<number> {
+    const claimed = await claimDeliveries(now, limit);
     if (claimed.length === 0) return 0;
     const page = await loadPageContext(deps.db, deps.config);
     const recipients = await loadRecipients(deps.db, [...new Set(claimed.map((c) => c.subscriber_id))]);
@@ -159,8 +174,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return claimed.length;
   }
 
-  async function runMessages(now: Date): Promise<number> {
-    const claimed = await claimMessages(now);
+  async function runMessages(now: Date, limit: number): Promise<number> {
+    const claimed = await claimMessages(now, limit);
     if (claimed.length === 0) return 0;
     const page = await loadPageContext(deps.db, deps.config);
     const outcomes = await Promise.all(
@@ -179,21 +194,30 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return claimed.length;
   }
 
-  /** One round: a batch of single messages (confirmations first: people wait for them), then of deliveries. */
-  async function runOnce(): Promise<number> {
+  /**
+   * One round: a batch of single messages (confirmations first: people wait for them), then of
+   * deliveries. `limit` lets a lane start a broadcast with a small batch so the first emails
+   * leave at once.
+   */
+  async function runOnce(limit = batchSize): Promise<number> {
     const now = deps.clock.now();
-    const messages = await runMessages(now);
-    const delivered = await runDeliveries(now);
+    if (!(await anythingDue(now))) return 0;
+    const messages = await runMessages(now, limit);
+    const delivered = await runDeliveries(now, limit);
     return messages + delivered;
   }
 
   async function loop() {
+    let warm = false;
     while (running) {
       let n = 0;
       try {
-        n = await runOnce();
+        n = await runOnce(warm ? batchSize : Math.min(batchSize, 10));
+        warm = n > 0;
+        // Work found: wake the other lanes so the whole broadcast is shared at once.
+        if (n > 0) for (const w of [...sleepers]) w();
       } catch (err) {
-        deps.log.error('outbox worker round failed; retrying', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        deps.log.error('outbox worker round failed; retrying', { error: String(err instanceof Error && err.cause ? err.cause : err) });
       }
       if (n === 0 && running) {
         await new Promise<void>((resolve) => {

@@ -61,7 +61,7 @@ export function maintenancePublicRoutes(deps: Deps) {
     return c.json({ active: true, message: s.message, until: s.until, since: s.since });
   });
   app.get('/maintenance.ics', (c) =>
-    cachedResponse(c, deps, 'feed:ics', 'text/calendar; charset=utf-8', async () => {
+    cachedResponse(c, deps, 'text/calendar; charset=utf-8', async () => {
       const { page, scheduled_maintenances } = await deps.reader.maintenances('recent');
       return renderMaintenanceCalendar(page, scheduled_maintenances);
     }),

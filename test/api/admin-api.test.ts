@@ -21,7 +21,8 @@ describe('admin API', () => {
   });
   afterAll(() => t.close());
 
-  const auditFor = (objectId: string) => t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, objectId));
+  const auditFor = (objectId: string) =>
+    t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, objectId));
 
   describe('authentication', () => {
     it('answers 401 with an error body when no token is sent', async () => {
@@ -33,7 +34,10 @@ describe('admin API', () => {
 
     it('answers 401 for an unknown token and for a malformed header', async () => {
       expect((await api(t, 'hrld_nope').get('/api/admin/components')).status).toBe(401);
-      expect((await t.app.request('/api/admin/components', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+      expect(
+        (await t.app.request('/api/admin/components', { headers: { authorization: 'Basic abc' } }))
+          .status,
+      ).toBe(401);
     });
 
     it('refuses a revoked token', async () => {
@@ -58,22 +62,45 @@ describe('admin API', () => {
 
     it('tells the caller who it acts as', async () => {
       const r = await responder.get('/api/admin/me');
-      expect(r.json.actor).toMatchObject({ type: 'token', role: 'responder', label: 'token responder-bot' });
+      expect(r.json.actor).toMatchObject({
+        type: 'token',
+        role: 'responder',
+        label: 'token responder-bot',
+      });
     });
 
     it('accepts a session cookie for reads but wants X-CSRF-Token for changes', async () => {
-      await createUser(t.deps, { email: 'cookie@example.com', role: 'responder', password: 'long enough pw' }, testActor);
-      const s = await login(t.deps, { email: 'cookie@example.com', password: 'long enough pw', address: 'test' });
+      await createUser(
+        t.deps,
+        { email: 'cookie@example.com', role: 'responder', password: 'long enough pw' },
+        testActor,
+      );
+      const s = await login(t.deps, {
+        email: 'cookie@example.com',
+        password: 'long enough pw',
+        address: 'test',
+      });
       const cookie = `herald_session=${s.token}`;
-      expect((await t.app.request('/api/admin/components', { headers: { cookie } })).status).toBe(200);
+      expect((await t.app.request('/api/admin/components', { headers: { cookie } })).status).toBe(
+        200,
+      );
       const c = await makeComponent(t.deps);
       const post = (headers: Record<string, string>) =>
-        t.app.request(`/api/admin/components/${c.id}/status`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ status: 'major_outage' }) });
+        t.app.request(`/api/admin/components/${c.id}/status`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ status: 'major_outage' }),
+        });
       expect((await post({})).status).toBe(403);
       const { sessions } = await import('../../db/schema/index.ts');
       const [row] = await t.deps.db.select().from(sessions).where(eq(sessions.userId, s.userId));
-      expect((await post({ 'x-csrf-token': row!.csrfToken, origin: 'https://evil.example' })).status).toBe(403);
+      expect(
+        (await post({ 'x-csrf-token': row!.csrfToken, origin: 'https://evil.example' })).status,
+      ).toBe(403);
       expect((await post({ 'x-csrf-token': row!.csrfToken })).status).toBe(200);
+      t.clock.advance(13 * 3600_000);
+      const expired = await t.app.request('/api/admin/components', { headers: { cookie } });
+      expect(expired.status).toBe(401);
     });
   });
 
@@ -86,7 +113,11 @@ describe('admin API', () => {
       ['GET', '/api/admin/settings'],
       ['PATCH', '/api/admin/settings', { pageName: 'Nope' }],
       ['GET', '/api/admin/users'],
-      ['POST', '/api/admin/users', { email: 'x@example.com', role: 'admin', password: 'long enough pw' }],
+      [
+        'POST',
+        '/api/admin/users',
+        { email: 'x@example.com', role: 'admin', password: 'long enough pw' },
+      ],
       ['GET', '/api/admin/tokens'],
       ['POST', '/api/admin/tokens', { name: 'escalate', role: 'admin' }],
       ['DELETE', '/api/admin/tokens/any'],
@@ -96,7 +127,13 @@ describe('admin API', () => {
       it(`refuses a responder token on ${method} ${path} with 403`, async () => {
         const tokensBefore = (await t.deps.db.select().from(apiTokens)).length;
         const r =
-          method === 'GET' ? await responder.get(path) : method === 'DELETE' ? await responder.del(path) : method === 'PATCH' ? await responder.patch(path, body) : await responder.post(path, body);
+          method === 'GET'
+            ? await responder.get(path)
+            : method === 'DELETE'
+              ? await responder.del(path)
+              : method === 'PATCH'
+                ? await responder.patch(path, body)
+                : await responder.post(path, body);
         expect(r.status).toBe(403);
         expect(r.json.error.code).toBe('forbidden');
         expect((await t.deps.db.select().from(apiTokens)).length).toBe(tokensBefore);
@@ -104,8 +141,15 @@ describe('admin API', () => {
     }
 
     it('lets the domain refuse an admin-only verb to a responder even outside HTTP', async () => {
-      const { createComponent } = await import('../../server/domain/components/create-component.ts');
-      await expect(createComponent(t.deps, { name: 'Sneaky' }, { type: 'token', id: 'x', label: 'x', role: 'responder' })).rejects.toThrow(/Only an admin/);
+      const { createComponent } =
+        await import('../../server/domain/components/create-component.ts');
+      await expect(
+        createComponent(
+          t.deps,
+          { name: 'Sneaky' },
+          { type: 'token', id: 'x', label: 'x', role: 'responder' },
+        ),
+      ).rejects.toThrow(/Only an admin/);
     });
   });
 
@@ -121,13 +165,22 @@ describe('admin API', () => {
       });
       expect(r.status).toBe(201);
       const id = r.json.incident.id;
-      expect(r.json.incident.nextUpdateDueAt).toBe(new Date(t.clock.now().getTime() + 15 * 60_000).toISOString());
+      expect(r.json.incident.nextUpdateDueAt).toBe(
+        new Date(t.clock.now().getTime() + 15 * 60_000).toISOString(),
+      );
       const [entry] = await auditFor(id);
-      expect(entry).toMatchObject({ actorType: 'token', actorId: responderTokenId, action: 'incident.declare', objectType: 'incident' });
+      expect(entry).toMatchObject({
+        actorType: 'token',
+        actorId: responderTokenId,
+        action: 'incident.declare',
+        objectType: 'incident',
+      });
       expect((entry!.after as { title: string }).title).toBe('Checkout failing');
       const summary = await (await t.app.request('/api/v2/summary.json')).json();
       expect(summary.incidents.map((i: { id: string }) => i.id)).toContain(id);
-      expect(summary.components.find((x: { id: string }) => x.id === c.id).status).toBe('major_outage');
+      expect(summary.components.find((x: { id: string }) => x.id === c.id).status).toBe(
+        'major_outage',
+      );
     });
 
     it('rejects a declaration without a title, naming the field, and writes nothing', async () => {
@@ -136,7 +189,10 @@ describe('admin API', () => {
       expect(r.status).toBe(422);
       expect(r.json.error.code).toBe('validation_failed');
       expect(r.json.error.message).toMatch(/title/);
-      expect(r.json.error.fields).toMatchObject({ title: expect.any(String), priority: 'must be 0, 1, 2 or 3' });
+      expect(r.json.error.fields).toMatchObject({
+        title: expect.any(String),
+        priority: 'must be 0, 1, 2 or 3',
+      });
       expect((await t.deps.db.select().from(auditLog)).length).toBe(auditBefore);
     });
 
@@ -148,11 +204,24 @@ describe('admin API', () => {
 
     it('answers 404 for unknown incident and component ids', async () => {
       expect((await responder.get('/api/admin/incidents/nope')).status).toBe(404);
-      expect((await responder.post('/api/admin/incidents/nope/updates', { body: 'hi' })).status).toBe(404);
-      expect((await responder.post('/api/admin/incidents/nope/priority', { priority: 0, reason: 'x' })).status).toBe(404);
+      expect(
+        (await responder.post('/api/admin/incidents/nope/updates', { body: 'hi' })).status,
+      ).toBe(404);
+      expect(
+        (await responder.post('/api/admin/incidents/nope/priority', { priority: 0, reason: 'x' }))
+          .status,
+      ).toBe(404);
       expect((await responder.post('/api/admin/incidents/nope/resolve', {})).status).toBe(404);
-      expect((await responder.post('/api/admin/components/nope/status', { status: 'major_outage' })).status).toBe(404);
-      const r = await responder.post('/api/admin/incidents', { title: 'x', priority: 2, body: 'y', components: [{ componentId: 'nope', status: 'major_outage' }] });
+      expect(
+        (await responder.post('/api/admin/components/nope/status', { status: 'major_outage' }))
+          .status,
+      ).toBe(404);
+      const r = await responder.post('/api/admin/incidents', {
+        title: 'x',
+        priority: 2,
+        body: 'y',
+        components: [{ componentId: 'nope', status: 'major_outage' }],
+      });
       expect(r.status).toBe(404);
       expect((await admin.patch('/api/admin/components/nope', { name: 'z' })).status).toBe(404);
       expect((await admin.del('/api/admin/components/nope')).status).toBe(404);
@@ -162,62 +231,136 @@ describe('admin API', () => {
     it('posts an update that keeps the promise and audits before/after', async () => {
       const { incident } = await makeIncident(t.deps, { priority: 1 });
       t.clock.advance(10 * 60_000);
-      const r = await responder.post(`/api/admin/incidents/${incident.id}/updates`, { status: 'identified', body: 'Found it.', nextUpdateInMinutes: 60 });
+      const r = await responder.post(`/api/admin/incidents/${incident.id}/updates`, {
+        status: 'identified',
+        body: 'Found it.',
+        nextUpdateInMinutes: 60,
+      });
       expect(r.status).toBe(201);
       const entries = await auditFor(incident.id);
       const upd = entries.find((e) => e.action === 'incident.update')!;
       expect(upd.before).toMatchObject({ status: 'investigating' });
       expect(upd.after).toMatchObject({ status: 'identified', body: 'Found it.' });
       const view = await responder.get(`/api/admin/incidents/${incident.id}`);
-      expect(view.json.incident.nextUpdateDueAt).toBe(new Date(t.clock.now().getTime() + 60 * 60_000).toISOString());
+      expect(view.json.incident.nextUpdateDueAt).toBe(
+        new Date(t.clock.now().getTime() + 60 * 60_000).toISOString(),
+      );
     });
 
     it('changes the priority only with a reason, keeps it in the admin timeline and leaves it off public surfaces', async () => {
       const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Slow search' });
-      const missing = await responder.post(`/api/admin/incidents/${incident.id}/priority`, { priority: 1 });
+      const missing = await responder.post(`/api/admin/incidents/${incident.id}/priority`, {
+        priority: 1,
+      });
       expect(missing.status).toBe(422);
       expect(missing.json.error.fields.reason).toBeTruthy();
-      const same = await responder.post(`/api/admin/incidents/${incident.id}/priority`, { priority: 2, reason: 'x' });
+      const same = await responder.post(`/api/admin/incidents/${incident.id}/priority`, {
+        priority: 2,
+        reason: 'x',
+      });
       expect(same.status).toBe(422);
-      const r = await responder.post(`/api/admin/incidents/${incident.id}/priority`, { priority: 1, reason: 'Enterprise customer SECRET-CORP is blocked' });
+      const r = await responder.post(`/api/admin/incidents/${incident.id}/priority`, {
+        priority: 1,
+        reason: 'Enterprise customer SECRET-CORP is blocked',
+      });
       expect(r.status).toBe(200);
       const view = await responder.get(`/api/admin/incidents/${incident.id}`);
       expect(view.json.incident.priority).toBe(1);
       expect(view.json.incident.nextUpdateDueAt).not.toBeNull();
-      const change = view.json.updates.find((u: { isPriorityChange: boolean }) => u.isPriorityChange);
-      expect(change).toMatchObject({ priorityFrom: 2, priorityTo: 1, priorityReason: 'Enterprise customer SECRET-CORP is blocked' });
-      for (const path of ['/api/v2/summary.json', '/api/v2/incidents.json', '/history.rss', '/history.atom']) {
+      const change = view.json.updates.find(
+        (u: { isPriorityChange: boolean }) => u.isPriorityChange,
+      );
+      expect(change).toMatchObject({
+        priorityFrom: 2,
+        priorityTo: 1,
+        priorityReason: 'Enterprise customer SECRET-CORP is blocked',
+      });
+      for (const path of [
+        '/api/v2/summary.json',
+        '/api/v2/incidents.json',
+        '/history.rss',
+        '/history.atom',
+      ]) {
         const text = await (await t.app.request(path)).text();
         expect(text, path).toContain('Slow search');
         expect(text, path).not.toContain('SECRET-CORP');
         expect(text, path).not.toContain('Priority changed');
       }
-      const pub = (await (await t.app.request('/api/v2/incidents.json')).json()).incidents.find((i: { id: string }) => i.id === incident.id);
+      const pub = (await (await t.app.request('/api/v2/incidents.json')).json()).incidents.find(
+        (i: { id: string }) => i.id === incident.id,
+      );
       expect(pub.priority).toBe(1);
       expect(pub.incident_updates).toHaveLength(1);
-      const [audit] = (await auditFor(incident.id)).filter((e) => e.action === 'incident.change_priority');
-      expect(audit).toMatchObject({ before: { priority: 2 }, after: { priority: 1, reason: 'Enterprise customer SECRET-CORP is blocked' } });
+      const [audit] = (await auditFor(incident.id)).filter(
+        (e) => e.action === 'incident.change_priority',
+      );
+      expect(audit).toMatchObject({
+        before: { priority: 2 },
+        after: { priority: 1, reason: 'Enterprise customer SECRET-CORP is blocked' },
+      });
     });
 
     it('resolves with the all-clear, restores components, and refuses further updates with 409', async () => {
       const c = await makeComponent(t.deps);
-      const { incident } = await makeIncident(t.deps, { components: [{ componentId: c.id, status: 'partial_outage' }] });
-      const r = await responder.post(`/api/admin/incidents/${incident.id}/resolve`, { body: 'All clear. Thank you for your patience.' });
+      const { incident } = await makeIncident(t.deps, {
+        components: [{ componentId: c.id, status: 'partial_outage' }],
+      });
+      const r = await responder.post(`/api/admin/incidents/${incident.id}/resolve`, {
+        body: 'All clear. Thank you for your patience.',
+      });
       expect(r.status).toBe(200);
       expect(r.json.status).toBe('resolved');
       const comps = (await responder.get('/api/admin/components')).json.components;
       expect(comps.find((x: { id: string }) => x.id === c.id).status).toBe('operational');
-      const again = await responder.post(`/api/admin/incidents/${incident.id}/updates`, { body: 'more' });
+      const again = await responder.post(`/api/admin/incidents/${incident.id}/updates`, {
+        body: 'more',
+      });
       expect(again.status).toBe(409);
-      expect((await responder.post(`/api/admin/incidents/${incident.id}/priority`, { priority: 0, reason: 'x' })).status).toBe(409);
-      const rows = await t.deps.db.select().from(incidentUpdates).where(eq(incidentUpdates.incidentId, incident.id));
+      expect(
+        (
+          await responder.post(`/api/admin/incidents/${incident.id}/priority`, {
+            priority: 0,
+            reason: 'x',
+          })
+        ).status,
+      ).toBe(409);
+      const rows = await t.deps.db
+        .select()
+        .from(incidentUpdates)
+        .where(eq(incidentUpdates.incidentId, incident.id));
       expect(rows.some((u) => u.body === 'All clear. Thank you for your patience.')).toBe(true);
+    });
+
+    it('hands an incident to another user and refuses an unknown one', async () => {
+      const { incident } = await makeIncident(t.deps);
+      const u = await createUser(
+        t.deps,
+        { email: 'owner@example.com', role: 'responder', password: 'long enough pw' },
+        testActor,
+      );
+      const r = await responder.post(`/api/admin/incidents/${incident.id}/owner`, {
+        ownerId: u.id,
+      });
+      expect(r.status).toBe(200);
+      expect(
+        (await responder.get(`/api/admin/incidents/${incident.id}`)).json.incident.ownerEmail,
+      ).toBe('owner@example.com');
+      const bad = await responder.post(`/api/admin/incidents/${incident.id}/owner`, {
+        ownerId: 'ghost',
+      });
+      expect(bad.status).toBe(422);
+      expect(bad.json.error.fields.ownerId).toBeTruthy();
+      expect(
+        (await responder.post('/api/admin/incidents/nope/owner', { ownerId: null })).status,
+      ).toBe(404);
     });
 
     it('lists incidents for the admin, drills included', async () => {
       const { incident } = await makeIncident(t.deps, { isDrill: true, title: 'Practice run' });
       const r = await responder.get('/api/admin/incidents');
-      expect(r.json.incidents.find((i: { id: string }) => i.id === incident.id)).toMatchObject({ isDrill: true });
+      expect(r.json.incidents.find((i: { id: string }) => i.id === incident.id)).toMatchObject({
+        isDrill: true,
+      });
     });
   });
 
@@ -225,35 +368,62 @@ describe('admin API', () => {
     it('creates, renames, describes, regroups, moves and deletes components, each audited and public at once', async () => {
       const g = await admin.post('/api/admin/components', { name: 'Platform', isGroup: true });
       expect(g.status).toBe(201);
-      const a = (await admin.post('/api/admin/components', { name: 'Alpha', groupId: g.json.component.id })).json.component;
-      const b = (await admin.post('/api/admin/components', { name: 'Beta', groupId: g.json.component.id })).json.component;
-      const renamed = await admin.patch(`/api/admin/components/${a.id}`, { name: 'Alpha API', description: 'The public REST API' });
-      expect(renamed.json.component).toMatchObject({ name: 'Alpha API', description: 'The public REST API' });
+      const a = (
+        await admin.post('/api/admin/components', { name: 'Alpha', groupId: g.json.component.id })
+      ).json.component;
+      const b = (
+        await admin.post('/api/admin/components', { name: 'Beta', groupId: g.json.component.id })
+      ).json.component;
+      const renamed = await admin.patch(`/api/admin/components/${a.id}`, {
+        name: 'Alpha API',
+        description: 'The public REST API',
+      });
+      expect(renamed.json.component).toMatchObject({
+        name: 'Alpha API',
+        description: 'The public REST API',
+      });
       const moved = await admin.post(`/api/admin/components/${b.id}/move`, { direction: 'up' });
       expect(moved.json).toMatchObject({ moved: true });
       const pub = (await (await t.app.request('/api/v2/components.json')).json()).components;
       const names = pub.map((c: { name: string }) => c.name);
       expect(names.indexOf('Beta')).toBeLessThan(names.indexOf('Alpha API'));
-      expect(pub.find((c: { id: string }) => c.id === a.id).description).toBe('The public REST API');
+      expect(pub.find((c: { id: string }) => c.id === a.id).description).toBe(
+        'The public REST API',
+      );
       const notEmpty = await admin.del(`/api/admin/components/${g.json.component.id}`);
       expect(notEmpty.status).toBe(409);
       const out = await admin.patch(`/api/admin/components/${a.id}`, { groupId: null });
       expect(out.json.component.groupId).toBeNull();
-      const nested = await admin.patch(`/api/admin/components/${g.json.component.id}`, { groupId: g.json.component.id });
+      const nested = await admin.patch(`/api/admin/components/${g.json.component.id}`, {
+        groupId: g.json.component.id,
+      });
       expect(nested.status).toBe(422);
       expect(nested.json.error.fields.groupId).toBeTruthy();
       expect((await admin.del(`/api/admin/components/${b.id}`)).status).toBe(200);
       expect((await admin.del(`/api/admin/components/${g.json.component.id}`)).status).toBe(200);
-      const actions = (await t.deps.db.select().from(auditLog)).filter((e) => [a.id, b.id, g.json.component.id].includes(e.objectId!)).map((e) => e.action);
-      expect(actions).toEqual(expect.arrayContaining(['component.create', 'component.update', 'component.move', 'component.delete']));
+      const actions = (await t.deps.db.select().from(auditLog))
+        .filter((e) => [a.id, b.id, g.json.component.id].includes(e.objectId!))
+        .map((e) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'component.create',
+          'component.update',
+          'component.move',
+          'component.delete',
+        ]),
+      );
     });
 
     it('lets a responder set a component status, recorded in the status history', async () => {
       const c = await makeComponent(t.deps);
-      const r = await responder.post(`/api/admin/components/${c.id}/status`, { status: 'degraded_performance' });
+      const r = await responder.post(`/api/admin/components/${c.id}/status`, {
+        status: 'degraded_performance',
+      });
       expect(r.status).toBe(200);
       expect(r.json).toEqual({ oldStatus: 'operational', newStatus: 'degraded_performance' });
-      const bad = await responder.post(`/api/admin/components/${c.id}/status`, { status: 'on_fire' });
+      const bad = await responder.post(`/api/admin/components/${c.id}/status`, {
+        status: 'on_fire',
+      });
       expect(bad.status).toBe(422);
       expect(bad.json.error.fields.status).toBeTruthy();
     });
@@ -270,12 +440,19 @@ describe('admin API', () => {
       });
       expect(r.status).toBe(201);
       const list = await responder.get('/api/admin/maintenance');
-      expect(list.json.maintenance.map((m: { id: string }) => m.id)).toContain(r.json.maintenance.id);
+      expect(list.json.maintenance.map((m: { id: string }) => m.id)).toContain(
+        r.json.maintenance.id,
+      );
     });
 
     it('rejects a window that ends before it starts, naming the field', async () => {
       const start = new Date(t.clock.now().getTime() + 24 * 3600_000);
-      const r = await responder.post('/api/admin/maintenance', { title: 'X', description: 'Y', scheduledFor: start.toISOString(), scheduledUntil: start.toISOString() });
+      const r = await responder.post('/api/admin/maintenance', {
+        title: 'X',
+        description: 'Y',
+        scheduledFor: start.toISOString(),
+        scheduledUntil: start.toISOString(),
+      });
       expect(r.status).toBe(422);
       expect(r.json.error.fields.scheduledUntil).toBe('must be after the start');
     });
@@ -286,20 +463,48 @@ describe('admin API', () => {
       const bad = await admin.patch('/api/admin/settings', { timeZone: 'CET' });
       expect(bad.status).toBe(422);
       expect(bad.json.error.fields.timeZone).toMatch(/IANA/);
-      const ok = await admin.patch('/api/admin/settings', { pageName: 'Acme Cloud', timeZone: 'Europe/Berlin', publicUrl: 'https://status.acme.test/' });
+      const ok = await admin.patch('/api/admin/settings', {
+        pageName: 'Acme Cloud',
+        timeZone: 'Europe/Berlin',
+        publicUrl: 'https://status.acme.test/',
+      });
       expect(ok.status).toBe(200);
       const page = (await (await t.app.request('/api/v2/status.json')).json()).page;
-      expect(page).toMatchObject({ name: 'Acme Cloud', time_zone: 'Europe/Berlin', url: 'https://status.acme.test' });
-      await admin.patch('/api/admin/settings', { pageName: 'Acme', timeZone: 'Etc/UTC', publicUrl: 'https://status.example.com' });
+      expect(page).toMatchObject({
+        name: 'Acme Cloud',
+        time_zone: 'Europe/Berlin',
+        url: 'https://status.acme.test',
+      });
+      await admin.patch('/api/admin/settings', {
+        pageName: 'Acme',
+        timeZone: 'Etc/UTC',
+        publicUrl: 'https://status.example.com',
+      });
     });
 
     it('creates users and tokens, never returning password hashes, and 409s on a taken email', async () => {
-      const u = await admin.post('/api/admin/users', { email: 'New.Person@Example.com', role: 'responder', password: 'long enough pw' });
+      const u = await admin.post('/api/admin/users', {
+        email: 'New.Person@Example.com',
+        role: 'responder',
+        password: 'long enough pw',
+      });
       expect(u.status).toBe(201);
       expect(u.json.user.email).toBe('new.person@example.com');
       expect(JSON.stringify(u.json)).not.toMatch(/scrypt|passwordHash/);
-      expect((await admin.post('/api/admin/users', { email: 'new.person@example.com', role: 'admin', password: 'long enough pw' })).status).toBe(409);
-      const short = await admin.post('/api/admin/users', { email: 'x@example.com', role: 'admin', password: 'short' });
+      expect(
+        (
+          await admin.post('/api/admin/users', {
+            email: 'new.person@example.com',
+            role: 'admin',
+            password: 'long enough pw',
+          })
+        ).status,
+      ).toBe(409);
+      const short = await admin.post('/api/admin/users', {
+        email: 'x@example.com',
+        role: 'admin',
+        password: 'short',
+      });
       expect(short.json.error.fields.password).toMatch(/10 characters/);
       const tok = await admin.post('/api/admin/tokens', { name: 'deploy', role: 'responder' });
       expect(tok.status).toBe(201);
@@ -314,15 +519,31 @@ describe('admin API', () => {
       t.clock.advance(1000);
       await responder.post(`/api/admin/components/${c.id}/status`, { status: 'major_outage' });
       const byObject = await admin.get(`/api/admin/audit?object_type=component&object_id=${c.id}`);
-      expect(byObject.json.entries.map((e: { action: string }) => e.action)).toEqual(['component.set_status', 'component.create']);
-      const byActor = await admin.get(`/api/admin/audit?actor=${responderTokenId}&object_id=${c.id}`);
+      expect(byObject.json.entries.map((e: { action: string }) => e.action)).toEqual([
+        'component.set_status',
+        'component.create',
+      ]);
+      const byActor = await admin.get(
+        `/api/admin/audit?actor=${responderTokenId}&object_id=${c.id}`,
+      );
       expect(byActor.json.entries).toHaveLength(1);
-      expect(byActor.json.entries[0]).toMatchObject({ actorType: 'token', before: { status: 'operational' }, after: { status: 'major_outage' } });
+      expect(byActor.json.entries[0]).toMatchObject({
+        actorType: 'token',
+        before: { status: 'operational' },
+        after: { status: 'major_outage' },
+      });
       const byLabel = await admin.get('/api/admin/audit?actor=responder-bot&limit=500');
       expect(byLabel.status).toBe(200);
-      expect(byLabel.json.entries.every((e: { actorLabel: string }) => e.actorLabel.includes('responder-bot'))).toBe(true);
+      expect(
+        byLabel.json.entries.every((e: { actorLabel: string }) =>
+          e.actorLabel.includes('responder-bot'),
+        ),
+      ).toBe(true);
       for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) {
-        const r = await t.app.request('/api/admin/audit', { method, headers: { authorization: `Bearer ${(await makeToken(t, 'admin')).secret}` } });
+        const r = await t.app.request('/api/admin/audit', {
+          method,
+          headers: { authorization: `Bearer ${(await makeToken(t, 'admin')).secret}` },
+        });
         expect(r.status).toBe(404);
       }
     });
@@ -334,14 +555,20 @@ describe('admin API', () => {
       expect(r.status).toBe(200);
       const doc = await r.json();
       expect(doc.openapi).toBe('3.1.0');
-      const declare = doc.paths['/api/admin/incidents'].post.requestBody.content['application/json'].schema;
+      const declare =
+        doc.paths['/api/admin/incidents'].post.requestBody.content['application/json'].schema;
       expect(declare.required).toEqual(expect.arrayContaining(['title', 'priority', 'body']));
       expect(declare.properties.priority).toMatchObject({ minimum: 0, maximum: 3 });
       expect(declare.properties.status.enum).toEqual(['investigating', 'identified', 'monitoring']);
-      expect(declare.properties.nextUpdateAt).toMatchObject({ type: 'string', format: 'date-time' });
+      expect(declare.properties.nextUpdateAt).toMatchObject({
+        type: 'string',
+        format: 'date-time',
+      });
       const update = doc.paths['/api/admin/incidents/{id}/updates'].post;
       expect(update.parameters[0]).toMatchObject({ name: 'id', in: 'path' });
-      expect(update.requestBody.content['application/json'].schema.properties.incidentId).toBeUndefined();
+      expect(
+        update.requestBody.content['application/json'].schema.properties.incidentId,
+      ).toBeUndefined();
       expect(doc.paths['/api/admin/components'].post.description).toMatch(/admin/);
       expect(Object.keys(doc.paths).length).toBeGreaterThanOrEqual(14);
     });

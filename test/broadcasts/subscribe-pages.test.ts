@@ -4,18 +4,18 @@ import { subscribers } from '../../db/schema/index.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
-import { startSite } from '../helpers/site.ts';
+import { FormClient, startPublicSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { listBySlug } from '../helpers/subscribers.ts';
 
 describe('subscribe, confirm and manage pages', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let site: Awaited<ReturnType<typeof startPublicSite>>;
   beforeAll(async () => {
     smtp = await startSmtpSink();
     t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
-    site = await startSite(t);
+    site = await startPublicSite(t);
   });
   afterAll(async () => {
     await site.close();
@@ -51,7 +51,7 @@ describe('subscribe, confirm and manage pages', () => {
     const [pending] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'reader@example.org'));
     expect(pending!.state).toBe('pending');
 
-    const done = await site.post(confirmPath, {});
+    const done = await site.submit(confirmPath, {});
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('You are subscribed');
     const [confirmed] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'reader@example.org'));
@@ -60,7 +60,7 @@ describe('subscribe, confirm and manage pages', () => {
     const welcome = smtp.to('reader@example.org').find((m) => m.parsed.subject?.startsWith('You are subscribed'));
     expect(welcome).toBeDefined();
     // Pressing the button again does not send a second welcome.
-    await site.post(confirmPath, {});
+    await site.submit(confirmPath, {});
     await testWorker(t).drain();
     expect(smtp.to('reader@example.org').filter((m) => m.parsed.subject?.startsWith('You are subscribed'))).toHaveLength(1);
   });
@@ -126,9 +126,15 @@ describe('subscribe, confirm and manage pages', () => {
     await testWorker(t).drain();
     const path = linkPath(smtp.to('slow@example.org')[0]!.parsed.text!, '/confirm/');
     t.clock.advance(7 * 24 * 3600_000 + 1);
-    const res = await site.post(path, {});
+    const page = await fetch(site.url + path);
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('expired');
+    // Pressing a button on a page opened before the expiry does not confirm either.
+    const client = new FormClient(site.url);
+    await client.get('/subscribe');
+    const { res, html } = await client.post(path, {});
     expect(res.status).toBe(404);
-    expect(await res.text()).toContain('expired');
+    expect(html).toContain('expired');
     const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'slow@example.org'));
     expect(s!.state).toBe('pending');
   });
@@ -138,7 +144,7 @@ describe('subscribe, confirm and manage pages', () => {
     const web = await makeComponent(t.deps, { name: 'Website' });
     await site.post('/subscribe', { email: 'picky@example.org', componentIds: [api.id] });
     await testWorker(t).drain();
-    await site.post(linkPath(smtp.to('picky@example.org')[0]!.parsed.text!, '/confirm/'), {});
+    await site.submit(linkPath(smtp.to('picky@example.org')[0]!.parsed.text!, '/confirm/'), {});
     await testWorker(t).drain();
     const welcome = smtp.to('picky@example.org').find((m) => m.parsed.subject?.startsWith('You are subscribed'))!;
     expect(welcome.parsed.text).toContain('incidents affecting API');
@@ -146,7 +152,7 @@ describe('subscribe, confirm and manage pages', () => {
 
     const page = await (await fetch(site.url + manage)).text();
     expect(page).toContain('picky@example.org');
-    await site.post(manage, { action: 'save', componentIds: web.id });
+    await site.submit(manage, { action: 'save', componentIds: web.id });
     const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'picky@example.org'));
     expect(s!.componentIds).toEqual([web.id]);
 
@@ -158,7 +164,7 @@ describe('subscribe, confirm and manage pages', () => {
 
     const unsubscribePage = await (await fetch(site.url + manage.replace('/manage/', '/unsubscribe/'))).text();
     expect(unsubscribePage).toContain('Unsubscribe?');
-    const res = await site.post(manage, { action: 'unsubscribe' });
+    const res = await site.submit(manage, { action: 'unsubscribe' });
     expect(await res.text()).toContain('You are unsubscribed');
     const [after] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'picky@example.org'));
     expect(after!.state).toBe('unsubscribed');

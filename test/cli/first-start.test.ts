@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormClient } from '../helpers/site.ts';
 
-describe('first start on a fresh database', () => {
+describe('first start on a fresh database', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-first-'));
   let child: ChildProcess | undefined;
   afterAll(() => {
@@ -15,12 +15,19 @@ describe('first start on a fresh database', () => {
 
   it('prints a one-time setup link that creates the first admin', async () => {
     child = spawn(process.execPath, ['server/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: `file:${path.join(dir, 'h.db')}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MAIL_OUTBOX_DIR: path.join(dir, 'outbox') },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: `file:${path.join(dir, 'h.db')}`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const link = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`no setup link printed:\n${out}`)), 25_000);
+      const timer = setTimeout(() => reject(new Error(`no setup link printed:\n${out}`)), 90_000);
       child!.stdout!.on('data', (d) => {
         out += d;
         const m = /(http:\/\/127\.0\.0\.1:\d+)\/setup\?token=([\w-]+)/.exec(out);
@@ -37,7 +44,12 @@ describe('first start on a fresh database', () => {
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('Create the first admin');
     const token = new URL(link).searchParams.get('token')!;
-    const done = await c.post('/setup', { token, email: 'first@example.com', password: 'first admin pw', passwordConfirm: 'first admin pw' });
+    const done = await c.post('/setup', {
+      token,
+      email: 'first@example.com',
+      password: 'first admin pw',
+      passwordConfirm: 'first admin pw',
+    });
     expect(done.res.status).toBe(303);
     expect((await c.get('/admin')).res.status).toBe(200);
     const reuse = await new FormClient(base).get(new URL(link).pathname + new URL(link).search);

@@ -10,10 +10,20 @@ import { createTestContext, type TestContext } from '../helpers/deps.ts';
 
 const bin = path.resolve('bin/herald.mjs');
 
-function herald(t: TestContext, args: string[], stdin = '', node = process.execPath): Promise<{ code: number; out: string; err: string }> {
+function herald(
+  t: TestContext,
+  args: string[],
+  stdin = '',
+  node = process.execPath,
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(node, [bin, ...args], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: t.dbUrl, PUBLIC_URL: 'https://status.example.com', LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: t.dbUrl,
+        PUBLIC_URL: 'https://status.example.com',
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -26,7 +36,8 @@ function herald(t: TestContext, args: string[], stdin = '', node = process.execP
   });
 }
 
-describe('npx herald', () => {
+// Each call starts a Node process that loads the whole server code: give it time on a busy CI.
+describe('npx herald', { timeout: 120_000 }, () => {
   let t: TestContext;
   beforeAll(async () => {
     t = await createTestContext();
@@ -34,7 +45,11 @@ describe('npx herald', () => {
   afterAll(() => t.close());
 
   it('adds an admin with the password from stdin, audited as the command line, who can then sign in', async () => {
-    const r = await herald(t, ['user', 'add', '--email', 'Boss@Example.com', '--role', 'admin'], 'a long password\n');
+    const r = await herald(
+      t,
+      ['user', 'add', '--email', 'Boss@Example.com', '--role', 'admin'],
+      'a long password\n',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('Created admin boss@example.com');
@@ -43,35 +58,83 @@ describe('npx herald', () => {
     const [audit] = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, u!.id));
     expect(audit).toMatchObject({ actorType: 'cli', action: 'user.create' });
     expect(JSON.stringify(audit!.after)).not.toContain('scrypt');
-    await expect(login(t.deps, { email: 'boss@example.com', password: 'a long password', address: 'cli-test' })).resolves.toMatchObject({ userId: u!.id });
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'a long password',
+        address: 'cli-test',
+      }),
+    ).resolves.toMatchObject({ userId: u!.id });
   });
 
   it('refuses a password on the command line', async () => {
-    const r = await herald(t, ['user', 'add', '--email', 'x@example.com', '--role', 'admin', '--password', 'a long password']);
+    const r = await herald(t, [
+      'user',
+      'add',
+      '--email',
+      'x@example.com',
+      '--role',
+      'admin',
+      '--password',
+      'a long password',
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/never taken from the command line/);
-    expect(await t.deps.db.select().from(users).where(eq(users.email, 'x@example.com'))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(users).where(eq(users.email, 'x@example.com')),
+    ).toHaveLength(0);
   });
 
   it('says what is wrong with a short password or a bad role', async () => {
-    const short = await herald(t, ['user', 'add', '--email', 'y@example.com', '--role', 'admin'], 'short\n');
+    const short = await herald(
+      t,
+      ['user', 'add', '--email', 'y@example.com', '--role', 'admin'],
+      'short\n',
+    );
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/password: must be at least 10 characters/);
-    const role = await herald(t, ['user', 'add', '--email', 'y@example.com', '--role', 'boss'], 'a long password\n');
+    const role = await herald(
+      t,
+      ['user', 'add', '--email', 'y@example.com', '--role', 'boss'],
+      'a long password\n',
+    );
     expect(role.err).toMatch(/role: must be admin or responder/);
   });
 
   it('lists users and resets a password, ending their sessions', async () => {
     const list = await herald(t, ['user', 'list']);
     expect(list.out).toMatch(/boss@example\.com\s+admin/);
-    const r = await herald(t, ['user', 'reset-password', '--email', 'boss@example.com'], 'another long password\n');
+    const r = await herald(
+      t,
+      ['user', 'reset-password', '--email', 'boss@example.com'],
+      'another long password\n',
+    );
     expect(r.code).toBe(0);
-    await expect(login(t.deps, { email: 'boss@example.com', password: 'a long password', address: 'cli-test-2' })).rejects.toThrow(/Wrong email or password/);
-    await expect(login(t.deps, { email: 'boss@example.com', password: 'another long password', address: 'cli-test-2' })).resolves.toBeTruthy();
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'a long password',
+        address: 'cli-test-2',
+      }),
+    ).rejects.toThrow(/Wrong email or password/);
+    await expect(
+      login(t.deps, {
+        email: 'boss@example.com',
+        password: 'another long password',
+        address: 'cli-test-2',
+      }),
+    ).resolves.toBeTruthy();
   });
 
   it('creates a token printed once, lists it without the secret, and revokes it', async () => {
-    const created = await herald(t, ['token', 'create', '--name', 'deploy bot', '--role', 'responder']);
+    const created = await herald(t, [
+      'token',
+      'create',
+      '--name',
+      'deploy bot',
+      '--role',
+      'responder',
+    ]);
     expect(created.code).toBe(0);
     const secret = /(hrld_\S+)/.exec(created.out)![1]!;
     expect((await api(t, secret).get('/api/admin/me')).status).toBe(200);
@@ -83,14 +146,20 @@ describe('npx herald', () => {
     expect(revoked.code).toBe(0);
     expect((await api(t, secret).get('/api/admin/me')).status).toBe(401);
     const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, row!.id));
-    expect(audit.map((a) => [a.actorType, a.action]).sort()).toEqual([['cli', 'token.create'], ['cli', 'token.revoke']]);
+    expect(audit.map((a) => [a.actorType, a.action]).sort()).toEqual([
+      ['cli', 'token.create'],
+      ['cli', 'token.revoke'],
+    ]);
   });
 
-  it.runIf(existsSync('/usr/bin/node'))('runs under the machine’s older node by re-running itself on the pinned Node 24', async () => {
-    const r = await herald(t, ['user', 'list'], '', '/usr/bin/node');
-    expect(r.code).toBe(0);
-    expect(r.out).toContain('boss@example.com');
-  });
+  it.runIf(existsSync('/usr/bin/node'))(
+    'runs under the machine’s older node by re-running itself on the pinned Node 24',
+    async () => {
+      const r = await herald(t, ['user', 'list'], '', '/usr/bin/node');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('boss@example.com');
+    },
+  );
 
   it('prints usage and fails for an unknown command', async () => {
     const r = await herald(t, ['frobnicate']);

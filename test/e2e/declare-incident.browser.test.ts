@@ -1,10 +1,9 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('a responder declares an incident in a real browser', () => {
   let t: TestContext;
@@ -14,20 +13,7 @@ describe('a responder declares an incident in a real browser', () => {
     // Plain http on loopback: the session cookie must not be Secure-only here.
     t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
     site = await startSite(t);
-    // playwright gives every launch its own fresh temporary --user-data-dir.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -53,7 +39,9 @@ describe('a responder declares an incident in a real browser', () => {
     await page.getByRole('radio', { name: /^P1 All hands/ }).check();
     await page.getByLabel('New status of Checkout').selectOption('major_outage');
     await page.getByRole('button', { name: 'Investigating' }).click();
-    await expect.poll(() => page.getByLabel('Message (public)').inputValue()).toContain('investigating');
+    await expect
+      .poll(() => page.getByLabel('Message (public)').inputValue())
+      .toContain('investigating');
     expect(await page.getByLabel('Title').inputValue()).toBe('Checkout is failing');
     await page.getByLabel(/Internal note/).fill('Support: offer invoice payment.');
     await page.getByRole('radio', { name: '15 minutes' }).check();
@@ -72,8 +60,14 @@ describe('a responder declares an incident in a real browser', () => {
     const res = await pub.goto(`${site.base}/api/v2/summary.json`);
     const summary = await res!.json();
     expect(summary.incidents).toHaveLength(1);
-    expect(summary.incidents[0]).toMatchObject({ name: 'Checkout is failing', priority: 1, status: 'investigating' });
-    expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe('major_outage');
+    expect(summary.incidents[0]).toMatchObject({
+      name: 'Checkout is failing',
+      priority: 1,
+      status: 'investigating',
+    });
+    expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe(
+      'major_outage',
+    );
     await visitor.close();
   });
 });

@@ -18,7 +18,7 @@ import { startSite } from '../helpers/site.ts';
 describe('public pages on the clock: /maintenance, the / banner, scheduled updates', () => {
   let t: TestContext;
   let site: Awaited<ReturnType<typeof startSite>>;
-  const page = async (path: string) => (await fetch(site.url + path)).text();
+  const page = async (path: string) => (await fetch(site.base + path)).text();
   beforeAll(async () => {
     t = await createTestContext();
     site = await startSite(t);

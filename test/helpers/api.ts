@@ -9,11 +9,20 @@ export async function makeToken(t: TestContext, role: 'admin' | 'responder', nam
 
 /** Calls the app in-process with a bearer token and a JSON body. */
 export function api(t: TestContext, secret: string | null) {
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const h: Record<string, string> = { ...headers };
     if (secret) h.authorization = `Bearer ${secret}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await t.app.request(path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await t.app.request(path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
     const text = await res.text();
     let json: any = null;
     try {
@@ -25,7 +34,8 @@ export function api(t: TestContext, secret: string | null) {
   };
   return {
     get: (p: string, headers?: Record<string, string>) => call('GET', p, undefined, headers),
-    post: (p: string, b?: unknown, headers?: Record<string, string>) => call('POST', p, b ?? {}, headers),
+    post: (p: string, b?: unknown, headers?: Record<string, string>) =>
+      call('POST', p, b ?? {}, headers),
     patch: (p: string, b?: unknown) => call('PATCH', p, b ?? {}),
     del: (p: string) => call('DELETE', p),
   };

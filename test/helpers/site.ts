@@ -1,44 +1,20 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { serve, type HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { createApp } from '../../server/app.ts';
 import { createUser } from '../../server/domain/users/create-user.ts';
-import { mountSite } from '../../server/site.ts';
 import { testActor, type TestContext } from './deps.ts';
+import { listen } from './server.ts';
 
-/** The full app with the built Astro site on a real loopback port (pages need Node's req/res). */
-export async function startSite(t: TestContext) {
-  const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
-  await mountSite(app, t.deps);
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  if (!server.listening) await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    /** The same as `url` (the name the admin tests use). */
-    base: url,
-    /** A same-origin form POST, as a browser sends it from one of the site's pages. */
-    post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
-      const body = new URLSearchParams();
-      for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
-      return fetch(url + path, {
-        method: 'POST',
-        body,
-        redirect: 'manual',
-        headers: { origin: url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      });
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+/** The full app (API + Astro pages) listening on a free loopback port; needs `npm run build`. */
+export const startSite = listen;
 
 let n = 0;
 export const TEST_PASSWORD = 'correct horse battery';
 
 export async function makeUser(t: TestContext, role: 'admin' | 'responder', email?: string) {
   n += 1;
-  return createUser(t.deps, { email: email ?? `${role}${n}@example.com`, role, password: TEST_PASSWORD }, testActor);
+  return createUser(
+    t.deps,
+    { email: email ?? `${role}${n}@example.com`, role, password: TEST_PASSWORD },
+    testActor,
+  );
 }
 
 /**
@@ -69,7 +45,10 @@ export class FormClient {
   }
 
   async get(path: string): Promise<{ res: Response; html: string }> {
-    const res = await fetch(this.base + path, { headers: { cookie: this.cookieHeader() }, redirect: 'manual' });
+    const res = await fetch(this.base + path, {
+      headers: { cookie: this.cookieHeader() },
+      redirect: 'manual',
+    });
     this.keep(res);
     const html = await res.text();
     const m = /name="_csrf" value="([^"]*)"/.exec(html);
@@ -77,15 +56,28 @@ export class FormClient {
     return { res, html };
   }
 
-  async post(path: string, fields: Record<string, string | string[]>, opts: { csrf?: string | null; origin?: string | null } = {}) {
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    opts: { csrf?: string | null; origin?: string | null } = {},
+  ) {
     const body = new URLSearchParams();
     const csrf = opts.csrf === undefined ? this.csrf : opts.csrf;
     if (csrf !== null) body.append('_csrf', csrf);
-    for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' };
+    for (const [k, v] of Object.entries(fields))
+      for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const headers: Record<string, string> = {
+      cookie: this.cookieHeader(),
+      'content-type': 'application/x-www-form-urlencoded',
+    };
     const origin = opts.origin === undefined ? this.base : opts.origin;
     if (origin !== null) headers.origin = origin;
-    const res = await fetch(this.base + path, { method: 'POST', headers, body, redirect: 'manual' });
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.keep(res);
     const html = await res.text();
     const m = /name="_csrf" value="([^"]*)"/.exec(html);
@@ -96,8 +88,39 @@ export class FormClient {
   async login(email: string, password = TEST_PASSWORD) {
     await this.get('/login');
     const r = await this.post('/login', { email, password });
-    if (r.res.status !== 303) throw new Error(`login failed: ${r.res.status} ${r.html.slice(0, 300)}`);
+    if (r.res.status !== 303)
+      throw new Error(`login failed: ${r.res.status} ${r.html.slice(0, 300)}`);
     await this.get('/admin');
     return r;
   }
+}
+
+/**
+ * The public site for subscriber tests: `post` sends a same-origin form as a browser does
+ * from one of the site's own pages (no session, no form token: the public subscribe forms
+ * carry none, since the home page is cached for everyone).
+ */
+export async function startPublicSite(t: TestContext) {
+  const { base, close } = await startSite(t);
+  return {
+    url: base,
+    post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+      return fetch(base + path, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        headers: { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
+    },
+    /** As a browser: open the page (form cookie and token), then send its form to the same path. */
+    async submit(path: string, fields: Record<string, string | string[]>) {
+      const client = new FormClient(base);
+      await client.get(path);
+      const { res, html } = await client.post(path, fields);
+      return new Response(html, { status: res.status, headers: res.headers });
+    },
+    close,
+  };
 }

@@ -28,7 +28,11 @@ describe('signing in to the admin', () => {
     const u = await makeUser(t, 'responder');
     const c = new FormClient(site.base);
     await c.get('/login');
-    const { res } = await c.post('/login', { email: u.email.toUpperCase(), password: TEST_PASSWORD, next: '/admin/components' });
+    const { res } = await c.post('/login', {
+      email: u.email.toUpperCase(),
+      password: TEST_PASSWORD,
+      next: '/admin/components',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/components');
     const cookie = res.headers.getSetCookie().find((s) => s.startsWith('herald_session='))!;
@@ -71,7 +75,11 @@ describe('signing in to the admin', () => {
     const u = await makeUser(t, 'admin');
     const c = new FormClient(site.base);
     await c.get('/login');
-    const { res } = await c.post('/login', { email: u.email, password: TEST_PASSWORD }, { csrf: null });
+    const { res } = await c.post(
+      '/login',
+      { email: u.email, password: TEST_PASSWORD },
+      { csrf: null },
+    );
     expect(res.status).toBe(403);
     expect(c.cookies.has('herald_session')).toBe(false);
   });
@@ -90,7 +98,11 @@ describe('signing in to the admin', () => {
     const u = await makeUser(t, 'admin');
     const c = new FormClient(site.base);
     await c.get('/login');
-    const { res } = await c.post('/login', { email: u.email, password: TEST_PASSWORD }, { origin: 'https://status.example.com' });
+    const { res } = await c.post(
+      '/login',
+      { email: u.email, password: TEST_PASSWORD },
+      { origin: 'https://status.example.com' },
+    );
     expect(res.status).toBe(303);
   });
 
@@ -101,7 +113,10 @@ describe('signing in to the admin', () => {
     const stolen = c.cookies.get('herald_session')!;
     const { res } = await c.post('/logout', {});
     expect(res.status).toBe(303);
-    const replay = await fetch(`${site.base}/admin`, { headers: { cookie: `herald_session=${stolen}` }, redirect: 'manual' });
+    const replay = await fetch(`${site.base}/admin`, {
+      headers: { cookie: `herald_session=${stolen}` },
+      redirect: 'manual',
+    });
     expect(replay.status).toBe(303);
   });
 
@@ -123,20 +138,61 @@ describe('signing in to the admin', () => {
     const u = await makeUser(t, 'admin');
     const c = new FormClient(site.base);
     await c.get('/login');
-    for (let i = 0; i < 5; i++) expect((await c.post('/login', { email: u.email, password: 'wrong password' })).res.status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await c.post('/login', { email: u.email, password: 'wrong password' })).res.status,
+      ).toBe(401);
     const blocked = await c.post('/login', { email: u.email, password: TEST_PASSWORD });
     expect(blocked.res.status).toBe(429);
     expect(blocked.html).toMatch(/Wait \d+ seconds/);
     t.clock.advance(31_000);
-    expect((await c.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status).toBe(303);
+    expect((await c.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status).toBe(
+      303,
+    );
   });
 
   it('slows down many failed logins from one address across accounts', async () => {
     const c = new FormClient(site.base);
     await c.get('/login');
-    for (let i = 0; i < 20; i++) await c.post('/login', { email: `nobody${i}@example.com`, password: 'wrong password' });
+    for (let i = 0; i < 20; i++)
+      await c.post('/login', { email: `nobody${i}@example.com`, password: 'wrong password' });
     const u = await makeUser(t, 'admin');
-    expect((await c.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status).toBe(429);
+    expect((await c.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status).toBe(
+      429,
+    );
     t.clock.advance(16 * 60_000);
+  });
+
+  it('serves a signed-in visitor the same cached public page as everyone, without cookies', async () => {
+    const u = await makeUser(t, 'admin');
+    const c = new FormClient(site.base);
+    await c.login(u.email);
+    const anon = await fetch(`${site.base}/`);
+    const anonBody = await anon.text();
+    const signedIn = await fetch(`${site.base}/`, {
+      headers: { cookie: `herald_session=${c.cookies.get('herald_session')}` },
+    });
+    expect(signedIn.headers.getSetCookie()).toEqual([]);
+    expect(await signedIn.text()).toBe(anonBody);
+    expect(anonBody).not.toContain(u.email);
+    expect(anonBody).not.toContain('_csrf');
+  });
+
+  it('ends the sessions of a disabled user and takes a role change into account at once', async () => {
+    const { updateUser } = await import('../../server/domain/users/update-user.ts');
+    const { testActor } = await import('../helpers/deps.ts');
+    const u = await makeUser(t, 'admin');
+    const c = new FormClient(site.base);
+    await c.login(u.email);
+    expect((await c.get('/admin/users')).res.status).toBe(200);
+    await updateUser(t.deps, { userId: u.id, role: 'responder' }, testActor);
+    expect((await c.get('/admin/users')).res.status).toBe(403);
+    await updateUser(t.deps, { userId: u.id, disabled: true }, testActor);
+    expect((await c.get('/admin')).res.status).toBe(303);
+    const again = new FormClient(site.base);
+    await again.get('/login');
+    expect(
+      (await again.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status,
+    ).toBe(401);
   });
 });

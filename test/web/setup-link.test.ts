@@ -27,7 +27,13 @@ describe('first-admin setup link', () => {
     const token = t.deps.setupLink.issue(t.clock.now());
     const c = new FormClient(site.base);
     await c.get(`/setup?token=${token}`);
-    const { res, html } = await c.post('/setup', { token, email: 'pm@example.com', name: 'Pat <PM>', password: 'long enough pw', passwordConfirm: 'different pw!' });
+    const { res, html } = await c.post('/setup', {
+      token,
+      email: 'pm@example.com',
+      name: 'Pat <PM>',
+      password: 'long enough pw',
+      passwordConfirm: 'different pw!',
+    });
     expect(res.status).toBe(422);
     expect(html).toContain('does not match the password');
     expect(html).toContain('value="pm@example.com"');
@@ -39,14 +45,24 @@ describe('first-admin setup link', () => {
     const token = t.deps.setupLink.issue(t.clock.now());
     const c = new FormClient(site.base);
     await c.get(`/setup?token=${token}`);
-    const { res } = await c.post('/setup', { token, email: 'PM@example.com', password: 'long enough pw', passwordConfirm: 'long enough pw' });
+    const { res } = await c.post('/setup', {
+      token,
+      email: 'PM@example.com',
+      password: 'long enough pw',
+      passwordConfirm: 'long enough pw',
+    });
     expect(res.status).toBe(303);
     expect((await c.get('/admin')).res.status).toBe(200);
     const rows = await t.deps.db.select().from(users);
     expect(rows.map((r) => [r.email, r.role])).toEqual([['pm@example.com', 'admin']]);
     const again = new FormClient(site.base);
     await again.get('/login');
-    const second = await again.post('/setup', { token, email: 'x@example.com', password: 'long enough pw', passwordConfirm: 'long enough pw' });
+    const second = await again.post('/setup', {
+      token,
+      email: 'x@example.com',
+      password: 'long enough pw',
+      passwordConfirm: 'long enough pw',
+    });
     expect(second.res.status).toBe(401);
     expect(await t.deps.db.select().from(users)).toHaveLength(1);
   });

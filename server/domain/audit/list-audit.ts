@@ -17,16 +17,26 @@ export async function listAudit(db: DbOrTx, f: AuditFilter = {}) {
   const where: SQL[] = [];
   if (f.actor) {
     const a = f.actor.replace(/[\\%_]/g, (m) => `\\${m}`);
-    where.push(or(eq(auditLog.actorId, f.actor), sql`${auditLog.actorLabel} like ${`%${a}%`} escape '\\'`)!);
+    where.push(
+      or(eq(auditLog.actorId, f.actor), sql`${auditLog.actorLabel} like ${`%${a}%`} escape '\\'`)!,
+    );
   }
   if (f.objectType) where.push(eq(auditLog.objectType, f.objectType));
   if (f.objectId) where.push(eq(auditLog.objectId, f.objectId));
   if (f.before) where.push(lt(auditLog.at, f.before));
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
-  return db.select().from(auditLog).where(where.length ? and(...where) : undefined).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit);
+  return db
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(limit);
 }
 
 export async function auditObjectTypes(db: DbOrTx): Promise<string[]> {
-  const rows = await db.selectDistinct({ t: auditLog.objectType }).from(auditLog).orderBy(auditLog.objectType);
+  const rows = await db
+    .selectDistinct({ t: auditLog.objectType })
+    .from(auditLog)
+    .orderBy(auditLog.objectType);
   return rows.map((r) => r.t);
 }

@@ -15,17 +15,33 @@ export const TOKEN_PREFIX = 'hrld_';
 const TOUCH_EVERY_MS = 60_000;
 
 export const createApiTokenInput = z.object({
-  name: z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  name: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters'),
   role: roleInput,
 });
 
 type TokenRow = typeof apiTokens.$inferSelect;
 export function publicToken(t: TokenRow) {
-  return { id: t.id, name: t.name, role: t.role, userId: t.userId, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    userId: t.userId,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    revokedAt: t.revokedAt,
+  };
 }
 
 /** Creates a token; the secret is returned once and only its SHA-256 is kept. */
-export async function createApiToken(deps: DomainDeps, raw: z.input<typeof createApiTokenInput>, actor: Actor) {
+export async function createApiToken(
+  deps: DomainDeps,
+  raw: z.input<typeof createApiTokenInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
   const input = parseInput(createApiTokenInput, raw);
   const now = deps.clock.now();
@@ -42,7 +58,12 @@ export async function createApiToken(deps: DomainDeps, raw: z.input<typeof creat
   };
   await deps.db.transaction(async (tx) => {
     await tx.insert(apiTokens).values(row);
-    await recordAudit(tx, actor, now, { action: 'token.create', objectType: 'api_token', objectId: row.id, after: publicToken(row) });
+    await recordAudit(tx, actor, now, {
+      action: 'token.create',
+      objectType: 'api_token',
+      objectId: row.id,
+      after: publicToken(row),
+    });
   });
   return { token: publicToken(row), secret };
 }
@@ -56,7 +77,13 @@ export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string },
     if (!before) throw new NotFoundError(`No API token with id ${tokenId}.`);
     if (before.revokedAt) throw new ConflictError(`The token "${before.name}" is already revoked.`);
     await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, tokenId));
-    await recordAudit(tx, actor, now, { action: 'token.revoke', objectType: 'api_token', objectId: tokenId, before: publicToken(before), after: publicToken({ ...before, revokedAt: now }) });
+    await recordAudit(tx, actor, now, {
+      action: 'token.revoke',
+      objectType: 'api_token',
+      objectId: tokenId,
+      before: publicToken(before),
+      after: publicToken({ ...before, revokedAt: now }),
+    });
     return publicToken({ ...before, revokedAt: now });
   });
 }
@@ -67,9 +94,15 @@ export async function listApiTokens(deps: DomainDeps) {
 }
 
 /** The actor behind a bearer token, or null when unknown or revoked. Keeps last_used_at. */
-export async function resolveApiToken(deps: DomainDeps, secret: string | undefined | null): Promise<Actor | null> {
+export async function resolveApiToken(
+  deps: DomainDeps,
+  secret: string | undefined | null,
+): Promise<Actor | null> {
   if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
-  const [row] = await deps.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256(secret)));
+  const [row] = await deps.db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.tokenHash, sha256(secret)));
   if (!row || row.revokedAt) return null;
   const now = deps.clock.now();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {

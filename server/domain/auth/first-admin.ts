@@ -31,7 +31,12 @@ export class SetupLink {
   }
 
   matches(token: string | null | undefined, now: Date): boolean {
-    return !!token && this.hash !== null && now.getTime() < this.expiresAt && sameSecret(sha256(token), this.hash);
+    return (
+      !!token &&
+      this.hash !== null &&
+      now.getTime() < this.expiresAt &&
+      sameSecret(sha256(token), this.hash)
+    );
   }
 
   consume(): void {
@@ -46,20 +51,43 @@ export async function createFirstAdmin(
 ) {
   const now = deps.clock.now();
   if (!deps.setupLink.matches(raw.token, now)) {
-    throw new UnauthorizedError('This setup link is not valid (it was used, expired, or Herald restarted). Use the link Herald printed last, or `npx herald user add`.');
+    throw new UnauthorizedError(
+      'This setup link is not valid (it was used, expired, or Herald restarted). Use the link Herald printed last, or `npx herald user add`.',
+    );
   }
-  const input = parseInput(createUserInput, { email: raw.email, name: raw.name ?? '', role: 'admin', password: raw.password });
+  const input = parseInput(createUserInput, {
+    email: raw.email,
+    name: raw.name ?? '',
+    role: 'admin',
+    password: raw.password,
+  });
   if (raw.password !== raw.passwordConfirm) {
-    throw new ValidationError('passwordConfirm: does not match the password', { passwordConfirm: 'does not match the password' });
+    throw new ValidationError('passwordConfirm: does not match the password', {
+      passwordConfirm: 'does not match the password',
+    });
   }
   const passwordHash = await hashPassword(input.password);
   const actor: Actor = { type: 'system', id: null, label: 'setup link', role: 'system' };
   const user = await deps.db.transaction(async (tx) => {
     const [row] = await tx.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) throw new ConflictError('Herald already has users; sign in instead.');
-    const u = { id: newId(), email: input.email, name: input.name, role: 'admin' as const, passwordHash, disabledAt: null, createdAt: now, updatedAt: now };
+    const u = {
+      id: newId(),
+      email: input.email,
+      name: input.name,
+      role: 'admin' as const,
+      passwordHash,
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     await tx.insert(users).values(u);
-    await recordAudit(tx, actor, now, { action: 'user.create', objectType: 'user', objectId: u.id, after: publicUser(u) });
+    await recordAudit(tx, actor, now, {
+      action: 'user.create',
+      objectType: 'user',
+      objectId: u.id,
+      after: publicUser(u),
+    });
     return publicUser(u);
   });
   deps.setupLink.consume();

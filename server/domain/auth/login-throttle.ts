@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, max, or } from 'drizzle-orm';
+import { and, count, eq, gt, lt, max } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { loginAttempts } from '../../../db/schema/index.ts';
 import { RateLimitedError } from '../shared/errors.ts';
@@ -20,7 +20,12 @@ export function throttleDelayMs(failures: number, free: number): number {
   return Math.min(MAX_DELAY_MS, 30_000 * 2 ** (failures - free));
 }
 
-async function failuresSince(db: DbOrTx, column: typeof loginAttempts.email | typeof loginAttempts.address, value: string, since: Date) {
+async function failuresSince(
+  db: DbOrTx,
+  column: typeof loginAttempts.email | typeof loginAttempts.address,
+  value: string,
+  since: Date,
+) {
   const [row] = await db
     .select({ n: count(), last: max(loginAttempts.attemptedAt) })
     .from(loginAttempts)
@@ -29,25 +34,44 @@ async function failuresSince(db: DbOrTx, column: typeof loginAttempts.email | ty
 }
 
 /** Throws RateLimitedError while the account or the address has to wait. */
-export async function checkLoginThrottle(db: DbOrTx, email: string, address: string, now: Date): Promise<void> {
+export async function checkLoginThrottle(
+  db: DbOrTx,
+  email: string,
+  address: string,
+  now: Date,
+): Promise<void> {
   const since = new Date(now.getTime() - THROTTLE_WINDOW_MS);
   const byAccount = await failuresSince(db, loginAttempts.email, email, since);
   const byAddress = await failuresSince(db, loginAttempts.address, address, since);
   const waits = [
-    byAccount.last ? byAccount.last.getTime() + throttleDelayMs(byAccount.n, FREE_FAILURES_PER_ACCOUNT) : 0,
-    byAddress.last ? byAddress.last.getTime() + throttleDelayMs(byAddress.n, FREE_FAILURES_PER_ADDRESS) : 0,
+    byAccount.last
+      ? byAccount.last.getTime() + throttleDelayMs(byAccount.n, FREE_FAILURES_PER_ACCOUNT)
+      : 0,
+    byAddress.last
+      ? byAddress.last.getTime() + throttleDelayMs(byAddress.n, FREE_FAILURES_PER_ADDRESS)
+      : 0,
   ];
   const until = Math.max(...waits);
   if (until > now.getTime()) {
     const seconds = Math.ceil((until - now.getTime()) / 1000);
-    throw new RateLimitedError(`Too many failed sign-ins. Wait ${seconds} seconds and try again.`, seconds);
+    throw new RateLimitedError(
+      `Too many failed sign-ins. Wait ${seconds} seconds and try again.`,
+      seconds,
+    );
   }
 }
 
-export async function recordLoginFailure(db: DbOrTx, email: string, address: string, now: Date): Promise<void> {
+export async function recordLoginFailure(
+  db: DbOrTx,
+  email: string,
+  address: string,
+  now: Date,
+): Promise<void> {
   await db.insert(loginAttempts).values({ id: newId(), email, address, attemptedAt: now });
   // Keep the table small: nothing older than a day matters.
-  await db.delete(loginAttempts).where(or(lt(loginAttempts.attemptedAt, new Date(now.getTime() - 24 * 3600_000))));
+  await db
+    .delete(loginAttempts)
+    .where(lt(loginAttempts.attemptedAt, new Date(now.getTime() - 24 * 3600_000)));
 }
 
 export async function clearLoginFailures(db: DbOrTx, email: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -38,8 +38,13 @@ export function userActor(u: SessionUser): Actor {
  * Checks email and password (slowed down per account and per address after failures) and opens
  * a session. Returns the cookie value, which is stored only as its SHA-256.
  */
-export async function login(deps: DomainDeps, input: { email: string; password: string; address: string }) {
-  const email = String(input.email ?? '').trim().toLowerCase();
+export async function login(
+  deps: DomainDeps,
+  input: { email: string; password: string; address: string },
+) {
+  const email = String(input.email ?? '')
+    .trim()
+    .toLowerCase();
   const password = String(input.password ?? '');
   const now = deps.clock.now();
   await checkLoginThrottle(deps.db, email, input.address, now);
@@ -73,12 +78,25 @@ export async function openSession(deps: DomainDeps, userId: string) {
   const now = deps.clock.now();
   const token = newSecret();
   const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
-  await deps.db.insert(sessions).values({ id: newId(), tokenHash: sha256(token), userId, csrfToken: newSecret(), createdAt: now, lastSeenAt: now, expiresAt });
+  await deps.db
+    .insert(sessions)
+    .values({
+      id: newId(),
+      tokenHash: sha256(token),
+      userId,
+      csrfToken: newSecret(),
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    });
   return { token, expiresAt };
 }
 
 /** The session behind a cookie value, or null when unknown, expired or the user is disabled. */
-export async function resolveSession(deps: DomainDeps, token: string | undefined | null): Promise<ActiveSession | null> {
+export async function resolveSession(
+  deps: DomainDeps,
+  token: string | undefined | null,
+): Promise<ActiveSession | null> {
   if (!token || token.length > 200) return null;
   const now = deps.clock.now();
   const [row] = await deps.db
@@ -93,14 +111,30 @@ export async function resolveSession(deps: DomainDeps, token: string | undefined
   }
   let expiresAt = row.s.expiresAt;
   if (now.getTime() - row.s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, row.s.createdAt.getTime() + SESSION_MAX_MS));
-    await deps.db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, row.s.id));
+    expiresAt = new Date(
+      Math.min(now.getTime() + SESSION_IDLE_MS, row.s.createdAt.getTime() + SESSION_MAX_MS),
+    );
+    await deps.db
+      .update(sessions)
+      .set({ lastSeenAt: now, expiresAt })
+      .where(eq(sessions.id, row.s.id));
   }
-  const user: SessionUser = { id: row.u.id, email: row.u.email, name: row.u.name, role: row.u.role };
-  return { sessionId: row.s.id, csrfToken: row.s.csrfToken, expiresAt, user, actor: userActor(user) };
+  const user: SessionUser = {
+    id: row.u.id,
+    email: row.u.email,
+    name: row.u.name,
+    role: row.u.role,
+  };
+  return {
+    sessionId: row.s.id,
+    csrfToken: row.s.csrfToken,
+    expiresAt,
+    user,
+    actor: userActor(user),
+  };
 }
 
 export async function logout(deps: DomainDeps, token: string | undefined | null): Promise<void> {
   if (!token) return;
-  await deps.db.delete(sessions).where(and(eq(sessions.tokenHash, sha256(token))));
+  await deps.db.delete(sessions).where(eq(sessions.tokenHash, sha256(token)));
 }

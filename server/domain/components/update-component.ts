@@ -12,7 +12,12 @@ type ComponentRow = typeof components.$inferSelect;
 
 export const updateComponentInput = z.object({
   componentId: z.string().min(1),
-  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters').optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters')
+    .optional(),
   description: z.string().trim().max(500, 'must be at most 500 characters').nullish(),
   /** null moves it to the top level. */
   groupId: z.string().min(1).nullish(),
@@ -27,13 +32,22 @@ async function loadComponent(tx: DbOrTx, id: string): Promise<ComponentRow> {
   return row;
 }
 
-const siblingsOf = (groupId: string | null) => (groupId ? eq(components.groupId, groupId) : isNull(components.groupId));
+const siblingsOf = (groupId: string | null) =>
+  groupId ? eq(components.groupId, groupId) : isNull(components.groupId);
 
 /** Renumbers siblings 1..n in their current order, so moves are simple swaps. */
 async function renumber(tx: DbOrTx, groupId: string | null): Promise<ComponentRow[]> {
-  const rows = await tx.select().from(components).where(siblingsOf(groupId)).orderBy(asc(components.position), asc(components.createdAt));
+  const rows = await tx
+    .select()
+    .from(components)
+    .where(siblingsOf(groupId))
+    .orderBy(asc(components.position), asc(components.createdAt));
   for (const [i, r] of rows.entries()) {
-    if (r.position !== i + 1) await tx.update(components).set({ position: i + 1 }).where(eq(components.id, r.id));
+    if (r.position !== i + 1)
+      await tx
+        .update(components)
+        .set({ position: i + 1 })
+        .where(eq(components.id, r.id));
     r.position = i + 1;
   }
   return rows;
@@ -49,22 +63,34 @@ export async function updateComponent(deps: DomainDeps, raw: UpdateComponentInpu
     const groupId = input.groupId === undefined ? before.groupId : input.groupId;
     const moving = groupId !== before.groupId;
     if (moving && groupId) {
-      if (before.isGroup) throw new ValidationError('Groups cannot be nested.', { groupId: 'a group cannot go inside another group' });
-      if (groupId === before.id) throw new ValidationError('A component cannot be its own group.', { groupId: 'cannot be the component itself' });
+      if (before.isGroup)
+        throw new ValidationError('Groups cannot be nested.', {
+          groupId: 'a group cannot go inside another group',
+        });
+      if (groupId === before.id)
+        throw new ValidationError('A component cannot be its own group.', {
+          groupId: 'cannot be the component itself',
+        });
       const group = await loadComponent(tx, groupId).catch(() => {
-        throw new ValidationError(`groupId: no group with id ${groupId}`, { groupId: 'no such group' });
+        throw new ValidationError(`groupId: no group with id ${groupId}`, {
+          groupId: 'no such group',
+        });
       });
-      if (!group.isGroup) throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
+      if (!group.isGroup)
+        throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
     }
     let position = before.position;
     if (moving) {
-      const [row] = await tx.select({ n: count() }).from(components).where(siblingsOf(groupId ?? null));
+      const [row] = await tx
+        .select({ n: count() })
+        .from(components)
+        .where(siblingsOf(groupId ?? null));
       position = (row?.n ?? 0) + 1;
     }
     const after: ComponentRow = {
       ...before,
       name: input.name ?? before.name,
-      description: input.description === undefined ? before.description : (input.description || null),
+      description: input.description === undefined ? before.description : input.description || null,
       groupId: groupId ?? null,
       position,
       showcase: input.showcase ?? before.showcase,
@@ -73,7 +99,13 @@ export async function updateComponent(deps: DomainDeps, raw: UpdateComponentInpu
     };
     await tx.update(components).set(after).where(eq(components.id, before.id));
     if (moving) await renumber(tx, before.groupId);
-    await recordAudit(tx, actor, now, { action: 'component.update', objectType: 'component', objectId: before.id, before, after });
+    await recordAudit(tx, actor, now, {
+      action: 'component.update',
+      objectType: 'component',
+      objectId: before.id,
+      before,
+      after,
+    });
     await bumpChanges(tx, now);
     return after;
   });
@@ -85,7 +117,11 @@ export const moveComponentInput = z.object({
 });
 
 /** Moves a component one place up or down among its siblings (top level, or in its group). */
-export async function moveComponent(deps: DomainDeps, raw: z.input<typeof moveComponentInput>, actor: Actor) {
+export async function moveComponent(
+  deps: DomainDeps,
+  raw: z.input<typeof moveComponentInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
   const input = parseInput(moveComponentInput, raw);
   const now = deps.clock.now();
@@ -97,8 +133,14 @@ export async function moveComponent(deps: DomainDeps, raw: z.input<typeof moveCo
     const other = rows[j];
     const me = rows[i]!;
     if (!other) return { moved: false, position: me.position };
-    await tx.update(components).set({ position: other.position, updatedAt: now }).where(eq(components.id, me.id));
-    await tx.update(components).set({ position: me.position, updatedAt: now }).where(eq(components.id, other.id));
+    await tx
+      .update(components)
+      .set({ position: other.position, updatedAt: now })
+      .where(eq(components.id, me.id));
+    await tx
+      .update(components)
+      .set({ position: me.position, updatedAt: now })
+      .where(eq(components.id, other.id));
     await recordAudit(tx, actor, now, {
       action: 'component.move',
       objectType: 'component',
@@ -112,19 +154,34 @@ export async function moveComponent(deps: DomainDeps, raw: z.input<typeof moveCo
 }
 
 /** Deletes a component (its status history goes with it). A group must be empty first. */
-export async function deleteComponent(deps: DomainDeps, raw: { componentId: string }, actor: Actor) {
+export async function deleteComponent(
+  deps: DomainDeps,
+  raw: { componentId: string },
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
   const { componentId } = parseInput(z.object({ componentId: z.string().min(1) }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadComponent(tx, componentId);
     if (before.isGroup) {
-      const [row] = await tx.select({ n: count() }).from(components).where(and(eq(components.groupId, before.id)));
-      if ((row?.n ?? 0) > 0) throw new ConflictError(`The group "${before.name}" still has components; move or delete them first.`);
+      const [row] = await tx
+        .select({ n: count() })
+        .from(components)
+        .where(and(eq(components.groupId, before.id)));
+      if ((row?.n ?? 0) > 0)
+        throw new ConflictError(
+          `The group "${before.name}" still has components; move or delete them first.`,
+        );
     }
     await tx.delete(components).where(eq(components.id, before.id));
     await renumber(tx, before.groupId);
-    await recordAudit(tx, actor, now, { action: 'component.delete', objectType: 'component', objectId: before.id, before });
+    await recordAudit(tx, actor, now, {
+      action: 'component.delete',
+      objectType: 'component',
+      objectId: before.id,
+      before,
+    });
     await bumpChanges(tx, now);
     return before;
   });

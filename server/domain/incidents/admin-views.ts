@@ -32,17 +32,35 @@ function minutes(n: number): string {
 }
 
 export function promiseState(dueAt: Date | null, now: Date): PromiseState {
-  if (!dueAt) return { dueAt: null, minutesLeft: null, overdue: false, dueSoon: false, text: 'none promised' };
+  if (!dueAt)
+    return {
+      dueAt: null,
+      minutesLeft: null,
+      overdue: false,
+      dueSoon: false,
+      text: 'none promised',
+    };
   const ms = dueAt.getTime() - now.getTime();
   const minutesLeft = ms >= 0 ? Math.ceil(ms / 60_000) : -Math.ceil(-ms / 60_000);
   const overdue = ms <= 0;
-  return { dueAt, minutesLeft, overdue, dueSoon: ms > 0 && ms <= 5 * 60_000, text: overdue ? `OVERDUE by ${minutes(Math.max(1, -minutesLeft))}` : `in ${minutes(minutesLeft)}` };
+  return {
+    dueAt,
+    minutesLeft,
+    overdue,
+    dueSoon: ms > 0 && ms <= 5 * 60_000,
+    text: overdue
+      ? `OVERDUE by ${minutes(Math.max(1, -minutesLeft))}`
+      : `in ${minutes(minutesLeft)}`,
+  };
 }
 
 async function emailsById(db: DbOrTx, ids: (string | null)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((x): x is string => !!x))];
   if (wanted.length === 0) return new Map();
-  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, wanted));
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.id, wanted));
   return new Map(rows.map((r) => [r.id, r.email]));
 }
 
@@ -52,8 +70,15 @@ export async function readActiveIncidents(db: DbOrTx, now: Date) {
     .from(incidents)
     .where(ne(incidents.status, 'resolved'))
     .orderBy(asc(incidents.priority), desc(incidents.startedAt));
-  const owners = await emailsById(db, rows.map((r) => r.ownerId));
-  return rows.map((r) => ({ ...r, ownerEmail: r.ownerId ? (owners.get(r.ownerId) ?? null) : null, promise: promiseState(r.nextUpdateDueAt, now) }));
+  const owners = await emailsById(
+    db,
+    rows.map((r) => r.ownerId),
+  );
+  return rows.map((r) => ({
+    ...r,
+    ownerEmail: r.ownerId ? (owners.get(r.ownerId) ?? null) : null,
+    promise: promiseState(r.nextUpdateDueAt, now),
+  }));
 }
 
 export async function readRecentUpdates(db: DbOrTx, limit = 10) {
@@ -65,8 +90,16 @@ export async function readRecentUpdates(db: DbOrTx, limit = 10) {
     .where(eq(incidentUpdates.state, 'published'))
     .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt))
     .limit(limit);
-  const authors = await emailsById(db, rows.map((r) => r.u.authorId));
-  return rows.map((r) => ({ ...r.u, incidentTitle: r.title, incidentPriority: r.priority, authorEmail: r.u.authorId ? (authors.get(r.u.authorId) ?? null) : null }));
+  const authors = await emailsById(
+    db,
+    rows.map((r) => r.u.authorId),
+  );
+  return rows.map((r) => ({
+    ...r.u,
+    incidentTitle: r.title,
+    incidentPriority: r.priority,
+    authorEmail: r.u.authorId ? (authors.get(r.u.authorId) ?? null) : null,
+  }));
 }
 
 export async function readUpcomingMaintenance(db: DbOrTx, limit = 10) {
@@ -92,23 +125,38 @@ export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
         .select({ a: updateAffectedComponents, name: components.name })
         .from(updateAffectedComponents)
         .innerJoin(components, eq(components.id, updateAffectedComponents.componentId))
-        .where(inArray(updateAffectedComponents.updateId, updates.map((u) => u.id)))
+        .where(
+          inArray(
+            updateAffectedComponents.updateId,
+            updates.map((u) => u.id),
+          ),
+        )
     : [];
   const linked = await db
-    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status, name: components.name })
+    .select({
+      componentId: incidentComponents.componentId,
+      status: incidentComponents.status,
+      name: components.name,
+    })
     .from(incidentComponents)
     .innerJoin(components, eq(components.id, incidentComponents.componentId))
     .where(and(eq(incidentComponents.incidentId, id)))
     .orderBy(asc(incidentComponents.position));
   const people = await emailsById(db, [row.ownerId, ...updates.map((u) => u.authorId)]);
   return {
-    incident: { ...row, ownerEmail: row.ownerId ? (people.get(row.ownerId) ?? null) : null, promise: promiseState(row.status === 'resolved' ? null : row.nextUpdateDueAt, now) },
+    incident: {
+      ...row,
+      ownerEmail: row.ownerId ? (people.get(row.ownerId) ?? null) : null,
+      promise: promiseState(row.status === 'resolved' ? null : row.nextUpdateDueAt, now),
+    },
     components: linked,
     updates: updates.map((u) => ({
       ...u,
       authorEmail: u.authorId ? (people.get(u.authorId) ?? null) : null,
       isPriorityChange: u.priorityTo !== null,
-      changes: affected.filter((a) => a.a.updateId === u.id).map((a) => ({ name: a.name, oldStatus: a.a.oldStatus, newStatus: a.a.newStatus })),
+      changes: affected
+        .filter((a) => a.a.updateId === u.id)
+        .map((a) => ({ name: a.name, oldStatus: a.a.oldStatus, newStatus: a.a.newStatus })),
     })),
   };
 }

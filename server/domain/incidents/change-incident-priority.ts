@@ -14,7 +14,11 @@ import { writePublishedUpdate } from './write-update.ts';
 export const changeIncidentPriorityInput = z.object({
   incidentId: z.string().min(1),
   priority: priorityInput,
-  reason: z.string({ error: 'is required' }).trim().min(1, 'is required: say why the priority changes').max(1000, 'must be at most 1,000 characters'),
+  reason: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required: say why the priority changes')
+    .max(1000, 'must be at most 1,000 characters'),
 });
 export type ChangeIncidentPriorityInput = z.input<typeof changeIncidentPriorityInput>;
 
@@ -24,18 +28,28 @@ export type ChangeIncidentPriorityInput = z.input<typeof changeIncidentPriorityI
  * the public page, API and feeds leave these entries out (they show the current priority).
  * An upgrade to P0/P1 without a promised update gets the default promise, as every P0/P1 does.
  */
-export async function changeIncidentPriority(deps: DomainDeps, raw: ChangeIncidentPriorityInput, actor: Actor) {
+export async function changeIncidentPriority(
+  deps: DomainDeps,
+  raw: ChangeIncidentPriorityInput,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
   const input = parseInput(changeIncidentPriorityInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);
-    if (before.status === 'resolved') throw new ConflictError('This incident is resolved; its priority can no longer change.');
+    if (before.status === 'resolved')
+      throw new ConflictError('This incident is resolved; its priority can no longer change.');
     if (before.priority === input.priority) {
-      throw new ValidationError(`priority: the incident is already P${input.priority}`, { priority: `is already P${input.priority}` });
+      throw new ValidationError(`priority: the incident is already P${input.priority}`, {
+        priority: `is already P${input.priority}`,
+      });
     }
     const nextUpdateDueAt =
-      before.nextUpdateDueAt ?? (isBroadcastPriority(input.priority) ? new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000) : null);
+      before.nextUpdateDueAt ??
+      (isBroadcastPriority(input.priority)
+        ? new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000)
+        : null);
     const updateId = await writePublishedUpdate(
       tx,
       {
@@ -54,7 +68,10 @@ export async function changeIncidentPriority(deps: DomainDeps, raw: ChangeIncide
       },
       now,
     );
-    await tx.update(incidents).set({ priority: input.priority, nextUpdateDueAt, updatedAt: now }).where(eq(incidents.id, before.id));
+    await tx
+      .update(incidents)
+      .set({ priority: input.priority, nextUpdateDueAt, updatedAt: now })
+      .where(eq(incidents.id, before.id));
     await recordAudit(tx, actor, now, {
       action: 'incident.change_priority',
       objectType: 'incident',

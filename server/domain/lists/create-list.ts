@@ -2,14 +2,15 @@ import { eq } from 'drizzle-orm';
 import { lists } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, ForbiddenError } from '../shared/errors.ts';
+import { ConflictError } from '../shared/errors.ts';
+import { assertRole } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { type CreateListInput, createListInput, slugify } from './inputs.ts';
 
 export function requireAdmin(actor: Actor): void {
-  if (actor.role !== 'admin' && actor.role !== 'system') throw new ForbiddenError('Only admins can change distribution lists.');
+  assertRole(actor, 'admin');
 }
 
 /** Adds a distribution list (for example a Drill list for practice incidents). */

@@ -15,12 +15,22 @@ export function isIanaTimeZone(tz: string): boolean {
 }
 
 export const updateSettingsInput = z.object({
-  pageName: z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'must be at most 100 characters').optional(),
+  pageName: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters')
+    .optional(),
   publicUrl: z
     .union([
       z.literal('').transform(() => null),
       z.null(),
-      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://status.example.com' }).transform((u) => u.replace(/\/+$/, '')),
+      z
+        .url({
+          protocol: /^https?$/,
+          error: 'must be an http(s) URL such as https://status.example.com',
+        })
+        .transform((u) => u.replace(/\/+$/, '')),
     ])
     .optional(),
   timeZone: z
@@ -43,7 +53,10 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
       publicUrl: input.publicUrl === undefined ? before.publicUrl : input.publicUrl,
       timeZone: input.timeZone ?? before.timeZone,
     };
-    await tx.update(settings).set({ ...after, updatedAt: now }).where(eq(settings.id, 1));
+    await tx
+      .update(settings)
+      .set({ ...after, updatedAt: now })
+      .where(eq(settings.id, 1));
     await recordAudit(tx, actor, now, {
       action: 'settings.update',
       objectType: 'settings',

@@ -13,7 +13,14 @@ export type UserRow = typeof users.$inferSelect;
 
 /** What the audit log and lists may show of a user: never the password hash. */
 export function publicUser(u: UserRow) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, disabledAt: u.disabledAt, createdAt: u.createdAt };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    disabledAt: u.disabledAt,
+    createdAt: u.createdAt,
+  };
 }
 
 export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: Actor) {
@@ -22,7 +29,10 @@ export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: 
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const [taken] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email));
+    const [taken] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.email, input.email));
     if (taken) throw new ConflictError(`A user with the email ${input.email} already exists.`);
     const row: UserRow = {
       id: newId(),
@@ -35,7 +45,12 @@ export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: 
       updatedAt: now,
     };
     await tx.insert(users).values(row);
-    await recordAudit(tx, actor, now, { action: 'user.create', objectType: 'user', objectId: row.id, after: publicUser(row) });
+    await recordAudit(tx, actor, now, {
+      action: 'user.create',
+      objectType: 'user',
+      objectId: row.id,
+      after: publicUser(row),
+    });
     return publicUser(row);
   });
 }

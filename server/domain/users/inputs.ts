@@ -6,7 +6,9 @@ export const emailInput = z
   .string({ error: 'is required' })
   .trim()
   .toLowerCase()
-  .pipe(z.email({ error: 'must be an email address such as pm@example.com' }).max(254, 'is too long'));
+  .pipe(
+    z.email({ error: 'must be an email address such as pm@example.com' }).max(254, 'is too long'),
+  );
 
 export const roleInput = z.enum(userRoles, { error: 'must be admin or responder' });
 

@@ -1,9 +1,9 @@
 import { and, count, eq, isNull, ne } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword, passwordInput, verifyPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { publicUser } from './create-user.ts';
@@ -21,26 +21,45 @@ export async function updateUser(deps: DomainDeps, raw: UpdateUserInput, actor: 
       ...before,
       name: input.name ?? before.name,
       role: input.role ?? before.role,
-      disabledAt: input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? now) : null,
+      disabledAt:
+        input.disabled === undefined
+          ? before.disabledAt
+          : input.disabled
+            ? (before.disabledAt ?? now)
+            : null,
       updatedAt: now,
     };
-    const losesAdmin = before.role === 'admin' && !before.disabledAt && (after.role !== 'admin' || after.disabledAt);
+    const losesAdmin =
+      before.role === 'admin' && !before.disabledAt && (after.role !== 'admin' || after.disabledAt);
     if (losesAdmin) {
       const [row] = await tx
         .select({ n: count() })
         .from(users)
         .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, before.id)));
-      if ((row?.n ?? 0) === 0) throw new ConflictError('Herald needs at least one active admin; make someone else admin first.');
+      if ((row?.n ?? 0) === 0)
+        throw new ConflictError(
+          'Herald needs at least one active admin; make someone else admin first.',
+        );
     }
     await tx.update(users).set(after).where(eq(users.id, before.id));
     if (after.disabledAt) await tx.delete(sessions).where(eq(sessions.userId, before.id));
-    await recordAudit(tx, actor, now, { action: 'user.update', objectType: 'user', objectId: before.id, before: publicUser(before), after: publicUser(after) });
+    await recordAudit(tx, actor, now, {
+      action: 'user.update',
+      objectType: 'user',
+      objectId: before.id,
+      before: publicUser(before),
+      after: publicUser(after),
+    });
     return publicUser(after);
   });
 }
 
 /** Sets a new password and signs the user out everywhere. */
-export async function setUserPassword(deps: DomainDeps, raw: { userId: string; password: string }, actor: Actor) {
+export async function setUserPassword(
+  deps: DomainDeps,
+  raw: { userId: string; password: string },
+  actor: Actor,
+) {
   const input = parseInput(setPasswordInput, raw);
   // Users may change their own password; changing someone else's is for admins.
   if (!(actor.type === 'user' && actor.id === input.userId)) assertRole(actor, 'admin');
@@ -51,13 +70,21 @@ export async function setUserPassword(deps: DomainDeps, raw: { userId: string; p
     if (!before) throw new NotFoundError(`No user with id ${input.userId}.`);
     await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, before.id));
     await tx.delete(sessions).where(eq(sessions.userId, before.id));
-    await recordAudit(tx, actor, now, { action: 'user.set_password', objectType: 'user', objectId: before.id, after: { email: before.email } });
+    await recordAudit(tx, actor, now, {
+      action: 'user.set_password',
+      objectType: 'user',
+      objectId: before.id,
+      after: { email: before.email },
+    });
     return publicUser(before);
   });
 }
 
 export async function findUserByEmail(deps: DomainDeps, email: string) {
-  const [row] = await deps.db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
+  const [row] = await deps.db
+    .select()
+    .from(users)
+    .where(eq(users.email, email.trim().toLowerCase()));
   return row ?? null;
 }
 
@@ -69,4 +96,43 @@ export async function listUsers(deps: DomainDeps) {
 export async function countUsers(deps: DomainDeps): Promise<number> {
   const [row] = await deps.db.select({ n: count() }).from(users);
   return row?.n ?? 0;
+}
+
+/**
+ * A signed-in user changes their own password: the current one is checked, their other
+ * sessions end, the one they are using stays.
+ */
+export async function changeOwnPassword(
+  deps: DomainDeps,
+  raw: { currentPassword: string; newPassword: string; newPasswordConfirm: string },
+  actor: Actor,
+  keepSessionId: string,
+) {
+  if (actor.type !== 'user' || !actor.id)
+    throw new ValidationError('Only a signed-in user has a password to change.');
+  const [user] = await deps.db.select().from(users).where(eq(users.id, actor.id));
+  if (!user) throw new NotFoundError('Your account no longer exists.');
+  const fields: Record<string, string> = {};
+  if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash)))
+    fields.currentPassword = 'is not your current password';
+  const parsed = passwordInput.safeParse(raw.newPassword);
+  if (!parsed.success) fields.newPassword = parsed.error.issues[0]?.message ?? 'is not valid';
+  else if (raw.newPassword !== raw.newPasswordConfirm)
+    fields.newPasswordConfirm = 'does not match the new password';
+  if (Object.keys(fields).length)
+    throw new ValidationError('Please fix the fields marked below.', fields);
+  const passwordHash = await hashPassword(raw.newPassword);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
+    await tx
+      .delete(sessions)
+      .where(and(eq(sessions.userId, user.id), ne(sessions.id, keepSessionId)));
+    await recordAudit(tx, actor, now, {
+      action: 'user.change_own_password',
+      objectType: 'user',
+      objectId: user.id,
+      after: { email: user.email },
+    });
+  });
 }

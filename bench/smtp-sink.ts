@@ -1,0 +1,33 @@
+// A local SMTP sink for the broadcast benchmark, run as a separate process so its work does
+// not count against Herald's CPU or memory: accepts every message, discards it, and reports
+// the time of the first one and the running count to the parent over IPC.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+let count = 0;
+let expected = Number(process.argv[2] ?? 0);
+const server = new SMTPServer({
+  secure: false,
+  authOptional: true,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  logger: false,
+  maxClients: 1000,
+  onData(stream, _session, callback) {
+    stream.on('data', () => {});
+    stream.on('end', () => {
+      count += 1;
+      const at = Date.now();
+      if (count === 1) process.send?.({ type: 'first', at });
+      if (count === expected) process.send?.({ type: 'done', at, count });
+      callback();
+    });
+  },
+});
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ type: 'ready', port: (server.server.address() as AddressInfo).port });
+});
+process.on('message', (m: { type: string; expected?: number }) => {
+  if (m.type === 'expect') expected = m.expected ?? expected;
+  if (m.type === 'count') process.send?.({ type: 'count', count });
+  if (m.type === 'stop') server.close(() => process.exit(0));
+});

@@ -1,0 +1,130 @@
+import { asc } from 'drizzle-orm';
+import { lists } from '../../db/schema/index.ts';
+import type { ActiveSession } from '../domain/auth/sessions.ts';
+import { readBroadcast, readBroadcasts, retryFailedDeliveries } from '../domain/broadcasts/broadcast-admin.ts';
+import { createList } from '../domain/lists/create-list.ts';
+import { splitDomains, splitPriorities } from '../domain/lists/list-rules.ts';
+import { updateList } from '../domain/lists/update-list.ts';
+import { NotFoundError } from '../domain/shared/errors.ts';
+import { companyDomains } from '../domain/subscribers/subscriber-reads.ts';
+import { removeSubscriber, searchSubscribers } from '../domain/subscribers/admin-subscribers.ts';
+import { importSubscribers, type ImportReport } from '../domain/subscribers/import-subscribers.ts';
+import type { Deps } from '../deps.ts';
+import { type EmailPreview, type PreviewInput, previewUpdateEmail, sendTestEmail } from '../mail-preview.ts';
+import { checkbox, type FormOutcome, type FormValues, formValues, list, runForm, str } from './form.ts';
+
+/**
+ * Subscribers, lists and broadcasts for the admin pages (`admin.broadcasts`). Every write goes
+ * through a domain verb with the signed-in actor, which checks the role and writes the audit log.
+ */
+export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
+  const actor = session.actor;
+  return {
+    async lists() {
+      const rows = await deps.db.select().from(lists).orderBy(asc(lists.createdAt), asc(lists.name));
+      const company = await companyDomains(deps.db, deps.config);
+      return rows.map((l) => ({
+        ...l,
+        domains: splitDomains(l.allowedDomains),
+        priorityList: splitPriorities(l.priorities),
+        // What the list actually takes: its own domains, the company's for internal lists, or anyone.
+        takes: splitDomains(l.allowedDomains).length ? splitDomains(l.allowedDomains).join(', ') : l.isInternal ? (company.length ? `${company.join(', ')} (company domains)` : 'nobody by themselves: set COMPANY_DOMAINS or allowed domains') : 'anyone',
+      }));
+    },
+    async list(id: string) {
+      const found = (await this.lists()).find((l) => l.id === id);
+      if (!found) throw new NotFoundError(`No list with id ${id}.`);
+      return found;
+    },
+    /** Create (no `id`) or edit a list from the lists form. */
+    async saveList(form: FormData, id?: string): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const input = {
+          name: str(values, 'name'),
+          description: str(values, 'description'),
+          isInternal: checkbox(values, 'isInternal'),
+          allowedDomains: str(values, 'allowedDomains'),
+          priorities: list(values, 'priorities').map(Number),
+          isDrill: checkbox(values, 'isDrill'),
+          ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
+        };
+        if (id) await updateList(deps, { listId: id, ...input }, actor);
+        else await createList(deps, input, actor);
+        return `/admin/lists?done=${id ? 'saved' : 'created'}`;
+      });
+    },
+
+    search: (params: URLSearchParams) =>
+      searchSubscribers(deps, {
+        q: params.get('q') ?? undefined,
+        state: (params.get('state') ?? '') as never,
+        listId: params.get('list') ?? '',
+        page: params.get('page') ?? 1,
+      }),
+    async remove(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const r = await removeSubscriber(deps, { subscriberId: str(values, 'id') }, actor);
+        return `/admin/subscribers?done=removed&email=${encodeURIComponent(r.email)}`;
+      });
+    },
+    /** CSV import: the report is shown on the page (nothing to redirect to). */
+    async import(form: FormData): Promise<{ report: ImportReport | null; outcome: FormOutcome | null }> {
+      const file = form.get('file');
+      const pasted = String(form.get('csv') ?? '');
+      const csv = file && typeof file !== 'string' && file.size > 0 ? await file.text() : pasted;
+      const values = formValues(form);
+      let report: ImportReport | null = null;
+      const outcome = await runForm(values, async () => {
+        report = await importSubscribers(deps, { listId: str(values, 'listId'), csv }, actor);
+        return '';
+      });
+      return { report, outcome: outcome.ok ? null : outcome };
+    },
+
+    recent: () => readBroadcasts(deps, { limit: 50 }),
+    forIncident: (incidentId: string) => readBroadcasts(deps, { incidentId, limit: 20 }),
+    broadcast: (id: string) => readBroadcast(deps, id),
+    async retry(id: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const ids = list(values, 'deliveryId');
+        const r = await retryFailedDeliveries(deps, { broadcastId: id, ...(ids.length ? { deliveryIds: ids } : {}) }, actor);
+        return `/admin/broadcasts/${id}?done=retried&n=${r.retried}`;
+      });
+    },
+
+    /** The exact email an update will send (internal and public variants). */
+    preview: (input: PreviewInput): Promise<EmailPreview> => previewUpdateEmail(deps, input),
+    /** Sends the internal variant to the signed-in user, marked [TEST]. */
+    sendTest: (input: PreviewInput) => sendTestEmail(deps, { ...input, to: session.user.email }, actor),
+  };
+}
+
+/**
+ * "Preview email" and "Send a test to me" on the incident forms: the form is shown again with
+ * the exact email (subject, text, HTML) its update would send; nothing is published.
+ */
+export async function emailPreviewForm(
+  deps: Deps,
+  session: ActiveSession,
+  values: FormValues,
+  intent: 'preview' | 'test',
+  build: () => Promise<PreviewInput>,
+): Promise<FormOutcome> {
+  let preview: EmailPreview | undefined;
+  let notice: string | undefined;
+  const outcome = await runForm(values, async () => {
+    const input = await build();
+    preview = await previewUpdateEmail(deps, input);
+    if (intent === 'test') {
+      const sent = await sendTestEmail(deps, { ...input, to: session.user.email }, session.actor);
+      notice = `A test of this email is on its way to ${sent.to}.`;
+    }
+    return '';
+  });
+  if (!outcome.ok) return outcome;
+  const { intent: _intent, ...kept } = values;
+  return { ok: false, status: 200, message: '', errors: {}, values: kept, ...(preview ? { preview } : {}), ...(notice ? { notice } : {}) };
+}

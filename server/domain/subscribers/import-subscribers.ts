@@ -1,0 +1,171 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { components, lists, subscribers } from '../../../db/schema/index.ts';
+import type { Actor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { requireAdmin } from '../lists/create-list.ts';
+import { addressOnDomains, effectiveDomains } from '../lists/list-rules.ts';
+import { emailInput } from './inputs.ts';
+import { companyDomains } from './subscriber-reads.ts';
+import { hashToken, linkKey, manageToken } from './tokens.ts';
+
+export const MAX_IMPORT_ROWS = 50_000;
+
+const importInput = z.object({
+  listId: z.string().min(1, 'choose a list'),
+  csv: z.string().max(10_000_000, 'the file is larger than 10 MB'),
+});
+
+export interface ImportReport {
+  imported: number;
+  alreadySubscribed: number;
+  rejected: { line: number; value: string; reason: string }[];
+}
+
+/** Splits one CSV line (RFC 4180 quoting) into fields. */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',' || ch === ';') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+/**
+ * Imports addresses that already consented elsewhere, confirmed at once (no confirmation
+ * email). CSV: an `email` column (or the first column), optionally `components` with
+ * component names or ids separated by `|`. Every row that cannot be imported is reported
+ * with its line number and reason; the rest are imported in one transaction.
+ */
+export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof importInput>, actor: Actor): Promise<ImportReport> {
+  requireAdmin(actor);
+  const input = parseInput(importInput, raw);
+  const now = deps.clock.now();
+  const [list] = await deps.db.select().from(lists).where(eq(lists.id, input.listId));
+  if (!list) throw new NotFoundError(`No list with id ${input.listId}.`);
+  const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
+  const allComponents = await deps.db.select({ id: components.id, name: components.name }).from(components);
+  const componentByKey = new Map<string, string>();
+  for (const c of allComponents) {
+    componentByKey.set(c.id, c.id);
+    componentByKey.set(c.name.toLowerCase(), c.id);
+  }
+
+  const lines = input.csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  if (lines.filter((l) => l.trim()).length > MAX_IMPORT_ROWS + 1) {
+    throw new ValidationError(`At most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows per import; split the file.`, { csv: 'too many rows' });
+  }
+  let emailCol = 0;
+  let componentsCol = -1;
+  let start = 0;
+  const head = csvFields(lines[0] ?? '').map((h) => h.toLowerCase());
+  if (head.includes('email') || head.includes('e-mail')) {
+    emailCol = Math.max(head.indexOf('email'), head.indexOf('e-mail'));
+    componentsCol = head.indexOf('components');
+    start = 1;
+  }
+
+  const report: ImportReport = { imported: 0, alreadySubscribed: 0, rejected: [] };
+  const seen = new Set<string>();
+  const rows: { line: number; email: string; componentIds: string[] | null }[] = [];
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim()) continue;
+    const fields = csvFields(line);
+    const value = (fields[emailCol] ?? '').slice(0, 300);
+    const reject = (reason: string) => report.rejected.push({ line: i + 1, value, reason });
+    const parsed = emailInput.safeParse(value);
+    if (!parsed.success) {
+      reject('not an email address');
+      continue;
+    }
+    const email = parsed.data;
+    if (!addressOnDomains(email, domains)) {
+      reject(domains === 'anyone' ? 'not allowed' : `not on the list's domains (${domains.join(', ') || 'none set'})`);
+      continue;
+    }
+    if (seen.has(email)) {
+      reject('appears twice in the file');
+      continue;
+    }
+    let componentIds: string[] | null = null;
+    const rawComponents = componentsCol >= 0 ? (fields[componentsCol] ?? '').trim() : '';
+    if (rawComponents) {
+      const keys = rawComponents.split('|').map((k) => k.trim()).filter(Boolean);
+      const ids = keys.map((k) => componentByKey.get(k) ?? componentByKey.get(k.toLowerCase()));
+      const unknown = keys.filter((_, j) => !ids[j]);
+      if (unknown.length) {
+        reject(`unknown component ${unknown.map((u) => `"${u}"`).join(', ')}`);
+        continue;
+      }
+      componentIds = [...new Set(ids as string[])];
+    }
+    seen.add(email);
+    rows.push({ line: i + 1, email, componentIds });
+  }
+
+  const key = await linkKey(deps.db, deps.config);
+  await deps.db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const existing = await tx
+        .select({ id: subscribers.id, email: subscribers.email, state: subscribers.state })
+        .from(subscribers)
+        .where(and(eq(subscribers.listId, list.id), inArray(subscribers.email, chunk.map((r) => r.email))));
+      const byEmail = new Map(existing.map((e) => [e.email, e]));
+      for (const r of chunk) {
+        const found = byEmail.get(r.email);
+        if (found?.state === 'confirmed') {
+          report.alreadySubscribed++;
+          continue;
+        }
+        // Leaving is final: an import never overrides someone's own unsubscribe.
+        if (found?.state === 'unsubscribed') {
+          report.rejected.push({ line: r.line, value: r.email, reason: 'unsubscribed earlier; only they can subscribe again' });
+          continue;
+        }
+        const id = found?.id ?? newId();
+        const fields = {
+          state: 'confirmed' as const,
+          componentIds: r.componentIds,
+          manageTokenHash: hashToken(manageToken(key, id)),
+          confirmTokenHash: null,
+          confirmExpiresAt: null,
+          confirmedAt: now,
+          unsubscribedAt: null,
+          source: 'import',
+          updatedAt: now,
+        };
+        if (found) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
+        else await tx.insert(subscribers).values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
+        report.imported++;
+      }
+    }
+    await recordAudit(tx, actor, now, {
+      action: 'subscriber.import',
+      objectType: 'list',
+      objectId: list.id,
+      after: { imported: report.imported, alreadySubscribed: report.alreadySubscribed, rejected: report.rejected.length },
+    });
+  });
+  report.rejected.sort((a, b) => a.line - b.line);
+  return report;
+}

@@ -1,0 +1,119 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { components, incidentComponents, incidents } from '../db/schema/index.ts';
+import { type IncidentEmailData, renderAllClear, renderIncidentUpdate } from '../emails/incident-update.ts';
+import type { RenderedEmail } from '../emails/layout.ts';
+import { incidentSubject } from '../emails/subjects.ts';
+import { enqueueMessage } from './domain/broadcasts/enqueue-message.ts';
+import { affectedComponentsInput, bodyInput, internalNoteInput, priorityInput, promiseInput, titleInput } from './domain/incidents/inputs.ts';
+import { isBroadcastPriority, nextUpdateDue } from './domain/incidents/promise.ts';
+import { type Actor, assertRole } from './domain/shared/actor.ts';
+import type { DomainDeps } from './domain/shared/deps.ts';
+import { NotFoundError, ValidationError } from './domain/shared/errors.ts';
+import { parseInput } from './domain/shared/parse.ts';
+import { formatClock } from './domain/shared/time-format.ts';
+import { componentStatusLabels, statusLabel } from './domain/status/labels.ts';
+import { getSettings } from './domain/settings/get-settings.ts';
+import { emailInput } from './domain/subscribers/inputs.ts';
+import { incidentStatuses } from '../db/schema/index.ts';
+
+// The exact email an update will send, before it is published: the admin's preview and the
+// "send a test to me" button. Same templates and data as the outbox worker.
+
+export const previewInput = z.object({
+  /** An existing incident (an update to it), or none (a new incident: title and priority given). */
+  incidentId: z.string().min(1).optional(),
+  title: titleInput.optional(),
+  priority: priorityInput.optional(),
+  isDrill: z.boolean().optional(),
+  status: z.enum(incidentStatuses).default('investigating'),
+  body: bodyInput,
+  internalNote: internalNoteInput,
+  components: affectedComponentsInput,
+  notify: z.boolean().optional(),
+  ...promiseInput,
+});
+export type PreviewInput = z.input<typeof previewInput>;
+
+export interface EmailPreview {
+  /** Whether publishing this would email anyone (P0/P1, or notify forced on). */
+  wouldNotify: boolean;
+  /** What internal lists receive (with the internal note). */
+  internal: RenderedEmail;
+  /** What public lists receive. */
+  public: RenderedEmail;
+}
+
+export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): Promise<EmailPreview> {
+  const input = parseInput(previewInput, raw);
+  const now = deps.clock.now();
+  const s = await getSettings(deps.db);
+  const base = (s.publicUrl ?? deps.config.publicUrl).replace(/\/+$/, '');
+  let title = input.title;
+  let priority = input.priority;
+  let isDrill = input.isDrill ?? false;
+  let incidentUrl = `${base}/incidents/(new)`;
+  const affected = new Map<string, { name: string; status: string }>();
+  if (input.incidentId) {
+    const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, input.incidentId));
+    if (!incident) throw new NotFoundError(`No incident with id ${input.incidentId}.`);
+    title ??= incident.title;
+    priority ??= incident.priority;
+    isDrill = incident.isDrill;
+    incidentUrl = `${base}/incidents/${incident.id}`;
+    const current = await deps.db
+      .select({ id: components.id, name: components.name, status: incidentComponents.status })
+      .from(incidentComponents)
+      .innerJoin(components, eq(components.id, incidentComponents.componentId))
+      .where(eq(incidentComponents.incidentId, incident.id))
+      .orderBy(incidentComponents.position);
+    for (const c of current) affected.set(c.id, { name: c.name, status: componentStatusLabels[c.status] });
+  }
+  if (title === undefined || priority === undefined) {
+    throw new ValidationError('A new incident needs a title and a priority to preview its email.', {
+      ...(title === undefined ? { title: 'is required' } : {}),
+      ...(priority === undefined ? { priority: 'is required' } : {}),
+    });
+  }
+  if (input.components.length) {
+    const names = new Map((await deps.db.select({ id: components.id, name: components.name }).from(components)).map((c) => [c.id, c.name]));
+    for (const c of input.components) affected.set(c.componentId, { name: names.get(c.componentId) ?? c.componentId, status: componentStatusLabels[c.status] });
+  }
+  const resolved = input.status === 'resolved';
+  const due = nextUpdateDue(now, priority, resolved, input);
+  const data: IncidentEmailData = {
+    pageName: s.pageName,
+    listName: 'Stakeholders',
+    priority,
+    title,
+    isDrill,
+    statusLabel: statusLabel(input.status),
+    affected: [...affected.values()],
+    body: input.body,
+    internalNote: input.internalNote ?? null,
+    nextUpdateBy: due ? formatClock(due, s.timeZone, now) : null,
+    incidentUrl,
+    manageUrl: `${base}/manage/(your-link)`,
+    unsubscribeUrl: `${base}/unsubscribe/(your-link)`,
+  };
+  const render = resolved ? renderAllClear : renderIncidentUpdate;
+  const kind = resolved ? 'resolved' : 'update';
+  const subject = incidentSubject(kind, { priority, title, isDrill });
+  return {
+    wouldNotify: input.notify ?? isBroadcastPriority(priority),
+    internal: { ...render(data), subject },
+    public: { ...render({ ...data, listName: 'Customers', internalNote: null }), subject },
+  };
+}
+
+/** Queues the internal variant of the preview to one address, marked as a test. */
+export async function sendTestEmail(deps: DomainDeps, raw: PreviewInput & { to: string }, actor: Actor) {
+  assertRole(actor, 'responder');
+  const to = parseInput(z.object({ to: emailInput }), { to: raw.to }).to;
+  const preview = await previewUpdateEmail(deps, raw);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await enqueueMessage(tx, deps.config, { kind: 'test', to, payload: { ...preview.internal, subject: `[TEST] ${preview.internal.subject}` } }, now);
+  });
+  return { to, subject: `[TEST] ${preview.internal.subject}` };
+}
