@@ -4,6 +4,7 @@ import { createComponent } from '../domain/components/create-component.ts';
 import { setComponentStatus } from '../domain/components/set-component-status.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
+import { scheduleIncidentUpdate } from '../domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../domain/maintenance/schedule-maintenance.ts';
 import { type Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
@@ -83,6 +84,15 @@ export async function seedDemo(deps: DomainDeps): Promise<boolean> {
     scheduledFor: start,
     scheduledUntil: new Date(start.getTime() + 2 * 60 * MIN),
     componentIds: [webApp.id, restApi.id],
+  }, demoActor);
+
+  // A follow-up written now that the scheduler publishes in 45 minutes (see /admin/scheduled).
+  await scheduleIncidentUpdate(deps, {
+    incidentId: p1.incident.id,
+    status: 'monitoring',
+    body: 'The processor has deployed a fix and declined payments are being retried automatically. We are watching closely.',
+    scheduledFor: new Date(now + 45 * MIN),
+    nextUpdateInMinutes: 30,
   }, demoActor);
   return true;
 }

@@ -27,18 +27,16 @@ const MIN = 60_000;
 async function addSubscriber(t: TestContext, email: string, componentIds: string[] | null = null) {
   const [list] = await t.deps.db.select().from(lists).where(eq(lists.slug, 'customers'));
   const now = t.clock.now();
-  await t.deps.db
-    .insert(subscribers)
-    .values({
-      id: newId(),
-      listId: list!.id,
-      email,
-      state: 'confirmed',
-      componentIds,
-      createdAt: now,
-      confirmedAt: now,
-      updatedAt: now,
-    });
+  await t.deps.db.insert(subscribers).values({
+    id: newId(),
+    listId: list!.id,
+    email,
+    state: 'confirmed',
+    componentIds,
+    createdAt: now,
+    confirmedAt: now,
+    updatedAt: now,
+  });
 }
 
 async function notices(t: TestContext, maintenanceId: string) {

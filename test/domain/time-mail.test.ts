@@ -148,16 +148,14 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
     t.clock.set('2026-11-25T09:00:00Z');
     const id = newId();
     const now = t.clock.now();
-    await t.deps.db
-      .insert(users)
-      .values({
-        id,
-        email: 'busy@acme.com',
-        name: 'Busy',
-        role: 'responder',
-        createdAt: now,
-        updatedAt: now,
-      });
+    await t.deps.db.insert(users).values({
+      id,
+      email: 'busy@acme.com',
+      name: 'Busy',
+      role: 'responder',
+      createdAt: now,
+      updatedAt: now,
+    });
     const owner = { type: 'user' as const, id, label: 'busy@acme.com', role: 'responder' as const };
     const { incident } = await declareIncident(
       t.deps,

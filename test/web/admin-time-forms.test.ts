@@ -197,6 +197,9 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
     const page = await rita.get(path);
     expect(page.html).toContain('All done.');
     expect(page.html).toContain('Completed');
+    // The maintenance notices (broadcasts without an incident) do not upset the broadcasts page.
+    const notices = await rita.get('/admin/broadcasts');
+    expect(notices.res.status).toBe(200);
   });
 
   it('switches maintenance mode on and off; a bad expected end re-renders with the message kept', async () => {

@@ -53,7 +53,10 @@ export async function editScheduledUpdate(
       );
     }
     if (incident.publishedAt === null && input.status === 'resolved') {
-      throw new ValidationError('A scheduled incident cannot start out resolved; cancel it instead.', { status: 'cannot be resolved before the incident is public' });
+      throw new ValidationError(
+        'A scheduled incident cannot start out resolved; cancel it instead.',
+        { status: 'cannot be resolved before the incident is public' },
+      );
     }
     if (incident.status === 'resolved' && input.status && input.status !== 'resolved') {
       throw new ConflictError('This incident is resolved; a scheduled follow-up cannot reopen it.');
