@@ -164,6 +164,23 @@ describe('scheduled incident updates', () => {
     );
   });
 
+  it('cancelling the only update of a scheduled incident calls the incident off, never public', async () => {
+    const at = new Date(t.clock.now().getTime() + 60 * MIN);
+    const { incident, update } = await scheduleIncident(
+      t.deps,
+      { title: 'Maybe later', priority: 2, body: 'Planned.', scheduledFor: at },
+      testActor,
+    );
+    expect(await cancelScheduledUpdate(t.deps, { updateId: update.id }, testActor)).toMatchObject({
+      incidentCalledOff: true,
+    });
+    t.clock.set(at.getTime() + MIN);
+    expect((await createScheduler(t.deps).runOnce()).published).toEqual([]);
+    const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(row).toMatchObject({ status: 'resolved', publishedAt: null });
+    expect(await publicIncident(t, incident.id)).toBeUndefined();
+  });
+
   it('rejects a time in the past', async () => {
     const { incident } = await makeIncident(t.deps, { priority: 2 });
     await expect(

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, incidentUpdates, updateAffectedComponents } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
@@ -149,6 +149,33 @@ export async function cancelScheduledUpdate(
       before: { state: 'scheduled', scheduledFor: before.scheduledFor, body: before.body },
       after: { state: 'cancelled' },
     });
-    return { updateId: before.id, incidentId: before.incidentId };
+    // A scheduled incident with nothing left to go out is called off: it was never public,
+    // and closing it keeps it off the dashboard's active list.
+    const incident = await loadIncident(tx, before.incidentId);
+    const [left] = await tx
+      .select({ id: incidentUpdates.id })
+      .from(incidentUpdates)
+      .where(
+        and(
+          eq(incidentUpdates.incidentId, incident.id),
+          inArray(incidentUpdates.state, ['scheduled', 'published']),
+        ),
+      )
+      .limit(1);
+    const calledOff = incident.publishedAt === null && !left;
+    if (calledOff) {
+      await tx
+        .update(incidents)
+        .set({ status: 'resolved', resolvedAt: now, updatedAt: now })
+        .where(eq(incidents.id, incident.id));
+      await recordAudit(tx, actor, now, {
+        action: 'incident.cancel_scheduled',
+        objectType: 'incident',
+        objectId: incident.id,
+        before: { status: incident.status, publishedAt: null },
+        after: { status: 'resolved', publishedAt: null },
+      });
+    }
+    return { updateId: before.id, incidentId: before.incidentId, incidentCalledOff: calledOff };
   });
 }
