@@ -94,6 +94,7 @@ async function main() {
   const worker = createOutboxWorker(deps);
   worker.start();
 
+  const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   await declareIncident(
     deps,
@@ -108,6 +109,7 @@ async function main() {
   const publishMs = Date.now() - t0;
   const first = await waitFor('first');
   const done = await waitFor('done');
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
   await worker.stop();
@@ -125,6 +127,8 @@ async function main() {
     messagesPerSecondAfterFirst: Math.round(((done.count - 1) / Math.max(1, sendMs)) * 1000),
     totalMs,
     peakRss: mb(peakRss),
+    heraldCpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
+    loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
   };
   console.log(JSON.stringify(report, null, 2));
   const ok =

@@ -54,13 +54,20 @@ export function parseSender(mailFrom: string): Sender {
 function part(content: string): { encoding: string; body: string } {
   const crlf = content.replace(/\r?\n/g, '\r\n');
   // 7bit: ASCII only, no bare CR, lines of at most 998 octets (RFC 5322).
-  if (
-    /^[\x09\x0a\x0d\x20-\x7e]*$/.test(crlf) &&
-    !/[^\r\n]{999}/.test(crlf) &&
-    !crlf.includes('=_Herald_')
-  )
+  if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(crlf) && !crlf.includes('=_Herald_') && shortLines(crlf)) {
     return { encoding: '7bit', body: crlf };
+  }
   return { encoding: 'quoted-printable', body: qp.wrap(qp.encode(Buffer.from(crlf, 'utf8')), 76) };
+}
+
+/** Every line at most 998 characters (a scan: a regex for long lines backtracks badly). */
+function shortLines(s: string): boolean {
+  let start = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) {
+    if (i - start > 999) return false;
+    start = i + 1;
+  }
+  return s.length - start <= 998;
 }
 
 /** The complete message source with CRLF line ends. */
