@@ -6,6 +6,7 @@ export default defineConfig({
     // Each suite opens its own temporary libSQL file; files run in parallel across workers.
     pool: 'forks',
     testTimeout: 30_000,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     hookTimeout: 60_000,
   },
 });

@@ -6,7 +6,10 @@ import { z } from 'zod';
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 const schema = z.object({
-  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(3000),
+  ),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './domain/shared/clock.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
 import { SetupLink } from './domain/auth/first-admin.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
+import { createChangeCounter } from './domain/settings/change-counter.ts';
 import { ResponseCache } from './http/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mailer.ts';
@@ -34,6 +35,8 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
   await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
   await ensureDefaultLists(handle.db, clock.now());
   const mailer = opts.mailer ?? createMailer(config);
+  // Opened after migrations, so the settings table it reads exists.
+  const counter = createChangeCounter(config.databaseUrl, handle.client);
   const deps: Deps = {
     db: handle.db,
     handle,
@@ -43,9 +46,10 @@ export async function createDeps(config: Config, opts: { clock?: Clock; log?: Lo
     mailer,
     setupLink: new SetupLink(),
     cache: new ResponseCache(),
-    reader: createStatusReader(handle.db, config.publicUrl),
+    reader: createStatusReader(handle.db, config.publicUrl, counter),
     async close() {
       mailer.close();
+      counter.close();
       handle.close();
     },
   };

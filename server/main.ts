@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createApp } from './app.ts';
@@ -6,6 +5,7 @@ import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createOutboxWorker } from './jobs/outbox-worker.ts';
+import { createHttpServer } from './http/server.ts';
 import { mountSite } from './site.ts';
 import { countUsers } from './domain/users/update-user.ts';
 
@@ -38,9 +38,23 @@ async function main() {
   outbox.start();
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${info.address}:${info.port}, database ${config.databaseUrl})`);
-    void printSetupLink(config!.publicUrlConfigured ? config!.publicUrl : `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`);
+  const server = createHttpServer(app, deps);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const where = `${config.host}:${config.port}`;
+    const hint =
+      err.code === 'EADDRINUSE' ? `${where} is already in use: stop the other process or set PORT to a free port.`
+      : err.code === 'EACCES' ? `not allowed to listen on ${where}: use a PORT above 1023 or run with the needed rights.`
+      : `${where}: ${err.message}`;
+    console.error(`Herald cannot start: ${hint}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`);
+    // With PORT=0 the configured URL has no real port: link to the address actually bound.
+    const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    void printSetupLink(config.publicUrlConfigured ? config.publicUrl : `http://${hostForUrl}:${port}`);
   });
   // A fresh database has no account: print a one-time link to create the first admin.
   async function printSetupLink(base: string) {

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { IncomingMessage } from 'node:http';
 import type { Hono } from 'hono';
 import type { Deps } from './deps.ts';
 import { html } from 'hono/html';
@@ -13,6 +14,7 @@ import { hasRole } from './domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from './http/admin-pages.ts';
 import { resolveVisitor } from './http/auth.ts';
 import { respondFromCache } from './http/cached.ts';
+import { cacheKey, isCacheablePath } from './http/cache-policy.ts';
 import { originAllowed } from './http/csrf.ts';
 import { privatePageHeaders } from './http/page-headers.ts';
 import { clientAddress } from './http/client-address.ts';
@@ -21,16 +23,12 @@ import { createSubscriptionPages } from './subscription-pages.ts';
 
 export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
 
-type AstroHandler = (req: unknown, res: unknown, next: undefined, locals: App.Locals) => Promise<void>;
+type AstroHandler = (req: IncomingMessage, res: unknown, next: (() => Promise<void>) | undefined, locals: App.Locals) => Promise<void>;
 declare namespace App {
   interface Locals {
     herald: ReturnType<typeof createSiteLocals>;
   }
 }
-
-/** Paths whose pages differ per visitor (sessions, forms with tokens): never cached. */
-const uncachedPrefixes = ['/admin', '/login', '/logout', '/setup', '/subscribe', '/confirm', '/manage', '/unsubscribe'];
-
 
 function refusal(status: number, title: string, text: string, link: { href: string; label: string }): Response {
   const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p><p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
@@ -54,17 +52,22 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
     '/_astro/*',
     serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
   );
-  app.use('*', serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') }));
+  // Other public files (favicon, robots.txt) are listed once at start-up, so page requests
+  // never pay for a filesystem lookup.
+  const staticServe = serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') });
+  for (const file of listFiles(path.join(distDir, 'client'))) {
+    if (!file.startsWith('_astro/')) app.get(`/${file}`, staticServe);
+  }
 
   const subscriptions = createSubscriptionPages(deps);
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, () => deps.clock.now());
     const method = c.req.method;
     const url = new URL(c.req.url);
-    const cacheable = (method === 'GET' || method === 'HEAD') && !uncachedPrefixes.some((p) => url.pathname.startsWith(p));
+    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
-      const key = `page:${url.pathname}${url.search}`;
+      const key = cacheKey(url.pathname + url.search);
       const hit = deps.cache.get(counter, key);
       if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
       locals.storePage = (e) => deps.cache.set(counter, key, e);
@@ -94,7 +97,20 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
       locals.subscriptions = subscriptions;
       locals.clientAddress = clientAddress(c, deps.config);
     }
-    await handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
+    // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
+    // own fallback would render it without them).
+    const notFound = () => {
+      c.env.incoming.url = '/404';
+      return handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
+    };
+    await handler(c.env.incoming, c.env.outgoing, notFound, { herald: locals });
     return RESPONSE_ALREADY_SENT;
   });
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
 }

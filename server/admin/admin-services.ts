@@ -5,6 +5,8 @@ import { createBroadcastAdmin } from './broadcasts.ts';
 import { createComponentAdmin } from './components.ts';
 import { createIncidentAdmin } from './incidents.ts';
 import { createAdminOnly } from './people.ts';
+import { type FormOutcome, formValues, runForm } from './form.ts';
+import { changeOwnPassword } from '../domain/users/update-user.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -21,6 +23,8 @@ export interface AdminServices {
   components: ReturnType<typeof createComponentAdmin>;
   adminOnly: ReturnType<typeof createAdminOnly>;
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
+  /** The signed-in user's own account. */
+  account: { changePassword(form: FormData): Promise<FormOutcome> };
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -33,5 +37,23 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     components: createComponentAdmin(deps, session),
     adminOnly: createAdminOnly(deps, session),
     broadcasts: createBroadcastAdmin(deps, session),
+    account: {
+      async changePassword(form) {
+        return runForm(formValues(form), async () => {
+          const field = (k: string) => String(form.get(k) ?? '');
+          await changeOwnPassword(
+            deps,
+            {
+              currentPassword: field('currentPassword'),
+              newPassword: field('newPassword'),
+              newPasswordConfirm: field('newPasswordConfirm'),
+            },
+            session.actor,
+            session.sessionId,
+          );
+          return '/admin/account?done=password';
+        });
+      },
+    },
   };
 }

@@ -6,10 +6,12 @@ import {
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import {
   readActiveIncidents,
+  readAdminIncidentList,
   readAdminIncident,
   readRecentUpdates,
   readUpcomingMaintenance,
 } from '../domain/incidents/admin-views.ts';
+import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
 import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
@@ -116,11 +118,17 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       };
     },
 
+    /** Recent incidents, resolved and drills included, newest first. */
+    async list() {
+      return { tz: await tz(), incidents: await readAdminIncidentList(deps.db, 100) };
+    },
+
     async incident(id: string) {
       const found = await readAdminIncident(deps.db, id, deps.clock.now());
       if (!found) return null;
       const { components } = await deps.reader.components();
-      return { ...found, allComponents: components, tz: await tz() };
+      const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
+      return { ...found, allComponents: components, users: people, tz: await tz() };
     },
 
     async declare(form: FormData): Promise<FormOutcome> {
@@ -206,6 +214,14 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
             actor,
           );
           return `/admin/incidents/${incidentId}?done=priority`;
+        }
+        if (action === 'owner') {
+          await changeIncidentOwner(
+            deps,
+            { incidentId, ownerId: optional(values, 'ownerId') ?? null },
+            actor,
+          );
+          return `/admin/incidents/${incidentId}?done=owner`;
         }
         if (action === 'resolve') {
           await resolveIncident(

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
+import { cacheKey } from './cache-policy.ts';
 import { type CachedResponse, etagMatches } from './response-cache.ts';
 
 /**
@@ -10,11 +11,12 @@ import { type CachedResponse, etagMatches } from './response-cache.ts';
 export async function cachedResponse(
   c: Context,
   deps: Pick<Deps, 'cache' | 'reader'>,
-  key: string,
   contentType: string,
   produce: () => Promise<string>,
   headers: Record<string, string> = {},
 ): Promise<Response> {
+  const url = new URL(c.req.url);
+  const key = cacheKey(url.pathname + url.search);
   const counter = await deps.reader.changeCounter();
   let entry: CachedResponse | undefined = deps.cache.get(counter, key);
   if (!entry) {

@@ -35,6 +35,10 @@ import {
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
 import {
+  changeIncidentOwner,
+  changeIncidentOwnerInput,
+} from '../domain/incidents/change-incident-owner.ts';
+import {
   scheduleMaintenance,
   scheduleMaintenanceInput,
 } from '../domain/maintenance/schedule-maintenance.ts';
@@ -251,6 +255,21 @@ export function adminApiRoutes(deps: Deps) {
     async (c) =>
       c.json(
         await changeIncidentPriority(deps, v({ ...(await body(c)), incidentId: id(c) }), actor(c)),
+      ),
+  );
+  op(
+    {
+      method: 'post',
+      path: '/incidents/:id/owner',
+      summary: 'Hand the incident to another user (null: nobody)',
+      role: 'responder',
+      body: changeIncidentOwnerInput,
+      omit: ['incidentId'],
+      success: 200,
+    },
+    async (c) =>
+      c.json(
+        await changeIncidentOwner(deps, v({ ...(await body(c)), incidentId: id(c) }), actor(c)),
       ),
   );
   op(

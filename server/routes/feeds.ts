@@ -76,13 +76,13 @@ export function renderAtom(page: PageJson, entries: Entry[]): string {
 export function feedRoutes(deps: Deps) {
   const app = new Hono();
   app.get('/history.rss', (c) =>
-    cachedResponse(c, deps, 'feed:rss', 'application/rss+xml; charset=utf-8', async () => {
+    cachedResponse(c, deps, 'application/rss+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
       return renderRss(page, entries);
     }),
   );
   app.get('/history.atom', (c) =>
-    cachedResponse(c, deps, 'feed:atom', 'application/atom+xml; charset=utf-8', async () => {
+    cachedResponse(c, deps, 'application/atom+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
       return renderAtom(page, entries);
     }),

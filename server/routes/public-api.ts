@@ -4,6 +4,8 @@ import type { Deps } from '../deps.ts';
 import { cachedResponse } from '../http/cached.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+// Stored with the cached body, because cache hits are answered before any middleware runs.
+const corsHeaders = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag' };
 
 /** The Statuspage-compatible v2 API: same paths, same shapes, CORS `*`. */
 export function publicApiRoutes(deps: Deps) {
@@ -21,7 +23,7 @@ export function publicApiRoutes(deps: Deps) {
     '/scheduled-maintenances/active.json': () => r.maintenances('active'),
   };
   for (const [path, produce] of Object.entries(endpoints)) {
-    app.get(path, (c) => cachedResponse(c, deps, `api:v2${path}`, JSON_TYPE, async () => JSON.stringify(await produce())));
+    app.get(path, (c) => cachedResponse(c, deps, JSON_TYPE, async () => JSON.stringify(await produce()), corsHeaders));
   }
   return app;
 }

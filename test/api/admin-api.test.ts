@@ -98,6 +98,9 @@ describe('admin API', () => {
         (await post({ 'x-csrf-token': row!.csrfToken, origin: 'https://evil.example' })).status,
       ).toBe(403);
       expect((await post({ 'x-csrf-token': row!.csrfToken })).status).toBe(200);
+      t.clock.advance(13 * 3600_000);
+      const expired = await t.app.request('/api/admin/components', { headers: { cookie } });
+      expect(expired.status).toBe(401);
     });
   });
 
@@ -326,6 +329,30 @@ describe('admin API', () => {
         .from(incidentUpdates)
         .where(eq(incidentUpdates.incidentId, incident.id));
       expect(rows.some((u) => u.body === 'All clear. Thank you for your patience.')).toBe(true);
+    });
+
+    it('hands an incident to another user and refuses an unknown one', async () => {
+      const { incident } = await makeIncident(t.deps);
+      const u = await createUser(
+        t.deps,
+        { email: 'owner@example.com', role: 'responder', password: 'long enough pw' },
+        testActor,
+      );
+      const r = await responder.post(`/api/admin/incidents/${incident.id}/owner`, {
+        ownerId: u.id,
+      });
+      expect(r.status).toBe(200);
+      expect(
+        (await responder.get(`/api/admin/incidents/${incident.id}`)).json.incident.ownerEmail,
+      ).toBe('owner@example.com');
+      const bad = await responder.post(`/api/admin/incidents/${incident.id}/owner`, {
+        ownerId: 'ghost',
+      });
+      expect(bad.status).toBe(422);
+      expect(bad.json.error.fields.ownerId).toBeTruthy();
+      expect(
+        (await responder.post('/api/admin/incidents/nope/owner', { ownerId: null })).status,
+      ).toBe(404);
     });
 
     it('lists incidents for the admin, drills included', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormClient } from '../helpers/site.ts';
 
-describe('first start on a fresh database', () => {
+describe('first start on a fresh database', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-first-'));
   let child: ChildProcess | undefined;
   afterAll(() => {
@@ -27,7 +27,7 @@ describe('first start on a fresh database', () => {
     });
     const link = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`no setup link printed:\n${out}`)), 25_000);
+      const timer = setTimeout(() => reject(new Error(`no setup link printed:\n${out}`)), 90_000);
       child!.stdout!.on('data', (d) => {
         out += d;
         const m = /(http:\/\/127\.0\.0\.1:\d+)\/setup\?token=([\w-]+)/.exec(out);

@@ -36,7 +36,8 @@ function herald(
   });
 }
 
-describe('npx herald', () => {
+// Each call starts a Node process that loads the whole server code: give it time on a busy CI.
+describe('npx herald', { timeout: 120_000 }, () => {
   let t: TestContext;
   beforeAll(async () => {
     t = await createTestContext();

@@ -1,10 +1,9 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('a responder declares an incident in a real browser', () => {
   let t: TestContext;
@@ -14,20 +13,7 @@ describe('a responder declares an incident in a real browser', () => {
     // Plain http on loopback: the session cookie must not be Secure-only here.
     t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
     site = await startSite(t);
-    // playwright gives every launch its own fresh temporary --user-data-dir.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

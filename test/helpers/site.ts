@@ -1,24 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { createApp } from '../../server/app.ts';
 import { createUser } from '../../server/domain/users/create-user.ts';
-import { mountSite } from '../../server/site.ts';
 import { testActor, type TestContext } from './deps.ts';
+import { listen } from './server.ts';
 
 /** The full app (API + Astro pages) listening on a free loopback port; needs `npm run build`. */
-export async function startSite(t: TestContext): Promise<{ base: string; close(): Promise<void> }> {
-  const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
-  await mountSite(app, t.deps);
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+export const startSite = listen;
 
 let n = 0;
 export const TEST_PASSWORD = 'correct horse battery';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokens, auditLog, incidents, users } from '../../db/schema/index.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
 
 describe('admin forms (no JavaScript)', () => {
   let t: TestContext;
@@ -329,5 +329,73 @@ describe('admin forms (no JavaScript)', () => {
     const all = await admin.get(`/admin/audit?object_id=${c.id}`);
     expect(all.html).toContain('component.create');
     expect(all.html).not.toContain('<img src=x');
+  });
+
+  it('hands an incident over to another user, audited, without touching the public page', async () => {
+    const { incident } = await makeIncident(t.deps, { title: 'Handover' });
+    const counter = await t.deps.reader.changeCounter();
+    await responder.get(`/admin/incidents/${incident.id}`);
+    const [ada] = await t.deps.db.select().from(users).where(eq(users.email, 'ada@example.com'));
+    const { res } = await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'owner',
+      ownerId: ada!.id,
+    });
+    expect(res.status).toBe(303);
+    const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(row!.ownerId).toBe(ada!.id);
+    const entries = await t.deps.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.objectId, incident.id));
+    expect(entries.find((e) => e.action === 'incident.change_owner')).toMatchObject({
+      actorLabel: 'rita@example.com',
+      after: { ownerId: ada!.id },
+    });
+    expect(await t.deps.reader.changeCounter()).toBe(counter);
+    const bad = await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'owner',
+      ownerId: 'nobody-here',
+    });
+    expect(bad.res.status).toBe(422);
+    expect(bad.html).toContain('no such active user');
+  });
+
+  it('lets a user change their own password with the current one, keeping this session', async () => {
+    await makeUser(t, 'responder', 'self@example.com');
+    const me = new FormClient(site.base);
+    await me.login('self@example.com');
+    const other = new FormClient(site.base);
+    await other.login('self@example.com');
+    await me.get('/admin/account');
+    const wrong = await me.post('/admin/account', {
+      currentPassword: 'not it',
+      newPassword: 'brand new password',
+      newPasswordConfirm: 'brand new password',
+    });
+    expect(wrong.res.status).toBe(422);
+    expect(wrong.html).toContain('is not your current password');
+    const ok = await me.post('/admin/account', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'brand new password',
+      newPasswordConfirm: 'brand new password',
+    });
+    expect(ok.res.status).toBe(303);
+    expect((await me.get('/admin')).res.status).toBe(200);
+    expect((await other.get('/admin')).res.status).toBe(303);
+    const again = new FormClient(site.base);
+    await again.login('self@example.com', 'brand new password');
+  });
+
+  it('lists recent incidents for the team, resolved ones and drills included', async () => {
+    const { incident: drill } = await makeIncident(t.deps, {
+      title: 'Practice outage',
+      isDrill: true,
+    });
+    const { html, res } = await responder.get('/admin/incidents');
+    expect(res.status).toBe(200);
+    expect(html).toContain('Practice outage');
+    expect(html).toContain(`/admin/incidents/${drill.id}`);
+    expect(html).toContain('Typo on pricing page');
+    expect(html).toMatch(/<a href="\/admin\/incidents" aria-current="page">Incidents<\/a>/);
   });
 });

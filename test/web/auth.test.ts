@@ -162,4 +162,37 @@ describe('signing in to the admin', () => {
     );
     t.clock.advance(16 * 60_000);
   });
+
+  it('serves a signed-in visitor the same cached public page as everyone, without cookies', async () => {
+    const u = await makeUser(t, 'admin');
+    const c = new FormClient(site.base);
+    await c.login(u.email);
+    const anon = await fetch(`${site.base}/`);
+    const anonBody = await anon.text();
+    const signedIn = await fetch(`${site.base}/`, {
+      headers: { cookie: `herald_session=${c.cookies.get('herald_session')}` },
+    });
+    expect(signedIn.headers.getSetCookie()).toEqual([]);
+    expect(await signedIn.text()).toBe(anonBody);
+    expect(anonBody).not.toContain(u.email);
+    expect(anonBody).not.toContain('_csrf');
+  });
+
+  it('ends the sessions of a disabled user and takes a role change into account at once', async () => {
+    const { updateUser } = await import('../../server/domain/users/update-user.ts');
+    const { testActor } = await import('../helpers/deps.ts');
+    const u = await makeUser(t, 'admin');
+    const c = new FormClient(site.base);
+    await c.login(u.email);
+    expect((await c.get('/admin/users')).res.status).toBe(200);
+    await updateUser(t.deps, { userId: u.id, role: 'responder' }, testActor);
+    expect((await c.get('/admin/users')).res.status).toBe(403);
+    await updateUser(t.deps, { userId: u.id, disabled: true }, testActor);
+    expect((await c.get('/admin')).res.status).toBe(303);
+    const again = new FormClient(site.base);
+    await again.get('/login');
+    expect(
+      (await again.post('/login', { email: u.email, password: TEST_PASSWORD })).res.status,
+    ).toBe(401);
+  });
 });

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../../db/client.ts';
-import { getSettings, readChangeCounter } from '../settings/get-settings.ts';
+import { getSettings } from '../settings/get-settings.ts';
 import {
   type ComponentJson,
   type IncidentJson,
@@ -45,7 +45,7 @@ export const HISTORY_PAGE_SIZE = 20;
  * Herald's read services, handed to routes and (through `locals`) to the Astro pages, so
  * every surface reads the same data the same way.
  */
-export function createStatusReader(db: DbOrTx, fallbackUrl: string) {
+export function createStatusReader(db: DbOrTx, fallbackUrl: string, changeCounter: () => number | Promise<number>) {
   const page = () => readPage(db, fallbackUrl);
   const base = async () => {
     const p = await page();
@@ -53,7 +53,7 @@ export function createStatusReader(db: DbOrTx, fallbackUrl: string) {
   };
 
   return {
-    changeCounter: () => readChangeCounter(db),
+    changeCounter,
     page,
 
     async summary() {

@@ -1,9 +1,9 @@
 import { and, count, eq, isNull, ne } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword, passwordInput, verifyPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { publicUser } from './create-user.ts';
@@ -96,4 +96,43 @@ export async function listUsers(deps: DomainDeps) {
 export async function countUsers(deps: DomainDeps): Promise<number> {
   const [row] = await deps.db.select({ n: count() }).from(users);
   return row?.n ?? 0;
+}
+
+/**
+ * A signed-in user changes their own password: the current one is checked, their other
+ * sessions end, the one they are using stays.
+ */
+export async function changeOwnPassword(
+  deps: DomainDeps,
+  raw: { currentPassword: string; newPassword: string; newPasswordConfirm: string },
+  actor: Actor,
+  keepSessionId: string,
+) {
+  if (actor.type !== 'user' || !actor.id)
+    throw new ValidationError('Only a signed-in user has a password to change.');
+  const [user] = await deps.db.select().from(users).where(eq(users.id, actor.id));
+  if (!user) throw new NotFoundError('Your account no longer exists.');
+  const fields: Record<string, string> = {};
+  if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash)))
+    fields.currentPassword = 'is not your current password';
+  const parsed = passwordInput.safeParse(raw.newPassword);
+  if (!parsed.success) fields.newPassword = parsed.error.issues[0]?.message ?? 'is not valid';
+  else if (raw.newPassword !== raw.newPasswordConfirm)
+    fields.newPasswordConfirm = 'does not match the new password';
+  if (Object.keys(fields).length)
+    throw new ValidationError('Please fix the fields marked below.', fields);
+  const passwordHash = await hashPassword(raw.newPassword);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
+    await tx
+      .delete(sessions)
+      .where(and(eq(sessions.userId, user.id), ne(sessions.id, keepSessionId)));
+    await recordAudit(tx, actor, now, {
+      action: 'user.change_own_password',
+      objectType: 'user',
+      objectId: user.id,
+      after: { email: user.email },
+    });
+  });
 }

@@ -1,0 +1,51 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { incidents, users } from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { loadIncident } from './load-incident.ts';
+
+export const changeIncidentOwnerInput = z.object({
+  incidentId: z.string().min(1),
+  /** null: nobody owns it. */
+  ownerId: z.string().min(1).nullable(),
+});
+
+/** Hands an incident over (shift change). The owner is internal, so the public page is unchanged. */
+export async function changeIncidentOwner(
+  deps: DomainDeps,
+  raw: z.input<typeof changeIncidentOwnerInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'responder');
+  const input = parseInput(changeIncidentOwnerInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const before = await loadIncident(tx, input.incidentId);
+    if (input.ownerId) {
+      const [u] = await tx
+        .select({ id: users.id, disabledAt: users.disabledAt })
+        .from(users)
+        .where(eq(users.id, input.ownerId));
+      if (!u || u.disabledAt)
+        throw new ValidationError(`ownerId: no active user with id ${input.ownerId}`, {
+          ownerId: 'no such active user',
+        });
+    }
+    await tx
+      .update(incidents)
+      .set({ ownerId: input.ownerId, updatedAt: now })
+      .where(eq(incidents.id, before.id));
+    await recordAudit(tx, actor, now, {
+      action: 'incident.change_owner',
+      objectType: 'incident',
+      objectId: before.id,
+      before: { ownerId: before.ownerId },
+      after: { ownerId: input.ownerId },
+    });
+    return { incidentId: before.id, ownerId: input.ownerId };
+  });
+}

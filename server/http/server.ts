@@ -1,0 +1,51 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Deps } from '../deps.ts';
+import { cacheKey, isCacheablePath } from './cache-policy.ts';
+import { etagMatches } from './response-cache.ts';
+
+/**
+ * The HTTP server: a response-cache front and then Hono. During an outage everyone refreshes
+ * the same few URLs; when the change-keyed cache already holds the answer, it is written
+ * straight to the socket without building Request/Response objects. Everything else (misses,
+ * writes, admin, per-visitor pages) goes through Hono, which fills the cache.
+ */
+export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'reader' | 'log'>): http.Server {
+  const honoListener = getRequestListener(app.fetch);
+  const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
+    const method = req.method;
+    const url = req.url ?? '/';
+    const entry = counter === undefined ? undefined : deps.cache.get(counter, cacheKey(url));
+    if (entry) {
+      if (etagMatches(req.headers['if-none-match'], entry.etag)) {
+        const { 'content-type': _t, ...rest } = entry.headers;
+        res.writeHead(304, { ...rest, etag: entry.etag });
+        res.end();
+        return;
+      }
+      res.writeHead(entry.status, { ...entry.headers, etag: entry.etag, 'content-length': entry.body.length });
+      res.end(method === 'HEAD' ? undefined : entry.body);
+      return;
+    }
+    void honoListener(req, res);
+  };
+  const onError = (err: unknown) => {
+    // The database did not answer: Hono handles the request and reports it properly.
+    deps.log.debug('cache front: counter read failed', { error: String(err) });
+    return undefined;
+  };
+  return http.createServer((req, res) => {
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/')) return listener(req, res, undefined);
+    let counter: number | Promise<number>;
+    try {
+      counter = deps.reader.changeCounter();
+    } catch (err) {
+      return listener(req, res, onError(err));
+    }
+    // The embedded database answers synchronously: no promise, no extra tick on the hot path.
+    if (typeof counter === 'number') return listener(req, res, counter);
+    counter.then((c) => listener(req, res, c), (err) => listener(req, res, onError(err)));
+  });
+}

@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import type { HttpBindings } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from '../../server/app.ts';
+import { createHttpServer } from '../../server/http/server.ts';
+import { mountSite } from '../../server/site.ts';
+import { createTestContext, type TestContext } from './deps.ts';
+
+export interface ServerContext extends TestContext {
+  url: string;
+}
+
+/** A real listening Herald (API, feeds and the built Astro site) on a random loopback port. */
+export async function startTestServer(opts: Parameters<typeof createTestContext>[0] = {}): Promise<ServerContext> {
+  const t = await createTestContext(opts);
+  const site = await listen(t);
+  return {
+    ...t,
+    url: site.base,
+    async close() {
+      await site.close();
+      await t.close();
+    },
+  };
+}
+
+/** Serves a test context's deps exactly as main.ts does (cache front, Hono, Astro) on loopback. */
+export async function listen(t: TestContext): Promise<{ base: string; close(): Promise<void> }> {
+  const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
+  await mountSite(app, t.deps);
+  const server = createHttpServer(app, t.deps);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
