@@ -1,5 +1,4 @@
-import { asc } from 'drizzle-orm';
-import { lists } from '../../db/schema/index.ts';
+import { readLists } from '../domain/lists/read-lists.ts';
 import type { ActiveSession } from '../domain/auth/sessions.ts';
 import {
   readBroadcast,
@@ -38,10 +37,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
   return {
     async lists() {
-      const rows = await deps.db
-        .select()
-        .from(lists)
-        .orderBy(asc(lists.createdAt), asc(lists.name));
+      const rows = await readLists(deps.db);
       const company = await companyDomains(deps.db, deps.config);
       return rows.map((l) => ({
         ...l,

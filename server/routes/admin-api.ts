@@ -51,6 +51,7 @@ import { createUserInput } from '../domain/users/inputs.ts';
 import { listUsers } from '../domain/users/update-user.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
+import { registerBroadcastApi } from './broadcast-admin-api.ts';
 
 type Ctx = Context<AuthEnv>;
 
@@ -411,5 +412,6 @@ export function adminApiRoutes(deps: Deps) {
     },
   );
 
+  registerBroadcastApi(op, deps, body);
   return app;
 }
