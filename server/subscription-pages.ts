@@ -40,6 +40,10 @@ export function createSubscriptionPages(deps: Deps) {
       const lists = await listsOpenTo(deps.db, deps.config, null);
       return { lists: lists.map(publicList), components: await readComponentChoices(deps.db) };
     },
+    /** The lists an address may join (to show the choice again). */
+    async listsFor(email: string) {
+      return (await listsOpenTo(deps.db, deps.config, email.trim().toLowerCase())).map(publicList);
+    },
     async subscribe(request: Request, form: FormData, clientAddress: string) {
       guard(request);
       perClient.hit(clientAddress, deps.clock.now());
@@ -70,9 +74,7 @@ export function createSubscriptionPages(deps: Deps) {
      * A domain error as the page shows it (status, message, field messages); null for
      * anything unexpected, which the page rethrows to the 500 page.
      */
-    describeError(
-      err: unknown,
-    ): {
+    describeError(err: unknown): {
       status: number;
       message: string;
       fields: Record<string, string>;

@@ -123,6 +123,11 @@ describe('subscribe, confirm and manage pages', () => {
     expect(html).toContain('Which lists?');
     expect(html).toContain('Stakeholders');
     expect(html).toContain('Customers');
+    const none = await site.post('/subscribe', { email: 'colleague@acme.com', choosing: '1' });
+    expect(none.status).toBe(422);
+    const noneHtml = await none.text();
+    expect(noneHtml).toContain('Tick at least one list.');
+    expect(noneHtml).toContain('Stakeholders');
     const stakeholders = await listBySlug(t.deps, 'stakeholders');
     const chosen = await site.post('/subscribe', {
       email: 'colleague@acme.com',
