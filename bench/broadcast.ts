@@ -16,7 +16,11 @@ import { fileURLToPath } from 'node:url';
 // dynamically below so this first process loads none of them.
 const HERALD_NODE_FLAGS = ['--max-semi-space-size=16'];
 if (!HERALD_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
-  const r = spawnSync(process.execPath, [...process.execArgv, ...HERALD_NODE_FLAGS, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...HERALD_NODE_FLAGS, ...process.argv.slice(1)],
+    { stdio: 'inherit' },
+  );
   process.exit(r.status ?? 1);
 }
 const { sql } = await import('drizzle-orm');
@@ -32,19 +36,29 @@ const flag = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const N = flag('subscribers', 10_000);
-const connections = flag('connections', 10);
+// Default: SMTP_MAX_CONNECTIONS's own default.
+const connections = flag('connections', 5);
 
-type SinkMessage = { type: 'ready'; port: number } | { type: 'first'; at: number } | { type: 'done'; at: number; count: number } | { type: 'count'; count: number };
+type SinkMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'first'; at: number }
+  | { type: 'done'; at: number; count: number }
+  | { type: 'count'; count: number };
 
 async function main() {
-  const sink = fork(fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)), [String(N)], { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sink = fork(fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)), [String(N)], {
+    execPath: process.execPath,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const messages: SinkMessage[] = [];
   const waiters: ((m: SinkMessage) => void)[] = [];
   sink.on('message', (m: SinkMessage) => {
     messages.push(m);
     for (const w of waiters.splice(0)) w(m);
   });
-  const waitFor = async <T extends SinkMessage['type']>(type: T): Promise<Extract<SinkMessage, { type: T }>> => {
+  const waitFor = async <T extends SinkMessage['type']>(
+    type: T,
+  ): Promise<Extract<SinkMessage, { type: T }>> => {
     for (;;) {
       const found = messages.find((m) => m.type === type);
       if (found) return found as Extract<SinkMessage, { type: T }>;
@@ -81,11 +95,22 @@ async function main() {
   const worker = createOutboxWorker(deps);
   worker.start();
 
+  const cpu0 = process.cpuUsage();
   const t0 = Date.now();
-  await declareIncident(deps, { title: 'Website is down', priority: 0, body: 'We are investigating errors on the website.', internalNote: 'Bench note' }, { type: 'cli', id: null, label: 'bench', role: 'admin' });
+  await declareIncident(
+    deps,
+    {
+      title: 'Website is down',
+      priority: 0,
+      body: 'We are investigating errors on the website.',
+      internalNote: 'Bench note',
+    },
+    { type: 'cli', id: null, label: 'bench', role: 'admin' },
+  );
   const publishMs = Date.now() - t0;
   const first = await waitFor('first');
   const done = await waitFor('done');
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
   await worker.stop();
@@ -98,14 +123,22 @@ async function main() {
     smtpConnections: connections,
     seedMs: Math.round(seedMs),
     publishMs,
+    // From the publish call (the update, the broadcast and every delivery row in one
+    // transaction), and from the moment that transaction returned.
     timeToFirstMessageMs: first.at - t0,
+    firstMessageAfterCommitMs: first.at - t0 - publishMs,
     messagesPerSecond: Math.round((done.count / Math.max(1, totalMs)) * 1000),
     messagesPerSecondAfterFirst: Math.round(((done.count - 1) / Math.max(1, sendMs)) * 1000),
     totalMs,
     peakRss: mb(peakRss),
+    heraldCpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
+    loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
   };
   console.log(JSON.stringify(report, null, 2));
-  const ok = report.timeToFirstMessageMs < 1000 && report.messagesPerSecond >= 1000 && peakRss < 300 * 1024 * 1024;
+  const ok =
+    report.timeToFirstMessageMs < 1000 &&
+    report.messagesPerSecond >= 1000 &&
+    peakRss < 300 * 1024 * 1024;
   console.log(
     `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s, first after ${report.timeToFirstMessageMs} ms, peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 1000 msg/s, first < 1 s, RSS < 300 MB)'}`,
   );

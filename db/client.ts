@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,8 +50,12 @@ export async function openDatabase(url: string, authToken?: string): Promise<DbH
 export function serializeTransactions(db: Db): Db {
   let tail: Promise<unknown> = Promise.resolve();
   const original = db.transaction.bind(db);
+  // A transaction opened from inside another (a bug, but one that must not hang the process)
+  // skips the queue it would otherwise wait on forever.
+  const inside = new AsyncLocalStorage<true>();
   const transaction: Db['transaction'] = (fn, config) => {
-    const run = tail.then(() => original(fn, config));
+    if (inside.getStore()) return original(fn, config);
+    const run = tail.then(() => inside.run(true, () => original(fn, config)));
     tail = run.catch(() => undefined);
     return run;
   };

@@ -47,7 +47,9 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     '',
     kind === 'resolved' ? `${thanks}\n` : '',
     d.body,
-    d.internalNote ? `\nINTERNAL NOTE (do not forward outside the company):\n${d.internalNote}` : '',
+    d.internalNote
+      ? `\nINTERNAL NOTE (do not forward outside the company):\n${d.internalNote}`
+      : '',
     d.nextUpdateBy ? `\nNext update by ${d.nextUpdateBy}.` : '',
     `\nDetails: ${d.incidentUrl}`,
     '',
@@ -58,18 +60,51 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     .join('\n');
 
   const banner = d.isDrill
-    ? html`<p style="margin:0 0 12px;padding:10px 14px;background:#fef3c7;border:1px solid #d97706;border-radius:6px;font-weight:bold">${DRILL} ${drillLine}</p>`
+    ? html`<p
+        style="margin:0 0 12px;padding:10px 14px;background:#fef3c7;border:1px solid #d97706;border-radius:6px;font-weight:bold"
+      >
+        ${DRILL} ${drillLine}
+      </p>`
     : '';
   const color = kind === 'resolved' ? '#15803d' : d.priority === 0 ? '#b91c1c' : '#c2410c';
-  const body = html`<p style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}">PRIORITY ${d.priority} · ${d.statusLabel.toUpperCase()}</p>
-<h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
-${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}
-${kind === 'resolved' ? html`<p style="margin:0 0 12px"><strong>${thanks}</strong></p>` : ''}
-<p style="margin:0 0 12px">${lines(d.body)}</p>
-${d.internalNote
-    ? html`<div style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"><p style="margin:0 0 4px;font-weight:bold">Internal note (do not forward outside the company)</p><p style="margin:0">${lines(d.internalNote)}</p></div>`
-    : ''}
-${d.nextUpdateBy ? html`<p style="margin:0 0 12px"><strong>Next update by ${d.nextUpdateBy}.</strong></p>` : ''}
-<p style="margin:16px 0 0"><a href="${d.incidentUrl}" style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px">Incident details</a></p>`;
-  return { subject, text, html: layout({ title: subject, preheader: `${d.statusLabel}: ${title}`, banner, body, footer: d }) };
+  const body = html`<p
+      style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
+    >
+      PRIORITY ${d.priority} · ${d.statusLabel.toUpperCase()}
+    </p>
+    <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
+    ${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}
+    ${kind === 'resolved' ? html`<p style="margin:0 0 12px"><strong>${thanks}</strong></p>` : ''}
+    <p style="margin:0 0 12px">${lines(d.body)}</p>
+    ${
+      d.internalNote
+        ? html`<div
+            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"
+          >
+            <p style="margin:0 0 4px;font-weight:bold">
+              Internal note (do not forward outside the company)
+            </p>
+            <p style="margin:0">${lines(d.internalNote)}</p>
+          </div>`
+        : ''
+    }
+    ${d.nextUpdateBy ? html`<p style="margin:0 0 12px"><strong>Next update by ${d.nextUpdateBy}.</strong></p>` : ''}
+    <p style="margin:16px 0 0">
+      <a
+        href="${d.incidentUrl}"
+        style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
+        >Incident details</a
+      >
+    </p>`;
+  return {
+    subject,
+    text,
+    html: layout({
+      title: subject,
+      preheader: `${d.statusLabel}: ${title}`,
+      banner,
+      body,
+      footer: d,
+    }),
+  };
 }

@@ -14,7 +14,7 @@ export { headerText } from './subjects.ts';
 /** Multi-line text as escaped HTML lines. */
 export function lines(text: string): Html {
   const parts = text.split(/\r\n|\r|\n/);
-  return html`${parts.map((l, i) => (i === 0 ? html`${l}` : html`<br>${l}`))}`;
+  return html`${parts.map((l, i) => (i === 0 ? html`${l}` : html`<br />${l}`))}`;
 }
 
 export interface Footer {
@@ -28,31 +28,53 @@ export interface Footer {
  * The shared frame: one narrow column that reads on a phone, inline styles only (mail clients
  * drop stylesheets), every value escaped by hono/html.
  */
-export function layout(opts: { title: string; preheader: string; banner?: Html | string; body: Html; footer: Footer }): string {
+export function layout(opts: {
+  title: string;
+  preheader: string;
+  banner?: Html | string;
+  body: Html;
+  footer: Footer;
+}): string {
   const f = opts.footer;
   const links =
     f.manageUrl && f.unsubscribeUrl
-      ? html`<p style="margin:0 0 8px"><a href="${f.manageUrl}" style="color:#555">Manage your subscription</a> · <a href="${f.unsubscribeUrl}" style="color:#555">Unsubscribe</a></p>`
+      ? html`<p style="margin:0 0 8px">
+          <a href="${f.manageUrl}" style="color:#555">Manage your subscription</a> ·
+          <a href="${f.unsubscribeUrl}" style="color:#555">Unsubscribe</a>
+        </p>`
       : '';
-  return String(html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${opts.title}</title></head>
-<body style="margin:0;padding:0;background:#f4f4f5;color:#18181b;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5">
-<div style="display:none;max-height:0;overflow:hidden">${opts.preheader}</div>
-<div style="max-width:600px;margin:0 auto;padding:16px">
-${opts.banner ?? ''}
-<div style="background:#ffffff;border-radius:6px;padding:20px">
-${opts.body}
-</div>
-<div style="font-size:13px;color:#555;padding:12px 4px">
-<p style="margin:0 0 8px">You get this email from the ${f.pageName} status page because you joined the ${f.listName} list.</p>
-${links}
-</div>
-</div>
-</body></html>`);
+  return String(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>${opts.title}</title>
+        </head>
+        <body
+          style="margin:0;padding:0;background:#f4f4f5;color:#18181b;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5"
+        >
+          <div style="display:none;max-height:0;overflow:hidden">${opts.preheader}</div>
+          <div style="max-width:600px;margin:0 auto;padding:16px">
+            ${opts.banner ?? ''}
+            <div style="background:#ffffff;border-radius:6px;padding:20px">${opts.body}</div>
+            <div style="font-size:13px;color:#555;padding:12px 4px">
+              <p style="margin:0 0 8px">
+                You get this email from the ${f.pageName} status page because you joined the
+                ${f.listName} list.
+              </p>
+              ${links}
+            </div>
+          </div>
+        </body>
+      </html>`,
+  );
 }
 
 export function textFooter(f: Footer): string {
-  const out = [`You get this email from the ${f.pageName} status page because you joined the ${f.listName} list.`];
+  const out = [
+    `You get this email from the ${f.pageName} status page because you joined the ${f.listName} list.`,
+  ];
   if (f.manageUrl) out.push(`Manage your subscription: ${f.manageUrl}`);
   if (f.unsubscribeUrl) out.push(`Unsubscribe: ${f.unsubscribeUrl}`);
   return out.join('\n');

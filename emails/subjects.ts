@@ -12,7 +12,10 @@ export function headerText(s: string): string {
 export const DRILL_MARK = '[DRILL]';
 
 /** `PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN`, with no CR/LF from the title. */
-export function incidentSubject(kind: 'update' | 'resolved', d: { priority: number; title: string; isDrill: boolean }): string {
+export function incidentSubject(
+  kind: 'update' | 'resolved',
+  d: { priority: number; title: string; isDrill: boolean },
+): string {
   const what = kind === 'resolved' ? 'ISSUE RESOLVED' : 'ISSUE UPDATE';
   return `${d.isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${d.priority} ${what}: ${headerText(d.title).toUpperCase()}`;
 }

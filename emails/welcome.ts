@@ -22,7 +22,14 @@ export function renderWelcome(d: WelcomeEmailData): RenderedEmail {
     textFooter(d),
   ].join('\n');
   const body = html`<h1 style="margin:0 0 12px;font-size:20px">You are subscribed</h1>
-<p style="margin:0 0 12px">You are on the <strong>${d.listName}</strong> list. We will email you about ${what} that needs your attention right away.</p>
-<p style="margin:0">The status page is always at <a href="${d.pageUrl}">${d.pageUrl}</a>.</p>`;
-  return { subject, text, html: layout({ title: subject, preheader: `Subscribed to ${d.listName}.`, body, footer: d }) };
+    <p style="margin:0 0 12px">
+      You are on the <strong>${d.listName}</strong> list. We will email you about ${what} that needs
+      your attention right away.
+    </p>
+    <p style="margin:0">The status page is always at <a href="${d.pageUrl}">${d.pageUrl}</a>.</p>`;
+  return {
+    subject,
+    text,
+    html: layout({ title: subject, preheader: `Subscribed to ${d.listName}.`, body, footer: d }),
+  };
 }

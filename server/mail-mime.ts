@@ -24,7 +24,9 @@ function text(value: string): string {
 function mailbox(name: string, address: string): string {
   const n = clean(name);
   if (!n) return `<${address}>`;
-  const shown = mimeFuncs.isPlainText(n) ? mimeFuncs.quoteString(n) : mimeFuncs.encodeWord(n, 'Q', 52);
+  const shown = mimeFuncs.isPlainText(n)
+    ? mimeFuncs.quoteString(n)
+    : mimeFuncs.encodeWord(n, 'Q', 52);
   return `${shown} <${address}>`;
 }
 
@@ -45,13 +47,35 @@ export function parseSender(mailFrom: string): Sender {
   return { header: mailbox(first?.name ?? '', address), address };
 }
 
-function body(content: string): string {
-  return qp.wrap(qp.encode(Buffer.from(content.replace(/\r?\n/g, '\r\n'), 'utf8')), 76);
+/**
+ * A body part with its transfer encoding: plain ASCII with short lines goes as is (7bit, no
+ * encoding work), anything else as quoted-printable.
+ */
+function part(content: string): { encoding: string; body: string } {
+  const crlf = content.replace(/\r?\n/g, '\r\n');
+  // 7bit: ASCII only, no bare CR, lines of at most 998 octets (RFC 5322).
+  if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(crlf) && !crlf.includes('=_Herald_') && shortLines(crlf)) {
+    return { encoding: '7bit', body: crlf };
+  }
+  return { encoding: 'quoted-printable', body: qp.wrap(qp.encode(Buffer.from(crlf, 'utf8')), 76) };
+}
+
+/** Every line at most 998 characters (a scan: a regex for long lines backtracks badly). */
+function shortLines(s: string): boolean {
+  let start = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) {
+    if (i - start > 999) return false;
+    start = i + 1;
+  }
+  return s.length - start <= 998;
 }
 
 /** The complete message source with CRLF line ends. */
 export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string {
-  // "=_" never occurs in quoted-printable text, so a fixed boundary cannot collide with a body.
+  const textPart = part(mail.text);
+  const htmlPart = part(mail.html);
+  // "=_" never occurs in quoted-printable text; a 7bit part containing the boundary line is
+  // encoded instead, so a fixed boundary cannot collide with a body.
   const boundary = '----=_Herald_Alternative';
   const lines = [
     header('From', from.header),
@@ -63,7 +87,9 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
   ];
   if (mail.list) {
     const listName = clean(mail.list.name);
-    const shown = mimeFuncs.isPlainText(listName) ? mimeFuncs.quoteString(listName) : mimeFuncs.encodeWord(listName, 'Q', 52);
+    const shown = mimeFuncs.isPlainText(listName)
+      ? mimeFuncs.quoteString(listName)
+      : mimeFuncs.encodeWord(listName, 'Q', 52);
     lines.push(header('List-Id', `${shown} <${clean(mail.list.id).replace(/[<>\s]/g, '')}>`));
     lines.push(header('List-Unsubscribe', bracketUrl(mail.list.unsubscribeUrl)));
     lines.push('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
@@ -77,14 +103,14 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
     '',
     `--${boundary}`,
     'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: quoted-printable',
+    `Content-Transfer-Encoding: ${textPart.encoding}`,
     '',
-    body(mail.text),
+    textPart.body,
     `--${boundary}`,
     'Content-Type: text/html; charset=utf-8',
-    'Content-Transfer-Encoding: quoted-printable',
+    `Content-Transfer-Encoding: ${htmlPart.encoding}`,
     '',
-    body(mail.html),
+    htmlPart.body,
     `--${boundary}--`,
     '',
   ].join('\r\n');

@@ -1,11 +1,22 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { components, incidentComponents, incidents } from '../db/schema/index.ts';
-import { type IncidentEmailData, renderAllClear, renderIncidentUpdate } from '../emails/incident-update.ts';
+import {
+  type IncidentEmailData,
+  renderAllClear,
+  renderIncidentUpdate,
+} from '../emails/incident-update.ts';
 import type { RenderedEmail } from '../emails/layout.ts';
 import { incidentSubject } from '../emails/subjects.ts';
 import { enqueueMessage } from './domain/broadcasts/enqueue-message.ts';
-import { affectedComponentsInput, bodyInput, internalNoteInput, priorityInput, promiseInput, titleInput } from './domain/incidents/inputs.ts';
+import {
+  affectedComponentsInput,
+  bodyInput,
+  internalNoteInput,
+  priorityInput,
+  promiseInput,
+  titleInput,
+} from './domain/incidents/inputs.ts';
 import { isBroadcastPriority, nextUpdateDue } from './domain/incidents/promise.ts';
 import { type Actor, assertRole } from './domain/shared/actor.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
@@ -44,7 +55,10 @@ export interface EmailPreview {
   public: RenderedEmail;
 }
 
-export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): Promise<EmailPreview> {
+export async function previewUpdateEmail(
+  deps: DomainDeps,
+  raw: PreviewInput,
+): Promise<EmailPreview> {
   const input = parseInput(previewInput, raw);
   const now = deps.clock.now();
   const s = await getSettings(deps.db);
@@ -55,7 +69,10 @@ export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): P
   let incidentUrl = `${base}/incidents/(new)`;
   const affected = new Map<string, { name: string; status: string }>();
   if (input.incidentId) {
-    const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, input.incidentId));
+    const [incident] = await deps.db
+      .select()
+      .from(incidents)
+      .where(eq(incidents.id, input.incidentId));
     if (!incident) throw new NotFoundError(`No incident with id ${input.incidentId}.`);
     title ??= incident.title;
     priority ??= incident.priority;
@@ -67,7 +84,8 @@ export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): P
       .innerJoin(components, eq(components.id, incidentComponents.componentId))
       .where(eq(incidentComponents.incidentId, incident.id))
       .orderBy(incidentComponents.position);
-    for (const c of current) affected.set(c.id, { name: c.name, status: componentStatusLabels[c.status] });
+    for (const c of current)
+      affected.set(c.id, { name: c.name, status: componentStatusLabels[c.status] });
   }
   if (title === undefined || priority === undefined) {
     throw new ValidationError('A new incident needs a title and a priority to preview its email.', {
@@ -76,8 +94,16 @@ export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): P
     });
   }
   if (input.components.length) {
-    const names = new Map((await deps.db.select({ id: components.id, name: components.name }).from(components)).map((c) => [c.id, c.name]));
-    for (const c of input.components) affected.set(c.componentId, { name: names.get(c.componentId) ?? c.componentId, status: componentStatusLabels[c.status] });
+    const names = new Map(
+      (await deps.db.select({ id: components.id, name: components.name }).from(components)).map(
+        (c) => [c.id, c.name],
+      ),
+    );
+    for (const c of input.components)
+      affected.set(c.componentId, {
+        name: names.get(c.componentId) ?? c.componentId,
+        status: componentStatusLabels[c.status],
+      });
   }
   const resolved = input.status === 'resolved';
   const due = nextUpdateDue(now, priority, resolved, input);
@@ -107,13 +133,26 @@ export async function previewUpdateEmail(deps: DomainDeps, raw: PreviewInput): P
 }
 
 /** Queues the internal variant of the preview to one address, marked as a test. */
-export async function sendTestEmail(deps: DomainDeps, raw: PreviewInput & { to: string }, actor: Actor) {
+export async function sendTestEmail(
+  deps: DomainDeps,
+  raw: PreviewInput & { to: string },
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
   const to = parseInput(z.object({ to: emailInput }), { to: raw.to }).to;
   const preview = await previewUpdateEmail(deps, raw);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    await enqueueMessage(tx, deps.config, { kind: 'test', to, payload: { ...preview.internal, subject: `[TEST] ${preview.internal.subject}` } }, now);
+    await enqueueMessage(
+      tx,
+      deps.config,
+      {
+        kind: 'test',
+        to,
+        payload: { ...preview.internal, subject: `[TEST] ${preview.internal.subject}` },
+      },
+      now,
+    );
   });
   return { to, subject: `[TEST] ${preview.internal.subject}` };
 }

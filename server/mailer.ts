@@ -40,7 +40,9 @@ function createSmtpMailer(config: Config, url: string): Mailer {
     maxConnections: config.smtpMaxConnections,
     // Keep connections for the whole broadcast instead of reconnecting every 100 messages.
     maxMessages: Infinity,
-    ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
+    ...(config.smtpRatePerSecond > 0
+      ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond }
+      : {}),
   } as TransportOptions);
   const from = parseSender(config.mailFrom);
   const u = new URL(url);
@@ -48,7 +50,10 @@ function createSmtpMailer(config: Config, url: string): Mailer {
     kind: 'smtp',
     description: `SMTP ${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''} (pool of ${config.smtpMaxConnections})`,
     async send(mail, now) {
-      const info = await transport.sendMail({ envelope: { from: from.address, to: [mail.to] }, raw: composeRaw(mail, from, now) });
+      const info = await transport.sendMail({
+        envelope: { from: from.address, to: [mail.to] },
+        raw: composeRaw(mail, from, now),
+      });
       return { messageId: mail.messageId, response: String(info.response ?? '') };
     },
     close: () => transport.close(),

@@ -32,6 +32,9 @@ async function main() {
       ? `Mail: sending through ${deps.mailer.description}.`
       : `Mail: SMTP_URL is not set, so emails are not sent: each one is written as an ${deps.mailer.description} (open them with any mail program).`,
   );
+  if (deps.mailer.kind === 'smtp' && !config.publicUrl.startsWith('https://')) {
+    deps.log.info(`Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`);
+  }
   const outbox = createOutboxWorker(deps);
   outbox.start();
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;

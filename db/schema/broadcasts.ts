@@ -60,5 +60,9 @@ export const outboxMessages = sqliteTable(
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('outbox_messages_state_idx').on(t.state, t.nextAttemptAt)],
+  (t) => [
+    index('outbox_messages_state_idx').on(t.state, t.nextAttemptAt),
+    // Per-address limit on confirmation emails counts recent rows for one address.
+    index('outbox_messages_to_address_idx').on(t.toAddress, t.createdAt),
+  ],
 );

@@ -1,7 +1,10 @@
-import { asc } from 'drizzle-orm';
-import { lists } from '../../db/schema/index.ts';
+import { readLists } from '../domain/lists/read-lists.ts';
 import type { ActiveSession } from '../domain/auth/sessions.ts';
-import { readBroadcast, readBroadcasts, retryFailedDeliveries } from '../domain/broadcasts/broadcast-admin.ts';
+import {
+  readBroadcast,
+  readBroadcasts,
+  retryFailedDeliveries,
+} from '../domain/broadcasts/broadcast-admin.ts';
 import { createList } from '../domain/lists/create-list.ts';
 import { splitDomains, splitPriorities } from '../domain/lists/list-rules.ts';
 import { updateList } from '../domain/lists/update-list.ts';
@@ -10,8 +13,21 @@ import { companyDomains } from '../domain/subscribers/subscriber-reads.ts';
 import { removeSubscriber, searchSubscribers } from '../domain/subscribers/admin-subscribers.ts';
 import { importSubscribers, type ImportReport } from '../domain/subscribers/import-subscribers.ts';
 import type { Deps } from '../deps.ts';
-import { type EmailPreview, type PreviewInput, previewUpdateEmail, sendTestEmail } from '../mail-preview.ts';
-import { checkbox, type FormOutcome, type FormValues, formValues, list, runForm, str } from './form.ts';
+import {
+  type EmailPreview,
+  type PreviewInput,
+  previewUpdateEmail,
+  sendTestEmail,
+} from '../mail-preview.ts';
+import {
+  checkbox,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  list,
+  runForm,
+  str,
+} from './form.ts';
 
 /**
  * Subscribers, lists and broadcasts for the admin pages (`admin.broadcasts`). Every write goes
@@ -21,14 +37,20 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
   return {
     async lists() {
-      const rows = await deps.db.select().from(lists).orderBy(asc(lists.createdAt), asc(lists.name));
+      const rows = await readLists(deps.db);
       const company = await companyDomains(deps.db, deps.config);
       return rows.map((l) => ({
         ...l,
         domains: splitDomains(l.allowedDomains),
         priorityList: splitPriorities(l.priorities),
         // What the list actually takes: its own domains, the company's for internal lists, or anyone.
-        takes: splitDomains(l.allowedDomains).length ? splitDomains(l.allowedDomains).join(', ') : l.isInternal ? (company.length ? `${company.join(', ')} (company domains)` : 'nobody by themselves: set COMPANY_DOMAINS or allowed domains') : 'anyone',
+        takes: splitDomains(l.allowedDomains).length
+          ? splitDomains(l.allowedDomains).join(', ')
+          : l.isInternal
+            ? company.length
+              ? `${company.join(', ')} (company domains)`
+              : 'nobody by themselves: set COMPANY_DOMAINS or allowed domains'
+            : 'anyone',
       }));
     },
     async list(id: string) {
@@ -70,7 +92,9 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       });
     },
     /** CSV import: the report is shown on the page (nothing to redirect to). */
-    async import(form: FormData): Promise<{ report: ImportReport | null; outcome: FormOutcome | null }> {
+    async import(
+      form: FormData,
+    ): Promise<{ report: ImportReport | null; outcome: FormOutcome | null }> {
       const file = form.get('file');
       const pasted = String(form.get('csv') ?? '');
       const csv = file && typeof file !== 'string' && file.size > 0 ? await file.text() : pasted;
@@ -90,7 +114,11 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       const values = formValues(form);
       return runForm(values, async () => {
         const ids = list(values, 'deliveryId');
-        const r = await retryFailedDeliveries(deps, { broadcastId: id, ...(ids.length ? { deliveryIds: ids } : {}) }, actor);
+        const r = await retryFailedDeliveries(
+          deps,
+          { broadcastId: id, ...(ids.length ? { deliveryIds: ids } : {}) },
+          actor,
+        );
         return `/admin/broadcasts/${id}?done=retried&n=${r.retried}`;
       });
     },
@@ -98,7 +126,8 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     /** The exact email an update will send (internal and public variants). */
     preview: (input: PreviewInput): Promise<EmailPreview> => previewUpdateEmail(deps, input),
     /** Sends the internal variant to the signed-in user, marked [TEST]. */
-    sendTest: (input: PreviewInput) => sendTestEmail(deps, { ...input, to: session.user.email }, actor),
+    sendTest: (input: PreviewInput) =>
+      sendTestEmail(deps, { ...input, to: session.user.email }, actor),
   };
 }
 
@@ -126,5 +155,13 @@ export async function emailPreviewForm(
   });
   if (!outcome.ok) return outcome;
   const { intent: _intent, ...kept } = values;
-  return { ok: false, status: 200, message: '', errors: {}, values: kept, ...(preview ? { preview } : {}), ...(notice ? { notice } : {}) };
+  return {
+    ok: false,
+    status: 200,
+    message: '',
+    errors: {},
+    values: kept,
+    ...(preview ? { preview } : {}),
+    ...(notice ? { notice } : {}),
+  };
 }

@@ -18,7 +18,11 @@ export class RateLimiter {
   }
 
   /** Counts one request for `key` at `now`; throws RateLimitedError past the limit. */
-  hit(key: string, now: Date, message = 'Too many requests from your network. Wait a few minutes and try again.'): void {
+  hit(
+    key: string,
+    now: Date,
+    message = 'Too many requests from your network. Wait a few minutes and try again.',
+  ): void {
     const t = now.getTime();
     const recent = (this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs);
     if (recent.length >= this.limit) {

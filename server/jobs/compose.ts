@@ -1,8 +1,20 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { broadcasts, components, incidentComponents, incidents, incidentUpdates, lists, subscribers } from '../../db/schema/index.ts';
+import {
+  broadcasts,
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  lists,
+  subscribers,
+} from '../../db/schema/index.ts';
 import { renderConfirmation } from '../../emails/confirmation.ts';
-import { type IncidentEmailData, renderAllClear, renderIncidentUpdate } from '../../emails/incident-update.ts';
+import {
+  type IncidentEmailData,
+  renderAllClear,
+  renderIncidentUpdate,
+} from '../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../emails/layout.ts';
 import { renderWelcome } from '../../emails/welcome.ts';
 import type { Config } from '../config.ts';
@@ -10,7 +22,13 @@ import type { OutgoingMail } from '../mailer.ts';
 import { getSettings } from '../domain/settings/get-settings.ts';
 import { formatClock, formatDay } from '../domain/shared/time-format.ts';
 import { componentStatusLabels, statusLabel } from '../domain/status/labels.ts';
-import { confirmToken, confirmUrl, linkKey, manageToken, subscriberLinks } from '../domain/subscribers/tokens.ts';
+import {
+  confirmToken,
+  confirmUrl,
+  linkKey,
+  manageToken,
+  subscriberLinks,
+} from '../domain/subscribers/tokens.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import type { ListRow } from '../domain/lists/list-rules.ts';
 import { composePromiseReminder } from './compose-promise-reminder.ts';
@@ -31,7 +49,13 @@ export interface PageContext {
 export async function loadPageContext(db: DbOrTx, config: Config): Promise<PageContext> {
   const s = await getSettings(db);
   const url = (s.publicUrl ?? config.publicUrl).replace(/\/+$/, '');
-  return { name: s.pageName, url, timeZone: s.timeZone, host: new URL(url).hostname || 'localhost', key: await linkKey(db, config) };
+  return {
+    name: s.pageName,
+    url,
+    timeZone: s.timeZone,
+    host: new URL(url).hostname || 'localhost',
+    key: await linkKey(db, config),
+  };
 }
 
 /** What one broadcast's emails share; links and the internal note differ per recipient. */
@@ -44,12 +68,20 @@ export interface IncidentBroadcastContext {
   internalNote: string | null;
 }
 
-export async function loadBroadcastContext(db: DbOrTx, page: PageContext, broadcastId: string, now: Date): Promise<BroadcastContext | null> {
+export async function loadBroadcastContext(
+  db: DbOrTx,
+  page: PageContext,
+  broadcastId: string,
+  now: Date,
+): Promise<BroadcastContext | null> {
   const [b] = await db.select().from(broadcasts).where(eq(broadcasts.id, broadcastId));
   if (b?.maintenanceId) return loadMaintenanceBroadcastContext(db, page, b);
   if (!b || !b.incidentId || !b.updateId) return null;
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
-  const [update] = await db.select().from(incidentUpdates).where(eq(incidentUpdates.id, b.updateId));
+  const [update] = await db
+    .select()
+    .from(incidentUpdates)
+    .where(eq(incidentUpdates.id, b.updateId));
   if (!incident || !update) return null;
   const affected = await db
     .select({ name: components.name, status: incidentComponents.status })
@@ -69,7 +101,9 @@ export async function loadBroadcastContext(db: DbOrTx, page: PageContext, broadc
       statusLabel: statusLabel(update.status),
       affected: affected.map((a) => ({ name: a.name, status: componentStatusLabels[a.status] })),
       body: update.body,
-      nextUpdateBy: update.nextUpdateDueAt ? formatClock(update.nextUpdateDueAt, page.timeZone, now) : null,
+      nextUpdateBy: update.nextUpdateDueAt
+        ? formatClock(update.nextUpdateDueAt, page.timeZone, now)
+        : null,
       incidentUrl: `${page.url}/incidents/${incident.id}`,
     },
   };
@@ -82,7 +116,10 @@ export interface Recipient {
   list: ListRow;
 }
 
-export async function loadRecipients(db: DbOrTx, subscriberIds: string[]): Promise<Map<string, Recipient>> {
+export async function loadRecipients(
+  db: DbOrTx,
+  subscriberIds: string[],
+): Promise<Map<string, Recipient>> {
   const out = new Map<string, Recipient>();
   if (subscriberIds.length === 0) return out;
   const rows = await db
@@ -90,16 +127,26 @@ export async function loadRecipients(db: DbOrTx, subscriberIds: string[]): Promi
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(inArray(subscribers.id, subscriberIds));
-  for (const r of rows) out.set(r.id, { subscriberId: r.id, email: r.email, state: r.state, list: r.list });
+  for (const r of rows)
+    out.set(r.id, { subscriberId: r.id, email: r.email, state: r.state, list: r.list });
   return out;
 }
 
-function listHeaders(page: PageContext, list: ListRow, unsubscribeUrl: string): OutgoingMail['list'] {
+function listHeaders(
+  page: PageContext,
+  list: ListRow,
+  unsubscribeUrl: string,
+): OutgoingMail['list'] {
   return { id: `${list.slug}.${page.host}`, name: `${page.name} ${list.name}`, unsubscribeUrl };
 }
 
 /** One recipient's copy of a broadcast: the internal note only for internal lists. */
-export function composeBroadcastMail(page: PageContext, b: BroadcastContext, r: Recipient, messageId: string): OutgoingMail {
+export function composeBroadcastMail(
+  page: PageContext,
+  b: BroadcastContext,
+  r: Recipient,
+  messageId: string,
+): OutgoingMail {
   const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
   if ('maintenance' in b) return composeMaintenanceMail(b, r, links, messageId, listHeaders(page, r.list, links.unsubscribeUrl));
   const data: IncidentEmailData = { ...b.data, listName: r.list.name, internalNote: r.list.isInternal ? b.internalNote : null, ...links };
@@ -125,7 +172,13 @@ export interface QueuedMessage {
 export async function composeOutboxMail(db: DbOrTx, page: PageContext, m: QueuedMessage, now: Date = new Date()): Promise<OutgoingMail | null> {
   const payload = m.payload as OutboxPayload;
   if ('subject' in payload) {
-    return { to: m.toAddress, subject: payload.subject, text: payload.text, html: payload.html, messageId: m.messageId };
+    return {
+      to: m.toAddress,
+      subject: payload.subject,
+      text: payload.text,
+      html: payload.html,
+      messageId: m.messageId,
+    };
   }
   if ('incidentId' in payload) return composePromiseReminder(db, page, m.toAddress, payload, m.messageId, now);
   const r = (await loadRecipients(db, [payload.subscriberId])).get(payload.subscriberId);
@@ -143,12 +196,33 @@ export async function composeOutboxMail(db: DbOrTx, page: PageContext, m: Queued
     });
   } else if (m.kind === 'welcome') {
     if (r.state !== 'confirmed') return null;
-    const [s] = await db.select({ componentIds: subscribers.componentIds }).from(subscribers).where(eq(subscribers.id, r.subscriberId));
+    const [s] = await db
+      .select({ componentIds: subscribers.componentIds })
+      .from(subscribers)
+      .where(eq(subscribers.id, r.subscriberId));
     const ids = s?.componentIds ?? null;
-    const names = ids ? (await db.select({ name: components.name }).from(components).where(inArray(components.id, ids))).map((c) => c.name) : null;
-    rendered = renderWelcome({ pageName: page.name, listName: r.list.name, pageUrl: page.url, components: names, ...links });
+    const names = ids
+      ? (
+          await db
+            .select({ name: components.name })
+            .from(components)
+            .where(inArray(components.id, ids))
+        ).map((c) => c.name)
+      : null;
+    rendered = renderWelcome({
+      pageName: page.name,
+      listName: r.list.name,
+      pageUrl: page.url,
+      components: names,
+      ...links,
+    });
   } else {
     return null;
   }
-  return { to: r.email, ...rendered, messageId: m.messageId, list: listHeaders(page, r.list, links.unsubscribeUrl) };
+  return {
+    to: r.email,
+    ...rendered,
+    messageId: m.messageId,
+    list: listHeaders(page, r.list, links.unsubscribeUrl),
+  };
 }

@@ -2,7 +2,14 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { deliveries, outboxMessages } from '../../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import type { OutgoingMail } from '../mailer.ts';
-import { type BroadcastContext, composeBroadcastMail, composeOutboxMail, loadBroadcastContext, loadPageContext, loadRecipients } from './compose.ts';
+import {
+  type BroadcastContext,
+  composeBroadcastMail,
+  composeOutboxMail,
+  loadBroadcastContext,
+  loadPageContext,
+  loadRecipients,
+} from './compose.ts';
 
 export interface OutboxWorkerOptions {
   /** Rows claimed per batch (per lane). */
@@ -25,7 +32,10 @@ type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
 
 interface Outcome {
   id: string;
-  result: { ok: true; messageId: string } | { ok: false; permanent: boolean; error: string } | { skipped: true };
+  result:
+    | { ok: true; messageId: string }
+    | { ok: false; permanent: boolean; error: string }
+    | { skipped: true };
   attempts: number;
 }
 
@@ -33,7 +43,8 @@ interface Outcome {
 export function classifySmtpError(err: unknown): { permanent: boolean; error: string } {
   const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
   const error = String(e?.response ?? e?.message ?? err).slice(0, 500);
-  if (typeof e?.responseCode === 'number') return { permanent: e.responseCode >= 500 && e.responseCode < 600, error };
+  if (typeof e?.responseCode === 'number')
+    return { permanent: e.responseCode >= 500 && e.responseCode < 600, error };
   // A message nodemailer itself refuses (bad address, bad content) will not get better.
   if (e?.code === 'EENVELOPE' || e?.code === 'EMESSAGE') return { permanent: true, error };
   return { permanent: false, error };
@@ -56,7 +67,13 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   // Under an SMTP rate limit a batch must finish well inside its lease, or another process
   // would take it over and send it twice.
   const rate = deps.config.smtpRatePerSecond;
-  const batchSize = Math.max(1, Math.min(opts.batchSize ?? 100, rate > 0 ? Math.floor((rate * leaseMs) / 1000 / (2 * lanes)) : Infinity));
+  const batchSize = Math.max(
+    1,
+    Math.min(
+      opts.batchSize ?? 100,
+      rate > 0 ? Math.floor((rate * leaseMs) / 1000 / (2 * lanes)) : Infinity,
+    ),
+  );
 
   let running = false;
   let loops: Promise<void>[] = [];
@@ -84,19 +101,35 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
 
   async function claimDeliveries(now: Date, limit: number) {
     // In a transaction only to queue behind this process's other writers (see db/client.ts).
-    const rows = await deps.db.transaction((tx) => tx.all<{ id: string; broadcast_id: string; subscriber_id: string; message_id: string; attempts: number }>(sql`
+    const rows = await deps.db.transaction((tx) =>
+      tx.all<{
+        id: string;
+        broadcast_id: string;
+        subscriber_id: string;
+        message_id: string;
+        attempts: number;
+      }>(sql`
       UPDATE deliveries SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM deliveries
         WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
            OR (state = 'sending' AND lease_until <= ${now.getTime()})
         LIMIT ${limit})
-      RETURNING id, broadcast_id, subscriber_id, message_id, attempts`));
+      RETURNING id, broadcast_id, subscriber_id, message_id, attempts`),
+    );
     return rows;
   }
 
   async function claimMessages(now: Date, limit: number) {
-    const rows = await deps.db.transaction((tx) => tx.all<{ id: string; kind: string; to_address: string; payload: string; message_id: string; attempts: number }>(sql`
+    const rows = await deps.db.transaction((tx) =>
+      tx.all<{
+        id: string;
+        kind: string;
+        to_address: string;
+        payload: string;
+        message_id: string;
+        attempts: number;
+      }>(sql`
       UPDATE outbox_messages SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox_messages
@@ -104,7 +137,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
            OR (state = 'sending' AND lease_until <= ${now.getTime()})
         ORDER BY created_at
         LIMIT ${limit})
-      RETURNING id, kind, to_address, payload, message_id, attempts`));
+      RETURNING id, kind, to_address, payload, message_id, attempts`),
+    );
     return rows;
   }
 
@@ -144,8 +178,19 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           .update(table)
           .set(
             giveUp
-              ? { state: 'failed', leaseUntil: null, lastError: r.permanent ? r.error : `gave up after ${o.attempts} attempts: ${r.error}` }
-              : { state: 'pending', leaseUntil: null, lastError: r.error, nextAttemptAt: retryAt(now, o.attempts) },
+              ? {
+                  state: 'failed',
+                  leaseUntil: null,
+                  lastError: r.permanent
+                    ? r.error
+                    : `gave up after ${o.attempts} attempts: ${r.error}`,
+                }
+              : {
+                  state: 'pending',
+                  leaseUntil: null,
+                  lastError: r.error,
+                  nextAttemptAt: retryAt(now, o.attempts),
+                },
           )
           .where(and(eq(table.id, o.id), eq(table.state, 'sending')));
       }
@@ -158,16 +203,24 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     const claimed = await claimDeliveries(now, limit);
     if (claimed.length === 0) return 0;
     const page = await loadPageContext(deps.db, deps.config);
-    const recipients = await loadRecipients(deps.db, [...new Set(claimed.map((c) => c.subscriber_id))]);
+    const recipients = await loadRecipients(deps.db, [
+      ...new Set(claimed.map((c) => c.subscriber_id)),
+    ]);
     const contexts = new Map<string, BroadcastContext | null>();
-    for (const id of new Set(claimed.map((c) => c.broadcast_id))) contexts.set(id, await loadBroadcastContext(deps.db, page, id, now));
+    for (const id of new Set(claimed.map((c) => c.broadcast_id)))
+      contexts.set(id, await loadBroadcastContext(deps.db, page, id, now));
     const outcomes = await Promise.all(
       claimed.map(async (d): Promise<Outcome> => {
         const r = recipients.get(d.subscriber_id);
         const b = contexts.get(d.broadcast_id);
         // Checked at send time: someone who left after the broadcast was queued gets nothing.
-        if (!r || r.state !== 'confirmed' || !b) return { id: d.id, attempts: d.attempts, result: { skipped: true } };
-        return { id: d.id, attempts: d.attempts, result: await send(composeBroadcastMail(page, b, r, d.message_id)) };
+        if (!r || r.state !== 'confirmed' || !b)
+          return { id: d.id, attempts: d.attempts, result: { skipped: true } };
+        return {
+          id: d.id,
+          attempts: d.attempts,
+          result: await send(composeBroadcastMail(page, b, r, d.message_id)),
+        };
       }),
     );
     await record(deliveries, outcomes);
@@ -184,7 +237,15 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         try {
           mail = await composeOutboxMail(deps.db, page, { kind: m.kind, toAddress: m.to_address, payload: JSON.parse(m.payload), messageId: m.message_id }, now);
         } catch (err) {
-          return { id: m.id, attempts: m.attempts, result: { ok: false, permanent: true, error: `could not render: ${String(err)}`.slice(0, 500) } };
+          return {
+            id: m.id,
+            attempts: m.attempts,
+            result: {
+              ok: false,
+              permanent: true,
+              error: `could not render: ${String(err)}`.slice(0, 500),
+            },
+          };
         }
         if (!mail) return { id: m.id, attempts: m.attempts, result: { skipped: true } };
         return { id: m.id, attempts: m.attempts, result: await send(mail) };
@@ -217,7 +278,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         // Work found: wake the other lanes so the whole broadcast is shared at once.
         if (n > 0) for (const w of [...sleepers]) w();
       } catch (err) {
-        deps.log.error('outbox worker round failed; retrying', { error: String(err instanceof Error && err.cause ? err.cause : err) });
+        deps.log.error('outbox worker round failed; retrying', {
+          error: String(err instanceof Error && err.cause ? err.cause : err),
+        });
       }
       if (n === 0 && running) {
         await new Promise<void>((resolve) => {

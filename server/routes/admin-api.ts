@@ -52,6 +52,7 @@ import { listUsers } from '../domain/users/update-user.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
 import { timeApiOperations } from './admin-api-time.ts';
+import { registerBroadcastApi } from './broadcast-admin-api.ts';
 
 type Ctx = Context<AuthEnv>;
 
@@ -415,5 +416,6 @@ export function adminApiRoutes(deps: Deps) {
     },
   );
 
+  registerBroadcastApi(op, deps, body);
   return app;
 }

@@ -37,19 +37,40 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
 
   it('creates and edits a drill list from the lists page', async () => {
     await admin.get('/admin/lists');
-    const created = await admin.post('/admin/lists', { name: 'Drill', isInternal: 'on', allowedDomains: 'acme.com', priorities: ['0', '1'], isDrill: 'on' });
+    const created = await admin.post('/admin/lists', {
+      name: 'Drill',
+      isInternal: 'on',
+      allowedDomains: 'acme.com',
+      priorities: ['0', '1'],
+      isDrill: 'on',
+    });
     expect(created.res.status).toBe(303);
     const [drill] = await t.deps.db.select().from(lists).where(eq(lists.slug, 'drill'));
-    expect(drill).toMatchObject({ isInternal: true, isDrill: true, allowedDomains: 'acme.com', priorities: '0,1' });
+    expect(drill).toMatchObject({
+      isInternal: true,
+      isDrill: true,
+      allowedDomains: 'acme.com',
+      priorities: '0,1',
+    });
     const page = await admin.get('/admin/lists');
     expect(page.html).toContain('Drill');
     expect(page.html).toContain('internal, drill');
     await admin.get(`/admin/lists/${drill!.id}`);
-    const bad = await admin.post(`/admin/lists/${drill!.id}`, { name: 'Drill', allowedDomains: 'not a domain!', priorities: '0' });
+    const bad = await admin.post(`/admin/lists/${drill!.id}`, {
+      name: 'Drill',
+      allowedDomains: 'not a domain!',
+      priorities: '0',
+    });
     expect(bad.res.status).toBe(422);
     expect(bad.html).toContain('must be domains such as example.com');
     expect(bad.html).toContain('value="not a domain!"');
-    const saved = await admin.post(`/admin/lists/${drill!.id}`, { name: 'Practice', isInternal: 'on', isDrill: 'on', allowedDomains: 'acme.com', priorities: '0' });
+    const saved = await admin.post(`/admin/lists/${drill!.id}`, {
+      name: 'Practice',
+      isInternal: 'on',
+      isDrill: 'on',
+      allowedDomains: 'acme.com',
+      priorities: '0',
+    });
     expect(saved.res.status).toBe(303);
     const [after] = await t.deps.db.select().from(lists).where(eq(lists.id, drill!.id));
     expect(after).toMatchObject({ name: 'Practice', priorities: '0' });
@@ -69,27 +90,53 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
     expect(page.html).not.toContain('other@example.org');
     expect(page.html).toContain('confirmed');
     expect(page.html).toContain('everything');
-    const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'findme@example.org'));
-    const removed = await admin.post('/admin/subscribers?q=findme', { _action: 'remove', id: s!.id });
+    const [s] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'findme@example.org'));
+    const removed = await admin.post('/admin/subscribers?q=findme', {
+      _action: 'remove',
+      id: s!.id,
+    });
     expect(removed.res.status).toBe(303);
-    expect(await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'findme@example.org'))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'findme@example.org')),
+    ).toHaveLength(0);
   });
 
   it('imports a CSV of consenting addresses and reports every rejected row with its reason', async () => {
     const stakeholders = await listBySlug(t.deps, 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'already@acme.com', 'stakeholders');
-    const csv = ['email,components', 'one@acme.com,', 'Two@Acme.com,', 'nope,', 'outsider@example.org,', 'one@acme.com,', 'already@acme.com,', 'three@acme.com,Nonexistent'].join('\n');
+    const csv = [
+      'email,components',
+      'one@acme.com,',
+      'Two@Acme.com,',
+      'nope,',
+      'outsider@example.org,',
+      'one@acme.com,',
+      'already@acme.com,',
+      'three@acme.com,Nonexistent',
+    ].join('\n');
     await admin.get('/admin/subscribers');
-    const { res, html } = await admin.post('/admin/subscribers', { _action: 'import', listId: stakeholders.id, csv });
+    const { res, html } = await admin.post('/admin/subscribers', {
+      _action: 'import',
+      listId: stakeholders.id,
+      csv,
+    });
     expect(res.status).toBe(200);
     expect(html).toContain('Imported 2');
     expect(html).toContain('1 already subscribed');
     expect(html).toContain('4 rejected');
     expect(html).toMatch(/<td>4<\/td><td>nope<\/td><td>not an email address<\/td>/);
-    expect(html).toMatch(/<td>5<\/td><td>outsider@example.org<\/td><td>not on the list&#39;s domains \(acme.com\)<\/td>/);
+    expect(html).toMatch(
+      /<td>5<\/td><td>outsider@example.org<\/td><td>not on the list&#39;s domains \(acme.com\)<\/td>/,
+    );
     expect(html).toMatch(/<td>6<\/td><td>one@acme.com<\/td><td>appears twice in the file<\/td>/);
     expect(html).toContain('unknown component &quot;Nonexistent&quot;');
-    const imported = await t.deps.db.select().from(subscribers).where(and(eq(subscribers.listId, stakeholders.id), eq(subscribers.source, 'import')));
+    const imported = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(and(eq(subscribers.listId, stakeholders.id), eq(subscribers.source, 'import')));
     expect(imported.map((s) => s.email).sort()).toEqual(['one@acme.com', 'two@acme.com']);
     expect(imported.every((s) => s.state === 'confirmed')).toBe(true);
     // No confirmation email for imported addresses.
@@ -101,13 +148,18 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
     await makeConfirmedSubscriber(t.deps, 'good@example.net');
     await makeConfirmedSubscriber(t.deps, 'bad@example.net');
     const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Progress check' });
-    const [b] = await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id));
+    const [b] = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(eq(broadcasts.incidentId, incident.id));
     const before = await responder.get(`/admin/broadcasts/${b!.id}`);
     expect(before.html).toContain('PRIORITY 0 ISSUE UPDATE: PROGRESS CHECK');
     expect(before.html).toMatch(/0 sent<\/strong>, \d+ queued, 0 failed of \d+/);
     expect(before.html).toContain('http-equiv="refresh"');
 
-    smtp.reject((to) => (to.includes('bad@example.net') ? { code: 550, message: 'Mailbox unavailable' } : null));
+    smtp.reject((to) =>
+      to.includes('bad@example.net') ? { code: 550, message: 'Mailbox unavailable' } : null,
+    );
     await testWorker(t).drain();
     const after = await responder.get(`/admin/broadcasts/${b!.id}`);
     expect(after.html).toContain('1 failed');
@@ -126,7 +178,14 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
 
   it('previews the exact email before declaring, and sends a test to me, without declaring anything', async () => {
     await responder.get('/admin/incidents/new');
-    const fields = { title: 'Website is down', priority: '0', status: 'investigating', body: 'Errors on every page.', internalNote: 'Support: take names and numbers.', nextIn: '30' };
+    const fields = {
+      title: 'Website is down',
+      priority: '0',
+      status: 'investigating',
+      body: 'Errors on every page.',
+      internalNote: 'Support: take names and numbers.',
+      nextIn: '30',
+    };
     const preview = await responder.post('/admin/incidents/new', { ...fields, intent: 'preview' });
     expect(preview.res.status).toBe(200);
     expect(preview.html).toContain('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
@@ -134,7 +193,9 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
     expect(preview.html).toContain('Support: take names and numbers.');
     expect(preview.html).toContain('Next update by 12:30 UTC.');
     expect(preview.html).toContain('value="Website is down"');
-    expect(await t.deps.db.select().from(incidents).where(eq(incidents.title, 'Website is down'))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(incidents).where(eq(incidents.title, 'Website is down')),
+    ).toHaveLength(0);
 
     const test = await responder.post('/admin/incidents/new', { ...fields, intent: 'test' });
     expect(test.html).toContain('A test of this email is on its way to rita@acme.com');
@@ -142,13 +203,19 @@ describe('admin: lists, subscribers, broadcasts and email previews', () => {
     const [mail] = smtp.to('rita@acme.com');
     expect(mail!.parsed.subject).toBe('[TEST] PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
     expect(mail!.parsed.text).toContain('Support: take names and numbers.');
-    expect(await t.deps.db.select().from(incidents).where(eq(incidents.title, 'Website is down'))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(incidents).where(eq(incidents.title, 'Website is down')),
+    ).toHaveLength(0);
   });
 
   it('previews the all-clear on the incident page', async () => {
     const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Slow search' });
     await responder.get(`/admin/incidents/${incident.id}`);
-    const r = await responder.post(`/admin/incidents/${incident.id}`, { _action: 'resolve', body: 'Search is fast again.', intent: 'preview' });
+    const r = await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Search is fast again.',
+      intent: 'preview',
+    });
     expect(r.html).toContain('PRIORITY 1 ISSUE RESOLVED: SLOW SEARCH');
     expect(r.html).toContain('Thank you for your patience');
     const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));

@@ -28,22 +28,34 @@ describe('broadcasting incident updates', () => {
 
   it('a P0 update reaches a confirmed subscriber with the PRIORITY subject, list headers and its stable Message-ID', async () => {
     await makeConfirmedSubscriber(t.deps, 'p0@example.org');
-    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Website is down', body: 'We are looking into it.', nextUpdateAt: new Date('2026-11-21T14:30:00Z') });
+    const { incident } = await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Website is down',
+      body: 'We are looking into it.',
+      nextUpdateAt: new Date('2026-11-21T14:30:00Z'),
+    });
     const { worker, drain } = testWorker(t);
     await drain();
     const [mail] = smtp.to('p0@example.org');
     expect(mail).toBeDefined();
     expect(mail!.parsed.subject).toBe('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
-    expect(mail!.header('list-unsubscribe')).toMatch(/^<https:\/\/status\.example\.com\/unsubscribe\/[A-Za-z0-9_-]{40,}>$/);
+    expect(mail!.header('list-unsubscribe')).toMatch(
+      /^<https:\/\/status\.example\.com\/unsubscribe\/[A-Za-z0-9_-]{40,}>$/,
+    );
     expect(mail!.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail!.header('list-id')).toBe('"Acme Customers" <customers.status.example.com>');
     expect(mail!.parsed.text).toContain('We are looking into it.');
     expect(mail!.parsed.text).toContain('Status: Investigating');
     expect(mail!.parsed.text).toContain('Next update by 14:30 UTC.');
     expect(mail!.parsed.text).toContain(`https://status.example.com/incidents/${incident.id}`);
-    expect(mail!.parsed.text).toMatch(/Manage your subscription: https:\/\/status\.example\.com\/manage\//);
+    expect(mail!.parsed.text).toMatch(
+      /Manage your subscription: https:\/\/status\.example\.com\/manage\//,
+    );
     expect(mail!.parsed.html).toContain('Next update by 14:30 UTC.');
-    const [b] = await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id));
+    const [b] = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(eq(broadcasts.incidentId, incident.id));
     const [d] = await t.deps.db.select().from(deliveries).where(eq(deliveries.broadcastId, b!.id));
     expect(d).toMatchObject({ state: 'sent', attempts: 1 });
     expect(mail!.parsed.messageId).toBe(d!.messageId);
@@ -53,7 +65,12 @@ describe('broadcasting incident updates', () => {
   it('puts the internal note only into mail for internal lists', async () => {
     await makeConfirmedSubscriber(t.deps, 'insider@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'outsider@example.org', 'customers');
-    await makeIncident(t.deps, { priority: 1, title: 'Slow checkout', body: 'Checkout is slow.', internalNote: 'Tell callers to retry; root cause is the DB failover.' });
+    await makeIncident(t.deps, {
+      priority: 1,
+      title: 'Slow checkout',
+      body: 'Checkout is slow.',
+      internalNote: 'Tell callers to retry; root cause is the DB failover.',
+    });
     await testWorker(t).drain();
     const inside = smtp.to('insider@acme.com')[0]!;
     const outside = smtp.to('outsider@example.org')[0]!;
@@ -65,8 +82,19 @@ describe('broadcasting incident updates', () => {
   });
 
   it('keeps the internal note out of the public API and the feeds', async () => {
-    await makeIncident(t.deps, { priority: 0, title: 'Secret note check', body: 'Public words.', internalNote: 'SECRET-INTERNAL-NOTE' });
-    for (const path of ['/api/v2/incidents.json', '/api/v2/summary.json', '/api/v2/incidents/unresolved.json', '/history.rss', '/history.atom']) {
+    await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Secret note check',
+      body: 'Public words.',
+      internalNote: 'SECRET-INTERNAL-NOTE',
+    });
+    for (const path of [
+      '/api/v2/incidents.json',
+      '/api/v2/summary.json',
+      '/api/v2/incidents/unresolved.json',
+      '/history.rss',
+      '/history.atom',
+    ]) {
       const res = await t.app.request(path);
       expect(res.status, path).toBe(200);
       const body = await res.text();
@@ -81,7 +109,9 @@ describe('broadcasting incident updates', () => {
     await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Still minor.' }, testActor);
     await testWorker(t).drain();
     expect(smtp.to('p2@example.org')).toHaveLength(0);
-    expect(await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id)),
+    ).toHaveLength(0);
   });
 
   it('sends nothing when the update is published with notify off', async () => {
@@ -99,17 +129,27 @@ describe('broadcasting incident updates', () => {
     await makeConfirmedSubscriber(t.deps, 'group@example.org', 'customers', [group.id]);
     await makeConfirmedSubscriber(t.deps, 'search@example.org', 'customers', [search.id]);
     await makeConfirmedSubscriber(t.deps, 'all@example.org', 'customers', null);
-    await makeIncident(t.deps, { priority: 0, title: 'Cards failing', components: [{ componentId: cards.id, status: 'major_outage' }] });
+    await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Cards failing',
+      components: [{ componentId: cards.id, status: 'major_outage' }],
+    });
     await testWorker(t).drain();
     expect(smtp.to('cards@example.org')).toHaveLength(1);
     expect(smtp.to('group@example.org')).toHaveLength(1);
     expect(smtp.to('all@example.org')).toHaveLength(1);
     expect(smtp.to('search@example.org')).toHaveLength(0);
-    expect(smtp.to('cards@example.org')[0]!.parsed.text).toContain('Affected: Cards (major outage)');
+    expect(smtp.to('cards@example.org')[0]!.parsed.text).toContain(
+      'Affected: Cards (major outage)',
+    );
   });
 
   it('sends drills only to drill lists, marked as drills, and real incidents never to drill lists', async () => {
-    await createList(t.deps, { name: 'Drill', isInternal: true, allowedDomains: 'acme.com', isDrill: true }, testActor);
+    await createList(
+      t.deps,
+      { name: 'Drill', isInternal: true, allowedDomains: 'acme.com', isDrill: true },
+      testActor,
+    );
     await makeConfirmedSubscriber(t.deps, 'driller@acme.com', 'drill');
     await makeConfirmedSubscriber(t.deps, 'regular@example.org', 'customers');
     await makeIncident(t.deps, { priority: 0, title: 'Practice outage', isDrill: true });
@@ -132,7 +172,10 @@ describe('broadcasting incident updates', () => {
     await resolveIncident(t.deps, { incidentId: incident.id }, testActor);
     await testWorker(t).drain();
     const subjects = smtp.to('resolve@example.org').map((m) => m.parsed.subject);
-    expect(subjects).toEqual(['PRIORITY 1 ISSUE UPDATE: LOGIN ERRORS', 'PRIORITY 1 ISSUE RESOLVED: LOGIN ERRORS']);
+    expect(subjects).toEqual([
+      'PRIORITY 1 ISSUE UPDATE: LOGIN ERRORS',
+      'PRIORITY 1 ISSUE RESOLVED: LOGIN ERRORS',
+    ]);
     const allClear = smtp.to('resolve@example.org')[1]!;
     expect(allClear.parsed.text).toContain('Thank you for your patience');
     expect(allClear.parsed.text).not.toContain('Next update by');
@@ -141,13 +184,23 @@ describe('broadcasting incident updates', () => {
   it('retries a temporary SMTP failure later with backoff, then delivers', async () => {
     const flaky = await makeConfirmedSubscriber(t.deps, 'flaky@example.org');
     let refusals = 0;
-    smtp.reject((to) => (to.includes('flaky@example.org') && refusals++ === 0 ? { code: 451, message: 'Try again later' } : null));
+    smtp.reject((to) =>
+      to.includes('flaky@example.org') && refusals++ === 0
+        ? { code: 451, message: 'Try again later' }
+        : null,
+    );
     const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Flaky' });
     const { worker, drain } = testWorker(t);
     await drain();
     expect(smtp.to('flaky@example.org')).toHaveLength(0);
-    const [b] = await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id));
-    const [d] = await t.deps.db.select().from(deliveries).where(and(eq(deliveries.broadcastId, b!.id), eq(deliveries.subscriberId, flaky.id)));
+    const [b] = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(eq(broadcasts.incidentId, incident.id));
+    const [d] = await t.deps.db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.broadcastId, b!.id), eq(deliveries.subscriberId, flaky.id)));
     expect(d!.state).toBe('pending');
     expect(d!.lastError).toContain('451');
     // 30 s base, jitter fixed at 0.5 -> 75% of the delay.
@@ -162,11 +215,19 @@ describe('broadcasting incident updates', () => {
 
   it('marks a permanent SMTP failure failed with the server reply and does not retry it', async () => {
     const gone = await makeConfirmedSubscriber(t.deps, 'gone@example.org');
-    smtp.reject((to) => (to.includes('gone@example.org') ? { code: 550, message: 'No such user here' } : null));
+    smtp.reject((to) =>
+      to.includes('gone@example.org') ? { code: 550, message: 'No such user here' } : null,
+    );
     const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Bounce' });
     await testWorker(t).drain();
-    const [b] = await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id));
-    const [d] = await t.deps.db.select().from(deliveries).where(and(eq(deliveries.broadcastId, b!.id), eq(deliveries.subscriberId, gone.id)));
+    const [b] = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(eq(broadcasts.incidentId, incident.id));
+    const [d] = await t.deps.db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.broadcastId, b!.id), eq(deliveries.subscriberId, gone.id)));
     expect(d!.state).toBe('failed');
     expect(d!.lastError).toMatch(/550.*No such user here/);
     t.clock.advance(24 * 3600_000);
@@ -175,12 +236,18 @@ describe('broadcasting incident updates', () => {
 
   it('neutralises header injection and HTML in titles', async () => {
     await makeConfirmedSubscriber(t.deps, 'victim@example.org');
-    await makeIncident(t.deps, { priority: 0, title: 'Down\r\nBcc: attacker@evil.test\r\nX-Evil: 1 <b>bold</b>', body: '<script>alert(1)</script>' });
+    await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Down\r\nBcc: attacker@evil.test\r\nX-Evil: 1 <b>bold</b>',
+      body: '<script>alert(1)</script>',
+    });
     await testWorker(t).drain();
     const [mail] = smtp.to('victim@example.org');
     expect(mail!.to).toEqual(['victim@example.org']);
     expect(smtp.to('attacker@evil.test')).toHaveLength(0);
-    expect(mail!.parsed.subject).toBe('PRIORITY 0 ISSUE UPDATE: DOWN BCC: ATTACKER@EVIL.TEST X-EVIL: 1 <B>BOLD</B>');
+    expect(mail!.parsed.subject).toBe(
+      'PRIORITY 0 ISSUE UPDATE: DOWN BCC: ATTACKER@EVIL.TEST X-EVIL: 1 <B>BOLD</B>',
+    );
     expect(mail!.header('x-evil')).toBeUndefined();
     expect(mail!.header('bcc')).toBeUndefined();
     expect(mail!.parsed.html).not.toContain('<b>bold</b>');

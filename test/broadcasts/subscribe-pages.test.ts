@@ -48,41 +48,73 @@ describe('subscribe, confirm and manage pages', () => {
     const html = await page.text();
     expect(html).toContain('Confirm subscription');
     expect(html).toContain('method="post"');
-    const [pending] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'reader@example.org'));
+    const [pending] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'reader@example.org'));
     expect(pending!.state).toBe('pending');
 
     const done = await site.submit(confirmPath, {});
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('You are subscribed');
-    const [confirmed] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'reader@example.org'));
+    const [confirmed] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'reader@example.org'));
     expect(confirmed!.state).toBe('confirmed');
     await testWorker(t).drain();
-    const welcome = smtp.to('reader@example.org').find((m) => m.parsed.subject?.startsWith('You are subscribed'));
+    const welcome = smtp
+      .to('reader@example.org')
+      .find((m) => m.parsed.subject?.startsWith('You are subscribed'));
     expect(welcome).toBeDefined();
     // Pressing the button again does not send a second welcome.
     await site.submit(confirmPath, {});
     await testWorker(t).drain();
-    expect(smtp.to('reader@example.org').filter((m) => m.parsed.subject?.startsWith('You are subscribed'))).toHaveLength(1);
+    expect(
+      smtp
+        .to('reader@example.org')
+        .filter((m) => m.parsed.subject?.startsWith('You are subscribed')),
+    ).toHaveLength(1);
   });
 
   it('answers the same for a new, a pending and a confirmed address', async () => {
     const strip = (s: string, email: string) => s.replaceAll(email, 'EMAIL');
-    const fresh = strip(await (await site.post('/subscribe', { email: 'same1@example.org' })).text(), 'same1@example.org');
-    const pending = strip(await (await site.post('/subscribe', { email: 'same1@example.org' })).text(), 'same1@example.org');
+    const fresh = strip(
+      await (await site.post('/subscribe', { email: 'same1@example.org' })).text(),
+      'same1@example.org',
+    );
+    const pending = strip(
+      await (await site.post('/subscribe', { email: 'same1@example.org' })).text(),
+      'same1@example.org',
+    );
     expect(pending).toBe(fresh);
-    await t.deps.db.update(subscribers).set({ state: 'confirmed' }).where(eq(subscribers.email, 'same1@example.org'));
-    const confirmed = strip(await (await site.post('/subscribe', { email: 'same1@example.org' })).text(), 'same1@example.org');
+    await t.deps.db
+      .update(subscribers)
+      .set({ state: 'confirmed' })
+      .where(eq(subscribers.email, 'same1@example.org'));
+    const confirmed = strip(
+      await (await site.post('/subscribe', { email: 'same1@example.org' })).text(),
+      'same1@example.org',
+    );
     expect(confirmed).toBe(fresh);
   });
 
   it('refuses an address outside the domains of an internal list, keeping what was typed', async () => {
     const stakeholders = await listBySlug(t.deps, 'stakeholders');
-    const res = await site.post('/subscribe', { email: 'stranger@example.org', listIds: stakeholders.id });
+    const res = await site.post('/subscribe', {
+      email: 'stranger@example.org',
+      listIds: stakeholders.id,
+    });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('only takes company addresses');
     expect(html).toContain('value="stranger@example.org"');
-    expect(await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'stranger@example.org'))).toHaveLength(0);
+    expect(
+      await t.deps.db
+        .select()
+        .from(subscribers)
+        .where(eq(subscribers.email, 'stranger@example.org')),
+    ).toHaveLength(0);
   });
 
   it('lets a company address choose among the lists that take it', async () => {
@@ -91,10 +123,21 @@ describe('subscribe, confirm and manage pages', () => {
     expect(html).toContain('Which lists?');
     expect(html).toContain('Stakeholders');
     expect(html).toContain('Customers');
+    const none = await site.post('/subscribe', { email: 'colleague@acme.com', choosing: '1' });
+    expect(none.status).toBe(422);
+    const noneHtml = await none.text();
+    expect(noneHtml).toContain('Tick at least one list.');
+    expect(noneHtml).toContain('Stakeholders');
     const stakeholders = await listBySlug(t.deps, 'stakeholders');
-    const chosen = await site.post('/subscribe', { email: 'colleague@acme.com', listIds: stakeholders.id });
+    const chosen = await site.post('/subscribe', {
+      email: 'colleague@acme.com',
+      listIds: stakeholders.id,
+    });
     expect(await chosen.text()).toContain('Check your inbox');
-    const rows = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'colleague@acme.com'));
+    const rows = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'colleague@acme.com'));
     expect(rows.map((r) => r.listId)).toEqual([stakeholders.id]);
   });
 
@@ -107,14 +150,21 @@ describe('subscribe, confirm and manage pages', () => {
   });
 
   it('refuses a subscribe POST from another site', async () => {
-    const res = await site.post('/subscribe', { email: 'csrf@example.org' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    const res = await site.post(
+      '/subscribe',
+      { email: 'csrf@example.org' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    );
     expect(res.status).toBe(403);
-    expect(await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'csrf@example.org'))).toHaveLength(0);
+    expect(
+      await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'csrf@example.org')),
+    ).toHaveLength(0);
   });
 
   it('limits confirmation emails per address', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await site.post('/subscribe', { email: 'hammer@example.org' })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await site.post('/subscribe', { email: 'hammer@example.org' })).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses[5]).toBe(429);
     t.clock.advance(3600_000 + 1);
@@ -135,7 +185,10 @@ describe('subscribe, confirm and manage pages', () => {
     const { res, html } = await client.post(path, {});
     expect(res.status).toBe(404);
     expect(html).toContain('expired');
-    const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'slow@example.org'));
+    const [s] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'slow@example.org'));
     expect(s!.state).toBe('pending');
   });
 
@@ -146,32 +199,57 @@ describe('subscribe, confirm and manage pages', () => {
     await testWorker(t).drain();
     await site.submit(linkPath(smtp.to('picky@example.org')[0]!.parsed.text!, '/confirm/'), {});
     await testWorker(t).drain();
-    const welcome = smtp.to('picky@example.org').find((m) => m.parsed.subject?.startsWith('You are subscribed'))!;
+    const welcome = smtp
+      .to('picky@example.org')
+      .find((m) => m.parsed.subject?.startsWith('You are subscribed'))!;
     expect(welcome.parsed.text).toContain('incidents affecting API');
     const manage = linkPath(welcome.parsed.text!, '/manage/');
 
     const page = await (await fetch(site.url + manage)).text();
     expect(page).toContain('picky@example.org');
     await site.submit(manage, { action: 'save', componentIds: web.id });
-    const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'picky@example.org'));
+    const [s] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'picky@example.org'));
     expect(s!.componentIds).toEqual([web.id]);
 
     smtp.clear();
-    await makeIncident(t.deps, { priority: 0, title: 'API down', components: [{ componentId: api.id, status: 'major_outage' }] });
-    await makeIncident(t.deps, { priority: 0, title: 'Website down', components: [{ componentId: web.id, status: 'major_outage' }] });
+    await makeIncident(t.deps, {
+      priority: 0,
+      title: 'API down',
+      components: [{ componentId: api.id, status: 'major_outage' }],
+    });
+    await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Website down',
+      components: [{ componentId: web.id, status: 'major_outage' }],
+    });
     await testWorker(t).drain();
-    expect(smtp.to('picky@example.org').map((m) => m.parsed.subject)).toEqual(['PRIORITY 0 ISSUE UPDATE: WEBSITE DOWN']);
+    expect(smtp.to('picky@example.org').map((m) => m.parsed.subject)).toEqual([
+      'PRIORITY 0 ISSUE UPDATE: WEBSITE DOWN',
+    ]);
 
-    const unsubscribePage = await (await fetch(site.url + manage.replace('/manage/', '/unsubscribe/'))).text();
+    const unsubscribePage = await (
+      await fetch(site.url + manage.replace('/manage/', '/unsubscribe/'))
+    ).text();
     expect(unsubscribePage).toContain('Unsubscribe?');
     const res = await site.submit(manage, { action: 'unsubscribe' });
     expect(await res.text()).toContain('You are unsubscribed');
-    const [after] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'picky@example.org'));
+    const [after] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'picky@example.org'));
     expect(after!.state).toBe('unsubscribed');
   });
 
   it('keeps the internal note off the incident page and the home page', async () => {
-    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Note check', body: 'Visible words', internalNote: 'PAGE-SECRET-NOTE' });
+    const { incident } = await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Note check',
+      body: 'Visible words',
+      internalNote: 'PAGE-SECRET-NOTE',
+    });
     for (const path of ['/', `/incidents/${incident.id}`, '/history']) {
       const html = await (await fetch(site.url + path)).text();
       expect(html, path).toContain('Note check');

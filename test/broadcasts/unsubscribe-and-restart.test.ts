@@ -36,25 +36,37 @@ describe('leaving and resuming', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Unsubscribed');
-    const [s] = await t.deps.db.select().from(subscribers).where(eq(subscribers.email, 'leaver@example.org'));
+    const [s] = await t.deps.db
+      .select()
+      .from(subscribers)
+      .where(eq(subscribers.email, 'leaver@example.org'));
     expect(s!.state).toBe('unsubscribed');
     smtp.clear();
     await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Second update' }, testActor);
     await testWorker(t).drain();
     expect(smtp.to('leaver@example.org')).toHaveLength(0);
     // Asking twice is harmless.
-    expect((await t.app.request(url.pathname, { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
+    expect(
+      (await t.app.request(url.pathname, { method: 'POST', body: 'List-Unsubscribe=One-Click' }))
+        .status,
+    ).toBe(200);
   });
 
   it('rejects a one-click unsubscribe with an unknown token and changes nothing', async () => {
-    const res = await t.app.request('/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    const res = await t.app.request('/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(res.status).toBe(404);
   });
 
   it('skips deliveries already queued when the subscriber leaves before they are sent', async () => {
     const { token } = await makeConfirmedSubscriber(t.deps, 'queued@example.org');
     await makeIncident(t.deps, { priority: 0, title: 'Queued' });
-    await t.app.request(`/unsubscribe/${token}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    await t.app.request(`/unsubscribe/${token}`, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+    });
     await testWorker(t).drain();
     expect(smtp.to('queued@example.org')).toHaveLength(0);
     const rows = await t.deps.db
@@ -75,9 +87,30 @@ describe('leaving and resuming', () => {
     await first.worker.runOnce();
     await first.worker.runOnce();
     expect(smtp.received.filter((m) => m.to[0]!.startsWith('crowd'))).toHaveLength(100);
-    const hung = createOutboxWorker({ ...t.deps, mailer: { kind: 'smtp', description: 'dead', send: () => new Promise(() => {}), close() {} } }, { batchSize: 50 });
+    const hung = createOutboxWorker(
+      {
+        ...t.deps,
+        mailer: {
+          kind: 'smtp',
+          description: 'dead',
+          send: () => new Promise(() => {}),
+          close() {},
+        },
+      },
+      { batchSize: 50 },
+    );
     void hung.runOnce();
-    await expect.poll(async () => (await t.deps.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(eq(deliveries.state, 'sending')))[0]!.n).toBe(50);
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.deps.db
+              .select({ n: sql<number>`count(*)` })
+              .from(deliveries)
+              .where(eq(deliveries.state, 'sending'))
+          )[0]!.n,
+      )
+      .toBe(50);
 
     // The restarted process sends what was never claimed at once...
     const restarted = testWorker(t, { batchSize: 50 });
@@ -96,12 +129,16 @@ describe('leaving and resuming', () => {
     const emails = Array.from({ length: 300 }, (_, i) => `stop${i}@example.net`);
     for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
     await makeIncident(t.deps, { priority: 0, title: 'Stop and go' });
-    const mine = () => smtp.received.filter((m) => m.to[0]!.startsWith('stop')).map((m) => m.to[0]!);
+    const mine = () =>
+      smtp.received.filter((m) => m.to[0]!.startsWith('stop')).map((m) => m.to[0]!);
     const running = createOutboxWorker(t.deps, { batchSize: 20, lanes: 2, idleMs: 5 });
     running.start();
     await expect.poll(() => mine().length, { timeout: 20_000 }).toBeGreaterThan(0);
     await running.stop();
-    const [{ n: inFlight }] = (await t.deps.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(eq(deliveries.state, 'sending'))) as [{ n: number }];
+    const [{ n: inFlight }] = (await t.deps.db
+      .select({ n: sql<number>`count(*)` })
+      .from(deliveries)
+      .where(eq(deliveries.state, 'sending'))) as [{ n: number }];
     expect(inFlight).toBe(0);
     await testWorker(t).drain();
     expect(mine()).toHaveLength(300);

@@ -15,7 +15,9 @@ export interface ReceivedMail {
  */
 export async function startSmtpSink() {
   const received: ReceivedMail[] = [];
-  const state: { reject: ((to: string[]) => { code: number; message: string } | null) | null } = { reject: null };
+  const state: { reject: ((to: string[]) => { code: number; message: string } | null) | null } = {
+    reject: null,
+  };
   const server = new SMTPServer({
     secure: false,
     authOptional: true,

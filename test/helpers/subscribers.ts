@@ -11,7 +11,12 @@ export async function listBySlug(deps: DomainDeps, slug: string) {
 }
 
 /** A confirmed subscriber (as after double opt-in or a CSV import), ready to receive. */
-export async function makeConfirmedSubscriber(deps: DomainDeps, email: string, listSlug = 'customers', componentIds: string[] | null = null) {
+export async function makeConfirmedSubscriber(
+  deps: DomainDeps,
+  email: string,
+  listSlug = 'customers',
+  componentIds: string[] | null = null,
+) {
   const list = await listBySlug(deps, listSlug);
   const id = newId();
   const now = deps.clock.now();

@@ -31,8 +31,12 @@ const data = {
 
 describe('incident emails', () => {
   it('subject is PRIORITY n ISSUE UPDATE: TITLE IN CAPITALS, without CR/LF', () => {
-    expect(incidentSubject('update', { priority: 0, title: 'Website is down', isDrill: false })).toBe('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
-    expect(incidentSubject('update', { priority: 1, title: 'a\r\nBcc: x@y\u2028z', isDrill: true })).toBe('[DRILL] PRIORITY 1 ISSUE UPDATE: A BCC: X@Y Z');
+    expect(
+      incidentSubject('update', { priority: 0, title: 'Website is down', isDrill: false }),
+    ).toBe('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
+    expect(
+      incidentSubject('update', { priority: 1, title: 'a\r\nBcc: x@y\u2028z', isDrill: true }),
+    ).toBe('[DRILL] PRIORITY 1 ISSUE UPDATE: A BCC: X@Y Z');
   });
 
   it('renders text and HTML with status, affected components, update, next update and links, escaped', () => {
@@ -45,7 +49,7 @@ describe('incident emails', () => {
       expect(part).toContain('https://status.example.com/unsubscribe/tok');
       expect(part).toContain('https://status.example.com/manage/tok');
     }
-    expect(m.html).toContain('Line one<br>Line &lt;two&gt;');
+    expect(m.html).toContain('Line one<br />Line &lt;two&gt;');
     expect(m.html).not.toContain('INTERNAL');
   });
 
@@ -68,7 +72,12 @@ describe('list rules', () => {
     expect(addressOnDomains('a@eu.acme.com', effectiveDomains(internal, ['acme.com']))).toBe(true);
     expect(addressOnDomains('a@notacme.com', effectiveDomains(internal, ['acme.com']))).toBe(false);
     expect(addressOnDomains('a@acme.com', effectiveDomains(internal, []))).toBe(false);
-    expect(addressOnDomains('a@anything.org', effectiveDomains({ allowedDomains: '', isInternal: false }, []))).toBe(true);
+    expect(
+      addressOnDomains(
+        'a@anything.org',
+        effectiveDomains({ allowedDomains: '', isInternal: false }, []),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -77,11 +86,19 @@ describe('public form guards', () => {
   const h = (o: Record<string, string>) => new Headers(o);
   it('accepts same-origin posts and non-browser clients, refuses other sites', () => {
     expect(() => assertSameOrigin(h({ 'sec-fetch-site': 'same-origin' }), allowed)).not.toThrow();
-    expect(() => assertSameOrigin(h({ origin: 'https://status.example.com' }), allowed)).not.toThrow();
+    expect(() =>
+      assertSameOrigin(h({ origin: 'https://status.example.com' }), allowed),
+    ).not.toThrow();
     expect(() => assertSameOrigin(h({}), allowed)).not.toThrow();
-    expect(() => assertSameOrigin(h({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' }), allowed)).toThrow(ForbiddenError);
-    expect(() => assertSameOrigin(h({ origin: 'https://evil.test' }), allowed)).toThrow(ForbiddenError);
-    expect(() => assertSameOrigin(h({ 'sec-fetch-site': 'same-site', origin: 'null' }), allowed)).toThrow(ForbiddenError);
+    expect(() =>
+      assertSameOrigin(h({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' }), allowed),
+    ).toThrow(ForbiddenError);
+    expect(() => assertSameOrigin(h({ origin: 'https://evil.test' }), allowed)).toThrow(
+      ForbiddenError,
+    );
+    expect(() =>
+      assertSameOrigin(h({ 'sec-fetch-site': 'same-site', origin: 'null' }), allowed),
+    ).toThrow(ForbiddenError);
   });
 
   it('limits requests per client in a sliding window', () => {
@@ -97,9 +114,15 @@ describe('public form guards', () => {
 
 describe('SMTP error classification', () => {
   it('treats 5xx as permanent, 4xx and network errors as temporary', () => {
-    expect(classifySmtpError({ responseCode: 550, response: '550 no such user' })).toEqual({ permanent: true, error: '550 no such user' });
+    expect(classifySmtpError({ responseCode: 550, response: '550 no such user' })).toEqual({
+      permanent: true,
+      error: '550 no such user',
+    });
     expect(classifySmtpError({ responseCode: 421, response: '421 busy' }).permanent).toBe(false);
-    expect(classifySmtpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' })).permanent).toBe(false);
+    expect(
+      classifySmtpError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' }))
+        .permanent,
+    ).toBe(false);
   });
 });
 
@@ -122,5 +145,41 @@ describe('mail without SMTP_URL', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('MIME source', () => {
+  it('round-trips non-ASCII subjects and bodies, long lines and a body that contains the boundary', async () => {
+    const { composeRaw, parseSender } = await import('../../server/mail-mime.ts');
+    const PostalMime = (await import('postal-mime')).default;
+    const from = parseSender('Statüs Herald <status@example.com>');
+    const long = 'x'.repeat(1500);
+    const raw = composeRaw(
+      {
+        to: 'a@example.org',
+        subject: 'PRIORITY 0 ISSUE UPDATE: STÖRUNG BEIM LOGIN',
+        text: `Grüße\n----=_Herald_Alternative\n${long}`,
+        html: '<p>café</p>',
+        messageId: '<abc@example.com>',
+        list: {
+          id: 'customers.example.com',
+          name: 'Acme "Customers"',
+          unsubscribeUrl: 'https://example.com/unsubscribe/t>\r\nX-Evil: 1',
+        },
+      },
+      from,
+      new Date('2026-11-21T12:00:00Z'),
+    );
+    expect(raw.split('\r\n').every((l) => l.length <= 998)).toBe(true);
+    const parsed = await PostalMime.parse(raw);
+    expect(parsed.subject).toBe('PRIORITY 0 ISSUE UPDATE: STÖRUNG BEIM LOGIN');
+    expect(parsed.from).toMatchObject({ name: 'Statüs Herald', address: 'status@example.com' });
+    expect(parsed.text?.trimEnd()).toBe(`Grüße\n----=_Herald_Alternative\n${long}`);
+    expect(parsed.html?.trimEnd()).toBe('<p>café</p>');
+    expect(parsed.messageId).toBe('<abc@example.com>');
+    expect(parsed.headers.find((h) => h.key === 'x-evil')).toBeUndefined();
+    expect(parsed.headers.find((h) => h.key === 'list-unsubscribe')?.value).toBe(
+      '<https://example.com/unsubscribe/tX-Evil:1>',
+    );
   });
 });

@@ -34,7 +34,10 @@ async function counts(db: DomainDeps['db'], ids: string[]) {
   return out;
 }
 
-function progress(b: typeof broadcasts.$inferSelect, c: Record<string, number> = {}): BroadcastProgress {
+function progress(
+  b: typeof broadcasts.$inferSelect,
+  c: Record<string, number> = {},
+): BroadcastProgress {
   const queued = (c.pending ?? 0) + (c.sending ?? 0);
   return {
     id: b.id,
@@ -53,14 +56,20 @@ function progress(b: typeof broadcasts.$inferSelect, c: Record<string, number> =
 }
 
 /** Recent broadcasts with their progress (queued, sent, failed of total). */
-export async function readBroadcasts(deps: DomainDeps, opts: { limit?: number; incidentId?: string } = {}) {
+export async function readBroadcasts(
+  deps: DomainDeps,
+  opts: { limit?: number; incidentId?: string } = {},
+) {
   const rows = await deps.db
     .select()
     .from(broadcasts)
     .where(opts.incidentId ? eq(broadcasts.incidentId, opts.incidentId) : undefined)
     .orderBy(desc(broadcasts.createdAt))
     .limit(Math.min(opts.limit ?? 50, 200));
-  const c = await counts(deps.db, rows.map((r) => r.id));
+  const c = await counts(
+    deps.db,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => progress(r, c.get(r.id)));
 }
 
@@ -70,7 +79,13 @@ export async function readBroadcast(deps: DomainDeps, id: string) {
   if (!b) throw new NotFoundError(`No broadcast with id ${id}.`);
   const c = await counts(deps.db, [b.id]);
   const failed = await deps.db
-    .select({ id: deliveries.id, email: subscribers.email, listName: lists.name, attempts: deliveries.attempts, lastError: deliveries.lastError })
+    .select({
+      id: deliveries.id,
+      email: subscribers.email,
+      listName: lists.name,
+      attempts: deliveries.attempts,
+      lastError: deliveries.lastError,
+    })
     .from(deliveries)
     .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
     .innerJoin(lists, eq(lists.id, subscribers.listId))
@@ -79,15 +94,25 @@ export async function readBroadcast(deps: DomainDeps, id: string) {
   return { broadcast: progress(b, c.get(b.id)), failed };
 }
 
-const retryInput = z.object({ broadcastId: z.string().min(1), deliveryIds: z.array(z.string()).max(10_000).optional() });
+const retryInput = z.object({
+  broadcastId: z.string().min(1),
+  deliveryIds: z.array(z.string()).max(10_000).optional(),
+});
 
 /** Puts failed deliveries (all of a broadcast's, or the named ones) back in the queue. */
-export async function retryFailedDeliveries(deps: DomainDeps, raw: z.input<typeof retryInput>, actor: Actor) {
+export async function retryFailedDeliveries(
+  deps: DomainDeps,
+  raw: z.input<typeof retryInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
   const input = parseInput(retryInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const [b] = await tx.select({ id: broadcasts.id }).from(broadcasts).where(eq(broadcasts.id, input.broadcastId));
+    const [b] = await tx
+      .select({ id: broadcasts.id })
+      .from(broadcasts)
+      .where(eq(broadcasts.id, input.broadcastId));
     if (!b) throw new NotFoundError(`No broadcast with id ${input.broadcastId}.`);
     const res = await tx
       .update(deliveries)
@@ -100,7 +125,12 @@ export async function retryFailedDeliveries(deps: DomainDeps, raw: z.input<typeo
         ),
       );
     const retried = Number((res as { rowsAffected?: number }).rowsAffected ?? 0);
-    await recordAudit(tx, actor, now, { action: 'broadcast.retry', objectType: 'broadcast', objectId: b.id, after: { retried } });
+    await recordAudit(tx, actor, now, {
+      action: 'broadcast.retry',
+      objectType: 'broadcast',
+      objectId: b.id,
+      after: { retried },
+    });
     return { retried };
   });
 }

@@ -1,6 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, components, incidentComponents, incidents, lists, settings } from '../../../db/schema/index.ts';
+import {
+  broadcasts,
+  components,
+  incidentComponents,
+  incidents,
+  lists,
+  settings,
+} from '../../../db/schema/index.ts';
 import { incidentSubject } from '../../../emails/subjects.ts';
 import { newId } from '../shared/ids.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
@@ -28,13 +35,19 @@ export interface PublishedUpdateRef {
  * Deliveries are written with one INSERT ... SELECT: 100,000 recipients never pass through
  * this process's memory.
  */
-export async function enqueueUpdateBroadcast(tx: DbOrTx, u: PublishedUpdateRef, now: Date): Promise<{ broadcastId: string; total: number } | null> {
+export async function enqueueUpdateBroadcast(
+  tx: DbOrTx,
+  u: PublishedUpdateRef,
+  now: Date,
+): Promise<{ broadcastId: string; total: number } | null> {
   if (!u.notify) return null;
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
   if (!incident) return null;
   const priority = u.priorityTo ?? incident.priority;
   const allLists = await tx.select().from(lists);
-  const listIds = allLists.filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority)).map((l) => l.id);
+  const listIds = allLists
+    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
+    .map((l) => l.id);
   if (listIds.length === 0) return null;
 
   const kind: BroadcastKind = u.status === 'resolved' ? 'incident_resolved' : 'incident_update';
@@ -44,7 +57,11 @@ export async function enqueueUpdateBroadcast(tx: DbOrTx, u: PublishedUpdateRef, 
     kind,
     incidentId: incident.id,
     updateId: u.updateId,
-    subject: incidentSubject(kind === 'incident_resolved' ? 'resolved' : 'update', { priority, title: incident.title, isDrill: incident.isDrill }),
+    subject: incidentSubject(kind === 'incident_resolved' ? 'resolved' : 'update', {
+      priority,
+      title: incident.title,
+      isDrill: incident.isDrill,
+    }),
     isDrill: incident.isDrill,
     total: 0,
     createdAt: now,
@@ -64,14 +81,17 @@ export async function enqueueUpdateBroadcast(tx: DbOrTx, u: PublishedUpdateRef, 
 
   const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
   const host = hostOf(s?.url);
+  // Ids and rows in subscriber-id order, so every index of deliveries grows at its end
+  // instead of taking 100,000 random insertions.
   const result = await tx.run(sql`
     INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-    SELECT lower(hex(randomblob(10))), ${broadcastId}, s.id, 'pending', 0, ${now.getTime()},
-           '<' || ${broadcastId} || '.' || s.id || '@' || ${host} || '>'
+    SELECT ${broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${broadcastId}, s.id, 'pending', 0,
+           ${now.getTime()}, '<' || ${broadcastId} || '.' || s.id || '@' || ${host} || '>'
     FROM subscribers s
     WHERE s.list_id IN (SELECT value FROM json_each(${JSON.stringify(listIds)}))
       AND s.state = 'confirmed'
       ${componentFilter}
+    ORDER BY s.id
     ON CONFLICT DO NOTHING`);
   const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
   await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, broadcastId));

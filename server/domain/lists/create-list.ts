@@ -35,7 +35,12 @@ export async function createList(deps: DomainDeps, raw: CreateListInput, actor: 
       updatedAt: now,
     };
     await tx.insert(lists).values(row);
-    await recordAudit(tx, actor, now, { action: 'list.create', objectType: 'list', objectId: row.id, after: row });
+    await recordAudit(tx, actor, now, {
+      action: 'list.create',
+      objectType: 'list',
+      objectId: row.id,
+      after: row,
+    });
     // The subscribe form offers the lists.
     await bumpChanges(tx, now);
     return row;

@@ -18,7 +18,8 @@ export async function ensureDefaultLists(db: DbOrTx, now: Date): Promise<void> {
         id: newId(),
         slug: 'stakeholders',
         name: 'Stakeholders',
-        description: 'Everyone inside the company who needs to know: every P0 and P1 update, with internal notes.',
+        description:
+          'Everyone inside the company who needs to know: every P0 and P1 update, with internal notes.',
         isInternal: true,
         // Empty: follows the company domains (settings, then COMPANY_DOMAINS).
         allowedDomains: '',

@@ -23,7 +23,10 @@ export function splitPriorities(s: string): number[] {
  * company domains (settings, then COMPANY_DOMAINS); with none known it takes nobody by itself,
  * so internal notes can never reach an outside address through the public form.
  */
-export function effectiveDomains(list: Pick<ListRow, 'allowedDomains' | 'isInternal'>, companyDomains: string[]): string[] | 'anyone' {
+export function effectiveDomains(
+  list: Pick<ListRow, 'allowedDomains' | 'isInternal'>,
+  companyDomains: string[],
+): string[] | 'anyone' {
   const own = splitDomains(list.allowedDomains);
   if (own.length > 0) return own;
   return list.isInternal ? companyDomains : 'anyone';

@@ -17,7 +17,10 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
     const [before] = await tx.select().from(lists).where(eq(lists.id, input.listId));
     if (!before) throw new NotFoundError(`No list with id ${input.listId}.`);
     const slug = input.slug ?? before.slug;
-    const [taken] = await tx.select({ id: lists.id }).from(lists).where(and(eq(lists.slug, slug), ne(lists.id, before.id)));
+    const [taken] = await tx
+      .select({ id: lists.id })
+      .from(lists)
+      .where(and(eq(lists.slug, slug), ne(lists.id, before.id)));
     if (taken) throw new ConflictError(`A list with the address name "${slug}" already exists.`);
     const after = {
       slug,
@@ -30,7 +33,13 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
       updatedAt: now,
     };
     await tx.update(lists).set(after).where(eq(lists.id, before.id));
-    await recordAudit(tx, actor, now, { action: 'list.update', objectType: 'list', objectId: before.id, before, after });
+    await recordAudit(tx, actor, now, {
+      action: 'list.update',
+      objectType: 'list',
+      objectId: before.id,
+      before,
+      after,
+    });
     await bumpChanges(tx, now);
     return { ...before, ...after };
   });

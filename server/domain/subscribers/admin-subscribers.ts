@@ -10,8 +10,15 @@ import { requireAdmin } from '../lists/create-list.ts';
 
 const searchInput = z.object({
   q: z.string().trim().max(254).optional(),
-  state: z.enum(subscriberStates).optional().or(z.literal('').transform(() => undefined)),
-  listId: z.string().max(40).optional().or(z.literal('').transform(() => undefined)),
+  state: z
+    .enum(subscriberStates)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  listId: z
+    .string()
+    .max(40)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 export type SearchSubscribersInput = z.input<typeof searchInput>;
@@ -21,11 +28,16 @@ export const SUBSCRIBERS_PAGE_SIZE = 50;
 export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribersInput) {
   const input = parseInput(searchInput, raw);
   const where = and(
-    input.q ? like(subscribers.email, `%${input.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`) : undefined,
+    input.q
+      ? like(subscribers.email, `%${input.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`)
+      : undefined,
     input.state ? eq(subscribers.state, input.state) : undefined,
     input.listId ? eq(subscribers.listId, input.listId) : undefined,
   );
-  const [count] = await deps.db.select({ n: sql<number>`count(*)` }).from(subscribers).where(where);
+  const [count] = await deps.db
+    .select({ n: sql<number>`count(*)` })
+    .from(subscribers)
+    .where(where);
   const rows = await deps.db
     .select({ s: subscribers, listName: lists.name })
     .from(subscribers)
@@ -34,7 +46,11 @@ export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribers
     .orderBy(desc(subscribers.createdAt))
     .limit(SUBSCRIBERS_PAGE_SIZE)
     .offset((input.page - 1) * SUBSCRIBERS_PAGE_SIZE);
-  const names = new Map((await deps.db.select({ id: components.id, name: components.name }).from(components)).map((c) => [c.id, c.name]));
+  const names = new Map(
+    (await deps.db.select({ id: components.id, name: components.name }).from(components)).map(
+      (c) => [c.id, c.name],
+    ),
+  );
   return {
     total: count?.n ?? 0,
     page: input.page,
@@ -45,7 +61,9 @@ export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribers
       listId: s.listId,
       listName,
       state: s.state,
-      components: s.componentIds ? s.componentIds.map((id) => names.get(id) ?? '(removed component)') : null,
+      components: s.componentIds
+        ? s.componentIds.map((id) => names.get(id) ?? '(removed component)')
+        : null,
       source: s.source,
       createdAt: s.createdAt.toISOString(),
       confirmedAt: s.confirmedAt?.toISOString() ?? null,
@@ -55,7 +73,11 @@ export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribers
 }
 
 /** Removes a subscriber for good (their queued deliveries go with them). */
-export async function removeSubscriber(deps: DomainDeps, raw: { subscriberId: string }, actor: Actor) {
+export async function removeSubscriber(
+  deps: DomainDeps,
+  raw: { subscriberId: string },
+  actor: Actor,
+) {
   requireAdmin(actor);
   const { subscriberId } = parseInput(z.object({ subscriberId: z.string().min(1).max(40) }), raw);
   const now = deps.clock.now();

@@ -20,9 +20,17 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-  if (!row) throw new NotFoundError('This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.');
-  const expired = row.s.state === 'pending' && (row.s.confirmExpiresAt?.getTime() ?? 0) <= deps.clock.now().getTime();
-  if (expired) throw new LinkExpiredError('This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.');
+  if (!row)
+    throw new NotFoundError(
+      'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.',
+    );
+  const expired =
+    row.s.state === 'pending' &&
+    (row.s.confirmExpiresAt?.getTime() ?? 0) <= deps.clock.now().getTime();
+  if (expired)
+    throw new LinkExpiredError(
+      'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.',
+    );
   return { email: row.s.email, listName: row.listName, state: row.s.state };
 }
 
@@ -39,13 +47,27 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       .from(subscribers)
       .innerJoin(lists, eq(lists.id, subscribers.listId))
       .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-    if (!row) throw new NotFoundError('This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.');
-    if (row.s.state === 'confirmed') return { email: row.s.email, listName: row.listName, alreadyConfirmed: true };
+    if (!row)
+      throw new NotFoundError(
+        'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.',
+      );
+    if (row.s.state === 'confirmed')
+      return { email: row.s.email, listName: row.listName, alreadyConfirmed: true };
     if ((row.s.confirmExpiresAt?.getTime() ?? 0) <= now.getTime()) {
-      throw new LinkExpiredError('This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.');
+      throw new LinkExpiredError(
+        'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.',
+      );
     }
-    await tx.update(subscribers).set({ state: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now }).where(eq(subscribers.id, row.s.id));
-    await enqueueMessage(tx, deps.config, { kind: 'welcome', to: row.s.email, payload: { subscriberId: row.s.id } }, now);
+    await tx
+      .update(subscribers)
+      .set({ state: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now })
+      .where(eq(subscribers.id, row.s.id));
+    await enqueueMessage(
+      tx,
+      deps.config,
+      { kind: 'welcome', to: row.s.email, payload: { subscriberId: row.s.id } },
+      now,
+    );
     return { email: row.s.email, listName: row.listName, alreadyConfirmed: false };
   });
 }

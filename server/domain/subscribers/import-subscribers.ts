@@ -55,14 +55,20 @@ function csvFields(line: string): string[] {
  * component names or ids separated by `|`. Every row that cannot be imported is reported
  * with its line number and reason; the rest are imported in one transaction.
  */
-export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof importInput>, actor: Actor): Promise<ImportReport> {
+export async function importSubscribers(
+  deps: DomainDeps,
+  raw: z.input<typeof importInput>,
+  actor: Actor,
+): Promise<ImportReport> {
   requireAdmin(actor);
   const input = parseInput(importInput, raw);
   const now = deps.clock.now();
   const [list] = await deps.db.select().from(lists).where(eq(lists.id, input.listId));
   if (!list) throw new NotFoundError(`No list with id ${input.listId}.`);
   const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
-  const allComponents = await deps.db.select({ id: components.id, name: components.name }).from(components);
+  const allComponents = await deps.db
+    .select({ id: components.id, name: components.name })
+    .from(components);
   const componentByKey = new Map<string, string>();
   for (const c of allComponents) {
     componentByKey.set(c.id, c.id);
@@ -71,7 +77,10 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
 
   const lines = input.csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   if (lines.filter((l) => l.trim()).length > MAX_IMPORT_ROWS + 1) {
-    throw new ValidationError(`At most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows per import; split the file.`, { csv: 'too many rows' });
+    throw new ValidationError(
+      `At most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows per import; split the file.`,
+      { csv: 'too many rows' },
+    );
   }
   let emailCol = 0;
   let componentsCol = -1;
@@ -99,7 +108,11 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
     }
     const email = parsed.data;
     if (!addressOnDomains(email, domains)) {
-      reject(domains === 'anyone' ? 'not allowed' : `not on the list's domains (${domains.join(', ') || 'none set'})`);
+      reject(
+        domains === 'anyone'
+          ? 'not allowed'
+          : `not on the list's domains (${domains.join(', ') || 'none set'})`,
+      );
       continue;
     }
     if (seen.has(email)) {
@@ -109,7 +122,10 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
     let componentIds: string[] | null = null;
     const rawComponents = componentsCol >= 0 ? (fields[componentsCol] ?? '').trim() : '';
     if (rawComponents) {
-      const keys = rawComponents.split('|').map((k) => k.trim()).filter(Boolean);
+      const keys = rawComponents
+        .split('|')
+        .map((k) => k.trim())
+        .filter(Boolean);
       const ids = keys.map((k) => componentByKey.get(k) ?? componentByKey.get(k.toLowerCase()));
       const unknown = keys.filter((_, j) => !ids[j]);
       if (unknown.length) {
@@ -129,7 +145,15 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
       const existing = await tx
         .select({ id: subscribers.id, email: subscribers.email, state: subscribers.state })
         .from(subscribers)
-        .where(and(eq(subscribers.listId, list.id), inArray(subscribers.email, chunk.map((r) => r.email))));
+        .where(
+          and(
+            eq(subscribers.listId, list.id),
+            inArray(
+              subscribers.email,
+              chunk.map((r) => r.email),
+            ),
+          ),
+        );
       const byEmail = new Map(existing.map((e) => [e.email, e]));
       for (const r of chunk) {
         const found = byEmail.get(r.email);
@@ -139,7 +163,11 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
         }
         // Leaving is final: an import never overrides someone's own unsubscribe.
         if (found?.state === 'unsubscribed') {
-          report.rejected.push({ line: r.line, value: r.email, reason: 'unsubscribed earlier; only they can subscribe again' });
+          report.rejected.push({
+            line: r.line,
+            value: r.email,
+            reason: 'unsubscribed earlier; only they can subscribe again',
+          });
           continue;
         }
         const id = found?.id ?? newId();
@@ -155,7 +183,10 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
           updatedAt: now,
         };
         if (found) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
-        else await tx.insert(subscribers).values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
+        else
+          await tx
+            .insert(subscribers)
+            .values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
         report.imported++;
       }
     }
@@ -163,7 +194,11 @@ export async function importSubscribers(deps: DomainDeps, raw: z.input<typeof im
       action: 'subscriber.import',
       objectType: 'list',
       objectId: list.id,
-      after: { imported: report.imported, alreadySubscribed: report.alreadySubscribed, rejected: report.rejected.length },
+      after: {
+        imported: report.imported,
+        alreadySubscribed: report.alreadySubscribed,
+        rejected: report.rejected.length,
+      },
     });
   });
   report.rejected.sort((a, b) => a.line - b.line);

@@ -14,7 +14,12 @@ export const idList = z
   .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter(Boolean))])
   .refine((v) => v.length <= 500, { message: 'too many' });
 
-export const tokenInput = z.string().trim().min(20, 'is not a valid link').max(200, 'is not a valid link').regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
+export const tokenInput = z
+  .string()
+  .trim()
+  .min(20, 'is not a valid link')
+  .max(200, 'is not a valid link')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
 
 export const requestSubscriptionInput = z.object({
   email: emailInput,

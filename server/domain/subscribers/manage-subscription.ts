@@ -6,7 +6,11 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { idList, tokenInput } from './inputs.ts';
-import { checkComponentIds, type ComponentChoice, readComponentChoices } from './subscriber-reads.ts';
+import {
+  checkComponentIds,
+  type ComponentChoice,
+  readComponentChoices,
+} from './subscriber-reads.ts';
 import { hashToken } from './tokens.ts';
 
 const NOT_VALID = 'This link is not valid. Use the manage link from the latest email you received.';
@@ -30,7 +34,10 @@ export interface ManageView {
 }
 
 /** The manage page: which list, which components; reached only through the emailed token. */
-export async function readSubscription(deps: DomainDeps, raw: { token: string }): Promise<ManageView> {
+export async function readSubscription(
+  deps: DomainDeps,
+  raw: { token: string },
+): Promise<ManageView> {
   const { token } = parseInput(z.object({ token: tokenInput }), raw);
   const { s, list } = await byManageToken(deps.db, token);
   const chosen = new Set(s.componentIds ?? []);
@@ -47,14 +54,23 @@ export async function readSubscription(deps: DomainDeps, raw: { token: string })
 const updateInput = z.object({ token: tokenInput, componentIds: idList.nullish() });
 
 /** Changes which components the subscriber hears about (none ticked means everything). */
-export async function updateSubscriptionComponents(deps: DomainDeps, raw: z.input<typeof updateInput>) {
+export async function updateSubscriptionComponents(
+  deps: DomainDeps,
+  raw: z.input<typeof updateInput>,
+) {
   const input = parseInput(updateInput, raw);
   const now = deps.clock.now();
   const componentIds = await checkComponentIds(deps.db, input.componentIds);
   return deps.db.transaction(async (tx) => {
     const { s } = await byManageToken(tx, input.token);
-    if (s.state === 'unsubscribed') throw new ConflictError('You are unsubscribed. Subscribe again from the status page to get emails.');
-    await tx.update(subscribers).set({ componentIds, updatedAt: now }).where(eq(subscribers.id, s.id));
+    if (s.state === 'unsubscribed')
+      throw new ConflictError(
+        'You are unsubscribed. Subscribe again from the status page to get emails.',
+      );
+    await tx
+      .update(subscribers)
+      .set({ componentIds, updatedAt: now })
+      .where(eq(subscribers.id, s.id));
     return { componentIds };
   });
 }
@@ -72,7 +88,13 @@ export async function unsubscribeByToken(deps: DomainDeps, raw: { token: string 
       // The old confirmation link must not silently subscribe the address again.
       await tx
         .update(subscribers)
-        .set({ state: 'unsubscribed', unsubscribedAt: now, confirmTokenHash: null, confirmExpiresAt: null, updatedAt: now })
+        .set({
+          state: 'unsubscribed',
+          unsubscribedAt: now,
+          confirmTokenHash: null,
+          confirmExpiresAt: null,
+          updatedAt: now,
+        })
         .where(eq(subscribers.id, s.id));
     }
     return { email: s.email, listName: list.name };

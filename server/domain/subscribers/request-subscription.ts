@@ -7,7 +7,14 @@ import { RateLimitedError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { type RequestSubscriptionInput, requestSubscriptionInput } from './inputs.ts';
-import { checkComponentIds, findSubscriber, listsOpenTo, type PublicList, publicList, recentConfirmations } from './subscriber-reads.ts';
+import {
+  checkComponentIds,
+  findSubscriber,
+  listsOpenTo,
+  type PublicList,
+  publicList,
+  recentConfirmations,
+} from './subscriber-reads.ts';
 import { confirmToken, hashToken, linkKey, manageToken } from './tokens.ts';
 
 export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
@@ -15,14 +22,17 @@ export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
 export const CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 5;
 
 export type RequestSubscriptionResult =
-  | { outcome: 'sent'; email: string }
-  | { outcome: 'choose'; email: string; lists: PublicList[] };
+  { outcome: 'sent'; email: string } | { outcome: 'choose'; email: string; lists: PublicList[] };
 
 /**
  * Someone asks to join: double opt-in. The answer is the same whether the address was new,
  * pending or already confirmed, so the form reveals nothing about who is subscribed.
  */
-export async function requestSubscription(deps: DomainDeps, raw: RequestSubscriptionInput, _actor: Actor): Promise<RequestSubscriptionResult> {
+export async function requestSubscription(
+  deps: DomainDeps,
+  raw: RequestSubscriptionInput,
+  _actor: Actor,
+): Promise<RequestSubscriptionResult> {
   const input = parseInput(requestSubscriptionInput, raw);
   const now = deps.clock.now();
   const email = input.email;
@@ -33,11 +43,17 @@ export async function requestSubscription(deps: DomainDeps, raw: RequestSubscrip
     chosen = [];
     for (const id of input.listIds) {
       const list = all.find((l) => l.id === id);
-      if (!list) throw new ValidationError('That list does not exist any more; choose again.', { listIds: 'unknown list' });
-      if (!open.some((o) => o.id === list.id)) {
-        throw new ValidationError(`The ${list.name} list only takes company addresses; ${email} cannot join it.`, {
-          listIds: `${list.name} only takes company addresses`,
+      if (!list)
+        throw new ValidationError('That list does not exist any more; choose again.', {
+          listIds: 'unknown list',
         });
+      if (!open.some((o) => o.id === list.id)) {
+        throw new ValidationError(
+          `The ${list.name} list only takes company addresses; ${email} cannot join it.`,
+          {
+            listIds: `${list.name} only takes company addresses`,
+          },
+        );
       }
       chosen.push(list);
     }
@@ -52,7 +68,10 @@ export async function requestSubscription(deps: DomainDeps, raw: RequestSubscrip
   await deps.db.transaction(async (tx) => {
     const recent = await recentConfirmations(tx, email, new Date(now.getTime() - 3600_000));
     if (recent + chosen.length > CONFIRMATIONS_PER_ADDRESS_PER_HOUR) {
-      throw new RateLimitedError('This address was asked for too often in the last hour. Check its inbox, or try again later.', 3600);
+      throw new RateLimitedError(
+        'This address was asked for too often in the last hour. Check its inbox, or try again later.',
+        3600,
+      );
     }
     for (const list of chosen) {
       const existing = await findSubscriber(tx, list.id, email);
@@ -68,8 +87,16 @@ export async function requestSubscription(deps: DomainDeps, raw: RequestSubscrip
         updatedAt: now,
       };
       if (existing) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
-      else await tx.insert(subscribers).values({ id, listId: list.id, email, source: 'form', createdAt: now, ...fields });
-      await enqueueMessage(tx, deps.config, { kind: 'confirmation', to: email, payload: { subscriberId: id } }, now);
+      else
+        await tx
+          .insert(subscribers)
+          .values({ id, listId: list.id, email, source: 'form', createdAt: now, ...fields });
+      await enqueueMessage(
+        tx,
+        deps.config,
+        { kind: 'confirmation', to: email, payload: { subscriberId: id } },
+        now,
+      );
     }
   });
   return { outcome: 'sent', email };

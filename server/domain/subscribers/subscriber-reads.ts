@@ -4,7 +4,12 @@ import { components, lists, outboxMessages, subscribers } from '../../../db/sche
 import type { Config } from '../../config.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { addressOnDomains, effectiveDomains, type ListRow, splitDomains } from '../lists/list-rules.ts';
+import {
+  addressOnDomains,
+  effectiveDomains,
+  type ListRow,
+  splitDomains,
+} from '../lists/list-rules.ts';
 
 export interface ComponentChoice {
   id: string;
@@ -14,31 +19,48 @@ export interface ComponentChoice {
 
 /** Components a subscriber can pick: every leaf component in display order, with its group. */
 export async function readComponentChoices(db: DbOrTx): Promise<ComponentChoice[]> {
-  const rows = await db.select().from(components).orderBy(asc(components.position), asc(components.createdAt));
+  const rows = await db
+    .select()
+    .from(components)
+    .orderBy(asc(components.position), asc(components.createdAt));
   const groups = new Map(rows.filter((r) => r.isGroup).map((g) => [g.id, g]));
   const top = rows.filter((r) => !r.groupId);
   const out: ComponentChoice[] = [];
   for (const t of top) {
     if (t.isGroup) {
-      for (const c of rows.filter((r) => r.groupId === t.id)) out.push({ id: c.id, name: c.name, groupName: t.name });
+      for (const c of rows.filter((r) => r.groupId === t.id))
+        out.push({ id: c.id, name: c.name, groupName: t.name });
     } else out.push({ id: t.id, name: t.name, groupName: null });
   }
   // Children of groups that are themselves nested or missing still deserve a checkbox.
-  for (const r of rows) if (!r.isGroup && r.groupId && !top.some((t) => t.id === r.groupId)) out.push({ id: r.id, name: r.name, groupName: groups.get(r.groupId)?.name ?? null });
+  for (const r of rows)
+    if (!r.isGroup && r.groupId && !top.some((t) => t.id === r.groupId))
+      out.push({ id: r.id, name: r.name, groupName: groups.get(r.groupId)?.name ?? null });
   return out;
 }
 
 /** Known component ids only; an empty choice means everything (null). */
-export async function checkComponentIds(db: DbOrTx, ids: string[] | null | undefined): Promise<string[] | null> {
+export async function checkComponentIds(
+  db: DbOrTx,
+  ids: string[] | null | undefined,
+): Promise<string[] | null> {
   if (!ids || ids.length === 0) return null;
-  const found = await db.select({ id: components.id }).from(components).where(inArray(components.id, ids));
+  const found = await db
+    .select({ id: components.id })
+    .from(components)
+    .where(inArray(components.id, ids));
   if (found.length !== ids.length) {
-    throw new ValidationError('Some of the chosen components no longer exist; choose again.', { componentIds: 'unknown component' });
+    throw new ValidationError('Some of the chosen components no longer exist; choose again.', {
+      componentIds: 'unknown component',
+    });
   }
   return ids;
 }
 
-export async function companyDomains(db: DbOrTx, config: Pick<Config, 'companyDomains'>): Promise<string[]> {
+export async function companyDomains(
+  db: DbOrTx,
+  config: Pick<Config, 'companyDomains'>,
+): Promise<string[]> {
   const s = await getSettings(db);
   const fromSettings = splitDomains(s.companyDomains);
   return fromSettings.length > 0 ? fromSettings : config.companyDomains;
@@ -51,10 +73,19 @@ export interface PublicList {
   isInternal: boolean;
 }
 
-export const publicList = (l: ListRow): PublicList => ({ id: l.id, name: l.name, description: l.description, isInternal: l.isInternal });
+export const publicList = (l: ListRow): PublicList => ({
+  id: l.id,
+  name: l.name,
+  description: l.description,
+  isInternal: l.isInternal,
+});
 
 /** Every list this address may join by itself (domain rules applied). */
-export async function listsOpenTo(db: DbOrTx, config: Pick<Config, 'companyDomains'>, email: string | null): Promise<ListRow[]> {
+export async function listsOpenTo(
+  db: DbOrTx,
+  config: Pick<Config, 'companyDomains'>,
+  email: string | null,
+): Promise<ListRow[]> {
   const all = await db.select().from(lists).orderBy(asc(lists.createdAt), asc(lists.name));
   const company = await companyDomains(db, config);
   return all.filter((l) => {
@@ -69,11 +100,20 @@ export async function recentConfirmations(db: DbOrTx, email: string, since: Date
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(outboxMessages)
-    .where(and(eq(outboxMessages.toAddress, email), eq(outboxMessages.kind, 'confirmation'), sql`${outboxMessages.createdAt} > ${since.getTime()}`));
+    .where(
+      and(
+        eq(outboxMessages.toAddress, email),
+        eq(outboxMessages.kind, 'confirmation'),
+        sql`${outboxMessages.createdAt} > ${since.getTime()}`,
+      ),
+    );
   return row?.n ?? 0;
 }
 
 export async function findSubscriber(db: DbOrTx, listId: string, email: string) {
-  const [row] = await db.select().from(subscribers).where(and(eq(subscribers.listId, listId), eq(subscribers.email, email)));
+  const [row] = await db
+    .select()
+    .from(subscribers)
+    .where(and(eq(subscribers.listId, listId), eq(subscribers.email, email)));
   return row;
 }

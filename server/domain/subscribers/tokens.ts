@@ -15,7 +15,8 @@ export function hashToken(token: string): string {
 /** SECRET_KEY when set; otherwise a random key created once and kept in the settings row. */
 export async function linkKey(db: DbOrTx, config: Pick<Config, 'secretKey'>): Promise<string> {
   if (config.secretKey) return config.secretKey;
-  const read = async () => (await db.select({ k: settings.linkSecret }).from(settings).where(eq(settings.id, 1)))[0]?.k;
+  const read = async () =>
+    (await db.select({ k: settings.linkSecret }).from(settings).where(eq(settings.id, 1)))[0]?.k;
   const existing = await read();
   if (existing) return existing;
   // Conditional update: with several processes the first writer wins and everyone reads its key.
@@ -46,7 +47,10 @@ export interface SubscriberLinks {
 }
 
 export function subscriberLinks(baseUrl: string, token: string): SubscriberLinks {
-  return { manageUrl: `${baseUrl}/manage/${token}`, unsubscribeUrl: `${baseUrl}/unsubscribe/${token}` };
+  return {
+    manageUrl: `${baseUrl}/manage/${token}`,
+    unsubscribeUrl: `${baseUrl}/unsubscribe/${token}`,
+  };
 }
 
 export function confirmUrl(baseUrl: string, token: string): string {

@@ -1,1 +1,0 @@
-ALTER TABLE `settings` ADD `link_secret` text;
