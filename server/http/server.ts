@@ -30,6 +30,23 @@ export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'rea
     }
     void honoListener(req, res);
   };
+  // One counter read per event-loop turn for socket requests: libuv reads sockets in the poll
+  // phase, so every request handled in a turn was received before the turn began, and a value
+  // read during the turn already includes every write that had returned before any of them
+  // arrived. setImmediate runs after the poll phase and forgets the value.
+  let memo: number | undefined;
+  const forget = () => {
+    memo = undefined;
+  };
+  const readCounter = (): number | Promise<number> => {
+    if (memo !== undefined) return memo;
+    const c = deps.reader.changeCounter();
+    if (typeof c === 'number') {
+      memo = c;
+      setImmediate(forget);
+    }
+    return c;
+  };
   const onError = (err: unknown) => {
     // The database did not answer: Hono handles the request and reports it properly.
     deps.log.debug('cache front: counter read failed', { error: String(err) });
@@ -40,7 +57,7 @@ export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'rea
     if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/')) return listener(req, res, undefined);
     let counter: number | Promise<number>;
     try {
-      counter = deps.reader.changeCounter();
+      counter = readCounter();
     } catch (err) {
       return listener(req, res, onError(err));
     }
