@@ -1,15 +1,14 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   broadcasts,
-  components,
   incidentComponents,
   incidents,
   lists,
-  settings,
 } from '../../../db/schema/index.ts';
 import { incidentSubject } from '../../../emails/subjects.ts';
 import { newId } from '../shared/ids.ts';
+import { queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 
 export type BroadcastKind = 'incident_update' | 'incident_resolved';
@@ -68,40 +67,9 @@ export async function enqueueUpdateBroadcast(
   });
 
   const affected = await tx
-    .select({ id: incidentComponents.componentId, groupId: components.groupId })
+    .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
-    .innerJoin(components, eq(components.id, incidentComponents.componentId))
     .where(eq(incidentComponents.incidentId, incident.id));
-  const matchIds = [...new Set(affected.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id])))];
-  const componentFilter =
-    matchIds.length === 0
-      ? sql``
-      : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
-            OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-
-  const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
-  const host = hostOf(s?.url);
-  // Ids and rows in subscriber-id order, so every index of deliveries grows at its end
-  // instead of taking 100,000 random insertions.
-  const result = await tx.run(sql`
-    INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-    SELECT ${broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${broadcastId}, s.id, 'pending', 0,
-           ${now.getTime()}, '<' || ${broadcastId} || '.' || s.id || '@' || ${host} || '>'
-    FROM subscribers s
-    WHERE s.list_id IN (SELECT value FROM json_each(${JSON.stringify(listIds)}))
-      AND s.state = 'confirmed'
-      ${componentFilter}
-    ORDER BY s.id
-    ON CONFLICT DO NOTHING`);
-  const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
-  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, broadcastId));
+  const total = await queueDeliveries(tx, { broadcastId, listIds, componentIds: affected.map((a) => a.id) }, now);
   return { broadcastId, total };
-}
-
-function hostOf(url: string | null | undefined): string {
-  try {
-    return url ? new URL(url).hostname || 'localhost' : 'localhost';
-  } catch {
-    return 'localhost';
-  }
 }

@@ -1,18 +1,17 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   broadcasts,
-  components,
   lists,
   maintenanceComponents,
   maintenances,
-  settings,
 } from '../../../db/schema/index.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceSubject,
 } from '../../../emails/maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
+import { queueDeliveries } from '../broadcasts/queue-deliveries.ts';
 
 /** Which notices a window sends, per its notify switches. */
 export function noticeWanted(
@@ -67,36 +66,9 @@ export async function enqueueMaintenanceNotice(
   });
 
   const affected = await tx
-    .select({ id: maintenanceComponents.componentId, groupId: components.groupId })
+    .select({ id: maintenanceComponents.componentId })
     .from(maintenanceComponents)
-    .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
     .where(eq(maintenanceComponents.maintenanceId, m.id));
-  const matchIds = [...new Set(affected.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id])))];
-  const componentFilter =
-    matchIds.length === 0
-      ? sql``
-      : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
-            OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-  const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
-  const host = hostOf(s?.url);
-  const result = await tx.run(sql`
-    INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-    SELECT lower(hex(randomblob(10))), ${broadcastId}, s.id, 'pending', 0, ${now.getTime()},
-           '<' || ${broadcastId} || '.' || s.id || '@' || ${host} || '>'
-    FROM subscribers s
-    WHERE s.list_id IN (SELECT value FROM json_each(${JSON.stringify(listIds)}))
-      AND s.state = 'confirmed'
-      ${componentFilter}
-    ON CONFLICT DO NOTHING`);
-  const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
-  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, broadcastId));
+  const total = await queueDeliveries(tx, { broadcastId, listIds, componentIds: affected.map((a) => a.id) }, now);
   return { broadcastId, total };
-}
-
-function hostOf(url: string | null | undefined): string {
-  try {
-    return url ? new URL(url).hostname || 'localhost' : 'localhost';
-  } catch {
-    return 'localhost';
-  }
 }

@@ -1,0 +1,52 @@
+import { eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { broadcasts, components, settings } from '../../../db/schema/index.ts';
+
+/**
+ * Writes one pending delivery per recipient of a broadcast already inserted in the caller's
+ * transaction, and records the total. Recipients: confirmed subscribers of `listIds`; those who
+ * chose components get it when one of `componentIds` (or its group) is among them; a broadcast
+ * naming no component goes to everyone, since nobody can tell what it spares.
+ *
+ * One INSERT ... SELECT, in subscriber-id order so every index of deliveries grows at its end:
+ * 100,000 recipients never pass through this process's memory. Message-IDs are stable per
+ * (broadcast, subscriber), so a retried send keeps its id.
+ */
+export async function queueDeliveries(
+  tx: DbOrTx,
+  b: { broadcastId: string; listIds: string[]; componentIds: string[] },
+  now: Date,
+): Promise<number> {
+  const withGroups = b.componentIds.length
+    ? await tx.select({ id: components.id, groupId: components.groupId }).from(components).where(sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(b.componentIds)}))`)
+    : [];
+  const matchIds = [...new Set(withGroups.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id])))];
+  const componentFilter =
+    matchIds.length === 0
+      ? sql``
+      : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
+            OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
+  const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
+  const host = hostOf(s?.url);
+  const result = await tx.run(sql`
+    INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
+    SELECT ${b.broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,
+           ${now.getTime()}, '<' || ${b.broadcastId} || '.' || s.id || '@' || ${host} || '>'
+    FROM subscribers s
+    WHERE s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
+      AND s.state = 'confirmed'
+      ${componentFilter}
+    ORDER BY s.id
+    ON CONFLICT DO NOTHING`);
+  const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
+  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
+  return total;
+}
+
+function hostOf(url: string | null | undefined): string {
+  try {
+    return url ? new URL(url).hostname || 'localhost' : 'localhost';
+  } catch {
+    return 'localhost';
+  }
+}
