@@ -129,3 +129,19 @@ describe('public pages', () => {
     expect(await css.text()).toContain('prefers-color-scheme');
   });
 });
+
+describe('static files', () => {
+  it('serves the favicon every page links to, with a cache lifetime', async () => {
+    const s = await startTestServer();
+    try {
+      const { html } = await page(s, '/');
+      expect(html).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+      const res = await fetch(s.url + '/favicon.svg');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
+    } finally {
+      await s.close();
+    }
+  });
+});
