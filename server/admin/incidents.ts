@@ -51,6 +51,21 @@ export function affectedComponents(
   return out;
 }
 
+/** The fields of the declare form, shared by declaring now and scheduling an incident. */
+export function declareFields(values: FormValues, fe: FieldErrors, zone: string) {
+  return {
+    title: str(values, 'title'),
+    priority: str(values, 'priority') === '' ? undefined : str(values, 'priority'),
+    status: optional(values, 'status') ?? 'investigating',
+    body: str(values, 'body'),
+    internalNote: optional(values, 'internalNote') ?? null,
+    components: fe.take(() => affectedComponents(values), []),
+    ownerId: optional(values, 'ownerId') ?? null,
+    isDrill: checkbox(values, 'isDrill'),
+    ...fe.take(() => promise(values, zone), {}),
+  };
+}
+
 /** The "next update" radio: 15/30/60 minutes, none, or a time typed in the page's zone. */
 export function promise(
   values: FormValues,
@@ -138,17 +153,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       const build = async () => {
         const fe = new FieldErrors();
         const zone = await tz();
-        const input = {
-          title: str(values, 'title'),
-          priority: str(values, 'priority') === '' ? undefined : str(values, 'priority'),
-          status: optional(values, 'status') ?? 'investigating',
-          body: str(values, 'body'),
-          internalNote: optional(values, 'internalNote') ?? null,
-          components: fe.take(() => affectedComponents(values), []),
-          ownerId: optional(values, 'ownerId') ?? null,
-          isDrill: checkbox(values, 'isDrill'),
-          ...fe.take(() => promise(values, zone), {}),
-        };
+        const input = declareFields(values, fe, zone);
         fe.throwWith(declareIncidentInput, input);
         return input;
       };

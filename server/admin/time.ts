@@ -48,7 +48,7 @@ import {
   runForm,
   str,
 } from './form.ts';
-import { affectedComponents, promise } from './incidents.ts';
+import { affectedComponents, declareFields, promise } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
 import { zonedLocalToUtc } from './zoned-time.ts';
 
@@ -162,17 +162,9 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
         const fe = new FieldErrors();
         const zone = await tz();
         const input = {
-          title: str(values, 'title'),
-          priority: str(values, 'priority') === '' ? undefined : str(values, 'priority'),
-          status: optional(values, 'status') ?? 'investigating',
-          body: str(values, 'body'),
-          internalNote: optional(values, 'internalNote') ?? null,
-          components: fe.take(() => affectedComponents(values), []),
-          ownerId: optional(values, 'ownerId') ?? null,
-          isDrill: checkbox(values, 'isDrill'),
+          ...declareFields(values, fe, zone),
           autoHolding: checkbox(values, 'autoHolding'),
           scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
-          ...fe.take(() => promise(values, zone), {}),
         };
         fe.throwWith(scheduleIncidentInput, input);
         const { update } = await scheduleIncident(deps, input as never, actor);
