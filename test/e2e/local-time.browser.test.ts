@@ -1,10 +1,9 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
+import { launchBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
 import { startSite } from '../helpers/site.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe("the visitor's local time, where JavaScript is on", () => {
   let t: TestContext;
@@ -13,19 +12,7 @@ describe("the visitor's local time, where JavaScript is on", () => {
   beforeAll(async () => {
     t = await createTestContext();
     site = await startSite(t);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
@@ -48,7 +35,7 @@ describe("the visitor's local time, where JavaScript is on", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${site.url}/maintenance`);
+    await page.goto(`${site.base}/maintenance`);
     const first = page.locator('time[datetime="2026-11-22T02:00:00.000Z"]').first();
     expect(await first.textContent()).toBe('Sun 22 Nov 2026, 02:00 UTC');
     expect(await first.getAttribute('title')).toMatch(
