@@ -1,15 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
-import { maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import { maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
 import { maintenanceStepInput, stepConflict } from './start-maintenance.ts';
 import { restoreAfterMaintenance } from './window-components.ts';
+import { recordMaintenanceStep } from './record-step.ts';
 
 export const COMPLETE_BODY = 'The scheduled maintenance has been completed.';
 
@@ -37,30 +35,23 @@ export async function applyComplete(
     .returning();
   if (!m) return null;
   const restored = await restoreAfterMaintenance(tx, m.id, now);
-  await tx.insert(maintenanceUpdates).values({
-    id: newId(),
+  await recordMaintenanceStep(tx, actor, now, {
     maintenanceId: m.id,
     status: 'completed',
     statusChanged: true,
     body: opts.body || COMPLETE_BODY,
     notify: m.notify && m.notifyOnComplete,
-    authorId: actor.type === 'user' ? actor.id : null,
-    displayAt: now,
-    createdAt: now,
-  });
-  await enqueueMaintenanceNotice(tx, m.id, 'maintenance_completed', now);
-  await recordAudit(tx, actor, now, {
-    action: 'maintenance.complete',
-    objectType: 'maintenance',
-    objectId: m.id,
-    after: {
-      status: 'completed',
-      completedAt: now,
-      early: now.getTime() < m.scheduledUntil.getTime(),
-      components: restored,
+    notice: 'maintenance_completed',
+    audit: {
+      action: 'maintenance.complete',
+      after: {
+        status: 'completed',
+        completedAt: now,
+        early: now.getTime() < m.scheduledUntil.getTime(),
+        components: restored,
+      },
     },
   });
-  await bumpChanges(tx, now);
   return m;
 }
 

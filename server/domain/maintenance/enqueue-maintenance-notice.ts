@@ -69,6 +69,10 @@ export async function enqueueMaintenanceNotice(
     .select({ id: maintenanceComponents.componentId })
     .from(maintenanceComponents)
     .where(eq(maintenanceComponents.maintenanceId, m.id));
-  const total = await queueDeliveries(tx, { broadcastId, listIds, componentIds: affected.map((a) => a.id) }, now);
+  const total = await queueDeliveries(
+    tx,
+    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
+    now,
+  );
   return { broadcastId, total };
 }

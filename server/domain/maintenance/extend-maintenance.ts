@@ -1,14 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import { maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { formatLong } from '../shared/time-format.ts';
 import { getSettings } from '../settings/get-settings.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { recordMaintenanceStep } from './record-step.ts';
 
 export const extendMaintenanceInput = z.object({
   maintenanceId: z.string().min(1),
@@ -46,8 +45,7 @@ export async function extendMaintenance(
       .set({ scheduledUntil: input.scheduledUntil, updatedAt: now })
       .where(eq(maintenances.id, m.id));
     const tz = (await getSettings(tx)).timeZone;
-    await tx.insert(maintenanceUpdates).values({
-      id: newId(),
+    await recordMaintenanceStep(tx, actor, now, {
       maintenanceId: m.id,
       status: m.status,
       statusChanged: false,
@@ -55,18 +53,13 @@ export async function extendMaintenance(
         input.body ||
         `The maintenance window has been extended until ${formatLong(input.scheduledUntil, tz)}.`,
       notify: false,
-      authorId: actor.type === 'user' ? actor.id : null,
-      displayAt: now,
-      createdAt: now,
+      notice: null,
+      audit: {
+        action: 'maintenance.extend',
+        before: { scheduledUntil: m.scheduledUntil },
+        after: { scheduledUntil: input.scheduledUntil },
+      },
     });
-    await recordAudit(tx, actor, now, {
-      action: 'maintenance.extend',
-      objectType: 'maintenance',
-      objectId: m.id,
-      before: { scheduledUntil: m.scheduledUntil },
-      after: { scheduledUntil: input.scheduledUntil },
-    });
-    await bumpChanges(tx, now);
     return { ...m, scheduledUntil: input.scheduledUntil, updatedAt: now };
   });
 }

@@ -1,18 +1,12 @@
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import {
-  components,
-  maintenanceComponents,
-  maintenances,
-  maintenanceUpdates,
-} from '../../../db/schema/index.ts';
+import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
+import { recordMaintenanceStep } from './record-step.ts';
 
 /** When the reminder before a window goes out (epoch ms). */
 export function reminderDue(scheduledFor: Date, leadMinutes: number): number {
@@ -107,25 +101,15 @@ export async function scheduleMaintenance(
         .insert(maintenanceComponents)
         .values({ maintenanceId: row.id, componentId, position: position++ });
     }
-    await tx.insert(maintenanceUpdates).values({
-      id: newId(),
+    await recordMaintenanceStep(tx, actor, now, {
       maintenanceId: row.id,
       status: 'scheduled',
       statusChanged: true,
       body: input.description,
       notify: input.notify,
-      authorId: actor.type === 'user' ? actor.id : null,
-      displayAt: now,
-      createdAt: now,
+      notice: 'maintenance_scheduled',
+      audit: { action: 'maintenance.schedule', after: { ...row, componentIds: ids } },
     });
-    await enqueueMaintenanceNotice(tx, row.id, 'maintenance_scheduled', now);
-    await recordAudit(tx, actor, now, {
-      action: 'maintenance.schedule',
-      objectType: 'maintenance',
-      objectId: row.id,
-      after: { ...row, componentIds: ids },
-    });
-    await bumpChanges(tx, now);
     return row;
   });
 }

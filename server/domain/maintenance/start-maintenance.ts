@@ -1,15 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
-import { maintenances, maintenanceUpdates } from '../../../db/schema/index.ts';
+import { maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
 import { putUnderMaintenance } from './window-components.ts';
+import { recordMaintenanceStep } from './record-step.ts';
 
 export const START_BODY = 'The scheduled maintenance is now in progress.';
 
@@ -39,31 +37,24 @@ export async function applyStart(
   if (!m) return null;
   const changed = await putUnderMaintenance(tx, m.id, now);
   const sendNotice = opts.notice !== false;
-  await tx.insert(maintenanceUpdates).values({
-    id: newId(),
+  await recordMaintenanceStep(tx, actor, now, {
     maintenanceId: m.id,
     status: 'in_progress',
     statusChanged: true,
     body: opts.body || START_BODY,
     notify: sendNotice && m.notify && m.notifyOnStart,
-    authorId: actor.type === 'user' ? actor.id : null,
-    displayAt: now,
-    createdAt: now,
-  });
-  if (sendNotice) await enqueueMaintenanceNotice(tx, m.id, 'maintenance_started', now);
-  await recordAudit(tx, actor, now, {
-    action: 'maintenance.start',
-    objectType: 'maintenance',
-    objectId: m.id,
-    before: { status: 'scheduled' },
-    after: {
-      status: 'in_progress',
-      startedAt: now,
-      early: now.getTime() < m.scheduledFor.getTime(),
-      components: changed,
+    notice: sendNotice ? 'maintenance_started' : null,
+    audit: {
+      action: 'maintenance.start',
+      before: { status: 'scheduled' },
+      after: {
+        status: 'in_progress',
+        startedAt: now,
+        early: now.getTime() < m.scheduledFor.getTime(),
+        components: changed,
+      },
     },
   });
-  await bumpChanges(tx, now);
   return m;
 }
 

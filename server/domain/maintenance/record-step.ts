@@ -1,0 +1,46 @@
+import type { DbOrTx } from '../../../db/client.ts';
+import { type MaintenanceStatus, maintenanceUpdates } from '../../../db/schema/index.ts';
+import type { MaintenanceNoticeKind } from '../../../emails/maintenance-subject.ts';
+import type { Actor } from '../shared/actor.ts';
+import { newId } from '../shared/ids.ts';
+import { bumpChanges, recordAudit, type AuditEntry } from '../shared/writes.ts';
+import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
+
+/**
+ * Records one step of a window inside the caller's transaction: the update shown in its
+ * timeline, the subscriber notice (when `notice` names one and the window's switches allow
+ * it), the audit entry, and the change-counter bump that refreshes every public surface.
+ */
+export async function recordMaintenanceStep(
+  tx: DbOrTx,
+  actor: Actor,
+  now: Date,
+  step: {
+    maintenanceId: string;
+    status: MaintenanceStatus;
+    statusChanged: boolean;
+    body: string;
+    notify: boolean;
+    notice: MaintenanceNoticeKind | null;
+    audit: Omit<AuditEntry, 'objectType' | 'objectId'>;
+  },
+): Promise<void> {
+  await tx.insert(maintenanceUpdates).values({
+    id: newId(),
+    maintenanceId: step.maintenanceId,
+    status: step.status,
+    statusChanged: step.statusChanged,
+    body: step.body,
+    notify: step.notify,
+    authorId: actor.type === 'user' ? actor.id : null,
+    displayAt: now,
+    createdAt: now,
+  });
+  if (step.notice) await enqueueMaintenanceNotice(tx, step.maintenanceId, step.notice, now);
+  await recordAudit(tx, actor, now, {
+    ...step.audit,
+    objectType: 'maintenance',
+    objectId: step.maintenanceId,
+  });
+  await bumpChanges(tx, now);
+}
