@@ -126,23 +126,10 @@ export async function scheduleIncidentUpdate(
       input.status ?? incident.status,
       input,
     );
-    const row = {
-      id: newId(),
-      incidentId: incident.id,
+    const row = scheduledRow(incident.id, incident.priority, input, due, actor, now, {
       status: input.status ?? incident.status,
       statusChanged: input.status !== undefined,
-      body: input.body,
-      internalNote: input.internalNote ?? null,
-      notify: input.notify ?? isBroadcastPriority(incident.priority),
-      state: 'scheduled' as const,
-      nextUpdateDueAt: due,
-      authorId: actor.type === 'user' ? actor.id : null,
-      scheduledFor: input.scheduledFor,
-      publishedAt: null,
-      displayAt: input.scheduledFor,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await tx.insert(incidentUpdates).values(row);
     await writeIntendedComponents(tx, row.id, input.components);
     await recordAudit(tx, actor, now, {
@@ -190,23 +177,10 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
       updatedAt: now,
     };
     await tx.insert(incidents).values(incident);
-    const update = {
-      id: newId(),
-      incidentId: incident.id,
+    const update = scheduledRow(incident.id, input.priority, input, due, actor, now, {
       status: input.status,
       statusChanged: true,
-      body: input.body,
-      internalNote: input.internalNote ?? null,
-      notify: input.notify ?? isBroadcastPriority(input.priority),
-      state: 'scheduled' as const,
-      nextUpdateDueAt: due,
-      authorId: actor.type === 'user' ? actor.id : null,
-      scheduledFor: input.scheduledFor,
-      publishedAt: null,
-      displayAt: input.scheduledFor,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await tx.insert(incidentUpdates).values(update);
     await writeIntendedComponents(tx, update.id, input.components);
     await recordAudit(tx, actor, now, {
@@ -223,4 +197,32 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
     });
     return { incident, update };
   });
+}
+
+/** The incident_updates row of an update written now and published at `scheduledFor`. */
+function scheduledRow<S extends string>(
+  incidentId: string,
+  priority: number,
+  input: { body: string; internalNote?: string | null; notify?: boolean; scheduledFor: Date },
+  due: Date | null,
+  actor: Actor,
+  now: Date,
+  status: { status: S; statusChanged: boolean },
+) {
+  return {
+    id: newId(),
+    incidentId,
+    ...status,
+    body: input.body,
+    internalNote: input.internalNote ?? null,
+    notify: input.notify ?? isBroadcastPriority(priority),
+    state: 'scheduled' as const,
+    nextUpdateDueAt: due,
+    authorId: actor.type === 'user' ? actor.id : null,
+    scheduledFor: input.scheduledFor,
+    publishedAt: null,
+    displayAt: input.scheduledFor,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
