@@ -3,8 +3,16 @@ import http from 'node:http';
 
 // The baseline: a bare node:http server answering each path with the exact bytes Herald
 // served for it, so the ratio measures what Herald's stack costs on top of Node itself.
-const routes = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Record<string, { body: string; type: string }>;
-const bodies = new Map(Object.entries(routes).map(([p, r]) => [p, { body: Buffer.from(r.body, 'base64'), type: r.type }]));
+const routes = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Record<
+  string,
+  { body: string; type: string }
+>;
+const bodies = new Map(
+  Object.entries(routes).map(([p, r]) => [
+    p,
+    { body: Buffer.from(r.body, 'base64'), type: r.type },
+  ]),
+);
 
 const server = http.createServer((req, res) => {
   const r = bodies.get(req.url ?? '');

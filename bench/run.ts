@@ -25,22 +25,32 @@ const paths = values.paths.split(',');
 const node = process.execPath;
 const root = path.resolve(import.meta.dirname, '..');
 
-function start(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+function start(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(node, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on ([\d.]+):(\d+)/.exec(out);
       if (m) resolve({ child, url: `http://${m[1]}:${m[2]}` });
     });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${out}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited with ${code} before listening:\n${out}`)),
+    );
   });
 }
 
 async function load(url: string, warm = false) {
   const r = await autocannon({ url, connections, duration: warm ? 2 : duration, pipelining: 1 });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
+  if (r.non2xx > 0 || r.errors > 0)
+    throw new Error(`${url}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
   return { rps: r.requests.average, p99: r.latency.p99, total: r.requests.total };
 }
 
@@ -64,14 +74,19 @@ async function main() {
     for (const p of paths) {
       const res = await fetch(herald.url + p);
       if (res.status !== 200) throw new Error(`Herald answered ${res.status} for ${p}`);
-      routes[p] = { body: Buffer.from(await res.arrayBuffer()).toString('base64'), type: res.headers.get('content-type') ?? 'application/octet-stream' };
+      routes[p] = {
+        body: Buffer.from(await res.arrayBuffer()).toString('base64'),
+        type: res.headers.get('content-type') ?? 'application/octet-stream',
+      };
     }
     const routesFile = path.join(dir, 'routes.json');
     writeFileSync(routesFile, JSON.stringify(routes));
     const bare = await start(['bench/bare-server.ts', routesFile], {});
     children.push(bare.child);
 
-    console.log(`Herald bench: ${rounds} alternating rounds of ${duration}s per server and path (median kept), ${connections} connections, Node ${process.version}, load generator autocannon`);
+    console.log(
+      `Herald bench: ${rounds} alternating rounds of ${duration}s per server and path (median kept), ${connections} connections, Node ${process.version}, load generator autocannon`,
+    );
     const rows: string[][] = [];
     for (const p of paths) {
       // Warm-up runs (not counted) let both servers JIT-compile their hot paths.
@@ -88,9 +103,25 @@ async function main() {
       const bareRun = median(bareRuns);
       const heraldRun = median(heraldRuns);
       const ratio = heraldRun.rps / bareRun.rps;
-      rows.push([p, `${Buffer.from(routes[p]!.body, 'base64').length}`, heraldRun.rps.toFixed(0), `${heraldRun.p99}`, bareRun.rps.toFixed(0), `${bareRun.p99}`, `${(ratio * 100).toFixed(1)}%`]);
+      rows.push([
+        p,
+        `${Buffer.from(routes[p]!.body, 'base64').length}`,
+        heraldRun.rps.toFixed(0),
+        `${heraldRun.p99}`,
+        bareRun.rps.toFixed(0),
+        `${bareRun.p99}`,
+        `${(ratio * 100).toFixed(1)}%`,
+      ]);
     }
-    const head = ['path', 'bytes', 'herald req/s', 'herald p99 ms', 'bare req/s', 'bare p99 ms', 'herald/bare'];
+    const head = [
+      'path',
+      'bytes',
+      'herald req/s',
+      'herald p99 ms',
+      'bare req/s',
+      'bare p99 ms',
+      'herald/bare',
+    ];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(line(head));

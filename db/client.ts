@@ -24,12 +24,17 @@ export interface DbHandle {
 export async function openDatabase(url: string, authToken?: string): Promise<DbHandle> {
   if (url.startsWith('file:')) {
     const file = url.slice('file:'.length);
-    if (file && file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file && file !== ':memory:')
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
   // `timeout` is libSQL's busy timeout (ms) on every pooled connection: another process holding
   // the write lock is waited for instead of failing at once. The PRAGMAs below only reach the
   // one connection they run on.
-  const client = createClient({ url, authToken, ...(url.startsWith('file:') ? { timeout: 5000 } : {}) });
+  const client = createClient({
+    url,
+    authToken,
+    ...(url.startsWith('file:') ? { timeout: 5000 } : {}),
+  });
   if (url.startsWith('file:')) {
     // WAL lets readers (page renders) run while the outbox worker and scheduler write.
     await client.execute('PRAGMA journal_mode = WAL');

@@ -1,4 +1,4 @@
-import { DRILL_MARK, incidentSubject } from './subjects.ts';
+import { DRILL_MARK, incidentSubject } from '../server/domain/broadcasts/subjects.ts';
 import { html, headerText, layout, lines, type RenderedEmail, textFooter } from './layout.ts';
 
 export interface IncidentEmailData {

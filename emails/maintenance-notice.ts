@@ -1,5 +1,8 @@
 import { html, layout, lines, type RenderedEmail, textFooter } from './layout.ts';
-import { type MaintenanceNoticeKind, maintenanceSubject } from './maintenance-subject.ts';
+import {
+  type MaintenanceNoticeKind,
+  maintenanceSubject,
+} from '../server/domain/maintenance/maintenance-subject.ts';
 
 export interface MaintenanceNoticeData {
   kind: MaintenanceNoticeKind;

@@ -1,5 +1,5 @@
 import { html, type RenderedEmail } from './layout.ts';
-import { headerText } from './subjects.ts';
+import { headerText } from '../server/domain/broadcasts/subjects.ts';
 
 export interface PromiseReminderData {
   pageName: string;

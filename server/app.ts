@@ -21,6 +21,8 @@ export function createApp(deps: Deps) {
   app.route('/', feedRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
-  app.all('/api/*', (c) => c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404));
+  app.all('/api/*', (c) =>
+    c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),
+  );
   return app;
 }

@@ -8,7 +8,12 @@ const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const schema = z.object({
   PORT: z.preprocess(
     emptyToUndefined,
-    z.coerce.number({ error: 'must be a port number from 0 to 65535' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535').default(3000),
+    z.coerce
+      .number({ error: 'must be a port number from 0 to 65535' })
+      .int('must be a whole number')
+      .min(0)
+      .max(65535, 'must be at most 65535')
+      .default(3000),
   ),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   DATABASE_URL: z.preprocess(
@@ -22,28 +27,46 @@ const schema = z.object({
   PUBLIC_URL: z.preprocess(
     emptyToUndefined,
     z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://status.example.com' })
+      .url({
+        protocol: /^https?$/,
+        error: 'must be an http(s) URL such as https://status.example.com',
+      })
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
   ),
   PAGE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).max(100).default('Herald')),
   SMTP_URL: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+    z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
   ),
   MAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Herald <status@localhost>')),
   MAIL_OUTBOX_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/outbox')),
-  SMTP_MAX_CONNECTIONS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
+  SMTP_MAX_CONNECTIONS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(100).default(5),
+  ),
   SMTP_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
   COMPANY_DOMAINS: z.preprocess(
     emptyToUndefined,
     z
       .string()
-      .regex(/^\s*[a-z0-9.-]+(\s*,\s*[a-z0-9.-]+)*\s*$/i, 'must be comma-separated domains such as example.com,example.org')
+      .regex(
+        /^\s*[a-z0-9.-]+(\s*,\s*[a-z0-9.-]+)*\s*$/i,
+        'must be comma-separated domains such as example.com,example.org',
+      )
       .optional(),
   ),
-  SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['silent', 'error', 'info', 'debug']).default('info')),
+  SECRET_KEY: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  ),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
 });
 
@@ -78,7 +101,10 @@ export class ConfigError extends Error {
 }
 
 /** Reads `.env` (when present) under the real environment, which wins. */
-export function readEnv(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function readEnv(
+  cwd = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
   const file = path.join(cwd, '.env');
   const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
   return { ...fromFile, ...env };
@@ -89,7 +115,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
+      ),
     );
   }
   const e = parsed.data;

@@ -5,9 +5,9 @@ import type { DomainDeps } from './domain/shared/deps.ts';
 import { SetupLink } from './domain/auth/first-admin.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
 import { createChangeCounter } from './domain/settings/change-counter.ts';
-import { ResponseCache } from './http/response-cache.ts';
+import { ResponseCache } from './cache/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMailer, type Mailer } from './mailer.ts';
+import { createMailer, type Mailer } from './mail/transport.ts';
 import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
 
@@ -27,12 +27,19 @@ export interface Deps extends DomainDeps {
  * The composition root: opens and migrates the database, makes sure the settings row exists,
  * and builds the shared parts every route and loop receives. No module-level singletons.
  */
-export async function createDeps(config: Config, opts: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): Promise<Deps> {
+export async function createDeps(
+  config: Config,
+  opts: { clock?: Clock; log?: Logger; mailer?: Mailer } = {},
+): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
   await migrateDatabase(handle.db);
-  await ensureSettings(handle.db, { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null }, clock.now());
+  await ensureSettings(
+    handle.db,
+    { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null },
+    clock.now(),
+  );
   // Opened after migrations, so the settings table it reads exists.
   const counter = createChangeCounter(config.databaseUrl, handle.client);
   await ensureDefaultLists(handle.db, clock.now());

@@ -7,7 +7,7 @@ import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
 import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
-import { mountSite } from './site.ts';
+import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/update-user.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
@@ -33,7 +33,9 @@ async function main() {
       : `Mail: SMTP_URL is not set, so emails are not sent: each one is written as an ${deps.mailer.description} (open them with any mail program).`,
   );
   if (deps.mailer.kind === 'smtp' && !config.publicUrl.startsWith('https://')) {
-    deps.log.info(`Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`);
+    deps.log.info(
+      `Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`,
+    );
   }
   const outbox = createOutboxWorker(deps);
   outbox.start();
@@ -46,19 +48,30 @@ async function main() {
   server.on('error', (err: NodeJS.ErrnoException) => {
     const where = `${config.host}:${config.port}`;
     const hint =
-      err.code === 'EADDRINUSE' ? `${where} is already in use: stop the other process or set PORT to a free port.`
-      : err.code === 'EACCES' ? `not allowed to listen on ${where}: use a PORT above 1023 or run with the needed rights.`
-      : `${where}: ${err.message}`;
+      err.code === 'EADDRINUSE'
+        ? `${where} is already in use: stop the other process or set PORT to a free port.`
+        : err.code === 'EACCES'
+          ? `not allowed to listen on ${where}: use a PORT above 1023 or run with the needed rights.`
+          : `${where}: ${err.message}`;
     console.error(`Herald cannot start: ${hint}`);
     process.exit(1);
   });
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    deps.log.info(`Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`);
+    deps.log.info(
+      `Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`,
+    );
     // With PORT=0 the configured URL has no real port: link to the address actually bound.
-    const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-    void printSetupLink(config.publicUrlConfigured ? config.publicUrl : `http://${hostForUrl}:${port}`);
+    const hostForUrl =
+      config.host === '0.0.0.0' || config.host === '::'
+        ? 'localhost'
+        : config.host.includes(':')
+          ? `[${config.host}]`
+          : config.host;
+    void printSetupLink(
+      config.publicUrlConfigured ? config.publicUrl : `http://${hostForUrl}:${port}`,
+    );
   });
   // A fresh database has no account: print a one-time link to create the first admin.
   async function printSetupLink(base: string) {

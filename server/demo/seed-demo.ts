@@ -26,73 +26,167 @@ export async function seedDemo(deps: DomainDeps): Promise<boolean> {
   const d = at(now - 30 * DAY);
 
   const website = await createComponent(d, { name: 'Website', isGroup: true }, demoActor);
-  const marketing = await createComponent(d, { name: 'Marketing site', groupId: website.id }, demoActor);
-  const webApp = await createComponent(d, { name: 'Web app', groupId: website.id, description: 'The dashboard at app.example.com' }, demoActor);
+  const marketing = await createComponent(
+    d,
+    { name: 'Marketing site', groupId: website.id },
+    demoActor,
+  );
+  const webApp = await createComponent(
+    d,
+    { name: 'Web app', groupId: website.id, description: 'The dashboard at app.example.com' },
+    demoActor,
+  );
   const api = await createComponent(d, { name: 'API', isGroup: true }, demoActor);
   const restApi = await createComponent(d, { name: 'REST API', groupId: api.id }, demoActor);
   const webhooks = await createComponent(d, { name: 'Webhooks', groupId: api.id }, demoActor);
   const payments = await createComponent(d, { name: 'Payments', isGroup: true }, demoActor);
-  const cards = await createComponent(d, { name: 'Card processing', groupId: payments.id }, demoActor);
+  const cards = await createComponent(
+    d,
+    { name: 'Card processing', groupId: payments.id },
+    demoActor,
+  );
   await createComponent(d, { name: 'Invoicing', groupId: payments.id }, demoActor);
-  const email = await createComponent(d, { name: 'Email notifications', description: 'Receipts and alerts we send' }, demoActor);
+  const email = await createComponent(
+    d,
+    { name: 'Email notifications', description: 'Receipts and alerts we send' },
+    demoActor,
+  );
   void marketing;
 
   // A P0 three weeks ago, resolved within the hour.
   const p0Start = now - 20 * DAY - 3 * 60 * MIN;
-  const p0 = await declareIncident(at(p0Start), {
-    title: 'API unavailable in the EU region',
-    priority: 0,
-    body: 'Requests to the REST API in the EU region are failing. We are investigating.',
-    components: [{ componentId: restApi.id, status: 'major_outage' }],
-    nextUpdateInMinutes: 15,
-  }, demoActor);
-  await postIncidentUpdate(at(p0Start + 12 * MIN), { incidentId: p0.incident.id, status: 'identified', body: 'A failed configuration change took the EU load balancers down. We are rolling it back.', nextUpdateInMinutes: 15 }, demoActor);
-  await postIncidentUpdate(at(p0Start + 27 * MIN), { incidentId: p0.incident.id, status: 'monitoring', body: 'The rollback is complete and requests are succeeding again. We are watching error rates.', components: [{ componentId: restApi.id, status: 'operational' }], nextUpdateInMinutes: 30 }, demoActor);
-  await postIncidentUpdate(at(p0Start + 55 * MIN), { incidentId: p0.incident.id, status: 'resolved', body: 'This incident is resolved. Thank you for your patience; a post-mortem will follow.' }, demoActor);
+  const p0 = await declareIncident(
+    at(p0Start),
+    {
+      title: 'API unavailable in the EU region',
+      priority: 0,
+      body: 'Requests to the REST API in the EU region are failing. We are investigating.',
+      components: [{ componentId: restApi.id, status: 'major_outage' }],
+      nextUpdateInMinutes: 15,
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p0Start + 12 * MIN),
+    {
+      incidentId: p0.incident.id,
+      status: 'identified',
+      body: 'A failed configuration change took the EU load balancers down. We are rolling it back.',
+      nextUpdateInMinutes: 15,
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p0Start + 27 * MIN),
+    {
+      incidentId: p0.incident.id,
+      status: 'monitoring',
+      body: 'The rollback is complete and requests are succeeding again. We are watching error rates.',
+      components: [{ componentId: restApi.id, status: 'operational' }],
+      nextUpdateInMinutes: 30,
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p0Start + 55 * MIN),
+    {
+      incidentId: p0.incident.id,
+      status: 'resolved',
+      body: 'This incident is resolved. Thank you for your patience; a post-mortem will follow.',
+    },
+    demoActor,
+  );
 
   // A P2 nine days ago.
   const p2Start = now - 9 * DAY - 5 * 60 * MIN;
-  const p2 = await declareIncident(at(p2Start), {
-    title: 'Dashboard slow to load',
-    priority: 2,
-    body: 'Some customers see the dashboard take more than ten seconds to load.',
-    components: [{ componentId: webApp.id, status: 'degraded_performance' }],
-  }, demoActor);
-  await postIncidentUpdate(at(p2Start + 90 * MIN), { incidentId: p2.incident.id, status: 'resolved', body: 'A slow database query was fixed; load times are back to normal.' }, demoActor);
+  const p2 = await declareIncident(
+    at(p2Start),
+    {
+      title: 'Dashboard slow to load',
+      priority: 2,
+      body: 'Some customers see the dashboard take more than ten seconds to load.',
+      components: [{ componentId: webApp.id, status: 'degraded_performance' }],
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p2Start + 90 * MIN),
+    {
+      incidentId: p2.incident.id,
+      status: 'resolved',
+      body: 'A slow database query was fixed; load times are back to normal.',
+    },
+    demoActor,
+  );
 
   // The active P1: three updates, a promise 20 minutes ahead.
   const p1Start = now - 40 * MIN;
-  const p1 = await declareIncident(at(p1Start), {
-    title: 'Card payments failing for some customers',
-    priority: 1,
-    body: 'Some card payments are being declined at checkout. We are investigating.',
-    internalNote: 'Support: offer invoice payment to customers who cannot wait.',
-    components: [{ componentId: cards.id, status: 'partial_outage' }],
-    nextUpdateInMinutes: 15,
-  }, demoActor);
-  await postIncidentUpdate(at(p1Start + 15 * MIN), { incidentId: p1.incident.id, status: 'identified', body: 'Our card processor is rejecting a share of requests. We are working with them and retrying declined payments.', components: [{ componentId: webhooks.id, status: 'degraded_performance' }], nextUpdateInMinutes: 15 }, demoActor);
-  await postIncidentUpdate(at(p1Start + 30 * MIN), { incidentId: p1.incident.id, body: 'Nothing to update. Still investigating with the processor. Next update in 20 minutes.', nextUpdateInMinutes: 20 }, demoActor);
+  const p1 = await declareIncident(
+    at(p1Start),
+    {
+      title: 'Card payments failing for some customers',
+      priority: 1,
+      body: 'Some card payments are being declined at checkout. We are investigating.',
+      internalNote: 'Support: offer invoice payment to customers who cannot wait.',
+      components: [{ componentId: cards.id, status: 'partial_outage' }],
+      nextUpdateInMinutes: 15,
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p1Start + 15 * MIN),
+    {
+      incidentId: p1.incident.id,
+      status: 'identified',
+      body: 'Our card processor is rejecting a share of requests. We are working with them and retrying declined payments.',
+      components: [{ componentId: webhooks.id, status: 'degraded_performance' }],
+      nextUpdateInMinutes: 15,
+    },
+    demoActor,
+  );
+  await postIncidentUpdate(
+    at(p1Start + 30 * MIN),
+    {
+      incidentId: p1.incident.id,
+      body: 'Nothing to update. Still investigating with the processor. Next update in 20 minutes.',
+      nextUpdateInMinutes: 20,
+    },
+    demoActor,
+  );
 
-  await setComponentStatus(at(now - 2 * 60 * MIN), { componentId: email.id, status: 'degraded_performance' }, demoActor);
+  await setComponentStatus(
+    at(now - 2 * 60 * MIN),
+    { componentId: email.id, status: 'degraded_performance' },
+    demoActor,
+  );
 
   // Next Sunday-ish, 02:00-04:00 UTC, at least two days ahead.
   const start = new Date(now + 3 * DAY);
   start.setUTCHours(2, 0, 0, 0);
-  await scheduleMaintenance(deps, {
-    title: 'Database upgrade',
-    description: 'We are upgrading our main database. The web app and the REST API will be read-only for up to two hours.',
-    scheduledFor: start,
-    scheduledUntil: new Date(start.getTime() + 2 * 60 * MIN),
-    componentIds: [webApp.id, restApi.id],
-  }, demoActor);
+  await scheduleMaintenance(
+    deps,
+    {
+      title: 'Database upgrade',
+      description:
+        'We are upgrading our main database. The web app and the REST API will be read-only for up to two hours.',
+      scheduledFor: start,
+      scheduledUntil: new Date(start.getTime() + 2 * 60 * MIN),
+      componentIds: [webApp.id, restApi.id],
+    },
+    demoActor,
+  );
 
   // A follow-up written now that the scheduler publishes in 45 minutes (see /admin/scheduled).
-  await scheduleIncidentUpdate(deps, {
-    incidentId: p1.incident.id,
-    status: 'monitoring',
-    body: 'The processor has deployed a fix and declined payments are being retried automatically. We are watching closely.',
-    scheduledFor: new Date(now + 45 * MIN),
-    nextUpdateInMinutes: 30,
-  }, demoActor);
+  await scheduleIncidentUpdate(
+    deps,
+    {
+      incidentId: p1.incident.id,
+      status: 'monitoring',
+      body: 'The processor has deployed a fix and declined payments are being retried automatically. We are watching closely.',
+      scheduledFor: new Date(now + 45 * MIN),
+      nextUpdateInMinutes: 30,
+    },
+    demoActor,
+  );
   return true;
 }

@@ -3,8 +3,24 @@ import { HTTPException } from 'hono/http-exception';
 import { DomainError, RateLimitedError, ValidationError } from '../domain/shared/errors.ts';
 import type { Logger } from '../logger.ts';
 
+/** The one table from domain error codes to HTTP statuses, for the API and the forms alike. */
+const statusByCode: Record<string, number> = {
+  validation_failed: 422,
+  not_found: 404,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+};
+
+export function statusOf(err: DomainError): number {
+  return statusByCode[err.code] ?? 400;
+}
+
 export function errorBody(code: string, message: string, fields?: Record<string, string>) {
-  return { error: fields && Object.keys(fields).length ? { code, message, fields } : { code, message } };
+  return {
+    error: fields && Object.keys(fields).length ? { code, message, fields } : { code, message },
+  };
 }
 
 /**
@@ -16,14 +32,27 @@ export function mapError(log: Logger) {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
       const fields = err instanceof ValidationError ? err.fields : undefined;
-      return c.json(errorBody(err.code, err.message, fields), err.status as 400);
+      return c.json(errorBody(err.code, err.message, fields), statusOf(err) as 400);
     }
     if (err instanceof HTTPException) {
       const status = err.status;
-      const message = status === 400 ? err.message || 'The request could not be read.' : err.message || 'Request failed.';
+      const message =
+        status === 400
+          ? err.message || 'The request could not be read.'
+          : err.message || 'Request failed.';
       return c.json(errorBody(status === 400 ? 'bad_request' : 'http_error', message), status);
     }
-    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: err.stack ?? String(err) });
-    return c.json(errorBody('internal_error', 'Something went wrong on our side. Try again; if it keeps failing, check the Herald logs.'), 500);
+    log.error('unhandled error', {
+      method: c.req.method,
+      path: c.req.path,
+      error: err.stack ?? String(err),
+    });
+    return c.json(
+      errorBody(
+        'internal_error',
+        'Something went wrong on our side. Try again; if it keeps failing, check the Herald logs.',
+      ),
+      500,
+    );
   };
 }

@@ -2,8 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
-import { cacheKey, isCacheablePath } from './cache-policy.ts';
-import { etagMatches } from './response-cache.ts';
+import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
+import { etagMatches } from '../cache/response-cache.ts';
 
 /**
  * The HTTP server: a response-cache front and then Hono. During an outage everyone refreshes
@@ -11,7 +11,10 @@ import { etagMatches } from './response-cache.ts';
  * straight to the socket without building Request/Response objects. Everything else (misses,
  * writes, admin, per-visitor pages) goes through Hono, which fills the cache.
  */
-export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'reader' | 'log'>): http.Server {
+export function createHttpServer(
+  app: Hono<any>,
+  deps: Pick<Deps, 'cache' | 'reader' | 'log'>,
+): http.Server {
   const honoListener = getRequestListener(app.fetch);
   const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
     const method = req.method;
@@ -24,7 +27,11 @@ export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'rea
         res.end();
         return;
       }
-      res.writeHead(entry.status, { ...entry.headers, etag: entry.etag, 'content-length': entry.body.length });
+      res.writeHead(entry.status, {
+        ...entry.headers,
+        etag: entry.etag,
+        'content-length': entry.body.length,
+      });
       res.end(method === 'HEAD' ? undefined : entry.body);
       return;
     }
@@ -54,7 +61,8 @@ export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'rea
   };
   return http.createServer((req, res) => {
     const method = req.method;
-    if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/')) return listener(req, res, undefined);
+    if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/'))
+      return listener(req, res, undefined);
     let counter: number | Promise<number>;
     try {
       counter = readCounter();
@@ -63,6 +71,9 @@ export function createHttpServer(app: Hono<any>, deps: Pick<Deps, 'cache' | 'rea
     }
     // The embedded database answers synchronously: no promise, no extra tick on the hot path.
     if (typeof counter === 'number') return listener(req, res, counter);
-    counter.then((c) => listener(req, res, c), (err) => listener(req, res, onError(err)));
+    counter.then(
+      (c) => listener(req, res, c),
+      (err) => listener(req, res, onError(err)),
+    );
   });
 }

@@ -1,15 +1,21 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { deliveries, outboxMessages } from '../../db/schema/index.ts';
-import type { Deps } from '../deps.ts';
-import type { OutgoingMail } from '../mailer.ts';
 import {
-  type BroadcastContext,
-  composeBroadcastMail,
-  composeOutboxMail,
-  loadBroadcastContext,
-  loadPageContext,
-  loadRecipients,
-} from './compose.ts';
+  anythingDue,
+  claimDeliveries,
+  claimMessages,
+  type Outcome,
+  type OutboxTable,
+  recordOutcomes,
+} from '../domain/broadcasts/outbox-store.ts';
+import type { Deps } from '../deps.ts';
+import type { OutgoingMail } from '../mail/outgoing-mail.ts';
+import {
+  type BroadcastSource,
+  readBroadcastSource,
+  readPageContext,
+  readRecipients,
+} from '../domain/broadcasts/send-context.ts';
+import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
+import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
 export interface OutboxWorkerOptions {
   /** Rows claimed per batch (per lane). */
@@ -29,15 +35,6 @@ export interface OutboxWorkerOptions {
 }
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
-
-interface Outcome {
-  id: string;
-  result:
-    | { ok: true; messageId: string }
-    | { ok: false; permanent: boolean; error: string }
-    | { skipped: true };
-  attempts: number;
-}
 
 /** 5xx replies are permanent; network errors, timeouts and 4xx replies are worth retrying. */
 export function classifySmtpError(err: unknown): { permanent: boolean; error: string } {
@@ -85,63 +82,6 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return new Date(now.getTime() + Math.round(delay * (0.5 + random() / 2)));
   }
 
-  /**
-   * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle
-   * polling costs no write transactions.
-   */
-  async function anythingDue(now: Date): Promise<boolean> {
-    const t = now.getTime();
-    const rows = await deps.db.all<{ due: number }>(sql`
-      SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'pending' AND next_attempt_at <= ${t})
-          OR EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'sending' AND lease_until <= ${t})
-          OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ${t})
-          OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND lease_until <= ${t}) AS due`);
-    return Boolean(rows[0]?.due);
-  }
-
-  async function claimDeliveries(now: Date, limit: number) {
-    // In a transaction only to queue behind this process's other writers (see db/client.ts).
-    const rows = await deps.db.transaction((tx) =>
-      tx.all<{
-        id: string;
-        broadcast_id: string;
-        subscriber_id: string;
-        message_id: string;
-        attempts: number;
-      }>(sql`
-      UPDATE deliveries SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM deliveries
-        WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
-           OR (state = 'sending' AND lease_until <= ${now.getTime()})
-        LIMIT ${limit})
-      RETURNING id, broadcast_id, subscriber_id, message_id, attempts`),
-    );
-    return rows;
-  }
-
-  async function claimMessages(now: Date, limit: number) {
-    const rows = await deps.db.transaction((tx) =>
-      tx.all<{
-        id: string;
-        kind: string;
-        to_address: string;
-        payload: string;
-        message_id: string;
-        attempts: number;
-      }>(sql`
-      UPDATE outbox_messages SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM outbox_messages
-        WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
-           OR (state = 'sending' AND lease_until <= ${now.getTime()})
-        ORDER BY created_at
-        LIMIT ${limit})
-      RETURNING id, kind, to_address, payload, message_id, attempts`),
-    );
-    return rows;
-  }
-
   async function send(mail: OutgoingMail): Promise<Outcome['result']> {
     try {
       await deps.mailer.send(mail, deps.clock.now());
@@ -151,64 +91,22 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     }
   }
 
-  /** Writes every outcome of a batch in one transaction. */
-  async function record(table: typeof deliveries | typeof outboxMessages, outcomes: Outcome[]) {
-    if (outcomes.length === 0) return;
-    const now = deps.clock.now();
-    await deps.db.transaction(async (tx) => {
-      const sent = outcomes.filter((o) => 'ok' in o.result && o.result.ok).map((o) => o.id);
-      if (sent.length) {
-        await tx
-          .update(table)
-          .set({ state: 'sent', sentAt: now, leaseUntil: null, lastError: null })
-          .where(and(inArray(table.id, sent), eq(table.state, 'sending')));
-      }
-      const skipped = outcomes.filter((o) => 'skipped' in o.result).map((o) => o.id);
-      if (skipped.length) {
-        await tx
-          .update(table)
-          .set({ state: 'skipped', leaseUntil: null })
-          .where(and(inArray(table.id, skipped), eq(table.state, 'sending')));
-      }
-      for (const o of outcomes) {
-        const r = o.result;
-        if (!('ok' in r) || r.ok) continue;
-        const giveUp = r.permanent || o.attempts >= maxAttempts;
-        await tx
-          .update(table)
-          .set(
-            giveUp
-              ? {
-                  state: 'failed',
-                  leaseUntil: null,
-                  lastError: r.permanent
-                    ? r.error
-                    : `gave up after ${o.attempts} attempts: ${r.error}`,
-                }
-              : {
-                  state: 'pending',
-                  leaseUntil: null,
-                  lastError: r.error,
-                  nextAttemptAt: retryAt(now, o.attempts),
-                },
-          )
-          .where(and(eq(table.id, o.id), eq(table.state, 'sending')));
-      }
-    });
+  async function record(which: OutboxTable, outcomes: Outcome[]) {
+    await recordOutcomes(deps.db, which, outcomes, deps.clock.now(), { maxAttempts, retryAt });
     const failed = outcomes.filter((o) => 'ok' in o.result && !o.result.ok).length;
     if (failed) deps.log.info(`outbox: ${failed} of ${outcomes.length} messages failed this round`);
   }
 
   async function runDeliveries(now: Date, limit: number): Promise<number> {
-    const claimed = await claimDeliveries(now, limit);
+    const claimed = await claimDeliveries(deps.db, now, limit, leaseMs);
     if (claimed.length === 0) return 0;
-    const page = await loadPageContext(deps.db, deps.config);
-    const recipients = await loadRecipients(deps.db, [
+    const page = await readPageContext(deps.db, deps.config);
+    const recipients = await readRecipients(deps.db, [
       ...new Set(claimed.map((c) => c.subscriber_id)),
     ]);
-    const contexts = new Map<string, BroadcastContext | null>();
+    const contexts = new Map<string, BroadcastSource | null>();
     for (const id of new Set(claimed.map((c) => c.broadcast_id)))
-      contexts.set(id, await loadBroadcastContext(deps.db, page, id, now));
+      contexts.set(id, await readBroadcastSource(deps.db, id));
     const outcomes = await Promise.all(
       claimed.map(async (d): Promise<Outcome> => {
         const r = recipients.get(d.subscriber_id);
@@ -216,26 +114,30 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         // Checked at send time: someone who left after the broadcast was queued gets nothing.
         if (!r || r.state !== 'confirmed' || !b)
           return { id: d.id, attempts: d.attempts, result: { skipped: true } };
-        return {
-          id: d.id,
-          attempts: d.attempts,
-          result: await send(composeBroadcastMail(page, b, r, d.message_id)),
-        };
+        const mail = composeBroadcastMail(page, b, r, d.message_id, now);
+        if (!mail) return { id: d.id, attempts: d.attempts, result: { skipped: true } };
+        return { id: d.id, attempts: d.attempts, result: await send(mail) };
       }),
     );
-    await record(deliveries, outcomes);
+    await record('deliveries', outcomes);
     return claimed.length;
   }
 
   async function runMessages(now: Date, limit: number): Promise<number> {
-    const claimed = await claimMessages(now, limit);
+    const claimed = await claimMessages(deps.db, now, limit, leaseMs);
     if (claimed.length === 0) return 0;
-    const page = await loadPageContext(deps.db, deps.config);
+    const page = await readPageContext(deps.db, deps.config);
     const outcomes = await Promise.all(
       claimed.map(async (m): Promise<Outcome> => {
         let mail: OutgoingMail | null;
         try {
-          mail = await composeOutboxMail(deps.db, page, { kind: m.kind, toAddress: m.to_address, payload: JSON.parse(m.payload), messageId: m.message_id }, now);
+          const payload = JSON.parse(m.payload) as OutboxPayload;
+          mail = await composeOutboxMail(
+            deps.db,
+            page,
+            { kind: m.kind, toAddress: m.to_address, payload, messageId: m.message_id },
+            now,
+          );
         } catch (err) {
           return {
             id: m.id,
@@ -251,7 +153,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         return { id: m.id, attempts: m.attempts, result: await send(mail) };
       }),
     );
-    await record(outboxMessages, outcomes);
+    await record('messages', outcomes);
     return claimed.length;
   }
 
@@ -262,7 +164,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
    */
   async function runOnce(limit = batchSize): Promise<number> {
     const now = deps.clock.now();
-    if (!(await anythingDue(now))) return 0;
+    if (!(await anythingDue(deps.db, now))) return 0;
     const messages = await runMessages(now, limit);
     const delivered = await runDeliveries(now, limit);
     return messages + delivered;
@@ -311,10 +213,6 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       for (const w of [...sleepers]) w();
       await Promise.all(loops);
       loops = [];
-    },
-    /** Polls now instead of at the end of the idle pause (after a publish in this process). */
-    poke() {
-      for (const w of [...sleepers]) w();
     },
   };
 }

@@ -51,8 +51,8 @@ import { createUserInput } from '../domain/users/inputs.ts';
 import { listUsers } from '../domain/users/update-user.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
-import { timeApiOperations } from './admin-api-time.ts';
-import { registerBroadcastApi } from './broadcast-admin-api.ts';
+import { timeApiOperations } from './scheduled-updates.ts';
+import { registerBroadcastApi } from './broadcasts.ts';
 
 type Ctx = Context<AuthEnv>;
 

@@ -3,7 +3,7 @@ import { html, raw } from 'hono/html';
 import RSS from 'rss';
 import { create } from 'xmlbuilder2';
 import type { Deps } from '../deps.ts';
-import { cachedResponse } from '../http/cached.ts';
+import { cachedResponse } from '../cache/cached.ts';
 import { formatShort } from '../domain/shared/time-format.ts';
 import { statusLabel } from '../domain/status/labels.ts';
 import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/views.ts';
@@ -45,7 +45,9 @@ export function renderRss(page: PageJson, entries: Entry[]): string {
       url: e.shortlink,
       guid: e.shortlink,
       date: pubDate(e),
-      custom_elements: isMaintenance(e) ? [{ maintenanceEndDate: new Date(e.scheduled_until).toUTCString() }] : [],
+      custom_elements: isMaintenance(e)
+        ? [{ maintenanceEndDate: new Date(e.scheduled_until).toUTCString() }]
+        : [],
     });
   }
   return feed.xml({ indent: false });
@@ -53,18 +55,27 @@ export function renderRss(page: PageJson, entries: Entry[]): string {
 
 export function renderAtom(page: PageJson, entries: Entry[]): string {
   const host = new URL(page.url).host;
-  const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele('http://www.w3.org/2005/Atom', 'feed', { 'xml:lang': 'en-US' });
+  const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele(
+    'http://www.w3.org/2005/Atom',
+    'feed',
+    { 'xml:lang': 'en-US' },
+  );
   doc.ele('id').txt(`tag:${host},2005:/history`);
   doc.ele('link', { rel: 'alternate', type: 'text/html', href: page.url });
   doc.ele('link', { rel: 'self', type: 'application/atom+xml', href: `${page.url}/history.atom` });
   doc.ele('title').txt(`${page.name} Status - Incident History`);
-  const newest = entries.reduce((m, e) => Math.max(m, lastUpdateTime(e).getTime()), new Date(page.updated_at).getTime());
+  const newest = entries.reduce(
+    (m, e) => Math.max(m, lastUpdateTime(e).getTime()),
+    new Date(page.updated_at).getTime(),
+  );
   doc.ele('updated').txt(new Date(newest).toISOString());
   doc.ele('author').ele('name').txt(page.name);
   for (const e of entries) {
     const entry = doc.ele('entry');
     entry.ele('id').txt(`tag:${host},2005:Incident/${e.id}`);
-    entry.ele('published').txt(new Date(isMaintenance(e) ? e.scheduled_for : e.created_at).toISOString());
+    entry
+      .ele('published')
+      .txt(new Date(isMaintenance(e) ? e.scheduled_for : e.created_at).toISOString());
     entry.ele('updated').txt(lastUpdateTime(e).toISOString());
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: e.shortlink });
     entry.ele('title').txt(e.name);

@@ -11,7 +11,14 @@ export function healthRoutes(deps: Deps) {
       return c.json({ status: 'ok', database: 'ok', time: deps.clock.now().toISOString() });
     } catch (err) {
       deps.log.error('health check: database did not answer', { error: String(err) });
-      return c.json({ status: 'error', database: 'unavailable', error: { code: 'database_unavailable', message: 'The database did not answer.' } }, 503);
+      return c.json(
+        {
+          status: 'error',
+          database: 'unavailable',
+          error: { code: 'database_unavailable', message: 'The database did not answer.' },
+        },
+        503,
+      );
     }
   });
   return app;

@@ -1,8 +1,9 @@
+import { messageIdHost } from '../domain/broadcasts/message-id.ts';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { Deps } from '../deps.ts';
-import { cachedResponse } from '../http/cached.ts';
+import { cachedResponse } from '../cache/cached.ts';
 import type { MaintenanceJson, PageJson } from '../domain/status/views.ts';
 
 /** Seconds the product (or a proxy in front of Herald) may reuse the switch's answer. */
@@ -22,7 +23,7 @@ export function renderMaintenanceCalendar(page: PageJson, windows: MaintenanceJs
     url: `${page.url}/maintenance`,
     ttl: 60 * 60,
   });
-  const host = new URL(page.url).hostname || 'herald.invalid';
+  const host = messageIdHost(page.url);
   for (const w of windows) {
     const latest = w.incident_updates[0];
     cal.createEvent({

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Deps } from '../deps.ts';
-import { cachedResponse } from '../http/cached.ts';
+import { cachedResponse } from '../cache/cached.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 // Stored with the cached body, because cache hits are answered before any middleware runs.
@@ -10,7 +10,10 @@ const corsHeaders = { 'access-control-allow-origin': '*', 'access-control-expose
 /** The Statuspage-compatible v2 API: same paths, same shapes, CORS `*`. */
 export function publicApiRoutes(deps: Deps) {
   const app = new Hono();
-  app.use('*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['ETag'] }));
+  app.use(
+    '*',
+    cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['ETag'] }),
+  );
   const r = deps.reader;
   const endpoints: Record<string, () => Promise<unknown>> = {
     '/summary.json': () => r.summary(),
@@ -23,7 +26,9 @@ export function publicApiRoutes(deps: Deps) {
     '/scheduled-maintenances/active.json': () => r.maintenances('active'),
   };
   for (const [path, produce] of Object.entries(endpoints)) {
-    app.get(path, (c) => cachedResponse(c, deps, JSON_TYPE, async () => JSON.stringify(await produce()), corsHeaders));
+    app.get(path, (c) =>
+      cachedResponse(c, deps, JSON_TYPE, async () => JSON.stringify(await produce()), corsHeaders),
+    );
   }
   return app;
 }

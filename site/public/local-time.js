@@ -7,7 +7,14 @@
   } catch (e) {
     return;
   }
-  var fmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  var fmt = new Intl.DateTimeFormat(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
   var times = document.querySelectorAll('time[datetime]');
   for (var i = 0; i < times.length; i++) {
     var d = new Date(times[i].getAttribute('datetime'));

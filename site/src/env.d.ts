@@ -2,6 +2,6 @@
 
 declare namespace App {
   interface Locals {
-    herald: import('../../server/site-locals.ts').SiteLocals;
+    herald: import('../../server/web/locals.ts').SiteLocals;
   }
 }

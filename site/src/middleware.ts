@@ -8,12 +8,17 @@ import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-he
 
 function refuseForm(): Response {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Form expired</title></head><body><main><h1>This form has expired</h1><p>Herald did not act on it. Go back, reload the page and send it again.</p><p><a href="/admin">Go to the admin</a></p></main></body></html>`;
-  return new Response(body, { status: 403, headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' } });
+  return new Response(body, {
+    status: 403,
+    headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' },
+  });
 }
 
 export const onRequest = defineMiddleware(async (ctx, next) => {
   if (!ctx.locals.herald) {
-    return new Response('Herald pages are served by the Herald server: run `npm start`.', { status: 503 });
+    return new Response('Herald pages are served by the Herald server: run `npm start`.', {
+      status: 503,
+    });
   }
   const visitor = ctx.locals.herald.visitor;
   if (ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD') {
@@ -33,14 +38,21 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
   const response = await next();
   if (visitor) {
     for (const [k, v] of Object.entries(privatePageHeaders)) response.headers.set(k, v);
-    if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
+    if (response.headers.get('content-type') === 'text/html')
+      response.headers.set('content-type', 'text/html; charset=utf-8');
     return response;
   }
-  for (const [k, v] of Object.entries(publicPageHeaders)) if (!response.headers.has(k)) response.headers.set(k, v);
+  for (const [k, v] of Object.entries(publicPageHeaders))
+    if (!response.headers.has(k)) response.headers.set(k, v);
   const store = ctx.locals.herald.storePage;
-  if (response.headers.get('content-type') === 'text/html') response.headers.set('content-type', 'text/html; charset=utf-8');
+  if (response.headers.get('content-type') === 'text/html')
+    response.headers.set('content-type', 'text/html; charset=utf-8');
   const type = response.headers.get('content-type') ?? '';
-  if (!store || !type.startsWith('text/html') || (response.status !== 200 && response.status !== 404)) {
+  if (
+    !store ||
+    !type.startsWith('text/html') ||
+    (response.status !== 200 && response.status !== 404)
+  ) {
     if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
     return response;
   }
@@ -51,5 +63,8 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
   });
   headers['cache-control'] = 'no-cache';
   const entry = store({ status: response.status, body, headers });
-  return new Response(body, { status: response.status, headers: { ...entry.headers, etag: entry.etag } });
+  return new Response(body, {
+    status: response.status,
+    headers: { ...entry.headers, etag: entry.etag },
+  });
 });

@@ -12,7 +12,14 @@ describe('cached responses stay fresh across processes sharing one database', ()
     s = await startTestServer();
     await makeComponent(s.deps, { name: 'API' });
     // A second Herald "process": its own connections and caches on the same database file.
-    other = await createDeps(loadConfig({ DATABASE_URL: s.dbUrl, LOG_LEVEL: 'silent', PUBLIC_URL: 'https://status.example.com' }), { clock: s.clock });
+    other = await createDeps(
+      loadConfig({
+        DATABASE_URL: s.dbUrl,
+        LOG_LEVEL: 'silent',
+        PUBLIC_URL: 'https://status.example.com',
+      }),
+      { clock: s.clock },
+    );
   });
   afterAll(async () => {
     await other.close();

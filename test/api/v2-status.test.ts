@@ -16,15 +16,23 @@ describe('GET /api/v2/status.json', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const body = await res.json();
     expect(body.status).toEqual({ indicator: 'none', description: 'All Systems Operational' });
-    expect(body.page).toMatchObject({ name: 'Acme', url: 'https://status.example.com', time_zone: 'Etc/UTC' });
+    expect(body.page).toMatchObject({
+      name: 'Acme',
+      url: 'https://status.example.com',
+      time_zone: 'Etc/UTC',
+    });
   });
 
   it('rises to the impact of an unresolved incident right after it is declared', async () => {
     const before = await t.app.request('/api/v2/status.json');
     const etag = before.headers.get('etag')!;
-    expect((await t.app.request('/api/v2/status.json', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect(
+      (await t.app.request('/api/v2/status.json', { headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
     await makeIncident(t.deps, { priority: 0 });
-    const after = await t.app.request('/api/v2/status.json', { headers: { 'if-none-match': etag } });
+    const after = await t.app.request('/api/v2/status.json', {
+      headers: { 'if-none-match': etag },
+    });
     expect(after.status).toBe(200);
     expect((await after.json()).status.indicator).toBe('critical');
   });

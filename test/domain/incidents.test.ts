@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../server/domain/shared/errors.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../../server/domain/shared/errors.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 
@@ -26,23 +30,49 @@ describe('incident verbs', () => {
 
   it('rejects bad input with a message per field and writes nothing', async () => {
     const before = (await t.deps.reader.incidents('recent')).incidents.length;
-    const err = await declareIncident(t.deps, { title: ' ', priority: 7, body: '' }, testActor).catch((e) => e);
+    const err = await declareIncident(
+      t.deps,
+      { title: ' ', priority: 7, body: '' },
+      testActor,
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).fields).toMatchObject({ title: 'is required', priority: 'must be 0, 1, 2 or 3', body: 'is required' });
-    const past = await declareIncident(t.deps, { title: 'x', priority: 1, body: 'y', nextUpdateAt: new Date(t.clock.now().getTime() - 1000) }, testActor).catch((e) => e);
+    expect((err as ValidationError).fields).toMatchObject({
+      title: 'is required',
+      priority: 'must be 0, 1, 2 or 3',
+      body: 'is required',
+    });
+    const past = await declareIncident(
+      t.deps,
+      {
+        title: 'x',
+        priority: 1,
+        body: 'y',
+        nextUpdateAt: new Date(t.clock.now().getTime() - 1000),
+      },
+      testActor,
+    ).catch((e) => e);
     expect((past as ValidationError).fields).toEqual({ nextUpdateAt: 'must be in the future' });
     expect((await t.deps.reader.incidents('recent')).incidents.length).toBe(before);
   });
 
   it('refuses an unknown component or incident with NotFound', async () => {
-    await expect(makeIncident(t.deps, { components: [{ componentId: 'nope', status: 'major_outage' }] })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(postIncidentUpdate(t.deps, { incidentId: 'nope', body: 'x' }, testActor)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      makeIncident(t.deps, { components: [{ componentId: 'nope', status: 'major_outage' }] }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      postIncidentUpdate(t.deps, { incidentId: 'nope', body: 'x' }, testActor),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('resolving restores components, but not while another open incident still holds them', async () => {
     const db = await makeComponent(t.deps, { name: 'Database' });
-    const a = await makeIncident(t.deps, { components: [{ componentId: db.id, status: 'major_outage' }] });
-    const b = await makeIncident(t.deps, { priority: 2, components: [{ componentId: db.id, status: 'degraded_performance' }] });
+    const a = await makeIncident(t.deps, {
+      components: [{ componentId: db.id, status: 'major_outage' }],
+    });
+    const b = await makeIncident(t.deps, {
+      priority: 2,
+      components: [{ componentId: db.id, status: 'degraded_performance' }],
+    });
     await resolveIncident(t.deps, { incidentId: a.incident.id }, testActor);
     expect((await components()).find((c) => c.id === db.id)?.status).toBe('degraded_performance');
     await resolveIncident(t.deps, { incidentId: b.incident.id }, testActor);
@@ -54,16 +84,28 @@ describe('incident verbs', () => {
     await resolveIncident(t.deps, { incidentId: i.incident.id }, testActor);
     const { entry } = await t.deps.reader.entry(i.incident.id);
     expect(entry).toMatchObject({ status: 'resolved', next_update_at: null });
-    expect(entry?.incident_updates[0]?.body).toBe('This incident has been resolved. Thank you for your patience.');
-    await expect(postIncidentUpdate(t.deps, { incidentId: i.incident.id, body: 'again' }, testActor)).rejects.toBeInstanceOf(ConflictError);
+    expect(entry?.incident_updates[0]?.body).toBe(
+      'This incident has been resolved. Thank you for your patience.',
+    );
+    await expect(
+      postIncidentUpdate(t.deps, { incidentId: i.incident.id, body: 'again' }, testActor),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('records every change in the audit log and the component status history', async () => {
     const c = await makeComponent(t.deps, { name: 'Queue' });
-    const i = await makeIncident(t.deps, { components: [{ componentId: c.id, status: 'partial_outage' }] });
-    const audit = await t.deps.db.query.auditLog.findMany({ where: (a, { eq }) => eq(a.objectId, i.incident.id) });
+    const i = await makeIncident(t.deps, {
+      components: [{ componentId: c.id, status: 'partial_outage' }],
+    });
+    const audit = await t.deps.db.query.auditLog.findMany({
+      where: (a, { eq }) => eq(a.objectId, i.incident.id),
+    });
     expect(audit.map((a) => a.action)).toEqual(['incident.declare']);
-    const history = await t.deps.db.query.componentStatusChanges.findMany({ where: (h, { eq }) => eq(h.componentId, c.id) });
-    expect(history.map((h) => [h.oldStatus, h.newStatus, h.incidentId])).toEqual([['operational', 'partial_outage', i.incident.id]]);
+    const history = await t.deps.db.query.componentStatusChanges.findMany({
+      where: (h, { eq }) => eq(h.componentId, c.id),
+    });
+    expect(history.map((h) => [h.oldStatus, h.newStatus, h.incidentId])).toEqual([
+      ['operational', 'partial_outage', i.incident.id],
+    ]);
   });
 });

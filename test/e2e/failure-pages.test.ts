@@ -17,7 +17,9 @@ describe('when the database stops answering', () => {
     expect(html).not.toMatch(/at \w+ \(|node_modules|Error:/);
     const api = await fetch(s.url + '/api/v2/incidents.json');
     expect(api.status).toBe(500);
-    expect(await api.json()).toEqual({ error: { code: 'internal_error', message: expect.stringContaining('Something went wrong') } });
+    expect(await api.json()).toEqual({
+      error: { code: 'internal_error', message: expect.stringContaining('Something went wrong') },
+    });
     expect((await fetch(s.url + '/healthz')).status).toBe(503);
   });
 });

@@ -32,7 +32,16 @@ describe('public pages', () => {
     });
     incidentId = inc.incident.id;
     s.clock.set('2026-11-21T14:10:00.000Z');
-    await postIncidentUpdate(s.deps, { incidentId, status: 'identified', body: 'The processor is failing.', nextUpdateInMinutes: 20 }, testActor);
+    await postIncidentUpdate(
+      s.deps,
+      {
+        incidentId,
+        status: 'identified',
+        body: 'The processor is failing.',
+        nextUpdateInMinutes: 20,
+      },
+      testActor,
+    );
   });
   afterAll(() => s.close());
 
@@ -46,7 +55,9 @@ describe('public pages', () => {
     expect(html).toMatch(/Card processing\s*<\/span>.*Partial outage/s);
     expect(html).toContain('Cards &lt;em&gt;declined&lt;/em&gt;');
     expect(html).toContain('The processor is failing.');
-    expect(html).toMatch(/Next update by <time datetime="2026-11-21T14:30:00.000Z">14:30 UTC<\/time>/);
+    expect(html).toMatch(
+      /Next update by <time datetime="2026-11-21T14:30:00.000Z">14:30 UTC<\/time>/,
+    );
     expect(html).toContain('<link rel="alternate" type="application/rss+xml"');
     expect(html).toContain('<link rel="alternate" type="application/atom+xml"');
     // JavaScript is an optional extra (local times): only external, deferred scripts, none inline.
@@ -78,12 +89,25 @@ describe('public pages', () => {
     expect(html).toContain('No maintenance is under way');
     const now = s.clock.now().getTime();
     const cmp = await makeComponent(s.deps, { name: 'Search' });
-    const m = await scheduleMaintenance(s.deps, { title: 'Search reindex', description: 'Search is offline while we rebuild the index.', scheduledFor: new Date(now + 60_000), scheduledUntil: new Date(now + 7_200_000), componentIds: [cmp.id] }, testActor);
+    const m = await scheduleMaintenance(
+      s.deps,
+      {
+        title: 'Search reindex',
+        description: 'Search is offline while we rebuild the index.',
+        scheduledFor: new Date(now + 60_000),
+        scheduledUntil: new Date(now + 7_200_000),
+        componentIds: [cmp.id],
+      },
+      testActor,
+    );
     ({ html } = await page(s, '/maintenance'));
     expect(html).toContain('No maintenance is under way');
     expect(html).toContain('Upcoming maintenance');
     // Starting windows is the scheduler's job; here the row is moved by hand to check the page.
-    await s.deps.db.update(maintenances).set({ status: 'in_progress' }).where(eq(maintenances.id, m.id));
+    await s.deps.db
+      .update(maintenances)
+      .set({ status: 'in_progress' })
+      .where(eq(maintenances.id, m.id));
     s.deps.cache.clear();
     ({ html } = await page(s, '/maintenance'));
     expect(html).toContain('is under maintenance');
@@ -98,7 +122,11 @@ describe('public pages', () => {
     expect(etag).toBeTruthy();
     const again = await fetch(s.url + '/', { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
-    await postIncidentUpdate(s.deps, { incidentId, status: 'monitoring', body: 'A fix is rolling out.' }, testActor);
+    await postIncidentUpdate(
+      s.deps,
+      { incidentId, status: 'monitoring', body: 'A fix is rolling out.' },
+      testActor,
+    );
     const after = await fetch(s.url + '/', { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     expect(await after.text()).toContain('A fix is rolling out.');

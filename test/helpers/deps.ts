@@ -22,7 +22,9 @@ export interface TestContext {
  * A fresh temporary libSQL file with the real migrations (not `:memory:`: the libSQL client
  * opens new connections, and a new in-memory connection is an empty database).
  */
-export async function createTestContext(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestContext> {
+export async function createTestContext(
+  opts: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestContext> {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-test-'));
   const dbUrl = `file:${path.join(dir, 'herald.db')}`;
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();

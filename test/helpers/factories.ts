@@ -1,4 +1,7 @@
-import { createComponent, type CreateComponentInput } from '../../server/domain/components/create-component.ts';
+import {
+  createComponent,
+  type CreateComponentInput,
+} from '../../server/domain/components/create-component.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import type { DeclareIncidentInput } from '../../server/domain/incidents/inputs.ts';
 import type { DomainDeps } from '../../server/domain/shared/deps.ts';
@@ -13,5 +16,9 @@ export function makeComponent(deps: DomainDeps, input: Partial<CreateComponentIn
 
 export function makeIncident(deps: DomainDeps, input: Partial<DeclareIncidentInput> = {}) {
   n += 1;
-  return declareIncident(deps, { title: `Incident ${n}`, priority: 1, body: `Body ${n}`, ...input }, testActor);
+  return declareIncident(
+    deps,
+    { title: `Incident ${n}`, priority: 1, body: `Body ${n}`, ...input },
+    testActor,
+  );
 }

@@ -3,7 +3,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from '../../server/app.ts';
 import { createHttpServer } from '../../server/http/server.ts';
-import { mountSite } from '../../server/site.ts';
+import { mountSite } from '../../server/web/mount-site.ts';
 import { createTestContext, type TestContext } from './deps.ts';
 
 export interface ServerContext extends TestContext {
@@ -11,7 +11,9 @@ export interface ServerContext extends TestContext {
 }
 
 /** A real listening Herald (API, feeds and the built Astro site) on a random loopback port. */
-export async function startTestServer(opts: Parameters<typeof createTestContext>[0] = {}): Promise<ServerContext> {
+export async function startTestServer(
+  opts: Parameters<typeof createTestContext>[0] = {},
+): Promise<ServerContext> {
   const t = await createTestContext(opts);
   const site = await listen(t);
   return {

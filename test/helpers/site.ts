@@ -104,14 +104,24 @@ export async function startPublicSite(t: TestContext) {
   const { base, close } = await startSite(t);
   return {
     url: base,
-    post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+    post(
+      path: string,
+      fields: Record<string, string | string[]>,
+      headers: Record<string, string> = {},
+    ) {
       const body = new URLSearchParams();
-      for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+      for (const [k, v] of Object.entries(fields))
+        for (const one of [v].flat()) body.append(k, one);
       return fetch(base + path, {
         method: 'POST',
         body,
         redirect: 'manual',
-        headers: { origin: base, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        headers: {
+          origin: base,
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
       });
     },
     /** As a browser: open the page (form cookie and token), then send its form to the same path. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safeNext } from '../../server/admin/form.ts';
-import { zonedLocalToUtc } from '../../server/admin/zoned-time.ts';
+import { safeNext } from '../../server/web/forms/form.ts';
+import { zonedLocalToUtc } from '../../server/domain/shared/zoned-time.ts';
 import { throttleDelayMs } from '../../server/domain/auth/login-throttle.ts';
 import { hashPassword, verifyPassword } from '../../server/domain/auth/password.ts';
 import { hasRole } from '../../server/domain/shared/actor.ts';
@@ -34,23 +34,37 @@ describe('login slow-down', () => {
 describe('origin check', () => {
   const config = { publicUrl: 'https://status.example.com' };
   it('accepts the public origin, the same host, and requests without Origin or Referer', () => {
-    expect(originAllowed(config, { origin: 'https://status.example.com', host: '10.0.0.5:3000' })).toBe(true);
-    expect(originAllowed(config, { origin: 'http://localhost:3000', host: 'localhost:3000' })).toBe(true);
-    expect(originAllowed(config, { referer: 'https://status.example.com/admin', host: 'x' })).toBe(true);
+    expect(
+      originAllowed(config, { origin: 'https://status.example.com', host: '10.0.0.5:3000' }),
+    ).toBe(true);
+    expect(originAllowed(config, { origin: 'http://localhost:3000', host: 'localhost:3000' })).toBe(
+      true,
+    );
+    expect(originAllowed(config, { referer: 'https://status.example.com/admin', host: 'x' })).toBe(
+      true,
+    );
     expect(originAllowed(config, { host: 'x' })).toBe(true);
   });
   it('refuses another site, an opaque origin and a malformed one', () => {
-    expect(originAllowed(config, { origin: 'https://evil.example', host: 'status.example.com' })).toBe(false);
+    expect(
+      originAllowed(config, { origin: 'https://evil.example', host: 'status.example.com' }),
+    ).toBe(false);
     expect(originAllowed(config, { origin: 'null', host: 'status.example.com' })).toBe(false);
     expect(originAllowed(config, { origin: 'not a url', host: 'status.example.com' })).toBe(false);
-    expect(originAllowed(config, { referer: 'https://evil.example/x', host: 'status.example.com' })).toBe(false);
+    expect(
+      originAllowed(config, { referer: 'https://evil.example/x', host: 'status.example.com' }),
+    ).toBe(false);
   });
 });
 
 describe('cookies', () => {
   it('are HttpOnly and SameSite=Lax, Secure only over https', () => {
-    expect(serializeCookie({ publicUrl: 'https://s.example' }, 'a', 'b', 60)).toBe('a=b; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=60');
-    expect(serializeCookie({ publicUrl: 'http://127.0.0.1:3000' }, 'a', 'b', null)).toBe('a=b; Path=/; HttpOnly; SameSite=Lax');
+    expect(serializeCookie({ publicUrl: 'https://s.example' }, 'a', 'b', 60)).toBe(
+      'a=b; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=60',
+    );
+    expect(serializeCookie({ publicUrl: 'http://127.0.0.1:3000' }, 'a', 'b', null)).toBe(
+      'a=b; Path=/; HttpOnly; SameSite=Lax',
+    );
     expect(readCookie('x=1; herald_session=abc; y=2', 'herald_session')).toBe('abc');
     expect(readCookie('x=1', 'herald_session')).toBeNull();
   });
@@ -89,10 +103,18 @@ describe('time zones', () => {
   });
 
   it('reads a typed wall-clock time in the page zone, across DST', () => {
-    expect(zonedLocalToUtc('2026-07-01T14:30', 'Europe/Berlin')!.toISOString()).toBe('2026-07-01T12:30:00.000Z');
-    expect(zonedLocalToUtc('2026-12-01T14:30', 'Europe/Berlin')!.toISOString()).toBe('2026-12-01T13:30:00.000Z');
-    expect(zonedLocalToUtc('2026-11-21T09:00', 'America/New_York')!.toISOString()).toBe('2026-11-21T14:00:00.000Z');
-    expect(zonedLocalToUtc('2026-11-21T09:00', 'Etc/UTC')!.toISOString()).toBe('2026-11-21T09:00:00.000Z');
+    expect(zonedLocalToUtc('2026-07-01T14:30', 'Europe/Berlin')!.toISOString()).toBe(
+      '2026-07-01T12:30:00.000Z',
+    );
+    expect(zonedLocalToUtc('2026-12-01T14:30', 'Europe/Berlin')!.toISOString()).toBe(
+      '2026-12-01T13:30:00.000Z',
+    );
+    expect(zonedLocalToUtc('2026-11-21T09:00', 'America/New_York')!.toISOString()).toBe(
+      '2026-11-21T14:00:00.000Z',
+    );
+    expect(zonedLocalToUtc('2026-11-21T09:00', 'Etc/UTC')!.toISOString()).toBe(
+      '2026-11-21T09:00:00.000Z',
+    );
     expect(zonedLocalToUtc('tomorrow', 'Etc/UTC')).toBeNull();
   });
 });

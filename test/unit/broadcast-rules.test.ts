@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAllClear, renderIncidentUpdate } from '../../emails/incident-update.ts';
-import { incidentSubject } from '../../emails/subjects.ts';
+import { incidentSubject } from '../../server/domain/broadcasts/subjects.ts';
 import { addressOnDomains, effectiveDomains } from '../../server/domain/lists/list-rules.ts';
 import { RateLimitedError, ForbiddenError } from '../../server/domain/shared/errors.ts';
 import { RateLimiter } from '../../server/http/rate-limit.ts';
@@ -150,7 +150,7 @@ describe('mail without SMTP_URL', () => {
 
 describe('MIME source', () => {
   it('round-trips non-ASCII subjects and bodies, long lines and a body that contains the boundary', async () => {
-    const { composeRaw, parseSender } = await import('../../server/mail-mime.ts');
+    const { composeRaw, parseSender } = await import('../../server/mail/mime.ts');
     const PostalMime = (await import('postal-mime')).default;
     const from = parseSender('Statüs Herald <status@example.com>');
     const long = 'x'.repeat(1500);

@@ -10,7 +10,9 @@ describe('loadConfig', () => {
     expect(c.smtpUrl).toBeUndefined();
   });
   it('strips a trailing slash from PUBLIC_URL', () => {
-    expect(loadConfig({ PUBLIC_URL: 'https://status.example.com/' }).publicUrl).toBe('https://status.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://status.example.com/' }).publicUrl).toBe(
+      'https://status.example.com',
+    );
   });
   it('lists every bad value at once', () => {
     let err: unknown;

@@ -78,17 +78,15 @@ export async function openSession(deps: DomainDeps, userId: string) {
   const now = deps.clock.now();
   const token = newSecret();
   const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
-  await deps.db
-    .insert(sessions)
-    .values({
-      id: newId(),
-      tokenHash: sha256(token),
-      userId,
-      csrfToken: newSecret(),
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
-    });
+  await deps.db.insert(sessions).values({
+    id: newId(),
+    tokenHash: sha256(token),
+    userId,
+    csrfToken: newSecret(),
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+  });
   return { token, expiresAt };
 }
 

@@ -2,6 +2,7 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { outboxMessages } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
+import { readMessageIdHost } from './message-id.ts';
 
 export const outboxKinds = ['confirmation', 'welcome', 'test', 'promise_reminder'] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
@@ -10,13 +11,8 @@ export type OutboxPayload =
   | { subscriberId: string }
   /** A test of an incident email: the rendered message as the admin previewed it. */
   | { subject: string; text: string; html: string }
-  /** The owner's reminder before a promised update lapses (time branch). */
+  /** The owner's reminder before a promised update lapses. */
   | { incidentId: string; dueAt: string };
-
-/** The host part of every Message-ID Herald mints. */
-export function messageIdHost(config: Pick<Config, 'publicUrl'>): string {
-  return new URL(config.publicUrl).hostname || 'herald.invalid';
-}
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send
@@ -37,7 +33,7 @@ export async function enqueueMessage(
     state: 'pending',
     attempts: 0,
     nextAttemptAt: now,
-    messageId: `<${id}.${m.kind}@${messageIdHost(config)}>`,
+    messageId: `<${id}.${m.kind}@${await readMessageIdHost(tx, config)}>`,
     createdAt: now,
   });
   return id;

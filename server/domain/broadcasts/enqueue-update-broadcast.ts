@@ -1,12 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import {
-  broadcasts,
-  incidentComponents,
-  incidents,
-  lists,
-} from '../../../db/schema/index.ts';
-import { incidentSubject } from '../../../emails/subjects.ts';
+import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
+import { incidentSubject } from './subjects.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
@@ -70,6 +65,10 @@ export async function enqueueUpdateBroadcast(
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id));
-  const total = await queueDeliveries(tx, { broadcastId, listIds, componentIds: affected.map((a) => a.id) }, now);
+  const total = await queueDeliveries(
+    tx,
+    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
+    now,
+  );
   return { broadcastId, total };
 }

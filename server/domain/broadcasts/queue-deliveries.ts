@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, components, settings } from '../../../db/schema/index.ts';
+import { messageIdHost } from './message-id.ts';
 
 /**
  * Writes one pending delivery per recipient of a broadcast already inserted in the caller's
@@ -18,16 +19,24 @@ export async function queueDeliveries(
   now: Date,
 ): Promise<number> {
   const withGroups = b.componentIds.length
-    ? await tx.select({ id: components.id, groupId: components.groupId }).from(components).where(sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(b.componentIds)}))`)
+    ? await tx
+        .select({ id: components.id, groupId: components.groupId })
+        .from(components)
+        .where(
+          sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(b.componentIds)}))`,
+        )
     : [];
-  const matchIds = [...new Set(withGroups.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id])))];
+  const matchIds = [
+    ...new Set(withGroups.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id]))),
+  ];
   const componentFilter =
     matchIds.length === 0
       ? sql``
       : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
             OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
   const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
-  const host = hostOf(s?.url);
+  // TODO(house): fall back to config.publicUrl once callers pass config.
+  const host = messageIdHost(s?.url ?? 'http://localhost');
   const result = await tx.run(sql`
     INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
     SELECT ${b.broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,
@@ -41,12 +50,4 @@ export async function queueDeliveries(
   const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
   await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
   return total;
-}
-
-function hostOf(url: string | null | undefined): string {
-  try {
-    return url ? new URL(url).hostname || 'localhost' : 'localhost';
-  } catch {
-    return 'localhost';
-  }
 }

@@ -1,6 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { type ComponentStatus, componentStatusChanges, components } from '../../../db/schema/index.ts';
+import {
+  type ComponentStatus,
+  componentStatusChanges,
+  components,
+} from '../../../db/schema/index.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 
@@ -18,9 +22,15 @@ export async function applyComponentStatus(
 ): Promise<ComponentStatus> {
   const [row] = await tx.select().from(components).where(eq(components.id, componentId));
   if (!row) throw new NotFoundError(`No component with id ${componentId}.`);
-  if (row.isGroup) throw new ValidationError(`"${row.name}" is a group; set the status of its components.`, { components: 'groups have no status of their own' });
+  if (row.isGroup)
+    throw new ValidationError(`"${row.name}" is a group; set the status of its components.`, {
+      components: 'groups have no status of their own',
+    });
   if (row.status !== status) {
-    await tx.update(components).set({ status, updatedAt: now }).where(eq(components.id, componentId));
+    await tx
+      .update(components)
+      .set({ status, updatedAt: now })
+      .where(eq(components.id, componentId));
     await tx.insert(componentStatusChanges).values({
       id: newId(),
       componentId,

@@ -27,10 +27,16 @@ export async function createComponent(deps: DomainDeps, raw: CreateComponentInpu
     if (input.groupId) {
       const [group] = await tx.select().from(components).where(eq(components.id, input.groupId));
       if (!group) throw new NotFoundError(`No component group with id ${input.groupId}.`);
-      if (!group.isGroup) throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
-      if (input.isGroup) throw new ValidationError('Groups cannot be nested.', { groupId: 'groups cannot be nested' });
+      if (!group.isGroup)
+        throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
+      if (input.isGroup)
+        throw new ValidationError('Groups cannot be nested.', {
+          groupId: 'groups cannot be nested',
+        });
     }
-    const siblings = input.groupId ? eq(components.groupId, input.groupId) : isNull(components.groupId);
+    const siblings = input.groupId
+      ? eq(components.groupId, input.groupId)
+      : isNull(components.groupId);
     const [{ next } = { next: 0 }] = await tx
       .select({ next: sql<number>`coalesce(max(${components.position}), 0) + 1` })
       .from(components)
@@ -50,7 +56,12 @@ export async function createComponent(deps: DomainDeps, raw: CreateComponentInpu
       updatedAt: now,
     };
     await tx.insert(components).values(row);
-    await recordAudit(tx, actor, now, { action: 'component.create', objectType: 'component', objectId: row.id, after: row });
+    await recordAudit(tx, actor, now, {
+      action: 'component.create',
+      objectType: 'component',
+      objectId: row.id,
+      after: row,
+    });
     await bumpChanges(tx, now);
     return row;
   });

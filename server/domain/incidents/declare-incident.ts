@@ -19,15 +19,26 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
     if (input.ownerId) {
-      const [owner] = await tx.select({ id: users.id }).from(users).where(eq(users.id, input.ownerId));
-      if (!owner) throw new ValidationError(`ownerId: no user with id ${input.ownerId}`, { ownerId: 'no such user' });
+      const [owner] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.id, input.ownerId));
+      if (!owner)
+        throw new ValidationError(`ownerId: no user with id ${input.ownerId}`, {
+          ownerId: 'no such user',
+        });
     }
     const incident = {
       id: newId(),
       title: input.title,
       priority: input.priority,
       status: input.status,
-      impact: input.impact ?? defaultImpact(input.priority, input.components.map((c) => c.status)),
+      impact:
+        input.impact ??
+        defaultImpact(
+          input.priority,
+          input.components.map((c) => c.status),
+        ),
       ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
       isDrill: input.isDrill,
       autoHolding: input.autoHolding,
@@ -56,7 +67,12 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
       },
       now,
     );
-    await recordAudit(tx, actor, now, { action: 'incident.declare', objectType: 'incident', objectId: incident.id, after: { ...incident, body: input.body, components: input.components } });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.declare',
+      objectType: 'incident',
+      objectId: incident.id,
+      after: { ...incident, body: input.body, components: input.components },
+    });
     await bumpChanges(tx, now);
     return { incident, updateId };
   });

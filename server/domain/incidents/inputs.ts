@@ -8,7 +8,12 @@ export const affectedComponentsInput = z
 
 /** When the next update is promised: minutes from now, or an explicit time. */
 export const promiseInput = {
-  nextUpdateInMinutes: z.coerce.number().int().min(1, 'must be at least 1 minute').max(7 * 24 * 60, 'must be within a week').optional(),
+  nextUpdateInMinutes: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1 minute')
+    .max(7 * 24 * 60, 'must be within a week')
+    .optional(),
   nextUpdateAt: z.coerce.date().optional(),
 };
 
@@ -18,8 +23,16 @@ export const priorityInput = z.coerce
   .min(0, 'must be 0, 1, 2 or 3')
   .max(3, 'must be 0, 1, 2 or 3');
 
-export const titleInput = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
-export const bodyInput = z.string().trim().min(1, 'is required').max(10_000, 'must be at most 10,000 characters');
+export const titleInput = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(200, 'must be at most 200 characters');
+export const bodyInput = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(10_000, 'must be at most 10,000 characters');
 export const internalNoteInput = z.string().trim().max(10_000).nullish();
 
 export const declareIncidentInput = z.object({
@@ -73,7 +86,9 @@ export const scheduleIncidentUpdateInput = z.object({
 });
 export type ScheduleIncidentUpdateInput = z.input<typeof scheduleIncidentUpdateInput>;
 
-export const scheduleIncidentInput = declareIncidentInput.omit({ startedAt: true }).extend({ scheduledFor: scheduledForInput });
+export const scheduleIncidentInput = declareIncidentInput
+  .omit({ startedAt: true })
+  .extend({ scheduledFor: scheduledForInput });
 export type ScheduleIncidentInput = z.input<typeof scheduleIncidentInput>;
 
 export const editScheduledUpdateInput = z.object({
@@ -81,7 +96,10 @@ export const editScheduledUpdateInput = z.object({
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput.optional(),
   internalNote: internalNoteInput,
-  components: z.array(z.object({ componentId: z.string().min(1), status: z.enum(componentStatuses) })).max(200).optional(),
+  components: z
+    .array(z.object({ componentId: z.string().min(1), status: z.enum(componentStatuses) }))
+    .max(200)
+    .optional(),
   notify: z.boolean().optional(),
   scheduledFor: scheduledForInput.optional(),
   /** Only for a scheduled (not yet public) incident's first update. */

@@ -12,16 +12,25 @@ import { writePublishedUpdate } from './write-update.ts';
  * Posts an update to an unresolved incident. Status `resolved` resolves it: the promise ends
  * and components it affected go back to operational (unless another incident holds them).
  */
-export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpdateInput, actor: Actor, opts: { automatic?: boolean } = {}) {
+export async function postIncidentUpdate(
+  deps: DomainDeps,
+  raw: PostIncidentUpdateInput,
+  actor: Actor,
+  opts: { automatic?: boolean } = {},
+) {
   const input = parseInput(postIncidentUpdateInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);
     if (before.status === 'resolved') {
-      throw new ConflictError('This incident is resolved; declare a new incident instead of updating it.');
+      throw new ConflictError(
+        'This incident is resolved; declare a new incident instead of updating it.',
+      );
     }
     if (before.publishedAt === null) {
-      throw new ConflictError('This incident is scheduled and not public yet; edit its scheduled update instead.');
+      throw new ConflictError(
+        'This incident is scheduled and not public yet; edit its scheduled update instead.',
+      );
     }
     const status = input.status ?? before.status;
     const resolving = status === 'resolved';
@@ -43,11 +52,21 @@ export async function postIncidentUpdate(deps: DomainDeps, raw: PostIncidentUpda
       now,
     );
     await recordAudit(tx, actor, now, {
-      action: resolving ? 'incident.resolve' : opts.automatic ? 'incident.auto_holding' : 'incident.update',
+      action: resolving
+        ? 'incident.resolve'
+        : opts.automatic
+          ? 'incident.auto_holding'
+          : 'incident.update',
       objectType: 'incident',
       objectId: before.id,
       before: { status: before.status, nextUpdateDueAt: before.nextUpdateDueAt },
-      after: { status, nextUpdateDueAt: due, updateId, body: input.body, components: input.components },
+      after: {
+        status,
+        nextUpdateDueAt: due,
+        updateId,
+        body: input.body,
+        components: input.components,
+      },
     });
     await bumpChanges(tx, now);
     return { incidentId: before.id, updateId, status };

@@ -26,7 +26,9 @@ export function nextUpdateDue(
     }
     return input.nextUpdateAt;
   }
-  const minutes = input.nextUpdateInMinutes ?? (isBroadcastPriority(priority) ? DEFAULT_PROMISE_MINUTES : undefined);
+  const minutes =
+    input.nextUpdateInMinutes ??
+    (isBroadcastPriority(priority) ? DEFAULT_PROMISE_MINUTES : undefined);
   return minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000);
 }
 
@@ -46,7 +48,8 @@ export function promiseState(
   incident: { status: string; nextUpdateDueAt: Date | null },
   now: Date,
 ): { state: PromiseState; msLeft: number | null } {
-  if (incident.status === 'resolved' || !incident.nextUpdateDueAt) return { state: 'none', msLeft: null };
+  if (incident.status === 'resolved' || !incident.nextUpdateDueAt)
+    return { state: 'none', msLeft: null };
   const msLeft = incident.nextUpdateDueAt.getTime() - now.getTime();
   if (msLeft <= 0) return { state: 'overdue', msLeft };
   return { state: msLeft <= REMINDER_LEAD_MS ? 'due_soon' : 'pending', msLeft };
@@ -84,7 +87,12 @@ export interface PromiseReport {
  * `published_at`, not its display time). An unanswered promise is open until it lapses.
  */
 export function promiseReport(
-  updates: readonly { id: string; publishedAt: Date | null; nextUpdateDueAt: Date | null; automatic: boolean }[],
+  updates: readonly {
+    id: string;
+    publishedAt: Date | null;
+    nextUpdateDueAt: Date | null;
+    automatic: boolean;
+  }[],
   now: Date,
 ): PromiseReport {
   const published = updates
@@ -97,13 +105,38 @@ export function promiseReport(
     const due = u.nextUpdateDueAt.getTime();
     if (next) {
       const late = Math.max(0, next.publishedAt.getTime() - due);
-      entries.push({ updateId: u.id, promisedAt: u.publishedAt, dueAt: u.nextUpdateDueAt, keptByUpdateId: next.id, answeredAt: next.publishedAt, answeredAutomatically: next.automatic, kept: late === 0, lateByMs: late });
+      entries.push({
+        updateId: u.id,
+        promisedAt: u.publishedAt,
+        dueAt: u.nextUpdateDueAt,
+        keptByUpdateId: next.id,
+        answeredAt: next.publishedAt,
+        answeredAutomatically: next.automatic,
+        kept: late === 0,
+        lateByMs: late,
+      });
     } else {
       const lapsed = now.getTime() > due;
-      entries.push({ updateId: u.id, promisedAt: u.publishedAt, dueAt: u.nextUpdateDueAt, keptByUpdateId: null, answeredAt: null, answeredAutomatically: false, kept: lapsed ? false : null, lateByMs: lapsed ? now.getTime() - due : 0 });
+      entries.push({
+        updateId: u.id,
+        promisedAt: u.publishedAt,
+        dueAt: u.nextUpdateDueAt,
+        keptByUpdateId: null,
+        answeredAt: null,
+        answeredAutomatically: false,
+        kept: lapsed ? false : null,
+        lateByMs: lapsed ? now.getTime() - due : 0,
+      });
     }
   });
   const kept = entries.filter((e) => e.kept === true).length;
   const broken = entries.filter((e) => e.kept === false).length;
-  return { entries, promises: entries.length, kept, broken, allKept: broken === 0, maxLateMs: entries.reduce((m, e) => Math.max(m, e.lateByMs), 0) };
+  return {
+    entries,
+    promises: entries.length,
+    kept,
+    broken,
+    allKept: broken === 0,
+    maxLateMs: entries.reduce((m, e) => Math.max(m, e.lateByMs), 0),
+  };
 }

@@ -55,7 +55,9 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
   let componentsToApply = u.components;
   if (resolving) {
     const named = new Set(componentsToApply.map((c) => c.componentId));
-    const restored = (await restoreComponentsAfter(tx, u.incidentId)).filter((c) => !named.has(c.componentId));
+    const restored = (await restoreComponentsAfter(tx, u.incidentId)).filter(
+      (c) => !named.has(c.componentId),
+    );
     componentsToApply = [...componentsToApply, ...restored];
   }
 
@@ -83,10 +85,14 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
     await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, updateId));
     // A scheduled update keeps its intended components as placeholder rows; the real
     // old statuses are only known now.
-    await tx.delete(updateAffectedComponents).where(eq(updateAffectedComponents.updateId, updateId));
+    await tx
+      .delete(updateAffectedComponents)
+      .where(eq(updateAffectedComponents.updateId, updateId));
   } else {
     updateId = newId();
-    await tx.insert(incidentUpdates).values({ id: updateId, incidentId: u.incidentId, createdAt: now, ...fields });
+    await tx
+      .insert(incidentUpdates)
+      .values({ id: updateId, incidentId: u.incidentId, createdAt: now, ...fields });
   }
 
   const existing = await tx
@@ -96,16 +102,30 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
   let position = existing.length;
   const known = new Set(existing.map((e) => e.componentId));
   for (const c of componentsToApply) {
-    const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId: u.incidentId });
-    await tx.insert(updateAffectedComponents).values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
+    const old = await applyComponentStatus(tx, c.componentId, c.status, now, {
+      incidentId: u.incidentId,
+    });
+    await tx
+      .insert(updateAffectedComponents)
+      .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
     if (known.has(c.componentId)) {
       await tx
         .update(incidentComponents)
         .set({ status: c.status })
-        .where(and(eq(incidentComponents.incidentId, u.incidentId), eq(incidentComponents.componentId, c.componentId)));
+        .where(
+          and(
+            eq(incidentComponents.incidentId, u.incidentId),
+            eq(incidentComponents.componentId, c.componentId),
+          ),
+        );
     } else {
       known.add(c.componentId);
-      await tx.insert(incidentComponents).values({ incidentId: u.incidentId, componentId: c.componentId, status: c.status, position: position++ });
+      await tx.insert(incidentComponents).values({
+        incidentId: u.incidentId,
+        componentId: c.componentId,
+        status: c.status,
+        position: position++,
+      });
     }
   }
 
@@ -123,7 +143,17 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
       updatedAt: now,
     })
     .where(eq(incidents.id, u.incidentId));
-  await enqueueUpdateBroadcast(tx, { updateId, incidentId: u.incidentId, status: u.status, notify: u.notify, priorityTo: u.priorityTo }, now);
+  await enqueueUpdateBroadcast(
+    tx,
+    {
+      updateId,
+      incidentId: u.incidentId,
+      status: u.status,
+      notify: u.notify,
+      priorityTo: u.priorityTo,
+    },
+    now,
+  );
   return updateId;
 }
 
@@ -131,8 +161,14 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
  * When an incident resolves, each component it affected goes back to the worst status other
  * unresolved incidents still give it, or operational when none does.
  */
-export async function restoreComponentsAfter(tx: DbOrTx, incidentId: string): Promise<{ componentId: string; status: ComponentStatus }[]> {
-  const affected = await tx.select().from(incidentComponents).where(eq(incidentComponents.incidentId, incidentId));
+export async function restoreComponentsAfter(
+  tx: DbOrTx,
+  incidentId: string,
+): Promise<{ componentId: string; status: ComponentStatus }[]> {
+  const affected = await tx
+    .select()
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incidentId));
   if (affected.length === 0) return [];
   const others = await tx
     .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
@@ -140,7 +176,10 @@ export async function restoreComponentsAfter(tx: DbOrTx, incidentId: string): Pr
     .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
     .where(
       and(
-        inArray(incidentComponents.componentId, affected.map((a) => a.componentId)),
+        inArray(
+          incidentComponents.componentId,
+          affected.map((a) => a.componentId),
+        ),
         ne(incidents.id, incidentId),
         ne(incidents.status, 'resolved'),
         isNotNull(incidents.publishedAt),
@@ -148,6 +187,8 @@ export async function restoreComponentsAfter(tx: DbOrTx, incidentId: string): Pr
     );
   return affected.map((a) => ({
     componentId: a.componentId,
-    status: worstComponentStatus(others.filter((o) => o.componentId === a.componentId).map((o) => o.status)),
+    status: worstComponentStatus(
+      others.filter((o) => o.componentId === a.componentId).map((o) => o.status),
+    ),
   }));
 }

@@ -6,10 +6,7 @@ import {
   maintenanceComponents,
   maintenances,
 } from '../../../db/schema/index.ts';
-import {
-  type MaintenanceNoticeKind,
-  maintenanceSubject,
-} from '../../../emails/maintenance-subject.ts';
+import { type MaintenanceNoticeKind, maintenanceSubject } from './maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from '../broadcasts/queue-deliveries.ts';
 

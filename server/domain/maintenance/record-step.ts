@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { type MaintenanceStatus, maintenanceUpdates } from '../../../db/schema/index.ts';
-import type { MaintenanceNoticeKind } from '../../../emails/maintenance-subject.ts';
+import type { MaintenanceNoticeKind } from './maintenance-subject.ts';
 import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
 import { bumpChanges, recordAudit, type AuditEntry } from '../shared/writes.ts';

@@ -6,10 +6,20 @@ import { newId } from '../shared/ids.ts';
 export type Settings = typeof settings.$inferSelect;
 
 /** Creates the settings row on a fresh database; later starts leave it alone. */
-export async function ensureSettings(db: DbOrTx, defaults: { pageName: string; publicUrl: string | null }, now: Date): Promise<void> {
+export async function ensureSettings(
+  db: DbOrTx,
+  defaults: { pageName: string; publicUrl: string | null },
+  now: Date,
+): Promise<void> {
   await db
     .insert(settings)
-    .values({ id: 1, pageId: newId(), pageName: defaults.pageName, publicUrl: defaults.publicUrl, updatedAt: now })
+    .values({
+      id: 1,
+      pageId: newId(),
+      pageName: defaults.pageName,
+      publicUrl: defaults.publicUrl,
+      updatedAt: now,
+    })
     .onConflictDoNothing();
 }
 
@@ -21,6 +31,9 @@ export async function getSettings(db: DbOrTx): Promise<Settings> {
 
 /** The change counter that keys every cache; one indexed single-row read. */
 export async function readChangeCounter(db: DbOrTx): Promise<number> {
-  const rows = await db.select({ c: settings.changeCounter }).from(settings).where(eq(settings.id, 1));
+  const rows = await db
+    .select({ c: settings.changeCounter })
+    .from(settings)
+    .where(eq(settings.id, 1));
   return rows[0]?.c ?? 0;
 }

@@ -24,6 +24,8 @@ export function hasRole(actor: Pick<Actor, 'role'>, role: Role): boolean {
  */
 export function assertRole(actor: Actor, role: Role): void {
   if (!hasRole(actor, role)) {
-    throw new ForbiddenError(role === 'admin' ? 'Only an admin can do this.' : 'You are not allowed to do this.');
+    throw new ForbiddenError(
+      role === 'admin' ? 'Only an admin can do this.' : 'You are not allowed to do this.',
+    );
   }
 }

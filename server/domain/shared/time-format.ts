@@ -19,14 +19,26 @@ function parts(d: Date, tz: string, opts: Intl.DateTimeFormatOptions) {
 
 /** "Nov 21, 14:05 UTC": the feeds' and timelines' short form. */
 export function formatShort(d: Date | string, tz = 'Etc/UTC'): string {
-  const p = parts(new Date(d), tz, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  const p = parts(new Date(d), tz, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
   return `${p.month} ${p.day}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
 }
 
 /** "14:30 UTC": for "Next update by 14:30 UTC". Adds the date when it is not today. */
 export function formatClock(d: Date | string, tz = 'Etc/UTC', now: Date = new Date()): string {
   const date = new Date(d);
-  const p = parts(date, tz, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  const p = parts(date, tz, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
   const sameDay = formatDay(date, tz) === formatDay(now, tz);
   const clock = `${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
   return sameDay ? clock : `${formatDay(date, tz)}, ${clock}`;
@@ -40,12 +52,22 @@ export function formatDay(d: Date | string, tz = 'Etc/UTC'): string {
 
 /** "Sat 21 Nov 2026, 14:05 UTC": full form for single events. */
 export function formatLong(d: Date | string, tz = 'Etc/UTC'): string {
-  const p = parts(new Date(d), tz, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  const p = parts(new Date(d), tz, {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
   return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
 }
 
 function zoneName(short: string | undefined, tz: string): string {
-  if (!short || short === 'GMT' || tz === 'UTC' || tz === 'Etc/UTC') return tz === 'UTC' || tz === 'Etc/UTC' || short === 'GMT' ? 'UTC' : (short ?? tz);
+  if (!short || short === 'GMT' || tz === 'UTC' || tz === 'Etc/UTC')
+    return tz === 'UTC' || tz === 'Etc/UTC' || short === 'GMT' ? 'UTC' : (short ?? tz);
   return short;
 }
 

@@ -24,7 +24,12 @@ export interface AuditEntry {
 }
 
 /** Appends to the audit log in the caller's transaction. */
-export async function recordAudit(tx: DbOrTx, actor: Actor, now: Date, entry: AuditEntry): Promise<void> {
+export async function recordAudit(
+  tx: DbOrTx,
+  actor: Actor,
+  now: Date,
+  entry: AuditEntry,
+): Promise<void> {
   await tx.insert(auditLog).values({
     id: newId(),
     actorType: actor.type,

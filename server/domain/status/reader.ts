@@ -45,7 +45,11 @@ export const HISTORY_PAGE_SIZE = 20;
  * Herald's read services, handed to routes and (through `locals`) to the Astro pages, so
  * every surface reads the same data the same way.
  */
-export function createStatusReader(db: DbOrTx, fallbackUrl: string, changeCounter: () => number | Promise<number>) {
+export function createStatusReader(
+  db: DbOrTx,
+  fallbackUrl: string,
+  changeCounter: () => number | Promise<number>,
+) {
   const page = () => readPage(db, fallbackUrl);
   const base = async () => {
     const p = await page();
@@ -60,11 +64,20 @@ export function createStatusReader(db: DbOrTx, fallbackUrl: string, changeCounte
       const { page: p, components } = await base();
       const incidents = await readUnresolvedIncidents(db, p, components);
       const scheduled_maintenances = await readMaintenances(db, p, components, 'current');
-      return { page: p, status: rollUp(components, incidents), components, incidents, scheduled_maintenances };
+      return {
+        page: p,
+        status: rollUp(components, incidents),
+        components,
+        incidents,
+        scheduled_maintenances,
+      };
     },
     async status() {
       const { page: p, components } = await base();
-      return { page: p, status: rollUp(components, await readUnresolvedIncidents(db, p, components)) };
+      return {
+        page: p,
+        status: rollUp(components, await readUnresolvedIncidents(db, p, components)),
+      };
     },
     async components() {
       const { page: p, components } = await base();
@@ -73,7 +86,9 @@ export function createStatusReader(db: DbOrTx, fallbackUrl: string, changeCounte
     async incidents(which: 'recent' | 'unresolved') {
       const { page: p, components } = await base();
       const incidents =
-        which === 'recent' ? await readRecentIncidents(db, p, components) : await readUnresolvedIncidents(db, p, components);
+        which === 'recent'
+          ? await readRecentIncidents(db, p, components)
+          : await readUnresolvedIncidents(db, p, components);
       return { page: p, incidents };
     },
     async maintenances(which: Exclude<MaintenanceSelection, 'current'>) {
@@ -97,22 +112,45 @@ export function createStatusReader(db: DbOrTx, fallbackUrl: string, changeCounte
         }
       }
       // only_show_if_degraded components are hidden while operational.
-      for (const g of groups) g.components = g.components.filter((c) => !c.only_show_if_degraded || c.status !== 'operational');
-      return { page: p, status: rollUp(components, incidents), groups: groups.filter((g) => g.components.length > 0), incidents, maintenances, switch: await this.maintenanceSwitch() };
+      for (const g of groups)
+        g.components = g.components.filter(
+          (c) => !c.only_show_if_degraded || c.status !== 'operational',
+        );
+      return {
+        page: p,
+        status: rollUp(components, incidents),
+        groups: groups.filter((g) => g.components.length > 0),
+        incidents,
+        maintenances,
+        switch: await this.maintenanceSwitch(),
+      };
     },
 
     /** An incident or a maintenance by id, or null. */
-    async entry(id: string): Promise<{ page: PageJson; entry: IncidentJson | MaintenanceJson | null }> {
+    async entry(
+      id: string,
+    ): Promise<{ page: PageJson; entry: IncidentJson | MaintenanceJson | null }> {
       const { page: p, components } = await base();
-      const entry = (await readIncident(db, p, components, id)) ?? (await readMaintenance(db, p, components, id));
+      const entry =
+        (await readIncident(db, p, components, id)) ??
+        (await readMaintenance(db, p, components, id));
       return { page: p, entry };
     },
 
     async history(pageNumber: number) {
       const { page: p, components } = await base();
       const n = Math.max(1, Math.floor(pageNumber));
-      const { entries, total } = await readHistory(db, p, components, { offset: (n - 1) * HISTORY_PAGE_SIZE, limit: HISTORY_PAGE_SIZE });
-      return { page: p, entries, pageNumber: n, pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)), total };
+      const { entries, total } = await readHistory(db, p, components, {
+        offset: (n - 1) * HISTORY_PAGE_SIZE,
+        limit: HISTORY_PAGE_SIZE,
+      });
+      return {
+        page: p,
+        entries,
+        pageNumber: n,
+        pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)),
+        total,
+      };
     },
 
     /** The feeds' entries: about the 25 most recent incidents and maintenances. */

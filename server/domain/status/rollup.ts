@@ -58,6 +58,7 @@ export function pageIndicator(
 /** Default impact for a new incident: from its worst affected component, or its priority. */
 export function defaultImpact(priority: number, affected: readonly ComponentStatus[]): Impact {
   const fromComponents = impactFromComponent[worstComponentStatus(affected)];
-  const fromPriority: Impact = priority === 0 ? 'critical' : priority === 1 ? 'major' : priority === 2 ? 'minor' : 'none';
+  const fromPriority: Impact =
+    priority === 0 ? 'critical' : priority === 1 ? 'major' : priority === 2 ? 'minor' : 'none';
   return impactRank[fromComponents] >= impactRank[fromPriority] ? fromComponents : fromPriority;
 }

@@ -119,7 +119,10 @@ export async function readPage(db: DbOrTx, fallbackUrl: string): Promise<PageJso
 
 /** Every component in display order; a group is followed by its children. Positions 1-based. */
 export async function readComponents(db: DbOrTx, page: PageJson): Promise<ComponentJson[]> {
-  const rows = await db.select().from(components).orderBy(asc(components.position), asc(components.createdAt));
+  const rows = await db
+    .select()
+    .from(components)
+    .orderBy(asc(components.position), asc(components.createdAt));
   const top = rows.filter((r) => !r.groupId);
   const ordered: (typeof rows)[number][] = [];
   for (const r of top) {
@@ -135,7 +138,11 @@ export async function readComponents(db: DbOrTx, page: PageJson): Promise<Compon
       name: r.name,
       status: r.isGroup ? worstComponentStatus(children.map((c) => c.status)) : r.status,
       created_at: iso(r.createdAt),
-      updated_at: iso(r.isGroup ? new Date(Math.max(r.updatedAt.getTime(), ...children.map((c) => c.updatedAt.getTime()))) : r.updatedAt),
+      updated_at: iso(
+        r.isGroup
+          ? new Date(Math.max(r.updatedAt.getTime(), ...children.map((c) => c.updatedAt.getTime())))
+          : r.updatedAt,
+      ),
       position: i + 1,
       description: r.description,
       showcase: r.showcase,
@@ -164,11 +171,20 @@ async function hydrateIncidents(
     .select()
     .from(incidentUpdates)
     // Priority changes carry an internal reason: admin timeline only, never public.
-    .where(and(inArray(incidentUpdates.incidentId, ids), eq(incidentUpdates.state, 'published'), isNull(incidentUpdates.priorityTo)))
+    .where(
+      and(
+        inArray(incidentUpdates.incidentId, ids),
+        eq(incidentUpdates.state, 'published'),
+        isNull(incidentUpdates.priorityTo),
+      ),
+    )
     .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
   const updateIds = updates.map((u) => u.id);
   const affected = updateIds.length
-    ? await db.select().from(updateAffectedComponents).where(inArray(updateAffectedComponents.updateId, updateIds))
+    ? await db
+        .select()
+        .from(updateAffectedComponents)
+        .where(inArray(updateAffectedComponents.updateId, updateIds))
     : [];
   const links = await db
     .select()
@@ -201,7 +217,12 @@ async function hydrateIncidents(
           updated_at: iso(u.updatedAt),
           display_at: iso(u.displayAt),
           affected_components: a.length
-            ? a.map((x) => ({ code: x.componentId, name: byId.get(x.componentId)?.name ?? 'Removed component', old_status: x.oldStatus, new_status: x.newStatus }))
+            ? a.map((x) => ({
+                code: x.componentId,
+                name: byId.get(x.componentId)?.name ?? 'Removed component',
+                old_status: x.oldStatus,
+                new_status: x.newStatus,
+              }))
             : null,
           deliver_notifications: u.notify,
           custom_tweet: null,
@@ -210,7 +231,9 @@ async function hydrateIncidents(
           next_update_at: isoOrNull(u.nextUpdateDueAt),
         };
       }),
-    components: links.filter((l) => l.incidentId === r.id).flatMap((l) => byId.get(l.componentId) ?? []),
+    components: links
+      .filter((l) => l.incidentId === r.id)
+      .flatMap((l) => byId.get(l.componentId) ?? []),
     priority: r.priority,
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
     is_drill: r.isDrill,
@@ -219,7 +242,11 @@ async function hydrateIncidents(
 }
 
 /** Unresolved public incidents, newest first. */
-export async function readUnresolvedIncidents(db: DbOrTx, page: PageJson, all: ComponentJson[]): Promise<IncidentJson[]> {
+export async function readUnresolvedIncidents(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+): Promise<IncidentJson[]> {
   const rows = await db
     .select()
     .from(incidents)
@@ -229,20 +256,46 @@ export async function readUnresolvedIncidents(db: DbOrTx, page: PageJson, all: C
 }
 
 /** The `limit` most recent public incidents, unresolved ones always included. */
-export async function readRecentIncidents(db: DbOrTx, page: PageJson, all: ComponentJson[], limit = 50): Promise<IncidentJson[]> {
-  const recent = await db.select().from(incidents).where(publicIncident).orderBy(desc(incidents.startedAt), desc(incidents.createdAt)).limit(limit);
+export async function readRecentIncidents(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+  limit = 50,
+): Promise<IncidentJson[]> {
+  const recent = await db
+    .select()
+    .from(incidents)
+    .where(publicIncident)
+    .orderBy(desc(incidents.startedAt), desc(incidents.createdAt))
+    .limit(limit);
   const recentIds = recent.map((r) => r.id);
   const unresolved = await db
     .select()
     .from(incidents)
-    .where(and(publicIncident, ne(incidents.status, 'resolved'), recentIds.length ? notInArray(incidents.id, recentIds) : undefined));
-  const rows = [...recent, ...unresolved].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+    .where(
+      and(
+        publicIncident,
+        ne(incidents.status, 'resolved'),
+        recentIds.length ? notInArray(incidents.id, recentIds) : undefined,
+      ),
+    );
+  const rows = [...recent, ...unresolved].sort(
+    (a, b) => b.startedAt.getTime() - a.startedAt.getTime(),
+  );
   return hydrateIncidents(db, page, rows, all);
 }
 
 /** One incident by id, drills included (the incident page marks them). Null when not public. */
-export async function readIncident(db: DbOrTx, page: PageJson, all: ComponentJson[], id: string): Promise<IncidentJson | null> {
-  const rows = await db.select().from(incidents).where(and(eq(incidents.id, id), isNotNull(incidents.publishedAt)));
+export async function readIncident(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+  id: string,
+): Promise<IncidentJson | null> {
+  const rows = await db
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, id), isNotNull(incidents.publishedAt)));
   const [one] = await hydrateIncidents(db, page, rows, all);
   return one ?? null;
 }
@@ -260,10 +313,16 @@ async function hydrateMaintenances(
     .from(maintenanceUpdates)
     .where(inArray(maintenanceUpdates.maintenanceId, ids))
     .orderBy(desc(maintenanceUpdates.displayAt), desc(maintenanceUpdates.createdAt));
-  const links = await db.select().from(maintenanceComponents).where(inArray(maintenanceComponents.maintenanceId, ids)).orderBy(asc(maintenanceComponents.position));
+  const links = await db
+    .select()
+    .from(maintenanceComponents)
+    .where(inArray(maintenanceComponents.maintenanceId, ids))
+    .orderBy(asc(maintenanceComponents.position));
   const byId = new Map(all.map((c) => [c.id, c]));
   return rows.map((r) => {
-    const comps = links.filter((l) => l.maintenanceId === r.id).flatMap((l) => byId.get(l.componentId) ?? []);
+    const comps = links
+      .filter((l) => l.maintenanceId === r.id)
+      .flatMap((l) => byId.get(l.componentId) ?? []);
     return {
       id: r.id,
       name: r.title,
@@ -307,7 +366,13 @@ async function hydrateMaintenances(
 export type MaintenanceSelection = 'recent' | 'upcoming' | 'active' | 'current';
 
 /** Maintenances: recent (50, any state), upcoming (scheduled), active, or current (both). */
-export async function readMaintenances(db: DbOrTx, page: PageJson, all: ComponentJson[], which: MaintenanceSelection, limit = 50): Promise<MaintenanceJson[]> {
+export async function readMaintenances(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+  which: MaintenanceSelection,
+  limit = 50,
+): Promise<MaintenanceJson[]> {
   const states: Record<MaintenanceSelection, MaintenanceStatus[] | null> = {
     recent: null,
     upcoming: ['scheduled'],
@@ -324,7 +389,12 @@ export async function readMaintenances(db: DbOrTx, page: PageJson, all: Componen
   return hydrateMaintenances(db, page, rows, all);
 }
 
-export async function readMaintenance(db: DbOrTx, page: PageJson, all: ComponentJson[], id: string): Promise<MaintenanceJson | null> {
+export async function readMaintenance(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+  id: string,
+): Promise<MaintenanceJson | null> {
   const rows = await db.select().from(maintenances).where(eq(maintenances.id, id));
   const [one] = await hydrateMaintenances(db, page, rows, all);
   return one ?? null;
@@ -358,8 +428,22 @@ export async function readHistory(
   );
   const incIds = keys.filter((k) => k.kind === 'incident').map((k) => k.id);
   const mIds = keys.filter((k) => k.kind === 'maintenance').map((k) => k.id);
-  const inc = incIds.length ? await hydrateIncidents(db, page, await db.select().from(incidents).where(inArray(incidents.id, incIds)), all) : [];
-  const mnt = mIds.length ? await hydrateMaintenances(db, page, await db.select().from(maintenances).where(inArray(maintenances.id, mIds)), all) : [];
+  const inc = incIds.length
+    ? await hydrateIncidents(
+        db,
+        page,
+        await db.select().from(incidents).where(inArray(incidents.id, incIds)),
+        all,
+      )
+    : [];
+  const mnt = mIds.length
+    ? await hydrateMaintenances(
+        db,
+        page,
+        await db.select().from(maintenances).where(inArray(maintenances.id, mIds)),
+        all,
+      )
+    : [];
   const byId = new Map<string, IncidentJson>([...inc, ...mnt].map((e) => [e.id, e]));
   return { entries: keys.flatMap((k) => byId.get(k.id) ?? []), total: countRows[0]?.n ?? 0 };
 }

@@ -2,20 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type TransportOptions } from 'nodemailer';
-import type { Config } from './config.ts';
-import { composeRaw, parseSender } from './mail-mime.ts';
-
-/** One message as the outbox worker hands it over: already rendered, headers already clean. */
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  headers?: Record<string, string>;
-  /** RFC 2919 List-Id and RFC 8058 one-click unsubscribe; nodemailer formats and cleans them. */
-  list?: { id: string; name: string; unsubscribeUrl: string };
-}
+import type { Config } from '../config.ts';
+import { composeRaw, parseSender } from './mime.ts';
+import type { OutgoingMail } from './outgoing-mail.ts';
 
 export interface Mailer {
   readonly kind: 'smtp' | 'files';

@@ -1,9 +1,9 @@
-import { createFirstAdmin } from '../domain/auth/first-admin.ts';
-import { login, logout, openSession, SESSION_MAX_MS } from '../domain/auth/sessions.ts';
-import { countUsers } from '../domain/users/update-user.ts';
-import type { Deps } from '../deps.ts';
-import { SESSION_COOKIE, serializeCookie } from '../http/cookies.ts';
-import type { Visitor } from '../http/auth.ts';
+import { createFirstAdmin } from '../../domain/auth/first-admin.ts';
+import { login, logout, openSession, SESSION_MAX_MS } from '../../domain/auth/sessions.ts';
+import { countUsers } from '../../domain/users/update-user.ts';
+import type { Deps } from '../../deps.ts';
+import { SESSION_COOKIE, serializeCookie } from '../../http/cookies.ts';
+import type { Visitor } from '../../http/auth.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
 
 export interface AuthServices {

@@ -1,42 +1,45 @@
-import { componentStatuses, incidentStatuses } from '../../db/schema/enums.ts';
-import type { ActiveSession } from '../domain/auth/sessions.ts';
+import { componentStatuses, incidentStatuses } from '../../../db/schema/enums.ts';
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   cancelScheduledUpdate,
   editScheduledUpdate,
-} from '../domain/incidents/edit-scheduled-update.ts';
-import { postHoldingUpdate, setAutoHolding } from '../domain/incidents/holding-update.ts';
+} from '../../domain/incidents/edit-scheduled-update.ts';
+import { postHoldingUpdate, setAutoHolding } from '../../domain/incidents/holding-update.ts';
 import {
   editScheduledUpdateInput,
   scheduleIncidentInput,
   scheduleIncidentUpdateInput,
-} from '../domain/incidents/inputs.ts';
-import { HOLDING_BODY, promiseState } from '../domain/incidents/promise.ts';
-import { scheduleIncident, scheduleIncidentUpdate } from '../domain/incidents/schedule-update.ts';
+} from '../../domain/incidents/inputs.ts';
+import { HOLDING_BODY, promiseState } from '../../domain/incidents/promise.ts';
+import {
+  scheduleIncident,
+  scheduleIncidentUpdate,
+} from '../../domain/incidents/schedule-update.ts';
 import {
   readPromiseReport,
   readScheduledPublished,
   readScheduledUpdate,
   readScheduledUpdates,
-} from '../domain/incidents/scheduled-views.ts';
-import { loadIncident } from '../domain/incidents/load-incident.ts';
-import { completeMaintenance } from '../domain/maintenance/complete-maintenance.ts';
-import { extendMaintenance } from '../domain/maintenance/extend-maintenance.ts';
+} from '../../domain/incidents/scheduled-views.ts';
+import { loadIncident } from '../../domain/incidents/load-incident.ts';
+import { completeMaintenance } from '../../domain/maintenance/complete-maintenance.ts';
+import { extendMaintenance } from '../../domain/maintenance/extend-maintenance.ts';
 import {
   readAdminMaintenance,
   readMaintenanceList,
-} from '../domain/maintenance/maintenance-views.ts';
+} from '../../domain/maintenance/maintenance-views.ts';
 import {
   scheduleMaintenance,
   scheduleMaintenanceInput,
-} from '../domain/maintenance/schedule-maintenance.ts';
-import { startMaintenance } from '../domain/maintenance/start-maintenance.ts';
+} from '../../domain/maintenance/schedule-maintenance.ts';
+import { startMaintenance } from '../../domain/maintenance/start-maintenance.ts';
 import {
   switchMaintenanceOff,
   switchMaintenanceOn,
-} from '../domain/settings/switch-maintenance.ts';
-import { NotFoundError, ValidationError } from '../domain/shared/errors.ts';
-import { listUsers } from '../domain/users/update-user.ts';
-import type { Deps } from '../deps.ts';
+} from '../../domain/settings/switch-maintenance.ts';
+import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
+import { listUsers } from '../../domain/users/update-user.ts';
+import type { Deps } from '../../deps.ts';
 import {
   checkbox,
   FieldErrors,
@@ -50,7 +53,7 @@ import {
 } from './form.ts';
 import { affectedComponents, declareFields, promise } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
-import { zonedLocalToUtc } from './zoned-time.ts';
+import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 
 const DAY = 24 * 60 * 60_000;
 

@@ -1,6 +1,7 @@
+import { statusOf } from '../../http/errors.ts';
 import type { z } from 'zod';
-import { DomainError, ValidationError } from '../domain/shared/errors.ts';
-import type { EmailPreview } from '../mail-preview.ts';
+import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import type { EmailPreview } from '../../mail/preview.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
@@ -72,7 +73,7 @@ export async function runForm(
     }
     const message =
       err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
-    return { ok: false, status: err.status, message, errors, values };
+    return { ok: false, status: statusOf(err), message, errors, values };
   }
 }
 

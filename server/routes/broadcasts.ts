@@ -13,7 +13,7 @@ import { removeSubscriber, searchSubscribers } from '../domain/subscribers/admin
 import { importSubscribers } from '../domain/subscribers/import-subscribers.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import type { ApiOperation } from '../http/openapi.ts';
-import { previewInput, previewUpdateEmail } from '../mail-preview.ts';
+import { previewInput, previewUpdateEmail } from '../mail/preview.ts';
 import { readLists } from '../domain/lists/read-lists.ts';
 
 type Ctx = Context<AuthEnv>;

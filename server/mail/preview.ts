@@ -1,14 +1,13 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { components, incidentComponents, incidents } from '../db/schema/index.ts';
+import { type ComponentStatus, incidentStatuses } from '../../db/schema/enums.ts';
 import {
   type IncidentEmailData,
   renderAllClear,
   renderIncidentUpdate,
-} from '../emails/incident-update.ts';
-import type { RenderedEmail } from '../emails/layout.ts';
-import { incidentSubject } from '../emails/subjects.ts';
-import { enqueueMessage } from './domain/broadcasts/enqueue-message.ts';
+} from '../../emails/incident-update.ts';
+import type { RenderedEmail } from '../../emails/layout.ts';
+import { incidentSubject } from '../domain/broadcasts/subjects.ts';
+import { enqueueMessage } from '../domain/broadcasts/enqueue-message.ts';
 import {
   affectedComponentsInput,
   bodyInput,
@@ -16,17 +15,20 @@ import {
   priorityInput,
   promiseInput,
   titleInput,
-} from './domain/incidents/inputs.ts';
-import { isBroadcastPriority, nextUpdateDue } from './domain/incidents/promise.ts';
-import { type Actor, assertRole } from './domain/shared/actor.ts';
-import type { DomainDeps } from './domain/shared/deps.ts';
-import { NotFoundError, ValidationError } from './domain/shared/errors.ts';
-import { parseInput } from './domain/shared/parse.ts';
-import { formatClock } from './domain/shared/time-format.ts';
-import { componentStatusLabels, statusLabel } from './domain/status/labels.ts';
-import { getSettings } from './domain/settings/get-settings.ts';
-import { emailInput } from './domain/subscribers/inputs.ts';
-import { incidentStatuses } from '../db/schema/index.ts';
+} from '../domain/incidents/inputs.ts';
+import { isBroadcastPriority, nextUpdateDue } from '../domain/incidents/promise.ts';
+import { type Actor, assertRole } from '../domain/shared/actor.ts';
+import type { DomainDeps } from '../domain/shared/deps.ts';
+import { NotFoundError, ValidationError } from '../domain/shared/errors.ts';
+import { parseInput } from '../domain/shared/parse.ts';
+import { getSettings } from '../domain/settings/get-settings.ts';
+import {
+  readAffectedComponents,
+  readComponentNames,
+  readIncident,
+} from '../domain/broadcasts/send-context.ts';
+import { incidentEmailData } from './compose/incident-data.ts';
+import { emailInput } from '../domain/subscribers/inputs.ts';
 
 // The exact email an update will send, before it is published: the admin's preview and the
 // "send a test to me" button. Same templates and data as the outbox worker.
@@ -67,25 +69,16 @@ export async function previewUpdateEmail(
   let priority = input.priority;
   let isDrill = input.isDrill ?? false;
   let incidentUrl = `${base}/incidents/(new)`;
-  const affected = new Map<string, { name: string; status: string }>();
+  const affected = new Map<string, { name: string; status: ComponentStatus }>();
   if (input.incidentId) {
-    const [incident] = await deps.db
-      .select()
-      .from(incidents)
-      .where(eq(incidents.id, input.incidentId));
+    const incident = await readIncident(deps.db, input.incidentId);
     if (!incident) throw new NotFoundError(`No incident with id ${input.incidentId}.`);
     title ??= incident.title;
     priority ??= incident.priority;
     isDrill = incident.isDrill;
     incidentUrl = `${base}/incidents/${incident.id}`;
-    const current = await deps.db
-      .select({ id: components.id, name: components.name, status: incidentComponents.status })
-      .from(incidentComponents)
-      .innerJoin(components, eq(components.id, incidentComponents.componentId))
-      .where(eq(incidentComponents.incidentId, incident.id))
-      .orderBy(incidentComponents.position);
-    for (const c of current)
-      affected.set(c.id, { name: c.name, status: componentStatusLabels[c.status] });
+    for (const c of await readAffectedComponents(deps.db, incident.id))
+      affected.set(c.id, { name: c.name, status: c.status });
   }
   if (title === undefined || priority === undefined) {
     throw new ValidationError('A new incident needs a title and a priority to preview its email.', {
@@ -95,30 +88,38 @@ export async function previewUpdateEmail(
   }
   if (input.components.length) {
     const names = new Map(
-      (await deps.db.select({ id: components.id, name: components.name }).from(components)).map(
-        (c) => [c.id, c.name],
-      ),
+      (
+        await readComponentNames(
+          deps.db,
+          input.components.map((c) => c.componentId),
+        )
+      ).map((c) => [c.id, c.name]),
     );
     for (const c of input.components)
       affected.set(c.componentId, {
         name: names.get(c.componentId) ?? c.componentId,
-        status: componentStatusLabels[c.status],
+        status: c.status,
       });
   }
   const resolved = input.status === 'resolved';
   const due = nextUpdateDue(now, priority, resolved, input);
   const data: IncidentEmailData = {
-    pageName: s.pageName,
+    ...incidentEmailData(
+      { name: s.pageName, timeZone: s.timeZone },
+      {
+        priority,
+        title,
+        isDrill,
+        status: input.status,
+        affected: [...affected.values()],
+        body: input.body,
+        nextUpdateDueAt: due,
+        incidentUrl,
+      },
+      now,
+    ),
     listName: 'Stakeholders',
-    priority,
-    title,
-    isDrill,
-    statusLabel: statusLabel(input.status),
-    affected: [...affected.values()],
-    body: input.body,
     internalNote: input.internalNote ?? null,
-    nextUpdateBy: due ? formatClock(due, s.timeZone, now) : null,
-    incidentUrl,
     manageUrl: `${base}/manage/(your-link)`,
     unsubscribeUrl: `${base}/unsubscribe/(your-link)`,
   };

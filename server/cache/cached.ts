@@ -21,7 +21,11 @@ export async function cachedResponse(
   let entry: CachedResponse | undefined = deps.cache.get(counter, key);
   if (!entry) {
     const body = Buffer.from(await produce());
-    entry = deps.cache.set(counter, key, { status: 200, body, headers: { 'content-type': contentType, 'cache-control': 'no-cache', ...headers } });
+    entry = deps.cache.set(counter, key, {
+      status: 200,
+      body,
+      headers: { 'content-type': contentType, 'cache-control': 'no-cache', ...headers },
+    });
   }
   return respondFromCache(c.req.header('if-none-match'), entry);
 }

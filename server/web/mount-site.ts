@@ -6,33 +6,46 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { IncomingMessage } from 'node:http';
 import type { Hono } from 'hono';
-import type { Deps } from './deps.ts';
+import type { Deps } from '../deps.ts';
 import { html } from 'hono/html';
-import { createAdminServices } from './admin/admin-services.ts';
-import { createAuthServices } from './admin/auth-services.ts';
-import { hasRole } from './domain/shared/actor.ts';
-import { isAdminPath, roleForAdminPath } from './http/admin-pages.ts';
-import { resolveVisitor } from './http/auth.ts';
-import { respondFromCache } from './http/cached.ts';
-import { cacheKey, isCacheablePath } from './http/cache-policy.ts';
-import { originAllowed } from './http/csrf.ts';
-import { privatePageHeaders } from './http/page-headers.ts';
-import { clientAddress } from './http/client-address.ts';
-import { createSiteLocals } from './site-locals.ts';
-import { createSubscriptionPages } from './subscription-pages.ts';
+import { createAdminServices } from './admin-services.ts';
+import { createAuthServices } from './forms/auth.ts';
+import { hasRole } from '../domain/shared/actor.ts';
+import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
+import { resolveVisitor } from '../http/auth.ts';
+import { respondFromCache } from '../cache/cached.ts';
+import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
+import { originAllowed } from '../http/csrf.ts';
+import { privatePageHeaders } from '../http/page-headers.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { createSiteLocals } from './locals.ts';
+import { createSubscriptionPages } from './forms/subscriptions.ts';
 
-export const siteDist = fileURLToPath(new URL('../site/dist/', import.meta.url));
+export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
-type AstroHandler = (req: IncomingMessage, res: unknown, next: (() => Promise<void>) | undefined, locals: App.Locals) => Promise<void>;
+type AstroHandler = (
+  req: IncomingMessage,
+  res: unknown,
+  next: (() => Promise<void>) | undefined,
+  locals: App.Locals,
+) => Promise<void>;
 declare namespace App {
   interface Locals {
     herald: ReturnType<typeof createSiteLocals>;
   }
 }
 
-function refusal(status: number, title: string, text: string, link: { href: string; label: string }): Response {
+function refusal(
+  status: number,
+  title: string,
+  text: string,
+  link: { href: string; label: string },
+): Response {
   const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p><p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
-  return new Response(String(body), { status, headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' } });
+  return new Response(String(body), {
+    status,
+    headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' },
+  });
 }
 
 /**
@@ -40,7 +53,11 @@ function refusal(status: number, title: string, text: string, link: { href: stri
  * long cache, other static files, then every page through Astro's Node handler with Herald's
  * read services in `locals`. Public pages are served from the change-keyed cache.
  */
-export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Deps, distDir = siteDist): Promise<void> {
+export async function mountSite(
+  app: Hono<{ Bindings: HttpBindings }>,
+  deps: Deps,
+  distDir = siteDist,
+): Promise<void> {
   const entry = path.join(distDir, 'server', 'entry.mjs');
   if (!existsSync(entry)) {
     throw new Error(`The site is not built (${entry} is missing): run \`npm run build\` first.`);
@@ -50,11 +67,17 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
 
   app.use(
     '/_astro/*',
-    serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
+    serveStatic({
+      root: clientDir,
+      onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable'),
+    }),
   );
   // Other public files (favicon, robots.txt) are listed once at start-up, so page requests
   // never pay for a filesystem lookup.
-  const staticServe = serveStatic({ root: clientDir, onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600') });
+  const staticServe = serveStatic({
+    root: clientDir,
+    onFound: (_p, c) => c.header('Cache-Control', 'public, max-age=3600'),
+  });
   for (const file of listFiles(path.join(distDir, 'client'))) {
     if (!file.startsWith('_astro/')) app.get(`/${file}`, staticServe);
   }
@@ -74,19 +97,41 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
     } else {
       const out = c.env.outgoing;
       const setCookie = (v: string) => out.appendHeader('set-cookie', v);
-      if (method !== 'GET' && method !== 'HEAD' && !originAllowed(deps.config, { origin: c.req.header('origin'), referer: c.req.header('referer'), host: c.req.header('host') })) {
-        return refusal(403, 'Request refused', 'This form was sent from another site, so Herald did not act on it.', { href: '/admin', label: 'Go to the admin' });
+      if (
+        method !== 'GET' &&
+        method !== 'HEAD' &&
+        !originAllowed(deps.config, {
+          origin: c.req.header('origin'),
+          referer: c.req.header('referer'),
+          host: c.req.header('host'),
+        })
+      ) {
+        return refusal(
+          403,
+          'Request refused',
+          'This form was sent from another site, so Herald did not act on it.',
+          { href: '/admin', label: 'Go to the admin' },
+        );
       }
       const visitor = await resolveVisitor(deps, c.req.header('cookie'));
       if (isAdminPath(url.pathname)) {
         if (!visitor.session) {
           for (const v of visitor.setCookies) setCookie(v);
-          const next = method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
-          return new Response(null, { status: 303, headers: { ...privatePageHeaders, location: `/login${next}` } });
+          const next =
+            method === 'GET' ? `?next=${encodeURIComponent(url.pathname + url.search)}` : '';
+          return new Response(null, {
+            status: 303,
+            headers: { ...privatePageHeaders, location: `/login${next}` },
+          });
         }
         const role = roleForAdminPath(url.pathname);
         if (!hasRole(visitor.session.actor, role)) {
-          return refusal(403, 'Not allowed', `This page needs the ${role} role; you are signed in as ${visitor.session.user.role}.`, { href: '/admin', label: 'Back to the dashboard' });
+          return refusal(
+            403,
+            'Not allowed',
+            `This page needs the ${role} role; you are signed in as ${visitor.session.user.role}.`,
+            { href: '/admin', label: 'Back to the dashboard' },
+          );
         }
       }
       for (const v of visitor.setCookies) setCookie(v);
@@ -111,6 +156,8 @@ export async function mountSite(app: Hono<{ Bindings: HttpBindings }>, deps: Dep
 function listFiles(dir: string, prefix = ''): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    e.isDirectory()
+      ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`)
+      : [`${prefix}${e.name}`],
   );
 }

@@ -1,14 +1,14 @@
-import { componentStatuses } from '../../db/schema/enums.ts';
-import type { ActiveSession } from '../domain/auth/sessions.ts';
-import { createComponent } from '../domain/components/create-component.ts';
-import { setComponentStatus } from '../domain/components/set-component-status.ts';
+import { componentStatuses } from '../../../db/schema/enums.ts';
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import { createComponent } from '../../domain/components/create-component.ts';
+import { setComponentStatus } from '../../domain/components/set-component-status.ts';
 import {
   deleteComponent,
   moveComponent,
   updateComponent,
-} from '../domain/components/update-component.ts';
-import { ValidationError } from '../domain/shared/errors.ts';
-import type { Deps } from '../deps.ts';
+} from '../../domain/components/update-component.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
+import type { Deps } from '../../deps.ts';
 import { checkbox, type FormOutcome, formValues, optional, runForm, str } from './form.ts';
 
 export function createComponentAdmin(deps: Deps, session: ActiveSession) {

@@ -1,23 +1,24 @@
-import { publicActor } from './domain/subscribers/public-actor.ts';
+import { statusOf } from '../../http/errors.ts';
+import { publicActor } from '../../domain/subscribers/public-actor.ts';
 import {
   confirmSubscription,
   readConfirmation,
-} from './domain/subscribers/confirm-subscription.ts';
+} from '../../domain/subscribers/confirm-subscription.ts';
 import {
   readSubscription,
   unsubscribeByToken,
   updateSubscriptionComponents,
-} from './domain/subscribers/manage-subscription.ts';
-import { requestSubscription } from './domain/subscribers/request-subscription.ts';
+} from '../../domain/subscribers/manage-subscription.ts';
+import { requestSubscription } from '../../domain/subscribers/request-subscription.ts';
 import {
   listsOpenTo,
   publicList,
   readComponentChoices,
-} from './domain/subscribers/subscriber-reads.ts';
-import type { Deps } from './deps.ts';
-import { DomainError, RateLimitedError, ValidationError } from './domain/shared/errors.ts';
-import { RateLimiter } from './http/rate-limit.ts';
-import { assertSameOrigin, originOf } from './http/same-origin.ts';
+} from '../../domain/subscribers/subscriber-reads.ts';
+import type { Deps } from '../../deps.ts';
+import { DomainError, RateLimitedError, ValidationError } from '../../domain/shared/errors.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { assertSameOrigin, originOf } from '../../http/same-origin.ts';
 
 /**
  * What the subscribe, confirm and manage pages may do, handed to Astro through `locals`.
@@ -82,7 +83,7 @@ export function createSubscriptionPages(deps: Deps) {
     } | null {
       if (!(err instanceof DomainError)) return null;
       return {
-        status: err.status,
+        status: statusOf(err),
         message: err.message,
         fields: err instanceof ValidationError ? err.fields : {},
         retryAfter: err instanceof RateLimitedError ? err.retryAfterSeconds : null,

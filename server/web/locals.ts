@@ -1,12 +1,12 @@
-import type { ComponentStatus } from '../db/schema/enums.ts';
-import type { StatusReader } from './domain/status/reader.ts';
-import { componentStatusLabels, priorityMeanings, statusLabel } from './domain/status/labels.ts';
-import { formatClock, formatDay, formatLong, formatShort } from './domain/shared/time-format.ts';
-import type { CachedResponse } from './http/response-cache.ts';
-import type { SubscriptionPages } from './subscription-pages.ts';
-import type { AdminServices } from './admin/admin-services.ts';
-import type { AuthServices } from './admin/auth-services.ts';
-import type { Visitor } from './http/auth.ts';
+import type { ComponentStatus } from '../../db/schema/enums.ts';
+import type { StatusReader } from '../domain/status/reader.ts';
+import { componentStatusLabels, priorityMeanings, statusLabel } from '../domain/status/labels.ts';
+import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/time-format.ts';
+import type { CachedResponse } from '../cache/response-cache.ts';
+import type { SubscriptionPages } from './forms/subscriptions.ts';
+import type { AdminServices } from './admin-services.ts';
+import type { AuthServices } from './forms/auth.ts';
+import type { Visitor } from '../http/auth.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {

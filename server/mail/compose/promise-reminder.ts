@@ -1,27 +1,30 @@
-import { eq } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.ts';
-import { incidents } from '../../db/schema/index.ts';
-import { renderPromiseReminder } from '../../emails/promise-reminder.ts';
-import { HOLDING_BODY } from '../domain/incidents/promise.ts';
-import { holdingUrl } from '../domain/incidents/run-promises.ts';
-import { formatClock } from '../domain/shared/time-format.ts';
-import type { OutgoingMail } from '../mailer.ts';
-import type { PageContext } from './compose.ts';
+import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
+import type { PageContext } from '../../domain/broadcasts/send-context.ts';
+import { HOLDING_BODY } from '../../domain/incidents/promise.ts';
+import { holdingUrl } from '../../domain/incidents/run-promises.ts';
+import { formatClock } from '../../domain/shared/time-format.ts';
+import type { OutgoingMail } from '../outgoing-mail.ts';
 
 /**
  * The owner's reminder, rendered when it is sent. Null (skipped) when the promise it is about
  * was answered or the incident resolved in the meantime: a reminder for a kept promise is noise.
  * Emails show UTC.
  */
-export async function composePromiseReminder(
-  db: DbOrTx,
+export function composePromiseReminder(
   page: PageContext,
+  inc: {
+    id: string;
+    title: string;
+    priority: number;
+    isDrill: boolean;
+    status: string;
+    nextUpdateDueAt: Date | null;
+  } | null,
   to: string,
   payload: { incidentId: string; dueAt: string },
   messageId: string,
-  now: Date = new Date(),
-): Promise<OutgoingMail | null> {
-  const [inc] = await db.select().from(incidents).where(eq(incidents.id, payload.incidentId));
+  now: Date,
+): OutgoingMail | null {
   if (!inc || inc.status === 'resolved' || inc.nextUpdateDueAt?.toISOString() !== payload.dueAt)
     return null;
   const dueAt = inc.nextUpdateDueAt;

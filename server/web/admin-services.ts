@@ -1,12 +1,12 @@
 import type { ActiveSession, SessionUser } from '../domain/auth/sessions.ts';
 import { type Actor, hasRole, type Role } from '../domain/shared/actor.ts';
 import type { Deps } from '../deps.ts';
-import { createBroadcastAdmin } from './broadcasts.ts';
-import { createComponentAdmin } from './components.ts';
-import { createIncidentAdmin } from './incidents.ts';
-import { createAdminOnly } from './people.ts';
-import { createTimeAdmin } from './time.ts';
-import { type FormOutcome, formValues, runForm } from './form.ts';
+import { createBroadcastAdmin } from './forms/broadcasts.ts';
+import { createComponentAdmin } from './forms/components.ts';
+import { createIncidentAdmin } from './forms/incidents.ts';
+import { createAdminOnly } from './forms/people.ts';
+import { createTimeAdmin } from './forms/schedule.ts';
+import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 
 /**

@@ -1,7 +1,7 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
-import type { OutgoingMail } from './mailer.ts';
+import type { OutgoingMail } from './outgoing-mail.ts';
 
 // Herald's emails all have one shape (text + HTML alternatives and a few headers), so it
 // builds the MIME source itself and hands nodemailer a ready `raw` message. Measured on the

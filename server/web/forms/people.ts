@@ -1,12 +1,12 @@
-import { auditObjectTypes, listAudit } from '../domain/audit/list-audit.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../domain/auth/api-tokens.ts';
-import type { ActiveSession } from '../domain/auth/sessions.ts';
-import { getSettings } from '../domain/settings/get-settings.ts';
-import { updateSettings } from '../domain/settings/update-settings.ts';
-import { ValidationError } from '../domain/shared/errors.ts';
-import { createUser } from '../domain/users/create-user.ts';
-import { listUsers, setUserPassword, updateUser } from '../domain/users/update-user.ts';
-import type { Deps } from '../deps.ts';
+import { auditObjectTypes, listAudit } from '../../domain/audit/list-audit.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../domain/auth/api-tokens.ts';
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import { getSettings } from '../../domain/settings/get-settings.ts';
+import { updateSettings } from '../../domain/settings/update-settings.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
+import { createUser } from '../../domain/users/create-user.ts';
+import { listUsers, setUserPassword, updateUser } from '../../domain/users/update-user.ts';
+import type { Deps } from '../../deps.ts';
 import { type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
 
 /** Settings, users, API tokens and the audit log: the admin-only pages. */

@@ -2,23 +2,23 @@ import {
   componentStatuses,
   type ComponentStatus,
   incidentStatuses,
-} from '../../db/schema/enums.ts';
-import type { ActiveSession } from '../domain/auth/sessions.ts';
+} from '../../../db/schema/enums.ts';
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   readActiveIncidents,
   readAdminIncidentList,
   readAdminIncident,
   readRecentUpdates,
   readUpcomingMaintenance,
-} from '../domain/incidents/admin-views.ts';
-import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
-import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
-import { declareIncident } from '../domain/incidents/declare-incident.ts';
-import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
-import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
-import { ValidationError } from '../domain/shared/errors.ts';
-import { listUsers } from '../domain/users/update-user.ts';
-import type { Deps } from '../deps.ts';
+} from '../../domain/incidents/admin-views.ts';
+import { changeIncidentOwner } from '../../domain/incidents/change-incident-owner.ts';
+import { changeIncidentPriority } from '../../domain/incidents/change-incident-priority.ts';
+import { declareIncident } from '../../domain/incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
+import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
+import { listUsers } from '../../domain/users/update-user.ts';
+import type { Deps } from '../../deps.ts';
 import {
   checkbox,
   FieldErrors,
@@ -29,9 +29,9 @@ import {
   runForm,
   str,
 } from './form.ts';
-import { declareIncidentInput, postIncidentUpdateInput } from '../domain/incidents/inputs.ts';
+import { declareIncidentInput, postIncidentUpdateInput } from '../../domain/incidents/inputs.ts';
 import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
-import { zonedLocalToUtc } from './zoned-time.ts';
+import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
@@ -194,10 +194,18 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         return input;
       };
       const intent = str(values, 'intent');
-      if ((intent === 'preview' || intent === 'test') && (action === 'update' || action === 'resolve')) {
+      if (
+        (intent === 'preview' || intent === 'test') &&
+        (action === 'update' || action === 'resolve')
+      ) {
         return emailPreviewForm(deps, session, values, intent, async () =>
           action === 'resolve'
-            ? { incidentId, status: 'resolved', body: str(values, 'body'), internalNote: optional(values, 'internalNote') ?? null }
+            ? {
+                incidentId,
+                status: 'resolved',
+                body: str(values, 'body'),
+                internalNote: optional(values, 'internalNote') ?? null,
+              }
             : ((await buildUpdate()) as never),
         );
       }

@@ -1,24 +1,27 @@
-import { readLists } from '../domain/lists/read-lists.ts';
-import type { ActiveSession } from '../domain/auth/sessions.ts';
+import { readLists } from '../../domain/lists/read-lists.ts';
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   readBroadcast,
   readBroadcasts,
   retryFailedDeliveries,
-} from '../domain/broadcasts/broadcast-admin.ts';
-import { createList } from '../domain/lists/create-list.ts';
-import { splitDomains, splitPriorities } from '../domain/lists/list-rules.ts';
-import { updateList } from '../domain/lists/update-list.ts';
-import { NotFoundError } from '../domain/shared/errors.ts';
-import { companyDomains } from '../domain/subscribers/subscriber-reads.ts';
-import { removeSubscriber, searchSubscribers } from '../domain/subscribers/admin-subscribers.ts';
-import { importSubscribers, type ImportReport } from '../domain/subscribers/import-subscribers.ts';
-import type { Deps } from '../deps.ts';
+} from '../../domain/broadcasts/broadcast-admin.ts';
+import { createList } from '../../domain/lists/create-list.ts';
+import { splitDomains, splitPriorities } from '../../domain/lists/list-rules.ts';
+import { updateList } from '../../domain/lists/update-list.ts';
+import { NotFoundError } from '../../domain/shared/errors.ts';
+import { companyDomains } from '../../domain/subscribers/subscriber-reads.ts';
+import { removeSubscriber, searchSubscribers } from '../../domain/subscribers/admin-subscribers.ts';
+import {
+  importSubscribers,
+  type ImportReport,
+} from '../../domain/subscribers/import-subscribers.ts';
+import type { Deps } from '../../deps.ts';
 import {
   type EmailPreview,
   type PreviewInput,
   previewUpdateEmail,
   sendTestEmail,
-} from '../mail-preview.ts';
+} from '../../mail/preview.ts';
 import {
   checkbox,
   type FormOutcome,

@@ -1,0 +1,201 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import type { ComponentStatus, IncidentStatus } from '../../../db/schema/enums.ts';
+import {
+  broadcasts,
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  lists,
+  maintenanceComponents,
+  maintenances,
+  maintenanceUpdates,
+  subscribers,
+} from '../../../db/schema/index.ts';
+import type { Config } from '../../config.ts';
+import type { ListRow } from '../lists/list-rules.ts';
+import { getSettings } from '../settings/get-settings.ts';
+import { linkKey } from '../subscribers/tokens.ts';
+import { messageIdHost } from './message-id.ts';
+
+// What the mail composer reads at send time, from the database as it is then: an
+// unsubscribed address is skipped, a confirmation carries the latest link, an extended window
+// shows its new end. Reads only; the worker records outcomes through outbox-store.ts.
+
+/** The page as emails name and link it. */
+export interface PageContext {
+  name: string;
+  url: string;
+  timeZone: string;
+  /** The host part of Message-IDs and List-Ids. */
+  host: string;
+  /** The HMAC key of subscriber links. */
+  key: string;
+}
+
+export async function readPageContext(
+  db: DbOrTx,
+  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+): Promise<PageContext> {
+  const s = await getSettings(db);
+  const url = (s.publicUrl ?? config.publicUrl).replace(/\/+$/, '');
+  return {
+    name: s.pageName,
+    url,
+    timeZone: s.timeZone,
+    host: messageIdHost(url),
+    key: await linkKey(db, config),
+  };
+}
+
+export interface Recipient {
+  subscriberId: string;
+  email: string;
+  state: string;
+  list: ListRow;
+  confirmExpiresAt: Date | null;
+  componentIds: string[] | null;
+}
+
+export async function readRecipients(
+  db: DbOrTx,
+  subscriberIds: string[],
+): Promise<Map<string, Recipient>> {
+  const out = new Map<string, Recipient>();
+  if (subscriberIds.length === 0) return out;
+  const rows = await db
+    .select({ s: subscribers, list: lists })
+    .from(subscribers)
+    .innerJoin(lists, eq(lists.id, subscribers.listId))
+    .where(inArray(subscribers.id, subscriberIds));
+  for (const { s, list } of rows)
+    out.set(s.id, {
+      subscriberId: s.id,
+      email: s.email,
+      state: s.state,
+      list,
+      confirmExpiresAt: s.confirmExpiresAt,
+      componentIds: s.componentIds,
+    });
+  return out;
+}
+
+export async function readComponentNames(
+  db: DbOrTx,
+  ids: string[],
+): Promise<{ id: string; name: string }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: components.id, name: components.name })
+    .from(components)
+    .where(inArray(components.id, ids));
+}
+
+/** An incident's affected components in their listed order, with the status it gives them. */
+export async function readAffectedComponents(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<{ id: string; name: string; status: ComponentStatus }[]> {
+  return db
+    .select({ id: components.id, name: components.name, status: incidentComponents.status })
+    .from(incidentComponents)
+    .innerJoin(components, eq(components.id, incidentComponents.componentId))
+    .where(eq(incidentComponents.incidentId, incidentId))
+    .orderBy(incidentComponents.position);
+}
+
+export type BroadcastRow = typeof broadcasts.$inferSelect;
+
+/** Everything one incident broadcast's emails are made of. */
+export interface IncidentBroadcastSource {
+  type: 'incident';
+  broadcast: BroadcastRow;
+  incident: typeof incidents.$inferSelect;
+  update: {
+    status: IncidentStatus;
+    body: string;
+    internalNote: string | null;
+    nextUpdateDueAt: Date | null;
+    priority: number;
+  };
+  affected: { name: string; status: ComponentStatus }[];
+}
+
+/** Everything one maintenance notice's emails are made of. */
+export interface MaintenanceBroadcastSource {
+  type: 'maintenance';
+  broadcast: BroadcastRow;
+  maintenance: typeof maintenances.$inferSelect;
+  componentNames: string[];
+  /** The window's description, or the body of the step the notice announces. */
+  body: string;
+}
+
+export type BroadcastSource = IncidentBroadcastSource | MaintenanceBroadcastSource;
+
+const noticeStep: Record<string, 'in_progress' | 'completed'> = {
+  maintenance_started: 'in_progress',
+  maintenance_completed: 'completed',
+};
+
+/** A broadcast as it is now, or null when what it was about is gone (its deliveries skip). */
+export async function readBroadcastSource(
+  db: DbOrTx,
+  broadcastId: string,
+): Promise<BroadcastSource | null> {
+  const [b] = await db.select().from(broadcasts).where(eq(broadcasts.id, broadcastId));
+  if (!b) return null;
+  if (b.maintenanceId) {
+    const [m] = await db.select().from(maintenances).where(eq(maintenances.id, b.maintenanceId));
+    if (!m) return null;
+    const names = await db
+      .select({ name: components.name })
+      .from(maintenanceComponents)
+      .innerJoin(components, eq(components.id, maintenanceComponents.componentId))
+      .where(eq(maintenanceComponents.maintenanceId, m.id))
+      .orderBy(asc(maintenanceComponents.position));
+    let body = m.description;
+    const step = noticeStep[b.kind];
+    if (step) {
+      const updates = await db
+        .select()
+        .from(maintenanceUpdates)
+        .where(eq(maintenanceUpdates.maintenanceId, m.id));
+      body = updates.find((u) => u.status === step && u.statusChanged)?.body ?? body;
+    }
+    return {
+      type: 'maintenance',
+      broadcast: b,
+      maintenance: m,
+      componentNames: names.map((n) => n.name),
+      body,
+    };
+  }
+  if (!b.incidentId || !b.updateId) return null;
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
+  const [update] = await db
+    .select()
+    .from(incidentUpdates)
+    .where(eq(incidentUpdates.id, b.updateId));
+  if (!incident || !update) return null;
+  const affected = await readAffectedComponents(db, incident.id);
+  return {
+    type: 'incident',
+    broadcast: b,
+    incident,
+    update: {
+      status: update.status,
+      body: update.body,
+      internalNote: update.internalNote,
+      nextUpdateDueAt: update.nextUpdateDueAt,
+      priority: update.priorityTo ?? incident.priority,
+    },
+    affected,
+  };
+}
+
+export async function readIncident(db: DbOrTx, id: string) {
+  const [inc] = await db.select().from(incidents).where(eq(incidents.id, id));
+  return inc ?? null;
+}

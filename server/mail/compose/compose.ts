@@ -1,0 +1,143 @@
+import { renderConfirmation } from '../../../emails/confirmation.ts';
+import {
+  type IncidentEmailData,
+  renderAllClear,
+  renderIncidentUpdate,
+} from '../../../emails/incident-update.ts';
+import type { RenderedEmail } from '../../../emails/layout.ts';
+import { renderWelcome } from '../../../emails/welcome.ts';
+import type { Db } from '../../../db/client.ts';
+import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
+import {
+  type BroadcastSource,
+  type PageContext,
+  readComponentNames,
+  readIncident,
+  readRecipients,
+  type Recipient,
+} from '../../domain/broadcasts/send-context.ts';
+import { formatDay } from '../../domain/shared/time-format.ts';
+import {
+  confirmToken,
+  confirmUrl,
+  manageToken,
+  subscriberLinks,
+} from '../../domain/subscribers/tokens.ts';
+import type { OutgoingMail } from '../outgoing-mail.ts';
+import { incidentEmailData } from './incident-data.ts';
+import { composeMaintenanceMail } from './maintenance.ts';
+import { composePromiseReminder } from './promise-reminder.ts';
+
+// Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
+// domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
+// outcome.
+
+function listHeaders(page: PageContext, list: Recipient['list'], unsubscribeUrl: string) {
+  return { id: `${list.slug}.${page.host}`, name: `${page.name} ${list.name}`, unsubscribeUrl };
+}
+
+/** One recipient's copy of a broadcast: the internal note only for internal lists. */
+export function composeBroadcastMail(
+  page: PageContext,
+  src: BroadcastSource,
+  r: Recipient,
+  messageId: string,
+  now: Date,
+): OutgoingMail | null {
+  const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
+  const list = listHeaders(page, r.list, links.unsubscribeUrl);
+  if (src.type === 'maintenance')
+    return composeMaintenanceMail(page, src, r, links, messageId, list);
+  const { incident, update } = src;
+  const data: IncidentEmailData = {
+    ...incidentEmailData(
+      page,
+      {
+        priority: update.priority,
+        title: incident.title,
+        isDrill: src.broadcast.isDrill,
+        status: update.status,
+        affected: src.affected,
+        body: update.body,
+        nextUpdateDueAt: update.nextUpdateDueAt,
+        incidentUrl: `${page.url}/incidents/${incident.id}`,
+      },
+      now,
+    ),
+    listName: r.list.name,
+    internalNote: r.list.isInternal ? update.internalNote : null,
+    ...links,
+  };
+  const rendered =
+    src.broadcast.kind === 'incident_resolved' ? renderAllClear(data) : renderIncidentUpdate(data);
+  // The subject stored with the broadcast is what the admin saw in the preview and progress.
+  return { to: r.email, ...rendered, subject: src.broadcast.subject, messageId, list };
+}
+
+export interface QueuedMessage {
+  kind: string;
+  toAddress: string;
+  payload: OutboxPayload;
+  messageId: string;
+}
+
+/**
+ * A single email from outbox_messages, or null when it no longer applies (skip it). Dispatches
+ * on the row's kind, never on the payload's shape.
+ */
+export async function composeOutboxMail(
+  db: Db,
+  page: PageContext,
+  m: QueuedMessage,
+  now: Date,
+): Promise<OutgoingMail | null> {
+  const p = m.payload;
+  if (m.kind === 'test') {
+    if (!('subject' in p)) return null;
+    return {
+      to: m.toAddress,
+      subject: p.subject,
+      text: p.text,
+      html: p.html,
+      messageId: m.messageId,
+    };
+  }
+  if (m.kind === 'promise_reminder') {
+    if (!('incidentId' in p)) return null;
+    const inc = await readIncident(db, p.incidentId);
+    return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
+  }
+  if (!('subscriberId' in p)) return null;
+  const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
+  if (!r) return null;
+  const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
+  let rendered: RenderedEmail;
+  if (m.kind === 'confirmation') {
+    if (r.state !== 'pending' || !r.confirmExpiresAt) return null;
+    rendered = renderConfirmation({
+      pageName: page.name,
+      listName: r.list.name,
+      confirmUrl: confirmUrl(page.url, confirmToken(page.key, r.subscriberId, r.confirmExpiresAt)),
+      expiresOn: formatDay(r.confirmExpiresAt, page.timeZone),
+    });
+  } else if (m.kind === 'welcome') {
+    if (r.state !== 'confirmed') return null;
+    rendered = renderWelcome({
+      pageName: page.name,
+      listName: r.list.name,
+      pageUrl: page.url,
+      components: r.componentIds
+        ? (await readComponentNames(db, r.componentIds)).map((c) => c.name)
+        : null,
+      ...links,
+    });
+  } else {
+    return null;
+  }
+  return {
+    ...rendered,
+    to: r.email,
+    messageId: m.messageId,
+    list: listHeaders(page, r.list, links.unsubscribeUrl),
+  };
+}

@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Reads the sources and keeps the layers honest: what may import what, and no import circles.
+// The layers, from the top: main/app/cli, then routes and web (adapters), then mail and jobs,
+// then the domain, then db. Imports point down, never up and never round.
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceFiles(rel));
+    else if (/\.(ts|astro)$/.test(e.name)) out.push(rel);
+  }
+  return out;
+}
+
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)\s(?:type\s)?[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Each file's imports: repo-relative paths for our own modules, package names otherwise. */
+function importsOf(file: string): string[] {
+  const src = readFileSync(path.join(root, file), 'utf8');
+  const out: string[] = [];
+  for (const m of src.matchAll(importPattern)) {
+    const spec = m[1] ?? m[2];
+    if (!spec) continue;
+    out.push(spec.startsWith('.') ? path.normalize(path.join(path.dirname(file), spec)) : spec);
+  }
+  return out;
+}
+
+const files = [...sourceFiles('server'), ...sourceFiles('db'), ...sourceFiles('emails')];
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+/** Pairs [file, import] where a file under `from` imports something matching `forbidden`. */
+function violations(from: string[], forbidden: (spec: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const [file, specs] of graph) {
+    if (!from.some((d) => file.startsWith(d))) continue;
+    for (const s of specs) if (forbidden(s)) out.push(`${file} imports ${s}`);
+  }
+  return out;
+}
+
+// The status vocabularies are plain `as const` lists with no drizzle in them: every layer
+// may name a status.
+const isDrizzle = (s: string) =>
+  s === 'drizzle-orm' ||
+  s.startsWith('drizzle-orm/') ||
+  (s.startsWith('db/schema') && s !== 'db/schema/enums.ts');
+const under =
+  (...dirs: string[]) =>
+  (s: string) =>
+    dirs.some((d) => s.startsWith(d));
+
+describe('architecture', () => {
+  it('reads the whole server tree (the guard is looking at the real files)', () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(graph.get('server/app.ts')).toContain('server/routes/admin-api.ts');
+  });
+
+  it('routes and web never touch drizzle or the schema tables', () => {
+    expect(violations(['server/routes/', 'server/web/'], isDrizzle)).toEqual([]);
+  });
+
+  it('jobs and mail never touch drizzle or the schema tables (the domain reads for them)', () => {
+    expect(violations(['server/jobs/', 'server/mail/'], isDrizzle)).toEqual([]);
+  });
+
+  it('the domain never imports hono, emails or any layer above it', () => {
+    const above = under(
+      'server/http/',
+      'server/cache/',
+      'server/routes/',
+      'server/web/',
+      'server/mail/',
+      'server/jobs/',
+      'emails/',
+      'server/deps.ts',
+      'server/app.ts',
+      'server/main.ts',
+    );
+    expect(
+      violations(['server/domain/'], (s) => s === 'hono' || s.startsWith('hono/') || above(s)),
+    ).toEqual([]);
+  });
+
+  it('the domain knows no HTTP status: errors carry a code only', () => {
+    const src = readFileSync(path.join(root, 'server/domain/shared/errors.ts'), 'utf8');
+    expect(src).toContain('class DomainError');
+    expect(src).not.toMatch(/\bstatus\s*[:=]/);
+  });
+
+  it('mail and jobs never import the adapters above them', () => {
+    const above = under('server/routes/', 'server/web/', 'server/http/', 'server/app.ts');
+    expect(violations(['server/mail/', 'server/jobs/'], above)).toEqual([]);
+  });
+
+  it('deps.ts, the composition root, imports nothing from http/ or web/', () => {
+    expect(violations(['server/deps.ts'], under('server/http/', 'server/web/'))).toEqual([]);
+  });
+
+  it('emails are pure templates: no database, no HTTP, no transport', () => {
+    const forbidden = (s: string) =>
+      isDrizzle(s) ||
+      s.startsWith('db/') ||
+      s === 'nodemailer' ||
+      under('server/http/', 'server/routes/', 'server/web/', 'server/mail/', 'server/jobs/')(s);
+    expect(violations(['emails/'], forbidden)).toEqual([]);
+  });
+
+  it('no module imports one that imports it back, however far round', () => {
+    // Tarjan's strongly connected components over our own modules.
+    let index = 0;
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const idx = new Map<string, number>();
+    const low = new Map<string, number>();
+    const circles: string[][] = [];
+    const visit = (v: string) => {
+      idx.set(v, index);
+      low.set(v, index);
+      index++;
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.get(v) ?? []) {
+        if (!graph.has(w)) continue;
+        if (!idx.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      }
+      if (low.get(v) === idx.get(v)) {
+        const c: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          c.push(w);
+        } while (w !== v);
+        if (c.length > 1) circles.push(c.sort());
+      }
+    };
+    for (const v of graph.keys()) if (!idx.has(v)) visit(v);
+    expect(circles).toEqual([]);
+  });
+});
