@@ -13,6 +13,14 @@ const statusByCode: Record<string, number> = {
   rate_limited: 429,
 };
 
+/** Transport refusals (thrown as HTTPException by routes and middleware) and their codes. */
+const httpCodes: Record<number, string> = {
+  400: 'bad_request',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
 export function statusOf(err: DomainError): number {
   return statusByCode[err.code] ?? 400;
 }
@@ -40,7 +48,7 @@ export function mapError(log: Logger) {
         status === 400
           ? err.message || 'The request could not be read.'
           : err.message || 'Request failed.';
-      return c.json(errorBody(status === 400 ? 'bad_request' : 'http_error', message), status);
+      return c.json(errorBody(httpCodes[status] ?? 'http_error', message), status);
     }
     log.error('unhandled error', {
       method: c.req.method,

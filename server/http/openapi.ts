@@ -11,8 +11,13 @@ export interface ApiOperation {
   body?: z.ZodType;
   omit?: string[];
   query?: Record<string, string>;
+  /** The largest body this operation reads (default `DEFAULT_BODY_LIMIT`); more is a 413. */
+  maxBodyBytes?: number;
   success: number;
 }
+
+/** Admin API bodies are a few fields of text: 64 KB is far above any real one. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 function jsonSchema(schema: z.ZodType, omit: string[] = []): Record<string, unknown> {
   const js = z.toJSONSchema(schema, {
@@ -20,9 +25,13 @@ function jsonSchema(schema: z.ZodType, omit: string[] = []): Record<string, unkn
     unrepresentable: 'any',
     override: (ctx) => {
       const def = (ctx.zodSchema as { _zod: { def: { type: string } } })._zod.def;
-      if (def.type === 'date') {
-        ctx.jsonSchema.type = 'string';
-        ctx.jsonSchema.format = 'date-time';
+      // Dates travel as ISO 8601 strings; in-process callers may also hand in a Date.
+      const js = ctx.jsonSchema as Record<string, unknown> & { anyOf?: { format?: string }[] };
+      const isInstant = js.anyOf?.every((o) => o.format === 'date-time' || !('type' in o));
+      if (def.type === 'date' || (def.type === 'union' && isInstant)) {
+        for (const k of Object.keys(js)) delete js[k];
+        js.type = 'string';
+        js.format = 'date-time';
       }
     },
   }) as Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
@@ -45,7 +54,17 @@ const errorSchema = {
       properties: {
         code: {
           type: 'string',
-          examples: ['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict'],
+          examples: [
+            'validation_failed',
+            'bad_request',
+            'unauthorized',
+            'forbidden',
+            'not_found',
+            'conflict',
+            'method_not_allowed',
+            'payload_too_large',
+            'unsupported_media_type',
+          ],
         },
         message: { type: 'string' },
         fields: {
@@ -90,8 +109,14 @@ export function buildOpenApi(ops: ApiOperation[], serverUrl: string) {
     };
     if (params.length) responses[404] = err('No object with that id');
     if (op.body) {
-      responses[400] = err('The body is not JSON');
-      responses[422] = err('Invalid input; `fields` names each problem');
+      responses[400] = err('The body is not a UTF-8 JSON object');
+      responses[413] = err(
+        `The body is larger than ${Math.round((op.maxBodyBytes ?? DEFAULT_BODY_LIMIT) / 1024)} KB`,
+      );
+      responses[415] = err('The Content-Type is not application/json');
+      responses[422] = err(
+        'Invalid input (a wrong type, range or unknown field); `fields` names each problem',
+      );
     }
     paths[path] ??= {};
     paths[path][op.method] = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idInput } from '../domain/shared/inputs.ts';
 import { type ComponentStatus, incidentStatuses } from '../../db/schema/enums.ts';
 import {
   type IncidentEmailData,
@@ -33,9 +34,9 @@ import { emailInput } from '../domain/subscribers/inputs.ts';
 // The exact email an update will send, before it is published: the admin's preview and the
 // "send a test to me" button. Same templates and data as the outbox worker.
 
-export const previewInput = z.object({
+export const previewInput = z.strictObject({
   /** An existing incident (an update to it), or none (a new incident: title and priority given). */
-  incidentId: z.string().min(1).optional(),
+  incidentId: idInput.optional(),
   title: titleInput.optional(),
   priority: priorityInput.optional(),
   isDrill: z.boolean().optional(),
@@ -140,8 +141,9 @@ export async function sendTestEmail(
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const to = parseInput(z.object({ to: emailInput }), { to: raw.to }).to;
-  const preview = await previewUpdateEmail(deps, raw);
+  const { to: rawTo, ...previewFields } = raw;
+  const to = parseInput(z.strictObject({ to: emailInput }), { to: rawTo }).to;
+  const preview = await previewUpdateEmail(deps, previewFields);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await enqueueMessage(

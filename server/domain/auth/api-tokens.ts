@@ -1,5 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { apiTokens } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -14,7 +15,7 @@ import { sha256 } from './secrets.ts';
 export const TOKEN_PREFIX = 'hrld_';
 const TOUCH_EVERY_MS = 60_000;
 
-export const createApiTokenInput = z.object({
+export const createApiTokenInput = z.strictObject({
   name: z
     .string({ error: 'is required' })
     .trim()
@@ -70,7 +71,7 @@ export async function createApiToken(
 
 export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string }, actor: Actor) {
   assertRole(actor, 'admin');
-  const { tokenId } = parseInput(z.object({ tokenId: z.string().min(1) }), raw);
+  const { tokenId } = parseInput(z.strictObject({ tokenId: idInput }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(apiTokens).where(eq(apiTokens.id, tokenId));

@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { broadcasts, deliveries, lists, subscribers } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -94,9 +95,9 @@ export async function readBroadcast(deps: DomainDeps, id: string) {
   return { broadcast: progress(b, c.get(b.id)), failed };
 }
 
-const retryInput = z.object({
-  broadcastId: z.string().min(1),
-  deliveryIds: z.array(z.string()).max(10_000).optional(),
+export const retryInput = z.strictObject({
+  broadcastId: idInput,
+  deliveryIds: z.array(idInput).max(10_000).optional(),
 });
 
 /** Puts failed deliveries (all of a broadcast's, or the named ones) back in the queue. */

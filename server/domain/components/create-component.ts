@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { componentStatuses, components } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -8,11 +9,11 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
-export const createComponentInput = z.object({
+export const createComponentInput = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
   description: z.string().trim().max(500).nullish(),
   isGroup: z.boolean().default(false),
-  groupId: z.string().min(1).nullish(),
+  groupId: idInput.nullish(),
   status: z.enum(componentStatuses).default('operational'),
   showcase: z.boolean().default(true),
   onlyShowIfDegraded: z.boolean().default(false),

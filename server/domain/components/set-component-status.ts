@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { componentStatuses } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -6,8 +7,8 @@ import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { applyComponentStatus } from './apply-component-status.ts';
 
-export const setComponentStatusInput = z.object({
-  componentId: z.string().min(1),
+export const setComponentStatusInput = z.strictObject({
+  componentId: idInput,
   status: z.enum(componentStatuses),
 });
 

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import type { DbOrTx } from '../../../db/client.ts';
 import { components } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -10,8 +11,8 @@ import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
 type ComponentRow = typeof components.$inferSelect;
 
-export const updateComponentInput = z.object({
-  componentId: z.string().min(1),
+export const updateComponentInput = z.strictObject({
+  componentId: idInput,
   name: z
     .string()
     .trim()
@@ -20,7 +21,7 @@ export const updateComponentInput = z.object({
     .optional(),
   description: z.string().trim().max(500, 'must be at most 500 characters').nullish(),
   /** null moves it to the top level. */
-  groupId: z.string().min(1).nullish(),
+  groupId: idInput.nullish(),
   showcase: z.boolean().optional(),
   onlyShowIfDegraded: z.boolean().optional(),
 });
@@ -111,8 +112,8 @@ export async function updateComponent(deps: DomainDeps, raw: UpdateComponentInpu
   });
 }
 
-export const moveComponentInput = z.object({
-  componentId: z.string().min(1),
+export const moveComponentInput = z.strictObject({
+  componentId: idInput,
   direction: z.enum(['up', 'down'], { error: 'must be up or down' }),
 });
 
@@ -160,7 +161,7 @@ export async function deleteComponent(
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const { componentId } = parseInput(z.object({ componentId: z.string().min(1) }), raw);
+  const { componentId } = parseInput(z.strictObject({ componentId: idInput }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadComponent(tx, componentId);

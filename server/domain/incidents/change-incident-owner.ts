@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { incidents, users } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -8,10 +9,10 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
 
-export const changeIncidentOwnerInput = z.object({
-  incidentId: z.string().min(1),
+export const changeIncidentOwnerInput = z.strictObject({
+  incidentId: idInput,
   /** null: nobody owns it. */
-  ownerId: z.string().min(1).nullable(),
+  ownerId: idInput.nullable(),
 });
 
 /** Hands an incident over (shift change). The owner is internal, so the public page is unchanged. */

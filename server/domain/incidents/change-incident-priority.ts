@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -11,8 +12,8 @@ import { loadIncident } from './load-incident.ts';
 import { DEFAULT_PROMISE_MINUTES, isBroadcastPriority } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
-export const changeIncidentPriorityInput = z.object({
-  incidentId: z.string().min(1),
+export const changeIncidentPriorityInput = z.strictObject({
+  incidentId: idInput,
   priority: priorityInput,
   reason: z
     .string({ error: 'is required' })

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput, intInput } from '../shared/inputs.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -9,14 +10,13 @@ import { loadIncident } from './load-incident.ts';
 import { postIncidentUpdate } from './post-incident-update.ts';
 import { DEFAULT_PROMISE_MINUTES, holdingBody } from './promise.ts';
 
-export const postHoldingUpdateInput = z.object({
-  incidentId: z.string().min(1),
-  nextUpdateInMinutes: z.coerce
-    .number()
-    .int()
-    .min(1, 'must be at least 1 minute')
-    .max(24 * 60, 'must be within a day')
-    .default(DEFAULT_PROMISE_MINUTES),
+export const postHoldingUpdateInput = z.strictObject({
+  incidentId: idInput,
+  nextUpdateInMinutes: intInput(
+    1,
+    24 * 60,
+    'must be a whole number of minutes, 1 to a day',
+  ).default(DEFAULT_PROMISE_MINUTES),
 });
 
 /** "Nothing to update. Still investigating. Next update in 30 minutes.": the one-click update. */
@@ -37,9 +37,9 @@ export async function postHoldingUpdate(
   );
 }
 
-export const setAutoHoldingInput = z.object({
-  incidentId: z.string().min(1),
-  autoHolding: z.boolean(),
+export const setAutoHoldingInput = z.strictObject({
+  incidentId: idInput,
+  autoHolding: z.boolean({ error: 'must be true or false' }),
 });
 
 /** The per-incident choice to let Herald post the holding update itself when a promise lapses. */

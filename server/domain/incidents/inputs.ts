@@ -1,27 +1,25 @@
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
+import { idInput, instantInput, intInput } from '../shared/inputs.ts';
 
-export const affectedComponentsInput = z
-  .array(z.object({ componentId: z.string().min(1), status: z.enum(componentStatuses) }))
-  .max(200)
-  .default([]);
+const affectedComponent = z.strictObject({
+  componentId: idInput,
+  status: z.enum(componentStatuses),
+});
+export const affectedComponentsInput = z.array(affectedComponent).max(200).default([]);
 
 /** When the next update is promised: minutes from now, or an explicit time. */
 export const promiseInput = {
-  nextUpdateInMinutes: z.coerce
-    .number()
-    .int()
-    .min(1, 'must be at least 1 minute')
-    .max(7 * 24 * 60, 'must be within a week')
-    .optional(),
-  nextUpdateAt: z.coerce.date().optional(),
+  nextUpdateInMinutes: intInput(
+    1,
+    7 * 24 * 60,
+    'must be a whole number of minutes, 1 to a week',
+  ).optional(),
+  nextUpdateAt: instantInput.optional(),
 };
 
-export const priorityInput = z.coerce
-  .number({ error: 'must be 0, 1, 2 or 3' })
-  .int()
-  .min(0, 'must be 0, 1, 2 or 3')
-  .max(3, 'must be 0, 1, 2 or 3');
+/** 0 to 3 as a number: a JSON `null`, `""`, `false` or `"0"` is refused, never a P0. */
+export const priorityInput = intInput(0, 3, 'must be 0, 1, 2 or 3');
 
 export const titleInput = z
   .string()
@@ -35,7 +33,7 @@ export const bodyInput = z
   .max(10_000, 'must be at most 10,000 characters');
 export const internalNoteInput = z.string().trim().max(10_000).nullish();
 
-export const declareIncidentInput = z.object({
+export const declareIncidentInput = z.strictObject({
   title: titleInput,
   priority: priorityInput,
   status: z.enum(incidentStatuses).exclude(['resolved']).default('investigating'),
@@ -43,17 +41,17 @@ export const declareIncidentInput = z.object({
   body: bodyInput,
   internalNote: internalNoteInput,
   components: affectedComponentsInput,
-  ownerId: z.string().min(1).nullish(),
+  ownerId: idInput.nullish(),
   isDrill: z.boolean().default(false),
   autoHolding: z.boolean().default(false),
   notify: z.boolean().optional(),
-  startedAt: z.coerce.date().optional(),
+  startedAt: instantInput.optional(),
   ...promiseInput,
 });
 export type DeclareIncidentInput = z.input<typeof declareIncidentInput>;
 
-export const postIncidentUpdateInput = z.object({
-  incidentId: z.string().min(1),
+export const postIncidentUpdateInput = z.strictObject({
+  incidentId: idInput,
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
   internalNote: internalNoteInput,
@@ -63,18 +61,18 @@ export const postIncidentUpdateInput = z.object({
 });
 export type PostIncidentUpdateInput = z.input<typeof postIncidentUpdateInput>;
 
-export const resolveIncidentInput = z.object({
-  incidentId: z.string().min(1),
+export const resolveIncidentInput = z.strictObject({
+  incidentId: idInput,
   body: bodyInput.default('This incident has been resolved. Thank you for your patience.'),
   internalNote: internalNoteInput,
   notify: z.boolean().optional(),
 });
 export type ResolveIncidentInput = z.input<typeof resolveIncidentInput>;
 
-export const scheduledForInput = z.coerce.date({ error: 'must be a date and time' });
+export const scheduledForInput = instantInput;
 
-export const scheduleIncidentUpdateInput = z.object({
-  incidentId: z.string().min(1),
+export const scheduleIncidentUpdateInput = z.strictObject({
+  incidentId: idInput,
   /** The status the update will set; the incident's status at publishing time when absent. */
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
@@ -91,15 +89,12 @@ export const scheduleIncidentInput = declareIncidentInput
   .extend({ scheduledFor: scheduledForInput });
 export type ScheduleIncidentInput = z.input<typeof scheduleIncidentInput>;
 
-export const editScheduledUpdateInput = z.object({
-  updateId: z.string().min(1),
+export const editScheduledUpdateInput = z.strictObject({
+  updateId: idInput,
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput.optional(),
   internalNote: internalNoteInput,
-  components: z
-    .array(z.object({ componentId: z.string().min(1), status: z.enum(componentStatuses) }))
-    .max(200)
-    .optional(),
+  components: z.array(affectedComponent).max(200).optional(),
   notify: z.boolean().optional(),
   scheduledFor: scheduledForInput.optional(),
   /** Only for a scheduled (not yet public) incident's first update. */

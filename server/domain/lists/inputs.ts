@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { splitDomains, splitPriorities } from './list-rules.ts';
+import { idInput, intInput } from '../shared/inputs.ts';
+import { splitDomains } from './list-rules.ts';
 
 const domainsInput = z
   .union([z.string(), z.array(z.string())])
@@ -13,18 +14,15 @@ const domainsInput = z
   )
   .refine((ds) => ds.length <= 50, { message: 'at most 50 domains' });
 
+/** The priorities a list receives: a list of 0 to 3. Anything else is refused, never dropped. */
 const prioritiesInput = z
-  .union([z.string(), z.array(z.coerce.number())])
-  .transform((v) => (Array.isArray(v) ? v : splitPriorities(v)))
-  .refine((ps) => ps.every((p) => Number.isInteger(p) && p >= 0 && p <= 3), {
-    message: 'must be among 0, 1, 2 and 3',
+  .array(intInput(0, 3, 'must be among 0, 1, 2 and 3'), {
+    error: 'must be a list of priorities such as [0, 1]',
   })
+  .max(4)
   .transform((ps) => [...new Set(ps)].sort());
 
-const flag = z.preprocess(
-  (v) => v === 'on' || v === 'true' || v === '1' || v === true,
-  z.boolean(),
-);
+const flag = z.boolean({ error: 'must be true or false' });
 
 export const listFields = {
   name: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters'),
@@ -42,10 +40,23 @@ export const listFields = {
   isDrill: flag.default(false),
 };
 
-export const createListInput = z.object(listFields);
+export const createListInput = z.strictObject(listFields);
 export type CreateListInput = z.input<typeof createListInput>;
 
-export const updateListInput = z.object({ listId: z.string().min(1), ...listFields });
+/**
+ * An edit names only what changes: a field left out keeps its value (leaving out `isInternal`
+ * must never turn the internal list public).
+ */
+export const updateListInput = z.strictObject({
+  listId: idInput,
+  name: listFields.name.optional(),
+  slug: listFields.slug,
+  description: z.string().trim().max(500).optional(),
+  isInternal: flag.optional(),
+  allowedDomains: domainsInput.optional(),
+  priorities: prioritiesInput.optional(),
+  isDrill: flag.optional(),
+});
 export type UpdateListInput = z.input<typeof updateListInput>;
 
 export function slugify(name: string): string {

@@ -24,12 +24,12 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
     if (taken) throw new ConflictError(`A list with the address name "${slug}" already exists.`);
     const after = {
       slug,
-      name: input.name,
-      description: input.description,
-      isInternal: input.isInternal,
-      allowedDomains: input.allowedDomains.join(','),
-      priorities: input.priorities.join(','),
-      isDrill: input.isDrill,
+      name: input.name ?? before.name,
+      description: input.description ?? before.description,
+      isInternal: input.isInternal ?? before.isInternal,
+      allowedDomains: input.allowedDomains?.join(',') ?? before.allowedDomains,
+      priorities: input.priorities?.join(',') ?? before.priorities,
+      isDrill: input.isDrill ?? before.isDrill,
       updatedAt: now,
     };
     await tx.update(lists).set(after).where(eq(lists.id, before.id));

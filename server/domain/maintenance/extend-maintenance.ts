@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput, instantInput } from '../shared/inputs.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -9,9 +10,9 @@ import { formatLong } from '../shared/time-format.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
-export const extendMaintenanceInput = z.object({
-  maintenanceId: z.string().min(1),
-  scheduledUntil: z.coerce.date({ error: 'must be a date and time' }),
+export const extendMaintenanceInput = z.strictObject({
+  maintenanceId: idInput,
+  scheduledUntil: instantInput,
   body: z.string().trim().max(10_000).optional(),
 });
 

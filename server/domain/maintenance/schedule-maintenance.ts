@@ -1,5 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput, instantInput, intInput } from '../shared/inputs.ts';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -14,23 +15,22 @@ export function reminderDue(scheduledFor: Date, leadMinutes: number): number {
 }
 
 export const scheduleMaintenanceInput = z
-  .object({
+  .strictObject({
     title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
     description: z.string().trim().min(1, 'is required').max(10_000),
-    scheduledFor: z.coerce.date({ error: 'must be a date and time' }),
-    scheduledUntil: z.coerce.date({ error: 'must be a date and time' }),
-    componentIds: z.array(z.string().min(1)).max(200).default([]),
+    scheduledFor: instantInput,
+    scheduledUntil: instantInput,
+    componentIds: z.array(idInput).max(200).default([]),
     notify: z.boolean().default(true),
     notifyOnSchedule: z.boolean().default(true),
     notifyReminder: z.boolean().default(true),
     notifyOnStart: z.boolean().default(true),
     notifyOnComplete: z.boolean().default(true),
-    reminderLeadMinutes: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 24 * 60)
-      .default(60),
+    reminderLeadMinutes: intInput(
+      0,
+      7 * 24 * 60,
+      'must be a whole number of minutes, 0 to a week',
+    ).default(60),
     autoStart: z.boolean().default(true),
     autoComplete: z.boolean().default(true),
   })

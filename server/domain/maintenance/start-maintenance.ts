@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput } from '../shared/inputs.ts';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
@@ -11,8 +12,8 @@ import { recordMaintenanceStep } from './record-step.ts';
 
 export const START_BODY = 'The scheduled maintenance is now in progress.';
 
-export const maintenanceStepInput = z.object({
-  maintenanceId: z.string().min(1),
+export const maintenanceStepInput = z.strictObject({
+  maintenanceId: idInput,
   body: z.string().trim().max(10_000).optional(),
 });
 

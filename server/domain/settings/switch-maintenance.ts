@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { instantInput } from '../shared/inputs.ts';
 import { settings } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -8,13 +9,10 @@ import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from './get-settings.ts';
 
-export const switchMaintenanceOnInput = z.object({
+export const switchMaintenanceOnInput = z.strictObject({
   message: z.string().trim().min(1, 'is required').max(1000, 'must be at most 1,000 characters'),
   /** The expected end: shown to visitors and returned to the product; nothing switches off by itself. */
-  until: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.date({ error: 'must be a date and time' }).optional(),
-  ),
+  until: instantInput.nullish(),
 });
 export type SwitchMaintenanceOnInput = z.input<typeof switchMaintenanceOnInput>;
 

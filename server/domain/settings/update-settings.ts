@@ -14,7 +14,7 @@ export function isIanaTimeZone(tz: string): boolean {
   return /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(tz) && isValidTimeZone(tz);
 }
 
-export const updateSettingsInput = z.object({
+export const updateSettingsInput = z.strictObject({
   pageName: z
     .string({ error: 'is required' })
     .trim()

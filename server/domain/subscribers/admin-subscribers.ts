@@ -1,5 +1,6 @@
 import { and, desc, eq, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { idInput, intInput } from '../shared/inputs.ts';
 import { components, lists, subscribers, subscriberStates } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -8,25 +9,20 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { requireAdmin } from '../lists/create-list.ts';
 
-const searchInput = z.object({
-  q: z.string().trim().max(254).optional(),
+export const searchSubscribersInput = z.strictObject({
+  q: z.string().trim().max(254, 'must be at most 254 characters').optional(),
   state: z
-    .enum(subscriberStates)
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  listId: z
-    .string()
-    .max(40)
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
+    .enum(subscriberStates, { error: 'must be pending, confirmed or unsubscribed' })
+    .optional(),
+  listId: idInput.optional(),
+  page: intInput(1, 100_000, 'must be a page number from 1').default(1),
 });
-export type SearchSubscribersInput = z.input<typeof searchInput>;
+export type SearchSubscribersInput = z.input<typeof searchSubscribersInput>;
 export const SUBSCRIBERS_PAGE_SIZE = 50;
 
 /** The admin's subscriber table: search by address, filter by state and list, newest first. */
 export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribersInput) {
-  const input = parseInput(searchInput, raw);
+  const input = parseInput(searchSubscribersInput, raw);
   const where = and(
     input.q
       ? like(subscribers.email, `%${input.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`)
@@ -79,7 +75,7 @@ export async function removeSubscriber(
   actor: Actor,
 ) {
   requireAdmin(actor);
-  const { subscriberId } = parseInput(z.object({ subscriberId: z.string().min(1).max(40) }), raw);
+  const { subscriberId } = parseInput(z.strictObject({ subscriberId: idInput }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));

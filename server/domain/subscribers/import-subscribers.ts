@@ -15,8 +15,8 @@ import { hashToken, linkKey, manageToken } from './tokens.ts';
 
 export const MAX_IMPORT_ROWS = 50_000;
 
-const importInput = z.object({
-  listId: z.string().min(1, 'choose a list'),
+export const importInput = z.strictObject({
+  listId: z.string().min(1, 'choose a list').max(64, 'is not an id'),
   csv: z.string().max(10_000_000, 'the file is larger than 10 MB'),
 });
 

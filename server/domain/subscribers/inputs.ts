@@ -21,7 +21,7 @@ export const tokenInput = z
   .max(200, 'is not a valid link')
   .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
 
-export const requestSubscriptionInput = z.object({
+export const requestSubscriptionInput = z.strictObject({
   email: emailInput,
   listIds: idList.optional(),
   /** Empty or missing means every component. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userRoles } from '../../../db/schema/index.ts';
 import { passwordInput } from '../auth/password.ts';
+import { idInput } from '../shared/inputs.ts';
 
 export const emailInput = z
   .string({ error: 'is required' })
@@ -12,7 +13,7 @@ export const emailInput = z
 
 export const roleInput = z.enum(userRoles, { error: 'must be admin or responder' });
 
-export const createUserInput = z.object({
+export const createUserInput = z.strictObject({
   email: emailInput,
   name: z.string().trim().max(100, 'must be at most 100 characters').default(''),
   role: roleInput,
@@ -20,15 +21,15 @@ export const createUserInput = z.object({
 });
 export type CreateUserInput = z.input<typeof createUserInput>;
 
-export const updateUserInput = z.object({
-  userId: z.string().min(1),
+export const updateUserInput = z.strictObject({
+  userId: idInput,
   name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
   role: roleInput.optional(),
-  disabled: z.boolean().optional(),
+  disabled: z.boolean({ error: 'must be true or false' }).optional(),
 });
 export type UpdateUserInput = z.input<typeof updateUserInput>;
 
-export const setPasswordInput = z.object({
-  userId: z.string().min(1),
+export const setPasswordInput = z.strictObject({
+  userId: idInput,
   password: passwordInput,
 });

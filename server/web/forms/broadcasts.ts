@@ -1,3 +1,4 @@
+import { subscriberStates } from '../../../db/schema/enums.ts';
 import { readLists } from '../../domain/lists/read-lists.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
@@ -80,13 +81,17 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       });
     },
 
-    search: (params: URLSearchParams) =>
-      searchSubscribers(deps, {
-        q: params.get('q') ?? undefined,
-        state: (params.get('state') ?? '') as never,
-        listId: params.get('list') ?? '',
-        page: params.get('page') ?? 1,
-      }),
+    /** The search box and filters are links anyone may edit: what is not a filter is ignored. */
+    search: (params: URLSearchParams) => {
+      const state = subscriberStates.find((s) => s === params.get('state'));
+      const page = Number(params.get('page') ?? '1');
+      return searchSubscribers(deps, {
+        q: params.get('q')?.slice(0, 254) || undefined,
+        state,
+        listId: params.get('list')?.slice(0, 64) || undefined,
+        page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
+      });
+    },
     async remove(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {

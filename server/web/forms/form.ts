@@ -1,6 +1,8 @@
 import { statusOf } from '../../http/errors.ts';
 import type { z } from 'zod';
 import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import { parseInput } from '../../domain/shared/parse.ts';
+import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
@@ -46,6 +48,33 @@ export function list(values: FormValues, key: string): string[] {
 export function optional(values: FormValues, key: string): string | undefined {
   const v = str(values, key).trim();
   return v === '' ? undefined : v;
+}
+
+/**
+ * A whole number typed into a field (forms send strings; the verbs take numbers). Empty means
+ * "not given"; anything else that is not a whole number is a field error naming `key`.
+ */
+export function intField(
+  values: FormValues,
+  key: string,
+  message = 'must be a whole number',
+): number | undefined {
+  const v = str(values, key).trim();
+  if (v === '') return undefined;
+  if (!/^-?\d{1,9}$/.test(v)) throw new ValidationError(`${key}: ${message}`, { [key]: message });
+  return Number(v);
+}
+
+/** A `datetime-local` field read in the page's time zone; a field error when it is not a time. */
+export function dateField(
+  values: FormValues,
+  key: string,
+  tz: string,
+  message = 'pick a date and time',
+): Date {
+  const at = zonedLocalToUtc(str(values, key), tz);
+  if (!at) throw new ValidationError(`${key}: ${message}`, { [key]: message });
+  return at;
 }
 
 export function checkbox(values: FormValues, key: string): boolean {
@@ -107,6 +136,14 @@ export class FieldErrors {
       for (const [k, v] of Object.entries(err.fields)) this.errors[k] ??= v;
       return fallback;
     }
+  }
+  /**
+   * Parses the converted input with the verb's own schema and hands the typed result on; every
+   * problem (form conversions and schema) is reported at once.
+   */
+  parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+    this.throwWith(schema, input);
+    return parseInput(schema, input);
   }
   /** Throws every problem (form and schema) at once when the form part had any. */
   throwWith(schema: z.ZodType, input: unknown): void {

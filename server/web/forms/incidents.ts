@@ -12,7 +12,10 @@ import {
   readUpcomingMaintenance,
 } from '../../domain/incidents/admin-views.ts';
 import { changeIncidentOwner } from '../../domain/incidents/change-incident-owner.ts';
-import { changeIncidentPriority } from '../../domain/incidents/change-incident-priority.ts';
+import {
+  changeIncidentPriority,
+  changeIncidentPriorityInput,
+} from '../../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
@@ -25,6 +28,7 @@ import {
   type FormOutcome,
   type FormValues,
   formValues,
+  intField,
   optional,
   runForm,
   str,
@@ -55,7 +59,7 @@ export function affectedComponents(
 export function declareFields(values: FormValues, fe: FieldErrors, zone: string) {
   return {
     title: str(values, 'title'),
-    priority: str(values, 'priority') === '' ? undefined : str(values, 'priority'),
+    priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
     status: optional(values, 'status') ?? 'investigating',
     body: str(values, 'body'),
     internalNote: optional(values, 'internalNote') ?? null,
@@ -153,20 +157,29 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       const build = async () => {
         const fe = new FieldErrors();
         const zone = await tz();
-        const input = declareFields(values, fe, zone);
-        fe.throwWith(declareIncidentInput, input);
-        return input;
+        return fe.parse(declareIncidentInput, declareFields(values, fe, zone));
       };
       const intent = str(values, 'intent');
       if (intent === 'preview' || intent === 'test') {
         return emailPreviewForm(deps, session, values, intent, async () => {
-          const input = await build();
-          return { ...input, priority: Number(input.priority) } as never;
+          const i = await build();
+          return {
+            title: i.title,
+            priority: i.priority,
+            isDrill: i.isDrill,
+            status: i.status,
+            body: i.body,
+            internalNote: i.internalNote,
+            components: i.components,
+            notify: i.notify,
+            nextUpdateInMinutes: i.nextUpdateInMinutes,
+            nextUpdateAt: i.nextUpdateAt,
+          };
         });
       }
       return runForm(values, async () => {
         const input = await build();
-        const { incident } = await declareIncident(deps, input as never, actor);
+        const { incident } = await declareIncident(deps, input, actor);
         return `/admin/incidents/${incident.id}?done=declared`;
       });
     },
@@ -190,8 +203,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           components: fe.take(() => affectedComponents(values), []),
           ...fe.take(() => promise(values, zone), {}),
         };
-        fe.throwWith(postIncidentUpdateInput, input);
-        return input;
+        return fe.parse(postIncidentUpdateInput, input);
       };
       const intent = str(values, 'intent');
       if (
@@ -206,26 +218,26 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
                 body: str(values, 'body'),
                 internalNote: optional(values, 'internalNote') ?? null,
               }
-            : ((await buildUpdate()) as never),
+            : await buildUpdate(),
         );
       }
       return runForm(values, async () => {
         if (action === 'update' || action === 'holding') {
           const input = await buildUpdate();
-          await postIncidentUpdate(deps, input as never, actor);
+          await postIncidentUpdate(deps, input, actor);
           return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
         }
         if (action === 'priority') {
-          await changeIncidentPriority(
-            deps,
-            {
-              incidentId,
-              priority:
-                str(values, 'priority') === '' ? (undefined as never) : str(values, 'priority'),
-              reason: str(values, 'reason'),
-            } as never,
-            actor,
-          );
+          const fe = new FieldErrors();
+          const input = {
+            incidentId,
+            priority: fe.take(
+              () => intField(values, 'priority', 'must be 0, 1, 2 or 3'),
+              undefined,
+            ),
+            reason: str(values, 'reason'),
+          };
+          await changeIncidentPriority(deps, fe.parse(changeIncidentPriorityInput, input), actor);
           return `/admin/incidents/${incidentId}?done=priority`;
         }
         if (action === 'owner') {

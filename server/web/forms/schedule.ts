@@ -46,6 +46,8 @@ import {
   type FormOutcome,
   type FormValues,
   formValues,
+  dateField,
+  intField,
   list,
   optional,
   runForm,
@@ -53,21 +55,8 @@ import {
 } from './form.ts';
 import { affectedComponents, declareFields, promise } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
-import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 
 const DAY = 24 * 60 * 60_000;
-
-/** A `datetime-local` field read in the page's time zone; a field error when it is not a time. */
-function zonedField(
-  values: FormValues,
-  key: string,
-  tz: string,
-  message = 'pick a date and time',
-): Date {
-  const at = zonedLocalToUtc(str(values, key), tz);
-  if (!at) throw new ValidationError(`${key}: ${message}`, { [key]: message });
-  return at;
-}
 
 /** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */
 export function toZonedLocal(d: Date | null | undefined, tz: string): string {
@@ -151,11 +140,17 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
           internalNote: optional(values, 'internalNote') ?? null,
           components: fe.take(() => affectedComponents(values), []),
           notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
-          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          scheduledFor: fe.take<Date | undefined>(
+            () => dateField(values, 'scheduledFor', zone),
+            undefined,
+          ),
           ...fe.take(() => promise(values, zone), {}),
         };
-        fe.throwWith(scheduleIncidentUpdateInput, input);
-        const row = await scheduleIncidentUpdate(deps, input as never, actor);
+        const row = await scheduleIncidentUpdate(
+          deps,
+          fe.parse(scheduleIncidentUpdateInput, input),
+          actor,
+        );
         return `/admin/scheduled?done=scheduled#u-${row.id}`;
       });
     },
@@ -167,10 +162,16 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
         const input = {
           ...declareFields(values, fe, zone),
           autoHolding: checkbox(values, 'autoHolding'),
-          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          scheduledFor: fe.take<Date | undefined>(
+            () => dateField(values, 'scheduledFor', zone),
+            undefined,
+          ),
         };
-        fe.throwWith(scheduleIncidentInput, input);
-        const { update } = await scheduleIncident(deps, input as never, actor);
+        const { update } = await scheduleIncident(
+          deps,
+          fe.parse(scheduleIncidentInput, input),
+          actor,
+        );
         return `/admin/scheduled?done=scheduled#u-${update.id}`;
       });
     },
@@ -194,12 +195,14 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
           internalNote: optional(values, 'internalNote') ?? null,
           components: fe.take(() => affectedComponents(values), []),
           notify: checkbox(values, 'notify'),
-          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
+          scheduledFor: fe.take<Date | undefined>(
+            () => dateField(values, 'scheduledFor', zone),
+            undefined,
+          ),
           title: optional(values, 'title'),
-          priority: optional(values, 'priority'),
+          priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
         };
-        fe.throwWith(editScheduledUpdateInput, input);
-        await editScheduledUpdate(deps, input as never, actor);
+        await editScheduledUpdate(deps, fe.parse(editScheduledUpdateInput, input), actor);
         return `/admin/scheduled/${updateId}?done=saved`;
       });
     },
@@ -216,11 +219,8 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
     async postHolding(incidentId: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
-        await postHoldingUpdate(
-          deps,
-          { incidentId, nextUpdateInMinutes: optional(values, 'nextUpdateInMinutes') ?? 30 },
-          actor,
-        );
+        const minutes = intField(values, 'nextUpdateInMinutes', 'must be a number of minutes');
+        await postHoldingUpdate(deps, { incidentId, nextUpdateInMinutes: minutes ?? 30 }, actor);
         return `/admin/incidents/${incidentId}?done=holding`;
       });
     },
@@ -261,10 +261,13 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
         const input = {
           title: str(values, 'title'),
           description: str(values, 'description'),
-          scheduledFor: fe.take(() => zonedField(values, 'scheduledFor', zone), undefined as never),
-          scheduledUntil: fe.take(
-            () => zonedField(values, 'scheduledUntil', zone),
-            undefined as never,
+          scheduledFor: fe.take<Date | undefined>(
+            () => dateField(values, 'scheduledFor', zone),
+            undefined,
+          ),
+          scheduledUntil: fe.take<Date | undefined>(
+            () => dateField(values, 'scheduledUntil', zone),
+            undefined,
           ),
           componentIds: list(values, 'componentIds'),
           notify: checkbox(values, 'notify'),
@@ -272,12 +275,19 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
           notifyReminder: checkbox(values, 'notifyReminder'),
           notifyOnStart: checkbox(values, 'notifyOnStart'),
           notifyOnComplete: checkbox(values, 'notifyOnComplete'),
-          reminderLeadMinutes: str(values, 'reminderLeadMinutes') || '60',
+          reminderLeadMinutes:
+            fe.take(
+              () => intField(values, 'reminderLeadMinutes', 'must be a number of minutes'),
+              undefined,
+            ) ?? 60,
           autoStart: checkbox(values, 'autoStart'),
           autoComplete: checkbox(values, 'autoComplete'),
         };
-        fe.throwWith(scheduleMaintenanceInput, input);
-        const row = await scheduleMaintenance(deps, input as never, actor);
+        const row = await scheduleMaintenance(
+          deps,
+          fe.parse(scheduleMaintenanceInput, input),
+          actor,
+        );
         return `/admin/maintenance/${row.id}?done=scheduled`;
       });
     },
@@ -291,7 +301,7 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
         else if (action === 'complete')
           await completeMaintenance(deps, { maintenanceId: id, body }, actor);
         else if (action === 'extend') {
-          const until = zonedField(values, 'scheduledUntil', await tz(), 'pick the new end');
+          const until = dateField(values, 'scheduledUntil', await tz(), 'pick the new end');
           await extendMaintenance(deps, { maintenanceId: id, scheduledUntil: until, body }, actor);
         } else throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
         return `/admin/maintenance/${id}?done=${action}`;
@@ -316,7 +326,7 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
         }
         const zone = await tz();
         const untilText = optional(values, 'until');
-        const until = untilText ? zonedField(values, 'until', zone) : undefined;
+        const until = untilText ? dateField(values, 'until', zone) : undefined;
         await switchMaintenanceOn(deps, { message: str(values, 'message'), until }, actor);
         return '/admin/maintenance-switch?done=on';
       });

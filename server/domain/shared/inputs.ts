@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+// Input primitives shared by the verbs' schemas. Every schema here is strict about types (a
+// JSON `null`, `""`, `[]` or `true` is never a number or a date) and idempotent: its output is
+// also a valid input, so an adapter can parse with a verb's schema and hand the typed result to
+// the verb, which parses it again.
+
+/** Ids are ours (`newId`): short opaque strings. A 1 MB "id" is a mistake, not a lookup. */
+export const idInput = z
+  .string({ error: 'must be an id' })
+  .min(1, 'is required')
+  .max(64, 'is not an id');
+
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2101, 0, 1);
+
+/**
+ * An instant: a Date from in-process callers (forms convert what was typed), or an ISO 8601
+ * string with a time and an offset from JSON ("2026-12-01T10:00:00Z"). Years 2000 to 2100 only:
+ * 0000 or 9999 is a typo, and 1970 is what a coerced `null` becomes.
+ */
+export const instantInput = z
+  .union([z.date(), z.iso.datetime({ offset: true })], {
+    error: 'must be a date and time such as 2026-12-01T10:00:00Z',
+  })
+  .transform((v) => (typeof v === 'string' ? new Date(v) : v))
+  .refine((d) => !Number.isNaN(d.getTime()) && d.getTime() >= EARLIEST && d.getTime() < LATEST, {
+    message: 'must be between the years 2000 and 2100',
+  });
+
+/** A whole number within a range, given as a number (never a string, boolean or null). */
+export function intInput(min: number, max: number, message: string) {
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+}
