@@ -1,6 +1,11 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
+import { DEFAULT_BODY_LIMIT } from './http/openapi.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { adminApiRoutes } from './routes/admin-api.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -13,8 +18,28 @@ import { unsubscribeRoutes } from './routes/unsubscribe.ts';
  * tests use `app.request()` without a site build; `mountSite` adds the pages in main.ts.
  */
 export function createApp(deps: Deps) {
-  const app = new Hono();
+  const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.onError(mapError(deps.log));
+  const security = Object.entries(securityHeaders(deps.config.publicUrl));
+  app.use('*', async (c, next) => {
+    // Astro pages are written straight to Node's response: set them there too.
+    const out = c.env?.outgoing;
+    if (out && !out.headersSent) for (const [k, v] of security) out.setHeader(k, v);
+    await next();
+    if (!c.res.headers.has('x-hono-already-sent'))
+      for (const [k, v] of security) c.res.headers.set(k, v);
+  });
+  // The admin API sets a limit per operation (a CSV import is larger); the rest of /api takes
+  // no body at all, so a small limit refuses anything big before it is read.
+  const apiLimit = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT,
+    onError: () => {
+      throw new HTTPException(413, { message: 'The request body is too large.' });
+    },
+  });
+  app.use('/api/*', (c, next) =>
+    c.req.path.startsWith('/api/admin/') ? next() : apiLimit(c, next),
+  );
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/api/admin', adminApiRoutes(deps));

@@ -4,6 +4,7 @@ import type { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
 import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
 import { etagMatches } from '../cache/response-cache.ts';
+import { securityHeaders } from './security-headers.ts';
 
 /**
  * The HTTP server: a response-cache front and then Hono. During an outage everyone refreshes
@@ -13,9 +14,11 @@ import { etagMatches } from '../cache/response-cache.ts';
  */
 export function createHttpServer(
   app: Hono<any>,
-  deps: Pick<Deps, 'cache' | 'reader' | 'log'>,
+  deps: Pick<Deps, 'cache' | 'reader' | 'log' | 'config'>,
 ): http.Server {
   const honoListener = getRequestListener(app.fetch);
+  // Cache hits skip Hono's middleware, so they get the headers every response carries here.
+  const security = securityHeaders(deps.config.publicUrl);
   const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
     const method = req.method;
     const url = req.url ?? '/';
@@ -23,11 +26,12 @@ export function createHttpServer(
     if (entry) {
       if (etagMatches(req.headers['if-none-match'], entry.etag)) {
         const { 'content-type': _t, ...rest } = entry.headers;
-        res.writeHead(304, { ...rest, etag: entry.etag });
+        res.writeHead(304, { ...security, ...rest, etag: entry.etag });
         res.end();
         return;
       }
       res.writeHead(entry.status, {
+        ...security,
         ...entry.headers,
         etag: entry.etag,
         'content-length': entry.body.length,

@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
-import { apiTokens } from '../../../db/schema/index.ts';
+import { apiTokens, users } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
@@ -94,17 +94,24 @@ export async function listApiTokens(deps: DomainDeps) {
   return rows.map(publicToken);
 }
 
-/** The actor behind a bearer token, or null when unknown or revoked. Keeps last_used_at. */
+/**
+ * The actor behind a bearer token, or null when unknown, revoked, or made by a user who is now
+ * disabled. Keeps last_used_at.
+ */
 export async function resolveApiToken(
   deps: DomainDeps,
   secret: string | undefined | null,
 ): Promise<Actor | null> {
   if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
-  const [row] = await deps.db
-    .select()
+  const [found] = await deps.db
+    .select({ token: apiTokens, userDisabledAt: users.disabledAt, userId: users.id })
     .from(apiTokens)
+    .leftJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, sha256(secret)));
+  const row = found?.token;
   if (!row || row.revokedAt) return null;
+  // A token dies with the user who made it: disabled (or removed) users act through no token.
+  if (row.userId && (!found.userId || found.userDisabledAt)) return null;
   const now = deps.clock.now();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
     await deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));

@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
@@ -6,6 +6,7 @@ import {
   incidents,
   incidentUpdates,
   updateAffectedComponents,
+  users,
 } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -59,6 +60,18 @@ export function scheduledPromise(
     }
     throw err;
   }
+}
+
+/** An owner must name a user (an active one: a disabled user cannot be handed work). */
+export async function checkOwner(tx: DbOrTx, ownerId: string): Promise<void> {
+  const [owner] = await tx
+    .select({ id: users.id, disabledAt: users.disabledAt })
+    .from(users)
+    .where(eq(users.id, ownerId));
+  if (!owner || owner.disabledAt)
+    throw new ValidationError(`ownerId: no active user with id ${ownerId}`, {
+      ownerId: 'no such active user',
+    });
 }
 
 export async function checkComponents(tx: DbOrTx, list: { componentId: string }[]): Promise<void> {
@@ -153,6 +166,7 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
   const due = scheduledPromise(input.scheduledFor, input.priority, input.status, input);
   return deps.db.transaction(async (tx) => {
     await checkComponents(tx, input.components);
+    if (input.ownerId) await checkOwner(tx, input.ownerId);
     const incident = {
       id: newId(),
       title: input.title,
