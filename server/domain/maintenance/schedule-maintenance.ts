@@ -14,6 +14,9 @@ export function reminderDue(scheduledFor: Date, leadMinutes: number): number {
   return scheduledFor.getTime() - leadMinutes * 60_000;
 }
 
+const isDateRange = (v: { scheduledFor: unknown; scheduledUntil: unknown }) =>
+  v.scheduledFor instanceof Date && v.scheduledUntil instanceof Date;
+
 export const scheduleMaintenanceInput = z
   .strictObject({
     title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
@@ -34,7 +37,8 @@ export const scheduleMaintenanceInput = z
     autoStart: z.boolean().default(true),
     autoComplete: z.boolean().default(true),
   })
-  .refine((v) => v.scheduledUntil.getTime() > v.scheduledFor.getTime(), {
+  // Zod runs this even when a field failed (its raw value is then no Date): only compare dates.
+  .refine((v) => !isDateRange(v) || v.scheduledUntil.getTime() > v.scheduledFor.getTime(), {
     path: ['scheduledUntil'],
     message: 'must be after the start',
   });
