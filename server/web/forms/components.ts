@@ -9,7 +9,7 @@ import {
 } from '../../domain/components/update-component.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { Deps } from '../../deps.ts';
-import { checkbox, type FormOutcome, formValues, optional, runForm, str } from './form.ts';
+import { checkbox, choice, type FormOutcome, formValues, optional, runForm, str } from './form.ts';
 
 export function createComponentAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
@@ -43,7 +43,7 @@ export function createComponentAdmin(deps: Deps, session: ActiveSession) {
           case 'status':
             await setComponentStatus(
               deps,
-              { componentId, status: str(values, 'status') as 'operational' },
+              { componentId, status: choice(values, 'status', componentStatuses) },
               actor,
             );
             return `/admin/components?done=status#c-${componentId}`;

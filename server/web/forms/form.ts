@@ -65,6 +65,19 @@ export function intField(
   return Number(v);
 }
 
+/** One of a fixed set of values (a select or radio); anything else is a field error. */
+export function choice<const T extends readonly string[]>(
+  values: FormValues,
+  key: string,
+  options: T,
+  message = `must be one of ${options.join(', ')}`,
+): T[number] {
+  const v = str(values, key);
+  const found = options.find((o) => o === v);
+  if (found === undefined) throw new ValidationError(`${key}: ${message}`, { [key]: message });
+  return found;
+}
+
 /** A `datetime-local` field read in the page's time zone; a field error when it is not a time. */
 export function dateField(
   values: FormValues,

@@ -7,7 +7,8 @@ import { ValidationError } from '../../domain/shared/errors.ts';
 import { createUser } from '../../domain/users/create-user.ts';
 import { listUsers, setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
-import { type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
+import { userRoles } from '../../../db/schema/enums.ts';
+import { choice, type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
 
 /** Settings, users, API tokens and the audit log: the admin-only pages. */
 export function createAdminOnly(deps: Deps, session: ActiveSession) {
@@ -51,14 +52,18 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
               {
                 email: str(values, 'email'),
                 name: str(values, 'name'),
-                role: str(values, 'role') as 'admin',
+                role: choice(values, 'role', userRoles, 'must be admin or responder'),
                 password: String(form.get('password') ?? ''),
               },
               actor,
             );
             return '/admin/users?done=created';
           case 'role':
-            await updateUser(deps, { userId, role: str(values, 'role') as 'admin' }, actor);
+            await updateUser(
+              deps,
+              { userId, role: choice(values, 'role', userRoles, 'must be admin or responder') },
+              actor,
+            );
             return '/admin/users?done=saved';
           case 'disable':
           case 'enable':
@@ -91,7 +96,10 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         const r = await runForm(values, async () => {
           const { secret, token } = await createApiToken(
             deps,
-            { name: str(values, 'name'), role: str(values, 'role') as 'admin' },
+            {
+              name: str(values, 'name'),
+              role: choice(values, 'role', userRoles, 'must be admin or responder'),
+            },
             actor,
           );
           created = { secret, name: token.name };
