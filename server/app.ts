@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from './deps.ts';
@@ -46,6 +46,16 @@ export function createApp(deps: Deps) {
   app.route('/', feedRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
+  // The public API is read only: a write method on it is a 405, not a 404 or a page.
+  const readOnly = (c: Context, next: Next) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) return next();
+    c.header('Allow', 'GET, HEAD, OPTIONS');
+    throw new HTTPException(405, {
+      message: `${c.req.method} is not allowed on ${c.req.path}; it is read only.`,
+    });
+  };
+  app.all('/api/v2/*', readOnly);
+  app.all('/api/maintenance', readOnly);
   app.all('/api/*', (c) =>
     c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),
   );

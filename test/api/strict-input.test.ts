@@ -398,6 +398,30 @@ describe('headers and limits over a real socket', () => {
   });
 });
 
+describe('the public API is read only', () => {
+  it('answers write methods on /api/v2 and /api/maintenance with 405 and Allow, and a JSON 404 for unknown /api paths', async () => {
+    const t = await createTestContext();
+    try {
+      for (const [method, path] of [
+        ['POST', '/api/v2/summary.json'],
+        ['DELETE', '/api/v2/incidents.json'],
+        ['PUT', '/api/maintenance'],
+      ] as const) {
+        const r = await t.app.request(path, { method, body: method === 'DELETE' ? null : '{}' });
+        expect(r.status, `${method} ${path}`).toBe(405);
+        expect(r.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+        expect((await r.json()).error.code).toBe('method_not_allowed');
+      }
+      expect((await t.app.request('/api/v2/summary.json')).status).toBe(200);
+      const unknown = await t.app.request('/api/nothing-here');
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).error.code).toBe('not_found');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('HSTS only over https', () => {
   it('sends no Strict-Transport-Security when PUBLIC_URL is http, and nosniff still', async () => {
     const t = await createTestContext({ env: { PUBLIC_URL: 'http://status.internal' } });
