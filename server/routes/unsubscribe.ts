@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../deps.ts';
 import { unsubscribeByToken } from '../domain/subscribers/manage-subscription.ts';
 
@@ -10,7 +12,14 @@ import { unsubscribeByToken } from '../domain/subscribers/manage-subscription.ts
  */
 export function unsubscribeRoutes(deps: Deps) {
   const app = new Hono();
-  app.post('/unsubscribe/:token', async (c) => {
+  // The body is only `List-Unsubscribe=One-Click` (and is not even read): anything big is refused.
+  const limit = bodyLimit({
+    maxSize: 1024,
+    onError: () => {
+      throw new HTTPException(413, { message: 'An unsubscribe request carries no body.' });
+    },
+  });
+  app.post('/unsubscribe/:token', limit, async (c) => {
     const r = await unsubscribeByToken(deps, { token: c.req.param('token') });
     c.header('cache-control', 'no-store');
     return c.text(`Unsubscribed: ${r.email} gets no more emails from the ${r.listName} list.\n`);

@@ -422,6 +422,25 @@ describe('the public API is read only', () => {
   });
 });
 
+describe('one-click unsubscribe', () => {
+  it('refuses a large body with 413 and unsubscribes nobody', async () => {
+    const t = await createTestContext();
+    try {
+      const before = await storeSnapshot(t);
+      const r = await t.app.request(`/unsubscribe/${'a'.repeat(40)}`, {
+        method: 'POST',
+        headers: { 'content-length': String(10 * 1024 * 1024) },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      expect(r.status).toBe(413);
+      expect((await r.json()).error.code).toBe('payload_too_large');
+      expect(await storeSnapshot(t)).toEqual(before);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('HSTS only over https', () => {
   it('sends no Strict-Transport-Security when PUBLIC_URL is http, and nosniff still', async () => {
     const t = await createTestContext({ env: { PUBLIC_URL: 'http://status.internal' } });
