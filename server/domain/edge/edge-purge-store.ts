@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
 import { edgePurges } from '../../../db/schema/index.ts';
 import { newId } from '../shared/ids.ts';
@@ -122,7 +122,26 @@ export async function recordEdgePurgeOutcomes(
           createdAt: now,
         });
       }
-      if (o.retry.length === 0) {
+      // A purge of the same keys to the same edges already waiting covers this one too: while
+      // an edge is down, its queue stays one row however many writes happen.
+      const twin =
+        o.retry.length > 0 &&
+        (
+          await tx
+            .select({ id: edgePurges.id })
+            .from(edgePurges)
+            .where(
+              and(
+                eq(edgePurges.state, 'pending'),
+                eq(edgePurges.keys, o.keys.join(' ')),
+                sql`${edgePurges.targets} = ${JSON.stringify(o.retry)}`,
+                isNull(edgePurges.claimedUntil),
+                ne(edgePurges.id, o.id),
+              ),
+            )
+            .limit(1)
+        ).length > 0;
+      if (o.retry.length === 0 || twin) {
         await tx.delete(edgePurges).where(eq(edgePurges.id, o.id));
       } else {
         await tx
