@@ -1,10 +1,10 @@
-import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps, type Deps } from '../../server/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
+import { rawGet } from '../edge/edge-harness.ts';
 
 describe('cached responses stay fresh across processes sharing one database', () => {
   let s: ServerContext;
@@ -55,24 +55,6 @@ describe('cached responses stay fresh across processes sharing one database', ()
     expect(await res.text()).toBe('');
   });
 });
-
-/** A GET that keeps the bytes as sent (fetch would decompress them). */
-function rawGet(
-  url: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      })
-      .on('error', reject);
-  });
-}
 
 describe('compressed and edge-cacheable public bodies', () => {
   let s: ServerContext;
