@@ -4,6 +4,7 @@ import {
   type ClaimedPurge,
   dropEdgePurges,
   edgePurgesDue,
+  edgePurgesInFlight,
   type EdgeStatus,
   type PurgeOutcome,
   readEdgeStatus,
@@ -140,6 +141,12 @@ export function createEdgePurger(
   async function settleOnce(): Promise<void> {
     try {
       await process(await claimEdgePurges(deps.db, deps.clock.now(), CLAIM_LIMIT, LEASE_MS));
+      // This write's purge may have been claimed by another process's request a moment before:
+      // wait for that send too (bounded like our own), so the answer still comes after it.
+      const until = Date.now() + config.edgePurgeTimeoutMs + 250;
+      while (Date.now() < until && (await edgePurgesInFlight(deps.db, deps.clock.now()))) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
     } catch (err) {
       // The write has committed; its purge stays queued and the retry loop sends it.
       log.error('Edge purge could not be recorded; the retry loop will send it', {

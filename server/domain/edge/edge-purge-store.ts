@@ -76,6 +76,17 @@ export async function edgePurgesDue(db: Db, now: Date): Promise<boolean> {
   return Boolean(rows[0]?.due);
 }
 
+/**
+ * Is a fresh purge being sent right now (claimed, not yet recorded)? A write whose purge another
+ * request or process claimed first waits for it before answering.
+ */
+export async function edgePurgesInFlight(db: Db, now: Date): Promise<boolean> {
+  const rows = await db.all<{ busy: number }>(sql`
+    SELECT EXISTS (SELECT 1 FROM edge_purges WHERE state = 'pending' AND attempts = 0
+      AND claimed_until > ${now.getTime()}) AS busy`);
+  return Boolean(rows[0]?.busy);
+}
+
 export interface PurgeOutcome {
   id: string;
   keys: string[];
