@@ -176,12 +176,13 @@ export function createEdgePurger(
       return next;
     },
     async retryDue() {
+      const now = deps.clock.now();
+      // An idle pass is one read; only a queue with something due costs a write.
+      if (!(await edgePurgesDue(deps.db, now))) return 0;
       if (targets.length === 0) {
         await dropEdgePurges(deps.db);
         return 0;
       }
-      const now = deps.clock.now();
-      if (!(await edgePurgesDue(deps.db, now))) return 0;
       const claimed = await claimEdgePurges(deps.db, now, CLAIM_LIMIT, LEASE_MS, {
         ownerGraceMs: OWNER_GRACE_MS,
       });
