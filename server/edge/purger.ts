@@ -25,15 +25,18 @@ export interface EdgePurger {
    * queued for `retryDue`.
    */
   settle(): Promise<void>;
-  /** Retries queued purges (and picks up ones whose writer died before sending them). */
+  /**
+   * Sends what is due: retries, purges of background writes (the scheduler), and purges whose
+   * writer died between commit and send.
+   */
   retryDue(): Promise<number>;
   status(): Promise<EdgeStatus>;
 }
 
 type Result = { ok: true } | { ok: false; permanent: boolean; error: string };
 
-/** A fresh purge belongs to the request that wrote it; after this the retry loop takes it. */
-export const OWNER_GRACE_MS = 3000;
+/** A purge still owed after this long means the edge is behind (the admin says so). */
+export const BEHIND_AFTER_MS = 3000;
 const LEASE_MS = 15_000;
 const CLAIM_LIMIT = 500;
 
@@ -183,13 +186,11 @@ export function createEdgePurger(
         await dropEdgePurges(deps.db);
         return 0;
       }
-      const claimed = await claimEdgePurges(deps.db, now, CLAIM_LIMIT, LEASE_MS, {
-        ownerGraceMs: OWNER_GRACE_MS,
-      });
-      return process(claimed);
+      // Also sends what background writes (the scheduler) and writers that died queued.
+      return process(await claimEdgePurges(deps.db, now, CLAIM_LIMIT, LEASE_MS));
     },
     status() {
-      return readEdgeStatus(deps.db, deps.clock.now(), OWNER_GRACE_MS);
+      return readEdgeStatus(deps.db, deps.clock.now(), BEHIND_AFTER_MS);
     },
   };
 }

@@ -159,6 +159,29 @@ describe('purging edges after a write', () => {
   });
 });
 
+describe('background writes', () => {
+  it('are purged by the loop within a pass, with no request to send them', async () => {
+    const edge = await receiver();
+    const t = await createTestContext({
+      env: { EDGE_PURGE_URLS: `http://127.0.0.1:${edge.port}/` },
+    });
+    try {
+      // As the scheduler writes: a domain verb, no HTTP request around it.
+      await makeIncident(t.deps, { title: 'Published on schedule' });
+      const loop = createEdgePurgeLoop(t.deps.edge, t.deps.log, { intervalMs: 20 });
+      loop.start();
+      const deadline = Date.now() + 3000;
+      while (edge.seen.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      await loop.stop();
+      expect(edge.seen.map((s) => s.headers['xkey-purge'])).toEqual(['herald']);
+    } finally {
+      await edge.close();
+      await t.close();
+    }
+  });
+});
+
 describe('an unreachable edge', () => {
   it('never fails or holds up a write; the purge waits in the database and reaches the edge once it is up', async () => {
     const port = await freePort();

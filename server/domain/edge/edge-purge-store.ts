@@ -35,19 +35,16 @@ export interface ClaimedPurge {
 }
 
 /**
- * Claims due purges (or ones whose claim ran out) under a short lease, across processes. With
- * `ownerGraceMs` (the retry loop) a fresh, untried purge is left to the request that wrote it
- * for that long, so a loop elsewhere never sends it while that request thinks it is done.
+ * Claims due purges (or ones whose claim ran out) under a short lease, across processes. A
+ * request whose fresh purge was claimed elsewhere waits for it (`edgePurgesInFlight`).
  */
 export async function claimEdgePurges(
   db: Db,
   now: Date,
   limit: number,
   leaseMs: number,
-  opts: { ownerGraceMs?: number } = {},
 ): Promise<ClaimedPurge[]> {
   const t = now.getTime();
-  const ownerCutoff = t - (opts.ownerGraceMs ?? 0);
   const rows = await db.all<{ id: string; keys: string; targets: string | null; attempts: number }>(
     sql`
     UPDATE edge_purges SET claimed_until = ${t + leaseMs}
@@ -55,7 +52,6 @@ export async function claimEdgePurges(
       SELECT id FROM edge_purges
       WHERE state = 'pending' AND next_attempt_at <= ${t}
         AND (claimed_until IS NULL OR claimed_until <= ${t})
-        AND (attempts > 0 OR claimed_until IS NOT NULL OR created_at <= ${ownerCutoff})
       ORDER BY created_at LIMIT ${limit})
     RETURNING id, keys, targets, attempts`,
   );
