@@ -1,14 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
+import { loadConfig } from '../server/config.ts';
+import { createDeps } from '../server/deps.ts';
+import { createApiToken } from '../server/domain/auth/api-tokens.ts';
+import {
+  freePort,
+  rawGet,
+  startVarnish,
+  varnishd,
+  waitForHealthy,
+} from '../test/edge/edge-harness.ts';
 
 // npm run bench: Herald (demo data, its own process) against a bare node:http server that
-// returns the same bytes, loaded in turn by autocannon with the same duration and connections.
-// Reports requests/s and p99 latency per path, and Herald's throughput as a ratio of the bare
-// server's. Target: the status page at 70% or more.
+// returns the same bytes, loaded in turn by autocannon with the same duration and connections,
+// plain and with Accept-Encoding: gzip; then the same paths through Varnish (the repo's VCL)
+// in front of Herald. Reports requests/s and p99 latency, Herald's throughput as a ratio of the
+// bare server's (target: 90% or more), and how long after a write returns the edge serves it.
 
 const { values } = parseArgs({
   options: {
@@ -16,8 +28,12 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     paths: { type: 'string', default: '/,/api/v2/summary.json,/history.rss' },
+    'edge-paths': { type: 'string', default: '/,/api/v2/summary.json' },
+    writes: { type: 'string', default: '100' },
   },
 });
+const edgePaths = values['edge-paths'].split(',').filter(Boolean);
+const writes = Number(values.writes);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const rounds = Number(values.rounds);
@@ -47,8 +63,18 @@ function start(
   });
 }
 
-async function load(url: string, warm = false) {
-  const r = await autocannon({ url, connections, duration: warm ? 2 : duration, pipelining: 1 });
+type Coding = 'plain' | 'gzip';
+const codingHeaders = (c: Coding): Record<string, string> =>
+  c === 'gzip' ? { 'accept-encoding': 'gzip' } : {};
+
+async function load(url: string, warm = false, coding: Coding = 'plain') {
+  const r = await autocannon({
+    url,
+    connections,
+    duration: warm ? 2 : duration,
+    pipelining: 1,
+    headers: codingHeaders(coding),
+  });
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${url}: ${r.non2xx} non-2xx answers and ${r.errors} errors under load`);
   return { rps: r.requests.average, p99: r.latency.p99, total: r.requests.total };
@@ -58,25 +84,46 @@ function median<T extends { rps: number }>(runs: T[]): T {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
 }
 
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
   const children: ChildProcess[] = [];
+  let stopVarnish: (() => Promise<void>) | null = null;
   try {
+    const dbUrl = `file:${path.join(dir, 'herald.db')}`;
+    const withVarnish = existsSync(varnishd);
+    const [heraldPort, varnishPort] = [await freePort(), await freePort()];
+    // Varnish first, so the demo seed's purges reach it; its probe sees Herald come up.
+    const varnish = withVarnish
+      ? await startVarnish({ dir, port: varnishPort, backends: [heraldPort] })
+      : null;
+    if (varnish) stopVarnish = () => varnish.stop();
     const herald = await start(['server/main.ts', '--demo'], {
-      PORT: '0',
+      PORT: String(heraldPort),
       HOST: '127.0.0.1',
-      DATABASE_URL: `file:${path.join(dir, 'herald.db')}`,
+      DATABASE_URL: dbUrl,
       MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
       LOG_LEVEL: 'info',
+      EDGE_PURGE_URLS: withVarnish ? `http://127.0.0.1:${varnishPort}/` : '',
     });
     children.push(herald.child);
-    const routes: Record<string, { body: string; type: string }> = {};
+    const routes: Record<string, { body: string; gzip?: string; type: string }> = {};
     for (const p of paths) {
-      const res = await fetch(herald.url + p);
-      if (res.status !== 200) throw new Error(`Herald answered ${res.status} for ${p}`);
+      const plain = await rawGet(herald.url + p);
+      if (plain.status !== 200) throw new Error(`Herald answered ${plain.status} for ${p}`);
+      const gz = await rawGet(herald.url + p, { 'accept-encoding': 'gzip' });
+      if (gz.headers['content-encoding'] === 'gzip' && !gunzipSync(gz.body).equals(plain.body))
+        throw new Error(`Herald's gzip body for ${p} does not decode to its plain body`);
       routes[p] = {
-        body: Buffer.from(await res.arrayBuffer()).toString('base64'),
-        type: res.headers.get('content-type') ?? 'application/octet-stream',
+        body: plain.body.toString('base64'),
+        gzip: gz.headers['content-encoding'] === 'gzip' ? gz.body.toString('base64') : undefined,
+        type: plain.headers['content-type'] ?? 'application/octet-stream',
       };
     }
     const routesFile = path.join(dir, 'routes.json');
@@ -85,50 +132,159 @@ async function main() {
     children.push(bare.child);
 
     console.log(
-      `Herald bench: ${rounds} alternating rounds of ${duration}s per server and path (median kept), ${connections} connections, Node ${process.version}, load generator autocannon`,
+      `Herald bench: ${rounds} alternating rounds of ${duration}s per server, path and coding (median kept), ${connections} connections, Node ${process.version}, load generator autocannon`,
     );
     const rows: string[][] = [];
+    const ratios: { path: string; coding: Coding; ratio: number }[] = [];
     for (const p of paths) {
-      // Warm-up runs (not counted) let both servers JIT-compile their hot paths.
-      await load(bare.url + p, true);
-      await load(herald.url + p, true);
-      // Alternate the two servers for several rounds and keep the median of each: both share
-      // two cores with the load generator, so single runs are noisy.
-      const bareRuns = [];
-      const heraldRuns = [];
-      for (let r = 0; r < rounds; r++) {
-        bareRuns.push(await load(bare.url + p));
-        heraldRuns.push(await load(herald.url + p));
+      for (const coding of ['plain', 'gzip'] as Coding[]) {
+        const bytes = coding === 'gzip' && routes[p]!.gzip ? routes[p]!.gzip! : routes[p]!.body;
+        // Warm-up runs (not counted) let both servers JIT-compile their hot paths.
+        await load(bare.url + p, true, coding);
+        await load(herald.url + p, true, coding);
+        // Alternate the two servers for several rounds and keep the median of each: both share
+        // two cores with the load generator, so single runs are noisy.
+        const bareRuns = [];
+        const heraldRuns = [];
+        for (let r = 0; r < rounds; r++) {
+          bareRuns.push(await load(bare.url + p, false, coding));
+          heraldRuns.push(await load(herald.url + p, false, coding));
+        }
+        const bareRun = median(bareRuns);
+        const heraldRun = median(heraldRuns);
+        const ratio = heraldRun.rps / bareRun.rps;
+        ratios.push({ path: p, coding, ratio });
+        rows.push([
+          p,
+          coding,
+          `${Buffer.from(bytes, 'base64').length}`,
+          heraldRun.rps.toFixed(0),
+          `${heraldRun.p99}`,
+          bareRun.rps.toFixed(0),
+          `${bareRun.p99}`,
+          `${(ratio * 100).toFixed(1)}%`,
+        ]);
       }
-      const bareRun = median(bareRuns);
-      const heraldRun = median(heraldRuns);
-      const ratio = heraldRun.rps / bareRun.rps;
-      rows.push([
-        p,
-        `${Buffer.from(routes[p]!.body, 'base64').length}`,
-        heraldRun.rps.toFixed(0),
-        `${heraldRun.p99}`,
-        bareRun.rps.toFixed(0),
-        `${bareRun.p99}`,
-        `${(ratio * 100).toFixed(1)}%`,
-      ]);
     }
-    const head = [
-      'path',
-      'bytes',
-      'herald req/s',
-      'herald p99 ms',
-      'bare req/s',
-      'bare p99 ms',
-      'herald/bare',
-    ];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-    console.log(line(head));
-    for (const r of rows) console.log(line(r));
-    const home = rows.find((r) => r[0] === '/');
-    if (home) console.log(`status page throughput: ${home[6]} of the bare server (target 70%)`);
+    table(
+      [
+        'path',
+        'coding',
+        'bytes',
+        'herald req/s',
+        'herald p99 ms',
+        'bare req/s',
+        'bare p99 ms',
+        'herald/bare',
+      ],
+      rows,
+    );
+    for (const coding of ['plain', 'gzip'] as Coding[]) {
+      const home = ratios.find((r) => r.path === '/' && r.coding === coding);
+      if (home)
+        console.log(
+          `status page throughput (${coding}): ${(home.ratio * 100).toFixed(1)}% of the bare server (target 90%)`,
+        );
+    }
+
+    if (!varnish) {
+      console.log(`edge: ${varnishd} is missing (bash scripts/ensure-varnish.sh installs it)`);
+      return;
+    }
+    await waitForHealthy(varnish);
+    const edgeRows: string[][] = [];
+    for (const p of edgePaths) {
+      for (const coding of ['plain', 'gzip'] as Coding[]) {
+        await load(varnish.url + p, true, coding);
+        const runs = {
+          varnish: [] as Awaited<ReturnType<typeof load>>[],
+          herald: [],
+          bare: [],
+        } as Record<'varnish' | 'herald' | 'bare', Awaited<ReturnType<typeof load>>[]>;
+        for (let r = 0; r < rounds; r++) {
+          runs.varnish.push(await load(varnish.url + p, false, coding));
+          runs.herald.push(await load(herald.url + p, false, coding));
+          runs.bare.push(await load(bare.url + p, false, coding));
+        }
+        const [v, h, b] = [median(runs.varnish), median(runs.herald), median(runs.bare)];
+        edgeRows.push([
+          p,
+          coding,
+          v.rps.toFixed(0),
+          `${v.p99}`,
+          h.rps.toFixed(0),
+          b.rps.toFixed(0),
+          `${((v.rps / h.rps) * 100).toFixed(0)}%`,
+          `${((h.rps / b.rps) * 100).toFixed(1)}%`,
+        ]);
+      }
+    }
+    console.log('\nthrough the edge (Varnish 7 with deploy/varnish/herald.vcl, same machine):');
+    table(
+      [
+        'path',
+        'coding',
+        'varnish req/s',
+        'varnish p99 ms',
+        'herald req/s',
+        'bare req/s',
+        'varnish/herald',
+        'herald/bare',
+      ],
+      edgeRows,
+    );
+
+    // Write to edge: each write goes through the admin API (which purges before answering);
+    // the clock stops when the edge first serves a body containing it.
+    const deps = await createDeps(
+      loadConfig({
+        DATABASE_URL: dbUrl,
+        LOG_LEVEL: 'silent',
+        MAIL_OUTBOX_DIR: path.join(dir, 'o'),
+      }),
+    );
+    const { secret } = await createApiToken(
+      deps,
+      { name: 'bench', role: 'admin' },
+      { type: 'cli', id: null, label: 'bench', role: 'admin' },
+    );
+    await deps.close();
+    const auth = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    const declared = await fetch(`${herald.url}/api/admin/incidents`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ title: 'Bench: purge timing', priority: 3, body: 'Starting.' }),
+    });
+    if (declared.status !== 201) throw new Error(`declare answered ${declared.status}`);
+    const incidentId = ((await declared.json()) as { incident: { id: string } }).incident.id;
+    const lags: number[] = [];
+    let stale = 0;
+    for (let i = 0; i < writes; i++) {
+      const marker = `bench-write-${i}-${Date.now()}`;
+      await rawGet(`${varnish.url}/api/v2/summary.json`); // the edge holds the old body
+      const w = await fetch(`${herald.url}/api/admin/incidents/${incidentId}/updates`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ body: marker, notify: false }),
+      });
+      if (w.status !== 201) throw new Error(`update ${i} answered ${w.status}`);
+      await w.arrayBuffer();
+      const t0 = performance.now();
+      for (let tries = 0; ; tries++) {
+        const r = await rawGet(`${varnish.url}/api/v2/summary.json`);
+        if (r.body.includes(marker)) break;
+        if (tries === 0) stale += 1;
+        if (tries > 2000) throw new Error(`write ${i} never reached the edge`);
+        await new Promise((res) => setTimeout(res, 1));
+      }
+      lags.push(performance.now() - t0);
+    }
+    lags.sort((a, b) => a - b);
+    console.log(
+      `\nwrite to edge (${writes} writes through the admin API, then GET /api/v2/summary.json through Varnish): median ${lags[Math.floor(lags.length / 2)]!.toFixed(1)} ms, worst ${lags[lags.length - 1]!.toFixed(1)} ms; the very next request was stale ${stale} times of ${writes}`,
+    );
   } finally {
+    if (stopVarnish) await stopVarnish();
     for (const c of children) c.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

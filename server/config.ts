@@ -68,7 +68,60 @@ const schema = z.object({
     z.enum(['silent', 'error', 'info', 'debug']).default('info'),
   ),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+  EDGE_PURGE_URLS: z.preprocess(emptyToUndefined, z.string().optional()),
+  EDGE_PURGE_TIMEOUT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int()
+      .min(50)
+      .max(30000)
+      .default(1000),
+  ),
+  FASTLY_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(8).optional()),
+  CLOUDFLARE_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(8).optional()),
 });
+
+export type EdgeKind = 'varnish' | 'fastly' | 'cloudflare';
+
+/** A caching edge Herald purges after every write (EDGE_PURGE_URLS). */
+export interface PurgeTarget {
+  kind: EdgeKind;
+  /** Where the purge request goes (without any `kind+` prefix). */
+  url: string;
+}
+
+/**
+ * Parses one EDGE_PURGE_URLS entry: `https://api.fastly.com/service/ID/purge` (Fastly),
+ * `https://api.cloudflare.com/client/v4/zones/ID/purge_cache` (Cloudflare), any other http(s)
+ * URL is a Varnish (PURGE with xkey-purge). A `varnish+`, `fastly+` or `cloudflare+` prefix
+ * names the kind outright (an API proxy, a test receiver). Returns the problem as a string.
+ */
+export function parsePurgeTarget(raw: string): PurgeTarget | string {
+  const m = /^(varnish|fastly|cloudflare)\+(.*)$/.exec(raw);
+  const rest = m ? m[2]! : raw;
+  let url: URL;
+  try {
+    url = new URL(rest);
+  } catch {
+    return 'is not a URL (write it like http://127.0.0.1:6081/ or https://api.fastly.com/service/ID/purge)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
+  if (url.username || url.password)
+    return 'must not carry credentials: set FASTLY_API_TOKEN or CLOUDFLARE_API_TOKEN instead';
+  const kind: EdgeKind = m
+    ? (m[1] as EdgeKind)
+    : url.hostname === 'api.fastly.com'
+      ? 'fastly'
+      : url.hostname === 'api.cloudflare.com'
+        ? 'cloudflare'
+        : 'varnish';
+  if (kind === 'fastly' && !/^\/service\/[A-Za-z0-9]+\/purge\/?$/.test(url.pathname))
+    return 'a Fastly purge URL looks like https://api.fastly.com/service/SERVICE_ID/purge';
+  if (kind === 'cloudflare' && !/\/zones\/[A-Za-z0-9]+\/purge_cache\/?$/.test(url.pathname))
+    return 'a Cloudflare purge URL looks like https://api.cloudflare.com/client/v4/zones/ZONE_ID/purge_cache';
+  return { kind, url: url.href };
+}
 
 export type Config = {
   port: number;
@@ -90,6 +143,11 @@ export type Config = {
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
   trustProxy: boolean;
+  /** Caching edges purged after every write; empty without EDGE_PURGE_URLS. */
+  edgePurgeTargets: PurgeTarget[];
+  edgePurgeTimeoutMs: number;
+  fastlyApiToken: string | undefined;
+  cloudflareApiToken: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -121,6 +179,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const e = parsed.data;
+  const edgePurgeTargets: PurgeTarget[] = [];
+  const edgeProblems: string[] = [];
+  for (const raw of (e.EDGE_PURGE_URLS ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const t = parsePurgeTarget(raw);
+    if (typeof t === 'string')
+      edgeProblems.push(`EDGE_PURGE_URLS entry ${JSON.stringify(raw)}: ${t}`);
+    else edgePurgeTargets.push(t);
+  }
+  if (edgePurgeTargets.some((t) => t.kind === 'fastly') && !e.FASTLY_API_TOKEN)
+    edgeProblems.push('FASTLY_API_TOKEN: required to purge the Fastly target in EDGE_PURGE_URLS');
+  if (edgePurgeTargets.some((t) => t.kind === 'cloudflare') && !e.CLOUDFLARE_API_TOKEN)
+    edgeProblems.push(
+      'CLOUDFLARE_API_TOKEN: required to purge the Cloudflare target in EDGE_PURGE_URLS',
+    );
+  if (edgeProblems.length > 0) throw new ConfigError(edgeProblems);
   const hostForUrl = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
     port: e.PORT,
@@ -142,5 +215,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    edgePurgeTargets,
+    edgePurgeTimeoutMs: e.EDGE_PURGE_TIMEOUT_MS,
+    fastlyApiToken: e.FASTLY_API_TOKEN,
+    cloudflareApiToken: e.CLOUDFLARE_API_TOKEN,
   };
 }

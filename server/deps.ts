@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/transport.ts';
 import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
+import { createEdgePurger, type EdgePurger } from './edge/purger.ts';
 
 export interface Deps extends DomainDeps {
   handle: DbHandle;
@@ -20,6 +21,8 @@ export interface Deps extends DomainDeps {
   mailer: Mailer;
   /** The one-time first-admin link (hash in memory only); see domain/auth/first-admin.ts. */
   setupLink: SetupLink;
+  /** Purges caching edges (EDGE_PURGE_URLS) after writes; see server/edge/purger.ts. */
+  edge: EdgePurger;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,9 @@ export async function createDeps(
   const counter = createChangeCounter(config.databaseUrl, handle.client);
   await ensureDefaultLists(handle.db, clock.now());
   const mailer = opts.mailer ?? createMailer(config);
+  const edge = createEdgePurger({ db: handle.db, clock, config, log });
   const deps: Deps = {
+    edge,
     db: handle.db,
     handle,
     config,

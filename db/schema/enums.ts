@@ -33,3 +33,7 @@ export type SubscriberState = (typeof subscriberStates)[number];
 
 export const deliveryStates = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
+
+/** A queued edge purge: waiting to be sent (or retried), or refused by the edge (4xx). */
+export const edgePurgeStates = ['pending', 'rejected'] as const;
+export type EdgePurgeState = (typeof edgePurgeStates)[number];

@@ -25,3 +25,67 @@ export function isCacheablePath(pathname: string): boolean {
 export function cacheKey(pathAndQuery: string): string {
   return pathAndQuery;
 }
+
+/**
+ * How long a caching edge keeps a public body: until a purge tells it otherwise (every write
+ * purges), so a long lifetime costs no freshness. Browsers always revalidate (max-age=0, a
+ * cheap 304). stale-if-error keeps the last page up for a day while Herald is down.
+ */
+export const EDGE_MAX_AGE_SECONDS = 86400;
+export const EDGE_STALE_WHILE_REVALIDATE_SECONDS = 10;
+export const EDGE_STALE_IF_ERROR_SECONDS = 86400;
+export const publicCacheControl = `public, max-age=0, s-maxage=${EDGE_MAX_AGE_SECONDS}, stale-while-revalidate=${EDGE_STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
+
+/** Every public body carries this key, so one purge of it refreshes the whole edge. */
+export const ALL_KEY = 'herald';
+
+// Ids are 12 base-36 characters; anything else in a path is visitor text and never a key.
+const idPattern = /^[a-z0-9]{1,32}$/;
+
+/**
+ * The surrogate keys of a public body: what it depends on, by id, never by visitor text.
+ * Pages and feeds show the whole page (components, incidents, maintenance, the banner), so they
+ * carry the broad keys; an incident's own page also names its id.
+ */
+export function surrogateKeysFor(pathAndQuery: string): string[] {
+  const q = pathAndQuery.indexOf('?');
+  const pathname = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const keys = [ALL_KEY];
+  if (pathname.startsWith('/api/v2/')) {
+    keys.push('api', 'status');
+    const name = pathname.slice('/api/v2/'.length);
+    if (name.startsWith('components')) keys.push('components');
+    else if (name.startsWith('incidents')) keys.push('incidents');
+    else if (name.startsWith('scheduled-maintenances')) keys.push('maintenance');
+    else if (name === 'summary.json') keys.push('components', 'incidents', 'maintenance');
+    return keys;
+  }
+  if (pathname === '/history.rss' || pathname === '/history.atom') {
+    keys.push('feed', 'incidents', 'maintenance');
+    return keys;
+  }
+  if (pathname === '/maintenance.ics') {
+    keys.push('feed', 'maintenance');
+    return keys;
+  }
+  keys.push('page', 'status', 'components', 'incidents', 'maintenance');
+  const incident = /^\/incidents\/([^/]+)\/?$/.exec(pathname)?.[1];
+  if (incident && idPattern.test(incident)) keys.push(`incident:${incident}`);
+  return keys;
+}
+
+/**
+ * Headers every public cached body carries, on the cache-front fast path and through Hono and
+ * Astro alike (they are stored with the entry): the edge lifetime, and the surrogate keys in
+ * the three spellings edges read (Varnish xkey, Fastly Surrogate-Key, Cloudflare Cache-Tag).
+ */
+export function publicCacheHeaders(pathAndQuery: string): Record<string, string> {
+  const keys = surrogateKeysFor(pathAndQuery);
+  return {
+    'cache-control': publicCacheControl,
+    vary: 'Accept-Encoding',
+    'surrogate-key': keys.join(' '),
+    xkey: keys.join(' '),
+    'cache-tag': keys.join(','),
+  };
+}

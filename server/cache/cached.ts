@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
 import { cacheKey } from './cache-policy.ts';
-import { type CachedResponse, etagMatches } from './response-cache.ts';
+import { negotiateEncoding } from './negotiate.ts';
+import { type CachedResponse, etagMatches, variantOf } from './response-cache.ts';
 
 /**
  * Answers from the change-keyed cache, rendering on a miss, with an ETag and 304 for
- * If-None-Match. `no-cache` makes browsers and proxies revalidate every time, so a write is
- * visible on the next request while unchanged pages cost a 304.
+ * If-None-Match. Browsers revalidate every time (max-age=0), so a write is visible on the next
+ * request while unchanged pages cost a 304; edges keep the body until a purge.
  */
 export async function cachedResponse(
   c: Context,
@@ -24,19 +25,28 @@ export async function cachedResponse(
     entry = deps.cache.set(counter, key, {
       status: 200,
       body,
-      headers: { 'content-type': contentType, 'cache-control': 'no-cache', ...headers },
+      headers: { 'content-type': contentType, ...headers },
     });
   }
-  return respondFromCache(c.req.header('if-none-match'), entry);
+  return respondFromCache(c.req.header('if-none-match'), entry, c.req.header('accept-encoding'));
 }
 
-export function respondFromCache(ifNoneMatch: string | undefined, entry: CachedResponse): Response {
-  if (etagMatches(ifNoneMatch, entry.etag)) {
-    const { 'content-type': _ct, ...rest } = entry.headers;
-    return new Response(null, { status: 304, headers: { ...rest, etag: entry.etag } });
+export function respondFromCache(
+  ifNoneMatch: string | undefined,
+  entry: CachedResponse,
+  acceptEncoding: string | undefined,
+): Response {
+  const v = variantOf(entry, negotiateEncoding(acceptEncoding));
+  if (etagMatches(ifNoneMatch, v.etag)) {
+    return new Response(null, { status: 304, headers: stringHeaders(v.notModified) });
   }
-  return new Response(entry.body as Uint8Array<ArrayBuffer>, {
+  const { 'content-length': _l, ...headers } = v.headers;
+  return new Response(v.body as Uint8Array<ArrayBuffer>, {
     status: entry.status,
-    headers: { ...entry.headers, etag: entry.etag },
+    headers: stringHeaders(headers),
   });
+}
+
+function stringHeaders(h: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, String(v)]));
 }

@@ -13,7 +13,7 @@ export const publicPageHeaders: Record<string, string> = {
 /** Per-visitor pages (admin, sign-in, forms with tokens): never stored anywhere, never framed. */
 export const privatePageHeaders: Record<string, string> = {
   'content-security-policy': `${baseCsp}; frame-ancestors 'none'`,
-  'cache-control': 'no-store',
+  'cache-control': 'private, no-store',
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',

@@ -3,40 +3,48 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
 import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
-import { etagMatches } from '../cache/response-cache.ts';
+import { negotiateEncoding } from '../cache/negotiate.ts';
+import { etagMatches, variantOf } from '../cache/response-cache.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /**
  * The HTTP server: a response-cache front and then Hono. During an outage everyone refreshes
  * the same few URLs; when the change-keyed cache already holds the answer, it is written
- * straight to the socket without building Request/Response objects. Everything else (misses,
- * writes, admin, per-visitor pages) goes through Hono, which fills the cache.
+ * straight to the socket without building Request/Response objects, in the representation
+ * (plain, gzip, brotli) the client accepts, each compressed once per change. Everything else
+ * (misses, writes, admin, per-visitor pages) goes through Hono, which fills the cache.
  */
 export function createHttpServer(
   app: Hono<any>,
-  deps: Pick<Deps, 'cache' | 'reader' | 'log' | 'config'>,
+  deps: Pick<Deps, 'cache' | 'reader' | 'log' | 'edge' | 'config'>,
 ): http.Server {
-  const honoListener = getRequestListener(app.fetch);
   // Cache hits skip Hono's middleware, so they get the headers every response carries here.
   const security = securityHeaders(deps.config.publicUrl);
-  const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
+  const honoListener = getRequestListener(async (req: Request, env: unknown) => {
     const method = req.method;
+    if (method === 'GET' || method === 'HEAD') return app.fetch(req, env);
+    // A write answers only after the caching edges dropped what it changed, so the next
+    // request through the edge is fresh (bounded by EDGE_PURGE_TIMEOUT_MS; an unreachable
+    // edge gets the purge later from the queue). Skipped when nothing was written.
+    const before = deps.edge.enabled ? await deps.reader.changeCounter() : 0;
+    const res = await app.fetch(req, env);
+    if (deps.edge.enabled && (await deps.reader.changeCounter()) !== before) {
+      await deps.edge.settle();
+    }
+    return res;
+  });
+  const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
     const url = req.url ?? '/';
     const entry = counter === undefined ? undefined : deps.cache.get(counter, cacheKey(url));
     if (entry) {
-      if (etagMatches(req.headers['if-none-match'], entry.etag)) {
-        const { 'content-type': _t, ...rest } = entry.headers;
-        res.writeHead(304, { ...security, ...rest, etag: entry.etag });
+      const v = variantOf(entry, negotiateEncoding(req.headers['accept-encoding']));
+      if (etagMatches(req.headers['if-none-match'], v.etag)) {
+        res.writeHead(304, { ...security, ...v.notModified });
         res.end();
         return;
       }
-      res.writeHead(entry.status, {
-        ...security,
-        ...entry.headers,
-        etag: entry.etag,
-        'content-length': entry.body.length,
-      });
-      res.end(method === 'HEAD' ? undefined : entry.body);
+      res.writeHead(entry.status, { ...security, ...v.headers });
+      res.end(req.method === 'HEAD' ? undefined : v.body);
       return;
     }
     void honoListener(req, res);

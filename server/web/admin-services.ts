@@ -8,6 +8,7 @@ import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
+import { edgeNotice } from '../edge/edge-notice.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -27,6 +28,8 @@ export interface AdminServices {
   /** The signed-in user's own account. */
   account: { changePassword(form: FormData): Promise<FormOutcome> };
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
+  /** The caching edge: a line for the dashboard while it is behind or refusing purges. */
+  edge: { notice(): Promise<string | null> };
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -58,5 +61,11 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
       },
     },
     broadcasts: createBroadcastAdmin(deps, session),
+    edge: {
+      async notice() {
+        if (!deps.edge.enabled) return null;
+        return edgeNotice(await deps.edge.status(), deps.clock.now());
+      },
+    },
   };
 }

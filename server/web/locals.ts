@@ -32,6 +32,11 @@ export interface SiteLocals {
    * form must carry as the hidden field `_csrf` (the site middleware refuses POSTs without it).
    */
   visitor?: Visitor;
+  /**
+   * Per-visitor paths: sends the caching edges the purges of what a form post wrote, before
+   * the site middleware lets the answer go (see server/edge/purger.ts).
+   */
+  settleWrites?: () => Promise<void>;
   /** Sign-in, sign-out and first-admin setup (per-visitor paths only). */
   auth?: AuthServices;
   /** Set when someone is signed in (always on /admin pages, which require it). */

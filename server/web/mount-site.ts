@@ -92,7 +92,12 @@ export async function mountSite(
       const counter = await deps.reader.changeCounter();
       const key = cacheKey(url.pathname + url.search);
       const hit = deps.cache.get(counter, key);
-      if (hit) return respondFromCache(c.req.header('if-none-match'), hit);
+      if (hit)
+        return respondFromCache(
+          c.req.header('if-none-match'),
+          hit,
+          c.req.header('accept-encoding'),
+        );
       locals.storePage = (e) => deps.cache.set(counter, key, e);
     } else {
       const out = c.env.outgoing;
@@ -137,6 +142,7 @@ export async function mountSite(
       for (const v of visitor.setCookies) setCookie(v);
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
       locals.visitor = visitor;
+      locals.settleWrites = () => deps.edge.settle();
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;

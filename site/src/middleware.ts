@@ -1,4 +1,5 @@
 import { defineMiddleware } from 'astro:middleware';
+import { respondFromCache } from '../../server/cache/cached.ts';
 import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-headers.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
@@ -36,6 +37,9 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     if (!visitor || (!tokenFree && !visitor.csrfOk(submitted))) return refuseForm();
   }
   const response = await next();
+  // A form post answers only after the caching edges dropped what it changed.
+  if (ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD')
+    await ctx.locals.herald.settleWrites?.();
   if (visitor) {
     for (const [k, v] of Object.entries(privatePageHeaders)) response.headers.set(k, v);
     if (response.headers.get('content-type') === 'text/html')
@@ -57,14 +61,16 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     return response;
   }
   const body = Buffer.from(await response.arrayBuffer());
-  const headers: Record<string, string> = { 'cache-control': 'no-cache' };
+  const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => {
     if (k !== 'set-cookie' && k !== 'content-length') headers[k] = v;
   });
-  headers['cache-control'] = 'no-cache';
+  // The cache adds the edge lifetime, surrogate keys and Vary; the first visitor after a
+  // change gets the same negotiated representation as everyone after them.
   const entry = store({ status: response.status, body, headers });
-  return new Response(body, {
-    status: response.status,
-    headers: { ...entry.headers, etag: entry.etag },
-  });
+  return respondFromCache(
+    ctx.request.headers.get('if-none-match') ?? undefined,
+    entry,
+    ctx.request.headers.get('accept-encoding') ?? undefined,
+  );
 });

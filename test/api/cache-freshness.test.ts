@@ -1,8 +1,10 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps, type Deps } from '../../server/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
+import { rawGet } from '../edge/edge-harness.ts';
 
 describe('cached responses stay fresh across processes sharing one database', () => {
   let s: ServerContext;
@@ -51,5 +53,96 @@ describe('cached responses stay fresh across processes sharing one database', ()
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(Number(res.headers.get('content-length'))).toBeGreaterThan(50);
     expect(await res.text()).toBe('');
+  });
+});
+
+describe('compressed and edge-cacheable public bodies', () => {
+  let s: ServerContext;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const c = await makeComponent(s.deps, { name: 'API' });
+    await makeIncident(s.deps, {
+      title: 'Slow searches',
+      priority: 2,
+      components: [{ componentId: c.id, status: 'degraded_performance' }],
+    });
+  });
+  afterAll(() => s.close());
+
+  const paths = ['/', '/history', '/api/v2/summary.json', '/history.rss', '/maintenance.ics'];
+
+  it('answers brotli or gzip as Accept-Encoding asks, the same bytes once decoded, with Vary', async () => {
+    for (const p of paths.filter((x) => x !== '/maintenance.ics')) {
+      const plain = await rawGet(s.url + p);
+      expect(plain.status, p).toBe(200);
+      expect(plain.headers['content-encoding'], p).toBeUndefined();
+      expect(plain.headers.vary, p).toBe('Accept-Encoding');
+      const br = await rawGet(s.url + p, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+      expect(br.headers['content-encoding'], p).toBe('br');
+      expect(brotliDecompressSync(br.body).equals(plain.body), p).toBe(true);
+      expect(br.body.length, p).toBeLessThan(plain.body.length);
+      const gz = await rawGet(s.url + p, { 'accept-encoding': 'br;q=0.5, gzip' });
+      expect(gz.headers['content-encoding'], p).toBe('gzip');
+      expect(gunzipSync(gz.body).equals(plain.body), p).toBe(true);
+      expect(Number(gz.headers['content-length']), p).toBe(gz.body.length);
+      const none = await rawGet(s.url + p, { 'accept-encoding': 'br;q=0, gzip;q=0' });
+      expect(none.headers['content-encoding'], p).toBeUndefined();
+      // Each representation has its own ETag, and a 304 only for its own.
+      const tags = new Set([plain.headers.etag, br.headers.etag, gz.headers.etag]);
+      expect(tags.size, p).toBe(3);
+      const again = await rawGet(s.url + p, {
+        'accept-encoding': 'gzip',
+        'if-none-match': gz.headers.etag!,
+      });
+      expect(again.status, p).toBe(304);
+      const other = await rawGet(s.url + p, {
+        'accept-encoding': 'br',
+        'if-none-match': gz.headers.etag!,
+      });
+      expect(other.status, p).toBe(200);
+    }
+  });
+
+  it('sends a body too small to gain from compression as it is, still with Vary', async () => {
+    const res = await rawGet(s.url + '/maintenance.ics', { 'accept-encoding': 'br, gzip' });
+    expect(res.body.length).toBeLessThan(512);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.headers.vary).toBe('Accept-Encoding');
+  });
+
+  it('compresses once per change: later requests get the very bytes held in the cache', async () => {
+    const first = await rawGet(s.url + '/', { 'accept-encoding': 'br' });
+    const counter = await s.deps.reader.changeCounter();
+    const held = s.deps.cache.get(counter, '/')!.variants!.br!;
+    const second = await rawGet(s.url + '/', { 'accept-encoding': 'br' });
+    expect(s.deps.cache.get(counter, '/')!.variants!.br).toBe(held);
+    expect(second.body.equals(held.body)).toBe(true);
+    expect(first.body.equals(held.body)).toBe(true);
+  });
+
+  it('marks public bodies for a caching edge, with surrogate keys made of ids only', async () => {
+    const [incident] = (await (await fetch(`${s.url}/api/v2/incidents.json`)).json()).incidents;
+    for (const p of [...paths, `/incidents/${incident.id}`]) {
+      const res = await rawGet(s.url + p);
+      expect(res.headers['cache-control'], p).toBe(
+        'public, max-age=0, s-maxage=86400, stale-while-revalidate=10, stale-if-error=86400',
+      );
+      expect(res.headers.xkey, p).toContain('herald');
+      expect(res.headers['surrogate-key'], p).toBe(res.headers.xkey);
+      expect(res.headers['cache-tag'], p).toBe(String(res.headers.xkey).replaceAll(' ', ','));
+    }
+    const page = await rawGet(`${s.url}/incidents/${incident.id}`);
+    expect(page.headers.xkey).toContain(`incident:${incident.id}`);
+    const odd = await rawGet(`${s.url}/incidents/%3Cscript%3E?x=%0d%0a`);
+    expect(String(odd.headers.xkey)).not.toMatch(/script|incident:/);
+  });
+
+  it('keeps admin and per-visitor pages private and out of every cache', async () => {
+    for (const p of ['/admin', '/login', '/subscribe']) {
+      const res = await rawGet(s.url + p);
+      expect(res.headers['cache-control'], p).toBe('private, no-store');
+      expect(res.headers.xkey, p).toBeUndefined();
+    }
   });
 });

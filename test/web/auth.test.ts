@@ -21,7 +21,7 @@ describe('signing in to the admin', () => {
     const { res } = await c.get('/admin/components?x=1');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login?next=%2Fadmin%2Fcomponents%3Fx%3D1');
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
   });
 
   it('signs in with email and password, sets a HttpOnly SameSite=Lax Secure cookie and stores only its hash', async () => {
@@ -52,7 +52,7 @@ describe('signing in to the admin', () => {
     const c = new FormClient(site.base);
     await c.login(u.email);
     const { res } = await c.get('/admin');
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
     const csp = res.headers.get('content-security-policy')!;
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("script-src 'self'");

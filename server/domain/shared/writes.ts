@@ -3,16 +3,24 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { auditLog, settings } from '../../../db/schema/index.ts';
 import type { Actor } from './actor.ts';
 import { newId } from './ids.ts';
+import { PURGE_ALL_KEYS, queueEdgePurge } from '../edge/edge-purge-store.ts';
 
 /**
  * Every write calls this inside its transaction: it bumps the change counter that keys the
- * page cache (in this and every other Herald process) and stamps the page's updated_at.
+ * page cache (in this and every other Herald process), stamps the page's updated_at, and queues
+ * the purge of the caching edge's copies (the surrogate keys it touched; everything unless the
+ * caller knows better), which the write's request sends after commit and before it answers.
  */
-export async function bumpChanges(tx: DbOrTx, now: Date): Promise<void> {
+export async function bumpChanges(
+  tx: DbOrTx,
+  now: Date,
+  purgeKeys: string[] = PURGE_ALL_KEYS,
+): Promise<void> {
   await tx
     .update(settings)
     .set({ changeCounter: sql`${settings.changeCounter} + 1`, updatedAt: now })
     .where(sql`${settings.id} = 1`);
+  await queueEdgePurge(tx, now, purgeKeys);
 }
 
 export interface AuditEntry {

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../server/domain/shared/clock.ts';
+import { makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeComponent } from '../helpers/factories.ts';
+import {
+  freePort,
+  type Proc,
+  requestFrom,
+  startHerald,
+  startVarnish,
+  waitForHealthy,
+} from './edge-harness.ts';
+
+// Debian's Varnish with deploy/varnish/herald.vcl in front of two real Herald processes on one
+// database file. Every write purges through EDGE_PURGE_URLS before it answers.
+
+describe('Herald behind Varnish', () => {
+  let t: TestContext;
+  let varnish: Proc;
+  let a: Proc;
+  let b: Proc;
+  let token: string;
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(varnish.url + path, { headers });
+  const declare = (base: string, title: string) =>
+    fetch(`${base}/api/admin/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title, priority: 2, body: `${title}: we are looking into it.` }),
+    });
+
+  beforeAll(async () => {
+    t = await createTestContext({ clock: systemClock });
+    await makeComponent(t.deps, { name: 'Checkout' });
+    token = (await makeToken(t, 'admin')).secret;
+    const [pa, pb, pv] = [await freePort(), await freePort(), await freePort()];
+    varnish = await startVarnish({ dir: t.dir, port: pv, backends: [pa, pb] });
+    const env = { EDGE_PURGE_URLS: `http://127.0.0.1:${pv}/` };
+    [a, b] = await Promise.all([
+      startHerald({ dbUrl: t.dbUrl, dir: t.dir, port: pa, env }),
+      startHerald({ dbUrl: t.dbUrl, dir: t.dir, port: pb, env }),
+    ]);
+    await waitForHealthy(varnish);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await varnish?.stop();
+    await t?.close();
+  });
+
+  it('serves public pages from its cache, with Herald’s lifetimes and without the surrogate keys', async () => {
+    for (const p of ['/', '/api/v2/summary.json', '/history.rss']) {
+      await get(p);
+      const res = await get(p);
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get('x-cache'), p).toBe('HIT');
+      expect(res.headers.get('cache-control'), p).toMatch(/^public, max-age=0, s-maxage=\d+/);
+      expect(res.headers.get('xkey'), p).toBeNull();
+    }
+    const direct = await fetch(`${a.url}/`);
+    expect(direct.headers.get('xkey')).toContain('herald');
+    expect(direct.headers.get('surrogate-key')).toContain('page');
+  });
+
+  it('shows a write through the admin API on the very next request through the edge', async () => {
+    await get('/');
+    expect((await get('/')).headers.get('x-cache')).toBe('HIT');
+    for (let i = 0; i < 5; i++) {
+      const title = `Checkout errors ${i}`;
+      const w = await declare(varnish.url, title);
+      expect(w.status).toBe(201);
+      expect(await (await get('/')).text()).toContain(title);
+      expect(await (await get('/api/v2/summary.json')).text()).toContain(title);
+    }
+  });
+
+  it('stays fresh when the other Herald process takes the write', async () => {
+    for (const base of [a.url, b.url]) {
+      await get('/api/v2/incidents.json');
+      const title = `Written through ${base === a.url ? 'A' : 'B'}`;
+      expect((await declare(base, title)).status).toBe(201);
+      expect(await (await get('/api/v2/incidents.json')).text()).toContain(title);
+    }
+  });
+
+  it('never caches admin pages, form posts or requests with cookies', async () => {
+    for (let i = 0; i < 2; i++) {
+      const admin = await get('/admin');
+      expect(admin.headers.get('x-cache')).not.toBe('HIT');
+      expect(admin.headers.get('cache-control')).toBe('private, no-store');
+      const login = await get('/login');
+      expect(login.headers.get('x-cache')).not.toBe('HIT');
+      const withCookie = await get('/', { cookie: 'herald_session=x' });
+      expect(withCookie.headers.get('x-cache')).toBe('PASS');
+    }
+    const form = () =>
+      fetch(`${varnish.url}/subscribe`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin: 'https://status.example.com',
+        },
+        body: 'email=reader%40example.org',
+        redirect: 'manual',
+      });
+    const [first, second] = [await form(), await form()];
+    expect(first.headers.get('x-cache')).not.toBe('HIT');
+    expect(second.headers.get('x-cache')).not.toBe('HIT');
+    expect(second.headers.get('age') ?? '0').toBe('0');
+  });
+
+  it('refuses a purge from an address outside its ACL and keeps the page', async () => {
+    await get('/');
+    const refused = await requestFrom('127.0.0.2', `${varnish.url}/`, 'PURGE', {
+      'xkey-purge': 'herald',
+    });
+    expect(refused.status).toBe(403);
+    const ban = await requestFrom('127.0.0.2', `${varnish.url}/`, 'BAN', { 'xkey-purge': 'page' });
+    expect(ban.status).toBe(403);
+    expect((await get('/')).headers.get('x-cache')).toBe('HIT');
+    const allowed = await requestFrom('127.0.0.1', `${varnish.url}/`, 'PURGE', {
+      'xkey-purge': 'page',
+    });
+    expect(allowed.status).toBe(200);
+    expect((await get('/')).headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('keeps serving the last pages (200) when every Herald process is down, even purged ones', async () => {
+    const paths = ['/', '/api/v2/summary.json', '/history.atom'];
+    const before = new Map<string, string>();
+    for (const p of paths) {
+      await get(p);
+      before.set(p, await (await get(p)).text());
+    }
+    // A purged page is kept in grace: served stale when Herald cannot answer the refetch.
+    await requestFrom('127.0.0.1', `${varnish.url}/`, 'PURGE', { 'xkey-purge': 'feed' });
+    await Promise.all([a.stop(), b.stop()]);
+    for (const p of paths) {
+      const res = await get(p);
+      expect(res.status, p).toBe(200);
+      expect(await res.text(), p).toBe(before.get(p));
+    }
+    // Once the probe has seen Herald gone, the stale copies are served straight away.
+    await new Promise((r) => setTimeout(r, 2500));
+    for (const p of paths) expect((await get(p)).status, p).toBe(200);
+  });
+});
