@@ -213,7 +213,7 @@ export function adminApiRoutes(deps: Deps) {
     },
     async (c) => {
       const found = await readAdminIncident(deps.db, id(c), deps.clock.now());
-      if (!found) throw new NotFoundError(`No incident with id ${id(c)}.`);
+      if (!found) throw new NotFoundError('incident', id(c));
       return c.json(found);
     },
   );

@@ -82,7 +82,7 @@ export function timeApiOperations(
     },
     async (c) => {
       const found = await readScheduledUpdate(deps.db, id(c));
-      if (!found) throw new NotFoundError(`No scheduled update with id ${id(c)}.`);
+      if (!found) throw new NotFoundError('scheduled update', id(c));
       return c.json(found);
     },
   );
@@ -195,7 +195,7 @@ export function timeApiOperations(
     },
     async (c) => {
       const found = await readPromiseReport(deps.db, id(c), deps.clock.now());
-      if (!found) throw new NotFoundError(`No incident with id ${id(c)}.`);
+      if (!found) throw new NotFoundError('incident', id(c));
       return c.json({ incidentId: found.incident.id, ...found.report, entries: found.rows });
     },
   );
@@ -211,7 +211,7 @@ export function timeApiOperations(
     },
     async (c) => {
       const found = await readAdminMaintenance(deps.db, id(c));
-      if (!found) throw new NotFoundError(`No maintenance with id ${id(c)}.`);
+      if (!found) throw new NotFoundError('maintenance', id(c));
       return c.json(found);
     },
   );

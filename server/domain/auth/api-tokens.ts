@@ -74,7 +74,7 @@ export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string },
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
-    if (!before) throw new NotFoundError(`No API token with id ${tokenId}.`);
+    if (!before) throw new NotFoundError('API token', tokenId);
     if (before.revokedAt) throw new ConflictError(`The token "${before.name}" is already revoked.`);
     await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, tokenId));
     await recordAudit(tx, actor, now, {

@@ -18,7 +18,7 @@ import {
 /** Loads a scheduled update for a change; one that went out or was cancelled is a conflict. */
 async function loadScheduled(tx: DbOrTx, updateId: string) {
   const [row] = await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId));
-  if (!row) throw new NotFoundError(`No incident update with id ${updateId}.`);
+  if (!row) throw new NotFoundError('incident update', updateId);
   if (row.state === 'published')
     throw new ConflictError('This update has already gone out; post a new update instead.');
   if (row.state === 'cancelled') throw new ConflictError('This scheduled update was cancelled.');

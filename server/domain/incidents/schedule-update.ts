@@ -69,7 +69,7 @@ export async function checkComponents(tx: DbOrTx, list: { componentId: string }[
     .from(components)
     .where(inArray(components.id, ids));
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
-  if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+  if (missing.length) throw new NotFoundError('component', missing);
   const group = found.find((f) => f.isGroup);
   if (group)
     throw new ValidationError(`"${group.name}" is a group; set the status of its components.`, {

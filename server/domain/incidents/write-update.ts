@@ -50,7 +50,7 @@ export interface UpdateRow {
  */
 export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
-  if (!incident) throw new NotFoundError(`No incident with id ${u.incidentId}.`);
+  if (!incident) throw new NotFoundError('incident', u.incidentId);
   const resolving = u.status === 'resolved' && incident.status !== 'resolved';
   let componentsToApply = u.components;
   if (resolving) {

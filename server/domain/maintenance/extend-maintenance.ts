@@ -28,7 +28,7 @@ export async function extendMaintenance(
       .select()
       .from(maintenances)
       .where(eq(maintenances.id, input.maintenanceId));
-    if (!m) throw new NotFoundError(`No maintenance with id ${input.maintenanceId}.`);
+    if (!m) throw new NotFoundError('maintenance', input.maintenanceId);
     if (m.status === 'completed')
       throw new ConflictError('This maintenance is completed; schedule a new window instead.');
     if (

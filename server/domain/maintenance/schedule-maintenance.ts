@@ -60,7 +60,7 @@ export async function scheduleMaintenance(
         .from(components)
         .where(inArray(components.id, ids));
       const missing = ids.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+      if (missing.length) throw new NotFoundError('component', missing);
       // A group stands for its components: groups have no status of their own.
       const groups = found.filter((f) => f.isGroup).map((f) => f.id);
       if (groups.length) {
@@ -116,6 +116,6 @@ export async function scheduleMaintenance(
 
 export async function loadMaintenance(deps: DomainDeps, id: string) {
   const [row] = await deps.db.select().from(maintenances).where(eq(maintenances.id, id));
-  if (!row) throw new NotFoundError(`No maintenance with id ${id}.`);
+  if (!row) throw new NotFoundError('maintenance', id);
   return row;
 }

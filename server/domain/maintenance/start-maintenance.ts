@@ -78,7 +78,7 @@ export async function stepConflict(tx: Tx, id: string, verb: string): Promise<Er
     .select({ status: maintenances.status })
     .from(maintenances)
     .where(eq(maintenances.id, id));
-  if (!m) return new NotFoundError(`No maintenance with id ${id}.`);
+  if (!m) return new NotFoundError('maintenance', id);
   return new ConflictError(
     `This maintenance is ${m.status.replace('_', ' ')}; it cannot ${verb} now.`,
   );

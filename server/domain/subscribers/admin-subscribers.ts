@@ -83,7 +83,7 @@ export async function removeSubscriber(
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
-    if (!before) throw new NotFoundError(`No subscriber with id ${subscriberId}.`);
+    if (!before) throw new NotFoundError('subscriber', subscriberId);
     await tx.delete(subscribers).where(eq(subscribers.id, subscriberId));
     await recordAudit(tx, actor, now, {
       action: 'subscriber.remove',

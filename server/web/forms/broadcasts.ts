@@ -58,7 +58,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     },
     async list(id: string) {
       const found = (await this.lists()).find((l) => l.id === id);
-      if (!found) throw new NotFoundError(`No list with id ${id}.`);
+      if (!found) throw new NotFoundError('list', id);
       return found;
     },
     /** Create (no `id`) or edit a list from the lists form. */
