@@ -5,7 +5,7 @@ import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
-import { formatLong } from '../shared/time-format.ts';
+import { formatLong } from '../shared/zoned-time.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 

@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
@@ -112,10 +112,4 @@ export async function scheduleMaintenance(
     });
     return row;
   });
-}
-
-export async function loadMaintenance(deps: DomainDeps, id: string) {
-  const [row] = await deps.db.select().from(maintenances).where(eq(maintenances.id, id));
-  if (!row) throw new NotFoundError('maintenance', id);
-  return row;
 }

@@ -53,7 +53,7 @@ import {
 } from './form.ts';
 import { affectedComponents, declareFields, promise } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
-import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
+import { toZonedLocal, zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -67,24 +67,6 @@ function zonedField(
   const at = zonedLocalToUtc(str(values, key), tz);
   if (!at) throw new ValidationError(`${key}: ${message}`, { [key]: message });
   return at;
-}
-
-/** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */
-export function toZonedLocal(d: Date | null | undefined, tz: string): string {
-  if (!d) return '';
-  const p: Record<string, string> = {};
-  for (const x of new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(d)) {
-    p[x.type] = x.value;
-  }
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
 /**
