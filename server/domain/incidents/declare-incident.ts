@@ -54,8 +54,9 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
     await tx.insert(incidents).values(incident);
     const updateId = await writePublishedUpdate(
       tx,
+      deps.config,
+      incident,
       {
-        incidentId: incident.id,
         status: input.status,
         statusChanged: true,
         body: input.body,

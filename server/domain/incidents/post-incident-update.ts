@@ -37,8 +37,9 @@ export async function postIncidentUpdate(
     const due = nextUpdateDue(now, before.priority, resolving, input);
     const updateId = await writePublishedUpdate(
       tx,
+      deps.config,
+      before,
       {
-        incidentId: before.id,
         status,
         statusChanged: status !== before.status,
         body: input.body,

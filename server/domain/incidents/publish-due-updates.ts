@@ -95,8 +95,9 @@ export async function publishDueUpdates(
       }
       await writePublishedUpdate(
         tx,
+        deps.config,
+        incident,
         {
-          incidentId: incident.id,
           status,
           statusChanged: incident.publishedAt === null || status !== incident.status,
           body: claimed.body,

@@ -132,8 +132,9 @@ export async function postLapsedHoldingUpdates(
       if (!inc) return null;
       const updateId = await writePublishedUpdate(
         tx,
+        deps.config,
+        inc,
         {
-          incidentId: inc.id,
           status: inc.status,
           statusChanged: false,
           body: HOLDING_BODY,

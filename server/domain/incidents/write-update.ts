@@ -10,12 +10,17 @@ import {
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 
+/** What the publish path reads of the incident: its row as the caller has it in the transaction. */
+export type PublishingIncident = Pick<
+  typeof incidents.$inferSelect,
+  'id' | 'title' | 'priority' | 'status' | 'isDrill' | 'monitoringAt' | 'resolvedAt' | 'publishedAt'
+>;
+
 export interface UpdateRow {
-  incidentId: string;
   status: IncidentStatus;
   statusChanged: boolean;
   body: string;
@@ -46,16 +51,26 @@ export interface UpdateRow {
  * promise clears the reminder), and publication of a pre-announced incident. A resolving
  * update restores the components the incident held, unless it names them. With notify on,
  * the same transaction queues the broadcast and one delivery per recipient (see
- * enqueueUpdateBroadcast). Returns the id.
+ * enqueueUpdateBroadcast). `incident` is the row the caller loaded (or claimed) in the same
+ * transaction, as it stood before this update. Returns the id.
  */
-export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
-  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
-  if (!incident) throw new NotFoundError('incident', u.incidentId);
+export async function writePublishedUpdate(
+  tx: DbOrTx,
+  config: MessageIdConfig,
+  incident: PublishingIncident,
+  u: UpdateRow,
+  now: Date,
+): Promise<string> {
+  const incidentId = incident.id;
+  const existing = await tx
+    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incidentId));
   const resolving = u.status === 'resolved' && incident.status !== 'resolved';
   let componentsToApply = u.components;
   if (resolving) {
     const named = new Set(componentsToApply.map((c) => c.componentId));
-    const restored = (await restoreComponentsAfter(tx, u.incidentId)).filter(
+    const restored = (await restoreComponentsAfter(tx, incidentId, existing)).filter(
       (c) => !named.has(c.componentId),
     );
     componentsToApply = [...componentsToApply, ...restored];
@@ -92,18 +107,14 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
     updateId = newId();
     await tx
       .insert(incidentUpdates)
-      .values({ id: updateId, incidentId: u.incidentId, createdAt: now, ...fields });
+      .values({ id: updateId, incidentId, createdAt: now, ...fields });
   }
 
-  const existing = await tx
-    .select({ componentId: incidentComponents.componentId })
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, u.incidentId));
   let position = existing.length;
   const known = new Set(existing.map((e) => e.componentId));
   for (const c of componentsToApply) {
     const old = await applyComponentStatus(tx, c.componentId, c.status, now, {
-      incidentId: u.incidentId,
+      incidentId,
     });
     await tx
       .insert(updateAffectedComponents)
@@ -114,14 +125,14 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
         .set({ status: c.status })
         .where(
           and(
-            eq(incidentComponents.incidentId, u.incidentId),
+            eq(incidentComponents.incidentId, incidentId),
             eq(incidentComponents.componentId, c.componentId),
           ),
         );
     } else {
       known.add(c.componentId);
       await tx.insert(incidentComponents).values({
-        incidentId: u.incidentId,
+        incidentId,
         componentId: c.componentId,
         status: c.status,
         position: position++,
@@ -129,6 +140,7 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
     }
   }
 
+  const priority = u.priorityTo ?? incident.priority;
   await tx
     .update(incidents)
     .set({
@@ -139,18 +151,19 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
       monitoringAt: incident.monitoringAt ?? (u.status === 'monitoring' ? now : null),
       resolvedAt: u.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
       publishedAt: incident.publishedAt ?? now,
-      priority: u.priorityTo ?? incident.priority,
+      priority,
       updatedAt: now,
     })
-    .where(eq(incidents.id, u.incidentId));
+    .where(eq(incidents.id, incidentId));
   await enqueueUpdateBroadcast(
     tx,
+    config,
     {
       updateId,
-      incidentId: u.incidentId,
       status: u.status,
       notify: u.notify,
-      priorityTo: u.priorityTo,
+      incident: { id: incidentId, title: incident.title, isDrill: incident.isDrill, priority },
+      componentIds: [...known],
     },
     now,
   );
@@ -161,14 +174,11 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
  * When an incident resolves, each component it affected goes back to the worst status other
  * unresolved incidents still give it, or operational when none does.
  */
-export async function restoreComponentsAfter(
+async function restoreComponentsAfter(
   tx: DbOrTx,
   incidentId: string,
+  affected: readonly { componentId: string }[],
 ): Promise<{ componentId: string; status: ComponentStatus }[]> {
-  const affected = await tx
-    .select()
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, incidentId));
   if (affected.length === 0) return [];
   const others = await tx
     .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })

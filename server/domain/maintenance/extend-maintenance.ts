@@ -45,7 +45,7 @@ export async function extendMaintenance(
       .set({ scheduledUntil: input.scheduledUntil, updatedAt: now })
       .where(eq(maintenances.id, m.id));
     const tz = (await getSettings(tx)).timeZone;
-    await recordMaintenanceStep(tx, actor, now, {
+    await recordMaintenanceStep(tx, deps.config, actor, now, {
       maintenanceId: m.id,
       status: m.status,
       statusChanged: false,

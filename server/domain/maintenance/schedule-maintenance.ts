@@ -101,7 +101,7 @@ export async function scheduleMaintenance(
         .insert(maintenanceComponents)
         .values({ maintenanceId: row.id, componentId, position: position++ });
     }
-    await recordMaintenanceStep(tx, actor, now, {
+    await recordMaintenanceStep(tx, deps.config, actor, now, {
       maintenanceId: row.id,
       status: 'scheduled',
       statusChanged: true,

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
@@ -24,6 +25,7 @@ export const maintenanceStepInput = z.object({
  */
 export async function applyStart(
   tx: Tx,
+  config: MessageIdConfig,
   maintenanceId: string,
   now: Date,
   actor: Actor,
@@ -37,7 +39,7 @@ export async function applyStart(
   if (!m) return null;
   const changed = await putUnderMaintenance(tx, m.id, now);
   const sendNotice = opts.notice !== false;
-  await recordMaintenanceStep(tx, actor, now, {
+  await recordMaintenanceStep(tx, config, actor, now, {
     maintenanceId: m.id,
     status: 'in_progress',
     statusChanged: true,
@@ -67,7 +69,9 @@ export async function startMaintenance(
   const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const m = await applyStart(tx, input.maintenanceId, now, actor, { body: input.body });
+    const m = await applyStart(tx, deps.config, input.maintenanceId, now, actor, {
+      body: input.body,
+    });
     if (!m) throw await stepConflict(tx, input.maintenanceId, 'start');
     return m;
   });
