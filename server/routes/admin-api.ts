@@ -48,7 +48,7 @@ import { updateSettings, updateSettingsInput } from '../domain/settings/update-s
 import { NotFoundError } from '../domain/shared/errors.ts';
 import { createUser } from '../domain/users/create-user.ts';
 import { createUserInput } from '../domain/users/inputs.ts';
-import { listUsers } from '../domain/users/update-user.ts';
+import { listUsers } from '../domain/users/read-users.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
 import { timeApiOperations } from './scheduled-updates.ts';

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { roleInput } from '../users/inputs.ts';
+import { roleInput } from './roles.ts';
 import { sha256 } from './secrets.ts';
 
 /** Tokens start with this, so they are recognisable in logs and by secret scanners. */

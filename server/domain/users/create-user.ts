@@ -8,20 +8,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { type CreateUserInput, createUserInput } from './inputs.ts';
-
-export type UserRow = typeof users.$inferSelect;
-
-/** What the audit log and lists may show of a user: never the password hash. */
-export function publicUser(u: UserRow) {
-  return {
-    id: u.id,
-    email: u.email,
-    name: u.name,
-    role: u.role,
-    disabledAt: u.disabledAt,
-    createdAt: u.createdAt,
-  };
-}
+import { publicUser, type UserRow } from './read-users.ts';
 
 export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: Actor) {
   assertRole(actor, 'admin');

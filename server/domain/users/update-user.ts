@@ -6,7 +6,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { publicUser } from './create-user.ts';
+import { publicUser } from './read-users.ts';
 import { setPasswordInput, type UpdateUserInput, updateUserInput } from './inputs.ts';
 
 /** Renames, changes the role of, disables or re-enables a user. Disabling ends their sessions. */
@@ -78,24 +78,6 @@ export async function setUserPassword(
     });
     return publicUser(before);
   });
-}
-
-export async function findUserByEmail(deps: DomainDeps, email: string) {
-  const [row] = await deps.db
-    .select()
-    .from(users)
-    .where(eq(users.email, email.trim().toLowerCase()));
-  return row ?? null;
-}
-
-export async function listUsers(deps: DomainDeps) {
-  const rows = await deps.db.select().from(users).orderBy(users.email);
-  return rows.map(publicUser);
-}
-
-export async function countUsers(deps: DomainDeps): Promise<number> {
-  const [row] = await deps.db.select({ n: count() }).from(users);
-  return row?.n ?? 0;
 }
 
 /**

@@ -5,7 +5,8 @@ import { getSettings } from '../../domain/settings/get-settings.ts';
 import { updateSettings } from '../../domain/settings/update-settings.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { createUser } from '../../domain/users/create-user.ts';
-import { listUsers, setUserPassword, updateUser } from '../../domain/users/update-user.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
+import { setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
 import { type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
 

@@ -38,7 +38,7 @@ import {
   switchMaintenanceOn,
 } from '../../domain/settings/switch-maintenance.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/update-user.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
