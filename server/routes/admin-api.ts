@@ -406,12 +406,11 @@ export function adminApiRoutes(deps: Deps) {
         .catch(50)
         .parse(q.limit ?? 50);
       return c.json({
-        entries: await listAudit(deps.db, {
-          actor: q.actor,
-          objectType: q.object_type,
-          objectId: q.object_id,
-          limit,
-        }),
+        entries: await listAudit(
+          deps,
+          { actor: q.actor, objectType: q.object_type, objectId: q.object_id, limit },
+          actor(c),
+        ),
       });
     },
   );

@@ -78,12 +78,11 @@ export function registerBroadcastApi(
     async (c) => {
       const q = c.req.query();
       return c.json(
-        await searchSubscribers(deps, {
-          q: q.q,
-          state: v(q.state ?? ''),
-          listId: q.list ?? '',
-          page: q.page ?? 1,
-        }),
+        await searchSubscribers(
+          deps,
+          { q: q.q, state: v(q.state ?? ''), listId: q.list ?? '', page: q.page ?? 1 },
+          actor(c),
+        ),
       );
     },
   );

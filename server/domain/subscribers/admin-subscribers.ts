@@ -1,7 +1,7 @@
 import { and, desc, eq, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { components, lists, subscribers, subscriberStates } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -25,7 +25,12 @@ export type SearchSubscribersInput = z.input<typeof searchInput>;
 export const SUBSCRIBERS_PAGE_SIZE = 50;
 
 /** The admin's subscriber table: search by address, filter by state and list, newest first. */
-export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribersInput) {
+export async function searchSubscribers(
+  deps: DomainDeps,
+  raw: SearchSubscribersInput,
+  actor: Actor,
+) {
+  assertRole(actor, 'admin');
   const input = parseInput(searchInput, raw);
   const where = and(
     input.q

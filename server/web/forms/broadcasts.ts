@@ -81,12 +81,16 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     },
 
     search: (params: URLSearchParams) =>
-      searchSubscribers(deps, {
-        q: params.get('q') ?? undefined,
-        state: (params.get('state') ?? '') as never,
-        listId: params.get('list') ?? '',
-        page: params.get('page') ?? 1,
-      }),
+      searchSubscribers(
+        deps,
+        {
+          q: params.get('q') ?? undefined,
+          state: (params.get('state') ?? '') as never,
+          listId: params.get('list') ?? '',
+          page: params.get('page') ?? 1,
+        },
+        actor,
+      ),
     async remove(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {

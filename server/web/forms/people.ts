@@ -118,7 +118,7 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         objectType: query.get('object_type') || undefined,
         objectId: query.get('object_id')?.trim() || undefined,
       };
-      const entries = await listAudit(deps.db, { ...filter, before: beforeDate, limit: 50 });
+      const entries = await listAudit(deps, { ...filter, before: beforeDate, limit: 50 }, actor);
       return {
         filter,
         entries,
