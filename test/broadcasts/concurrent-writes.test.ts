@@ -36,5 +36,18 @@ describe('writers in one process', () => {
     } finally {
       await running.stop();
     }
+    // Each recipient got each incident exactly once: the exact set of (address, subject)
+    // pairs, so one lost and one doubled message cannot add up to the right count.
+    const expected = Array.from({ length: 60 }, (_, s) =>
+      Array.from(
+        { length: 8 },
+        (_, i) => `busy${s}@example.net PRIORITY 0 ISSUE UPDATE: BUSY ${i}`,
+      ),
+    )
+      .flat()
+      .sort();
+    const got = smtp.received.map((m) => `${m.to.join(',')} ${m.parsed.subject}`).sort();
+    expect(got).toEqual(expected);
+    expect(new Set(smtp.received.map((m) => m.parsed.messageId)).size).toBe(60 * 8);
   });
 });
