@@ -5,11 +5,9 @@ import type { SetupLink } from '../auth/setup-link.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, UnauthorizedError, ValidationError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { recordAudit } from '../shared/writes.ts';
 import { createUserInput } from './inputs.ts';
-import { publicUser } from './read-users.ts';
+import { insertUser } from './create-user.ts';
 
 /** Creates the first admin through the setup link; refused once any user exists. */
 export async function createFirstAdmin(
@@ -38,24 +36,12 @@ export async function createFirstAdmin(
   const user = await deps.db.transaction(async (tx) => {
     const [row] = await tx.select({ n: count() }).from(users);
     if ((row?.n ?? 0) > 0) throw new ConflictError('Herald already has users; sign in instead.');
-    const u = {
-      id: newId(),
+    return insertUser(tx, actor, now, {
       email: input.email,
       name: input.name,
-      role: 'admin' as const,
+      role: 'admin',
       passwordHash,
-      disabledAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(users).values(u);
-    await recordAudit(tx, actor, now, {
-      action: 'user.create',
-      objectType: 'user',
-      objectId: u.id,
-      after: publicUser(u),
     });
-    return publicUser(u);
   });
   deps.setupLink.consume();
   return user;
