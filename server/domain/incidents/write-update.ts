@@ -63,7 +63,7 @@ export async function writePublishedUpdate(
 ): Promise<string> {
   const incidentId = incident.id;
   const existing = await tx
-    .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })
+    .select({ componentId: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incidentId));
   const resolving = u.status === 'resolved' && incident.status !== 'resolved';
@@ -76,69 +76,12 @@ export async function writePublishedUpdate(
     componentsToApply = [...componentsToApply, ...restored];
   }
 
-  const displayAt = u.displayAt ?? now;
-  const fields = {
-    status: u.status,
-    statusChanged: u.statusChanged,
-    body: u.body,
-    internalNote: u.internalNote,
-    notify: u.notify,
-    state: 'published' as const,
-    nextUpdateDueAt: u.nextUpdateDueAt,
-    priorityFrom: u.priorityFrom ?? null,
-    priorityTo: u.priorityTo ?? null,
-    priorityReason: u.priorityReason ?? null,
-    automatic: u.automatic ?? false,
-    authorId: u.authorId,
-    publishedAt: now,
-    displayAt,
-    updatedAt: now,
-  };
-  let updateId: string;
-  if (u.existingUpdateId) {
-    updateId = u.existingUpdateId;
-    await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, updateId));
-    // A scheduled update keeps its intended components as placeholder rows; the real
-    // old statuses are only known now.
-    await tx
-      .delete(updateAffectedComponents)
-      .where(eq(updateAffectedComponents.updateId, updateId));
-  } else {
-    updateId = newId();
-    await tx
-      .insert(incidentUpdates)
-      .values({ id: updateId, incidentId, createdAt: now, ...fields });
-  }
-
-  let position = existing.length;
-  const known = new Set(existing.map((e) => e.componentId));
-  for (const c of componentsToApply) {
-    const old = await applyComponentStatus(tx, c.componentId, c.status, now, {
-      incidentId,
-    });
-    await tx
-      .insert(updateAffectedComponents)
-      .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
-    if (known.has(c.componentId)) {
-      await tx
-        .update(incidentComponents)
-        .set({ status: c.status })
-        .where(
-          and(
-            eq(incidentComponents.incidentId, incidentId),
-            eq(incidentComponents.componentId, c.componentId),
-          ),
-        );
-    } else {
-      known.add(c.componentId);
-      await tx.insert(incidentComponents).values({
-        incidentId,
-        componentId: c.componentId,
-        status: c.status,
-        position: position++,
-      });
-    }
-  }
+  const updateId = await writeUpdateRow(tx, incidentId, u, now);
+  const componentIds = await applyUpdateComponents(
+    tx,
+    { incidentId, updateId, existing, components: componentsToApply },
+    now,
+  );
 
   const priority = u.priorityTo ?? incident.priority;
   await tx
@@ -163,11 +106,95 @@ export async function writePublishedUpdate(
       status: u.status,
       notify: u.notify,
       incident: { id: incidentId, title: incident.title, isDrill: incident.isDrill, priority },
-      componentIds: [...known],
+      componentIds,
     },
     now,
   );
   return updateId;
+}
+
+/** Writes the published update row, or completes the scheduled one the caller claimed. */
+async function writeUpdateRow(
+  tx: DbOrTx,
+  incidentId: string,
+  u: UpdateRow,
+  now: Date,
+): Promise<string> {
+  const fields = {
+    status: u.status,
+    statusChanged: u.statusChanged,
+    body: u.body,
+    internalNote: u.internalNote,
+    notify: u.notify,
+    state: 'published' as const,
+    nextUpdateDueAt: u.nextUpdateDueAt,
+    priorityFrom: u.priorityFrom ?? null,
+    priorityTo: u.priorityTo ?? null,
+    priorityReason: u.priorityReason ?? null,
+    automatic: u.automatic ?? false,
+    authorId: u.authorId,
+    publishedAt: now,
+    displayAt: u.displayAt ?? now,
+    updatedAt: now,
+  };
+  if (u.existingUpdateId) {
+    await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, u.existingUpdateId));
+    // A scheduled update keeps its intended components as placeholder rows; the real
+    // old statuses are only known now.
+    await tx
+      .delete(updateAffectedComponents)
+      .where(eq(updateAffectedComponents.updateId, u.existingUpdateId));
+    return u.existingUpdateId;
+  }
+  const updateId = newId();
+  await tx.insert(incidentUpdates).values({ id: updateId, incidentId, createdAt: now, ...fields });
+  return updateId;
+}
+
+/**
+ * Applies each component status of an update: the component itself (with its history), the
+ * update's affected_components, and the incident's own list of affected components, which
+ * new ones join at the end. Returns every component the incident now affects.
+ */
+async function applyUpdateComponents(
+  tx: DbOrTx,
+  a: {
+    incidentId: string;
+    updateId: string;
+    existing: readonly { componentId: string }[];
+    components: readonly { componentId: string; status: ComponentStatus }[];
+  },
+  now: Date,
+): Promise<string[]> {
+  const { incidentId, updateId } = a;
+  let position = a.existing.length;
+  const known = new Set(a.existing.map((e) => e.componentId));
+  for (const c of a.components) {
+    const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
+    await tx
+      .insert(updateAffectedComponents)
+      .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
+    if (known.has(c.componentId)) {
+      await tx
+        .update(incidentComponents)
+        .set({ status: c.status })
+        .where(
+          and(
+            eq(incidentComponents.incidentId, incidentId),
+            eq(incidentComponents.componentId, c.componentId),
+          ),
+        );
+    } else {
+      known.add(c.componentId);
+      await tx.insert(incidentComponents).values({
+        incidentId,
+        componentId: c.componentId,
+        status: c.status,
+        position: position++,
+      });
+    }
+  }
+  return [...known];
 }
 
 /**
