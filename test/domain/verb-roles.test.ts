@@ -13,6 +13,25 @@ import {
 import { changeIncidentOwner } from '../../server/domain/incidents/change-incident-owner.ts';
 import { changeIncidentPriority } from '../../server/domain/incidents/change-incident-priority.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
+import {
+  cancelScheduledUpdate,
+  editScheduledUpdate,
+} from '../../server/domain/incidents/edit-scheduled-update.ts';
+import { postHoldingUpdate, setAutoHolding } from '../../server/domain/incidents/holding-update.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import {
+  scheduleIncident,
+  scheduleIncidentUpdate,
+} from '../../server/domain/incidents/schedule-update.ts';
+import { completeMaintenance } from '../../server/domain/maintenance/complete-maintenance.ts';
+import { extendMaintenance } from '../../server/domain/maintenance/extend-maintenance.ts';
+import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
+import { startMaintenance } from '../../server/domain/maintenance/start-maintenance.ts';
+import {
+  switchMaintenanceOff,
+  switchMaintenanceOn,
+} from '../../server/domain/settings/switch-maintenance.ts';
 import { createList } from '../../server/domain/lists/create-list.ts';
 import { updateList } from '../../server/domain/lists/update-list.ts';
 import { updateSettings } from '../../server/domain/settings/update-settings.ts';
@@ -22,6 +41,7 @@ import {
   removeSubscriber,
   searchSubscribers,
 } from '../../server/domain/subscribers/admin-subscribers.ts';
+import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
 import { importSubscribers } from '../../server/domain/subscribers/import-subscribers.ts';
 import { createUser } from '../../server/domain/users/create-user.ts';
 import { setUserPassword, updateUser } from '../../server/domain/users/update-user.ts';
@@ -141,10 +161,11 @@ describe('role checks inside the domain verbs', () => {
   };
 
   for (const [name, setup] of Object.entries(adminVerbs)) {
-    it(`${name} refuses a responder and changes nothing, and lets an admin`, async () => {
+    it(`${name} refuses a responder and a visitor and changes nothing, and lets an admin`, async () => {
       const run = await setup();
       const before = await footprint();
       await expect(run(responder)).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(run(publicActor)).rejects.toBeInstanceOf(ForbiddenError);
       expect(await footprint()).toEqual(before);
       await expect(run(admin)).resolves.toBeDefined();
       expect((await footprint()).audit).toBe(before.audit + 1);
@@ -163,33 +184,127 @@ describe('role checks inside the domain verbs', () => {
     expect(found.subscribers.map((s) => s.email)).toEqual(['findme@example.org']);
   });
 
-  it('lets a responder run an incident and set component status', async () => {
-    const c = await makeComponent(t.deps);
-    const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Slow search' });
-    const before = await footprint();
-    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Looking.' }, responder);
-    await changeIncidentPriority(
+  const soon = () => new Date(t.clock.now().getTime() + 10 * 60_000);
+  const later = () => new Date(t.clock.now().getTime() + 60 * 60_000);
+  const incidentFor = async () =>
+    (await makeIncident(t.deps, { priority: 2, title: `Visitor ${random()}` })).incident.id;
+  const scheduledFor = async () => {
+    const incidentId = await incidentFor();
+    return (
+      await scheduleIncidentUpdate(
+        t.deps,
+        { incidentId, body: 'Soon.', scheduledFor: soon() },
+        admin,
+      )
+    ).id;
+  };
+  const windowFor = async (start = false) => {
+    const m = await scheduleMaintenance(
       t.deps,
-      { incidentId: incident.id, priority: 1, reason: 'Customers noticed.' },
-      responder,
+      {
+        title: 'Reindex',
+        description: 'Reindexing.',
+        scheduledFor: soon(),
+        scheduledUntil: later(),
+      },
+      admin,
     );
-    await changeIncidentOwner(
-      t.deps,
-      { incidentId: incident.id, ownerId: responder.id },
-      responder,
-    );
-    await setComponentStatus(
-      t.deps,
-      { componentId: c.id, status: 'degraded_performance' },
-      responder,
-    );
-    const entries = await listAudit(t.deps, { actor: responder.id! }, admin);
-    expect(entries.map((e) => e.action).sort()).toEqual([
-      'component.set_status',
-      'incident.change_owner',
-      'incident.change_priority',
-      'incident.update',
-    ]);
-    expect((await footprint()).audit).toBe(before.audit + 4);
-  });
+    if (start) await startMaintenance(t.deps, { maintenanceId: m.id }, admin);
+    return m.id;
+  };
+
+  /** Each responder verb: a visitor (the public pages' actor) is refused, a responder is not. */
+  const responderVerbs: Record<string, () => Promise<Verb>> = {
+    declareIncident: async () => (actor) =>
+      declareIncident(t.deps, { title: 'Declared', priority: 2, body: 'x' }, actor),
+    postIncidentUpdate: async () => {
+      const incidentId = await incidentFor();
+      return (actor) => postIncidentUpdate(t.deps, { incidentId, body: 'Later.' }, actor);
+    },
+    resolveIncident: async () => {
+      const incidentId = await incidentFor();
+      return (actor) => resolveIncident(t.deps, { incidentId }, actor);
+    },
+    changeIncidentPriority: async () => {
+      const incidentId = await incidentFor();
+      return (actor) =>
+        changeIncidentPriority(t.deps, { incidentId, priority: 1, reason: 'Because.' }, actor);
+    },
+    changeIncidentOwner: async () => {
+      const incidentId = await incidentFor();
+      return (actor) => changeIncidentOwner(t.deps, { incidentId, ownerId: responder.id }, actor);
+    },
+    postHoldingUpdate: async () => {
+      const incidentId = await incidentFor();
+      return (actor) => postHoldingUpdate(t.deps, { incidentId }, actor);
+    },
+    setAutoHolding: async () => {
+      const incidentId = await incidentFor();
+      return (actor) => setAutoHolding(t.deps, { incidentId, autoHolding: true }, actor);
+    },
+    scheduleIncidentUpdate: async () => {
+      const incidentId = await incidentFor();
+      return (actor) =>
+        scheduleIncidentUpdate(t.deps, { incidentId, body: 'Soon.', scheduledFor: soon() }, actor);
+    },
+    scheduleIncident: async () => (actor) =>
+      scheduleIncident(
+        t.deps,
+        { title: 'Planned', priority: 2, body: 'x', scheduledFor: soon() },
+        actor,
+      ),
+    editScheduledUpdate: async () => {
+      const updateId = await scheduledFor();
+      return (actor) => editScheduledUpdate(t.deps, { updateId, body: 'Edited.' }, actor);
+    },
+    cancelScheduledUpdate: async () => {
+      const updateId = await scheduledFor();
+      return (actor) => cancelScheduledUpdate(t.deps, { updateId }, actor);
+    },
+    setComponentStatus: async () => {
+      const c = await makeComponent(t.deps);
+      return (actor) =>
+        setComponentStatus(t.deps, { componentId: c.id, status: 'partial_outage' }, actor);
+    },
+    scheduleMaintenance: async () => (actor) =>
+      scheduleMaintenance(
+        t.deps,
+        { title: 'Work', description: 'Work.', scheduledFor: soon(), scheduledUntil: later() },
+        actor,
+      ),
+    startMaintenance: async () => {
+      const maintenanceId = await windowFor();
+      return (actor) => startMaintenance(t.deps, { maintenanceId }, actor);
+    },
+    extendMaintenance: async () => {
+      const maintenanceId = await windowFor(true);
+      return (actor) =>
+        extendMaintenance(
+          t.deps,
+          { maintenanceId, scheduledUntil: new Date(later().getTime() + 3_600_000) },
+          actor,
+        );
+    },
+    completeMaintenance: async () => {
+      const maintenanceId = await windowFor(true);
+      return (actor) => completeMaintenance(t.deps, { maintenanceId }, actor);
+    },
+    switchMaintenanceOn: async () => (actor) =>
+      switchMaintenanceOn(t.deps, { message: 'Back soon.' }, actor),
+    switchMaintenanceOff: async () => {
+      await switchMaintenanceOn(t.deps, { message: 'Back soon.' }, admin);
+      return (actor) => switchMaintenanceOff(t.deps, {}, actor);
+    },
+  };
+
+  for (const [name, setup] of Object.entries(responderVerbs)) {
+    it(`${name} refuses a visitor and changes nothing, and lets a responder`, async () => {
+      const run = await setup();
+      const before = await footprint();
+      await expect(run(publicActor)).rejects.toBeInstanceOf(ForbiddenError);
+      expect(await footprint()).toEqual(before);
+      await expect(run(responder)).resolves.toBeDefined();
+      expect((await footprint()).audit).toBeGreaterThan(before.audit);
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { componentStatuses } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
@@ -16,6 +16,7 @@ export async function setComponentStatus(
   raw: z.input<typeof setComponentStatusInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(setComponentStatusInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

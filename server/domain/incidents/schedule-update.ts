@@ -7,7 +7,7 @@ import {
   incidentUpdates,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -110,6 +110,7 @@ export async function scheduleIncidentUpdate(
   raw: ScheduleIncidentUpdateInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleIncidentUpdateInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);
@@ -147,6 +148,7 @@ export async function scheduleIncidentUpdate(
  * public) with its first update scheduled; publishing that update makes the incident public.
  */
 export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentInput, actor: Actor) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleIncidentInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);

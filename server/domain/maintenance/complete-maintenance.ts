@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { MessageIdConfig } from '../broadcasts/message-id.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
 import { maintenanceStepInput, stepConflict } from './start-maintenance.ts';
@@ -63,6 +63,7 @@ export async function completeMaintenance(
   raw: z.input<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

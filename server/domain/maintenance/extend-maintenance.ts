@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -21,6 +21,7 @@ export async function extendMaintenance(
   raw: z.input<typeof extendMaintenanceInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(extendMaintenanceInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

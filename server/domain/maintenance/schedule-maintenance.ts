@@ -1,7 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -45,6 +45,7 @@ export async function scheduleMaintenance(
   raw: ScheduleMaintenanceInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleMaintenanceInput, raw);
   const now = deps.clock.now();
   if (input.scheduledUntil.getTime() <= now.getTime()) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { MessageIdConfig } from '../broadcasts/message-id.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -66,6 +66,7 @@ export async function startMaintenance(
   raw: z.input<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
