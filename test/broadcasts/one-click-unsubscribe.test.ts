@@ -1,73 +1,75 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { subscribers } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { useMailContext } from '../helpers/mail-context.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 describe('one-click unsubscribe', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
-  afterEach(() => smtp.clear());
+  const ctx = useMailContext();
+  afterEach(() => ctx.smtp.clear());
 
   it('one-click unsubscribe by POST to the List-Unsubscribe URL, with no login, stops every later email', async () => {
-    await makeConfirmedSubscriber(t.deps, 'leaver@example.org');
-    await makeConfirmedSubscriber(t.deps, 'stayer@example.org');
-    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'First' });
-    await testWorker(t).drain();
-    const [mail] = smtp.to('leaver@example.org');
+    await makeConfirmedSubscriber(ctx.t.deps, 'leaver@example.org');
+    await makeConfirmedSubscriber(ctx.t.deps, 'stayer@example.org');
+    const { incident } = await makeIncident(ctx.t.deps, { priority: 0, title: 'First' });
+    await testWorker(ctx.t).drain();
+    const [mail] = ctx.smtp.to('leaver@example.org');
     const url = new URL(mail!.header('list-unsubscribe')!.slice(1, -1));
     expect(url.protocol).toBe('https:');
-    const res = await t.app.request(url.pathname, {
+    const res = await ctx.t.app.request(url.pathname, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',
     });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Unsubscribed');
-    const [s] = await t.deps.db
+    const [s] = await ctx.t.deps.db
       .select()
       .from(subscribers)
       .where(eq(subscribers.email, 'leaver@example.org'));
     expect(s!.state).toBe('unsubscribed');
-    smtp.clear();
-    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Second update' }, testActor);
-    await testWorker(t).drain();
-    expect(smtp.to('leaver@example.org')).toHaveLength(0);
+    ctx.smtp.clear();
+    await postIncidentUpdate(
+      ctx.t.deps,
+      { incidentId: incident.id, body: 'Second update' },
+      testActor,
+    );
+    await testWorker(ctx.t).drain();
+    expect(ctx.smtp.to('leaver@example.org')).toHaveLength(0);
     // Positive control: the second update did go out, to the one who stayed.
-    expect(smtp.to('stayer@example.org').map((m) => m.parsed.text)).toEqual([
+    expect(ctx.smtp.to('stayer@example.org').map((m) => m.parsed.text)).toEqual([
       expect.stringContaining('Second update'),
     ]);
     // Asking twice is harmless.
     expect(
-      (await t.app.request(url.pathname, { method: 'POST', body: 'List-Unsubscribe=One-Click' }))
-        .status,
+      (
+        await ctx.t.app.request(url.pathname, {
+          method: 'POST',
+          body: 'List-Unsubscribe=One-Click',
+        })
+      ).status,
     ).toBe(200);
   });
 
   it('rejects a one-click unsubscribe with an unknown token and changes nothing', async () => {
-    await makeConfirmedSubscriber(t.deps, 'unknown-token@example.org');
-    const before = await t.deps.db.select().from(subscribers).orderBy(subscribers.id);
-    const res = await t.app.request('/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
-      method: 'POST',
-      body: 'List-Unsubscribe=One-Click',
-    });
+    await makeConfirmedSubscriber(ctx.t.deps, 'unknown-token@example.org');
+    const before = await ctx.t.deps.db.select().from(subscribers).orderBy(subscribers.id);
+    const res = await ctx.t.app.request(
+      '/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      {
+        method: 'POST',
+        body: 'List-Unsubscribe=One-Click',
+      },
+    );
     expect(res.status).toBe(404);
-    expect(await t.deps.db.select().from(subscribers).orderBy(subscribers.id)).toEqual(before);
+    expect(await ctx.t.deps.db.select().from(subscribers).orderBy(subscribers.id)).toEqual(before);
     // Still subscribed: the next broadcast reaches them.
-    await makeIncident(t.deps, { priority: 0, title: 'Still here' });
-    await testWorker(t).drain();
-    expect(smtp.to('unknown-token@example.org')).toHaveLength(1);
+    await makeIncident(ctx.t.deps, { priority: 0, title: 'Still here' });
+    await testWorker(ctx.t).drain();
+    expect(ctx.smtp.to('unknown-token@example.org')).toHaveLength(1);
   });
 });
