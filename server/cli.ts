@@ -6,12 +6,8 @@ import { createApiToken, listApiTokens, revokeApiToken } from './domain/auth/api
 import type { Actor } from './domain/shared/actor.ts';
 import { DomainError, ValidationError } from './domain/shared/errors.ts';
 import { createUser } from './domain/users/create-user.ts';
-import {
-  findUserByEmail,
-  listUsers,
-  setUserPassword,
-  updateUser,
-} from './domain/users/update-user.ts';
+import { findUserByEmail, listUsers } from './domain/users/read-users.ts';
+import { setUserPassword, updateUser } from './domain/users/update-user.ts';
 
 const usage = `Usage: npx herald <command>
 

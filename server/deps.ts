@@ -2,7 +2,7 @@ import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './domain/shared/clock.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
-import { SetupLink } from './domain/auth/first-admin.ts';
+import { SetupLink } from './domain/auth/setup-link.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
 import { createChangeCounter } from './domain/settings/change-counter.ts';
 import { ResponseCache } from './cache/response-cache.ts';
@@ -19,7 +19,7 @@ export interface Deps extends DomainDeps {
   log: Logger;
   /** The one pooled mail transport of the process (or the .eml writer without SMTP_URL). */
   mailer: Mailer;
-  /** The one-time first-admin link (hash in memory only); see domain/auth/first-admin.ts. */
+  /** The one-time first-admin link (hash in memory only); see domain/auth/setup-link.ts. */
   setupLink: SetupLink;
   /** Purges caching edges (EDGE_PURGE_URLS) after writes; see server/edge/purger.ts. */
   edge: EdgePurger;

@@ -9,7 +9,7 @@ import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
 import { mountSite } from './web/mount-site.ts';
-import { countUsers } from './domain/users/update-user.ts';
+import { countUsers } from './domain/users/read-users.ts';
 
 // The only file with process side effects: config, deps, migrate, mount site, listen, loops.
 async function main() {

@@ -1,5 +1,5 @@
 // Status vocabularies shared by the schema, the domain and the public API. They follow the
-// conventions every Statuspage client knows (see shared/statuspage-compat.md).
+// conventions every Statuspage client knows, so existing widgets and monitors read them as-is.
 export const componentStatuses = [
   'operational',
   'degraded_performance',

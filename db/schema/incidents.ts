@@ -12,7 +12,7 @@ export const incidents = sqliteTable(
     impact: text('impact', { enum: impacts }).notNull(),
     ownerId: text('owner_id'),
     isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
-    /** Herald posts the holding update itself when a promise lapses (issue: time). */
+    /** Herald posts the holding update itself when a promise lapses (see postLapsedHoldingUpdates). */
     autoHolding: integer('auto_holding', { mode: 'boolean' }).notNull().default(false),
     /** Null while the incident is itself scheduled (pre-announced) and not yet public. */
     publishedAt: integer('published_at', { mode: 'timestamp_ms' }),

@@ -73,7 +73,7 @@ export async function previewUpdateEmail(
   const affected = new Map<string, { name: string; status: ComponentStatus }>();
   if (input.incidentId) {
     const incident = await readIncident(deps.db, input.incidentId);
-    if (!incident) throw new NotFoundError(`No incident with id ${input.incidentId}.`);
+    if (!incident) throw new NotFoundError('incident', input.incidentId);
     title ??= incident.title;
     priority ??= incident.priority;
     isDrill = incident.isDrill;

@@ -11,7 +11,7 @@ import { getSettings } from '../domain/settings/get-settings.ts';
 import { updateSettings, updateSettingsInput } from '../domain/settings/update-settings.ts';
 import { createUser } from '../domain/users/create-user.ts';
 import { createUserInput } from '../domain/users/inputs.ts';
-import { listUsers } from '../domain/users/update-user.ts';
+import { listUsers } from '../domain/users/read-users.ts';
 import { actorOf, type Operation, parseBody, parseQuery, pathId, queryInt } from './operation.ts';
 
 const auditQuery = z.strictObject({
@@ -139,12 +139,16 @@ export function accountOperations(deps: Deps): Operation[] {
       handler: async (c) => {
         const q = parseQuery(c, auditQuery);
         return c.json({
-          entries: await listAudit(deps.db, {
-            actor: q.actor,
-            objectType: q.object_type,
-            objectId: q.object_id,
-            limit: q.limit ?? 50,
-          }),
+          entries: await listAudit(
+            deps,
+            {
+              actor: q.actor,
+              objectType: q.object_type,
+              objectId: q.object_id,
+              limit: q.limit ?? 50,
+            },
+            actorOf(c),
+          ),
         });
       },
     },

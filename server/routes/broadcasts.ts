@@ -90,7 +90,11 @@ export function broadcastOperations(deps: Deps): Operation[] {
       handler: async (c) => {
         const q = parseQuery(c, subscriberQuery);
         return c.json(
-          await searchSubscribers(deps, { q: q.q, state: q.state, listId: q.list, page: q.page }),
+          await searchSubscribers(
+            deps,
+            { q: q.q, state: q.state, listId: q.list, page: q.page },
+            actorOf(c),
+          ),
         );
       },
     },

@@ -4,9 +4,9 @@ import RSS from 'rss';
 import { create } from 'xmlbuilder2';
 import type { Deps } from '../deps.ts';
 import { cachedResponse } from '../cache/cached.ts';
-import { formatShort } from '../domain/shared/time-format.ts';
+import { formatShort } from '../domain/shared/zoned-time.ts';
 import { statusLabel } from '../domain/status/labels.ts';
-import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/views.ts';
+import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/statuspage-json.ts';
 
 type Entry = IncidentJson | MaintenanceJson;
 const isMaintenance = (e: Entry): e is MaintenanceJson => e.kind === 'maintenance';

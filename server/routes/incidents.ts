@@ -49,7 +49,7 @@ export function incidentOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => {
         const found = await readAdminIncident(deps.db, pathId(c), deps.clock.now());
-        if (!found) throw new NotFoundError(`No incident with id ${pathId(c)}.`);
+        if (!found) throw new NotFoundError('incident', pathId(c));
         return c.json(found);
       },
     },
@@ -173,7 +173,7 @@ export function incidentOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => {
         const found = await readPromiseReport(deps.db, pathId(c), deps.clock.now());
-        if (!found) throw new NotFoundError(`No incident with id ${pathId(c)}.`);
+        if (!found) throw new NotFoundError('incident', pathId(c));
         return c.json({ incidentId: found.incident.id, ...found.report, entries: found.rows });
       },
     },

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { Deps } from '../deps.ts';
 import { cachedResponse } from '../cache/cached.ts';
-import type { MaintenanceJson, PageJson } from '../domain/status/views.ts';
+import type { MaintenanceJson, PageJson } from '../domain/status/statuspage-json.ts';
 
 /** Seconds the product (or a proxy in front of Herald) may reuse the switch's answer. */
 export const SWITCH_MAX_AGE_SECONDS = 5;

@@ -56,7 +56,7 @@ export function maintenanceOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => {
         const found = await readAdminMaintenance(deps.db, pathId(c));
-        if (!found) throw new NotFoundError(`No maintenance with id ${pathId(c)}.`);
+        if (!found) throw new NotFoundError('maintenance', pathId(c));
         return c.json(found);
       },
     },

@@ -49,7 +49,7 @@ export function scheduledUpdateOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => {
         const found = await readScheduledUpdate(deps.db, pathId(c));
-        if (!found) throw new NotFoundError(`No scheduled update with id ${pathId(c)}.`);
+        if (!found) throw new NotFoundError('scheduled update', pathId(c));
         return c.json(found);
       },
     },

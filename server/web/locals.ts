@@ -1,7 +1,7 @@
 import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { StatusReader } from '../domain/status/reader.ts';
 import { componentStatusLabels, priorityMeanings, statusLabel } from '../domain/status/labels.ts';
-import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/time-format.ts';
+import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/zoned-time.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { AdminServices } from './admin-services.ts';

@@ -1,17 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 
+// Each test has its own database and clock, so none depends on where another left them.
 describe('admin API: scheduled updates, promises, maintenance steps, the switch', () => {
   let t: TestContext;
   let a: ReturnType<typeof api>;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestContext();
     a = api(t, (await makeToken(t, 'responder')).secret);
   });
-  afterAll(() => t.close());
+  afterEach(() => t.close());
 
   it('schedules, lists, edits and cancels an update; 409 once it has gone out', async () => {
     const inc = await a.post('/api/admin/incidents', {
@@ -131,5 +132,7 @@ describe('admin API: scheduled updates, promises, maintenance steps, the switch'
 
   it('refuses without a token', async () => {
     expect((await api(t, null).get('/api/admin/scheduled-updates')).status).toBe(401);
+    // Positive control: the same request with a token is answered.
+    expect((await a.get('/api/admin/scheduled-updates')).status).toBe(200);
   });
 });

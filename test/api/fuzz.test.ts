@@ -96,7 +96,7 @@ describe('admin API fuzz: every operation in the OpenAPI table refuses bad input
       { listId: list!.id, csv: 'email\nann@example.com\n' },
       testActor,
     );
-    const [subscriber] = (await searchSubscribers(t.deps, {})).subscribers;
+    const [subscriber] = (await searchSubscribers(t.deps, {}, testActor)).subscribers;
     const { id: tokenId } = await makeToken(t, 'responder', 'fuzz-target');
     ids = {
       components: component.id,

@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maintenances } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import { completeMaintenance } from '../../server/domain/maintenance/complete-maintenance.ts';
+import { startMaintenance } from '../../server/domain/maintenance/start-maintenance.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
@@ -131,14 +131,10 @@ describe('Statuspage-compatible /api/v2', () => {
       },
       testActor,
     );
-    await d.db
-      .update(maintenances)
-      .set({ status: 'in_progress' })
-      .where(eq(maintenances.id, active.id));
-    await d.db
-      .update(maintenances)
-      .set({ status: 'completed' })
-      .where(eq(maintenances.id, done.id));
+    // Moved through the verbs an admin uses, so the rows are what production would hold.
+    await startMaintenance(d, { maintenanceId: active.id }, testActor);
+    await startMaintenance(d, { maintenanceId: done.id }, testActor);
+    await completeMaintenance(d, { maintenanceId: done.id }, testActor);
     Object.assign(ids, { upcoming: upcoming.id, active: active.id, done: done.id });
   });
   afterAll(() => t.close());

@@ -112,13 +112,29 @@ describe('broadcasting incident updates', () => {
     expect(
       await t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incident.id)),
     ).toHaveLength(0);
+    // Positive control: the same subscriber, worker and relay do carry a P1.
+    await makeIncident(t.deps, { priority: 1, title: 'Major glitch' });
+    await testWorker(t).drain();
+    expect(smtp.to('p2@example.org').map((m) => m.parsed.subject)).toEqual([
+      'PRIORITY 1 ISSUE UPDATE: MAJOR GLITCH',
+    ]);
   });
 
   it('sends nothing when the update is published with notify off', async () => {
     await makeConfirmedSubscriber(t.deps, 'quiet@example.org');
-    await makeIncident(t.deps, { priority: 0, title: 'Quiet', notify: false });
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Quiet', notify: false });
     await testWorker(t).drain();
     expect(smtp.to('quiet@example.org')).toHaveLength(0);
+    // Positive control: the next update of the same incident, with notify on, arrives.
+    await postIncidentUpdate(
+      t.deps,
+      { incidentId: incident.id, body: 'Now we tell.', notify: true },
+      testActor,
+    );
+    await testWorker(t).drain();
+    expect(smtp.to('quiet@example.org').map((m) => m.parsed.subject)).toEqual([
+      'PRIORITY 0 ISSUE UPDATE: QUIET',
+    ]);
   });
 
   it('follows component filters: a chosen component or its group matches, everything-subscribers always match', async () => {
@@ -155,6 +171,7 @@ describe('broadcasting incident updates', () => {
     await makeIncident(t.deps, { priority: 0, title: 'Practice outage', isDrill: true });
     await testWorker(t).drain();
     expect(smtp.to('regular@example.org')).toHaveLength(0);
+    // The drill list itself is the positive control: the worker and relay were up.
     const drill = smtp.to('driller@acme.com');
     expect(drill).toHaveLength(1);
     expect(drill[0]!.parsed.subject).toBe('[DRILL] PRIORITY 0 ISSUE UPDATE: PRACTICE OUTAGE');
@@ -179,6 +196,8 @@ describe('broadcasting incident updates', () => {
     const allClear = smtp.to('resolve@example.org')[1]!;
     expect(allClear.parsed.text).toContain('Thank you for your patience');
     expect(allClear.parsed.text).not.toContain('Next update by');
+    // Positive control: the update before it did promise one.
+    expect(smtp.to('resolve@example.org')[0]!.parsed.text).toContain('Next update by');
   });
 
   it('retries a temporary SMTP failure later with backoff, then delivers', async () => {

@@ -1,30 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { useMailContext } from '../helpers/mail-context.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 describe('writers in one process', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  const ctx = useMailContext();
 
   it('publishing while the worker records its batches neither fails nor loses a delivery', async () => {
-    for (let i = 0; i < 60; i++) await makeConfirmedSubscriber(t.deps, `busy${i}@example.net`);
-    const running = createOutboxWorker(t.deps, { batchSize: 5, lanes: 4, idleMs: 1 });
+    for (let i = 0; i < 60; i++) await makeConfirmedSubscriber(ctx.t.deps, `busy${i}@example.net`);
+    const running = createOutboxWorker(ctx.t.deps, { batchSize: 5, lanes: 4, idleMs: 1 });
     running.start();
     try {
       const results = await Promise.allSettled(
         Array.from({ length: 8 }, (_, i) =>
-          makeIncident(t.deps, { priority: 0, title: `Busy ${i}` }),
+          makeIncident(ctx.t.deps, { priority: 0, title: `Busy ${i}` }),
         ),
       );
       expect(
@@ -32,9 +22,24 @@ describe('writers in one process', () => {
           .filter((r) => r.status === 'rejected')
           .map((r) => String((r as PromiseRejectedResult).reason)),
       ).toEqual([]);
-      await expect.poll(() => smtp.received.length, { timeout: 60_000, interval: 50 }).toBe(60 * 8);
+      await expect
+        .poll(() => ctx.smtp.received.length, { timeout: 60_000, interval: 50 })
+        .toBe(60 * 8);
     } finally {
       await running.stop();
     }
+    // Each recipient got each incident exactly once: the exact set of (address, subject)
+    // pairs, so one lost and one doubled message cannot add up to the right count.
+    const expected = Array.from({ length: 60 }, (_, s) =>
+      Array.from(
+        { length: 8 },
+        (_, i) => `busy${s}@example.net PRIORITY 0 ISSUE UPDATE: BUSY ${i}`,
+      ),
+    )
+      .flat()
+      .sort();
+    const got = ctx.smtp.received.map((m) => `${m.to.join(',')} ${m.parsed.subject}`).sort();
+    expect(got).toEqual(expected);
+    expect(new Set(ctx.smtp.received.map((m) => m.parsed.messageId)).size).toBe(60 * 8);
   });
 });

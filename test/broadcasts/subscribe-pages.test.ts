@@ -88,10 +88,15 @@ describe('subscribe, confirm and manage pages', () => {
       'same1@example.org',
     );
     expect(pending).toBe(fresh);
-    await t.deps.db
-      .update(subscribers)
-      .set({ state: 'confirmed' })
+    // Confirmed the way a reader does it: the link from the latest email, then its button.
+    await testWorker(t).drain();
+    const latest = smtp.to('same1@example.org').at(-1)!;
+    expect((await site.submit(linkPath(latest.parsed.text!, '/confirm/'), {})).status).toBe(200);
+    const [row] = await t.deps.db
+      .select()
+      .from(subscribers)
       .where(eq(subscribers.email, 'same1@example.org'));
+    expect(row!.state).toBe('confirmed');
     const confirmed = strip(
       await (await site.post('/subscribe', { email: 'same1@example.org' })).text(),
       'same1@example.org',

@@ -2,8 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
 import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
-import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
@@ -21,44 +20,6 @@ describe('leaving and resuming', () => {
     await smtp.close();
   });
   afterEach(() => smtp.clear());
-
-  it('one-click unsubscribe by POST to the List-Unsubscribe URL, with no login, stops every later email', async () => {
-    await makeConfirmedSubscriber(t.deps, 'leaver@example.org');
-    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'First' });
-    await testWorker(t).drain();
-    const [mail] = smtp.to('leaver@example.org');
-    const url = new URL(mail!.header('list-unsubscribe')!.slice(1, -1));
-    expect(url.protocol).toBe('https:');
-    const res = await t.app.request(url.pathname, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('Unsubscribed');
-    const [s] = await t.deps.db
-      .select()
-      .from(subscribers)
-      .where(eq(subscribers.email, 'leaver@example.org'));
-    expect(s!.state).toBe('unsubscribed');
-    smtp.clear();
-    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Second update' }, testActor);
-    await testWorker(t).drain();
-    expect(smtp.to('leaver@example.org')).toHaveLength(0);
-    // Asking twice is harmless.
-    expect(
-      (await t.app.request(url.pathname, { method: 'POST', body: 'List-Unsubscribe=One-Click' }))
-        .status,
-    ).toBe(200);
-  });
-
-  it('rejects a one-click unsubscribe with an unknown token and changes nothing', async () => {
-    const res = await t.app.request('/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', {
-      method: 'POST',
-      body: 'List-Unsubscribe=One-Click',
-    });
-    expect(res.status).toBe(404);
-  });
 
   it('skips deliveries already queued when the subscriber leaves before they are sent', async () => {
     const { token } = await makeConfirmedSubscriber(t.deps, 'queued@example.org');

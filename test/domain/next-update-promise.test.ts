@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { incidents, incidentUpdates, outboxMessages, users } from '../../db/schema/index.ts';
+import { incidents, incidentUpdates, outboxMessages } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postHoldingUpdate } from '../../server/domain/incidents/holding-update.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
@@ -11,26 +11,14 @@ import {
 } from '../../server/domain/incidents/promise.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import type { Actor } from '../../server/domain/shared/actor.ts';
-import { newId } from '../../server/domain/shared/ids.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeUserActor } from '../helpers/factories.ts';
 import { runSchedulerProcess } from '../helpers/second-process.ts';
 
 const MIN = 60_000;
 
-async function makeOwner(t: TestContext): Promise<Actor> {
-  const id = newId();
-  const now = t.clock.now();
-  await t.deps.db.insert(users).values({
-    id,
-    email: 'pm@example.com',
-    name: 'Pat',
-    role: 'responder',
-    createdAt: now,
-    updatedAt: now,
-  });
-  return { type: 'user', id, label: 'pm@example.com', role: 'responder' };
-}
+const makeOwner = (t: TestContext) => makeUserActor(t.deps, 'pm@example.com');
 
 describe('the next-update promise', () => {
   let t: TestContext;

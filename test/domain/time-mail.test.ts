@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
-import { newId } from '../../server/domain/shared/ids.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
-import { makeComponent } from '../helpers/factories.ts';
+import { makeComponent, makeUserActor } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
@@ -114,20 +112,11 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
 
   it('the promise reminder goes to the owner with the one-click holding link', async () => {
     t.clock.set('2026-11-24T09:00:00Z');
-    const id = newId();
-    const now = t.clock.now();
-    await t.deps.db.insert(users).values({
-      id,
-      email: 'owner@acme.com',
-      name: 'Owner',
-      role: 'responder',
-      createdAt: now,
-      updatedAt: now,
-    });
+    const owner = await makeUserActor(t.deps, 'owner@acme.com');
     const { incident } = await declareIncident(
       t.deps,
       { title: 'Search down', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
-      { type: 'user', id, label: 'owner@acme.com', role: 'responder' },
+      owner,
     );
     await testWorker(t).drain();
     smtp.clear();
@@ -146,17 +135,7 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
 
   it('a reminder whose promise was answered before it went out is not sent', async () => {
     t.clock.set('2026-11-25T09:00:00Z');
-    const id = newId();
-    const now = t.clock.now();
-    await t.deps.db.insert(users).values({
-      id,
-      email: 'busy@acme.com',
-      name: 'Busy',
-      role: 'responder',
-      createdAt: now,
-      updatedAt: now,
-    });
-    const owner = { type: 'user' as const, id, label: 'busy@acme.com', role: 'responder' as const };
+    const owner = await makeUserActor(t.deps, 'busy@acme.com');
     const { incident } = await declareIncident(
       t.deps,
       { title: 'Webhooks slow', priority: 1, body: 'Investigating.' },

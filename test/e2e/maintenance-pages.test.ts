@@ -1,6 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settings } from '../../db/schema/index.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
@@ -8,22 +6,22 @@ import {
   switchMaintenanceOff,
   switchMaintenanceOn,
 } from '../../server/domain/settings/switch-maintenance.ts';
-import { bumpChanges } from '../../server/domain/shared/writes.ts';
+import { updateSettings } from '../../server/domain/settings/update-settings.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { startSite } from '../helpers/site.ts';
 
-// One suite, one database: each test moves the clock forward from where the last one left it.
+// Each test has its own database, clock and settings, so none depends on another's order.
 describe('public pages on the clock: /maintenance, the / banner, scheduled updates', () => {
   let t: TestContext;
   let site: Awaited<ReturnType<typeof startSite>>;
   const page = async (path: string) => (await fetch(site.base + path)).text();
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestContext();
     site = await startSite(t);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await site.close();
     await t.close();
   });
@@ -50,17 +48,13 @@ describe('public pages on the clock: /maintenance, the / banner, scheduled updat
   });
 
   it('a window shows as upcoming, then active while in progress, then leaves /maintenance and / when completed; times in the page time zone', async () => {
-    await t.deps.db
-      .update(settings)
-      .set({ timeZone: 'Europe/Berlin' })
-      .where(sql`id = 1`);
-    await bumpChanges(t.deps.db, t.clock.now());
+    await updateSettings(t.deps, { timeZone: 'Europe/Berlin' }, testActor);
     const api = await makeComponent(t.deps, { name: 'Public API' });
     await scheduleMaintenance(
       t.deps,
       {
         title: 'Database upgrade',
-        description: 'Upgrading.',
+        description: 'Upgrading <script>alert(1)</script> to "v2".',
         scheduledFor: '2026-11-22T02:00:00Z',
         scheduledUntil: '2026-11-22T04:00:00Z',
         componentIds: [api.id],
@@ -79,6 +73,9 @@ describe('public pages on the clock: /maintenance, the / banner, scheduled updat
     expect(during).toContain('Acme is under maintenance');
     expect(during).toContain('Database upgrade');
     expect(during).toContain('What is down:</strong> Public API');
+    // The window's description is escaped on the page that shows it.
+    expect(during).toContain('Upgrading &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(during).not.toContain('<script>alert(1)');
     const home = await page('/');
     expect(home).toContain('Service Under Maintenance');
     expect(home).toContain('In progress');
@@ -92,6 +89,8 @@ describe('public pages on the clock: /maintenance, the / banner, scheduled updat
   });
 
   it('a scheduled update is not on the incident page until it goes out; then the page shows it and the next promise', async () => {
+    await updateSettings(t.deps, { timeZone: 'Europe/Berlin' }, testActor);
+    t.clock.set('2026-11-22T04:00:00Z');
     const { incident } = await declareIncident(
       t.deps,
       { title: 'Slow logins', priority: 1, body: 'Investigating.' },

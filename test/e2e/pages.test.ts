@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maintenances } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { startMaintenance } from '../../server/domain/maintenance/start-maintenance.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
+import { updateSettings } from '../../server/domain/settings/update-settings.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
@@ -103,12 +103,8 @@ describe('public pages', () => {
     ({ html } = await page(s, '/maintenance'));
     expect(html).toContain('No maintenance is under way');
     expect(html).toContain('Upcoming maintenance');
-    // Starting windows is the scheduler's job; here the row is moved by hand to check the page.
-    await s.deps.db
-      .update(maintenances)
-      .set({ status: 'in_progress' })
-      .where(eq(maintenances.id, m.id));
-    s.deps.cache.clear();
+    // Started early by hand, as an admin would; the write refreshes every page by itself.
+    await startMaintenance(s.deps, { maintenanceId: m.id }, testActor);
     ({ html } = await page(s, '/maintenance'));
     expect(html).toContain('is under maintenance');
     expect(html).toMatch(/What is down:<\/strong> Search/);
@@ -169,6 +165,44 @@ describe('static files', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
       expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('escaping on the public pages', () => {
+  it('shows an update body with a script tag as text on the incident page and the home page', async () => {
+    const s = await startTestServer();
+    try {
+      const { incident } = await makeIncident(s.deps, {
+        title: 'Checkout errors',
+        priority: 2,
+        body: 'Seen in logs: <script>alert("pwned")</script> & <img src=x onerror=alert(1)>',
+      });
+      for (const path of [`/incidents/${incident.id}`, '/']) {
+        const { res, html } = await page(s, path);
+        expect(res.status, path).toBe(200);
+        expect(html, path).toContain('Seen in logs: &lt;script&gt;alert(');
+        expect(html, path).toContain('&lt;img src=x onerror=alert(1)&gt;');
+        expect(html, path).not.toContain('<script>alert(');
+        expect(html, path).not.toContain('<img src=x');
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps a quote in the page name from ending the attribute it is written into', async () => {
+    const s = await startTestServer();
+    try {
+      await updateSettings(s.deps, { pageName: 'Acme "Cloud" onload=alert(1)' }, testActor);
+      const { html } = await page(s, '/');
+      expect(html).toContain(
+        'title="Acme &quot;Cloud&quot; onload=alert(1) Status - Incident History (RSS)"',
+      );
+      expect(html).not.toContain('"Cloud"');
+      expect(html).toContain('<title>Acme &quot;Cloud&quot; onload=alert(1) Status</title>');
     } finally {
       await s.close();
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, incidentUpdates, maintenances } from '../../db/schema/index.ts';
+import { auditLog, incidents, incidentUpdates, maintenances } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
@@ -132,14 +132,22 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
     const link = /https:\/\/status\.example\.com(\/admin\/incidents\/\w+\/holding)/.exec(
       reminder?.text ?? '',
     )![1]!;
+    const snapshot = async () => ({
+      incident: await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id)),
+      updates: await t.deps.db
+        .select()
+        .from(incidentUpdates)
+        .where(eq(incidentUpdates.incidentId, incident.id)),
+      changes: await t.deps.reader.changeCounter(),
+    });
+    const unopened = await snapshot();
     const page = await rita.get(link);
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('Post holding update');
-    const before = await t.deps.db
-      .select()
-      .from(incidentUpdates)
-      .where(eq(incidentUpdates.incidentId, incident.id));
-    expect(before).toHaveLength(1);
+    // Opening it (as a mail scanner would) changed nothing at all.
+    const before = await snapshot();
+    expect(before).toEqual(unopened);
+    expect(before.updates).toHaveLength(1);
     const posted = await rita.post(link, {});
     expect(posted.res.status).toBe(303);
     expect(posted.res.headers.get('location')).toBe(`/admin/incidents/${incident.id}?done=holding`);

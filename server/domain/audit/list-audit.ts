@@ -1,6 +1,8 @@
 import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { auditLog } from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
 
 export interface AuditFilter {
   /** Matches the actor's id or label (e.g. an email, "token deploy-bot", "cli"). */
@@ -12,8 +14,12 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/** Read-only view of the audit log, newest first. Herald has no verb that changes it. */
-export async function listAudit(db: DbOrTx, f: AuditFilter = {}) {
+/**
+ * Read-only view of the audit log, newest first; admins only (it names everyone's actions).
+ * Herald has no verb that changes it.
+ */
+export async function listAudit(deps: DomainDeps, f: AuditFilter, actor: Actor) {
+  assertRole(actor, 'admin');
   const where: SQL[] = [];
   if (f.actor) {
     const a = f.actor.replace(/[\\%_]/g, (m) => `\\${m}`);
@@ -25,7 +31,7 @@ export async function listAudit(db: DbOrTx, f: AuditFilter = {}) {
   if (f.objectId) where.push(eq(auditLog.objectId, f.objectId));
   if (f.before) where.push(lt(auditLog.at, f.before));
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
-  return db
+  return deps.db
     .select()
     .from(auditLog)
     .where(where.length ? and(...where) : undefined)

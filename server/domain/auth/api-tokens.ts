@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { roleInput } from '../users/inputs.ts';
+import { roleInput } from './roles.ts';
 import { sha256 } from './secrets.ts';
 
 /** Tokens start with this, so they are recognisable in logs and by secret scanners. */
@@ -75,7 +75,7 @@ export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string },
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
-    if (!before) throw new NotFoundError(`No API token with id ${tokenId}.`);
+    if (!before) throw new NotFoundError('API token', tokenId);
     if (before.revokedAt) throw new ConflictError(`The token "${before.name}" is already revoked.`);
     await tx.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, tokenId));
     await recordAudit(tx, actor, now, {

@@ -77,7 +77,7 @@ export async function readBroadcasts(
 /** One broadcast's progress and its failed deliveries with the SMTP server's reasons. */
 export async function readBroadcast(deps: DomainDeps, id: string) {
   const [b] = await deps.db.select().from(broadcasts).where(eq(broadcasts.id, id));
-  if (!b) throw new NotFoundError(`No broadcast with id ${id}.`);
+  if (!b) throw new NotFoundError('broadcast', id);
   const c = await counts(deps.db, [b.id]);
   const failed = await deps.db
     .select({
@@ -114,7 +114,7 @@ export async function retryFailedDeliveries(
       .select({ id: broadcasts.id })
       .from(broadcasts)
       .where(eq(broadcasts.id, input.broadcastId));
-    if (!b) throw new NotFoundError(`No broadcast with id ${input.broadcastId}.`);
+    if (!b) throw new NotFoundError('broadcast', input.broadcastId);
     const res = await tx
       .update(deliveries)
       .set({ state: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: null })

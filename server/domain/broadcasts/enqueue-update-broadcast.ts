@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
+import { broadcasts, lists } from '../../../db/schema/index.ts';
 import { incidentSubject } from './subjects.ts';
 import { newId } from '../shared/ids.ts';
+import type { MessageIdConfig } from './message-id.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 
@@ -10,11 +10,12 @@ export type BroadcastKind = 'incident_update' | 'incident_resolved';
 
 export interface PublishedUpdateRef {
   updateId: string;
-  incidentId: string;
   status: string;
   notify: boolean;
-  /** Set when this update changed the priority: the broadcast follows the new one. */
-  priorityTo?: number | null;
+  /** The incident as this update leaves it (after a priority change, the new priority). */
+  incident: { id: string; title: string; isDrill: boolean; priority: number };
+  /** Every component the incident affects, including those this update just added. */
+  componentIds: string[];
 }
 
 /**
@@ -31,13 +32,13 @@ export interface PublishedUpdateRef {
  */
 export async function enqueueUpdateBroadcast(
   tx: DbOrTx,
+  config: MessageIdConfig,
   u: PublishedUpdateRef,
   now: Date,
 ): Promise<{ broadcastId: string; total: number } | null> {
   if (!u.notify) return null;
-  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
-  if (!incident) return null;
-  const priority = u.priorityTo ?? incident.priority;
+  const { incident } = u;
+  const priority = incident.priority;
   const allLists = await tx.select().from(lists);
   const listIds = allLists
     .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
@@ -61,13 +62,10 @@ export async function enqueueUpdateBroadcast(
     createdAt: now,
   });
 
-  const affected = await tx
-    .select({ id: incidentComponents.componentId })
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, incident.id));
   const total = await queueDeliveries(
     tx,
-    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
+    config,
+    { broadcastId, listIds, componentIds: u.componentIds },
     now,
   );
   return { broadcastId, total };

@@ -16,11 +16,11 @@ export function messageIdHost(publicUrl: string): string {
   }
 }
 
+/** What minting a Message-ID needs from the configuration: the fallback public URL. */
+export type MessageIdConfig = Pick<Config, 'publicUrl'>;
+
 /** The Message-ID host as of now, read in the caller's transaction. */
-export async function readMessageIdHost(
-  tx: DbOrTx,
-  config: Pick<Config, 'publicUrl'>,
-): Promise<string> {
+export async function readMessageIdHost(tx: DbOrTx, config: MessageIdConfig): Promise<string> {
   const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
   return messageIdHost(s?.url ?? config.publicUrl);
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, components, settings } from '../../../db/schema/index.ts';
-import { messageIdHost } from './message-id.ts';
+import { broadcasts, components } from '../../../db/schema/index.ts';
+import { type MessageIdConfig, readMessageIdHost } from './message-id.ts';
 
 /**
  * Writes one pending delivery per recipient of a broadcast already inserted in the caller's
@@ -15,6 +15,7 @@ import { messageIdHost } from './message-id.ts';
  */
 export async function queueDeliveries(
   tx: DbOrTx,
+  config: MessageIdConfig,
   b: { broadcastId: string; listIds: string[]; componentIds: string[] },
   now: Date,
 ): Promise<number> {
@@ -34,9 +35,7 @@ export async function queueDeliveries(
       ? sql``
       : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
             OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-  const [s] = await tx.select({ url: settings.publicUrl }).from(settings).where(eq(settings.id, 1));
-  // TODO(house): fall back to config.publicUrl once callers pass config.
-  const host = messageIdHost(s?.url ?? 'http://localhost');
+  const host = await readMessageIdHost(tx, config);
   const result = await tx.run(sql`
     INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
     SELECT ${b.broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,

@@ -21,7 +21,7 @@ export async function applyComponentStatus(
   cause: { incidentId?: string; maintenanceId?: string } = {},
 ): Promise<ComponentStatus> {
   const [row] = await tx.select().from(components).where(eq(components.id, componentId));
-  if (!row) throw new NotFoundError(`No component with id ${componentId}.`);
+  if (!row) throw new NotFoundError('component', componentId);
   if (row.isGroup)
     throw new ValidationError(`"${row.name}" is a group; set the status of its components.`, {
       components: 'groups have no status of their own',

@@ -27,7 +27,7 @@ export async function createComponent(deps: DomainDeps, raw: CreateComponentInpu
   return deps.db.transaction(async (tx) => {
     if (input.groupId) {
       const [group] = await tx.select().from(components).where(eq(components.id, input.groupId));
-      if (!group) throw new NotFoundError(`No component group with id ${input.groupId}.`);
+      if (!group) throw new NotFoundError('component group', input.groupId);
       if (!group.isGroup)
         throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
       if (input.isGroup)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import { componentStatuses } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
@@ -17,6 +17,7 @@ export async function setComponentStatus(
   raw: z.input<typeof setComponentStatusInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(setComponentStatusInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

@@ -29,7 +29,7 @@ export type UpdateComponentInput = z.input<typeof updateComponentInput>;
 
 async function loadComponent(tx: DbOrTx, id: string): Promise<ComponentRow> {
   const [row] = await tx.select().from(components).where(eq(components.id, id));
-  if (!row) throw new NotFoundError(`No component with id ${id}.`);
+  if (!row) throw new NotFoundError('component', id);
   return row;
 }
 

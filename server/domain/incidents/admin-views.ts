@@ -9,16 +9,18 @@ import {
   updateAffectedComponents,
   users,
 } from '../../../db/schema/index.ts';
+import { promiseState } from './promise.ts';
 
 // What the admin sees of incidents: everything, including drills, internal notes and priority
 // changes with their reasons, which the public read services leave out.
 
-export interface PromiseState {
+/** A promise as the admin dashboard shows it; the rule itself is promiseState in promise.ts. */
+export interface PromiseView {
   dueAt: Date | null;
   /** Minutes until the promised update; negative when overdue. */
   minutesLeft: number | null;
   overdue: boolean;
-  /** Less than five minutes left. */
+  /** Within REMINDER_LEAD_MS of lapsing: the owner has been reminded. */
   dueSoon: boolean;
   /** "in 12 min", "OVERDUE by 3 min", "none promised". */
   text: string;
@@ -31,8 +33,12 @@ function minutes(n: number): string {
   return m ? `${h} h ${m} min` : `${h} h`;
 }
 
-export function promiseState(dueAt: Date | null, now: Date): PromiseState {
-  if (!dueAt)
+export function describePromise(
+  incident: { status: string; nextUpdateDueAt: Date | null },
+  now: Date,
+): PromiseView {
+  const { state, msLeft } = promiseState(incident, now);
+  if (msLeft === null)
     return {
       dueAt: null,
       minutesLeft: null,
@@ -40,14 +46,13 @@ export function promiseState(dueAt: Date | null, now: Date): PromiseState {
       dueSoon: false,
       text: 'none promised',
     };
-  const ms = dueAt.getTime() - now.getTime();
-  const minutesLeft = ms >= 0 ? Math.ceil(ms / 60_000) : -Math.ceil(-ms / 60_000);
-  const overdue = ms <= 0;
+  const minutesLeft = msLeft >= 0 ? Math.ceil(msLeft / 60_000) : -Math.ceil(-msLeft / 60_000);
+  const overdue = state === 'overdue';
   return {
-    dueAt,
+    dueAt: incident.nextUpdateDueAt,
     minutesLeft,
     overdue,
-    dueSoon: ms > 0 && ms <= 5 * 60_000,
+    dueSoon: state === 'due_soon',
     text: overdue
       ? `OVERDUE by ${minutes(Math.max(1, -minutesLeft))}`
       : `in ${minutes(minutesLeft)}`,
@@ -77,7 +82,7 @@ export async function readActiveIncidents(db: DbOrTx, now: Date) {
   return rows.map((r) => ({
     ...r,
     ownerEmail: r.ownerId ? (owners.get(r.ownerId) ?? null) : null,
-    promise: promiseState(r.nextUpdateDueAt, now),
+    promise: describePromise(r, now),
   }));
 }
 
@@ -147,7 +152,7 @@ export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
     incident: {
       ...row,
       ownerEmail: row.ownerId ? (people.get(row.ownerId) ?? null) : null,
-      promise: promiseState(row.status === 'resolved' ? null : row.nextUpdateDueAt, now),
+      promise: describePromise(row, now),
     },
     components: linked,
     updates: updates.map((u) => ({

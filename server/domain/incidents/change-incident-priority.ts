@@ -1,4 +1,3 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import { incidents } from '../../../db/schema/index.ts';
@@ -51,10 +50,12 @@ export async function changeIncidentPriority(
       (isBroadcastPriority(input.priority)
         ? new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000)
         : null);
+    // The update moves the incident to the new priority and keeps (or starts) the promise.
     const updateId = await writePublishedUpdate(
       tx,
+      deps.config,
+      before,
       {
-        incidentId: before.id,
         status: before.status,
         statusChanged: false,
         body: `Priority changed from P${before.priority} to P${input.priority}.`,
@@ -69,10 +70,6 @@ export async function changeIncidentPriority(
       },
       now,
     );
-    await tx
-      .update(incidents)
-      .set({ priority: input.priority, nextUpdateDueAt, updatedAt: now })
-      .where(eq(incidents.id, before.id));
     await recordAudit(tx, actor, now, {
       action: 'incident.change_priority',
       objectType: 'incident',

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { incidents, users } from '../../../db/schema/index.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -13,6 +13,7 @@ import { writePublishedUpdate } from './write-update.ts';
 
 /** Declares an incident: the incident, its first update and its components, in one transaction. */
 export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInput, actor: Actor) {
+  assertRole(actor, 'responder');
   const input = parseInput(declareIncidentInput, raw);
   const now = deps.clock.now();
   const due = nextUpdateDue(now, input.priority, false, input);
@@ -54,8 +55,9 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
     await tx.insert(incidents).values(incident);
     const updateId = await writePublishedUpdate(
       tx,
+      deps.config,
+      incident,
       {
-        incidentId: incident.id,
         status: input.status,
         statusChanged: true,
         body: input.body,

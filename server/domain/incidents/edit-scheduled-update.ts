@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, incidentUpdates, updateAffectedComponents } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -18,7 +18,7 @@ import {
 /** Loads a scheduled update for a change; one that went out or was cancelled is a conflict. */
 async function loadScheduled(tx: DbOrTx, updateId: string) {
   const [row] = await tx.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId));
-  if (!row) throw new NotFoundError(`No incident update with id ${updateId}.`);
+  if (!row) throw new NotFoundError('incident update', updateId);
   if (row.state === 'published')
     throw new ConflictError('This update has already gone out; post a new update instead.');
   if (row.state === 'cancelled') throw new ConflictError('This scheduled update was cancelled.');
@@ -35,6 +35,7 @@ export async function editScheduledUpdate(
   raw: EditScheduledUpdateInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(editScheduledUpdateInput, raw);
   const now = deps.clock.now();
   if (input.scheduledFor) checkScheduledFor(input.scheduledFor, now);
@@ -131,6 +132,7 @@ export async function cancelScheduledUpdate(
   raw: { updateId: string },
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(editScheduledUpdateInput.pick({ updateId: true }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, intInput } from '../shared/inputs.ts';
 import { incidents } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
@@ -25,6 +25,7 @@ export async function postHoldingUpdate(
   raw: z.input<typeof postHoldingUpdateInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(postHoldingUpdateInput, raw);
   return postIncidentUpdate(
     deps,
@@ -48,6 +49,7 @@ export async function setAutoHolding(
   raw: z.input<typeof setAutoHoldingInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(setAutoHoldingInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

@@ -5,6 +5,6 @@ import { NotFoundError } from '../shared/errors.ts';
 
 export async function loadIncident(tx: DbOrTx, id: string) {
   const [row] = await tx.select().from(incidents).where(eq(incidents.id, id));
-  if (!row) throw new NotFoundError(`No incident with id ${id}.`);
+  if (!row) throw new NotFoundError('incident', id);
   return row;
 }

@@ -1,4 +1,4 @@
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -18,6 +18,7 @@ export async function postIncidentUpdate(
   actor: Actor,
   opts: { automatic?: boolean } = {},
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(postIncidentUpdateInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -37,8 +38,9 @@ export async function postIncidentUpdate(
     const due = nextUpdateDue(now, before.priority, resolving, input);
     const updateId = await writePublishedUpdate(
       tx,
+      deps.config,
+      before,
       {
-        incidentId: before.id,
         status,
         statusChanged: status !== before.status,
         body: input.body,

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, lte } from 'drizzle-orm';
 import { incidentUpdates, updateAffectedComponents } from '../../../db/schema/index.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -95,8 +95,9 @@ export async function publishDueUpdates(
       }
       await writePublishedUpdate(
         tx,
+        deps.config,
+        incident,
         {
-          incidentId: incident.id,
           status,
           statusChanged: incident.publishedAt === null || status !== incident.status,
           body: claimed.body,
@@ -128,13 +129,4 @@ export async function publishDueUpdates(
     if (result) out.push(result);
   }
   return out;
-}
-
-/** Scheduled updates not yet out, soonest first: for the admin list. */
-export async function countScheduled(deps: DomainDeps): Promise<number> {
-  const [row] = await deps.db
-    .select({ n: sql<number>`count(*)` })
-    .from(incidentUpdates)
-    .where(eq(incidentUpdates.state, 'scheduled'));
-  return row?.n ?? 0;
 }

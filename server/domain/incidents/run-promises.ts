@@ -1,10 +1,8 @@
 import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
-import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, users } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { formatClock } from '../shared/time-format.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import {
   DEFAULT_PROMISE_MINUTES,
@@ -134,8 +132,9 @@ export async function postLapsedHoldingUpdates(
       if (!inc) return null;
       const updateId = await writePublishedUpdate(
         tx,
+        deps.config,
+        inc,
         {
-          incidentId: inc.id,
           status: inc.status,
           statusChanged: false,
           body: HOLDING_BODY,

@@ -8,7 +8,7 @@ import {
   updateAffectedComponents,
   users,
 } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -82,7 +82,7 @@ export async function checkComponents(tx: DbOrTx, list: { componentId: string }[
     .from(components)
     .where(inArray(components.id, ids));
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
-  if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+  if (missing.length) throw new NotFoundError('component', missing);
   const group = found.find((f) => f.isGroup);
   if (group)
     throw new ValidationError(`"${group.name}" is a group; set the status of its components.`, {
@@ -123,6 +123,7 @@ export async function scheduleIncidentUpdate(
   raw: ScheduleIncidentUpdateInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleIncidentUpdateInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);
@@ -160,6 +161,7 @@ export async function scheduleIncidentUpdate(
  * public) with its first update scheduled; publishing that update makes the incident public.
  */
 export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentInput, actor: Actor) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleIncidentInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);

@@ -10,12 +10,17 @@ import {
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 
+/** What the publish path reads of the incident: its row as the caller has it in the transaction. */
+export type PublishingIncident = Pick<
+  typeof incidents.$inferSelect,
+  'id' | 'title' | 'priority' | 'status' | 'isDrill' | 'monitoringAt' | 'resolvedAt' | 'publishedAt'
+>;
+
 export interface UpdateRow {
-  incidentId: string;
   status: IncidentStatus;
   statusChanged: boolean;
   body: string;
@@ -46,22 +51,75 @@ export interface UpdateRow {
  * promise clears the reminder), and publication of a pre-announced incident. A resolving
  * update restores the components the incident held, unless it names them. With notify on,
  * the same transaction queues the broadcast and one delivery per recipient (see
- * enqueueUpdateBroadcast). Returns the id.
+ * enqueueUpdateBroadcast). `incident` is the row the caller loaded (or claimed) in the same
+ * transaction, as it stood before this update. Returns the id.
  */
-export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date): Promise<string> {
-  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
-  if (!incident) throw new NotFoundError(`No incident with id ${u.incidentId}.`);
+export async function writePublishedUpdate(
+  tx: DbOrTx,
+  config: MessageIdConfig,
+  incident: PublishingIncident,
+  u: UpdateRow,
+  now: Date,
+): Promise<string> {
+  const incidentId = incident.id;
+  const existing = await tx
+    .select({ componentId: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incidentId));
   const resolving = u.status === 'resolved' && incident.status !== 'resolved';
   let componentsToApply = u.components;
   if (resolving) {
     const named = new Set(componentsToApply.map((c) => c.componentId));
-    const restored = (await restoreComponentsAfter(tx, u.incidentId)).filter(
+    const restored = (await restoreComponentsAfter(tx, incidentId, existing)).filter(
       (c) => !named.has(c.componentId),
     );
     componentsToApply = [...componentsToApply, ...restored];
   }
 
-  const displayAt = u.displayAt ?? now;
+  const updateId = await writeUpdateRow(tx, incidentId, u, now);
+  const componentIds = await applyUpdateComponents(
+    tx,
+    { incidentId, updateId, existing, components: componentsToApply },
+    now,
+  );
+
+  const priority = u.priorityTo ?? incident.priority;
+  await tx
+    .update(incidents)
+    .set({
+      status: u.status,
+      // Resolving ends the promise; otherwise the update's promise replaces the old one.
+      nextUpdateDueAt: u.status === 'resolved' ? null : u.nextUpdateDueAt,
+      reminderSentAt: null,
+      monitoringAt: incident.monitoringAt ?? (u.status === 'monitoring' ? now : null),
+      resolvedAt: u.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
+      publishedAt: incident.publishedAt ?? now,
+      priority,
+      updatedAt: now,
+    })
+    .where(eq(incidents.id, incidentId));
+  await enqueueUpdateBroadcast(
+    tx,
+    config,
+    {
+      updateId,
+      status: u.status,
+      notify: u.notify,
+      incident: { id: incidentId, title: incident.title, isDrill: incident.isDrill, priority },
+      componentIds,
+    },
+    now,
+  );
+  return updateId;
+}
+
+/** Writes the published update row, or completes the scheduled one the caller claimed. */
+async function writeUpdateRow(
+  tx: DbOrTx,
+  incidentId: string,
+  u: UpdateRow,
+  now: Date,
+): Promise<string> {
   const fields = {
     status: u.status,
     statusChanged: u.statusChanged,
@@ -76,35 +134,43 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
     automatic: u.automatic ?? false,
     authorId: u.authorId,
     publishedAt: now,
-    displayAt,
+    displayAt: u.displayAt ?? now,
     updatedAt: now,
   };
-  let updateId: string;
   if (u.existingUpdateId) {
-    updateId = u.existingUpdateId;
-    await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, updateId));
+    await tx.update(incidentUpdates).set(fields).where(eq(incidentUpdates.id, u.existingUpdateId));
     // A scheduled update keeps its intended components as placeholder rows; the real
     // old statuses are only known now.
     await tx
       .delete(updateAffectedComponents)
-      .where(eq(updateAffectedComponents.updateId, updateId));
-  } else {
-    updateId = newId();
-    await tx
-      .insert(incidentUpdates)
-      .values({ id: updateId, incidentId: u.incidentId, createdAt: now, ...fields });
+      .where(eq(updateAffectedComponents.updateId, u.existingUpdateId));
+    return u.existingUpdateId;
   }
+  const updateId = newId();
+  await tx.insert(incidentUpdates).values({ id: updateId, incidentId, createdAt: now, ...fields });
+  return updateId;
+}
 
-  const existing = await tx
-    .select({ componentId: incidentComponents.componentId })
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, u.incidentId));
-  let position = existing.length;
-  const known = new Set(existing.map((e) => e.componentId));
-  for (const c of componentsToApply) {
-    const old = await applyComponentStatus(tx, c.componentId, c.status, now, {
-      incidentId: u.incidentId,
-    });
+/**
+ * Applies each component status of an update: the component itself (with its history), the
+ * update's affected_components, and the incident's own list of affected components, which
+ * new ones join at the end. Returns every component the incident now affects.
+ */
+async function applyUpdateComponents(
+  tx: DbOrTx,
+  a: {
+    incidentId: string;
+    updateId: string;
+    existing: readonly { componentId: string }[];
+    components: readonly { componentId: string; status: ComponentStatus }[];
+  },
+  now: Date,
+): Promise<string[]> {
+  const { incidentId, updateId } = a;
+  let position = a.existing.length;
+  const known = new Set(a.existing.map((e) => e.componentId));
+  for (const c of a.components) {
+    const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
     await tx
       .insert(updateAffectedComponents)
       .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
@@ -114,61 +180,32 @@ export async function writePublishedUpdate(tx: DbOrTx, u: UpdateRow, now: Date):
         .set({ status: c.status })
         .where(
           and(
-            eq(incidentComponents.incidentId, u.incidentId),
+            eq(incidentComponents.incidentId, incidentId),
             eq(incidentComponents.componentId, c.componentId),
           ),
         );
     } else {
       known.add(c.componentId);
       await tx.insert(incidentComponents).values({
-        incidentId: u.incidentId,
+        incidentId,
         componentId: c.componentId,
         status: c.status,
         position: position++,
       });
     }
   }
-
-  await tx
-    .update(incidents)
-    .set({
-      status: u.status,
-      // Resolving ends the promise; otherwise the update's promise replaces the old one.
-      nextUpdateDueAt: u.status === 'resolved' ? null : u.nextUpdateDueAt,
-      reminderSentAt: null,
-      monitoringAt: incident.monitoringAt ?? (u.status === 'monitoring' ? now : null),
-      resolvedAt: u.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
-      publishedAt: incident.publishedAt ?? now,
-      priority: u.priorityTo ?? incident.priority,
-      updatedAt: now,
-    })
-    .where(eq(incidents.id, u.incidentId));
-  await enqueueUpdateBroadcast(
-    tx,
-    {
-      updateId,
-      incidentId: u.incidentId,
-      status: u.status,
-      notify: u.notify,
-      priorityTo: u.priorityTo,
-    },
-    now,
-  );
-  return updateId;
+  return [...known];
 }
 
 /**
  * When an incident resolves, each component it affected goes back to the worst status other
  * unresolved incidents still give it, or operational when none does.
  */
-export async function restoreComponentsAfter(
+async function restoreComponentsAfter(
   tx: DbOrTx,
   incidentId: string,
+  affected: readonly { componentId: string }[],
 ): Promise<{ componentId: string; status: ComponentStatus }[]> {
-  const affected = await tx
-    .select()
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, incidentId));
   if (affected.length === 0) return [];
   const others = await tx
     .select({ componentId: incidentComponents.componentId, status: incidentComponents.status })

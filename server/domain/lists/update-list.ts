@@ -15,7 +15,7 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(lists).where(eq(lists.id, input.listId));
-    if (!before) throw new NotFoundError(`No list with id ${input.listId}.`);
+    if (!before) throw new NotFoundError('list', input.listId);
     const slug = input.slug ?? before.slug;
     const [taken] = await tx
       .select({ id: lists.id })

@@ -2,7 +2,8 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
 import { maintenanceStepInput, stepConflict } from './start-maintenance.ts';
@@ -18,6 +19,7 @@ export const COMPLETE_BODY = 'The scheduled maintenance has been completed.';
  */
 export async function applyComplete(
   tx: Tx,
+  config: MessageIdConfig,
   maintenanceId: string,
   now: Date,
   actor: Actor,
@@ -35,7 +37,7 @@ export async function applyComplete(
     .returning();
   if (!m) return null;
   const restored = await restoreAfterMaintenance(tx, m.id, now);
-  await recordMaintenanceStep(tx, actor, now, {
+  await recordMaintenanceStep(tx, config, actor, now, {
     maintenanceId: m.id,
     status: 'completed',
     statusChanged: true,
@@ -61,10 +63,13 @@ export async function completeMaintenance(
   raw: z.input<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const m = await applyComplete(tx, input.maintenanceId, now, actor, { body: input.body });
+    const m = await applyComplete(tx, deps.config, input.maintenanceId, now, actor, {
+      body: input.body,
+    });
     if (!m) throw await stepConflict(tx, input.maintenanceId, 'complete');
     return m;
   });

@@ -8,6 +8,7 @@ import {
 } from '../../../db/schema/index.ts';
 import { type MaintenanceNoticeKind, maintenanceSubject } from './maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import { queueDeliveries } from '../broadcasts/queue-deliveries.ts';
 
 /** Which notices a window sends, per its notify switches. */
@@ -40,6 +41,7 @@ export function noticeWanted(
  */
 export async function enqueueMaintenanceNotice(
   tx: DbOrTx,
+  config: MessageIdConfig,
   maintenanceId: string,
   kind: MaintenanceNoticeKind,
   now: Date,
@@ -68,6 +70,7 @@ export async function enqueueMaintenanceNotice(
     .where(eq(maintenanceComponents.maintenanceId, m.id));
   const total = await queueDeliveries(
     tx,
+    config,
     { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
     now,
   );

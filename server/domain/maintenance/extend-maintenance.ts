@@ -2,11 +2,11 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, instantInput } from '../shared/inputs.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
-import { formatLong } from '../shared/time-format.ts';
+import { formatLong } from '../shared/zoned-time.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
@@ -22,6 +22,7 @@ export async function extendMaintenance(
   raw: z.input<typeof extendMaintenanceInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(extendMaintenanceInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -29,7 +30,7 @@ export async function extendMaintenance(
       .select()
       .from(maintenances)
       .where(eq(maintenances.id, input.maintenanceId));
-    if (!m) throw new NotFoundError(`No maintenance with id ${input.maintenanceId}.`);
+    if (!m) throw new NotFoundError('maintenance', input.maintenanceId);
     if (m.status === 'completed')
       throw new ConflictError('This maintenance is completed; schedule a new window instead.');
     if (
@@ -46,7 +47,7 @@ export async function extendMaintenance(
       .set({ scheduledUntil: input.scheduledUntil, updatedAt: now })
       .where(eq(maintenances.id, m.id));
     const tz = (await getSettings(tx)).timeZone;
-    await recordMaintenanceStep(tx, actor, now, {
+    await recordMaintenanceStep(tx, deps.config, actor, now, {
       maintenanceId: m.id,
       status: m.status,
       statusChanged: false,

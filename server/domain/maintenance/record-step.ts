@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../../../db/client.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import { type MaintenanceStatus, maintenanceUpdates } from '../../../db/schema/index.ts';
 import type { MaintenanceNoticeKind } from './maintenance-subject.ts';
 import type { Actor } from '../shared/actor.ts';
@@ -13,6 +14,7 @@ import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
  */
 export async function recordMaintenanceStep(
   tx: DbOrTx,
+  config: MessageIdConfig,
   actor: Actor,
   now: Date,
   step: {
@@ -36,7 +38,7 @@ export async function recordMaintenanceStep(
     displayAt: now,
     createdAt: now,
   });
-  if (step.notice) await enqueueMaintenanceNotice(tx, step.maintenanceId, step.notice, now);
+  if (step.notice) await enqueueMaintenanceNotice(tx, config, step.maintenanceId, step.notice, now);
   await recordAudit(tx, actor, now, {
     ...step.audit,
     objectType: 'maintenance',

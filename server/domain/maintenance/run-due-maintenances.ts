@@ -56,7 +56,7 @@ export async function runDueMaintenances(deps: DomainDeps): Promise<MaintenanceS
         )
         .returning();
       if (!m) return false;
-      const b = await enqueueMaintenanceNotice(tx, m.id, 'maintenance_reminder', now);
+      const b = await enqueueMaintenanceNotice(tx, deps.config, m.id, 'maintenance_reminder', now);
       await recordAudit(tx, systemActor, now, {
         action: 'maintenance.remind',
         objectType: 'maintenance',
@@ -86,7 +86,7 @@ export async function runDueMaintenances(deps: DomainDeps): Promise<MaintenanceS
   for (const w of toStart) {
     const overAlready = w.autoComplete && w.scheduledUntil.getTime() <= now.getTime();
     const m = await deps.db.transaction((tx) =>
-      applyStart(tx, w.id, now, systemActor, { notice: !overAlready }),
+      applyStart(tx, deps.config, w.id, now, systemActor, { notice: !overAlready }),
     );
     if (m)
       out.push({
@@ -107,7 +107,9 @@ export async function runDueMaintenances(deps: DomainDeps): Promise<MaintenanceS
       ),
     );
   for (const w of toComplete) {
-    const m = await deps.db.transaction((tx) => applyComplete(tx, w.id, now, systemActor));
+    const m = await deps.db.transaction((tx) =>
+      applyComplete(tx, deps.config, w.id, now, systemActor),
+    );
     if (m)
       out.push({
         maintenanceId: w.id,

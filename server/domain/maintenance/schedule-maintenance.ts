@@ -1,8 +1,8 @@
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, instantInput, intInput } from '../shared/inputs.ts';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -49,6 +49,7 @@ export async function scheduleMaintenance(
   raw: ScheduleMaintenanceInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(scheduleMaintenanceInput, raw);
   const now = deps.clock.now();
   if (input.scheduledUntil.getTime() <= now.getTime()) {
@@ -64,7 +65,7 @@ export async function scheduleMaintenance(
         .from(components)
         .where(inArray(components.id, ids));
       const missing = ids.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw new NotFoundError(`No component with id ${missing.join(', ')}.`);
+      if (missing.length) throw new NotFoundError('component', missing);
       // A group stands for its components: groups have no status of their own.
       const groups = found.filter((f) => f.isGroup).map((f) => f.id);
       if (groups.length) {
@@ -105,7 +106,7 @@ export async function scheduleMaintenance(
         .insert(maintenanceComponents)
         .values({ maintenanceId: row.id, componentId, position: position++ });
     }
-    await recordMaintenanceStep(tx, actor, now, {
+    await recordMaintenanceStep(tx, deps.config, actor, now, {
       maintenanceId: row.id,
       status: 'scheduled',
       statusChanged: true,
@@ -116,10 +117,4 @@ export async function scheduleMaintenance(
     });
     return row;
   });
-}
-
-export async function loadMaintenance(deps: DomainDeps, id: string) {
-  const [row] = await deps.db.select().from(maintenances).where(eq(maintenances.id, id));
-  if (!row) throw new NotFoundError(`No maintenance with id ${id}.`);
-  return row;
 }

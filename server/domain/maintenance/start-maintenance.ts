@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -25,6 +26,7 @@ export const maintenanceStepInput = z.strictObject({
  */
 export async function applyStart(
   tx: Tx,
+  config: MessageIdConfig,
   maintenanceId: string,
   now: Date,
   actor: Actor,
@@ -38,7 +40,7 @@ export async function applyStart(
   if (!m) return null;
   const changed = await putUnderMaintenance(tx, m.id, now);
   const sendNotice = opts.notice !== false;
-  await recordMaintenanceStep(tx, actor, now, {
+  await recordMaintenanceStep(tx, config, actor, now, {
     maintenanceId: m.id,
     status: 'in_progress',
     statusChanged: true,
@@ -65,10 +67,13 @@ export async function startMaintenance(
   raw: z.input<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const m = await applyStart(tx, input.maintenanceId, now, actor, { body: input.body });
+    const m = await applyStart(tx, deps.config, input.maintenanceId, now, actor, {
+      body: input.body,
+    });
     if (!m) throw await stepConflict(tx, input.maintenanceId, 'start');
     return m;
   });
@@ -79,7 +84,7 @@ export async function stepConflict(tx: Tx, id: string, verb: string): Promise<Er
     .select({ status: maintenances.status })
     .from(maintenances)
     .where(eq(maintenances.id, id));
-  if (!m) return new NotFoundError(`No maintenance with id ${id}.`);
+  if (!m) return new NotFoundError('maintenance', id);
   return new ConflictError(
     `This maintenance is ${m.status.replace('_', ' ')}; it cannot ${verb} now.`,
   );

@@ -28,12 +28,3 @@ export async function getSettings(db: DbOrTx): Promise<Settings> {
   if (!row) throw new Error('settings row missing: the database was not initialised');
   return row;
 }
-
-/** The change counter that keys every cache; one indexed single-row read. */
-export async function readChangeCounter(db: DbOrTx): Promise<number> {
-  const rows = await db
-    .select({ c: settings.changeCounter })
-    .from(settings)
-    .where(eq(settings.id, 1));
-  return rows[0]?.c ?? 0;
-}

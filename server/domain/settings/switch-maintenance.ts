@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { instantInput } from '../shared/inputs.ts';
 import { settings } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -26,6 +26,7 @@ export async function switchMaintenanceOn(
   raw: SwitchMaintenanceOnInput,
   actor: Actor,
 ) {
+  assertRole(actor, 'responder');
   const input = parseInput(switchMaintenanceOnInput, raw);
   const now = deps.clock.now();
   if (input.until && input.until.getTime() <= now.getTime()) {
@@ -57,6 +58,7 @@ export async function switchMaintenanceOn(
 
 /** Takes emergency maintenance mode off. Switching off when already off changes nothing. */
 export async function switchMaintenanceOff(deps: DomainDeps, _raw: unknown, actor: Actor) {
+  assertRole(actor, 'responder');
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await getSettings(tx);

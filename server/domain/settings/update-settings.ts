@@ -4,7 +4,7 @@ import { settings } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { parseInput } from '../shared/parse.ts';
-import { isValidTimeZone } from '../shared/time-format.ts';
+import { isValidTimeZone } from '../shared/zoned-time.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from './get-settings.ts';
 

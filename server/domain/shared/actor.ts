@@ -5,7 +5,8 @@ export interface Actor {
   type: 'user' | 'token' | 'cli' | 'system';
   id: string | null;
   label: string;
-  role: 'admin' | 'responder' | 'system';
+  /** `visitor`: someone on the public pages acting on their own subscription; no admin rights. */
+  role: 'admin' | 'responder' | 'system' | 'visitor';
 }
 
 export const systemActor: Actor = { type: 'system', id: null, label: 'Herald', role: 'system' };

@@ -13,7 +13,27 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * Something named by id does not exist. The message is always "No <entity> with id <id>.", so
+ * every caller says it the same way; several ids (a list of components) are joined.
+ */
 export class NotFoundError extends DomainError {
+  override readonly code = 'not_found';
+  readonly entity: string;
+  readonly id: string;
+  constructor(entity: string, id: string | number | readonly (string | number)[]) {
+    const shown = typeof id === 'object' ? id.join(', ') : String(id);
+    super(`No ${entity} with id ${shown}.`);
+    this.entity = entity;
+    this.id = shown;
+  }
+}
+
+/**
+ * A link from an email whose token matches nothing (or no longer works). Not a NotFoundError:
+ * the token is a secret and never goes into a message, which instead says what to do next.
+ */
+export class LinkNotValidError extends DomainError {
   override readonly code = 'not_found';
 }
 

@@ -1,4 +1,63 @@
 /**
+ * The one place that does time-zone maths with Intl: reading a wall-clock time in a zone,
+ * turning one back into UTC, and the display forms used by pages, feeds and emails. Stored
+ * times are UTC; everything shown names its zone.
+ */
+
+const cache = new Map<string, Intl.DateTimeFormat>();
+function fmt(tz: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${tz}|${JSON.stringify(opts)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, ...opts });
+    cache.set(key, f);
+  }
+  return f;
+}
+
+function parts(d: Date, tz: string, opts: Intl.DateTimeFormatOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of fmt(tz, opts).formatToParts(d)) out[p.type] = p.value;
+  return out;
+}
+
+const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+};
+
+/** The wall-clock reading of `d` in `tz`, zero-padded: { year: '2026', month: '11', ... }. */
+function wallClock(d: Date, tz: string) {
+  const p = parts(d, tz, WALL_CLOCK);
+  return {
+    year: p.year!,
+    month: p.month!,
+    day: p.day!,
+    hour: p.hour!,
+    minute: p.minute!,
+    second: p.second!,
+  };
+}
+
+function offsetMs(at: number, tz: string): number {
+  const p = wallClock(new Date(at), tz);
+  const wall = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
  * `<input type="datetime-local">` sends wall-clock time without a zone; Herald reads it in the
  * page's time zone. Returns null when the text is not a date and time.
  */
@@ -14,27 +73,72 @@ export function zonedLocalToUtc(local: string, tz: string): Date | null {
   return new Date(t);
 }
 
-function offsetMs(at: number, tz: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+/** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */
+export function toZonedLocal(d: Date | null | undefined, tz: string): string {
+  if (!d) return '';
+  const p = wallClock(d, tz);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** "Nov 21, 14:05 UTC": the feeds' and timelines' short form. */
+export function formatShort(d: Date | string, tz = 'Etc/UTC'): string {
+  const p = parts(new Date(d), tz, {
+    month: 'short',
+    day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
+  return `${p.month} ${p.day}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
+}
+
+/** "14:30 UTC": for "Next update by 14:30 UTC". Adds the date when it is not `now`'s day. */
+export function formatClock(d: Date | string, tz: string, now: Date): string {
+  const date = new Date(d);
+  const p = parts(date, tz, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
+  const sameDay = formatDay(date, tz) === formatDay(now, tz);
+  const clock = `${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
+  return sameDay ? clock : `${formatDay(date, tz)}, ${clock}`;
+}
+
+/** "Nov 21, 2026". */
+export function formatDay(d: Date | string, tz = 'Etc/UTC'): string {
+  const p = parts(new Date(d), tz, { month: 'short', day: 'numeric', year: 'numeric' });
+  return `${p.month} ${p.day}, ${p.year}`;
+}
+
+/** "Sat 21 Nov 2026, 14:05 UTC": full form for single events. */
+export function formatLong(d: Date | string, tz = 'Etc/UTC'): string {
+  const p = parts(new Date(d), tz, {
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  });
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
+}
+
+function zoneName(short: string | undefined, tz: string): string {
+  if (!short || short === 'GMT' || tz === 'UTC' || tz === 'Etc/UTC')
+    return tz === 'UTC' || tz === 'Etc/UTC' || short === 'GMT' ? 'UTC' : (short ?? tz);
+  return short;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
   }
-  const wall = Date.UTC(
-    parts.year!,
-    parts.month! - 1,
-    parts.day!,
-    parts.hour!,
-    parts.minute!,
-    parts.second!,
-  );
-  return wall - Math.floor(at / 1000) * 1000;
 }

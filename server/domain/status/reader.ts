@@ -1,11 +1,7 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import {
-  type ComponentJson,
-  type IncidentJson,
-  type MaintenanceJson,
   type MaintenanceSelection,
-  type PageJson,
   readComponents,
   readHistory,
   readIncident,
@@ -14,9 +10,15 @@ import {
   readPage,
   readRecentIncidents,
   readUnresolvedIncidents,
+} from './read-status.ts';
+import {
+  type ComponentJson,
+  type IncidentJson,
+  type MaintenanceJson,
+  type PageJson,
   rollUp,
   type StatusJson,
-} from './views.ts';
+} from './statuspage-json.ts';
 
 export interface ComponentGroupView {
   group: ComponentJson | null;

@@ -2,7 +2,7 @@ import { and, desc, eq, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, intInput } from '../shared/inputs.ts';
 import { components, lists, subscribers, subscriberStates } from '../../../db/schema/index.ts';
-import type { Actor } from '../shared/actor.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -21,7 +21,12 @@ export type SearchSubscribersInput = z.input<typeof searchSubscribersInput>;
 export const SUBSCRIBERS_PAGE_SIZE = 50;
 
 /** The admin's subscriber table: search by address, filter by state and list, newest first. */
-export async function searchSubscribers(deps: DomainDeps, raw: SearchSubscribersInput) {
+export async function searchSubscribers(
+  deps: DomainDeps,
+  raw: SearchSubscribersInput,
+  actor: Actor,
+) {
+  assertRole(actor, 'admin');
   const input = parseInput(searchSubscribersInput, raw);
   const where = and(
     input.q
@@ -79,7 +84,7 @@ export async function removeSubscriber(
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(subscribers).where(eq(subscribers.id, subscriberId));
-    if (!before) throw new NotFoundError(`No subscriber with id ${subscriberId}.`);
+    if (!before) throw new NotFoundError('subscriber', subscriberId);
     await tx.delete(subscribers).where(eq(subscribers.id, subscriberId));
     await recordAudit(tx, actor, now, {
       action: 'subscriber.remove',

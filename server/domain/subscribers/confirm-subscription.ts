@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { lists, subscribers } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { LinkNotValidError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { z } from 'zod';
 import { tokenInput } from './inputs.ts';
@@ -10,7 +10,12 @@ import { hashToken } from './tokens.ts';
 
 const confirmInput = z.object({ token: tokenInput });
 
-export class LinkExpiredError extends NotFoundError {}
+export class LinkExpiredError extends LinkNotValidError {}
+
+const NOT_VALID =
+  'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.';
+const EXPIRED =
+  'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.';
 
 /** What the confirmation page shows before the button is pressed (nothing changes on GET). */
 export async function readConfirmation(deps: DomainDeps, raw: { token: string }) {
@@ -20,17 +25,11 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-  if (!row)
-    throw new NotFoundError(
-      'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.',
-    );
+  if (!row) throw new LinkNotValidError(NOT_VALID);
   const expired =
     row.s.state === 'pending' &&
     (row.s.confirmExpiresAt?.getTime() ?? 0) <= deps.clock.now().getTime();
-  if (expired)
-    throw new LinkExpiredError(
-      'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.',
-    );
+  if (expired) throw new LinkExpiredError(EXPIRED);
   return { email: row.s.email, listName: row.listName, state: row.s.state };
 }
 
@@ -47,16 +46,11 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       .from(subscribers)
       .innerJoin(lists, eq(lists.id, subscribers.listId))
       .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-    if (!row)
-      throw new NotFoundError(
-        'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.',
-      );
+    if (!row) throw new LinkNotValidError(NOT_VALID);
     if (row.s.state === 'confirmed')
       return { email: row.s.email, listName: row.listName, alreadyConfirmed: true };
     if ((row.s.confirmExpiresAt?.getTime() ?? 0) <= now.getTime()) {
-      throw new LinkExpiredError(
-        'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.',
-      );
+      throw new LinkExpiredError(EXPIRED);
     }
     await tx
       .update(subscribers)

@@ -64,7 +64,7 @@ export async function importSubscribers(
   const input = parseInput(importInput, raw);
   const now = deps.clock.now();
   const [list] = await deps.db.select().from(lists).where(eq(lists.id, input.listId));
-  if (!list) throw new NotFoundError(`No list with id ${input.listId}.`);
+  if (!list) throw new NotFoundError('list', input.listId);
   const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
   const allComponents = await deps.db
     .select({ id: components.id, name: components.name })

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DbOrTx } from '../../../db/client.ts';
 import { lists, subscribers } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError, LinkNotValidError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { idList, tokenInput } from './inputs.ts';
 import {
@@ -21,7 +21,7 @@ async function byManageToken(db: DbOrTx, token: string) {
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.manageTokenHash, hashToken(token)));
-  if (!row) throw new NotFoundError(NOT_VALID);
+  if (!row) throw new LinkNotValidError(NOT_VALID);
   return row;
 }
 

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
 import { users } from '../../../db/schema/index.ts';
 import { hashPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -8,20 +9,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { type CreateUserInput, createUserInput } from './inputs.ts';
-
-export type UserRow = typeof users.$inferSelect;
-
-/** What the audit log and lists may show of a user: never the password hash. */
-export function publicUser(u: UserRow) {
-  return {
-    id: u.id,
-    email: u.email,
-    name: u.name,
-    role: u.role,
-    disabledAt: u.disabledAt,
-    createdAt: u.createdAt,
-  };
-}
+import { publicUser, type UserRow } from './read-users.ts';
 
 export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: Actor) {
   assertRole(actor, 'admin');
@@ -34,23 +22,29 @@ export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: 
       .from(users)
       .where(eq(users.email, input.email));
     if (taken) throw new ConflictError(`A user with the email ${input.email} already exists.`);
-    const row: UserRow = {
-      id: newId(),
+    return insertUser(tx, actor, now, {
       email: input.email,
       name: input.name,
       role: input.role,
       passwordHash,
-      disabledAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(users).values(row);
-    await recordAudit(tx, actor, now, {
-      action: 'user.create',
-      objectType: 'user',
-      objectId: row.id,
-      after: publicUser(row),
     });
-    return publicUser(row);
   });
+}
+
+/** Writes a new user and its audit entry in the caller's transaction; returns its public view. */
+export async function insertUser(
+  tx: DbOrTx,
+  actor: Actor,
+  now: Date,
+  u: Pick<UserRow, 'email' | 'name' | 'role' | 'passwordHash'>,
+) {
+  const row: UserRow = { id: newId(), ...u, disabledAt: null, createdAt: now, updatedAt: now };
+  await tx.insert(users).values(row);
+  await recordAudit(tx, actor, now, {
+    action: 'user.create',
+    objectType: 'user',
+    objectId: row.id,
+    after: publicUser(row),
+  });
+  return publicUser(row);
 }

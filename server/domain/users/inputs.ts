@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { userRoles } from '../../../db/schema/index.ts';
 import { passwordInput } from '../auth/password.ts';
 import { idInput } from '../shared/inputs.ts';
+import { roleInput } from '../auth/roles.ts';
 
 export const emailInput = z
   .string({ error: 'is required' })
@@ -10,8 +10,6 @@ export const emailInput = z
   .pipe(
     z.email({ error: 'must be an email address such as pm@example.com' }).max(254, 'is too long'),
   );
-
-export const roleInput = z.enum(userRoles, { error: 'must be admin or responder' });
 
 export const createUserInput = z.strictObject({
   email: emailInput,

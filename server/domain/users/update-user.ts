@@ -6,7 +6,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { publicUser } from './create-user.ts';
+import { publicUser } from './read-users.ts';
 import { setPasswordInput, type UpdateUserInput, updateUserInput } from './inputs.ts';
 
 /** Renames, changes the role of, disables or re-enables a user. Disabling ends their sessions. */
@@ -16,7 +16,7 @@ export async function updateUser(deps: DomainDeps, raw: UpdateUserInput, actor: 
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(users).where(eq(users.id, input.userId));
-    if (!before) throw new NotFoundError(`No user with id ${input.userId}.`);
+    if (!before) throw new NotFoundError('user', input.userId);
     const after = {
       ...before,
       name: input.name ?? before.name,
@@ -67,7 +67,7 @@ export async function setUserPassword(
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(users).where(eq(users.id, input.userId));
-    if (!before) throw new NotFoundError(`No user with id ${input.userId}.`);
+    if (!before) throw new NotFoundError('user', input.userId);
     await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, before.id));
     await tx.delete(sessions).where(eq(sessions.userId, before.id));
     await recordAudit(tx, actor, now, {
@@ -78,24 +78,6 @@ export async function setUserPassword(
     });
     return publicUser(before);
   });
-}
-
-export async function findUserByEmail(deps: DomainDeps, email: string) {
-  const [row] = await deps.db
-    .select()
-    .from(users)
-    .where(eq(users.email, email.trim().toLowerCase()));
-  return row ?? null;
-}
-
-export async function listUsers(deps: DomainDeps) {
-  const rows = await deps.db.select().from(users).orderBy(users.email);
-  return rows.map(publicUser);
-}
-
-export async function countUsers(deps: DomainDeps): Promise<number> {
-  const [row] = await deps.db.select({ n: count() }).from(users);
-  return row?.n ?? 0;
 }
 
 /**
@@ -111,7 +93,7 @@ export async function changeOwnPassword(
   if (actor.type !== 'user' || !actor.id)
     throw new ValidationError('Only a signed-in user has a password to change.');
   const [user] = await deps.db.select().from(users).where(eq(users.id, actor.id));
-  if (!user) throw new NotFoundError('Your account no longer exists.');
+  if (!user) throw new NotFoundError('user', actor.id);
   const fields: Record<string, string> = {};
   if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash)))
     fields.currentPassword = 'is not your current password';

@@ -16,7 +16,7 @@ import {
   readRecipients,
   type Recipient,
 } from '../../domain/broadcasts/send-context.ts';
-import { formatDay } from '../../domain/shared/time-format.ts';
+import { formatDay } from '../../domain/shared/zoned-time.ts';
 import {
   confirmToken,
   confirmUrl,

@@ -1,6 +1,6 @@
 import type { IncidentEmailData } from '../../../emails/incident-update.ts';
 import type { ComponentStatus, IncidentStatus } from '../../../db/schema/enums.ts';
-import { formatClock } from '../../domain/shared/time-format.ts';
+import { formatClock } from '../../domain/shared/zoned-time.ts';
 import { componentStatusLabels, statusLabel } from '../../domain/status/labels.ts';
 
 /** What every recipient of one incident email shares; the list and its links differ. */

@@ -2,7 +2,7 @@ import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { HOLDING_BODY } from '../../domain/incidents/promise.ts';
 import { holdingUrl } from '../../domain/incidents/run-promises.ts';
-import { formatClock } from '../../domain/shared/time-format.ts';
+import { formatClock } from '../../domain/shared/zoned-time.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
 
 /**

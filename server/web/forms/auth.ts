@@ -1,6 +1,6 @@
-import { createFirstAdmin } from '../../domain/auth/first-admin.ts';
+import { createFirstAdmin } from '../../domain/users/create-first-admin.ts';
 import { login, logout, openSession, SESSION_MAX_MS } from '../../domain/auth/sessions.ts';
-import { countUsers } from '../../domain/users/update-user.ts';
+import { countUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import { SESSION_COOKIE, serializeCookie } from '../../http/cookies.ts';
 import type { Visitor } from '../../http/auth.ts';

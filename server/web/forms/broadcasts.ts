@@ -59,7 +59,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     },
     async list(id: string) {
       const found = (await this.lists()).find((l) => l.id === id);
-      if (!found) throw new NotFoundError(`No list with id ${id}.`);
+      if (!found) throw new NotFoundError('list', id);
       return found;
     },
     /** Create (no `id`) or edit a list from the lists form. */
@@ -85,12 +85,16 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     search: (params: URLSearchParams) => {
       const state = subscriberStates.find((s) => s === params.get('state'));
       const page = Number(params.get('page') ?? '1');
-      return searchSubscribers(deps, {
-        q: params.get('q')?.slice(0, 254) || undefined,
-        state,
-        listId: params.get('list')?.slice(0, 64) || undefined,
-        page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
-      });
+      return searchSubscribers(
+        deps,
+        {
+          q: params.get('q')?.slice(0, 254) || undefined,
+          state,
+          listId: params.get('list')?.slice(0, 64) || undefined,
+          page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
+        },
+        actor,
+      );
     },
     async remove(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);

@@ -20,7 +20,7 @@ import { declareIncident } from '../../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/update-user.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,

@@ -5,7 +5,8 @@ import { getSettings } from '../../domain/settings/get-settings.ts';
 import { updateSettings } from '../../domain/settings/update-settings.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { createUser } from '../../domain/users/create-user.ts';
-import { listUsers, setUserPassword, updateUser } from '../../domain/users/update-user.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
+import { setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
 import { userRoles } from '../../../db/schema/enums.ts';
 import { choice, type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
@@ -125,7 +126,7 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         objectType: query.get('object_type') || undefined,
         objectId: query.get('object_id')?.trim() || undefined,
       };
-      const entries = await listAudit(deps.db, { ...filter, before: beforeDate, limit: 50 });
+      const entries = await listAudit(deps, { ...filter, before: beforeDate, limit: 50 }, actor);
       return {
         filter,
         entries,

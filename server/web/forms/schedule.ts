@@ -38,7 +38,7 @@ import {
   switchMaintenanceOn,
 } from '../../domain/settings/switch-maintenance.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/update-user.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
@@ -55,26 +55,9 @@ import {
 } from './form.ts';
 import { affectedComponents, declareFields, promise } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
+import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
 const DAY = 24 * 60 * 60_000;
-
-/** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */
-export function toZonedLocal(d: Date | null | undefined, tz: string): string {
-  if (!d) return '';
-  const p: Record<string, string> = {};
-  for (const x of new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(d)) {
-    p[x.type] = x.value;
-  }
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
-}
 
 /**
  * The admin's side of everything on the clock: scheduled updates and incidents, the promise
