@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health.ts';
 import { maintenancePublicRoutes } from './routes/maintenance-public.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { uptimeRoutes } from './routes/uptime.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -21,6 +22,7 @@ export function createApp(deps: Deps) {
   app.route('/', feedRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
+  app.route('/api', uptimeRoutes(deps));
   app.all('/api/*', (c) =>
     c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),
   );

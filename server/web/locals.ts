@@ -7,10 +7,13 @@ import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { AdminServices } from './admin-services.ts';
 import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
+import type { UptimeReader } from '../domain/uptime/uptime-reader.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {
   reader: StatusReader;
+  /** Daily and monthly uptime from the status history (bars, /uptime). */
+  uptime: UptimeReader;
   now(): Date;
   format: {
     short(d: string | Date, tz: string): string;
@@ -38,9 +41,14 @@ export interface SiteLocals {
   admin?: AdminServices;
 }
 
-export function createSiteLocals(reader: StatusReader, now: () => Date): SiteLocals {
+export function createSiteLocals(
+  reader: StatusReader,
+  now: () => Date,
+  uptime: UptimeReader,
+): SiteLocals {
   return {
     reader,
+    uptime,
     now,
     format: {
       short: formatShort,

@@ -19,6 +19,7 @@ import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { createSiteLocals } from './locals.ts';
+import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
@@ -83,8 +84,10 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const now = () => deps.clock.now();
+  const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   app.all('*', async (c) => {
-    const locals = createSiteLocals(deps.reader, () => deps.clock.now());
+    const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
     const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
