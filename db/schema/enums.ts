@@ -33,3 +33,18 @@ export type SubscriberState = (typeof subscriberStates)[number];
 
 export const deliveryStates = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
+
+/** What a webhook or chat channel is: a plain signed webhook, or a chat tool's incoming webhook. */
+export const webhookKinds = ['webhook', 'slack', 'teams', 'discord'] as const;
+export type WebhookKind = (typeof webhookKinds)[number];
+
+export const webhookEvents = [
+  'incident.created',
+  'incident.updated',
+  'incident.resolved',
+  'component.updated',
+] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
+
+export const webhookStates = ['active', 'paused'] as const;
+export type WebhookState = (typeof webhookStates)[number];

@@ -11,3 +11,5 @@ export * from './audit-log.ts';
 export * from './lists.ts';
 export * from './subscribers.ts';
 export * from './broadcasts.ts';
+export * from './webhooks.ts';
+export * from './webhooks-deliveries.ts';

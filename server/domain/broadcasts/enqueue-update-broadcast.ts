@@ -5,6 +5,7 @@ import { incidentSubject } from './subjects.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
+import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 
 export type BroadcastKind = 'incident_update' | 'incident_resolved';
 
@@ -38,6 +39,7 @@ export async function enqueueUpdateBroadcast(
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
   if (!incident) return null;
   const priority = u.priorityTo ?? incident.priority;
+  await queueIncidentWebhooks(tx, { ...u, priority }, now);
   const allLists = await tx.select().from(lists);
   const listIds = allLists
     .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
