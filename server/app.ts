@@ -8,6 +8,7 @@ import { maintenancePublicRoutes } from './routes/maintenance-public.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { uptimeRoutes } from './routes/uptime.ts';
+import { embedRoutes } from './routes/embed.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -23,6 +24,7 @@ export function createApp(deps: Deps) {
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   app.route('/api', uptimeRoutes(deps));
+  app.route('/', embedRoutes(deps));
   app.all('/api/*', (c) =>
     c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),
   );
