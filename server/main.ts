@@ -92,6 +92,9 @@ async function main() {
         .then(() => deps.close())
         .then(() => process.exit(0));
     });
+    // Change streams (/api/changes) never end by themselves: after a second for requests in
+    // flight, cut every connection so the loops above still get to stop cleanly.
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
