@@ -9,13 +9,16 @@ CREATE TABLE `webhooks` (
 	`is_drill` integer DEFAULT false NOT NULL,
 	`allow_private` integer DEFAULT false NOT NULL,
 	`secret_box` text NOT NULL,
+	`incident_id` text,
 	`state` text DEFAULT 'active' NOT NULL,
 	`consecutive_failures` integer DEFAULT 0 NOT NULL,
 	`paused_at` integer,
-	`created_at` integer NOT NULL
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE INDEX `webhooks_state_idx` ON `webhooks` (`state`);--> statement-breakpoint
+CREATE INDEX `webhooks_incident_id_idx` ON `webhooks` (`incident_id`);--> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`webhook_id` text NOT NULL,

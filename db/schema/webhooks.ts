@@ -1,5 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { type WebhookEvent, webhookKinds, webhookStates } from './enums.ts';
+import { incidents } from './incidents.ts';
 
 /** Webhook and chat subscribers (Slack, Teams, Discord incoming webhooks). */
 export const webhooks = sqliteTable(
@@ -21,10 +22,15 @@ export const webhooks = sqliteTable(
     allowPrivate: integer('allow_private', { mode: 'boolean' }).notNull().default(false),
     /** Signing secret, AES-256-GCM under a key derived from SECRET_KEY (see secret-box.ts). */
     secretBox: text('secret_box').notNull(),
+    /** Set for a visitor following one incident: only its updates, until it resolves. */
+    incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
     state: text('state', { enum: webhookStates }).notNull().default('active'),
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     pausedAt: integer('paused_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('webhooks_state_idx').on(t.state)],
+  (t) => [
+    index('webhooks_state_idx').on(t.state),
+    index('webhooks_incident_id_idx').on(t.incidentId),
+  ],
 );

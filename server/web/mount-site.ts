@@ -21,6 +21,7 @@ import { clientAddress } from '../http/client-address.ts';
 import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
+import { createFollowPages } from './forms/follow.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
@@ -84,6 +85,7 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const follow = createFollowPages(deps);
   const now = () => deps.clock.now();
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   app.all('*', async (c) => {
@@ -143,6 +145,7 @@ export async function mountSite(
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;
+      locals.follow = follow;
       locals.clientAddress = clientAddress(c, deps.config);
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's

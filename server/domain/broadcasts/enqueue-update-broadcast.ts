@@ -35,11 +35,11 @@ export async function enqueueUpdateBroadcast(
   u: PublishedUpdateRef,
   now: Date,
 ): Promise<{ broadcastId: string; total: number } | null> {
-  if (!u.notify) return null;
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
   if (!incident) return null;
   const priority = u.priorityTo ?? incident.priority;
   await queueIncidentWebhooks(tx, { ...u, priority }, now);
+  if (!u.notify) return null;
   const allLists = await tx.select().from(lists);
   const listIds = allLists
     .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))

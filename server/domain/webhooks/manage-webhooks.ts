@@ -48,6 +48,8 @@ export interface WebhookView {
   internal: boolean;
   isDrill: boolean;
   allowPrivate: boolean;
+  /** Set for a visitor following one incident. */
+  incidentId: string | null;
   state: 'active' | 'paused';
   consecutiveFailures: number;
   pausedAt: string | null;
@@ -66,6 +68,7 @@ function view(r: Row): WebhookView {
     internal: r.internal,
     isDrill: r.isDrill,
     allowPrivate: r.allowPrivate,
+    incidentId: r.incidentId,
     state: r.state,
     consecutiveFailures: r.consecutiveFailures,
     pausedAt: r.pausedAt?.toISOString() ?? null,
@@ -80,7 +83,10 @@ export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, a
   const shape = checkUrlShape(input.url);
   if ('reason' in shape)
     throw new ValidationError(`The URL ${shape.reason}.`, { url: shape.reason });
-  const refused = await checkUrlAddress(shape.url, input.allowPrivate);
+  const refused = await checkUrlAddress(
+    shape.url,
+    input.allowPrivate || deps.config.webhookAllowPrivate,
+  );
   if (refused) throw new ValidationError(`The URL ${refused}.`, { url: refused });
   const events =
     input.events ?? (input.kind === 'webhook' ? [...webhookEvents] : [...incidentEvents]);
@@ -112,6 +118,7 @@ export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, a
       isDrill: input.isDrill,
       allowPrivate: input.allowPrivate,
       secretBox: sealSecret(master, secret),
+      incidentId: null,
       state: 'active',
       consecutiveFailures: 0,
       pausedAt: null,

@@ -50,12 +50,13 @@ async function insertDeliveries(
 
 /**
  * Queues a delivery of a published incident update for every webhook that wants it: the
- * event matches, the incident's priority is among the webhook's, drills reach drill channels
- * only, and the webhook's components (if any) include one the incident affects.
+ * event matches, the update notifies and the incident's priority is among the webhook's,
+ * drills reach drill channels only, and the webhook's components (if any) include one the
+ * incident affects; plus every follower of this incident.
  */
 export async function queueIncidentWebhooks(
   tx: DbOrTx,
-  u: { updateId: string; incidentId: string; status: string; priority: number },
+  u: { updateId: string; incidentId: string; status: string; priority: number; notify: boolean },
   now: Date,
 ): Promise<number> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
@@ -79,8 +80,12 @@ export async function queueIncidentWebhooks(
     tx,
     event,
     { incidentId: u.incidentId, updateId: u.updateId },
-    sql`w.is_drill = ${incident.isDrill ? 1 : 0}
-        AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0`,
+    // Channels follow the email rules (a notifying update of one of their priorities);
+    // someone who follows this one incident gets every update it publishes.
+    sql`(w.incident_id = ${u.incidentId}
+         OR (w.incident_id IS NULL AND ${u.notify ? 1 : 0} = 1
+             AND w.is_drill = ${incident.isDrill ? 1 : 0}
+             AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0))`,
     affected.map((a) => a.id),
     now,
   );
@@ -114,7 +119,7 @@ export async function queueComponentWebhooks(
       newStatus: c.newStatus,
       changedAt: now.toISOString(),
     },
-    sql`w.is_drill = ${drill ? 1 : 0}`,
+    sql`w.incident_id IS NULL AND w.is_drill = ${drill ? 1 : 0}`,
     [c.componentId],
     now,
   );

@@ -64,7 +64,7 @@ function asOf(incident: IncidentJson, updateId: string | null): IncidentJson {
  */
 export async function readWebhookRequests(
   db: Db,
-  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+  config: Pick<Config, 'publicUrl' | 'secretKey' | 'webhookAllowPrivate'>,
   claimed: ClaimedWebhookDelivery[],
   now: Date,
 ): Promise<Map<string, WebhookRequest | null>> {
@@ -187,7 +187,7 @@ export async function readWebhookRequests(
       deliveryId: d.id,
       webhookId: w.id,
       url: w.url,
-      allowPrivate: w.allowPrivate,
+      allowPrivate: w.allowPrivate || config.webhookAllowPrivate,
       secret: openSecret(master, w.secretBox),
       body: JSON.stringify(payload),
     });
