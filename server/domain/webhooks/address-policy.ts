@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { ValidationError } from '../shared/errors.ts';
 
 // A webhook must not become a way into the internal network: its URL may not point at
 // loopback, private, link-local or other non-public ranges unless an admin allows it for that
@@ -66,7 +67,25 @@ export async function checkUrlAddress(url: URL, allowPrivate: boolean): Promise<
     return `host ${host} does not resolve`;
   }
   const bad = addresses.find(isPrivateAddress);
-  return bad
-    ? `points at ${bad}, a loopback or private address; only an admin can allow that for a webhook`
-    : null;
+  return bad ? `points at ${bad}, a loopback or private address` : null;
+}
+
+/**
+ * The one check every way of adding a webhook runs: the URL's shape, then where it resolves.
+ * Throws a ValidationError on the `url` field; `hint` follows the reason for a private address.
+ */
+export async function assertWebhookUrl(
+  raw: string,
+  allowPrivate: boolean,
+  hint = '',
+): Promise<URL> {
+  const shape = checkUrlShape(raw);
+  if ('reason' in shape)
+    throw new ValidationError(`The URL ${shape.reason}.`, { url: shape.reason });
+  const refused = await checkUrlAddress(shape.url, allowPrivate);
+  if (refused) {
+    const reason = `${refused}${hint}`;
+    throw new ValidationError(`The URL ${reason}.`, { url: reason });
+  }
+  return shape.url;
 }

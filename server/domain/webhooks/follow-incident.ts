@@ -2,13 +2,13 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { incidents, webhooks } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
 import { linkKey } from '../subscribers/tokens.ts';
-import { checkUrlAddress, checkUrlShape } from './address-policy.ts';
+import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 
 /** Followers one incident may have: a public form must not turn Herald into a mass sender. */
@@ -29,14 +29,7 @@ export async function followIncidentByWebhook(
   raw: z.input<typeof followIncidentInput>,
 ) {
   const input = parseInput(followIncidentInput, raw);
-  const shape = checkUrlShape(input.url);
-  if ('reason' in shape)
-    throw new ValidationError(`The URL ${shape.reason}.`, { url: shape.reason });
-  const refused = await checkUrlAddress(shape.url, deps.config.webhookAllowPrivate);
-  if (refused)
-    throw new ValidationError(`The URL ${refused.replace(/; only an admin.*$/, '')}.`, {
-      url: refused.replace(/; only an admin.*$/, ''),
-    });
+  const url = await assertWebhookUrl(input.url, deps.config.webhookAllowPrivate);
   const now = deps.clock.now();
   const secret = newSigningSecret();
   const master = await linkKey(deps.db, deps.config);
@@ -61,7 +54,7 @@ export async function followIncidentByWebhook(
     await tx.insert(webhooks).values({
       id: webhookId,
       kind: 'webhook',
-      url: shape.url.toString(),
+      url: url.toString(),
       componentIds: null,
       events: ['incident.updated', 'incident.resolved'],
       priorities: '0,1,2,3',
@@ -79,7 +72,7 @@ export async function followIncidentByWebhook(
       action: 'webhook.follow_incident',
       objectType: 'webhook',
       objectId: webhookId,
-      after: { url: shape.url.toString(), incidentId: incident.id },
+      after: { url: url.toString(), incidentId: incident.id },
     });
     return webhookId;
   });

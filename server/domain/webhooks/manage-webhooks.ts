@@ -14,7 +14,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { linkKey } from '../subscribers/tokens.ts';
-import { checkUrlAddress, checkUrlShape } from './address-policy.ts';
+import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 
 const incidentEvents = ['incident.created', 'incident.updated', 'incident.resolved'] as const;
@@ -80,14 +80,11 @@ function view(r: Row): WebhookView {
 export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, actor: Actor) {
   assertRole(actor, 'admin');
   const input = parseInput(createWebhookInput, raw);
-  const shape = checkUrlShape(input.url);
-  if ('reason' in shape)
-    throw new ValidationError(`The URL ${shape.reason}.`, { url: shape.reason });
-  const refused = await checkUrlAddress(
-    shape.url,
+  const url = await assertWebhookUrl(
+    input.url,
     input.allowPrivate || deps.config.webhookAllowPrivate,
+    '; only an admin can allow that for a webhook',
   );
-  if (refused) throw new ValidationError(`The URL ${refused}.`, { url: refused });
   const events =
     input.events ?? (input.kind === 'webhook' ? [...webhookEvents] : [...incidentEvents]);
   const now = deps.clock.now();
@@ -110,7 +107,7 @@ export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, a
     const r: Row = {
       id: newId(),
       kind: input.kind,
-      url: shape.url.toString(),
+      url: url.toString(),
       componentIds: input.componentIds.length ? [...new Set(input.componentIds)] : null,
       events: [...new Set(events)],
       priorities: [...new Set(input.priorities)].sort().join(','),
