@@ -8,6 +8,7 @@ import { createHttpServer } from './http/server.ts';
 import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createWebhookWorker } from './jobs/webhook-worker.ts';
+import { createDayTick } from './jobs/day-tick.ts';
 import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/update-user.ts';
 
@@ -42,6 +43,8 @@ async function main() {
   outbox.start();
   const webhookLane = createWebhookWorker(deps);
   webhookLane.start();
+  const dayTick = createDayTick(deps);
+  dayTick.start();
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
   // Started before listening: its first pass publishes whatever fell due while Herald was down.
@@ -88,6 +91,7 @@ async function main() {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {
       // Batches in flight finish and record their outcome, so nothing is sent twice on restart.
+      dayTick.stop();
       void Promise.all([scheduler.stop(), outbox.stop(), webhookLane.stop()])
         .then(() => deps.close())
         .then(() => process.exit(0));
