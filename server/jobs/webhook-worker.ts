@@ -192,6 +192,13 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     const outcomes = await Promise.all(
       claimed.map(async (d): Promise<WebhookOutcome> => {
         const r = requests.get(d.id);
+        if (r && 'unreadable' in r)
+          return {
+            id: d.id,
+            webhookId: d.webhook_id,
+            attempts: d.attempts,
+            result: { ok: false, permanent: true, status: null, error: r.unreadable },
+          };
         if (!r)
           return {
             id: d.id,

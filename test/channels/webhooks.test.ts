@@ -259,6 +259,22 @@ describe('webhook deliveries to a real receiver', () => {
     expect((await admin.get(`/api/admin/webhooks/${webhook.id}`)).status).toBe(404);
   });
 
+  it('a secret that cannot be unsealed fails the delivery for good instead of looping', async () => {
+    const { webhook } = await addHook({ events: ['component.updated'] });
+    // As if SECRET_KEY had changed since the webhook was added.
+    await t.deps.db
+      .update(webhooks)
+      .set({ secretBox: 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' })
+      .where(eq(webhooks.id, webhook.id));
+    await setComponentStatus(t.deps, { componentId, status: 'partial_outage' }, testActor);
+    expect(await worker().runOnce()).toBe(1);
+    const [d] = await deliveries(webhook.id);
+    expect(d).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(d!.lastError).toContain('was SECRET_KEY changed?');
+    expect(rx.received).toHaveLength(0);
+    await setComponentStatus(t.deps, { componentId, status: 'operational' }, testActor);
+  });
+
   it('drills reach drill channels only, and P2 stays off a default channel', async () => {
     const real = await addHook({ events: ['incident.created'] });
     const drill = await addHook({ events: ['incident.created'], isDrill: true });

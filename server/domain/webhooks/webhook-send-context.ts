@@ -67,8 +67,8 @@ export async function readWebhookRequests(
   config: Pick<Config, 'publicUrl' | 'secretKey' | 'webhookAllowPrivate'>,
   claimed: ClaimedWebhookDelivery[],
   now: Date,
-): Promise<Map<string, WebhookRequest | null>> {
-  const out = new Map<string, WebhookRequest | null>();
+): Promise<Map<string, WebhookRequest | { unreadable: string } | null>> {
+  const out = new Map<string, WebhookRequest | { unreadable: string } | null>();
   if (claimed.length === 0) return out;
   const page = await readPage(db, config.publicUrl);
   const all = await readComponents(db, page);
@@ -183,12 +183,22 @@ export async function readWebhookRequests(
       };
     }
     const payload = w.kind === 'webhook' ? envelope : chatPayload(w.kind, chat);
+    let secret: string;
+    try {
+      secret = openSecret(master, w.secretBox);
+    } catch {
+      out.set(d.id, {
+        unreadable:
+          'the signing secret cannot be read (was SECRET_KEY changed?): remove the webhook and add it again',
+      });
+      continue;
+    }
     out.set(d.id, {
       deliveryId: d.id,
       webhookId: w.id,
       url: w.url,
       allowPrivate: w.allowPrivate || config.webhookAllowPrivate,
-      secret: openSecret(master, w.secretBox),
+      secret,
       body: JSON.stringify(payload),
     });
   }
