@@ -12,6 +12,9 @@ import { healthRoutes } from './routes/health.ts';
 import { maintenancePublicRoutes } from './routes/maintenance-public.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
 import { unsubscribeRoutes } from './routes/unsubscribe.ts';
+import { uptimeRoutes } from './routes/uptime.ts';
+import { embedRoutes } from './routes/embed.ts';
+import { changeRoutes } from './routes/changes.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -56,6 +59,9 @@ export function createApp(deps: Deps) {
   };
   app.all('/api/v2/*', readOnly);
   app.all('/api/maintenance', readOnly);
+  app.route('/api', uptimeRoutes(deps));
+  app.route('/', embedRoutes(deps));
+  app.route('/api', changeRoutes(deps));
   app.all('/api/*', (c) =>
     c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),
   );

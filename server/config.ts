@@ -80,6 +80,10 @@ const schema = z.object({
   ),
   FASTLY_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(8).optional()),
   CLOUDFLARE_API_TOKEN: z.preprocess(emptyToUndefined, z.string().min(8).optional()),
+  WEBHOOK_ALLOW_PRIVATE: z.preprocess(
+    emptyToUndefined,
+    z.enum(['true', 'false', '1', '0']).default('false'),
+  ),
 });
 
 export type EdgeKind = 'varnish' | 'fastly' | 'cloudflare';
@@ -148,6 +152,8 @@ export type Config = {
   edgePurgeTimeoutMs: number;
   fastlyApiToken: string | undefined;
   cloudflareApiToken: string | undefined;
+  /** Let every webhook (also visitors' incident follows) reach loopback and private addresses. */
+  webhookAllowPrivate: boolean;
 };
 
 export class ConfigError extends Error {
@@ -219,5 +225,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     edgePurgeTimeoutMs: e.EDGE_PURGE_TIMEOUT_MS,
     fastlyApiToken: e.FASTLY_API_TOKEN,
     cloudflareApiToken: e.CLOUDFLARE_API_TOKEN,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
   };
 }

@@ -8,6 +8,8 @@ import { createHttpServer } from './http/server.ts';
 import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
+import { createWebhookWorker } from './jobs/webhook-worker.ts';
+import { createDayTick } from './jobs/day-tick.ts';
 import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/read-users.ts';
 
@@ -46,6 +48,10 @@ async function main() {
     deps.log.info(
       `Edge: purging ${config.edgePurgeTargets.map((t) => `${t.kind} ${t.url}`).join(', ')} after every write.`,
     );
+  const webhookLane = createWebhookWorker(deps);
+  webhookLane.start();
+  const dayTick = createDayTick(deps);
+  dayTick.start();
   const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
   await mountSite(app, deps);
   // Started before listening: its first pass publishes whatever fell due while Herald was down.
@@ -92,10 +98,14 @@ async function main() {
     deps.log.info(`${signal}: shutting down`);
     server.close(() => {
       // Batches in flight finish and record their outcome, so nothing is sent twice on restart.
-      void Promise.all([scheduler.stop(), outbox.stop(), edgePurges.stop()])
+      dayTick.stop();
+      void Promise.all([scheduler.stop(), outbox.stop(), edgePurges.stop(), webhookLane.stop()])
         .then(() => deps.close())
         .then(() => process.exit(0));
     });
+    // Change streams (/api/changes) never end by themselves: after a second for requests in
+    // flight, cut every connection so the loops above still get to stop cleanly.
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -37,3 +37,17 @@ export type DeliveryState = (typeof deliveryStates)[number];
 /** A queued edge purge: waiting to be sent (or retried), or refused by the edge (4xx). */
 export const edgePurgeStates = ['pending', 'rejected'] as const;
 export type EdgePurgeState = (typeof edgePurgeStates)[number];
+/** What a webhook or chat channel is: a plain signed webhook, or a chat tool's incoming webhook. */
+export const webhookKinds = ['webhook', 'slack', 'teams', 'discord'] as const;
+export type WebhookKind = (typeof webhookKinds)[number];
+
+export const webhookEvents = [
+  'incident.created',
+  'incident.updated',
+  'incident.resolved',
+  'component.updated',
+] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
+
+export const webhookStates = ['active', 'paused'] as const;
+export type WebhookState = (typeof webhookStates)[number];

@@ -12,3 +12,5 @@ export * from './lists.ts';
 export * from './subscribers.ts';
 export * from './broadcasts.ts';
 export * from './edge-purges.ts';
+export * from './webhooks.ts';
+export * from './webhooks-deliveries.ts';

@@ -11,6 +11,7 @@ import { incidentOperations } from './incidents.ts';
 import { maintenanceOperations } from './maintenance.ts';
 import type { Operation } from './operation.ts';
 import { scheduledUpdateOperations } from './scheduled-updates.ts';
+import { webhookOperations } from './webhooks.ts';
 
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
@@ -28,6 +29,7 @@ function operationTables(deps: Deps): Operation[] {
     ...scheduledUpdateOperations(deps),
     ...maintenanceOperations(deps),
     ...broadcastOperations(deps),
+    ...webhookOperations(deps),
   ];
 }
 

@@ -6,6 +6,7 @@ import { createComponentAdmin } from './forms/components.ts';
 import { createIncidentAdmin } from './forms/incidents.ts';
 import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
+import { createWebhookAdmin } from './forms/webhooks.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { edgeNotice } from '../edge/edge-notice.ts';
@@ -30,6 +31,7 @@ export interface AdminServices {
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
   /** The caching edge: a line for the dashboard while it is behind or refusing purges. */
   edge: { notice(): Promise<string | null> };
+  webhooks: ReturnType<typeof createWebhookAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -67,5 +69,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
         return edgeNotice(await deps.edge.status(), deps.clock.now());
       },
     },
+    webhooks: createWebhookAdmin(deps, session),
   };
 }

@@ -7,10 +7,14 @@ import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { AdminServices } from './admin-services.ts';
 import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
+import type { UptimeReader } from '../domain/uptime/uptime-reader.ts';
+import type { FollowPages } from './forms/follow.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {
   reader: StatusReader;
+  /** Daily and monthly uptime from the status history (bars, /uptime). */
+  uptime: UptimeReader;
   now(): Date;
   format: {
     short(d: string | Date, tz: string): string;
@@ -23,6 +27,8 @@ export interface SiteLocals {
   };
   /** Subscribe, confirm and manage: set for the uncached subscriber pages only. */
   subscriptions?: SubscriptionPages;
+  /** Following one incident by webhook: set for the uncached pages only. */
+  follow?: FollowPages;
   /** The client's network address (for per-client rate limits). */
   clientAddress?: string;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
@@ -43,9 +49,14 @@ export interface SiteLocals {
   admin?: AdminServices;
 }
 
-export function createSiteLocals(reader: StatusReader, now: () => Date): SiteLocals {
+export function createSiteLocals(
+  reader: StatusReader,
+  now: () => Date,
+  uptime: UptimeReader,
+): SiteLocals {
   return {
     reader,
+    uptime,
     now,
     format: {
       short: formatShort,

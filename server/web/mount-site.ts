@@ -19,7 +19,9 @@ import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { createSiteLocals } from './locals.ts';
+import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
+import { createFollowPages } from './forms/follow.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
@@ -83,8 +85,11 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const follow = createFollowPages(deps);
+  const now = () => deps.clock.now();
+  const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   app.all('*', async (c) => {
-    const locals = createSiteLocals(deps.reader, () => deps.clock.now());
+    const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
     const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
@@ -146,6 +151,7 @@ export async function mountSite(
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;
+      locals.follow = follow;
       locals.clientAddress = clientAddress(c, deps.config);
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's

@@ -5,6 +5,7 @@ import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from './message-id.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
+import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 
 export type BroadcastKind = 'incident_update' | 'incident_resolved';
 
@@ -36,9 +37,15 @@ export async function enqueueUpdateBroadcast(
   u: PublishedUpdateRef,
   now: Date,
 ): Promise<{ broadcastId: string; total: number } | null> {
-  if (!u.notify) return null;
   const { incident } = u;
   const priority = incident.priority;
+  // Webhooks and followers of this incident get every update, notified or not.
+  await queueIncidentWebhooks(
+    tx,
+    { updateId: u.updateId, incidentId: incident.id, status: u.status, priority, notify: u.notify },
+    now,
+  );
+  if (!u.notify) return null;
   const allLists = await tx.select().from(lists);
   const listIds = allLists
     .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))

@@ -7,6 +7,7 @@ import {
 } from '../../../db/schema/index.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { queueComponentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 
 /**
  * Sets one component's status inside the caller's transaction and records the change in the
@@ -40,6 +41,11 @@ export async function applyComponentStatus(
       maintenanceId: cause.maintenanceId ?? null,
       changedAt: now,
     });
+    await queueComponentWebhooks(
+      tx,
+      { componentId, oldStatus: row.status, newStatus: status, incidentId: cause.incidentId },
+      now,
+    );
   }
   return row.status;
 }

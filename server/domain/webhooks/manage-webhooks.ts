@@ -1,0 +1,231 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  components,
+  webhookDeliveries,
+  webhookEvents,
+  webhookKinds,
+  webhooks,
+} from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { linkKey } from '../subscribers/tokens.ts';
+import { assertWebhookUrl } from './address-policy.ts';
+import { newSigningSecret, sealSecret } from './secret-box.ts';
+
+const incidentEvents = ['incident.created', 'incident.updated', 'incident.resolved'] as const;
+
+export const createWebhookInput = z
+  .object({
+    url: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2,000 characters'),
+    kind: z.enum(webhookKinds).default('webhook'),
+    componentIds: z.array(z.string().min(1)).max(200).default([]),
+    /** Default: every event for a webhook; incident events for a chat channel. */
+    events: z.array(z.enum(webhookEvents)).min(1, 'choose at least one event').optional(),
+    priorities: z
+      .array(z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]))
+      .min(1, 'choose at least one priority')
+      .default([0, 1]),
+    internal: z.boolean().default(false),
+    isDrill: z.boolean().default(false),
+    /** Lets the URL reach loopback or private addresses; for receivers inside the network. */
+    allowPrivate: z.boolean().default(false),
+  })
+  .strict();
+export type CreateWebhookInput = z.input<typeof createWebhookInput>;
+
+export interface WebhookView {
+  id: string;
+  kind: (typeof webhookKinds)[number];
+  url: string;
+  componentIds: string[];
+  events: string[];
+  priorities: number[];
+  internal: boolean;
+  isDrill: boolean;
+  allowPrivate: boolean;
+  /** Set for a visitor following one incident. */
+  incidentId: string | null;
+  state: 'active' | 'paused';
+  consecutiveFailures: number;
+  pausedAt: string | null;
+  createdAt: string;
+}
+
+type Row = typeof webhooks.$inferSelect;
+function view(r: Row): WebhookView {
+  return {
+    id: r.id,
+    kind: r.kind,
+    url: r.url,
+    componentIds: r.componentIds ?? [],
+    events: r.events,
+    priorities: r.priorities.split(',').filter(Boolean).map(Number),
+    internal: r.internal,
+    isDrill: r.isDrill,
+    allowPrivate: r.allowPrivate,
+    incidentId: r.incidentId,
+    state: r.state,
+    consecutiveFailures: r.consecutiveFailures,
+    pausedAt: r.pausedAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+  };
+}
+
+/** Adds a webhook or chat channel; the signing secret is returned here once and never again. */
+export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, actor: Actor) {
+  assertRole(actor, 'admin');
+  const input = parseInput(createWebhookInput, raw);
+  const url = await assertWebhookUrl(
+    input.url,
+    input.allowPrivate || deps.config.webhookAllowPrivate,
+    '; only an admin can allow that for a webhook',
+  );
+  const events =
+    input.events ?? (input.kind === 'webhook' ? [...webhookEvents] : [...incidentEvents]);
+  const now = deps.clock.now();
+  const secret = newSigningSecret();
+  const master = await linkKey(deps.db, deps.config);
+  const row = await deps.db.transaction(async (tx) => {
+    if (input.componentIds.length) {
+      const found = await tx
+        .select({ id: components.id })
+        .from(components)
+        .where(
+          sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(input.componentIds)}))`,
+        );
+      const missing = input.componentIds.find((id) => !found.some((f) => f.id === id));
+      if (missing)
+        throw new ValidationError(`No component with id ${missing}.`, {
+          componentIds: `no component with id ${missing}`,
+        });
+    }
+    const r: Row = {
+      id: newId(),
+      kind: input.kind,
+      url: url.toString(),
+      componentIds: input.componentIds.length ? [...new Set(input.componentIds)] : null,
+      events: [...new Set(events)],
+      priorities: [...new Set(input.priorities)].sort().join(','),
+      internal: input.internal,
+      isDrill: input.isDrill,
+      allowPrivate: input.allowPrivate,
+      secretBox: sealSecret(master, secret),
+      incidentId: null,
+      state: 'active',
+      consecutiveFailures: 0,
+      pausedAt: null,
+      createdAt: now,
+    };
+    await tx.insert(webhooks).values(r);
+    const { secretBox: _s, ...audited } = r;
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.create',
+      objectType: 'webhook',
+      objectId: r.id,
+      after: audited,
+    });
+    return r;
+  });
+  return { webhook: view(row), secret };
+}
+
+export async function listWebhooks(deps: DomainDeps): Promise<WebhookView[]> {
+  const rows = await deps.db.select().from(webhooks).orderBy(desc(webhooks.createdAt));
+  return rows.map(view);
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  state: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  nextAttemptAt: string;
+}
+
+/** One webhook with its 50 most recent deliveries. */
+export async function readWebhook(deps: DomainDeps, id: string) {
+  const [row] = await deps.db.select().from(webhooks).where(eq(webhooks.id, id));
+  if (!row) throw new NotFoundError('webhook', id);
+  const recent = await deps.db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.webhookId, id))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(50);
+  return {
+    webhook: view(row),
+    deliveries: recent.map((d): WebhookDeliveryView => ({
+      id: d.id,
+      event: d.event,
+      state: d.state,
+      attempts: d.attempts,
+      lastStatus: d.lastStatus,
+      lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(),
+      sentAt: d.sentAt?.toISOString() ?? null,
+      nextAttemptAt: d.nextAttemptAt.toISOString(),
+    })),
+  };
+}
+
+export async function deleteWebhook(deps: DomainDeps, id: string, actor: Actor) {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id));
+    if (!row) throw new NotFoundError('webhook', id);
+    await tx.delete(webhooks).where(eq(webhooks.id, id));
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.delete',
+      objectType: 'webhook',
+      objectId: id,
+      before: { url: row.url, kind: row.kind },
+    });
+  });
+}
+
+/** Queues a test delivery (and resumes a paused webhook: the admin is trying it again). */
+export async function queueTestDelivery(
+  deps: DomainDeps,
+  id: string,
+  actor: Actor,
+): Promise<string> {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id));
+    if (!row) throw new NotFoundError('webhook', id);
+    const deliveryId = newId();
+    await tx.insert(webhookDeliveries).values({
+      id: deliveryId,
+      webhookId: id,
+      event: 'test',
+      ref: {},
+      state: 'pending',
+      attempts: 0,
+      // Sent by the caller at once, not by the lane; the lane takes it only if that fails.
+      nextAttemptAt: new Date(now.getTime() + 60_000),
+      createdAt: now,
+    });
+    if (row.state === 'paused')
+      await tx
+        .update(webhooks)
+        .set({ state: 'active', pausedAt: null, consecutiveFailures: 0 })
+        .where(eq(webhooks.id, id));
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.test',
+      objectType: 'webhook',
+      objectId: id,
+    });
+    return deliveryId;
+  });
+}

@@ -1,0 +1,126 @@
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import {
+  type ComponentStatus,
+  components,
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  type WebhookEvent,
+} from '../../../db/schema/index.ts';
+
+// Deliveries are written in the transaction that publishes the update or changes the
+// component, with one INSERT ... SELECT over the active webhooks that want the event, so a
+// crash can neither lose a delivery nor send one for a change that was rolled back.
+
+async function withGroups(tx: DbOrTx, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ id: components.id, groupId: components.groupId })
+    .from(components)
+    .where(sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  return [...new Set(rows.flatMap((r) => (r.groupId ? [r.id, r.groupId] : [r.id])))];
+}
+
+async function insertDeliveries(
+  tx: DbOrTx,
+  event: WebhookEvent,
+  ref: Record<string, string | null>,
+  filter: SQL,
+  componentIds: string[],
+  now: Date,
+): Promise<number> {
+  const match = await withGroups(tx, componentIds);
+  const componentFilter =
+    match.length === 0
+      ? sql``
+      : sql`AND (w.component_ids IS NULL OR json_array_length(w.component_ids) = 0
+            OR EXISTS (SELECT 1 FROM json_each(w.component_ids) j
+                       WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(match)}))))`;
+  const result = await tx.run(sql`
+    INSERT INTO webhook_deliveries (id, webhook_id, event, ref, state, attempts, next_attempt_at, created_at)
+    SELECT lower(hex(randomblob(8))), w.id, ${event}, ${JSON.stringify(ref)}, 'pending', 0, ${now.getTime()}, ${now.getTime()}
+    FROM webhooks w
+    WHERE w.state = 'active'
+      AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ${event})
+      AND ${filter}
+      ${componentFilter}`);
+  return Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
+}
+
+/**
+ * Queues a delivery of a published incident update for every webhook that wants it: the
+ * event matches, the update notifies and the incident's priority is among the webhook's,
+ * drills reach drill channels only, and the webhook's components (if any) include one the
+ * incident affects; plus every follower of this incident.
+ */
+export async function queueIncidentWebhooks(
+  tx: DbOrTx,
+  u: { updateId: string; incidentId: string; status: string; priority: number; notify: boolean },
+  now: Date,
+): Promise<number> {
+  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
+  if (!incident) return 0;
+  let event: WebhookEvent = 'incident.updated';
+  if (u.status === 'resolved') event = 'incident.resolved';
+  else {
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: sql<number>`count(*)` })
+      .from(incidentUpdates)
+      .where(
+        and(eq(incidentUpdates.incidentId, u.incidentId), eq(incidentUpdates.state, 'published')),
+      );
+    if (Number(n) <= 1) event = 'incident.created';
+  }
+  const affected = await tx
+    .select({ id: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, u.incidentId));
+  return insertDeliveries(
+    tx,
+    event,
+    { incidentId: u.incidentId, updateId: u.updateId },
+    // Channels follow the email rules (a notifying update of one of their priorities);
+    // someone who follows this one incident gets every update it publishes.
+    sql`(w.incident_id = ${u.incidentId}
+         OR (w.incident_id IS NULL AND ${u.notify ? 1 : 0} = 1
+             AND w.is_drill = ${incident.isDrill ? 1 : 0}
+             AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0))`,
+    affected.map((a) => a.id),
+    now,
+  );
+}
+
+/** Queues a `component_update` for every webhook that wants component changes. */
+export async function queueComponentWebhooks(
+  tx: DbOrTx,
+  c: {
+    componentId: string;
+    oldStatus: ComponentStatus;
+    newStatus: ComponentStatus;
+    incidentId?: string | null;
+  },
+  now: Date,
+): Promise<number> {
+  let drill = false;
+  if (c.incidentId) {
+    const [i] = await tx
+      .select({ isDrill: incidents.isDrill })
+      .from(incidents)
+      .where(eq(incidents.id, c.incidentId));
+    drill = i?.isDrill ?? false;
+  }
+  return insertDeliveries(
+    tx,
+    'component.updated',
+    {
+      componentId: c.componentId,
+      oldStatus: c.oldStatus,
+      newStatus: c.newStatus,
+      changedAt: now.toISOString(),
+    },
+    sql`w.incident_id IS NULL AND w.is_drill = ${drill ? 1 : 0}`,
+    [c.componentId],
+    now,
+  );
+}

@@ -1,0 +1,139 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { html } from 'hono/html';
+import type { Deps } from '../deps.ts';
+import { cachedResponse } from '../cache/cached.ts';
+import { errorBody } from '../http/errors.ts';
+import { componentStatusLabels } from '../domain/status/labels.ts';
+
+const SVG_TYPE = 'image/svg+xml; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+// Stored with the cached body: cache hits are answered before any middleware runs. A minute of
+// staleness is fine for a badge in a README and spares the page a request per view.
+const badgeHeaders = {
+  'access-control-allow-origin': '*',
+  'cache-control': 'public, max-age=60',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+};
+const corsHeaders = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag' };
+
+const colours: Record<string, string> = {
+  none: '#116329',
+  operational: '#116329',
+  minor: '#7d4e00',
+  degraded_performance: '#7d4e00',
+  major: '#a0430a',
+  partial_outage: '#a0430a',
+  critical: '#a40e26',
+  major_outage: '#a40e26',
+  maintenance: '#0b5394',
+  under_maintenance: '#0b5394',
+};
+
+/** Width of a text in 11px Verdana, near enough for a badge (wide letters count more). */
+function textWidth(s: string): number {
+  let w = 0;
+  for (const ch of s)
+    w += /[MWmw@%]/.test(ch) ? 10 : /[A-Z0-9]/.test(ch) ? 7.5 : /[il.,:;|!' ]/.test(ch) ? 3.5 : 6.5;
+  return Math.ceil(w);
+}
+
+/** A shields-style badge; both texts escaped by hono/html. */
+export function renderBadge(label: string, message: string, colour: string): string {
+  const lw = textWidth(label) + 12;
+  const mw = textWidth(message) + 12;
+  const w = lw + mw;
+  return String(
+    html`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${label}: ${message}"><title>${label}: ${message}</title><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${colour}"/><g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"><text x="${lw / 2}" y="14">${label}</text><text x="${lw + mw / 2}" y="14">${message}</text></g></svg>`,
+  );
+}
+
+/**
+ * What a product puts on its own pages: `/badge.svg` (overall, or `?component=ID`),
+ * `/api/embed.json` (what is going on right now, small) for `/embed.js`. CORS `*`.
+ */
+export function embedRoutes(deps: Deps) {
+  const app = new Hono();
+  app.get('/badge.svg', async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    const keys = [...params.keys()];
+    if (keys.some((k) => k !== 'component') || params.getAll('component').length > 1)
+      return c.json(
+        errorBody('invalid_query', 'Only one component=ID is accepted.'),
+        400,
+        corsHeaders,
+      );
+    const componentId = params.get('component');
+    if (componentId !== null) {
+      const { components } = await deps.reader.components();
+      const comp = components.find((x) => x.id === componentId);
+      if (!comp)
+        return c.body(renderBadge('status', 'unknown component', '#57606a'), 404, {
+          'content-type': SVG_TYPE,
+          ...badgeHeaders,
+          'cache-control': 'no-store',
+        });
+    }
+    return cachedResponse(
+      c,
+      deps,
+      SVG_TYPE,
+      async () => {
+        if (componentId !== null) {
+          const { components } = await deps.reader.components();
+          const comp = components.find((x) => x.id === componentId)!;
+          return renderBadge(
+            comp.name,
+            componentStatusLabels[comp.status].toLowerCase(),
+            colours[comp.status]!,
+          );
+        }
+        const { page, status } = await deps.reader.status();
+        return renderBadge(page.name, status.description.toLowerCase(), colours[status.indicator]!);
+      },
+      badgeHeaders,
+    );
+  });
+
+  app.use('/api/embed.json', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));
+  app.get('/api/embed.json', (c) =>
+    cachedResponse(
+      c,
+      deps,
+      JSON_TYPE,
+      async () => {
+        const s = await deps.reader.summary();
+        const active = [
+          ...s.incidents.map((i) => ({
+            id: i.id,
+            kind: 'incident',
+            name: i.name,
+            status: i.status,
+            impact: i.impact,
+            url: i.shortlink,
+            updated_at: i.updated_at,
+          })),
+          ...s.scheduled_maintenances
+            .filter((m) => m.status === 'in_progress' || m.status === 'verifying')
+            .map((m) => ({
+              id: m.id,
+              kind: 'maintenance',
+              name: m.name,
+              status: m.status,
+              impact: 'maintenance',
+              url: m.shortlink,
+              updated_at: m.updated_at,
+            })),
+        ];
+        return JSON.stringify({
+          page: { name: s.page.name, url: s.page.url },
+          status: s.status,
+          active,
+        });
+      },
+      corsHeaders,
+    ),
+  );
+  return app;
+}

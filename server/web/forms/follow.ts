@@ -1,0 +1,33 @@
+import type { Deps } from '../../deps.ts';
+import { followIncidentByWebhook } from '../../domain/webhooks/follow-incident.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { type FormOutcome, formValues, runForm, str } from './form.ts';
+
+export type FollowOutcome = FormOutcome | { ok: true; redirect: null; secret: string; url: string };
+
+/** "Get updates on this incident" by webhook: the per-visitor page behind the incident page. */
+export function createFollowPages(deps: Deps) {
+  // 10 follows per client address per 10 minutes.
+  const perClient = new RateLimiter(10, 10 * 60_000);
+  return {
+    async follow(
+      incidentId: string,
+      form: FormData,
+      clientAddress: string,
+    ): Promise<FollowOutcome> {
+      const values = formValues(form);
+      let made: { secret: string; url: string } | null = null;
+      const r = await runForm(values, async () => {
+        perClient.hit(clientAddress, deps.clock.now());
+        const url = str(values, 'url');
+        const { secret } = await followIncidentByWebhook(deps, { incidentId, url });
+        made = { secret, url: url.trim() };
+        return '';
+      });
+      if (!r.ok || !made) return r;
+      const m = made as { secret: string; url: string };
+      return { ok: true, redirect: null, ...m };
+    },
+  };
+}
+export type FollowPages = ReturnType<typeof createFollowPages>;

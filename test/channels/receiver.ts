@@ -1,0 +1,75 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** What the receiver does with the next request: answer, hang, or stream without end. */
+export type Behaviour =
+  | { status: number; body?: string; headers?: Record<string, string> }
+  | { hang: true }
+  | { status: number; endless: true };
+
+/**
+ * A real HTTP receiver on 127.0.0.1 for webhook tests: records every request and answers each
+ * with the next queued behaviour (200 when none is queued).
+ */
+export async function startReceiver() {
+  const received: Received[] = [];
+  const queue: Behaviour[] = [];
+  let bytesStreamed = 0;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const b = queue.shift() ?? { status: 200 };
+      if ('hang' in b) return;
+      if ('endless' in b) {
+        res.writeHead(b.status, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk)) bytesStreamed += chunk.length;
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        pump();
+        return;
+      }
+      res.writeHead(b.status, b.headers ?? {});
+      res.end(b.body ?? '');
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    port,
+    received,
+    next(...b: Behaviour[]) {
+      queue.push(...b);
+    },
+    get bytesStreamed() {
+      return bytesStreamed;
+    },
+    get openConnections() {
+      return sockets.size;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
