@@ -20,6 +20,7 @@ import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { createSiteLocals } from './locals.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
+import { createReportPages } from './forms/reports.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
@@ -83,6 +84,7 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const reportPages = createReportPages(deps);
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, () => deps.clock.now());
     const method = c.req.method;
@@ -140,6 +142,7 @@ export async function mountSite(
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;
+      locals.reports = reportPages;
       locals.clientAddress = clientAddress(c, deps.config);
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's

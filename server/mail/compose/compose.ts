@@ -27,6 +27,8 @@ import type { OutgoingMail } from '../outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
+import { composeReportMail } from './reports.ts';
+import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -107,6 +109,7 @@ export async function composeOutboxMail(
     const inc = await readIncident(db, p.incidentId);
     return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
   }
+  if (isReportOutboxKind(m.kind)) return composeReportMail(db, page, { ...m, kind: m.kind }, now);
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
   if (!r) return null;
