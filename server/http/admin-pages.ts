@@ -13,6 +13,7 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/audit', 'admin'],
   ['/admin/subscribers', 'admin'],
   ['/admin/lists', 'admin'],
+  ['/admin/reports/settings', 'admin'],
 ];
 
 export function isAdminPath(pathname: string): boolean {

@@ -8,6 +8,7 @@ import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
+import { createReportAdmin } from './forms/reports.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -27,6 +28,7 @@ export interface AdminServices {
   /** The signed-in user's own account. */
   account: { changePassword(form: FormData): Promise<FormOutcome> };
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
+  reports: ReturnType<typeof createReportAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -58,5 +60,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
       },
     },
     broadcasts: createBroadcastAdmin(deps, session),
+    reports: createReportAdmin(deps, session),
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { reportCloseReasons, reportKinds } from '../../../db/schema/reports.ts';
+import { reportCloseReasons, reportKinds, reportStates } from '../../../db/schema/reports.ts';
+
+export { reportStates };
 import { emailInput, idList, tokenInput } from '../subscribers/inputs.ts';
 
 /** 5 MB: a screenshot or a short PDF, not a screen recording. */
