@@ -76,6 +76,25 @@ CREATE TABLE `on_duty_users` (
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE TABLE `runbooks` (
+	`component_id` text PRIMARY KEY NOT NULL,
+	`body` text NOT NULL,
+	`last_reviewed_at` integer NOT NULL,
+	`last_edited_by` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `runbook_revisions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`component_id` text NOT NULL,
+	`body` text NOT NULL,
+	`edited_by` text NOT NULL,
+	`at` integer NOT NULL,
+	FOREIGN KEY (`component_id`) REFERENCES `components`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `runbook_revisions_component_id_idx` ON `runbook_revisions` (`component_id`,`at`);--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p0` integer DEFAULT 15 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p1` integer DEFAULT 30 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `p1_budget_per_week` integer DEFAULT 3 NOT NULL;--> statement-breakpoint

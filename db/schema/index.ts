@@ -17,3 +17,5 @@ export * from './report-attachments.ts';
 export * from './report-links.ts';
 export * from './report-update-notices.ts';
 export * from './on-duty-users.ts';
+export * from './runbooks.ts';
+export * from './runbook-revisions.ts';

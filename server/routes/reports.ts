@@ -17,6 +17,8 @@ import {
 import { NotFoundError } from '../domain/shared/errors.ts';
 import { reportStates } from '../domain/reports/inputs.ts';
 import { parseInput } from '../domain/shared/parse.ts';
+import { readRunbook } from '../domain/runbooks/runbook-views.ts';
+import { saveRunbook, saveRunbookInput } from '../domain/runbooks/save-runbook.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import type { ApiOperation } from '../http/openapi.ts';
 
@@ -137,5 +139,50 @@ export function registerReportApi(
       success: 200,
     },
     async (c) => c.json(await setOnDuty(deps, v({ ...(await body(c)), userId: id(c) }), actor(c))),
+  );
+  registerRunbookApi(op, deps, body);
+}
+
+/** Runbooks per component in the admin API (same operation table). */
+export function registerRunbookApi(
+  op: Op,
+  deps: Deps,
+  body: (c: Ctx) => Promise<Record<string, unknown>>,
+) {
+  const id = (c: Ctx) => c.req.param('id') ?? '';
+  const v = <T>(x: T) => x as never;
+  op(
+    {
+      method: 'get',
+      path: '/components/:id/runbook',
+      summary:
+        'A component’s runbook (Markdown and sanitised HTML), whether it is stale, its history',
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => {
+      const found = await readRunbook(deps.db, id(c), deps.clock.now());
+      if (!found) throw new NotFoundError(`No component with id ${id(c)}.`);
+      return c.json(found);
+    },
+  );
+  op(
+    {
+      method: 'put',
+      path: '/components/:id/runbook',
+      summary: 'Write a component’s runbook (Markdown); saving counts as reviewing it',
+      role: 'responder',
+      body: saveRunbookInput,
+      omit: ['componentId'],
+      success: 200,
+    },
+    async (c) =>
+      c.json({
+        runbook: await saveRunbook(
+          deps,
+          v({ ...(await body(c)), componentId: id(c) }),
+          c.get('actor'),
+        ),
+      }),
   );
 }

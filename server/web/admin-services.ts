@@ -9,6 +9,7 @@ import { createTimeAdmin } from './forms/schedule.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { createReportAdmin } from './forms/reports.ts';
+import { createRunbookAdmin } from './forms/runbooks.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -29,6 +30,7 @@ export interface AdminServices {
   account: { changePassword(form: FormData): Promise<FormOutcome> };
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
   reports: ReturnType<typeof createReportAdmin>;
+  runbooks: ReturnType<typeof createRunbookAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -61,5 +63,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     },
     broadcasts: createBroadcastAdmin(deps, session),
     reports: createReportAdmin(deps, session),
+    runbooks: createRunbookAdmin(deps, session),
   };
 }
