@@ -6,7 +6,7 @@ export interface ApiOperation {
   /** Hono path below /api/admin, e.g. `/incidents/:id/updates`. */
   path: string;
   summary: string;
-  role: 'admin' | 'responder';
+  role: 'admin' | 'responder' | 'viewer';
   /** The domain verb's own input schema (fields taken from the path are left out). */
   body?: z.ZodType;
   omit?: string[];

@@ -47,7 +47,7 @@ export function registerReportApi(
       path: '/reports',
       summary:
         'Reports; `state=open` is the triage queue (P0/P1 first, newest first, with the timebox)',
-      role: 'responder',
+      role: 'viewer',
       query: { state: `one of ${reportStates.join(', ')}` },
       success: 200,
     },
@@ -72,7 +72,7 @@ export function registerReportApi(
       method: 'get',
       path: '/reports/:id',
       summary: 'One report with its history, attachment (metadata) and incident',
-      role: 'responder',
+      role: 'viewer',
       success: 200,
     },
     async (c) => {
@@ -102,7 +102,7 @@ export function registerReportApi(
       method: 'get',
       path: '/reports-budget',
       summary: 'P1s this week against the weekly budget, and the last 8 weeks',
-      role: 'responder',
+      role: 'viewer',
       success: 200,
     },
     async (c) => c.json(await readP1Budget(deps.db, deps.clock.now())),
@@ -157,7 +157,7 @@ export function registerRunbookApi(
       path: '/components/:id/runbook',
       summary:
         'A component’s runbook (Markdown and sanitised HTML), whether it is stale, its history',
-      role: 'responder',
+      role: 'viewer',
       success: 200,
     },
     async (c) => {

@@ -16,7 +16,7 @@ import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { eventsOf, fileReport, PNG } from './helpers.ts';
 
-const asActor = (u: { id: string; email: string; role: 'admin' | 'responder' }): Actor => ({
+const asActor = (u: { id: string; email: string; role: Actor['role'] }): Actor => ({
   type: 'user',
   id: u.id,
   label: u.email,

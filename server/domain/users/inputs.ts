@@ -10,7 +10,7 @@ export const emailInput = z
     z.email({ error: 'must be an email address such as pm@example.com' }).max(254, 'is too long'),
   );
 
-export const roleInput = z.enum(userRoles, { error: 'must be admin or responder' });
+export const roleInput = z.enum(userRoles, { error: 'must be admin, responder or viewer' });
 
 export const createUserInput = z.object({
   email: emailInput,
