@@ -95,6 +95,14 @@ CREATE TABLE `runbook_revisions` (
 );
 --> statement-breakpoint
 CREATE INDEX `runbook_revisions_component_id_idx` ON `runbook_revisions` (`component_id`,`at`);--> statement-breakpoint
+CREATE TABLE `incident_support_scripts` (
+	`incident_id` text PRIMARY KEY NOT NULL,
+	`body` text NOT NULL,
+	`updated_by` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p0` integer DEFAULT 15 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p1` integer DEFAULT 30 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `p1_budget_per_week` integer DEFAULT 3 NOT NULL;--> statement-breakpoint

@@ -19,3 +19,4 @@ export * from './report-update-notices.ts';
 export * from './on-duty-users.ts';
 export * from './runbooks.ts';
 export * from './runbook-revisions.ts';
+export * from './incident-support-scripts.ts';

@@ -18,6 +18,11 @@ import { NotFoundError } from '../domain/shared/errors.ts';
 import { reportStates } from '../domain/reports/inputs.ts';
 import { parseInput } from '../domain/shared/parse.ts';
 import { readRunbook } from '../domain/runbooks/runbook-views.ts';
+import {
+  readSupportScript,
+  saveSupportScript,
+  saveSupportScriptInput,
+} from '../domain/support/support-script.ts';
 import { saveRunbook, saveRunbookInput } from '../domain/runbooks/save-runbook.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import type { ApiOperation } from '../http/openapi.ts';
@@ -141,6 +146,7 @@ export function registerReportApi(
     async (c) => c.json(await setOnDuty(deps, v({ ...(await body(c)), userId: id(c) }), actor(c))),
   );
   registerRunbookApi(op, deps, body);
+  registerSupportScriptApi(op, deps, body);
 }
 
 /** Runbooks per component in the admin API (same operation table). */
@@ -181,6 +187,49 @@ export function registerRunbookApi(
         runbook: await saveRunbook(
           deps,
           v({ ...(await body(c)), componentId: id(c) }),
+          c.get('actor'),
+        ),
+      }),
+  );
+}
+
+/** The incident's support script in the admin API (same operation table). */
+export function registerSupportScriptApi(
+  op: Op,
+  deps: Deps,
+  body: (c: Ctx) => Promise<Record<string, unknown>>,
+) {
+  const id = (c: Ctx) => c.req.param('id') ?? '';
+  const v = <T>(x: T) => x as never;
+  op(
+    {
+      method: 'get',
+      path: '/incidents/:id/support-script',
+      summary: 'What support and sales say about the incident (the template until edited)',
+      role: 'viewer',
+      success: 200,
+    },
+    async (c) => {
+      const found = await readSupportScript(deps.db, id(c), deps.config.publicUrl);
+      if (!found) throw new NotFoundError(`No incident with id ${id(c)}.`);
+      return c.json({ supportScript: found });
+    },
+  );
+  op(
+    {
+      method: 'put',
+      path: '/incidents/:id/support-script',
+      summary: 'Edit the incident’s support script; internal-list emails carry it',
+      role: 'responder',
+      body: saveSupportScriptInput,
+      omit: ['incidentId'],
+      success: 200,
+    },
+    async (c) =>
+      c.json({
+        supportScript: await saveSupportScript(
+          deps,
+          v({ ...(await body(c)), incidentId: id(c) }),
           c.get('actor'),
         ),
       }),

@@ -10,6 +10,7 @@ import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { createReportAdmin } from './forms/reports.ts';
 import { createRunbookAdmin } from './forms/runbooks.ts';
+import { createSupportScriptAdmin } from './forms/support.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -31,6 +32,7 @@ export interface AdminServices {
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
   reports: ReturnType<typeof createReportAdmin>;
   runbooks: ReturnType<typeof createRunbookAdmin>;
+  supportScript: ReturnType<typeof createSupportScriptAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -64,5 +66,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     broadcasts: createBroadcastAdmin(deps, session),
     reports: createReportAdmin(deps, session),
     runbooks: createRunbookAdmin(deps, session),
+    supportScript: createSupportScriptAdmin(deps, session),
   };
 }

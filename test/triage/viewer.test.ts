@@ -94,6 +94,8 @@ describe('the viewer role reads everything internal and changes nothing', () => 
     const page = await browser.get(`/admin/incidents/${incident.id}`);
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('Support: offer a manual invoice.');
+    expect(page.html).toContain('Support script');
+    expect(page.html).not.toContain('Edit the support script');
     expect((await browser.get('/admin/reports')).res.status).toBe(200);
     expect((await browser.get('/admin/runbooks')).res.status).toBe(200);
     expect((await browser.get('/admin/incidents/new')).res.status).toBe(403);

@@ -28,6 +28,7 @@ import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
 import { composeReportMail } from './reports.ts';
+import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
@@ -67,7 +68,12 @@ export function composeBroadcastMail(
       now,
     ),
     listName: r.list.name,
-    internalNote: r.list.isInternal ? update.internalNote : null,
+    internalNote: r.list.isInternal
+      ? withSupportScript(
+          update.internalNote,
+          src.supportScript ?? supportScriptTemplate(incident, page.url),
+        )
+      : null,
     ...links,
   };
   const rendered =
