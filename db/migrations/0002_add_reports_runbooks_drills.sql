@@ -103,6 +103,22 @@ CREATE TABLE `incident_support_scripts` (
 	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE TABLE `drills` (
+	`id` text PRIMARY KEY NOT NULL,
+	`scenario` text NOT NULL,
+	`title` text NOT NULL,
+	`priority` integer NOT NULL,
+	`component_ids` text NOT NULL,
+	`participant_ids` text NOT NULL,
+	`scheduled_for` integer NOT NULL,
+	`state` text DEFAULT 'scheduled' NOT NULL,
+	`incident_id` text,
+	`last_error` text,
+	`created_by` text NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `drills_state_idx` ON `drills` (`state`,`scheduled_for`);--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p0` integer DEFAULT 15 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `triage_minutes_p1` integer DEFAULT 30 NOT NULL;--> statement-breakpoint
 ALTER TABLE `settings` ADD `p1_budget_per_week` integer DEFAULT 3 NOT NULL;--> statement-breakpoint

@@ -20,3 +20,4 @@ export * from './on-duty-users.ts';
 export * from './runbooks.ts';
 export * from './runbook-revisions.ts';
 export * from './incident-support-scripts.ts';
+export * from './drills.ts';

@@ -79,7 +79,7 @@ export function createScheduler(
       postLapsedHoldingUpdates(deps),
     );
     report.maintenance = await task('maintenance windows', report, () => runDueMaintenances(deps));
-    report.reports = await task('triage timebox and report followers', report, () =>
+    report.reports = await task('drills, triage timebox and report followers', report, () =>
       runReportDuties(deps),
     );
     for (const p of report.published) {

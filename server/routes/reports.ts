@@ -18,6 +18,8 @@ import { NotFoundError } from '../domain/shared/errors.ts';
 import { reportStates } from '../domain/reports/inputs.ts';
 import { parseInput } from '../domain/shared/parse.ts';
 import { readRunbook } from '../domain/runbooks/runbook-views.ts';
+import { readDrills, readDrillScorecard } from '../domain/drills/drill-views.ts';
+import { scheduleDrill, scheduleDrillInput } from '../domain/drills/schedule-drill.ts';
 import {
   readSupportScript,
   saveSupportScript,
@@ -147,6 +149,7 @@ export function registerReportApi(
   );
   registerRunbookApi(op, deps, body);
   registerSupportScriptApi(op, deps, body);
+  registerDrillApi(op, deps, body);
 }
 
 /** Runbooks per component in the admin API (same operation table). */
@@ -233,5 +236,53 @@ export function registerSupportScriptApi(
           c.get('actor'),
         ),
       }),
+  );
+}
+
+/** Drills in the admin API (same operation table). */
+export function registerDrillApi(
+  op: Op,
+  deps: Deps,
+  body: (c: Ctx) => Promise<Record<string, unknown>>,
+) {
+  const id = (c: Ctx) => c.req.param('id') ?? '';
+  const v = <T>(x: T) => x as never;
+  op(
+    {
+      method: 'get',
+      path: '/drills',
+      summary: 'Scheduled and past drills',
+      role: 'viewer',
+      success: 200,
+    },
+    async (c) => c.json({ drills: await readDrills(deps.db) }),
+  );
+  op(
+    {
+      method: 'post',
+      path: '/drills',
+      summary:
+        'Schedule a drill: title, scenario, priority, componentIds, participantIds, scheduledFor',
+      role: 'admin',
+      body: scheduleDrillInput,
+      success: 201,
+    },
+    async (c) =>
+      c.json({ drill: await scheduleDrill(deps, v(await body(c)), c.get('actor')) }, 201),
+  );
+  op(
+    {
+      method: 'get',
+      path: '/drills/:id/scorecard',
+      summary:
+        'Time to the first update, promises kept, time to the all-clear, against earlier drills',
+      role: 'viewer',
+      success: 200,
+    },
+    async (c) => {
+      const found = await readDrillScorecard(deps.db, id(c), deps.clock.now());
+      if (!found) throw new NotFoundError(`No drill with id ${id(c)}.`);
+      return c.json(found);
+    },
   );
 }

@@ -11,6 +11,7 @@ import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { createReportAdmin } from './forms/reports.ts';
 import { createRunbookAdmin } from './forms/runbooks.ts';
 import { createSupportScriptAdmin } from './forms/support.ts';
+import { createDrillAdmin } from './forms/drills.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -33,6 +34,7 @@ export interface AdminServices {
   reports: ReturnType<typeof createReportAdmin>;
   runbooks: ReturnType<typeof createRunbookAdmin>;
   supportScript: ReturnType<typeof createSupportScriptAdmin>;
+  drills: ReturnType<typeof createDrillAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -67,5 +69,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     reports: createReportAdmin(deps, session),
     runbooks: createRunbookAdmin(deps, session),
     supportScript: createSupportScriptAdmin(deps, session),
+    drills: createDrillAdmin(deps, session),
   };
 }

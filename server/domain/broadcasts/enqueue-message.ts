@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
 import { type ReportOutboxPayload, reportOutboxKinds } from '../reports/report-mail-kinds.ts';
+import { type DrillOutboxPayload, drillOutboxKinds } from '../drills/drill-mail-kinds.ts';
 
 export const outboxKinds = [
   'confirmation',
@@ -11,6 +12,7 @@ export const outboxKinds = [
   'test',
   'promise_reminder',
   ...reportOutboxKinds,
+  ...drillOutboxKinds,
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -20,7 +22,8 @@ export type OutboxPayload =
   | { subject: string; text: string; html: string }
   /** The owner's reminder before a promised update lapses. */
   | { incidentId: string; dueAt: string }
-  | ReportOutboxPayload;
+  | ReportOutboxPayload
+  | DrillOutboxPayload;
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

@@ -28,6 +28,7 @@ import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
 import { composeReportMail } from './reports.ts';
+import { composeDrillMail } from './drills.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
 
@@ -115,6 +116,7 @@ export async function composeOutboxMail(
     const inc = await readIncident(db, p.incidentId);
     return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
   }
+  if (m.kind === 'drill_start') return composeDrillMail(db, page, m);
   if (isReportOutboxKind(m.kind)) return composeReportMail(db, page, { ...m, kind: m.kind }, now);
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
