@@ -33,6 +33,9 @@ type Ctx = Context<AuthEnv>;
 type Op = (meta: ApiOperation, handler: (c: Ctx) => Promise<Response> | Response) => void;
 
 const stateQuery = z.object({ state: z.enum(reportStates).optional() });
+const id = (c: Ctx) => c.req.param('id') ?? '';
+/** The verbs parse their own input strictly; the body is handed on as it came. */
+const v = <T>(x: T) => x as never;
 
 /**
  * Reports and triage in the admin JSON API, declared in the same operation table as the rest of
@@ -45,8 +48,6 @@ export function registerReportApi(
   body: (c: Ctx) => Promise<Record<string, unknown>>,
 ) {
   const actor = (c: Ctx) => c.get('actor');
-  const id = (c: Ctx) => c.req.param('id') ?? '';
-  const v = <T>(x: T) => x as never;
 
   op(
     {
@@ -158,8 +159,6 @@ export function registerRunbookApi(
   deps: Deps,
   body: (c: Ctx) => Promise<Record<string, unknown>>,
 ) {
-  const id = (c: Ctx) => c.req.param('id') ?? '';
-  const v = <T>(x: T) => x as never;
   op(
     {
       method: 'get',
@@ -202,8 +201,6 @@ export function registerSupportScriptApi(
   deps: Deps,
   body: (c: Ctx) => Promise<Record<string, unknown>>,
 ) {
-  const id = (c: Ctx) => c.req.param('id') ?? '';
-  const v = <T>(x: T) => x as never;
   op(
     {
       method: 'get',
@@ -245,8 +242,6 @@ export function registerDrillApi(
   deps: Deps,
   body: (c: Ctx) => Promise<Record<string, unknown>>,
 ) {
-  const id = (c: Ctx) => c.req.param('id') ?? '';
-  const v = <T>(x: T) => x as never;
   op(
     {
       method: 'get',
