@@ -11,7 +11,7 @@ import { setUserPassword, updateUser } from './domain/users/update-user.ts';
 
 const usage = `Usage: npx herald <command>
 
-  user add --email EMAIL --role admin|responder [--name NAME]
+  user add --email EMAIL --role admin|responder|viewer [--name NAME]
                                  create a user; the password is asked for (hidden) or read
                                  from the first line of stdin, never from the command line
   user list                      list users
@@ -19,7 +19,7 @@ const usage = `Usage: npx herald <command>
                                  set a new password (asked for, or from stdin); signs them out
   user disable --email EMAIL     block a user from signing in (ends their sessions)
   user enable --email EMAIL
-  token create --name NAME --role admin|responder
+  token create --name NAME --role admin|responder|viewer
                                  create an API token; it is printed once, only its hash is kept
   token list                     list API tokens (never the secrets)
   token revoke --id ID           revoke an API token
@@ -147,7 +147,7 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
   switch (`${group ?? ''} ${command ?? ''}`) {
     case 'user add': {
       const email = need(values.email, 'email');
-      const role = need(values.role, 'role') as 'admin' | 'responder';
+      const role = need(values.role, 'role') as 'admin' | 'responder' | 'viewer';
       const password = await askNewPassword();
       const u = await createUser(deps, { email, role, name: values.name ?? '', password }, actor);
       console.log(

@@ -25,7 +25,8 @@ export type Priority = (typeof priorities)[number];
 export const updateStates = ['scheduled', 'published', 'cancelled'] as const;
 export type UpdateState = (typeof updateStates)[number];
 
-export const userRoles = ['admin', 'responder'] as const;
+/** viewer: reads the internal view, notes, runbooks and reports; may file reports; changes nothing else. */
+export const userRoles = ['admin', 'responder', 'viewer'] as const;
 export type UserRole = (typeof userRoles)[number];
 
 export const subscriberStates = ['pending', 'confirmed', 'unsubscribed'] as const;

@@ -20,6 +20,13 @@ export const settings = sqliteTable('settings', {
    * the database so every Herald process sharing it derives the same links.
    */
   linkSecret: text('link_secret'),
+  /** Minutes a P0 / P1 report may wait for a triage decision. */
+  triageMinutesP0: integer('triage_minutes_p0').notNull().default(15),
+  triageMinutesP1: integer('triage_minutes_p1').notNull().default(30),
+  /** How many P1s the team can handle a week; more means spending on quality, not features. */
+  p1BudgetPerWeek: integer('p1_budget_per_week').notNull().default(3),
+  /** The user who settles disagreements: overdue triage and reporters' escalations go to them. */
+  finalAuthorityUserId: text('final_authority_user_id'),
   changeCounter: integer('change_counter').notNull().default(0),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });

@@ -9,6 +9,7 @@ export const uncachedPrefixes = [
   '/confirm',
   '/manage',
   '/unsubscribe',
+  '/report',
   '/healthz',
 ];
 

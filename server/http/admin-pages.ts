@@ -6,7 +6,14 @@ import type { Role } from '../domain/shared/actor.ts';
  * so a page cannot forget it. Domain verbs check roles again on every write.
  */
 export const adminPageRoles: [prefix: string, role: Role][] = [
-  ['/admin', 'responder'],
+  // Viewers read the dashboard, incidents, reports, runbooks and components; pages that exist
+  // only to change something need a responder.
+  ['/admin', 'viewer'],
+  ['/admin/incidents/new', 'responder'],
+  ['/admin/scheduled', 'responder'],
+  ['/admin/maintenance', 'responder'],
+  ['/admin/switch', 'responder'],
+  ['/admin/broadcasts', 'responder'],
   ['/admin/users', 'admin'],
   ['/admin/tokens', 'admin'],
   ['/admin/settings', 'admin'],
@@ -14,6 +21,7 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/subscribers', 'admin'],
   ['/admin/lists', 'admin'],
   ['/admin/webhooks', 'admin'],
+  ['/admin/reports/settings', 'admin'],
 ];
 
 export function isAdminPath(pathname: string): boolean {
@@ -21,7 +29,7 @@ export function isAdminPath(pathname: string): boolean {
 }
 
 export function roleForAdminPath(pathname: string): Role {
-  let best: [string, Role] = ['/admin', 'responder'];
+  let best: [string, Role] = ['/admin', 'viewer'];
   for (const entry of adminPageRoles) {
     const [prefix] = entry;
     if (

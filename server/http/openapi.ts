@@ -2,11 +2,11 @@ import { z } from 'zod';
 
 /** One admin API operation: the route table both Hono and the OpenAPI document are built from. */
 export interface ApiOperation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Hono path below /api/admin, e.g. `/incidents/:id/updates`. */
   path: string;
   summary: string;
-  role: 'admin' | 'responder';
+  role: 'admin' | 'responder' | 'viewer';
   /** The domain verb's own input schema (fields taken from the path are left out). */
   body?: z.ZodType;
   omit?: string[];

@@ -8,6 +8,7 @@ import {
   sendPromiseReminders,
 } from '../domain/incidents/run-promises.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
+import { type ReportDuty, runReportDuties } from '../domain/reports/run-report-duties.ts';
 import type { Logger } from '../logger.ts';
 
 export interface SchedulerReport {
@@ -15,6 +16,7 @@ export interface SchedulerReport {
   reminders: { incidentId: string; sentTo: string | null }[];
   holding: { incidentId: string; updateId: string }[];
   maintenance: MaintenanceStep[];
+  reports?: ReportDuty[];
   errors: { task: string; error: string }[];
 }
 
@@ -77,6 +79,9 @@ export function createScheduler(
       postLapsedHoldingUpdates(deps),
     );
     report.maintenance = await task('maintenance windows', report, () => runDueMaintenances(deps));
+    report.reports = await task('drills, triage timebox and report followers', report, () =>
+      runReportDuties(deps),
+    );
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
       else

@@ -12,6 +12,7 @@ import { maintenanceOperations } from './maintenance.ts';
 import type { Operation } from './operation.ts';
 import { scheduledUpdateOperations } from './scheduled-updates.ts';
 import { webhookOperations } from './webhooks.ts';
+import { reportOperations } from './reports.ts';
 
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
@@ -30,6 +31,7 @@ function operationTables(deps: Deps): Operation[] {
     ...maintenanceOperations(deps),
     ...broadcastOperations(deps),
     ...webhookOperations(deps),
+    ...reportOperations(deps),
   ];
 }
 

@@ -10,6 +10,10 @@ import { createWebhookAdmin } from './forms/webhooks.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { edgeNotice } from '../edge/edge-notice.ts';
+import { createReportAdmin } from './forms/reports.ts';
+import { createRunbookAdmin } from './forms/runbooks.ts';
+import { createSupportScriptAdmin } from './forms/support.ts';
+import { createDrillAdmin } from './forms/drills.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -32,6 +36,10 @@ export interface AdminServices {
   /** The caching edge: a line for the dashboard while it is behind or refusing purges. */
   edge: { notice(): Promise<string | null> };
   webhooks: ReturnType<typeof createWebhookAdmin>;
+  reports: ReturnType<typeof createReportAdmin>;
+  runbooks: ReturnType<typeof createRunbookAdmin>;
+  supportScript: ReturnType<typeof createSupportScriptAdmin>;
+  drills: ReturnType<typeof createDrillAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -70,5 +78,9 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
       },
     },
     webhooks: createWebhookAdmin(deps, session),
+    reports: createReportAdmin(deps, session),
+    runbooks: createRunbookAdmin(deps, session),
+    supportScript: createSupportScriptAdmin(deps, session),
+    drills: createDrillAdmin(deps, session),
   };
 }

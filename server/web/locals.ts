@@ -4,6 +4,7 @@ import { componentStatusLabels, priorityMeanings, statusLabel } from '../domain/
 import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/zoned-time.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
+import type { ReportPages } from './forms/reports.ts';
 import type { AdminServices } from './admin-services.ts';
 import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
@@ -29,6 +30,8 @@ export interface SiteLocals {
   subscriptions?: SubscriptionPages;
   /** Following one incident by webhook: set for the uncached pages only. */
   follow?: FollowPages;
+  /** Filing reports and following them (uncached, per-visitor paths only). */
+  reports?: ReportPages;
   /** The client's network address (for per-client rate limits). */
   clientAddress?: string;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */

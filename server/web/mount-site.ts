@@ -22,6 +22,7 @@ import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
 import { createFollowPages } from './forms/follow.ts';
+import { createReportPages } from './forms/reports.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
@@ -88,6 +89,7 @@ export async function mountSite(
   const follow = createFollowPages(deps);
   const now = () => deps.clock.now();
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
+  const reportPages = createReportPages(deps);
   app.all('*', async (c) => {
     const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
@@ -152,6 +154,7 @@ export async function mountSite(
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.subscriptions = subscriptions;
       locals.follow = follow;
+      locals.reports = reportPages;
       locals.clientAddress = clientAddress(c, deps.config);
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's

@@ -98,7 +98,7 @@ describe('npx herald', { timeout: 120_000 }, () => {
       ['user', 'add', '--email', 'y@example.com', '--role', 'boss'],
       'a long password\n',
     );
-    expect(role.err).toMatch(/role: must be admin or responder/);
+    expect(role.err).toMatch(/role: must be admin, responder or viewer/);
   });
 
   it('lists users and resets a password, ending their sessions', async () => {

@@ -81,13 +81,17 @@ describe('redirect after sign-in', () => {
 });
 
 describe('roles', () => {
-  it('gives admins everything and responders only responder pages', () => {
+  it('gives admins everything, responders responder pages and viewers the reading pages', () => {
     expect(hasRole({ role: 'admin' }, 'admin')).toBe(true);
     expect(hasRole({ role: 'responder' }, 'responder')).toBe(true);
     expect(hasRole({ role: 'responder' }, 'admin')).toBe(false);
-    expect(roleForAdminPath('/admin')).toBe('responder');
+    expect(hasRole({ role: 'responder' }, 'viewer')).toBe(true);
+    expect(hasRole({ role: 'viewer' }, 'viewer')).toBe(true);
+    expect(hasRole({ role: 'viewer' }, 'responder')).toBe(false);
+    expect(roleForAdminPath('/admin')).toBe('viewer');
     expect(roleForAdminPath('/admin/users/abc')).toBe('admin');
-    expect(roleForAdminPath('/admin/usersettings')).toBe('responder');
+    expect(roleForAdminPath('/admin/usersettings')).toBe('viewer');
+    expect(roleForAdminPath('/admin/scheduled/new')).toBe('responder');
     expect(roleForAdminPath('/admin/incidents/new')).toBe('responder');
   });
 });

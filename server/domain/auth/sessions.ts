@@ -19,7 +19,7 @@ export interface SessionUser {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'responder';
+  role: 'admin' | 'responder' | 'viewer';
 }
 
 export interface ActiveSession {

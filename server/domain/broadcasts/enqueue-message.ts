@@ -3,8 +3,17 @@ import { outboxMessages } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
+import { type ReportOutboxPayload, reportOutboxKinds } from '../reports/report-mail-kinds.ts';
+import { type DrillOutboxPayload, drillOutboxKinds } from '../drills/drill-mail-kinds.ts';
 
-export const outboxKinds = ['confirmation', 'welcome', 'test', 'promise_reminder'] as const;
+export const outboxKinds = [
+  'confirmation',
+  'welcome',
+  'test',
+  'promise_reminder',
+  ...reportOutboxKinds,
+  ...drillOutboxKinds,
+] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
 export type OutboxPayload =
@@ -12,7 +21,9 @@ export type OutboxPayload =
   /** A test of an incident email: the rendered message as the admin previewed it. */
   | { subject: string; text: string; html: string }
   /** The owner's reminder before a promised update lapses. */
-  | { incidentId: string; dueAt: string };
+  | { incidentId: string; dueAt: string }
+  | ReportOutboxPayload
+  | DrillOutboxPayload;
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

@@ -18,6 +18,7 @@ import type { ListRow } from '../lists/list-rules.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { messageIdHost } from './message-id.ts';
+import { readStoredSupportScript } from '../support/support-script.ts';
 
 // What the mail composer reads at send time, from the database as it is then: an
 // unsubscribed address is skipped, a confirmation carries the latest link, an extended window
@@ -120,6 +121,8 @@ export interface IncidentBroadcastSource {
     priority: number;
   };
   affected: { name: string; status: ComponentStatus }[];
+  /** For internal lists only: what support and sales say; null until edited (the template). */
+  supportScript: string | null;
 }
 
 /** Everything one maintenance notice's emails are made of. */
@@ -192,6 +195,7 @@ export async function readBroadcastSource(
       priority: update.priorityTo ?? incident.priority,
     },
     affected,
+    supportScript: await readStoredSupportScript(db, incident.id),
   };
 }
 

@@ -4,7 +4,7 @@ import { lists } from '../../../db/schema/index.ts';
 import { newId } from '../shared/ids.ts';
 
 /**
- * Seeds Stakeholders (internal) and Customers (public) on a database that has no list yet.
+ * Seeds Stakeholders (internal), Customers (public) and Drills (drill lists only) on a database that has no list yet.
  * Later starts leave the lists alone, so a list an admin removed does not come back; two
  * processes starting together are kept apart by the unique slug.
  */
@@ -37,6 +37,18 @@ export async function ensureDefaultLists(db: DbOrTx, now: Date): Promise<void> {
         allowedDomains: '',
         priorities: '0,1',
         isDrill: false,
+        createdAt: now,
+        updatedAt: now,
+      },
+      {
+        id: newId(),
+        slug: 'drills',
+        name: 'Drills',
+        description: 'Practice incidents: the whole flow, marked [DRILL], never to real lists.',
+        isInternal: true,
+        allowedDomains: '',
+        priorities: '0,1,2,3',
+        isDrill: true,
         createdAt: now,
         updatedAt: now,
       },

@@ -6,17 +6,39 @@ export interface Actor {
   id: string | null;
   label: string;
   /** `visitor`: someone on the public pages acting on their own subscription; no admin rights. */
-  role: 'admin' | 'responder' | 'system' | 'visitor';
+  role: 'admin' | 'responder' | 'viewer' | 'system' | 'visitor';
 }
 
 export const systemActor: Actor = { type: 'system', id: null, label: 'Herald', role: 'system' };
 
-export type Role = 'admin' | 'responder';
+export type Role = 'admin' | 'responder' | 'viewer';
 
-/** admin can do everything a responder can; Herald itself (system) can do everything. */
+const rank: Record<Actor['role'], number> = {
+  visitor: 0,
+  viewer: 1,
+  responder: 2,
+  admin: 3,
+  system: 4,
+};
+
+/**
+ * admin can do everything a responder can, a responder everything a viewer can; Herald itself
+ * (system) can do everything.
+ */
 export function hasRole(actor: Pick<Actor, 'role'>, role: Role): boolean {
-  if (actor.role === 'system' || actor.role === 'admin') return true;
-  return role === 'responder' && actor.role === 'responder';
+  return rank[actor.role] >= rank[role];
+}
+
+/** What a viewer may write: their own reports and their own password, nothing else. */
+export const viewerActions: readonly string[] = ['report.file', 'user.change_own_password'];
+
+/**
+ * Every write records an audit entry in its transaction; refusing a viewer's there keeps the
+ * read-only role read-only in every verb, including those that check no role themselves.
+ */
+export function assertMayWrite(actor: Pick<Actor, 'role'>, action: string): void {
+  if (actor.role === 'viewer' && !viewerActions.includes(action))
+    throw new ForbiddenError('Viewers can read and file reports; they cannot change anything.');
 }
 
 /**
@@ -26,7 +48,11 @@ export function hasRole(actor: Pick<Actor, 'role'>, role: Role): boolean {
 export function assertRole(actor: Actor, role: Role): void {
   if (!hasRole(actor, role)) {
     throw new ForbiddenError(
-      role === 'admin' ? 'Only an admin can do this.' : 'You are not allowed to do this.',
+      role === 'admin'
+        ? 'Only an admin can do this.'
+        : role === 'responder'
+          ? 'Viewers can read and file reports; they cannot change anything.'
+          : 'You are not allowed to do this.',
     );
   }
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { auditLog, settings } from '../../../db/schema/index.ts';
-import type { Actor } from './actor.ts';
+import { type Actor, assertMayWrite } from './actor.ts';
 import { newId } from './ids.ts';
 import { PURGE_ALL_KEYS, queueEdgePurge } from '../edge/edge-purge-store.ts';
 
@@ -38,6 +38,7 @@ export async function recordAudit(
   now: Date,
   entry: AuditEntry,
 ): Promise<void> {
+  assertMayWrite(actor, entry.action);
   await tx.insert(auditLog).values({
     id: newId(),
     actorType: actor.type,

@@ -27,6 +27,10 @@ import type { OutgoingMail } from '../outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
+import { composeReportMail } from './reports.ts';
+import { composeDrillMail } from './drills.ts';
+import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
+import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -65,7 +69,12 @@ export function composeBroadcastMail(
       now,
     ),
     listName: r.list.name,
-    internalNote: r.list.isInternal ? update.internalNote : null,
+    internalNote: r.list.isInternal
+      ? withSupportScript(
+          update.internalNote,
+          src.supportScript ?? supportScriptTemplate(incident, page.url),
+        )
+      : null,
     ...links,
   };
   const rendered =
@@ -107,6 +116,8 @@ export async function composeOutboxMail(
     const inc = await readIncident(db, p.incidentId);
     return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
   }
+  if (m.kind === 'drill_start') return composeDrillMail(db, page, m);
+  if (isReportOutboxKind(m.kind)) return composeReportMail(db, page, { ...m, kind: m.kind }, now);
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
   if (!r) return null;

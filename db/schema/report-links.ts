@@ -1,0 +1,19 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** One-time links that let a company address file one report without signing in. */
+export const reportLinks = sqliteTable(
+  'report_links',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    reportId: text('report_id'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('report_links_token_hash_idx').on(t.tokenHash),
+    index('report_links_email_idx').on(t.email, t.createdAt),
+  ],
+);

@@ -1,0 +1,53 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** "Is something broken that used to work, or do you need something new?" */
+export const reportKinds = ['bug', 'feature'] as const;
+export type ReportKind = (typeof reportKinds)[number];
+
+/** `open` waits in the triage queue; the other states are decisions. */
+export const reportStates = ['open', 'accepted', 'declared', 'merged', 'closed'] as const;
+export type ReportState = (typeof reportStates)[number];
+
+export const reportCloseReasons = ['feature_request', 'duplicate', 'not_reproducible'] as const;
+export type ReportCloseReason = (typeof reportCloseReasons)[number];
+
+/** What someone at the company reported, with the priority they picked and the PM's decision. */
+export const reports = sqliteTable(
+  'reports',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: reportKinds }).notNull(),
+    state: text('state', { enum: reportStates }).notNull().default('open'),
+    reporterEmail: text('reporter_email').notNull(),
+    /** Set when a signed-in user filed it. */
+    reporterUserId: text('reporter_user_id'),
+    whatHappened: text('what_happened').notNull(),
+    expected: text('expected').notNull(),
+    reproduce: text('reproduce').notNull(),
+    affected: text('affected').notNull(),
+    startedWhen: text('started_when').notNull(),
+    /** Components the reporter thinks are involved (JSON array of ids), to pre-fill a declare. */
+    componentIds: text('component_ids', { mode: 'json' }).$type<string[]>(),
+    /** What the reporter picked; never changes. */
+    reportedPriority: integer('reported_priority').notNull(),
+    /** The priority in force: the reporter's until the PM re-rates it. */
+    priority: integer('priority').notNull(),
+    /** SHA-256 of the HMAC token behind the reporter's private status link. */
+    statusTokenHash: text('status_token_hash').notNull(),
+    incidentId: text('incident_id'),
+    closeReason: text('close_reason', { enum: reportCloseReasons }),
+    /** The first decision ends the timebox. */
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
+    reminderSentAt: integer('reminder_sent_at', { mode: 'timestamp_ms' }),
+    overdueEscalatedAt: integer('overdue_escalated_at', { mode: 'timestamp_ms' }),
+    /** A reporter may escalate a re-rating once. */
+    reporterEscalatedAt: integer('reporter_escalated_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('reports_state_idx').on(t.state, t.createdAt),
+    index('reports_status_token_hash_idx').on(t.statusTokenHash),
+    index('reports_reporter_email_idx').on(t.reporterEmail, t.createdAt),
+  ],
+);

@@ -1,0 +1,71 @@
+import { and, eq, inArray, lte } from 'drizzle-orm';
+import { drills, users } from '../../../db/schema/index.ts';
+import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { declareIncident } from '../incidents/declare-incident.ts';
+import { systemActor } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+
+/**
+ * Starts the drills that are due: claims each with a conditional UPDATE (one process wins),
+ * declares the drill incident (never public, broadcast to drill lists only), then tells the
+ * participants. A declaration that fails leaves the drill `failed` with the reason shown.
+ */
+export async function runDueDrills(
+  deps: DomainDeps,
+): Promise<{ drillId: string; incidentId: string | null }[]> {
+  const now = deps.clock.now();
+  const due = await deps.db
+    .select()
+    .from(drills)
+    .where(and(eq(drills.state, 'scheduled'), lte(drills.scheduledFor, now)));
+  const out: { drillId: string; incidentId: string | null }[] = [];
+  for (const d of due) {
+    const claimed = await deps.db
+      .update(drills)
+      .set({ state: 'started' })
+      .where(and(eq(drills.id, d.id), eq(drills.state, 'scheduled')))
+      .returning({ id: drills.id });
+    if (claimed.length !== 1) continue;
+    try {
+      const { incident } = await declareIncident(
+        deps,
+        {
+          title: d.title,
+          priority: d.priority,
+          body: d.scenario,
+          internalNote: `Drill scheduled by ${d.createdBy}. Run it as if it were real.`,
+          components: d.componentIds.map((componentId) => ({
+            componentId,
+            status: d.priority <= 1 ? ('major_outage' as const) : ('partial_outage' as const),
+          })),
+          isDrill: true,
+        },
+        { ...systemActor, label: 'Herald (drill)' },
+      );
+      await deps.db.transaction(async (tx) => {
+        await tx.update(drills).set({ incidentId: incident.id }).where(eq(drills.id, d.id));
+        const people = d.participantIds.length
+          ? await tx
+              .select({ email: users.email })
+              .from(users)
+              .where(inArray(users.id, d.participantIds))
+          : [];
+        for (const p of people)
+          await enqueueMessage(
+            tx,
+            deps.config,
+            { kind: 'drill_start', to: p.email, payload: { drillId: d.id } },
+            now,
+          );
+      });
+      out.push({ drillId: d.id, incidentId: incident.id });
+    } catch (err) {
+      await deps.db
+        .update(drills)
+        .set({ state: 'failed', lastError: err instanceof Error ? err.message : String(err) })
+        .where(eq(drills.id, d.id));
+      out.push({ drillId: d.id, incidentId: null });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import { inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import { components, drills, users } from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { reportPriorityInput } from '../reports/inputs.ts';
+
+export const scheduleDrillInput = z.strictObject({
+  title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  scenario: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5,000 characters'),
+  priority: reportPriorityInput,
+  componentIds: z.array(z.string().min(1)).max(200).default([]),
+  participantIds: z.array(z.string().min(1)).min(1, 'pick at least one participant').max(200),
+  scheduledFor: z.iso.datetime({ offset: true, error: 'must be an ISO date and time' }),
+});
+export type ScheduleDrillInput = z.input<typeof scheduleDrillInput>;
+
+/** Admins plan a drill: scenario, components, priority, time, participants. */
+export async function scheduleDrill(deps: DomainDeps, raw: ScheduleDrillInput, actor: Actor) {
+  assertRole(actor, 'admin');
+  const input = parseInput(scheduleDrillInput, raw);
+  const now = deps.clock.now();
+  const at = new Date(input.scheduledFor);
+  if (at.getTime() < now.getTime() - 60_000)
+    throw new ValidationError('scheduledFor: must be in the future', {
+      scheduledFor: 'must be in the future',
+    });
+  return deps.db.transaction(async (tx) => {
+    const comps = input.componentIds.length
+      ? await tx
+          .select({ id: components.id })
+          .from(components)
+          .where(inArray(components.id, input.componentIds))
+      : [];
+    if (comps.length !== new Set(input.componentIds).size)
+      throw new ValidationError('componentIds: unknown component', {
+        componentIds: 'unknown component',
+      });
+    const people = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(inArray(users.id, input.participantIds));
+    if (people.length !== new Set(input.participantIds).size)
+      throw new ValidationError('participantIds: unknown user', { participantIds: 'unknown user' });
+    const row = {
+      id: newId(),
+      title: input.title,
+      scenario: input.scenario,
+      priority: input.priority,
+      componentIds: [...new Set(input.componentIds)],
+      participantIds: [...new Set(input.participantIds)],
+      scheduledFor: at,
+      state: 'scheduled' as const,
+      createdBy: actor.label,
+      createdAt: now,
+    };
+    await tx.insert(drills).values(row);
+    await recordAudit(tx, actor, now, {
+      action: 'drill.schedule',
+      objectType: 'drill',
+      objectId: row.id,
+      after: row,
+    });
+    await bumpChanges(tx, now);
+    return row;
+  });
+}

@@ -1,0 +1,24 @@
+/** The single emails of reporting and triage, rendered at send time by mail/compose/reports.ts. */
+export const reportOutboxKinds = [
+  'report_link',
+  'report_receipt',
+  'report_decision',
+  'report_alert',
+  'report_follow',
+] as const;
+export type ReportOutboxKind = (typeof reportOutboxKinds)[number];
+
+export const reportAlertKinds = ['reminder', 'overdue', 'escalation'] as const;
+export type ReportAlertKind = (typeof reportAlertKinds)[number];
+
+export type ReportOutboxPayload =
+  /** report_link: the one-time link to the report form. */
+  | { reportLinkId: string }
+  /** report_receipt, report_decision (eventId) and report_follow (updateId). */
+  | { reportId: string; eventId?: string; updateId?: string }
+  /** report_alert: the half-time reminder, the overdue escalation, a reporter's escalation. */
+  | { reportId: string; alert: ReportAlertKind; eventId?: string };
+
+export function isReportOutboxKind(kind: string): kind is ReportOutboxKind {
+  return (reportOutboxKinds as readonly string[]).includes(kind);
+}

@@ -1,0 +1,19 @@
+import { DRILL_MARK, headerText } from '../broadcasts/subjects.ts';
+
+// Subjects of the report emails, in one place. Reports' own text is the reporter's: headerText
+// keeps CR/LF out of the header, and it is cut short so a long answer never becomes a subject.
+
+const short = (s: string, n = 60) => {
+  const t = headerText(s);
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+};
+
+export const reportSubjects = {
+  link: (pageName: string) => `Your link to file a report with ${headerText(pageName)}`,
+  receipt: (priority: number, what: string) => `Report received (P${priority}): ${short(what)}`,
+  decision: (label: string, what: string) => `Your report: ${headerText(label)} · ${short(what)}`,
+  alert: (prefix: string, priority: number, what: string) =>
+    `${prefix} P${priority} REPORT: ${short(what).toUpperCase()}`,
+  follow: (priority: number, title: string, isDrill: boolean) =>
+    `${isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${priority} ISSUE UPDATE: ${headerText(title).toUpperCase()}`,
+};

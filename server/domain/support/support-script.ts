@@ -1,0 +1,103 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../../../db/client.ts';
+import { incidents, incidentSupportScripts } from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { NotFoundError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+
+/**
+ * The script every incident starts with until someone edits it: plain words, no blame, no
+ * promised fix time, and where to send people for the next update.
+ */
+export function supportScriptTemplate(incident: { id: string; title: string }, publicUrl: string) {
+  const url = `${publicUrl.replace(/\/+$/, '')}/incidents/${incident.id}`;
+  return [
+    `What to say: "We know about it: ${incident.title}. Our team is working on it right now. We are sorry for the trouble."`,
+    `Where to send people: the status page, ${url}. It has every update, and the next one is always promised there.`,
+    'Do not promise a time for the fix, and do not guess at the cause.',
+    'If a customer lost data or money, write down their account and tell the incident owner.',
+  ].join('\n');
+}
+
+export const saveSupportScriptInput = z.strictObject({
+  incidentId: z.string().min(1),
+  body: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(10_000, 'must be at most 10,000 characters'),
+});
+
+/** The incident's support script: the edited one, or the template; null without the incident. */
+export async function readSupportScript(db: DbOrTx, incidentId: string, publicUrl: string) {
+  const [inc] = await db
+    .select({ id: incidents.id, title: incidents.title })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId));
+  if (!inc) return null;
+  const [row] = await db
+    .select()
+    .from(incidentSupportScripts)
+    .where(eq(incidentSupportScripts.incidentId, incidentId));
+  return row
+    ? { body: row.body, fromTemplate: false, updatedBy: row.updatedBy, updatedAt: row.updatedAt }
+    : {
+        body: supportScriptTemplate(inc, publicUrl),
+        fromTemplate: true,
+        updatedBy: null,
+        updatedAt: null,
+      };
+}
+
+/** The edited script alone (null while the incident still uses the template). */
+export async function readStoredSupportScript(db: DbOrTx, incidentId: string) {
+  const [row] = await db
+    .select({ body: incidentSupportScripts.body })
+    .from(incidentSupportScripts)
+    .where(eq(incidentSupportScripts.incidentId, incidentId));
+  return row?.body ?? null;
+}
+
+/** Edits the support script as the incident moves (responders and admins). */
+export async function saveSupportScript(
+  deps: DomainDeps,
+  raw: z.input<typeof saveSupportScriptInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'responder');
+  const input = parseInput(saveSupportScriptInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const before = await readSupportScript(tx, input.incidentId, deps.config.publicUrl);
+    if (!before) throw new NotFoundError('incident', input.incidentId);
+    const row = {
+      incidentId: input.incidentId,
+      body: input.body,
+      updatedBy: actor.label,
+      updatedAt: now,
+    };
+    await tx
+      .insert(incidentSupportScripts)
+      .values(row)
+      .onConflictDoUpdate({ target: incidentSupportScripts.incidentId, set: row });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.support_script',
+      objectType: 'incident',
+      objectId: input.incidentId,
+      before: { body: before.body },
+      after: { body: input.body },
+    });
+    await bumpChanges(tx, now);
+    return row;
+  });
+}
+
+/** The internal note of an internal-list email with the support script after it. */
+export function withSupportScript(note: string | null, script: string | null): string | null {
+  if (!script) return note;
+  const block = `SUPPORT SCRIPT (what support and sales say):\n${script}`;
+  return note ? `${note}\n\n${block}` : block;
+}

@@ -1,0 +1,179 @@
+import { renderReportAlert } from '../../../emails/report-alert.ts';
+import { renderReportDecision } from '../../../emails/report-decision.ts';
+import { renderReportFollow } from '../../../emails/report-follow.ts';
+import { renderReportLink } from '../../../emails/report-link.ts';
+import { renderReportReceipt } from '../../../emails/report-receipt.ts';
+import type { RenderedEmail } from '../../../emails/layout.ts';
+import type { Db } from '../../../db/client.ts';
+import type { PageContext } from '../../domain/broadcasts/send-context.ts';
+import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
+import type { ReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
+import { reportSubjects } from '../../domain/reports/report-subjects.ts';
+import {
+  adminReportUrl,
+  reportLinkToken,
+  reportLinkUrl,
+  reportStatusToken,
+  reportStatusUrl,
+} from '../../domain/reports/report-tokens.ts';
+import {
+  readIncidentUpdateForMail,
+  readReportLinkRow,
+  readReportMailContext,
+} from '../../domain/reports/report-views.ts';
+import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/triage-rules.ts';
+import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
+import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
+import type { OutgoingMail } from '../outgoing-mail.ts';
+
+const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;
+
+/**
+ * The report emails, rendered at send time. Null (skipped) when the message no longer applies:
+ * a link already used, a reminder for a report decided in the meantime. Emails show UTC.
+ */
+export async function composeReportMail(
+  db: Db,
+  page: PageContext,
+  m: { kind: ReportOutboxKind; toAddress: string; payload: OutboxPayload; messageId: string },
+  now: Date,
+): Promise<OutgoingMail | null> {
+  const rendered = await render(db, page, m.kind, m.payload, now);
+  return rendered ? { ...rendered, to: m.toAddress, messageId: m.messageId } : null;
+}
+
+async function render(
+  db: Db,
+  page: PageContext,
+  kind: ReportOutboxKind,
+  p: OutboxPayload,
+  now: Date,
+): Promise<RenderedEmail | null> {
+  if (kind === 'report_link') {
+    if (!('reportLinkId' in p)) return null;
+    const link = await readReportLinkRow(db, p.reportLinkId);
+    if (!link || link.usedAt || link.expiresAt.getTime() <= now.getTime()) return null;
+    return renderReportLink({
+      subject: reportSubjects.link(page.name),
+      pageName: page.name,
+      formUrl: reportLinkUrl(page.url, reportLinkToken(page.key, link.id, link.expiresAt)),
+      expiresAt: formatShort(link.expiresAt, 'Etc/UTC'),
+    });
+  }
+  if (!('reportId' in p)) return null;
+  const ctx = await readReportMailContext(db, p.reportId, 'eventId' in p ? p.eventId : undefined);
+  if (!ctx) return null;
+  const { report, incident, event } = ctx;
+  const statusUrl = reportStatusUrl(page.url, reportStatusToken(page.key, report.id));
+  if (kind === 'report_receipt') {
+    const box = timeboxOf(report, ctx.settings, now);
+    return renderReportReceipt({
+      subject: reportSubjects.receipt(report.reportedPriority, report.whatHappened),
+      pageName: page.name,
+      kindLabel: kindLabels[report.kind],
+      priorityLabel: pLabel(report.reportedPriority),
+      whatHappened: report.whatHappened,
+      decisionBy: box ? `The team decides by ${formatClock(box.dueAt, 'Etc/UTC', now)}` : null,
+      statusUrl,
+    });
+  }
+  if (kind === 'report_decision') {
+    if (!event) return null;
+    const d = describeDecision(event, report, incident);
+    return renderReportDecision({
+      subject: reportSubjects.decision(d.label, report.whatHappened),
+      pageName: page.name,
+      decision: d.text,
+      reason: event.reason,
+      next: d.next,
+      whatHappened: report.whatHappened,
+      statusUrl,
+    });
+  }
+  if (kind === 'report_alert') {
+    if (!('alert' in p)) return null;
+    const triageUrl = adminReportUrl(page.url, report.id);
+    const box = timeboxOf(report, ctx.settings, now);
+    let intro: string;
+    let prefix: string;
+    if (p.alert === 'escalation') {
+      prefix = 'ESCALATED';
+      intro = `The reporter disagrees with the re-rating of their report to P${report.priority} (they picked P${report.reportedPriority}) and asks you, the final authority, to decide.`;
+    } else {
+      // A reminder or an overdue alert for a report decided in the meantime is noise.
+      if (report.state !== 'open' || !box) return null;
+      const due = formatClock(box.dueAt, 'Etc/UTC', now);
+      prefix = p.alert === 'overdue' ? 'OVERDUE' : 'DECIDE BY ' + due.toUpperCase() + ':';
+      intro =
+        p.alert === 'overdue'
+          ? `No decision on this P${report.priority} report: it was due by ${due}. As the final authority, decide now or hand it to someone who can.`
+          : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
+    }
+    return renderReportAlert({
+      subject: reportSubjects.alert(prefix, report.priority, report.whatHappened),
+      pageName: page.name,
+      intro,
+      reporter: report.reporterEmail,
+      whatHappened: report.whatHappened,
+      affected: report.affected,
+      reason: p.alert === 'escalation' ? (event?.reason ?? null) : null,
+      triageUrl,
+    });
+  }
+  if (kind === 'report_follow') {
+    if (!('updateId' in p) || !p.updateId || !incident) return null;
+    const update = await readIncidentUpdateForMail(db, p.updateId);
+    if (!update || update.incidentId !== incident.id) return null;
+    return renderReportFollow({
+      subject: reportSubjects.follow(incident.priority, incident.title, incident.isDrill),
+      pageName: page.name,
+      incidentTitle: incident.title,
+      status: statusLabel(update.status),
+      body: update.body,
+      incidentUrl: `${page.url}/incidents/${incident.id}`,
+    });
+  }
+  return null;
+}
+
+function describeDecision(
+  event: { action: string; priority: number | null },
+  report: { reportedPriority: number; closeReason: keyof typeof closeReasonLabels | null },
+  incident: { title: string } | null,
+): { label: string; text: string; next: string | null } {
+  const p = event.priority ?? report.reportedPriority;
+  switch (event.action) {
+    case 'accept':
+      return {
+        label: `accepted as P${p}`,
+        text: `The team agreed with your priority: ${pLabel(p)}.`,
+        next: null,
+      };
+    case 'rerate':
+      return {
+        label: `re-rated to P${p}`,
+        text: `The team re-rated your report to ${pLabel(p)}; you picked P${report.reportedPriority}.`,
+        next: 'If you disagree, you can escalate once to the final authority from your report’s page.',
+      };
+    case 'declare':
+      return {
+        label: 'incident declared',
+        text: `The team declared an incident from your report: "${incident?.title ?? ''}". You get its updates by email.`,
+        next: null,
+      };
+    case 'merge':
+      return {
+        label: 'part of an open incident',
+        text: `Your report is part of an incident the team is already working on: "${incident?.title ?? ''}". You get its updates by email.`,
+        next: null,
+      };
+    case 'close':
+      return {
+        label: 'closed',
+        text: `The team closed your report. ${report.closeReason ? closeReasonLabels[report.closeReason] : ''}.`,
+        next: null,
+      };
+    default:
+      return { label: event.action, text: `Your report: ${event.action}.`, next: null };
+  }
+}

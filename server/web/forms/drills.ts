@@ -1,0 +1,51 @@
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import type { Deps } from '../../deps.ts';
+import { readDrills, readDrillScorecard } from '../../domain/drills/drill-views.ts';
+import { scheduleDrill } from '../../domain/drills/schedule-drill.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
+import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
+import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
+import { type FormOutcome, formValues, list, runForm, str } from './form.ts';
+import { priorityChoices } from './templates.ts';
+
+/** Drills for signed-in staff: the list, the schedule form (admins), the scorecard. */
+export function createDrillAdmin(deps: Deps, session: ActiveSession) {
+  return {
+    priorities: priorityChoices,
+    list: () => readDrills(deps.db),
+    scorecard: (id: string) => readDrillScorecard(deps.db, id, deps.clock.now()),
+    async options() {
+      return {
+        components: await readComponentChoices(deps.db),
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        tz: (await deps.reader.page()).time_zone,
+      };
+    },
+    async schedule(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const tz = (await deps.reader.page()).time_zone;
+        const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
+        if (!at)
+          throw new ValidationError('scheduledFor: pick a date and time', {
+            scheduledFor: 'pick a date and time',
+          });
+        const p = str(values, 'priority');
+        const d = await scheduleDrill(
+          deps,
+          {
+            title: str(values, 'title'),
+            scenario: str(values, 'scenario'),
+            priority: /^[0-3]$/.test(p) ? Number(p) : Number.NaN,
+            componentIds: list(values, 'componentIds'),
+            participantIds: list(values, 'participantIds'),
+            scheduledFor: at.toISOString(),
+          },
+          session.actor,
+        );
+        return `/admin/drills/${d.id}?done=scheduled`;
+      });
+    },
+  };
+}

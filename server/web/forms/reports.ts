@@ -1,0 +1,325 @@
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import type { Deps } from '../../deps.ts';
+import {
+  fileReportAsUser,
+  fileReportWithLink,
+  readReportLink,
+} from '../../domain/reports/file-report.ts';
+import { MAX_ATTACHMENT_BYTES, type ReportAnswersRaw } from '../../domain/reports/inputs.ts';
+import {
+  REPORT_LIMIT_MESSAGE,
+  requestReportLink,
+} from '../../domain/reports/request-report-link.ts';
+import {
+  readAdminReport,
+  readOpenIncidents,
+  readP1Budget,
+  readReportAttachment,
+  readReportByStatusToken,
+  readReportQueue,
+  readReportRow,
+} from '../../domain/reports/report-views.ts';
+import {
+  declareDefaults,
+  declareFromReport,
+  decideReport,
+} from '../../domain/reports/decide-report.ts';
+import type { DecideReportInput } from '../../domain/reports/inputs.ts';
+import {
+  readOnDutyUserIds,
+  setOnDuty,
+  updateTriageSettings,
+} from '../../domain/reports/update-triage-settings.ts';
+import { canEscalate, escalateReport } from '../../domain/reports/escalate-report.ts';
+import { declareIncidentInput } from '../../domain/incidents/inputs.ts';
+import { getSettings } from '../../domain/settings/get-settings.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
+import { declareFields } from './incidents.ts';
+import { closeReasonLabels, kindLabels } from '../../domain/reports/triage-rules.ts';
+import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { statusOf } from '../../http/errors.ts';
+import {
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  list,
+  optional,
+  runForm,
+  str,
+} from './form.ts';
+import { priorityChoices } from './templates.ts';
+
+/** The whole multipart body: five answers and a 5 MB attachment, with room for the encoding. */
+export const MAX_REPORT_BODY_BYTES = MAX_ATTACHMENT_BYTES + 256 * 1024;
+
+const tooLarge = () =>
+  new ValidationError(
+    'The form is too large: the attachment may be at most 5 MB. Attach a smaller screenshot or paste a link instead.',
+    { attachment: 'at most 5 MB' },
+  );
+
+/** A form's fields as the report verbs take them: strings converted explicitly, never coerced. */
+export async function reportAnswers(form: FormData): Promise<ReportAnswersRaw> {
+  const values = formValues(form);
+  const priority = str(values, 'priority');
+  const file = form.get('attachment');
+  const attachment =
+    file instanceof File && file.size > 0
+      ? {
+          fileName: file.name || 'attachment',
+          contentType: file.type,
+          bytes: new Uint8Array(await file.arrayBuffer()),
+        }
+      : null;
+  return {
+    kind: str(values, 'kind'),
+    priority: /^[0-3]$/.test(priority) ? Number(priority) : undefined,
+    whatHappened: str(values, 'whatHappened'),
+    expected: str(values, 'expected'),
+    reproduce: str(values, 'reproduce'),
+    affected: str(values, 'affected'),
+    startedWhen: str(values, 'startedWhen'),
+    componentIds: list(values, 'componentIds'),
+    attachment,
+  };
+}
+
+const fieldLabels: Record<string, string> = {
+  kind: 'Broken, or something new?',
+  priority: 'Priority',
+  whatHappened: 'What happened',
+  expected: 'What did you expect',
+  reproduce: 'How to reproduce it',
+  affected: 'Who is affected',
+  startedWhen: 'When did it start',
+  attachment: 'Screenshot',
+  componentIds: 'Which part',
+  email: 'Your work email',
+  token: 'Link',
+};
+
+/**
+ * The report pages (`/report`, the emailed link's page, the reporter's status page), handed to
+ * Astro through `locals`. Every POST carries the visitor's CSRF token (the site middleware
+ * checks it); requests are limited per client here and per address in the domain, and every
+ * limit answers with the same words.
+ */
+export function createReportPages(deps: Deps) {
+  // 20 link requests or reports per client address per 10 minutes.
+  const perClient = new RateLimiter(20, 10 * 60_000);
+  const hit = (client: string) => perClient.hit(client, deps.clock.now(), REPORT_LIMIT_MESSAGE);
+  const checkSize = (request: Request) => {
+    const n = Number(request.headers.get('content-length') ?? '0');
+    if (n > MAX_REPORT_BODY_BYTES) throw tooLarge();
+  };
+
+  return {
+    fieldLabels,
+    kinds: Object.entries(kindLabels).map(([value, label]) => ({ value, label })),
+    priorities: priorityChoices,
+    closeReasonLabels,
+    components: () => readComponentChoices(deps.db),
+
+    /** Not signed in: a company address asks for the one-time link. */
+    async requestLink(form: FormData, client: string): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        hit(client);
+        const { email } = await requestReportLink(deps, { email: str(values, 'email') });
+        return `/report?sent=${encodeURIComponent(email)}`;
+      });
+    },
+    readLink: (token: string) => readReportLink(deps, token),
+    async fileWithLink(
+      request: Request,
+      token: string,
+      form: FormData,
+      client: string,
+    ): Promise<FormOutcome> {
+      return runForm(formValues(form), async () => {
+        checkSize(request);
+        hit(client);
+        const r = await fileReportWithLink(deps, { ...(await reportAnswers(form)), token });
+        return `/report/status/${r.statusToken}?done=filed`;
+      });
+    },
+    async fileAsUser(
+      request: Request,
+      session: ActiveSession,
+      form: FormData,
+      client: string,
+    ): Promise<FormOutcome> {
+      return runForm(formValues(form), async () => {
+        checkSize(request);
+        hit(client);
+        const r = await fileReportAsUser(deps, await reportAnswers(form), session.actor);
+        return `/report/status/${r.statusToken}?done=filed`;
+      });
+    },
+    async readStatus(token: string) {
+      const found = await readReportByStatusToken(deps.db, token);
+      return found && { ...found, canEscalate: canEscalate(found.report, found.events) };
+    },
+    /** The reporter disagrees with a re-rating: once, to the final authority. */
+    async escalate(token: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        await escalateReport(deps, { token, reason: str(values, 'reason') });
+        return `/report/status/${token}?done=escalated`;
+      });
+    },
+    /** A domain error as a page shows it; null for anything unexpected (the 500 page). */
+    describeError(err: unknown): { status: number; message: string } | null {
+      if (!(err instanceof DomainError)) return null;
+      return { status: statusOf(err), message: err.message };
+    },
+  };
+}
+
+export type ReportPages = ReturnType<typeof createReportPages>;
+
+/**
+ * Triage for signed-in staff (`Astro.locals.herald.admin.reports`): the queue, one report with
+ * its decision forms, the P1 budget and the triage settings. Every write is a domain verb with
+ * the session's actor, which checks the role and writes the audit log.
+ */
+export function createReportAdmin(deps: Deps, session: ActiveSession) {
+  const actor = session.actor;
+  const now = () => deps.clock.now();
+  return {
+    closeReasons: Object.entries(closeReasonLabels).map(([value, label]) => ({ value, label })),
+    priorities: priorityChoices,
+    queue: () => readReportQueue(deps.db, now()),
+    budget: () => readP1Budget(deps.db, now()),
+    openIncidents: () => readOpenIncidents(deps.db),
+    async report(id: string) {
+      const found = await readAdminReport(deps.db, id, now());
+      if (!found) return null;
+      const comps = await readComponentChoices(deps.db);
+      const names = new Map(comps.map((c) => [c.id, c.name]));
+      return {
+        ...found,
+        componentNames: (found.report.componentIds ?? []).map((c) => names.get(c) ?? c),
+      };
+    },
+    attachment: (id: string) => readReportAttachment(deps.db, id),
+
+    /** The decision forms on a report's page, told apart by `action`. */
+    async decide(reportId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const action = str(values, 'action');
+        const priority = str(values, 'priority');
+        const r = await decideReport(
+          deps,
+          {
+            reportId,
+            action: action as DecideReportInput['action'],
+            ...(/^[0-3]$/.test(priority) ? { priority: Number(priority) } : {}),
+            ...(optional(values, 'reason') ? { reason: optional(values, 'reason') } : {}),
+            ...(optional(values, 'incidentId')
+              ? { incidentId: optional(values, 'incidentId') }
+              : {}),
+            ...(optional(values, 'closeReason')
+              ? { closeReason: optional(values, 'closeReason') as DecideReportInput['closeReason'] }
+              : {}),
+          },
+          actor,
+        );
+        return r.action === 'declare' && 'incidentId' in r
+          ? `/admin/incidents/${r.incidentId}?done=declared`
+          : `/admin/reports/${reportId}?done=${r.action}`;
+      });
+    },
+
+    /** The declare form's starting values when it opens from a report (`?report=`). */
+    async declareValues(reportId: string): Promise<FormValues | null> {
+      const found = await readReportRow(deps.db, reportId);
+      if (!found || !['open', 'accepted'].includes(found.state)) return null;
+      const d = declareDefaults(found, (await deps.reader.page()).url ?? deps.config.publicUrl);
+      const values: FormValues = {
+        reportId,
+        title: d.title,
+        priority: String(d.priority),
+        status: 'investigating',
+        nextIn: '30',
+        ownerId: session.user.id,
+        body: d.body,
+        internalNote: d.internalNote,
+      };
+      for (const c of d.components) values[`component.${c.componentId}`] = c.status;
+      return values;
+    },
+
+    /**
+     * The declare form sent with a `reportId`: the incident is declared with what the PM typed
+     * and the report is marked declared and linked. Templates and previews are the declare
+     * form's own and change nothing.
+     */
+    async declare(form: FormData, incidents: AdminIncidents): Promise<FormOutcome> {
+      const values = formValues(form);
+      const intent = str(values, 'intent');
+      if (str(values, 'template') || intent === 'preview' || intent === 'test')
+        return incidents.declare(form);
+      return runForm(values, async () => {
+        const fe = new FieldErrors();
+        const input = declareFields(values, fe, (await deps.reader.page()).time_zone);
+        fe.throwWith(declareIncidentInput, input);
+        const r = await declareFromReport(
+          deps,
+          {
+            reportId: str(values, 'reportId'),
+            // The form's strings are parsed by the declare verb's own schema, as on the declare page.
+            incident: input as never,
+          },
+          actor,
+        );
+        return `/admin/incidents/${r.incidentId}?done=declared`;
+      });
+    },
+
+    async settings() {
+      const s = await getSettings(deps.db);
+      return {
+        triageMinutesP0: s.triageMinutesP0,
+        triageMinutesP1: s.triageMinutesP1,
+        p1BudgetPerWeek: s.p1BudgetPerWeek,
+        finalAuthorityUserId: s.finalAuthorityUserId,
+        onDuty: await readOnDutyUserIds(deps),
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+      };
+    },
+    async saveSettings(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const whole = (k: string) => {
+          const raw = str(values, k).trim();
+          return /^\d{1,6}$/.test(raw) ? Number(raw) : raw === '' ? undefined : Number.NaN;
+        };
+        await updateTriageSettings(
+          deps,
+          {
+            triageMinutesP0: whole('triageMinutesP0'),
+            triageMinutesP1: whole('triageMinutesP1'),
+            p1BudgetPerWeek: whole('p1BudgetPerWeek'),
+            finalAuthorityUserId: optional(values, 'finalAuthorityUserId') ?? null,
+          },
+          actor,
+        );
+        const onDuty = new Set(list(values, 'onDuty'));
+        for (const u of (await listUsers(deps)).filter((x) => !x.disabledAt)) {
+          const was = (await readOnDutyUserIds(deps)).includes(u.id);
+          if (was !== onDuty.has(u.id))
+            await setOnDuty(deps, { userId: u.id, onDuty: onDuty.has(u.id) }, actor);
+        }
+        return '/admin/reports/settings?done=saved';
+      });
+    },
+  };
+}
+
+type AdminIncidents = { declare(form: FormData): Promise<FormOutcome> };
+export type ReportAdmin = ReturnType<typeof createReportAdmin>;

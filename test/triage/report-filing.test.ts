@@ -1,0 +1,180 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reportAttachments, reportLinks, reports } from '../../db/schema/index.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { linkPath, testWorker } from '../helpers/outbox.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { answers, countReports, PNG, postMultipart } from './helpers.ts';
+
+describe('filing a report at /report', () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+    await smtp.close();
+  });
+  afterEach(() => smtp.clear());
+
+  /** Asks for a link as `email` and returns the link's path from the email. */
+  async function linkFor(email: string) {
+    const c = new FormClient(site.base);
+    await c.get('/report');
+    const r = await c.post('/report', { email });
+    expect(r.res.status).toBe(303);
+    await testWorker(t).drain();
+    const mail = smtp.to(email).at(-1)!;
+    return linkPath(mail.parsed.text!, '/report/');
+  }
+
+  it('refuses an address outside the company domains, keeps it in the form and sends nothing', async () => {
+    const c = new FormClient(site.base);
+    await c.get('/report');
+    const r = await c.post('/report', { email: 'someone@gmail.com' });
+    expect(r.res.status).toBe(403);
+    expect(r.html).toContain('is not a company address');
+    expect(r.html).toContain('value="someone@gmail.com"');
+    expect(await t.deps.db.select().from(reportLinks)).toHaveLength(0);
+    await testWorker(t).drain();
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('emails a company address a link whose page shows the form; the POST files it once', async () => {
+    const path = await linkFor('ana@acme.com');
+    expect(smtp.to('ana@acme.com')[0]!.parsed.subject).toBe('Your link to file a report with Acme');
+
+    const c = new FormClient(site.base);
+    const page = await c.get(path);
+    expect(page.res.status).toBe(200);
+    expect(page.html).toContain('Filing as <strong>ana@acme.com</strong>');
+    expect(page.html).toContain('enctype="multipart/form-data"');
+    expect(await countReports(t)).toBe(0);
+
+    const filed = await postMultipart(c, path, answers(), {
+      name: 'blank.png',
+      type: 'image/png',
+      bytes: PNG,
+    });
+    expect(filed.res.status).toBe(303);
+    const statusPath = filed.res.headers.get('location')!;
+    expect(statusPath).toMatch(/^\/report\/status\/[\w-]+\?done=filed$/);
+    const [row] = await t.deps.db.select().from(reports);
+    expect(row).toMatchObject({ reporterEmail: 'ana@acme.com', priority: 1, kind: 'bug' });
+    const [file] = await t.deps.db.select().from(reportAttachments);
+    expect(file!.contentType).toBe('image/png');
+    expect([...file!.data]).toEqual([...PNG]);
+
+    await testWorker(t).drain();
+    const receipt = smtp
+      .to('ana@acme.com')
+      .find((m) => m.parsed.subject?.startsWith('Report received'))!;
+    expect(receipt.parsed.subject).toBe(
+      'Report received (P1): Checkout shows a blank page after "Pay"',
+    );
+    const statusLink = linkPath(receipt.parsed.text!, '/report/status/');
+    expect(statusPath.startsWith(statusLink)).toBe(true);
+    const status = await fetch(site.base + statusLink);
+    const html = await status.text();
+    expect(html).toContain('Checkout shows a blank page after &quot;Pay&quot;');
+    expect(html).toContain('Filed');
+
+    // The link files one report: a second submit names the problem and keeps the answers.
+    const again = await postMultipart(c, path, answers({ whatHappened: 'Second try' }));
+    expect(again.res.status).toBe(404);
+    expect(again.html).toContain('already used');
+    expect(again.html).toContain('Second try');
+    expect(await countReports(t)).toBe(1);
+  });
+
+  it('a missing priority or answer shows the form again with what was typed; nothing is stored', async () => {
+    const path = await linkFor('ben@acme.com');
+    const c = new FormClient(site.base);
+    await c.get(path);
+    const before = await countReports(t);
+    const r = await postMultipart(c, path, answers({ priority: '', expected: '' }));
+    expect(r.res.status).toBe(422);
+    expect(r.html).toContain('Please fix the 2 fields marked below.');
+    expect(r.html).toContain('pick P0, P1, P2 or P3');
+    expect(r.html).toContain('Today around 10:15');
+    expect(await countReports(t)).toBe(before);
+    // The link still works after a failed attempt.
+    expect((await c.get(path)).res.status).toBe(200);
+  });
+
+  it('refuses an attachment whose content is not what its type says, and one over 5 MB', async () => {
+    const path = await linkFor('cy@acme.com');
+    const c = new FormClient(site.base);
+    await c.get(path);
+    const before = await countReports(t);
+    const fake = await postMultipart(c, path, answers(), {
+      name: 'shot.png',
+      type: 'image/png',
+      bytes: new TextEncoder().encode('<script>alert(1)</script>'),
+    });
+    expect(fake.res.status).toBe(422);
+    expect(fake.html).toContain('says it is image/png but its content is not');
+    const exe = await postMultipart(c, path, answers(), {
+      name: 'tool.exe',
+      type: 'application/x-msdownload',
+      bytes: new Uint8Array([0x4d, 0x5a, 0, 0]),
+    });
+    expect(exe.html).toContain('Attach a PNG or JPEG screenshot or a PDF');
+    const big = new Uint8Array(5 * 1024 * 1024 + 10);
+    big.set(PNG);
+    const large = await postMultipart(c, path, answers(), {
+      name: 'huge.png',
+      type: 'image/png',
+      bytes: big,
+    });
+    expect(large.res.status).toBe(422);
+    expect(large.html).toContain('The attachment is over the 5 MB limit');
+    expect(large.html).toContain('Every customer paying by card');
+    expect(await countReports(t)).toBe(before);
+    expect(await t.deps.db.select().from(reportAttachments)).toHaveLength(1);
+  });
+
+  it('an expired link names the problem', async () => {
+    const path = await linkFor('dee@acme.com');
+    t.clock.advance(25 * 3600_000);
+    const r = await new FormClient(site.base).get(path);
+    expect(r.res.status).toBe(404);
+    expect(r.html).toContain('has expired');
+  });
+
+  it('limits link requests per address with the same answer as the per-client limit', async () => {
+    const c = new FormClient(site.base);
+    await c.get('/report');
+    const answersSeen: number[] = [];
+    for (let i = 0; i < 6; i++)
+      answersSeen.push((await c.post('/report', { email: 'eve@acme.com' })).res.status);
+    expect(answersSeen.slice(0, 5)).toEqual([303, 303, 303, 303, 303]);
+    const limited = await c.post('/report', { email: 'eve@acme.com' });
+    expect(limited.res.status).toBe(429);
+    expect(limited.html).toContain('Too many reports were asked for just now.');
+    expect(
+      await t.deps.db.select().from(reportLinks).where(eq(reportLinks.email, 'eve@acme.com')),
+    ).toHaveLength(5);
+  });
+
+  it('a signed-in user files directly, without a link', async () => {
+    await makeUser(t, 'responder', 'pm@acme.com');
+    const c = new FormClient(site.base);
+    await c.login('pm@acme.com');
+    const page = await c.get('/report');
+    expect(page.html).toContain('Filing as <strong>pm@acme.com</strong>');
+    const r = await postMultipart(c, '/report', answers({ kind: 'feature', priority: '3' }));
+    expect(r.res.status).toBe(303);
+    const mine = await t.deps.db
+      .select()
+      .from(reports)
+      .where(eq(reports.reporterEmail, 'pm@acme.com'));
+    expect(mine).toMatchObject([{ kind: 'feature', priority: 3 }]);
+  });
+});
