@@ -11,3 +11,5 @@ export * from './audit-log.ts';
 export * from './lists.ts';
 export * from './subscribers.ts';
 export * from './broadcasts.ts';
+export * from './incident-record.ts';
+export * from './action-items.ts';

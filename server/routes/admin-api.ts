@@ -53,6 +53,7 @@ import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { type ApiOperation, buildOpenApi } from '../http/openapi.ts';
 import { timeApiOperations } from './scheduled-updates.ts';
 import { registerBroadcastApi } from './broadcasts.ts';
+import { recordApiOperations } from './record.ts';
 
 type Ctx = Context<AuthEnv>;
 
@@ -417,5 +418,6 @@ export function adminApiRoutes(deps: Deps) {
   );
 
   registerBroadcastApi(op, deps, body);
+  recordApiOperations(deps, op, body);
   return app;
 }

@@ -15,6 +15,7 @@ import {
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import type { ListRow } from '../lists/list-rules.ts';
+import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { messageIdHost } from './message-id.ts';
@@ -120,6 +121,8 @@ export interface IncidentBroadcastSource {
     priority: number;
   };
   affected: { name: string; status: ComponentStatus }[];
+  /** Internal lists only: changed facts and open action items (see readRecordForBroadcast). */
+  record: RecordForMail | null;
 }
 
 /** Everything one maintenance notice's emails are made of. */
@@ -192,6 +195,7 @@ export async function readBroadcastSource(
       priority: update.priorityTo ?? incident.priority,
     },
     affected,
+    record: await readRecordForBroadcast(db, b),
   };
 }
 

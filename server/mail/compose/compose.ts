@@ -27,6 +27,7 @@ import type { OutgoingMail } from '../outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
+import { internalNoteWithRecord } from './record-notes.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -65,7 +66,9 @@ export function composeBroadcastMail(
       now,
     ),
     listName: r.list.name,
-    internalNote: r.list.isInternal ? update.internalNote : null,
+    internalNote: r.list.isInternal
+      ? internalNoteWithRecord(update.internalNote, src.record, page.timeZone, now)
+      : null,
     ...links,
   };
   const rendered =
