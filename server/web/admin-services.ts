@@ -6,6 +6,7 @@ import { createComponentAdmin } from './forms/components.ts';
 import { createIncidentAdmin } from './forms/incidents.ts';
 import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
+import { createRecordAdmin } from './forms/record.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 
@@ -27,6 +28,8 @@ export interface AdminServices {
   /** The signed-in user's own account. */
   account: { changePassword(form: FormData): Promise<FormOutcome> };
   broadcasts: ReturnType<typeof createBroadcastAdmin>;
+  /** The incident record, post-mortems, action items, follow-ups and the look back. */
+  record: ReturnType<typeof createRecordAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -58,5 +61,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
       },
     },
     broadcasts: createBroadcastAdmin(deps, session),
+    record: createRecordAdmin(deps, session),
   };
 }
