@@ -80,4 +80,32 @@ CREATE TABLE `remediation_items` (
 	FOREIGN KEY (`owner_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `remediation_items_incident_id_idx` ON `remediation_items` (`incident_id`);
+CREATE INDEX `remediation_items_incident_id_idx` ON `remediation_items` (`incident_id`);--> statement-breakpoint
+CREATE TABLE `postmortems` (
+	`id` text PRIMARY KEY NOT NULL,
+	`incident_id` text NOT NULL,
+	`body` text NOT NULL,
+	`author_label` text NOT NULL,
+	`published_at` integer,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `postmortems_incident_id_idx` ON `postmortems` (`incident_id`);--> statement-breakpoint
+CREATE TABLE `follow_ups` (
+	`id` text PRIMARY KEY NOT NULL,
+	`incident_id` text NOT NULL,
+	`body` text NOT NULL,
+	`scheduled_for` integer NOT NULL,
+	`state` text NOT NULL,
+	`edited` integer DEFAULT false NOT NULL,
+	`sent_at` integer,
+	`broadcast_id` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `follow_ups_incident_id_idx` ON `follow_ups` (`incident_id`);--> statement-breakpoint
+CREATE INDEX `follow_ups_state_idx` ON `follow_ups` (`state`,`scheduled_for`);

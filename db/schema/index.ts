@@ -13,3 +13,5 @@ export * from './subscribers.ts';
 export * from './broadcasts.ts';
 export * from './incident-record.ts';
 export * from './action-items.ts';
+export * from './postmortems.ts';
+export * from './follow-ups.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** One admin API operation: the route table both Hono and the OpenAPI document are built from. */
 export interface ApiOperation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Hono path below /api/admin, e.g. `/incidents/:id/updates`. */
   path: string;
   summary: string;

@@ -17,6 +17,13 @@ import {
   updateRemediationItemInput,
 } from '../domain/record/update-remediation-item.ts';
 import { loadIncident } from '../domain/incidents/load-incident.ts';
+import { readPostmortemDraft } from '../domain/postmortems/postmortem-views.ts';
+import {
+  publishPostmortem,
+  publishPostmortemInput,
+} from '../domain/postmortems/publish-postmortem.ts';
+import { savePostmortem, savePostmortemInput } from '../domain/postmortems/save-postmortem.ts';
+import { unpublishPostmortem } from '../domain/postmortems/unpublish-postmortem.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { parseInput } from '../domain/shared/parse.ts';
 import type { AuthEnv } from '../http/auth.ts';
@@ -229,5 +236,68 @@ export function recordApiOperations(
           actor(c),
         ),
       }),
+  );
+
+  // The post-mortem
+  const draft = async (c: Ctx) => {
+    const d = await readPostmortemDraft(deps.db, id(c), deps.clock.now());
+    return { postmortem: d };
+  };
+  op(
+    {
+      method: 'get',
+      path: '/incidents/:id/postmortem',
+      summary: 'The post-mortem draft, pre-filled from the timeline when none is written yet',
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => c.json(await draft(c)),
+  );
+  op(
+    {
+      method: 'put',
+      path: '/incidents/:id/postmortem',
+      summary: 'Write the post-mortem (Markdown); 409 while the incident is unresolved',
+      role: 'responder',
+      body: savePostmortemInput,
+      omit: ['incidentId'],
+      success: 200,
+    },
+    async (c) => {
+      await savePostmortem(deps, v({ ...(await body(c)), incidentId: id(c) }), actor(c));
+      return c.json(await draft(c));
+    },
+  );
+  op(
+    {
+      method: 'post',
+      path: '/incidents/:id/postmortem/publish',
+      summary: 'Publish it on the incident page, feeds and v2 API; `notify` also emails the lists',
+      role: 'responder',
+      body: publishPostmortemInput,
+      omit: ['incidentId'],
+      success: 200,
+    },
+    async (c) => {
+      const r = await publishPostmortem(
+        deps,
+        v({ ...(await body(c).catch(() => ({}))), incidentId: id(c) }),
+        actor(c),
+      );
+      return c.json({ ...(await draft(c)), broadcast: r.broadcast });
+    },
+  );
+  op(
+    {
+      method: 'delete',
+      path: '/incidents/:id/postmortem/publish',
+      summary: 'Unpublish it: off the page, the feeds and the API (kept as a draft)',
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => {
+      await unpublishPostmortem(deps, { incidentId: id(c) }, actor(c));
+      return c.json(await draft(c));
+    },
   );
 }

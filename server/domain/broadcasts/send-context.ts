@@ -18,6 +18,8 @@ import type { ListRow } from '../lists/list-rules.ts';
 import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
+import { isIncidentNoticeKind } from './enqueue-incident-notice.ts';
+import { type IncidentNoticeSource, readIncidentNoticeSource } from './incident-notice-source.ts';
 import { messageIdHost } from './message-id.ts';
 
 // What the mail composer reads at send time, from the database as it is then: an
@@ -135,7 +137,8 @@ export interface MaintenanceBroadcastSource {
   body: string;
 }
 
-export type BroadcastSource = IncidentBroadcastSource | MaintenanceBroadcastSource;
+export type BroadcastSource =
+  IncidentBroadcastSource | MaintenanceBroadcastSource | IncidentNoticeSource;
 
 const noticeStep: Record<string, 'in_progress' | 'completed'> = {
   maintenance_started: 'in_progress',
@@ -175,6 +178,7 @@ export async function readBroadcastSource(
       body,
     };
   }
+  if (isIncidentNoticeKind(b.kind)) return readIncidentNoticeSource(db, { ...b, kind: b.kind });
   if (!b.incidentId || !b.updateId) return null;
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
   const [update] = await db

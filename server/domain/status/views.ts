@@ -13,6 +13,7 @@ import {
   type MaintenanceStatus,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
+import { postmortemJson, readPublishedPostmortems } from '../postmortems/postmortem-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
 
@@ -88,6 +89,7 @@ export interface IncidentJson {
   is_drill: boolean;
   kind: 'incident' | 'maintenance';
 }
+export interface IncidentJson extends ReturnType<typeof postmortemJson> {}
 export interface MaintenanceJson extends IncidentJson {
   status: MaintenanceStatus;
   impact: 'maintenance';
@@ -192,6 +194,7 @@ async function hydrateIncidents(
     .where(inArray(incidentComponents.incidentId, ids))
     .orderBy(asc(incidentComponents.position));
   const byId = new Map(allComponents.map((c) => [c.id, c]));
+  const pms = await readPublishedPostmortems(db, ids);
   return rows.map((r) => ({
     id: r.id,
     name: r.title,
@@ -238,6 +241,7 @@ async function hydrateIncidents(
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
     is_drill: r.isDrill,
     kind: 'incident' as const,
+    ...postmortemJson(pms.get(r.id)),
   }));
 }
 
@@ -357,6 +361,7 @@ async function hydrateMaintenances(
       next_update_at: null,
       is_drill: false,
       kind: 'maintenance' as const,
+      ...postmortemJson(undefined),
       scheduled_for: iso(r.scheduledFor),
       scheduled_until: iso(r.scheduledUntil),
     };

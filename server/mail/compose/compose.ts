@@ -28,6 +28,7 @@ import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
+import { composeIncidentNoticeMail } from './incident-notice.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -49,6 +50,8 @@ export function composeBroadcastMail(
   const list = listHeaders(page, r.list, links.unsubscribeUrl);
   if (src.type === 'maintenance')
     return composeMaintenanceMail(page, src, r, links, messageId, list);
+  if (src.type === 'incident_notice')
+    return composeIncidentNoticeMail(page, src, r, links, messageId, list);
   const { incident, update } = src;
   const data: IncidentEmailData = {
     ...incidentEmailData(
