@@ -12,6 +12,15 @@ import {
 import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
 import { logDecision } from '../../domain/record/log-decision.ts';
 import { readIncidentRecord } from '../../domain/record/record-views.ts';
+import {
+  readPostmortemDraft,
+  readTemplateData,
+} from '../../domain/postmortems/postmortem-views.ts';
+import { publishPostmortem } from '../../domain/postmortems/publish-postmortem.ts';
+import { savePostmortem } from '../../domain/postmortems/save-postmortem.ts';
+import { unpublishPostmortem } from '../../domain/postmortems/unpublish-postmortem.ts';
+import { buildPostmortemTemplate } from '../../domain/postmortems/template.ts';
+import { renderMarkdown } from '../../domain/postmortems/render-markdown.ts';
 import { setIncidentFacts } from '../../domain/record/set-incident-facts.ts';
 import { updateActionItem } from '../../domain/record/update-action-item.ts';
 import { updateRemediationItem } from '../../domain/record/update-remediation-item.ts';
@@ -95,6 +104,44 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
         users: (await listUsers(deps)).filter((u) => !u.disabledAt),
         record: await readIncidentRecord(deps.db, incidentId, now),
       };
+    },
+
+    /**
+     * The post-mortem page: the draft as written (or pre-filled when none is), or, with
+     * `fromTemplate`, the template filled from the timeline as it is now (not saved until Save).
+     */
+    async postmortem(incidentId: string, opts: { fromTemplate?: boolean } = {}) {
+      const incident = await loadIncident(deps.db, incidentId).catch((e) =>
+        e instanceof NotFoundError ? null : Promise.reject(e),
+      );
+      if (!incident) return null;
+      const now = deps.clock.now();
+      const draft = await readPostmortemDraft(deps.db, incidentId, now);
+      const body = opts.fromTemplate
+        ? buildPostmortemTemplate(await readTemplateData(deps.db, incidentId, now), await tz())
+        : draft.body;
+      return { incident, tz: await tz(), draft, body, preview: renderMarkdown(body) };
+    },
+
+    async postmortemAct(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const back = (done: string) => `/admin/incidents/${incidentId}/postmortem?done=${done}`;
+      return runForm(values, async () => {
+        const action = str(values, '_action');
+        if (action === 'save' || action === 'save-publish') {
+          await savePostmortem(deps, { incidentId, body: str(values, 'body') }, actor);
+          if (action === 'save') return back('saved');
+        }
+        if (action === 'publish' || action === 'save-publish') {
+          await publishPostmortem(deps, { incidentId, notify: checkbox(values, 'notify') }, actor);
+          return back('published');
+        }
+        if (action === 'unpublish') {
+          await unpublishPostmortem(deps, { incidentId }, actor);
+          return back('unpublished');
+        }
+        throw new ValidationError('Unknown form.', { _action: 'unknown form' });
+      });
     },
 
     async act(incidentId: string, form: FormData): Promise<FormOutcome> {
