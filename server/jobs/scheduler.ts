@@ -8,6 +8,7 @@ import {
   sendPromiseReminders,
 } from '../domain/incidents/run-promises.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
+import { type RecordJobEvent, runRecordJobs } from '../domain/record/run-record-jobs.ts';
 import type { Logger } from '../logger.ts';
 
 export interface SchedulerReport {
@@ -15,6 +16,8 @@ export interface SchedulerReport {
   reminders: { incidentId: string; sentTo: string | null }[];
   holding: { incidentId: string; updateId: string }[];
   maintenance: MaintenanceStep[];
+  /** Follow-ups, action item reminders and the look back. */
+  record?: RecordJobEvent[];
   errors: { task: string; error: string }[];
 }
 
@@ -77,6 +80,7 @@ export function createScheduler(
       postLapsedHoldingUpdates(deps),
     );
     report.maintenance = await task('maintenance windows', report, () => runDueMaintenances(deps));
+    report.record = await task('incident record', report, () => runRecordJobs(deps));
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
       else
@@ -93,6 +97,8 @@ export function createScheduler(
       const late = m.late ? ' (late: Herald was not running at its time)' : '';
       deps.log.info(`scheduler: maintenance ${m.step}${late}`, { maintenanceId: m.maintenanceId });
     }
+    for (const e of report.record ?? [])
+      deps.log.info(`scheduler: ${e.job.replaceAll('_', ' ')}`, e);
     return report;
   }
 

@@ -17,6 +17,9 @@ import {
   updateRemediationItemInput,
 } from '../domain/record/update-remediation-item.ts';
 import { loadIncident } from '../domain/incidents/load-incident.ts';
+import { readFollowUp, readFollowUpBoard } from '../domain/record/follow-up-views.ts';
+import { scheduleFollowUp, scheduleFollowUpInput } from '../domain/record/schedule-follow-up.ts';
+import { skipFollowUp } from '../domain/record/skip-follow-up.ts';
 import { readPostmortemDraft } from '../domain/postmortems/postmortem-views.ts';
 import {
   publishPostmortem,
@@ -299,5 +302,56 @@ export function recordApiOperations(
       await unpublishPostmortem(deps, { incidentId: id(c) }, actor(c));
       return c.json(await draft(c));
     },
+  );
+
+  // The next-day follow-up
+  op(
+    {
+      method: 'get',
+      path: '/incidents/:id/follow-up',
+      summary: "The incident's follow-up (Herald's proposal until someone edits or skips it)",
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => c.json({ followUp: await readFollowUp(deps.db, id(c)) }),
+  );
+  op(
+    {
+      method: 'post',
+      path: '/incidents/:id/follow-up',
+      summary: 'Set the follow-up text and time (P0/P1, after the all-clear)',
+      role: 'responder',
+      body: scheduleFollowUpInput,
+      omit: ['incidentId'],
+      success: 200,
+    },
+    async (c) =>
+      c.json({
+        followUp: await scheduleFollowUp(
+          deps,
+          v({ ...(await body(c)), incidentId: id(c) }),
+          actor(c),
+        ),
+      }),
+  );
+  op(
+    {
+      method: 'delete',
+      path: '/incidents/:id/follow-up',
+      summary: 'Skip the follow-up',
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => c.json({ followUp: await skipFollowUp(deps, { incidentId: id(c) }, actor(c)) }),
+  );
+  op(
+    {
+      method: 'get',
+      path: '/follow-ups',
+      summary: 'Follow-ups due, and those sent or skipped in the last 14 days',
+      role: 'responder',
+      success: 200,
+    },
+    async (c) => c.json(await readFollowUpBoard(deps.db, deps.clock.now())),
   );
 }
