@@ -11,7 +11,10 @@ import {
 } from '../../domain/record/inputs.ts';
 import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
 import { logDecision } from '../../domain/record/log-decision.ts';
-import { readIncidentRecord } from '../../domain/record/record-views.ts';
+import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
+import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
+import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
+import { scheduleFollowUp, scheduleFollowUpInput } from '../../domain/record/schedule-follow-up.ts';
 import {
   readPostmortemDraft,
   readTemplateData,
@@ -88,6 +91,8 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
       'action-item-state': 'Action item closed.',
       remediation: 'Remediation item added.',
       'remediation-update': 'Remediation item saved.',
+      'follow-up': 'Follow-up scheduled.',
+      'follow-up-skip': 'Follow-up skipped: none will be sent.',
     } as Record<string, string>,
 
     /** The record of one incident with what its forms need; null when there is no incident. */
@@ -103,6 +108,21 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
         now,
         users: (await listUsers(deps)).filter((u) => !u.disabledAt),
         record: await readIncidentRecord(deps.db, incidentId, now),
+        followUp: await readFollowUp(deps.db, incidentId),
+      };
+    },
+
+    /** Dashboard lines: overdue action items by owner, follow-ups due, sent and skipped. */
+    async dashboard() {
+      const now = deps.clock.now();
+      const overdue = await readActionItems(deps.db, { overdueAt: now }, now);
+      const byOwner = new Map<string, typeof overdue>();
+      for (const i of overdue) byOwner.set(i.ownerName, [...(byOwner.get(i.ownerName) ?? []), i]);
+      return {
+        tz: await tz(),
+        overdueByOwner: [...byOwner].map(([owner, items]) => ({ owner, items })),
+        overdueCount: overdue.length,
+        followUps: await readFollowUpBoard(deps.db, now),
       };
     },
 
@@ -237,6 +257,21 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
             actor,
           );
           return back('remediation-update');
+        }
+        if (action === 'follow-up') {
+          const fe = new FieldErrors();
+          const input = {
+            incidentId,
+            scheduledFor: fe.take(() => zonedInstant(values, 'scheduledFor', zone), ''),
+            body: str(values, 'body'),
+          };
+          fe.throwWith(scheduleFollowUpInput, input);
+          await scheduleFollowUp(deps, input, actor);
+          return back('follow-up');
+        }
+        if (action === 'follow-up-skip') {
+          await skipFollowUp(deps, { incidentId }, actor);
+          return back('follow-up-skip');
         }
         throw new ValidationError('Unknown form.', { _action: 'unknown form' });
       });
