@@ -132,6 +132,18 @@ describe('the post-mortem', () => {
     expect(d.body).toContain('## What went well');
     expect(d.body).toContain('- [ ] Check migrations for dropped indexes in CI (prevent, Ana');
     expect(d.actionItems.text).toBe('0 of 1 action item done');
+    const items = await call.get(`/api/admin/action-items?incident=${incident.id}`);
+    await call.patch(`/api/admin/action-items/${items.json.actionItems[0].id}`, { state: 'done' });
+    await call.post(`/api/admin/incidents/${incident.id}/action-items`, {
+      title: 'Page the DBA sooner',
+      kind: 'process',
+      ownerId: ana.id,
+      dueAt: '2026-12-01T10:00:00Z',
+      phase: 'after',
+    });
+    const tally = (await call.get(`/api/admin/incidents/${incident.id}/postmortem`)).json.postmortem
+      .actionItems;
+    expect(tally).toMatchObject({ text: '1 of 2 action items done', open: 1 });
   });
 
   it('publishing shows it on the page, both feeds and v2; unpublishing removes it everywhere', async () => {

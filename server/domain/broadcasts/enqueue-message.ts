@@ -4,7 +4,13 @@ import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
 
-export const outboxKinds = ['confirmation', 'welcome', 'test', 'promise_reminder'] as const;
+export const outboxKinds = [
+  'confirmation',
+  'welcome',
+  'test',
+  'promise_reminder',
+  'action_item_reminder',
+] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
 export type OutboxPayload =
@@ -12,7 +18,9 @@ export type OutboxPayload =
   /** A test of an incident email: the rendered message as the admin previewed it. */
   | { subject: string; text: string; html: string }
   /** The owner's reminder before a promised update lapses. */
-  | { incidentId: string; dueAt: string };
+  | { incidentId: string; dueAt: string }
+  /** An action item's owner: a day before its due date, or once it has passed. */
+  | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string };
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

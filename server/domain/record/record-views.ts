@@ -166,3 +166,13 @@ export async function readRecordForBroadcast(
     b.createdAt,
   );
 }
+
+/** One action item as its reminder email names it, read at send time. */
+export async function readActionItemForReminder(db: DbOrTx, id: string) {
+  const [row] = await db
+    .select({ item: actionItems, incidentTitle: incidents.title, priority: incidents.priority })
+    .from(actionItems)
+    .innerJoin(incidents, eq(incidents.id, actionItems.incidentId))
+    .where(eq(actionItems.id, id));
+  return row ?? null;
+}

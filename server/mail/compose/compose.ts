@@ -29,6 +29,7 @@ import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
+import { composeActionItemReminder } from './action-item-reminder.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -113,6 +114,10 @@ export async function composeOutboxMail(
     const inc = await readIncident(db, p.incidentId);
     return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
   }
+  if (m.kind === 'action_item_reminder')
+    return 'actionItemId' in p
+      ? composeActionItemReminder(db, page, m.toAddress, p, m.messageId)
+      : null;
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
   if (!r) return null;
