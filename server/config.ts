@@ -68,6 +68,10 @@ const schema = z.object({
     z.enum(['silent', 'error', 'info', 'debug']).default('info'),
   ),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+  LOOK_BACK_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int('must be a whole number').min(0).max(366).default(60),
+  ),
 });
 
 export type Config = {
@@ -90,6 +94,8 @@ export type Config = {
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
   trustProxy: boolean;
+  /** Days between the admins' look back at the incident process; 0: never emailed. */
+  lookBackDays: number;
 };
 
 export class ConfigError extends Error {
@@ -142,5 +148,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    lookBackDays: e.LOOK_BACK_DAYS,
   };
 }

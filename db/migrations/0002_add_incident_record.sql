@@ -108,4 +108,14 @@ CREATE TABLE `follow_ups` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `follow_ups_incident_id_idx` ON `follow_ups` (`incident_id`);--> statement-breakpoint
-CREATE INDEX `follow_ups_state_idx` ON `follow_ups` (`state`,`scheduled_for`);
+CREATE INDEX `follow_ups_state_idx` ON `follow_ups` (`state`,`scheduled_for`);--> statement-breakpoint
+CREATE TABLE `look_backs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`period_start` integer NOT NULL,
+	`period_end` integer NOT NULL,
+	`figures` text,
+	`sent_at` integer,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `look_backs_period_start_idx` ON `look_backs` (`period_start`);

@@ -15,3 +15,4 @@ export * from './incident-record.ts';
 export * from './action-items.ts';
 export * from './postmortems.ts';
 export * from './follow-ups.ts';
+export * from './look-backs.ts';

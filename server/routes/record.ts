@@ -20,6 +20,8 @@ import { loadIncident } from '../domain/incidents/load-incident.ts';
 import { readFollowUp, readFollowUpBoard } from '../domain/record/follow-up-views.ts';
 import { scheduleFollowUp, scheduleFollowUpInput } from '../domain/record/schedule-follow-up.ts';
 import { skipFollowUp } from '../domain/record/skip-follow-up.ts';
+import { readLookBackFigures } from '../domain/record/look-back-figures.ts';
+import { readLookBacks } from '../domain/record/send-look-back.ts';
 import { readPostmortemDraft } from '../domain/postmortems/postmortem-views.ts';
 import {
   publishPostmortem,
@@ -353,5 +355,26 @@ export function recordApiOperations(
       success: 200,
     },
     async (c) => c.json(await readFollowUpBoard(deps.db, deps.clock.now())),
+  );
+
+  // The look back
+  op(
+    {
+      method: 'get',
+      path: '/look-back',
+      summary: 'The incident process in figures over the last LOOK_BACK_DAYS, and past reviews',
+      role: 'admin',
+      success: 200,
+    },
+    async (c) => {
+      const now = deps.clock.now();
+      const days = deps.config.lookBackDays || 60;
+      const from = new Date(now.getTime() - days * 24 * 60 * 60_000);
+      return c.json({
+        days,
+        figures: await readLookBackFigures(deps.db, from, now),
+        past: await readLookBacks(deps),
+      });
+    },
   );
 }

@@ -10,6 +10,7 @@ export const outboxKinds = [
   'test',
   'promise_reminder',
   'action_item_reminder',
+  'look_back',
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -20,7 +21,9 @@ export type OutboxPayload =
   /** The owner's reminder before a promised update lapses. */
   | { incidentId: string; dueAt: string }
   /** An action item's owner: a day before its due date, or once it has passed. */
-  | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string };
+  | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
+  /** The admins' periodic review of the incident process. */
+  | { lookBackId: string };
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

@@ -30,6 +30,7 @@ import { composePromiseReminder } from './promise-reminder.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
 import { composeActionItemReminder } from './action-item-reminder.ts';
+import { composeLookBack } from './look-back.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -118,6 +119,8 @@ export async function composeOutboxMail(
     return 'actionItemId' in p
       ? composeActionItemReminder(db, page, m.toAddress, p, m.messageId)
       : null;
+  if (m.kind === 'look_back')
+    return 'lookBackId' in p ? composeLookBack(db, page, m.toAddress, p, m.messageId) : null;
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
   if (!r) return null;

@@ -13,6 +13,9 @@ import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
 import { logDecision } from '../../domain/record/log-decision.ts';
 import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
 import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
+import { readLookBackFigures } from '../../domain/record/look-back-figures.ts';
+import { readLookBacks } from '../../domain/record/send-look-back.ts';
+import { hasRole } from '../../domain/shared/actor.ts';
 import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
 import { scheduleFollowUp, scheduleFollowUpInput } from '../../domain/record/schedule-follow-up.ts';
 import {
@@ -109,6 +112,23 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
         users: (await listUsers(deps)).filter((u) => !u.disabledAt),
         record: await readIncidentRecord(deps.db, incidentId, now),
         followUp: await readFollowUp(deps.db, incidentId),
+      };
+    },
+
+    /** The look back (admins only; null for others): the last period live, and past reviews. */
+    async lookBack() {
+      if (!hasRole(actor, 'admin')) return null;
+      const now = deps.clock.now();
+      const days = deps.config.lookBackDays || 60;
+      const from = new Date(now.getTime() - days * 24 * 60 * 60_000);
+      return {
+        tz: await tz(),
+        days,
+        emailed: deps.config.lookBackDays > 0,
+        from,
+        to: now,
+        figures: await readLookBackFigures(deps.db, from, now),
+        past: await readLookBacks(deps),
       };
     },
 
