@@ -73,4 +73,15 @@ describe('follow-ups and overdue action items on the admin pages', () => {
     expect(dash.html).toContain('1 action item is OVERDUE');
     expect(dash.html).toMatch(/<strong>rita@example\.com<\/strong>: <a[^>]*>Add a disk alert<\/a>/);
   });
+
+  it('shows the look back to admins only', async () => {
+    await makeUser(t, 'admin', 'ada@example.com');
+    const ada = new FormClient(site.base);
+    await ada.login('ada@example.com');
+    const page = await ada.get('/admin/look-back');
+    expect(page.res.status).toBe(200);
+    expect(page.html).toContain('The last 60 days');
+    expect(page.html).toMatch(/Incidents: \d+ \(P0 \d+, P1 \d+, P2 \d+, P3 \d+\)/);
+    expect((await rita.get('/admin/look-back')).res.status).toBe(403);
+  });
 });

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
@@ -334,5 +335,15 @@ describe('the record during an incident', () => {
       for (const secret of ['SECRET-', 'roll back deploy 4711'])
         expect(body, `${path} ${secret}`).not.toContain(secret);
     }
+
+    // The internal all-clear thanks everyone who posted, decided, ran a change or owned an item.
+    smtp.clear();
+    t.clock.advance(60_000);
+    await resolveIncident(t.deps, { incidentId: incident.id, body: 'All clear.' }, ben.actor);
+    await testWorker(t).drain();
+    expect(smtp.to('insider@acme.com')[0]!.parsed.text).toContain(
+      'Thank you to everyone who worked on this: Ana, Ben.',
+    );
+    expect(smtp.to('outsider@example.org')[0]!.raw).not.toContain('Thank you to everyone');
   });
 });

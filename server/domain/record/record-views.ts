@@ -7,6 +7,7 @@ import {
   incidentChanges,
   incidentDecisions,
   incidentFacts,
+  incidentUpdates,
   incidents,
   remediationItems,
   users,
@@ -143,14 +144,47 @@ export async function readRecordForMail(
   return {
     changedFacts: facts.map((f) => ({ question: f.text, answer: f.answer })),
     openActionItems: open.map((i) => ({ owner: i.ownerName, title: i.title, dueAt: i.dueAt })),
+    people: [] as string[],
   };
+}
+
+/**
+ * Everyone who worked on the incident, for the internal all-clear's thanks: who posted an
+ * update, decided, ran or reviewed a change, or owned an action item (users only, by name).
+ */
+export async function readIncidentPeople(db: DbOrTx, incidentId: string): Promise<string[]> {
+  const [updates, decisions, changes, items] = await Promise.all([
+    db
+      .select({ id: incidentUpdates.authorId })
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, incidentId)),
+    db
+      .select({ id: incidentDecisions.authorId })
+      .from(incidentDecisions)
+      .where(eq(incidentDecisions.incidentId, incidentId)),
+    db
+      .select({ a: incidentChanges.ranById, b: incidentChanges.reviewedById })
+      .from(incidentChanges)
+      .where(eq(incidentChanges.incidentId, incidentId)),
+    db
+      .select({ id: actionItems.ownerId })
+      .from(actionItems)
+      .where(eq(actionItems.incidentId, incidentId)),
+  ]);
+  const names = await userNames(db, [
+    ...updates.map((u) => u.id),
+    ...decisions.map((d) => d.id),
+    ...changes.flatMap((c) => [c.a, c.b]),
+    ...items.map((i) => i.id),
+  ]);
+  return [...new Set(names.values())].sort((x, y) => x.localeCompare(y));
 }
 export type RecordForMail = Awaited<ReturnType<typeof readRecordForMail>>;
 
 /** The record as one incident broadcast carries it to internal lists, read at send time. */
 export async function readRecordForBroadcast(
   db: DbOrTx,
-  b: { id: string; incidentId: string | null; createdAt: Date },
+  b: { id: string; kind: string; incidentId: string | null; createdAt: Date },
 ): Promise<RecordForMail | null> {
   if (!b.incidentId) return null;
   const [prev] = await db
@@ -159,12 +193,14 @@ export async function readRecordForBroadcast(
     .where(and(eq(broadcasts.incidentId, b.incidentId), lt(broadcasts.createdAt, b.createdAt)))
     .orderBy(desc(broadcasts.createdAt))
     .limit(1);
-  return readRecordForMail(
+  const record = await readRecordForMail(
     db,
     b.incidentId,
     { since: prev?.at ?? null, until: b.createdAt },
     b.createdAt,
   );
+  if (b.kind === 'incident_resolved') record.people = await readIncidentPeople(db, b.incidentId);
+  return record;
 }
 
 /** One action item as its reminder email names it, read at send time. */

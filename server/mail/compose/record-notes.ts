@@ -4,7 +4,8 @@ import { formatClock } from '../../domain/shared/time-format.ts';
 /**
  * The internal note of an internal-list email, with what the record adds: the fact-sheet
  * answers that changed since the last email and the open action items
- * ("Ana: roll back deploy 4711, by 14:20 UTC"). Public lists never get this: the caller passes
+ * ("Ana: roll back deploy 4711, by 14:20 UTC"), and on the all-clear the people who worked on
+ * it, by name. Public lists never get this: the caller passes
  * the note only for internal lists, the same rule as the note itself.
  */
 export function internalNoteWithRecord(
@@ -31,5 +32,7 @@ export function internalNoteWithRecord(
         ),
       ].join('\n'),
     );
+  if (record && record.people.length > 0)
+    parts.push(`Thank you to everyone who worked on this: ${record.people.join(', ')}.`);
   return parts.length > 0 ? parts.join('\n\n') : null;
 }
