@@ -13,7 +13,11 @@ import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
 import { logDecision } from '../../domain/record/log-decision.ts';
 import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
 import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
-import { readLookBackFigures } from '../../domain/record/look-back-figures.ts';
+import {
+  type LookBackFigures,
+  lookBackLines,
+  readLookBackFigures,
+} from '../../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../../domain/record/send-look-back.ts';
 import { hasRole } from '../../domain/shared/actor.ts';
 import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
@@ -127,8 +131,12 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
         emailed: deps.config.lookBackDays > 0,
         from,
         to: now,
-        figures: await readLookBackFigures(deps.db, from, now),
-        past: await readLookBacks(deps),
+        lines: lookBackLines(await readLookBackFigures(deps.db, from, now)),
+        past: (await readLookBacks(deps)).map((p) => ({
+          periodStart: p.periodStart,
+          periodEnd: p.periodEnd,
+          lines: lookBackLines(p.figures as LookBackFigures),
+        })),
       };
     },
 
