@@ -9,6 +9,9 @@ import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { runSchedulerProcess } from '../helpers/second-process.ts';
+import { and, eq } from 'drizzle-orm';
+import { broadcasts } from '../../db/schema/index.ts';
 
 describe('the next-day follow-up', () => {
   let t: TestContext;
@@ -155,5 +158,33 @@ describe('the next-day follow-up', () => {
     });
     expect(garbled.status).toBe(422);
     expect(garbled.json.error.fields).toHaveProperty('scheduledFor');
+  });
+
+  it('goes out once when two Herald processes and this one run the scheduler at its time', async () => {
+    t.clock.set('2026-12-03T12:00:00Z'); // Thursday
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Two processes' });
+    await resolveIncident(t.deps, { incidentId: incident.id, body: 'Fixed.' }, testActor);
+    await createScheduler(t.deps).runOnce(); // writes the proposal: Friday 10:00 Berlin
+    const at = new Date('2026-12-04T09:00:00Z');
+    t.clock.set(at);
+    const [p1, p2] = await Promise.all([
+      runSchedulerProcess(t.dbUrl, at, 2),
+      runSchedulerProcess(t.dbUrl, at, 2),
+      createScheduler(t.deps).runOnce(),
+    ]);
+    expect([...p1.errors, ...p2.errors]).toEqual([]);
+    const rows = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(
+        and(eq(broadcasts.incidentId, incident.id), eq(broadcasts.kind, 'incident_follow_up')),
+      );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.subject).toBe('PRIORITY 0 ISSUE FOLLOW-UP: TWO PROCESSES');
+    smtp.clear();
+    await testWorker(t).drain();
+    expect(
+      smtp.received.filter((m) => m.parsed.subject === 'PRIORITY 0 ISSUE FOLLOW-UP: TWO PROCESSES'),
+    ).toHaveLength(2);
   });
 });

@@ -252,4 +252,19 @@ describe('the post-mortem', () => {
     expect(renderMarkdown('<a href="java&#x09;script:alert(1)">t</a>')).not.toMatch(/script:/i);
     expect(renderMarkdown('<svg><animate onbegin="alert(1)"/></svg>')).not.toMatch(/onbegin|svg/);
   });
+
+  it('sends nothing for a post-mortem unpublished before its emails went out', async () => {
+    await makeConfirmedSubscriber(t.deps, 'late-reader@example.org', 'customers');
+    const { incident } = await resolvedIncident('Pulled back');
+    await testWorker(t).drain();
+    smtp.clear();
+    await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { body: 'Too soon.' });
+    const pub = await call.post(`/api/admin/incidents/${incident.id}/postmortem/publish`, {
+      notify: true,
+    });
+    expect(pub.json.broadcast.total).toBeGreaterThan(0);
+    await call.del(`/api/admin/incidents/${incident.id}/postmortem/publish`);
+    await testWorker(t).drain();
+    expect(smtp.received.filter((m) => m.parsed.subject?.includes('PULLED BACK'))).toEqual([]);
+  });
 });
