@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { addActionItem } from '../../server/domain/record/add-action-item.ts';
+import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
@@ -50,9 +51,26 @@ describe('follow-ups and overdue action items on the admin pages', () => {
     const dash = await rita.get('/admin');
     expect(dash.html).toMatch(/1 due · 0 sent · 0 skipped/);
 
+    // Sent, it is a broadcast like any other on the admin's broadcast pages.
+    const other = (await makeIncident(t.deps, { priority: 0, title: 'Sent one' })).incident;
+    await resolveIncident(t.deps, { incidentId: other.id, body: 'Fixed.' }, testActor);
+    const now = t.clock.now();
+    t.clock.set('2026-11-23T10:00:00Z');
+    await createScheduler(t.deps).runOnce();
+    await createScheduler(t.deps).runOnce();
+    // Back to now before any page: two days on, the session would have lapsed.
+    t.clock.set(now);
+    const list = await rita.get('/admin/broadcasts');
+    expect(list.res.status).toBe(200);
+    expect(list.html).toContain('PRIORITY 0 ISSUE FOLLOW-UP: SENT ONE');
+    const id = /href="\/admin\/broadcasts\/([a-z0-9]+)">PRIORITY 0 ISSUE FOLLOW-UP: SENT ONE/.exec(
+      list.html,
+    )![1]!;
+    expect((await rita.get(`/admin/broadcasts/${id}`)).res.status).toBe(200);
+
     const skip = await rita.post(path, { _action: 'follow-up-skip' });
     expect(skip.res.status).toBe(303);
-    expect((await rita.get('/admin')).html).toMatch(/0 due · 0 sent · 1 skipped/);
+    expect((await rita.get('/admin')).html).toMatch(/0 due · 1 sent · 1 skipped/);
   });
 
   it('lists overdue action items loudly on the dashboard, by owner', async () => {
