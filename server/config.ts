@@ -84,6 +84,10 @@ const schema = z.object({
     emptyToUndefined,
     z.enum(['true', 'false', '1', '0']).default('false'),
   ),
+  LOOK_BACK_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int('must be a whole number').min(0).max(366).default(60),
+  ),
 });
 
 export type EdgeKind = 'varnish' | 'fastly' | 'cloudflare';
@@ -154,6 +158,8 @@ export type Config = {
   cloudflareApiToken: string | undefined;
   /** Let every webhook (also visitors' incident follows) reach loopback and private addresses. */
   webhookAllowPrivate: boolean;
+  /** Days between the admins' look back at the incident process; 0: never emailed. */
+  lookBackDays: number;
 };
 
 export class ConfigError extends Error {
@@ -226,5 +232,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     fastlyApiToken: e.FASTLY_API_TOKEN,
     cloudflareApiToken: e.CLOUDFLARE_API_TOKEN,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
+    lookBackDays: e.LOOK_BACK_DAYS,
   };
 }

@@ -24,3 +24,8 @@ export * from './runbooks.ts';
 export * from './runbook-revisions.ts';
 export * from './incident-support-scripts.ts';
 export * from './drills.ts';
+export * from './incident-record.ts';
+export * from './action-items.ts';
+export * from './postmortems.ts';
+export * from './follow-ups.ts';
+export * from './look-backs.ts';

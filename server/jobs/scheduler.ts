@@ -9,6 +9,7 @@ import {
 } from '../domain/incidents/run-promises.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { type ReportDuty, runReportDuties } from '../domain/reports/run-report-duties.ts';
+import { type RecordJobEvent, runRecordJobs } from '../domain/record/run-record-jobs.ts';
 import type { Logger } from '../logger.ts';
 
 export interface SchedulerReport {
@@ -17,6 +18,8 @@ export interface SchedulerReport {
   holding: { incidentId: string; updateId: string }[];
   maintenance: MaintenanceStep[];
   reports?: ReportDuty[];
+  /** Follow-ups, action item reminders and the look back. */
+  record?: RecordJobEvent[];
   errors: { task: string; error: string }[];
 }
 
@@ -82,6 +85,7 @@ export function createScheduler(
     report.reports = await task('drills, triage timebox and report followers', report, () =>
       runReportDuties(deps),
     );
+    report.record = await task('incident record', report, () => runRecordJobs(deps));
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
       else
@@ -98,6 +102,8 @@ export function createScheduler(
       const late = m.late ? ' (late: Herald was not running at its time)' : '';
       deps.log.info(`scheduler: maintenance ${m.step}${late}`, { maintenanceId: m.maintenanceId });
     }
+    for (const e of report.record ?? [])
+      deps.log.info(`scheduler: ${e.job.replaceAll('_', ' ')}`, e);
     return report;
   }
 

@@ -13,6 +13,7 @@ import type { Operation } from './operation.ts';
 import { scheduledUpdateOperations } from './scheduled-updates.ts';
 import { webhookOperations } from './webhooks.ts';
 import { reportOperations } from './reports.ts';
+import { recordOperations } from './record.ts';
 
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
@@ -32,6 +33,7 @@ function operationTables(deps: Deps): Operation[] {
     ...broadcastOperations(deps),
     ...webhookOperations(deps),
     ...reportOperations(deps),
+    ...recordOperations(deps),
   ];
 }
 

@@ -22,10 +22,20 @@ export function entryContentHtml(e: Entry, tz: string): string {
   const head = isMaintenance(e)
     ? html`<p><strong>THIS IS A SCHEDULED EVENT ${formatShort(e.scheduled_for, tz)} - ${formatShort(e.scheduled_until, tz)}</strong></p>`
     : '';
-  return String(html`${head}${raw(paragraphs.join(''))}`);
+  // The post-mortem is newest of all, and its HTML was sanitised when it was rendered.
+  const pm = e.postmortem_published_at
+    ? html`<p><small>${formatShort(e.postmortem_published_at, tz)}</small><br><strong>${statusLabel('postmortem')}</strong></p><div>${raw(e.postmortem_body ?? '')}</div>`
+    : '';
+  return String(html`${head}${pm}${raw(paragraphs.join(''))}`);
 }
 
-const lastUpdateTime = (e: Entry) => new Date(e.incident_updates[0]?.display_at ?? e.updated_at);
+const lastUpdateTime = (e: Entry) =>
+  new Date(
+    Math.max(
+      Date.parse(e.incident_updates[0]?.display_at ?? e.updated_at),
+      e.postmortem_body_last_updated_at ? Date.parse(e.postmortem_body_last_updated_at) : 0,
+    ),
+  );
 const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : lastUpdateTime(e));
 
 export function renderRss(page: PageJson, entries: Entry[]): string {

@@ -7,6 +7,7 @@ import { createIncidentAdmin } from './forms/incidents.ts';
 import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
 import { createWebhookAdmin } from './forms/webhooks.ts';
+import { createRecordAdmin } from './forms/record.ts';
 import { type FormOutcome, formValues, runForm } from './forms/form.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { edgeNotice } from '../edge/edge-notice.ts';
@@ -40,6 +41,8 @@ export interface AdminServices {
   runbooks: ReturnType<typeof createRunbookAdmin>;
   supportScript: ReturnType<typeof createSupportScriptAdmin>;
   drills: ReturnType<typeof createDrillAdmin>;
+  /** The incident record, post-mortems, action items, follow-ups and the look back. */
+  record: ReturnType<typeof createRecordAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -82,5 +85,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     runbooks: createRunbookAdmin(deps, session),
     supportScript: createSupportScriptAdmin(deps, session),
     drills: createDrillAdmin(deps, session),
+    record: createRecordAdmin(deps, session),
   };
 }

@@ -37,6 +37,7 @@ export function api(t: TestContext, secret: string | null) {
     post: (p: string, b?: unknown, headers?: Record<string, string>) =>
       call('POST', p, b ?? {}, headers),
     patch: (p: string, b?: unknown) => call('PATCH', p, b ?? {}),
+    put: (p: string, b?: unknown) => call('PUT', p, b ?? {}),
     del: (p: string) => call('DELETE', p),
   };
 }

@@ -13,6 +13,8 @@ export const outboxKinds = [
   'promise_reminder',
   ...reportOutboxKinds,
   ...drillOutboxKinds,
+  'action_item_reminder',
+  'look_back',
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -23,7 +25,11 @@ export type OutboxPayload =
   /** The owner's reminder before a promised update lapses. */
   | { incidentId: string; dueAt: string }
   | ReportOutboxPayload
-  | DrillOutboxPayload;
+  | DrillOutboxPayload
+  /** An action item's owner: a day before its due date, or once it has passed. */
+  | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
+  /** The admins' periodic review of the incident process. */
+  | { lookBackId: string };
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

@@ -15,8 +15,11 @@ import {
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import type { ListRow } from '../lists/list-rules.ts';
+import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
+import { isIncidentNoticeKind } from './enqueue-incident-notice.ts';
+import { type IncidentNoticeSource, readIncidentNoticeSource } from './incident-notice-source.ts';
 import { messageIdHost } from './message-id.ts';
 import { readStoredSupportScript } from '../support/support-script.ts';
 
@@ -123,6 +126,8 @@ export interface IncidentBroadcastSource {
   affected: { name: string; status: ComponentStatus }[];
   /** For internal lists only: what support and sales say; null until edited (the template). */
   supportScript: string | null;
+  /** Internal lists only: changed facts and open action items (see readRecordForBroadcast). */
+  record: RecordForMail | null;
 }
 
 /** Everything one maintenance notice's emails are made of. */
@@ -135,7 +140,8 @@ export interface MaintenanceBroadcastSource {
   body: string;
 }
 
-export type BroadcastSource = IncidentBroadcastSource | MaintenanceBroadcastSource;
+export type BroadcastSource =
+  IncidentBroadcastSource | MaintenanceBroadcastSource | IncidentNoticeSource;
 
 const noticeStep: Record<string, 'in_progress' | 'completed'> = {
   maintenance_started: 'in_progress',
@@ -175,6 +181,7 @@ export async function readBroadcastSource(
       body,
     };
   }
+  if (isIncidentNoticeKind(b.kind)) return readIncidentNoticeSource(db, { ...b, kind: b.kind });
   if (!b.incidentId || !b.updateId) return null;
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
   const [update] = await db
@@ -196,6 +203,7 @@ export async function readBroadcastSource(
     },
     affected,
     supportScript: await readStoredSupportScript(db, incident.id),
+    record: await readRecordForBroadcast(db, b),
   };
 }
 

@@ -1,3 +1,4 @@
+import { readPublishedPostmortems } from '../postmortems/postmortem-views.ts';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
@@ -73,7 +74,12 @@ async function hydrateIncidents(
     .from(incidentComponents)
     .where(inArray(incidentComponents.incidentId, ids))
     .orderBy(asc(incidentComponents.position));
-  return incidentsJson(page, { incidents: rows, updates, affected, links }, allComponents);
+  const postmortems = await readPublishedPostmortems(db, ids);
+  return incidentsJson(
+    page,
+    { incidents: rows, updates, affected, links, postmortems },
+    allComponents,
+  );
 }
 
 /** Unresolved public incidents, newest first. */

@@ -13,6 +13,7 @@ import type {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
+import { postmortemJson, type PostmortemRow } from '../postmortems/postmortem-views.ts';
 
 // The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
 // pure functions of rows. The public API, the feeds and the Astro pages all get these, so the
@@ -86,6 +87,8 @@ export interface IncidentJson {
   is_drill: boolean;
   kind: 'incident' | 'maintenance';
 }
+/** Statuspage's post-mortem fields, null until one is published. */
+export interface IncidentJson extends ReturnType<typeof postmortemJson> {}
 export interface MaintenanceJson extends IncidentJson {
   status: MaintenanceStatus;
   impact: 'maintenance';
@@ -158,6 +161,8 @@ export interface IncidentRows {
   updates: readonly (typeof incidentUpdates.$inferSelect)[];
   affected: readonly (typeof updateAffectedComponents.$inferSelect)[];
   links: readonly (typeof incidentComponents.$inferSelect)[];
+  /** Published post-mortems by incident id. */
+  postmortems?: ReadonlyMap<string, PostmortemRow>;
 }
 
 export function incidentsJson(
@@ -213,6 +218,7 @@ export function incidentsJson(
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
     is_drill: r.isDrill,
     kind: 'incident' as const,
+    ...postmortemJson(rows.postmortems?.get(r.id)),
   }));
 }
 
@@ -268,6 +274,7 @@ export function maintenancesJson(
       next_update_at: null,
       is_drill: false,
       kind: 'maintenance' as const,
+      ...postmortemJson(undefined),
       scheduled_for: iso(r.scheduledFor),
       scheduled_until: iso(r.scheduledUntil),
     };

@@ -31,6 +31,10 @@ import { composeReportMail } from './reports.ts';
 import { composeDrillMail } from './drills.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
+import { internalNoteWithRecord } from './record-notes.ts';
+import { composeIncidentNoticeMail } from './incident-notice.ts';
+import { composeActionItemReminder } from './action-item-reminder.ts';
+import { composeLookBack } from './look-back.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -52,6 +56,8 @@ export function composeBroadcastMail(
   const list = listHeaders(page, r.list, links.unsubscribeUrl);
   if (src.type === 'maintenance')
     return composeMaintenanceMail(page, src, r, links, messageId, list);
+  if (src.type === 'incident_notice')
+    return composeIncidentNoticeMail(page, src, r, links, messageId, list);
   const { incident, update } = src;
   const data: IncidentEmailData = {
     ...incidentEmailData(
@@ -70,9 +76,14 @@ export function composeBroadcastMail(
     ),
     listName: r.list.name,
     internalNote: r.list.isInternal
-      ? withSupportScript(
-          update.internalNote,
-          src.supportScript ?? supportScriptTemplate(incident, page.url),
+      ? internalNoteWithRecord(
+          withSupportScript(
+            update.internalNote,
+            src.supportScript ?? supportScriptTemplate(incident, page.url),
+          ),
+          src.record,
+          page.timeZone,
+          now,
         )
       : null,
     ...links,
@@ -118,6 +129,12 @@ export async function composeOutboxMail(
   }
   if (m.kind === 'drill_start') return composeDrillMail(db, page, m);
   if (isReportOutboxKind(m.kind)) return composeReportMail(db, page, { ...m, kind: m.kind }, now);
+  if (m.kind === 'action_item_reminder')
+    return 'actionItemId' in p
+      ? composeActionItemReminder(db, page, m.toAddress, p, m.messageId)
+      : null;
+  if (m.kind === 'look_back')
+    return 'lookBackId' in p ? composeLookBack(db, page, m.toAddress, p, m.messageId) : null;
   if (!('subscriberId' in p)) return null;
   const r = (await readRecipients(db, [p.subscriberId])).get(p.subscriberId);
   if (!r) return null;

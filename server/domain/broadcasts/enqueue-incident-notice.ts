@@ -1,0 +1,65 @@
+import type { MessageIdConfig } from './message-id.ts';
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
+import { receivesPriority } from '../lists/list-rules.ts';
+import { newId } from '../shared/ids.ts';
+import { queueDeliveries } from './queue-deliveries.ts';
+import { headerText, DRILL_MARK } from './subjects.ts';
+
+/** Emails about an incident after its all-clear, rendered at send time from what they name. */
+export const incidentNoticeKinds = ['incident_postmortem', 'incident_follow_up'] as const;
+export type IncidentNoticeKind = (typeof incidentNoticeKinds)[number];
+
+export const isIncidentNoticeKind = (k: string): k is IncidentNoticeKind =>
+  (incidentNoticeKinds as readonly string[]).includes(k);
+
+/** `PRIORITY 0 ISSUE POST-MORTEM: WEBSITE IS DOWN`, `PRIORITY 0 ISSUE FOLLOW-UP: ...`. */
+export function incidentNoticeSubject(
+  kind: IncidentNoticeKind,
+  d: { priority: number; title: string; isDrill: boolean },
+): string {
+  const what = kind === 'incident_postmortem' ? 'ISSUE POST-MORTEM' : 'ISSUE FOLLOW-UP';
+  return `${d.isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${d.priority} ${what}: ${headerText(d.title).toUpperCase()}`;
+}
+
+/**
+ * The broadcast of a post-mortem or follow-up and one delivery per recipient, in the caller's
+ * transaction. The audience is the incident's: every list that receives its priority (drill
+ * lists for a drill), filtered by component like its updates.
+ */
+export async function enqueueIncidentNotice(
+  tx: DbOrTx,
+  config: MessageIdConfig,
+  n: { incidentId: string; kind: IncidentNoticeKind },
+  now: Date,
+): Promise<{ broadcastId: string; total: number } | null> {
+  const [incident] = await tx.select().from(incidents).where(eq(incidents.id, n.incidentId));
+  if (!incident) return null;
+  const listIds = (await tx.select().from(lists))
+    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, incident.priority))
+    .map((l) => l.id);
+  if (listIds.length === 0) return null;
+  const broadcastId = newId();
+  await tx.insert(broadcasts).values({
+    id: broadcastId,
+    kind: n.kind,
+    incidentId: incident.id,
+    updateId: null,
+    subject: incidentNoticeSubject(n.kind, incident),
+    isDrill: incident.isDrill,
+    total: 0,
+    createdAt: now,
+  });
+  const affected = await tx
+    .select({ id: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incident.id));
+  const total = await queueDeliveries(
+    tx,
+    config,
+    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
+    now,
+  );
+  return { broadcastId, total };
+}

@@ -1,0 +1,57 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { postmortems } from '../../../db/schema/index.ts';
+import { enqueueIncidentNotice } from '../broadcasts/enqueue-incident-notice.ts';
+import { loadIncident } from '../incidents/load-incident.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError } from '../shared/errors.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { assertResolved } from './save-postmortem.ts';
+
+export const publishPostmortemInput = z.strictObject({
+  incidentId: z.string().min(1),
+  /** Also email the lists that got the incident (`PRIORITY n ISSUE POST-MORTEM: TITLE`). */
+  notify: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+/**
+ * Puts the post-mortem on the incident page, in the feeds and in the v2 API, in one
+ * transaction with its optional broadcast.
+ */
+export async function publishPostmortem(
+  deps: DomainDeps,
+  raw: z.input<typeof publishPostmortemInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'responder');
+  const input = parseInput(publishPostmortemInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const incident = await loadIncident(tx, input.incidentId);
+    assertResolved(incident);
+    const [pm] = await tx.select().from(postmortems).where(eq(postmortems.incidentId, incident.id));
+    if (!pm) throw new ConflictError('Write the post-mortem (save it) before publishing it.');
+    const publishedAt = pm.publishedAt ?? now;
+    await tx.update(postmortems).set({ publishedAt }).where(eq(postmortems.id, pm.id));
+    await bumpChanges(tx, now);
+    const broadcast = input.notify
+      ? await enqueueIncidentNotice(
+          tx,
+          deps.config,
+          { incidentId: incident.id, kind: 'incident_postmortem' },
+          now,
+        )
+      : null;
+    await recordAudit(tx, actor, now, {
+      action: 'postmortem.publish',
+      objectType: 'incident',
+      objectId: incident.id,
+      after: { publishedAt: publishedAt.toISOString(), notify: input.notify },
+    });
+    return { ...pm, publishedAt, broadcast };
+  });
+}
+
+export const unpublishPostmortemInput = z.strictObject({ incidentId: z.string().min(1) });

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { incidentChanges } from '../../../db/schema/index.ts';
+import { loadIncident } from '../incidents/load-incident.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { shortText, userIdInput } from './inputs.ts';
+import { instantInput } from '../shared/inputs.ts';
+import { assertActiveUser } from './record-rules.ts';
+
+export const logChangeInput = z.strictObject({
+  incidentId: z.string().min(1),
+  what: shortText(5_000),
+  /** Where it ran: host, database, cluster. */
+  target: shortText(500),
+  ranAt: instantInput.optional(),
+  ranById: userIdInput,
+  /** Omitted or null: nobody reviewed it, and the change is marked. */
+  reviewedById: userIdInput.nullish(),
+  backupTaken: z.boolean({ error: 'must be true or false' }),
+  recordsTouched: z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .nullish(),
+  triedOnSample: z.boolean({ error: 'must be true or false' }),
+});
+
+/** Logs a script or command run against production during the incident. */
+export async function logChange(
+  deps: DomainDeps,
+  raw: z.input<typeof logChangeInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'responder');
+  const input = parseInput(logChangeInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const incident = await loadIncident(tx, input.incidentId);
+    await assertActiveUser(tx, 'ranById', input.ranById);
+    if (input.reviewedById) {
+      await assertActiveUser(tx, 'reviewedById', input.reviewedById);
+      if (input.reviewedById === input.ranById)
+        throw new ValidationError('reviewedById: a reviewer is a second person', {
+          reviewedById: 'must be someone other than who ran it',
+        });
+    }
+    const row = {
+      id: newId(),
+      incidentId: incident.id,
+      what: input.what,
+      target: input.target,
+      ranAt: input.ranAt ?? now,
+      ranById: input.ranById,
+      reviewedById: input.reviewedById ?? null,
+      backupTaken: input.backupTaken,
+      recordsTouched: input.recordsTouched ?? null,
+      triedOnSample: input.triedOnSample,
+      authorLabel: actor.label,
+      createdAt: now,
+    };
+    await tx.insert(incidentChanges).values(row);
+    await recordAudit(tx, actor, now, {
+      action: 'incident.log_change',
+      objectType: 'incident',
+      objectId: incident.id,
+      after: { ...row, ranAt: row.ranAt.toISOString(), createdAt: undefined },
+    });
+    return { ...row, unreviewed: row.reviewedById === null };
+  });
+}

@@ -1,0 +1,214 @@
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import {
+  type ActionItemState,
+  actionItems,
+  broadcasts,
+  incidentChanges,
+  incidentDecisions,
+  incidentFacts,
+  incidentUpdates,
+  incidents,
+  remediationItems,
+  users,
+} from '../../../db/schema/index.ts';
+import { factQuestions, factQuestionText } from './inputs.ts';
+
+// Reads of the internal record. Admin pages, the admin API and internal-list mail use them;
+// nothing public does.
+
+async function userNames(db: DbOrTx, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((i): i is string => !!i))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(inArray(users.id, wanted));
+  return new Map(rows.map((u) => [u.id, u.name || u.email]));
+}
+
+export async function readFactSheet(db: DbOrTx, incidentId: string) {
+  const rows = await db
+    .select()
+    .from(incidentFacts)
+    .where(eq(incidentFacts.incidentId, incidentId));
+  return factQuestions.map((q) => {
+    const row = rows.find((r) => r.question === q);
+    return {
+      question: q,
+      text: factQuestionText[q],
+      answer: row?.answer ?? '',
+      authorLabel: row?.authorLabel ?? null,
+      updatedAt: row?.updatedAt ?? null,
+    };
+  });
+}
+
+export type ActionItemView = Awaited<ReturnType<typeof readActionItems>>[number];
+
+/** Action items with their owner's name; `overdue` when open past the due date. */
+export async function readActionItems(
+  db: DbOrTx,
+  filter: { incidentId?: string; state?: ActionItemState; overdueAt?: Date },
+  now: Date,
+) {
+  const where = [
+    filter.incidentId ? eq(actionItems.incidentId, filter.incidentId) : undefined,
+    filter.state ? eq(actionItems.state, filter.state) : undefined,
+    filter.overdueAt
+      ? and(eq(actionItems.state, 'open'), lt(actionItems.dueAt, filter.overdueAt))
+      : undefined,
+  ].filter((w) => w !== undefined);
+  const rows = await db
+    .select({ item: actionItems, incidentTitle: incidents.title })
+    .from(actionItems)
+    .innerJoin(incidents, eq(incidents.id, actionItems.incidentId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(asc(actionItems.dueAt));
+  const names = await userNames(
+    db,
+    rows.map((r) => r.item.ownerId),
+  );
+  return rows.map(({ item, incidentTitle }) => ({
+    ...item,
+    incidentTitle,
+    ownerName: names.get(item.ownerId) ?? 'a removed user',
+    overdue: item.state === 'open' && item.dueAt.getTime() < now.getTime(),
+  }));
+}
+
+/** Everything written down during one incident, for the admin incident page and the API. */
+export async function readIncidentRecord(db: DbOrTx, incidentId: string, now: Date) {
+  const [facts, decisions, changes, items, remediation] = await Promise.all([
+    readFactSheet(db, incidentId),
+    db
+      .select()
+      .from(incidentDecisions)
+      .where(eq(incidentDecisions.incidentId, incidentId))
+      .orderBy(asc(incidentDecisions.decidedAt)),
+    db
+      .select()
+      .from(incidentChanges)
+      .where(eq(incidentChanges.incidentId, incidentId))
+      .orderBy(asc(incidentChanges.ranAt)),
+    readActionItems(db, { incidentId }, now),
+    db
+      .select()
+      .from(remediationItems)
+      .where(eq(remediationItems.incidentId, incidentId))
+      .orderBy(asc(remediationItems.priority), asc(remediationItems.createdAt)),
+  ]);
+  const names = await userNames(db, [
+    ...changes.flatMap((c) => [c.ranById, c.reviewedById]),
+    ...remediation.map((r) => r.ownerId),
+  ]);
+  return {
+    facts,
+    decisions,
+    changes: changes.map((c) => ({
+      ...c,
+      ranByName: names.get(c.ranById) ?? 'a removed user',
+      reviewedByName: c.reviewedById ? (names.get(c.reviewedById) ?? 'a removed user') : null,
+      unreviewed: c.reviewedById === null,
+    })),
+    actionItems: items,
+    openActionItems: items.filter((i) => i.state === 'open'),
+    remediation: remediation.map((r) => ({
+      ...r,
+      ownerName: r.ownerId ? (names.get(r.ownerId) ?? 'a removed user') : null,
+      confirmed: r.confirmedAt !== null,
+    })),
+  };
+}
+export type IncidentRecord = Awaited<ReturnType<typeof readIncidentRecord>>;
+
+/**
+ * What an internal-list email carries from the record: the fact-sheet answers that changed
+ * since the incident's previous broadcast (all of them for the first) and the open action
+ * items. `since` null means the first broadcast.
+ */
+export async function readRecordForMail(
+  db: DbOrTx,
+  incidentId: string,
+  window: { since: Date | null; until: Date },
+  now: Date,
+) {
+  const facts = (await readFactSheet(db, incidentId)).filter(
+    (f) =>
+      f.updatedAt &&
+      f.answer &&
+      f.updatedAt.getTime() <= window.until.getTime() &&
+      (!window.since || f.updatedAt.getTime() > window.since.getTime()),
+  );
+  const open = await readActionItems(db, { incidentId, state: 'open' }, now);
+  return {
+    changedFacts: facts.map((f) => ({ question: f.text, answer: f.answer })),
+    openActionItems: open.map((i) => ({ owner: i.ownerName, title: i.title, dueAt: i.dueAt })),
+    people: [] as string[],
+  };
+}
+
+/**
+ * Everyone who worked on the incident, for the internal all-clear's thanks: who posted an
+ * update, decided, ran or reviewed a change, or owned an action item (users only, by name).
+ */
+export async function readIncidentPeople(db: DbOrTx, incidentId: string): Promise<string[]> {
+  const [updates, decisions, changes, items] = await Promise.all([
+    db
+      .select({ id: incidentUpdates.authorId })
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, incidentId)),
+    db
+      .select({ id: incidentDecisions.authorId })
+      .from(incidentDecisions)
+      .where(eq(incidentDecisions.incidentId, incidentId)),
+    db
+      .select({ a: incidentChanges.ranById, b: incidentChanges.reviewedById })
+      .from(incidentChanges)
+      .where(eq(incidentChanges.incidentId, incidentId)),
+    db
+      .select({ id: actionItems.ownerId })
+      .from(actionItems)
+      .where(eq(actionItems.incidentId, incidentId)),
+  ]);
+  const names = await userNames(db, [
+    ...updates.map((u) => u.id),
+    ...decisions.map((d) => d.id),
+    ...changes.flatMap((c) => [c.a, c.b]),
+    ...items.map((i) => i.id),
+  ]);
+  return [...new Set(names.values())].sort((x, y) => x.localeCompare(y));
+}
+export type RecordForMail = Awaited<ReturnType<typeof readRecordForMail>>;
+
+/** The record as one incident broadcast carries it to internal lists, read at send time. */
+export async function readRecordForBroadcast(
+  db: DbOrTx,
+  b: { id: string; kind: string; incidentId: string | null; createdAt: Date },
+): Promise<RecordForMail | null> {
+  if (!b.incidentId) return null;
+  const [prev] = await db
+    .select({ at: broadcasts.createdAt })
+    .from(broadcasts)
+    .where(and(eq(broadcasts.incidentId, b.incidentId), lt(broadcasts.createdAt, b.createdAt)))
+    .orderBy(desc(broadcasts.createdAt))
+    .limit(1);
+  const record = await readRecordForMail(
+    db,
+    b.incidentId,
+    { since: prev?.at ?? null, until: b.createdAt },
+    b.createdAt,
+  );
+  if (b.kind === 'incident_resolved') record.people = await readIncidentPeople(db, b.incidentId);
+  return record;
+}
+
+/** One action item as its reminder email names it, read at send time. */
+export async function readActionItemForReminder(db: DbOrTx, id: string) {
+  const [row] = await db
+    .select({ item: actionItems, incidentTitle: incidents.title, priority: incidents.priority })
+    .from(actionItems)
+    .innerJoin(incidents, eq(incidents.id, actionItems.incidentId))
+    .where(eq(actionItems.id, id));
+  return row ?? null;
+}

@@ -1,0 +1,312 @@
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import { loadIncident } from '../../domain/incidents/load-incident.ts';
+import { addActionItem, addActionItemInput } from '../../domain/record/add-action-item.ts';
+import { addRemediationItem } from '../../domain/record/add-remediation-item.ts';
+import {
+  actionItemKinds,
+  actionItemPhases,
+  factQuestions,
+  factQuestionText,
+  remediationStates,
+} from '../../domain/record/inputs.ts';
+import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
+import { logDecision } from '../../domain/record/log-decision.ts';
+import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
+import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
+import {
+  type LookBackFigures,
+  lookBackLines,
+  readLookBackFigures,
+} from '../../domain/record/look-back-figures.ts';
+import { readLookBacks } from '../../domain/record/send-look-back.ts';
+import { hasRole } from '../../domain/shared/actor.ts';
+import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
+import { scheduleFollowUp, scheduleFollowUpInput } from '../../domain/record/schedule-follow-up.ts';
+import {
+  readPostmortemDraft,
+  readTemplateData,
+} from '../../domain/postmortems/postmortem-views.ts';
+import { publishPostmortem } from '../../domain/postmortems/publish-postmortem.ts';
+import { savePostmortem } from '../../domain/postmortems/save-postmortem.ts';
+import { unpublishPostmortem } from '../../domain/postmortems/unpublish-postmortem.ts';
+import { buildPostmortemTemplate } from '../../domain/postmortems/template.ts';
+import { renderMarkdown } from '../../domain/postmortems/render-markdown.ts';
+import { setIncidentFacts } from '../../domain/record/set-incident-facts.ts';
+import { updateActionItem } from '../../domain/record/update-action-item.ts';
+import { updateRemediationItem } from '../../domain/record/update-remediation-item.ts';
+import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
+import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
+import { listUsers } from '../../domain/users/read-users.ts';
+import type { Deps } from '../../deps.ts';
+import {
+  checkbox,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  optional,
+  runForm,
+  str,
+} from './form.ts';
+import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
+
+/** A `datetime-local` field in the page's zone, as the ISO instant the verbs take. */
+function zonedInstant(values: FormValues, key: string, tz: string): string {
+  const at = zonedLocalToUtc(str(values, key), tz);
+  if (!at)
+    throw new ValidationError(`${key}: pick a date and time`, { [key]: 'pick a date and time' });
+  return at.toISOString();
+}
+
+/** A whole number typed into a text field; anything else goes on for the schema to name. */
+function wholeNumber(values: FormValues, key: string): number | string | null {
+  const v = str(values, key).trim();
+  if (v === '') return null;
+  return /^\d{1,15}$/.test(v) ? Number(v) : v;
+}
+
+export const recordActions = [
+  'facts',
+  'decision',
+  'change',
+  'action-item',
+  'action-item-state',
+  'remediation',
+  'remediation-update',
+] as const;
+
+/**
+ * The incident record on the admin pages: the fact sheet, decisions, changes, action items and
+ * remediation items. Every form posts to /admin/incidents/:id/record, which shows the record
+ * again with what was typed when something is wrong.
+ */
+export function createRecordAdmin(deps: Deps, session: ActiveSession) {
+  const actor = session.actor;
+  const tz = async () => (await deps.reader.page()).time_zone;
+
+  return {
+    factQuestions: factQuestions.map((q) => ({ question: q, text: factQuestionText[q] })),
+    kinds: actionItemKinds,
+    phases: actionItemPhases,
+    remediationStates,
+    toLocal: toZonedLocal,
+    doneText: {
+      facts: 'Fact sheet saved.',
+      decision: 'Decision logged.',
+      change: 'Change logged.',
+      'action-item': 'Action item added.',
+      'action-item-state': 'Action item closed.',
+      remediation: 'Remediation item added.',
+      'remediation-update': 'Remediation item saved.',
+      'follow-up': 'Follow-up scheduled.',
+      'follow-up-skip': 'Follow-up skipped: none will be sent.',
+    } as Record<string, string>,
+
+    /** The record of one incident with what its forms need; null when there is no incident. */
+    async forIncident(incidentId: string) {
+      const incident = await loadIncident(deps.db, incidentId).catch((e) =>
+        e instanceof NotFoundError ? null : Promise.reject(e),
+      );
+      if (!incident) return null;
+      const now = deps.clock.now();
+      return {
+        incident,
+        tz: await tz(),
+        now,
+        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        record: await readIncidentRecord(deps.db, incidentId, now),
+        followUp: await readFollowUp(deps.db, incidentId),
+      };
+    },
+
+    /** The look back (admins only; null for others): the last period live, and past reviews. */
+    async lookBack() {
+      if (!hasRole(actor, 'admin')) return null;
+      const now = deps.clock.now();
+      const days = deps.config.lookBackDays || 60;
+      const from = new Date(now.getTime() - days * 24 * 60 * 60_000);
+      return {
+        tz: await tz(),
+        days,
+        emailed: deps.config.lookBackDays > 0,
+        from,
+        to: now,
+        lines: lookBackLines(await readLookBackFigures(deps.db, from, now)),
+        past: (await readLookBacks(deps)).map((p) => ({
+          periodStart: p.periodStart,
+          periodEnd: p.periodEnd,
+          lines: lookBackLines(p.figures as LookBackFigures),
+        })),
+      };
+    },
+
+    /** Dashboard lines: overdue action items by owner, follow-ups due, sent and skipped. */
+    async dashboard() {
+      const now = deps.clock.now();
+      const overdue = await readActionItems(deps.db, { overdueAt: now }, now);
+      const byOwner = new Map<string, typeof overdue>();
+      for (const i of overdue) byOwner.set(i.ownerName, [...(byOwner.get(i.ownerName) ?? []), i]);
+      return {
+        tz: await tz(),
+        overdueByOwner: [...byOwner].map(([owner, items]) => ({ owner, items })),
+        overdueCount: overdue.length,
+        followUps: await readFollowUpBoard(deps.db, now),
+      };
+    },
+
+    /**
+     * The post-mortem page: the draft as written (or pre-filled when none is), or, with
+     * `fromTemplate`, the template filled from the timeline as it is now (not saved until Save).
+     */
+    async postmortem(incidentId: string, opts: { fromTemplate?: boolean } = {}) {
+      const incident = await loadIncident(deps.db, incidentId).catch((e) =>
+        e instanceof NotFoundError ? null : Promise.reject(e),
+      );
+      if (!incident) return null;
+      const now = deps.clock.now();
+      const draft = await readPostmortemDraft(deps.db, incidentId, now);
+      const body = opts.fromTemplate
+        ? buildPostmortemTemplate(await readTemplateData(deps.db, incidentId, now), await tz())
+        : draft.body;
+      return { incident, tz: await tz(), draft, body, preview: renderMarkdown(body) };
+    },
+
+    async postmortemAct(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const back = (done: string) => `/admin/incidents/${incidentId}/postmortem?done=${done}`;
+      return runForm(values, async () => {
+        const action = str(values, '_action');
+        if (action === 'save' || action === 'save-publish') {
+          await savePostmortem(deps, { incidentId, body: str(values, 'body') }, actor);
+          if (action === 'save') return back('saved');
+        }
+        if (action === 'publish' || action === 'save-publish') {
+          await publishPostmortem(deps, { incidentId, notify: checkbox(values, 'notify') }, actor);
+          return back('published');
+        }
+        if (action === 'unpublish') {
+          await unpublishPostmortem(deps, { incidentId }, actor);
+          return back('unpublished');
+        }
+        throw new ValidationError('Unknown form.', { _action: 'unknown form' });
+      });
+    },
+
+    async act(incidentId: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const zone = await tz();
+      const back = (done: string) => `/admin/incidents/${incidentId}?done=${done}#record`;
+      return runForm(values, async () => {
+        const action = str(values, '_action');
+        if (action === 'facts') {
+          const facts: Record<string, string> = {};
+          for (const q of factQuestions)
+            if (`fact.${q}` in values) facts[q] = str(values, `fact.${q}`);
+          await setIncidentFacts(deps, { incidentId, facts }, actor);
+          return back('facts');
+        }
+        if (action === 'decision') {
+          await logDecision(
+            deps,
+            { incidentId, decision: str(values, 'decision'), why: optional(values, 'why') },
+            actor,
+          );
+          return back('decision');
+        }
+        if (action === 'change') {
+          const fe = new FieldErrors();
+          const ranAt = optional(values, 'ranAt')
+            ? fe.take(() => zonedInstant(values, 'ranAt', zone), undefined)
+            : undefined;
+          const input = {
+            incidentId,
+            what: str(values, 'what'),
+            target: str(values, 'target'),
+            ranAt,
+            ranById: str(values, 'ranById'),
+            reviewedById: optional(values, 'reviewedById') ?? null,
+            backupTaken: checkbox(values, 'backupTaken'),
+            recordsTouched: wholeNumber(values, 'recordsTouched'),
+            triedOnSample: checkbox(values, 'triedOnSample'),
+          };
+          fe.throwWith(logChangeInput, input);
+          await logChange(deps, input as never, actor);
+          return back('change');
+        }
+        if (action === 'action-item') {
+          const fe = new FieldErrors();
+          const input = {
+            incidentId,
+            title: str(values, 'title'),
+            kind: str(values, 'kind'),
+            ownerId: str(values, 'ownerId'),
+            dueAt: fe.take(() => zonedInstant(values, 'dueAt', zone), ''),
+            phase: str(values, 'phase'),
+          };
+          fe.throwWith(addActionItemInput, input);
+          await addActionItem(deps, input as never, actor);
+          return back('action-item');
+        }
+        if (action === 'action-item-state') {
+          await updateActionItem(
+            deps,
+            {
+              itemId: str(values, 'itemId'),
+              state: str(values, 'state') as never,
+              reason: optional(values, 'reason'),
+            },
+            actor,
+          );
+          return back('action-item-state');
+        }
+        if (action === 'remediation') {
+          const p = str(values, 'priority');
+          await addRemediationItem(
+            deps,
+            {
+              incidentId,
+              what: str(values, 'what'),
+              affected: str(values, 'affected'),
+              priority: (/^[0-3]$/.test(p) ? Number(p) : p) as never,
+              ownerId: optional(values, 'ownerId') ?? null,
+            },
+            actor,
+          );
+          return back('remediation');
+        }
+        if (action === 'remediation-update') {
+          await updateRemediationItem(
+            deps,
+            {
+              itemId: str(values, 'itemId'),
+              ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
+              ...(optional(values, 'state') ? { state: str(values, 'state') as never } : {}),
+            },
+            actor,
+          );
+          return back('remediation-update');
+        }
+        if (action === 'follow-up') {
+          const fe = new FieldErrors();
+          const input = {
+            incidentId,
+            scheduledFor: fe.take(() => zonedInstant(values, 'scheduledFor', zone), ''),
+            body: str(values, 'body'),
+          };
+          fe.throwWith(scheduleFollowUpInput, input);
+          await scheduleFollowUp(deps, input, actor);
+          return back('follow-up');
+        }
+        if (action === 'follow-up-skip') {
+          await skipFollowUp(deps, { incidentId }, actor);
+          return back('follow-up-skip');
+        }
+        throw new ValidationError('Unknown form.', { _action: 'unknown form' });
+      });
+    },
+  };
+}
+
+export type RecordPageData = NonNullable<
+  Awaited<ReturnType<ReturnType<typeof createRecordAdmin>['forIncident']>>
+>;
