@@ -35,7 +35,12 @@ export function cacheKey(pathAndQuery: string): string {
 export const EDGE_MAX_AGE_SECONDS = 86400;
 export const EDGE_STALE_WHILE_REVALIDATE_SECONDS = 10;
 export const EDGE_STALE_IF_ERROR_SECONDS = 86400;
-export const publicCacheControl = `public, max-age=0, s-maxage=${EDGE_MAX_AGE_SECONDS}, stale-while-revalidate=${EDGE_STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
+// Browsers honour stale-while-revalidate too (Chrome serves the old body and refreshes it in
+// the background), which would show a visitor the page from before a write: it goes only to
+// the edges, in the headers browsers ignore (Surrogate-Control for Varnish and Fastly,
+// CDN-Cache-Control for Cloudflare and other CDNs).
+export const publicCacheControl = `public, max-age=0, s-maxage=${EDGE_MAX_AGE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
+export const edgeCacheControl = `max-age=${EDGE_MAX_AGE_SECONDS}, stale-while-revalidate=${EDGE_STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
 
 /** Every public body carries this key, so one purge of it refreshes the whole edge. */
 export const ALL_KEY = 'herald';
@@ -84,6 +89,8 @@ export function publicCacheHeaders(pathAndQuery: string): Record<string, string>
   const keys = surrogateKeysFor(pathAndQuery);
   return {
     'cache-control': publicCacheControl,
+    'surrogate-control': edgeCacheControl,
+    'cdn-cache-control': edgeCacheControl,
     vary: 'Accept-Encoding',
     'surrogate-key': keys.join(' '),
     xkey: keys.join(' '),

@@ -8,11 +8,11 @@ import { componentStatusLabels } from '../domain/status/labels.ts';
 
 const SVG_TYPE = 'image/svg+xml; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
-// Stored with the cached body: cache hits are answered before any middleware runs. A minute of
-// staleness is fine for a badge in a README and spares the page a request per view.
+// Stored with the cached body: cache hits are answered before any middleware runs. Caching
+// follows the public policy (server/cache/cache-policy.ts): browsers revalidate with the ETag
+// (a 304 for an unchanged badge), edges keep it until the next write purges it.
 const badgeHeaders = {
   'access-control-allow-origin': '*',
-  'cache-control': 'public, max-age=60',
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
 };

@@ -125,9 +125,15 @@ describe('compressed and edge-cacheable public bodies', () => {
     const [incident] = (await (await fetch(`${s.url}/api/v2/incidents.json`)).json()).incidents;
     for (const p of [...paths, `/incidents/${incident.id}`]) {
       const res = await rawGet(s.url + p);
+      // stale-while-revalidate only where browsers do not look: they must never show the page
+      // from before a write.
       expect(res.headers['cache-control'], p).toBe(
-        'public, max-age=0, s-maxage=86400, stale-while-revalidate=10, stale-if-error=86400',
+        'public, max-age=0, s-maxage=86400, stale-if-error=86400',
       );
+      expect(res.headers['surrogate-control'], p).toBe(
+        'max-age=86400, stale-while-revalidate=10, stale-if-error=86400',
+      );
+      expect(res.headers['cdn-cache-control'], p).toBe(res.headers['surrogate-control']);
       expect(res.headers.xkey, p).toContain('herald');
       expect(res.headers['surrogate-key'], p).toBe(res.headers.xkey);
       expect(res.headers['cache-tag'], p).toBe(String(res.headers.xkey).replaceAll(' ', ','));
