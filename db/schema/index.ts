@@ -11,3 +11,4 @@ export * from './audit-log.ts';
 export * from './lists.ts';
 export * from './subscribers.ts';
 export * from './broadcasts.ts';
+export * from './subscription-requests.ts';

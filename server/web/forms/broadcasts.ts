@@ -16,6 +16,7 @@ import {
   type ImportReport,
 } from '../../domain/subscribers/import-subscribers.ts';
 import type { Deps } from '../../deps.ts';
+import { subscriberStates } from '../../../db/schema/enums.ts';
 import {
   type EmailPreview,
   type PreviewInput,
@@ -80,13 +81,18 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       });
     },
 
-    search: (params: URLSearchParams) =>
-      searchSubscribers(deps, {
-        q: params.get('q') ?? undefined,
-        state: (params.get('state') ?? '') as never,
-        listId: params.get('list') ?? '',
-        page: params.get('page') ?? 1,
-      }),
+    // A hand-edited query string must not break the page: out-of-range values are clamped to
+    // what the filters offer (unknown state = any, a bad page number = the first page).
+    search: (params: URLSearchParams) => {
+      const state = subscriberStates.find((s) => s === params.get('state')) ?? '';
+      const page = Number(params.get('page') ?? '1');
+      return searchSubscribers(deps, {
+        q: (params.get('q') ?? '').slice(0, 254) || undefined,
+        state,
+        listId: (params.get('list') ?? '').slice(0, 40),
+        page: Number.isInteger(page) ? Math.min(Math.max(page, 1), 100_000) : 1,
+      });
+    },
     async remove(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {

@@ -1,6 +1,6 @@
 import { statusOf } from '../../http/errors.ts';
 import type { z } from 'zod';
-import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import { DomainError, RateLimitedError, ValidationError } from '../../domain/shared/errors.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
@@ -19,6 +19,8 @@ export type FormOutcome =
       preview?: EmailPreview;
       /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
       notice?: string;
+      /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
+      retryAfter?: number;
     };
 
 /** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */
@@ -73,7 +75,8 @@ export async function runForm(
     }
     const message =
       err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
-    return { ok: false, status: statusOf(err), message, errors, values };
+    const retryAfter = err instanceof RateLimitedError ? err.retryAfterSeconds : undefined;
+    return { ok: false, status: statusOf(err), message, errors, values, retryAfter };
   }
 }
 
@@ -85,11 +88,28 @@ function describeErrors(errors: Record<string, string>, fallback: string): strin
     : `Please fix the ${n} fields marked below.`;
 }
 
-/** Only local admin paths are followed after sign-in (no open redirect). */
-export function safeNext(next: string | undefined | null, fallback = '/admin'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\'))
+/**
+ * Where to go after sign-in: only a path on Herald's own origin (no open redirect). `next` is
+ * resolved with the WHATWG URL parser, as the browser will resolve the Location header, so
+ * tricks such as `/\t/evil.example` (tabs are stripped, leaving `//evil.example`) or
+ * backslashes land on another origin and are refused. The result is the parser's own
+ * serialisation: control characters come out percent-encoded, so it is always a valid header.
+ */
+export function safeNext(
+  next: string | undefined | null,
+  fallback = '/admin',
+  origin = 'https://herald.invalid',
+): string {
+  if (!next || !next.startsWith('/')) return fallback;
+  const base = new URL(origin);
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
     return fallback;
-  return next;
+  }
+  if (url.origin !== base.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 /**

@@ -312,13 +312,13 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
       return runForm(values, async () => {
         if (action === 'off') {
           await switchMaintenanceOff(deps, {}, actor);
-          return '/admin/maintenance-switch?done=off';
+          return '/admin/switch?done=off';
         }
         const zone = await tz();
         const untilText = optional(values, 'until');
         const until = untilText ? zonedField(values, 'until', zone) : undefined;
         await switchMaintenanceOn(deps, { message: str(values, 'message'), until }, actor);
-        return '/admin/maintenance-switch?done=on';
+        return '/admin/switch?done=on';
       });
     },
   };
