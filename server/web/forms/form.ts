@@ -6,22 +6,29 @@ import type { EmailPreview } from '../../mail/preview.ts';
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
 
+/** A form shown again: what went wrong, where, with what was typed. */
+export interface FormFailure {
+  ok: false;
+  status: number;
+  message: string;
+  errors: Record<string, string>;
+  values: FormValues;
+  /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
+  preview?: EmailPreview;
+  /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
+  notice?: string;
+  /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
+  retryAfter?: number;
+}
+
 /** The result of handling a form POST: go somewhere, or show the form again with errors. */
-export type FormOutcome =
-  | { ok: true; redirect: string }
-  | {
-      ok: false;
-      status: number;
-      message: string;
-      errors: Record<string, string>;
-      values: FormValues;
-      /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
-      preview?: EmailPreview;
-      /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
-      notice?: string;
-      /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
-      retryAfter?: number;
-    };
+export type FormOutcome = { ok: true; redirect: string } | FormFailure;
+
+/**
+ * The result of a page action that shows its answer in place rather than redirecting (the
+ * subscriber pages: "check your inbox", "you are subscribed"), or the same failure as a form.
+ */
+export type FormResult<T> = { ok: true; value: T } | FormFailure;
 
 /** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */
 export function formValues(form: FormData): FormValues {
@@ -64,8 +71,18 @@ export async function runForm(
   action: () => Promise<string>,
   fieldNames: Record<string, string> = {},
 ): Promise<FormOutcome> {
+  const r = await runPageAction(values, action, fieldNames);
+  return r.ok ? { ok: true, redirect: r.value } : r;
+}
+
+/** runForm for actions whose page shows the answer itself: the same failure path. */
+export async function runPageAction<T>(
+  values: FormValues,
+  action: () => Promise<T>,
+  fieldNames: Record<string, string> = {},
+): Promise<FormResult<T>> {
   try {
-    return { ok: true, redirect: await action() };
+    return { ok: true, value: await action() };
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     const errors: Record<string, string> = {};
@@ -75,8 +92,9 @@ export async function runForm(
     }
     const message =
       err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
-    const retryAfter = err instanceof RateLimitedError ? err.retryAfterSeconds : undefined;
-    return { ok: false, status: statusOf(err), message, errors, values, retryAfter };
+    const failure: FormFailure = { ok: false, status: statusOf(err), message, errors, values };
+    if (err instanceof RateLimitedError) failure.retryAfter = err.retryAfterSeconds;
+    return failure;
   }
 }
 
