@@ -73,7 +73,8 @@ export interface IncidentJson {
   impact: Impact | 'maintenance';
   created_at: string;
   updated_at: string;
-  started_at: string;
+  /** Null for a maintenance that has not started yet. */
+  started_at: string | null;
   monitoring_at: string | null;
   resolved_at: string | null;
   shortlink: string;
@@ -330,7 +331,7 @@ async function hydrateMaintenances(
       impact: 'maintenance' as const,
       created_at: iso(r.createdAt),
       updated_at: iso(r.updatedAt),
-      started_at: iso(r.startedAt ?? r.scheduledFor),
+      started_at: isoOrNull(r.startedAt),
       monitoring_at: null,
       resolved_at: isoOrNull(r.completedAt),
       shortlink: incidentUrl(page, r.id),
@@ -400,28 +401,35 @@ export async function readMaintenance(
   return one ?? null;
 }
 
-export function rollUp(all: ComponentJson[], unresolved: IncidentJson[]): StatusJson {
+export function rollUp(
+  all: ComponentJson[],
+  unresolved: IncidentJson[],
+  switchOn = false,
+): StatusJson {
   return pageIndicator(
     all.filter((c) => !c.group).map((c) => c.status),
     unresolved.map((i) => i.impact).filter((i): i is Impact => i !== 'maintenance'),
+    switchOn,
   );
 }
 
 /**
  * One page of history: incidents and maintenances together, newest first (by start), with
- * the total count for pagination.
+ * the total count for pagination. The feeds announce upcoming maintenance; the history page
+ * (`pastOnly`) lists only what has begun.
  */
 export async function readHistory(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
-  opts: { offset: number; limit: number },
+  opts: { offset: number; limit: number; pastOnly?: boolean },
 ): Promise<{ entries: IncidentJson[]; total: number }> {
   const union = sql`
     select 'incident' as kind, id, started_at as at from incidents
       where published_at is not null and is_drill = 0
     union all
-    select 'maintenance' as kind, id, scheduled_for as at from maintenances`;
+    select 'maintenance' as kind, id, scheduled_for as at from maintenances
+      ${opts.pastOnly ? sql`where status != 'scheduled'` : sql``}`;
   const countRows = await db.all<{ n: number }>(sql`select count(*) as n from (${union})`);
   const keys = await db.all<{ kind: string; id: string; at: number }>(
     sql`select kind, id, at from (${union}) order by at desc, id limit ${opts.limit} offset ${opts.offset}`,
