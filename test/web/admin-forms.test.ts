@@ -93,6 +93,7 @@ describe('admin forms (no JavaScript)', () => {
       title: 'Login slow',
       priority: '2',
       body: '',
+      nextIn: '30',
       template: 'holding',
     });
     expect(res.status).toBe(200);

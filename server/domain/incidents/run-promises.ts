@@ -8,8 +8,10 @@ import { formatClock } from '../shared/time-format.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import {
   DEFAULT_PROMISE_MINUTES,
-  HOLDING_BODY,
+  defaultPromiseMinutes,
+  holdingBody,
   isBroadcastPriority,
+  readPromiseDefaults,
   REMINDER_LEAD_MS,
 } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
@@ -32,7 +34,7 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
   const now = deps.clock.now();
   const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
   const due = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
     .from(incidents)
     .where(
       and(
@@ -104,7 +106,7 @@ export async function postLapsedHoldingUpdates(
 ): Promise<{ incidentId: string; updateId: string }[]> {
   const now = deps.clock.now();
   const lapsed = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
     .from(incidents)
     .where(
       and(
@@ -115,9 +117,11 @@ export async function postLapsedHoldingUpdates(
       ),
     );
   const out: { incidentId: string; updateId: string }[] = [];
-  for (const { id, dueAt } of lapsed) {
-    if (!dueAt) continue;
-    const nextDue = new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000);
+  const defaults = lapsed.length > 0 ? await readPromiseDefaults(deps.db) : null;
+  for (const { id, dueAt, priority } of lapsed) {
+    if (!dueAt || !defaults) continue;
+    const minutes = defaultPromiseMinutes(defaults, priority) ?? DEFAULT_PROMISE_MINUTES;
+    const nextDue = new Date(now.getTime() + minutes * 60_000);
     const r = await deps.db.transaction(async (tx) => {
       const [inc] = await tx
         .update(incidents)
@@ -132,13 +136,14 @@ export async function postLapsedHoldingUpdates(
         )
         .returning();
       if (!inc) return null;
+      const body = holdingBody(inc.status, minutes);
       const updateId = await writePublishedUpdate(
         tx,
         {
           incidentId: inc.id,
           status: inc.status,
           statusChanged: false,
-          body: HOLDING_BODY,
+          body,
           internalNote: null,
           notify: isBroadcastPriority(inc.priority),
           nextUpdateDueAt: nextDue,
@@ -153,7 +158,7 @@ export async function postLapsedHoldingUpdates(
         objectType: 'incident',
         objectId: inc.id,
         before: { nextUpdateDueAt: dueAt },
-        after: { updateId, nextUpdateDueAt: nextDue, body: HOLDING_BODY },
+        after: { updateId, nextUpdateDueAt: nextDue, body },
       });
       await bumpChanges(tx, now);
       return { incidentId: inc.id, updateId };

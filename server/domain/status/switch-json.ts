@@ -40,6 +40,7 @@ export function switchMaintenanceJson(
         custom_tweet: null,
         tweet_id: null,
         status_changed: true,
+        holding: false,
         next_update_at: null,
       },
     ],

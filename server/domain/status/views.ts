@@ -15,6 +15,7 @@ import {
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
+import { isHoldingBody } from '../incidents/promise.ts';
 
 // Read services: the public API, the feeds and the Astro pages all read through these, so the
 // three surfaces cannot disagree. Shapes follow the Statuspage v2 API (shared/statuspage-compat.md)
@@ -63,6 +64,8 @@ export interface IncidentUpdateJson {
   tweet_id: null;
   /** Herald: whether this update changed the status (feeds label others "Update"). */
   status_changed: boolean;
+  /** Herald: a holding update ("Nothing to update."), which pages show beside the last news. */
+  holding: boolean;
   /** Herald: the next update promised by this one. */
   next_update_at: string | null;
 }
@@ -229,6 +232,7 @@ async function hydrateIncidents(
           custom_tweet: null,
           tweet_id: null,
           status_changed: u.statusChanged,
+          holding: u.automatic || isHoldingBody(u.body),
           next_update_at: isoOrNull(u.nextUpdateDueAt),
         };
       }),
@@ -351,6 +355,7 @@ async function hydrateMaintenances(
           custom_tweet: null,
           tweet_id: null,
           status_changed: u.statusChanged,
+          holding: false,
           next_update_at: null,
         })),
       components: comps,

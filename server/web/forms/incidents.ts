@@ -30,7 +30,15 @@ import {
   str,
 } from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../../domain/incidents/inputs.ts';
-import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
+import { ALL_CLEAR, messageTemplates, priorityChoices, templateBody } from './templates.ts';
+import { holdingMinutes, postHoldingUpdate } from '../../domain/incidents/holding-update.ts';
+import { loadIncident } from '../../domain/incidents/load-incident.ts';
+import {
+  defaultPromiseMinutes,
+  holdingBody,
+  type PromiseDefaults,
+  readPromiseDefaults,
+} from '../../domain/incidents/promise.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
 
@@ -89,16 +97,34 @@ export function promise(
   return { nextUpdateInMinutes: n };
 }
 
-/** Pressing a template button fills the message and shows the form again; nothing is sent. */
-function applyTemplate(values: FormValues): FormOutcome | null {
+/**
+ * Pressing a template button fills the message (worded for the status, ending with the promise
+ * the form has chosen) and shows the form again; nothing is sent.
+ */
+function applyTemplate(
+  values: FormValues,
+  ctx: { status: string; priority: number | undefined; defaults: PromiseDefaults },
+): FormOutcome | null {
   const id = str(values, 'template');
   if (!id) return null;
-  const tpl = messageTemplates.find((x) => x.id === id);
+  const tpl = templateBody(id, values, ctx);
   if (!tpl) return null;
   const next: FormValues = { ...values, body: tpl.body };
   if (tpl.status) next.status = tpl.status;
   delete next.template;
   return { ok: false, status: 200, message: '', errors: {}, values: next };
+}
+
+/** A priority field's value as a number, or undefined when none (or nonsense) was picked. */
+function pickedPriority(values: FormValues): number | undefined {
+  const p = str(values, 'priority');
+  return /^[0-3]$/.test(p) ? Number(p) : undefined;
+}
+
+/** How the "next update" default reads for a priority, e.g. "P0 default: 15 minutes". */
+function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): string {
+  const m = defaultPromiseMinutes(defaults, priority);
+  return m === undefined ? `P${priority}: no promise` : `P${priority}: ${m} minutes`;
 }
 
 export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
@@ -107,8 +133,12 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
   return {
     templates: messageTemplates,
     priorities: priorityChoices,
-    holdingUpdate: HOLDING_UPDATE,
     allClear: ALL_CLEAR,
+    /** The declare form's "default" choice, spelled out from the settings. */
+    async promiseDefaultsLabel() {
+      const d = await readPromiseDefaults(deps.db);
+      return [0, 1, 2, 3].map((p) => defaultPromiseLabel(d, p)).join(', ');
+    },
     statuses: incidentStatuses,
 
     async dashboard() {
@@ -143,12 +173,25 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       if (!found) return null;
       const { components } = await deps.reader.components();
       const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
-      return { ...found, allComponents: components, users: people, tz: await tz() };
+      const priority = found.incident.priority;
+      const minutes = await holdingMinutes(deps, priority);
+      return {
+        ...found,
+        allComponents: components,
+        users: people,
+        tz: await tz(),
+        holding: { body: holdingBody(found.incident.status, minutes), minutes },
+        promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
+      };
     },
 
     async declare(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
-      const tpl = applyTemplate(values);
+      const tpl = applyTemplate(values, {
+        status: optional(values, 'status') ?? 'investigating',
+        priority: pickedPriority(values),
+        defaults: await readPromiseDefaults(deps.db),
+      });
       if (tpl) return tpl;
       const build = async () => {
         const fe = new FieldErrors();
@@ -175,8 +218,13 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     async act(incidentId: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       const action = str(values, '_action');
-      if (action === 'update') {
-        const tpl = applyTemplate(values);
+      if (action === 'update' && str(values, 'template')) {
+        const incident = await loadIncident(deps.db, incidentId);
+        const tpl = applyTemplate(values, {
+          status: optional(values, 'status') ?? incident.status,
+          priority: incident.priority,
+          defaults: await readPromiseDefaults(deps.db),
+        });
         if (tpl) return tpl;
       }
       const buildUpdate = async () => {
@@ -210,10 +258,24 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         );
       }
       return runForm(values, async () => {
-        if (action === 'update' || action === 'holding') {
+        if (action === 'holding') {
+          // The text follows the incident's status; the promise is the one chosen, else the
+          // priority's default.
+          const chosen = str(values, 'nextIn');
+          await postHoldingUpdate(
+            deps,
+            {
+              incidentId,
+              nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined,
+            },
+            actor,
+          );
+          return `/admin/incidents/${incidentId}?done=holding`;
+        }
+        if (action === 'update') {
           const input = await buildUpdate();
           await postIncidentUpdate(deps, input as never, actor);
-          return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
+          return `/admin/incidents/${incidentId}?done=updated`;
         }
         if (action === 'priority') {
           await changeIncidentPriority(

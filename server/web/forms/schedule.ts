@@ -4,13 +4,17 @@ import {
   cancelScheduledUpdate,
   editScheduledUpdate,
 } from '../../domain/incidents/edit-scheduled-update.ts';
-import { postHoldingUpdate, setAutoHolding } from '../../domain/incidents/holding-update.ts';
+import {
+  holdingMinutes,
+  postHoldingUpdate,
+  setAutoHolding,
+} from '../../domain/incidents/holding-update.ts';
 import {
   editScheduledUpdateInput,
   scheduleIncidentInput,
   scheduleIncidentUpdateInput,
 } from '../../domain/incidents/inputs.ts';
-import { HOLDING_BODY, promiseState } from '../../domain/incidents/promise.ts';
+import { holdingBody, promiseState } from '../../domain/incidents/promise.ts';
 import {
   scheduleIncident,
   scheduleIncidentUpdate,
@@ -98,7 +102,6 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
   const componentChoices = async () => (await deps.reader.components()).components;
 
   return {
-    holdingBody: HOLDING_BODY,
     incidentStatuses,
     componentStatuses,
     priorities: priorityChoices,
@@ -211,14 +214,21 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
       );
       if (!incident) return null;
       const now = deps.clock.now();
-      return { incident, tz: await tz(), promise: promiseState(incident, now), now };
+      const minutes = await holdingMinutes(deps, incident.priority);
+      return {
+        incident,
+        tz: await tz(),
+        promise: promiseState(incident, now),
+        now,
+        holding: { body: holdingBody(incident.status, minutes), minutes },
+      };
     },
     async postHolding(incidentId: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
         await postHoldingUpdate(
           deps,
-          { incidentId, nextUpdateInMinutes: optional(values, 'nextUpdateInMinutes') ?? 30 },
+          { incidentId, nextUpdateInMinutes: optional(values, 'nextUpdateInMinutes') },
           actor,
         );
         return `/admin/incidents/${incidentId}?done=holding`;
