@@ -130,7 +130,11 @@ describe('admin forms (no JavaScript)', () => {
     const { html } = await responder.get('/admin');
     expect(html).toContain('past the promised update time');
     expect(html).toMatch(/Webhooks delayed[\s\S]*?OVERDUE by 5 min/);
-    await responder.post(`/admin/incidents/${incident.id}`, { _action: 'resolve', body: 'Fixed.' });
+    await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Fixed.',
+      confirmed: '1',
+    });
   });
 
   it('changes priority only with a reason; the reason stays in the admin timeline, off the public page', async () => {
@@ -157,18 +161,24 @@ describe('admin forms (no JavaScript)', () => {
     expect(pub).not.toContain('Priority changed');
   });
 
-  it('resolves with the all-clear message', async () => {
+  it('resolves with the all-clear message once confirmed', async () => {
     const c = await makeComponent(t.deps);
     const { incident } = await makeIncident(t.deps, {
       components: [{ componentId: c.id, status: 'major_outage' }],
     });
     const page = await responder.get(`/admin/incidents/${incident.id}`);
-    expect(page.html).toContain(
-      'This incident has been resolved. Thank you for your patience.</textarea>',
-    );
+    // The email opens with its own thank-you, so the default text does not thank again.
+    expect(page.html).toContain('Everything works normally again.</textarea>');
+    const asked = await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Everything works normally again.',
+    });
+    expect(asked.res.status).toBe(200);
+    expect(asked.html).toContain('Yes, resolve and mail');
     const { res } = await responder.post(`/admin/incidents/${incident.id}`, {
       _action: 'resolve',
-      body: 'This incident has been resolved. Thank you for your patience.',
+      body: 'Everything works normally again.',
+      confirmed: '1',
     });
     expect(res.status).toBe(303);
     const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));

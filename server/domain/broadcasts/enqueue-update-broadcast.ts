@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
 import { incidentSubject } from './subjects.ts';
 import { newId } from '../shared/ids.ts';
-import { queueDeliveries } from './queue-deliveries.ts';
+import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 
 export type BroadcastKind = 'incident_update' | 'incident_resolved';
@@ -38,10 +38,7 @@ export async function enqueueUpdateBroadcast(
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
   if (!incident) return null;
   const priority = u.priorityTo ?? incident.priority;
-  const allLists = await tx.select().from(lists);
-  const listIds = allLists
-    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
-    .map((l) => l.id);
+  const { listIds, componentIds } = await updateAudience(tx, incident, priority);
   if (listIds.length === 0) return null;
 
   const kind: BroadcastKind = u.status === 'resolved' ? 'incident_resolved' : 'incident_update';
@@ -61,14 +58,42 @@ export async function enqueueUpdateBroadcast(
     createdAt: now,
   });
 
+  const total = await queueDeliveries(tx, { broadcastId, listIds, componentIds }, now);
+  return { broadcastId, total };
+}
+
+/** Who an update of this incident at this priority goes to: the lists and the components. */
+async function updateAudience(
+  tx: DbOrTx,
+  incident: { id: string; isDrill: boolean },
+  priority: number,
+): Promise<{ listIds: string[]; componentIds: string[] }> {
+  const allLists = await tx.select().from(lists);
+  const listIds = allLists
+    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
+    .map((l) => l.id);
   const affected = await tx
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id));
-  const total = await queueDeliveries(
-    tx,
-    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
-    now,
-  );
-  return { broadcastId, total };
+  return { listIds, componentIds: affected.map((a) => a.id) };
+}
+
+/** How many people a new (not drill) incident of this priority would mail, if it notifies. */
+export async function countNewIncidentRecipients(db: DbOrTx, priority: number): Promise<number> {
+  const allLists = await db.select().from(lists);
+  const listIds = allLists
+    .filter((l) => !l.isDrill && receivesPriority(l, priority))
+    .map((l) => l.id);
+  return countRecipients(db, { listIds, componentIds: [] });
+}
+
+/**
+ * How many people a notifying update of this incident would mail right now (0 for an unknown
+ * incident): shown beside the forms' notify choice and on the resolve confirmation.
+ */
+export async function countUpdateRecipients(db: DbOrTx, incidentId: string): Promise<number> {
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, incidentId));
+  if (!incident) return 0;
+  return countRecipients(db, await updateAudience(db, incident, incident.priority));
 }

@@ -19,6 +19,8 @@ export interface FormFailure {
   notice?: string;
   /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
   retryAfter?: number;
+  /** The form asks to be confirmed before it acts (e.g. resolving mails this many people). */
+  confirm?: { recipients: number };
 }
 
 /** The result of handling a form POST: go somewhere, or show the form again with errors. */

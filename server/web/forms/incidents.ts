@@ -36,11 +36,16 @@ import { loadIncident } from '../../domain/incidents/load-incident.ts';
 import {
   defaultPromiseMinutes,
   holdingBody,
+  isBroadcastPriority,
   type PromiseDefaults,
   readPromiseDefaults,
 } from '../../domain/incidents/promise.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
+import {
+  countNewIncidentRecipients,
+  countUpdateRecipients,
+} from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
 export function affectedComponents(
@@ -70,6 +75,7 @@ export function declareFields(values: FormValues, fe: FieldErrors, zone: string)
     components: fe.take(() => affectedComponents(values), []),
     ownerId: optional(values, 'ownerId') ?? null,
     isDrill: checkbox(values, 'isDrill'),
+    notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
 }
@@ -115,6 +121,19 @@ function applyTemplate(
   return { ok: false, status: 200, message: '', errors: {}, values: next };
 }
 
+/**
+ * The notify choice. The declare form's radio says auto/yes/no; the update form's checkbox is
+ * only meaningful with its `notifyShown` marker (an unticked box sends nothing). Without
+ * either, the domain's rule applies: P0/P1 notify, P2/P3 do not.
+ */
+export function notifyChoice(values: FormValues): boolean | undefined {
+  const v = str(values, 'notify');
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  if (str(values, 'notifyShown')) return checkbox(values, 'notify');
+  return undefined;
+}
+
 /** A priority field's value as a number, or undefined when none (or nonsense) was picked. */
 function pickedPriority(values: FormValues): number | undefined {
   const p = str(values, 'priority');
@@ -124,7 +143,7 @@ function pickedPriority(values: FormValues): number | undefined {
 /** How the "next update" default reads for a priority, e.g. "P0 default: 15 minutes". */
 function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): string {
   const m = defaultPromiseMinutes(defaults, priority);
-  return m === undefined ? `P${priority}: no promise` : `P${priority}: ${m} minutes`;
+  return m === undefined ? `P${priority} none` : `P${priority} ${m} min`;
 }
 
 export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
@@ -134,6 +153,13 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     templates: messageTemplates,
     priorities: priorityChoices,
     allClear: ALL_CLEAR,
+    /** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
+    async declareRecipients() {
+      return {
+        p0: await countNewIncidentRecipients(deps.db, 0),
+        p1: await countNewIncidentRecipients(deps.db, 1),
+      };
+    },
     /** The declare form's "default" choice, spelled out from the settings. */
     async promiseDefaultsLabel() {
       const d = await readPromiseDefaults(deps.db);
@@ -181,6 +207,8 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
         users: people,
         tz: await tz(),
         holding: { body: holdingBody(found.incident.status, minutes), minutes },
+        recipients: await countUpdateRecipients(deps.db, id),
+        notifyByDefault: isBroadcastPriority(priority),
         promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
       };
     },
@@ -236,6 +264,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           body: str(values, 'body'),
           internalNote: optional(values, 'internalNote') ?? null,
           components: fe.take(() => affectedComponents(values), []),
+          notify: notifyChoice(values),
           ...fe.take(() => promise(values, zone), {}),
         };
         fe.throwWith(postIncidentUpdateInput, input);
@@ -257,7 +286,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
             : ((await buildUpdate()) as never),
         );
       }
-      return runForm(values, async () => {
+      const outcome = await runForm(values, async () => {
         if (action === 'holding') {
           // The text follows the incident's status; the promise is the one chosen, else the
           // priority's default.
@@ -299,6 +328,12 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           return `/admin/incidents/${incidentId}?done=owner`;
         }
         if (action === 'resolve') {
+          // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
+          // needed: the confirmation is the form shown again with a second button).
+          if (!str(values, 'confirmed')) {
+            const recipients = await countUpdateRecipients(deps.db, incidentId);
+            throw new ConfirmationNeeded(recipients);
+          }
           await resolveIncident(
             deps,
             {
@@ -311,7 +346,27 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           return `/admin/incidents/${incidentId}?done=resolved`;
         }
         throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+      }).catch((err: unknown) => {
+        if (!(err instanceof ConfirmationNeeded)) throw err;
+        return {
+          ok: false as const,
+          status: 200,
+          message: '',
+          errors: {},
+          values,
+          confirm: { recipients: err.recipients },
+        };
       });
+      return outcome;
     },
   };
+}
+
+/** Thrown inside a form action that must be confirmed first; never leaves this module. */
+class ConfirmationNeeded extends Error {
+  readonly recipients: number;
+  constructor(recipients: number) {
+    super('confirmation needed');
+    this.recipients = recipients;
+  }
 }

@@ -7,7 +7,11 @@ import {
 import type { FormValues } from './form.ts';
 import { str } from './form.ts';
 
-export const ALL_CLEAR = 'This incident has been resolved. Thank you for your patience.';
+/**
+ * The all-clear's default text. The email already opens with "The issue is resolved. Thank
+ * you for your patience.", so the text says what is true now instead of thanking twice.
+ */
+export const ALL_CLEAR = 'Everything works normally again.';
 
 /** Ready-made messages for the declare and update forms; each ends with the chosen promise. */
 export const messageTemplates: {
