@@ -41,7 +41,7 @@ function refusal(
   title: string,
   text: string,
   link: { href: string; label: string },
-  opts: { headers?: Record<string, string>; sent?: string } = {},
+  opts: { headers?: Record<string, string>; sent?: string | undefined } = {},
 ): Response {
   // What was sent is shown back (escaped) so nothing typed is lost when a form is refused.
   const sent = opts.sent
@@ -111,7 +111,9 @@ async function readPageForm(
   const body = Buffer.from(await c.req.arrayBuffer());
   const type = c.req.header('content-type') ?? '';
   const back = { href: pathname, label: 'Back to the form' };
-  const sent = body.toString('utf8', 0, Math.min(body.length, 4000));
+  // Show back what was sent, except where it may hold a password (never echoed, as in forms).
+  const text = body.toString('utf8', 0, Math.min(body.length, 4000));
+  const sent = /password/i.test(text) || /^\/(login|setup)$/.test(pathname) ? undefined : text;
   if (!FORM_TYPES.has(type.split(';')[0]!.trim().toLowerCase())) {
     return refusal(
       415,

@@ -107,6 +107,12 @@ describe('pages at their edges: methods, bodies, content types and query strings
     expect(text.text).toContain('email=plain@example.org');
     const none = await rawPost(site.base, '/subscribe', 'email=none@example.org', {});
     expect(none.status).toBe(415);
+    // A password is never shown back.
+    const login = await rawPost(site.base, '/login', 'email=a@example.org&password=hunter2', {
+      'content-type': 'text/plain',
+    });
+    expect(login.status).toBe(415);
+    expect(login.text).not.toContain('hunter2');
     const stored = await t.deps.db.select().from(subscribers);
     expect(stored.map((s) => s.email)).not.toEqual(expect.arrayContaining(['json@example.org']));
   });
