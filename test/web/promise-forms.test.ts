@@ -120,6 +120,25 @@ describe('next-update promises and holding text on the admin forms', () => {
     expect(due).toEqual({ '0': 15, '1': 30, '2': null });
   });
 
+  it('a scheduled P0 incident promises the P0 default from the time it goes out', async () => {
+    await admin.get('/admin/scheduled/new');
+    const at = new Date(t.clock.now().getTime() + 24 * 3600_000);
+    const { res } = await admin.post('/admin/scheduled/new', {
+      title: 'Planned P0 failover',
+      priority: '0',
+      scheduledFor: at.toISOString().slice(0, 16),
+      status: 'identified',
+      body: 'We fail over now.',
+      nextIn: 'default',
+    });
+    expect(res.status).toBe(303);
+    const [row] = await t.deps.db
+      .select()
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.body, 'We fail over now.'));
+    expect((row!.nextUpdateDueAt!.getTime() - row!.scheduledFor!.getTime()) / MIN).toBe(15);
+  });
+
   it('the promise defaults are set in the settings form and the admin API, and used at once', async () => {
     await admin.get('/admin/settings');
     const base = { pageName: 'Acme', publicUrl: '', timeZone: 'Etc/UTC' };

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../../../db/client.ts';
-import { getSettings } from '../settings/get-settings.ts';
+import { getSettings, type Settings } from '../settings/get-settings.ts';
 import { ValidationError } from '../shared/errors.ts';
 
 export const DEFAULT_PROMISE_MINUTES = 30;
@@ -12,7 +12,10 @@ export const DEFAULT_PROMISES: PromiseDefaults = [15, DEFAULT_PROMISE_MINUTES, n
 
 /** The page's promise defaults (settings), for every caller that promises an update. */
 export async function readPromiseDefaults(db: DbOrTx): Promise<PromiseDefaults> {
-  const s = await getSettings(db);
+  return promiseDefaultsOf(await getSettings(db));
+}
+
+export function promiseDefaultsOf(s: Settings): PromiseDefaults {
   return [s.promiseMinutesP0, s.promiseMinutesP1, s.promiseMinutesP2, s.promiseMinutesP3];
 }
 
