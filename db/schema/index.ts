@@ -29,3 +29,4 @@ export * from './action-items.ts';
 export * from './postmortems.ts';
 export * from './follow-ups.ts';
 export * from './look-backs.ts';
+export * from './subscription-requests.ts';

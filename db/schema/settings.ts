@@ -27,6 +27,14 @@ export const settings = sqliteTable('settings', {
   p1BudgetPerWeek: integer('p1_budget_per_week').notNull().default(3),
   /** The user who settles disagreements: overdue triage and reporters' escalations go to them. */
   finalAuthorityUserId: text('final_authority_user_id'),
+  /**
+   * Minutes until the next promised update when the form or API names none, per priority.
+   * Null (P2/P3 by default) means no promise unless one is asked for.
+   */
+  promiseMinutesP0: integer('promise_minutes_p0').notNull().default(15),
+  promiseMinutesP1: integer('promise_minutes_p1').notNull().default(30),
+  promiseMinutesP2: integer('promise_minutes_p2'),
+  promiseMinutesP3: integer('promise_minutes_p3'),
   changeCounter: integer('change_counter').notNull().default(0),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });

@@ -17,7 +17,11 @@ import {
   promiseInput,
   titleInput,
 } from '../domain/incidents/inputs.ts';
-import { isBroadcastPriority, nextUpdateDue } from '../domain/incidents/promise.ts';
+import {
+  isBroadcastPriority,
+  nextUpdateDue,
+  promiseDefaultsOf,
+} from '../domain/incidents/promise.ts';
 import { type Actor, assertRole } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { NotFoundError, ValidationError } from '../domain/shared/errors.ts';
@@ -103,7 +107,7 @@ export async function previewUpdateEmail(
       });
   }
   const resolved = input.status === 'resolved';
-  const due = nextUpdateDue(now, priority, resolved, input);
+  const due = nextUpdateDue(now, priority, resolved, input, promiseDefaultsOf(s));
   const data: IncidentEmailData = {
     ...incidentEmailData(
       { name: s.pageName, timeZone: s.timeZone },

@@ -51,7 +51,15 @@ export function accountOperations(deps: Deps): Operation[] {
       handler: async (c) => {
         const s = await getSettings(deps.db);
         return c.json({
-          settings: { pageName: s.pageName, publicUrl: s.publicUrl, timeZone: s.timeZone },
+          settings: {
+            pageName: s.pageName,
+            publicUrl: s.publicUrl,
+            timeZone: s.timeZone,
+            promiseMinutesP0: s.promiseMinutesP0,
+            promiseMinutesP1: s.promiseMinutesP1,
+            promiseMinutesP2: s.promiseMinutesP2,
+            promiseMinutesP3: s.promiseMinutesP3,
+          },
         });
       },
     },

@@ -41,7 +41,7 @@ const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : la
 export function renderRss(page: PageJson, entries: Entry[]): string {
   const feed = new RSS({
     title: `${page.name} Status - Incident History`,
-    description: `Statuspage`,
+    description: `Incidents and maintenance of ${page.name}, as shown on its status page`,
     site_url: page.url,
     feed_url: `${page.url}/history.rss`,
     generator: 'Herald',

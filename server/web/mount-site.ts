@@ -5,7 +5,8 @@ import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { IncomingMessage } from 'node:http';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.ts';
 import { html } from 'hono/html';
 import { createAdminServices } from './admin-services.ts';
@@ -43,12 +44,105 @@ function refusal(
   title: string,
   text: string,
   link: { href: string; label: string },
+  opts: { headers?: Record<string, string>; sent?: string | undefined } = {},
 ): Response {
-  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p><p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
+  // What was sent is shown back (escaped) so nothing typed is lost when a form is refused.
+  const sent = opts.sent
+    ? html`<p>What you sent:</p><p><textarea readonly rows="6" cols="60">${opts.sent}</textarea></p>`
+    : '';
+  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p>${sent}<p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
   return new Response(String(body), {
     status,
-    headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' },
+    headers: {
+      ...privatePageHeaders,
+      'content-type': 'text/html; charset=utf-8',
+      ...opts.headers,
+    },
   });
+}
+
+/** Pages answer these; anything else (TRACE, PUT, OPTIONS...) is a 405, never a 500. */
+const PAGE_METHODS = new Set(['GET', 'HEAD', 'POST']);
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/**
+ * Body limits for page forms. Public forms are a few fields, so a small limit keeps an
+ * anonymous client from making Herald hold large bodies; admin forms carry long updates; the
+ * subscriber import takes a CSV of up to 10 MB (the import's own limit) plus multipart framing.
+ */
+export const PAGE_BODY_LIMITS = {
+  public: 16 * 1024,
+  admin: 1024 * 1024,
+  import: 11 * 1024 * 1024,
+} as const;
+
+function bodyLimitFor(pathname: string): number {
+  if (pathname === '/admin/subscribers') return PAGE_BODY_LIMITS.import;
+  if (isAdminPath(pathname)) return PAGE_BODY_LIMITS.admin;
+  return PAGE_BODY_LIMITS.public;
+}
+
+const limiters = new Map(
+  Object.values(PAGE_BODY_LIMITS).map((maxSize) => [
+    maxSize,
+    bodyLimit({
+      maxSize,
+      onError: () =>
+        refusal(
+          413,
+          'Form too large',
+          `This form takes at most ${Math.round(maxSize / 1024).toLocaleString('en-US')} KB, so Herald did not read it. Shorten what you typed and send it again.`,
+          { href: '/', label: 'Go to the status page' },
+        ),
+    }),
+  ]),
+);
+
+/**
+ * Reads a page POST's body within its limit before Astro sees it (413 from the declared
+ * Content-Length before reading anything, or as soon as a streamed body passes the limit),
+ * refuses what is not a form (415) or not a readable one (400), and hands the bytes to Astro
+ * as `req.body`, which its Node adapter uses instead of reading the socket again.
+ */
+async function readPageForm(
+  c: Context<{ Bindings: HttpBindings }>,
+  pathname: string,
+): Promise<Response | null> {
+  const limiter = limiters.get(bodyLimitFor(pathname))!;
+  const refused = await limiter(c, async () => {});
+  if (refused instanceof Response) return refused;
+  const body = Buffer.from(await c.req.arrayBuffer());
+  const type = c.req.header('content-type') ?? '';
+  const back = { href: pathname, label: 'Back to the form' };
+  // Show back what was sent, except where it may hold a password (never echoed, as in forms).
+  const text = body.toString('utf8', 0, Math.min(body.length, 4000));
+  const sent = /password/i.test(text) || /^\/(login|setup)$/.test(pathname) ? undefined : text;
+  if (!FORM_TYPES.has(type.split(';')[0]!.trim().toLowerCase())) {
+    return refusal(
+      415,
+      'Not a form',
+      `Herald's pages take forms (application/x-www-form-urlencoded or multipart/form-data), not ${type || 'a body without a content type'}. Use the form on the page; programs can use the JSON API under /api.`,
+      back,
+      { sent },
+    );
+  }
+  try {
+    await new Request('http://herald.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    }).formData();
+  } catch {
+    return refusal(
+      400,
+      'Unreadable form',
+      'The form arrived broken, so Herald did not act on it. Go back and send it again.',
+      back,
+      { sent },
+    );
+  }
+  (c.env.incoming as IncomingMessage & { body?: Buffer }).body = body;
+  return null;
 }
 
 /**
@@ -94,6 +188,17 @@ export async function mountSite(
     const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
+    if (!PAGE_METHODS.has(method)) {
+      return refusal(
+        405,
+        'Method not allowed',
+        `Herald's pages answer GET, HEAD and POST, not ${method}.`,
+        { href: '/', label: 'Go to the status page' },
+        { headers: { allow: 'GET, HEAD, POST' } },
+      );
+    }
+    // The error page is for real faults only; asked for by name it does not exist.
+    if (url.pathname === '/500') c.env.incoming.url = '/404';
     const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
@@ -145,6 +250,10 @@ export async function mountSite(
             { href: '/admin', label: 'Back to the dashboard' },
           );
         }
+      }
+      if (method === 'POST') {
+        const refused = await readPageForm(c, url.pathname);
+        if (refused) return refused;
       }
       for (const v of visitor.setCookies) setCookie(v);
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);

@@ -25,8 +25,11 @@ export class FormClient {
   readonly base: string;
   cookies = new Map<string, string>();
   csrf = '';
-  constructor(base: string) {
+  /** Sent with every request (e.g. X-Forwarded-For, to play another client behind a proxy). */
+  readonly headers: Record<string, string>;
+  constructor(base: string, headers: Record<string, string> = {}) {
     this.base = base;
+    this.headers = headers;
   }
 
   private cookieHeader(): string {
@@ -46,7 +49,7 @@ export class FormClient {
 
   async get(path: string): Promise<{ res: Response; html: string }> {
     const res = await fetch(this.base + path, {
-      headers: { cookie: this.cookieHeader() },
+      headers: { ...this.headers, cookie: this.cookieHeader() },
       redirect: 'manual',
     });
     this.keep(res);
@@ -67,6 +70,7 @@ export class FormClient {
     for (const [k, v] of Object.entries(fields))
       for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     const headers: Record<string, string> = {
+      ...this.headers,
       cookie: this.cookieHeader(),
       'content-type': 'application/x-www-form-urlencoded',
     };

@@ -95,6 +95,7 @@ describe('admin forms (no JavaScript)', () => {
       title: 'Login slow',
       priority: '2',
       body: '',
+      nextIn: '30',
       template: 'holding',
     });
     expect(res.status).toBe(200);
@@ -132,7 +133,11 @@ describe('admin forms (no JavaScript)', () => {
     expect(html).toContain('past the promised update time');
     expect(html).toMatch(/Webhooks delayed[\s\S]*?OVERDUE by 5 min/);
     // Positive control for the banner: once the promise is answered, it goes.
-    await responder.post(`/admin/incidents/${incident.id}`, { _action: 'resolve', body: 'Fixed.' });
+    await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Fixed.',
+      confirmed: '1',
+    });
     expect((await responder.get('/admin')).html).not.toContain('past the promised update time');
   });
 
@@ -160,18 +165,24 @@ describe('admin forms (no JavaScript)', () => {
     expect(pub).not.toContain('Priority changed');
   });
 
-  it('resolves with the all-clear message', async () => {
+  it('resolves with the all-clear message once confirmed', async () => {
     const c = await makeComponent(t.deps);
     const { incident } = await makeIncident(t.deps, {
       components: [{ componentId: c.id, status: 'major_outage' }],
     });
     const page = await responder.get(`/admin/incidents/${incident.id}`);
-    expect(page.html).toContain(
-      'This incident has been resolved. Thank you for your patience.</textarea>',
-    );
+    // The email opens with its own thank-you, so the default text does not thank again.
+    expect(page.html).toContain('Everything works normally again.</textarea>');
+    const asked = await responder.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Everything works normally again.',
+    });
+    expect(asked.res.status).toBe(200);
+    expect(asked.html).toContain('Yes, resolve and mail');
     const { res } = await responder.post(`/admin/incidents/${incident.id}`, {
       _action: 'resolve',
-      body: 'This incident has been resolved. Thank you for your patience.',
+      body: 'Everything works normally again.',
+      confirmed: '1',
     });
     expect(res.status).toBe(303);
     const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));

@@ -225,6 +225,10 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
       until: '2026-11-30T10:00',
     });
     expect(on.res.status).toBe(303);
+    // Follow the redirect: the PM lands on the switch page with a confirmation, not a 404.
+    const landed = await rita.get(on.res.headers.get('location')!);
+    expect(landed.res.status).toBe(200);
+    expect(landed.html).toContain('Maintenance mode is ON');
     expect(await (await fetch(`${site.base}/api/maintenance`)).json()).toMatchObject({
       active: true,
       message: 'Back soon.',

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, max } from 'drizzle-orm';
+import { and, count, eq, gt, lt, max, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { loginAttempts } from '../../../db/schema/index.ts';
 import { RateLimitedError } from '../shared/errors.ts';
@@ -6,9 +6,15 @@ import { newId } from '../shared/ids.ts';
 
 /** Failures older than this are forgotten. */
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
-/** Failures allowed before each further try has to wait. */
-export const FREE_FAILURES_PER_ACCOUNT = 5;
-export const FREE_FAILURES_PER_ADDRESS = 20;
+/** Failures one client may make for one account before each further try has to wait. */
+export const FREE_FAILURES_PER_ACCOUNT_AND_CLIENT = 5;
+/** Failures one client may make across all accounts (password spraying). */
+export const FREE_FAILURES_PER_CLIENT = 20;
+/**
+ * Failures for one account from everywhere. Far above what a person types, so an attacker
+ * cannot keep the owner out from other addresses, yet it still caps a distributed guess.
+ */
+export const FREE_FAILURES_PER_ACCOUNT = 100;
 const MAX_DELAY_MS = 15 * 60_000;
 
 /**
@@ -20,20 +26,19 @@ export function throttleDelayMs(failures: number, free: number): number {
   return Math.min(MAX_DELAY_MS, 30_000 * 2 ** (failures - free));
 }
 
-async function failuresSince(
-  db: DbOrTx,
-  column: typeof loginAttempts.email | typeof loginAttempts.address,
-  value: string,
-  since: Date,
-) {
+async function failuresSince(db: DbOrTx, where: SQL | undefined, since: Date) {
   const [row] = await db
     .select({ n: count(), last: max(loginAttempts.attemptedAt) })
     .from(loginAttempts)
-    .where(and(eq(column, value), gt(loginAttempts.attemptedAt, since)));
+    .where(and(where, gt(loginAttempts.attemptedAt, since)));
   return { n: row?.n ?? 0, last: row?.last ?? null };
 }
 
-/** Throws RateLimitedError while the account or the address has to wait. */
+/**
+ * Throws RateLimitedError while this client has to wait: for this account from this client,
+ * for any account from this client, or (far higher) for this account from everywhere. Only
+ * the last can be raised from another address, and only far beyond a person's typing.
+ */
 export async function checkLoginThrottle(
   db: DbOrTx,
   email: string,
@@ -41,17 +46,19 @@ export async function checkLoginThrottle(
   now: Date,
 ): Promise<void> {
   const since = new Date(now.getTime() - THROTTLE_WINDOW_MS);
-  const byAccount = await failuresSince(db, loginAttempts.email, email, since);
-  const byAddress = await failuresSince(db, loginAttempts.address, address, since);
-  const waits = [
-    byAccount.last
-      ? byAccount.last.getTime() + throttleDelayMs(byAccount.n, FREE_FAILURES_PER_ACCOUNT)
-      : 0,
-    byAddress.last
-      ? byAddress.last.getTime() + throttleDelayMs(byAddress.n, FREE_FAILURES_PER_ADDRESS)
-      : 0,
+  const checks = [
+    {
+      where: and(eq(loginAttempts.email, email), eq(loginAttempts.address, address)),
+      free: FREE_FAILURES_PER_ACCOUNT_AND_CLIENT,
+    },
+    { where: eq(loginAttempts.address, address), free: FREE_FAILURES_PER_CLIENT },
+    { where: eq(loginAttempts.email, email), free: FREE_FAILURES_PER_ACCOUNT },
   ];
-  const until = Math.max(...waits);
+  let until = 0;
+  for (const check of checks) {
+    const f = await failuresSince(db, check.where, since);
+    if (f.last) until = Math.max(until, f.last.getTime() + throttleDelayMs(f.n, check.free));
+  }
   if (until > now.getTime()) {
     const seconds = Math.ceil((until - now.getTime()) / 1000);
     throw new RateLimitedError(
@@ -74,6 +81,16 @@ export async function recordLoginFailure(
     .where(lt(loginAttempts.attemptedAt, new Date(now.getTime() - 24 * 3600_000)));
 }
 
-export async function clearLoginFailures(db: DbOrTx, email: string): Promise<void> {
-  await db.delete(loginAttempts).where(eq(loginAttempts.email, email));
+/**
+ * A successful sign-in forgives this client's failures for the account; failures from other
+ * addresses stay counted, so a sign-in by the owner never resets an attacker's budget.
+ */
+export async function clearLoginFailures(
+  db: DbOrTx,
+  email: string,
+  address: string,
+): Promise<void> {
+  await db
+    .delete(loginAttempts)
+    .where(and(eq(loginAttempts.email, email), eq(loginAttempts.address, address)));
 }

@@ -35,7 +35,8 @@ export function userActor(u: SessionUser): Actor {
 }
 
 /**
- * Checks email and password (slowed down per account and per address after failures) and opens
+ * Checks email and password (slowed down per client, per account and client, and far later per
+ * account, after failures) and opens
  * a session. Returns the cookie value, which is stored only as its SHA-256.
  */
 export async function login(
@@ -65,7 +66,7 @@ export async function login(
     expiresAt: new Date(now.getTime() + SESSION_IDLE_MS),
   };
   await deps.db.transaction(async (tx) => {
-    await clearLoginFailures(tx, email);
+    await clearLoginFailures(tx, email, input.address);
     await tx.insert(sessions).values(row);
     // Expired sessions of anyone are cleared here, which is often enough to bound the table.
     await tx.delete(sessions).where(lt(sessions.expiresAt, now));

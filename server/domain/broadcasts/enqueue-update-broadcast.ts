@@ -1,9 +1,10 @@
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, lists } from '../../../db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
 import { incidentSubject } from './subjects.ts';
 import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from './message-id.ts';
-import { queueDeliveries } from './queue-deliveries.ts';
+import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 
@@ -76,4 +77,40 @@ export async function enqueueUpdateBroadcast(
     now,
   );
   return { broadcastId, total };
+}
+
+/** Who an update of this incident at this priority goes to: the lists and the components. */
+async function updateAudience(
+  tx: DbOrTx,
+  incident: { id: string; isDrill: boolean },
+  priority: number,
+): Promise<{ listIds: string[]; componentIds: string[] }> {
+  const allLists = await tx.select().from(lists);
+  const listIds = allLists
+    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
+    .map((l) => l.id);
+  const affected = await tx
+    .select({ id: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incident.id));
+  return { listIds, componentIds: affected.map((a) => a.id) };
+}
+
+/** How many people a new (not drill) incident of this priority would mail, if it notifies. */
+export async function countNewIncidentRecipients(db: DbOrTx, priority: number): Promise<number> {
+  const allLists = await db.select().from(lists);
+  const listIds = allLists
+    .filter((l) => !l.isDrill && receivesPriority(l, priority))
+    .map((l) => l.id);
+  return countRecipients(db, { listIds, componentIds: [] });
+}
+
+/**
+ * How many people a notifying update of this incident would mail right now (0 for an unknown
+ * incident): shown beside the forms' notify choice and on the resolve confirmation.
+ */
+export async function countUpdateRecipients(db: DbOrTx, incidentId: string): Promise<number> {
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, incidentId));
+  if (!incident) return 0;
+  return countRecipients(db, await updateAudience(db, incident, incident.priority));
 }

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, components } from '../../../db/schema/index.ts';
 import { type MessageIdConfig, readMessageIdHost } from './message-id.ts';
@@ -19,6 +19,39 @@ export async function queueDeliveries(
   b: { broadcastId: string; listIds: string[]; componentIds: string[] },
   now: Date,
 ): Promise<number> {
+  const where = await recipientsWhere(tx, b);
+  const host = await readMessageIdHost(tx, config);
+  const result = await tx.run(sql`
+    INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
+    SELECT ${b.broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,
+           ${now.getTime()}, '<' || ${b.broadcastId} || '.' || s.id || '@' || ${host} || '>'
+    FROM subscribers s
+    WHERE ${where}
+    ORDER BY s.id
+    ON CONFLICT DO NOTHING`);
+  const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
+  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
+  return total;
+}
+
+/** How many people a broadcast to these lists and components would reach right now. */
+export async function countRecipients(
+  db: DbOrTx,
+  b: { listIds: string[]; componentIds: string[] },
+): Promise<number> {
+  if (b.listIds.length === 0) return 0;
+  const where = await recipientsWhere(db, b);
+  const rows = await db.all<{ n: number }>(
+    sql`SELECT count(*) AS n FROM subscribers s WHERE ${where}`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers). */
+async function recipientsWhere(
+  tx: DbOrTx,
+  b: { listIds: string[]; componentIds: string[] },
+): Promise<SQL> {
   const withGroups = b.componentIds.length
     ? await tx
         .select({ id: components.id, groupId: components.groupId })
@@ -35,18 +68,7 @@ export async function queueDeliveries(
       ? sql``
       : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
             OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-  const host = await readMessageIdHost(tx, config);
-  const result = await tx.run(sql`
-    INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-    SELECT ${b.broadcastId} || '-' || printf('%07d', row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,
-           ${now.getTime()}, '<' || ${b.broadcastId} || '.' || s.id || '@' || ${host} || '>'
-    FROM subscribers s
-    WHERE s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
+  return sql`s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
       AND s.state = 'confirmed'
-      ${componentFilter}
-    ORDER BY s.id
-    ON CONFLICT DO NOTHING`);
-  const total = Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
-  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
-  return total;
+      ${componentFilter}`;
 }

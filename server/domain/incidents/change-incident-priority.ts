@@ -8,7 +8,7 @@ import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { priorityInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
-import { DEFAULT_PROMISE_MINUTES, isBroadcastPriority } from './promise.ts';
+import { defaultPromiseMinutes, isBroadcastPriority, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
 export const changeIncidentPriorityInput = z.strictObject({
@@ -45,12 +45,12 @@ export async function changeIncidentPriority(
         priority: `is already P${input.priority}`,
       });
     }
+    const minutes = isBroadcastPriority(input.priority)
+      ? defaultPromiseMinutes(await readPromiseDefaults(tx), input.priority)
+      : undefined;
     const nextUpdateDueAt =
       before.nextUpdateDueAt ??
-      (isBroadcastPriority(input.priority)
-        ? new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000)
-        : null);
-    // The update moves the incident to the new priority and keeps (or starts) the promise.
+      (minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000));
     const updateId = await writePublishedUpdate(
       tx,
       deps.config,

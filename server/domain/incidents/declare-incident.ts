@@ -8,7 +8,7 @@ import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { defaultImpact } from '../status/rollup.ts';
 import { type DeclareIncidentInput, declareIncidentInput } from './inputs.ts';
-import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+import { isBroadcastPriority, nextUpdateDue, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
 /** Declares an incident: the incident, its first update and its components, in one transaction. */
@@ -16,7 +16,8 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
   assertRole(actor, 'responder');
   const input = parseInput(declareIncidentInput, raw);
   const now = deps.clock.now();
-  const due = nextUpdateDue(now, input.priority, false, input);
+  const defaults = await readPromiseDefaults(deps.db);
+  const due = nextUpdateDue(now, input.priority, false, input, defaults);
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
     if (input.ownerId) {

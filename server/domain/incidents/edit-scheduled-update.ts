@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { type EditScheduledUpdateInput, editScheduledUpdateInput } from './inputs.ts';
+import { readPromiseDefaults } from './promise.ts';
 import { loadIncident } from './load-incident.ts';
 import {
   checkComponents,
@@ -70,7 +71,7 @@ export async function editScheduledUpdate(
       input.nextUpdateAt !== undefined || input.nextUpdateInMinutes !== undefined;
     let due = before.nextUpdateDueAt;
     if (promiseGiven || status === 'resolved')
-      due = scheduledPromise(scheduledFor, priority, status, input);
+      due = scheduledPromise(scheduledFor, priority, status, input, await readPromiseDefaults(tx));
     else if (due && before.scheduledFor)
       due = new Date(due.getTime() + (scheduledFor.getTime() - before.scheduledFor.getTime()));
     const after = {

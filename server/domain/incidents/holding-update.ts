@@ -8,18 +8,27 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
 import { postIncidentUpdate } from './post-incident-update.ts';
-import { DEFAULT_PROMISE_MINUTES, holdingBody } from './promise.ts';
+import {
+  DEFAULT_PROMISE_MINUTES,
+  defaultPromiseMinutes,
+  holdingBody,
+  readPromiseDefaults,
+} from './promise.ts';
 
 export const postHoldingUpdateInput = z.strictObject({
   incidentId: idInput,
+  /** Left out: the priority's default from the settings. */
   nextUpdateInMinutes: intInput(
     1,
     24 * 60,
     'must be a whole number of minutes, 1 to a day',
-  ).default(DEFAULT_PROMISE_MINUTES),
+  ).optional(),
 });
 
-/** "Nothing to update. Still investigating. Next update in 30 minutes.": the one-click update. */
+/**
+ * The one-click update, "Nothing to update. Still investigating. Next update in 15 minutes.",
+ * worded for the incident's status and promising the priority's default unless told otherwise.
+ */
 export async function postHoldingUpdate(
   deps: DomainDeps,
   raw: z.input<typeof postHoldingUpdateInput>,
@@ -27,14 +36,29 @@ export async function postHoldingUpdate(
 ) {
   assertRole(actor, 'responder');
   const input = parseInput(postHoldingUpdateInput, raw);
+  const incident = await loadIncident(deps.db, input.incidentId);
+  const minutes = await holdingMinutes(deps, incident.priority, input.nextUpdateInMinutes);
   return postIncidentUpdate(
     deps,
     {
       incidentId: input.incidentId,
-      body: holdingBody(input.nextUpdateInMinutes),
-      nextUpdateInMinutes: input.nextUpdateInMinutes,
+      body: holdingBody(incident.status, minutes),
+      nextUpdateInMinutes: minutes,
     },
     actor,
+  );
+}
+
+/** The minutes a holding update promises: the chosen ones, else the priority's default. */
+export async function holdingMinutes(
+  deps: DomainDeps,
+  priority: number,
+  chosen?: number,
+): Promise<number> {
+  return (
+    chosen ??
+    defaultPromiseMinutes(await readPromiseDefaults(deps.db), priority) ??
+    DEFAULT_PROMISE_MINUTES
   );
 }
 

@@ -5,7 +5,7 @@ import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { type PostIncidentUpdateInput, postIncidentUpdateInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
-import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+import { isBroadcastPriority, nextUpdateDue, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
 /**
@@ -35,7 +35,13 @@ export async function postIncidentUpdate(
     }
     const status = input.status ?? before.status;
     const resolving = status === 'resolved';
-    const due = nextUpdateDue(now, before.priority, resolving, input);
+    const due = nextUpdateDue(
+      now,
+      before.priority,
+      resolving,
+      input,
+      await readPromiseDefaults(tx),
+    );
     const updateId = await writePublishedUpdate(
       tx,
       deps.config,

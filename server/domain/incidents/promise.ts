@@ -1,6 +1,36 @@
+import type { DbOrTx } from '../../../db/client.ts';
+import { getSettings, type Settings } from '../settings/get-settings.ts';
 import { ValidationError } from '../shared/errors.ts';
 
 export const DEFAULT_PROMISE_MINUTES = 30;
+
+/** Minutes of the default next-update promise, indexed by priority; null promises nothing. */
+export type PromiseDefaults = readonly [number, number, number | null, number | null];
+
+/** When every second counts, updates go out at least every 15 minutes. */
+export const DEFAULT_PROMISES: PromiseDefaults = [15, DEFAULT_PROMISE_MINUTES, null, null];
+
+/** The page's promise defaults (settings), for every caller that promises an update. */
+export async function readPromiseDefaults(db: DbOrTx): Promise<PromiseDefaults> {
+  return promiseDefaultsOf(await getSettings(db));
+}
+
+export function promiseDefaultsOf(s: Settings): PromiseDefaults {
+  return [s.promiseMinutesP0, s.promiseMinutesP1, s.promiseMinutesP2, s.promiseMinutesP3];
+}
+
+/**
+ * The promise a P0/P1 update makes when nothing was chosen; the configured P2/P3 value when
+ * there is one. P0/P1 always promise: a missing value falls back to the built-in default.
+ */
+export function defaultPromiseMinutes(
+  defaults: PromiseDefaults,
+  priority: number,
+): number | undefined {
+  const configured = defaults[priority] ?? null;
+  if (configured !== null) return configured;
+  return isBroadcastPriority(priority) ? (DEFAULT_PROMISES[priority] ?? undefined) : undefined;
+}
 
 /** P0 and P1 are broadcast and always promise the next update; P2/P3 only when asked. */
 export function isBroadcastPriority(priority: number): boolean {
@@ -8,14 +38,16 @@ export function isBroadcastPriority(priority: number): boolean {
 }
 
 /**
- * The time of the next promised update. P0/P1 default to 30 minutes; an explicit time must
- * lie in the future. Resolved incidents promise nothing.
+ * The time of the next promised update. Without a choice, the priority's default (P0 15 and
+ * P1 30 minutes unless the settings say otherwise); an explicit time must lie in the future.
+ * Resolved incidents promise nothing.
  */
 export function nextUpdateDue(
   now: Date,
   priority: number,
   resolved: boolean,
   input: { nextUpdateInMinutes?: number | undefined; nextUpdateAt?: Date | undefined },
+  defaults: PromiseDefaults = DEFAULT_PROMISES,
 ): Date | null {
   if (resolved) return null;
   if (input.nextUpdateAt) {
@@ -26,20 +58,43 @@ export function nextUpdateDue(
     }
     return input.nextUpdateAt;
   }
-  const minutes =
-    input.nextUpdateInMinutes ??
-    (isBroadcastPriority(priority) ? DEFAULT_PROMISE_MINUTES : undefined);
+  const minutes = input.nextUpdateInMinutes ?? defaultPromiseMinutes(defaults, priority);
   return minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000);
 }
 
 /** The owner is reminded this long before a promise lapses. */
 export const REMINDER_LEAD_MS = 5 * 60_000;
 
-/** What Herald posts by itself when a promise lapses on an incident with auto_holding on. */
-export function holdingBody(minutes: number = DEFAULT_PROMISE_MINUTES): string {
-  return `Nothing to update. Still investigating. Next update in ${minutes} minutes.`;
+const stillDoing: Record<string, string> = {
+  investigating: 'Still investigating.',
+  identified: 'Still working on the fix.',
+  monitoring: 'Still monitoring.',
+};
+const HOLDING_OPENING = 'Nothing to update.';
+
+/**
+ * The holding update (one click, or posted by Herald when a promise lapses with auto_holding
+ * on): says what is still being done under the incident's current status.
+ */
+export function holdingBody(status: string, minutes: number): string {
+  return `${holdingLine(status)} ${nextUpdateSentence(minutes)}`;
 }
-export const HOLDING_BODY = holdingBody();
+
+/** "Nothing to update. Still monitoring.": the holding text without its promise. */
+export function holdingLine(status: string): string {
+  return `${HOLDING_OPENING} ${stillDoing[status] ?? stillDoing.investigating}`;
+}
+
+export function nextUpdateSentence(minutes: number): string {
+  return `Next update in ${minutes} minutes.`;
+}
+/** The holding text under Investigating with the default promise (reminder emails quote it). */
+export const HOLDING_BODY = holdingBody('investigating', DEFAULT_PROMISE_MINUTES);
+
+/** Whether an update only holds the line (so pages can keep the last real news in view). */
+export function isHoldingBody(body: string): boolean {
+  return body.startsWith(HOLDING_OPENING);
+}
 
 export type PromiseState = 'none' | 'pending' | 'due_soon' | 'overdue';
 

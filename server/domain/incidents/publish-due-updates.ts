@@ -4,7 +4,7 @@ import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
-import { DEFAULT_PROMISE_MINUTES, isBroadcastPriority } from './promise.ts';
+import { defaultPromiseMinutes, isBroadcastPriority, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
 /** Published later than this after its time, an update counts as late (Herald was down). */
@@ -91,7 +91,8 @@ export async function publishDueUpdates(
       let nextDue =
         status === 'resolved' ? null : shiftPromise(claimed.nextUpdateDueAt, scheduledFor, now);
       if (!nextDue && status !== 'resolved' && isBroadcastPriority(incident.priority)) {
-        nextDue = new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000);
+        const minutes = defaultPromiseMinutes(await readPromiseDefaults(tx), incident.priority);
+        if (minutes !== undefined) nextDue = new Date(now.getTime() + minutes * 60_000);
       }
       await writePublishedUpdate(
         tx,

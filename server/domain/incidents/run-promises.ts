@@ -6,8 +6,10 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import {
   DEFAULT_PROMISE_MINUTES,
-  HOLDING_BODY,
+  defaultPromiseMinutes,
+  holdingBody,
   isBroadcastPriority,
+  readPromiseDefaults,
   REMINDER_LEAD_MS,
 } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
@@ -30,7 +32,7 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
   const now = deps.clock.now();
   const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
   const due = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
     .from(incidents)
     .where(
       and(
@@ -102,7 +104,7 @@ export async function postLapsedHoldingUpdates(
 ): Promise<{ incidentId: string; updateId: string }[]> {
   const now = deps.clock.now();
   const lapsed = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
     .from(incidents)
     .where(
       and(
@@ -113,9 +115,11 @@ export async function postLapsedHoldingUpdates(
       ),
     );
   const out: { incidentId: string; updateId: string }[] = [];
-  for (const { id, dueAt } of lapsed) {
-    if (!dueAt) continue;
-    const nextDue = new Date(now.getTime() + DEFAULT_PROMISE_MINUTES * 60_000);
+  const defaults = lapsed.length > 0 ? await readPromiseDefaults(deps.db) : null;
+  for (const { id, dueAt, priority } of lapsed) {
+    if (!dueAt || !defaults) continue;
+    const minutes = defaultPromiseMinutes(defaults, priority) ?? DEFAULT_PROMISE_MINUTES;
+    const nextDue = new Date(now.getTime() + minutes * 60_000);
     const r = await deps.db.transaction(async (tx) => {
       const [inc] = await tx
         .update(incidents)
@@ -130,6 +134,7 @@ export async function postLapsedHoldingUpdates(
         )
         .returning();
       if (!inc) return null;
+      const body = holdingBody(inc.status, minutes);
       const updateId = await writePublishedUpdate(
         tx,
         deps.config,
@@ -137,7 +142,7 @@ export async function postLapsedHoldingUpdates(
         {
           status: inc.status,
           statusChanged: false,
-          body: HOLDING_BODY,
+          body,
           internalNote: null,
           notify: isBroadcastPriority(inc.priority),
           nextUpdateDueAt: nextDue,
@@ -152,7 +157,7 @@ export async function postLapsedHoldingUpdates(
         objectType: 'incident',
         objectId: inc.id,
         before: { nextUpdateDueAt: dueAt },
-        after: { updateId, nextUpdateDueAt: nextDue, body: HOLDING_BODY },
+        after: { updateId, nextUpdateDueAt: nextDue, body },
       });
       await bumpChanges(tx, now);
       return { incidentId: inc.id, updateId };

@@ -22,7 +22,12 @@ import {
   scheduleIncidentUpdateInput,
 } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
-import { isBroadcastPriority, nextUpdateDue } from './promise.ts';
+import {
+  isBroadcastPriority,
+  nextUpdateDue,
+  type PromiseDefaults,
+  readPromiseDefaults,
+} from './promise.ts';
 
 const YEAR = 366 * 24 * 60 * 60_000;
 
@@ -49,9 +54,10 @@ export function scheduledPromise(
   priority: number,
   status: string | undefined,
   input: { nextUpdateInMinutes?: number | undefined; nextUpdateAt?: Date | undefined },
+  defaults: PromiseDefaults,
 ): Date | null {
   try {
-    return nextUpdateDue(scheduledFor, priority, status === 'resolved', input);
+    return nextUpdateDue(scheduledFor, priority, status === 'resolved', input, defaults);
   } catch (err) {
     if (err instanceof ValidationError) {
       throw new ValidationError('The next update must be promised for after the scheduled time.', {
@@ -139,6 +145,7 @@ export async function scheduleIncidentUpdate(
       incident.priority,
       input.status ?? incident.status,
       input,
+      await readPromiseDefaults(tx),
     );
     const row = scheduledRow(incident.id, incident.priority, input, due, actor, now, {
       status: input.status ?? incident.status,
@@ -165,7 +172,13 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
   const input = parseInput(scheduleIncidentInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);
-  const due = scheduledPromise(input.scheduledFor, input.priority, input.status, input);
+  const due = scheduledPromise(
+    input.scheduledFor,
+    input.priority,
+    input.status,
+    input,
+    await readPromiseDefaults(deps.db),
+  );
   return deps.db.transaction(async (tx) => {
     await checkComponents(tx, input.components);
     if (input.ownerId) await checkOwner(tx, input.ownerId);

@@ -14,6 +14,12 @@ export function isIanaTimeZone(tz: string): boolean {
   return /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(tz) && isValidTimeZone(tz);
 }
 
+const promiseMinutes = z
+  .number({ error: 'must be a whole number of minutes' })
+  .int('must be a whole number of minutes')
+  .min(1, 'must be at least 1 minute')
+  .max(24 * 60, 'must be within a day');
+
 export const updateSettingsInput = z.strictObject({
   pageName: z
     .string({ error: 'is required' })
@@ -38,10 +44,15 @@ export const updateSettingsInput = z.strictObject({
     .trim()
     .refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
     .optional(),
+  /** Default next-update promise per priority; P0/P1 always promise, P2/P3 may be null. */
+  promiseMinutesP0: promiseMinutes.optional(),
+  promiseMinutesP1: promiseMinutes.optional(),
+  promiseMinutesP2: promiseMinutes.nullable().optional(),
+  promiseMinutesP3: promiseMinutes.nullable().optional(),
 });
 export type UpdateSettingsInput = z.input<typeof updateSettingsInput>;
 
-/** Page name, public URL and display time zone. */
+/** Page name, public URL, display time zone and the default next-update promises. */
 export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput, actor: Actor) {
   assertRole(actor, 'admin');
   const input = parseInput(updateSettingsInput, raw);
@@ -52,6 +63,12 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
       pageName: input.pageName ?? before.pageName,
       publicUrl: input.publicUrl === undefined ? before.publicUrl : input.publicUrl,
       timeZone: input.timeZone ?? before.timeZone,
+      promiseMinutesP0: input.promiseMinutesP0 ?? before.promiseMinutesP0,
+      promiseMinutesP1: input.promiseMinutesP1 ?? before.promiseMinutesP1,
+      promiseMinutesP2:
+        input.promiseMinutesP2 === undefined ? before.promiseMinutesP2 : input.promiseMinutesP2,
+      promiseMinutesP3:
+        input.promiseMinutesP3 === undefined ? before.promiseMinutesP3 : input.promiseMinutesP3,
     };
     await tx
       .update(settings)
@@ -61,7 +78,15 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
       action: 'settings.update',
       objectType: 'settings',
       objectId: '1',
-      before: { pageName: before.pageName, publicUrl: before.publicUrl, timeZone: before.timeZone },
+      before: {
+        pageName: before.pageName,
+        publicUrl: before.publicUrl,
+        timeZone: before.timeZone,
+        promiseMinutesP0: before.promiseMinutesP0,
+        promiseMinutesP1: before.promiseMinutesP1,
+        promiseMinutesP2: before.promiseMinutesP2,
+        promiseMinutesP3: before.promiseMinutesP3,
+      },
       after,
     });
     await bumpChanges(tx, now);

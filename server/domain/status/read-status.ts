@@ -201,19 +201,21 @@ export async function readMaintenance(
 
 /**
  * One page of history: incidents and maintenances together, newest first (by start), with
- * the total count for pagination.
+ * the total count for pagination. The feeds announce upcoming maintenance; the history page
+ * (`pastOnly`) lists only what has begun.
  */
 export async function readHistory(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
-  opts: { offset: number; limit: number },
+  opts: { offset: number; limit: number; pastOnly?: boolean },
 ): Promise<{ entries: IncidentJson[]; total: number }> {
   const union = sql`
     select 'incident' as kind, id, started_at as at from incidents
       where published_at is not null and is_drill = 0
     union all
-    select 'maintenance' as kind, id, scheduled_for as at from maintenances`;
+    select 'maintenance' as kind, id, scheduled_for as at from maintenances
+      ${opts.pastOnly ? sql`where status != 'scheduled'` : sql``}`;
   const countRows = await db.all<{ n: number }>(sql`select count(*) as n from (${union})`);
   const keys = await db.all<{ kind: string; id: string; at: number }>(
     sql`select kind, id, at from (${union}) order by at desc, id limit ${opts.limit} offset ${opts.offset}`,

@@ -19,6 +19,7 @@ import {
   rollUp,
   type StatusJson,
 } from './statuspage-json.ts';
+import { switchMaintenanceJson } from './switch-json.ts';
 
 export interface ComponentGroupView {
   group: ComponentJson | null;
@@ -57,6 +58,19 @@ export function createStatusReader(
     const p = await page();
     return { page: p, components: await readComponents(db, p) };
   };
+  const readSwitch = async (): Promise<MaintenanceSwitch> => {
+    const s = await getSettings(db);
+    if (!s.maintenanceActive) return { active: false, message: null, since: null, until: null };
+    return {
+      active: true,
+      message: s.maintenanceMessage,
+      since: s.maintenanceSince?.toISOString() ?? null,
+      until: s.maintenanceUntil?.toISOString() ?? null,
+    };
+  };
+  // While the switch is on it is an in-progress maintenance in the JSON, first in the list.
+  const withSwitch = (p: PageJson, sw: MaintenanceSwitch, list: MaintenanceJson[]) =>
+    sw.active ? [switchMaintenanceJson(p, sw), ...list] : list;
 
   return {
     changeCounter,
@@ -65,10 +79,15 @@ export function createStatusReader(
     async summary() {
       const { page: p, components } = await base();
       const incidents = await readUnresolvedIncidents(db, p, components);
-      const scheduled_maintenances = await readMaintenances(db, p, components, 'current');
+      const sw = await readSwitch();
+      const scheduled_maintenances = withSwitch(
+        p,
+        sw,
+        await readMaintenances(db, p, components, 'current'),
+      );
       return {
         page: p,
-        status: rollUp(components, incidents),
+        status: rollUp(components, incidents, sw.active),
         components,
         incidents,
         scheduled_maintenances,
@@ -78,7 +97,11 @@ export function createStatusReader(
       const { page: p, components } = await base();
       return {
         page: p,
-        status: rollUp(components, await readUnresolvedIncidents(db, p, components)),
+        status: rollUp(
+          components,
+          await readUnresolvedIncidents(db, p, components),
+          (await readSwitch()).active,
+        ),
       };
     },
     async components() {
@@ -95,7 +118,11 @@ export function createStatusReader(
     },
     async maintenances(which: Exclude<MaintenanceSelection, 'current'>) {
       const { page: p, components } = await base();
-      return { page: p, scheduled_maintenances: await readMaintenances(db, p, components, which) };
+      const list = await readMaintenances(db, p, components, which);
+      return {
+        page: p,
+        scheduled_maintenances: which === 'active' ? withSwitch(p, await readSwitch(), list) : list,
+      };
     },
 
     /** Everything the public home page shows. */
@@ -118,13 +145,14 @@ export function createStatusReader(
         g.components = g.components.filter(
           (c) => !c.only_show_if_degraded || c.status !== 'operational',
         );
+      const sw = await readSwitch();
       return {
         page: p,
-        status: rollUp(components, incidents),
+        status: rollUp(components, incidents, sw.active),
         groups: groups.filter((g) => g.components.length > 0),
         incidents,
         maintenances,
-        switch: await this.maintenanceSwitch(),
+        switch: sw,
       };
     },
 
@@ -145,6 +173,7 @@ export function createStatusReader(
       const { entries, total } = await readHistory(db, p, components, {
         offset: (n - 1) * HISTORY_PAGE_SIZE,
         limit: HISTORY_PAGE_SIZE,
+        pastOnly: true,
       });
       return {
         page: p,
@@ -166,19 +195,12 @@ export function createStatusReader(
       const { page: p, components } = await base();
       const active = await readMaintenances(db, p, components, 'active');
       const upcoming = (await readMaintenances(db, p, components, 'upcoming')).reverse();
-      return { page: p, active, upcoming, switch: await this.maintenanceSwitch() };
+      // The page must not call the product healthy during an incident.
+      const incidents = await readUnresolvedIncidents(db, p, components);
+      return { page: p, active, upcoming, incidents, switch: await readSwitch() };
     },
 
-    async maintenanceSwitch(): Promise<MaintenanceSwitch> {
-      const s = await getSettings(db);
-      if (!s.maintenanceActive) return { active: false, message: null, since: null, until: null };
-      return {
-        active: true,
-        message: s.maintenanceMessage,
-        since: s.maintenanceSince?.toISOString() ?? null,
-        until: s.maintenanceUntil?.toISOString() ?? null,
-      };
-    },
+    maintenanceSwitch: readSwitch,
   };
 }
 

@@ -36,15 +36,16 @@ const impactFromComponent: Record<ComponentStatus, Impact> = {
 
 /**
  * The page roll-up: worst component gives the indicator (degraded → minor, partial → major,
- * major outage → critical); only under_maintenance gives maintenance; an unresolved incident
- * raises the indicator to at least its impact.
+ * major outage → critical); under_maintenance or the maintenance switch gives maintenance; an
+ * unresolved incident raises the indicator to at least its impact.
  */
 export function pageIndicator(
   componentStatuses: readonly ComponentStatus[],
   unresolvedIncidentImpacts: readonly Impact[],
+  switchOn = false,
 ): { indicator: Indicator; description: string } {
   let impact: Impact = 'none';
-  let anyMaintenance = false;
+  let anyMaintenance = switchOn;
   for (const s of componentStatuses) {
     if (s === 'under_maintenance') anyMaintenance = true;
     const i = impactFromComponent[s];

@@ -13,6 +13,7 @@ import type {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
+import { isHoldingBody } from '../incidents/promise.ts';
 import { postmortemJson, type PostmortemRow } from '../postmortems/postmortem-views.ts';
 
 // The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
@@ -62,6 +63,8 @@ export interface IncidentUpdateJson {
   tweet_id: null;
   /** Herald: whether this update changed the status (feeds label others "Update"). */
   status_changed: boolean;
+  /** Herald: a holding update ("Nothing to update."), which pages show beside the last news. */
+  holding: boolean;
   /** Herald: the next update promised by this one. */
   next_update_at: string | null;
 }
@@ -72,7 +75,8 @@ export interface IncidentJson {
   impact: Impact | 'maintenance';
   created_at: string;
   updated_at: string;
-  started_at: string;
+  /** Null for a maintenance that has not started yet. */
+  started_at: string | null;
   monitoring_at: string | null;
   resolved_at: string | null;
   shortlink: string;
@@ -208,6 +212,7 @@ export function incidentsJson(
           custom_tweet: null,
           tweet_id: null,
           status_changed: u.statusChanged,
+          holding: u.automatic || isHoldingBody(u.body),
           next_update_at: isoOrNull(u.nextUpdateDueAt),
         };
       }),
@@ -247,7 +252,7 @@ export function maintenancesJson(
       impact: 'maintenance' as const,
       created_at: iso(r.createdAt),
       updated_at: iso(r.updatedAt),
-      started_at: iso(r.startedAt ?? r.scheduledFor),
+      started_at: isoOrNull(r.startedAt),
       monitoring_at: null,
       resolved_at: isoOrNull(r.completedAt),
       shortlink: incidentUrl(page, r.id),
@@ -267,6 +272,7 @@ export function maintenancesJson(
           custom_tweet: null,
           tweet_id: null,
           status_changed: u.statusChanged,
+          holding: false,
           next_update_at: null,
         })),
       components: comps,
@@ -281,9 +287,14 @@ export function maintenancesJson(
   });
 }
 
-export function rollUp(all: ComponentJson[], unresolved: IncidentJson[]): StatusJson {
+export function rollUp(
+  all: ComponentJson[],
+  unresolved: IncidentJson[],
+  switchOn = false,
+): StatusJson {
   return pageIndicator(
     all.filter((c) => !c.group).map((c) => c.status),
     unresolved.map((i) => i.impact).filter((i): i is Impact => i !== 'maintenance'),
+    switchOn,
   );
 }

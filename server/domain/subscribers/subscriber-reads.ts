@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { components, lists, outboxMessages, subscribers } from '../../../db/schema/index.ts';
+import { components, lists, subscribers } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -96,19 +96,6 @@ export async function listsOpenTo(
 }
 
 /** Confirmation emails asked for this address recently (durable, shared by every process). */
-export async function recentConfirmations(db: DbOrTx, email: string, since: Date): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(outboxMessages)
-    .where(
-      and(
-        eq(outboxMessages.toAddress, email),
-        eq(outboxMessages.kind, 'confirmation'),
-        sql`${outboxMessages.createdAt} > ${since.getTime()}`,
-      ),
-    );
-  return row?.n ?? 0;
-}
 
 export async function findSubscriber(db: DbOrTx, listId: string, email: string) {
   const [row] = await db

@@ -1,6 +1,6 @@
 import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import { HOLDING_BODY } from '../../domain/incidents/promise.ts';
+import { holdingLine } from '../../domain/incidents/promise.ts';
 import { holdingUrl } from '../../domain/incidents/run-promises.ts';
 import { formatClock } from '../../domain/shared/zoned-time.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
@@ -37,7 +37,8 @@ export function composePromiseReminder(
     minutesLeft: Math.max(1, Math.round((dueAt.getTime() - now.getTime()) / 60_000)),
     holdingUrl: holdingUrl(page.url, inc.id),
     incidentUrl: `${page.url}/admin/incidents/${inc.id}`,
-    holdingBody: HOLDING_BODY,
+    // Worded for the status; the holding page it links to names the promise it will make.
+    holdingBody: holdingLine(inc.status),
   });
   return { to, ...rendered, messageId };
 }

@@ -37,7 +37,7 @@ export function createAuthServices(
           address,
         });
         setCookie(sessionCookie(s.token));
-        return safeNext(str(values, 'next'));
+        return safeNext(str(values, 'next'), '/admin', deps.config.publicUrl);
       });
     },
     async logout() {

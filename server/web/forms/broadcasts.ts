@@ -1,4 +1,3 @@
-import { subscriberStates } from '../../../db/schema/enums.ts';
 import { readLists } from '../../domain/lists/read-lists.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
@@ -17,6 +16,7 @@ import {
   type ImportReport,
 } from '../../domain/subscribers/import-subscribers.ts';
 import type { Deps } from '../../deps.ts';
+import { subscriberStates } from '../../../db/schema/enums.ts';
 import {
   type EmailPreview,
   type PreviewInput,

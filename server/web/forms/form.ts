@@ -1,6 +1,6 @@
 import { statusOf } from '../../http/errors.ts';
 import type { z } from 'zod';
-import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import { DomainError, RateLimitedError, ValidationError } from '../../domain/shared/errors.ts';
 import { parseInput } from '../../domain/shared/parse.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
@@ -8,20 +8,31 @@ import type { EmailPreview } from '../../mail/preview.ts';
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
 
+/** A form shown again: what went wrong, where, with what was typed. */
+export interface FormFailure {
+  ok: false;
+  status: number;
+  message: string;
+  errors: Record<string, string>;
+  values: FormValues;
+  /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
+  preview?: EmailPreview;
+  /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
+  notice?: string;
+  /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
+  retryAfter?: number;
+  /** The form asks to be confirmed before it acts (e.g. resolving mails this many people). */
+  confirm?: { recipients: number };
+}
+
 /** The result of handling a form POST: go somewhere, or show the form again with errors. */
-export type FormOutcome =
-  | { ok: true; redirect: string }
-  | {
-      ok: false;
-      status: number;
-      message: string;
-      errors: Record<string, string>;
-      values: FormValues;
-      /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
-      preview?: EmailPreview;
-      /** A short confirmation to show with the form (e.g. "Test sent to ..."). */
-      notice?: string;
-    };
+export type FormOutcome = { ok: true; redirect: string } | FormFailure;
+
+/**
+ * The result of a page action that shows its answer in place rather than redirecting (the
+ * subscriber pages: "check your inbox", "you are subscribed"), or the same failure as a form.
+ */
+export type FormResult<T> = { ok: true; value: T } | FormFailure;
 
 /** Every field of a submitted form; repeated names become arrays. Passwords are never kept. */
 export function formValues(form: FormData): FormValues {
@@ -104,8 +115,18 @@ export async function runForm(
   action: () => Promise<string>,
   fieldNames: Record<string, string> = {},
 ): Promise<FormOutcome> {
+  const r = await runPageAction(values, action, fieldNames);
+  return r.ok ? { ok: true, redirect: r.value } : r;
+}
+
+/** runForm for actions whose page shows the answer itself: the same failure path. */
+export async function runPageAction<T>(
+  values: FormValues,
+  action: () => Promise<T>,
+  fieldNames: Record<string, string> = {},
+): Promise<FormResult<T>> {
   try {
-    return { ok: true, redirect: await action() };
+    return { ok: true, value: await action() };
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     const errors: Record<string, string> = {};
@@ -115,7 +136,9 @@ export async function runForm(
     }
     const message =
       err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
-    return { ok: false, status: statusOf(err), message, errors, values };
+    const failure: FormFailure = { ok: false, status: statusOf(err), message, errors, values };
+    if (err instanceof RateLimitedError) failure.retryAfter = err.retryAfterSeconds;
+    return failure;
   }
 }
 
@@ -127,11 +150,28 @@ function describeErrors(errors: Record<string, string>, fallback: string): strin
     : `Please fix the ${n} fields marked below.`;
 }
 
-/** Only local admin paths are followed after sign-in (no open redirect). */
-export function safeNext(next: string | undefined | null, fallback = '/admin'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\'))
+/**
+ * Where to go after sign-in: only a path on Herald's own origin (no open redirect). `next` is
+ * resolved with the WHATWG URL parser, as the browser will resolve the Location header, so
+ * tricks such as `/\t/evil.example` (tabs are stripped, leaving `//evil.example`) or
+ * backslashes land on another origin and are refused. The result is the parser's own
+ * serialisation: control characters come out percent-encoded, so it is always a valid header.
+ */
+export function safeNext(
+  next: string | undefined | null,
+  fallback = '/admin',
+  origin = 'https://herald.invalid',
+): string {
+  if (!next || !next.startsWith('/')) return fallback;
+  const base = new URL(origin);
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
     return fallback;
-  return next;
+  }
+  if (url.origin !== base.origin) return fallback;
+  return url.pathname + url.search + url.hash;
 }
 
 /**

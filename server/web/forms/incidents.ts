@@ -34,9 +34,22 @@ import {
   str,
 } from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../../domain/incidents/inputs.ts';
-import { ALL_CLEAR, HOLDING_UPDATE, messageTemplates, priorityChoices } from './templates.ts';
+import { ALL_CLEAR, messageTemplates, priorityChoices, templateBody } from './templates.ts';
+import { holdingMinutes, postHoldingUpdate } from '../../domain/incidents/holding-update.ts';
+import { loadIncident } from '../../domain/incidents/load-incident.ts';
+import {
+  defaultPromiseMinutes,
+  holdingBody,
+  isBroadcastPriority,
+  type PromiseDefaults,
+  readPromiseDefaults,
+} from '../../domain/incidents/promise.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
+import {
+  countNewIncidentRecipients,
+  countUpdateRecipients,
+} from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
 export function affectedComponents(
@@ -66,6 +79,7 @@ export function declareFields(values: FormValues, fe: FieldErrors, zone: string)
     components: fe.take(() => affectedComponents(values), []),
     ownerId: optional(values, 'ownerId') ?? null,
     isDrill: checkbox(values, 'isDrill'),
+    notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
 }
@@ -93,16 +107,47 @@ export function promise(
   return { nextUpdateInMinutes: n };
 }
 
-/** Pressing a template button fills the message and shows the form again; nothing is sent. */
-function applyTemplate(values: FormValues): FormOutcome | null {
+/**
+ * Pressing a template button fills the message (worded for the status, ending with the promise
+ * the form has chosen) and shows the form again; nothing is sent.
+ */
+function applyTemplate(
+  values: FormValues,
+  ctx: { status: string; priority: number | undefined; defaults: PromiseDefaults },
+): FormOutcome | null {
   const id = str(values, 'template');
   if (!id) return null;
-  const tpl = messageTemplates.find((x) => x.id === id);
+  const tpl = templateBody(id, values, ctx);
   if (!tpl) return null;
   const next: FormValues = { ...values, body: tpl.body };
   if (tpl.status) next.status = tpl.status;
   delete next.template;
   return { ok: false, status: 200, message: '', errors: {}, values: next };
+}
+
+/**
+ * The notify choice. The declare form's radio says auto/yes/no; the update form's checkbox is
+ * only meaningful with its `notifyShown` marker (an unticked box sends nothing). Without
+ * either, the domain's rule applies: P0/P1 notify, P2/P3 do not.
+ */
+export function notifyChoice(values: FormValues): boolean | undefined {
+  const v = str(values, 'notify');
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  if (str(values, 'notifyShown')) return checkbox(values, 'notify');
+  return undefined;
+}
+
+/** A priority field's value as a number, or undefined when none (or nonsense) was picked. */
+function pickedPriority(values: FormValues): number | undefined {
+  const p = str(values, 'priority');
+  return /^[0-3]$/.test(p) ? Number(p) : undefined;
+}
+
+/** How the "next update" default reads for a priority, e.g. "P0 default: 15 minutes". */
+function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): string {
+  const m = defaultPromiseMinutes(defaults, priority);
+  return m === undefined ? `P${priority} none` : `P${priority} ${m} min`;
 }
 
 export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
@@ -111,8 +156,19 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
   return {
     templates: messageTemplates,
     priorities: priorityChoices,
-    holdingUpdate: HOLDING_UPDATE,
     allClear: ALL_CLEAR,
+    /** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
+    async declareRecipients() {
+      return {
+        p0: await countNewIncidentRecipients(deps.db, 0),
+        p1: await countNewIncidentRecipients(deps.db, 1),
+      };
+    },
+    /** The declare form's "default" choice, spelled out from the settings. */
+    async promiseDefaultsLabel() {
+      const d = await readPromiseDefaults(deps.db);
+      return [0, 1, 2, 3].map((p) => defaultPromiseLabel(d, p)).join(', ');
+    },
     statuses: incidentStatuses,
 
     async dashboard() {
@@ -147,12 +203,27 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
       if (!found) return null;
       const { components } = await deps.reader.components();
       const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
-      return { ...found, allComponents: components, users: people, tz: await tz() };
+      const priority = found.incident.priority;
+      const minutes = await holdingMinutes(deps, priority);
+      return {
+        ...found,
+        allComponents: components,
+        users: people,
+        tz: await tz(),
+        holding: { body: holdingBody(found.incident.status, minutes), minutes },
+        recipients: await countUpdateRecipients(deps.db, id),
+        notifyByDefault: isBroadcastPriority(priority),
+        promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
+      };
     },
 
     async declare(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
-      const tpl = applyTemplate(values);
+      const tpl = applyTemplate(values, {
+        status: optional(values, 'status') ?? 'investigating',
+        priority: pickedPriority(values),
+        defaults: await readPromiseDefaults(deps.db),
+      });
       if (tpl) return tpl;
       const build = async () => {
         const fe = new FieldErrors();
@@ -188,8 +259,13 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     async act(incidentId: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       const action = str(values, '_action');
-      if (action === 'update') {
-        const tpl = applyTemplate(values);
+      if (action === 'update' && str(values, 'template')) {
+        const incident = await loadIncident(deps.db, incidentId);
+        const tpl = applyTemplate(values, {
+          status: optional(values, 'status') ?? incident.status,
+          priority: incident.priority,
+          defaults: await readPromiseDefaults(deps.db),
+        });
         if (tpl) return tpl;
       }
       const buildUpdate = async () => {
@@ -201,6 +277,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           body: str(values, 'body'),
           internalNote: optional(values, 'internalNote') ?? null,
           components: fe.take(() => affectedComponents(values), []),
+          notify: notifyChoice(values),
           ...fe.take(() => promise(values, zone), {}),
         };
         return fe.parse(postIncidentUpdateInput, input);
@@ -221,11 +298,25 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
             : await buildUpdate(),
         );
       }
-      return runForm(values, async () => {
-        if (action === 'update' || action === 'holding') {
+      const outcome = await runForm(values, async () => {
+        if (action === 'holding') {
+          // The text follows the incident's status; the promise is the one chosen, else the
+          // priority's default.
+          const chosen = str(values, 'nextIn');
+          await postHoldingUpdate(
+            deps,
+            {
+              incidentId,
+              nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined,
+            },
+            actor,
+          );
+          return `/admin/incidents/${incidentId}?done=holding`;
+        }
+        if (action === 'update') {
           const input = await buildUpdate();
           await postIncidentUpdate(deps, input, actor);
-          return `/admin/incidents/${incidentId}?done=${action === 'holding' ? 'holding' : 'updated'}`;
+          return `/admin/incidents/${incidentId}?done=updated`;
         }
         if (action === 'priority') {
           const fe = new FieldErrors();
@@ -249,6 +340,12 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           return `/admin/incidents/${incidentId}?done=owner`;
         }
         if (action === 'resolve') {
+          // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
+          // needed: the confirmation is the form shown again with a second button).
+          if (!str(values, 'confirmed')) {
+            const recipients = await countUpdateRecipients(deps.db, incidentId);
+            throw new ConfirmationNeeded(recipients);
+          }
           await resolveIncident(
             deps,
             {
@@ -261,7 +358,27 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
           return `/admin/incidents/${incidentId}?done=resolved`;
         }
         throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+      }).catch((err: unknown) => {
+        if (!(err instanceof ConfirmationNeeded)) throw err;
+        return {
+          ok: false as const,
+          status: 200,
+          message: '',
+          errors: {},
+          values,
+          confirm: { recipients: err.recipients },
+        };
       });
+      return outcome;
     },
   };
+}
+
+/** Thrown inside a form action that must be confirmed first; never leaves this module. */
+class ConfirmationNeeded extends Error {
+  readonly recipients: number;
+  constructor(recipients: number) {
+    super('confirmation needed');
+    this.recipients = recipients;
+  }
 }

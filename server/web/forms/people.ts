@@ -2,14 +2,37 @@ import { auditObjectTypes, listAudit } from '../../domain/audit/list-audit.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../domain/auth/api-tokens.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
-import { updateSettings } from '../../domain/settings/update-settings.ts';
+import { updateSettings, updateSettingsInput } from '../../domain/settings/update-settings.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { createUser } from '../../domain/users/create-user.ts';
 import { listUsers } from '../../domain/users/read-users.ts';
 import { setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
 import { userRoles } from '../../../db/schema/enums.ts';
-import { choice, type FormOutcome, type FormValues, formValues, runForm, str } from './form.ts';
+import {
+  choice,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  runForm,
+  str,
+} from './form.ts';
+
+/**
+ * A minutes field of the settings form: absent keeps the setting, empty means "no promise"
+ * (null; refused for P0/P1 by the schema), otherwise a whole number.
+ */
+function minutesField(values: FormValues, key: string): number | null | undefined {
+  if (values[key] === undefined) return undefined;
+  const v = str(values, key).trim();
+  if (v === '') return null;
+  if (!/^\d{1,5}$/.test(v))
+    throw new ValidationError(`${key}: must be a whole number of minutes`, {
+      [key]: 'must be a whole number of minutes',
+    });
+  return Number(v);
+}
 
 /** Settings, users, API tokens and the audit log: the admin-only pages. */
 export function createAdminOnly(deps: Deps, session: ActiveSession) {
@@ -21,21 +44,35 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         pageName: s.pageName,
         publicUrl: s.publicUrl ?? '',
         timeZone: s.timeZone,
+        promiseMinutesP0: String(s.promiseMinutesP0),
+        promiseMinutesP1: String(s.promiseMinutesP1),
+        promiseMinutesP2: s.promiseMinutesP2 === null ? '' : String(s.promiseMinutesP2),
+        promiseMinutesP3: s.promiseMinutesP3 === null ? '' : String(s.promiseMinutesP3),
         timeZones: Intl.supportedValuesOf('timeZone'),
       };
     },
     async saveSettings(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
-        await updateSettings(
-          deps,
-          {
-            pageName: str(values, 'pageName'),
-            publicUrl: str(values, 'publicUrl').trim(),
-            timeZone: str(values, 'timeZone'),
-          },
-          actor,
-        );
+        const fe = new FieldErrors();
+        const minutes = (k: string) => fe.take(() => minutesField(values, k), undefined);
+        const always = (k: string) => {
+          const m = minutes(k);
+          if (m !== null) return m;
+          fe.errors[k] ??= 'is required: P0 and P1 always promise the next update';
+          return undefined;
+        };
+        const input = {
+          pageName: str(values, 'pageName'),
+          publicUrl: str(values, 'publicUrl').trim(),
+          timeZone: str(values, 'timeZone'),
+          promiseMinutesP0: always('promiseMinutesP0'),
+          promiseMinutesP1: always('promiseMinutesP1'),
+          promiseMinutesP2: minutes('promiseMinutesP2'),
+          promiseMinutesP3: minutes('promiseMinutesP3'),
+        };
+        fe.throwWith(updateSettingsInput, input);
+        await updateSettings(deps, input, actor);
         return '/admin/settings?done=saved';
       });
     },

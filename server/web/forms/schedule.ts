@@ -4,13 +4,17 @@ import {
   cancelScheduledUpdate,
   editScheduledUpdate,
 } from '../../domain/incidents/edit-scheduled-update.ts';
-import { postHoldingUpdate, setAutoHolding } from '../../domain/incidents/holding-update.ts';
+import {
+  holdingMinutes,
+  postHoldingUpdate,
+  setAutoHolding,
+} from '../../domain/incidents/holding-update.ts';
 import {
   editScheduledUpdateInput,
   scheduleIncidentInput,
   scheduleIncidentUpdateInput,
 } from '../../domain/incidents/inputs.ts';
-import { HOLDING_BODY, promiseState } from '../../domain/incidents/promise.ts';
+import { holdingBody, promiseState } from '../../domain/incidents/promise.ts';
 import {
   scheduleIncident,
   scheduleIncidentUpdate,
@@ -70,7 +74,6 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
   const componentChoices = async () => (await deps.reader.components()).components;
 
   return {
-    holdingBody: HOLDING_BODY,
     incidentStatuses,
     componentStatuses,
     priorities: priorityChoices,
@@ -197,13 +200,20 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
       );
       if (!incident) return null;
       const now = deps.clock.now();
-      return { incident, tz: await tz(), promise: promiseState(incident, now), now };
+      const minutes = await holdingMinutes(deps, incident.priority);
+      return {
+        incident,
+        tz: await tz(),
+        promise: promiseState(incident, now),
+        now,
+        holding: { body: holdingBody(incident.status, minutes), minutes },
+      };
     },
     async postHolding(incidentId: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
         const minutes = intField(values, 'nextUpdateInMinutes', 'must be a number of minutes');
-        await postHoldingUpdate(deps, { incidentId, nextUpdateInMinutes: minutes ?? 30 }, actor);
+        await postHoldingUpdate(deps, { incidentId, nextUpdateInMinutes: minutes }, actor);
         return `/admin/incidents/${incidentId}?done=holding`;
       });
     },
@@ -305,13 +315,13 @@ export function createTimeAdmin(deps: Deps, session: ActiveSession) {
       return runForm(values, async () => {
         if (action === 'off') {
           await switchMaintenanceOff(deps, {}, actor);
-          return '/admin/maintenance-switch?done=off';
+          return '/admin/switch?done=off';
         }
         const zone = await tz();
         const untilText = optional(values, 'until');
         const until = untilText ? dateField(values, 'until', zone) : undefined;
         await switchMaintenanceOn(deps, { message: str(values, 'message'), until }, actor);
-        return '/admin/maintenance-switch?done=on';
+        return '/admin/switch?done=on';
       });
     },
   };

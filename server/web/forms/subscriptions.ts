@@ -1,4 +1,3 @@
-import { statusOf } from '../../http/errors.ts';
 import { publicActor } from '../../domain/subscribers/public-actor.ts';
 import {
   confirmSubscription,
@@ -9,21 +8,27 @@ import {
   unsubscribeByToken,
   updateSubscriptionComponents,
 } from '../../domain/subscribers/manage-subscription.ts';
-import { requestSubscription } from '../../domain/subscribers/request-subscription.ts';
+import {
+  requestSubscription,
+  type RequestSubscriptionResult,
+} from '../../domain/subscribers/request-subscription.ts';
 import {
   listsOpenTo,
   publicList,
   readComponentChoices,
 } from '../../domain/subscribers/subscriber-reads.ts';
 import type { Deps } from '../../deps.ts';
-import { DomainError, RateLimitedError, ValidationError } from '../../domain/shared/errors.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
 import { assertSameOrigin, originOf } from '../../http/same-origin.ts';
+import { type FormResult, formValues, list, runPageAction, str } from './form.ts';
 
 /**
  * What the subscribe, confirm and manage pages may do, handed to Astro through `locals`.
- * Every POST passes the same-origin guard; subscribe requests are also limited per client
- * (here) and per address (in the domain, durable across processes).
+ * Every action goes through runPageAction, so a domain error reaches the page as the same
+ * FormFailure the admin forms get. Every POST passes the same-origin guard; subscribe
+ * requests are also limited per client (here) and per address (in the domain, durable
+ * across processes).
  */
 export function createSubscriptionPages(deps: Deps) {
   // 20 subscribe requests per client address per 10 minutes.
@@ -33,65 +38,67 @@ export function createSubscriptionPages(deps: Deps) {
       originOf(deps.config.publicUrl),
       new URL(request.url).origin,
     ]);
-  const all = (form: FormData, name: string) =>
-    form.getAll(name).filter((v): v is string => typeof v === 'string');
 
   return {
     async formOptions() {
       const lists = await listsOpenTo(deps.db, deps.config, null);
       return { lists: lists.map(publicList), components: await readComponentChoices(deps.db) };
     },
-    /** The lists an address may join (to show the choice again). */
-    async listsFor(email: string) {
-      return (await listsOpenTo(deps.db, deps.config, email.trim().toLowerCase())).map(publicList);
-    },
-    async subscribe(request: Request, form: FormData, clientAddress: string) {
-      guard(request);
-      perClient.hit(clientAddress, deps.clock.now());
-      return requestSubscription(
-        deps,
-        {
-          email: String(form.get('email') ?? ''),
-          listIds: all(form, 'listIds'),
-          componentIds: all(form, 'componentIds'),
-        },
-        publicActor,
-      );
-    },
-    readConfirmation: (token: string) => readConfirmation(deps, { token }),
-    async confirm(request: Request, token: string) {
-      guard(request);
-      return confirmSubscription(deps, { token });
-    },
-    readManage: (token: string) => readSubscription(deps, { token }),
-    async updateComponents(request: Request, token: string, form: FormData) {
-      guard(request);
-      return updateSubscriptionComponents(deps, {
-        token,
-        componentIds: form.get('everything') ? [] : all(form, 'componentIds'),
+    /**
+     * A subscribe request. When the list choice was shown and nothing ticked, the failure
+     * carries the lists to show again (`choose`) rather than guessing.
+     */
+    async subscribe(
+      request: Request,
+      form: FormData,
+      clientAddress: string,
+    ): Promise<
+      FormResult<RequestSubscriptionResult> & { choose?: ReturnType<typeof publicList>[] }
+    > {
+      const values = formValues(form);
+      const email = str(values, 'email');
+      const listIds = list(values, 'listIds');
+      if (str(values, 'choosing') && listIds.length === 0) {
+        const lists = await listsOpenTo(deps.db, deps.config, email.trim().toLowerCase());
+        const r = await runPageAction(values, async () => {
+          throw new ValidationError('Tick at least one list.', {
+            listIds: 'Tick at least one list.',
+          });
+        });
+        return { ...r, choose: lists.map(publicList) };
+      }
+      return runPageAction(values, async () => {
+        guard(request);
+        perClient.hit(clientAddress, deps.clock.now());
+        return requestSubscription(
+          deps,
+          { email, listIds, componentIds: list(values, 'componentIds') },
+          publicActor,
+        );
       });
     },
-    /**
-     * A domain error as the page shows it (status, message, field messages); null for
-     * anything unexpected, which the page rethrows to the 500 page.
-     */
-    describeError(err: unknown): {
-      status: number;
-      message: string;
-      fields: Record<string, string>;
-      retryAfter: number | null;
-    } | null {
-      if (!(err instanceof DomainError)) return null;
-      return {
-        status: statusOf(err),
-        message: err.message,
-        fields: err instanceof ValidationError ? err.fields : {},
-        retryAfter: err instanceof RateLimitedError ? err.retryAfterSeconds : null,
-      };
-    },
-    async unsubscribe(request: Request, token: string) {
-      guard(request);
-      return unsubscribeByToken(deps, { token });
+    readConfirmation: (token: string) => runPageAction({}, () => readConfirmation(deps, { token })),
+    confirm: (request: Request, token: string) =>
+      runPageAction({}, async () => {
+        guard(request);
+        return confirmSubscription(deps, { token });
+      }),
+    readManage: (token: string) => runPageAction({}, () => readSubscription(deps, { token })),
+    /** The manage page's two buttons: save the component choice, or unsubscribe. */
+    manage(request: Request, token: string, form: FormData) {
+      const values = formValues(form);
+      return runPageAction(values, async () => {
+        guard(request);
+        if (str(values, 'action') === 'unsubscribe') {
+          await unsubscribeByToken(deps, { token });
+          return { unsubscribed: true, message: null };
+        }
+        await updateSubscriptionComponents(deps, {
+          token,
+          componentIds: str(values, 'everything') ? [] : list(values, 'componentIds'),
+        });
+        return { unsubscribed: false, message: 'Saved. Your next emails follow these choices.' };
+      });
     },
   };
 }

@@ -1,0 +1,364 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import PostalMime from 'postal-mime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as schema from '../../db/schema/index.ts';
+import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
+import { requestSubscription } from '../../server/domain/subscribers/request-subscription.ts';
+import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { linkPath, testWorker } from '../helpers/outbox.ts';
+import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
+import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+const pagesDir = fileURLToPath(new URL('../../site/src/pages/', import.meta.url));
+
+/** Every page file that acts on a POST, as its route pattern (`/admin/incidents/[id]`). */
+function postingPages(dir = pagesDir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return postingPages(full);
+    if (!e.name.endsWith('.astro') || !readFileSync(full, 'utf8').includes("'POST'")) return [];
+    const route = `/${path.relative(pagesDir, full)}`
+      .replace(/\.astro$/, '')
+      .replace(/\/index$/, '');
+    return [route === '' ? '/' : route];
+  });
+}
+
+/** Everything stored, minus what a refused request may touch (a session's last-seen time). */
+async function snapshot(t: TestContext): Promise<string> {
+  const db = t.deps.db;
+  const tables = {
+    settings: await db.select().from(schema.settings),
+    users: await db.select().from(schema.users),
+    sessions: (await db.select().from(schema.sessions)).map((s) => s.id).sort(),
+    apiTokens: await db.select().from(schema.apiTokens),
+    incidents: await db.select().from(schema.incidents),
+    updates: await db.select().from(schema.incidentUpdates),
+    components: await db.select().from(schema.components),
+    maintenances: await db.select().from(schema.maintenances),
+    lists: await db.select().from(schema.lists),
+    subscribers: await db.select().from(schema.subscribers),
+    audit: await db.select().from(schema.auditLog),
+  };
+  return JSON.stringify(tables);
+}
+
+function localIn(t: TestContext, hours: number): string {
+  return new Date(t.clock.now().getTime() + hours * 3600_000).toISOString().slice(0, 16);
+}
+
+interface Case {
+  /** The page file's route pattern, to check the sweep covers every posting page. */
+  page: string;
+  /** Where the form is shown and posted. */
+  path: string;
+  fields: Record<string, string | string[]>;
+  /** Who sends it (a fresh signed-in client or an anonymous one). */
+  client: () => Promise<FormClient>;
+  /** Whether the accepted post writes something (false: it runs and answers, e.g. a 404). */
+  writes?: boolean;
+  /** The status of the accepted post: 303 for forms that redirect, 200 for in-place answers. */
+  status?: number;
+}
+
+describe('CSRF sweep over every form the site accepts', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  const cases: Case[] = [];
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+    const admin = await makeUser(t, 'admin');
+    const signedIn = async (email = admin.email) => {
+      const c = new FormClient(site.base);
+      await c.login(email);
+      return c;
+    };
+    const anonymous = async () => new FormClient(site.base);
+    const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Sweep incident' });
+    const window = await scheduleMaintenance(
+      t.deps,
+      {
+        title: 'Sweep window',
+        description: 'Planned.',
+        scheduledFor: new Date(t.clock.now().getTime() + 3600_000),
+        scheduledUntil: new Date(t.clock.now().getTime() + 7200_000),
+        notify: false,
+      },
+      testActor,
+    );
+    const customers = await listBySlug(t.deps, 'customers');
+    const manage = await makeConfirmedSubscriber(t.deps, 'manage-sweep@example.org');
+    await requestSubscription(t.deps, { email: 'confirm-sweep@example.org' }, publicActor);
+    await testWorker(t).drain();
+    const outbox = path.join(t.dir, 'outbox');
+    const mails = await Promise.all(
+      readdirSync(outbox).map((f) => PostalMime.parse(readFileSync(path.join(outbox, f), 'utf8'))),
+    );
+    const confirmMail = mails.find((m) => m.to?.[0]?.address === 'confirm-sweep@example.org')!;
+    const confirmPath = linkPath(confirmMail.text!, '/confirm/');
+    const other = await makeUser(t, 'responder');
+    const scheduledFor = localIn(t, 24);
+
+    cases.push(
+      {
+        page: '/login',
+        path: '/login',
+        fields: { email: admin.email, password: TEST_PASSWORD },
+        client: anonymous,
+      },
+      { page: '/logout', path: '/logout', fields: {}, client: () => signedIn(other.email) },
+      {
+        page: '/confirm/[token]',
+        path: confirmPath,
+        fields: {},
+        client: anonymous,
+        status: 200,
+      },
+      {
+        page: '/manage/[token]',
+        path: `/manage/${manage.token}`,
+        fields: { action: 'unsubscribe' },
+        client: anonymous,
+        status: 200,
+      },
+      {
+        page: '/admin/incidents/new',
+        path: '/admin/incidents/new',
+        fields: { title: 'Forged', priority: '2', status: 'investigating', body: 'x' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]',
+        path: `/admin/incidents/${incident.id}`,
+        fields: { _action: 'priority', priority: '3', reason: 'It is cosmetic' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/holding',
+        path: `/admin/incidents/${incident.id}/holding`,
+        fields: {},
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/schedule',
+        path: `/admin/incidents/${incident.id}/schedule`,
+        fields: { scheduledFor, status: 'identified', body: 'Later.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/promises',
+        path: `/admin/incidents/${incident.id}/promises`,
+        fields: { autoHolding: 'on' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/scheduled/new',
+        path: '/admin/scheduled/new',
+        fields: { title: 'Planned', priority: '2', scheduledFor, status: 'identified', body: 'x' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/scheduled/[id]',
+        path: '/admin/scheduled/no-such-update',
+        fields: { _action: 'cancel' },
+        client: signedIn,
+        writes: false,
+      },
+      {
+        page: '/admin/switch',
+        path: '/admin/switch',
+        fields: { _action: 'on', message: 'Forged maintenance' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/maintenance',
+        path: '/admin/maintenance',
+        fields: {
+          title: 'Forged window',
+          description: 'Forged.',
+          scheduledFor,
+          scheduledUntil: localIn(t, 26),
+        },
+        client: signedIn,
+      },
+      {
+        page: '/admin/maintenance/[id]',
+        path: `/admin/maintenance/${window.id}`,
+        fields: { _action: 'start', body: 'Starting now.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/components',
+        path: '/admin/components',
+        fields: { _action: 'create', name: 'Forged component' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/settings',
+        path: '/admin/settings',
+        fields: { pageName: 'Forged', publicUrl: '', timeZone: 'Etc/UTC' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/users',
+        path: '/admin/users',
+        fields: {
+          _action: 'create',
+          email: 'forged@example.com',
+          role: 'admin',
+          password: 'long enough pw',
+        },
+        client: signedIn,
+      },
+      {
+        page: '/admin/tokens',
+        path: '/admin/tokens',
+        fields: { _action: 'create', name: 'forged', role: 'admin' },
+        client: signedIn,
+        status: 200,
+      },
+      {
+        page: '/admin/account',
+        path: '/admin/account',
+        fields: {
+          currentPassword: TEST_PASSWORD,
+          newPassword: 'a forged new password',
+          newPasswordConfirm: 'a forged new password',
+        },
+        client: async () => signedIn((await makeUser(t, 'responder')).email),
+      },
+      {
+        page: '/admin/lists',
+        path: '/admin/lists',
+        fields: { name: 'Forged list', slug: 'forged', priorities: ['0', '1'] },
+        client: signedIn,
+      },
+      {
+        page: '/admin/lists/[id]',
+        path: `/admin/lists/${customers.id}`,
+        fields: {
+          name: 'Customers',
+          description: 'Changed by a forged form',
+          priorities: ['0', '1'],
+        },
+        client: signedIn,
+      },
+      {
+        page: '/admin/subscribers',
+        path: '/admin/subscribers',
+        fields: { _action: 'import', listId: customers.id, csv: 'email\nimported@example.org' },
+        client: signedIn,
+        status: 200,
+      },
+      {
+        page: '/admin/broadcasts/[id]',
+        path: '/admin/broadcasts/no-such-broadcast',
+        fields: {},
+        client: signedIn,
+        writes: false,
+      },
+    );
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('covers every page that acts on a POST (the setup and subscribe forms have their own tests below)', () => {
+    const covered = new Set([...cases.map((c) => c.page), '/setup', '/subscribe']);
+    expect(postingPages().filter((p) => !covered.has(p))).toEqual([]);
+  });
+
+  it('refuses every form without a valid token or from another site and changes nothing; with the token the same post works', async () => {
+    for (const c of cases) {
+      const client = await c.client();
+      await client.get(c.path);
+      const token = client.csrf;
+      expect([c.path, token.length > 0]).toEqual([c.path, true]);
+      const before = await snapshot(t);
+      const refused = [
+        await client.post(c.path, c.fields, { csrf: null }),
+        await client.post(c.path, c.fields, { csrf: 'x'.repeat(token.length) }),
+        await client.post(c.path, c.fields, { origin: 'https://evil.example' }),
+        await client.post(c.path, c.fields, { csrf: null, origin: null }),
+      ];
+      expect([c.path, refused.map((r) => r.res.status)]).toEqual([c.path, [403, 403, 403, 403]]);
+      expect([c.path, await snapshot(t)]).toEqual([c.path, before]);
+      // Positive control: the same post with the page's own token and origin is acted on.
+      client.csrf = token;
+      const accepted = await client.post(c.path, c.fields);
+      expect([c.path, accepted.res.status]).not.toEqual([c.path, 403]);
+      expect([c.path, accepted.html]).not.toEqual([c.path, expect.stringContaining('expired')]);
+      if (c.writes !== false)
+        expect([c.path, accepted.res.status, (await snapshot(t)) !== before]).toEqual([
+          c.path,
+          c.status ?? 303,
+          true,
+        ]);
+    }
+  });
+
+  it('refuses a subscribe from another site (it carries no token: the home page is cached) and takes the same post from the site', async () => {
+    const client = new FormClient(site.base);
+    const before = await snapshot(t);
+    const fields = {
+      email: 'forged-sub@example.org',
+      listIds: (await listBySlug(t.deps, 'customers')).id,
+    };
+    const forged = await client.post('/subscribe', fields, {
+      csrf: null,
+      origin: 'https://evil.example',
+    });
+    expect(forged.res.status).toBe(403);
+    expect(await snapshot(t)).toBe(before);
+    const ok = await client.post('/subscribe', fields, { csrf: null });
+    expect(ok.res.status).toBe(200);
+    expect(ok.html).toContain('Check your inbox');
+    expect(await snapshot(t)).not.toBe(before);
+  });
+});
+
+describe('CSRF on the first-admin setup form', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('refuses /setup without a valid token or from another site, creating no user; with the token it creates the admin', async () => {
+    const link = t.deps.setupLink.issue(t.clock.now());
+    const c = new FormClient(site.base);
+    await c.get(`/setup?token=${link}`);
+    const token = c.csrf;
+    const fields = {
+      token: link,
+      email: 'first@example.com',
+      name: 'First',
+      password: 'long enough pw',
+      passwordConfirm: 'long enough pw',
+    };
+    const refused = [
+      await c.post('/setup', fields, { csrf: null }),
+      await c.post('/setup', fields, { csrf: 'y'.repeat(token.length) }),
+      await c.post('/setup', fields, { origin: 'https://evil.example' }),
+    ];
+    expect(refused.map((r) => r.res.status)).toEqual([403, 403, 403]);
+    expect(await t.deps.db.select().from(schema.users)).toHaveLength(0);
+    c.csrf = token;
+    const ok = await c.post('/setup', fields);
+    expect(ok.res.status).toBe(303);
+    expect((await t.deps.db.select().from(schema.users)).map((u) => u.email)).toEqual([
+      'first@example.com',
+    ]);
+  });
+});

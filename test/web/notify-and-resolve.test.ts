@@ -1,0 +1,139 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcasts, incidents, incidentUpdates } from '../../db/schema/index.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+describe('notify choice and resolve confirmation on the incident forms', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let pm: FormClient;
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+    for (const n of [1, 2, 3]) await makeConfirmedSubscriber(t.deps, `reader${n}@example.org`);
+    const u = await makeUser(t, 'responder');
+    pm = new FormClient(site.base);
+    await pm.login(u.email);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  const broadcastsFor = (incidentId: string) =>
+    t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incidentId));
+
+  it('resolving asks for a confirmation that says how many people will be mailed, and changes nothing until confirmed', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Search down' });
+    await pm.get(`/admin/incidents/${incident.id}`);
+    const asked = await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Search works again.',
+    });
+    expect(asked.res.status).toBe(200);
+    expect(asked.html).toContain('mail the all-clear to 3 people?');
+    expect(asked.html).toContain('name="confirmed" value="1"');
+    const [still] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(still!.status).toBe('investigating');
+    const before = (await broadcastsFor(incident.id)).length;
+    const done = await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: 'Search works again.',
+      confirmed: '1',
+    });
+    expect(done.res.status).toBe(303);
+    const [row] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incident.id));
+    expect(row!.status).toBe('resolved');
+    const after = await broadcastsFor(incident.id);
+    expect(after.length).toBe(before + 1);
+    expect(after.find((b) => b.kind === 'incident_resolved')?.total).toBe(3);
+  });
+
+  it('the all-clear text thanks people once: the default text leaves the thank-you to the email', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Thanks once' });
+    const page = await pm.get(`/admin/incidents/${incident.id}`);
+    const allClear = /<textarea id="f-allclear" name="body"[^>]*>([^<]*)</.exec(page.html)![1]!;
+    expect(allClear).not.toMatch(/thank/i);
+    // The preview shows the email: exactly one thank-you with the default text.
+    const preview = await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'resolve',
+      body: allClear,
+      intent: 'preview',
+    });
+    const thanks = preview.html.match(/Thank you for your patience/g) ?? [];
+    expect(thanks.length).toBeGreaterThan(0);
+    const textPart = /<pre[^>]*>([\s\S]*?)<\/pre>/.exec(preview.html)?.[1] ?? preview.html;
+    expect(textPart.match(/Thank you for your patience/g)).toHaveLength(1);
+  });
+
+  it('the update form offers a notify choice with the recipient count, on by default for P1', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Typo in the update' });
+    const page = await pm.get(`/admin/incidents/${incident.id}`);
+    expect(page.html).toMatch(/name="notify" value="on" checked/);
+    expect(page.html).toContain('3 people; on by default for P0/P1');
+    const before = (await broadcastsFor(incident.id)).length;
+    // Unticked (the box sends nothing, the marker says it was shown): a quiet correction.
+    const quiet = await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'update',
+      body: 'Correction: it is the EU region only.',
+      notifyShown: '1',
+      nextIn: '30',
+    });
+    expect(quiet.res.status).toBe(303);
+    expect((await broadcastsFor(incident.id)).length).toBe(before);
+    const rows = await t.deps.db
+      .select()
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, incident.id));
+    expect(rows.map((r) => r.body)).toContain('Correction: it is the EU region only.');
+    // Positive control: ticked, the same form mails the list.
+    await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'update',
+      body: 'We found the cause.',
+      notifyShown: '1',
+      notify: 'on',
+      nextIn: '30',
+    });
+    expect((await broadcastsFor(incident.id)).length).toBe(before + 1);
+  });
+
+  it('the update form leaves notify off by default for P3', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 3, title: 'Cosmetic glitch' });
+    const page = await pm.get(`/admin/incidents/${incident.id}`);
+    expect(page.html).toMatch(/name="notify" value="on"(?! checked)/);
+    expect(page.html).toContain('off by default for P2/P3');
+  });
+
+  it('the declare form offers notify by priority, yes or no, with the recipient counts', async () => {
+    const page = await pm.get('/admin/incidents/new');
+    expect(page.html).toContain('3 people for P0, 3 people for P1');
+    const quiet = await pm.post('/admin/incidents/new', {
+      title: 'Quiet P1',
+      priority: '1',
+      status: 'investigating',
+      body: 'Declared without mail.',
+      notify: 'no',
+    });
+    expect(quiet.res.status).toBe(303);
+    const id = /\/admin\/incidents\/(\w+)/.exec(quiet.res.headers.get('location')!)![1]!;
+    expect(await broadcastsFor(id)).toHaveLength(0);
+    const loud = await pm.post('/admin/incidents/new', {
+      title: 'Loud P3',
+      priority: '3',
+      status: 'investigating',
+      body: 'Declared with mail.',
+      notify: 'yes',
+    });
+    const loudId = /\/admin\/incidents\/(\w+)/.exec(loud.res.headers.get('location')!)![1]!;
+    // P3 lists: the seeded lists take P0/P1 only, so "yes" finds nobody to mail; the update
+    // is still marked to notify.
+    const [u] = await t.deps.db
+      .select()
+      .from(incidentUpdates)
+      .where(eq(incidentUpdates.incidentId, loudId));
+    expect(u!.notify).toBe(true);
+  });
+});
