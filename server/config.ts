@@ -68,6 +68,14 @@ const schema = z.object({
     z.enum(['silent', 'error', 'info', 'debug']).default('info'),
   ),
   TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+  DATABASE_WRITE_WAIT_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().min(0.1).max(120).default(10),
+  ),
+  HEALTH_MAX_QUEUE_DELAY_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).default(180),
+  ),
 });
 
 export type Config = {
@@ -90,6 +98,10 @@ export type Config = {
   logLevel: 'silent' | 'error' | 'info' | 'debug';
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling). */
   trustProxy: boolean;
+  /** How long a write waits for another process's write lock before answering 503. */
+  databaseWriteWaitMs: number;
+  /** /healthz answers 503 when a due delivery has waited longer than this. */
+  healthMaxQueueDelayMs: number;
 };
 
 export class ConfigError extends Error {
@@ -142,5 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: e.SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
+    healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
   };
 }
