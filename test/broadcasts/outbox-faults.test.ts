@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.ts';
-import { createDeps, type Deps } from '../../server/deps.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
@@ -8,25 +6,12 @@ import type { Logger } from '../../server/logger.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
-import { holdWriteLock } from '../helpers/lock-holder.ts';
+import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 // The outbox under a slow relay and a database that refuses writes, with the real clock, a
 // real SMTP server and a real second process holding the write lock.
-
-/** Another Herald process's deps on the same file, sending to the same relay. */
-function otherProcess(t: TestContext, smtp: SmtpSink): Promise<Deps> {
-  return createDeps(
-    loadConfig({
-      DATABASE_URL: t.dbUrl,
-      PUBLIC_URL: 'https://status.example.com',
-      SMTP_URL: smtp.url,
-      SMTP_MAX_CONNECTIONS: '2',
-      LOG_LEVEL: 'silent',
-    }),
-  );
-}
 
 function captureLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -48,31 +33,27 @@ const dupes = (list: string[]) => list.filter((a, i) => list.indexOf(a) !== i);
 describe('outbox under a slow relay', { timeout: 60_000 }, () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let other: Deps;
   beforeAll(async () => {
     smtp = await startSmtpSink();
     t = await createTestContext({
       clock: systemClock,
       env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' },
     });
-    other = await otherProcess(t, smtp);
   });
   afterAll(async () => {
-    await other.close();
     await t.close();
     await smtp.close();
   });
 
-  async function race(prefix: string, opts: { leaseMs: number; heartbeatMs: number }) {
+  async function race(prefix: string, opts: { leaseMs: number; heartbeatMs: number }, delay = 120) {
     const emails = Array.from({ length: 30 }, (_, i) => `${prefix}${i}@example.net`);
-    smtp.delay(120);
+    smtp.delay(delay);
     const id = await broadcastFor(t, `Slow ${prefix}`, emails);
-    // Two processes on one database share the broadcast; each would take over the other's
-    // rows whose lease ran out.
+    // Two processes on one database share the broadcast; the other one would take over this
+    // one's rows whose lease ran out.
+    const b = await startOutboxProcess(t.dbUrl, smtp.url);
     const a = createOutboxWorker(t.deps, { ...opts, idleMs: 20 });
-    const b = createOutboxWorker(other, { ...opts, idleMs: 20 });
     a.start();
-    b.start();
     try {
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
@@ -98,8 +79,9 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
     expect(atDone).toEqual(later);
   });
 
-  it('(control) without a heartbeat the same race does send twice, so the test can see it', async () => {
-    const { later } = await race('nobeat', { leaseMs: 300, heartbeatMs: 1e9 });
+  it('(control) leases that lapse while messages are in flight do send twice, so the test can see it', async () => {
+    // No heartbeat, and a lease shorter than one message takes: no claim size can save it.
+    const { later } = await race('nobeat', { leaseMs: 60, heartbeatMs: 1e9 }, 250);
     expect(dupes(later).length).toBeGreaterThan(0);
   });
 });

@@ -27,3 +27,33 @@ export async function holdWriteLock(dbUrl: string, ms: number) {
   });
   return { released, kill: () => child.kill('SIGKILL') };
 }
+
+/** A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. */
+export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
+  const child = spawn(
+    node,
+    [fileURLToPath(new URL('./outbox-process.ts', import.meta.url)), dbUrl, smtpUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('started')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`outbox process exited ${code} before starting`)));
+  });
+  return {
+    pid: child.pid!,
+    exited,
+    /** kill -9: no cleanup, no outcome recorded. */
+    crash: () => child.kill('SIGKILL'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
