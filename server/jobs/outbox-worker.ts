@@ -62,6 +62,12 @@ export function classifySmtpError(err: unknown): { permanent: boolean; error: st
 const FIRST_CLAIM = 10;
 /** Outcomes written per transaction: short enough to never hold the write lock for long. */
 const RECORD_GROUP = 200;
+/**
+ * Outcomes are written this soon after the relay's answer, in one group: a commit per message
+ * would cost a WAL sync each (measured: a third of the outbox's time at 1,000 msg/s), and a
+ * crash in this window doubles at most what the relay answered in it.
+ */
+const RECORD_EVERY_MS = 25;
 
 /**
  * The outbox worker: claims due deliveries and single messages under a short lease, sends them
@@ -152,7 +158,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     flushTimer = setTimeout(() => {
       flushTimer = null;
       void flush();
-    }, 5);
+    }, RECORD_EVERY_MS);
   }
 
   /** Writes what the relay said, group by group; keeps and retries what does not land. */
@@ -169,7 +175,16 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         if (!which) break;
         const group = unrecorded[which].slice(0, RECORD_GROUP);
         try {
+          const t0 = performance.now();
           await recordOutcomes(deps.db, which, group, deps.clock.now(), { maxAttempts, retryAt });
+          if (process.env.BENCH_DEBUG)
+            console.log(
+              'rec',
+              group.length,
+              Math.round(performance.now() - t0),
+              'sending',
+              sending.size,
+            );
         } catch (err) {
           recordFailing = true;
           condition(
