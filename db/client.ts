@@ -33,7 +33,7 @@ export interface OpenOptions {
  * it waits (no HTTP, no heartbeats). So each attempt waits only this long inside the driver
  * and the rest of the wait happens here, asynchronously, between attempts.
  */
-const DRIVER_BUSY_MS = 100;
+const DRIVER_BUSY_MS = 250;
 
 /** A database that cannot be opened, with a message that says what is wrong and what to do. */
 export class DatabaseStartError extends Error {}
@@ -90,7 +90,15 @@ export async function openDatabase(
       `Herald cannot start: DATABASE_URL=${url} could not be opened: ${String((err as Error)?.message ?? err)}. Check the URL, DATABASE_AUTH_TOKEN and that the server is reachable.`,
     );
   }
-  const db = serializeTransactions(drizzle(client, { schema }), opts.writeWaitMs ?? 10_000);
+  const c0 = client;
+  // A statement that met SQLITE_BUSY is left "in progress" on its pooled connection by the
+  // embedded driver, and every later COMMIT there fails with SQLITE_BUSY too. Fresh connections
+  // before the retry: only the failed transaction held one across an await, and it is over.
+  const db = serializeTransactions(
+    drizzle(client, { schema }),
+    opts.writeWaitMs ?? 10_000,
+    embedded ? () => c0.reconnect() : undefined,
+  );
   const c = client;
   return { db, client: c, close: () => c.close() };
 }
@@ -160,7 +168,11 @@ function explainOpenFailure(url: string, file: string, err: unknown): DatabaseSt
  * batch. Another process holding the lock is waited for asynchronously, retrying the whole
  * transaction (it was rolled back), for up to `writeWaitMs`; then DatabaseBusyError (a 503).
  */
-export function serializeTransactions(db: Db, writeWaitMs = 10_000): Db {
+export function serializeTransactions(
+  db: Db,
+  writeWaitMs = 10_000,
+  onBusy?: () => unknown,
+): Db {
   let tail: Promise<unknown> = Promise.resolve();
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
@@ -168,12 +180,14 @@ export function serializeTransactions(db: Db, writeWaitMs = 10_000): Db {
   const inside = new AsyncLocalStorage<true>();
   const withRetry: Db['transaction'] = async (fn, config) => {
     const deadline = Date.now() + writeWaitMs;
-    for (let pause = 20; ; pause = Math.min(500, pause * 2)) {
+    // Short pauses: another process's burst of short transactions leaves only brief gaps.
+    for (let pause = 10; ; pause = Math.min(100, pause * 2)) {
       try {
         return await inside.run(true, () => original(fn, config));
       } catch (err) {
         const fault = databaseFault(err);
         if (fault !== 'busy' && fault !== 'full') throw err;
+        await onBusy?.();
         if (Date.now() + pause > deadline)
           throw new DatabaseBusyError(fault, Math.max(1, Math.ceil(writeWaitMs / 2000)));
         await sleep(pause);

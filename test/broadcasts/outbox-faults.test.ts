@@ -107,7 +107,8 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
 
   it('keeps outcomes it cannot write, retries them, and sends nobody twice', async () => {
     const emails = Array.from({ length: 60 }, (_, i) => `locked${i}@example.net`);
-    smtp.delay(25);
+    // Slow enough (about 3 s in all) that the lock lands mid-broadcast.
+    smtp.delay(100);
     const id = await broadcastFor(t, 'Locked', emails);
     const log = captureLog();
     const worker = createOutboxWorker({ ...t.deps, log }, { idleMs: 20 });
@@ -117,6 +118,7 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
         .poll(() => recipients(smtp, 'locked').length, { timeout: 10_000 })
         .toBeGreaterThan(5);
       const lock = await holdWriteLock(t.dbUrl, 2500);
+      expect((await readBroadcast(t.deps, id)).broadcast.done).toBe(false);
       await lock.released;
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, { timeout: 30_000 })

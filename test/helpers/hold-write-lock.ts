@@ -5,6 +5,8 @@ import Database from 'libsql';
 
 const [file, ms] = process.argv.slice(2);
 const db = new Database(file!);
+// Waits for a writer that holds the lock right now (the outbox recording a group).
+db.exec('PRAGMA busy_timeout = 5000');
 db.exec('BEGIN IMMEDIATE');
 db.exec('UPDATE settings SET change_counter = change_counter WHERE id = 1');
 process.stdout.write('locked\n');
