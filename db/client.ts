@@ -168,11 +168,7 @@ function explainOpenFailure(url: string, file: string, err: unknown): DatabaseSt
  * batch. Another process holding the lock is waited for asynchronously, retrying the whole
  * transaction (it was rolled back), for up to `writeWaitMs`; then DatabaseBusyError (a 503).
  */
-export function serializeTransactions(
-  db: Db,
-  writeWaitMs = 10_000,
-  onBusy?: () => unknown,
-): Db {
+export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () => unknown): Db {
   let tail: Promise<unknown> = Promise.resolve();
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
