@@ -1,10 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
+import { sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
-import { migrate } from 'drizzle-orm/libsql/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { DatabaseBusyError, databaseFault } from '../server/domain/shared/database-busy.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -20,53 +23,212 @@ export interface DbHandle {
   close(): void;
 }
 
+export interface OpenOptions {
+  /** How long a write transaction waits for another process's write lock before giving up. */
+  writeWaitMs?: number;
+}
+
+/**
+ * libSQL's embedded driver is synchronous: its busy timeout blocks the whole event loop while
+ * it waits (no HTTP, no heartbeats). So each attempt waits only this long inside the driver
+ * and the rest of the wait happens here, asynchronously, between attempts.
+ */
+const DRIVER_BUSY_MS = 250;
+
+/** A database that cannot be opened, with a message that says what is wrong and what to do. */
+export class DatabaseStartError extends Error {}
+
 /** Opens libSQL: a `file:` URL (embedded, WAL mode) or a `libsql://`/`http(s)://` server. */
-export async function openDatabase(url: string, authToken?: string): Promise<DbHandle> {
-  if (url.startsWith('file:')) {
-    const file = url.slice('file:'.length);
-    if (file && file !== ':memory:')
-      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+export async function openDatabase(
+  url: string,
+  authToken?: string,
+  opts: OpenOptions = {},
+): Promise<DbHandle> {
+  const file = url.startsWith('file:') ? url.slice('file:'.length).replace(/\?.*$/, '') : '';
+  const embedded = Boolean(file) && file !== ':memory:';
+  if (embedded) {
+    const dir = path.dirname(path.resolve(file));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new DatabaseStartError(
+        startMessage(
+          url,
+          file,
+          `its folder ${dir} does not exist and cannot be created (${(err as NodeJS.ErrnoException).code})`,
+          "create the folder (or fix its parent's permissions), or point DATABASE_URL elsewhere",
+        ),
+      );
+    }
   }
-  // `timeout` is libSQL's busy timeout (ms) on every pooled connection: another process holding
-  // the write lock is waited for instead of failing at once. The PRAGMAs below only reach the
-  // one connection they run on.
-  const client = createClient({
-    url,
-    authToken,
-    ...(url.startsWith('file:') ? { timeout: 5000 } : {}),
-  });
-  if (url.startsWith('file:')) {
-    // WAL lets readers (page renders) run while the outbox worker and scheduler write.
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA busy_timeout = 5000');
-    await client.execute('PRAGMA foreign_keys = ON');
+  let client: Client | undefined;
+  try {
+    client = createClient({
+      url,
+      authToken,
+      ...(url.startsWith('file:') ? { timeout: DRIVER_BUSY_MS } : {}),
+    });
+    if (url.startsWith('file:')) {
+      // WAL lets readers (page renders) run while the outbox worker and scheduler write.
+      // Switching a new file to WAL needs a moment alone with it: another process starting
+      // on the same file at once is waited for, not failed on.
+      for (const until = Date.now() + (opts.writeWaitMs ?? 10_000); ; await sleep(50)) {
+        try {
+          await client.execute('PRAGMA journal_mode = WAL');
+          break;
+        } catch (err) {
+          if (databaseFault(err) !== 'busy' || Date.now() > until) throw err;
+        }
+      }
+      await client.execute(`PRAGMA busy_timeout = ${DRIVER_BUSY_MS}`);
+      await client.execute('PRAGMA foreign_keys = ON');
+    }
+  } catch (err) {
+    client?.close();
+    if (embedded) throw explainOpenFailure(url, file, err);
+    throw new DatabaseStartError(
+      `Herald cannot start: DATABASE_URL=${url} could not be opened: ${String((err as Error)?.message ?? err)}. Check the URL, DATABASE_AUTH_TOKEN and that the server is reachable.`,
+    );
   }
-  const db = serializeTransactions(drizzle(client, { schema }));
-  return { db, client, close: () => client.close() };
+  const c0 = client;
+  // A statement that met SQLITE_BUSY is left "in progress" on its pooled connection by the
+  // embedded driver, and every later COMMIT there fails with SQLITE_BUSY too. Fresh connections
+  // before the retry: only the failed transaction held one across an await, and it is over.
+  const db = serializeTransactions(
+    drizzle(client, { schema }),
+    opts.writeWaitMs ?? 10_000,
+    embedded ? () => c0.reconnect() : undefined,
+  );
+  const c = client;
+  return { db, client: c, close: () => c.close() };
+}
+
+function startMessage(url: string, file: string, what: string, todo: string): string {
+  return `Herald cannot start: DATABASE_URL=${url} (${path.resolve(file)}): ${what}.\nTo fix: ${todo}.`;
+}
+
+/** Turns a driver error at open time into one line on what is wrong and one on what to do. */
+function explainOpenFailure(url: string, file: string, err: unknown): DatabaseStartError {
+  const abs = path.resolve(file);
+  const msg = String((err as Error)?.message ?? err);
+  const codes = [
+    (err as { code?: string })?.code,
+    (err as { cause?: { code?: string } })?.cause?.code,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const say = (what: string, todo: string) =>
+    new DatabaseStartError(startMessage(url, file, what, todo));
+  if (existsSync(abs) && statSync(abs).isDirectory())
+    return say(
+      'this is a folder, not a database file',
+      'point DATABASE_URL at a file inside it, e.g. file:' + path.join(file, 'herald.db'),
+    );
+  if (
+    databaseFault(err) === 'readonly' ||
+    /READONLY|EACCES|EPERM|permission denied/i.test(codes + msg)
+  )
+    return say(
+      'the file (or its folder, which needs room for the -wal and -shm files) is read-only for this user',
+      'give the user running Herald write access to the file and its folder, or point DATABASE_URL at a writable copy',
+    );
+  if (/NOTADB|not a database/i.test(codes + msg)) {
+    const head = existsSync(abs) ? readFileSync(abs).subarray(0, 16).toString('latin1') : '';
+    return head.startsWith('SQLite format 3')
+      ? say(
+          'the database file is damaged (truncated or overwritten)',
+          'restore it from a backup, or move it away to start with an empty database',
+        )
+      : say(
+          'this file is not a SQLite database',
+          "point DATABASE_URL at Herald's database file, or move this file away to start with an empty database",
+        );
+  }
+  if (/CORRUPT|malformed/i.test(codes + msg))
+    return say(
+      'the database file is damaged (truncated or overwritten)',
+      'restore it from a backup, or move it away to start with an empty database',
+    );
+  if (/CANTOPEN|unable to open/i.test(codes + msg))
+    return say(
+      'the file cannot be opened',
+      'check that the path and its folder exist and that the user running Herald may write there',
+    );
+  return say(
+    `the database could not be opened (${msg})`,
+    'check the file, or point DATABASE_URL at another one',
+  );
 }
 
 /**
  * Runs this process's write transactions one after another. libSQL's embedded driver gives
  * each transaction its own pooled connection and answers a second writer with SQLITE_BUSY at
- * once (or, with a busy timeout, blocks the event loop the first writer needs to finish).
+ * once (or, with a long busy timeout, blocks the event loop the first writer needs to finish).
  * Queueing them in-process keeps a publish from failing while the outbox worker records a
- * batch; other processes still meet at SQLite's own lock.
+ * batch. Another process holding the lock is waited for asynchronously, retrying the whole
+ * transaction (it was rolled back), for up to `writeWaitMs`; then DatabaseBusyError (a 503).
  */
-export function serializeTransactions(db: Db): Db {
+export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () => unknown): Db {
   let tail: Promise<unknown> = Promise.resolve();
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
   // skips the queue it would otherwise wait on forever.
   const inside = new AsyncLocalStorage<true>();
+  const withRetry: Db['transaction'] = async (fn, config) => {
+    const deadline = Date.now() + writeWaitMs;
+    // Short pauses: another process's burst of short transactions leaves only brief gaps.
+    for (let pause = 10; ; pause = Math.min(100, pause * 2)) {
+      try {
+        return await inside.run(true, () => original(fn, config));
+      } catch (err) {
+        const fault = databaseFault(err);
+        if (fault !== 'busy' && fault !== 'full') throw err;
+        await onBusy?.();
+        if (Date.now() + pause > deadline)
+          throw new DatabaseBusyError(fault, Math.max(1, Math.ceil(writeWaitMs / 2000)));
+        await sleep(pause);
+      }
+    }
+  };
   const transaction: Db['transaction'] = (fn, config) => {
     if (inside.getStore()) return original(fn, config);
-    const run = tail.then(() => inside.run(true, () => original(fn, config)));
+    const run = tail.then(() => withRetry(fn, config));
     tail = run.catch(() => undefined);
     return run;
   };
   return Object.assign(Object.create(db) as Db, { transaction });
 }
 
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+
+/**
+ * Applies the committed migrations, reading which ones are applied and applying the rest in one
+ * BEGIN IMMEDIATE transaction: several processes starting together on a new file take turns
+ * (the later ones wait for the lock, then find nothing left to do) instead of racing to
+ * create the same tables. Same bookkeeping table as drizzle's own migrator.
+ */
 export async function migrateDatabase(db: Db): Promise<void> {
-  await migrate(db, { migrationsFolder });
+  const migrations = readMigrationFiles({ migrationsFolder });
+  await db.transaction(async (tx) => {
+    await tx.run(
+      sql.raw(
+        `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+      ),
+    );
+    const last = await tx.values<[number, string, number]>(
+      sql.raw(
+        `SELECT id, hash, created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at DESC LIMIT 1`,
+      ),
+    );
+    const lastAt = last[0] ? Number(last[0][2]) : -Infinity;
+    for (const m of migrations) {
+      if (m.folderMillis <= lastAt) continue;
+      for (const stmt of m.sql) if (stmt.trim()) await tx.run(sql.raw(stmt));
+      await tx.run(
+        sql.raw(
+          `INSERT INTO "${MIGRATIONS_TABLE}" ("hash", "created_at") VALUES ('${m.hash}', ${m.folderMillis})`,
+        ),
+      );
+    }
+  });
 }

@@ -88,6 +88,14 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().int('must be a whole number').min(0).max(366).default(60),
   ),
+  DATABASE_WRITE_WAIT_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().min(0.1).max(120).default(10),
+  ),
+  HEALTH_MAX_QUEUE_DELAY_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).default(180),
+  ),
 });
 
 export type EdgeKind = 'varnish' | 'fastly' | 'cloudflare';
@@ -160,6 +168,10 @@ export type Config = {
   webhookAllowPrivate: boolean;
   /** Days between the admins' look back at the incident process; 0: never emailed. */
   lookBackDays: number;
+  /** How long a write waits for another process's write lock before answering 503. */
+  databaseWriteWaitMs: number;
+  /** /healthz answers 503 when a due delivery has waited longer than this. */
+  healthMaxQueueDelayMs: number;
 };
 
 export class ConfigError extends Error {
@@ -233,5 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cloudflareApiToken: e.CLOUDFLARE_API_TOKEN,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
     lookBackDays: e.LOOK_BACK_DAYS,
+    databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
+    healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
   };
 }

@@ -36,7 +36,9 @@ export async function createDeps(
 ): Promise<Deps> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
-  const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+  const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken, {
+    writeWaitMs: config.databaseWriteWaitMs,
+  });
   await migrateDatabase(handle.db);
   await ensureSettings(
     handle.db,

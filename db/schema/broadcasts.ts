@@ -35,6 +35,8 @@ export const deliveries = sqliteTable(
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
     messageId: text('message_id').notNull(),
     lastError: text('last_error'),
+    /** When the relay last refused it for now: the admin shows how long a stall has lasted. */
+    lastErrorAt: integer('last_error_at', { mode: 'timestamp_ms' }),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
@@ -57,6 +59,8 @@ export const outboxMessages = sqliteTable(
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
     messageId: text('message_id').notNull(),
     lastError: text('last_error'),
+    /** When the relay last refused it for now: the admin shows how long a stall has lasted. */
+    lastErrorAt: integer('last_error_at', { mode: 'timestamp_ms' }),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { DomainError, RateLimitedError, ValidationError } from '../domain/shared/errors.ts';
+import { DatabaseBusyError, databaseFault } from '../domain/shared/database-busy.ts';
 import type { Logger } from '../logger.ts';
 
 /** The one table from domain error codes to HTTP statuses, for the API and the forms alike. */
@@ -11,6 +12,7 @@ const statusByCode: Record<string, number> = {
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,
+  database_busy: 503,
 };
 
 /** Transport refusals (thrown as HTTPException by routes and middleware) and their codes. */
@@ -37,8 +39,13 @@ export function errorBody(code: string, message: string, fields?: Record<string,
  */
 export function mapError(log: Logger) {
   return (err: Error, c: Context) => {
+    // A single statement outside a transaction meets a busy or full database as a raw driver
+    // error: it changed nothing and is answered like a transaction that waited in vain.
+    const fault = err instanceof DomainError ? null : databaseFault(err);
+    if (fault === 'busy' || fault === 'full') err = new DatabaseBusyError(fault);
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof DatabaseBusyError) c.header('Retry-After', String(err.retryAfterSeconds));
       const fields = err instanceof ValidationError ? err.fields : undefined;
       return c.json(errorBody(err.code, err.message, fields), statusOf(err) as 400);
     }

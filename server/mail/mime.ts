@@ -84,6 +84,9 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
     header('Date', date.toUTCString().replace('GMT', '+0000')),
     header('Message-ID', `<${clean(mail.messageId).replace(/^<|>$/g, '')}>`),
     'MIME-Version: 1.0',
+    // RFC 3834: every Herald email is sent by a program, so vacation replies and other
+    // auto-responders stay silent instead of answering the list address.
+    'Auto-Submitted: auto-generated',
   ];
   if (mail.list) {
     const listName = clean(mail.list.name);

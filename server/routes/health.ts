@@ -1,14 +1,64 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
+import { oldestDueWaitMs } from '../domain/broadcasts/outbox-store.ts';
+import { databaseFault } from '../domain/shared/database-busy.ts';
+import { probeWrite } from '../domain/settings/probe-write.ts';
 
-/** Liveness that means something: 200 only when the database answers. */
+/** How long one write probe's answer is reused: a load balancer polling often costs nothing. */
+const PROBE_CACHE_MS = 1500;
+/** A probe that has not answered by then counts as refused (it may still land later). */
+const PROBE_WAIT_MS = 1500;
+
+type Probe = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Health that means something: 200 only when the database answers, accepts a write, and no due
+ * email has waited longer than HEALTH_MAX_QUEUE_DELAY_SECONDS. The body says which check failed.
+ */
 export function healthRoutes(deps: Deps) {
   const app = new Hono();
+  let cached: { at: number; probe: Promise<Probe> } | null = null;
+
+  function writeProbe(): Promise<Probe> {
+    const now = Date.now();
+    if (cached && now - cached.at < PROBE_CACHE_MS) return cached.probe;
+    const attempt = probeWrite(deps.db).then(
+      (): Probe => ({ ok: true }),
+      (err): Probe => {
+        const fault = databaseFault(err);
+        return {
+          ok: false,
+          reason:
+            fault === 'full'
+              ? 'the database disk is full'
+              : fault === 'readonly'
+                ? 'the database file is read-only'
+                : fault === 'busy'
+                  ? 'another process holds the write lock'
+                  : `a write failed: ${String(err instanceof Error ? err.message : err).slice(0, 200)}`,
+        };
+      },
+    );
+    const timeout = new Promise<Probe>((resolve) =>
+      setTimeout(
+        () =>
+          resolve({
+            ok: false,
+            reason: `a write waited more than ${PROBE_WAIT_MS} ms for the lock`,
+          }),
+        PROBE_WAIT_MS,
+      ).unref(),
+    );
+    const probe = Promise.race([attempt, timeout]);
+    cached = { at: now, probe };
+    return probe;
+  }
+
   app.get('/healthz', async (c) => {
     c.header('cache-control', 'no-store');
+    const now = deps.clock.now();
     try {
       await deps.handle.client.execute('select 1');
-      return c.json({ status: 'ok', database: 'ok', time: deps.clock.now().toISOString() });
     } catch (err) {
       deps.log.error('health check: database did not answer', { error: String(err) });
       return c.json(
@@ -20,6 +70,34 @@ export function healthRoutes(deps: Deps) {
         503,
       );
     }
+    const [probe, waitedMs] = await Promise.all([
+      writeProbe(),
+      oldestDueWaitMs(deps.db, now).catch(() => 0),
+    ]);
+    const limitMs = deps.config.healthMaxQueueDelayMs;
+    const outbox = {
+      oldestDueWaitSeconds: Math.round(waitedMs / 1000),
+      limitSeconds: Math.round(limitMs / 1000),
+    };
+    const problems: { code: string; message: string }[] = [];
+    if (!probe.ok)
+      problems.push({
+        code: 'database_refuses_writes',
+        message: `The database refuses writes: ${probe.reason}.`,
+      });
+    if (waitedMs > limitMs)
+      problems.push({
+        code: 'outbox_stalled',
+        message: `The oldest due email has waited ${outbox.oldestDueWaitSeconds} s (limit ${outbox.limitSeconds} s, HEALTH_MAX_QUEUE_DELAY_SECONDS): see the broadcast admin page for why.`,
+      });
+    const body = {
+      status: problems.length ? 'error' : 'ok',
+      database: probe.ok ? 'ok' : 'refuses writes',
+      outbox: { ...outbox, status: waitedMs > limitMs ? 'stalled' : 'ok' },
+      time: now.toISOString(),
+      ...(problems.length ? { error: problems[0], problems } : {}),
+    };
+    return c.json(body, problems.length ? 503 : 200);
   });
   return app;
 }

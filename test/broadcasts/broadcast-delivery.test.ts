@@ -44,6 +44,8 @@ describe('broadcasting incident updates', () => {
     );
     expect(mail!.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(mail!.header('list-id')).toBe('"Acme Customers" <customers.status.example.com>');
+    // RFC 3834: auto-responders (vacation replies) stay silent.
+    expect(mail!.header('auto-submitted')).toBe('auto-generated');
     expect(mail!.parsed.text).toContain('We are looking into it.');
     expect(mail!.parsed.text).toContain('Status: Investigating');
     expect(mail!.parsed.text).toContain('Next update by 14:30 UTC.');

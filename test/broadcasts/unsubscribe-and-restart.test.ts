@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createDeps } from '../../server/deps.ts';
 import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
@@ -43,23 +45,24 @@ describe('leaving and resuming', () => {
     for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
     await makeIncident(t.deps, { priority: 0, title: 'Crowd' });
 
-    // First process: two batches go out, then it claims a third and dies before sending it.
+    // First process: two batches go out, then its relay stops answering mid-batch and the
+    // process is as good as dead: its third batch stays claimed, never recorded.
     const first = testWorker(t, { batchSize: 50 });
     await first.worker.runOnce();
     await first.worker.runOnce();
     expect(smtp.received.filter((m) => m.to[0]!.startsWith('crowd'))).toHaveLength(100);
-    const hung = createOutboxWorker(
-      {
-        ...t.deps,
-        mailer: {
-          kind: 'smtp',
-          description: 'dead',
-          send: () => new Promise(() => {}),
-          close() {},
-        },
-      },
-      { batchSize: 50 },
+    const dead = await startSmtpSink();
+    dead.hang(true);
+    const hungDeps = await createDeps(
+      loadConfig({
+        DATABASE_URL: t.dbUrl,
+        PUBLIC_URL: 'https://status.example.com',
+        SMTP_URL: dead.url,
+        LOG_LEVEL: 'silent',
+      }),
+      { clock: t.clock },
     );
+    const hung = createOutboxWorker(hungDeps, { batchSize: 50 });
     void hung.runOnce();
     await expect
       .poll(
@@ -77,9 +80,12 @@ describe('leaving and resuming', () => {
     const restarted = testWorker(t, { batchSize: 50 });
     await restarted.drain();
     expect(smtp.received.filter((m) => m.to[0]!.startsWith('crowd'))).toHaveLength(180);
-    // ...and the dead process's batch once its lease runs out.
-    t.clock.advance(60_000);
+    // ...and the dead process's batch once its lease (15 s, never extended) runs out.
+    t.clock.advance(15_000);
     await restarted.drain();
+    await dead.close();
+    hungDeps.mailer.close();
+    await hungDeps.close();
     const got = smtp.received.filter((m) => m.to[0]!.startsWith('crowd')).map((m) => m.to[0]!);
     expect(got).toHaveLength(230);
     expect(new Set(got).size).toBe(230);

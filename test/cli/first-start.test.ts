@@ -1,5 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  copyFileSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,5 +64,120 @@ describe('first start on a fresh database', { timeout: 120_000 }, () => {
     expect((await c.get('/admin')).res.status).toBe(200);
     const reuse = await new FormClient(base).get(new URL(link).pathname + new URL(link).search);
     expect(reuse.res.status).toBe(404);
+  });
+});
+
+const startScript = fileURLToPath(new URL('../helpers/start-process.ts', import.meta.url));
+
+function run(args: string[], env: Record<string, string>, opts: { uid?: number } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      args,
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000, ...opts },
+      (err, stdout, stderr) =>
+        resolve({
+          code: child.exitCode ?? (err ? 1 : 0),
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+  });
+}
+
+describe('several processes starting together on a new database file', { timeout: 240_000 }, () => {
+  it('all come up, 10 rounds of 2 or 3 processes behind a barrier', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-race-'));
+    try {
+      const failures: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const db = `file:${path.join(dir, `race-${round}.db`)}`;
+        const barrier = path.join(dir, `go-${round}`);
+        const n = 2 + (round % 2);
+        const runs = Array.from({ length: n }, () => run([startScript, db, barrier], {}));
+        // Every process is loaded and waiting at the barrier before it opens.
+        await new Promise((r) => setTimeout(r, 1500));
+        writeFileSync(barrier, '');
+        for (const r of await Promise.all(runs))
+          if (r.code !== 0 || !r.stdout.includes('up'))
+            failures.push(`round ${round}: ${r.stderr}`);
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('start-up database errors say what is wrong and what to do', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-baddb-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const start = (url: string, opts: { uid?: number } = {}) =>
+    run(
+      ['server/main.ts'],
+      { DATABASE_URL: url, PORT: '0', MAIL_OUTBOX_DIR: path.join(dir, 'outbox') },
+      opts,
+    );
+
+  function expectHelpful(r: { code: number | null; stderr: string }, url: string, what: RegExp) {
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`DATABASE_URL=${url}`);
+    expect(r.stderr).toMatch(what);
+    expect(r.stderr).toMatch(/To fix: /);
+    // One or two lines, no stack trace, no raw driver text.
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(r.stderr).not.toMatch(/\n\s+at |ConnectionFailed|SqliteError/);
+  }
+
+  it('(control) a good database file starts', async () => {
+    // Started through the same path with a barrier that is already there.
+    writeFileSync(path.join(dir, 'go'), '');
+    const r = await run(
+      [startScript, `file:${path.join(dir, 'good.db')}`, path.join(dir, 'go')],
+      {},
+    );
+    expect(r.stdout).toContain('up');
+    expect(r.code).toBe(0);
+  });
+
+  it('a folder instead of a file', async () => {
+    mkdirSync(path.join(dir, 'folder.db'));
+    const url = `file:${path.join(dir, 'folder.db')}`;
+    expectHelpful(await start(url), url, /is a folder, not a database file/);
+  });
+
+  it('a file that is not a database', async () => {
+    writeFileSync(
+      path.join(dir, 'random.db'),
+      Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)),
+    );
+    const url = `file:${path.join(dir, 'random.db')}`;
+    expectHelpful(await start(url), url, /not a SQLite database/);
+  });
+
+  it('a truncated database', async () => {
+    const good = path.join(dir, 'good.db');
+    const cut = path.join(dir, 'cut.db');
+    copyFileSync(good, cut);
+    truncateSync(cut, Math.floor(statSync(good).size / 3));
+    const url = `file:${cut}`;
+    expectHelpful(await start(url), url, /damaged/);
+  });
+
+  it('a folder that cannot be created', async () => {
+    writeFileSync(path.join(dir, 'plainfile'), '');
+    const url = `file:${path.join(dir, 'plainfile', 'sub', 'h.db')}`;
+    expectHelpful(await start(url), url, /folder .* does not exist and cannot be created/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a read-only file (as an unprivileged user)', async () => {
+    const ro = path.join(dir, 'ro');
+    mkdirSync(ro);
+    copyFileSync(path.join(dir, 'good.db'), path.join(ro, 'h.db'));
+    chmodSync(dir, 0o755);
+    chmodSync(ro, 0o555);
+    chmodSync(path.join(ro, 'h.db'), 0o444);
+    const url = `file:${path.join(ro, 'h.db')}`;
+    expectHelpful(await start(url, { uid: 65534 }), url, /read-only/);
   });
 });

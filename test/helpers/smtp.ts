@@ -15,9 +15,11 @@ export interface ReceivedMail {
  */
 export async function startSmtpSink() {
   const received: ReceivedMail[] = [];
-  const state: { reject: ((to: string[]) => { code: number; message: string } | null) | null } = {
-    reject: null,
-  };
+  const state: {
+    reject: ((to: string[]) => { code: number; message: string } | null) | null;
+    delayMs: number;
+    hang: boolean;
+  } = { reject: null, delayMs: 0, hang: false };
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -27,6 +29,10 @@ export async function startSmtpSink() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        // A relay that stops answering: the message is read, the reply never comes.
+        if (state.hang) return;
+        // A slow relay: the reply comes after a delay per message.
+        if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
         const to = session.envelope.rcptTo.map((r) => r.address);
         const refusal = state.reject?.(to) ?? null;
         if (refusal) {
@@ -46,6 +52,9 @@ export async function startSmtpSink() {
       });
     },
   });
+  // A client killed mid-session (kill -9 in a crash test) resets its connection: not an error
+  // of the server's.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return {
@@ -56,10 +65,25 @@ export async function startSmtpSink() {
     reject(fn: typeof state.reject) {
       state.reject = fn;
     },
+    /** Answer every message only after `ms`. */
+    delay(ms: number) {
+      state.delayMs = ms;
+    },
+    /** Stop answering (on) or answer again (off) the messages that arrive from now on. */
+    hang(on: boolean) {
+      state.hang = on;
+    },
     clear() {
       received.length = 0;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // A hung relay keeps its connections: close them too, or close() waits for them.
+        for (const conn of (server as unknown as { connections: Set<{ close(): void }> })
+          .connections ?? [])
+          conn.close();
+        server.close(() => resolve());
+      }),
   };
 }
 export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;

@@ -1,7 +1,9 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
-import { broadcasts, deliveries, lists, subscribers } from '../../../db/schema/index.ts';
+import { broadcasts, deliveries, incidents, lists, subscribers } from '../../../db/schema/index.ts';
+import { getSettings } from '../settings/get-settings.ts';
+import { STALE_LEASE_MS } from './outbox-store.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
@@ -92,7 +94,134 @@ export async function readBroadcast(deps: DomainDeps, id: string) {
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(and(eq(deliveries.broadcastId, b.id), eq(deliveries.state, 'failed')))
     .limit(500);
-  return { broadcast: progress(b, c.get(b.id)), failed };
+  const broadcast = progress(b, c.get(b.id));
+  const timeZone = (await getSettings(deps.db)).timeZone;
+  return { broadcast, failed, sending: await readSendingState(deps, broadcast, timeZone) };
+}
+
+/** A broadcast with deliveries left and nothing sent for this long is stalled. */
+export const STALL_MS = 60_000;
+
+/**
+ * Why a broadcast is where it is: the relay's last temporary refusal and when it is tried
+ * again, deliveries held by a process that stopped (and when another takes them over), and the
+ * sending rate. `reasons` says it in sentences for the page; the rest is for machines.
+ */
+export interface SendingState {
+  /** Messages sent in the last minute, per second. */
+  ratePerSecond: number;
+  lastSentAt: string | null;
+  stalled: boolean;
+  lastTemporaryError: {
+    error: string;
+    at: string | null;
+    /** Deliveries waiting to be retried after this reply. */
+    count: number;
+    nextAttemptAt: string | null;
+  } | null;
+  /** Deliveries claimed by a process whose heartbeat stopped; taken over by `takenAt`. */
+  orphaned: { count: number; takenAt: string } | null;
+  reasons: string[];
+}
+
+async function readSendingState(
+  deps: DomainDeps,
+  b: BroadcastProgress,
+  timeZone: string,
+): Promise<SendingState> {
+  const now = deps.clock.now().getTime();
+  const [rate] = await deps.db.all<{ n: number; last: number | null }>(sql`
+    SELECT count(*) FILTER (WHERE sent_at >= ${now - 60_000}) AS n, max(sent_at) AS last
+    FROM deliveries WHERE broadcast_id = ${b.id} AND state = 'sent'`);
+  const [err] = await deps.db.all<{
+    error: string;
+    at: number | null;
+    n: number;
+    next: number;
+  }>(sql`
+    SELECT last_error AS error, max(last_error_at) AS at, count(*) AS n, min(next_attempt_at) AS next
+    FROM deliveries WHERE broadcast_id = ${b.id} AND state = 'pending' AND last_error IS NOT NULL
+    GROUP BY last_error ORDER BY at DESC LIMIT 1`);
+  const [held] = await deps.db.all<{ n: number; until: number | null }>(sql`
+    SELECT count(*) AS n, max(lease_until) AS until FROM deliveries
+    WHERE broadcast_id = ${b.id} AND state = 'sending' AND lease_until < ${now + STALE_LEASE_MS}`);
+  const clock = (ms: number) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(ms));
+  const iso = (ms: number | null | undefined) =>
+    ms == null ? null : new Date(Number(ms)).toISOString();
+  const ratePerSecond = Math.round(((rate?.n ?? 0) / 60) * 10) / 10;
+  const lastSent = rate?.last == null ? null : Number(rate.last);
+  const sinceProgress = now - (lastSent ?? Date.parse(b.createdAt));
+  const stalled = !b.done && sinceProgress >= STALL_MS;
+  const state: SendingState = {
+    ratePerSecond,
+    lastSentAt: iso(lastSent),
+    stalled,
+    lastTemporaryError: err
+      ? { error: err.error, at: iso(err.at), count: Number(err.n), nextAttemptAt: iso(err.next) }
+      : null,
+    orphaned:
+      held && Number(held.n) > 0
+        ? { count: Number(held.n), takenAt: new Date(Number(held.until)).toISOString() }
+        : null,
+    reasons: [],
+  };
+  if (err) {
+    const n = Number(err.n);
+    state.reasons.push(
+      `The mail relay refused for now: "${err.error}"${err.at ? ` (last at ${clock(Number(err.at))})` : ''}, ${n} ${n === 1 ? 'time' : 'times'}, next attempt ${Number(err.next) <= now ? 'now' : clock(Number(err.next))}.`,
+    );
+  }
+  if (state.orphaned) {
+    const n = state.orphaned.count;
+    const at = Number(held!.until);
+    state.reasons.push(
+      `${n} ${n === 1 ? 'delivery waits' : 'deliveries wait'} for a Herald process that stopped while sending; ${at <= now ? 'they are being taken over now' : `another process takes them over at ${clock(at)}`}.`,
+    );
+  }
+  if (stalled && state.reasons.length === 0)
+    state.reasons.push(
+      `Nothing was sent for ${Math.round(sinceProgress / 1000)} s: check that a Herald process is running and that /healthz is ok.`,
+    );
+  return state;
+}
+
+/**
+ * P0/P1 broadcasts that still have deliveries queued and have sent nothing for a minute: the
+ * dashboard says so loudly, with the reasons.
+ */
+export async function readStalledBroadcasts(deps: DomainDeps) {
+  const rows = await deps.db
+    .select()
+    .from(broadcasts)
+    .innerJoin(incidents, eq(incidents.id, broadcasts.incidentId))
+    .where(
+      and(
+        sql`${incidents.priority} <= 1`,
+        sql`EXISTS (SELECT 1 FROM deliveries d WHERE d.broadcast_id = ${broadcasts.id} AND d.state IN ('pending', 'sending'))`,
+      ),
+    )
+    .orderBy(desc(broadcasts.createdAt))
+    .limit(20);
+  if (rows.length === 0) return [];
+  const c = await counts(
+    deps.db,
+    rows.map((r) => r.broadcasts.id),
+  );
+  const timeZone = (await getSettings(deps.db)).timeZone;
+  const out = [];
+  for (const r of rows) {
+    const b = progress(r.broadcasts, c.get(r.broadcasts.id));
+    const s = await readSendingState(deps, b, timeZone);
+    if (s.stalled) out.push({ broadcast: b, priority: r.incidents.priority, sending: s });
+  }
+  return out;
 }
 
 export const retryInput = z.strictObject({

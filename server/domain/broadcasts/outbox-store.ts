@@ -1,11 +1,27 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
-import { deliveries, outboxMessages } from '../../../db/schema/index.ts';
 
-// The outbox's own reads and writes: claiming rows under a lease and recording what the relay
-// said. The worker in jobs/ decides when; this file knows the tables.
+// The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
+// recording what the relay said. The worker in jobs/ decides when; this file knows the tables.
+// Every function works over any outbox table with the columns below (id, state, attempts,
+// next_attempt_at, lease_until, last_error, last_error_at, sent_at), so another kind of
+// delivery (webhooks, chat) adds its table to `outboxTables` and reuses claim, extend, record.
 
-export type OutboxTable = 'deliveries' | 'messages';
+export const outboxTables = {
+  deliveries: 'deliveries',
+  messages: 'outbox_messages',
+} as const;
+export type OutboxTable = keyof typeof outboxTables;
+
+/** How long a claim holds without a heartbeat: a crashed process's rows come back after it. */
+export const LEASE_MS = 15_000;
+/** How often a live process extends the leases of the rows it holds. */
+export const HEARTBEAT_MS = 3_000;
+/**
+ * A row whose lease is nearer its end than this has missed heartbeats: the process that holds
+ * it has most likely stopped (the admin says so, and when the row will be taken over).
+ */
+export const STALE_LEASE_MS = LEASE_MS - 3 * HEARTBEAT_MS;
 
 export interface ClaimedDelivery {
   id: string;
@@ -35,63 +51,102 @@ export interface Outcome {
   attempts: number;
 }
 
+const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
+const due = (t: number) =>
+  sql`(state = 'pending' AND next_attempt_at <= ${t}) OR (state = 'sending' AND lease_until <= ${t})`;
+
 /**
  * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle
  * polling costs no write transactions.
  */
 export async function anythingDue(db: Db, now: Date): Promise<boolean> {
   const t = now.getTime();
-  const rows = await db.all<{ due: number }>(sql`
-    SELECT EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'pending' AND next_attempt_at <= ${t})
-        OR EXISTS (SELECT 1 FROM outbox_messages WHERE state = 'sending' AND lease_until <= ${t})
-        OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ${t})
-        OR EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND lease_until <= ${t}) AS due`);
+  const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
+    (w) => sql`EXISTS (SELECT 1 FROM ${ident(w)} WHERE ${due(t)})`,
+  );
+  const rows = await db.all<{ due: number }>(sql`SELECT ${sql.join(parts, sql` OR `)} AS due`);
   return Boolean(rows[0]?.due);
 }
 
-/** Claims up to `limit` due deliveries (or ones whose lease ran out) in one UPDATE … RETURNING. */
-export async function claimDeliveries(
+/**
+ * Claims up to `limit` due rows of a table (pending and due, or whose lease ran out) in one
+ * UPDATE … RETURNING, so several processes share the work without sending a row twice.
+ * `columns` are the extra columns the sender needs.
+ */
+export async function claimRows<T extends { id: string; attempts: number }>(
   db: Db,
+  which: OutboxTable,
+  columns: string[],
   now: Date,
   limit: number,
   leaseMs: number,
-): Promise<ClaimedDelivery[]> {
-  // In a transaction only to queue behind this process's other writers (see db/client.ts).
+  order = sql``,
+): Promise<T[]> {
+  if (limit <= 0) return [];
+  const t = now.getTime();
+  const cols = sql.raw(['id', 'attempts', ...columns].join(', '));
+  // In a transaction to queue behind this process's other writers (see db/client.ts).
   return db.transaction((tx) =>
-    tx.all<ClaimedDelivery>(sql`
-    UPDATE deliveries SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
-    WHERE id IN (
-      SELECT id FROM deliveries
-      WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
-         OR (state = 'sending' AND lease_until <= ${now.getTime()})
-      LIMIT ${limit})
-    RETURNING id, broadcast_id, subscriber_id, message_id, attempts`),
+    tx.all<T>(sql`
+      UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})
+      RETURNING ${cols}`),
   );
 }
 
-/** Claims single messages, oldest first: people wait for their confirmation link. */
-export async function claimMessages(
-  db: Db,
-  now: Date,
-  limit: number,
-  leaseMs: number,
-): Promise<ClaimedMessage[]> {
-  return db.transaction((tx) =>
-    tx.all<ClaimedMessage>(sql`
-    UPDATE outbox_messages SET state = 'sending', lease_until = ${now.getTime() + leaseMs}, attempts = attempts + 1
-    WHERE id IN (
-      SELECT id FROM outbox_messages
-      WHERE (state = 'pending' AND next_attempt_at <= ${now.getTime()})
-         OR (state = 'sending' AND lease_until <= ${now.getTime()})
-      ORDER BY created_at
-      LIMIT ${limit})
-    RETURNING id, kind, to_address, payload, message_id, attempts`),
+export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
+  return claimRows<ClaimedDelivery>(
+    db,
+    'deliveries',
+    ['broadcast_id', 'subscriber_id', 'message_id'],
+    now,
+    limit,
+    leaseMs,
+  );
+}
+
+/** Single messages, oldest first: people wait for their confirmation link. */
+export function claimMessages(db: Db, now: Date, limit: number, leaseMs: number) {
+  return claimRows<ClaimedMessage>(
+    db,
+    'messages',
+    ['kind', 'to_address', 'payload', 'message_id'],
+    now,
+    limit,
+    leaseMs,
+    sql`ORDER BY created_at`,
   );
 }
 
 /**
- * Writes every outcome of a batch in one transaction. A failure that is temporary goes back to
+ * The heartbeat: pushes the lease of rows this process still holds to `until`. Only rows still
+ * in `sending` are touched, so a row already recorded is never brought back.
+ */
+export async function extendLeases(
+  db: Db,
+  which: OutboxTable,
+  ids: string[],
+  until: Date,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await tx.run(sql`
+        UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
+        WHERE state = 'sending' AND id IN (${sql.join(
+          chunk.map((id) => sql`${id}`),
+          sql`, `,
+        )})`);
+    }
+  });
+}
+
+/**
+ * Writes a group of outcomes in one short transaction. A temporary failure goes back to
  * pending with `retryAt(attempts)`; past `maxAttempts`, or permanent, it is failed for good.
+ * Only rows still in `sending` change, so writing the same outcomes twice (a retry after a
+ * commit whose answer was lost) changes nothing.
  */
 export async function recordOutcomes(
   db: Db,
@@ -101,45 +156,52 @@ export async function recordOutcomes(
   rules: { maxAttempts: number; retryAt: (now: Date, attempts: number) => Date },
 ): Promise<void> {
   if (outcomes.length === 0) return;
-  const table = which === 'deliveries' ? deliveries : outboxMessages;
+  const table = ident(which);
+  const t = now.getTime();
+  const ids = (list: Outcome[]) =>
+    sql.join(
+      list.map((o) => sql`${o.id}`),
+      sql`, `,
+    );
   await db.transaction(async (tx) => {
-    const sent = outcomes.filter((o) => 'ok' in o.result && o.result.ok).map((o) => o.id);
-    if (sent.length) {
-      await tx
-        .update(table)
-        .set({ state: 'sent', sentAt: now, leaseUntil: null, lastError: null })
-        .where(and(inArray(table.id, sent), eq(table.state, 'sending')));
-    }
-    const skipped = outcomes.filter((o) => 'skipped' in o.result).map((o) => o.id);
-    if (skipped.length) {
-      await tx
-        .update(table)
-        .set({ state: 'skipped', leaseUntil: null })
-        .where(and(inArray(table.id, skipped), eq(table.state, 'sending')));
-    }
+    const sent = outcomes.filter((o) => 'ok' in o.result && o.result.ok);
+    if (sent.length)
+      await tx.run(sql`
+        UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
+        WHERE state = 'sending' AND id IN (${ids(sent)})`);
+    const skipped = outcomes.filter((o) => 'skipped' in o.result);
+    if (skipped.length)
+      await tx.run(sql`
+        UPDATE ${table} SET state = 'skipped', lease_until = NULL
+        WHERE state = 'sending' AND id IN (${ids(skipped)})`);
     for (const o of outcomes) {
       const r = o.result;
       if (!('ok' in r) || r.ok) continue;
       const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
-      await tx
-        .update(table)
-        .set(
-          giveUp
-            ? {
-                state: 'failed',
-                leaseUntil: null,
-                lastError: r.permanent
-                  ? r.error
-                  : `gave up after ${o.attempts} attempts: ${r.error}`,
-              }
-            : {
-                state: 'pending',
-                leaseUntil: null,
-                lastError: r.error,
-                nextAttemptAt: rules.retryAt(now, o.attempts),
-              },
-        )
-        .where(and(eq(table.id, o.id), eq(table.state, 'sending')));
+      const error =
+        giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;
+      await tx.run(
+        giveUp
+          ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
+                WHERE state = 'sending' AND id = ${o.id}`
+          : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, last_error = ${error}, last_error_at = ${t},
+                  next_attempt_at = ${rules.retryAt(now, o.attempts).getTime()}
+                WHERE state = 'sending' AND id = ${o.id}`,
+      );
     }
   });
+}
+
+/** How long the oldest due row (of any outbox table) has waited, in ms; 0 when none waits. */
+export async function oldestDueWaitMs(db: Db, now: Date): Promise<number> {
+  const t = now.getTime();
+  const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
+    (w) =>
+      sql`SELECT min(next_attempt_at) AS at FROM ${ident(w)} WHERE state = 'pending' AND next_attempt_at <= ${t}`,
+  );
+  const rows = await db.all<{ at: number | null }>(
+    sql`SELECT min(at) AS at FROM (${sql.join(parts, sql` UNION ALL `)})`,
+  );
+  const at = rows[0]?.at;
+  return at == null ? 0 : Math.max(0, t - Number(at));
 }

@@ -14,6 +14,8 @@ import { companyDomains } from './subscriber-reads.ts';
 import { hashToken, linkKey, manageToken } from './tokens.ts';
 
 export const MAX_IMPORT_ROWS = 50_000;
+/** Rows written per transaction (a few milliseconds of write lock each). */
+const IMPORT_CHUNK = 500;
 
 export const importInput = z.strictObject({
   listId: z.string().min(1, 'choose a list').max(64, 'is not an id'),
@@ -53,12 +55,14 @@ function csvFields(line: string): string[] {
  * Imports addresses that already consented elsewhere, confirmed at once (no confirmation
  * email). CSV: an `email` column (or the first column), optionally `components` with
  * component names or ids separated by `|`. Every row that cannot be imported is reported
- * with its line number and reason; the rest are imported in one transaction.
+ * with its line number and reason; the rest are imported in chunks of 500 rows, each its own
+ * transaction, with `onProgress` called after each.
  */
 export async function importSubscribers(
   deps: DomainDeps,
   raw: z.input<typeof importInput>,
   actor: Actor,
+  opts: { onProgress?: (p: { done: number; total: number }) => void } = {},
 ): Promise<ImportReport> {
   requireAdmin(actor);
   const input = parseInput(importInput, raw);
@@ -139,9 +143,18 @@ export async function importSubscribers(
   }
 
   const key = await linkKey(deps.db, deps.config);
-  await deps.db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
+  // One short transaction per chunk: a 50,000-row file never holds the write lock for more
+  // than a moment, so another Herald process on the same database (its outbox, an admin
+  // saving an update) waits a few milliseconds instead of failing. An import stopped midway
+  // keeps the chunks it wrote; running it again finds them already subscribed.
+  for (let i = 0; i === 0 || i < rows.length; i += IMPORT_CHUNK) {
+    const chunk = rows.slice(i, i + IMPORT_CHUNK);
+    const last = i + IMPORT_CHUNK >= rows.length;
+    // Counted per attempt: a transaction retried after meeting a busy database starts over.
+    const c: ImportReport = { imported: 0, alreadySubscribed: 0, rejected: [] };
+    await deps.db.transaction(async (tx) => {
+      c.imported = c.alreadySubscribed = 0;
+      c.rejected = [];
       const existing = await tx
         .select({ id: subscribers.id, email: subscribers.email, state: subscribers.state })
         .from(subscribers)
@@ -158,12 +171,12 @@ export async function importSubscribers(
       for (const r of chunk) {
         const found = byEmail.get(r.email);
         if (found?.state === 'confirmed') {
-          report.alreadySubscribed++;
+          c.alreadySubscribed++;
           continue;
         }
         // Leaving is final: an import never overrides someone's own unsubscribe.
         if (found?.state === 'unsubscribed') {
-          report.rejected.push({
+          c.rejected.push({
             line: r.line,
             value: r.email,
             reason: 'unsubscribed earlier; only they can subscribe again',
@@ -187,20 +200,25 @@ export async function importSubscribers(
           await tx
             .insert(subscribers)
             .values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
-        report.imported++;
+        c.imported++;
       }
-    }
-    await recordAudit(tx, actor, now, {
-      action: 'subscriber.import',
-      objectType: 'list',
-      objectId: list.id,
-      after: {
-        imported: report.imported,
-        alreadySubscribed: report.alreadySubscribed,
-        rejected: report.rejected.length,
-      },
+      if (last)
+        await recordAudit(tx, actor, now, {
+          action: 'subscriber.import',
+          objectType: 'list',
+          objectId: list.id,
+          after: {
+            imported: report.imported + c.imported,
+            alreadySubscribed: report.alreadySubscribed + c.alreadySubscribed,
+            rejected: report.rejected.length + c.rejected.length,
+          },
+        });
     });
-  });
+    report.imported += c.imported;
+    report.alreadySubscribed += c.alreadySubscribed;
+    report.rejected.push(...c.rejected);
+    opts.onProgress?.({ done: Math.min(rows.length, i + IMPORT_CHUNK), total: rows.length });
+  }
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }

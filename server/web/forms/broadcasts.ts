@@ -3,6 +3,7 @@ import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   readBroadcast,
   readBroadcasts,
+  readStalledBroadcasts,
   retryFailedDeliveries,
 } from '../../domain/broadcasts/broadcast-admin.ts';
 import { createList } from '../../domain/lists/create-list.ts';
@@ -122,6 +123,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     recent: () => readBroadcasts(deps, { limit: 50 }),
     forIncident: (incidentId: string) => readBroadcasts(deps, { incidentId, limit: 20 }),
     broadcast: (id: string) => readBroadcast(deps, id),
+    stalled: () => readStalledBroadcasts(deps),
     async retry(id: string, form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {

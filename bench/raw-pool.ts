@@ -1,0 +1,58 @@
+// The ceiling for the broadcast benchmark: a raw nodemailer pool sending pre-built messages
+// of Herald's size and shape to the same kind of sink over the same number of connections,
+// with no database, no rendering and no outbox. Run as its own process by bench/broadcast.ts;
+// prints {"messagesPerSecond": n} on its last line.
+//
+//   node bench/raw-pool.ts PORT COUNT CONNECTIONS
+import nodemailer from 'nodemailer';
+
+const [port, countArg, connArg] = process.argv.slice(2).map(Number);
+const count = countArg!;
+const transport = nodemailer.createTransport({
+  host: '127.0.0.1',
+  port,
+  secure: false,
+  ignoreTLS: true,
+  pool: true,
+  maxConnections: connArg,
+  maxMessages: Infinity,
+});
+// A multipart/alternative message of a broadcast's size (about 5 KB), built once.
+const para = 'We are investigating errors on the website. Next update in 30 minutes. '.repeat(20);
+const raw = [
+  'From: "Herald" <status@localhost>',
+  'To: reader@example.net',
+  'Subject: PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/alternative; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: text/plain; charset=utf-8',
+  '',
+  para,
+  '--b',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  `<html><body><p>${para}</p><p>${para}</p></body></html>`,
+  '--b--',
+  '',
+].join('\r\n');
+
+const start = performance.now();
+let next = 0;
+// As many in flight as Herald keeps at most (its claim window), so both feed the pool alike.
+async function lane() {
+  while (next < count) {
+    const i = next++;
+    await transport.sendMail({
+      envelope: { from: 'status@localhost', to: [`reader${i}@example.net`] },
+      raw,
+    });
+  }
+}
+await Promise.all(Array.from({ length: 400 }, lane));
+const ms = performance.now() - start;
+transport.close();
+console.log(
+  JSON.stringify({ messagesPerSecond: Math.round((count / ms) * 1000), ms: Math.round(ms) }),
+);

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { systemClock } from '../../server/domain/shared/clock.ts';
+import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import type { Logger } from '../../server/logger.ts';
+import { api, makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+// The outbox under a slow relay and a database that refuses writes, with the real clock, a
+// real SMTP server and a real second process holding the write lock.
+
+function captureLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string) => void lines.push(m);
+  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
+}
+
+async function broadcastFor(t: TestContext, title: string, emails: string[]) {
+  for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+  const { incident } = await makeIncident(t.deps, { priority: 0, title });
+  const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+  return b!.id;
+}
+
+const recipients = (smtp: SmtpSink, prefix: string) =>
+  smtp.received.map((m) => m.to[0]!).filter((a) => a.startsWith(prefix));
+const dupes = (list: string[]) => list.filter((a, i) => list.indexOf(a) !== i);
+
+describe('outbox under a slow relay', { timeout: 60_000 }, () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({
+      clock: systemClock,
+      env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  async function race(prefix: string, opts: { leaseMs: number; heartbeatMs: number }, delay = 120) {
+    const emails = Array.from({ length: 30 }, (_, i) => `${prefix}${i}@example.net`);
+    smtp.delay(delay);
+    const id = await broadcastFor(t, `Slow ${prefix}`, emails);
+    // Two processes on one database share the broadcast; the other one would take over this
+    // one's rows whose lease ran out.
+    const b = await startOutboxProcess(t.dbUrl, smtp.url);
+    const a = createOutboxWorker(t.deps, { ...opts, idleMs: 20 });
+    a.start();
+    try {
+      await expect
+        .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
+          timeout: 40_000,
+          interval: 50,
+        })
+        .toBe(true);
+      const atDone = recipients(smtp, prefix);
+      await new Promise((r) => setTimeout(r, 1000));
+      return { emails, atDone, later: recipients(smtp, prefix) };
+    } finally {
+      await a.stop();
+      await b.stop();
+      smtp.delay(0);
+    }
+  }
+
+  it('sends every message exactly once, and nothing arrives after the admin says done', async () => {
+    const { emails, atDone, later } = await race('slow', { leaseMs: 1500, heartbeatMs: 300 });
+    expect(dupes(later)).toEqual([]);
+    expect(new Set(later)).toEqual(new Set(emails));
+    expect(later).toHaveLength(emails.length);
+    expect(atDone).toEqual(later);
+  });
+
+  it('(control) leases that lapse while messages are in flight do send twice, so the test can see it', async () => {
+    // No heartbeat, and a lease shorter than one message takes: no claim size can save it.
+    const { later } = await race('nobeat', { leaseMs: 60, heartbeatMs: 1e9 }, 250);
+    expect(dupes(later).length).toBeGreaterThan(0);
+  });
+});
+
+describe('outbox while another process holds the write lock', { timeout: 60_000 }, () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({
+      clock: systemClock,
+      env: {
+        SMTP_URL: smtp.url,
+        SMTP_MAX_CONNECTIONS: '2',
+        DATABASE_WRITE_WAIT_SECONDS: '0.3',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  it('keeps outcomes it cannot write, retries them, and sends nobody twice', async () => {
+    const emails = Array.from({ length: 60 }, (_, i) => `locked${i}@example.net`);
+    // Slow enough (about 3 s in all) that the lock lands mid-broadcast.
+    smtp.delay(100);
+    const id = await broadcastFor(t, 'Locked', emails);
+    const log = captureLog();
+    const worker = createOutboxWorker({ ...t.deps, log }, { idleMs: 20 });
+    worker.start();
+    try {
+      await expect
+        .poll(() => recipients(smtp, 'locked').length, { timeout: 10_000 })
+        .toBeGreaterThan(5);
+      const lock = await holdWriteLock(t.dbUrl, 2500);
+      expect((await readBroadcast(t.deps, id)).broadcast.done).toBe(false);
+      await lock.released;
+      await expect
+        .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, { timeout: 30_000 })
+        .toBe(true);
+    } finally {
+      await worker.stop();
+      smtp.delay(0);
+    }
+    const got = recipients(smtp, 'locked');
+    expect(dupes(got)).toEqual([]);
+    expect(new Set(got)).toEqual(new Set(emails));
+    // The fault really happened, was said once, and its end was said too.
+    const failing = log.lines.filter((l) => /could not record outcomes yet|cannot claim/.test(l));
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.length).toBeLessThan(6);
+    expect((await readBroadcast(t.deps, id)).broadcast).toMatchObject({ sent: 60, queued: 0 });
+  });
+
+  it('an admin write answers 503 with Retry-After and what to do, not 500; it works again after', async () => {
+    const { secret } = await makeToken(t, 'admin');
+    const lock = await holdWriteLock(t.dbUrl, 2000);
+    const busy = await api(t, secret).post('/api/admin/components', { name: 'Busy API' });
+    expect(busy.status).toBe(503);
+    expect(busy.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(busy.json.error.code).toBe('database_busy');
+    expect(busy.json.error.message).toMatch(/another Herald process.*again/);
+    await lock.released;
+    const ok = await api(t, secret).post('/api/admin/components', { name: 'Busy API' });
+    expect(ok.status).toBe(201);
+  });
+
+  it('/healthz answers 503 and says the database refuses writes while the lock is held', async () => {
+    await new Promise((r) => setTimeout(r, 1600));
+    const before = await t.app.request('/healthz');
+    expect(before.status).toBe(200);
+    const lock = await holdWriteLock(t.dbUrl, 3000);
+    await new Promise((r) => setTimeout(r, 1600));
+    const down = await t.app.request('/healthz');
+    expect(down.status).toBe(503);
+    const body = await down.json();
+    expect(body.database).toBe('refuses writes');
+    expect(body.error.code).toBe('database_refuses_writes');
+    await lock.released;
+    await new Promise((r) => setTimeout(r, 1600));
+    expect((await t.app.request('/healthz')).status).toBe(200);
+  });
+});

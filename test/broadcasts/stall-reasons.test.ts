@@ -1,0 +1,118 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimDeliveries } from '../../server/domain/broadcasts/outbox-store.ts';
+import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { api, makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+describe('why a broadcast is stalled, in the admin API and /healthz', () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  let secret: string;
+  // Each test its own database: every broadcast goes to every subscriber made before it.
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+  });
+  beforeEach(async () => {
+    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
+    secret = (await makeToken(t, 'responder')).secret;
+  });
+  afterEach(async () => {
+    smtp.reject(null);
+    await t.close();
+  });
+  afterAll(async () => {
+    await smtp.close();
+  });
+
+  async function broadcast(prefix: string, n: number) {
+    for (let i = 0; i < n; i++) await makeConfirmedSubscriber(t.deps, `${prefix}${i}@example.org`);
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: prefix });
+    const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+    return b!.id;
+  }
+
+  it("GET /api/admin/broadcasts/{id} shows the relay's temporary refusal, how often and the next attempt", async () => {
+    const id = await broadcast('refused', 3);
+    const fine = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(fine.json.sending.lastTemporaryError).toBeNull();
+    expect(fine.json.sending.reasons).toEqual([]);
+
+    smtp.reject(() => ({ code: 451, message: '4.3.0 Temporary outage' }));
+    await testWorker(t).drain();
+    const r = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.json.broadcast).toMatchObject({ queued: 3, sent: 0 });
+    const e = r.json.sending.lastTemporaryError;
+    expect(e.error).toContain('451 4.3.0 Temporary outage');
+    expect(e.count).toBe(3);
+    expect(e.at).toBe(t.clock.now().toISOString());
+    expect(Date.parse(e.nextAttemptAt)).toBeGreaterThan(t.clock.now().getTime());
+    expect(r.json.sending.reasons[0]).toMatch(
+      /451 4\.3\.0 Temporary outage.*3 times, next attempt \d\d:\d\d:\d\d\./,
+    );
+    expect(r.json.sending.stalled).toBe(false);
+    t.clock.advance(61_000);
+    expect((await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.sending.stalled).toBe(
+      true,
+    );
+    // Once the relay is back and the retry is due, the broadcast goes out.
+    smtp.reject(null);
+    t.clock.advance(3600_000);
+    await testWorker(t).drain();
+    const after = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(after.json.broadcast).toMatchObject({ sent: 3, queued: 0, done: true });
+    expect(after.json.sending.reasons).toEqual([]);
+  });
+
+  it('shows deliveries held by a process that stopped, and when they are taken over', async () => {
+    const id = await broadcast('orphan', 4);
+    // A process claims them and dies: no heartbeat ever extends the lease.
+    const claimedAt = t.clock.now().getTime();
+    const claimed = await claimDeliveries(t.deps.db, t.clock.now(), 100, 15_000);
+    expect(claimed).toHaveLength(4);
+    const live = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(live.json.sending.orphaned).toBeNull();
+    t.clock.advance(10_000);
+    const r = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(r.json.sending.orphaned).toEqual({
+      count: 4,
+      takenAt: new Date(claimedAt + 15_000).toISOString(),
+    });
+    expect(r.json.sending.reasons.join(' ')).toMatch(
+      /4 deliveries wait for a Herald process that stopped while sending; another process takes them over at \d\d:\d\d:\d\d/,
+    );
+    t.clock.advance(6_000);
+    await testWorker(t).drain();
+    expect((await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.broadcast).toMatchObject({
+      sent: 4,
+      queued: 0,
+    });
+  });
+
+  it('reports the sending rate of the last minute', async () => {
+    const id = await broadcast('rate', 6);
+    await testWorker(t).drain();
+    const r = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+    expect(r.json.sending.ratePerSecond).toBe(0.1);
+    expect(r.json.sending.lastSentAt).toBe(t.clock.now().toISOString());
+  });
+
+  it('/healthz answers 503 when a due email has waited longer than HEALTH_MAX_QUEUE_DELAY_SECONDS', async () => {
+    expect((await t.app.request('/healthz')).status).toBe(200);
+    await broadcast('waiting', 1);
+    t.clock.advance(181_000);
+    const res = await t.app.request('/healthz');
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.outbox).toMatchObject({ status: 'stalled', limitSeconds: 180 });
+    expect(body.outbox.oldestDueWaitSeconds).toBeGreaterThanOrEqual(181);
+    expect(body.error.code).toBe('outbox_stalled');
+    expect(body.database).toBe('ok');
+    await testWorker(t).drain();
+    expect((await t.app.request('/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+
+/**
+ * Starts a real second process that holds the database's write lock for `ms`; resolves once it
+ * holds it. `released` resolves when it has let go.
+ */
+export async function holdWriteLock(dbUrl: string, ms: number) {
+  const file = dbUrl.replace(/^file:/, '');
+  const child = spawn(
+    node,
+    [fileURLToPath(new URL('./hold-write-lock.ts', import.meta.url)), file, String(ms)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  const released = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('locked')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`lock holder exited ${code} before locking`)));
+  });
+  return { released, kill: () => child.kill('SIGKILL') };
+}
+
+/** A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. */
+export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
+  const child = spawn(
+    node,
+    [fileURLToPath(new URL('./outbox-process.ts', import.meta.url)), dbUrl, smtpUrl],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('started')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`outbox process exited ${code} before starting`)));
+  });
+  return {
+    pid: child.pid!,
+    exited,
+    /** kill -9: no cleanup, no outcome recorded. */
+    crash: () => child.kill('SIGKILL'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
