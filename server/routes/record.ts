@@ -262,6 +262,8 @@ export function recordOperations(deps: Deps): Operation[] {
         method: 'put',
         path: '/incidents/:id/postmortem',
         summary: 'Write the post-mortem (Markdown); 409 while the incident is unresolved',
+        // A long post-mortem is read in full, so the verb can name an over-long body (422).
+        maxBodyBytes: 1024 * 1024,
         role: 'responder',
         body: savePostmortemInput,
         omit: ['incidentId'],

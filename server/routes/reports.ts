@@ -180,6 +180,8 @@ export function runbookOperations(deps: Deps): Operation[] {
       meta: {
         method: 'put',
         path: '/components/:id/runbook',
+        // 50,000 characters may be more than the default limit in bytes; the verb names the field.
+        maxBodyBytes: 512 * 1024,
         summary: 'Write a component’s runbook (Markdown); saving counts as reviewing it',
         role: 'responder',
         body: saveRunbookInput,

@@ -68,16 +68,20 @@ const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form
 /**
  * Body limits for page forms. Public forms are a few fields, so a small limit keeps an
  * anonymous client from making Herald hold large bodies; admin forms carry long updates; the
- * subscriber import takes a CSV of up to 10 MB (the import's own limit) plus multipart framing.
+ * subscriber import takes a CSV of up to 10 MB (the import's own limit) plus multipart framing;
+ * a report carries a screenshot of up to 5 MB, so a little more than that is read and the
+ * report form itself names an attachment over its limit.
  */
 export const PAGE_BODY_LIMITS = {
   public: 16 * 1024,
   admin: 1024 * 1024,
+  report: 6 * 1024 * 1024,
   import: 11 * 1024 * 1024,
 } as const;
 
 function bodyLimitFor(pathname: string): number {
   if (pathname === '/admin/subscribers') return PAGE_BODY_LIMITS.import;
+  if (pathname === '/report' || pathname.startsWith('/report/')) return PAGE_BODY_LIMITS.report;
   if (isAdminPath(pathname)) return PAGE_BODY_LIMITS.admin;
   return PAGE_BODY_LIMITS.public;
 }

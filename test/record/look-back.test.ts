@@ -55,7 +55,12 @@ describe('the look back', () => {
       })
     ).incident;
     at('2026-10-10T12:20:00Z');
-    await postIncidentUpdate(t.deps, { incidentId: a.id, body: 'Still on it.' }, testActor);
+    // The promise is named: a P0's default (15 minutes, from the settings) would lapse here.
+    await postIncidentUpdate(
+      t.deps,
+      { incidentId: a.id, body: 'Still on it.', nextUpdateInMinutes: 30 },
+      testActor,
+    );
     at('2026-10-10T12:45:00Z');
     await resolveIncident(t.deps, { incidentId: a.id, body: 'Fixed.' }, testActor);
     const done = await addActionItem(
