@@ -4,14 +4,19 @@ import { fileURLToPath } from 'node:url';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema/index.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
+import { decideReport } from '../../server/domain/reports/decide-report.ts';
+import { requestReportLink } from '../../server/domain/reports/request-report-link.ts';
 import { requestSubscription } from '../../server/domain/subscribers/request-subscription.ts';
 import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
+import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
-import { makeIncident } from '../helpers/factories.ts';
+import { makeComponent, makeIncident, makeUserActor } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
 import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { answers, fileReport } from '../triage/helpers.ts';
 
 const pagesDir = fileURLToPath(new URL('../../site/src/pages/', import.meta.url));
 
@@ -43,6 +48,24 @@ async function snapshot(t: TestContext): Promise<string> {
     lists: await db.select().from(schema.lists),
     subscribers: await db.select().from(schema.subscribers),
     audit: await db.select().from(schema.auditLog),
+    reports: await db.select().from(schema.reports),
+    reportEvents: await db.select().from(schema.reportEvents),
+    reportLinks: await db.select().from(schema.reportLinks),
+    reportAttachments: await db.select().from(schema.reportAttachments),
+    onDuty: await db.select().from(schema.onDutyUsers),
+    runbooks: await db.select().from(schema.runbooks),
+    runbookRevisions: await db.select().from(schema.runbookRevisions),
+    drills: await db.select().from(schema.drills),
+    postmortems: await db.select().from(schema.postmortems),
+    facts: await db.select().from(schema.incidentFacts),
+    decisions: await db.select().from(schema.incidentDecisions),
+    changes: await db.select().from(schema.incidentChanges),
+    actionItems: await db.select().from(schema.actionItems),
+    remediationItems: await db.select().from(schema.remediationItems),
+    followUps: await db.select().from(schema.followUps),
+    webhooks: await db.select().from(schema.webhooks),
+    webhookDeliveries: await db.select().from(schema.webhookDeliveries),
+    supportScripts: await db.select().from(schema.incidentSupportScripts),
   };
   return JSON.stringify(tables);
 }
@@ -70,7 +93,10 @@ describe('CSRF sweep over every form the site accepts', () => {
   let site: Awaited<ReturnType<typeof startSite>>;
   const cases: Case[] = [];
   beforeAll(async () => {
-    t = await createTestContext();
+    // Reports are for company addresses; the follow-by-webhook form posts a loopback receiver.
+    t = await createTestContext({
+      env: { COMPANY_DOMAINS: 'acme.com', WEBHOOK_ALLOW_PRIVATE: 'true' },
+    });
     site = await startSite(t);
     const admin = await makeUser(t, 'admin');
     const signedIn = async (email = admin.email) => {
@@ -94,6 +120,7 @@ describe('CSRF sweep over every form the site accepts', () => {
     const customers = await listBySlug(t.deps, 'customers');
     const manage = await makeConfirmedSubscriber(t.deps, 'manage-sweep@example.org');
     await requestSubscription(t.deps, { email: 'confirm-sweep@example.org' }, publicActor);
+    await requestReportLink(t.deps, { email: 'link-sweep@acme.com' });
     await testWorker(t).drain();
     const outbox = path.join(t.dir, 'outbox');
     const mails = await Promise.all(
@@ -101,8 +128,34 @@ describe('CSRF sweep over every form the site accepts', () => {
     );
     const confirmMail = mails.find((m) => m.to?.[0]?.address === 'confirm-sweep@example.org')!;
     const confirmPath = linkPath(confirmMail.text!, '/confirm/');
+    const reportPath = linkPath(
+      mails.find((m) => m.to?.[0]?.address === 'link-sweep@acme.com')!.text!,
+      '/report/',
+    );
     const other = await makeUser(t, 'responder');
     const scheduledFor = localIn(t, 24);
+    const reporter = await makeUserActor(t.deps, 'reporter-sweep@acme.com');
+    const triager = await makeUserActor(t.deps, 'triager-sweep@acme.com', 'admin');
+    const undecided = await fileReport(t, reporter, { whatHappened: 'Undecided report' });
+    const rerated = await fileReport(t, reporter, { priority: 1, whatHappened: 'Rerated report' });
+    await decideReport(
+      t.deps,
+      {
+        reportId: rerated.id,
+        action: 'rerate',
+        priority: 2,
+        reason: 'One customer, a workaround.',
+      },
+      triager,
+    );
+    const { incident: resolved } = await makeIncident(t.deps, { title: 'Sweep resolved' });
+    await resolveIncident(t.deps, { incidentId: resolved.id, body: 'Fixed.' }, testActor);
+    const component = await makeComponent(t.deps, { name: 'Sweep database' });
+    const { webhook } = await createWebhook(
+      t.deps,
+      { url: 'http://127.0.0.1:9/sweep', allowPrivate: true },
+      testActor,
+    );
 
     cases.push(
       {
@@ -253,6 +306,82 @@ describe('CSRF sweep over every form the site accepts', () => {
         path: '/admin/subscribers',
         fields: { _action: 'import', listId: customers.id, csv: 'email\nimported@example.org' },
         client: signedIn,
+        status: 200,
+      },
+      {
+        page: '/admin/drills',
+        path: '/admin/drills',
+        fields: {
+          title: 'Forged drill',
+          scenario: 'The cache is gone.',
+          priority: '2',
+          participantIds: admin.id,
+          scheduledFor,
+        },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/postmortem',
+        path: `/admin/incidents/${resolved.id}/postmortem`,
+        fields: { _action: 'save', body: '# Post-mortem\n\nForged.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/record',
+        path: `/admin/incidents/${incident.id}/record`,
+        fields: { _action: 'decision', decision: 'Fail over to the replica', why: 'Forged.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/incidents/[id]/support-script',
+        path: `/admin/incidents/${incident.id}/support-script`,
+        fields: { body: 'Tell customers a forged story.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/reports/[id]',
+        path: `/admin/reports/${undecided.id}`,
+        fields: { action: 'accept' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/reports/settings',
+        path: '/admin/reports/settings',
+        fields: { triageMinutesP0: '17', triageMinutesP1: '71', p1BudgetPerWeek: '4' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/runbooks/[componentId]',
+        path: `/admin/runbooks/${component.id}`,
+        fields: { body: 'Forged: drop the primary.' },
+        client: signedIn,
+      },
+      {
+        page: '/admin/webhooks',
+        path: '/admin/webhooks',
+        fields: { url: 'http://127.0.0.1:9/forged', kind: 'webhook', allowPrivate: 'on' },
+        client: signedIn,
+        status: 200,
+      },
+      {
+        page: '/admin/webhooks/[id]',
+        path: `/admin/webhooks/${webhook.id}`,
+        fields: { _action: 'delete' },
+        client: signedIn,
+      },
+      { page: '/report', path: '/report', fields: { email: 'forged@acme.com' }, client: anonymous },
+      { page: '/report/[token]', path: reportPath, fields: answers(), client: anonymous },
+      {
+        page: '/report/status/[token]',
+        path: `/report/status/${rerated.statusToken}`,
+        fields: { reason: 'Forged: three customers are blocked.' },
+        client: anonymous,
+      },
+      {
+        page: '/subscribe/incident/[id]',
+        path: `/subscribe/incident/${incident.id}`,
+        fields: { url: 'http://127.0.0.1:9/follow' },
+        client: anonymous,
         status: 200,
       },
       {
