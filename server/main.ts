@@ -1,5 +1,3 @@
-import type { HttpBindings } from '@hono/node-server';
-import { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
@@ -52,7 +50,7 @@ async function main() {
   webhookLane.start();
   const dayTick = createDayTick(deps);
   dayTick.start();
-  const app = createApp(deps) as unknown as Hono<{ Bindings: HttpBindings }>;
+  const app = createApp(deps);
   await mountSite(app, deps);
   // Started before listening: its first pass publishes whatever fell due while Herald was down.
   const scheduler = createScheduler(deps);

@@ -51,8 +51,8 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
           '',
           0,
         );
-      if (options.all)
-        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      // net's callback takes the whole list when `all` was asked for.
+      if (options.all) return callback(null, addresses);
       const first = addresses[0]!;
       callback(null, first.address, first.family);
     });

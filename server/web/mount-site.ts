@@ -109,7 +109,8 @@ const limiters = new Map(
  * as `req.body`, which its Node adapter uses instead of reading the socket again.
  */
 async function readPageForm(
-  c: Context<{ Bindings: HttpBindings }>,
+  c: Context,
+  incoming: IncomingMessage,
   pathname: string,
 ): Promise<Response | null> {
   const limiter = limiters.get(bodyLimitFor(pathname))!;
@@ -145,7 +146,7 @@ async function readPageForm(
       { sent },
     );
   }
-  (c.env.incoming as IncomingMessage & { body?: Buffer }).body = body;
+  (incoming as IncomingMessage & { body?: Buffer }).body = body;
   return null;
 }
 
@@ -155,7 +156,7 @@ async function readPageForm(
  * read services in `locals`. Public pages are served from the change-keyed cache.
  */
 export async function mountSite(
-  app: Hono<{ Bindings: HttpBindings }>,
+  app: Hono<{ Bindings: Partial<HttpBindings> }>,
   deps: Deps,
   distDir = siteDist,
 ): Promise<void> {
@@ -189,6 +190,7 @@ export async function mountSite(
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   const reportPages = createReportPages(deps);
   app.all('*', async (c) => {
+    const { incoming, outgoing } = nodeBindings(c.env);
     const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
@@ -202,7 +204,7 @@ export async function mountSite(
       );
     }
     // The error page is for real faults only; asked for by name it does not exist.
-    if (url.pathname === '/500') c.env.incoming.url = '/404';
+    if (url.pathname === '/500') incoming.url = '/404';
     const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
@@ -216,7 +218,7 @@ export async function mountSite(
         );
       locals.storePage = (e) => deps.cache.set(counter, key, e);
     } else {
-      const out = c.env.outgoing;
+      const out = outgoing;
       const setCookie = (v: string) => out.appendHeader('set-cookie', v);
       if (
         method !== 'GET' &&
@@ -256,7 +258,7 @@ export async function mountSite(
         }
       }
       if (method === 'POST') {
-        const refused = await readPageForm(c, url.pathname);
+        const refused = await readPageForm(c, incoming, url.pathname);
         if (refused) return refused;
       }
       for (const v of visitor.setCookies) setCookie(v);
@@ -273,12 +275,25 @@ export async function mountSite(
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
     // own fallback would render it without them).
     const notFound = () => {
-      c.env.incoming.url = '/404';
-      return handler(c.env.incoming, c.env.outgoing, undefined, { herald: locals });
+      incoming.url = '/404';
+      return handler(incoming, outgoing, undefined, { herald: locals });
     };
-    await handler(c.env.incoming, c.env.outgoing, notFound, { herald: locals });
+    await handler(incoming, outgoing, notFound, { herald: locals });
     return RESPONSE_ALREADY_SENT;
   });
+}
+
+/**
+ * Astro renders straight to Node's request and response, which only @hono/node-server's
+ * listener (createHttpServer) provides; `app.request()` has none.
+ */
+function nodeBindings(env: Partial<HttpBindings> | undefined): HttpBindings {
+  const { incoming, outgoing } = env ?? {};
+  if (!incoming || !outgoing)
+    throw new Error(
+      "Pages need Node's request and response: serve the app with createHttpServer, not app.request().",
+    );
+  return { incoming, outgoing };
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

@@ -1,6 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import type { HttpBindings } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { createApp } from '../../server/app.ts';
 import { createHttpServer } from '../../server/http/server.ts';
 import { mountSite } from '../../server/web/mount-site.ts';
@@ -28,7 +26,7 @@ export async function startTestServer(
 
 /** Serves a test context's deps exactly as main.ts does (cache front, Hono, Astro) on loopback. */
 export async function listen(t: TestContext): Promise<{ base: string; close(): Promise<void> }> {
-  const app = createApp(t.deps) as unknown as Hono<{ Bindings: HttpBindings }>;
+  const app = createApp(t.deps);
   await mountSite(app, t.deps);
   const server = createHttpServer(app, t.deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

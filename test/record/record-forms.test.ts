@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readIncidentRecord } from '../../server/domain/record/record-views.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
@@ -102,6 +103,137 @@ describe('the record on the admin incident page (no JavaScript)', () => {
     expect(html).toContain('value="Page the DBA"');
     expect(html).toContain('pick a date and time');
     expect(html).toMatch(/<a href="#f-dueAt">Due<\/a>/);
+  });
+
+  it('names a bad kind, priority, date or count on the form, keeps what was typed and stores nothing', async () => {
+    const { incident } = await makeIncident(t.deps);
+    const path = `/admin/incidents/${incident.id}/record`;
+    await rita.get(`/admin/incidents/${incident.id}`);
+    const cases: {
+      fields: Record<string, string>;
+      field: string;
+      label: string;
+      says: string;
+      kept: string;
+    }[] = [
+      {
+        fields: {
+          _action: 'action-item',
+          title: 'Page the DBA',
+          ownerId: ritaId,
+          dueAt: '2026-11-28T10:00',
+          kind: 'urgent',
+          phase: 'during',
+        },
+        field: 'kind',
+        label: 'Kind',
+        says: 'must be prevent, mitigate, detect or process',
+        kept: 'value="Page the DBA"',
+      },
+      {
+        fields: {
+          _action: 'action-item',
+          title: 'Add a canary',
+          ownerId: ritaId,
+          dueAt: '2026-11-28T10:00',
+          kind: 'detect',
+          phase: 'later',
+        },
+        field: 'phase',
+        label: 'Phase',
+        says: 'must be during or after',
+        kept: 'value="Add a canary"',
+      },
+      {
+        fields: {
+          _action: 'remediation',
+          what: 'Refund the double charges',
+          affected: '12 customers',
+          priority: 'high',
+          ownerId: '',
+        },
+        field: 'priority',
+        label: 'Priority',
+        says: 'must be 0, 1, 2 or 3',
+        kept: 'Refund the double charges',
+      },
+      {
+        fields: {
+          _action: 'remediation',
+          what: 'Resend receipts',
+          affected: '3 customers',
+          priority: '7',
+          ownerId: '',
+        },
+        field: 'priority',
+        label: 'Priority',
+        says: 'must be 0, 1, 2 or 3',
+        kept: 'Resend receipts',
+      },
+      {
+        fields: {
+          _action: 'change',
+          what: 'psql -c "update orders"',
+          target: 'prod db',
+          ranById: ritaId,
+          ranAt: 'yesterday',
+          recordsTouched: '4',
+        },
+        field: 'ranAt',
+        label: 'When',
+        says: 'pick a date and time',
+        kept: 'value="prod db"',
+      },
+      {
+        fields: {
+          _action: 'change',
+          what: 'psql -c "delete from carts"',
+          target: 'prod replica',
+          ranById: ritaId,
+          recordsTouched: 'lots',
+        },
+        field: 'recordsTouched',
+        label: 'Records touched',
+        says: 'must be a whole number',
+        kept: 'value="lots"',
+      },
+    ];
+    for (const c of cases) {
+      const { res, html } = await rita.post(path, c.fields);
+      expect(res.status, `${c.field}: ${html.slice(0, 500)}`).toBe(422);
+      expect(html).toContain(`<a href="#f-${c.field}">${c.label}</a>: ${c.says}`);
+      expect(html).toContain(c.kept);
+    }
+    const record = await readIncidentRecord(t.deps.db, incident.id, t.deps.clock.now());
+    expect(record.changes).toEqual([]);
+    expect(record.actionItems).toEqual([]);
+    expect(record.remediation).toEqual([]);
+  });
+
+  it('names a state that is not one on the close form and leaves the item open', async () => {
+    const { incident } = await makeIncident(t.deps);
+    const path = `/admin/incidents/${incident.id}/record`;
+    await rita.get(`/admin/incidents/${incident.id}`);
+    await rita.post(path, {
+      _action: 'action-item',
+      title: 'Rotate the key',
+      ownerId: ritaId,
+      dueAt: '2026-11-28T10:00',
+      kind: 'prevent',
+      phase: 'after',
+    });
+    const [item] = (await readIncidentRecord(t.deps.db, incident.id, t.deps.clock.now()))
+      .actionItems;
+    const bad = await rita.post(path, {
+      _action: 'action-item-state',
+      itemId: item!.id,
+      state: 'finished',
+      reason: '',
+    });
+    expect(bad.res.status).toBe(422);
+    expect(bad.html).toContain('must be open, done or wont_do');
+    const after = await readIncidentRecord(t.deps.db, incident.id, t.deps.clock.now());
+    expect(after.actionItems.map((i) => i.state)).toEqual(['open']);
   });
 
   it('closes an action item as won’t do only with a reason', async () => {

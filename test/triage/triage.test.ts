@@ -245,6 +245,28 @@ describe('triage of reports', () => {
     expect(follows[0]!.parsed.text).toContain('A fix is rolling out.');
   });
 
+  it('declaring from a report with a bad priority names it on the form, declares nothing and leaves the report open', async () => {
+    const r = await fileReport(t, reporter, {
+      priority: 1,
+      whatHappened: 'Invoices show the wrong totals',
+    });
+    const before = (await t.deps.db.select().from(incidents)).length;
+    const res = await pmClient.post('/admin/incidents/new', {
+      reportId: r.id,
+      title: 'Wrong invoice totals',
+      priority: 'urgent',
+      status: 'investigating',
+      body: 'We are looking into wrong totals on invoices.',
+      nextIn: '30',
+    });
+    expect(res.res.status).toBe(422);
+    expect(res.html).toMatch(/<a href="#f-priority">[^<]*<\/a>: must be 0, 1, 2 or 3/);
+    expect(res.html).toContain('value="Wrong invoice totals"');
+    expect((await t.deps.db.select().from(incidents)).length).toBe(before);
+    const [row] = await t.deps.db.select().from(reports).where(eq(reports.id, r.id));
+    expect(row).toMatchObject({ state: 'open', incidentId: null });
+  });
+
   it('declaring through the API carries the report’s title, priority and components', async () => {
     const api2 = await makeComponent(t.deps, { name: 'API' });
     const r = await fileReport(t, reporter, {

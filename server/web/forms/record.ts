@@ -1,10 +1,14 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { loadIncident } from '../../domain/incidents/load-incident.ts';
 import { addActionItem, addActionItemInput } from '../../domain/record/add-action-item.ts';
-import { addRemediationItem } from '../../domain/record/add-remediation-item.ts';
+import {
+  addRemediationItem,
+  addRemediationItemInput,
+} from '../../domain/record/add-remediation-item.ts';
 import {
   actionItemKinds,
   actionItemPhases,
+  actionItemStates,
   factQuestions,
   factQuestionText,
   remediationStates,
@@ -32,38 +36,32 @@ import { unpublishPostmortem } from '../../domain/postmortems/unpublish-postmort
 import { buildPostmortemTemplate } from '../../domain/postmortems/template.ts';
 import { renderMarkdown } from '../../domain/postmortems/render-markdown.ts';
 import { setIncidentFacts } from '../../domain/record/set-incident-facts.ts';
-import { updateActionItem } from '../../domain/record/update-action-item.ts';
-import { updateRemediationItem } from '../../domain/record/update-remediation-item.ts';
+import { updateActionItem, updateActionItemInput } from '../../domain/record/update-action-item.ts';
+import {
+  updateRemediationItem,
+  updateRemediationItemInput,
+} from '../../domain/record/update-remediation-item.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { listUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
+  choice,
+  dateField,
   FieldErrors,
   type FormOutcome,
-  type FormValues,
   formValues,
+  intField,
   optional,
   runForm,
   str,
 } from './form.ts';
 import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
-/** A `datetime-local` field in the page's zone, as the ISO instant the verbs take. */
-function zonedInstant(values: FormValues, key: string, tz: string): string {
-  const at = zonedLocalToUtc(str(values, key), tz);
-  if (!at)
-    throw new ValidationError(`${key}: pick a date and time`, { [key]: 'pick a date and time' });
-  return at.toISOString();
-}
-
-/** A whole number typed into a text field; anything else goes on for the schema to name. */
-function wholeNumber(values: FormValues, key: string): number | string | null {
-  const v = str(values, key).trim();
-  if (v === '') return null;
-  return /^\d{1,15}$/.test(v) ? Number(v) : v;
-}
+// The messages the verbs' schemas give, so a field reads the same whichever side catches it.
+const kindMessage = 'must be prevent, mitigate, detect or process';
+const priorityMessage = 'must be 0, 1, 2 or 3';
+const remediationStateMessage = 'must be open, in_progress, done or wont_do';
 
 export const recordActions = [
   'facts',
@@ -215,22 +213,20 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
         }
         if (action === 'change') {
           const fe = new FieldErrors();
-          const ranAt = optional(values, 'ranAt')
-            ? fe.take(() => zonedInstant(values, 'ranAt', zone), undefined)
-            : undefined;
           const input = {
             incidentId,
             what: str(values, 'what'),
             target: str(values, 'target'),
-            ranAt,
+            ranAt: optional(values, 'ranAt')
+              ? fe.take<Date | undefined>(() => dateField(values, 'ranAt', zone), undefined)
+              : undefined,
             ranById: str(values, 'ranById'),
             reviewedById: optional(values, 'reviewedById') ?? null,
             backupTaken: checkbox(values, 'backupTaken'),
-            recordsTouched: wholeNumber(values, 'recordsTouched'),
+            recordsTouched: fe.take(() => intField(values, 'recordsTouched'), undefined) ?? null,
             triedOnSample: checkbox(values, 'triedOnSample'),
           };
-          fe.throwWith(logChangeInput, input);
-          await logChange(deps, input as never, actor);
+          await logChange(deps, fe.parse(logChangeInput, input), actor);
           return back('change');
         }
         if (action === 'action-item') {
@@ -238,63 +234,70 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
           const input = {
             incidentId,
             title: str(values, 'title'),
-            kind: str(values, 'kind'),
+            kind: fe.take(() => choice(values, 'kind', actionItemKinds, kindMessage), undefined),
             ownerId: str(values, 'ownerId'),
-            dueAt: fe.take(() => zonedInstant(values, 'dueAt', zone), ''),
-            phase: str(values, 'phase'),
+            dueAt: fe.take<Date | undefined>(() => dateField(values, 'dueAt', zone), undefined),
+            phase: fe.take(
+              () => choice(values, 'phase', actionItemPhases, 'must be during or after'),
+              undefined,
+            ),
           };
-          fe.throwWith(addActionItemInput, input);
-          await addActionItem(deps, input as never, actor);
+          await addActionItem(deps, fe.parse(addActionItemInput, input), actor);
           return back('action-item');
         }
         if (action === 'action-item-state') {
-          await updateActionItem(
-            deps,
-            {
-              itemId: str(values, 'itemId'),
-              state: str(values, 'state') as never,
-              reason: optional(values, 'reason'),
-            },
-            actor,
-          );
+          const fe = new FieldErrors();
+          const input = {
+            itemId: str(values, 'itemId'),
+            state: fe.take(
+              () => choice(values, 'state', actionItemStates, 'must be open, done or wont_do'),
+              undefined,
+            ),
+            reason: optional(values, 'reason'),
+          };
+          await updateActionItem(deps, fe.parse(updateActionItemInput, input), actor);
           return back('action-item-state');
         }
         if (action === 'remediation') {
-          const p = str(values, 'priority');
-          await addRemediationItem(
-            deps,
-            {
-              incidentId,
-              what: str(values, 'what'),
-              affected: str(values, 'affected'),
-              priority: (/^[0-3]$/.test(p) ? Number(p) : p) as never,
-              ownerId: optional(values, 'ownerId') ?? null,
-            },
-            actor,
-          );
+          const fe = new FieldErrors();
+          const input = {
+            incidentId,
+            what: str(values, 'what'),
+            affected: str(values, 'affected'),
+            priority: fe.take(() => intField(values, 'priority', priorityMessage), undefined),
+            ownerId: optional(values, 'ownerId') ?? null,
+          };
+          await addRemediationItem(deps, fe.parse(addRemediationItemInput, input), actor);
           return back('remediation');
         }
         if (action === 'remediation-update') {
-          await updateRemediationItem(
-            deps,
-            {
-              itemId: str(values, 'itemId'),
-              ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
-              ...(optional(values, 'state') ? { state: str(values, 'state') as never } : {}),
-            },
-            actor,
-          );
+          const fe = new FieldErrors();
+          const input = {
+            itemId: str(values, 'itemId'),
+            ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
+            ...(optional(values, 'state')
+              ? {
+                  state: fe.take(
+                    () => choice(values, 'state', remediationStates, remediationStateMessage),
+                    undefined,
+                  ),
+                }
+              : {}),
+          };
+          await updateRemediationItem(deps, fe.parse(updateRemediationItemInput, input), actor);
           return back('remediation-update');
         }
         if (action === 'follow-up') {
           const fe = new FieldErrors();
           const input = {
             incidentId,
-            scheduledFor: fe.take(() => zonedInstant(values, 'scheduledFor', zone), ''),
+            scheduledFor: fe.take<Date | undefined>(
+              () => dateField(values, 'scheduledFor', zone),
+              undefined,
+            ),
             body: str(values, 'body'),
           };
-          fe.throwWith(scheduleFollowUpInput, input);
-          await scheduleFollowUp(deps, input, actor);
+          await scheduleFollowUp(deps, fe.parse(scheduleFollowUpInput, input), actor);
           return back('follow-up');
         }
         if (action === 'follow-up-skip') {

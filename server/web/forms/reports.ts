@@ -267,13 +267,12 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
       return runForm(values, async () => {
         const fe = new FieldErrors();
         const input = declareFields(values, fe, (await deps.reader.page()).time_zone);
-        fe.throwWith(declareIncidentInput, input);
         const r = await declareFromReport(
           deps,
           {
             reportId: str(values, 'reportId'),
             // The form's strings are parsed by the declare verb's own schema, as on the declare page.
-            incident: input as never,
+            incident: fe.parse(declareIncidentInput, input),
           },
           actor,
         );
