@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { drills, incidents, lists } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import { savePostmortem } from '../../server/domain/postmortems/save-postmortem.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
@@ -101,7 +102,15 @@ describe('drills', () => {
       timeToFirstUpdateMs: 10 * 60_000,
       timeToAllClearMs: 30 * 60_000,
       promises: { broken: 1 },
+      postMortemWritten: false,
     });
+    await savePostmortem(
+      t.deps,
+      { incidentId: first.incidentId, body: '## Summary\n\nThe queue stuck; we failed over.' },
+      testActor,
+    );
+    const withPostmortem = await admin.get(`/api/admin/drills/${first.drillId}/scorecard`);
+    expect(withPostmortem.json.scorecard.postMortemWritten).toBe(true);
 
     const second = await runDrill('Queue stuck again');
     t.clock.advance(4 * 60_000);

@@ -1,6 +1,6 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { drills, incidents, incidentUpdates } from '../../../db/schema/index.ts';
+import { drills, incidents, incidentUpdates, postmortems } from '../../../db/schema/index.ts';
 import { promiseReport } from '../incidents/promise.ts';
 
 export type DrillRow = typeof drills.$inferSelect;
@@ -23,7 +23,7 @@ export interface Scorecard {
   promises: { promises: number; kept: number; broken: number; allKept: boolean };
   /** From the declaration to the official all-clear. */
   timeToAllClearMs: number | null;
-  /** Null: Herald keeps no post-mortems yet, so it cannot say. */
+  /** Whether the drill's incident has a post-mortem saved; null while the drill has not run. */
   postMortemWritten: boolean | null;
 }
 
@@ -49,6 +49,10 @@ async function scoreOne(db: DbOrTx, d: DrillRow, now: Date): Promise<Scorecard> 
   // The declaration is Herald's; the first update after it is the team's.
   const first = published.find((u) => u.publishedAt!.getTime() > inc.startedAt.getTime());
   const report = promiseReport(published, inc.resolvedAt ?? now);
+  const [pm] = await db
+    .select({ id: postmortems.id })
+    .from(postmortems)
+    .where(eq(postmortems.incidentId, inc.id));
   return {
     ...empty,
     startedAt: inc.startedAt,
@@ -60,6 +64,7 @@ async function scoreOne(db: DbOrTx, d: DrillRow, now: Date): Promise<Scorecard> 
       allKept: report.allKept,
     },
     timeToAllClearMs: inc.resolvedAt ? inc.resolvedAt.getTime() - inc.startedAt.getTime() : null,
+    postMortemWritten: Boolean(pm),
   };
 }
 
