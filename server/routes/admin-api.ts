@@ -13,7 +13,7 @@ import type { Operation } from './operation.ts';
 import { scheduledUpdateOperations } from './scheduled-updates.ts';
 import { webhookOperations } from './webhooks.ts';
 import { reportOperations } from './reports.ts';
-import { recordOperations } from './record.ts';
+import { followUpOperations, postmortemOperations, recordOperations } from './record.ts';
 
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
@@ -34,6 +34,8 @@ function operationTables(deps: Deps): Operation[] {
     ...webhookOperations(deps),
     ...reportOperations(deps),
     ...recordOperations(deps),
+    ...postmortemOperations(deps),
+    ...followUpOperations(deps),
   ];
 }
 

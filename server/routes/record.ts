@@ -44,10 +44,6 @@ const actionItemQuery = z.strictObject({
  * auth, roles and the OpenAPI document come from one place; the verbs check roles and audit.
  */
 export function recordOperations(deps: Deps): Operation[] {
-  const draft = async (c: ApiContext) => {
-    const d = await readPostmortemDraft(deps.db, pathId(c), deps.clock.now());
-    return { postmortem: d };
-  };
   return [
     {
       meta: {
@@ -245,8 +241,16 @@ export function recordOperations(deps: Deps): Operation[] {
           ),
         }),
     },
+  ];
+}
 
-    // The post-mortem
+/** The post-mortem: the draft, writing it, publishing and unpublishing it. */
+export function postmortemOperations(deps: Deps): Operation[] {
+  const draft = async (c: ApiContext) => {
+    const d = await readPostmortemDraft(deps.db, pathId(c), deps.clock.now());
+    return { postmortem: d };
+  };
+  return [
     {
       meta: {
         method: 'get',
@@ -311,8 +315,12 @@ export function recordOperations(deps: Deps): Operation[] {
         return c.json(await draft(c));
       },
     },
+  ];
+}
 
-    // The next-day follow-up
+/** The next-day follow-up and the look back. */
+export function followUpOperations(deps: Deps): Operation[] {
+  return [
     {
       meta: {
         method: 'get',

@@ -150,227 +150,269 @@ function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): strin
   return m === undefined ? `P${priority} none` : `P${priority} ${m} min`;
 }
 
+async function pageZone(deps: Deps): Promise<string> {
+  return (await deps.reader.page()).time_zone;
+}
+
+/** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
+async function readDeclareRecipients(deps: Deps) {
+  return {
+    p0: await countNewIncidentRecipients(deps.db, 0),
+    p1: await countNewIncidentRecipients(deps.db, 1),
+  };
+}
+
+/** The declare form's "default" choice, spelled out from the settings. */
+async function readPromiseDefaultsLabel(deps: Deps) {
+  const d = await readPromiseDefaults(deps.db);
+  return [0, 1, 2, 3].map((p) => defaultPromiseLabel(d, p)).join(', ');
+}
+
+async function readDashboard(deps: Deps) {
+  const now = deps.clock.now();
+  return {
+    tz: await pageZone(deps),
+    now,
+    incidents: await readActiveIncidents(deps.db, now),
+    maintenance: await readUpcomingMaintenance(deps.db),
+    updates: await readRecentUpdates(deps.db, 10),
+  };
+}
+
+/** Everything the declare form offers: components (groups with children) and people. */
+async function readDeclareOptions(deps: Deps, session: ActiveSession) {
+  const { components } = await deps.reader.components();
+  return {
+    components,
+    users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+    me: session.user.id,
+    tz: await pageZone(deps),
+  };
+}
+
+/** Recent incidents, resolved and drills included, newest first. */
+async function readIncidentList(deps: Deps) {
+  return { tz: await pageZone(deps), incidents: await readAdminIncidentList(deps.db, 100) };
+}
+
+async function readIncidentPage(deps: Deps, id: string) {
+  const found = await readAdminIncident(deps.db, id, deps.clock.now());
+  if (!found) return null;
+  const { components } = await deps.reader.components();
+  const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
+  const priority = found.incident.priority;
+  const minutes = await holdingMinutes(deps, priority);
+  return {
+    ...found,
+    allComponents: components,
+    users: people,
+    tz: await pageZone(deps),
+    holding: { body: holdingBody(found.incident.status, minutes), minutes },
+    recipients: await countUpdateRecipients(deps.db, id),
+    notifyByDefault: isBroadcastPriority(priority),
+    promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
+  };
+}
+
+async function postDeclare(
+  deps: Deps,
+  session: ActiveSession,
+  form: FormData,
+): Promise<FormOutcome> {
+  const values = formValues(form);
+  const tpl = applyTemplate(values, {
+    status: optional(values, 'status') ?? 'investigating',
+    priority: pickedPriority(values),
+    defaults: await readPromiseDefaults(deps.db),
+  });
+  if (tpl) return tpl;
+  const build = async () => {
+    const fe = new FieldErrors();
+    const zone = await pageZone(deps);
+    return fe.parse(declareIncidentInput, declareFields(values, fe, zone));
+  };
+  const intent = str(values, 'intent');
+  if (intent === 'preview' || intent === 'test') {
+    return emailPreviewForm(deps, session, values, intent, async () => {
+      const i = await build();
+      return {
+        title: i.title,
+        priority: i.priority,
+        isDrill: i.isDrill,
+        status: i.status,
+        body: i.body,
+        internalNote: i.internalNote,
+        components: i.components,
+        notify: i.notify,
+        nextUpdateInMinutes: i.nextUpdateInMinutes,
+        nextUpdateAt: i.nextUpdateAt,
+      };
+    });
+  }
+  return runForm(values, async () => {
+    const input = await build();
+    const { incident } = await declareIncident(deps, input, session.actor);
+    return `/admin/incidents/${incident.id}?done=declared`;
+  });
+}
+
+/** The update form's fields, parsed with the verb's schema. */
+async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
+  const fe = new FieldErrors();
+  const zone = await pageZone(deps);
+  const input = {
+    incidentId,
+    status: optional(values, 'status'),
+    body: str(values, 'body'),
+    internalNote: optional(values, 'internalNote') ?? null,
+    components: fe.take(() => affectedComponents(values), []),
+    notify: notifyChoice(values),
+    ...fe.take(() => promise(values, zone), {}),
+  };
+  return fe.parse(postIncidentUpdateInput, input);
+}
+
+/** One of the incident page's forms: what it posted, for the incident. */
+type IncidentForm = {
+  deps: Deps;
+  actor: ActiveSession['actor'];
+  incidentId: string;
+  values: FormValues;
+};
+
+async function postHoldingForm({ deps, actor, incidentId, values }: IncidentForm) {
+  // The text follows the incident's status; the promise is the one chosen, else the
+  // priority's default.
+  const chosen = str(values, 'nextIn');
+  await postHoldingUpdate(
+    deps,
+    { incidentId, nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined },
+    actor,
+  );
+  return `/admin/incidents/${incidentId}?done=holding`;
+}
+
+async function postUpdateForm({ deps, actor, incidentId, values }: IncidentForm) {
+  const input = await updateInput(deps, incidentId, values);
+  await postIncidentUpdate(deps, input, actor);
+  return `/admin/incidents/${incidentId}?done=updated`;
+}
+
+async function postPriorityForm({ deps, actor, incidentId, values }: IncidentForm) {
+  const fe = new FieldErrors();
+  const input = {
+    incidentId,
+    priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
+    reason: str(values, 'reason'),
+  };
+  await changeIncidentPriority(deps, fe.parse(changeIncidentPriorityInput, input), actor);
+  return `/admin/incidents/${incidentId}?done=priority`;
+}
+
+async function postOwnerForm({ deps, actor, incidentId, values }: IncidentForm) {
+  await changeIncidentOwner(
+    deps,
+    { incidentId, ownerId: optional(values, 'ownerId') ?? null },
+    actor,
+  );
+  return `/admin/incidents/${incidentId}?done=owner`;
+}
+
+async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm) {
+  // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
+  // needed: the confirmation is the form shown again with a second button).
+  if (!str(values, 'confirmed')) {
+    const recipients = await countUpdateRecipients(deps.db, incidentId);
+    throw new ConfirmationNeeded(recipients);
+  }
+  await resolveIncident(
+    deps,
+    {
+      incidentId,
+      body: str(values, 'body'),
+      internalNote: optional(values, 'internalNote') ?? null,
+    },
+    actor,
+  );
+  return `/admin/incidents/${incidentId}?done=resolved`;
+}
+
+/** The incident page's forms by their `_action`. */
+const incidentForms = new Map<string, (f: IncidentForm) => Promise<string>>([
+  ['holding', postHoldingForm],
+  ['update', postUpdateForm],
+  ['priority', postPriorityForm],
+  ['owner', postOwnerForm],
+  ['resolve', postResolveForm],
+]);
+
+/** The incident page's forms, told apart by the `_action` field. */
+async function postIncidentAction(
+  deps: Deps,
+  session: ActiveSession,
+  incidentId: string,
+  form: FormData,
+): Promise<FormOutcome> {
+  const values = formValues(form);
+  const action = str(values, '_action');
+  if (action === 'update' && str(values, 'template')) {
+    const incident = await loadIncident(deps.db, incidentId);
+    const tpl = applyTemplate(values, {
+      status: optional(values, 'status') ?? incident.status,
+      priority: incident.priority,
+      defaults: await readPromiseDefaults(deps.db),
+    });
+    if (tpl) return tpl;
+  }
+  const intent = str(values, 'intent');
+  if (
+    (intent === 'preview' || intent === 'test') &&
+    (action === 'update' || action === 'resolve')
+  ) {
+    return emailPreviewForm(deps, session, values, intent, async () =>
+      action === 'resolve'
+        ? {
+            incidentId,
+            status: 'resolved',
+            body: str(values, 'body'),
+            internalNote: optional(values, 'internalNote') ?? null,
+          }
+        : await updateInput(deps, incidentId, values),
+    );
+  }
+  const outcome = await runForm(values, async () => {
+    const post = incidentForms.get(action);
+    if (!post) throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+    return post({ deps, actor: session.actor, incidentId, values });
+  }).catch((err: unknown) => {
+    if (!(err instanceof ConfirmationNeeded)) throw err;
+    return {
+      ok: false as const,
+      status: 200,
+      message: '',
+      errors: {},
+      values,
+      confirm: { recipients: err.recipients },
+    };
+  });
+  return outcome;
+}
+
 export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
-  const actor = session.actor;
-  const tz = async () => (await deps.reader.page()).time_zone;
   return {
     templates: messageTemplates,
     priorities: priorityChoices,
     allClear: ALL_CLEAR,
-    /** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
-    async declareRecipients() {
-      return {
-        p0: await countNewIncidentRecipients(deps.db, 0),
-        p1: await countNewIncidentRecipients(deps.db, 1),
-      };
-    },
-    /** The declare form's "default" choice, spelled out from the settings. */
-    async promiseDefaultsLabel() {
-      const d = await readPromiseDefaults(deps.db);
-      return [0, 1, 2, 3].map((p) => defaultPromiseLabel(d, p)).join(', ');
-    },
+    declareRecipients: () => readDeclareRecipients(deps),
+    promiseDefaultsLabel: () => readPromiseDefaultsLabel(deps),
     statuses: incidentStatuses,
-
-    async dashboard() {
-      const now = deps.clock.now();
-      return {
-        tz: await tz(),
-        now,
-        incidents: await readActiveIncidents(deps.db, now),
-        maintenance: await readUpcomingMaintenance(deps.db),
-        updates: await readRecentUpdates(deps.db, 10),
-      };
-    },
-
-    /** Everything the declare form offers: components (groups with children) and people. */
-    async declareOptions() {
-      const { components } = await deps.reader.components();
-      return {
-        components,
-        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
-        me: session.user.id,
-        tz: await tz(),
-      };
-    },
-
-    /** Recent incidents, resolved and drills included, newest first. */
-    async list() {
-      return { tz: await tz(), incidents: await readAdminIncidentList(deps.db, 100) };
-    },
-
-    async incident(id: string) {
-      const found = await readAdminIncident(deps.db, id, deps.clock.now());
-      if (!found) return null;
-      const { components } = await deps.reader.components();
-      const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
-      const priority = found.incident.priority;
-      const minutes = await holdingMinutes(deps, priority);
-      return {
-        ...found,
-        allComponents: components,
-        users: people,
-        tz: await tz(),
-        holding: { body: holdingBody(found.incident.status, minutes), minutes },
-        recipients: await countUpdateRecipients(deps.db, id),
-        notifyByDefault: isBroadcastPriority(priority),
-        promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
-      };
-    },
-
-    async declare(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      const tpl = applyTemplate(values, {
-        status: optional(values, 'status') ?? 'investigating',
-        priority: pickedPriority(values),
-        defaults: await readPromiseDefaults(deps.db),
-      });
-      if (tpl) return tpl;
-      const build = async () => {
-        const fe = new FieldErrors();
-        const zone = await tz();
-        return fe.parse(declareIncidentInput, declareFields(values, fe, zone));
-      };
-      const intent = str(values, 'intent');
-      if (intent === 'preview' || intent === 'test') {
-        return emailPreviewForm(deps, session, values, intent, async () => {
-          const i = await build();
-          return {
-            title: i.title,
-            priority: i.priority,
-            isDrill: i.isDrill,
-            status: i.status,
-            body: i.body,
-            internalNote: i.internalNote,
-            components: i.components,
-            notify: i.notify,
-            nextUpdateInMinutes: i.nextUpdateInMinutes,
-            nextUpdateAt: i.nextUpdateAt,
-          };
-        });
-      }
-      return runForm(values, async () => {
-        const input = await build();
-        const { incident } = await declareIncident(deps, input, actor);
-        return `/admin/incidents/${incident.id}?done=declared`;
-      });
-    },
-
-    /** The incident page's forms, told apart by the `_action` field. */
-    async act(incidentId: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      const action = str(values, '_action');
-      if (action === 'update' && str(values, 'template')) {
-        const incident = await loadIncident(deps.db, incidentId);
-        const tpl = applyTemplate(values, {
-          status: optional(values, 'status') ?? incident.status,
-          priority: incident.priority,
-          defaults: await readPromiseDefaults(deps.db),
-        });
-        if (tpl) return tpl;
-      }
-      const buildUpdate = async () => {
-        const fe = new FieldErrors();
-        const zone = await tz();
-        const input = {
-          incidentId,
-          status: optional(values, 'status'),
-          body: str(values, 'body'),
-          internalNote: optional(values, 'internalNote') ?? null,
-          components: fe.take(() => affectedComponents(values), []),
-          notify: notifyChoice(values),
-          ...fe.take(() => promise(values, zone), {}),
-        };
-        return fe.parse(postIncidentUpdateInput, input);
-      };
-      const intent = str(values, 'intent');
-      if (
-        (intent === 'preview' || intent === 'test') &&
-        (action === 'update' || action === 'resolve')
-      ) {
-        return emailPreviewForm(deps, session, values, intent, async () =>
-          action === 'resolve'
-            ? {
-                incidentId,
-                status: 'resolved',
-                body: str(values, 'body'),
-                internalNote: optional(values, 'internalNote') ?? null,
-              }
-            : await buildUpdate(),
-        );
-      }
-      const outcome = await runForm(values, async () => {
-        if (action === 'holding') {
-          // The text follows the incident's status; the promise is the one chosen, else the
-          // priority's default.
-          const chosen = str(values, 'nextIn');
-          await postHoldingUpdate(
-            deps,
-            {
-              incidentId,
-              nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined,
-            },
-            actor,
-          );
-          return `/admin/incidents/${incidentId}?done=holding`;
-        }
-        if (action === 'update') {
-          const input = await buildUpdate();
-          await postIncidentUpdate(deps, input, actor);
-          return `/admin/incidents/${incidentId}?done=updated`;
-        }
-        if (action === 'priority') {
-          const fe = new FieldErrors();
-          const input = {
-            incidentId,
-            priority: fe.take(
-              () => intField(values, 'priority', 'must be 0, 1, 2 or 3'),
-              undefined,
-            ),
-            reason: str(values, 'reason'),
-          };
-          await changeIncidentPriority(deps, fe.parse(changeIncidentPriorityInput, input), actor);
-          return `/admin/incidents/${incidentId}?done=priority`;
-        }
-        if (action === 'owner') {
-          await changeIncidentOwner(
-            deps,
-            { incidentId, ownerId: optional(values, 'ownerId') ?? null },
-            actor,
-          );
-          return `/admin/incidents/${incidentId}?done=owner`;
-        }
-        if (action === 'resolve') {
-          // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
-          // needed: the confirmation is the form shown again with a second button).
-          if (!str(values, 'confirmed')) {
-            const recipients = await countUpdateRecipients(deps.db, incidentId);
-            throw new ConfirmationNeeded(recipients);
-          }
-          await resolveIncident(
-            deps,
-            {
-              incidentId,
-              body: str(values, 'body'),
-              internalNote: optional(values, 'internalNote') ?? null,
-            },
-            actor,
-          );
-          return `/admin/incidents/${incidentId}?done=resolved`;
-        }
-        throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-      }).catch((err: unknown) => {
-        if (!(err instanceof ConfirmationNeeded)) throw err;
-        return {
-          ok: false as const,
-          status: 200,
-          message: '',
-          errors: {},
-          values,
-          confirm: { recipients: err.recipients },
-        };
-      });
-      return outcome;
-    },
+    dashboard: () => readDashboard(deps),
+    declareOptions: () => readDeclareOptions(deps, session),
+    list: () => readIncidentList(deps),
+    incident: (id: string) => readIncidentPage(deps, id),
+    declare: (form: FormData) => postDeclare(deps, session, form),
+    act: (incidentId: string, form: FormData) =>
+      postIncidentAction(deps, session, incidentId, form),
   };
 }
 
