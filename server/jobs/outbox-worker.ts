@@ -1,3 +1,4 @@
+import { retryAt as nextAttemptAt } from './backoff.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   anythingDue,
@@ -147,11 +148,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return Math.max(1, Math.min(maxInFlight, Math.floor((rate * leaseMs) / 2000)));
   }
 
-  /** Exponential backoff with full jitter in [delay/2, delay]. */
-  function retryAt(now: Date, attempts: number): Date {
-    const delay = Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.max(0, attempts - 1));
-    return new Date(now.getTime() + Math.round(delay * (0.5 + random() / 2)));
-  }
+  const retryAt = (now: Date, attempts: number) =>
+    nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
 
   function scheduleFlush() {
     if (flushTimer || flushing) return;

@@ -1,3 +1,4 @@
+import { retryAt as nextAttemptAt } from './backoff.ts';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -179,10 +180,8 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
 
-  function retryAt(now: Date, attempts: number): Date {
-    const delay = Math.min(maxBackoffMs, baseBackoffMs * 2 ** Math.max(0, attempts - 1));
-    return new Date(now.getTime() + Math.round(delay * (0.5 + random() / 2)));
-  }
+  const retryAt = (now: Date, attempts: number) =>
+    nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
 
   async function deliver(onlyId?: string): Promise<WebhookOutcome[]> {
     const now = deps.clock.now();
