@@ -17,10 +17,11 @@ import {
 } from '../test/edge/edge-harness.ts';
 
 // npm run bench: Herald (demo data, its own process) against a bare node:http server that
-// returns the same bytes, loaded in turn by autocannon with the same duration and connections,
+// returns the same bytes (Herald's header lines and body, captured first), loaded in turn by autocannon with the same duration and connections,
 // plain and with Accept-Encoding: gzip; then the same paths through Varnish (the repo's VCL)
 // in front of Herald. Reports requests/s and p99 latency, Herald's throughput as a ratio of the
-// bare server's (target: 90% or more), and how long after a write returns the edge serves it.
+// bare server's (target: 90% or more), the same against a bare server sending the bodies with
+// only their content headers (what Herald's own headers cost), and how long after a write returns the edge serves it.
 
 const { values } = parseArgs({
   options: {
@@ -113,7 +114,15 @@ async function main() {
       EDGE_PURGE_URLS: withVarnish ? `http://127.0.0.1:${varnishPort}/` : '',
     });
     children.push(herald.child);
-    const routes: Record<string, { body: string; gzip?: string; type: string }> = {};
+    // Each path as Herald answers it, plain and gzip: the body and the header lines.
+    type Rep = { body: string; headers: Record<string, string> };
+    const routes: Record<string, { plain: Rep; gzip?: Rep }> = {};
+    const rep = (r: Awaited<ReturnType<typeof rawGet>>): Rep => ({
+      body: r.body.toString('base64'),
+      headers: Object.fromEntries(
+        Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+      ),
+    });
     for (const p of paths) {
       const plain = await rawGet(herald.url + p);
       if (plain.status !== 200) throw new Error(`Herald answered ${plain.status} for ${p}`);
@@ -121,15 +130,18 @@ async function main() {
       if (gz.headers['content-encoding'] === 'gzip' && !gunzipSync(gz.body).equals(plain.body))
         throw new Error(`Herald's gzip body for ${p} does not decode to its plain body`);
       routes[p] = {
-        body: plain.body.toString('base64'),
-        gzip: gz.headers['content-encoding'] === 'gzip' ? gz.body.toString('base64') : undefined,
-        type: plain.headers['content-type'] ?? 'application/octet-stream',
+        plain: rep(plain),
+        gzip: gz.headers['content-encoding'] === 'gzip' ? rep(gz) : undefined,
       };
     }
     const routesFile = path.join(dir, 'routes.json');
     writeFileSync(routesFile, JSON.stringify(routes));
+    // The ceiling: the same response bytes, headers and body, from node:http alone. Beside it,
+    // the same bodies with only their content headers, which shows what Herald's headers cost.
     const bare = await start(['bench/bare-server.ts', routesFile], {});
     children.push(bare.child);
+    const bodyOnly = await start(['bench/bare-server.ts', routesFile, '--body-only'], {});
+    children.push(bodyOnly.child);
 
     console.log(
       `Herald bench: ${rounds} alternating rounds of ${duration}s per server, path and coding (median kept), ${connections} connections, Node ${process.version}, load generator autocannon`,
@@ -138,19 +150,24 @@ async function main() {
     const ratios: { path: string; coding: Coding; ratio: number }[] = [];
     for (const p of paths) {
       for (const coding of ['plain', 'gzip'] as Coding[]) {
-        const bytes = coding === 'gzip' && routes[p]!.gzip ? routes[p]!.gzip! : routes[p]!.body;
+        const bytes = (coding === 'gzip' && routes[p]!.gzip ? routes[p]!.gzip! : routes[p]!.plain)
+          .body;
         // Warm-up runs (not counted) let both servers JIT-compile their hot paths.
         await load(bare.url + p, true, coding);
+        await load(bodyOnly.url + p, true, coding);
         await load(herald.url + p, true, coding);
         // Alternate the two servers for several rounds and keep the median of each: both share
         // two cores with the load generator, so single runs are noisy.
         const bareRuns = [];
+        const bodyOnlyRuns = [];
         const heraldRuns = [];
         for (let r = 0; r < rounds; r++) {
           bareRuns.push(await load(bare.url + p, false, coding));
           heraldRuns.push(await load(herald.url + p, false, coding));
+          bodyOnlyRuns.push(await load(bodyOnly.url + p, false, coding));
         }
         const bareRun = median(bareRuns);
+        const bodyOnlyRun = median(bodyOnlyRuns);
         const heraldRun = median(heraldRuns);
         const ratio = heraldRun.rps / bareRun.rps;
         ratios.push({ path: p, coding, ratio });
@@ -163,6 +180,8 @@ async function main() {
           bareRun.rps.toFixed(0),
           `${bareRun.p99}`,
           `${(ratio * 100).toFixed(1)}%`,
+          bodyOnlyRun.rps.toFixed(0),
+          `${((heraldRun.rps / bodyOnlyRun.rps) * 100).toFixed(1)}%`,
         ]);
       }
     }
@@ -176,6 +195,8 @@ async function main() {
         'bare req/s',
         'bare p99 ms',
         'herald/bare',
+        'body-only req/s',
+        'herald/body-only',
       ],
       rows,
     );

@@ -192,14 +192,19 @@ export function readEnv(
   return { ...fromFile, ...env };
 }
 
+const secretSetting = /(TOKEN|PASS|PASSWORD|SECRET|KEY)$/;
+
 /** The only reader of the environment: validates everything and reports every problem at once. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`,
-      ),
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        // A secret's value never goes to the log, even a wrong one.
+        const shown = secretSetting.test(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+        return `${i.path.join('.')}=${shown}: ${i.message}`;
+      }),
     );
   }
   const e = parsed.data;

@@ -59,7 +59,7 @@ export async function createDeps(
     log,
     mailer,
     setupLink: new SetupLink(),
-    cache: new ResponseCache(),
+    cache: new ResponseCache({ edges: new Set(config.edgePurgeTargets.map((t) => t.kind)) }),
     reader: createStatusReader(handle.db, config.publicUrl, counter),
     async close() {
       counter.close();

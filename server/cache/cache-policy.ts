@@ -13,13 +13,15 @@ export const uncachedPrefixes = [
   '/healthz',
 ];
 
+// Each prefix as the path itself, a folder, or with a query: built once, checked per request.
+const uncachedForms = uncachedPrefixes.map((p) => [p, `${p}/`, `${p}?`] as const);
+
 export function isCacheablePath(pathname: string): boolean {
-  return !uncachedPrefixes.some(
-    (p) =>
-      pathname === p ||
-      pathname.startsWith(p.endsWith('/') ? p : `${p}/`) ||
-      pathname.startsWith(`${p}?`),
-  );
+  for (const [exact, folder, query] of uncachedForms) {
+    if (pathname === exact || pathname.startsWith(folder) || pathname.startsWith(query))
+      return false;
+  }
+  return true;
 }
 
 /** One key space for every cached GET: the path and query as the client sent them. */
@@ -80,20 +82,39 @@ export function surrogateKeysFor(pathAndQuery: string): string[] {
   return keys;
 }
 
+/** The caching edges Herald purges (EDGE_PURGE_URLS), by kind: they decide what a body carries. */
+export type EdgeKinds = ReadonlySet<'varnish' | 'fastly' | 'cloudflare'>;
+
+/**
+ * Without a purge target no edge can be told about a change, so a shared cache must ask every
+ * time (s-maxage=0, a cheap 304 on the ETag); stale-if-error still keeps the page up while
+ * Herald is down.
+ */
+export const unpurgedCacheControl = `public, max-age=0, s-maxage=0, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
+
 /**
  * Headers every public cached body carries, on the cache-front fast path and through Hono and
- * Astro alike (they are stored with the entry): the edge lifetime, and the surrogate keys in
- * the three spellings edges read (Varnish xkey, Fastly Surrogate-Key, Cloudflare Cache-Tag).
+ * Astro alike (they are stored with the entry). With purge targets: the edge lifetime, and the
+ * surrogate keys in the spelling each configured edge reads (Varnish `xkey`, Fastly
+ * `Surrogate-Key` with `Surrogate-Control`, Cloudflare `Cache-Tag` with `CDN-Cache-Control`).
+ * Every header costs each of the many requests of a refresh storm, so none is sent that no
+ * configured edge reads.
  */
-export function publicCacheHeaders(pathAndQuery: string): Record<string, string> {
+export function publicCacheHeaders(pathAndQuery: string, edges: EdgeKinds): Record<string, string> {
+  if (edges.size === 0) return { 'cache-control': unpurgedCacheControl, vary: 'Accept-Encoding' };
   const keys = surrogateKeysFor(pathAndQuery);
-  return {
+  const headers: Record<string, string> = {
     'cache-control': publicCacheControl,
-    'surrogate-control': edgeCacheControl,
-    'cdn-cache-control': edgeCacheControl,
     vary: 'Accept-Encoding',
-    'surrogate-key': keys.join(' '),
-    xkey: keys.join(' '),
-    'cache-tag': keys.join(','),
   };
+  if (edges.has('varnish')) headers.xkey = keys.join(' ');
+  if (edges.has('fastly')) {
+    headers['surrogate-control'] = edgeCacheControl;
+    headers['surrogate-key'] = keys.join(' ');
+  }
+  if (edges.has('cloudflare')) {
+    headers['cdn-cache-control'] = edgeCacheControl;
+    headers['cache-tag'] = keys.join(',');
+  }
+  return headers;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { publicCacheHeaders } from './cache-policy.ts';
+import { type EdgeKinds, publicCacheHeaders } from './cache-policy.ts';
 
 export type ContentCoding = 'br' | 'gzip' | 'identity';
 
@@ -23,6 +23,12 @@ export interface CachedResponse {
   variants?: Partial<Record<ContentCoding, Variant | null>>;
 }
 
+export interface ResponseCacheOptions {
+  maxEntries?: number;
+  /** The edges Herald purges: which cache headers and surrogate keys a body carries. */
+  edges?: EdgeKinds;
+}
+
 /**
  * Rendered pages and API bodies, keyed by the database's change counter. Every write bumps
  * the counter in its transaction, so a cached entry is only ever served for the exact state it
@@ -33,9 +39,11 @@ export class ResponseCache {
   private generation = -1;
   private entries = new Map<string, CachedResponse>();
   private readonly maxEntries: number;
+  private readonly edges: EdgeKinds;
 
-  constructor(maxEntries = 2000) {
-    this.maxEntries = maxEntries;
+  constructor(options: ResponseCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 2000;
+    this.edges = options.edges ?? new Set();
   }
 
   get(counter: number, key: string): CachedResponse | undefined {
@@ -51,7 +59,7 @@ export class ResponseCache {
   ): CachedResponse {
     const entry: CachedResponse = {
       ...value,
-      headers: { ...value.headers, ...publicCacheHeaders(key) },
+      headers: { ...value.headers, ...publicCacheHeaders(key, this.edges) },
       etag: etagFor(counter, value.body),
     };
     if (counter < this.generation) return entry;

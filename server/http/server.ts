@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
 import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
 import { negotiateEncoding } from '../cache/negotiate.ts';
-import { etagMatches, variantOf } from '../cache/response-cache.ts';
+import { etagMatches, type Variant, variantOf } from '../cache/response-cache.ts';
 import { securityHeaders } from './security-headers.ts';
 
 /**
@@ -19,7 +19,24 @@ export function createHttpServer(
   deps: Pick<Deps, 'cache' | 'reader' | 'log' | 'edge' | 'config'>,
 ): http.Server {
   // Cache hits skip Hono's middleware, so they get the headers every response carries here.
+  // The whole header block of a variant is built once, as the flat name/value list writeHead
+  // takes, rather than merged per request: under a refresh storm headers are most of the work.
   const security = securityHeaders(deps.config.publicUrl);
+  const wires = new WeakMap<
+    Variant,
+    { full: (string | number)[]; notModified: (string | number)[] }
+  >();
+  const wireOf = (v: Variant) => {
+    let w = wires.get(v);
+    if (!w) {
+      w = {
+        full: Object.entries({ ...security, ...v.headers }).flat(),
+        notModified: Object.entries({ ...security, ...v.notModified }).flat(),
+      };
+      wires.set(v, w);
+    }
+    return w;
+  };
   const honoListener = getRequestListener(async (req: Request, env: unknown) => {
     const method = req.method;
     if (method === 'GET' || method === 'HEAD') return app.fetch(req, env);
@@ -39,11 +56,11 @@ export function createHttpServer(
     if (entry) {
       const v = variantOf(entry, negotiateEncoding(req.headers['accept-encoding']));
       if (etagMatches(req.headers['if-none-match'], v.etag)) {
-        res.writeHead(304, { ...security, ...v.notModified });
+        res.writeHead(304, wireOf(v).notModified);
         res.end();
         return;
       }
-      res.writeHead(entry.status, { ...security, ...v.headers });
+      res.writeHead(entry.status, wireOf(v).full);
       res.end(req.method === 'HEAD' ? undefined : v.body);
       return;
     }

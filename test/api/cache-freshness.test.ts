@@ -121,27 +121,67 @@ describe('compressed and edge-cacheable public bodies', () => {
     expect(first.body.equals(held.body)).toBe(true);
   });
 
-  it('marks public bodies for a caching edge, with surrogate keys made of ids only', async () => {
-    const [incident] = (await (await fetch(`${s.url}/api/v2/incidents.json`)).json()).incidents;
-    for (const p of [...paths, `/incidents/${incident.id}`]) {
+  it('tells a shared cache to ask every time when no edge is purged, and sends no keys', async () => {
+    for (const p of paths) {
       const res = await rawGet(s.url + p);
-      // stale-while-revalidate only where browsers do not look: they must never show the page
-      // from before a write.
+      // Nothing could tell an edge about a change: a long s-maxage would keep it stale.
       expect(res.headers['cache-control'], p).toBe(
-        'public, max-age=0, s-maxage=86400, stale-if-error=86400',
+        'public, max-age=0, s-maxage=0, stale-if-error=86400',
       );
-      expect(res.headers['surrogate-control'], p).toBe(
-        'max-age=86400, stale-while-revalidate=10, stale-if-error=86400',
-      );
-      expect(res.headers['cdn-cache-control'], p).toBe(res.headers['surrogate-control']);
-      expect(res.headers.xkey, p).toContain('herald');
-      expect(res.headers['surrogate-key'], p).toBe(res.headers.xkey);
-      expect(res.headers['cache-tag'], p).toBe(String(res.headers.xkey).replaceAll(' ', ','));
+      for (const h of ['xkey', 'surrogate-key', 'cache-tag', 'surrogate-control'])
+        expect(res.headers[h], `${p} ${h}`).toBeUndefined();
     }
-    const page = await rawGet(`${s.url}/incidents/${incident.id}`);
-    expect(page.headers.xkey).toContain(`incident:${incident.id}`);
-    const odd = await rawGet(`${s.url}/incidents/%3Cscript%3E?x=%0d%0a`);
-    expect(String(odd.headers.xkey)).not.toMatch(/script|incident:/);
+  });
+
+  it('marks public bodies for each purged edge in its own spelling, with keys made of ids only', async () => {
+    const edged = await startTestServer({
+      env: {
+        // Never reached: this test only reads.
+        EDGE_PURGE_URLS:
+          'varnish+http://127.0.0.1:9/ fastly+http://127.0.0.1:9/service/x/purge cloudflare+http://127.0.0.1:9/zones/x/purge_cache',
+        FASTLY_API_TOKEN: 'never-used-here',
+        CLOUDFLARE_API_TOKEN: 'never-used-here',
+      },
+    });
+    try {
+      const { incident } = await makeIncident(edged.deps, { title: 'Keyed', priority: 1 });
+      for (const p of [...paths, `/incidents/${incident.id}`]) {
+        const res = await rawGet(edged.url + p);
+        // stale-while-revalidate only where browsers do not look: they must never show the
+        // page from before a write.
+        expect(res.headers['cache-control'], p).toBe(
+          'public, max-age=0, s-maxage=86400, stale-if-error=86400',
+        );
+        expect(res.headers['surrogate-control'], p).toBe(
+          'max-age=86400, stale-while-revalidate=10, stale-if-error=86400',
+        );
+        expect(res.headers['cdn-cache-control'], p).toBe(res.headers['surrogate-control']);
+        expect(res.headers.xkey, p).toContain('herald');
+        expect(res.headers['surrogate-key'], p).toBe(res.headers.xkey);
+        expect(res.headers['cache-tag'], p).toBe(String(res.headers.xkey).replaceAll(' ', ','));
+      }
+      const page = await rawGet(`${edged.url}/incidents/${incident.id}`);
+      expect(page.headers.xkey).toContain(`incident:${incident.id}`);
+      const odd = await rawGet(`${edged.url}/incidents/%3Cscript%3E?x=%0d%0a`);
+      expect(String(odd.headers.xkey)).not.toMatch(/script|incident:/);
+    } finally {
+      await edged.close();
+    }
+  });
+
+  it('sends only the headers of the edges it purges', async () => {
+    const varnishOnly = await startTestServer({
+      env: { EDGE_PURGE_URLS: 'http://127.0.0.1:9/' },
+    });
+    try {
+      const res = await rawGet(varnishOnly.url + '/');
+      expect(res.headers.xkey).toContain('page');
+      expect(res.headers['cache-control']).toContain('s-maxage=86400');
+      for (const h of ['surrogate-key', 'cache-tag', 'surrogate-control', 'cdn-cache-control'])
+        expect(res.headers[h], h).toBeUndefined();
+    } finally {
+      await varnishOnly.close();
+    }
   });
 
   it('keeps admin and per-visitor pages private and out of every cache', async () => {

@@ -61,7 +61,7 @@ describe('Herald behind Varnish', () => {
     }
     const direct = await fetch(`${a.url}/`);
     expect(direct.headers.get('xkey')).toContain('herald');
-    expect(direct.headers.get('surrogate-key')).toContain('page');
+    expect(direct.headers.get('xkey')).toContain('page');
   });
 
   it('shows a write through the admin API on the very next request through the edge', async () => {

@@ -28,4 +28,17 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/PUBLIC_URL="not a url"/);
     expect((err as ConfigError).message).toMatch(/^Herald cannot start/);
   });
+  it('names a bad secret without printing its value', () => {
+    let problems = '';
+    try {
+      loadConfig({
+        FASTLY_API_TOKEN: 'short',
+        EDGE_PURGE_URLS: 'https://api.fastly.com/service/S1/purge',
+      });
+    } catch (e) {
+      problems = (e as ConfigError).problems.join('\n');
+    }
+    expect(problems).toMatch(/FASTLY_API_TOKEN=\(hidden\): /);
+    expect(problems).not.toContain('short');
+  });
 });
