@@ -26,6 +26,9 @@ if (!HERALD_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   );
   process.exit(r.status ?? 1);
 }
+// As in server/main.ts: the module hooks before anything imports drizzle-orm.
+const { registerModuleHooks } = await import('../server/boot/module-hooks.ts');
+registerModuleHooks();
 const { sql } = await import('drizzle-orm');
 const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');

@@ -12,6 +12,11 @@ const cli = path.join(root, 'server', 'cli.ts');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
+  // The module hooks first (server/boot/module-hooks.ts), then the CLI and everything it imports.
+  const hooks = await import(
+    pathToFileURL(path.join(root, 'server', 'boot', 'module-hooks.ts')).href
+  );
+  hooks.registerModuleHooks();
   await import(pathToFileURL(cli).href);
 } else {
   const pinned = path.join(root, 'node_modules', 'node', 'bin', 'node');
@@ -23,7 +28,9 @@ if (major >= 24) {
     );
     process.exit(1);
   }
-  const r = spawnSync(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   if (r.error) {
     console.error(r.error.message);
     process.exit(1);

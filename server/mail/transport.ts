@@ -42,6 +42,9 @@ function createSmtpMailer(config: Config, url: string): Mailer {
       const info = await transport.sendMail({
         envelope: { from: from.address, to: [mail.to] },
         raw: composeRaw(mail, from, now),
+        // The id is already in the raw source; naming it spares nodemailer making up one of its
+        // own (random bytes per message) only to report it.
+        messageId: mail.messageId,
       });
       return { messageId: mail.messageId, response: String(info.response ?? '') };
     },

@@ -84,6 +84,8 @@ describe('architecture', () => {
       'server/deps.ts',
       'server/app.ts',
       'server/main.ts',
+      'server/start.ts',
+      'server/boot/',
     );
     expect(
       violations(['server/domain/'], (s) => s === 'hono' || s.startsWith('hono/') || above(s)),

@@ -1,0 +1,117 @@
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, readEnv } from './config.ts';
+import { createDeps } from './deps.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { createHttpServer } from './http/server.ts';
+import { createOutboxWorker } from './jobs/outbox-worker.ts';
+import { createScheduler } from './jobs/scheduler.ts';
+import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
+import { createWebhookWorker } from './jobs/webhook-worker.ts';
+import { createDayTick } from './jobs/day-tick.ts';
+import { mountSite } from './web/mount-site.ts';
+import { countUsers } from './domain/users/read-users.ts';
+
+// The process (started by main.ts): config, deps, migrate, mount site, listen, loops. The only
+// file with process side effects.
+async function main() {
+  const args = process.argv.slice(2);
+  let config;
+  try {
+    config = loadConfig(readEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const deps = await createDeps(config);
+  if (args.includes('--demo') && (await seedDemo(deps))) {
+    deps.log.info('Seeded demo content (components, incidents, a maintenance window).');
+  }
+  deps.log.info(
+    deps.mailer.kind === 'smtp'
+      ? `Mail: sending through ${deps.mailer.description}.`
+      : `Mail: SMTP_URL is not set, so emails are not sent: each one is written as an ${deps.mailer.description} (open them with any mail program).`,
+  );
+  if (deps.mailer.kind === 'smtp' && !config.publicUrl.startsWith('https://')) {
+    deps.log.info(
+      `Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`,
+    );
+  }
+  const outbox = createOutboxWorker(deps);
+  outbox.start();
+  const edgePurges = createEdgePurgeLoop(deps.edge, deps.log);
+  edgePurges.start();
+  if (deps.edge.enabled)
+    deps.log.info(
+      `Edge: purging ${config.edgePurgeTargets.map((t) => `${t.kind} ${t.url}`).join(', ')} after every write.`,
+    );
+  const webhookLane = createWebhookWorker(deps);
+  webhookLane.start();
+  const dayTick = createDayTick(deps);
+  dayTick.start();
+  const app = createApp(deps);
+  await mountSite(app, deps);
+  // Started before listening: its first pass publishes whatever fell due while Herald was down.
+  const scheduler = createScheduler(deps);
+  scheduler.start();
+  const server = createHttpServer(app, deps);
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const where = `${config.host}:${config.port}`;
+    const hint =
+      err.code === 'EADDRINUSE'
+        ? `${where} is already in use: stop the other process or set PORT to a free port.`
+        : err.code === 'EACCES'
+          ? `not allowed to listen on ${where}: use a PORT above 1023 or run with the needed rights.`
+          : `${where}: ${err.message}`;
+    console.error(`Herald cannot start: ${hint}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    deps.log.info(
+      `Herald is running at ${config.publicUrl} (listening on ${config.host}:${port}, database ${config.databaseUrl})`,
+    );
+    // With PORT=0 the configured URL has no real port: link to the address actually bound.
+    const hostForUrl =
+      config.host === '0.0.0.0' || config.host === '::'
+        ? 'localhost'
+        : config.host.includes(':')
+          ? `[${config.host}]`
+          : config.host;
+    void printSetupLink(
+      config.publicUrlConfigured ? config.publicUrl : `http://${hostForUrl}:${port}`,
+    );
+  });
+  // A fresh database has no account: print a one-time link to create the first admin.
+  async function printSetupLink(base: string) {
+    if ((await countUsers(deps)) > 0) return;
+    const token = deps.setupLink.issue(deps.clock.now());
+    console.log(
+      `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${base}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
+    );
+  }
+  const stop = (signal: string) => {
+    deps.log.info(`${signal}: shutting down`);
+    server.close(() => {
+      // Batches in flight finish and record their outcome, so nothing is sent twice on restart.
+      dayTick.stop();
+      void Promise.all([scheduler.stop(), outbox.stop(), edgePurges.stop(), webhookLane.stop()])
+        .then(() => deps.close())
+        .then(() => process.exit(0));
+    });
+    // Change streams (/api/changes) never end by themselves: after a second for requests in
+    // flight, cut every connection so the loops above still get to stop cleanly.
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
