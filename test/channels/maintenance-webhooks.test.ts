@@ -198,6 +198,35 @@ describe('maintenance windows reach webhooks and chat channels', () => {
     ]);
   });
 
+  it('a receiver that fails gets the same step again later; a refused step queues nothing', async () => {
+    const { webhook } = await addHook('db', { events: ['maintenance'] });
+    rx.next({ status: 503, body: 'busy' });
+    const m = await schedule();
+    const first = await drain();
+    expect(first).toHaveLength(1);
+    const rows = () =>
+      t.deps.db
+        .select()
+        .from(webhookDeliveries)
+        .then((r) => r.filter((d) => d.webhookId === webhook.id));
+    expect(await rows()).toEqual([
+      expect.objectContaining({ state: 'pending', lastStatus: 503, attempts: 1 }),
+    ]);
+    t.clock.advance(10 * MIN);
+    const again = await drain();
+    expect(again.map((r) => r.raw)).toEqual([first[0]!.raw]);
+    expect(await rows()).toEqual([
+      expect.objectContaining({ state: 'sent', lastStatus: 200, attempts: 2 }),
+    ]);
+
+    // Completing a window that has not started is refused, and tells no channel anything.
+    await expect(completeMaintenance(t.deps, { maintenanceId: m.id }, testActor)).rejects.toThrow(
+      /cannot complete/,
+    );
+    expect(await rows()).toHaveLength(1);
+    expect(await drain()).toEqual([]);
+  });
+
   it('Slack, Teams and Discord get the window in the page zone and in UTC', async () => {
     await admin.patch('/api/admin/settings', { timeZone: 'Europe/Berlin' });
     for (const kind of ['slack', 'teams', 'discord'])

@@ -100,6 +100,7 @@ export async function readWebhookRequests(
     ).map((w) => [w.id, w]),
   );
   const incidentsById = new Map<string, IncidentJson | null>();
+  const maintenancesById = new Map<string, MaintenanceJson | null>();
   const pageJson = {
     id: page.id,
     status_indicator: status.indicator,
@@ -167,7 +168,9 @@ export async function readWebhookRequests(
       };
     } else if (d.event === 'maintenance') {
       const id = ref.maintenanceId ?? '';
-      const found = await readMaintenance(db, page, all, id);
+      if (!maintenancesById.has(id))
+        maintenancesById.set(id, await readMaintenance(db, page, all, id));
+      const found = maintenancesById.get(id);
       if (!found) {
         out.set(d.id, null);
         continue;
