@@ -47,6 +47,8 @@ export const webhookEvents = [
   'incident.updated',
   'incident.resolved',
   'component.updated',
+  /** A maintenance window scheduled, started, extended or completed. */
+  'maintenance',
 ] as const;
 export type WebhookEvent = (typeof webhookEvents)[number];
 

@@ -32,9 +32,11 @@
         var oldFooter = document.querySelector('.site-footer');
         if (footer && oldFooter) oldFooter.replaceWith(footer);
         document.title = doc.title;
-        var s = document.createElement('script');
-        s.src = '/local-time.js';
-        document.body.appendChild(s);
+        // The new content comes in the page's zone: show its times in the visitor's again.
+        if (window.heraldLocalTime) {
+          window.heraldLocalTime(fresh);
+          if (footer && oldFooter) window.heraldLocalTime(footer);
+        }
       })
       .catch(function () {})
       .then(function () {

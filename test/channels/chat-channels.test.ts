@@ -65,7 +65,10 @@ describe('Slack, Teams and Discord channels', () => {
 
   it('Slack gets Block Kit with priority and title, status, update, components, next update and a link', () => {
     const s = bodies.get('slack');
-    expect(s.text).toContain('PRIORITY 1 ISSUE UPDATE: CHECKOUT <B>DOWN</B> & @EVERYONE');
+    // The fallback is mrkdwn too (it is what notifications show): escaped like the sections.
+    expect(s.text).toContain(
+      'PRIORITY 1 ISSUE UPDATE: CHECKOUT &lt;B&gt;DOWN&lt;/B&gt; &amp; @EVERYONE',
+    );
     expect(s.blocks.map((b: { type: string }) => b.type)).toEqual([
       'header',
       'section',

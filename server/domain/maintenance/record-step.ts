@@ -6,11 +6,14 @@ import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
 import { bumpChanges, recordAudit, type AuditEntry } from '../shared/writes.ts';
 import { enqueueMaintenanceNotice } from './enqueue-maintenance-notice.ts';
+import { queueMaintenanceWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 
 /**
  * Records one step of a window inside the caller's transaction: the update shown in its
  * timeline, the subscriber notice (when `notice` names one and the window's switches allow
- * it), the audit entry, and the change-counter bump that refreshes every public surface.
+ * it), a `maintenance` delivery for every webhook and chat channel that wants the window (unless
+ * the step is `folded` into the next one), the audit entry, and the change-counter bump that
+ * refreshes every public surface.
  */
 export async function recordMaintenanceStep(
   tx: DbOrTx,
@@ -25,10 +28,13 @@ export async function recordMaintenanceStep(
     notify: boolean;
     notice: MaintenanceNoticeKind | null;
     audit: Omit<AuditEntry, 'objectType' | 'objectId'>;
+    /** A start caught up after downtime together with the completion: only the latter is told. */
+    folded?: boolean;
   },
 ): Promise<void> {
+  const updateId = newId();
   await tx.insert(maintenanceUpdates).values({
-    id: newId(),
+    id: updateId,
     maintenanceId: step.maintenanceId,
     status: step.status,
     statusChanged: step.statusChanged,
@@ -39,6 +45,8 @@ export async function recordMaintenanceStep(
     createdAt: now,
   });
   if (step.notice) await enqueueMaintenanceNotice(tx, config, step.maintenanceId, step.notice, now);
+  if (!step.folded)
+    await queueMaintenanceWebhooks(tx, { maintenanceId: step.maintenanceId, updateId }, now);
   await recordAudit(tx, actor, now, {
     ...step.audit,
     objectType: 'maintenance',

@@ -47,6 +47,7 @@ export async function applyStart(
     body: opts.body || START_BODY,
     notify: sendNotice && m.notify && m.notifyOnStart,
     notice: sendNotice ? 'maintenance_started' : null,
+    folded: !sendNotice,
     audit: {
       action: 'maintenance.start',
       before: { status: 'scheduled' },

@@ -6,6 +6,8 @@ import {
   incidentComponents,
   incidents,
   incidentUpdates,
+  maintenanceComponents,
+  maintenances,
   type WebhookEvent,
 } from '../../../db/schema/index.ts';
 
@@ -121,6 +123,37 @@ export async function queueComponentWebhooks(
     },
     sql`w.incident_id IS NULL AND w.is_drill = ${drill ? 1 : 0}`,
     [c.componentId],
+    now,
+  );
+}
+
+/**
+ * Queues a `maintenance` delivery of one step of a window (scheduled, started, extended,
+ * completed) for every webhook that wants the event and one of the window's components; a window
+ * naming no component reaches them all, as its emails do. Maintenance has no priority and is
+ * never a drill, so drill channels and followers of one incident never get it; a window with
+ * notifications switched off tells no channel, as it tells no list.
+ */
+export async function queueMaintenanceWebhooks(
+  tx: DbOrTx,
+  step: { maintenanceId: string; updateId: string },
+  now: Date,
+): Promise<number> {
+  const [m] = await tx
+    .select({ notify: maintenances.notify })
+    .from(maintenances)
+    .where(eq(maintenances.id, step.maintenanceId));
+  if (!m?.notify) return 0;
+  const covered = await tx
+    .select({ id: maintenanceComponents.componentId })
+    .from(maintenanceComponents)
+    .where(eq(maintenanceComponents.maintenanceId, step.maintenanceId));
+  return insertDeliveries(
+    tx,
+    'maintenance',
+    { maintenanceId: step.maintenanceId, updateId: step.updateId },
+    sql`w.incident_id IS NULL AND w.is_drill = 0`,
+    covered.map((c) => c.id),
     now,
   );
 }

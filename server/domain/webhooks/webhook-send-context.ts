@@ -1,18 +1,35 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
-import { type ComponentStatus, incidentUpdates, webhooks } from '../../../db/schema/index.ts';
+import {
+  type ComponentStatus,
+  incidentUpdates,
+  maintenanceStatuses,
+  webhooks,
+} from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { incidentSubject } from '../broadcasts/subjects.ts';
-import { formatClock } from '../shared/zoned-time.ts';
+import {
+  type MaintenanceNoticeKind,
+  maintenanceSubject,
+  windowSpanUtc,
+} from '../maintenance/maintenance-subject.ts';
+import { formatClock, formatLong } from '../shared/zoned-time.ts';
 import { componentStatusLabels, statusLabel } from '../status/labels.ts';
 import {
   readComponents,
   readIncident,
+  readMaintenance,
   readPage,
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
-import { type ComponentJson, type IncidentJson, rollUp } from '../status/statuspage-json.ts';
+import {
+  type ComponentJson,
+  type IncidentJson,
+  type MaintenanceJson,
+  rollUp,
+} from '../status/statuspage-json.ts';
 import { linkKey } from '../subscribers/tokens.ts';
+import { readStoredSupportScript, supportScriptTemplate } from '../support/support-script.ts';
 import { type ChatMessage, chatPayload } from './chat-payloads.ts';
 import { openSecret } from './secret-box.ts';
 
@@ -50,7 +67,7 @@ const impactSeverity: Record<string, ChatMessage['severity']> = {
 };
 
 /** The incident as it was when this update went out: later updates are left out. */
-function asOf(incident: IncidentJson, updateId: string | null): IncidentJson {
+function asOf<T extends IncidentJson>(incident: T, updateId: string | null): T {
   const i = incident.incident_updates.findIndex((u) => u.id === updateId);
   return i < 0 ? incident : { ...incident, incident_updates: incident.incident_updates.slice(i) };
 }
@@ -83,6 +100,7 @@ export async function readWebhookRequests(
     ).map((w) => [w.id, w]),
   );
   const incidentsById = new Map<string, IncidentJson | null>();
+  const maintenancesById = new Map<string, MaintenanceJson | null>();
   const pageJson = {
     id: page.id,
     status_indicator: status.indicator,
@@ -109,7 +127,9 @@ export async function readWebhookRequests(
         status: 'Test',
         body: 'Herald can reach this channel. Incident updates will appear here.',
         internalNote: null,
+        supportScript: null,
         components: [],
+        window: null,
         nextUpdateBy: null,
         url: page.url,
         severity: 'info',
@@ -139,11 +159,31 @@ export async function readWebhookRequests(
         status: componentStatusLabels[newStatus],
         body: `${c.name} changed from ${componentStatusLabels[oldStatus]} to ${componentStatusLabels[newStatus]}.`,
         internalNote: null,
+        supportScript: null,
         components: [c.name],
+        window: null,
         nextUpdateBy: null,
         url: page.url,
         severity: severityOf[newStatus],
       };
+    } else if (d.event === 'maintenance') {
+      const id = ref.maintenanceId ?? '';
+      if (!maintenancesById.has(id))
+        maintenancesById.set(id, await readMaintenance(db, page, all, id));
+      const found = maintenancesById.get(id);
+      if (!found) {
+        out.set(d.id, null);
+        continue;
+      }
+      const step = asOf(found, ref.updateId ?? null);
+      const update = step.incident_updates[0];
+      // The status this step reported, even when the window has moved on since it was queued.
+      const maintenance: MaintenanceJson = {
+        ...step,
+        status: maintenanceStatuses.find((x) => x === update?.status) ?? step.status,
+      };
+      envelope = { meta, page: pageJson, incident: maintenance };
+      chat = maintenanceChat(maintenance, page.time_zone);
     } else {
       const id = ref.incidentId ?? '';
       if (!incidentsById.has(id)) incidentsById.set(id, await readIncident(db, page, all, id));
@@ -156,6 +196,7 @@ export async function readWebhookRequests(
       const update = incident.incident_updates[0];
       envelope = { meta, page: pageJson, incident };
       let internalNote: string | null = null;
+      let supportScript: string | null = null;
       if (w.internal && ref.updateId) {
         const [u] = await db
           .select({ note: incidentUpdates.internalNote })
@@ -163,6 +204,11 @@ export async function readWebhookRequests(
           .where(eq(incidentUpdates.id, ref.updateId));
         internalNote = u?.note ?? null;
       }
+      // As in the internal list's email: the edited script, or the one every incident starts with.
+      if (w.internal)
+        supportScript =
+          (await readStoredSupportScript(db, incident.id)) ??
+          supportScriptTemplate({ id: incident.id, title: incident.name }, page.url);
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
       chat = {
@@ -174,7 +220,9 @@ export async function readWebhookRequests(
         status: statusLabel(update?.status ?? incident.status),
         body: update?.body ?? '',
         internalNote,
+        supportScript,
         components: incident.components.map((c) => c.name),
+        window: null,
         nextUpdateBy: next ? formatClock(next, page.time_zone, now) : null,
         url: incident.shortlink,
         severity: resolved ? 'ok' : (impactSeverity[incident.impact] ?? 'info'),
@@ -201,6 +249,40 @@ export async function readWebhookRequests(
     });
   }
   return out;
+}
+
+const noticeOf: Record<string, MaintenanceNoticeKind> = {
+  scheduled: 'maintenance_scheduled',
+  in_progress: 'maintenance_started',
+  verifying: 'maintenance_started',
+  completed: 'maintenance_completed',
+};
+
+/**
+ * A window's step for chat: the email's subject line as headline, the window in the page's zone
+ * with the UTC span beside it (people in other zones read the UTC one), the step's own words.
+ */
+function maintenanceChat(m: MaintenanceJson, tz: string): ChatMessage {
+  const from = new Date(m.scheduled_for);
+  const until = new Date(m.scheduled_until);
+  const utc = tz === 'UTC' || tz === 'Etc/UTC';
+  const local = `${formatLong(from, tz)} to ${formatLong(until, tz)}`;
+  return {
+    headline: maintenanceSubject(noticeOf[m.status] ?? 'maintenance_scheduled', {
+      title: m.name,
+      scheduledFor: from,
+      scheduledUntil: until,
+    }),
+    status: statusLabel(m.status),
+    body: m.incident_updates[0]?.body ?? '',
+    internalNote: null,
+    supportScript: null,
+    components: m.components.map((c) => c.name),
+    window: utc ? local : `${local} (${windowSpanUtc(from, until)})`,
+    nextUpdateBy: null,
+    url: m.shortlink,
+    severity: m.status === 'completed' ? 'ok' : 'maintenance',
+  };
 }
 
 function componentJson(c: ComponentJson, status: ComponentStatus) {
