@@ -54,7 +54,7 @@ export function renderActionItemReminder(d: ActionItemReminderData): RenderedEma
             <h1 style="margin:0 0 12px;font-size:20px">${title}</h1>
             <p style="margin:0 0 12px">${lead}</p>
             <p style="margin:0 0 12px">
-              From the P${d.priority} incident “${d.incidentTitle}” (${d.kind}). When it is done,
+              From the P${d.priority} incident &ldquo;${d.incidentTitle}&rdquo; (${d.kind}). When it is done,
               mark it done; if it will not be done, say why, so the post-mortem can close.
             </p>
             <p style="margin:16px 0 0">

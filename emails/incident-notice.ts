@@ -37,7 +37,7 @@ export function renderIncidentNotice(d: IncidentNoticeData): RenderedEmail {
     textFooter(d),
   ].join('\n');
   const body = html`<p style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:#15803d">
-      PRIORITY ${d.priority} · ${headline.toUpperCase()}
+      PRIORITY ${d.priority} &middot; ${headline.toUpperCase()}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${d.title}</h1>
     <p style="margin:0 0 12px">${lead}</p>

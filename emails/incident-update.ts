@@ -70,7 +70,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      PRIORITY ${d.priority} · ${d.statusLabel.toUpperCase()}
+      PRIORITY ${d.priority} &middot; ${d.statusLabel.toUpperCase()}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
     ${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}

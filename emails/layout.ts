@@ -39,7 +39,7 @@ export function layout(opts: {
   const links =
     f.manageUrl && f.unsubscribeUrl
       ? html`<p style="margin:0 0 8px">
-          <a href="${f.manageUrl}" style="color:#555">Manage your subscription</a> ·
+          <a href="${f.manageUrl}" style="color:#555">Manage your subscription</a> &middot;
           <a href="${f.unsubscribeUrl}" style="color:#555">Unsubscribe</a>
         </p>`
       : '';

@@ -4,13 +4,17 @@
  * times are UTC; everything shown names its zone.
  */
 
-const cache = new Map<string, Intl.DateTimeFormat>();
+// Per options object, then per zone: an email or page formats many times with the same few.
+const cache = new WeakMap<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFormat>>();
 function fmt(tz: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${tz}|${JSON.stringify(opts)}`;
-  let f = cache.get(key);
+  let byZone = cache.get(opts);
+  if (!byZone) cache.set(opts, (byZone = new Map()));
+  let f = byZone.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: tz, ...opts });
-    cache.set(key, f);
+    // Zones are settings, not visitor text, but cap the map anyway.
+    if (byZone.size >= 64) byZone.clear();
+    byZone.set(tz, f);
   }
   return f;
 }
@@ -20,6 +24,33 @@ function parts(d: Date, tz: string, opts: Intl.DateTimeFormatOptions): Record<st
   for (const p of fmt(tz, opts).formatToParts(d)) out[p.type] = p.value;
   return out;
 }
+
+// The display forms' options, one object each: formatters are cached per options and zone.
+const SHORT: Intl.DateTimeFormatOptions = {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+const CLOCK: Intl.DateTimeFormatOptions = {
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+const DAY: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric', year: 'numeric' };
+const LONG: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  month: 'short',
+  day: 'numeric',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
 
 const WALL_CLOCK: Intl.DateTimeFormatOptions = {
   hourCycle: 'h23',
@@ -82,26 +113,14 @@ export function toZonedLocal(d: Date | null | undefined, tz: string): string {
 
 /** "Nov 21, 14:05 UTC": the feeds' and timelines' short form. */
 export function formatShort(d: Date | string, tz = 'Etc/UTC'): string {
-  const p = parts(new Date(d), tz, {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
+  const p = parts(new Date(d), tz, SHORT);
   return `${p.month} ${p.day}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
 }
 
 /** "14:30 UTC": for "Next update by 14:30 UTC". Adds the date when it is not `now`'s day. */
 export function formatClock(d: Date | string, tz: string, now: Date): string {
   const date = new Date(d);
-  const p = parts(date, tz, {
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
+  const p = parts(date, tz, CLOCK);
   const sameDay = formatDay(date, tz) === formatDay(now, tz);
   const clock = `${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
   return sameDay ? clock : `${formatDay(date, tz)}, ${clock}`;
@@ -109,22 +128,13 @@ export function formatClock(d: Date | string, tz: string, now: Date): string {
 
 /** "Nov 21, 2026". */
 export function formatDay(d: Date | string, tz = 'Etc/UTC'): string {
-  const p = parts(new Date(d), tz, { month: 'short', day: 'numeric', year: 'numeric' });
+  const p = parts(new Date(d), tz, DAY);
   return `${p.month} ${p.day}, ${p.year}`;
 }
 
 /** "Sat 21 Nov 2026, 14:05 UTC": full form for single events. */
 export function formatLong(d: Date | string, tz = 'Etc/UTC'): string {
-  const p = parts(new Date(d), tz, {
-    weekday: 'short',
-    month: 'short',
-    day: 'numeric',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
+  const p = parts(new Date(d), tz, LONG);
   return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} ${zoneName(p.timeZoneName, tz)}`;
 }
 

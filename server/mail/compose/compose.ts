@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { renderConfirmation } from '../../../emails/confirmation.ts';
 import {
   type IncidentEmailData,
@@ -44,6 +45,17 @@ function listHeaders(page: PageContext, list: Recipient['list'], unsubscribeUrl:
   return { id: `${list.slug}.${page.host}`, name: `${page.name} ${list.name}`, unsubscribeUrl };
 }
 
+/**
+ * Stands in for a recipient's link token while a broadcast is rendered once per list: made of
+ * letters and digits, which neither HTML escaping nor the text part changes, and random per
+ * process, so no update text can contain it.
+ */
+const TOKEN_STAND_IN = `herald${randomBytes(12).toString('hex')}token`;
+
+type RenderedCopy = Pick<OutgoingMail, 'text' | 'html'>;
+/** Rendered copies per broadcast source (one per claim) and list: 100,000 recipients, a few renders. */
+const renderedCopies = new WeakMap<BroadcastSource, Map<string, RenderedCopy>>();
+
 /** One recipient's copy of a broadcast: the internal note only for internal lists. */
 export function composeBroadcastMail(
   page: PageContext,
@@ -52,12 +64,41 @@ export function composeBroadcastMail(
   messageId: string,
   now: Date,
 ): OutgoingMail | null {
-  const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
+  const token = manageToken(page.key, r.subscriberId);
+  const links = subscriberLinks(page.url, token);
   const list = listHeaders(page, r.list, links.unsubscribeUrl);
   if (src.type === 'maintenance')
     return composeMaintenanceMail(page, src, r, links, messageId, list);
   if (src.type === 'incident_notice')
     return composeIncidentNoticeMail(page, src, r, links, messageId, list);
+  // Everything but the links is the same for every recipient on a list: rendered once, with a
+  // stand-in token replaced per recipient.
+  let copies = renderedCopies.get(src);
+  if (!copies) renderedCopies.set(src, (copies = new Map()));
+  const key = `${r.list.id} ${now.getTime()}`;
+  let copy = copies.get(key);
+  if (!copy) {
+    copy = renderIncidentCopy(page, src, r.list, subscriberLinks(page.url, TOKEN_STAND_IN), now);
+    copies.set(key, copy);
+  }
+  // The subject stored with the broadcast is what the admin saw in the preview and progress.
+  return {
+    to: r.email,
+    text: copy.text.replaceAll(TOKEN_STAND_IN, token),
+    html: copy.html.replaceAll(TOKEN_STAND_IN, token),
+    subject: src.broadcast.subject,
+    messageId,
+    list,
+  };
+}
+
+function renderIncidentCopy(
+  page: PageContext,
+  src: Extract<BroadcastSource, { type: 'incident' }>,
+  list: Recipient['list'],
+  links: ReturnType<typeof subscriberLinks>,
+  now: Date,
+): RenderedCopy {
   const { incident, update } = src;
   const data: IncidentEmailData = {
     ...incidentEmailData(
@@ -74,8 +115,8 @@ export function composeBroadcastMail(
       },
       now,
     ),
-    listName: r.list.name,
-    internalNote: r.list.isInternal
+    listName: list.name,
+    internalNote: list.isInternal
       ? internalNoteWithRecord(
           withSupportScript(
             update.internalNote,
@@ -90,8 +131,7 @@ export function composeBroadcastMail(
   };
   const rendered =
     src.broadcast.kind === 'incident_resolved' ? renderAllClear(data) : renderIncidentUpdate(data);
-  // The subject stored with the broadcast is what the admin saw in the preview and progress.
-  return { to: r.email, ...rendered, subject: src.broadcast.subject, messageId, list };
+  return { text: rendered.text, html: rendered.html };
 }
 
 export interface QueuedMessage {
