@@ -31,3 +31,4 @@ export * from './follow-ups.ts';
 export * from './look-backs.ts';
 export * from './subscription-requests.ts';
 export * from './health-probes.ts';
+export * from './subscriber-imports.ts';

@@ -45,7 +45,7 @@ export function healthRoutes(deps: Deps) {
         const why = writeWaitReason(deps.db);
         resolve({
           ok: false,
-          reason: `a write has waited more than ${PROBE_WAIT_MS} ms: ${why ?? 'for the write lock'}`,
+          reason: `a write has waited more than ${PROBE_WAIT_MS} ms for the database${why ? `, ${why}` : ''}`,
         });
       }, PROBE_WAIT_MS).unref(),
     );

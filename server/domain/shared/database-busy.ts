@@ -30,12 +30,15 @@ export interface WriteWait {
   since: number;
 }
 
-/** How a waiting write reads to a person: "the database disk is full (for 3 s)". */
+/**
+ * What a waiting write waits for, as it reads after "waiting for the database, ": "held by
+ * another writer, 3 s" or "its disk is full, 3 s: free disk space on the Herald server".
+ */
 export function describeWriteWait(wait: WriteWait, nowMs: number = Date.now()): string {
   const s = Math.max(0, Math.round((nowMs - wait.since) / 1000));
   return wait.fault === 'full'
-    ? `the database disk is full (for ${s} s): free disk space on the Herald server`
-    : `the database is held by another writer (for ${s} s)`;
+    ? `its disk is full, ${s} s: free disk space on the Herald server`
+    : `held by another writer, ${s} s`;
 }
 
 /**
