@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { writeWait } from '../../../db/client.ts';
-import { subscriberImports } from '../../../db/schema/index.ts';
+import { lists, subscriberImports } from '../../../db/schema/index.ts';
 import type { SubscriberImportState } from '../../../db/schema/enums.ts';
 import type { Actor } from '../shared/actor.ts';
 import { describeWriteWait } from '../shared/database-busy.ts';
@@ -246,6 +246,8 @@ export async function readSubscriberImports(
   listId: string,
   limit = 5,
 ): Promise<ImportView[]> {
+  const [list] = await deps.db.select({ id: lists.id }).from(lists).where(eq(lists.id, listId));
+  if (!list) throw new NotFoundError('list', listId);
   const rows = await deps.db
     .select()
     .from(subscriberImports)
