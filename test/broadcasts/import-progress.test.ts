@@ -1,10 +1,12 @@
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriberImports, subscribers } from '../../db/schema/index.ts';
-import { systemClock } from '../../server/domain/shared/clock.ts';
+import { ManualClock, systemClock } from '../../server/domain/shared/clock.ts';
+import { readSubscriberImport } from '../../server/domain/subscribers/import-jobs.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { holdWriteLock, startApiProcess } from '../helpers/lock-holder.ts';
+import { openSecondDeps } from '../helpers/second-process.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { listBySlug } from '../helpers/subscribers.ts';
 
@@ -157,10 +159,13 @@ describe('a 50,000-row import in another Herald process', { timeout: 120_000 }, 
       const here = await api(t, secret).get(path);
       expect(here.json.import).toMatchObject({ state: 'running', rowsTotal: 50_000 });
       expect(here.json.import.rowsDone).toBe(stalled.rowsDone);
+      const importing = `Importing: ${stalled.rowsDone.toLocaleString('en-US')} of 50,000 rows`;
       const page = await admin.get(`/admin/lists/${list.id}`);
-      expect(page.html).toContain(
-        `Importing: ${stalled.rowsDone.toLocaleString('en-US')} of 50,000 rows`,
-      );
+      expect(page.html).toContain(importing);
+      // The import's own page refreshes itself while it runs: no JavaScript needed.
+      const own = await admin.get(`/admin/lists/${list.id}/imports/${started.json.import.id}`);
+      expect(own.html).toContain(importing);
+      expect(own.html).toMatch(/<meta http-equiv="refresh" content="2"/);
       await lock.released;
 
       await expect
@@ -220,6 +225,37 @@ describe('a 50,000-row import in another Herald process', { timeout: 120_000 }, 
       .from(subscribers)
       .where(eq(subscribers.listId, list.id));
     expect(n!.n).toBe(job.imported);
+    other = await startApiProcess(t.dbUrl);
+  });
+
+  it('an import whose process died is reported as making no progress, with what to do', async () => {
+    const list = await listBySlug(t.deps, 'drills');
+    await api(t, secret).patch(`/api/admin/lists/${list.id}`, { allowedDomains: 'example.org' });
+    const started = await otherApi('POST', `/api/admin/lists/${list.id}/imports`, {
+      csv: csvOf('dead', 50_000),
+    });
+    const path = `/api/admin/lists/${list.id}/imports/${started.json.import.id}`;
+    await expect
+      .poll(async () => (await otherApi('GET', path)).json.import.rowsDone, {
+        timeout: 10_000,
+        interval: 20,
+      })
+      .toBeGreaterThan(0);
+    await other.crash();
+    const fresh = (await api(t, secret).get(path)).json.import;
+    expect(fresh).toMatchObject({ state: 'running', waiting: null });
+    // Twenty seconds on, as another process sees it.
+    const later = new ManualClock(new Date(Date.now() + 20_000));
+    const reader = await openSecondDeps(t, later);
+    try {
+      const job = await readSubscriberImport(reader, list.id, started.json.import.id);
+      expect(job.state).toBe('running');
+      expect(job.waiting).toMatch(
+        /^no progress for 2\d s: another process holds the database, or the Herald process running the import stopped\. If it does not move on, import the file again/,
+      );
+    } finally {
+      await reader.close();
+    }
     other = await startApiProcess(t.dbUrl);
   });
 });

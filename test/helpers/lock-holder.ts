@@ -80,5 +80,10 @@ export async function startApiProcess(dbUrl: string) {
       child.kill('SIGTERM');
       return exited;
     },
+    /** kill -9: nothing is cleaned up or recorded. */
+    crash: async () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
   };
 }
