@@ -7,7 +7,11 @@ import { createClient, type Client } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { DatabaseBusyError, databaseFault } from '../server/domain/shared/database-busy.ts';
+import {
+  DatabaseBusyError,
+  databaseFault,
+  type WriteWait,
+} from '../server/domain/shared/database-busy.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -170,6 +174,9 @@ function explainOpenFailure(url: string, file: string, err: unknown): DatabaseSt
  */
 export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () => unknown): Db {
   let tail: Promise<unknown> = Promise.resolve();
+  // Why this process's writes are waiting right now: set by the first refusal, cleared by the
+  // next commit. Health, stall reports and progress pages read it while the write still waits.
+  const wait: { current: WriteWait | null } = { current: null };
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
   // skips the queue it would otherwise wait on forever.
@@ -179,10 +186,13 @@ export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () 
     // Short pauses: another process's burst of short transactions leaves only brief gaps.
     for (let pause = 10; ; pause = Math.min(100, pause * 2)) {
       try {
-        return await inside.run(true, () => original(fn, config));
+        const result = await inside.run(true, () => original(fn, config));
+        wait.current = null;
+        return result;
       } catch (err) {
         const fault = databaseFault(err);
         if (fault !== 'busy' && fault !== 'full') throw err;
+        if (wait.current?.fault !== fault) wait.current = { fault, since: Date.now() };
         await onBusy?.();
         if (Date.now() + pause > deadline)
           throw new DatabaseBusyError(fault, Math.max(1, Math.ceil(writeWaitMs / 2000)));
@@ -196,7 +206,19 @@ export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () 
     tail = run.catch(() => undefined);
     return run;
   };
-  return Object.assign(Object.create(db) as Db, { transaction });
+  const wrapped = Object.assign(Object.create(db) as Db, { transaction });
+  waits.set(wrapped, wait);
+  return wrapped;
+}
+
+const waits = new WeakMap<Db, { current: WriteWait | null }>();
+
+/**
+ * What this process's writes are waiting for right now (another process's write lock, a full
+ * disk) and since when, or null when the last write went through.
+ */
+export function writeWait(db: Db): WriteWait | null {
+  return waits.get(db)?.current ?? null;
 }
 
 const MIGRATIONS_TABLE = '__drizzle_migrations';

@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from './mail/transport.ts';
 import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
 import { createEdgePurger, type EdgePurger } from './edge/purger.ts';
+import { ImportJobs } from './domain/subscribers/import-jobs.ts';
 
 export interface Deps extends DomainDeps {
   handle: DbHandle;
@@ -23,6 +24,8 @@ export interface Deps extends DomainDeps {
   setupLink: SetupLink;
   /** Purges caching edges (EDGE_PURGE_URLS) after writes; see server/edge/purger.ts. */
   edge: EdgePurger;
+  /** The CSV imports this process runs in the background; see domain/subscribers/import-jobs.ts. */
+  imports: ImportJobs;
   close(): Promise<void>;
 }
 
@@ -61,7 +64,10 @@ export async function createDeps(
     setupLink: new SetupLink(),
     cache: new ResponseCache({ edges: new Set(config.edgePurgeTargets.map((t) => t.kind)) }),
     reader: createStatusReader(handle.db, config.publicUrl, counter),
+    imports: new ImportJobs((message) => log.error(message)),
     async close() {
+      // A running import writes its last chunk and marks itself interrupted before the close.
+      await deps.imports.stop();
       counter.close();
       mailer.close();
       handle.close();

@@ -54,3 +54,7 @@ export type WebhookEvent = (typeof webhookEvents)[number];
 
 export const webhookStates = ['active', 'paused'] as const;
 export type WebhookState = (typeof webhookStates)[number];
+
+/** A background CSV import: running until its last chunk, or stopped by a shutdown or a fault. */
+export const subscriberImportStates = ['running', 'done', 'failed', 'interrupted'] as const;
+export type SubscriberImportState = (typeof subscriberImportStates)[number];

@@ -13,6 +13,7 @@ const statusByCode: Record<string, number> = {
   forbidden: 403,
   rate_limited: 429,
   database_busy: 503,
+  database_full: 503,
 };
 
 /** Transport refusals (thrown as HTTPException by routes and middleware) and their codes. */

@@ -16,6 +16,11 @@ import {
   searchSubscribers,
   searchSubscribersInput,
 } from '../domain/subscribers/admin-subscribers.ts';
+import {
+  readSubscriberImport,
+  readSubscriberImports,
+  startSubscriberImport,
+} from '../domain/subscribers/import-jobs.ts';
 import { importInput, importSubscribers } from '../domain/subscribers/import-subscribers.ts';
 import { previewInput, previewUpdateEmail } from '../mail/preview.ts';
 import { actorOf, type Operation, parseBody, parseQuery, pathId, queryInt } from './operation.ts';
@@ -123,6 +128,48 @@ export function broadcastOperations(deps: Deps): Operation[] {
         const input = await parseBody(c, importInput);
         return c.json(await importSubscribers(deps, input, actorOf(c)));
       },
+    },
+    {
+      meta: {
+        method: 'post',
+        path: '/lists/:id/imports',
+        summary:
+          'Start importing already-consented addresses from CSV text; answers 202 with the import to follow',
+        role: 'admin',
+        body: importInput,
+        omit: ['listId'],
+        maxBodyBytes: IMPORT_BODY_LIMIT,
+        success: 202,
+      },
+      handler: async (c) => {
+        const input = await parseBody(c, importInput, { listId: pathId(c) });
+        const { view } = await startSubscriberImport(deps, input, actorOf(c));
+        c.header('Location', `/api/admin/lists/${view.listId}/imports/${view.id}`);
+        return c.json({ import: view }, 202);
+      },
+    },
+    {
+      meta: {
+        method: 'get',
+        path: '/lists/:id/imports',
+        summary: "A list's recent imports, newest first",
+        role: 'admin',
+        success: 200,
+      },
+      handler: async (c) => c.json({ imports: await readSubscriberImports(deps, pathId(c), 20) }),
+    },
+    {
+      meta: {
+        method: 'get',
+        path: '/lists/:id/imports/:importId',
+        summary: 'One import: rows done of the total, rejected rows, and why it waits if it does',
+        role: 'admin',
+        success: 200,
+      },
+      handler: async (c) =>
+        c.json({
+          import: await readSubscriberImport(deps, pathId(c), c.req.param('importId') ?? ''),
+        }),
     },
     {
       meta: {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
 import { oldestDueWaitMs } from '../domain/broadcasts/outbox-store.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
-import { probeWrite } from '../domain/settings/probe-write.ts';
+import { probeWrite, writeWaitReason } from '../domain/settings/probe-write.ts';
 
 /** How long one write probe's answer is reused: a load balancer polling often costs nothing. */
 const PROBE_CACHE_MS = 1500;
@@ -22,7 +22,7 @@ export function healthRoutes(deps: Deps) {
   function writeProbe(): Promise<Probe> {
     const now = Date.now();
     if (cached && now - cached.at < PROBE_CACHE_MS) return cached.probe;
-    const attempt = probeWrite(deps.db).then(
+    const attempt = probeWrite(deps.db, deps.clock.now()).then(
       (): Probe => ({ ok: true }),
       (err): Probe => {
         const fault = databaseFault(err);
@@ -39,15 +39,15 @@ export function healthRoutes(deps: Deps) {
         };
       },
     );
+    // A probe still waiting names what it waits for (a full disk is not a busy lock).
     const timeout = new Promise<Probe>((resolve) =>
-      setTimeout(
-        () =>
-          resolve({
-            ok: false,
-            reason: `a write waited more than ${PROBE_WAIT_MS} ms for the lock`,
-          }),
-        PROBE_WAIT_MS,
-      ).unref(),
+      setTimeout(() => {
+        const why = writeWaitReason(deps.db);
+        resolve({
+          ok: false,
+          reason: `a write has waited more than ${PROBE_WAIT_MS} ms for the database${why ? `, ${why}` : ''}`,
+        });
+      }, PROBE_WAIT_MS).unref(),
     );
     const probe = Promise.race([attempt, timeout]);
     cached = { at: now, probe };

@@ -23,9 +23,9 @@ export interface TestContext {
  * opens new connections, and a new in-memory connection is an empty database).
  */
 export async function createTestContext(
-  opts: { env?: Record<string, string>; clock?: Clock } = {},
+  opts: { env?: Record<string, string>; clock?: Clock; parentDir?: string } = {},
 ): Promise<TestContext> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'herald-test-'));
+  const dir = mkdtempSync(path.join(opts.parentDir ?? tmpdir(), 'herald-test-'));
   const dbUrl = `file:${path.join(dir, 'herald.db')}`;
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();
   const config = loadConfig({

@@ -57,3 +57,33 @@ export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
     },
   };
 }
+
+/** A real Herald API process on the database (test/helpers/api-process.ts). */
+export async function startApiProcess(dbUrl: string) {
+  const child = spawn(node, [fileURLToPath(new URL('./api-process.ts', import.meta.url)), dbUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { port: number }).port);
+    });
+    child.on('exit', (code) => reject(new Error(`api process exited ${code} before listening`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    exited,
+    /** SIGTERM: a graceful stop, as a deploy does. */
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    /** kill -9: nothing is cleaned up or recorded. */
+    crash: async () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { idInput } from '../shared/inputs.ts';
 import { apiTokens, users } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
+import { unlessDatabaseRefuses } from '../shared/database-busy.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
@@ -114,7 +115,9 @@ export async function resolveApiToken(
   if (row.userId && (!found.userId || found.userDisabledAt)) return null;
   const now = deps.clock.now();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
-    await deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    await unlessDatabaseRefuses(
+      deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)),
+    );
   }
   return { type: 'token', id: row.id, label: `token ${row.name}`, role: row.role };
 }

@@ -2,6 +2,7 @@ import { eq, lt } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
+import { unlessDatabaseRefuses } from '../shared/database-busy.ts';
 import { UnauthorizedError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
@@ -110,13 +111,17 @@ export async function resolveSession(
   }
   let expiresAt = row.s.expiresAt;
   if (now.getTime() - row.s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    expiresAt = new Date(
+    const extended = new Date(
       Math.min(now.getTime() + SESSION_IDLE_MS, row.s.createdAt.getTime() + SESSION_MAX_MS),
     );
-    await deps.db
-      .update(sessions)
-      .set({ lastSeenAt: now, expiresAt })
-      .where(eq(sessions.id, row.s.id));
+    // A busy or full database must not sign anyone out: the session keeps its old expiry.
+    const touched = await unlessDatabaseRefuses(
+      deps.db
+        .update(sessions)
+        .set({ lastSeenAt: now, expiresAt: extended })
+        .where(eq(sessions.id, row.s.id)),
+    );
+    if (touched) expiresAt = extended;
   }
   const user: SessionUser = {
     id: row.u.id,

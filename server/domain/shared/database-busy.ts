@@ -6,7 +6,8 @@ import { DomainError } from './errors.ts';
  * can simply be sent again.
  */
 export class DatabaseBusyError extends DomainError {
-  override readonly code = 'database_busy';
+  /** `database_full` asks the operator to act; `database_busy` only asks the client to wait. */
+  override readonly code: 'database_busy' | 'database_full';
   readonly retryAfterSeconds: number;
   readonly fault: 'busy' | 'full';
   constructor(fault: 'busy' | 'full', retryAfterSeconds = 5) {
@@ -15,12 +16,30 @@ export class DatabaseBusyError extends DomainError {
         ? 'The database disk is full, so nothing was saved. Free disk space on the Herald server, then send this again.'
         : 'The database is busy with another Herald process (for example a large import), so nothing was saved. Send this again in a few seconds.',
     );
+    this.code = fault === 'full' ? 'database_full' : 'database_busy';
     this.retryAfterSeconds = retryAfterSeconds;
     this.fault = fault;
   }
 }
 
 export type DatabaseFault = 'busy' | 'full' | 'readonly';
+
+/** A write that meets a passing fault and waits: which fault, since when (epoch ms). */
+export interface WriteWait {
+  fault: 'busy' | 'full';
+  since: number;
+}
+
+/**
+ * What a waiting write waits for, as it reads after "waiting for the database, ": "held by
+ * another writer, 3 s" or "its disk is full, 3 s: free disk space on the Herald server".
+ */
+export function describeWriteWait(wait: WriteWait, nowMs: number = Date.now()): string {
+  const s = Math.max(0, Math.round((nowMs - wait.since) / 1000));
+  return wait.fault === 'full'
+    ? `its disk is full, ${s} s: free disk space on the Herald server`
+    : `held by another writer, ${s} s`;
+}
 
 /**
  * Why the database refused a statement, if it is a passing condition: busy (another process
@@ -46,4 +65,18 @@ export function databaseFault(err: unknown): DatabaseFault | null {
       return 'readonly';
   }
   return null;
+}
+
+/**
+ * Runs a bookkeeping write (a token's last use, a session's last visit) that must never fail
+ * the read it rides on: a busy, full or read-only database skips it. True when it was written.
+ */
+export async function unlessDatabaseRefuses(write: PromiseLike<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (databaseFault(err)) return false;
+    throw err;
+  }
 }

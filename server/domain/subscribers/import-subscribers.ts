@@ -1,7 +1,10 @@
+import { setImmediate } from 'node:timers/promises';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { components, lists, subscribers } from '../../../db/schema/index.ts';
+import type { Tx } from '../../../db/client.ts';
 import type { Actor } from '../shared/actor.ts';
+import { DatabaseBusyError } from '../shared/database-busy.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -51,22 +54,27 @@ function csvFields(line: string): string[] {
   return out;
 }
 
+/** A checked CSV: the rows to write and those already rejected, with their line numbers. */
+export interface PreparedImport {
+  listId: string;
+  rows: { line: number; email: string; componentIds: string[] | null }[];
+  rejected: ImportReport['rejected'];
+  /** Data rows in the file (everything but the header and blank lines). */
+  rowsTotal: number;
+}
+
 /**
- * Imports addresses that already consented elsewhere, confirmed at once (no confirmation
- * email). CSV: an `email` column (or the first column), optionally `components` with
- * component names or ids separated by `|`. Every row that cannot be imported is reported
- * with its line number and reason; the rest are imported in chunks of 500 rows, each its own
- * transaction, with `onProgress` called after each.
+ * Reads and checks a CSV of addresses that already consented elsewhere. CSV: an `email` column
+ * (or the first column), optionally `components` with component names or ids separated by
+ * `|`. Nothing is written; a file that cannot be imported at all throws.
  */
-export async function importSubscribers(
+export async function prepareImport(
   deps: DomainDeps,
   raw: z.input<typeof importInput>,
   actor: Actor,
-  opts: { onProgress?: (p: { done: number; total: number }) => void } = {},
-): Promise<ImportReport> {
+): Promise<PreparedImport> {
   requireAdmin(actor);
   const input = parseInput(importInput, raw);
-  const now = deps.clock.now();
   const [list] = await deps.db.select().from(lists).where(eq(lists.id, input.listId));
   if (!list) throw new NotFoundError('list', input.listId);
   const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
@@ -96,7 +104,7 @@ export async function importSubscribers(
     start = 1;
   }
 
-  const report: ImportReport = { imported: 0, alreadySubscribed: 0, rejected: [] };
+  const report: Pick<ImportReport, 'rejected'> = { rejected: [] };
   const seen = new Set<string>();
   const rows: { line: number; email: string; componentIds: string[] | null }[] = [];
   for (let i = start; i < lines.length; i++) {
@@ -141,84 +149,179 @@ export async function importSubscribers(
     seen.add(email);
     rows.push({ line: i + 1, email, componentIds });
   }
+  return {
+    listId: list.id,
+    rows,
+    rejected: report.rejected,
+    rowsTotal: rows.length + report.rejected.length,
+  };
+}
 
+/** Where a running import stands, after each chunk (written in that chunk's transaction). */
+export interface ImportProgress {
+  rowsDone: number;
+  rowsTotal: number;
+  imported: number;
+  alreadySubscribed: number;
+  rejectedCount: number;
+  /** Every rejected row, sorted by line, on the last chunk only. */
+  rejected: ImportReport['rejected'] | null;
+  last: boolean;
+}
+
+export interface WriteImportOptions {
+  /** Runs inside each chunk's transaction, with the totals that chunk commits. */
+  inChunk?: (tx: Tx, progress: ImportProgress) => Promise<void>;
+  /**
+   * A chunk that met a busy or full database for longer than a write may wait: wait and try the
+   * same chunk again (resolve) or give up (throw). Without it the error propagates.
+   */
+  onRefused?: (err: DatabaseBusyError) => Promise<void>;
+  /** Called once a chunk has committed. */
+  afterChunk?: (progress: ImportProgress) => void;
+  /** Checked between chunks: a stopping process leaves after the chunk it is writing. */
+  stopped?: () => boolean;
+}
+
+/**
+ * Writes checked rows confirmed at once (no confirmation email), in chunks of 500 rows, each
+ * its own transaction. Returns the report, or null when `stopped` ended it early.
+ */
+export async function writeImport(
+  deps: DomainDeps,
+  prepared: PreparedImport,
+  actor: Actor,
+  opts: WriteImportOptions = {},
+): Promise<ImportReport | null> {
+  requireAdmin(actor);
+  const now = deps.clock.now();
+  const { rows } = prepared;
+  const list = { id: prepared.listId };
+  const report: ImportReport = {
+    imported: 0,
+    alreadySubscribed: 0,
+    rejected: [...prepared.rejected],
+  };
   const key = await linkKey(deps.db, deps.config);
   // One short transaction per chunk: a 50,000-row file never holds the write lock for more
   // than a moment, so another Herald process on the same database (its outbox, an admin
   // saving an update) waits a few milliseconds instead of failing. An import stopped midway
   // keeps the chunks it wrote; running it again finds them already subscribed.
   for (let i = 0; i === 0 || i < rows.length; i += IMPORT_CHUNK) {
+    if (opts.stopped?.()) return null;
     const chunk = rows.slice(i, i + IMPORT_CHUNK);
     const last = i + IMPORT_CHUNK >= rows.length;
     // Counted per attempt: a transaction retried after meeting a busy database starts over.
     const c: ImportReport = { imported: 0, alreadySubscribed: 0, rejected: [] };
-    await deps.db.transaction(async (tx) => {
-      c.imported = c.alreadySubscribed = 0;
-      c.rejected = [];
-      const existing = await tx
-        .select({ id: subscribers.id, email: subscribers.email, state: subscribers.state })
-        .from(subscribers)
-        .where(
-          and(
-            eq(subscribers.listId, list.id),
-            inArray(
-              subscribers.email,
-              chunk.map((r) => r.email),
+    const writeChunk = () =>
+      deps.db.transaction(async (tx) => {
+        c.imported = c.alreadySubscribed = 0;
+        c.rejected = [];
+        const existing = await tx
+          .select({ id: subscribers.id, email: subscribers.email, state: subscribers.state })
+          .from(subscribers)
+          .where(
+            and(
+              eq(subscribers.listId, list.id),
+              inArray(
+                subscribers.email,
+                chunk.map((r) => r.email),
+              ),
             ),
-          ),
-        );
-      const byEmail = new Map(existing.map((e) => [e.email, e]));
-      for (const r of chunk) {
-        const found = byEmail.get(r.email);
-        if (found?.state === 'confirmed') {
-          c.alreadySubscribed++;
-          continue;
+          );
+        const byEmail = new Map(existing.map((e) => [e.email, e]));
+        for (const r of chunk) {
+          const found = byEmail.get(r.email);
+          if (found?.state === 'confirmed') {
+            c.alreadySubscribed++;
+            continue;
+          }
+          // Leaving is final: an import never overrides someone's own unsubscribe.
+          if (found?.state === 'unsubscribed') {
+            c.rejected.push({
+              line: r.line,
+              value: r.email,
+              reason: 'unsubscribed earlier; only they can subscribe again',
+            });
+            continue;
+          }
+          const id = found?.id ?? newId();
+          const fields = {
+            state: 'confirmed' as const,
+            componentIds: r.componentIds,
+            manageTokenHash: hashToken(manageToken(key, id)),
+            confirmTokenHash: null,
+            confirmExpiresAt: null,
+            confirmedAt: now,
+            unsubscribedAt: null,
+            source: 'import',
+            updatedAt: now,
+          };
+          if (found) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
+          else
+            await tx
+              .insert(subscribers)
+              .values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
+          c.imported++;
         }
-        // Leaving is final: an import never overrides someone's own unsubscribe.
-        if (found?.state === 'unsubscribed') {
-          c.rejected.push({
-            line: r.line,
-            value: r.email,
-            reason: 'unsubscribed earlier; only they can subscribe again',
+        if (last)
+          await recordAudit(tx, actor, now, {
+            action: 'subscriber.import',
+            objectType: 'list',
+            objectId: list.id,
+            after: {
+              imported: report.imported + c.imported,
+              alreadySubscribed: report.alreadySubscribed + c.alreadySubscribed,
+              rejected: report.rejected.length + c.rejected.length,
+            },
           });
-          continue;
-        }
-        const id = found?.id ?? newId();
-        const fields = {
-          state: 'confirmed' as const,
-          componentIds: r.componentIds,
-          manageTokenHash: hashToken(manageToken(key, id)),
-          confirmTokenHash: null,
-          confirmExpiresAt: null,
-          confirmedAt: now,
-          unsubscribedAt: null,
-          source: 'import',
-          updatedAt: now,
+        const p: ImportProgress = {
+          rowsDone: prepared.rejected.length + Math.min(rows.length, i + IMPORT_CHUNK),
+          rowsTotal: prepared.rowsTotal,
+          imported: report.imported + c.imported,
+          alreadySubscribed: report.alreadySubscribed + c.alreadySubscribed,
+          rejectedCount: report.rejected.length + c.rejected.length,
+          rejected: last
+            ? [...report.rejected, ...c.rejected].sort((a, b) => a.line - b.line)
+            : null,
+          last,
         };
-        if (found) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
-        else
-          await tx
-            .insert(subscribers)
-            .values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
-        c.imported++;
+        await opts.inChunk?.(tx, p);
+        return p;
+      });
+    let progress: ImportProgress;
+    for (;;) {
+      try {
+        progress = await writeChunk();
+        break;
+      } catch (err) {
+        if (!(err instanceof DatabaseBusyError) || !opts.onRefused) throw err;
+        if (opts.stopped?.()) return null;
+        await opts.onRefused(err);
       }
-      if (last)
-        await recordAudit(tx, actor, now, {
-          action: 'subscriber.import',
-          objectType: 'list',
-          objectId: list.id,
-          after: {
-            imported: report.imported + c.imported,
-            alreadySubscribed: report.alreadySubscribed + c.alreadySubscribed,
-            rejected: report.rejected.length + c.rejected.length,
-          },
-        });
-    });
+    }
     report.imported += c.imported;
     report.alreadySubscribed += c.alreadySubscribed;
     report.rejected.push(...c.rejected);
-    opts.onProgress?.({ done: Math.min(rows.length, i + IMPORT_CHUNK), total: rows.length });
+    opts.afterChunk?.(progress);
+    // The embedded driver is synchronous and every await above resolved at once: without a
+    // turn of the event loop here, this process would answer no request until the last chunk.
+    await setImmediate();
   }
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
+}
+
+/**
+ * Imports a CSV in one call (the report when every chunk is written): `prepareImport` then
+ * `writeImport`. The admin pages and `POST /lists/{id}/imports` run it in the background
+ * instead (import-jobs.ts), so a big file shows its progress.
+ */
+export async function importSubscribers(
+  deps: DomainDeps,
+  raw: z.input<typeof importInput>,
+  actor: Actor,
+): Promise<ImportReport> {
+  const report = await writeImport(deps, await prepareImport(deps, raw, actor), actor);
+  return report!;
 }

@@ -13,9 +13,10 @@ import { NotFoundError } from '../../domain/shared/errors.ts';
 import { companyDomains } from '../../domain/subscribers/subscriber-reads.ts';
 import { removeSubscriber, searchSubscribers } from '../../domain/subscribers/admin-subscribers.ts';
 import {
-  importSubscribers,
-  type ImportReport,
-} from '../../domain/subscribers/import-subscribers.ts';
+  readSubscriberImport,
+  readSubscriberImports,
+  startSubscriberImport,
+} from '../../domain/subscribers/import-jobs.ts';
 import type { Deps } from '../../deps.ts';
 import { subscriberStates } from '../../../db/schema/enums.ts';
 import {
@@ -33,6 +34,9 @@ import {
   runForm,
   str,
 } from './form.ts';
+
+/** How long the import form waits for the import to end before showing its progress. */
+const IMPORT_FORM_WAIT_MS = 1500;
 
 /**
  * Subscribers, lists and broadcasts for the admin pages (`admin.broadcasts`). Every write goes
@@ -104,21 +108,28 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
         return `/admin/subscribers?done=removed&email=${encodeURIComponent(r.email)}`;
       });
     },
-    /** CSV import: the report is shown on the page (nothing to redirect to). */
-    async import(
-      form: FormData,
-    ): Promise<{ report: ImportReport | null; outcome: FormOutcome | null }> {
+    /**
+     * CSV import: checked at once (a bad file is shown again with its error), then written in
+     * the background. A small file is usually done within the short wait, so its page opens on
+     * the report; a big one opens on its progress.
+     */
+    async import(form: FormData): Promise<FormOutcome> {
       const file = form.get('file');
       const pasted = String(form.get('csv') ?? '');
       const csv = file && typeof file !== 'string' && file.size > 0 ? await file.text() : pasted;
       const values = formValues(form);
-      let report: ImportReport | null = null;
-      const outcome = await runForm(values, async () => {
-        report = await importSubscribers(deps, { listId: str(values, 'listId'), csv }, actor);
-        return '';
+      return runForm(values, async () => {
+        const { view, finished } = await startSubscriberImport(
+          deps,
+          { listId: str(values, 'listId'), csv },
+          actor,
+        );
+        await Promise.race([finished, deps.imports.pause(IMPORT_FORM_WAIT_MS)]);
+        return `/admin/lists/${view.listId}/imports/${view.id}`;
       });
-      return { report, outcome: outcome.ok ? null : outcome };
     },
+    imports: (listId: string) => readSubscriberImports(deps, listId),
+    importJob: (listId: string, importId: string) => readSubscriberImport(deps, listId, importId),
 
     recent: () => readBroadcasts(deps, { limit: 50 }),
     forIncident: (incidentId: string) => readBroadcasts(deps, { incidentId, limit: 20 }),

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { systemClock } from '../../server/domain/shared/clock.ts';
+import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import type { Logger } from '../../server/logger.ts';
+import { api, makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { mountSmallDisk } from '../helpers/full-disk.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+// The disk under the database fills up in the middle of a P0 broadcast and frees again: a real
+// filesystem with no room left, the real driver answering SQLITE_FULL, a real SMTP server.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function captureLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string) => void lines.push(m);
+  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
+}
+
+describe('a full disk in the middle of a broadcast', { timeout: 90_000 }, () => {
+  let disk: ReturnType<typeof mountSmallDisk>;
+  let t: TestContext;
+  let smtp: SmtpSink;
+  beforeAll(async () => {
+    disk = mountSmallDisk();
+    smtp = await startSmtpSink();
+    t = await createTestContext({
+      clock: systemClock,
+      parentDir: disk.dir,
+      env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2', DATABASE_WRITE_WAIT_SECONDS: '1' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+    disk?.unmount();
+  });
+
+  it('sends everyone exactly once, answers 503 saying the disk is full, and finishes once it frees', async () => {
+    const { secret } = await makeToken(t, 'admin');
+    const emails = Array.from({ length: 300 }, (_, i) => `full${i}@example.net`);
+    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+    const log = captureLog();
+    // A lease shorter than the full spell: rows this process holds lapse while it cannot write.
+    const worker = createOutboxWorker(
+      { ...t.deps, log },
+      { leaseMs: 1500, heartbeatMs: 300, idleMs: 20 },
+    );
+    smtp.delay(15);
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Disk full' });
+    const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+    const id = b!.id;
+    worker.start();
+    let during: {
+      write: Awaited<ReturnType<ReturnType<typeof api>['post']>>;
+      health: Response;
+      healthBody: any;
+      broadcast: Awaited<ReturnType<ReturnType<typeof api>['get']>>;
+      sentAtFree: number;
+    };
+    try {
+      await expect.poll(() => smtp.received.length, { timeout: 20_000 }).toBeGreaterThan(40);
+      disk.fill(path.join(t.dir, 'herald.db'));
+      const filledAt = Date.now();
+      // Past the health probe's cache, so the answer is about the full disk.
+      await sleep(1600);
+      const write = await api(t, secret).post('/api/admin/components', { name: 'During full' });
+      const health = await t.app.request('/healthz');
+      const healthBody = await health.json();
+      // Reads still work on a full disk: the admin can see where the broadcast stands.
+      const broadcast = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
+      // Longer than the lease, so the rows held in memory have lapsed in the database.
+      await sleep(Math.max(0, 4000 - (Date.now() - filledAt)));
+      during = { write, health, healthBody, broadcast, sentAtFree: smtp.received.length };
+      disk.free();
+      await expect
+        .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, { timeout: 30_000 })
+        .toBe(true);
+    } finally {
+      await worker.stop();
+      smtp.delay(0);
+    }
+
+    // While full: a clear 503 that says what happened and what to do, never a 500.
+    expect(during.write.status).toBe(503);
+    expect(during.write.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(during.write.json.error.code).toBe('database_full');
+    expect(during.write.json.error.message).toMatch(/disk is full.*Free disk space/);
+    expect(during.health.status).toBe(503);
+    expect(during.healthBody.database).toBe('refuses writes');
+    expect(during.healthBody.error.code).toBe('database_refuses_writes');
+    expect(during.healthBody.error.message).toMatch(/disk is full/);
+    expect(during.broadcast.status).toBe(200);
+    expect(during.broadcast.json.broadcast.done).toBe(false);
+    // The broadcast was really caught in the middle.
+    expect(during.sentAtFree).toBeLessThan(emails.length);
+
+    // Nothing lost, nothing doubled: each recipient once, each Message-ID once.
+    const got = smtp.received.map((m) => m.to[0]!).filter((a) => a.startsWith('full'));
+    expect(got.filter((a, i) => got.indexOf(a) !== i)).toEqual([]);
+    expect(new Set(got)).toEqual(new Set(emails));
+    expect(new Set(smtp.received.map((m) => m.parsed.messageId)).size).toBe(emails.length);
+    expect((await readBroadcast(t.deps, id)).broadcast).toMatchObject({
+      sent: emails.length,
+      queued: 0,
+      failed: 0,
+    });
+
+    // The outbox said so once and backed off: a handful of lines, not hundreds per second.
+    const outbox = log.lines.filter((l) => l.startsWith('outbox:'));
+    expect(outbox).toContain(
+      'outbox: could not record outcomes yet, retrying in memory: the database disk is full',
+    );
+    expect(outbox).toContain('outbox: recording ok again');
+    expect(outbox.length).toBeLessThanOrEqual(8);
+
+    // Afterwards writes go through and health is good again.
+    const after = await api(t, secret).post('/api/admin/components', { name: 'After full' });
+    expect(after.status).toBe(201);
+    await sleep(1600);
+    const health = await t.app.request('/healthz');
+    expect(health.status).toBe(200);
+  });
+});
