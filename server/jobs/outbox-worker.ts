@@ -44,6 +44,8 @@ export interface OutboxWorkerOptions {
   maxBackoffMs?: number;
   /** Injected for tests: 0..1, drives the jitter. */
   random?: () => number;
+  /** Most messages rendered and handed to the transport at once (the rest wait, claimed). */
+  composeAhead?: number;
 }
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
@@ -99,6 +101,26 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   let recordFailing = false;
   let flushing: Promise<void> | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
+  // Rows are claimed by the lease window (hundreds at a fast relay), but each is rendered only
+  // when one of these slots frees: a few per SMTP connection keep the pool busy, while hundreds
+  // of rendered messages waiting in its queue would only outlive young-generation collections
+  // and grow the heap (measured: peak RSS of a 20,000 broadcast).
+  const composeAhead = Math.max(1, opts.composeAhead ?? 4 * deps.config.smtpMaxConnections);
+  let composing = 0;
+  const slotWaiters: (() => void)[] = [];
+  const takeSlot = (): Promise<void> | void => {
+    if (composing < composeAhead) {
+      composing++;
+      return;
+    }
+    return new Promise<void>((resolve) => slotWaiters.push(resolve));
+  };
+  const freeSlot = () => {
+    // Handed straight to the next waiter, so the count stays right.
+    const next = slotWaiters.shift();
+    if (next) next();
+    else composing--;
+  };
   /** Monotonic times (ms) of recent relay answers: the measured sending rate. */
   const answers: number[] = [];
 
@@ -216,6 +238,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   ) {
     const p = (async () => {
       let result: Outcome['result'];
+      await takeSlot();
       try {
         result = await work();
       } catch (err) {
@@ -224,6 +247,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           permanent: true,
           error: `could not render: ${String(err)}`.slice(0, 500),
         };
+      } finally {
+        freeSlot();
       }
       answers.push(performance.now());
       if ('ok' in result && !result.ok && !result.permanent)
