@@ -94,7 +94,10 @@ async function main() {
   );
   ceilingSink.send({ type: 'stop' });
   if (raw.status !== 0) throw new Error(`raw pool ceiling failed: ${raw.stderr}`);
-  const ceiling = JSON.parse(raw.stdout.trim().split('\n').pop()!) as { messagesPerSecond: number };
+  const ceiling = JSON.parse(raw.stdout.trim().split('\n').pop()!) as {
+    messagesPerSecond: number;
+    cpuMsPerMessage: number;
+  };
 
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
   const config = loadConfig({
@@ -167,6 +170,8 @@ async function main() {
       ),
     ),
     heraldCpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
+    // CPU time is what the two spend per message whatever else the machine runs.
+    rawPoolCpuMsPerMessage: ceiling.cpuMsPerMessage,
     loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
   };
   console.log(JSON.stringify(report, null, 2));

@@ -39,6 +39,7 @@ const raw = [
 ].join('\r\n');
 
 const start = performance.now();
+const cpu0 = process.cpuUsage();
 let next = 0;
 // As many in flight as Herald keeps at most (its claim window), so both feed the pool alike.
 async function lane() {
@@ -52,7 +53,12 @@ async function lane() {
 }
 await Promise.all(Array.from({ length: 400 }, lane));
 const ms = performance.now() - start;
+const cpu = process.cpuUsage(cpu0);
 transport.close();
 console.log(
-  JSON.stringify({ messagesPerSecond: Math.round((count / ms) * 1000), ms: Math.round(ms) }),
+  JSON.stringify({
+    messagesPerSecond: Math.round((count / ms) * 1000),
+    ms: Math.round(ms),
+    cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / count).toFixed(3)),
+  }),
 );
