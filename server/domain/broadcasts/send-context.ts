@@ -68,12 +68,27 @@ export async function readRecipients(
 ): Promise<Map<string, Recipient>> {
   const out = new Map<string, Recipient>();
   if (subscriberIds.length === 0) return out;
+  // Only the columns a send needs, and each list once: this runs for every claim of a
+  // broadcast, and every column of every row costs the driver and the mapping.
   const rows = await db
-    .select({ s: subscribers, list: lists })
+    .select({
+      id: subscribers.id,
+      email: subscribers.email,
+      state: subscribers.state,
+      listId: subscribers.listId,
+      confirmExpiresAt: subscribers.confirmExpiresAt,
+      componentIds: subscribers.componentIds,
+    })
     .from(subscribers)
-    .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(inArray(subscribers.id, subscriberIds));
-  for (const { s, list } of rows)
+  const listIds = [...new Set(rows.map((r) => r.listId))];
+  const listRows = listIds.length
+    ? await db.select().from(lists).where(inArray(lists.id, listIds))
+    : [];
+  const byId = new Map(listRows.map((l) => [l.id, l]));
+  for (const s of rows) {
+    const list = byId.get(s.listId);
+    if (!list) continue;
     out.set(s.id, {
       subscriberId: s.id,
       email: s.email,
@@ -82,6 +97,7 @@ export async function readRecipients(
       confirmExpiresAt: s.confirmExpiresAt,
       componentIds: s.componentIds,
     });
+  }
   return out;
 }
 
