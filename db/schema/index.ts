@@ -30,3 +30,5 @@ export * from './postmortems.ts';
 export * from './follow-ups.ts';
 export * from './look-backs.ts';
 export * from './subscription-requests.ts';
+export * from './incident-followers.ts';
+export * from './webhook-signups.ts';
