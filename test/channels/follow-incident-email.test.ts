@@ -219,6 +219,34 @@ describe('follow one incident by email', () => {
     expect(smtp.to(who)).toHaveLength(0);
   });
 
+  it('a relay that refuses for now gets the update again later, and the follower gets it once', async () => {
+    const who = 'patient@example.org';
+    const { incident } = await makeIncident(s.deps, { title: 'Relay trouble', priority: 2 });
+    await followByEmail(s, incident.id, who);
+    await testWorker(s).drain();
+    await pressButtonAt(s, linkPath(smtp.to(who)[0]!.parsed.text!, '/confirm/'));
+    smtp.clear();
+    smtp.reject((to) => (to.includes(who) ? { code: 451, message: 'try again later' } : null));
+    try {
+      await postIncidentUpdate(s.deps, { incidentId: incident.id, body: 'Retry me.' }, testActor);
+      await testWorker(s).drain();
+      expect(smtp.to(who)).toHaveLength(0);
+      const rows = await s.deps.db
+        .select()
+        .from(outboxMessages)
+        .where(eq(outboxMessages.toAddress, who));
+      const row = rows.find((r) => r.kind === 'follow_update');
+      expect(row).toMatchObject({ state: 'pending', attempts: 1, toAddress: who });
+      expect(row!.lastError).toContain('try again later');
+    } finally {
+      smtp.reject(null);
+    }
+    s.clock.advance(3600_000);
+    await testWorker(s).drain();
+    await testWorker(s).drain();
+    expect(smtp.to(who).map((m) => m.parsed.text)).toEqual([expect.stringContaining('Retry me.')]);
+  });
+
   it('following again with the same address keeps one follow and answers the same', async () => {
     const who = 'twice@example.org';
     const { incident } = await makeIncident(s.deps, { title: 'Twice', priority: 1 });

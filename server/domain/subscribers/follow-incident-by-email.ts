@@ -1,11 +1,12 @@
-import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { incidentFollowers, incidents } from '../../../db/schema/index.ts';
+import { incidentFollowers } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
+import { loadFollowableIncident } from './incident-follows.ts';
 import { emailInput } from './inputs.ts';
 import { spendRequestBudget } from './request-budget.ts';
 import { CONFIRM_TTL_MS } from './request-subscription.ts';
@@ -37,13 +38,7 @@ export async function followIncidentByEmail(
   const now = deps.clock.now();
   const key = await linkKey(deps.db, deps.config);
   await deps.db.transaction(async (tx) => {
-    const [incident] = await tx
-      .select()
-      .from(incidents)
-      .where(and(eq(incidents.id, input.incidentId), isNotNull(incidents.publishedAt)));
-    if (!incident || incident.isDrill) throw new NotFoundError('incident', input.incidentId);
-    if (incident.status === 'resolved')
-      throw new ConflictError('This incident is resolved: there will be no more updates.');
+    const incident = await loadFollowableIncident(tx, input.incidentId);
     await spendRequestBudget(tx, email, [incident.id], now);
     const [existing] = await tx
       .select()

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidentFollowers, incidents, incidentUpdates } from '../../../db/schema/index.ts';
 import { readAffectedComponents } from '../broadcasts/send-context.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { hashToken } from './tokens.ts';
 
 // Reads and writes of incident follows behind the pages list subscriptions already have
@@ -12,6 +13,21 @@ export type FollowerRow = typeof incidentFollowers.$inferSelect;
 export interface FollowerWithIncident {
   f: FollowerRow;
   incident: { id: string; title: string; status: string };
+}
+
+/**
+ * The incident a visitor asks to follow (by email or webhook): public, not a drill (drills
+ * reach drill lists only) and not resolved (following ends at the resolve).
+ */
+export async function loadFollowableIncident(tx: DbOrTx, incidentId: string) {
+  const [incident] = await tx
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, incidentId), isNotNull(incidents.publishedAt)));
+  if (!incident || incident.isDrill) throw new NotFoundError('incident', incidentId);
+  if (incident.status === 'resolved')
+    throw new ConflictError('This incident is resolved: there will be no more updates.');
+  return incident;
 }
 
 /** What confirmation and manage pages call the follow: `“Search is slow” updates`. */
