@@ -88,6 +88,11 @@ describe('public webhook sign-up through /subscribe', () => {
       expect(verify(secret!, String(d.headers['x-herald-signature']), d.body)).toBe(true);
     const created = deliveries.find((d) => d.headers['x-herald-event'] === 'incident.created')!;
     expect(JSON.parse(created.body).incident.id).toBe(incident.id);
+    // Every delivery names the visitor's own manage page as the way to leave.
+    expect(JSON.parse(created.body).meta.unsubscribe).toBe(
+      `https://status.example.com${managePath}`,
+    );
+    expect(JSON.parse(test.body).meta.unsubscribe).toBe(`https://status.example.com${managePath}`);
 
     // The manage page shows what it gets and how it went, never the secret again.
     const visitor = new FormClient(s.url);

@@ -69,6 +69,8 @@ export async function signUpPublicWebhook(
   const webhookId = newId();
   const secret = newSigningSecret();
   const now = deps.clock.now();
+  const master = await linkKey(deps.db, deps.config);
+  const manageToken = webhookManageToken(master, webhookId);
 
   const result = await deliver({
     deliveryId: `test-${webhookId}`,
@@ -76,7 +78,7 @@ export async function signUpPublicWebhook(
     url: url.toString(),
     allowPrivate: deps.config.webhookAllowPrivate,
     secret,
-    body: JSON.stringify(await testEnvelope(deps, now)),
+    body: JSON.stringify(await testEnvelope(deps, manageToken, now)),
   });
   if (!('ok' in result) || !result.ok) {
     const why = 'error' in result ? result.error : 'no answer';
@@ -86,8 +88,6 @@ export async function signUpPublicWebhook(
     );
   }
 
-  const master = await linkKey(deps.db, deps.config);
-  const manageToken = webhookManageToken(master, webhookId);
   await deps.db.transaction(async (tx) => {
     const [{ n } = { n: 0 }] = await tx.select({ n: sql<number>`count(*)` }).from(webhookSignups);
     if (Number(n) >= MAX_PUBLIC_WEBHOOKS)
@@ -126,12 +126,15 @@ export async function signUpPublicWebhook(
 }
 
 /** The body of the test: the Statuspage envelope's `meta` and `page`, and `test` for the event. */
-async function testEnvelope(deps: DomainDeps, now: Date) {
+async function testEnvelope(deps: DomainDeps, manageToken: string, now: Date) {
   const page = await readPage(deps.db, deps.config.publicUrl);
   const all = await readComponents(deps.db, page);
   const status = rollUp(all, await readUnresolvedIncidents(deps.db, page, all));
   return {
-    meta: { documentation: `${page.url}/api/admin/openapi.json` },
+    meta: {
+      unsubscribe: `${page.url}/manage/webhook/${manageToken}`,
+      documentation: `${page.url}/api/admin/openapi.json`,
+    },
     page: {
       id: page.id,
       status_indicator: status.indicator,
