@@ -173,8 +173,12 @@ describe('follow one incident by email', () => {
     const [first] = smtp.to(who);
     expect(first!.parsed.text).toContain('Looking.');
 
-    // The manage link shows the follow; its unsubscribe button stops it.
     const unsubscribe = linkPath(first!.parsed.text!, '/unsubscribe/');
+    // The unsubscribe link opened in a browser names the incident and offers no components.
+    const asked = await visitor(s).get(unsubscribe);
+    expect(asked.html).toContain('Stop emails about <strong>Login fails</strong>');
+    expect(asked.html).not.toContain('choose which components');
+    // The manage link shows the follow; its unsubscribe button stops it.
     const token = unsubscribe.split('/').pop()!;
     const manage = await pressButtonAt(s, `/manage/${token}`, { action: 'unsubscribe' });
     expect(manage.page.html).toContain('Login fails');

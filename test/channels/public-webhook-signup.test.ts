@@ -135,6 +135,23 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
   }, 25_000);
 
+  it('cuts an endless error answer to the test short, and a redirect is no success', async () => {
+    rx.next({ status: 500, endless: true });
+    const started = Date.now();
+    const endless = await signUp(s, { url: rx.url });
+    expect(endless.res.status).toBe(422);
+    expect(endless.html).toContain('did not answer the test with 2xx (answered 500');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rx.openConnections).toBe(0);
+
+    rx.next({ status: 302, headers: { location: 'https://elsewhere.example.com/' } });
+    const redirect = await signUp(s, { url: rx.url });
+    expect(redirect.res.status).toBe(422);
+    expect(redirect.html).toContain('Herald follows no redirects');
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+
   it('refuses URLs that are not http(s) and forms without an event', async () => {
     const gopher = await signUp(s, { url: 'gopher://example.com/x' });
     expect(gopher.res.status).toBe(422);
