@@ -84,6 +84,10 @@ const schema = z.object({
     emptyToUndefined,
     z.enum(['true', 'false', '1', '0']).default('false'),
   ),
+  PUBLIC_WEBHOOK_SIGNUP: z.preprocess(
+    emptyToUndefined,
+    z.enum(['true', 'false', '1', '0']).default('false'),
+  ),
   LOOK_BACK_DAYS: z.preprocess(
     emptyToUndefined,
     z.coerce.number().int('must be a whole number').min(0).max(366).default(60),
@@ -166,6 +170,8 @@ export type Config = {
   cloudflareApiToken: string | undefined;
   /** Let every webhook (also visitors' incident follows) reach loopback and private addresses. */
   webhookAllowPrivate: boolean;
+  /** Visitors may add their own webhook from /subscribe (tested before it is saved). */
+  publicWebhookSignup: boolean;
   /** Days between the admins' look back at the incident process; 0: never emailed. */
   lookBackDays: number;
   /** How long a write waits for another process's write lock before answering 503. */
@@ -249,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     fastlyApiToken: e.FASTLY_API_TOKEN,
     cloudflareApiToken: e.CLOUDFLARE_API_TOKEN,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true' || e.WEBHOOK_ALLOW_PRIVATE === '1',
+    publicWebhookSignup: e.PUBLIC_WEBHOOK_SIGNUP === 'true' || e.PUBLIC_WEBHOOK_SIGNUP === '1',
     lookBackDays: e.LOOK_BACK_DAYS,
     databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
     healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,

@@ -32,3 +32,5 @@ export * from './look-backs.ts';
 export * from './subscription-requests.ts';
 export * from './health-probes.ts';
 export * from './subscriber-imports.ts';
+export * from './incident-followers.ts';
+export * from './webhook-signups.ts';

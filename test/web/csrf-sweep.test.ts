@@ -11,6 +11,9 @@ import { requestReportLink } from '../../server/domain/reports/request-report-li
 import { requestSubscription } from '../../server/domain/subscribers/request-subscription.ts';
 import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
+import { signUpPublicWebhook } from '../../server/domain/webhooks/public-signup.ts';
+import { postWebhook } from '../../server/jobs/webhook-worker.ts';
+import { startReceiver } from '../channels/receiver.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident, makeUserActor } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
@@ -65,6 +68,8 @@ async function snapshot(t: TestContext): Promise<string> {
     followUps: await db.select().from(schema.followUps),
     webhooks: await db.select().from(schema.webhooks),
     webhookDeliveries: await db.select().from(schema.webhookDeliveries),
+    webhookSignups: await db.select().from(schema.webhookSignups),
+    incidentFollowers: await db.select().from(schema.incidentFollowers),
     supportScripts: await db.select().from(schema.incidentSupportScripts),
   };
   return JSON.stringify(tables);
@@ -95,7 +100,11 @@ describe('CSRF sweep over every form the site accepts', () => {
   beforeAll(async () => {
     // Reports are for company addresses; the follow-by-webhook form posts a loopback receiver.
     t = await createTestContext({
-      env: { COMPANY_DOMAINS: 'acme.com', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      env: {
+        COMPANY_DOMAINS: 'acme.com',
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        PUBLIC_WEBHOOK_SIGNUP: 'true',
+      },
     });
     site = await startSite(t);
     const admin = await makeUser(t, 'admin');
@@ -117,6 +126,14 @@ describe('CSRF sweep over every form the site accepts', () => {
       },
       testActor,
     );
+    // A visitor's webhook, added as /subscribe adds it (its test answered by a real receiver).
+    const receiver = await startReceiver();
+    const visitorHook = await signUpPublicWebhook(
+      t.deps,
+      { url: receiver.url, events: ['incident.created'] },
+      (req) => postWebhook(req, t.clock.now(), { timeoutMs: 2000, maxBytes: 1024, event: 'test' }),
+    );
+    await receiver.close();
     const customers = await listBySlug(t.deps, 'customers');
     const manage = await makeConfirmedSubscriber(t.deps, 'manage-sweep@example.org');
     await requestSubscription(t.deps, { email: 'confirm-sweep@example.org' }, publicActor);
@@ -380,6 +397,20 @@ describe('CSRF sweep over every form the site accepts', () => {
         page: '/subscribe/incident/[id]',
         path: `/subscribe/incident/${incident.id}`,
         fields: { url: 'http://127.0.0.1:9/follow' },
+        client: anonymous,
+        status: 200,
+      },
+      {
+        page: '/subscribe/incident/[id]',
+        path: `/subscribe/incident/${incident.id}`,
+        fields: { via: 'email', email: 'follow-sweep@example.org' },
+        client: anonymous,
+        status: 200,
+      },
+      {
+        page: '/manage/webhook/[token]',
+        path: `/manage/webhook/${visitorHook.manageToken}`,
+        fields: {},
         client: anonymous,
         status: 200,
       },

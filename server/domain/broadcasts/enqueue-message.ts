@@ -5,6 +5,7 @@ import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
 import { type ReportOutboxPayload, reportOutboxKinds } from '../reports/report-mail-kinds.ts';
 import { type DrillOutboxPayload, drillOutboxKinds } from '../drills/drill-mail-kinds.ts';
+import { type FollowOutboxPayload, followOutboxKinds } from '../subscribers/follow-mail-kinds.ts';
 
 export const outboxKinds = [
   'confirmation',
@@ -13,6 +14,7 @@ export const outboxKinds = [
   'promise_reminder',
   ...reportOutboxKinds,
   ...drillOutboxKinds,
+  ...followOutboxKinds,
   'action_item_reminder',
   'look_back',
 ] as const;
@@ -26,6 +28,7 @@ export type OutboxPayload =
   | { incidentId: string; dueAt: string }
   | ReportOutboxPayload
   | DrillOutboxPayload
+  | FollowOutboxPayload
   /** An action item's owner: a day before its due date, or once it has passed. */
   | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
   /** The admins' periodic review of the incident process. */

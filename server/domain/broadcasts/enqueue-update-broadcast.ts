@@ -7,6 +7,7 @@ import type { MessageIdConfig } from './message-id.ts';
 import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
+import { queueFollowerMails } from '../subscribers/queue-follower-mails.ts';
 
 export type BroadcastKind = 'incident_update' | 'incident_resolved';
 
@@ -40,10 +41,17 @@ export async function enqueueUpdateBroadcast(
 ): Promise<{ broadcastId: string; total: number } | null> {
   const { incident } = u;
   const priority = incident.priority;
-  // Webhooks and followers of this incident get every update, notified or not.
+  // Webhooks and followers of this incident (by webhook or email) get every update, notified
+  // or not.
   await queueIncidentWebhooks(
     tx,
     { updateId: u.updateId, incidentId: incident.id, status: u.status, priority, notify: u.notify },
+    now,
+  );
+  await queueFollowerMails(
+    tx,
+    config,
+    { updateId: u.updateId, incidentId: incident.id, status: u.status, isDrill: incident.isDrill },
     now,
   );
   if (!u.notify) return null;

@@ -7,6 +7,12 @@ import { parseInput } from '../shared/parse.ts';
 import { z } from 'zod';
 import { tokenInput } from './inputs.ts';
 import { hashToken } from './tokens.ts';
+import {
+  confirmFollower,
+  followerByConfirmToken,
+  type FollowerWithIncident,
+  followName,
+} from './incident-follows.ts';
 
 const confirmInput = z.object({ token: tokenInput });
 
@@ -17,6 +23,25 @@ const NOT_VALID =
 const EXPIRED =
   'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.';
 
+const ENDED =
+  'This incident was resolved before the follow was confirmed: there will be no more updates.';
+
+/** The incident a confirmation link follows, or null for a list subscription. */
+export type FollowedIncident = { id: string; title: string } | null;
+
+const followed = (row: FollowerWithIncident): FollowedIncident => ({
+  id: row.incident.id,
+  title: row.incident.title,
+});
+
+/** A pending follow whose link can no longer confirm it: expired, or the incident is over. */
+function assertFollowConfirmable(row: FollowerWithIncident, now: Date) {
+  if (row.f.state === 'confirmed') return;
+  if (row.f.endedAt || row.incident.status === 'resolved') throw new LinkNotValidError(ENDED);
+  if ((row.f.confirmExpiresAt?.getTime() ?? 0) <= now.getTime())
+    throw new LinkExpiredError(EXPIRED);
+}
+
 /** What the confirmation page shows before the button is pressed (nothing changes on GET). */
 export async function readConfirmation(deps: DomainDeps, raw: { token: string }) {
   const { token } = parseInput(confirmInput, raw);
@@ -25,17 +50,32 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-  if (!row) throw new LinkNotValidError(NOT_VALID);
+  if (!row) {
+    const follow = await followerByConfirmToken(deps.db, token);
+    if (!follow) throw new LinkNotValidError(NOT_VALID);
+    assertFollowConfirmable(follow, deps.clock.now());
+    return {
+      email: follow.f.email,
+      listName: followName(follow.incident.title),
+      state: follow.f.state,
+      incident: followed(follow),
+    };
+  }
   const expired =
     row.s.state === 'pending' &&
     (row.s.confirmExpiresAt?.getTime() ?? 0) <= deps.clock.now().getTime();
   if (expired) throw new LinkExpiredError(EXPIRED);
-  return { email: row.s.email, listName: row.listName, state: row.s.state };
+  return {
+    email: row.s.email,
+    listName: row.listName,
+    state: row.s.state,
+    incident: null as FollowedIncident,
+  };
 }
 
 /**
  * The POST behind the confirmation page's button. Pressing it twice is fine; the welcome
- * email goes once.
+ * email goes once. A follow of one incident gets no welcome: its updates start with the next.
  */
 export async function confirmSubscription(deps: DomainDeps, raw: { token: string }) {
   const { token } = parseInput(confirmInput, raw);
@@ -46,9 +86,21 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       .from(subscribers)
       .innerJoin(lists, eq(lists.id, subscribers.listId))
       .where(eq(subscribers.confirmTokenHash, hashToken(token)));
-    if (!row) throw new LinkNotValidError(NOT_VALID);
-    if (row.s.state === 'confirmed')
-      return { email: row.s.email, listName: row.listName, alreadyConfirmed: true };
+    if (!row) {
+      const follow = await followerByConfirmToken(tx, token);
+      if (!follow) throw new LinkNotValidError(NOT_VALID);
+      const done = {
+        email: follow.f.email,
+        listName: followName(follow.incident.title),
+        incident: followed(follow),
+      };
+      if (follow.f.state === 'confirmed') return { ...done, alreadyConfirmed: true };
+      assertFollowConfirmable(follow, now);
+      await confirmFollower(tx, follow.f, now);
+      return { ...done, alreadyConfirmed: false };
+    }
+    const list = { email: row.s.email, listName: row.listName, incident: null as FollowedIncident };
+    if (row.s.state === 'confirmed') return { ...list, alreadyConfirmed: true };
     if ((row.s.confirmExpiresAt?.getTime() ?? 0) <= now.getTime()) {
       throw new LinkExpiredError(EXPIRED);
     }
@@ -62,6 +114,6 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       { kind: 'welcome', to: row.s.email, payload: { subscriberId: row.s.id } },
       now,
     );
-    return { email: row.s.email, listName: row.listName, alreadyConfirmed: false };
+    return { ...list, alreadyConfirmed: false };
   });
 }

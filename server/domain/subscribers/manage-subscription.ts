@@ -12,6 +12,7 @@ import {
   readComponentChoices,
 } from './subscriber-reads.ts';
 import { hashToken } from './tokens.ts';
+import { followerByManageToken, followName, unsubscribeFollower } from './incident-follows.ts';
 
 const NOT_VALID = 'This link is not valid. Use the manage link from the latest email you received.';
 
@@ -31,6 +32,8 @@ export interface ManageView {
   state: 'pending' | 'confirmed' | 'unsubscribed';
   everything: boolean;
   components: (ComponentChoice & { chosen: boolean })[];
+  /** Set for a follow of one incident: no components to choose; `ended` once it resolved. */
+  incident: { id: string; title: string; ended: boolean } | null;
 }
 
 /** The manage page: which list, which components; reached only through the emailed token. */
@@ -39,6 +42,20 @@ export async function readSubscription(
   raw: { token: string },
 ): Promise<ManageView> {
   const { token } = parseInput(z.object({ token: tokenInput }), raw);
+  const follow = await followerByManageToken(deps.db, token);
+  if (follow)
+    return {
+      email: follow.f.email,
+      listName: followName(follow.incident.title),
+      state: follow.f.state,
+      everything: true,
+      components: [],
+      incident: {
+        id: follow.incident.id,
+        title: follow.incident.title,
+        ended: follow.f.endedAt !== null,
+      },
+    };
   const { s, list } = await byManageToken(deps.db, token);
   const chosen = new Set(s.componentIds ?? []);
   const choices = await readComponentChoices(deps.db);
@@ -48,6 +65,7 @@ export async function readSubscription(
     state: s.state,
     everything: s.componentIds === null,
     components: choices.map((c) => ({ ...c, chosen: s.componentIds === null || chosen.has(c.id) })),
+    incident: null,
   };
 }
 
@@ -76,13 +94,19 @@ export async function updateSubscriptionComponents(
 }
 
 /**
- * Unsubscribes with no login (RFC 8058 one-click, or the button on the page). Idempotent.
+ * Unsubscribes with no login (RFC 8058 one-click, or the button on the page), from a list or
+ * from following one incident. Idempotent.
  * Deliveries already queued are skipped by the worker, which checks the state at send time.
  */
 export async function unsubscribeByToken(deps: DomainDeps, raw: { token: string }) {
   const { token } = parseInput(z.object({ token: tokenInput }), raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
+    const follow = await followerByManageToken(tx, token);
+    if (follow) {
+      await unsubscribeFollower(tx, follow.f, now);
+      return { email: follow.f.email, listName: followName(follow.incident.title) };
+    }
     const { s, list } = await byManageToken(tx, token);
     if (s.state !== 'unsubscribed') {
       // The old confirmation link must not silently subscribe the address again.

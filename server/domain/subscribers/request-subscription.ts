@@ -1,10 +1,9 @@
-import { and, count, eq, gt, lt } from 'drizzle-orm';
-import type { DbOrTx } from '../../../db/client.ts';
-import { lists, subscribers, subscriptionRequests } from '../../../db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { lists, subscribers } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { RateLimitedError, ValidationError } from '../shared/errors.ts';
+import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { type RequestSubscriptionInput, requestSubscriptionInput } from './inputs.ts';
@@ -16,10 +15,9 @@ import {
   publicList,
 } from './subscriber-reads.ts';
 import { confirmToken, hashToken, linkKey, manageToken } from './tokens.ts';
+import { spendRequestBudget } from './request-budget.ts';
 
 export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
-/** Subscribe requests (one per list) for one address per hour, whoever asks, whatever its state. */
-export const CONFIRMATIONS_PER_ADDRESS_PER_HOUR = 5;
 
 export type RequestSubscriptionResult =
   { outcome: 'sent'; email: string } | { outcome: 'choose'; email: string; lists: PublicList[] };
@@ -66,20 +64,13 @@ export async function requestSubscription(
   const key = await linkKey(deps.db, deps.config);
 
   await deps.db.transaction(async (tx) => {
-    const recent = await recentRequests(tx, email, new Date(now.getTime() - 3600_000));
-    if (recent + chosen.length > CONFIRMATIONS_PER_ADDRESS_PER_HOUR) {
-      throw new RateLimitedError(
-        'This address was asked for too often in the last hour. Check its inbox, or try again later.',
-        3600,
-      );
-    }
-    await tx
-      .delete(subscriptionRequests)
-      .where(lt(subscriptionRequests.requestedAt, new Date(now.getTime() - 24 * 3600_000)));
+    await spendRequestBudget(
+      tx,
+      email,
+      chosen.map((l) => l.id),
+      now,
+    );
     for (const list of chosen) {
-      await tx
-        .insert(subscriptionRequests)
-        .values({ id: newId(), email, listId: list.id, requestedAt: now });
       const existing = await findSubscriber(tx, list.id, email);
       if (existing?.state === 'confirmed') continue;
       const id = existing?.id ?? newId();
@@ -106,12 +97,4 @@ export async function requestSubscription(
     }
   });
   return { outcome: 'sent', email };
-}
-
-async function recentRequests(db: DbOrTx, email: string, since: Date): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(subscriptionRequests)
-    .where(and(eq(subscriptionRequests.email, email), gt(subscriptionRequests.requestedAt, since)));
-  return row?.n ?? 0;
 }

@@ -36,6 +36,11 @@ export function manageToken(key: string, subscriberId: string): string {
   return mac(key, `manage:${subscriberId}`);
 }
 
+/** Behind the manage link of a webhook a visitor added; a namespace apart from subscribers'. */
+export function webhookManageToken(key: string, webhookId: string): string {
+  return mac(key, `webhook-manage:${webhookId}`);
+}
+
 /** Behind the confirmation link; a new request (new expiry) gives a new token. */
 export function confirmToken(key: string, subscriberId: string, expiresAt: Date): string {
   return mac(key, `confirm:${subscriberId}:${expiresAt.getTime()}`);

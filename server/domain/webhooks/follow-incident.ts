@@ -1,11 +1,12 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { incidents, webhooks } from '../../../db/schema/index.ts';
+import { webhooks } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { ConflictError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
+import { loadFollowableIncident } from '../subscribers/incident-follows.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
@@ -34,13 +35,7 @@ export async function followIncidentByWebhook(
   const secret = newSigningSecret();
   const master = await linkKey(deps.db, deps.config);
   const id = await deps.db.transaction(async (tx) => {
-    const [incident] = await tx
-      .select()
-      .from(incidents)
-      .where(and(eq(incidents.id, input.incidentId), isNotNull(incidents.publishedAt)));
-    if (!incident || incident.isDrill) throw new NotFoundError('incident', input.incidentId);
-    if (incident.status === 'resolved')
-      throw new ConflictError('This incident is resolved: there will be no more updates.');
+    const incident = await loadFollowableIncident(tx, input.incidentId);
     const [{ n } = { n: 0 }] = await tx
       .select({ n: sql<number>`count(*)` })
       .from(webhooks)

@@ -5,6 +5,7 @@ import {
   incidentUpdates,
   maintenanceStatuses,
   webhooks,
+  webhookSignups,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { incidentSubject } from '../broadcasts/subjects.ts';
@@ -28,7 +29,7 @@ import {
   type MaintenanceJson,
   rollUp,
 } from '../status/statuspage-json.ts';
-import { linkKey } from '../subscribers/tokens.ts';
+import { linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { readStoredSupportScript, supportScriptTemplate } from '../support/support-script.ts';
 import { type ChatMessage, chatPayload } from './chat-payloads.ts';
 import { openSecret } from './secret-box.ts';
@@ -89,15 +90,23 @@ export async function readWebhookRequests(
   const all = await readComponents(db, page);
   const status = rollUp(all, await readUnresolvedIncidents(db, page, all));
   const master = await linkKey(db, config);
+  const claimedIds = JSON.stringify([...new Set(claimed.map((c) => c.webhook_id))]);
   const hooks = new Map(
     (
       await db
         .select()
         .from(webhooks)
-        .where(
-          sql`${webhooks.id} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(claimed.map((c) => c.webhook_id))])}))`,
-        )
+        .where(sql`${webhooks.id} IN (SELECT value FROM json_each(${claimedIds}))`)
     ).map((w) => [w.id, w]),
+  );
+  // A visitor's webhook (added through /subscribe) is left through its own manage page.
+  const signedUp = new Set(
+    (
+      await db
+        .select({ id: webhookSignups.webhookId })
+        .from(webhookSignups)
+        .where(sql`${webhookSignups.webhookId} IN (SELECT value FROM json_each(${claimedIds}))`)
+    ).map((r) => r.id),
   );
   const incidentsById = new Map<string, IncidentJson | null>();
   const maintenancesById = new Map<string, MaintenanceJson | null>();
@@ -106,7 +115,7 @@ export async function readWebhookRequests(
     status_indicator: status.indicator,
     status_description: status.description,
   };
-  const meta = {
+  const adminMeta = {
     unsubscribe: `${page.url}/admin/webhooks`,
     documentation: `${page.url}/api/admin/openapi.json`,
   };
@@ -117,6 +126,12 @@ export async function readWebhookRequests(
       out.set(d.id, null);
       continue;
     }
+    const meta = signedUp.has(w.id)
+      ? {
+          ...adminMeta,
+          unsubscribe: `${page.url}/manage/webhook/${webhookManageToken(master, w.id)}`,
+        }
+      : adminMeta;
     const ref = JSON.parse(d.ref) as Record<string, string | null>;
     let envelope: Record<string, unknown>;
     let chat: ChatMessage;

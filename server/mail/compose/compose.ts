@@ -36,6 +36,8 @@ import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
 import { composeActionItemReminder } from './action-item-reminder.ts';
 import { composeLookBack } from './look-back.ts';
+import { composeFollowMail } from './incident-follow.ts';
+import { isFollowOutboxKind } from '../../domain/subscribers/follow-mail-kinds.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -172,6 +174,10 @@ export async function composeOutboxMail(
   if (m.kind === 'action_item_reminder')
     return 'actionItemId' in p
       ? composeActionItemReminder(db, page, m.toAddress, p, m.messageId)
+      : null;
+  if (isFollowOutboxKind(m.kind))
+    return 'followerId' in p
+      ? composeFollowMail(db, page, { ...m, kind: m.kind, payload: p }, now)
       : null;
   if (m.kind === 'look_back')
     return 'lookBackId' in p ? composeLookBack(db, page, m.toAddress, p, m.messageId) : null;

@@ -1,11 +1,23 @@
 import type { Deps } from '../../deps.ts';
+import { followIncidentByEmail } from '../../domain/subscribers/follow-incident-by-email.ts';
 import { followIncidentByWebhook } from '../../domain/webhooks/follow-incident.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
-import { type FormOutcome, formValues, runForm, str } from './form.ts';
+import {
+  type FormOutcome,
+  type FormResult,
+  formValues,
+  runForm,
+  runPageAction,
+  str,
+} from './form.ts';
 
 export type FollowOutcome = FormOutcome | { ok: true; redirect: null; secret: string; url: string };
 
-/** "Get updates on this incident" by webhook: the per-visitor page behind the incident page. */
+/**
+ * "Get updates on this incident", by webhook or by email: the per-visitor page behind the
+ * incident page. Both share one per-client limit; the email follow is also limited per address
+ * (in the domain, durable across processes, shared with list subscriptions).
+ */
 export function createFollowPages(deps: Deps) {
   // 10 follows per client address per 10 minutes.
   const perClient = new RateLimiter(10, 10 * 60_000);
@@ -27,6 +39,18 @@ export function createFollowPages(deps: Deps) {
       if (!r.ok || !made) return r;
       const m = made as { secret: string; url: string };
       return { ok: true, redirect: null, ...m };
+    },
+    /** The email follow: the answer ("check your inbox") is the same for every address. */
+    followByEmail(
+      incidentId: string,
+      form: FormData,
+      clientAddress: string,
+    ): Promise<FormResult<{ email: string }>> {
+      const values = formValues(form);
+      return runPageAction(values, async () => {
+        perClient.hit(clientAddress, deps.clock.now());
+        return followIncidentByEmail(deps, { incidentId, email: str(values, 'email') });
+      });
     },
   };
 }

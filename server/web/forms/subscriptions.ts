@@ -22,6 +22,16 @@ import { ValidationError } from '../../domain/shared/errors.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
 import { assertSameOrigin, originOf } from '../../http/same-origin.ts';
 import { type FormResult, formValues, list, runPageAction, str } from './form.ts';
+import {
+  readPublicWebhook,
+  removePublicWebhook,
+  signUpPublicWebhook,
+} from '../../domain/webhooks/public-signup.ts';
+import { webhookEvents } from '../../../db/schema/enums.ts';
+import { postWebhook } from '../../jobs/webhook-worker.ts';
+
+/** The webhook sign-up's test answers within this, or the form says so (as the lane's limit). */
+const WEBHOOK_TEST_TIMEOUT_MS = 10_000;
 
 /**
  * What the subscribe, confirm and manage pages may do, handed to Astro through `locals`.
@@ -33,6 +43,8 @@ import { type FormResult, formValues, list, runPageAction, str } from './form.ts
 export function createSubscriptionPages(deps: Deps) {
   // 20 subscribe requests per client address per 10 minutes.
   const perClient = new RateLimiter(20, 10 * 60_000);
+  // Each webhook sign-up makes Herald send a request somewhere: 5 per client per 10 minutes.
+  const webhooksPerClient = new RateLimiter(5, 10 * 60_000);
   const guard = (request: Request) =>
     assertSameOrigin(request.headers, [
       originOf(deps.config.publicUrl),
@@ -42,8 +54,49 @@ export function createSubscriptionPages(deps: Deps) {
   return {
     async formOptions() {
       const lists = await listsOpenTo(deps.db, deps.config, null);
-      return { lists: lists.map(publicList), components: await readComponentChoices(deps.db) };
+      return {
+        lists: lists.map(publicList),
+        components: await readComponentChoices(deps.db),
+        /** The events a visitor's webhook may ask for; null where sign-up is not open. */
+        webhookEvents: deps.config.publicWebhookSignup ? [...webhookEvents] : null,
+      };
     },
+    /**
+     * A visitor's webhook: tested with a signed request first, saved only when it answers 2xx.
+     * The answer carries the secret and the manage link, shown this once.
+     */
+    signUpWebhook(request: Request, form: FormData, clientAddress: string) {
+      const values = formValues(form);
+      return runPageAction(values, async () => {
+        guard(request);
+        webhooksPerClient.hit(clientAddress, deps.clock.now());
+        const r = await signUpPublicWebhook(
+          deps,
+          {
+            url: str(values, 'url'),
+            componentIds: list(values, 'componentIds'),
+            events: list(values, 'events'),
+          },
+          (req) =>
+            postWebhook(req, deps.clock.now(), {
+              timeoutMs: WEBHOOK_TEST_TIMEOUT_MS,
+              maxBytes: 16 * 1024,
+              event: 'test',
+            }),
+        );
+        return {
+          ...r,
+          url: str(values, 'url').trim(),
+          managePath: `/manage/webhook/${r.manageToken}`,
+        };
+      });
+    },
+    readWebhook: (token: string) => runPageAction({}, () => readPublicWebhook(deps, { token })),
+    removeWebhook: (request: Request, token: string) =>
+      runPageAction({}, async () => {
+        guard(request);
+        return removePublicWebhook(deps, { token });
+      }),
     /**
      * A subscribe request. When the list choice was shown and nothing ticked, the failure
      * carries the lists to show again (`choose`) rather than guessing.

@@ -1,0 +1,18 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { webhooks } from './webhooks.ts';
+
+/**
+ * Webhooks a visitor added through /subscribe: the hashed token behind the manage link shown
+ * on the result page, the only way for them to remove it later (they have no account).
+ */
+export const webhookSignups = sqliteTable(
+  'webhook_signups',
+  {
+    webhookId: text('webhook_id')
+      .primaryKey()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    manageTokenHash: text('manage_token_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('webhook_signups_manage_token_hash_idx').on(t.manageTokenHash)],
+);

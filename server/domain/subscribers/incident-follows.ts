@@ -1,0 +1,107 @@
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { incidentFollowers, incidents, incidentUpdates } from '../../../db/schema/index.ts';
+import { readAffectedComponents } from '../broadcasts/send-context.ts';
+import { ConflictError, NotFoundError } from '../shared/errors.ts';
+import { hashToken } from './tokens.ts';
+
+// Reads and writes of incident follows behind the pages list subscriptions already have
+// (confirm, manage, unsubscribe): the same links reach either, and these find the follower
+// when no list subscriber holds the token.
+
+export type FollowerRow = typeof incidentFollowers.$inferSelect;
+export interface FollowerWithIncident {
+  f: FollowerRow;
+  incident: { id: string; title: string; status: string };
+}
+
+/**
+ * The incident a visitor asks to follow (by email or webhook): public, not a drill (drills
+ * reach drill lists only) and not resolved (following ends at the resolve).
+ */
+export async function loadFollowableIncident(tx: DbOrTx, incidentId: string) {
+  const [incident] = await tx
+    .select()
+    .from(incidents)
+    .where(and(eq(incidents.id, incidentId), isNotNull(incidents.publishedAt)));
+  if (!incident || incident.isDrill) throw new NotFoundError('incident', incidentId);
+  if (incident.status === 'resolved')
+    throw new ConflictError('This incident is resolved: there will be no more updates.');
+  return incident;
+}
+
+/** What confirmation and manage pages call the follow: `“Search is slow” updates`. */
+export const followName = (title: string) => `“${title}” updates`;
+
+async function followerWhere(db: DbOrTx, where: ReturnType<typeof eq>) {
+  const [row] = await db
+    .select({
+      f: incidentFollowers,
+      incident: { id: incidents.id, title: incidents.title, status: incidents.status },
+    })
+    .from(incidentFollowers)
+    .innerJoin(incidents, eq(incidents.id, incidentFollowers.incidentId))
+    .where(where);
+  return row ?? null;
+}
+
+export const followerByConfirmToken = (
+  db: DbOrTx,
+  token: string,
+): Promise<FollowerWithIncident | null> =>
+  followerWhere(db, eq(incidentFollowers.confirmTokenHash, hashToken(token)));
+
+export const followerByManageToken = (
+  db: DbOrTx,
+  token: string,
+): Promise<FollowerWithIncident | null> =>
+  followerWhere(db, eq(incidentFollowers.manageTokenHash, hashToken(token)));
+
+export const followerById = (db: DbOrTx, id: string): Promise<FollowerWithIncident | null> =>
+  followerWhere(db, eq(incidentFollowers.id, id));
+
+/** Confirms a pending follow (idempotent); refused once the incident has resolved. */
+export async function confirmFollower(tx: DbOrTx, f: FollowerRow, now: Date): Promise<void> {
+  await tx
+    .update(incidentFollowers)
+    .set({ state: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now })
+    .where(eq(incidentFollowers.id, f.id));
+}
+
+/** Stops a follow; the old confirmation link must not silently start it again. */
+export async function unsubscribeFollower(tx: DbOrTx, f: FollowerRow, now: Date): Promise<void> {
+  if (f.state === 'unsubscribed') return;
+  await tx
+    .update(incidentFollowers)
+    .set({
+      state: 'unsubscribed',
+      unsubscribedAt: now,
+      confirmTokenHash: null,
+      confirmExpiresAt: null,
+      updatedAt: now,
+    })
+    .where(eq(incidentFollowers.id, f.id));
+}
+
+/** Everything one follow_update email is made of, read at send time; null when gone. */
+export async function readFollowUpdateSource(db: DbOrTx, followerId: string, updateId: string) {
+  const [follower] = await db
+    .select()
+    .from(incidentFollowers)
+    .where(eq(incidentFollowers.id, followerId));
+  if (!follower) return null;
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, follower.incidentId));
+  const [update] = await db.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId));
+  if (!incident || !update || update.incidentId !== incident.id) return null;
+  return {
+    follower,
+    incident,
+    update: {
+      status: update.status,
+      body: update.body,
+      nextUpdateDueAt: update.nextUpdateDueAt,
+      priority: update.priorityTo ?? incident.priority,
+    },
+    affected: await readAffectedComponents(db, incident.id),
+  };
+}

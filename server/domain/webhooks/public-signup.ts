@@ -1,0 +1,204 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  components,
+  webhookDeliveries,
+  webhookEvents,
+  webhooks,
+  webhookSignups,
+} from '../../../db/schema/index.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  LinkNotValidError,
+  ValidationError,
+} from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { recordAudit } from '../shared/writes.ts';
+import { readComponents, readPage, readUnresolvedIncidents } from '../status/read-status.ts';
+import { rollUp } from '../status/statuspage-json.ts';
+import { idList, tokenInput } from '../subscribers/inputs.ts';
+import { publicActor } from '../subscribers/public-actor.ts';
+import { checkComponentIds } from '../subscribers/subscriber-reads.ts';
+import { hashToken, linkKey, webhookManageToken } from '../subscribers/tokens.ts';
+import { assertWebhookUrl } from './address-policy.ts';
+import { newSigningSecret, sealSecret } from './secret-box.ts';
+import type { WebhookRequest } from './webhook-send-context.ts';
+import type { WebhookResult } from './webhook-store.ts';
+
+/** Webhooks visitors may add in all: a public form must not turn Herald into a mass sender. */
+export const MAX_PUBLIC_WEBHOOKS = 1000;
+
+const NOT_OPEN = 'Webhook sign-up is not open on this status page. Ask its admins for a webhook.';
+const NOT_VALID =
+  'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.';
+
+export const publicWebhookInput = z.strictObject({
+  url: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2,000 characters'),
+  /** Empty means every component. */
+  componentIds: idList.optional(),
+  // Strings in, known events out: a form's values need no cast before they get here.
+  events: z
+    .array(z.string().pipe(z.enum(webhookEvents, { error: 'is not an event Herald sends' })))
+    .min(1, 'choose at least one event'),
+});
+export type PublicWebhookInput = z.input<typeof publicWebhookInput>;
+
+/** POSTs one test request and says how the receiver answered (the web layer's sender). */
+export type DeliverTest = (req: WebhookRequest) => Promise<WebhookResult>;
+
+/**
+ * A visitor adds a webhook from /subscribe, where the admins opened it (PUBLIC_WEBHOOK_SIGNUP).
+ * The URL must be http(s) and, whatever an admin may allow for their own webhooks, never a
+ * loopback or private address (only WEBHOOK_ALLOW_PRIVATE, for a whole Herald inside a trusted
+ * network, lifts that). A signed test delivery must answer 2xx before anything is saved, so a
+ * typo never becomes a webhook that fails forever. Returns the signing secret and the token of
+ * the manage link, both shown once.
+ */
+export async function signUpPublicWebhook(
+  deps: DomainDeps,
+  raw: PublicWebhookInput,
+  deliver: DeliverTest,
+): Promise<{ webhookId: string; secret: string; manageToken: string; testStatus: number }> {
+  if (!deps.config.publicWebhookSignup) throw new ForbiddenError(NOT_OPEN);
+  const input = parseInput(publicWebhookInput, raw);
+  const url = await assertWebhookUrl(input.url, deps.config.webhookAllowPrivate);
+  const componentIds = await checkComponentIds(deps.db, input.componentIds);
+  const webhookId = newId();
+  const secret = newSigningSecret();
+  const now = deps.clock.now();
+  const master = await linkKey(deps.db, deps.config);
+  const manageToken = webhookManageToken(master, webhookId);
+
+  const result = await deliver({
+    deliveryId: `test-${webhookId}`,
+    webhookId,
+    url: url.toString(),
+    allowPrivate: deps.config.webhookAllowPrivate,
+    secret,
+    body: JSON.stringify(await testEnvelope(deps, manageToken, now)),
+  });
+  if (!('ok' in result) || !result.ok) {
+    const why = 'error' in result ? result.error : 'no answer';
+    throw new ValidationError(
+      `The test delivery to this URL did not get through (${why}). Herald saves a webhook only once its URL answers a test with 2xx.`,
+      { url: `did not answer the test with 2xx (${why})` },
+    );
+  }
+
+  await deps.db.transaction(async (tx) => {
+    const [{ n } = { n: 0 }] = await tx.select({ n: sql<number>`count(*)` }).from(webhookSignups);
+    if (Number(n) >= MAX_PUBLIC_WEBHOOKS)
+      throw new ConflictError(
+        'This status page takes no more webhooks from visitors; follow the RSS feed instead.',
+      );
+    await tx.insert(webhooks).values({
+      id: webhookId,
+      kind: 'webhook',
+      url: url.toString(),
+      componentIds,
+      events: [...new Set(input.events)],
+      // The same rule as the public email lists: P0 and P1 are broadcast.
+      priorities: '0,1',
+      internal: false,
+      isDrill: false,
+      allowPrivate: false,
+      secretBox: sealSecret(master, secret),
+      incidentId: null,
+      state: 'active',
+      consecutiveFailures: 0,
+      pausedAt: null,
+      createdAt: now,
+    });
+    await tx
+      .insert(webhookSignups)
+      .values({ webhookId, manageTokenHash: hashToken(manageToken), createdAt: now });
+    await recordAudit(tx, publicActor, now, {
+      action: 'webhook.public_signup',
+      objectType: 'webhook',
+      objectId: webhookId,
+      after: { url: url.toString(), componentIds, events: input.events },
+    });
+  });
+  return { webhookId, secret, manageToken, testStatus: result.status };
+}
+
+/** The body of the test: the Statuspage envelope's `meta` and `page`, and `test` for the event. */
+async function testEnvelope(deps: DomainDeps, manageToken: string, now: Date) {
+  const page = await readPage(deps.db, deps.config.publicUrl);
+  const all = await readComponents(deps.db, page);
+  const status = rollUp(all, await readUnresolvedIncidents(deps.db, page, all));
+  return {
+    meta: {
+      unsubscribe: `${page.url}/manage/webhook/${manageToken}`,
+      documentation: `${page.url}/api/admin/openapi.json`,
+    },
+    page: {
+      id: page.id,
+      status_indicator: status.indicator,
+      status_description: status.description,
+    },
+    test: { created_at: now.toISOString() },
+  };
+}
+
+async function bySignupToken(deps: DomainDeps, raw: { token: string }) {
+  const { token } = parseInput(z.object({ token: tokenInput }), raw);
+  const [row] = await deps.db
+    .select({ w: webhooks })
+    .from(webhookSignups)
+    .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
+    .where(eq(webhookSignups.manageTokenHash, hashToken(token)));
+  if (!row) throw new LinkNotValidError(NOT_VALID);
+  return row.w;
+}
+
+/** The manage page of a visitor's webhook: what it receives and how its last deliveries went. */
+export async function readPublicWebhook(deps: DomainDeps, raw: { token: string }) {
+  const w = await bySignupToken(deps, raw);
+  const names = new Map(
+    (await deps.db.select({ id: components.id, name: components.name }).from(components)).map(
+      (c) => [c.id, c.name],
+    ),
+  );
+  const recent = await deps.db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.webhookId, w.id))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(10);
+  return {
+    url: w.url,
+    state: w.state,
+    events: w.events,
+    components: w.componentIds?.length
+      ? w.componentIds.map((id) => names.get(id) ?? '(removed component)')
+      : null,
+    createdAt: w.createdAt.toISOString(),
+    deliveries: recent.map((d) => ({
+      event: d.event,
+      state: d.state,
+      lastStatus: d.lastStatus,
+      lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** Removes a visitor's webhook through its manage link; its queued deliveries go with it. */
+export async function removePublicWebhook(deps: DomainDeps, raw: { token: string }) {
+  const w = await bySignupToken(deps, raw);
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await tx.delete(webhooks).where(eq(webhooks.id, w.id));
+    await recordAudit(tx, publicActor, now, {
+      action: 'webhook.public_remove',
+      objectType: 'webhook',
+      objectId: w.id,
+      before: { url: w.url },
+    });
+  });
+  return { url: w.url };
+}

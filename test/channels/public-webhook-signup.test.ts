@@ -1,0 +1,214 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { webhooks, webhookSignups } from '../../db/schema/index.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { testActor } from '../helpers/deps.ts';
+import { makeComponent, makeIncident } from '../helpers/factories.ts';
+import { type ServerContext, startTestServer } from '../helpers/server.ts';
+import { FormClient } from '../helpers/site.ts';
+import { type Receiver, startReceiver, verifySignature as verify } from './receiver.ts';
+
+const allEvents = [
+  'incident.created',
+  'incident.updated',
+  'incident.resolved',
+  'component.updated',
+];
+
+let clients = 0;
+/** As a visitor (another one per call, behind the trusted proxy, unless `from` names one). */
+async function signUp(
+  s: ServerContext,
+  fields: Record<string, string | string[]>,
+  from = `198.51.100.${++clients}`,
+) {
+  const client = new FormClient(s.url, { 'x-forwarded-for': from });
+  const form = await client.get('/subscribe');
+  expect(form.html).toContain('Or get webhooks');
+  return client.post('/subscribe', { via: 'webhook', events: allEvents, ...fields });
+}
+
+describe('public webhook sign-up through /subscribe', () => {
+  let s: ServerContext;
+  let rx: Receiver;
+  beforeAll(async () => {
+    // The receiver is on loopback: this Herald opts in to private addresses for every webhook.
+    s = await startTestServer({
+      env: { PUBLIC_WEBHOOK_SIGNUP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', TRUST_PROXY: 'true' },
+    });
+  });
+  afterAll(() => s.close());
+  beforeEach(async () => {
+    rx = await startReceiver();
+  });
+  afterEach(async () => {
+    await rx.close();
+    await s.deps.db.delete(webhooks);
+  });
+
+  it('saves a URL that answers the test, shows the secret once, signs later deliveries, and its manage link removes it', async () => {
+    const api = await makeComponent(s.deps, { name: 'Public API' });
+    const { res, html } = await signUp(s, { url: rx.url, componentIds: [api.id] });
+    expect(res.status).toBe(200);
+    expect(html).toContain('Your webhook is on');
+    const secret = /<pre class="secret">(whsec_[^<]+)<\/pre>/.exec(html)?.[1];
+    expect(secret).toBeDefined();
+
+    // The test went first, signed with the secret the page then showed.
+    expect(rx.received).toHaveLength(1);
+    const test = rx.received[0]!;
+    expect(test.headers['x-herald-event']).toBe('test');
+    expect(verify(secret!, String(test.headers['x-herald-signature']), test.body)).toBe(true);
+    expect(JSON.parse(test.body)).toMatchObject({ page: { status_indicator: 'none' } });
+
+    const managePath = /href="(\/manage\/webhook\/[A-Za-z0-9_-]+)"/.exec(html)?.[1];
+    expect(managePath).toBeDefined();
+
+    const worker = createWebhookWorker(s.deps, { timeoutMs: 2000 });
+    const { incident } = await makeIncident(s.deps, {
+      title: 'API down',
+      priority: 1,
+      body: 'Errors everywhere.',
+      components: [{ componentId: api.id, status: 'major_outage' }],
+    });
+    s.clock.advance(1000);
+    await worker.runOnce();
+    const deliveries = rx.received.slice(1);
+    expect(deliveries.map((d) => d.headers['x-herald-event'])).toContain('incident.created');
+    for (const d of deliveries)
+      expect(verify(secret!, String(d.headers['x-herald-signature']), d.body)).toBe(true);
+    const created = deliveries.find((d) => d.headers['x-herald-event'] === 'incident.created')!;
+    expect(JSON.parse(created.body).incident.id).toBe(incident.id);
+    // Every delivery names the visitor's own manage page as the way to leave.
+    expect(JSON.parse(created.body).meta.unsubscribe).toBe(
+      `https://status.example.com${managePath}`,
+    );
+    expect(JSON.parse(test.body).meta.unsubscribe).toBe(`https://status.example.com${managePath}`);
+
+    // The manage page shows what it gets and how it went, never the secret again.
+    const visitor = new FormClient(s.url);
+    const manage = await visitor.get(managePath!);
+    expect(manage.res.status).toBe(200);
+    expect(manage.html).toContain(rx.url);
+    expect(manage.html).toContain('Public API');
+    expect(manage.html).toContain('incident declared');
+    expect(manage.html).not.toContain(secret!);
+    const removed = await visitor.post(managePath!, {});
+    expect(removed.res.status).toBe(200);
+    expect(removed.html).toContain('Webhook removed');
+    expect(await s.deps.db.select().from(webhookSignups)).toHaveLength(0);
+
+    const before = rx.received.length;
+    s.clock.advance(1000);
+    await postIncidentUpdate(s.deps, { incidentId: incident.id, body: 'Still down.' }, testActor);
+    await worker.runOnce();
+    expect(rx.received).toHaveLength(before);
+    expect((await visitor.get(managePath!)).res.status).toBe(404);
+  });
+
+  it('refuses a URL whose test answers 500, keeping what was typed and saving nothing', async () => {
+    rx.next({ status: 500, body: 'broken' });
+    const { res, html } = await signUp(s, { url: rx.url, events: ['incident.created'] });
+    expect(res.status).toBe(422);
+    expect(html).toContain('did not answer the test with 2xx (answered 500: broken)');
+    expect(html).toContain(`value="${rx.url}"`);
+    expect(html).not.toContain('whsec_');
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+
+  it('refuses a URL whose test never answers within the 10 s limit, saving nothing', async () => {
+    rx.next({ hang: true });
+    const started = Date.now();
+    const { res, html } = await signUp(s, { url: rx.url });
+    expect(res.status).toBe(422);
+    expect(html).toContain('no answer within 10 s');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  }, 25_000);
+
+  it('cuts an endless error answer to the test short, and a redirect is no success', async () => {
+    rx.next({ status: 500, endless: true });
+    const started = Date.now();
+    const endless = await signUp(s, { url: rx.url });
+    expect(endless.res.status).toBe(422);
+    expect(endless.html).toContain('did not answer the test with 2xx (answered 500');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rx.openConnections).toBe(0);
+
+    rx.next({ status: 302, headers: { location: 'https://elsewhere.example.com/' } });
+    const redirect = await signUp(s, { url: rx.url });
+    expect(redirect.res.status).toBe(422);
+    expect(redirect.html).toContain('Herald follows no redirects');
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+
+  it('refuses URLs that are not http(s) and forms without an event', async () => {
+    const gopher = await signUp(s, { url: 'gopher://example.com/x' });
+    expect(gopher.res.status).toBe(422);
+    expect(gopher.html).toContain('The URL must start with http:// or https://.');
+    const none = await signUp(s, { url: rx.url, events: [] });
+    expect(none.res.status).toBe(422);
+    expect(none.html).toContain('choose at least one event');
+    expect(rx.received).toHaveLength(0);
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+
+  it('limits sign-ups per client address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await signUp(s, { url: `${rx.url}/${i}` }, '203.0.113.9')).res.status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(rx.received).toHaveLength(5);
+  });
+});
+
+describe('public webhook sign-up without the private-address opt-in', () => {
+  let s: ServerContext;
+  let rx: Receiver;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { PUBLIC_WEBHOOK_SIGNUP: 'true' } });
+    rx = await startReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+    await s.close();
+  });
+
+  it('refuses a loopback address before sending anything', async () => {
+    const { res, html } = await signUp(s, { url: rx.url });
+    expect(res.status).toBe(422);
+    expect(html).toContain('points at 127.0.0.1, a loopback or private address');
+    expect(rx.received).toHaveLength(0);
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+});
+
+describe('public webhook sign-up, not enabled (the default)', () => {
+  let s: ServerContext;
+  let rx: Receiver;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    rx = await startReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+    await s.close();
+  });
+
+  it('shows no webhook form and answers a forced sign-up with 404, saving nothing', async () => {
+    const client = new FormClient(s.url);
+    const page = await client.get('/subscribe');
+    expect(page.html).toContain('Get email updates');
+    expect(page.html).not.toContain('Or get webhooks');
+    const { res, html } = await client.post('/subscribe', {
+      via: 'webhook',
+      url: rx.url,
+      events: allEvents,
+    });
+    expect(res.status).toBe(404);
+    expect(html).toContain('does not take webhooks from visitors');
+    expect(rx.received).toHaveLength(0);
+    expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
+  });
+});
