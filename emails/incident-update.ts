@@ -4,6 +4,8 @@ import { html, headerText, layout, lines, type RenderedEmail, textFooter } from 
 export interface IncidentEmailData {
   pageName: string;
   listName: string;
+  /** Why this address gets it, when it is not a list (an incident's follower). */
+  reason?: string;
   priority: number;
   title: string;
   isDrill: boolean;

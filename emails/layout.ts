@@ -20,6 +20,8 @@ export function lines(text: string): Html {
 export interface Footer {
   pageName: string;
   listName: string;
+  /** Why this address gets the email, when it is not a list ("you follow the incident …"). */
+  reason?: string;
   manageUrl?: string;
   unsubscribeUrl?: string;
 }
@@ -60,8 +62,8 @@ export function layout(opts: {
             <div style="background:#ffffff;border-radius:6px;padding:20px">${opts.body}</div>
             <div style="font-size:13px;color:#555;padding:12px 4px">
               <p style="margin:0 0 8px">
-                You get this email from the ${f.pageName} status page because you joined the
-                ${f.listName} list.
+                You get this email from the ${f.pageName} status page because
+                ${f.reason ?? `you joined the ${f.listName} list`}.
               </p>
               ${links}
             </div>
@@ -73,7 +75,7 @@ export function layout(opts: {
 
 export function textFooter(f: Footer): string {
   const out = [
-    `You get this email from the ${f.pageName} status page because you joined the ${f.listName} list.`,
+    `You get this email from the ${f.pageName} status page because ${f.reason ?? `you joined the ${f.listName} list`}.`,
   ];
   if (f.manageUrl) out.push(`Manage your subscription: ${f.manageUrl}`);
   if (f.unsubscribeUrl) out.push(`Unsubscribe: ${f.unsubscribeUrl}`);

@@ -126,6 +126,12 @@ describe('follow one incident by email', () => {
       );
       expect(m.header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
       expect(m.parsed.text).toContain(`https://status.example.com/incidents/${incident.id}`);
+      // The footer says why this address gets it: a follow, not a list it joined.
+      expect(m.parsed.text).toContain(
+        'because you follow the incident “Search is slow” until it is resolved.',
+      );
+      expect(m.parsed.html).toContain('you follow the incident “Search is slow”');
+      expect(m.parsed.text).not.toContain('you joined the');
     }
     smtp.clear();
 

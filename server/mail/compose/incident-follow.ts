@@ -81,6 +81,7 @@ export async function composeFollowMail(
       now,
     ),
     listName: followName(incident.title),
+    reason: `you follow the incident “${incident.title}” until it is resolved`,
     internalNote: null,
     ...links,
   };
