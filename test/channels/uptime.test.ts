@@ -9,6 +9,7 @@ import { readDailyUptime, readMonthlyUptime } from '../../server/domain/uptime/r
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
+import { seedNinetyDays } from '../helpers/uptime-history.ts';
 
 // A known history, in UTC (the page's default zone):
 //   API created 2026-11-10 06:00.
@@ -232,25 +233,7 @@ describe('home page size', () => {
   let s: ServerContext;
   beforeAll(async () => {
     s = await startTestServer();
-    s.clock.set('2026-08-01T00:00:00.000Z');
-    const ids: string[] = [];
-    for (let i = 0; i < 10; i++)
-      ids.push((await makeComponent(s.deps, { name: `Service ${i}` })).id);
-    // A disrupted day every few days, so the bars are not all alike.
-    for (let day = 0; day < 90; day += 3) {
-      s.clock.set(new Date(Date.UTC(2026, 7, 24 + day, 9)).toISOString());
-      for (const [i, id] of ids.entries())
-        if ((day + i) % 2 === 0)
-          await setComponentStatus(
-            s.deps,
-            { componentId: id, status: 'partial_outage' },
-            testActor,
-          );
-      s.clock.set(new Date(Date.UTC(2026, 7, 24 + day, 10)).toISOString());
-      for (const id of ids)
-        await setComponentStatus(s.deps, { componentId: id, status: 'operational' }, testActor);
-    }
-    s.clock.set('2026-11-21T12:00:00.000Z');
+    await seedNinetyDays(s);
   });
   afterAll(() => s.close());
 

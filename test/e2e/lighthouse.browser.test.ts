@@ -1,0 +1,76 @@
+import { createServer } from 'node:net';
+import lighthouse from 'lighthouse';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeIncident } from '../helpers/factories.ts';
+import { type ServerContext, startTestServer } from '../helpers/server.ts';
+import { seedNinetyDays } from '../helpers/uptime-history.ts';
+import { chromium } from 'playwright-core';
+
+// The status page with 90-day bars for ten components and an open incident, audited by
+// Lighthouse in Debian's chromium: the bars must not cost the page its scores.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the status page under Lighthouse', () => {
+  let s: ServerContext;
+  let browser: Browser;
+  let debugPort: number;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    await seedNinetyDays(s);
+    await makeIncident(s.deps, { title: 'Checkout is slow', priority: 1 });
+    debugPort = await freePort();
+    // Lighthouse drives the browser over the DevTools port; playwright-core only launches it.
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        `--remote-debugging-port=${debugPort}`,
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('scores at least 0.9 for performance, accessibility, best practices and SEO', async () => {
+    const result = await lighthouse(`${s.url}/`, {
+      port: debugPort,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
+    });
+    const lhr = result!.lhr;
+    expect(lhr.runtimeError, lhr.runtimeError?.message).toBeUndefined();
+    const scores = Object.fromEntries(
+      Object.entries(lhr.categories).map(([id, c]) => [id, c.score]),
+    );
+    // What failed, by audit, when a category falls short.
+    const failing = Object.values(lhr.audits)
+      .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
+      .map((a) => a.id);
+    for (const id of ['performance', 'accessibility', 'best-practices', 'seo'])
+      expect(scores[id], `${id} (failing audits: ${failing.join(', ')})`).toBeGreaterThanOrEqual(
+        0.9,
+      );
+  }, 120_000);
+});
