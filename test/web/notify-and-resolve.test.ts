@@ -1,6 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcasts, incidents, incidentUpdates } from '../../db/schema/index.ts';
+import {
+  broadcasts,
+  incidentFollowers,
+  incidents,
+  incidentUpdates,
+} from '../../db/schema/index.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
@@ -25,6 +30,32 @@ describe('notify choice and resolve confirmation on the incident forms', () => {
 
   const broadcastsFor = (incidentId: string) =>
     t.deps.db.select().from(broadcasts).where(eq(broadcasts.incidentId, incidentId));
+
+  it('says beside the notify choice that the incident’s followers get every update, ticked or not', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Slow exports' });
+    const before = await pm.get(`/admin/incidents/${incident.id}`);
+    expect(before.html).not.toContain('data-followers');
+    const now = t.clock.now();
+    for (const [n, state] of [
+      [1, 'confirmed'],
+      [2, 'confirmed'],
+      [3, 'pending'],
+    ] as const)
+      await t.deps.db.insert(incidentFollowers).values({
+        id: `follower${n}`,
+        incidentId: incident.id,
+        email: `follower${n}@example.org`,
+        state,
+        createdAt: now,
+        confirmedAt: state === 'confirmed' ? now : null,
+        updatedAt: now,
+      });
+    const after = await pm.get(`/admin/incidents/${incident.id}`);
+    // Two confirmed followers; the one who never confirmed gets nothing and is not counted.
+    expect(after.html).toMatch(
+      /Followers of this incident get every update, ticked or not:\s+2 people by email\./,
+    );
+  });
 
   it('resolving asks for a confirmation that says how many people will be mailed, and changes nothing until confirmed', async () => {
     const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Search down' });

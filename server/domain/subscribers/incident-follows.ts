@@ -1,6 +1,11 @@
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { incidentFollowers, incidents, incidentUpdates } from '../../../db/schema/index.ts';
+import {
+  incidentFollowers,
+  incidents,
+  incidentUpdates,
+  webhooks,
+} from '../../../db/schema/index.ts';
 import { readAffectedComponents } from '../broadcasts/send-context.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { hashToken } from './tokens.ts';
@@ -28,6 +33,32 @@ export async function loadFollowableIncident(tx: DbOrTx, incidentId: string) {
   if (incident.status === 'resolved')
     throw new ConflictError('This incident is resolved: there will be no more updates.');
   return incident;
+}
+
+/**
+ * Who follows an incident now: confirmed email followers and active webhooks. They get every
+ * published update until the resolve, whether or not the update notifies the lists, which is
+ * what the admin needs to know beside the notify choice.
+ */
+export async function countIncidentFollowers(
+  db: DbOrTx,
+  incidentId: string,
+): Promise<{ emails: number; webhooks: number }> {
+  const [e] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(incidentFollowers)
+    .where(
+      and(
+        eq(incidentFollowers.incidentId, incidentId),
+        eq(incidentFollowers.state, 'confirmed'),
+        isNull(incidentFollowers.endedAt),
+      ),
+    );
+  const [w] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(webhooks)
+    .where(and(eq(webhooks.incidentId, incidentId), eq(webhooks.state, 'active')));
+  return { emails: Number(e?.n ?? 0), webhooks: Number(w?.n ?? 0) };
 }
 
 /** What confirmation and manage pages call the follow: `“Search is slow” updates`. */

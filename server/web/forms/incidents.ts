@@ -50,6 +50,7 @@ import {
   countNewIncidentRecipients,
   countUpdateRecipients,
 } from '../../domain/broadcasts/enqueue-update-broadcast.ts';
+import { countIncidentFollowers } from '../../domain/subscribers/incident-follows.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
 export function affectedComponents(
@@ -209,6 +210,7 @@ async function readIncidentPage(deps: Deps, id: string) {
     tz: await pageZone(deps),
     holding: { body: holdingBody(found.incident.status, minutes), minutes },
     recipients: await countUpdateRecipients(deps.db, id),
+    followers: await countIncidentFollowers(deps.db, id),
     notifyByDefault: isBroadcastPriority(priority),
     promiseDefault: defaultPromiseLabel(await readPromiseDefaults(deps.db), priority),
   };
