@@ -104,6 +104,7 @@ async function main() {
   const ceiling = JSON.parse(raw.stdout.trim().split('\n').pop()!) as {
     messagesPerSecond: number;
     cpuMsPerMessage: number;
+    peakRssMb: number;
   };
 
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
@@ -182,6 +183,8 @@ async function main() {
     heraldCpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
     // CPU time is what the two spend per message whatever else the machine runs.
     rawPoolCpuMsPerMessage: ceiling.cpuMsPerMessage,
+    // The ceiling's own process: nodemailer and one pre-built message, nothing else.
+    rawPoolPeakRss: `${ceiling.peakRssMb} MB`,
     loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
   };
   console.log(JSON.stringify(report, null, 2));

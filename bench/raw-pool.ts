@@ -60,5 +60,6 @@ console.log(
     messagesPerSecond: Math.round((count / ms) * 1000),
     ms: Math.round(ms),
     cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / count).toFixed(3)),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );
