@@ -1,6 +1,6 @@
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, settings } from '../../db/schema/index.ts';
+import { auditLog, incidentFollowers, settings } from '../../db/schema/index.ts';
 import { listAudit } from '../../server/domain/audit/list-audit.ts';
 import { createApiToken, revokeApiToken } from '../../server/domain/auth/api-tokens.ts';
 import { createComponent } from '../../server/domain/components/create-component.ts';
@@ -43,6 +43,7 @@ import {
 } from '../../server/domain/subscribers/admin-subscribers.ts';
 import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
 import { importSubscribers } from '../../server/domain/subscribers/import-subscribers.ts';
+import { removeIncidentFollower } from '../../server/domain/subscribers/admin-followers.ts';
 import { createUser } from '../../server/domain/users/create-user.ts';
 import { setUserPassword, updateUser } from '../../server/domain/users/update-user.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
@@ -157,6 +158,25 @@ describe('role checks inside the domain verbs', () => {
     removeSubscriber: async () => {
       const s = await makeConfirmedSubscriber(t.deps, `leaving-${random()}@example.org`);
       return (actor) => removeSubscriber(t.deps, { subscriberId: s.id }, actor);
+    },
+    removeIncidentFollower: async () => {
+      const { incident } = await makeIncident(t.deps, {
+        priority: 1,
+        title: `Followed ${random()}`,
+      });
+      const followerId = `f${random()}`.replace(/[^a-z0-9]/g, '').slice(0, 24);
+      const now = t.clock.now();
+      await t.deps.db.insert(incidentFollowers).values({
+        id: followerId,
+        incidentId: incident.id,
+        email: `${followerId}@example.org`,
+        state: 'confirmed',
+        createdAt: now,
+        confirmedAt: now,
+        updatedAt: now,
+      });
+      return (actor) =>
+        removeIncidentFollower(t.deps, { incidentId: incident.id, followerId }, actor);
     },
   };
 

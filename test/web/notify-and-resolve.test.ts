@@ -57,6 +57,61 @@ describe('notify choice and resolve confirmation on the incident forms', () => {
     );
   });
 
+  it('lets an admin see who follows an incident by email and stop one; a responder sees only the count', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Slow search' });
+    const now = t.clock.now();
+    for (const n of [4, 5])
+      await t.deps.db.insert(incidentFollowers).values({
+        id: `follower${n}`,
+        incidentId: incident.id,
+        email: `follower${n}@example.org`,
+        state: 'confirmed',
+        createdAt: now,
+        confirmedAt: now,
+        updatedAt: now,
+      });
+    // The responder: counts, no addresses, no remove buttons.
+    const asResponder = await pm.get(`/admin/incidents/${incident.id}`);
+    expect(asResponder.html).toMatch(/ticked or not:\s+2 people by email\./);
+    expect(asResponder.html).not.toContain('follower4@example.org');
+    const refused = await pm.post(`/admin/incidents/${incident.id}`, {
+      _action: 'remove-follower',
+      followerId: 'follower4',
+    });
+    expect(refused.res.status).toBe(403);
+    // The admin sees both and stops one.
+    const a = await makeUser(t, 'admin');
+    const admin = new FormClient(site.base);
+    await admin.login(a.email);
+    const page = await admin.get(`/admin/incidents/${incident.id}`);
+    expect(page.html).toContain('follower4@example.org');
+    expect(page.html).toContain('follower5@example.org');
+    const done = await admin.post(`/admin/incidents/${incident.id}`, {
+      _action: 'remove-follower',
+      followerId: 'follower4',
+    });
+    expect(done.res.status).toBe(303);
+    const after = await admin.get(done.res.headers.get('location')!);
+    expect(after.html).toContain('Follower removed');
+    expect(after.html).not.toContain('follower4@example.org');
+    expect(after.html).toMatch(/ticked or not:\s+1 person by email\./);
+    const rows = await t.deps.db
+      .select({ id: incidentFollowers.id, state: incidentFollowers.state })
+      .from(incidentFollowers)
+      .where(eq(incidentFollowers.incidentId, incident.id))
+      .orderBy(incidentFollowers.id);
+    expect(rows).toEqual([
+      { id: 'follower4', state: 'unsubscribed' },
+      { id: 'follower5', state: 'confirmed' },
+    ]);
+    // A follower of another incident cannot be removed through this one.
+    const other = await admin.post(`/admin/incidents/${incident.id}`, {
+      _action: 'remove-follower',
+      followerId: 'follower1',
+    });
+    expect(other.res.status).toBe(404);
+  });
+
   it('resolving asks for a confirmation that says how many people will be mailed, and changes nothing until confirmed', async () => {
     const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Search down' });
     await pm.get(`/admin/incidents/${incident.id}`);

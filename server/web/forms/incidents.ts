@@ -51,6 +51,10 @@ import {
   countUpdateRecipients,
 } from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 import { countIncidentFollowers } from '../../domain/subscribers/incident-follows.ts';
+import {
+  readIncidentFollowers,
+  removeIncidentFollower,
+} from '../../domain/subscribers/admin-followers.ts';
 
 /** Component status fields are named `component.<id>`; empty means "not affected". */
 export function affectedComponents(
@@ -339,6 +343,11 @@ async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm
   return `/admin/incidents/${incidentId}?done=resolved`;
 }
 
+async function postRemoveFollowerForm({ deps, actor, incidentId, values }: IncidentForm) {
+  await removeIncidentFollower(deps, { incidentId, followerId: str(values, 'followerId') }, actor);
+  return `/admin/incidents/${incidentId}?done=follower-removed`;
+}
+
 /** The incident page's forms by their `_action`. */
 const incidentForms = new Map<string, (f: IncidentForm) => Promise<string>>([
   ['holding', postHoldingForm],
@@ -346,6 +355,7 @@ const incidentForms = new Map<string, (f: IncidentForm) => Promise<string>>([
   ['priority', postPriorityForm],
   ['owner', postOwnerForm],
   ['resolve', postResolveForm],
+  ['remove-follower', postRemoveFollowerForm],
 ]);
 
 /** The incident page's forms, told apart by the `_action` field. */
@@ -412,6 +422,9 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     declareOptions: () => readDeclareOptions(deps, session),
     list: () => readIncidentList(deps),
     incident: (id: string) => readIncidentPage(deps, id),
+    /** Who follows the incident by email: for admins only (null for others). */
+    followers: (id: string) =>
+      session.actor.role === 'admin' ? readIncidentFollowers(deps, id, session.actor) : null,
     declare: (form: FormData) => postDeclare(deps, session, form),
     act: (incidentId: string, form: FormData) =>
       postIncidentAction(deps, session, incidentId, form),
