@@ -1,5 +1,5 @@
 import { DRILL_MARK } from '../server/domain/broadcasts/subjects.ts';
-import { html, layout, lines, raw, type RenderedEmail, textFooter } from './layout.ts';
+import { html, layout, lines, raw, type RenderedEmail, textFooter, button } from './layout.ts';
 
 export interface IncidentNoticeData {
   kind: 'postmortem' | 'follow_up';
@@ -43,11 +43,7 @@ export function renderIncidentNotice(d: IncidentNoticeData): RenderedEmail {
     <p style="margin:0 0 12px">${lead}</p>
     ${d.safeHtml === null ? html`<p style="margin:0 0 12px">${lines(d.text)}</p>` : html`<div>${raw(d.safeHtml)}</div>`}
     <p style="margin:16px 0 0">
-      <a
-        href="${d.incidentUrl}"
-        style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-        >Incident details</a
-      >
+      ${button(d.incidentUrl, 'Incident details')}
     </p>`;
   return {
     subject: d.subject,

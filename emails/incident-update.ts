@@ -1,5 +1,13 @@
 import { DRILL_MARK, incidentSubject } from '../server/domain/broadcasts/subjects.ts';
-import { html, headerText, layout, lines, type RenderedEmail, textFooter } from './layout.ts';
+import {
+  html,
+  headerText,
+  layout,
+  lines,
+  type RenderedEmail,
+  textFooter,
+  button,
+} from './layout.ts';
 
 export interface IncidentEmailData {
   pageName: string;
@@ -92,11 +100,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     }
     ${d.nextUpdateBy ? html`<p style="margin:0 0 12px"><strong>Next update by ${d.nextUpdateBy}.</strong></p>` : ''}
     <p style="margin:16px 0 0">
-      <a
-        href="${d.incidentUrl}"
-        style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-        >Incident details</a
-      >
+      ${button(d.incidentUrl, 'Incident details')}
     </p>`;
   return {
     subject,

@@ -45,6 +45,32 @@ export function layout(opts: {
           <a href="${f.unsubscribeUrl}" style="color:#555">Unsubscribe</a>
         </p>`
       : '';
+  return frame({
+    title: opts.title,
+    preheader: opts.preheader,
+    banner: opts.banner,
+    body: opts.body,
+    footer: html`<div style="font-size:13px;color:#555;padding:12px 4px">
+      <p style="margin:0 0 8px">
+        You get this email from the ${f.pageName} status page because
+        ${f.reason ?? `you joined the ${f.listName} list`}.
+      </p>
+      ${links}
+    </div>`,
+  });
+}
+
+/**
+ * The document every Herald email is: one narrow column that reads on a phone, inline styles
+ * only (mail clients drop stylesheets), a white card with the body, and a footer under it.
+ */
+function frame(opts: {
+  title: string;
+  preheader?: string;
+  banner?: Html | string;
+  body: Html;
+  footer: Html;
+}): string {
   return String(
     html`<!doctype html>
       <html lang="en">
@@ -56,21 +82,40 @@ export function layout(opts: {
         <body
           style="margin:0;padding:0;background:#f4f4f5;color:#18181b;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5"
         >
-          <div style="display:none;max-height:0;overflow:hidden">${opts.preheader}</div>
+          ${
+            opts.preheader
+              ? html`<div style="display:none;max-height:0;overflow:hidden">${opts.preheader}</div>`
+              : ''
+          }
           <div style="max-width:600px;margin:0 auto;padding:16px">
             ${opts.banner ?? ''}
             <div style="background:#ffffff;border-radius:6px;padding:20px">${opts.body}</div>
-            <div style="font-size:13px;color:#555;padding:12px 4px">
-              <p style="margin:0 0 8px">
-                You get this email from the ${f.pageName} status page because
-                ${f.reason ?? `you joined the ${f.listName} list`}.
-              </p>
-              ${links}
-            </div>
+            ${opts.footer}
           </div>
         </body>
       </html>`,
   );
+}
+
+/**
+ * An email to one person on the team (reminders, report mails, the look back): the same
+ * frame with no list footer or unsubscribe link, only where it came from (`footer` is text).
+ */
+export function staffEmail(opts: { title: string; body: Html; footer: string }): string {
+  return frame({
+    title: opts.title,
+    body: opts.body,
+    footer: html`<p style="font-size:13px;color:#555;padding:12px 4px">${opts.footer}</p>`,
+  });
+}
+
+/** The one call to action of an email, as a dark button. */
+export function button(url: string, label: string): Html {
+  return html`<a
+    href="${url}"
+    style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
+    >${label}</a
+  >`;
 }
 
 export function textFooter(f: Footer): string {

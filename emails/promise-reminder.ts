@@ -1,4 +1,4 @@
-import { html, type RenderedEmail } from './layout.ts';
+import { html, type RenderedEmail, staffEmail, button } from './layout.ts';
 import { headerText } from '../server/domain/broadcasts/subjects.ts';
 
 export interface PromiseReminderData {
@@ -39,47 +39,30 @@ export function renderPromiseReminder(d: PromiseReminderData): {
     '--',
     `${d.pageName} status page (Herald)`,
   ].join('\n');
-  const body = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${subject}</title>
-      </head>
-      <body
-        style="margin:0;padding:0;background:#f4f4f5;color:#18181b;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5"
-      >
-        <div style="max-width:600px;margin:0 auto;padding:16px">
-          <div style="background:#ffffff;border-radius:6px;padding:20px">
-            ${d.isDrill ? html`<p style="margin:0 0 12px;font-weight:bold">[DRILL] This is a practice incident.</p>` : ''}
-            <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:#c2410c">
-              NEXT UPDATE DUE ${d.dueAt}
-            </p>
-            <h1 style="margin:0 0 12px;font-size:20px">${title}</h1>
-            <p style="margin:0 0 12px">
-              You promised the next update on this P${d.priority} incident by
-              <strong>${d.dueAt}</strong>: that is in ${minutes}.
-            </p>
-            <p style="margin:0 0 12px">
-              Post an update with what changed. If nothing did, post the holding update:
-            </p>
-            <blockquote style="margin:0 0 12px;padding:8px 12px;border-left:4px solid #d4d4d8">
-              ${d.holdingBody}
-            </blockquote>
-            <p style="margin:16px 0">
-              <a
-                href="${d.holdingUrl}"
-                style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-                >Post the holding update</a
-              >
-            </p>
-            <p style="margin:0"><a href="${d.incidentUrl}">Open the incident</a></p>
-          </div>
-          <p style="font-size:13px;color:#555;padding:12px 4px">
-            ${d.pageName} status page (Herald)
-          </p>
-        </div>
-      </body>
-    </html>`;
-  return { subject, text, html: String(body) };
+  const body = staffEmail({
+    title: subject,
+    footer: `${d.pageName} status page (Herald)`,
+    body: html`
+      ${d.isDrill ? html`<p style="margin:0 0 12px;font-weight:bold">[DRILL] This is a practice incident.</p>` : ''}
+      <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:#c2410c">
+        NEXT UPDATE DUE ${d.dueAt}
+      </p>
+      <h1 style="margin:0 0 12px;font-size:20px">${title}</h1>
+      <p style="margin:0 0 12px">
+        You promised the next update on this P${d.priority} incident by
+        <strong>${d.dueAt}</strong>: that is in ${minutes}.
+      </p>
+      <p style="margin:0 0 12px">
+        Post an update with what changed. If nothing did, post the holding update:
+      </p>
+      <blockquote style="margin:0 0 12px;padding:8px 12px;border-left:4px solid #d4d4d8">
+        ${d.holdingBody}
+      </blockquote>
+      <p style="margin:16px 0">
+        ${button(d.holdingUrl, 'Post the holding update')}
+      </p>
+      <p style="margin:0"><a href="${d.incidentUrl}">Open the incident</a></p>
+    `,
+  });
+  return { subject, text, html: body };
 }

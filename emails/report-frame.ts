@@ -1,4 +1,4 @@
-import { html, lines, type RenderedEmail } from './layout.ts';
+import { html, lines, type RenderedEmail, staffEmail, button } from './layout.ts';
 
 type Html = ReturnType<typeof html>;
 
@@ -35,33 +35,16 @@ export function reportEmail(d: {
       html`${b.heading ? html`<p style="margin:0 0 4px;font-weight:bold">${b.heading}</p>` : ''}
         <p style="margin:0 0 12px">${lines(b.text)}</p>`,
   );
-  const body = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${d.subject}</title>
-      </head>
-      <body
-        style="margin:0;padding:0;background:#f4f4f5;color:#18181b;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5"
-      >
-        <div style="max-width:600px;margin:0 auto;padding:16px">
-          <div style="background:#ffffff;border-radius:6px;padding:20px">
-            <p style="margin:0 0 12px">${lines(d.intro)}</p>
-            ${blocks}
-            <p style="margin:16px 0">
-              <a
-                href="${d.action.url}"
-                style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-                >${d.action.label}</a
-              >
-            </p>
-          </div>
-          <p style="font-size:13px;color:#555;padding:12px 4px">
-            ${d.pageName} status page (Herald). ${d.why}
-          </p>
-        </div>
-      </body>
-    </html>`;
-  return { subject: d.subject, text, html: String(body) };
+  const body = staffEmail({
+    title: d.subject,
+    footer: `${d.pageName} status page (Herald). ${d.why}`,
+    body: html`
+      <p style="margin:0 0 12px">${lines(d.intro)}</p>
+      ${blocks}
+      <p style="margin:16px 0">
+        ${button(d.action.url, d.action.label)}
+      </p>
+    `,
+  });
+  return { subject: d.subject, text, html: body };
 }
