@@ -4,6 +4,7 @@ import { DomainError, RateLimitedError, ValidationError } from '../../domain/sha
 import { parseInput } from '../../domain/shared/parse.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
+import type { Deps } from '../../deps.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
@@ -206,4 +207,9 @@ export class FieldErrors {
     if (!r.success) for (const i of r.error.issues) fields[i.path.join('.') || '_'] ??= i.message;
     throw new ValidationError('Please fix the fields marked below.', fields);
   }
+}
+
+/** The page's time zone: what every date field of the admin forms is read in. */
+export async function pageZone(deps: Pick<Deps, 'reader'>): Promise<string> {
+  return (await deps.reader.page()).time_zone;
 }

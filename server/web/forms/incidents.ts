@@ -32,6 +32,7 @@ import {
   optional,
   runForm,
   str,
+  pageZone,
 } from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../../domain/incidents/inputs.ts';
 import { ALL_CLEAR, messageTemplates, priorityChoices, templateBody } from './templates.ts';
@@ -74,14 +75,30 @@ export function affectedComponents(
 }
 
 /** The fields of the declare form, shared by declaring now and scheduling an incident. */
-export function declareFields(values: FormValues, fe: FieldErrors, zone: string) {
+/**
+ * The fields every update form has (post now, schedule one, edit a scheduled one, declare):
+ * the status, the public text, the internal note and the affected components.
+ */
+export function updateFields(values: FormValues, fe: FieldErrors) {
   return {
-    title: str(values, 'title'),
-    priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
-    status: optional(values, 'status') ?? 'investigating',
+    status: optional(values, 'status'),
     body: str(values, 'body'),
     internalNote: optional(values, 'internalNote') ?? null,
     components: fe.take(() => affectedComponents(values), []),
+  };
+}
+
+/** A priority radio group: 0-3, or a field error. */
+export function priorityField(values: FormValues, fe: FieldErrors): number | undefined {
+  return fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined);
+}
+
+export function declareFields(values: FormValues, fe: FieldErrors, zone: string) {
+  return {
+    title: str(values, 'title'),
+    priority: priorityField(values, fe),
+    ...updateFields(values, fe),
+    status: optional(values, 'status') ?? 'investigating',
     ownerId: optional(values, 'ownerId') ?? null,
     isDrill: checkbox(values, 'isDrill'),
     notify: notifyChoice(values),
@@ -153,10 +170,6 @@ function pickedPriority(values: FormValues): number | undefined {
 function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): string {
   const m = defaultPromiseMinutes(defaults, priority);
   return m === undefined ? `P${priority} none` : `P${priority} ${m} min`;
-}
-
-async function pageZone(deps: Deps): Promise<string> {
-  return (await deps.reader.page()).time_zone;
 }
 
 /** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
@@ -268,10 +281,7 @@ async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
   const zone = await pageZone(deps);
   const input = {
     incidentId,
-    status: optional(values, 'status'),
-    body: str(values, 'body'),
-    internalNote: optional(values, 'internalNote') ?? null,
-    components: fe.take(() => affectedComponents(values), []),
+    ...updateFields(values, fe),
     notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
@@ -308,7 +318,7 @@ async function postPriorityForm({ deps, actor, incidentId, values }: IncidentFor
   const fe = new FieldErrors();
   const input = {
     incidentId,
-    priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
+    priority: priorityField(values, fe),
     reason: str(values, 'reason'),
   };
   await changeIncidentPriority(deps, fe.parse(changeIncidentPriorityInput, input), actor);

@@ -56,6 +56,7 @@ import {
   optional,
   runForm,
   str,
+  pageZone,
 } from './form.ts';
 import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
@@ -73,10 +74,6 @@ export const recordActions = [
   'remediation',
   'remediation-update',
 ] as const;
-
-async function pageZone(deps: Deps): Promise<string> {
-  return (await deps.reader.page()).time_zone;
-}
 
 /** The record of one incident with what its forms need; null when there is no incident. */
 async function readRecordPage(deps: Deps, incidentId: string) {

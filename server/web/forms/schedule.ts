@@ -56,16 +56,13 @@ import {
   optional,
   runForm,
   str,
+  pageZone,
 } from './form.ts';
-import { affectedComponents, declareFields, promise } from './incidents.ts';
+import { declareFields, priorityField, promise, updateFields } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
 import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
 const DAY = 24 * 60 * 60_000;
-
-async function pageZone(deps: Deps): Promise<string> {
-  return (await deps.reader.page()).time_zone;
-}
 
 async function componentChoices(deps: Deps) {
   return (await deps.reader.components()).components;
@@ -111,6 +108,11 @@ async function readScheduleOptions(deps: Deps, session: ActiveSession, incidentI
   };
 }
 
+/** When a scheduled update or incident goes out, in the page's zone. */
+function scheduledForField(values: FormValues, fe: FieldErrors, zone: string): Date | undefined {
+  return fe.take<Date | undefined>(() => dateField(values, 'scheduledFor', zone), undefined);
+}
+
 async function postScheduledUpdate(
   deps: Deps,
   session: ActiveSession,
@@ -123,15 +125,9 @@ async function postScheduledUpdate(
     const zone = await pageZone(deps);
     const input = {
       incidentId,
-      status: optional(values, 'status'),
-      body: str(values, 'body'),
-      internalNote: optional(values, 'internalNote') ?? null,
-      components: fe.take(() => affectedComponents(values), []),
+      ...updateFields(values, fe),
       notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
-      scheduledFor: fe.take<Date | undefined>(
-        () => dateField(values, 'scheduledFor', zone),
-        undefined,
-      ),
+      scheduledFor: scheduledForField(values, fe, zone),
       ...fe.take(() => promise(values, zone), {}),
     };
     const row = await scheduleIncidentUpdate(
@@ -155,10 +151,7 @@ async function postScheduledIncident(
     const input = {
       ...declareFields(values, fe, zone),
       autoHolding: checkbox(values, 'autoHolding'),
-      scheduledFor: fe.take<Date | undefined>(
-        () => dateField(values, 'scheduledFor', zone),
-        undefined,
-      ),
+      scheduledFor: scheduledForField(values, fe, zone),
     };
     const { update } = await scheduleIncident(
       deps,
@@ -190,17 +183,11 @@ async function postScheduledAction(
     const zone = await pageZone(deps);
     const input = {
       updateId,
-      status: optional(values, 'status'),
-      body: str(values, 'body'),
-      internalNote: optional(values, 'internalNote') ?? null,
-      components: fe.take(() => affectedComponents(values), []),
+      ...updateFields(values, fe),
       notify: checkbox(values, 'notify'),
-      scheduledFor: fe.take<Date | undefined>(
-        () => dateField(values, 'scheduledFor', zone),
-        undefined,
-      ),
+      scheduledFor: scheduledForField(values, fe, zone),
       title: optional(values, 'title'),
-      priority: fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined),
+      priority: priorityField(values, fe),
     };
     await editScheduledUpdate(deps, fe.parse(editScheduledUpdateInput, input), actor);
     return `/admin/scheduled/${updateId}?done=saved`;
