@@ -21,11 +21,10 @@ import { fileURLToPath } from 'node:url';
 const HERALD_NODE_FLAGS = ['--max-semi-space-size=16'];
 const WARM = '--warm-compile-cache';
 if (!HERALD_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
   const env = {
     ...process.env,
-    NODE_COMPILE_CACHE:
-      process.env.NODE_COMPILE_CACHE ||
-      path.resolve(import.meta.dirname, '..', 'node_modules', '.cache', 'herald-compile'),
+    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
   };
   const again = [...process.execArgv, ...HERALD_NODE_FLAGS, ...process.argv.slice(1)];
   spawnSync(process.execPath, [...again, WARM], { stdio: 'inherit', env });
