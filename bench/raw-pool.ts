@@ -1,22 +1,36 @@
-// The ceiling for the broadcast benchmark: a raw nodemailer pool sending pre-built messages
-// of Herald's size and shape to the same kind of sink over the same number of connections,
-// with no database, no rendering and no outbox. Run as its own process by bench/broadcast.ts;
-// prints {"messagesPerSecond": n} on its last line.
+// The ceilings for the broadcast benchmark: pre-built messages of Herald's size and shape sent
+// to the same kind of sink over the same number of connections, with no database, no rendering
+// and no outbox, through either transport:
+// - nodemailer-pool: a raw nodemailer pool (`pool: true`), the issue's ceiling;
+// - herald-pool: Herald's own pool of nodemailer SMTP connections (server/mail/smtp-pool.ts),
+//   so the gap to Herald is what the outbox itself costs.
+// Run as its own process by bench/broadcast.ts; prints {"messagesPerSecond": n} on its last line.
 //
-//   node bench/raw-pool.ts PORT COUNT CONNECTIONS
+//   node bench/raw-pool.ts PORT COUNT CONNECTIONS [nodemailer-pool|herald-pool]
 import nodemailer from 'nodemailer';
+import { createSmtpPool } from '../server/mail/smtp-pool.ts';
 
-const [port, countArg, connArg] = process.argv.slice(2).map(Number);
-const count = countArg!;
-const transport = nodemailer.createTransport({
-  host: '127.0.0.1',
-  port,
-  secure: false,
-  ignoreTLS: true,
-  pool: true,
-  maxConnections: connArg,
-  maxMessages: Infinity,
-});
+const [port, count, connections] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const kind = process.argv[5] ?? 'nodemailer-pool';
+const send: (to: string, raw: string) => Promise<unknown> =
+  kind === 'herald-pool'
+    ? (() => {
+        const pool = createSmtpPool({ url: `smtp://127.0.0.1:${port}`, connections });
+        return (to, raw) => pool.send({ from: 'status@localhost', to: [to] }, raw);
+      })()
+    : (() => {
+        const transport = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port,
+          secure: false,
+          ignoreTLS: true,
+          pool: true,
+          maxConnections: connections,
+          maxMessages: Infinity,
+        });
+        return (to, raw) =>
+          transport.sendMail({ envelope: { from: 'status@localhost', to: [to] }, raw });
+      })();
 // A multipart/alternative message of a broadcast's size (about 5 KB), built once.
 const para = 'We are investigating errors on the website. Next update in 30 minutes. '.repeat(20);
 const raw = [
@@ -45,21 +59,18 @@ let next = 0;
 async function lane() {
   while (next < count) {
     const i = next++;
-    await transport.sendMail({
-      envelope: { from: 'status@localhost', to: [`reader${i}@example.net`] },
-      raw,
-    });
+    await send(`reader${i}@example.net`, raw);
   }
 }
 await Promise.all(Array.from({ length: 400 }, lane));
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
-transport.close();
-console.log(
-  JSON.stringify({
+process.stdout.write(
+  `${JSON.stringify({
     messagesPerSecond: Math.round((count / ms) * 1000),
     ms: Math.round(ms),
     cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / count).toFixed(3)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-  }),
+  })}\n`,
+  () => process.exit(0),
 );

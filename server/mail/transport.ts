@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type TransportOptions } from 'nodemailer';
 import type { Config } from '../config.ts';
 import { composeRaw, parseSender } from './mime.ts';
+import { createSmtpPool } from './smtp-pool.ts';
 import type { OutgoingMail } from './outgoing-mail.ts';
 
 export interface Mailer {
@@ -15,40 +15,32 @@ export interface Mailer {
 }
 
 /**
- * Builds the one mail transport of the process: a pooled SMTP transport when SMTP_URL is
- * set, otherwise a transport that writes each message as an .eml file a newcomer can open.
+ * Builds the one mail transport of the process: a pool of SMTP connections (smtp-pool.ts) when
+ * SMTP_URL is set, otherwise a transport that writes each message as an .eml file a newcomer can open.
  */
 export function createMailer(config: Config): Mailer {
   return config.smtpUrl ? createSmtpMailer(config, config.smtpUrl) : createFileMailer(config);
 }
 
 function createSmtpMailer(config: Config, url: string): Mailer {
-  const transport = nodemailer.createTransport({
+  const pool = createSmtpPool({
     url,
-    pool: true,
-    maxConnections: config.smtpMaxConnections,
-    // Keep connections for the whole broadcast instead of reconnecting every 100 messages.
-    maxMessages: Infinity,
-    ...(config.smtpRatePerSecond > 0
-      ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond }
-      : {}),
-  } as TransportOptions);
+    connections: config.smtpMaxConnections,
+    ratePerSecond: config.smtpRatePerSecond,
+  });
   const from = parseSender(config.mailFrom);
   const u = new URL(url);
   return {
     kind: 'smtp',
     description: `SMTP ${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''} (pool of ${config.smtpMaxConnections})`,
     async send(mail, now) {
-      const info = await transport.sendMail({
-        envelope: { from: from.address, to: [mail.to] },
-        raw: composeRaw(mail, from, now),
-        // The id is already in the raw source; naming it spares nodemailer making up one of its
-        // own (random bytes per message) only to report it.
-        messageId: mail.messageId,
-      });
-      return { messageId: mail.messageId, response: String(info.response ?? '') };
+      const { response } = await pool.send(
+        { from: from.address, to: [mail.to] },
+        composeRaw(mail, from, now),
+      );
+      return { messageId: mail.messageId, response };
     },
-    close: () => transport.close(),
+    close: () => pool.close(),
   };
 }
 

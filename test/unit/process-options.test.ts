@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NODE_ENV, NODE_FLAGS } from '../../server/boot/process-options.ts';
+
+const pkg = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+) as { scripts: Record<string, string> };
+
+describe('how a Herald server process is started', () => {
+  it.each(['start', 'demo'])(
+    '`npm run %s` starts node with the flags and environment the benchmarks measure',
+    (script) => {
+      const command = pkg.scripts[script]!;
+      const launch = command.slice(command.lastIndexOf('&&') + 2).trim();
+      const [before, after] = launch.split(/\bnode\b/, 2) as [string, string];
+      for (const [name, value] of Object.entries(NODE_ENV))
+        expect(before.split(/\s+/)).toContain(`${name}=${value}`);
+      const args = after.trim().split(/\s+/);
+      const entry = args.indexOf('server/main.ts');
+      expect(entry).toBeGreaterThan(-1);
+      expect(args.slice(0, entry).sort()).toEqual([...NODE_FLAGS].sort());
+    },
+  );
+});
