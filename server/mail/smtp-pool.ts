@@ -158,10 +158,11 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
       if (slot.idle) clearTimeout(slot.idle);
       slot.idle = null;
       try {
-        await keepRate();
         // A connection the relay dropped while idle is gone from the slot ('end'), so nothing
         // of this message has been written anywhere: it goes over a new one.
         const conn = slot.conn && !slot.conn.destroyed ? slot.conn : await open(slot);
+        // Counted when MAIL FROM is about to go, so the relay sees the rate, connecting or not.
+        await keepRate();
         try {
           return { response: await sendOn(conn, envelope, source) };
         } catch (err) {

@@ -1,0 +1,196 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
+import { classifySmtpError } from '../../server/jobs/outbox-worker.ts';
+import type { OutgoingMail } from '../../server/mail/outgoing-mail.ts';
+import { createMailer, type Mailer } from '../../server/mail/transport.ts';
+
+// Herald's SMTP pool (server/mail/smtp-pool.ts) as SMTP_URL configures it, against real relays
+// (smtp-server in this process) that count sessions, ask for a login, drop idle connections
+// and refuse recipients.
+
+interface Relay {
+  url: string;
+  /** Sessions opened in all, and the most open at once. */
+  sessions: { total: number; open: number; most: number };
+  /** Recipients of accepted messages, in order, and when each MAIL FROM arrived. */
+  delivered: string[];
+  mailFromAt: number[];
+  users: string[];
+  close(): Promise<void>;
+}
+
+const relays: Relay[] = [];
+const mailers: Mailer[] = [];
+afterEach(async () => {
+  for (const m of mailers.splice(0)) m.close();
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
+
+async function startRelay(options: Partial<SMTPServerOptions> = {}): Promise<Relay> {
+  const sessions = { total: 0, open: 0, most: 0 };
+  const delivered: string[] = [];
+  const mailFromAt: number[] = [];
+  const users: string[] = [];
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onConnect(_session, callback) {
+      sessions.total++;
+      sessions.most = Math.max(sessions.most, ++sessions.open);
+      callback();
+    },
+    onClose() {
+      sessions.open--;
+    },
+    onMailFrom(_address, session, callback) {
+      mailFromAt.push(performance.now());
+      if (session.user) users.push(String(session.user));
+      callback();
+    },
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on('end', () => {
+        delivered.push(...session.envelope.rcptTo.map((r) => r.address));
+        callback();
+      });
+    },
+    ...options,
+  });
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  const relay: Relay = {
+    url: `smtp://127.0.0.1:${port}`,
+    sessions,
+    delivered,
+    mailFromAt,
+    users,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  relays.push(relay);
+  return relay;
+}
+
+function mailerFor(url: string, env: Record<string, string> = {}): Mailer {
+  const mailer = createMailer(
+    loadConfig({ SMTP_URL: url, MAIL_FROM: 'Acme Status <status@example.com>', ...env }),
+  );
+  mailers.push(mailer);
+  return mailer;
+}
+
+const mail = (to: string): OutgoingMail => ({
+  to,
+  subject: 'PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN',
+  text: 'We are investigating errors on the website.',
+  html: '<p>We are investigating errors on the website.</p>',
+  messageId: `<${to.replace('@', '.')}@status.example.com>`,
+});
+
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+
+describe('the SMTP pool behind SMTP_URL', () => {
+  it('keeps at most SMTP_MAX_CONNECTIONS sessions open and sends each message once over them', async () => {
+    const relay = await startRelay();
+    const mailer = mailerFor(relay.url, { SMTP_MAX_CONNECTIONS: '3' });
+    const to = Array.from({ length: 40 }, (_, i) => `reader${i}@example.net`);
+    const answers = await Promise.all(to.map((a) => mailer.send(mail(a), new Date())));
+
+    expect(answers.every((a) => /^250/.test(a.response))).toBe(true);
+    expect([...relay.delivered].sort()).toEqual([...to].sort());
+    expect(relay.sessions.most).toBeLessThanOrEqual(3);
+    // The connections are kept and reused, not opened per message.
+    expect(relay.sessions.total).toBeLessThanOrEqual(3);
+  });
+
+  it('logs in with the user and password in SMTP_URL; a wrong password fails with the relay’s answer', async () => {
+    const relay = await startRelay({
+      disabledCommands: ['STARTTLS'],
+      authOptional: false,
+      allowInsecureAuth: true,
+      onAuth(auth, _session, callback) {
+        if (auth.username === 'herald' && auth.password === 's3cret p@ss')
+          return callback(null, { user: auth.username });
+        return callback(
+          Object.assign(new Error('Invalid username or password'), { responseCode: 535 }),
+        );
+      },
+    });
+    const u = new URL(relay.url);
+    u.username = 'herald';
+    u.password = encodeURIComponent('s3cret p@ss');
+    await mailerFor(u.href).send(mail('reader@example.net'), new Date());
+    expect(relay.delivered).toEqual(['reader@example.net']);
+    expect(relay.users).toEqual(['herald']);
+
+    u.password = 'wrong';
+    const err = await failureOf(mailerFor(u.href).send(mail('other@example.net'), new Date()));
+    expect(String(err)).toMatch(/535 Invalid username or password/);
+    expect(relay.delivered).toEqual(['reader@example.net']);
+  });
+
+  it('sends the next message over a new connection after the relay dropped an idle one', async () => {
+    // smtp-server answers "421 Timeout" and closes a session idle for socketTimeout.
+    const relay = await startRelay({ socketTimeout: 300 });
+    const mailer = mailerFor(relay.url, { SMTP_MAX_CONNECTIONS: '1' });
+    await mailer.send(mail('first@example.net'), new Date());
+    await new Promise((r) => setTimeout(r, 700));
+    expect(relay.sessions.open).toBe(0);
+
+    await mailer.send(mail('second@example.net'), new Date());
+    expect(relay.delivered).toEqual(['first@example.net', 'second@example.net']);
+    expect(relay.sessions.total).toBe(2);
+  });
+
+  it('after a refused recipient the next message still goes through on the same connection', async () => {
+    const relay = await startRelay({
+      onRcptTo(address, _session, callback) {
+        if (address.address.startsWith('gone'))
+          return callback(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
+        callback();
+      },
+    });
+    const mailer = mailerFor(relay.url, { SMTP_MAX_CONNECTIONS: '1' });
+    const err = await failureOf(mailer.send(mail('gone@example.net'), new Date()));
+    // Permanent: the outbox marks this delivery failed with the relay's words.
+    expect(classifySmtpError(err)).toEqual({
+      permanent: true,
+      error: expect.stringMatching(/^550 5\.1\.1 No such user/),
+    });
+
+    await mailer.send(mail('here@example.net'), new Date());
+    expect(relay.delivered).toEqual(['here@example.net']);
+    expect(relay.sessions.total).toBe(1);
+  });
+
+  it('starts no more messages in a second than SMTP_RATE_PER_SECOND allows', async () => {
+    const relay = await startRelay();
+    const mailer = mailerFor(relay.url, { SMTP_RATE_PER_SECOND: '5' });
+    const to = Array.from({ length: 12 }, (_, i) => `reader${i}@example.net`);
+    await Promise.all(to.map((a) => mailer.send(mail(a), new Date())));
+
+    expect(relay.delivered).toHaveLength(12);
+    // Any six consecutive messages span at least (nearly) a second at the relay.
+    const at = relay.mailFromAt;
+    for (let i = 5; i < at.length; i++) expect(at[i]! - at[i - 5]!).toBeGreaterThan(950);
+  });
+
+  it('a relay that refuses connections fails the send as temporary, saying so', async () => {
+    const relay = await startRelay();
+    await relay.close();
+    relays.splice(relays.indexOf(relay), 1);
+    const err = await failureOf(mailerFor(relay.url).send(mail('reader@example.net'), new Date()));
+    expect(classifySmtpError(err)).toEqual({
+      permanent: false,
+      error: expect.stringMatching(/ECONNREFUSED/),
+    });
+  });
+});
