@@ -13,8 +13,8 @@
 //
 //   --heap-profile FILE   also writes V8's sampling heap profile of the broadcast, counting
 //                         what young-generation collections did not free (what grows the heap)
-import { fork, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
 const { createOutboxWorker } = await import('../server/jobs/outbox-worker.ts');
 const { linkKey } = await import('../server/domain/subscribers/tokens.ts');
+const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
 if (process.argv.includes(WARM)) process.exit(0);
 
 const args = process.argv.slice(2);
@@ -68,14 +69,19 @@ type SinkMessage =
   | { type: 'done'; at: number; count: number }
   | { type: 'count'; count: number };
 
-async function main() {
-  const sink = fork(fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)), [String(N)], {
-    execPath: process.execPath,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/** The SMTP sink in its own process, counting to `expected`; `waitFor` reads its reports. */
+async function startSink(expected: number) {
+  const child = fork(
+    fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)),
+    [String(expected)],
+    {
+      execPath: process.execPath,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const messages: SinkMessage[] = [];
   const waiters: ((m: SinkMessage) => void)[] = [];
-  sink.on('message', (m: SinkMessage) => {
+  child.on('message', (m: SinkMessage) => {
     messages.push(m);
     for (const w of waiters.splice(0)) w(m);
   });
@@ -89,30 +95,123 @@ async function main() {
     }
   };
   const { port } = await waitFor('ready');
+  return { port, waitFor, stop: () => child.send({ type: 'stop' }) };
+}
+
+/** N confirmed subscribers on the customers list, in SQL (nothing passes through memory). */
+async function seedSubscribers(db: import('../server/deps.ts').Deps['db']) {
+  await db.run(sql`
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
+    INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
+    SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net', 'confirmed', NULL,
+           lower(hex(randomblob(32))), 'bench', 0, 0, 0
+    FROM n`);
+}
+
+const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(
+    new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
+  ) * 1024;
+
+/**
+ * The same broadcast from a whole `npm start` process (web pages, HTTP server, every job), started
+ * with the same options and published through the admin API: its RSS when idle and its peak
+ * (Linux's VmHWM). Returns null where that cannot be read or the site is not built.
+ */
+async function wholeServer(): Promise<{
+  idle: number;
+  peak: number;
+  messagesPerSecond: number;
+} | null> {
+  const { siteDist } = await import('../server/web/mount-site.ts');
+  if (!existsSync(path.join(siteDist, 'server', 'entry.mjs')) || !existsSync('/proc/self/status'))
+    return null;
+  const sink = await startSink(N);
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
+  const env = {
+    DATABASE_URL: `file:${path.join(dir, 'herald.db')}`,
+    PUBLIC_URL: 'https://status.example.com',
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    SMTP_MAX_CONNECTIONS: String(connections),
+  };
+  const seeded = await createDeps(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
+  await seedSubscribers(seeded.db);
+  const { secret } = await createApiToken(
+    seeded,
+    { name: 'bench', role: 'admin' },
+    { type: 'cli', id: null, label: 'bench', role: 'admin' },
+  );
+  await seeded.close();
+  const { freePort } = await import('../test/edge/edge-harness.ts');
+  const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
+  const httpPort = await freePort();
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'server/main.ts'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      ...NODE_ENV,
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
+      ...env,
+      PORT: String(httpPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening on')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`herald exited with ${code}:\n${out}`)));
+    });
+    // Settled after the start, as a server is before an incident.
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = statusBytes(child.pid!, 'VmRSS');
+    const t0 = Date.now();
+    const declared = await fetch(`http://127.0.0.1:${httpPort}/api/admin/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Website is down',
+        priority: 0,
+        body: 'We are investigating errors on the website.',
+      }),
+    });
+    if (declared.status !== 201) throw new Error(`declare answered ${declared.status}`);
+    const done = await sink.waitFor('done');
+    const peak = statusBytes(child.pid!, 'VmHWM');
+    return { idle, peak, messagesPerSecond: Math.round((done.count / (done.at - t0)) * 1000) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const sink = await startSink(N);
+  const { port, waitFor } = sink;
 
   // The ceilings first, each in its own process and against its own sink, so neither their
   // memory nor their sinks' counts mix with Herald's.
   async function ceiling(transport: 'nodemailer-pool' | 'herald-pool') {
-    const ceilingSink = fork(
-      fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)),
-      [String(N)],
-      { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    const ceilingPort = await new Promise<number>((resolve) =>
-      ceilingSink.on('message', (m: SinkMessage) => m.type === 'ready' && resolve(m.port)),
-    );
+    const ceilingSink = await startSink(N);
     const raw = spawnSync(
       process.execPath,
       [
         fileURLToPath(new URL('./raw-pool.ts', import.meta.url)),
-        String(ceilingPort),
+        String(ceilingSink.port),
         String(N),
         String(connections),
         transport,
       ],
       { encoding: 'utf8' },
     );
-    ceilingSink.send({ type: 'stop' });
+    ceilingSink.stop();
     if (raw.status !== 0) throw new Error(`${transport} ceiling failed: ${raw.stderr}`);
     return JSON.parse(raw.stdout.trim().split('\n').pop()!) as {
       messagesPerSecond: number;
@@ -136,12 +235,7 @@ async function main() {
 
   // Seed in SQL so the benchmark's own setup does not inflate the process's memory.
   const seedStart = performance.now();
-  await deps.db.run(sql`
-    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
-    INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-    SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net', 'confirmed', NULL,
-           lower(hex(randomblob(32))), 'bench', 0, 0, 0
-    FROM n`);
+  await seedSubscribers(deps.db);
   const seedMs = performance.now() - seedStart;
 
   // Herald loaded, the database open and seeded, nothing published yet.
@@ -225,9 +319,16 @@ async function main() {
   console.log(
     `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s = ${report.ratioToRawPool} of a raw nodemailer pool (${rawPool.messagesPerSecond} msg/s) and ${report.ratioToSamePool} of its own SMTP pool with pre-built messages (${samePool.messagesPerSecond} msg/s), first after ${report.timeToFirstMessageMs} ms, peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 0.80 of the raw pool, first < 1 s, RSS < 150 MB)'}`,
   );
-  sink.send({ type: 'stop' });
+  sink.stop();
   await deps.close();
   rmSync(dir, { recursive: true, force: true });
+
+  const whole = await wholeServer();
+  console.log(
+    whole
+      ? `whole server (npm start, web pages too, published through the admin API): ${mb(whole.idle)} idle before the incident, peak RSS ${mb(whole.peak)}, ${whole.messagesPerSecond} msg/s`
+      : 'whole server: not measured (the site is not built, or no /proc to read the RSS from)',
+  );
 }
 
 main().catch((err) => {
