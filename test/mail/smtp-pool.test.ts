@@ -18,6 +18,8 @@ interface Relay {
   delivered: string[];
   mailFromAt: number[];
   users: string[];
+  /** Per MAIL FROM: whether the session was encrypted then. */
+  secure: boolean[];
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ async function startRelay(options: Partial<SMTPServerOptions> = {}): Promise<Rel
   const delivered: string[] = [];
   const mailFromAt: number[] = [];
   const users: string[] = [];
+  const secure: boolean[] = [];
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -48,6 +51,7 @@ async function startRelay(options: Partial<SMTPServerOptions> = {}): Promise<Rel
     },
     onMailFrom(_address, session, callback) {
       mailFromAt.push(performance.now());
+      secure.push(session.secure);
       if (session.user) users.push(String(session.user));
       callback();
     },
@@ -69,6 +73,7 @@ async function startRelay(options: Partial<SMTPServerOptions> = {}): Promise<Rel
     delivered,
     mailFromAt,
     users,
+    secure,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   relays.push(relay);
@@ -192,5 +197,32 @@ describe('the SMTP pool behind SMTP_URL', () => {
       permanent: false,
       error: expect.stringMatching(/ECONNREFUSED/),
     });
+  });
+
+  it('upgrades with STARTTLS when the relay offers it, and refuses a certificate it cannot verify unless SMTP_URL says so', async () => {
+    // smtp-server's own certificate, which no client can verify.
+    const relay = await startRelay({ disabledCommands: ['AUTH'] });
+    const err = await failureOf(mailerFor(relay.url).send(mail('first@example.net'), new Date()));
+    // (It has expired by now, and is self-signed: either way not to be trusted.)
+    expect(String(err)).toMatch(/certificate/i);
+    expect(relay.delivered).toEqual([]);
+
+    await mailerFor(`${relay.url}?tls.rejectUnauthorized=false`).send(
+      mail('second@example.net'),
+      new Date(),
+    );
+    expect(relay.delivered).toEqual(['second@example.net']);
+    expect(relay.secure).toEqual([true]);
+  });
+
+  it('speaks TLS from the first byte to an smtps:// relay', async () => {
+    const relay = await startRelay({ secure: true, disabledCommands: ['AUTH'] });
+    const url = relay.url.replace('smtp://', 'smtps://');
+    await mailerFor(`${url}?tls.rejectUnauthorized=false`).send(
+      mail('reader@example.net'),
+      new Date(),
+    );
+    expect(relay.delivered).toEqual(['reader@example.net']);
+    expect(relay.secure).toEqual([true]);
   });
 });
