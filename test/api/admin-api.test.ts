@@ -202,7 +202,7 @@ describe('admin API', () => {
       expect(r.json.error.code).toBe('bad_request');
     });
 
-    it('answers 404 for unknown incident and component ids', async () => {
+    it('answers 404 for unknown incident and component ids in the URL, 422 for one in the body', async () => {
       expect((await responder.get('/api/admin/incidents/nope')).status).toBe(404);
       expect(
         (await responder.post('/api/admin/incidents/nope/updates', { body: 'hi' })).status,
@@ -222,7 +222,8 @@ describe('admin API', () => {
         body: 'y',
         components: [{ componentId: 'nope', status: 'major_outage' }],
       });
-      expect(r.status).toBe(404);
+      expect(r.status).toBe(422);
+      expect(r.json.error.fields).toEqual({ components: 'no component with id nope' });
       expect((await admin.patch('/api/admin/components/nope', { name: 'z' })).status).toBe(404);
       expect((await admin.del('/api/admin/components/nope')).status).toBe(404);
       expect((await admin.del('/api/admin/tokens/nope')).status).toBe(404);

@@ -208,6 +208,51 @@ describe('strict input at the admin API edge', () => {
     expect(ok.json.incident.ownerId).toBe(owner.id);
   });
 
+  it('answers 422 on the field, not 404, for an id in the body that names nothing, and changes nothing', async () => {
+    const before = await storeSnapshot(t);
+    const declared = await admin.post('/api/admin/incidents', {
+      title: 'Website is down',
+      body: 'Errors everywhere.',
+      priority: 0,
+      components: [{ componentId: 'nosuchcomponent', status: 'major_outage' }],
+    });
+    expect(declared.status).toBe(422);
+    expect(declared.json.error.fields).toEqual({
+      components: 'no component with id nosuchcomponent',
+    });
+    const component = await admin.post('/api/admin/components', {
+      name: 'Checkout',
+      groupId: 'nosuchgroup',
+    });
+    expect(component.status).toBe(422);
+    expect(component.json.error.fields).toEqual({ groupId: 'no such group' });
+    const window = await admin.post('/api/admin/maintenance', {
+      title: 'Database upgrade',
+      description: 'Ten minutes of read-only.',
+      scheduledFor: future(3_600_000),
+      scheduledUntil: future(7_200_000),
+      componentIds: ['nosuchcomponent'],
+    });
+    expect(window.status).toBe(422);
+    expect(window.json.error.fields).toEqual({
+      componentIds: 'no component with id nosuchcomponent',
+    });
+    // Nothing was declared, created or scheduled, and nobody was mailed.
+    expect(await storeSnapshot(t)).toEqual(before);
+
+    // Positive control: the same requests naming a real component go through.
+    const real = await admin.post('/api/admin/components', { name: 'Checkout' });
+    expect(real.status).toBe(201);
+    const id = real.json.component.id as string;
+    const ok = await admin.post('/api/admin/incidents', {
+      title: 'Checkout is down',
+      body: 'Errors everywhere.',
+      priority: 2,
+      components: [{ componentId: id, status: 'major_outage' }],
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it('refuses unknown fields by name instead of ignoring a typo', async () => {
     const before = await storeSnapshot(t);
     const r = await admin.post('/api/admin/incidents', {

@@ -55,10 +55,12 @@ describe('incident verbs', () => {
     expect((await t.deps.reader.incidents('recent')).incidents.length).toBe(before);
   });
 
-  it('refuses an unknown component or incident with NotFound', async () => {
-    await expect(
-      makeIncident(t.deps, { components: [{ componentId: 'nope', status: 'major_outage' }] }),
-    ).rejects.toBeInstanceOf(NotFoundError);
+  it('refuses an unknown component as bad input on `components`, an unknown incident with NotFound', async () => {
+    const err = await makeIncident(t.deps, {
+      components: [{ componentId: 'nope', status: 'major_outage' }],
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).fields).toEqual({ components: 'no component with id nope' });
     await expect(
       postIncidentUpdate(t.deps, { incidentId: 'nope', body: 'x' }, testActor),
     ).rejects.toBeInstanceOf(NotFoundError);

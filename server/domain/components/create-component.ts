@@ -4,7 +4,7 @@ import { idInput } from '../shared/inputs.ts';
 import { componentStatuses, components } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
@@ -27,7 +27,10 @@ export async function createComponent(deps: DomainDeps, raw: CreateComponentInpu
   return deps.db.transaction(async (tx) => {
     if (input.groupId) {
       const [group] = await tx.select().from(components).where(eq(components.id, input.groupId));
-      if (!group) throw new NotFoundError('component group', input.groupId);
+      if (!group)
+        throw new ValidationError(`No component group with id ${input.groupId}.`, {
+          groupId: 'no such group',
+        });
       if (!group.isGroup)
         throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
       if (input.isGroup)

@@ -9,8 +9,8 @@ import { recordAudit } from '../shared/writes.ts';
 import { type EditScheduledUpdateInput, editScheduledUpdateInput } from './inputs.ts';
 import { readPromiseDefaults } from './promise.ts';
 import { loadIncident } from './load-incident.ts';
+import { checkComponents } from '../components/check-components.ts';
 import {
-  checkComponents,
   checkScheduledFor,
   scheduledPromise,
   writeIntendedComponents,

@@ -2,7 +2,6 @@ import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
-  components,
   incidents,
   incidentUpdates,
   updateAffectedComponents,
@@ -10,7 +9,7 @@ import {
 } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
@@ -21,6 +20,7 @@ import {
   type ScheduleIncidentUpdateInput,
   scheduleIncidentUpdateInput,
 } from './inputs.ts';
+import { checkComponents } from '../components/check-components.ts';
 import { loadIncident } from './load-incident.ts';
 import {
   isBroadcastPriority,
@@ -77,22 +77,6 @@ export async function checkOwner(tx: DbOrTx, ownerId: string): Promise<void> {
   if (!owner || owner.disabledAt)
     throw new ValidationError(`ownerId: no active user with id ${ownerId}`, {
       ownerId: 'no such active user',
-    });
-}
-
-export async function checkComponents(tx: DbOrTx, list: { componentId: string }[]): Promise<void> {
-  const ids = [...new Set(list.map((c) => c.componentId))];
-  if (ids.length === 0) return;
-  const found = await tx
-    .select({ id: components.id, isGroup: components.isGroup, name: components.name })
-    .from(components)
-    .where(inArray(components.id, ids));
-  const missing = ids.filter((id) => !found.some((f) => f.id === id));
-  if (missing.length) throw new NotFoundError('component', missing);
-  const group = found.find((f) => f.isGroup);
-  if (group)
-    throw new ValidationError(`"${group.name}" is a group; set the status of its components.`, {
-      components: 'groups have no status of their own',
     });
 }
 

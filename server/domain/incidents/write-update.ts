@@ -9,6 +9,7 @@ import {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
+import { checkComponents } from '../components/check-components.ts';
 import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
 import type { MessageIdConfig } from '../broadcasts/message-id.ts';
 import { newId } from '../shared/ids.ts';
@@ -169,6 +170,8 @@ async function applyUpdateComponents(
   const { incidentId, updateId } = a;
   let position = a.existing.length;
   const known = new Set(a.existing.map((e) => e.componentId));
+  // Named in the request's body: one that does not exist is a 422 on `components`, not a 404.
+  await checkComponents(tx, a.components);
   for (const c of a.components) {
     const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
     await tx

@@ -4,7 +4,7 @@ import { idInput, instantInput, intInput } from '../shared/inputs.ts';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordMaintenanceStep } from './record-step.ts';
@@ -65,7 +65,10 @@ export async function scheduleMaintenance(
         .from(components)
         .where(inArray(components.id, ids));
       const missing = ids.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw new NotFoundError('component', missing);
+      if (missing.length)
+        throw new ValidationError(`No component with id ${missing.join(', ')}.`, {
+          componentIds: `no component with id ${missing.join(', ')}`,
+        });
       // A group stands for its components: groups have no status of their own.
       const groups = found.filter((f) => f.isGroup).map((f) => f.id);
       if (groups.length) {
