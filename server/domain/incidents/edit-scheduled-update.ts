@@ -10,11 +10,7 @@ import { type EditScheduledUpdateInput, editScheduledUpdateInput } from './input
 import { readPromiseDefaults } from './promise.ts';
 import { loadIncident } from './load-incident.ts';
 import { checkComponents } from '../components/check-components.ts';
-import {
-  checkScheduledFor,
-  scheduledPromise,
-  writeIntendedComponents,
-} from './schedule-update.ts';
+import { checkScheduledFor, scheduledPromise, writeIntendedComponents } from './schedule-update.ts';
 
 /** Loads a scheduled update for a change; one that went out or was cancelled is a conflict. */
 async function loadScheduled(tx: DbOrTx, updateId: string) {
