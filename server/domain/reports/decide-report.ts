@@ -106,34 +106,19 @@ export async function decideReport(deps: DomainDeps, raw: DecideReportInput, act
   return deps.db.transaction(async (tx) => {
     const before = await loadDecidable(tx, input.reportId);
     const reason = input.reason?.trim() || null;
+    const decide = (
+      change: Parameters<typeof recordDecision>[5],
+      action: Parameters<typeof recordDecision>[6]['action'],
+    ) => recordDecision(tx, deps.config, actor, now, before, change, { action, reason });
     switch (input.action) {
       case 'accept':
-        return recordDecision(
-          tx,
-          deps.config,
-          actor,
-          now,
-          before,
-          { state: 'accepted' },
-          {
-            action: 'accept',
-            reason,
-          },
-        );
+        return decide({ state: 'accepted' }, 'accept');
       case 'rerate':
         if (input.priority === before.priority)
           throw new ValidationError(`The report is already P${before.priority}.`, {
             priority: 'pick a different priority, or accept it',
           });
-        return recordDecision(
-          tx,
-          deps.config,
-          actor,
-          now,
-          before,
-          { state: 'accepted', priority: input.priority! },
-          { action: 'rerate', reason },
-        );
+        return decide({ state: 'accepted', priority: input.priority! }, 'rerate');
       case 'merge': {
         const [inc] = await tx
           .select({
@@ -147,26 +132,10 @@ export async function decideReport(deps: DomainDeps, raw: DecideReportInput, act
           throw new ValidationError('Merge into an open incident.', {
             incidentId: inc ? 'that incident is resolved' : 'no such incident',
           });
-        return recordDecision(
-          tx,
-          deps.config,
-          actor,
-          now,
-          before,
-          { state: 'merged', incidentId: inc.id },
-          { action: 'merge', reason },
-        );
+        return decide({ state: 'merged', incidentId: inc.id }, 'merge');
       }
       case 'close':
-        return recordDecision(
-          tx,
-          deps.config,
-          actor,
-          now,
-          before,
-          { state: 'closed', closeReason: input.closeReason! },
-          { action: 'close', reason },
-        );
+        return decide({ state: 'closed', closeReason: input.closeReason! }, 'close');
       default:
         throw new ValidationError('Pick a decision.', { action: 'unknown decision' });
     }
