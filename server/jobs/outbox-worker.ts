@@ -25,6 +25,7 @@ import {
 } from '../domain/broadcasts/send-context.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
+import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
 // The lease, the heartbeat, claim sizing and outcome recording are explained in README.md.
@@ -112,19 +113,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   const composeAhead = Math.max(1, opts.composeAhead ?? 4 * deps.config.smtpMaxConnections);
   const queue: Job[] = [];
   const lanes = new Set<Promise<void>>();
-  /** Relay answers per 100 ms over the last 10 s (a ring): the measured sending rate. */
-  const answers = new Uint32Array(100);
-  /** The 100 ms slot (of performance.now()) the ring was last moved to. */
-  let answersAt = 0;
-  function advanceAnswers(now: number) {
-    const slot = Math.floor(now / 100);
-    for (let i = Math.max(answersAt + 1, slot - 99); i <= slot; i++) answers[i % 100] = 0;
-    answersAt = Math.max(answersAt, slot);
-  }
-  function countAnswer() {
-    advanceAnswers(performance.now());
-    answers[answersAt % 100]!++;
-  }
+  /** Relay answers: the measured sending rate. */
+  const answers = new RateMeter();
 
   let running = false;
   let pumpDone: Promise<void> = Promise.resolve();
@@ -156,25 +146,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return held.deliveries.size + held.messages.size;
   }
 
-  /** Sends per second over the last 10 s of answers, or null before there is a measure. */
-  function measuredRate(): number | null {
-    const now = performance.now();
-    advanceAnswers(now);
-    let count = 0;
-    let oldest = -1;
-    for (let i = Math.max(0, answersAt - 99); i <= answersAt; i++) {
-      const n = answers[i % 100]!;
-      if (n && oldest < 0) oldest = i;
-      count += n;
-    }
-    if (count < 5) return null;
-    const span = Math.max(200, now - oldest * 100);
-    return (count / span) * 1000;
-  }
-
   /** How many rows may be in flight: what the measured rate sends in half a lease. */
   function allowedInFlight(): number {
-    const rate = measuredRate();
+    const rate = answers.perSecond();
     if (rate === null) return Math.min(FIRST_CLAIM, maxInFlight);
     return Math.max(1, Math.min(maxInFlight, Math.floor((rate * leaseMs) / 2000)));
   }
@@ -251,7 +225,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           error: `could not render: ${String(err)}`.slice(0, 500),
         };
       }
-      countAnswer();
+      answers.count();
       if ('ok' in result && !result.ok && !result.permanent)
         condition('relay', 'refusing', `the relay refuses messages for now: ${result.error}`);
       else if ('ok' in result && result.ok) condition('relay', null);
