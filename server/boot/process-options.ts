@@ -12,7 +12,8 @@
 // - The old generation may grow by half of what was live after a full collection (V8's default
 //   lets it grow up to fourfold, so a broadcast's short-lived garbage piled up to 80 MB first).
 // - glibc keeps at most 2 malloc arenas instead of one per thread that ever allocated (V8's
-//   collector threads, libuv's pool): 7 MB less, the same speed.
+//   collector threads, libuv's pool): 7 MB less here, the same speed; a whole server process
+//   just started sits at 132 MB with it and 152 MB without.
 
 /** V8 flags, given on node's command line before the entry script. */
 export const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'] as const;
