@@ -7,6 +7,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
+import { findComponents } from '../components/check-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
 /** When the reminder before a window goes out (epoch ms). */
@@ -60,15 +61,7 @@ export async function scheduleMaintenance(
   return deps.db.transaction(async (tx) => {
     let ids = [...new Set(input.componentIds)];
     if (ids.length) {
-      const found = await tx
-        .select({ id: components.id, isGroup: components.isGroup })
-        .from(components)
-        .where(inArray(components.id, ids));
-      const missing = ids.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length)
-        throw new ValidationError(`No component with id ${missing.join(', ')}.`, {
-          componentIds: `no component with id ${missing.join(', ')}`,
-        });
+      const found = await findComponents(tx, ids, 'componentIds');
       // A group stands for its components: groups have no status of their own.
       const groups = found.filter((f) => f.isGroup).map((f) => f.id);
       if (groups.length) {
