@@ -80,9 +80,32 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
   });
 
   it('(control) leases that lapse while messages are in flight do send twice, so the test can see it', async () => {
-    // No heartbeat, and a lease shorter than one message takes: no claim size can save it.
-    const { later } = await race('nobeat', { leaseMs: 60, heartbeatMs: 1e9 }, 250);
-    expect(dupes(later).length).toBeGreaterThan(0);
+    const emails = Array.from({ length: 30 }, (_, i) => `nobeat${i}@example.net`);
+    smtp.delay(250);
+    const id = await broadcastFor(t, 'Slow nobeat', emails);
+    // One claim of all 30 under a lease shorter than one message takes, and no heartbeat (only
+    // start() beats): the rows lapse while this worker sends them, 2 at a time for about 4 s.
+    const a = createOutboxWorker(t.deps, { leaseMs: 60, heartbeatMs: 1e9 });
+    const sending = a.runOnce(30);
+    let b: Awaited<ReturnType<typeof startOutboxProcess>> | undefined;
+    try {
+      await expect.poll(() => a.inFlight(), { timeout: 10_000, interval: 5 }).toBe(30);
+      // The other process comes up to rows that look abandoned, and sends them too.
+      b = await startOutboxProcess(t.dbUrl, smtp.url);
+      await sending;
+      await expect
+        .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
+          timeout: 40_000,
+          interval: 50,
+        })
+        .toBe(true);
+    } finally {
+      await b?.stop();
+      smtp.delay(0);
+    }
+    const got = recipients(smtp, 'nobeat');
+    expect(new Set(got)).toEqual(new Set(emails));
+    expect(dupes(got).length).toBeGreaterThan(0);
   });
 });
 
