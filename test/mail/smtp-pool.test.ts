@@ -183,9 +183,11 @@ describe('the SMTP pool behind SMTP_URL', () => {
     await Promise.all(to.map((a) => mailer.send(mail(a), new Date())));
 
     expect(relay.delivered).toHaveLength(12);
-    // Any six consecutive messages span at least (nearly) a second at the relay.
+    // Any six consecutive messages span about a second at the relay (without the limit all 12
+    // arrive within a few milliseconds). The relay shares this process and its event loop, so
+    // a busy machine can stamp one late: 200 ms of slack.
     const at = relay.mailFromAt;
-    for (let i = 5; i < at.length; i++) expect(at[i]! - at[i - 5]!).toBeGreaterThan(950);
+    for (let i = 5; i < at.length; i++) expect(at[i]! - at[i - 5]!).toBeGreaterThan(800);
   });
 
   it('a relay that refuses connections fails the send as temporary, saying so', async () => {
