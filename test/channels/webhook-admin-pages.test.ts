@@ -64,4 +64,31 @@ describe('webhook admin pages', () => {
     expect(failed.res.status).toBe(422);
     expect(failed.html).toContain('The test did not get through: answered 500: down.');
   });
+
+  it('offers the maintenance event and adds a chat channel that takes only it', async () => {
+    const form = await client.get('/admin/webhooks');
+    expect(form.html).toMatch(/name="events" value="maintenance"/);
+    expect(form.html).toContain('Maintenance scheduled, started, extended or completed');
+    const { res, html } = await client.post('/admin/webhooks', {
+      url: `${rx.url}/maintenance`,
+      kind: 'slack',
+      events: ['maintenance'],
+      allowPrivate: 'on',
+    });
+    expect(res.status).toBe(200);
+    expect(html).toContain('<pre class="secret">whsec_');
+    const list = await client.get('/admin/webhooks');
+    expect(list.html).toMatch(/<td>slack<\/td>\s*<td>maintenance<\/td>/);
+  });
+
+  it('refuses an event that does not exist and keeps what was ticked', async () => {
+    await client.get('/admin/webhooks');
+    const { res, html } = await client.post('/admin/webhooks', {
+      url: `${rx.url}/x`,
+      events: ['maintenance', 'maintenance.cancelled'],
+      allowPrivate: 'on',
+    });
+    expect(res.status).toBe(422);
+    expect(html).toMatch(/value="maintenance" checked/);
+  });
 });

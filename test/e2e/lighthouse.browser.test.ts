@@ -1,26 +1,14 @@
-import { createServer } from 'node:net';
 import lighthouse from 'lighthouse';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
 import { seedNinetyDays } from '../helpers/uptime-history.ts';
-import { chromium } from 'playwright-core';
+import { freePort } from '../edge/edge-harness.ts';
+import { launchBrowser } from '../helpers/browser.ts';
 
 // The status page with 90-day bars for ten components and an open incident, audited by
 // Lighthouse in Debian's chromium: the bars must not cost the page its scores.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the status page under Lighthouse', () => {
   let s: ServerContext;
@@ -33,19 +21,7 @@ describe('the status page under Lighthouse', () => {
     await makeIncident(s.deps, { title: 'Checkout is slow', priority: 1 });
     debugPort = await freePort();
     // Lighthouse drives the browser over the DevTools port; playwright-core only launches it.
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        `--remote-debugging-port=${debugPort}`,
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser([`--remote-debugging-port=${debugPort}`]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -99,18 +99,24 @@ export async function confirmFollower(tx: DbOrTx, f: FollowerRow, now: Date): Pr
     .where(eq(incidentFollowers.id, f.id));
 }
 
-/** Stops a follow; the old confirmation link must not silently start it again. */
+/**
+ * What leaving sets, for a list subscriber and an incident follower alike: the old
+ * confirmation link is voided, so it cannot silently start the mail again.
+ */
+export const unsubscribedState = (now: Date) => ({
+  state: 'unsubscribed' as const,
+  unsubscribedAt: now,
+  confirmTokenHash: null,
+  confirmExpiresAt: null,
+  updatedAt: now,
+});
+
+/** Stops a follow. */
 export async function unsubscribeFollower(tx: DbOrTx, f: FollowerRow, now: Date): Promise<void> {
   if (f.state === 'unsubscribed') return;
   await tx
     .update(incidentFollowers)
-    .set({
-      state: 'unsubscribed',
-      unsubscribedAt: now,
-      confirmTokenHash: null,
-      confirmExpiresAt: null,
-      updatedAt: now,
-    })
+    .set(unsubscribedState(now))
     .where(eq(incidentFollowers.id, f.id));
 }
 

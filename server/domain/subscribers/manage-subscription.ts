@@ -12,7 +12,12 @@ import {
   readComponentChoices,
 } from './subscriber-reads.ts';
 import { hashToken } from './tokens.ts';
-import { followerByManageToken, followName, unsubscribeFollower } from './incident-follows.ts';
+import {
+  followerByManageToken,
+  followName,
+  unsubscribedState,
+  unsubscribeFollower,
+} from './incident-follows.ts';
 
 const NOT_VALID = 'This link is not valid. Use the manage link from the latest email you received.';
 
@@ -110,16 +115,7 @@ export async function unsubscribeByToken(deps: DomainDeps, raw: { token: string 
     const { s, list } = await byManageToken(tx, token);
     if (s.state !== 'unsubscribed') {
       // The old confirmation link must not silently subscribe the address again.
-      await tx
-        .update(subscribers)
-        .set({
-          state: 'unsubscribed',
-          unsubscribedAt: now,
-          confirmTokenHash: null,
-          confirmExpiresAt: null,
-          updatedAt: now,
-        })
-        .where(eq(subscribers.id, s.id));
+      await tx.update(subscribers).set(unsubscribedState(now)).where(eq(subscribers.id, s.id));
     }
     return { email: s.email, listName: list.name };
   });
