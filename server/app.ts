@@ -15,6 +15,7 @@ import { unsubscribeRoutes } from './routes/unsubscribe.ts';
 import { uptimeRoutes } from './routes/uptime.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { changeRoutes } from './routes/changes.ts';
+import { statuspageV1Routes } from './routes/statuspage-v1/index.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -46,6 +47,8 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/api/admin', adminApiRoutes(deps));
+  // Statuspage's management API, where its clients look for it: the base URL swap is the whole set-up.
+  app.route('/v1', statuspageV1Routes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));

@@ -30,7 +30,7 @@ function badRequest(message: string): HTTPException {
  * body means `{}` (steps such as "start now" take no fields).
  */
 export async function readJsonObject(
-  c: ApiContext,
+  c: Pick<Context, 'req'>,
   opts: { optional?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());

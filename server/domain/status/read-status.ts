@@ -42,7 +42,7 @@ export async function readComponents(db: DbOrTx, page: PageJson): Promise<Compon
 
 const publicIncident = and(isNotNull(incidents.publishedAt), eq(incidents.isDrill, false));
 
-async function hydrateIncidents(
+export async function hydrateIncidents(
   db: DbOrTx,
   page: PageJson,
   rows: (typeof incidents.$inferSelect)[],
@@ -141,7 +141,7 @@ export async function readIncident(
   return one ?? null;
 }
 
-async function hydrateMaintenances(
+export async function hydrateMaintenances(
   db: DbOrTx,
   page: PageJson,
   rows: (typeof maintenances.$inferSelect)[],

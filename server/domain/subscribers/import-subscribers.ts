@@ -57,10 +57,107 @@ function csvFields(line: string): string[] {
 /** A checked CSV: the rows to write and those already rejected, with their line numbers. */
 export interface PreparedImport {
   listId: string;
-  rows: { line: number; email: string; componentIds: string[] | null }[];
+  rows: PreparedRow[];
   rejected: ImportReport['rejected'];
   /** Data rows in the file (everything but the header and blank lines). */
   rowsTotal: number;
+}
+
+/** One checked row: the address, its component choice (null: every component) and its state. */
+export interface PreparedRow {
+  line: number;
+  email: string;
+  componentIds: string[] | null;
+  /** Confirmed unless the source says they never confirmed; a pending row gets no email. */
+  state?: 'confirmed' | 'pending';
+}
+
+/**
+ * The checks every imported address passes, whether it comes from a CSV or another status
+ * page: a real address, allowed on the list, not twice, components that exist.
+ */
+function rowChecker(
+  domains: ReturnType<typeof effectiveDomains>,
+  componentByKey: Map<string, string>,
+) {
+  const seen = new Set<string>();
+  return (
+    value: string,
+    keys: string[] | null,
+  ): { email: string; componentIds: string[] | null } | { reason: string } => {
+    const parsed = emailInput.safeParse(value);
+    if (!parsed.success) return { reason: 'not an email address' };
+    const email = parsed.data;
+    if (!addressOnDomains(email, domains))
+      return {
+        reason:
+          domains === 'anyone'
+            ? 'not allowed'
+            : `not on the list's domains (${domains.join(', ') || 'none set'})`,
+      };
+    if (seen.has(email)) return { reason: 'appears twice in the file' };
+    let componentIds: string[] | null = null;
+    if (keys && keys.length) {
+      const ids = keys.map((k) => componentByKey.get(k) ?? componentByKey.get(k.toLowerCase()));
+      const unknown = keys.filter((_, j) => !ids[j]);
+      if (unknown.length)
+        return { reason: `unknown component ${unknown.map((u) => `"${u}"`).join(', ')}` };
+      componentIds = [...new Set(ids as string[])];
+    }
+    seen.add(email);
+    return { email, componentIds };
+  };
+}
+
+async function listAndComponents(deps: DomainDeps, listId: string) {
+  const [list] = await deps.db.select().from(lists).where(eq(lists.id, listId));
+  if (!list) throw new NotFoundError('list', listId);
+  const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
+  const allComponents = await deps.db
+    .select({ id: components.id, name: components.name })
+    .from(components);
+  const componentByKey = new Map<string, string>();
+  for (const c of allComponents) {
+    componentByKey.set(c.id, c.id);
+    componentByKey.set(c.name.toLowerCase(), c.id);
+  }
+  return { list, domains, componentByKey };
+}
+
+export const prepareRowsInput = z.strictObject({
+  listId: z.string().min(1, 'choose a list').max(64, 'is not an id'),
+  rows: z
+    .array(
+      z.strictObject({
+        email: z.string().max(300),
+        componentIds: z.array(z.string().max(64)).max(500).nullable(),
+        state: z.enum(['confirmed', 'pending']),
+      }),
+    )
+    .max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per import`),
+});
+
+/**
+ * Checks addresses read from another status page (component ids already Herald's), with the
+ * same rules as a CSV; `line` is the row's place in the input, from 1.
+ */
+export async function prepareRows(
+  deps: DomainDeps,
+  raw: z.input<typeof prepareRowsInput>,
+  actor: Actor,
+): Promise<PreparedImport> {
+  requireAdmin(actor);
+  const input = parseInput(prepareRowsInput, raw);
+  const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
+  const check = rowChecker(domains, componentByKey);
+  const rows: PreparedRow[] = [];
+  const rejected: ImportReport['rejected'] = [];
+  input.rows.forEach((r, i) => {
+    const checked = check(r.email, r.componentIds);
+    if ('reason' in checked) rejected.push({ line: i + 1, value: r.email, reason: checked.reason });
+    else rows.push({ line: i + 1, ...checked, state: r.state });
+  });
+  return { listId: list.id, rows, rejected, rowsTotal: input.rows.length };
 }
 
 /**
@@ -75,17 +172,7 @@ export async function prepareImport(
 ): Promise<PreparedImport> {
   requireAdmin(actor);
   const input = parseInput(importInput, raw);
-  const [list] = await deps.db.select().from(lists).where(eq(lists.id, input.listId));
-  if (!list) throw new NotFoundError('list', input.listId);
-  const domains = effectiveDomains(list, await companyDomains(deps.db, deps.config));
-  const allComponents = await deps.db
-    .select({ id: components.id, name: components.name })
-    .from(components);
-  const componentByKey = new Map<string, string>();
-  for (const c of allComponents) {
-    componentByKey.set(c.id, c.id);
-    componentByKey.set(c.name.toLowerCase(), c.id);
-  }
+  const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
 
   const lines = input.csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   if (lines.filter((l) => l.trim()).length > MAX_IMPORT_ROWS + 1) {
@@ -104,50 +191,24 @@ export async function prepareImport(
     start = 1;
   }
 
+  const check = rowChecker(domains, componentByKey);
   const report: Pick<ImportReport, 'rejected'> = { rejected: [] };
-  const seen = new Set<string>();
-  const rows: { line: number; email: string; componentIds: string[] | null }[] = [];
+  const rows: PreparedRow[] = [];
   for (let i = start; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim()) continue;
     const fields = csvFields(line);
     const value = (fields[emailCol] ?? '').slice(0, 300);
-    const reject = (reason: string) => report.rejected.push({ line: i + 1, value, reason });
-    const parsed = emailInput.safeParse(value);
-    if (!parsed.success) {
-      reject('not an email address');
-      continue;
-    }
-    const email = parsed.data;
-    if (!addressOnDomains(email, domains)) {
-      reject(
-        domains === 'anyone'
-          ? 'not allowed'
-          : `not on the list's domains (${domains.join(', ') || 'none set'})`,
-      );
-      continue;
-    }
-    if (seen.has(email)) {
-      reject('appears twice in the file');
-      continue;
-    }
-    let componentIds: string[] | null = null;
     const rawComponents = componentsCol >= 0 ? (fields[componentsCol] ?? '').trim() : '';
-    if (rawComponents) {
-      const keys = rawComponents
-        .split('|')
-        .map((k) => k.trim())
-        .filter(Boolean);
-      const ids = keys.map((k) => componentByKey.get(k) ?? componentByKey.get(k.toLowerCase()));
-      const unknown = keys.filter((_, j) => !ids[j]);
-      if (unknown.length) {
-        reject(`unknown component ${unknown.map((u) => `"${u}"`).join(', ')}`);
-        continue;
-      }
-      componentIds = [...new Set(ids as string[])];
-    }
-    seen.add(email);
-    rows.push({ line: i + 1, email, componentIds });
+    const keys = rawComponents
+      ? rawComponents
+          .split('|')
+          .map((k) => k.trim())
+          .filter(Boolean)
+      : null;
+    const checked = check(value, keys);
+    if ('reason' in checked) report.rejected.push({ line: i + 1, value, reason: checked.reason });
+    else rows.push({ line: i + 1, ...checked });
   }
   return {
     listId: list.id,
@@ -245,14 +306,21 @@ export async function writeImport(
             });
             continue;
           }
+          // Someone who never confirmed at the source stays pending here, with no link to
+          // confirm by: asking again on the page sends them one. Nobody gets mail from an import.
+          const pending = r.state === 'pending';
+          if (pending && found) {
+            c.alreadySubscribed++;
+            continue;
+          }
           const id = found?.id ?? newId();
           const fields = {
-            state: 'confirmed' as const,
+            state: pending ? ('pending' as const) : ('confirmed' as const),
             componentIds: r.componentIds,
             manageTokenHash: hashToken(manageToken(key, id)),
             confirmTokenHash: null,
             confirmExpiresAt: null,
-            confirmedAt: now,
+            confirmedAt: pending ? null : now,
             unsubscribedAt: null,
             source: 'import',
             updatedAt: now,

@@ -1,0 +1,88 @@
+import { and, desc, eq, inArray, isNotNull, like, ne } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { incidents, maintenances, type MaintenanceStatus } from '../../../db/schema/index.ts';
+import { hydrateIncidents, hydrateMaintenances } from './read-status.ts';
+import type { ComponentJson, IncidentJson, MaintenanceJson, PageJson } from './statuspage-json.ts';
+
+// The management API's reads: Statuspage lists incidents and maintenances in one collection,
+// newest created first, paged. Published, non-drill incidents only, as on the public page: a
+// drill never reaches the tools that read Statuspage's API.
+
+export type EntrySelection = 'all' | 'unresolved' | 'scheduled' | 'active_maintenance';
+
+export interface EntryQuery {
+  which: EntrySelection;
+  limit: number;
+  offset: number;
+  /** A case-insensitive piece of the name. */
+  q?: string;
+}
+
+const escapeLike = (q: string) => `%${q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+
+export async function readEntryPage(
+  db: DbOrTx,
+  page: PageJson,
+  all: ComponentJson[],
+  query: EntryQuery,
+): Promise<(IncidentJson | MaintenanceJson)[]> {
+  const name = query.q ? escapeLike(query.q) : null;
+  const wantIncidents = query.which === 'all' || query.which === 'unresolved';
+  const maintenanceStates: Record<EntrySelection, MaintenanceStatus[] | null> = {
+    all: null,
+    unresolved: [],
+    scheduled: ['scheduled'],
+    active_maintenance: ['in_progress', 'verifying'],
+  };
+  const states = maintenanceStates[query.which];
+  const heads: { id: string; kind: 'incident' | 'maintenance'; at: number }[] = [];
+  if (wantIncidents) {
+    const rows = await db
+      .select({ id: incidents.id, createdAt: incidents.createdAt })
+      .from(incidents)
+      .where(
+        and(
+          isNotNull(incidents.publishedAt),
+          eq(incidents.isDrill, false),
+          query.which === 'unresolved' ? ne(incidents.status, 'resolved') : undefined,
+          name ? like(incidents.title, name) : undefined,
+        ),
+      )
+      .orderBy(desc(incidents.createdAt))
+      .limit(query.offset + query.limit);
+    for (const r of rows) heads.push({ id: r.id, kind: 'incident', at: r.createdAt.getTime() });
+  }
+  if (states === null || states.length > 0) {
+    const rows = await db
+      .select({ id: maintenances.id, createdAt: maintenances.createdAt })
+      .from(maintenances)
+      .where(
+        and(
+          states ? inArray(maintenances.status, states) : undefined,
+          name ? like(maintenances.title, name) : undefined,
+        ),
+      )
+      .orderBy(desc(maintenances.createdAt))
+      .limit(query.offset + query.limit);
+    for (const r of rows) heads.push({ id: r.id, kind: 'maintenance', at: r.createdAt.getTime() });
+  }
+  heads.sort((a, b) => b.at - a.at);
+  const slice = heads.slice(query.offset, query.offset + query.limit);
+  const ids = (kind: string) => slice.filter((h) => h.kind === kind).map((h) => h.id);
+  const incidentRows = ids('incident').length
+    ? await db
+        .select()
+        .from(incidents)
+        .where(inArray(incidents.id, ids('incident')))
+    : [];
+  const maintenanceRows = ids('maintenance').length
+    ? await db
+        .select()
+        .from(maintenances)
+        .where(inArray(maintenances.id, ids('maintenance')))
+    : [];
+  const byId = new Map<string, IncidentJson | MaintenanceJson>();
+  for (const i of await hydrateIncidents(db, page, incidentRows, all)) byId.set(i.id, i);
+  for (const m of await hydrateMaintenances(db, page, maintenanceRows, all)) byId.set(m.id, m);
+  return slice.flatMap((h) => byId.get(h.id) ?? []);
+}

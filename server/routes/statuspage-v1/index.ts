@@ -1,0 +1,102 @@
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Deps } from '../../deps.ts';
+import { resolveApiToken } from '../../domain/auth/api-tokens.ts';
+import { DatabaseBusyError, databaseFault } from '../../domain/shared/database-busy.ts';
+import {
+  DomainError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../../domain/shared/errors.ts';
+import { statusOf } from '../../http/errors.ts';
+import { DEFAULT_BODY_LIMIT } from '../../http/openapi.ts';
+import { componentRoutes, componentGroupRoutes } from './components.ts';
+import type { V1Env } from './context.ts';
+import { incidentRoutes } from './incidents.ts';
+import { pageRoutes } from './pages.ts';
+import { subscriberRoutes } from './subscribers.ts';
+
+/** `Authorization: OAuth <key>` (Statuspage's scheme), `Bearer <key>`, or `?api_key=`. */
+function keyOf(c: Context): string | null {
+  const header = c.req.header('authorization');
+  if (header) return /^(?:OAuth|Bearer)\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+  return c.req.query('api_key') ?? null;
+}
+
+/**
+ * Statuspage's answer to an error: `{"error": "..."}`, a string, with the status Herald gives the
+ * same error elsewhere. Anything unexpected is logged and leaks nothing.
+ */
+function v1Error(deps: Deps) {
+  return (err: Error, c: Context) => {
+    const fault = err instanceof DomainError ? null : databaseFault(err);
+    if (fault === 'busy' || fault === 'full') err = new DatabaseBusyError(fault);
+    if (err instanceof DomainError) {
+      if (err instanceof RateLimitedError || err instanceof DatabaseBusyError)
+        c.header('Retry-After', String(err.retryAfterSeconds));
+      return c.json({ error: err.message }, statusOf(err) as 400);
+    }
+    if (err instanceof HTTPException)
+      return c.json({ error: err.message || 'The request could not be read.' }, err.status);
+    deps.log.error('unhandled error', {
+      method: c.req.method,
+      path: c.req.path,
+      error: err.stack ?? String(err),
+    });
+    return c.json(
+      {
+        error:
+          'Something went wrong on our side. Try again; if it keeps failing, check the Herald logs.',
+      },
+      500,
+    );
+  };
+}
+
+/**
+ * Statuspage's management API (v1) over Herald's own verbs, so a tool written for
+ * api.statuspage.io works by changing the base URL and the key. Paths take an optional `.json`
+ * suffix, as Statuspage's older documented paths carry one.
+ */
+export function statuspageV1Routes(deps: Deps) {
+  const app = new Hono<V1Env>();
+  app.onError(v1Error(deps));
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: DEFAULT_BODY_LIMIT,
+      onError: () => {
+        throw new HTTPException(413, { message: 'The request body is too large.' });
+      },
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const actor = await resolveApiToken(deps, keyOf(c));
+    if (!actor)
+      throw new UnauthorizedError(
+        'Could not authenticate: send a Herald API token as `Authorization: OAuth <token>`.',
+      );
+    c.set('actor', actor);
+    return next();
+  });
+  // Every path names the page: Herald serves one, with the id its v2 JSON shows.
+  app.use('/pages/:page_id/*', async (c, next) => {
+    const wanted = c.req.param('page_id').replace(/\.json$/, '');
+    const page = await deps.reader.page();
+    if (wanted !== page.id) throw new NotFoundError('page', wanted);
+    return next();
+  });
+  app.route('/', pageRoutes(deps));
+  app.route('/pages/:page_id', componentRoutes(deps));
+  app.route('/pages/:page_id', componentGroupRoutes(deps));
+  app.route('/pages/:page_id', incidentRoutes(deps));
+  app.route('/pages/:page_id', subscriberRoutes(deps));
+  app.all('*', (c) => c.json({ error: `No endpoint ${c.req.method} ${c.req.path}.` }, 404));
+  return app;
+}
