@@ -58,3 +58,7 @@ export type WebhookState = (typeof webhookStates)[number];
 /** A background CSV import: running until its last chunk, or stopped by a shutdown or a fault. */
 export const subscriberImportStates = ['running', 'done', 'failed', 'interrupted'] as const;
 export type SubscriberImportState = (typeof subscriberImportStates)[number];
+
+/** The kinds of object another status page's import maps to Herald rows. */
+export const importKinds = ['component', 'incident', 'maintenance'] as const;
+export type ImportKind = (typeof importKinds)[number];

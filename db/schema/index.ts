@@ -34,3 +34,4 @@ export * from './health-probes.ts';
 export * from './subscriber-imports.ts';
 export * from './incident-followers.ts';
 export * from './webhook-signups.ts';
+export * from './import-mappings.ts';
