@@ -8,6 +8,8 @@ import { DomainError, ValidationError } from './domain/shared/errors.ts';
 import { createUser } from './domain/users/create-user.ts';
 import { findUserByEmail, listUsers } from './domain/users/read-users.ts';
 import { setUserPassword, updateUser } from './domain/users/update-user.ts';
+import { importStatuspage } from './importers/statuspage.ts';
+import { formatReport, stderrProgress } from './importers/cli-output.ts';
 
 const usage = `Usage: npx herald <command>
 
@@ -23,6 +25,16 @@ const usage = `Usage: npx herald <command>
                                  create an API token; it is printed once, only its hash is kept
   token list                     list API tokens (never the secrets)
   token revoke --id ID           revoke an API token
+  import statuspage --page-url URL [--api-key KEY --page-id ID]
+                                 bring a Statuspage page over: components, groups, incidents and
+                                 maintenances with every update; with a key also subscribers
+  import uptime-kuma --url URL --slug SLUG
+                                 bring an Uptime Kuma status page over: groups, monitors as
+                                 components, its incident and maintenance
+  import cachet --url URL [--token TOKEN]
+                                 bring a Cachet 2 or 3 page over
+                                 Imports never email anyone and can run again: what was brought
+                                 before is skipped
 
 Settings come from the environment and .env, like the server (DATABASE_URL, ...).`;
 
@@ -127,6 +139,13 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       name: { type: 'string' },
       id: { type: 'string' },
       password: { type: 'string' },
+      'page-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      'page-id': { type: 'string' },
+      'api-url': { type: 'string' },
+      url: { type: 'string' },
+      slug: { type: 'string' },
+      token: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -215,6 +234,21 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
     case 'token revoke': {
       const t = await revokeApiToken(deps, { tokenId: need(values.id, 'id') }, actor);
       console.log(`Revoked token "${t.name}" (id ${t.id}).`);
+      return 0;
+    }
+    case 'import statuspage': {
+      const report = await importStatuspage(
+        deps,
+        {
+          pageUrl: need(values['page-url'], 'page-url'),
+          apiKey: values['api-key'],
+          pageId: values['page-id'],
+          apiUrl: values['api-url'],
+        },
+        actor,
+        stderrProgress(),
+      );
+      console.log(formatReport(report));
       return 0;
     }
     default:

@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Actor } from '../domain/shared/actor.ts';
+import type { DomainDeps } from '../domain/shared/deps.ts';
+import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+
+// What every importer shares: reading the source over HTTP, telling the operator how far it
+// got, and the report of what it brought and what it could not.
+
+/** The source could not be read: the message says what it answered and what to do. */
+export class SourceError extends DomainError {
+  override readonly code = 'source_failed';
+}
+
+export interface Progress {
+  /** `done` of `total` items of one kind so far. */
+  step(what: string, done: number, total: number): void;
+  /** One line worth telling (a page read, a retry). */
+  note(message: string): void;
+}
+
+export const silentProgress: Progress = { step() {}, note() {} };
+
+export interface ImportCounts {
+  created: number;
+  existing: number;
+}
+
+export interface ImportReport {
+  source: string;
+  counts: Record<string, ImportCounts>;
+  /** What could not be brought over, and why, one line each. */
+  unmapped: string[];
+}
+
+export interface ImportContext {
+  deps: DomainDeps;
+  actor: Actor;
+  progress: Progress;
+  report: ImportReport;
+}
+
+export function newReport(source: string): ImportReport {
+  return { source, counts: {}, unmapped: [] };
+}
+
+export function count(report: ImportReport, kind: string, created: boolean) {
+  const c = (report.counts[kind] ??= { created: 0, existing: 0 });
+  if (created) c.created++;
+  else c.existing++;
+}
+
+/**
+ * Runs one object's import; a problem with that object (bad data at the source) is reported
+ * and the import goes on with the next one.
+ */
+export async function each<T>(
+  ctx: ImportContext,
+  what: string,
+  items: readonly T[],
+  label: (item: T) => string,
+  run: (item: T) => Promise<boolean>,
+): Promise<void> {
+  let done = 0;
+  for (const item of items) {
+    try {
+      count(ctx.report, what, await run(item));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      ctx.report.unmapped.push(`${label(item)}: ${err.message}`);
+    }
+    done++;
+    if (done % 50 === 0 || done === items.length) ctx.progress.step(what, done, items.length);
+  }
+}
+
+const RETRIES = 4;
+
+/**
+ * GETs JSON from the source. A 429 or 5xx is retried after the Retry-After it asks for (or a
+ * short backoff); anything else that is not 2xx is a SourceError naming the URL and the answer.
+ */
+export async function getJson(
+  url: string,
+  progress: Progress,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { accept: 'application/json', ...headers },
+        signal: AbortSignal.timeout(30_000),
+        redirect: 'follow',
+      });
+    } catch (err) {
+      if (attempt < RETRIES) {
+        progress.note(`${url}: ${(err as Error).message}; trying again`);
+        await sleep(250 * 2 ** attempt);
+        continue;
+      }
+      throw new SourceError(`Could not reach ${url}: ${(err as Error).message}. Check the URL.`);
+    }
+    if ((res.status === 429 || res.status >= 500) && attempt < RETRIES) {
+      const wait = Math.min(Number(res.headers.get('retry-after')) || 2 ** attempt * 0.25, 30);
+      progress.note(`${url} answered ${res.status}; trying again in ${wait} s`);
+      await res.body?.cancel();
+      await sleep(wait * 1000);
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      const hint =
+        res.status === 401 || res.status === 403
+          ? ' Check the API key or token.'
+          : res.status === 404
+            ? ' Check the URL (and the page id or slug).'
+            : '';
+      throw new SourceError(`${url} answered ${res.status} ${res.statusText}.${hint}`);
+    }
+    const text = await res.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new SourceError(`${url} did not answer JSON; is this the right address?`);
+    }
+  }
+}
+
+/** The base URL an operator typed, checked: http(s) only, no trailing slash. */
+export function baseUrl(raw: string | undefined, flag: string): string {
+  if (!raw) throw new ValidationError(`--${flag} is required.`, { [flag]: 'is required' });
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ValidationError(`--${flag} must be a URL such as https://status.example.com.`, {
+      [flag]: 'is not a URL',
+    });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ValidationError(`--${flag} must be an http or https URL.`, {
+      [flag]: 'must be http or https',
+    });
+  return u.toString().replace(/\/+$/, '');
+}
+
+/** Text cut to a verb's limit, with the cut reported. */
+export function fit(ctx: ImportContext, text: string, max: number, where: string): string {
+  if (text.length <= max) return text;
+  ctx.report.unmapped.push(`${where}: shortened from ${text.length} to ${max} characters`);
+  return `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,246 @@
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  auditLog,
+  components,
+  deliveries,
+  importMappings,
+  incidents,
+  incidentUpdates,
+  maintenances,
+  outboxMessages,
+  subscribers,
+  webhookDeliveries,
+} from '../../db/schema/index.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { herald } from './herald-process.ts';
+import { serveSource } from './source-server.ts';
+import { ODD_NAME, statuspageRoutes, statuspageSource } from './statuspage-fixture.ts';
+
+// `npx herald import statuspage` against a local server that answers as statuspage.io and
+// api.statuspage.io document it: a page with hundreds of incidents, paged, odd text included.
+
+const INCIDENTS = 300;
+const SUBSCRIBERS = 250;
+const KEY = 'sp-secret-key';
+
+async function tally(t: TestContext) {
+  const n = async (table: Parameters<ReturnType<typeof t.deps.db.select>['from']>[0]) =>
+    (await t.deps.db.select({ n: count() }).from(table))[0]!.n;
+  return {
+    components: await n(components),
+    incidents: await n(incidents),
+    updates: await n(incidentUpdates),
+    maintenances: await n(maintenances),
+    subscribers: await n(subscribers),
+    mappings: await n(importMappings),
+    audit: await n(auditLog),
+  };
+}
+
+async function nothingSent(t: TestContext) {
+  for (const table of [outboxMessages, deliveries, webhookDeliveries])
+    expect((await t.deps.db.select({ n: count() }).from(table))[0]!.n).toBe(0);
+}
+
+describe('npx herald import statuspage', { timeout: 180_000 }, () => {
+  const src = statuspageSource({ incidents: INCIDENTS, subscribers: SUBSCRIBERS });
+  let server: Awaited<ReturnType<typeof serveSource>>;
+  beforeAll(async () => {
+    server = await serveSource(statuspageRoutes(src, KEY));
+  });
+  afterAll(() => server.close());
+
+  const withKey = () => [
+    'import',
+    'statuspage',
+    '--page-url',
+    server.url,
+    '--api-key',
+    KEY,
+    '--page-id',
+    src.pageId,
+    '--api-url',
+    `${server.url}/v1`,
+  ];
+
+  describe('with an API key', () => {
+    let t: TestContext;
+    beforeAll(async () => {
+      t = await createTestContext();
+    });
+    afterAll(() => t.close());
+
+    it('brings components, groups, every incident with every update, maintenances and subscribers, emailing nobody', async () => {
+      const r = await herald(t, withKey());
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('components: 5 new, 0 already here');
+      expect(r.out).toContain(`incidents: ${INCIDENTS} new, 0 already here`);
+      expect(r.out).toContain('maintenances: 2 new, 0 already here');
+      expect(r.out).toContain(`subscribers: ${SUBSCRIBERS + 1} new, 0 already here`);
+      expect(r.out).toContain('Nobody was emailed.');
+      expect(r.err).toMatch(/incidents: 300 of 300/);
+
+      const c = await tally(t);
+      expect(c).toMatchObject({ components: 5, incidents: INCIDENTS, maintenances: 2 });
+      expect(c.updates).toBe((INCIDENTS - 1) * 3 + 1);
+      await nothingSent(t);
+
+      const all = await t.deps.db.select().from(components);
+      const group = all.find((x) => x.name === 'Payments')!;
+      expect(group.isGroup).toBe(true);
+      expect(
+        all
+          .filter((x) => x.groupId === group.id)
+          .map((x) => x.name)
+          .sort(),
+      ).toEqual([ODD_NAME, 'Payouts'].sort());
+      expect(all.find((x) => x.name === 'API')!.status).toBe('degraded_performance');
+    });
+
+    it('maps impact to priority, keeps metadata.herald.priority, and reads postmortem as resolved', async () => {
+      const rows = await t.deps.db.select().from(incidents);
+      const byTitle = new Map(rows.map((r) => [r.title, r]));
+      expect(byTitle.get('Incident 1')!.priority).toBe(1); // major
+      expect(byTitle.get('Incident 4')!.priority).toBe(0); // critical
+      expect(byTitle.get('Incident 6')!.priority).toBe(2); // minor
+      expect(byTitle.get('Incident 7')!.priority).toBe(3); // none
+      expect(byTitle.get('Incident 3')!.priority).toBe(0); // none, but metadata says P0
+      expect(byTitle.get('Incident 7')!.status).toBe('resolved');
+      expect(byTitle.get(`Incident ${INCIDENTS}`)!.status).toBe('investigating');
+      expect(byTitle.get(ODD_NAME)).toBeDefined();
+    });
+
+    it('shows the history on the public JSON as it happened, odd characters intact', async () => {
+      const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
+        incidents: { name: string; incident_updates: { body: string; status: string }[] }[];
+      };
+      expect(v2.incidents[0]!.name).toBe(`Incident ${INCIDENTS}`);
+      const first = await t.deps.db
+        .select()
+        .from(incidentUpdates)
+        .where(eq(incidentUpdates.body, `Ümlauts, quotes "here" & <script>alert(1)</script>`));
+      expect(first).toHaveLength(1);
+      // An empty update at the source reads as Statuspage's own text for its status.
+      const identified = await t.deps.db
+        .select()
+        .from(incidentUpdates)
+        .where(eq(incidentUpdates.status, 'identified'));
+      expect(identified[0]!.body).toBe(
+        'The issue has been identified and a fix is being implemented.',
+      );
+    });
+
+    it('brings confirmed subscribers confirmed and unconfirmed ones pending, with their components', async () => {
+      const rows = await t.deps.db.select().from(subscribers);
+      const waiting = rows.find((s) => s.email === 'waiting@example.org')!;
+      expect(waiting.state).toBe('pending');
+      expect(waiting.confirmTokenHash).toBeNull();
+      const one = rows.find((s) => s.email === 'person1@example.org')!;
+      expect(one.state).toBe('confirmed');
+      const api = (await t.deps.db.select().from(components)).find((c) => c.name === 'API')!;
+      expect(one.componentIds).toEqual([api.id]);
+      expect(rows.find((s) => s.email === 'person2@example.org')!.componentIds).toBeNull();
+      expect(rows.find((s) => s.email === 'bounced@example.org')).toBeUndefined();
+    });
+
+    it('reports what it could not map: sms subscribers, bounced addresses, templates', async () => {
+      const r = await herald(t, withKey());
+      expect(r.out).toMatch(/sms subscriptions have no Herald counterpart/);
+      expect(r.out).toMatch(/bounced@example\.org: quarantined/);
+      expect(r.out).toMatch(/1 incident templates not imported.*"Database failover"/);
+    });
+
+    it('changes nothing when run again', async () => {
+      const before = await tally(t);
+      const r = await herald(t, withKey());
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(`incidents: 0 new, ${INCIDENTS} already here`);
+      expect(r.out).toContain('components: 0 new, 5 already here');
+      const after = await tally(t);
+      // The subscriber import leaves one audit entry saying it found everyone there.
+      expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
+      await nothingSent(t);
+    });
+  });
+
+  it('finishes without doubles after being killed mid-import and run again', async () => {
+    const t = await createTestContext();
+    try {
+      const killed = await herald(t, withKey(), (err, child) => {
+        if (/incidents: 100 of/.test(err)) child.kill('SIGKILL');
+      });
+      expect(killed.code).toBe(-1);
+      const partial = (await tally(t)).incidents;
+      expect(partial).toBeGreaterThanOrEqual(100);
+      expect(partial).toBeLessThan(INCIDENTS);
+      const r = await herald(t, withKey());
+      expect(r.code, r.err).toBe(0);
+      const c = await tally(t);
+      expect(c.incidents).toBe(INCIDENTS);
+      expect(c.updates).toBe((INCIDENTS - 1) * 3 + 1);
+      expect(c.components).toBe(5);
+      expect(c.mappings).toBe(5 + INCIDENTS + 2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('reads every incident from a public JSON that pages, without a key', async () => {
+    const paging = await serveSource(statuspageRoutes(src, KEY, { v2Pages: true }));
+    const t = await createTestContext();
+    try {
+      const r = await herald(t, ['import', 'statuspage', '--page-url', paging.url]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(`incidents: ${INCIDENTS} new`);
+      expect((await tally(t)).subscribers).toBe(0);
+      expect(paging.seen).toContain('GET /api/v2/incidents.json?page=7');
+    } finally {
+      await t.close();
+      await paging.close();
+    }
+  });
+
+  it('refuses bad input naming the flag, and a wrong key, changing nothing', async () => {
+    const t = await createTestContext();
+    try {
+      const before = await tally(t);
+      const cases: [string[], RegExp][] = [
+        [['import', 'statuspage'], /--page-url is required/],
+        [['import', 'statuspage', '--page-url', 'not a url'], /--page-url must be a URL/],
+        [['import', 'statuspage', '--page-url', 'ftp://x.example'], /--page-url must be an http/],
+        [
+          ['import', 'statuspage', '--page-url', server.url, '--api-key', KEY],
+          /--api-key and --page-id go together/,
+        ],
+        [
+          [
+            'import',
+            'statuspage',
+            '--page-url',
+            server.url,
+            '--api-key',
+            'wrong',
+            '--page-id',
+            src.pageId,
+            '--api-url',
+            `${server.url}/v1`,
+          ],
+          /answered 401.*Check the API key/,
+        ],
+        [
+          ['import', 'statuspage', '--page-url', `${server.url}/nowhere`],
+          /answered 404.*Check the URL/,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const r = await herald(t, args);
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.err).toMatch(message);
+      }
+      expect(await tally(t)).toEqual(before);
+    } finally {
+      await t.close();
+    }
+  });
+});
