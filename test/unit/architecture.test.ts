@@ -68,6 +68,10 @@ describe('architecture', () => {
     expect(violations(['server/routes/', 'server/web/'], isDrizzle)).toEqual([]);
   });
 
+  it('importers write through domain verbs only, never drizzle or the schema tables', () => {
+    expect(violations(['server/importers/'], isDrizzle)).toEqual([]);
+  });
+
   it('jobs and mail never touch drizzle or the schema tables (the domain reads for them)', () => {
     expect(violations(['server/jobs/', 'server/mail/'], isDrizzle)).toEqual([]);
   });
