@@ -9,6 +9,7 @@ import { createUser } from './domain/users/create-user.ts';
 import { findUserByEmail, listUsers } from './domain/users/read-users.ts';
 import { setUserPassword, updateUser } from './domain/users/update-user.ts';
 import { importStatuspage } from './importers/statuspage.ts';
+import { importUptimeKuma } from './importers/uptime-kuma.ts';
 import { formatReport, stderrProgress } from './importers/cli-output.ts';
 
 const usage = `Usage: npx herald <command>
@@ -245,6 +246,16 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
           pageId: values['page-id'],
           apiUrl: values['api-url'],
         },
+        actor,
+        stderrProgress(),
+      );
+      console.log(formatReport(report));
+      return 0;
+    }
+    case 'import uptime-kuma': {
+      const report = await importUptimeKuma(
+        deps,
+        { url: need(values.url, 'url'), slug: need(values.slug, 'slug') },
         actor,
         stderrProgress(),
       );
