@@ -10,6 +10,7 @@ import { findUserByEmail, listUsers } from './domain/users/read-users.ts';
 import { setUserPassword, updateUser } from './domain/users/update-user.ts';
 import { importStatuspage } from './importers/statuspage.ts';
 import { importUptimeKuma } from './importers/uptime-kuma.ts';
+import { importCachet } from './importers/cachet.ts';
 import { formatReport, stderrProgress } from './importers/cli-output.ts';
 
 const usage = `Usage: npx herald <command>
@@ -256,6 +257,16 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       const report = await importUptimeKuma(
         deps,
         { url: need(values.url, 'url'), slug: need(values.slug, 'slug') },
+        actor,
+        stderrProgress(),
+      );
+      console.log(formatReport(report));
+      return 0;
+    }
+    case 'import cachet': {
+      const report = await importCachet(
+        deps,
+        { url: need(values.url, 'url'), token: values.token },
         actor,
         stderrProgress(),
       );
