@@ -101,7 +101,8 @@ export async function getJson(
       throw new SourceError(`Could not reach ${url}: ${(err as Error).message}. Check the URL.`);
     }
     if ((res.status === 429 || res.status >= 500) && attempt < RETRIES) {
-      const wait = Math.min(Number(res.headers.get('retry-after')) || 2 ** attempt * 0.25, 30);
+      const asked = Number(res.headers.get('retry-after') ?? 'NaN');
+      const wait = Math.min(Number.isFinite(asked) && asked >= 0 ? asked : 2 ** attempt * 0.25, 30);
       progress.note(`${url} answered ${res.status}; trying again in ${wait} s`);
       await res.body?.cancel();
       await sleep(wait * 1000);

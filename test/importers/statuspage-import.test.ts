@@ -186,6 +186,46 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
     }
   });
 
+  it('asks again when the source answers 503 or 429, and brings everything once', async () => {
+    const routes = statuspageRoutes(src, KEY);
+    const refused = new Set<string>();
+    const flaky = await serveSource((url, req) => {
+      const key = `${url.pathname}${url.search}`;
+      // The first ask for the second page of incidents and of subscribers is refused.
+      if (/page=2&/.test(url.search) && !refused.has(key)) {
+        refused.add(key);
+        return key.includes('subscribers')
+          ? { status: 429, body: { error: 'rate limited' }, headers: { 'retry-after': '0' } }
+          : { status: 503, body: 'upstream down' };
+      }
+      return routes(url, req);
+    });
+    const t = await createTestContext();
+    try {
+      const r = await herald(t, [
+        'import',
+        'statuspage',
+        '--page-url',
+        flaky.url,
+        '--api-key',
+        KEY,
+        '--page-id',
+        src.pageId,
+        '--api-url',
+        `${flaky.url}/v1`,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/answered 503; trying again/);
+      expect(r.err).toMatch(/answered 429; trying again in 0 s/);
+      const c = await tally(t);
+      expect(c.incidents).toBe(INCIDENTS);
+      expect(c.subscribers).toBe(SUBSCRIBERS + 1);
+    } finally {
+      await t.close();
+      await flaky.close();
+    }
+  });
+
   it('reads every incident from a public JSON that pages, without a key', async () => {
     const paging = await serveSource(statuspageRoutes(src, KEY, { v2Pages: true }));
     const t = await createTestContext();
