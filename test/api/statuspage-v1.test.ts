@@ -332,6 +332,24 @@ describe('Statuspage management API (/v1)', () => {
       expect(JSON.stringify(r.json)).not.toContain('Statuspage API');
     });
 
+    it('changes neither priority nor timeline when one part of a PATCH is refused', async () => {
+      const made = await sp('POST', `${base()}/incidents`, {
+        incident: { name: 'Partial refusal', impact_override: 'minor' },
+      });
+      const id = made.json.id;
+      for (const incident of [
+        { impact_override: 'critical', components: { nope12345678: 'major_outage' } },
+        { impact_override: 'critical', body: 'x'.repeat(10_001) },
+      ]) {
+        const r = await sp('PATCH', `${base()}/incidents/${id}`, { incident });
+        expect(r.status).toBe(422);
+        expect(r.json.error).toMatch(/^incident\.(components|body)/);
+      }
+      const after = await sp('GET', `${base()}/incidents/${id}`);
+      expect(after.json.priority).toBe(2);
+      expect(after.json.incident_updates).toHaveLength(1);
+    });
+
     it('refuses a new incident without a name, naming incident.name, and declares nothing', async () => {
       const before = await incidentCount();
       const r = await sp('POST', `${base()}/incidents`, { incident: { status: 'investigating' } });

@@ -10,7 +10,8 @@ import {
 import type { Deps } from '../../deps.ts';
 import { changeIncidentPriority } from '../../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../../domain/incidents/declare-incident.ts';
-import { priorityInput } from '../../domain/incidents/inputs.ts';
+import { postIncidentUpdateInput, priorityInput } from '../../domain/incidents/inputs.ts';
+import { parseInput } from '../../domain/shared/parse.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import {
   defaultBodyByStatus,
@@ -151,6 +152,11 @@ export function incidentRoutes(deps: Deps) {
     const map = b.components ?? {};
     const ids = [...new Set([...(b.component_ids ?? []), ...Object.keys(map)])];
     const current = (await deps.reader.components()).components;
+    // Checked before any write: a request that needs two verbs (a new priority and an update)
+    // must not leave the first done when the second refuses.
+    const unknown = ids.filter((id) => !current.some((x) => x.id === id && !x.group));
+    if (unknown.length)
+      throw fieldError('incident.components', `no component with id ${unknown.join(', ')}`);
     return ids.map((id) => ({
       componentId: id,
       status: map[id] ?? current.find((x) => x.id === id)?.status ?? 'operational',
@@ -288,6 +294,19 @@ export function incidentRoutes(deps: Deps) {
         'This incident is resolved; declare a new incident instead of updating it.',
       );
     const components = await componentStatusesOf(b);
+    const status = (b.status ?? entry.status) as (typeof incidentStatuses)[number];
+    // Parsed with the verb's own schema before anything is written.
+    const newUpdate = posting
+      ? await inV1Words(incidentNames, async () =>
+          parseInput(postIncidentUpdateInput, {
+            incidentId: id,
+            status,
+            body: b.body || defaultBodyByStatus[status],
+            components,
+            notify: b.deliver_notifications,
+          }),
+        )
+      : null;
     if (reprioritise)
       await inV1Words(incidentNames, () =>
         changeIncidentPriority(
@@ -303,22 +322,7 @@ export function incidentRoutes(deps: Deps) {
           actor,
         ),
       );
-    if (posting) {
-      const status = (b.status ?? entry.status) as (typeof incidentStatuses)[number];
-      await inV1Words(incidentNames, () =>
-        postIncidentUpdate(
-          deps,
-          {
-            incidentId: id,
-            status,
-            body: b.body || defaultBodyByStatus[status],
-            components,
-            notify: b.deliver_notifications,
-          },
-          actor,
-        ),
-      );
-    }
+    if (newUpdate) await postIncidentUpdate(deps, newUpdate, actor);
     return c.json(incidentV1(await entryOr404(id)));
   };
   app.patch('/incidents/:id', update);
