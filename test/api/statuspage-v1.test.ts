@@ -350,6 +350,49 @@ describe('Statuspage management API (/v1)', () => {
       expect(after.json.incident_updates).toHaveLength(1);
     });
 
+    it('takes the older documented form fields (incident[name]=..., "t"/"f" flags), in a body or the query', async () => {
+      const form = new URLSearchParams({
+        'incident[name]': 'Form filed',
+        'incident[status]': 'identified',
+        'incident[message]': 'Posted as a form',
+        'incident[impact_override]': 'minor',
+        'incident[component_ids][]': componentId,
+        'incident[deliver_notifications]': 'f',
+      });
+      const res = await t.app.request(`${base()}/incidents.json`, {
+        method: 'POST',
+        headers: {
+          authorization: `OAuth ${key}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: form.toString(),
+      });
+      expect(res.status).toBe(201);
+      const made = (await res.json()) as any;
+      expect(made).toMatchObject({ name: 'Form filed', status: 'identified', priority: 2 });
+      expect(made.incident_updates[0]).toMatchObject({
+        body: 'Posted as a form',
+        deliver_notifications: false,
+      });
+      expect(made.components.map((c: any) => c.id)).toEqual([componentId]);
+
+      const query = new URLSearchParams({ 'incident[name]': 'Query filed', api_key: key });
+      const viaQuery = await t.app.request(`${base()}/incidents.json?${query}`, { method: 'POST' });
+      expect(viaQuery.status).toBe(201);
+      expect(((await viaQuery.json()) as any).name).toBe('Query filed');
+
+      const bad = await t.app.request(`${base()}/incidents`, {
+        method: 'POST',
+        headers: {
+          authorization: `OAuth ${key}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'incident[name]=x&incident[deliver_notifications]=maybe',
+      });
+      expect(bad.status).toBe(422);
+      expect(((await bad.json()) as any).error).toMatch(/^incident\.deliver_notifications/);
+    });
+
     it('refuses a new incident without a name, naming incident.name, and declares nothing', async () => {
       const before = await incidentCount();
       const r = await sp('POST', `${base()}/incidents`, { incident: { status: 'investigating' } });

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import qs from 'qs';
 import { z } from 'zod';
 import type { Actor } from '../../domain/shared/actor.ts';
 import { parseInput } from '../../domain/shared/parse.ts';
@@ -20,8 +21,51 @@ export const param = (c: V1Context, name: string) =>
  * names the field as the client sent it (`incident.name: is required`): a 422 before any write.
  */
 export async function v1Body<S extends z.ZodType>(c: V1Context, schema: S): Promise<z.output<S>> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded')
+    return parseInput(schema, formFields(await c.req.text()));
+  // Statuspage's older documentation sends the fields as query parameters with no body.
+  const query = new URL(c.req.url).search.slice(1);
+  if (!c.req.header('content-length') && !type && /(^|&)[a-z_]+(%5B|\[)/i.test(query))
+    return parseInput(schema, formFields(query));
   const body = await readJsonObject(c);
   return parseInput(schema, body);
+}
+
+/** Fields Statuspage documents as "t or f" in form posts. */
+const FORM_FLAGS = new Set([
+  'deliver_notifications',
+  'scheduled_remind_prior',
+  'scheduled_auto_in_progress',
+  'scheduled_auto_completed',
+  'skip_confirmation_notification',
+  'showcase',
+  'only_show_if_degraded',
+  'wants_twitter_update',
+]);
+
+/**
+ * `incident[name]=...&incident[component_ids][]=...` as the object a JSON client would send.
+ * Form values are strings: the documented flags ("t"/"f", "true"/"false") and the Herald
+ * priority ("0" to "3") are converted here, explicitly; anything else stays a string, so a
+ * wrong value is refused by the schema naming its field.
+ */
+function formFields(text: string): Record<string, unknown> {
+  const parsed = qs.parse(text, { depth: 4, arrayLimit: 500, parameterLimit: 2000 });
+  delete parsed.api_key;
+  const convert = (value: unknown, key: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => convert(v, ''));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, k)]));
+    if (typeof value !== 'string') return value;
+    if (FORM_FLAGS.has(key)) {
+      if (value === 't' || value === 'true' || value === '1') return true;
+      if (value === 'f' || value === 'false' || value === '0') return false;
+    }
+    if (key === 'priority' && /^[0-3]$/.test(value)) return Number(value);
+    return value;
+  };
+  return convert(parsed, '') as Record<string, unknown>;
 }
 
 /** Statuspage's paging: `page` from 1 and `per_page` (or `limit`) up to 100. */

@@ -55,6 +55,8 @@ const incidentFields = z.strictObject(
       .nullable()
       .optional(),
     body: z.string({ error: 'must be a string' }).nullable().optional(),
+    /** The first update's text in Statuspage's older documentation. */
+    message: z.string({ error: 'must be a string' }).nullable().optional(),
     component_ids: z
       .array(z.string({ error: 'must be component ids' }))
       .max(200)
@@ -88,10 +90,15 @@ const incidentFields = z.strictObject(
     auto_tweet_on_completion: flag.optional(),
     auto_tweet_on_creation: flag.optional(),
     auto_tweet_one_hour_before: flag.optional(),
+    wants_twitter_update: flag.optional(),
   },
   { error: 'must be an object' },
 );
-const incidentBody = z.strictObject({ incident: incidentFields });
+const incidentBody = z
+  .strictObject({ incident: incidentFields })
+  .transform(({ incident }) => ({
+    incident: { ...incident, body: incident.body || incident.message || null },
+  }));
 type IncidentFields = z.output<typeof incidentFields>;
 
 const incidentNames = {
