@@ -27,9 +27,10 @@ const usage = `Usage: npx herald <command>
                                  create an API token; it is printed once, only its hash is kept
   token list                     list API tokens (never the secrets)
   token revoke --id ID           revoke an API token
-  import statuspage --page-url URL [--api-key KEY --page-id ID]
+  import statuspage --page-url URL [--api-key KEY --page-id ID [--api-url URL]]
                                  bring a Statuspage page over: components, groups, incidents and
                                  maintenances with every update; with a key also subscribers
+                                 (--api-url: the management API, https://api.statuspage.io/v1)
   import uptime-kuma --url URL --slug SLUG
                                  bring an Uptime Kuma status page over: groups, monitors as
                                  components, its incident and maintenance
