@@ -94,11 +94,9 @@ const incidentFields = z.strictObject(
   },
   { error: 'must be an object' },
 );
-const incidentBody = z
-  .strictObject({ incident: incidentFields })
-  .transform(({ incident }) => ({
-    incident: { ...incident, body: incident.body || incident.message || null },
-  }));
+const incidentBody = z.strictObject({ incident: incidentFields }).transform(({ incident }) => ({
+  incident: { ...incident, body: incident.body || incident.message || null },
+}));
 type IncidentFields = z.output<typeof incidentFields>;
 
 const incidentNames = {
