@@ -245,6 +245,11 @@ describe('Statuspage management API (/v1)', () => {
         [componentId, 'partial_outage'],
       ]);
       incidentId = r.json.id;
+      const [audit] = await t.deps.db
+        .select()
+        .from(auditLog)
+        .where(eq(auditLog.objectId, incidentId));
+      expect(audit).toMatchObject({ action: 'incident.declare', actorLabel: 'token admin-bot' });
       const [b] = await t.deps.db
         .select()
         .from(broadcasts)
@@ -435,6 +440,16 @@ describe('Statuspage management API (/v1)', () => {
         expect(r.status, JSON.stringify(body)).toBe(status);
         expect(r.json.error).toMatch(message);
       }
+      expect(await incidentCount()).toBe(before);
+    });
+
+    it('refuses a body over 64 KB with 413 before reading it', async () => {
+      const before = await incidentCount();
+      const r = await sp('POST', `${base()}/incidents`, {
+        incident: { name: 'Big', body: 'x'.repeat(70_000) },
+      });
+      expect(r.status).toBe(413);
+      expect(typeof r.json.error).toBe('string');
       expect(await incidentCount()).toBe(before);
     });
 
