@@ -1,4 +1,4 @@
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   components,
@@ -11,6 +11,7 @@ import {
 import { silentProgress } from '../../server/importers/source.ts';
 import { importCachet } from '../../server/importers/cachet.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { herald } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
 
 // Cachet 2 (`/api/v1`, `{data, meta.pagination}`) and Cachet 3 (`/api`, JSON:API-style rows
@@ -308,7 +309,22 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
       await t.close();
     }
   });
+  it('runs as npx herald import cachet, and refuses a missing --url naming it', async () => {
+    const t = await createTestContext();
+    const server = await serveSource(cachet3());
+    try {
+      const missing = await herald(t, ['import', 'cachet']);
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/--url is required/);
+      const r = await herald(t, ['import', 'cachet', '--url', server.url]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('incidents: 1 new, 0 already here');
+      expect(r.out).toContain('Nobody was emailed.');
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
 });
 
-import { eq } from 'drizzle-orm';
 const eqName = (name: string) => eq(components.name, name);
