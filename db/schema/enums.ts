@@ -29,6 +29,25 @@ export type UpdateState = (typeof updateStates)[number];
 export const userRoles = ['admin', 'responder', 'viewer'] as const;
 export type UserRole = (typeof userRoles)[number];
 
+/**
+ * What an API token may act as: a user's role, or `intake`, which posts alerts to /api/intake/*
+ * and nothing else (monitoring systems hold these, so they must not reach the admin API).
+ */
+export const tokenRoles = [...userRoles, 'intake'] as const;
+export type TokenRole = (typeof tokenRoles)[number];
+
+/** Where an alert came from: one intake endpoint each. */
+export const alertSources = ['alertmanager', 'grafana', 'datadog', 'pagerduty', 'generic'] as const;
+export type AlertSource = (typeof alertSources)[number];
+
+/** The component statuses a routing rule may set while its alert fires. */
+export const alertRuleStatuses = [
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+] as const;
+export type AlertRuleStatus = (typeof alertRuleStatuses)[number];
+
 export const subscriberStates = ['pending', 'confirmed', 'unsubscribed'] as const;
 export type SubscriberState = (typeof subscriberStates)[number];
 

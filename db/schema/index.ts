@@ -35,3 +35,5 @@ export * from './subscriber-imports.ts';
 export * from './incident-followers.ts';
 export * from './webhook-signups.ts';
 export * from './import-mappings.ts';
+export * from './alert-rules.ts';
+export * from './report-alerts.ts';

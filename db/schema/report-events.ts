@@ -11,6 +11,10 @@ export const reportEventActions = [
   'escalate',
   'reminder',
   'overdue',
+  /** The alert behind the report fired again after it had been resolved at its source. */
+  'alert_fired',
+  /** Every alert behind the report was resolved at its source. */
+  'alert_resolved',
 ] as const;
 export type ReportEventAction = (typeof reportEventActions)[number];
 

@@ -1,4 +1,10 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  type AlertRuleStatus,
+  type AlertSource,
+  alertSources,
+  componentStatuses,
+} from './enums.ts';
 
 /** "Is something broken that used to work, or do you need something new?" */
 export const reportKinds = ['bug', 'feature'] as const;
@@ -42,10 +48,33 @@ export const reports = sqliteTable(
     overdueEscalatedAt: integer('overdue_escalated_at', { mode: 'timestamp_ms' }),
     /** A reporter may escalate a re-rating once. */
     reporterEscalatedAt: integer('reporter_escalated_at', { mode: 'timestamp_ms' }),
+    // Set only for reports a monitoring system filed through /api/intake/*.
+    /** Which intake endpoint filed it; null for reports from people. */
+    alertSource: text('alert_source', { enum: alertSources }).$type<AlertSource>(),
+    /** The dedup key: Alertmanager's or Grafana's groupKey, else the alert's own key. */
+    alertKey: text('alert_key'),
+    /** The source's link (generatorURL, the monitor, the PagerDuty incident). */
+    alertLink: text('alert_link'),
+    /** The labels routing saw (a group's common labels). */
+    alertLabels: text('alert_labels', { mode: 'json' }).$type<Record<string, string>>(),
+    /** The last payload as it came, unknown fields included (JSON text, capped). */
+    alertPayload: text('alert_payload'),
+    alertFirstSeenAt: integer('alert_first_seen_at', { mode: 'timestamp_ms' }),
+    alertLastSeenAt: integer('alert_last_seen_at', { mode: 'timestamp_ms' }),
+    /** How many notifications the source sent for it (repeats and flaps land here). */
+    alertNotices: integer('alert_notices').notNull().default(0),
+    /** When every alert behind it was resolved at the source; cleared if one fires again. */
+    alertResolvedAt: integer('alert_resolved_at', { mode: 'timestamp_ms' }),
+    alertRuleId: text('alert_rule_id'),
+    /** The component a rule set while the alert fires, the status it set and the one before. */
+    alertComponentId: text('alert_component_id'),
+    alertStatusSet: text('alert_status_set', { enum: componentStatuses }).$type<AlertRuleStatus>(),
+    alertStatusBefore: text('alert_status_before', { enum: componentStatuses }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
+    index('reports_alert_key_idx').on(t.alertSource, t.alertKey),
     index('reports_state_idx').on(t.state, t.createdAt),
     index('reports_status_token_hash_idx').on(t.statusTokenHash),
     index('reports_reporter_email_idx').on(t.reporterEmail, t.createdAt),

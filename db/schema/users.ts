@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { userRoles } from './enums.ts';
+import { tokenRoles, userRoles } from './enums.ts';
 
 export const users = sqliteTable(
   'users',
@@ -44,7 +44,7 @@ export const apiTokens = sqliteTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
-    role: text('role', { enum: userRoles }).notNull(),
+    role: text('role', { enum: tokenRoles }).notNull(),
     userId: text('user_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),

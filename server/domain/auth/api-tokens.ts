@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { roleInput } from './roles.ts';
+import { tokenRoleInput } from './roles.ts';
 import { sha256 } from './secrets.ts';
 
 /** Tokens start with this, so they are recognisable in logs and by secret scanners. */
@@ -22,7 +22,7 @@ export const createApiTokenInput = z.strictObject({
     .trim()
     .min(1, 'is required')
     .max(100, 'must be at most 100 characters'),
-  role: roleInput,
+  role: tokenRoleInput,
 });
 
 type TokenRow = typeof apiTokens.$inferSelect;

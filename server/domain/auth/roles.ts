@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { userRoles } from '../../../db/schema/index.ts';
+import { tokenRoles, userRoles } from '../../../db/schema/index.ts';
 
 /** A role as an admin names it for a user or an API token. */
 export const roleInput = z.enum(userRoles, { error: 'must be admin, responder or viewer' });
+
+/** A role for an API token: a user's role, or `intake` (posts alerts, nothing else). */
+export const tokenRoleInput = z.enum(tokenRoles, {
+  error: 'must be admin, responder, viewer or intake',
+});

@@ -5,8 +5,11 @@ export interface Actor {
   type: 'user' | 'token' | 'cli' | 'system';
   id: string | null;
   label: string;
-  /** `visitor`: someone on the public pages acting on their own subscription; no admin rights. */
-  role: 'admin' | 'responder' | 'viewer' | 'system' | 'visitor';
+  /**
+   * `visitor`: someone on the public pages acting on their own subscription; no admin rights.
+   * `intake`: a monitoring system's token; it posts alerts and can do nothing else.
+   */
+  role: 'admin' | 'responder' | 'viewer' | 'system' | 'visitor' | 'intake';
 }
 
 export const systemActor: Actor = { type: 'system', id: null, label: 'Herald', role: 'system' };
@@ -14,6 +17,7 @@ export const systemActor: Actor = { type: 'system', id: null, label: 'Herald', r
 export type Role = 'admin' | 'responder' | 'viewer';
 
 const rank: Record<Actor['role'], number> = {
+  intake: 0,
   visitor: 0,
   viewer: 1,
   responder: 2,
