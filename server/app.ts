@@ -16,6 +16,7 @@ import { uptimeRoutes } from './routes/uptime.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { changeRoutes } from './routes/changes.ts';
 import { statuspageV1Routes } from './routes/statuspage-v1/index.ts';
+import { intakeRoutes } from './routes/intake.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -33,8 +34,9 @@ export function createApp(deps: Deps) {
     if (!c.res.headers.has('x-hono-already-sent'))
       for (const [k, v] of security) c.res.headers.set(k, v);
   });
-  // The admin API sets a limit per operation (a CSV import is larger); the rest of /api takes
-  // no body at all, so a small limit refuses anything big before it is read.
+  // The admin API sets a limit per operation (a CSV import is larger) and the intake its own (an
+  // alert group); the rest of /api takes no body at all, so a small limit refuses anything big
+  // before it is read.
   const apiLimit = bodyLimit({
     maxSize: DEFAULT_BODY_LIMIT,
     onError: () => {
@@ -42,13 +44,16 @@ export function createApp(deps: Deps) {
     },
   });
   app.use('/api/*', (c, next) =>
-    c.req.path.startsWith('/api/admin/') ? next() : apiLimit(c, next),
+    c.req.path.startsWith('/api/admin/') || c.req.path.startsWith('/api/intake/')
+      ? next()
+      : apiLimit(c, next),
   );
   app.route('/', healthRoutes(deps));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/api/admin', adminApiRoutes(deps));
   // Statuspage's management API, where its clients look for it: the base URL swap is the whole set-up.
   app.route('/v1', statuspageV1Routes(deps));
+  app.route('/api/intake', intakeRoutes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));

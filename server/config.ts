@@ -96,6 +96,10 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().min(0.1).max(120).default(10),
   ),
+  PAGERDUTY_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(8, 'must be the secret PagerDuty showed for the subscription').optional(),
+  ),
   HEALTH_MAX_QUEUE_DELAY_SECONDS: z.preprocess(
     emptyToUndefined,
     z.coerce.number().int().min(1).default(180),
@@ -178,6 +182,8 @@ export type Config = {
   databaseWriteWaitMs: number;
   /** /healthz answers 503 when a due delivery has waited longer than this. */
   healthMaxQueueDelayMs: number;
+  /** When set, /api/intake/pagerduty refuses events whose X-PagerDuty-Signature does not match. */
+  pagerdutyWebhookSecret: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -259,5 +265,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     lookBackDays: e.LOOK_BACK_DAYS,
     databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
     healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
+    pagerdutyWebhookSecret: e.PAGERDUTY_WEBHOOK_SECRET,
   };
 }

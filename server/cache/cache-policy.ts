@@ -2,6 +2,7 @@
 export const uncachedPrefixes = [
   '/admin',
   '/api/admin',
+  '/api/intake',
   '/login',
   '/logout',
   '/setup',

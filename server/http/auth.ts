@@ -107,3 +107,25 @@ export function requireRole(role: Role): MiddlewareHandler<AuthEnv> {
     return next();
   };
 }
+
+/**
+ * Authenticates /api/intake/* calls: a bearer token of the `intake` role and nothing else, so a
+ * monitoring system holds a key that can post alerts and cannot reach the admin API, and an
+ * admin's key is never pasted into a monitoring system's configuration.
+ */
+export function intakeAuth(deps: DomainDeps): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const actor = await resolveApiToken(deps, bearer(c.req.header('authorization')));
+    if (!actor)
+      throw new UnauthorizedError(
+        'The intake token is missing, unknown or revoked. Send `Authorization: Bearer <token>` with a token of the intake role.',
+      );
+    if (actor.role !== 'intake')
+      throw new ForbiddenError(
+        'Alerts are posted with a token of the intake role; make one in the admin (API tokens) or with `herald token create --role intake`.',
+      );
+    c.set('actor', actor);
+    c.set('session', null);
+    return next();
+  };
+}

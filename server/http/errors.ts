@@ -1,12 +1,18 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { DomainError, RateLimitedError, ValidationError } from '../domain/shared/errors.ts';
+import {
+  DomainError,
+  PayloadError,
+  RateLimitedError,
+  ValidationError,
+} from '../domain/shared/errors.ts';
 import { DatabaseBusyError, databaseFault } from '../domain/shared/database-busy.ts';
 import type { Logger } from '../logger.ts';
 
 /** The one table from domain error codes to HTTP statuses, for the API and the forms alike. */
 const statusByCode: Record<string, number> = {
   validation_failed: 422,
+  bad_payload: 400,
   not_found: 404,
   conflict: 409,
   unauthorized: 401,
@@ -47,7 +53,8 @@ export function mapError(log: Logger) {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
       if (err instanceof DatabaseBusyError) c.header('Retry-After', String(err.retryAfterSeconds));
-      const fields = err instanceof ValidationError ? err.fields : undefined;
+      const fields =
+        err instanceof ValidationError || err instanceof PayloadError ? err.fields : undefined;
       return c.json(errorBody(err.code, err.message, fields), statusOf(err) as 400);
     }
     if (err instanceof HTTPException) {

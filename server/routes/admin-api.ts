@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
 import { buildOpenApi, DEFAULT_BODY_LIMIT } from '../http/openapi.ts';
 import { accountOperations } from './accounts.ts';
+import { alertRuleOperations } from './alert-rules.ts';
 import { broadcastOperations } from './broadcasts.ts';
 import { componentOperations } from './components.ts';
 import { incidentOperations } from './incidents.ts';
@@ -33,6 +34,7 @@ function operationTables(deps: Deps): Operation[] {
     ...broadcastOperations(deps),
     ...webhookOperations(deps),
     ...reportOperations(deps),
+    ...alertRuleOperations(deps),
     ...recordOperations(deps),
     ...postmortemOperations(deps),
     ...followUpOperations(deps),

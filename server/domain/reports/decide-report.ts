@@ -59,16 +59,18 @@ async function recordDecision(
     actorLabel: actor.label,
     at: now,
   });
-  await enqueueMessage(
-    tx,
-    config,
-    {
-      kind: 'report_decision',
-      to: before.reporterEmail,
-      payload: { reportId: before.id, eventId },
-    },
-    now,
-  );
+  // A monitoring system filed an alert's report: there is nobody to mail the decision to.
+  if (!before.alertSource)
+    await enqueueMessage(
+      tx,
+      config,
+      {
+        kind: 'report_decision',
+        to: before.reporterEmail,
+        payload: { reportId: before.id, eventId },
+      },
+      now,
+    );
   await recordAudit(tx, actor, now, {
     action: `report.${event.action}`,
     objectType: 'report',

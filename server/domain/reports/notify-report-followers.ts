@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { incidentUpdates, reports, reportUpdateNotices } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -15,7 +15,14 @@ export async function notifyReportFollowers(
   const following = await deps.db
     .select()
     .from(reports)
-    .where(and(inArray(reports.state, ['declared', 'merged']), isNotNull(reports.incidentId)));
+    .where(
+      and(
+        inArray(reports.state, ['declared', 'merged']),
+        isNotNull(reports.incidentId),
+        // An alert's report has no reporter to follow the incident.
+        isNull(reports.alertSource),
+      ),
+    );
   const out: { reportId: string; updateId: string }[] = [];
   for (const r of following) {
     if (!r.incidentId || !r.decidedAt) continue;

@@ -8,7 +8,8 @@ export const reportOutboxKinds = [
 ] as const;
 export type ReportOutboxKind = (typeof reportOutboxKinds)[number];
 
-export const reportAlertKinds = ['reminder', 'overdue', 'escalation'] as const;
+/** `resolved_at_source`: the alert behind an incident's report resolved at its source. */
+export const reportAlertKinds = ['reminder', 'overdue', 'escalation', 'resolved_at_source'] as const;
 export type ReportAlertKind = (typeof reportAlertKinds)[number];
 
 export type ReportOutboxPayload =

@@ -4,6 +4,7 @@ import {
   incidents,
   incidentUpdates,
   onDutyUsers,
+  reportAlerts,
   reportAttachments,
   reportEvents,
   reportLinks,
@@ -106,6 +107,7 @@ export async function readAdminReport(db: DbOrTx, id: string, now: Date) {
     attachment: await readAttachmentMeta(db, id),
     incident: await readIncidentBrief(db, report.incidentId),
     timebox: report.state === 'open' ? timeboxOf(report, s, now) : null,
+    alerts: report.alertSource ? await readReportAlerts(db, id) : [],
   };
 }
 
@@ -236,4 +238,14 @@ export async function readOpenIncidents(db: DbOrTx) {
 export async function readReportsForIncident(db: DbOrTx, incidentIds: string[]) {
   if (incidentIds.length === 0) return [];
   return db.select().from(reports).where(inArray(reports.incidentId, incidentIds));
+}
+
+/** The alerts a report from a monitoring system lists, firing ones first. */
+export async function readReportAlerts(db: DbOrTx, reportId: string) {
+  const rows = await db
+    .select()
+    .from(reportAlerts)
+    .where(eq(reportAlerts.reportId, reportId))
+    .orderBy(asc(reportAlerts.firstSeenAt));
+  return [...rows].sort((a, b) => (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1));
 }

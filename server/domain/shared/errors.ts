@@ -14,6 +14,19 @@ export class ValidationError extends DomainError {
 }
 
 /**
+ * A monitoring system's payload that does not have the shape its source documents (a missing
+ * or mistyped field): refused whole, naming the field, so the sender's log shows what to fix.
+ */
+export class PayloadError extends DomainError {
+  override readonly code = 'bad_payload';
+  readonly fields: Record<string, string>;
+  constructor(message: string, fields: Record<string, string> = {}) {
+    super(message);
+    this.fields = fields;
+  }
+}
+
+/**
  * Something named by id does not exist. The message is always "No <entity> with id <id>.", so
  * every caller says it the same way; several ids (a list of components) are joined.
  */

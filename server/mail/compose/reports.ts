@@ -96,7 +96,11 @@ async function render(
     const box = timeboxOf(report, ctx.settings, now);
     let intro: string;
     let prefix: string;
-    if (p.alert === 'escalation') {
+    if (p.alert === 'resolved_at_source') {
+      if (!incident || incident.status === 'resolved') return null;
+      prefix = 'RESOLVED AT THE SOURCE:';
+      intro = `Every alert behind this report was resolved at its source. The incident "${incident.title}" (P${incident.priority}) came from it and is still ${incident.status}: Herald never resolves an incident by itself. Check, then post the all-clear when you are sure.`;
+    } else if (p.alert === 'escalation') {
       prefix = 'ESCALATED';
       intro = `The reporter disagrees with the re-rating of their report to P${report.priority} (they picked P${report.reportedPriority}) and asks you, the final authority, to decide.`;
     } else {

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { ReceivedAlert, ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { clip, parsePayload, present, sourceTime, stringMap } from './payload.ts';
+
+const status = z.enum(['firing', 'resolved'], { error: 'must be firing or resolved' });
+
+/** One alert as Alertmanager's (and Grafana's) webhook sends it. */
+export const groupedAlert = z.object({
+  status,
+  labels: stringMap,
+  annotations: stringMap,
+  startsAt: sourceTime,
+  endsAt: sourceTime,
+  generatorURL: z.string(),
+  fingerprint: z.string().min(1, 'is required'),
+});
+
+/** The fields both Alertmanager's payload (version 4) and Grafana's share. */
+export const groupedPayload = {
+  receiver: z.string(),
+  status,
+  alerts: z.array(groupedAlert).min(1, 'must list at least one alert').max(1000),
+  groupLabels: stringMap,
+  commonLabels: stringMap,
+  commonAnnotations: stringMap,
+  externalURL: z.string(),
+  groupKey: z.string().min(1, 'is required'),
+  truncatedAlerts: z.number().int().min(0).optional(),
+};
+
+/** Alertmanager's webhook payload, version 4 (webhook_config). */
+export const alertmanagerPayload = z.object({
+  version: z.literal('4', { error: 'must be "4" (Alertmanager webhook payload version 4)' }),
+  ...groupedPayload,
+});
+
+export function toReceivedAlert(
+  a: z.output<typeof groupedAlert>,
+  link: string | null,
+): ReceivedAlert {
+  const title =
+    present(a.labels.alertname) ?? present(a.annotations.summary) ?? `Alert ${a.fingerprint}`;
+  return {
+    key: clip(a.fingerprint, 500),
+    status: a.status,
+    title: clip(title, 500),
+    description: present(a.annotations.description ?? a.annotations.summary)
+      ? clip((a.annotations.description ?? a.annotations.summary)!, 5000)
+      : null,
+    labels: a.labels,
+    annotations: a.annotations,
+    link: link ? clip(link, 2000) : null,
+    startsAt: a.startsAt,
+    endsAt: a.endsAt,
+  };
+}
+
+/** "HighErrorRate: 5xx above 5 % (3 alerts)": the group's name as triage reads it. */
+export function groupTitle(
+  p: { commonLabels: Record<string, string>; commonAnnotations: Record<string, string> },
+  alerts: ReceivedAlert[],
+  truncated = 0,
+): string {
+  const name = present(p.commonLabels.alertname) ?? alerts[0]!.title;
+  const summary = present(p.commonAnnotations.summary);
+  const count = alerts.length + truncated;
+  return clip(
+    `${name}${summary ? `: ${summary}` : ''}${count > 1 ? ` (${count} alerts)` : ''}`,
+    500,
+  );
+}
+
+export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
+  const p = parsePayload(alertmanagerPayload, body);
+  const alerts = p.alerts.map((a) => toReceivedAlert(a, present(a.generatorURL)));
+  return {
+    source: 'alertmanager',
+    groupKey: clip(p.groupKey, 2000),
+    groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
+    commonLabels: p.commonLabels,
+    link: present(p.externalURL) ? clip(p.externalURL, 2000) : null,
+    alerts,
+    raw,
+  };
+}

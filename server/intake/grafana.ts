@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { groupedAlert, groupedPayload, groupTitle, toReceivedAlert } from './alertmanager.ts';
+import { clip, parsePayload, present } from './payload.ts';
+
+/**
+ * Grafana alerting's webhook contact point: Alertmanager's shape (Grafana runs one inside) plus
+ * its own fields; the links to the dashboard and panel lead further than the rule's editor.
+ */
+export const grafanaPayload = z.object({
+  ...groupedPayload,
+  alerts: z
+    .array(
+      groupedAlert.extend({
+        dashboardURL: z.string().optional(),
+        panelURL: z.string().optional(),
+        silenceURL: z.string().optional(),
+      }),
+    )
+    .min(1, 'must list at least one alert')
+    .max(1000),
+  orgId: z.number().int().optional(),
+  title: z.string().optional(),
+  message: z.string().optional(),
+  version: z.string().optional(),
+});
+
+export function parseGrafana(body: unknown, raw: string): ReceivedAlerts {
+  const p = parsePayload(grafanaPayload, body);
+  const alerts = p.alerts.map((a) =>
+    toReceivedAlert(a, present(a.panelURL) ?? present(a.dashboardURL) ?? present(a.generatorURL)),
+  );
+  return {
+    source: 'grafana',
+    groupKey: clip(p.groupKey, 2000),
+    groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
+    commonLabels: p.commonLabels,
+    link: present(p.externalURL) ? clip(p.externalURL, 2000) : null,
+    alerts,
+    raw,
+  };
+}

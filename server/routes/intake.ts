@@ -1,0 +1,93 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Deps } from '../deps.ts';
+import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { receiveAlerts } from '../domain/alerts/receive-alerts.ts';
+import { type AuthEnv, intakeAuth } from '../http/auth.ts';
+import { parseAlertmanager } from '../intake/alertmanager.ts';
+import { parseDatadog } from '../intake/datadog.ts';
+import { parseGeneric } from '../intake/generic.ts';
+import { parseGrafana } from '../intake/grafana.ts';
+import { parsePagerduty, verifyPagerdutySignature } from '../intake/pagerduty.ts';
+
+/**
+ * An Alertmanager group of 1,000 alerts with their labels and annotations is a few hundred KB;
+ * more than 1 MB is not an alert.
+ */
+export const INTAKE_BODY_LIMIT = 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type Adapter = (
+  body: unknown,
+  raw: string,
+  bytes: Uint8Array,
+  header: (n: string) => string | undefined,
+) => ReceivedAlerts | null;
+
+/**
+ * Alerts in: one POST endpoint per monitoring system, each an adapter that parses its payload
+ * strictly and hands the typed alerts to `receiveAlerts`. Only intake tokens get in; bodies are
+ * limited before they are read.
+ */
+export function intakeRoutes(deps: Deps) {
+  const adapters: Record<string, Adapter> = {
+    alertmanager: (body, raw) => parseAlertmanager(body, raw),
+    grafana: (body, raw) => parseGrafana(body, raw),
+    datadog: (body, raw) => parseDatadog(body, raw),
+    pagerduty: (body, raw, bytes, header) => {
+      const secret = deps.config.pagerdutyWebhookSecret;
+      if (secret) verifyPagerdutySignature(secret, bytes, header('x-pagerduty-signature'));
+      return parsePagerduty(body, raw);
+    },
+    generic: (body, raw) => parseGeneric(body, raw),
+  };
+  const app = new Hono<AuthEnv>();
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: INTAKE_BODY_LIMIT,
+      onError: () => {
+        throw new HTTPException(413, {
+          message: `The payload is larger than ${INTAKE_BODY_LIMIT / 1024} KB; send fewer alerts per notification (max_alerts in Alertmanager).`,
+        });
+      },
+    }),
+  );
+  for (const [source, adapt] of Object.entries(adapters)) {
+    app.post(`/${source}`, intakeAuth(deps), async (c) => {
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json')
+        throw new HTTPException(415, {
+          message: 'Send the payload as JSON with Content-Type: application/json.',
+        });
+      let raw: string;
+      let body: unknown;
+      try {
+        raw = utf8.decode(bytes);
+        body = JSON.parse(raw);
+      } catch {
+        throw new HTTPException(400, { message: 'The payload is not valid UTF-8 JSON.' });
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw new HTTPException(400, { message: 'The payload must be a JSON object.' });
+      const batch = adapt(body, raw, bytes, (n) => c.req.header(n));
+      if (!batch) return c.json({ reports: [], note: 'This event changes no alert state.' }, 202);
+      const reports = await receiveAlerts(deps, batch, c.get('actor'));
+      return c.json({ reports }, 202);
+    });
+    app.all(`/${source}`, (c) => {
+      c.header('Allow', 'POST');
+      throw new HTTPException(405, {
+        message: `${c.req.method} is not allowed; POST alerts here.`,
+      });
+    });
+  }
+  return app;
+}
