@@ -38,3 +38,21 @@ export function pagerdutySignature(secret: string, body: string) {
 export async function alertReports(t: TestContext) {
   return t.deps.db.select().from(reports).where(eq(reports.kind, 'bug'));
 }
+
+/**
+ * Waits for a state (a row, a count) by looking again every 50 ms; the deadline is only there
+ * to fail with a message instead of hanging, never a guess at how long the work takes.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  deadlineMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

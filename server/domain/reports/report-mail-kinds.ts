@@ -9,7 +9,12 @@ export const reportOutboxKinds = [
 export type ReportOutboxKind = (typeof reportOutboxKinds)[number];
 
 /** `resolved_at_source`: the alert behind an incident's report resolved at its source. */
-export const reportAlertKinds = ['reminder', 'overdue', 'escalation', 'resolved_at_source'] as const;
+export const reportAlertKinds = [
+  'reminder',
+  'overdue',
+  'escalation',
+  'resolved_at_source',
+] as const;
 export type ReportAlertKind = (typeof reportAlertKinds)[number];
 
 export type ReportOutboxPayload =
