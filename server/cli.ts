@@ -23,8 +23,9 @@ const usage = `Usage: npx herald <command>
                                  set a new password (asked for, or from stdin); signs them out
   user disable --email EMAIL     block a user from signing in (ends their sessions)
   user enable --email EMAIL
-  token create --name NAME --role admin|responder|viewer
+  token create --name NAME --role admin|responder|viewer|intake
                                  create an API token; it is printed once, only its hash is kept
+                                 (intake: posts alerts to /api/intake/*, nothing else)
   token list                     list API tokens (never the secrets)
   token revoke --id ID           revoke an API token
   import statuspage --page-url URL [--api-key KEY --page-id ID [--api-url URL]]

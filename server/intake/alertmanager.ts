@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ReceivedAlert, ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { clip, parsePayload, present, sourceTime, stringMap } from './payload.ts';
+import { clip, parsePayload, present, safeLink, sourceTime, stringMap } from './payload.ts';
 
 const status = z.enum(['firing', 'resolved'], { error: 'must be firing or resolved' });
 
@@ -49,7 +49,7 @@ export function toReceivedAlert(
       : null,
     labels: a.labels,
     annotations: a.annotations,
-    link: link ? clip(link, 2000) : null,
+    link: safeLink(link),
     startsAt: a.startsAt,
     endsAt: a.endsAt,
   };
@@ -72,13 +72,13 @@ export function groupTitle(
 
 export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(alertmanagerPayload, body);
-  const alerts = p.alerts.map((a) => toReceivedAlert(a, present(a.generatorURL)));
+  const alerts = p.alerts.map((a) => toReceivedAlert(a, a.generatorURL));
   return {
     source: 'alertmanager',
     groupKey: clip(p.groupKey, 2000),
     groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
     commonLabels: p.commonLabels,
-    link: present(p.externalURL) ? clip(p.externalURL, 2000) : null,
+    link: safeLink(p.externalURL),
     alerts,
     raw,
   };

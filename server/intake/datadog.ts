@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { clip, parsePayload, present } from './payload.ts';
+import { clip, parsePayload, present, safeLink } from './payload.ts';
 
 /** $ALERT_TRANSITION: what Datadog says happened to the monitor. */
 const firing = [
@@ -64,7 +64,7 @@ export function parseDatadog(body: unknown, raw: string): ReceivedAlerts {
     ...(present(p.alert_type) ? { alert_type: p.alert_type! } : {}),
     ...(present(p.hostname) ? { host: p.hostname! } : {}),
   };
-  const link = present(p.link) ? clip(p.link!, 2000) : null;
+  const link = safeLink(p.link);
   const at = present(p.date) ? new Date(Number(p.date)) : null;
   // One monitor alerts once per group of a multi alert: the scope tells them apart.
   const key = clip(scope ? `${p.alert_id} ${scope}` : p.alert_id, 500);

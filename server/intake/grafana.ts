@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
 import { groupedAlert, groupedPayload, groupTitle, toReceivedAlert } from './alertmanager.ts';
-import { clip, parsePayload, present } from './payload.ts';
+import { clip, parsePayload, safeLink } from './payload.ts';
 
 /**
  * Grafana alerting's webhook contact point: Alertmanager's shape (Grafana runs one inside) plus
@@ -28,14 +28,14 @@ export const grafanaPayload = z.object({
 export function parseGrafana(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(grafanaPayload, body);
   const alerts = p.alerts.map((a) =>
-    toReceivedAlert(a, present(a.panelURL) ?? present(a.dashboardURL) ?? present(a.generatorURL)),
+    toReceivedAlert(a, safeLink(a.panelURL) ?? safeLink(a.dashboardURL) ?? a.generatorURL),
   );
   return {
     source: 'grafana',
     groupKey: clip(p.groupKey, 2000),
     groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
     commonLabels: p.commonLabels,
-    link: present(p.externalURL) ? clip(p.externalURL, 2000) : null,
+    link: safeLink(p.externalURL),
     alerts,
     raw,
   };

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
 import { UnauthorizedError } from '../domain/shared/errors.ts';
-import { clip, parsePayload, present, sourceTime } from './payload.ts';
+import { clip, parsePayload, present, safeLink, sourceTime } from './payload.ts';
 
 const reference = z.object({ summary: z.string().optional() }).nullish();
 
@@ -71,7 +71,7 @@ export function parsePagerduty(body: unknown, raw: string): ReceivedAlerts | nul
     ...(present(inc.urgency) ? { urgency: inc.urgency! } : {}),
   };
   const resolvedNow = inc.status === 'resolved' || event.event_type === 'incident.resolved';
-  const link = present(inc.html_url) ? clip(inc.html_url!, 2000) : null;
+  const link = safeLink(inc.html_url);
   return {
     source: 'pagerduty',
     groupKey: null,

@@ -45,3 +45,18 @@ export function clip(s: string, max: number): string {
 export function present(s: string | null | undefined): string | null {
   return s && s.trim() !== '' ? s : null;
 }
+
+/**
+ * A link from a payload, kept only when it is an http(s) URL: triage opens these links, and a
+ * `javascript:` one must never become a clickable link on an admin page.
+ */
+export function safeLink(s: string | null | undefined): string | null {
+  const v = present(s);
+  if (!v || v.length > 2000) return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? v : null;
+  } catch {
+    return null;
+  }
+}

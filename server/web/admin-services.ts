@@ -15,6 +15,7 @@ import { createReportAdmin } from './forms/reports.ts';
 import { createRunbookAdmin } from './forms/runbooks.ts';
 import { createSupportScriptAdmin } from './forms/support.ts';
 import { createDrillAdmin } from './forms/drills.ts';
+import { createAlertRuleAdmin } from './forms/alert-rules.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -43,6 +44,8 @@ export interface AdminServices {
   drills: ReturnType<typeof createDrillAdmin>;
   /** The incident record, post-mortems, action items, follow-ups and the look back. */
   record: ReturnType<typeof createRecordAdmin>;
+  /** Routing rules for alerts from monitoring systems. */
+  alertRules: ReturnType<typeof createAlertRuleAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -86,5 +89,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     supportScript: createSupportScriptAdmin(deps, session),
     drills: createDrillAdmin(deps, session),
     record: createRecordAdmin(deps, session),
+    alertRules: createAlertRuleAdmin(deps, session),
   };
 }

@@ -8,7 +8,7 @@ import { createUser } from '../../domain/users/create-user.ts';
 import { listUsers } from '../../domain/users/read-users.ts';
 import { setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
-import { userRoles } from '../../../db/schema/enums.ts';
+import { tokenRoles, userRoles } from '../../../db/schema/enums.ts';
 import {
   choice,
   FieldErrors,
@@ -122,30 +122,41 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
 
     tokens: () => listApiTokens(deps),
     /** Creating shows the secret once on the answer page itself (a redirect would lose it). */
-    async tokenAction(
-      form: FormData,
-    ): Promise<
-      FormOutcome | { ok: true; redirect: null; secret: string; name: string; values: FormValues }
+    async tokenAction(form: FormData): Promise<
+      | FormOutcome
+      | {
+          ok: true;
+          redirect: null;
+          secret: string;
+          name: string;
+          role: string;
+          values: FormValues;
+        }
     > {
       const values = formValues(form);
       const action = str(values, '_action');
       if (action === 'create') {
-        let created: { secret: string; name: string } | null = null;
+        let created: { secret: string; name: string; role: string } | null = null;
         const r = await runForm(values, async () => {
           const { secret, token } = await createApiToken(
             deps,
             {
               name: str(values, 'name'),
-              role: choice(values, 'role', userRoles, 'must be admin or responder'),
+              role: choice(
+                values,
+                'role',
+                tokenRoles,
+                'must be admin, responder, viewer or intake',
+              ),
             },
             actor,
           );
-          created = { secret, name: token.name };
+          created = { secret, name: token.name, role: token.role };
           return '';
         });
         if (!r.ok || !created) return r;
-        const c = created as { secret: string; name: string };
-        return { ok: true, redirect: null, secret: c.secret, name: c.name, values };
+        const c = created as { secret: string; name: string; role: string };
+        return { ok: true, redirect: null, secret: c.secret, name: c.name, role: c.role, values };
       }
       return runForm(values, async () => {
         if (action !== 'revoke')
