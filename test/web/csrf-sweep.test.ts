@@ -52,6 +52,7 @@ async function snapshot(t: TestContext): Promise<string> {
     subscribers: await db.select().from(schema.subscribers),
     audit: await db.select().from(schema.auditLog),
     reports: await db.select().from(schema.reports),
+    alertRules: await db.select().from(schema.alertRules),
     reportEvents: await db.select().from(schema.reportEvents),
     reportLinks: await db.select().from(schema.reportLinks),
     reportAttachments: await db.select().from(schema.reportAttachments),
@@ -283,6 +284,12 @@ describe('CSRF sweep over every form the site accepts', () => {
           role: 'admin',
           password: 'long enough pw',
         },
+        client: signedIn,
+      },
+      {
+        page: '/admin/alert-rules',
+        path: '/admin/alert-rules',
+        fields: { _action: 'create', name: 'forged', priority: '0', declare: 'on' },
         client: signedIn,
       },
       {
