@@ -28,7 +28,7 @@ export async function postAlert(
     body: text,
   });
   const json = (await res.json()) as any;
-  return { status: res.status, json };
+  return { status: res.status, json, headers: res.headers };
 }
 
 export function pagerdutySignature(secret: string, body: string) {

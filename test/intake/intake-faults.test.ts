@@ -1,0 +1,94 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reportAlerts, reports } from '../../db/schema/index.ts';
+import { systemClock } from '../../server/domain/shared/clock.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { holdWriteLock, startApiProcess } from '../helpers/lock-holder.ts';
+import { alertmanagerPayload } from './fixtures.ts';
+import { intakeToken, postAlert } from './helpers.ts';
+import { listenApi } from './herald-server.ts';
+
+// The world around the intake breaks: the database refuses writes, two Herald processes take
+// the same group at once. Nothing is lost (the sender is told to retry) and nothing doubled.
+describe('alerts in when things break', () => {
+  let t: TestContext;
+  beforeEach(async () => {
+    t = await createTestContext({
+      clock: systemClock,
+      env: { DATABASE_WRITE_WAIT_SECONDS: '0.2' },
+    });
+  });
+  afterEach(async () => t.close());
+
+  it('a database held by another process answers 503 with Retry-After and files nothing; the retry files one report', async () => {
+    const token = await intakeToken(t);
+    const lock = await holdWriteLock(t.dbUrl, 60_000);
+    let refused;
+    try {
+      refused = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    } finally {
+      lock.kill();
+      await lock.released;
+    }
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await t.deps.db.select().from(reports)).toEqual([]);
+    // Alertmanager retries a 5xx: the retry and a repeat after it make one report.
+    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    const repeat = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(retried.json.reports[0].outcome).toBe('filed');
+    expect(repeat.json.reports[0]).toMatchObject({
+      outcome: 'updated',
+      reportId: retried.json.reports[0].reportId,
+    });
+    expect(await t.deps.db.select().from(reports)).toHaveLength(1);
+  }, 60_000);
+
+  it('two Herald processes taking the same groups at once file one report per group', async () => {
+    const token = await intakeToken(t);
+    const here = await listenApi(t);
+    const there = await startApiProcess(t.dbUrl);
+    try {
+      const groups = Array.from({ length: 20 }, (_, i) => {
+        const base = alertmanagerPayload();
+        return JSON.stringify({
+          ...base,
+          groupKey: `{}:{alertname="Twin${i}"}`,
+          alerts: [
+            { ...base.alerts[0], fingerprint: `twin-${i}`, labels: { alertname: `Twin${i}` } },
+          ],
+        });
+      });
+      // Each group goes to both processes at the same moment, three times over.
+      const sends = [];
+      for (let round = 0; round < 3; round++)
+        for (const body of groups)
+          for (const url of [here.url, there.base])
+            sends.push(
+              fetch(`${url}/api/intake/alertmanager`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+                body,
+              }).then(async (r) => {
+                await r.arrayBuffer();
+                return r.status;
+              }),
+            );
+      const statuses = await Promise.all(sends);
+      // Under write contention a request may be told to retry (503); never a 500.
+      expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
+      expect(statuses.filter((s) => s === 202).length).toBeGreaterThan(0);
+      const rows = await t.deps.db.select().from(reports);
+      const perKey = new Map<string, number>();
+      for (const r of rows) perKey.set(r.alertKey!, (perKey.get(r.alertKey!) ?? 0) + 1);
+      expect(Math.max(...perKey.values())).toBe(1);
+      for (const r of rows)
+        expect(
+          await t.deps.db.select().from(reportAlerts).where(eq(reportAlerts.reportId, r.id)),
+        ).toHaveLength(1);
+    } finally {
+      await there.stop();
+      await here.close();
+    }
+  }, 120_000);
+});
