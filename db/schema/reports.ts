@@ -70,6 +70,11 @@ export const reports = sqliteTable(
     alertComponentId: text('alert_component_id'),
     alertStatusSet: text('alert_status_set', { enum: componentStatuses }).$type<AlertRuleStatus>(),
     alertStatusBefore: text('alert_status_before', { enum: componentStatuses }),
+    /**
+     * Claimed by the request that declares a rule's incident, so concurrent notifications of one
+     * group declare once; released when the declare fails, so the sender's retry declares.
+     */
+    alertDeclaringAt: integer('alert_declaring_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

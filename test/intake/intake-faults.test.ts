@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reportAlerts, reports } from '../../db/schema/index.ts';
+import { sql } from 'drizzle-orm';
+import { incidents, reportAlerts, reports } from '../../db/schema/index.ts';
+import { createAlertRule } from '../../server/domain/alerts/save-alert-rule.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { holdWriteLock, startApiProcess } from '../helpers/lock-holder.ts';
 import { alertmanagerPayload } from './fixtures.ts';
 import { intakeToken, postAlert } from './helpers.ts';
@@ -91,4 +93,34 @@ describe('alerts in when things break', () => {
       await here.close();
     }
   }, 120_000);
+
+  it('a declare that fails is answered 5xx and made by the retry, once', async () => {
+    const token = await intakeToken(t);
+    await createAlertRule(
+      t.deps,
+      { name: 'Page', matchers: { alertname: 'ProbeFailure' }, priority: 1, declare: true },
+      testActor,
+    );
+    // The database refuses new incidents (as a full disk would), after the report is filed.
+    await t.deps.db.run(
+      sql.raw(
+        "CREATE TRIGGER refuse_incidents BEFORE INSERT ON incidents BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+      ),
+    );
+    const failed = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const [filed] = await t.deps.db.select().from(reports);
+    expect(filed).toMatchObject({ state: 'open', incidentId: null, alertDeclaringAt: null });
+    expect(await t.deps.db.select().from(incidents)).toEqual([]);
+    await t.deps.db.run(sql.raw('DROP TRIGGER refuse_incidents'));
+    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(retried.status).toBe(202);
+    expect(retried.json.reports[0]).toMatchObject({ reportId: filed!.id, outcome: 'updated' });
+    expect(retried.json.reports[0].incidentId).toBeTruthy();
+    const again = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(again.json.reports[0].incidentId).toBe(retried.json.reports[0].incidentId);
+    expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
+    const [declared] = await t.deps.db.select().from(reports);
+    expect(declared).toMatchObject({ state: 'declared', priority: 1 });
+  });
 });

@@ -35,6 +35,9 @@ import {
   UNROUTED_PRIORITY,
 } from './routing.ts';
 
+/** A declare claimed this long ago without an incident died with its process: claim it again. */
+const STALE_CLAIM_MS = 60_000;
+
 /** The raw payload kept on a report; a larger one is cut (the parsed alerts are all kept). */
 export const MAX_KEPT_PAYLOAD = 256 * 1024;
 
@@ -103,7 +106,18 @@ export async function receiveAlerts(
       applyGroup(tx, deps, actor, input.source, group, payload, now),
     );
     let incidentId = done.incidentId;
-    if (done.declare && done.reportId) incidentId = await declareFromRule(deps, done.declare);
+    if (done.declare) {
+      try {
+        incidentId = await declareFromRule(deps, done.declare);
+      } catch (err) {
+        // Release the claim so the sender's retry (a 5xx is retried) declares instead.
+        await deps.db
+          .update(reports)
+          .set({ alertDeclaringAt: null })
+          .where(and(eq(reports.id, done.declare.reportId), eq(reports.state, 'open')));
+        throw err;
+      }
+    }
     out.push({
       reportId: done.reportId,
       key: group.key,
@@ -212,6 +226,9 @@ async function applyGroup(
       Object.assign(change, await setRuleStatus(tx, rule.componentId, rule.setStatus, now));
     await addEvent(tx, current.id, 'alert_fired', 'Fired again at the source.', current, now);
   }
+  const declare =
+    status === 'firing' ? await claimPendingDeclare(tx, deps, current, group, now) : null;
+  if (declare) change.alertDeclaringAt = now;
   await tx.update(reports).set(change).where(eq(reports.id, current.id));
   await bumpChanges(tx, now);
   return {
@@ -219,7 +236,7 @@ async function applyGroup(
     outcome,
     priority: current.priority,
     incidentId: current.incidentId,
-    declare: null,
+    declare,
   };
 }
 
@@ -271,6 +288,7 @@ async function fileAlertReport(
     alertLastSeenAt: now,
     alertNotices: 1,
     alertRuleId: rule?.id ?? null,
+    alertDeclaringAt: rule?.declare ? now : null,
     createdAt: now,
     updatedAt: now,
     ...statusChange,
@@ -301,18 +319,45 @@ async function fileAlertReport(
     outcome: 'filed',
     priority,
     incidentId: null,
-    declare:
-      rule && rule.declare
-        ? {
-            reportId: id,
-            rule,
-            alertTitle: group.title,
-            component,
-            adminUrl: adminReportUrl(deps.config.publicUrl.replace(/\/+$/, ''), id),
-            labels: group.common,
-          }
-        : null,
+    declare: rule?.declare ? declareOf(deps, id, rule, group, component) : null,
   };
+}
+
+function declareOf(
+  deps: DomainDeps,
+  reportId: string,
+  rule: RuleRow,
+  group: Group,
+  component: { id: string; name: string } | null,
+): Declare {
+  return {
+    reportId,
+    rule,
+    alertTitle: group.title,
+    component,
+    adminUrl: adminReportUrl(deps.config.publicUrl.replace(/\/+$/, ''), reportId),
+    labels: group.common,
+  };
+}
+
+/**
+ * A declare its rule asked for that has not happened (the first attempt failed and released its
+ * claim, or its process died mid-way over a minute ago), while nobody has decided the report.
+ */
+async function claimPendingDeclare(
+  tx: DbOrTx,
+  deps: DomainDeps,
+  report: ReportRow,
+  group: Group,
+  now: Date,
+): Promise<Declare | null> {
+  if (report.state !== 'open' || report.incidentId || !report.alertRuleId) return null;
+  if (report.alertDeclaringAt && now.getTime() - report.alertDeclaringAt.getTime() < STALE_CLAIM_MS)
+    return null;
+  const rule = await readRule(tx, report.alertRuleId);
+  if (!rule?.declare) return null;
+  const component = await findComponent(tx, rule.componentId);
+  return declareOf(deps, report.id, rule, group, component);
 }
 
 /**
@@ -339,7 +384,7 @@ async function declareFromRule(deps: DomainDeps, d: Declare): Promise<string> {
       incident: {
         title: fillTemplate(d.rule.incidentTitle ?? DEFAULT_INCIDENT_TITLE, values).slice(0, 200),
         priority: d.rule.priority,
-        body: fillTemplate(d.rule.incidentBody ?? DEFAULT_INCIDENT_BODY, values),
+        body: fillTemplate(d.rule.incidentBody ?? DEFAULT_INCIDENT_BODY, values).slice(0, 10_000),
         internalNote: `Declared by the alert rule "${d.rule.name}" from ${d.adminUrl}.\nAlert: ${d.alertTitle}\nLabels: ${labels}`,
         components: d.component ? [{ componentId: d.component.id, status: componentStatus }] : [],
       },
