@@ -22,6 +22,8 @@ import {
   pagerdutyNote,
 } from './fixtures.ts';
 import { intakeToken, pagerdutySignature, postAlert } from './helpers.ts';
+import { testWorker } from '../helpers/outbox.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 const PD_SECRET = 'pd-subscription-secret-1234';
 
@@ -29,12 +31,19 @@ describe('alerts in: the intake endpoints', () => {
   let t: TestContext;
   let intake: string;
   let admin: ReturnType<typeof api>;
+  let smtp: SmtpSink;
   beforeAll(async () => {
-    t = await createTestContext({ env: { PAGERDUTY_WEBHOOK_SECRET: PD_SECRET } });
+    smtp = await startSmtpSink();
+    t = await createTestContext({
+      env: { PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, SMTP_URL: smtp.url },
+    });
     intake = await intakeToken(t);
     admin = api(t, (await makeToken(t, 'admin')).secret);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
   beforeEach(async () => {
     for (const r of (await admin.get('/api/admin/alert-rules')).json.rules)
       await admin.del(`/api/admin/alert-rules/${r.id}`);
@@ -441,6 +450,11 @@ describe('alerts in: the intake endpoints', () => {
     expect(told.map((m) => [m.kind, (m.payload as { alert?: string }).alert])).toEqual([
       ['report_alert', 'resolved_at_source'],
     ]);
+    await testWorker(t).drain();
+    const [mail] = smtp.to('oncall@acme.com');
+    expect(mail?.parsed.subject).toBe('RESOLVED AT THE SOURCE: P1 REPORT: CHECKOUTDOWN');
+    expect(mail?.parsed.text).toContain('Herald never resolves an incident by itself');
+    expect(mail?.parsed.text).toContain('"Checkout is unavailable" (P1)');
     // The incident holds the component: the resolve does not restore it.
     const [c3] = await t.deps.db.select().from(components).where(eq(components.id, checkout.id));
     expect(c3!.status).toBe('major_outage');

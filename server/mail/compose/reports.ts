@@ -114,7 +114,12 @@ async function render(
           : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
     }
     return renderReportAlert({
-      subject: reportSubjects.alert(prefix, report.priority, report.whatHappened),
+      // An alert's report lists its alerts under the group's title: the title is the subject.
+      subject: reportSubjects.alert(
+        prefix,
+        report.priority,
+        report.alertSource ? report.whatHappened.split('\n')[0]! : report.whatHappened,
+      ),
       pageName: page.name,
       intro,
       reporter: report.reporterEmail,
