@@ -7,6 +7,7 @@ import {
   outboxMessages,
   reportAlerts,
   reports,
+  settings,
 } from '../../db/schema/index.ts';
 import { setComponentStatus } from '../../server/domain/components/set-component-status.ts';
 import { runTriageTimebox } from '../../server/domain/reports/run-triage-timebox.ts';
@@ -583,5 +584,48 @@ describe('alerts in: the intake endpoints', () => {
       (await t.deps.db.select().from(reportAlerts).where(eq(reportAlerts.fingerprint, 'decide-me')))
         .length,
     ).toBe(2);
+  });
+
+  it('alerts leave the public page alone (no change, no purge) unless a rule changes a component, which is audited', async () => {
+    const counter = async () => (await t.deps.db.select().from(settings))[0]!.changeCounter;
+    const before = await counter();
+    for (let i = 0; i < 5; i++)
+      await postAlert(t, 'generic', intake, { key: 'quiet', status: 'firing', title: 'Quiet' });
+    await postAlert(t, 'generic', intake, { key: 'quiet', status: 'resolved', title: 'Quiet' });
+    expect(await counter()).toBe(before);
+    const search = await makeComponent(t.deps, { name: 'Search' });
+    await admin.post('/api/admin/alert-rules', {
+      name: 'Search',
+      matchers: { service: 'search' },
+      componentId: search.id,
+      priority: 2,
+      setStatus: 'degraded_performance',
+    });
+    const afterSetup = await counter();
+    await postAlert(t, 'generic', intake, {
+      key: 'search-slow',
+      status: 'firing',
+      title: 'Search slow',
+      labels: { service: 'search' },
+    });
+    expect(await counter()).toBeGreaterThan(afterSetup);
+    const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, search.id));
+    expect(audit.at(-1)).toMatchObject({
+      action: 'component.set_status',
+      actorLabel: 'token prometheus',
+      after: { status: 'degraded_performance' },
+    });
+  });
+
+  it('a generic alert naming a component (by name) suggests it when no rule does', async () => {
+    const web = await makeComponent(t.deps, { name: 'Marketing site' });
+    const res = await postAlert(t, 'generic', intake, {
+      key: 'marketing-500',
+      status: 'firing',
+      title: 'Marketing site answers 500',
+      component: 'marketing SITE',
+    });
+    const { report: row } = await report(res.json.reports[0].reportId);
+    expect(row).toMatchObject({ componentIds: [web.id], affected: 'Marketing site', priority: 2 });
   });
 });

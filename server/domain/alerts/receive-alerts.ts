@@ -210,7 +210,7 @@ async function applyGroup(
   if (status === 'resolved' && !current.alertResolvedAt) {
     outcome = 'resolved';
     change.alertResolvedAt = now;
-    Object.assign(change, await restoreComponent(tx, current, now));
+    Object.assign(change, await restoreComponent(tx, actor, current, now));
     await addEvent(tx, current.id, 'alert_resolved', 'Resolved at the source.', current, now);
     await tellIncidentOwner(tx, deps, current, now);
     await recordAudit(tx, actor, now, {
@@ -223,14 +223,13 @@ async function applyGroup(
     change.alertResolvedAt = null;
     const rule = current.alertRuleId ? await readRule(tx, current.alertRuleId) : null;
     if (rule && !rule.declare && rule.setStatus && rule.componentId)
-      Object.assign(change, await setRuleStatus(tx, rule.componentId, rule.setStatus, now));
+      Object.assign(change, await setRuleStatus(tx, actor, rule.componentId, rule.setStatus, now));
     await addEvent(tx, current.id, 'alert_fired', 'Fired again at the source.', current, now);
   }
   const declare =
     status === 'firing' ? await claimPendingDeclare(tx, deps, current, group, now) : null;
   if (declare) change.alertDeclaringAt = now;
   await tx.update(reports).set(change).where(eq(reports.id, current.id));
-  await bumpChanges(tx, now);
   return {
     reportId: current.id,
     outcome,
@@ -261,7 +260,7 @@ async function fileAlertReport(
     .sort((a, b) => a.getTime() - b.getTime());
   const statusChange =
     rule && !rule.declare && rule.setStatus && component
-      ? await setRuleStatus(tx, component.id, rule.setStatus, now)
+      ? await setRuleStatus(tx, actor, component.id, rule.setStatus, now)
       : {};
   const row = {
     id,
@@ -313,7 +312,6 @@ async function fileAlertReport(
     objectId: id,
     after: audited,
   });
-  await bumpChanges(tx, now);
   return {
     reportId: id,
     outcome: 'filed',
@@ -460,6 +458,7 @@ const severity: Record<ComponentStatus, number> = {
 /** Sets the rule's status when it is worse than the component's; remembers what to restore. */
 async function setRuleStatus(
   tx: DbOrTx,
+  actor: Actor,
   componentId: string,
   status: NonNullable<RuleRow['setStatus']>,
   now: Date,
@@ -467,7 +466,31 @@ async function setRuleStatus(
   const [c] = await tx.select().from(components).where(eq(components.id, componentId));
   if (!c || c.isGroup || severity[c.status] >= severity[status]) return {};
   const before = await applyComponentStatus(tx, componentId, status, now);
+  await componentChanged(tx, actor, componentId, before, status, now);
   return { alertComponentId: componentId, alertStatusSet: status, alertStatusBefore: before };
+}
+
+/**
+ * A component status an alert changed is public: audited as the intake token, and the change
+ * counter bumped (which purges the edge). Report-only writes bump nothing: reports are never
+ * public, and an alert storm must not empty the page caches while customers refresh them.
+ */
+async function componentChanged(
+  tx: DbOrTx,
+  actor: Actor,
+  componentId: string,
+  before: ComponentStatus,
+  after: ComponentStatus,
+  now: Date,
+) {
+  await recordAudit(tx, actor, now, {
+    action: 'component.set_status',
+    objectType: 'component',
+    objectId: componentId,
+    before: { status: before },
+    after: { status: after },
+  });
+  await bumpChanges(tx, now);
 }
 
 /**
@@ -476,6 +499,7 @@ async function setRuleStatus(
  */
 async function restoreComponent(
   tx: DbOrTx,
+  actor: Actor,
   report: ReportRow,
   now: Date,
 ): Promise<Partial<ReportRow>> {
@@ -496,7 +520,9 @@ async function restoreComponent(
     )
     .limit(1);
   if (holding.length > 0) return cleared;
-  await applyComponentStatus(tx, c.id, report.alertStatusBefore ?? 'operational', now);
+  const back = report.alertStatusBefore ?? 'operational';
+  await applyComponentStatus(tx, c.id, back, now);
+  await componentChanged(tx, actor, c.id, c.status, back, now);
   return cleared;
 }
 
