@@ -152,6 +152,30 @@ describe('npx herald', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('creates an intake token that posts alerts and opens nothing else', async () => {
+    const created = await herald(t, [
+      'token',
+      'create',
+      '--name',
+      'alertmanager',
+      '--role',
+      'intake',
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.out).toContain('Created intake token "alertmanager"');
+    const secret = /(hrld_\S+)/.exec(created.out)![1]!;
+    expect((await api(t, secret).get('/api/admin/me')).status).toBe(403);
+    const posted = await api(t, secret).post('/api/intake/generic', {
+      key: 'cli-made',
+      status: 'firing',
+      title: 'From a CLI-made token',
+    });
+    expect(posted.status).toBe(202);
+    const bad = await herald(t, ['token', 'create', '--name', 'x', '--role', 'root']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out + bad.err).toContain('must be admin, responder, viewer or intake');
+  });
+
   it.runIf(existsSync('/usr/bin/node'))(
     'runs under the machine’s older node by re-running itself on the pinned Node 24',
     async () => {
