@@ -118,5 +118,8 @@ describe('alert admin pages', () => {
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('href="javascript:');
     expect(html).toContain('href="http://prometheus.example.org:9093"');
+    const queue = await responder.get('/admin/reports');
+    expect(queue.html).toContain('Alert (alertmanager)');
+    expect(queue.html).toContain('Firing · 1 notification');
   });
 });
