@@ -19,7 +19,10 @@ export const groupedAlert = z.object({
 export const groupedPayload = {
   receiver: z.string(),
   status,
-  alerts: z.array(groupedAlert).min(1, 'must list at least one alert').max(1000),
+  alerts: z
+    .array(groupedAlert)
+    .min(1, 'must list at least one alert')
+    .max(1000, 'must list at most 1,000 alerts (set max_alerts)'),
   groupLabels: stringMap,
   commonLabels: stringMap,
   commonAnnotations: stringMap,

@@ -18,7 +18,7 @@ export const grafanaPayload = z.object({
       }),
     )
     .min(1, 'must list at least one alert')
-    .max(1000),
+    .max(1000, 'must list at most 1,000 alerts'),
   orgId: z.number().int().optional(),
   title: z.string().optional(),
   message: z.string().optional(),

@@ -628,4 +628,34 @@ describe('alerts in: the intake endpoints', () => {
     const { report: row } = await report(res.json.reports[0].reportId);
     expect(row).toMatchObject({ componentIds: [web.id], affected: 'Marketing site', priority: 2 });
   });
+
+  it('a group resolves when the source says so, even if an alert it listed before is no longer listed', async () => {
+    const base = alertmanagerPayload({ groupKey: '{}:{alertname="Partial"}' });
+    const a = {
+      ...base.alerts[0],
+      fingerprint: 'partial-a',
+      labels: { alertname: 'Partial', i: 'a' },
+    };
+    const b = {
+      ...base.alerts[0],
+      fingerprint: 'partial-b',
+      labels: { alertname: 'Partial', i: 'b' },
+    };
+    const filed = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a, b] });
+    const id = filed.json.reports[0].reportId;
+    // b was silenced: Alertmanager stops listing it; a resolves.
+    const done = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      status: 'resolved',
+      alerts: [{ ...a, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
+    });
+    expect(done.json.reports[0]).toMatchObject({ reportId: id, outcome: 'resolved' });
+    const { alerts } = await report(id);
+    expect(
+      alerts.map((x: { fingerprint: string; status: string }) => [x.fingerprint, x.status]),
+    ).toEqual([
+      ['partial-b', 'firing'],
+      ['partial-a', 'resolved'],
+    ]);
+  });
 });

@@ -198,7 +198,9 @@ async function applyGroup(
 
   await upsertAlerts(tx, current.id, group.alerts, now);
   const listed = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
-  const status = groupStatus(listed);
+  // What the source says now decides: a group's notification lists every alert still active
+  // (and those just resolved); one it no longer lists (silenced, say) does not keep it firing.
+  const status = groupStatus(group.alerts);
   const change: Partial<ReportRow> = {
     alertLastSeenAt: now,
     alertNotices: current.alertNotices + 1,
