@@ -75,6 +75,10 @@ export function apiAuth(deps: DomainDeps): MiddlewareHandler<AuthEnv> {
         throw new UnauthorizedError(
           'The API token is missing, unknown or revoked. Send `Authorization: Bearer <token>`.',
         );
+      if (actor.role === 'intake')
+        throw new ForbiddenError(
+          'This is an intake token: it posts alerts to /api/intake/* and can do nothing else.',
+        );
       c.set('actor', actor);
       c.set('session', null);
       return next();

@@ -69,7 +69,9 @@ describe('alerts in: the intake endpoints', () => {
     expect(refused.status).toBe(403);
     expect(refused.json.error.message).toMatch(/intake role/);
     const asIntake = api(t, intake);
-    expect((await asIntake.get('/api/admin/reports')).status).toBe(403);
+    const read = await asIntake.get('/api/admin/reports');
+    expect(read.status).toBe(403);
+    expect(read.json.error.message).toMatch(/intake token/);
     expect(
       (await asIntake.post('/api/admin/incidents', { title: 'x', priority: 0, body: 'y' })).status,
     ).toBe(403);
