@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { reports } from './reports.ts';
 
 export const reportAlertStatuses = ['firing', 'resolved'] as const;
@@ -21,5 +21,9 @@ export const reportAlerts = sqliteTable(
     firstSeenAt: integer('first_seen_at', { mode: 'timestamp_ms' }).notNull(),
     lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.reportId, t.fingerprint] })],
+  (t) => [
+    primaryKey({ columns: [t.reportId, t.fingerprint] }),
+    // An alert regrouped under another key finds the report that already lists it.
+    index('report_alerts_fingerprint_idx').on(t.fingerprint),
+  ],
 );

@@ -660,4 +660,42 @@ describe('alerts in: the intake endpoints', () => {
       ['partial-a', 'resolved'],
     ]);
   });
+
+  it('an alert sent under two group keys (two routes, or a new group_by) stays on one report, and its resolve reaches it', async () => {
+    const base = alertmanagerPayload();
+    const alert = {
+      ...base.alerts[0],
+      fingerprint: 'twice-routed',
+      labels: { alertname: 'Twice' },
+    };
+    const first = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      groupKey: '{}/{team="a"}:{alertname="Twice"}',
+      alerts: [alert],
+    });
+    const second = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      groupKey: '{}/{severity="critical"}:{alertname="Twice"}',
+      alerts: [alert],
+    });
+    expect(second.json.reports[0]).toMatchObject({
+      outcome: 'updated',
+      reportId: first.json.reports[0].reportId,
+    });
+    const resolved = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      status: 'resolved',
+      groupKey: '{}/{severity="critical"}:{alertname="Twice"}',
+      alerts: [{ ...alert, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
+    });
+    expect(resolved.json.reports[0]).toMatchObject({
+      outcome: 'resolved',
+      reportId: first.json.reports[0].reportId,
+    });
+    const listing = await t.deps.db
+      .select()
+      .from(reportAlerts)
+      .where(eq(reportAlerts.fingerprint, 'twice-routed'));
+    expect(listing).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, ne } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type AlertSource,
@@ -183,7 +183,9 @@ async function applyGroup(
     .orderBy(desc(reports.createdAt))
     .limit(1);
   // A closed report whose alerts all resolved is history: the next firing is a new problem.
-  const current = latest && !(latest.state === 'closed' && latest.alertResolvedAt) ? latest : null;
+  const current =
+    (latest && !(latest.state === 'closed' && latest.alertResolvedAt) ? latest : null) ??
+    (await reportListingAlerts(tx, source, group.alerts));
   if (!current) {
     if (groupStatus(group.alerts) === 'resolved')
       return {
@@ -239,6 +241,34 @@ async function applyGroup(
     incidentId: current.incidentId,
     declare,
   };
+}
+
+/**
+ * A live report already listing one of these alerts (by fingerprint), filed under another key:
+ * the same alert sent by two routes, or regrouped after Alertmanager's group_by changed. It
+ * takes the notification, so an alert is on one report however it is grouped.
+ */
+async function reportListingAlerts(
+  tx: DbOrTx,
+  source: AlertSource,
+  alerts: ReceivedAlert[],
+): Promise<ReportRow | null> {
+  const keys = alerts.map((a) => a.key);
+  if (keys.length === 0) return null;
+  const [found] = await tx
+    .select({ report: reports })
+    .from(reportAlerts)
+    .innerJoin(reports, eq(reports.id, reportAlerts.reportId))
+    .where(
+      and(
+        eq(reports.alertSource, source),
+        inArray(reportAlerts.fingerprint, keys.slice(0, 500)),
+        or(ne(reports.state, 'closed'), isNull(reports.alertResolvedAt)),
+      ),
+    )
+    .orderBy(desc(reports.createdAt))
+    .limit(1);
+  return found?.report ?? null;
 }
 
 async function fileAlertReport(
