@@ -123,4 +123,29 @@ describe('alerts in when things break', () => {
     const [declared] = await t.deps.db.select().from(reports);
     expect(declared).toMatchObject({ state: 'declared', priority: 1 });
   });
+
+  it('when the incident stands but marking the report fails, the retry never declares a second incident', async () => {
+    const token = await intakeToken(t);
+    await createAlertRule(
+      t.deps,
+      { name: 'Page', matchers: { alertname: 'ProbeFailure' }, priority: 1, declare: true },
+      testActor,
+    );
+    // The incident commits; the report's "declare" decision is refused by the database.
+    await t.deps.db.run(
+      sql.raw(
+        "CREATE TRIGGER refuse_decision BEFORE INSERT ON report_events WHEN NEW.action = 'declare' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+      ),
+    );
+    const failed = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
+    await t.deps.db.run(sql.raw('DROP TRIGGER refuse_decision'));
+    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    expect(retried.status).toBe(202);
+    expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
+    // The report waits in triage, as P1, for a person to link or decide it.
+    const [r] = await t.deps.db.select().from(reports);
+    expect(r).toMatchObject({ state: 'open', priority: 1 });
+  });
 });

@@ -35,9 +35,6 @@ import {
   UNROUTED_PRIORITY,
 } from './routing.ts';
 
-/** A declare claimed this long ago without an incident died with its process: claim it again. */
-const STALE_CLAIM_MS = 60_000;
-
 /** The raw payload kept on a report; a larger one is cut (the parsed alerts are all kept). */
 export const MAX_KEPT_PAYLOAD = 256 * 1024;
 
@@ -107,14 +104,18 @@ export async function receiveAlerts(
     );
     let incidentId = done.incidentId;
     if (done.declare) {
+      let declared = false;
       try {
-        incidentId = await declareFromRule(deps, done.declare);
+        incidentId = await declareFromRule(deps, done.declare, () => (declared = true));
       } catch (err) {
-        // Release the claim so the sender's retry (a 5xx is retried) declares instead.
-        await deps.db
-          .update(reports)
-          .set({ alertDeclaringAt: null })
-          .where(and(eq(reports.id, done.declare.reportId), eq(reports.state, 'open')));
+        // No incident yet: release the claim, so the sender's retry (a 5xx is retried)
+        // declares. Once the incident stands the claim stays: never a second incident; the
+        // report waits in triage for a person, timeboxed like any other.
+        if (!declared)
+          await deps.db
+            .update(reports)
+            .set({ alertDeclaringAt: null })
+            .where(and(eq(reports.id, done.declare.reportId), eq(reports.state, 'open')));
         throw err;
       }
     }
@@ -230,8 +231,7 @@ async function applyGroup(
       Object.assign(change, await setRuleStatus(tx, actor, rule.componentId, rule.setStatus, now));
     await addEvent(tx, current.id, 'alert_fired', 'Fired again at the source.', current, now);
   }
-  const declare =
-    status === 'firing' ? await claimPendingDeclare(tx, deps, current, group, now) : null;
+  const declare = status === 'firing' ? await claimPendingDeclare(tx, deps, current, group) : null;
   if (declare) change.alertDeclaringAt = now;
   await tx.update(reports).set(change).where(eq(reports.id, current.id));
   return {
@@ -371,19 +371,19 @@ function declareOf(
 }
 
 /**
- * A declare its rule asked for that has not happened (the first attempt failed and released its
- * claim, or its process died mid-way over a minute ago), while nobody has decided the report.
+ * A declare its rule asked for that has not happened (the first attempt failed before the
+ * incident and released its claim), while nobody has decided the report. A claim left by a
+ * process that died mid-declare is never taken again: a person declares from the report then.
  */
 async function claimPendingDeclare(
   tx: DbOrTx,
   deps: DomainDeps,
   report: ReportRow,
   group: Group,
-  now: Date,
 ): Promise<Declare | null> {
   if (report.state !== 'open' || report.incidentId || !report.alertRuleId) return null;
-  if (report.alertDeclaringAt && now.getTime() - report.alertDeclaringAt.getTime() < STALE_CLAIM_MS)
-    return null;
+  if (report.alertDeclaringAt) return null;
+
   const rule = await readRule(tx, report.alertRuleId);
   if (!rule?.declare) return null;
   const component = await findComponent(tx, rule.componentId);
@@ -394,7 +394,11 @@ async function claimPendingDeclare(
  * A rule that says so declares the incident at its priority, with its templated first update.
  * Declared through the same verb as a PM's "declare" on the report, acting as the rule.
  */
-async function declareFromRule(deps: DomainDeps, d: Declare): Promise<string> {
+async function declareFromRule(
+  deps: DomainDeps,
+  d: Declare,
+  onDeclared: () => void,
+): Promise<string> {
   const ruleActor: Actor = {
     type: 'system',
     id: null,
@@ -421,6 +425,7 @@ async function declareFromRule(deps: DomainDeps, d: Declare): Promise<string> {
       reason: `The alert rule "${d.rule.name}" declares P${d.rule.priority}.`,
     },
     ruleActor,
+    onDeclared,
   );
   return incidentId;
 }

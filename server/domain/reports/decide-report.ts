@@ -173,10 +173,13 @@ export async function declareFromReport(
   deps: DomainDeps,
   input: { reportId: string; incident: DeclareIncidentInput; reason?: string | null },
   actor: Actor,
+  /** Told once the incident stands, before the report is marked (which may still fail). */
+  onDeclared?: (incidentId: string) => void,
 ) {
   assertRole(actor, 'responder');
   await loadDecidable(deps.db, input.reportId);
   const { incident } = await declareIncident(deps, input.incident, actor);
+  onDeclared?.(incident.id);
   const now = deps.clock.now();
   const decision = await deps.db.transaction(async (tx) => {
     const before = await loadDecidable(tx, input.reportId);
