@@ -76,6 +76,9 @@ describe('alerts in: the intake endpoints', () => {
       (await asIntake.post('/api/admin/incidents', { title: 'x', priority: 0, body: 'y' })).status,
     ).toBe(403);
     expect((await asIntake.get('/api/admin/alert-rules')).status).toBe(403);
+    // Nor Statuspage's management API, which takes Herald tokens too.
+    const v1 = await t.app.request('/v1/pages', { headers: { authorization: `OAuth ${intake}` } });
+    expect(v1.status).toBe(403);
   });
 
   it('an intake token is made in the admin API and listed with its role', async () => {

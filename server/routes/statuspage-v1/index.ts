@@ -6,6 +6,7 @@ import { resolveApiToken } from '../../domain/auth/api-tokens.ts';
 import { DatabaseBusyError, databaseFault } from '../../domain/shared/database-busy.ts';
 import {
   DomainError,
+  ForbiddenError,
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,
@@ -82,6 +83,9 @@ export function statuspageV1Routes(deps: Deps) {
       throw new UnauthorizedError(
         'Could not authenticate: send a Herald API token as `Authorization: OAuth <token>`.',
       );
+    // A monitoring system's key posts alerts to /api/intake/* and reaches nothing else.
+    if (actor.role === 'intake')
+      throw new ForbiddenError('This is an intake token: it posts alerts and can do nothing else.');
     c.set('actor', actor);
     return next();
   });
