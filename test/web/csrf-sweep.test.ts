@@ -8,6 +8,7 @@ import { resolveIncident } from '../../server/domain/incidents/resolve-incident.
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
 import { requestReportLink } from '../../server/domain/reports/request-report-link.ts';
+import { createUser } from '../../server/domain/users/create-user.ts';
 import { requestSubscription } from '../../server/domain/subscribers/request-subscription.ts';
 import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
@@ -97,6 +98,7 @@ describe('CSRF sweep over every form the site accepts', () => {
   let t: TestContext;
   let site: Awaited<ReturnType<typeof startSite>>;
   const cases: Case[] = [];
+  const viewerEmail = 'viewer-sweep@acme.com';
   beforeAll(async () => {
     // Reports are for company addresses; the follow-by-webhook form posts a loopback receiver.
     t = await createTestContext({
@@ -108,6 +110,11 @@ describe('CSRF sweep over every form the site accepts', () => {
     });
     site = await startSite(t);
     const admin = await makeUser(t, 'admin');
+    await createUser(
+      t.deps,
+      { email: viewerEmail, name: 'Viewer', role: 'viewer', password: TEST_PASSWORD },
+      testActor,
+    );
     const signedIn = async (email = admin.email) => {
       const c = new FormClient(site.base);
       await c.login(email);
@@ -439,6 +446,27 @@ describe('CSRF sweep over every form the site accepts', () => {
   it('sweeps the posting pages (the list below is read from the real page files)', () => {
     expect(swept.length).toBeGreaterThan(20);
   });
+
+  // Before the sweep below acts on the same forms: a viewer meets each one as it was set up.
+  // A viewer reads the internal view but changes nothing; their own account (password) is the
+  // one admin form that is theirs.
+  const adminForms = swept.filter((p) => p.startsWith('/admin') && p !== '/admin/account');
+  it.each(adminForms)(
+    '%s refuses a signed-in viewer with its valid token and changes nothing',
+    async (page) => {
+      const forPage = cases.filter((c) => c.page === page);
+      expect(forPage.length).toBeGreaterThan(0);
+      for (const c of forPage) {
+        const client = new FormClient(site.base);
+        await client.login(viewerEmail);
+        await client.get(c.path);
+        const before = await snapshot(t);
+        const refused = await client.post(c.path, c.fields);
+        expect([c.path, refused.res.status]).toEqual([c.path, 403]);
+        expect([c.path, await snapshot(t)]).toEqual([c.path, before]);
+      }
+    },
+  );
 
   it.each(swept)(
     '%s refuses every form without a valid token or from another site and changes nothing; with the token the same post works',
