@@ -185,18 +185,22 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
   });
 
   it('/healthz answers 503 and says the database refuses writes while the lock is held', async () => {
-    await new Promise((r) => setTimeout(r, 1600));
-    const before = await t.app.request('/healthz');
-    expect(before.status).toBe(200);
-    const lock = await holdWriteLock(t.dbUrl, 3000);
-    await new Promise((r) => setTimeout(r, 1600));
-    const down = await t.app.request('/healthz');
-    expect(down.status).toBe(503);
-    const body = await down.json();
-    expect(body.database).toBe('refuses writes');
-    expect(body.error.code).toBe('database_refuses_writes');
-    await lock.released;
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await t.app.request('/healthz')).status).toBe(200);
+    // The write probe is cached for 1.5 s: wait for each answer rather than for a guessed time.
+    const health = async () => {
+      const res = await t.app.request('/healthz');
+      return { status: res.status, body: await res.json() };
+    };
+    await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(200);
+    const lock = await holdWriteLock(t.dbUrl, 'until-released');
+    try {
+      await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(503);
+      const down = await health();
+      expect(down.body.database).toBe('refuses writes');
+      expect(down.body.error.code).toBe('database_refuses_writes');
+    } finally {
+      lock.release();
+      await lock.released;
+    }
+    await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(200);
   });
 });

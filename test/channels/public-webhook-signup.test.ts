@@ -131,7 +131,7 @@ describe('public webhook sign-up through /subscribe', () => {
     // Cut short after its first 16 KB: the answer is the 500, not the 10 s timeout.
     expect(endless.html).toContain('did not answer the test with 2xx (answered 500');
     expect(endless.html).not.toContain('no answer within');
-    await expect.poll(() => rx.openConnections).toBe(0);
+    await expect.poll(() => rx.openConnections, { timeout: 10_000 }).toBe(0);
 
     rx.next({ status: 302, headers: { location: 'https://elsewhere.example.com/' } });
     const redirect = await signUp(s, { url: rx.url });
