@@ -7,11 +7,7 @@ import { createClient, type Client } from '@libsql/client';
 import { sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import {
-  DatabaseBusyError,
-  databaseFault,
-  type WriteWait,
-} from '../server/domain/shared/database-busy.ts';
+import { databaseFault, givenUpOn, type WriteWait } from './faults.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -30,7 +26,24 @@ export interface DbHandle {
 export interface OpenOptions {
   /** How long a write transaction waits for another process's write lock before giving up. */
   writeWaitMs?: number;
+  /**
+   * The error a write throws when it gives up waiting; the composition root passes the domain's
+   * database-busy error (a 503 with Retry-After), which the database layer cannot import.
+   */
+  gaveUp?: GaveUp;
 }
+
+/** Builds the error for a write that waited `writeWaitMs` in vain. */
+export type GaveUp = (fault: 'busy' | 'full', retryAfterSeconds: number) => Error;
+
+/** Without a composition root (tools, scripts): a plain error that still names its fault. */
+const plainGaveUp: GaveUp = (fault, retryAfterSeconds) =>
+  Object.assign(
+    new Error(
+      `The database ${fault === 'full' ? 'disk is full' : 'is busy'}; try again in ${retryAfterSeconds} s.`,
+    ),
+    { [givenUpOn]: fault },
+  );
 
 /**
  * libSQL's embedded driver is synchronous: its busy timeout blocks the whole event loop while
@@ -102,6 +115,7 @@ export async function openDatabase(
     drizzle(client, { schema }),
     opts.writeWaitMs ?? 10_000,
     embedded ? () => c0.reconnect() : undefined,
+    opts.gaveUp,
   );
   const c = client;
   return { db, client: c, close: () => c.close() };
@@ -170,9 +184,14 @@ function explainOpenFailure(url: string, file: string, err: unknown): DatabaseSt
  * once (or, with a long busy timeout, blocks the event loop the first writer needs to finish).
  * Queueing them in-process keeps a publish from failing while the outbox worker records a
  * batch. Another process holding the lock is waited for asynchronously, retrying the whole
- * transaction (it was rolled back), for up to `writeWaitMs`; then DatabaseBusyError (a 503).
+ * transaction (it was rolled back), for up to `writeWaitMs`; then the `gaveUp` error (the domain's: a 503).
  */
-export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () => unknown): Db {
+export function serializeTransactions(
+  db: Db,
+  writeWaitMs = 10_000,
+  onBusy?: () => unknown,
+  gaveUp: GaveUp = plainGaveUp,
+): Db {
   let tail: Promise<unknown> = Promise.resolve();
   // Why this process's writes are waiting right now: set by the first refusal, cleared by the
   // next commit. Health, stall reports and progress pages read it while the write still waits.
@@ -195,7 +214,7 @@ export function serializeTransactions(db: Db, writeWaitMs = 10_000, onBusy?: () 
         if (wait.current?.fault !== fault) wait.current = { fault, since: Date.now() };
         await onBusy?.();
         if (Date.now() + pause > deadline)
-          throw new DatabaseBusyError(fault, Math.max(1, Math.ceil(writeWaitMs / 2000)));
+          throw gaveUp(fault, Math.max(1, Math.ceil(writeWaitMs / 2000)));
         await sleep(pause);
       }
     }

@@ -1,6 +1,7 @@
 import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './domain/shared/clock.ts';
+import { DatabaseBusyError } from './domain/shared/database-busy.ts';
 import type { DomainDeps } from './domain/shared/deps.ts';
 import { SetupLink } from './domain/auth/setup-link.ts';
 import { ensureSettings } from './domain/settings/get-settings.ts';
@@ -41,6 +42,7 @@ export async function createDeps(
   const log = opts.log ?? createLogger(config.logLevel);
   const handle = await openDatabase(config.databaseUrl, config.databaseAuthToken, {
     writeWaitMs: config.databaseWriteWaitMs,
+    gaveUp: (fault, retryAfterSeconds) => new DatabaseBusyError(fault, retryAfterSeconds),
   });
   await migrateDatabase(handle.db);
   await ensureSettings(

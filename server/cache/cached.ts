@@ -1,8 +1,22 @@
 import type { Context } from 'hono';
-import type { Deps } from '../deps.ts';
 import { cacheKey } from './cache-policy.ts';
 import { negotiateEncoding } from './negotiate.ts';
-import { type CachedResponse, etagMatches, variantOf } from './response-cache.ts';
+import {
+  type CachedResponse,
+  etagMatches,
+  type ResponseCache,
+  variantOf,
+} from './response-cache.ts';
+
+/**
+ * What answering from the cache needs: the store and the change counter that keys it. Named
+ * here rather than taken from deps.ts, which builds the cache: the composition root imports
+ * the cache, never the other way round.
+ */
+export interface CacheDeps {
+  cache: ResponseCache;
+  reader: { changeCounter(): number | Promise<number> };
+}
 
 /**
  * Answers from the change-keyed cache, rendering on a miss, with an ETag and 304 for
@@ -11,7 +25,7 @@ import { type CachedResponse, etagMatches, variantOf } from './response-cache.ts
  */
 export async function cachedResponse(
   c: Context,
-  deps: Pick<Deps, 'cache' | 'reader'>,
+  deps: CacheDeps,
   contentType: string,
   produce: () => Promise<string>,
   headers: Record<string, string> = {},

@@ -2,8 +2,8 @@ import type { Role } from '../domain/shared/actor.ts';
 
 /**
  * Every page under /admin needs a signed-in user (responder or admin). Pages that need more are
- * listed here; the longest matching prefix wins. Checked in server/site.ts before Astro runs,
- * so a page cannot forget it. Domain verbs check roles again on every write.
+ * listed here; the longest matching prefix wins. Checked in server/web/mount-site.ts before Astro
+ * runs, so a page cannot forget it. Domain verbs check roles again on every write.
  */
 export const adminPageRoles: [prefix: string, role: Role][] = [
   // Viewers read the dashboard, incidents, reports, runbooks and components; pages that exist

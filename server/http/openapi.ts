@@ -9,7 +9,10 @@ export interface ApiOperation {
   role: 'admin' | 'responder' | 'viewer';
   /** The domain verb's own input schema (fields taken from the path are left out). */
   body?: z.ZodType;
+  /** The path field filled from the URL's `:id` (`incidentId`, ...), left out of the body. */
   omit?: string[];
+  /** An empty body means `{}` (steps such as "start now" take no fields). */
+  optionalBody?: boolean;
   query?: Record<string, string>;
   /** The largest body this operation reads (default `DEFAULT_BODY_LIMIT`); more is a 413. */
   maxBodyBytes?: number;

@@ -28,7 +28,7 @@ import { databaseFault } from '../domain/shared/database-busy.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
-// The lease, the heartbeat, claim sizing and outcome recording are explained in README.md.
+// The lease, the heartbeat, claim sizing and outcome recording are explained in server/jobs/README.md.
 
 export interface OutboxWorkerOptions {
   /** Most rows one claim takes (one short write transaction). */

@@ -12,7 +12,7 @@ import { updateSettings, updateSettingsInput } from '../domain/settings/update-s
 import { createUser } from '../domain/users/create-user.ts';
 import { createUserInput } from '../domain/users/inputs.ts';
 import { listUsers } from '../domain/users/read-users.ts';
-import { actorOf, type Operation, parseBody, parseQuery, pathId, queryInt } from './operation.ts';
+import { actorOf, type Operation, parseQuery, pathId, queryInt, op } from './operation.ts';
 
 const auditQuery = z.strictObject({
   actor: z.string().max(200).optional(),
@@ -63,7 +63,7 @@ export function accountOperations(deps: Deps): Operation[] {
         });
       },
     },
-    {
+    op({
       meta: {
         method: 'patch',
         path: '/settings',
@@ -72,16 +72,15 @@ export function accountOperations(deps: Deps): Operation[] {
         body: updateSettingsInput,
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, updateSettingsInput);
+      handler: async (c, input) => {
         return c.json({ settings: await updateSettings(deps, input, actorOf(c)) });
       },
-    },
+    }),
     {
       meta: { method: 'get', path: '/users', summary: 'List users', role: 'admin', success: 200 },
       handler: async (c) => c.json({ users: await listUsers(deps) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/users',
@@ -90,11 +89,10 @@ export function accountOperations(deps: Deps): Operation[] {
         body: createUserInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, createUserInput);
+      handler: async (c, input) => {
         return c.json({ user: await createUser(deps, input, actorOf(c)) }, 201);
       },
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -105,7 +103,7 @@ export function accountOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ tokens: await listApiTokens(deps) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/tokens',
@@ -114,11 +112,10 @@ export function accountOperations(deps: Deps): Operation[] {
         body: createApiTokenInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, createApiTokenInput);
+      handler: async (c, input) => {
         return c.json(await createApiToken(deps, input, actorOf(c)), 201);
       },
-    },
+    }),
     {
       meta: {
         method: 'delete',

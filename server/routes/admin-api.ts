@@ -19,10 +19,11 @@ import { followUpOperations, postmortemOperations, recordOperations } from './re
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
  * operation table, `xxxOperations(deps): Operation[]` (see operation.ts): every entry is the
- * OpenAPI description (`meta`) and the handler, which parses the body with the domain verb's
- * own schema (`parseBody`) and hands the typed input to the verb. To add a resource, write its
- * table and add one line to `operationTables` below; auth, roles, body limits, 405s and the
- * OpenAPI document at /api/admin/openapi.json all come from here.
+ * OpenAPI description (`meta`) and the handler; a write is declared with `op()`, which parses
+ * the body once with `meta.body` (the domain verb's own schema) and hands the typed input to
+ * the handler. To add a resource, write its table and add one line to `operationTables` below;
+ * auth, roles, body limits, 405s and the OpenAPI document at /api/admin/openapi.json all come
+ * from here.
  */
 function operationTables(deps: Deps): Operation[] {
   return [

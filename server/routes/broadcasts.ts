@@ -23,7 +23,7 @@ import {
 } from '../domain/subscribers/import-jobs.ts';
 import { importInput, importSubscribers } from '../domain/subscribers/import-subscribers.ts';
 import { previewInput, previewUpdateEmail } from '../mail/preview.ts';
-import { actorOf, type Operation, parseBody, parseQuery, pathId, queryInt } from './operation.ts';
+import { actorOf, type Operation, parseQuery, pathId, queryInt, op } from './operation.ts';
 
 /** A CSV import carries up to 10 MB of text (JSON-escaped); everything else is small. */
 export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -49,7 +49,7 @@ export function broadcastOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ lists: await readLists(deps.db) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/lists',
@@ -58,12 +58,11 @@ export function broadcastOperations(deps: Deps): Operation[] {
         body: createListInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, createListInput);
+      handler: async (c, input) => {
         return c.json({ list: await createList(deps, input, actorOf(c)) }, 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/lists/:id',
@@ -73,11 +72,10 @@ export function broadcastOperations(deps: Deps): Operation[] {
         omit: ['listId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, updateListInput, { listId: pathId(c) });
+      handler: async (c, input) => {
         return c.json({ list: await updateList(deps, input, actorOf(c)) });
       },
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -114,7 +112,7 @@ export function broadcastOperations(deps: Deps): Operation[] {
       handler: async (c) =>
         c.json(await removeSubscriber(deps, { subscriberId: pathId(c) }, actorOf(c))),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/subscribers/import',
@@ -124,12 +122,11 @@ export function broadcastOperations(deps: Deps): Operation[] {
         maxBodyBytes: IMPORT_BODY_LIMIT,
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, importInput);
+      handler: async (c, input) => {
         return c.json(await importSubscribers(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/lists/:id/imports',
@@ -141,13 +138,12 @@ export function broadcastOperations(deps: Deps): Operation[] {
         maxBodyBytes: IMPORT_BODY_LIMIT,
         success: 202,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, importInput, { listId: pathId(c) });
+      handler: async (c, input) => {
         const { view } = await startSubscriberImport(deps, input, actorOf(c));
         c.header('Location', `/api/admin/lists/${view.listId}/imports/${view.id}`);
         return c.json({ import: view }, 202);
       },
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -200,27 +196,22 @@ export function broadcastOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await readBroadcast(deps, pathId(c))),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/broadcasts/:id/retry',
         summary: 'Queue failed deliveries again (all, or the given ids; the body may be empty)',
         role: 'responder',
         body: retryInput,
+        optionalBody: true,
         omit: ['broadcastId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(
-          c,
-          retryInput,
-          { broadcastId: pathId(c) },
-          { optional: true },
-        );
+      handler: async (c, input) => {
         return c.json(await retryFailedDeliveries(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/email-preview',
@@ -229,8 +220,7 @@ export function broadcastOperations(deps: Deps): Operation[] {
         body: previewInput,
         success: 200,
       },
-      handler: async (c) =>
-        c.json(await previewUpdateEmail(deps, await parseBody(c, previewInput))),
-    },
+      handler: async (c, input) => c.json(await previewUpdateEmail(deps, input)),
+    }),
   ];
 }

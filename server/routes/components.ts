@@ -11,7 +11,7 @@ import {
   updateComponent,
   updateComponentInput,
 } from '../domain/components/update-component.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 /** Components and groups: list, create, edit, set status, reorder, delete. */
 export function componentOperations(deps: Deps): Operation[] {
@@ -26,7 +26,7 @@ export function componentOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ components: (await deps.reader.components()).components }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/components',
@@ -35,12 +35,11 @@ export function componentOperations(deps: Deps): Operation[] {
         body: createComponentInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, createComponentInput);
+      handler: async (c, input) => {
         return c.json({ component: await createComponent(deps, input, actorOf(c)) }, 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/components/:id',
@@ -50,12 +49,11 @@ export function componentOperations(deps: Deps): Operation[] {
         omit: ['componentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, updateComponentInput, { componentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json({ component: await updateComponent(deps, input, actorOf(c)) });
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/components/:id/status',
@@ -65,12 +63,11 @@ export function componentOperations(deps: Deps): Operation[] {
         omit: ['componentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, setComponentStatusInput, { componentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await setComponentStatus(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/components/:id/move',
@@ -80,11 +77,10 @@ export function componentOperations(deps: Deps): Operation[] {
         omit: ['componentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, moveComponentInput, { componentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await moveComponent(deps, input, actorOf(c)));
       },
-    },
+    }),
     {
       meta: {
         method: 'delete',

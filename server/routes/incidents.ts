@@ -24,7 +24,7 @@ import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts'
 import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
 import { readPromiseReport } from '../domain/incidents/scheduled-views.ts';
 import { NotFoundError } from '../domain/shared/errors.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 /** Incidents: declare, update, re-prioritise, hand over, resolve, and the promised next update. */
 export function incidentOperations(deps: Deps): Operation[] {
@@ -53,7 +53,7 @@ export function incidentOperations(deps: Deps): Operation[] {
         return c.json(found);
       },
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/incidents',
@@ -62,12 +62,11 @@ export function incidentOperations(deps: Deps): Operation[] {
         body: declareIncidentInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, declareIncidentInput);
+      handler: async (c, input) => {
         return c.json(await declareIncident(deps, input, actorOf(c)), 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/updates',
@@ -77,12 +76,11 @@ export function incidentOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, postIncidentUpdateInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await postIncidentUpdate(deps, input, actorOf(c)), 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/priority',
@@ -92,12 +90,11 @@ export function incidentOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, changeIncidentPriorityInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await changeIncidentPriority(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/owner',
@@ -107,12 +104,11 @@ export function incidentOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, changeIncidentOwnerInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await changeIncidentOwner(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/resolve',
@@ -122,12 +118,11 @@ export function incidentOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, resolveIncidentInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await resolveIncident(deps, input, actorOf(c)));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/holding',
@@ -135,20 +130,15 @@ export function incidentOperations(deps: Deps): Operation[] {
           'Post the holding update ("Nothing to update. Still investigating. Next update in 30 minutes."); the body may be empty',
         role: 'responder',
         body: postHoldingUpdateInput,
+        optionalBody: true,
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(
-          c,
-          postHoldingUpdateInput,
-          { incidentId: pathId(c) },
-          { optional: true },
-        );
+      handler: async (c, input) => {
         return c.json(await postHoldingUpdate(deps, input, actorOf(c)), 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/incidents/:id/auto-holding',
@@ -158,11 +148,10 @@ export function incidentOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, setAutoHoldingInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json(await setAutoHolding(deps, input, actorOf(c)));
       },
-    },
+    }),
     {
       meta: {
         method: 'get',

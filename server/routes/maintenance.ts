@@ -17,7 +17,7 @@ import {
   switchMaintenanceOnInput,
 } from '../domain/settings/switch-maintenance.ts';
 import { NotFoundError } from '../domain/shared/errors.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 /** Maintenance windows (schedule, start, extend, complete) and the emergency switch. */
 export function maintenanceOperations(deps: Deps): Operation[] {
@@ -32,7 +32,7 @@ export function maintenanceOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ maintenance: await readUpcomingMaintenance(deps.db, 100) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/maintenance',
@@ -41,11 +41,10 @@ export function maintenanceOperations(deps: Deps): Operation[] {
         body: scheduleMaintenanceInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, scheduleMaintenanceInput);
+      handler: async (c, input) => {
         return c.json({ maintenance: await scheduleMaintenance(deps, input, actorOf(c)) }, 201);
       },
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -60,27 +59,22 @@ export function maintenanceOperations(deps: Deps): Operation[] {
         return c.json(found);
       },
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/maintenance/:id/start',
         summary: 'Start a scheduled window now (the body may be empty)',
         role: 'responder',
         body: maintenanceStepInput,
+        optionalBody: true,
         omit: ['maintenanceId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(
-          c,
-          maintenanceStepInput,
-          { maintenanceId: pathId(c) },
-          { optional: true },
-        );
+      handler: async (c, input) => {
         return c.json({ maintenance: await startMaintenance(deps, input, actorOf(c)) });
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/maintenance/:id/complete',
@@ -88,20 +82,15 @@ export function maintenanceOperations(deps: Deps): Operation[] {
           'Complete a window in progress now (components get their status back; the body may be empty)',
         role: 'responder',
         body: maintenanceStepInput,
+        optionalBody: true,
         omit: ['maintenanceId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(
-          c,
-          maintenanceStepInput,
-          { maintenanceId: pathId(c) },
-          { optional: true },
-        );
+      handler: async (c, input) => {
         return c.json({ maintenance: await completeMaintenance(deps, input, actorOf(c)) });
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/maintenance/:id/extend',
@@ -111,11 +100,10 @@ export function maintenanceOperations(deps: Deps): Operation[] {
         omit: ['maintenanceId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, extendMaintenanceInput, { maintenanceId: pathId(c) });
+      handler: async (c, input) => {
         return c.json({ maintenance: await extendMaintenance(deps, input, actorOf(c)) });
       },
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -126,7 +114,7 @@ export function maintenanceOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await deps.reader.maintenanceSwitch()),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/maintenance-switch',
@@ -135,11 +123,11 @@ export function maintenanceOperations(deps: Deps): Operation[] {
         body: switchMaintenanceOnInput,
         success: 200,
       },
-      handler: async (c) => {
-        await switchMaintenanceOn(deps, await parseBody(c, switchMaintenanceOnInput), actorOf(c));
+      handler: async (c, input) => {
+        await switchMaintenanceOn(deps, input, actorOf(c));
         return c.json(await deps.reader.maintenanceSwitch());
       },
-    },
+    }),
     {
       meta: {
         method: 'delete',

@@ -13,6 +13,33 @@ export interface Operation {
   handler: (c: ApiContext) => Promise<Response> | Response;
 }
 
+/**
+ * An operation that takes a body: its schema is stated once, in `meta.body`, and parsed once,
+ * here, before the handler runs. The handler receives the typed input, with the path field
+ * `meta.omit` names (`incidentId`, ...) filled from the URL's `:id`. Every field problem is a
+ * 422 naming the field, before anything is written.
+ */
+export function op<S extends z.ZodType>(row: {
+  meta: ApiOperation & { body: S };
+  handler: (c: ApiContext, input: z.output<S>) => Promise<Response> | Response;
+}): Operation {
+  const { meta, handler } = row;
+  const [field, ...more] = meta.omit ?? [];
+  if (more.length > 0 || (field && !meta.path.includes(':id'))) {
+    throw new Error(`${meta.method} ${meta.path}: one path field, taken from :id, at most`);
+  }
+  return {
+    meta,
+    handler: async (c) =>
+      handler(
+        c,
+        await parseBody(c, meta.body, field ? { [field]: pathId(c) } : {}, {
+          optional: meta.optionalBody,
+        }),
+      ),
+  };
+}
+
 /** The signed-in user or token the request acts as. */
 export const actorOf = (c: ApiContext) => c.get('actor');
 /** The `:id` path parameter. */

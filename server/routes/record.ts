@@ -30,7 +30,7 @@ import { savePostmortem, savePostmortemInput } from '../domain/postmortems/save-
 import { unpublishPostmortem } from '../domain/postmortems/unpublish-postmortem.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { parseInput } from '../domain/shared/parse.ts';
-import { actorOf, type ApiContext, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type ApiContext, type Operation, pathId, op } from './operation.ts';
 
 const actionItemQuery = z.strictObject({
   state: z.enum(actionItemStates, { error: 'must be open, done or wont_do' }).optional(),
@@ -59,7 +59,7 @@ export function recordOperations(deps: Deps): Operation[] {
         return c.json(await readIncidentRecord(deps.db, pathId(c), deps.clock.now()));
       },
     },
-    {
+    op({
       meta: {
         method: 'patch',
         path: '/incidents/:id/facts',
@@ -69,19 +69,15 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const r = await setIncidentFacts(
-          deps,
-          await parseBody(c, setIncidentFactsInput, { incidentId: pathId(c) }),
-          actorOf(c),
-        );
+      handler: async (c, input) => {
+        const r = await setIncidentFacts(deps, input, actorOf(c));
         return c.json({
           ...r,
           facts: (await readIncidentRecord(deps.db, pathId(c), deps.clock.now())).facts,
         });
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/decisions',
@@ -91,19 +87,15 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json(
           {
-            decision: await logDecision(
-              deps,
-              await parseBody(c, logDecisionInput, { incidentId: pathId(c) }),
-              actorOf(c),
-            ),
+            decision: await logDecision(deps, input, actorOf(c)),
           },
           201,
         ),
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/changes',
@@ -113,19 +105,15 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json(
           {
-            change: await logChange(
-              deps,
-              await parseBody(c, logChangeInput, { incidentId: pathId(c) }),
-              actorOf(c),
-            ),
+            change: await logChange(deps, input, actorOf(c)),
           },
           201,
         ),
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/action-items',
@@ -135,19 +123,15 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json(
           {
-            actionItem: await addActionItem(
-              deps,
-              await parseBody(c, addActionItemInput, { incidentId: pathId(c) }),
-              actorOf(c),
-            ),
+            actionItem: await addActionItem(deps, input, actorOf(c)),
           },
           201,
         ),
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/action-items/:id',
@@ -157,15 +141,11 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['itemId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          actionItem: await updateActionItem(
-            deps,
-            await parseBody(c, updateActionItemInput, { itemId: pathId(c) }),
-            actorOf(c),
-          ),
+          actionItem: await updateActionItem(deps, input, actorOf(c)),
         }),
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -200,7 +180,7 @@ export function recordOperations(deps: Deps): Operation[] {
         });
       },
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/remediation-items',
@@ -210,19 +190,15 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json(
           {
-            remediationItem: await addRemediationItem(
-              deps,
-              await parseBody(c, addRemediationItemInput, { incidentId: pathId(c) }),
-              actorOf(c),
-            ),
+            remediationItem: await addRemediationItem(deps, input, actorOf(c)),
           },
           201,
         ),
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/remediation-items/:id',
@@ -232,15 +208,11 @@ export function recordOperations(deps: Deps): Operation[] {
         omit: ['itemId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          remediationItem: await updateRemediationItem(
-            deps,
-            await parseBody(c, updateRemediationItemInput, { itemId: pathId(c) }),
-            actorOf(c),
-          ),
+          remediationItem: await updateRemediationItem(deps, input, actorOf(c)),
         }),
-    },
+    }),
   ];
 }
 
@@ -261,7 +233,7 @@ export function postmortemOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await draft(c)),
     },
-    {
+    op({
       meta: {
         method: 'put',
         path: '/incidents/:id/postmortem',
@@ -273,16 +245,12 @@ export function postmortemOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        await savePostmortem(
-          deps,
-          await parseBody(c, savePostmortemInput, { incidentId: pathId(c) }),
-          actorOf(c),
-        );
+      handler: async (c, input) => {
+        await savePostmortem(deps, input, actorOf(c));
         return c.json(await draft(c));
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/postmortem/publish',
@@ -290,18 +258,15 @@ export function postmortemOperations(deps: Deps): Operation[] {
           'Publish it on the incident page, feeds and v2 API; `notify` also emails the lists',
         role: 'responder',
         body: publishPostmortemInput,
+        optionalBody: true,
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) => {
-        const r = await publishPostmortem(
-          deps,
-          await parseBody(c, publishPostmortemInput, { incidentId: pathId(c) }, { optional: true }),
-          actorOf(c),
-        );
+      handler: async (c, input) => {
+        const r = await publishPostmortem(deps, input, actorOf(c));
         return c.json({ ...(await draft(c)), broadcast: r.broadcast });
       },
-    },
+    }),
     {
       meta: {
         method: 'delete',
@@ -331,7 +296,7 @@ export function followUpOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ followUp: await readFollowUp(deps.db, pathId(c)) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/follow-up',
@@ -341,15 +306,11 @@ export function followUpOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          followUp: await scheduleFollowUp(
-            deps,
-            await parseBody(c, scheduleFollowUpInput, { incidentId: pathId(c) }),
-            actorOf(c),
-          ),
+          followUp: await scheduleFollowUp(deps, input, actorOf(c)),
         }),
-    },
+    }),
     {
       meta: {
         method: 'delete',

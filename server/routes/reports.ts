@@ -25,7 +25,7 @@ import {
   saveSupportScriptInput,
 } from '../domain/support/support-script.ts';
 import { saveRunbook, saveRunbookInput } from '../domain/runbooks/save-runbook.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 const stateQuery = z.object({ state: z.enum(reportStates).optional() });
 /** The verbs parse their own input strictly; the body is handed on as it came. */
@@ -77,7 +77,7 @@ export function reportOperations(deps: Deps): Operation[] {
         return c.json(found);
       },
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/reports/:id/decision',
@@ -88,15 +88,11 @@ export function reportOperations(deps: Deps): Operation[] {
         omit: ['reportId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          decision: await decideReport(
-            deps,
-            await parseBody(c, decideReportApiInput, { reportId: pathId(c) }),
-            actorOf(c),
-          ),
+          decision: await decideReport(deps, input, actorOf(c)),
         }),
-    },
+    }),
     {
       meta: {
         method: 'get',
@@ -107,7 +103,7 @@ export function reportOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await readP1Budget(deps.db, deps.clock.now())),
     },
-    {
+    op({
       meta: {
         method: 'patch',
         path: '/triage-settings',
@@ -116,12 +112,8 @@ export function reportOperations(deps: Deps): Operation[] {
         body: updateTriageSettingsInput,
         success: 200,
       },
-      handler: async (c) => {
-        const s = await updateTriageSettings(
-          deps,
-          await parseBody(c, updateTriageSettingsInput),
-          actorOf(c),
-        );
+      handler: async (c, input) => {
+        const s = await updateTriageSettings(deps, input, actorOf(c));
         return c.json({
           settings: {
             triageMinutesP0: s.triageMinutesP0,
@@ -131,8 +123,8 @@ export function reportOperations(deps: Deps): Operation[] {
           },
         });
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/users/:id/on-duty',
@@ -142,15 +134,8 @@ export function reportOperations(deps: Deps): Operation[] {
         omit: ['userId'],
         success: 200,
       },
-      handler: async (c) =>
-        c.json(
-          await setOnDuty(
-            deps,
-            await parseBody(c, setOnDutyInput, { userId: pathId(c) }),
-            actorOf(c),
-          ),
-        ),
-    },
+      handler: async (c, input) => c.json(await setOnDuty(deps, input, actorOf(c))),
+    }),
     ...runbookOperations(deps),
     ...supportScriptOperations(deps),
     ...drillOperations(deps),
@@ -176,7 +161,7 @@ export function runbookOperations(deps: Deps): Operation[] {
         return c.json(found);
       },
     },
-    {
+    op({
       meta: {
         method: 'put',
         path: '/components/:id/runbook',
@@ -188,15 +173,11 @@ export function runbookOperations(deps: Deps): Operation[] {
         omit: ['componentId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          runbook: await saveRunbook(
-            deps,
-            await parseBody(c, saveRunbookInput, { componentId: pathId(c) }),
-            actorOf(c),
-          ),
+          runbook: await saveRunbook(deps, input, actorOf(c)),
         }),
-    },
+    }),
   ];
 }
 
@@ -218,7 +199,7 @@ export function supportScriptOperations(deps: Deps): Operation[] {
         return c.json({ supportScript: found });
       },
     },
-    {
+    op({
       meta: {
         method: 'put',
         path: '/incidents/:id/support-script',
@@ -228,15 +209,11 @@ export function supportScriptOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 200,
       },
-      handler: async (c) =>
+      handler: async (c, input) =>
         c.json({
-          supportScript: await saveSupportScript(
-            deps,
-            await parseBody(c, saveSupportScriptInput, { incidentId: pathId(c) }),
-            actorOf(c),
-          ),
+          supportScript: await saveSupportScript(deps, input, actorOf(c)),
         }),
-    },
+    }),
   ];
 }
 
@@ -254,7 +231,7 @@ export function drillOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json({ drills: await readDrills(deps.db) }),
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/drills',
@@ -264,12 +241,9 @@ export function drillOperations(deps: Deps): Operation[] {
         body: scheduleDrillInput,
         success: 201,
       },
-      handler: async (c) =>
-        c.json(
-          { drill: await scheduleDrill(deps, await parseBody(c, scheduleDrillInput), actorOf(c)) },
-          201,
-        ),
-    },
+      handler: async (c, input) =>
+        c.json({ drill: await scheduleDrill(deps, input, actorOf(c)) }, 201),
+    }),
     {
       meta: {
         method: 'get',

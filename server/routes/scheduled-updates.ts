@@ -15,7 +15,7 @@ import {
   readScheduledUpdates,
 } from '../domain/incidents/scheduled-views.ts';
 import { NotFoundError } from '../domain/shared/errors.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 const WEEK = 7 * 24 * 60 * 60_000;
 
@@ -53,7 +53,7 @@ export function scheduledUpdateOperations(deps: Deps): Operation[] {
         return c.json(found);
       },
     },
-    {
+    op({
       meta: {
         method: 'post',
         path: '/incidents/:id/scheduled-updates',
@@ -63,12 +63,11 @@ export function scheduledUpdateOperations(deps: Deps): Operation[] {
         omit: ['incidentId'],
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, scheduleIncidentUpdateInput, { incidentId: pathId(c) });
+      handler: async (c, input) => {
         return c.json({ update: await scheduleIncidentUpdate(deps, input, actorOf(c)) }, 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'post',
         path: '/scheduled-incidents',
@@ -77,12 +76,11 @@ export function scheduledUpdateOperations(deps: Deps): Operation[] {
         body: scheduleIncidentInput,
         success: 201,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, scheduleIncidentInput);
+      handler: async (c, input) => {
         return c.json(await scheduleIncident(deps, input, actorOf(c)), 201);
       },
-    },
-    {
+    }),
+    op({
       meta: {
         method: 'patch',
         path: '/scheduled-updates/:id',
@@ -92,11 +90,10 @@ export function scheduledUpdateOperations(deps: Deps): Operation[] {
         omit: ['updateId'],
         success: 200,
       },
-      handler: async (c) => {
-        const input = await parseBody(c, editScheduledUpdateInput, { updateId: pathId(c) });
+      handler: async (c, input) => {
         return c.json({ update: await editScheduledUpdate(deps, input, actorOf(c)) });
       },
-    },
+    }),
     {
       meta: {
         method: 'delete',

@@ -9,7 +9,7 @@ import {
 } from '../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { createWebhookWorker } from '../jobs/webhook-worker.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { actorOf, type Operation, pathId, op } from './operation.ts';
 
 /**
  * Webhook and chat channels in the admin API's operation table: add one (the signing secret is
@@ -19,7 +19,7 @@ export function webhookOperations(deps: Deps): Operation[] {
   // Only `sendNow` is used here; the lane itself runs in main.ts.
   const sender = createWebhookWorker(deps);
   return [
-    {
+    op({
       meta: {
         method: 'post',
         path: '/webhooks',
@@ -28,9 +28,8 @@ export function webhookOperations(deps: Deps): Operation[] {
         body: createWebhookInput,
         success: 201,
       },
-      handler: async (c) =>
-        c.json(await createWebhook(deps, await parseBody(c, createWebhookInput), actorOf(c)), 201),
-    },
+      handler: async (c, input) => c.json(await createWebhook(deps, input, actorOf(c)), 201),
+    }),
     {
       meta: {
         method: 'get',

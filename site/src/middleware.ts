@@ -3,9 +3,9 @@ import { respondFromCache } from '../../server/cache/cached.ts';
 import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-headers.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
-// be served from the change-keyed cache. Per-visitor pages (server/site.ts sets `visitor` for
-// them) get private headers and have every POST checked for the visitor's CSRF token here, so
-// no form can forget it. Headers are set here because Astro writes its own responses.
+// be served from the change-keyed cache. Per-visitor pages (server/web/mount-site.ts sets
+// `visitor` for them) get private headers and have every POST checked for the visitor's CSRF
+// token here, so no form can forget it. Headers are set here because Astro writes its own responses.
 
 function refuseForm(): Response {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Form expired</title></head><body><main><h1>This form has expired</h1><p>Herald did not act on it. Go back, reload the page and send it again.</p><p><a href="/admin">Go to the admin</a></p></main></body></html>`;
@@ -30,8 +30,8 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
       submitted = null;
     }
     // The subscribe form on the home page cannot carry a token (that page is cached for
-    // everyone): POST /subscribe relies on the Origin check in server/site.ts (and the
-    // Sec-Fetch-Site check in server/subscription-pages.ts) plus per-client and per-address
+    // everyone): POST /subscribe relies on the Origin check in server/web/mount-site.ts (and the
+    // Sec-Fetch-Site check in server/web/forms/subscriptions.ts) plus per-client and per-address
     // rate limits. A forged subscribe only ever sends a confirmation email.
     const tokenFree = ctx.url.pathname === '/subscribe';
     if (!visitor || (!tokenFree && !visitor.csrfOk(submitted))) return refuseForm();

@@ -402,17 +402,27 @@ describe('admin API', () => {
       expect(nested.json.error.fields.groupId).toBeTruthy();
       expect((await admin.del(`/api/admin/components/${b.id}`)).status).toBe(200);
       expect((await admin.del(`/api/admin/components/${g.json.component.id}`)).status).toBe(200);
-      const actions = (await t.deps.db.select().from(auditLog))
-        .filter((e) => [a.id, b.id, g.json.component.id].includes(e.objectId!))
-        .map((e) => e.action);
-      expect(actions).toEqual(
-        expect.arrayContaining([
-          'component.create',
-          'component.update',
-          'component.move',
-          'component.delete',
-        ]),
-      );
+      // One entry per change that was made, on the component it changed; the refused delete
+      // and the refused nesting left none.
+      const label = new Map([
+        [g.json.component.id, 'Platform'],
+        [a.id, 'Alpha'],
+        [b.id, 'Beta'],
+      ]);
+      const entries = (await t.deps.db.select().from(auditLog))
+        .filter((e) => label.has(e.objectId!))
+        .map((e) => `${e.action} ${label.get(e.objectId!)}`)
+        .sort();
+      expect(entries).toEqual([
+        'component.create Alpha',
+        'component.create Beta',
+        'component.create Platform',
+        'component.delete Beta',
+        'component.delete Platform',
+        'component.move Beta',
+        'component.update Alpha',
+        'component.update Alpha',
+      ]);
     });
 
     it('lets a responder set a component status, recorded in the status history', async () => {

@@ -208,6 +208,34 @@ describe('strict input at the admin API edge', () => {
     expect(ok.json.incident.ownerId).toBe(owner.id);
   });
 
+  it('POST /api/admin/incidents refuses a disabled owner on the field, as the form does, and changes nothing', async () => {
+    const leaver = await createUser(
+      t.deps,
+      { email: 'gone@acme.com', role: 'responder', password: 'a long enough passphrase' },
+      testActor,
+    );
+    await updateUser(t.deps, { userId: leaver.id, disabled: true }, testActor);
+    const before = await storeSnapshot(t);
+    const res = await admin.post('/api/admin/incidents', {
+      title: 'Owned by a leaver',
+      priority: 2,
+      body: 'Investigating.',
+      ownerId: leaver.id,
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.error.fields).toEqual({ ownerId: 'no such active user' });
+    expect(await storeSnapshot(t)).toEqual(before);
+    // The same owner, enabled again, is taken: the refusal was about the disabled user.
+    await updateUser(t.deps, { userId: leaver.id, disabled: false }, testActor);
+    const ok = await admin.post('/api/admin/incidents', {
+      title: 'Owned by a returner',
+      priority: 2,
+      body: 'Investigating.',
+      ownerId: leaver.id,
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it('answers 422 on the field, not 404, for an id in the body that names nothing, and changes nothing', async () => {
     const before = await storeSnapshot(t);
     const declared = await admin.post('/api/admin/incidents', {

@@ -309,9 +309,43 @@ describe('Statuspage-compatible /api/v2', () => {
       priority: 2,
       internalNote: 'INTERNAL-ONLY-NOTE',
     });
-    const text = await (await t.app.request('/api/v2/incidents.json')).text();
-    expect(text).toContain(inc.incident.id);
-    expect(text).not.toContain('INTERNAL-ONLY-NOTE');
+    await postIncidentUpdate(
+      t.deps,
+      {
+        incidentId: inc.incident.id,
+        body: 'Public progress.',
+        internalNote: 'SECOND-INTERNAL-NOTE',
+      },
+      testActor,
+    );
+    const bodies = [
+      '/api/v2/summary.json',
+      '/api/v2/status.json',
+      '/api/v2/components.json',
+      '/api/v2/incidents.json',
+      '/api/v2/incidents/unresolved.json',
+      '/api/v2/scheduled-maintenances.json',
+      '/api/v2/scheduled-maintenances/upcoming.json',
+      '/api/v2/scheduled-maintenances/active.json',
+      '/history.rss',
+      '/history.atom',
+      '/maintenance.ics',
+      '/api/embed.json',
+      '/api/uptime.json',
+      '/api/maintenance',
+    ];
+    for (const path of bodies) {
+      const res = await t.app.request(path);
+      const text = await res.text();
+      expect([path, res.status]).toEqual([path, 200]);
+      expect([path, text]).not.toEqual([path, expect.stringContaining('INTERNAL-ONLY-NOTE')]);
+      expect([path, text]).not.toEqual([path, expect.stringContaining('SECOND-INTERNAL-NOTE')]);
+    }
+    // The same bodies do carry the incident and its public text: the check reads real content.
+    for (const path of ['/api/v2/incidents.json', '/api/v2/summary.json', '/history.rss']) {
+      const text = await (await t.app.request(path)).text();
+      expect([path, text]).toEqual([path, expect.stringContaining('Public progress.')]);
+    }
   });
 });
 

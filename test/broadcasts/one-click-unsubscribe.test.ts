@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { subscribers } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
@@ -33,17 +34,30 @@ describe('one-click unsubscribe', () => {
       .where(eq(subscribers.email, 'leaver@example.org'));
     expect(s!.state).toBe('unsubscribed');
     ctx.smtp.clear();
+    // Every kind of later email: another update, the all-clear, and a new incident.
     await postIncidentUpdate(
       ctx.t.deps,
       { incidentId: incident.id, body: 'Second update' },
       testActor,
     );
+    await resolveIncident(
+      ctx.t.deps,
+      { incidentId: incident.id, body: 'All clear now.' },
+      testActor,
+    );
+    await makeIncident(ctx.t.deps, { priority: 1, title: 'Next', body: 'A new incident.' });
     await testWorker(ctx.t).drain();
     expect(ctx.smtp.to('leaver@example.org')).toHaveLength(0);
-    // Positive control: the second update did go out, to the one who stayed.
-    expect(ctx.smtp.to('stayer@example.org').map((m) => m.parsed.text)).toEqual([
-      expect.stringContaining('Second update'),
-    ]);
+    // Positive control: each of them did go out (in any order), to the one who stayed.
+    const stayer = ctx.smtp.to('stayer@example.org').map((m) => m.parsed.text);
+    expect(stayer).toHaveLength(3);
+    expect(stayer).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Second update'),
+        expect.stringContaining('All clear now.'),
+        expect.stringContaining('A new incident.'),
+      ]),
+    );
     // Asking twice is harmless.
     expect(
       (

@@ -54,6 +54,8 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
     const b = await startOutboxProcess(t.dbUrl, smtp.url);
     const a = createOutboxWorker(t.deps, { ...opts, idleMs: 20 });
     a.start();
+    let stopped: Promise<void> | undefined;
+    const stopBoth = () => (stopped ??= Promise.all([a.stop(), b.stop()]).then(() => {}));
     try {
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
@@ -62,11 +64,12 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
         })
         .toBe(true);
       const atDone = recipients(smtp, prefix);
-      await new Promise((r) => setTimeout(r, 1000));
+      // A graceful stop finishes and records whatever either worker still had in flight: what
+      // arrives by then is everything that would ever arrive.
+      await stopBoth();
       return { emails, atDone, later: recipients(smtp, prefix) };
     } finally {
-      await a.stop();
-      await b.stop();
+      await stopBoth();
       smtp.delay(0);
     }
   }
@@ -81,27 +84,35 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
 
   it('(control) leases that lapse while messages are in flight do send twice, so the test can see it', async () => {
     const emails = Array.from({ length: 30 }, (_, i) => `nobeat${i}@example.net`);
-    smtp.delay(250);
     const id = await broadcastFor(t, 'Slow nobeat', emails);
+    // The relay holds every reply, so this worker stays mid-message until the other process has
+    // come up and is sending too: no race between a process start and a send.
+    smtp.hold();
     // One claim of all 30 under a lease shorter than one message takes, and no heartbeat (only
-    // start() beats): the rows lapse while this worker sends them, 2 at a time for about 4 s.
+    // start() beats): the rows lapse while this worker holds them.
     const a = createOutboxWorker(t.deps, { leaseMs: 60, heartbeatMs: 1e9 });
     const sending = a.runOnce(30);
     let b: Awaited<ReturnType<typeof startOutboxProcess>> | undefined;
     try {
-      await expect.poll(() => a.inFlight(), { timeout: 10_000, interval: 5 }).toBe(30);
+      await expect.poll(() => a.inFlight(), { timeout: 30_000, interval: 5 }).toBe(30);
       // The other process comes up to rows that look abandoned, and sends them too.
       b = await startOutboxProcess(t.dbUrl, smtp.url);
+      // This worker has at most 2 connections (SMTP_MAX_CONNECTIONS): a third connection with a
+      // message at the gate is the other process sending rows this one still holds.
+      await expect
+        .poll(() => smtp.heldConnections(), { timeout: 60_000, interval: 5 })
+        .toBeGreaterThanOrEqual(3);
+      smtp.release();
       await sending;
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
-          timeout: 40_000,
+          timeout: 60_000,
           interval: 50,
         })
         .toBe(true);
     } finally {
+      smtp.release();
       await b?.stop();
-      smtp.delay(0);
     }
     const got = recipients(smtp, 'nobeat');
     expect(new Set(got)).toEqual(new Set(emails));
@@ -174,18 +185,22 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
   });
 
   it('/healthz answers 503 and says the database refuses writes while the lock is held', async () => {
-    await new Promise((r) => setTimeout(r, 1600));
-    const before = await t.app.request('/healthz');
-    expect(before.status).toBe(200);
-    const lock = await holdWriteLock(t.dbUrl, 3000);
-    await new Promise((r) => setTimeout(r, 1600));
-    const down = await t.app.request('/healthz');
-    expect(down.status).toBe(503);
-    const body = await down.json();
-    expect(body.database).toBe('refuses writes');
-    expect(body.error.code).toBe('database_refuses_writes');
-    await lock.released;
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await t.app.request('/healthz')).status).toBe(200);
+    // The write probe is cached for 1.5 s: wait for each answer rather than for a guessed time.
+    const health = async () => {
+      const res = await t.app.request('/healthz');
+      return { status: res.status, body: await res.json() };
+    };
+    await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(200);
+    const lock = await holdWriteLock(t.dbUrl, 'until-released');
+    try {
+      await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(503);
+      const down = await health();
+      expect(down.body.database).toBe('refuses writes');
+      expect(down.body.error.code).toBe('database_refuses_writes');
+    } finally {
+      lock.release();
+      await lock.released;
+    }
+    await expect.poll(async () => (await health()).status, { timeout: 30_000 }).toBe(200);
   });
 });

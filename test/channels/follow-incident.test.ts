@@ -57,14 +57,25 @@ describe('follow one incident by webhook', () => {
       { incidentId: other.incident.id, body: 'Not this one.' },
       testActor,
     );
+    // An update posted with notify off (a P3 notifies nobody by default) reaches followers too.
+    s.clock.advance(60_000);
+    await postIncidentUpdate(
+      s.deps,
+      { incidentId: id, body: 'Quietly better.', notify: false },
+      testActor,
+    );
     await worker.runOnce();
-    expect(rx.received.map((r) => r.headers['x-herald-event'])).toEqual(['incident.updated']);
-    expect(JSON.parse(rx.received[0]!.body).incident.id).toBe(id);
+    expect(rx.received.map((r) => r.headers['x-herald-event'])).toEqual([
+      'incident.updated',
+      'incident.updated',
+    ]);
+    expect(rx.received.map((r) => JSON.parse(r.body).incident.id)).toEqual([id, id]);
 
     s.clock.advance(60_000);
     await resolveIncident(s.deps, { incidentId: id }, testActor);
     await worker.runOnce();
     expect(rx.received.map((r) => r.headers['x-herald-event'])).toEqual([
+      'incident.updated',
       'incident.updated',
       'incident.resolved',
     ]);

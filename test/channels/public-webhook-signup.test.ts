@@ -118,23 +118,20 @@ describe('public webhook sign-up through /subscribe', () => {
 
   it('refuses a URL whose test never answers within the 10 s limit, saving nothing', async () => {
     rx.next({ hang: true });
-    const started = Date.now();
     const { res, html } = await signUp(s, { url: rx.url });
     expect(res.status).toBe(422);
     expect(html).toContain('no answer within 10 s');
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
   }, 25_000);
 
   it('cuts an endless error answer to the test short, and a redirect is no success', async () => {
     rx.next({ status: 500, endless: true });
-    const started = Date.now();
     const endless = await signUp(s, { url: rx.url });
     expect(endless.res.status).toBe(422);
+    // Cut short after its first 16 KB: the answer is the 500, not the 10 s timeout.
     expect(endless.html).toContain('did not answer the test with 2xx (answered 500');
-    expect(Date.now() - started).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(rx.openConnections).toBe(0);
+    expect(endless.html).not.toContain('no answer within');
+    await expect.poll(() => rx.openConnections, { timeout: 10_000 }).toBe(0);
 
     rx.next({ status: 302, headers: { location: 'https://elsewhere.example.com/' } });
     const redirect = await signUp(s, { url: rx.url });

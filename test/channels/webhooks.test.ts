@@ -185,8 +185,7 @@ describe('webhook deliveries to a real receiver', () => {
     expect(d).toMatchObject({ state: 'pending', lastStatus: 503 });
     expect(d!.lastError!.length).toBeLessThan(300);
     // Herald hung up: the receiver's socket is closed, whatever it still wanted to send.
-    await new Promise((r) => setTimeout(r, 50));
-    expect(rx.openConnections).toBe(0);
+    await expect.poll(() => rx.openConnections, { timeout: 10_000 }).toBe(0);
     await setComponentStatus(t.deps, { componentId, status: 'operational' }, testActor);
   });
 

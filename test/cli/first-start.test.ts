@@ -85,30 +85,6 @@ function run(args: string[], env: Record<string, string>, opts: { uid?: number }
   });
 }
 
-describe('several processes starting together on a new database file', { timeout: 240_000 }, () => {
-  it('all come up, 10 rounds of 2 or 3 processes behind a barrier', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'herald-race-'));
-    try {
-      const failures: string[] = [];
-      for (let round = 0; round < 10; round++) {
-        const db = `file:${path.join(dir, `race-${round}.db`)}`;
-        const barrier = path.join(dir, `go-${round}`);
-        const n = 2 + (round % 2);
-        const runs = Array.from({ length: n }, () => run([startScript, db, barrier], {}));
-        // Every process is loaded and waiting at the barrier before it opens.
-        await new Promise((r) => setTimeout(r, 1500));
-        writeFileSync(barrier, '');
-        for (const r of await Promise.all(runs))
-          if (r.code !== 0 || !r.stdout.includes('up'))
-            failures.push(`round ${round}: ${r.stderr}`);
-      }
-      expect(failures).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('start-up database errors say what is wrong and what to do', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-baddb-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeIncidentPriority } from '../../server/domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
@@ -99,15 +100,61 @@ describe('incident verbs', () => {
     const i = await makeIncident(t.deps, {
       components: [{ componentId: c.id, status: 'partial_outage' }],
     });
+    const id = i.incident.id;
+    // A minute between steps, so the log's order is the order things happened in.
+    t.clock.advance(60_000);
+    await postIncidentUpdate(
+      t.deps,
+      {
+        incidentId: id,
+        status: 'identified',
+        body: 'Worse: the queue is down.',
+        components: [{ componentId: c.id, status: 'major_outage' }],
+      },
+      testActor,
+    );
+    t.clock.advance(60_000);
+    await changeIncidentPriority(
+      t.deps,
+      { incidentId: id, priority: 0, reason: 'Every customer is affected.' },
+      testActor,
+    );
+    t.clock.advance(60_000);
+    await postIncidentUpdate(
+      t.deps,
+      {
+        incidentId: id,
+        status: 'monitoring',
+        body: 'Recovering.',
+        components: [{ componentId: c.id, status: 'operational' }],
+      },
+      testActor,
+    );
+    t.clock.advance(60_000);
+    await resolveIncident(t.deps, { incidentId: id }, testActor);
     const audit = await t.deps.db.query.auditLog.findMany({
-      where: (a, { eq }) => eq(a.objectId, i.incident.id),
+      where: (a, { eq }) => eq(a.objectId, id),
+      orderBy: (a, { asc }) => [asc(a.at)],
     });
-    expect(audit.map((a) => a.action)).toEqual(['incident.declare']);
+    expect(audit.map((a) => [a.action, a.actorLabel])).toEqual([
+      ['incident.declare', testActor.label],
+      ['incident.update', testActor.label],
+      ['incident.change_priority', testActor.label],
+      ['incident.update', testActor.label],
+      ['incident.resolve', testActor.label],
+    ]);
+    expect(audit.find((a) => a.action === 'incident.change_priority')).toMatchObject({
+      before: expect.objectContaining({ priority: 1 }),
+      after: expect.objectContaining({ priority: 0 }),
+    });
     const history = await t.deps.db.query.componentStatusChanges.findMany({
       where: (h, { eq }) => eq(h.componentId, c.id),
+      orderBy: (h, { asc }) => [asc(h.changedAt)],
     });
     expect(history.map((h) => [h.oldStatus, h.newStatus, h.incidentId])).toEqual([
-      ['operational', 'partial_outage', i.incident.id],
+      ['operational', 'partial_outage', id],
+      ['partial_outage', 'major_outage', id],
+      ['major_outage', 'operational', id],
     ]);
   });
 });

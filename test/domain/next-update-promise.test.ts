@@ -14,7 +14,7 @@ import type { Actor } from '../../server/domain/shared/actor.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeUserActor } from '../helpers/factories.ts';
-import { runSchedulerProcess } from '../helpers/second-process.ts';
+import { readySchedulerProcesses } from '../helpers/second-process.ts';
 
 const MIN = 60_000;
 
@@ -138,11 +138,9 @@ describe('the next-update promise', () => {
       pm,
     );
     const at = new Date(start + 31 * MIN);
-    const [a, b] = await Promise.all([
-      runSchedulerProcess(t.dbUrl, at),
-      runSchedulerProcess(t.dbUrl, at),
-    ]);
-    expect([...a.holding, ...b.holding]).toHaveLength(1);
+    // Both up and waiting at their first pass, then released together.
+    const reports = await (await readySchedulerProcesses(t.dbUrl, at, 2)).go();
+    expect(reports.flatMap((r) => r.holding)).toHaveLength(1);
     const automatic = await t.deps.db
       .select()
       .from(incidentUpdates)

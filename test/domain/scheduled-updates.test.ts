@@ -13,7 +13,7 @@ import { resolveIncident } from '../../server/domain/incidents/resolve-incident.
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { openSecondDeps, runSchedulerProcess } from '../helpers/second-process.ts';
+import { openSecondDeps, readySchedulerProcesses } from '../helpers/second-process.ts';
 
 const MIN = 60_000;
 
@@ -253,13 +253,11 @@ describe('scheduled incident updates', () => {
         ).id,
       );
     }
-    // Two real OS processes, each with its own libSQL connections, racing on one file.
-    const [r1, r2] = await Promise.all([
-      runSchedulerProcess(t.dbUrl, at),
-      runSchedulerProcess(t.dbUrl, at),
-    ]);
-    expect([...r1.errors, ...r2.errors]).toEqual([]);
-    const published = [...r1.published, ...r2.published].map((p) => p.updateId).sort();
+    // Two real OS processes, each with its own libSQL connections, both up and waiting at their
+    // first pass, then released together to race on one file.
+    const reports = await (await readySchedulerProcesses(t.dbUrl, at, 2)).go();
+    expect(reports.flatMap((r) => r.errors)).toEqual([]);
+    const published = reports.flatMap((r) => r.published.map((p) => p.updateId)).sort();
     expect(published).toEqual([...ids].sort());
     const rows = await t.deps.db
       .select()

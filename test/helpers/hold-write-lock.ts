@@ -1,6 +1,6 @@
 // Another process on the same database file that takes the write lock (BEGIN IMMEDIATE), prints
-// "locked", holds it for argv[3] ms, then commits and exits: what a long import in a second
-// Herald process looks like to this one.
+// "locked", holds it for argv[3] ms (or, with "stdin", until its stdin closes), then commits and
+// exits: what a long import in a second Herald process looks like to this one.
 import Database from 'libsql';
 
 const [file, ms] = process.argv.slice(2);
@@ -10,9 +10,11 @@ db.exec('PRAGMA busy_timeout = 5000');
 db.exec('BEGIN IMMEDIATE');
 db.exec('UPDATE settings SET change_counter = change_counter WHERE id = 1');
 process.stdout.write('locked\n');
-setTimeout(() => {
+const release = () => {
   db.exec('COMMIT');
   db.close();
   process.stdout.write('released\n');
   process.exit(0);
-}, Number(ms));
+};
+if (ms === 'stdin') process.stdin.on('end', release).resume();
+else setTimeout(release, Number(ms));

@@ -4,16 +4,21 @@ import { fileURLToPath } from 'node:url';
 const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 
 /**
- * Starts a real second process that holds the database's write lock for `ms`; resolves once it
- * holds it. `released` resolves when it has let go.
+ * Starts a real second process that holds the database's write lock for `ms` (or, with
+ * 'until-released', until `release()`); resolves once it holds it. `released` resolves when it
+ * has let go.
  */
-export async function holdWriteLock(dbUrl: string, ms: number) {
+export async function holdWriteLock(dbUrl: string, ms: number | 'until-released') {
   const file = dbUrl.replace(/^file:/, '');
   const child = spawn(
     node,
-    [fileURLToPath(new URL('./hold-write-lock.ts', import.meta.url)), file, String(ms)],
+    [
+      fileURLToPath(new URL('./hold-write-lock.ts', import.meta.url)),
+      file,
+      ms === 'until-released' ? 'stdin' : String(ms),
+    ],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   let out = '';
@@ -25,7 +30,12 @@ export async function holdWriteLock(dbUrl: string, ms: number) {
     });
     child.on('exit', (code) => reject(new Error(`lock holder exited ${code} before locking`)));
   });
-  return { released, kill: () => child.kill('SIGKILL') };
+  return {
+    released,
+    /** Lets go now (a lock held 'until-released'). */
+    release: () => void child.stdin!.end(),
+    kill: () => child.kill('SIGKILL'),
+  };
 }
 
 /** A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. */

@@ -1,5 +1,6 @@
-// A separate Herald process for tests: opens the database file given as argv[2], runs one
-// scheduler pass at the time given as argv[3] (repeated argv[4] times), prints the reports.
+// A separate Herald process for tests: opens the database file given as argv[2], prints
+// "ready", waits for a line on stdin, runs one scheduler pass at the time given as argv[3]
+// (repeated argv[4] times) and prints the reports.
 import { loadConfig } from '../../server/config.ts';
 import { createDeps } from '../../server/deps.ts';
 import { ManualClock } from '../../server/domain/shared/clock.ts';
@@ -14,6 +15,14 @@ const config = loadConfig({
 });
 const deps = await createDeps(config, { clock: new ManualClock(at) });
 const scheduler = createScheduler(deps);
+// A barrier: say "ready" and wait for the parent's go, so several processes start their pass
+// together.
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => {
+  process.stdin.once('data', () => resolve());
+  process.stdin.once('end', () => resolve());
+});
+process.stdin.pause();
 const merged = {
   published: [] as unknown[],
   reminders: [] as unknown[],

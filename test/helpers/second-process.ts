@@ -18,30 +18,77 @@ export async function openSecondDeps(t: TestContext, clock: Clock = t.clock): Pr
   return createDeps(config, { clock });
 }
 
-/** Runs scheduler passes in a real child process (its own connections) and returns the reports. */
-export async function runSchedulerProcess(
-  dbUrl: string,
-  at: Date,
-  passes = 1,
-): Promise<{
+export interface SchedulerReport {
   published: { updateId: string }[];
   reminders: unknown[];
   holding: unknown[];
   maintenance: unknown[];
   errors: unknown[];
-}> {
-  const { execFile } = await import('node:child_process');
+}
+
+/**
+ * Starts `count` real scheduler processes on one database and brings each up to its first pass
+ * (database open, migrations run), where it waits. `go()` releases them all at once and returns
+ * their reports: the processes race on the same rows instead of one finishing before the next
+ * has started.
+ */
+export async function readySchedulerProcesses(
+  dbUrl: string,
+  at: Date,
+  count: number,
+  passes = 1,
+): Promise<{ go(): Promise<SchedulerReport[]> }> {
+  const { spawn } = await import('node:child_process');
   const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
   const script = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(
-      node,
-      [script, dbUrl, at.toISOString(), String(passes)],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`scheduler process failed: ${err.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout));
-      },
+  const children = Array.from({ length: count }, () => {
+    const child = spawn(node, [script, dbUrl, at.toISOString(), String(passes)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const ready = new Promise<void>((resolve, reject) => {
+      const onData = () => {
+        if (out.startsWith('ready\n')) {
+          child.stdout.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.on('exit', (code) =>
+        reject(new Error(`scheduler process exited ${code} before it was ready\n${err}`)),
+      );
+    });
+    const report = new Promise<SchedulerReport>((resolve, reject) =>
+      child.on('exit', (code) => {
+        if (code === 0) resolve(JSON.parse(out.slice('ready\n'.length)) as SchedulerReport);
+        else reject(new Error(`scheduler process exited ${code}\n${err}`));
+      }),
     );
+    return { child, ready, report };
   });
+  try {
+    await Promise.all(children.map((c) => c.ready));
+  } catch (e) {
+    for (const c of children) c.child.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    go() {
+      for (const c of children) c.child.stdin.end('go\n');
+      return Promise.all(children.map((c) => c.report));
+    },
+  };
+}
+
+/** Runs scheduler passes in a real child process (its own connections) and returns the reports. */
+export async function runSchedulerProcess(
+  dbUrl: string,
+  at: Date,
+  passes = 1,
+): Promise<SchedulerReport> {
+  const [report] = await (await readySchedulerProcesses(dbUrl, at, 1, passes)).go();
+  return report!;
 }

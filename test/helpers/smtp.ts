@@ -19,7 +19,11 @@ export async function startSmtpSink() {
     reject: ((to: string[]) => { code: number; message: string } | null) | null;
     delayMs: number;
     hang: boolean;
-  } = { reject: null, delayMs: 0, hang: false };
+    gate: Promise<void> | null;
+  } = { reject: null, delayMs: 0, hang: false, gate: null };
+  let open = () => {};
+  // SMTP sessions with a message waiting at the gate (one per client connection).
+  const heldSessions = new Set<string>();
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -31,6 +35,12 @@ export async function startSmtpSink() {
       stream.on('end', async () => {
         // A relay that stops answering: the message is read, the reply never comes.
         if (state.hang) return;
+        // A relay that holds every reply until the test opens the gate: a named point where
+        // the senders are known to be mid-message.
+        if (state.gate) {
+          heldSessions.add(session.id);
+          await state.gate;
+        }
         // A slow relay: the reply comes after a delay per message.
         if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
         const to = session.envelope.rcptTo.map((r) => r.address);
@@ -72,6 +82,17 @@ export async function startSmtpSink() {
     /** Stop answering (on) or answer again (off) the messages that arrive from now on. */
     hang(on: boolean) {
       state.hang = on;
+    },
+    /** Hold every reply from now on until `release()`, so senders stay mid-message. */
+    hold() {
+      heldSessions.clear();
+      state.gate = new Promise<void>((resolve) => (open = resolve));
+    },
+    /** How many client connections have a message waiting at the gate. */
+    heldConnections: () => heldSessions.size,
+    release() {
+      state.gate = null;
+      open();
     },
     clear() {
       received.length = 0;

@@ -147,8 +147,7 @@ describe('the SMTP pool behind SMTP_URL', () => {
     const relay = await startRelay({ socketTimeout: 300 });
     const mailer = mailerFor(relay.url, { SMTP_MAX_CONNECTIONS: '1' });
     await mailer.send(mail('first@example.net'), new Date());
-    await new Promise((r) => setTimeout(r, 700));
-    expect(relay.sessions.open).toBe(0);
+    await expect.poll(() => relay.sessions.open, { timeout: 10_000 }).toBe(0);
 
     await mailer.send(mail('second@example.net'), new Date());
     expect(relay.delivered).toEqual(['first@example.net', 'second@example.net']);

@@ -9,7 +9,7 @@ import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
-import { runSchedulerProcess } from '../helpers/second-process.ts';
+import { readySchedulerProcesses } from '../helpers/second-process.ts';
 import { and, eq } from 'drizzle-orm';
 import { broadcasts } from '../../db/schema/index.ts';
 
@@ -167,12 +167,10 @@ describe('the next-day follow-up', () => {
     await createScheduler(t.deps).runOnce(); // writes the proposal: Friday 10:00 Berlin
     const at = new Date('2026-12-04T09:00:00Z');
     t.clock.set(at);
-    const [p1, p2] = await Promise.all([
-      runSchedulerProcess(t.dbUrl, at, 2),
-      runSchedulerProcess(t.dbUrl, at, 2),
-      createScheduler(t.deps).runOnce(),
-    ]);
-    expect([...p1.errors, ...p2.errors]).toEqual([]);
+    // Both processes up and waiting at their first pass, then released together with this one.
+    const ready = await readySchedulerProcesses(t.dbUrl, at, 2, 2);
+    const [reports] = await Promise.all([ready.go(), createScheduler(t.deps).runOnce()]);
+    expect(reports.flatMap((r) => r.errors)).toEqual([]);
     const rows = await t.deps.db
       .select()
       .from(broadcasts)

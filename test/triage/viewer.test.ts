@@ -86,7 +86,8 @@ describe('the viewer role reads everything internal and changes nothing', () => 
     expect((await viewer.get('/api/admin/reports-budget')).status).toBe(200);
   });
 
-  it('sees the internal view in the admin pages, is refused by every form, and can file a report', async () => {
+  // Every admin form refusing a viewer is swept in test/web/csrf-sweep.test.ts.
+  it('sees the internal view in the admin pages, is refused posting an update or a runbook, and can file a report', async () => {
     const { incident } = await makeIncident(t.deps, {
       title: 'Invoices late',
       internalNote: 'Support: offer a manual invoice.',

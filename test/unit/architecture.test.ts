@@ -112,6 +112,22 @@ describe('architecture', () => {
     expect(violations(['server/deps.ts'], under('server/http/', 'server/web/'))).toEqual([]);
   });
 
+  it('the database layer imports nothing from server/: the domain wraps its faults, not it', () => {
+    expect(violations(['db/'], under('server/'))).toEqual([]);
+  });
+
+  it('the cache imports neither the composition root nor the adapters above it', () => {
+    const above = under(
+      'server/deps.ts',
+      'server/app.ts',
+      'server/http/',
+      'server/routes/',
+      'server/web/',
+      'server/jobs/',
+    );
+    expect(violations(['server/cache/'], above)).toEqual([]);
+  });
+
   it('emails are pure templates: no database, no HTTP, no transport', () => {
     const forbidden = (s: string) =>
       isDrizzle(s) ||

@@ -23,3 +23,25 @@ describe('how a Herald server process is started', () => {
     },
   );
 });
+
+describe('the systemd unit in deploy/', () => {
+  const unit = readFileSync(
+    path.resolve(import.meta.dirname, '..', '..', 'deploy', 'herald.service'),
+    'utf8',
+  );
+
+  it('starts node with the flags and environment the benchmarks measure', () => {
+    for (const [name, value] of Object.entries(NODE_ENV))
+      expect(unit).toContain(`Environment=${name}=${value}`);
+    const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
+    const args = exec.trim().split(/\s+/);
+    expect(args[0]).toMatch(/node_modules\/\.bin\/node$/);
+    const entry = args.indexOf('server/main.ts');
+    expect(entry).toBeGreaterThan(0);
+    expect(args.slice(1, entry).sort()).toEqual([...NODE_FLAGS].sort());
+  });
+
+  it('stops Herald with SIGTERM, which records what was in flight', () => {
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+  });
+});

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiTokens, auditLog, incidents, users } from '../../db/schema/index.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import { updateUser } from '../../server/domain/users/update-user.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
@@ -87,6 +88,23 @@ describe('admin forms (no JavaScript)', () => {
     );
     expect(html).not.toContain('<b>really</b>');
     expect(await t.deps.db.select().from(incidents).where(eq(incidents.title, ''))).toHaveLength(0);
+  });
+
+  it('refuses a disabled owner on the declare form, keeping what was typed and declaring nothing', async () => {
+    const leaver = await makeUser(t, 'responder', 'leaver@example.com');
+    await updateUser(t.deps, { userId: leaver.id, disabled: true }, testActor);
+    const before = (await t.deps.db.select().from(incidents)).length;
+    const { res, html } = await responder.post('/admin/incidents/new', {
+      title: 'Owned by a leaver',
+      priority: '2',
+      body: 'Investigating.',
+      nextIn: '30',
+      ownerId: leaver.id,
+    });
+    expect(res.status).toBe(422);
+    expect(html).toContain('no such active user');
+    expect(html).toContain('value="Owned by a leaver"');
+    expect((await t.deps.db.select().from(incidents)).length).toBe(before);
   });
 
   it('fills the holding template without sending anything, keeping the title', async () => {

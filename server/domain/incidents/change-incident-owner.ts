@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
-import { incidents, users } from '../../../db/schema/index.ts';
+import { incidents } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ValidationError } from '../shared/errors.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
@@ -26,16 +26,7 @@ export async function changeIncidentOwner(
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);
-    if (input.ownerId) {
-      const [u] = await tx
-        .select({ id: users.id, disabledAt: users.disabledAt })
-        .from(users)
-        .where(eq(users.id, input.ownerId));
-      if (!u || u.disabledAt)
-        throw new ValidationError(`ownerId: no active user with id ${input.ownerId}`, {
-          ownerId: 'no such active user',
-        });
-    }
+    if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
     await tx
       .update(incidents)
       .set({ ownerId: input.ownerId, updatedAt: now })

@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { incidents, users } from '../../../db/schema/index.ts';
-import { ValidationError } from '../shared/errors.ts';
+import { incidents } from '../../../db/schema/index.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
@@ -20,16 +19,7 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
   const due = nextUpdateDue(now, input.priority, false, input, defaults);
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
-    if (input.ownerId) {
-      const [owner] = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(eq(users.id, input.ownerId));
-      if (!owner)
-        throw new ValidationError(`ownerId: no user with id ${input.ownerId}`, {
-          ownerId: 'no such user',
-        });
-    }
+    if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
     const incident = {
       id: newId(),
       title: input.title,

@@ -68,7 +68,7 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
             .where(and(eq(users.id, inc.ownerId), isNull(users.disabledAt)))
         : [];
       if (!owner) return { incidentId: id, sentTo: null };
-      // Rendered at send time (server/jobs/compose-promise-reminder.ts), which drops it if
+      // Rendered at send time (`server/mail/compose/promise-reminder.ts`), which drops it if
       // the promise has been answered by then.
       await enqueueMessage(
         tx,

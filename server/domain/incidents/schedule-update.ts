@@ -5,11 +5,11 @@ import {
   incidents,
   incidentUpdates,
   updateAffectedComponents,
-  users,
 } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
@@ -66,18 +66,6 @@ export function scheduledPromise(
     }
     throw err;
   }
-}
-
-/** An owner must name a user (an active one: a disabled user cannot be handed work). */
-export async function checkOwner(tx: DbOrTx, ownerId: string): Promise<void> {
-  const [owner] = await tx
-    .select({ id: users.id, disabledAt: users.disabledAt })
-    .from(users)
-    .where(eq(users.id, ownerId));
-  if (!owner || owner.disabledAt)
-    throw new ValidationError(`ownerId: no active user with id ${ownerId}`, {
-      ownerId: 'no such active user',
-    });
 }
 
 /**
@@ -165,7 +153,7 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
   );
   return deps.db.transaction(async (tx) => {
     await checkComponents(tx, input.components);
-    if (input.ownerId) await checkOwner(tx, input.ownerId);
+    if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
     const incident = {
       id: newId(),
       title: input.title,

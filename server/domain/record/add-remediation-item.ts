@@ -7,7 +7,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { remediationPriorityInput, shortText, userIdInput } from './inputs.ts';
-import { assertActiveUser } from './record-rules.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 
 export const addRemediationItemInput = z.strictObject({
   incidentId: z.string().min(1),

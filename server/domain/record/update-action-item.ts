@@ -8,7 +8,7 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { actionItemKinds, actionItemStates, shortText, userIdInput } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
-import { assertActiveUser } from './record-rules.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 
 export const updateActionItemInput = z.strictObject({
   itemId: z.string().min(1),

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { remediationPriorityInput, remediationStates, shortText, userIdInput } from './inputs.ts';
-import { assertActiveUser } from './record-rules.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 
 export const updateRemediationItemInput = z.strictObject({
   itemId: z.string().min(1),

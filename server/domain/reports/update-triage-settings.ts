@@ -4,6 +4,7 @@ import { onDutyUsers, settings, users } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, ValidationError } from '../shared/errors.ts';
+import { assertActiveUser } from '../users/active-user.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from '../settings/get-settings.ts';
@@ -37,13 +38,8 @@ export async function updateTriageSettings(
   const input = parseInput(updateTriageSettingsInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    if (input.finalAuthorityUserId) {
-      const [u] = await tx.select().from(users).where(eq(users.id, input.finalAuthorityUserId));
-      if (!u || u.disabledAt)
-        throw new ValidationError('finalAuthorityUserId: no such user', {
-          finalAuthorityUserId: 'pick an active user',
-        });
-    }
+    if (input.finalAuthorityUserId)
+      await assertActiveUser(tx, 'finalAuthorityUserId', input.finalAuthorityUserId);
     const before = await getSettings(tx);
     await tx
       .update(settings)

@@ -1,4 +1,7 @@
+import { databaseFault, givenUpOn, type WriteWait } from '../../../db/faults.ts';
 import { DomainError } from './errors.ts';
+
+export { databaseFault, type DatabaseFault, type WriteWait } from '../../../db/faults.ts';
 
 /**
  * Another process held the database's write lock for longer than a write is allowed to wait
@@ -19,15 +22,8 @@ export class DatabaseBusyError extends DomainError {
     this.code = fault === 'full' ? 'database_full' : 'database_busy';
     this.retryAfterSeconds = retryAfterSeconds;
     this.fault = fault;
+    (this as { [givenUpOn]?: 'busy' | 'full' })[givenUpOn] = fault;
   }
-}
-
-export type DatabaseFault = 'busy' | 'full' | 'readonly';
-
-/** A write that meets a passing fault and waits: which fault, since when (epoch ms). */
-export interface WriteWait {
-  fault: 'busy' | 'full';
-  since: number;
 }
 
 /**
@@ -39,32 +35,6 @@ export function describeWriteWait(wait: WriteWait, nowMs: number = Date.now()): 
   return wait.fault === 'full'
     ? `its disk is full, ${s} s: free disk space on the Herald server`
     : `held by another writer, ${s} s`;
-}
-
-/**
- * Why the database refused a statement, if it is a passing condition: busy (another process
- * holds the write lock), full (disk or max_page_count), read-only. Looks through drizzle's and
- * libSQL's wrapped causes.
- */
-export function databaseFault(err: unknown): DatabaseFault | null {
-  for (
-    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0;
-    e && i < 6;
-    e = e.cause as typeof e, i++
-  ) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    const message = typeof e.message === 'string' ? e.message : '';
-    if (e instanceof DatabaseBusyError) return e.fault;
-    if (
-      /^SQLITE_(BUSY|LOCKED)/.test(code) ||
-      /database is locked|database table is locked/i.test(message)
-    )
-      return 'busy';
-    if (code.startsWith('SQLITE_FULL') || /database or disk is full/i.test(message)) return 'full';
-    if (code.startsWith('SQLITE_READONLY') || /attempt to write a readonly database/i.test(message))
-      return 'readonly';
-  }
-  return null;
 }
 
 /**

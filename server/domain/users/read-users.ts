@@ -31,6 +31,11 @@ export async function listUsers(deps: DomainDeps) {
   return rows.map(publicUser);
 }
 
+/** Whom work can be handed to (owners, runners, reviewers): the rule `assertActiveUser` keeps. */
+export async function listActiveUsers(deps: DomainDeps) {
+  return (await listUsers(deps)).filter((u) => !u.disabledAt);
+}
+
 export async function countUsers(deps: DomainDeps): Promise<number> {
   const [row] = await deps.db.select({ n: count() }).from(users);
   return row?.n ?? 0;

@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 // as a one-way hash like API tokens. It is kept sealed with AES-256-GCM under a key derived
 // (HKDF-SHA256) from SECRET_KEY, or from the database's own link secret when SECRET_KEY is not
 // set: a copy of the database alone then lets nobody forge deliveries only when SECRET_KEY is
-// set, which the README says.
+// set, which docs/operating.md says.
 
 function key(master: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, 'herald', 'webhook signing secrets', 32));

@@ -5,7 +5,7 @@ import { scheduleDrill } from '../../domain/drills/schedule-drill.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
-import { listUsers } from '../../domain/users/read-users.ts';
+import { listActiveUsers } from '../../domain/users/read-users.ts';
 import { type FormOutcome, formValues, list, runForm, str } from './form.ts';
 import { priorityChoices } from './templates.ts';
 
@@ -18,7 +18,7 @@ export function createDrillAdmin(deps: Deps, session: ActiveSession) {
     async options() {
       return {
         components: await readComponentChoices(deps.db),
-        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        users: await listActiveUsers(deps),
         tz: (await deps.reader.page()).time_zone,
       };
     },

@@ -20,7 +20,7 @@ import { declareIncident } from '../../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/read-users.ts';
+import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
@@ -202,7 +202,7 @@ async function readDeclareOptions(deps: Deps, session: ActiveSession) {
   const { components } = await deps.reader.components();
   return {
     components,
-    users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+    users: await listActiveUsers(deps),
     me: session.user.id,
     tz: await pageZone(deps),
   };
@@ -217,7 +217,7 @@ async function readIncidentPage(deps: Deps, id: string) {
   const found = await readAdminIncident(deps.db, id, deps.clock.now());
   if (!found) return null;
   const { components } = await deps.reader.components();
-  const people = (await listUsers(deps)).filter((u) => !u.disabledAt);
+  const people = await listActiveUsers(deps);
   const priority = found.incident.priority;
   const minutes = await holdingMinutes(deps, priority);
   return {

@@ -42,7 +42,7 @@ import {
   updateRemediationItemInput,
 } from '../../domain/record/update-remediation-item.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/read-users.ts';
+import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
@@ -86,7 +86,7 @@ async function readRecordPage(deps: Deps, incidentId: string) {
     incident,
     tz: await pageZone(deps),
     now,
-    users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+    users: await listActiveUsers(deps),
     record: await readIncidentRecord(deps.db, incidentId, now),
     followUp: await readFollowUp(deps.db, incidentId),
   };

@@ -33,7 +33,7 @@ import {
 import { canEscalate, escalateReport } from '../../domain/reports/escalate-report.ts';
 import { declareIncidentInput } from '../../domain/incidents/inputs.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
-import { listUsers } from '../../domain/users/read-users.ts';
+import { listActiveUsers } from '../../domain/users/read-users.ts';
 import { declareFields } from './incidents.ts';
 import { closeReasonLabels, kindLabels } from '../../domain/reports/triage-rules.ts';
 import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
@@ -288,7 +288,7 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
         p1BudgetPerWeek: s.p1BudgetPerWeek,
         finalAuthorityUserId: s.finalAuthorityUserId,
         onDuty: await readOnDutyUserIds(deps),
-        users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+        users: await listActiveUsers(deps),
       };
     },
     async saveSettings(form: FormData): Promise<FormOutcome> {
@@ -309,7 +309,7 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
           actor,
         );
         const onDuty = new Set(list(values, 'onDuty'));
-        for (const u of (await listUsers(deps)).filter((x) => !x.disabledAt)) {
+        for (const u of await listActiveUsers(deps)) {
           const was = (await readOnDutyUserIds(deps)).includes(u.id);
           if (was !== onDuty.has(u.id))
             await setOnDuty(deps, { userId: u.id, onDuty: onDuty.has(u.id) }, actor);

@@ -42,7 +42,7 @@ import {
   switchMaintenanceOn,
 } from '../../domain/settings/switch-maintenance.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import { listUsers } from '../../domain/users/read-users.ts';
+import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
@@ -103,7 +103,7 @@ async function readScheduleOptions(deps: Deps, session: ActiveSession, incidentI
     tz: await pageZone(deps),
     now: deps.clock.now(),
     components: await componentChoices(deps),
-    users: (await listUsers(deps)).filter((u) => !u.disabledAt),
+    users: await listActiveUsers(deps),
     me: session.user.id,
   };
 }

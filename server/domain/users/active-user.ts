@@ -3,7 +3,12 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { users } from '../../../db/schema/index.ts';
 import { ValidationError } from '../shared/errors.ts';
 
-/** An owner, runner or reviewer must be an active user; the error names the field. */
+/**
+ * Whoever is handed work (an incident's owner, an action item's owner, a change's runner or
+ * reviewer, the triage's final authority) must be an active user: a disabled one can neither
+ * sign in nor be reminded. The one check every verb uses, so the API, the forms and the CLI
+ * refuse the same ids; the error names the field.
+ */
 export async function assertActiveUser(tx: DbOrTx, field: string, id: string): Promise<string> {
   const [u] = await tx
     .select({ id: users.id, disabledAt: users.disabledAt })
@@ -11,7 +16,7 @@ export async function assertActiveUser(tx: DbOrTx, field: string, id: string): P
     .where(eq(users.id, id));
   if (!u || u.disabledAt)
     throw new ValidationError(`${field}: no active user with id ${id}`, {
-      [field]: 'is not an active user',
+      [field]: 'no such active user',
     });
   return u.id;
 }
