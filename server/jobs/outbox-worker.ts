@@ -307,14 +307,21 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return messages.length + claimed.length;
   }
 
-  /** Waits until every send in flight has answered and every outcome is recorded. */
-  async function settle() {
+  const unrecordedCount = () => unrecorded.messages.length + unrecorded.deliveries.length;
+
+  /**
+   * Waits until every send in flight has answered and every outcome is recorded; with a
+   * deadline (a stop), gives up recording at it and returns how many outcomes are left.
+   */
+  async function settle(deadline = Infinity): Promise<number> {
     while (lanes.size) await Promise.all([...lanes]);
     if (flushTimer) {
       clearTimeout(flushTimer);
       flushTimer = null;
     }
-    while (unrecorded.messages.length || unrecorded.deliveries.length || flushing) await flush();
+    while ((unrecordedCount() || flushing) && Date.now() < deadline)
+      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
+    return unrecordedCount();
   }
 
   let beating = false;
@@ -395,19 +402,41 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       heartbeat = setInterval(() => void beat(), heartbeatMs);
       pumpDone = pump();
     },
-    /** Stops claiming, lets what is in flight answer and records it, then returns. */
-    async stop() {
+    /**
+     * A graceful stop: claims nothing more, hands back what was claimed but never started
+     * (its lease released now, not left to run out), lets every message already handed to the
+     * transport answer and records it. Recording is retried for up to `recordWaitMs`; what is
+     * still unrecorded then is returned (its rows come back when their lease runs out, and may
+     * go twice).
+     */
+    async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       wake?.();
       await pumpDone;
-      await settle();
+      const back = queue.splice(0);
+      for (const job of back)
+        unrecorded[job.which].push({
+          id: job.row.id,
+          attempts: job.row.attempts,
+          result: { released: true },
+        });
+      const inFlight = heldCount() - back.length;
+      const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
+      return { handedBack: back.length, finished: inFlight, unrecorded: left };
     },
   };
 }
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;
+
+/** What a graceful stop did: rows handed back unsent, sends finished, outcomes not recorded. */
+export interface StopReport {
+  handedBack: number;
+  finished: number;
+  unrecorded: number;
+}
 
 /** What one claim read for rendering its rows, shared by them. */
 interface Claim {

@@ -26,6 +26,7 @@ import {
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { StopReport } from './outbox-worker.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -361,13 +362,16 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     });
   }
 
-  async function settle() {
+  /** Waits for every post in flight and its record; at `deadline`, returns what is left. */
+  async function settle(deadline = Infinity): Promise<number> {
     while (sends.size) await Promise.all([...sends]);
     if (flushTimer) {
       clearTimeout(flushTimer);
       flushTimer = null;
     }
-    while (unrecorded.length || flushing) await flush();
+    while ((unrecorded.length || flushing) && Date.now() < deadline)
+      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
+    return unrecorded.length;
   }
 
   let beating = false;
@@ -454,16 +458,20 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       heartbeat = setInterval(() => void beat(), heartbeatMs);
       pumpDone = pump();
     },
-    /** Stops claiming, lets every post in flight answer (bounded by the timeout), records it. */
-    async stop(): Promise<{ recorded: number }> {
+    /**
+     * Stops claiming, lets every post in flight answer (bounded by the timeout) and records it,
+     * retrying the record for up to `recordWaitMs`. A webhook's delivery is posted as soon as it
+     * is claimed, so nothing is left to hand back.
+     */
+    async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       wake?.();
       await pumpDone;
-      const n = held.size;
-      await settle();
+      const finished = held.size;
+      const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
-      return { recorded: n };
+      return { handedBack: 0, finished, unrecorded: left };
     },
   };
 }

@@ -43,7 +43,9 @@ export interface ClaimedMessage {
 export type SendResult =
   | { ok: true; messageId: string }
   | { ok: false; permanent: boolean; error: string }
-  | { skipped: true };
+  | { skipped: true }
+  /** Never started (a graceful stop): back to pending at once, the attempt not counted. */
+  | { released: true };
 
 export interface Outcome {
   id: string;
@@ -174,6 +176,11 @@ export async function recordOutcomes(
       await tx.run(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
         WHERE state = 'sending' AND id IN (${ids(skipped)})`);
+    const released = outcomes.filter((o) => 'released' in o.result);
+    if (released.length)
+      await tx.run(sql`
+        UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
+        WHERE state = 'sending' AND id IN (${ids(released)})`);
     for (const o of outcomes) {
       const r = o.result;
       if (!('ok' in r) || r.ok) continue;
