@@ -4,6 +4,7 @@ import {
   anythingDue,
   claimDeliveries,
   claimMessages,
+  claimProbe,
   type ClaimedDelivery,
   type ClaimedMessage,
   extendLeases,
@@ -12,6 +13,7 @@ import {
   type Outcome,
   type OutboxTable,
   recordOutcomes,
+  releaseAfterOutage,
 } from '../domain/broadcasts/outbox-store.ts';
 import type { Deps } from '../deps.ts';
 import type { OutgoingMail } from '../mail/outgoing-mail.ts';
@@ -51,6 +53,9 @@ export interface OutboxWorkerOptions {
   random?: () => number;
   /** Most messages rendered and handed to the transport at once (the rest wait, claimed). */
   composeAhead?: number;
+  /** While the relay refuses: the first and the longest pause between probes. */
+  probeBaseMs?: number;
+  probeMaxMs?: number;
 }
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
@@ -120,6 +125,60 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   let pumpDone: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
+
+  // A relay that refuses for now (a 4xx, a refused connection, a timeout) is not sent new rows:
+  // what waits in `queue` is handed back, and one message at a time probes it with backoff. The
+  // first success makes every row that met the outage due at once. Without this, each row waits
+  // out its own backoff (30 s doubling) and a relay that is back is used a minute late.
+  const probeBaseMs = opts.probeBaseMs ?? 250;
+  const probeMaxMs = opts.probeMaxMs ?? 4000;
+  const relay: { downSince: Date | null; probeAt: number; pause: number; probing: boolean } = {
+    downSince: null,
+    probeAt: 0,
+    pause: probeBaseMs,
+    probing: false,
+  };
+  function relayRefused(result: { error: string }) {
+    condition('relay', 'refusing', `the relay refuses messages for now: ${result.error}`);
+    if (!relay.downSince) {
+      relay.downSince = deps.clock.now();
+      relay.pause = probeBaseMs;
+      // Rows claimed but not started go back (pending, attempt not counted); they are due.
+      for (const job of queue.splice(0))
+        unrecorded[job.which].push({
+          id: job.row.id,
+          attempts: job.row.attempts,
+          result: { released: true },
+        });
+      scheduleFlush();
+    } else if (relay.probing) relay.pause = Math.min(probeMaxMs, relay.pause * 2);
+    // Sends that were already with the relay when it started refusing do not push the probe on.
+    else return;
+    relay.probeAt = Date.now() + Math.round(relay.pause * (0.5 + random() / 2));
+  }
+  /**
+   * A success. Only a probe's ends an outage and releases its rows: another send accepted while
+   * the relay was thought down shows the refusal was about one recipient (a full mailbox), whose
+   * row keeps its own backoff.
+   */
+  async function relayAccepted(probe: boolean) {
+    condition('relay', null);
+    const since = relay.downSince;
+    if (!since) return;
+    relay.downSince = null;
+    if (!probe) return;
+    // The outcomes of the outage must be written first, or their rows are not released.
+    await flush();
+    try {
+      const n = await releaseAfterOutage(deps.db, since, deps.clock.now());
+      if (n) deps.log.info(`outbox: the relay is back; ${n} messages that met its refusal go now`);
+    } catch (err) {
+      deps.log.error(
+        `outbox: could not release the messages held back by the outage: ${faultText(err)}`,
+      );
+    }
+    wake?.();
+  }
 
   // Log a condition when it starts and when it ends, never once per attempt.
   const conditions = new Map<string, string>();
@@ -226,11 +285,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         };
       }
       answers.count();
-      if ('ok' in result && !result.ok && !result.permanent)
-        condition('relay', 'refusing', `the relay refuses messages for now: ${result.error}`);
-      else if ('ok' in result && result.ok) condition('relay', null);
       unrecorded[job.which].push({ id: job.row.id, attempts: job.row.attempts, result });
       scheduleFlush();
+      if ('ok' in result && !result.ok && !result.permanent) relayRefused(result);
+      else if ('ok' in result && result.ok) void relayAccepted(job.probe === true);
     }
   }
 
@@ -307,6 +365,39 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return messages.length + claimed.length;
   }
 
+  /** One message to a relay that refused: its answer ends the outage or backs off further. */
+  async function probeRelay() {
+    const now = deps.clock.now();
+    const probe = await claimProbe(deps.db, now, leaseMs);
+    if (!probe || held[probe.which].has(probe.row.id)) {
+      // Nothing left to probe with: the next claim finds out.
+      relay.downSince = null;
+      condition('relay', null);
+      return;
+    }
+    held[probe.which].set(probe.row.id, probe.row.attempts);
+    let claim: Claim;
+    try {
+      const page = await readPageContext(deps.db, deps.config);
+      let recipients = new Map<string, Recipient>();
+      const sources = new Map<string, BroadcastSource | null>();
+      if (probe.which === 'deliveries') {
+        const d = probe.row as ClaimedDelivery;
+        recipients = await readRecipients(deps.db, [d.subscriber_id]);
+        sources.set(d.broadcast_id, await readBroadcastSource(deps.db, d.broadcast_id));
+      }
+      claim = { now, page, recipients, sources };
+    } catch (err) {
+      // Nothing was handed on: its lease runs out and it is claimed again.
+      held[probe.which].delete(probe.row.id);
+      throw err;
+    }
+    queue.push({ which: probe.which, row: probe.row, claim, probe: true } as Job);
+    startLanes();
+    // Wait for its answer (the lane records it and updates the relay's state).
+    while (lanes.size) await Promise.all([...lanes]);
+  }
+
   const unrecordedCount = () => unrecorded.messages.length + unrecorded.deliveries.length;
 
   /**
@@ -358,6 +449,23 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       // A failed recording is retried before anything new is claimed.
       if (recordFailing) {
         await nap(idleMs);
+        continue;
+      }
+      if (relay.downSince) {
+        if (relay.probing || Date.now() < relay.probeAt) {
+          await nap(Math.max(1, Math.min(idleMs, relay.probeAt - Date.now())));
+          continue;
+        }
+        relay.probing = true;
+        try {
+          await probeRelay();
+          condition('database', null);
+        } catch (err) {
+          condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
+          relay.probeAt = Date.now() + pause;
+        } finally {
+          relay.probing = false;
+        }
         continue;
       }
       // Claim when at least half a claim's worth is free, so claims stay few and full.
@@ -449,10 +557,13 @@ interface MessageJob {
   which: 'messages';
   row: ClaimedMessage;
   claim: Claim;
+  /** The one message sent to a relay that refused. */
+  probe?: boolean;
 }
 interface DeliveryJob {
   which: 'deliveries';
   row: ClaimedDelivery;
   claim: Claim;
+  probe?: boolean;
 }
 type Job = MessageJob | DeliveryJob;

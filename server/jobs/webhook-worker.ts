@@ -187,7 +187,8 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   const heartbeatMs = opts.heartbeatMs ?? Math.min(HEARTBEAT_MS, Math.floor(leaseMs / 4));
   const idleMs = opts.idleMs ?? 250;
-  const baseBackoffMs = opts.baseBackoffMs ?? 30_000;
+  // The head of a queue is also its probe: a receiver that is back is found within seconds.
+  const baseBackoffMs = opts.baseBackoffMs ?? 5_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 3600_000;
   const random = opts.random ?? Math.random;
 

@@ -96,6 +96,52 @@ export async function claimRows<T extends { id: string; attempts: number }>(
   );
 }
 
+/**
+ * The probe of a relay that refused: one row, due or not (the rows that met the outage wait out
+ * their own backoff), single messages first. Its answer tells whether the relay is back.
+ */
+export async function claimProbe(
+  db: Db,
+  now: Date,
+  leaseMs: number,
+): Promise<{ which: OutboxTable; row: ClaimedMessage | ClaimedDelivery } | null> {
+  const t = now.getTime();
+  for (const which of ['messages', 'deliveries'] as const) {
+    const cols =
+      which === 'messages'
+        ? sql.raw('id, attempts, kind, to_address, payload, message_id')
+        : sql.raw('id, attempts, broadcast_id, subscriber_id, message_id');
+    const [row] = await db.transaction((tx) =>
+      tx.all<ClaimedMessage | ClaimedDelivery>(sql`
+        UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM ${ident(which)}
+                     WHERE state = 'pending' OR (state = 'sending' AND lease_until <= ${t})
+                     ORDER BY next_attempt_at LIMIT 1)
+        RETURNING ${cols}`),
+    );
+    if (row) return { which, row };
+  }
+  return null;
+}
+
+/**
+ * The relay is back: every row that met its refusal since `since` is due now, so the queue goes
+ * out at full speed instead of each row waiting out its own backoff.
+ */
+export async function releaseAfterOutage(db: Db, since: Date, now: Date): Promise<number> {
+  let n = 0;
+  await db.transaction(async (tx) => {
+    for (const which of Object.keys(outboxTables) as OutboxTable[]) {
+      const r = await tx.run(sql`
+        UPDATE ${ident(which)} SET next_attempt_at = ${now.getTime()}
+        WHERE state = 'pending' AND next_attempt_at > ${now.getTime()}
+          AND last_error_at >= ${since.getTime()}`);
+      n += Number((r as { rowsAffected?: number }).rowsAffected ?? 0);
+    }
+  });
+  return n;
+}
+
 export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
   return claimRows<ClaimedDelivery>(
     db,
