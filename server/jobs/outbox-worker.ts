@@ -27,6 +27,7 @@ import {
 } from '../domain/broadcasts/send-context.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
+import { isLockWait } from './condition-log.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
@@ -190,12 +191,14 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       deps.log.info(`outbox: ${name} ok again`);
     } else {
       conditions.set(name, state);
-      deps.log.error(`outbox: ${message ?? state}`);
+      // Another process holding the write lock is a wait, not an error.
+      if ((message ?? state).includes('write lock')) deps.log.info(`outbox: ${message ?? state}`);
+      else deps.log.error(`outbox: ${message ?? state}`);
     }
   }
   const faultText = (err: unknown) => {
     const f = databaseFault(err);
-    if (f === 'busy') return 'the database is busy (another process holds the write lock)';
+    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
     if (f === 'full') return 'the database disk is full';
     if (f === 'readonly') return 'the database is read-only';
     return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);

@@ -25,6 +25,7 @@ import {
 } from '../domain/webhooks/webhook-store.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
+import { isLockWait } from './condition-log.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StopReport } from './outbox-worker.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
@@ -214,13 +215,13 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     } else {
       conditions.set(name, state);
       // Another process holding the write lock is a wait, not an error.
-      if (state.includes('write lock')) deps.log.info(`webhooks: ${message ?? state}`);
+      if ((message ?? state).includes('write lock')) deps.log.info(`webhooks: ${message ?? state}`);
       else deps.log.error(`webhooks: ${message ?? state}`);
     }
   }
   const faultText = (err: unknown) => {
     const f = databaseFault(err);
-    if (f === 'busy') return 'the database is busy (another process holds the write lock)';
+    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
     if (f === 'full') return 'the database disk is full';
     if (f === 'readonly') return 'the database is read-only';
     return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
