@@ -3,10 +3,9 @@ import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
-import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
-import { createWebhookWorker } from './jobs/webhook-worker.ts';
+import { startDeliveryThread } from './delivery/start-thread.ts';
 import { createDayTick } from './jobs/day-tick.ts';
 import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/read-users.ts';
@@ -39,16 +38,20 @@ async function main() {
       `Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`,
     );
   }
-  const outbox = createOutboxWorker(deps);
-  outbox.start();
+  // Sending runs in its own thread: pages and mail no longer compete for one event loop.
+  const delivery = startDeliveryThread(deps.log, (code) => {
+    deps.log.error(
+      `The delivery thread stopped (exit code ${code}): nothing would be sent. Exiting so the service manager restarts Herald.`,
+    );
+    process.exit(1);
+  });
+  await delivery.started;
   const edgePurges = createEdgePurgeLoop(deps.edge, deps.log);
   edgePurges.start();
   if (deps.edge.enabled)
     deps.log.info(
       `Edge: purging ${config.edgePurgeTargets.map((t) => `${t.kind} ${t.url}`).join(', ')} after every write.`,
     );
-  const webhookLane = createWebhookWorker(deps);
-  webhookLane.start();
   const dayTick = createDayTick(deps);
   dayTick.start();
   const app = createApp(deps);
@@ -114,8 +117,8 @@ async function main() {
     // flight, cut every connection.
     setTimeout(() => server.closeAllConnections(), 1000).unref();
     dayTick.stop();
-    void Promise.all([scheduler.stop(), outbox.stop(), edgePurges.stop(), webhookLane.stop()])
-      .then(async ([, mail, , hooks]) => {
+    void Promise.all([scheduler.stop(), delivery.stop(), edgePurges.stop()])
+      .then(async ([, { mail, hooks }]) => {
         deps.log.info(
           `Stopped: ${mail.finished} emails and ${hooks.finished} webhook posts in flight finished and recorded; ${mail.handedBack} claimed emails never started were handed back (pending again, for the next start).`,
         );
