@@ -8,6 +8,8 @@ let count = 0;
 let expected = Number(process.argv[2] ?? 0);
 // Recipients since the last reset: what was lost (never came) and doubled (came twice).
 const seen = new Set<string>();
+// While on, every message is refused for now (451), as by a relay in trouble.
+let refusing = false;
 const server = new SMTPServer({
   secure: false,
   authOptional: true,
@@ -17,6 +19,11 @@ const server = new SMTPServer({
   onData(stream, session, callback) {
     stream.on('data', () => {});
     stream.on('end', () => {
+      if (refusing) {
+        const err = new Error('4.3.2 try again later') as Error & { responseCode: number };
+        err.responseCode = 451;
+        return callback(err);
+      }
       count += 1;
       for (const r of session.envelope.rcptTo) seen.add(r.address);
       const at = Date.now();
@@ -32,6 +39,8 @@ server.listen(0, '127.0.0.1', () => {
 process.on('message', (m: { type: string; expected?: number }) => {
   if (m.type === 'expect') expected = m.expected ?? expected;
   if (m.type === 'count') process.send?.({ type: 'count', count });
+  if (m.type === 'refuse') refusing = true;
+  if (m.type === 'accept') refusing = false;
   if (m.type === 'reset') {
     count = 0;
     seen.clear();

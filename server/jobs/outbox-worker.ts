@@ -120,7 +120,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   const queue: Job[] = [];
   const lanes = new Set<Promise<void>>();
   /** Relay answers: the measured sending rate. */
-  const answers = new RateMeter();
+  let answers = new RateMeter();
 
   let running = false;
   let pumpDone: Promise<void> = Promise.resolve();
@@ -168,6 +168,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     if (!since) return;
     relay.downSince = null;
     if (!probe) return;
+    // The rate measured during the outage (a probe every few seconds) would size the next claims
+    // to a handful: measure afresh from a first claim, as at the start of a busy spell.
+    answers = new RateMeter();
     // The outcomes of the outage must be written first, or their rows are not released.
     await flush();
     try {
