@@ -6,16 +6,26 @@ import { SMTPServer } from 'smtp-server';
 
 let count = 0;
 let expected = Number(process.argv[2] ?? 0);
+// Recipients since the last reset: what was lost (never came) and doubled (came twice).
+const seen = new Set<string>();
+// While on, every message is refused for now (451), as by a relay in trouble.
+let refusing = false;
 const server = new SMTPServer({
   secure: false,
   authOptional: true,
   disabledCommands: ['STARTTLS', 'AUTH'],
   logger: false,
   maxClients: 1000,
-  onData(stream, _session, callback) {
+  onData(stream, session, callback) {
     stream.on('data', () => {});
     stream.on('end', () => {
+      if (refusing) {
+        const err = new Error('4.3.2 try again later') as Error & { responseCode: number };
+        err.responseCode = 451;
+        return callback(err);
+      }
       count += 1;
+      for (const r of session.envelope.rcptTo) seen.add(r.address);
       const at = Date.now();
       if (count === 1) process.send?.({ type: 'first', at });
       if (count === expected) process.send?.({ type: 'done', at, count });
@@ -29,5 +39,13 @@ server.listen(0, '127.0.0.1', () => {
 process.on('message', (m: { type: string; expected?: number }) => {
   if (m.type === 'expect') expected = m.expected ?? expected;
   if (m.type === 'count') process.send?.({ type: 'count', count });
+  if (m.type === 'refuse') refusing = true;
+  if (m.type === 'accept') refusing = false;
+  if (m.type === 'reset') {
+    count = 0;
+    seen.clear();
+    process.send?.({ type: 'reset' });
+  }
+  if (m.type === 'stats') process.send?.({ type: 'stats', count, unique: seen.size });
   if (m.type === 'stop') server.close(() => process.exit(0));
 });

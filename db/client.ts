@@ -121,6 +121,30 @@ export async function openDatabase(
   return { db, client: c, close: () => c.close() };
 }
 
+/**
+ * A start-up write (migrations, the settings row) that failed: explained like a failure to
+ * open when it is about the file (read-only, damaged, full), else passed on as it is.
+ */
+export function explainStartWriteFailure(url: string, err: unknown): unknown {
+  if (!url.startsWith('file:')) return err;
+  const fault = databaseFault(err);
+  const file = url.slice('file:'.length).split('?')[0]!;
+  if (fault === 'readonly') return explainOpenFailure(url, file, err);
+  if (fault === 'full')
+    return new DatabaseStartError(
+      startMessage(
+        url,
+        file,
+        'the disk holding it is full',
+        'free disk space on the Herald server, or point DATABASE_URL at a disk with room',
+      ),
+    );
+  const text = String((err as Error)?.message ?? err) + String((err as Error)?.cause ?? '');
+  return /NOTADB|not a database|CORRUPT|malformed/i.test(text)
+    ? explainOpenFailure(url, file, (err as Error)?.cause ?? err)
+    : err;
+}
+
 function startMessage(url: string, file: string, what: string, todo: string): string {
   return `Herald cannot start: DATABASE_URL=${url} (${path.resolve(file)}): ${what}.\nTo fix: ${todo}.`;
 }

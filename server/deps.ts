@@ -1,4 +1,9 @@
-import { type DbHandle, migrateDatabase, openDatabase } from '../db/client.ts';
+import {
+  type DbHandle,
+  explainStartWriteFailure,
+  migrateDatabase,
+  openDatabase,
+} from '../db/client.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './domain/shared/clock.ts';
 import { DatabaseBusyError } from './domain/shared/database-busy.ts';
@@ -44,12 +49,21 @@ export async function createDeps(
     writeWaitMs: config.databaseWriteWaitMs,
     gaveUp: (fault, retryAfterSeconds) => new DatabaseBusyError(fault, retryAfterSeconds),
   });
-  await migrateDatabase(handle.db);
-  await ensureSettings(
-    handle.db,
-    { pageName: config.pageName, publicUrl: config.publicUrlConfigured ? config.publicUrl : null },
-    clock.now(),
-  );
+  try {
+    await migrateDatabase(handle.db);
+    await ensureSettings(
+      handle.db,
+      {
+        pageName: config.pageName,
+        publicUrl: config.publicUrlConfigured ? config.publicUrl : null,
+      },
+      clock.now(),
+    );
+  } catch (err) {
+    // A file that opens but refuses writes (read-only for this user, a full disk) is said plainly.
+    handle.close();
+    throw explainStartWriteFailure(config.databaseUrl, err);
+  }
   // Opened after migrations, so the settings table it reads exists.
   const counter = createChangeCounter(config.databaseUrl, handle.client);
   await ensureDefaultLists(handle.db, clock.now());

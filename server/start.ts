@@ -3,10 +3,9 @@ import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
-import { createOutboxWorker } from './jobs/outbox-worker.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
-import { createWebhookWorker } from './jobs/webhook-worker.ts';
+import { startDeliveryThread } from './delivery/start-thread.ts';
 import { createDayTick } from './jobs/day-tick.ts';
 import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/read-users.ts';
@@ -39,16 +38,20 @@ async function main() {
       `Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`,
     );
   }
-  const outbox = createOutboxWorker(deps);
-  outbox.start();
+  // Sending runs in its own thread: pages and mail no longer compete for one event loop.
+  const delivery = startDeliveryThread(deps.log, (code) => {
+    deps.log.error(
+      `The delivery thread stopped (exit code ${code}): nothing would be sent. Exiting so the service manager restarts Herald.`,
+    );
+    process.exit(1);
+  });
+  await delivery.started;
   const edgePurges = createEdgePurgeLoop(deps.edge, deps.log);
   edgePurges.start();
   if (deps.edge.enabled)
     deps.log.info(
       `Edge: purging ${config.edgePurgeTargets.map((t) => `${t.kind} ${t.url}`).join(', ')} after every write.`,
     );
-  const webhookLane = createWebhookWorker(deps);
-  webhookLane.start();
   const dayTick = createDayTick(deps);
   dayTick.start();
   const app = createApp(deps);
@@ -93,19 +96,44 @@ async function main() {
       `\nNo admin account exists yet. Create the first one here (one-time link, valid 24 hours, this process only):\n\n  ${base}/setup?token=${token}\n\nor from a shell: npx herald user add --email you@example.com --role admin\n`,
     );
   }
+  // A graceful stop never doubles: nothing new is claimed, what was handed to the relay (or a
+  // receiver) is answered and recorded, what never started is handed back at once. It takes as
+  // long as the sends in flight need (bounded by the relay's timeouts); a second signal exits at
+  // once for an operator who cannot wait (then only the sends in flight may go twice).
+  let stopping = false;
   const stop = (signal: string) => {
-    deps.log.info(`${signal}: shutting down`);
-    server.close(() => {
-      // Batches in flight finish and record their outcome, so nothing is sent twice on restart.
-      dayTick.stop();
-      void Promise.all([scheduler.stop(), outbox.stop(), edgePurges.stop(), webhookLane.stop()])
-        .then(() => deps.close())
-        .then(() => process.exit(0));
-    });
+    if (stopping) {
+      deps.log.error(
+        `${signal} again: exiting at once; messages in flight were not recorded and may go twice.`,
+      );
+      process.exit(1);
+    }
+    stopping = true;
+    deps.log.info(
+      `${signal}: stopping. Claiming nothing new; finishing and recording what the relay and receivers already have (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second SIGTERM or SIGINT'} again exits at once).`,
+    );
+    server.close();
     // Change streams (/api/changes) never end by themselves: after a second for requests in
-    // flight, cut every connection so the loops above still get to stop cleanly.
+    // flight, cut every connection.
     setTimeout(() => server.closeAllConnections(), 1000).unref();
-    setTimeout(() => process.exit(0), 5000).unref();
+    dayTick.stop();
+    void Promise.all([scheduler.stop(), delivery.stop(), edgePurges.stop()])
+      .then(async ([, { mail, hooks }]) => {
+        deps.log.info(
+          `Stopped: ${mail.finished} emails and ${hooks.finished} webhook posts in flight finished and recorded; ${mail.handedBack} claimed emails never started were handed back (pending again, for the next start).`,
+        );
+        const left = mail.unrecorded + hooks.unrecorded;
+        if (left > 0)
+          deps.log.error(
+            `Could not record ${left} outcomes (the database refused writes): those messages may be sent again after the restart.`,
+          );
+        await deps.close();
+        process.exit(left > 0 ? 1 : 0);
+      })
+      .catch((err: unknown) => {
+        deps.log.error('Stopping failed', { error: String(err) });
+        process.exit(1);
+      });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

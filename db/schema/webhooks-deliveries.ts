@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { deliveryStates, webhookEvents } from './enums.ts';
 import { webhooks } from './webhooks.ts';
@@ -28,5 +29,9 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     index('webhook_deliveries_state_idx').on(t.state, t.nextAttemptAt),
     index('webhook_deliveries_webhook_id_idx').on(t.webhookId, t.createdAt),
+    // Each webhook's queue head (its oldest unfinished delivery), found without walking history.
+    index('webhook_deliveries_queue_idx')
+      .on(t.webhookId, t.createdAt)
+      .where(sql`state IN ('pending', 'sending')`),
   ],
 );

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { bumpForNewDay, uptimeToday } from '../domain/uptime/new-day.ts';
+import { conditionLog } from './condition-log.ts';
 
 /**
  * Once a minute, notices when a new day has begun in the page's time zone and makes the
@@ -22,9 +23,13 @@ export function createDayTick(deps: Pick<Deps, 'db' | 'clock' | 'log'>, everyMs 
       return true;
     },
     start() {
+      const conditions = conditionLog(deps.log, 'day tick');
       void this.runOnce().catch(() => {});
       timer = setInterval(() => {
-        this.runOnce().catch((err) => deps.log.error('day tick failed', { error: String(err) }));
+        this.runOnce().then(
+          () => conditions.report('check', null),
+          (err: unknown) => conditions.report('check', err),
+        );
       }, everyMs);
       timer.unref();
     },

@@ -1,5 +1,6 @@
 import type { EdgePurger } from '../edge/purger.ts';
 import type { Logger } from '../logger.ts';
+import { conditionLog } from './condition-log.ts';
 
 export interface EdgePurgeLoop {
   start(): void;
@@ -22,10 +23,14 @@ export function createEdgePurgeLoop(
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<unknown> | null = null;
   let stopped = false;
+  const conditions = conditionLog(log, 'edge purges');
   const tick = () => {
     inFlight = purger
       .retryDue()
-      .catch((err) => log.error('edge purge retry pass failed', { error: String(err) }))
+      .then(
+        () => conditions.report('retry pass', null),
+        (err: unknown) => conditions.report('retry pass', err),
+      )
       .finally(() => {
         inFlight = null;
         if (!stopped) timer = setTimeout(tick, interval);

@@ -4,6 +4,7 @@ import {
   anythingDue,
   claimDeliveries,
   claimMessages,
+  claimProbe,
   type ClaimedDelivery,
   type ClaimedMessage,
   extendLeases,
@@ -12,6 +13,7 @@ import {
   type Outcome,
   type OutboxTable,
   recordOutcomes,
+  releaseAfterOutage,
 } from '../domain/broadcasts/outbox-store.ts';
 import type { Deps } from '../deps.ts';
 import type { OutgoingMail } from '../mail/outgoing-mail.ts';
@@ -25,6 +27,7 @@ import {
 } from '../domain/broadcasts/send-context.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import { databaseFault } from '../domain/shared/database-busy.ts';
+import { isLockWait } from './condition-log.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
@@ -51,6 +54,9 @@ export interface OutboxWorkerOptions {
   random?: () => number;
   /** Most messages rendered and handed to the transport at once (the rest wait, claimed). */
   composeAhead?: number;
+  /** While the relay refuses: the first and the longest pause between probes. */
+  probeBaseMs?: number;
+  probeMaxMs?: number;
 }
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
@@ -114,12 +120,69 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   const queue: Job[] = [];
   const lanes = new Set<Promise<void>>();
   /** Relay answers: the measured sending rate. */
-  const answers = new RateMeter();
+  let answers = new RateMeter();
 
   let running = false;
   let pumpDone: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
+
+  // A relay that refuses for now (a 4xx, a refused connection, a timeout) is not sent new rows:
+  // what waits in `queue` is handed back, and one message at a time probes it with backoff. The
+  // first success makes every row that met the outage due at once. Without this, each row waits
+  // out its own backoff (30 s doubling) and a relay that is back is used a minute late.
+  const probeBaseMs = opts.probeBaseMs ?? 250;
+  const probeMaxMs = opts.probeMaxMs ?? 4000;
+  const relay: { downSince: Date | null; probeAt: number; pause: number; probing: boolean } = {
+    downSince: null,
+    probeAt: 0,
+    pause: probeBaseMs,
+    probing: false,
+  };
+  function relayRefused(result: { error: string }) {
+    condition('relay', 'refusing', `the relay refuses messages for now: ${result.error}`);
+    if (!relay.downSince) {
+      relay.downSince = deps.clock.now();
+      relay.pause = probeBaseMs;
+      // Rows claimed but not started go back (pending, attempt not counted); they are due.
+      for (const job of queue.splice(0))
+        unrecorded[job.which].push({
+          id: job.row.id,
+          attempts: job.row.attempts,
+          result: { released: true },
+        });
+      scheduleFlush();
+    } else if (relay.probing) relay.pause = Math.min(probeMaxMs, relay.pause * 2);
+    // Sends that were already with the relay when it started refusing do not push the probe on.
+    else return;
+    relay.probeAt = Date.now() + Math.round(relay.pause * (0.5 + random() / 2));
+  }
+  /**
+   * A success. Only a probe's ends an outage and releases its rows: another send accepted while
+   * the relay was thought down shows the refusal was about one recipient (a full mailbox), whose
+   * row keeps its own backoff.
+   */
+  async function relayAccepted(probe: boolean) {
+    condition('relay', null);
+    const since = relay.downSince;
+    if (!since) return;
+    relay.downSince = null;
+    if (!probe) return;
+    // The rate measured during the outage (a probe every few seconds) would size the next claims
+    // to a handful: measure afresh from a first claim, as at the start of a busy spell.
+    answers = new RateMeter();
+    // The outcomes of the outage must be written first, or their rows are not released.
+    await flush();
+    try {
+      const n = await releaseAfterOutage(deps.db, since, deps.clock.now());
+      if (n) deps.log.info(`outbox: the relay is back; ${n} messages that met its refusal go now`);
+    } catch (err) {
+      deps.log.error(
+        `outbox: could not release the messages held back by the outage: ${faultText(err)}`,
+      );
+    }
+    wake?.();
+  }
 
   // Log a condition when it starts and when it ends, never once per attempt.
   const conditions = new Map<string, string>();
@@ -131,12 +194,14 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       deps.log.info(`outbox: ${name} ok again`);
     } else {
       conditions.set(name, state);
-      deps.log.error(`outbox: ${message ?? state}`);
+      // Another process holding the write lock is a wait, not an error.
+      if ((message ?? state).includes('write lock')) deps.log.info(`outbox: ${message ?? state}`);
+      else deps.log.error(`outbox: ${message ?? state}`);
     }
   }
   const faultText = (err: unknown) => {
     const f = databaseFault(err);
-    if (f === 'busy') return 'the database is busy (another process holds the write lock)';
+    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
     if (f === 'full') return 'the database disk is full';
     if (f === 'readonly') return 'the database is read-only';
     return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
@@ -226,11 +291,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         };
       }
       answers.count();
-      if ('ok' in result && !result.ok && !result.permanent)
-        condition('relay', 'refusing', `the relay refuses messages for now: ${result.error}`);
-      else if ('ok' in result && result.ok) condition('relay', null);
       unrecorded[job.which].push({ id: job.row.id, attempts: job.row.attempts, result });
       scheduleFlush();
+      if ('ok' in result && !result.ok && !result.permanent) relayRefused(result);
+      else if ('ok' in result && result.ok) void relayAccepted(job.probe === true);
     }
   }
 
@@ -307,14 +371,54 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return messages.length + claimed.length;
   }
 
-  /** Waits until every send in flight has answered and every outcome is recorded. */
-  async function settle() {
+  /** One message to a relay that refused: its answer ends the outage or backs off further. */
+  async function probeRelay() {
+    const now = deps.clock.now();
+    const probe = await claimProbe(deps.db, now, leaseMs);
+    if (!probe || held[probe.which].has(probe.row.id)) {
+      // Nothing left to probe with: the next claim finds out.
+      relay.downSince = null;
+      condition('relay', null);
+      return;
+    }
+    held[probe.which].set(probe.row.id, probe.row.attempts);
+    let claim: Claim;
+    try {
+      const page = await readPageContext(deps.db, deps.config);
+      let recipients = new Map<string, Recipient>();
+      const sources = new Map<string, BroadcastSource | null>();
+      if (probe.which === 'deliveries') {
+        const d = probe.row as ClaimedDelivery;
+        recipients = await readRecipients(deps.db, [d.subscriber_id]);
+        sources.set(d.broadcast_id, await readBroadcastSource(deps.db, d.broadcast_id));
+      }
+      claim = { now, page, recipients, sources };
+    } catch (err) {
+      // Nothing was handed on: its lease runs out and it is claimed again.
+      held[probe.which].delete(probe.row.id);
+      throw err;
+    }
+    queue.push({ which: probe.which, row: probe.row, claim, probe: true } as Job);
+    startLanes();
+    // Wait for its answer (the lane records it and updates the relay's state).
+    while (lanes.size) await Promise.all([...lanes]);
+  }
+
+  const unrecordedCount = () => unrecorded.messages.length + unrecorded.deliveries.length;
+
+  /**
+   * Waits until every send in flight has answered and every outcome is recorded; with a
+   * deadline (a stop), gives up recording at it and returns how many outcomes are left.
+   */
+  async function settle(deadline = Infinity): Promise<number> {
     while (lanes.size) await Promise.all([...lanes]);
     if (flushTimer) {
       clearTimeout(flushTimer);
       flushTimer = null;
     }
-    while (unrecorded.messages.length || unrecorded.deliveries.length || flushing) await flush();
+    while ((unrecordedCount() || flushing) && Date.now() < deadline)
+      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
+    return unrecordedCount();
   }
 
   let beating = false;
@@ -351,6 +455,23 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       // A failed recording is retried before anything new is claimed.
       if (recordFailing) {
         await nap(idleMs);
+        continue;
+      }
+      if (relay.downSince) {
+        if (relay.probing || Date.now() < relay.probeAt) {
+          await nap(Math.max(1, Math.min(idleMs, relay.probeAt - Date.now())));
+          continue;
+        }
+        relay.probing = true;
+        try {
+          await probeRelay();
+          condition('database', null);
+        } catch (err) {
+          condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
+          relay.probeAt = Date.now() + pause;
+        } finally {
+          relay.probing = false;
+        }
         continue;
       }
       // Claim when at least half a claim's worth is free, so claims stay few and full.
@@ -395,19 +516,41 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       heartbeat = setInterval(() => void beat(), heartbeatMs);
       pumpDone = pump();
     },
-    /** Stops claiming, lets what is in flight answer and records it, then returns. */
-    async stop() {
+    /**
+     * A graceful stop: claims nothing more, hands back what was claimed but never started
+     * (its lease released now, not left to run out), lets every message already handed to the
+     * transport answer and records it. Recording is retried for up to `recordWaitMs`; what is
+     * still unrecorded then is returned (its rows come back when their lease runs out, and may
+     * go twice).
+     */
+    async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       wake?.();
       await pumpDone;
-      await settle();
+      const back = queue.splice(0);
+      for (const job of back)
+        unrecorded[job.which].push({
+          id: job.row.id,
+          attempts: job.row.attempts,
+          result: { released: true },
+        });
+      const inFlight = heldCount() - back.length;
+      const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
+      return { handedBack: back.length, finished: inFlight, unrecorded: left };
     },
   };
 }
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;
+
+/** What a graceful stop did: rows handed back unsent, sends finished, outcomes not recorded. */
+export interface StopReport {
+  handedBack: number;
+  finished: number;
+  unrecorded: number;
+}
 
 /** What one claim read for rendering its rows, shared by them. */
 interface Claim {
@@ -420,10 +563,13 @@ interface MessageJob {
   which: 'messages';
   row: ClaimedMessage;
   claim: Claim;
+  /** The one message sent to a relay that refused. */
+  probe?: boolean;
 }
 interface DeliveryJob {
   which: 'deliveries';
   row: ClaimedDelivery;
   claim: Claim;
+  probe?: boolean;
 }
 type Job = MessageJob | DeliveryJob;

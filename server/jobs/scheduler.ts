@@ -11,6 +11,7 @@ import type { DomainDeps } from '../domain/shared/deps.ts';
 import { type ReportDuty, runReportDuties } from '../domain/reports/run-report-duties.ts';
 import { type RecordJobEvent, runRecordJobs } from '../domain/record/run-record-jobs.ts';
 import type { Logger } from '../logger.ts';
+import { conditionLog } from './condition-log.ts';
 
 export interface SchedulerReport {
   published: { updateId: string; incidentId: string; late: boolean; skipped?: string }[];
@@ -47,6 +48,7 @@ export function createScheduler(
   let timer: NodeJS.Timeout | null = null;
   let inFlight: Promise<unknown> | null = null;
   let stopped = true;
+  const conditions = conditionLog(deps.log, 'scheduler');
 
   async function task<T>(
     name: string,
@@ -54,13 +56,13 @@ export function createScheduler(
     fn: () => Promise<T[]>,
   ): Promise<T[]> {
     try {
-      return await fn();
+      const done = await fn();
+      conditions.report(name, null);
+      return done;
     } catch (err) {
       // One failing task (say, a locked database) must not stop the others; the next pass retries.
       report.errors.push({ task: name, error: err instanceof Error ? err.message : String(err) });
-      deps.log.error(`scheduler: ${name} failed`, {
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      });
+      conditions.report(name, err);
       return [];
     }
   }

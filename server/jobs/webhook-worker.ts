@@ -8,18 +8,26 @@ import { readPageContext } from '../domain/broadcasts/send-context.ts';
 import { isPrivateAddress } from '../domain/webhooks/address-policy.ts';
 import { signatureHeader } from '../domain/webhooks/secret-box.ts';
 import {
+  type ClaimedWebhookDelivery,
   readWebhookRequests,
   type WebhookRequest,
 } from '../domain/webhooks/webhook-send-context.ts';
 import {
   anyWebhookDue,
-  claimWebhookDeliveries,
+  claimWebhookDelivery,
+  claimWebhookHeads,
   emailAdmins,
+  extendWebhookLeases,
   PAUSE_AFTER_FAILURES,
   recordWebhookOutcomes,
   type WebhookOutcome,
   type WebhookResult,
 } from '../domain/webhooks/webhook-store.ts';
+import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
+import { databaseFault } from '../domain/shared/database-busy.ts';
+import { isLockWait } from './condition-log.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StopReport } from './outbox-worker.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -27,10 +35,11 @@ export interface WebhookWorkerOptions {
   timeoutMs?: number;
   /** Bytes of the answer read at most (kept for the delivery's error text). */
   maxResponseBytes?: number;
+  /** Most webhooks posted to at once (each gets one delivery at a time). */
   batchSize?: number;
   leaseMs?: number;
+  heartbeatMs?: number;
   idleMs?: number;
-  maxAttempts?: number;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
@@ -158,126 +167,317 @@ export function postWebhook(
   });
 }
 
+/** Outcomes are written this soon after the receiver's answer, in one group. */
+const RECORD_EVERY_MS = 25;
+
 /**
- * The webhook lane, beside the email outbox: claims due webhook deliveries under a lease,
- * renders and POSTs them (a batch in parallel, so one slow receiver costs the batch at most the
- * timeout), records each outcome, pauses a webhook after 20 failures in a row and emails the
- * admins. `runOnce()` does one round (tests drive it); `sendNow(id)` sends one delivery at once
- * (the admin's "send a test").
+ * The webhook lane. Each webhook's deliveries are one ordered queue: only its head is claimed
+ * (see webhook-store.ts), so one receiver gets one delivery at a time in publish order, and a
+ * failing receiver holds back its own queue only, retried with backoff; its first success
+ * makes the rest due at once. The lane keeps the email outbox's guarantees: a heartbeat extends
+ * the lease of what it holds, each outcome is queued in memory the moment the receiver answers
+ * and written within milliseconds, a group that cannot be written is retried before anything new
+ * is claimed, and a held delivery is never posted twice by this process. `runOnce()` claims,
+ * sends and records one round (tests drive it); `sendNow(id)` sends one delivery at once (the
+ * admin's "send a test"); `stop()` stops claiming, lets what is in flight answer and records it.
  */
 export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions = {}) {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const maxBytes = opts.maxResponseBytes ?? 16 * 1024;
   const batchSize = opts.batchSize ?? 20;
-  // Longer than any send can take, so a live worker's claim never runs out under it.
-  const leaseMs = Math.max(opts.leaseMs ?? 60_000, timeoutMs * 3);
+  const leaseMs = opts.leaseMs ?? LEASE_MS;
+  const heartbeatMs = opts.heartbeatMs ?? Math.min(HEARTBEAT_MS, Math.floor(leaseMs / 4));
   const idleMs = opts.idleMs ?? 250;
-  const maxAttempts = opts.maxAttempts ?? 10;
-  const baseBackoffMs = opts.baseBackoffMs ?? 30_000;
+  // The head of a queue is also its probe: a receiver that is back is found within seconds.
+  const baseBackoffMs = opts.baseBackoffMs ?? 5_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 3600_000;
   const random = opts.random ?? Math.random;
+
+  /** Deliveries claimed by this process and not yet recorded: never posted twice from here. */
+  const held = new Map<string, ClaimedWebhookDelivery>();
+  const unrecorded: WebhookOutcome[] = [];
+  const sends = new Set<Promise<void>>();
+  let recordFailing = false;
+  let flushing: Promise<void> | null = null;
+  let flushTimer: NodeJS.Timeout | null = null;
   let running = false;
-  let loop: Promise<void> | null = null;
+  let pumpDone: Promise<void> = Promise.resolve();
+  let heartbeat: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
+
+  const conditions = new Map<string, string>();
+  function condition(name: string, state: string | null, message?: string) {
+    const before = conditions.get(name) ?? null;
+    if (before === state) return;
+    if (state === null) {
+      conditions.delete(name);
+      deps.log.info(`webhooks: ${name} ok again`);
+    } else {
+      conditions.set(name, state);
+      // Another process holding the write lock is a wait, not an error.
+      if ((message ?? state).includes('write lock')) deps.log.info(`webhooks: ${message ?? state}`);
+      else deps.log.error(`webhooks: ${message ?? state}`);
+    }
+  }
+  const faultText = (err: unknown) => {
+    const f = databaseFault(err);
+    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
+    if (f === 'full') return 'the database disk is full';
+    if (f === 'readonly') return 'the database is read-only';
+    return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
+  };
 
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
 
-  async function deliver(onlyId?: string): Promise<WebhookOutcome[]> {
-    const now = deps.clock.now();
-    const claimed = await claimWebhookDeliveries(deps.db, now, batchSize, leaseMs, onlyId);
-    if (claimed.length === 0) return [];
-    const requests = await readWebhookRequests(deps.db, deps.config, claimed, now);
-    const outcomes = await Promise.all(
-      claimed.map(async (d): Promise<WebhookOutcome> => {
-        const r = requests.get(d.id);
-        if (r && 'unreadable' in r)
-          return {
-            id: d.id,
-            webhookId: d.webhook_id,
-            attempts: d.attempts,
-            result: { ok: false, permanent: true, status: null, error: r.unreadable },
-          };
-        if (!r)
-          return {
-            id: d.id,
-            webhookId: null,
-            attempts: d.attempts,
-            result: {
-              skipped: true,
-              error: 'the webhook is paused or gone, or the incident is no longer public',
-            },
-          };
-        const result = await postWebhook(r, deps.clock.now(), {
-          timeoutMs,
-          maxBytes,
-          event: d.event,
-        });
-        return { id: d.id, webhookId: r.webhookId, attempts: d.attempts, result };
-      }),
-    );
-    const paused = await recordWebhookOutcomes(deps.db, outcomes, deps.clock.now(), {
-      maxAttempts,
-      retryAt,
-    });
+  function scheduleFlush() {
+    if (flushTimer || flushing) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = null;
+      void flush();
+    }, RECORD_EVERY_MS);
+  }
+
+  async function tellAdmins(paused: { id: string; url: string }[], group: WebhookOutcome[]) {
     for (const p of paused) {
-      const last = outcomes.find((o) => o.webhookId === p.id)?.result;
-      const page = await readPageContext(deps.db, deps.config);
+      const last = group.filter((o) => o.webhookId === p.id).at(-1)?.result;
       deps.log.info(`webhooks: paused ${p.url} after ${PAUSE_AFTER_FAILURES} failures in a row`);
-      await emailAdmins(
-        deps.db,
-        deps.config,
-        renderWebhookPaused({
-          pageName: page.name,
-          webhookUrl: p.url,
-          failures: PAUSE_AFTER_FAILURES,
-          lastError: last && 'error' in last ? last.error : null,
-          adminUrl: `${page.url}/admin/webhooks/${p.id}`,
-        }),
-        deps.clock.now(),
-      );
+      try {
+        const page = await readPageContext(deps.db, deps.config);
+        await emailAdmins(
+          deps.db,
+          deps.config,
+          renderWebhookPaused({
+            pageName: page.name,
+            webhookUrl: p.url,
+            failures: PAUSE_AFTER_FAILURES,
+            lastError: last && 'error' in last ? last.error : null,
+            adminUrl: `${page.url}/admin/webhooks/${p.id}`,
+          }),
+          deps.clock.now(),
+        );
+      } catch (err) {
+        deps.log.error(`webhooks: could not email the admins that ${p.url} is paused`, {
+          error: faultText(err),
+        });
+      }
     }
-    return outcomes;
+  }
+
+  /** Writes what the receivers said, group by group; keeps and retries what does not land. */
+  function flush(): Promise<void> {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      let pause = 50;
+      while (unrecorded.length) {
+        const group = unrecorded.slice(0, 200);
+        let paused: { id: string; url: string }[];
+        try {
+          paused = await recordWebhookOutcomes(deps.db, group, deps.clock.now(), { retryAt });
+        } catch (err) {
+          recordFailing = true;
+          condition(
+            'recording',
+            faultText(err),
+            `could not record outcomes yet, retrying in memory: ${faultText(err)}`,
+          );
+          await sleep(pause);
+          pause = Math.min(2000, pause * 2);
+          continue;
+        }
+        recordFailing = false;
+        condition('recording', null);
+        pause = 50;
+        unrecorded.splice(0, group.length);
+        for (const o of group) held.delete(o.id);
+        await tellAdmins(paused, group);
+        wake?.();
+      }
+    })().finally(() => {
+      flushing = null;
+      if (unrecorded.length) scheduleFlush();
+    });
+    return flushing;
+  }
+
+  async function post(d: ClaimedWebhookDelivery, r: RequestOrNot): Promise<WebhookOutcome> {
+    if (r && 'unreadable' in r)
+      return {
+        id: d.id,
+        webhookId: d.webhook_id,
+        attempts: d.attempts,
+        result: { ok: false, permanent: true, status: null, error: r.unreadable },
+      };
+    if (!r)
+      return {
+        id: d.id,
+        webhookId: null,
+        attempts: d.attempts,
+        result: {
+          skipped: true,
+          error: 'the webhook is gone, or the incident is no longer public',
+        },
+      };
+    const result = await postWebhook(r, deps.clock.now(), { timeoutMs, maxBytes, event: d.event });
+    return { id: d.id, webhookId: r.webhookId, attempts: d.attempts, result };
+  }
+
+  /** Claims (heads of webhook queues, or the one delivery asked for) and starts posting them. */
+  async function claimAndPost(onlyId?: string): Promise<Promise<WebhookOutcome>[]> {
+    const now = deps.clock.now();
+    const room = Math.max(0, batchSize - held.size);
+    if (!onlyId && room === 0) return [];
+    const claimed = (
+      onlyId
+        ? await claimWebhookDelivery(deps.db, now, onlyId, leaseMs)
+        : await claimWebhookHeads(deps.db, now, room, leaseMs)
+    ).filter((d) => !held.has(d.id));
+    if (claimed.length === 0) return [];
+    for (const d of claimed) held.set(d.id, d);
+    let requests: Awaited<ReturnType<typeof readWebhookRequests>>;
+    try {
+      requests = await readWebhookRequests(deps.db, deps.config, claimed, now);
+    } catch (err) {
+      // Nothing was posted: hand the rows back now rather than after their lease.
+      for (const d of claimed)
+        unrecorded.push({
+          id: d.id,
+          webhookId: null,
+          attempts: d.attempts,
+          result: { released: true },
+        });
+      scheduleFlush();
+      throw err;
+    }
+    return claimed.map((d) => {
+      const outcome = post(d, requests.get(d.id) ?? null).then((o) => {
+        if ('ok' in o.result && !o.result.ok && !o.result.permanent)
+          deps.log.debug(`webhooks: ${o.id} failed for now: ${o.result.error}`);
+        unrecorded.push(o);
+        scheduleFlush();
+        return o;
+      });
+      const done = outcome.then(() => undefined);
+      sends.add(done);
+      void done.finally(() => sends.delete(done));
+      return outcome;
+    });
+  }
+
+  /** Waits for every post in flight and its record; at `deadline`, returns what is left. */
+  async function settle(deadline = Infinity): Promise<number> {
+    while (sends.size) await Promise.all([...sends]);
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flushTimer = null;
+    }
+    while ((unrecorded.length || flushing) && Date.now() < deadline)
+      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
+    return unrecorded.length;
+  }
+
+  let beating = false;
+  async function beat() {
+    if (beating) return;
+    beating = true;
+    try {
+      await extendWebhookLeases(
+        deps.db,
+        [...held.keys()],
+        new Date(deps.clock.now().getTime() + leaseMs),
+      );
+      condition('heartbeat', null);
+    } catch (err) {
+      condition('heartbeat', faultText(err), `could not extend leases: ${faultText(err)}`);
+    } finally {
+      beating = false;
+    }
+  }
+
+  function nap(ms: number) {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        if (wake === done) wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function pump() {
+    let pause = 200;
+    while (running) {
+      // A failed recording is retried before anything new is claimed.
+      if (recordFailing || held.size >= batchSize) {
+        await nap(idleMs);
+        continue;
+      }
+      let n = 0;
+      try {
+        if (await anyWebhookDue(deps.db, deps.clock.now())) n = (await claimAndPost()).length;
+        condition('database', null);
+        pause = 200;
+      } catch (err) {
+        condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
+        await nap(pause);
+        pause = Math.min(5000, pause * 2);
+        continue;
+      }
+      if (n === 0) await nap(idleMs);
+    }
   }
 
   return {
-    /** One round: claims and sends one batch. Returns how many deliveries it handled. */
+    /** Deliveries this process holds now (claimed, not yet recorded). */
+    inFlight: () => held.size,
+    /**
+     * Sends everything due now, round by round (one delivery per webhook a round, in order),
+     * recording each round before the next; returns how many deliveries it handled.
+     */
     async runOnce(): Promise<number> {
-      if (!(await anyWebhookDue(deps.db, deps.clock.now()))) return 0;
-      return (await deliver()).length;
+      let total = 0;
+      while (await anyWebhookDue(deps.db, deps.clock.now())) {
+        const n = (await claimAndPost()).length;
+        await settle();
+        if (n === 0) break;
+        total += n;
+      }
+      return total;
     },
     /** Sends one pending delivery now and returns what the receiver said. */
     async sendNow(deliveryId: string): Promise<WebhookResult | null> {
-      return (await deliver(deliveryId))[0]?.result ?? null;
+      const [outcome] = await claimAndPost(deliveryId);
+      if (!outcome) return null;
+      const o = await outcome;
+      await settle();
+      return o.result;
     },
     start() {
       if (running) return;
       running = true;
-      loop = (async () => {
-        while (running) {
-          let n = 0;
-          try {
-            n = await this.runOnce();
-          } catch (err) {
-            deps.log.error('webhooks: round failed', { error: String(err) });
-          }
-          if (n === 0 && running)
-            await new Promise<void>((r) => {
-              const t = setTimeout(r, idleMs);
-              wake = () => {
-                clearTimeout(t);
-                r();
-              };
-            });
-        }
-      })();
+      heartbeat = setInterval(() => void beat(), heartbeatMs);
+      pumpDone = pump();
     },
-    async stop() {
+    /**
+     * Stops claiming, lets every post in flight answer (bounded by the timeout) and records it,
+     * retrying the record for up to `recordWaitMs`. A webhook's delivery is posted as soon as it
+     * is claimed, so nothing is left to hand back.
+     */
+    async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       wake?.();
-      await loop;
+      await pumpDone;
+      const finished = held.size;
+      const left = await settle(Date.now() + recordWaitMs);
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      return { handedBack: 0, finished, unrecorded: left };
     },
   };
 }
+
+type RequestOrNot = WebhookRequest | { unreadable: string } | null;
 
 export type WebhookWorker = ReturnType<typeof createWebhookWorker>;

@@ -1,3 +1,5 @@
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
 import { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
 import { oldestDueWaitMs } from '../domain/broadcasts/outbox-store.ts';
@@ -12,6 +14,25 @@ const PROBE_WAIT_MS = 1500;
 type Probe = { ok: true } | { ok: false; reason: string };
 
 /**
+ * Below this much free space on the database's disk, writes are about to fail. The write probe
+ * alone cannot tell: it rewrites one small row, which fits in WAL frames the file already has
+ * while a publish or a broadcast's outcome writes, which must grow the WAL, are refused.
+ */
+export const MIN_FREE_DISK_BYTES = 1 << 20;
+
+/** Free bytes on the disk holding an embedded database file; null for a database server. */
+async function freeDiskBytes(databaseUrl: string): Promise<number | null> {
+  if (!databaseUrl.startsWith('file:')) return null;
+  const file = databaseUrl.slice('file:'.length).split('?')[0]!;
+  try {
+    const s = await statfs(path.dirname(path.resolve(file)));
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Health that means something: 200 only when the database answers, accepts a write, and no due
  * email has waited longer than HEALTH_MAX_QUEUE_DELAY_SECONDS. The body says which check failed.
  */
@@ -23,7 +44,15 @@ export function healthRoutes(deps: Deps) {
     const now = Date.now();
     if (cached && now - cached.at < PROBE_CACHE_MS) return cached.probe;
     const attempt = probeWrite(deps.db, deps.clock.now()).then(
-      (): Probe => ({ ok: true }),
+      async (): Promise<Probe> => {
+        const free = await freeDiskBytes(deps.config.databaseUrl);
+        return free !== null && free < MIN_FREE_DISK_BYTES
+          ? {
+              ok: false,
+              reason: `the database disk is full (${Math.floor(free / 1024)} KB free): free disk space on the Herald server`,
+            }
+          : { ok: true };
+      },
       (err): Probe => {
         const fault = databaseFault(err);
         return {

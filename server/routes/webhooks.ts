@@ -3,9 +3,11 @@ import {
   createWebhook,
   createWebhookInput,
   deleteWebhook,
+  dropWebhookQueue,
   listWebhooks,
   queueTestDelivery,
   readWebhook,
+  resumeWebhook,
 } from '../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { createWebhookWorker } from '../jobs/webhook-worker.ts';
@@ -62,6 +64,27 @@ export function webhookOperations(deps: Deps): Operation[] {
         await deleteWebhook(deps, pathId(c), actorOf(c));
         return c.body(null, 204);
       },
+    },
+    {
+      meta: {
+        method: 'post',
+        path: '/webhooks/:id/resume',
+        summary:
+          'Resume a paused webhook: its queue goes out now, in publish order (409 unless paused)',
+        role: 'admin',
+        success: 200,
+      },
+      handler: async (c) => c.json(await resumeWebhook(deps, pathId(c), actorOf(c))),
+    },
+    {
+      meta: {
+        method: 'post',
+        path: '/webhooks/:id/drop-queue',
+        summary: "Drop a paused webhook's queued deliveries for good, audited (409 unless paused)",
+        role: 'admin',
+        success: 200,
+      },
+      handler: async (c) => c.json(await dropWebhookQueue(deps, pathId(c), actorOf(c))),
     },
     {
       meta: {

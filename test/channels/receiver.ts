@@ -6,11 +6,13 @@ export interface Received {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The status it was answered with (null: not answered). */
+  status: number | null;
 }
 
 /** What the receiver does with the next request: answer, hang, or stream without end. */
 export type Behaviour =
-  | { status: number; body?: string; headers?: Record<string, string> }
+  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { status: number; endless: true };
 
@@ -27,12 +29,14 @@ export async function startReceiver() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({
+      const b = queue.shift() ?? { status: 200 };
+      const got: Received = {
         url: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const b = queue.shift() ?? { status: 200 };
+        status: 'status' in b && !('endless' in b) ? b.status : null,
+      };
+      received.push(got);
       if ('hang' in b) return;
       if ('endless' in b) {
         res.writeHead(b.status, { 'content-type': 'text/plain' });
@@ -44,8 +48,12 @@ export async function startReceiver() {
         pump();
         return;
       }
-      res.writeHead(b.status, b.headers ?? {});
-      res.end(b.body ?? '');
+      const answer = () => {
+        res.writeHead(b.status, b.headers ?? {});
+        res.end(b.body ?? '');
+      };
+      if (b.delayMs) setTimeout(answer, b.delayMs);
+      else answer();
     });
   });
   server.on('connection', (s) => {
@@ -63,6 +71,14 @@ export async function startReceiver() {
     },
     get bytesStreamed() {
       return bytesStreamed;
+    },
+    /** Stops listening (connections are refused) until `accept()`, on the same port. */
+    refuse() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+    accept() {
+      return new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
     },
     get openConnections() {
       return sockets.size;

@@ -1,4 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhooks } from '../../db/schema/index.ts';
+import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
+import { testActor } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser } from '../helpers/site.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
@@ -63,6 +68,44 @@ describe('webhook admin pages', () => {
     const failed = await client.post(`/admin/webhooks/${id}`, { _action: 'test' });
     expect(failed.res.status).toBe(422);
     expect(failed.html).toContain('The test did not get through: answered 500: down.');
+  });
+
+  it('a paused webhook’s page offers to resume its queue or drop it', async () => {
+    const pausedHook = async () => {
+      const { webhook } = await createWebhook(
+        s.deps,
+        { url: rx.url, allowPrivate: true, events: ['incident.created'] },
+        testActor,
+      );
+      await s.deps.db
+        .update(webhooks)
+        .set({ state: 'paused', pausedAt: new Date(), consecutiveFailures: 20 })
+        .where(eq(webhooks.id, webhook.id));
+      return webhook.id;
+    };
+    const dropId = await pausedHook();
+    const resumeId = await pausedHook();
+    await makeIncident(s.deps, { priority: 0, title: 'Queued while paused' });
+
+    const page = await client.get(`/admin/webhooks/${dropId}`);
+    expect(page.html).toContain('1 deliveries wait, in order');
+    expect(page.html).toContain('Resume and send the 1 queued');
+    const dropped = await client.post(`/admin/webhooks/${dropId}`, { _action: 'drop-queue' });
+    expect(dropped.res.status).toBe(303);
+    expect((await client.get(dropped.res.headers.get('location')!)).html).toContain(
+      'Dropped 1 queued deliveries.',
+    );
+
+    await client.get(`/admin/webhooks/${resumeId}`);
+    const resumed = await client.post(`/admin/webhooks/${resumeId}`, { _action: 'resume' });
+    expect(resumed.res.status).toBe(303);
+    const after = await client.get(resumed.res.headers.get('location')!);
+    expect(after.html).toContain('Resumed: its queue goes out now, in order.');
+    expect(after.html).not.toContain('Resume and send');
+    // Resuming twice is refused, with the page kept.
+    const again = await client.post(`/admin/webhooks/${resumeId}`, { _action: 'resume' });
+    expect(again.res.status).toBe(409);
+    expect(again.html).toContain('This webhook is not paused.');
   });
 
   it('offers the maintenance event and adds a chat channel that takes only it', async () => {

@@ -75,6 +75,7 @@ describe('webhook deliveries to a real receiver', () => {
     expect(env.meta).toEqual({
       unsubscribe: expect.stringContaining('https://status.example.com/'),
       documentation: expect.stringContaining('https://status.example.com/'),
+      event_created_at: t.clock.now().toISOString(),
     });
     expect(env.page).toMatchObject({
       status_indicator: 'critical',
@@ -218,9 +219,9 @@ describe('webhook deliveries to a real receiver', () => {
       .where(eq(outboxMessages.toAddress, 'ops@example.com'));
     expect(mail).toHaveLength(1);
     expect(JSON.stringify(mail[0]!.payload)).toContain('paused after 20 failures');
-    // Nothing more is queued for a paused webhook.
+    // A paused webhook keeps queueing: nothing it misses is lost.
     await setComponentStatus(t.deps, { componentId, status: 'major_outage' }, testActor);
-    expect(await deliveries(webhook.id)).toHaveLength(20);
+    expect((await deliveries(webhook.id)).filter((d) => d.state === 'pending')).toHaveLength(1);
     // A test that gets through resumes it.
     const test = await admin.post(`/api/admin/webhooks/${webhook.id}/test`);
     expect(test.status).toBe(200);

@@ -156,4 +156,20 @@ describe('start-up database errors say what is wrong and what to do', { timeout:
     const url = `file:${path.join(ro, 'h.db')}`;
     expectHelpful(await start(url, { uid: 65534 }), url, /read-only/);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a read-only file in a writable folder (as an unprivileged user)',
+    async () => {
+      const rw = path.join(dir, 'rw');
+      mkdirSync(rw);
+      copyFileSync(path.join(dir, 'good.db'), path.join(rw, 'h.db'));
+      chmodSync(dir, 0o755);
+      chmodSync(rw, 0o777);
+      chmodSync(path.join(rw, 'h.db'), 0o444);
+      const url = `file:${path.join(rw, 'h.db')}`;
+      const r = await start(url, { uid: 65534 });
+      expectHelpful(r, url, /read-only/);
+      expect(r.stderr).not.toMatch(/Failed query/);
+    },
+  );
 });

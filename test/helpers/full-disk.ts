@@ -34,10 +34,12 @@ export function mountSmallDisk(sizeMb = 64) {
      * and none can reuse frames the file already has. A connection stays open until free(), so
      * Herald closing its own never makes SQLite fold the WAL away.
      */
-    fill(dbFile: string) {
+    fill(dbFile: string, opts: { keepWal?: boolean } = {}) {
       holder = new Database(dbFile);
       holder.exec('PRAGMA busy_timeout = 5000');
-      for (let i = 0; ; i++) {
+      // keepWal: the WAL keeps the frames it has, so a small write still fits (a disk that filled
+      // up behind a database in use).
+      for (let i = 0; !opts.keepWal; i++) {
         const r = holder.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number };
         if (!r.busy) break;
         if (i > 50) throw new Error('could not truncate the WAL before filling the disk');

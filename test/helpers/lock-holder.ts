@@ -68,6 +68,38 @@ export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
   };
 }
 
+/** A real Herald webhook lane (test/helpers/webhook-process.ts); resolves once it runs. */
+export async function startWebhookProcess(dbUrl: string, backoffMs = 100, leaseMs = 2000) {
+  const child = spawn(
+    node,
+    [
+      fileURLToPath(new URL('./webhook-process.ts', import.meta.url)),
+      dbUrl,
+      String(backoffMs),
+      String(leaseMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('started')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`webhook process exited ${code} before starting`)));
+  });
+  return {
+    exited,
+    /** kill -9: no cleanup, no outcome recorded. */
+    crash: () => child.kill('SIGKILL'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 /** A real Herald API process on the database (test/helpers/api-process.ts). */
 export async function startApiProcess(dbUrl: string) {
   const child = spawn(node, [fileURLToPath(new URL('./api-process.ts', import.meta.url)), dbUrl], {

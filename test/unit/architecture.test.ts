@@ -72,8 +72,15 @@ describe('architecture', () => {
     expect(violations(['server/importers/'], isDrizzle)).toEqual([]);
   });
 
-  it('jobs and mail never touch drizzle or the schema tables (the domain reads for them)', () => {
-    expect(violations(['server/jobs/', 'server/mail/'], isDrizzle)).toEqual([]);
+  it('jobs, mail and the delivery wing never touch drizzle or the schema tables (the domain reads for them)', () => {
+    expect(violations(['server/jobs/', 'server/mail/', 'server/delivery/'], isDrizzle)).toEqual([]);
+  });
+
+  it('the domain never imports the delivery wing: it queues rows, the wing sends them', () => {
+    expect(graph.has('server/delivery/run-thread.ts')).toBe(true);
+    expect(
+      violations(['server/domain/'], under('server/delivery/', 'server/jobs/', 'server/mail/')),
+    ).toEqual([]);
   });
 
   it('the domain never imports hono, emails or any layer above it', () => {
@@ -85,6 +92,7 @@ describe('architecture', () => {
       'server/intake/',
       'server/mail/',
       'server/jobs/',
+      'server/delivery/',
       'emails/',
       'server/deps.ts',
       'server/app.ts',
@@ -103,9 +111,9 @@ describe('architecture', () => {
     expect(src).not.toMatch(/\bstatus\s*[:=]/);
   });
 
-  it('mail and jobs never import the adapters above them', () => {
+  it('mail, jobs and the delivery wing never import the adapters above them', () => {
     const above = under('server/routes/', 'server/web/', 'server/http/', 'server/app.ts');
-    expect(violations(['server/mail/', 'server/jobs/'], above)).toEqual([]);
+    expect(violations(['server/mail/', 'server/jobs/', 'server/delivery/'], above)).toEqual([]);
   });
 
   it('deps.ts, the composition root, imports nothing from http/ or web/', () => {
@@ -133,7 +141,14 @@ describe('architecture', () => {
       isDrizzle(s) ||
       s.startsWith('db/') ||
       s === 'nodemailer' ||
-      under('server/http/', 'server/routes/', 'server/web/', 'server/mail/', 'server/jobs/')(s);
+      under(
+        'server/http/',
+        'server/routes/',
+        'server/web/',
+        'server/mail/',
+        'server/jobs/',
+        'server/delivery/',
+      )(s);
     expect(violations(['emails/'], forbidden)).toEqual([]);
   });
 

@@ -43,7 +43,9 @@ export interface ClaimedMessage {
 export type SendResult =
   | { ok: true; messageId: string }
   | { ok: false; permanent: boolean; error: string }
-  | { skipped: true };
+  | { skipped: true }
+  /** Never started (a graceful stop): back to pending at once, the attempt not counted. */
+  | { released: true };
 
 export interface Outcome {
   id: string;
@@ -92,6 +94,52 @@ export async function claimRows<T extends { id: string; attempts: number }>(
       WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})
       RETURNING ${cols}`),
   );
+}
+
+/**
+ * The probe of a relay that refused: one row, due or not (the rows that met the outage wait out
+ * their own backoff), single messages first. Its answer tells whether the relay is back.
+ */
+export async function claimProbe(
+  db: Db,
+  now: Date,
+  leaseMs: number,
+): Promise<{ which: OutboxTable; row: ClaimedMessage | ClaimedDelivery } | null> {
+  const t = now.getTime();
+  for (const which of ['messages', 'deliveries'] as const) {
+    const cols =
+      which === 'messages'
+        ? sql.raw('id, attempts, kind, to_address, payload, message_id')
+        : sql.raw('id, attempts, broadcast_id, subscriber_id, message_id');
+    const [row] = await db.transaction((tx) =>
+      tx.all<ClaimedMessage | ClaimedDelivery>(sql`
+        UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM ${ident(which)}
+                     WHERE state = 'pending' OR (state = 'sending' AND lease_until <= ${t})
+                     ORDER BY next_attempt_at LIMIT 1)
+        RETURNING ${cols}`),
+    );
+    if (row) return { which, row };
+  }
+  return null;
+}
+
+/**
+ * The relay is back: every row that met its refusal since `since` is due now, so the queue goes
+ * out at full speed instead of each row waiting out its own backoff.
+ */
+export async function releaseAfterOutage(db: Db, since: Date, now: Date): Promise<number> {
+  let n = 0;
+  await db.transaction(async (tx) => {
+    for (const which of Object.keys(outboxTables) as OutboxTable[]) {
+      const r = await tx.run(sql`
+        UPDATE ${ident(which)} SET next_attempt_at = ${now.getTime()}
+        WHERE state = 'pending' AND next_attempt_at > ${now.getTime()}
+          AND last_error_at >= ${since.getTime()}`);
+      n += Number((r as { rowsAffected?: number }).rowsAffected ?? 0);
+    }
+  });
+  return n;
 }
 
 export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
@@ -174,6 +222,11 @@ export async function recordOutcomes(
       await tx.run(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
         WHERE state = 'sending' AND id IN (${ids(skipped)})`);
+    const released = outcomes.filter((o) => 'released' in o.result);
+    if (released.length)
+      await tx.run(sql`
+        UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
+        WHERE state = 'sending' AND id IN (${ids(released)})`);
     for (const o of outcomes) {
       const r = o.result;
       if (!('ok' in r) || r.ok) continue;

@@ -1,4 +1,5 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
 import { z } from 'zod';
 import {
   components,
@@ -9,13 +10,14 @@ import {
 } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
+import { releaseQueue } from './webhook-store.ts';
 
 const incidentEvents = ['incident.created', 'incident.updated', 'incident.resolved'] as const;
 
@@ -163,6 +165,8 @@ export async function readWebhook(deps: DomainDeps, id: string) {
     .limit(50);
   return {
     webhook: view(row),
+    /** Deliveries waiting (pending or being sent): what a resume sends, or a drop discards. */
+    queued: await queued(deps.db, id),
     deliveries: recent.map((d): WebhookDeliveryView => ({
       id: d.id,
       event: d.event,
@@ -216,16 +220,86 @@ export async function queueTestDelivery(
       nextAttemptAt: new Date(now.getTime() + 60_000),
       createdAt: now,
     });
-    if (row.state === 'paused')
+    if (row.state === 'paused') {
       await tx
         .update(webhooks)
         .set({ state: 'active', pausedAt: null, consecutiveFailures: 0 })
         .where(eq(webhooks.id, id));
+      await releaseQueue(tx, id, now);
+    }
     await recordAudit(tx, actor, now, {
       action: 'webhook.test',
       objectType: 'webhook',
       objectId: id,
     });
     return deliveryId;
+  });
+}
+
+/** How many deliveries wait for one webhook (pending, or being sent). */
+async function queued(tx: DbOrTx, id: string): Promise<number> {
+  const [r] = await tx
+    .select({ n: sql<number>`count(*)` })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, id),
+        sql`${webhookDeliveries.state} IN ('pending', 'sending')`,
+      ),
+    );
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Resumes a paused webhook: its whole queue is due at once and goes out in publish order, each
+ * event carrying its original time.
+ */
+export async function resumeWebhook(deps: DomainDeps, id: string, actor: Actor) {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id));
+    if (!row) throw new NotFoundError('webhook', id);
+    if (row.state !== 'paused') throw new ConflictError('This webhook is not paused.');
+    await tx
+      .update(webhooks)
+      .set({ state: 'active', pausedAt: null, consecutiveFailures: 0 })
+      .where(eq(webhooks.id, id));
+    await releaseQueue(tx, id, now);
+    const waiting = await queued(tx, id);
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.resume',
+      objectType: 'webhook',
+      objectId: id,
+      after: { queued: waiting },
+    });
+    return { queued: waiting };
+  });
+}
+
+/**
+ * Drops the queue of a paused webhook: every delivery still waiting is marked skipped, for good.
+ * Only while paused, so a queue that is being sent is never cut in the middle.
+ */
+export async function dropWebhookQueue(deps: DomainDeps, id: string, actor: Actor) {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id));
+    if (!row) throw new NotFoundError('webhook', id);
+    if (row.state !== 'paused')
+      throw new ConflictError("Only a paused webhook's queue can be dropped: pause comes first.");
+    const dropped = await tx
+      .update(webhookDeliveries)
+      .set({ state: 'skipped', leaseUntil: null, lastError: 'dropped by an admin' })
+      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'pending')))
+      .returning({ id: webhookDeliveries.id });
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.drop_queue',
+      objectType: 'webhook',
+      objectId: id,
+      before: { queued: dropped.length },
+    });
+    return { dropped: dropped.length };
   });
 }

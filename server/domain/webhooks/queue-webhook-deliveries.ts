@@ -13,7 +13,8 @@ import {
 
 // Deliveries are written in the transaction that publishes the update or changes the
 // component, with one INSERT ... SELECT over the active webhooks that want the event, so a
-// crash can neither lose a delivery nor send one for a change that was rolled back.
+// crash can neither lose a delivery nor send one for a change that was rolled back. A paused
+// webhook keeps queueing: resumed, it gets everything it missed, in order.
 
 async function withGroups(tx: DbOrTx, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
@@ -43,7 +44,7 @@ async function insertDeliveries(
     INSERT INTO webhook_deliveries (id, webhook_id, event, ref, state, attempts, next_attempt_at, created_at)
     SELECT lower(hex(randomblob(8))), w.id, ${event}, ${JSON.stringify(ref)}, 'pending', 0, ${now.getTime()}, ${now.getTime()}
     FROM webhooks w
-    WHERE w.state = 'active'
+    WHERE w.state IN ('active', 'paused')
       AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ${event})
       AND ${filter}
       ${componentFilter}`);

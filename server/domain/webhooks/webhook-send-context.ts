@@ -40,6 +40,8 @@ export interface ClaimedWebhookDelivery {
   event: string;
   ref: string;
   attempts: number;
+  /** When the event was queued (epoch ms): a delivery held back by an outage says so. */
+  created_at: number;
 }
 
 /** What one POST needs: where, how it may connect, the body and the signing secret. */
@@ -76,7 +78,8 @@ function asOf<T extends IncidentJson>(incident: T, updateId: string | null): T {
 /**
  * Renders the bodies of claimed deliveries at send time: the Statuspage webhook envelope for a
  * webhook, Block Kit / an Adaptive Card / an embed for chat. Null for a delivery whose webhook
- * is gone or paused, or whose incident is no longer public (skip it).
+ * is gone, or whose incident is no longer public (skip it). A paused webhook's head is sent: it
+ * is the probe whose success resumes it.
  */
 export async function readWebhookRequests(
   db: Db,
@@ -122,16 +125,18 @@ export async function readWebhookRequests(
 
   for (const d of claimed) {
     const w = hooks.get(d.webhook_id);
-    if (!w || w.state !== 'active') {
+    if (!w) {
       out.set(d.id, null);
       continue;
     }
-    const meta = signedUp.has(w.id)
-      ? {
-          ...adminMeta,
-          unsubscribe: `${page.url}/manage/webhook/${webhookManageToken(master, w.id)}`,
-        }
-      : adminMeta;
+    // The event's own time: a delivery that waited out an outage or a pause is recognisable.
+    const meta = {
+      ...adminMeta,
+      ...(signedUp.has(w.id)
+        ? { unsubscribe: `${page.url}/manage/webhook/${webhookManageToken(master, w.id)}` }
+        : {}),
+      event_created_at: new Date(Number(d.created_at)).toISOString(),
+    };
     const ref = JSON.parse(d.ref) as Record<string, string | null>;
     let envelope: Record<string, unknown>;
     let chat: ChatMessage;

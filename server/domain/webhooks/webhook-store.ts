@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../../../db/client.ts';
+import type { Db, DbOrTx } from '../../../db/client.ts';
 import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
@@ -7,7 +7,8 @@ import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
 // under a lease with one UPDATE ... RETURNING (several processes share the work; a crashed
-// worker's rows come back when the lease runs out), outcomes recorded in one transaction.
+// worker's rows come back when the lease runs out), outcomes recorded in one transaction. Unlike
+// email, a webhook's deliveries form an ordered queue: only its head is ever claimed.
 
 /** After this many failed attempts in a row, a webhook is paused and the admins are told. */
 export const PAUSE_AFTER_FAILURES = 20;
@@ -15,7 +16,8 @@ export const PAUSE_AFTER_FAILURES = 20;
 export type WebhookResult =
   | { ok: true; status: number }
   | { ok: false; permanent: boolean; status: number | null; error: string }
-  | { skipped: true; error: string };
+  | { skipped: true; error: string }
+  | { released: true };
 
 export interface WebhookOutcome {
   id: string;
@@ -24,46 +26,90 @@ export interface WebhookOutcome {
   result: WebhookResult;
 }
 
+/**
+ * The oldest unfinished delivery of each webhook is its head; only a head is ever sent, so one
+ * webhook gets one delivery at a time, in publish order, and a failing receiver holds back its
+ * own queue only. Paused webhooks are probed too (their head, at the longest backoff): a success
+ * resumes them.
+ */
+const heads = sql`
+  SELECT (SELECT d.id FROM webhook_deliveries d
+          WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending')
+          ORDER BY d.created_at, d.rowid LIMIT 1) AS id
+  FROM webhooks w`;
+const headDue = (t: number) =>
+  sql`((h.state = 'pending' AND h.next_attempt_at <= ${t}) OR (h.state = 'sending' AND h.lease_until <= ${t}))`;
+
 export async function anyWebhookDue(db: Db, now: Date): Promise<boolean> {
   const t = now.getTime();
   const rows = await db.all<{ due: number }>(sql`
-    SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ${t})
-        OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'sending' AND lease_until <= ${t}) AS due`);
+    SELECT EXISTS (SELECT 1 FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}) AS due`);
   return Boolean(rows[0]?.due);
 }
 
-export async function claimWebhookDeliveries(
+const claimedColumns = sql`id, webhook_id, event, ref, attempts, created_at`;
+
+/**
+ * Claims the due heads of up to `limit` webhooks in one UPDATE … RETURNING, so several processes
+ * share the work and never send two deliveries of one webhook at once (a head in `sending` under
+ * a live lease blocks its webhook). Every claim counts an attempt.
+ */
+export async function claimWebhookHeads(
   db: Db,
   now: Date,
   limit: number,
   leaseMs: number,
-  onlyId?: string,
 ): Promise<ClaimedWebhookDelivery[]> {
   const t = now.getTime();
-  const which = onlyId
-    ? sql`SELECT id FROM webhook_deliveries WHERE id = ${onlyId} AND state = 'pending'`
-    : sql`SELECT id FROM webhook_deliveries
-          WHERE (state = 'pending' AND next_attempt_at <= ${t})
-             OR (state = 'sending' AND lease_until <= ${t})
-          ORDER BY next_attempt_at LIMIT ${limit}`;
   return db.transaction((tx) =>
     tx.all<ClaimedWebhookDelivery>(sql`
       UPDATE webhook_deliveries SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
-      WHERE id IN (${which})
-      RETURNING id, webhook_id, event, ref, attempts`),
+      WHERE id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}
+                   ORDER BY h.created_at LIMIT ${limit})
+      RETURNING ${claimedColumns}`),
+  );
+}
+
+/** Claims one pending delivery by id (an admin's test, sent at once whatever the queue holds). */
+export async function claimWebhookDelivery(
+  db: Db,
+  now: Date,
+  id: string,
+  leaseMs: number,
+): Promise<ClaimedWebhookDelivery[]> {
+  const t = now.getTime();
+  return db.transaction((tx) =>
+    tx.all<ClaimedWebhookDelivery>(sql`
+      UPDATE webhook_deliveries SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      WHERE id = ${id} AND state = 'pending'
+      RETURNING ${claimedColumns}`),
+  );
+}
+
+/** The heartbeat: pushes the lease of deliveries still held (and still `sending`) to `until`. */
+export async function extendWebhookLeases(db: Db, ids: string[], until: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.transaction((tx) =>
+    tx.run(sql`
+      UPDATE webhook_deliveries SET lease_until = ${until.getTime()}
+      WHERE state = 'sending' AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`),
   );
 }
 
 /**
- * Records a batch of outcomes. A temporary failure goes back to pending at `retryAt`, until
- * `maxAttempts`; every failed attempt counts towards the webhook's consecutive failures and a
- * success resets them. Returns the webhooks this batch paused.
+ * Records a group of outcomes in one transaction; only rows still `sending` change, so writing
+ * a group twice is harmless. A temporary failure goes back to pending at `retryAt` and stays the
+ * head of its webhook's queue (never given up: the queue behind it waits for it); every failed
+ * attempt counts towards the webhook's consecutive failures, which pause it at
+ * PAUSE_AFTER_FAILURES. A success resets them, resumes a paused webhook and makes its whole queue
+ * due at once. `released` hands a row back untouched (a stop before it was sent). Returns the
+ * webhooks this group paused.
  */
 export async function recordWebhookOutcomes(
   db: Db,
   outcomes: WebhookOutcome[],
   now: Date,
-  rules: { maxAttempts: number; retryAt: (now: Date, attempts: number) => Date },
+  rules: { retryAt: (now: Date, attempts: number) => Date },
 ): Promise<{ id: string; url: string }[]> {
   if (outcomes.length === 0) return [];
   return db.transaction(async (tx) => {
@@ -71,6 +117,13 @@ export async function recordWebhookOutcomes(
     for (const o of outcomes) {
       const r = o.result;
       const mine = and(eq(webhookDeliveries.id, o.id), eq(webhookDeliveries.state, 'sending'));
+      if ('released' in r) {
+        await tx
+          .update(webhookDeliveries)
+          .set({ state: 'pending', leaseUntil: null, attempts: sql`max(0, attempts - 1)` })
+          .where(mine);
+        continue;
+      }
       if ('skipped' in r) {
         await tx
           .update(webhookDeliveries)
@@ -79,7 +132,7 @@ export async function recordWebhookOutcomes(
         continue;
       }
       if (r.ok) {
-        await tx
+        const done = await tx
           .update(webhookDeliveries)
           .set({
             state: 'sent',
@@ -88,27 +141,26 @@ export async function recordWebhookOutcomes(
             lastStatus: r.status,
             lastError: null,
           })
-          .where(mine);
-        if (o.webhookId)
-          await tx
-            .update(webhooks)
-            .set({ consecutiveFailures: 0 })
-            .where(eq(webhooks.id, o.webhookId));
+          .where(mine)
+          .returning({ id: webhookDeliveries.id });
+        if (!o.webhookId || done.length === 0) continue;
+        const [before] = await tx
+          .select({ state: webhooks.state, failures: webhooks.consecutiveFailures })
+          .from(webhooks)
+          .where(eq(webhooks.id, o.webhookId));
+        if (!before || (before.state === 'active' && before.failures === 0)) continue;
+        await tx
+          .update(webhooks)
+          .set({ state: 'active', pausedAt: null, consecutiveFailures: 0 })
+          .where(eq(webhooks.id, o.webhookId));
+        await releaseQueue(tx, o.webhookId, now);
         continue;
       }
-      const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
-      await tx
+      const failed = await tx
         .update(webhookDeliveries)
         .set(
-          giveUp
-            ? {
-                state: 'failed',
-                leaseUntil: null,
-                lastStatus: r.status,
-                lastError: r.permanent
-                  ? r.error
-                  : `gave up after ${o.attempts} attempts: ${r.error}`,
-              }
+          r.permanent
+            ? { state: 'failed', leaseUntil: null, lastStatus: r.status, lastError: r.error }
             : {
                 state: 'pending',
                 leaseUntil: null,
@@ -117,8 +169,9 @@ export async function recordWebhookOutcomes(
                 nextAttemptAt: rules.retryAt(now, o.attempts),
               },
         )
-        .where(mine);
-      if (!o.webhookId) continue;
+        .where(mine)
+        .returning({ id: webhookDeliveries.id });
+      if (!o.webhookId || failed.length === 0) continue;
       const [w] = await tx
         .update(webhooks)
         .set({ consecutiveFailures: sql`${webhooks.consecutiveFailures} + 1` })
@@ -134,6 +187,20 @@ export async function recordWebhookOutcomes(
     }
     return paused;
   });
+}
+
+/** Makes every queued delivery of a webhook due now: a receiver that is back gets its queue. */
+export async function releaseQueue(tx: DbOrTx, webhookId: string, now: Date): Promise<void> {
+  await tx
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: now })
+    .where(
+      and(
+        eq(webhookDeliveries.webhookId, webhookId),
+        eq(webhookDeliveries.state, 'pending'),
+        sql`${webhookDeliveries.nextAttemptAt} > ${now.getTime()}`,
+      ),
+    );
 }
 
 /** Queues a pre-rendered email to every active admin. */

@@ -2,9 +2,11 @@ import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   createWebhook,
   deleteWebhook,
+  dropWebhookQueue,
   listWebhooks,
   queueTestDelivery,
   readWebhook,
+  resumeWebhook,
 } from '../../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { Deps } from '../../deps.ts';
@@ -29,7 +31,7 @@ type Created = {
   values: FormValues;
 };
 
-/** The webhook admin pages: add (secret shown once on the answer page), test, remove. */
+/** The webhook admin pages: add (secret shown once on the answer page), test, resume, drop a paused queue, remove. */
 export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
   const sender = createWebhookWorker(deps);
@@ -80,6 +82,14 @@ export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
         if (action === 'delete') {
           await deleteWebhook(deps, id, actor);
           return '/admin/webhooks?done=removed';
+        }
+        if (action === 'resume') {
+          await resumeWebhook(deps, id, actor);
+          return `/admin/webhooks/${id}?done=resumed`;
+        }
+        if (action === 'drop-queue') {
+          const { dropped } = await dropWebhookQueue(deps, id, actor);
+          return `/admin/webhooks/${id}?done=dropped-${dropped}`;
         }
         if (action !== 'test')
           throw new ValidationError('Unknown form action.', { _action: 'unknown action' });

@@ -1,0 +1,229 @@
+// The P0 moment: a broadcast while a refresh storm hits the status page, from one whole Herald
+// process as `npm start` runs it (pages in the main thread, sending in its delivery thread).
+//
+//   node bench/storm.ts [--sizes 20000,100000] [--connections 64] [--page-seconds 8]
+//
+// For each size, in the same run and against the same server: the page's rate and p99 alone
+// (autocannon, 64 connections alternating / and /api/v2/summary.json), the broadcast's rate
+// alone, then a second P0 of the same size while the same storm runs until the broadcast ends.
+// Each rate is over the time that side was actually working (the broadcast from its first to its
+// last message). Targets: each side keeps at least 0.6 of its rate alone; page p99 during the
+// broadcast under 50 ms; 0 lost, 0 doubled (counted by the SMTP sink, in its own process).
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const { NODE_ENV, NODE_FLAGS } = await import('../server/boot/process-options.ts');
+const { registerModuleHooks } = await import('../server/boot/module-hooks.ts');
+registerModuleHooks();
+const { sql } = await import('drizzle-orm');
+const { loadConfig } = await import('../server/config.ts');
+const { createDeps } = await import('../server/deps.ts');
+const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
+const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
+const { freePort } = await import('../test/edge/edge-harness.ts');
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const sizes = (option('sizes') ?? '20000,100000').split(',').map(Number);
+const stormConnections = Number(option('connections') ?? 64);
+const pageSeconds = Number(option('page-seconds') ?? 8);
+
+type SinkMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'first'; at: number }
+  | { type: 'done'; at: number; count: number }
+  | { type: 'reset' }
+  | { type: 'stats'; count: number; unique: number };
+
+async function startSink(expected: number) {
+  const child = fork(
+    fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)),
+    [String(expected)],
+    {
+      execPath: process.execPath,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  let messages: SinkMessage[] = [];
+  const waiters: (() => void)[] = [];
+  child.on('message', (m: SinkMessage) => {
+    messages.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  const waitFor = async <T extends SinkMessage['type']>(type: T) => {
+    for (;;) {
+      const i = messages.findIndex((m) => m.type === type);
+      if (i >= 0) return messages.splice(i, 1)[0] as Extract<SinkMessage, { type: T }>;
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  const { port } = await waitFor('ready');
+  return {
+    port,
+    waitFor,
+    async reset() {
+      messages = [];
+      child.send({ type: 'reset' });
+      await waitFor('reset');
+    },
+    async stats() {
+      child.send({ type: 'stats' });
+      return waitFor('stats');
+    },
+    stop: () => child.send({ type: 'stop' }),
+  };
+}
+
+interface StormResult {
+  requests: { total: number };
+  latency: { p99: number };
+  non2xx: number;
+  errors: number;
+}
+/** A storm that runs until stopped; autocannon's instance is also the promise of its result. */
+function storm(base: string): Promise<StormResult> & { stop(): void } {
+  return autocannon({
+    url: base,
+    connections: stormConnections,
+    duration: 3600,
+    pipelining: 1,
+    requests: [{ path: '/' }, { path: '/api/v2/summary.json' }],
+  });
+}
+
+async function pageAlone(base: string) {
+  const r = await autocannon({
+    url: base,
+    connections: stormConnections,
+    duration: pageSeconds,
+    pipelining: 1,
+    requests: [{ path: '/' }, { path: '/api/v2/summary.json' }],
+  });
+  return { rps: r.requests.total / pageSeconds, p99: r.latency.p99 as number };
+}
+
+async function runSize(N: number) {
+  const sink = await startSink(N);
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-storm-'));
+  const env = {
+    DATABASE_URL: `file:${path.join(dir, 'herald.db')}`,
+    PUBLIC_URL: 'https://status.example.com',
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+  };
+  const seeded = await createDeps(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
+  await seeded.db.run(sql`
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
+    INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
+    SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net', 'confirmed', NULL,
+           lower(hex(randomblob(32))), 'bench', 0, 0, 0
+    FROM n`);
+  const { secret } = await createApiToken(
+    seeded,
+    { name: 'bench', role: 'admin' },
+    { type: 'cli', id: null, label: 'bench', role: 'admin' },
+  );
+  await seeded.close();
+  const httpPort = await freePort();
+  const base = `http://127.0.0.1:${httpPort}`;
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'server/main.ts'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: {
+      ...process.env,
+      ...NODE_ENV,
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
+      ...env,
+      PORT: String(httpPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const declare = async (title: string) => {
+    const r = await fetch(`${base}/api/admin/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title, priority: 0, body: 'We are investigating errors.' }),
+    });
+    if (r.status !== 201) throw new Error(`declare answered ${r.status}`);
+  };
+  /** One P0 to all N: its rate over first to last message, what was lost and doubled. */
+  const broadcast = async (title: string) => {
+    await sink.reset();
+    await declare(title);
+    const first = await sink.waitFor('first');
+    const done = await sink.waitFor('done');
+    const s = await sink.stats();
+    return {
+      rate: Math.round((N - 1) / ((done.at - first.at) / 1000)),
+      lost: N - s.unique,
+      doubled: s.count - s.unique,
+    };
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const poll = setInterval(() => {
+        fetch(`${base}/healthz`).then(
+          (r) => {
+            if (r.status < 500) {
+              clearInterval(poll);
+              resolve();
+            }
+          },
+          () => {},
+        );
+      }, 200);
+      child.once('exit', (code) => reject(new Error(`herald exited with ${code}:\n${out}`)));
+    });
+    await pageAlone(base); // warm the page caches and the compile cache
+    const page = await pageAlone(base);
+    const mail = await broadcast('Website is down');
+    // The same again with the storm, from the publish to the last message.
+    const stormStart = Date.now();
+    const run = storm(base);
+    const mailStorm = await broadcast('Website is down again');
+    const stormSeconds = (Date.now() - stormStart) / 1000;
+    run.stop();
+    const pageStorm = await run;
+    const stormRps = pageStorm.requests.total / stormSeconds;
+    return {
+      subscribers: N,
+      broadcastAlone: mail.rate,
+      broadcastDuringStorm: mailStorm.rate,
+      broadcastRatio: +(mailStorm.rate / mail.rate).toFixed(2),
+      pageAloneRps: Math.round(page.rps),
+      pageDuringBroadcastRps: Math.round(stormRps),
+      pageRatio: +(stormRps / page.rps).toFixed(2),
+      pageP99AloneMs: page.p99,
+      pageP99DuringBroadcastMs: pageStorm.latency.p99,
+      pageErrors: pageStorm.errors + pageStorm.non2xx,
+      lost: mail.lost + mailStorm.lost,
+      doubled: mail.doubled + mailStorm.doubled,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `Herald storm bench: P0 broadcast while autocannon storms / and /api/v2/summary.json with ${stormConnections} connections, Node ${process.version}`,
+);
+for (const N of sizes) {
+  const r = await runSize(N);
+  console.log(JSON.stringify(r));
+  console.log(
+    `${N} recipients: broadcast ${r.broadcastDuringStorm}/s during the storm vs ${r.broadcastAlone}/s alone (${r.broadcastRatio}, target >= 0.6); page ${r.pageDuringBroadcastRps} req/s during the broadcast vs ${r.pageAloneRps} alone (${r.pageRatio}, target >= 0.6), p99 ${r.pageP99DuringBroadcastMs} ms (target < 50); lost ${r.lost}, doubled ${r.doubled}`,
+  );
+}
+process.exit(0);

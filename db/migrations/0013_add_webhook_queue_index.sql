@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_deliveries_queue_idx` ON `webhook_deliveries` (`webhook_id`,`created_at`) WHERE state IN ('pending', 'sending');

@@ -1,0 +1,48 @@
+import { databaseFault } from '../domain/shared/database-busy.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Another process holds the write lock, seen directly (SQLITE_BUSY) or through its side effect:
+ * after a busy write this process reopens its pooled connections (db/client.ts), and a read that
+ * was in flight on one of them fails with CLIENT_CLOSED. Both pass; the next pass retries.
+ */
+export function isLockWait(err: unknown): boolean {
+  if (databaseFault(err) === 'busy') return true;
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 6; i++) {
+    if (e.code === 'CLIENT_CLOSED') return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/**
+ * Logs a loop's passing conditions once when they start and once when they end, never per
+ * attempt. Another process holding the write lock is a wait, not a fault: an info line. Other
+ * failures are errors, logged again only when their text changes.
+ */
+export function conditionLog(log: Logger, loop: string) {
+  const current = new Map<string, string>();
+  return {
+    /** `err` null: the condition `name` is over (says so if it was on). */
+    report(name: string, err: unknown) {
+      const before = current.get(name);
+      if (err === null || err === undefined) {
+        if (before === undefined) return;
+        current.delete(name);
+        log.info(`${loop}: ${name} ok again`);
+        return;
+      }
+      const busy = isLockWait(err);
+      const text = busy
+        ? 'waiting: another process holds the database write lock'
+        : String(err instanceof Error ? err.message : err).slice(0, 300);
+      if (before === text) return;
+      current.set(name, text);
+      if (busy) log.info(`${loop}: ${name} ${text}`);
+      else
+        log.error(`${loop}: ${name} failed: ${text}`, {
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+    },
+  };
+}

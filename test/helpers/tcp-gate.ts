@@ -1,0 +1,38 @@
+import net from 'node:net';
+
+/**
+ * A TCP forwarder in front of a real server: open, it passes connections through; shut, nothing
+ * listens on its port, so connections are refused, as by a relay that is down. Reopens on the
+ * same port.
+ */
+export async function startTcpGate(targetPort: number) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    /** Connections are refused from now on (open ones are cut). */
+    shut() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+    open() {
+      return new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+    },
+  };
+}
