@@ -19,6 +19,7 @@ import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { decodedPath } from '../http/request-path.ts';
 import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
@@ -194,6 +195,8 @@ export async function mountSite(
     const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
+    // The server front made the path canonical; decisions read it decoded, as Astro routes it.
+    const pathname = decodedPath(url.pathname);
     if (!PAGE_METHODS.has(method)) {
       return refusal(
         405,
@@ -204,8 +207,8 @@ export async function mountSite(
       );
     }
     // The error page is for real faults only; asked for by name it does not exist.
-    if (url.pathname === '/500') incoming.url = '/404';
-    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
+    if (pathname === '/500') incoming.url = '/404';
+    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
       const key = cacheKey(url.pathname + url.search);
@@ -237,7 +240,7 @@ export async function mountSite(
         );
       }
       const visitor = await resolveVisitor(deps, c.req.header('cookie'));
-      if (isAdminPath(url.pathname)) {
+      if (isAdminPath(pathname)) {
         if (!visitor.session) {
           for (const v of visitor.setCookies) setCookie(v);
           const next =
@@ -247,7 +250,7 @@ export async function mountSite(
             headers: { ...privatePageHeaders, location: `/login${next}` },
           });
         }
-        const role = roleForAdminPath(url.pathname);
+        const role = roleForAdminPath(pathname);
         if (!hasRole(visitor.session.actor, role)) {
           return refusal(
             403,
@@ -258,7 +261,7 @@ export async function mountSite(
         }
       }
       if (method === 'POST') {
-        const refused = await readPageForm(c, incoming, url.pathname);
+        const refused = await readPageForm(c, incoming, pathname);
         if (refused) return refused;
       }
       for (const v of visitor.setCookies) setCookie(v);
