@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
 import {
@@ -51,6 +52,7 @@ import {
   str,
 } from './form.ts';
 import { priorityChoices } from './templates.ts';
+import type { StagedUpload } from '../report-upload.ts';
 
 /** The whole multipart body: five answers and a 5 MB attachment, with room for the encoding. */
 export const MAX_REPORT_BODY_BYTES = MAX_ATTACHMENT_BYTES + 256 * 1024;
@@ -61,13 +63,31 @@ const tooLarge = () =>
     { attachment: 'at most 5 MB' },
   );
 
-/** A form's fields as the report verbs take them: strings converted explicitly, never coerced. */
-export async function reportAnswers(form: FormData): Promise<ReportAnswersRaw> {
+/**
+ * A form's fields as the report verbs take them: strings converted explicitly, never coerced.
+ * The attachment comes from the staged upload (read from disk only now, after the form token,
+ * the link and the budget were checked), or from the form itself when it was sent in-process.
+ */
+export async function reportAnswers(
+  form: FormData,
+  upload?: StagedUpload,
+): Promise<ReportAnswersRaw> {
   const values = formValues(form);
   const priority = str(values, 'priority');
+  if (upload?.tooLarge) {
+    // Only the first 5 MB were taken off the socket (and dropped), so the size is "more than".
+    const message = `The attachment is over the 5 MB limit (more than ${MAX_ATTACHMENT_BYTES.toLocaleString('en')} bytes). Attach a smaller screenshot or paste a link instead.`;
+    throw new ValidationError(message, { attachment: message });
+  }
   const file = form.get('attachment');
-  const attachment =
-    file instanceof File && file.size > 0
+  const staged = upload?.attachment;
+  const attachment = staged
+    ? {
+        fileName: staged.fileName || 'attachment',
+        contentType: staged.contentType,
+        bytes: new Uint8Array(await readFile(staged.path)),
+      }
+    : file instanceof File && file.size > 0
       ? {
           fileName: file.name || 'attachment',
           contentType: file.type,
@@ -123,6 +143,20 @@ export function createReportPages(deps: Deps) {
     closeReasonLabels,
     components: () => readComponentChoices(deps.db),
 
+    /** Throws the limit's RateLimitedError when the client has no report left (counts none). */
+    checkBudget: (client: string) =>
+      perClient.check(client, deps.clock.now(), REPORT_LIMIT_MESSAGE),
+    /** True while a report link can still file a report: only then is a large body read. */
+    async linkValid(token: string): Promise<boolean> {
+      try {
+        await readReportLink(deps, token);
+        return true;
+      } catch (err) {
+        if (err instanceof DomainError) return false;
+        throw err;
+      }
+    },
+
     /** Not signed in: a company address asks for the one-time link. */
     async requestLink(form: FormData, client: string): Promise<FormOutcome> {
       const values = formValues(form);
@@ -138,11 +172,15 @@ export function createReportPages(deps: Deps) {
       token: string,
       form: FormData,
       client: string,
+      upload?: StagedUpload,
     ): Promise<FormOutcome> {
       return runForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportWithLink(deps, { ...(await reportAnswers(form)), token });
+        const r = await fileReportWithLink(deps, {
+          ...(await reportAnswers(form, upload)),
+          token,
+        });
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },
@@ -151,11 +189,12 @@ export function createReportPages(deps: Deps) {
       session: ActiveSession,
       form: FormData,
       client: string,
+      upload?: StagedUpload,
     ): Promise<FormOutcome> {
       return runForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportAsUser(deps, await reportAnswers(form), session.actor);
+        const r = await fileReportAsUser(deps, await reportAnswers(form, upload), session.actor);
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },
