@@ -8,9 +8,12 @@ import {
 } from '../../domain/reports/file-report.ts';
 import { MAX_ATTACHMENT_BYTES, type ReportAnswersRaw } from '../../domain/reports/inputs.ts';
 import {
+  OutsideCompanyError,
   REPORT_LIMIT_MESSAGE,
+  REPORT_LINKS_PER_ADDRESS_PER_HOUR,
   requestReportLink,
 } from '../../domain/reports/request-report-link.ts';
+import { mailboxKey } from '../../domain/shared/mailbox.ts';
 import {
   readAdminReport,
   readOpenIncidents,
@@ -37,6 +40,7 @@ import { getSettings } from '../../domain/settings/get-settings.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import { declareFields } from './incidents.ts';
 import { closeReasonLabels, kindLabels } from '../../domain/reports/triage-rules.ts';
+import { attachmentDownloadName } from '../../domain/reports/attachment-rules.ts';
 import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
@@ -130,6 +134,9 @@ const fieldLabels: Record<string, string> = {
 export function createReportPages(deps: Deps) {
   // 20 link requests or reports per client address per 10 minutes.
   const perClient = new RateLimiter(20, 10 * 60_000);
+  // Link requests per inbox, for every address alike (the domain counts company addresses
+  // again in the database, across processes): a refusal must not tell which domains file.
+  const perMailbox = new RateLimiter(REPORT_LINKS_PER_ADDRESS_PER_HOUR, 3600_000);
   const hit = (client: string) => perClient.hit(client, deps.clock.now(), REPORT_LIMIT_MESSAGE);
   const checkSize = (request: Request) => {
     const n = Number(request.headers.get('content-length') ?? '0');
@@ -157,13 +164,27 @@ export function createReportPages(deps: Deps) {
       }
     },
 
-    /** Not signed in: a company address asks for the one-time link. */
+    /**
+     * Not signed in: an address asks for the one-time link. Every well-formed address gets the
+     * same answer and the same limits, so the form tells nobody which domains Herald takes
+     * reports from; the link goes out only to an address that may file (the company domains
+     * in the settings, or an internal list's). The answer page names no address: it shows
+     * nothing from the query string.
+     */
     async requestLink(form: FormData, client: string): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
         hit(client);
-        const { email } = await requestReportLink(deps, { email: str(values, 'email') });
-        return `/report?sent=${encodeURIComponent(email)}`;
+        const email = str(values, 'email');
+        const key = mailboxKey(email);
+        perMailbox.check(key, deps.clock.now(), REPORT_LIMIT_MESSAGE);
+        try {
+          await requestReportLink(deps, { email });
+        } catch (err) {
+          if (!(err instanceof OutsideCompanyError)) throw err;
+        }
+        perMailbox.hit(key, deps.clock.now(), REPORT_LIMIT_MESSAGE);
+        return '/report?sent=1';
       });
     },
     readLink: (token: string) => readReportLink(deps, token),
@@ -244,7 +265,13 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
         componentNames: (found.report.componentIds ?? []).map((c) => names.get(c) ?? c),
       };
     },
-    attachment: (id: string) => readReportAttachment(deps.db, id),
+    /** The stored file with the name it downloads under (from its checked type). */
+    async attachment(id: string) {
+      const file = await readReportAttachment(deps.db, id);
+      return (
+        file && { ...file, downloadName: attachmentDownloadName(file.reportId, file.contentType) }
+      );
+    },
 
     /** The decision forms on a report's page, told apart by `action`. */
     async decide(reportId: string, form: FormData): Promise<FormOutcome> {
