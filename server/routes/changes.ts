@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { Deps } from '../deps.ts';
@@ -82,6 +83,14 @@ export function changeRoutes(
 
   const app = new Hono();
   app.get('/changes', (c) => {
+    // HEAD runs this GET route (see http/server.ts): answer the headers and end, rather than
+    // hold a stream (and a client's place) whose events nobody will read.
+    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    if (incoming?.method === 'HEAD' || c.req.method === 'HEAD')
+      return c.body(null, 200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+      });
     const client = clientAddress(c, deps.config);
     const held = perClient.get(client) ?? 0;
     if (held >= maxPerClient)

@@ -64,13 +64,6 @@ function refusal(
   });
 }
 
-/**
- * On a refusal sent before the body was read: close the connection rather than read megabytes
- * only to drop them (what Go's net/http does for a large unread body). The answer goes out
- * first; clients read it while still sending.
- */
-const UNREAD_BODY = { connection: 'close' } as const;
-
 /** Pages answer these; anything else (TRACE, PUT, OPTIONS...) is a 405, never a 500. */
 const PAGE_METHODS = new Set(['GET', 'HEAD', 'POST']);
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
@@ -116,7 +109,6 @@ const limiters = new Map(
           'Form too large',
           `This form takes at most ${Math.round(maxSize / 1024).toLocaleString('en-US')} KB, so Herald did not read it. Shorten what you typed and send it again.`,
           { href: '/', label: 'Go to the status page' },
-          { headers: UNREAD_BODY },
         ),
     }),
   ]),
@@ -193,7 +185,7 @@ async function stageReportUpload(
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
     return refusal(429, 'Too many reports', err.message, back, {
-      headers: { ...UNREAD_BODY, 'retry-after': String(err.retryAfterSeconds) },
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
     });
   }
   const declared = Number(c.req.header('content-length') ?? '0');
@@ -209,7 +201,7 @@ async function stageReportUpload(
       'Busy receiving reports',
       'Herald is taking in several reports with attachments right now. Send yours again in a few seconds; nothing was filed.',
       back,
-      { headers: { ...UNREAD_BODY, 'retry-after': '5' } },
+      { headers: { 'retry-after': '5' } },
     );
   const read = await readReportUpload(incoming, visitor.csrfOk, c.req.header('x-csrf-token')).catch(
     (err: unknown) => {
