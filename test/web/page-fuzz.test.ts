@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isCacheablePath } from '../../server/cache/cache-policy.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { startSite } from '../helpers/site.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { storeSnapshot } from '../helpers/store-snapshot.ts';
 
 interface Answer {
@@ -230,6 +230,33 @@ describe('page fuzz: every route, percent-encoded and by HEAD, never answers 5xx
     expect(logged).toEqual([]);
     expect(counts.fiveXx).toBe(0);
     expect(await settled()).toEqual(before);
+  }, 240_000);
+
+  it('answers a signed-in admin the same page under every encoded spelling of an admin path', async () => {
+    const admin = await makeUser(t, 'admin');
+    const client = new FormClient(site.base);
+    await client.login(admin.email);
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const problems: string[] = [];
+    await pool(
+      routes
+        .filter((r) => r.startsWith('/admin'))
+        .map((route) => async () => {
+          const ref = await go('GET', route, { headers: { cookie } });
+          if (ref.status >= 500) problems.push(`GET ${route} ${ref.status}`);
+          for (const v of encodedVariants(route)) {
+            for (const method of ['GET', 'HEAD']) {
+              const r = await go(method, v, { headers: { cookie } });
+              if (![ref.status, 404, 400].includes(r.status))
+                problems.push(`${method} ${v} ${r.status} (the path itself: ${ref.status})`);
+              if (/public/.test(String(r.headers['cache-control'])))
+                problems.push(`${method} ${v} is a public copy of an admin page`);
+            }
+          }
+        }),
+    );
+    expect(problems).toEqual([]);
+    expect(logged).toEqual([]);
   }, 240_000);
 
   it('refuses bad posts to every public form (reports, follows, webhook sign-up, lists, sign-in) with a 4xx and changes nothing', async () => {
