@@ -101,9 +101,15 @@ export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string },
   });
 }
 
-/** The lesser of two roles: what a token may do when its maker now has less. */
-export function lesserRole(a: Role, b: Role): Role {
-  return hasRole({ role: a }, b) ? b : a;
+type TokenRole = TokenRow['role'];
+
+/**
+ * The lesser of a token's role and its maker's: what the token may do when its maker now has
+ * less. An intake token only ever posts alerts, whoever made it.
+ */
+export function lesserRole(token: TokenRole, maker: Role): TokenRole {
+  if (token === 'intake') return token;
+  return hasRole({ role: token }, maker) ? maker : token;
 }
 
 /**
@@ -111,9 +117,9 @@ export function lesserRole(a: Role, b: Role): Role {
  * maker is disabled or gone. Tokens made outside any user (the CLI) keep their own role.
  */
 export function effectiveTokenRole(
-  tokenRole: Role,
+  tokenRole: TokenRole,
   maker: { exists: boolean; role: Role | null; disabledAt: Date | null } | null,
-): Role | null {
+): TokenRole | null {
   if (!maker) return tokenRole;
   if (!maker.exists || maker.disabledAt || !maker.role) return null;
   return lesserRole(tokenRole, maker.role);
@@ -152,7 +158,7 @@ export async function tokensNarrowedBy(
   tx: DbOrTx,
   userId: string,
   after: { role: Role; disabled: boolean },
-): Promise<{ id: string; name: string; role: Role; actsAs: Role | null }[]> {
+): Promise<{ id: string; name: string; role: TokenRole; actsAs: TokenRole | null }[]> {
   const rows = await tx
     .select()
     .from(apiTokens)
