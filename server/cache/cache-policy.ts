@@ -45,6 +45,14 @@ export const EDGE_STALE_IF_ERROR_SECONDS = 86400;
 export const publicCacheControl = `public, max-age=0, s-maxage=${EDGE_MAX_AGE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
 export const edgeCacheControl = `max-age=${EDGE_MAX_AGE_SECONDS}, stale-while-revalidate=${EDGE_STALE_WHILE_REVALIDATE_SECONDS}, stale-if-error=${EDGE_STALE_IF_ERROR_SECONDS}`;
 
+/**
+ * A page that does not exist: edges may keep the answer a minute (a storm on a dead link stays
+ * off Herald) but no longer, and without surrogate keys, so nobody can fill an edge with
+ * made-up paths for a day.
+ */
+export const NOT_FOUND_EDGE_SECONDS = 60;
+export const notFoundCacheControl = `public, max-age=0, s-maxage=${NOT_FOUND_EDGE_SECONDS}`;
+
 /** Every public body carries this key, so one purge of it refreshes the whole edge. */
 export const ALL_KEY = 'herald';
 

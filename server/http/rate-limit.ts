@@ -17,6 +17,23 @@ export class RateLimiter {
     this.maxKeys = maxKeys;
   }
 
+  /**
+   * Throws RateLimitedError when `key` has no request left, without counting one: for refusing
+   * before a large body is read (the request is counted when it is acted on).
+   */
+  check(
+    key: string,
+    now: Date,
+    message = 'Too many requests from your network. Wait a few minutes and try again.',
+  ): void {
+    const t = now.getTime();
+    const recent = (this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs);
+    if (recent.length >= this.limit) {
+      const retry = Math.max(1, Math.ceil((recent[0]! + this.windowMs - t) / 1000));
+      throw new RateLimitedError(message, retry);
+    }
+  }
+
   /** Counts one request for `key` at `now`; throws RateLimitedError past the limit. */
   hit(
     key: string,

@@ -5,7 +5,34 @@ import type { Deps } from '../deps.ts';
 import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
 import { negotiateEncoding } from '../cache/negotiate.ts';
 import { etagMatches, type Variant, variantOf } from '../cache/response-cache.ts';
+import { canonicalRequestUrl } from './request-path.ts';
+import { privatePageHeaders } from './page-headers.ts';
 import { securityHeaders } from './security-headers.ts';
+
+/**
+ * A path that cannot be decoded into one a page could have: a plain 400, logged at debug (it is
+ * the visitor's mistake or a probe, not Herald's fault), JSON under /api as the API speaks.
+ */
+function refuseBadPath(
+  req: IncomingMessage,
+  res: ServerResponse,
+  why: string,
+  deps: Pick<Deps, 'log' | 'config'>,
+): void {
+  deps.log.debug('bad request path', { method: req.method, why });
+  const api = (req.url ?? '').startsWith('/api/');
+  const message = `Herald could not read this address: ${why}. Check the link and try again.`;
+  const body = api
+    ? JSON.stringify({ error: { code: 'bad_request', message } })
+    : `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad address</title></head><body><main><h1>Bad address</h1><p>${message}</p><p><a href="/">Go to the status page</a></p></main></body></html>`;
+  res.writeHead(400, {
+    ...securityHeaders(deps.config.publicUrl),
+    ...(api ? { 'cache-control': 'no-store' } : privatePageHeaders),
+    'content-type': api ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
 
 /**
  * The HTTP server: a response-cache front and then Hono. During an outage everyone refreshes
@@ -39,7 +66,12 @@ export function createHttpServer(
   };
   const honoListener = getRequestListener(async (req: Request, env: unknown) => {
     const method = req.method;
-    if (method === 'GET' || method === 'HEAD') return app.fetch(req, env);
+    // Hono answers HEAD by running the GET route and copying its Response without the body;
+    // a page Astro already wrote to the socket is then written a second time (headers sent
+    // twice, two stack traces per HEAD). Run the GET route directly instead: Node's response
+    // object drops the body of an answer to HEAD, so HEAD answers like GET without a body.
+    if (method === 'HEAD') return app.fetch(new Request(req, { method: 'GET' }), env);
+    if (method === 'GET') return app.fetch(req, env);
     // A write answers only after the caching edges dropped what it changed, so the next
     // request through the edge is fresh (bounded by EDGE_PURGE_TIMEOUT_MS; an unreachable
     // edge gets the purge later from the queue). Skipped when nothing was written.
@@ -89,6 +121,9 @@ export function createHttpServer(
     return undefined;
   };
   return http.createServer((req, res) => {
+    const canonical = canonicalRequestUrl(req.url ?? '/');
+    if ('bad' in canonical) return refuseBadPath(req, res, canonical.bad, deps);
+    req.url = canonical.url;
     const method = req.method;
     if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/'))
       return listener(req, res, undefined);

@@ -5,6 +5,7 @@ import { formatClock, formatDay, formatLong, formatShort } from '../domain/share
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { ReportPages } from './forms/reports.ts';
+import type { StagedUpload } from './report-upload.ts';
 import type { AdminServices } from './admin-services.ts';
 import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
@@ -34,6 +35,8 @@ export interface SiteLocals {
   reports?: ReportPages;
   /** The client's network address (for per-client rate limits). */
   clientAddress?: string;
+  /** A multipart report form read off the socket: its attachment staged on disk. */
+  upload?: StagedUpload;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
   storePage?: (entry: Omit<CachedResponse, 'etag'>) => CachedResponse;
   /**

@@ -13,17 +13,20 @@ import { createAdminServices } from './admin-services.ts';
 import { createAuthServices } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
-import { resolveVisitor } from '../http/auth.ts';
+import { resolveVisitor, type Visitor } from '../http/auth.ts';
 import { respondFromCache } from '../cache/cached.ts';
 import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { decodedPath } from '../http/request-path.ts';
 import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
 import { createSubscriptionPages } from './forms/subscriptions.ts';
 import { createFollowPages } from './forms/follow.ts';
-import { createReportPages } from './forms/reports.ts';
+import { createReportPages, type ReportPages } from './forms/reports.ts';
+import { readReportUpload, type StagedUpload, UploadSlots } from './report-upload.ts';
+import { RateLimitedError } from '../domain/shared/errors.ts';
 
 export const siteDist = fileURLToPath(new URL('../../site/dist/', import.meta.url));
 
@@ -79,12 +82,21 @@ export const PAGE_BODY_LIMITS = {
   import: 11 * 1024 * 1024,
 } as const;
 
-function bodyLimitFor(pathname: string): number {
+function bodyLimitFor(pathname: string, mayUpload: boolean): number {
   if (pathname === '/admin/subscribers') return PAGE_BODY_LIMITS.import;
-  if (pathname === '/report' || pathname.startsWith('/report/')) return PAGE_BODY_LIMITS.report;
+  if (mayUpload) return PAGE_BODY_LIMITS.report;
   if (isAdminPath(pathname)) return PAGE_BODY_LIMITS.admin;
   return PAGE_BODY_LIMITS.public;
 }
+
+/** The link token of `/report/<token>` (the emailed form), or null for any other path. */
+function reportLinkToken(pathname: string): string | null {
+  const m = /^\/report\/([^/]+)\/?$/.exec(pathname);
+  return m && m[1] !== 'status' ? m[1]! : null;
+}
+
+/** Report bodies streaming in at once per process (each up to PAGE_BODY_LIMITS.report). */
+export const MAX_CONCURRENT_UPLOADS = 4;
 
 const limiters = new Map(
   Object.values(PAGE_BODY_LIMITS).map((maxSize) => [
@@ -112,8 +124,9 @@ async function readPageForm(
   c: Context,
   incoming: IncomingMessage,
   pathname: string,
+  mayUpload: boolean,
 ): Promise<Response | null> {
-  const limiter = limiters.get(bodyLimitFor(pathname))!;
+  const limiter = limiters.get(bodyLimitFor(pathname, mayUpload))!;
   const refused = await limiter(c, async () => {});
   if (refused instanceof Response) return refused;
   const body = Buffer.from(await c.req.arrayBuffer());
@@ -148,6 +161,76 @@ async function readPageForm(
   }
   (incoming as IncomingMessage & { body?: Buffer }).body = body;
   return null;
+}
+
+/**
+ * Takes a report body with an attachment off the socket, in this order: the client's report
+ * budget and the declared size (nothing read yet), a free upload slot (503 when every slot is
+ * busy), then the stream itself, whose first part must be the form token (or the
+ * X-CSRF-Token header) before anything else is read. The page then sees the text fields as a
+ * small urlencoded form and the attachment as a file on disk.
+ */
+async function stageReportUpload(
+  c: Context,
+  incoming: IncomingMessage,
+  pathname: string,
+  visitor: Visitor,
+  reportPages: ReportPages,
+  slots: UploadSlots,
+  deps: Deps,
+): Promise<Response | { upload: StagedUpload; cleanup(): Promise<void>; release(): void }> {
+  const back = { href: pathname, label: 'Back to the form' };
+  try {
+    reportPages.checkBudget(clientAddress(c, deps.config));
+  } catch (err) {
+    if (!(err instanceof RateLimitedError)) throw err;
+    return refusal(429, 'Too many reports', err.message, back, {
+      headers: { 'retry-after': String(err.retryAfterSeconds) },
+    });
+  }
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > PAGE_BODY_LIMITS.report) {
+    const limiter = limiters.get(PAGE_BODY_LIMITS.report)!;
+    const refused = await limiter(c, async () => {});
+    if (refused instanceof Response) return refused;
+  }
+  const release = slots.take();
+  if (!release)
+    return refusal(
+      503,
+      'Busy receiving reports',
+      'Herald is taking in several reports with attachments right now. Send yours again in a few seconds; nothing was filed.',
+      back,
+      { headers: { 'retry-after': '5' } },
+    );
+  const read = await readReportUpload(incoming, visitor.csrfOk, c.req.header('x-csrf-token')).catch(
+    (err: unknown) => {
+      release();
+      throw err;
+    },
+  );
+  if (!read.ok) {
+    release();
+    return read.reason === 'csrf'
+      ? refusal(
+          403,
+          'This form has expired',
+          'Herald did not act on it. Go back, reload the page and send it again.',
+          back,
+        )
+      : refusal(
+          400,
+          'Unreadable form',
+          'The form arrived broken, so Herald did not act on it. Go back and send it again.',
+          back,
+        );
+  }
+  const body = Buffer.from(read.fields.toString());
+  incoming.headers['content-type'] = 'application/x-www-form-urlencoded';
+  incoming.headers['content-length'] = String(body.length);
+  delete incoming.headers['transfer-encoding'];
+  (incoming as IncomingMessage & { body?: Buffer }).body = body;
+  return { upload: read.upload, cleanup: read.cleanup, release };
 }
 
 /**
@@ -189,11 +272,14 @@ export async function mountSite(
   const now = () => deps.clock.now();
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   const reportPages = createReportPages(deps);
+  const slots = new UploadSlots(MAX_CONCURRENT_UPLOADS);
   app.all('*', async (c) => {
     const { incoming, outgoing } = nodeBindings(c.env);
     const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
+    // The server front made the path canonical; decisions read it decoded, as Astro routes it.
+    const pathname = decodedPath(url.pathname);
     if (!PAGE_METHODS.has(method)) {
       return refusal(
         405,
@@ -204,8 +290,9 @@ export async function mountSite(
       );
     }
     // The error page is for real faults only; asked for by name it does not exist.
-    if (url.pathname === '/500') incoming.url = '/404';
-    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
+    if (pathname === '/500') incoming.url = '/404';
+    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(pathname);
+    let upload: { cleanup(): Promise<void>; release(): void } | null = null;
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
       const key = cacheKey(url.pathname + url.search);
@@ -237,7 +324,7 @@ export async function mountSite(
         );
       }
       const visitor = await resolveVisitor(deps, c.req.header('cookie'));
-      if (isAdminPath(url.pathname)) {
+      if (isAdminPath(pathname)) {
         if (!visitor.session) {
           for (const v of visitor.setCookies) setCookie(v);
           const next =
@@ -247,7 +334,7 @@ export async function mountSite(
             headers: { ...privatePageHeaders, location: `/login${next}` },
           });
         }
-        const role = roleForAdminPath(url.pathname);
+        const role = roleForAdminPath(pathname);
         if (!hasRole(visitor.session.actor, role)) {
           return refusal(
             403,
@@ -258,8 +345,31 @@ export async function mountSite(
         }
       }
       if (method === 'POST') {
-        const refused = await readPageForm(c, incoming, url.pathname);
-        if (refused) return refused;
+        // Only a signed-in user on /report or a live link on /report/<token> may send a report
+        // body with an attachment; everyone else gets the small form limit, so an anonymous
+        // client never makes Herald read or hold megabytes.
+        const link = reportLinkToken(pathname);
+        const mayUpload =
+          (pathname === '/report' && !!visitor.session) ||
+          (link !== null && (await reportPages.linkValid(link)));
+        const multipart = /^multipart\/form-data\s*;/i.test(c.req.header('content-type') ?? '');
+        if (mayUpload && multipart) {
+          const staged = await stageReportUpload(
+            c,
+            incoming,
+            pathname,
+            visitor,
+            reportPages,
+            slots,
+            deps,
+          );
+          if (staged instanceof Response) return staged;
+          locals.upload = staged.upload;
+          upload = staged;
+        } else {
+          const refused = await readPageForm(c, incoming, pathname, mayUpload);
+          if (refused) return refused;
+        }
       }
       for (const v of visitor.setCookies) setCookie(v);
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
@@ -278,7 +388,14 @@ export async function mountSite(
       incoming.url = '/404';
       return handler(incoming, outgoing, undefined, { herald: locals });
     };
-    await handler(incoming, outgoing, notFound, { herald: locals });
+    try {
+      await handler(incoming, outgoing, notFound, { herald: locals });
+    } finally {
+      if (upload) {
+        upload.release();
+        await upload.cleanup();
+      }
+    }
     return RESPONSE_ALREADY_SENT;
   });
 }

@@ -1,5 +1,6 @@
 import { defineMiddleware } from 'astro:middleware';
 import { respondFromCache } from '../../server/cache/cached.ts';
+import { notFoundCacheControl } from '../../server/cache/cache-policy.ts';
 import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-headers.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
@@ -52,11 +53,13 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
   if (response.headers.get('content-type') === 'text/html')
     response.headers.set('content-type', 'text/html; charset=utf-8');
   const type = response.headers.get('content-type') ?? '';
-  if (
-    !store ||
-    !type.startsWith('text/html') ||
-    (response.status !== 200 && response.status !== 404)
-  ) {
+  // Any path can be asked for, so a 404 is neither kept here (a flood of made-up paths would
+  // push the real pages out) nor given the edge's day and surrogate keys: edges keep it briefly.
+  if (response.status === 404) {
+    response.headers.set('cache-control', notFoundCacheControl);
+    return response;
+  }
+  if (!store || !type.startsWith('text/html') || response.status !== 200) {
     if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
     return response;
   }

@@ -106,11 +106,17 @@ describe('public webhook sign-up through /subscribe', () => {
     expect((await visitor.get(managePath!)).res.status).toBe(404);
   });
 
-  it('refuses a URL whose test answers 500, keeping what was typed and saving nothing', async () => {
-    rx.next({ status: 500, body: 'broken' });
+  it('refuses a URL whose test answers 500 telling only the status class, keeping what was typed and saving nothing', async () => {
+    rx.next({ status: 500, body: 'broken: internal secret 10.0.0.7' });
     const { res, html } = await signUp(s, { url: rx.url, events: ['incident.created'] });
     expect(res.status).toBe(422);
-    expect(html).toContain('did not answer the test with 2xx (answered 500: broken)');
+    expect(html).toContain(
+      'the test delivery was not accepted (the receiver answered with a 5xx status)',
+    );
+    // The receiver's own words never reach the visitor: the form is no HTTP probe.
+    expect(html).not.toContain('broken');
+    expect(html).not.toContain('10.0.0.7');
+    expect(html).not.toContain('500');
     expect(html).toContain(`value="${rx.url}"`);
     expect(html).not.toContain('whsec_');
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
@@ -120,7 +126,7 @@ describe('public webhook sign-up through /subscribe', () => {
     rx.next({ hang: true });
     const { res, html } = await signUp(s, { url: rx.url });
     expect(res.status).toBe(422);
-    expect(html).toContain('no answer within 10 s');
+    expect(html).toContain('the test delivery was not accepted (no answer)');
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
   }, 25_000);
 
@@ -129,14 +135,15 @@ describe('public webhook sign-up through /subscribe', () => {
     const endless = await signUp(s, { url: rx.url });
     expect(endless.res.status).toBe(422);
     // Cut short after its first 16 KB: the answer is the 500, not the 10 s timeout.
-    expect(endless.html).toContain('did not answer the test with 2xx (answered 500');
-    expect(endless.html).not.toContain('no answer within');
+    expect(endless.html).toContain('the receiver answered with a 5xx status');
+    expect(endless.html).not.toContain('(no answer)');
     await expect.poll(() => rx.openConnections, { timeout: 10_000 }).toBe(0);
 
     rx.next({ status: 302, headers: { location: 'https://elsewhere.example.com/' } });
     const redirect = await signUp(s, { url: rx.url });
     expect(redirect.res.status).toBe(422);
-    expect(redirect.html).toContain('Herald follows no redirects');
+    expect(redirect.html).toContain('the receiver answered with a 3xx status');
+    expect(redirect.html).not.toContain('elsewhere.example.com');
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
   });
 

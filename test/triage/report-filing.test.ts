@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reportAttachments, reportLinks, reports } from '../../db/schema/index.ts';
+import { edgePurges, reportAttachments, reportLinks, reports } from '../../db/schema/index.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
@@ -34,16 +34,37 @@ describe('filing a report at /report', () => {
     return linkPath(mail.parsed.text!, '/report/');
   }
 
-  it('refuses an address outside the company domains, keeps it in the form and sends nothing', async () => {
-    const c = new FormClient(site.base);
-    await c.get('/report');
-    const r = await c.post('/report', { email: 'someone@gmail.com' });
-    expect(r.res.status).toBe(403);
-    expect(r.html).toContain('is not a company address');
-    expect(r.html).toContain('value="someone@gmail.com"');
-    expect(await t.deps.db.select().from(reportLinks)).toHaveLength(0);
+  it('answers an address outside the company domains exactly like a company one, and sends it nothing', async () => {
+    const ask = async (email: string) => {
+      const c = new FormClient(site.base);
+      await c.get('/report');
+      const r = await c.post('/report', { email });
+      const page = await c.get(r.res.headers.get('location') ?? '/report');
+      return { status: r.res.status, location: r.res.headers.get('location'), html: page.html };
+    };
+    const outsider = await ask('someone@gmail.com');
+    const insider = await ask('insider@acme.com');
+    expect(outsider.status).toBe(303);
+    expect([outsider.status, outsider.location]).toEqual([insider.status, insider.location]);
+    const sameish = (h: string) => h.replace(/name="_csrf" value="[^"]*"/g, '');
+    expect(sameish(outsider.html)).toBe(sameish(insider.html));
+    expect(outsider.html).not.toContain('not a company address');
+    expect(outsider.html).toContain('If that address can file reports here');
     await testWorker(t).drain();
-    expect(smtp.received).toHaveLength(0);
+    expect(smtp.to('someone@gmail.com')).toHaveLength(0);
+    expect(smtp.to('insider@acme.com')).toHaveLength(1);
+    const links = await t.deps.db.select().from(reportLinks);
+    expect(links.map((l) => l.email)).toEqual(['insider@acme.com']);
+    await t.deps.db.delete(reportLinks);
+  });
+
+  it('shows no text from the address bar: /report?sent=<anything> names no address', async () => {
+    const c = new FormClient(site.base);
+    const page = await c.get('/report?sent=%3Cb%3Eall%20your%20base%3C%2Fb%3E%40evil.example');
+    expect(page.html).not.toContain('all your base');
+    expect(page.html).not.toContain('evil.example');
+    // Only the server's own `sent=1` shows the notice.
+    expect((await c.get('/report?sent=1')).html).toContain('If that address can file reports here');
   });
 
   it('emails a company address a link whose page shows the form; the POST files it once', async () => {
@@ -161,6 +182,39 @@ describe('filing a report at /report', () => {
     expect(
       await t.deps.db.select().from(reportLinks).where(eq(reportLinks.email, 'eve@acme.com')),
     ).toHaveLength(5);
+  });
+
+  it('downloads an attachment under a name made from its checked type, never the uploaded one; filing purges nothing at the edge', async () => {
+    await makeUser(t, 'admin', 'lead@acme.com');
+    const c = new FormClient(site.base);
+    await c.login('lead@acme.com');
+    await c.get('/report');
+    const purgesBefore = (await t.deps.db.select().from(edgePurges)).length;
+    const html = new TextEncoder().encode('<html><script>alert(document.cookie)</script>');
+    const bytes = new Uint8Array(PNG.length + html.length);
+    bytes.set(PNG);
+    bytes.set(html, PNG.length);
+    const r = await postMultipart(c, '/report', answers(), {
+      name: 'evil.html',
+      type: 'image/png',
+      bytes,
+    });
+    expect(r.res.status).toBe(303);
+    // Nothing public changes when a report is filed.
+    expect((await t.deps.db.select().from(edgePurges)).length).toBe(purgesBefore);
+    const [file] = await t.deps.db
+      .select()
+      .from(reportAttachments)
+      .where(eq(reportAttachments.fileName, 'evil.html'));
+    const download = await fetch(`${site.base}/admin/reports/${file!.reportId}/attachment`, {
+      headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="report-${file!.reportId}-1.png"`,
+    );
+    expect(download.headers.get('content-disposition')).not.toContain('html');
   });
 
   it('a signed-in user files directly, without a link', async () => {

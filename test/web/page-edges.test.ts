@@ -183,6 +183,7 @@ describe('pages at their edges: methods, bodies, content types and query strings
       '/%09/evil.example',
       '//evil.example',
       '/\\evil.example',
+      '/.//evil.example/',
     ]) {
       const c = new FormClient(site.base);
       await c.get(`/login?next=${encodeURIComponent(next)}`);

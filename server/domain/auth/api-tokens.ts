@@ -1,8 +1,9 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import { apiTokens, users } from '../../../db/schema/index.ts';
-import { type Actor, assertRole } from '../shared/actor.ts';
+import { type Actor, assertRole, hasRole, type Role } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { unlessDatabaseRefuses } from '../shared/database-busy.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
@@ -48,12 +49,22 @@ export async function createApiToken(
   const input = parseInput(createApiTokenInput, raw);
   const now = deps.clock.now();
   const secret = `${TOKEN_PREFIX}${newSecret()}`;
+  // A token made with a token belongs to the user behind that one, so demoting or disabling
+  // that user reaches it too (a token of its own would outlive its maker).
+  let userId: string | null = actor.type === 'user' ? actor.id : null;
+  if (actor.type === 'token' && actor.id) {
+    const [maker] = await deps.db
+      .select({ userId: apiTokens.userId })
+      .from(apiTokens)
+      .where(eq(apiTokens.id, actor.id));
+    userId = maker?.userId ?? null;
+  }
   const row: TokenRow = {
     id: newId(),
     name: input.name,
     tokenHash: sha256(secret),
     role: input.role,
-    userId: actor.type === 'user' ? actor.id : null,
+    userId,
     createdAt: now,
     lastUsedAt: null,
     revokedAt: null,
@@ -90,9 +101,80 @@ export async function revokeApiToken(deps: DomainDeps, raw: { tokenId: string },
   });
 }
 
+type TokenRole = TokenRow['role'];
+
+/**
+ * The lesser of a token's role and its maker's: what the token may do when its maker now has
+ * less. An intake token only ever posts alerts, whoever made it.
+ */
+export function lesserRole(token: TokenRole, maker: Role): TokenRole {
+  if (token === 'intake') return token;
+  return hasRole({ role: token }, maker) ? maker : token;
+}
+
+/**
+ * What a token acts as: its own role, capped by its maker's current role; nothing when the
+ * maker is disabled or gone. Tokens made outside any user (the CLI) keep their own role.
+ */
+export function effectiveTokenRole(
+  tokenRole: TokenRole,
+  maker: { exists: boolean; role: Role | null; disabledAt: Date | null } | null,
+): TokenRole | null {
+  if (!maker) return tokenRole;
+  if (!maker.exists || maker.disabledAt || !maker.role) return null;
+  return lesserRole(tokenRole, maker.role);
+}
+
 export async function listApiTokens(deps: DomainDeps) {
-  const rows = await deps.db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
-  return rows.map(publicToken);
+  const rows = await deps.db
+    .select({
+      token: apiTokens,
+      makerId: users.id,
+      makerRole: users.role,
+      makerDisabledAt: users.disabledAt,
+    })
+    .from(apiTokens)
+    .leftJoin(users, eq(users.id, apiTokens.userId))
+    .orderBy(desc(apiTokens.createdAt));
+  return rows.map((r) => ({
+    ...publicToken(r.token),
+    /** The role the token acts with today (null: it no longer works). */
+    actsAs: r.token.revokedAt
+      ? null
+      : effectiveTokenRole(
+          r.token.role,
+          r.token.userId
+            ? { exists: !!r.makerId, role: r.makerRole, disabledAt: r.makerDisabledAt }
+            : null,
+        ),
+  }));
+}
+
+/**
+ * The live tokens of a user that a new role or disabling narrows: each with the role it was
+ * given and the one it acts with from now on (null: it stops working).
+ */
+export async function tokensNarrowedBy(
+  tx: DbOrTx,
+  userId: string,
+  after: { role: Role; disabled: boolean },
+): Promise<{ id: string; name: string; role: TokenRole; actsAs: TokenRole | null }[]> {
+  const rows = await tx
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+  return rows
+    .map((t) => ({
+      id: t.id,
+      name: t.name,
+      role: t.role,
+      actsAs: effectiveTokenRole(t.role, {
+        exists: true,
+        role: after.role,
+        disabledAt: after.disabled ? new Date(0) : null,
+      }),
+    }))
+    .filter((t) => t.actsAs !== t.role);
 }
 
 /**
@@ -105,19 +187,32 @@ export async function resolveApiToken(
 ): Promise<Actor | null> {
   if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
   const [found] = await deps.db
-    .select({ token: apiTokens, userDisabledAt: users.disabledAt, userId: users.id })
+    .select({
+      token: apiTokens,
+      userDisabledAt: users.disabledAt,
+      userId: users.id,
+      userRole: users.role,
+    })
     .from(apiTokens)
     .leftJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, sha256(secret)));
   const row = found?.token;
   if (!row || row.revokedAt) return null;
-  // A token dies with the user who made it: disabled (or removed) users act through no token.
-  if (row.userId && (!found.userId || found.userDisabledAt)) return null;
+  // A token acts with at most its maker's current role, read on every request: a demoted
+  // user's admin token is a responder token from that moment, and a token dies with a
+  // disabled (or removed) user.
+  const role = effectiveTokenRole(
+    row.role,
+    row.userId
+      ? { exists: !!found.userId, role: found.userRole, disabledAt: found.userDisabledAt }
+      : null,
+  );
+  if (!role) return null;
   const now = deps.clock.now();
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
     await unlessDatabaseRefuses(
       deps.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)),
     );
   }
-  return { type: 'token', id: row.id, label: `token ${row.name}`, role: row.role };
+  return { type: 'token', id: row.id, label: `token ${row.name}`, role };
 }

@@ -28,3 +28,19 @@ export function checkAttachment(a: AttachmentInput): AttachmentType {
     );
   return type;
 }
+
+const extensions: Record<AttachmentType, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'application/pdf': 'pdf',
+};
+
+/**
+ * The name an attachment downloads under: from the report and the checked type, never from the
+ * upload. A file that passed as PNG but was named `evil.html` must not be saved as HTML (the
+ * browser would then open it as a page from the disk).
+ */
+export function attachmentDownloadName(reportId: string, contentType: string): string {
+  const ext = extensions[contentType as AttachmentType] ?? 'bin';
+  return `report-${reportId.replace(/[^A-Za-z0-9]/g, '')}-1.${ext}`;
+}

@@ -7,7 +7,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
 import { hashToken } from '../subscribers/tokens.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { NO_PUBLIC_CHANGE, bumpChanges, recordAudit } from '../shared/writes.ts';
 import { escalateReportInput } from './inputs.ts';
 import { readAuthorityAddresses } from './report-views.ts';
 
@@ -79,7 +79,7 @@ export async function escalateReport(deps: DomainDeps, raw: { token: string; rea
       objectId: report.id,
       after: { reason: input.reason, to },
     });
-    await bumpChanges(tx, now);
+    await bumpChanges(tx, now, NO_PUBLIC_CHANGE);
     return { reportId: report.id, escalatedTo: to };
   });
 }

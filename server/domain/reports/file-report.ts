@@ -12,7 +12,7 @@ import {
 } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { NO_PUBLIC_CHANGE, bumpChanges, recordAudit } from '../shared/writes.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
 import { checkComponentIds } from '../subscribers/subscriber-reads.ts';
 import { hashToken, linkKey } from '../subscribers/tokens.ts';
@@ -164,7 +164,7 @@ async function insertReport(
     objectId: id,
     after: { ...audited, attachment: input.type },
   });
-  await bumpChanges(tx, now);
+  await bumpChanges(tx, now, NO_PUBLIC_CHANGE);
   return {
     id,
     email,

@@ -4,6 +4,7 @@ import { lists, reportLinks, reports } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { addressOnDomains, splitDomains } from '../lists/list-rules.ts';
 import { companyDomains } from '../subscribers/subscriber-reads.ts';
+import { mailboxDomain, mailboxKey } from '../shared/mailbox.ts';
 
 /** Company domains (settings, then COMPANY_DOMAINS) and every list's own allowed domains. */
 export async function reporterDomains(
@@ -28,10 +29,19 @@ export async function isCompanyAddress(
 
 /** Report links and reports for one address since `since` (durable, every process sees them). */
 export async function recentReportActivity(db: DbOrTx, email: string, since: Date) {
-  const [links] = await db
-    .select({ n: sql<number>`count(*)` })
+  // Links are counted per inbox (mailboxKey), so `someone+1@` and `someone+2@` share one
+  // budget; the rows keep the address as typed, so the recent ones at its domain are compared.
+  const key = mailboxKey(email);
+  const atDomain = await db
+    .select({ email: reportLinks.email })
     .from(reportLinks)
-    .where(and(eq(reportLinks.email, email), sql`${reportLinks.createdAt} > ${since.getTime()}`));
+    .where(
+      and(
+        sql`lower(${reportLinks.email}) LIKE ${`%@${mailboxDomain(key) === 'gmail.com' ? '%' : mailboxDomain(key)}`}`,
+        sql`${reportLinks.createdAt} > ${since.getTime()}`,
+      ),
+    );
+  const links = { n: atDomain.filter((r) => mailboxKey(r.email) === key).length };
   const [filed] = await db
     .select({ n: sql<number>`count(*)` })
     .from(reports)

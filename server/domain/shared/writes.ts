@@ -20,8 +20,14 @@ export async function bumpChanges(
     .update(settings)
     .set({ changeCounter: sql`${settings.changeCounter} + 1`, updatedAt: now })
     .where(sql`${settings.id} = 1`);
-  await queueEdgePurge(tx, now, purgeKeys);
+  if (purgeKeys.length > 0) await queueEdgePurge(tx, now, purgeKeys);
 }
+
+/**
+ * For writes no public body shows (reports, triage): the counter still moves (open admin pages
+ * refresh themselves), but the edge keeps every public page.
+ */
+export const NO_PUBLIC_CHANGE: string[] = [];
 
 export interface AuditEntry {
   action: string;

@@ -1,5 +1,6 @@
 import { and, count, eq, isNull, ne } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
+import { tokensNarrowedBy } from '../auth/api-tokens.ts';
 import { hashPassword, passwordInput, verifyPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -41,6 +42,12 @@ export async function updateUser(deps: DomainDeps, raw: UpdateUserInput, actor: 
           'Herald needs at least one active admin; make someone else admin first.',
         );
     }
+    // Tokens act with at most their maker's role (checked per request); the answer and the
+    // audit entry name the ones this change narrows, so the admin sees what it reaches.
+    const affectedTokens = await tokensNarrowedBy(tx, before.id, {
+      role: after.role,
+      disabled: !!after.disabledAt,
+    });
     await tx.update(users).set(after).where(eq(users.id, before.id));
     if (after.disabledAt) await tx.delete(sessions).where(eq(sessions.userId, before.id));
     await recordAudit(tx, actor, now, {
@@ -48,9 +55,9 @@ export async function updateUser(deps: DomainDeps, raw: UpdateUserInput, actor: 
       objectType: 'user',
       objectId: before.id,
       before: publicUser(before),
-      after: publicUser(after),
+      after: { ...publicUser(after), ...(affectedTokens.length ? { affectedTokens } : {}) },
     });
-    return publicUser(after);
+    return { ...publicUser(after), affectedTokens };
   });
 }
 

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { ValidationError } from '../shared/errors.ts';
 
 // A webhook must not become a way into the internal network: its URL may not point at
@@ -7,38 +8,38 @@ import { ValidationError } from '../shared/errors.ts';
 // webhook. The check runs when the URL is added and again on the address each delivery
 // actually connects to (DNS can change between the two).
 
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv6');
-
-/** True for loopback, private, link-local, CGNAT, multicast and unspecified addresses. */
+/**
+ * True for every address a webhook may not reach: anything but global unicast. Decided by
+ * ipaddr.js's special-purpose ranges (IANA's registries) rather than a list of our own. An IPv6
+ * address that carries an IPv4 address (IPv4-mapped and -compatible, SIIT, NAT64, 6to4) is
+ * decided on the IPv4 address inside it: `64:ff9b::a9fe:a9fe` is 169.254.169.254 behind a NAT64
+ * gateway. Teredo hides its client address, and site-local is deprecated: both are refused.
+ */
 export function isPrivateAddress(ip: string): boolean {
-  const family = isIP(ip);
-  if (family === 4) return blocked.check(ip, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  return blocked.check(ip, 'ipv6');
+  if (!ipaddr.isValid(ip)) return true;
+  const addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv4') return addr.range() !== 'unicast';
+  const v6 = addr as ipaddr.IPv6;
+  const embedded = embeddedIPv4(v6);
+  if (embedded) return embedded.range() !== 'unicast';
+  return v6.range() !== 'unicast';
+}
+
+/** The IPv4 address an IPv6 address carries by a translation or tunnelling convention. */
+function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const last32 = () =>
+    ipaddr.IPv4.parse(`${p[6]! >> 8}.${p[6]! & 255}.${p[7]! >> 8}.${p[7]! & 255}`);
+  const range = v6.range();
+  // ::ffff:a.b.c.d (mapped), ::ffff:0:a.b.c.d (SIIT, RFC 6145), 64:ff9b::a.b.c.d (NAT64).
+  if (range === 'ipv4Mapped' || range === 'rfc6145') return last32();
+  if (range === 'rfc6052' && p[2] === 0) return last32();
+  // ::a.b.c.d (IPv4-compatible, deprecated); :: and ::1 are decided as IPv6 themselves.
+  if (p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7]! > 1)) return last32();
+  // 2002:AABB:CCDD::/48 (6to4) carries a.b.c.d in its second and third groups.
+  if (range === '6to4')
+    return ipaddr.IPv4.parse(`${p[1]! >> 8}.${p[1]! & 255}.${p[2]! >> 8}.${p[2]! & 255}`);
+  return null;
 }
 
 /** Parses a webhook URL: http or https only, no credentials. Returns a reason when refused. */

@@ -46,6 +46,11 @@ export const publicWebhookInput = z.strictObject({
 });
 export type PublicWebhookInput = z.input<typeof publicWebhookInput>;
 
+/** How a receiver answered, as a visitor may be told it: the status class, nothing it said. */
+export function answerClass(status: number | null | undefined): string {
+  return status ? `the receiver answered with a ${Math.floor(status / 100)}xx status` : 'no answer';
+}
+
 /** POSTs one test request and says how the receiver answered (the web layer's sender). */
 export type DeliverTest = (req: WebhookRequest) => Promise<WebhookResult>;
 
@@ -81,10 +86,12 @@ export async function signUpPublicWebhook(
     body: JSON.stringify(await testEnvelope(deps, manageToken, now)),
   });
   if (!('ok' in result) || !result.ok) {
-    const why = 'error' in result ? result.error : 'no answer';
+    // The visitor learns only the status class: the receiver's own words (or its error text)
+    // would make this form an HTTP probe that reads back what any URL answers.
+    const why = answerClass('status' in result ? result.status : null);
     throw new ValidationError(
-      `The test delivery to this URL did not get through (${why}). Herald saves a webhook only once its URL answers a test with 2xx.`,
-      { url: `did not answer the test with 2xx (${why})` },
+      `The test delivery was not accepted (${why}). Herald saves a webhook only once its URL answers a test with 2xx.`,
+      { url: `the test delivery was not accepted (${why})` },
     );
   }
 
@@ -177,11 +184,13 @@ export async function readPublicWebhook(deps: DomainDeps, raw: { token: string }
       ? w.componentIds.map((id) => names.get(id) ?? '(removed component)')
       : null,
     createdAt: w.createdAt.toISOString(),
+    // The visitor's view of a delivery: its state and the status class, never the receiver's
+    // answer or the error text (those stay on the admins' webhook page).
     deliveries: recent.map((d) => ({
       event: d.event,
       state: d.state,
-      lastStatus: d.lastStatus,
-      lastError: d.lastError,
+      lastStatus: d.lastStatus === null ? null : `${Math.floor(d.lastStatus / 100)}xx`,
+      lastError: d.lastError ? answerClass(d.lastStatus) : null,
       createdAt: d.createdAt.toISOString(),
     })),
   };

@@ -172,7 +172,13 @@ export function safeNext(
     return fallback;
   }
   if (url.origin !== base.origin) return fallback;
-  return url.pathname + url.search + url.hash;
+  const out = url.pathname + url.search + url.hash;
+  // The answer is itself resolved again by the browser: `/.//evil.example/` resolves here to
+  // the path `//evil.example/`, which a browser reads as another host. Only a path with one
+  // leading slash that still lands on this origin is followed.
+  if (!out.startsWith('/') || out.startsWith('//') || out.startsWith('/\\')) return fallback;
+  if (new URL(out, base).origin !== base.origin) return fallback;
+  return out;
 }
 
 /**

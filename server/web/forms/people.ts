@@ -102,11 +102,11 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
               { userId, role: choice(values, 'role', userRoles, 'must be admin or responder') },
               actor,
             );
-            return '/admin/users?done=saved';
+            return `/admin/users?done=saved&user=${encodeURIComponent(userId)}`;
           case 'disable':
           case 'enable':
             await updateUser(deps, { userId, disabled: action === 'disable' }, actor);
-            return `/admin/users?done=${action}d`;
+            return `/admin/users?done=${action}d&user=${encodeURIComponent(userId)}`;
           case 'password':
             await setUserPassword(
               deps,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
 import {
@@ -7,9 +8,12 @@ import {
 } from '../../domain/reports/file-report.ts';
 import { MAX_ATTACHMENT_BYTES, type ReportAnswersRaw } from '../../domain/reports/inputs.ts';
 import {
+  OutsideCompanyError,
   REPORT_LIMIT_MESSAGE,
+  REPORT_LINKS_PER_ADDRESS_PER_HOUR,
   requestReportLink,
 } from '../../domain/reports/request-report-link.ts';
+import { mailboxKey } from '../../domain/shared/mailbox.ts';
 import {
   readAdminReport,
   readOpenIncidents,
@@ -36,6 +40,7 @@ import { getSettings } from '../../domain/settings/get-settings.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import { declareFields } from './incidents.ts';
 import { closeReasonLabels, kindLabels } from '../../domain/reports/triage-rules.ts';
+import { attachmentDownloadName } from '../../domain/reports/attachment-rules.ts';
 import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
@@ -51,6 +56,7 @@ import {
   str,
 } from './form.ts';
 import { priorityChoices } from './templates.ts';
+import type { StagedUpload } from '../report-upload.ts';
 
 /** The whole multipart body: five answers and a 5 MB attachment, with room for the encoding. */
 export const MAX_REPORT_BODY_BYTES = MAX_ATTACHMENT_BYTES + 256 * 1024;
@@ -61,13 +67,31 @@ const tooLarge = () =>
     { attachment: 'at most 5 MB' },
   );
 
-/** A form's fields as the report verbs take them: strings converted explicitly, never coerced. */
-export async function reportAnswers(form: FormData): Promise<ReportAnswersRaw> {
+/**
+ * A form's fields as the report verbs take them: strings converted explicitly, never coerced.
+ * The attachment comes from the staged upload (read from disk only now, after the form token,
+ * the link and the budget were checked), or from the form itself when it was sent in-process.
+ */
+export async function reportAnswers(
+  form: FormData,
+  upload?: StagedUpload,
+): Promise<ReportAnswersRaw> {
   const values = formValues(form);
   const priority = str(values, 'priority');
+  if (upload?.tooLarge) {
+    // Only the first 5 MB were taken off the socket (and dropped), so the size is "more than".
+    const message = `The attachment is over the 5 MB limit (more than ${MAX_ATTACHMENT_BYTES.toLocaleString('en')} bytes). Attach a smaller screenshot or paste a link instead.`;
+    throw new ValidationError(message, { attachment: message });
+  }
   const file = form.get('attachment');
-  const attachment =
-    file instanceof File && file.size > 0
+  const staged = upload?.attachment;
+  const attachment = staged
+    ? {
+        fileName: staged.fileName || 'attachment',
+        contentType: staged.contentType,
+        bytes: new Uint8Array(await readFile(staged.path)),
+      }
+    : file instanceof File && file.size > 0
       ? {
           fileName: file.name || 'attachment',
           contentType: file.type,
@@ -110,6 +134,9 @@ const fieldLabels: Record<string, string> = {
 export function createReportPages(deps: Deps) {
   // 20 link requests or reports per client address per 10 minutes.
   const perClient = new RateLimiter(20, 10 * 60_000);
+  // Link requests per inbox, for every address alike (the domain counts company addresses
+  // again in the database, across processes): a refusal must not tell which domains file.
+  const perMailbox = new RateLimiter(REPORT_LINKS_PER_ADDRESS_PER_HOUR, 3600_000);
   const hit = (client: string) => perClient.hit(client, deps.clock.now(), REPORT_LIMIT_MESSAGE);
   const checkSize = (request: Request) => {
     const n = Number(request.headers.get('content-length') ?? '0');
@@ -123,13 +150,41 @@ export function createReportPages(deps: Deps) {
     closeReasonLabels,
     components: () => readComponentChoices(deps.db),
 
-    /** Not signed in: a company address asks for the one-time link. */
+    /** Throws the limit's RateLimitedError when the client has no report left (counts none). */
+    checkBudget: (client: string) =>
+      perClient.check(client, deps.clock.now(), REPORT_LIMIT_MESSAGE),
+    /** True while a report link can still file a report: only then is a large body read. */
+    async linkValid(token: string): Promise<boolean> {
+      try {
+        await readReportLink(deps, token);
+        return true;
+      } catch (err) {
+        if (err instanceof DomainError) return false;
+        throw err;
+      }
+    },
+
+    /**
+     * Not signed in: an address asks for the one-time link. Every well-formed address gets the
+     * same answer and the same limits, so the form tells nobody which domains Herald takes
+     * reports from; the link goes out only to an address that may file (the company domains
+     * in the settings, or an internal list's). The answer page names no address: it shows
+     * nothing from the query string.
+     */
     async requestLink(form: FormData, client: string): Promise<FormOutcome> {
       const values = formValues(form);
       return runForm(values, async () => {
         hit(client);
-        const { email } = await requestReportLink(deps, { email: str(values, 'email') });
-        return `/report?sent=${encodeURIComponent(email)}`;
+        const email = str(values, 'email');
+        const key = mailboxKey(email);
+        perMailbox.check(key, deps.clock.now(), REPORT_LIMIT_MESSAGE);
+        try {
+          await requestReportLink(deps, { email });
+        } catch (err) {
+          if (!(err instanceof OutsideCompanyError)) throw err;
+        }
+        perMailbox.hit(key, deps.clock.now(), REPORT_LIMIT_MESSAGE);
+        return '/report?sent=1';
       });
     },
     readLink: (token: string) => readReportLink(deps, token),
@@ -138,11 +193,15 @@ export function createReportPages(deps: Deps) {
       token: string,
       form: FormData,
       client: string,
+      upload?: StagedUpload,
     ): Promise<FormOutcome> {
       return runForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportWithLink(deps, { ...(await reportAnswers(form)), token });
+        const r = await fileReportWithLink(deps, {
+          ...(await reportAnswers(form, upload)),
+          token,
+        });
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },
@@ -151,11 +210,12 @@ export function createReportPages(deps: Deps) {
       session: ActiveSession,
       form: FormData,
       client: string,
+      upload?: StagedUpload,
     ): Promise<FormOutcome> {
       return runForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportAsUser(deps, await reportAnswers(form), session.actor);
+        const r = await fileReportAsUser(deps, await reportAnswers(form, upload), session.actor);
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },
@@ -205,7 +265,13 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
         componentNames: (found.report.componentIds ?? []).map((c) => names.get(c) ?? c),
       };
     },
-    attachment: (id: string) => readReportAttachment(deps.db, id),
+    /** The stored file with the name it downloads under (from its checked type). */
+    async attachment(id: string) {
+      const file = await readReportAttachment(deps.db, id);
+      return (
+        file && { ...file, downloadName: attachmentDownloadName(file.reportId, file.contentType) }
+      );
+    },
 
     /** The decision forms on a report's page, told apart by `action`. */
     async decide(reportId: string, form: FormData): Promise<FormOutcome> {

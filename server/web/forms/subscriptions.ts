@@ -77,12 +77,20 @@ export function createSubscriptionPages(deps: Deps) {
             componentIds: list(values, 'componentIds'),
             events: list(values, 'events'),
           },
-          (req) =>
-            postWebhook(req, deps.clock.now(), {
+          async (req) => {
+            const result = await postWebhook(req, deps.clock.now(), {
               timeoutMs: WEBHOOK_TEST_TIMEOUT_MS,
               maxBytes: 16 * 1024,
               event: 'test',
-            }),
+            });
+            // The visitor is told only the status class; the details are for the operators.
+            if (!('ok' in result) || !result.ok)
+              deps.log.info('public webhook sign-up: test delivery not accepted', {
+                url: req.url,
+                error: result.error,
+              });
+            return result;
+          },
         );
         return {
           ...r,

@@ -1,7 +1,8 @@
 import type { APIRoute } from 'astro';
 
 // A report's screenshot, for signed-in staff only (every /admin path needs a session). Served
-// as a download with its checked type, never sniffed or rendered inline as HTML.
+// as a download with its checked type and a name made from it (never the uploaded name), never
+// sniffed or rendered inline as HTML.
 export const GET: APIRoute = async ({ params, locals }) => {
   const admin = locals.herald.admin;
   const file = admin ? await admin.reports.attachment(params.id ?? '') : null;
@@ -10,7 +11,7 @@ export const GET: APIRoute = async ({ params, locals }) => {
     headers: {
       'content-type': file.contentType,
       'content-length': String(file.size),
-      'content-disposition': `attachment; filename="${file.fileName.replace(/["\\\r\n]/g, '_')}"`,
+      'content-disposition': `attachment; filename="${file.downloadName}"`,
       'x-content-type-options': 'nosniff',
       'cache-control': 'private, no-store',
     },
