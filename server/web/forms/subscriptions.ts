@@ -84,7 +84,7 @@ export function createSubscriptionPages(deps: Deps) {
               event: 'test',
             });
             // The visitor is told only the status class; the details are for the operators.
-            if (!('ok' in result) || !result.ok)
+            if ('error' in result)
               deps.log.info('public webhook sign-up: test delivery not accepted', {
                 url: req.url,
                 error: result.error,
