@@ -10,6 +10,11 @@ export const settings = sqliteTable('settings', {
   pageName: text('page_name').notNull(),
   publicUrl: text('public_url'),
   timeZone: text('time_zone').notNull().default('Etc/UTC'),
+  /**
+   * The language readers get when they chose none and their browser asks for none Herald has
+   * (a tag from server/i18n/languages.ts); also the language the PM writes updates in.
+   */
+  defaultLanguage: text('default_language').notNull().default('en'),
   companyDomains: text('company_domains').notNull().default(''),
   maintenanceActive: integer('maintenance_active', { mode: 'boolean' }).notNull().default(false),
   maintenanceMessage: text('maintenance_message'),

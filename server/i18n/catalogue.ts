@@ -29,6 +29,7 @@ export const catalogues: Record<Language, Catalogue> = {
 };
 
 export type MessageValues = Record<string, string | number>;
+export type MessagePart = { text: string } | { slot: string };
 
 /** What a renderer needs to speak one reader's language: messages, then names and lists. */
 export interface Translator {
@@ -40,6 +41,12 @@ export interface Translator {
    * `<time>` or a link): each language keeps its own word order around it.
    */
   around(key: MessageKey, slot: string, values?: MessageValues): [string, string];
+  /**
+   * A message with several markup variables, as text and slots in this language's order:
+   * `parts('common.range', ['start', 'end'])` is `[{slot:'start'}, {text:' to '}, {slot:'end'}]`
+   * in English and may put them otherwise elsewhere.
+   */
+  parts(key: MessageKey, slots: readonly string[], values?: MessageValues): MessagePart[];
   /** "A, B and C" in the reader's language. */
   list(items: readonly string[]): string;
   /** A language's name in the reader's language ("Englisch" for a German reader). */
@@ -76,6 +83,17 @@ export function translatorFor(lang: Language = DEFAULT_LANGUAGE): Translator {
       const text = t(key, { ...values, [slot]: SLOT });
       const at = text.indexOf(SLOT);
       return at === -1 ? [text, ''] : [text.slice(0, at), text.slice(at + SLOT.length)];
+    },
+    parts(key, slots, values) {
+      const marks: MessageValues = {};
+      slots.forEach((name, i) => (marks[name] = `${SLOT}${i}${SLOT}`));
+      const text = t(key, { ...values, ...marks });
+      const out: MessagePart[] = [];
+      text.split(SLOT).forEach((piece, i) => {
+        if (i % 2 === 1) out.push({ slot: slots[Number(piece)]! });
+        else if (piece) out.push({ text: piece });
+      });
+      return out;
     },
     list: (items) => lists.format(items),
     languageName: (tag) => names.of(tag) ?? tag,

@@ -15,7 +15,8 @@ import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
 import { resolveVisitor } from '../http/auth.ts';
 import { respondFromCache } from '../cache/cached.ts';
-import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
+import { cacheKey, cacheLanguage, isCacheablePath } from '../cache/cache-policy.ts';
+import { languageFromQuery, requestedLanguage } from '../i18n/languages.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -191,9 +192,23 @@ export async function mountSite(
   const reportPages = createReportPages(deps);
   app.all('*', async (c) => {
     const { incoming, outgoing } = nodeBindings(c.env);
-    const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
+    const pathAndQuery = url.pathname + url.search;
+    const asks = {
+      cookie: c.req.header('cookie'),
+      acceptLanguage: c.req.header('accept-language'),
+    };
+    // The admin is the team's own tool and stays in English; every page readers see speaks theirs.
+    const requested = isAdminPath(url.pathname) ? 'en' : requestedLanguage(pathAndQuery, asks);
+    const lang = requested ?? (await deps.reader.defaultLanguage().catch(() => 'en' as const));
+    const locals = createSiteLocals(
+      deps.reader,
+      now,
+      uptime,
+      lang,
+      languageFromQuery(pathAndQuery),
+    );
     if (!PAGE_METHODS.has(method)) {
       return refusal(
         405,
@@ -208,7 +223,7 @@ export async function mountSite(
     const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(url.pathname);
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
-      const key = cacheKey(url.pathname + url.search);
+      const key = cacheKey(pathAndQuery, cacheLanguage(pathAndQuery, asks));
       const hit = deps.cache.get(counter, key);
       if (hit)
         return respondFromCache(
