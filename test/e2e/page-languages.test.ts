@@ -142,6 +142,42 @@ describe('pages in the reader language', () => {
     expect(ar.html).toContain('انقطاع جزئي');
   });
 
+  it('publishes one feed per language with <language> set, the default language without ?lang=', async () => {
+    const de = await get('/history.rss?lang=de', { 'accept-language': 'ja' });
+    expect(de.html).toContain('<language><![CDATA[de]]></language>');
+    expect(de.html).toContain('Acme Status – Vorfallverlauf');
+    expect(de.html).toContain('Wird untersucht');
+    expect(de.html).toContain('https://status.example.com/history.rss?lang=de');
+    expect(de.res.headers.get('vary')).toBe('Accept-Encoding');
+    // A feed reader's own Accept-Language never picks the language of a shared URL.
+    const plain = await get('/history.rss', { 'accept-language': 'ja' });
+    expect(plain.html).toContain('<language><![CDATA[en]]></language>');
+    expect(plain.html).toContain('Investigating');
+    const atom = await get('/history.atom?lang=zh-CN');
+    expect(atom.html).toContain('xml:lang="zh-CN"');
+    expect(atom.html).toContain('调查中');
+  });
+
+  it('the badge and the embed banner speak the language their URL asks for', async () => {
+    const de = await get('/badge.svg?lang=de');
+    expect(de.html).toContain('xml:lang="de"');
+    expect(de.html).toContain('<title>Acme: Teilweiser Systemausfall</title>');
+    const en = await get('/badge.svg');
+    expect(en.html).toContain('<title>Acme: partial system outage</title>');
+    const ar = await get('/badge.svg?lang=ar');
+    expect(ar.html).toContain('direction="rtl"');
+    const bad = await get('/badge.svg?lang=klingon');
+    expect(bad.res.status).toBe(400);
+    expect(JSON.parse(bad.html).error.message).toMatch(/^lang must be one of en, de/);
+    const embed = JSON.parse((await get('/api/embed.json?lang=ja')).html);
+    expect(embed.lang).toBe('ja');
+    expect(embed.texts.details).toBe('詳細');
+    expect(embed.active[0].status_text).toBe('調査中');
+    expect(embed.status.description).toBe('一部システム障害');
+    const rtl = JSON.parse((await get('/api/embed.json?lang=ar')).html);
+    expect(rtl.dir).toBe('rtl');
+  });
+
   it('the 404 page speaks the reader language', async () => {
     const { res, html } = await get('/no/such/page', { 'accept-language': 'pt-BR' });
     expect(res.status).toBe(404);

@@ -31,7 +31,7 @@ export default {
   'status.identified': 'Identified',
   'status.monitoring': 'Monitoring',
   'status.resolved': 'Resolved',
-  'status.postmortem': 'Post-mortem',
+  'status.postmortem': 'Postmortem',
   'status.scheduled': 'Scheduled',
   'status.in_progress': 'In progress',
   'status.verifying': 'Verifying',
