@@ -11,9 +11,9 @@ import zhCN from './messages/zh-CN.ts';
 import ar from './messages/ar.ts';
 import { DEFAULT_LANGUAGE, type Language, directionOf } from './languages.ts';
 
-export type MessageKey = keyof typeof en;
-/** A language's catalogue: every English key, nothing else (the type checker holds it). */
-export type Catalogue = Record<MessageKey, string>;
+import type { Catalogue, MessageKey } from './message-key.ts';
+
+export type { Catalogue, MessageKey };
 
 export const catalogues: Record<Language, Catalogue> = {
   en,

@@ -1,4 +1,4 @@
-import type { Catalogue } from '../catalogue.ts';
+import type { Catalogue } from '../message-key.ts';
 
 export default {
   'layout.title': 'État de {page}',
