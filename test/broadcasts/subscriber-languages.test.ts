@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lists, subscribers } from '../../db/schema/index.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { subscribers } from '../../db/schema/index.ts';
+import { updateList } from '../../server/domain/lists/update-list.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { startPublicSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 // Each email goes in its recipient's language: the one they subscribed in, changeable on the
 // manage page; the broadcast is rendered once per list and language, not per recipient.
@@ -94,10 +95,8 @@ describe('mail in the subscriber language', () => {
   });
 
   it('a list can keep subjects in English while the body follows the reader', async () => {
-    await t.deps.db
-      .update(lists)
-      .set({ subjectsInEnglish: true })
-      .where(eq(lists.slug, 'stakeholders'));
+    const staff = await listBySlug(t.deps, 'stakeholders');
+    await updateList(t.deps, { listId: staff.id, subjectsInEnglish: true }, testActor);
     await makeConfirmedSubscriber(t.deps, 'kollege@acme.com', 'stakeholders');
     await setLanguage('kollege@acme.com', 'de');
     await makeIncident(t.deps, { priority: 1, title: 'Slow checkout', body: 'Slow.' });
