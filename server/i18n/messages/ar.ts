@@ -237,4 +237,12 @@ export default {
     'أنت في قائمة {list}. سنراسلك بشأن {what, select, some {الحوادث التي تؤثر في {components}} other {كل حادث}} يحتاج انتباهك فورًا.',
   'mail.pageAlways': 'صفحة الحالة دائمًا على {url}',
   'mail.welcomePreheader': 'اشتركت في {list}.',
+
+  'uptime.daysAgo': 'قبل {count} يومًا',
+  'uptime.noData': 'لا توجد بيانات بعد',
+  'uptime.percent': 'مدة التشغيل {percent}',
+  'uptime.today': 'اليوم',
+  'uptime.disruptedDays':
+    '{count, plural, one {يوم واحد} two {يومان} few {# أيام} other {# يومًا}} فيها انقطاع أو صيانة',
+  'uptime.barsLabel': '{name}: مدة التشغيل خلال آخر {count} يومًا، {percent}',
 } satisfies Catalogue;

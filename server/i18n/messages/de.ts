@@ -242,4 +242,11 @@ export default {
     'Sie sind auf der Liste {list}. Wir schreiben Ihnen bei jedem Vorfall{what, select, some { mit Auswirkung auf {components}} other {}}, der sofort Ihre Aufmerksamkeit braucht.',
   'mail.pageAlways': 'Die Statusseite ist immer unter {url}',
   'mail.welcomePreheader': 'Abonniert: {list}.',
+
+  'uptime.daysAgo': 'vor {count} Tagen',
+  'uptime.noData': 'Noch keine Daten',
+  'uptime.percent': '{percent} verfügbar',
+  'uptime.today': 'Heute',
+  'uptime.disruptedDays': '{count, plural, one {# Tag} other {# Tage}} mit Störung oder Wartung',
+  'uptime.barsLabel': '{name}: Verfügbarkeit der letzten {count} Tage, {percent}',
 } satisfies Catalogue;

@@ -241,4 +241,12 @@ export default {
     'You are on the {list} list. We will email you about {what, select, some {incidents affecting {components}} other {every incident}} that needs your attention right away.',
   'mail.pageAlways': 'The status page is always at {url}',
   'mail.welcomePreheader': 'Subscribed to {list}.',
+
+  'uptime.daysAgo': '{count} days ago',
+  'uptime.noData': 'No data yet',
+  'uptime.percent': '{percent} uptime',
+  'uptime.today': 'Today',
+  'uptime.disruptedDays':
+    '{count, plural, one {# day} other {# days}} with disruption or maintenance',
+  'uptime.barsLabel': '{name}: uptime over the last {count} days, {percent}',
 } as const;

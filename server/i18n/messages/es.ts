@@ -241,4 +241,12 @@ export default {
     'Estás en la lista {list}. Te escribiremos sobre {what, select, some {los incidentes que afecten a {components}} other {cada incidente}} que necesite tu atención inmediata.',
   'mail.pageAlways': 'La página de estado está siempre en {url}',
   'mail.welcomePreheader': 'Suscrito a {list}.',
+
+  'uptime.daysAgo': 'hace {count} días',
+  'uptime.noData': 'Aún no hay datos',
+  'uptime.percent': '{percent} de disponibilidad',
+  'uptime.today': 'Hoy',
+  'uptime.disruptedDays':
+    '{count, plural, one {# día} other {# días}} con interrupción o mantenimiento',
+  'uptime.barsLabel': '{name}: disponibilidad de los últimos {count} días, {percent}',
 } satisfies Catalogue;

@@ -242,4 +242,12 @@ export default {
     'Vous êtes sur la liste {list}. Nous vous écrirons pour {what, select, some {les incidents touchant {components}} other {chaque incident}} qui demande votre attention immédiate.',
   'mail.pageAlways': 'La page d’état est toujours à {url}',
   'mail.welcomePreheader': 'Abonné à {list}.',
+
+  'uptime.daysAgo': 'il y a {count} jours',
+  'uptime.noData': 'Pas encore de données',
+  'uptime.percent': '{percent} de disponibilité',
+  'uptime.today': 'Aujourd’hui',
+  'uptime.disruptedDays':
+    '{count, plural, one {# jour} other {# jours}} avec perturbation ou maintenance',
+  'uptime.barsLabel': '{name} : disponibilité sur les {count} derniers jours, {percent}',
 } satisfies Catalogue;

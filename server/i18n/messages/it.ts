@@ -242,4 +242,12 @@ export default {
     'Sei nella lista {list}. Ti scriveremo per {what, select, some {gli incidenti che riguardano {components}} other {ogni incidente}} che richiede subito la tua attenzione.',
   'mail.pageAlways': 'La pagina di stato è sempre su {url}',
   'mail.welcomePreheader': 'Iscritto a {list}.',
+
+  'uptime.daysAgo': '{count} giorni fa',
+  'uptime.noData': 'Ancora nessun dato',
+  'uptime.percent': '{percent} di disponibilità',
+  'uptime.today': 'Oggi',
+  'uptime.disruptedDays':
+    '{count, plural, one {# giorno} other {# giorni}} con disservizi o manutenzione',
+  'uptime.barsLabel': '{name}: disponibilità negli ultimi {count} giorni, {percent}',
 } satisfies Catalogue;

@@ -242,4 +242,11 @@ export default {
     '{list} リストに登録されました。{what, select, some {{components} に影響するインシデント} other {すべてのインシデント}}のうち、すぐに対応が必要なものをメールでお知らせします。',
   'mail.pageAlways': 'ステータスページはいつでも {url} にあります',
   'mail.welcomePreheader': '{list} を購読しました。',
+
+  'uptime.daysAgo': '{count} 日前',
+  'uptime.noData': 'データはまだありません',
+  'uptime.percent': '稼働率 {percent}',
+  'uptime.today': '今日',
+  'uptime.disruptedDays': '障害またはメンテナンスのあった日: {count, plural, other {# 日}}',
+  'uptime.barsLabel': '{name}: 過去 {count} 日間の稼働率 {percent}',
 } satisfies Catalogue;

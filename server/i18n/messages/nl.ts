@@ -241,4 +241,11 @@ export default {
     'Je staat op de lijst {list}. We mailen je over {what, select, some {incidenten die {components} raken} other {elk incident}} waar je meteen aandacht voor nodig hebt.',
   'mail.pageAlways': 'De statuspagina staat altijd op {url}',
   'mail.welcomePreheader': 'Aangemeld voor {list}.',
+
+  'uptime.daysAgo': '{count} dagen geleden',
+  'uptime.noData': 'Nog geen gegevens',
+  'uptime.percent': '{percent} beschikbaar',
+  'uptime.today': 'Vandaag',
+  'uptime.disruptedDays': '{count, plural, one {# dag} other {# dagen}} met storing of onderhoud',
+  'uptime.barsLabel': '{name}: beschikbaarheid over de laatste {count} dagen, {percent}',
 } satisfies Catalogue;

@@ -241,4 +241,12 @@ export default {
     'Você está na lista {list}. Enviaremos e-mails sobre {what, select, some {incidentes que afetem {components}} other {todo incidente}} que precise da sua atenção imediata.',
   'mail.pageAlways': 'A página de status está sempre em {url}',
   'mail.welcomePreheader': 'Assinatura de {list} feita.',
+
+  'uptime.daysAgo': '{count} dias atrás',
+  'uptime.noData': 'Ainda sem dados',
+  'uptime.percent': '{percent} de disponibilidade',
+  'uptime.today': 'Hoje',
+  'uptime.disruptedDays':
+    '{count, plural, one {# dia} other {# dias}} com instabilidade ou manutenção',
+  'uptime.barsLabel': '{name}: disponibilidade nos últimos {count} dias, {percent}',
 } satisfies Catalogue;

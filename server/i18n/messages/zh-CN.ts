@@ -233,4 +233,11 @@ export default {
     '你已在 {list} 列表中。{what, select, some {影响 {components} 的事件} other {所有事件}}中需要你立即关注的，我们都会发邮件告诉你。',
   'mail.pageAlways': '状态页面始终在 {url}',
   'mail.welcomePreheader': '已订阅 {list}。',
+
+  'uptime.daysAgo': '{count} 天前',
+  'uptime.noData': '暂无数据',
+  'uptime.percent': '可用性 {percent}',
+  'uptime.today': '今天',
+  'uptime.disruptedDays': '有中断或维护的天数：{count, plural, other {# 天}}',
+  'uptime.barsLabel': '{name}：过去 {count} 天的可用性 {percent}',
 } satisfies Catalogue;
