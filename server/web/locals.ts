@@ -25,6 +25,16 @@ export interface SiteLocals {
    * link stays in its language without a cookie.
    */
   linkLanguage: Language | null;
+  /** The page's default language: the one the PM writes updates in. */
+  pageLanguage: Language;
+  /**
+   * An update's public text for this reader: the PM's translation into their language, else
+   * the text as written, with its language (`lang`) when that is not the reader's.
+   */
+  updateText(u: { body: string; translations: Record<string, string> | null }): {
+    text: string;
+    lang: Language | null;
+  };
   format: {
     short(d: string | Date, tz: string): string;
     long(d: string | Date, tz: string): string;
@@ -66,6 +76,7 @@ export function createSiteLocals(
   uptime: UptimeReader,
   lang: Language = 'en',
   linkLanguage: Language | null = null,
+  pageLanguage: Language = 'en',
 ): SiteLocals {
   const i18n = translatorFor(lang);
   const dates = dateFormatsFor(lang);
@@ -76,6 +87,12 @@ export function createSiteLocals(
     now,
     i18n,
     linkLanguage,
+    pageLanguage,
+    updateText: (u) => {
+      const own = u.translations?.[lang];
+      if (own) return { text: own, lang: null };
+      return { text: u.body, lang: lang === pageLanguage ? null : pageLanguage };
+    },
     format: {
       short: dates.short,
       long: dates.long,

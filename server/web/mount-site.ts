@@ -201,13 +201,15 @@ export async function mountSite(
     };
     // The admin is the team's own tool and stays in English; every page readers see speaks theirs.
     const requested = isAdminPath(url.pathname) ? 'en' : requestedLanguage(pathAndQuery, asks);
-    const lang = requested ?? (await deps.reader.defaultLanguage().catch(() => 'en' as const));
+    // The error pages must render even when the database does not answer.
+    const pageLanguage = await deps.reader.defaultLanguage().catch(() => 'en' as const);
     const locals = createSiteLocals(
       deps.reader,
       now,
       uptime,
-      lang,
+      requested ?? pageLanguage,
       languageFromQuery(pathAndQuery),
+      pageLanguage,
     );
     if (!PAGE_METHODS.has(method)) {
       return refusal(

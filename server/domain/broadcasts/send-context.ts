@@ -140,6 +140,8 @@ export interface IncidentBroadcastSource {
   update: {
     status: IncidentStatus;
     body: string;
+    /** The PM's translations of `body` by language, if any. */
+    translations: Record<string, string> | null;
     internalNote: string | null;
     nextUpdateDueAt: Date | null;
     priority: number;
@@ -218,6 +220,7 @@ export async function readBroadcastSource(
     update: {
       status: update.status,
       body: update.body,
+      translations: update.translations ?? null,
       internalNote: update.internalNote,
       nextUpdateDueAt: update.nextUpdateDueAt,
       priority: update.priorityTo ?? incident.priority,

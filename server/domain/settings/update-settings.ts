@@ -49,6 +49,11 @@ export const updateSettingsInput = z.strictObject({
     .string({ error: 'is required' })
     .refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`)
     .optional(),
+  /** Languages the declare and update forms offer a translation box for. */
+  translationLanguages: z
+    .array(z.string().refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`))
+    .max(LANGUAGE_TAGS.length)
+    .optional(),
   /** Default next-update promise per priority; P0/P1 always promise, P2/P3 may be null. */
   promiseMinutesP0: promiseMinutes.optional(),
   promiseMinutesP1: promiseMinutes.optional(),
@@ -69,6 +74,10 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
       publicUrl: input.publicUrl === undefined ? before.publicUrl : input.publicUrl,
       timeZone: input.timeZone ?? before.timeZone,
       defaultLanguage: input.defaultLanguage ?? before.defaultLanguage,
+      translationLanguages:
+        input.translationLanguages === undefined
+          ? before.translationLanguages
+          : [...new Set(input.translationLanguages)].join(','),
       promiseMinutesP0: input.promiseMinutesP0 ?? before.promiseMinutesP0,
       promiseMinutesP1: input.promiseMinutesP1 ?? before.promiseMinutesP1,
       promiseMinutesP2:
@@ -89,6 +98,7 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
         publicUrl: before.publicUrl,
         timeZone: before.timeZone,
         defaultLanguage: before.defaultLanguage,
+        translationLanguages: before.translationLanguages,
         promiseMinutesP0: before.promiseMinutesP0,
         promiseMinutesP1: before.promiseMinutesP1,
         promiseMinutesP2: before.promiseMinutesP2,

@@ -121,7 +121,8 @@ function renderIncidentCopy(
         isDrill: src.broadcast.isDrill,
         status: update.status,
         affected: src.affected,
-        body: update.body,
+        // The PM's own words in the reader's language when they wrote them, else as written.
+        body: update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: update.nextUpdateDueAt,
         incidentUrl: `${page.url}/incidents/${incident.id}`,
       },
