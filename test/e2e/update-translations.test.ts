@@ -4,6 +4,7 @@ import { incidentUpdates, subscribers } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { updateSettings } from '../../server/domain/settings/update-settings.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { makeToken } from '../helpers/api.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
@@ -95,6 +96,27 @@ describe("the PM's own translations", () => {
     await testWorker(t).drain();
     expect(smtp.to('leser@example.de')[0]!.parsed.text).toContain('Der Checkout ist ausgefallen.');
     expect(smtp.to('reader@example.org')[0]!.parsed.text).toContain('Checkout is down.');
+  });
+
+  it('the admin API takes translations and answers 422 for a language Herald does not speak', async () => {
+    const { secret } = await makeToken(t, 'responder');
+    const post = (body: unknown) =>
+      t.app.request('/api/admin/incidents', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await post({
+      title: 'API slow',
+      priority: 3,
+      body: 'The API is slow.',
+      translations: { nl: 'De API is traag.' },
+    });
+    expect(ok.status).toBe(201);
+    const { incident } = (await ok.json()) as { incident: { id: string } };
+    expect(await page(`/incidents/${incident.id}?lang=nl`)).toContain('De API is traag.');
+    const bad = await post({ title: 'X', priority: 3, body: 'X.', translations: { xx: 'X' } });
+    expect(bad.status).toBe(422);
   });
 
   it('the declare and update forms offer a box per language the settings ask for', async () => {
