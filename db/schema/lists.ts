@@ -14,9 +14,7 @@ export const lists = sqliteTable(
      * Subject lines stay in English (`PRIORITY 0 ISSUE UPDATE: …`) for every reader of this
      * list, for teams whose mail rules or habits expect them; the body still follows the reader.
      */
-    subjectsInEnglish: integer('subjects_in_english', { mode: 'boolean' })
-      .notNull()
-      .default(false),
+    subjectsInEnglish: integer('subjects_in_english', { mode: 'boolean' }).notNull().default(false),
     /** Comma-separated domains an address must be on to join; empty means anyone. */
     allowedDomains: text('allowed_domains').notNull().default(''),
     /** Comma-separated priorities this list receives, e.g. "0,1". */
