@@ -1,50 +1,52 @@
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import type { Language } from '../server/i18n/languages.ts';
 import { html, layout, type RenderedEmail, textFooter } from './layout.ts';
 
 export interface ConfirmationEmailData {
   pageName: string;
   listName: string;
   confirmUrl: string;
-  /** "Nov 28, 2026" */
+  /** "Nov 28, 2026", in the recipient's language */
   expiresOn: string;
+  /** The recipient's language (English when not given). */
+  lang?: Language;
 }
 
 /** Double opt-in: the link lands on a page whose button confirms (mail scanners open links). */
 export function renderConfirmation(d: ConfirmationEmailData): RenderedEmail {
-  const subject = `Confirm your subscription to ${d.pageName} status updates`;
+  const { t } = translatorFor(d.lang);
+  const footer = { pageName: d.pageName, listName: d.listName, lang: d.lang };
+  const subject = t('mail.confirmSubject', { page: d.pageName });
+  const ask = t('mail.confirmAsk', { page: d.pageName, list: d.listName });
+  const expires = t('mail.confirmExpires', { date: d.expiresOn });
   const text = [
-    `Someone (hopefully you) asked to receive ${d.pageName} status updates on the ${d.listName} list at this address.`,
+    ask,
     '',
-    `Confirm here: ${d.confirmUrl}`,
+    t('mail.confirmHere', { url: d.confirmUrl }),
     '',
-    `The link works until ${d.expiresOn}. If you did not ask for this, ignore this email: nothing will be sent to you.`,
+    expires,
     '',
     '--',
-    textFooter({ pageName: d.pageName, listName: d.listName }),
+    textFooter(footer),
   ].join('\n');
-  const body = html`<h1 style="margin:0 0 12px;font-size:20px">Confirm your subscription</h1>
-    <p style="margin:0 0 12px">
-      Someone (hopefully you) asked to receive ${d.pageName} status updates on the
-      <strong>${d.listName}</strong> list at this address.
-    </p>
+  const body = html`<h1 style="margin:0 0 12px;font-size:20px">${t('confirm.heading')}</h1>
+    <p style="margin:0 0 12px">${ask}</p>
     <p style="margin:0 0 16px">
       <a
         href="${d.confirmUrl}"
         style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-        >Confirm subscription</a
+        >${t('confirm.button')}</a
       >
     </p>
-    <p style="margin:0;font-size:14px;color:#555">
-      The link works until ${d.expiresOn}. If you did not ask for this, ignore this email: nothing
-      will be sent to you.
-    </p>`;
+    <p style="margin:0;font-size:14px;color:#555">${expires}</p>`;
   return {
     subject,
     text,
     html: layout({
       title: subject,
-      preheader: 'One click to confirm.',
+      preheader: t('mail.confirmPreheader'),
       body,
-      footer: { pageName: d.pageName, listName: d.listName },
+      footer,
     }),
   };
 }

@@ -1,4 +1,6 @@
 import { DRILL_MARK, incidentSubject } from '../server/domain/broadcasts/subjects.ts';
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import type { Language } from '../server/i18n/languages.ts';
 import {
   html,
   headerText,
@@ -28,6 +30,11 @@ export interface IncidentEmailData {
   incidentUrl: string;
   manageUrl: string;
   unsubscribeUrl: string;
+  /**
+   * The recipients' language: fixed text and the subject are in it (English when not given);
+   * `statusLabel`, `affected` and `nextUpdateBy` come already in it.
+   */
+  lang?: Language;
 }
 
 const DRILL = DRILL_MARK;
@@ -43,25 +50,33 @@ export function renderAllClear(d: Omit<IncidentEmailData, 'nextUpdateBy'>): Rend
 }
 
 function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): RenderedEmail {
-  const subject = incidentSubject(kind, d);
+  const lang = d.lang ?? 'en';
+  const { t } = translatorFor(lang);
+  const subject = incidentSubject(kind, d, lang);
   const title = headerText(d.title);
-  const affected = d.affected.map((a) => `${a.name} (${a.status.toLowerCase()})`).join(', ');
-  const thanks = 'The issue is resolved. Thank you for your patience.';
-  const drillLine = 'THIS IS A DRILL: a practice incident. Nothing is actually broken.';
+  // English reads statuses in lower case mid-sentence; other languages keep their spelling.
+  const word = (s: string) => (lang === 'en' ? s.toLowerCase() : s);
+  const affected = d.affected.map((a) => `${a.name} (${word(a.status)})`).join(', ');
+  const thanks = t('mail.thanks');
+  const drillLine = t('mail.drill');
+  const priority = t('mail.priority', { priority: String(d.priority) });
+  const noteHead = t('mail.internalNote');
+  const nextUpdate = d.nextUpdateBy ? t('mail.nextUpdate', { time: d.nextUpdateBy }) : '';
 
   const text = [
     d.isDrill ? `${drillLine}\n` : '',
-    `PRIORITY ${d.priority}: ${title}`,
-    `Status: ${d.statusLabel}`,
-    affected ? `Affected: ${affected}` : '',
+    `${priority}: ${title}`,
+    t('mail.status', { status: d.statusLabel }),
+    affected ? t('common.affected', { names: affected }) : '',
     '',
     kind === 'resolved' ? `${thanks}\n` : '',
     d.body,
+    // The text part shouts the label (not the parenthesis), as plain text has no bold.
     d.internalNote
-      ? `\nINTERNAL NOTE (do not forward outside the company):\n${d.internalNote}`
+      ? `\n${noteHead.replace(/^[^(（]+/, (m) => m.toLocaleUpperCase(lang))}:\n${d.internalNote}`
       : '',
-    d.nextUpdateBy ? `\nNext update by ${d.nextUpdateBy}.` : '',
-    `\nDetails: ${d.incidentUrl}`,
+    nextUpdate ? `\n${nextUpdate}` : '',
+    `\n${t('mail.details', { url: d.incidentUrl })}`,
     '',
     '--',
     textFooter(d),
@@ -80,10 +95,10 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      PRIORITY ${d.priority} &middot; ${d.statusLabel.toUpperCase()}
+      ${priority} &middot; ${d.statusLabel.toLocaleUpperCase(lang)}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
-    ${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}
+    ${affected ? html`<p style="margin:0 0 12px">${t('common.affected', { names: affected })}</p>` : ''}
     ${kind === 'resolved' ? html`<p style="margin:0 0 12px"><strong>${thanks}</strong></p>` : ''}
     <p style="margin:0 0 12px">${lines(d.body)}</p>
     ${
@@ -91,16 +106,14 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
         ? html`<div
             style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"
           >
-            <p style="margin:0 0 4px;font-weight:bold">
-              Internal note (do not forward outside the company)
-            </p>
+            <p style="margin:0 0 4px;font-weight:bold">${noteHead}</p>
             <p style="margin:0">${lines(d.internalNote)}</p>
           </div>`
         : ''
     }
-    ${d.nextUpdateBy ? html`<p style="margin:0 0 12px"><strong>Next update by ${d.nextUpdateBy}.</strong></p>` : ''}
+    ${nextUpdate ? html`<p style="margin:0 0 12px"><strong>${nextUpdate}</strong></p>` : ''}
     <p style="margin:16px 0 0">
-      ${button(d.incidentUrl, 'Incident details')}
+      ${button(d.incidentUrl, t('mail.detailsButton'))}
     </p>`;
   return {
     subject,

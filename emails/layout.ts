@@ -1,5 +1,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import type { Language } from '../server/i18n/languages.ts';
 
 export interface RenderedEmail {
   subject: string;
@@ -24,6 +26,16 @@ export interface Footer {
   reason?: string;
   manageUrl?: string;
   unsubscribeUrl?: string;
+  /** The recipient's language: the frame's fixed text is in it (English when not given). */
+  lang?: Language;
+}
+
+/** "You get this email from … because …": the footer's first line in the reader's language. */
+function whyLine(f: Footer): string {
+  const { t } = translatorFor(f.lang);
+  return f.reason
+    ? t('mail.footerReason', { page: f.pageName, reason: f.reason })
+    : t('mail.footer', { page: f.pageName, list: f.listName });
 }
 
 /**
@@ -38,23 +50,22 @@ export function layout(opts: {
   footer: Footer;
 }): string {
   const f = opts.footer;
+  const { t } = translatorFor(f.lang);
   const links =
     f.manageUrl && f.unsubscribeUrl
       ? html`<p style="margin:0 0 8px">
-          <a href="${f.manageUrl}" style="color:#555">Manage your subscription</a> &middot;
-          <a href="${f.unsubscribeUrl}" style="color:#555">Unsubscribe</a>
+          <a href="${f.manageUrl}" style="color:#555">${t('mail.manage')}</a> &middot;
+          <a href="${f.unsubscribeUrl}" style="color:#555">${t('mail.unsubscribe')}</a>
         </p>`
       : '';
   return frame({
+    lang: f.lang,
     title: opts.title,
     preheader: opts.preheader,
     banner: opts.banner,
     body: opts.body,
     footer: html`<div style="font-size:13px;color:#555;padding:12px 4px">
-      <p style="margin:0 0 8px">
-        You get this email from the ${f.pageName} status page because
-        ${f.reason ?? `you joined the ${f.listName} list`}.
-      </p>
+      <p style="margin:0 0 8px">${whyLine(f)}</p>
       ${links}
     </div>`,
   });
@@ -65,6 +76,7 @@ export function layout(opts: {
  * only (mail clients drop stylesheets), a white card with the body, and a footer under it.
  */
 function frame(opts: {
+  lang?: Language | undefined;
   title: string;
   preheader?: string;
   banner?: Html | string;
@@ -73,7 +85,7 @@ function frame(opts: {
 }): string {
   return String(
     html`<!doctype html>
-      <html lang="en">
+      <html lang="${translatorFor(opts.lang).lang}" dir="${translatorFor(opts.lang).dir}">
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -119,11 +131,10 @@ export function button(url: string, label: string): Html {
 }
 
 export function textFooter(f: Footer): string {
-  const out = [
-    `You get this email from the ${f.pageName} status page because ${f.reason ?? `you joined the ${f.listName} list`}.`,
-  ];
-  if (f.manageUrl) out.push(`Manage your subscription: ${f.manageUrl}`);
-  if (f.unsubscribeUrl) out.push(`Unsubscribe: ${f.unsubscribeUrl}`);
+  const { t } = translatorFor(f.lang);
+  const out = [whyLine(f)];
+  if (f.manageUrl) out.push(`${t('mail.manage')}: ${f.manageUrl}`);
+  if (f.unsubscribeUrl) out.push(`${t('mail.unsubscribe')}: ${f.unsubscribeUrl}`);
   return out.join('\n');
 }
 

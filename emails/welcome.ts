@@ -1,3 +1,5 @@
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import type { Language } from '../server/i18n/languages.ts';
 import { html, layout, type RenderedEmail, textFooter } from './layout.ts';
 
 export interface WelcomeEmailData {
@@ -8,28 +10,33 @@ export interface WelcomeEmailData {
   components: string[] | null;
   manageUrl: string;
   unsubscribeUrl: string;
+  /** The recipient's language (English when not given). */
+  lang?: Language;
 }
 
 export function renderWelcome(d: WelcomeEmailData): RenderedEmail {
-  const subject = `You are subscribed to ${d.pageName} status updates`;
-  const what = d.components ? `incidents affecting ${d.components.join(', ')}` : 'every incident';
-  const text = [
-    `You are on the ${d.listName} list. We will email you about ${what} that needs your attention right away.`,
-    '',
-    `The status page is always at ${d.pageUrl}`,
-    '',
-    '--',
-    textFooter(d),
-  ].join('\n');
-  const body = html`<h1 style="margin:0 0 12px;font-size:20px">You are subscribed</h1>
-    <p style="margin:0 0 12px">
-      You are on the <strong>${d.listName}</strong> list. We will email you about ${what} that needs
-      your attention right away.
-    </p>
-    <p style="margin:0">The status page is always at <a href="${d.pageUrl}">${d.pageUrl}</a>.</p>`;
+  const { t } = translatorFor(d.lang);
+  const subject = t('mail.welcomeSubject', { page: d.pageName });
+  const onList = t('mail.welcomeText', {
+    list: d.listName,
+    what: d.components ? 'some' : 'all',
+    components: (d.components ?? []).join(', '),
+  });
+  const [before, after] = translatorFor(d.lang).around('mail.pageAlways', 'url');
+  const text = [onList, '', t('mail.pageAlways', { url: d.pageUrl }), '', '--', textFooter(d)].join(
+    '\n',
+  );
+  const body = html`<h1 style="margin:0 0 12px;font-size:20px">${t('confirm.subscribedTitle')}</h1>
+    <p style="margin:0 0 12px">${onList}</p>
+    <p style="margin:0">${before}<a href="${d.pageUrl}">${d.pageUrl}</a>${after}</p>`;
   return {
     subject,
     text,
-    html: layout({ title: subject, preheader: `Subscribed to ${d.listName}.`, body, footer: d }),
+    html: layout({
+      title: subject,
+      preheader: t('mail.welcomePreheader', { list: d.listName }),
+      body,
+      footer: d,
+    }),
   };
 }

@@ -13,6 +13,11 @@ export const incidentUpdates = sqliteTable(
     /** True when this update changed the incident's status (feeds label it by status). */
     statusChanged: integer('status_changed', { mode: 'boolean' }).notNull().default(true),
     body: text('body').notNull(),
+    /**
+     * The PM's own translations of `body`, by language tag ({"de": "…"}), written beside it;
+     * readers in a language without one get `body`, marked with the default language.
+     */
+    translations: text('translations', { mode: 'json' }).$type<Record<string, string> | null>(),
     /** Only for internal lists and the admin: never on the page, API or feeds. */
     internalNote: text('internal_note'),
     notify: integer('notify', { mode: 'boolean' }).notNull().default(false),

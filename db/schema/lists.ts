@@ -10,6 +10,11 @@ export const lists = sqliteTable(
     description: text('description').notNull().default(''),
     /** Internal lists take only allowed domains and carry internal notes. */
     isInternal: integer('is_internal', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Subject lines stay in English (`PRIORITY 0 ISSUE UPDATE: …`) for every reader of this
+     * list, for teams whose mail rules or habits expect them; the body still follows the reader.
+     */
+    subjectsInEnglish: integer('subjects_in_english', { mode: 'boolean' }).notNull().default(false),
     /** Comma-separated domains an address must be on to join; empty means anyone. */
     allowedDomains: text('allowed_domains').notNull().default(''),
     /** Comma-separated priorities this list receives, e.g. "0,1". */

@@ -10,6 +10,16 @@ export const settings = sqliteTable('settings', {
   pageName: text('page_name').notNull(),
   publicUrl: text('public_url'),
   timeZone: text('time_zone').notNull().default('Etc/UTC'),
+  /**
+   * The language readers get when they chose none and their browser asks for none Herald has
+   * (a tag from server/i18n/languages.ts); also the language the PM writes updates in.
+   */
+  defaultLanguage: text('default_language').notNull().default('en'),
+  /**
+   * Comma-separated language tags the declare and update forms offer a box for, so the PM can
+   * write the update in them too (empty: none).
+   */
+  translationLanguages: text('translation_languages').notNull().default(''),
   companyDomains: text('company_domains').notNull().default(''),
   maintenanceActive: integer('maintenance_active', { mode: 'boolean' }).notNull().default(false),
   maintenanceMessage: text('maintenance_message'),

@@ -19,6 +19,8 @@ export const subscribers = sqliteTable(
     /** Random secret behind manage/unsubscribe links (stored hashed). */
     manageTokenHash: text('manage_token_hash'),
     source: text('source').notNull().default('form'),
+    /** The language they subscribed in (a tag from server/i18n/languages.ts); their mail's. */
+    language: text('language').notNull().default('en'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     confirmedAt: integer('confirmed_at', { mode: 'timestamp_ms' }),
     unsubscribedAt: integer('unsubscribed_at', { mode: 'timestamp_ms' }),

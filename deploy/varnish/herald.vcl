@@ -46,11 +46,16 @@ sub vcl_recv {
     # Per-visitor, admin and management API paths (Herald answers them private, no-store
     # anyway; a key in the query must not become a cache key), and the
     # maintenance switch the product polls, which must change the moment it is flipped.
-    if (req.url ~ "^/(admin|api/admin|v1|login|logout|setup|subscribe|confirm|manage|unsubscribe|healthz)([/?]|$)"
+    if (req.url ~ "^/(admin|api/admin|v1|login|logout|setup|subscribe|confirm|manage|unsubscribe|healthz|language)([/?]|$)"
         || req.url ~ "^/api/maintenance([?]|$)") {
         return (pass);
     }
-    if (req.http.Cookie || req.http.Authorization) {
+    # The language menu's cookie alone is the one cookie public pages read: such requests stay
+    # cacheable, and Herald's `Vary: Accept-Language, Cookie` keeps one copy per language. The
+    # cookie decides over Accept-Language, so that header is dropped to keep the copies few.
+    if (req.http.Cookie ~ "^\s*herald_lang=[A-Za-z-]{1,8}\s*$" && !req.http.Authorization) {
+        unset req.http.Accept-Language;
+    } elsif (req.http.Cookie || req.http.Authorization) {
         return (pass);
     }
 

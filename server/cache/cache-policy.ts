@@ -1,3 +1,5 @@
+import { type Language, languageFromQuery, requestedLanguage } from '../i18n/languages.ts';
+
 /** Paths whose answers differ per visitor (sessions, forms with tokens): never cached. */
 export const uncachedPrefixes = [
   '/admin',
@@ -12,6 +14,7 @@ export const uncachedPrefixes = [
   '/unsubscribe',
   '/report',
   '/healthz',
+  '/language',
 ];
 
 // Each prefix as the path itself, a folder, or with a query: built once, checked per request.
@@ -26,8 +29,56 @@ export function isCacheablePath(pathname: string): boolean {
 }
 
 /** One key space for every cached GET: the path and query as the client sent them. */
-export function cacheKey(pathAndQuery: string): string {
-  return pathAndQuery;
+export function cacheKey(pathAndQuery: string, lang: Language | null = null): string {
+  return lang === null ? pathAndQuery : `${lang} ${pathAndQuery}`;
+}
+
+// --- Language: pages follow their reader, so the reader's language is part of the key. ---
+
+/** The path and query a cache key was made from (without its language). */
+export function pathOfKey(key: string): string {
+  const space = key.indexOf(' ');
+  return space > 0 && space <= 5 ? key.slice(space + 1) : key;
+}
+
+function pathnameOf(pathAndQuery: string): string {
+  const q = pathAndQuery.indexOf('?');
+  return q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+}
+
+/**
+ * True for pages, which speak the reader's language: a `?lang=` link, else the language menu's
+ * cookie, else Accept-Language. Feeds, the calendar, the embed and the badge are URLs other
+ * programs share, so only a `?lang=` link picks theirs; the JSON API has no language.
+ */
+export function negotiatesLanguage(pathname: string): boolean {
+  return !(
+    pathname.startsWith('/api/') ||
+    pathname === '/history.rss' ||
+    pathname === '/history.atom' ||
+    pathname === '/maintenance.ics' ||
+    pathname === '/badge.svg'
+  );
+}
+
+/**
+ * The language part of a cached GET's key: what the request asks for (null: the page's default
+ * language, a setting whose change bumps the change counter). Only negotiated pages need it; for
+ * the rest the `?lang=` in the path already tells the languages apart.
+ */
+export function cacheLanguage(
+  pathAndQuery: string,
+  headers: { cookie?: string | undefined; acceptLanguage?: string | undefined },
+): Language | null {
+  if (!negotiatesLanguage(pathnameOf(pathAndQuery))) return null;
+  return requestedLanguage(pathAndQuery, headers);
+}
+
+/** Vary for a public body: a negotiated page without `?lang=` differs by Accept-Language and the cookie. */
+function varyFor(pathAndQuery: string): string {
+  return negotiatesLanguage(pathnameOf(pathAndQuery)) && !languageFromQuery(pathAndQuery)
+    ? 'Accept-Encoding, Accept-Language, Cookie'
+    : 'Accept-Encoding';
 }
 
 /**
@@ -110,12 +161,10 @@ export const unpurgedCacheControl = `public, max-age=0, s-maxage=0, stale-if-err
  * configured edge reads.
  */
 export function publicCacheHeaders(pathAndQuery: string, edges: EdgeKinds): Record<string, string> {
-  if (edges.size === 0) return { 'cache-control': unpurgedCacheControl, vary: 'Accept-Encoding' };
+  const vary = varyFor(pathAndQuery);
+  if (edges.size === 0) return { 'cache-control': unpurgedCacheControl, vary };
   const keys = surrogateKeysFor(pathAndQuery);
-  const headers: Record<string, string> = {
-    'cache-control': publicCacheControl,
-    vary: 'Accept-Encoding',
-  };
+  const headers: Record<string, string> = { 'cache-control': publicCacheControl, vary };
   if (edges.has('varnish')) headers.xkey = keys.join(' ');
   if (edges.has('fastly')) {
     headers['surrogate-control'] = edgeCacheControl;

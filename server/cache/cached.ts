@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { cacheKey } from './cache-policy.ts';
+import { cacheKey, cacheLanguage } from './cache-policy.ts';
 import { negotiateEncoding } from './negotiate.ts';
 import {
   type CachedResponse,
@@ -31,7 +31,14 @@ export async function cachedResponse(
   headers: Record<string, string> = {},
 ): Promise<Response> {
   const url = new URL(c.req.url);
-  const key = cacheKey(url.pathname + url.search);
+  const pathAndQuery = url.pathname + url.search;
+  const key = cacheKey(
+    pathAndQuery,
+    cacheLanguage(pathAndQuery, {
+      cookie: c.req.header('cookie'),
+      acceptLanguage: c.req.header('accept-language'),
+    }),
+  );
   const counter = await deps.reader.changeCounter();
   let entry: CachedResponse | undefined = deps.cache.get(counter, key);
   if (!entry) {

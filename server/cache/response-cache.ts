@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { type EdgeKinds, publicCacheHeaders } from './cache-policy.ts';
+import { type EdgeKinds, pathOfKey, publicCacheHeaders } from './cache-policy.ts';
 
 export type ContentCoding = 'br' | 'gzip' | 'identity';
 
@@ -59,7 +59,7 @@ export class ResponseCache {
   ): CachedResponse {
     const entry: CachedResponse = {
       ...value,
-      headers: { ...value.headers, ...publicCacheHeaders(key, this.edges) },
+      headers: { ...value.headers, ...publicCacheHeaders(pathOfKey(key), this.edges) },
       etag: etagFor(counter, value.body),
     };
     if (counter < this.generation) return entry;

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
-import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
+import { cacheKey, cacheLanguage, isCacheablePath } from '../cache/cache-policy.ts';
 import { negotiateEncoding } from '../cache/negotiate.ts';
 import { etagMatches, type Variant, variantOf } from '../cache/response-cache.ts';
 import { canonicalRequestUrl } from './request-path.ts';
@@ -84,7 +84,19 @@ export function createHttpServer(
   });
   const listener = (req: IncomingMessage, res: ServerResponse, counter: number | undefined) => {
     const url = req.url ?? '/';
-    const entry = counter === undefined ? undefined : deps.cache.get(counter, cacheKey(url));
+    const entry =
+      counter === undefined
+        ? undefined
+        : deps.cache.get(
+            counter,
+            cacheKey(
+              url,
+              cacheLanguage(url, {
+                cookie: req.headers.cookie,
+                acceptLanguage: req.headers['accept-language'],
+              }),
+            ),
+          );
     if (entry) {
       const v = variantOf(entry, negotiateEncoding(req.headers['accept-encoding']));
       if (etagMatches(req.headers['if-none-match'], v.etag)) {

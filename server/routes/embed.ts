@@ -4,7 +4,8 @@ import { html } from 'hono/html';
 import type { Deps } from '../deps.ts';
 import { cachedResponse } from '../cache/cached.ts';
 import { errorBody } from '../http/errors.ts';
-import { componentStatusLabels } from '../domain/status/labels.ts';
+import { translatorFor } from '../i18n/catalogue.ts';
+import { LANGUAGE_TAGS, type Language, directionOf, parseLanguage } from '../i18n/languages.ts';
 
 const SVG_TYPE = 'image/svg+xml; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -35,17 +36,30 @@ const colours: Record<string, string> = {
 function textWidth(s: string): number {
   let w = 0;
   for (const ch of s)
-    w += /[MWmw@%]/.test(ch) ? 10 : /[A-Z0-9]/.test(ch) ? 7.5 : /[il.,:;|!' ]/.test(ch) ? 3.5 : 6.5;
+    w += /[\u2e80-\uffef]/.test(ch)
+      ? 11 // CJK and full-width forms are about a square each
+      : /[MWmw@%]/.test(ch)
+        ? 10
+        : /[A-Z0-9]/.test(ch)
+          ? 7.5
+          : /[il.,:;|!' ]/.test(ch)
+            ? 3.5
+            : 6.5;
   return Math.ceil(w);
 }
 
 /** A shields-style badge; both texts escaped by hono/html. */
-export function renderBadge(label: string, message: string, colour: string): string {
+export function renderBadge(
+  label: string,
+  message: string,
+  colour: string,
+  lang: Language = 'en',
+): string {
   const lw = textWidth(label) + 12;
   const mw = textWidth(message) + 12;
   const w = lw + mw;
   return String(
-    html`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${label}: ${message}"><title>${label}: ${message}</title><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${colour}"/><g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"><text x="${lw / 2}" y="14">${label}</text><text x="${lw + mw / 2}" y="14">${message}</text></g></svg>`,
+    html`<svg xmlns="http://www.w3.org/2000/svg" xml:lang="${lang}" direction="${directionOf(lang)}" width="${w}" height="20" role="img" aria-label="${label}: ${message}"><title>${label}: ${message}</title><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${colour}"/><g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"><text x="${lw / 2}" y="14">${label}</text><text x="${lw + mw / 2}" y="14">${message}</text></g></svg>`,
   );
 }
 
@@ -58,22 +72,42 @@ export function embedRoutes(deps: Deps) {
   app.get('/badge.svg', async (c) => {
     const params = new URL(c.req.url).searchParams;
     const keys = [...params.keys()];
-    if (keys.some((k) => k !== 'component') || params.getAll('component').length > 1)
+    if (
+      keys.some((k) => k !== 'component' && k !== 'lang') ||
+      params.getAll('component').length > 1 ||
+      params.getAll('lang').length > 1
+    )
       return c.json(
-        errorBody('invalid_query', 'Only one component=ID is accepted.'),
+        errorBody('invalid_query', 'Only one component=ID and one lang=LANGUAGE are accepted.'),
         400,
         corsHeaders,
       );
+    const asked = params.get('lang');
+    const askedLang = parseLanguage(asked);
+    if (asked !== null && !askedLang)
+      return c.json(
+        errorBody('invalid_query', `lang must be one of ${LANGUAGE_TAGS.join(', ')}.`),
+        400,
+        corsHeaders,
+      );
+    const lang = askedLang ?? (await deps.reader.defaultLanguage());
+    const tr = translatorFor(lang);
+    // English badges read lower case, as shields do; other languages keep their own spelling.
+    const word = (s: string) => (lang === 'en' ? s.toLowerCase() : s);
     const componentId = params.get('component');
     if (componentId !== null) {
       const { components } = await deps.reader.components();
       const comp = components.find((x) => x.id === componentId);
       if (!comp)
-        return c.body(renderBadge('status', 'unknown component', '#57606a'), 404, {
-          'content-type': SVG_TYPE,
-          ...badgeHeaders,
-          'cache-control': 'no-store',
-        });
+        return c.body(
+          renderBadge(tr.t('badge.status'), tr.t('badge.unknownComponent'), '#57606a', lang),
+          404,
+          {
+            'content-type': SVG_TYPE,
+            ...badgeHeaders,
+            'cache-control': 'no-store',
+          },
+        );
     }
     return cachedResponse(
       c,
@@ -85,12 +119,18 @@ export function embedRoutes(deps: Deps) {
           const comp = components.find((x) => x.id === componentId)!;
           return renderBadge(
             comp.name,
-            componentStatusLabels[comp.status].toLowerCase(),
+            word(tr.t(`component.${comp.status}`)),
             colours[comp.status]!,
+            lang,
           );
         }
         const { page, status } = await deps.reader.status();
-        return renderBadge(page.name, status.description.toLowerCase(), colours[status.indicator]!);
+        return renderBadge(
+          page.name,
+          word(tr.t(`indicator.${status.indicator}`)),
+          colours[status.indicator]!,
+          lang,
+        );
       },
       badgeHeaders,
     );
@@ -104,12 +144,18 @@ export function embedRoutes(deps: Deps) {
       JSON_TYPE,
       async () => {
         const s = await deps.reader.summary();
+        // `?lang=` picks the banner's language (unknown: the page's default); the words it
+        // shows come with the data, so the script carries no text of its own.
+        const lang = parseLanguage(c.req.query('lang')) ?? (await deps.reader.defaultLanguage());
+        const tr = translatorFor(lang);
+        const statusText = (st: string) => tr.t(`status.${st}` as Parameters<typeof tr.t>[0]) ?? st;
         const active = [
           ...s.incidents.map((i) => ({
             id: i.id,
             kind: 'incident',
             name: i.name,
             status: i.status,
+            status_text: statusText(i.status),
             impact: i.impact,
             url: i.shortlink,
             updated_at: i.updated_at,
@@ -121,6 +167,7 @@ export function embedRoutes(deps: Deps) {
               kind: 'maintenance',
               name: m.name,
               status: m.status,
+              status_text: statusText(m.status),
               impact: 'maintenance',
               url: m.shortlink,
               updated_at: m.updated_at,
@@ -128,8 +175,16 @@ export function embedRoutes(deps: Deps) {
         ];
         return JSON.stringify({
           page: { name: s.page.name, url: s.page.url },
-          status: s.status,
+          status: { ...s.status, description: tr.t(`indicator.${s.status.indicator}`) },
           active,
+          lang,
+          dir: directionOf(lang),
+          texts: {
+            details: tr.t('embed.details'),
+            dismiss: tr.t('embed.dismiss'),
+            dismiss_label: tr.t('embed.dismissLabel'),
+            more: active.length > 1 ? tr.t('embed.more', { count: active.length - 1 }) : '',
+          },
         });
       },
       corsHeaders,

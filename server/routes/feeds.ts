@@ -4,27 +4,33 @@ import RSS from 'rss';
 import { create } from 'xmlbuilder2';
 import type { Deps } from '../deps.ts';
 import { cachedResponse } from '../cache/cached.ts';
-import { formatShort } from '../domain/shared/zoned-time.ts';
-import { statusLabel } from '../domain/status/labels.ts';
+import { type Translator, translatorFor } from '../i18n/catalogue.ts';
+import { dateFormatsFor } from '../i18n/dates.ts';
+import { type Language, parseLanguage } from '../i18n/languages.ts';
 import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/statuspage-json.ts';
 
 type Entry = IncidentJson | MaintenanceJson;
 const isMaintenance = (e: Entry): e is MaintenanceJson => e.kind === 'maintenance';
 
-/** The entry's HTML: every update as a paragraph, newest first, every value escaped. */
-export function entryContentHtml(e: Entry, tz: string): string {
+const statusWord = (tr: Translator, status: string) =>
+  tr.t(`status.${status}` as Parameters<Translator['t']>[0]);
+
+/** The entry's HTML in one language: every update a paragraph, newest first, all escaped. */
+export function entryContentHtml(e: Entry, tz: string, lang: Language = 'en'): string {
+  const tr = translatorFor(lang);
+  const formatShort = dateFormatsFor(lang).short;
   const paragraphs = e.incident_updates.map((u) => {
-    const label = u.status_changed ? statusLabel(u.status) : 'Update';
+    const label = u.status_changed ? statusWord(tr, u.status) : tr.t('common.update');
     const lines = u.body.split(/\r?\n/);
     const body = lines.map((l, i) => (i === 0 ? html`${l}` : html`<br>${l}`));
     return html`<p><small>${formatShort(u.display_at, tz)}</small><br><strong>${label}</strong> - ${body}</p>`;
   });
   const head = isMaintenance(e)
-    ? html`<p><strong>THIS IS A SCHEDULED EVENT ${formatShort(e.scheduled_for, tz)} - ${formatShort(e.scheduled_until, tz)}</strong></p>`
+    ? html`<p><strong>${tr.t('feed.scheduledEvent', { start: formatShort(e.scheduled_for, tz), end: formatShort(e.scheduled_until, tz) })}</strong></p>`
     : '';
   // The post-mortem is newest of all, and its HTML was sanitised when it was rendered.
   const pm = e.postmortem_published_at
-    ? html`<p><small>${formatShort(e.postmortem_published_at, tz)}</small><br><strong>${statusLabel('postmortem')}</strong></p><div>${raw(e.postmortem_body ?? '')}</div>`
+    ? html`<p><small>${formatShort(e.postmortem_published_at, tz)}</small><br><strong>${tr.t('status.postmortem')}</strong></p><div>${raw(e.postmortem_body ?? '')}</div>`
     : '';
   return String(html`${head}${pm}${raw(paragraphs.join(''))}`);
 }
@@ -38,12 +44,17 @@ const lastUpdateTime = (e: Entry) =>
   );
 const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : lastUpdateTime(e));
 
-export function renderRss(page: PageJson, entries: Entry[]): string {
+/** `?lang=xx` when a feed was asked for in a language, for its own and its site's links. */
+const langQuery = (lang: Language, asked: boolean) => (asked ? `?lang=${lang}` : '');
+
+export function renderRss(page: PageJson, entries: Entry[], lang: Language = 'en', asked = false) {
+  const tr = translatorFor(lang);
   const feed = new RSS({
-    title: `${page.name} Status - Incident History`,
-    description: `Incidents and maintenance of ${page.name}, as shown on its status page`,
-    site_url: page.url,
-    feed_url: `${page.url}/history.rss`,
+    title: tr.t('feed.title', { page: page.name }),
+    description: tr.t('feed.description', { page: page.name }),
+    site_url: page.url + langQuery(lang, asked),
+    feed_url: `${page.url}/history.rss${langQuery(lang, asked)}`,
+    language: lang,
     generator: 'Herald',
     pubDate: new Date(page.updated_at),
     ttl: 1,
@@ -51,7 +62,7 @@ export function renderRss(page: PageJson, entries: Entry[]): string {
   for (const e of entries) {
     feed.item({
       title: e.name,
-      description: entryContentHtml(e, page.time_zone),
+      description: entryContentHtml(e, page.time_zone, lang),
       url: e.shortlink,
       guid: e.shortlink,
       date: pubDate(e),
@@ -63,17 +74,22 @@ export function renderRss(page: PageJson, entries: Entry[]): string {
   return feed.xml({ indent: false });
 }
 
-export function renderAtom(page: PageJson, entries: Entry[]): string {
+export function renderAtom(page: PageJson, entries: Entry[], lang: Language = 'en', asked = false) {
+  const tr = translatorFor(lang);
   const host = new URL(page.url).host;
   const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele(
     'http://www.w3.org/2005/Atom',
     'feed',
-    { 'xml:lang': 'en-US' },
+    { 'xml:lang': lang },
   );
   doc.ele('id').txt(`tag:${host},2005:/history`);
-  doc.ele('link', { rel: 'alternate', type: 'text/html', href: page.url });
-  doc.ele('link', { rel: 'self', type: 'application/atom+xml', href: `${page.url}/history.atom` });
-  doc.ele('title').txt(`${page.name} Status - Incident History`);
+  doc.ele('link', { rel: 'alternate', type: 'text/html', href: page.url + langQuery(lang, asked) });
+  doc.ele('link', {
+    rel: 'self',
+    type: 'application/atom+xml',
+    href: `${page.url}/history.atom${langQuery(lang, asked)}`,
+  });
+  doc.ele('title').txt(tr.t('feed.title', { page: page.name }));
   const newest = entries.reduce(
     (m, e) => Math.max(m, lastUpdateTime(e).getTime()),
     new Date(page.updated_at).getTime(),
@@ -89,23 +105,31 @@ export function renderAtom(page: PageJson, entries: Entry[]): string {
     entry.ele('updated').txt(lastUpdateTime(e).toISOString());
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: e.shortlink });
     entry.ele('title').txt(e.name);
-    entry.ele('content', { type: 'html' }).txt(entryContentHtml(e, page.time_zone));
+    entry.ele('content', { type: 'html' }).txt(entryContentHtml(e, page.time_zone, lang));
   }
   return doc.end({ prettyPrint: false });
 }
 
 export function feedRoutes(deps: Deps) {
   const app = new Hono();
+  // One feed per language (`?lang=de`); without one, the page's default language. A feed
+  // reader's own headers never pick it: the URL is what people share and subscribe to.
+  const feedLanguage = async (asked: string | undefined) => {
+    const lang = parseLanguage(asked);
+    return { lang: lang ?? (await deps.reader.defaultLanguage()), asked: lang !== null };
+  };
   app.get('/history.rss', (c) =>
     cachedResponse(c, deps, 'application/rss+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
-      return renderRss(page, entries);
+      const { lang, asked } = await feedLanguage(c.req.query('lang'));
+      return renderRss(page, entries, lang, asked);
     }),
   );
   app.get('/history.atom', (c) =>
     cachedResponse(c, deps, 'application/atom+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
-      return renderAtom(page, entries);
+      const { lang, asked } = await feedLanguage(c.req.query('lang'));
+      return renderAtom(page, entries, lang, asked);
     }),
   );
   return app;

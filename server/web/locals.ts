@@ -1,7 +1,8 @@
 import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { StatusReader } from '../domain/status/reader.ts';
-import { componentStatusLabels, priorityMeanings, statusLabel } from '../domain/status/labels.ts';
-import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/zoned-time.ts';
+import { type MessageKey, type Translator, catalogues, translatorFor } from '../i18n/catalogue.ts';
+import { dateFormatsFor } from '../i18n/dates.ts';
+import type { Language } from '../i18n/languages.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { ReportPages } from './forms/reports.ts';
@@ -18,6 +19,23 @@ export interface SiteLocals {
   /** Daily and monthly uptime from the status history (bars, /uptime). */
   uptime: UptimeReader;
   now(): Date;
+  /** The reader's language (see server/i18n): its messages, direction and names. */
+  i18n: Translator;
+  /**
+   * The language a `?lang=` link asked for, if any: links on such a page keep it, so a shared
+   * link stays in its language without a cookie.
+   */
+  linkLanguage: Language | null;
+  /** The page's default language: the one the PM writes updates in. */
+  pageLanguage: Language;
+  /**
+   * An update's public text for this reader: the PM's translation into their language, else
+   * the text as written, with its language (`lang`) when that is not the reader's.
+   */
+  updateText(u: { body: string; translations: Record<string, string> | null }): {
+    text: string;
+    lang: Language | null;
+  };
   format: {
     short(d: string | Date, tz: string): string;
     long(d: string | Date, tz: string): string;
@@ -59,19 +77,34 @@ export function createSiteLocals(
   reader: StatusReader,
   now: () => Date,
   uptime: UptimeReader,
+  lang: Language = 'en',
+  linkLanguage: Language | null = null,
+  pageLanguage: Language = 'en',
 ): SiteLocals {
+  const i18n = translatorFor(lang);
+  const dates = dateFormatsFor(lang);
+  const statusKey = (s: string) => `status.${s}` as MessageKey;
   return {
     reader,
     uptime,
     now,
+    i18n,
+    linkLanguage,
+    pageLanguage,
+    updateText: (u) => {
+      const own = u.translations?.[lang];
+      if (own) return { text: own, lang: null };
+      return { text: u.body, lang: lang === pageLanguage ? null : pageLanguage };
+    },
     format: {
-      short: formatShort,
-      long: formatLong,
-      day: formatDay,
-      clock: (d, tz) => formatClock(d, tz, now()),
-      status: statusLabel,
-      componentStatus: (s) => componentStatusLabels[s],
-      priority: (p) => `P${p} · ${priorityMeanings[p] ?? ''}`,
+      short: dates.short,
+      long: dates.long,
+      day: dates.day,
+      clock: (d, tz) => dates.clock(d, tz, now()),
+      // A status Herald does not know (never expected) shows as stored rather than failing.
+      status: (s) => (`status.${s}` in catalogues.en ? i18n.t(statusKey(s)) : s),
+      componentStatus: (s) => i18n.t(`component.${s}`),
+      priority: (p) => `P${p} · ${i18n.t('priority.meaning', { priority: String(p) })}`,
     },
   };
 }

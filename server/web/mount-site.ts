@@ -15,7 +15,8 @@ import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
 import { resolveVisitor, type Visitor } from '../http/auth.ts';
 import { respondFromCache } from '../cache/cached.ts';
-import { cacheKey, isCacheablePath } from '../cache/cache-policy.ts';
+import { cacheKey, cacheLanguage, isCacheablePath } from '../cache/cache-policy.ts';
+import { languageFromQuery, requestedLanguage } from '../i18n/languages.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -275,11 +276,27 @@ export async function mountSite(
   const slots = new UploadSlots(MAX_CONCURRENT_UPLOADS);
   app.all('*', async (c) => {
     const { incoming, outgoing } = nodeBindings(c.env);
-    const locals = createSiteLocals(deps.reader, now, uptime);
     const method = c.req.method;
     const url = new URL(c.req.url);
     // The server front made the path canonical; decisions read it decoded, as Astro routes it.
     const pathname = decodedPath(url.pathname);
+    const pathAndQuery = url.pathname + url.search;
+    const asks = {
+      cookie: c.req.header('cookie'),
+      acceptLanguage: c.req.header('accept-language'),
+    };
+    // The admin is the team's own tool and stays in English; every page readers see speaks theirs.
+    const requested = isAdminPath(pathname) ? 'en' : requestedLanguage(pathAndQuery, asks);
+    // The error pages must render even when the database does not answer.
+    const pageLanguage = await deps.reader.defaultLanguage().catch(() => 'en' as const);
+    const locals = createSiteLocals(
+      deps.reader,
+      now,
+      uptime,
+      requested ?? pageLanguage,
+      languageFromQuery(pathAndQuery),
+      pageLanguage,
+    );
     if (!PAGE_METHODS.has(method)) {
       return refusal(
         405,
@@ -295,7 +312,7 @@ export async function mountSite(
     let upload: { cleanup(): Promise<void>; release(): void } | null = null;
     if (cacheable) {
       const counter = await deps.reader.changeCounter();
-      const key = cacheKey(url.pathname + url.search);
+      const key = cacheKey(pathAndQuery, cacheLanguage(pathAndQuery, asks));
       const hit = deps.cache.get(counter, key);
       if (hit)
         return respondFromCache(

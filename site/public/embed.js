@@ -60,22 +60,26 @@
     text.className = 't';
     var title = document.createElement('strong');
     title.textContent = first.name;
+    var texts = data.texts || {};
+    if (data.lang) bar.setAttribute('lang', String(data.lang));
+    if (data.dir === 'rtl' || data.dir === 'ltr') bar.setAttribute('dir', data.dir);
     var status = String(first.status || '').replace(/_/g, ' ');
+    status = first.status_text || status.charAt(0).toUpperCase() + status.slice(1);
     text.appendChild(title);
-    text.appendChild(
-      document.createTextNode(' · ' + status.charAt(0).toUpperCase() + status.slice(1)),
-    );
+    text.appendChild(document.createTextNode(' · ' + status));
     if (active.length > 1)
-      text.appendChild(document.createTextNode(' (+' + (active.length - 1) + ' more)'));
+      text.appendChild(
+        document.createTextNode(' ' + (texts.more || '(+' + (active.length - 1) + ' more)')),
+      );
     text.appendChild(document.createTextNode(' '));
     var link = document.createElement('a');
     link.href = /^https?:\/\//.test(first.url) ? first.url : origin;
-    link.textContent = 'Details';
+    link.textContent = texts.details || 'Details';
     text.appendChild(link);
     var close = document.createElement('button');
     close.type = 'button';
-    close.textContent = 'Dismiss';
-    close.setAttribute('aria-label', 'Dismiss the status banner');
+    close.textContent = texts.dismiss || 'Dismiss';
+    close.setAttribute('aria-label', texts.dismiss_label || 'Dismiss the status banner');
     close.addEventListener('click', function () {
       remember(sig);
       host.remove();
@@ -86,7 +90,11 @@
     document.body.appendChild(host);
   }
 
-  fetch(origin + '/api/embed.json', { credentials: 'omit' })
+  // The banner's language: data-lang on the script tag, or ?lang= in its src; else the page's
+  // default language.
+  var lang = script.getAttribute('data-lang') || new URL(script.src).searchParams.get('lang');
+  var query = lang ? '?lang=' + encodeURIComponent(lang) : '';
+  fetch(origin + '/api/embed.json' + query, { credentials: 'omit' })
     .then(function (r) {
       return r.ok ? r.json() : null;
     })

@@ -3,6 +3,10 @@
 // or a clock that adds the date when it is not today), and the page-zone text moves to `title`.
 // live.js calls window.heraldLocalTime on the content it swaps in.
 (function () {
+  // The forms below are the English ones; a page in another language keeps the times the
+  // server wrote in its words, in the page's zone (named in each).
+  var lang = document.documentElement.lang || 'en';
+  if (lang !== 'en' && lang.indexOf('en-') !== 0) return;
   var zone;
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -85,6 +85,31 @@ describe('Herald behind Varnish', () => {
     }
   });
 
+  it('serves each reader their language from its cache, by Accept-Language or the menu cookie', async () => {
+    const asks: [Record<string, string>, string][] = [
+      [{ 'accept-language': 'de-DE,de;q=0.9,en;q=0.5' }, 'de'],
+      [{ 'accept-language': 'ja' }, 'ja'],
+      [{ cookie: 'herald_lang=ar', 'accept-language': 'de' }, 'ar'],
+      [{ 'accept-language': 'en-US' }, 'en'],
+    ];
+    for (const [headers] of asks) await get('/', headers);
+    for (let round = 0; round < 2; round++) {
+      for (const [headers, lang] of asks) {
+        const res = await get('/', headers);
+        expect(res.headers.get('x-cache'), lang).toBe('HIT');
+        expect(await res.text(), lang).toContain(`<html lang="${lang}"`);
+        expect(res.headers.get('vary'), lang).toBe('Accept-Encoding, Accept-Language, Cookie');
+      }
+    }
+    // A write purges every language's copy: each is fresh on its next request.
+    expect((await declare(varnish.url, 'Sprachen-Test')).status).toBe(201);
+    for (const [headers, lang] of asks) {
+      const html = await (await get('/', headers)).text();
+      expect(html, lang).toContain('Sprachen-Test');
+      expect(html, lang).toContain(`<html lang="${lang}"`);
+    }
+  });
+
   it('never caches admin pages, form posts or requests with cookies', async () => {
     for (let i = 0; i < 2; i++) {
       const admin = await get('/admin');

@@ -22,6 +22,7 @@ import { isIncidentNoticeKind } from './enqueue-incident-notice.ts';
 import { type IncidentNoticeSource, readIncidentNoticeSource } from './incident-notice-source.ts';
 import { messageIdHost } from './message-id.ts';
 import { readStoredSupportScript } from '../support/support-script.ts';
+import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
 
 // What the mail composer reads at send time, from the database as it is then: an
 // unsubscribed address is skipped, a confirmation carries the latest link, an extended window
@@ -60,6 +61,8 @@ export interface Recipient {
   list: ListRow;
   confirmExpiresAt: Date | null;
   componentIds: string[] | null;
+  /** The language they subscribed in: their mail is rendered in it. */
+  language: Language;
 }
 
 export async function readRecipients(
@@ -78,6 +81,7 @@ export async function readRecipients(
       listId: subscribers.listId,
       confirmExpiresAt: subscribers.confirmExpiresAt,
       componentIds: subscribers.componentIds,
+      language: subscribers.language,
     })
     .from(subscribers)
     .where(inArray(subscribers.id, subscriberIds));
@@ -96,6 +100,7 @@ export async function readRecipients(
       list,
       confirmExpiresAt: s.confirmExpiresAt,
       componentIds: s.componentIds,
+      language: parseLanguage(s.language) ?? DEFAULT_LANGUAGE,
     });
   }
   return out;
@@ -135,6 +140,8 @@ export interface IncidentBroadcastSource {
   update: {
     status: IncidentStatus;
     body: string;
+    /** The PM's translations of `body` by language, if any. */
+    translations: Record<string, string> | null;
     internalNote: string | null;
     nextUpdateDueAt: Date | null;
     priority: number;
@@ -213,6 +220,7 @@ export async function readBroadcastSource(
     update: {
       status: update.status,
       body: update.body,
+      translations: update.translations ?? null,
       internalNote: update.internalNote,
       nextUpdateDueAt: update.nextUpdateDueAt,
       priority: update.priorityTo ?? incident.priority,

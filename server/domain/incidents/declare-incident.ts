@@ -52,6 +52,7 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
         status: input.status,
         statusChanged: true,
         body: input.body,
+        translations: input.translations ?? null,
         internalNote: input.internalNote ?? null,
         notify,
         nextUpdateDueAt: due,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
 import { idInput, instantInput, intInput } from '../shared/inputs.ts';
+import { LANGUAGE_TAGS, isLanguage } from '../../i18n/languages.ts';
 
 const affectedComponent = z.strictObject({
   componentId: idInput,
@@ -33,12 +34,34 @@ export const bodyInput = z
   .max(10_000, 'must be at most 10,000 characters');
 export const internalNoteInput = z.string().trim().max(10_000).nullish();
 
+/**
+ * The PM's own translations of an update's public text, by language: `{ "de": "…" }`. Empty
+ * boxes are left out; a language Herald does not speak is refused.
+ */
+export const translationsInput = z
+  .record(z.string(), z.string().trim().max(10_000, 'must be at most 10,000 characters'))
+  .superRefine((r, ctx) => {
+    for (const k of Object.keys(r))
+      if (!isLanguage(k))
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `must be one of ${LANGUAGE_TAGS.join(', ')}`,
+        });
+  })
+  .transform((r) => {
+    const kept = Object.entries(r).filter(([, v]) => v !== '');
+    return kept.length ? Object.fromEntries(kept) : null;
+  })
+  .nullish();
+
 export const declareIncidentInput = z.strictObject({
   title: titleInput,
   priority: priorityInput,
   status: z.enum(incidentStatuses).exclude(['resolved']).default('investigating'),
   impact: z.enum(impacts).optional(),
   body: bodyInput,
+  translations: translationsInput,
   internalNote: internalNoteInput,
   components: affectedComponentsInput,
   ownerId: idInput.nullish(),
@@ -54,6 +77,7 @@ export const postIncidentUpdateInput = z.strictObject({
   incidentId: idInput,
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
+  translations: translationsInput,
   internalNote: internalNoteInput,
   components: affectedComponentsInput,
   notify: z.boolean().optional(),

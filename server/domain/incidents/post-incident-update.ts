@@ -50,6 +50,7 @@ export async function postIncidentUpdate(
         status,
         statusChanged: status !== before.status,
         body: input.body,
+        translations: input.translations ?? null,
         internalNote: input.internalNote ?? null,
         notify: input.notify ?? isBroadcastPriority(before.priority),
         nextUpdateDueAt: due,

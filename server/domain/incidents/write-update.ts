@@ -25,6 +25,8 @@ export interface UpdateRow {
   status: IncidentStatus;
   statusChanged: boolean;
   body: string;
+  /** The PM's translations of `body` by language, if any. */
+  translations?: Record<string, string> | null;
   internalNote: string | null;
   notify: boolean;
   nextUpdateDueAt: Date | null;
@@ -125,6 +127,7 @@ async function writeUpdateRow(
     status: u.status,
     statusChanged: u.statusChanged,
     body: u.body,
+    translations: u.translations ?? null,
     internalNote: u.internalNote,
     notify: u.notify,
     state: 'published' as const,

@@ -31,6 +31,7 @@ export async function createList(deps: DomainDeps, raw: CreateListInput, actor: 
       allowedDomains: input.allowedDomains.join(','),
       priorities: input.priorities.join(','),
       isDrill: input.isDrill,
+      subjectsInEnglish: input.subjectsInEnglish,
       createdAt: now,
       updatedAt: now,
     };

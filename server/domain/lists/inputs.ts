@@ -38,6 +38,8 @@ export const listFields = {
   allowedDomains: domainsInput.default([]),
   priorities: prioritiesInput.default([0, 1]),
   isDrill: flag.default(false),
+  /** Subjects stay in English for every reader (else each reader gets them in their language). */
+  subjectsInEnglish: flag.default(false),
 };
 
 export const createListInput = z.strictObject(listFields);
@@ -56,6 +58,7 @@ export const updateListInput = z.strictObject({
   allowedDomains: domainsInput.optional(),
   priorities: prioritiesInput.optional(),
   isDrill: flag.optional(),
+  subjectsInEnglish: flag.optional(),
 });
 export type UpdateListInput = z.input<typeof updateListInput>;
 

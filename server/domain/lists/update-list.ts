@@ -30,6 +30,7 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
       allowedDomains: input.allowedDomains?.join(',') ?? before.allowedDomains,
       priorities: input.priorities?.join(',') ?? before.priorities,
       isDrill: input.isDrill ?? before.isDrill,
+      subjectsInEnglish: input.subjectsInEnglish ?? before.subjectsInEnglish,
       updatedAt: now,
     };
     await tx.update(lists).set(after).where(eq(lists.id, before.id));

@@ -7,6 +7,7 @@ import { parseInput } from '../shared/parse.ts';
 import { isValidTimeZone } from '../shared/zoned-time.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from './get-settings.ts';
+import { LANGUAGE_TAGS, isLanguage } from '../../i18n/languages.ts';
 
 /** IANA names only ("Europe/Berlin", "UTC"), not abbreviations such as "CET" or "EST". */
 export function isIanaTimeZone(tz: string): boolean {
@@ -44,6 +45,15 @@ export const updateSettingsInput = z.strictObject({
     .trim()
     .refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
     .optional(),
+  defaultLanguage: z
+    .string({ error: 'is required' })
+    .refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`)
+    .optional(),
+  /** Languages the declare and update forms offer a translation box for. */
+  translationLanguages: z
+    .array(z.string().refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`))
+    .max(LANGUAGE_TAGS.length)
+    .optional(),
   /** Default next-update promise per priority; P0/P1 always promise, P2/P3 may be null. */
   promiseMinutesP0: promiseMinutes.optional(),
   promiseMinutesP1: promiseMinutes.optional(),
@@ -52,7 +62,7 @@ export const updateSettingsInput = z.strictObject({
 });
 export type UpdateSettingsInput = z.input<typeof updateSettingsInput>;
 
-/** Page name, public URL, display time zone and the default next-update promises. */
+/** Page name, public URL, display time zone, default language and the default next-update promises. */
 export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput, actor: Actor) {
   assertRole(actor, 'admin');
   const input = parseInput(updateSettingsInput, raw);
@@ -63,6 +73,11 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
       pageName: input.pageName ?? before.pageName,
       publicUrl: input.publicUrl === undefined ? before.publicUrl : input.publicUrl,
       timeZone: input.timeZone ?? before.timeZone,
+      defaultLanguage: input.defaultLanguage ?? before.defaultLanguage,
+      translationLanguages:
+        input.translationLanguages === undefined
+          ? before.translationLanguages
+          : [...new Set(input.translationLanguages)].join(','),
       promiseMinutesP0: input.promiseMinutesP0 ?? before.promiseMinutesP0,
       promiseMinutesP1: input.promiseMinutesP1 ?? before.promiseMinutesP1,
       promiseMinutesP2:
@@ -82,6 +97,8 @@ export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput,
         pageName: before.pageName,
         publicUrl: before.publicUrl,
         timeZone: before.timeZone,
+        defaultLanguage: before.defaultLanguage,
+        translationLanguages: before.translationLanguages,
         promiseMinutesP0: before.promiseMinutesP0,
         promiseMinutesP1: before.promiseMinutesP1,
         promiseMinutesP2: before.promiseMinutesP2,

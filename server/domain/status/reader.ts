@@ -20,6 +20,7 @@ import {
   type StatusJson,
 } from './statuspage-json.ts';
 import { switchMaintenanceJson } from './switch-json.ts';
+import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
 
 export interface ComponentGroupView {
   group: ComponentJson | null;
@@ -75,6 +76,10 @@ export function createStatusReader(
   return {
     changeCounter,
     page,
+    /** The page's default language: for readers who asked for none Herald speaks. */
+    async defaultLanguage(): Promise<Language> {
+      return parseLanguage((await getSettings(db)).defaultLanguage) ?? DEFAULT_LANGUAGE;
+    },
 
     async summary() {
       const { page: p, components } = await base();

@@ -67,6 +67,8 @@ export interface IncidentUpdateJson {
   holding: boolean;
   /** Herald: the next update promised by this one. */
   next_update_at: string | null;
+  /** Herald: the PM's own translations of `body`, by language tag, or null. */
+  translations: Record<string, string> | null;
 }
 export interface IncidentJson {
   id: string;
@@ -196,6 +198,7 @@ export function incidentsJson(
           id: u.id,
           status: u.status,
           body: u.body,
+          translations: u.translations ?? null,
           incident_id: r.id,
           created_at: iso(u.createdAt),
           updated_at: iso(u.updatedAt),
@@ -263,6 +266,7 @@ export function maintenancesJson(
           id: u.id,
           status: u.status,
           body: u.body,
+          translations: null,
           incident_id: r.id,
           created_at: iso(u.createdAt),
           updated_at: iso(u.createdAt),

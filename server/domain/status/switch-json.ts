@@ -42,6 +42,7 @@ export function switchMaintenanceJson(
         status_changed: true,
         holding: false,
         next_update_at: null,
+        translations: null,
       },
     ],
     components: [],

@@ -1,3 +1,4 @@
+import { LANGUAGE_TAGS, isLanguage } from '../../i18n/languages.ts';
 import { z } from 'zod';
 
 export const emailInput = z
@@ -21,8 +22,15 @@ export const tokenInput = z
   .max(200, 'is not a valid link')
   .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
 
+/** One of Herald's languages (server/i18n/languages.ts). */
+export const languageInput = z
+  .string({ error: 'is required' })
+  .refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`);
+
 export const requestSubscriptionInput = z.strictObject({
   email: emailInput,
+  /** The language of the page they subscribed from: their mail comes in it. */
+  language: languageInput.optional(),
   listIds: idList.optional(),
   /** Empty or missing means every component. */
   componentIds: idList.nullish(),

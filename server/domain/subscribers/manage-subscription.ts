@@ -5,7 +5,7 @@ import { lists, subscribers } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, LinkNotValidError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
-import { idList, tokenInput } from './inputs.ts';
+import { idList, languageInput, tokenInput } from './inputs.ts';
 import {
   checkComponentIds,
   type ComponentChoice,
@@ -37,6 +37,8 @@ export interface ManageView {
   state: 'pending' | 'confirmed' | 'unsubscribed';
   everything: boolean;
   components: (ComponentChoice & { chosen: boolean })[];
+  /** The language their mail comes in (null for a follow, which has none of its own). */
+  language: string | null;
   /** Set for a follow of one incident: no components to choose; `ended` once it resolved. */
   incident: { id: string; title: string; ended: boolean } | null;
 }
@@ -55,6 +57,7 @@ export async function readSubscription(
       state: follow.f.state,
       everything: true,
       components: [],
+      language: null,
       incident: {
         id: follow.incident.id,
         title: follow.incident.title,
@@ -70,13 +73,21 @@ export async function readSubscription(
     state: s.state,
     everything: s.componentIds === null,
     components: choices.map((c) => ({ ...c, chosen: s.componentIds === null || chosen.has(c.id) })),
+    language: s.language,
     incident: null,
   };
 }
 
-const updateInput = z.object({ token: tokenInput, componentIds: idList.nullish() });
+const updateInput = z.object({
+  token: tokenInput,
+  componentIds: idList.nullish(),
+  language: languageInput.optional(),
+});
 
-/** Changes which components the subscriber hears about (none ticked means everything). */
+/**
+ * Changes which components the subscriber hears about (none ticked means everything) and,
+ * when given, the language their mail comes in.
+ */
 export async function updateSubscriptionComponents(
   deps: DomainDeps,
   raw: z.input<typeof updateInput>,
@@ -92,7 +103,11 @@ export async function updateSubscriptionComponents(
       );
     await tx
       .update(subscribers)
-      .set({ componentIds, updatedAt: now })
+      .set({
+        componentIds,
+        ...(input.language ? { language: input.language } : {}),
+        updatedAt: now,
+      })
       .where(eq(subscribers.id, s.id));
     return { componentIds };
   });

@@ -81,6 +81,7 @@ export async function requestSubscription(
         confirmTokenHash: hashToken(confirmToken(key, id, expires)),
         confirmExpiresAt: expires,
         manageTokenHash: hashToken(manageToken(key, id)),
+        ...(input.language ? { language: input.language } : {}),
         updatedAt: now,
       };
       if (existing) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));

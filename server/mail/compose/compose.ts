@@ -17,7 +17,8 @@ import {
   readRecipients,
   type Recipient,
 } from '../../domain/broadcasts/send-context.ts';
-import { formatDay } from '../../domain/shared/zoned-time.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import type { Language } from '../../i18n/languages.ts';
 import {
   confirmToken,
   confirmUrl,
@@ -54,8 +55,11 @@ function listHeaders(page: PageContext, list: Recipient['list'], unsubscribeUrl:
  */
 const TOKEN_STAND_IN = `herald${randomBytes(12).toString('hex')}token`;
 
-type RenderedCopy = Pick<OutgoingMail, 'text' | 'html'>;
-/** Rendered copies per broadcast source (one per claim) and list: 100,000 recipients, a few renders. */
+type RenderedCopy = Pick<OutgoingMail, 'text' | 'html' | 'subject'>;
+/**
+ * Rendered copies per broadcast source (one per claim), list and language: 100,000 recipients,
+ * a few renders.
+ */
 const renderedCopies = new WeakMap<BroadcastSource, Map<string, RenderedCopy>>();
 
 /** One recipient's copy of a broadcast: the internal note only for internal lists. */
@@ -77,18 +81,23 @@ export function composeBroadcastMail(
   // stand-in token replaced per recipient.
   let copies = renderedCopies.get(src);
   if (!copies) renderedCopies.set(src, (copies = new Map()));
-  const key = `${r.list.id} ${now.getTime()}`;
+  const key = `${r.list.id} ${r.language} ${now.getTime()}`;
   let copy = copies.get(key);
   if (!copy) {
-    copy = renderIncidentCopy(page, src, r.list, subscriberLinks(page.url, TOKEN_STAND_IN), now);
+    const standIn = subscriberLinks(page.url, TOKEN_STAND_IN);
+    copy = renderIncidentCopy(page, src, r.list, standIn, now, r.language);
     copies.set(key, copy);
   }
-  // The subject stored with the broadcast is what the admin saw in the preview and progress.
+  // The subject stored with the broadcast is what the admin saw in the preview and progress;
+  // readers of another language get the same pattern in theirs, unless their list keeps
+  // subjects in English.
+  const subject =
+    r.language === 'en' || r.list.subjectsInEnglish ? src.broadcast.subject : copy.subject;
   return {
     to: r.email,
     text: copy.text.replaceAll(TOKEN_STAND_IN, token),
     html: copy.html.replaceAll(TOKEN_STAND_IN, token),
-    subject: src.broadcast.subject,
+    subject,
     messageId,
     list,
   };
@@ -100,6 +109,7 @@ function renderIncidentCopy(
   list: Recipient['list'],
   links: ReturnType<typeof subscriberLinks>,
   now: Date,
+  lang: Language,
 ): RenderedCopy {
   const { incident, update } = src;
   const data: IncidentEmailData = {
@@ -111,11 +121,13 @@ function renderIncidentCopy(
         isDrill: src.broadcast.isDrill,
         status: update.status,
         affected: src.affected,
-        body: update.body,
+        // The PM's own words in the reader's language when they wrote them, else as written.
+        body: update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: update.nextUpdateDueAt,
         incidentUrl: `${page.url}/incidents/${incident.id}`,
       },
       now,
+      lang,
     ),
     listName: list.name,
     internalNote: list.isInternal
@@ -133,7 +145,7 @@ function renderIncidentCopy(
   };
   const rendered =
     src.broadcast.kind === 'incident_resolved' ? renderAllClear(data) : renderIncidentUpdate(data);
-  return { text: rendered.text, html: rendered.html };
+  return { text: rendered.text, html: rendered.html, subject: rendered.subject };
 }
 
 export interface QueuedMessage {
@@ -192,7 +204,8 @@ export async function composeOutboxMail(
       pageName: page.name,
       listName: r.list.name,
       confirmUrl: confirmUrl(page.url, confirmToken(page.key, r.subscriberId, r.confirmExpiresAt)),
-      expiresOn: formatDay(r.confirmExpiresAt, page.timeZone),
+      expiresOn: dateFormatsFor(r.language).day(r.confirmExpiresAt, page.timeZone),
+      lang: r.language,
     });
   } else if (m.kind === 'welcome') {
     if (r.state !== 'confirmed') return null;
@@ -204,6 +217,7 @@ export async function composeOutboxMail(
         ? (await readComponentNames(db, r.componentIds)).map((c) => c.name)
         : null,
       ...links,
+      lang: r.language,
     });
   } else {
     return null;

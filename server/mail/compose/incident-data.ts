@@ -1,7 +1,8 @@
 import type { IncidentEmailData } from '../../../emails/incident-update.ts';
 import type { ComponentStatus, IncidentStatus } from '../../../db/schema/enums.ts';
-import { formatClock } from '../../domain/shared/zoned-time.ts';
-import { componentStatusLabels, statusLabel } from '../../domain/status/labels.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import type { Language } from '../../i18n/languages.ts';
 
 /** What every recipient of one incident email shares; the list and its links differ. */
 export type SharedIncidentEmailData = Omit<
@@ -11,7 +12,7 @@ export type SharedIncidentEmailData = Omit<
 
 /**
  * The one builder of an incident email's data, used by the outbox at send time and by the
- * admin's preview before publishing, so the preview is the email.
+ * admin's preview before publishing, so the preview is the email; in the recipients' language.
  */
 export function incidentEmailData(
   page: { name: string; timeZone: string },
@@ -26,16 +27,21 @@ export function incidentEmailData(
     incidentUrl: string;
   },
   now: Date,
+  lang: Language = 'en',
 ): SharedIncidentEmailData {
+  const { t } = translatorFor(lang);
   return {
+    lang,
     pageName: page.name,
     priority: d.priority,
     title: d.title,
     isDrill: d.isDrill,
-    statusLabel: statusLabel(d.status),
-    affected: d.affected.map((a) => ({ name: a.name, status: componentStatusLabels[a.status] })),
+    statusLabel: t(`status.${d.status}`),
+    affected: d.affected.map((a) => ({ name: a.name, status: t(`component.${a.status}`) })),
     body: d.body,
-    nextUpdateBy: d.nextUpdateDueAt ? formatClock(d.nextUpdateDueAt, page.timeZone, now) : null,
+    nextUpdateBy: d.nextUpdateDueAt
+      ? dateFormatsFor(lang).clock(d.nextUpdateDueAt, page.timeZone, now)
+      : null,
     incidentUrl: d.incidentUrl,
   };
 }

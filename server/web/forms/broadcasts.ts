@@ -78,6 +78,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
           allowedDomains: str(values, 'allowedDomains'),
           priorities: list(values, 'priorities').map(Number),
           isDrill: checkbox(values, 'isDrill'),
+          subjectsInEnglish: checkbox(values, 'subjectsInEnglish'),
           ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
         };
         if (id) await updateList(deps, { listId: id, ...input }, actor);

@@ -1,3 +1,4 @@
+import { getSettings } from '../../domain/settings/get-settings.ts';
 import {
   componentStatuses,
   type ComponentStatus,
@@ -86,6 +87,17 @@ export function updateFields(values: FormValues, fe: FieldErrors) {
     internalNote: optional(values, 'internalNote') ?? null,
     components: fe.take(() => affectedComponents(values), []),
   };
+}
+
+/**
+ * The PM's own translations from the boxes the settings ask for (`translation.de`, ...); the
+ * domain refuses a language it does not speak and drops empty boxes.
+ */
+export function translationFields(values: FormValues): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(values))
+    if (k.startsWith('translation.')) out[k.slice('translation.'.length)] = str(values, k);
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A priority radio group: 0-3, or a field error. */
@@ -248,7 +260,10 @@ async function postDeclare(
   const build = async () => {
     const fe = new FieldErrors();
     const zone = await pageZone(deps);
-    return fe.parse(declareIncidentInput, declareFields(values, fe, zone));
+    return fe.parse(declareIncidentInput, {
+      ...declareFields(values, fe, zone),
+      translations: translationFields(values),
+    });
   };
   const intent = str(values, 'intent');
   if (intent === 'preview' || intent === 'test') {
@@ -282,6 +297,7 @@ async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
   const input = {
     incidentId,
     ...updateFields(values, fe),
+    translations: translationFields(values),
     notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
@@ -430,6 +446,11 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     statuses: incidentStatuses,
     dashboard: () => readDashboard(deps),
     declareOptions: () => readDeclareOptions(deps, session),
+    /** The languages the settings ask a translation box for, besides the default language. */
+    async translationLanguages(): Promise<string[]> {
+      const s = await getSettings(deps.db);
+      return s.translationLanguages.split(',').filter((l) => l && l !== s.defaultLanguage);
+    },
     list: () => readIncidentList(deps),
     incident: (id: string) => readIncidentPage(deps, id),
     /** Who follows the incident by email: for admins only (null for others). */

@@ -15,6 +15,7 @@ import {
   type FormOutcome,
   type FormValues,
   formValues,
+  list,
   runForm,
   str,
 } from './form.ts';
@@ -44,6 +45,8 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         pageName: s.pageName,
         publicUrl: s.publicUrl ?? '',
         timeZone: s.timeZone,
+        defaultLanguage: s.defaultLanguage,
+        translationLanguages: s.translationLanguages.split(',').filter(Boolean),
         promiseMinutesP0: String(s.promiseMinutesP0),
         promiseMinutesP1: String(s.promiseMinutesP1),
         promiseMinutesP2: s.promiseMinutesP2 === null ? '' : String(s.promiseMinutesP2),
@@ -66,6 +69,11 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
           pageName: str(values, 'pageName'),
           publicUrl: str(values, 'publicUrl').trim(),
           timeZone: str(values, 'timeZone'),
+          // A form without the field (older pages, scripts) keeps the language as it is.
+          ...(str(values, 'defaultLanguage')
+            ? { defaultLanguage: str(values, 'defaultLanguage') }
+            : {}),
+          translationLanguages: list(values, 'translationLanguages'),
           promiseMinutesP0: always('promiseMinutesP0'),
           promiseMinutesP1: always('promiseMinutesP1'),
           promiseMinutesP2: minutes('promiseMinutesP2'),

@@ -1,3 +1,4 @@
+import type { Language } from '../../i18n/languages.ts';
 import { publicActor } from '../../domain/subscribers/public-actor.ts';
 import {
   confirmSubscription,
@@ -113,6 +114,7 @@ export function createSubscriptionPages(deps: Deps) {
       request: Request,
       form: FormData,
       clientAddress: string,
+      language?: Language,
     ): Promise<
       FormResult<RequestSubscriptionResult> & { choose?: ReturnType<typeof publicList>[] }
     > {
@@ -133,7 +135,7 @@ export function createSubscriptionPages(deps: Deps) {
         perClient.hit(clientAddress, deps.clock.now());
         return requestSubscription(
           deps,
-          { email, listIds, componentIds: list(values, 'componentIds') },
+          { email, listIds, componentIds: list(values, 'componentIds'), language },
           publicActor,
         );
       });
@@ -154,9 +156,11 @@ export function createSubscriptionPages(deps: Deps) {
           await unsubscribeByToken(deps, { token });
           return { unsubscribed: true, message: null };
         }
+        const language = str(values, 'language');
         await updateSubscriptionComponents(deps, {
           token,
           componentIds: str(values, 'everything') ? [] : list(values, 'componentIds'),
+          ...(language ? { language } : {}),
         });
         return { unsubscribed: false, message: 'Saved. Your next emails follow these choices.' };
       });
