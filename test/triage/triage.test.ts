@@ -133,6 +133,9 @@ describe('triage of reports', () => {
     await updateTriageSettings(t.deps, { finalAuthorityUserId: boss.id }, testActor);
     const scheduler = createScheduler(t.deps);
     const r = await fileReport(t, reporter, { priority: 1, whatHappened: 'Exports fail' });
+    // The people on duty hear of a P1 report when it is filed, then again at half time.
+    expect(await mailTo('oncall@acme.com')).toHaveLength(1);
+    smtp.clear();
 
     t.clock.advance(14 * 60_000);
     await scheduler.runOnce();
@@ -159,6 +162,7 @@ describe('triage of reports', () => {
     expect(dash.html).toContain('TRIAGE OVERDUE');
     expect((await eventsOf(t, r.id)).map((e) => e.action)).toEqual([
       'filed',
+      'alert',
       'reminder',
       'overdue',
     ]);

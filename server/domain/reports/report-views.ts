@@ -159,14 +159,37 @@ export async function readIncidentUpdateForMail(db: DbOrTx, updateId: string) {
   return row ?? null;
 }
 
-/** Who gets the half-time reminder: users on duty, not disabled. */
+/**
+ * Who hears of a P0/P1 report and of an owner-less incident's promise: the users on duty, or
+ * with nobody on duty every admin at once, so the news never waits for an escalation.
+ */
 export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
   const rows = await db
     .select({ email: users.email })
     .from(onDutyUsers)
     .innerJoin(users, eq(users.id, onDutyUsers.userId))
     .where(sql`${users.disabledAt} is null`);
-  return rows.map((r) => r.email);
+  if (rows.length > 0) return rows.map((r) => r.email);
+  return readAdminAddresses(db);
+}
+
+async function readAdminAddresses(db: DbOrTx): Promise<string[]> {
+  const admins = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), sql`${users.disabledAt} is null`));
+  return admins.map((a) => a.email);
+}
+
+/** Whether anyone (not disabled) is on duty: the dashboard says so plainly when nobody is. */
+export async function readSomeoneOnDuty(db: DbOrTx): Promise<boolean> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(onDutyUsers)
+    .innerJoin(users, eq(users.id, onDutyUsers.userId))
+    .where(sql`${users.disabledAt} is null`)
+    .limit(1);
+  return row !== undefined;
 }
 
 /** The final authority's address; with none named, every admin's, so escalations reach someone. */
@@ -179,11 +202,7 @@ export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
       .where(eq(users.id, s.finalAuthorityUserId));
     if (u && !u.disabledAt) return [u.email];
   }
-  const admins = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), sql`${users.disabledAt} is null`));
-  return admins.map((a) => a.email);
+  return readAdminAddresses(db);
 }
 
 export interface P1Week {

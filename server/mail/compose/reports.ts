@@ -111,7 +111,9 @@ async function render(
       intro =
         p.alert === 'overdue'
           ? `No decision on this P${report.priority} report: it was due by ${due}. As the final authority, decide now or hand it to someone who can.`
-          : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
+          : p.alert === 'filed'
+            ? `A new P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`
+            : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
     }
     return renderReportAlert({
       // An alert's report lists its alerts under the group's title: the title is the subject.
