@@ -3,7 +3,6 @@ import type { DbOrTx } from '../../../db/client.ts';
 import {
   incidents,
   incidentUpdates,
-  onDutyUsers,
   reportAlerts,
   reportAttachments,
   reportEvents,
@@ -12,6 +11,7 @@ import {
   users,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
+import { readAdminAddresses, readOnDutyAddresses, readSomeoneOnDuty } from '../users/on-duty.ts';
 import { hashToken } from '../subscribers/tokens.ts';
 import { queueOrder, type Timebox, timeboxOf, weekStart } from './triage-rules.ts';
 
@@ -159,39 +159,6 @@ export async function readIncidentUpdateForMail(db: DbOrTx, updateId: string) {
   return row ?? null;
 }
 
-/**
- * Who hears of a P0/P1 report and of an owner-less incident's promise: the users on duty, or
- * with nobody on duty every admin at once, so the news never waits for an escalation.
- */
-export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
-  const rows = await db
-    .select({ email: users.email })
-    .from(onDutyUsers)
-    .innerJoin(users, eq(users.id, onDutyUsers.userId))
-    .where(sql`${users.disabledAt} is null`);
-  if (rows.length > 0) return rows.map((r) => r.email);
-  return readAdminAddresses(db);
-}
-
-async function readAdminAddresses(db: DbOrTx): Promise<string[]> {
-  const admins = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), sql`${users.disabledAt} is null`));
-  return admins.map((a) => a.email);
-}
-
-/** Whether anyone (not disabled) is on duty: the dashboard says so plainly when nobody is. */
-export async function readSomeoneOnDuty(db: DbOrTx): Promise<boolean> {
-  const [row] = await db
-    .select({ id: users.id })
-    .from(onDutyUsers)
-    .innerJoin(users, eq(users.id, onDutyUsers.userId))
-    .where(sql`${users.disabledAt} is null`)
-    .limit(1);
-  return row !== undefined;
-}
-
 /** The final authority's address; with none named, every admin's, so escalations reach someone. */
 export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
   const s = await getSettings(db);
@@ -204,6 +171,8 @@ export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
   }
   return readAdminAddresses(db);
 }
+
+export { readOnDutyAddresses, readSomeoneOnDuty };
 
 export interface P1Week {
   weekStart: Date;

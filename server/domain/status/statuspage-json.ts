@@ -87,6 +87,8 @@ export interface IncidentJson {
   priority: number | null;
   /** Herald: when the next update is promised, while unresolved. */
   next_update_at: string | null;
+  /** Herald: the promised update is more than a few minutes late (say so, not the old time). */
+  next_update_late: boolean;
   /** Herald: a practice incident. */
   is_drill: boolean;
   kind: 'incident' | 'maintenance';
@@ -221,6 +223,7 @@ export function incidentsJson(
       .flatMap((l) => byId.get(l.componentId) ?? []),
     priority: r.priority,
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
+    next_update_late: r.status !== 'resolved' && r.promiseLateAt !== null,
     is_drill: r.isDrill,
     kind: 'incident' as const,
     ...postmortemJson(rows.postmortems?.get(r.id)),
@@ -278,6 +281,7 @@ export function maintenancesJson(
       components: comps,
       priority: null,
       next_update_at: null,
+      next_update_late: false,
       is_drill: false,
       kind: 'maintenance' as const,
       ...postmortemJson(undefined),
