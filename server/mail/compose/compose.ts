@@ -7,6 +7,7 @@ import {
 } from '../../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import { renderWelcome } from '../../../emails/welcome.ts';
+import { renderMaintenanceSwitch } from '../../../emails/maintenance-switch.ts';
 import type { Db } from '../../../db/client.ts';
 import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
 import {
@@ -17,7 +18,7 @@ import {
   readRecipients,
   type Recipient,
 } from '../../domain/broadcasts/send-context.ts';
-import { formatDay } from '../../domain/shared/zoned-time.ts';
+import { formatClock, formatDay } from '../../domain/shared/zoned-time.ts';
 import {
   confirmToken,
   confirmUrl,
@@ -186,7 +187,20 @@ export async function composeOutboxMail(
   if (!r) return null;
   const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
   let rendered: RenderedEmail;
-  if (m.kind === 'confirmation') {
+  if (m.kind === 'maintenance_switch') {
+    // Someone who left the list since the switch was queued no longer hears of it.
+    if (r.state !== 'confirmed' || !('switchOn' in p)) return null;
+    rendered = renderMaintenanceSwitch({
+      pageName: page.name,
+      listName: r.list.name,
+      on: p.switchOn,
+      message: p.message,
+      until: p.until ? formatClock(new Date(p.until), 'Etc/UTC', now) : null,
+      by: p.by,
+      pageUrl: page.url,
+      ...links,
+    });
+  } else if (m.kind === 'confirmation') {
     if (r.state !== 'pending' || !r.confirmExpiresAt) return null;
     rendered = renderConfirmation({
       pageName: page.name,
