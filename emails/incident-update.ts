@@ -15,6 +15,13 @@ export interface IncidentEmailData {
   /** Why this address gets it, when it is not a list (an incident's follower). */
   reason?: string;
   priority: number;
+  /**
+   * For public readers: the impact in words ("Major outage"), shown where internal lists see
+   * the priority; null for internal lists, which see "PRIORITY 0".
+   */
+  impactLabel: string | null;
+  /** The list's own subject line, when it has one (see listSubject). */
+  subject?: string;
   title: string;
   isDrill: boolean;
   /** "Investigating", "Identified", ... */
@@ -43,7 +50,12 @@ export function renderAllClear(d: Omit<IncidentEmailData, 'nextUpdateBy'>): Rend
 }
 
 function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): RenderedEmail {
-  const subject = incidentSubject(kind, d);
+  const subject =
+    d.subject ??
+    (d.impactLabel === null
+      ? incidentSubject(kind, d)
+      : `${d.isDrill ? `${DRILL} ` : ''}${kind === 'resolved' ? 'Resolved' : headerText(d.impactLabel)}: ${headerText(d.title)}`);
+  const badge = d.impactLabel === null ? `PRIORITY ${d.priority}` : d.impactLabel;
   const title = headerText(d.title);
   const affected = d.affected.map((a) => `${a.name} (${a.status.toLowerCase()})`).join(', ');
   const thanks = 'The issue is resolved. Thank you for your patience.';
@@ -51,7 +63,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
 
   const text = [
     d.isDrill ? `${drillLine}\n` : '',
-    `PRIORITY ${d.priority}: ${title}`,
+    `${badge}: ${title}`,
     `Status: ${d.statusLabel}`,
     affected ? `Affected: ${affected}` : '',
     '',
@@ -80,7 +92,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      PRIORITY ${d.priority} &middot; ${d.statusLabel.toUpperCase()}
+      ${badge.toUpperCase()} &middot; ${d.statusLabel.toUpperCase()}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
     ${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}

@@ -1,6 +1,11 @@
 import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { StatusReader } from '../domain/status/reader.ts';
-import { componentStatusLabels, priorityMeanings, statusLabel } from '../domain/status/labels.ts';
+import {
+  componentStatusLabels,
+  priorityMeanings,
+  impactLabel,
+  statusLabel,
+} from '../domain/status/labels.ts';
 import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/zoned-time.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
@@ -26,6 +31,8 @@ export interface SiteLocals {
     status(s: string): string;
     componentStatus(s: ComponentStatus): string;
     priority(p: number): string;
+    /** An incident's impact in the public's words ("Major outage"), never its priority. */
+    impact(impact: string): string;
   };
   /** Subscribe, confirm and manage: set for the uncached subscriber pages only. */
   subscriptions?: SubscriptionPages;
@@ -72,6 +79,7 @@ export function createSiteLocals(
       status: statusLabel,
       componentStatus: (s) => componentStatusLabels[s],
       priority: (p) => `P${p} · ${priorityMeanings[p] ?? ''}`,
+      impact: (i) => impactLabel(i),
     },
   };
 }

@@ -31,6 +31,8 @@ export async function createList(deps: DomainDeps, raw: CreateListInput, actor: 
       allowedDomains: input.allowedDomains.join(','),
       priorities: input.priorities.join(','),
       isDrill: input.isDrill,
+      subjectUpdate: input.subjectUpdate,
+      subjectResolved: input.subjectResolved,
       createdAt: now,
       updatedAt: now,
     };

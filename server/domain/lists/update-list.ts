@@ -30,6 +30,9 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
       allowedDomains: input.allowedDomains?.join(',') ?? before.allowedDomains,
       priorities: input.priorities?.join(',') ?? before.priorities,
       isDrill: input.isDrill ?? before.isDrill,
+      subjectUpdate: input.subjectUpdate === undefined ? before.subjectUpdate : input.subjectUpdate,
+      subjectResolved:
+        input.subjectResolved === undefined ? before.subjectResolved : input.subjectResolved,
       updatedAt: now,
     };
     await tx.update(lists).set(after).where(eq(lists.id, before.id));

@@ -7,6 +7,8 @@ import {
 } from '../../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import { renderWelcome } from '../../../emails/welcome.ts';
+import { listSubject } from '../../domain/broadcasts/subjects.ts';
+import { impactLabel, statusLabel } from '../../domain/status/labels.ts';
 import { renderMaintenanceSwitch } from '../../../emails/maintenance-switch.ts';
 import type { Db } from '../../../db/client.ts';
 import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
@@ -55,7 +57,7 @@ function listHeaders(page: PageContext, list: Recipient['list'], unsubscribeUrl:
  */
 const TOKEN_STAND_IN = `herald${randomBytes(12).toString('hex')}token`;
 
-type RenderedCopy = Pick<OutgoingMail, 'text' | 'html'>;
+type RenderedCopy = Pick<OutgoingMail, 'text' | 'html' | 'subject'>;
 /** Rendered copies per broadcast source (one per claim) and list: 100,000 recipients, a few renders. */
 const renderedCopies = new WeakMap<BroadcastSource, Map<string, RenderedCopy>>();
 
@@ -84,15 +86,29 @@ export function composeBroadcastMail(
     copy = renderIncidentCopy(page, src, r.list, subscriberLinks(page.url, TOKEN_STAND_IN), now);
     copies.set(key, copy);
   }
-  // The subject stored with the broadcast is what the admin saw in the preview and progress.
+  // Each list has its own subject (its template, or its kind's default); the broadcast's stored
+  // subject is the internal one the admin saw in the preview and progress.
   return {
     to: r.email,
     text: copy.text.replaceAll(TOKEN_STAND_IN, token),
     html: copy.html.replaceAll(TOKEN_STAND_IN, token),
-    subject: src.broadcast.subject,
+    subject: copy.subject,
     messageId,
     list,
   };
+}
+
+function incidentListSubject(
+  src: Extract<BroadcastSource, { type: 'incident' }>,
+  list: Recipient['list'],
+): string {
+  return listSubject(src.broadcast.kind === 'incident_resolved' ? 'resolved' : 'update', list, {
+    priority: src.update.priority,
+    title: src.incident.title,
+    isDrill: src.broadcast.isDrill,
+    impactLabel: impactLabel(src.incident.impact),
+    statusLabel: statusLabel(src.update.status),
+  });
 }
 
 function renderIncidentCopy(
@@ -119,6 +135,9 @@ function renderIncidentCopy(
       now,
     ),
     listName: list.name,
+    // Internal lists see the team's priority; public lists and pages hear impact.
+    impactLabel: list.isInternal ? null : impactLabel(incident.impact),
+    subject: incidentListSubject(src, list),
     internalNote: list.isInternal
       ? internalNoteWithRecord(
           withSupportScript(
@@ -134,7 +153,7 @@ function renderIncidentCopy(
   };
   const rendered =
     src.broadcast.kind === 'incident_resolved' ? renderAllClear(data) : renderIncidentUpdate(data);
-  return { text: rendered.text, html: rendered.html };
+  return { text: rendered.text, html: rendered.html, subject: rendered.subject };
 }
 
 export interface QueuedMessage {

@@ -6,7 +6,7 @@ import { componentStatusLabels, statusLabel } from '../../domain/status/labels.t
 /** What every recipient of one incident email shares; the list and its links differ. */
 export type SharedIncidentEmailData = Omit<
   IncidentEmailData,
-  'listName' | 'manageUrl' | 'unsubscribeUrl' | 'internalNote'
+  'listName' | 'manageUrl' | 'unsubscribeUrl' | 'internalNote' | 'impactLabel' | 'subject'
 >;
 
 /**

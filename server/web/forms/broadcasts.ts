@@ -78,6 +78,8 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
           allowedDomains: str(values, 'allowedDomains'),
           priorities: list(values, 'priorities').map(Number),
           isDrill: checkbox(values, 'isDrill'),
+          subjectUpdate: str(values, 'subjectUpdate'),
+          subjectResolved: str(values, 'subjectResolved'),
           ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
         };
         if (id) await updateList(deps, { listId: id, ...input }, actor);
