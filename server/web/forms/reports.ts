@@ -310,7 +310,8 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
       const d = declareDefaults(found, (await deps.reader.page()).url ?? deps.config.publicUrl);
       const values: FormValues = {
         reportId,
-        title: d.title,
+        title: '',
+        reportText: found.whatHappened,
         priority: String(d.priority),
         status: 'investigating',
         nextIn: '30',
