@@ -354,6 +354,7 @@ async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm
       incidentId,
       body: str(values, 'body'),
       internalNote: optional(values, 'internalNote') ?? null,
+      ...(optional(values, 'supportScript') ? { supportScript: str(values, 'supportScript') } : {}),
     },
     actor,
   );
