@@ -8,6 +8,8 @@ import {
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import { renderWelcome } from '../../../emails/welcome.ts';
 import { listSubject } from '../../domain/broadcasts/subjects.ts';
+import { joinNames } from '../../domain/subscribers/confirm-subscription.ts';
+import { readSignUpListNames } from '../../domain/subscribers/subscriber-reads.ts';
 import { impactLabel, statusLabel } from '../../domain/status/labels.ts';
 import { renderMaintenanceSwitch } from '../../../emails/maintenance-switch.ts';
 import type { Db } from '../../../db/client.ts';
@@ -223,7 +225,7 @@ export async function composeOutboxMail(
     if (r.state !== 'pending' || !r.confirmExpiresAt) return null;
     rendered = renderConfirmation({
       pageName: page.name,
-      listName: r.list.name,
+      listName: joinNames(await readSignUpListNames(db, r.subscriberId)) || r.list.name,
       confirmUrl: confirmUrl(page.url, confirmToken(page.key, r.subscriberId, r.confirmExpiresAt)),
       expiresOn: formatDay(r.confirmExpiresAt, page.timeZone),
     });
@@ -231,7 +233,7 @@ export async function composeOutboxMail(
     if (r.state !== 'confirmed') return null;
     rendered = renderWelcome({
       pageName: page.name,
-      listName: r.list.name,
+      listName: joinNames(await readSignUpListNames(db, r.subscriberId)) || r.list.name,
       pageUrl: page.url,
       components: r.componentIds
         ? (await readComponentNames(db, r.componentIds)).map((c) => c.name)
