@@ -255,7 +255,9 @@ export function maintenancesJson(
       impact: 'maintenance' as const,
       created_at: iso(r.createdAt),
       updated_at: iso(r.updatedAt),
-      started_at: isoOrNull(r.startedAt),
+      // Statuspage fills started_at with the publish time until the window starts, and typed
+      // clients expect a timestamp: never null for a published window.
+      started_at: iso(r.startedAt ?? r.createdAt),
       monitoring_at: null,
       resolved_at: isoOrNull(r.completedAt),
       shortlink: incidentUrl(page, r.id),
