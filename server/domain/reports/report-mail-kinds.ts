@@ -24,8 +24,8 @@ export type ReportAlertKind = (typeof reportAlertKinds)[number];
 export type ReportOutboxPayload =
   /** report_link: the one-time link to the report form. */
   | { reportLinkId: string }
-  /** report_receipt, report_decision (eventId) and report_follow (updateId). */
-  | { reportId: string; eventId?: string; updateId?: string }
+  /** report_receipt, report_decision (eventId), report_follow (updateId, or the next-day follow-up). */
+  | { reportId: string; eventId?: string; updateId?: string; followUp?: true }
   /** report_alert: a new P0/P1 report, the half-time reminder, the overdue escalation, a reporter's escalation. */
   | { reportId: string; alert: ReportAlertKind; eventId?: string };
 
