@@ -101,7 +101,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     ${
       d.internalNote
         ? html`<div
-            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"
+            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8;overflow-wrap:anywhere;word-break:break-word"
           >
             <p style="margin:0 0 4px;font-weight:bold">
               Internal note (do not forward outside the company)
