@@ -45,7 +45,9 @@ describe('one sign-up, one confirmation', () => {
     await testWorker(t).drain();
     const mails = smtp.to('sales@acme.com');
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.parsed.text).toContain('Stakeholders and Customers');
+    expect(mails[0]!.parsed.text).toMatch(
+      /(Stakeholders and Customers|Customers and Stakeholders) list/,
+    );
     const link = /http:\/\/127\.0\.0\.1\S*(\/confirm\/[A-Za-z0-9_-]+)/.exec(
       mails[0]!.parsed.text!,
     )![1]!;
@@ -66,7 +68,9 @@ describe('one sign-up, one confirmation', () => {
     await testWorker(t).drain();
     const welcome = smtp.to('sales@acme.com');
     expect(welcome).toHaveLength(1);
-    expect(welcome[0]!.parsed.text).toContain('Stakeholders and Customers');
+    expect(welcome[0]!.parsed.text).toMatch(
+      /Stakeholders and Customers|Customers and Stakeholders/,
+    );
     await page.context().close();
   });
 });

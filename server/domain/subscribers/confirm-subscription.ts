@@ -58,7 +58,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.confirmTokenHash, hashToken(token)))
-    .orderBy(asc(subscribers.createdAt), asc(subscribers.id));
+    .orderBy(asc(lists.createdAt), asc(lists.name));
   const row = rows.find((r) => r.s.state === 'pending') ?? rows[0];
   if (!row) {
     const follow = await followerByConfirmToken(deps.db, token);
@@ -96,7 +96,7 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       .from(subscribers)
       .innerJoin(lists, eq(lists.id, subscribers.listId))
       .where(eq(subscribers.confirmTokenHash, hashToken(token)))
-      .orderBy(asc(subscribers.createdAt), asc(subscribers.id));
+      .orderBy(asc(lists.createdAt), asc(lists.name));
     const row = rows[0];
     if (!row) {
       const follow = await followerByConfirmToken(tx, token);

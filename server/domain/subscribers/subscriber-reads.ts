@@ -123,6 +123,7 @@ export async function readSignUpListNames(db: DbOrTx, subscriberId: string): Pro
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(and(eq(subscribers.confirmTokenHash, me.hash), eq(subscribers.state, me.state)))
-    .orderBy(asc(subscribers.createdAt), asc(subscribers.id));
+    // The subscribe page's order, so the mail names the lists as the form listed them.
+    .orderBy(asc(lists.createdAt), asc(lists.name));
   return rows.map((r) => r.name);
 }
