@@ -237,3 +237,12 @@ export async function readReportAlerts(db: DbOrTx, reportId: string) {
     .orderBy(asc(reportAlerts.firstSeenAt));
   return [...rows].sort((a, b) => (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1));
 }
+
+/** The reporters who follow an incident (their report was declared as or merged into it). */
+export async function countReportFollowers(db: DbOrTx, incidentId: string): Promise<number> {
+  const rows = await db
+    .selectDistinct({ email: reports.reporterEmail })
+    .from(reports)
+    .where(and(eq(reports.incidentId, incidentId), inArray(reports.state, ['declared', 'merged'])));
+  return rows.length;
+}

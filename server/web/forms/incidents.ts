@@ -20,6 +20,7 @@ import { declareIncident } from '../../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
 import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
+import { countReportFollowers } from '../../domain/reports/report-views.ts';
 import { switchMaintenanceOff } from '../../domain/settings/switch-maintenance.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
@@ -341,7 +342,10 @@ async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm
   // needed: the confirmation is the form shown again with a second button).
   // The maintenance switch outlives an all-clear unless someone says so: name it here.
   if (!str(values, 'confirmed')) {
-    const recipients = await countUpdateRecipients(deps.db, incidentId);
+    // The reporters who follow it get the all-clear too: the count is everyone mailed.
+    const recipients =
+      (await countUpdateRecipients(deps.db, incidentId)) +
+      (await countReportFollowers(deps.db, incidentId));
     const s = await getSettings(deps.db);
     throw new ConfirmationNeeded(
       recipients,
