@@ -1,1 +1,0 @@
-ALTER TABLE `follow_ups` ADD `reply_to` text;
