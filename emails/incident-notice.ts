@@ -8,6 +8,8 @@ export interface IncidentNoticeData {
   pageName: string;
   listName: string;
   priority: number;
+  /** Public lists: the impact in words instead of the priority; null for internal lists. */
+  impactLabel?: string | null;
   title: string;
   isDrill: boolean;
   /** Plain text: the follow-up, or the post-mortem's Markdown source. */
@@ -16,6 +18,8 @@ export interface IncidentNoticeData {
   safeHtml: string | null;
   resolvedOn: string | null;
   incidentUrl: string;
+  /** A follow-up's link to the published post-mortem; null before it is out. */
+  postmortemUrl?: string | null;
   manageUrl: string;
   unsubscribeUrl: string;
 }
@@ -23,25 +27,28 @@ export interface IncidentNoticeData {
 /** After the all-clear: the next-day follow-up or the published post-mortem. */
 export function renderIncidentNotice(d: IncidentNoticeData): RenderedEmail {
   const headline = d.kind === 'postmortem' ? 'Post-mortem' : 'Follow-up';
+  const badge = d.impactLabel ? d.impactLabel : `PRIORITY ${d.priority}`;
   const lead = d.resolvedOn ? `${headline} on an issue resolved ${d.resolvedOn}.` : `${headline}.`;
   const text = [
     d.isDrill ? `${DRILL_MARK} THIS IS A DRILL: a practice incident.\n` : '',
-    `PRIORITY ${d.priority}: ${d.title}`,
+    `${badge}: ${d.title}`,
     lead,
     '',
     d.text,
     '',
+    ...(d.postmortemUrl ? [`What we learned, in the post-mortem: ${d.postmortemUrl}`, ''] : []),
     `Details: ${d.incidentUrl}`,
     '',
     '--',
     textFooter(d),
   ].join('\n');
   const body = html`<p style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:#15803d">
-      PRIORITY ${d.priority} &middot; ${headline.toUpperCase()}
+      ${badge.toUpperCase()} &middot; ${headline.toUpperCase()}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${d.title}</h1>
     <p style="margin:0 0 12px">${lead}</p>
     ${d.safeHtml === null ? html`<p style="margin:0 0 12px">${lines(d.text)}</p>` : html`<div>${raw(d.safeHtml)}</div>`}
+    ${d.postmortemUrl ? html`<p style="margin:0 0 12px">What we learned: <a href="${d.postmortemUrl}">read the post-mortem</a>.</p>` : ''}
     <p style="margin:16px 0 0">
       ${button(d.incidentUrl, 'Incident details')}
     </p>`;

@@ -17,6 +17,13 @@ export interface IncidentEmailData {
   /** Why this address gets it, when it is not a list (an incident's follower). */
   reason?: string;
   priority: number;
+  /**
+   * For public readers: the impact in words ("Major outage"), shown where internal lists see
+   * the priority; null for internal lists, which see "PRIORITY 0".
+   */
+  impactLabel: string | null;
+  /** The list's own subject line, when it has one (see listSubject). */
+  subject?: string;
   title: string;
   isDrill: boolean;
   /** "Investigating", "Identified", ... */
@@ -52,20 +59,26 @@ export function renderAllClear(d: Omit<IncidentEmailData, 'nextUpdateBy'>): Rend
 function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): RenderedEmail {
   const lang = d.lang ?? 'en';
   const { t } = translatorFor(lang);
-  const subject = incidentSubject(kind, d, lang);
   const title = headerText(d.title);
+  const subject =
+    d.subject ??
+    (d.impactLabel === null
+      ? incidentSubject(kind, d, lang)
+      : `${d.isDrill ? `${DRILL} ` : ''}${headerText(t('mail.publicSubject', { kind, impact: headerText(d.impactLabel), title }))}`);
   // English reads statuses in lower case mid-sentence; other languages keep their spelling.
   const word = (s: string) => (lang === 'en' ? s.toLowerCase() : s);
   const affected = d.affected.map((a) => `${a.name} (${word(a.status)})`).join(', ');
   const thanks = t('mail.thanks');
   const drillLine = t('mail.drill');
-  const priority = t('mail.priority', { priority: String(d.priority) });
+  // Internal lists see the team's priority; public readers the impact in words.
+  const badge =
+    d.impactLabel === null ? t('mail.priority', { priority: String(d.priority) }) : d.impactLabel;
   const noteHead = t('mail.internalNote');
   const nextUpdate = d.nextUpdateBy ? t('mail.nextUpdate', { time: d.nextUpdateBy }) : '';
 
   const text = [
     d.isDrill ? `${drillLine}\n` : '',
-    `${priority}: ${title}`,
+    `${badge}: ${title}`,
     t('mail.status', { status: d.statusLabel }),
     affected ? t('common.affected', { names: affected }) : '',
     '',
@@ -95,7 +108,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      ${priority} &middot; ${d.statusLabel.toLocaleUpperCase(lang)}
+      ${badge.toLocaleUpperCase(lang)} &middot; ${d.statusLabel.toLocaleUpperCase(lang)}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
     ${affected ? html`<p style="margin:0 0 12px">${t('common.affected', { names: affected })}</p>` : ''}
@@ -104,7 +117,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     ${
       d.internalNote
         ? html`<div
-            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"
+            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8;overflow-wrap:anywhere;word-break:break-word"
           >
             <p style="margin:0 0 4px;font-weight:bold">${noteHead}</p>
             <p style="margin:0">${lines(d.internalNote)}</p>

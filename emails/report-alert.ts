@@ -12,7 +12,7 @@ export interface ReportAlertEmailData {
   triageUrl: string;
 }
 
-/** To staff: the half-time reminder, the overdue escalation, a reporter's escalation. */
+/** To staff: a new P0/P1 report, the half-time reminder, the overdue escalation, a reporter's escalation. */
 export function renderReportAlert(d: ReportAlertEmailData): RenderedEmail {
   return reportEmail({
     subject: d.subject,
@@ -25,6 +25,6 @@ export function renderReportAlert(d: ReportAlertEmailData): RenderedEmail {
       ...(d.reason ? [{ heading: 'The reporter says', text: d.reason }] : []),
     ],
     action: { label: 'Decide now', url: d.triageUrl },
-    why: 'You get this email because you are on duty or the final authority for triage.',
+    why: 'You get this email because you are on duty or the final authority for triage (with nobody on duty, every admin is told).',
   });
 }

@@ -68,6 +68,8 @@ export const webhookEvents = [
   'component.updated',
   /** A maintenance window scheduled, started, extended or completed. */
   'maintenance',
+  /** The emergency maintenance switch went on (or changed) or off. */
+  'maintenance.switch',
 ] as const;
 export type WebhookEvent = (typeof webhookEvents)[number];
 

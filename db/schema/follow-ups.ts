@@ -22,6 +22,8 @@ export const followUps = sqliteTable(
     edited: integer('edited', { mode: 'boolean' }).notNull().default(false),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
     broadcastId: text('broadcast_id'),
+    /** Where replies go (Reply-To); null: the incident owner's address. */
+    replyTo: text('reply_to'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

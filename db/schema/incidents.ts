@@ -22,6 +22,12 @@ export const incidents = sqliteTable(
     /** The promised time of the next update; null when none is promised. */
     nextUpdateDueAt: integer('next_update_due_at', { mode: 'timestamp_ms' }),
     reminderSentAt: integer('reminder_sent_at', { mode: 'timestamp_ms' }),
+    /**
+     * When the public page started saying the next update is late (the promise lapsed more than
+     * PROMISE_GRACE_MS ago); set once by the scheduler, which bumps the change counter so cached
+     * pages stop showing a time in the past. Cleared by every new promise.
+     */
+    promiseLateAt: integer('promise_late_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -20,6 +20,13 @@ export const lists = sqliteTable(
     /** Comma-separated priorities this list receives, e.g. "0,1". */
     priorities: text('priorities').notNull().default('0,1'),
     isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * The subject of an incident update and of the all-clear to this list, with placeholders
+     * ({priority}, {title}, {TITLE}, {impact}, {status}); null uses the default for the list's
+     * kind: priorities in capitals for internal lists, impact in words for public ones.
+     */
+    subjectUpdate: text('subject_update'),
+    subjectResolved: text('subject_resolved'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -9,6 +9,7 @@ export const reportEventActions = [
   'merge',
   'close',
   'escalate',
+  'alert',
   'reminder',
   'overdue',
   /** The alert behind the report fired again after it had been resolved at its source. */

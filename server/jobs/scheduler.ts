@@ -4,6 +4,7 @@ import {
   runDueMaintenances,
 } from '../domain/maintenance/run-due-maintenances.ts';
 import {
+  markLatePromises,
   postLapsedHoldingUpdates,
   sendPromiseReminders,
 } from '../domain/incidents/run-promises.ts';
@@ -83,6 +84,7 @@ export function createScheduler(
     report.holding = await task('automatic holding updates', report, () =>
       postLapsedHoldingUpdates(deps),
     );
+    await task('late promises on the public page', report, () => markLatePromises(deps));
     report.maintenance = await task('maintenance windows', report, () => runDueMaintenances(deps));
     report.reports = await task('drills, triage timebox and report followers', report, () =>
       runReportDuties(deps),

@@ -60,6 +60,19 @@ function part(content: string): { encoding: string; body: string } {
   return { encoding: 'quoted-printable', body: qp.wrap(qp.encode(Buffer.from(crlf, 'utf8')), 76) };
 }
 
+/**
+ * A text part reads from its first line, with at most one blank line anywhere: templates
+ * leave empty slots (no drill line, no internal note for a public list) that would otherwise
+ * open the message with a blank line or leave two in a row.
+ */
+export function tidyText(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/^\n+/, '');
+}
+
 /** Every line at most 998 characters (a scan: a regex for long lines backtracks badly). */
 function shortLines(s: string): boolean {
   let start = 0;
@@ -72,7 +85,7 @@ function shortLines(s: string): boolean {
 
 /** The complete message source with CRLF line ends. */
 export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string {
-  const textPart = part(mail.text);
+  const textPart = part(tidyText(mail.text));
   const htmlPart = part(mail.html);
   // "=_" never occurs in quoted-printable text; a 7bit part containing the boundary line is
   // encoded instead, so a fixed boundary cannot collide with a body.

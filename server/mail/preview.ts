@@ -7,7 +7,9 @@ import {
   renderIncidentUpdate,
 } from '../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../emails/layout.ts';
-import { incidentSubject } from '../domain/broadcasts/subjects.ts';
+import { listSubject } from '../domain/broadcasts/subjects.ts';
+import { defaultImpact } from '../domain/status/rollup.ts';
+import { impactLabel, statusLabel } from '../domain/status/labels.ts';
 import { enqueueMessage } from '../domain/broadcasts/enqueue-message.ts';
 import {
   affectedComponentsInput,
@@ -73,6 +75,7 @@ export async function previewUpdateEmail(
   let title = input.title;
   let priority = input.priority;
   let isDrill = input.isDrill ?? false;
+  let impact: string | null = null;
   let incidentUrl = `${base}/incidents/(new)`;
   const affected = new Map<string, { name: string; status: ComponentStatus }>();
   if (input.incidentId) {
@@ -81,6 +84,7 @@ export async function previewUpdateEmail(
     title ??= incident.title;
     priority ??= incident.priority;
     isDrill = incident.isDrill;
+    impact = incident.impact;
     incidentUrl = `${base}/incidents/${incident.id}`;
     for (const c of await readAffectedComponents(deps.db, incident.id))
       affected.set(c.id, { name: c.name, status: c.status });
@@ -124,17 +128,42 @@ export async function previewUpdateEmail(
       now,
     ),
     listName: 'Stakeholders',
+    impactLabel: null,
     internalNote: input.internalNote ?? null,
     manageUrl: `${base}/manage/(your-link)`,
     unsubscribeUrl: `${base}/unsubscribe/(your-link)`,
   };
   const render = resolved ? renderAllClear : renderIncidentUpdate;
   const kind = resolved ? 'resolved' : 'update';
-  const subject = incidentSubject(kind, { priority, title, isDrill });
+  // The lists' default subjects: a list with its own template shows it in its broadcast.
+  const words = {
+    priority,
+    title,
+    isDrill,
+    impact:
+      impact ??
+      defaultImpact(
+        priority,
+        [...affected.values()].map((a) => a.status),
+      ),
+    statusLabel: statusLabel(input.status),
+  };
+  const none = { subjectUpdate: null, subjectResolved: null };
   return {
     wouldNotify: input.notify ?? isBroadcastPriority(priority),
-    internal: { ...render(data), subject },
-    public: { ...render({ ...data, listName: 'Customers', internalNote: null }), subject },
+    internal: {
+      ...render(data),
+      subject: listSubject(kind, { isInternal: true, ...none }, words),
+    },
+    public: {
+      ...render({
+        ...data,
+        listName: 'Customers',
+        internalNote: null,
+        impactLabel: impactLabel(words.impact),
+      }),
+      subject: listSubject(kind, { isInternal: false, ...none }, words),
+    },
   };
 }
 

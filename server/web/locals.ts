@@ -3,6 +3,7 @@ import type { StatusReader } from '../domain/status/reader.ts';
 import { type MessageKey, type Translator, catalogues, translatorFor } from '../i18n/catalogue.ts';
 import { dateFormatsFor } from '../i18n/dates.ts';
 import type { Language } from '../i18n/languages.ts';
+import { impactWord } from '../domain/broadcasts/subjects.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { ReportPages } from './forms/reports.ts';
@@ -44,6 +45,8 @@ export interface SiteLocals {
     status(s: string): string;
     componentStatus(s: ComponentStatus): string;
     priority(p: number): string;
+    /** An incident's impact in the public's words ("Major outage"), never its priority. */
+    impact(impact: string): string;
   };
   /** Subscribe, confirm and manage: set for the uncached subscriber pages only. */
   subscriptions?: SubscriptionPages;
@@ -105,6 +108,7 @@ export function createSiteLocals(
       status: (s) => (`status.${s}` in catalogues.en ? i18n.t(statusKey(s)) : s),
       componentStatus: (s) => i18n.t(`component.${s}`),
       priority: (p) => `P${p} · ${i18n.t('priority.meaning', { priority: String(p) })}`,
+      impact: (i) => impactWord(i, lang),
     },
   };
 }

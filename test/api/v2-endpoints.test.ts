@@ -295,6 +295,23 @@ describe('Statuspage-compatible /api/v2', () => {
     ).toEqual([[ids.active, 'in_progress']]);
   });
 
+  it('an upcoming maintenance has started_at (when it was published) in every v2 endpoint, never null', async () => {
+    for (const path of [
+      '/api/v2/scheduled-maintenances.json',
+      '/api/v2/scheduled-maintenances/upcoming.json',
+      '/api/v2/summary.json',
+    ]) {
+      const body = await get(t, path);
+      const upcoming = body.scheduled_maintenances.find(
+        (m: { id: string }) => m.id === ids.upcoming,
+      );
+      expect(upcoming, path).toBeDefined();
+      expect(upcoming.status).toBe('scheduled');
+      expect(upcoming.started_at, path).toMatch(ISO_MS);
+      expect(upcoming.started_at).toBe(upcoming.created_at);
+    }
+  });
+
   it('answers an unknown API path with a JSON 404', async () => {
     const res = await t.app.request('/api/v2/nope.json');
     expect(res.status).toBe(404);

@@ -26,7 +26,7 @@ describe('broadcasting incident updates', () => {
     smtp.reject(null);
   });
 
-  it('a P0 update reaches a confirmed subscriber with the PRIORITY subject, list headers and its stable Message-ID', async () => {
+  it('a P0 update reaches a confirmed subscriber with the impact subject, list headers and its stable Message-ID', async () => {
     await makeConfirmedSubscriber(t.deps, 'p0@example.org');
     const { incident } = await makeIncident(t.deps, {
       priority: 0,
@@ -38,7 +38,8 @@ describe('broadcasting incident updates', () => {
     await drain();
     const [mail] = smtp.to('p0@example.org');
     expect(mail).toBeDefined();
-    expect(mail!.parsed.subject).toBe('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
+    // A public list hears impact; the internal list's PRIORITY subject is tested below.
+    expect(mail!.parsed.subject).toBe('Major outage: Website is down');
     expect(mail!.header('list-unsubscribe')).toMatch(
       /^<https:\/\/status\.example\.com\/unsubscribe\/[A-Za-z0-9_-]{40,}>$/,
     );
@@ -118,7 +119,7 @@ describe('broadcasting incident updates', () => {
     await makeIncident(t.deps, { priority: 1, title: 'Major glitch' });
     await testWorker(t).drain();
     expect(smtp.to('p2@example.org').map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 1 ISSUE UPDATE: MAJOR GLITCH',
+      'Partial outage: Major glitch',
     ]);
   });
 
@@ -135,7 +136,7 @@ describe('broadcasting incident updates', () => {
     );
     await testWorker(t).drain();
     expect(smtp.to('quiet@example.org').map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 0 ISSUE UPDATE: QUIET',
+      'Major outage: Quiet',
     ]);
   });
 
@@ -191,10 +192,7 @@ describe('broadcasting incident updates', () => {
     await resolveIncident(t.deps, { incidentId: incident.id }, testActor);
     await testWorker(t).drain();
     const subjects = smtp.to('resolve@example.org').map((m) => m.parsed.subject);
-    expect(subjects).toEqual([
-      'PRIORITY 1 ISSUE UPDATE: LOGIN ERRORS',
-      'PRIORITY 1 ISSUE RESOLVED: LOGIN ERRORS',
-    ]);
+    expect(subjects).toEqual(['Partial outage: Login errors', 'Resolved: Login errors']);
     const allClear = smtp.to('resolve@example.org')[1]!;
     expect(allClear.parsed.text).toContain('Thank you for your patience');
     expect(allClear.parsed.text).not.toContain('Next update by');
@@ -267,7 +265,7 @@ describe('broadcasting incident updates', () => {
     expect(mail!.to).toEqual(['victim@example.org']);
     expect(smtp.to('attacker@evil.test')).toHaveLength(0);
     expect(mail!.parsed.subject).toBe(
-      'PRIORITY 0 ISSUE UPDATE: DOWN BCC: ATTACKER@EVIL.TEST X-EVIL: 1 <B>BOLD</B>',
+      'Major outage: Down Bcc: attacker@evil.test X-Evil: 1 <b>bold</b>',
     );
     expect(mail!.header('x-evil')).toBeUndefined();
     expect(mail!.header('bcc')).toBeUndefined();

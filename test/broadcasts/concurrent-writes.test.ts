@@ -31,10 +31,7 @@ describe('writers in one process', () => {
     // Each recipient got each incident exactly once: the exact set of (address, subject)
     // pairs, so one lost and one doubled message cannot add up to the right count.
     const expected = Array.from({ length: 60 }, (_, s) =>
-      Array.from(
-        { length: 8 },
-        (_, i) => `busy${s}@example.net PRIORITY 0 ISSUE UPDATE: BUSY ${i}`,
-      ),
+      Array.from({ length: 8 }, (_, i) => `busy${s}@example.net Major outage: Busy ${i}`),
     )
       .flat()
       .sort();

@@ -21,9 +21,7 @@ describe('Message-ID host', () => {
     await testWorker(ctx.t).drain();
     const broadcast = ctx.smtp.to(reader);
     const confirmation = ctx.smtp.to(joiner);
-    expect(broadcast.map((m) => m.parsed.subject)).toEqual([
-      `PRIORITY 0 ISSUE UPDATE: ${title.toUpperCase()}`,
-    ]);
+    expect(broadcast.map((m) => m.parsed.subject)).toEqual([`Major outage: ${title}`]);
     expect(confirmation).toHaveLength(1);
     return {
       broadcast: broadcast[0]!.parsed.messageId,

@@ -233,7 +233,7 @@ describe('subscribe, confirm and manage pages', () => {
     });
     await testWorker(t).drain();
     expect(smtp.to('picky@example.org').map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 0 ISSUE UPDATE: WEBSITE DOWN',
+      'Major outage: Website down',
     ]);
 
     const unsubscribePage = await (

@@ -56,7 +56,7 @@ describe('mail in the subscriber language', () => {
     expect(fr!.language).toBe('fr');
   });
 
-  it('renders an update in each recipient language, with the PRIORITY subject pattern in it', async () => {
+  it('renders an update in each recipient language: impact subjects for public lists, PRIORITY for the internal one', async () => {
     const web = await makeComponent(t.deps, { name: 'Website' });
     for (const [email, lang] of [
       ['en1@example.org', 'en'],
@@ -68,6 +68,8 @@ describe('mail in the subscriber language', () => {
       await makeConfirmedSubscriber(t.deps, email);
       await setLanguage(email, lang);
     }
+    await makeConfirmedSubscriber(t.deps, 'kollegin@acme.com', 'stakeholders');
+    await setLanguage('kollegin@acme.com', 'de');
     await makeIncident(t.deps, {
       priority: 0,
       title: 'Website is down',
@@ -76,15 +78,21 @@ describe('mail in the subscriber language', () => {
     });
     await testWorker(t).drain();
     const mail = (to: string) => smtp.to(to)[0]!;
-    expect(mail('en1@example.org').parsed.subject).toBe('PRIORITY 0 ISSUE UPDATE: WEBSITE IS DOWN');
+    expect(mail('en1@example.org').parsed.subject).toBe('Major outage: Website is down');
     expect(mail('en2@example.org').parsed.text).toContain('Status: Investigating');
     const de = mail('de1@example.org');
-    expect(de.parsed.subject).toBe('PRIORITÄT 0 PROBLEM-UPDATE: WEBSITE IS DOWN');
+    expect(de.parsed.subject).toBe('Schwerer Ausfall: Website is down');
+    expect(de.parsed.text).toContain('Schwerer Ausfall: Website is down');
+    expect(de.parsed.text).not.toContain('PRIORIT');
     expect(de.parsed.text).toContain('Status: Wird untersucht');
     expect(de.parsed.text).toContain('Betroffen: Website (Schwerer Ausfall)');
     expect(de.parsed.text).toContain('We are on it.');
     expect(de.parsed.text).toContain('Abonnement verwalten: https://status.example.com/manage/');
-    expect(mail('ja1@example.org').parsed.subject).toBe('優先度 0 問題の更新: WEBSITE IS DOWN');
+    expect(mail('ja1@example.org').parsed.subject).toBe('重大な障害: Website is down');
+    // The internal list keeps the team's priority, in the reader's language.
+    expect(mail('kollegin@acme.com').parsed.subject).toBe(
+      'PRIORITÄT 0 PROBLEM-UPDATE: WEBSITE IS DOWN',
+    );
     const ar = mail('ar1@example.org');
     expect(ar.parsed.html).toContain('<html lang="ar" dir="rtl">');
     expect(ar.parsed.text).toContain('الحالة: قيد التحقيق');

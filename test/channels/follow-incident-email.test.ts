@@ -111,8 +111,8 @@ describe('follow one incident by email', () => {
     await testWorker(s).drain();
     const updates = smtp.to(who);
     expect(updates.map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 3 ISSUE UPDATE: SEARCH IS SLOW',
-      'PRIORITY 3 ISSUE UPDATE: SEARCH IS SLOW',
+      'Notice: Search is slow',
+      'Notice: Search is slow',
     ]);
     const texts = updates.map((m) => m.parsed.text!);
     expect(texts.find((t) => t.includes('An index is missing.'))).toBeDefined();
@@ -139,9 +139,7 @@ describe('follow one incident by email', () => {
     await resolveIncident(s.deps, { incidentId: incident.id, body: 'All fast again.' }, testActor);
     await testWorker(s).drain();
     const resolved = smtp.to(who);
-    expect(resolved.map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 3 ISSUE RESOLVED: SEARCH IS SLOW',
-    ]);
+    expect(resolved.map((m) => m.parsed.subject)).toEqual(['Resolved: Search is slow']);
     expect(resolved[0]!.parsed.text).toContain('All fast again.');
     smtp.clear();
 

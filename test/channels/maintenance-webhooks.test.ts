@@ -103,7 +103,8 @@ describe('maintenance windows reach webhooks and chat channels', () => {
       impact: 'maintenance',
       scheduled_for: '2026-11-22T02:00:00.000Z',
       scheduled_until: '2026-11-22T04:00:00.000Z',
-      started_at: null,
+      // As Statuspage: the publish time until the window starts.
+      started_at: scheduled.body.incident.created_at,
       resolved_at: null,
       shortlink: expect.stringMatching(/^https:\/\/status\.example\.com\//),
     });

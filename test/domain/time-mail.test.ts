@@ -100,13 +100,13 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
     await createScheduler(t.deps).runOnce();
     await testWorker(t).drain();
     const aboutCheckout = () =>
-      smtp.to('p1@example.org').filter((m) => m.parsed.subject?.includes('CHECKOUT'));
+      smtp.to('p1@example.org').filter((m) => m.parsed.subject?.includes('Checkout'));
     expect(aboutCheckout()).toHaveLength(0);
     t.clock.set(at);
     await createScheduler(t.deps).runOnce();
     await testWorker(t).drain();
     const [mail] = aboutCheckout();
-    expect(mail!.parsed.subject).toBe('PRIORITY 1 ISSUE UPDATE: CHECKOUT ERRORS');
+    expect(mail!.parsed.subject).toBe('Partial outage: Checkout errors');
     expect(mail!.parsed.text).toContain('Fix deployed at 09:10.');
   });
 

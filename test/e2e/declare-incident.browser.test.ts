@@ -55,7 +55,9 @@ describe('a responder declares an incident in a real browser', () => {
     await pub.goto(`${site.base}/`);
     const active = pub.locator('section[aria-labelledby="active-incidents"]');
     await expect.poll(() => active.textContent()).toContain('Checkout is failing');
-    expect(await active.textContent()).toContain('P1');
+    // Visitors read the impact, never the team's priority.
+    expect(await active.textContent()).toMatch(/Major outage|Partial outage/);
+    expect(await active.textContent()).not.toContain('P1');
     expect(await pub.locator('body').textContent()).not.toContain('offer invoice');
     const res = await pub.goto(`${site.base}/api/v2/summary.json`);
     const summary = await res!.json();

@@ -113,14 +113,15 @@ describe('surfaces that say only what is true', () => {
     });
   });
 
-  it('a maintenance has no started_at before it starts, and one after', async () => {
+  it('a maintenance has started_at as its publish time before it starts (as Statuspage), its start after', async () => {
     await withSite(async (t, get) => {
       const w = await upcomingWindow(t);
       const find = async () =>
         (await json(await get('/api/v2/scheduled-maintenances.json'))).scheduled_maintenances.find(
           (m: { id: string }) => m.id === w.id,
         );
-      expect((await find()).started_at).toBeNull();
+      const before = await find();
+      expect(before.started_at).toBe(before.created_at);
       t.clock.advance(60_000);
       await startMaintenance(t.deps, { maintenanceId: w.id }, testActor);
       expect((await find()).started_at).toBe(t.clock.now().toISOString());

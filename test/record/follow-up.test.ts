@@ -80,7 +80,7 @@ describe('the next-day follow-up', () => {
     await testWorker(t).drain();
     const subjects = smtp.received.map((m) => [m.to[0], m.parsed.subject]);
     expect(subjects.sort()).toEqual([
-      ['customer@example.org', 'PRIORITY 1 ISSUE FOLLOW-UP: CHECKOUT DOWN'],
+      ['customer@example.org', 'Follow-up: Checkout down'],
       ['insider@acme.com', 'PRIORITY 1 ISSUE FOLLOW-UP: CHECKOUT DOWN'],
     ]);
     expect(smtp.received[0]!.parsed.text).toContain('A follow-up on "Checkout down"');
@@ -127,7 +127,7 @@ describe('the next-day follow-up', () => {
     await s.runOnce();
     await testWorker(t).drain();
     expect(new Set(smtp.received.map((m) => m.parsed.subject))).toEqual(
-      new Set(['PRIORITY 0 ISSUE FOLLOW-UP: EDITED']),
+      new Set(['PRIORITY 0 ISSUE FOLLOW-UP: EDITED', 'Follow-up: Edited']),
     );
     expect(smtp.received[0]!.parsed.text).toContain('Here is what we changed.');
     const board = await call.get('/api/admin/follow-ups');
@@ -182,7 +182,11 @@ describe('the next-day follow-up', () => {
     smtp.clear();
     await testWorker(t).drain();
     expect(
-      smtp.received.filter((m) => m.parsed.subject === 'PRIORITY 0 ISSUE FOLLOW-UP: TWO PROCESSES'),
+      smtp.received.filter((m) =>
+        ['PRIORITY 0 ISSUE FOLLOW-UP: TWO PROCESSES', 'Follow-up: Two processes'].includes(
+          m.parsed.subject ?? '',
+        ),
+      ),
     ).toHaveLength(2);
   });
 });

@@ -133,6 +133,9 @@ describe('triage of reports', () => {
     await updateTriageSettings(t.deps, { finalAuthorityUserId: boss.id }, testActor);
     const scheduler = createScheduler(t.deps);
     const r = await fileReport(t, reporter, { priority: 1, whatHappened: 'Exports fail' });
+    // The people on duty hear of a P1 report when it is filed, then again at half time.
+    expect(await mailTo('oncall@acme.com')).toHaveLength(1);
+    smtp.clear();
 
     t.clock.advance(14 * 60_000);
     await scheduler.runOnce();
@@ -159,6 +162,7 @@ describe('triage of reports', () => {
     expect(dash.html).toContain('TRIAGE OVERDUE');
     expect((await eventsOf(t, r.id)).map((e) => e.action)).toEqual([
       'filed',
+      'alert',
       'reminder',
       'overdue',
     ]);
@@ -191,7 +195,11 @@ describe('triage of reports', () => {
       componentIds: [checkout.id],
     });
     const form = await pmClient.get(`/admin/incidents/new?report=${r.id}`);
-    expect(form.html).toContain('value="Card payments fail with error 502"');
+    // The reporter's words are a hint beside an empty title, never the public title itself.
+    const titleInput = /<input id="f-title"[^>]*>/.exec(form.html)?.[0];
+    expect(titleInput).toBeDefined();
+    expect(titleInput).not.toContain('Card payments');
+    expect(form.html).toContain('Card payments fail with error 502');
     expect(form.html).toMatch(/name="priority" value="1" checked/);
     expect(form.html).toMatch(
       new RegExp(
@@ -267,20 +275,28 @@ describe('triage of reports', () => {
     expect(row).toMatchObject({ state: 'open', incidentId: null });
   });
 
-  it('declaring through the API carries the report’s title, priority and components', async () => {
+  it('declaring through the API needs a title of its own and carries the report’s priority and components', async () => {
     const api2 = await makeComponent(t.deps, { name: 'API' });
     const r = await fileReport(t, reporter, {
       priority: 0,
       whatHappened: 'API returns 500 for everyone',
       componentIds: [api2.id],
     });
-    const res = await admin.post(`/api/admin/reports/${r.id}/decision`, { action: 'declare' });
+    const untitled = await admin.post(`/api/admin/reports/${r.id}/decision`, {
+      action: 'declare',
+    });
+    expect(untitled.status).toBe(422);
+    expect(JSON.stringify(untitled.json)).toContain('title');
+    const res = await admin.post(`/api/admin/reports/${r.id}/decision`, {
+      action: 'declare',
+      title: 'API errors for everyone',
+    });
     expect(res.status).toBe(200);
     const [inc] = await t.deps.db
       .select()
       .from(incidents)
       .where(eq(incidents.id, res.json.decision.incidentId));
-    expect(inc).toMatchObject({ title: 'API returns 500 for everyone', priority: 0 });
+    expect(inc).toMatchObject({ title: 'API errors for everyone', priority: 0 });
     const detail = await admin.get(`/api/admin/incidents/${inc!.id}`);
     expect(JSON.stringify(detail.json)).toContain(api2.id);
   });

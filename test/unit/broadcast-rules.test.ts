@@ -17,6 +17,7 @@ const data = {
   pageName: 'Acme',
   listName: 'Customers',
   priority: 0,
+  impactLabel: null,
   title: 'Website is down',
   isDrill: false,
   statusLabel: 'Investigating',
@@ -139,7 +140,7 @@ describe('mail without SMTP_URL', () => {
       const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
       expect(files).toHaveLength(1);
       const raw = readFileSync(path.join(dir, files[0]!), 'utf8');
-      expect(raw).toContain('Subject: PRIORITY 0 ISSUE UPDATE: WRITTEN TO DISK');
+      expect(raw).toContain('Subject: Major outage: Written to disk');
       expect(raw).toContain('To: eml@example.org');
       expect(raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     } finally {

@@ -17,6 +17,7 @@ export const outboxKinds = [
   ...followOutboxKinds,
   'action_item_reminder',
   'look_back',
+  'maintenance_switch',
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -32,7 +33,17 @@ export type OutboxPayload =
   /** An action item's owner: a day before its due date, or once it has passed. */
   | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
   /** The admins' periodic review of the incident process. */
-  | { lookBackId: string };
+  | { lookBackId: string }
+  /** An internal list's subscriber: the maintenance switch went on or off. */
+  | MaintenanceSwitchPayload;
+
+export interface MaintenanceSwitchPayload {
+  subscriberId: string;
+  switchOn: boolean;
+  message: string | null;
+  until: string | null;
+  by: string;
+}
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send

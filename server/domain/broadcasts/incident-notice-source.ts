@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { followUps, incidents, postmortems } from '../../../db/schema/index.ts';
+import { followUps, incidents, postmortems, users } from '../../../db/schema/index.ts';
 import { renderMarkdown } from '../postmortems/render-markdown.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
@@ -14,6 +14,10 @@ export interface IncidentNoticeSource {
   text: string;
   /** Sanitised HTML of a post-mortem; null for a follow-up (plain text). */
   html: string | null;
+  /** A follow-up's Reply-To: the address set on it, else the incident owner's; null for none. */
+  replyTo: string | null;
+  /** A follow-up links the post-mortem once it is published. */
+  postmortemPublished: boolean;
 }
 
 /**
@@ -43,10 +47,12 @@ export async function readIncidentNoticeSource(
       incident,
       text: pm.body,
       html: renderMarkdown(pm.body),
+      replyTo: null,
+      postmortemPublished: true,
     };
   }
-  const [f] = await db.select().from(followUps).where(eq(followUps.incidentId, incident.id));
-  if (!f || f.state === 'skipped') return null;
+  const f = await readFollowUpNotice(db, incident.id);
+  if (!f) return null;
   return {
     type: 'incident_notice',
     kind: b.kind,
@@ -54,5 +60,36 @@ export async function readIncidentNoticeSource(
     incident,
     text: f.body,
     html: null,
+    replyTo: f.replyTo,
+    postmortemPublished: f.postmortemPublished,
+  };
+}
+
+/**
+ * A follow-up as it goes out (to the lists and to the reporters): its text, where replies go
+ * (the address set on it, else the owner's) and whether the post-mortem is out to link it.
+ */
+export async function readFollowUpNotice(db: DbOrTx, incidentId: string) {
+  const [incident] = await db
+    .select({ id: incidents.id, ownerId: incidents.ownerId })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId));
+  if (!incident) return null;
+  const [f] = await db.select().from(followUps).where(eq(followUps.incidentId, incident.id));
+  if (!f || f.state === 'skipped') return null;
+  const [pm] = await db
+    .select({ publishedAt: postmortems.publishedAt })
+    .from(postmortems)
+    .where(eq(postmortems.incidentId, incident.id));
+  const [owner] = incident.ownerId
+    ? await db
+        .select({ email: users.email })
+        .from(users)
+        .where(and(eq(users.id, incident.ownerId), isNull(users.disabledAt)))
+    : [];
+  return {
+    body: f.body,
+    replyTo: f.replyTo ?? owner?.email ?? null,
+    postmortemPublished: !!pm?.publishedAt,
   };
 }

@@ -40,6 +40,7 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
       resolvedAt: null,
       nextUpdateDueAt: due,
       reminderSentAt: null,
+      promiseLateAt: null,
       createdAt: now,
       updatedAt: now,
     };

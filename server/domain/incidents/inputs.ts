@@ -90,6 +90,13 @@ export const resolveIncidentInput = z.strictObject({
   body: bodyInput.default('This incident has been resolved. Thank you for your patience.'),
   internalNote: internalNoteInput,
   notify: z.boolean().optional(),
+  /** The support script's closing version for the all-clear; the closing template without it. */
+  supportScript: z
+    .string()
+    .trim()
+    .min(1)
+    .max(10_000, 'must be at most 10,000 characters')
+    .optional(),
 });
 export type ResolveIncidentInput = z.input<typeof resolveIncidentInput>;
 

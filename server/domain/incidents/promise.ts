@@ -65,6 +65,12 @@ export function nextUpdateDue(
 /** The owner is reminded this long before a promise lapses. */
 export const REMINDER_LEAD_MS = 5 * 60_000;
 
+/**
+ * How long after a lapsed promise the public page still shows its time; after that it says the
+ * next update is late. The admin dashboard marks it overdue at once.
+ */
+export const PROMISE_GRACE_MS = 3 * 60_000;
+
 const stillDoing: Record<string, string> = {
   investigating: 'Still investigating.',
   identified: 'Still working on the fix.',

@@ -10,9 +10,11 @@ import {
   holdingBody,
   isBroadcastPriority,
   readPromiseDefaults,
+  PROMISE_GRACE_MS,
   REMINDER_LEAD_MS,
 } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
+import { readOnDutyAddresses } from '../users/on-duty.ts';
 
 export function holdingUrl(base: string, incidentId: string): string {
   return `${base}/admin/incidents/${incidentId}/holding`;
@@ -24,7 +26,8 @@ export interface ReminderResult {
 }
 
 /**
- * Five minutes before a promise lapses, the incident's owner gets one reminder with a link
+ * Five minutes before a promise lapses, the incident's owner (with no owner, the people on
+ * duty) gets one reminder with a link
  * to the holding update. `reminder_sent_at` is claimed with a conditional UPDATE (and cleared
  * by every new promise), so each promise is reminded at most once across processes.
  */
@@ -67,26 +70,30 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
             .from(users)
             .where(and(eq(users.id, inc.ownerId), isNull(users.disabledAt)))
         : [];
-      if (!owner) return { incidentId: id, sentTo: null };
+      // Nobody owns it (declared with a token, from an alert, by the demo): the people on
+      // duty keep the promise, or every admin when nobody is on duty.
+      const to = owner ? [owner.email] : await readOnDutyAddresses(tx);
+      if (to.length === 0) return { incidentId: id, sentTo: null };
       // Rendered at send time (`server/mail/compose/promise-reminder.ts`), which drops it if
       // the promise has been answered by then.
-      await enqueueMessage(
-        tx,
-        deps.config,
-        {
-          kind: 'promise_reminder',
-          to: owner.email,
-          payload: { incidentId: inc.id, dueAt: dueAt.toISOString() },
-        },
-        now,
-      );
+      for (const address of to)
+        await enqueueMessage(
+          tx,
+          deps.config,
+          {
+            kind: 'promise_reminder',
+            to: address,
+            payload: { incidentId: inc.id, dueAt: dueAt.toISOString() },
+          },
+          now,
+        );
       await recordAudit(tx, systemActor, now, {
         action: 'incident.promise_reminder',
         objectType: 'incident',
         objectId: inc.id,
-        after: { to: owner.email, dueAt },
+        after: { to, dueAt },
       });
-      return { incidentId: id, sentTo: owner.email };
+      return { incidentId: id, sentTo: to.join(', ') };
     });
     if (r) out.push(r);
   }
@@ -163,6 +170,51 @@ export async function postLapsedHoldingUpdates(
       return { incidentId: inc.id, updateId };
     });
     if (r) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * A promise lapsed more than PROMISE_GRACE_MS ago: the public page says the next update is
+ * late instead of showing a time in the past. The mark is claimed once per promise with a
+ * conditional UPDATE and bumps the change counter, so every cached page and the edge drop the
+ * old "Next update by" at that moment, without a timer in the cache.
+ */
+export async function markLatePromises(deps: DomainDeps): Promise<{ incidentId: string }[]> {
+  const now = deps.clock.now();
+  const cutoff = new Date(now.getTime() - PROMISE_GRACE_MS);
+  const lapsed = await deps.db
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
+    .from(incidents)
+    .where(
+      and(
+        ne(incidents.status, 'resolved'),
+        isNotNull(incidents.publishedAt),
+        isNull(incidents.promiseLateAt),
+        lte(incidents.nextUpdateDueAt, cutoff),
+      ),
+    );
+  const out: { incidentId: string }[] = [];
+  for (const { id, dueAt } of lapsed) {
+    if (!dueAt) continue;
+    const marked = await deps.db.transaction(async (tx) => {
+      const [inc] = await tx
+        .update(incidents)
+        .set({ promiseLateAt: now })
+        .where(
+          and(
+            eq(incidents.id, id),
+            isNull(incidents.promiseLateAt),
+            eq(incidents.nextUpdateDueAt, dueAt),
+            ne(incidents.status, 'resolved'),
+          ),
+        )
+        .returning({ id: incidents.id });
+      if (!inc) return false;
+      await bumpChanges(tx, now);
+      return true;
+    });
+    if (marked) out.push({ incidentId: id });
   }
   return out;
 }

@@ -174,6 +174,7 @@ export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentIn
       resolvedAt: null,
       nextUpdateDueAt: null,
       reminderSentAt: null,
+      promiseLateAt: null,
       createdAt: now,
       updatedAt: now,
     };

@@ -94,6 +94,7 @@ export async function writePublishedUpdate(
       // Resolving ends the promise; otherwise the update's promise replaces the old one.
       nextUpdateDueAt: u.status === 'resolved' ? null : u.nextUpdateDueAt,
       reminderSentAt: null,
+      promiseLateAt: null,
       monitoringAt: incident.monitoringAt ?? (u.status === 'monitoring' ? now : null),
       resolvedAt: u.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
       publishedAt: incident.publishedAt ?? now,

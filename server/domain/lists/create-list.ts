@@ -32,6 +32,8 @@ export async function createList(deps: DomainDeps, raw: CreateListInput, actor: 
       priorities: input.priorities.join(','),
       isDrill: input.isDrill,
       subjectsInEnglish: input.subjectsInEnglish,
+      subjectUpdate: input.subjectUpdate,
+      subjectResolved: input.subjectResolved,
       createdAt: now,
       updatedAt: now,
     };

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { idInput, intInput } from '../shared/inputs.ts';
 import { splitDomains } from './list-rules.ts';
+import { SUBJECT_PLACEHOLDERS, unknownPlaceholders } from '../broadcasts/subjects.ts';
+
+/** A subject template; empty means the default for the list's kind (stored as null). */
+const subjectInput = z
+  .string()
+  .trim()
+  .max(200, 'must be at most 200 characters')
+  .refine((t) => unknownPlaceholders(t).length === 0, {
+    message: `may only use ${SUBJECT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+  })
+  .transform((t) => (t === '' ? null : t))
+  .nullable();
 
 const domainsInput = z
   .union([z.string(), z.array(z.string())])
@@ -40,6 +52,8 @@ export const listFields = {
   isDrill: flag.default(false),
   /** Subjects stay in English for every reader (else each reader gets them in their language). */
   subjectsInEnglish: flag.default(false),
+  subjectUpdate: subjectInput.default(null),
+  subjectResolved: subjectInput.default(null),
 };
 
 export const createListInput = z.strictObject(listFields);
@@ -59,6 +73,8 @@ export const updateListInput = z.strictObject({
   priorities: prioritiesInput.optional(),
   isDrill: flag.optional(),
   subjectsInEnglish: flag.optional(),
+  subjectUpdate: subjectInput.optional(),
+  subjectResolved: subjectInput.optional(),
 });
 export type UpdateListInput = z.input<typeof updateListInput>;
 

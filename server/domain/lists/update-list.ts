@@ -31,6 +31,9 @@ export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: 
       priorities: input.priorities?.join(',') ?? before.priorities,
       isDrill: input.isDrill ?? before.isDrill,
       subjectsInEnglish: input.subjectsInEnglish ?? before.subjectsInEnglish,
+      subjectUpdate: input.subjectUpdate === undefined ? before.subjectUpdate : input.subjectUpdate,
+      subjectResolved:
+        input.subjectResolved === undefined ? before.subjectResolved : input.subjectResolved,
       updatedAt: now,
     };
     await tx.update(lists).set(after).where(eq(lists.id, before.id));

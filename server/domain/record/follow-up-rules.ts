@@ -40,7 +40,7 @@ export function defaultFollowUpBody(
   return [
     `A follow-up on "${incident.title}", which we resolved${when}.`,
     '',
-    'Everything has kept working normally since the all-clear. We are looking into what caused it and what we will change so that it does not happen again, and we will share what we learn.',
+    'Everything has kept working normally since the all-clear. We are looking into what caused it and what we will change so that it does not happen again.',
     '',
     'If you still see a problem, reply to this email or contact support.',
     '',

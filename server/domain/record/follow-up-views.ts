@@ -25,6 +25,7 @@ export async function readFollowUp(db: DbOrTx, incidentId: string) {
     edited: false,
     sentAt: null,
     broadcastId: null,
+    replyTo: null,
     proposed: true,
   };
 }

@@ -10,6 +10,7 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { followsUp } from './follow-up-rules.ts';
 import { instantInput } from '../shared/inputs.ts';
+import { emailInput } from '../subscribers/inputs.ts';
 
 export const scheduleFollowUpInput = z.strictObject({
   incidentId: z.string().min(1),
@@ -19,6 +20,8 @@ export const scheduleFollowUpInput = z.strictObject({
     .trim()
     .min(1, 'is required')
     .max(10_000, 'must be at most 10,000 characters'),
+  /** Where replies go; empty: the incident owner's address. */
+  replyTo: emailInput.nullish(),
 });
 
 export async function loadFollowable(tx: Parameters<typeof loadIncident>[0], incidentId: string) {
@@ -54,6 +57,7 @@ export async function scheduleFollowUp(
       scheduledFor: input.scheduledFor,
       state: 'scheduled' as const,
       edited: true,
+      replyTo: input.replyTo ?? null,
       updatedAt: now,
     };
     if (existing) await tx.update(followUps).set(set).where(eq(followUps.id, existing.id));

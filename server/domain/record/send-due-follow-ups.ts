@@ -1,5 +1,6 @@
 import { and, eq, lte } from 'drizzle-orm';
-import { followUps, incidents } from '../../../db/schema/index.ts';
+import { followUps, incidents, reports } from '../../../db/schema/index.ts';
+import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import { enqueueIncidentNotice } from '../broadcasts/enqueue-incident-notice.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -44,11 +45,27 @@ export async function sendDueFollowUps(deps: DomainDeps) {
           .update(followUps)
           .set({ broadcastId: b.broadcastId })
           .where(eq(followUps.id, f.id));
+      // The people whose reports became this incident hear the follow-up too.
+      const reporters = await tx
+        .select({ id: reports.id, email: reports.reporterEmail })
+        .from(reports)
+        .where(eq(reports.incidentId, f.incidentId));
+      for (const r of reporters)
+        await enqueueMessage(
+          tx,
+          deps.config,
+          { kind: 'report_follow', to: r.email, payload: { reportId: r.id, followUp: true } },
+          now,
+        );
       await recordAudit(tx, systemActor, now, {
         action: 'follow_up.send',
         objectType: 'incident',
         objectId: f.incidentId,
-        after: { broadcastId: b?.broadcastId ?? null, recipients: b?.total ?? 0 },
+        after: {
+          broadcastId: b?.broadcastId ?? null,
+          recipients: b?.total ?? 0,
+          reporters: reporters.map((r) => r.email),
+        },
       });
       return {
         incidentId: f.incidentId,

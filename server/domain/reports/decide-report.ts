@@ -97,6 +97,7 @@ export async function decideReport(deps: DomainDeps, raw: DecideReportInput, act
         reportId: input.reportId,
         incident: {
           ...declareDefaults(report, deps.config.publicUrl),
+          title: input.title!,
           ...(input.priority !== undefined ? { priority: input.priority } : {}),
         },
         reason: input.reason ?? null,
@@ -144,16 +145,13 @@ export async function decideReport(deps: DomainDeps, raw: DecideReportInput, act
   });
 }
 
-/** A title from the first line of "what happened", cut to fit. */
-function titleFrom(what: string): string {
-  const first = what.split(/\r?\n/)[0]!.trim();
-  return first.length > 120 ? `${first.slice(0, 119)}…` : first;
-}
-
-/** The declare form as a report pre-fills it: title, priority, components, the link to it. */
+/**
+ * The declare form as a report pre-fills it: priority, components, the link to it. Never the
+ * title: the reporter's sentence is internal, and a pre-filled title goes public unless the PM
+ * remembers to edit it; the form shows the report's words beside the empty field instead.
+ */
 export function declareDefaults(report: ReportRow, publicUrl: string) {
   return {
-    title: titleFrom(report.whatHappened),
     priority: report.priority,
     body: 'We are investigating reports of this problem. We will post an update soon.',
     internalNote: `Declared from report ${adminReportUrl(publicUrl.replace(/\/+$/, ''), report.id)} by ${report.reporterEmail}.\nAffected: ${report.affected}\nStarted: ${report.startedWhen}`,

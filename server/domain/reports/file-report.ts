@@ -21,6 +21,9 @@ import { fileReportWithLinkInput, type ReportAnswersRaw, reportAnswersInput } fr
 import { recentReportActivity } from './reporter-access.ts';
 import { REPORT_LIMIT_MESSAGE } from './request-report-link.ts';
 import { reportStatusToken } from './report-tokens.ts';
+import { readOnDutyAddresses } from './report-views.ts';
+import { timeboxMinutes } from './triage-rules.ts';
+import { getSettings } from '../settings/get-settings.ts';
 
 /** Reports one address can file per hour. */
 export const REPORTS_PER_ADDRESS_PER_HOUR = 10;
@@ -157,6 +160,26 @@ async function insertReport(
     { kind: 'report_receipt', to: email, payload: { reportId: id } },
     now,
   );
+  if (timeboxMinutes(row, await getSettings(tx)) !== null) {
+    // A P0/P1 report is news for the team now, not at half time.
+    const to = await readOnDutyAddresses(tx);
+    await tx.insert(reportEvents).values({
+      id: newId(),
+      reportId: id,
+      action: 'alert',
+      priority: null,
+      reason: to.length > 0 ? `Sent to ${to.join(', ')}` : 'Nobody to tell: add an admin',
+      actorLabel: 'Herald',
+      at: now,
+    });
+    for (const address of to)
+      await enqueueMessage(
+        tx,
+        deps.config,
+        { kind: 'report_alert', to: address, payload: { reportId: id, alert: 'filed' } },
+        now,
+      );
+  }
   const { statusTokenHash: _h, ...audited } = row;
   await recordAudit(tx, actor ?? { ...publicActor, label: email }, now, {
     action: 'report.file',

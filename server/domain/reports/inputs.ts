@@ -58,6 +58,8 @@ export const decideReportInput = z
     reason: z.string().trim().max(2000).optional(),
     incidentId: z.string().min(1).optional(),
     closeReason: z.enum(reportCloseReasons).optional(),
+    /** The incident's public title when declaring: the PM's words, never the reporter's. */
+    title: z.string().trim().max(200, 'must be at most 200 characters').optional(),
   })
   .superRefine((v, ctx) => {
     const need = (path: string, message: string) =>
@@ -66,6 +68,8 @@ export const decideReportInput = z
       if (v.priority === undefined) need('priority', 'pick the new priority');
       if (!v.reason) need('reason', 'say why: the reporter is told');
     }
+    if (v.action === 'declare' && !v.title)
+      need('title', 'write what customers notice: the title is public, the report is not');
     if (v.action === 'merge' && !v.incidentId) need('incidentId', 'pick the open incident');
     if (v.action === 'close') {
       if (!v.closeReason) need('closeReason', 'pick why it is closed');

@@ -8,8 +8,12 @@ export const reportOutboxKinds = [
 ] as const;
 export type ReportOutboxKind = (typeof reportOutboxKinds)[number];
 
-/** `resolved_at_source`: the alert behind an incident's report resolved at its source. */
+/**
+ * `filed`: a new P0/P1 report; `resolved_at_source`: the alert behind an incident's report
+ * resolved at its source.
+ */
 export const reportAlertKinds = [
+  'filed',
   'reminder',
   'overdue',
   'escalation',
@@ -20,9 +24,9 @@ export type ReportAlertKind = (typeof reportAlertKinds)[number];
 export type ReportOutboxPayload =
   /** report_link: the one-time link to the report form. */
   | { reportLinkId: string }
-  /** report_receipt, report_decision (eventId) and report_follow (updateId). */
-  | { reportId: string; eventId?: string; updateId?: string }
-  /** report_alert: the half-time reminder, the overdue escalation, a reporter's escalation. */
+  /** report_receipt, report_decision (eventId), report_follow (updateId, or the next-day follow-up). */
+  | { reportId: string; eventId?: string; updateId?: string; followUp?: true }
+  /** report_alert: a new P0/P1 report, the half-time reminder, the overdue escalation, a reporter's escalation. */
   | { reportId: string; alert: ReportAlertKind; eventId?: string };
 
 export function isReportOutboxKind(kind: string): kind is ReportOutboxKind {

@@ -14,6 +14,7 @@ export const reportSubjects = {
   decision: (label: string, what: string) => `Your report: ${headerText(label)} · ${short(what)}`,
   alert: (prefix: string, priority: number, what: string) =>
     `${prefix} P${priority} REPORT: ${short(what).toUpperCase()}`,
-  follow: (priority: number, title: string, isDrill: boolean) =>
-    `${isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${priority} ISSUE UPDATE: ${headerText(title).toUpperCase()}`,
+  follow: (priority: number, title: string, isDrill: boolean, resolved = false) =>
+    `${isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${priority} ISSUE ${resolved ? 'RESOLVED' : 'UPDATE'}: ${headerText(title).toUpperCase()}`,
+  followUp: (title: string) => `Follow-up: ${headerText(title)}`,
 };

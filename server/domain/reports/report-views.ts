@@ -3,7 +3,6 @@ import type { DbOrTx } from '../../../db/client.ts';
 import {
   incidents,
   incidentUpdates,
-  onDutyUsers,
   reportAlerts,
   reportAttachments,
   reportEvents,
@@ -12,6 +11,7 @@ import {
   users,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
+import { readAdminAddresses, readOnDutyAddresses, readSomeoneOnDuty } from '../users/on-duty.ts';
 import { hashToken } from '../subscribers/tokens.ts';
 import { queueOrder, type Timebox, timeboxOf, weekStart } from './triage-rules.ts';
 
@@ -159,16 +159,6 @@ export async function readIncidentUpdateForMail(db: DbOrTx, updateId: string) {
   return row ?? null;
 }
 
-/** Who gets the half-time reminder: users on duty, not disabled. */
-export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
-  const rows = await db
-    .select({ email: users.email })
-    .from(onDutyUsers)
-    .innerJoin(users, eq(users.id, onDutyUsers.userId))
-    .where(sql`${users.disabledAt} is null`);
-  return rows.map((r) => r.email);
-}
-
 /** The final authority's address; with none named, every admin's, so escalations reach someone. */
 export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
   const s = await getSettings(db);
@@ -179,12 +169,10 @@ export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
       .where(eq(users.id, s.finalAuthorityUserId));
     if (u && !u.disabledAt) return [u.email];
   }
-  const admins = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), sql`${users.disabledAt} is null`));
-  return admins.map((a) => a.email);
+  return readAdminAddresses(db);
 }
+
+export { readOnDutyAddresses, readSomeoneOnDuty };
 
 export interface P1Week {
   weekStart: Date;
@@ -248,4 +236,13 @@ export async function readReportAlerts(db: DbOrTx, reportId: string) {
     .where(eq(reportAlerts.reportId, reportId))
     .orderBy(asc(reportAlerts.firstSeenAt));
   return [...rows].sort((a, b) => (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1));
+}
+
+/** The reporters who follow an incident (their report was declared as or merged into it). */
+export async function countReportFollowers(db: DbOrTx, incidentId: string): Promise<number> {
+  const rows = await db
+    .selectDistinct({ email: reports.reporterEmail })
+    .from(reports)
+    .where(and(eq(reports.incidentId, incidentId), inArray(reports.state, ['declared', 'merged'])));
+  return rows.length;
 }

@@ -63,7 +63,7 @@ async function step(
       reportId,
       action: alert,
       priority: null,
-      reason: to.length > 0 ? `Sent to ${to.join(', ')}` : 'Nobody to tell: mark someone on duty',
+      reason: to.length > 0 ? `Sent to ${to.join(', ')}` : 'Nobody to tell: add an admin',
       actorLabel: 'Herald',
       at: now,
     });

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import { onDutyUsers, settings, users } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -67,7 +67,10 @@ export const setOnDutyInput = z.strictObject({
   onDuty: z.boolean({ error: 'must be true or false' }),
 });
 
-/** Marks a user on duty or off: admins for anyone, responders for themselves. */
+/**
+ * Marks a user on duty or off: admins for anyone, responders for themselves. Putting someone
+ * on duty ends the first admin's default turn; marking the first admin on duty makes it theirs.
+ */
 export async function setOnDuty(
   deps: DomainDeps,
   raw: z.input<typeof setOnDutyInput>,
@@ -81,9 +84,16 @@ export async function setOnDuty(
   return deps.db.transaction(async (tx) => {
     const [u] = await tx.select().from(users).where(eq(users.id, input.userId));
     if (!u) throw new ValidationError('userId: no such user', { userId: 'no such user' });
-    if (input.onDuty)
-      await tx.insert(onDutyUsers).values({ userId: u.id, since: now }).onConflictDoNothing();
-    else await tx.delete(onDutyUsers).where(eq(onDutyUsers.userId, u.id));
+    if (input.onDuty) {
+      await tx
+        .insert(onDutyUsers)
+        .values({ userId: u.id, since: now })
+        .onConflictDoUpdate({ target: onDutyUsers.userId, set: { byDefault: false } });
+      // The first admin was on duty only until someone else is.
+      await tx
+        .delete(onDutyUsers)
+        .where(and(eq(onDutyUsers.byDefault, true), ne(onDutyUsers.userId, u.id)));
+    } else await tx.delete(onDutyUsers).where(eq(onDutyUsers.userId, u.id));
     await recordAudit(tx, actor, now, {
       action: input.onDuty ? 'user.on_duty' : 'user.off_duty',
       objectType: 'user',

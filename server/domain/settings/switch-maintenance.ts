@@ -1,7 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { instantInput } from '../shared/inputs.ts';
-import { settings } from '../../../db/schema/index.ts';
+import type { DbOrTx } from '../../../db/client.ts';
+import { lists, settings, subscribers } from '../../../db/schema/index.ts';
+import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import type { Config } from '../../config.ts';
+import { queueSwitchWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -44,6 +48,12 @@ export async function switchMaintenanceOn(
       maintenanceUntil: input.until ?? null,
     };
     await tx.update(settings).set(after).where(eq(settings.id, 1));
+    await announceSwitch(tx, deps.config, now, {
+      on: true,
+      message: input.message,
+      until: after.maintenanceUntil,
+      by: actor.label,
+    });
     await recordAudit(tx, actor, now, {
       action: before.maintenanceActive ? 'maintenance_switch.change' : 'maintenance_switch.on',
       objectType: 'settings',
@@ -70,6 +80,12 @@ export async function switchMaintenanceOff(deps: DomainDeps, _raw: unknown, acto
       maintenanceUntil: null,
     };
     await tx.update(settings).set(after).where(eq(settings.id, 1));
+    await announceSwitch(tx, deps.config, now, {
+      on: false,
+      message: null,
+      until: null,
+      by: actor.label,
+    });
     await recordAudit(tx, actor, now, {
       action: 'maintenance_switch.off',
       objectType: 'settings',
@@ -89,4 +105,51 @@ function pick(s: Awaited<ReturnType<typeof getSettings>>) {
     maintenanceSince: s.maintenanceSince,
     maintenanceUntil: s.maintenanceUntil,
   };
+}
+
+/**
+ * The switch going on, changing or off is news for the team: every confirmed subscriber of an
+ * internal list (drill lists left out) gets one email, and every webhook or chat channel that
+ * wants `maintenance.switch` gets the event, queued in the switch's own transaction so neither
+ * is lost nor sent for a switch that was rolled back.
+ */
+async function announceSwitch(
+  tx: DbOrTx,
+  config: Pick<Config, 'publicUrl'>,
+  now: Date,
+  e: { on: boolean; message: string | null; until: Date | null; by: string },
+) {
+  const staff = await tx
+    .select({ id: subscribers.id, email: subscribers.email })
+    .from(subscribers)
+    .innerJoin(lists, eq(lists.id, subscribers.listId))
+    .where(
+      and(eq(lists.isInternal, true), eq(lists.isDrill, false), eq(subscribers.state, 'confirmed')),
+    );
+  const seen = new Set<string>();
+  for (const s of staff) {
+    if (seen.has(s.email)) continue;
+    seen.add(s.email);
+    await enqueueMessage(
+      tx,
+      config,
+      {
+        kind: 'maintenance_switch',
+        to: s.email,
+        payload: {
+          subscriberId: s.id,
+          switchOn: e.on,
+          message: e.message,
+          until: e.until?.toISOString() ?? null,
+          by: e.by,
+        },
+      },
+      now,
+    );
+  }
+  await queueSwitchWebhooks(
+    tx,
+    { on: e.on, message: e.message, until: e.until?.toISOString() ?? null },
+    now,
+  );
 }

@@ -21,6 +21,21 @@ export const updateStatusLabels: Record<string, string> = {
   completed: 'Completed',
 };
 
+/**
+ * What customers and public lists hear instead of a priority: the incident's impact in words
+ * ("Major outage: Website is down"). Priorities are the team's words and stay internal.
+ */
+export const impactLabels: Record<string, string> = {
+  critical: 'Major outage',
+  major: 'Partial outage',
+  minor: 'Degraded service',
+  none: 'Notice',
+};
+
+export function impactLabel(impact: string): string {
+  return impactLabels[impact] ?? impactLabels.none!;
+}
+
 export const priorityMeanings: Record<number, string> = {
   0: 'Drop everything',
   1: 'All hands on it now',

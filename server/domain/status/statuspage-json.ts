@@ -89,6 +89,8 @@ export interface IncidentJson {
   priority: number | null;
   /** Herald: when the next update is promised, while unresolved. */
   next_update_at: string | null;
+  /** Herald: the promised update is more than a few minutes late (say so, not the old time). */
+  next_update_late: boolean;
   /** Herald: a practice incident. */
   is_drill: boolean;
   kind: 'incident' | 'maintenance';
@@ -224,6 +226,7 @@ export function incidentsJson(
       .flatMap((l) => byId.get(l.componentId) ?? []),
     priority: r.priority,
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
+    next_update_late: r.status !== 'resolved' && r.promiseLateAt !== null,
     is_drill: r.isDrill,
     kind: 'incident' as const,
     ...postmortemJson(rows.postmortems?.get(r.id)),
@@ -255,7 +258,9 @@ export function maintenancesJson(
       impact: 'maintenance' as const,
       created_at: iso(r.createdAt),
       updated_at: iso(r.updatedAt),
-      started_at: isoOrNull(r.startedAt),
+      // Statuspage fills started_at with the publish time until the window starts, and typed
+      // clients expect a timestamp: never null for a published window.
+      started_at: iso(r.startedAt ?? r.createdAt),
       monitoring_at: null,
       resolved_at: isoOrNull(r.completedAt),
       shortlink: incidentUrl(page, r.id),
@@ -282,6 +287,7 @@ export function maintenancesJson(
       components: comps,
       priority: null,
       next_update_at: null,
+      next_update_late: false,
       is_drill: false,
       kind: 'maintenance' as const,
       ...postmortemJson(undefined),

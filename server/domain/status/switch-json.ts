@@ -48,6 +48,7 @@ export function switchMaintenanceJson(
     components: [],
     priority: null,
     next_update_at: null,
+    next_update_late: false,
     is_drill: false,
     kind: 'maintenance',
     scheduled_for: since,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { lists, subscribers } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -15,6 +15,14 @@ import {
 } from './incident-follows.ts';
 
 const confirmInput = z.object({ token: tokenInput });
+
+/** "Stakeholders", "Stakeholders and Customers", "A, B and C". */
+export function joinNames(names: string[]): string {
+  const unique = [...new Set(names)];
+  return unique.length <= 1
+    ? (unique[0] ?? '')
+    : `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
+}
 
 export class LinkExpiredError extends LinkNotValidError {}
 
@@ -45,11 +53,13 @@ function assertFollowConfirmable(row: FollowerWithIncident, now: Date) {
 /** What the confirmation page shows before the button is pressed (nothing changes on GET). */
 export async function readConfirmation(deps: DomainDeps, raw: { token: string }) {
   const { token } = parseInput(confirmInput, raw);
-  const [row] = await deps.db
+  const rows = await deps.db
     .select({ s: subscribers, listName: lists.name })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
-    .where(eq(subscribers.confirmTokenHash, hashToken(token)));
+    .where(eq(subscribers.confirmTokenHash, hashToken(token)))
+    .orderBy(asc(lists.createdAt), asc(lists.name));
+  const row = rows.find((r) => r.s.state === 'pending') ?? rows[0];
   if (!row) {
     const follow = await followerByConfirmToken(deps.db, token);
     if (!follow) throw new LinkNotValidError(NOT_VALID);
@@ -67,7 +77,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
   if (expired) throw new LinkExpiredError(EXPIRED);
   return {
     email: row.s.email,
-    listName: row.listName,
+    listName: joinNames(rows.map((r) => r.listName)),
     state: row.s.state,
     incident: null as FollowedIncident,
   };
@@ -81,11 +91,13 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
   const { token } = parseInput(confirmInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const [row] = await tx
+    const rows = await tx
       .select({ s: subscribers, listName: lists.name })
       .from(subscribers)
       .innerJoin(lists, eq(lists.id, subscribers.listId))
-      .where(eq(subscribers.confirmTokenHash, hashToken(token)));
+      .where(eq(subscribers.confirmTokenHash, hashToken(token)))
+      .orderBy(asc(lists.createdAt), asc(lists.name));
+    const row = rows[0];
     if (!row) {
       const follow = await followerByConfirmToken(tx, token);
       if (!follow) throw new LinkNotValidError(NOT_VALID);
@@ -99,19 +111,26 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       await confirmFollower(tx, follow.f, now);
       return { ...done, alreadyConfirmed: false };
     }
-    const list = { email: row.s.email, listName: row.listName, incident: null as FollowedIncident };
-    if (row.s.state === 'confirmed') return { ...list, alreadyConfirmed: true };
+    const list = {
+      email: row.s.email,
+      listName: joinNames(rows.map((r) => r.listName)),
+      incident: null as FollowedIncident,
+    };
+    const pending = rows.filter((r) => r.s.state === 'pending');
+    if (pending.length === 0) return { ...list, alreadyConfirmed: true };
     if ((row.s.confirmExpiresAt?.getTime() ?? 0) <= now.getTime()) {
       throw new LinkExpiredError(EXPIRED);
     }
-    await tx
-      .update(subscribers)
-      .set({ state: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now })
-      .where(eq(subscribers.id, row.s.id));
+    // Every list of the one sign-up at once (they share the token), and one welcome.
+    for (const p of pending)
+      await tx
+        .update(subscribers)
+        .set({ state: 'confirmed', confirmedAt: now, unsubscribedAt: null, updatedAt: now })
+        .where(eq(subscribers.id, p.s.id));
     await enqueueMessage(
       tx,
       deps.config,
-      { kind: 'welcome', to: row.s.email, payload: { subscriberId: row.s.id } },
+      { kind: 'welcome', to: row.s.email, payload: { subscriberId: pending[0]!.s.id } },
       now,
     );
     return { ...list, alreadyConfirmed: false };

@@ -70,15 +70,23 @@ export async function requestSubscription(
       chosen.map((l) => l.id),
       now,
     );
+    // One sign-up, one confirmation: every list chosen shares the first row's token, so one
+    // email and one press confirm them all.
+    const expires = new Date(now.getTime() + CONFIRM_TTL_MS);
+    let first: string | null = null;
+    let tokenHash = '';
     for (const list of chosen) {
       const existing = await findSubscriber(tx, list.id, email);
       if (existing?.state === 'confirmed') continue;
       const id = existing?.id ?? newId();
-      const expires = new Date(now.getTime() + CONFIRM_TTL_MS);
+      if (first === null) {
+        first = id;
+        tokenHash = hashToken(confirmToken(key, id, expires));
+      }
       const fields = {
         state: 'pending' as const,
         componentIds,
-        confirmTokenHash: hashToken(confirmToken(key, id, expires)),
+        confirmTokenHash: tokenHash,
         confirmExpiresAt: expires,
         manageTokenHash: hashToken(manageToken(key, id)),
         ...(input.language ? { language: input.language } : {}),
@@ -89,13 +97,14 @@ export async function requestSubscription(
         await tx
           .insert(subscribers)
           .values({ id, listId: list.id, email, source: 'form', createdAt: now, ...fields });
+    }
+    if (first !== null)
       await enqueueMessage(
         tx,
         deps.config,
-        { kind: 'confirmation', to: email, payload: { subscriberId: id } },
+        { kind: 'confirmation', to: email, payload: { subscriberId: first } },
         now,
       );
-    }
   });
   return { outcome: 'sent', email };
 }

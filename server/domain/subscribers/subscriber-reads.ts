@@ -71,6 +71,8 @@ export interface PublicList {
   name: string;
   description: string;
   isInternal: boolean;
+  /** Drill lists are for responders: offered, never ticked for them. */
+  isDrill: boolean;
 }
 
 export const publicList = (l: ListRow): PublicList => ({
@@ -78,6 +80,7 @@ export const publicList = (l: ListRow): PublicList => ({
   name: l.name,
   description: l.description,
   isInternal: l.isInternal,
+  isDrill: l.isDrill,
 });
 
 /** Every list this address may join by itself (domain rules applied). */
@@ -103,4 +106,24 @@ export async function findSubscriber(db: DbOrTx, listId: string, email: string) 
     .from(subscribers)
     .where(and(eq(subscribers.listId, listId), eq(subscribers.email, email)));
   return row;
+}
+
+/**
+ * The lists of one sign-up (the rows sharing a subscriber's confirmation token, in the same
+ * state), so its one confirmation and one welcome name them all.
+ */
+export async function readSignUpListNames(db: DbOrTx, subscriberId: string): Promise<string[]> {
+  const [me] = await db
+    .select({ hash: subscribers.confirmTokenHash, state: subscribers.state })
+    .from(subscribers)
+    .where(eq(subscribers.id, subscriberId));
+  if (!me?.hash) return [];
+  const rows = await db
+    .select({ name: lists.name })
+    .from(subscribers)
+    .innerJoin(lists, eq(lists.id, subscribers.listId))
+    .where(and(eq(subscribers.confirmTokenHash, me.hash), eq(subscribers.state, me.state)))
+    // The subscribe page's order, so the mail names the lists as the form listed them.
+    .orderBy(asc(lists.createdAt), asc(lists.name));
+  return rows.map((r) => r.name);
 }

@@ -22,6 +22,19 @@ export function supportScriptTemplate(incident: { id: string; title: string }, p
   ].join('\n');
 }
 
+/**
+ * The script's closing version, which the all-clear carries: it is over, thank people, and
+ * where the record and any follow-up will be. The "working on it" lines must not outlive it.
+ */
+export function closingSupportScript(incident: { id: string; title: string }, publicUrl: string) {
+  const url = `${publicUrl.replace(/\/+$/, '')}/incidents/${incident.id}`;
+  return [
+    `What to say: "It is resolved: ${incident.title}. Everything works normally again. Thank you for your patience, and we are sorry for the trouble."`,
+    `Where to send people: the status page, ${url}, which keeps the timeline and will link the post-mortem.`,
+    'If a customer still sees the problem, write down their account and tell the incident owner.',
+  ].join('\n');
+}
+
 export const saveSupportScriptInput = z.strictObject({
   incidentId: z.string().min(1),
   body: z

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { users } from '../../../db/schema/index.ts';
+import { onDutyUsers, users } from '../../../db/schema/index.ts';
 import { hashPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -39,7 +39,12 @@ export async function insertUser(
   u: Pick<UserRow, 'email' | 'name' | 'role' | 'passwordHash'>,
 ) {
   const row: UserRow = { id: newId(), ...u, disabledAt: null, createdAt: now, updatedAt: now };
+  const [anyone] = await tx.select({ id: users.id }).from(users).limit(1);
   await tx.insert(users).values(row);
+  // On a fresh install nobody would hear of a P0 report: the first admin is on duty until
+  // someone else is put on duty.
+  if (!anyone && u.role === 'admin')
+    await tx.insert(onDutyUsers).values({ userId: row.id, since: now, byDefault: true });
   await recordAudit(tx, actor, now, {
     action: 'user.create',
     objectType: 'user',

@@ -19,7 +19,13 @@ import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 import { releaseQueue } from './webhook-store.ts';
 
-const incidentEvents = ['incident.created', 'incident.updated', 'incident.resolved'] as const;
+// A chat channel starts with incidents and the maintenance switch, which the team must hear of.
+const incidentEvents = [
+  'incident.created',
+  'incident.updated',
+  'incident.resolved',
+  'maintenance.switch',
+] as const;
 
 export const createWebhookInput = z
   .object({

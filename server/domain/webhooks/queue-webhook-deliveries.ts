@@ -158,3 +158,27 @@ export async function queueMaintenanceWebhooks(
     now,
   );
 }
+
+/**
+ * Queues a `maintenance.switch` delivery (the emergency switch on, changed or off) for every
+ * webhook that wants it. Like a window, it has no priority and is never a drill.
+ */
+export async function queueSwitchWebhooks(
+  tx: DbOrTx,
+  sw: { on: boolean; message: string | null; until: string | null },
+  now: Date,
+): Promise<number> {
+  return insertDeliveries(
+    tx,
+    'maintenance.switch',
+    {
+      active: sw.on ? 'true' : 'false',
+      message: sw.message,
+      until: sw.until,
+      changedAt: now.toISOString(),
+    },
+    sql`w.incident_id IS NULL AND w.is_drill = 0`,
+    [],
+    now,
+  );
+}

@@ -186,6 +186,34 @@ export async function readWebhookRequests(
         url: page.url,
         severity: severityOf[newStatus],
       };
+    } else if (d.event === 'maintenance.switch') {
+      const on = ref.active === 'true';
+      envelope = {
+        meta,
+        page: pageJson,
+        maintenance_switch: {
+          active: on,
+          message: ref.message ?? null,
+          until: ref.until ?? null,
+          changed_at: ref.changedAt,
+        },
+      };
+      chat = {
+        headline: on
+          ? `Maintenance switch ON: ${page.name}`
+          : `Maintenance switch OFF: ${page.name}`,
+        status: on ? 'Under maintenance' : 'Back',
+        body: on
+          ? (ref.message ?? `${page.name} is under maintenance.`)
+          : 'The maintenance page is down and the product is back.',
+        internalNote: null,
+        supportScript: null,
+        components: [],
+        window: null,
+        nextUpdateBy: null,
+        url: `${page.url}/maintenance`,
+        severity: on ? 'maintenance' : 'ok',
+      };
     } else if (d.event === 'maintenance') {
       const id = ref.maintenanceId ?? '';
       if (!maintenancesById.has(id))

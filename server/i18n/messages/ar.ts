@@ -245,4 +245,13 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {يوم واحد} two {يومان} few {# أيام} other {# يومًا}} فيها انقطاع أو صيانة',
   'uptime.barsLabel': '{name}: مدة التشغيل خلال آخر {count} يومًا، {percent}',
+
+  'impact.critical': 'انقطاع كبير',
+  'impact.major': 'انقطاع جزئي',
+  'impact.minor': 'خدمة متدهورة',
+  'impact.none': 'إشعار',
+  'mail.publicSubject': '{kind, select, resolved {تم الحل} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'متابعة: {title}',
+  'incident.late': 'تأخر التحديث التالي (كان موعده {time}). لا يزال الفريق يعمل على ذلك.',
+  'sub.drillList': '(حوادث تدريبية، لفريق الاستجابة)',
 } satisfies Catalogue;

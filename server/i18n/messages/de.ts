@@ -249,4 +249,14 @@ export default {
   'uptime.today': 'Heute',
   'uptime.disruptedDays': '{count, plural, one {# Tag} other {# Tage}} mit Störung oder Wartung',
   'uptime.barsLabel': '{name}: Verfügbarkeit der letzten {count} Tage, {percent}',
+
+  'impact.critical': 'Schwerer Ausfall',
+  'impact.major': 'Teilweiser Ausfall',
+  'impact.minor': 'Eingeschränkter Dienst',
+  'impact.none': 'Hinweis',
+  'mail.publicSubject': '{kind, select, resolved {Behoben} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Nachtrag: {title}',
+  'incident.late':
+    'Das nächste Update ist überfällig (es war bis {time} versprochen). Das Team arbeitet weiter daran.',
+  'sub.drillList': '(Übungsvorfälle, für das Einsatzteam)',
 } satisfies Catalogue;

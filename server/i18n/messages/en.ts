@@ -249,4 +249,13 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {# day} other {# days}} with disruption or maintenance',
   'uptime.barsLabel': '{name}: uptime over the last {count} days, {percent}',
+
+  'impact.critical': 'Major outage',
+  'impact.major': 'Partial outage',
+  'impact.minor': 'Degraded service',
+  'impact.none': 'Notice',
+  'mail.publicSubject': '{kind, select, resolved {Resolved} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Follow-up: {title}',
+  'incident.late': 'The next update is late (it was promised by {time}). The team is still on it.',
+  'sub.drillList': '(practice incidents, for responders)',
 } as const;

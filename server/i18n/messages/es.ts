@@ -249,4 +249,14 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {# día} other {# días}} con interrupción o mantenimiento',
   'uptime.barsLabel': '{name}: disponibilidad de los últimos {count} días, {percent}',
+
+  'impact.critical': 'Interrupción grave',
+  'impact.major': 'Interrupción parcial',
+  'impact.minor': 'Servicio degradado',
+  'impact.none': 'Aviso',
+  'mail.publicSubject': '{kind, select, resolved {Resuelto} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Seguimiento: {title}',
+  'incident.late':
+    'La próxima actualización se retrasa (estaba prometida para las {time}). El equipo sigue trabajando en ello.',
+  'sub.drillList': '(incidentes de práctica, para el equipo de respuesta)',
 } satisfies Catalogue;

@@ -250,4 +250,14 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {# jour} other {# jours}} avec perturbation ou maintenance',
   'uptime.barsLabel': '{name} : disponibilité sur les {count} derniers jours, {percent}',
+
+  'impact.critical': 'Panne majeure',
+  'impact.major': 'Panne partielle',
+  'impact.minor': 'Service dégradé',
+  'impact.none': 'Information',
+  'mail.publicSubject': '{kind, select, resolved {Résolu} other {{impact}}} : {title}',
+  'mail.followUpSubject': 'Suivi : {title}',
+  'incident.late':
+    'La prochaine mise à jour est en retard (elle était promise pour {time}). L’équipe y travaille toujours.',
+  'sub.drillList': '(incidents d’exercice, pour les intervenants)',
 } satisfies Catalogue;

@@ -250,4 +250,14 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {# giorno} other {# giorni}} con disservizi o manutenzione',
   'uptime.barsLabel': '{name}: disponibilità negli ultimi {count} giorni, {percent}',
+
+  'impact.critical': 'Interruzione grave',
+  'impact.major': 'Interruzione parziale',
+  'impact.minor': 'Servizio degradato',
+  'impact.none': 'Avviso',
+  'mail.publicSubject': '{kind, select, resolved {Risolto} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Aggiornamento successivo: {title}',
+  'incident.late':
+    'Il prossimo aggiornamento è in ritardo (era previsto entro le {time}). Il team ci sta ancora lavorando.',
+  'sub.drillList': '(incidenti di esercitazione, per chi interviene)',
 } satisfies Catalogue;

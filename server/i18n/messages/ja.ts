@@ -249,4 +249,14 @@ export default {
   'uptime.today': '今日',
   'uptime.disruptedDays': '障害またはメンテナンスのあった日: {count, plural, other {# 日}}',
   'uptime.barsLabel': '{name}: 過去 {count} 日間の稼働率 {percent}',
+
+  'impact.critical': '重大な障害',
+  'impact.major': '部分的な障害',
+  'impact.minor': 'サービス低下',
+  'impact.none': 'お知らせ',
+  'mail.publicSubject': '{kind, select, resolved {解決済み} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'フォローアップ: {title}',
+  'incident.late':
+    '次回の更新が遅れています（{time} までにお知らせする予定でした）。チームは引き続き対応中です。',
+  'sub.drillList': '（訓練用インシデント、対応者向け）',
 } satisfies Catalogue;

@@ -248,4 +248,14 @@ export default {
   'uptime.today': 'Vandaag',
   'uptime.disruptedDays': '{count, plural, one {# dag} other {# dagen}} met storing of onderhoud',
   'uptime.barsLabel': '{name}: beschikbaarheid over de laatste {count} dagen, {percent}',
+
+  'impact.critical': 'Grote storing',
+  'impact.major': 'Gedeeltelijke storing',
+  'impact.minor': 'Verminderde dienstverlening',
+  'impact.none': 'Mededeling',
+  'mail.publicSubject': '{kind, select, resolved {Opgelost} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Vervolg: {title}',
+  'incident.late':
+    'De volgende update is te laat (die was beloofd voor {time}). Het team werkt er nog aan.',
+  'sub.drillList': '(oefenincidenten, voor het responsteam)',
 } satisfies Catalogue;

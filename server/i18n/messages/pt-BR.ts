@@ -249,4 +249,14 @@ export default {
   'uptime.disruptedDays':
     '{count, plural, one {# dia} other {# dias}} com instabilidade ou manutenção',
   'uptime.barsLabel': '{name}: disponibilidade nos últimos {count} dias, {percent}',
+
+  'impact.critical': 'Interrupção grave',
+  'impact.major': 'Interrupção parcial',
+  'impact.minor': 'Serviço degradado',
+  'impact.none': 'Aviso',
+  'mail.publicSubject': '{kind, select, resolved {Resolvido} other {{impact}}}: {title}',
+  'mail.followUpSubject': 'Acompanhamento: {title}',
+  'incident.late':
+    'A próxima atualização está atrasada (foi prometida para {time}). A equipe continua trabalhando nisso.',
+  'sub.drillList': '(incidentes de treino, para a equipe de resposta)',
 } satisfies Catalogue;

@@ -240,4 +240,13 @@ export default {
   'uptime.today': '今天',
   'uptime.disruptedDays': '有中断或维护的天数：{count, plural, other {# 天}}',
   'uptime.barsLabel': '{name}：过去 {count} 天的可用性 {percent}',
+
+  'impact.critical': '重大中断',
+  'impact.major': '部分中断',
+  'impact.minor': '服务降级',
+  'impact.none': '通知',
+  'mail.publicSubject': '{kind, select, resolved {已解决} other {{impact}}}：{title}',
+  'mail.followUpSubject': '后续：{title}',
+  'incident.late': '下一次更新已逾期（原定于 {time} 前发布）。团队仍在处理。',
+  'sub.drillList': '（演练事件，供响应人员使用）',
 } satisfies Catalogue;

@@ -7,6 +7,11 @@ import {
 } from '../../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import { renderWelcome } from '../../../emails/welcome.ts';
+import { impactWord, listSubject } from '../../domain/broadcasts/subjects.ts';
+import { type MessageKey, translatorFor } from '../../i18n/catalogue.ts';
+import { readSignUpListNames } from '../../domain/subscribers/subscriber-reads.ts';
+import { formatClock } from '../../domain/shared/zoned-time.ts';
+import { renderMaintenanceSwitch } from '../../../emails/maintenance-switch.ts';
 import type { Db } from '../../../db/client.ts';
 import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
 import {
@@ -88,19 +93,37 @@ export function composeBroadcastMail(
     copy = renderIncidentCopy(page, src, r.list, standIn, now, r.language);
     copies.set(key, copy);
   }
-  // The subject stored with the broadcast is what the admin saw in the preview and progress;
-  // readers of another language get the same pattern in theirs, unless their list keeps
-  // subjects in English.
-  const subject =
-    r.language === 'en' || r.list.subjectsInEnglish ? src.broadcast.subject : copy.subject;
+  // Each list has its own subject (its template, or its kind's default) in the reader's
+  // language unless the list keeps subjects in English; the broadcast's stored subject is the
+  // internal English one the admin saw in the preview and progress.
   return {
     to: r.email,
     text: copy.text.replaceAll(TOKEN_STAND_IN, token),
     html: copy.html.replaceAll(TOKEN_STAND_IN, token),
-    subject,
+    subject: copy.subject,
     messageId,
     list,
   };
+}
+
+function incidentListSubject(
+  src: Extract<BroadcastSource, { type: 'incident' }>,
+  list: Recipient['list'],
+  lang: Language,
+): string {
+  const subjectLang = list.subjectsInEnglish ? 'en' : lang;
+  return listSubject(
+    src.broadcast.kind === 'incident_resolved' ? 'resolved' : 'update',
+    list,
+    {
+      priority: src.update.priority,
+      title: src.incident.title,
+      isDrill: src.broadcast.isDrill,
+      impact: src.incident.impact,
+      statusLabel: translatorFor(subjectLang).t(`status.${src.update.status}` as MessageKey),
+    },
+    lang,
+  );
 }
 
 function renderIncidentCopy(
@@ -130,6 +153,9 @@ function renderIncidentCopy(
       lang,
     ),
     listName: list.name,
+    // Internal lists see the team's priority; public lists and pages hear impact.
+    impactLabel: list.isInternal ? null : impactWord(incident.impact, lang),
+    subject: incidentListSubject(src, list, lang),
     internalNote: list.isInternal
       ? internalNoteWithRecord(
           withSupportScript(
@@ -198,11 +224,27 @@ export async function composeOutboxMail(
   if (!r) return null;
   const links = subscriberLinks(page.url, manageToken(page.key, r.subscriberId));
   let rendered: RenderedEmail;
-  if (m.kind === 'confirmation') {
+  if (m.kind === 'maintenance_switch') {
+    // Someone who left the list since the switch was queued no longer hears of it.
+    if (r.state !== 'confirmed' || !('switchOn' in p)) return null;
+    rendered = renderMaintenanceSwitch({
+      pageName: page.name,
+      listName: r.list.name,
+      on: p.switchOn,
+      message: p.message,
+      until: p.until ? formatClock(new Date(p.until), 'Etc/UTC', now) : null,
+      by: p.by,
+      pageUrl: page.url,
+      ...links,
+    });
+  } else if (m.kind === 'confirmation') {
     if (r.state !== 'pending' || !r.confirmExpiresAt) return null;
     rendered = renderConfirmation({
       pageName: page.name,
-      listName: r.list.name,
+      listName:
+        translatorFor(r.language).list([
+          ...new Set(await readSignUpListNames(db, r.subscriberId)),
+        ]) || r.list.name,
       confirmUrl: confirmUrl(page.url, confirmToken(page.key, r.subscriberId, r.confirmExpiresAt)),
       expiresOn: dateFormatsFor(r.language).day(r.confirmExpiresAt, page.timeZone),
       lang: r.language,
@@ -211,7 +253,10 @@ export async function composeOutboxMail(
     if (r.state !== 'confirmed') return null;
     rendered = renderWelcome({
       pageName: page.name,
-      listName: r.list.name,
+      listName:
+        translatorFor(r.language).list([
+          ...new Set(await readSignUpListNames(db, r.subscriberId)),
+        ]) || r.list.name,
       pageUrl: page.url,
       components: r.componentIds
         ? (await readComponentNames(db, r.componentIds)).map((c) => c.name)

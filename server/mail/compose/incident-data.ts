@@ -7,7 +7,7 @@ import type { Language } from '../../i18n/languages.ts';
 /** What every recipient of one incident email shares; the list and its links differ. */
 export type SharedIncidentEmailData = Omit<
   IncidentEmailData,
-  'listName' | 'manageUrl' | 'unsubscribeUrl' | 'internalNote'
+  'listName' | 'manageUrl' | 'unsubscribeUrl' | 'internalNote' | 'impactLabel' | 'subject'
 >;
 
 /**

@@ -2,7 +2,7 @@ import { renderConfirmation } from '../../../emails/confirmation.ts';
 import { renderAllClear, renderIncidentUpdate } from '../../../emails/incident-update.ts';
 import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import { incidentSubject } from '../../domain/broadcasts/subjects.ts';
+import { impactLabel } from '../../domain/status/labels.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
 import type { FollowOutboxKind } from '../../domain/subscribers/follow-mail-kinds.ts';
 import {
@@ -83,17 +83,14 @@ export async function composeFollowMail(
     listName: followName(incident.title),
     reason: `you follow the incident “${incident.title}” until it is resolved`,
     internalNote: null,
+    // A follower is anyone who asked on the public page: impact, never the team's priority.
+    impactLabel: impactLabel(incident.impact),
     ...links,
   };
   const rendered = resolved ? renderAllClear(data) : renderIncidentUpdate(data);
   return {
     to: src.follower.email,
     ...rendered,
-    subject: incidentSubject(resolved ? 'resolved' : 'update', {
-      priority: update.priority,
-      title: incident.title,
-      isDrill: false,
-    }),
     messageId: m.messageId,
     list: list(incident.id, incident.title),
   };

@@ -2,6 +2,9 @@ import { renderIncidentNotice } from '../../../emails/incident-notice.ts';
 import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-notice-source.ts';
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
+import { DRILL_MARK, headerText } from '../../domain/broadcasts/subjects.ts';
+import { impactLabel } from '../../domain/status/labels.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
 
@@ -17,7 +20,18 @@ export function composeIncidentNoticeMail(
   const i = src.incident;
   const rendered = renderIncidentNotice({
     kind: src.kind === 'incident_postmortem' ? 'postmortem' : 'follow_up',
-    subject: src.broadcast.subject,
+    // The stored subject is the internal one; public lists get the follow-up in plain words
+    // (the post-mortem's subject and parts are the post-mortem's own).
+    subject:
+      r.list.isInternal || src.kind === 'incident_postmortem'
+        ? src.broadcast.subject
+        : `${i.isDrill ? `${DRILL_MARK} ` : ''}${headerText(
+            translatorFor(r.list.subjectsInEnglish ? 'en' : r.language).t('mail.followUpSubject', {
+              title: headerText(i.title),
+            }),
+          )}`,
+    impactLabel:
+      r.list.isInternal || src.kind === 'incident_postmortem' ? null : impactLabel(i.impact),
     pageName: page.name,
     listName: r.list.name,
     priority: i.priority,
@@ -27,7 +41,13 @@ export function composeIncidentNoticeMail(
     safeHtml: src.html,
     resolvedOn: i.resolvedAt ? formatDay(i.resolvedAt, page.timeZone) : null,
     incidentUrl: `${page.url}/incidents/${i.id}`,
+    postmortemUrl:
+      src.kind !== 'incident_postmortem' && src.postmortemPublished
+        ? `${page.url}/incidents/${i.id}#postmortem`
+        : null,
     ...links,
   });
-  return { to: r.email, ...rendered, messageId, list };
+  // "Reply to this email" must reach a person, not the list's sending address.
+  const headers = src.replyTo ? { 'Reply-To': src.replyTo } : undefined;
+  return { to: r.email, ...rendered, messageId, list, ...(headers ? { headers } : {}) };
 }

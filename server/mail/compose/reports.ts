@@ -25,6 +25,7 @@ import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/t
 import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
 import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
+import { readFollowUpNotice } from '../../domain/broadcasts/incident-notice-source.ts';
 
 const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;
 
@@ -48,7 +49,7 @@ async function render(
   kind: ReportOutboxKind,
   p: OutboxPayload,
   now: Date,
-): Promise<RenderedEmail | null> {
+): Promise<(RenderedEmail & { headers?: Record<string, string> }) | null> {
   if (kind === 'report_link') {
     if (!('reportLinkId' in p)) return null;
     const link = await readReportLinkRow(db, p.reportLinkId);
@@ -111,7 +112,9 @@ async function render(
       intro =
         p.alert === 'overdue'
           ? `No decision on this P${report.priority} report: it was due by ${due}. As the final authority, decide now or hand it to someone who can.`
-          : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
+          : p.alert === 'filed'
+            ? `A new P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`
+            : `Half the triage time is gone: this P${report.priority} report needs a decision by ${due}. Accept, re-rate, declare, merge or close it.`;
     }
     return renderReportAlert({
       // An alert's report lists its alerts under the group's title: the title is the subject.
@@ -129,12 +132,34 @@ async function render(
       triageUrl,
     });
   }
+  if (kind === 'report_follow' && 'followUp' in p && p.followUp) {
+    if (!incident) return null;
+    const src = await readFollowUpNotice(db, incident.id);
+    if (!src) return null;
+    const incidentUrl = `${page.url}/incidents/${incident.id}`;
+    const rendered = renderReportFollow({
+      subject: reportSubjects.followUp(incident.title),
+      pageName: page.name,
+      incidentTitle: incident.title,
+      status: 'Resolved, with a follow-up',
+      body: src.postmortemPublished
+        ? `${src.body}\n\nWhat we learned, in the post-mortem: ${incidentUrl}#postmortem`
+        : src.body,
+      incidentUrl,
+    });
+    return src.replyTo ? { ...rendered, headers: { 'Reply-To': src.replyTo } } : rendered;
+  }
   if (kind === 'report_follow') {
     if (!('updateId' in p) || !p.updateId || !incident) return null;
     const update = await readIncidentUpdateForMail(db, p.updateId);
     if (!update || update.incidentId !== incident.id) return null;
     return renderReportFollow({
-      subject: reportSubjects.follow(incident.priority, incident.title, incident.isDrill),
+      subject: reportSubjects.follow(
+        incident.priority,
+        incident.title,
+        incident.isDrill,
+        update.status === 'resolved',
+      ),
       pageName: page.name,
       incidentTitle: incident.title,
       status: statusLabel(update.status),

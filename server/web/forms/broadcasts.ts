@@ -79,6 +79,8 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
           priorities: list(values, 'priorities').map(Number),
           isDrill: checkbox(values, 'isDrill'),
           subjectsInEnglish: checkbox(values, 'subjectsInEnglish'),
+          subjectUpdate: str(values, 'subjectUpdate'),
+          subjectResolved: str(values, 'subjectResolved'),
           ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
         };
         if (id) await updateList(deps, { listId: id, ...input }, actor);

@@ -23,7 +23,11 @@ export interface FormFailure {
   /** Seconds to wait, for a rate-limited form (sent as `Retry-After`). */
   retryAfter?: number;
   /** The form asks to be confirmed before it acts (e.g. resolving mails this many people). */
-  confirm?: { recipients: number };
+  confirm?: {
+    recipients: number;
+    /** The maintenance switch still on when resolving: what /maintenance says. */
+    switchOn?: { message: string | null } | null;
+  };
 }
 
 /** The result of handling a form POST: go somewhere, or show the form again with errors. */

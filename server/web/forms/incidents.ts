@@ -1,4 +1,3 @@
-import { getSettings } from '../../domain/settings/get-settings.ts';
 import {
   componentStatuses,
   type ComponentStatus,
@@ -19,7 +18,10 @@ import {
 } from '../../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../../domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
+import { getSettings } from '../../domain/settings/get-settings.ts';
 import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
+import { countReportFollowers } from '../../domain/reports/report-views.ts';
+import { switchMaintenanceOff } from '../../domain/settings/switch-maintenance.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
@@ -353,9 +355,17 @@ async function postOwnerForm({ deps, actor, incidentId, values }: IncidentForm) 
 async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm) {
   // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
   // needed: the confirmation is the form shown again with a second button).
+  // The maintenance switch outlives an all-clear unless someone says so: name it here.
   if (!str(values, 'confirmed')) {
-    const recipients = await countUpdateRecipients(deps.db, incidentId);
-    throw new ConfirmationNeeded(recipients);
+    // The reporters who follow it get the all-clear too: the count is everyone mailed.
+    const recipients =
+      (await countUpdateRecipients(deps.db, incidentId)) +
+      (await countReportFollowers(deps.db, incidentId));
+    const s = await getSettings(deps.db);
+    throw new ConfirmationNeeded(
+      recipients,
+      s.maintenanceActive ? { message: s.maintenanceMessage } : null,
+    );
   }
   await resolveIncident(
     deps,
@@ -363,9 +373,14 @@ async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm
       incidentId,
       body: str(values, 'body'),
       internalNote: optional(values, 'internalNote') ?? null,
+      ...(optional(values, 'supportScript') ? { supportScript: str(values, 'supportScript') } : {}),
     },
     actor,
   );
+  if (str(values, 'switchOff')) {
+    await switchMaintenanceOff(deps, {}, actor);
+    return `/admin/incidents/${incidentId}?done=resolved-switch-off`;
+  }
   return `/admin/incidents/${incidentId}?done=resolved`;
 }
 
@@ -430,7 +445,7 @@ async function postIncidentAction(
       message: '',
       errors: {},
       values,
-      confirm: { recipients: err.recipients },
+      confirm: { recipients: err.recipients, switchOn: err.switchOn },
     };
   });
   return outcome;
@@ -465,8 +480,10 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
 /** Thrown inside a form action that must be confirmed first; never leaves this module. */
 class ConfirmationNeeded extends Error {
   readonly recipients: number;
-  constructor(recipients: number) {
+  readonly switchOn: { message: string | null } | null;
+  constructor(recipients: number, switchOn: { message: string | null } | null = null) {
     super('confirmation needed');
     this.recipients = recipients;
+    this.switchOn = switchOn;
   }
 }

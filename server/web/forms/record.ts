@@ -292,6 +292,7 @@ async function postFollowUp({ deps, actor, incidentId, values, zone }: RecordFor
       undefined,
     ),
     body: str(values, 'body'),
+    replyTo: optional(values, 'replyTo') ?? null,
   };
   await scheduleFollowUp(deps, fe.parse(scheduleFollowUpInput, input), actor);
 }

@@ -22,6 +22,7 @@ import {
   readReportByStatusToken,
   readReportQueue,
   readReportRow,
+  readSomeoneOnDuty,
 } from '../../domain/reports/report-views.ts';
 import {
   declareDefaults,
@@ -254,6 +255,7 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
     priorities: priorityChoices,
     queue: () => readReportQueue(deps.db, now()),
     budget: () => readP1Budget(deps.db, now()),
+    someoneOnDuty: () => readSomeoneOnDuty(deps.db),
     openIncidents: () => readOpenIncidents(deps.db),
     async report(id: string) {
       const found = await readAdminReport(deps.db, id, now());
@@ -308,7 +310,8 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
       const d = declareDefaults(found, (await deps.reader.page()).url ?? deps.config.publicUrl);
       const values: FormValues = {
         reportId,
-        title: d.title,
+        title: '',
+        reportText: found.whatHappened,
         priority: String(d.priority),
         status: 'investigating',
         nextIn: '30',
@@ -375,8 +378,11 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
           actor,
         );
         const onDuty = new Set(list(values, 'onDuty'));
+        // Compared with what the page showed, so the first admin's default turn (shown ticked)
+        // ends when someone else is ticked, whichever order the users come in.
+        const before = await readOnDutyUserIds(deps);
         for (const u of await listActiveUsers(deps)) {
-          const was = (await readOnDutyUserIds(deps)).includes(u.id);
+          const was = before.includes(u.id);
           if (was !== onDuty.has(u.id))
             await setOnDuty(deps, { userId: u.id, onDuty: onDuty.has(u.id) }, actor);
         }

@@ -1,0 +1,99 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { makeComponent, makeIncident } from '../helpers/factories.ts';
+import { makeUser, startSite } from '../helpers/site.ts';
+import { signIn } from './helpers.ts';
+
+/** Where the screenshots go, for a person to look at (SCREENSHOT_DIR keeps them). */
+const shots = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), `herald-layout-${process.pid}`);
+
+describe('the admin incident page for the person under stress', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let browser: Browser;
+  let incidentId = '';
+  beforeAll(async () => {
+    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
+    site = await startSite(t);
+    browser = await launchBrowser();
+    await makeUser(t, 'admin', 'pm-with-a-long-address@example.com');
+    const web = await makeComponent(t.deps, { name: 'Website' });
+    const api = await makeComponent(t.deps, { name: 'Public API' });
+    const inc = await makeIncident(t.deps, {
+      title: 'Checkout fails for card payments',
+      priority: 0,
+      body: 'Card payments fail at checkout. We are investigating.',
+      components: [
+        { componentId: web.id, status: 'major_outage' },
+        { componentId: api.id, status: 'partial_outage' },
+      ],
+    });
+    incidentId = inc.incident.id;
+    for (let n = 1; n <= 4; n++) {
+      t.clock.advance(10 * 60_000);
+      await postIncidentUpdate(
+        t.deps,
+        { incidentId, body: `Update ${n}: the payment provider is looking into it.` },
+        testActor,
+      );
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await t?.close();
+  });
+
+  async function topOf(page: Page, selector: string) {
+    const box = await page.locator(selector).first().boundingBox();
+    expect(box, selector).not.toBeNull();
+    return box!.y;
+  }
+
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
+    it(`at ${width} px the status, the promise and the update form are on the first screen, with no sideways scroll`, async () => {
+      const page = await signIn(
+        browser,
+        site.base,
+        'pm-with-a-long-address@example.com',
+        width,
+        height,
+      );
+      await page.goto(`${site.base}/admin/incidents/${incidentId}`);
+      await page.screenshot({ path: path.join(shots, `incident-${width}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(shots, `incident-${width}-fold.png`) });
+      expect(await topOf(page, '.incident-status')).toBeLessThan(height);
+      expect(await topOf(page, '.overdue, .due-soon, .next-update')).toBeLessThan(height);
+      expect(await topOf(page, '#h-update')).toBeLessThan(height);
+      expect(await topOf(page, '#f-body')).toBeLessThan(height);
+      // The timeline comes before the record, which is folded.
+      expect(await topOf(page, '#h-timeline')).toBeLessThan(await topOf(page, '.record-details'));
+      expect(await page.locator('.record-details').getAttribute('open')).toBeNull();
+      const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(scroll).toBeLessThanOrEqual(width);
+
+      await page.goto(`${site.base}/admin`);
+      await page.screenshot({ path: path.join(shots, `dashboard-${width}.png`), fullPage: true });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        width,
+      );
+      // "Next update" is inside the screen, not cut off at its right edge.
+      const next = await page.locator('.admin-table th', { hasText: 'Next update' }).boundingBox();
+      expect(next!.x + next!.width).toBeLessThanOrEqual(width);
+      if (width === 390) {
+        // The admin menu is one line, not seven.
+        const nav = await page.locator('.admin-header nav').boundingBox();
+        expect(nav!.height).toBeLessThan(60);
+      }
+      await page.context().close();
+    });
+  }
+});

@@ -1,0 +1,90 @@
+import { eq } from 'drizzle-orm';
+import type { Browser } from 'playwright-core';
+import { reports } from '../../db/schema/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideReport } from '../../server/domain/reports/decide-report.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import { createScheduler } from '../../server/jobs/scheduler.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
+import { makeUser, startSite } from '../helpers/site.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { fileReport } from '../triage/helpers.ts';
+import { asActor, signIn } from './helpers.ts';
+
+describe('mail text that reads right', () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({
+      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
+    });
+    site = await startSite(t);
+    browser = await launchBrowser();
+    await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
+    await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('no text part starts with a blank line or has two blank lines in a row, public or internal', async () => {
+    const long = `https://grafana.example.com/d/abc/${'x'.repeat(180)}`;
+    const inc = await makeIncident(t.deps, {
+      title: 'Website is down',
+      priority: 0,
+      internalNote: `Dashboard: ${long}`,
+    });
+    await resolveIncident(
+      t.deps,
+      { incidentId: inc.incident.id, body: 'Fixed.' },
+      asActor(await makeUser(t, 'admin')),
+    );
+    await createScheduler(t.deps).runOnce();
+    await testWorker(t).drain();
+    expect(smtp.received.length).toBeGreaterThanOrEqual(4);
+    for (const m of smtp.received) {
+      const text = m.parsed.text!;
+      expect(text.startsWith('\n'), m.parsed.subject).toBe(false);
+      expect(text, m.parsed.subject).not.toMatch(/\n[ \t]*\n[ \t]*\n/);
+    }
+    // The internal note box wraps a long URL instead of widening the mail on a phone.
+    const internal = smtp.to('sales@acme.com')[0]!.parsed.html!;
+    expect(internal).toMatch(/border-left:4px solid #1d4ed8;overflow-wrap:anywhere/);
+  });
+
+  it('the reporter’s all-clear is titled RESOLVED, not ISSUE UPDATE', async () => {
+    smtp.clear();
+    const pm = asActor(await makeUser(t, 'admin'));
+    const reporter = asActor(await makeUser(t, 'responder'));
+    const r = await fileReport(t, reporter, { priority: 1, whatHappened: 'Exports fail' });
+    await decideReport(t.deps, { reportId: r.id, action: 'declare', title: 'Exports failing' }, pm);
+    const scheduler = createScheduler(t.deps);
+    await scheduler.runOnce();
+    const [row] = await t.deps.db.select().from(reports).where(eq(reports.id, r.id));
+    t.clock.advance(60_000);
+    await resolveIncident(t.deps, { incidentId: row!.incidentId!, body: 'Exports work.' }, pm);
+    await scheduler.runOnce();
+    await testWorker(t).drain();
+    const subjects = smtp.to(reporter.label).map((m) => m.parsed.subject);
+    expect(subjects).toContain('PRIORITY 1 ISSUE RESOLVED: EXPORTS FAILING');
+  });
+
+  it('the report form’s text areas use the column’s width on a 1280 px page', async () => {
+    await makeUser(t, 'responder', 'writer@acme.com');
+    const page = await signIn(browser, site.base, 'writer@acme.com');
+    await page.goto(`${site.base}/report`);
+    const box = await page.locator('#r-whatHappened').boundingBox();
+    expect(box!.width).toBeGreaterThan(400);
+    await page.context().close();
+  });
+});
