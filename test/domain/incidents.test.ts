@@ -141,6 +141,8 @@ describe('incident verbs', () => {
       ['incident.update', testActor.label],
       ['incident.change_priority', testActor.label],
       ['incident.update', testActor.label],
+      // The all-clear replaces the support script with its closing version.
+      ['incident.support_script', testActor.label],
       ['incident.resolve', testActor.label],
     ]);
     expect(audit.find((a) => a.action === 'incident.change_priority')).toMatchObject({
