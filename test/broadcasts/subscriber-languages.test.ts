@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { subscribers } from '../../db/schema/index.ts';
 import { updateList } from '../../server/domain/lists/update-list.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
@@ -70,7 +71,7 @@ describe('mail in the subscriber language', () => {
     }
     await makeConfirmedSubscriber(t.deps, 'kollegin@acme.com', 'stakeholders');
     await setLanguage('kollegin@acme.com', 'de');
-    await makeIncident(t.deps, {
+    const { incident } = await makeIncident(t.deps, {
       priority: 0,
       title: 'Website is down',
       body: 'We are on it.',
@@ -99,6 +100,15 @@ describe('mail in the subscriber language', () => {
     // Each recipient still gets their own links.
     expect(linkPath(mail('en1@example.org').parsed.text!, '/manage/')).not.toBe(
       linkPath(mail('en2@example.org').parsed.text!, '/manage/'),
+    );
+    // The all-clear: "Resolved" in each reader's language, the PRIORITY pattern internally.
+    smtp.clear();
+    await resolveIncident(t.deps, { incidentId: incident.id }, testActor);
+    await testWorker(t).drain();
+    expect(mail('en1@example.org').parsed.subject).toBe('Resolved: Website is down');
+    expect(mail('de1@example.org').parsed.subject).toBe('Behoben: Website is down');
+    expect(mail('kollegin@acme.com').parsed.subject).toBe(
+      'PRIORITÄT 0 PROBLEM BEHOBEN: WEBSITE IS DOWN',
     );
   });
 

@@ -62,6 +62,11 @@ describe('a promise nobody owns', () => {
     expect(await visitor.locator('.next-update').textContent()).toMatch(/^The next update is late/);
     await visitor.goto(`${site.base}/incidents/${inc.incident.id}`);
     expect(await visitor.locator('.next-update').textContent()).toMatch(/^The next update is late/);
+    // A German reader reads the same in German.
+    await visitor.goto(`${site.base}/incidents/${inc.incident.id}?lang=de`);
+    expect(await visitor.locator('.next-update').textContent()).toMatch(
+      /^Das nächste Update ist überfällig/,
+    );
     const v2 = (await (await fetch(`${site.base}/api/v2/incidents/unresolved.json`)).json()) as {
       incidents: { next_update_late: boolean }[];
     };
