@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { followUps, incidents, postmortems } from '../../../db/schema/index.ts';
+import { followUps, incidents } from '../../../db/schema/index.ts';
+import { readPublishedPostmortems } from '../postmortems/postmortem-views.ts';
 import { renderMarkdown } from '../postmortems/render-markdown.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
@@ -34,8 +35,9 @@ export async function readIncidentNoticeSource(
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
   if (!incident) return null;
   if (b.kind === 'incident_postmortem') {
-    const [pm] = await db.select().from(postmortems).where(eq(postmortems.incidentId, incident.id));
-    if (!pm?.publishedAt) return null;
+    // The public read path: the email carries the public part only, like the page.
+    const pm = (await readPublishedPostmortems(db, [incident.id])).get(incident.id);
+    if (!pm) return null;
     return {
       type: 'incident_notice',
       kind: b.kind,

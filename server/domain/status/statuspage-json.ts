@@ -14,7 +14,7 @@ import type {
 } from '../../../db/schema/index.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
 import { isHoldingBody } from '../incidents/promise.ts';
-import { postmortemJson, type PostmortemRow } from '../postmortems/postmortem-views.ts';
+import { postmortemJson, type PublicPostmortem } from '../postmortems/postmortem-views.ts';
 
 // The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
 // pure functions of rows. The public API, the feeds and the Astro pages all get these, so the
@@ -166,7 +166,7 @@ export interface IncidentRows {
   affected: readonly (typeof updateAffectedComponents.$inferSelect)[];
   links: readonly (typeof incidentComponents.$inferSelect)[];
   /** Published post-mortems by incident id. */
-  postmortems?: ReadonlyMap<string, PostmortemRow>;
+  postmortems?: ReadonlyMap<string, PublicPostmortem>;
 }
 
 export function incidentsJson(
