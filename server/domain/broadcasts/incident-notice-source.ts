@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { followUps, incidents } from '../../../db/schema/index.ts';
-import { readPublishedPostmortems } from '../postmortems/postmortem-views.ts';
+import { readPublishedPostmortems } from '../postmortems/public-postmortem.ts';
 import { renderMarkdown } from '../postmortems/render-markdown.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   componentStatusChanges,
@@ -14,59 +14,12 @@ import { statusLabel } from '../status/labels.ts';
 import { measureImpact } from './impact.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { buildPostmortemTemplate, type TemplateData } from './template.ts';
-import { internalText, type PublicText, publicText } from '../shared/audience.ts';
+import { internalText, publicText } from '../shared/audience.ts';
 import {
   incidentNoticeRecipients,
   incidentNoticeSubject,
 } from '../broadcasts/enqueue-incident-notice.ts';
 import { countRecipients } from '../broadcasts/queue-deliveries.ts';
-
-/**
- * A published post-mortem as public surfaces may see it: its public part and dates. The public
- * read path below selects only these columns, so the internal part never reaches a public
- * renderer (it is not in the row, and its type is not `PublicText`).
- */
-export interface PublicPostmortem {
-  incidentId: string;
-  body: PublicText;
-  updatedAt: Date;
-  publishedAt: Date;
-}
-
-/** The three Statuspage fields on a public incident; the body as sanitised HTML. */
-export function postmortemJson(pm: PublicPostmortem | undefined) {
-  return {
-    postmortem_body: pm ? renderMarkdown(pm.body) : null,
-    postmortem_body_last_updated_at: pm ? pm.updatedAt.toISOString() : null,
-    postmortem_published_at: pm ? pm.publishedAt.toISOString() : null,
-  };
-}
-
-/**
- * The public parts of the published post-mortems of these incidents, by incident id: the one
- * read path for every public surface (page, feeds, v2, embed, public mail).
- */
-export async function readPublishedPostmortems(
-  db: DbOrTx,
-  incidentIds: string[],
-): Promise<Map<string, PublicPostmortem>> {
-  if (incidentIds.length === 0) return new Map();
-  const rows = await db
-    .select({
-      incidentId: postmortems.incidentId,
-      body: postmortems.publicBody,
-      updatedAt: postmortems.updatedAt,
-      publishedAt: postmortems.publishedAt,
-    })
-    .from(postmortems)
-    .where(and(inArray(postmortems.incidentId, incidentIds), isNotNull(postmortems.publishedAt)));
-  return new Map(
-    rows.map((r) => [
-      r.incidentId,
-      { ...r, body: publicText(r.body), publishedAt: r.publishedAt ?? r.updatedAt },
-    ]),
-  );
-}
 
 /** "3 of 5 action items done": an item dropped with a reason counts as settled, not done. */
 export function actionItemTally(items: { state: string }[]) {
