@@ -236,7 +236,7 @@ export function postmortemOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await draft(c)),
     },
-    op({
+    {
       meta: {
         method: 'get',
         path: '/incidents/:id/postmortem/publication',
@@ -248,7 +248,7 @@ export function postmortemOperations(deps: Deps): Operation[] {
       handler: async (c) =>
         c.json({ publication: await readPostmortemPublication(deps.db, pathId(c)) }),
     },
-    {
+    op({
       meta: {
         method: 'put',
         path: '/incidents/:id/postmortem',

@@ -1,3 +1,4 @@
+import { audienceTextsInput } from '../audiences/audience-texts.ts';
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
 import { idInput, instantInput, intInput } from '../shared/inputs.ts';
@@ -40,6 +41,7 @@ export const declareIncidentInput = z.strictObject({
   impact: z.enum(impacts).optional(),
   body: bodyInput,
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
   ownerId: idInput.nullish(),
   isDrill: z.boolean().default(false),
@@ -55,6 +57,7 @@ export const postIncidentUpdateInput = z.strictObject({
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
   notify: z.boolean().optional(),
   ...promiseInput,
