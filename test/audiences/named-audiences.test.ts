@@ -6,6 +6,7 @@ import { api, makeToken } from '../helpers/api.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { startTestServer, type ServerContext } from '../helpers/server.ts';
+import { FormClient, makeUser } from '../helpers/site.ts';
 
 const PUBLIC_PATHS = [
   '/',
@@ -196,5 +197,34 @@ describe('named audiences', () => {
     const r = await responder.post('/api/admin/audiences', { name: 'X', slug: 'x' });
     expect(r.status).toBe(403);
     expect((await admin.get('/api/admin/audiences')).json.audiences).toHaveLength(2);
+  });
+  it('shows the audience page to members only: a non-member, a signed-out visitor and an unknown audience get the same 404', async () => {
+    await makeUser(s, 'responder', 'ana@acme.com');
+    await makeUser(s, 'responder', 'omar@example.org');
+    const member = new FormClient(s.url);
+    await member.login('ana@acme.com');
+    const page = await member.get('/a/acme-corp');
+    expect(page.res.status).toBe(200);
+    expect(page.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(page.html).toContain('Acme Corp');
+    expect(page.html).toContain('ACME-d31 Your EU payments fail.');
+    expect(page.html).toContain('PUBLIC-d31 A fix is rolling out.');
+    expect(page.html).not.toContain('NOTE-d31');
+    expect(page.html).not.toContain('Internal billing');
+    expect(page.html).toContain(`token=${acme.feedToken}`);
+
+    const outsider = new FormClient(s.url);
+    await outsider.login('omar@example.org');
+    const refused = [
+      await outsider.get('/a/acme-corp'),
+      await new FormClient(s.url).get('/a/acme-corp'),
+      await member.get('/a/nobody'),
+    ];
+    for (const r of refused) {
+      expect(r.res.status).toBe(404);
+      expect(r.res.headers.get('cache-control')).toBe('private, no-store');
+      for (const secret of ['Acme Corp', 'ACME-d31', 'PUBLIC-d31', acme.feedToken])
+        expect(r.html).not.toContain(secret);
+    }
   });
 });
