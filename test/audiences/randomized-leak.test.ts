@@ -11,6 +11,9 @@ import { addActionItem } from '../../server/domain/record/add-action-item.ts';
 import { saveSupportScript } from '../../server/domain/support/support-script.ts';
 import { savePostmortem } from '../../server/domain/postmortems/save-postmortem.ts';
 import { publishPostmortem } from '../../server/domain/postmortems/publish-postmortem.ts';
+import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
+import { audienceFeedToken } from '../../server/domain/audiences/audience-token.ts';
+import { linkKey } from '../../server/domain/subscribers/tokens.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { readWebhookRequests } from '../../server/domain/webhooks/webhook-send-context.ts';
 import {
@@ -47,8 +50,18 @@ function prng(seed: number) {
   };
 }
 
-type Audience = 'pub' | 'int';
-const MARKER = /MK(pub|int)\d{6}z/g;
+/** Public, internal (staff), and two named audiences: Acme (some components) and a staff one. */
+type Audience = 'pub' | 'int' | 'acm' | 'stf';
+const MARKER = /MK(pub|int|acm|stf)\d{6}z/g;
+
+/**
+ * Who may read what: everyone reads public text, staff read everything, a named audience its
+ * own text, and the staff audience (which sees internal text) internal text too.
+ */
+function mayRead(reader: Audience, text: Audience): boolean {
+  if (text === 'pub' || reader === 'int' || reader === text) return true;
+  return reader === 'stf' && text === 'int';
+}
 
 describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () => {
   let t: TestContext;
@@ -90,13 +103,41 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
     const comps = [];
     for (const name of ['API', 'Checkout', 'Search'])
       comps.push(await makeComponent(t.deps, { name }));
+    const named = [
+      await createAudience(
+        t.deps,
+        {
+          name: 'Acme',
+          slug: 'acm',
+          memberDomains: ['acme.example'],
+          componentIds: [comps[0]!.id, comps[1]!.id],
+        },
+        testActor,
+      ),
+      await createAudience(
+        t.deps,
+        { name: 'Staff', slug: 'stf', everyoneSignedIn: true, seesInternal: true },
+        testActor,
+      ),
+    ];
 
     const rnd = prng(SEED);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const maybe = (p: number) => rnd() < p;
+    // Named audiences read the incidents in their v2 window (the 50 most recent): their own
+    // texts go on the last 40 incidents, so the positive control can find every one.
+    // Acme sees only incidents on its components (or on none): its texts go on those.
+    const audienceTexts = (i: number, acmeSees: boolean) =>
+      i < INCIDENTS - 40
+        ? []
+        : (['acm', 'stf'] as const)
+            .filter((a) => (a === 'stf' || acmeSees) && maybe(0.5))
+            .map((a) => ({ audience: a, body: `For ${a} ${mark(a, `${a} text`)}` }));
     for (let i = 0; i < INCIDENTS; i++) {
       t.clock.advance(7 * MIN);
       const priority = pick([0, 1, 2, 3] as const);
+      const comp = maybe(0.7) ? pick(comps) : null;
+      const acmeSees = comp === null || comp !== comps[2];
       const { incident } = await declareIncident(
         t.deps,
         {
@@ -104,8 +145,9 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
           priority,
           body: `Declared ${mark('pub', 'Declared')}`,
           internalNote: maybe(0.6) ? `Note ${mark('int', 'Note')}` : undefined,
-          components: maybe(0.7)
-            ? [{ componentId: pick(comps).id, status: pick(['partial_outage', 'major_outage']) }]
+          audienceTexts: audienceTexts(i, acmeSees),
+          components: comp
+            ? [{ componentId: comp.id, status: pick(['partial_outage', 'major_outage']) }]
             : [],
         },
         testActor,
@@ -121,6 +163,7 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
             incidentId: id,
             body: `Update ${mark('pub', 'Update')}`,
             internalNote: maybe(0.5) ? `Note ${mark('int', 'Note')}` : undefined,
+            audienceTexts: audienceTexts(i, acmeSees),
           },
           testActor,
         );
@@ -263,6 +306,15 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
     for (let p = 1; p <= pages; p++) await get('page /history', `/history?page=${p}`, 'pub', true);
     for (const id of incidentIds) await get('page /incidents/:id', `/incidents/${id}`, 'pub', true);
 
+    // Internal audience: the admin pages staff read (straight after the public pages, so no
+    // kept-alive connection sits idle long enough for the server to close it).
+    for (const id of incidentIds) {
+      const a = await staff.get(`/admin/incidents/${id}`);
+      rendered.push({ surface: 'admin incident page', audience: 'int', text: a.html });
+      const pm = await staff.get(`/admin/incidents/${id}/postmortem`);
+      rendered.push({ surface: 'admin post-mortem page', audience: 'int', text: pm.html });
+    }
+
     // Both audiences: every email kind as composed for a public list and for an internal list,
     // and every webhook and chat payload for a public and an internal channel.
     const page = await readPageContext(t.deps.db, t.deps.config);
@@ -311,12 +363,17 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
       });
     }
 
-    // Internal audience: the admin pages staff read.
-    for (const id of incidentIds) {
-      const a = await staff.get(`/admin/incidents/${id}`);
-      rendered.push({ surface: 'admin incident page', audience: 'int', text: a.html });
-      const pm = await staff.get(`/admin/incidents/${id}/postmortem`);
-      rendered.push({ surface: 'admin post-mortem page', audience: 'int', text: pm.html });
+    // Named audiences: their v2 JSON and feeds, opened with their tokens.
+    const key = await linkKey(t.deps.db, t.deps.config);
+    for (const a of named) {
+      const token = audienceFeedToken(key, a);
+      for (const p of [
+        '/api/v2/summary.json',
+        '/api/v2/incidents.json',
+        '/history.rss',
+        '/history.atom',
+      ])
+        await get(`audience ${p}`, `/a/${a.slug}${p}?token=${token}`, a.slug as Audience);
     }
   }, 600_000);
   afterAll(async () => {
@@ -337,7 +394,8 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
         if (!seen.has(marker)) seen.set(marker, new Set());
         seen.get(marker)!.add(r.audience);
         // Staff may read everything; a public reader only public text.
-        if (r.audience === 'pub' && audience !== 'pub') leaks.push(`${marker} on ${r.surface}`);
+        if (!mayRead(r.audience, audience!))
+          leaks.push(`${marker} (${audience}) on ${r.audience} ${r.surface}`);
       }
     }
     expect(leaks.slice(0, 20)).toEqual([]);
@@ -345,15 +403,15 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
       .filter(([m, a]) => !seen.get(m)?.has(a))
       .map(([m]) => `${m} (${writtenInto.get(m)})`);
     expect(missing.slice(0, 20)).toEqual([]);
-    const byAudience = { pub: 0, int: 0 };
+    const byAudience = { pub: 0, int: 0, acm: 0, stf: 0 };
     for (const a of markers.values()) byAudience[a]++;
     const audiences = new Set(rendered.map((r) => r.audience));
-    const renders = { pub: 0, int: 0 };
+    const renders = { pub: 0, int: 0, acm: 0, stf: 0 };
     for (const r of rendered) renders[r.audience]++;
     console.log(
-      `leak test: ${INCIDENTS} incidents, ${markers.size} markers (${byAudience.pub} public, ${byAudience.int} internal); ` +
+      `leak test: ${INCIDENTS} incidents, ${markers.size} markers ${JSON.stringify(byAudience)}; ` +
         `${surfaces.size} kinds of surface across ${audiences.size} audiences, ${rendered.length} renders ` +
-        `(${renders.pub} public, ${renders.int} internal); ${rendered.length * markers.size} (render, marker) pairs checked`,
+        `${JSON.stringify(renders)}; ${rendered.length * markers.size} (render, marker) pairs checked`,
     );
   });
 });

@@ -177,7 +177,7 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string) 
     surfaces: incident.isDrill
       ? ['drill lists only (a drill is never on the public page)']
       : [
-          `the public incident page /incidents/${incident.id} and the history`,
+          `the public incident page /incidents/${incident.id}`,
           'the RSS and Atom feeds',
           'the v2 JSON API (postmortem_body)',
         ],
