@@ -348,6 +348,7 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
         event: 'incident.updated',
         ref: JSON.stringify({ incidentId: u.incidentId, updateId: u.id }),
         attempts: 0,
+        created_at: t.clock.now().getTime(),
       })),
     );
     const byHook = new Map(hooks.map((w) => [w.id, w]));
