@@ -8,6 +8,7 @@ import { DEFAULT_BODY_LIMIT } from './http/openapi.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { adminApiRoutes } from './routes/admin-api.ts';
 import { feedRoutes } from './routes/feeds.ts';
+import { audienceRoutes } from './routes/audiences.ts';
 import { healthRoutes } from './routes/health.ts';
 import { maintenancePublicRoutes } from './routes/maintenance-public.ts';
 import { publicApiRoutes } from './routes/public-api.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: Deps) {
   app.route('/v1', statuspageV1Routes(deps));
   app.route('/api/intake', intakeRoutes(deps));
   app.route('/', feedRoutes(deps));
+  app.route('/', audienceRoutes(deps));
   app.route('/', maintenancePublicRoutes(deps));
   app.route('/', unsubscribeRoutes(deps));
   // The public API is read only: a write method on it is a 405, not a 404 or a page.

@@ -37,3 +37,4 @@ export * from './webhook-signups.ts';
 export * from './import-mappings.ts';
 export * from './alert-rules.ts';
 export * from './report-alerts.ts';
+export * from './audiences.ts';

@@ -43,10 +43,10 @@ sub vcl_recv {
         # Form posts and API writes: straight to Herald, never cached.
         return (pass);
     }
-    # Per-visitor, admin and management API paths (Herald answers them private, no-store
+    # Per-visitor, audience, admin and management API paths (Herald answers them private, no-store
     # anyway; a key in the query must not become a cache key), and the
     # maintenance switch the product polls, which must change the moment it is flipped.
-    if (req.url ~ "^/(admin|api/admin|v1|login|logout|setup|subscribe|confirm|manage|unsubscribe|healthz|language)([/?]|$)"
+    if (req.url ~ "^/(a|admin|api/admin|v1|login|logout|setup|subscribe|confirm|manage|unsubscribe|healthz|language)([/?]|$)"
         || req.url ~ "^/api/maintenance([?]|$)") {
         return (pass);
     }

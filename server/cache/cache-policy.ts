@@ -2,6 +2,8 @@ import { type Language, languageFromQuery, requestedLanguage } from '../i18n/lan
 
 /** Paths whose answers differ per visitor (sessions, forms with tokens): never cached. */
 export const uncachedPrefixes = [
+  // A named audience's page, feeds and v2 JSON: private to its members.
+  '/a',
   '/admin',
   '/api/admin',
   '/api/intake',

@@ -46,3 +46,32 @@ export function conditionLog(log: Logger, loop: string) {
     },
   };
 }
+
+/** What a database failure means, in words an operator can act on. */
+export function faultText(err: unknown): string {
+  const f = databaseFault(err);
+  if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
+  if (f === 'full') return 'the database disk is full';
+  if (f === 'readonly') return 'the database is read-only';
+  return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
+}
+
+/**
+ * A sending lane's named conditions (the relay, recording outcomes, claiming): logged when one
+ * starts or changes and when it ends, never per attempt; a held write lock is an info line.
+ */
+export function laneConditions(log: Logger, lane: string) {
+  const conditions = new Map<string, string>();
+  return function condition(name: string, state: string | null, message?: string) {
+    const before = conditions.get(name) ?? null;
+    if (before === state) return;
+    if (state === null) {
+      conditions.delete(name);
+      log.info(`${lane}: ${name} ok again`);
+    } else {
+      conditions.set(name, state);
+      if ((message ?? state).includes('write lock')) log.info(`${lane}: ${message ?? state}`);
+      else log.error(`${lane}: ${message ?? state}`);
+    }
+  };
+}

@@ -26,8 +26,7 @@ import {
   type Recipient,
 } from '../domain/broadcasts/send-context.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
-import { databaseFault } from '../domain/shared/database-busy.ts';
-import { isLockWait } from './condition-log.ts';
+import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
@@ -184,28 +183,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     wake?.();
   }
 
-  // Log a condition when it starts and when it ends, never once per attempt.
-  const conditions = new Map<string, string>();
-  function condition(name: string, state: string | null, message?: string) {
-    const before = conditions.get(name) ?? null;
-    if (before === state) return;
-    if (state === null) {
-      conditions.delete(name);
-      deps.log.info(`outbox: ${name} ok again`);
-    } else {
-      conditions.set(name, state);
-      // Another process holding the write lock is a wait, not an error.
-      if ((message ?? state).includes('write lock')) deps.log.info(`outbox: ${message ?? state}`);
-      else deps.log.error(`outbox: ${message ?? state}`);
-    }
-  }
-  const faultText = (err: unknown) => {
-    const f = databaseFault(err);
-    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
-    if (f === 'full') return 'the database disk is full';
-    if (f === 'readonly') return 'the database is read-only';
-    return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
-  };
+  const condition = laneConditions(deps.log, 'outbox');
 
   function heldCount() {
     return held.deliveries.size + held.messages.size;

@@ -24,8 +24,7 @@ import {
   type WebhookResult,
 } from '../domain/webhooks/webhook-store.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
-import { databaseFault } from '../domain/shared/database-busy.ts';
-import { isLockWait } from './condition-log.ts';
+import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StopReport } from './outbox-worker.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
@@ -205,27 +204,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   let heartbeat: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
 
-  const conditions = new Map<string, string>();
-  function condition(name: string, state: string | null, message?: string) {
-    const before = conditions.get(name) ?? null;
-    if (before === state) return;
-    if (state === null) {
-      conditions.delete(name);
-      deps.log.info(`webhooks: ${name} ok again`);
-    } else {
-      conditions.set(name, state);
-      // Another process holding the write lock is a wait, not an error.
-      if ((message ?? state).includes('write lock')) deps.log.info(`webhooks: ${message ?? state}`);
-      else deps.log.error(`webhooks: ${message ?? state}`);
-    }
-  }
-  const faultText = (err: unknown) => {
-    const f = databaseFault(err);
-    if (isLockWait(err)) return 'the database is busy (another process holds the write lock)';
-    if (f === 'full') return 'the database disk is full';
-    if (f === 'readonly') return 'the database is read-only';
-    return String(err instanceof Error && err.cause ? err.cause : err).slice(0, 300);
-  };
+  const condition = laneConditions(deps.log, 'webhooks');
 
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });

@@ -15,6 +15,7 @@ import { scheduledUpdateOperations } from './scheduled-updates.ts';
 import { webhookOperations } from './webhooks.ts';
 import { reportOperations } from './reports.ts';
 import { followUpOperations, postmortemOperations, recordOperations } from './record.ts';
+import { audienceOperations } from './audiences.ts';
 
 /**
  * The admin JSON API under /api/admin. Each resource has one file in routes/ exporting an
@@ -39,6 +40,7 @@ function operationTables(deps: Deps): Operation[] {
     ...recordOperations(deps),
     ...postmortemOperations(deps),
     ...followUpOperations(deps),
+    ...audienceOperations(deps),
   ];
 }
 

@@ -21,7 +21,10 @@ import { scheduleFollowUp, scheduleFollowUpInput } from '../domain/record/schedu
 import { skipFollowUp } from '../domain/record/skip-follow-up.ts';
 import { readLookBackFigures } from '../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../domain/record/send-look-back.ts';
-import { readPostmortemDraft } from '../domain/postmortems/postmortem-views.ts';
+import {
+  readPostmortemDraft,
+  readPostmortemPublication,
+} from '../domain/postmortems/postmortem-views.ts';
 import {
   publishPostmortem,
   publishPostmortemInput,
@@ -233,11 +236,24 @@ export function postmortemOperations(deps: Deps): Operation[] {
       },
       handler: async (c) => c.json(await draft(c)),
     },
+    {
+      meta: {
+        method: 'get',
+        path: '/incidents/:id/postmortem/publication',
+        summary:
+          'What publishing would put out, before anything is sent: the public part, where, and the email recipient count',
+        role: 'responder',
+        success: 200,
+      },
+      handler: async (c) =>
+        c.json({ publication: await readPostmortemPublication(deps.db, pathId(c)) }),
+    },
     op({
       meta: {
         method: 'put',
         path: '/incidents/:id/postmortem',
-        summary: 'Write the post-mortem (Markdown); 409 while the incident is unresolved',
+        summary:
+          'Write the post-mortem: `publicBody` (published on demand) and `internalBody` (staff only), Markdown; 409 while unresolved',
         // A long post-mortem is read in full, so the verb can name an over-long body (422).
         maxBodyBytes: 1024 * 1024,
         role: 'responder',
@@ -255,7 +271,7 @@ export function postmortemOperations(deps: Deps): Operation[] {
         method: 'post',
         path: '/incidents/:id/postmortem/publish',
         summary:
-          'Publish it on the incident page, feeds and v2 API; `notify` also emails the lists',
+          'Publish its public part on the incident page, feeds and v2 API; `notify` also emails the lists; `reviewedVersion` refuses (409) if it changed since the preview',
         role: 'responder',
         body: publishPostmortemInput,
         optionalBody: true,

@@ -13,6 +13,7 @@ import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
 import type { UptimeReader } from '../domain/uptime/uptime-reader.ts';
 import type { FollowPages } from './forms/follow.ts';
+import type { AudiencePages } from './audience-pages.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {
@@ -72,6 +73,8 @@ export interface SiteLocals {
   settleWrites?: () => Promise<void>;
   /** Sign-in, sign-out and first-admin setup (per-visitor paths only). */
   auth?: AuthServices;
+  /** A named audience's page for the visitor (per-visitor paths only). */
+  audiences?: AudiencePages;
   /** Set when someone is signed in (always on /admin pages, which require it). */
   admin?: AdminServices;
 }

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { createAudiencePages } from './audience-pages.ts';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpBindings } from '@hono/node-server';
@@ -394,6 +395,7 @@ export async function mountSite(
       locals.settleWrites = () => deps.edge.settle();
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
+      locals.audiences = createAudiencePages(deps, visitor);
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;

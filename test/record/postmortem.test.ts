@@ -83,7 +83,9 @@ describe('the post-mortem', () => {
 
   it('refuses a post-mortem while the incident is unresolved (409)', async () => {
     const { incident } = await makeIncident(t.deps);
-    const put = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { body: '# x' });
+    const put = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, {
+      publicBody: '# x',
+    });
     expect(put.status).toBe(409);
     const pub = await call.post(`/api/admin/incidents/${incident.id}/postmortem/publish`, {});
     expect(pub.status).toBe(409);
@@ -116,21 +118,27 @@ describe('the post-mortem', () => {
     expect(r.status).toBe(200);
     const d = r.json.postmortem;
     expect(d.prefilled).toBe(true);
-    expect(d.body).toContain('# Post-mortem: Payments outage');
-    expect(d.body).toContain('Blameless');
-    expect(d.body).toContain(
+    // The public part: what customers saw, and the measured impact.
+    expect(d.publicBody).toContain('# Post-mortem: Payments outage');
+    expect(d.publicBody).toContain(
       `**${component.name}**: not operational for 45 min (major outage 20 min, degraded performance 25 min)`,
     );
-    expect(d.body).toMatch(/\*\*Nov 21, \d\d:\d\d UTC\*\* Investigating: Checkout fails\./);
-    expect(d.body).toContain('Monitoring: A fix is live; watching.');
-    expect(d.body).toContain('Resolved: All clear.');
-    expect(d.body).toContain('Roll back deploy 4711 (why: errors began with it)');
-    expect(d.body).toContain('`CREATE INDEX orders_state_idx ON orders(state)`');
-    expect(d.body).toContain('**not reviewed**');
-    expect(d.body).toContain('**What caused it?** Deploy 4711 dropped an index');
-    expect(d.body).toContain('## Contributing factors (5 whys)');
-    expect(d.body).toContain('## What went well');
-    expect(d.body).toContain('- [ ] Check migrations for dropped indexes in CI (prevent, Ana');
+    expect(d.publicBody).toMatch(/\*\*Nov 21, \d\d:\d\d UTC\*\* Investigating: Checkout fails\./);
+    expect(d.publicBody).toContain('Monitoring: A fix is live; watching.');
+    expect(d.publicBody).toContain('Resolved: All clear.');
+    // The internal part: the record, with staff names.
+    expect(d.internalBody).toContain('Blameless');
+    expect(d.internalBody).toContain('Roll back deploy 4711 (why: errors began with it)');
+    expect(d.internalBody).toContain('`CREATE INDEX orders_state_idx ON orders(state)`');
+    expect(d.internalBody).toContain('**not reviewed**');
+    expect(d.internalBody).toContain('**What caused it?** Deploy 4711 dropped an index');
+    expect(d.internalBody).toContain('## Contributing factors (5 whys)');
+    expect(d.internalBody).toContain('## What went well');
+    expect(d.internalBody).toContain(
+      '- [ ] Check migrations for dropped indexes in CI (prevent, Ana',
+    );
+    for (const internal of ['4711', 'CREATE INDEX', 'orders-db', 'Ana', 'What caused it'])
+      expect(d.publicBody, internal).not.toContain(internal);
     expect(d.actionItems.text).toBe('0 of 1 action item done');
     const items = await call.get(`/api/admin/action-items?incident=${incident.id}`);
     await call.patch(`/api/admin/action-items/${items.json.actionItems[0].id}`, { state: 'done' });
@@ -149,7 +157,7 @@ describe('the post-mortem', () => {
   it('publishing shows it on the page, both feeds and v2; unpublishing removes it everywhere', async () => {
     const { incident } = await resolvedIncident('Search down');
     const put = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, {
-      body: '## Root cause\n\nA **full disk** on search-3. PM-MARKER',
+      publicBody: '## Root cause\n\nA **full disk** on search-3. PM-MARKER',
     });
     expect(put.status).toBe(200);
     expect(put.json.postmortem).toMatchObject({ prefilled: false, publishedAt: null });
@@ -200,10 +208,17 @@ describe('the post-mortem', () => {
   it('refuses a body over the limit, naming the field', async () => {
     const { incident } = await resolvedIncident('Big body');
     const r = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, {
-      body: 'x'.repeat(100_001),
+      publicBody: 'x'.repeat(100_001),
     });
     expect(r.status).toBe(422);
-    expect(r.json.error.fields).toHaveProperty('body');
+    expect(r.json.error.fields).toHaveProperty('publicBody');
+    const internal = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, {
+      internalBody: 'x'.repeat(100_001),
+    });
+    expect(internal.json.error.fields).toHaveProperty('internalBody');
+    // The single body of before is refused by name, not silently published.
+    const old = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { body: '# x' });
+    expect(old.status).toBe(422);
     const missing = await call.put(`/api/admin/incidents/${incident.id}/postmortem`, {});
     expect(missing.status).toBe(422);
   });
@@ -213,7 +228,7 @@ describe('the post-mortem', () => {
     const { incident } = await resolvedIncident('Login broken');
     await testWorker(t).drain();
     smtp.clear();
-    await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { body: hostile });
+    await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { publicBody: hostile });
     const pub = await call.post(`/api/admin/incidents/${incident.id}/postmortem/publish`, {
       notify: true,
     });
@@ -258,7 +273,7 @@ describe('the post-mortem', () => {
     const { incident } = await resolvedIncident('Pulled back');
     await testWorker(t).drain();
     smtp.clear();
-    await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { body: 'Too soon.' });
+    await call.put(`/api/admin/incidents/${incident.id}/postmortem`, { publicBody: 'Too soon.' });
     const pub = await call.post(`/api/admin/incidents/${incident.id}/postmortem/publish`, {
       notify: true,
     });

@@ -106,7 +106,10 @@ describe('drills', () => {
     });
     await savePostmortem(
       t.deps,
-      { incidentId: first.incidentId, body: '## Summary\n\nThe queue stuck; we failed over.' },
+      {
+        incidentId: first.incidentId,
+        publicBody: '## Summary\n\nThe queue stuck; we failed over.',
+      },
       testActor,
     );
     const withPostmortem = await admin.get(`/api/admin/drills/${first.drillId}/scorecard`);

@@ -42,7 +42,11 @@ describe('the next-day follow-up can be answered', () => {
     t.clock.advance(60 * 60_000);
     await resolveIncident(t.deps, { incidentId, body: 'Fixed.' }, pm);
     if (opts.postmortem) {
-      await savePostmortem(t.deps, { incidentId, body: '## What happened\nA full disk.' }, pm);
+      await savePostmortem(
+        t.deps,
+        { incidentId, publicBody: '## What happened\nA full disk.' },
+        pm,
+      );
       await publishPostmortem(t.deps, { incidentId }, pm);
     }
     if (opts.replyTo)

@@ -353,7 +353,7 @@ describe('CSRF sweep over every form the site accepts', () => {
       {
         page: '/admin/incidents/[id]/postmortem',
         path: `/admin/incidents/${resolved.id}/postmortem`,
-        fields: { _action: 'save', body: '# Post-mortem\n\nForged.' },
+        fields: { _action: 'save', publicBody: '# Post-mortem\n\nForged.' },
         client: signedIn,
       },
       {

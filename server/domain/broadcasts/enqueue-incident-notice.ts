@@ -24,6 +24,29 @@ export function incidentNoticeSubject(
 }
 
 /**
+ * Who a post-mortem or follow-up email goes to: every list that receives the incident's
+ * priority (drill lists for a drill), filtered by the incident's components. The publish
+ * preview counts the same recipients the broadcast then queues.
+ */
+export async function incidentNoticeRecipients(
+  tx: DbOrTx,
+  incident: { id: string; isDrill: boolean; priority: number },
+) {
+  const lists_ = (await tx.select().from(lists)).filter(
+    (l) => l.isDrill === incident.isDrill && receivesPriority(l, incident.priority),
+  );
+  const affected = await tx
+    .select({ id: incidentComponents.componentId })
+    .from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incident.id));
+  return {
+    lists: lists_,
+    listIds: lists_.map((l) => l.id),
+    componentIds: affected.map((a) => a.id),
+  };
+}
+
+/**
  * The broadcast of a post-mortem or follow-up and one delivery per recipient, in the caller's
  * transaction. The audience is the incident's: every list that receives its priority (drill
  * lists for a drill), filtered by component like its updates.
@@ -36,9 +59,7 @@ export async function enqueueIncidentNotice(
 ): Promise<{ broadcastId: string; total: number } | null> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, n.incidentId));
   if (!incident) return null;
-  const listIds = (await tx.select().from(lists))
-    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, incident.priority))
-    .map((l) => l.id);
+  const { listIds, componentIds } = await incidentNoticeRecipients(tx, incident);
   if (listIds.length === 0) return null;
   const broadcastId = newId();
   await tx.insert(broadcasts).values({
@@ -51,15 +72,6 @@ export async function enqueueIncidentNotice(
     total: 0,
     createdAt: now,
   });
-  const affected = await tx
-    .select({ id: incidentComponents.componentId })
-    .from(incidentComponents)
-    .where(eq(incidentComponents.incidentId, incident.id));
-  const total = await queueDeliveries(
-    tx,
-    config,
-    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
-    now,
-  );
+  const total = await queueDeliveries(tx, config, { broadcastId, listIds, componentIds }, now);
   return { broadcastId, total };
 }

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { followUps, incidents, postmortems, users } from '../../../db/schema/index.ts';
+import { followUps, incidents, users } from '../../../db/schema/index.ts';
+import { readPublishedPostmortems } from '../postmortems/public-postmortem.ts';
 import { renderMarkdown } from '../postmortems/render-markdown.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
@@ -38,8 +39,9 @@ export async function readIncidentNoticeSource(
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, b.incidentId));
   if (!incident) return null;
   if (b.kind === 'incident_postmortem') {
-    const [pm] = await db.select().from(postmortems).where(eq(postmortems.incidentId, incident.id));
-    if (!pm?.publishedAt) return null;
+    // The public read path: the email carries the public part only, like the page.
+    const pm = (await readPublishedPostmortems(db, [incident.id])).get(incident.id);
+    if (!pm) return null;
     return {
       type: 'incident_notice',
       kind: b.kind,
@@ -77,10 +79,7 @@ export async function readFollowUpNotice(db: DbOrTx, incidentId: string) {
   if (!incident) return null;
   const [f] = await db.select().from(followUps).where(eq(followUps.incidentId, incident.id));
   if (!f || f.state === 'skipped') return null;
-  const [pm] = await db
-    .select({ publishedAt: postmortems.publishedAt })
-    .from(postmortems)
-    .where(eq(postmortems.incidentId, incident.id));
+  const published = (await readPublishedPostmortems(db, [incident.id])).has(incident.id);
   const [owner] = incident.ownerId
     ? await db
         .select({ email: users.email })
@@ -90,6 +89,6 @@ export async function readFollowUpNotice(db: DbOrTx, incidentId: string) {
   return {
     body: f.body,
     replyTo: f.replyTo ?? owner?.email ?? null,
-    postmortemPublished: !!pm?.publishedAt,
+    postmortemPublished: published,
   };
 }

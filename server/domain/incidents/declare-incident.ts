@@ -1,3 +1,4 @@
+import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { assertActiveUser } from '../users/active-user.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -62,6 +63,7 @@ export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInpu
       },
       now,
     );
+    await writeAudienceTexts(tx, updateId, input.audienceTexts);
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
       objectType: 'incident',

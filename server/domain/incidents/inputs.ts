@@ -1,3 +1,4 @@
+import { audienceTextsInput } from '../audiences/audience-texts.ts';
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
 import { idInput, instantInput, intInput } from '../shared/inputs.ts';
@@ -63,6 +64,7 @@ export const declareIncidentInput = z.strictObject({
   body: bodyInput,
   translations: translationsInput,
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
   ownerId: idInput.nullish(),
   isDrill: z.boolean().default(false),
@@ -79,6 +81,7 @@ export const postIncidentUpdateInput = z.strictObject({
   body: bodyInput,
   translations: translationsInput,
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
   notify: z.boolean().optional(),
   ...promiseInput,

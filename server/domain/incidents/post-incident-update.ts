@@ -1,3 +1,4 @@
+import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
@@ -60,6 +61,7 @@ export async function postIncidentUpdate(
       },
       now,
     );
+    await writeAudienceTexts(tx, updateId, input.audienceTexts);
     await recordAudit(tx, actor, now, {
       action: resolving
         ? 'incident.resolve'

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   componentStatusChanges,
@@ -14,31 +14,12 @@ import { statusLabel } from '../status/labels.ts';
 import { measureImpact } from './impact.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { buildPostmortemTemplate, type TemplateData } from './template.ts';
-
-export type PostmortemRow = typeof postmortems.$inferSelect;
-
-/** The three Statuspage fields on a public incident; the body as sanitised HTML. */
-export function postmortemJson(row: PostmortemRow | undefined) {
-  const published = row?.publishedAt ? row : undefined;
-  return {
-    postmortem_body: published ? renderMarkdown(published.body) : null,
-    postmortem_body_last_updated_at: published ? published.updatedAt.toISOString() : null,
-    postmortem_published_at: published?.publishedAt ? published.publishedAt.toISOString() : null,
-  };
-}
-
-/** Published post-mortems of these incidents, by incident id (for the public read services). */
-export async function readPublishedPostmortems(
-  db: DbOrTx,
-  incidentIds: string[],
-): Promise<Map<string, PostmortemRow>> {
-  if (incidentIds.length === 0) return new Map();
-  const rows = await db
-    .select()
-    .from(postmortems)
-    .where(and(inArray(postmortems.incidentId, incidentIds), isNotNull(postmortems.publishedAt)));
-  return new Map(rows.map((r) => [r.incidentId, r]));
-}
+import { internalText, publicText } from '../shared/audience.ts';
+import {
+  incidentNoticeRecipients,
+  incidentNoticeSubject,
+} from '../broadcasts/enqueue-incident-notice.ts';
+import { countRecipients } from '../broadcasts/queue-deliveries.ts';
 
 /** "3 of 5 action items done": an item dropped with a reason counts as settled, not done. */
 export function actionItemTally(items: { state: string }[]) {
@@ -85,60 +66,79 @@ export async function readTemplateData(
       .orderBy(asc(componentStatusChanges.changedAt));
     impact.push({ name: c.name, measured: measureImpact(history, incident.startedAt, end) });
   }
+  // Priority changes carry an internal reason: they belong to the internal part.
+  const publicUpdates = updates.filter((u) => u.priorityTo === null);
+  const priorityChanges = updates.filter((u) => u.priorityTo !== null);
   return {
     incident,
-    impact,
-    timeline: updates.map((u) => ({
-      at: u.displayAt,
-      label:
-        u.priorityTo !== null
-          ? `Priority P${u.priorityFrom} to P${u.priorityTo}`
-          : u.statusChanged
-            ? statusLabel(u.status)
-            : 'Update',
-      text: u.priorityTo !== null ? (u.priorityReason ?? '') : u.body,
-    })),
-    changes: record.changes.map((c) => ({
-      at: c.ranAt,
-      what: c.what,
-      target: c.target,
-      ranBy: c.ranByName,
-      reviewedBy: c.reviewedByName,
-      backupTaken: c.backupTaken,
-      recordsTouched: c.recordsTouched,
-      triedOnSample: c.triedOnSample,
-    })),
-    decisions: record.decisions.map((d) => ({
-      at: d.decidedAt,
-      decision: d.decision,
-      why: d.why,
-      by: d.authorLabel,
-    })),
-    facts: record.facts.map((f) => ({ text: f.text, answer: f.answer })),
-    actionItems: record.actionItems.map((a) => ({
-      title: a.title,
-      kind: a.kind,
-      owner: a.ownerName,
-      dueAt: a.dueAt,
-      state: a.state,
-    })),
+    public: {
+      impact,
+      timeline: publicUpdates.map((u) => ({
+        at: u.displayAt,
+        label: u.statusChanged ? statusLabel(u.status) : 'Update',
+        text: publicText(u.body),
+      })),
+    },
+    internal: {
+      priorityChanges: priorityChanges.map((u) => ({
+        at: u.displayAt,
+        from: u.priorityFrom ?? incident.priority,
+        to: u.priorityTo ?? incident.priority,
+        reason: u.priorityReason ?? '',
+      })),
+      changes: record.changes.map((c) => ({
+        at: c.ranAt,
+        what: c.what,
+        target: c.target,
+        ranBy: c.ranByName,
+        reviewedBy: c.reviewedByName,
+        backupTaken: c.backupTaken,
+        recordsTouched: c.recordsTouched,
+        triedOnSample: c.triedOnSample,
+      })),
+      decisions: record.decisions.map((d) => ({
+        at: d.decidedAt,
+        decision: d.decision,
+        why: d.why,
+        by: d.authorLabel,
+      })),
+      facts: record.facts.map((f) => ({ text: f.text, answer: f.answer })),
+      actionItems: record.actionItems.map((a) => ({
+        title: a.title,
+        kind: a.kind,
+        owner: a.ownerName,
+        dueAt: a.dueAt,
+        state: a.state,
+      })),
+      remediation: record.remediation.map((r) => ({
+        what: r.what,
+        priority: r.priority,
+        owner: r.ownerName,
+        state: r.state,
+      })),
+    },
   };
 }
 
-/** The post-mortem as written, or the pre-filled template when none is written yet. */
+/**
+ * The post-mortem as written, or the pre-filled template when none is written yet; both parts,
+ * for staff (the admin page and the admin API).
+ */
 export async function readPostmortemDraft(db: DbOrTx, incidentId: string, now: Date) {
   const incident = await loadIncident(db, incidentId);
   const [row] = await db.select().from(postmortems).where(eq(postmortems.incidentId, incidentId));
   const record = await readIncidentRecord(db, incidentId, now);
   const tz = (await getSettings(db)).timeZone;
-  const body = row
-    ? row.body
+  const parts = row
+    ? { publicBody: publicText(row.publicBody), internalBody: internalText(row.internalBody) }
     : buildPostmortemTemplate(await readTemplateData(db, incidentId, now), tz);
   return {
     incidentId: incident.id,
     incidentResolved: incident.status === 'resolved',
-    body,
-    html: renderMarkdown(body),
+    publicBody: parts.publicBody,
+    internalBody: parts.internalBody,
+    publicHtml: renderMarkdown(parts.publicBody),
+    internalHtml: renderMarkdown(parts.internalBody),
     prefilled: !row,
     authorLabel: row?.authorLabel ?? null,
     updatedAt: row?.updatedAt ?? null,
@@ -146,3 +146,46 @@ export async function readPostmortemDraft(db: DbOrTx, incidentId: string, now: D
     actionItems: actionItemTally(record.actionItems),
   };
 }
+
+/**
+ * Exactly what publishing would put out, before anything is sent: the public part as every
+ * public surface will show it, where it will show, and who the email would go to (the same
+ * recipients the broadcast then queues). The internal part is not in it.
+ */
+export async function readPostmortemPublication(db: DbOrTx, incidentId: string) {
+  const incident = await loadIncident(db, incidentId);
+  const [row] = await db
+    .select({ body: postmortems.publicBody, publishedAt: postmortems.publishedAt })
+    .from(postmortems)
+    .where(eq(postmortems.incidentId, incidentId));
+  const body = publicText(row?.body ?? '');
+  const { lists, listIds, componentIds } = await incidentNoticeRecipients(db, incident);
+  const perList = [];
+  for (const l of lists)
+    perList.push({
+      name: l.name,
+      internal: l.isInternal,
+      recipients: await countRecipients(db, { listIds: [l.id], componentIds }),
+    });
+  return {
+    incidentId: incident.id,
+    saved: !!row,
+    publishedAt: row?.publishedAt ?? null,
+    publicBody: body,
+    publicHtml: renderMarkdown(body),
+    empty: body.trim() === '',
+    surfaces: incident.isDrill
+      ? ['drill lists only (a drill is never on the public page)']
+      : [
+          `the public incident page /incidents/${incident.id}`,
+          'the RSS and Atom feeds',
+          'the v2 JSON API (postmortem_body)',
+        ],
+    email: {
+      subject: incidentNoticeSubject('incident_postmortem', incident),
+      lists: perList,
+      recipients: await countRecipients(db, { listIds, componentIds }),
+    },
+  };
+}
+export type PostmortemPublication = Awaited<ReturnType<typeof readPostmortemPublication>>;

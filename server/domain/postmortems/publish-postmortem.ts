@@ -14,11 +14,16 @@ export const publishPostmortemInput = z.strictObject({
   incidentId: z.string().min(1),
   /** Also email the lists that got the incident (`PRIORITY n ISSUE POST-MORTEM: TITLE`). */
   notify: z.boolean({ error: 'must be true or false' }).default(false),
+  /**
+   * When the publisher reviewed the publication preview: the post-mortem's `updatedAt` then.
+   * Publishing is refused if it was saved again since, so what goes out is what was reviewed.
+   */
+  reviewedVersion: z.iso.datetime({ error: 'must be an ISO 8601 time' }).optional(),
 });
 
 /**
- * Puts the post-mortem on the incident page, in the feeds and in the v2 API, in one
- * transaction with its optional broadcast.
+ * Puts the post-mortem's public part on the incident page, in the feeds and in the v2 API, in
+ * one transaction with its optional broadcast. The internal part stays with the team.
  */
 export async function publishPostmortem(
   deps: DomainDeps,
@@ -33,6 +38,14 @@ export async function publishPostmortem(
     assertResolved(incident);
     const [pm] = await tx.select().from(postmortems).where(eq(postmortems.incidentId, incident.id));
     if (!pm) throw new ConflictError('Write the post-mortem (save it) before publishing it.');
+    if (input.reviewedVersion && pm.updatedAt.toISOString() !== input.reviewedVersion)
+      throw new ConflictError(
+        'The post-mortem was saved again after you reviewed it: review the publication again.',
+      );
+    if (pm.publicBody.trim() === '')
+      throw new ConflictError(
+        'The public part is empty: write what customers should read, save, then publish.',
+      );
     const publishedAt = pm.publishedAt ?? now;
     await tx.update(postmortems).set({ publishedAt }).where(eq(postmortems.id, pm.id));
     await bumpChanges(tx, now);

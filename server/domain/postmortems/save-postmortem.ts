@@ -4,7 +4,7 @@ import { postmortems } from '../../../db/schema/index.ts';
 import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { ConflictError } from '../shared/errors.ts';
+import { ConflictError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
@@ -12,14 +12,22 @@ import { bumpChanges, recordAudit } from '../shared/writes.ts';
 /** Long enough for a thorough write-up, short enough that no page or email chokes on it. */
 export const POSTMORTEM_MAX = 100_000;
 
-export const savePostmortemInput = z.strictObject({
-  incidentId: z.string().min(1),
-  body: z
-    .string({ error: 'is required' })
-    .trim()
-    .min(1, 'is required')
-    .max(POSTMORTEM_MAX, `must be at most ${POSTMORTEM_MAX.toLocaleString('en-US')} characters`),
-});
+const part = z
+  .string({ error: 'must be text' })
+  .trim()
+  .max(POSTMORTEM_MAX, `must be at most ${POSTMORTEM_MAX.toLocaleString('en-US')} characters`)
+  .default('');
+
+/**
+ * The two parts, each with its audience: `publicBody` is what publishing shows everyone;
+ * `internalBody` is for staff and is never published.
+ */
+export const savePostmortemInput = z
+  .strictObject({ incidentId: z.string().min(1), publicBody: part, internalBody: part })
+  .refine((v) => v.publicBody !== '' || v.internalBody !== '', {
+    message: 'write the public part, the internal part or both',
+    path: ['publicBody'],
+  });
 
 export function assertResolved(incident: { status: string }) {
   if (incident.status !== 'resolved')
@@ -27,8 +35,9 @@ export function assertResolved(incident: { status: string }) {
 }
 
 /**
- * Writes the post-mortem's Markdown. A published one changes where it is shown at once (as
- * Statuspage does), so the page cache is bumped then.
+ * Writes the post-mortem's two parts (Markdown). A published one changes where it is shown at
+ * once (as Statuspage does), so the page cache is bumped then; it cannot lose its public part
+ * while published.
  */
 export async function savePostmortem(
   deps: DomainDeps,
@@ -45,17 +54,22 @@ export async function savePostmortem(
       .select()
       .from(postmortems)
       .where(eq(postmortems.incidentId, incident.id));
+    if (before?.publishedAt && input.publicBody === '')
+      throw new ValidationError('A published post-mortem needs its public part.', {
+        publicBody: 'is required while published (unpublish it first to empty it)',
+      });
+    const parts = { publicBody: input.publicBody, internalBody: input.internalBody };
     if (before) {
       await tx
         .update(postmortems)
-        .set({ body: input.body, authorLabel: actor.label, updatedAt: now })
+        .set({ ...parts, authorLabel: actor.label, updatedAt: now })
         .where(eq(postmortems.id, before.id));
       if (before.publishedAt) await bumpChanges(tx, now);
     } else {
       await tx.insert(postmortems).values({
         id: newId(),
         incidentId: incident.id,
-        body: input.body,
+        ...parts,
         authorLabel: actor.label,
         publishedAt: null,
         createdAt: now,
@@ -66,8 +80,8 @@ export async function savePostmortem(
       action: 'postmortem.save',
       objectType: 'incident',
       objectId: incident.id,
-      before: before ? { body: before.body } : null,
-      after: { body: input.body },
+      before: before ? { publicBody: before.publicBody, internalBody: before.internalBody } : null,
+      after: parts,
     });
     const [row] = await tx
       .select()

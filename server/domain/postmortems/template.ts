@@ -2,24 +2,47 @@ import type { ComponentStatus } from '../../../db/schema/enums.ts';
 import { formatLong, formatShort } from '../shared/zoned-time.ts';
 import { componentStatusLabels } from '../status/labels.ts';
 import { formatDuration, type MeasuredImpact } from './impact.ts';
+import {
+  type InternalText,
+  internalText,
+  type PublicText,
+  publicText,
+} from '../shared/audience.ts';
 
+/**
+ * What "Start from the timeline" reads, split by audience at the source: `public` holds only
+ * what the page already showed (public update text, component impact); `internal` holds the
+ * record (priority changes and their reasons, changes, decisions, facts, action items,
+ * remediation) with the staff names in it.
+ */
 export interface TemplateData {
   incident: { title: string; priority: number; startedAt: Date; resolvedAt: Date | null };
-  impact: { name: string; measured: MeasuredImpact }[];
-  timeline: { at: Date; label: string; text: string }[];
-  changes: {
-    at: Date;
-    what: string;
-    target: string;
-    ranBy: string;
-    reviewedBy: string | null;
-    backupTaken: boolean;
-    recordsTouched: number | null;
-    triedOnSample: boolean;
-  }[];
-  decisions: { at: Date; decision: string; why: string | null; by: string }[];
-  facts: { text: string; answer: string }[];
-  actionItems: { title: string; kind: string; owner: string; dueAt: Date; state: string }[];
+  public: {
+    impact: { name: string; measured: MeasuredImpact }[];
+    timeline: { at: Date; label: string; text: PublicText }[];
+  };
+  internal: {
+    priorityChanges: { at: Date; from: number; to: number; reason: string }[];
+    changes: {
+      at: Date;
+      what: string;
+      target: string;
+      ranBy: string;
+      reviewedBy: string | null;
+      backupTaken: boolean;
+      recordsTouched: number | null;
+      triedOnSample: boolean;
+    }[];
+    decisions: { at: Date; decision: string; why: string | null; by: string }[];
+    facts: { text: string; answer: string }[];
+    actionItems: { title: string; kind: string; owner: string; dueAt: Date; state: string }[];
+    remediation: { what: string; priority: number; owner: string | null; state: string }[];
+  };
+}
+
+export interface PostmortemParts {
+  publicBody: PublicText;
+  internalBody: InternalText;
 }
 
 /** Markdown text from a user: one line, with Markdown's own markup characters escaped. */
@@ -28,19 +51,28 @@ function md(s: string): string {
 }
 
 /**
- * The blameless template "Start from the timeline" fills in: what happened, measured, in the
- * order it happened, and the questions the team answers together. It names systems and
- * decisions, never fault.
+ * The blameless template "Start from the timeline" fills in, as two parts. The public part
+ * says what customers saw (the public updates and the measured component impact) and leaves
+ * room for the summary and what will change; the internal part carries the record and the
+ * team's questions. It names systems and decisions, never fault.
  */
-export function buildPostmortemTemplate(d: TemplateData, tz: string): string {
-  const i = d.incident;
+export function buildPostmortemTemplate(d: TemplateData, tz: string): PostmortemParts {
+  return {
+    publicBody: publicText(buildPublicPart(d.incident, d.public, tz)),
+    internalBody: internalText(buildInternalPart(d.incident, d.internal, tz)),
+  };
+}
+
+function buildPublicPart(
+  i: TemplateData['incident'],
+  d: TemplateData['public'],
+  tz: string,
+): string {
   const span = i.resolvedAt
     ? `from ${formatLong(i.startedAt, tz)} to ${formatLong(i.resolvedAt, tz)} (${formatDuration(i.resolvedAt.getTime() - i.startedAt.getTime())})`
     : `since ${formatLong(i.startedAt, tz)}`;
   const out: string[] = [
     `# Post-mortem: ${md(i.title)}`,
-    '',
-    '_Blameless: we describe what the systems and the process did, and what we will change. Nobody is at fault for an incident._',
     '',
     '## Summary',
     '',
@@ -63,7 +95,34 @@ export function buildPostmortemTemplate(d: TemplateData, tz: string): string {
   out.push('', '## Timeline', '');
   for (const e of d.timeline)
     out.push(`- **${formatShort(e.at, tz)}** ${md(e.label)}: ${md(e.text)}`);
-  out.push('', '## Steps taken', '');
+  out.push(
+    '',
+    '## What we are changing',
+    '',
+    '_Say what will keep this from happening again, in words for customers._',
+    '',
+  );
+  return out.join('\n');
+}
+
+function buildInternalPart(
+  i: TemplateData['incident'],
+  d: TemplateData['internal'],
+  tz: string,
+): string {
+  const out: string[] = [
+    `# Internal post-mortem: ${md(i.title)}`,
+    '',
+    '_Blameless: we describe what the systems and the process did, and what we will change. Nobody is at fault for an incident._',
+    '',
+  ];
+  if (d.priorityChanges.length > 0) {
+    out.push('## Priority changes', '');
+    for (const p of d.priorityChanges)
+      out.push(`- **${formatShort(p.at, tz)}** P${p.from} to P${p.to}: ${md(p.reason)}`);
+    out.push('');
+  }
+  out.push('## Steps taken', '');
   if (d.changes.length === 0) out.push('No change to production was logged.');
   for (const c of d.changes)
     out.push(
@@ -101,6 +160,13 @@ export function buildPostmortemTemplate(d: TemplateData, tz: string): string {
     out.push(
       `- [${a.state === 'open' ? ' ' : 'x'}] ${md(a.title)} (${a.kind}, ${md(a.owner)}, due ${formatShort(a.dueAt, tz)})${a.state === 'wont_do' ? " — won't do" : ''}`,
     );
+  if (d.remediation.length > 0) {
+    out.push('', '## Remediation', '');
+    for (const r of d.remediation)
+      out.push(
+        `- P${r.priority} ${md(r.what)} (${r.state.replace('_', ' ')}${r.owner ? `, ${md(r.owner)}` : ''})`,
+      );
+  }
   out.push('');
   return out.join('\n');
 }

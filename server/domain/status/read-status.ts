@@ -1,4 +1,4 @@
-import { readPublishedPostmortems } from '../postmortems/postmortem-views.ts';
+import { readPublishedPostmortems } from '../postmortems/public-postmortem.ts';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
@@ -13,6 +13,7 @@ import {
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
+import { asPublicUpdate, publicUpdateColumns } from './public-rows.ts';
 import {
   type ComponentJson,
   componentsJson,
@@ -50,8 +51,8 @@ export async function hydrateIncidents(
 ): Promise<IncidentJson[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const updates = await db
-    .select()
+  const rows_ = await db
+    .select(publicUpdateColumns)
     .from(incidentUpdates)
     // Priority changes carry an internal reason: admin timeline only, never public.
     .where(
@@ -62,6 +63,7 @@ export async function hydrateIncidents(
       ),
     )
     .orderBy(desc(incidentUpdates.displayAt), desc(incidentUpdates.createdAt));
+  const updates = rows_.map(asPublicUpdate);
   const updateIds = updates.map((u) => u.id);
   const affected = updateIds.length
     ? await db

@@ -4,7 +4,6 @@ import type {
   Impact,
   incidentComponents,
   incidents,
-  incidentUpdates,
   maintenanceComponents,
   maintenances,
   maintenanceUpdates,
@@ -14,7 +13,8 @@ import type {
 } from '../../../db/schema/index.ts';
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
 import { isHoldingBody } from '../incidents/promise.ts';
-import { postmortemJson, type PostmortemRow } from '../postmortems/postmortem-views.ts';
+import type { PublicUpdateRow } from './public-rows.ts';
+import { postmortemJson, type PublicPostmortem } from '../postmortems/public-postmortem.ts';
 
 // The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
 // pure functions of rows. The public API, the feeds and the Astro pages all get these, so the
@@ -166,11 +166,11 @@ export function componentsJson(rows: readonly ComponentRow[], page: PageJson): C
 /** The rows one batch of incidents is built from (public updates only, newest first). */
 export interface IncidentRows {
   incidents: readonly (typeof incidents.$inferSelect)[];
-  updates: readonly (typeof incidentUpdates.$inferSelect)[];
+  updates: readonly PublicUpdateRow[];
   affected: readonly (typeof updateAffectedComponents.$inferSelect)[];
   links: readonly (typeof incidentComponents.$inferSelect)[];
   /** Published post-mortems by incident id. */
-  postmortems?: ReadonlyMap<string, PostmortemRow>;
+  postmortems?: ReadonlyMap<string, PublicPostmortem>;
 }
 
 export function incidentsJson(

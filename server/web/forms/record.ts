@@ -28,6 +28,7 @@ import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
 import { scheduleFollowUp, scheduleFollowUpInput } from '../../domain/record/schedule-follow-up.ts';
 import {
   readPostmortemDraft,
+  readPostmortemPublication,
   readTemplateData,
 } from '../../domain/postmortems/postmortem-views.ts';
 import { publishPostmortem } from '../../domain/postmortems/publish-postmortem.ts';
@@ -128,13 +129,14 @@ async function readRecordDashboard(deps: Deps) {
 }
 
 /**
- * The post-mortem page: the draft as written (or pre-filled when none is), or, with
+ * The post-mortem page: both parts as written (or pre-filled when none is), or, with
  * `fromTemplate`, the template filled from the timeline as it is now (not saved until Save).
+ * With `review`, the publication preview: exactly what will go public and to whom.
  */
 async function readPostmortemPage(
   deps: Deps,
   incidentId: string,
-  opts: { fromTemplate?: boolean },
+  opts: { fromTemplate?: boolean; review?: boolean },
 ) {
   const incident = await loadIncident(deps.db, incidentId).catch((e) =>
     e instanceof NotFoundError ? null : Promise.reject(e),
@@ -142,13 +144,25 @@ async function readPostmortemPage(
   if (!incident) return null;
   const now = deps.clock.now();
   const draft = await readPostmortemDraft(deps.db, incidentId, now);
-  const body = opts.fromTemplate
+  const parts = opts.fromTemplate
     ? buildPostmortemTemplate(
         await readTemplateData(deps.db, incidentId, now),
         await pageZone(deps),
       )
-    : draft.body;
-  return { incident, tz: await pageZone(deps), draft, body, preview: renderMarkdown(body) };
+    : draft;
+  const publication =
+    opts.review && !draft.prefilled ? await readPostmortemPublication(deps.db, incidentId) : null;
+  return {
+    incident,
+    tz: await pageZone(deps),
+    draft,
+    publicBody: parts.publicBody,
+    internalBody: parts.internalBody,
+    publicPreview: renderMarkdown(parts.publicBody),
+    internalPreview: renderMarkdown(parts.internalBody),
+    publication,
+    reviewedVersion: draft.updatedAt?.toISOString() ?? '',
+  };
 }
 
 async function postPostmortem(
@@ -162,12 +176,31 @@ async function postPostmortem(
   const back = (done: string) => `/admin/incidents/${incidentId}/postmortem?done=${done}`;
   return runForm(values, async () => {
     const action = str(values, '_action');
-    if (action === 'save' || action === 'save-publish') {
-      await savePostmortem(deps, { incidentId, body: str(values, 'body') }, actor);
-      if (action === 'save') return back('saved');
+    if (action === 'save' || action === 'save-review') {
+      await savePostmortem(
+        deps,
+        {
+          incidentId,
+          publicBody: str(values, 'publicBody'),
+          internalBody: str(values, 'internalBody'),
+        },
+        actor,
+      );
+      // Nothing is published from the editor: publishing is a second step, from the preview.
+      if (action === 'save-review')
+        return `/admin/incidents/${incidentId}/postmortem?review=1#h-review`;
+      return back('saved');
     }
-    if (action === 'publish' || action === 'save-publish') {
-      await publishPostmortem(deps, { incidentId, notify: checkbox(values, 'notify') }, actor);
+    if (action === 'publish') {
+      await publishPostmortem(
+        deps,
+        {
+          incidentId,
+          notify: checkbox(values, 'notify'),
+          reviewedVersion: optional(values, 'reviewedVersion'),
+        },
+        actor,
+      );
       return back('published');
     }
     if (action === 'unpublish') {
@@ -358,7 +391,7 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
     forIncident: (incidentId: string) => readRecordPage(deps, incidentId),
     lookBack: () => readLookBackPage(deps, session),
     dashboard: () => readRecordDashboard(deps),
-    postmortem: (incidentId: string, opts: { fromTemplate?: boolean } = {}) =>
+    postmortem: (incidentId: string, opts: { fromTemplate?: boolean; review?: boolean } = {}) =>
       readPostmortemPage(deps, incidentId, opts),
     postmortemAct: (incidentId: string, form: FormData) =>
       postPostmortem(deps, session, incidentId, form),

@@ -1,0 +1,47 @@
+import { inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../../../db/client.ts';
+import { audiences, updateAudienceTexts } from '../../../db/schema/index.ts';
+import { ValidationError } from '../shared/errors.ts';
+
+/**
+ * An update's text for named audiences, where it differs from the public text (the default
+ * every audience reads otherwise). Each text is for its audience only.
+ */
+export const audienceTextsInput = z
+  .array(
+    z.strictObject({
+      audience: z.string().trim().min(1, 'is required').max(40),
+      body: z
+        .string()
+        .trim()
+        .min(1, 'is required')
+        .max(10_000, 'must be at most 10,000 characters'),
+    }),
+  )
+  .max(50)
+  .default([]);
+
+/** Writes the texts in the caller's transaction; an unknown audience is a field error. */
+export async function writeAudienceTexts(
+  tx: DbOrTx,
+  updateId: string,
+  texts: z.output<typeof audienceTextsInput>,
+): Promise<void> {
+  if (texts.length === 0) return;
+  const slugs = [...new Set(texts.map((t) => t.audience))];
+  const rows = await tx
+    .select({ id: audiences.id, slug: audiences.slug })
+    .from(audiences)
+    .where(inArray(audiences.slug, slugs));
+  const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
+  const unknown = slugs.filter((s) => !bySlug.has(s));
+  if (unknown.length)
+    throw new ValidationError('An audience does not exist.', {
+      audienceTexts: `no audience ${unknown.join(', ')}`,
+    });
+  const last = new Map(texts.map((t) => [t.audience, t.body]));
+  await tx
+    .insert(updateAudienceTexts)
+    .values([...last].map(([slug, body]) => ({ updateId, audienceId: bySlug.get(slug)!, body })));
+}

@@ -1,0 +1,115 @@
+import { asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { DbOrTx } from '../../../db/client.ts';
+import { audiences, components } from '../../../db/schema/index.ts';
+import { type Actor, assertRole } from '../shared/actor.ts';
+import type { DomainDeps } from '../shared/deps.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import { parseInput } from '../shared/parse.ts';
+import { bumpChanges, recordAudit } from '../shared/writes.ts';
+
+export type AudienceRow = typeof audiences.$inferSelect;
+
+const domainPattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export const createAudienceInput = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  /** The page's address: /a/<slug>. */
+  slug: z
+    .string()
+    .trim()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
+      'must be lower-case letters, digits and dashes',
+    ),
+  memberDomains: z
+    .array(z.string().trim().toLowerCase().regex(domainPattern, 'must be a domain like acme.com'))
+    .max(50)
+    .default([]),
+  memberEmails: z.array(z.email('must be an email address').toLowerCase()).max(1000).default([]),
+  everyoneSignedIn: z.boolean({ error: 'must be true or false' }).default(false),
+  /** Null or absent: every component. */
+  componentIds: z.array(z.string().min(1)).max(200).nullish(),
+  seesInternal: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+/** Defines a named audience (admins only). Nothing public changes: the public page never names it. */
+export async function createAudience(
+  deps: DomainDeps,
+  raw: z.input<typeof createAudienceInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'admin');
+  const input = parseInput(createAudienceInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [taken] = await tx.select().from(audiences).where(eq(audiences.slug, input.slug));
+    if (taken) throw new ConflictError(`An audience already has the address /a/${input.slug}.`);
+    if (input.componentIds?.length) {
+      const known = new Set(
+        (await tx.select({ id: components.id }).from(components)).map((c) => c.id),
+      );
+      const missing = input.componentIds.filter((id) => !known.has(id));
+      if (missing.length)
+        throw new ValidationError('A component does not exist.', {
+          componentIds: `no component ${missing.join(', ')}`,
+        });
+    }
+    const row: AudienceRow = {
+      id: newId(),
+      ...input,
+      componentIds: input.componentIds?.length ? input.componentIds : null,
+      tokenVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await tx.insert(audiences).values(row);
+    await recordAudit(tx, actor, now, {
+      action: 'audience.create',
+      objectType: 'audience',
+      objectId: row.id,
+      after: { ...input },
+    });
+    return row;
+  });
+}
+
+/** Removes an audience, its texts and its feed URLs (admins only). */
+export async function deleteAudience(deps: DomainDeps, id: string, actor: Actor) {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(audiences).where(eq(audiences.id, id));
+    if (!before) throw new NotFoundError('audience', id);
+    await tx.delete(audiences).where(eq(audiences.id, id));
+    await bumpChanges(tx, now);
+    await recordAudit(tx, actor, now, {
+      action: 'audience.delete',
+      objectType: 'audience',
+      objectId: id,
+      before: { slug: before.slug, name: before.name },
+    });
+  });
+}
+
+export async function listAudiences(db: DbOrTx): Promise<AudienceRow[]> {
+  return db.select().from(audiences).orderBy(asc(audiences.name));
+}
+
+export async function findAudienceBySlug(db: DbOrTx, slug: string): Promise<AudienceRow | null> {
+  const [row] = await db.select().from(audiences).where(eq(audiences.slug, slug));
+  return row ?? null;
+}
+
+/** Whether someone signed in with this address belongs to the audience. */
+export function isMember(
+  a: Pick<AudienceRow, 'memberDomains' | 'memberEmails' | 'everyoneSignedIn'>,
+  reader: { email: string; viaCompanyIdp: boolean },
+): boolean {
+  const email = reader.email.toLowerCase();
+  if (a.everyoneSignedIn && reader.viaCompanyIdp) return true;
+  if (a.memberEmails.includes(email)) return true;
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  return a.memberDomains.includes(domain);
+}

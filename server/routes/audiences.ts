@@ -1,0 +1,134 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { Deps } from '../deps.ts';
+import { audienceFeedToken, audienceTokenMatches } from '../domain/audiences/audience-token.ts';
+import { createAudienceReader } from '../domain/audiences/audience-reader.ts';
+import {
+  createAudience,
+  createAudienceInput,
+  deleteAudience,
+  findAudienceBySlug,
+  listAudiences,
+} from '../domain/audiences/manage-audiences.ts';
+import { linkKey } from '../domain/subscribers/tokens.ts';
+import { errorBody } from '../http/errors.ts';
+import { renderAtom, renderRss } from './feeds.ts';
+import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+
+// An audience's answers depend on who asks: never in the public cache or at the edge, never
+// kept by a browser or proxy. (Its paths are also among the uncached prefixes of
+// cache/cache-policy.ts, so the cache front never stores or serves them.)
+const privateHeaders = {
+  'cache-control': 'private, no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/**
+ * The feeds and v2 JSON of one named audience at /a/<slug>/..., opened by the audience's secret
+ * token (`?token=`). A wrong token and an audience that does not exist get the same 404, so
+ * nobody can learn which audiences exist.
+ */
+export function audienceRoutes(deps: Deps) {
+  const app = new Hono();
+  const notFound = (c: Context) =>
+    c.json(errorBody('not_found', 'Not found.'), 404, privateHeaders);
+  const open = async (c: Context) => {
+    const a = await findAudienceBySlug(deps.db, c.req.param('slug') ?? '');
+    const key = await linkKey(deps.db, deps.config);
+    if (!a || !audienceTokenMatches(key, a, c.req.query('token'))) return null;
+    return createAudienceReader(deps.db, deps.config.publicUrl, a);
+  };
+  app.get('/a/:slug/api/v2/summary.json', async (c) => {
+    const r = await open(c);
+    return r ? c.json(await r.summary(), 200, privateHeaders) : notFound(c);
+  });
+  app.get('/a/:slug/api/v2/incidents.json', async (c) => {
+    const r = await open(c);
+    return r ? c.json(await r.incidents(), 200, privateHeaders) : notFound(c);
+  });
+  app.get('/a/:slug/history.rss', async (c) => {
+    const r = await open(c);
+    if (!r) return notFound(c);
+    const { page, entries } = await r.feedEntries();
+    return c.body(renderRss(page, entries), 200, {
+      ...privateHeaders,
+      'content-type': 'application/rss+xml; charset=utf-8',
+    });
+  });
+  app.get('/a/:slug/history.atom', async (c) => {
+    const r = await open(c);
+    if (!r) return notFound(c);
+    const { page, entries } = await r.feedEntries();
+    return c.body(renderAtom(page, entries), 200, {
+      ...privateHeaders,
+      'content-type': 'application/atom+xml; charset=utf-8',
+    });
+  });
+  return app;
+}
+
+/** Admins define audiences; each answer carries the audience's feed token and URLs. */
+export function audienceOperations(deps: Deps): Operation[] {
+  const withLinks = async <T extends { id: string; slug: string; tokenVersion: number }>(a: T) => {
+    const token = audienceFeedToken(await linkKey(deps.db, deps.config), a);
+    const base = `${deps.config.publicUrl.replace(/\/+$/, '')}/a/${a.slug}`;
+    return {
+      ...a,
+      feedToken: token,
+      links: {
+        page: base,
+        rss: `${base}/history.rss?token=${token}`,
+        atom: `${base}/history.atom?token=${token}`,
+        summary: `${base}/api/v2/summary.json?token=${token}`,
+        incidents: `${base}/api/v2/incidents.json?token=${token}`,
+      },
+    };
+  };
+  return [
+    {
+      meta: {
+        method: 'get',
+        path: '/audiences',
+        summary: 'The named audiences, with their feed URLs',
+        role: 'admin',
+        success: 200,
+      },
+      handler: async (c) => {
+        const out = [];
+        for (const a of await listAudiences(deps.db)) out.push(await withLinks(a));
+        return c.json({ audiences: out });
+      },
+    },
+    {
+      meta: {
+        method: 'post',
+        path: '/audiences',
+        summary:
+          'Define an audience: members (domains, addresses, everyone signed in through the IdP), components, whether it sees internal text',
+        role: 'admin',
+        body: createAudienceInput,
+        success: 201,
+      },
+      handler: async (c) =>
+        c.json(
+          await withLinks(
+            await createAudience(deps, await parseBody(c, createAudienceInput), actorOf(c)),
+          ),
+          201,
+        ),
+    },
+    {
+      meta: {
+        method: 'delete',
+        path: '/audiences/:id',
+        summary: 'Remove an audience, its texts and its feed URLs',
+        role: 'admin',
+        success: 204,
+      },
+      handler: async (c) => {
+        await deleteAudience(deps, pathId(c), actorOf(c));
+        return c.body(null, 204);
+      },
+    },
+  ];
+}

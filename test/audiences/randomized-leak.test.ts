@@ -1,0 +1,418 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
+import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
+import { changeIncidentPriority } from '../../server/domain/incidents/change-incident-priority.ts';
+import { setIncidentFacts } from '../../server/domain/record/set-incident-facts.ts';
+import { logDecision } from '../../server/domain/record/log-decision.ts';
+import { logChange } from '../../server/domain/record/log-change.ts';
+import { addActionItem } from '../../server/domain/record/add-action-item.ts';
+import { saveSupportScript } from '../../server/domain/support/support-script.ts';
+import { savePostmortem } from '../../server/domain/postmortems/save-postmortem.ts';
+import { publishPostmortem } from '../../server/domain/postmortems/publish-postmortem.ts';
+import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
+import { audienceFeedToken } from '../../server/domain/audiences/audience-token.ts';
+import { linkKey } from '../../server/domain/subscribers/tokens.ts';
+import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
+import { readWebhookRequests } from '../../server/domain/webhooks/webhook-send-context.ts';
+import {
+  readBroadcastSource,
+  readPageContext,
+  readRecipients,
+} from '../../server/domain/broadcasts/send-context.ts';
+import { composeBroadcastMail } from '../../server/mail/compose/compose.ts';
+import * as schema from '../../db/schema/index.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { makeComponent } from '../helpers/factories.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+// Every text carries a marker naming its audience: `MKpub000123z` may be read by anyone,
+// `MKint000123z` by staff only (internal notes, priority reasons, the record, support scripts,
+// post-mortem internal parts, scheduled updates before their time, unpublished post-mortems).
+// Every surface is rendered for every audience; a public surface must show no internal marker,
+// and each marker must reach at least one surface of its own audience (the positive control).
+
+const INCIDENTS = Number(process.env.LEAK_INCIDENTS ?? 1000);
+const SEED = Number(process.env.LEAK_SEED ?? 20261206);
+const MIN = 60_000;
+
+/** A small seeded generator, so a failure can be replayed with LEAK_SEED. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Public, internal (staff), and two named audiences: Acme (some components) and a staff one. */
+type Audience = 'pub' | 'int' | 'acm' | 'stf';
+const MARKER = /MK(pub|int|acm|stf)\d{6}z/g;
+
+/**
+ * Who may read what: everyone reads public text, staff read everything, a named audience its
+ * own text, and the staff audience (which sees internal text) internal text too.
+ */
+function mayRead(reader: Audience, text: Audience): boolean {
+  if (text === 'pub' || reader === 'int' || reader === text) return true;
+  return reader === 'stf' && text === 'int';
+}
+
+describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let staff: FormClient;
+  const markers = new Map<string, Audience>();
+  const incidentIds: string[] = [];
+  let n = 0;
+  /** What each marker was written into, to name a failure. */
+  const writtenInto = new Map<string, string>();
+  const mark = (a: Audience, what = '') => {
+    const m = `MK${a}${String(++n).padStart(6, '0')}z`;
+    markers.set(m, a);
+    writtenInto.set(m, what);
+    return m;
+  };
+  /** Every rendered surface: its name, the audience it renders for, and its text. */
+  const rendered: { surface: string; audience: Audience; text: string }[] = [];
+
+  beforeAll(async () => {
+    t = await createTestContext({ env: { COMPANY_DOMAINS: 'acme.com' } });
+    site = await startSite(t);
+    const owner = await makeUser(t, 'responder', 'owner@acme.com');
+    await makeConfirmedSubscriber(t.deps, 'reader@example.org', 'customers');
+    await makeConfirmedSubscriber(t.deps, 'insider@acme.com', 'stakeholders');
+    for (const internal of [false, true])
+      for (const kind of ['webhook', 'slack', 'teams', 'discord'] as const)
+        await createWebhook(
+          t.deps,
+          {
+            url: `http://127.0.0.1:9/${kind}-${internal}`,
+            kind,
+            internal,
+            allowPrivate: true,
+            priorities: [0, 1, 2, 3],
+          },
+          testActor,
+        );
+    const comps = [];
+    for (const name of ['API', 'Checkout', 'Search'])
+      comps.push(await makeComponent(t.deps, { name }));
+    const named = [
+      await createAudience(
+        t.deps,
+        {
+          name: 'Acme',
+          slug: 'acm',
+          memberDomains: ['acme.example'],
+          componentIds: [comps[0]!.id, comps[1]!.id],
+        },
+        testActor,
+      ),
+      await createAudience(
+        t.deps,
+        { name: 'Staff', slug: 'stf', everyoneSignedIn: true, seesInternal: true },
+        testActor,
+      ),
+    ];
+
+    const rnd = prng(SEED);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const maybe = (p: number) => rnd() < p;
+    // Named audiences read the incidents in their v2 window (the 50 most recent): their own
+    // texts go on the last 40 incidents, so the positive control can find every one.
+    // Acme sees only incidents on its components (or on none): its texts go on those.
+    const audienceTexts = (i: number, acmeSees: boolean) =>
+      i < INCIDENTS - 40
+        ? []
+        : (['acm', 'stf'] as const)
+            .filter((a) => (a === 'stf' || acmeSees) && maybe(0.5))
+            .map((a) => ({ audience: a, body: `For ${a} ${mark(a, `${a} text`)}` }));
+    for (let i = 0; i < INCIDENTS; i++) {
+      t.clock.advance(7 * MIN);
+      const priority = pick([0, 1, 2, 3] as const);
+      const comp = maybe(0.7) ? pick(comps) : null;
+      const acmeSees = comp === null || comp !== comps[2];
+      const { incident } = await declareIncident(
+        t.deps,
+        {
+          title: `Incident ${i} ${mark('pub', 'title')}`,
+          priority,
+          body: `Declared ${mark('pub', 'Declared')}`,
+          internalNote: maybe(0.6) ? `Note ${mark('int', 'Note')}` : undefined,
+          audienceTexts: audienceTexts(i, acmeSees),
+          components: comp
+            ? [{ componentId: comp.id, status: pick(['partial_outage', 'major_outage']) }]
+            : [],
+        },
+        testActor,
+      );
+      const id = incident.id;
+      incidentIds.push(id);
+      const updates = Math.floor(rnd() * 3);
+      for (let k = 0; k < updates; k++) {
+        t.clock.advance(MIN);
+        await postIncidentUpdate(
+          t.deps,
+          {
+            incidentId: id,
+            body: `Update ${mark('pub', 'Update')}`,
+            internalNote: maybe(0.5) ? `Note ${mark('int', 'Note')}` : undefined,
+            audienceTexts: audienceTexts(i, acmeSees),
+          },
+          testActor,
+        );
+      }
+      if (maybe(0.2))
+        await changeIncidentPriority(
+          t.deps,
+          {
+            incidentId: id,
+            priority: ((priority + 1 + Math.floor(rnd() * 3)) % 4) as 0 | 1 | 2 | 3,
+            reason: `Why ${mark('int', 'priority reason')}`,
+          },
+          testActor,
+        );
+      if (maybe(0.3))
+        await setIncidentFacts(
+          t.deps,
+          {
+            incidentId: id,
+            facts: {
+              cause: `Cause ${mark('int', 'Cause')}`,
+              legal: `Legal ${mark('int', 'Legal')}`,
+            },
+          },
+          testActor,
+        );
+      if (maybe(0.3))
+        await logDecision(
+          t.deps,
+          { incidentId: id, decision: `Decide ${mark('int', 'Decide')}` },
+          testActor,
+        );
+      if (maybe(0.3))
+        await logChange(
+          t.deps,
+          {
+            incidentId: id,
+            what: `UPDATE orders ${mark('int', 'UPDATE orders')}`,
+            target: `prod-db-${mark('int', 'target')}`,
+            ranById: owner.id,
+            backupTaken: maybe(0.5),
+            triedOnSample: maybe(0.5),
+          },
+          testActor,
+        );
+      if (maybe(0.2))
+        await addActionItem(
+          t.deps,
+          {
+            incidentId: id,
+            title: `Act ${mark('int', 'Act')}`,
+            kind: 'prevent',
+            ownerId: owner.id,
+            dueAt: new Date(t.clock.now().getTime() + 30 * 24 * 60 * MIN),
+            phase: 'after',
+          },
+          testActor,
+        );
+      if (maybe(0.2))
+        await saveSupportScript(
+          t.deps,
+          { incidentId: id, body: `Say ${mark('int', 'Say')}` },
+          testActor,
+        );
+      if (maybe(0.6)) {
+        t.clock.advance(MIN);
+        await resolveIncident(
+          t.deps,
+          {
+            incidentId: id,
+            body: `Resolved ${mark('pub', 'Resolved')}`,
+            internalNote: maybe(0.4) ? `Note ${mark('int', 'Note')}` : undefined,
+          },
+          testActor,
+        );
+        if (maybe(0.5)) {
+          const published = maybe(0.6);
+          // A public part is public only once published; until then it is the team's draft.
+          await savePostmortem(
+            t.deps,
+            {
+              incidentId: id,
+              publicBody: `What happened ${mark(published ? 'pub' : 'int', 'public part')}`,
+              internalBody: `The record ${mark('int', 'The record')}`,
+            },
+            testActor,
+          );
+          if (published)
+            await publishPostmortem(t.deps, { incidentId: id, notify: maybe(0.5) }, testActor);
+        }
+      } else if (maybe(0.3)) {
+        // Scheduled for after the test's clock: not public yet.
+        await scheduleIncidentUpdate(
+          t.deps,
+          {
+            incidentId: id,
+            body: `Later ${mark('int', 'Later')}`,
+            scheduledFor: new Date(t.clock.now().getTime() + 300 * 24 * 60 * MIN),
+          },
+          testActor,
+        );
+      }
+    }
+
+    // Signed in only now: a keep-alive socket left idle through the writes above would have
+    // been closed by the server by the time the first page is asked for.
+    staff = new FormClient(site.base);
+    await staff.login('owner@acme.com');
+
+    // Public audience: the v2 API, the feeds, the embed and badge, every page.
+    const get = async (surface: string, path: string, audience: Audience, viaSite = false) => {
+      const res = viaSite
+        ? await fetch(site.base + path, { redirect: 'manual' }).catch((e: Error) => {
+            throw new Error(`${path}: ${e.message} ${String(e.cause)}`);
+          })
+        : await t.app.request(path);
+      expect(res.status, path).toBe(200);
+      rendered.push({ surface, audience, text: await res.text() });
+    };
+    for (const p of [
+      '/api/v2/summary.json',
+      '/api/v2/status.json',
+      '/api/v2/components.json',
+      '/api/v2/incidents.json',
+      '/api/v2/incidents/unresolved.json',
+      '/api/v2/scheduled-maintenances.json',
+      '/api/v2/scheduled-maintenances/upcoming.json',
+      '/api/v2/scheduled-maintenances/active.json',
+    ])
+      await get(`v2 ${p}`, p, 'pub');
+    await get('feed rss', '/history.rss', 'pub');
+    await get('feed atom', '/history.atom', 'pub');
+    await get('embed', '/api/embed.json', 'pub');
+    await get('badge', '/badge.svg', 'pub');
+    for (const c of comps) await get('badge component', `/badge.svg?component=${c.id}`, 'pub');
+    await get('page /', '/', 'pub', true);
+    await get('page /maintenance', '/maintenance', 'pub', true);
+    await get('page /uptime', '/uptime', 'pub', true);
+    const pages = Math.ceil(INCIDENTS / 20);
+    for (let p = 1; p <= pages; p++) await get('page /history', `/history?page=${p}`, 'pub', true);
+    for (const id of incidentIds) await get('page /incidents/:id', `/incidents/${id}`, 'pub', true);
+
+    // Internal audience: the admin pages staff read (straight after the public pages, so no
+    // kept-alive connection sits idle long enough for the server to close it).
+    for (const id of incidentIds) {
+      const a = await staff.get(`/admin/incidents/${id}`);
+      rendered.push({ surface: 'admin incident page', audience: 'int', text: a.html });
+      const pm = await staff.get(`/admin/incidents/${id}/postmortem`);
+      rendered.push({ surface: 'admin post-mortem page', audience: 'int', text: pm.html });
+    }
+
+    // Both audiences: every email kind as composed for a public list and for an internal list,
+    // and every webhook and chat payload for a public and an internal channel.
+    const page = await readPageContext(t.deps.db, t.deps.config);
+    const subs = await t.deps.db.select().from(schema.subscribers);
+    const recipients = await readRecipients(
+      t.deps.db,
+      subs.map((s) => s.id),
+    );
+    const broadcasts = await t.deps.db.select().from(schema.broadcasts);
+    for (const b of broadcasts) {
+      const src = await readBroadcastSource(t.deps.db, b.id);
+      if (!src) continue;
+      for (const r of recipients.values()) {
+        const mail = composeBroadcastMail(page, src, r, `<${b.id}@x>`, t.clock.now());
+        if (!mail) continue;
+        rendered.push({
+          surface: `email ${b.kind}`,
+          audience: r.list.isInternal ? 'int' : 'pub',
+          text: `${mail.subject}\n${mail.text}\n${mail.html}`,
+        });
+      }
+    }
+    const hooks = await t.deps.db.select().from(schema.webhooks);
+    const published = await t.deps.db
+      .select({ id: schema.incidentUpdates.id, incidentId: schema.incidentUpdates.incidentId })
+      .from(schema.incidentUpdates);
+    const claimed = hooks.flatMap((w) =>
+      published.map((u, k) => ({
+        id: `${w.id}-${k}`,
+        webhook_id: w.id,
+        event: 'incident.updated',
+        ref: JSON.stringify({ incidentId: u.incidentId, updateId: u.id }),
+        attempts: 0,
+        created_at: t.clock.now().getTime(),
+      })),
+    );
+    const byHook = new Map(hooks.map((w) => [w.id, w]));
+    const requests = await readWebhookRequests(t.deps.db, t.deps.config, claimed, t.clock.now());
+    for (const c of claimed) {
+      const r = requests.get(c.id);
+      if (!r || !('body' in r)) continue;
+      const w = byHook.get(c.webhook_id)!;
+      rendered.push({
+        surface: `${w.kind} payload`,
+        audience: w.internal ? 'int' : 'pub',
+        text: r.body,
+      });
+    }
+
+    // Named audiences: their v2 JSON and feeds, opened with their tokens.
+    const key = await linkKey(t.deps.db, t.deps.config);
+    for (const a of named) {
+      const token = audienceFeedToken(key, a);
+      for (const p of [
+        '/api/v2/summary.json',
+        '/api/v2/incidents.json',
+        '/history.rss',
+        '/history.atom',
+      ])
+        await get(`audience ${p}`, `/a/${a.slug}${p}?token=${token}`, a.slug as Audience);
+    }
+  }, 600_000);
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('no marker reaches a reader outside its audience, and every marker reaches its own', () => {
+    const seen = new Map<string, Set<Audience>>();
+    const leaks: string[] = [];
+    const surfaces = new Set<string>();
+    for (const r of rendered) {
+      surfaces.add(`${r.audience} ${r.surface}`);
+      for (const m of r.text.matchAll(MARKER)) {
+        const marker = m[0];
+        const audience = markers.get(marker);
+        expect(audience, `unknown marker ${marker}`).toBeDefined();
+        if (!seen.has(marker)) seen.set(marker, new Set());
+        seen.get(marker)!.add(r.audience);
+        // Staff may read everything; a public reader only public text.
+        if (!mayRead(r.audience, audience!))
+          leaks.push(`${marker} (${audience}) on ${r.audience} ${r.surface}`);
+      }
+    }
+    expect(leaks.slice(0, 20)).toEqual([]);
+    const missing = [...markers]
+      .filter(([m, a]) => !seen.get(m)?.has(a))
+      .map(([m]) => `${m} (${writtenInto.get(m)})`);
+    expect(missing.slice(0, 20)).toEqual([]);
+    const byAudience = { pub: 0, int: 0, acm: 0, stf: 0 };
+    for (const a of markers.values()) byAudience[a]++;
+    const audiences = new Set(rendered.map((r) => r.audience));
+    const renders = { pub: 0, int: 0, acm: 0, stf: 0 };
+    for (const r of rendered) renders[r.audience]++;
+    console.log(
+      `leak test: ${INCIDENTS} incidents, ${markers.size} markers ${JSON.stringify(byAudience)}; ` +
+        `${surfaces.size} kinds of surface across ${audiences.size} audiences, ${rendered.length} renders ` +
+        `${JSON.stringify(renders)}; ${rendered.length * markers.size} (render, marker) pairs checked`,
+    );
+  });
+});
