@@ -27,6 +27,7 @@ import {
 } from '../domain/broadcasts/send-context.ts';
 import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
 import { faultText, isLockWait, laneConditions } from './condition-log.ts';
+import { wakeableNap } from './wakeable-nap.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
 
@@ -124,7 +125,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   let running = false;
   let pumpDone: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | null = null;
-  let wake: (() => void) | null = null;
+  const { nap, wake } = wakeableNap();
 
   // A relay that refuses for now (a 4xx, a refused connection, a timeout) is not sent new rows:
   // what waits in `queue` is handed back, and one message at a time probes it with backoff. The
@@ -180,7 +181,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         `outbox: could not release the messages held back by the outage: ${faultText(err)}`,
       );
     }
-    wake?.();
+    wake();
   }
 
   const condition = laneConditions(deps.log, 'outbox');
@@ -238,7 +239,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         pause = 50;
         unrecorded[which].splice(0, group.length);
         for (const o of group) held[which].delete(o.id);
-        wake?.();
+        wake();
       }
     })().finally(() => {
       flushing = null;
@@ -415,18 +416,6 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     }
   }
 
-  function nap(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        if (wake === done) wake = null;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
   async function pump() {
     let pause = 200;
     while (running) {
@@ -503,7 +492,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
      */
     async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
-      wake?.();
+      wake();
       await pumpDone;
       const back = queue.splice(0);
       for (const job of back)

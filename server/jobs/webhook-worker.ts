@@ -25,6 +25,7 @@ import {
 } from '../domain/webhooks/webhook-store.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
 import { faultText, isLockWait, laneConditions } from './condition-log.ts';
+import { wakeableNap } from './wakeable-nap.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StopReport } from './outbox-worker.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
@@ -202,7 +203,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   let running = false;
   let pumpDone: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | null = null;
-  let wake: (() => void) | null = null;
+  const { nap, wake } = wakeableNap();
 
   const condition = laneConditions(deps.log, 'webhooks');
 
@@ -270,7 +271,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
         unrecorded.splice(0, group.length);
         for (const o of group) held.delete(o.id);
         await tellAdmins(paused, group);
-        wake?.();
+        wake();
       }
     })().finally(() => {
       flushing = null;
@@ -373,18 +374,6 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     }
   }
 
-  function nap(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        if (wake === done) wake = null;
-        resolve();
-      }
-      wake = done;
-    });
-  }
-
   async function pump() {
     let pause = 200;
     while (running) {
@@ -446,7 +435,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
      */
     async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
-      wake?.();
+      wake();
       await pumpDone;
       const finished = held.size;
       const left = await settle(Date.now() + recordWaitMs);
