@@ -22,8 +22,8 @@ export async function startSmtpSink() {
     gate: Promise<void> | null;
   } = { reject: null, delayMs: 0, hang: false, gate: null };
   let open = () => {};
-  // SMTP sessions with a message waiting at the gate (one per client connection).
-  const heldSessions = new Set<string>();
+  // The recipients of the messages waiting at the gate, one entry per held message.
+  const heldRecipients: string[] = [];
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -38,7 +38,7 @@ export async function startSmtpSink() {
         // A relay that holds every reply until the test opens the gate: a named point where
         // the senders are known to be mid-message.
         if (state.gate) {
-          heldSessions.add(session.id);
+          heldRecipients.push(...session.envelope.rcptTo.map((r) => r.address));
           await state.gate;
         }
         // A slow relay: the reply comes after a delay per message.
@@ -85,11 +85,11 @@ export async function startSmtpSink() {
     },
     /** Hold every reply from now on until `release()`, so senders stay mid-message. */
     hold() {
-      heldSessions.clear();
+      heldRecipients.length = 0;
       state.gate = new Promise<void>((resolve) => (open = resolve));
     },
-    /** How many client connections have a message waiting at the gate. */
-    heldConnections: () => heldSessions.size,
+    /** The recipients of every message that has waited at the gate since `hold()`. */
+    heldRecipients: () => [...heldRecipients],
     release() {
       state.gate = null;
       open();
