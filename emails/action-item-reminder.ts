@@ -1,4 +1,4 @@
-import { headerText } from '../server/domain/broadcasts/subjects.ts';
+import { headerText } from '../server/domain/shared/subjects.ts';
 import { html, type RenderedEmail, staffEmail, button } from './layout.ts';
 
 export interface ActionItemReminderData {

@@ -1,4 +1,4 @@
-import { DRILL_MARK } from '../server/domain/broadcasts/subjects.ts';
+import { DRILL_MARK } from '../server/domain/shared/subjects.ts';
 import { html, layout, lines, raw, type RenderedEmail, textFooter, button } from './layout.ts';
 
 export interface IncidentNoticeData {

@@ -1,4 +1,4 @@
-import { DRILL_MARK, incidentSubject } from '../server/domain/broadcasts/subjects.ts';
+import { DRILL_MARK, incidentSubject } from '../server/domain/shared/subjects.ts';
 import { translatorFor } from '../server/i18n/catalogue.ts';
 import type { Language } from '../server/i18n/languages.ts';
 import {

@@ -11,7 +11,7 @@ export interface RenderedEmail {
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-export { headerText } from '../server/domain/broadcasts/subjects.ts';
+export { headerText } from '../server/domain/shared/subjects.ts';
 
 /** Multi-line text as escaped HTML lines. */
 export function lines(text: string): Html {

@@ -2,7 +2,7 @@ import { html, layout, lines, type RenderedEmail, textFooter } from './layout.ts
 import {
   type MaintenanceNoticeKind,
   maintenanceSubject,
-} from '../server/domain/maintenance/maintenance-subject.ts';
+} from '../server/domain/shared/maintenance-subject.ts';
 
 export interface MaintenanceNoticeData {
   kind: MaintenanceNoticeKind;

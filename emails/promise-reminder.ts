@@ -1,5 +1,5 @@
 import { html, type RenderedEmail, staffEmail, button } from './layout.ts';
-import { headerText } from '../server/domain/broadcasts/subjects.ts';
+import { headerText } from '../server/domain/shared/subjects.ts';
 
 export interface PromiseReminderData {
   pageName: string;

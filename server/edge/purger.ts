@@ -10,7 +10,7 @@ import {
   readEdgeStatus,
   recordEdgePurgeOutcomes,
 } from '../domain/edge/edge-purge-store.ts';
-import { PURGE_ALL_KEYS } from '../domain/edge/edge-purge-store.ts';
+import { PURGE_ALL_KEYS } from '../domain/shared/edge-purge-queue.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import type { Logger } from '../logger.ts';
 import { purgeRequests, targetLabel } from './purge-request.ts';

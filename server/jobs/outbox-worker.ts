@@ -25,7 +25,7 @@ import {
   readRecipients,
   type Recipient,
 } from '../domain/broadcasts/send-context.ts';
-import type { OutboxPayload } from '../domain/broadcasts/enqueue-message.ts';
+import type { OutboxPayload } from '../domain/outbox/enqueue-message.ts';
 import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { wakeableNap } from './wakeable-nap.ts';
 import { RateMeter } from './rate-meter.ts';

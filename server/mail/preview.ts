@@ -7,10 +7,10 @@ import {
   renderIncidentUpdate,
 } from '../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../emails/layout.ts';
-import { listSubject } from '../domain/broadcasts/subjects.ts';
+import { listSubject } from '../domain/shared/subjects.ts';
 import { defaultImpact } from '../domain/status/rollup.ts';
 import { impactLabel, statusLabel } from '../domain/status/labels.ts';
-import { enqueueMessage } from '../domain/broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../domain/outbox/enqueue-message.ts';
 import {
   affectedComponentsInput,
   bodyInput,
@@ -29,11 +29,11 @@ import type { DomainDeps } from '../domain/shared/deps.ts';
 import { NotFoundError, ValidationError } from '../domain/shared/errors.ts';
 import { parseInput } from '../domain/shared/parse.ts';
 import { getSettings } from '../domain/settings/get-settings.ts';
+import { readIncident } from '../domain/broadcasts/send-context.ts';
 import {
   readAffectedComponents,
   readComponentNames,
-  readIncident,
-} from '../domain/broadcasts/send-context.ts';
+} from '../domain/components/read-components.ts';
 import { incidentEmailData } from './compose/incident-data.ts';
 import { emailInput } from '../domain/subscribers/inputs.ts';
 

@@ -1,4 +1,4 @@
-import { messageIdHost } from '../domain/broadcasts/message-id.ts';
+import { messageIdHost } from '../domain/outbox/message-id.ts';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';

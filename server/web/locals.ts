@@ -3,7 +3,7 @@ import type { StatusReader } from '../domain/status/reader.ts';
 import { type MessageKey, type Translator, catalogues, translatorFor } from '../i18n/catalogue.ts';
 import { dateFormatsFor } from '../i18n/dates.ts';
 import type { Language } from '../i18n/languages.ts';
-import { impactWord } from '../domain/broadcasts/subjects.ts';
+import { impactWord } from '../domain/shared/subjects.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
 import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { ReportPages } from './forms/reports.ts';

@@ -97,7 +97,7 @@ describe('the audience boundary', () => {
   it('no module a public surface imports names an internal column, reads whole mixed rows or reads the record', () => {
     const graph = reachable(publicEntries);
     expect(graph).toContain('server/domain/status/read-status.ts');
-    expect(graph).toContain('server/domain/postmortems/public-postmortem.ts');
+    expect(graph).toContain('server/domain/status/public-postmortem.ts');
     expect(problems(graph)).toEqual([]);
   });
 

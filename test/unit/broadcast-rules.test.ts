@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAllClear, renderIncidentUpdate } from '../../emails/incident-update.ts';
-import { incidentSubject } from '../../server/domain/broadcasts/subjects.ts';
+import { incidentSubject } from '../../server/domain/shared/subjects.ts';
 import { addressOnDomains, effectiveDomains } from '../../server/domain/lists/list-rules.ts';
 import { RateLimitedError, ForbiddenError } from '../../server/domain/shared/errors.ts';
 import { RateLimiter } from '../../server/http/rate-limit.ts';

@@ -12,7 +12,7 @@ import {
   reports,
   users,
 } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { declareFromReport } from '../reports/decide-report.ts';
 import { adminReportUrl } from '../reports/report-tokens.ts';

@@ -1,11 +1,11 @@
-import type { MessageIdConfig } from './message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
-import { headerText, DRILL_MARK } from './subjects.ts';
+import { headerText, DRILL_MARK } from '../shared/subjects.ts';
 
 /** Emails about an incident after its all-clear, rendered at send time from what they name. */
 export const incidentNoticeKinds = ['incident_postmortem', 'incident_follow_up'] as const;

@@ -1,9 +1,9 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { eq } from 'drizzle-orm';
 import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
-import { incidentSubject } from './subjects.ts';
+import { incidentSubject } from '../shared/subjects.ts';
 import { newId } from '../shared/ids.ts';
-import type { MessageIdConfig } from './message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
 import { receivesPriority } from '../lists/list-rules.ts';
 import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';

@@ -1,8 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { followUps, incidents, users } from '../../../db/schema/index.ts';
-import { readPublishedPostmortems } from '../postmortems/public-postmortem.ts';
-import { renderMarkdown } from '../postmortems/render-markdown.ts';
+import { readPublishedPostmortems } from '../status/public-postmortem.ts';
+import { renderMarkdown } from '../shared/render-markdown.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
 /** A post-mortem or follow-up email's content, as it is at send time. */

@@ -1,7 +1,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, components } from '../../../db/schema/index.ts';
-import { type MessageIdConfig, readMessageIdHost } from './message-id.ts';
+import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
 
 /**
  * Writes one pending delivery per recipient of a broadcast already inserted in the caller's

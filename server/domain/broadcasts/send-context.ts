@@ -14,13 +14,14 @@ import {
   subscribers,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
+import { readAffectedComponents } from '../components/read-components.ts';
 import type { ListRow } from '../lists/list-rules.ts';
 import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { isIncidentNoticeKind } from './enqueue-incident-notice.ts';
 import { type IncidentNoticeSource, readIncidentNoticeSource } from './incident-notice-source.ts';
-import { messageIdHost } from './message-id.ts';
+import { messageIdHost } from '../outbox/message-id.ts';
 import { readStoredSupportScript } from '../support/support-script.ts';
 import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
 
@@ -104,30 +105,6 @@ export async function readRecipients(
     });
   }
   return out;
-}
-
-export async function readComponentNames(
-  db: DbOrTx,
-  ids: string[],
-): Promise<{ id: string; name: string }[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select({ id: components.id, name: components.name })
-    .from(components)
-    .where(inArray(components.id, ids));
-}
-
-/** An incident's affected components in their listed order, with the status it gives them. */
-export async function readAffectedComponents(
-  db: DbOrTx,
-  incidentId: string,
-): Promise<{ id: string; name: string; status: ComponentStatus }[]> {
-  return db
-    .select({ id: components.id, name: components.name, status: incidentComponents.status })
-    .from(incidentComponents)
-    .innerJoin(components, eq(components.id, incidentComponents.componentId))
-    .where(eq(incidentComponents.incidentId, incidentId))
-    .orderBy(incidentComponents.position);
 }
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;

@@ -5,14 +5,14 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { pickPriorityInput } from '../shared/inputs.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { reportPriorityInput } from '../reports/inputs.ts';
 
 export const scheduleDrillInput = z.strictObject({
   title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
   scenario: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5,000 characters'),
-  priority: reportPriorityInput,
+  priority: pickPriorityInput,
   componentIds: z.array(z.string().min(1)).max(200).default([]),
   participantIds: z.array(z.string().min(1)).min(1, 'pick at least one participant').max(200),
   scheduledFor: z.iso.datetime({ offset: true, error: 'must be an ISO date and time' }),

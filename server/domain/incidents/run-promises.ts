@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
 import { incidents, users } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';

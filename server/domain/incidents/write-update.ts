@@ -11,7 +11,7 @@ import {
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { checkComponents } from '../components/check-components.ts';
 import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
-import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 

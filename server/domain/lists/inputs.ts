@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idInput, intInput } from '../shared/inputs.ts';
 import { splitDomains } from './list-rules.ts';
-import { SUBJECT_PLACEHOLDERS, unknownPlaceholders } from '../broadcasts/subjects.ts';
+import { SUBJECT_PLACEHOLDERS, unknownPlaceholders } from '../shared/subjects.ts';
 
 /** A subject template; empty means the default for the list's kind (stored as null). */
 const subjectInput = z

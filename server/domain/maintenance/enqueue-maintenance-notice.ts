@@ -6,9 +6,9 @@ import {
   maintenanceComponents,
   maintenances,
 } from '../../../db/schema/index.ts';
-import { type MaintenanceNoticeKind, maintenanceSubject } from './maintenance-subject.ts';
+import { type MaintenanceNoticeKind, maintenanceSubject } from '../shared/maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
-import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { queueDeliveries } from '../broadcasts/queue-deliveries.ts';
 
 /** Which notices a window sends, per its notify switches. */

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../../db/client.ts';
-import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { type MaintenanceStatus, maintenanceUpdates } from '../../../db/schema/index.ts';
-import type { MaintenanceNoticeKind } from './maintenance-subject.ts';
+import type { MaintenanceNoticeKind } from '../shared/maintenance-subject.ts';
 import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
 import { bumpChanges, recordAudit, type AuditEntry } from '../shared/writes.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
-import type { MessageIdConfig } from '../broadcasts/message-id.ts';
+import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';

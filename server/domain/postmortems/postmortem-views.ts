@@ -12,7 +12,7 @@ import { readIncidentRecord } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { statusLabel } from '../status/labels.ts';
 import { measureImpact } from './impact.ts';
-import { renderMarkdown } from './render-markdown.ts';
+import { renderMarkdown } from '../shared/render-markdown.ts';
 import { buildPostmortemTemplate, type TemplateData } from './template.ts';
 import { internalText, publicText } from '../shared/audience.ts';
 import {

@@ -1,6 +1,6 @@
 import { and, eq, lte } from 'drizzle-orm';
 import { followUps, incidents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import { enqueueIncidentNotice } from '../broadcasts/enqueue-incident-notice.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';

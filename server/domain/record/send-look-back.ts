@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { lookBacks, users } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
 import { readLookBackFigures } from './look-back-figures.ts';

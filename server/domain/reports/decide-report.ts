@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, reportEvents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import { declareIncident } from '../incidents/declare-incident.ts';
 import type { DeclareIncidentInput } from '../incidents/inputs.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { reportEvents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, LinkNotValidError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';

@@ -3,6 +3,7 @@ import { reportCloseReasons, reportKinds, reportStates } from '../../../db/schem
 
 export { reportStates };
 import { emailInput, idList, tokenInput } from '../subscribers/inputs.ts';
+import { pickPriorityInput } from '../shared/inputs.ts';
 
 /** 5 MB: a screenshot or a short PDF, not a screen recording. */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -14,13 +15,6 @@ const answer = (max: number) =>
     .min(1, 'is required')
     .max(max, `must be at most ${max.toLocaleString('en')} characters`);
 
-/** A priority as JSON sends it (a number) — forms convert their string explicitly. */
-export const reportPriorityInput = z
-  .number({ error: 'pick P0, P1, P2 or P3' })
-  .int('pick P0, P1, P2 or P3')
-  .min(0, 'pick P0, P1, P2 or P3')
-  .max(3, 'pick P0, P1, P2 or P3');
-
 export const attachmentInput = z.object({
   fileName: z.string().trim().min(1).max(200),
   contentType: z.string().max(100),
@@ -30,7 +24,7 @@ export type AttachmentInput = z.infer<typeof attachmentInput>;
 
 export const reportAnswersInput = z.object({
   kind: z.enum(reportKinds, { error: 'pick one: broken, or something new' }),
-  priority: reportPriorityInput,
+  priority: pickPriorityInput,
   whatHappened: answer(5000),
   expected: answer(5000),
   reproduce: answer(5000),
@@ -54,7 +48,7 @@ export const decideReportInput = z
   .strictObject({
     reportId: z.string().min(1),
     action: z.enum(reportActions, { error: 'must be accept, rerate, declare, merge or close' }),
-    priority: reportPriorityInput.optional(),
+    priority: pickPriorityInput.optional(),
     reason: z.string().trim().max(2000).optional(),
     incidentId: z.string().min(1).optional(),
     closeReason: z.enum(reportCloseReasons).optional(),

@@ -1,4 +1,4 @@
-import { DRILL_MARK, headerText } from '../broadcasts/subjects.ts';
+import { DRILL_MARK, headerText } from '../shared/subjects.ts';
 
 // Subjects of the report emails, in one place. Reports' own text is the reporter's: headerText
 // keeps CR/LF out of the header, and it is cut short so a long answer never becomes a subject.

@@ -1,5 +1,5 @@
 import { reportLinks } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, RateLimitedError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';

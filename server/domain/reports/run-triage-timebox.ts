@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { reportEvents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
 import { getSettings } from '../settings/get-settings.ts';
-import type { ReportAlertKind } from './report-mail-kinds.ts';
+import type { ReportAlertKind } from '../outbox/report-mail-kinds.ts';
 import { readAuthorityAddresses, readOnDutyAddresses } from './report-views.ts';
 import { timeboxOf } from './triage-rules.ts';
 

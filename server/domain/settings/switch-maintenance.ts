@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { instantInput } from '../shared/inputs.ts';
 import type { DbOrTx } from '../../../db/client.ts';
 import { lists, settings, subscribers } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { Config } from '../../config.ts';
 import { queueSwitchWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';

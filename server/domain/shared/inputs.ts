@@ -32,3 +32,13 @@ export const instantInput = z
 export function intInput(min: number, max: number, message: string) {
   return z.number({ error: message }).int(message).min(min, message).max(max, message);
 }
+
+/**
+ * A priority someone must pick (a report, a drill), as JSON sends it (a number); forms convert
+ * their string explicitly. The message says what to pick.
+ */
+export const pickPriorityInput = z
+  .number({ error: 'pick P0, P1, P2 or P3' })
+  .int('pick P0, P1, P2 or P3')
+  .min(0, 'pick P0, P1, P2 or P3')
+  .max(3, 'pick P0, P1, P2 or P3');

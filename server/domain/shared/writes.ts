@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { auditLog, settings } from '../../../db/schema/index.ts';
 import { type Actor, assertMayWrite } from './actor.ts';
 import { newId } from './ids.ts';
-import { PURGE_ALL_KEYS, queueEdgePurge } from '../edge/edge-purge-store.ts';
+import { PURGE_ALL_KEYS, queueEdgePurge } from './edge-purge-queue.ts';
 
 /**
  * Every write calls this inside its transaction: it bumps the change counter that keys the

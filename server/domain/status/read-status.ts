@@ -1,4 +1,4 @@
-import { readPublishedPostmortems } from '../postmortems/public-postmortem.ts';
+import { readPublishedPostmortems } from './public-postmortem.ts';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {

@@ -14,7 +14,7 @@ import type {
 import { type Indicator, pageIndicator, worstComponentStatus } from './rollup.ts';
 import { isHoldingBody } from '../incidents/promise.ts';
 import type { PublicUpdateRow } from './public-rows.ts';
-import { postmortemJson, type PublicPostmortem } from '../postmortems/public-postmortem.ts';
+import { postmortemJson, type PublicPostmortem } from './public-postmortem.ts';
 
 // The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
 // pure functions of rows. The public API, the feeds and the Astro pages all get these, so the

@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { lists, subscribers } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { LinkNotValidError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';

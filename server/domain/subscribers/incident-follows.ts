@@ -6,7 +6,7 @@ import {
   incidentUpdates,
   webhooks,
 } from '../../../db/schema/index.ts';
-import { readAffectedComponents } from '../broadcasts/send-context.ts';
+import { readAffectedComponents } from '../components/read-components.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { hashToken } from './tokens.ts';
 

@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidentFollowers } from '../../../db/schema/index.ts';
-import { type MessageIdConfig, readMessageIdHost } from '../broadcasts/message-id.ts';
+import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
 
 /**
  * Queues one outbox message per confirmed follower of the incident for a published update, in

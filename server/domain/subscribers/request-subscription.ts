@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { lists, subscribers } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';

@@ -8,12 +8,12 @@ import {
   webhookSignups,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
-import { incidentSubject } from '../broadcasts/subjects.ts';
+import { incidentSubject } from '../shared/subjects.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceSubject,
   windowSpanUtc,
-} from '../maintenance/maintenance-subject.ts';
+} from '../shared/maintenance-subject.ts';
 import { formatClock, formatLong } from '../shared/zoned-time.ts';
 import { componentStatusLabels, statusLabel } from '../status/labels.ts';
 import {

@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
 import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
-import { enqueueMessage } from '../broadcasts/enqueue-message.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed

@@ -7,21 +7,21 @@ import {
 } from '../../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import { renderWelcome } from '../../../emails/welcome.ts';
-import { impactWord, listSubject } from '../../domain/broadcasts/subjects.ts';
+import { impactWord, listSubject } from '../../domain/shared/subjects.ts';
 import { type MessageKey, translatorFor } from '../../i18n/catalogue.ts';
 import { readSignUpListNames } from '../../domain/subscribers/subscriber-reads.ts';
 import { formatClock } from '../../domain/shared/zoned-time.ts';
 import { renderMaintenanceSwitch } from '../../../emails/maintenance-switch.ts';
 import type { Db } from '../../../db/client.ts';
-import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
+import type { OutboxPayload } from '../../domain/outbox/enqueue-message.ts';
 import {
   type BroadcastSource,
   type PageContext,
-  readComponentNames,
   readIncident,
   readRecipients,
   type Recipient,
 } from '../../domain/broadcasts/send-context.ts';
+import { readComponentNames } from '../../domain/components/read-components.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import type { Language } from '../../i18n/languages.ts';
 import {
@@ -37,13 +37,13 @@ import { composePromiseReminder } from './promise-reminder.ts';
 import { composeReportMail } from './reports.ts';
 import { composeDrillMail } from './drills.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
-import { isReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
+import { isReportOutboxKind } from '../../domain/outbox/report-mail-kinds.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
 import { composeActionItemReminder } from './action-item-reminder.ts';
 import { composeLookBack } from './look-back.ts';
 import { composeFollowMail } from './incident-follow.ts';
-import { isFollowOutboxKind } from '../../domain/subscribers/follow-mail-kinds.ts';
+import { isFollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the

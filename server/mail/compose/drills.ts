@@ -1,6 +1,6 @@
 import { renderDrillStart } from '../../../emails/drill-start.ts';
 import type { Db } from '../../../db/client.ts';
-import { DRILL_MARK, headerText } from '../../domain/broadcasts/subjects.ts';
+import { DRILL_MARK, headerText } from '../../domain/shared/subjects.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { readDrill } from '../../domain/drills/drill-views.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';

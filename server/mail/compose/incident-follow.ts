@@ -4,7 +4,7 @@ import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { impactLabel } from '../../domain/status/labels.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
-import type { FollowOutboxKind } from '../../domain/subscribers/follow-mail-kinds.ts';
+import type { FollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
 import {
   followerById,
   followName,

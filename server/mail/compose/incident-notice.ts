@@ -2,7 +2,7 @@ import { renderIncidentNotice } from '../../../emails/incident-notice.ts';
 import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-notice-source.ts';
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
-import { DRILL_MARK, headerText } from '../../domain/broadcasts/subjects.ts';
+import { DRILL_MARK, headerText } from '../../domain/shared/subjects.ts';
 import { impactLabel } from '../../domain/status/labels.ts';
 import { translatorFor } from '../../i18n/catalogue.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';

@@ -2,7 +2,7 @@ import { renderMaintenanceNotice } from '../../../emails/maintenance-notice.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceNoticeKinds,
-} from '../../domain/maintenance/maintenance-subject.ts';
+} from '../../domain/shared/maintenance-subject.ts';
 import type {
   MaintenanceBroadcastSource,
   PageContext,

@@ -6,8 +6,8 @@ import { renderReportReceipt } from '../../../emails/report-receipt.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import type { OutboxPayload } from '../../domain/broadcasts/enqueue-message.ts';
-import type { ReportOutboxKind } from '../../domain/reports/report-mail-kinds.ts';
+import type { OutboxPayload } from '../../domain/outbox/enqueue-message.ts';
+import type { ReportOutboxKind } from '../../domain/outbox/report-mail-kinds.ts';
 import { reportSubjects } from '../../domain/reports/report-subjects.ts';
 import {
   adminReportUrl,

@@ -35,7 +35,7 @@ import { publishPostmortem } from '../../domain/postmortems/publish-postmortem.t
 import { savePostmortem } from '../../domain/postmortems/save-postmortem.ts';
 import { unpublishPostmortem } from '../../domain/postmortems/unpublish-postmortem.ts';
 import { buildPostmortemTemplate } from '../../domain/postmortems/template.ts';
-import { renderMarkdown } from '../../domain/postmortems/render-markdown.ts';
+import { renderMarkdown } from '../../domain/shared/render-markdown.ts';
 import { setIncidentFacts } from '../../domain/record/set-incident-facts.ts';
 import { updateActionItem, updateActionItemInput } from '../../domain/record/update-action-item.ts';
 import {

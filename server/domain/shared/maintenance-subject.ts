@@ -1,4 +1,4 @@
-import { headerText } from '../broadcasts/subjects.ts';
+import { headerText } from './subjects.ts';
 
 // Kept apart from the HTML template so the domain can store a broadcast's subject without
 // importing the HTML toolkit.

@@ -3,9 +3,9 @@ import { outboxMessages } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
-import { type ReportOutboxPayload, reportOutboxKinds } from '../reports/report-mail-kinds.ts';
-import { type DrillOutboxPayload, drillOutboxKinds } from '../drills/drill-mail-kinds.ts';
-import { type FollowOutboxPayload, followOutboxKinds } from '../subscribers/follow-mail-kinds.ts';
+import { type ReportOutboxPayload, reportOutboxKinds } from './report-mail-kinds.ts';
+import { type DrillOutboxPayload, drillOutboxKinds } from './drill-mail-kinds.ts';
+import { type FollowOutboxPayload, followOutboxKinds } from './follow-mail-kinds.ts';
 
 export const outboxKinds = [
   'confirmation',

@@ -2,7 +2,7 @@ import { and, inArray, isNotNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { postmortems } from '../../../db/schema/index.ts';
 import { type PublicText, publicText } from '../shared/audience.ts';
-import { renderMarkdown } from './render-markdown.ts';
+import { renderMarkdown } from '../shared/render-markdown.ts';
 
 // The public read path of post-mortems, apart from the staff views so that public surfaces
 // import nothing that reads the internal part (test/unit/audience-boundary.test.ts).
