@@ -2,32 +2,49 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from './domain/auth/api-tokens.ts';
 import type { Actor } from './domain/shared/actor.ts';
 import { DomainError, ValidationError } from './domain/shared/errors.ts';
 import { createUser } from './domain/users/create-user.ts';
-import { findUserByEmail, listUsers } from './domain/users/read-users.ts';
+import { findUserByEmail } from './domain/users/read-users.ts';
 import { setUserPassword, updateUser } from './domain/users/update-user.ts';
 import { importStatuspage } from './importers/statuspage.ts';
 import { importUptimeKuma } from './importers/uptime-kuma.ts';
 import { importCachet } from './importers/cachet.ts';
 import { formatReport, stderrProgress } from './importers/cli-output.ts';
+import { operationRows } from './routes/admin-api.ts';
+import { runOperation } from './routes/operation.ts';
+
+/** The admin operations that have a CLI command, by command (`token revoke`). */
+const rowCommands = new Map(
+  operationRows.flatMap((row) => (row.cli ? [[row.cli.command, row] as const] : [])),
+);
+
+/** The usage lines of the commands derived from operation rows. */
+function rowUsage(): string {
+  const indent = ' '.repeat(33);
+  return [...rowCommands.values()]
+    .map(({ cli }) => {
+      const head = `  ${cli!.command}${cli!.args ? ` ${cli!.args}` : ''}`;
+      const help = cli!.help.split('\n');
+      const first =
+        head.length < 31
+          ? `${head.padEnd(33)}${help.shift()}`
+          : `${head}\n${indent}${help.shift()}`;
+      return [first, ...help.map((l) => indent + l)].join('\n');
+    })
+    .join('\n');
+}
 
 const usage = `Usage: npx herald <command>
 
   user add --email EMAIL --role admin|responder|viewer [--name NAME]
                                  create a user; the password is asked for (hidden) or read
                                  from the first line of stdin, never from the command line
-  user list                      list users
   user reset-password --email EMAIL
                                  set a new password (asked for, or from stdin); signs them out
   user disable --email EMAIL     block a user from signing in (ends their sessions)
   user enable --email EMAIL
-  token create --name NAME --role admin|responder|viewer|intake
-                                 create an API token; it is printed once, only its hash is kept
-                                 (intake: posts alerts to /api/intake/*, nothing else)
-  token list                     list API tokens (never the secrets)
-  token revoke --id ID           revoke an API token
+${rowUsage()}
   import statuspage --page-url URL [--api-key KEY --page-id ID [--api-url URL]]
                                  bring a Statuspage page over: components, groups, incidents and
                                  maintenances with every update; with a key also subscribers
@@ -115,24 +132,6 @@ function need(value: string | undefined, flag: string): string {
   return value;
 }
 
-function table(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(none)';
-  const keys = Object.keys(rows[0]!);
-  const cell = (v: unknown) =>
-    v instanceof Date
-      ? v.toISOString().slice(0, 16).replace('T', ' ')
-      : v === null || v === undefined
-        ? '-'
-        : String(v);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
-  const line = (vals: string[]) =>
-    vals
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(keys), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n');
-}
-
 async function run(deps: Deps, argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   const { values } = parseArgs({
@@ -143,6 +142,14 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       name: { type: 'string' },
       id: { type: 'string' },
       password: { type: 'string' },
+      ...Object.fromEntries(
+        [...rowCommands.values()].flatMap(({ cli }) =>
+          Object.keys({ ...cli!.flags, ...cli!.optionalFlags }).map((f) => [
+            f,
+            { type: 'string' as const },
+          ]),
+        ),
+      ),
       'page-url': { type: 'string' },
       'api-key': { type: 'string' },
       'page-id': { type: 'string' },
@@ -167,6 +174,18 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
     return u;
   };
 
+  const row = rowCommands.get(`${group ?? ''} ${command ?? ''}`);
+  if (row?.cli) {
+    const flags = values as Record<string, string | undefined>;
+    const raw: Record<string, string> = {};
+    for (const [flag, field] of Object.entries(row.cli.flags ?? {}))
+      raw[field] = need(flags[flag], flag);
+    for (const [flag, field] of Object.entries(row.cli.optionalFlags ?? {}))
+      if (flags[flag] !== undefined) raw[field] = flags[flag];
+    console.log(row.cli.print(await runOperation(deps, row, raw, actor)));
+    return 0;
+  }
+
   switch (`${group ?? ''} ${command ?? ''}`) {
     case 'user add': {
       const email = need(values.email, 'email');
@@ -175,22 +194,6 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       const u = await createUser(deps, { email, role, name: values.name ?? '', password }, actor);
       console.log(
         `Created ${u.role} ${u.email} (id ${u.id}). Sign in at ${deps.config.publicUrl}/login`,
-      );
-      return 0;
-    }
-    case 'user list': {
-      const rows = await listUsers(deps);
-      console.log(
-        table(
-          rows.map((u) => ({
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            role: u.role,
-            disabled: u.disabledAt,
-            created: u.createdAt,
-          })),
-        ),
       );
       return 0;
     }
@@ -206,38 +209,6 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       const u = await byEmail(need(values.email, 'email'));
       await updateUser(deps, { userId: u.id, disabled: command === 'disable' }, actor);
       console.log(`${u.email} is ${command === 'disable' ? 'disabled' : 'enabled'}.`);
-      return 0;
-    }
-    case 'token create': {
-      const { token, secret } = await createApiToken(
-        deps,
-        { name: need(values.name, 'name'), role: need(values.role, 'role') as 'admin' },
-        actor,
-      );
-      console.log(
-        `Created ${token.role} token "${token.name}" (id ${token.id}). Copy it now; Herald keeps only its hash:\n\n${secret}\n`,
-      );
-      return 0;
-    }
-    case 'token list': {
-      const rows = await listApiTokens(deps);
-      console.log(
-        table(
-          rows.map((t) => ({
-            id: t.id,
-            name: t.name,
-            role: t.role,
-            created: t.createdAt,
-            last_used: t.lastUsedAt,
-            revoked: t.revokedAt,
-          })),
-        ),
-      );
-      return 0;
-    }
-    case 'token revoke': {
-      const t = await revokeApiToken(deps, { tokenId: need(values.id, 'id') }, actor);
-      console.log(`Revoked token "${t.name}" (id ${t.id}).`);
       return 0;
     }
     case 'import statuspage': {

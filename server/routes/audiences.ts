@@ -13,7 +13,7 @@ import {
 import { linkKey } from '../domain/subscribers/tokens.ts';
 import { errorBody } from '../http/errors.ts';
 import { renderAtom, renderRss } from './feeds.ts';
-import { actorOf, type Operation, parseBody, pathId } from './operation.ts';
+import { operation } from './operation.ts';
 
 // An audience's answers depend on who asks: never in the public cache or at the edge, never
 // kept by a browser or proxy. (Its paths are also among the uncached prefixes of
@@ -67,68 +67,58 @@ export function audienceRoutes(deps: Deps) {
   return app;
 }
 
-/** Admins define audiences; each answer carries the audience's feed token and URLs. */
-export function audienceOperations(deps: Deps): Operation[] {
-  const withLinks = async <T extends { id: string; slug: string; tokenVersion: number }>(a: T) => {
-    const token = audienceFeedToken(await linkKey(deps.db, deps.config), a);
-    const base = `${deps.config.publicUrl.replace(/\/+$/, '')}/a/${a.slug}`;
-    return {
-      ...a,
-      feedToken: token,
-      links: {
-        page: base,
-        rss: `${base}/history.rss?token=${token}`,
-        atom: `${base}/history.atom?token=${token}`,
-        summary: `${base}/api/v2/summary.json?token=${token}`,
-        incidents: `${base}/api/v2/incidents.json?token=${token}`,
-      },
-    };
+/** An audience with its feed token and URLs. */
+async function withLinks<T extends { id: string; slug: string; tokenVersion: number }>(
+  deps: Deps,
+  a: T,
+) {
+  const token = audienceFeedToken(await linkKey(deps.db, deps.config), a);
+  const base = `${deps.config.publicUrl.replace(/\/+$/, '')}/a/${a.slug}`;
+  return {
+    ...a,
+    feedToken: token,
+    links: {
+      page: base,
+      rss: `${base}/history.rss?token=${token}`,
+      atom: `${base}/history.atom?token=${token}`,
+      summary: `${base}/api/v2/summary.json?token=${token}`,
+      incidents: `${base}/api/v2/incidents.json?token=${token}`,
+    },
   };
-  return [
-    {
-      meta: {
-        method: 'get',
-        path: '/audiences',
-        summary: 'The named audiences, with their feed URLs',
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) => {
-        const out = [];
-        for (const a of await listAudiences(deps.db)) out.push(await withLinks(a));
-        return c.json({ audiences: out });
-      },
-    },
-    {
-      meta: {
-        method: 'post',
-        path: '/audiences',
-        summary:
-          'Define an audience: members (domains, addresses, everyone signed in through the IdP), components, whether it sees internal text',
-        role: 'admin',
-        body: createAudienceInput,
-        success: 201,
-      },
-      handler: async (c) =>
-        c.json(
-          await withLinks(
-            await createAudience(deps, await parseBody(c, createAudienceInput), actorOf(c)),
-          ),
-          201,
-        ),
-    },
-    {
-      meta: {
-        method: 'delete',
-        path: '/audiences/:id',
-        summary: 'Remove an audience, its texts and its feed URLs',
-        role: 'admin',
-        success: 204,
-      },
-      handler: async (c) => {
-        await deleteAudience(deps, pathId(c), actorOf(c));
-        return c.body(null, 204);
-      },
-    },
-  ];
 }
+
+/** Admins define audiences; each answer carries the audience's feed token and URLs. */
+export const audienceOps = {
+  list: operation({
+    method: 'get',
+    path: '/audiences',
+    summary: 'The named audiences, with their feed URLs',
+    role: 'admin',
+    verb: async (deps) => {
+      const out = [];
+      for (const a of await listAudiences(deps.db)) out.push(await withLinks(deps, a));
+      return { audiences: out };
+    },
+    success: 200,
+  }),
+  create: operation({
+    method: 'post',
+    path: '/audiences',
+    summary:
+      'Define an audience: members (domains, addresses, everyone signed in through the IdP), components, whether it sees internal text',
+    role: 'admin',
+    input: createAudienceInput,
+    verb: async (deps, input, actor) => withLinks(deps, await createAudience(deps, input, actor)),
+    success: 201,
+  }),
+  delete: operation({
+    method: 'delete',
+    path: '/audiences/:id',
+    summary: 'Remove an audience, its texts and its feed URLs',
+    role: 'admin',
+    verb: (deps, { id }, actor) => deleteAudience(deps, id, actor),
+    success: 204,
+  }),
+};
+
+export const audienceOperations = Object.values(audienceOps);

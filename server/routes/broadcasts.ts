@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Deps } from '../deps.ts';
 import {
   readBroadcast,
   readBroadcasts,
@@ -23,7 +22,7 @@ import {
 } from '../domain/subscribers/import-jobs.ts';
 import { importInput, importSubscribers } from '../domain/subscribers/import-subscribers.ts';
 import { previewInput, previewUpdateEmail } from '../mail/preview.ts';
-import { actorOf, type Operation, parseQuery, pathId, queryInt, op } from './operation.ts';
+import { operation, queryInt } from './operation.ts';
 
 /** A CSV import carries up to 10 MB of text (JSON-escaped); everything else is small. */
 export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -37,190 +36,145 @@ const subscriberQuery = z.strictObject({
 const broadcastQuery = z.strictObject({ incident: idInput.optional() });
 
 /** Distribution lists, subscribers (search, remove, import), broadcasts and the email preview. */
-export function broadcastOperations(deps: Deps): Operation[] {
-  return [
-    {
-      meta: {
-        method: 'get',
-        path: '/lists',
-        summary: 'Distribution lists',
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) => c.json({ lists: await readLists(deps.db) }),
+export const broadcastOps = {
+  lists: operation({
+    method: 'get',
+    path: '/lists',
+    summary: 'Distribution lists',
+    role: 'admin',
+    verb: async (deps) => ({ lists: await readLists(deps.db) }),
+    success: 200,
+  }),
+  createList: operation({
+    method: 'post',
+    path: '/lists',
+    summary: 'Add a distribution list',
+    role: 'admin',
+    input: createListInput,
+    verb: createList,
+    answer: (list) => ({ list }),
+    success: 201,
+  }),
+  updateList: operation({
+    method: 'patch',
+    path: '/lists/:id',
+    summary: 'Edit a distribution list (fields left out keep their value)',
+    role: 'admin',
+    input: updateListInput,
+    pathField: 'listId',
+    verb: updateList,
+    answer: (list) => ({ list }),
+    success: 200,
+  }),
+  subscribers: operation({
+    method: 'get',
+    path: '/subscribers',
+    summary: 'Search subscribers',
+    role: 'admin',
+    input: subscriberQuery,
+    query: {
+      q: 'part of the address',
+      state: 'pending | confirmed | unsubscribed',
+      list: 'list id',
+      page: '1, 2, ...',
     },
-    op({
-      meta: {
-        method: 'post',
-        path: '/lists',
-        summary: 'Add a distribution list',
-        role: 'admin',
-        body: createListInput,
-        success: 201,
-      },
-      handler: async (c, input) => {
-        return c.json({ list: await createList(deps, input, actorOf(c)) }, 201);
-      },
+    verb: (deps, q, actor) =>
+      searchSubscribers(deps, { q: q.q, state: q.state, listId: q.list, page: q.page }, actor),
+    success: 200,
+  }),
+  removeSubscriber: operation({
+    method: 'delete',
+    path: '/subscribers/:id',
+    summary: 'Remove a subscriber',
+    role: 'admin',
+    verb: (deps, { id }, actor) => removeSubscriber(deps, { subscriberId: id }, actor),
+    success: 200,
+  }),
+  importSubscribers: operation({
+    method: 'post',
+    path: '/subscribers/import',
+    summary: 'Import already-consented addresses from CSV text; reports rejected rows',
+    role: 'admin',
+    input: importInput,
+    maxBodyBytes: IMPORT_BODY_LIMIT,
+    verb: importSubscribers,
+    success: 200,
+  }),
+  startImport: operation({
+    method: 'post',
+    path: '/lists/:id/imports',
+    summary:
+      'Start importing already-consented addresses from CSV text; answers 202 with the import to follow',
+    role: 'admin',
+    input: importInput,
+    pathField: 'listId',
+    maxBodyBytes: IMPORT_BODY_LIMIT,
+    verb: startSubscriberImport,
+    answer: ({ view }) => ({ import: view }),
+    location: ({ view }) => `/api/admin/lists/${view.listId}/imports/${view.id}`,
+    success: 202,
+  }),
+  imports: operation({
+    method: 'get',
+    path: '/lists/:id/imports',
+    summary: "A list's recent imports, newest first",
+    role: 'admin',
+    verb: async (deps, { id }) => ({ imports: await readSubscriberImports(deps, id, 20) }),
+    success: 200,
+  }),
+  import: operation({
+    method: 'get',
+    path: '/lists/:id/imports/:importId',
+    summary: 'One import: rows done of the total, rejected rows, and why it waits if it does',
+    role: 'admin',
+    verb: async (deps, { id, importId }) => ({
+      import: await readSubscriberImport(deps, id, importId ?? ''),
     }),
-    op({
-      meta: {
-        method: 'patch',
-        path: '/lists/:id',
-        summary: 'Edit a distribution list (fields left out keep their value)',
-        role: 'admin',
-        body: updateListInput,
-        omit: ['listId'],
-        success: 200,
-      },
-      handler: async (c, input) => {
-        return c.json({ list: await updateList(deps, input, actorOf(c)) });
-      },
+    success: 200,
+  }),
+  broadcasts: operation({
+    method: 'get',
+    path: '/broadcasts',
+    summary: 'Recent broadcasts with their progress',
+    role: 'responder',
+    input: broadcastQuery,
+    query: { incident: 'incident id' },
+    verb: async (deps, { incident }) => ({
+      broadcasts: await readBroadcasts(deps, {
+        limit: 50,
+        ...(incident ? { incidentId: incident } : {}),
+      }),
     }),
-    {
-      meta: {
-        method: 'get',
-        path: '/subscribers',
-        summary: 'Search subscribers',
-        role: 'admin',
-        query: {
-          q: 'part of the address',
-          state: 'pending | confirmed | unsubscribed',
-          list: 'list id',
-          page: '1, 2, ...',
-        },
-        success: 200,
-      },
-      handler: async (c) => {
-        const q = parseQuery(c, subscriberQuery);
-        return c.json(
-          await searchSubscribers(
-            deps,
-            { q: q.q, state: q.state, listId: q.list, page: q.page },
-            actorOf(c),
-          ),
-        );
-      },
-    },
-    {
-      meta: {
-        method: 'delete',
-        path: '/subscribers/:id',
-        summary: 'Remove a subscriber',
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) =>
-        c.json(await removeSubscriber(deps, { subscriberId: pathId(c) }, actorOf(c))),
-    },
-    op({
-      meta: {
-        method: 'post',
-        path: '/subscribers/import',
-        summary: 'Import already-consented addresses from CSV text; reports rejected rows',
-        role: 'admin',
-        body: importInput,
-        maxBodyBytes: IMPORT_BODY_LIMIT,
-        success: 200,
-      },
-      handler: async (c, input) => {
-        return c.json(await importSubscribers(deps, input, actorOf(c)));
-      },
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/lists/:id/imports',
-        summary:
-          'Start importing already-consented addresses from CSV text; answers 202 with the import to follow',
-        role: 'admin',
-        body: importInput,
-        omit: ['listId'],
-        maxBodyBytes: IMPORT_BODY_LIMIT,
-        success: 202,
-      },
-      handler: async (c, input) => {
-        const { view } = await startSubscriberImport(deps, input, actorOf(c));
-        c.header('Location', `/api/admin/lists/${view.listId}/imports/${view.id}`);
-        return c.json({ import: view }, 202);
-      },
-    }),
-    {
-      meta: {
-        method: 'get',
-        path: '/lists/:id/imports',
-        summary: "A list's recent imports, newest first",
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) => c.json({ imports: await readSubscriberImports(deps, pathId(c), 20) }),
-    },
-    {
-      meta: {
-        method: 'get',
-        path: '/lists/:id/imports/:importId',
-        summary: 'One import: rows done of the total, rejected rows, and why it waits if it does',
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) =>
-        c.json({
-          import: await readSubscriberImport(deps, pathId(c), c.req.param('importId') ?? ''),
-        }),
-    },
-    {
-      meta: {
-        method: 'get',
-        path: '/broadcasts',
-        summary: 'Recent broadcasts with their progress',
-        role: 'responder',
-        query: { incident: 'incident id' },
-        success: 200,
-      },
-      handler: async (c) => {
-        const { incident } = parseQuery(c, broadcastQuery);
-        return c.json({
-          broadcasts: await readBroadcasts(deps, {
-            limit: 50,
-            ...(incident ? { incidentId: incident } : {}),
-          }),
-        });
-      },
-    },
-    {
-      meta: {
-        method: 'get',
-        path: '/broadcasts/:id',
-        summary: 'One broadcast: progress and failed deliveries',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => c.json(await readBroadcast(deps, pathId(c))),
-    },
-    op({
-      meta: {
-        method: 'post',
-        path: '/broadcasts/:id/retry',
-        summary: 'Queue failed deliveries again (all, or the given ids; the body may be empty)',
-        role: 'responder',
-        body: retryInput,
-        optionalBody: true,
-        omit: ['broadcastId'],
-        success: 200,
-      },
-      handler: async (c, input) => {
-        return c.json(await retryFailedDeliveries(deps, input, actorOf(c)));
-      },
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/email-preview',
-        summary: 'The exact email an update would send (nothing is published)',
-        role: 'responder',
-        body: previewInput,
-        success: 200,
-      },
-      handler: async (c, input) => c.json(await previewUpdateEmail(deps, input)),
-    }),
-  ];
-}
+    success: 200,
+  }),
+  broadcast: operation({
+    method: 'get',
+    path: '/broadcasts/:id',
+    summary: 'One broadcast: progress and failed deliveries',
+    role: 'responder',
+    verb: (deps, { id }) => readBroadcast(deps, id),
+    success: 200,
+  }),
+  retry: operation({
+    method: 'post',
+    path: '/broadcasts/:id/retry',
+    summary: 'Queue failed deliveries again (all, or the given ids; the body may be empty)',
+    role: 'responder',
+    input: retryInput,
+    optionalBody: true,
+    pathField: 'broadcastId',
+    verb: retryFailedDeliveries,
+    success: 200,
+  }),
+  emailPreview: operation({
+    method: 'post',
+    path: '/email-preview',
+    summary: 'The exact email an update would send (nothing is published)',
+    role: 'responder',
+    input: previewInput,
+    verb: (deps, input) => previewUpdateEmail(deps, input),
+    success: 200,
+  }),
+};
+
+export const broadcastOperations = Object.values(broadcastOps);

@@ -4,20 +4,163 @@ import { z } from 'zod';
 import { parseInput } from '../domain/shared/parse.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import type { ApiOperation } from '../http/openapi.ts';
+import type { Deps } from '../deps.ts';
+import { type Actor, assertRole, type Role } from '../domain/shared/actor.ts';
 
 export type ApiContext = Context<AuthEnv>;
 
-/** One admin API operation: what the OpenAPI document says about it, and what answers it. */
+/**
+ * One admin operation, declared once: the admin API route, its OpenAPI entry and 405s
+ * (admin-api.ts), the form action (`submitOperation` in web/forms/form.ts) and the CLI command
+ * (cli.ts, where `cli` is set) are all derived from it, and all run it through `runOperation`.
+ */
+export interface OperationRow<I = any, R = any> {
+  method: ApiOperation['method'];
+  /** Hono path below /api/admin, e.g. `/incidents/:id/updates`. */
+  path: string;
+  summary: string;
+  role: Role;
+  /**
+   * The verb's own input schema: parsed from the JSON body (from the query string for a GET),
+   * with `pathField` filled from the URL's `:id`. Without one, the verb gets `{ id }`.
+   */
+  input?: z.ZodType<I>;
+  /** The input field filled from the URL's `:id` (`incidentId`, ...), left out of the body. */
+  pathField?: string;
+  /** An empty body means `{}` (steps such as "start now" take no fields). */
+  optionalBody?: boolean;
+  /** Query parameters, for the OpenAPI document: name to description. */
+  query?: Record<string, string>;
+  /** The largest body this operation reads (default `DEFAULT_BODY_LIMIT`); more is a 413. */
+  maxBodyBytes?: number;
+  /** The verb it runs: usually the domain verb itself, `(deps, input, actor)`. */
+  verb: (deps: Deps, input: I, actor: Actor) => Promise<R> | R;
+  /** The JSON the API answers with (default: what the verb returned). */
+  answer?: (result: R) => unknown;
+  /** A Location header for the answer (a 202's object to follow). */
+  location?: (result: R) => string;
+  success: number;
+  /** The CLI command that runs it, where there is one. */
+  cli?: CliCommand<R>;
+}
+
+/** `npx herald <command> --flag value ...`: which flag fills which input field. */
+export interface CliCommand<R = any> {
+  command: string;
+  /** Flag name to input field (`id` for the URL's `:id`); every flag is required. */
+  flags?: Record<string, string>;
+  /** Flags that may be left out. */
+  optionalFlags?: Record<string, string>;
+  /** The flags as the usage shows them (`--id ID`). */
+  args?: string;
+  /** What the command does, for the usage text. */
+  help: string;
+  /** What is printed on success. */
+  print: (result: R) => string;
+}
+
+/** What a row without a schema gets: the URL's `:id` (empty when the path has none) and any
+ * other path parameter by name. */
+export interface PathOnly {
+  id: string;
+  [param: string]: string;
+}
+
+type RowSpec<I, R> = Omit<
+  OperationRow<I, R>,
+  'input' | 'verb' | 'pathField' | 'answer' | 'location' | 'cli'
+> & {
+  answer?: (result: Awaited<R>) => unknown;
+  location?: (result: Awaited<R>) => string;
+  cli?: CliCommand<Awaited<R>>;
+};
+
+/** A row whose verb takes the schema's parsed input. */
+export function operation<S extends z.ZodType, R>(
+  row: RowSpec<z.output<S>, R> & {
+    input: S;
+    pathField?: keyof z.output<S> & string;
+    verb: (deps: Deps, input: z.output<S>, actor: Actor) => Promise<R> | R;
+  },
+): OperationRow<z.output<S>, Awaited<R>>;
+/** A row with no input but the URL's `:id`. */
+export function operation<R>(
+  row: RowSpec<PathOnly, R> & {
+    input?: undefined;
+    verb: (deps: Deps, input: PathOnly, actor: Actor) => Promise<R> | R;
+  },
+): OperationRow<PathOnly, Awaited<R>>;
+export function operation(row: OperationRow): OperationRow {
+  if (row.pathField && !row.path.includes(':id'))
+    throw new Error(`${row.method} ${row.path}: a path field is taken from :id`);
+  if (row.pathField && !row.input)
+    throw new Error(`${row.method} ${row.path}: a path field needs an input schema`);
+  return row;
+}
+
+/**
+ * Runs an operation for an actor: the row's role, then its schema, then its verb. The API, the
+ * forms and the CLI all come through here, so none can skip a check another makes. `raw` is the
+ * unparsed input (path field included); rows without a schema take `{ id }`.
+ */
+export async function runOperation<I, R>(
+  deps: Deps,
+  row: OperationRow<I, R>,
+  raw: unknown,
+  actor: Actor,
+): Promise<R> {
+  assertRole(actor, row.role);
+  const input = row.input ? parseInput(row.input, raw) : (raw as I);
+  return row.verb(deps, input, actor);
+}
+
+/** The OpenAPI entry of a row. */
+export function rowMeta(row: OperationRow): ApiOperation {
+  return {
+    method: row.method,
+    path: row.path,
+    summary: row.summary,
+    role: row.role,
+    ...(row.input && row.method !== 'get' ? { body: row.input } : {}),
+    ...(row.pathField ? { omit: [row.pathField] } : {}),
+    ...(row.optionalBody ? { optionalBody: true } : {}),
+    ...(row.query ? { query: row.query } : {}),
+    ...(row.maxBodyBytes ? { maxBodyBytes: row.maxBodyBytes } : {}),
+    success: row.success,
+  };
+}
+
+/** The API handler of a row: read the body (or query), fill the path field, run, answer. */
+export function rowHandler(deps: Deps, row: OperationRow) {
+  return async (c: ApiContext): Promise<Response> => {
+    const id = pathId(c);
+    let raw: unknown = { ...c.req.param(), id };
+    if (row.input) {
+      const source =
+        row.method === 'get' || row.method === 'delete'
+          ? c.req.query()
+          : await readJsonObject(c, { optional: row.optionalBody });
+      raw = { ...source, ...(row.pathField ? { [row.pathField]: id } : {}) };
+    }
+    const result = await runOperation(deps, row, raw, actorOf(c));
+    if (row.location) c.header('Location', row.location(result));
+    if (row.success === 204) return c.body(null, 204);
+    return c.json(row.answer ? row.answer(result) : result, row.success as 200);
+  };
+}
+
+/**
+ * The older shape of a table entry: the OpenAPI description and a hand-written handler. Still
+ * mounted, so a table written this way keeps working; `operation()` rows replace it.
+ */
 export interface Operation {
   meta: ApiOperation;
   handler: (c: ApiContext) => Promise<Response> | Response;
 }
 
 /**
- * An operation that takes a body: its schema is stated once, in `meta.body`, and parsed once,
- * here, before the handler runs. The handler receives the typed input, with the path field
- * `meta.omit` names (`incidentId`, ...) filled from the URL's `:id`. Every field problem is a
- * 422 naming the field, before anything is written.
+ * An older-shape operation that takes a body, parsed once with `meta.body` before the handler
+ * runs. Kept for tables not yet written as `operation()` rows.
  */
 export function op<S extends z.ZodType>(row: {
   meta: ApiOperation & { body: S };

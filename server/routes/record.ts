@@ -32,8 +32,7 @@ import {
 import { savePostmortem, savePostmortemInput } from '../domain/postmortems/save-postmortem.ts';
 import { unpublishPostmortem } from '../domain/postmortems/unpublish-postmortem.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
-import { parseInput } from '../domain/shared/parse.ts';
-import { actorOf, type ApiContext, type Operation, pathId, op } from './operation.ts';
+import { operation } from './operation.ts';
 
 const actionItemQuery = z.strictObject({
   state: z.enum(actionItemStates, { error: 'must be open, done or wont_do' }).optional(),
@@ -42,332 +41,260 @@ const actionItemQuery = z.strictObject({
 });
 
 /**
- * The incident record in the admin API (internal only): the fact sheet, decisions, changes,
- * action items and remediation items. Registered into the admin API's operation table, so
- * auth, roles and the OpenAPI document come from one place; the verbs check roles and audit.
+ * The incident record (internal only): the fact sheet, decisions, changes, action items and
+ * remediation items. The verbs check roles and audit.
  */
-export function recordOperations(deps: Deps): Operation[] {
-  return [
-    {
-      meta: {
-        method: 'get',
-        path: '/incidents/:id/record',
-        summary:
-          'The internal record: fact sheet, decisions, changes, action and remediation items',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => {
-        await loadIncident(deps.db, pathId(c));
-        return c.json(await readIncidentRecord(deps.db, pathId(c), deps.clock.now()));
-      },
+export const recordOps = {
+  read: operation({
+    method: 'get',
+    path: '/incidents/:id/record',
+    summary: 'The internal record: fact sheet, decisions, changes, action and remediation items',
+    role: 'responder',
+    verb: async (deps, { id }) => {
+      await loadIncident(deps.db, id);
+      return readIncidentRecord(deps.db, id, deps.clock.now());
     },
-    op({
-      meta: {
-        method: 'patch',
-        path: '/incidents/:id/facts',
-        summary: 'Answer fact-sheet questions (`{"facts": {"cause": "..."}}`); "" clears one',
-        role: 'responder',
-        body: setIncidentFactsInput,
-        omit: ['incidentId'],
-        success: 200,
-      },
-      handler: async (c, input) => {
-        const r = await setIncidentFacts(deps, input, actorOf(c));
-        return c.json({
-          ...r,
-          facts: (await readIncidentRecord(deps.db, pathId(c), deps.clock.now())).facts,
+    success: 200,
+  }),
+  facts: operation({
+    method: 'patch',
+    path: '/incidents/:id/facts',
+    summary: 'Answer fact-sheet questions (`{"facts": {"cause": "..."}}`); "" clears one',
+    role: 'responder',
+    input: setIncidentFactsInput,
+    pathField: 'incidentId',
+    verb: async (deps, input, actor) => {
+      const r = await setIncidentFacts(deps, input, actor);
+      const { facts } = await readIncidentRecord(deps.db, input.incidentId, deps.clock.now());
+      return { ...r, facts };
+    },
+    success: 200,
+  }),
+  decision: operation({
+    method: 'post',
+    path: '/incidents/:id/decisions',
+    summary: 'Log a decision (with why) as its own internal timeline entry',
+    role: 'responder',
+    input: logDecisionInput,
+    pathField: 'incidentId',
+    verb: logDecision,
+    answer: (decision) => ({ decision }),
+    success: 201,
+  }),
+  change: operation({
+    method: 'post',
+    path: '/incidents/:id/changes',
+    summary: 'Log a script or command run against production (unreviewed ones are marked)',
+    role: 'responder',
+    input: logChangeInput,
+    pathField: 'incidentId',
+    verb: logChange,
+    answer: (change) => ({ change }),
+    success: 201,
+  }),
+  addActionItem: operation({
+    method: 'post',
+    path: '/incidents/:id/action-items',
+    summary: 'Add an action item (owner, due date, phase during or after)',
+    role: 'responder',
+    input: addActionItemInput,
+    pathField: 'incidentId',
+    verb: addActionItem,
+    answer: (actionItem) => ({ actionItem }),
+    success: 201,
+  }),
+  updateActionItem: operation({
+    method: 'patch',
+    path: '/action-items/:id',
+    summary: 'Edit an action item or close it (done, or wont_do with a reason)',
+    role: 'responder',
+    input: updateActionItemInput,
+    pathField: 'itemId',
+    verb: updateActionItem,
+    answer: (actionItem) => ({ actionItem }),
+    success: 200,
+  }),
+  actionItems: operation({
+    method: 'get',
+    path: '/action-items',
+    summary: 'Action items across incidents, soonest due first',
+    role: 'responder',
+    input: actionItemQuery,
+    query: {
+      state: 'open, done or wont_do',
+      overdue: 'true: only open items past their due date',
+      incident: 'incident id',
+    },
+    verb: async (deps, q) => {
+      const now = deps.clock.now();
+      if (q.overdue === 'true' && q.state && q.state !== 'open')
+        throw new ValidationError('overdue: only open items can be overdue', {
+          overdue: 'only open items can be overdue',
         });
-      },
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/decisions',
-        summary: 'Log a decision (with why) as its own internal timeline entry',
-        role: 'responder',
-        body: logDecisionInput,
-        omit: ['incidentId'],
-        success: 201,
-      },
-      handler: async (c, input) =>
-        c.json(
-          {
-            decision: await logDecision(deps, input, actorOf(c)),
-          },
-          201,
-        ),
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/changes',
-        summary: 'Log a script or command run against production (unreviewed ones are marked)',
-        role: 'responder',
-        body: logChangeInput,
-        omit: ['incidentId'],
-        success: 201,
-      },
-      handler: async (c, input) =>
-        c.json(
-          {
-            change: await logChange(deps, input, actorOf(c)),
-          },
-          201,
-        ),
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/action-items',
-        summary: 'Add an action item (owner, due date, phase during or after)',
-        role: 'responder',
-        body: addActionItemInput,
-        omit: ['incidentId'],
-        success: 201,
-      },
-      handler: async (c, input) =>
-        c.json(
-          {
-            actionItem: await addActionItem(deps, input, actorOf(c)),
-          },
-          201,
-        ),
-    }),
-    op({
-      meta: {
-        method: 'patch',
-        path: '/action-items/:id',
-        summary: 'Edit an action item or close it (done, or wont_do with a reason)',
-        role: 'responder',
-        body: updateActionItemInput,
-        omit: ['itemId'],
-        success: 200,
-      },
-      handler: async (c, input) =>
-        c.json({
-          actionItem: await updateActionItem(deps, input, actorOf(c)),
-        }),
-    }),
-    {
-      meta: {
-        method: 'get',
-        path: '/action-items',
-        summary: 'Action items across incidents, soonest due first',
-        role: 'responder',
-        query: {
-          state: 'open, done or wont_do',
-          overdue: 'true: only open items past their due date',
-          incident: 'incident id',
+      const items = await readActionItems(
+        deps.db,
+        {
+          state: q.state,
+          incidentId: q.incident,
+          overdueAt: q.overdue === 'true' ? now : undefined,
         },
-        success: 200,
-      },
-      handler: async (c) => {
-        const q = parseInput(actionItemQuery, c.req.query());
-        const now = deps.clock.now();
-        if (q.overdue === 'true' && q.state && q.state !== 'open')
-          throw new ValidationError('overdue: only open items can be overdue', {
-            overdue: 'only open items can be overdue',
-          });
-        const items = await readActionItems(
-          deps.db,
-          {
-            state: q.state,
-            incidentId: q.incident,
-            overdueAt: q.overdue === 'true' ? now : undefined,
-          },
-          now,
-        );
-        return c.json({
-          actionItems: q.overdue === 'false' ? items.filter((i) => !i.overdue) : items,
-        });
-      },
+        now,
+      );
+      return { actionItems: q.overdue === 'false' ? items.filter((i) => !i.overdue) : items };
     },
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/remediation-items',
-        summary: 'Record what customers are owed (starting priority set by the PM)',
-        role: 'responder',
-        body: addRemediationItemInput,
-        omit: ['incidentId'],
-        success: 201,
-      },
-      handler: async (c, input) =>
-        c.json(
-          {
-            remediationItem: await addRemediationItem(deps, input, actorOf(c)),
-          },
-          201,
-        ),
-    }),
-    op({
-      meta: {
-        method: 'patch',
-        path: '/remediation-items/:id',
-        summary: 'Edit, re-rate, confirm (support or sales) or close a remediation item',
-        role: 'responder',
-        body: updateRemediationItemInput,
-        omit: ['itemId'],
-        success: 200,
-      },
-      handler: async (c, input) =>
-        c.json({
-          remediationItem: await updateRemediationItem(deps, input, actorOf(c)),
-        }),
-    }),
-  ];
+    success: 200,
+  }),
+  addRemediationItem: operation({
+    method: 'post',
+    path: '/incidents/:id/remediation-items',
+    summary: 'Record what customers are owed (starting priority set by the PM)',
+    role: 'responder',
+    input: addRemediationItemInput,
+    pathField: 'incidentId',
+    verb: addRemediationItem,
+    answer: (remediationItem) => ({ remediationItem }),
+    success: 201,
+  }),
+  updateRemediationItem: operation({
+    method: 'patch',
+    path: '/remediation-items/:id',
+    summary: 'Edit, re-rate, confirm (support or sales) or close a remediation item',
+    role: 'responder',
+    input: updateRemediationItemInput,
+    pathField: 'itemId',
+    verb: updateRemediationItem,
+    answer: (remediationItem) => ({ remediationItem }),
+    success: 200,
+  }),
+};
+
+export const recordOperations = Object.values(recordOps);
+
+/** The post-mortem draft as the API answers it. */
+async function draft(deps: Deps, incidentId: string) {
+  return { postmortem: await readPostmortemDraft(deps.db, incidentId, deps.clock.now()) };
 }
 
 /** The post-mortem: the draft, writing it, publishing and unpublishing it. */
-export function postmortemOperations(deps: Deps): Operation[] {
-  const draft = async (c: ApiContext) => {
-    const d = await readPostmortemDraft(deps.db, pathId(c), deps.clock.now());
-    return { postmortem: d };
-  };
-  return [
-    {
-      meta: {
-        method: 'get',
-        path: '/incidents/:id/postmortem',
-        summary: 'The post-mortem draft, pre-filled from the timeline when none is written yet',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => c.json(await draft(c)),
+export const postmortemOps = {
+  draft: operation({
+    method: 'get',
+    path: '/incidents/:id/postmortem',
+    summary: 'The post-mortem draft, pre-filled from the timeline when none is written yet',
+    role: 'responder',
+    verb: (deps, { id }) => draft(deps, id),
+    success: 200,
+  }),
+  publication: operation({
+    method: 'get',
+    path: '/incidents/:id/postmortem/publication',
+    summary:
+      'What publishing would put out, before anything is sent: the public part, where, and the email recipient count',
+    role: 'responder',
+    verb: async (deps, { id }) => ({ publication: await readPostmortemPublication(deps.db, id) }),
+    success: 200,
+  }),
+  save: operation({
+    method: 'put',
+    path: '/incidents/:id/postmortem',
+    summary:
+      'Write the post-mortem: `publicBody` (published on demand) and `internalBody` (staff only), Markdown; 409 while unresolved',
+    // A long post-mortem is read in full, so the verb can name an over-long body (422).
+    maxBodyBytes: 1024 * 1024,
+    role: 'responder',
+    input: savePostmortemInput,
+    pathField: 'incidentId',
+    verb: async (deps, input, actor) => {
+      await savePostmortem(deps, input, actor);
+      return draft(deps, input.incidentId);
     },
-    {
-      meta: {
-        method: 'get',
-        path: '/incidents/:id/postmortem/publication',
-        summary:
-          'What publishing would put out, before anything is sent: the public part, where, and the email recipient count',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) =>
-        c.json({ publication: await readPostmortemPublication(deps.db, pathId(c)) }),
+    success: 200,
+  }),
+  publish: operation({
+    method: 'post',
+    path: '/incidents/:id/postmortem/publish',
+    summary:
+      'Publish its public part on the incident page, feeds and v2 API; `notify` also emails the lists; `reviewedVersion` refuses (409) if it changed since the preview',
+    role: 'responder',
+    input: publishPostmortemInput,
+    optionalBody: true,
+    pathField: 'incidentId',
+    verb: async (deps, input, actor) => {
+      const r = await publishPostmortem(deps, input, actor);
+      return { ...(await draft(deps, input.incidentId)), broadcast: r.broadcast };
     },
-    op({
-      meta: {
-        method: 'put',
-        path: '/incidents/:id/postmortem',
-        summary:
-          'Write the post-mortem: `publicBody` (published on demand) and `internalBody` (staff only), Markdown; 409 while unresolved',
-        // A long post-mortem is read in full, so the verb can name an over-long body (422).
-        maxBodyBytes: 1024 * 1024,
-        role: 'responder',
-        body: savePostmortemInput,
-        omit: ['incidentId'],
-        success: 200,
-      },
-      handler: async (c, input) => {
-        await savePostmortem(deps, input, actorOf(c));
-        return c.json(await draft(c));
-      },
-    }),
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/postmortem/publish',
-        summary:
-          'Publish its public part on the incident page, feeds and v2 API; `notify` also emails the lists; `reviewedVersion` refuses (409) if it changed since the preview',
-        role: 'responder',
-        body: publishPostmortemInput,
-        optionalBody: true,
-        omit: ['incidentId'],
-        success: 200,
-      },
-      handler: async (c, input) => {
-        const r = await publishPostmortem(deps, input, actorOf(c));
-        return c.json({ ...(await draft(c)), broadcast: r.broadcast });
-      },
-    }),
-    {
-      meta: {
-        method: 'delete',
-        path: '/incidents/:id/postmortem/publish',
-        summary: 'Unpublish it: off the page, the feeds and the API (kept as a draft)',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => {
-        await unpublishPostmortem(deps, { incidentId: pathId(c) }, actorOf(c));
-        return c.json(await draft(c));
-      },
+    success: 200,
+  }),
+  unpublish: operation({
+    method: 'delete',
+    path: '/incidents/:id/postmortem/publish',
+    summary: 'Unpublish it: off the page, the feeds and the API (kept as a draft)',
+    role: 'responder',
+    verb: async (deps, { id }, actor) => {
+      await unpublishPostmortem(deps, { incidentId: id }, actor);
+      return draft(deps, id);
     },
-  ];
-}
+    success: 200,
+  }),
+};
+
+export const postmortemOperations = Object.values(postmortemOps);
 
 /** The next-day follow-up and the look back. */
-export function followUpOperations(deps: Deps): Operation[] {
-  return [
-    {
-      meta: {
-        method: 'get',
-        path: '/incidents/:id/follow-up',
-        summary: "The incident's follow-up (Herald's proposal until someone edits or skips it)",
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => c.json({ followUp: await readFollowUp(deps.db, pathId(c)) }),
+export const followUpOps = {
+  read: operation({
+    method: 'get',
+    path: '/incidents/:id/follow-up',
+    summary: "The incident's follow-up (Herald's proposal until someone edits or skips it)",
+    role: 'responder',
+    verb: async (deps, { id }) => ({ followUp: await readFollowUp(deps.db, id) }),
+    success: 200,
+  }),
+  schedule: operation({
+    method: 'post',
+    path: '/incidents/:id/follow-up',
+    summary: 'Set the follow-up text and time (P0/P1, after the all-clear)',
+    role: 'responder',
+    input: scheduleFollowUpInput,
+    pathField: 'incidentId',
+    verb: scheduleFollowUp,
+    answer: (followUp) => ({ followUp }),
+    success: 200,
+  }),
+  skip: operation({
+    method: 'delete',
+    path: '/incidents/:id/follow-up',
+    summary: 'Skip the follow-up',
+    role: 'responder',
+    verb: (deps, { id }, actor) => skipFollowUp(deps, { incidentId: id }, actor),
+    answer: (followUp) => ({ followUp }),
+    success: 200,
+  }),
+  board: operation({
+    method: 'get',
+    path: '/follow-ups',
+    summary: 'Follow-ups due, and those sent or skipped in the last 14 days',
+    role: 'responder',
+    verb: (deps) => readFollowUpBoard(deps.db, deps.clock.now()),
+    success: 200,
+  }),
+  lookBack: operation({
+    method: 'get',
+    path: '/look-back',
+    summary: 'The incident process in figures over the last LOOK_BACK_DAYS, and past reviews',
+    role: 'admin',
+    verb: async (deps) => {
+      const now = deps.clock.now();
+      const days = deps.config.lookBackDays || 60;
+      const from = new Date(now.getTime() - days * 24 * 60 * 60_000);
+      return {
+        days,
+        figures: await readLookBackFigures(deps.db, from, now),
+        past: await readLookBacks(deps),
+      };
     },
-    op({
-      meta: {
-        method: 'post',
-        path: '/incidents/:id/follow-up',
-        summary: 'Set the follow-up text and time (P0/P1, after the all-clear)',
-        role: 'responder',
-        body: scheduleFollowUpInput,
-        omit: ['incidentId'],
-        success: 200,
-      },
-      handler: async (c, input) =>
-        c.json({
-          followUp: await scheduleFollowUp(deps, input, actorOf(c)),
-        }),
-    }),
-    {
-      meta: {
-        method: 'delete',
-        path: '/incidents/:id/follow-up',
-        summary: 'Skip the follow-up',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) =>
-        c.json({ followUp: await skipFollowUp(deps, { incidentId: pathId(c) }, actorOf(c)) }),
-    },
-    {
-      meta: {
-        method: 'get',
-        path: '/follow-ups',
-        summary: 'Follow-ups due, and those sent or skipped in the last 14 days',
-        role: 'responder',
-        success: 200,
-      },
-      handler: async (c) => c.json(await readFollowUpBoard(deps.db, deps.clock.now())),
-    },
+    success: 200,
+  }),
+};
 
-    // The look back
-    {
-      meta: {
-        method: 'get',
-        path: '/look-back',
-        summary: 'The incident process in figures over the last LOOK_BACK_DAYS, and past reviews',
-        role: 'admin',
-        success: 200,
-      },
-      handler: async (c) => {
-        const now = deps.clock.now();
-        const days = deps.config.lookBackDays || 60;
-        const from = new Date(now.getTime() - days * 24 * 60 * 60_000);
-        return c.json({
-          days,
-          figures: await readLookBackFigures(deps.db, from, now),
-          past: await readLookBacks(deps),
-        });
-      },
-    },
-  ];
-}
+export const followUpOperations = Object.values(followUpOps);

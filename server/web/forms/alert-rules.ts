@@ -1,16 +1,20 @@
 import { alertRuleStatuses } from '../../../db/schema/enums.ts';
 import { DEFAULT_INCIDENT_BODY, DEFAULT_INCIDENT_TITLE } from '../../domain/alerts/routing.ts';
-import {
-  createAlertRule,
-  deleteAlertRule,
-  readAlertRules,
-  updateAlertRule,
-} from '../../domain/alerts/save-alert-rule.ts';
+import { readAlertRules } from '../../domain/alerts/save-alert-rule.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import type { Deps } from '../../deps.ts';
-import { type FormOutcome, type FormValues, formValues, optional, runForm, str } from './form.ts';
+import { alertRuleOps } from '../../routes/alert-rules.ts';
+import {
+  formAction,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  optional,
+  runFormActions,
+  str,
+} from './form.ts';
 
 /** "severity=critical" lines, one matcher each, as the rule form takes them. */
 export function matchersFromText(text: string): Record<string, string> {
@@ -54,51 +58,53 @@ const setStatus = (values: FormValues) => {
   return found;
 };
 
+/** The rule form's fields, converted from what was typed. */
+const ruleFields = (values: FormValues) => ({
+  name: str(values, 'name'),
+  matchers: matchersFromText(str(values, 'matchers')),
+  componentId: optional(values, 'componentId') ?? null,
+  priority: priority(values),
+  setStatus: setStatus(values),
+  declare: str(values, 'declare') === 'on',
+  incidentTitle: optional(values, 'incidentTitle') ?? null,
+  incidentBody: optional(values, 'incidentBody') ?? null,
+});
+
+/** The rules page's forms by `_action`; `id` names the rule. */
+const ruleForms = {
+  create: formAction(alertRuleOps.create, ruleFields, () => '/admin/alert-rules?done=created'),
+  update: formAction(
+    alertRuleOps.update,
+    (values) => ({ ruleId: str(values, 'id'), ...ruleFields(values) }),
+    () => '/admin/alert-rules?done=saved',
+  ),
+  move: formAction(
+    alertRuleOps.update,
+    (values) => {
+      const to = Number(str(values, 'position'));
+      if (!Number.isInteger(to) || to < 1)
+        throw new ValidationError('position: not a place in the order', {
+          position: 'not a place in the order',
+        });
+      return { ruleId: str(values, 'id'), position: to };
+    },
+    () => '/admin/alert-rules?done=moved',
+  ),
+  delete: formAction(
+    alertRuleOps.delete,
+    (values) => ({ id: str(values, 'id') }),
+    () => '/admin/alert-rules?done=deleted',
+  ),
+};
+
 /** The alert routing rules page: list in order, add, edit, move, remove. Admins write. */
 export function createAlertRuleAdmin(deps: Deps, session: ActiveSession) {
-  const actor = session.actor;
   return {
     defaults: { incidentTitle: DEFAULT_INCIDENT_TITLE, incidentBody: DEFAULT_INCIDENT_BODY },
     statuses: alertRuleStatuses,
     rules: () => readAlertRules(deps.db),
     components: () => readComponentChoices(deps.db),
-    async action(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      const action = str(values, '_action');
-      return runForm(values, async () => {
-        const fields = () => ({
-          name: str(values, 'name'),
-          matchers: matchersFromText(str(values, 'matchers')),
-          componentId: optional(values, 'componentId') ?? null,
-          priority: priority(values),
-          setStatus: setStatus(values),
-          declare: str(values, 'declare') === 'on',
-          incidentTitle: optional(values, 'incidentTitle') ?? null,
-          incidentBody: optional(values, 'incidentBody') ?? null,
-        });
-        switch (action) {
-          case 'create':
-            await createAlertRule(deps, fields(), actor);
-            return '/admin/alert-rules?done=created';
-          case 'update':
-            await updateAlertRule(deps, { ruleId: str(values, 'id'), ...fields() }, actor);
-            return '/admin/alert-rules?done=saved';
-          case 'move': {
-            const to = Number(str(values, 'position'));
-            if (!Number.isInteger(to) || to < 1)
-              throw new ValidationError('position: not a place in the order', {
-                position: 'not a place in the order',
-              });
-            await updateAlertRule(deps, { ruleId: str(values, 'id'), position: to }, actor);
-            return '/admin/alert-rules?done=moved';
-          }
-          case 'delete':
-            await deleteAlertRule(deps, { ruleId: str(values, 'id') }, actor);
-            return '/admin/alert-rules?done=deleted';
-          default:
-            throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-        }
-      });
-    },
+    action: (form: FormData): Promise<FormOutcome> =>
+      runFormActions(deps, session.actor, ruleForms, formValues(form)),
   };
 }

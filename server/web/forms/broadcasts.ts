@@ -4,20 +4,17 @@ import {
   readBroadcast,
   readBroadcasts,
   readStalledBroadcasts,
-  retryFailedDeliveries,
 } from '../../domain/broadcasts/broadcast-admin.ts';
-import { createList } from '../../domain/lists/create-list.ts';
 import { splitDomains, splitPriorities } from '../../domain/lists/list-rules.ts';
-import { updateList } from '../../domain/lists/update-list.ts';
 import { NotFoundError } from '../../domain/shared/errors.ts';
 import { companyDomains } from '../../domain/subscribers/subscriber-reads.ts';
-import { removeSubscriber, searchSubscribers } from '../../domain/subscribers/admin-subscribers.ts';
+import { searchSubscribers } from '../../domain/subscribers/admin-subscribers.ts';
 import {
   readSubscriberImport,
   readSubscriberImports,
-  startSubscriberImport,
 } from '../../domain/subscribers/import-jobs.ts';
 import type { Deps } from '../../deps.ts';
+import { broadcastOps } from '../../routes/broadcasts.ts';
 import { subscriberStates } from '../../../db/schema/enums.ts';
 import {
   type EmailPreview,
@@ -27,11 +24,14 @@ import {
 } from '../../mail/preview.ts';
 import {
   checkbox,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   list,
   runForm,
+  runFormAction,
+  runRow,
   str,
 } from './form.ts';
 
@@ -68,25 +68,27 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       return found;
     },
     /** Create (no `id`) or edit a list from the lists form. */
-    async saveList(form: FormData, id?: string): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const input = {
-          name: str(values, 'name'),
-          description: str(values, 'description'),
-          isInternal: checkbox(values, 'isInternal'),
-          allowedDomains: str(values, 'allowedDomains'),
-          priorities: list(values, 'priorities').map(Number),
-          isDrill: checkbox(values, 'isDrill'),
-          subjectsInEnglish: checkbox(values, 'subjectsInEnglish'),
-          subjectUpdate: str(values, 'subjectUpdate'),
-          subjectResolved: str(values, 'subjectResolved'),
-          ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
-        };
-        if (id) await updateList(deps, { listId: id, ...input }, actor);
-        else await createList(deps, input, actor);
-        return `/admin/lists?done=${id ? 'saved' : 'created'}`;
+    saveList(form: FormData, id?: string): Promise<FormOutcome> {
+      const fields = (values: FormValues) => ({
+        name: str(values, 'name'),
+        description: str(values, 'description'),
+        isInternal: checkbox(values, 'isInternal'),
+        allowedDomains: str(values, 'allowedDomains'),
+        priorities: list(values, 'priorities').map(Number),
+        isDrill: checkbox(values, 'isDrill'),
+        subjectsInEnglish: checkbox(values, 'subjectsInEnglish'),
+        subjectUpdate: str(values, 'subjectUpdate'),
+        subjectResolved: str(values, 'subjectResolved'),
+        ...(str(values, 'slug').trim() ? { slug: str(values, 'slug') } : {}),
       });
+      const action = id
+        ? formAction(
+            broadcastOps.updateList,
+            (values) => ({ listId: id, ...fields(values) }),
+            () => '/admin/lists?done=saved',
+          )
+        : formAction(broadcastOps.createList, fields, () => '/admin/lists?done=created');
+      return runFormAction(deps, actor, action, formValues(form));
     },
 
     /** The search box and filters are links anyone may edit: what is not a filter is ignored. */
@@ -104,13 +106,17 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
         actor,
       );
     },
-    async remove(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const r = await removeSubscriber(deps, { subscriberId: str(values, 'id') }, actor);
-        return `/admin/subscribers?done=removed&email=${encodeURIComponent(r.email)}`;
-      });
-    },
+    remove: (form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        actor,
+        formAction(
+          broadcastOps.removeSubscriber,
+          (values) => ({ id: str(values, 'id') }),
+          (r) => `/admin/subscribers?done=removed&email=${encodeURIComponent(r.email)}`,
+        ),
+        formValues(form),
+      ),
     /**
      * CSV import: checked at once (a bad file is shown again with its error), then written in
      * the background. A small file is usually done within the short wait, so its page opens on
@@ -122,10 +128,15 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       const csv = file && typeof file !== 'string' && file.size > 0 ? await file.text() : pasted;
       const values = formValues(form);
       return runForm(values, async () => {
-        const { view, finished } = await startSubscriberImport(
+        const { view, finished } = await runRow(
           deps,
-          { listId: str(values, 'listId'), csv },
           actor,
+          broadcastOps.startImport,
+          values,
+          () => ({
+            listId: str(values, 'listId'),
+            csv,
+          }),
         );
         await Promise.race([finished, deps.imports.pause(IMPORT_FORM_WAIT_MS)]);
         return `/admin/lists/${view.listId}/imports/${view.id}`;
@@ -138,18 +149,20 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     forIncident: (incidentId: string) => readBroadcasts(deps, { incidentId, limit: 20 }),
     broadcast: (id: string) => readBroadcast(deps, id),
     stalled: () => readStalledBroadcasts(deps),
-    async retry(id: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const ids = list(values, 'deliveryId');
-        const r = await retryFailedDeliveries(
-          deps,
-          { broadcastId: id, ...(ids.length ? { deliveryIds: ids } : {}) },
-          actor,
-        );
-        return `/admin/broadcasts/${id}?done=retried&n=${r.retried}`;
-      });
-    },
+    retry: (id: string, form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        actor,
+        formAction(
+          broadcastOps.retry,
+          (values) => {
+            const ids = list(values, 'deliveryId');
+            return { broadcastId: id, ...(ids.length ? { deliveryIds: ids } : {}) };
+          },
+          (r) => `/admin/broadcasts/${id}?done=retried&n=${r.retried}`,
+        ),
+        formValues(form),
+      ),
 
     /** The exact email an update will send (internal and public variants). */
     preview: (input: PreviewInput): Promise<EmailPreview> => previewUpdateEmail(deps, input),

@@ -1,12 +1,12 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
 import { readDrills, readDrillScorecard } from '../../domain/drills/drill-views.ts';
-import { scheduleDrill } from '../../domain/drills/schedule-drill.ts';
+import { reportOps } from '../../routes/reports.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
-import { type FormOutcome, formValues, list, runForm, str } from './form.ts';
+import { formAction, type FormOutcome, formValues, list, runFormAction, str } from './form.ts';
 import { priorityChoices } from './templates.ts';
 
 /** Drills for signed-in staff: the list, the schedule form (admins), the scorecard. */
@@ -22,30 +22,32 @@ export function createDrillAdmin(deps: Deps, session: ActiveSession) {
         tz: (await deps.reader.page()).time_zone,
       };
     },
-    async schedule(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const tz = (await deps.reader.page()).time_zone;
-        const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
-        if (!at)
-          throw new ValidationError('scheduledFor: pick a date and time', {
-            scheduledFor: 'pick a date and time',
-          });
-        const p = str(values, 'priority');
-        const d = await scheduleDrill(
-          deps,
-          {
-            title: str(values, 'title'),
-            scenario: str(values, 'scenario'),
-            priority: /^[0-3]$/.test(p) ? Number(p) : Number.NaN,
-            componentIds: list(values, 'componentIds'),
-            participantIds: list(values, 'participantIds'),
-            scheduledFor: at.toISOString(),
+    schedule: (form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        session.actor,
+        formAction(
+          reportOps.scheduleDrill,
+          async (values) => {
+            const tz = (await deps.reader.page()).time_zone;
+            const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
+            if (!at)
+              throw new ValidationError('scheduledFor: pick a date and time', {
+                scheduledFor: 'pick a date and time',
+              });
+            const p = str(values, 'priority');
+            return {
+              title: str(values, 'title'),
+              scenario: str(values, 'scenario'),
+              priority: /^[0-3]$/.test(p) ? Number(p) : Number.NaN,
+              componentIds: list(values, 'componentIds'),
+              participantIds: list(values, 'participantIds'),
+              scheduledFor: at.toISOString(),
+            };
           },
-          session.actor,
-        );
-        return `/admin/drills/${d.id}?done=scheduled`;
-      });
-    },
+          (d) => `/admin/drills/${d.id}?done=scheduled`,
+        ),
+        formValues(form),
+      ),
   };
 }

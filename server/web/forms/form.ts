@@ -5,6 +5,8 @@ import { parseInput } from '../../domain/shared/parse.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
 import type { Deps } from '../../deps.ts';
+import type { Actor } from '../../domain/shared/actor.ts';
+import { type OperationRow, runOperation } from '../../routes/operation.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
 export type FormValues = Record<string, string | string[]>;
@@ -222,4 +224,94 @@ export class FieldErrors {
 /** The page's time zone: what every date field of the admin forms is read in. */
 export async function pageZone(deps: Pick<Deps, 'reader'>): Promise<string> {
   return (await deps.reader.page()).time_zone;
+}
+
+/**
+ * One form action over an operation row: what is about the form (reading the typed strings
+ * into the row's input, where to go after), while the row's role, schema and verb are the same
+ * ones the API and the CLI run.
+ */
+export interface FormAction<R = any> {
+  row: OperationRow<any, R>;
+  /**
+   * The row's unparsed input (path field included) from what was typed. Conversions that fail
+   * are collected in `fe` and reported together with the schema's own problems.
+   */
+  read: (values: FormValues, fe: FieldErrors) => unknown;
+  /** Where to go once it ran (after any follow-up the form itself offers). */
+  done: (result: R, values: FormValues) => string | Promise<string>;
+  /**
+   * Show a refusal's message alone, for a page with none of the fields it names (a webhook's
+   * test names the URL, which its page does not edit).
+   */
+  messageOnly?: boolean;
+}
+
+/** A form action, typed from its row. */
+export function formAction<I, R>(
+  row: OperationRow<I, R>,
+  read: FormAction<R>['read'],
+  done: FormAction<R>['done'],
+  opts: { messageOnly?: boolean } = {},
+): FormAction<R> {
+  return { row, read, done, ...opts };
+}
+
+/**
+ * Runs an operation row from a form: reads the strings, reports every problem at once when a
+ * conversion failed, then runs the row for the signed-in actor as the API and CLI do.
+ */
+export async function runRow<R>(
+  deps: Deps,
+  actor: Actor,
+  row: OperationRow<any, R>,
+  values: FormValues,
+  read: FormAction<R>['read'],
+): Promise<R> {
+  const fe = new FieldErrors();
+  const raw = await read(values, fe);
+  if (row.input) fe.throwWith(row.input, raw);
+  else if (Object.keys(fe.errors).length)
+    throw new ValidationError('Please fix the fields marked below.', fe.errors);
+  return runOperation(deps, row, raw, actor);
+}
+
+/** A page action with no admin operation behind it (it runs a verb the API does not offer). */
+export type FormOnlyAction = (values: FormValues) => Promise<string>;
+
+/**
+ * A page's forms told apart by `_action`: runs the one named, shows the form again on a domain
+ * error, and refuses an action the page does not have.
+ */
+export function runFormActions(
+  deps: Deps,
+  actor: Actor,
+  actions: Record<string, FormAction | FormOnlyAction>,
+  values: FormValues,
+): Promise<FormOutcome> {
+  return runForm(values, async () => {
+    const name = str(values, '_action');
+    const action = Object.hasOwn(actions, name) ? actions[name] : undefined;
+    if (!action) throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+    return typeof action === 'function' ? action(values) : actOn(deps, actor, action, values);
+  });
+}
+
+/** A form with one action: runs it, or shows the form again on a domain error. */
+export function runFormAction(
+  deps: Deps,
+  actor: Actor,
+  action: FormAction,
+  values: FormValues,
+): Promise<FormOutcome> {
+  return runForm(values, () => actOn(deps, actor, action, values));
+}
+
+async function actOn(deps: Deps, actor: Actor, action: FormAction, values: FormValues) {
+  const result = await runRow(deps, actor, action.row, values, action.read).catch((err) => {
+    throw action.messageOnly && err instanceof ValidationError
+      ? new ValidationError(err.message)
+      : err;
+  });
+  return action.done(result, values);
 }

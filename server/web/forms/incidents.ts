@@ -11,15 +11,7 @@ import {
   readRecentUpdates,
   readUpcomingMaintenance,
 } from '../../domain/incidents/admin-views.ts';
-import { changeIncidentOwner } from '../../domain/incidents/change-incident-owner.ts';
-import {
-  changeIncidentPriority,
-  changeIncidentPriorityInput,
-} from '../../domain/incidents/change-incident-priority.ts';
-import { declareIncident } from '../../domain/incidents/declare-incident.ts';
-import { postIncidentUpdate } from '../../domain/incidents/post-incident-update.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
-import { resolveIncident } from '../../domain/incidents/resolve-incident.ts';
 import { countReportFollowers } from '../../domain/reports/report-views.ts';
 import { switchMaintenanceOff } from '../../domain/settings/switch-maintenance.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
@@ -28,18 +20,22 @@ import type { Deps } from '../../deps.ts';
 import {
   checkbox,
   FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   intField,
   optional,
   runForm,
+  runFormActions,
+  runRow,
   str,
   pageZone,
 } from './form.ts';
 import { declareIncidentInput, postIncidentUpdateInput } from '../../domain/incidents/inputs.ts';
 import { ALL_CLEAR, messageTemplates, priorityChoices, templateBody } from './templates.ts';
-import { holdingMinutes, postHoldingUpdate } from '../../domain/incidents/holding-update.ts';
+import { holdingMinutes } from '../../domain/incidents/holding-update.ts';
+import { incidentOps } from '../../routes/incidents.ts';
 import { loadIncident } from '../../domain/incidents/load-incident.ts';
 import {
   defaultPromiseMinutes,
@@ -259,18 +255,15 @@ async function postDeclare(
     defaults: await readPromiseDefaults(deps.db),
   });
   if (tpl) return tpl;
-  const build = async () => {
-    const fe = new FieldErrors();
-    const zone = await pageZone(deps);
-    return fe.parse(declareIncidentInput, {
-      ...declareFields(values, fe, zone),
-      translations: translationFields(values),
-    });
-  };
   const intent = str(values, 'intent');
   if (intent === 'preview' || intent === 'test') {
     return emailPreviewForm(deps, session, values, intent, async () => {
-      const i = await build();
+      const fe = new FieldErrors();
+      const zone = await pageZone(deps);
+      const i = fe.parse(declareIncidentInput, {
+        ...declareFields(values, fe, zone),
+        translations: translationFields(values),
+      });
       return {
         title: i.title,
         priority: i.priority,
@@ -286,118 +279,122 @@ async function postDeclare(
     });
   }
   return runForm(values, async () => {
-    const input = await build();
-    const { incident } = await declareIncident(deps, input, session.actor);
+    const zone = await pageZone(deps);
+    const { incident } = await runRow(
+      deps,
+      session.actor,
+      incidentOps.declare,
+      values,
+      (v, fe) => ({
+        ...declareFields(v, fe, zone),
+        translations: translationFields(v),
+      }),
+    );
     return `/admin/incidents/${incident.id}?done=declared`;
   });
 }
 
-/** The update form's fields, parsed with the verb's schema. */
-async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
-  const fe = new FieldErrors();
+/** The update form's fields as the update operation takes them. */
+async function updateFieldsFor(
+  deps: Deps,
+  incidentId: string,
+  values: FormValues,
+  fe: FieldErrors,
+) {
   const zone = await pageZone(deps);
-  const input = {
+  return {
     incidentId,
     ...updateFields(values, fe),
     translations: translationFields(values),
     notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
-  return fe.parse(postIncidentUpdateInput, input);
 }
 
-/** One of the incident page's forms: what it posted, for the incident. */
-type IncidentForm = {
-  deps: Deps;
-  actor: ActiveSession['actor'];
-  incidentId: string;
-  values: FormValues;
-};
-
-async function postHoldingForm({ deps, actor, incidentId, values }: IncidentForm) {
-  // The text follows the incident's status; the promise is the one chosen, else the
-  // priority's default.
-  const chosen = str(values, 'nextIn');
-  await postHoldingUpdate(
-    deps,
-    { incidentId, nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined },
-    actor,
-  );
-  return `/admin/incidents/${incidentId}?done=holding`;
-}
-
-async function postUpdateForm({ deps, actor, incidentId, values }: IncidentForm) {
-  const input = await updateInput(deps, incidentId, values);
-  await postIncidentUpdate(deps, input, actor);
-  return `/admin/incidents/${incidentId}?done=updated`;
-}
-
-async function postPriorityForm({ deps, actor, incidentId, values }: IncidentForm) {
+/** The update form's fields, parsed with the verb's schema (for the email preview). */
+async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
   const fe = new FieldErrors();
-  const input = {
-    incidentId,
-    priority: priorityField(values, fe),
-    reason: str(values, 'reason'),
-  };
-  await changeIncidentPriority(deps, fe.parse(changeIncidentPriorityInput, input), actor);
-  return `/admin/incidents/${incidentId}?done=priority`;
-}
-
-async function postOwnerForm({ deps, actor, incidentId, values }: IncidentForm) {
-  await changeIncidentOwner(
-    deps,
-    { incidentId, ownerId: optional(values, 'ownerId') ?? null },
-    actor,
-  );
-  return `/admin/incidents/${incidentId}?done=owner`;
-}
-
-async function postResolveForm({ deps, actor, incidentId, values }: IncidentForm) {
-  // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
-  // needed: the confirmation is the form shown again with a second button).
-  // The maintenance switch outlives an all-clear unless someone says so: name it here.
-  if (!str(values, 'confirmed')) {
-    // The reporters who follow it get the all-clear too: the count is everyone mailed.
-    const recipients =
-      (await countUpdateRecipients(deps.db, incidentId)) +
-      (await countReportFollowers(deps.db, incidentId));
-    const s = await getSettings(deps.db);
-    throw new ConfirmationNeeded(
-      recipients,
-      s.maintenanceActive ? { message: s.maintenanceMessage } : null,
-    );
-  }
-  await resolveIncident(
-    deps,
-    {
-      incidentId,
-      body: str(values, 'body'),
-      internalNote: optional(values, 'internalNote') ?? null,
-      ...(optional(values, 'supportScript') ? { supportScript: str(values, 'supportScript') } : {}),
-    },
-    actor,
-  );
-  if (str(values, 'switchOff')) {
-    await switchMaintenanceOff(deps, {}, actor);
-    return `/admin/incidents/${incidentId}?done=resolved-switch-off`;
-  }
-  return `/admin/incidents/${incidentId}?done=resolved`;
-}
-
-async function postRemoveFollowerForm({ deps, actor, incidentId, values }: IncidentForm) {
-  await removeIncidentFollower(deps, { incidentId, followerId: str(values, 'followerId') }, actor);
-  return `/admin/incidents/${incidentId}?done=follower-removed`;
+  return fe.parse(postIncidentUpdateInput, await updateFieldsFor(deps, incidentId, values, fe));
 }
 
 /** The incident page's forms by their `_action`. */
-const incidentForms = new Map<string, (f: IncidentForm) => Promise<string>>([
-  ['holding', postHoldingForm],
-  ['update', postUpdateForm],
-  ['priority', postPriorityForm],
-  ['owner', postOwnerForm],
-  ['resolve', postResolveForm],
-  ['remove-follower', postRemoveFollowerForm],
-]);
+function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: string) {
+  const page = (done: string) => () => `/admin/incidents/${incidentId}?done=${done}`;
+  return {
+    // The text follows the incident's status; the promise is the one chosen, else the
+    // priority's default.
+    holding: formAction(
+      incidentOps.holding,
+      (values) => {
+        const chosen = str(values, 'nextIn');
+        return {
+          incidentId,
+          nextUpdateInMinutes: /^\d{1,4}$/.test(chosen) ? Number(chosen) : undefined,
+        };
+      },
+      page('holding'),
+    ),
+    update: formAction(
+      incidentOps.update,
+      (values, fe) => updateFieldsFor(deps, incidentId, values, fe),
+      page('updated'),
+    ),
+    priority: formAction(
+      incidentOps.priority,
+      (values, fe) => ({
+        incidentId,
+        priority: priorityField(values, fe),
+        reason: str(values, 'reason'),
+      }),
+      page('priority'),
+    ),
+    owner: formAction(
+      incidentOps.owner,
+      (values) => ({ incidentId, ownerId: optional(values, 'ownerId') ?? null }),
+      page('owner'),
+    ),
+    resolve: formAction(
+      incidentOps.resolve,
+      async (values) => {
+        // Resolving mails everyone on the lists: say how many and ask once more (no JavaScript
+        // needed: the confirmation is the form shown again with a second button).
+        // The maintenance switch outlives an all-clear unless someone says so: name it here.
+        if (!str(values, 'confirmed')) {
+          // The reporters who follow it get the all-clear too: the count is everyone mailed.
+          const recipients =
+            (await countUpdateRecipients(deps.db, incidentId)) +
+            (await countReportFollowers(deps.db, incidentId));
+          const s = await getSettings(deps.db);
+          throw new ConfirmationNeeded(
+            recipients,
+            s.maintenanceActive ? { message: s.maintenanceMessage } : null,
+          );
+        }
+        return {
+          incidentId,
+          body: str(values, 'body'),
+          internalNote: optional(values, 'internalNote') ?? null,
+          ...(optional(values, 'supportScript')
+            ? { supportScript: str(values, 'supportScript') }
+            : {}),
+        };
+      },
+      async (_r, values) => {
+        if (!str(values, 'switchOff')) return `/admin/incidents/${incidentId}?done=resolved`;
+        await switchMaintenanceOff(deps, {}, actor);
+        return `/admin/incidents/${incidentId}?done=resolved-switch-off`;
+      },
+    ),
+    'remove-follower': async (values: FormValues) => {
+      await removeIncidentFollower(
+        deps,
+        { incidentId, followerId: str(values, 'followerId') },
+        actor,
+      );
+      return `/admin/incidents/${incidentId}?done=follower-removed`;
+    },
+  };
+}
 
 /** The incident page's forms, told apart by the `_action` field. */
 async function postIncidentAction(
@@ -433,11 +430,12 @@ async function postIncidentAction(
         : await updateInput(deps, incidentId, values),
     );
   }
-  const outcome = await runForm(values, async () => {
-    const post = incidentForms.get(action);
-    if (!post) throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-    return post({ deps, actor: session.actor, incidentId, values });
-  }).catch((err: unknown) => {
+  const outcome = await runFormActions(
+    deps,
+    session.actor,
+    incidentForms(deps, session.actor, incidentId),
+    values,
+  ).catch((err: unknown) => {
     if (!(err instanceof ConfirmationNeeded)) throw err;
     return {
       ok: false as const,

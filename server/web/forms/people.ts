@@ -1,22 +1,24 @@
 import { auditObjectTypes, listAudit } from '../../domain/audit/list-audit.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../domain/auth/api-tokens.ts';
+import { listApiTokens } from '../../domain/auth/api-tokens.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
-import { updateSettings, updateSettingsInput } from '../../domain/settings/update-settings.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
-import { createUser } from '../../domain/users/create-user.ts';
 import { listUsers } from '../../domain/users/read-users.ts';
 import { setUserPassword, updateUser } from '../../domain/users/update-user.ts';
 import type { Deps } from '../../deps.ts';
+import { accountOps } from '../../routes/accounts.ts';
 import { tokenRoles, userRoles } from '../../../db/schema/enums.ts';
 import {
   choice,
-  FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   list,
   runForm,
+  runFormAction,
+  runFormActions,
+  runRow,
   str,
 } from './form.ts';
 
@@ -34,6 +36,35 @@ function minutesField(values: FormValues, key: string): number | null | undefine
     });
   return Number(v);
 }
+
+/** The settings form: minutes fields read explicitly, P0 and P1 always promising. */
+const settingsForm = formAction(
+  accountOps.updateSettings,
+  (values, fe) => {
+    const minutes = (k: string) => fe.take(() => minutesField(values, k), undefined);
+    const always = (k: string) => {
+      const m = minutes(k);
+      if (m !== null) return m;
+      fe.errors[k] ??= 'is required: P0 and P1 always promise the next update';
+      return undefined;
+    };
+    return {
+      pageName: str(values, 'pageName'),
+      publicUrl: str(values, 'publicUrl').trim(),
+      timeZone: str(values, 'timeZone'),
+      // A form without the field (older pages, scripts) keeps the language as it is.
+      ...(str(values, 'defaultLanguage')
+        ? { defaultLanguage: str(values, 'defaultLanguage') }
+        : {}),
+      translationLanguages: list(values, 'translationLanguages'),
+      promiseMinutesP0: always('promiseMinutesP0'),
+      promiseMinutesP1: always('promiseMinutesP1'),
+      promiseMinutesP2: minutes('promiseMinutesP2'),
+      promiseMinutesP3: minutes('promiseMinutesP3'),
+    };
+  },
+  () => '/admin/settings?done=saved',
+);
 
 /** Settings, users, API tokens and the audit log: the admin-only pages. */
 export function createAdminOnly(deps: Deps, session: ActiveSession) {
@@ -54,78 +85,51 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         timeZones: Intl.supportedValuesOf('timeZone'),
       };
     },
-    async saveSettings(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const fe = new FieldErrors();
-        const minutes = (k: string) => fe.take(() => minutesField(values, k), undefined);
-        const always = (k: string) => {
-          const m = minutes(k);
-          if (m !== null) return m;
-          fe.errors[k] ??= 'is required: P0 and P1 always promise the next update';
-          return undefined;
-        };
-        const input = {
-          pageName: str(values, 'pageName'),
-          publicUrl: str(values, 'publicUrl').trim(),
-          timeZone: str(values, 'timeZone'),
-          // A form without the field (older pages, scripts) keeps the language as it is.
-          ...(str(values, 'defaultLanguage')
-            ? { defaultLanguage: str(values, 'defaultLanguage') }
-            : {}),
-          translationLanguages: list(values, 'translationLanguages'),
-          promiseMinutesP0: always('promiseMinutesP0'),
-          promiseMinutesP1: always('promiseMinutesP1'),
-          promiseMinutesP2: minutes('promiseMinutesP2'),
-          promiseMinutesP3: minutes('promiseMinutesP3'),
-        };
-        fe.throwWith(updateSettingsInput, input);
-        await updateSettings(deps, input, actor);
-        return '/admin/settings?done=saved';
-      });
-    },
+    saveSettings: (form: FormData): Promise<FormOutcome> =>
+      runFormAction(deps, actor, settingsForm, formValues(form)),
 
     users: () => listUsers(deps),
     async userAction(form: FormData): Promise<FormOutcome> {
       const values = formValues(form);
-      const action = str(values, '_action');
       const userId = str(values, 'id');
-      return runForm(values, async () => {
-        switch (action) {
-          case 'create':
-            await createUser(
-              deps,
-              {
-                email: str(values, 'email'),
-                name: str(values, 'name'),
-                role: choice(values, 'role', userRoles, 'must be admin or responder'),
-                password: String(form.get('password') ?? ''),
-              },
-              actor,
-            );
-            return '/admin/users?done=created';
-          case 'role':
-            await updateUser(
-              deps,
-              { userId, role: choice(values, 'role', userRoles, 'must be admin or responder') },
-              actor,
-            );
+      return runFormActions(
+        deps,
+        actor,
+        {
+          create: formAction(
+            accountOps.createUser,
+            (values) => ({
+              email: str(values, 'email'),
+              name: str(values, 'name'),
+              role: choice(values, 'role', userRoles, 'must be admin or responder'),
+              password: String(form.get('password') ?? ''),
+            }),
+            () => '/admin/users?done=created',
+          ),
+          role: async (values) => {
+            const role = choice(values, 'role', userRoles, 'must be admin or responder');
+            await updateUser(deps, { userId, role }, actor);
             return `/admin/users?done=saved&user=${encodeURIComponent(userId)}`;
-          case 'disable':
-          case 'enable':
-            await updateUser(deps, { userId, disabled: action === 'disable' }, actor);
-            return `/admin/users?done=${action}d&user=${encodeURIComponent(userId)}`;
-          case 'password':
+          },
+          disable: async () => {
+            await updateUser(deps, { userId, disabled: true }, actor);
+            return `/admin/users?done=disabled&user=${encodeURIComponent(userId)}`;
+          },
+          enable: async () => {
+            await updateUser(deps, { userId, disabled: false }, actor);
+            return `/admin/users?done=enabled&user=${encodeURIComponent(userId)}`;
+          },
+          password: async () => {
             await setUserPassword(
               deps,
               { userId, password: String(form.get('password') ?? '') },
               actor,
             );
             return '/admin/users?done=password';
-          default:
-            throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-        }
-      });
+          },
+        },
+        values,
+      );
     },
 
     tokens: () => listApiTokens(deps),
@@ -146,9 +150,12 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
       if (action === 'create') {
         let created: { secret: string; name: string; role: string } | null = null;
         const r = await runForm(values, async () => {
-          const { secret, token } = await createApiToken(
+          const { secret, token } = await runRow(
             deps,
-            {
+            actor,
+            accountOps.createToken,
+            values,
+            () => ({
               name: str(values, 'name'),
               role: choice(
                 values,
@@ -156,8 +163,7 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
                 tokenRoles,
                 'must be admin, responder, viewer or intake',
               ),
-            },
-            actor,
+            }),
           );
           created = { secret, name: token.name, role: token.role };
           return '';
@@ -166,12 +172,18 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
         const c = created as { secret: string; name: string; role: string };
         return { ok: true, redirect: null, secret: c.secret, name: c.name, role: c.role, values };
       }
-      return runForm(values, async () => {
-        if (action !== 'revoke')
-          throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-        await revokeApiToken(deps, { tokenId: str(values, 'id') }, actor);
-        return '/admin/tokens?done=revoked';
-      });
+      return runFormActions(
+        deps,
+        actor,
+        {
+          revoke: formAction(
+            accountOps.revokeToken,
+            (values) => ({ id: str(values, 'id') }),
+            () => '/admin/tokens?done=revoked',
+          ),
+        },
+        values,
+      );
     },
 
     async audit(query: URLSearchParams) {

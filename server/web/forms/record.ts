@@ -1,10 +1,5 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { loadIncident } from '../../domain/incidents/load-incident.ts';
-import { addActionItem, addActionItemInput } from '../../domain/record/add-action-item.ts';
-import {
-  addRemediationItem,
-  addRemediationItemInput,
-} from '../../domain/record/add-remediation-item.ts';
 import {
   actionItemKinds,
   actionItemPhases,
@@ -13,8 +8,6 @@ import {
   factQuestionText,
   remediationStates,
 } from '../../domain/record/inputs.ts';
-import { logChange, logChangeInput } from '../../domain/record/log-change.ts';
-import { logDecision } from '../../domain/record/log-decision.ts';
 import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
 import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
 import {
@@ -24,38 +17,28 @@ import {
 } from '../../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../../domain/record/send-look-back.ts';
 import { hasRole } from '../../domain/shared/actor.ts';
-import { skipFollowUp } from '../../domain/record/skip-follow-up.ts';
-import { scheduleFollowUp, scheduleFollowUpInput } from '../../domain/record/schedule-follow-up.ts';
 import {
   readPostmortemDraft,
   readPostmortemPublication,
   readTemplateData,
 } from '../../domain/postmortems/postmortem-views.ts';
-import { publishPostmortem } from '../../domain/postmortems/publish-postmortem.ts';
-import { savePostmortem } from '../../domain/postmortems/save-postmortem.ts';
-import { unpublishPostmortem } from '../../domain/postmortems/unpublish-postmortem.ts';
 import { buildPostmortemTemplate } from '../../domain/postmortems/template.ts';
 import { renderMarkdown } from '../../domain/shared/render-markdown.ts';
-import { setIncidentFacts } from '../../domain/record/set-incident-facts.ts';
-import { updateActionItem, updateActionItemInput } from '../../domain/record/update-action-item.ts';
-import {
-  updateRemediationItem,
-  updateRemediationItemInput,
-} from '../../domain/record/update-remediation-item.ts';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
+import { followUpOps, postmortemOps, recordOps } from '../../routes/record.ts';
 import {
   checkbox,
   choice,
   dateField,
-  FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   intField,
   optional,
-  runForm,
+  runFormActions,
   str,
   pageZone,
 } from './form.ts';
@@ -165,187 +148,161 @@ async function readPostmortemPage(
   };
 }
 
-async function postPostmortem(
+function postPostmortem(
   deps: Deps,
   session: ActiveSession,
   incidentId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const actor = session.actor;
-  const values = formValues(form);
-  const back = (done: string) => `/admin/incidents/${incidentId}/postmortem?done=${done}`;
-  return runForm(values, async () => {
-    const action = str(values, '_action');
-    if (action === 'save' || action === 'save-review') {
-      await savePostmortem(
-        deps,
-        {
-          incidentId,
-          publicBody: str(values, 'publicBody'),
-          internalBody: str(values, 'internalBody'),
-        },
-        actor,
-      );
+  const back = (done: string) => () => `/admin/incidents/${incidentId}/postmortem?done=${done}`;
+  const save = formAction(
+    postmortemOps.save,
+    (values) => ({
+      incidentId,
+      publicBody: str(values, 'publicBody'),
+      internalBody: str(values, 'internalBody'),
+    }),
+    back('saved'),
+  );
+  return runFormActions(
+    deps,
+    session.actor,
+    {
+      save,
       // Nothing is published from the editor: publishing is a second step, from the preview.
-      if (action === 'save-review')
-        return `/admin/incidents/${incidentId}/postmortem?review=1#h-review`;
-      return back('saved');
-    }
-    if (action === 'publish') {
-      await publishPostmortem(
-        deps,
-        {
+      'save-review': {
+        ...save,
+        done: () => `/admin/incidents/${incidentId}/postmortem?review=1#h-review`,
+      },
+      publish: formAction(
+        postmortemOps.publish,
+        (values) => ({
           incidentId,
           notify: checkbox(values, 'notify'),
           reviewedVersion: optional(values, 'reviewedVersion'),
-        },
-        actor,
-      );
-      return back('published');
-    }
-    if (action === 'unpublish') {
-      await unpublishPostmortem(deps, { incidentId }, actor);
-      return back('unpublished');
-    }
-    throw new ValidationError('Unknown form.', { _action: 'unknown form' });
-  });
-}
-
-/** One of the record's forms: what it posted, for the incident, in the page's time zone. */
-type RecordForm = {
-  deps: Deps;
-  actor: ActiveSession['actor'];
-  incidentId: string;
-  values: FormValues;
-  zone: string;
-};
-
-async function postFacts({ deps, actor, incidentId, values }: RecordForm): Promise<void> {
-  const facts: Record<string, string> = {};
-  for (const q of factQuestions) if (`fact.${q}` in values) facts[q] = str(values, `fact.${q}`);
-  await setIncidentFacts(deps, { incidentId, facts }, actor);
-}
-
-async function postDecision({ deps, actor, incidentId, values }: RecordForm): Promise<void> {
-  await logDecision(
-    deps,
-    { incidentId, decision: str(values, 'decision'), why: optional(values, 'why') },
-    actor,
+        }),
+        back('published'),
+      ),
+      unpublish: formAction(
+        postmortemOps.unpublish,
+        () => ({ id: incidentId }),
+        back('unpublished'),
+      ),
+    },
+    formValues(form),
   );
 }
 
-async function postChange({ deps, actor, incidentId, values, zone }: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    incidentId,
-    what: str(values, 'what'),
-    target: str(values, 'target'),
-    ranAt: optional(values, 'ranAt')
-      ? fe.take<Date | undefined>(() => dateField(values, 'ranAt', zone), undefined)
-      : undefined,
-    ranById: str(values, 'ranById'),
-    reviewedById: optional(values, 'reviewedById') ?? null,
-    backupTaken: checkbox(values, 'backupTaken'),
-    recordsTouched: fe.take(() => intField(values, 'recordsTouched'), undefined) ?? null,
-    triedOnSample: checkbox(values, 'triedOnSample'),
-  };
-  await logChange(deps, fe.parse(logChangeInput, input), actor);
-}
-
-async function postActionItem({
-  deps,
-  actor,
-  incidentId,
-  values,
-  zone,
-}: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    incidentId,
-    title: str(values, 'title'),
-    kind: fe.take(() => choice(values, 'kind', actionItemKinds, kindMessage), undefined),
-    ownerId: str(values, 'ownerId'),
-    dueAt: fe.take<Date | undefined>(() => dateField(values, 'dueAt', zone), undefined),
-    phase: fe.take(
-      () => choice(values, 'phase', actionItemPhases, 'must be during or after'),
-      undefined,
+/**
+ * The record's forms by their `_action`, for one incident, dates read in the page's time zone;
+ * each answers with `?done=<its action>`.
+ */
+function recordForms(incidentId: string, zone: string) {
+  const done = (_r: unknown, values: FormValues) =>
+    `/admin/incidents/${incidentId}?done=${str(values, '_action')}#record`;
+  return {
+    facts: formAction(
+      recordOps.facts,
+      (values) => {
+        const facts: Record<string, string> = {};
+        for (const q of factQuestions)
+          if (`fact.${q}` in values) facts[q] = str(values, `fact.${q}`);
+        return { incidentId, facts };
+      },
+      done,
     ),
-  };
-  await addActionItem(deps, fe.parse(addActionItemInput, input), actor);
-}
-
-async function postActionItemState({ deps, actor, values }: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    itemId: str(values, 'itemId'),
-    state: fe.take(
-      () => choice(values, 'state', actionItemStates, 'must be open, done or wont_do'),
-      undefined,
+    decision: formAction(
+      recordOps.decision,
+      (values) => ({ incidentId, decision: str(values, 'decision'), why: optional(values, 'why') }),
+      done,
     ),
-    reason: optional(values, 'reason'),
-  };
-  await updateActionItem(deps, fe.parse(updateActionItemInput, input), actor);
-}
-
-async function postRemediation({ deps, actor, incidentId, values }: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    incidentId,
-    what: str(values, 'what'),
-    affected: str(values, 'affected'),
-    priority: fe.take(() => intField(values, 'priority', priorityMessage), undefined),
-    ownerId: optional(values, 'ownerId') ?? null,
-  };
-  await addRemediationItem(deps, fe.parse(addRemediationItemInput, input), actor);
-}
-
-async function postRemediationUpdate({ deps, actor, values }: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    itemId: str(values, 'itemId'),
-    ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
-    ...(optional(values, 'state')
-      ? {
-          state: fe.take(
-            () => choice(values, 'state', remediationStates, remediationStateMessage),
-            undefined,
-          ),
-        }
-      : {}),
-  };
-  await updateRemediationItem(deps, fe.parse(updateRemediationItemInput, input), actor);
-}
-
-async function postFollowUp({ deps, actor, incidentId, values, zone }: RecordForm): Promise<void> {
-  const fe = new FieldErrors();
-  const input = {
-    incidentId,
-    scheduledFor: fe.take<Date | undefined>(
-      () => dateField(values, 'scheduledFor', zone),
-      undefined,
+    change: formAction(
+      recordOps.change,
+      (values, fe) => ({
+        incidentId,
+        what: str(values, 'what'),
+        target: str(values, 'target'),
+        ranAt: optional(values, 'ranAt')
+          ? fe.take<Date | undefined>(() => dateField(values, 'ranAt', zone), undefined)
+          : undefined,
+        ranById: str(values, 'ranById'),
+        reviewedById: optional(values, 'reviewedById') ?? null,
+        backupTaken: checkbox(values, 'backupTaken'),
+        recordsTouched: fe.take(() => intField(values, 'recordsTouched'), undefined) ?? null,
+        triedOnSample: checkbox(values, 'triedOnSample'),
+      }),
+      done,
     ),
-    body: str(values, 'body'),
-    replyTo: optional(values, 'replyTo') ?? null,
+    'action-item': formAction(
+      recordOps.addActionItem,
+      (values, fe) => ({
+        incidentId,
+        title: str(values, 'title'),
+        kind: fe.take(() => choice(values, 'kind', actionItemKinds, kindMessage), undefined),
+        ownerId: str(values, 'ownerId'),
+        dueAt: fe.take<Date | undefined>(() => dateField(values, 'dueAt', zone), undefined),
+        phase: fe.take(
+          () => choice(values, 'phase', actionItemPhases, 'must be during or after'),
+          undefined,
+        ),
+      }),
+      done,
+    ),
+    'action-item-state': formAction(
+      recordOps.updateActionItem,
+      (values, fe) => ({
+        itemId: str(values, 'itemId'),
+        state: fe.take(
+          () => choice(values, 'state', actionItemStates, 'must be open, done or wont_do'),
+          undefined,
+        ),
+        reason: optional(values, 'reason'),
+      }),
+      done,
+    ),
+    remediation: formAction(
+      recordOps.addRemediationItem,
+      (values, fe) => ({
+        incidentId,
+        what: str(values, 'what'),
+        affected: str(values, 'affected'),
+        priority: fe.take(() => intField(values, 'priority', priorityMessage), undefined),
+        ownerId: optional(values, 'ownerId') ?? null,
+      }),
+      done,
+    ),
+    'remediation-update': formAction(
+      recordOps.updateRemediationItem,
+      (values, fe) => ({
+        itemId: str(values, 'itemId'),
+        ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
+        ...(optional(values, 'state')
+          ? {
+              state: fe.take(
+                () => choice(values, 'state', remediationStates, remediationStateMessage),
+                undefined,
+              ),
+            }
+          : {}),
+      }),
+      done,
+    ),
+    'follow-up': formAction(
+      followUpOps.schedule,
+      (values, fe) => ({
+        incidentId,
+        scheduledFor: fe.take<Date | undefined>(
+          () => dateField(values, 'scheduledFor', zone),
+          undefined,
+        ),
+        body: str(values, 'body'),
+        replyTo: optional(values, 'replyTo') ?? null,
+      }),
+      done,
+    ),
+    'follow-up-skip': formAction(followUpOps.skip, () => ({ id: incidentId }), done),
   };
-  await scheduleFollowUp(deps, fe.parse(scheduleFollowUpInput, input), actor);
 }
-
-async function postFollowUpSkip({ deps, actor, incidentId }: RecordForm): Promise<void> {
-  await skipFollowUp(deps, { incidentId }, actor);
-}
-
-/** The record's forms by their `_action`; each answers with `?done=<its action>`. */
-const recordForms = new Map<string, (f: RecordForm) => Promise<void>>([
-  ['facts', postFacts],
-  ['decision', postDecision],
-  ['change', postChange],
-  ['action-item', postActionItem],
-  ['action-item-state', postActionItemState],
-  ['remediation', postRemediation],
-  ['remediation-update', postRemediationUpdate],
-  ['follow-up', postFollowUp],
-  ['follow-up-skip', postFollowUpSkip],
-]);
 
 async function postRecord(
   deps: Deps,
@@ -353,15 +310,8 @@ async function postRecord(
   incidentId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const values = formValues(form);
   const zone = await pageZone(deps);
-  return runForm(values, async () => {
-    const action = str(values, '_action');
-    const post = recordForms.get(action);
-    if (!post) throw new ValidationError('Unknown form.', { _action: 'unknown form' });
-    await post({ deps, actor: session.actor, incidentId, values, zone });
-    return `/admin/incidents/${incidentId}?done=${action}#record`;
-  });
+  return runFormActions(deps, session.actor, recordForms(incidentId, zone), formValues(form));
 }
 
 /**

@@ -24,17 +24,10 @@ import {
   readReportRow,
   readSomeoneOnDuty,
 } from '../../domain/reports/report-views.ts';
-import {
-  declareDefaults,
-  declareFromReport,
-  decideReport,
-} from '../../domain/reports/decide-report.ts';
-import type { DecideReportInput } from '../../domain/reports/inputs.ts';
-import {
-  readOnDutyUserIds,
-  setOnDuty,
-  updateTriageSettings,
-} from '../../domain/reports/update-triage-settings.ts';
+import { declareDefaults, declareFromReport } from '../../domain/reports/decide-report.ts';
+import { readOnDutyUserIds } from '../../domain/reports/update-triage-settings.ts';
+import { reportOps } from '../../routes/reports.ts';
+import { runOperation } from '../../routes/operation.ts';
 import { canEscalate, escalateReport } from '../../domain/reports/escalate-report.ts';
 import { declareIncidentInput } from '../../domain/incidents/inputs.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
@@ -48,12 +41,14 @@ import { RateLimiter } from '../../http/rate-limit.ts';
 import { statusOf } from '../../http/errors.ts';
 import {
   FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   list,
   optional,
   runForm,
+  runFormAction,
   str,
 } from './form.ts';
 import { priorityChoices } from './templates.ts';
@@ -276,32 +271,34 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
     },
 
     /** The decision forms on a report's page, told apart by `action`. */
-    async decide(reportId: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const action = str(values, 'action');
-        const priority = str(values, 'priority');
-        const r = await decideReport(
-          deps,
-          {
-            reportId,
-            action: action as DecideReportInput['action'],
-            ...(/^[0-3]$/.test(priority) ? { priority: Number(priority) } : {}),
-            ...(optional(values, 'reason') ? { reason: optional(values, 'reason') } : {}),
-            ...(optional(values, 'incidentId')
-              ? { incidentId: optional(values, 'incidentId') }
-              : {}),
-            ...(optional(values, 'closeReason')
-              ? { closeReason: optional(values, 'closeReason') as DecideReportInput['closeReason'] }
-              : {}),
+    decide: (reportId: string, form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        actor,
+        formAction(
+          reportOps.decide,
+          (values) => {
+            const priority = str(values, 'priority');
+            return {
+              reportId,
+              action: str(values, 'action'),
+              ...(/^[0-3]$/.test(priority) ? { priority: Number(priority) } : {}),
+              ...(optional(values, 'reason') ? { reason: optional(values, 'reason') } : {}),
+              ...(optional(values, 'incidentId')
+                ? { incidentId: optional(values, 'incidentId') }
+                : {}),
+              ...(optional(values, 'closeReason')
+                ? { closeReason: optional(values, 'closeReason') }
+                : {}),
+            };
           },
-          actor,
-        );
-        return r.action === 'declare' && 'incidentId' in r
-          ? `/admin/incidents/${r.incidentId}?done=declared`
-          : `/admin/reports/${reportId}?done=${r.action}`;
-      });
-    },
+          (r) =>
+            r.action === 'declare' && 'incidentId' in r
+              ? `/admin/incidents/${r.incidentId}?done=declared`
+              : `/admin/reports/${reportId}?done=${r.action}`,
+        ),
+        formValues(form),
+      ),
 
     /** The declare form's starting values when it opens from a report (`?report=`). */
     async declareValues(reportId: string): Promise<FormValues | null> {
@@ -360,35 +357,44 @@ export function createReportAdmin(deps: Deps, session: ActiveSession) {
         users: await listActiveUsers(deps),
       };
     },
-    async saveSettings(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const whole = (k: string) => {
-          const raw = str(values, k).trim();
-          return /^\d{1,6}$/.test(raw) ? Number(raw) : raw === '' ? undefined : Number.NaN;
-        };
-        await updateTriageSettings(
-          deps,
-          {
-            triageMinutesP0: whole('triageMinutesP0'),
-            triageMinutesP1: whole('triageMinutesP1'),
-            p1BudgetPerWeek: whole('p1BudgetPerWeek'),
-            finalAuthorityUserId: optional(values, 'finalAuthorityUserId') ?? null,
+    saveSettings: (form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        actor,
+        formAction(
+          reportOps.triageSettings,
+          (values) => {
+            const whole = (k: string) => {
+              const raw = str(values, k).trim();
+              return /^\d{1,6}$/.test(raw) ? Number(raw) : raw === '' ? undefined : Number.NaN;
+            };
+            return {
+              triageMinutesP0: whole('triageMinutesP0'),
+              triageMinutesP1: whole('triageMinutesP1'),
+              p1BudgetPerWeek: whole('p1BudgetPerWeek'),
+              finalAuthorityUserId: optional(values, 'finalAuthorityUserId') ?? null,
+            };
           },
-          actor,
-        );
-        const onDuty = new Set(list(values, 'onDuty'));
-        // Compared with what the page showed, so the first admin's default turn (shown ticked)
-        // ends when someone else is ticked, whichever order the users come in.
-        const before = await readOnDutyUserIds(deps);
-        for (const u of await listActiveUsers(deps)) {
-          const was = before.includes(u.id);
-          if (was !== onDuty.has(u.id))
-            await setOnDuty(deps, { userId: u.id, onDuty: onDuty.has(u.id) }, actor);
-        }
-        return '/admin/reports/settings?done=saved';
-      });
-    },
+          async (_s, values) => {
+            const onDuty = new Set(list(values, 'onDuty'));
+            // Compared with what the page showed, so the first admin's default turn (shown
+            // ticked) ends when someone else is ticked, whichever order the users come in.
+            const before = await readOnDutyUserIds(deps);
+            for (const u of await listActiveUsers(deps)) {
+              const was = before.includes(u.id);
+              if (was !== onDuty.has(u.id))
+                await runOperation(
+                  deps,
+                  reportOps.onDuty,
+                  { userId: u.id, onDuty: onDuty.has(u.id) },
+                  actor,
+                );
+            }
+            return '/admin/reports/settings?done=saved';
+          },
+        ),
+        formValues(form),
+      ),
   };
 }
 

@@ -5,8 +5,8 @@ import {
   readRunbookIndex,
   readRunbooks,
 } from '../../domain/runbooks/runbook-views.ts';
-import { saveRunbook } from '../../domain/runbooks/save-runbook.ts';
-import { type FormOutcome, formValues, runForm, str } from './form.ts';
+import { reportOps } from '../../routes/reports.ts';
+import { formAction, type FormOutcome, formValues, runFormAction, str } from './form.ts';
 
 /** Runbooks for signed-in staff: the index, one runbook with its history, and the edit form. */
 export function createRunbookAdmin(deps: Deps, session: ActiveSession) {
@@ -16,12 +16,16 @@ export function createRunbookAdmin(deps: Deps, session: ActiveSession) {
     one: (componentId: string) => readRunbook(deps.db, componentId, now()),
     /** The runbooks of these components, or of every component (the declare form without JS). */
     forComponents: (ids: string[] | null) => readRunbooks(deps.db, ids, now()),
-    async save(componentId: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        await saveRunbook(deps, { componentId, body: str(values, 'body') }, session.actor);
-        return `/admin/runbooks/${componentId}?done=saved`;
-      });
-    },
+    save: (componentId: string, form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        session.actor,
+        formAction(
+          reportOps.saveRunbook,
+          (values) => ({ componentId, body: str(values, 'body') }),
+          () => `/admin/runbooks/${componentId}?done=saved`,
+        ),
+        formValues(form),
+      ),
   };
 }

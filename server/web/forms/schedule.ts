@@ -1,24 +1,7 @@
 import { componentStatuses, incidentStatuses } from '../../../db/schema/enums.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
-import {
-  cancelScheduledUpdate,
-  editScheduledUpdate,
-} from '../../domain/incidents/edit-scheduled-update.ts';
-import {
-  holdingMinutes,
-  postHoldingUpdate,
-  setAutoHolding,
-} from '../../domain/incidents/holding-update.ts';
-import {
-  editScheduledUpdateInput,
-  scheduleIncidentInput,
-  scheduleIncidentUpdateInput,
-} from '../../domain/incidents/inputs.ts';
+import { holdingMinutes } from '../../domain/incidents/holding-update.ts';
 import { holdingBody, promiseState } from '../../domain/incidents/promise.ts';
-import {
-  scheduleIncident,
-  scheduleIncidentUpdate,
-} from '../../domain/incidents/schedule-update.ts';
 import {
   readPromiseReport,
   readScheduledPublished,
@@ -26,27 +9,20 @@ import {
   readScheduledUpdates,
 } from '../../domain/incidents/scheduled-views.ts';
 import { loadIncident } from '../../domain/incidents/load-incident.ts';
-import { completeMaintenance } from '../../domain/maintenance/complete-maintenance.ts';
-import { extendMaintenance } from '../../domain/maintenance/extend-maintenance.ts';
 import {
   readAdminMaintenance,
   readMaintenanceList,
 } from '../../domain/maintenance/maintenance-views.ts';
-import {
-  scheduleMaintenance,
-  scheduleMaintenanceInput,
-} from '../../domain/maintenance/schedule-maintenance.ts';
-import { startMaintenance } from '../../domain/maintenance/start-maintenance.ts';
-import {
-  switchMaintenanceOff,
-  switchMaintenanceOn,
-} from '../../domain/settings/switch-maintenance.ts';
-import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
+import { NotFoundError } from '../../domain/shared/errors.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
+import { incidentOps } from '../../routes/incidents.ts';
+import { maintenanceOps } from '../../routes/maintenance.ts';
+import { scheduledUpdateOps } from '../../routes/scheduled-updates.ts';
 import {
   checkbox,
   FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
@@ -54,7 +30,8 @@ import {
   intField,
   list,
   optional,
-  runForm,
+  runFormAction,
+  runFormActions,
   str,
   pageZone,
 } from './form.ts';
@@ -113,85 +90,83 @@ function scheduledForField(values: FormValues, fe: FieldErrors, zone: string): D
   return fe.take<Date | undefined>(() => dateField(values, 'scheduledFor', zone), undefined);
 }
 
-async function postScheduledUpdate(
+function postScheduledUpdate(
   deps: Deps,
   session: ActiveSession,
   incidentId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const values = formValues(form);
-  return runForm(values, async () => {
-    const fe = new FieldErrors();
-    const zone = await pageZone(deps);
-    const input = {
-      incidentId,
-      ...updateFields(values, fe),
-      notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
-      scheduledFor: scheduledForField(values, fe, zone),
-      ...fe.take(() => promise(values, zone), {}),
-    };
-    const row = await scheduleIncidentUpdate(
-      deps,
-      fe.parse(scheduleIncidentUpdateInput, input),
-      session.actor,
-    );
-    return `/admin/scheduled?done=scheduled#u-${row.id}`;
-  });
+  const action = formAction(
+    scheduledUpdateOps.scheduleUpdate,
+    async (values, fe) => {
+      const zone = await pageZone(deps);
+      return {
+        incidentId,
+        ...updateFields(values, fe),
+        notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
+        scheduledFor: scheduledForField(values, fe, zone),
+        ...fe.take(() => promise(values, zone), {}),
+      };
+    },
+    (row) => `/admin/scheduled?done=scheduled#u-${row.id}`,
+  );
+  return runFormAction(deps, session.actor, action, formValues(form));
 }
 
-async function postScheduledIncident(
+function postScheduledIncident(
   deps: Deps,
   session: ActiveSession,
   form: FormData,
 ): Promise<FormOutcome> {
-  const values = formValues(form);
-  return runForm(values, async () => {
-    const fe = new FieldErrors();
-    const zone = await pageZone(deps);
-    const input = {
-      ...declareFields(values, fe, zone),
-      autoHolding: checkbox(values, 'autoHolding'),
-      scheduledFor: scheduledForField(values, fe, zone),
-    };
-    const { update } = await scheduleIncident(
-      deps,
-      fe.parse(scheduleIncidentInput, input),
-      session.actor,
-    );
-    return `/admin/scheduled?done=scheduled#u-${update.id}`;
-  });
+  const action = formAction(
+    scheduledUpdateOps.scheduleIncident,
+    async (values, fe) => {
+      const zone = await pageZone(deps);
+      return {
+        ...declareFields(values, fe, zone),
+        autoHolding: checkbox(values, 'autoHolding'),
+        scheduledFor: scheduledForField(values, fe, zone),
+      };
+    },
+    ({ update }) => `/admin/scheduled?done=scheduled#u-${update.id}`,
+  );
+  return runFormAction(deps, session.actor, action, formValues(form));
 }
 
 /** The edit page's two forms, told apart by `_action`: save or cancel. */
-async function postScheduledAction(
+function postScheduledAction(
   deps: Deps,
   session: ActiveSession,
   updateId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const actor = session.actor;
-  const values = formValues(form);
-  const action = str(values, '_action');
-  return runForm(values, async () => {
-    if (action === 'cancel') {
-      await cancelScheduledUpdate(deps, { updateId }, actor);
-      return '/admin/scheduled?done=cancelled';
-    }
-    if (action !== 'save')
-      throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-    const fe = new FieldErrors();
-    const zone = await pageZone(deps);
-    const input = {
-      updateId,
-      ...updateFields(values, fe),
-      notify: checkbox(values, 'notify'),
-      scheduledFor: scheduledForField(values, fe, zone),
-      title: optional(values, 'title'),
-      priority: priorityField(values, fe),
-    };
-    await editScheduledUpdate(deps, fe.parse(editScheduledUpdateInput, input), actor);
-    return `/admin/scheduled/${updateId}?done=saved`;
-  });
+  return runFormActions(
+    deps,
+    session.actor,
+    {
+      cancel: formAction(
+        scheduledUpdateOps.cancel,
+        () => ({ id: updateId }),
+        () => '/admin/scheduled?done=cancelled',
+      ),
+      save: formAction(
+        scheduledUpdateOps.edit,
+        async (values, fe) => {
+          const zone = await pageZone(deps);
+          return {
+            updateId,
+            ...updateFields(values, fe),
+            notify: checkbox(values, 'notify'),
+            scheduledFor: scheduledForField(values, fe, zone),
+            title: optional(values, 'title'),
+            priority: priorityField(values, fe),
+          };
+        },
+        () => `/admin/scheduled/${updateId}?done=saved`,
+      ),
+    },
+    formValues(form),
+  );
 }
 
 // The promise
@@ -212,18 +187,21 @@ async function readHoldingPage(deps: Deps, incidentId: string) {
   };
 }
 
-async function postHolding(
+function postHolding(
   deps: Deps,
   session: ActiveSession,
   incidentId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const values = formValues(form);
-  return runForm(values, async () => {
-    const minutes = intField(values, 'nextUpdateInMinutes', 'must be a number of minutes');
-    await postHoldingUpdate(deps, { incidentId, nextUpdateInMinutes: minutes }, session.actor);
-    return `/admin/incidents/${incidentId}?done=holding`;
-  });
+  const action = formAction(
+    incidentOps.holding,
+    (values) => ({
+      incidentId,
+      nextUpdateInMinutes: intField(values, 'nextUpdateInMinutes', 'must be a number of minutes'),
+    }),
+    () => `/admin/incidents/${incidentId}?done=holding`,
+  );
+  return runFormAction(deps, session.actor, action, formValues(form));
 }
 
 async function readPromises(deps: Deps, incidentId: string) {
@@ -231,21 +209,18 @@ async function readPromises(deps: Deps, incidentId: string) {
   return found ? { ...found, tz: await pageZone(deps) } : null;
 }
 
-async function postAutoHolding(
+function postAutoHolding(
   deps: Deps,
   session: ActiveSession,
   incidentId: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const values = formValues(form);
-  return runForm(values, async () => {
-    await setAutoHolding(
-      deps,
-      { incidentId, autoHolding: checkbox(values, 'autoHolding') },
-      session.actor,
-    );
-    return `/admin/incidents/${incidentId}/promises?done=auto`;
-  });
+  const action = formAction(
+    incidentOps.autoHolding,
+    (values) => ({ incidentId, autoHolding: checkbox(values, 'autoHolding') }),
+    () => `/admin/incidents/${incidentId}/promises?done=auto`,
+  );
+  return runFormAction(deps, session.actor, action, formValues(form));
 }
 
 // Maintenance windows
@@ -264,70 +239,73 @@ async function readMaintenancePage(deps: Deps, id: string) {
   return found ? { ...found, tz: await pageZone(deps), now: deps.clock.now() } : null;
 }
 
-async function postMaintenance(
-  deps: Deps,
-  session: ActiveSession,
-  form: FormData,
-): Promise<FormOutcome> {
-  const values = formValues(form);
-  return runForm(values, async () => {
-    const fe = new FieldErrors();
-    const zone = await pageZone(deps);
-    const input = {
-      title: str(values, 'title'),
-      description: str(values, 'description'),
-      scheduledFor: fe.take<Date | undefined>(
-        () => dateField(values, 'scheduledFor', zone),
-        undefined,
-      ),
-      scheduledUntil: fe.take<Date | undefined>(
-        () => dateField(values, 'scheduledUntil', zone),
-        undefined,
-      ),
-      componentIds: list(values, 'componentIds'),
-      notify: checkbox(values, 'notify'),
-      notifyOnSchedule: checkbox(values, 'notifyOnSchedule'),
-      notifyReminder: checkbox(values, 'notifyReminder'),
-      notifyOnStart: checkbox(values, 'notifyOnStart'),
-      notifyOnComplete: checkbox(values, 'notifyOnComplete'),
-      reminderLeadMinutes:
-        fe.take(
-          () => intField(values, 'reminderLeadMinutes', 'must be a number of minutes'),
+function postMaintenance(deps: Deps, session: ActiveSession, form: FormData): Promise<FormOutcome> {
+  const action = formAction(
+    maintenanceOps.schedule,
+    async (values, fe) => {
+      const zone = await pageZone(deps);
+      return {
+        title: str(values, 'title'),
+        description: str(values, 'description'),
+        scheduledFor: fe.take<Date | undefined>(
+          () => dateField(values, 'scheduledFor', zone),
           undefined,
-        ) ?? 60,
-      autoStart: checkbox(values, 'autoStart'),
-      autoComplete: checkbox(values, 'autoComplete'),
-    };
-    const row = await scheduleMaintenance(
-      deps,
-      fe.parse(scheduleMaintenanceInput, input),
-      session.actor,
-    );
-    return `/admin/maintenance/${row.id}?done=scheduled`;
-  });
+        ),
+        scheduledUntil: fe.take<Date | undefined>(
+          () => dateField(values, 'scheduledUntil', zone),
+          undefined,
+        ),
+        componentIds: list(values, 'componentIds'),
+        notify: checkbox(values, 'notify'),
+        notifyOnSchedule: checkbox(values, 'notifyOnSchedule'),
+        notifyOnStart: checkbox(values, 'notifyOnStart'),
+        notifyReminder: checkbox(values, 'notifyReminder'),
+        notifyOnComplete: checkbox(values, 'notifyOnComplete'),
+        reminderLeadMinutes:
+          fe.take(
+            () => intField(values, 'reminderLeadMinutes', 'must be a number of minutes'),
+            undefined,
+          ) ?? 60,
+        autoStart: checkbox(values, 'autoStart'),
+        autoComplete: checkbox(values, 'autoComplete'),
+      };
+    },
+    (row) => `/admin/maintenance/${row.id}?done=scheduled`,
+  );
+  return runFormAction(deps, session.actor, action, formValues(form));
 }
 
 /** The window page's forms: start now, extend, complete now. */
-async function postMaintenanceAction(
+function postMaintenanceAction(
   deps: Deps,
   session: ActiveSession,
   id: string,
   form: FormData,
 ): Promise<FormOutcome> {
-  const actor = session.actor;
-  const values = formValues(form);
-  const action = str(values, '_action');
-  return runForm(values, async () => {
-    const body = optional(values, 'body');
-    if (action === 'start') await startMaintenance(deps, { maintenanceId: id, body }, actor);
-    else if (action === 'complete')
-      await completeMaintenance(deps, { maintenanceId: id, body }, actor);
-    else if (action === 'extend') {
-      const until = dateField(values, 'scheduledUntil', await pageZone(deps), 'pick the new end');
-      await extendMaintenance(deps, { maintenanceId: id, scheduledUntil: until, body }, actor);
-    } else throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-    return `/admin/maintenance/${id}?done=${action}`;
-  });
+  const step = (values: FormValues) => ({ maintenanceId: id, body: optional(values, 'body') });
+  const done = (values: FormValues) => `/admin/maintenance/${id}?done=${str(values, '_action')}`;
+  return runFormActions(
+    deps,
+    session.actor,
+    {
+      start: formAction(maintenanceOps.start, step, (_r, values) => done(values)),
+      complete: formAction(maintenanceOps.complete, step, (_r, values) => done(values)),
+      extend: formAction(
+        maintenanceOps.extend,
+        async (values) => ({
+          ...step(values),
+          scheduledUntil: dateField(
+            values,
+            'scheduledUntil',
+            await pageZone(deps),
+            'pick the new end',
+          ),
+        }),
+        (_r, values) => done(values),
+      ),
+    },
+    formValues(form),
+  );
 }
 
 // The maintenance switch
@@ -340,25 +318,27 @@ async function readMaintenanceSwitch(deps: Deps) {
   };
 }
 
-async function postSwitchAction(
+function postSwitchAction(
   deps: Deps,
   session: ActiveSession,
   form: FormData,
 ): Promise<FormOutcome> {
-  const actor = session.actor;
   const values = formValues(form);
-  const action = str(values, '_action');
-  return runForm(values, async () => {
-    if (action === 'off') {
-      await switchMaintenanceOff(deps, {}, actor);
-      return '/admin/switch?done=off';
-    }
-    const zone = await pageZone(deps);
-    const untilText = optional(values, 'until');
-    const until = untilText ? dateField(values, 'until', zone) : undefined;
-    await switchMaintenanceOn(deps, { message: str(values, 'message'), until }, actor);
-    return '/admin/switch?done=on';
-  });
+  const off = formAction(
+    maintenanceOps.switchOff,
+    () => ({ id: '' }),
+    () => '/admin/switch?done=off',
+  );
+  const on = formAction(
+    maintenanceOps.switchOn,
+    async (values) => {
+      const untilText = optional(values, 'until');
+      const until = untilText ? dateField(values, 'until', await pageZone(deps)) : undefined;
+      return { message: str(values, 'message'), until };
+    },
+    () => '/admin/switch?done=on',
+  );
+  return runFormAction(deps, session.actor, str(values, '_action') === 'off' ? off : on, values);
 }
 
 /**

@@ -1,11 +1,8 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
-import {
-  closingSupportScript,
-  readSupportScript,
-  saveSupportScript,
-} from '../../domain/support/support-script.ts';
-import { type FormOutcome, formValues, runForm, str } from './form.ts';
+import { closingSupportScript, readSupportScript } from '../../domain/support/support-script.ts';
+import { reportOps } from '../../routes/reports.ts';
+import { formAction, type FormOutcome, formValues, runFormAction, str } from './form.ts';
 
 /** The support script on the internal incident view, and its edit form. */
 export function createSupportScriptAdmin(deps: Deps, session: ActiveSession) {
@@ -14,12 +11,16 @@ export function createSupportScriptAdmin(deps: Deps, session: ActiveSession) {
     /** What the resolve form offers for the all-clear's script. */
     closing: (incident: { id: string; title: string }) =>
       closingSupportScript(incident, deps.config.publicUrl),
-    async save(incidentId: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        await saveSupportScript(deps, { incidentId, body: str(values, 'body') }, session.actor);
-        return `/admin/incidents/${incidentId}?done=support`;
-      });
-    },
+    save: (incidentId: string, form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        session.actor,
+        formAction(
+          reportOps.saveSupportScript,
+          (values) => ({ incidentId, body: str(values, 'body') }),
+          () => `/admin/incidents/${incidentId}?done=support`,
+        ),
+        formValues(form),
+      ),
   };
 }

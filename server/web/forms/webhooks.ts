@@ -1,24 +1,19 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
-import {
-  createWebhook,
-  deleteWebhook,
-  dropWebhookQueue,
-  listWebhooks,
-  queueTestDelivery,
-  readWebhook,
-  resumeWebhook,
-} from '../../domain/webhooks/manage-webhooks.ts';
+import { listWebhooks, readWebhook } from '../../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { Deps } from '../../deps.ts';
-import { createWebhookWorker } from '../../jobs/webhook-worker.ts';
+import { webhookOps } from '../../routes/webhooks.ts';
 import {
   checkbox,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   list,
   optional,
   runForm,
+  runFormActions,
+  runRow,
   str,
 } from './form.ts';
 
@@ -31,10 +26,34 @@ type Created = {
   values: FormValues;
 };
 
+/** One webhook page's forms by `_action`. */
+const webhookForms = (id: string) => ({
+  delete: formAction(
+    webhookOps.delete,
+    () => ({ id }),
+    () => '/admin/webhooks?done=removed',
+  ),
+  resume: formAction(
+    webhookOps.resume,
+    () => ({ id }),
+    () => `/admin/webhooks/${id}?done=resumed`,
+  ),
+  'drop-queue': formAction(
+    webhookOps.dropQueue,
+    () => ({ id }),
+    ({ dropped }) => `/admin/webhooks/${id}?done=dropped-${dropped}`,
+  ),
+  test: formAction(
+    webhookOps.test,
+    () => ({ id }),
+    ({ delivery }) => `/admin/webhooks/${id}?done=test-${delivery.status}`,
+    { messageOnly: true },
+  ),
+});
+
 /** The webhook admin pages: add (secret shown once on the answer page), test, resume, drop a paused queue, remove. */
 export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
-  const sender = createWebhookWorker(deps);
   return {
     list: () => listWebhooks(deps),
     read: (id: string) => readWebhook(deps, id),
@@ -53,20 +72,16 @@ export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
           return Number(p) as 0 | 1 | 2 | 3;
         });
         const events = list(values, 'events');
-        const { webhook, secret } = await createWebhook(
-          deps,
-          {
-            url: str(values, 'url'),
-            kind: optional(values, 'kind') as 'webhook' | undefined,
-            componentIds: list(values, 'componentIds'),
-            events: events.length ? (events as ['incident.created']) : undefined,
-            priorities: priorities.length ? priorities : undefined,
-            internal: checkbox(values, 'internal'),
-            isDrill: checkbox(values, 'isDrill'),
-            allowPrivate: checkbox(values, 'allowPrivate'),
-          },
-          actor,
-        );
+        const { webhook, secret } = await runRow(deps, actor, webhookOps.create, values, () => ({
+          url: str(values, 'url'),
+          kind: optional(values, 'kind') as 'webhook' | undefined,
+          componentIds: list(values, 'componentIds'),
+          events: events.length ? (events as ['incident.created']) : undefined,
+          priorities: priorities.length ? priorities : undefined,
+          internal: checkbox(values, 'internal'),
+          isDrill: checkbox(values, 'isDrill'),
+          allowPrivate: checkbox(values, 'allowPrivate'),
+        }));
         created = { secret, id: webhook.id, url: webhook.url };
         return '';
       });
@@ -74,33 +89,8 @@ export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
       const c = created as { secret: string; id: string; url: string };
       return { ok: true, redirect: null, ...c, values };
     },
-    /** "Send a test" or "Remove" on one webhook's page. */
-    async action(id: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      const action = str(values, '_action');
-      return runForm(values, async () => {
-        if (action === 'delete') {
-          await deleteWebhook(deps, id, actor);
-          return '/admin/webhooks?done=removed';
-        }
-        if (action === 'resume') {
-          await resumeWebhook(deps, id, actor);
-          return `/admin/webhooks/${id}?done=resumed`;
-        }
-        if (action === 'drop-queue') {
-          const { dropped } = await dropWebhookQueue(deps, id, actor);
-          return `/admin/webhooks/${id}?done=dropped-${dropped}`;
-        }
-        if (action !== 'test')
-          throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-        const deliveryId = await queueTestDelivery(deps, id, actor);
-        const result = await sender.sendNow(deliveryId);
-        if (!result || !('ok' in result) || !result.ok) {
-          const why = result && 'error' in result ? result.error : 'nothing was sent';
-          throw new ValidationError(`The test did not get through: ${why}.`);
-        }
-        return `/admin/webhooks/${id}?done=test-${result.status}`;
-      });
-    },
+    /** "Send a test", "Resume", "Drop the queue" or "Remove" on one webhook's page. */
+    action: (id: string, form: FormData): Promise<FormOutcome> =>
+      runFormActions(deps, actor, webhookForms(id), formValues(form)),
   };
 }
