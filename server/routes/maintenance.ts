@@ -105,6 +105,15 @@ export const maintenanceOps = {
       return deps.reader.maintenanceSwitch();
     },
     success: 200,
+    cli: {
+      command: 'maintenance on',
+      flags: { message: 'message' },
+      optionalFlags: { until: 'until' },
+      args: '--message TEXT [--until ISO-TIME]',
+      help: `switch emergency maintenance on, or change its message
+(the maintenance page and the product's check say so until it is off)`,
+      print: (s) => `Maintenance is on: ${s.message}${s.until ? ` (until ${s.until})` : ''}`,
+    },
   }),
   switchOff: operation({
     method: 'delete',
@@ -116,6 +125,11 @@ export const maintenanceOps = {
       return deps.reader.maintenanceSwitch();
     },
     success: 200,
+    cli: {
+      command: 'maintenance off',
+      help: 'switch emergency maintenance off',
+      print: () => 'Maintenance is off.',
+    },
   }),
 };
 

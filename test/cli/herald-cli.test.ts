@@ -176,6 +176,62 @@ describe('npx herald', { timeout: 120_000 }, () => {
     expect(bad.out + bad.err).toContain('must be admin, responder, viewer or intake');
   });
 
+  it('switches emergency maintenance on and off, audited as the command line, as the API does', async () => {
+    const missing = await herald(t, ['maintenance', 'on']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('--message is required');
+    const badTime = await herald(t, [
+      'maintenance',
+      'on',
+      '--message',
+      'Database upgrade',
+      '--until',
+      'tomorrow-ish',
+    ]);
+    expect(badTime.code).toBe(1);
+    expect(badTime.err).toMatch(/until: /);
+    expect((await t.deps.reader.maintenanceSwitch()).active).toBe(false);
+
+    const on = await herald(t, [
+      'maintenance',
+      'on',
+      '--message',
+      'Database upgrade',
+      '--until',
+      '2030-01-01T12:00:00Z',
+    ]);
+    expect(on.code).toBe(0);
+    expect(on.out).toContain(
+      'Maintenance is on: Database upgrade (until 2030-01-01T12:00:00.000Z)',
+    );
+    expect(await t.deps.reader.maintenanceSwitch()).toMatchObject({
+      active: true,
+      message: 'Database upgrade',
+    });
+    const off = await herald(t, ['maintenance', 'off']);
+    expect(off.code).toBe(0);
+    expect(off.out).toContain('Maintenance is off.');
+    expect((await t.deps.reader.maintenanceSwitch()).active).toBe(false);
+    const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.actorType, 'cli'));
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['maintenance_switch.on', 'maintenance_switch.off']),
+    );
+  });
+
+  it('offers every admin operation that declares a command, with its flags, in the usage', async () => {
+    const r = await herald(t, ['help']);
+    expect(r.code).toBe(0);
+    for (const line of [
+      'user list',
+      'token list',
+      'token create --name NAME --role admin|responder|viewer|intake',
+      'token revoke --id ID',
+      'maintenance on --message TEXT [--until ISO-TIME]',
+      'maintenance off',
+    ])
+      expect(r.out).toContain(`  ${line}`);
+  });
+
   it.runIf(existsSync('/usr/bin/node'))(
     'runs under the machine’s older node by re-running itself on the pinned Node 24',
     async () => {
