@@ -13,7 +13,8 @@ import {
 } from '../../domain/incidents/admin-views.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
 import { countReportFollowers } from '../../domain/reports/report-views.ts';
-import { switchMaintenanceOff } from '../../domain/settings/switch-maintenance.ts';
+import { maintenanceOps } from '../../routes/maintenance.ts';
+import { runOperation } from '../../routes/operation.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
@@ -381,7 +382,7 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
       },
       async (_r, values) => {
         if (!str(values, 'switchOff')) return `/admin/incidents/${incidentId}?done=resolved`;
-        await switchMaintenanceOff(deps, {}, actor);
+        await runOperation(deps, maintenanceOps.switchOff, { id: '' }, actor);
         return `/admin/incidents/${incidentId}?done=resolved-switch-off`;
       },
     ),
