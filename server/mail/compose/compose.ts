@@ -30,7 +30,7 @@ import {
   manageToken,
   subscriberLinks,
 } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail, SharedCopy } from '../outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
@@ -55,17 +55,17 @@ function listHeaders(page: PageContext, list: Recipient['list'], unsubscribeUrl:
 
 /**
  * Stands in for a recipient's link token while a broadcast is rendered once per list: made of
- * letters and digits, which neither HTML escaping nor the text part changes, and random per
- * process, so no update text can contain it.
+ * letters and digits, which neither HTML escaping nor the text part changes, random per process,
+ * so no update text can contain it, and as long as a token (43 characters of base64url), so the
+ * transport can splice tokens into the encoded copy without changing where its lines break.
  */
-const TOKEN_STAND_IN = `herald${randomBytes(12).toString('hex')}token`;
+const TOKEN_STAND_IN = `herald${randomBytes(16).toString('hex')}token`;
 
-type RenderedCopy = Pick<OutgoingMail, 'text' | 'html' | 'subject'>;
 /**
  * Rendered copies per broadcast source (one per claim), list and language: 100,000 recipients,
  * a few renders.
  */
-const renderedCopies = new WeakMap<BroadcastSource, Map<string, RenderedCopy>>();
+const renderedCopies = new WeakMap<BroadcastSource, Map<string, SharedCopy>>();
 
 /** One recipient's copy of a broadcast: the internal note only for internal lists. */
 export function composeBroadcastMail(
@@ -76,33 +76,46 @@ export function composeBroadcastMail(
   now: Date,
 ): OutgoingMail | null {
   const token = manageToken(page.key, r.subscriberId);
-  const links = subscriberLinks(page.url, token);
-  const list = listHeaders(page, r.list, links.unsubscribeUrl);
-  if (src.type === 'maintenance')
-    return composeMaintenanceMail(page, src, r, links, messageId, list);
-  if (src.type === 'incident_notice')
-    return composeIncidentNoticeMail(page, src, r, links, messageId, list);
+  if (src.type === 'maintenance' || src.type === 'incident_notice') {
+    const links = subscriberLinks(page.url, token);
+    const list = listHeaders(page, r.list, links.unsubscribeUrl);
+    return src.type === 'maintenance'
+      ? composeMaintenanceMail(page, src, r, links, messageId, list)
+      : composeIncidentNoticeMail(page, src, r, links, messageId, list);
+  }
   // Everything but the links is the same for every recipient on a list: rendered once, with a
-  // stand-in token replaced per recipient.
+  // stand-in token that the transport replaces per recipient.
   let copies = renderedCopies.get(src);
   if (!copies) renderedCopies.set(src, (copies = new Map()));
   const key = `${r.list.id} ${r.language} ${now.getTime()}`;
   let copy = copies.get(key);
   if (!copy) {
     const standIn = subscriberLinks(page.url, TOKEN_STAND_IN);
-    copy = renderIncidentCopy(page, src, r.list, standIn, now, r.language);
+    const { id, name } = listHeaders(page, r.list, standIn.unsubscribeUrl);
+    copy = {
+      ...renderIncidentCopy(page, src, r.list, standIn, now, r.language),
+      list: { id, name },
+      standIn: TOKEN_STAND_IN,
+    };
     copies.set(key, copy);
   }
+  const shared = copy;
   // Each list has its own subject (its template, or its kind's default) in the reader's
   // language unless the list keeps subjects in English; the broadcast's stored subject is the
   // internal English one the admin saw in the preview and progress.
   return {
     to: r.email,
-    text: copy.text.replaceAll(TOKEN_STAND_IN, token),
-    html: copy.html.replaceAll(TOKEN_STAND_IN, token),
+    // Spelled out only when something reads them (a test, the .eml transport's fallback).
+    get text() {
+      return shared.text.replaceAll(TOKEN_STAND_IN, token);
+    },
+    get html() {
+      return shared.html.replaceAll(TOKEN_STAND_IN, token);
+    },
     subject: copy.subject,
     messageId,
-    list,
+    list: listHeaders(page, r.list, subscriberLinks(page.url, token).unsubscribeUrl),
+    shared: { copy, token },
   };
 }
 
@@ -133,7 +146,7 @@ function renderIncidentCopy(
   links: ReturnType<typeof subscriberLinks>,
   now: Date,
   lang: Language,
-): RenderedCopy {
+): Pick<SharedCopy, 'text' | 'html' | 'subject'> {
   const { incident, update } = src;
   const data: IncidentEmailData = {
     ...incidentEmailData(
