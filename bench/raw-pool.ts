@@ -71,6 +71,7 @@ process.stdout.write(
     ms: Math.round(ms),
     cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / count).toFixed(3)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    messageBytes: Buffer.byteLength(raw),
   })}\n`,
   () => process.exit(0),
 );

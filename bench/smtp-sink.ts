@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 let count = 0;
+/** Bytes of message data received: the average message size the parent reports. */
+let bytes = 0;
 let expected = Number(process.argv[2] ?? 0);
 // Recipients since the last reset: what was lost (never came) and doubled (came twice).
 const seen = new Set<string>();
@@ -17,7 +19,9 @@ const server = new SMTPServer({
   logger: false,
   maxClients: 1000,
   onData(stream, session, callback) {
-    stream.on('data', () => {});
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
     stream.on('end', () => {
       if (refusing) {
         const err = new Error('4.3.2 try again later') as Error & { responseCode: number };
@@ -28,7 +32,7 @@ const server = new SMTPServer({
       for (const r of session.envelope.rcptTo) seen.add(r.address);
       const at = Date.now();
       if (count === 1) process.send?.({ type: 'first', at });
-      if (count === expected) process.send?.({ type: 'done', at, count });
+      if (count === expected) process.send?.({ type: 'done', at, count, bytes });
       callback();
     });
   },

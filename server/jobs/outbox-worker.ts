@@ -273,7 +273,11 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       unrecorded[job.which].push({ id: job.row.id, attempts: job.row.attempts, result });
       scheduleFlush();
       if ('ok' in result && !result.ok && !result.permanent) relayRefused(result);
-      else if ('ok' in result && result.ok) void relayAccepted(job.probe === true);
+      // A promise per accepted message only while the relay is thought down.
+      else if ('ok' in result && result.ok) {
+        if (relay.downSince) void relayAccepted(job.probe === true);
+        else condition('relay', null);
+      }
     }
   }
 

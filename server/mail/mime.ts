@@ -225,7 +225,13 @@ function fillSharedCopy(
   date: Date,
 ): string | null {
   const { copy, token } = shared;
-  if (mail.headers || !mail.list !== !copy.list || token.length !== copy.standIn.length || !SPLICEABLE.test(token)) return null;
+  if (
+    mail.headers ||
+    !mail.list !== !copy.list ||
+    token.length !== copy.standIn.length ||
+    !SPLICEABLE.test(token)
+  )
+    return null;
   const frame = sharedFrame(copy, from);
   if (!frame) return null;
   let raw =

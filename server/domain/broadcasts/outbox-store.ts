@@ -54,6 +54,13 @@ export interface Outcome {
 }
 
 const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
+/**
+ * A list of ids as one bound JSON array: one parameter and one statement text whatever the
+ * count, instead of a placeholder per id that the query builder assembles and the driver binds
+ * one by one (the outbox writes hundreds of ids per group, dozens of groups a second).
+ */
+const idList = (ids: readonly string[]) =>
+  sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 const due = (t: number) =>
   sql`(state = 'pending' AND next_attempt_at <= ${t}) OR (state = 'sending' AND lease_until <= ${t})`;
 
@@ -177,17 +184,11 @@ export async function extendLeases(
   until: Date,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db.transaction(async (tx) => {
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      await tx.run(sql`
-        UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
-        WHERE state = 'sending' AND id IN (${sql.join(
-          chunk.map((id) => sql`${id}`),
-          sql`, `,
-        )})`);
-    }
-  });
+  await db.transaction((tx) =>
+    tx.run(sql`
+      UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
+      WHERE state = 'sending' AND id IN ${idList(ids)}`),
+  );
 }
 
 /**
@@ -206,30 +207,31 @@ export async function recordOutcomes(
   if (outcomes.length === 0) return;
   const table = ident(which);
   const t = now.getTime();
-  const ids = (list: Outcome[]) =>
-    sql.join(
-      list.map((o) => sql`${o.id}`),
-      sql`, `,
-    );
+  const sent: string[] = [];
+  const skipped: string[] = [];
+  const released: string[] = [];
+  const failures: { id: string; attempts: number; result: Extract<SendResult, { ok: false }> }[] =
+    [];
+  for (const { id, attempts, result } of outcomes) {
+    if (!('ok' in result)) ('skipped' in result ? skipped : released).push(id);
+    else if (result.ok) sent.push(id);
+    else failures.push({ id, attempts, result });
+  }
   await db.transaction(async (tx) => {
-    const sent = outcomes.filter((o) => 'ok' in o.result && o.result.ok);
     if (sent.length)
       await tx.run(sql`
         UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
-        WHERE state = 'sending' AND id IN (${ids(sent)})`);
-    const skipped = outcomes.filter((o) => 'skipped' in o.result);
+        WHERE state = 'sending' AND id IN ${idList(sent)}`);
     if (skipped.length)
       await tx.run(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
-        WHERE state = 'sending' AND id IN (${ids(skipped)})`);
-    const released = outcomes.filter((o) => 'released' in o.result);
+        WHERE state = 'sending' AND id IN ${idList(skipped)}`);
     if (released.length)
       await tx.run(sql`
         UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
-        WHERE state = 'sending' AND id IN (${ids(released)})`);
-    for (const o of outcomes) {
+        WHERE state = 'sending' AND id IN ${idList(released)}`);
+    for (const o of failures) {
       const r = o.result;
-      if (!('ok' in r) || r.ok) continue;
       const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
       const error =
         giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;

@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import type { ComponentStatus, IncidentStatus } from '../../../db/schema/enums.ts';
 import {
@@ -72,20 +72,27 @@ export async function readRecipients(
 ): Promise<Map<string, Recipient>> {
   const out = new Map<string, Recipient>();
   if (subscriberIds.length === 0) return out;
-  // Only the columns a send needs, and each list once: this runs for every claim of a
-  // broadcast, and every column of every row costs the driver and the mapping.
-  const rows = await db
-    .select({
-      id: subscribers.id,
-      email: subscribers.email,
-      state: subscribers.state,
-      listId: subscribers.listId,
-      confirmExpiresAt: subscribers.confirmExpiresAt,
-      componentIds: subscribers.componentIds,
-      language: subscribers.language,
-    })
-    .from(subscribers)
-    .where(inArray(subscribers.id, subscriberIds));
+  // Only the columns a send needs, each list once, and the ids as one bound JSON array: this
+  // runs for every claim of a broadcast (hundreds of ids), and every column of every row, every
+  // bound parameter and the query builder's mapping cost CPU per recipient.
+  const rows = (
+    await db.all<{
+      id: string;
+      email: string;
+      state: string;
+      listId: string;
+      confirmExpiresAt: number | null;
+      componentIds: string | null;
+      language: string;
+    }>(sql`
+      SELECT id, email, state, list_id AS listId, confirm_expires_at AS confirmExpiresAt,
+             component_ids AS componentIds, language
+      FROM ${subscribers} WHERE id IN (SELECT value FROM json_each(${JSON.stringify(subscriberIds)}))`)
+  ).map((r) => ({
+    ...r,
+    confirmExpiresAt: r.confirmExpiresAt === null ? null : new Date(Number(r.confirmExpiresAt)),
+    componentIds: r.componentIds === null ? null : (JSON.parse(r.componentIds) as string[] | null),
+  }));
   const listIds = [...new Set(rows.map((r) => r.listId))];
   const listRows = listIds.length
     ? await db.select().from(lists).where(inArray(lists.id, listIds))
