@@ -26,7 +26,7 @@ describe('links in a broadcast copy', () => {
       expect(mail!.parsed.text).toContain(`/manage/${token}`);
       expect(mail!.parsed.html).toContain(`/unsubscribe/${token}"`);
       expect(mail!.parsed.html).toContain(`/manage/${token}"`);
-      expect(`${mail!.parsed.text}${mail!.parsed.html}`).not.toMatch(/herald[0-9a-f]{24}token/);
+      expect(`${mail!.parsed.text}${mail!.parsed.html}`).not.toMatch(/herald[0-9a-f]+token/);
       // An ASCII update goes out as it is (7bit), with no quoted-printable work per copy.
       expect(mail!.raw).not.toContain('quoted-printable');
       seen.add(token);
