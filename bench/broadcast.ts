@@ -43,7 +43,6 @@ if (
 // As in server/main.ts: the module hooks before anything imports drizzle-orm.
 const { registerModuleHooks } = await import('../server/boot/module-hooks.ts');
 registerModuleHooks();
-const { sql } = await import('drizzle-orm');
 const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
@@ -98,28 +97,14 @@ async function startSink(expected: number) {
   return { port, waitFor, stop: () => child.send({ type: 'stop' }) };
 }
 
-/**
- * N confirmed subscribers on the customers list, in SQL (nothing passes through memory), in
- * transactions of 100,000 with a progress line each: a million takes a while on two cores.
- */
-async function seedSubscribers(db: import('../server/deps.ts').Deps['db']) {
-  const chunk = 100_000;
-  const started = performance.now();
-  for (let from = 1; from <= N; from += chunk) {
-    const to = Math.min(N, from + chunk - 1);
-    await db.transaction((tx) =>
-      tx.run(sql`
-        WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
-        INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-        SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net', 'confirmed', NULL,
-               lower(hex(randomblob(32))), 'bench', 0, 0, 0
-        FROM n`),
-    );
-    if (N > chunk)
-      console.error(
-        `seeding: ${to.toLocaleString('en')} of ${N.toLocaleString('en')} subscribers (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-      );
-  }
+/** N confirmed subscribers on the customers list, seeded by bench/seed-subscribers.ts. */
+function seedSubscribers(databaseUrl: string) {
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./seed-subscribers.ts', import.meta.url)), databaseUrl, String(N)],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (r.status !== 0) throw new Error(`seeding failed (exit ${r.status})`);
 }
 
 const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
@@ -149,7 +134,7 @@ async function wholeServer(): Promise<{
     SMTP_MAX_CONNECTIONS: String(connections),
   };
   const seeded = await createDeps(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
-  await seedSubscribers(seeded.db);
+  seedSubscribers(env.DATABASE_URL);
   const { secret } = await createApiToken(
     seeded,
     { name: 'bench', role: 'admin' },
@@ -248,9 +233,9 @@ async function main() {
   const deps = await createDeps(config);
   await linkKey(deps.db, config);
 
-  // Seed in SQL so the benchmark's own setup does not inflate the process's memory.
+  // Seeded by another process, so the benchmark's own setup does not inflate this one's memory.
   const seedStart = performance.now();
-  await seedSubscribers(deps.db);
+  seedSubscribers(config.databaseUrl);
   const seedMs = performance.now() - seedStart;
 
   // Herald loaded, the database open and seeded, nothing published yet.

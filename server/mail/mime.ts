@@ -12,7 +12,18 @@ import type { OutgoingMail, SharedCopy } from './outgoing-mail.ts';
 const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
 function header(name: string, value: string): string {
-  return mimeFuncs.foldLines(`${name}: ${value}`, 76);
+  const line = `${name}: ${value}`;
+  // What foldLines returns for a line shorter than the limit, without its work per message.
+  return line.length < 76 ? line : mimeFuncs.foldLines(line, 76);
+}
+
+/** The Date header's value; a broadcast sends thousands a second, so one string per second. */
+let lastDate = { second: NaN, text: '' };
+function dateValue(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastDate.second)
+    lastDate = { second, text: date.toUTCString().replace('GMT', '+0000') };
+  return lastDate.text;
 }
 
 /** Unstructured text (Subject): plain ASCII as is, anything else as RFC 2047 encoded words. */
@@ -98,7 +109,7 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
     header('From', from.header),
     header('To', clean(mail.to)),
     header('Subject', text(mail.subject)),
-    header('Date', date.toUTCString().replace('GMT', '+0000')),
+    header('Date', dateValue(date)),
     header('Message-ID', `<${clean(mail.messageId).replace(/^<|>$/g, '')}>`),
     'MIME-Version: 1.0',
     // RFC 3834: every Herald email is sent by a program, so vacation replies and other
@@ -238,7 +249,7 @@ function fillSharedCopy(
     frame.beforeTo +
     header('To', clean(mail.to)) +
     frame.beforeDate +
-    header('Date', date.toUTCString().replace('GMT', '+0000')) +
+    header('Date', dateValue(date)) +
     '\r\n' +
     header('Message-ID', `<${clean(mail.messageId).replace(/^<|>$/g, '')}>`) +
     frame.beforeUnsubscribe;
