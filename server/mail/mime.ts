@@ -94,6 +94,38 @@ function shortLines(s: string): boolean {
   return s.length - start <= 998;
 }
 
+// "=_" never occurs in quoted-printable text; a 7bit part containing the boundary line is
+// encoded instead, so a fixed boundary cannot collide with a body.
+const BOUNDARY = '----=_Herald_Alternative';
+
+function listIdHeader(list: { id: string; name: string }): string {
+  const listName = clean(list.name);
+  const shown = mimeFuncs.isPlainText(listName)
+    ? mimeFuncs.quoteString(listName)
+    : mimeFuncs.encodeWord(listName, 'Q', 52);
+  return header('List-Id', `${shown} <${clean(list.id).replace(/[<>\s]/g, '')}>`);
+}
+
+/** From the Content-Type header to the end: the two alternatives. */
+function bodyLines(textPart: ReturnType<typeof part>, htmlPart: ReturnType<typeof part>) {
+  return [
+    `Content-Type: multipart/alternative; boundary="${BOUNDARY}"`,
+    '',
+    `--${BOUNDARY}`,
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Transfer-Encoding: ${textPart.encoding}`,
+    '',
+    textPart.body,
+    `--${BOUNDARY}`,
+    'Content-Type: text/html; charset=utf-8',
+    `Content-Transfer-Encoding: ${htmlPart.encoding}`,
+    '',
+    htmlPart.body,
+    `--${BOUNDARY}--`,
+    '',
+  ];
+}
+
 /** The complete message source with CRLF line ends. */
 export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string {
   if (mail.shared) {
@@ -102,9 +134,6 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
   }
   const textPart = part(tidyText(mail.text));
   const htmlPart = part(mail.html);
-  // "=_" never occurs in quoted-printable text; a 7bit part containing the boundary line is
-  // encoded instead, so a fixed boundary cannot collide with a body.
-  const boundary = '----=_Herald_Alternative';
   const lines = [
     header('From', from.header),
     header('To', clean(mail.to)),
@@ -117,34 +146,14 @@ export function composeRaw(mail: OutgoingMail, from: Sender, date: Date): string
     'Auto-Submitted: auto-generated',
   ];
   if (mail.list) {
-    const listName = clean(mail.list.name);
-    const shown = mimeFuncs.isPlainText(listName)
-      ? mimeFuncs.quoteString(listName)
-      : mimeFuncs.encodeWord(listName, 'Q', 52);
-    lines.push(header('List-Id', `${shown} <${clean(mail.list.id).replace(/[<>\s]/g, '')}>`));
+    lines.push(listIdHeader(mail.list));
     lines.push(header('List-Unsubscribe', bracketUrl(mail.list.unsubscribeUrl)));
     lines.push('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   }
   for (const [k, v] of Object.entries(mail.headers ?? {})) {
     if (/^[A-Za-z0-9-]+$/.test(k)) lines.push(header(k, text(v)));
   }
-  lines.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
-  return [
-    ...lines,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Transfer-Encoding: ${textPart.encoding}`,
-    '',
-    textPart.body,
-    `--${boundary}`,
-    'Content-Type: text/html; charset=utf-8',
-    `Content-Transfer-Encoding: ${htmlPart.encoding}`,
-    '',
-    htmlPart.body,
-    `--${boundary}--`,
-    '',
-  ].join('\r\n');
+  return [...lines, ...bodyLines(textPart, htmlPart)].join('\r\n');
 }
 
 /**
@@ -192,33 +201,10 @@ function buildFrame(copy: SharedCopy, from: Sender): SharedFrame | null {
   if (count(textPart.body) !== count(tidy) || count(htmlPart.body) !== count(copy.html))
     return null;
   if (count(copy.subject) || (copy.list && count(copy.list.id + copy.list.name))) return null;
-  const boundary = '----=_Herald_Alternative';
   const middle = ['MIME-Version: 1.0', 'Auto-Submitted: auto-generated'];
-  if (copy.list) {
-    const listName = clean(copy.list.name);
-    const shown = mimeFuncs.isPlainText(listName)
-      ? mimeFuncs.quoteString(listName)
-      : mimeFuncs.encodeWord(listName, 'Q', 52);
-    middle.push(header('List-Id', `${shown} <${clean(copy.list.id).replace(/[<>\s]/g, '')}>`));
-  }
+  if (copy.list) middle.push(listIdHeader(copy.list));
   const tail = copy.list ? ['List-Unsubscribe-Post: List-Unsubscribe=One-Click'] : [];
-  tail.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
-  const rest = [
-    ...tail,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Transfer-Encoding: ${textPart.encoding}`,
-    '',
-    textPart.body,
-    `--${boundary}`,
-    'Content-Type: text/html; charset=utf-8',
-    `Content-Transfer-Encoding: ${htmlPart.encoding}`,
-    '',
-    htmlPart.body,
-    `--${boundary}--`,
-    '',
-  ].join('\r\n');
+  const rest = [...tail, ...bodyLines(textPart, htmlPart)].join('\r\n');
   return {
     from,
     beforeTo: `${header('From', from.header)}\r\n`,
