@@ -21,6 +21,7 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/subscribers', 'admin'],
   ['/admin/lists', 'admin'],
   ['/admin/webhooks', 'admin'],
+  ['/admin/audiences', 'admin'],
   ['/admin/reports/settings', 'admin'],
 ];
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
-import { audienceFeedToken, audienceTokenMatches } from '../domain/audiences/audience-token.ts';
+import { audienceLinks, audienceTokenMatches } from '../domain/audiences/audience-token.ts';
 import { createAudienceReader } from '../domain/audiences/audience-reader.ts';
 import {
   createAudience,
@@ -9,6 +9,9 @@ import {
   deleteAudience,
   findAudienceBySlug,
   listAudiences,
+  revokeAudienceFeeds,
+  updateAudience,
+  updateAudienceInput,
 } from '../domain/audiences/manage-audiences.ts';
 import { linkKey } from '../domain/subscribers/tokens.ts';
 import { errorBody } from '../http/errors.ts';
@@ -72,19 +75,12 @@ async function withLinks<T extends { id: string; slug: string; tokenVersion: num
   deps: Deps,
   a: T,
 ) {
-  const token = audienceFeedToken(await linkKey(deps.db, deps.config), a);
-  const base = `${deps.config.publicUrl.replace(/\/+$/, '')}/a/${a.slug}`;
-  return {
-    ...a,
-    feedToken: token,
-    links: {
-      page: base,
-      rss: `${base}/history.rss?token=${token}`,
-      atom: `${base}/history.atom?token=${token}`,
-      summary: `${base}/api/v2/summary.json?token=${token}`,
-      incidents: `${base}/api/v2/incidents.json?token=${token}`,
-    },
-  };
+  const { token, ...links } = audienceLinks(
+    await linkKey(deps.db, deps.config),
+    deps.config.publicUrl,
+    a,
+  );
+  return { ...a, feedToken: token, links };
 }
 
 /** Admins define audiences; each answer carries the audience's feed token and URLs. */
@@ -110,6 +106,25 @@ export const audienceOps = {
     input: createAudienceInput,
     verb: async (deps, input, actor) => withLinks(deps, await createAudience(deps, input, actor)),
     success: 201,
+  }),
+  update: operation({
+    method: 'put',
+    path: '/audiences/:id',
+    summary: 'Change an audience (every field, as when defining it)',
+    role: 'admin',
+    input: updateAudienceInput,
+    pathField: 'audienceId',
+    verb: async (deps, input, actor) => withLinks(deps, await updateAudience(deps, input, actor)),
+    success: 200,
+  }),
+  revokeFeeds: operation({
+    method: 'post',
+    path: '/audiences/:id/revoke-feeds',
+    summary: 'Give the audience a new feed token: every feed and v2 URL given out before stops',
+    role: 'admin',
+    verb: async (deps, { id }, actor) =>
+      withLinks(deps, await revokeAudienceFeeds(deps, id, actor)),
+    success: 200,
   }),
   delete: operation({
     method: 'delete',

@@ -16,6 +16,7 @@ import { createRunbookAdmin } from './forms/runbooks.ts';
 import { createSupportScriptAdmin } from './forms/support.ts';
 import { createDrillAdmin } from './forms/drills.ts';
 import { createAlertRuleAdmin } from './forms/alert-rules.ts';
+import { createAudienceAdmin } from './forms/audiences.ts';
 
 /**
  * What a signed-in admin page gets through `Astro.locals.herald.admin`: who is signed in, the
@@ -46,6 +47,8 @@ export interface AdminServices {
   record: ReturnType<typeof createRecordAdmin>;
   /** Routing rules for alerts from monitoring systems. */
   alertRules: ReturnType<typeof createAlertRuleAdmin>;
+  /** Named audiences: who belongs, what they see, their page and feed URLs. */
+  audiences: ReturnType<typeof createAudienceAdmin>;
 }
 
 export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
@@ -90,5 +93,6 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     drills: createDrillAdmin(deps, session),
     record: createRecordAdmin(deps, session),
     alertRules: createAlertRuleAdmin(deps, session),
+    audiences: createAudienceAdmin(deps, session),
   };
 }

@@ -21,3 +21,21 @@ export function audienceTokenMatches(
   const got = Buffer.from(given);
   return got.length === want.length && timingSafeEqual(got, want);
 }
+
+/** An audience's page and its token-opened feed and v2 URLs, under `base` (the public URL). */
+export function audienceLinks(
+  key: string,
+  base: string,
+  a: Pick<AudienceRow, 'id' | 'slug' | 'tokenVersion'>,
+) {
+  const token = audienceFeedToken(key, a);
+  const page = `${base.replace(/\/+$/, '')}/a/${a.slug}`;
+  return {
+    token,
+    page,
+    rss: `${page}/history.rss?token=${token}`,
+    atom: `${page}/history.atom?token=${token}`,
+    summary: `${page}/api/v2/summary.json?token=${token}`,
+    incidents: `${page}/api/v2/incidents.json?token=${token}`,
+  };
+}

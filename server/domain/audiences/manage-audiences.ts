@@ -7,7 +7,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
-import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { bumpChanges, NO_PUBLIC_CHANGE, recordAudit } from '../shared/writes.ts';
 
 export type AudienceRow = typeof audiences.$inferSelect;
 
@@ -44,18 +44,7 @@ export async function createAudience(
   const input = parseInput(createAudienceInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const [taken] = await tx.select().from(audiences).where(eq(audiences.slug, input.slug));
-    if (taken) throw new ConflictError(`An audience already has the address /a/${input.slug}.`);
-    if (input.componentIds?.length) {
-      const known = new Set(
-        (await tx.select({ id: components.id }).from(components)).map((c) => c.id),
-      );
-      const missing = input.componentIds.filter((id) => !known.has(id));
-      if (missing.length)
-        throw new ValidationError('A component does not exist.', {
-          componentIds: `no component ${missing.join(', ')}`,
-        });
-    }
+    await checkAudience(tx, input, null);
     const row: AudienceRow = {
       id: newId(),
       ...input,
@@ -74,6 +63,94 @@ export async function createAudience(
     return row;
   });
 }
+
+type AudienceInput = z.output<typeof createAudienceInput>;
+
+export const updateAudienceInput = createAudienceInput.extend({
+  audienceId: z.string().min(1, 'is required'),
+});
+
+/** The address is free (for another audience than `self`) and every component exists. */
+async function checkAudience(tx: DbOrTx, input: AudienceInput, self: string | null) {
+  const [taken] = await tx.select().from(audiences).where(eq(audiences.slug, input.slug));
+  if (taken && taken.id !== self)
+    throw new ConflictError(`An audience already has the address /a/${input.slug}.`);
+  if (input.componentIds?.length) {
+    const known = new Set(
+      (await tx.select({ id: components.id }).from(components)).map((c) => c.id),
+    );
+    const missing = input.componentIds.filter((id) => !known.has(id));
+    if (missing.length)
+      throw new ValidationError('A component does not exist.', {
+        componentIds: `no component ${missing.join(', ')}`,
+      });
+  }
+}
+
+/**
+ * Changes an audience as a whole (admins only): every field is given, as on its form. A new
+ * address moves its page and feeds (the feed token stays, so readers change only the path).
+ */
+export async function updateAudience(
+  deps: DomainDeps,
+  raw: z.input<typeof updateAudienceInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'admin');
+  const { audienceId: id, ...input } = parseInput(updateAudienceInput, raw);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(audiences).where(eq(audiences.id, id));
+    if (!before) throw new NotFoundError('audience', id);
+    await checkAudience(tx, input, id);
+    const change = {
+      ...input,
+      componentIds: input.componentIds?.length ? input.componentIds : null,
+      updatedAt: now,
+    };
+    await tx.update(audiences).set(change).where(eq(audiences.id, id));
+    // Its page and feeds show other components or notes now: cached admin views refresh.
+    await bumpChanges(tx, now, NO_PUBLIC_CHANGE);
+    await recordAudit(tx, actor, now, {
+      action: 'audience.update',
+      objectType: 'audience',
+      objectId: id,
+      before: audit(before),
+      after: { ...input },
+    });
+    return { ...before, ...change };
+  });
+}
+
+/** A new feed token: every feed and v2 URL given out before stops working (admins only). */
+export async function revokeAudienceFeeds(deps: DomainDeps, id: string, actor: Actor) {
+  assertRole(actor, 'admin');
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(audiences).where(eq(audiences.id, id));
+    if (!before) throw new NotFoundError('audience', id);
+    const tokenVersion = before.tokenVersion + 1;
+    await tx.update(audiences).set({ tokenVersion, updatedAt: now }).where(eq(audiences.id, id));
+    await recordAudit(tx, actor, now, {
+      action: 'audience.revoke_feeds',
+      objectType: 'audience',
+      objectId: id,
+      before: { tokenVersion: before.tokenVersion },
+      after: { tokenVersion },
+    });
+    return { ...before, tokenVersion, updatedAt: now };
+  });
+}
+
+const audit = (a: AudienceRow) => ({
+  name: a.name,
+  slug: a.slug,
+  memberDomains: a.memberDomains,
+  memberEmails: a.memberEmails,
+  everyoneSignedIn: a.everyoneSignedIn,
+  componentIds: a.componentIds,
+  seesInternal: a.seesInternal,
+});
 
 /** Removes an audience, its texts and its feed URLs (admins only). */
 export async function deleteAudience(deps: DomainDeps, id: string, actor: Actor) {
@@ -95,6 +172,11 @@ export async function deleteAudience(deps: DomainDeps, id: string, actor: Actor)
 
 export async function listAudiences(db: DbOrTx): Promise<AudienceRow[]> {
   return db.select().from(audiences).orderBy(asc(audiences.name));
+}
+
+export async function readAudience(db: DbOrTx, id: string): Promise<AudienceRow | null> {
+  const [row] = await db.select().from(audiences).where(eq(audiences.id, id));
+  return row ?? null;
 }
 
 export async function findAudienceBySlug(db: DbOrTx, slug: string): Promise<AudienceRow | null> {

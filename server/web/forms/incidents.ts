@@ -11,6 +11,7 @@ import {
   readRecentUpdates,
   readUpcomingMaintenance,
 } from '../../domain/incidents/admin-views.ts';
+import { listAudiences } from '../../domain/audiences/manage-audiences.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
 import { countReportFollowers } from '../../domain/reports/report-views.ts';
 import { maintenanceOps } from '../../routes/maintenance.ts';
@@ -97,6 +98,20 @@ export function translationFields(values: FormValues): Record<string, string> | 
   for (const k of Object.keys(values))
     if (k.startsWith('translation.')) out[k.slice('translation.'.length)] = str(values, k);
   return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The texts written for named audiences (`audienceText.<slug>` boxes); an empty box leaves that
+ * audience on the public text. The domain refuses an audience that does not exist.
+ */
+export function audienceTextFields(values: FormValues): { audience: string; body: string }[] {
+  const out: { audience: string; body: string }[] = [];
+  for (const k of Object.keys(values)) {
+    if (!k.startsWith('audienceText.')) continue;
+    const body = str(values, k);
+    if (body.trim() !== '') out.push({ audience: k.slice('audienceText.'.length), body });
+  }
+  return out;
 }
 
 /** A priority radio group: 0-3, or a field error. */
@@ -289,6 +304,7 @@ async function postDeclare(
       (v, fe) => ({
         ...declareFields(v, fe, zone),
         translations: translationFields(v),
+        audienceTexts: audienceTextFields(v),
       }),
     );
     return `/admin/incidents/${incident.id}?done=declared`;
@@ -307,6 +323,7 @@ async function updateFieldsFor(
     incidentId,
     ...updateFields(values, fe),
     translations: translationFields(values),
+    audienceTexts: audienceTextFields(values),
     notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
@@ -464,6 +481,10 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     async translationLanguages(): Promise<string[]> {
       const s = await getSettings(deps.db);
       return s.translationLanguages.split(',').filter((l) => l && l !== s.defaultLanguage);
+    },
+    /** The named audiences a PM can write a text of their own for. */
+    async audiences(): Promise<{ slug: string; name: string }[]> {
+      return (await listAudiences(deps.db)).map((a) => ({ slug: a.slug, name: a.name }));
     },
     list: () => readIncidentList(deps),
     incident: (id: string) => readIncidentPage(deps, id),

@@ -1,0 +1,113 @@
+import type { ActiveSession } from '../../domain/auth/sessions.ts';
+import { audienceLinks } from '../../domain/audiences/audience-token.ts';
+import {
+  type AudienceRow,
+  createAudience,
+  createAudienceInput,
+  deleteAudience,
+  listAudiences,
+  readAudience,
+  revokeAudienceFeeds,
+  updateAudience,
+} from '../../domain/audiences/manage-audiences.ts';
+import { ValidationError } from '../../domain/shared/errors.ts';
+import { linkKey } from '../../domain/subscribers/tokens.ts';
+import type { Deps } from '../../deps.ts';
+import {
+  checkbox,
+  FieldErrors,
+  type FormOutcome,
+  type FormValues,
+  formValues,
+  list,
+  runForm,
+  str,
+} from './form.ts';
+
+/**
+ * A box of several entries (domains, addresses): one per line, or separated by commas or
+ * spaces; empty entries are dropped, anything else is handed to the verb's schema as typed.
+ */
+export function entries(values: FormValues, key: string): string[] {
+  return str(values, key)
+    .split(/[\s,;]+/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+}
+
+/** The audience form's fields, converted explicitly and parsed with the verb's own schema. */
+export function audienceFields(values: FormValues) {
+  const fe = new FieldErrors();
+  return fe.parse(createAudienceInput, {
+    name: str(values, 'name'),
+    slug: str(values, 'slug'),
+    memberDomains: entries(values, 'memberDomains'),
+    memberEmails: entries(values, 'memberEmails'),
+    everyoneSignedIn: checkbox(values, 'everyoneSignedIn'),
+    // None ticked is every component, as in the admin API.
+    componentIds: list(values, 'componentIds'),
+    seesInternal: checkbox(values, 'seesInternal'),
+  });
+}
+
+/** What the form shows again for an audience: the boxes as the admin typed them. */
+export function audienceValues(a: AudienceRow): FormValues {
+  const v: FormValues = {
+    name: a.name,
+    slug: a.slug,
+    memberDomains: a.memberDomains.join('\n'),
+    memberEmails: a.memberEmails.join('\n'),
+    componentIds: a.componentIds ?? [],
+  };
+  if (a.everyoneSignedIn) v.everyoneSignedIn = 'on';
+  if (a.seesInternal) v.seesInternal = 'on';
+  return v;
+}
+
+/** The audience admin pages (admins only): list, define, change, revoke feed URLs, remove. */
+export function createAudienceAdmin(deps: Deps, session: ActiveSession) {
+  const actor = session.actor;
+  const links = async (a: AudienceRow) =>
+    audienceLinks(await linkKey(deps.db, deps.config), deps.config.publicUrl, a);
+  return {
+    async list() {
+      const out = [];
+      for (const a of await listAudiences(deps.db)) out.push({ ...a, links: await links(a) });
+      return out;
+    },
+    async read(id: string) {
+      const a = await readAudience(deps.db, id);
+      return a && { audience: a, links: await links(a), values: audienceValues(a) };
+    },
+    async components() {
+      return (await deps.reader.components()).components.filter((c) => !c.group);
+    },
+    async create(form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const a = await createAudience(deps, audienceFields(values), actor);
+        return `/admin/audiences/${a.id}?done=created`;
+      });
+    },
+    /** "Save", "New feed URLs" or "Remove" on one audience's page. */
+    async action(id: string, form: FormData): Promise<FormOutcome> {
+      const values = formValues(form);
+      const action = str(values, '_action');
+      return runForm(values, async () => {
+        if (action === 'save') {
+          await updateAudience(deps, { ...audienceFields(values), audienceId: id }, actor);
+          return `/admin/audiences/${id}?done=saved`;
+        }
+        if (action === 'revoke') {
+          await revokeAudienceFeeds(deps, id, actor);
+          return `/admin/audiences/${id}?done=revoked`;
+        }
+        if (action === 'delete') {
+          await deleteAudience(deps, id, actor);
+          return '/admin/audiences?done=removed';
+        }
+        throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
+      });
+    },
+  };
+}
