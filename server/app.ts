@@ -6,6 +6,7 @@ import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
 import { DEFAULT_BODY_LIMIT } from './http/openapi.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { audienceForHost } from './http/audience-host.ts';
 import { adminApiRoutes } from './routes/admin-api.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { audienceRoutes } from './routes/audiences.ts';
@@ -36,6 +37,16 @@ export function createApp(deps: Deps) {
     if (!c.res.headers.has('x-hono-already-sent'))
       for (const [k, v] of security) c.res.headers.set(k, v);
   });
+  // On an audience's own host name nothing is for a shared cache, whatever the route said.
+  if (deps.config.audienceHosts.size > 0)
+    app.use('*', async (c, next) => {
+      await next();
+      if (audienceForHost(deps.config, c.req.header('host')) === null) return;
+      if (c.res.headers.has('x-hono-already-sent')) return;
+      c.res.headers.set('cache-control', 'private, no-store');
+      for (const h of ['etag', 'xkey', 'surrogate-key', 'cache-tag', 'surrogate-control', 'vary'])
+        c.res.headers.delete(h);
+    });
   // The admin API sets a limit per operation (a CSV import is larger) and the intake its own (an
   // alert group); the rest of /api takes no body at all, so a small limit refuses anything big
   // before it is read.

@@ -59,6 +59,7 @@ const schema = z.object({
       )
       .optional(),
   ),
+  AUDIENCE_HOSTS: z.preprocess(emptyToUndefined, z.string().max(10_000).optional()),
   SECRET_KEY: z.preprocess(
     emptyToUndefined,
     z.string().min(16, 'must be at least 16 characters').optional(),
@@ -184,7 +185,38 @@ export type Config = {
   healthMaxQueueDelayMs: number;
   /** When set, /api/intake/pagerduty refuses events whose X-PagerDuty-Signature does not match. */
   pagerdutyWebhookSecret: string | undefined;
+  /**
+   * Host names that serve a named audience's page at `/` (host name to audience address). Only
+   * a Host header naming one of these exactly picks an audience; nothing else in a request does.
+   */
+  audienceHosts: ReadonlyMap<string, string>;
 };
+
+const hostNamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** `status.acme-corp.com=acme-corp, status.eu.example=enterprise-eu`: each problem named. */
+export function parseAudienceHosts(raw: string | undefined): {
+  hosts: Map<string, string>;
+  problems: string[];
+} {
+  const hosts = new Map<string, string>();
+  const problems: string[] = [];
+  for (const entry of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const host = entry.slice(0, eq).toLowerCase();
+    const slug = entry.slice(eq + 1);
+    const shown = `AUDIENCE_HOSTS entry ${JSON.stringify(entry)}`;
+    if (eq < 1) problems.push(`${shown}: must be host=audience, e.g. status.acme.com=acme-corp`);
+    else if (!hostNamePattern.test(host))
+      problems.push(`${shown}: ${JSON.stringify(host)} is not a host name`);
+    else if (!slugPattern.test(slug))
+      problems.push(`${shown}: ${JSON.stringify(slug)} is not an audience address`);
+    else if (hosts.has(host)) problems.push(`${shown}: ${host} is named twice`);
+    else hosts.set(host, slug);
+  }
+  return { hosts, problems };
+}
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -234,6 +266,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     edgeProblems.push(
       'CLOUDFLARE_API_TOKEN: required to purge the Cloudflare target in EDGE_PURGE_URLS',
     );
+  const audienceHosts = parseAudienceHosts(e.AUDIENCE_HOSTS);
+  edgeProblems.push(...audienceHosts.problems);
+  const publicHost = e.PUBLIC_URL ? new URL(e.PUBLIC_URL).hostname.toLowerCase() : null;
+  if (publicHost && audienceHosts.hosts.has(publicHost))
+    edgeProblems.push(`AUDIENCE_HOSTS: ${publicHost} is the public page's host (PUBLIC_URL)`);
   if (edgeProblems.length > 0) throw new ConfigError(edgeProblems);
   const hostForUrl = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
@@ -266,5 +303,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
     healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
     pagerdutyWebhookSecret: e.PAGERDUTY_WEBHOOK_SECRET,
+    audienceHosts: audienceHosts.hosts,
   };
 }

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { cacheKey, cacheLanguage, isCacheablePath } from '../cache/cache-policy.ts';
 import { negotiateEncoding } from '../cache/negotiate.ts';
 import { etagMatches, type Variant, variantOf } from '../cache/response-cache.ts';
+import { audienceForHost } from './audience-host.ts';
 import { canonicalRequestUrl } from './request-path.ts';
 import { privatePageHeaders } from './page-headers.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -137,7 +138,12 @@ export function createHttpServer(
     if ('bad' in canonical) return refuseBadPath(req, res, canonical.bad, deps);
     req.url = canonical.url;
     const method = req.method;
-    if ((method !== 'GET' && method !== 'HEAD') || !isCacheablePath(req.url ?? '/'))
+    // An audience's host name answers per visitor: never from (or into) the public cache.
+    if (
+      (method !== 'GET' && method !== 'HEAD') ||
+      !isCacheablePath(req.url ?? '/') ||
+      audienceForHost(deps.config, req.headers.host) !== null
+    )
       return listener(req, res, undefined);
     let counter: number | Promise<number>;
     try {

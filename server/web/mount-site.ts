@@ -1,3 +1,4 @@
+import { audienceForHost } from '../http/audience-host.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { createAudiencePages } from './audience-pages.ts';
 import path from 'node:path';
@@ -309,7 +310,12 @@ export async function mountSite(
     }
     // The error page is for real faults only; asked for by name it does not exist.
     if (pathname === '/500') incoming.url = '/404';
-    const cacheable = (method === 'GET' || method === 'HEAD') && isCacheablePath(pathname);
+    // On an audience's own host name its page is the home page; every answer there is per
+    // visitor, so nothing on that host is cached.
+    const hostAudience = audienceForHost(deps.config, c.req.header('host'));
+    if (hostAudience !== null && pathname === '/') incoming.url = `/a/${hostAudience}`;
+    const cacheable =
+      (method === 'GET' || method === 'HEAD') && isCacheablePath(pathname) && hostAudience === null;
     let upload: { cleanup(): Promise<void>; release(): void } | null = null;
     if (cacheable) {
       const counter = await deps.reader.changeCounter();

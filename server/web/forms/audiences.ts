@@ -67,8 +67,14 @@ export function audienceValues(a: AudienceRow): FormValues {
 /** The audience admin pages (admins only): list, define, change, revoke feed URLs, remove. */
 export function createAudienceAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
-  const links = async (a: AudienceRow) =>
-    audienceLinks(await linkKey(deps.db, deps.config), deps.config.publicUrl, a);
+  const scheme = new URL(deps.config.publicUrl).protocol;
+  const links = async (a: AudienceRow) => ({
+    ...audienceLinks(await linkKey(deps.db, deps.config), deps.config.publicUrl, a),
+    // Host names the operator gave it (AUDIENCE_HOSTS), where its page is the home page.
+    hosts: [...deps.config.audienceHosts]
+      .filter(([, slug]) => slug === a.slug)
+      .map(([host]) => `${scheme}//${host}/`),
+  });
   return {
     async list() {
       const out = [];
