@@ -2,25 +2,21 @@ import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import { audienceLinks } from '../../domain/audiences/audience-token.ts';
 import {
   type AudienceRow,
-  createAudience,
-  createAudienceInput,
-  deleteAudience,
   listAudiences,
   readAudience,
-  revokeAudienceFeeds,
-  updateAudience,
 } from '../../domain/audiences/manage-audiences.ts';
-import { ValidationError } from '../../domain/shared/errors.ts';
+import { audienceOps } from '../../routes/audiences.ts';
 import { linkKey } from '../../domain/subscribers/tokens.ts';
 import type { Deps } from '../../deps.ts';
 import {
   checkbox,
-  FieldErrors,
+  formAction,
   type FormOutcome,
   type FormValues,
   formValues,
   list,
-  runForm,
+  runFormAction,
+  runFormActions,
   str,
 } from './form.ts';
 
@@ -35,10 +31,9 @@ export function entries(values: FormValues, key: string): string[] {
     .filter((x) => x !== '');
 }
 
-/** The audience form's fields, converted explicitly and parsed with the verb's own schema. */
+/** The audience form's fields, converted explicitly; the row's schema parses them. */
 export function audienceFields(values: FormValues) {
-  const fe = new FieldErrors();
-  return fe.parse(createAudienceInput, {
+  return {
     name: str(values, 'name'),
     slug: str(values, 'slug'),
     memberDomains: entries(values, 'memberDomains'),
@@ -47,8 +42,29 @@ export function audienceFields(values: FormValues) {
     // None ticked is every component, as in the admin API.
     componentIds: list(values, 'componentIds'),
     seesInternal: checkbox(values, 'seesInternal'),
-  });
+  };
 }
+
+/** One audience's page: its forms over the same operation rows the API and the CLI run. */
+const audienceForms = (id: string) => ({
+  save: formAction(
+    audienceOps.update,
+    (v) => ({ ...audienceFields(v), audienceId: id }),
+    () => `/admin/audiences/${id}?done=saved`,
+  ),
+  revoke: formAction(
+    audienceOps.revokeFeeds,
+    () => ({ id }),
+    () => `/admin/audiences/${id}?done=revoked`,
+    { messageOnly: true },
+  ),
+  delete: formAction(
+    audienceOps.delete,
+    () => ({ id }),
+    () => '/admin/audiences?done=removed',
+    { messageOnly: true },
+  ),
+});
 
 /** What the form shows again for an audience: the boxes as the admin typed them. */
 export function audienceValues(a: AudienceRow): FormValues {
@@ -88,32 +104,19 @@ export function createAudienceAdmin(deps: Deps, session: ActiveSession) {
     async components() {
       return (await deps.reader.components()).components.filter((c) => !c.group);
     },
-    async create(form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      return runForm(values, async () => {
-        const a = await createAudience(deps, audienceFields(values), actor);
-        return `/admin/audiences/${a.id}?done=created`;
-      });
-    },
-    /** "Save", "New feed URLs" or "Remove" on one audience's page. */
-    async action(id: string, form: FormData): Promise<FormOutcome> {
-      const values = formValues(form);
-      const action = str(values, '_action');
-      return runForm(values, async () => {
-        if (action === 'save') {
-          await updateAudience(deps, { ...audienceFields(values), audienceId: id }, actor);
-          return `/admin/audiences/${id}?done=saved`;
-        }
-        if (action === 'revoke') {
-          await revokeAudienceFeeds(deps, id, actor);
-          return `/admin/audiences/${id}?done=revoked`;
-        }
-        if (action === 'delete') {
-          await deleteAudience(deps, id, actor);
-          return '/admin/audiences?done=removed';
-        }
-        throw new ValidationError('Unknown form action.', { _action: 'unknown action' });
-      });
-    },
+    create: (form: FormData): Promise<FormOutcome> =>
+      runFormAction(
+        deps,
+        actor,
+        formAction(
+          audienceOps.create,
+          audienceFields,
+          (a) => `/admin/audiences/${a.id}?done=created`,
+        ),
+        formValues(form),
+      ),
+    /** "Save", "New feed addresses" or "Remove" on one audience's page. */
+    action: (id: string, form: FormData): Promise<FormOutcome> =>
+      runFormActions(deps, actor, audienceForms(id), formValues(form)),
   };
 }
