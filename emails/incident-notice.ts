@@ -1,5 +1,7 @@
 import { DRILL_MARK } from '../server/domain/shared/subjects.ts';
 import { html, layout, lines, raw, type RenderedEmail, textFooter, button } from './layout.ts';
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import type { Language } from '../server/i18n/languages.ts';
 
 export interface IncidentNoticeData {
   kind: 'postmortem' | 'follow_up';
@@ -22,39 +24,57 @@ export interface IncidentNoticeData {
   postmortemUrl?: string | null;
   manageUrl: string;
   unsubscribeUrl: string;
+  /**
+   * The recipient's language: the fixed text is in it (English when not given); `subject`,
+   * `impactLabel` and `resolvedOn` come already in it.
+   */
+  lang?: Language;
 }
 
 /** After the all-clear: the next-day follow-up or the published post-mortem. */
 export function renderIncidentNotice(d: IncidentNoticeData): RenderedEmail {
-  const headline = d.kind === 'postmortem' ? 'Post-mortem' : 'Follow-up';
-  const badge = d.impactLabel ? d.impactLabel : `PRIORITY ${d.priority}`;
-  const lead = d.resolvedOn ? `${headline} on an issue resolved ${d.resolvedOn}.` : `${headline}.`;
+  const lang = d.lang ?? 'en';
+  const tr = translatorFor(lang);
+  const { t } = tr;
+  const headline = t('mail.noticeHeadline', { kind: d.kind });
+  const badge = d.impactLabel
+    ? d.impactLabel
+    : t('mail.priority', { priority: String(d.priority) });
+  const lead = d.resolvedOn
+    ? t('mail.noticeLead', { kind: d.kind, date: d.resolvedOn })
+    : t('mail.noticeLeadShort', { kind: d.kind });
   const text = [
-    d.isDrill ? `${DRILL_MARK} THIS IS A DRILL: a practice incident.\n` : '',
+    d.isDrill ? `${DRILL_MARK} ${t('mail.drill')}\n` : '',
     `${badge}: ${d.title}`,
     lead,
     '',
     d.text,
     '',
-    ...(d.postmortemUrl ? [`What we learned, in the post-mortem: ${d.postmortemUrl}`, ''] : []),
-    `Details: ${d.incidentUrl}`,
+    ...(d.postmortemUrl ? [t('mail.noticeLearnedUrl', { url: d.postmortemUrl }), ''] : []),
+    t('mail.details', { url: d.incidentUrl }),
     '',
     '--',
-    textFooter(d),
+    textFooter({ ...d, lang }),
   ].join('\n');
+  const learned = tr.around('mail.noticeLearned', 'link');
   const body = html`<p style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:#15803d">
-      ${badge.toUpperCase()} &middot; ${headline.toUpperCase()}
+      ${badge.toLocaleUpperCase(lang)} &middot; ${headline.toLocaleUpperCase(lang)}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${d.title}</h1>
     <p style="margin:0 0 12px">${lead}</p>
     ${d.safeHtml === null ? html`<p style="margin:0 0 12px">${lines(d.text)}</p>` : html`<div>${raw(d.safeHtml)}</div>`}
-    ${d.postmortemUrl ? html`<p style="margin:0 0 12px">What we learned: <a href="${d.postmortemUrl}">read the post-mortem</a>.</p>` : ''}
+    ${d.postmortemUrl ? html`<p style="margin:0 0 12px">${learned[0]}<a href="${d.postmortemUrl}">${t('mail.noticeReadPostmortem')}</a>${learned[1]}</p>` : ''}
     <p style="margin:16px 0 0">
-      ${button(d.incidentUrl, 'Incident details')}
+      ${button(d.incidentUrl, t('mail.detailsButton'))}
     </p>`;
   return {
     subject: d.subject,
     text,
-    html: layout({ title: d.subject, preheader: `${headline}: ${d.title}`, body, footer: d }),
+    html: layout({
+      title: d.subject,
+      preheader: `${headline}: ${d.title}`,
+      body,
+      footer: { ...d, lang },
+    }),
   };
 }

@@ -1,4 +1,7 @@
 import { html, layout, lines, type RenderedEmail, textFooter } from './layout.ts';
+import { translatorFor } from '../server/i18n/catalogue.ts';
+import { dateFormatsFor } from '../server/i18n/dates.ts';
+import type { Language } from '../server/i18n/languages.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceSubject,
@@ -20,14 +23,9 @@ export interface MaintenanceNoticeData {
   calendarUrl: string;
   manageUrl: string;
   unsubscribeUrl: string;
+  /** The recipient's language: fixed text, times and the subject are in it (English if not given). */
+  lang?: Language;
 }
-
-const headline: Record<MaintenanceNoticeKind, string> = {
-  maintenance_scheduled: 'Scheduled maintenance',
-  maintenance_reminder: 'Maintenance starts soon',
-  maintenance_started: 'Maintenance in progress',
-  maintenance_completed: 'Maintenance completed',
-};
 
 /** "Sun 23 Nov 2026, 02:00 UTC": emails always show UTC. */
 export function utcLong(d: Date): string {
@@ -48,45 +46,59 @@ export function utcLong(d: Date): string {
  * UTC, what is affected, and links to the page and the calendar feed.
  */
 export function renderMaintenanceNotice(d: MaintenanceNoticeData): RenderedEmail {
-  const subject = maintenanceSubject(d.kind, d);
-  const when = `${utcLong(d.scheduledFor)} to ${utcLong(d.scheduledUntil)}`;
-  const affected = d.components.join(', ');
+  const lang = d.lang ?? 'en';
+  const tr = translatorFor(lang);
+  const { t } = tr;
+  const subject = maintenanceSubject(d.kind, d, lang);
+  const headline = t('mail.maintHeadline', { kind: d.kind.replace('maintenance_', '') });
+  // English keeps the form its mails always had; other languages get Intl's, still in UTC.
+  const at = (x: Date) => (lang === 'en' ? utcLong(x) : dateFormatsFor(lang).long(x, 'Etc/UTC'));
+  const when = t('common.range', { start: at(d.scheduledFor), end: at(d.scheduledUntil) });
+  const affected = d.components.length ? tr.list(d.components) : '';
+  const upper = headline.toLocaleUpperCase(lang);
   const text = [
-    `${headline[d.kind].toUpperCase()}: ${d.title}`,
-    `When: ${when}`,
-    affected ? `Affected: ${affected}` : '',
+    `${upper}: ${d.title}`,
+    t('mail.when', { when }),
+    affected ? t('common.affected', { names: affected }) : '',
     '',
     d.body,
     '',
-    `Details: ${d.maintenanceUrl}`,
-    d.kind === 'maintenance_completed' ? '' : `Add to your calendar: ${d.calendarUrl}`,
+    t('mail.details', { url: d.maintenanceUrl }),
+    d.kind === 'maintenance_completed' ? '' : t('mail.addToCalendarUrl', { url: d.calendarUrl }),
     '',
     '--',
-    textFooter(d),
+    textFooter({ ...d, lang }),
   ]
     .filter((l, i, all) => l !== '' || all[i - 1] !== '')
     .join('\n');
   const color = d.kind === 'maintenance_completed' ? '#15803d' : '#1d4ed8';
+  const [whenBefore, whenAfter] = tr.around('mail.when', 'when');
+  const [affBefore, affAfter] = tr.around('common.affected', 'names');
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      ${headline[d.kind].toUpperCase()}
+      ${upper}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${d.title}</h1>
-    <p style="margin:0 0 12px"><strong>When:</strong> ${when}</p>
-    ${affected ? html`<p style="margin:0 0 12px"><strong>Affected:</strong> ${affected}</p>` : ''}
+    <p style="margin:0 0 12px"><strong>${whenBefore.trim()}</strong> ${when}${whenAfter}</p>
+    ${affected ? html`<p style="margin:0 0 12px"><strong>${affBefore.trim()}</strong> ${affected}${affAfter}</p>` : ''}
     <p style="margin:0 0 12px">${lines(d.body)}</p>
     <p style="margin:16px 0 0">
       <a
         href="${d.maintenanceUrl}"
         style="display:inline-block;padding:10px 16px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px"
-        >Maintenance details</a
+        >${t('mail.maintDetails')}</a
       >
     </p>
-    ${d.kind === 'maintenance_completed' ? '' : html`<p style="margin:12px 0 0"><a href="${d.calendarUrl}">Add to your calendar</a></p>`}`;
+    ${d.kind === 'maintenance_completed' ? '' : html`<p style="margin:12px 0 0"><a href="${d.calendarUrl}">${t('mail.addToCalendar')}</a></p>`}`;
   return {
     subject,
     text,
-    html: layout({ title: subject, preheader: `${headline[d.kind]}: ${when}`, body, footer: d }),
+    html: layout({
+      title: subject,
+      preheader: t('mail.maintPreheader', { headline, when }),
+      body,
+      footer: { ...d, lang },
+    }),
   };
 }

@@ -15,6 +15,11 @@ export const incidentFollowers = sqliteTable(
       .notNull()
       .references(() => incidents.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
+    /**
+     * The language of the page they followed from (a tag from server/i18n/languages.ts): their
+     * mail's. Null for followers from before it was recorded: they read the page's default.
+     */
+    language: text('language'),
     state: text('state', { enum: subscriberStates }).notNull().default('pending'),
     /** SHA-256 of the confirmation token, and when it expires (see subscribers/tokens.ts). */
     confirmTokenHash: text('confirm_token_hash'),

@@ -1,5 +1,11 @@
 import { RateLimitedError } from '../domain/shared/errors.ts';
 
+const TOO_MANY = 'Too many requests from your network. Wait a few minutes and try again.';
+
+/** The default message has its catalogue key, so public forms can say it in the reader's words. */
+const saidIfDefault = (err: RateLimitedError, message: string) =>
+  message === TOO_MANY ? err.saying('refuse.tooOften') : err;
+
 /**
  * In-memory sliding-window limiter per key (a client address). Per process: with several
  * Herald processes each allows the limit, which is fine for abuse control. The key count is
@@ -21,31 +27,23 @@ export class RateLimiter {
    * Throws RateLimitedError when `key` has no request left, without counting one: for refusing
    * before a large body is read (the request is counted when it is acted on).
    */
-  check(
-    key: string,
-    now: Date,
-    message = 'Too many requests from your network. Wait a few minutes and try again.',
-  ): void {
+  check(key: string, now: Date, message = TOO_MANY): void {
     const t = now.getTime();
     const recent = (this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs);
     if (recent.length >= this.limit) {
       const retry = Math.max(1, Math.ceil((recent[0]! + this.windowMs - t) / 1000));
-      throw new RateLimitedError(message, retry);
+      throw saidIfDefault(new RateLimitedError(message, retry), message);
     }
   }
 
   /** Counts one request for `key` at `now`; throws RateLimitedError past the limit. */
-  hit(
-    key: string,
-    now: Date,
-    message = 'Too many requests from your network. Wait a few minutes and try again.',
-  ): void {
+  hit(key: string, now: Date, message = TOO_MANY): void {
     const t = now.getTime();
     const recent = (this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs);
     if (recent.length >= this.limit) {
       this.hits.set(key, recent);
       const retry = Math.max(1, Math.ceil((recent[0]! + this.windowMs - t) / 1000));
-      throw new RateLimitedError(message, retry);
+      throw saidIfDefault(new RateLimitedError(message, retry), message);
     }
     recent.push(t);
     this.hits.delete(key);

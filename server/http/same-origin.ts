@@ -11,7 +11,9 @@ export function assertSameOrigin(headers: Headers, allowedOrigins: string[]): vo
   if (site === 'same-origin' || site === 'none') return;
   if (origin !== null && origin !== 'null' && allowedOrigins.includes(origin)) return;
   if (site === null && origin === null) return;
-  throw new ForbiddenError('This form can only be sent from the status page itself.');
+  throw new ForbiddenError('This form can only be sent from the status page itself.').saying(
+    'refuse.otherSite',
+  );
 }
 
 export function originOf(url: string): string {

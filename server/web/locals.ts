@@ -2,6 +2,8 @@ import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { StatusReader } from '../domain/status/reader.ts';
 import { type MessageKey, type Translator, catalogues, translatorFor } from '../i18n/catalogue.ts';
 import { dateFormatsFor } from '../i18n/dates.ts';
+import { type UptimeText, uptimeTextFor } from '../i18n/uptime-text.ts';
+import { formText } from '../i18n/form-text.ts';
 import type { Language } from '../i18n/languages.ts';
 import { impactWord } from '../domain/shared/subjects.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
@@ -20,6 +22,10 @@ export interface SiteLocals {
   reader: StatusReader;
   /** Daily and monthly uptime from the status history (bars, /uptime). */
   uptime: UptimeReader;
+  /** Uptime's dates, minutes and shares in the reader's language (bars, /uptime). */
+  uptimeText: UptimeText;
+  /** A refused form's message and field messages in the reader's language. */
+  formText(f: Parameters<typeof formText>[1]): ReturnType<typeof formText>;
   now(): Date;
   /** The reader's language (see server/i18n): its messages, direction and names. */
   i18n: Translator;
@@ -93,6 +99,8 @@ export function createSiteLocals(
   return {
     reader,
     uptime,
+    uptimeText: uptimeTextFor(lang),
+    formText: (f) => formText(i18n, f),
     now,
     i18n,
     linkLanguage,

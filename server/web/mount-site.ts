@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.ts';
-import { html } from 'hono/html';
+import { refusal } from './refusal-page.ts';
 import { createAdminServices } from './admin-services.ts';
 import { createAuthServices } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
@@ -19,6 +19,7 @@ import { resolveVisitor, type Visitor } from '../http/auth.ts';
 import { respondFromCache } from '../cache/cached.ts';
 import { cacheKey, cacheLanguage, isCacheablePath } from '../cache/cache-policy.ts';
 import { languageFromQuery, requestedLanguage } from '../i18n/languages.ts';
+import { type Translator, translatorFor } from '../i18n/catalogue.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -45,27 +46,12 @@ declare namespace App {
   }
 }
 
-function refusal(
-  status: number,
-  title: string,
-  text: string,
-  link: { href: string; label: string },
-  opts: { headers?: Record<string, string>; sent?: string | undefined } = {},
-): Response {
-  // What was sent is shown back (escaped) so nothing typed is lost when a form is refused.
-  const sent = opts.sent
-    ? html`<p>What you sent:</p><p><textarea readonly rows="6" cols="60">${opts.sent}</textarea></p>`
-    : '';
-  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p>${sent}<p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
-  return new Response(String(body), {
-    status,
-    headers: {
-      ...privatePageHeaders,
-      'content-type': 'text/html; charset=utf-8',
-      ...opts.headers,
-    },
-  });
-}
+/**
+ * The reader's language for the refusals below, set per request before anything is refused
+ * (the body limit answers from inside hono's middleware, which knows only the request).
+ */
+const refusalLanguage = new WeakMap<Request, Translator>();
+const speakerOf = (c: Context) => refusalLanguage.get(c.req.raw) ?? translatorFor('en');
 
 /** Pages answer these; anything else (TRACE, PUT, OPTIONS...) is a 405, never a 500. */
 const PAGE_METHODS = new Set(['GET', 'HEAD', 'POST']);
@@ -106,13 +92,16 @@ const limiters = new Map(
     maxSize,
     bodyLimit({
       maxSize,
-      onError: () =>
-        refusal(
+      onError: (c) => {
+        const tr = speakerOf(c);
+        return refusal(
+          tr,
           413,
-          'Form too large',
-          `This form takes at most ${Math.round(maxSize / 1024).toLocaleString('en-US')} KB, so Herald did not read it. Shorten what you typed and send it again.`,
-          { href: '/', label: 'Go to the status page' },
-        ),
+          tr.t('refuse.tooLargeTitle'),
+          tr.t('refuse.tooLarge', { kb: Math.round(maxSize / 1024) }),
+          { href: '/', label: tr.t('error.goToStatus') },
+        );
+      },
     }),
   ]),
 );
@@ -134,15 +123,17 @@ async function readPageForm(
   if (refused instanceof Response) return refused;
   const body = Buffer.from(await c.req.arrayBuffer());
   const type = c.req.header('content-type') ?? '';
-  const back = { href: pathname, label: 'Back to the form' };
+  const tr = speakerOf(c);
+  const back = { href: pathname, label: tr.t('refuse.back') };
   // Show back what was sent, except where it may hold a password (never echoed, as in forms).
   const text = body.toString('utf8', 0, Math.min(body.length, 4000));
   const sent = /password/i.test(text) || /^\/(login|setup)$/.test(pathname) ? undefined : text;
   if (!FORM_TYPES.has(type.split(';')[0]!.trim().toLowerCase())) {
     return refusal(
+      tr,
       415,
-      'Not a form',
-      `Herald's pages take forms (application/x-www-form-urlencoded or multipart/form-data), not ${type || 'a body without a content type'}. Use the form on the page; programs can use the JSON API under /api.`,
+      tr.t('refuse.notFormTitle'),
+      tr.t('refuse.notForm', { type: type || tr.t('refuse.noType') }),
       back,
       { sent },
     );
@@ -154,13 +145,9 @@ async function readPageForm(
       body,
     }).formData();
   } catch {
-    return refusal(
-      400,
-      'Unreadable form',
-      'The form arrived broken, so Herald did not act on it. Go back and send it again.',
-      back,
-      { sent },
-    );
+    return refusal(tr, 400, tr.t('refuse.unreadableTitle'), tr.t('refuse.unreadable'), back, {
+      sent,
+    });
   }
   (incoming as IncomingMessage & { body?: Buffer }).body = body;
   return null;
@@ -182,12 +169,14 @@ async function stageReportUpload(
   slots: UploadSlots,
   deps: Deps,
 ): Promise<Response | { upload: StagedUpload; cleanup(): Promise<void>; release(): void }> {
-  const back = { href: pathname, label: 'Back to the form' };
+  const tr = speakerOf(c);
+  const back = { href: pathname, label: tr.t('refuse.back') };
   try {
     reportPages.checkBudget(clientAddress(c, deps.config));
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
-    return refusal(429, 'Too many reports', err.message, back, {
+    const text = err.says ? tr.t(err.says.key, err.says.values) : err.message;
+    return refusal(tr, 429, tr.t('refuse.tooManyReportsTitle'), text, back, {
       headers: { 'retry-after': String(err.retryAfterSeconds) },
     });
   }
@@ -199,13 +188,9 @@ async function stageReportUpload(
   }
   const release = slots.take();
   if (!release)
-    return refusal(
-      503,
-      'Busy receiving reports',
-      'Herald is taking in several reports with attachments right now. Send yours again in a few seconds; nothing was filed.',
-      back,
-      { headers: { 'retry-after': '5' } },
-    );
+    return refusal(tr, 503, tr.t('refuse.busyTitle'), tr.t('refuse.busy'), back, {
+      headers: { 'retry-after': '5' },
+    });
   const read = await readReportUpload(incoming, visitor.csrfOk, c.req.header('x-csrf-token')).catch(
     (err: unknown) => {
       release();
@@ -215,18 +200,8 @@ async function stageReportUpload(
   if (!read.ok) {
     release();
     return read.reason === 'csrf'
-      ? refusal(
-          403,
-          'This form has expired',
-          'Herald did not act on it. Go back, reload the page and send it again.',
-          back,
-        )
-      : refusal(
-          400,
-          'Unreadable form',
-          'The form arrived broken, so Herald did not act on it. Go back and send it again.',
-          back,
-        );
+      ? refusal(tr, 403, tr.t('refuse.expiredTitle'), tr.t('refuse.expired'), back)
+      : refusal(tr, 400, tr.t('refuse.unreadableTitle'), tr.t('refuse.unreadable'), back);
   }
   const body = Buffer.from(read.fields.toString());
   incoming.headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -299,12 +274,15 @@ export async function mountSite(
       languageFromQuery(pathAndQuery),
       pageLanguage,
     );
+    const tr = locals.i18n;
+    refusalLanguage.set(c.req.raw, tr);
     if (!PAGE_METHODS.has(method)) {
       return refusal(
+        tr,
         405,
-        'Method not allowed',
-        `Herald's pages answer GET, HEAD and POST, not ${method}.`,
-        { href: '/', label: 'Go to the status page' },
+        tr.t('refuse.methodTitle'),
+        tr.t('refuse.method', { method }),
+        { href: '/', label: tr.t('error.goToStatus') },
         { headers: { allow: 'GET, HEAD, POST' } },
       );
     }
@@ -340,11 +318,15 @@ export async function mountSite(
           host: c.req.header('host'),
         })
       ) {
+        const admin = isAdminPath(pathname);
         return refusal(
+          tr,
           403,
-          'Request refused',
-          'This form was sent from another site, so Herald did not act on it.',
-          { href: '/admin', label: 'Go to the admin' },
+          tr.t('refuse.crossSiteTitle'),
+          tr.t('refuse.crossSite'),
+          admin
+            ? { href: '/admin', label: 'Go to the admin' }
+            : { href: '/', label: tr.t('error.goToStatus') },
         );
       }
       const visitor = await resolveVisitor(deps, c.req.header('cookie'));
@@ -360,7 +342,9 @@ export async function mountSite(
         }
         const role = roleForAdminPath(pathname);
         if (!hasRole(visitor.session.actor, role)) {
+          // The admin is the team's own tool and stays in English (so is `tr` on its paths).
           return refusal(
+            tr,
             403,
             'Not allowed',
             `This page needs the ${role} role; you are signed in as ${visitor.session.user.role}.`,

@@ -2,17 +2,20 @@ import { defineMiddleware } from 'astro:middleware';
 import { respondFromCache } from '../../server/cache/cached.ts';
 import { notFoundCacheControl } from '../../server/cache/cache-policy.ts';
 import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-headers.ts';
+import { isAdminPath } from '../../server/http/admin-pages.ts';
+import type { Translator } from '../../server/i18n/catalogue.ts';
+import { refusal } from '../../server/web/refusal-page.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
 // be served from the change-keyed cache. Per-visitor pages (server/web/mount-site.ts sets
 // `visitor` for them) get private headers and have every POST checked for the visitor's CSRF
 // token here, so no form can forget it. Headers are set here because Astro writes its own responses.
 
-function refuseForm(): Response {
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Form expired</title></head><body><main><h1>This form has expired</h1><p>Herald did not act on it. Go back, reload the page and send it again.</p><p><a href="/admin">Go to the admin</a></p></main></body></html>`;
-  return new Response(body, {
-    status: 403,
-    headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' },
+/** A form without its visitor's token: refused in the reader's language (English in the admin). */
+function refuseForm(i18n: Translator, admin: boolean): Response {
+  return refusal(i18n, 403, i18n.t('refuse.expiredTitle'), i18n.t('refuse.expired'), {
+    href: admin ? '/admin' : '/',
+    label: admin ? 'Go to the admin' : i18n.t('error.goToStatus'),
   });
 }
 
@@ -35,7 +38,8 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     // Sec-Fetch-Site check in server/web/forms/subscriptions.ts) plus per-client and per-address
     // rate limits. A forged subscribe only ever sends a confirmation email.
     const tokenFree = ctx.url.pathname === '/subscribe';
-    if (!visitor || (!tokenFree && !visitor.csrfOk(submitted))) return refuseForm();
+    if (!visitor || (!tokenFree && !visitor.csrfOk(submitted)))
+      return refuseForm(ctx.locals.herald.i18n, isAdminPath(ctx.url.pathname));
   }
   const response = await next();
   // A form post answers only after the caching edges dropped what it changed.

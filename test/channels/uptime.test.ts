@@ -6,6 +6,7 @@ import { completeMaintenance } from '../../server/domain/maintenance/complete-ma
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { startMaintenance } from '../../server/domain/maintenance/start-maintenance.ts';
 import { readDailyUptime, readMonthlyUptime } from '../../server/domain/uptime/read-uptime.ts';
+import { LANGUAGE_TAGS } from '../../server/i18n/languages.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';
@@ -227,6 +228,26 @@ describe('uptime bars from the status history', () => {
     expect(uptime).toContain('<th scope="row">· API</th>');
     expect(uptime).toContain('November 2026');
   });
+
+  it("the bars' hover text and /uptime's monthly table are in the reader's language", async () => {
+    const home = await (await fetch(`${s.url}/?lang=de`)).text();
+    expect(home).toContain(
+      'title="15. Nov. 2026: Schwerer Ausfall 30 Min. und Teilausfall 13 Std. 30 Min. (API down)"',
+    );
+    expect(home).toContain('title="9. Nov. 2026: Keine Daten"');
+    expect(home).toContain('<strong>16. Nov. 2026</strong>: Teilausfall 1 Std.');
+    const de = await (await fetch(`${s.url}/uptime?lang=de`)).text();
+    expect(de).toContain('<th scope="col">Komponente</th>');
+    expect(de).toContain('<th scope="col">November 2026</th>');
+    expect(de).toMatch(/<td title="Keine Daten">Keine Daten<\/td>/);
+    expect(de).toMatch(/<td title="[^"]*">\d{2,3},\d{2}\s%<\/td>/);
+    expect(de).not.toContain('Monthly uptime');
+    const ja = await (await fetch(`${s.url}/uptime?lang=ja`)).text();
+    expect(ja).toContain('<th scope="col">2026年11月</th>');
+    expect(ja).toContain('<caption class="muted">月ごとの稼働率');
+    const ar = await (await fetch(`${s.url}/?lang=ar`)).text();
+    expect(ar).toContain('title="15 نوفمبر 2026: انقطاع كبير 30 د');
+  });
 });
 
 describe('home page size', () => {
@@ -242,5 +263,24 @@ describe('home page size', () => {
     expect(html.match(/<div class="bars"/g)).toHaveLength(10);
     const size = gzipSync(Buffer.from(html)).length;
     expect(size).toBeLessThan(30 * 1024);
+  });
+
+  it('every public page stays under 30 KB compressed in every language', async () => {
+    const { incident } = await makeIncident(s.deps, {
+      priority: 1,
+      title: 'Checkout is slow',
+      body: 'We are looking into slow checkouts.',
+    });
+    const paths = ['/', '/history', '/maintenance', '/uptime', `/incidents/${incident.id}`];
+    for (const lang of LANGUAGE_TAGS) {
+      for (const path of paths) {
+        const res = await fetch(`${s.url}${path}?lang=${lang}`);
+        expect(res.status, `${lang} ${path}`).toBe(200);
+        const html = await res.text();
+        expect(html, `${lang} ${path}`).toContain(`<html lang="${lang}"`);
+        const size = gzipSync(Buffer.from(html)).length;
+        expect(size, `${lang} ${path}: ${size} bytes compressed`).toBeLessThan(30 * 1024);
+      }
+    }
   });
 });

@@ -80,6 +80,80 @@ describe('pages at their edges: methods, bodies, content types and query strings
     await t.close();
   });
 
+  it('refusal pages speak the reader language: 413, 415, 400, 403 and 405', async () => {
+    const de = { 'accept-language': 'de-DE' };
+    const big = await rawPost(site.base, '/subscribe', 'a'.repeat(PAGE_BODY_LIMITS.public + 1), {
+      ...de,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(big.status).toBe(413);
+    expect(big.text).toContain('<html lang="de" dir="ltr">');
+    expect(big.text).toContain('<h1>Formular zu groß</h1>');
+    expect(big.text).toContain('höchstens 16 KB');
+    const json = await rawPost(site.base, '/subscribe?lang=ja', '{"email":"x@example.org"}', {
+      'content-type': 'application/json',
+    });
+    expect(json.status).toBe(415);
+    expect(json.text).toContain('<html lang="ja" dir="ltr">');
+    expect(json.text).toContain('フォームではありません');
+    expect(json.text).toContain('送信した内容:');
+    expect(json.text).toContain('{&quot;email&quot;:&quot;x@example.org&quot;}');
+    const broken = await rawPost(site.base, '/subscribe', '--xyz\r\nContent-Disposition: form-da', {
+      cookie: 'herald_lang=fr',
+      'content-type': 'multipart/form-data; boundary=xyz',
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.text).toContain('Formulaire illisible');
+    const forged = await rawPost(site.base, '/subscribe?lang=ar', 'email=a%40example.org', {
+      origin: 'https://evil.example',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain('<html lang="ar" dir="rtl">');
+    expect(forged.text).toContain('رُفض الطلب');
+    expect(forged.text).toContain('href="/"');
+    const trace = await rawRequest(site.base, 'PUT', '/history?lang=es');
+    expect(trace.status).toBe(405);
+    expect(trace.text).toContain('Las páginas de Herald responden a GET, HEAD y POST, no a PUT.');
+    // The admin is the team's own tool: its refusals stay English whatever the browser asks.
+    const admin = await rawRequest(site.base, 'PUT', '/admin?lang=de');
+    expect(admin.text).toContain('<html lang="en"');
+  });
+
+  it('the subscribe and manage forms say what is wrong in the reader language, keyed by code', async () => {
+    const bad = await new FormClient(site.base, { 'x-forwarded-for': '192.0.2.77' }).post(
+      '/subscribe?lang=de',
+      { email: 'not-an-address' },
+    );
+    expect(bad.res.status).toBe(422);
+    expect(bad.html).toContain('Bitte korrigieren Sie das unten markierte Feld.');
+    expect(bad.html).toContain('Bitte eine E-Mail-Adresse wie name@example.com eingeben.');
+    expect(bad.html).toContain('value="not-an-address"');
+    expect(bad.html).not.toContain('must be an email address');
+    const en = await new FormClient(site.base, { 'x-forwarded-for': '192.0.2.78' }).post(
+      '/subscribe',
+      { email: '' },
+    );
+    expect(en.html).toContain('Please fix the field marked below.');
+    expect(en.html).toContain('is required');
+    const ja = await new FormClient(site.base, { 'x-forwarded-for': '192.0.2.79' }).get(
+      '/manage/not-a-real-token-at-all-000000?lang=ja',
+    );
+    expect(ja.res.status).toBe(404);
+    expect(ja.html).toContain(
+      'このリンクは無効です。最後に受け取ったメールの管理リンクを使ってください。',
+    );
+    const { token } = await makeConfirmedSubscriber(t.deps, 'sprache@example.org');
+    const client = new FormClient(site.base, { 'x-forwarded-for': '192.0.2.80' });
+    await client.get(`/manage/${token}?lang=it`);
+    const refused = await client.post(`/manage/${token}?lang=it`, {
+      action: 'save',
+      language: 'tlh',
+    });
+    expect(refused.res.status).toBe(422);
+    expect(refused.html).toContain('Correggi il campo segnalato qui sotto.');
+  });
+
   it('answers TRACE, PUT, DELETE and OPTIONS on every kind of page with 405 and Allow', async () => {
     for (const path of ['/', '/subscribe', '/login', '/admin', '/incidents/x', '/nope']) {
       for (const method of ['TRACE', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']) {

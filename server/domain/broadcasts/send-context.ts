@@ -38,6 +38,8 @@ export interface PageContext {
   host: string;
   /** The HMAC key of subscriber links. */
   key: string;
+  /** The page's default language: mail for someone whose language is not known is in it. */
+  language: Language;
 }
 
 export async function readPageContext(
@@ -52,6 +54,7 @@ export async function readPageContext(
     timeZone: s.timeZone,
     host: messageIdHost(url),
     key: await linkKey(db, config),
+    language: parseLanguage(s.defaultLanguage) ?? DEFAULT_LANGUAGE,
   };
 }
 

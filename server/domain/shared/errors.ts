@@ -1,15 +1,40 @@
+import type { MessageKey } from '../../i18n/message-key.ts';
+
+/**
+ * A message as a catalogue key and its values (server/i18n), beside the English text: public
+ * forms show it in the reader's language, the API and the logs keep the English.
+ */
+export interface Said {
+  key: MessageKey;
+  values?: Record<string, string | number>;
+}
+
 /** Typed domain errors carry a code; http/errors.ts maps each code to an HTTP status. */
 export class DomainError extends Error {
   readonly code: string = 'error';
+  /** The message by catalogue key, where readers of public forms may see it. */
+  says?: Said;
+  /** Names the message's catalogue key; returns the error, for `throw new X(...).saying(...)`. */
+  saying(key: MessageKey, values?: Said['values']): this {
+    this.says = values ? { key, values } : { key };
+    return this;
+  }
 }
 
 export class ValidationError extends DomainError {
   override readonly code = 'validation_failed';
   /** Field name to message, for forms that re-render with what was typed. */
   readonly fields: Record<string, string>;
-  constructor(message: string, fields: Record<string, string> = {}) {
+  /** Field name to the same message by catalogue key, where it has one. */
+  readonly fieldSays: Record<string, Said>;
+  constructor(
+    message: string,
+    fields: Record<string, string> = {},
+    fieldSays: Record<string, Said> = {},
+  ) {
     super(message);
     this.fields = fields;
+    this.fieldSays = fieldSays;
   }
 }
 

@@ -1,4 +1,6 @@
 import { headerText } from './subjects.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import type { Language } from '../../i18n/languages.ts';
 
 // Kept apart from the HTML template so the domain can store a broadcast's subject without
 // importing the HTML toolkit.
@@ -24,24 +26,35 @@ export function windowSpanUtc(from: Date, until: Date): string {
     : `${start}-${days[until.getUTCDay()]} ${hhmm(until)} UTC`;
 }
 
+/** "SO. 02:00-04:00 UTC", "日 02:00-04:00 UTC": the window with the reader's day names. */
+function windowSpanIn(lang: Language, from: Date, until: Date): string {
+  const weekday = new Intl.DateTimeFormat(lang, { weekday: 'short', timeZone: 'UTC' });
+  const dayOf = (d: Date) => weekday.format(d).toLocaleUpperCase(lang);
+  const sameDay = from.toISOString().slice(0, 10) === until.toISOString().slice(0, 10);
+  const start = `${dayOf(from)} ${hhmm(from)}`;
+  return sameDay ? `${start}-${hhmm(until)} UTC` : `${start}-${dayOf(until)} ${hhmm(until)} UTC`;
+}
+
 /**
  * `SCHEDULED MAINTENANCE: DATABASE UPGRADE, SUN 02:00-04:00 UTC` and its siblings for the
- * reminder, the start and the completion; no CR/LF from the title.
+ * reminder, the start and the completion, in the reader's language (the stored subject is the
+ * English one); no CR/LF from the title.
  */
 export function maintenanceSubject(
   kind: MaintenanceNoticeKind,
   m: { title: string; scheduledFor: Date; scheduledUntil: Date },
+  lang: Language = 'en',
 ): string {
-  const title = headerText(m.title).toUpperCase();
-  const span = windowSpanUtc(m.scheduledFor, m.scheduledUntil);
-  switch (kind) {
-    case 'maintenance_scheduled':
-      return `SCHEDULED MAINTENANCE: ${title}, ${span}`;
-    case 'maintenance_reminder':
-      return `MAINTENANCE REMINDER: ${title}, ${span}`;
-    case 'maintenance_started':
-      return `MAINTENANCE IN PROGRESS: ${title}, UNTIL ${hhmm(m.scheduledUntil)} UTC`;
-    case 'maintenance_completed':
-      return `MAINTENANCE COMPLETED: ${title}`;
-  }
+  const span =
+    lang === 'en'
+      ? windowSpanUtc(m.scheduledFor, m.scheduledUntil)
+      : windowSpanIn(lang, m.scheduledFor, m.scheduledUntil);
+  return headerText(
+    translatorFor(lang).t('mail.maintSubject', {
+      kind: kind.replace('maintenance_', ''),
+      title: headerText(m.title).toLocaleUpperCase(lang),
+      span,
+      until: `${hhmm(m.scheduledUntil)} UTC`,
+    }),
+  );
 }

@@ -45,9 +45,10 @@ const followed = (row: FollowerWithIncident): FollowedIncident => ({
 /** A pending follow whose link can no longer confirm it: expired, or the incident is over. */
 function assertFollowConfirmable(row: FollowerWithIncident, now: Date) {
   if (row.f.state === 'confirmed') return;
-  if (row.f.endedAt || row.incident.status === 'resolved') throw new LinkNotValidError(ENDED);
+  if (row.f.endedAt || row.incident.status === 'resolved')
+    throw new LinkNotValidError(ENDED).saying('link.followEnded');
   if ((row.f.confirmExpiresAt?.getTime() ?? 0) <= now.getTime())
-    throw new LinkExpiredError(EXPIRED);
+    throw new LinkExpiredError(EXPIRED).saying('link.confirmExpired');
 }
 
 /** What the confirmation page shows before the button is pressed (nothing changes on GET). */
@@ -62,7 +63,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
   const row = rows.find((r) => r.s.state === 'pending') ?? rows[0];
   if (!row) {
     const follow = await followerByConfirmToken(deps.db, token);
-    if (!follow) throw new LinkNotValidError(NOT_VALID);
+    if (!follow) throw new LinkNotValidError(NOT_VALID).saying('link.confirmNotValid');
     assertFollowConfirmable(follow, deps.clock.now());
     return {
       email: follow.f.email,
@@ -74,7 +75,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
   const expired =
     row.s.state === 'pending' &&
     (row.s.confirmExpiresAt?.getTime() ?? 0) <= deps.clock.now().getTime();
-  if (expired) throw new LinkExpiredError(EXPIRED);
+  if (expired) throw new LinkExpiredError(EXPIRED).saying('link.confirmExpired');
   return {
     email: row.s.email,
     listName: joinNames(rows.map((r) => r.listName)),
@@ -100,7 +101,7 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
     const row = rows[0];
     if (!row) {
       const follow = await followerByConfirmToken(tx, token);
-      if (!follow) throw new LinkNotValidError(NOT_VALID);
+      if (!follow) throw new LinkNotValidError(NOT_VALID).saying('link.confirmNotValid');
       const done = {
         email: follow.f.email,
         listName: followName(follow.incident.title),
@@ -119,7 +120,7 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
     const pending = rows.filter((r) => r.s.state === 'pending');
     if (pending.length === 0) return { ...list, alreadyConfirmed: true };
     if ((row.s.confirmExpiresAt?.getTime() ?? 0) <= now.getTime()) {
-      throw new LinkExpiredError(EXPIRED);
+      throw new LinkExpiredError(EXPIRED).saying('link.confirmExpired');
     }
     // Every list of the one sign-up at once (they share the token), and one welcome.
     for (const p of pending)

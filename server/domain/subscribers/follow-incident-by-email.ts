@@ -7,7 +7,7 @@ import { ConflictError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { loadFollowableIncident } from './incident-follows.ts';
-import { emailInput } from './inputs.ts';
+import { emailInput, languageInput } from './inputs.ts';
 import { spendRequestBudget } from './request-budget.ts';
 import { CONFIRM_TTL_MS } from './request-subscription.ts';
 import { confirmToken, hashToken, linkKey, manageToken } from './tokens.ts';
@@ -21,6 +21,8 @@ export const MAX_EMAIL_FOLLOWERS_PER_INCIDENT = 1000;
 export const followIncidentByEmailInput = z.strictObject({
   incidentId: z.string().min(1).max(64),
   email: emailInput,
+  /** The language of the page they followed from: their mail comes in it. */
+  language: languageInput.optional(),
 });
 
 /**
@@ -71,6 +73,7 @@ export async function followIncidentByEmail(
       manageTokenHash: hashToken(manageToken(key, id)),
       endedAt: null,
       updatedAt: now,
+      ...(input.language ? { language: input.language } : {}),
     };
     if (existing)
       await tx.update(incidentFollowers).set(fields).where(eq(incidentFollowers.id, id));

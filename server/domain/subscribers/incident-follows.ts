@@ -136,6 +136,7 @@ export async function readFollowUpdateSource(db: DbOrTx, followerId: string, upd
     update: {
       status: update.status,
       body: update.body,
+      translations: update.translations,
       nextUpdateDueAt: update.nextUpdateDueAt,
       priority: update.priorityTo ?? incident.priority,
     },

@@ -13,7 +13,7 @@ export const emailInput = z
 export const idList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter(Boolean))])
-  .refine((v) => v.length <= 500, { message: 'too many' });
+  .refine((v) => v.length <= 500, { message: 'too many', params: { says: 'valid.tooMany' } });
 
 export const tokenInput = z
   .string()
@@ -23,9 +23,10 @@ export const tokenInput = z
   .regex(/^[A-Za-z0-9_-]+$/, 'is not a valid link');
 
 /** One of Herald's languages (server/i18n/languages.ts). */
-export const languageInput = z
-  .string({ error: 'is required' })
-  .refine(isLanguage, `must be one of ${LANGUAGE_TAGS.join(', ')}`);
+export const languageInput = z.string({ error: 'is required' }).refine(isLanguage, {
+  message: `must be one of ${LANGUAGE_TAGS.join(', ')}`,
+  params: { says: 'valid.language' },
+});
 
 export const requestSubscriptionInput = z.strictObject({
   email: emailInput,

@@ -27,7 +27,7 @@ async function byManageToken(db: DbOrTx, token: string) {
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
     .where(eq(subscribers.manageTokenHash, hashToken(token)));
-  if (!row) throw new LinkNotValidError(NOT_VALID);
+  if (!row) throw new LinkNotValidError(NOT_VALID).saying('link.manageNotValid');
   return row;
 }
 
@@ -100,7 +100,7 @@ export async function updateSubscriptionComponents(
     if (s.state === 'unsubscribed')
       throw new ConflictError(
         'You are unsubscribed. Subscribe again from the status page to get emails.',
-      );
+      ).saying('manage.unsubscribedConflict');
     await tx
       .update(subscribers)
       .set({

@@ -44,7 +44,7 @@ export async function spendRequestBudget(
     throw new RateLimitedError(
       'This address was asked for too often in the last hour. Check its inbox, or try again later.',
       3600,
-    );
+    ).saying('refuse.addressTooOften');
   }
   const pattern = `%@${mailboxDomain(key).replace(/[\\%_]/g, (ch) => `\\${ch}`)}`;
   const [atDomain] = await tx
@@ -60,7 +60,7 @@ export async function spendRequestBudget(
     throw new RateLimitedError(
       'Addresses at this domain were asked for too often in the last hour. Try again later.',
       3600,
-    );
+    ).saying('refuse.domainTooOften');
   }
   await tx
     .delete(subscriptionRequests)

@@ -42,21 +42,26 @@ export async function requestSubscription(
     for (const id of input.listIds) {
       const list = all.find((l) => l.id === id);
       if (!list)
-        throw new ValidationError('That list does not exist any more; choose again.', {
-          listIds: 'unknown list',
-        });
+        throw new ValidationError(
+          'That list does not exist any more; choose again.',
+          { listIds: 'unknown list' },
+          { listIds: { key: 'valid.listGone' } },
+        );
       if (!open.some((o) => o.id === list.id)) {
         throw new ValidationError(
           `The ${list.name} list only takes company addresses; ${email} cannot join it.`,
-          {
-            listIds: `${list.name} only takes company addresses`,
-          },
+          { listIds: `${list.name} only takes company addresses` },
+          { listIds: { key: 'valid.companyOnly', values: { list: list.name } } },
         );
       }
       chosen.push(list);
     }
   } else if (open.length === 0) {
-    throw new ValidationError(`No list takes ${email}.`, { email: 'no list takes this address' });
+    throw new ValidationError(
+      `No list takes ${email}.`,
+      { email: 'no list takes this address' },
+      { email: { key: 'valid.noListTakes' } },
+    );
   } else if (open.length > 1) {
     return { outcome: 'choose', email, lists: open.map(publicList) };
   }

@@ -50,9 +50,11 @@ export async function checkComponentIds(
     .from(components)
     .where(inArray(components.id, ids));
   if (found.length !== ids.length) {
-    throw new ValidationError('Some of the chosen components no longer exist; choose again.', {
-      componentIds: 'unknown component',
-    });
+    throw new ValidationError(
+      'Some of the chosen components no longer exist; choose again.',
+      { componentIds: 'unknown component' },
+      { componentIds: { key: 'valid.componentsGone' } },
+    );
   }
   return ids;
 }

@@ -259,4 +259,89 @@ export default {
   'incident.late':
     'Das nächste Update ist überfällig (es war bis {time} versprochen). Das Team arbeitet weiter daran.',
   'sub.drillList': '(Übungsvorfälle, für das Einsatzteam)',
+  'uptime.description': 'Monatliche Verfügbarkeit je Komponente in den letzten 12 Monaten',
+  'uptime.intro':
+    'Monatliche Verfügbarkeit jeder Komponente in den letzten 12 Monaten, aus ihrem aufgezeichneten Statusverlauf ({zone}). Ein schwerer Ausfall zählt voll, ein teilweiser Ausfall zu 30 %; eingeschränkte Leistung und geplante Wartung zählen nicht als Ausfallzeit.',
+  'uptime.caption': 'Verfügbarkeit pro Monat; „Keine Daten“, bevor es eine Komponente gab.',
+  'uptime.component': 'Komponente',
+  'uptime.json': 'Tägliche Verfügbarkeit als JSON',
+  'uptime.noDowntime': 'Keine Ausfallzeit',
+  'uptime.noDataShort': 'Keine Daten',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Geplante Wartung} reminder {Wartung beginnt bald} started {Wartung läuft} other {Wartung abgeschlossen}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {GEPLANTE WARTUNG: {title}, {span}} reminder {WARTUNGSERINNERUNG: {title}, {span}} started {WARTUNG LÄUFT: {title}, BIS {until}} other {WARTUNG ABGESCHLOSSEN: {title}}}',
+  'mail.when': 'Wann: {when}',
+  'mail.maintDetails': 'Details zur Wartung',
+  'mail.addToCalendar': 'Zum Kalender hinzufügen',
+  'mail.addToCalendarUrl': 'Zum Kalender hinzufügen: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {Nachbetrachtung} other {Nachtrag}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Nachbetrachtung} other {Nachtrag}} zu einem Problem, das am {date} behoben wurde.',
+  'mail.noticeLeadShort': '{kind, select, postmortem {Nachbetrachtung} other {Nachtrag}}.',
+  'mail.noticeLearnedUrl': 'Was wir gelernt haben, in der Nachbetrachtung: {url}',
+  'mail.noticeLearned': 'Was wir gelernt haben: {link}.',
+  'mail.noticeReadPostmortem': 'die Nachbetrachtung lesen',
+  'refuse.tooLargeTitle': 'Formular zu groß',
+  'refuse.tooLarge':
+    'Dieses Formular nimmt höchstens {kb} KB an, daher hat Herald es nicht gelesen. Kürzen Sie Ihre Eingabe und senden Sie es erneut.',
+  'refuse.notFormTitle': 'Kein Formular',
+  'refuse.notForm':
+    'Die Seiten von Herald nehmen Formulare an (application/x-www-form-urlencoded oder multipart/form-data), nicht {type}. Nutzen Sie das Formular auf der Seite; Programme können die JSON-API unter /api verwenden.',
+  'refuse.noType': 'einen Inhalt ohne Inhaltstyp',
+  'refuse.unreadableTitle': 'Unlesbares Formular',
+  'refuse.unreadable':
+    'Das Formular kam beschädigt an, daher hat Herald nichts getan. Gehen Sie zurück und senden Sie es erneut.',
+  'refuse.expiredTitle': 'Dieses Formular ist abgelaufen',
+  'refuse.expired':
+    'Herald hat nichts getan. Gehen Sie zurück, laden Sie die Seite neu und senden Sie es erneut.',
+  'refuse.crossSiteTitle': 'Anfrage abgelehnt',
+  'refuse.crossSite':
+    'Dieses Formular wurde von einer anderen Website gesendet, daher hat Herald nichts getan.',
+  'refuse.methodTitle': 'Methode nicht erlaubt',
+  'refuse.method': 'Die Seiten von Herald beantworten GET, HEAD und POST, nicht {method}.',
+  'refuse.sent': 'Was Sie gesendet haben:',
+  'refuse.back': 'Zurück zum Formular',
+  'refuse.tooManyReportsTitle': 'Zu viele Meldungen',
+  'refuse.busyTitle': 'Gerade mit Meldungen ausgelastet',
+  'refuse.busy':
+    'Herald nimmt gerade mehrere Meldungen mit Anhängen entgegen. Senden Sie Ihre in ein paar Sekunden erneut; es wurde nichts eingereicht.',
+  'refuse.tooOften':
+    'Zu viele Anfragen aus Ihrem Netzwerk. Warten Sie ein paar Minuten und versuchen Sie es erneut.',
+  'refuse.addressTooOften':
+    'Für diese Adresse wurde in der letzten Stunde zu oft angefragt. Sehen Sie in ihr Postfach oder versuchen Sie es später erneut.',
+  'refuse.domainTooOften':
+    'Für Adressen dieser Domain wurde in der letzten Stunde zu oft angefragt. Versuchen Sie es später erneut.',
+  'refuse.otherSite': 'Dieses Formular kann nur von der Statusseite selbst gesendet werden.',
+  'form.fix':
+    '{count, plural, one {Bitte korrigieren Sie das unten markierte Feld.} other {Bitte korrigieren Sie die # unten markierten Felder.}}',
+  'valid.required': 'Bitte ausfüllen.',
+  'valid.email': 'Bitte eine E-Mail-Adresse wie name@example.com eingeben.',
+  'valid.tooLong': 'Höchstens {max} Zeichen.',
+  'valid.invalid': 'Dieser Wert ist ungültig.',
+  'valid.pickOne': 'Bitte eine der Möglichkeiten wählen.',
+  'valid.tooMany': 'Zu viele.',
+  'valid.unknownField': 'Dieses Feld ist unbekannt.',
+  'valid.noListTakes': 'Keine Liste nimmt diese Adresse an.',
+  'valid.tickList': 'Wählen Sie mindestens eine Liste.',
+  'valid.listGone': 'Diese Liste gibt es nicht mehr; wählen Sie erneut.',
+  'valid.companyOnly': '{list} nimmt nur Firmenadressen an.',
+  'valid.componentsGone': 'Einige der gewählten Komponenten gibt es nicht mehr; wählen Sie erneut.',
+  'valid.language': 'Bitte eine der angebotenen Sprachen wählen.',
+  'link.confirmNotValid':
+    'Dieser Bestätigungslink ist ungültig. Eine neuere E-Mail hat ihn vielleicht ersetzt: Nutzen Sie die neueste oder abonnieren Sie erneut.',
+  'link.confirmExpired':
+    'Dieser Bestätigungslink ist abgelaufen (Links gelten 7 Tage). Abonnieren Sie erneut, um einen neuen zu erhalten.',
+  'link.followEnded':
+    'Dieser Vorfall wurde behoben, bevor das Folgen bestätigt war: Es kommen keine Updates mehr.',
+  'link.manageNotValid':
+    'Dieser Link ist ungültig. Nutzen Sie den Verwaltungslink aus der neuesten E-Mail, die Sie erhalten haben.',
+  'manage.unsubscribedConflict':
+    'Sie sind abgemeldet. Abonnieren Sie erneut über die Statusseite, um E-Mails zu erhalten.',
+  'mail.followName': 'Updates zu „{title}“',
+  'mail.followReason': 'Sie dem Vorfall „{title}“ folgen, bis er behoben ist',
 } satisfies Catalogue;

@@ -258,4 +258,86 @@ export default {
   'mail.followUpSubject': 'Follow-up: {title}',
   'incident.late': 'The next update is late (it was promised by {time}). The team is still on it.',
   'sub.drillList': '(practice incidents, for responders)',
+  'uptime.description': 'Monthly uptime per component over the last 12 months',
+  'uptime.intro':
+    'Monthly uptime of each component over the last 12 months, from its recorded status history ({zone}). A major outage counts fully, a partial outage at 30 %; degraded performance and planned maintenance do not count as downtime.',
+  'uptime.caption': 'Uptime per month; "No data" before a component existed.',
+  'uptime.component': 'Component',
+  'uptime.json': 'Daily uptime as JSON',
+  'uptime.noDowntime': 'No downtime',
+  'uptime.noDataShort': 'No data',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Scheduled maintenance} reminder {Maintenance starts soon} started {Maintenance in progress} other {Maintenance completed}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {SCHEDULED MAINTENANCE: {title}, {span}} reminder {MAINTENANCE REMINDER: {title}, {span}} started {MAINTENANCE IN PROGRESS: {title}, UNTIL {until}} other {MAINTENANCE COMPLETED: {title}}}',
+  'mail.when': 'When: {when}',
+  'mail.maintDetails': 'Maintenance details',
+  'mail.addToCalendar': 'Add to your calendar',
+  'mail.addToCalendarUrl': 'Add to your calendar: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {Post-mortem} other {Follow-up}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Post-mortem} other {Follow-up}} on an issue resolved {date}.',
+  'mail.noticeLeadShort': '{kind, select, postmortem {Post-mortem} other {Follow-up}}.',
+  'mail.noticeLearnedUrl': 'What we learned, in the post-mortem: {url}',
+  'mail.noticeLearned': 'What we learned: {link}.',
+  'mail.noticeReadPostmortem': 'read the post-mortem',
+  'refuse.tooLargeTitle': 'Form too large',
+  'refuse.tooLarge':
+    'This form takes at most {kb} KB, so Herald did not read it. Shorten what you typed and send it again.',
+  'refuse.notFormTitle': 'Not a form',
+  'refuse.notForm':
+    'Herald’s pages take forms (application/x-www-form-urlencoded or multipart/form-data), not {type}. Use the form on the page; programs can use the JSON API under /api.',
+  'refuse.noType': 'a body without a content type',
+  'refuse.unreadableTitle': 'Unreadable form',
+  'refuse.unreadable':
+    'The form arrived broken, so Herald did not act on it. Go back and send it again.',
+  'refuse.expiredTitle': 'This form has expired',
+  'refuse.expired': 'Herald did not act on it. Go back, reload the page and send it again.',
+  'refuse.crossSiteTitle': 'Request refused',
+  'refuse.crossSite': 'This form was sent from another site, so Herald did not act on it.',
+  'refuse.methodTitle': 'Method not allowed',
+  'refuse.method': 'Herald’s pages answer GET, HEAD and POST, not {method}.',
+  'refuse.sent': 'What you sent:',
+  'refuse.back': 'Back to the form',
+  'refuse.tooManyReportsTitle': 'Too many reports',
+  'refuse.busyTitle': 'Busy receiving reports',
+  'refuse.busy':
+    'Herald is taking in several reports with attachments right now. Send yours again in a few seconds; nothing was filed.',
+  'refuse.tooOften': 'Too many requests from your network. Wait a few minutes and try again.',
+  'refuse.addressTooOften':
+    'This address was asked for too often in the last hour. Check its inbox, or try again later.',
+  'refuse.domainTooOften':
+    'Addresses at this domain were asked for too often in the last hour. Try again later.',
+  'refuse.otherSite': 'This form can only be sent from the status page itself.',
+  'form.fix':
+    '{count, plural, one {Please fix the field marked below.} other {Please fix the # fields marked below.}}',
+  'valid.required': 'is required',
+  'valid.email': 'must be an email address such as name@example.com',
+  'valid.tooLong': 'must be at most {max} characters',
+  'valid.invalid': 'is not valid',
+  'valid.pickOne': 'pick one of the options',
+  'valid.tooMany': 'too many',
+  'valid.unknownField': 'is not a known field',
+  'valid.noListTakes': 'no list takes this address',
+  'valid.tickList': 'Tick at least one list.',
+  'valid.listGone': 'That list does not exist any more; choose again.',
+  'valid.companyOnly': '{list} only takes company addresses',
+  'valid.componentsGone': 'Some of the chosen components no longer exist; choose again.',
+  'valid.language': 'pick one of the languages offered',
+  'link.confirmNotValid':
+    'This confirmation link is not valid. A newer email may have replaced it: use the latest one, or subscribe again.',
+  'link.confirmExpired':
+    'This confirmation link has expired (links work for 7 days). Subscribe again to get a new one.',
+  'link.followEnded':
+    'This incident was resolved before the follow was confirmed: there will be no more updates.',
+  'link.manageNotValid':
+    'This link is not valid. Use the manage link from the latest email you received.',
+  'manage.unsubscribedConflict':
+    'You are unsubscribed. Subscribe again from the status page to get emails.',
+  'mail.followName': '“{title}” updates',
+  'mail.followReason': 'you follow the incident “{title}” until it is resolved',
 } as const;

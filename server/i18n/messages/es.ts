@@ -259,4 +259,87 @@ export default {
   'incident.late':
     'La próxima actualización se retrasa (estaba prometida para las {time}). El equipo sigue trabajando en ello.',
   'sub.drillList': '(incidentes de práctica, para el equipo de respuesta)',
+  'uptime.description': 'Disponibilidad mensual por componente en los últimos 12 meses',
+  'uptime.intro':
+    'Disponibilidad mensual de cada componente en los últimos 12 meses, según su historial de estados ({zone}). Una interrupción grave cuenta por completo, una parcial al 30 %; el rendimiento degradado y el mantenimiento planificado no cuentan como caída.',
+  'uptime.caption': 'Disponibilidad por mes; «Sin datos» antes de que existiera un componente.',
+  'uptime.component': 'Componente',
+  'uptime.json': 'Disponibilidad diaria en JSON',
+  'uptime.noDowntime': 'Sin caídas',
+  'uptime.noDataShort': 'Sin datos',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Mantenimiento programado} reminder {El mantenimiento empieza pronto} started {Mantenimiento en curso} other {Mantenimiento completado}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {MANTENIMIENTO PROGRAMADO: {title}, {span}} reminder {RECORDATORIO DE MANTENIMIENTO: {title}, {span}} started {MANTENIMIENTO EN CURSO: {title}, HASTA {until}} other {MANTENIMIENTO COMPLETADO: {title}}}',
+  'mail.when': 'Cuándo: {when}',
+  'mail.maintDetails': 'Detalles del mantenimiento',
+  'mail.addToCalendar': 'Añadir a tu calendario',
+  'mail.addToCalendarUrl': 'Añadir a tu calendario: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {Análisis posterior} other {Seguimiento}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Análisis posterior} other {Seguimiento}} de un problema resuelto el {date}.',
+  'mail.noticeLeadShort': '{kind, select, postmortem {Análisis posterior} other {Seguimiento}}.',
+  'mail.noticeLearnedUrl': 'Lo que aprendimos, en el análisis posterior: {url}',
+  'mail.noticeLearned': 'Lo que aprendimos: {link}.',
+  'mail.noticeReadPostmortem': 'leer el análisis posterior',
+  'refuse.tooLargeTitle': 'Formulario demasiado grande',
+  'refuse.tooLarge':
+    'Este formulario admite como máximo {kb} KB, así que Herald no lo leyó. Acorta lo que escribiste y envíalo de nuevo.',
+  'refuse.notFormTitle': 'No es un formulario',
+  'refuse.notForm':
+    'Las páginas de Herald aceptan formularios (application/x-www-form-urlencoded o multipart/form-data), no {type}. Usa el formulario de la página; los programas pueden usar la API JSON en /api.',
+  'refuse.noType': 'un cuerpo sin tipo de contenido',
+  'refuse.unreadableTitle': 'Formulario ilegible',
+  'refuse.unreadable':
+    'El formulario llegó dañado, así que Herald no hizo nada. Vuelve atrás y envíalo de nuevo.',
+  'refuse.expiredTitle': 'Este formulario ha caducado',
+  'refuse.expired': 'Herald no hizo nada. Vuelve atrás, recarga la página y envíalo de nuevo.',
+  'refuse.crossSiteTitle': 'Solicitud rechazada',
+  'refuse.crossSite': 'Este formulario se envió desde otro sitio, así que Herald no hizo nada.',
+  'refuse.methodTitle': 'Método no permitido',
+  'refuse.method': 'Las páginas de Herald responden a GET, HEAD y POST, no a {method}.',
+  'refuse.sent': 'Lo que enviaste:',
+  'refuse.back': 'Volver al formulario',
+  'refuse.tooManyReportsTitle': 'Demasiados reportes',
+  'refuse.busyTitle': 'Ocupado recibiendo reportes',
+  'refuse.busy':
+    'Herald está recibiendo ahora varios reportes con adjuntos. Envía el tuyo de nuevo en unos segundos; no se registró nada.',
+  'refuse.tooOften':
+    'Demasiadas solicitudes desde tu red. Espera unos minutos y vuelve a intentarlo.',
+  'refuse.addressTooOften':
+    'Se pidió esta dirección demasiadas veces en la última hora. Revisa su bandeja de entrada o inténtalo más tarde.',
+  'refuse.domainTooOften':
+    'Se pidieron direcciones de este dominio demasiadas veces en la última hora. Inténtalo más tarde.',
+  'refuse.otherSite': 'Este formulario solo se puede enviar desde la propia página de estado.',
+  'form.fix':
+    '{count, plural, one {Corrige el campo marcado abajo.} other {Corrige los # campos marcados abajo.}}',
+  'valid.required': 'Este campo es obligatorio.',
+  'valid.email': 'Escribe una dirección de correo como nombre@example.com.',
+  'valid.tooLong': 'Como máximo {max} caracteres.',
+  'valid.invalid': 'Este valor no es válido.',
+  'valid.pickOne': 'Elige una de las opciones.',
+  'valid.tooMany': 'Demasiados.',
+  'valid.unknownField': 'Este campo no existe.',
+  'valid.noListTakes': 'Ninguna lista acepta esta dirección.',
+  'valid.tickList': 'Marca al menos una lista.',
+  'valid.listGone': 'Esa lista ya no existe; vuelve a elegir.',
+  'valid.companyOnly': '{list} solo acepta direcciones de la empresa.',
+  'valid.componentsGone': 'Algunos de los componentes elegidos ya no existen; vuelve a elegir.',
+  'valid.language': 'Elige uno de los idiomas ofrecidos.',
+  'link.confirmNotValid':
+    'Este enlace de confirmación no es válido. Puede que un correo más reciente lo haya sustituido: usa el último o suscríbete de nuevo.',
+  'link.confirmExpired':
+    'Este enlace de confirmación ha caducado (los enlaces valen 7 días). Suscríbete de nuevo para recibir otro.',
+  'link.followEnded':
+    'Este incidente se resolvió antes de confirmar el seguimiento: no habrá más actualizaciones.',
+  'link.manageNotValid':
+    'Este enlace no es válido. Usa el enlace de gestión del último correo que recibiste.',
+  'manage.unsubscribedConflict':
+    'Te has dado de baja. Suscríbete de nuevo desde la página de estado para recibir correos.',
+  'mail.followName': 'Actualizaciones de «{title}»',
+  'mail.followReason': 'sigues el incidente «{title}» hasta que se resuelva',
 } satisfies Catalogue;

@@ -260,4 +260,87 @@ export default {
   'incident.late':
     'La prochaine mise à jour est en retard (elle était promise pour {time}). L’équipe y travaille toujours.',
   'sub.drillList': '(incidents d’exercice, pour les intervenants)',
+  'uptime.description': 'Disponibilité mensuelle par composant sur les 12 derniers mois',
+  'uptime.intro':
+    "Disponibilité mensuelle de chaque composant sur les 12 derniers mois, d'après l'historique de ses statuts ({zone}). Une panne majeure compte entièrement, une panne partielle à 30 % ; les performances dégradées et la maintenance planifiée ne comptent pas comme indisponibilité.",
+  'uptime.caption': "Disponibilité par mois ; « Aucune donnée » avant qu'un composant n'existe.",
+  'uptime.component': 'Composant',
+  'uptime.json': 'Disponibilité quotidienne en JSON',
+  'uptime.noDowntime': 'Aucune indisponibilité',
+  'uptime.noDataShort': 'Aucune donnée',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date} : {summary}',
+  'uptime.barTitleCauses': '{date} : {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Maintenance planifiée} reminder {La maintenance commence bientôt} started {Maintenance en cours} other {Maintenance terminée}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {MAINTENANCE PLANIFIÉE : {title}, {span}} reminder {RAPPEL DE MAINTENANCE : {title}, {span}} started {MAINTENANCE EN COURS : {title}, JUSQU’À {until}} other {MAINTENANCE TERMINÉE : {title}}}',
+  'mail.when': 'Quand : {when}',
+  'mail.maintDetails': 'Détails de la maintenance',
+  'mail.addToCalendar': 'Ajouter à votre agenda',
+  'mail.addToCalendarUrl': 'Ajouter à votre agenda : {url}',
+  'mail.maintPreheader': '{headline} : {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {Post-mortem} other {Suivi}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Post-mortem} other {Suivi}} d’un problème résolu le {date}.',
+  'mail.noticeLeadShort': '{kind, select, postmortem {Post-mortem} other {Suivi}}.',
+  'mail.noticeLearnedUrl': 'Ce que nous avons appris, dans le post-mortem : {url}',
+  'mail.noticeLearned': 'Ce que nous avons appris : {link}.',
+  'mail.noticeReadPostmortem': 'lire le post-mortem',
+  'refuse.tooLargeTitle': 'Formulaire trop volumineux',
+  'refuse.tooLarge':
+    'Ce formulaire accepte au plus {kb} Ko, Herald ne l’a donc pas lu. Raccourcissez votre texte et renvoyez-le.',
+  'refuse.notFormTitle': 'Ce n’est pas un formulaire',
+  'refuse.notForm':
+    'Les pages de Herald acceptent des formulaires (application/x-www-form-urlencoded ou multipart/form-data), pas {type}. Utilisez le formulaire de la page ; les programmes peuvent utiliser l’API JSON sous /api.',
+  'refuse.noType': 'un contenu sans type',
+  'refuse.unreadableTitle': 'Formulaire illisible',
+  'refuse.unreadable':
+    'Le formulaire est arrivé abîmé, Herald n’a donc rien fait. Revenez en arrière et renvoyez-le.',
+  'refuse.expiredTitle': 'Ce formulaire a expiré',
+  'refuse.expired': 'Herald n’a rien fait. Revenez en arrière, rechargez la page et renvoyez-le.',
+  'refuse.crossSiteTitle': 'Requête refusée',
+  'refuse.crossSite': 'Ce formulaire a été envoyé depuis un autre site, Herald n’a donc rien fait.',
+  'refuse.methodTitle': 'Méthode non autorisée',
+  'refuse.method': 'Les pages de Herald répondent à GET, HEAD et POST, pas à {method}.',
+  'refuse.sent': 'Ce que vous avez envoyé :',
+  'refuse.back': 'Retour au formulaire',
+  'refuse.tooManyReportsTitle': 'Trop de signalements',
+  'refuse.busyTitle': 'Occupé à recevoir des signalements',
+  'refuse.busy':
+    'Herald reçoit en ce moment plusieurs signalements avec pièces jointes. Renvoyez le vôtre dans quelques secondes ; rien n’a été enregistré.',
+  'refuse.tooOften':
+    'Trop de requêtes depuis votre réseau. Attendez quelques minutes et réessayez.',
+  'refuse.addressTooOften':
+    'Cette adresse a été demandée trop souvent dans la dernière heure. Consultez sa boîte de réception ou réessayez plus tard.',
+  'refuse.domainTooOften':
+    'Les adresses de ce domaine ont été demandées trop souvent dans la dernière heure. Réessayez plus tard.',
+  'refuse.otherSite': 'Ce formulaire ne peut être envoyé que depuis la page de statut elle-même.',
+  'form.fix':
+    '{count, plural, one {Veuillez corriger le champ signalé ci-dessous.} other {Veuillez corriger les # champs signalés ci-dessous.}}',
+  'valid.required': 'Ce champ est obligatoire.',
+  'valid.email': 'Saisissez une adresse e-mail comme nom@example.com.',
+  'valid.tooLong': '{max} caractères au maximum.',
+  'valid.invalid': 'Cette valeur n’est pas valide.',
+  'valid.pickOne': 'Choisissez l’une des options.',
+  'valid.tooMany': 'Trop nombreux.',
+  'valid.unknownField': 'Ce champ est inconnu.',
+  'valid.noListTakes': 'Aucune liste n’accepte cette adresse.',
+  'valid.tickList': 'Cochez au moins une liste.',
+  'valid.listGone': 'Cette liste n’existe plus ; choisissez à nouveau.',
+  'valid.companyOnly': '{list} n’accepte que les adresses de l’entreprise.',
+  'valid.componentsGone': 'Certains composants choisis n’existent plus ; choisissez à nouveau.',
+  'valid.language': 'Choisissez l’une des langues proposées.',
+  'link.confirmNotValid':
+    'Ce lien de confirmation n’est pas valide. Un e-mail plus récent l’a peut-être remplacé : utilisez le dernier, ou abonnez-vous à nouveau.',
+  'link.confirmExpired':
+    'Ce lien de confirmation a expiré (les liens valent 7 jours). Abonnez-vous à nouveau pour en recevoir un nouveau.',
+  'link.followEnded':
+    'Cet incident a été résolu avant la confirmation du suivi : il n’y aura plus de mises à jour.',
+  'link.manageNotValid':
+    'Ce lien n’est pas valide. Utilisez le lien de gestion du dernier e-mail reçu.',
+  'manage.unsubscribedConflict':
+    'Vous êtes désabonné. Abonnez-vous à nouveau depuis la page de statut pour recevoir des e-mails.',
+  'mail.followName': 'Mises à jour de « {title} »',
+  'mail.followReason': 'vous suivez l’incident « {title} » jusqu’à sa résolution',
 } satisfies Catalogue;

@@ -260,4 +260,90 @@ export default {
   'incident.late':
     'Il prossimo aggiornamento è in ritardo (era previsto entro le {time}). Il team ci sta ancora lavorando.',
   'sub.drillList': '(incidenti di esercitazione, per chi interviene)',
+  'uptime.description': 'Disponibilità mensile per componente negli ultimi 12 mesi',
+  'uptime.intro':
+    'Disponibilità mensile di ogni componente negli ultimi 12 mesi, dallo storico degli stati registrato ({zone}). Un disservizio grave conta per intero, uno parziale al 30 %; prestazioni ridotte e manutenzione programmata non contano come indisponibilità.',
+  'uptime.caption': 'Disponibilità al mese; «Nessun dato» prima che un componente esistesse.',
+  'uptime.component': 'Componente',
+  'uptime.json': 'Disponibilità giornaliera in JSON',
+  'uptime.noDowntime': 'Nessuna indisponibilità',
+  'uptime.noDataShort': 'Nessun dato',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Manutenzione programmata} reminder {La manutenzione inizia a breve} started {Manutenzione in corso} other {Manutenzione completata}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {MANUTENZIONE PROGRAMMATA: {title}, {span}} reminder {PROMEMORIA MANUTENZIONE: {title}, {span}} started {MANUTENZIONE IN CORSO: {title}, FINO ALLE {until}} other {MANUTENZIONE COMPLETATA: {title}}}',
+  'mail.when': 'Quando: {when}',
+  'mail.maintDetails': 'Dettagli della manutenzione',
+  'mail.addToCalendar': 'Aggiungi al calendario',
+  'mail.addToCalendarUrl': 'Aggiungi al calendario: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline':
+    '{kind, select, postmortem {Post-mortem} other {Aggiornamento successivo}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Post-mortem} other {Aggiornamento successivo}} su un problema risolto il {date}.',
+  'mail.noticeLeadShort':
+    '{kind, select, postmortem {Post-mortem} other {Aggiornamento successivo}}.',
+  'mail.noticeLearnedUrl': 'Cosa abbiamo imparato, nel post-mortem: {url}',
+  'mail.noticeLearned': 'Cosa abbiamo imparato: {link}.',
+  'mail.noticeReadPostmortem': 'leggi il post-mortem',
+  'refuse.tooLargeTitle': 'Modulo troppo grande',
+  'refuse.tooLarge':
+    'Questo modulo accetta al massimo {kb} KB, quindi Herald non l’ha letto. Accorcia il testo e invialo di nuovo.',
+  'refuse.notFormTitle': 'Non è un modulo',
+  'refuse.notForm':
+    'Le pagine di Herald accettano moduli (application/x-www-form-urlencoded o multipart/form-data), non {type}. Usa il modulo della pagina; i programmi possono usare l’API JSON sotto /api.',
+  'refuse.noType': 'un contenuto senza tipo',
+  'refuse.unreadableTitle': 'Modulo illeggibile',
+  'refuse.unreadable':
+    'Il modulo è arrivato danneggiato, quindi Herald non ha fatto nulla. Torna indietro e invialo di nuovo.',
+  'refuse.expiredTitle': 'Questo modulo è scaduto',
+  'refuse.expired':
+    'Herald non ha fatto nulla. Torna indietro, ricarica la pagina e invialo di nuovo.',
+  'refuse.crossSiteTitle': 'Richiesta rifiutata',
+  'refuse.crossSite':
+    'Questo modulo è stato inviato da un altro sito, quindi Herald non ha fatto nulla.',
+  'refuse.methodTitle': 'Metodo non consentito',
+  'refuse.method': 'Le pagine di Herald rispondono a GET, HEAD e POST, non a {method}.',
+  'refuse.sent': 'Cosa hai inviato:',
+  'refuse.back': 'Torna al modulo',
+  'refuse.tooManyReportsTitle': 'Troppe segnalazioni',
+  'refuse.busyTitle': 'Occupato a ricevere segnalazioni',
+  'refuse.busy':
+    'Herald sta ricevendo ora diverse segnalazioni con allegati. Invia di nuovo la tua tra qualche secondo; non è stato registrato nulla.',
+  'refuse.tooOften': 'Troppe richieste dalla tua rete. Attendi qualche minuto e riprova.',
+  'refuse.addressTooOften':
+    'Questo indirizzo è stato richiesto troppe volte nell’ultima ora. Controlla la sua casella o riprova più tardi.',
+  'refuse.domainTooOften':
+    'Gli indirizzi di questo dominio sono stati richiesti troppe volte nell’ultima ora. Riprova più tardi.',
+  'refuse.otherSite': 'Questo modulo può essere inviato solo dalla pagina di stato stessa.',
+  'form.fix':
+    '{count, plural, one {Correggi il campo segnalato qui sotto.} other {Correggi i # campi segnalati qui sotto.}}',
+  'valid.required': 'Questo campo è obbligatorio.',
+  'valid.email': 'Inserisci un indirizzo email come nome@example.com.',
+  'valid.tooLong': 'Al massimo {max} caratteri.',
+  'valid.invalid': 'Questo valore non è valido.',
+  'valid.pickOne': 'Scegli una delle opzioni.',
+  'valid.tooMany': 'Troppi.',
+  'valid.unknownField': 'Questo campo non esiste.',
+  'valid.noListTakes': 'Nessuna lista accetta questo indirizzo.',
+  'valid.tickList': 'Seleziona almeno una lista.',
+  'valid.listGone': 'Quella lista non esiste più; scegli di nuovo.',
+  'valid.companyOnly': '{list} accetta solo indirizzi aziendali.',
+  'valid.componentsGone': 'Alcuni dei componenti scelti non esistono più; scegli di nuovo.',
+  'valid.language': 'Scegli una delle lingue proposte.',
+  'link.confirmNotValid':
+    'Questo link di conferma non è valido. Un’email più recente potrebbe averlo sostituito: usa l’ultima o iscriviti di nuovo.',
+  'link.confirmExpired':
+    'Questo link di conferma è scaduto (i link valgono 7 giorni). Iscriviti di nuovo per riceverne uno nuovo.',
+  'link.followEnded':
+    'Questo incidente è stato risolto prima della conferma: non ci saranno altri aggiornamenti.',
+  'link.manageNotValid':
+    'Questo link non è valido. Usa il link di gestione dell’ultima email ricevuta.',
+  'manage.unsubscribedConflict':
+    'Hai annullato l’iscrizione. Iscriviti di nuovo dalla pagina di stato per ricevere email.',
+  'mail.followName': 'Aggiornamenti su «{title}»',
+  'mail.followReason': 'segui l’incidente «{title}» finché non sarà risolto',
 } satisfies Catalogue;

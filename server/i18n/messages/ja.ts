@@ -259,4 +259,87 @@ export default {
   'incident.late':
     '次回の更新が遅れています（{time} までにお知らせする予定でした）。チームは引き続き対応中です。',
   'sub.drillList': '（訓練用インシデント、対応者向け）',
+  'uptime.description': '過去12か月のコンポーネントごとの月間稼働率',
+  'uptime.intro':
+    '記録されたステータス履歴 ({zone}) に基づく、過去12か月の各コンポーネントの月間稼働率です。重大な障害は全時間、部分的な障害は30 %として数えます。パフォーマンス低下と計画メンテナンスは停止時間に含みません。',
+  'uptime.caption': '月ごとの稼働率。コンポーネントが存在する前は「データなし」。',
+  'uptime.component': 'コンポーネント',
+  'uptime.json': '日ごとの稼働率 (JSON)',
+  'uptime.noDowntime': '停止なし',
+  'uptime.noDataShort': 'データなし',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {メンテナンス予定} reminder {まもなくメンテナンス開始} started {メンテナンス中} other {メンテナンス完了}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {メンテナンス予定: {title}、{span}} reminder {メンテナンスのお知らせ: {title}、{span}} started {メンテナンス中: {title}、{until}まで} other {メンテナンス完了: {title}}}',
+  'mail.when': '日時: {when}',
+  'mail.maintDetails': 'メンテナンスの詳細',
+  'mail.addToCalendar': 'カレンダーに追加',
+  'mail.addToCalendarUrl': 'カレンダーに追加: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {事後分析} other {フォローアップ}}',
+  'mail.noticeLead':
+    '{date}に解決した問題の{kind, select, postmortem {事後分析} other {フォローアップ}}です。',
+  'mail.noticeLeadShort': '{kind, select, postmortem {事後分析} other {フォローアップ}}です。',
+  'mail.noticeLearnedUrl': '事後分析でわかったこと: {url}',
+  'mail.noticeLearned': 'わかったこと: {link}。',
+  'mail.noticeReadPostmortem': '事後分析を読む',
+  'refuse.tooLargeTitle': 'フォームが大きすぎます',
+  'refuse.tooLarge':
+    'このフォームは最大 {kb} KB までのため、Herald は読み込みませんでした。入力内容を短くして、もう一度送信してください。',
+  'refuse.notFormTitle': 'フォームではありません',
+  'refuse.notForm':
+    'Herald のページが受け付けるのはフォーム (application/x-www-form-urlencoded または multipart/form-data) で、{type} ではありません。ページのフォームを使ってください。プログラムからは /api の JSON API を使えます。',
+  'refuse.noType': 'コンテンツタイプのない本文',
+  'refuse.unreadableTitle': 'フォームを読み取れません',
+  'refuse.unreadable':
+    'フォームが壊れた状態で届いたため、Herald は何もしていません。戻ってもう一度送信してください。',
+  'refuse.expiredTitle': 'このフォームは期限切れです',
+  'refuse.expired':
+    'Herald は何もしていません。戻ってページを再読み込みし、もう一度送信してください。',
+  'refuse.crossSiteTitle': 'リクエストを拒否しました',
+  'refuse.crossSite': 'このフォームは別のサイトから送信されたため、Herald は何もしていません。',
+  'refuse.methodTitle': '許可されていないメソッドです',
+  'refuse.method': 'Herald のページが応答するのは GET、HEAD、POST で、{method} には応答しません。',
+  'refuse.sent': '送信した内容:',
+  'refuse.back': 'フォームに戻る',
+  'refuse.tooManyReportsTitle': '報告が多すぎます',
+  'refuse.busyTitle': '報告の受信で混み合っています',
+  'refuse.busy':
+    'Herald は現在、添付ファイル付きの報告を複数受信中です。数秒後にもう一度送信してください。何も登録されていません。',
+  'refuse.tooOften':
+    'お使いのネットワークからのリクエストが多すぎます。数分待ってからもう一度お試しください。',
+  'refuse.addressTooOften':
+    'このアドレスは過去1時間にリクエストが多すぎました。受信トレイを確認するか、後でもう一度お試しください。',
+  'refuse.domainTooOften':
+    'このドメインのアドレスは過去1時間にリクエストが多すぎました。後でもう一度お試しください。',
+  'refuse.otherSite': 'このフォームはステータスページ自体からのみ送信できます。',
+  'form.fix': '{count, plural, other {下に示した # 個の項目を修正してください。}}',
+  'valid.required': '入力してください。',
+  'valid.email': 'name@example.com のようなメールアドレスを入力してください。',
+  'valid.tooLong': '{max} 文字以内で入力してください。',
+  'valid.invalid': 'この値は無効です。',
+  'valid.pickOne': '選択肢から1つ選んでください。',
+  'valid.tooMany': '多すぎます。',
+  'valid.unknownField': '不明な項目です。',
+  'valid.noListTakes': 'このアドレスを受け付けるリストはありません。',
+  'valid.tickList': 'リストを1つ以上選んでください。',
+  'valid.listGone': 'そのリストはもうありません。選び直してください。',
+  'valid.companyOnly': '{list} は社内アドレスのみ受け付けます。',
+  'valid.componentsGone': '選んだコンポーネントの一部はもうありません。選び直してください。',
+  'valid.language': '表示されている言語から選んでください。',
+  'link.confirmNotValid':
+    'この確認リンクは無効です。新しいメールで置き換えられた可能性があります。最新のものを使うか、もう一度登録してください。',
+  'link.confirmExpired':
+    'この確認リンクは期限切れです (リンクの有効期間は7日間)。新しいリンクを受け取るには、もう一度登録してください。',
+  'link.followEnded':
+    'フォローが確認される前にこのインシデントは解決しました。今後の更新はありません。',
+  'link.manageNotValid':
+    'このリンクは無効です。最後に受け取ったメールの管理リンクを使ってください。',
+  'manage.unsubscribedConflict':
+    '登録は解除されています。メールを受け取るには、ステータスページからもう一度登録してください。',
+  'mail.followName': '「{title}」の更新',
+  'mail.followReason': 'インシデント「{title}」を解決までフォローしているため',
 } satisfies Catalogue;

@@ -258,4 +258,89 @@ export default {
   'incident.late':
     'De volgende update is te laat (die was beloofd voor {time}). Het team werkt er nog aan.',
   'sub.drillList': '(oefenincidenten, voor het responsteam)',
+  'uptime.description': 'Maandelijkse beschikbaarheid per onderdeel over de afgelopen 12 maanden',
+  'uptime.intro':
+    'Maandelijkse beschikbaarheid van elk onderdeel over de afgelopen 12 maanden, uit de vastgelegde statusgeschiedenis ({zone}). Een grote storing telt volledig, een gedeeltelijke storing voor 30 %; verminderde prestaties en gepland onderhoud tellen niet als uitval.',
+  'uptime.caption': 'Beschikbaarheid per maand; „Geen gegevens” voordat een onderdeel bestond.',
+  'uptime.component': 'Onderdeel',
+  'uptime.json': 'Dagelijkse beschikbaarheid als JSON',
+  'uptime.noDowntime': 'Geen uitval',
+  'uptime.noDataShort': 'Geen gegevens',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Gepland onderhoud} reminder {Onderhoud begint binnenkort} started {Onderhoud bezig} other {Onderhoud voltooid}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {GEPLAND ONDERHOUD: {title}, {span}} reminder {HERINNERING ONDERHOUD: {title}, {span}} started {ONDERHOUD BEZIG: {title}, TOT {until}} other {ONDERHOUD VOLTOOID: {title}}}',
+  'mail.when': 'Wanneer: {when}',
+  'mail.maintDetails': 'Details van het onderhoud',
+  'mail.addToCalendar': 'Aan je agenda toevoegen',
+  'mail.addToCalendarUrl': 'Aan je agenda toevoegen: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline': '{kind, select, postmortem {Nabeschouwing} other {Vervolg}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Nabeschouwing} other {Vervolg}} op een probleem dat op {date} is opgelost.',
+  'mail.noticeLeadShort': '{kind, select, postmortem {Nabeschouwing} other {Vervolg}}.',
+  'mail.noticeLearnedUrl': 'Wat we hebben geleerd, in de nabeschouwing: {url}',
+  'mail.noticeLearned': 'Wat we hebben geleerd: {link}.',
+  'mail.noticeReadPostmortem': 'lees de nabeschouwing',
+  'refuse.tooLargeTitle': 'Formulier te groot',
+  'refuse.tooLarge':
+    'Dit formulier neemt hoogstens {kb} KB aan, dus Herald heeft het niet gelezen. Maak je tekst korter en verstuur het opnieuw.',
+  'refuse.notFormTitle': 'Geen formulier',
+  'refuse.notForm':
+    'De pagina’s van Herald nemen formulieren aan (application/x-www-form-urlencoded of multipart/form-data), geen {type}. Gebruik het formulier op de pagina; programma’s kunnen de JSON-API onder /api gebruiken.',
+  'refuse.noType': 'een inhoud zonder inhoudstype',
+  'refuse.unreadableTitle': 'Onleesbaar formulier',
+  'refuse.unreadable':
+    'Het formulier kwam beschadigd aan, dus Herald heeft niets gedaan. Ga terug en verstuur het opnieuw.',
+  'refuse.expiredTitle': 'Dit formulier is verlopen',
+  'refuse.expired':
+    'Herald heeft niets gedaan. Ga terug, laad de pagina opnieuw en verstuur het nog eens.',
+  'refuse.crossSiteTitle': 'Verzoek geweigerd',
+  'refuse.crossSite':
+    'Dit formulier is vanaf een andere site verstuurd, dus Herald heeft niets gedaan.',
+  'refuse.methodTitle': 'Methode niet toegestaan',
+  'refuse.method': 'De pagina’s van Herald beantwoorden GET, HEAD en POST, geen {method}.',
+  'refuse.sent': 'Wat je hebt verstuurd:',
+  'refuse.back': 'Terug naar het formulier',
+  'refuse.tooManyReportsTitle': 'Te veel meldingen',
+  'refuse.busyTitle': 'Bezig met het ontvangen van meldingen',
+  'refuse.busy':
+    'Herald ontvangt nu meerdere meldingen met bijlagen. Verstuur de jouwe over een paar seconden opnieuw; er is niets ingediend.',
+  'refuse.tooOften':
+    'Te veel verzoeken vanaf je netwerk. Wacht een paar minuten en probeer het opnieuw.',
+  'refuse.addressTooOften':
+    'Voor dit adres is het afgelopen uur te vaak gevraagd. Kijk in de inbox of probeer het later opnieuw.',
+  'refuse.domainTooOften':
+    'Voor adressen op dit domein is het afgelopen uur te vaak gevraagd. Probeer het later opnieuw.',
+  'refuse.otherSite': 'Dit formulier kan alleen vanaf de statuspagina zelf worden verstuurd.',
+  'form.fix':
+    '{count, plural, one {Verbeter het hieronder gemarkeerde veld.} other {Verbeter de # hieronder gemarkeerde velden.}}',
+  'valid.required': 'Dit veld is verplicht.',
+  'valid.email': 'Vul een e-mailadres in zoals naam@example.com.',
+  'valid.tooLong': 'Hoogstens {max} tekens.',
+  'valid.invalid': 'Deze waarde is ongeldig.',
+  'valid.pickOne': 'Kies een van de mogelijkheden.',
+  'valid.tooMany': 'Te veel.',
+  'valid.unknownField': 'Dit veld bestaat niet.',
+  'valid.noListTakes': 'Geen enkele lijst neemt dit adres aan.',
+  'valid.tickList': 'Vink minstens één lijst aan.',
+  'valid.listGone': 'Die lijst bestaat niet meer; kies opnieuw.',
+  'valid.companyOnly': '{list} neemt alleen bedrijfsadressen aan.',
+  'valid.componentsGone': 'Sommige gekozen onderdelen bestaan niet meer; kies opnieuw.',
+  'valid.language': 'Kies een van de aangeboden talen.',
+  'link.confirmNotValid':
+    'Deze bevestigingslink is ongeldig. Een nieuwere e-mail heeft hem misschien vervangen: gebruik de laatste of abonneer je opnieuw.',
+  'link.confirmExpired':
+    'Deze bevestigingslink is verlopen (links werken 7 dagen). Abonneer je opnieuw voor een nieuwe.',
+  'link.followEnded':
+    'Dit incident is opgelost voordat het volgen was bevestigd: er komen geen updates meer.',
+  'link.manageNotValid':
+    'Deze link is ongeldig. Gebruik de beheerlink uit de laatste e-mail die je hebt ontvangen.',
+  'manage.unsubscribedConflict':
+    'Je bent afgemeld. Abonneer je opnieuw via de statuspagina om e-mails te krijgen.',
+  'mail.followName': 'Updates over „{title}”',
+  'mail.followReason': 'je het incident „{title}” volgt tot het is opgelost',
 } satisfies Catalogue;

@@ -259,4 +259,88 @@ export default {
   'incident.late':
     'A próxima atualização está atrasada (foi prometida para {time}). A equipe continua trabalhando nisso.',
   'sub.drillList': '(incidentes de treino, para a equipe de resposta)',
+  'uptime.description': 'Disponibilidade mensal por componente nos últimos 12 meses',
+  'uptime.intro':
+    'Disponibilidade mensal de cada componente nos últimos 12 meses, a partir do histórico de status registrado ({zone}). Uma interrupção grave conta integralmente, uma parcial a 30 %; desempenho degradado e manutenção planejada não contam como indisponibilidade.',
+  'uptime.caption': 'Disponibilidade por mês; “Sem dados” antes de o componente existir.',
+  'uptime.component': 'Componente',
+  'uptime.json': 'Disponibilidade diária em JSON',
+  'uptime.noDowntime': 'Sem indisponibilidade',
+  'uptime.noDataShort': 'Sem dados',
+  'uptime.statusFor': '{status} {duration}',
+  'uptime.barTitle': '{date}: {summary}',
+  'uptime.barTitleCauses': '{date}: {summary} ({causes})',
+  'mail.maintHeadline':
+    '{kind, select, scheduled {Manutenção programada} reminder {A manutenção começa em breve} started {Manutenção em andamento} other {Manutenção concluída}}',
+  'mail.maintSubject':
+    '{kind, select, scheduled {MANUTENÇÃO PROGRAMADA: {title}, {span}} reminder {LEMBRETE DE MANUTENÇÃO: {title}, {span}} started {MANUTENÇÃO EM ANDAMENTO: {title}, ATÉ {until}} other {MANUTENÇÃO CONCLUÍDA: {title}}}',
+  'mail.when': 'Quando: {when}',
+  'mail.maintDetails': 'Detalhes da manutenção',
+  'mail.addToCalendar': 'Adicionar à sua agenda',
+  'mail.addToCalendarUrl': 'Adicionar à sua agenda: {url}',
+  'mail.maintPreheader': '{headline}: {when}',
+  'mail.noticeHeadline':
+    '{kind, select, postmortem {Análise pós-incidente} other {Acompanhamento}}',
+  'mail.noticeLead':
+    '{kind, select, postmortem {Análise pós-incidente} other {Acompanhamento}} de um problema resolvido em {date}.',
+  'mail.noticeLeadShort':
+    '{kind, select, postmortem {Análise pós-incidente} other {Acompanhamento}}.',
+  'mail.noticeLearnedUrl': 'O que aprendemos, na análise pós-incidente: {url}',
+  'mail.noticeLearned': 'O que aprendemos: {link}.',
+  'mail.noticeReadPostmortem': 'ler a análise pós-incidente',
+  'refuse.tooLargeTitle': 'Formulário grande demais',
+  'refuse.tooLarge':
+    'Este formulário aceita no máximo {kb} KB, por isso o Herald não o leu. Encurte o que você digitou e envie de novo.',
+  'refuse.notFormTitle': 'Não é um formulário',
+  'refuse.notForm':
+    'As páginas do Herald aceitam formulários (application/x-www-form-urlencoded ou multipart/form-data), não {type}. Use o formulário da página; programas podem usar a API JSON em /api.',
+  'refuse.noType': 'um corpo sem tipo de conteúdo',
+  'refuse.unreadableTitle': 'Formulário ilegível',
+  'refuse.unreadable':
+    'O formulário chegou corrompido, por isso o Herald não fez nada. Volte e envie de novo.',
+  'refuse.expiredTitle': 'Este formulário expirou',
+  'refuse.expired': 'O Herald não fez nada. Volte, recarregue a página e envie de novo.',
+  'refuse.crossSiteTitle': 'Solicitação recusada',
+  'refuse.crossSite': 'Este formulário foi enviado de outro site, por isso o Herald não fez nada.',
+  'refuse.methodTitle': 'Método não permitido',
+  'refuse.method': 'As páginas do Herald respondem a GET, HEAD e POST, não a {method}.',
+  'refuse.sent': 'O que você enviou:',
+  'refuse.back': 'Voltar ao formulário',
+  'refuse.tooManyReportsTitle': 'Relatos demais',
+  'refuse.busyTitle': 'Ocupado recebendo relatos',
+  'refuse.busy':
+    'O Herald está recebendo agora vários relatos com anexos. Envie o seu de novo em alguns segundos; nada foi registrado.',
+  'refuse.tooOften': 'Solicitações demais da sua rede. Aguarde alguns minutos e tente de novo.',
+  'refuse.addressTooOften':
+    'Este endereço foi solicitado vezes demais na última hora. Confira a caixa de entrada ou tente mais tarde.',
+  'refuse.domainTooOften':
+    'Endereços deste domínio foram solicitados vezes demais na última hora. Tente mais tarde.',
+  'refuse.otherSite': 'Este formulário só pode ser enviado pela própria página de status.',
+  'form.fix':
+    '{count, plural, one {Corrija o campo marcado abaixo.} other {Corrija os # campos marcados abaixo.}}',
+  'valid.required': 'Este campo é obrigatório.',
+  'valid.email': 'Digite um endereço de e-mail como nome@example.com.',
+  'valid.tooLong': 'No máximo {max} caracteres.',
+  'valid.invalid': 'Este valor não é válido.',
+  'valid.pickOne': 'Escolha uma das opções.',
+  'valid.tooMany': 'Demais.',
+  'valid.unknownField': 'Este campo não existe.',
+  'valid.noListTakes': 'Nenhuma lista aceita este endereço.',
+  'valid.tickList': 'Marque pelo menos uma lista.',
+  'valid.listGone': 'Essa lista não existe mais; escolha de novo.',
+  'valid.companyOnly': '{list} só aceita endereços da empresa.',
+  'valid.componentsGone': 'Alguns dos componentes escolhidos não existem mais; escolha de novo.',
+  'valid.language': 'Escolha um dos idiomas oferecidos.',
+  'link.confirmNotValid':
+    'Este link de confirmação não é válido. Um e-mail mais recente pode tê-lo substituído: use o último ou inscreva-se de novo.',
+  'link.confirmExpired':
+    'Este link de confirmação expirou (os links valem 7 dias). Inscreva-se de novo para receber outro.',
+  'link.followEnded':
+    'Este incidente foi resolvido antes de o acompanhamento ser confirmado: não haverá mais atualizações.',
+  'link.manageNotValid':
+    'Este link não é válido. Use o link de gerenciamento do último e-mail que você recebeu.',
+  'manage.unsubscribedConflict':
+    'Você cancelou a inscrição. Inscreva-se de novo pela página de status para receber e-mails.',
+  'mail.followName': 'Atualizações de “{title}”',
+  'mail.followReason': 'você acompanha o incidente “{title}” até ser resolvido',
 } satisfies Catalogue;

@@ -2,14 +2,12 @@ import { renderConfirmation } from '../../../emails/confirmation.ts';
 import { renderAllClear, renderIncidentUpdate } from '../../../emails/incident-update.ts';
 import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import { impactLabel } from '../../domain/status/labels.ts';
-import { formatDay } from '../../domain/shared/zoned-time.ts';
+import { impactWord } from '../../domain/shared/subjects.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import { type Language, parseLanguage } from '../../i18n/languages.ts';
 import type { FollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
-import {
-  followerById,
-  followName,
-  readFollowUpdateSource,
-} from '../../domain/subscribers/incident-follows.ts';
+import { followerById, readFollowUpdateSource } from '../../domain/subscribers/incident-follows.ts';
 import {
   confirmToken,
   confirmUrl,
@@ -38,25 +36,33 @@ export async function composeFollowMail(
 ): Promise<OutgoingMail | null> {
   const { followerId, updateId } = m.payload;
   const links = subscriberLinks(page.url, manageToken(page.key, followerId));
-  const list = (incidentId: string, title: string) => ({
+  // The language of the page they followed from; followers from before it was recorded read
+  // the page's default.
+  const languageOf = (f: { language: string | null }): Language =>
+    parseLanguage(f.language) ?? page.language;
+  const followName = (title: string, lang: Language) =>
+    translatorFor(lang).t('mail.followName', { title });
+  const list = (incidentId: string, title: string, lang: Language) => ({
     id: `incident-${incidentId}.${page.host}`,
-    name: `${page.name} ${followName(title)}`,
+    name: `${page.name} ${followName(title, lang)}`,
     unsubscribeUrl: links.unsubscribeUrl,
   });
   if (m.kind === 'follow_confirmation') {
     const row = await followerById(db, followerId);
     if (!row || row.f.state !== 'pending' || row.f.endedAt || !row.f.confirmExpiresAt) return null;
+    const lang = languageOf(row.f);
     const rendered = renderConfirmation({
       pageName: page.name,
-      listName: followName(row.incident.title),
+      listName: followName(row.incident.title, lang),
       confirmUrl: confirmUrl(page.url, confirmToken(page.key, row.f.id, row.f.confirmExpiresAt)),
-      expiresOn: formatDay(row.f.confirmExpiresAt, page.timeZone),
+      expiresOn: dateFormatsFor(lang).day(row.f.confirmExpiresAt, page.timeZone),
+      lang,
     });
     return {
       ...rendered,
       to: row.f.email,
       messageId: m.messageId,
-      list: list(row.incident.id, row.incident.title),
+      list: list(row.incident.id, row.incident.title, lang),
     };
   }
   if (!updateId) return null;
@@ -64,6 +70,7 @@ export async function composeFollowMail(
   // Checked at send time: someone who stopped following after the update was queued gets nothing.
   if (!src || src.follower.state !== 'confirmed') return null;
   const { incident, update } = src;
+  const lang = languageOf(src.follower);
   const resolved = update.status === 'resolved';
   const data = {
     ...incidentEmailData(
@@ -74,17 +81,19 @@ export async function composeFollowMail(
         isDrill: false,
         status: update.status,
         affected: src.affected,
-        body: update.body,
+        // The PM's own words in the reader's language when they wrote them, else as written.
+        body: update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: resolved ? null : update.nextUpdateDueAt,
         incidentUrl: `${page.url}/incidents/${incident.id}`,
       },
       now,
+      lang,
     ),
-    listName: followName(incident.title),
-    reason: `you follow the incident “${incident.title}” until it is resolved`,
+    listName: followName(incident.title, lang),
+    reason: translatorFor(lang).t('mail.followReason', { title: incident.title }),
     internalNote: null,
     // A follower is anyone who asked on the public page: impact, never the team's priority.
-    impactLabel: impactLabel(incident.impact),
+    impactLabel: impactWord(incident.impact, lang),
     ...links,
   };
   const rendered = resolved ? renderAllClear(data) : renderIncidentUpdate(data);
@@ -92,6 +101,6 @@ export async function composeFollowMail(
     to: src.follower.email,
     ...rendered,
     messageId: m.messageId,
-    list: list(incident.id, incident.title),
+    list: list(incident.id, incident.title, lang),
   };
 }

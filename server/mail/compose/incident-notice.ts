@@ -1,9 +1,8 @@
 import { renderIncidentNotice } from '../../../emails/incident-notice.ts';
 import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-notice-source.ts';
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
-import { formatDay } from '../../domain/shared/zoned-time.ts';
-import { DRILL_MARK, headerText } from '../../domain/shared/subjects.ts';
-import { impactLabel } from '../../domain/status/labels.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import { DRILL_MARK, headerText, impactWord } from '../../domain/shared/subjects.ts';
 import { translatorFor } from '../../i18n/catalogue.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
@@ -31,7 +30,9 @@ export function composeIncidentNoticeMail(
             }),
           )}`,
     impactLabel:
-      r.list.isInternal || src.kind === 'incident_postmortem' ? null : impactLabel(i.impact),
+      r.list.isInternal || src.kind === 'incident_postmortem'
+        ? null
+        : impactWord(i.impact, r.language),
     pageName: page.name,
     listName: r.list.name,
     priority: i.priority,
@@ -39,13 +40,14 @@ export function composeIncidentNoticeMail(
     isDrill: i.isDrill,
     text: src.text,
     safeHtml: src.html,
-    resolvedOn: i.resolvedAt ? formatDay(i.resolvedAt, page.timeZone) : null,
+    resolvedOn: i.resolvedAt ? dateFormatsFor(r.language).day(i.resolvedAt, page.timeZone) : null,
     incidentUrl: `${page.url}/incidents/${i.id}`,
     postmortemUrl:
       src.kind !== 'incident_postmortem' && src.postmortemPublished
         ? `${page.url}/incidents/${i.id}#postmortem`
         : null,
     ...links,
+    lang: r.language,
   });
   // "Reply to this email" must reach a person, not the list's sending address.
   const headers = src.replyTo ? { 'Reply-To': src.replyTo } : undefined;

@@ -2,6 +2,7 @@ import { renderMaintenanceNotice } from '../../../emails/maintenance-notice.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceNoticeKinds,
+  maintenanceSubject,
 } from '../../domain/shared/maintenance-subject.ts';
 import type {
   MaintenanceBroadcastSource,
@@ -41,6 +42,13 @@ export function composeMaintenanceMail(
     maintenanceUrl: `${page.url}/incidents/${m.id}`,
     calendarUrl: `${page.url}/maintenance.ics`,
     ...links,
+    lang: r.language,
   });
-  return { to: r.email, ...rendered, subject: src.broadcast.subject, messageId, list };
+  // The stored subject is the English one the admin saw; readers get theirs, unless the list
+  // keeps subjects in English for everyone.
+  const subject =
+    r.list.subjectsInEnglish || r.language === 'en'
+      ? src.broadcast.subject
+      : maintenanceSubject(kind, m, r.language);
+  return { to: r.email, ...rendered, subject, messageId, list };
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../deps.ts';
+import type { Language } from '../../i18n/languages.ts';
 import { followIncidentByEmail } from '../../domain/subscribers/follow-incident-by-email.ts';
 import { followIncidentByWebhook } from '../../domain/webhooks/follow-incident.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
@@ -45,11 +46,16 @@ export function createFollowPages(deps: Deps) {
       incidentId: string,
       form: FormData,
       clientAddress: string,
+      language?: Language,
     ): Promise<FormResult<{ email: string }>> {
       const values = formValues(form);
       return runPageAction(values, async () => {
         perClient.hit(clientAddress, deps.clock.now());
-        return followIncidentByEmail(deps, { incidentId, email: str(values, 'email') });
+        return followIncidentByEmail(deps, {
+          incidentId,
+          email: str(values, 'email'),
+          ...(language ? { language } : {}),
+        });
       });
     },
   };

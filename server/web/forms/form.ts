@@ -1,6 +1,11 @@
 import { statusOf } from '../../http/errors.ts';
 import type { z } from 'zod';
-import { DomainError, RateLimitedError, ValidationError } from '../../domain/shared/errors.ts';
+import {
+  DomainError,
+  RateLimitedError,
+  type Said,
+  ValidationError,
+} from '../../domain/shared/errors.ts';
 import { parseInput } from '../../domain/shared/parse.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
@@ -17,6 +22,12 @@ export interface FormFailure {
   status: number;
   message: string;
   errors: Record<string, string>;
+  /**
+   * The same message and field messages by catalogue key, where the domain named one: public
+   * pages show them in the reader's language (server/i18n/form-text.ts).
+   */
+  says?: Said;
+  fieldSays?: Record<string, Said>;
   values: FormValues;
   /** The email this form would send, when "Preview email" or "Send a test" was pressed. */
   preview?: EmailPreview;
@@ -137,13 +148,26 @@ export async function runPageAction<T>(
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     const errors: Record<string, string> = {};
+    const fieldSays: Record<string, Said> = {};
     if (err instanceof ValidationError) {
-      for (const [k, v] of Object.entries(err.fields))
-        errors[fieldNames[k] ?? k.split('.')[0] ?? k] ??= v;
+      for (const [k, v] of Object.entries(err.fields)) {
+        const name = fieldNames[k] ?? k.split('.')[0] ?? k;
+        if (name in errors) continue;
+        errors[name] = v;
+        const said = err.fieldSays[k];
+        if (said) fieldSays[name] = said;
+      }
     }
     const message =
       err instanceof ValidationError ? describeErrors(errors, err.message) : err.message;
+    const n = Object.keys(errors).length;
+    const says: Said | undefined =
+      err instanceof ValidationError && n > 0
+        ? { key: 'form.fix', values: { count: n } }
+        : err.says;
     const failure: FormFailure = { ok: false, status: statusOf(err), message, errors, values };
+    if (says) failure.says = says;
+    if (Object.keys(fieldSays).length > 0) failure.fieldSays = fieldSays;
     if (err instanceof RateLimitedError) failure.retryAfter = err.retryAfterSeconds;
     return failure;
   }

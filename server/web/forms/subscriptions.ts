@@ -124,9 +124,11 @@ export function createSubscriptionPages(deps: Deps) {
       if (str(values, 'choosing') && listIds.length === 0) {
         const lists = await listsOpenTo(deps.db, deps.config, email.trim().toLowerCase());
         const r = await runPageAction(values, async () => {
-          throw new ValidationError('Tick at least one list.', {
-            listIds: 'Tick at least one list.',
-          });
+          throw new ValidationError(
+            'Tick at least one list.',
+            { listIds: 'Tick at least one list.' },
+            { listIds: { key: 'valid.tickList' } },
+          );
         });
         return { ...r, choose: lists.map(publicList) };
       }

@@ -1,0 +1,1 @@
+ALTER TABLE `incident_followers` ADD `language` text;
