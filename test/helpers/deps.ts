@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../server/app.ts';
@@ -6,6 +6,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createDeps, type Deps } from '../../server/deps.ts';
 import type { Actor } from '../../server/domain/shared/actor.ts';
 import { type Clock, ManualClock } from '../../server/domain/shared/clock.ts';
+import { TEMPLATE_ENV } from './template-db.ts';
 
 export const testActor: Actor = { type: 'cli', id: null, label: 'test', role: 'admin' };
 
@@ -20,13 +21,18 @@ export interface TestContext {
 
 /**
  * A fresh temporary libSQL file with the real migrations (not `:memory:`: the libSQL client
- * opens new connections, and a new in-memory connection is an empty database).
+ * opens new connections, and a new in-memory connection is an empty database). Under vitest it
+ * starts as a copy of the run's migrated template (test/helpers/template-db.ts); start-up then
+ * checks the migrations as always and finds them applied.
  */
 export async function createTestContext(
   opts: { env?: Record<string, string>; clock?: Clock; parentDir?: string } = {},
 ): Promise<TestContext> {
   const dir = mkdtempSync(path.join(opts.parentDir ?? tmpdir(), 'herald-test-'));
-  const dbUrl = `file:${path.join(dir, 'herald.db')}`;
+  const dbFile = path.join(dir, 'herald.db');
+  const template = process.env[TEMPLATE_ENV];
+  if (template && existsSync(template)) copyFileSync(template, dbFile);
+  const dbUrl = `file:${dbFile}`;
   const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();
   const config = loadConfig({
     DATABASE_URL: dbUrl,

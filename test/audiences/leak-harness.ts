@@ -33,10 +33,24 @@ import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 // post-mortem internal parts, scheduled updates before their time, unpublished post-mortems).
 // Every surface is rendered for every audience; a public surface must show no internal marker,
 // and each marker must reach at least one surface of its own audience (the positive control).
+//
+// The run is split into parts, one file each (randomized-leak-<n>.test.ts), each with its own
+// seed and database, so the parts run side by side instead of one file holding the suite up;
+// together they write and check LEAK_PARTS times a part's incidents. A failure names its seed:
+// replay it with LEAK_SEED=<seed> (and LEAK_INCIDENTS for a bigger or smaller part) on any part.
 
-const INCIDENTS = Number(process.env.LEAK_INCIDENTS ?? 1000);
-const SEED = Number(process.env.LEAK_SEED ?? 20261206);
+/** How many parts (files) the leak test is split into. */
+export const LEAK_PARTS = 4;
+const FIRST_SEED = 20261206;
 const MIN = 60_000;
+
+/** Part `part` (1 to LEAK_PARTS) of the leak test: its own seed, database and incidents. */
+export function randomizedLeakTest(part: number): void {
+  const incidents = Number(process.env.LEAK_INCIDENTS ?? 1000 / LEAK_PARTS);
+  const seed = Number(process.env.LEAK_SEED ?? FIRST_SEED + part - 1);
+  describe(`the randomized leak test, part ${part} of ${LEAK_PARTS} (${incidents} incidents, seed ${seed})`, () =>
+    leakSuite(incidents, seed));
+}
 
 /** A small seeded generator, so a failure can be replayed with LEAK_SEED. */
 function prng(seed: number) {
@@ -63,7 +77,7 @@ function mayRead(reader: Audience, text: Audience): boolean {
   return reader === 'stf' && text === 'int';
 }
 
-describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () => {
+function leakSuite(INCIDENTS: number, SEED: number): void {
   let t: TestContext;
   let site: Awaited<ReturnType<typeof startSite>>;
   let staff: FormClient;
@@ -417,4 +431,4 @@ describe(`the randomized leak test (${INCIDENTS} incidents, seed ${SEED})`, () =
         `${JSON.stringify(renders)}; ${rendered.length * markers.size} (render, marker) pairs checked`,
     );
   });
-});
+}

@@ -1,0 +1,3 @@
+import { randomizedLeakTest } from './leak-harness.ts';
+
+randomizedLeakTest(1);
