@@ -30,6 +30,7 @@ import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { wakeableNap } from './wakeable-nap.ts';
 import { RateMeter } from './rate-meter.ts';
 import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
+import type { StopReport } from '../delivery/lane.ts';
 
 // The lease, the heartbeat, claim sizing and outcome recording are explained in server/jobs/README.md.
 
@@ -524,12 +525,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;
 
-/** What a graceful stop did: rows handed back unsent, sends finished, outcomes not recorded. */
-export interface StopReport {
-  handedBack: number;
-  finished: number;
-  unrecorded: number;
-}
+export type { StopReport } from '../delivery/lane.ts';
 
 /** What one claim read for rendering its rows, shared by them. */
 interface Claim {

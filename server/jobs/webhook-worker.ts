@@ -24,10 +24,8 @@ import {
   type WebhookResult,
 } from '../domain/webhooks/webhook-store.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
-import { faultText, isLockWait, laneConditions } from './condition-log.ts';
-import { wakeableNap } from './wakeable-nap.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { StopReport } from './outbox-worker.ts';
+import { faultText } from './condition-log.ts';
+import { createLane, type LaneChannel } from '../delivery/lane.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -167,56 +165,28 @@ export function postWebhook(
   });
 }
 
-/** Outcomes are written this soon after the receiver's answer, in one group. */
-const RECORD_EVERY_MS = 25;
+type WebhookRow = ClaimedWebhookDelivery & { key: string };
+type RequestOrNot = WebhookRequest | { unreadable: string } | null;
 
 /**
- * The webhook lane. Each webhook's deliveries are one ordered queue: only its head is claimed
- * (see webhook-store.ts), so one receiver gets one delivery at a time in publish order, and a
- * failing receiver holds back its own queue only, retried with backoff; its first success
- * makes the rest due at once. The lane keeps the email outbox's guarantees: a heartbeat extends
- * the lease of what it holds, each outcome is queued in memory the moment the receiver answers
- * and written within milliseconds, a group that cannot be written is retried before anything new
- * is claimed, and a held delivery is never posted twice by this process. `runOnce()` claims,
- * sends and records one round (tests drive it); `sendNow(id)` sends one delivery at once (the
- * admin's "send a test"); `stop()` stops claiming, lets what is in flight answer and records it.
+ * The webhook and chat channel on the delivery lane (server/delivery/lane.ts). Each webhook's
+ * deliveries are one ordered queue: only its head is claimed (see webhook-store.ts), so one
+ * receiver gets one delivery at a time in publish order, and a failing receiver holds back its
+ * own queue only, retried with backoff; its first success makes the rest due at once. The lane
+ * brings the lease, the heartbeat, outcomes recorded within milliseconds and retried in memory,
+ * and the graceful stop. `sendNow(id)` sends one delivery at once (the admin's "send a test").
  */
 export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions = {}) {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const maxBytes = opts.maxResponseBytes ?? 16 * 1024;
   const batchSize = opts.batchSize ?? 20;
   const leaseMs = opts.leaseMs ?? LEASE_MS;
-  const heartbeatMs = opts.heartbeatMs ?? Math.min(HEARTBEAT_MS, Math.floor(leaseMs / 4));
-  const idleMs = opts.idleMs ?? 250;
   // The head of a queue is also its probe: a receiver that is back is found within seconds.
   const baseBackoffMs = opts.baseBackoffMs ?? 5_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 3600_000;
   const random = opts.random ?? Math.random;
-
-  /** Deliveries claimed by this process and not yet recorded: never posted twice from here. */
-  const held = new Map<string, ClaimedWebhookDelivery>();
-  const unrecorded: WebhookOutcome[] = [];
-  const sends = new Set<Promise<void>>();
-  let recordFailing = false;
-  let flushing: Promise<void> | null = null;
-  let flushTimer: NodeJS.Timeout | null = null;
-  let running = false;
-  let pumpDone: Promise<void> = Promise.resolve();
-  let heartbeat: NodeJS.Timeout | null = null;
-  const { nap, wake } = wakeableNap();
-
-  const condition = laneConditions(deps.log, 'webhooks');
-
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
-
-  function scheduleFlush() {
-    if (flushTimer || flushing) return;
-    flushTimer = setTimeout(() => {
-      flushTimer = null;
-      void flush();
-    }, RECORD_EVERY_MS);
-  }
 
   async function tellAdmins(paused: { id: string; url: string }[], group: WebhookOutcome[]) {
     for (const p of paused) {
@@ -244,208 +214,85 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     }
   }
 
-  /** Writes what the receivers said, group by group; keeps and retries what does not land. */
-  function flush(): Promise<void> {
-    if (flushing) return flushing;
-    flushing = (async () => {
-      let pause = 50;
-      while (unrecorded.length) {
-        const group = unrecorded.slice(0, 200);
-        let paused: { id: string; url: string }[];
-        try {
-          paused = await recordWebhookOutcomes(deps.db, group, deps.clock.now(), { retryAt });
-        } catch (err) {
-          recordFailing = true;
-          condition(
-            'recording',
-            faultText(err),
-            `could not record outcomes yet, retrying in memory: ${faultText(err)}`,
-          );
-          await sleep(pause);
-          pause = Math.min(2000, pause * 2);
-          continue;
-        }
-        recordFailing = false;
-        condition('recording', null);
-        pause = 50;
-        unrecorded.splice(0, group.length);
-        for (const o of group) held.delete(o.id);
-        await tellAdmins(paused, group);
-        wake();
-      }
-    })().finally(() => {
-      flushing = null;
-      if (unrecorded.length) scheduleFlush();
-    });
-    return flushing;
-  }
+  const withKey = (rows: ClaimedWebhookDelivery[]): WebhookRow[] =>
+    rows.map((d) => ({ ...d, key: d.id }));
 
-  async function post(d: ClaimedWebhookDelivery, r: RequestOrNot): Promise<WebhookOutcome> {
-    if (r && 'unreadable' in r)
-      return {
+  const channel: LaneChannel<WebhookRow, Map<string, RequestOrNot>, WebhookOutcome> = {
+    name: 'webhooks',
+    anyDue: (now) => anyWebhookDue(deps.db, now),
+    claim: async (now, limit, lease) =>
+      withKey(await claimWebhookHeads(deps.db, now, limit, lease)),
+    claimOne: async (now, id, lease) =>
+      withKey(await claimWebhookDelivery(deps.db, now, id, lease)),
+    prepare: (rows, now) => readWebhookRequests(deps.db, deps.config, rows, now),
+    async send(d, requests) {
+      const r = requests.get(d.id) ?? null;
+      const outcome = (result: WebhookResult, webhookId: string | null): WebhookOutcome => ({
         id: d.id,
-        webhookId: d.webhook_id,
+        webhookId,
         attempts: d.attempts,
-        result: { ok: false, permanent: true, status: null, error: r.unreadable },
-      };
-    if (!r)
-      return {
-        id: d.id,
-        webhookId: null,
-        attempts: d.attempts,
-        result: {
-          skipped: true,
-          error: 'the webhook is gone, or the incident is no longer public',
-        },
-      };
-    const result = await postWebhook(r, deps.clock.now(), { timeoutMs, maxBytes, event: d.event });
-    return { id: d.id, webhookId: r.webhookId, attempts: d.attempts, result };
-  }
-
-  /** Claims (heads of webhook queues, or the one delivery asked for) and starts posting them. */
-  async function claimAndPost(onlyId?: string): Promise<Promise<WebhookOutcome>[]> {
-    const now = deps.clock.now();
-    const room = Math.max(0, batchSize - held.size);
-    if (!onlyId && room === 0) return [];
-    const claimed = (
-      onlyId
-        ? await claimWebhookDelivery(deps.db, now, onlyId, leaseMs)
-        : await claimWebhookHeads(deps.db, now, room, leaseMs)
-    ).filter((d) => !held.has(d.id));
-    if (claimed.length === 0) return [];
-    for (const d of claimed) held.set(d.id, d);
-    let requests: Awaited<ReturnType<typeof readWebhookRequests>>;
-    try {
-      requests = await readWebhookRequests(deps.db, deps.config, claimed, now);
-    } catch (err) {
-      // Nothing was posted: hand the rows back now rather than after their lease.
-      for (const d of claimed)
-        unrecorded.push({
-          id: d.id,
-          webhookId: null,
-          attempts: d.attempts,
-          result: { released: true },
-        });
-      scheduleFlush();
-      throw err;
-    }
-    return claimed.map((d) => {
-      const outcome = post(d, requests.get(d.id) ?? null).then((o) => {
-        if ('ok' in o.result && !o.result.ok && !o.result.permanent)
-          deps.log.debug(`webhooks: ${o.id} failed for now: ${o.result.error}`);
-        unrecorded.push(o);
-        scheduleFlush();
-        return o;
+        result,
       });
-      const done = outcome.then(() => undefined);
-      sends.add(done);
-      void done.finally(() => sends.delete(done));
-      return outcome;
-    });
-  }
+      if (r && 'unreadable' in r)
+        return outcome(
+          { ok: false, permanent: true, status: null, error: r.unreadable },
+          d.webhook_id,
+        );
+      if (!r)
+        return outcome(
+          { skipped: true, error: 'the webhook is gone, or the incident is no longer public' },
+          null,
+        );
+      const result = await postWebhook(r, deps.clock.now(), {
+        timeoutMs,
+        maxBytes,
+        event: d.event,
+      });
+      if ('ok' in result && !result.ok && !result.permanent)
+        deps.log.debug(`webhooks: ${d.id} failed for now: ${result.error}`);
+      return outcome(result, r.webhookId);
+    },
+    released: (d) => ({
+      id: d.id,
+      webhookId: null,
+      attempts: d.attempts,
+      result: { released: true },
+    }),
+    keyOf: (o) => o.id,
+    async record(group, now) {
+      const paused = await recordWebhookOutcomes(deps.db, group, now, { retryAt });
+      return paused.length ? () => tellAdmins(paused, group) : undefined;
+    },
+    extend: (ids, until) => extendWebhookLeases(deps.db, ids, until),
+  };
 
-  /** Waits for every post in flight and its record; at `deadline`, returns what is left. */
-  async function settle(deadline = Infinity): Promise<number> {
-    while (sends.size) await Promise.all([...sends]);
-    if (flushTimer) {
-      clearTimeout(flushTimer);
-      flushTimer = null;
-    }
-    while ((unrecorded.length || flushing) && Date.now() < deadline)
-      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
-    return unrecorded.length;
-  }
-
-  let beating = false;
-  async function beat() {
-    if (beating) return;
-    beating = true;
-    try {
-      await extendWebhookLeases(
-        deps.db,
-        [...held.keys()],
-        new Date(deps.clock.now().getTime() + leaseMs),
-      );
-      condition('heartbeat', null);
-    } catch (err) {
-      condition('heartbeat', faultText(err), `could not extend leases: ${faultText(err)}`);
-    } finally {
-      beating = false;
-    }
-  }
-
-  async function pump() {
-    let pause = 200;
-    while (running) {
-      // A failed recording is retried before anything new is claimed.
-      if (recordFailing || held.size >= batchSize) {
-        await nap(idleMs);
-        continue;
-      }
-      let n = 0;
-      try {
-        if (await anyWebhookDue(deps.db, deps.clock.now())) n = (await claimAndPost()).length;
-        condition('database', null);
-        pause = 200;
-      } catch (err) {
-        condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
-        await nap(pause);
-        pause = Math.min(5000, pause * 2);
-        continue;
-      }
-      if (n === 0) await nap(idleMs);
-    }
-  }
+  const lane = createLane(channel, deps.log, deps.clock, {
+    leaseMs,
+    heartbeatMs: opts.heartbeatMs ?? Math.min(HEARTBEAT_MS, Math.floor(leaseMs / 4)),
+    idleMs: opts.idleMs ?? 250,
+    // Every claimed head is posted at once: each is a different receiver.
+    maxInFlight: batchSize,
+    concurrency: batchSize,
+  });
 
   return {
-    /** Deliveries this process holds now (claimed, not yet recorded). */
-    inFlight: () => held.size,
+    inFlight: lane.inFlight,
     /**
      * Sends everything due now, round by round (one delivery per webhook a round, in order),
      * recording each round before the next; returns how many deliveries it handled.
      */
-    async runOnce(): Promise<number> {
-      let total = 0;
-      while (await anyWebhookDue(deps.db, deps.clock.now())) {
-        const n = (await claimAndPost()).length;
-        await settle();
-        if (n === 0) break;
-        total += n;
-      }
-      return total;
-    },
+    runOnce: lane.runOnce,
     /** Sends one pending delivery now and returns what the receiver said. */
     async sendNow(deliveryId: string): Promise<WebhookResult | null> {
-      const [outcome] = await claimAndPost(deliveryId);
-      if (!outcome) return null;
-      const o = await outcome;
-      await settle();
-      return o.result;
+      return (await lane.sendNow(deliveryId))?.result ?? null;
     },
-    start() {
-      if (running) return;
-      running = true;
-      heartbeat = setInterval(() => void beat(), heartbeatMs);
-      pumpDone = pump();
-    },
+    start: lane.start,
     /**
-     * Stops claiming, lets every post in flight answer (bounded by the timeout) and records it,
-     * retrying the record for up to `recordWaitMs`. A webhook's delivery is posted as soon as it
-     * is claimed, so nothing is left to hand back.
+     * Stops claiming, lets every post in flight answer (bounded by the timeout) and records it.
+     * A webhook's delivery is posted as soon as it is claimed, so nothing is left to hand back.
      */
-    async stop(recordWaitMs = 30_000): Promise<StopReport> {
-      running = false;
-      wake();
-      await pumpDone;
-      const finished = held.size;
-      const left = await settle(Date.now() + recordWaitMs);
-      if (heartbeat) clearInterval(heartbeat);
-      heartbeat = null;
-      return { handedBack: 0, finished, unrecorded: left };
-    },
+    stop: lane.stop,
   };
 }
-
-type RequestOrNot = WebhookRequest | { unreadable: string } | null;
 
 export type WebhookWorker = ReturnType<typeof createWebhookWorker>;
