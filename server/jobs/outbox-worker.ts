@@ -29,7 +29,7 @@ import type { OutboxPayload } from '../domain/outbox/enqueue-message.ts';
 import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { wakeableNap } from './wakeable-nap.ts';
 import { RateMeter } from './rate-meter.ts';
-import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
+import { composeBroadcastMail, composeOutboxMail } from '../delivery/kinds/compose.ts';
 import type { StopReport } from '../delivery/lane.ts';
 
 // The lease, the heartbeat, claim sizing and outcome recording are explained in server/jobs/README.md.

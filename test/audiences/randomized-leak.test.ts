@@ -21,7 +21,7 @@ import {
   readPageContext,
   readRecipients,
 } from '../../server/domain/broadcasts/send-context.ts';
-import { composeBroadcastMail } from '../../server/mail/compose/compose.ts';
+import { composeBroadcastMail } from '../../server/delivery/kinds/compose.ts';
 import * as schema from '../../db/schema/index.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';

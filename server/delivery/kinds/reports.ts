@@ -24,7 +24,7 @@ import {
 import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/triage-rules.ts';
 import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
 import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { readFollowUpNotice } from '../../domain/broadcasts/incident-notice-source.ts';
 
 const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;

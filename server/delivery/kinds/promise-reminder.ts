@@ -3,7 +3,7 @@ import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { holdingLine } from '../../domain/incidents/promise.ts';
 import { holdingUrl } from '../../domain/incidents/run-promises.ts';
 import { formatClock } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 /**
  * The owner's reminder, rendered when it is sent. Null (skipped) when the promise it is about

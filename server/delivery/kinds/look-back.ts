@@ -4,7 +4,7 @@ import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import type { LookBackFigures } from '../../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../../domain/record/send-look-back.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 /** One admin's copy of a look back: the figures as written at the end of its period. */
 export async function composeLookBack(

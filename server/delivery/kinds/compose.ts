@@ -30,7 +30,7 @@ import {
   manageToken,
   subscriberLinks,
 } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail, SharedCopy } from '../outgoing-mail.ts';
+import type { OutgoingMail, SharedCopy } from '../../mail/outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';

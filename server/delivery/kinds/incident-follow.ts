@@ -16,7 +16,7 @@ import {
   manageToken,
   subscriberLinks,
 } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { incidentEmailData } from './incident-data.ts';
 
 /**

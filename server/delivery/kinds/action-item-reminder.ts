@@ -3,7 +3,7 @@ import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { readActionItemForReminder } from '../../domain/record/record-views.ts';
 import { formatShort } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 /**
  * An action item's reminder, rendered when it is sent; null (skipped) when the item was closed

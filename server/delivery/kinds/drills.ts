@@ -3,7 +3,7 @@ import type { Db } from '../../../db/client.ts';
 import { DRILL_MARK, headerText } from '../../domain/shared/subjects.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { readDrill } from '../../domain/drills/drill-views.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 /** The participants' "a drill has started" email; skipped when the drill has no incident. */
 export async function composeDrillMail(
