@@ -9,7 +9,7 @@ import { isPrivateAddress } from '../domain/webhooks/address-policy.ts';
 import { signatureHeader } from '../domain/webhooks/secret-box.ts';
 import {
   type ClaimedWebhookDelivery,
-  readWebhookRequests,
+  readWebhookMessages,
   type WebhookRequest,
 } from '../domain/webhooks/webhook-send-context.ts';
 import {
@@ -26,6 +26,7 @@ import {
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
 import { faultText } from './condition-log.ts';
 import { createLane, type LaneChannel } from '../delivery/lane.ts';
+import { renderWebhookRequest } from '../delivery/kinds/webhook-events.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -224,7 +225,13 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       withKey(await claimWebhookHeads(deps.db, now, limit, lease)),
     claimOne: async (now, id, lease) =>
       withKey(await claimWebhookDelivery(deps.db, now, id, lease)),
-    prepare: (rows, now) => readWebhookRequests(deps.db, deps.config, rows, now),
+    async prepare(rows, now) {
+      const read = await readWebhookMessages(deps.db, deps.config, rows, now);
+      const requests = new Map<string, RequestOrNot>();
+      for (const [id, m] of read)
+        requests.set(id, m && !('unreadable' in m) ? renderWebhookRequest(m) : m);
+      return requests;
+    },
     async send(d, requests) {
       const r = requests.get(d.id) ?? null;
       const outcome = (result: WebhookResult, webhookId: string | null): WebhookOutcome => ({

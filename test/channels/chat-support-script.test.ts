@@ -5,7 +5,7 @@ import {
   clipEscaped,
   discordEscape,
   slackEscape,
-} from '../../server/domain/webhooks/chat-payloads.ts';
+} from '../../server/delivery/kinds/chat-payloads.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';

@@ -4,7 +4,6 @@ import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { impactLabel } from '../../domain/status/labels.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
-import type { FollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
 import {
   followerById,
   followName,
@@ -17,6 +16,16 @@ import {
   subscriberLinks,
 } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** The double opt-in link of following one incident by email. */
+    follow_confirmation: { followerId: string };
+    /** One published update of the incident followed. */
+    follow_update: { followerId: string; updateId: string };
+  }
+}
 import { incidentEmailData } from './incident-data.ts';
 
 /**
@@ -29,7 +38,7 @@ export async function composeFollowMail(
   db: Db,
   page: PageContext,
   m: {
-    kind: FollowOutboxKind;
+    kind: 'follow_confirmation' | 'follow_update';
     toAddress: string;
     payload: { followerId: string; updateId?: string };
     messageId: string;
@@ -95,3 +104,12 @@ export async function composeFollowMail(
     list: list(incident.id, incident.title),
   };
 }
+
+export const followKinds = {
+  follow_confirmation: emailKind<'follow_confirmation'>((ctx, m) =>
+    composeFollowMail(ctx.db, ctx.page, m, ctx.now),
+  ),
+  follow_update: emailKind<'follow_update'>((ctx, m) =>
+    composeFollowMail(ctx.db, ctx.page, m, ctx.now),
+  ),
+};
