@@ -26,7 +26,7 @@ import {
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
 import { faultText } from './condition-log.ts';
 import { createLane, type LaneChannel } from '../delivery/lane.ts';
-import { renderWebhookRequest } from '../delivery/kinds/webhook-events.ts';
+import { webhookEventKinds } from '../delivery/kinds/webhook-events.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -228,8 +228,13 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     async prepare(rows, now) {
       const read = await readWebhookMessages(deps.db, deps.config, rows, now);
       const requests = new Map<string, RequestOrNot>();
-      for (const [id, m] of read)
-        requests.set(id, m && !('unreadable' in m) ? renderWebhookRequest(m) : m);
+      for (const d of rows) {
+        const m = read.get(d.id) ?? null;
+        const kind = webhookEventKinds[d.event as keyof typeof webhookEventKinds];
+        if (m && !('unreadable' in m) && !kind)
+          requests.set(d.id, { unreadable: `Herald does not know the event ${d.event}` });
+        else requests.set(d.id, m && !('unreadable' in m) ? kind.render(m) : m);
+      }
       return requests;
     },
     async send(d, requests) {
