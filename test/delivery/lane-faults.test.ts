@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../db/schema/index.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import type { Logger } from '../../server/logger.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';

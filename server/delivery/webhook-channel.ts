@@ -1,4 +1,4 @@
-import { retryAt as nextAttemptAt } from './backoff.ts';
+import { retryAt as nextAttemptAt } from '../jobs/backoff.ts';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -6,7 +6,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Deps } from '../deps.ts';
 import { readPageContext } from '../domain/broadcasts/send-context.ts';
 import { isPrivateAddress } from '../domain/webhooks/address-policy.ts';
-import { signatureHeader } from '../domain/webhooks/secret-box.ts';
+import { createHmac } from 'node:crypto';
 import {
   type ClaimedWebhookDelivery,
   readWebhookMessages,
@@ -24,9 +24,9 @@ import {
   type WebhookResult,
 } from '../domain/webhooks/webhook-store.ts';
 import { HEARTBEAT_MS, LEASE_MS } from '../domain/broadcasts/outbox-store.ts';
-import { faultText } from './condition-log.ts';
-import { createLane, type LaneChannel } from '../delivery/lane.ts';
-import { webhookEventKinds } from '../delivery/kinds/webhook-events.ts';
+import { faultText } from '../jobs/condition-log.ts';
+import { createLane, type LaneChannel } from './lane.ts';
+import { webhookEventKinds } from './kinds/webhook-events.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 
 export interface WebhookWorkerOptions {
@@ -47,6 +47,12 @@ export interface WebhookWorkerOptions {
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log'>;
 
 class RefusedAddress extends Error {}
+
+/** `X-Herald-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. */
+export function signatureHeader(secret: string, unixSeconds: number, body: string): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
 
 /** A DNS lookup that refuses private addresses, so the check holds for the address used. */
 function guardedLookup(allowPrivate: boolean): LookupFunction {
