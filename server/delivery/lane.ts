@@ -10,7 +10,7 @@ export interface StopReport {
   unrecorded: number;
 }
 
-/** A claimed row as the lane sees it: its key (unique across the lane's tables) and attempts. */
+/** A claimed row as the lane sees it: a key unique across the tables the channel claims from. */
 export interface LaneRow {
   key: string;
 }
@@ -64,8 +64,6 @@ export interface LaneOptions {
   /** Most outcomes written per transaction. */
   recordGroup?: number;
 }
-
-export type Lane<Outcome> = ReturnType<typeof createLane<LaneRow, unknown, Outcome>>;
 
 /**
  * The loop every delivery channel runs: claim due rows under a short lease, keep the lease alive
