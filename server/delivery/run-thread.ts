@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { loadConfig, readEnv } from '../config.ts';
 import { createDeps } from '../deps.ts';
-import { createOutboxWorker, type StopReport } from '../jobs/outbox-worker.ts';
-import { createWebhookWorker } from '../jobs/webhook-worker.ts';
+import { createOutboxWorker } from '../jobs/outbox-worker.ts';
+import type { StopReport } from './lane.ts';
+import { createWebhookWorker } from './webhook-channel.ts';
 
 /** What the delivery thread tells the process that started it. */
 export type DeliveryThreadMessage =

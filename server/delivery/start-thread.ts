@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { StopReport } from '../jobs/outbox-worker.ts';
+import type { StopReport } from './lane.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliveryThreadMessage } from './run-thread.ts';
 

@@ -25,11 +25,12 @@ import {
   readRecipients,
   type Recipient,
 } from '../domain/broadcasts/send-context.ts';
-import type { OutboxPayload } from '../domain/outbox/enqueue-message.ts';
 import { faultText, isLockWait, laneConditions } from './condition-log.ts';
 import { wakeableNap } from './wakeable-nap.ts';
 import { RateMeter } from './rate-meter.ts';
-import { composeBroadcastMail, composeOutboxMail } from '../mail/compose/compose.ts';
+import { composeBroadcastMail } from '../delivery/kinds/compose.ts';
+import { composeOutboxMail } from '../delivery/kinds/index.ts';
+import type { StopReport } from '../delivery/lane.ts';
 
 // The lease, the heartbeat, claim sizing and outcome recording are explained in server/jobs/README.md.
 
@@ -290,12 +291,14 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   }
 
   async function sendMessage({ row: m, claim }: MessageJob): Promise<Outcome['result']> {
-    const payload = JSON.parse(m.payload) as OutboxPayload;
     const mail = await composeOutboxMail(
-      deps.db,
-      claim.page,
-      { kind: m.kind, toAddress: m.to_address, payload, messageId: m.message_id },
-      claim.now,
+      { db: deps.db, page: claim.page, now: claim.now },
+      {
+        kind: m.kind,
+        toAddress: m.to_address,
+        payload: JSON.parse(m.payload),
+        messageId: m.message_id,
+      },
     );
     return mail ? send(mail) : { skipped: true };
   }
@@ -524,12 +527,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
 
 export type OutboxWorker = ReturnType<typeof createOutboxWorker>;
 
-/** What a graceful stop did: rows handed back unsent, sends finished, outcomes not recorded. */
-export interface StopReport {
-  handedBack: number;
-  finished: number;
-  unrecorded: number;
-}
+export type { StopReport } from '../delivery/lane.ts';
 
 /** What one claim read for rendering its rows, shared by them. */
 interface Claim {

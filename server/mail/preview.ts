@@ -34,7 +34,7 @@ import {
   readAffectedComponents,
   readComponentNames,
 } from '../domain/components/read-components.ts';
-import { incidentEmailData } from './compose/incident-data.ts';
+import { incidentEmailData } from '../delivery/kinds/incident-data.ts';
 import { emailInput } from '../domain/subscribers/inputs.ts';
 
 // The exact email an update will send, before it is published: the admin's preview and the

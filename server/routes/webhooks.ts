@@ -9,7 +9,7 @@ import {
   resumeWebhook,
 } from '../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
-import { createWebhookWorker } from '../jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../delivery/webhook-channel.ts';
 import { operation } from './operation.ts';
 
 /**

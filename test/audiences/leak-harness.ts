@@ -15,13 +15,14 @@ import { createAudience } from '../../server/domain/audiences/manage-audiences.t
 import { audienceFeedToken } from '../../server/domain/audiences/audience-token.ts';
 import { linkKey } from '../../server/domain/subscribers/tokens.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { readWebhookRequests } from '../../server/domain/webhooks/webhook-send-context.ts';
+import { readWebhookMessages } from '../../server/domain/webhooks/webhook-send-context.ts';
+import { renderWebhookRequest } from '../../server/delivery/kinds/webhook-events.ts';
 import {
   readBroadcastSource,
   readPageContext,
   readRecipients,
 } from '../../server/domain/broadcasts/send-context.ts';
-import { composeBroadcastMail } from '../../server/mail/compose/compose.ts';
+import { composeBroadcastMail } from '../../server/delivery/kinds/compose.ts';
 import * as schema from '../../db/schema/index.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
@@ -368,10 +369,11 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       })),
     );
     const byHook = new Map(hooks.map((w) => [w.id, w]));
-    const requests = await readWebhookRequests(t.deps.db, t.deps.config, claimed, t.clock.now());
+    const messages = await readWebhookMessages(t.deps.db, t.deps.config, claimed, t.clock.now());
     for (const c of claimed) {
-      const r = requests.get(c.id);
-      if (!r || !('body' in r)) continue;
+      const m = messages.get(c.id);
+      if (!m || 'unreadable' in m) continue;
+      const r = renderWebhookRequest(m);
       const w = byHook.get(c.webhook_id)!;
       rendered.push({
         surface: `${w.kind} payload`,

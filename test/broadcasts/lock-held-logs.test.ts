@@ -7,7 +7,7 @@ import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createEdgePurgeLoop } from '../../server/jobs/edge-purger.ts';
 import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import type { Logger } from '../../server/logger.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type Receiver, startReceiver } from './receiver.ts';

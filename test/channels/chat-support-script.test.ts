@@ -5,9 +5,9 @@ import {
   clipEscaped,
   discordEscape,
   slackEscape,
-} from '../../server/domain/webhooks/chat-payloads.ts';
+} from '../../server/delivery/kinds/chat-payloads.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type Receiver, startReceiver } from './receiver.ts';

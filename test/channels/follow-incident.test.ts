@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { followIncidentByWebhook } from '../../server/domain/webhooks/follow-incident.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';

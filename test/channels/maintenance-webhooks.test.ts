@@ -5,7 +5,7 @@ import { completeMaintenance } from '../../server/domain/maintenance/complete-ma
 import { extendMaintenance } from '../../server/domain/maintenance/extend-maintenance.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { webhooks, webhookSignups } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { type ServerContext, startTestServer } from '../helpers/server.ts';

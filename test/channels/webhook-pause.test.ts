@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, webhookDeliveries, webhooks } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';

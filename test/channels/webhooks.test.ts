@@ -5,7 +5,7 @@ import { setComponentStatus } from '../../server/domain/components/set-component
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { createWebhookWorker, postWebhook } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker, postWebhook } from '../../server/delivery/webhook-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';

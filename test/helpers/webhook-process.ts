@@ -3,7 +3,7 @@
 // on SIGTERM.
 import { loadConfig } from '../../server/config.ts';
 import { createDeps } from '../../server/deps.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 
 const [dbUrl, backoffMs = '100', leaseMs = '2000'] = process.argv.slice(2);
 const deps = await createDeps(

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { type Receiver, startReceiver } from '../channels/receiver.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';

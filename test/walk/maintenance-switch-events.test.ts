@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { switchMaintenanceOn } from '../../server/domain/settings/switch-maintenance.ts';
-import { createWebhookWorker } from '../../server/jobs/webhook-worker.ts';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';

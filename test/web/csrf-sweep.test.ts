@@ -13,7 +13,7 @@ import { requestSubscription } from '../../server/domain/subscribers/request-sub
 import { publicActor } from '../../server/domain/subscribers/public-actor.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { signUpPublicWebhook } from '../../server/domain/webhooks/public-signup.ts';
-import { postWebhook } from '../../server/jobs/webhook-worker.ts';
+import { postWebhook } from '../../server/delivery/webhook-channel.ts';
 import { startReceiver } from '../channels/receiver.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident, makeUserActor } from '../helpers/factories.ts';

@@ -74,7 +74,7 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
       // duty keep the promise, or every admin when nobody is on duty.
       const to = owner ? [owner.email] : await readOnDutyAddresses(tx);
       if (to.length === 0) return { incidentId: id, sentTo: null };
-      // Rendered at send time (`server/mail/compose/promise-reminder.ts`), which drops it if
+      // Rendered at send time (`server/delivery/kinds/promise-reminder.ts`), which drops it if
       // the promise has been answered by then.
       for (const address of to)
         await enqueueMessage(

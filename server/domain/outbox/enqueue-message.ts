@@ -3,56 +3,24 @@ import { outboxMessages } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { newId } from '../shared/ids.ts';
 import { readMessageIdHost } from './message-id.ts';
-import { type ReportOutboxPayload, reportOutboxKinds } from './report-mail-kinds.ts';
-import { type DrillOutboxPayload, drillOutboxKinds } from './drill-mail-kinds.ts';
-import { type FollowOutboxPayload, followOutboxKinds } from './follow-mail-kinds.ts';
 
-export const outboxKinds = [
-  'confirmation',
-  'welcome',
-  'test',
-  'promise_reminder',
-  ...reportOutboxKinds,
-  ...drillOutboxKinds,
-  ...followOutboxKinds,
-  'action_item_reminder',
-  'look_back',
-  'maintenance_switch',
-] as const;
-export type OutboxKind = (typeof outboxKinds)[number];
-
-export type OutboxPayload =
-  | { subscriberId: string }
-  /** A test of an incident email: the rendered message as the admin previewed it. */
-  | { subject: string; text: string; html: string }
-  /** The owner's reminder before a promised update lapses. */
-  | { incidentId: string; dueAt: string }
-  | ReportOutboxPayload
-  | DrillOutboxPayload
-  | FollowOutboxPayload
-  /** An action item's owner: a day before its due date, or once it has passed. */
-  | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
-  /** The admins' periodic review of the incident process. */
-  | { lookBackId: string }
-  /** An internal list's subscriber: the maintenance switch went on or off. */
-  | MaintenanceSwitchPayload;
-
-export interface MaintenanceSwitchPayload {
-  subscriberId: string;
-  switchOn: boolean;
-  message: string | null;
-  until: string | null;
-  by: string;
-}
+/**
+ * The payload of each kind of single email, by kind. The kinds are declared in the delivery
+ * wing (server/delivery/kinds/), each beside its rendering, which adds its entry here; the domain
+ * only queues them, typed by this map.
+ */
+export interface OutboxPayloads {}
+export type OutboxKind = keyof OutboxPayloads;
+export type OutboxPayload = OutboxPayloads[OutboxKind];
 
 /**
  * Queues one single email in the caller's transaction; the outbox worker renders it at send
  * time (so a confirmation carries the latest link) with a Message-ID fixed now.
  */
-export async function enqueueMessage(
+export async function enqueueMessage<K extends OutboxKind>(
   tx: DbOrTx,
   config: Pick<Config, 'publicUrl'>,
-  m: { kind: OutboxKind; to: string; payload: OutboxPayload },
+  m: { kind: K; to: string; payload: OutboxPayloads[K] },
   now: Date,
 ): Promise<string> {
   const id = newId();

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 // Herald must sign every delivery with the subscriber's secret, so the secret cannot be stored
 // as a one-way hash like API tokens. It is kept sealed with AES-256-GCM under a key derived
@@ -29,10 +29,4 @@ export function openSecret(master: string, sealed: string): string {
   const d = createDecipheriv('aes-256-gcm', key(master), Buffer.from(iv, 'base64url'));
   d.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
-}
-
-/** `X-Herald-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. */
-export function signatureHeader(secret: string, unixSeconds: number, body: string): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
 }

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import {
   type ComponentStatus,
+  type WebhookKind,
   incidentUpdates,
   maintenanceStatuses,
   webhooks,
@@ -31,7 +32,6 @@ import {
 } from '../status/statuspage-json.ts';
 import { linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { readStoredSupportScript, supportScriptTemplate } from '../support/support-script.ts';
-import { type ChatMessage, chatPayload } from './chat-payloads.ts';
 import { openSecret } from './secret-box.ts';
 
 export interface ClaimedWebhookDelivery {
@@ -44,6 +44,26 @@ export interface ClaimedWebhookDelivery {
   created_at: number;
 }
 
+/** What a chat channel shows of one event; every text is plain here and escaped per format. */
+export interface ChatMessage {
+  /** "PRIORITY 1 ISSUE UPDATE: API IS DOWN", "[DRILL] ...", "API: Major outage". */
+  headline: string;
+  status: string;
+  body: string;
+  /** Internal channels only: the update's internal note. */
+  internalNote: string | null;
+  /** Internal channels only: what support and sales tell customers. */
+  supportScript: string | null;
+  components: string[];
+  /** A maintenance window, in the page's zone and in UTC; null for anything else. */
+  window: string | null;
+  /** "14:30 UTC", or null without a promise. */
+  nextUpdateBy: string | null;
+  url: string;
+  /** A colour for the kinds that have one: the worst state involved. */
+  severity: 'critical' | 'major' | 'minor' | 'ok' | 'maintenance' | 'info';
+}
+
 /** What one POST needs: where, how it may connect, the body and the signing secret. */
 export interface WebhookRequest {
   deliveryId: string;
@@ -52,6 +72,16 @@ export interface WebhookRequest {
   allowPrivate: boolean;
   secret: string;
   body: string;
+}
+
+/**
+ * One claimed delivery read for sending: where it goes and what it says, both as the Statuspage
+ * envelope and as a chat message; the delivery wing renders the one the webhook's kind takes.
+ */
+export interface WebhookMessage extends Omit<WebhookRequest, 'body'> {
+  kind: WebhookKind;
+  envelope: Record<string, unknown>;
+  chat: ChatMessage;
 }
 
 const severityOf: Record<ComponentStatus, ChatMessage['severity']> = {
@@ -76,18 +106,18 @@ function asOf<T extends IncidentJson>(incident: T, updateId: string | null): T {
 }
 
 /**
- * Renders the bodies of claimed deliveries at send time: the Statuspage webhook envelope for a
- * webhook, Block Kit / an Adaptive Card / an embed for chat. Null for a delivery whose webhook
+ * Reads what claimed deliveries say at send time: the Statuspage webhook envelope and the chat
+ * message, as things are now for the webhook's audience. Null for a delivery whose webhook
  * is gone, or whose incident is no longer public (skip it). A paused webhook's head is sent: it
  * is the probe whose success resumes it.
  */
-export async function readWebhookRequests(
+export async function readWebhookMessages(
   db: Db,
   config: Pick<Config, 'publicUrl' | 'secretKey' | 'webhookAllowPrivate'>,
   claimed: ClaimedWebhookDelivery[],
   now: Date,
-): Promise<Map<string, WebhookRequest | { unreadable: string } | null>> {
-  const out = new Map<string, WebhookRequest | { unreadable: string } | null>();
+): Promise<Map<string, WebhookMessage | { unreadable: string } | null>> {
+  const out = new Map<string, WebhookMessage | { unreadable: string } | null>();
   if (claimed.length === 0) return out;
   const page = await readPage(db, config.publicUrl);
   const all = await readComponents(db, page);
@@ -276,7 +306,6 @@ export async function readWebhookRequests(
         severity: resolved ? 'ok' : (impactSeverity[incident.impact] ?? 'info'),
       };
     }
-    const payload = w.kind === 'webhook' ? envelope : chatPayload(w.kind, chat);
     let secret: string;
     try {
       secret = openSecret(master, w.secretBox);
@@ -293,7 +322,9 @@ export async function readWebhookRequests(
       url: w.url,
       allowPrivate: w.allowPrivate || config.webhookAllowPrivate,
       secret,
-      body: JSON.stringify(payload),
+      kind: w.kind,
+      envelope,
+      chat,
     });
   }
   return out;

@@ -29,7 +29,7 @@ import {
   signUpPublicWebhook,
 } from '../../domain/webhooks/public-signup.ts';
 import { webhookEvents } from '../../../db/schema/enums.ts';
-import { postWebhook } from '../../jobs/webhook-worker.ts';
+import { postWebhook } from '../../delivery/webhook-channel.ts';
 
 /** The webhook sign-up's test answers within this, or the form says so (as the lane's limit). */
 const WEBHOOK_TEST_TIMEOUT_MS = 10_000;

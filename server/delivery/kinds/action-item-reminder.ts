@@ -3,7 +3,15 @@ import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { readActionItemForReminder } from '../../domain/record/record-views.ts';
 import { formatShort } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** An action item's owner: a day before its due date, or once it has passed. */
+    action_item_reminder: { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string };
+  }
+}
 
 /**
  * An action item's reminder, rendered when it is sent; null (skipped) when the item was closed
@@ -31,3 +39,9 @@ export async function composeActionItemReminder(
   });
   return { to, ...rendered, messageId };
 }
+
+export const actionItemKinds = {
+  action_item_reminder: emailKind<'action_item_reminder'>((ctx, m) =>
+    composeActionItemReminder(ctx.db, ctx.page, m.toAddress, m.payload, m.messageId),
+  ),
+};

@@ -3,7 +3,15 @@ import type { Db } from '../../../db/client.ts';
 import { DRILL_MARK, headerText } from '../../domain/shared/subjects.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import { readDrill } from '../../domain/drills/drill-views.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** A drill's participant: the drill has started. */
+    drill_start: { drillId: string };
+  }
+}
 
 /** The participants' "a drill has started" email; skipped when the drill has no incident. */
 export async function composeDrillMail(
@@ -23,3 +31,7 @@ export async function composeDrillMail(
   });
   return { ...rendered, to: m.toAddress, messageId: m.messageId };
 }
+
+export const drillKinds = {
+  drill_start: emailKind<'drill_start'>((ctx, m) => composeDrillMail(ctx.db, ctx.page, m)),
+};

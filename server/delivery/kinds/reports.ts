@@ -6,8 +6,8 @@ import { renderReportReceipt } from '../../../emails/report-receipt.ts';
 import type { RenderedEmail } from '../../../emails/layout.ts';
 import type { Db } from '../../../db/client.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import type { OutboxPayload } from '../../domain/outbox/enqueue-message.ts';
-import type { ReportOutboxKind } from '../../domain/outbox/report-mail-kinds.ts';
+import type { OutboxPayloads } from '../../domain/outbox/enqueue-message.ts';
+import type { ReportAlertKind } from '../../domain/outbox/report-mail-kinds.ts';
 import { reportSubjects } from '../../domain/reports/report-subjects.ts';
 import {
   adminReportUrl,
@@ -24,7 +24,29 @@ import {
 import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/triage-rules.ts';
 import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
 import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+/** report_receipt, report_decision (eventId), report_follow (updateId, or the next-day follow-up). */
+type ReportMailPayload = { reportId: string; eventId?: string; updateId?: string; followUp?: true };
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** The one-time link to the report form. */
+    report_link: { reportLinkId: string };
+    /** The reporter's receipt, with when the team decides. */
+    report_receipt: ReportMailPayload;
+    /** The reporter: the team agreed, re-rated (with the reason) or closed the report. */
+    report_decision: ReportMailPayload;
+    /** The on-duty staff: a new P0/P1 report, the half-time reminder, the overdue escalation, a reporter's escalation, its alert resolved at the source. */
+    report_alert: { reportId: string; alert: ReportAlertKind; eventId?: string };
+    /** The reporter follows their report's incident: each update, and the next-day follow-up. */
+    report_follow: ReportMailPayload;
+  }
+}
+
+type ReportKind =
+  'report_link' | 'report_receipt' | 'report_decision' | 'report_alert' | 'report_follow';
 import { readFollowUpNotice } from '../../domain/broadcasts/incident-notice-source.ts';
 
 const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;
@@ -36,7 +58,12 @@ const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;
 export async function composeReportMail(
   db: Db,
   page: PageContext,
-  m: { kind: ReportOutboxKind; toAddress: string; payload: OutboxPayload; messageId: string },
+  m: {
+    kind: ReportKind;
+    toAddress: string;
+    payload: OutboxPayloads[ReportKind];
+    messageId: string;
+  },
   now: Date,
 ): Promise<OutgoingMail | null> {
   const rendered = await render(db, page, m.kind, m.payload, now);
@@ -46,8 +73,8 @@ export async function composeReportMail(
 async function render(
   db: Db,
   page: PageContext,
-  kind: ReportOutboxKind,
-  p: OutboxPayload,
+  kind: ReportKind,
+  p: OutboxPayloads[ReportKind],
   now: Date,
 ): Promise<(RenderedEmail & { headers?: Record<string, string> }) | null> {
   if (kind === 'report_link') {
@@ -211,3 +238,14 @@ function describeDecision(
       return { label: event.action, text: `Your report: ${event.action}.`, next: null };
   }
 }
+
+const reportKind = <K extends ReportKind>() =>
+  emailKind<K>((ctx, m) => composeReportMail(ctx.db, ctx.page, m, ctx.now));
+
+export const reportKinds = {
+  report_link: reportKind<'report_link'>(),
+  report_receipt: reportKind<'report_receipt'>(),
+  report_decision: reportKind<'report_decision'>(),
+  report_alert: reportKind<'report_alert'>(),
+  report_follow: reportKind<'report_follow'>(),
+};

@@ -5,7 +5,7 @@ import { dateFormatsFor } from '../../i18n/dates.ts';
 import { DRILL_MARK, headerText, impactWord } from '../../domain/shared/subjects.ts';
 import { translatorFor } from '../../i18n/catalogue.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 /** One recipient's copy of a post-mortem or follow-up: the same text for every list. */
 export function composeIncidentNoticeMail(

@@ -4,7 +4,15 @@ import type { PageContext } from '../../domain/broadcasts/send-context.ts';
 import type { LookBackFigures } from '../../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../../domain/record/send-look-back.ts';
 import { formatDay } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** An admin: the periodic review of the incident process. */
+    look_back: { lookBackId: string };
+  }
+}
 
 /** One admin's copy of a look back: the figures as written at the end of its period. */
 export async function composeLookBack(
@@ -25,3 +33,9 @@ export async function composeLookBack(
   });
   return { to, ...rendered, messageId };
 }
+
+export const lookBackKinds = {
+  look_back: emailKind<'look_back'>((ctx, m) =>
+    composeLookBack(ctx.db, ctx.page, m.toAddress, m.payload, m.messageId),
+  ),
+};

@@ -1,9 +1,17 @@
 import { renderPromiseReminder } from '../../../emails/promise-reminder.ts';
-import type { PageContext } from '../../domain/broadcasts/send-context.ts';
+import { type PageContext, readIncident } from '../../domain/broadcasts/send-context.ts';
 import { holdingLine } from '../../domain/incidents/promise.ts';
 import { holdingUrl } from '../../domain/incidents/run-promises.ts';
 import { formatClock } from '../../domain/shared/zoned-time.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** The owner's reminder before the promise it names (its due time) lapses. */
+    promise_reminder: { incidentId: string; dueAt: string };
+  }
+}
 
 /**
  * The owner's reminder, rendered when it is sent. Null (skipped) when the promise it is about
@@ -42,3 +50,16 @@ export function composePromiseReminder(
   });
   return { to, ...rendered, messageId };
 }
+
+export const promiseReminderKinds = {
+  promise_reminder: emailKind<'promise_reminder'>(async (ctx, m) =>
+    composePromiseReminder(
+      ctx.page,
+      await readIncident(ctx.db, m.payload.incidentId),
+      m.toAddress,
+      m.payload,
+      m.messageId,
+      ctx.now,
+    ),
+  ),
+};

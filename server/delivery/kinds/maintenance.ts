@@ -10,7 +10,7 @@ import type {
   Recipient,
 } from '../../domain/broadcasts/send-context.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
 const isNoticeKind = (k: string): k is MaintenanceNoticeKind =>
   (maintenanceNoticeKinds as readonly string[]).includes(k);

@@ -1,24 +1,8 @@
 import type { WebhookKind } from '../../../db/schema/enums.ts';
+import type { ChatMessage } from '../../domain/webhooks/webhook-send-context.ts';
 
-/** What a chat channel shows of one event; every text is plain here and escaped per format. */
-export interface ChatMessage {
-  /** "PRIORITY 1 ISSUE UPDATE: API IS DOWN", "[DRILL] ...", "API: Major outage". */
-  headline: string;
-  status: string;
-  body: string;
-  /** Internal channels only: the update's internal note. */
-  internalNote: string | null;
-  /** Internal channels only: what support and sales tell customers. */
-  supportScript: string | null;
-  components: string[];
-  /** A maintenance window, in the page's zone and in UTC; null for anything else. */
-  window: string | null;
-  /** "14:30 UTC", or null without a promise. */
-  nextUpdateBy: string | null;
-  url: string;
-  /** A colour for the kinds that have one: the worst state involved. */
-  severity: 'critical' | 'major' | 'minor' | 'ok' | 'maintenance' | 'info';
-}
+// Slack's Block Kit, a Teams Adaptive Card and a Discord embed of one event, each escaped for
+// its own format and kept within its receiver's limits.
 
 const colours: Record<ChatMessage['severity'], number> = {
   critical: 0xa40e26,

@@ -6,7 +6,6 @@ import { impactWord } from '../../domain/shared/subjects.ts';
 import { translatorFor } from '../../i18n/catalogue.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import { type Language, parseLanguage } from '../../i18n/languages.ts';
-import type { FollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
 import { followerById, readFollowUpdateSource } from '../../domain/subscribers/incident-follows.ts';
 import {
   confirmToken,
@@ -14,7 +13,17 @@ import {
   manageToken,
   subscriberLinks,
 } from '../../domain/subscribers/tokens.ts';
-import type { OutgoingMail } from '../outgoing-mail.ts';
+import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
+import { emailKind } from './email-kind.ts';
+
+declare module '../../domain/outbox/enqueue-message.ts' {
+  interface OutboxPayloads {
+    /** The double opt-in link of following one incident by email. */
+    follow_confirmation: { followerId: string };
+    /** One published update of the incident followed. */
+    follow_update: { followerId: string; updateId: string };
+  }
+}
 import { incidentEmailData } from './incident-data.ts';
 
 /**
@@ -27,7 +36,7 @@ export async function composeFollowMail(
   db: Db,
   page: PageContext,
   m: {
-    kind: FollowOutboxKind;
+    kind: 'follow_confirmation' | 'follow_update';
     toAddress: string;
     payload: { followerId: string; updateId?: string };
     messageId: string;
@@ -104,3 +113,12 @@ export async function composeFollowMail(
     list: list(incident.id, incident.title, lang),
   };
 }
+
+export const followKinds = {
+  follow_confirmation: emailKind<'follow_confirmation'>((ctx, m) =>
+    composeFollowMail(ctx.db, ctx.page, m, ctx.now),
+  ),
+  follow_update: emailKind<'follow_update'>((ctx, m) =>
+    composeFollowMail(ctx.db, ctx.page, m, ctx.now),
+  ),
+};

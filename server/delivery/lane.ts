@@ -1,0 +1,291 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../logger.ts';
+import { faultText, laneConditions } from '../jobs/condition-log.ts';
+import { wakeableNap } from '../jobs/wakeable-nap.ts';
+
+/** What a graceful stop did: rows handed back unsent, sends finished, outcomes not recorded. */
+export interface StopReport {
+  handedBack: number;
+  finished: number;
+  unrecorded: number;
+}
+
+/** A claimed row as the lane sees it: a key unique across the tables the channel claims from. */
+export interface LaneRow {
+  key: string;
+}
+
+/**
+ * What a channel plugs into the lane: its queue's SQL (claim, extend, record, all beside the
+ * domain's writes) and its sending. The lane owns everything else: what this process holds, the
+ * heartbeat, the outcomes kept in memory until written, the back-off, the stop.
+ */
+export interface LaneChannel<Row extends LaneRow, Batch, Outcome> {
+  /** The lane's name in the log ("webhooks", "outbox"). */
+  name: string;
+  /** Cheap check before a claim (a read, no write lock). */
+  anyDue(now: Date): Promise<boolean>;
+  /** Claims up to `limit` due rows under a lease running until `now + leaseMs`. */
+  claim(now: Date, limit: number, leaseMs: number): Promise<Row[]>;
+  /** Claims one named row now, due or not (the admin's "send a test"). */
+  claimOne?(now: Date, key: string, leaseMs: number): Promise<Row[]>;
+  /**
+   * Reads what the claimed rows need to be sent, once per claim. When it throws nothing was sent:
+   * the rows are handed back at once (`released`), not left for their lease to run out.
+   */
+  prepare(rows: Row[], now: Date): Promise<Batch>;
+  /** Sends one row and says what the receiver answered; never throws. */
+  send(row: Row, batch: Batch): Promise<Outcome>;
+  /** The outcome that hands an unsent row back (pending again, the attempt not counted). */
+  released(row: Row): Outcome;
+  /** Which row an outcome is about. */
+  keyOf(outcome: Outcome): string;
+  /**
+   * Writes a group of outcomes in one short transaction; only rows still `sending` change, so a
+   * group written twice is harmless. Throws when it cannot (kept in memory and retried). May
+   * return follow-up work run once the group is written (telling the admins).
+   */
+  record(group: Outcome[], now: Date): Promise<void | (() => Promise<void>)>;
+  /** Pushes the lease of the rows this process holds. */
+  extend(keys: string[], until: Date): Promise<void>;
+}
+
+export interface LaneOptions {
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Pause between polls when there is nothing to send. */
+  idleMs: number;
+  /** Most rows held at once (claimed, not yet recorded). */
+  maxInFlight: number;
+  /** Most rows being sent at once; the rest of a claim waits, held, in the lane's queue. */
+  concurrency: number;
+  /** Outcomes are written this soon after the answer, in one group. */
+  recordEveryMs?: number;
+  /** Most outcomes written per transaction. */
+  recordGroup?: number;
+}
+
+/**
+ * The loop every delivery channel runs: claim due rows under a short lease, keep the lease alive
+ * with a heartbeat while they are held, send them, queue each outcome in memory the moment the
+ * receiver answers, write outcomes in small groups within milliseconds, and retry a group that
+ * cannot be written before anything new is claimed; back off while claims fail; stop gracefully.
+ * Guarantees and limits: server/delivery/README.md.
+ */
+export function createLane<Row extends LaneRow, Batch, Outcome>(
+  channel: LaneChannel<Row, Batch, Outcome>,
+  log: Logger,
+  clock: { now(): Date },
+  o: LaneOptions,
+) {
+  const recordEveryMs = o.recordEveryMs ?? 25;
+  const recordGroup = o.recordGroup ?? 200;
+  /** Rows claimed by this process and not yet recorded: never handed to the channel twice. */
+  const held = new Map<string, Row>();
+  const unrecorded: Outcome[] = [];
+  /** Claimed rows not yet started; a stop hands them back. */
+  const queue: { row: Row; batch: Batch; done: (o: Outcome) => void }[] = [];
+  const senders = new Set<Promise<void>>();
+  let recordFailing = false;
+  let flushing: Promise<void> | null = null;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let running = false;
+  let pumpDone: Promise<void> = Promise.resolve();
+  let heartbeat: NodeJS.Timeout | null = null;
+  const { nap, wake } = wakeableNap();
+  const condition = laneConditions(log, channel.name);
+
+  function note(outcome: Outcome) {
+    unrecorded.push(outcome);
+    scheduleFlush();
+  }
+
+  function scheduleFlush() {
+    if (flushTimer || flushing) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = null;
+      void flush();
+    }, recordEveryMs);
+  }
+
+  /** Writes what the receivers said, group by group; keeps and retries what does not land. */
+  function flush(): Promise<void> {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      let pause = 50;
+      while (unrecorded.length) {
+        const group = unrecorded.slice(0, recordGroup);
+        let after: void | (() => Promise<void>);
+        try {
+          after = await channel.record(group, clock.now());
+        } catch (err) {
+          recordFailing = true;
+          condition(
+            'recording',
+            faultText(err),
+            `could not record outcomes yet, retrying in memory: ${faultText(err)}`,
+          );
+          await sleep(pause);
+          pause = Math.min(2000, pause * 2);
+          continue;
+        }
+        recordFailing = false;
+        condition('recording', null);
+        pause = 50;
+        unrecorded.splice(0, group.length);
+        for (const outcome of group) held.delete(channel.keyOf(outcome));
+        if (after) await after();
+        wake();
+      }
+    })().finally(() => {
+      flushing = null;
+      if (unrecorded.length) scheduleFlush();
+    });
+    return flushing;
+  }
+
+  /** Starts senders for what waits in the queue, up to `concurrency` of them. */
+  function startSenders() {
+    while (senders.size < Math.min(o.concurrency, queue.length)) {
+      const sender = (async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          const outcome = await channel.send(job.row, job.batch);
+          note(outcome);
+          job.done(outcome);
+        }
+      })();
+      senders.add(sender);
+      void sender.finally(() => senders.delete(sender));
+    }
+  }
+
+  /** Claims (due rows, or the one named), queues them for sending; resolves each outcome. */
+  async function claimAndSend(now: Date, limit: number, only?: string) {
+    const claimed = (
+      only !== undefined
+        ? ((await channel.claimOne?.(now, only, o.leaseMs)) ?? [])
+        : await channel.claim(now, limit, o.leaseMs)
+    ).filter((row) => !held.has(row.key));
+    for (const row of claimed) held.set(row.key, row);
+    if (claimed.length === 0) return [];
+    let batch: Batch;
+    try {
+      batch = await channel.prepare(claimed, now);
+    } catch (err) {
+      for (const row of claimed) note(channel.released(row));
+      throw err;
+    }
+    const outcomes = claimed.map(
+      (row) => new Promise<Outcome>((done) => queue.push({ row, batch, done })),
+    );
+    startSenders();
+    return outcomes;
+  }
+
+  /** Waits for every send in flight and its record; at `deadline`, returns what is left. */
+  async function settle(deadline = Infinity): Promise<number> {
+    while (senders.size) await Promise.all([...senders]);
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flushTimer = null;
+    }
+    while ((unrecorded.length || flushing) && Date.now() < deadline)
+      await Promise.race([flush(), sleep(Math.max(0, Math.min(1000, deadline - Date.now())))]);
+    return unrecorded.length;
+  }
+
+  let beating = false;
+  async function beat() {
+    if (beating || held.size === 0) return;
+    beating = true;
+    try {
+      await channel.extend([...held.keys()], new Date(clock.now().getTime() + o.leaseMs));
+      condition('heartbeat', null);
+    } catch (err) {
+      condition('heartbeat', faultText(err), `could not extend leases: ${faultText(err)}`);
+    } finally {
+      beating = false;
+    }
+  }
+
+  async function pump() {
+    let pause = 200;
+    while (running) {
+      // A failed recording is retried before anything new is claimed.
+      const room = o.maxInFlight - held.size;
+      if (recordFailing || room <= 0) {
+        await nap(o.idleMs);
+        continue;
+      }
+      let n = 0;
+      try {
+        const now = clock.now();
+        if (await channel.anyDue(now)) n = (await claimAndSend(now, room)).length;
+        condition('database', null);
+        pause = 200;
+      } catch (err) {
+        condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
+        await nap(pause);
+        pause = Math.min(5000, pause * 2);
+        continue;
+      }
+      if (n === 0) await nap(o.idleMs);
+    }
+  }
+
+  return {
+    /** Rows this process holds now (claimed, not yet recorded). */
+    inFlight: () => held.size,
+    /**
+     * Sends everything due now, claim by claim, recording each before the next; returns how many
+     * rows it handled. What tests drive with a manual clock.
+     */
+    async runOnce(): Promise<number> {
+      let total = 0;
+      while (await channel.anyDue(clock.now())) {
+        const n = (await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size))).length;
+        await settle();
+        if (n === 0) break;
+        total += n;
+      }
+      return total;
+    },
+    /** Claims one row now, due or not, sends it, records it and returns its outcome. */
+    async sendNow(key: string): Promise<Outcome | null> {
+      const [outcome] = await claimAndSend(clock.now(), 1, key);
+      if (!outcome) return null;
+      const result = await outcome;
+      await settle();
+      return result;
+    },
+    /** Runs until stop(): claims as room frees up, with a heartbeat on what it holds. */
+    start() {
+      if (running) return;
+      running = true;
+      heartbeat = setInterval(() => void beat(), o.heartbeatMs);
+      pumpDone = pump();
+    },
+    /**
+     * A graceful stop: claims nothing more, hands back what was claimed but never started (its
+     * lease released now), lets every send already started answer and records it. Recording is
+     * retried for up to `recordWaitMs`; what is still unrecorded then is returned (its rows come
+     * back when their lease runs out, and may go twice).
+     */
+    async stop(recordWaitMs = 30_000): Promise<StopReport> {
+      running = false;
+      wake();
+      await pumpDone;
+      const back = queue.splice(0);
+      for (const job of back) {
+        const outcome = channel.released(job.row);
+        note(outcome);
+        job.done(outcome);
+      }
+      const finished = held.size - back.length;
+      const left = await settle(Date.now() + recordWaitMs);
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
+      return { handedBack: back.length, finished, unrecorded: left };
+    },
+  };
+}
