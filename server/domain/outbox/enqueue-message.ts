@@ -18,6 +18,7 @@ export const outboxKinds = [
   'action_item_reminder',
   'look_back',
   'maintenance_switch',
+  'reader_sign_in',
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -35,7 +36,9 @@ export type OutboxPayload =
   /** The admins' periodic review of the incident process. */
   | { lookBackId: string }
   /** An internal list's subscriber: the maintenance switch went on or off. */
-  | MaintenanceSwitchPayload;
+  | MaintenanceSwitchPayload
+  /** A member of a named audience asked for a one-time sign-in link to its page. */
+  | { readerLinkId: string };
 
 export interface MaintenanceSwitchPayload {
   subscriberId: string;

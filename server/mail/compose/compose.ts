@@ -44,6 +44,7 @@ import { composeActionItemReminder } from './action-item-reminder.ts';
 import { composeLookBack } from './look-back.ts';
 import { composeFollowMail } from './incident-follow.ts';
 import { isFollowOutboxKind } from '../../domain/outbox/follow-mail-kinds.ts';
+import { composeReaderSignIn } from './reader-sign-in.ts';
 
 // Turns queued rows into ready-to-send messages. Rendering happens at send time, from what
 // domain/broadcasts/send-context.ts reads then. Everything here renders; the worker records the
@@ -217,6 +218,8 @@ export async function composeOutboxMail(
     return 'followerId' in p
       ? composeFollowMail(db, page, { ...m, kind: m.kind, payload: p }, now)
       : null;
+  if (m.kind === 'reader_sign_in')
+    return 'readerLinkId' in p ? composeReaderSignIn(db, page, { ...m, payload: p }, now) : null;
   if (m.kind === 'look_back')
     return 'lookBackId' in p ? composeLookBack(db, page, m.toAddress, p, m.messageId) : null;
   if (!('subscriberId' in p)) return null;
