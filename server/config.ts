@@ -352,7 +352,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 function parseRoleMap(raw: string): OidcConfig['roleMap'] {
-  const map: OidcConfig['roleMap'] = {};
+  const map: OidcConfig['roleMap'] = Object.create(null);
   for (const pair of raw.split(',').filter((p) => p.trim())) {
     const [value, role] = pair.split('=').map((x) => x.trim()) as [string, string];
     const r = mappedRoles.find((m) => m === role);

@@ -84,7 +84,9 @@ export function mappedRole(
   oidc: Pick<OidcConfig, 'roleMap'>,
   values: readonly string[],
 ): 'admin' | 'responder' | 'viewer' | null {
-  const roles = new Set(values.map((v) => oidc.roleMap[v]).filter(Boolean));
+  const roles = new Set(
+    values.filter((v) => Object.hasOwn(oidc.roleMap, v)).map((v) => oidc.roleMap[v]),
+  );
   for (const r of ['admin', 'responder', 'viewer'] as const) if (roles.has(r)) return r;
   return null;
 }
