@@ -71,7 +71,7 @@ export function createAuthServices(
         if (!session) throw new UnauthorizedError('Sign in first.');
         const r = await setLocalPasswords(
           deps,
-          { enabled: str(values, 'localPasswords') === 'on' },
+          { enabled: form.get('localPasswords') === 'on' },
           session.actor,
           session.method,
         );
