@@ -6,7 +6,7 @@ import {
   completeReaderSignIn,
   completeStaffSignIn,
   takeOidcSignIn,
-} from '../domain/auth/oidc-sign-in.ts';
+} from '../domain/users/oidc-sign-in.ts';
 import { READER_SESSION_MAX_MS } from '../domain/auth/reader-sessions.ts';
 import { SESSION_MAX_MS } from '../domain/auth/sessions.ts';
 import { DomainError, NotFoundError } from '../domain/shared/errors.ts';

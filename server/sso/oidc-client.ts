@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import type { OidcConfig } from '../config.ts';
-import type { VerifiedIdentity } from '../domain/auth/oidc-sign-in.ts';
+import type { VerifiedIdentity } from '../domain/users/oidc-sign-in.ts';
 
 /** Where the provider sends the browser back; register it at the provider. */
 export const OIDC_CALLBACK_PATH = '/sso/callback';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
-import { mappedRole } from '../../server/domain/auth/oidc-sign-in.ts';
+import { mappedRole } from '../../server/domain/users/oidc-sign-in.ts';
 
 const sso = {
   OIDC_ISSUER_URL: 'https://login.example.com/realms/acme',

@@ -7,10 +7,10 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { insertUser } from '../users/create-user.ts';
-import { openReaderSession } from './reader-sessions.ts';
-import { sha256 } from './secrets.ts';
-import { SESSION_IDLE_MS } from './sessions.ts';
+import { insertUser } from './create-user.ts';
+import { openReaderSession } from '../auth/reader-sessions.ts';
+import { sha256 } from '../auth/secrets.ts';
+import { SESSION_IDLE_MS } from '../auth/sessions.ts';
 
 /** A sign-in must come back from the provider within this long. */
 export const OIDC_SIGN_IN_TTL_MS = 10 * 60_000;
