@@ -20,6 +20,7 @@ import { changeRoutes } from './routes/changes.ts';
 import { statuspageV1Routes } from './routes/statuspage-v1/index.ts';
 import { intakeRoutes } from './routes/intake.ts';
 import { languageRoutes } from './routes/language.ts';
+import { ssoRoutes } from './routes/sso.ts';
 
 /**
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
@@ -84,6 +85,7 @@ export function createApp(deps: Deps) {
   app.route('/api', uptimeRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.route('/', languageRoutes(deps));
+  app.route('/', ssoRoutes(deps));
   app.route('/api', changeRoutes(deps));
   app.all('/api/*', (c) =>
     c.json(errorBody('not_found', `No API endpoint ${c.req.method} ${c.req.path}.`), 404),

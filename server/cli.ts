@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
+import { setLocalPasswords } from './domain/auth/local-passwords.ts';
 import type { Actor } from './domain/shared/actor.ts';
 import { DomainError, ValidationError } from './domain/shared/errors.ts';
 import { createUser } from './domain/users/create-user.ts';
@@ -44,6 +45,8 @@ const usage = `Usage: npx herald <command>
                                  set a new password (asked for, or from stdin); signs them out
   user disable --email EMAIL     block a user from signing in (ends their sessions)
   user enable --email EMAIL
+  passwords on|off               allow or forbid staff sign-in with local passwords (off needs
+                                 single sign-on configured); always works from here
 ${rowUsage()}
   import statuspage --page-url URL [--api-key KEY --page-id ID [--api-url URL]]
                                  bring a Statuspage page over: components, groups, incidents and
@@ -209,6 +212,16 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       const u = await byEmail(need(values.email, 'email'));
       await updateUser(deps, { userId: u.id, disabled: command === 'disable' }, actor);
       console.log(`${u.email} is ${command === 'disable' ? 'disabled' : 'enabled'}.`);
+      return 0;
+    }
+    case 'passwords on':
+    case 'passwords off': {
+      const r = await setLocalPasswords(deps, { enabled: command === 'on' }, actor, null);
+      console.log(
+        r.localPasswords
+          ? 'Local passwords are on: staff can sign in with a password.'
+          : 'Local passwords are off: staff sign in through single sign-on.',
+      );
       return 0;
     }
     case 'import statuspage': {

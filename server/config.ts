@@ -105,7 +105,62 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(1).default(180),
   ),
+  OIDC_ISSUER_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({
+        protocol: /^https?$/,
+        error: "must be the provider's issuer URL, such as https://login.example.com/realms/acme",
+      })
+      .optional(),
+  ),
+  OIDC_CLIENT_ID: z.preprocess(emptyToUndefined, z.string().min(1).max(500).optional()),
+  OIDC_CLIENT_SECRET: z.preprocess(emptyToUndefined, z.string().min(1).max(2000).optional()),
+  OIDC_SCOPES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(
+        /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/,
+        'must be space-separated scopes',
+      )
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid')
+      .default('openid email profile'),
+  ),
+  OIDC_ROLE_CLAIM: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:/.-]{1,200}$/, 'must be a claim name such as groups or roles')
+      .default('groups'),
+  ),
+  OIDC_ROLE_MAP: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(
+        /^\s*[^=,\s]+\s*=\s*(admin|responder|viewer)\s*(,\s*[^=,\s]+\s*=\s*(admin|responder|viewer)\s*)*$/,
+        'must be comma-separated value=role pairs such as herald-admins=admin,sre=responder',
+      )
+      .optional(),
+  ),
 });
+
+/** Staff roles in the order a claim value is matched: the strongest mapped role wins. */
+const mappedRoles = ['admin', 'responder', 'viewer'] as const;
+
+/** The company's OpenID Connect provider, when OIDC_ISSUER_URL and its client are set. */
+export interface OidcConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Asked for at sign-in; add the scope that releases the group claim where the provider needs one. */
+  scopes: string;
+  /** The ID token / userinfo claim whose values map to roles (a string or a list of strings). */
+  roleClaim: string;
+  /** Claim value -> staff role; a sign-in whose values map to none is refused. */
+  roleMap: Record<string, (typeof mappedRoles)[number]>;
+}
 
 export type EdgeKind = 'varnish' | 'fastly' | 'cloudflare';
 
@@ -190,6 +245,8 @@ export type Config = {
    * a Host header naming one of these exactly picks an audience; nothing else in a request does.
    */
   audienceHosts: ReadonlyMap<string, string>;
+  /** Single sign-on for staff and audience readers; null when OIDC_ISSUER_URL is not set. */
+  oidc: OidcConfig | null;
 };
 
 const hostNamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -271,6 +328,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const publicHost = e.PUBLIC_URL ? new URL(e.PUBLIC_URL).hostname.toLowerCase() : null;
   if (publicHost && audienceHosts.hosts.has(publicHost))
     edgeProblems.push(`AUDIENCE_HOSTS: ${publicHost} is the public page's host (PUBLIC_URL)`);
+  const oidcSet = [e.OIDC_ISSUER_URL, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter(Boolean);
+  if (oidcSet.length > 0 && oidcSet.length < 3)
+    edgeProblems.push(
+      'OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none',
+    );
+  const issuer = e.OIDC_ISSUER_URL ? new URL(e.OIDC_ISSUER_URL) : null;
+  // Tokens and keys come over this connection; plain http is only for a provider on this machine.
+  if (
+    issuer?.protocol === 'http:' &&
+    !['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)
+  )
+    edgeProblems.push(
+      'OIDC_ISSUER_URL: must be https:// (http:// only for a provider on loopback)',
+    );
   if (edgeProblems.length > 0) throw new ConfigError(edgeProblems);
   const hostForUrl = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
@@ -304,5 +375,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
     pagerdutyWebhookSecret: e.PAGERDUTY_WEBHOOK_SECRET,
     audienceHosts: audienceHosts.hosts,
+    oidc:
+      e.OIDC_ISSUER_URL && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+        ? {
+            issuerUrl: e.OIDC_ISSUER_URL,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            scopes: e.OIDC_SCOPES,
+            roleClaim: e.OIDC_ROLE_CLAIM,
+            roleMap: parseRoleMap(e.OIDC_ROLE_MAP ?? ''),
+          }
+        : null,
   };
+}
+
+function parseRoleMap(raw: string): OidcConfig['roleMap'] {
+  const map: OidcConfig['roleMap'] = Object.create(null);
+  for (const pair of raw.split(',').filter((p) => p.trim())) {
+    const [value, role] = pair.split('=').map((x) => x.trim()) as [string, string];
+    const r = mappedRoles.find((m) => m === role);
+    if (r) map[value] = r;
+  }
+  return map;
 }

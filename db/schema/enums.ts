@@ -83,3 +83,15 @@ export type SubscriberImportState = (typeof subscriberImportStates)[number];
 /** The kinds of object another status page's import maps to Herald rows. */
 export const importKinds = ['component', 'incident', 'maintenance'] as const;
 export type ImportKind = (typeof importKinds)[number];
+
+/** How a browser session was opened: a local password (or first-admin setup), or the company's OpenID Connect provider. */
+export const signInMethods = ['password', 'oidc'] as const;
+export type SignInMethod = (typeof signInMethods)[number];
+
+/** How a reader of an audience page proved their address: an emailed one-time link, or the company's OpenID Connect provider. */
+export const readerSignInMethods = ['email', 'oidc'] as const;
+export type ReaderSignInMethod = (typeof readerSignInMethods)[number];
+
+/** What an OpenID Connect sign-in is for: the admin (staff) or an audience page (reader). */
+export const oidcSignInPurposes = ['staff', 'reader'] as const;
+export type OidcSignInPurpose = (typeof oidcSignInPurposes)[number];

@@ -38,3 +38,6 @@ export * from './import-mappings.ts';
 export * from './alert-rules.ts';
 export * from './report-alerts.ts';
 export * from './audiences.ts';
+export * from './reader-sign-in-links.ts';
+export * from './reader-sessions.ts';
+export * from './oidc-sign-ins.ts';

@@ -45,6 +45,11 @@ export const settings = sqliteTable('settings', {
   promiseMinutesP1: integer('promise_minutes_p1').notNull().default(30),
   promiseMinutesP2: integer('promise_minutes_p2'),
   promiseMinutesP3: integer('promise_minutes_p3'),
+  /**
+   * Whether staff may sign in with a local password. Only an admin signed in through OpenID
+   * Connect can switch it off; the command line can always switch it back on.
+   */
+  localPasswords: integer('local_passwords', { mode: 'boolean' }).notNull().default(true),
   changeCounter: integer('change_counter').notNull().default(0),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });

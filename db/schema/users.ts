@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { tokenRoles, userRoles } from './enums.ts';
+import { signInMethods, tokenRoles, userRoles } from './enums.ts';
 
 export const users = sqliteTable(
   'users',
@@ -27,6 +27,8 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     csrfToken: text('csrf_token').notNull(),
+    /** Switching local passwords off needs an admin who signed in through the provider. */
+    method: text('method', { enum: signInMethods }).notNull().default('password'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),

@@ -8,6 +8,7 @@ export const uncachedPrefixes = [
   '/api/admin',
   '/api/intake',
   '/login',
+  '/sso',
   '/logout',
   '/setup',
   '/subscribe',

@@ -17,6 +17,7 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/users', 'admin'],
   ['/admin/tokens', 'admin'],
   ['/admin/settings', 'admin'],
+  ['/admin/sign-in', 'admin'],
   ['/admin/audit', 'admin'],
   ['/admin/subscribers', 'admin'],
   ['/admin/lists', 'admin'],

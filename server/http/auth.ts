@@ -2,11 +2,18 @@ import type { MiddlewareHandler } from 'hono';
 import { resolveApiToken } from '../domain/auth/api-tokens.ts';
 import { sameSecret } from '../domain/auth/secrets.ts';
 import { type ActiveSession, resolveSession } from '../domain/auth/sessions.ts';
+import { type ReaderSession, resolveReaderSession } from '../domain/auth/reader-sessions.ts';
 import { type Actor, assertRole, type Role } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.ts';
 import { newSecret } from '../domain/shared/ids.ts';
-import { FORM_COOKIE, readCookie, SESSION_COOKIE, serializeCookie } from './cookies.ts';
+import {
+  FORM_COOKIE,
+  READER_COOKIE,
+  readCookie,
+  SESSION_COOKIE,
+  serializeCookie,
+} from './cookies.ts';
 import { originAllowed } from './csrf.ts';
 
 /** Hono variables set by `apiAuth`: who is calling. */
@@ -20,6 +27,12 @@ export interface Visitor {
   session: ActiveSession | null;
   /** Raw session cookie value (for sign-out). */
   sessionToken: string | null;
+  /**
+   * A reader of audience pages signed in by an emailed link or the company's provider: an
+   * address, not an account, so it never counts as `session` and opens nothing under /admin.
+   */
+  reader: ReaderSession | null;
+  readerToken: string | null;
   csrfToken: string;
   /** True when the hidden `_csrf` field of a submitted form is this visitor's token. */
   csrfOk(submitted: unknown): boolean;
@@ -33,6 +46,8 @@ export async function resolveVisitor(
 ): Promise<Visitor> {
   const sessionToken = readCookie(cookieHeader, SESSION_COOKIE);
   const session = await resolveSession(deps, sessionToken);
+  const readerToken = readCookie(cookieHeader, READER_COOKIE);
+  const reader = readerToken ? await resolveReaderSession(deps, readerToken) : null;
   const setCookies: string[] = [];
   let csrfToken: string;
   if (session) {
@@ -46,9 +61,12 @@ export async function resolveVisitor(
   // A stale session cookie is cleared so the browser stops sending it.
   if (sessionToken && !session)
     setCookies.push(serializeCookie(deps.config, SESSION_COOKIE, '', 0));
+  if (readerToken && !reader) setCookies.push(serializeCookie(deps.config, READER_COOKIE, '', 0));
   return {
     session,
     sessionToken: session ? sessionToken : null,
+    reader,
+    readerToken: reader ? readerToken : null,
     csrfToken,
     csrfOk: (submitted) => typeof submitted === 'string' && sameSecret(submitted, csrfToken),
     setCookies,

@@ -3,6 +3,10 @@ import type { Config } from '../config.ts';
 export const SESSION_COOKIE = 'herald_session';
 /** Double-submit CSRF cookie for forms shown before sign-in (login, setup, subscribe). */
 export const FORM_COOKIE = 'herald_form';
+/** A reader's session on audience pages: an address, never a Herald account. */
+export const READER_COOKIE = 'herald_reader';
+/** Binds an OpenID Connect sign-in under way to the browser that started it. */
+export const OIDC_COOKIE = 'herald_oidc';
 
 /** Reads one cookie from a Cookie header without a dependency. */
 export function readCookie(header: string | undefined | null, name: string): string | null {

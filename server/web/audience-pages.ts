@@ -13,12 +13,21 @@ import { linkKey } from '../domain/subscribers/tokens.ts';
  */
 export function createAudiencePages(deps: Deps, visitor: Visitor) {
   return {
-    signedIn: visitor.session !== null,
+    signedIn: visitor.session !== null || visitor.reader !== null,
+    /** Signed in as a reader (not staff): the page offers sign-out. */
+    readerEmail: visitor.reader?.email ?? null,
     async home(slug: string) {
-      const session = visitor.session;
-      if (!session) return null;
+      // Staff accounts and readers who came through the company's provider count as "signed in
+      // through the company"; a reader who proved an address by email does not.
+      const who = [
+        ...(visitor.session ? [{ email: visitor.session.user.email, viaCompanyIdp: true }] : []),
+        ...(visitor.reader
+          ? [{ email: visitor.reader.email, viaCompanyIdp: visitor.reader.method === 'oidc' }]
+          : []),
+      ];
+      if (who.length === 0) return null;
       const a = await findAudienceBySlug(deps.db, slug);
-      if (!a || !isMember(a, { email: session.user.email, viaCompanyIdp: true })) return null;
+      if (!a || !who.some((w) => isMember(a, w))) return null;
       const reader = createAudienceReader(deps.db, deps.config.publicUrl, a);
       const summary = await reader.summary();
       const recent = await reader.incidents();

@@ -16,6 +16,7 @@ import type { Visitor } from '../http/auth.ts';
 import type { UptimeReader } from '../domain/uptime/uptime-reader.ts';
 import type { FollowPages } from './forms/follow.ts';
 import type { AudiencePages } from './audience-pages.ts';
+import type { ReaderAuthServices } from './forms/auth.ts';
 
 /** What Herald hands every Astro page through `locals`: read services and formatters. */
 export interface SiteLocals {
@@ -79,6 +80,8 @@ export interface SiteLocals {
   settleWrites?: () => Promise<void>;
   /** Sign-in, sign-out and first-admin setup (per-visitor paths only). */
   auth?: AuthServices;
+  /** Readers' sign-in to audience pages (per-visitor paths only). */
+  readerAuth?: ReaderAuthServices;
   /** A named audience's page for the visitor (per-visitor paths only). */
   audiences?: AudiencePages;
   /** Set when someone is signed in (always on /admin pages, which require it). */

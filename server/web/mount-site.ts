@@ -12,7 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.ts';
 import { refusal } from './refusal-page.ts';
 import { createAdminServices } from './admin-services.ts';
-import { createAuthServices } from './forms/auth.ts';
+import { createAuthServices, createReaderAuth } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
 import { resolveVisitor, type Visitor } from '../http/auth.ts';
@@ -386,6 +386,7 @@ export async function mountSite(
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
       if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
       locals.audiences = createAudiencePages(deps, visitor);
+      locals.readerAuth = createReaderAuth(deps, visitor, setCookie);
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import * as schema from '../../db/schema/index.ts';
+import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
+import { readerLinkToken, requestReaderSignIn } from '../../server/domain/auth/reader-sign-in.ts';
+import { linkKey } from '../../server/domain/subscribers/tokens.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
@@ -73,6 +77,8 @@ async function snapshot(t: TestContext): Promise<string> {
     webhookSignups: await db.select().from(schema.webhookSignups),
     incidentFollowers: await db.select().from(schema.incidentFollowers),
     supportScripts: await db.select().from(schema.incidentSupportScripts),
+    readerLinks: await db.select().from(schema.readerSignInLinks),
+    readerSessions: (await db.select().from(schema.readerSessions)).map((s) => s.id).sort(),
   };
   return JSON.stringify(tables);
 }
@@ -122,6 +128,53 @@ describe('CSRF sweep over every form the site accepts', () => {
       return c;
     };
     const anonymous = async () => new FormClient(site.base);
+    // Readers of an audience page: a fresh one-time link each time, and a signed-in reader.
+    await createAudience(
+      t.deps,
+      { name: 'Sweep audience', slug: 'sweep', memberDomains: ['acme.com'] },
+      testActor,
+    );
+    const readerLink = async (email: string) => {
+      await requestReaderSignIn(t.deps, { slug: 'sweep', email });
+      const [row] = await t.deps.db
+        .select()
+        .from(schema.readerSignInLinks)
+        .where(eq(schema.readerSignInLinks.email, email));
+      const token = readerLinkToken(
+        await linkKey(t.deps.db, t.deps.config),
+        row!.id,
+        row!.expiresAt,
+      );
+      return `/a/sweep/sign-in/${token}`;
+    };
+    const signedInReader = async () => {
+      const c = new FormClient(site.base);
+      const link = await readerLink(`reader-${Math.random().toString(36).slice(2)}@acme.com`);
+      await c.get(link);
+      const r = await c.post(link, {});
+      if (r.res.status !== 303) throw new Error(`reader sign-in failed: ${r.res.status}`);
+      return c;
+    };
+    const oneLink = await readerLink('sweep-reader@acme.com');
+    cases.push(
+      {
+        page: '/a/[slug]/sign-in',
+        path: '/a/sweep/sign-in',
+        fields: { email: 'someone@acme.com' },
+        client: anonymous,
+      },
+      { page: '/a/[slug]/sign-in/[token]', path: oneLink, fields: {}, client: anonymous },
+      { page: '/a/[slug]/sign-out', path: '/a/sweep/sign-out', fields: {}, client: signedInReader },
+      // Passwords are on already: the accepted post changes nothing (switching them off needs
+      // single sign-on, which this Herald has not).
+      {
+        page: '/admin/sign-in',
+        path: '/admin/sign-in',
+        fields: { localPasswords: 'on' },
+        client: signedIn,
+        writes: false,
+      },
+    );
     const { incident } = await makeIncident(t.deps, { priority: 2, title: 'Sweep incident' });
     const window = await scheduleMaintenance(
       t.deps,

@@ -7,6 +7,7 @@ import type { EmailKind, QueuedMessage, SendContext } from './email-kind.ts';
 import { followKinds } from './incident-follow.ts';
 import { lookBackKinds } from './look-back.ts';
 import { promiseReminderKinds } from './promise-reminder.ts';
+import { readerSignInKinds } from './reader-sign-in.ts';
 import { reportKinds } from './reports.ts';
 import { subscriberMailKinds } from './subscriber-mail.ts';
 import { testMailKinds } from './test-mail.ts';
@@ -26,6 +27,7 @@ export const emailKinds: { [K in OutboxKind]: EmailKind<K> } = {
   ...followKinds,
   ...actionItemKinds,
   ...lookBackKinds,
+  ...readerSignInKinds,
 };
 
 /**

@@ -3,7 +3,8 @@ import { sessions, users } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { unlessDatabaseRefuses } from '../shared/database-busy.ts';
-import { UnauthorizedError } from '../shared/errors.ts';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
+import { getSettings } from '../settings/get-settings.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
 import { verifyPassword } from './password.ts';
@@ -25,6 +26,8 @@ export interface SessionUser {
 
 export interface ActiveSession {
   sessionId: string;
+  /** How this session was opened: a local password or the company's provider. */
+  method: 'password' | 'oidc';
   csrfToken: string;
   expiresAt: Date;
   user: SessionUser;
@@ -49,6 +52,10 @@ export async function login(
     .toLowerCase();
   const password = String(input.password ?? '');
   const now = deps.clock.now();
+  if (!(await getSettings(deps.db)).localPasswords)
+    throw new ForbiddenError(
+      'Local passwords are switched off here: sign in with single sign-on. (An operator can switch them back on with `npx herald passwords on`.)',
+    );
   await checkLoginThrottle(deps.db, email, input.address, now);
   const [user] = email ? await deps.db.select().from(users).where(eq(users.email, email)) : [];
   const ok = await verifyPassword(password, user?.passwordHash ?? null);
@@ -131,6 +138,7 @@ export async function resolveSession(
   };
   return {
     sessionId: row.s.id,
+    method: row.s.method,
     csrfToken: row.s.csrfToken,
     expiresAt,
     user,

@@ -2,7 +2,16 @@ import { createFirstAdmin } from '../../domain/users/create-first-admin.ts';
 import { login, logout, openSession, SESSION_MAX_MS } from '../../domain/auth/sessions.ts';
 import { countUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
-import { SESSION_COOKIE, serializeCookie } from '../../http/cookies.ts';
+import { READER_COOKIE, SESSION_COOKIE, serializeCookie } from '../../http/cookies.ts';
+import {
+  readReaderSignInLink,
+  requestReaderSignIn,
+  useReaderSignInLink,
+} from '../../domain/auth/reader-sign-in.ts';
+import { endReaderSession, READER_SESSION_MAX_MS } from '../../domain/auth/reader-sessions.ts';
+import { DomainError, UnauthorizedError } from '../../domain/shared/errors.ts';
+import { setLocalPasswords } from '../../domain/auth/local-passwords.ts';
+import { getSettings } from '../../domain/settings/get-settings.ts';
 import type { Visitor } from '../../http/auth.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
 
@@ -13,6 +22,13 @@ export interface AuthServices {
   needsSetup(): Promise<boolean>;
   setupLinkValid(token: string | null): boolean;
   setup(form: FormData): Promise<FormOutcome>;
+  /** Single sign-on is configured: the sign-in page offers it. */
+  ssoAvailable: boolean;
+  /** Whether staff may sign in with a local password. */
+  localPasswords(): Promise<boolean>;
+  /** How the signed-in admin's own session was opened (switching passwords off needs `oidc`). */
+  signedInVia: 'password' | 'oidc' | null;
+  setLocalPasswords(form: FormData): Promise<FormOutcome>;
 }
 
 /**
@@ -45,6 +61,23 @@ export function createAuthServices(
       setCookie(serializeCookie(deps.config, SESSION_COOKIE, '', 0));
       return '/login?signed_out=1';
     },
+    ssoAvailable: deps.config.oidc !== null,
+    localPasswords: async () => (await getSettings(deps.db)).localPasswords,
+    signedInVia: visitor.session?.method ?? null,
+    async setLocalPasswords(form) {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        const session = visitor.session;
+        if (!session) throw new UnauthorizedError('Sign in first.');
+        const r = await setLocalPasswords(
+          deps,
+          { enabled: form.get('localPasswords') === 'on' },
+          session.actor,
+          session.method,
+        );
+        return `/admin/sign-in?done=${r.localPasswords ? 'on' : 'off'}`;
+      });
+    },
     needsSetup: async () => (await countUsers(deps)) === 0,
     setupLinkValid: (token) => deps.setupLink.matches(token, deps.clock.now()),
     async setup(form) {
@@ -61,6 +94,57 @@ export function createAuthServices(
         setCookie(sessionCookie(s.token));
         return '/admin?welcome=1';
       });
+    },
+  };
+}
+
+export interface ReaderAuthServices {
+  /** Single sign-on is configured: the sign-in pages offer it. */
+  ssoAvailable: boolean;
+  /** The same answer for every address and every slug (members get a link by email). */
+  requestLink(slug: string, form: FormData): Promise<FormOutcome>;
+  /** The link's page before its button is pressed; null when the link is not valid. */
+  readLink(slug: string, token: string): Promise<{ email: string; audienceName: string } | null>;
+  useLink(slug: string, token: string): Promise<FormOutcome>;
+  signOut(slug: string): Promise<string>;
+}
+
+/** Sign-in for readers of audience pages: emailed one-time links, and sign-out. */
+export function createReaderAuth(
+  deps: Deps,
+  visitor: Visitor,
+  setCookie: (v: string) => void,
+): ReaderAuthServices {
+  return {
+    ssoAvailable: deps.config.oidc !== null,
+    async requestLink(slug, form) {
+      const values = formValues(form);
+      return runForm(values, async () => {
+        await requestReaderSignIn(deps, { slug, email: str(values, 'email') });
+        return `/a/${slug}/sign-in?sent=1`;
+      });
+    },
+    async readLink(slug, token) {
+      try {
+        return await readReaderSignInLink(deps, { slug, token });
+      } catch (e) {
+        if (e instanceof DomainError) return null;
+        throw e;
+      }
+    },
+    async useLink(slug, token) {
+      return runForm({}, async () => {
+        const s = await useReaderSignInLink(deps, { slug, token });
+        setCookie(
+          serializeCookie(deps.config, READER_COOKIE, s.token, READER_SESSION_MAX_MS / 1000),
+        );
+        return `/a/${slug}`;
+      });
+    },
+    async signOut(slug) {
+      await endReaderSession(deps, visitor.readerToken);
+      setCookie(serializeCookie(deps.config, READER_COOKIE, '', 0));
+      return `/a/${slug}/sign-in?signed_out=1`;
     },
   };
 }
