@@ -6,6 +6,10 @@ import { readMessageIdHost } from './message-id.ts';
 import { type ReportOutboxPayload, reportOutboxKinds } from './report-mail-kinds.ts';
 import { type DrillOutboxPayload, drillOutboxKinds } from './drill-mail-kinds.ts';
 import { type FollowOutboxPayload, followOutboxKinds } from './follow-mail-kinds.ts';
+import {
+  type ChangeReviewOutboxPayload,
+  changeReviewOutboxKinds,
+} from './change-review-mail-kinds.ts';
 
 export const outboxKinds = [
   'confirmation',
@@ -18,6 +22,7 @@ export const outboxKinds = [
   'action_item_reminder',
   'look_back',
   'maintenance_switch',
+  ...changeReviewOutboxKinds,
 ] as const;
 export type OutboxKind = (typeof outboxKinds)[number];
 
@@ -30,6 +35,7 @@ export type OutboxPayload =
   | ReportOutboxPayload
   | DrillOutboxPayload
   | FollowOutboxPayload
+  | ChangeReviewOutboxPayload
   /** An action item's owner: a day before its due date, or once it has passed. */
   | { actionItemId: string; reminder: 'before' | 'overdue'; dueAt: string }
   /** The admins' periodic review of the incident process. */

@@ -36,6 +36,7 @@ import { composeMaintenanceMail } from './maintenance.ts';
 import { composePromiseReminder } from './promise-reminder.ts';
 import { composeReportMail } from './reports.ts';
 import { composeDrillMail } from './drills.ts';
+import { composeChangeReviewMail } from './change-review.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { isReportOutboxKind } from '../../domain/outbox/report-mail-kinds.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
@@ -221,6 +222,7 @@ export async function composeOutboxMail(
     return composePromiseReminder(page, inc, m.toAddress, p, m.messageId, now);
   }
   if (m.kind === 'drill_start') return composeDrillMail(db, page, m);
+  if (m.kind === 'change_review_request') return composeChangeReviewMail(db, page, m, now);
   if (isReportOutboxKind(m.kind)) return composeReportMail(db, page, { ...m, kind: m.kind }, now);
   if (m.kind === 'action_item_reminder')
     return 'actionItemId' in p
