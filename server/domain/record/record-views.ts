@@ -261,3 +261,24 @@ export async function readActionItemForReminder(db: DbOrTx, id: string) {
     .where(eq(actionItems.id, id));
   return row ?? null;
 }
+
+/**
+ * A change as its review request names it, with its incident, read at send time; null when
+ * there is nothing left to ask (gone, or reviewed since it was queued).
+ */
+export async function readChangeForReview(db: DbOrTx, changeId: string, now: Date) {
+  const [row] = await db
+    .select({ incidentId: incidentChanges.incidentId })
+    .from(incidentChanges)
+    .where(eq(incidentChanges.id, changeId));
+  if (!row) return null;
+  const [incident] = await db
+    .select({ id: incidents.id, title: incidents.title, priority: incidents.priority })
+    .from(incidents)
+    .where(eq(incidents.id, row.incidentId));
+  const change = (await readIncidentRecord(db, row.incidentId, now)).changes.find(
+    (c) => c.id === changeId,
+  );
+  if (!incident || !change?.reviewPending) return null;
+  return { incident, change };
+}

@@ -1,10 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
-import { incidentChanges } from '../../../db/schema/index.ts';
 import { renderChangeReviewRequest } from '../../../emails/change-review-request.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import { readIncidentRecord } from '../../domain/record/record-views.ts';
-import { loadIncident } from '../../domain/incidents/load-incident.ts';
+import { readChangeForReview } from '../../domain/record/record-views.ts';
 import { formatShort } from '../../domain/shared/zoned-time.ts';
 import type { OutgoingMail } from '../outgoing-mail.ts';
 
@@ -16,17 +13,9 @@ export async function composeChangeReviewMail(
   now: Date,
 ): Promise<OutgoingMail | null> {
   if (!('changeId' in m.payload) || typeof m.payload.changeId !== 'string') return null;
-  const changeId = m.payload.changeId;
-  const [row] = await db
-    .select({ incidentId: incidentChanges.incidentId })
-    .from(incidentChanges)
-    .where(eq(incidentChanges.id, changeId));
-  if (!row) return null;
-  const incident = await loadIncident(db, row.incidentId);
-  const c = (await readIncidentRecord(db, row.incidentId, now)).changes.find(
-    (x) => x.id === changeId,
-  );
-  if (!c || !c.reviewPending) return null;
+  const found = await readChangeForReview(db, m.payload.changeId, now);
+  if (!found) return null;
+  const { incident, change: c } = found;
   const rendered = renderChangeReviewRequest({
     pageName: page.name,
     incidentTitle: incident.title,
