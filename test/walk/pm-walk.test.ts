@@ -23,7 +23,7 @@ const shots = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), `herald-walk-${p
 class Counted {
   clicks = 0;
   typed = 0;
-  readonly page: Page;
+  page: Page;
   constructor(page: Page) {
     this.page = page;
   }
@@ -90,7 +90,7 @@ describe('the PM’s walk on a fresh demo install, in chromium, with mail to a r
     await testWorker(t).drain();
     expect(subjects('pm@acme.com')).toEqual([expect.stringMatching(/P0 REPORT/)]);
 
-    const page = await signIn(browser, site.base, 'pm@acme.com');
+    let page = await signIn(browser, site.base, 'pm@acme.com');
     const pm = new Counted(page);
     pm.clicks += 1; // signing in: the button
     pm.typed += 2; // email and password
@@ -214,6 +214,13 @@ describe('the PM’s walk on a fresh demo install, in chromium, with mail to a r
     expect(subjects('customer@example.org')).toContain('Follow-up: Checkout unavailable');
     // What the reporter heard, for the person reading the walk's output.
     console.log(`The reporter's mail: ${JSON.stringify(subjects('sales@acme.com'))}`);
+
+    // The next day: the session of the day before has expired, so the PM signs in again.
+    await page.context().close();
+    page = await signIn(browser, site.base, 'pm@acme.com');
+    pm.page = page;
+    pm.clicks += 1;
+    pm.typed += 2;
 
     // The look back, live.
     await page.goto(`${site.base}/admin/look-back`);
