@@ -27,6 +27,8 @@ export const incidentFacts = sqliteTable(
     authorId: text('author_id'),
     authorLabel: text('author_label').notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    /** For "started": the start as a time, when one was given; figures count from it. */
+    at: integer('at', { mode: 'timestamp_ms' }),
   },
   (t) => [uniqueIndex('incident_facts_incident_id_idx').on(t.incidentId, t.question)],
 );
@@ -43,9 +45,16 @@ export const incidentDecisions = sqliteTable(
     authorId: text('author_id'),
     authorLabel: text('author_label').notNull(),
     decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Set once, never cleared: a retracted decision stays in the record, struck through. */
+    retractedAt: integer('retracted_at', { mode: 'timestamp_ms' }),
+    retractedByLabel: text('retracted_by_label'),
+    retractReason: text('retract_reason'),
   },
   (t) => [index('incident_decisions_incident_id_idx').on(t.incidentId, t.decidedAt)],
 );
+
+export const changeReviewStates = ['requested', 'confirmed', 'objected'] as const;
+export type ChangeReviewState = (typeof changeReviewStates)[number];
 
 /** A script or command run against production during the incident. */
 export const incidentChanges = sqliteTable(
@@ -59,8 +68,15 @@ export const incidentChanges = sqliteTable(
     target: text('target').notNull(),
     ranAt: integer('ran_at', { mode: 'timestamp_ms' }).notNull(),
     ranById: text('ran_by_id').notNull(),
-    /** Null: nobody else looked at it (the change is marked). */
-    reviewedById: text('reviewed_by_id'),
+    /**
+     * Who is asked to review it; null: nobody else looks at it (the change is marked). The
+     * column's name is older than the review request: it names the reviewer asked, and
+     * `reviewState` says whether they confirmed.
+     */
+    reviewerId: text('reviewed_by_id'),
+    reviewState: text('review_state', { enum: changeReviewStates }).notNull().default('requested'),
+    reviewReason: text('review_reason'),
+    reviewedAt: integer('reviewed_at', { mode: 'timestamp_ms' }),
     backupTaken: integer('backup_taken', { mode: 'boolean' }).notNull(),
     recordsTouched: integer('records_touched'),
     triedOnSample: integer('tried_on_sample', { mode: 'boolean' }).notNull(),

@@ -8,6 +8,8 @@ import {
 import { actionItemStates } from '../domain/record/inputs.ts';
 import { logChange, logChangeInput } from '../domain/record/log-change.ts';
 import { logDecision, logDecisionInput } from '../domain/record/log-decision.ts';
+import { retractDecision, retractDecisionInput } from '../domain/record/retract-decision.ts';
+import { reviewChange, reviewChangeInput } from '../domain/record/review-change.ts';
 import { readActionItems, readIncidentRecord } from '../domain/record/record-views.ts';
 import { setIncidentFacts, setIncidentFactsInput } from '../domain/record/set-incident-facts.ts';
 import { updateActionItem, updateActionItemInput } from '../domain/record/update-action-item.ts';
@@ -81,16 +83,41 @@ export const recordOps = {
     answer: (decision) => ({ decision }),
     success: 201,
   }),
+  retractDecision: operation({
+    method: 'post',
+    path: '/decisions/:id/retract',
+    summary:
+      'Retract a decision logged by mistake, with a reason: struck through, out of the post-mortem, kept in the audit; 409 if already retracted',
+    role: 'responder',
+    input: retractDecisionInput,
+    pathField: 'decisionId',
+    verb: retractDecision,
+    answer: (decision) => ({ decision }),
+    success: 200,
+  }),
   change: operation({
     method: 'post',
     path: '/incidents/:id/changes',
-    summary: 'Log a script or command run against production (unreviewed ones are marked)',
+    summary:
+      'Log a script or command run against production; `reviewerId` is asked to review it (mail, dashboard); unreviewed ones are marked',
     role: 'responder',
     input: logChangeInput,
     pathField: 'incidentId',
     verb: logChange,
     answer: (change) => ({ change }),
     success: 201,
+  }),
+  reviewChange: operation({
+    method: 'post',
+    path: '/changes/:id/review',
+    summary:
+      'The named reviewer confirms a change or objects (`reason` required); anyone else gets 403',
+    role: 'responder',
+    input: reviewChangeInput,
+    pathField: 'changeId',
+    verb: reviewChange,
+    answer: (change) => ({ change }),
+    success: 200,
   }),
   addActionItem: operation({
     method: 'post',

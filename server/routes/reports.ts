@@ -16,7 +16,7 @@ import { NotFoundError } from '../domain/shared/errors.ts';
 import { reportStates } from '../domain/reports/inputs.ts';
 import { readRunbook } from '../domain/runbooks/runbook-views.ts';
 import { readDrills, readDrillScorecard } from '../domain/drills/drill-views.ts';
-import { scheduleDrill, scheduleDrillInput } from '../domain/drills/schedule-drill.ts';
+import { scheduleDrillInput, scheduleOrStartDrill } from '../domain/drills/schedule-drill.ts';
 import {
   readSupportScript,
   saveSupportScript,
@@ -176,11 +176,11 @@ export const reportOps = {
     method: 'post',
     path: '/drills',
     summary:
-      'Schedule a drill: title, scenario, priority, componentIds, participantIds, scheduledFor',
+      'Schedule a drill: title, scenario, priority, componentIds, participantIds, scheduledFor (omitted: start it now; the answer names its incident)',
     role: 'admin',
     input: scheduleDrillInput,
-    verb: scheduleDrill,
-    answer: (drill) => ({ drill }),
+    verb: scheduleOrStartDrill,
+    answer: (r) => r,
     success: 201,
   }),
   scorecard: operation({

@@ -88,7 +88,7 @@ describe('the post-mortem path keeps the record internal', () => {
         what: SQL,
         target: HOST,
         ranById: dora.id,
-        reviewedById: '',
+        reviewerId: '',
         recordsTouched: '2',
       },
       {

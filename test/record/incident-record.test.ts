@@ -97,7 +97,7 @@ describe('the record during an incident', () => {
     ]);
   });
 
-  it('marks a change nobody reviewed, and not one a second person did', async () => {
+  it('marks a change nobody reviewed, and one with a reviewer as review requested until they confirm', async () => {
     const { incident } = await makeIncident(t.deps);
     const lone = await call.post(`/api/admin/incidents/${incident.id}/changes`, {
       what: 'UPDATE orders SET state = 1 WHERE id IN (...)',
@@ -113,7 +113,7 @@ describe('the record during an incident', () => {
       what: 'kubectl rollout undo deploy/checkout',
       target: 'prod cluster',
       ranById: ana.id,
-      reviewedById: ben.id,
+      reviewerId: ben.id,
       backupTaken: true,
       triedOnSample: true,
       ranAt: '2026-11-21T11:58:00Z',
@@ -121,21 +121,21 @@ describe('the record during an incident', () => {
     expect(reviewed.json.change.unreviewed).toBe(false);
     const rec = await call.get(`/api/admin/incidents/${incident.id}/record`);
     expect(
-      rec.json.changes.map((c: any) => [c.target, c.ranByName, c.reviewedByName, c.unreviewed]),
+      rec.json.changes.map((c: any) => [c.target, c.ranByName, c.review, c.unreviewed]),
     ).toEqual([
-      ['prod cluster', 'Ana', 'Ben', false],
-      ['orders-db primary', 'Ana', null, true],
+      ['prod cluster', 'Ana', 'review requested from Ben', false],
+      ['orders-db primary', 'Ana', 'not reviewed', true],
     ]);
     const self = await call.post(`/api/admin/incidents/${incident.id}/changes`, {
       what: 'x',
       target: 'y',
       ranById: ana.id,
-      reviewedById: ana.id,
+      reviewerId: ana.id,
       backupTaken: true,
       triedOnSample: true,
     });
     expect(self.status).toBe(422);
-    expect(self.json.error.fields).toHaveProperty('reviewedById');
+    expect(self.json.error.fields).toHaveProperty('reviewerId');
   });
 
   it('refuses an owner who is not a user and a due date it cannot read, naming the field', async () => {

@@ -153,7 +153,8 @@ describe('the look back', () => {
     for (const line of [
       'Incidents: 3 (P0 1, P1 1, P2 1, P3 0)',
       'Promised updates kept: 2 of 4 (50%)',
-      'Median time to the first update: 10 min',
+      'Median time from the start to the first update: 10 min',
+      'Median time from the declaration to the second update: 23 min',
       'Median time to the all-clear: 88 min',
       "Action items: 1 done, 1 won't do, 1 open (1 overdue), of 3",
       'Remediation items still open: 1',
@@ -167,6 +168,7 @@ describe('the look back', () => {
       incidents: 3,
       promises: { made: 4, kept: 2, broken: 2 },
       medianMinutesToFirstUpdate: 10,
+      medianMinutesDeclarationToSecondUpdate: 22.5,
       medianMinutesToAllClear: 87.5,
     });
     const responder = api(t, (await makeToken(t, 'responder')).secret);

@@ -42,7 +42,7 @@ describe('the record on the admin incident page (no JavaScript)', () => {
         what: 'kubectl rollout undo deploy/checkout',
         target: 'prod cluster',
         ranById: ritaId,
-        reviewedById: '',
+        reviewerId: '',
         recordsTouched: '0',
       },
       {

@@ -21,13 +21,15 @@ describe('the admin incident page for the person under stress', () => {
     t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
     site = await startSite(t);
     browser = await launchBrowser();
-    await makeUser(t, 'admin', 'pm-with-a-long-address@example.com');
+    const pm = await makeUser(t, 'admin', 'pm-with-a-long-address@example.com');
     const web = await makeComponent(t.deps, { name: 'Website' });
     const api = await makeComponent(t.deps, { name: 'Public API' });
     const inc = await makeIncident(t.deps, {
       title: 'Checkout fails for card payments',
       priority: 0,
       body: 'Card payments fail at checkout. We are investigating.',
+      // The longest cell on the dashboard: an owner's address.
+      ownerId: pm.id,
       components: [
         { componentId: web.id, status: 'major_outage' },
         { componentId: api.id, status: 'partial_outage' },
@@ -85,9 +87,44 @@ describe('the admin incident page for the person under stress', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
         width,
       );
-      // "Next update" is inside the screen, not cut off at its right edge.
-      const next = await page.locator('.admin-table th', { hasText: 'Next update' }).boundingBox();
-      expect(next!.x + next!.width).toBeLessThanOrEqual(width);
+      // "Next update" is visible inside the screen, not cut off at its right edge: the column
+      // head on a wide screen, each card's label on a phone.
+      const next = page
+        .locator('.admin-table th:visible, .admin-table .cell-label:visible', {
+          hasText: 'Next update',
+        })
+        .first();
+      const box = await next.boundingBox();
+      expect(box).not.toBeNull();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+      // The table itself does not scroll sideways inside its box.
+      const inner = await page
+        .locator('.admin-table')
+        .first()
+        .evaluate((el) => [el.scrollWidth, el.parentElement!.clientWidth]);
+      expect(inner[0]).toBeLessThanOrEqual(inner[1]!);
+      // No word in the table is broken across lines: each word (between spaces and hyphens)
+      // lays out on one line box.
+      const broken = await page
+        .locator('.admin-table')
+        .first()
+        .evaluate((table) => {
+          const out: string[] = [];
+          const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const text = n.textContent ?? '';
+            const re = /[^\s-]+/g;
+            for (let m = re.exec(text); m; m = re.exec(text)) {
+              const r = document.createRange();
+              r.setStart(n, m.index);
+              r.setEnd(n, m.index + m[0].length);
+              const tops = new Set([...r.getClientRects()].map((b) => Math.round(b.top)));
+              if (tops.size > 1) out.push(m[0]);
+            }
+          }
+          return out;
+        });
+      expect(broken).toEqual([]);
       if (width === 390) {
         // The admin menu is one line, not seven.
         const nav = await page.locator('.admin-header nav').boundingBox();

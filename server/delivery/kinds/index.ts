@@ -1,6 +1,7 @@
 import type { OutboxKind } from '../../domain/outbox/enqueue-message.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { actionItemKinds } from './action-item-reminder.ts';
+import { changeReviewKinds } from './change-review.ts';
 import { composeBroadcastMail } from './compose.ts';
 import { drillKinds } from './drills.ts';
 import type { EmailKind, QueuedMessage, SendContext } from './email-kind.ts';
@@ -28,6 +29,7 @@ export const emailKinds: { [K in OutboxKind]: EmailKind<K> } = {
   ...actionItemKinds,
   ...lookBackKinds,
   ...readerSignInKinds,
+  ...changeReviewKinds,
 };
 
 /**

@@ -12,12 +12,20 @@ import type { DomainDeps } from '../shared/deps.ts';
  */
 export async function runDueDrills(
   deps: DomainDeps,
+  /** Only this drill (one just started "now"), so the caller answers with its own incident. */
+  onlyId?: string,
 ): Promise<{ drillId: string; incidentId: string | null }[]> {
   const now = deps.clock.now();
   const due = await deps.db
     .select()
     .from(drills)
-    .where(and(eq(drills.state, 'scheduled'), lte(drills.scheduledFor, now)));
+    .where(
+      and(
+        eq(drills.state, 'scheduled'),
+        lte(drills.scheduledFor, now),
+        onlyId ? eq(drills.id, onlyId) : undefined,
+      ),
+    );
   const out: { drillId: string; incidentId: string | null }[] = [];
   for (const d of due) {
     const claimed = await deps.db

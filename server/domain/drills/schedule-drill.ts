@@ -8,6 +8,7 @@ import { newId } from '../shared/ids.ts';
 import { pickPriorityInput } from '../shared/inputs.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { runDueDrills } from './run-due-drills.ts';
 
 export const scheduleDrillInput = z.strictObject({
   title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
@@ -15,7 +16,8 @@ export const scheduleDrillInput = z.strictObject({
   priority: pickPriorityInput,
   componentIds: z.array(z.string().min(1)).max(200).default([]),
   participantIds: z.array(z.string().min(1)).min(1, 'pick at least one participant').max(200),
-  scheduledFor: z.iso.datetime({ offset: true, error: 'must be an ISO date and time' }),
+  /** Omitted: now (the drill is started at once, see `startDrillNow`). */
+  scheduledFor: z.iso.datetime({ offset: true, error: 'must be an ISO date and time' }).optional(),
 });
 export type ScheduleDrillInput = z.input<typeof scheduleDrillInput>;
 
@@ -24,7 +26,7 @@ export async function scheduleDrill(deps: DomainDeps, raw: ScheduleDrillInput, a
   assertRole(actor, 'admin');
   const input = parseInput(scheduleDrillInput, raw);
   const now = deps.clock.now();
-  const at = new Date(input.scheduledFor);
+  const at = input.scheduledFor ? new Date(input.scheduledFor) : now;
   if (at.getTime() < now.getTime() - 60_000)
     throw new ValidationError('scheduledFor: must be in the future', {
       scheduledFor: 'must be in the future',
@@ -68,4 +70,29 @@ export async function scheduleDrill(deps: DomainDeps, raw: ScheduleDrillInput, a
     await bumpChanges(tx, now);
     return row;
   });
+}
+
+/**
+ * "Start now": the drill is scheduled for this moment and declared at once (claimed like any
+ * due drill, so the scheduler running at the same moment cannot start it twice).
+ */
+export async function startDrillNow(
+  deps: DomainDeps,
+  raw: Omit<ScheduleDrillInput, 'scheduledFor'>,
+  actor: Actor,
+) {
+  const drill = await scheduleDrill(deps, { ...raw, scheduledFor: undefined }, actor);
+  const [started] = await runDueDrills(deps, drill.id);
+  return { drill, incidentId: started?.incidentId ?? null };
+}
+
+/** The API's and the form's one verb: at a time when one is given, else now. */
+export async function scheduleOrStartDrill(
+  deps: DomainDeps,
+  raw: ScheduleDrillInput,
+  actor: Actor,
+) {
+  if (raw.scheduledFor)
+    return { drill: await scheduleDrill(deps, raw, actor), incidentId: null as string | null };
+  return startDrillNow(deps, raw, actor);
 }

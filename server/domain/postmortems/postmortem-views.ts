@@ -55,6 +55,9 @@ export async function readTemplateData(
     .orderBy(asc(incidentComponents.position));
   const end = incident.resolvedAt ?? now;
   const impact = [];
+  // The fact sheet's start, when it gives a time, is when customers were hit; the declaration
+  // came later, so the post-mortem's span and duration count from it.
+  const startedAt = record.startedAt && record.startedAt <= end ? record.startedAt : null;
   for (const c of linked) {
     const history = await db
       .select({
@@ -70,7 +73,7 @@ export async function readTemplateData(
   const publicUpdates = updates.filter((u) => u.priorityTo === null);
   const priorityChanges = updates.filter((u) => u.priorityTo !== null);
   return {
-    incident,
+    incident: { ...incident, startedAt: startedAt ?? incident.startedAt },
     public: {
       impact,
       timeline: publicUpdates.map((u) => ({
@@ -91,17 +94,21 @@ export async function readTemplateData(
         what: c.what,
         target: c.target,
         ranBy: c.ranByName,
-        reviewedBy: c.reviewedByName,
+        reviewed: c.reviewerName !== null,
+        review: c.review,
         backupTaken: c.backupTaken,
         recordsTouched: c.recordsTouched,
         triedOnSample: c.triedOnSample,
       })),
-      decisions: record.decisions.map((d) => ({
-        at: d.decidedAt,
-        decision: d.decision,
-        why: d.why,
-        by: d.authorLabel,
-      })),
+      // A retracted decision was logged by mistake: it stays in the record, not in the story.
+      decisions: record.decisions
+        .filter((d) => !d.retracted)
+        .map((d) => ({
+          at: d.decidedAt,
+          decision: d.decision,
+          why: d.why,
+          by: d.authorLabel,
+        })),
       facts: record.facts.map((f) => ({ text: f.text, answer: f.answer })),
       actionItems: record.actionItems.map((a) => ({
         title: a.title,

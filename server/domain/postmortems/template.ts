@@ -28,7 +28,9 @@ export interface TemplateData {
       what: string;
       target: string;
       ranBy: string;
-      reviewedBy: string | null;
+      reviewed: boolean;
+      /** "review requested from Ben" until Ben confirms (`changeReviewText`). */
+      review: string;
       backupTaken: boolean;
       recordsTouched: number | null;
       triedOnSample: boolean;
@@ -126,7 +128,7 @@ function buildInternalPart(
   if (d.changes.length === 0) out.push('No change to production was logged.');
   for (const c of d.changes)
     out.push(
-      `- **${formatShort(c.at, tz)}** on ${md(c.target)}: \`${c.what.replace(/\s+/g, ' ').replace(/`/g, "'")}\` (ran by ${md(c.ranBy)}, ${c.reviewedBy ? `reviewed by ${md(c.reviewedBy)}` : '**not reviewed**'}; backup ${c.backupTaken ? 'taken' : 'not taken'}; ${c.recordsTouched === null ? 'records touched unknown' : `${c.recordsTouched} records touched`}; ${c.triedOnSample ? 'tried on a handful first' : 'not tried on a handful first'})`,
+      `- **${formatShort(c.at, tz)}** on ${md(c.target)}: \`${c.what.replace(/\s+/g, ' ').replace(/`/g, "'")}\` (ran by ${md(c.ranBy)}, ${c.reviewed ? md(c.review) : '**not reviewed**'}; backup ${c.backupTaken ? 'taken' : 'not taken'}; ${c.recordsTouched === null ? 'records touched unknown' : `${c.recordsTouched} records touched`}; ${c.triedOnSample ? 'tried on a handful first' : 'not tried on a handful first'})`,
     );
   out.push('', '## Decisions', '');
   if (d.decisions.length === 0) out.push('No decision was logged.');

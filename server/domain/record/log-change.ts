@@ -10,6 +10,9 @@ import { recordAudit } from '../shared/writes.ts';
 import { shortText, userIdInput } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
 import { assertActiveUser } from '../users/active-user.ts';
+import { eq } from 'drizzle-orm';
+import { users } from '../../../db/schema/index.ts';
+import { enqueueMessage } from '../outbox/enqueue-message.ts';
 
 export const logChangeInput = z.strictObject({
   incidentId: z.string().min(1),
@@ -18,8 +21,11 @@ export const logChangeInput = z.strictObject({
   target: shortText(500),
   ranAt: instantInput.optional(),
   ranById: userIdInput,
-  /** Omitted or null: nobody reviewed it, and the change is marked. */
-  reviewedById: userIdInput.nullish(),
+  /**
+   * Who is asked to review it (mailed, and shown on their dashboard); omitted or null: nobody
+   * else looks at it, and the change is marked. Only they can confirm it.
+   */
+  reviewerId: userIdInput.nullish(),
   backupTaken: z.boolean({ error: 'must be true or false' }),
   recordsTouched: z
     .number({ error: 'must be a whole number' })
@@ -41,12 +47,23 @@ export async function logChange(
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);
     await assertActiveUser(tx, 'ranById', input.ranById);
-    if (input.reviewedById) {
-      await assertActiveUser(tx, 'reviewedById', input.reviewedById);
-      if (input.reviewedById === input.ranById)
-        throw new ValidationError('reviewedById: a reviewer is a second person', {
-          reviewedById: 'must be someone other than who ran it',
+    let reviewerEmail: string | null = null;
+    if (input.reviewerId) {
+      await assertActiveUser(tx, 'reviewerId', input.reviewerId);
+      if (input.reviewerId === input.ranById)
+        throw new ValidationError('reviewerId: a reviewer is a second person', {
+          reviewerId: 'must be someone other than who ran it',
         });
+      // Whoever writes the change into the record cannot also vouch for it.
+      if (input.reviewerId === actor.id)
+        throw new ValidationError('reviewerId: you cannot review a change you log', {
+          reviewerId: 'must be someone other than you, who logs it',
+        });
+      const [u] = await tx
+        .select({ email: users.email })
+        .from(users)
+        .where(eq(users.id, input.reviewerId));
+      reviewerEmail = u!.email;
     }
     const row = {
       id: newId(),
@@ -55,7 +72,10 @@ export async function logChange(
       target: input.target,
       ranAt: input.ranAt ?? now,
       ranById: input.ranById,
-      reviewedById: input.reviewedById ?? null,
+      reviewerId: input.reviewerId ?? null,
+      reviewState: 'requested' as const,
+      reviewReason: null,
+      reviewedAt: null,
       backupTaken: input.backupTaken,
       recordsTouched: input.recordsTouched ?? null,
       triedOnSample: input.triedOnSample,
@@ -69,6 +89,13 @@ export async function logChange(
       objectId: incident.id,
       after: { ...row, ranAt: row.ranAt.toISOString(), createdAt: undefined },
     });
-    return { ...row, unreviewed: row.reviewedById === null };
+    if (reviewerEmail)
+      await enqueueMessage(
+        tx,
+        deps.config,
+        { kind: 'change_review_request', to: reviewerEmail, payload: { changeId: row.id } },
+        now,
+      );
+    return { ...row, unreviewed: row.reviewerId === null };
   });
 }

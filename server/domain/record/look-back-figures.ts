@@ -2,9 +2,11 @@ import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   actionItems,
+  incidentFacts,
   incidents,
   incidentUpdates,
   remediationItems,
+  reports,
 } from '../../../db/schema/index.ts';
 import { promiseReport } from '../incidents/promise.ts';
 
@@ -14,8 +16,13 @@ export interface LookBackFigures {
   incidents: number;
   byPriority: Record<'0' | '1' | '2' | '3', number>;
   promises: { made: number; kept: number; broken: number };
-  /** Medians in minutes; null when there was nothing to measure. */
+  /**
+   * Medians in minutes; null when there was nothing to measure. The first update is measured
+   * from when it started (the earliest report, or the fact sheet's start time); the second
+   * from the declaration. Reviews stored before the second was measured lack it.
+   */
   medianMinutesToFirstUpdate: number | null;
+  medianMinutesDeclarationToSecondUpdate?: number | null;
   medianMinutesToAllClear: number | null;
   actionItems: { total: number; done: number; wontDo: number; open: number; overdue: number };
   remediationOpen: number;
@@ -65,6 +72,26 @@ export async function readLookBackFigures(
   const remediation = ids.length
     ? await db.select().from(remediationItems).where(inArray(remediationItems.incidentId, ids))
     : [];
+  const facts = ids.length
+    ? await db
+        .select({ incidentId: incidentFacts.incidentId, at: incidentFacts.at })
+        .from(incidentFacts)
+        .where(and(inArray(incidentFacts.incidentId, ids), eq(incidentFacts.question, 'started')))
+    : [];
+  const reported = ids.length
+    ? await db
+        .select({ incidentId: reports.incidentId, at: reports.createdAt })
+        .from(reports)
+        .where(inArray(reports.incidentId, ids))
+    : [];
+  /** The earliest sign of it: a report, the fact sheet's start, else the incident's own start. */
+  const startOf = (r: (typeof rows)[number]) =>
+    Math.min(
+      r.startedAt.getTime(),
+      ...facts.filter((f) => f.incidentId === r.id && f.at).map((f) => f.at!.getTime()),
+      ...reported.filter((x) => x.incidentId === r.id).map((x) => x.at.getTime()),
+    );
+  const toSecond: number[] = [];
   const byPriority = { '0': 0, '1': 0, '2': 0, '3': 0 };
   const promises = { made: 0, kept: 0, broken: 0 };
   const toFirst: number[] = [];
@@ -76,15 +103,19 @@ export async function readLookBackFigures(
     promises.made += report.promises;
     promises.kept += report.kept;
     promises.broken += report.broken;
-    const first = mine
+    const published = mine
       .map((u) => u.publishedAt?.getTime() ?? Infinity)
-      .reduce((a, b) => Math.min(a, b), Infinity);
-    if (Number.isFinite(first)) toFirst.push(Math.max(0, first - r.startedAt.getTime()));
+      .filter((t) => Number.isFinite(t))
+      .sort((a, b) => a - b);
+    if (published[0] !== undefined) toFirst.push(Math.max(0, published[0] - startOf(r)));
+    if (published[1] !== undefined)
+      toSecond.push(Math.max(0, published[1] - r.createdAt.getTime()));
     if (r.resolvedAt && r.resolvedAt < to)
       toClear.push(r.resolvedAt.getTime() - r.startedAt.getTime());
   }
   const m1 = median(toFirst);
   const m2 = median(toClear);
+  const m3 = median(toSecond);
   return {
     from: from.toISOString(),
     to: to.toISOString(),
@@ -92,6 +123,7 @@ export async function readLookBackFigures(
     byPriority,
     promises,
     medianMinutesToFirstUpdate: m1 === null ? null : minutes(m1),
+    medianMinutesDeclarationToSecondUpdate: m3 === null ? null : minutes(m3),
     medianMinutesToAllClear: m2 === null ? null : minutes(m2),
     actionItems: {
       total: items.length,
@@ -117,7 +149,8 @@ export function lookBackLines(f: LookBackFigures): string[] {
   return [
     `Incidents: ${f.incidents} (P0 ${p['0']}, P1 ${p['1']}, P2 ${p['2']}, P3 ${p['3']})`,
     `Promised updates kept: ${kept}`,
-    `Median time to the first update: ${mins(f.medianMinutesToFirstUpdate)}`,
+    `Median time from the start to the first update: ${mins(f.medianMinutesToFirstUpdate)}`,
+    `Median time from the declaration to the second update: ${mins(f.medianMinutesDeclarationToSecondUpdate ?? null)}`,
     `Median time to the all-clear: ${mins(f.medianMinutesToAllClear)}`,
     `Action items: ${f.actionItems.done} done, ${f.actionItems.wontDo} won't do, ${f.actionItems.open} open (${f.actionItems.overdue} overdue), of ${f.actionItems.total}`,
     `Remediation items still open: ${f.remediationOpen}`,

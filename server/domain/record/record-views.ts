@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ActionItemState,
@@ -40,11 +40,47 @@ export async function readFactSheet(db: DbOrTx, incidentId: string) {
       answer: row?.answer ?? '',
       authorLabel: row?.authorLabel ?? null,
       updatedAt: row?.updatedAt ?? null,
+      at: row?.at ?? null,
     };
   });
 }
 
+/**
+ * What the record says of a change's review, in one wording everywhere (incident page, API,
+ * post-mortem): "review requested from Ben" until Ben confirms, never "reviewed by" before.
+ */
+export function changeReviewText(c: {
+  reviewerName: string | null;
+  reviewState: 'requested' | 'confirmed' | 'objected';
+  reviewReason: string | null;
+}): string {
+  if (c.reviewerName === null) return 'not reviewed';
+  if (c.reviewState === 'confirmed') return `reviewed by ${c.reviewerName}`;
+  if (c.reviewState === 'objected')
+    return `${c.reviewerName} objected: ${c.reviewReason ?? 'no reason given'}`;
+  return `review requested from ${c.reviewerName}`;
+}
+
 export type ActionItemView = Awaited<ReturnType<typeof readActionItems>>[number];
+
+/** Changes waiting for this user's review, oldest first, for their dashboard. */
+export async function readReviewsRequestedFrom(db: DbOrTx, userId: string) {
+  return db
+    .select({
+      id: incidentChanges.id,
+      incidentId: incidentChanges.incidentId,
+      incidentTitle: incidents.title,
+      what: incidentChanges.what,
+      target: incidentChanges.target,
+      ranAt: incidentChanges.ranAt,
+    })
+    .from(incidentChanges)
+    .innerJoin(incidents, eq(incidents.id, incidentChanges.incidentId))
+    .where(
+      and(eq(incidentChanges.reviewerId, userId), eq(incidentChanges.reviewState, 'requested')),
+    )
+    .orderBy(asc(incidentChanges.ranAt));
+}
 
 /** Action items with their owner's name; `overdue` when open past the due date. */
 export async function readActionItems(
@@ -99,18 +135,25 @@ export async function readIncidentRecord(db: DbOrTx, incidentId: string, now: Da
       .orderBy(asc(remediationItems.priority), asc(remediationItems.createdAt)),
   ]);
   const names = await userNames(db, [
-    ...changes.flatMap((c) => [c.ranById, c.reviewedById]),
+    ...changes.flatMap((c) => [c.ranById, c.reviewerId]),
     ...remediation.map((r) => r.ownerId),
   ]);
   return {
     facts,
-    decisions,
-    changes: changes.map((c) => ({
-      ...c,
-      ranByName: names.get(c.ranById) ?? 'a removed user',
-      reviewedByName: c.reviewedById ? (names.get(c.reviewedById) ?? 'a removed user') : null,
-      unreviewed: c.reviewedById === null,
-    })),
+    /** The start the fact sheet gives as a time, if any; figures count from it. */
+    startedAt: facts.find((f) => f.question === 'started')?.at ?? null,
+    decisions: decisions.map((d) => ({ ...d, retracted: d.retractedAt !== null })),
+    changes: changes.map((c) => {
+      const reviewerName = c.reviewerId ? (names.get(c.reviewerId) ?? 'a removed user') : null;
+      return {
+        ...c,
+        ranByName: names.get(c.ranById) ?? 'a removed user',
+        reviewerName,
+        review: changeReviewText({ ...c, reviewerName }),
+        unreviewed: c.reviewerId === null,
+        reviewPending: c.reviewerId !== null && c.reviewState === 'requested',
+      };
+    }),
     actionItems: items,
     openActionItems: items.filter((i) => i.state === 'open'),
     remediation: remediation.map((r) => ({
@@ -161,9 +204,15 @@ export async function readIncidentPeople(db: DbOrTx, incidentId: string): Promis
     db
       .select({ id: incidentDecisions.authorId })
       .from(incidentDecisions)
-      .where(eq(incidentDecisions.incidentId, incidentId)),
+      .where(
+        and(eq(incidentDecisions.incidentId, incidentId), isNull(incidentDecisions.retractedAt)),
+      ),
     db
-      .select({ a: incidentChanges.ranById, b: incidentChanges.reviewedById })
+      .select({
+        a: incidentChanges.ranById,
+        b: incidentChanges.reviewerId,
+        state: incidentChanges.reviewState,
+      })
       .from(incidentChanges)
       .where(eq(incidentChanges.incidentId, incidentId)),
     db
@@ -174,7 +223,7 @@ export async function readIncidentPeople(db: DbOrTx, incidentId: string): Promis
   const names = await userNames(db, [
     ...updates.map((u) => u.id),
     ...decisions.map((d) => d.id),
-    ...changes.flatMap((c) => [c.a, c.b]),
+    ...changes.flatMap((c) => [c.a, c.state === 'requested' ? null : c.b]),
     ...items.map((i) => i.id),
   ]);
   return [...new Set(names.values())].sort((x, y) => x.localeCompare(y));
@@ -211,4 +260,25 @@ export async function readActionItemForReminder(db: DbOrTx, id: string) {
     .innerJoin(incidents, eq(incidents.id, actionItems.incidentId))
     .where(eq(actionItems.id, id));
   return row ?? null;
+}
+
+/**
+ * A change as its review request names it, with its incident, read at send time; null when
+ * there is nothing left to ask (gone, or reviewed since it was queued).
+ */
+export async function readChangeForReview(db: DbOrTx, changeId: string, now: Date) {
+  const [row] = await db
+    .select({ incidentId: incidentChanges.incidentId })
+    .from(incidentChanges)
+    .where(eq(incidentChanges.id, changeId));
+  if (!row) return null;
+  const [incident] = await db
+    .select({ id: incidents.id, title: incidents.title, priority: incidents.priority })
+    .from(incidents)
+    .where(eq(incidents.id, row.incidentId));
+  const change = (await readIncidentRecord(db, row.incidentId, now)).changes.find(
+    (c) => c.id === changeId,
+  );
+  if (!incident || !change?.reviewPending) return null;
+  return { incident, change };
 }

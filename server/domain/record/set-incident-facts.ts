@@ -8,6 +8,10 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { factQuestions } from './inputs.ts';
+import { instantInput } from '../shared/inputs.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { getSettings } from '../settings/get-settings.ts';
+import { formatLong } from '../shared/zoned-time.ts';
 
 const answer = z.string().trim().max(5_000, 'must be at most 5,000 characters');
 
@@ -15,6 +19,11 @@ export const setIncidentFactsInput = z.strictObject({
   incidentId: z.string().min(1),
   /** Only the answers given change; an empty answer clears it. */
   facts: z.partialRecord(z.enum(factQuestions), answer),
+  /**
+   * "When did this start?" as a time (null clears it): the post-mortem's duration and the look
+   * back's time to the first update count from it instead of the declaration.
+   */
+  startedAt: instantInput.nullish(),
 });
 
 /**
@@ -62,6 +71,48 @@ export async function setIncidentFacts(
           authorLabel: actor.label,
           updatedAt: now,
         });
+      }
+    }
+    if (input.startedAt !== undefined) {
+      if (input.startedAt && input.startedAt.getTime() > now.getTime() + 60_000)
+        throw new ValidationError('startedAt: must not be in the future', {
+          startedAt: 'must not be in the future',
+        });
+      const [row] = await tx
+        .select()
+        .from(incidentFacts)
+        .where(
+          and(eq(incidentFacts.incidentId, incident.id), eq(incidentFacts.question, 'started')),
+        );
+      const was = row?.at?.toISOString() ?? null;
+      const next = input.startedAt?.toISOString() ?? null;
+      if (was !== next) {
+        before.startedAt = was ?? '';
+        after.startedAt = next ?? '';
+        if (row) {
+          await tx
+            .update(incidentFacts)
+            .set({
+              at: input.startedAt ?? null,
+              authorId: actor.id,
+              authorLabel: actor.label,
+              updatedAt: now,
+            })
+            .where(eq(incidentFacts.id, row.id));
+        } else if (input.startedAt) {
+          // A time with no words: the answer says the time, in the page's zone.
+          const tz = (await getSettings(tx)).timeZone;
+          await tx.insert(incidentFacts).values({
+            id: newId(),
+            incidentId: incident.id,
+            question: 'started',
+            answer: formatLong(input.startedAt, tz),
+            authorId: actor.id,
+            authorLabel: actor.label,
+            updatedAt: now,
+            at: input.startedAt,
+          });
+        }
       }
     }
     const changed = Object.keys(after);

@@ -29,23 +29,29 @@ export function createDrillAdmin(deps: Deps, session: ActiveSession) {
         formAction(
           reportOps.scheduleDrill,
           async (values) => {
-            const tz = (await deps.reader.page()).time_zone;
-            const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
-            if (!at)
-              throw new ValidationError('scheduledFor: pick a date and time', {
-                scheduledFor: 'pick a date and time',
-              });
             const p = str(values, 'priority');
-            return {
+            const plan = {
               title: str(values, 'title'),
               scenario: str(values, 'scenario'),
               priority: /^[0-3]$/.test(p) ? Number(p) : Number.NaN,
               componentIds: list(values, 'componentIds'),
               participantIds: list(values, 'participantIds'),
-              scheduledFor: at.toISOString(),
             };
+            // "Start now" needs no time typed: the drill is declared at once.
+            if (str(values, '_action') === 'now') return plan;
+            const tz = (await deps.reader.page()).time_zone;
+            const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
+            if (!at)
+              throw new ValidationError('scheduledFor: pick a date and time, or start it now', {
+                scheduledFor: 'pick a date and time, or start it now',
+              });
+            return { ...plan, scheduledFor: at.toISOString() };
           },
-          (d) => `/admin/drills/${d.id}?done=scheduled`,
+          // Started now, the PM lands on the drill incident.
+          (r, values) =>
+            r.incidentId
+              ? `/admin/incidents/${r.incidentId}?done=drill-started`
+              : `/admin/drills/${r.drill.id}${str(values, '_action') === 'now' ? '' : '?done=scheduled'}`,
         ),
         formValues(form),
       ),

@@ -8,7 +8,11 @@ import {
   factQuestionText,
   remediationStates,
 } from '../../domain/record/inputs.ts';
-import { readActionItems, readIncidentRecord } from '../../domain/record/record-views.ts';
+import {
+  readActionItems,
+  readIncidentRecord,
+  readReviewsRequestedFrom,
+} from '../../domain/record/record-views.ts';
 import { readFollowUp, readFollowUpBoard } from '../../domain/record/follow-up-views.ts';
 import {
   type LookBackFigures,
@@ -49,10 +53,30 @@ const kindMessage = 'must be prevent, mitigate, detect or process';
 const priorityMessage = 'must be 0, 1, 2 or 3';
 const remediationStateMessage = 'must be open, in_progress, done or wont_do';
 
+const countMessage = 'must be a whole number, like 1240 or 1,240';
+
+/**
+ * A count as people type it: "1240", "1,240", "1 240" (a space, no-break or thin space). Digit
+ * groups after a separator are exactly three long, so "1,24" (a decimal comma, or a typo) is
+ * refused rather than read as 124 or 1.24.
+ */
+export function countField(values: FormValues, key: string): number | undefined {
+  const v = str(values, key).trim();
+  if (v === '') return undefined;
+  const grouped = /^\d{1,3}(?:([, \u00a0\u202f\u2009])\d{3}(?:\1\d{3})*)?$/.test(v);
+  const plain = /^\d{1,12}$/.test(v);
+  const n = Number(v.replace(/\D/g, ''));
+  if ((!grouped && !plain) || !Number.isSafeInteger(n))
+    throw new ValidationError(`${key}: ${countMessage}`, { [key]: countMessage });
+  return n;
+}
+
 export const recordActions = [
   'facts',
   'decision',
+  'decision-retract',
   'change',
+  'change-review',
   'action-item',
   'action-item-state',
   'remediation',
@@ -97,8 +121,11 @@ async function readLookBackPage(deps: Deps, session: ActiveSession) {
   };
 }
 
-/** Dashboard lines: overdue action items by owner, follow-ups due, sent and skipped. */
-async function readRecordDashboard(deps: Deps) {
+/**
+ * Dashboard lines: overdue action items by owner, follow-ups due, sent and skipped, and the
+ * changes waiting for the signed-in user's review.
+ */
+async function readRecordDashboard(deps: Deps, session: ActiveSession) {
   const now = deps.clock.now();
   const overdue = await readActionItems(deps.db, { overdueAt: now }, now);
   const byOwner = new Map<string, typeof overdue>();
@@ -108,6 +135,7 @@ async function readRecordDashboard(deps: Deps) {
     overdueByOwner: [...byOwner].map(([owner, items]) => ({ owner, items })),
     overdueCount: overdue.length,
     followUps: await readFollowUpBoard(deps.db, now),
+    reviewsForMe: await readReviewsRequestedFrom(deps.db, session.actor.id ?? ''),
   };
 }
 
@@ -203,17 +231,42 @@ function recordForms(incidentId: string, zone: string) {
   return {
     facts: formAction(
       recordOps.facts,
-      (values) => {
+      (values, fe) => {
         const facts: Record<string, string> = {};
         for (const q of factQuestions)
           if (`fact.${q}` in values) facts[q] = str(values, `fact.${q}`);
-        return { incidentId, facts };
+        // Present and empty clears the start time; absent leaves it alone.
+        const startedAt =
+          'startedAt' in values
+            ? optional(values, 'startedAt')
+              ? fe.take<Date | undefined>(() => dateField(values, 'startedAt', zone), undefined)
+              : null
+            : undefined;
+        return { incidentId, facts, startedAt };
       },
       done,
     ),
     decision: formAction(
       recordOps.decision,
       (values) => ({ incidentId, decision: str(values, 'decision'), why: optional(values, 'why') }),
+      done,
+    ),
+    'decision-retract': formAction(
+      recordOps.retractDecision,
+      (values) => ({ decisionId: str(values, 'decisionId'), reason: str(values, 'reason') }),
+      done,
+    ),
+    'change-review': formAction(
+      recordOps.reviewChange,
+      (values, fe) => ({
+        changeId: str(values, 'changeId'),
+        verdict: fe.take(
+          () =>
+            choice(values, 'verdict', ['confirm', 'object'] as const, 'must be confirm or object'),
+          undefined,
+        ),
+        reason: optional(values, 'reason'),
+      }),
       done,
     ),
     change: formAction(
@@ -226,9 +279,9 @@ function recordForms(incidentId: string, zone: string) {
           ? fe.take<Date | undefined>(() => dateField(values, 'ranAt', zone), undefined)
           : undefined,
         ranById: str(values, 'ranById'),
-        reviewedById: optional(values, 'reviewedById') ?? null,
+        reviewerId: optional(values, 'reviewerId') ?? null,
         backupTaken: checkbox(values, 'backupTaken'),
-        recordsTouched: fe.take(() => intField(values, 'recordsTouched'), undefined) ?? null,
+        recordsTouched: fe.take(() => countField(values, 'recordsTouched'), undefined) ?? null,
         triedOnSample: checkbox(values, 'triedOnSample'),
       }),
       done,
@@ -329,7 +382,9 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
     doneText: {
       facts: 'Fact sheet saved.',
       decision: 'Decision logged.',
+      'decision-retract': 'Decision retracted: struck through here, left out of the post-mortem.',
       change: 'Change logged.',
+      'change-review': 'Review recorded.',
       'action-item': 'Action item added.',
       'action-item-state': 'Action item closed.',
       remediation: 'Remediation item added.',
@@ -340,7 +395,7 @@ export function createRecordAdmin(deps: Deps, session: ActiveSession) {
 
     forIncident: (incidentId: string) => readRecordPage(deps, incidentId),
     lookBack: () => readLookBackPage(deps, session),
-    dashboard: () => readRecordDashboard(deps),
+    dashboard: () => readRecordDashboard(deps, session),
     postmortem: (incidentId: string, opts: { fromTemplate?: boolean; review?: boolean } = {}) =>
       readPostmortemPage(deps, incidentId, opts),
     postmortemAct: (incidentId: string, form: FormData) =>
