@@ -213,6 +213,13 @@ describe('named audiences', () => {
     expect(page.html).not.toContain('Internal billing');
     expect(page.html).toContain(`token=${acme.feedToken}`);
 
+    // A customer audience reads impact, as the public page does; the priority is staff jargon.
+    expect(page.html).toMatch(/<span class="impact">[^<]+<\/span>/);
+    expect(page.html).not.toMatch(/class="priority"[^>]*>P2</);
+    const staffPage = await member.get('/a/staff');
+    expect(staffPage.res.status).toBe(200);
+    expect(staffPage.html).toMatch(/class="priority"[^>]*>P2</);
+
     const outsider = new FormClient(s.url);
     await outsider.login('omar@example.org');
     const refused = [
