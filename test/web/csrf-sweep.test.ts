@@ -129,7 +129,7 @@ describe('CSRF sweep over every form the site accepts', () => {
     };
     const anonymous = async () => new FormClient(site.base);
     // Readers of an audience page: a fresh one-time link each time, and a signed-in reader.
-    await createAudience(
+    const sweepAudience = await createAudience(
       t.deps,
       { name: 'Sweep audience', slug: 'sweep', memberDomains: ['acme.com'] },
       testActor,
@@ -368,6 +368,19 @@ describe('CSRF sweep over every form the site accepts', () => {
           newPasswordConfirm: 'a forged new password',
         },
         client: async () => signedIn((await makeUser(t, 'responder')).email),
+      },
+      {
+        page: '/admin/audiences',
+        path: '/admin/audiences',
+        fields: { name: 'Forged audience', slug: 'forged-audience', memberDomains: 'acme.com' },
+        client: signedIn,
+      },
+      // Giving the audience new feed addresses: the old ones stop working.
+      {
+        page: '/admin/audiences/[id]',
+        path: `/admin/audiences/${sweepAudience.id}`,
+        fields: { _action: 'revoke' },
+        client: signedIn,
       },
       {
         page: '/admin/lists',
