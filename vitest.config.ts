@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/helpers/module-hooks-setup.ts'],
+    setupFiles: ['test/helpers/module-hooks-setup.ts', 'test/helpers/reap-children.ts'],
     // One migrated template database per run; each suite's database starts as a copy of it.
     globalSetup: ['test/helpers/template-db.ts'],
     // Each suite opens its own temporary libSQL file; files run in parallel across workers.
