@@ -11,6 +11,11 @@ export const reportLinks = sqliteTable(
     usedAt: integer('used_at', { mode: 'timestamp_ms' }),
     reportId: text('report_id'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * The language of the page the link was asked for from (a tag from server/i18n/languages.ts):
+     * the link's mail and the report filed with it speak it. Null reads the page's default.
+     */
+    language: text('language'),
   },
   (t) => [
     uniqueIndex('report_links_token_hash_idx').on(t.tokenHash),

@@ -41,6 +41,11 @@ export const reports = sqliteTable(
     /** SHA-256 of the HMAC token behind the reporter's private status link. */
     statusTokenHash: text('status_token_hash').notNull(),
     incidentId: text('incident_id'),
+    /**
+     * The reporter's language (a tag from server/i18n/languages.ts), from the page they filed
+     * on; null (alerts, reports from before it was recorded) reads the page's default.
+     */
+    language: text('language'),
     closeReason: text('close_reason', { enum: reportCloseReasons }),
     /** The first decision ends the timebox. */
     decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
