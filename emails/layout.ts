@@ -113,8 +113,15 @@ function frame(opts: {
  * An email to one person on the team (reminders, report mails, the look back): the same
  * frame with no list footer or unsubscribe link, only where it came from (`footer` is text).
  */
-export function staffEmail(opts: { title: string; body: Html; footer: string }): string {
+export function staffEmail(opts: {
+  title: string;
+  body: Html;
+  footer: string;
+  /** The recipient's language, for mails to a reader (the reporter); the team's are English. */
+  lang?: Language;
+}): string {
   return frame({
+    lang: opts.lang,
     title: opts.title,
     body: opts.body,
     footer: html`<p style="font-size:13px;color:#555;padding:12px 4px">${opts.footer}</p>`,

@@ -1,3 +1,4 @@
+import type { Language } from '../server/i18n/languages.ts';
 import { html, lines, type RenderedEmail, staffEmail, button } from './layout.ts';
 
 type Html = ReturnType<typeof html>;
@@ -20,7 +21,11 @@ export function reportEmail(d: {
   blocks: Block[];
   action: { label: string; url: string };
   why: string;
+  /** The footer line around `why` in the reader's language; English when not given. */
+  footer?: (why: string) => string;
+  lang?: Language;
 }): RenderedEmail {
+  const footer = d.footer ? d.footer(d.why) : `${d.pageName} status page (Herald). ${d.why}`;
   const text = [
     d.intro,
     '',
@@ -28,7 +33,7 @@ export function reportEmail(d: {
     `${d.action.label}: ${d.action.url}`,
     '',
     '--',
-    `${d.pageName} status page (Herald). ${d.why}`,
+    footer,
   ].join('\n');
   const blocks: Html[] = d.blocks.map(
     (b) =>
@@ -37,7 +42,8 @@ export function reportEmail(d: {
   );
   const body = staffEmail({
     title: d.subject,
-    footer: `${d.pageName} status page (Herald). ${d.why}`,
+    footer,
+    ...(d.lang ? { lang: d.lang } : {}),
     body: html`
       <p style="margin:0 0 12px">${lines(d.intro)}</p>
       ${blocks}

@@ -1,7 +1,10 @@
+import type { Translator } from '../server/i18n/catalogue.ts';
 import type { RenderedEmail } from './layout.ts';
 import { reportEmail } from './report-frame.ts';
 
 export interface ReportLinkEmailData {
+  /** The reader's language: every fixed text of the mail is said in it. */
+  tr: Translator;
   subject: string;
   pageName: string;
   /** The page with the report form; only its submit (a POST) files anything. */
@@ -11,14 +14,15 @@ export interface ReportLinkEmailData {
 }
 
 export function renderReportLink(d: ReportLinkEmailData): RenderedEmail {
+  const { t } = d.tr;
   return reportEmail({
     subject: d.subject,
     pageName: d.pageName,
-    intro: `Someone (hopefully you) asked to file a report with the ${d.pageName} team from this address. The link opens the report form; it files one report and works until ${d.expiresAt}.`,
-    blocks: [
-      { text: 'If you did not ask for this, ignore this email: nothing is filed without you.' },
-    ],
-    action: { label: 'Open the report form', url: d.formUrl },
-    why: 'You get this email because this address asked for a report link.',
+    intro: t('mail.reportLinkIntro', { page: d.pageName, expires: d.expiresAt }),
+    blocks: [{ text: t('mail.reportLinkIgnore') }],
+    action: { label: t('mail.reportLinkAction'), url: d.formUrl },
+    why: t('mail.reportLinkWhy'),
+    footer: (why) => t('mail.reportFooter', { page: d.pageName, why }),
+    lang: d.tr.lang,
   });
 }

@@ -24,6 +24,10 @@ import {
 import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/triage-rules.ts';
 import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
 import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import { parseLanguage } from '../../i18n/languages.ts';
+import { headerText } from '../../domain/shared/subjects.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { emailKind } from './email-kind.ts';
 
@@ -81,11 +85,16 @@ async function render(
     if (!('reportLinkId' in p)) return null;
     const link = await readReportLinkRow(db, p.reportLinkId);
     if (!link || link.usedAt || link.expiresAt.getTime() <= now.getTime()) return null;
+    // The language of the page they asked from; links from before it was recorded read the
+    // page's default.
+    const lang = parseLanguage(link.language) ?? page.language;
+    const tr = translatorFor(lang);
     return renderReportLink({
-      subject: reportSubjects.link(page.name),
+      tr,
+      subject: tr.t('mail.reportLinkSubject', { page: headerText(page.name) }),
       pageName: page.name,
       formUrl: reportLinkUrl(page.url, reportLinkToken(page.key, link.id, link.expiresAt)),
-      expiresAt: formatShort(link.expiresAt, 'Etc/UTC'),
+      expiresAt: dateFormatsFor(lang).short(link.expiresAt, 'Etc/UTC'),
     });
   }
   if (!('reportId' in p)) return null;

@@ -19,6 +19,7 @@ import { hashToken, linkKey } from '../subscribers/tokens.ts';
 import { checkAttachment } from './attachment-rules.ts';
 import { fileReportWithLinkInput, type ReportAnswersRaw, reportAnswersInput } from './inputs.ts';
 import { recentReportActivity } from './reporter-access.ts';
+import { type Language, parseLanguage } from '../../i18n/languages.ts';
 import { REPORT_LIMIT_MESSAGE } from './request-report-link.ts';
 import { reportStatusToken } from './report-tokens.ts';
 import { readOnDutyAddresses } from './report-views.ts';
@@ -63,6 +64,7 @@ function checkLink(row: typeof reportLinks.$inferSelect | undefined, now: Date) 
 export async function fileReportWithLink(
   deps: DomainDeps,
   raw: ReportAnswersRaw & { token: string },
+  language: Language | null = null,
 ) {
   const input = parseInput(fileReportWithLinkInput, raw);
   const type = input.attachment ? checkAttachment(input.attachment) : null;
@@ -72,7 +74,18 @@ export async function fileReportWithLink(
     const link = await findLink(tx, input.token);
     checkLink(link, now);
     const email = link!.email;
-    const filed = await insertReport(tx, deps, { ...input, componentIds, type }, email, null, now);
+    // The language they asked for the link in; the page they file on for links from before it
+    // was recorded.
+    const lang = parseLanguage(link!.language) ?? language;
+    const filed = await insertReport(
+      tx,
+      deps,
+      { ...input, componentIds, type },
+      email,
+      null,
+      now,
+      lang,
+    );
     // Conditional: of two submits racing on one link, only the first files.
     const used = await tx
       .update(reportLinks)
@@ -85,7 +98,12 @@ export async function fileReportWithLink(
 }
 
 /** Filing as a signed-in user (any role, viewers included). */
-export async function fileReportAsUser(deps: DomainDeps, raw: ReportAnswersRaw, actor: Actor) {
+export async function fileReportAsUser(
+  deps: DomainDeps,
+  raw: ReportAnswersRaw,
+  actor: Actor,
+  language: Language | null = null,
+) {
   if (actor.type !== 'user' || !actor.id)
     throw new ForbiddenError('Reports are filed by people: sign in, or use a link sent by email.');
   const input = parseInput(reportAnswersInput, raw);
@@ -93,7 +111,7 @@ export async function fileReportAsUser(deps: DomainDeps, raw: ReportAnswersRaw, 
   const componentIds = await checkComponentIds(deps.db, input.componentIds);
   const now = deps.clock.now();
   return deps.db.transaction((tx) =>
-    insertReport(tx, deps, { ...input, componentIds, type }, actor.label, actor, now),
+    insertReport(tx, deps, { ...input, componentIds, type }, actor.label, actor, now, language),
   );
 }
 
@@ -109,6 +127,7 @@ async function insertReport(
   email: string,
   actor: Actor | null,
   now: Date,
+  language: Language | null,
 ) {
   const recent = await recentReportActivity(tx, email, new Date(now.getTime() - 3600_000));
   if (recent.reports >= REPORTS_PER_ADDRESS_PER_HOUR)
@@ -130,6 +149,7 @@ async function insertReport(
     reportedPriority: input.priority,
     priority: input.priority,
     statusTokenHash: hashToken(reportStatusToken(key, id)),
+    language,
     createdAt: now,
     updatedAt: now,
   };

@@ -9,7 +9,6 @@ const short = (s: string, n = 60) => {
 };
 
 export const reportSubjects = {
-  link: (pageName: string) => `Your link to file a report with ${headerText(pageName)}`,
   receipt: (priority: number, what: string) => `Report received (P${priority}): ${short(what)}`,
   decision: (label: string, what: string) => `Your report: ${headerText(label)} · ${short(what)}`,
   alert: (prefix: string, priority: number, what: string) =>

@@ -1,4 +1,5 @@
 import { reportLinks } from '../../../db/schema/index.ts';
+import { type Language } from '../../i18n/languages.ts';
 import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, RateLimitedError } from '../shared/errors.ts';
@@ -23,7 +24,11 @@ export class OutsideCompanyError extends ForbiddenError {}
  * Someone who is not signed in asks to file a report: a company address gets a one-time link
  * by email; anyone else is refused, since reports carry internal detail.
  */
-export async function requestReportLink(deps: DomainDeps, raw: { email: string }) {
+export async function requestReportLink(
+  deps: DomainDeps,
+  raw: { email: string },
+  language: Language | null = null,
+) {
   const { email } = parseInput(requestReportLinkInput, raw);
   const now = deps.clock.now();
   if (!(await isCompanyAddress(deps.db, deps.config, email))) {
@@ -44,6 +49,7 @@ export async function requestReportLink(deps: DomainDeps, raw: { email: string }
       tokenHash: hashToken(reportLinkToken(key, id, expiresAt)),
       expiresAt,
       createdAt: now,
+      language,
     });
     await enqueueMessage(
       tx,

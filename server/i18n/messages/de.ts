@@ -344,4 +344,26 @@ export default {
     'Sie sind abgemeldet. Abonnieren Sie erneut über die Statusseite, um E-Mails zu erhalten.',
   'mail.followName': 'Updates zu „{title}“',
   'mail.followReason': 'Sie dem Vorfall „{title}“ folgen, bis er behoben ist',
+  'report.title': 'Ein Problem melden',
+  'report.intro':
+    'Für Mitarbeitende von {page}: Sagen Sie dem Team, was Ihnen aufgefallen ist und wie dringend es ist. Sie erhalten eine Bestätigung und bei jeder Entscheidung eine E-Mail.',
+  'report.filingAs': 'Sie melden als {email}.',
+  'report.checkInbox': 'Sehen Sie in Ihr Postfach',
+  'report.sent':
+    'Wenn diese Adresse hier Meldungen einreichen darf, ist ein Link zum Meldeformular unterwegs. Der Link gilt 24 Stunden und reicht eine Meldung ein.',
+  'report.email': 'Ihre geschäftliche E-Mail-Adresse',
+  'report.sendLink': 'Meldeformular per E-Mail senden',
+  'report.signInHint': 'Bei Herald angemeldet? {link} und direkt melden.',
+  'report.signIn': 'Anmelden',
+  'report.tooMany':
+    'Gerade wurden zu viele Meldungen angefordert. Warten Sie ein paar Minuten und versuchen Sie es erneut; wenn es dringend ist, rufen Sie die diensthabende Person an.',
+  'mail.reportLinkSubject': 'Ihr Link, um bei {page} eine Meldung einzureichen',
+  'mail.reportLinkIntro':
+    'Jemand (hoffentlich Sie) hat von dieser Adresse aus darum gebeten, dem Team von {page} eine Meldung zu senden. Der Link öffnet das Meldeformular; er reicht eine Meldung ein und gilt bis {expires}.',
+  'mail.reportLinkIgnore':
+    'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne Sie wird nichts eingereicht.',
+  'mail.reportLinkAction': 'Meldeformular öffnen',
+  'mail.reportLinkWhy':
+    'Sie erhalten diese E-Mail, weil diese Adresse einen Meldelink angefordert hat.',
+  'mail.reportFooter': 'Statusseite von {page} (Herald). {why}',
 } satisfies Catalogue;

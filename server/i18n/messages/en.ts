@@ -340,4 +340,25 @@ export default {
     'You are unsubscribed. Subscribe again from the status page to get emails.',
   'mail.followName': '“{title}” updates',
   'mail.followReason': 'you follow the incident “{title}” until it is resolved',
+  'report.title': 'Report a problem',
+  'report.intro':
+    'For people at {page}: tell the team what you noticed and how urgent it is. You get a receipt and an email on every decision.',
+  'report.filingAs': 'Filing as {email}.',
+  'report.checkInbox': 'Check your inbox',
+  'report.sent':
+    'If that address can file reports here, a link to the report form is on its way to it. The link works for 24 hours and files one report.',
+  'report.email': 'Your work email',
+  'report.sendLink': 'Email me the report form',
+  'report.signInHint': 'Signed in to Herald? {link} and file directly.',
+  'report.signIn': 'Sign in',
+  'report.tooMany':
+    'Too many reports were asked for just now. Wait a few minutes and try again; if it is urgent, call the person on duty.',
+  'mail.reportLinkSubject': 'Your link to file a report with {page}',
+  'mail.reportLinkIntro':
+    'Someone (hopefully you) asked to file a report with the {page} team from this address. The link opens the report form; it files one report and works until {expires}.',
+  'mail.reportLinkIgnore':
+    'If you did not ask for this, ignore this email: nothing is filed without you.',
+  'mail.reportLinkAction': 'Open the report form',
+  'mail.reportLinkWhy': 'You get this email because this address asked for a report link.',
+  'mail.reportFooter': '{page} status page (Herald). {why}',
 } as const;

@@ -342,4 +342,24 @@ export default {
     'Te has dado de baja. Suscríbete de nuevo desde la página de estado para recibir correos.',
   'mail.followName': 'Actualizaciones de «{title}»',
   'mail.followReason': 'sigues el incidente «{title}» hasta que se resuelva',
+  'report.title': 'Informar de un problema',
+  'report.intro':
+    'Para las personas de {page}: cuente al equipo lo que ha notado y cuán urgente es. Recibirá un acuse y un correo con cada decisión.',
+  'report.filingAs': 'Informa como {email}.',
+  'report.checkInbox': 'Revise su bandeja de entrada',
+  'report.sent':
+    'Si esa dirección puede enviar informes aquí, un enlace al formulario va de camino. El enlace vale 24 horas y envía un informe.',
+  'report.email': 'Su correo del trabajo',
+  'report.sendLink': 'Enviarme el formulario por correo',
+  'report.signInHint': '¿Ha iniciado sesión en Herald? {link} e informe directamente.',
+  'report.signIn': 'Inicie sesión',
+  'report.tooMany':
+    'Se han pedido demasiados informes ahora mismo. Espere unos minutos y vuelva a intentarlo; si es urgente, llame a la persona de guardia.',
+  'mail.reportLinkSubject': 'Su enlace para informar a {page}',
+  'mail.reportLinkIntro':
+    'Alguien (esperamos que usted) pidió desde esta dirección informar de un problema al equipo de {page}. El enlace abre el formulario; envía un informe y vale hasta {expires}.',
+  'mail.reportLinkIgnore': 'Si no lo pidió, ignore este correo: no se envía nada sin usted.',
+  'mail.reportLinkAction': 'Abrir el formulario',
+  'mail.reportLinkWhy': 'Recibe este correo porque esta dirección pidió un enlace para informar.',
+  'mail.reportFooter': 'Página de estado de {page} (Herald). {why}',
 } satisfies Catalogue;

@@ -343,4 +343,26 @@ export default {
     'Vous êtes désabonné. Abonnez-vous à nouveau depuis la page de statut pour recevoir des e-mails.',
   'mail.followName': 'Mises à jour de « {title} »',
   'mail.followReason': 'vous suivez l’incident « {title} » jusqu’à sa résolution',
+  'report.title': 'Signaler un problème',
+  'report.intro':
+    'Pour les personnes de {page} : dites à l’équipe ce que vous avez remarqué et son urgence. Vous recevez un accusé de réception et un e-mail à chaque décision.',
+  'report.filingAs': 'Signalement au nom de {email}.',
+  'report.checkInbox': 'Consultez votre boîte de réception',
+  'report.sent':
+    'Si cette adresse peut envoyer des signalements ici, un lien vers le formulaire est en route. Le lien est valable 24 heures et permet un seul signalement.',
+  'report.email': 'Votre e-mail professionnel',
+  'report.sendLink': 'M’envoyer le formulaire par e-mail',
+  'report.signInHint': 'Connecté à Herald ? {link} et signalez directement.',
+  'report.signIn': 'Connectez-vous',
+  'report.tooMany':
+    'Trop de signalements ont été demandés à l’instant. Patientez quelques minutes et réessayez ; si c’est urgent, appelez la personne d’astreinte.',
+  'mail.reportLinkSubject': 'Votre lien pour signaler un problème à {page}',
+  'mail.reportLinkIntro':
+    'Quelqu’un (vous, espérons-le) a demandé depuis cette adresse à signaler un problème à l’équipe de {page}. Le lien ouvre le formulaire ; il permet un seul signalement et reste valable jusqu’au {expires}.',
+  'mail.reportLinkIgnore':
+    'Si vous n’avez rien demandé, ignorez cet e-mail : rien n’est envoyé sans vous.',
+  'mail.reportLinkAction': 'Ouvrir le formulaire',
+  'mail.reportLinkWhy':
+    'Vous recevez cet e-mail car cette adresse a demandé un lien de signalement.',
+  'mail.reportFooter': 'Page d’état de {page} (Herald). {why}',
 } satisfies Catalogue;

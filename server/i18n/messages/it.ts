@@ -346,4 +346,26 @@ export default {
     'Hai annullato l’iscrizione. Iscriviti di nuovo dalla pagina di stato per ricevere email.',
   'mail.followName': 'Aggiornamenti su «{title}»',
   'mail.followReason': 'segui l’incidente «{title}» finché non sarà risolto',
+  'report.title': 'Segnala un problema',
+  'report.intro':
+    'Per le persone di {page}: racconta al team cosa hai notato e quanto è urgente. Ricevi una conferma e un’email a ogni decisione.',
+  'report.filingAs': 'Segnali come {email}.',
+  'report.checkInbox': 'Controlla la posta',
+  'report.sent':
+    'Se quell’indirizzo può inviare segnalazioni qui, un link al modulo è in arrivo. Il link vale 24 ore e invia una segnalazione.',
+  'report.email': 'La tua email di lavoro',
+  'report.sendLink': 'Inviami il modulo via email',
+  'report.signInHint': 'Hai effettuato l’accesso a Herald? {link} e segnala direttamente.',
+  'report.signIn': 'Accedi',
+  'report.tooMany':
+    'Sono state chieste troppe segnalazioni poco fa. Attendi qualche minuto e riprova; se è urgente, chiama la persona di turno.',
+  'mail.reportLinkSubject': 'Il tuo link per segnalare un problema a {page}',
+  'mail.reportLinkIntro':
+    'Qualcuno (speriamo tu) ha chiesto da questo indirizzo di segnalare un problema al team di {page}. Il link apre il modulo; invia una segnalazione e vale fino a {expires}.',
+  'mail.reportLinkIgnore':
+    'Se non l’hai chiesto tu, ignora questa email: senza di te non viene inviato nulla.',
+  'mail.reportLinkAction': 'Apri il modulo',
+  'mail.reportLinkWhy':
+    'Ricevi questa email perché questo indirizzo ha chiesto un link per segnalare.',
+  'mail.reportFooter': 'Pagina di stato di {page} (Herald). {why}',
 } satisfies Catalogue;

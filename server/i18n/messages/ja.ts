@@ -342,4 +342,26 @@ export default {
     '登録は解除されています。メールを受け取るには、ステータスページからもう一度登録してください。',
   'mail.followName': '「{title}」の更新',
   'mail.followReason': 'インシデント「{title}」を解決までフォローしているため',
+  'report.title': '問題を報告',
+  'report.intro':
+    '{page} の社内の方へ: 気づいたことと緊急度をチームに伝えてください。受付確認と、判断のたびにメールが届きます。',
+  'report.filingAs': '{email} として報告します。',
+  'report.checkInbox': '受信トレイを確認してください',
+  'report.sent':
+    'そのアドレスがここで報告できる場合、報告フォームへのリンクを送信しました。リンクは 24 時間有効で、1 件の報告に使えます。',
+  'report.email': '勤務先のメールアドレス',
+  'report.sendLink': '報告フォームをメールで受け取る',
+  'report.signInHint': 'Herald にサインイン済みですか? {link}して直接報告できます。',
+  'report.signIn': 'サインイン',
+  'report.tooMany':
+    '短時間に報告の依頼が多すぎます。数分待ってからもう一度お試しください。緊急の場合は当番の担当者に電話してください。',
+  'mail.reportLinkSubject': '{page} に報告するためのリンク',
+  'mail.reportLinkIntro':
+    'このアドレスから (おそらくあなたが) {page} のチームへの報告を依頼しました。リンクを開くと報告フォームが表示されます。1 件の報告に使え、{expires} まで有効です。',
+  'mail.reportLinkIgnore':
+    '心当たりがない場合は、このメールを無視してください。あなたの操作なしには何も送信されません。',
+  'mail.reportLinkAction': '報告フォームを開く',
+  'mail.reportLinkWhy':
+    'このアドレスから報告用リンクの依頼があったため、このメールをお送りしています。',
+  'mail.reportFooter': '{page} ステータスページ (Herald)。{why}',
 } satisfies Catalogue;

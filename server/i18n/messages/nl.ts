@@ -343,4 +343,25 @@ export default {
     'Je bent afgemeld. Abonneer je opnieuw via de statuspagina om e-mails te krijgen.',
   'mail.followName': 'Updates over „{title}”',
   'mail.followReason': 'je het incident „{title}” volgt tot het is opgelost',
+  'report.title': 'Een probleem melden',
+  'report.intro':
+    'Voor mensen bij {page}: vertel het team wat je opviel en hoe dringend het is. Je krijgt een ontvangstbevestiging en bij elk besluit een e-mail.',
+  'report.filingAs': 'Je meldt als {email}.',
+  'report.checkInbox': 'Kijk in je inbox',
+  'report.sent':
+    'Als dat adres hier meldingen mag doen, is een link naar het meldformulier onderweg. De link werkt 24 uur en dient één melding in.',
+  'report.email': 'Je werk-e-mailadres',
+  'report.sendLink': 'Mail me het meldformulier',
+  'report.signInHint': 'Aangemeld bij Herald? {link} en meld direct.',
+  'report.signIn': 'Meld je aan',
+  'report.tooMany':
+    'Er zijn zojuist te veel meldingen aangevraagd. Wacht een paar minuten en probeer het opnieuw; is het dringend, bel dan degene met dienst.',
+  'mail.reportLinkSubject': 'Je link om een melding te doen bij {page}',
+  'mail.reportLinkIntro':
+    'Iemand (hopelijk jij) vroeg vanaf dit adres om een melding te doen bij het team van {page}. De link opent het meldformulier; hij dient één melding in en werkt tot {expires}.',
+  'mail.reportLinkIgnore':
+    'Heb je dit niet gevraagd, negeer deze e-mail dan: zonder jou wordt niets ingediend.',
+  'mail.reportLinkAction': 'Meldformulier openen',
+  'mail.reportLinkWhy': 'Je krijgt deze e-mail omdat dit adres een meldlink vroeg.',
+  'mail.reportFooter': 'Statuspagina van {page} (Herald). {why}',
 } satisfies Catalogue;

@@ -343,4 +343,24 @@ export default {
     'Você cancelou a inscrição. Inscreva-se de novo pela página de status para receber e-mails.',
   'mail.followName': 'Atualizações de “{title}”',
   'mail.followReason': 'você acompanha o incidente “{title}” até ser resolvido',
+  'report.title': 'Relatar um problema',
+  'report.intro':
+    'Para pessoas da {page}: conte à equipe o que você notou e qual a urgência. Você recebe um comprovante e um e-mail a cada decisão.',
+  'report.filingAs': 'Relatando como {email}.',
+  'report.checkInbox': 'Confira sua caixa de entrada',
+  'report.sent':
+    'Se esse endereço pode enviar relatos aqui, um link para o formulário está a caminho. O link vale por 24 horas e envia um relato.',
+  'report.email': 'Seu e-mail de trabalho',
+  'report.sendLink': 'Enviar o formulário por e-mail',
+  'report.signInHint': 'Conectado ao Herald? {link} e relate diretamente.',
+  'report.signIn': 'Entre',
+  'report.tooMany':
+    'Muitos relatos foram pedidos agora há pouco. Aguarde alguns minutos e tente de novo; se for urgente, ligue para a pessoa de plantão.',
+  'mail.reportLinkSubject': 'Seu link para relatar um problema à {page}',
+  'mail.reportLinkIntro':
+    'Alguém (esperamos que você) pediu a partir deste endereço para relatar um problema à equipe da {page}. O link abre o formulário; ele envia um relato e vale até {expires}.',
+  'mail.reportLinkIgnore': 'Se você não pediu isso, ignore este e-mail: nada é enviado sem você.',
+  'mail.reportLinkAction': 'Abrir o formulário',
+  'mail.reportLinkWhy': 'Você recebe este e-mail porque este endereço pediu um link para relatar.',
+  'mail.reportFooter': 'Página de status da {page} (Herald). {why}',
 } satisfies Catalogue;

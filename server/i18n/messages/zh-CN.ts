@@ -320,4 +320,23 @@ export default {
   'manage.unsubscribedConflict': '你已退订。如需接收邮件，请从状态页面重新订阅。',
   'mail.followName': '“{title}”的更新',
   'mail.followReason': '你关注了事件“{title}”，直到其解决',
+  'report.title': '报告问题',
+  'report.intro':
+    '面向 {page} 的内部人员：告诉团队你注意到了什么以及有多紧急。你会收到一份回执，每次决定后也会收到邮件。',
+  'report.filingAs': '以 {email} 身份报告。',
+  'report.checkInbox': '请查看收件箱',
+  'report.sent':
+    '如果该地址可以在此报告，报告表单的链接已在发送途中。链接 24 小时内有效，可提交一份报告。',
+  'report.email': '你的工作邮箱',
+  'report.sendLink': '把报告表单发到我的邮箱',
+  'report.signInHint': '已登录 Herald？{link}后即可直接报告。',
+  'report.signIn': '登录',
+  'report.tooMany': '刚才请求的报告过多。请等几分钟再试；如果情况紧急，请致电值班人员。',
+  'mail.reportLinkSubject': '你向 {page} 提交报告的链接',
+  'mail.reportLinkIntro':
+    '有人（希望是你）用这个地址请求向 {page} 团队提交报告。链接会打开报告表单；它可提交一份报告，有效期至 {expires}。',
+  'mail.reportLinkIgnore': '如果不是你请求的，请忽略此邮件：没有你的操作，什么都不会提交。',
+  'mail.reportLinkAction': '打开报告表单',
+  'mail.reportLinkWhy': '你收到此邮件，是因为这个地址请求了报告链接。',
+  'mail.reportFooter': '{page} 状态页（Herald）。{why}',
 } satisfies Catalogue;

@@ -52,7 +52,18 @@ import {
   str,
 } from './form.ts';
 import { priorityChoices } from './templates.ts';
+import type { Language } from '../../i18n/languages.ts';
 import type { StagedUpload } from '../report-upload.ts';
+
+/**
+ * runForm for the reporter's own forms: the one answer every report limit gives is said from
+ * the catalogue too, so a reader hears it in their language.
+ */
+async function reportForm(values: FormValues, action: () => Promise<string>) {
+  const r = await runForm(values, action);
+  if (!r.ok && !r.says && r.message === REPORT_LIMIT_MESSAGE) r.says = { key: 'report.tooMany' };
+  return r;
+}
 
 /** The whole multipart body: five answers and a 5 MB attachment, with room for the encoding. */
 export const MAX_REPORT_BODY_BYTES = MAX_ATTACHMENT_BYTES + 256 * 1024;
@@ -167,15 +178,19 @@ export function createReportPages(deps: Deps) {
      * in the settings, or an internal list's). The answer page names no address: it shows
      * nothing from the query string.
      */
-    async requestLink(form: FormData, client: string): Promise<FormOutcome> {
+    async requestLink(
+      form: FormData,
+      client: string,
+      language: Language | null = null,
+    ): Promise<FormOutcome> {
       const values = formValues(form);
-      return runForm(values, async () => {
+      return reportForm(values, async () => {
         hit(client);
         const email = str(values, 'email');
         const key = mailboxKey(email);
         perMailbox.check(key, deps.clock.now(), REPORT_LIMIT_MESSAGE);
         try {
-          await requestReportLink(deps, { email });
+          await requestReportLink(deps, { email }, language);
         } catch (err) {
           if (!(err instanceof OutsideCompanyError)) throw err;
         }
@@ -190,14 +205,16 @@ export function createReportPages(deps: Deps) {
       form: FormData,
       client: string,
       upload?: StagedUpload,
+      language: Language | null = null,
     ): Promise<FormOutcome> {
-      return runForm(formValues(form), async () => {
+      return reportForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportWithLink(deps, {
-          ...(await reportAnswers(form, upload)),
-          token,
-        });
+        const r = await fileReportWithLink(
+          deps,
+          { ...(await reportAnswers(form, upload)), token },
+          language,
+        );
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },
@@ -207,11 +224,17 @@ export function createReportPages(deps: Deps) {
       form: FormData,
       client: string,
       upload?: StagedUpload,
+      language: Language | null = null,
     ): Promise<FormOutcome> {
-      return runForm(formValues(form), async () => {
+      return reportForm(formValues(form), async () => {
         checkSize(request);
         hit(client);
-        const r = await fileReportAsUser(deps, await reportAnswers(form, upload), session.actor);
+        const r = await fileReportAsUser(
+          deps,
+          await reportAnswers(form, upload),
+          session.actor,
+          language,
+        );
         return `/report/status/${r.statusToken}?done=filed`;
       });
     },

@@ -1,0 +1,119 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reportLinks, reports, settings } from '../../db/schema/index.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { linkPath, testWorker } from '../helpers/outbox.ts';
+import { FormClient, startSite } from '../helpers/site.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { answers, postMultipart } from './helpers.ts';
+
+// The reporter is a reader: the report page's link request and the link's mail speak the
+// language the page speaks to them, and the report filed with the link remembers it.
+describe('the report link in the reader language', () => {
+  let t: TestContext;
+  let smtp: SmtpSink;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+    await smtp.close();
+  });
+  afterEach(async () => {
+    smtp.clear();
+    await t.deps.db.delete(reports);
+    await t.deps.db.delete(reportLinks);
+  });
+
+  it('a German reader asks for a report link in German, and the refusal keeps what they typed', async () => {
+    const c = new FormClient(site.base, { 'accept-language': 'de-DE, de;q=0.9' });
+    const page = await c.get('/report');
+    expect(page.html).toContain('<html lang="de"');
+    expect(page.html).toContain('<h1>Ein Problem melden</h1>');
+    expect(page.html).toContain('Ihre geschäftliche E-Mail-Adresse');
+    expect(page.html).toContain('Meldeformular per E-Mail senden');
+    expect(page.html).toContain('action="/report?lang=de"');
+    expect(page.html).not.toContain('Report a problem');
+
+    const refused = await c.post('/report?lang=de', { email: 'kein-mail' });
+    expect(refused.res.status).toBe(422);
+    expect(refused.html).toContain('Bitte korrigieren Sie das unten markierte Feld.');
+    expect(refused.html).toContain('Bitte eine E-Mail-Adresse wie name@example.com eingeben.');
+    expect(refused.html).toContain('value="kein-mail"');
+    expect(refused.html).not.toContain('must be an email address');
+    expect(await t.deps.db.select().from(reportLinks)).toHaveLength(0);
+  });
+
+  it('a German reader gets the link mail in German, and the report filed with it is German', async () => {
+    const c = new FormClient(site.base, { 'accept-language': 'de' });
+    await c.get('/report');
+    const r = await c.post('/report?lang=de', { email: 'lena@acme.com' });
+    expect(r.res.status).toBe(303);
+    const sent = await c.get(r.res.headers.get('location')!);
+    expect(sent.html).toContain('Sehen Sie in Ihr Postfach');
+    const [link] = await t.deps.db.select().from(reportLinks);
+    expect(link!.language).toBe('de');
+
+    await testWorker(t).drain();
+    const [mail] = smtp.to('lena@acme.com');
+    expect(mail!.parsed.subject).toBe('Ihr Link, um bei Acme eine Meldung einzureichen');
+    expect(mail!.parsed.text).toContain('Jemand (hoffentlich Sie) hat von dieser Adresse aus');
+    expect(mail!.parsed.text).toContain('Meldeformular öffnen: ');
+    expect(mail!.parsed.text).toContain('Statusseite von Acme (Herald).');
+    expect(mail!.parsed.text).not.toContain('Someone (hopefully you)');
+    expect(mail!.parsed.html).toContain('<html lang="de" dir="ltr">');
+    // The expiry is a German date, in UTC.
+    expect(mail!.parsed.text).toMatch(/gilt bis \d{1,2}\. \S+ \d{2}:\d{2} UTC\./);
+
+    // The report filed with that link keeps the language it was asked in, whatever the browser.
+    const path = linkPath(mail!.parsed.text!, '/report/');
+    const filer = new FormClient(site.base);
+    await filer.get(path);
+    const filed = await postMultipart(filer, path, answers());
+    expect(filed.res.status).toBe(303);
+    const [row] = await t.deps.db.select().from(reports);
+    expect(row!.language).toBe('de');
+  });
+
+  it('an English reader gets the page and the link mail as before', async () => {
+    const c = new FormClient(site.base, { 'accept-language': 'en-US' });
+    const page = await c.get('/report');
+    expect(page.html).toContain('<h1>Report a problem</h1>');
+    expect(page.html).toContain('Email me the report form');
+    const refused = await c.post('/report', { email: 'not-mail' });
+    expect(refused.res.status).toBe(422);
+    expect(refused.html).toContain('must be an email address');
+    expect(refused.html).toContain('value="not-mail"');
+
+    const r = await c.post('/report', { email: 'ann@acme.com' });
+    expect(r.res.status).toBe(303);
+    await testWorker(t).drain();
+    const [mail] = smtp.to('ann@acme.com');
+    expect(mail!.parsed.subject).toBe('Your link to file a report with Acme');
+    expect(mail!.parsed.text).toContain(
+      'Someone (hopefully you) asked to file a report with the Acme team from this address.',
+    );
+    expect(mail!.parsed.text).toContain('Acme status page (Herald). You get this email because');
+    expect(mail!.parsed.html).toContain('<html lang="en" dir="ltr">');
+  });
+
+  it('a link asked for before languages were recorded mails in the page default language', async () => {
+    const c = new FormClient(site.base);
+    await c.get('/report');
+    await c.post('/report', { email: 'old@acme.com' });
+    await t.deps.db.update(reportLinks).set({ language: null });
+    await t.deps.db.update(settings).set({
+      defaultLanguage: 'fr',
+    });
+    try {
+      await testWorker(t).drain();
+      const [mail] = smtp.to('old@acme.com');
+      expect(mail!.parsed.subject).toBe('Votre lien pour signaler un problème à Acme');
+    } finally {
+      await t.deps.db.update(settings).set({ defaultLanguage: 'en' });
+    }
+  });
+});
