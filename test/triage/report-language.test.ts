@@ -68,14 +68,42 @@ describe('the report link in the reader language', () => {
     // The expiry is a German date, in UTC.
     expect(mail!.parsed.text).toMatch(/gilt bis \d{1,2}\. \S+ \d{2}:\d{2} UTC\./);
 
-    // The report filed with that link keeps the language it was asked in, whatever the browser.
+    // The link's page is the report form in German; a refusal says what is missing in German
+    // and keeps every answer typed.
     const path = linkPath(mail!.parsed.text!, '/report/');
+    const form = await c.get(path);
+    expect(form.html).toContain('Sie melden als <strong>lena@acme.com</strong>.');
+    expect(form.html).toContain('Was ist passiert? Was haben Sie gemacht, was haben Sie gesehen?');
+    expect(form.html).toContain(
+      'Alle sofort ran: Eine wichtige Funktion ist für viele Kunden kaputt.',
+    );
+    expect(form.html).toContain('Meldung einreichen');
+    expect(form.html).not.toContain('File the report');
+    // The form posts in the language it was shown in, as the browser follows its action.
+    expect(form.html).toContain(`action="${path}?lang=de"`);
+    const action = `${path}?lang=de`;
+    const refused = await postMultipart(c, action, answers({ expected: '' }));
+    expect(refused.res.status).toBe(422);
+    expect(refused.html).toContain('Bitte korrigieren Sie das unten markierte Feld.');
+    expect(refused.html).toContain('Was haben Sie erwartet</a>: Bitte ausfüllen.');
+    expect(refused.html).toContain('Checkout shows a blank page after &quot;Pay&quot;');
+    expect(refused.html).toContain('Every customer paying by card, about 200 an hour');
+    expect(await t.deps.db.select().from(reports)).toHaveLength(0);
+
+    // The report filed with that link keeps the language it was asked in, whatever the browser.
     const filer = new FormClient(site.base);
     await filer.get(path);
     const filed = await postMultipart(filer, path, answers());
     expect(filed.res.status).toBe(303);
     const [row] = await t.deps.db.select().from(reports);
     expect(row!.language).toBe('de');
+
+    // A used link is refused in the reader's language, keeping the answers typed.
+    const again = await postMultipart(c, action, answers({ whatHappened: 'Zweiter Versuch' }));
+    expect(again.res.status).toBe(404);
+    expect(again.html).toContain('Mit diesem Meldelink wurde bereits eine Meldung eingereicht');
+    expect(again.html).toContain('Zweiter Versuch');
+    expect(again.html).toContain('Neuen Link anfordern');
   });
 
   it('an English reader gets the page and the link mail as before', async () => {

@@ -351,4 +351,28 @@ export default {
   'mail.reportLinkAction': 'افتح نموذج البلاغ',
   'mail.reportLinkWhy': 'تصلك هذه الرسالة لأن هذا العنوان طلب رابط بلاغ.',
   'mail.reportFooter': 'صفحة حالة {page} (Herald). {why}',
+  'rform.attachAgain': 'إذا كنت قد أرفقت ملفًا، فأرفقه مرة أخرى.',
+  'rform.kindQuestion': 'هل تعطّل شيء كان يعمل، أم تحتاج إلى شيء جديد؟',
+  'rform.kind': '{kind, select, bug {تعطّل شيء كان يعمل} other {أحتاج إلى شيء جديد}}',
+  'rform.priorityQuestion': 'ما نوع الاستجابة التي تريدها منا؟',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {اترك كل شيء: المنتج متوقف أو بيانات الجميع في خطر.} 1 {الجميع الآن: ميزة أساسية معطّلة لدى كثير من العملاء.} 2 {يُصلح هذا الأسبوع: أداء متراجع أو معطّل لدى البعض؛ وهناك حل بديل.} other {الدورة القادمة: مشكلة بسيطة أو شكلية؛ قلّة يلاحظونها.}}',
+  'rform.whatHappened': 'ماذا حدث؟ ماذا كنت تفعل، وماذا رأيت؟',
+  'rform.expected': 'ماذا كنت تتوقع؟',
+  'rform.reproduce': 'كيف يمكننا إعادة إنتاج المشكلة؟ الروابط تساعد.',
+  'rform.attachment': 'لقطة شاشة (اختيارية: PNG أو JPEG أو PDF، حتى 5 ميغابايت)',
+  'rform.affected': 'من المتأثر، وكم عدد العملاء؟',
+  'rform.startedWhen': 'متى بدأت؟',
+  'rform.startedWhenHint': 'مثلًا: اليوم نحو 10:15، أو منذ إصدار الأمس',
+  'rform.componentIds': 'بأي جزء يتعلق الأمر؟ (اختياري)',
+  'rform.submit': 'قدّم البلاغ',
+  'rform.field':
+    '{field, select, kind {معطّل أم شيء جديد؟} priority {الأولوية} whatHappened {ماذا حدث} expected {ماذا كنت تتوقع} reproduce {كيفية إعادة الإنتاج} affected {من المتأثر} startedWhen {متى بدأت} attachment {لقطة الشاشة} componentIds {أي جزء} email {بريدك الإلكتروني للعمل} other {Link}}',
+  'report.linkMissing':
+    'رابط البلاغ هذا غير صالح. اطلب رابطًا جديدًا من صفحة البلاغات: تُرسل الروابط بالبريد إلى عناوين الشركة.',
+  'report.linkUsed':
+    'استُخدم رابط البلاغ هذا لتقديم بلاغ من قبل؛ كل رابط يقدّم بلاغًا واحدًا. اطلب رابطًا جديدًا من صفحة البلاغات.',
+  'report.linkExpired':
+    'انتهت صلاحية رابط البلاغ هذا (الروابط صالحة لمدة 24 ساعة). اطلب رابطًا جديدًا من صفحة البلاغات.',
+  'report.askNewLink': 'اطلب رابطًا جديدًا',
 } satisfies Catalogue;

@@ -366,4 +366,30 @@ export default {
   'mail.reportLinkWhy':
     'Sie erhalten diese E-Mail, weil diese Adresse einen Meldelink angefordert hat.',
   'mail.reportFooter': 'Statusseite von {page} (Herald). {why}',
+  'rform.attachAgain': 'Wenn Sie eine Datei angehängt hatten, hängen Sie sie bitte erneut an.',
+  'rform.kindQuestion':
+    'Ist etwas kaputt, das bisher funktioniert hat, oder brauchen Sie etwas Neues?',
+  'rform.kind':
+    '{kind, select, bug {Etwas ist kaputt, das bisher funktioniert hat} other {Ich brauche etwas Neues}}',
+  'rform.priorityQuestion': 'Welche Art von Reaktion erwarten Sie von uns?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Alles stehen lassen: Das Produkt ist ausgefallen oder Daten sind für alle in Gefahr.} 1 {Alle sofort ran: Eine wichtige Funktion ist für viele Kunden kaputt.} 2 {Diese Woche beheben: Für einige eingeschränkt oder kaputt; es gibt einen Ausweg.} other {Nächster Sprint: Klein oder kosmetisch; wenigen fällt es auf.}}',
+  'rform.whatHappened': 'Was ist passiert? Was haben Sie gemacht, was haben Sie gesehen?',
+  'rform.expected': 'Was haben Sie erwartet?',
+  'rform.reproduce': 'Wie können wir es nachstellen? Links helfen.',
+  'rform.attachment': 'Screenshot (optional: PNG, JPEG oder PDF, bis 5 MB)',
+  'rform.affected': 'Wer ist betroffen, und wie viele Kunden?',
+  'rform.startedWhen': 'Wann hat es angefangen?',
+  'rform.startedWhenHint': 'z. B. heute gegen 10:15 oder seit dem gestrigen Release',
+  'rform.componentIds': 'Um welchen Teil geht es? (optional)',
+  'rform.submit': 'Meldung einreichen',
+  'rform.field':
+    '{field, select, kind {Kaputt oder etwas Neues?} priority {Priorität} whatHappened {Was ist passiert} expected {Was haben Sie erwartet} reproduce {Wie man es nachstellt} affected {Wer ist betroffen} startedWhen {Wann hat es angefangen} attachment {Screenshot} componentIds {Welcher Teil} email {Ihre geschäftliche E-Mail-Adresse} other {Link}}',
+  'report.linkMissing':
+    'Dieser Meldelink ist ungültig. Fordern Sie auf der Meldeseite einen neuen an: Links werden per E-Mail an Firmenadressen gesendet.',
+  'report.linkUsed':
+    'Mit diesem Meldelink wurde bereits eine Meldung eingereicht; jeder Link reicht eine ein. Fordern Sie auf der Meldeseite einen neuen an.',
+  'report.linkExpired':
+    'Dieser Meldelink ist abgelaufen (Links gelten 24 Stunden). Fordern Sie auf der Meldeseite einen neuen an.',
+  'report.askNewLink': 'Neuen Link anfordern',
 } satisfies Catalogue;

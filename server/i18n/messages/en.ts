@@ -361,4 +361,29 @@ export default {
   'mail.reportLinkAction': 'Open the report form',
   'mail.reportLinkWhy': 'You get this email because this address asked for a report link.',
   'mail.reportFooter': '{page} status page (Herald). {why}',
+  'rform.attachAgain': 'If you attached a file, attach it again.',
+  'rform.kindQuestion': 'Is something broken that used to work, or do you need something new?',
+  'rform.kind':
+    '{kind, select, bug {Something is broken that used to work} other {I need something new}}',
+  'rform.priorityQuestion': 'What type of response do you want from us?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Drop everything: the product is down or data is at risk for everyone.} 1 {All hands now: a key feature is broken for many customers.} 2 {Fix this week: degraded or broken for some; a workaround exists.} other {Next sprint: minor or cosmetic; few notice.}}',
+  'rform.whatHappened': 'What happened? What were you doing, what did you see?',
+  'rform.expected': 'What did you expect?',
+  'rform.reproduce': 'How can we reproduce it? Links help.',
+  'rform.attachment': 'Screenshot (optional: PNG, JPEG or PDF, up to 5 MB)',
+  'rform.affected': 'Who is affected, and how many customers?',
+  'rform.startedWhen': 'When did it start?',
+  'rform.startedWhenHint': 'e.g. today around 10:15, or since yesterday’s release',
+  'rform.componentIds': 'Which part is it about? (optional)',
+  'rform.submit': 'File the report',
+  'rform.field':
+    '{field, select, kind {Broken, or something new?} priority {Priority} whatHappened {What happened} expected {What did you expect} reproduce {How to reproduce it} affected {Who is affected} startedWhen {When did it start} attachment {Screenshot} componentIds {Which part} email {Your work email} other {Link}}',
+  'report.linkMissing':
+    'This report link is not valid. Ask for a new one on the report page: links are sent by email to company addresses.',
+  'report.linkUsed':
+    'This report link was already used to file a report; each link files one. Ask for a new one on the report page.',
+  'report.linkExpired':
+    'This report link has expired (links work for 24 hours). Ask for a new one on the report page.',
+  'report.askNewLink': 'Ask for a new link',
 } as const;

@@ -362,4 +362,28 @@ export default {
   'mail.reportLinkAction': 'Abrir el formulario',
   'mail.reportLinkWhy': 'Recibe este correo porque esta dirección pidió un enlace para informar.',
   'mail.reportFooter': 'Página de estado de {page} (Herald). {why}',
+  'rform.attachAgain': 'Si adjuntó un archivo, adjúntelo de nuevo.',
+  'rform.kindQuestion': '¿Se ha roto algo que funcionaba, o necesita algo nuevo?',
+  'rform.kind': '{kind, select, bug {Se ha roto algo que funcionaba} other {Necesito algo nuevo}}',
+  'rform.priorityQuestion': '¿Qué tipo de respuesta quiere de nosotros?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Dejarlo todo: el producto no funciona o los datos de todos están en riesgo.} 1 {Todos a una ya: una función clave falla para muchos clientes.} 2 {Arreglar esta semana: degradado o roto para algunos; hay una alternativa.} other {Próximo sprint: menor o estético; pocos lo notan.}}',
+  'rform.whatHappened': '¿Qué pasó? ¿Qué estaba haciendo, qué vio?',
+  'rform.expected': '¿Qué esperaba?',
+  'rform.reproduce': '¿Cómo podemos reproducirlo? Los enlaces ayudan.',
+  'rform.attachment': 'Captura de pantalla (opcional: PNG, JPEG o PDF, hasta 5 MB)',
+  'rform.affected': '¿A quién afecta y a cuántos clientes?',
+  'rform.startedWhen': '¿Cuándo empezó?',
+  'rform.startedWhenHint': 'p. ej. hoy hacia las 10:15, o desde la versión de ayer',
+  'rform.componentIds': '¿De qué parte se trata? (opcional)',
+  'rform.submit': 'Enviar el informe',
+  'rform.field':
+    '{field, select, kind {¿Roto o algo nuevo?} priority {Prioridad} whatHappened {Qué pasó} expected {Qué esperaba} reproduce {Cómo reproducirlo} affected {A quién afecta} startedWhen {Cuándo empezó} attachment {Captura de pantalla} componentIds {Qué parte} email {Su correo del trabajo} other {Link}}',
+  'report.linkMissing':
+    'Este enlace de informe no es válido. Pida uno nuevo en la página de informes: los enlaces se envían por correo a direcciones de la empresa.',
+  'report.linkUsed':
+    'Este enlace de informe ya se usó; cada enlace envía un informe. Pida uno nuevo en la página de informes.',
+  'report.linkExpired':
+    'Este enlace de informe ha caducado (los enlaces valen 24 horas). Pida uno nuevo en la página de informes.',
+  'report.askNewLink': 'Pedir un enlace nuevo',
 } satisfies Catalogue;

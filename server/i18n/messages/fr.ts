@@ -365,4 +365,31 @@ export default {
   'mail.reportLinkWhy':
     'Vous recevez cet e-mail car cette adresse a demandé un lien de signalement.',
   'mail.reportFooter': 'Page d’état de {page} (Herald). {why}',
+  'rform.attachAgain': 'Si vous aviez joint un fichier, joignez-le à nouveau.',
+  'rform.kindQuestion':
+    'Quelque chose qui marchait est-il cassé, ou avez-vous besoin de quelque chose de nouveau ?',
+  'rform.kind':
+    '{kind, select, bug {Quelque chose qui marchait est cassé} other {J’ai besoin de quelque chose de nouveau}}',
+  'rform.priorityQuestion': 'Quel type de réponse attendez-vous de nous ?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Tout arrêter : le produit est en panne ou les données de tous sont en danger.} 1 {Tout le monde dessus : une fonction clé est cassée pour de nombreux clients.} 2 {À corriger cette semaine : dégradé ou cassé pour certains ; un contournement existe.} other {Prochain sprint : mineur ou cosmétique ; peu le remarquent.}}',
+  'rform.whatHappened': 'Que s’est-il passé ? Que faisiez-vous, qu’avez-vous vu ?',
+  'rform.expected': 'À quoi vous attendiez-vous ?',
+  'rform.reproduce': 'Comment le reproduire ? Les liens aident.',
+  'rform.attachment': 'Capture d’écran (facultatif : PNG, JPEG ou PDF, 5 Mo maximum)',
+  'rform.affected': 'Qui est touché, et combien de clients ?',
+  'rform.startedWhen': 'Quand cela a-t-il commencé ?',
+  'rform.startedWhenHint':
+    'p. ex. aujourd’hui vers 10 h 15, ou depuis la mise en production d’hier',
+  'rform.componentIds': 'De quelle partie s’agit-il ? (facultatif)',
+  'rform.submit': 'Envoyer le signalement',
+  'rform.field':
+    '{field, select, kind {Cassé, ou nouveau ?} priority {Priorité} whatHappened {Ce qui s’est passé} expected {Ce que vous attendiez} reproduce {Comment le reproduire} affected {Qui est touché} startedWhen {Quand cela a commencé} attachment {Capture d’écran} componentIds {Quelle partie} email {Votre e-mail professionnel} other {Link}}',
+  'report.linkMissing':
+    'Ce lien de signalement n’est pas valide. Demandez-en un nouveau sur la page de signalement : les liens sont envoyés par e-mail aux adresses de l’entreprise.',
+  'report.linkUsed':
+    'Ce lien de signalement a déjà servi ; chaque lien permet un seul signalement. Demandez-en un nouveau sur la page de signalement.',
+  'report.linkExpired':
+    'Ce lien de signalement a expiré (les liens sont valables 24 heures). Demandez-en un nouveau sur la page de signalement.',
+  'report.askNewLink': 'Demander un nouveau lien',
 } satisfies Catalogue;

@@ -368,4 +368,29 @@ export default {
   'mail.reportLinkWhy':
     'Ricevi questa email perché questo indirizzo ha chiesto un link per segnalare.',
   'mail.reportFooter': 'Pagina di stato di {page} (Herald). {why}',
+  'rform.attachAgain': 'Se avevi allegato un file, allegalo di nuovo.',
+  'rform.kindQuestion': 'Qualcosa che funzionava si è rotto, o ti serve qualcosa di nuovo?',
+  'rform.kind':
+    '{kind, select, bug {Qualcosa che funzionava si è rotto} other {Mi serve qualcosa di nuovo}}',
+  'rform.priorityQuestion': 'Che tipo di risposta vuoi da noi?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Mollare tutto: il prodotto non funziona o i dati di tutti sono a rischio.} 1 {Tutti subito: una funzione chiave non va per molti clienti.} 2 {Da sistemare questa settimana: degradato o rotto per alcuni; c’è un’alternativa.} other {Prossimo sprint: minore o estetico; pochi se ne accorgono.}}',
+  'rform.whatHappened': 'Cosa è successo? Cosa stavi facendo, cosa hai visto?',
+  'rform.expected': 'Cosa ti aspettavi?',
+  'rform.reproduce': 'Come possiamo riprodurlo? I link aiutano.',
+  'rform.attachment': 'Screenshot (facoltativo: PNG, JPEG o PDF, fino a 5 MB)',
+  'rform.affected': 'Chi è coinvolto, e quanti clienti?',
+  'rform.startedWhen': 'Quando è iniziato?',
+  'rform.startedWhenHint': 'es. oggi verso le 10:15, o dal rilascio di ieri',
+  'rform.componentIds': 'Di quale parte si tratta? (facoltativo)',
+  'rform.submit': 'Invia la segnalazione',
+  'rform.field':
+    '{field, select, kind {Rotto o qualcosa di nuovo?} priority {Priorità} whatHappened {Cosa è successo} expected {Cosa ti aspettavi} reproduce {Come riprodurlo} affected {Chi è coinvolto} startedWhen {Quando è iniziato} attachment {Screenshot} componentIds {Quale parte} email {La tua email di lavoro} other {Link}}',
+  'report.linkMissing':
+    'Questo link di segnalazione non è valido. Chiedine uno nuovo nella pagina delle segnalazioni: i link sono inviati via email agli indirizzi aziendali.',
+  'report.linkUsed':
+    'Questo link di segnalazione è già stato usato; ogni link invia una segnalazione. Chiedine uno nuovo nella pagina delle segnalazioni.',
+  'report.linkExpired':
+    'Questo link di segnalazione è scaduto (i link valgono 24 ore). Chiedine uno nuovo nella pagina delle segnalazioni.',
+  'report.askNewLink': 'Chiedi un nuovo link',
 } satisfies Catalogue;

@@ -364,4 +364,28 @@ export default {
   'mail.reportLinkWhy':
     'このアドレスから報告用リンクの依頼があったため、このメールをお送りしています。',
   'mail.reportFooter': '{page} ステータスページ (Herald)。{why}',
+  'rform.attachAgain': 'ファイルを添付していた場合は、もう一度添付してください。',
+  'rform.kindQuestion': '以前は動いていたものが壊れましたか、それとも新しいものが必要ですか?',
+  'rform.kind': '{kind, select, bug {以前は動いていたものが壊れた} other {新しいものが必要}}',
+  'rform.priorityQuestion': 'どのような対応を希望しますか?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {すべてを中断: 製品が停止しているか、全員のデータが危険にさらされています。} 1 {全員で今すぐ: 重要な機能が多くのお客様で壊れています。} 2 {今週中に修正: 一部で低下または故障。回避策があります。} other {次のスプリント: 軽微または見た目の問題。気づく人はわずかです。}}',
+  'rform.whatHappened': '何が起きましたか? 何をしていて、何が見えましたか?',
+  'rform.expected': '何を期待していましたか?',
+  'rform.reproduce': 'どうすれば再現できますか? リンクがあると助かります。',
+  'rform.attachment': 'スクリーンショット (任意: PNG、JPEG、PDF、5 MB まで)',
+  'rform.affected': '影響を受けているのは誰で、何社のお客様ですか?',
+  'rform.startedWhen': 'いつ始まりましたか?',
+  'rform.startedWhenHint': '例: 今日の 10:15 ごろ、または昨日のリリース以降',
+  'rform.componentIds': 'どの部分についてですか? (任意)',
+  'rform.submit': '報告を送信',
+  'rform.field':
+    '{field, select, kind {故障か、新しいものか} priority {優先度} whatHappened {何が起きたか} expected {何を期待したか} reproduce {再現方法} affected {影響を受けている人} startedWhen {いつ始まったか} attachment {スクリーンショット} componentIds {どの部分} email {勤務先のメールアドレス} other {Link}}',
+  'report.linkMissing':
+    'この報告リンクは無効です。報告ページで新しいリンクを依頼してください。リンクは会社のアドレスにメールで送られます。',
+  'report.linkUsed':
+    'この報告リンクはすでに使われています。1 つのリンクで報告できるのは 1 件です。報告ページで新しいリンクを依頼してください。',
+  'report.linkExpired':
+    'この報告リンクは期限切れです (リンクの有効期間は 24 時間)。報告ページで新しいリンクを依頼してください。',
+  'report.askNewLink': '新しいリンクを依頼',
 } satisfies Catalogue;

@@ -364,4 +364,29 @@ export default {
   'mail.reportLinkAction': 'Meldformulier openen',
   'mail.reportLinkWhy': 'Je krijgt deze e-mail omdat dit adres een meldlink vroeg.',
   'mail.reportFooter': 'Statuspagina van {page} (Herald). {why}',
+  'rform.attachAgain': 'Had je een bestand bijgevoegd, voeg het dan opnieuw toe.',
+  'rform.kindQuestion': 'Is iets kapot dat eerst werkte, of heb je iets nieuws nodig?',
+  'rform.kind':
+    '{kind, select, bug {Iets is kapot dat eerst werkte} other {Ik heb iets nieuws nodig}}',
+  'rform.priorityQuestion': 'Wat voor reactie wil je van ons?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Alles laten vallen: het product ligt eruit of ieders gegevens lopen gevaar.} 1 {Iedereen nu: een belangrijke functie is kapot voor veel klanten.} 2 {Deze week oplossen: beperkt of kapot voor sommigen; er is een omweg.} other {Volgende sprint: klein of cosmetisch; weinigen merken het.}}',
+  'rform.whatHappened': 'Wat gebeurde er? Wat deed je, wat zag je?',
+  'rform.expected': 'Wat verwachtte je?',
+  'rform.reproduce': 'Hoe kunnen we het nadoen? Links helpen.',
+  'rform.attachment': 'Schermafbeelding (optioneel: PNG, JPEG of PDF, tot 5 MB)',
+  'rform.affected': 'Wie merkt het, en hoeveel klanten?',
+  'rform.startedWhen': 'Wanneer begon het?',
+  'rform.startedWhenHint': 'bijv. vandaag rond 10:15, of sinds de release van gisteren',
+  'rform.componentIds': 'Over welk onderdeel gaat het? (optioneel)',
+  'rform.submit': 'Melding indienen',
+  'rform.field':
+    '{field, select, kind {Kapot, of iets nieuws?} priority {Prioriteit} whatHappened {Wat er gebeurde} expected {Wat je verwachtte} reproduce {Hoe het na te doen} affected {Wie het merkt} startedWhen {Wanneer het begon} attachment {Schermafbeelding} componentIds {Welk onderdeel} email {Je werk-e-mailadres} other {Link}}',
+  'report.linkMissing':
+    'Deze meldlink is niet geldig. Vraag een nieuwe aan op de meldpagina: links gaan per e-mail naar bedrijfsadressen.',
+  'report.linkUsed':
+    'Met deze meldlink is al een melding ingediend; elke link dient er één in. Vraag een nieuwe aan op de meldpagina.',
+  'report.linkExpired':
+    'Deze meldlink is verlopen (links werken 24 uur). Vraag een nieuwe aan op de meldpagina.',
+  'report.askNewLink': 'Vraag een nieuwe link aan',
 } satisfies Catalogue;

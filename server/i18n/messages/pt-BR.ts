@@ -363,4 +363,28 @@ export default {
   'mail.reportLinkAction': 'Abrir o formulário',
   'mail.reportLinkWhy': 'Você recebe este e-mail porque este endereço pediu um link para relatar.',
   'mail.reportFooter': 'Página de status da {page} (Herald). {why}',
+  'rform.attachAgain': 'Se você anexou um arquivo, anexe-o de novo.',
+  'rform.kindQuestion': 'Algo que funcionava quebrou, ou você precisa de algo novo?',
+  'rform.kind': '{kind, select, bug {Algo que funcionava quebrou} other {Preciso de algo novo}}',
+  'rform.priorityQuestion': 'Que tipo de resposta você quer de nós?',
+  'rform.priorityMeaning':
+    '{priority, select, 0 {Largar tudo: o produto caiu ou os dados de todos estão em risco.} 1 {Todos agora: um recurso essencial quebrou para muitos clientes.} 2 {Corrigir nesta semana: degradado ou quebrado para alguns; há uma alternativa.} other {Próxima sprint: pequeno ou visual; poucos percebem.}}',
+  'rform.whatHappened': 'O que aconteceu? O que você fazia, o que viu?',
+  'rform.expected': 'O que você esperava?',
+  'rform.reproduce': 'Como podemos reproduzir? Links ajudam.',
+  'rform.attachment': 'Captura de tela (opcional: PNG, JPEG ou PDF, até 5 MB)',
+  'rform.affected': 'Quem é afetado, e quantos clientes?',
+  'rform.startedWhen': 'Quando começou?',
+  'rform.startedWhenHint': 'ex.: hoje por volta das 10:15, ou desde a versão de ontem',
+  'rform.componentIds': 'De qual parte se trata? (opcional)',
+  'rform.submit': 'Enviar o relato',
+  'rform.field':
+    '{field, select, kind {Quebrado ou algo novo?} priority {Prioridade} whatHappened {O que aconteceu} expected {O que você esperava} reproduce {Como reproduzir} affected {Quem é afetado} startedWhen {Quando começou} attachment {Captura de tela} componentIds {Qual parte} email {Seu e-mail de trabalho} other {Link}}',
+  'report.linkMissing':
+    'Este link de relato não é válido. Peça um novo na página de relatos: os links são enviados por e-mail para endereços da empresa.',
+  'report.linkUsed':
+    'Este link de relato já foi usado; cada link envia um relato. Peça um novo na página de relatos.',
+  'report.linkExpired':
+    'Este link de relato expirou (os links valem por 24 horas). Peça um novo na página de relatos.',
+  'report.askNewLink': 'Pedir um novo link',
 } satisfies Catalogue;

@@ -35,7 +35,7 @@ import { listActiveUsers } from '../../domain/users/read-users.ts';
 import { declareFields } from './incidents.ts';
 import { closeReasonLabels, kindLabels } from '../../domain/reports/triage-rules.ts';
 import { attachmentDownloadName } from '../../domain/reports/attachment-rules.ts';
-import { DomainError, ValidationError } from '../../domain/shared/errors.ts';
+import { DomainError, type Said, ValidationError } from '../../domain/shared/errors.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
 import { statusOf } from '../../http/errors.ts';
@@ -118,20 +118,6 @@ export async function reportAnswers(
   };
 }
 
-const fieldLabels: Record<string, string> = {
-  kind: 'Broken, or something new?',
-  priority: 'Priority',
-  whatHappened: 'What happened',
-  expected: 'What did you expect',
-  reproduce: 'How to reproduce it',
-  affected: 'Who is affected',
-  startedWhen: 'When did it start',
-  attachment: 'Screenshot',
-  componentIds: 'Which part',
-  email: 'Your work email',
-  token: 'Link',
-};
-
 /**
  * The report pages (`/report`, the emailed link's page, the reporter's status page), handed to
  * Astro through `locals`. Every POST carries the visitor's CSRF token (the site middleware
@@ -151,7 +137,6 @@ export function createReportPages(deps: Deps) {
   };
 
   return {
-    fieldLabels,
     kinds: Object.entries(kindLabels).map(([value, label]) => ({ value, label })),
     priorities: priorityChoices,
     closeReasonLabels,
@@ -251,9 +236,9 @@ export function createReportPages(deps: Deps) {
       });
     },
     /** A domain error as a page shows it; null for anything unexpected (the 500 page). */
-    describeError(err: unknown): { status: number; message: string } | null {
+    describeError(err: unknown): { status: number; message: string; says?: Said } | null {
       if (!(err instanceof DomainError)) return null;
-      return { status: statusOf(err), message: err.message };
+      return { status: statusOf(err), message: err.message, ...(err.says ? { says: err.says } : {}) };
     },
   };
 }
