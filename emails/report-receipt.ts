@@ -1,28 +1,40 @@
+import type { Translator } from '../server/i18n/catalogue.ts';
 import type { RenderedEmail } from './layout.ts';
 import { reportEmail } from './report-frame.ts';
 
 export interface ReportReceiptEmailData {
+  /** The reporter's language: every fixed text of the mail is said in it. */
+  tr: Translator;
   subject: string;
   pageName: string;
-  kindLabel: string;
-  priorityLabel: string;
+  kind: string;
+  priority: number;
   whatHappened: string;
-  /** "Decision due by 12:30 UTC" for timeboxed reports, null otherwise. */
+  /** "12:30 UTC" for timeboxed reports, null otherwise. */
   decisionBy: string | null;
   statusUrl: string;
 }
 
 /** The receipt: what was filed, the priority picked, and the private status link. */
 export function renderReportReceipt(d: ReportReceiptEmailData): RenderedEmail {
+  const { t } = d.tr;
+  const picked = `P${d.priority} (${t('priority.meaning', { priority: d.priority })})`;
   return reportEmail({
     subject: d.subject,
     pageName: d.pageName,
-    intro: `Thank you: your report reached the ${d.pageName} team. You picked ${d.priorityLabel}.${d.decisionBy ? ` ${d.decisionBy}.` : ''} You get an email on every decision about it.`,
+    intro: t('mail.reportReceiptIntro', {
+      page: d.pageName,
+      priority: picked,
+      timed: d.decisionBy ? 'yes' : 'no',
+      time: d.decisionBy ?? '',
+    }),
     blocks: [
-      { heading: 'Kind', text: d.kindLabel },
-      { heading: 'What happened', text: d.whatHappened },
+      { heading: t('mail.reportKind'), text: t('rform.kind', { kind: d.kind }) },
+      { heading: t('mail.reportWhat'), text: d.whatHappened },
     ],
-    action: { label: 'Follow your report', url: d.statusUrl },
-    why: 'The link is private to you: do not forward this email.',
+    action: { label: t('mail.reportFollowAction'), url: d.statusUrl },
+    why: t('mail.reportPrivate'),
+    footer: (why) => t('mail.reportFooter', { page: d.pageName, why }),
+    lang: d.tr.lang,
   });
 }

@@ -98,6 +98,22 @@ describe('the report link in the reader language', () => {
     const [row] = await t.deps.db.select().from(reports);
     expect(row!.language).toBe('de');
 
+    // The receipt is German too: subject, text, the picked priority's meaning, the frame.
+    await testWorker(t).drain();
+    const receipt = smtp
+      .to('lena@acme.com')
+      .find((m) => m.parsed.subject?.startsWith('Meldung erhalten'))!;
+    expect(receipt.parsed.subject).toBe(
+      'Meldung erhalten (P1): Checkout shows a blank page after "Pay"',
+    );
+    expect(receipt.parsed.text).toContain(
+      'Danke: Ihre Meldung hat das Team von Acme erreicht. Sie haben P1 (Alle sofort daran) gewählt.',
+    );
+    expect(receipt.parsed.text).toContain('Etwas ist kaputt, das bisher funktioniert hat');
+    expect(receipt.parsed.text).toContain('Ihre Meldung verfolgen: ');
+    expect(receipt.parsed.html).toContain('<html lang="de" dir="ltr">');
+    expect(receipt.parsed.text).not.toContain('Thank you');
+
     // A used link is refused in the reader's language, keeping the answers typed.
     const again = await postMultipart(c, action, answers({ whatHappened: 'Zweiter Versuch' }));
     expect(again.res.status).toBe(404);

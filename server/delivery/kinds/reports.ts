@@ -104,13 +104,21 @@ async function render(
   const statusUrl = reportStatusUrl(page.url, reportStatusToken(page.key, report.id));
   if (kind === 'report_receipt') {
     const box = timeboxOf(report, ctx.settings, now);
+    // The reporter's language, from the page they filed on; reports from before it was
+    // recorded read the page's default.
+    const lang = parseLanguage(report.language) ?? page.language;
+    const tr = translatorFor(lang);
     return renderReportReceipt({
-      subject: reportSubjects.receipt(report.reportedPriority, report.whatHappened),
+      tr,
+      subject: tr.t('mail.reportReceiptSubject', {
+        priority: report.reportedPriority,
+        what: reportSubjects.short(report.whatHappened),
+      }),
       pageName: page.name,
-      kindLabel: kindLabels[report.kind],
-      priorityLabel: pLabel(report.reportedPriority),
+      kind: report.kind,
+      priority: report.reportedPriority,
       whatHappened: report.whatHappened,
-      decisionBy: box ? `The team decides by ${formatClock(box.dueAt, 'Etc/UTC', now)}` : null,
+      decisionBy: box ? dateFormatsFor(lang).clock(box.dueAt, 'Etc/UTC', now) : null,
       statusUrl,
     });
   }

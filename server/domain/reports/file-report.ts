@@ -57,7 +57,8 @@ async function findLink(db: DbOrTx, token: string) {
 function checkLink(row: typeof reportLinks.$inferSelect | undefined, now: Date) {
   if (!row) throw new LinkNotValidError(linkProblem.missing).saying('report.linkMissing');
   if (row.usedAt) throw new ReportLinkUsedError(linkProblem.used).saying('report.linkUsed');
-  if (row.expiresAt.getTime() <= now.getTime()) throw new LinkNotValidError(linkProblem.expired).saying('report.linkExpired');
+  if (row.expiresAt.getTime() <= now.getTime())
+    throw new LinkNotValidError(linkProblem.expired).saying('report.linkExpired');
 }
 
 /** Filing through the one-time link emailed to a company address. */
@@ -92,7 +93,8 @@ export async function fileReportWithLink(
       .set({ usedAt: now, reportId: filed.id })
       .where(eq(reportLinks.id, link!.id))
       .returning({ id: reportLinks.id });
-    if (used.length !== 1) throw new ReportLinkUsedError(linkProblem.used).saying('report.linkUsed');
+    if (used.length !== 1)
+      throw new ReportLinkUsedError(linkProblem.used).saying('report.linkUsed');
     return filed;
   });
 }

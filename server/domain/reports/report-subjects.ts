@@ -9,7 +9,8 @@ const short = (s: string, n = 60) => {
 };
 
 export const reportSubjects = {
-  receipt: (priority: number, what: string) => `Report received (P${priority}): ${short(what)}`,
+  /** A reporter's answer as a subject's part: one line, cut short. */
+  short: (what: string) => short(what),
   decision: (label: string, what: string) => `Your report: ${headerText(label)} · ${short(what)}`,
   alert: (prefix: string, priority: number, what: string) =>
     `${prefix} P${priority} REPORT: ${short(what).toUpperCase()}`,

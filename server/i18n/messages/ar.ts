@@ -375,4 +375,12 @@ export default {
   'report.linkExpired':
     'انتهت صلاحية رابط البلاغ هذا (الروابط صالحة لمدة 24 ساعة). اطلب رابطًا جديدًا من صفحة البلاغات.',
   'report.askNewLink': 'اطلب رابطًا جديدًا',
+  'mail.reportReceiptSubject': 'استُلم البلاغ (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'شكرًا: وصل بلاغك إلى فريق {page}. اخترت {priority}.{timed, select, yes { يقرّر الفريق بحلول {time}. ستصلك رسالة عند كل قرار بشأنه.} other { ستصلك رسالة عند كل قرار بشأنه.}}',
+  'mail.reportKind': 'النوع',
+  'mail.reportWhat': 'ماذا حدث',
+  'mail.reportFollowAction': 'تابع بلاغك',
+  'mail.reportPrivate': 'الرابط خاص بك: لا تُعِد توجيه هذه الرسالة.',
+  'valid.pickPriority': 'اختر P0 أو P1 أو P2 أو P3',
 } satisfies Catalogue;

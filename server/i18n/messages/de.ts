@@ -392,4 +392,12 @@ export default {
   'report.linkExpired':
     'Dieser Meldelink ist abgelaufen (Links gelten 24 Stunden). Fordern Sie auf der Meldeseite einen neuen an.',
   'report.askNewLink': 'Neuen Link anfordern',
+  'mail.reportReceiptSubject': 'Meldung erhalten (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Danke: Ihre Meldung hat das Team von {page} erreicht. Sie haben {priority} gewählt.{timed, select, yes { Das Team entscheidet bis {time}. Sie erhalten bei jeder Entscheidung darüber eine E-Mail.} other { Sie erhalten bei jeder Entscheidung darüber eine E-Mail.}}',
+  'mail.reportKind': 'Art',
+  'mail.reportWhat': 'Was ist passiert',
+  'mail.reportFollowAction': 'Ihre Meldung verfolgen',
+  'mail.reportPrivate': 'Der Link gehört nur Ihnen: Leiten Sie diese E-Mail nicht weiter.',
+  'valid.pickPriority': 'Wählen Sie P0, P1, P2 oder P3.',
 } satisfies Catalogue;

@@ -386,4 +386,12 @@ export default {
   'report.linkExpired':
     'This report link has expired (links work for 24 hours). Ask for a new one on the report page.',
   'report.askNewLink': 'Ask for a new link',
+  'mail.reportReceiptSubject': 'Report received (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Thank you: your report reached the {page} team. You picked {priority}.{timed, select, yes { The team decides by {time}. You get an email on every decision about it.} other { You get an email on every decision about it.}}',
+  'mail.reportKind': 'Kind',
+  'mail.reportWhat': 'What happened',
+  'mail.reportFollowAction': 'Follow your report',
+  'mail.reportPrivate': 'The link is private to you: do not forward this email.',
+  'valid.pickPriority': 'pick P0, P1, P2 or P3',
 } as const;

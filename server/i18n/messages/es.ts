@@ -386,4 +386,12 @@ export default {
   'report.linkExpired':
     'Este enlace de informe ha caducado (los enlaces valen 24 horas). Pida uno nuevo en la página de informes.',
   'report.askNewLink': 'Pedir un enlace nuevo',
+  'mail.reportReceiptSubject': 'Informe recibido (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Gracias: su informe llegó al equipo de {page}. Eligió {priority}.{timed, select, yes { El equipo decide antes de {time}. Recibirá un correo con cada decisión sobre él.} other { Recibirá un correo con cada decisión sobre él.}}',
+  'mail.reportKind': 'Tipo',
+  'mail.reportWhat': 'Qué pasó',
+  'mail.reportFollowAction': 'Seguir su informe',
+  'mail.reportPrivate': 'El enlace es solo suyo: no reenvíe este correo.',
+  'valid.pickPriority': 'elija P0, P1, P2 o P3',
 } satisfies Catalogue;

@@ -392,4 +392,12 @@ export default {
   'report.linkExpired':
     'Ce lien de signalement a expiré (les liens sont valables 24 heures). Demandez-en un nouveau sur la page de signalement.',
   'report.askNewLink': 'Demander un nouveau lien',
+  'mail.reportReceiptSubject': 'Signalement reçu (P{priority}) : {what}',
+  'mail.reportReceiptIntro':
+    'Merci : votre signalement est parvenu à l’équipe de {page}. Vous avez choisi {priority}.{timed, select, yes { L’équipe décide d’ici {time}. Vous recevez un e-mail à chaque décision le concernant.} other { Vous recevez un e-mail à chaque décision le concernant.}}',
+  'mail.reportKind': 'Type',
+  'mail.reportWhat': 'Ce qui s’est passé',
+  'mail.reportFollowAction': 'Suivre votre signalement',
+  'mail.reportPrivate': 'Le lien vous est personnel : ne transférez pas cet e-mail.',
+  'valid.pickPriority': 'choisissez P0, P1, P2 ou P3',
 } satisfies Catalogue;

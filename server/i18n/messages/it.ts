@@ -393,4 +393,12 @@ export default {
   'report.linkExpired':
     'Questo link di segnalazione è scaduto (i link valgono 24 ore). Chiedine uno nuovo nella pagina delle segnalazioni.',
   'report.askNewLink': 'Chiedi un nuovo link',
+  'mail.reportReceiptSubject': 'Segnalazione ricevuta (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Grazie: la tua segnalazione è arrivata al team di {page}. Hai scelto {priority}.{timed, select, yes { Il team decide entro {time}. Ricevi un’email a ogni decisione che la riguarda.} other { Ricevi un’email a ogni decisione che la riguarda.}}',
+  'mail.reportKind': 'Tipo',
+  'mail.reportWhat': 'Cosa è successo',
+  'mail.reportFollowAction': 'Segui la tua segnalazione',
+  'mail.reportPrivate': 'Il link è solo tuo: non inoltrare questa email.',
+  'valid.pickPriority': 'scegli P0, P1, P2 o P3',
 } satisfies Catalogue;

@@ -388,4 +388,12 @@ export default {
   'report.linkExpired':
     'この報告リンクは期限切れです (リンクの有効期間は 24 時間)。報告ページで新しいリンクを依頼してください。',
   'report.askNewLink': '新しいリンクを依頼',
+  'mail.reportReceiptSubject': '報告を受け付けました (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'ありがとうございます。報告は {page} のチームに届きました。選んだ優先度は {priority} です。{timed, select, yes {チームは {time} までに判断します。判断のたびにメールでお知らせします。} other {判断のたびにメールでお知らせします。}}',
+  'mail.reportKind': '種類',
+  'mail.reportWhat': '何が起きたか',
+  'mail.reportFollowAction': '報告の状況を見る',
+  'mail.reportPrivate': 'このリンクはあなた専用です。このメールを転送しないでください。',
+  'valid.pickPriority': 'P0、P1、P2、P3 から選んでください',
 } satisfies Catalogue;

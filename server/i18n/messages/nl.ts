@@ -389,4 +389,12 @@ export default {
   'report.linkExpired':
     'Deze meldlink is verlopen (links werken 24 uur). Vraag een nieuwe aan op de meldpagina.',
   'report.askNewLink': 'Vraag een nieuwe link aan',
+  'mail.reportReceiptSubject': 'Melding ontvangen (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Dank je: je melding is bij het team van {page}. Je koos {priority}.{timed, select, yes { Het team beslist uiterlijk {time}. Je krijgt bij elk besluit erover een e-mail.} other { Je krijgt bij elk besluit erover een e-mail.}}',
+  'mail.reportKind': 'Soort',
+  'mail.reportWhat': 'Wat er gebeurde',
+  'mail.reportFollowAction': 'Volg je melding',
+  'mail.reportPrivate': 'De link is alleen voor jou: stuur deze e-mail niet door.',
+  'valid.pickPriority': 'kies P0, P1, P2 of P3',
 } satisfies Catalogue;

@@ -387,4 +387,12 @@ export default {
   'report.linkExpired':
     'Este link de relato expirou (os links valem por 24 horas). Peça um novo na página de relatos.',
   'report.askNewLink': 'Pedir um novo link',
+  'mail.reportReceiptSubject': 'Relato recebido (P{priority}): {what}',
+  'mail.reportReceiptIntro':
+    'Obrigado: seu relato chegou à equipe da {page}. Você escolheu {priority}.{timed, select, yes { A equipe decide até {time}. Você recebe um e-mail a cada decisão sobre ele.} other { Você recebe um e-mail a cada decisão sobre ele.}}',
+  'mail.reportKind': 'Tipo',
+  'mail.reportWhat': 'O que aconteceu',
+  'mail.reportFollowAction': 'Acompanhar seu relato',
+  'mail.reportPrivate': 'O link é só seu: não encaminhe este e-mail.',
+  'valid.pickPriority': 'escolha P0, P1, P2 ou P3',
 } satisfies Catalogue;

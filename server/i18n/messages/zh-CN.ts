@@ -360,4 +360,12 @@ export default {
   'report.linkUsed': '此报告链接已被用来提交报告；每个链接只能提交一份。请在报告页面申请新链接。',
   'report.linkExpired': '此报告链接已过期（链接 24 小时内有效）。请在报告页面申请新链接。',
   'report.askNewLink': '申请新链接',
+  'mail.reportReceiptSubject': '已收到报告 (P{priority})：{what}',
+  'mail.reportReceiptIntro':
+    '谢谢：你的报告已送达 {page} 团队。你选择了 {priority}。{timed, select, yes {团队将在 {time} 前做出决定。每次对它做出决定，你都会收到邮件。} other {每次对它做出决定，你都会收到邮件。}}',
+  'mail.reportKind': '类型',
+  'mail.reportWhat': '发生了什么',
+  'mail.reportFollowAction': '跟进你的报告',
+  'mail.reportPrivate': '此链接仅供你使用：请勿转发此邮件。',
+  'valid.pickPriority': '请选择 P0、P1、P2 或 P3',
 } satisfies Catalogue;

@@ -62,6 +62,8 @@ import type { StagedUpload } from '../report-upload.ts';
 async function reportForm(values: FormValues, action: () => Promise<string>) {
   const r = await runForm(values, action);
   if (!r.ok && !r.says && r.message === REPORT_LIMIT_MESSAGE) r.says = { key: 'report.tooMany' };
+  // Every problem with the priority is the same one: none of P0-P3 was picked.
+  if (!r.ok && r.fieldSays?.priority) r.fieldSays.priority = { key: 'valid.pickPriority' };
   return r;
 }
 
@@ -238,7 +240,11 @@ export function createReportPages(deps: Deps) {
     /** A domain error as a page shows it; null for anything unexpected (the 500 page). */
     describeError(err: unknown): { status: number; message: string; says?: Said } | null {
       if (!(err instanceof DomainError)) return null;
-      return { status: statusOf(err), message: err.message, ...(err.says ? { says: err.says } : {}) };
+      return {
+        status: statusOf(err),
+        message: err.message,
+        ...(err.says ? { says: err.says } : {}),
+      };
     },
   };
 }
