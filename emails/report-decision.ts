@@ -1,7 +1,10 @@
+import type { Translator } from '../server/i18n/catalogue.ts';
 import type { RenderedEmail } from './layout.ts';
 import { reportEmail } from './report-frame.ts';
 
 export interface ReportDecisionEmailData {
+  /** The reporter's language: every fixed text of the mail is said in it. */
+  tr: Translator;
   subject: string;
   pageName: string;
   /** "The team re-rated your report from P1 to P2." */
@@ -15,16 +18,19 @@ export interface ReportDecisionEmailData {
 
 /** Sent to the reporter on every decision, with the reason the PM gave. */
 export function renderReportDecision(d: ReportDecisionEmailData): RenderedEmail {
+  const { t } = d.tr;
   return reportEmail({
     subject: d.subject,
     pageName: d.pageName,
     intro: d.decision,
     blocks: [
-      ...(d.reason ? [{ heading: 'Why', text: d.reason }] : []),
+      ...(d.reason ? [{ heading: t('mail.reportWhyHeading'), text: d.reason }] : []),
       ...(d.next ? [{ text: d.next }] : []),
-      { heading: 'Your report', text: d.whatHappened },
+      { heading: t('mail.reportYours'), text: d.whatHappened },
     ],
-    action: { label: 'Open your report', url: d.statusUrl },
-    why: 'You get this email because you filed this report.',
+    action: { label: t('mail.reportOpenAction'), url: d.statusUrl },
+    why: t('mail.reportFiledWhy'),
+    footer: (why) => t('mail.reportFooter', { page: d.pageName, why }),
+    lang: d.tr.lang,
   });
 }

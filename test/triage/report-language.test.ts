@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportLinks, reports, settings } from '../../db/schema/index.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { decideReport } from '../../server/domain/reports/decide-report.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { FormClient, startSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
@@ -113,6 +114,33 @@ describe('the report link in the reader language', () => {
     expect(receipt.parsed.text).toContain('Ihre Meldung verfolgen: ');
     expect(receipt.parsed.html).toContain('<html lang="de" dir="ltr">');
     expect(receipt.parsed.text).not.toContain('Thank you');
+
+    // The team's decision reaches the reporter in German, the PM's reason as written.
+    await decideReport(
+      t.deps,
+      {
+        reportId: row!.id,
+        action: 'rerate',
+        priority: 2,
+        reason: 'Only one customer is affected.',
+      },
+      testActor,
+    );
+    await testWorker(t).drain();
+    const decision = smtp
+      .to('lena@acme.com')
+      .find((m) => m.parsed.subject?.startsWith('Ihre Meldung:'))!;
+    expect(decision.parsed.subject).toBe(
+      'Ihre Meldung: neu eingestuft als P2 · Checkout shows a blank page after "Pay"',
+    );
+    expect(decision.parsed.text).toContain(
+      'Das Team hat Ihre Meldung neu eingestuft als P2 (Diese Woche beheben); Sie hatten P1 gewählt.',
+    );
+    expect(decision.parsed.text).toContain('Warum:\nOnly one customer is affected.');
+    expect(decision.parsed.text).toContain(
+      'einmal auf der Seite Ihrer Meldung an die letzte Instanz',
+    );
+    expect(decision.parsed.html).toContain('<html lang="de" dir="ltr">');
 
     // A used link is refused in the reader's language, keeping the answers typed.
     const again = await postMultipart(c, action, answers({ whatHappened: 'Zweiter Versuch' }));

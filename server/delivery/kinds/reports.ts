@@ -21,10 +21,10 @@ import {
   readReportLinkRow,
   readReportMailContext,
 } from '../../domain/reports/report-views.ts';
-import { closeReasonLabels, kindLabels, timeboxOf } from '../../domain/reports/triage-rules.ts';
-import { priorityMeanings, statusLabel } from '../../domain/status/labels.ts';
-import { formatClock, formatShort } from '../../domain/shared/zoned-time.ts';
-import { translatorFor } from '../../i18n/catalogue.ts';
+import { timeboxOf } from '../../domain/reports/triage-rules.ts';
+import { statusLabel } from '../../domain/status/labels.ts';
+import { formatClock } from '../../domain/shared/zoned-time.ts';
+import { type Translator, translatorFor } from '../../i18n/catalogue.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import { parseLanguage } from '../../i18n/languages.ts';
 import { headerText } from '../../domain/shared/subjects.ts';
@@ -52,8 +52,6 @@ declare module '../../domain/outbox/enqueue-message.ts' {
 type ReportKind =
   'report_link' | 'report_receipt' | 'report_decision' | 'report_alert' | 'report_follow';
 import { readFollowUpNotice } from '../../domain/broadcasts/incident-notice-source.ts';
-
-const pLabel = (p: number) => `P${p} (${priorityMeanings[p] ?? ''})`;
 
 /**
  * The report emails, rendered at send time. Null (skipped) when the message no longer applies:
@@ -124,9 +122,14 @@ async function render(
   }
   if (kind === 'report_decision') {
     if (!event) return null;
-    const d = describeDecision(event, report, incident);
+    const tr = translatorFor(parseLanguage(report.language) ?? page.language);
+    const d = describeDecision(tr, event, report, incident);
     return renderReportDecision({
-      subject: reportSubjects.decision(d.label, report.whatHappened),
+      tr,
+      subject: tr.t('mail.reportDecisionSubject', {
+        label: headerText(d.label),
+        what: reportSubjects.short(report.whatHappened),
+      }),
       pageName: page.name,
       decision: d.text,
       reason: event.reason,
@@ -214,46 +217,29 @@ async function render(
   return null;
 }
 
+/** What the team decided, said to the reporter in their language. */
 function describeDecision(
+  tr: Translator,
   event: { action: string; priority: number | null },
-  report: { reportedPriority: number; closeReason: keyof typeof closeReasonLabels | null },
+  report: { reportedPriority: number; closeReason: string | null },
   incident: { title: string } | null,
 ): { label: string; text: string; next: string | null } {
-  const p = event.priority ?? report.reportedPriority;
-  switch (event.action) {
-    case 'accept':
-      return {
-        label: `accepted as P${p}`,
-        text: `The team agreed with your priority: ${pLabel(p)}.`,
-        next: null,
-      };
-    case 'rerate':
-      return {
-        label: `re-rated to P${p}`,
-        text: `The team re-rated your report to ${pLabel(p)}; you picked P${report.reportedPriority}.`,
-        next: 'If you disagree, you can escalate once to the final authority from your report’s page.',
-      };
-    case 'declare':
-      return {
-        label: 'incident declared',
-        text: `The team declared an incident from your report: "${incident?.title ?? ''}". You get its updates by email.`,
-        next: null,
-      };
-    case 'merge':
-      return {
-        label: 'part of an open incident',
-        text: `Your report is part of an incident the team is already working on: "${incident?.title ?? ''}". You get its updates by email.`,
-        next: null,
-      };
-    case 'close':
-      return {
-        label: 'closed',
-        text: `The team closed your report. ${report.closeReason ? closeReasonLabels[report.closeReason] : ''}.`,
-        next: null,
-      };
-    default:
-      return { label: event.action, text: `Your report: ${event.action}.`, next: null };
-  }
+  const { t } = tr;
+  const priority = event.priority ?? report.reportedPriority;
+  const picked = `P${priority} (${t('priority.meaning', { priority })})`;
+  const values = {
+    action: event.action,
+    priority,
+    picked,
+    reported: report.reportedPriority,
+    title: incident?.title ?? '',
+    reason: t('mail.reportCloseReason', { reason: report.closeReason ?? '' }),
+  };
+  return {
+    label: t('mail.reportDecisionLabel', values),
+    text: t('mail.reportDecisionText', values),
+    next: event.action === 'rerate' ? t('mail.reportEscalateNext') : null,
+  };
 }
 
 const reportKind = <K extends ReportKind>() =>

@@ -11,7 +11,6 @@ const short = (s: string, n = 60) => {
 export const reportSubjects = {
   /** A reporter's answer as a subject's part: one line, cut short. */
   short: (what: string) => short(what),
-  decision: (label: string, what: string) => `Your report: ${headerText(label)} · ${short(what)}`,
   alert: (prefix: string, priority: number, what: string) =>
     `${prefix} P${priority} REPORT: ${short(what).toUpperCase()}`,
   follow: (priority: number, title: string, isDrill: boolean, resolved = false) =>

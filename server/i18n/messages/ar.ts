@@ -383,4 +383,17 @@ export default {
   'mail.reportFollowAction': 'تابع بلاغك',
   'mail.reportPrivate': 'الرابط خاص بك: لا تُعِد توجيه هذه الرسالة.',
   'valid.pickPriority': 'اختر P0 أو P1 أو P2 أو P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {قُبل بأولوية P{priority}} rerate {أُعيد تقييمه إلى P{priority}} declare {أُعلن حادث} merge {جزء من حادث مفتوح} close {أُغلق} other {{action}}}',
+  'mail.reportDecisionSubject': 'بلاغك: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {وافق الفريق على أولويتك: {picked}.} rerate {أعاد الفريق تقييم بلاغك إلى {picked}؛ وكنت قد اخترت P{reported}.} declare {أعلن الفريق حادثًا من بلاغك: «{title}». ستصلك تحديثاته بالبريد.} merge {بلاغك جزء من حادث يعمل عليه الفريق بالفعل: «{title}». ستصلك تحديثاته بالبريد.} close {أغلق الفريق بلاغك. {reason}.} other {بلاغك: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {طلب ميزة: يُعالَج ضمن تخطيط المنتج لا كحادث} duplicate {تكرار لشيء أُبلغ عنه سابقًا} not_reproducible {تعذّرت إعادة إنتاجه} other {}}',
+  'mail.reportEscalateNext':
+    'إذا لم توافق، يمكنك التصعيد مرة واحدة إلى صاحب القرار النهائي من صفحة بلاغك.',
+  'mail.reportWhyHeading': 'السبب',
+  'mail.reportYours': 'بلاغك',
+  'mail.reportOpenAction': 'افتح بلاغك',
+  'mail.reportFiledWhy': 'تصلك هذه الرسالة لأنك قدّمت هذا البلاغ.',
 } satisfies Catalogue;

@@ -400,4 +400,17 @@ export default {
   'mail.reportFollowAction': 'Ihre Meldung verfolgen',
   'mail.reportPrivate': 'Der Link gehört nur Ihnen: Leiten Sie diese E-Mail nicht weiter.',
   'valid.pickPriority': 'Wählen Sie P0, P1, P2 oder P3.',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {angenommen als P{priority}} rerate {neu eingestuft als P{priority}} declare {Vorfall ausgerufen} merge {Teil eines offenen Vorfalls} close {geschlossen} other {{action}}}',
+  'mail.reportDecisionSubject': 'Ihre Meldung: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {Das Team stimmt Ihrer Priorität zu: {picked}.} rerate {Das Team hat Ihre Meldung neu eingestuft als {picked}; Sie hatten P{reported} gewählt.} declare {Das Team hat aus Ihrer Meldung einen Vorfall ausgerufen: „{title}“. Sie erhalten seine Updates per E-Mail.} merge {Ihre Meldung gehört zu einem Vorfall, an dem das Team schon arbeitet: „{title}“. Sie erhalten seine Updates per E-Mail.} close {Das Team hat Ihre Meldung geschlossen. {reason}.} other {Ihre Meldung: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Funktionswunsch: wird mit der Produktplanung behandelt, nicht als Vorfall} duplicate {Duplikat von etwas bereits Gemeldetem} not_reproducible {Nicht nachstellbar} other {}}',
+  'mail.reportEscalateNext':
+    'Wenn Sie nicht einverstanden sind, können Sie einmal auf der Seite Ihrer Meldung an die letzte Instanz eskalieren.',
+  'mail.reportWhyHeading': 'Warum',
+  'mail.reportYours': 'Ihre Meldung',
+  'mail.reportOpenAction': 'Ihre Meldung öffnen',
+  'mail.reportFiledWhy': 'Sie erhalten diese E-Mail, weil Sie diese Meldung eingereicht haben.',
 } satisfies Catalogue;

@@ -394,4 +394,17 @@ export default {
   'mail.reportFollowAction': 'Follow your report',
   'mail.reportPrivate': 'The link is private to you: do not forward this email.',
   'valid.pickPriority': 'pick P0, P1, P2 or P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {accepted as P{priority}} rerate {re-rated to P{priority}} declare {incident declared} merge {part of an open incident} close {closed} other {{action}}}',
+  'mail.reportDecisionSubject': 'Your report: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {The team agreed with your priority: {picked}.} rerate {The team re-rated your report to {picked}; you picked P{reported}.} declare {The team declared an incident from your report: "{title}". You get its updates by email.} merge {Your report is part of an incident the team is already working on: "{title}". You get its updates by email.} close {The team closed your report. {reason}.} other {Your report: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Feature request: handled with product planning, not as an incident} duplicate {Duplicate of something already reported} not_reproducible {Not reproducible} other {}}',
+  'mail.reportEscalateNext':
+    'If you disagree, you can escalate once to the final authority from your report’s page.',
+  'mail.reportWhyHeading': 'Why',
+  'mail.reportYours': 'Your report',
+  'mail.reportOpenAction': 'Open your report',
+  'mail.reportFiledWhy': 'You get this email because you filed this report.',
 } as const;

@@ -394,4 +394,17 @@ export default {
   'mail.reportFollowAction': 'Seguir su informe',
   'mail.reportPrivate': 'El enlace es solo suyo: no reenvíe este correo.',
   'valid.pickPriority': 'elija P0, P1, P2 o P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {aceptado como P{priority}} rerate {reclasificado a P{priority}} declare {incidente declarado} merge {parte de un incidente abierto} close {cerrado} other {{action}}}',
+  'mail.reportDecisionSubject': 'Su informe: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {El equipo está de acuerdo con su prioridad: {picked}.} rerate {El equipo reclasificó su informe a {picked}; usted eligió P{reported}.} declare {El equipo declaró un incidente a partir de su informe: «{title}». Recibirá sus actualizaciones por correo.} merge {Su informe forma parte de un incidente en el que el equipo ya trabaja: «{title}». Recibirá sus actualizaciones por correo.} close {El equipo cerró su informe. {reason}.} other {Su informe: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Petición de función: se gestiona con la planificación del producto, no como incidente} duplicate {Duplicado de algo ya informado} not_reproducible {No reproducible} other {}}',
+  'mail.reportEscalateNext':
+    'Si no está de acuerdo, puede escalar una vez a la autoridad final desde la página de su informe.',
+  'mail.reportWhyHeading': 'Por qué',
+  'mail.reportYours': 'Su informe',
+  'mail.reportOpenAction': 'Abrir su informe',
+  'mail.reportFiledWhy': 'Recibe este correo porque envió este informe.',
 } satisfies Catalogue;

@@ -400,4 +400,17 @@ export default {
   'mail.reportFollowAction': 'Suivre votre signalement',
   'mail.reportPrivate': 'Le lien vous est personnel : ne transférez pas cet e-mail.',
   'valid.pickPriority': 'choisissez P0, P1, P2 ou P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {acceptée en P{priority}} rerate {reclassée en P{priority}} declare {incident déclaré} merge {rattachée à un incident en cours} close {clôturée} other {{action}}}',
+  'mail.reportDecisionSubject': 'Votre signalement : {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {L’équipe approuve votre priorité : {picked}.} rerate {L’équipe a reclassé votre signalement en {picked} ; vous aviez choisi P{reported}.} declare {L’équipe a déclaré un incident à partir de votre signalement : « {title} ». Vous recevez ses mises à jour par e-mail.} merge {Votre signalement fait partie d’un incident sur lequel l’équipe travaille déjà : « {title} ». Vous recevez ses mises à jour par e-mail.} close {L’équipe a clôturé votre signalement. {reason}.} other {Votre signalement : {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Demande de fonctionnalité : traitée avec la planification produit, pas comme un incident} duplicate {Doublon d’un problème déjà signalé} not_reproducible {Non reproductible} other {}}',
+  'mail.reportEscalateNext':
+    'Si vous n’êtes pas d’accord, vous pouvez faire appel une fois à l’autorité finale depuis la page de votre signalement.',
+  'mail.reportWhyHeading': 'Pourquoi',
+  'mail.reportYours': 'Votre signalement',
+  'mail.reportOpenAction': 'Ouvrir votre signalement',
+  'mail.reportFiledWhy': 'Vous recevez cet e-mail car vous avez envoyé ce signalement.',
 } satisfies Catalogue;

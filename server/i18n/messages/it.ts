@@ -401,4 +401,17 @@ export default {
   'mail.reportFollowAction': 'Segui la tua segnalazione',
   'mail.reportPrivate': 'Il link è solo tuo: non inoltrare questa email.',
   'valid.pickPriority': 'scegli P0, P1, P2 o P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {accettata come P{priority}} rerate {riclassificata a P{priority}} declare {incidente dichiarato} merge {parte di un incidente aperto} close {chiusa} other {{action}}}',
+  'mail.reportDecisionSubject': 'La tua segnalazione: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {Il team concorda con la tua priorità: {picked}.} rerate {Il team ha riclassificato la tua segnalazione a {picked}; avevi scelto P{reported}.} declare {Il team ha dichiarato un incidente dalla tua segnalazione: “{title}”. Ricevi i suoi aggiornamenti via email.} merge {La tua segnalazione fa parte di un incidente su cui il team sta già lavorando: “{title}”. Ricevi i suoi aggiornamenti via email.} close {Il team ha chiuso la tua segnalazione. {reason}.} other {La tua segnalazione: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Richiesta di funzionalità: gestita con la pianificazione di prodotto, non come incidente} duplicate {Duplicato di qualcosa già segnalato} not_reproducible {Non riproducibile} other {}}',
+  'mail.reportEscalateNext':
+    'Se non sei d’accordo, puoi fare escalation una volta all’autorità finale dalla pagina della tua segnalazione.',
+  'mail.reportWhyHeading': 'Perché',
+  'mail.reportYours': 'La tua segnalazione',
+  'mail.reportOpenAction': 'Apri la tua segnalazione',
+  'mail.reportFiledWhy': 'Ricevi questa email perché hai inviato questa segnalazione.',
 } satisfies Catalogue;

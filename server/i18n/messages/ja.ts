@@ -396,4 +396,17 @@ export default {
   'mail.reportFollowAction': '報告の状況を見る',
   'mail.reportPrivate': 'このリンクはあなた専用です。このメールを転送しないでください。',
   'valid.pickPriority': 'P0、P1、P2、P3 から選んでください',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {P{priority} として受理} rerate {P{priority} に再評価} declare {インシデントを宣言} merge {対応中のインシデントに統合} close {クローズ} other {{action}}}',
+  'mail.reportDecisionSubject': 'あなたの報告: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {チームはあなたの優先度に同意しました: {picked}。} rerate {チームはあなたの報告を {picked} に再評価しました。あなたが選んだのは P{reported} です。} declare {チームはあなたの報告からインシデントを宣言しました: 「{title}」。その更新はメールで届きます。} merge {あなたの報告は、チームがすでに対応中のインシデントの一部です: 「{title}」。その更新はメールで届きます。} close {チームはあなたの報告をクローズしました。{reason}。} other {あなたの報告: {action}。}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {機能要望: インシデントではなく製品計画で扱います} duplicate {すでに報告済みの内容と重複} not_reproducible {再現できません} other {}}',
+  'mail.reportEscalateNext':
+    '同意できない場合は、報告のページから一度だけ最終決定者にエスカレーションできます。',
+  'mail.reportWhyHeading': '理由',
+  'mail.reportYours': 'あなたの報告',
+  'mail.reportOpenAction': '報告を開く',
+  'mail.reportFiledWhy': 'この報告を送信したため、このメールをお送りしています。',
 } satisfies Catalogue;

@@ -397,4 +397,17 @@ export default {
   'mail.reportFollowAction': 'Volg je melding',
   'mail.reportPrivate': 'De link is alleen voor jou: stuur deze e-mail niet door.',
   'valid.pickPriority': 'kies P0, P1, P2 of P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {geaccepteerd als P{priority}} rerate {herbeoordeeld naar P{priority}} declare {incident uitgeroepen} merge {deel van een open incident} close {gesloten} other {{action}}}',
+  'mail.reportDecisionSubject': 'Je melding: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {Het team is het eens met je prioriteit: {picked}.} rerate {Het team heeft je melding herbeoordeeld naar {picked}; jij koos P{reported}.} declare {Het team heeft op basis van je melding een incident uitgeroepen: ‘{title}’. Je krijgt de updates per e-mail.} merge {Je melding hoort bij een incident waar het team al aan werkt: ‘{title}’. Je krijgt de updates per e-mail.} close {Het team heeft je melding gesloten. {reason}.} other {Je melding: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Functieverzoek: behandeld in de productplanning, niet als incident} duplicate {Dubbel met iets dat al gemeld is} not_reproducible {Niet na te doen} other {}}',
+  'mail.reportEscalateNext':
+    'Ben je het er niet mee eens, dan kun je vanaf de pagina van je melding één keer escaleren naar de eindverantwoordelijke.',
+  'mail.reportWhyHeading': 'Waarom',
+  'mail.reportYours': 'Je melding',
+  'mail.reportOpenAction': 'Open je melding',
+  'mail.reportFiledWhy': 'Je krijgt deze e-mail omdat je deze melding hebt ingediend.',
 } satisfies Catalogue;

@@ -395,4 +395,17 @@ export default {
   'mail.reportFollowAction': 'Acompanhar seu relato',
   'mail.reportPrivate': 'O link é só seu: não encaminhe este e-mail.',
   'valid.pickPriority': 'escolha P0, P1, P2 ou P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {aceito como P{priority}} rerate {reclassificado para P{priority}} declare {incidente declarado} merge {parte de um incidente aberto} close {encerrado} other {{action}}}',
+  'mail.reportDecisionSubject': 'Seu relato: {label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {A equipe concordou com sua prioridade: {picked}.} rerate {A equipe reclassificou seu relato para {picked}; você escolheu P{reported}.} declare {A equipe declarou um incidente a partir do seu relato: “{title}”. Você recebe as atualizações dele por e-mail.} merge {Seu relato faz parte de um incidente em que a equipe já está trabalhando: “{title}”. Você recebe as atualizações dele por e-mail.} close {A equipe encerrou seu relato. {reason}.} other {Seu relato: {action}.}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {Pedido de recurso: tratado no planejamento do produto, não como incidente} duplicate {Duplicata de algo já relatado} not_reproducible {Não reproduzível} other {}}',
+  'mail.reportEscalateNext':
+    'Se discordar, você pode escalar uma vez para a autoridade final na página do seu relato.',
+  'mail.reportWhyHeading': 'Por quê',
+  'mail.reportYours': 'Seu relato',
+  'mail.reportOpenAction': 'Abrir seu relato',
+  'mail.reportFiledWhy': 'Você recebe este e-mail porque enviou este relato.',
 } satisfies Catalogue;

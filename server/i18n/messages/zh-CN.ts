@@ -368,4 +368,16 @@ export default {
   'mail.reportFollowAction': '跟进你的报告',
   'mail.reportPrivate': '此链接仅供你使用：请勿转发此邮件。',
   'valid.pickPriority': '请选择 P0、P1、P2 或 P3',
+  'mail.reportDecisionLabel':
+    '{action, select, accept {已按 P{priority} 接受} rerate {已重新评定为 P{priority}} declare {已宣布事件} merge {已并入进行中的事件} close {已关闭} other {{action}}}',
+  'mail.reportDecisionSubject': '你的报告：{label} · {what}',
+  'mail.reportDecisionText':
+    '{action, select, accept {团队同意你的优先级：{picked}。} rerate {团队将你的报告重新评定为 {picked}；你选择的是 P{reported}。} declare {团队根据你的报告宣布了一个事件：“{title}”。你会通过邮件收到它的更新。} merge {你的报告属于团队已在处理的事件：“{title}”。你会通过邮件收到它的更新。} close {团队关闭了你的报告。{reason}。} other {你的报告：{action}。}}',
+  'mail.reportCloseReason':
+    '{reason, select, feature_request {功能请求：在产品规划中处理，而非作为事件} duplicate {与已报告的内容重复} not_reproducible {无法复现} other {}}',
+  'mail.reportEscalateNext': '如果你不同意，可以在报告页面向最终负责人升级一次。',
+  'mail.reportWhyHeading': '原因',
+  'mail.reportYours': '你的报告',
+  'mail.reportOpenAction': '打开你的报告',
+  'mail.reportFiledWhy': '你收到此邮件，是因为你提交了这份报告。',
 } satisfies Catalogue;
