@@ -142,6 +142,16 @@ describe('the report link in the reader language', () => {
     );
     expect(decision.parsed.html).toContain('<html lang="de" dir="ltr">');
 
+    // The private status page the receipt links to speaks German to a German reader.
+    const status = await c.get(linkPath(receipt.parsed.text!, '/report/status/'));
+    expect(status.res.status).toBe(200);
+    expect(status.html).toContain('<h1>Ihre Meldung</h1>');
+    expect(status.html).toContain('<dd>P2 (Sie hatten P1 gewählt)</dd>');
+    expect(status.html).toContain('<strong>Neu eingestuft</strong>');
+    expect(status.html).toContain('Nicht einverstanden mit der Neueinstufung?');
+    expect(status.html).toContain('Warum es P1 sein sollte (Sie können einmal eskalieren)');
+    expect(status.html).not.toContain('Disagree with the re-rating');
+
     // A used link is refused in the reader's language, keeping the answers typed.
     const again = await postMultipart(c, action, answers({ whatHappened: 'Zweiter Versuch' }));
     expect(again.res.status).toBe(404);

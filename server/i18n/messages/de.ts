@@ -413,4 +413,30 @@ export default {
   'mail.reportYours': 'Ihre Meldung',
   'mail.reportOpenAction': 'Ihre Meldung öffnen',
   'mail.reportFiledWhy': 'Sie erhalten diese E-Mail, weil Sie diese Meldung eingereicht haben.',
+  'rstatus.title': 'Ihre Meldung',
+  'rstatus.notFoundTitle': 'Dieser Link funktioniert nicht',
+  'rstatus.notFound':
+    'Zu diesem Link gibt es keine Meldung. Nutzen Sie den Link aus Ihrer Bestätigungs-E-Mail.',
+  'rstatus.filed': 'Meldung eingereicht. Eine Bestätigung ist unterwegs an {email}.',
+  'rstatus.state': 'Stand',
+  'rstatus.stateValue':
+    '{state, select, open {offen} accepted {angenommen} declared {Vorfall ausgerufen} merged {zusammengeführt} closed {geschlossen} other {{state}}}',
+  'rstatus.priority': 'Priorität',
+  'rstatus.priorityValue':
+    '{changed, select, yes {P{priority} (Sie hatten P{reported} gewählt)} other {P{priority}}}',
+  'rstatus.whatHappened': 'Was ist passiert',
+  'rstatus.expected': 'Was Sie erwartet haben',
+  'rstatus.reproduce': 'Wie man es nachstellt',
+  'rstatus.affected': 'Wer ist betroffen',
+  'rstatus.started': 'Begonnen',
+  'rstatus.attachment': 'Anhang',
+  'rstatus.attachmentKept': 'Bei der Meldung aufbewahrt (das Team kann ihn öffnen).',
+  'rstatus.escalated': 'Eskaliert: Die letzte Instanz hat Ihre Meldung und Ihre Begründung.',
+  'rstatus.disagree': 'Nicht einverstanden mit der Neueinstufung?',
+  'rstatus.whyShould': 'Warum es P{priority} sein sollte (Sie können einmal eskalieren)',
+  'rstatus.escalate': 'An die letzte Instanz eskalieren',
+  'rstatus.partOf': 'Teil des Vorfalls {link}: Sie erhalten seine Updates per E-Mail.',
+  'rstatus.history': 'Verlauf',
+  'rstatus.action':
+    '{action, select, filed {Eingereicht} accept {Priorität angenommen} rerate {Neu eingestuft} declare {Vorfall ausgerufen} merge {Mit einem Vorfall zusammengeführt} close {Geschlossen} escalate {Von Ihnen eskaliert} alert {Das diensthabende Team wurde informiert} reminder {Erinnerung an das Team} overdue {Eskaliert: Entscheidung überfällig} other {{action}}}',
 } satisfies Catalogue;

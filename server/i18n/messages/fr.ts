@@ -413,4 +413,30 @@ export default {
   'mail.reportYours': 'Votre signalement',
   'mail.reportOpenAction': 'Ouvrir votre signalement',
   'mail.reportFiledWhy': 'Vous recevez cet e-mail car vous avez envoyé ce signalement.',
+  'rstatus.title': 'Votre signalement',
+  'rstatus.notFoundTitle': 'Ce lien ne fonctionne pas',
+  'rstatus.notFound':
+    'Aucun signalement ne correspond à ce lien. Utilisez le lien de votre e-mail d’accusé de réception.',
+  'rstatus.filed': 'Signalement envoyé. Un accusé de réception part vers {email}.',
+  'rstatus.state': 'État',
+  'rstatus.stateValue':
+    '{state, select, open {ouvert} accepted {accepté} declared {incident déclaré} merged {rattaché} closed {clôturé} other {{state}}}',
+  'rstatus.priority': 'Priorité',
+  'rstatus.priorityValue':
+    '{changed, select, yes {P{priority} (vous aviez choisi P{reported})} other {P{priority}}}',
+  'rstatus.whatHappened': 'Ce qui s’est passé',
+  'rstatus.expected': 'Ce que vous attendiez',
+  'rstatus.reproduce': 'Comment le reproduire',
+  'rstatus.affected': 'Qui est touché',
+  'rstatus.started': 'Début',
+  'rstatus.attachment': 'Pièce jointe',
+  'rstatus.attachmentKept': 'Conservée avec le signalement (l’équipe peut l’ouvrir).',
+  'rstatus.escalated': 'Transmis : l’autorité finale a votre signalement et votre raison.',
+  'rstatus.disagree': 'Pas d’accord avec le reclassement ?',
+  'rstatus.whyShould': 'Pourquoi ce devrait être P{priority} (vous pouvez faire appel une fois)',
+  'rstatus.escalate': 'Faire appel à l’autorité finale',
+  'rstatus.partOf': 'Rattaché à l’incident {link} : vous recevez ses mises à jour par e-mail.',
+  'rstatus.history': 'Historique',
+  'rstatus.action':
+    '{action, select, filed {Envoyé} accept {Priorité acceptée} rerate {Reclassé} declare {Incident déclaré} merge {Rattaché à un incident} close {Clôturé} escalate {Transmis par vous} alert {L’équipe d’astreinte a été prévenue} reminder {Rappel à l’équipe} overdue {Transmis : décision en retard} other {{action}}}',
 } satisfies Catalogue;

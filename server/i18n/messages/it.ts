@@ -414,4 +414,30 @@ export default {
   'mail.reportYours': 'La tua segnalazione',
   'mail.reportOpenAction': 'Apri la tua segnalazione',
   'mail.reportFiledWhy': 'Ricevi questa email perché hai inviato questa segnalazione.',
+  'rstatus.title': 'La tua segnalazione',
+  'rstatus.notFoundTitle': 'Questo link non funziona',
+  'rstatus.notFound': 'Nessuna segnalazione ha questo link. Usa il link nell’email di conferma.',
+  'rstatus.filed': 'Segnalazione inviata. Una conferma sta arrivando a {email}.',
+  'rstatus.state': 'Stato',
+  'rstatus.stateValue':
+    '{state, select, open {aperta} accepted {accettata} declared {incidente dichiarato} merged {unita} closed {chiusa} other {{state}}}',
+  'rstatus.priority': 'Priorità',
+  'rstatus.priorityValue':
+    '{changed, select, yes {P{priority} (avevi scelto P{reported})} other {P{priority}}}',
+  'rstatus.whatHappened': 'Cosa è successo',
+  'rstatus.expected': 'Cosa ti aspettavi',
+  'rstatus.reproduce': 'Come riprodurlo',
+  'rstatus.affected': 'Chi è coinvolto',
+  'rstatus.started': 'Iniziato',
+  'rstatus.attachment': 'Allegato',
+  'rstatus.attachmentKept': 'Conservato con la segnalazione (il team può aprirlo).',
+  'rstatus.escalated':
+    'Escalation fatta: l’autorità finale ha la tua segnalazione e il tuo motivo.',
+  'rstatus.disagree': 'Non sei d’accordo con la riclassificazione?',
+  'rstatus.whyShould': 'Perché dovrebbe essere P{priority} (puoi fare escalation una volta)',
+  'rstatus.escalate': 'Escalation all’autorità finale',
+  'rstatus.partOf': 'Parte dell’incidente {link}: ricevi i suoi aggiornamenti via email.',
+  'rstatus.history': 'Cronologia',
+  'rstatus.action':
+    '{action, select, filed {Inviata} accept {Priorità accettata} rerate {Riclassificata} declare {Incidente dichiarato} merge {Unita a un incidente} close {Chiusa} escalate {Escalation da parte tua} alert {Il team di turno è stato avvisato} reminder {Promemoria al team} overdue {Escalation: decisione in ritardo} other {{action}}}',
 } satisfies Catalogue;

@@ -409,4 +409,30 @@ export default {
   'mail.reportYours': 'あなたの報告',
   'mail.reportOpenAction': '報告を開く',
   'mail.reportFiledWhy': 'この報告を送信したため、このメールをお送りしています。',
+  'rstatus.title': 'あなたの報告',
+  'rstatus.notFoundTitle': 'このリンクは使えません',
+  'rstatus.notFound':
+    'このリンクに該当する報告はありません。受付確認メールのリンクを使ってください。',
+  'rstatus.filed': '報告を送信しました。受付確認を {email} に送っています。',
+  'rstatus.state': '状態',
+  'rstatus.stateValue':
+    '{state, select, open {未対応} accepted {受理} declared {インシデント宣言} merged {統合} closed {クローズ} other {{state}}}',
+  'rstatus.priority': '優先度',
+  'rstatus.priorityValue':
+    '{changed, select, yes {P{priority} (選んだのは P{reported})} other {P{priority}}}',
+  'rstatus.whatHappened': '何が起きたか',
+  'rstatus.expected': '期待したこと',
+  'rstatus.reproduce': '再現方法',
+  'rstatus.affected': '影響を受けている人',
+  'rstatus.started': '開始',
+  'rstatus.attachment': '添付ファイル',
+  'rstatus.attachmentKept': '報告と一緒に保管しています (チームが開けます)。',
+  'rstatus.escalated': 'エスカレーション済み: 最終決定者があなたの報告と理由を受け取りました。',
+  'rstatus.disagree': '再評価に同意できませんか?',
+  'rstatus.whyShould': 'P{priority} であるべき理由 (エスカレーションは 1 回まで)',
+  'rstatus.escalate': '最終決定者にエスカレーション',
+  'rstatus.partOf': 'インシデント {link} の一部です。その更新はメールで届きます。',
+  'rstatus.history': '履歴',
+  'rstatus.action':
+    '{action, select, filed {送信} accept {優先度を受理} rerate {再評価} declare {インシデントを宣言} merge {インシデントに統合} close {クローズ} escalate {あなたがエスカレーション} alert {当番チームに通知} reminder {チームへのリマインダー} overdue {エスカレーション: 判断期限切れ} other {{action}}}',
 } satisfies Catalogue;
