@@ -22,12 +22,11 @@ import {
   readReportMailContext,
 } from '../../domain/reports/report-views.ts';
 import { timeboxOf } from '../../domain/reports/triage-rules.ts';
-import { statusLabel } from '../../domain/status/labels.ts';
 import { formatClock } from '../../domain/shared/zoned-time.ts';
 import { type Translator, translatorFor } from '../../i18n/catalogue.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import { parseLanguage } from '../../i18n/languages.ts';
-import { headerText } from '../../domain/shared/subjects.ts';
+import { headerText, incidentSubject } from '../../domain/shared/subjects.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { emailKind } from './email-kind.ts';
 
@@ -184,13 +183,15 @@ async function render(
     const src = await readFollowUpNotice(db, incident.id);
     if (!src) return null;
     const incidentUrl = `${page.url}/incidents/${incident.id}`;
+    const tr = translatorFor(parseLanguage(report.language) ?? page.language);
     const rendered = renderReportFollow({
-      subject: reportSubjects.followUp(incident.title),
+      tr,
+      subject: tr.t('mail.followUpSubject', { title: headerText(incident.title) }),
       pageName: page.name,
       incidentTitle: incident.title,
-      status: 'Resolved, with a follow-up',
+      status: tr.t('mail.reportFollowUpStatus'),
       body: src.postmortemPublished
-        ? `${src.body}\n\nWhat we learned, in the post-mortem: ${incidentUrl}#postmortem`
+        ? `${src.body}\n\n${tr.t('mail.reportPostmortem', { url: `${incidentUrl}#postmortem` })}`
         : src.body,
       incidentUrl,
     });
@@ -200,17 +201,20 @@ async function render(
     if (!('updateId' in p) || !p.updateId || !incident) return null;
     const update = await readIncidentUpdateForMail(db, p.updateId);
     if (!update || update.incidentId !== incident.id) return null;
+    const lang = parseLanguage(report.language) ?? page.language;
+    const tr = translatorFor(lang);
     return renderReportFollow({
-      subject: reportSubjects.follow(
-        incident.priority,
-        incident.title,
-        incident.isDrill,
-        update.status === 'resolved',
+      tr,
+      subject: incidentSubject(
+        update.status === 'resolved' ? 'resolved' : 'update',
+        { priority: incident.priority, title: incident.title, isDrill: incident.isDrill },
+        lang,
       ),
       pageName: page.name,
       incidentTitle: incident.title,
-      status: statusLabel(update.status),
-      body: update.body,
+      status: tr.t(`status.${update.status}`),
+      // The PM's own words in the reader's language when they wrote them, else as written.
+      body: update.translations?.[lang] ?? update.body,
       incidentUrl: `${page.url}/incidents/${incident.id}`,
     });
   }

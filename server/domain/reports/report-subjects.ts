@@ -1,7 +1,9 @@
-import { DRILL_MARK, headerText } from '../shared/subjects.ts';
+import { headerText } from '../shared/subjects.ts';
 
-// Subjects of the report emails, in one place. Reports' own text is the reporter's: headerText
-// keeps CR/LF out of the header, and it is cut short so a long answer never becomes a subject.
+// Subjects of the team's report alerts (English, like the admin), and a report's own words as
+// part of a subject; the reporter's subjects are catalogue messages. Reports' own text is the
+// reporter's: headerText keeps CR/LF out of the header, and it is cut short so a long answer
+// never becomes a subject.
 
 const short = (s: string, n = 60) => {
   const t = headerText(s);
@@ -13,7 +15,4 @@ export const reportSubjects = {
   short: (what: string) => short(what),
   alert: (prefix: string, priority: number, what: string) =>
     `${prefix} P${priority} REPORT: ${short(what).toUpperCase()}`,
-  follow: (priority: number, title: string, isDrill: boolean, resolved = false) =>
-    `${isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${priority} ISSUE ${resolved ? 'RESOLVED' : 'UPDATE'}: ${headerText(title).toUpperCase()}`,
-  followUp: (title: string) => `Follow-up: ${headerText(title)}`,
 };

@@ -151,6 +151,7 @@ export async function readIncidentUpdateForMail(db: DbOrTx, updateId: string) {
     .select({
       id: incidentUpdates.id,
       body: incidentUpdates.body,
+      translations: incidentUpdates.translations,
       status: incidentUpdates.status,
       incidentId: incidentUpdates.incidentId,
     })

@@ -421,4 +421,9 @@ export default {
   'rstatus.history': 'السجل',
   'rstatus.action':
     '{action, select, filed {قُدّم} accept {قُبلت الأولوية} rerate {أُعيد التقييم} declare {أُعلن حادث} merge {دُمج في حادث} close {أُغلق} escalate {صعّدته أنت} alert {أُبلغ الفريق المناوب} reminder {تذكير للفريق} overdue {صُعّد: تأخر القرار} other {{action}}}',
+  'mail.reportFollowIntro': 'تحديث بشأن «{title}»، الحادث الذي يشمل بلاغك. الحالة: {status}.',
+  'mail.reportSeeIncident': 'اطّلع على الحادث',
+  'mail.reportFollowWhy': 'تصلك هذه الرسالة لأن بلاغك جزء من هذا الحادث.',
+  'mail.reportFollowUpStatus': 'حُلّ، مع متابعة',
+  'mail.reportPostmortem': 'ما تعلّمناه، في المراجعة اللاحقة: {url}',
 } satisfies Catalogue;

@@ -439,4 +439,10 @@ export default {
   'rstatus.history': 'Verlauf',
   'rstatus.action':
     '{action, select, filed {Eingereicht} accept {Priorität angenommen} rerate {Neu eingestuft} declare {Vorfall ausgerufen} merge {Mit einem Vorfall zusammengeführt} close {Geschlossen} escalate {Von Ihnen eskaliert} alert {Das diensthabende Team wurde informiert} reminder {Erinnerung an das Team} overdue {Eskaliert: Entscheidung überfällig} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Ein Update zu „{title}“, dem Vorfall, zu dem Ihre Meldung gehört. Stand: {status}.',
+  'mail.reportSeeIncident': 'Vorfall ansehen',
+  'mail.reportFollowWhy': 'Sie erhalten diese E-Mail, weil Ihre Meldung zu diesem Vorfall gehört.',
+  'mail.reportFollowUpStatus': 'Behoben, mit einem Nachtrag',
+  'mail.reportPostmortem': 'Was wir gelernt haben, in der Nachbetrachtung: {url}',
 } satisfies Catalogue;

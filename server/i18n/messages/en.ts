@@ -432,4 +432,10 @@ export default {
   'rstatus.history': 'History',
   'rstatus.action':
     '{action, select, filed {Filed} accept {Priority accepted} rerate {Re-rated} declare {Incident declared} merge {Merged into an incident} close {Closed} escalate {Escalated by you} alert {The team on duty was told} reminder {Reminder to the team} overdue {Escalated: decision overdue} other {{action}}}',
+  'mail.reportFollowIntro':
+    'An update on "{title}", the incident your report is part of. Status: {status}.',
+  'mail.reportSeeIncident': 'See the incident',
+  'mail.reportFollowWhy': 'You get this email because your report is part of this incident.',
+  'mail.reportFollowUpStatus': 'Resolved, with a follow-up',
+  'mail.reportPostmortem': 'What we learned, in the post-mortem: {url}',
 } as const;

@@ -432,4 +432,10 @@ export default {
   'rstatus.history': 'Historial',
   'rstatus.action':
     '{action, select, filed {Enviado} accept {Prioridad aceptada} rerate {Reclasificado} declare {Incidente declarado} merge {Unido a un incidente} close {Cerrado} escalate {Escalado por usted} alert {Se avisó al equipo de guardia} reminder {Recordatorio al equipo} overdue {Escalado: decisión atrasada} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Una actualización sobre «{title}», el incidente del que forma parte su informe. Estado: {status}.',
+  'mail.reportSeeIncident': 'Ver el incidente',
+  'mail.reportFollowWhy': 'Recibe este correo porque su informe forma parte de este incidente.',
+  'mail.reportFollowUpStatus': 'Resuelto, con un seguimiento',
+  'mail.reportPostmortem': 'Lo que aprendimos, en el post-mortem: {url}',
 } satisfies Catalogue;

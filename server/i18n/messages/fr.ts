@@ -439,4 +439,11 @@ export default {
   'rstatus.history': 'Historique',
   'rstatus.action':
     '{action, select, filed {Envoyé} accept {Priorité acceptée} rerate {Reclassé} declare {Incident déclaré} merge {Rattaché à un incident} close {Clôturé} escalate {Transmis par vous} alert {L’équipe d’astreinte a été prévenue} reminder {Rappel à l’équipe} overdue {Transmis : décision en retard} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Une mise à jour sur « {title} », l’incident dont fait partie votre signalement. État : {status}.',
+  'mail.reportSeeIncident': 'Voir l’incident',
+  'mail.reportFollowWhy':
+    'Vous recevez cet e-mail car votre signalement fait partie de cet incident.',
+  'mail.reportFollowUpStatus': 'Résolu, avec un suivi',
+  'mail.reportPostmortem': 'Ce que nous avons appris, dans le post-mortem : {url}',
 } satisfies Catalogue;

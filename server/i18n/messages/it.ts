@@ -440,4 +440,11 @@ export default {
   'rstatus.history': 'Cronologia',
   'rstatus.action':
     '{action, select, filed {Inviata} accept {Priorità accettata} rerate {Riclassificata} declare {Incidente dichiarato} merge {Unita a un incidente} close {Chiusa} escalate {Escalation da parte tua} alert {Il team di turno è stato avvisato} reminder {Promemoria al team} overdue {Escalation: decisione in ritardo} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Un aggiornamento su “{title}”, l’incidente di cui fa parte la tua segnalazione. Stato: {status}.',
+  'mail.reportSeeIncident': 'Vedi l’incidente',
+  'mail.reportFollowWhy':
+    'Ricevi questa email perché la tua segnalazione fa parte di questo incidente.',
+  'mail.reportFollowUpStatus': 'Risolto, con un seguito',
+  'mail.reportPostmortem': 'Cosa abbiamo imparato, nel post-mortem: {url}',
 } satisfies Catalogue;

@@ -435,4 +435,11 @@ export default {
   'rstatus.history': '履歴',
   'rstatus.action':
     '{action, select, filed {送信} accept {優先度を受理} rerate {再評価} declare {インシデントを宣言} merge {インシデントに統合} close {クローズ} escalate {あなたがエスカレーション} alert {当番チームに通知} reminder {チームへのリマインダー} overdue {エスカレーション: 判断期限切れ} other {{action}}}',
+  'mail.reportFollowIntro':
+    'あなたの報告が含まれるインシデント「{title}」の更新です。状態: {status}。',
+  'mail.reportSeeIncident': 'インシデントを見る',
+  'mail.reportFollowWhy':
+    'あなたの報告がこのインシデントの一部であるため、このメールをお送りしています。',
+  'mail.reportFollowUpStatus': '解決済み、フォローアップあり',
+  'mail.reportPostmortem': 'ポストモーテムで学んだこと: {url}',
 } satisfies Catalogue;

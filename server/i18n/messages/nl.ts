@@ -435,4 +435,10 @@ export default {
   'rstatus.history': 'Geschiedenis',
   'rstatus.action':
     '{action, select, filed {Ingediend} accept {Prioriteit geaccepteerd} rerate {Herbeoordeeld} declare {Incident uitgeroepen} merge {Samengevoegd met een incident} close {Gesloten} escalate {Door jou geëscaleerd} alert {Het team met dienst is ingelicht} reminder {Herinnering aan het team} overdue {Geëscaleerd: besluit te laat} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Een update over ‘{title}’, het incident waar je melding bij hoort. Stand: {status}.',
+  'mail.reportSeeIncident': 'Bekijk het incident',
+  'mail.reportFollowWhy': 'Je krijgt deze e-mail omdat je melding bij dit incident hoort.',
+  'mail.reportFollowUpStatus': 'Opgelost, met een vervolg',
+  'mail.reportPostmortem': 'Wat we leerden, in de nabeschouwing: {url}',
 } satisfies Catalogue;

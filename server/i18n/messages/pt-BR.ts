@@ -433,4 +433,10 @@ export default {
   'rstatus.history': 'Histórico',
   'rstatus.action':
     '{action, select, filed {Enviado} accept {Prioridade aceita} rerate {Reclassificado} declare {Incidente declarado} merge {Unido a um incidente} close {Encerrado} escalate {Escalado por você} alert {A equipe de plantão foi avisada} reminder {Lembrete à equipe} overdue {Escalado: decisão atrasada} other {{action}}}',
+  'mail.reportFollowIntro':
+    'Uma atualização sobre “{title}”, o incidente de que seu relato faz parte. Situação: {status}.',
+  'mail.reportSeeIncident': 'Ver o incidente',
+  'mail.reportFollowWhy': 'Você recebe este e-mail porque seu relato faz parte deste incidente.',
+  'mail.reportFollowUpStatus': 'Resolvido, com um acompanhamento',
+  'mail.reportPostmortem': 'O que aprendemos, no post-mortem: {url}',
 } satisfies Catalogue;

@@ -405,4 +405,9 @@ export default {
   'rstatus.history': '历史',
   'rstatus.action':
     '{action, select, filed {已提交} accept {优先级已接受} rerate {已重新评定} declare {已宣布事件} merge {已并入事件} close {已关闭} escalate {由你升级} alert {已通知值班团队} reminder {提醒团队} overdue {已升级：决定逾期} other {{action}}}',
+  'mail.reportFollowIntro': '你的报告所属事件“{title}”有更新。状态：{status}。',
+  'mail.reportSeeIncident': '查看事件',
+  'mail.reportFollowWhy': '你收到此邮件，是因为你的报告属于此事件。',
+  'mail.reportFollowUpStatus': '已解决，附后续说明',
+  'mail.reportPostmortem': '我们在事后复盘中学到的：{url}',
 } satisfies Catalogue;
