@@ -1,6 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reportLinks, reports, settings } from '../../db/schema/index.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
+import { fileReportAsUser } from '../../server/domain/reports/file-report.ts';
+import { createScheduler } from '../../server/jobs/scheduler.ts';
+import { makeIncident, makeUserActor } from '../helpers/factories.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { FormClient, startSite } from '../helpers/site.ts';
@@ -197,5 +201,58 @@ describe('the report link in the reader language', () => {
     } finally {
       await t.deps.db.update(settings).set({ defaultLanguage: 'en' });
     }
+  });
+
+  it('a German reporter follows the incident their report joined in German, the PM translation included', async () => {
+    const reporter = await makeUserActor(t.deps, 'jonas@acme.com');
+    const r = await fileReportAsUser(
+      t.deps,
+      {
+        kind: 'bug',
+        priority: 1,
+        whatHappened: 'Kartenzahlung schlägt fehl',
+        expected: 'Bestätigung',
+        reproduce: 'Mit Karte zahlen',
+        affected: 'Kartenkunden',
+        startedWhen: '10:15',
+      },
+      reporter,
+      'de',
+    );
+    const { incident } = await makeIncident(t.deps, {
+      title: 'Card payments failing',
+      priority: 1,
+    });
+    await decideReport(
+      t.deps,
+      { reportId: r.id, action: 'merge', incidentId: incident.id },
+      testActor,
+    );
+    t.clock.advance(60_000);
+    await postIncidentUpdate(
+      t.deps,
+      {
+        incidentId: incident.id,
+        body: 'A fix is rolling out.',
+        status: 'identified',
+        translations: { de: 'Eine Korrektur wird ausgerollt.' },
+      },
+      testActor,
+    );
+    const scheduler = createScheduler(t.deps);
+    await scheduler.runOnce();
+    await scheduler.runOnce();
+    await testWorker(t).drain();
+    const mails = smtp.to('jonas@acme.com');
+    const merged = mails.find((m) => m.parsed.subject?.startsWith('Ihre Meldung:'))!;
+    expect(merged.parsed.subject).toBe(
+      'Ihre Meldung: Teil eines offenen Vorfalls · Kartenzahlung schlägt fehl',
+    );
+    const follow = mails.find((m) => m.parsed.subject?.startsWith('PRIORITÄT 1'))!;
+    expect(follow.parsed.subject).toBe('PRIORITÄT 1 PROBLEM-UPDATE: CARD PAYMENTS FAILING');
+    expect(follow.parsed.text).toContain('Ein Update zu „Card payments failing“');
+    expect(follow.parsed.text).toContain('Eine Korrektur wird ausgerollt.');
+    expect(follow.parsed.text).not.toContain('A fix is rolling out.');
+    expect(follow.parsed.text).toContain('Vorfall ansehen: ');
   });
 });
