@@ -156,6 +156,18 @@ describe('the report link in the reader language', () => {
     expect(status.html).toContain('Warum es P1 sein sollte (Sie können einmal eskalieren)');
     expect(status.html).not.toContain('Disagree with the re-rating');
 
+    // Escalating: a missing reason and a second escalation are refused in German.
+    const statusPath = linkPath(receipt.parsed.text!, '/report/status/');
+    const empty = await c.post(statusPath, { reason: '' });
+    expect(empty.res.status).toBe(422);
+    expect(empty.html).toContain('Bitte korrigieren Sie das unten markierte Feld.');
+    expect(empty.html).toContain('<span class="field-error">Bitte ausfüllen.</span>');
+    const escalated = await c.post(statusPath, { reason: 'Alle Kartenzahlungen fallen aus.' });
+    expect(escalated.res.status).toBe(303);
+    const twice = await c.post(statusPath, { reason: 'Noch einmal.' });
+    expect(twice.res.status).toBe(409);
+    expect(twice.html).toContain('Sie haben diese Meldung bereits eskaliert');
+
     // A used link is refused in the reader's language, keeping the answers typed.
     const again = await postMultipart(c, action, answers({ whatHappened: 'Zweiter Versuch' }));
     expect(again.res.status).toBe(404);

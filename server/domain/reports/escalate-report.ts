@@ -36,21 +36,27 @@ export async function escalateReport(deps: DomainDeps, raw: { token: string; rea
       .from(reports)
       .where(eq(reports.statusTokenHash, hashToken(input.token)));
     if (!report)
-      throw new LinkNotValidError('No report has this link. Use the link in your receipt.');
+      throw new LinkNotValidError('No report has this link. Use the link in your receipt.').saying(
+        'rstatus.notFound',
+      );
     const events = await tx.select().from(reportEvents).where(eq(reportEvents.reportId, report.id));
     if (!canEscalate(report, events))
-      throw new ConflictError(
-        report.reporterEscalatedAt
-          ? 'You already escalated this report; the final authority has it.'
-          : 'Only a re-rated report can be escalated.',
-      );
+      throw report.reporterEscalatedAt
+        ? new ConflictError(
+            'You already escalated this report; the final authority has it.',
+          ).saying('rstatus.alreadyEscalated')
+        : new ConflictError('Only a re-rated report can be escalated.').saying(
+            'rstatus.onlyRerated',
+          );
     const claimed = await tx
       .update(reports)
       .set({ reporterEscalatedAt: now, updatedAt: now })
       .where(and(eq(reports.id, report.id), isNull(reports.reporterEscalatedAt)))
       .returning({ id: reports.id });
     if (claimed.length !== 1)
-      throw new ConflictError('You already escalated this report; the final authority has it.');
+      throw new ConflictError(
+        'You already escalated this report; the final authority has it.',
+      ).saying('rstatus.alreadyEscalated');
     const eventId = newId();
     await tx.insert(reportEvents).values({
       id: eventId,

@@ -426,4 +426,6 @@ export default {
   'mail.reportFollowWhy': 'تصلك هذه الرسالة لأن بلاغك جزء من هذا الحادث.',
   'mail.reportFollowUpStatus': 'حُلّ، مع متابعة',
   'mail.reportPostmortem': 'ما تعلّمناه، في المراجعة اللاحقة: {url}',
+  'rstatus.alreadyEscalated': 'لقد صعّدت هذا البلاغ من قبل؛ وهو لدى صاحب القرار النهائي.',
+  'rstatus.onlyRerated': 'لا يمكن تصعيد إلا بلاغ أُعيد تقييمه.',
 } satisfies Catalogue;

@@ -445,4 +445,7 @@ export default {
   'mail.reportFollowWhy': 'Sie erhalten diese E-Mail, weil Ihre Meldung zu diesem Vorfall gehört.',
   'mail.reportFollowUpStatus': 'Behoben, mit einem Nachtrag',
   'mail.reportPostmortem': 'Was wir gelernt haben, in der Nachbetrachtung: {url}',
+  'rstatus.alreadyEscalated':
+    'Sie haben diese Meldung bereits eskaliert; die letzte Instanz hat sie.',
+  'rstatus.onlyRerated': 'Nur eine neu eingestufte Meldung kann eskaliert werden.',
 } satisfies Catalogue;

@@ -438,4 +438,6 @@ export default {
   'mail.reportFollowWhy': 'You get this email because your report is part of this incident.',
   'mail.reportFollowUpStatus': 'Resolved, with a follow-up',
   'mail.reportPostmortem': 'What we learned, in the post-mortem: {url}',
+  'rstatus.alreadyEscalated': 'You already escalated this report; the final authority has it.',
+  'rstatus.onlyRerated': 'Only a re-rated report can be escalated.',
 } as const;

@@ -438,4 +438,6 @@ export default {
   'mail.reportFollowWhy': 'Recibe este correo porque su informe forma parte de este incidente.',
   'mail.reportFollowUpStatus': 'Resuelto, con un seguimiento',
   'mail.reportPostmortem': 'Lo que aprendimos, en el post-mortem: {url}',
+  'rstatus.alreadyEscalated': 'Ya escaló este informe; la autoridad final lo tiene.',
+  'rstatus.onlyRerated': 'Solo se puede escalar un informe reclasificado.',
 } satisfies Catalogue;

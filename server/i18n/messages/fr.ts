@@ -446,4 +446,7 @@ export default {
     'Vous recevez cet e-mail car votre signalement fait partie de cet incident.',
   'mail.reportFollowUpStatus': 'Résolu, avec un suivi',
   'mail.reportPostmortem': 'Ce que nous avons appris, dans le post-mortem : {url}',
+  'rstatus.alreadyEscalated':
+    'Vous avez déjà fait appel pour ce signalement ; l’autorité finale l’a reçu.',
+  'rstatus.onlyRerated': 'Seul un signalement reclassé peut faire l’objet d’un appel.',
 } satisfies Catalogue;

@@ -447,4 +447,7 @@ export default {
     'Ricevi questa email perché la tua segnalazione fa parte di questo incidente.',
   'mail.reportFollowUpStatus': 'Risolto, con un seguito',
   'mail.reportPostmortem': 'Cosa abbiamo imparato, nel post-mortem: {url}',
+  'rstatus.alreadyEscalated':
+    'Hai già fatto escalation per questa segnalazione; l’autorità finale ce l’ha.',
+  'rstatus.onlyRerated': 'Solo una segnalazione riclassificata può avere un’escalation.',
 } satisfies Catalogue;

@@ -442,4 +442,7 @@ export default {
     'あなたの報告がこのインシデントの一部であるため、このメールをお送りしています。',
   'mail.reportFollowUpStatus': '解決済み、フォローアップあり',
   'mail.reportPostmortem': 'ポストモーテムで学んだこと: {url}',
+  'rstatus.alreadyEscalated':
+    'この報告はすでにエスカレーション済みです。最終決定者が受け取っています。',
+  'rstatus.onlyRerated': 'エスカレーションできるのは再評価された報告だけです。',
 } satisfies Catalogue;

@@ -441,4 +441,7 @@ export default {
   'mail.reportFollowWhy': 'Je krijgt deze e-mail omdat je melding bij dit incident hoort.',
   'mail.reportFollowUpStatus': 'Opgelost, met een vervolg',
   'mail.reportPostmortem': 'Wat we leerden, in de nabeschouwing: {url}',
+  'rstatus.alreadyEscalated':
+    'Je hebt deze melding al geëscaleerd; de eindverantwoordelijke heeft hem.',
+  'rstatus.onlyRerated': 'Alleen een herbeoordeelde melding kan worden geëscaleerd.',
 } satisfies Catalogue;

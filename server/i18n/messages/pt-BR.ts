@@ -439,4 +439,6 @@ export default {
   'mail.reportFollowWhy': 'Você recebe este e-mail porque seu relato faz parte deste incidente.',
   'mail.reportFollowUpStatus': 'Resolvido, com um acompanhamento',
   'mail.reportPostmortem': 'O que aprendemos, no post-mortem: {url}',
+  'rstatus.alreadyEscalated': 'Você já escalou este relato; a autoridade final está com ele.',
+  'rstatus.onlyRerated': 'Só um relato reclassificado pode ser escalado.',
 } satisfies Catalogue;

@@ -410,4 +410,6 @@ export default {
   'mail.reportFollowWhy': '你收到此邮件，是因为你的报告属于此事件。',
   'mail.reportFollowUpStatus': '已解决，附后续说明',
   'mail.reportPostmortem': '我们在事后复盘中学到的：{url}',
+  'rstatus.alreadyEscalated': '你已升级过此报告；最终负责人已收到。',
+  'rstatus.onlyRerated': '只有被重新评定的报告才能升级。',
 } satisfies Catalogue;
