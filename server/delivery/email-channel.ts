@@ -244,6 +244,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     gate: {
       name: 'relay',
       what: 'the relay',
+      rowWord: 'messages',
       refusal: ({ result }) =>
         'ok' in result && !result.ok && !result.permanent ? result.error : null,
       accepted: ({ result }) => 'ok' in result && result.ok,

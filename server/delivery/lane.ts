@@ -69,6 +69,8 @@ export interface LaneGate<Row, Outcome> {
   /** Its name in the log's conditions ("relay") and in words ("the relay"). */
   name: string;
   what: string;
+  /** What its rows are called in the log ("messages"). */
+  rowWord: string;
   /** The receiver's refusal for now, in words, when an outcome is one; else null. */
   refusal(outcome: Outcome): string | null;
   /** Whether the receiver took the row. */
@@ -145,7 +147,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     if (!gate) return;
     const refusal = gate.refusal(outcome);
     if (refusal !== null) {
-      condition(gate.name, 'refusing', `${gate.what} refuses messages for now: ${refusal}`);
+      condition(gate.name, 'refusing', `${gate.what} refuses ${gate.rowWord} for now: ${refusal}`);
       if (!down.since) {
         down.since = clock.now();
         down.pause = gate.probeBaseMs;
@@ -168,7 +170,10 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     await flush();
     try {
       const n = await g.release(since, clock.now());
-      if (n) log.info(`${channel.name}: ${g.what} is back; ${n} rows that met its refusal go now`);
+      if (n)
+        log.info(
+          `${channel.name}: ${g.what} is back; ${n} ${g.rowWord} that met its refusal go now`,
+        );
     } catch (err) {
       log.error(
         `${channel.name}: could not release the rows held back by the outage: ${faultText(err)}`,
