@@ -119,7 +119,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   const held = new Map<string, Row>();
   const unrecorded: Outcome[] = [];
   /** Claimed rows not yet started; a stop hands them back. */
-  const queue: { row: Row; batch: Batch; done: (o: Outcome) => void; probe?: boolean }[] = [];
+  const queue: { row: Row; batch: Batch; done?: (o: Outcome) => void; probe: boolean }[] = [];
   const senders = new Set<Promise<void>>();
   let recordFailing = false;
   let flushing: Promise<void> | null = null;
@@ -138,7 +138,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     for (const job of back) {
       const outcome = channel.released(job.row);
       note(outcome);
-      job.done(outcome);
+      job.done?.(outcome);
     }
     return back.length;
   }
@@ -253,8 +253,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
         for (let job = queue.shift(); job; job = queue.shift()) {
           const outcome = await channel.send(job.row, job.batch);
           note(outcome);
-          job.done(outcome);
-          judge(outcome, job.probe === true);
+          job.done?.(outcome);
+          judge(outcome, job.probe);
         }
       })();
       senders.add(sender);
@@ -262,19 +262,32 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     }
   }
 
-  /** Claims (due rows, or the one named), queues them for sending; resolves each outcome. */
-  async function claimAndSend(now: Date, limit: number, only?: string) {
+  /**
+   * Claims (due rows, or the one named) and queues them for sending; returns how many. `done`
+   * hears each outcome (no promise per row: a claim holds hundreds of rows).
+   */
+  async function claimAndSend(
+    now: Date,
+    limit: number,
+    only?: string,
+    done?: (o: Outcome) => void,
+  ): Promise<number> {
     const claimed = (
       only !== undefined
         ? ((await channel.claimOne?.(now, only, o.leaseMs)) ?? [])
         : await channel.claim(now, limit, o.leaseMs)
     ).filter((row) => !held.has(row.key));
-    return prepareAndQueue(claimed, now, false);
+    return prepareAndQueue(claimed, now, false, done);
   }
 
-  async function prepareAndQueue(claimed: Row[], now: Date, probe: boolean) {
+  async function prepareAndQueue(
+    claimed: Row[],
+    now: Date,
+    probe: boolean,
+    done?: (o: Outcome) => void,
+  ): Promise<number> {
     for (const row of claimed) held.set(row.key, row);
-    if (claimed.length === 0) return [];
+    if (claimed.length === 0) return 0;
     let batch: Batch;
     try {
       batch = await channel.prepare(claimed, now);
@@ -282,11 +295,9 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       for (const row of claimed) note(channel.released(row));
       throw err;
     }
-    const outcomes = claimed.map(
-      (row) => new Promise<Outcome>((done) => queue.push({ row, batch, done, probe })),
-    );
+    for (const row of claimed) queue.push({ row, batch, done, probe });
     startSenders();
-    return outcomes;
+    return claimed.length;
   }
 
   /** Waits for every send in flight and its record; at `deadline`, returns what is left. */
@@ -351,7 +362,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       let n = 0;
       try {
         const now = clock.now();
-        if (await channel.anyDue(now)) n = (await claimAndSend(now, room)).length;
+        if (await channel.anyDue(now)) n = await claimAndSend(now, room);
         condition('database', null);
         pause = 200;
       } catch (err) {
@@ -374,7 +385,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     async runOnce(): Promise<number> {
       let total = 0;
       while (await channel.anyDue(clock.now())) {
-        const n = (await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size))).length;
+        const n = await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size));
         await settle();
         if (n === 0) break;
         total += n;
@@ -388,15 +399,15 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     async claimOnce(limit: number): Promise<number> {
       const now = clock.now();
       if (!(await channel.anyDue(now))) return 0;
-      const n = (await claimAndSend(now, Math.min(limit, o.maxInFlight - held.size))).length;
+      const n = await claimAndSend(now, Math.min(limit, o.maxInFlight - held.size));
       await settle();
       return n;
     },
     /** Claims one row now, due or not, sends it, records it and returns its outcome. */
     async sendNow(key: string): Promise<Outcome | null> {
-      const [outcome] = await claimAndSend(clock.now(), 1, key);
-      if (!outcome) return null;
-      const result = await outcome;
+      let result: Outcome | null = null;
+      const n = await claimAndSend(clock.now(), 1, key, (o) => (result = o));
+      if (n === 0) return null;
       await settle();
       return result;
     },
