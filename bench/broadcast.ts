@@ -46,7 +46,7 @@ registerModuleHooks();
 const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
-const { createOutboxWorker } = await import('../server/jobs/outbox-worker.ts');
+const { createOutboxWorker } = await import('../server/delivery/email-channel.ts');
 const { linkKey } = await import('../server/domain/subscribers/tokens.ts');
 const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
 if (process.argv.includes(WARM)) process.exit(0);

@@ -16,7 +16,7 @@ const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
 const { systemClock } = await import('../server/domain/shared/clock.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
-const { createOutboxWorker } = await import('../server/jobs/outbox-worker.ts');
+const { createOutboxWorker } = await import('../server/delivery/email-channel.ts');
 const { startTcpGate } = await import('../test/helpers/tcp-gate.ts');
 const { makeConfirmedSubscriber } = await import('../test/helpers/subscribers.ts');
 

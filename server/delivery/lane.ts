@@ -48,6 +48,41 @@ export interface LaneChannel<Row extends LaneRow, Batch, Outcome> {
   record(group: Outcome[], now: Date): Promise<void | (() => Promise<void>)>;
   /** Pushes the lease of the rows this process holds. */
   extend(keys: string[], until: Date): Promise<void>;
+  /**
+   * How many rows to claim now, given how many this process holds; 0 waits. Without it a claim
+   * takes whatever `maxInFlight` leaves free.
+   */
+  room?(held: number): number;
+  /** A receiver shared by every row (the relay): closed while it refuses, probed, reopened. */
+  gate?: LaneGate<Row, Outcome>;
+}
+
+/**
+ * One receiver behind every row of a channel (email's relay). A refusal for now closes the gate:
+ * what waits unstarted is handed back, nothing new is claimed, and one row at a time (due or
+ * not) probes the receiver with backoff. The probe's success reopens it and makes every row that
+ * met the refusal due at once, so a receiver that is back is used at full speed, not each row
+ * after its own backoff. A success of another send while the gate is closed reopens it without
+ * a release: that refusal was about one recipient, whose row keeps its backoff.
+ */
+export interface LaneGate<Row, Outcome> {
+  /** Its name in the log's conditions ("relay") and in words ("the relay"). */
+  name: string;
+  what: string;
+  /** What its rows are called in the log ("messages"). */
+  rowWord: string;
+  /** The receiver's refusal for now, in words, when an outcome is one; else null. */
+  refusal(outcome: Outcome): string | null;
+  /** Whether the receiver took the row. */
+  accepted(outcome: Outcome): boolean;
+  /** Claims one row to probe with, due or not; null when nothing is left to probe with. */
+  claimProbe(now: Date, leaseMs: number): Promise<Row | null>;
+  /** The receiver is back: makes every row that met its refusal since `since` due now. */
+  release(since: Date, now: Date): Promise<number>;
+  /** The first and the longest pause between probes. */
+  probeBaseMs: number;
+  probeMaxMs: number;
+  random: () => number;
 }
 
 export interface LaneOptions {
@@ -84,7 +119,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   const held = new Map<string, Row>();
   const unrecorded: Outcome[] = [];
   /** Claimed rows not yet started; a stop hands them back. */
-  const queue: { row: Row; batch: Batch; done: (o: Outcome) => void }[] = [];
+  const queue: { row: Row; batch: Batch; done?: (o: Outcome) => void; probe: boolean }[] = [];
   const senders = new Set<Promise<void>>();
   let recordFailing = false;
   let flushing: Promise<void> | null = null;
@@ -94,6 +129,73 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   let heartbeat: NodeJS.Timeout | null = null;
   const { nap, wake } = wakeableNap();
   const condition = laneConditions(log, channel.name);
+  const gate = channel.gate;
+  const down = { since: null as Date | null, probeAt: 0, pause: 0, probing: false };
+
+  /** Hands back what was claimed and never started: pending again, the attempt not counted. */
+  function handBack() {
+    const back = queue.splice(0);
+    for (const job of back) {
+      const outcome = channel.released(job.row);
+      note(outcome);
+      job.done?.(outcome);
+    }
+    return back.length;
+  }
+
+  function judge(outcome: Outcome, probe: boolean) {
+    if (!gate) return;
+    const refusal = gate.refusal(outcome);
+    if (refusal !== null) {
+      condition(gate.name, 'refusing', `${gate.what} refuses ${gate.rowWord} for now: ${refusal}`);
+      if (!down.since) {
+        down.since = clock.now();
+        down.pause = gate.probeBaseMs;
+        handBack();
+      } else if (probe) down.pause = Math.min(gate.probeMaxMs, down.pause * 2);
+      // Sends that were already out when it started refusing do not push the probe on.
+      else return;
+      down.probeAt = Date.now() + Math.round(down.pause * (0.5 + gate.random() / 2));
+    } else if (gate.accepted(outcome)) {
+      condition(gate.name, null);
+      if (down.since) void reopen(gate, probe);
+    }
+  }
+
+  async function reopen(g: LaneGate<Row, Outcome>, probe: boolean) {
+    const since = down.since!;
+    down.since = null;
+    if (!probe) return;
+    // The outcomes of the outage must be written first, or their rows are not released.
+    await flush();
+    try {
+      const n = await g.release(since, clock.now());
+      if (n)
+        log.info(
+          `${channel.name}: ${g.what} is back; ${n} ${g.rowWord} that met its refusal go now`,
+        );
+    } catch (err) {
+      log.error(
+        `${channel.name}: could not release the rows held back by the outage: ${faultText(err)}`,
+      );
+    }
+    wake();
+  }
+
+  /** One row to a receiver that refused: its answer reopens the gate or backs off further. */
+  async function probe(g: LaneGate<Row, Outcome>) {
+    const now = clock.now();
+    const row = await g.claimProbe(now, o.leaseMs);
+    if (!row || held.has(row.key)) {
+      // Nothing left to probe with: the next claim finds out.
+      down.since = null;
+      condition(g.name, null);
+      return;
+    }
+    await prepareAndQueue([row], now, true);
+    // Wait for its answer (judge() reopens the gate or backs off).
+    while (senders.size) await Promise.all([...senders]);
+  }
 
   function note(outcome: Outcome) {
     unrecorded.push(outcome);
@@ -151,7 +253,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
         for (let job = queue.shift(); job; job = queue.shift()) {
           const outcome = await channel.send(job.row, job.batch);
           note(outcome);
-          job.done(outcome);
+          job.done?.(outcome);
+          judge(outcome, job.probe);
         }
       })();
       senders.add(sender);
@@ -159,15 +262,32 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     }
   }
 
-  /** Claims (due rows, or the one named), queues them for sending; resolves each outcome. */
-  async function claimAndSend(now: Date, limit: number, only?: string) {
+  /**
+   * Claims (due rows, or the one named) and queues them for sending; returns how many. `done`
+   * hears each outcome (no promise per row: a claim holds hundreds of rows).
+   */
+  async function claimAndSend(
+    now: Date,
+    limit: number,
+    only?: string,
+    done?: (o: Outcome) => void,
+  ): Promise<number> {
     const claimed = (
       only !== undefined
         ? ((await channel.claimOne?.(now, only, o.leaseMs)) ?? [])
         : await channel.claim(now, limit, o.leaseMs)
     ).filter((row) => !held.has(row.key));
+    return prepareAndQueue(claimed, now, false, done);
+  }
+
+  async function prepareAndQueue(
+    claimed: Row[],
+    now: Date,
+    probe: boolean,
+    done?: (o: Outcome) => void,
+  ): Promise<number> {
     for (const row of claimed) held.set(row.key, row);
-    if (claimed.length === 0) return [];
+    if (claimed.length === 0) return 0;
     let batch: Batch;
     try {
       batch = await channel.prepare(claimed, now);
@@ -175,11 +295,9 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       for (const row of claimed) note(channel.released(row));
       throw err;
     }
-    const outcomes = claimed.map(
-      (row) => new Promise<Outcome>((done) => queue.push({ row, batch, done })),
-    );
+    for (const row of claimed) queue.push({ row, batch, done, probe });
     startSenders();
-    return outcomes;
+    return claimed.length;
   }
 
   /** Waits for every send in flight and its record; at `deadline`, returns what is left. */
@@ -212,15 +330,39 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     let pause = 200;
     while (running) {
       // A failed recording is retried before anything new is claimed.
-      const room = o.maxInFlight - held.size;
-      if (recordFailing || room <= 0) {
+      if (recordFailing) {
+        await nap(o.idleMs);
+        continue;
+      }
+      if (gate && down.since) {
+        if (down.probing || Date.now() < down.probeAt) {
+          await nap(Math.max(1, Math.min(o.idleMs, down.probeAt - Date.now())));
+          continue;
+        }
+        down.probing = true;
+        try {
+          await probe(gate);
+          condition('database', null);
+        } catch (err) {
+          condition('database', faultText(err), `cannot claim: ${faultText(err)}; backing off`);
+          down.probeAt = Date.now() + pause;
+        } finally {
+          down.probing = false;
+        }
+        continue;
+      }
+      const room = Math.min(
+        o.maxInFlight - held.size,
+        channel.room ? channel.room(held.size) : Infinity,
+      );
+      if (room <= 0) {
         await nap(o.idleMs);
         continue;
       }
       let n = 0;
       try {
         const now = clock.now();
-        if (await channel.anyDue(now)) n = (await claimAndSend(now, room)).length;
+        if (await channel.anyDue(now)) n = await claimAndSend(now, room);
         condition('database', null);
         pause = 200;
       } catch (err) {
@@ -243,18 +385,29 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     async runOnce(): Promise<number> {
       let total = 0;
       while (await channel.anyDue(clock.now())) {
-        const n = (await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size))).length;
+        const n = await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size));
         await settle();
         if (n === 0) break;
         total += n;
       }
       return total;
     },
+    /**
+     * One claim of at most `limit` due rows, sent and recorded; returns how many it claimed.
+     * What tests drive a step at a time.
+     */
+    async claimOnce(limit: number): Promise<number> {
+      const now = clock.now();
+      if (!(await channel.anyDue(now))) return 0;
+      const n = await claimAndSend(now, Math.min(limit, o.maxInFlight - held.size));
+      await settle();
+      return n;
+    },
     /** Claims one row now, due or not, sends it, records it and returns its outcome. */
     async sendNow(key: string): Promise<Outcome | null> {
-      const [outcome] = await claimAndSend(clock.now(), 1, key);
-      if (!outcome) return null;
-      const result = await outcome;
+      let result: Outcome | null = null;
+      const n = await claimAndSend(clock.now(), 1, key, (o) => (result = o));
+      if (n === 0) return null;
       await settle();
       return result;
     },
@@ -275,17 +428,12 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       running = false;
       wake();
       await pumpDone;
-      const back = queue.splice(0);
-      for (const job of back) {
-        const outcome = channel.released(job.row);
-        note(outcome);
-        job.done(outcome);
-      }
-      const finished = held.size - back.length;
+      const handedBack = handBack();
+      const finished = held.size - handedBack;
       const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
-      return { handedBack: back.length, finished, unrecorded: left };
+      return { handedBack, finished, unrecorded: left };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadConfig, readEnv } from '../config.ts';
 import { createDeps } from '../deps.ts';
-import { createOutboxWorker } from '../jobs/outbox-worker.ts';
+import { createOutboxWorker } from './email-channel.ts';
 import type { StopReport } from './lane.ts';
 import { createWebhookWorker } from './webhook-channel.ts';
 

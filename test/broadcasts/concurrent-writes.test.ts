@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { useMailContext } from '../helpers/mail-context.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';

@@ -5,7 +5,7 @@ import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/br
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createEdgePurgeLoop } from '../../server/jobs/edge-purger.ts';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import type { Logger } from '../../server/logger.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import type { Logger } from '../../server/logger.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';

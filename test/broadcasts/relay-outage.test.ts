@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema/index.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps } from '../../server/deps.ts';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';

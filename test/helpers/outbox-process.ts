@@ -2,7 +2,7 @@
 // relay argv[3] with the real clock until killed (or SIGTERM: stops gracefully).
 import { loadConfig } from '../../server/config.ts';
 import { createDeps } from '../../server/deps.ts';
-import { createOutboxWorker } from '../../server/jobs/outbox-worker.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 
 const [dbUrl, smtpUrl, connections = '2'] = process.argv.slice(2);
 const config = loadConfig({

@@ -1,4 +1,7 @@
-import { createOutboxWorker, type OutboxWorkerOptions } from '../../server/jobs/outbox-worker.ts';
+import {
+  createOutboxWorker,
+  type OutboxWorkerOptions,
+} from '../../server/delivery/email-channel.ts';
 import type { TestContext } from './deps.ts';
 
 /** A worker driven by hand: no timers, fixed jitter. */

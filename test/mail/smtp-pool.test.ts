@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
-import { classifySmtpError } from '../../server/jobs/outbox-worker.ts';
+import { classifySmtpError } from '../../server/delivery/email-channel.ts';
 import type { OutgoingMail } from '../../server/mail/outgoing-mail.ts';
 import { createMailer, type Mailer } from '../../server/mail/transport.ts';
 

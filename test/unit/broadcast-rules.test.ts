@@ -7,7 +7,7 @@ import { addressOnDomains, effectiveDomains } from '../../server/domain/lists/li
 import { RateLimitedError, ForbiddenError } from '../../server/domain/shared/errors.ts';
 import { RateLimiter } from '../../server/http/rate-limit.ts';
 import { assertSameOrigin } from '../../server/http/same-origin.ts';
-import { classifySmtpError } from '../../server/jobs/outbox-worker.ts';
+import { classifySmtpError } from '../../server/delivery/email-channel.ts';
 import { createTestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../../db/client.ts';
+import type { Db, Tx } from '../../../db/client.ts';
 
 // The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
 // recording what the relay said. The worker in jobs/ decides when; this file knows the tables.
@@ -92,15 +92,95 @@ export async function claimRows<T extends { id: string; attempts: number }>(
   order = sql``,
 ): Promise<T[]> {
   if (limit <= 0) return [];
-  const t = now.getTime();
-  const cols = sql.raw(['id', 'attempts', ...columns].join(', '));
   // In a transaction to queue behind this process's other writers (see db/client.ts).
   return db.transaction((tx) =>
-    tx.all<T>(sql`
+    tx.all<T>(claimStatement(which, columns, now, limit, leaseMs, order)),
+  );
+}
+
+function claimStatement(
+  which: OutboxTable,
+  columns: string[],
+  now: Date,
+  limit: number,
+  leaseMs: number,
+  order = sql``,
+) {
+  const t = now.getTime();
+  const cols = sql.raw(['id', 'attempts', ...columns].join(', '));
+  return sql`
       UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
       WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})
-      RETURNING ${cols}`),
-  );
+      RETURNING ${cols}`;
+}
+
+const messageColumns = ['kind', 'to_address', 'payload', 'message_id'];
+const deliveryColumns = ['broadcast_id', 'subscriber_id', 'message_id'];
+
+/**
+ * Takes up to `limit` due rows of a table for this process, inside a write transaction: they are
+ * selected as one JSON text (one row and one value from the driver, however many rows: its row
+ * objects cost a property definition per column, and a claim reads hundreds of rows a second),
+ * then set `sending` by id. The transaction holds the write lock from its start, so no other
+ * process can take them between the two statements.
+ */
+async function takeRows(
+  tx: Tx,
+  which: OutboxTable,
+  columns: string[],
+  now: Date,
+  limit: number,
+  leaseMs: number,
+  order = sql``,
+): Promise<unknown[][]> {
+  const t = now.getTime();
+  // `attempts + 1`: the row as the UPDATE leaves it, as RETURNING would give it.
+  const cols = sql.raw(['id', 'attempts + 1', ...columns].join(', '));
+  const [picked] = await tx.all<{ rows: string }>(sql`
+    SELECT json_group_array(json_array(${cols})) AS rows
+    FROM (SELECT * FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})`);
+  const rows = JSON.parse(picked?.rows ?? '[]') as unknown[][];
+  if (rows.length)
+    await tx.run(sql`
+      UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      WHERE id IN ${idList(rows.map((r) => r[0] as string))}`);
+  return rows;
+}
+
+/**
+ * The email lane's claim: up to `limit` due rows, single messages first (people wait for their
+ * confirmation link), then broadcast deliveries, in one transaction (one commit).
+ */
+export async function claimEmail(
+  db: Db,
+  now: Date,
+  limit: number,
+  leaseMs: number,
+): Promise<{ messages: ClaimedMessage[]; deliveries: ClaimedDelivery[] }> {
+  if (limit <= 0) return { messages: [], deliveries: [] };
+  return db.transaction(async (tx) => {
+    const messages = (
+      await takeRows(tx, 'messages', messageColumns, now, limit, leaseMs, sql`ORDER BY created_at`)
+    ).map(([id, attempts, kind, to_address, payload, message_id]): ClaimedMessage => ({
+      id: id as string,
+      attempts: attempts as number,
+      kind: kind as string,
+      to_address: to_address as string,
+      payload: payload as string,
+      message_id: message_id as string,
+    }));
+    const rest = limit - messages.length;
+    const deliveries = (
+      rest > 0 ? await takeRows(tx, 'deliveries', deliveryColumns, now, rest, leaseMs) : []
+    ).map(([id, attempts, broadcast_id, subscriber_id, message_id]): ClaimedDelivery => ({
+      id: id as string,
+      attempts: attempts as number,
+      broadcast_id: broadcast_id as string,
+      subscriber_id: subscriber_id as string,
+      message_id: message_id as string,
+    }));
+    return { messages, deliveries };
+  });
 }
 
 /**
@@ -150,14 +230,7 @@ export async function releaseAfterOutage(db: Db, since: Date, now: Date): Promis
 }
 
 export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
-  return claimRows<ClaimedDelivery>(
-    db,
-    'deliveries',
-    ['broadcast_id', 'subscriber_id', 'message_id'],
-    now,
-    limit,
-    leaseMs,
-  );
+  return claimRows<ClaimedDelivery>(db, 'deliveries', deliveryColumns, now, limit, leaseMs);
 }
 
 /** Single messages, oldest first: people wait for their confirmation link. */
@@ -165,7 +238,7 @@ export function claimMessages(db: Db, now: Date, limit: number, leaseMs: number)
   return claimRows<ClaimedMessage>(
     db,
     'messages',
-    ['kind', 'to_address', 'payload', 'message_id'],
+    messageColumns,
     now,
     limit,
     leaseMs,
@@ -202,9 +275,38 @@ export async function recordOutcomes(
   which: OutboxTable,
   outcomes: Outcome[],
   now: Date,
-  rules: { maxAttempts: number; retryAt: (now: Date, attempts: number) => Date },
+  rules: OutcomeRules,
 ): Promise<void> {
-  if (outcomes.length === 0) return;
+  await recordOutcomeGroups(db, { [which]: outcomes }, now, rules);
+}
+
+export interface OutcomeRules {
+  maxAttempts: number;
+  retryAt: (now: Date, attempts: number) => Date;
+}
+
+/** `recordOutcomes` for several tables at once: one transaction, so one commit for them all. */
+export async function recordOutcomeGroups(
+  db: Db,
+  groups: Partial<Record<OutboxTable, Outcome[]>>,
+  now: Date,
+  rules: OutcomeRules,
+): Promise<void> {
+  const writes = (Object.keys(groups) as OutboxTable[])
+    .filter((which) => groups[which]?.length)
+    .map((which) => outcomeStatements(which, groups[which]!, now, rules));
+  if (writes.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const statements of writes) for (const q of statements) await tx.run(q);
+  });
+}
+
+function outcomeStatements(
+  which: OutboxTable,
+  outcomes: Outcome[],
+  now: Date,
+  rules: OutcomeRules,
+) {
   const table = ident(which);
   const t = now.getTime();
   const sent: string[] = [];
@@ -217,34 +319,34 @@ export async function recordOutcomes(
     else if (result.ok) sent.push(id);
     else failures.push({ id, attempts, result });
   }
-  await db.transaction(async (tx) => {
-    if (sent.length)
-      await tx.run(sql`
+  const statements = [];
+  if (sent.length)
+    statements.push(sql`
         UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
         WHERE state = 'sending' AND id IN ${idList(sent)}`);
-    if (skipped.length)
-      await tx.run(sql`
+  if (skipped.length)
+    statements.push(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
         WHERE state = 'sending' AND id IN ${idList(skipped)}`);
-    if (released.length)
-      await tx.run(sql`
+  if (released.length)
+    statements.push(sql`
         UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
         WHERE state = 'sending' AND id IN ${idList(released)}`);
-    for (const o of failures) {
-      const r = o.result;
-      const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
-      const error =
-        giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;
-      await tx.run(
-        giveUp
-          ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
+  for (const o of failures) {
+    const r = o.result;
+    const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
+    const error =
+      giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;
+    statements.push(
+      giveUp
+        ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
                 WHERE state = 'sending' AND id = ${o.id}`
-          : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, last_error = ${error}, last_error_at = ${t},
+        : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, last_error = ${error}, last_error_at = ${t},
                   next_attempt_at = ${rules.retryAt(now, o.attempts).getTime()}
                 WHERE state = 'sending' AND id = ${o.id}`,
-      );
-    }
-  });
+    );
+  }
+  return statements;
 }
 
 /** How long the oldest due row (of any outbox table) has waited, in ms; 0 when none waits. */

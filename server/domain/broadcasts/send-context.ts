@@ -75,26 +75,32 @@ export async function readRecipients(
 ): Promise<Map<string, Recipient>> {
   const out = new Map<string, Recipient>();
   if (subscriberIds.length === 0) return out;
-  // Only the columns a send needs, each list once, and the ids as one bound JSON array: this
-  // runs for every claim of a broadcast (hundreds of ids), and every column of every row, every
-  // bound parameter and the query builder's mapping cost CPU per recipient.
+  // Only the columns a send needs, each list once, the ids as one bound JSON array, and the rows
+  // as one JSON text: this runs for every claim of a broadcast (hundreds of ids), and every
+  // column of every row the driver returns, every bound parameter and the query builder's
+  // mapping cost CPU per recipient.
+  const [found] = await db.all<{ rows: string }>(sql`
+      SELECT json_group_array(json_array(id, email, state, list_id, confirm_expires_at,
+                                         component_ids, language)) AS rows
+      FROM ${subscribers} WHERE id IN (SELECT value FROM json_each(${JSON.stringify(subscriberIds)}))`);
   const rows = (
-    await db.all<{
-      id: string;
-      email: string;
-      state: string;
-      listId: string;
-      confirmExpiresAt: number | null;
-      componentIds: string | null;
-      language: string;
-    }>(sql`
-      SELECT id, email, state, list_id AS listId, confirm_expires_at AS confirmExpiresAt,
-             component_ids AS componentIds, language
-      FROM ${subscribers} WHERE id IN (SELECT value FROM json_each(${JSON.stringify(subscriberIds)}))`)
-  ).map((r) => ({
-    ...r,
-    confirmExpiresAt: r.confirmExpiresAt === null ? null : new Date(Number(r.confirmExpiresAt)),
-    componentIds: r.componentIds === null ? null : (JSON.parse(r.componentIds) as string[] | null),
+    JSON.parse(found?.rows ?? '[]') as [
+      string,
+      string,
+      string,
+      string,
+      number | null,
+      string | null,
+      string,
+    ][]
+  ).map(([id, email, state, listId, confirmExpiresAt, componentIds, language]) => ({
+    id,
+    email,
+    state,
+    listId,
+    language,
+    confirmExpiresAt: confirmExpiresAt === null ? null : new Date(Number(confirmExpiresAt)),
+    componentIds: componentIds === null ? null : (JSON.parse(componentIds) as string[] | null),
   }));
   const listIds = [...new Set(rows.map((r) => r.listId))];
   const listRows = listIds.length
