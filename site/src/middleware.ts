@@ -34,11 +34,11 @@ async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> 
           ctx.request.clone().formData(),
         )
       : null;
-  if (posted?.ok)
+  if (posted?.ok && posted.redirect)
     return new Response(null, { status: 303, headers: { location: posted.redirect } });
   if (posted) ctx.locals.herald.posted = posted;
   const response = await next();
-  if (!posted || response.status !== 200 || posted.status === 200) return response;
+  if (!posted || posted.ok || response.status !== 200 || posted.status === 200) return response;
   return new Response(response.body, { status: posted.status, headers: response.headers });
 }
 

@@ -1,12 +1,19 @@
 import type { AdminServices } from '../admin-services.ts';
 import type { FormOutcome } from './form.ts';
 
+/**
+ * What an admin page's POST answers: where to go, the refusal the page shows again with what was
+ * typed, or (creating a token or a webhook) an answer shown in place, since a redirect would
+ * lose the secret it shows once.
+ */
+export type PagePostAnswer = FormOutcome | { ok: true; redirect: null; [shown: string]: unknown };
+
 /** What an admin page's POST runs: its form action over the page's operation rows. */
 type PagePost = (
   admin: AdminServices,
   params: Record<string, string | undefined>,
   form: FormData,
-) => Promise<FormOutcome>;
+) => Promise<PagePostAnswer>;
 
 /**
  * Every admin page that takes a form POST, by its route (Astro's `routePattern`), and the form
@@ -18,6 +25,8 @@ type PagePost = (
  */
 export const adminPagePosts: Readonly<Record<string, PagePost>> = {
   '/admin/account': (a, _p, form) => a.account.changePassword(form),
+  // Admins only: the rows' role refuses anyone else with a 403 before a field is read.
+  '/admin/alert-rules': (a, _p, form) => a.alertRules.action(form),
   '/admin/audiences': (a, _p, form) => a.audiences.create(form),
   '/admin/audiences/[id]': (a, p, form) => a.audiences.action(p.id ?? '', form),
   '/admin/broadcasts/[id]': (a, p, form) => a.broadcasts.retry(p.id ?? '', form),
@@ -43,8 +52,13 @@ export const adminPagePosts: Readonly<Record<string, PagePost>> = {
   '/admin/scheduled/new': (a, _p, form) => a.time.scheduleIncident(form),
   '/admin/scheduled/[id]': (a, p, form) => a.time.actOnScheduled(p.id ?? '', form),
   '/admin/settings': (a, _p, form) => a.adminOnly.saveSettings(form),
+  // Two forms, refused into two places on the page (told apart by `values._action`).
+  '/admin/subscribers': (a, _p, form) =>
+    form.get('_action') === 'import' ? a.broadcasts.import(form) : a.broadcasts.remove(form),
+  '/admin/tokens': (a, _p, form) => a.adminOnly.tokenAction(form),
   '/admin/switch': (a, _p, form) => a.time.actOnSwitch(form),
   '/admin/users': (a, _p, form) => a.adminOnly.userAction(form),
+  '/admin/webhooks': (a, _p, form) => a.webhooks.create(form),
   '/admin/webhooks/[id]': (a, p, form) => a.webhooks.action(p.id ?? '', form),
 };
 
@@ -57,7 +71,7 @@ export async function runAdminPagePost(
   route: string,
   params: Record<string, string | undefined>,
   read: () => Promise<FormData>,
-): Promise<FormOutcome | null> {
+): Promise<PagePostAnswer | null> {
   const post = Object.hasOwn(adminPagePosts, route) ? adminPagePosts[route] : undefined;
   if (!post) return null;
   return post(admin, params, await read());
