@@ -27,10 +27,10 @@ function refuseForm(i18n: Translator, admin: boolean): Response {
  * `posted` and answers with the refusal's status.
  */
 async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> {
-  const admin = ctx.locals.herald.admin;
+  const { admin, auth } = ctx.locals.herald;
   const posted =
-    ctx.request.method === 'POST' && admin
-      ? await runAdminPagePost(admin, ctx.routePattern, ctx.params, () =>
+    ctx.request.method === 'POST' && admin && auth
+      ? await runAdminPagePost(admin, auth, ctx.routePattern, ctx.params, () =>
           ctx.request.clone().formData(),
         )
       : null;

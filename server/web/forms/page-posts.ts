@@ -1,4 +1,5 @@
 import type { AdminServices } from '../admin-services.ts';
+import type { AuthServices } from './auth.ts';
 import type { FormOutcome } from './form.ts';
 
 /**
@@ -13,6 +14,7 @@ type PagePost = (
   admin: AdminServices,
   params: Record<string, string | undefined>,
   form: FormData,
+  auth: AuthServices,
 ) => Promise<PagePostAnswer>;
 
 /**
@@ -20,8 +22,8 @@ type PagePost = (
  * action it runs. The site middleware runs it before the page renders: success is a 303 to where
  * the action says, a refusal renders the page with `posted` (what was typed, the field errors,
  * the status). The form actions read the typed strings into the verb's input and run the
- * operation row (web/forms/form.ts `formAction`); a page only renders. A page not listed here
- * still reads its own POST (see docs/developing.md "Add a form").
+ * operation row (`formAction` in server/web/forms/form.ts); a page only renders (see "A form"
+ * in docs/developing.md).
  */
 export const adminPagePosts: Readonly<Record<string, PagePost>> = {
   '/admin/account': (a, _p, form) => a.account.changePassword(form),
@@ -51,6 +53,8 @@ export const adminPagePosts: Readonly<Record<string, PagePost>> = {
   '/admin/runbooks/[componentId]': (a, p, form) => a.runbooks.save(p.componentId ?? '', form),
   '/admin/scheduled/new': (a, _p, form) => a.time.scheduleIncident(form),
   '/admin/scheduled/[id]': (a, p, form) => a.time.actOnScheduled(p.id ?? '', form),
+  // Local passwords on or off: the verb refuses to lock everyone out.
+  '/admin/sign-in': (_a, _p, form, auth) => auth.setLocalPasswords(form),
   '/admin/settings': (a, _p, form) => a.adminOnly.saveSettings(form),
   // Two forms, refused into two places on the page (told apart by `values._action`).
   '/admin/subscribers': (a, _p, form) =>
@@ -68,11 +72,12 @@ export const adminPagePosts: Readonly<Record<string, PagePost>> = {
  */
 export async function runAdminPagePost(
   admin: AdminServices,
+  auth: AuthServices,
   route: string,
   params: Record<string, string | undefined>,
   read: () => Promise<FormData>,
 ): Promise<PagePostAnswer | null> {
   const post = Object.hasOwn(adminPagePosts, route) ? adminPagePosts[route] : undefined;
   if (!post) return null;
-  return post(admin, params, await read());
+  return post(admin, params, await read(), auth);
 }
