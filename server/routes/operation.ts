@@ -11,8 +11,9 @@ export type ApiContext = Context<AuthEnv>;
 
 /**
  * One admin operation, declared once: the admin API route, its OpenAPI entry and 405s
- * (admin-api.ts), the form action (`submitOperation` in web/forms/form.ts) and the CLI command
- * (cli.ts, where `cli` is set) are all derived from it, and all run it through `runOperation`.
+ * (admin-api.ts), the form action (`formAction` in server/web/forms/form.ts, posted from its page
+ * through server/web/forms/page-posts.ts) and the CLI command (cli.ts, where `cli` is set) are all
+ * derived from it, and all run it through `runOperation`.
  */
 export interface OperationRow<I = any, R = any> {
   method: ApiOperation['method'];
