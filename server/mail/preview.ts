@@ -36,6 +36,7 @@ import {
 } from '../domain/components/read-components.ts';
 import { incidentEmailData } from '../delivery/kinds/incident-data.ts';
 import { emailInput } from '../domain/subscribers/inputs.ts';
+import { type Parsed, verb } from '../domain/shared/verb.ts';
 
 // The exact email an update will send, before it is published: the admin's preview and the
 // "send a test to me" button. Same templates and data as the outbox worker.
@@ -64,11 +65,11 @@ export interface EmailPreview {
   public: RenderedEmail;
 }
 
-export async function previewUpdateEmail(
+export const previewUpdateEmail = verb(previewInput, previewUpdateEmailParsed);
+async function previewUpdateEmailParsed(
   deps: DomainDeps,
-  raw: PreviewInput,
+  input: Parsed<typeof previewInput>,
 ): Promise<EmailPreview> {
-  const input = parseInput(previewInput, raw);
   const now = deps.clock.now();
   const s = await getSettings(deps.db);
   const base = (s.publicUrl ?? deps.config.publicUrl).replace(/\/+$/, '');
@@ -176,7 +177,7 @@ export async function sendTestEmail(
   assertRole(actor, 'responder');
   const { to: rawTo, ...previewFields } = raw;
   const to = parseInput(z.strictObject({ to: emailInput }), { to: rawTo }).to;
-  const preview = await previewUpdateEmail(deps, previewFields);
+  const preview = await previewUpdateEmail(deps, previewFields, actor);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await enqueueMessage(

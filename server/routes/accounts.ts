@@ -1,15 +1,11 @@
+import { verb } from '../domain/shared/verb.ts';
+import type { Deps } from '../deps.ts';
 import { z } from 'zod';
-import {
-  createApiToken,
-  createApiTokenInput,
-  listApiTokens,
-  revokeApiToken,
-} from '../domain/auth/api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../domain/auth/api-tokens.ts';
 import { listAudit } from '../domain/audit/list-audit.ts';
 import { getSettings } from '../domain/settings/get-settings.ts';
-import { updateSettings, updateSettingsInput } from '../domain/settings/update-settings.ts';
+import { updateSettings } from '../domain/settings/update-settings.ts';
 import { createUser } from '../domain/users/create-user.ts';
-import { createUserInput } from '../domain/users/inputs.ts';
 import { listUsers } from '../domain/users/read-users.ts';
 import { cliTable } from './cli-table.ts';
 import { operation, queryInt } from './operation.ts';
@@ -62,7 +58,6 @@ export const accountOps = {
     path: '/settings',
     summary: 'Change page name, public URL or time zone',
     role: 'admin',
-    input: updateSettingsInput,
     verb: updateSettings,
     answer: (settings) => ({ settings }),
     success: 200,
@@ -95,7 +90,6 @@ export const accountOps = {
     path: '/users',
     summary: 'Create a user',
     role: 'admin',
-    input: createUserInput,
     verb: createUser,
     answer: (user) => ({ user }),
     success: 201,
@@ -128,7 +122,6 @@ export const accountOps = {
     path: '/tokens',
     summary: 'Create an API token; the secret is in this response only',
     role: 'admin',
-    input: createApiTokenInput,
     verb: createApiToken,
     success: 201,
     cli: {
@@ -162,20 +155,19 @@ export const accountOps = {
     path: '/audit',
     summary: 'The audit log, newest first (read only)',
     role: 'admin',
-    input: auditQuery,
     query: {
       actor: 'actor id or part of its label',
       object_type: 'e.g. incident',
       object_id: 'object id',
       limit: '1-200 (50 when left out)',
     },
-    verb: async (deps, q, actor) => ({
+    verb: verb(auditQuery, async (deps: Deps, q, actor) => ({
       entries: await listAudit(
         deps,
         { actor: q.actor, objectType: q.object_type, objectId: q.object_id, limit: q.limit ?? 50 },
         actor,
       ),
-    }),
+    })),
     success: 200,
   }),
 };

@@ -10,7 +10,7 @@ import { broadcastOperations } from './broadcasts.ts';
 import { componentOperations } from './components.ts';
 import { incidentOperations } from './incidents.ts';
 import { maintenanceOperations } from './maintenance.ts';
-import { type Operation, type OperationRow, rowHandler, rowMeta } from './operation.ts';
+import { type OperationRow, rowHandler, rowMeta } from './operation.ts';
 import { scheduledUpdateOperations } from './scheduled-updates.ts';
 import { webhookOperations } from './webhooks.ts';
 import { reportOperations } from './reports.ts';
@@ -40,20 +40,9 @@ export const operationRows: readonly OperationRow[] = [
   ...audienceOperations,
 ];
 
-/**
- * Tables still written in the older `{ meta, handler }` shape (see `Operation` in
- * operation.ts): mounted the same way until they are rows.
- */
-function handlerTables(_deps: Deps): Operation[] {
-  return [];
-}
-
 export function adminApiRoutes(deps: Deps) {
   const app = new Hono<AuthEnv>();
-  const ops: Operation[] = [
-    ...operationRows.map((row) => ({ meta: rowMeta(row), handler: rowHandler(deps, row) })),
-    ...handlerTables(deps),
-  ];
+  const ops = operationRows.map((row) => ({ meta: rowMeta(row), handler: rowHandler(deps, row) }));
 
   app.use('*', async (c, next) => {
     await next();

@@ -1,4 +1,3 @@
-import { createAlertRuleInput, updateAlertRuleInput } from '../domain/alerts/inputs.ts';
 import {
   createAlertRule,
   deleteAlertRule,
@@ -26,7 +25,6 @@ export const alertRuleOps = {
     summary:
       'Add a routing rule: label matchers, component, suggested priority, optional status to set and whether it declares (at the end unless `position` says where)',
     role: 'admin',
-    input: createAlertRuleInput,
     verb: createAlertRule,
     answer: (rule) => ({ rule }),
     success: 201,
@@ -36,7 +34,6 @@ export const alertRuleOps = {
     path: '/alert-rules/:id',
     summary: 'Change a routing rule, or move it (`position`, 1 is evaluated first)',
     role: 'admin',
-    input: updateAlertRuleInput,
     pathField: 'ruleId',
     verb: updateAlertRule,
     answer: (rule) => ({ rule }),

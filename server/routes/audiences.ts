@@ -1,3 +1,4 @@
+import { followedBy } from '../domain/shared/verb.ts';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
@@ -5,13 +6,11 @@ import { audienceLinks, audienceTokenMatches } from '../domain/audiences/audienc
 import { createAudienceReader } from '../domain/audiences/audience-reader.ts';
 import {
   createAudience,
-  createAudienceInput,
   deleteAudience,
   findAudienceBySlug,
   listAudiences,
   revokeAudienceFeeds,
   updateAudience,
-  updateAudienceInput,
 } from '../domain/audiences/manage-audiences.ts';
 import { linkKey } from '../domain/subscribers/tokens.ts';
 import { errorBody } from '../http/errors.ts';
@@ -83,6 +82,9 @@ async function withLinks<T extends { id: string; slug: string; tokenVersion: num
   return { ...a, feedToken: token, links };
 }
 
+const createAnswering = followedBy(createAudience, (deps: Deps, a) => withLinks(deps, a));
+const updateAnswering = followedBy(updateAudience, (deps: Deps, a) => withLinks(deps, a));
+
 /** Admins define audiences; each answer carries the audience's feed token and URLs. */
 export const audienceOps = {
   list: operation({
@@ -103,8 +105,7 @@ export const audienceOps = {
     summary:
       'Define an audience: members (domains, addresses, everyone signed in through the IdP), components, whether it sees internal text',
     role: 'admin',
-    input: createAudienceInput,
-    verb: async (deps, input, actor) => withLinks(deps, await createAudience(deps, input, actor)),
+    verb: createAnswering,
     success: 201,
   }),
   update: operation({
@@ -112,9 +113,8 @@ export const audienceOps = {
     path: '/audiences/:id',
     summary: 'Change an audience (every field, as when defining it)',
     role: 'admin',
-    input: updateAudienceInput,
     pathField: 'audienceId',
-    verb: async (deps, input, actor) => withLinks(deps, await updateAudience(deps, input, actor)),
+    verb: updateAnswering,
     success: 200,
   }),
   revokeFeeds: operation({

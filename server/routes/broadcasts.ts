@@ -1,12 +1,12 @@
+import { verb } from '../domain/shared/verb.ts';
+import type { Deps } from '../deps.ts';
 import { z } from 'zod';
 import {
   readBroadcast,
   readBroadcasts,
   retryFailedDeliveries,
-  retryInput,
 } from '../domain/broadcasts/broadcast-admin.ts';
 import { createList } from '../domain/lists/create-list.ts';
-import { createListInput, updateListInput } from '../domain/lists/inputs.ts';
 import { readLists } from '../domain/lists/read-lists.ts';
 import { updateList } from '../domain/lists/update-list.ts';
 import { idInput } from '../domain/shared/inputs.ts';
@@ -20,8 +20,8 @@ import {
   readSubscriberImports,
   startSubscriberImport,
 } from '../domain/subscribers/import-jobs.ts';
-import { importInput, importSubscribers } from '../domain/subscribers/import-subscribers.ts';
-import { previewInput, previewUpdateEmail } from '../mail/preview.ts';
+import { importSubscribers } from '../domain/subscribers/import-subscribers.ts';
+import { previewUpdateEmail } from '../mail/preview.ts';
 import { operation, queryInt } from './operation.ts';
 
 /** A CSV import carries up to 10 MB of text (JSON-escaped); everything else is small. */
@@ -50,7 +50,6 @@ export const broadcastOps = {
     path: '/lists',
     summary: 'Add a distribution list',
     role: 'admin',
-    input: createListInput,
     verb: createList,
     answer: (list) => ({ list }),
     success: 201,
@@ -60,7 +59,6 @@ export const broadcastOps = {
     path: '/lists/:id',
     summary: 'Edit a distribution list (fields left out keep their value)',
     role: 'admin',
-    input: updateListInput,
     pathField: 'listId',
     verb: updateList,
     answer: (list) => ({ list }),
@@ -71,15 +69,15 @@ export const broadcastOps = {
     path: '/subscribers',
     summary: 'Search subscribers',
     role: 'admin',
-    input: subscriberQuery,
     query: {
       q: 'part of the address',
       state: 'pending | confirmed | unsubscribed',
       list: 'list id',
       page: '1, 2, ...',
     },
-    verb: (deps, q, actor) =>
+    verb: verb(subscriberQuery, (deps: Deps, q, actor) =>
       searchSubscribers(deps, { q: q.q, state: q.state, listId: q.list, page: q.page }, actor),
+    ),
     success: 200,
   }),
   removeSubscriber: operation({
@@ -95,7 +93,6 @@ export const broadcastOps = {
     path: '/subscribers/import',
     summary: 'Import already-consented addresses from CSV text; reports rejected rows',
     role: 'admin',
-    input: importInput,
     maxBodyBytes: IMPORT_BODY_LIMIT,
     verb: importSubscribers,
     success: 200,
@@ -106,7 +103,6 @@ export const broadcastOps = {
     summary:
       'Start importing already-consented addresses from CSV text; answers 202 with the import to follow',
     role: 'admin',
-    input: importInput,
     pathField: 'listId',
     maxBodyBytes: IMPORT_BODY_LIMIT,
     verb: startSubscriberImport,
@@ -137,14 +133,13 @@ export const broadcastOps = {
     path: '/broadcasts',
     summary: 'Recent broadcasts with their progress',
     role: 'responder',
-    input: broadcastQuery,
     query: { incident: 'incident id' },
-    verb: async (deps, { incident }) => ({
+    verb: verb(broadcastQuery, async (deps: Deps, { incident }) => ({
       broadcasts: await readBroadcasts(deps, {
         limit: 50,
         ...(incident ? { incidentId: incident } : {}),
       }),
-    }),
+    })),
     success: 200,
   }),
   broadcast: operation({
@@ -160,7 +155,6 @@ export const broadcastOps = {
     path: '/broadcasts/:id/retry',
     summary: 'Queue failed deliveries again (all, or the given ids; the body may be empty)',
     role: 'responder',
-    input: retryInput,
     optionalBody: true,
     pathField: 'broadcastId',
     verb: retryFailedDeliveries,
@@ -171,8 +165,7 @@ export const broadcastOps = {
     path: '/email-preview',
     summary: 'The exact email an update would send (nothing is published)',
     role: 'responder',
-    input: previewInput,
-    verb: (deps, input) => previewUpdateEmail(deps, input),
+    verb: previewUpdateEmail,
     success: 200,
   }),
 };

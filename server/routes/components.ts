@@ -1,14 +1,9 @@
-import { createComponent, createComponentInput } from '../domain/components/create-component.ts';
-import {
-  setComponentStatus,
-  setComponentStatusInput,
-} from '../domain/components/set-component-status.ts';
+import { createComponent } from '../domain/components/create-component.ts';
+import { setComponentStatus } from '../domain/components/set-component-status.ts';
 import {
   deleteComponent,
   moveComponent,
-  moveComponentInput,
   updateComponent,
-  updateComponentInput,
 } from '../domain/components/update-component.ts';
 import { operation } from './operation.ts';
 
@@ -27,7 +22,6 @@ export const componentOps = {
     path: '/components',
     summary: 'Create a component or group',
     role: 'admin',
-    input: createComponentInput,
     verb: createComponent,
     answer: (component) => ({ component }),
     success: 201,
@@ -37,7 +31,6 @@ export const componentOps = {
     path: '/components/:id',
     summary: 'Rename, describe or regroup a component',
     role: 'admin',
-    input: updateComponentInput,
     pathField: 'componentId',
     verb: updateComponent,
     answer: (component) => ({ component }),
@@ -48,7 +41,6 @@ export const componentOps = {
     path: '/components/:id/status',
     summary: "Set a component's status",
     role: 'responder',
-    input: setComponentStatusInput,
     pathField: 'componentId',
     verb: setComponentStatus,
     success: 200,
@@ -58,7 +50,6 @@ export const componentOps = {
     path: '/components/:id/move',
     summary: 'Move a component one place up or down',
     role: 'admin',
-    input: moveComponentInput,
     pathField: 'componentId',
     verb: moveComponent,
     success: 200,

@@ -1,24 +1,8 @@
 import { readAdminIncident, readAdminIncidentList } from '../domain/incidents/admin-views.ts';
-import {
-  changeIncidentOwner,
-  changeIncidentOwnerInput,
-} from '../domain/incidents/change-incident-owner.ts';
-import {
-  changeIncidentPriority,
-  changeIncidentPriorityInput,
-} from '../domain/incidents/change-incident-priority.ts';
+import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
+import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
-import {
-  postHoldingUpdate,
-  postHoldingUpdateInput,
-  setAutoHolding,
-  setAutoHoldingInput,
-} from '../domain/incidents/holding-update.ts';
-import {
-  declareIncidentInput,
-  postIncidentUpdateInput,
-  resolveIncidentInput,
-} from '../domain/incidents/inputs.ts';
+import { postHoldingUpdate, setAutoHolding } from '../domain/incidents/holding-update.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../domain/incidents/resolve-incident.ts';
 import { readPromiseReport } from '../domain/incidents/scheduled-views.ts';
@@ -52,7 +36,6 @@ export const incidentOps = {
     path: '/incidents',
     summary: 'Declare an incident',
     role: 'responder',
-    input: declareIncidentInput,
     verb: declareIncident,
     success: 201,
   }),
@@ -61,7 +44,6 @@ export const incidentOps = {
     path: '/incidents/:id/updates',
     summary: 'Post an update (status `resolved` resolves)',
     role: 'responder',
-    input: postIncidentUpdateInput,
     pathField: 'incidentId',
     verb: postIncidentUpdate,
     success: 201,
@@ -71,7 +53,6 @@ export const incidentOps = {
     path: '/incidents/:id/priority',
     summary: 'Change the priority, with a required reason',
     role: 'responder',
-    input: changeIncidentPriorityInput,
     pathField: 'incidentId',
     verb: changeIncidentPriority,
     success: 200,
@@ -81,7 +62,6 @@ export const incidentOps = {
     path: '/incidents/:id/owner',
     summary: 'Hand the incident to another user (null: nobody)',
     role: 'responder',
-    input: changeIncidentOwnerInput,
     pathField: 'incidentId',
     verb: changeIncidentOwner,
     success: 200,
@@ -91,7 +71,6 @@ export const incidentOps = {
     path: '/incidents/:id/resolve',
     summary: 'Resolve with the all-clear message',
     role: 'responder',
-    input: resolveIncidentInput,
     pathField: 'incidentId',
     verb: resolveIncident,
     success: 200,
@@ -102,7 +81,6 @@ export const incidentOps = {
     summary:
       'Post the holding update ("Nothing to update. Still investigating. Next update in 30 minutes."); the body may be empty',
     role: 'responder',
-    input: postHoldingUpdateInput,
     optionalBody: true,
     pathField: 'incidentId',
     verb: postHoldingUpdate,
@@ -113,7 +91,6 @@ export const incidentOps = {
     path: '/incidents/:id/auto-holding',
     summary: 'Let Herald post the holding update itself when a promise lapses',
     role: 'responder',
-    input: setAutoHoldingInput,
     pathField: 'incidentId',
     verb: setAutoHolding,
     success: 200,

@@ -1,22 +1,22 @@
+import { followedBy } from '../domain/shared/verb.ts';
+import type { Deps } from '../deps.ts';
 import { readUpcomingMaintenance } from '../domain/incidents/admin-views.ts';
 import { completeMaintenance } from '../domain/maintenance/complete-maintenance.ts';
-import {
-  extendMaintenance,
-  extendMaintenanceInput,
-} from '../domain/maintenance/extend-maintenance.ts';
+import { extendMaintenance } from '../domain/maintenance/extend-maintenance.ts';
 import { readAdminMaintenance } from '../domain/maintenance/maintenance-views.ts';
-import {
-  scheduleMaintenance,
-  scheduleMaintenanceInput,
-} from '../domain/maintenance/schedule-maintenance.ts';
-import { maintenanceStepInput, startMaintenance } from '../domain/maintenance/start-maintenance.ts';
+import { scheduleMaintenance } from '../domain/maintenance/schedule-maintenance.ts';
+import { startMaintenance } from '../domain/maintenance/start-maintenance.ts';
 import {
   switchMaintenanceOff,
   switchMaintenanceOn,
-  switchMaintenanceOnInput,
 } from '../domain/settings/switch-maintenance.ts';
 import { NotFoundError } from '../domain/shared/errors.ts';
 import { operation } from './operation.ts';
+
+/** Switching on answers with the switch as the page now shows it. */
+const switchOnAnswering = followedBy(switchMaintenanceOn, (deps: Deps) =>
+  deps.reader.maintenanceSwitch(),
+);
 
 /** Maintenance windows (schedule, start, extend, complete) and the emergency switch. */
 export const maintenanceOps = {
@@ -33,7 +33,6 @@ export const maintenanceOps = {
     path: '/maintenance',
     summary: 'Schedule a maintenance window',
     role: 'responder',
-    input: scheduleMaintenanceInput,
     verb: scheduleMaintenance,
     answer: (maintenance) => ({ maintenance }),
     success: 201,
@@ -55,7 +54,6 @@ export const maintenanceOps = {
     path: '/maintenance/:id/start',
     summary: 'Start a scheduled window now (the body may be empty)',
     role: 'responder',
-    input: maintenanceStepInput,
     optionalBody: true,
     pathField: 'maintenanceId',
     verb: startMaintenance,
@@ -68,7 +66,6 @@ export const maintenanceOps = {
     summary:
       'Complete a window in progress now (components get their status back; the body may be empty)',
     role: 'responder',
-    input: maintenanceStepInput,
     optionalBody: true,
     pathField: 'maintenanceId',
     verb: completeMaintenance,
@@ -80,7 +77,6 @@ export const maintenanceOps = {
     path: '/maintenance/:id/extend',
     summary: 'Move the end of a window later',
     role: 'responder',
-    input: extendMaintenanceInput,
     pathField: 'maintenanceId',
     verb: extendMaintenance,
     answer: (maintenance) => ({ maintenance }),
@@ -99,11 +95,7 @@ export const maintenanceOps = {
     path: '/maintenance-switch',
     summary: 'Switch emergency maintenance on (or change its message and expected end)',
     role: 'responder',
-    input: switchMaintenanceOnInput,
-    verb: async (deps, input, actor) => {
-      await switchMaintenanceOn(deps, input, actor);
-      return deps.reader.maintenanceSwitch();
-    },
+    verb: switchOnAnswering,
     success: 200,
     cli: {
       command: 'maintenance on',

@@ -1,18 +1,19 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { parseInput } from '../domain/shared/parse.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import type { ApiOperation } from '../http/openapi.ts';
 import type { Deps } from '../deps.ts';
 import { type Actor, assertRole, type Role } from '../domain/shared/actor.ts';
+import type { Verb } from '../domain/shared/verb.ts';
 
 export type ApiContext = Context<AuthEnv>;
 
 /**
  * One admin operation, declared once: the admin API route, its OpenAPI entry and 405s
- * (admin-api.ts), the form action (`submitOperation` in web/forms/form.ts) and the CLI command
- * (cli.ts, where `cli` is set) are all derived from it, and all run it through `runOperation`.
+ * (admin-api.ts), the form action (`formAction` in server/web/forms/form.ts, posted from its page
+ * through server/web/forms/page-posts.ts) and the CLI command (cli.ts, where `cli` is set) are all
+ * derived from it, and all run it through `runOperation`.
  */
 export interface OperationRow<I = any, R = any> {
   method: ApiOperation['method'];
@@ -21,10 +22,11 @@ export interface OperationRow<I = any, R = any> {
   summary: string;
   role: Role;
   /**
-   * The verb's own input schema: parsed from the JSON body (from the query string for a GET),
-   * with `pathField` filled from the URL's `:id`. Without one, the verb gets `{ id }`.
+   * The verb's own input schema, read from the verb (never stated in the row): the JSON body
+   * (the query string for a GET), with `pathField` filled from the URL's `:id`. Without one, the
+   * verb gets `{ id }`.
    */
-  input?: z.ZodType<I>;
+  readonly input?: z.ZodType<I>;
   /** The input field filled from the URL's `:id` (`incidentId`, ...), left out of the body. */
   pathField?: string;
   /** An empty body means `{}` (steps such as "start now" take no fields). */
@@ -33,8 +35,11 @@ export interface OperationRow<I = any, R = any> {
   query?: Record<string, string>;
   /** The largest body this operation reads (default `DEFAULT_BODY_LIMIT`); more is a 413. */
   maxBodyBytes?: number;
-  /** The verb it runs: usually the domain verb itself, `(deps, input, actor)`. */
-  verb: (deps: Deps, input: I, actor: Actor) => Promise<R> | R;
+  /**
+   * The verb it runs, on the unparsed input: a declared verb (`verb()` in
+   * domain/shared/verb.ts) parses it once with its own schema; a row without a schema gets `{ id }`.
+   */
+  verb: (deps: Deps, raw: any, actor: Actor) => Promise<R> | R;
   /** The JSON the API answers with (default: what the verb returned). */
   answer?: (result: R) => unknown;
   /** A Location header for the answer (a 202's object to follow). */
@@ -75,33 +80,33 @@ type RowSpec<I, R> = Omit<
   cli?: CliCommand<Awaited<R>>;
 };
 
-/** A row whose verb takes the schema's parsed input. */
+/** A row whose verb is declared with its schema: the row's input is the verb's. */
 export function operation<S extends z.ZodType, R>(
   row: RowSpec<z.output<S>, R> & {
-    input: S;
-    pathField?: keyof z.output<S> & string;
-    verb: (deps: Deps, input: z.output<S>, actor: Actor) => Promise<R> | R;
+    pathField?: NoInfer<keyof z.output<S> & string>;
+    verb: Verb<S, Deps, R, []>;
   },
 ): OperationRow<z.output<S>, Awaited<R>>;
 /** A row with no input but the URL's `:id`. */
 export function operation<R>(
   row: RowSpec<PathOnly, R> & {
-    input?: undefined;
-    verb: (deps: Deps, input: PathOnly, actor: Actor) => Promise<R> | R;
+    verb: ((deps: Deps, input: PathOnly, actor: Actor) => Promise<R> | R) & { input?: never };
   },
 ): OperationRow<PathOnly, Awaited<R>>;
-export function operation(row: OperationRow): OperationRow {
+export function operation(row: Omit<OperationRow, 'input'>): OperationRow {
+  const input = (row.verb as Partial<Verb>).input;
   if (row.pathField && !row.path.includes(':id'))
     throw new Error(`${row.method} ${row.path}: a path field is taken from :id`);
-  if (row.pathField && !row.input)
-    throw new Error(`${row.method} ${row.path}: a path field needs an input schema`);
-  return row;
+  if (row.pathField && !input)
+    throw new Error(`${row.method} ${row.path}: a path field needs a verb with a schema`);
+  return input ? { ...row, input } : row;
 }
 
 /**
- * Runs an operation for an actor: the row's role, then its schema, then its verb. The API, the
- * forms and the CLI all come through here, so none can skip a check another makes. `raw` is the
- * unparsed input (path field included); rows without a schema take `{ id }`.
+ * Runs an operation for an actor: the row's role, then its verb, which parses the raw input
+ * once with its own schema. The API, the forms and the CLI all come through here, so none can
+ * skip a check another makes. `raw` is the unparsed input (path field included); rows without
+ * a schema take `{ id }`.
  */
 export async function runOperation<I, R>(
   deps: Deps,
@@ -110,8 +115,7 @@ export async function runOperation<I, R>(
   actor: Actor,
 ): Promise<R> {
   assertRole(actor, row.role);
-  const input = row.input ? parseInput(row.input, raw) : (raw as I);
-  return row.verb(deps, input, actor);
+  return row.verb(deps, raw, actor);
 }
 
 /** The OpenAPI entry of a row. */
@@ -146,40 +150,6 @@ export function rowHandler(deps: Deps, row: OperationRow) {
     if (row.location) c.header('Location', row.location(result));
     if (row.success === 204) return c.body(null, 204);
     return c.json(row.answer ? row.answer(result) : result, row.success as 200);
-  };
-}
-
-/**
- * The older shape of a table entry: the OpenAPI description and a hand-written handler. Still
- * mounted, so a table written this way keeps working; `operation()` rows replace it.
- */
-export interface Operation {
-  meta: ApiOperation;
-  handler: (c: ApiContext) => Promise<Response> | Response;
-}
-
-/**
- * An older-shape operation that takes a body, parsed once with `meta.body` before the handler
- * runs. Kept for tables not yet written as `operation()` rows.
- */
-export function op<S extends z.ZodType>(row: {
-  meta: ApiOperation & { body: S };
-  handler: (c: ApiContext, input: z.output<S>) => Promise<Response> | Response;
-}): Operation {
-  const { meta, handler } = row;
-  const [field, ...more] = meta.omit ?? [];
-  if (more.length > 0 || (field && !meta.path.includes(':id'))) {
-    throw new Error(`${meta.method} ${meta.path}: one path field, taken from :id, at most`);
-  }
-  return {
-    meta,
-    handler: async (c) =>
-      handler(
-        c,
-        await parseBody(c, meta.body, field ? { [field]: pathId(c) } : {}, {
-          optional: meta.optionalBody,
-        }),
-      ),
   };
 }
 
@@ -229,26 +199,6 @@ export async function readJsonObject(
     throw badRequest('The request body must be a JSON object.');
   }
   return value as Record<string, unknown>;
-}
-
-/**
- * Reads the JSON body and parses it with the verb's own schema, path fields (`incidentId`, ...)
- * taken from the URL. What comes back is typed: the verb gets it as is. Every field problem is a
- * 422 naming the field, before anything is written.
- */
-export async function parseBody<S extends z.ZodType>(
-  c: ApiContext,
-  schema: S,
-  fromPath: Record<string, string> = {},
-  opts: { optional?: boolean } = {},
-): Promise<z.output<S>> {
-  const body = await readJsonObject(c, opts);
-  return parseInput(schema, { ...body, ...fromPath });
-}
-
-/** Query parameters parsed with a schema (they are strings; the schema says what each is). */
-export function parseQuery<S extends z.ZodType>(c: ApiContext, schema: S): z.output<S> {
-  return parseInput(schema, c.req.query());
 }
 
 /** A whole number in a query string ("50"); anything else is a field error for that parameter. */

@@ -1,25 +1,20 @@
+import { followedBy, verb } from '../domain/shared/verb.ts';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
-import { addActionItem, addActionItemInput } from '../domain/record/add-action-item.ts';
-import {
-  addRemediationItem,
-  addRemediationItemInput,
-} from '../domain/record/add-remediation-item.ts';
+import { addActionItem } from '../domain/record/add-action-item.ts';
+import { addRemediationItem } from '../domain/record/add-remediation-item.ts';
 import { actionItemStates } from '../domain/record/inputs.ts';
-import { logChange, logChangeInput } from '../domain/record/log-change.ts';
-import { logDecision, logDecisionInput } from '../domain/record/log-decision.ts';
-import { retractDecision, retractDecisionInput } from '../domain/record/retract-decision.ts';
-import { reviewChange, reviewChangeInput } from '../domain/record/review-change.ts';
+import { logChange } from '../domain/record/log-change.ts';
+import { logDecision } from '../domain/record/log-decision.ts';
+import { retractDecision } from '../domain/record/retract-decision.ts';
+import { reviewChange } from '../domain/record/review-change.ts';
 import { readActionItems, readIncidentRecord } from '../domain/record/record-views.ts';
-import { setIncidentFacts, setIncidentFactsInput } from '../domain/record/set-incident-facts.ts';
-import { updateActionItem, updateActionItemInput } from '../domain/record/update-action-item.ts';
-import {
-  updateRemediationItem,
-  updateRemediationItemInput,
-} from '../domain/record/update-remediation-item.ts';
+import { setIncidentFacts } from '../domain/record/set-incident-facts.ts';
+import { updateActionItem } from '../domain/record/update-action-item.ts';
+import { updateRemediationItem } from '../domain/record/update-remediation-item.ts';
 import { loadIncident } from '../domain/incidents/load-incident.ts';
 import { readFollowUp, readFollowUpBoard } from '../domain/record/follow-up-views.ts';
-import { scheduleFollowUp, scheduleFollowUpInput } from '../domain/record/schedule-follow-up.ts';
+import { scheduleFollowUp } from '../domain/record/schedule-follow-up.ts';
 import { skipFollowUp } from '../domain/record/skip-follow-up.ts';
 import { readLookBackFigures } from '../domain/record/look-back-figures.ts';
 import { readLookBacks } from '../domain/record/send-look-back.ts';
@@ -27,11 +22,8 @@ import {
   readPostmortemDraft,
   readPostmortemPublication,
 } from '../domain/postmortems/postmortem-views.ts';
-import {
-  publishPostmortem,
-  publishPostmortemInput,
-} from '../domain/postmortems/publish-postmortem.ts';
-import { savePostmortem, savePostmortemInput } from '../domain/postmortems/save-postmortem.ts';
+import { publishPostmortem } from '../domain/postmortems/publish-postmortem.ts';
+import { savePostmortem } from '../domain/postmortems/save-postmortem.ts';
 import { unpublishPostmortem } from '../domain/postmortems/unpublish-postmortem.ts';
 import { ValidationError } from '../domain/shared/errors.ts';
 import { operation } from './operation.ts';
@@ -40,6 +32,12 @@ const actionItemQuery = z.strictObject({
   state: z.enum(actionItemStates, { error: 'must be open, done or wont_do' }).optional(),
   overdue: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
   incident: z.string().min(1).optional(),
+});
+
+/** Setting facts answers with the whole fact sheet. */
+const setFactsAnswering = followedBy(setIncidentFacts, async (deps: Deps, r, input) => {
+  const { facts } = await readIncidentRecord(deps.db, input.incidentId, deps.clock.now());
+  return { ...r, facts };
 });
 
 /**
@@ -63,13 +61,8 @@ export const recordOps = {
     path: '/incidents/:id/facts',
     summary: 'Answer fact-sheet questions (`{"facts": {"cause": "..."}}`); "" clears one',
     role: 'responder',
-    input: setIncidentFactsInput,
     pathField: 'incidentId',
-    verb: async (deps, input, actor) => {
-      const r = await setIncidentFacts(deps, input, actor);
-      const { facts } = await readIncidentRecord(deps.db, input.incidentId, deps.clock.now());
-      return { ...r, facts };
-    },
+    verb: setFactsAnswering,
     success: 200,
   }),
   decision: operation({
@@ -77,7 +70,6 @@ export const recordOps = {
     path: '/incidents/:id/decisions',
     summary: 'Log a decision (with why) as its own internal timeline entry',
     role: 'responder',
-    input: logDecisionInput,
     pathField: 'incidentId',
     verb: logDecision,
     answer: (decision) => ({ decision }),
@@ -89,7 +81,6 @@ export const recordOps = {
     summary:
       'Retract a decision logged by mistake, with a reason: struck through, out of the post-mortem, kept in the audit; 409 if already retracted',
     role: 'responder',
-    input: retractDecisionInput,
     pathField: 'decisionId',
     verb: retractDecision,
     answer: (decision) => ({ decision }),
@@ -101,7 +92,6 @@ export const recordOps = {
     summary:
       'Log a script or command run against production; `reviewerId` is asked to review it (mail, dashboard); unreviewed ones are marked',
     role: 'responder',
-    input: logChangeInput,
     pathField: 'incidentId',
     verb: logChange,
     answer: (change) => ({ change }),
@@ -113,7 +103,6 @@ export const recordOps = {
     summary:
       'The named reviewer confirms a change or objects (`reason` required); anyone else gets 403',
     role: 'responder',
-    input: reviewChangeInput,
     pathField: 'changeId',
     verb: reviewChange,
     answer: (change) => ({ change }),
@@ -124,7 +113,6 @@ export const recordOps = {
     path: '/incidents/:id/action-items',
     summary: 'Add an action item (owner, due date, phase during or after)',
     role: 'responder',
-    input: addActionItemInput,
     pathField: 'incidentId',
     verb: addActionItem,
     answer: (actionItem) => ({ actionItem }),
@@ -135,7 +123,6 @@ export const recordOps = {
     path: '/action-items/:id',
     summary: 'Edit an action item or close it (done, or wont_do with a reason)',
     role: 'responder',
-    input: updateActionItemInput,
     pathField: 'itemId',
     verb: updateActionItem,
     answer: (actionItem) => ({ actionItem }),
@@ -146,13 +133,12 @@ export const recordOps = {
     path: '/action-items',
     summary: 'Action items across incidents, soonest due first',
     role: 'responder',
-    input: actionItemQuery,
     query: {
       state: 'open, done or wont_do',
       overdue: 'true: only open items past their due date',
       incident: 'incident id',
     },
-    verb: async (deps, q) => {
+    verb: verb(actionItemQuery, async (deps: Deps, q) => {
       const now = deps.clock.now();
       if (q.overdue === 'true' && q.state && q.state !== 'open')
         throw new ValidationError('overdue: only open items can be overdue', {
@@ -168,7 +154,7 @@ export const recordOps = {
         now,
       );
       return { actionItems: q.overdue === 'false' ? items.filter((i) => !i.overdue) : items };
-    },
+    }),
     success: 200,
   }),
   addRemediationItem: operation({
@@ -176,7 +162,6 @@ export const recordOps = {
     path: '/incidents/:id/remediation-items',
     summary: 'Record what customers are owed (starting priority set by the PM)',
     role: 'responder',
-    input: addRemediationItemInput,
     pathField: 'incidentId',
     verb: addRemediationItem,
     answer: (remediationItem) => ({ remediationItem }),
@@ -187,7 +172,6 @@ export const recordOps = {
     path: '/remediation-items/:id',
     summary: 'Edit, re-rate, confirm (support or sales) or close a remediation item',
     role: 'responder',
-    input: updateRemediationItemInput,
     pathField: 'itemId',
     verb: updateRemediationItem,
     answer: (remediationItem) => ({ remediationItem }),
@@ -201,6 +185,14 @@ export const recordOperations = Object.values(recordOps);
 async function draft(deps: Deps, incidentId: string) {
   return { postmortem: await readPostmortemDraft(deps.db, incidentId, deps.clock.now()) };
 }
+
+const saveAnswering = followedBy(savePostmortem, (deps: Deps, _r, input) =>
+  draft(deps, input.incidentId),
+);
+const publishAnswering = followedBy(publishPostmortem, async (deps: Deps, r, input) => ({
+  ...(await draft(deps, input.incidentId)),
+  broadcast: r.broadcast,
+}));
 
 /** The post-mortem: the draft, writing it, publishing and unpublishing it. */
 export const postmortemOps = {
@@ -229,12 +221,8 @@ export const postmortemOps = {
     // A long post-mortem is read in full, so the verb can name an over-long body (422).
     maxBodyBytes: 1024 * 1024,
     role: 'responder',
-    input: savePostmortemInput,
     pathField: 'incidentId',
-    verb: async (deps, input, actor) => {
-      await savePostmortem(deps, input, actor);
-      return draft(deps, input.incidentId);
-    },
+    verb: saveAnswering,
     success: 200,
   }),
   publish: operation({
@@ -243,13 +231,9 @@ export const postmortemOps = {
     summary:
       'Publish its public part on the incident page, feeds and v2 API; `notify` also emails the lists; `reviewedVersion` refuses (409) if it changed since the preview',
     role: 'responder',
-    input: publishPostmortemInput,
     optionalBody: true,
     pathField: 'incidentId',
-    verb: async (deps, input, actor) => {
-      const r = await publishPostmortem(deps, input, actor);
-      return { ...(await draft(deps, input.incidentId)), broadcast: r.broadcast };
-    },
+    verb: publishAnswering,
     success: 200,
   }),
   unpublish: operation({
@@ -282,7 +266,6 @@ export const followUpOps = {
     path: '/incidents/:id/follow-up',
     summary: 'Set the follow-up text and time (P0/P1, after the all-clear)',
     role: 'responder',
-    input: scheduleFollowUpInput,
     pathField: 'incidentId',
     verb: scheduleFollowUp,
     answer: (followUp) => ({ followUp }),

@@ -1,28 +1,21 @@
+import { verb } from '../domain/shared/verb.ts';
+import type { Deps } from '../deps.ts';
 import { z } from 'zod';
-import { decideReport, decideReportApiInput } from '../domain/reports/decide-report.ts';
+import { decideReport } from '../domain/reports/decide-report.ts';
 import {
   readAdminReport,
   readP1Budget,
   readReportQueue,
   readReportsByState,
 } from '../domain/reports/report-views.ts';
-import {
-  setOnDuty,
-  setOnDutyInput,
-  updateTriageSettings,
-  updateTriageSettingsInput,
-} from '../domain/reports/update-triage-settings.ts';
+import { setOnDuty, updateTriageSettings } from '../domain/reports/update-triage-settings.ts';
 import { NotFoundError } from '../domain/shared/errors.ts';
 import { reportStates } from '../domain/reports/inputs.ts';
 import { readRunbook } from '../domain/runbooks/runbook-views.ts';
 import { readDrills, readDrillScorecard } from '../domain/drills/drill-views.ts';
-import { scheduleDrillInput, scheduleOrStartDrill } from '../domain/drills/schedule-drill.ts';
-import {
-  readSupportScript,
-  saveSupportScript,
-  saveSupportScriptInput,
-} from '../domain/support/support-script.ts';
-import { saveRunbook, saveRunbookInput } from '../domain/runbooks/save-runbook.ts';
+import { scheduleOrStartDrill } from '../domain/drills/schedule-drill.ts';
+import { readSupportScript, saveSupportScript } from '../domain/support/support-script.ts';
+import { saveRunbook } from '../domain/runbooks/save-runbook.ts';
 import { operation } from './operation.ts';
 
 const stateQuery = z.object({ state: z.enum(reportStates).optional() });
@@ -38,9 +31,8 @@ export const reportOps = {
     summary:
       'Reports; `state=open` is the triage queue (P0/P1 first, newest first, with the timebox)',
     role: 'viewer',
-    input: stateQuery,
     query: { state: `one of ${reportStates.join(', ')}` },
-    verb: async (deps, { state }) => {
+    verb: verb(stateQuery, async (deps: Deps, { state }) => {
       if (state === 'open') {
         const queue = await readReportQueue(deps.db, deps.clock.now());
         return {
@@ -53,7 +45,7 @@ export const reportOps = {
         };
       }
       return { reports: await readReportsByState(deps.db, state ?? null) };
-    },
+    }),
     success: 200,
   }),
   read: operation({
@@ -74,7 +66,6 @@ export const reportOps = {
     summary:
       'Decide a report: accept, rerate (priority and reason), declare, merge (incidentId) or close (closeReason and reason)',
     role: 'responder',
-    input: decideReportApiInput,
     pathField: 'reportId',
     verb: decideReport,
     answer: (decision) => ({ decision }),
@@ -93,7 +84,6 @@ export const reportOps = {
     path: '/triage-settings',
     summary: 'Triage timebox minutes (P0, P1), the weekly P1 budget and the final authority',
     role: 'admin',
-    input: updateTriageSettingsInput,
     verb: updateTriageSettings,
     answer: (s) => ({
       settings: {
@@ -110,7 +100,6 @@ export const reportOps = {
     path: '/users/:id/on-duty',
     summary: 'Mark a user on duty (`onDuty: true`) or off; on duty gets triage reminders',
     role: 'responder',
-    input: setOnDutyInput,
     pathField: 'userId',
     verb: setOnDuty,
     success: 200,
@@ -135,7 +124,6 @@ export const reportOps = {
     maxBodyBytes: 512 * 1024,
     summary: 'Write a component’s runbook (Markdown); saving counts as reviewing it',
     role: 'responder',
-    input: saveRunbookInput,
     pathField: 'componentId',
     verb: saveRunbook,
     answer: (runbook) => ({ runbook }),
@@ -158,7 +146,6 @@ export const reportOps = {
     path: '/incidents/:id/support-script',
     summary: 'Edit the incident’s support script; internal-list emails carry it',
     role: 'responder',
-    input: saveSupportScriptInput,
     pathField: 'incidentId',
     verb: saveSupportScript,
     answer: (supportScript) => ({ supportScript }),
@@ -178,7 +165,6 @@ export const reportOps = {
     summary:
       'Schedule a drill: title, scenario, priority, componentIds, participantIds, scheduledFor (omitted: start it now; the answer names its incident)',
     role: 'admin',
-    input: scheduleDrillInput,
     verb: scheduleOrStartDrill,
     answer: (r) => r,
     success: 201,

@@ -2,11 +2,6 @@ import {
   cancelScheduledUpdate,
   editScheduledUpdate,
 } from '../domain/incidents/edit-scheduled-update.ts';
-import {
-  editScheduledUpdateInput,
-  scheduleIncidentInput,
-  scheduleIncidentUpdateInput,
-} from '../domain/incidents/inputs.ts';
 import { scheduleIncident, scheduleIncidentUpdate } from '../domain/incidents/schedule-update.ts';
 import {
   readScheduledPublished,
@@ -48,7 +43,6 @@ export const scheduledUpdateOps = {
     path: '/incidents/:id/scheduled-updates',
     summary: 'Write an update now to go out at `scheduledFor`',
     role: 'responder',
-    input: scheduleIncidentUpdateInput,
     pathField: 'incidentId',
     verb: scheduleIncidentUpdate,
     answer: (update) => ({ update }),
@@ -59,7 +53,6 @@ export const scheduledUpdateOps = {
     path: '/scheduled-incidents',
     summary: 'Declare an incident that becomes public at `scheduledFor`',
     role: 'responder',
-    input: scheduleIncidentInput,
     verb: scheduleIncident,
     success: 201,
   }),
@@ -68,7 +61,6 @@ export const scheduledUpdateOps = {
     path: '/scheduled-updates/:id',
     summary: 'Edit a scheduled update until it goes out (409 after)',
     role: 'responder',
-    input: editScheduledUpdateInput,
     pathField: 'updateId',
     verb: editScheduledUpdate,
     answer: (update) => ({ update }),

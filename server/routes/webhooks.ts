@@ -1,6 +1,5 @@
 import {
   createWebhook,
-  createWebhookInput,
   deleteWebhook,
   dropWebhookQueue,
   listWebhooks,
@@ -22,7 +21,6 @@ export const webhookOps = {
     path: '/webhooks',
     summary: 'Add a webhook, Slack, Teams or Discord channel; answers the signing secret once',
     role: 'admin',
-    input: createWebhookInput,
     verb: createWebhook,
     success: 201,
   }),

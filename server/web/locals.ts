@@ -11,6 +11,7 @@ import type { SubscriptionPages } from './forms/subscriptions.ts';
 import type { ReportPages } from './forms/reports.ts';
 import type { StagedUpload } from './report-upload.ts';
 import type { AdminServices } from './admin-services.ts';
+import type { PagePostAnswer } from './forms/page-posts.ts';
 import type { AuthServices } from './forms/auth.ts';
 import type { Visitor } from '../http/auth.ts';
 import type { UptimeReader } from '../domain/uptime/uptime-reader.ts';
@@ -86,6 +87,12 @@ export interface SiteLocals {
   audiences?: AudiencePages;
   /** Set when someone is signed in (always on /admin pages, which require it). */
   admin?: AdminServices;
+  /**
+   * An admin page's POST that did not redirect (web/forms/page-posts.ts, run by the site
+   * middleware): a refusal the page renders with what was typed (the answer carries its
+   * status), or an answer shown in place (a new token's secret).
+   */
+  posted?: PagePostAnswer;
 }
 
 export function createSiteLocals(

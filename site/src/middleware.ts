@@ -1,3 +1,4 @@
+import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { respondFromCache } from '../../server/cache/cached.ts';
 import { notFoundCacheControl } from '../../server/cache/cache-policy.ts';
@@ -5,6 +6,7 @@ import { privatePageHeaders, publicPageHeaders } from '../../server/http/page-he
 import { isAdminPath } from '../../server/http/admin-pages.ts';
 import type { Translator } from '../../server/i18n/catalogue.ts';
 import { refusal } from '../../server/web/refusal-page.ts';
+import { runAdminPagePost } from '../../server/web/forms/page-posts.ts';
 
 // Public pages are the same for every visitor: no cookies, no per-visitor tokens, so they can
 // be served from the change-keyed cache. Per-visitor pages (server/web/mount-site.ts sets
@@ -17,6 +19,27 @@ function refuseForm(i18n: Translator, admin: boolean): Response {
     href: admin ? '/admin' : '/',
     label: admin ? 'Go to the admin' : i18n.t('error.goToStatus'),
   });
+}
+
+/**
+ * Renders the page; an admin page's POST runs its form action first (server/web/forms/
+ * page-posts.ts): success is a 303 to where the action says, a refusal renders the page with
+ * `posted` and answers with the refusal's status.
+ */
+async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> {
+  const { admin, auth } = ctx.locals.herald;
+  const posted =
+    ctx.request.method === 'POST' && admin && auth
+      ? await runAdminPagePost(admin, auth, ctx.routePattern, ctx.params, () =>
+          ctx.request.clone().formData(),
+        )
+      : null;
+  if (posted?.ok && posted.redirect)
+    return new Response(null, { status: 303, headers: { location: posted.redirect } });
+  if (posted) ctx.locals.herald.posted = posted;
+  const response = await next();
+  if (!posted || posted.ok || response.status !== 200 || posted.status === 200) return response;
+  return new Response(response.body, { status: posted.status, headers: response.headers });
 }
 
 export const onRequest = defineMiddleware(async (ctx, next) => {
@@ -41,7 +64,7 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     if (!visitor || (!tokenFree && !visitor.csrfOk(submitted)))
       return refuseForm(ctx.locals.herald.i18n, isAdminPath(ctx.url.pathname));
   }
-  const response = await next();
+  const response = await answer(ctx, next);
   // A form post answers only after the caching edges dropped what it changed.
   if (ctx.request.method !== 'GET' && ctx.request.method !== 'HEAD')
     await ctx.locals.herald.settleWrites?.();

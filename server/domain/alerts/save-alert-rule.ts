@@ -7,13 +7,8 @@ import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import {
-  type CreateAlertRuleInput,
-  createAlertRuleInput,
-  deleteAlertRuleInput,
-  type UpdateAlertRuleInput,
-  updateAlertRuleInput,
-} from './inputs.ts';
+import { createAlertRuleInput, deleteAlertRuleInput, updateAlertRuleInput } from './inputs.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 
@@ -48,9 +43,14 @@ async function reorder(tx: DbOrTx, moved: string, position: number | undefined, 
 }
 
 /** Admins write routing rules: a rule can set component statuses and declare incidents. */
-export async function createAlertRule(deps: DomainDeps, raw: CreateAlertRuleInput, actor: Actor) {
+export const createAlertRule = verb(createAlertRuleInput, createAlertRuleParsed);
+async function createAlertRuleParsed(
+  deps: DomainDeps,
+  parsed: Parsed<typeof createAlertRuleInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const { position, ...input } = parseInput(createAlertRuleInput, raw);
+  const { position, ...input } = parsed;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     await checkComponent(tx, input.componentId);
@@ -70,9 +70,14 @@ export async function createAlertRule(deps: DomainDeps, raw: CreateAlertRuleInpu
   });
 }
 
-export async function updateAlertRule(deps: DomainDeps, raw: UpdateAlertRuleInput, actor: Actor) {
+export const updateAlertRule = verb(updateAlertRuleInput, updateAlertRuleParsed);
+async function updateAlertRuleParsed(
+  deps: DomainDeps,
+  parsed: Parsed<typeof updateAlertRuleInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const { ruleId, position, ...change } = parseInput(updateAlertRuleInput, raw);
+  const { ruleId, position, ...change } = parsed;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(alertRules).where(eq(alertRules.id, ruleId));

@@ -6,8 +6,8 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, NO_PUBLIC_CHANGE, recordAudit } from '../shared/writes.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 export type AudienceRow = typeof audiences.$inferSelect;
 
@@ -35,13 +35,13 @@ export const createAudienceInput = z.strictObject({
 });
 
 /** Defines a named audience (admins only). Nothing public changes: the public page never names it. */
-export async function createAudience(
+export const createAudience = verb(createAudienceInput, createAudienceParsed);
+async function createAudienceParsed(
   deps: DomainDeps,
-  raw: z.input<typeof createAudienceInput>,
+  input: Parsed<typeof createAudienceInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const input = parseInput(createAudienceInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     await checkAudience(tx, input, null);
@@ -91,13 +91,14 @@ async function checkAudience(tx: DbOrTx, input: AudienceInput, self: string | nu
  * Changes an audience as a whole (admins only): every field is given, as on its form. A new
  * address moves its page and feeds (the feed token stays, so readers change only the path).
  */
-export async function updateAudience(
+export const updateAudience = verb(updateAudienceInput, updateAudienceParsed);
+async function updateAudienceParsed(
   deps: DomainDeps,
-  raw: z.input<typeof updateAudienceInput>,
+  parsed: Parsed<typeof updateAudienceInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const { audienceId: id, ...input } = parseInput(updateAudienceInput, raw);
+  const { audienceId: id, ...input } = parsed;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(audiences).where(eq(audiences.id, id));

@@ -12,6 +12,7 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { tokenRoleInput } from './roles.ts';
 import { sha256 } from './secrets.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 /** Tokens start with this, so they are recognisable in logs and by secret scanners. */
 export const TOKEN_PREFIX = 'hrld_';
@@ -40,13 +41,13 @@ export function publicToken(t: TokenRow) {
 }
 
 /** Creates a token; the secret is returned once and only its SHA-256 is kept. */
-export async function createApiToken(
+export const createApiToken = verb(createApiTokenInput, createApiTokenParsed);
+async function createApiTokenParsed(
   deps: DomainDeps,
-  raw: z.input<typeof createApiTokenInput>,
+  input: Parsed<typeof createApiTokenInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const input = parseInput(createApiTokenInput, raw);
   const now = deps.clock.now();
   const secret = `${TOKEN_PREFIX}${newSecret()}`;
   // A token made with a token belongs to the user behind that one, so demoting or disabling

@@ -7,7 +7,7 @@ import { STALE_LEASE_MS } from './outbox-store.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 
 export interface BroadcastProgress {
@@ -230,13 +230,13 @@ export const retryInput = z.strictObject({
 });
 
 /** Puts failed deliveries (all of a broadcast's, or the named ones) back in the queue. */
-export async function retryFailedDeliveries(
+export const retryFailedDeliveries = verb(retryInput, retryFailedDeliveriesParsed);
+async function retryFailedDeliveriesParsed(
   deps: DomainDeps,
-  raw: z.input<typeof retryInput>,
+  input: Parsed<typeof retryInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(retryInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [b] = await tx

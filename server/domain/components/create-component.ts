@@ -6,7 +6,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
 export const createComponentInput = z.strictObject({
@@ -20,9 +20,13 @@ export const createComponentInput = z.strictObject({
 });
 export type CreateComponentInput = z.input<typeof createComponentInput>;
 
-export async function createComponent(deps: DomainDeps, raw: CreateComponentInput, actor: Actor) {
+export const createComponent = verb(createComponentInput, createComponentParsed);
+async function createComponentParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof createComponentInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(createComponentInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     if (input.groupId) {

@@ -3,7 +3,7 @@ import { idInput } from '../shared/inputs.ts';
 import { componentStatuses } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { applyComponentStatus } from './apply-component-status.ts';
 
@@ -12,13 +12,13 @@ export const setComponentStatusInput = z.strictObject({
   status: z.enum(componentStatuses),
 });
 
-export async function setComponentStatus(
+export const setComponentStatus = verb(setComponentStatusInput, setComponentStatusParsed);
+async function setComponentStatusParsed(
   deps: DomainDeps,
-  raw: z.input<typeof setComponentStatusInput>,
+  input: Parsed<typeof setComponentStatusInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(setComponentStatusInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const old = await applyComponentStatus(tx, input.componentId, input.status, now);

@@ -8,6 +8,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 type ComponentRow = typeof components.$inferSelect;
 
@@ -55,9 +56,13 @@ async function renumber(tx: DbOrTx, groupId: string | null): Promise<ComponentRo
 }
 
 /** Renames, describes, regroups or changes the display flags of a component or group. */
-export async function updateComponent(deps: DomainDeps, raw: UpdateComponentInput, actor: Actor) {
+export const updateComponent = verb(updateComponentInput, updateComponentParsed);
+async function updateComponentParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof updateComponentInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(updateComponentInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadComponent(tx, input.componentId);
@@ -118,13 +123,13 @@ export const moveComponentInput = z.strictObject({
 });
 
 /** Moves a component one place up or down among its siblings (top level, or in its group). */
-export async function moveComponent(
+export const moveComponent = verb(moveComponentInput, moveComponentParsed);
+async function moveComponentParsed(
   deps: DomainDeps,
-  raw: z.input<typeof moveComponentInput>,
+  input: Parsed<typeof moveComponentInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const input = parseInput(moveComponentInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const target = await loadComponent(tx, input.componentId);

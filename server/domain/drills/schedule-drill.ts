@@ -6,7 +6,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { pickPriorityInput } from '../shared/inputs.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, runParsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { runDueDrills } from './run-due-drills.ts';
 
@@ -22,9 +22,13 @@ export const scheduleDrillInput = z.strictObject({
 export type ScheduleDrillInput = z.input<typeof scheduleDrillInput>;
 
 /** Admins plan a drill: scenario, components, priority, time, participants. */
-export async function scheduleDrill(deps: DomainDeps, raw: ScheduleDrillInput, actor: Actor) {
+export const scheduleDrill = verb(scheduleDrillInput, scheduleDrillParsed);
+async function scheduleDrillParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof scheduleDrillInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(scheduleDrillInput, raw);
   const now = deps.clock.now();
   const at = input.scheduledFor ? new Date(input.scheduledFor) : now;
   if (at.getTime() < now.getTime() - 60_000)
@@ -87,12 +91,14 @@ export async function startDrillNow(
 }
 
 /** The API's and the form's one verb: at a time when one is given, else now. */
-export async function scheduleOrStartDrill(
+export const scheduleOrStartDrill = verb(scheduleDrillInput, scheduleOrStartDrillParsed);
+async function scheduleOrStartDrillParsed(
   deps: DomainDeps,
-  raw: ScheduleDrillInput,
+  input: Parsed<typeof scheduleDrillInput>,
   actor: Actor,
 ) {
-  if (raw.scheduledFor)
-    return { drill: await scheduleDrill(deps, raw, actor), incidentId: null as string | null };
-  return startDrillNow(deps, raw, actor);
+  const drill = await runParsed(scheduleDrill, deps, input, actor);
+  if (input.scheduledFor) return { drill, incidentId: null as string | null };
+  const [started] = await runDueDrills(deps, drill.id);
+  return { drill, incidentId: started?.incidentId ?? null };
 }

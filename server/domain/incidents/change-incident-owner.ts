@@ -5,7 +5,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { assertActiveUser } from '../users/active-user.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
 
@@ -16,13 +16,13 @@ export const changeIncidentOwnerInput = z.strictObject({
 });
 
 /** Hands an incident over (shift change). The owner is internal, so the public page is unchanged. */
-export async function changeIncidentOwner(
+export const changeIncidentOwner = verb(changeIncidentOwnerInput, changeIncidentOwnerParsed);
+async function changeIncidentOwnerParsed(
   deps: DomainDeps,
-  raw: z.input<typeof changeIncidentOwnerInput>,
+  input: Parsed<typeof changeIncidentOwnerInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(changeIncidentOwnerInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);

@@ -4,7 +4,7 @@ import { incidents } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { priorityInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
@@ -28,13 +28,16 @@ export type ChangeIncidentPriorityInput = z.input<typeof changeIncidentPriorityI
  * the public page, API and feeds leave these entries out (they show the current priority).
  * An upgrade to P0/P1 without a promised update gets the default promise, as every P0/P1 does.
  */
-export async function changeIncidentPriority(
+export const changeIncidentPriority = verb(
+  changeIncidentPriorityInput,
+  changeIncidentPriorityParsed,
+);
+async function changeIncidentPriorityParsed(
   deps: DomainDeps,
-  raw: ChangeIncidentPriorityInput,
+  input: Parsed<typeof changeIncidentPriorityInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(changeIncidentPriorityInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);

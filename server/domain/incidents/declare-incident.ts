@@ -4,17 +4,21 @@ import { assertActiveUser } from '../users/active-user.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { defaultImpact } from '../status/rollup.ts';
-import { type DeclareIncidentInput, declareIncidentInput } from './inputs.ts';
+import { declareIncidentInput } from './inputs.ts';
 import { isBroadcastPriority, nextUpdateDue, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
 
 /** Declares an incident: the incident, its first update and its components, in one transaction. */
-export async function declareIncident(deps: DomainDeps, raw: DeclareIncidentInput, actor: Actor) {
+export const declareIncident = verb(declareIncidentInput, declareIncidentParsed);
+async function declareIncidentParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof declareIncidentInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
-  const input = parseInput(declareIncidentInput, raw);
   const now = deps.clock.now();
   const defaults = await readPromiseDefaults(deps.db);
   const due = nextUpdateDue(now, input.priority, false, input, defaults);

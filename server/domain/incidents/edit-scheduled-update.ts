@@ -6,11 +6,12 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { type EditScheduledUpdateInput, editScheduledUpdateInput } from './inputs.ts';
+import { editScheduledUpdateInput } from './inputs.ts';
 import { readPromiseDefaults } from './promise.ts';
 import { loadIncident } from './load-incident.ts';
 import { checkComponents } from '../components/check-components.ts';
 import { checkScheduledFor, scheduledPromise, writeIntendedComponents } from './schedule-update.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 /** Loads a scheduled update for a change; one that went out or was cancelled is a conflict. */
 async function loadScheduled(tx: DbOrTx, updateId: string) {
@@ -27,13 +28,13 @@ async function loadScheduled(tx: DbOrTx, updateId: string) {
  * (libSQL begins write transactions IMMEDIATE), so it cannot interleave with the scheduler's
  * claim: either the edit lands before publishing or it is refused as a conflict.
  */
-export async function editScheduledUpdate(
+export const editScheduledUpdate = verb(editScheduledUpdateInput, editScheduledUpdateParsed);
+async function editScheduledUpdateParsed(
   deps: DomainDeps,
-  raw: EditScheduledUpdateInput,
+  input: Parsed<typeof editScheduledUpdateInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(editScheduledUpdateInput, raw);
   const now = deps.clock.now();
   if (input.scheduledFor) checkScheduledFor(input.scheduledFor, now);
   return deps.db.transaction(async (tx) => {

@@ -4,7 +4,6 @@ import { idInput, intInput } from '../shared/inputs.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadIncident } from './load-incident.ts';
 import { postIncidentUpdate } from './post-incident-update.ts';
@@ -14,6 +13,7 @@ import {
   holdingBody,
   readPromiseDefaults,
 } from './promise.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 export const postHoldingUpdateInput = z.strictObject({
   incidentId: idInput,
@@ -29,13 +29,13 @@ export const postHoldingUpdateInput = z.strictObject({
  * The one-click update, "Nothing to update. Still investigating. Next update in 15 minutes.",
  * worded for the incident's status and promising the priority's default unless told otherwise.
  */
-export async function postHoldingUpdate(
+export const postHoldingUpdate = verb(postHoldingUpdateInput, postHoldingUpdateParsed);
+async function postHoldingUpdateParsed(
   deps: DomainDeps,
-  raw: z.input<typeof postHoldingUpdateInput>,
+  input: Parsed<typeof postHoldingUpdateInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(postHoldingUpdateInput, raw);
   const incident = await loadIncident(deps.db, input.incidentId);
   const minutes = await holdingMinutes(deps, incident.priority, input.nextUpdateInMinutes);
   return postIncidentUpdate(
@@ -68,13 +68,13 @@ export const setAutoHoldingInput = z.strictObject({
 });
 
 /** The per-incident choice to let Herald post the holding update itself when a promise lapses. */
-export async function setAutoHolding(
+export const setAutoHolding = verb(setAutoHoldingInput, setAutoHoldingParsed);
+async function setAutoHoldingParsed(
   deps: DomainDeps,
-  raw: z.input<typeof setAutoHoldingInput>,
+  input: Parsed<typeof setAutoHoldingInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(setAutoHoldingInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);

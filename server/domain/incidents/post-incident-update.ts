@@ -2,9 +2,9 @@ import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { type PostIncidentUpdateInput, postIncidentUpdateInput } from './inputs.ts';
+import { postIncidentUpdateInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
 import { isBroadcastPriority, nextUpdateDue, readPromiseDefaults } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
@@ -13,14 +13,14 @@ import { writePublishedUpdate } from './write-update.ts';
  * Posts an update to an unresolved incident. Status `resolved` resolves it: the promise ends
  * and components it affected go back to operational (unless another incident holds them).
  */
-export async function postIncidentUpdate(
+export const postIncidentUpdate = verb(postIncidentUpdateInput, postIncidentUpdateParsed);
+async function postIncidentUpdateParsed(
   deps: DomainDeps,
-  raw: PostIncidentUpdateInput,
+  input: Parsed<typeof postIncidentUpdateInput>,
   actor: Actor,
   opts: { automatic?: boolean } = {},
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(postIncidentUpdateInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await loadIncident(tx, input.incidentId);

@@ -1,8 +1,8 @@
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { closingSupportScript, saveSupportScript } from '../support/support-script.ts';
-import { type ResolveIncidentInput, resolveIncidentInput } from './inputs.ts';
+import { resolveIncidentInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
 import { postIncidentUpdate } from './post-incident-update.ts';
 
@@ -11,8 +11,13 @@ import { postIncidentUpdate } from './post-incident-update.ts';
  * script becomes its closing version first (the one given, else the closing template), so the
  * all-clear's internal mail and chat post never carry "our team is working on it right now".
  */
-export async function resolveIncident(deps: DomainDeps, raw: ResolveIncidentInput, actor: Actor) {
-  const { supportScript, ...input } = parseInput(resolveIncidentInput, raw);
+export const resolveIncident = verb(resolveIncidentInput, resolveIncidentParsed);
+async function resolveIncidentParsed(
+  deps: DomainDeps,
+  parsed: Parsed<typeof resolveIncidentInput>,
+  actor: Actor,
+) {
+  const { supportScript, ...input } = parsed;
   const incident = await loadIncident(deps.db, input.incidentId);
   if (incident.status !== 'resolved')
     await saveSupportScript(

@@ -11,15 +11,9 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
 import { assertActiveUser } from '../users/active-user.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { defaultImpact } from '../status/rollup.ts';
-import {
-  type ScheduleIncidentInput,
-  scheduleIncidentInput,
-  type ScheduleIncidentUpdateInput,
-  scheduleIncidentUpdateInput,
-} from './inputs.ts';
+import { scheduleIncidentInput, scheduleIncidentUpdateInput } from './inputs.ts';
 import { checkComponents } from '../components/check-components.ts';
 import { loadIncident } from './load-incident.ts';
 import {
@@ -28,6 +22,7 @@ import {
   type PromiseDefaults,
   readPromiseDefaults,
 } from './promise.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 const YEAR = 366 * 24 * 60 * 60_000;
 
@@ -96,13 +91,16 @@ export async function writeIntendedComponents(
  * scheduler publishes it at `scheduledFor`. Without a status, it keeps whatever status the
  * incident has when it goes out (`status_changed` false marks that).
  */
-export async function scheduleIncidentUpdate(
+export const scheduleIncidentUpdate = verb(
+  scheduleIncidentUpdateInput,
+  scheduleIncidentUpdateParsed,
+);
+async function scheduleIncidentUpdateParsed(
   deps: DomainDeps,
-  raw: ScheduleIncidentUpdateInput,
+  input: Parsed<typeof scheduleIncidentUpdateInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(scheduleIncidentUpdateInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);
   return deps.db.transaction(async (tx) => {
@@ -139,9 +137,13 @@ export async function scheduleIncidentUpdate(
  * A pre-announced incident: the incident row exists (published_at null, invisible everywhere
  * public) with its first update scheduled; publishing that update makes the incident public.
  */
-export async function scheduleIncident(deps: DomainDeps, raw: ScheduleIncidentInput, actor: Actor) {
+export const scheduleIncident = verb(scheduleIncidentInput, scheduleIncidentParsed);
+async function scheduleIncidentParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof scheduleIncidentInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
-  const input = parseInput(scheduleIncidentInput, raw);
   const now = deps.clock.now();
   checkScheduledFor(input.scheduledFor, now);
   const due = scheduledPromise(

@@ -5,18 +5,22 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { assertRole } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { type CreateListInput, createListInput, slugify } from './inputs.ts';
+import { createListInput, slugify } from './inputs.ts';
 
 export function requireAdmin(actor: Actor): void {
   assertRole(actor, 'admin');
 }
 
 /** Adds a distribution list (for example a Drill list for practice incidents). */
-export async function createList(deps: DomainDeps, raw: CreateListInput, actor: Actor) {
+export const createList = verb(createListInput, createListParsed);
+async function createListParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof createListInput>,
+  actor: Actor,
+) {
   requireAdmin(actor);
-  const input = parseInput(createListInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const slug = input.slug ?? slugify(input.name);

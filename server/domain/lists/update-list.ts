@@ -3,15 +3,19 @@ import { lists } from '../../../db/schema/index.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { requireAdmin } from './create-list.ts';
-import { type UpdateListInput, updateListInput } from './inputs.ts';
+import { updateListInput } from './inputs.ts';
 
 /** Edits a list. Existing subscribers stay; new rules apply to the next broadcast and join. */
-export async function updateList(deps: DomainDeps, raw: UpdateListInput, actor: Actor) {
+export const updateList = verb(updateListInput, updateListParsed);
+async function updateListParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof updateListInput>,
+  actor: Actor,
+) {
   requireAdmin(actor);
-  const input = parseInput(updateListInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(lists).where(eq(lists.id, input.listId));

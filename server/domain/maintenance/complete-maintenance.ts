@@ -1,11 +1,10 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { z } from 'zod';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { maintenanceStepInput, stepConflict } from './start-maintenance.ts';
 import { restoreAfterMaintenance } from './window-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
@@ -58,13 +57,13 @@ export async function applyComplete(
 }
 
 /** Completes a window now (early, or by hand when auto complete is off). */
-export async function completeMaintenance(
+export const completeMaintenance = verb(maintenanceStepInput, completeMaintenanceParsed);
+async function completeMaintenanceParsed(
   deps: DomainDeps,
-  raw: z.input<typeof maintenanceStepInput>,
+  input: Parsed<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const m = await applyComplete(tx, deps.config, input.maintenanceId, now, actor, {

@@ -5,7 +5,7 @@ import { maintenances } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { formatLong } from '../shared/zoned-time.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { recordMaintenanceStep } from './record-step.ts';
@@ -17,13 +17,13 @@ export const extendMaintenanceInput = z.strictObject({
 });
 
 /** Moves a window's end later (it needs more time); recorded as an update on the window. */
-export async function extendMaintenance(
+export const extendMaintenance = verb(extendMaintenanceInput, extendMaintenanceParsed);
+async function extendMaintenanceParsed(
   deps: DomainDeps,
-  raw: z.input<typeof extendMaintenanceInput>,
+  input: Parsed<typeof extendMaintenanceInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(extendMaintenanceInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [m] = await tx

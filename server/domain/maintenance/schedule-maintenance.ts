@@ -6,7 +6,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { findComponents } from '../components/check-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
@@ -45,13 +45,13 @@ export const scheduleMaintenanceInput = z
   });
 export type ScheduleMaintenanceInput = z.input<typeof scheduleMaintenanceInput>;
 
-export async function scheduleMaintenance(
+export const scheduleMaintenance = verb(scheduleMaintenanceInput, scheduleMaintenanceParsed);
+async function scheduleMaintenanceParsed(
   deps: DomainDeps,
-  raw: ScheduleMaintenanceInput,
+  input: Parsed<typeof scheduleMaintenanceInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(scheduleMaintenanceInput, raw);
   const now = deps.clock.now();
   if (input.scheduledUntil.getTime() <= now.getTime()) {
     throw new ValidationError('A maintenance window must end in the future.', {

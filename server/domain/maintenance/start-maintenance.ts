@@ -7,7 +7,7 @@ import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { putUnderMaintenance } from './window-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
@@ -63,13 +63,13 @@ export async function applyStart(
 }
 
 /** Starts a scheduled window now (early, or by hand when auto start is off). */
-export async function startMaintenance(
+export const startMaintenance = verb(maintenanceStepInput, startMaintenanceParsed);
+async function startMaintenanceParsed(
   deps: DomainDeps,
-  raw: z.input<typeof maintenanceStepInput>,
+  input: Parsed<typeof maintenanceStepInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(maintenanceStepInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const m = await applyStart(tx, deps.config, input.maintenanceId, now, actor, {

@@ -6,7 +6,7 @@ import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { assertResolved } from './save-postmortem.ts';
 
@@ -25,13 +25,13 @@ export const publishPostmortemInput = z.strictObject({
  * Puts the post-mortem's public part on the incident page, in the feeds and in the v2 API, in
  * one transaction with its optional broadcast. The internal part stays with the team.
  */
-export async function publishPostmortem(
+export const publishPostmortem = verb(publishPostmortemInput, publishPostmortemParsed);
+async function publishPostmortemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof publishPostmortemInput>,
+  input: Parsed<typeof publishPostmortemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(publishPostmortemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

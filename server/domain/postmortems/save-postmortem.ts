@@ -6,7 +6,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
 /** Long enough for a thorough write-up, short enough that no page or email chokes on it. */
@@ -39,13 +39,13 @@ export function assertResolved(incident: { status: string }) {
  * once (as Statuspage does), so the page cache is bumped then; it cannot lose its public part
  * while published.
  */
-export async function savePostmortem(
+export const savePostmortem = verb(savePostmortemInput, savePostmortemParsed);
+async function savePostmortemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof savePostmortemInput>,
+  input: Parsed<typeof savePostmortemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(savePostmortemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

@@ -4,7 +4,7 @@ import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { actionItemKinds, actionItemPhases, shortText, userIdInput } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
@@ -20,13 +20,13 @@ export const addActionItemInput = z.strictObject({
 });
 
 /** Who does what by when: during the fire ("roll back deploy 4711") or from the post-mortem. */
-export async function addActionItem(
+export const addActionItem = verb(addActionItemInput, addActionItemParsed);
+async function addActionItemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof addActionItemInput>,
+  input: Parsed<typeof addActionItemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(addActionItemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

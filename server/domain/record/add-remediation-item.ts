@@ -4,7 +4,7 @@ import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { remediationPriorityInput, shortText, userIdInput } from './inputs.ts';
 import { assertActiveUser } from '../users/active-user.ts';
@@ -22,13 +22,13 @@ export const addRemediationItemInput = z.strictObject({
  * Records what customers are owed, apart from the fix. The PM's priority is a starting point
  * until support or sales confirm it; open items never hold up the all-clear.
  */
-export async function addRemediationItem(
+export const addRemediationItem = verb(addRemediationItemInput, addRemediationItemParsed);
+async function addRemediationItemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof addRemediationItemInput>,
+  input: Parsed<typeof addRemediationItemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(addRemediationItemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

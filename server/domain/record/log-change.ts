@@ -5,7 +5,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { shortText, userIdInput } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
@@ -36,13 +36,13 @@ export const logChangeInput = z.strictObject({
 });
 
 /** Logs a script or command run against production during the incident. */
-export async function logChange(
+export const logChange = verb(logChangeInput, logChangeParsed);
+async function logChangeParsed(
   deps: DomainDeps,
-  raw: z.input<typeof logChangeInput>,
+  input: Parsed<typeof logChangeInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(logChangeInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

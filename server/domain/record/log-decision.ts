@@ -4,7 +4,7 @@ import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { shortText } from './inputs.ts';
 
@@ -15,13 +15,13 @@ export const logDecisionInput = z.strictObject({
 });
 
 /** "Roll back deploy 4711 (why: checkout errors began with it)": its own internal entry. */
-export async function logDecision(
+export const logDecision = verb(logDecisionInput, logDecisionParsed);
+async function logDecisionParsed(
   deps: DomainDeps,
-  raw: z.input<typeof logDecisionInput>,
+  input: Parsed<typeof logDecisionInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(logDecisionInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

@@ -4,7 +4,7 @@ import { incidentDecisions } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { shortText } from './inputs.ts';
 
@@ -18,13 +18,13 @@ export const retractDecisionInput = z.strictObject({
  * struck through with the reason, leaves the post-mortem, and is kept in the audit log. There
  * is no verb that undoes it: a retracted decision that was right is logged again, visibly.
  */
-export async function retractDecision(
+export const retractDecision = verb(retractDecisionInput, retractDecisionParsed);
+async function retractDecisionParsed(
   deps: DomainDeps,
-  raw: z.input<typeof retractDecisionInput>,
+  input: Parsed<typeof retractDecisionInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(retractDecisionInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [d] = await tx

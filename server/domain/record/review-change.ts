@@ -4,7 +4,7 @@ import { incidentChanges } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 
 export const reviewChangeInput = z.strictObject({
@@ -19,13 +19,13 @@ export const reviewChangeInput = z.strictObject({
  * refused and nothing changes, so the record never says "reviewed by" someone who did not.
  * A verdict is given once; an objection stays in the record with its reason.
  */
-export async function reviewChange(
+export const reviewChange = verb(reviewChangeInput, reviewChangeParsed);
+async function reviewChangeParsed(
   deps: DomainDeps,
-  raw: z.input<typeof reviewChangeInput>,
+  input: Parsed<typeof reviewChangeInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(reviewChangeInput, raw);
   if (input.verdict === 'object' && !input.reason)
     throw new ValidationError('reason: say what is wrong with the change', {
       reason: 'say what is wrong with it',

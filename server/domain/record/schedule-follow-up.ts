@@ -6,7 +6,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { followsUp } from './follow-up-rules.ts';
 import { instantInput } from '../shared/inputs.ts';
@@ -38,13 +38,13 @@ export async function loadFollowable(tx: Parameters<typeof loadIncident>[0], inc
 }
 
 /** Sets the follow-up's text and time (replacing Herald's proposal, or bringing back a skipped one). */
-export async function scheduleFollowUp(
+export const scheduleFollowUp = verb(scheduleFollowUpInput, scheduleFollowUpParsed);
+async function scheduleFollowUpParsed(
   deps: DomainDeps,
-  raw: z.input<typeof scheduleFollowUpInput>,
+  input: Parsed<typeof scheduleFollowUpInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(scheduleFollowUpInput, raw);
   const now = deps.clock.now();
   if (input.scheduledFor.getTime() <= now.getTime())
     throw new ValidationError('scheduledFor: must be in the future', {

@@ -5,7 +5,7 @@ import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { factQuestions } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
@@ -30,13 +30,13 @@ export const setIncidentFactsInput = z.strictObject({
  * Writes answers on the fact sheet; each keeps who wrote it and when. Unchanged answers keep
  * their author, so the sheet says who last knew each thing.
  */
-export async function setIncidentFacts(
+export const setIncidentFacts = verb(setIncidentFactsInput, setIncidentFactsParsed);
+async function setIncidentFactsParsed(
   deps: DomainDeps,
-  raw: z.input<typeof setIncidentFactsInput>,
+  input: Parsed<typeof setIncidentFactsInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(setIncidentFactsInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const incident = await loadIncident(tx, input.incidentId);

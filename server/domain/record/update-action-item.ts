@@ -4,7 +4,7 @@ import { actionItems } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { actionItemKinds, actionItemStates, shortText, userIdInput } from './inputs.ts';
 import { instantInput } from '../shared/inputs.ts';
@@ -24,13 +24,13 @@ export const updateActionItemInput = z.strictObject({
 });
 
 /** Edits an action item or closes it: done, or won't do with a reason. */
-export async function updateActionItem(
+export const updateActionItem = verb(updateActionItemInput, updateActionItemParsed);
+async function updateActionItemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof updateActionItemInput>,
+  input: Parsed<typeof updateActionItemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(updateActionItemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(actionItems).where(eq(actionItems.id, input.itemId));

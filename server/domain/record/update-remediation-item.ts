@@ -4,7 +4,7 @@ import { remediationItems } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { remediationPriorityInput, remediationStates, shortText, userIdInput } from './inputs.ts';
 import { assertActiveUser } from '../users/active-user.ts';
@@ -23,13 +23,13 @@ export const updateRemediationItemInput = z.strictObject({
     .optional(),
 });
 
-export async function updateRemediationItem(
+export const updateRemediationItem = verb(updateRemediationItemInput, updateRemediationItemParsed);
+async function updateRemediationItemParsed(
   deps: DomainDeps,
-  raw: z.input<typeof updateRemediationItemInput>,
+  input: Parsed<typeof updateRemediationItemInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(updateRemediationItemInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx

@@ -8,10 +8,10 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import type { Config } from '../../config.ts';
-import { type DecideReportInput, decideReportInput } from './inputs.ts';
+import { decideReportInput } from './inputs.ts';
 import { adminReportUrl } from './report-tokens.ts';
 import { type ReportRow, readReportRow } from './report-views.ts';
 
@@ -86,9 +86,13 @@ async function recordDecision(
  * The PM's decision on a report: accept its priority, re-rate it (the reason goes to the
  * reporter), merge it into an open incident, close it, or declare an incident from it.
  */
-export async function decideReport(deps: DomainDeps, raw: DecideReportInput, actor: Actor) {
+export const decideReport = verb(decideReportInput, decideReportParsed);
+async function decideReportParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof decideReportInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
-  const input = parseInput(decideReportInput, raw);
   if (input.action === 'declare') {
     const report = await loadDecidable(deps.db, input.reportId);
     return declareFromReport(

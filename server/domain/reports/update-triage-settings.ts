@@ -5,9 +5,9 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, ValidationError } from '../shared/errors.ts';
 import { assertActiveUser } from '../users/active-user.ts';
-import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from '../settings/get-settings.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 
 const minutes = z
   .number({ error: 'must be a number of minutes' })
@@ -29,13 +29,13 @@ export const updateTriageSettingsInput = z.strictObject({
 export type UpdateTriageSettingsInput = z.input<typeof updateTriageSettingsInput>;
 
 /** Admins set the timebox, the weekly P1 budget and who settles disagreements. */
-export async function updateTriageSettings(
+export const updateTriageSettings = verb(updateTriageSettingsInput, updateTriageSettingsParsed);
+async function updateTriageSettingsParsed(
   deps: DomainDeps,
-  raw: UpdateTriageSettingsInput,
+  input: Parsed<typeof updateTriageSettingsInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const input = parseInput(updateTriageSettingsInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     if (input.finalAuthorityUserId)
@@ -71,13 +71,13 @@ export const setOnDutyInput = z.strictObject({
  * Marks a user on duty or off: admins for anyone, responders for themselves. Putting someone
  * on duty ends the first admin's default turn; marking the first admin on duty makes it theirs.
  */
-export async function setOnDuty(
+export const setOnDuty = verb(setOnDutyInput, setOnDutyParsed);
+async function setOnDutyParsed(
   deps: DomainDeps,
-  raw: z.input<typeof setOnDutyInput>,
+  input: Parsed<typeof setOnDutyInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(setOnDutyInput, raw);
   if (actor.role !== 'admin' && actor.role !== 'system' && actor.id !== input.userId)
     throw new ForbiddenError('Only an admin can put someone else on duty.');
   const now = deps.clock.now();

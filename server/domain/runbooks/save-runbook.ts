@@ -5,7 +5,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
 export const saveRunbookInput = z.strictObject({
@@ -19,9 +19,13 @@ export const saveRunbookInput = z.strictObject({
 export type SaveRunbookInput = z.input<typeof saveRunbookInput>;
 
 /** Writes a component's runbook (a new revision, and a fresh "last reviewed" date). */
-export async function saveRunbook(deps: DomainDeps, raw: SaveRunbookInput, actor: Actor) {
+export const saveRunbook = verb(saveRunbookInput, saveRunbookParsed);
+async function saveRunbookParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof saveRunbookInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'responder');
-  const input = parseInput(saveRunbookInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [c] = await tx

@@ -9,7 +9,7 @@ import { queueSwitchWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from './get-settings.ts';
 
@@ -25,13 +25,13 @@ export type SwitchMaintenanceOnInput = z.input<typeof switchMaintenanceOnInput>;
  * the message, and `GET /api/maintenance` tells the product. Switching it on again while on
  * changes the message and expected end but keeps the time it started.
  */
-export async function switchMaintenanceOn(
+export const switchMaintenanceOn = verb(switchMaintenanceOnInput, switchMaintenanceOnParsed);
+async function switchMaintenanceOnParsed(
   deps: DomainDeps,
-  raw: SwitchMaintenanceOnInput,
+  input: Parsed<typeof switchMaintenanceOnInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(switchMaintenanceOnInput, raw);
   const now = deps.clock.now();
   if (input.until && input.until.getTime() <= now.getTime()) {
     throw new ValidationError('The expected end must be in the future.', {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { settings } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { isValidTimeZone } from '../shared/zoned-time.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { getSettings } from './get-settings.ts';
@@ -63,9 +63,13 @@ export const updateSettingsInput = z.strictObject({
 export type UpdateSettingsInput = z.input<typeof updateSettingsInput>;
 
 /** Page name, public URL, display time zone, default language and the default next-update promises. */
-export async function updateSettings(deps: DomainDeps, raw: UpdateSettingsInput, actor: Actor) {
+export const updateSettings = verb(updateSettingsInput, updateSettingsParsed);
+async function updateSettingsParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof updateSettingsInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(updateSettingsInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await getSettings(tx);

@@ -1,5 +1,4 @@
 import { and, desc, eq } from 'drizzle-orm';
-import type { z } from 'zod';
 import { writeWait } from '../../../db/client.ts';
 import { lists, subscriberImports } from '../../../db/schema/index.ts';
 import type { SubscriberImportState } from '../../../db/schema/enums.ts';
@@ -9,8 +8,9 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { requireAdmin } from '../lists/create-list.ts';
+import { type Parsed, runParsed, verb } from '../shared/verb.ts';
 import {
-  type importInput,
+  importInput,
   type ImportReport,
   prepareImport,
   writeImport,
@@ -135,13 +135,14 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * then writes it in the background, chunk by chunk, each chunk's progress committed with its
  * rows. `finished` settles when the import has ended, however it ended.
  */
-export async function startSubscriberImport(
+export const startSubscriberImport = verb(importInput, startSubscriberImportParsed);
+async function startSubscriberImportParsed(
   deps: ImportDeps,
-  raw: z.input<typeof importInput>,
+  input: Parsed<typeof importInput>,
   actor: Actor,
 ): Promise<{ view: ImportView; finished: Promise<void> }> {
   requireAdmin(actor);
-  const prepared = await prepareImport(deps, raw, actor);
+  const prepared = await runParsed(prepareImport, deps, input, actor);
   const id = newId();
   const now = deps.clock.now();
   const [row] = await deps.db.transaction((tx) =>

@@ -15,6 +15,7 @@ import { addressOnDomains, effectiveDomains } from '../lists/list-rules.ts';
 import { emailInput } from './inputs.ts';
 import { companyDomains } from './subscriber-reads.ts';
 import { hashToken, linkKey, manageToken } from './tokens.ts';
+import { type Parsed, runParsed, verb } from '../shared/verb.ts';
 
 export const MAX_IMPORT_ROWS = 50_000;
 /** Rows written per transaction (a few milliseconds of write lock each). */
@@ -165,13 +166,13 @@ export async function prepareRows(
  * (or the first column), optionally `components` with component names or ids separated by
  * `|`. Nothing is written; a file that cannot be imported at all throws.
  */
-export async function prepareImport(
+export const prepareImport = verb(importInput, prepareImportParsed);
+async function prepareImportParsed(
   deps: DomainDeps,
-  raw: z.input<typeof importInput>,
+  input: Parsed<typeof importInput>,
   actor: Actor,
 ): Promise<PreparedImport> {
   requireAdmin(actor);
-  const input = parseInput(importInput, raw);
   const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
 
   const lines = input.csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
@@ -385,11 +386,13 @@ export async function writeImport(
  * `writeImport`. The admin pages and `POST /lists/{id}/imports` run it in the background
  * instead (import-jobs.ts), so a big file shows its progress.
  */
-export async function importSubscribers(
+export const importSubscribers = verb(importInput, importSubscribersParsed);
+async function importSubscribersParsed(
   deps: DomainDeps,
-  raw: z.input<typeof importInput>,
+  input: Parsed<typeof importInput>,
   actor: Actor,
 ): Promise<ImportReport> {
-  const report = await writeImport(deps, await prepareImport(deps, raw, actor), actor);
+  const prepared = await runParsed(prepareImport, deps, input, actor);
+  const report = await writeImport(deps, prepared, actor);
   return report!;
 }

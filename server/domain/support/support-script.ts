@@ -5,7 +5,7 @@ import { incidents, incidentSupportScripts } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 
 /**
@@ -75,13 +75,13 @@ export async function readStoredSupportScript(db: DbOrTx, incidentId: string) {
 }
 
 /** Edits the support script as the incident moves (responders and admins). */
-export async function saveSupportScript(
+export const saveSupportScript = verb(saveSupportScriptInput, saveSupportScriptParsed);
+async function saveSupportScriptParsed(
   deps: DomainDeps,
-  raw: z.input<typeof saveSupportScriptInput>,
+  input: Parsed<typeof saveSupportScriptInput>,
   actor: Actor,
 ) {
   assertRole(actor, 'responder');
-  const input = parseInput(saveSupportScriptInput, raw);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const before = await readSupportScript(tx, input.incidentId, deps.config.publicUrl);

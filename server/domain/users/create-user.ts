@@ -6,14 +6,18 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { type CreateUserInput, createUserInput } from './inputs.ts';
+import { createUserInput } from './inputs.ts';
 import { publicUser, type UserRow } from './read-users.ts';
 
-export async function createUser(deps: DomainDeps, raw: CreateUserInput, actor: Actor) {
+export const createUser = verb(createUserInput, createUserParsed);
+async function createUserParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof createUserInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(createUserInput, raw);
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

@@ -12,7 +12,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
@@ -85,9 +85,13 @@ function view(r: Row): WebhookView {
 }
 
 /** Adds a webhook or chat channel; the signing secret is returned here once and never again. */
-export async function createWebhook(deps: DomainDeps, raw: CreateWebhookInput, actor: Actor) {
+export const createWebhook = verb(createWebhookInput, createWebhookParsed);
+async function createWebhookParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof createWebhookInput>,
+  actor: Actor,
+) {
   assertRole(actor, 'admin');
-  const input = parseInput(createWebhookInput, raw);
   const url = await assertWebhookUrl(
     input.url,
     input.allowPrivate || deps.config.webhookAllowPrivate,

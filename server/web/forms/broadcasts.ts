@@ -165,7 +165,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       ),
 
     /** The exact email an update will send (internal and public variants). */
-    preview: (input: PreviewInput): Promise<EmailPreview> => previewUpdateEmail(deps, input),
+    preview: (input: PreviewInput): Promise<EmailPreview> => previewUpdateEmail(deps, input, actor),
     /** Sends the internal variant to the signed-in user, marked [TEST]. */
     sendTest: (input: PreviewInput) =>
       sendTestEmail(deps, { ...input, to: session.user.email }, actor),
@@ -187,7 +187,7 @@ export async function emailPreviewForm(
   let notice: string | undefined;
   const outcome = await runForm(values, async () => {
     const input = await build();
-    preview = await previewUpdateEmail(deps, input);
+    preview = await previewUpdateEmail(deps, input, session.actor);
     if (intent === 'test') {
       const sent = await sendTestEmail(deps, { ...input, to: session.user.email }, session.actor);
       notice = `A test of this email is on its way to ${sent.to}.`;

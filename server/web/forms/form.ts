@@ -10,7 +10,7 @@ import { parseInput } from '../../domain/shared/parse.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
 import type { Deps } from '../../deps.ts';
-import type { Actor } from '../../domain/shared/actor.ts';
+import { type Actor, assertRole } from '../../domain/shared/actor.ts';
 import { type OperationRow, runOperation } from '../../routes/operation.ts';
 
 /** What was typed into a form, to show it again when validation fails. */
@@ -292,6 +292,8 @@ export async function runRow<R>(
   values: FormValues,
   read: FormAction<R>['read'],
 ): Promise<R> {
+  // The role first, as the API and the CLI check it: nobody learns about fields they may not send.
+  assertRole(actor, row.role);
   const fe = new FieldErrors();
   const raw = await read(values, fe);
   if (row.input) fe.throwWith(row.input, raw);
