@@ -392,6 +392,7 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
           incidentId,
           body: str(values, 'body'),
           internalNote: optional(values, 'internalNote') ?? null,
+          audienceTexts: audienceTextFields(values),
           ...(optional(values, 'supportScript')
             ? { supportScript: str(values, 'supportScript') }
             : {}),
