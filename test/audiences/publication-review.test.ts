@@ -226,6 +226,56 @@ describe('the post-mortem publish review shows what goes to whom', () => {
     );
   });
 
+  it("the update form's email preview shows the same per-list review, sends nothing, and each list then gets the subject it showed", async () => {
+    const { incident } = await makeIncident(t.deps, {
+      priority: 1,
+      title: 'Search slow',
+      body: 'Searches time out.',
+    });
+    await testWorker(t).drain();
+    smtp.clear();
+    const path = `/admin/incidents/${incident.id}`;
+    await pm.get(path);
+    const fields = {
+      _action: 'update',
+      status: 'identified',
+      body: 'PUBLIC-r3 We found the slow query.',
+      nextIn: '30',
+      notifyShown: '1',
+      notify: 'on',
+    };
+    const preview = await pm.post(path, { ...fields, intent: 'preview' });
+    expect(preview.res.status, /form-errors[\s\S]*?<\/ul>/.exec(preview.html)?.[0]).toBe(200);
+    const shown = new Map<string, string[]>();
+    for (const m of preview.html.matchAll(/<tr data-list="([^"]+)">([\s\S]*?)<\/tr>/g))
+      shown.set(
+        m[1]!,
+        [...m[2]!.matchAll(/<code>([^<]*)<\/code>/g)].map((c) => c[1]!),
+      );
+    expect([...shown.keys()].sort()).toEqual(['customers', 'partners', 'stakeholders']);
+    expect(preview.html).toContain('data-recipients="5"');
+    await testWorker(t).drain();
+    expect(smtp.received).toHaveLength(0);
+
+    const posted = await pm.post(path, fields);
+    expect(posted.res.status).toBe(303);
+    await testWorker(t).drain();
+    const listOf: Record<string, string> = {
+      'ann@example.org': 'customers',
+      'bob@example.org': 'customers',
+      'dora@example.de': 'customers',
+      'eli@example.de': 'partners',
+      'cto@acme.com': 'stakeholders',
+    };
+    expect(smtp.received.map((m) => m.to.join(',')).sort()).toEqual(Object.keys(listOf).sort());
+    for (const m of smtp.received) {
+      const to = m.to.join(',');
+      expect(shown.get(listOf[to]!), to).toContain(
+        m.parsed.subject!.replaceAll('&', '&amp;').replaceAll('<', '&lt;'),
+      );
+    }
+  });
+
   it("a drill's review names no page, only the drill lists", async () => {
     await reader(t, 'drill@acme.com', 'drills');
     const { incident } = await makeIncident(t.deps, {

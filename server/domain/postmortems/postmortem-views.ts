@@ -19,7 +19,8 @@ import {
   incidentNoticeListSubject,
   incidentNoticeRecipients,
 } from '../broadcasts/enqueue-incident-notice.ts';
-import { countRecipients, countRecipientsByLanguage } from '../broadcasts/queue-deliveries.ts';
+import { countRecipients } from '../broadcasts/queue-deliveries.ts';
+import { reviewLists } from '../broadcasts/review-lists.ts';
 import { createAudienceReader } from '../audiences/audience-reader.ts';
 import { listAudiences } from '../audiences/manage-audiences.ts';
 import {
@@ -28,7 +29,6 @@ import {
   readPage,
   readRecentIncidents,
 } from '../status/read-status.ts';
-import { DEFAULT_LANGUAGE, parseLanguage } from '../../i18n/languages.ts';
 
 /** "3 of 5 action items done": an item dropped with a reason counts as settled, not done. */
 export function actionItemTally(items: { state: string }[]) {
@@ -180,34 +180,9 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string, 
     .where(eq(postmortems.incidentId, incidentId));
   const body = publicText(row?.body ?? '');
   const { lists, listIds, componentIds } = await incidentNoticeRecipients(db, incident);
-  const perList = [];
-  for (const l of lists) {
-    const byLanguage = await countRecipientsByLanguage(db, { listIds: [l.id], componentIds });
-    const subjects = new Map<
-      string,
-      { subject: string; languages: string[]; recipients: number }
-    >();
-    // A list nobody reads yet still shows the subject its first reader would get.
-    const readers = byLanguage.length
-      ? byLanguage
-      : [{ language: DEFAULT_LANGUAGE, recipients: 0 }];
-    for (const r of readers) {
-      const lang = parseLanguage(r.language) ?? DEFAULT_LANGUAGE;
-      const subject = incidentNoticeListSubject('incident_postmortem', l, incident, lang);
-      const s = subjects.get(subject) ?? { subject, languages: [], recipients: 0 };
-      if (!s.languages.includes(lang)) s.languages.push(lang);
-      s.recipients += r.recipients;
-      subjects.set(subject, s);
-    }
-    perList.push({
-      name: l.name,
-      slug: l.slug,
-      audience: l.isInternal ? ('internal' as const) : ('public' as const),
-      subjectsInEnglish: l.subjectsInEnglish,
-      recipients: byLanguage.reduce((n, r) => n + r.recipients, 0),
-      subjects: [...subjects.values()],
-    });
-  }
+  const perList = await reviewLists(db, lists, componentIds, (l, lang) =>
+    incidentNoticeListSubject('incident_postmortem', l, incident, lang),
+  );
   return {
     incidentId: incident.id,
     saved: !!row,

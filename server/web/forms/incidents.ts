@@ -335,6 +335,20 @@ async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
   return fe.parse(postIncidentUpdateInput, await updateFieldsFor(deps, incidentId, values, fe));
 }
 
+/**
+ * What the email preview takes of the update form. Its input is strict and knows neither the
+ * audiences' own texts (shown on their pages, not in list mail) nor the translations (a
+ * reader's copy swaps in theirs); passing them along refused every update preview.
+ */
+async function updatePreviewInput(deps: Deps, incidentId: string, values: FormValues) {
+  const {
+    translations: _t,
+    audienceTexts: _a,
+    ...rest
+  } = await updateInput(deps, incidentId, values);
+  return rest;
+}
+
 /** The incident page's forms by their `_action`. */
 function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: string) {
   const page = (done: string) => () => `/admin/incidents/${incidentId}?done=${done}`;
@@ -446,7 +460,7 @@ async function postIncidentAction(
             body: str(values, 'body'),
             internalNote: optional(values, 'internalNote') ?? null,
           }
-        : await updateInput(deps, incidentId, values),
+        : await updatePreviewInput(deps, incidentId, values),
     );
   }
   const outcome = await runFormActions(
