@@ -10,8 +10,7 @@ import type { RenderedEmail } from '../../emails/layout.ts';
 import { listSubject, updateListSubject } from '../domain/shared/subjects.ts';
 import { type ListReview, reviewLists } from '../domain/broadcasts/review-lists.ts';
 import { countRecipients } from '../domain/broadcasts/queue-deliveries.ts';
-import { receivesPriority } from '../domain/lists/list-rules.ts';
-import { lists as listsTable } from '../../db/schema/index.ts';
+import { updateBroadcastLists } from '../domain/broadcasts/enqueue-update-broadcast.ts';
 import { defaultImpact } from '../domain/status/rollup.ts';
 import { impactLabel, statusLabel } from '../domain/status/labels.ts';
 import { enqueueMessage } from '../domain/outbox/enqueue-message.ts';
@@ -163,9 +162,7 @@ async function previewUpdateEmailParsed(
   const none = { subjectUpdate: null, subjectResolved: null };
   // The lists and recipients the broadcast would queue: the same lists, and the components the
   // incident will then affect (those it has and those this update names).
-  const to = (await deps.db.select().from(listsTable)).filter(
-    (l) => l.isDrill === isDrill && receivesPriority(l, priority),
-  );
+  const to = await updateBroadcastLists(deps.db, isDrill, priority);
   const componentIds = [...affected.keys()];
   const lists = await reviewLists(deps.db, to, componentIds, (l, lang) =>
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
