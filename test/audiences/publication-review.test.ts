@@ -274,6 +274,37 @@ describe('the post-mortem publish review shows what goes to whom', () => {
         m.parsed.subject!.replaceAll('&', '&amp;').replaceAll('<', '&lt;'),
       );
     }
+
+    // Resolving asks once more, with the same review; the all-clear then matches it.
+    smtp.clear();
+    const resolve = {
+      _action: 'resolve',
+      body: 'PUBLIC-r3 All clear.',
+      internalNote: '',
+      supportScript: '',
+    };
+    const ask = await pm.post(path, resolve);
+    expect(ask.res.status).toBe(200);
+    const confirmBox = ask.html.slice(ask.html.indexOf('id="h-confirm-resolve"'));
+    const review = new Map<string, string[]>();
+    for (const m of confirmBox.matchAll(/<tr data-list="([^"]+)">([\s\S]*?)<\/tr>/g))
+      review.set(
+        m[1]!,
+        [...m[2]!.matchAll(/<code>([^<]*)<\/code>/g)].map((c) => c[1]!),
+      );
+    expect([...review.keys()].sort()).toEqual(['customers', 'partners', 'stakeholders']);
+    // The staff reader reads German: the internal pattern in German.
+    expect(review.get('stakeholders')).toEqual(['PRIORITÄT 1 PROBLEM BEHOBEN: SEARCH SLOW']);
+    await testWorker(t).drain();
+    expect(smtp.received).toHaveLength(0);
+    const done = await pm.post(path, { ...resolve, confirmed: '1' });
+    expect(done.res.status).toBe(303);
+    await testWorker(t).drain();
+    expect(smtp.received).toHaveLength(5);
+    for (const m of smtp.received) {
+      const to = m.to.join(',');
+      expect(review.get(listOf[to]!), to).toContain(m.parsed.subject);
+    }
   });
 
   it("a drill's review names no page, only the drill lists", async () => {

@@ -1,7 +1,10 @@
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import type { lists } from '../../../db/schema/index.ts';
+import { type IncidentStatus, incidentComponents, type lists } from '../../../db/schema/index.ts';
 import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
-import { countRecipientsByLanguage } from './queue-deliveries.ts';
+import { updateListSubject } from '../shared/subjects.ts';
+import { updateBroadcastLists } from './enqueue-update-broadcast.ts';
+import { countRecipients, countRecipientsByLanguage } from './queue-deliveries.ts';
 
 type ListRow = typeof lists.$inferSelect;
 
@@ -53,4 +56,35 @@ export async function reviewLists(
     });
   }
   return out;
+}
+
+/**
+ * The lists an update or the all-clear of this incident would go to now, as a review before
+ * it goes shows them: the broadcast's own lists and components, the mail's own subjects.
+ */
+export async function reviewUpdateLists(
+  db: DbOrTx,
+  incident: {
+    id: string;
+    title: string;
+    priority: number;
+    isDrill: boolean;
+    impact: string;
+  },
+  status: IncidentStatus,
+): Promise<{ lists: ListReview[]; recipients: number }> {
+  const to = await updateBroadcastLists(db, incident.isDrill, incident.priority);
+  const componentIds = (
+    await db
+      .select({ id: incidentComponents.componentId })
+      .from(incidentComponents)
+      .where(eq(incidentComponents.incidentId, incident.id))
+  ).map((c) => c.id);
+  const kind = status === 'resolved' ? 'resolved' : 'update';
+  return {
+    lists: await reviewLists(db, to, componentIds, (l, lang) =>
+      updateListSubject(kind, l, { ...incident, status }, lang),
+    ),
+    recipients: await countRecipients(db, { listIds: to.map((l) => l.id), componentIds }),
+  };
 }

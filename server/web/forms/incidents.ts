@@ -53,6 +53,7 @@ import {
   countUpdateRecipients,
 } from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 import { countIncidentFollowers } from '../../domain/subscribers/incident-follows.ts';
+import { type ListReview, reviewUpdateLists } from '../../domain/broadcasts/review-lists.ts';
 import {
   readIncidentFollowers,
   removeIncidentFollower,
@@ -393,13 +394,17 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
         // The maintenance switch outlives an all-clear unless someone says so: name it here.
         if (!str(values, 'confirmed')) {
           // The reporters who follow it get the all-clear too: the count is everyone mailed.
-          const recipients =
-            (await countUpdateRecipients(deps.db, incidentId)) +
-            (await countReportFollowers(deps.db, incidentId));
+          const reporters = await countReportFollowers(deps.db, incidentId);
+          const review = await reviewUpdateLists(
+            deps.db,
+            await loadIncident(deps.db, incidentId),
+            'resolved',
+          );
           const s = await getSettings(deps.db);
           throw new ConfirmationNeeded(
-            recipients,
+            review.recipients + reporters,
             s.maintenanceActive ? { message: s.maintenanceMessage } : null,
+            { ...review, reporters },
           );
         }
         return {
@@ -476,7 +481,7 @@ async function postIncidentAction(
       message: '',
       errors: {},
       values,
-      confirm: { recipients: err.recipients, switchOn: err.switchOn },
+      confirm: { recipients: err.recipients, switchOn: err.switchOn, review: err.review },
     };
   });
   return outcome;
@@ -516,9 +521,16 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
 class ConfirmationNeeded extends Error {
   readonly recipients: number;
   readonly switchOn: { message: string | null } | null;
-  constructor(recipients: number, switchOn: { message: string | null } | null = null) {
+  /** Who the all-clear goes to: each list with its subject lines, and the reporters. */
+  readonly review: { lists: ListReview[]; recipients: number; reporters: number } | null;
+  constructor(
+    recipients: number,
+    switchOn: { message: string | null } | null = null,
+    review: ConfirmationNeeded['review'] = null,
+  ) {
     super('confirmation needed');
     this.recipients = recipients;
     this.switchOn = switchOn;
+    this.review = review;
   }
 }
