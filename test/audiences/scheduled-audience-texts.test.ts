@@ -6,6 +6,7 @@ import { api, makeToken } from '../helpers/api.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { startTestServer, type ServerContext } from '../helpers/server.ts';
 import { FormClient, makeUser } from '../helpers/site.ts';
+import { readySchedulerProcesses } from '../helpers/second-process.ts';
 
 const MIN = 60_000;
 
@@ -234,6 +235,47 @@ describe('audience texts on scheduled updates and the all-clear', () => {
     expect((await bodiesFor(acme, id))[0]).toBe('ACME-s4 yours');
     expect((await bodiesFor('public', id))[0]).toBe('PUB-s4 Exports are on time again.');
     expect(await everySurface()).not.toContain('GLOBEX-s4');
+  });
+
+  it('two Herald processes racing to publish the same scheduled updates give each audience its text once', async () => {
+    const id = await declare('Queue stuck');
+    const at = new Date(s.clock.now().getTime() + 10 * MIN);
+    const ids: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const r = await responder.post(`/api/admin/incidents/${id}/scheduled-updates`, {
+        body: `PUB-race${k} step ${k}`,
+        audienceTexts: [{ audience: 'acme-corp', body: `ACME-race${k} step ${k}` }],
+        scheduledFor: new Date(at.getTime() + k * 1000).toISOString(),
+        nextUpdateInMinutes: 30,
+      });
+      expect(r.status).toBe(201);
+      ids.push(r.json.update.id);
+    }
+    // Two real OS processes on the same database file, released together at the due time.
+    const reports = await (
+      await readySchedulerProcesses(s.dbUrl, new Date(at.getTime() + MIN), 2)
+    ).go();
+    expect(reports.flatMap((r) => r.errors)).toEqual([]);
+    expect(reports.flatMap((r) => r.published.map((p) => p.updateId)).sort()).toEqual(
+      [...ids].sort(),
+    );
+    s.clock.set(new Date(at.getTime() + MIN).toISOString());
+    const acmeBodies = await bodiesFor(acme, id);
+    for (let k = 0; k < 5; k++) {
+      expect(
+        acmeBodies.filter((b) => b === `ACME-race${k} step ${k}`),
+        `step ${k}`,
+      ).toHaveLength(1);
+      expect(acmeBodies).not.toContain(`PUB-race${k} step ${k}`);
+    }
+    const publicBodies = (await bodiesFor('public', id)).join('\n');
+    expect(publicBodies).not.toContain('ACME-race');
+    expect(
+      await s.deps.db
+        .select()
+        .from(schema.updateAudienceTexts)
+        .where(eq(schema.updateAudienceTexts.body, 'ACME-race0 step 0')),
+    ).toHaveLength(1);
   });
 
   it('POST /api/admin/scheduled-incidents gives the pre-announced incident its audience texts when it goes public', async () => {
