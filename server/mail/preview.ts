@@ -7,7 +7,10 @@ import {
   renderIncidentUpdate,
 } from '../../emails/incident-update.ts';
 import type { RenderedEmail } from '../../emails/layout.ts';
-import { listSubject } from '../domain/shared/subjects.ts';
+import { listSubject, updateListSubject } from '../domain/shared/subjects.ts';
+import { type ListReview, reviewLists } from '../domain/broadcasts/review-lists.ts';
+import { countRecipients } from '../domain/broadcasts/queue-deliveries.ts';
+import { updateBroadcastLists } from '../domain/broadcasts/enqueue-update-broadcast.ts';
 import { defaultImpact } from '../domain/status/rollup.ts';
 import { impactLabel, statusLabel } from '../domain/status/labels.ts';
 import { enqueueMessage } from '../domain/outbox/enqueue-message.ts';
@@ -63,6 +66,13 @@ export interface EmailPreview {
   internal: RenderedEmail;
   /** What public lists receive. */
   public: RenderedEmail;
+  /**
+   * Every list a notifying update would go to: its audience, its recipients now and the subject
+   * line each of its readers would get (a list's own template, its language or English).
+   */
+  lists: ListReview[];
+  /** Everyone on those lists (followers of the incident come on top, notified or not). */
+  recipients: number;
 }
 
 export const previewUpdateEmail = verb(previewInput, previewUpdateEmailParsed);
@@ -150,7 +160,16 @@ async function previewUpdateEmailParsed(
     statusLabel: statusLabel(input.status),
   };
   const none = { subjectUpdate: null, subjectResolved: null };
+  // The lists and recipients the broadcast would queue: the same lists, and the components the
+  // incident will then affect (those it has and those this update names).
+  const to = await updateBroadcastLists(deps.db, isDrill, priority);
+  const componentIds = [...affected.keys()];
+  const lists = await reviewLists(deps.db, to, componentIds, (l, lang) =>
+    updateListSubject(kind, l, { ...words, status: input.status }, lang),
+  );
   return {
+    lists,
+    recipients: await countRecipients(deps.db, { listIds: to.map((l) => l.id), componentIds }),
     wouldNotify: input.notify ?? isBroadcastPriority(priority),
     internal: {
       ...render(data),

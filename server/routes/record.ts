@@ -210,7 +210,9 @@ export const postmortemOps = {
     summary:
       'What publishing would put out, before anything is sent: the public part, where, and the email recipient count',
     role: 'responder',
-    verb: async (deps, { id }) => ({ publication: await readPostmortemPublication(deps.db, id) }),
+    verb: async (deps, { id }) => ({
+      publication: await readPostmortemPublication(deps.db, id, deps.config.publicUrl),
+    }),
     success: 200,
   }),
   save: operation({

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
@@ -28,6 +29,10 @@ import { createTestContext, testActor, type TestContext } from '../helpers/deps.
 import { makeComponent } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { retractDecision } from '../../server/domain/record/retract-decision.ts';
+import { composeChangeReviewMail } from '../../server/delivery/kinds/change-review.ts';
+import { alertmanagerPayload, grafanaPayload } from '../intake/fixtures.ts';
+import { intakeToken, postAlert } from '../intake/helpers.ts';
 
 // Every text carries a marker naming its audience: `MKpub000123z` may be read by anyone,
 // `MKint000123z` by staff only (internal notes, priority reasons, the record, support scripts,
@@ -141,6 +146,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     const rnd = prng(SEED);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const maybe = (p: number) => rnd() < p;
+    const record = recordAndIntakeMarkers({ t, mark, maybe, ranById: owner.id });
+    await record.setup();
     // Named audiences read the incidents in their v2 window (the 50 most recent): their own
     // texts go on the last 40 incidents, so the positive control can find every one.
     // Acme sees only incidents on its components (or on none): its texts go on those.
@@ -171,6 +178,7 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       );
       const id = incident.id;
       incidentIds.push(id);
+      await record.perIncident(id);
       const updates = Math.floor(rnd() * 3);
       for (let k = 0; k < updates; k++) {
         t.clock.advance(MIN);
@@ -285,6 +293,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       }
     }
 
+    await record.afterIncidents(INCIDENTS);
+
     // Signed in only now: a keep-alive socket left idle through the writes above would have
     // been closed by the server by the time the first page is asked for.
     staff = new FormClient(site.base);
@@ -331,6 +341,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       const pm = await staff.get(`/admin/incidents/${id}/postmortem`);
       rendered.push({ surface: 'admin post-mortem page', audience: 'int', text: pm.html });
     }
+
+    await record.render(rendered, staff);
 
     // Both audiences: every email kind as composed for a public list and for an internal list,
     // and every webhook and chat payload for a public and an internal channel.
@@ -433,4 +445,129 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
         `${JSON.stringify(renders)}; ${rendered.length * markers.size} (render, marker) pairs checked`,
     );
   });
+}
+
+/**
+ * Internal text that reaches staff outside the incident's own pages: the change-review request
+ * mailed to a named reviewer, a retracted decision's reason, and alerts taken in from
+ * Alertmanager and Grafana (labels and annotations on the triage report they file). Each
+ * carries an internal marker; `render` adds the surfaces staff read them on (the reviewer's
+ * mail, the alert reports' admin pages), and the public surfaces rendered by the suite must
+ * show none of them.
+ */
+function recordAndIntakeMarkers(c: {
+  t: TestContext;
+  mark: (a: Audience, what?: string) => string;
+  maybe: (p: number) => boolean;
+  ranById: string;
+}) {
+  let reviewerId = '';
+  let intake = '';
+  const written = { changeReview: 0, retraction: 0, alert: 0 };
+  const mark = (kind: keyof typeof written, what: string) => {
+    written[kind]++;
+    return c.mark('int', what);
+  };
+  return {
+    async setup() {
+      reviewerId = (await makeUser(c.t, 'responder', 'reviewer@acme.com')).id;
+      intake = await intakeToken(c.t, 'leak-test');
+    },
+    async perIncident(incidentId: string) {
+      if (c.maybe(0.15))
+        await logChange(
+          c.t.deps,
+          {
+            incidentId,
+            what: `DELETE FROM carts ${mark('changeReview', 'change for review')}`,
+            target: `prod-db-${mark('changeReview', 'change for review: target')}`,
+            ranById: c.ranById,
+            reviewerId,
+            backupTaken: true,
+            triedOnSample: false,
+          },
+          testActor,
+        );
+      if (c.maybe(0.15)) {
+        const d = await logDecision(
+          c.t.deps,
+          { incidentId, decision: `Page the DBA ${mark('retraction', 'retracted decision')}` },
+          testActor,
+        );
+        await retractDecision(
+          c.t.deps,
+          { decisionId: d.id, reason: `Logged twice ${mark('retraction', 'retraction reason')}` },
+          testActor,
+        );
+      }
+    },
+    /** A few alert groups from each source, each its own report, every text marked. */
+    async afterIncidents(incidents: number) {
+      const groups = Math.max(2, Math.round(incidents / 50));
+      for (let g = 0; g < groups; g++) {
+        const am = alertmanagerPayload();
+        const alert = am.alerts[0]!;
+        alert.labels.instance = `db-${mark('alert', 'alertmanager label')}`;
+        alert.annotations.summary = `Disk full ${mark('alert', 'alertmanager summary')}`;
+        alert.fingerprint = `am${g}`;
+        const r1 = await postAlert(c.t, 'alertmanager', intake, {
+          ...am,
+          commonLabels: {},
+          commonAnnotations: {},
+          groupKey: `{}:{leak="am${g}"}`,
+        });
+        expect(r1.status, JSON.stringify(r1.json)).toBeLessThan(300);
+        const gf = grafanaPayload();
+        gf.alerts = [gf.alerts[0]!];
+        const galert = gf.alerts[0]!;
+        galert.labels.zone = `zone-${mark('alert', 'grafana label')}`;
+        galert.annotations.summary = `Memory high ${mark('alert', 'grafana summary')}`;
+        galert.fingerprint = `gf${g}`;
+        const r2 = await postAlert(c.t, 'grafana', intake, {
+          ...gf,
+          commonLabels: {},
+          message: '',
+          title: `[FIRING:1] leak ${g}`,
+          groupKey: `{}:{leak="gf${g}"}`,
+        });
+        expect(r2.status, JSON.stringify(r2.json)).toBeLessThan(300);
+      }
+    },
+    async render(
+      rendered: { surface: string; audience: Audience; text: string }[],
+      staff: FormClient,
+    ) {
+      const page = await readPageContext(c.t.deps.db, c.t.deps.config);
+      const mails = await c.t.deps.db
+        .select()
+        .from(schema.outboxMessages)
+        .where(eq(schema.outboxMessages.kind, 'change_review_request'));
+      for (const m of mails) {
+        const mail = await composeChangeReviewMail(
+          c.t.deps.db,
+          page,
+          { toAddress: m.toAddress, payload: m.payload as object, messageId: m.messageId },
+          c.t.clock.now(),
+        );
+        if (mail)
+          rendered.push({
+            surface: 'email change_review_request',
+            audience: 'int',
+            text: `${mail.subject}\n${mail.text}\n${mail.html}`,
+          });
+      }
+      const reports = await c.t.deps.db
+        .select({ id: schema.reports.id })
+        .from(schema.reports)
+        .where(eq(schema.reports.kind, 'bug'));
+      for (const r of reports) {
+        const a = await staff.get(`/admin/reports/${r.id}`);
+        rendered.push({ surface: 'admin alert report page', audience: 'int', text: a.html });
+      }
+      console.log(
+        `leak test, record and intake: ${written.changeReview} change-review markers (${mails.length} review mails), ` +
+          `${written.retraction} retracted-decision markers, ${written.alert} alert markers (${reports.length} alert reports)`,
+      );
+    },
+  };
 }

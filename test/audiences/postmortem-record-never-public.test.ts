@@ -165,7 +165,13 @@ describe('the post-mortem path keeps the record internal', () => {
     expect(review.html).toContain('Review the publication');
     expect(review.html).toContain('data-recipients="2"');
     expect(review.html).toContain('Publish and email 2 recipients');
-    expect(review.html).toContain('PRIORITY 0 ISSUE POST-MORTEM: ORDERS STUCK');
+    // Per list: the customers' list hears no priority; the staff list keeps its pattern.
+    expect(review.html).toMatch(
+      /<tr data-list="customers">[\s\S]*?<code>Post-mortem: Orders stuck<\/code>[\s\S]*?data-list-recipients="2"/,
+    );
+    expect(review.html).toMatch(
+      /<tr data-list="stakeholders">[\s\S]*?<code>PRIORITY 0 ISSUE POST-MORTEM: ORDERS STUCK<\/code>[\s\S]*?data-list-recipients="0"/,
+    );
     const preview = review.html.slice(
       review.html.indexOf('id="h-review"'),
       review.html.indexOf('Start from the timeline'),
@@ -191,8 +197,8 @@ describe('the post-mortem path keeps the record internal', () => {
       for (const secret of INTERNAL) expect(text, `${p}: ${secret}`).not.toContain(secret);
     const mails = smtp.received;
     expect(mails.map((m) => m.parsed.subject)).toEqual([
-      'PRIORITY 0 ISSUE POST-MORTEM: ORDERS STUCK',
-      'PRIORITY 0 ISSUE POST-MORTEM: ORDERS STUCK',
+      'Post-mortem: Orders stuck',
+      'Post-mortem: Orders stuck',
     ]);
     for (const m of mails)
       for (const secret of INTERNAL) expect(m.raw, `mail: ${secret}`).not.toContain(secret);

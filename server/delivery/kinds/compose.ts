@@ -4,8 +4,7 @@ import {
   renderAllClear,
   renderIncidentUpdate,
 } from '../../../emails/incident-update.ts';
-import { impactWord, listSubject } from '../../domain/shared/subjects.ts';
-import { type MessageKey, translatorFor } from '../../i18n/catalogue.ts';
+import { impactWord, updateListSubject } from '../../domain/shared/subjects.ts';
 import type {
   BroadcastSource,
   PageContext,
@@ -95,8 +94,7 @@ function incidentListSubject(
   list: Recipient['list'],
   lang: Language,
 ): string {
-  const subjectLang = list.subjectsInEnglish ? 'en' : lang;
-  return listSubject(
+  return updateListSubject(
     src.broadcast.kind === 'incident_resolved' ? 'resolved' : 'update',
     list,
     {
@@ -104,7 +102,7 @@ function incidentListSubject(
       title: src.incident.title,
       isDrill: src.broadcast.isDrill,
       impact: src.incident.impact,
-      statusLabel: translatorFor(subjectLang).t(`status.${src.update.status}` as MessageKey),
+      status: src.update.status,
     },
     lang,
   );

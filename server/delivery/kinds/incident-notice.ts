@@ -2,8 +2,8 @@ import { renderIncidentNotice } from '../../../emails/incident-notice.ts';
 import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-notice-source.ts';
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
-import { DRILL_MARK, headerText, impactWord } from '../../domain/shared/subjects.ts';
-import { translatorFor } from '../../i18n/catalogue.ts';
+import { impactWord } from '../../domain/shared/subjects.ts';
+import { incidentNoticeListSubject } from '../../domain/broadcasts/enqueue-incident-notice.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
@@ -19,20 +19,9 @@ export function composeIncidentNoticeMail(
   const i = src.incident;
   const rendered = renderIncidentNotice({
     kind: src.kind === 'incident_postmortem' ? 'postmortem' : 'follow_up',
-    // The stored subject is the internal one; public lists get the follow-up in plain words
-    // (the post-mortem's subject and parts are the post-mortem's own).
-    subject:
-      r.list.isInternal || src.kind === 'incident_postmortem'
-        ? src.broadcast.subject
-        : `${i.isDrill ? `${DRILL_MARK} ` : ''}${headerText(
-            translatorFor(r.list.subjectsInEnglish ? 'en' : r.language).t('mail.followUpSubject', {
-              title: headerText(i.title),
-            }),
-          )}`,
-    impactLabel:
-      r.list.isInternal || src.kind === 'incident_postmortem'
-        ? null
-        : impactWord(i.impact, r.language),
+    // Internal lists get the team's priority; every other list hears impact, as in updates.
+    subject: incidentNoticeListSubject(src.kind, r.list, i, r.language),
+    impactLabel: r.list.isInternal ? null : impactWord(i.impact, r.language),
     pageName: page.name,
     listName: r.list.name,
     priority: i.priority,

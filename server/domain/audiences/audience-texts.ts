@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../../db/client.ts';
 import { audiences, updateAudienceTexts } from '../../../db/schema/index.ts';
@@ -44,4 +44,30 @@ export async function writeAudienceTexts(
   await tx
     .insert(updateAudienceTexts)
     .values([...last].map(([slug, body]) => ({ updateId, audienceId: bySlug.get(slug)!, body })));
+}
+
+/**
+ * Puts these texts in place of the update's earlier ones: a scheduled update's edit gives every
+ * audience's text again, and an audience it leaves out reads the public text.
+ */
+export async function replaceAudienceTexts(
+  tx: DbOrTx,
+  updateId: string,
+  texts: z.output<typeof audienceTextsInput>,
+): Promise<void> {
+  await tx.delete(updateAudienceTexts).where(eq(updateAudienceTexts.updateId, updateId));
+  await writeAudienceTexts(tx, updateId, texts);
+}
+
+/** An update's own texts by audience, for staff (the scheduled update's edit form and API). */
+export async function readAudienceTexts(
+  db: DbOrTx,
+  updateId: string,
+): Promise<{ audience: string; name: string; body: string }[]> {
+  return db
+    .select({ audience: audiences.slug, name: audiences.name, body: updateAudienceTexts.body })
+    .from(updateAudienceTexts)
+    .innerJoin(audiences, eq(audiences.id, updateAudienceTexts.audienceId))
+    .where(eq(updateAudienceTexts.updateId, updateId))
+    .orderBy(asc(audiences.name));
 }

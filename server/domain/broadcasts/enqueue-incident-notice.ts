@@ -6,6 +6,8 @@ import { receivesPriority } from '../lists/list-rules.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { headerText, DRILL_MARK } from '../shared/subjects.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import type { Language } from '../../i18n/languages.ts';
 
 /** Emails about an incident after its all-clear, rendered at send time from what they name. */
 export const incidentNoticeKinds = ['incident_postmortem', 'incident_follow_up'] as const;
@@ -21,6 +23,28 @@ export function incidentNoticeSubject(
 ): string {
   const what = kind === 'incident_postmortem' ? 'ISSUE POST-MORTEM' : 'ISSUE FOLLOW-UP';
   return `${d.isDrill ? `${DRILL_MARK} ` : ''}PRIORITY ${d.priority} ${what}: ${headerText(d.title).toUpperCase()}`;
+}
+
+/**
+ * One list's subject for a post-mortem or follow-up, used by the mail and by the publish review:
+ * internal lists get the team's `PRIORITY 0 ISSUE POST-MORTEM: ...`; every other list hears no
+ * priority ("Post-mortem: Website is down", "Follow-up: ..."), in the reader's language unless
+ * the list keeps its subjects in English.
+ */
+export function incidentNoticeListSubject(
+  kind: IncidentNoticeKind,
+  list: { isInternal: boolean; subjectsInEnglish?: boolean },
+  d: { priority: number; title: string; isDrill: boolean },
+  readerLang: Language,
+): string {
+  if (list.isInternal) return incidentNoticeSubject(kind, d);
+  const { t } = translatorFor(list.subjectsInEnglish ? 'en' : readerLang);
+  const title = headerText(d.title);
+  const words =
+    kind === 'incident_postmortem'
+      ? `${t('mail.noticeHeadline', { kind: 'postmortem' })}: ${title}`
+      : t('mail.followUpSubject', { title });
+  return `${d.isDrill ? `${DRILL_MARK} ` : ''}${headerText(words)}`;
 }
 
 /**

@@ -55,10 +55,7 @@ export async function enqueueUpdateBroadcast(
     now,
   );
   if (!u.notify) return null;
-  const allLists = await tx.select().from(lists);
-  const listIds = allLists
-    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
-    .map((l) => l.id);
+  const listIds = (await updateBroadcastLists(tx, incident.isDrill, priority)).map((l) => l.id);
   if (listIds.length === 0) return null;
 
   const kind: BroadcastKind = u.status === 'resolved' ? 'incident_resolved' : 'incident_update';
@@ -87,16 +84,20 @@ export async function enqueueUpdateBroadcast(
   return { broadcastId, total };
 }
 
+/** The lists an update at this priority goes to: drill lists for a drill, else the others. */
+export async function updateBroadcastLists(db: DbOrTx, isDrill: boolean, priority: number) {
+  return (await db.select().from(lists)).filter(
+    (l) => l.isDrill === isDrill && receivesPriority(l, priority),
+  );
+}
+
 /** Who an update of this incident at this priority goes to: the lists and the components. */
 async function updateAudience(
   tx: DbOrTx,
   incident: { id: string; isDrill: boolean },
   priority: number,
 ): Promise<{ listIds: string[]; componentIds: string[] }> {
-  const allLists = await tx.select().from(lists);
-  const listIds = allLists
-    .filter((l) => l.isDrill === incident.isDrill && receivesPriority(l, priority))
-    .map((l) => l.id);
+  const listIds = (await updateBroadcastLists(tx, incident.isDrill, priority)).map((l) => l.id);
   const affected = await tx
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)

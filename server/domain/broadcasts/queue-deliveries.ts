@@ -54,6 +54,23 @@ export async function countRecipients(
   return Number(rows[0]?.n ?? 0);
 }
 
+/**
+ * The same recipients as `countRecipients`, counted by the language each subscribed in (their
+ * mail's language), for a review that shows every subject line as it will go out.
+ */
+export async function countRecipientsByLanguage(
+  db: DbOrTx,
+  b: { listIds: string[]; componentIds: string[] },
+): Promise<{ language: string; recipients: number }[]> {
+  if (b.listIds.length === 0) return [];
+  const where = await recipientsWhere(db, b);
+  const rows = await db.all<{ language: string; n: number }>(
+    sql`SELECT s.language AS language, count(*) AS n FROM subscribers s WHERE ${where}
+        GROUP BY s.language ORDER BY s.language`,
+  );
+  return rows.map((r) => ({ language: r.language, recipients: Number(r.n) }));
+}
+
 /** The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers). */
 async function recipientsWhere(
   tx: DbOrTx,

@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, incidentUpdates, updateAffectedComponents } from '../../../db/schema/index.ts';
+import { readAudienceTexts, replaceAudienceTexts } from '../audiences/audience-texts.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
@@ -87,6 +88,8 @@ async function editScheduledUpdateParsed(
       .set(after)
       .where(and(eq(incidentUpdates.id, before.id), eq(incidentUpdates.state, 'scheduled')));
     if (input.components) await writeIntendedComponents(tx, before.id, input.components);
+    const textsBefore = input.audienceTexts ? await readAudienceTexts(tx, before.id) : undefined;
+    if (input.audienceTexts) await replaceAudienceTexts(tx, before.id, input.audienceTexts);
     if (incident.publishedAt === null) {
       await tx
         .update(incidents)
@@ -109,9 +112,11 @@ async function editScheduledUpdateParsed(
         scheduledFor: before.scheduledFor,
         nextUpdateDueAt: before.nextUpdateDueAt,
         notify: before.notify,
+        audienceTexts: textsBefore?.map(({ audience, body }) => ({ audience, body })),
       },
       after: {
         ...after,
+        audienceTexts: input.audienceTexts,
         components: input.components,
         title: input.title,
         priority: input.priority,

@@ -92,6 +92,7 @@ export const resolveIncidentInput = z.strictObject({
   incidentId: idInput,
   body: bodyInput.default('This incident has been resolved. Thank you for your patience.'),
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   notify: z.boolean().optional(),
   /** The support script's closing version for the all-clear; the closing template without it. */
   supportScript: z
@@ -111,6 +112,7 @@ export const scheduleIncidentUpdateInput = z.strictObject({
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
   internalNote: internalNoteInput,
+  audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
   notify: z.boolean().optional(),
   scheduledFor: scheduledForInput,
@@ -128,6 +130,8 @@ export const editScheduledUpdateInput = z.strictObject({
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput.optional(),
   internalNote: internalNoteInput,
+  /** Given: the audience texts it will carry (replacing those written before); absent: kept. */
+  audienceTexts: audienceTextsInput.unwrap().optional(),
   components: z.array(affectedComponent).max(200).optional(),
   notify: z.boolean().optional(),
   scheduledFor: scheduledForInput.optional(),

@@ -6,6 +6,7 @@ import {
   incidentUpdates,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
+import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
@@ -123,11 +124,14 @@ async function scheduleIncidentUpdateParsed(
     });
     await tx.insert(incidentUpdates).values(row);
     await writeIntendedComponents(tx, row.id, input.components);
+    // Kept with the update from now on: every read of audience texts goes through published
+    // updates, so they stay unseen until the scheduler publishes it.
+    await writeAudienceTexts(tx, row.id, input.audienceTexts);
     await recordAudit(tx, actor, now, {
       action: 'incident_update.schedule',
       objectType: 'incident_update',
       objectId: row.id,
-      after: { ...row, components: input.components },
+      after: { ...row, components: input.components, audienceTexts: input.audienceTexts },
     });
     return row;
   });
@@ -187,6 +191,7 @@ async function scheduleIncidentParsed(
     });
     await tx.insert(incidentUpdates).values(update);
     await writeIntendedComponents(tx, update.id, input.components);
+    await writeAudienceTexts(tx, update.id, input.audienceTexts);
     await recordAudit(tx, actor, now, {
       action: 'incident.schedule',
       objectType: 'incident',
@@ -195,6 +200,7 @@ async function scheduleIncidentParsed(
         ...incident,
         updateId: update.id,
         body: input.body,
+        audienceTexts: input.audienceTexts,
         scheduledFor: input.scheduledFor,
         components: input.components,
       },

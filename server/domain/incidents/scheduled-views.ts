@@ -7,6 +7,7 @@ import {
   updateAffectedComponents,
   users,
 } from '../../../db/schema/index.ts';
+import { readAudienceTexts } from '../audiences/audience-texts.ts';
 import { promiseReport } from './promise.ts';
 import { isLate } from './publish-due-updates.ts';
 
@@ -65,7 +66,10 @@ export async function readScheduledPublished(db: DbOrTx, since: Date, limit = 50
   });
 }
 
-/** One scheduled (or already sent/cancelled) update with its intended component changes. */
+/**
+ * One scheduled (or already sent/cancelled) update with its intended component changes and the
+ * texts written for named audiences (staff only: this is the admin's read).
+ */
 export async function readScheduledUpdate(db: DbOrTx, updateId: string) {
   const [row] = await db
     .select({ u: incidentUpdates, incident: incidents })
@@ -82,7 +86,12 @@ export async function readScheduledUpdate(db: DbOrTx, updateId: string) {
     .from(updateAffectedComponents)
     .innerJoin(components, eq(components.id, updateAffectedComponents.componentId))
     .where(eq(updateAffectedComponents.updateId, updateId));
-  return { update: row.u, incident: row.incident, components: intended };
+  return {
+    update: row.u,
+    incident: row.incident,
+    components: intended,
+    audienceTexts: await readAudienceTexts(db, updateId),
+  };
 }
 
 /** Whether every promise of an incident was kept, and by how much each was late. */

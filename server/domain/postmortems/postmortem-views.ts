@@ -16,10 +16,19 @@ import { renderMarkdown } from '../shared/render-markdown.ts';
 import { buildPostmortemTemplate, type TemplateData } from './template.ts';
 import { internalText, publicText } from '../shared/audience.ts';
 import {
+  incidentNoticeListSubject,
   incidentNoticeRecipients,
-  incidentNoticeSubject,
 } from '../broadcasts/enqueue-incident-notice.ts';
 import { countRecipients } from '../broadcasts/queue-deliveries.ts';
+import { reviewLists } from '../broadcasts/review-lists.ts';
+import { createAudienceReader } from '../audiences/audience-reader.ts';
+import { listAudiences } from '../audiences/manage-audiences.ts';
+import {
+  readComponents,
+  readHistory,
+  readPage,
+  readRecentIncidents,
+} from '../status/read-status.ts';
 
 /** "3 of 5 action items done": an item dropped with a reason counts as settled, not done. */
 export function actionItemTally(items: { state: string }[]) {
@@ -156,10 +165,14 @@ export async function readPostmortemDraft(db: DbOrTx, incidentId: string, now: D
 
 /**
  * Exactly what publishing would put out, before anything is sent: the public part as every
- * public surface will show it, where it will show, and who the email would go to (the same
- * recipients the broadcast then queues). The internal part is not in it.
+ * surface will show it, which pages and feeds of which audience will carry it, and each list
+ * the email would go to with its audience, its recipients and its subject line as its readers
+ * will get it (one per language they read, or the English one where the list keeps English).
+ * Every figure comes from the read or the rule the publication itself goes through: the
+ * recipients the broadcast then queues, the subject the mail then carries, the reads behind
+ * each page and feed. The internal part is not in it.
  */
-export async function readPostmortemPublication(db: DbOrTx, incidentId: string) {
+export async function readPostmortemPublication(db: DbOrTx, incidentId: string, publicUrl: string) {
   const incident = await loadIncident(db, incidentId);
   const [row] = await db
     .select({ body: postmortems.publicBody, publishedAt: postmortems.publishedAt })
@@ -167,13 +180,9 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string) 
     .where(eq(postmortems.incidentId, incidentId));
   const body = publicText(row?.body ?? '');
   const { lists, listIds, componentIds } = await incidentNoticeRecipients(db, incident);
-  const perList = [];
-  for (const l of lists)
-    perList.push({
-      name: l.name,
-      internal: l.isInternal,
-      recipients: await countRecipients(db, { listIds: [l.id], componentIds }),
-    });
+  const perList = await reviewLists(db, lists, componentIds, (l, lang) =>
+    incidentNoticeListSubject('incident_postmortem', l, incident, lang),
+  );
   return {
     incidentId: incident.id,
     saved: !!row,
@@ -181,18 +190,55 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string) 
     publicBody: body,
     publicHtml: renderMarkdown(body),
     empty: body.trim() === '',
-    surfaces: incident.isDrill
-      ? ['drill lists only (a drill is never on the public page)']
-      : [
-          `the public incident page /incidents/${incident.id}`,
-          'the RSS and Atom feeds',
-          'the v2 JSON API (postmortem_body)',
-        ],
+    isDrill: incident.isDrill,
+    pages: await publicationPages(db, incident, publicUrl),
     email: {
-      subject: incidentNoticeSubject('incident_postmortem', incident),
       lists: perList,
       recipients: await countRecipients(db, { listIds, componentIds }),
     },
   };
+}
+
+/**
+ * Which audiences' pages, feeds and v2 JSON will carry the post-mortem, asked of the very reads
+ * those surfaces make (an incident past the feeds' 25 entries or v2's 50 is not in them). A
+ * drill is on none of them.
+ */
+async function publicationPages(
+  db: DbOrTx,
+  incident: { id: string; isDrill: boolean; publishedAt: Date | null },
+  publicUrl: string,
+) {
+  if (incident.isDrill || incident.publishedAt === null) return [];
+  const carries = (list: { id: string }[]) => list.some((i) => i.id === incident.id);
+  const page = await readPage(db, publicUrl);
+  const all = await readComponents(db, page);
+  const publicFeeds = (await readHistory(db, page, all, { offset: 0, limit: 25 })).entries;
+  const pages = [
+    {
+      audience: 'public',
+      name: 'Public',
+      where: [
+        `the incident page /incidents/${incident.id}`,
+        ...(carries(publicFeeds) ? ['the RSS and Atom feeds'] : []),
+        ...(carries(await readRecentIncidents(db, page, all))
+          ? ['the v2 JSON API (postmortem_body)']
+          : []),
+      ],
+    },
+  ];
+  for (const a of await listAudiences(db)) {
+    const reader = createAudienceReader(db, publicUrl, a);
+    const where = [
+      ...(carries((await reader.feedEntries()).entries)
+        ? [`its feeds (/a/${a.slug}/history.rss, .atom)`]
+        : []),
+      ...(carries((await reader.incidents()).incidents)
+        ? [`its v2 JSON (/a/${a.slug}/api/v2/incidents.json)`]
+        : []),
+    ];
+    if (where.length) pages.push({ audience: a.slug, name: a.name, where });
+  }
+  return pages;
 }
 export type PostmortemPublication = Awaited<ReturnType<typeof readPostmortemPublication>>;

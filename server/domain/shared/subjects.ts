@@ -107,3 +107,18 @@ export function listSubject(
   const subject = translatorFor(lang).t('mail.publicSubject', { kind, impact, title });
   return `${drill}${headerText(subject)}`;
 }
+
+/**
+ * `listSubject` for an update or all-clear going out now, with the status in the subject's
+ * language: the mail and the review before publishing both take their subject from here.
+ */
+export function updateListSubject(
+  kind: 'update' | 'resolved',
+  list: Parameters<typeof listSubject>[1],
+  d: { priority: number; title: string; isDrill: boolean; impact: string; status: string },
+  readerLang: Language = 'en',
+): string {
+  const subjectLang = list.subjectsInEnglish ? 'en' : readerLang;
+  const statusLabel = translatorFor(subjectLang).t(`status.${d.status}` as MessageKey);
+  return listSubject(kind, list, { ...d, statusLabel }, readerLang);
+}

@@ -1,4 +1,5 @@
 import { statusOf } from '../../http/errors.ts';
+import type { ListReview } from '../../domain/broadcasts/review-lists.ts';
 import type { z } from 'zod';
 import {
   DomainError,
@@ -40,6 +41,8 @@ export interface FormFailure {
     recipients: number;
     /** The maintenance switch still on when resolving: what /maintenance says. */
     switchOn?: { message: string | null } | null;
+    /** Who it goes to: each list with its subject lines and count, and following reporters. */
+    review?: { lists: ListReview[]; recipients: number; reporters: number } | null;
   };
 }
 

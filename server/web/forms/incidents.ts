@@ -53,6 +53,7 @@ import {
   countUpdateRecipients,
 } from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 import { countIncidentFollowers } from '../../domain/subscribers/incident-follows.ts';
+import { type ListReview, reviewUpdateLists } from '../../domain/broadcasts/review-lists.ts';
 import {
   readIncidentFollowers,
   removeIncidentFollower,
@@ -335,6 +336,20 @@ async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
   return fe.parse(postIncidentUpdateInput, await updateFieldsFor(deps, incidentId, values, fe));
 }
 
+/**
+ * What the email preview takes of the update form. Its input is strict and knows neither the
+ * audiences' own texts (shown on their pages, not in list mail) nor the translations (a
+ * reader's copy swaps in theirs); passing them along refused every update preview.
+ */
+async function updatePreviewInput(deps: Deps, incidentId: string, values: FormValues) {
+  const {
+    translations: _t,
+    audienceTexts: _a,
+    ...rest
+  } = await updateInput(deps, incidentId, values);
+  return rest;
+}
+
 /** The incident page's forms by their `_action`. */
 function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: string) {
   const page = (done: string) => () => `/admin/incidents/${incidentId}?done=${done}`;
@@ -379,19 +394,24 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
         // The maintenance switch outlives an all-clear unless someone says so: name it here.
         if (!str(values, 'confirmed')) {
           // The reporters who follow it get the all-clear too: the count is everyone mailed.
-          const recipients =
-            (await countUpdateRecipients(deps.db, incidentId)) +
-            (await countReportFollowers(deps.db, incidentId));
+          const reporters = await countReportFollowers(deps.db, incidentId);
+          const review = await reviewUpdateLists(
+            deps.db,
+            await loadIncident(deps.db, incidentId),
+            'resolved',
+          );
           const s = await getSettings(deps.db);
           throw new ConfirmationNeeded(
-            recipients,
+            review.recipients + reporters,
             s.maintenanceActive ? { message: s.maintenanceMessage } : null,
+            { ...review, reporters },
           );
         }
         return {
           incidentId,
           body: str(values, 'body'),
           internalNote: optional(values, 'internalNote') ?? null,
+          audienceTexts: audienceTextFields(values),
           ...(optional(values, 'supportScript')
             ? { supportScript: str(values, 'supportScript') }
             : {}),
@@ -445,7 +465,7 @@ async function postIncidentAction(
             body: str(values, 'body'),
             internalNote: optional(values, 'internalNote') ?? null,
           }
-        : await updateInput(deps, incidentId, values),
+        : await updatePreviewInput(deps, incidentId, values),
     );
   }
   const outcome = await runFormActions(
@@ -461,7 +481,7 @@ async function postIncidentAction(
       message: '',
       errors: {},
       values,
-      confirm: { recipients: err.recipients, switchOn: err.switchOn },
+      confirm: { recipients: err.recipients, switchOn: err.switchOn, review: err.review },
     };
   });
   return outcome;
@@ -501,9 +521,16 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
 class ConfirmationNeeded extends Error {
   readonly recipients: number;
   readonly switchOn: { message: string | null } | null;
-  constructor(recipients: number, switchOn: { message: string | null } | null = null) {
+  /** Who the all-clear goes to: each list with its subject lines, and the reporters. */
+  readonly review: { lists: ListReview[]; recipients: number; reporters: number } | null;
+  constructor(
+    recipients: number,
+    switchOn: { message: string | null } | null = null,
+    review: ConfirmationNeeded['review'] = null,
+  ) {
     super('confirmation needed');
     this.recipients = recipients;
     this.switchOn = switchOn;
+    this.review = review;
   }
 }

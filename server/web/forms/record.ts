@@ -162,7 +162,9 @@ async function readPostmortemPage(
       )
     : draft;
   const publication =
-    opts.review && !draft.prefilled ? await readPostmortemPublication(deps.db, incidentId) : null;
+    opts.review && !draft.prefilled
+      ? await readPostmortemPublication(deps.db, incidentId, deps.config.publicUrl)
+      : null;
   return {
     incident,
     tz: await pageZone(deps),

@@ -35,7 +35,13 @@ import {
   str,
   pageZone,
 } from './form.ts';
-import { declareFields, priorityField, promise, updateFields } from './incidents.ts';
+import {
+  audienceTextFields,
+  declareFields,
+  priorityField,
+  promise,
+  updateFields,
+} from './incidents.ts';
 import { priorityChoices } from './templates.ts';
 import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
@@ -103,6 +109,7 @@ function postScheduledUpdate(
       return {
         incidentId,
         ...updateFields(values, fe),
+        audienceTexts: audienceTextFields(values),
         notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
         scheduledFor: scheduledForField(values, fe, zone),
         ...fe.take(() => promise(values, zone), {}),
@@ -124,6 +131,7 @@ function postScheduledIncident(
       const zone = await pageZone(deps);
       return {
         ...declareFields(values, fe, zone),
+        audienceTexts: audienceTextFields(values),
         autoHolding: checkbox(values, 'autoHolding'),
         scheduledFor: scheduledForField(values, fe, zone),
       };
@@ -156,6 +164,8 @@ function postScheduledAction(
           return {
             updateId,
             ...updateFields(values, fe),
+            // The form shows every audience's box: an emptied one goes back to the public text.
+            audienceTexts: audienceTextFields(values),
             notify: checkbox(values, 'notify'),
             scheduledFor: scheduledForField(values, fe, zone),
             title: optional(values, 'title'),

@@ -1,0 +1,90 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
+import { type IncidentStatus, incidentComponents, type lists } from '../../../db/schema/index.ts';
+import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
+import { updateListSubject } from '../shared/subjects.ts';
+import { updateBroadcastLists } from './enqueue-update-broadcast.ts';
+import { countRecipients, countRecipientsByLanguage } from './queue-deliveries.ts';
+
+type ListRow = typeof lists.$inferSelect;
+
+/** One list as a review before publishing shows it: who it is for, what they get, how many. */
+export interface ListReview {
+  name: string;
+  slug: string;
+  audience: 'public' | 'internal';
+  subjectsInEnglish: boolean;
+  recipients: number;
+  /** Each distinct subject line its readers get, with the languages that get it and how many. */
+  subjects: { subject: string; languages: Language[]; recipients: number }[];
+}
+
+/**
+ * Each list a broadcast would go to, with its recipients (the same rule the broadcast then
+ * queues with) and the subject line each of its readers would get, by the language they read:
+ * `subjectFor` is the very function the mail takes its subject from.
+ */
+export async function reviewLists(
+  db: DbOrTx,
+  to: readonly ListRow[],
+  componentIds: string[],
+  subjectFor: (list: ListRow, lang: Language) => string,
+): Promise<ListReview[]> {
+  const out: ListReview[] = [];
+  for (const l of to) {
+    const byLanguage = await countRecipientsByLanguage(db, { listIds: [l.id], componentIds });
+    // A list nobody reads yet still shows the subject its first reader would get.
+    const readers = byLanguage.length
+      ? byLanguage
+      : [{ language: DEFAULT_LANGUAGE, recipients: 0 }];
+    const subjects = new Map<string, ListReview['subjects'][number]>();
+    for (const r of readers) {
+      const lang = parseLanguage(r.language) ?? DEFAULT_LANGUAGE;
+      const subject = subjectFor(l, lang);
+      const s = subjects.get(subject) ?? { subject, languages: [], recipients: 0 };
+      if (!s.languages.includes(lang)) s.languages.push(lang);
+      s.recipients += r.recipients;
+      subjects.set(subject, s);
+    }
+    out.push({
+      name: l.name,
+      slug: l.slug,
+      audience: l.isInternal ? 'internal' : 'public',
+      subjectsInEnglish: l.subjectsInEnglish,
+      recipients: byLanguage.reduce((n, r) => n + r.recipients, 0),
+      subjects: [...subjects.values()],
+    });
+  }
+  return out;
+}
+
+/**
+ * The lists an update or the all-clear of this incident would go to now, as a review before
+ * it goes shows them: the broadcast's own lists and components, the mail's own subjects.
+ */
+export async function reviewUpdateLists(
+  db: DbOrTx,
+  incident: {
+    id: string;
+    title: string;
+    priority: number;
+    isDrill: boolean;
+    impact: string;
+  },
+  status: IncidentStatus,
+): Promise<{ lists: ListReview[]; recipients: number }> {
+  const to = await updateBroadcastLists(db, incident.isDrill, incident.priority);
+  const componentIds = (
+    await db
+      .select({ id: incidentComponents.componentId })
+      .from(incidentComponents)
+      .where(eq(incidentComponents.incidentId, incident.id))
+  ).map((c) => c.id);
+  const kind = status === 'resolved' ? 'resolved' : 'update';
+  return {
+    lists: await reviewLists(db, to, componentIds, (l, lang) =>
+      updateListSubject(kind, l, { ...incident, status }, lang),
+    ),
+    recipients: await countRecipients(db, { listIds: to.map((l) => l.id), componentIds }),
+  };
+}
