@@ -91,7 +91,7 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(manage.res.status).toBe(200);
     expect(manage.html).toContain(rx.url);
     expect(manage.html).toContain('Public API');
-    expect(manage.html).toContain('incident declared');
+    expect(manage.html).toContain('An incident is declared');
     expect(manage.html).not.toContain(secret!);
     const removed = await visitor.post(managePath!, {});
     expect(removed.res.status).toBe(200);

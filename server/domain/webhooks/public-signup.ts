@@ -165,7 +165,7 @@ async function bySignupToken(deps: DomainDeps, raw: { token: string }) {
     .from(webhookSignups)
     .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
     .where(eq(webhookSignups.manageTokenHash, hashToken(token)));
-  if (!row) throw new LinkNotValidError(NOT_VALID);
+  if (!row) throw new LinkNotValidError(NOT_VALID).saying('hookManage.notValid');
   return row.w;
 }
 

@@ -485,4 +485,21 @@ export default {
   'mail.signInWhy': 'تصلك هذه الرسالة لأن هذا العنوان طلب رابط تسجيل دخول.',
   'holding.body':
     '{status, select, identified {لا جديد. ما زلنا نعمل على الإصلاح.} monitoring {لا جديد. ما زلنا نراقب.} other {لا جديد. ما زلنا نحقق.}} {minutes, plural, zero {التحديث التالي بعد # دقيقة.} one {التحديث التالي بعد دقيقة واحدة.} two {التحديث التالي بعد دقيقتين.} few {التحديث التالي بعد # دقائق.} many {التحديث التالي بعد # دقيقة.} other {التحديث التالي بعد # دقيقة.}}',
+  'hookManage.title': 'الـ Webhook الخاص بك',
+  'hookManage.removedTitle': 'أُزيل الـ Webhook',
+  'hookManage.removed': 'لن يتلقى {url} أي شيء بعد الآن من {page}.',
+  'hookManage.paused': '(متوقف مؤقتًا بعد فشل التسليمات)',
+  'hookManage.events': 'الأحداث: {events}.',
+  'hookManage.components': 'المكونات: {components}.',
+  'hookManage.everyComponent': 'كل المكونات',
+  'hookManage.when': 'متى',
+  'hookManage.event': 'الحدث',
+  'hookManage.outcome': 'النتيجة',
+  'hookManage.state':
+    '{state, select, pending {في الانتظار} sending {قيد الإرسال} sent {أُرسل} failed {فشل} skipped {تم تخطيه} other {{state}}}',
+  'hookManage.answer': '{answer, select, none {لا رد} other {رد المستقبِل بحالة {answer}xx}}',
+  'hookManage.noDeliveries': 'لا توجد تسليمات بعد.',
+  'hookManage.remove': 'أزل هذا الـ Webhook',
+  'hookManage.notValid':
+    'رابط الإدارة هذا غير صالح: ربما أُزيل الـ Webhook بالفعل. استخدم الرابط من الصفحة التي عرضت سره.',
 } satisfies Catalogue;

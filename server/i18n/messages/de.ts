@@ -512,4 +512,22 @@ export default {
     'Sie erhalten diese E-Mail, weil für diese Adresse ein Anmeldelink angefordert wurde.',
   'holding.body':
     '{status, select, identified {Nichts Neues. Wir arbeiten weiter an der Behebung.} monitoring {Nichts Neues. Wir beobachten weiter.} other {Nichts Neues. Wir untersuchen weiter.}} {minutes, plural, one {Nächstes Update in # Minute.} other {Nächstes Update in # Minuten.}}',
+  'hookManage.title': 'Ihr Webhook',
+  'hookManage.removedTitle': 'Webhook entfernt',
+  'hookManage.removed': '{url} erhält nichts mehr von {page}.',
+  'hookManage.paused': '(pausiert nach fehlgeschlagenen Zustellungen)',
+  'hookManage.events': 'Ereignisse: {events}.',
+  'hookManage.components': 'Komponenten: {components}.',
+  'hookManage.everyComponent': 'alle Komponenten',
+  'hookManage.when': 'Wann',
+  'hookManage.event': 'Ereignis',
+  'hookManage.outcome': 'Ergebnis',
+  'hookManage.state':
+    '{state, select, pending {wartet} sending {wird gesendet} sent {gesendet} failed {fehlgeschlagen} skipped {übersprungen} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {keine Antwort} other {der Empfänger antwortete mit einem {answer}xx-Status}}',
+  'hookManage.noDeliveries': 'Noch keine Zustellungen.',
+  'hookManage.remove': 'Diesen Webhook entfernen',
+  'hookManage.notValid':
+    'Dieser Verwaltungslink gilt nicht: Der Webhook wurde vielleicht schon entfernt. Verwenden Sie den Link von der Seite, die sein Geheimnis zeigte.',
 } satisfies Catalogue;

@@ -502,4 +502,22 @@ export default {
   'mail.signInWhy': 'You get this email because this address asked for a sign-in link.',
   'holding.body':
     '{status, select, identified {Nothing to update. Still working on the fix.} monitoring {Nothing to update. Still monitoring.} other {Nothing to update. Still investigating.}} {minutes, plural, one {Next update in # minute.} other {Next update in # minutes.}}',
+  'hookManage.title': 'Your webhook',
+  'hookManage.removedTitle': 'Webhook removed',
+  'hookManage.removed': '{url} gets nothing more from {page}.',
+  'hookManage.paused': '(paused after failing deliveries)',
+  'hookManage.events': 'Events: {events}.',
+  'hookManage.components': 'Components: {components}.',
+  'hookManage.everyComponent': 'every component',
+  'hookManage.when': 'When',
+  'hookManage.event': 'Event',
+  'hookManage.outcome': 'Outcome',
+  'hookManage.state':
+    '{state, select, pending {waiting} sending {sending} sent {sent} failed {failed} skipped {skipped} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {no answer} other {the receiver answered with a {answer}xx status}}',
+  'hookManage.noDeliveries': 'No deliveries yet.',
+  'hookManage.remove': 'Remove this webhook',
+  'hookManage.notValid':
+    'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.',
 } as const;

@@ -504,4 +504,22 @@ export default {
     'Recibes este correo porque esta dirección pidió un enlace para iniciar sesión.',
   'holding.body':
     '{status, select, identified {Nada nuevo. Seguimos trabajando en la solución.} monitoring {Nada nuevo. Seguimos vigilando.} other {Nada nuevo. Seguimos investigando.}} {minutes, plural, one {Próxima actualización en # minuto.} other {Próxima actualización en # minutos.}}',
+  'hookManage.title': 'Tu webhook',
+  'hookManage.removedTitle': 'Webhook eliminado',
+  'hookManage.removed': '{url} ya no recibe nada de {page}.',
+  'hookManage.paused': '(en pausa tras envíos fallidos)',
+  'hookManage.events': 'Eventos: {events}.',
+  'hookManage.components': 'Componentes: {components}.',
+  'hookManage.everyComponent': 'todos los componentes',
+  'hookManage.when': 'Cuándo',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Resultado',
+  'hookManage.state':
+    '{state, select, pending {en espera} sending {enviándose} sent {enviado} failed {fallido} skipped {omitido} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {sin respuesta} other {el receptor respondió con un estado {answer}xx}}',
+  'hookManage.noDeliveries': 'Todavía no hay envíos.',
+  'hookManage.remove': 'Eliminar este webhook',
+  'hookManage.notValid':
+    'Este enlace de gestión no es válido: puede que el webhook ya se haya eliminado. Usa el enlace de la página que mostró su secreto.',
 } satisfies Catalogue;

@@ -513,4 +513,22 @@ export default {
     'Vous recevez cet e-mail parce que cette adresse a demandé un lien de connexion.',
   'holding.body':
     '{status, select, identified {Rien de nouveau. Nous travaillons toujours au correctif.} monitoring {Rien de nouveau. Nous surveillons toujours.} other {Rien de nouveau. Nous enquêtons toujours.}} {minutes, plural, one {Prochaine mise à jour dans # minute.} other {Prochaine mise à jour dans # minutes.}}',
+  'hookManage.title': 'Votre webhook',
+  'hookManage.removedTitle': 'Webhook supprimé',
+  'hookManage.removed': '{url} ne reçoit plus rien de {page}.',
+  'hookManage.paused': '(en pause après des envois échoués)',
+  'hookManage.events': 'Événements : {events}.',
+  'hookManage.components': 'Composants : {components}.',
+  'hookManage.everyComponent': 'tous les composants',
+  'hookManage.when': 'Quand',
+  'hookManage.event': 'Événement',
+  'hookManage.outcome': 'Résultat',
+  'hookManage.state':
+    '{state, select, pending {en attente} sending {en cours d’envoi} sent {envoyé} failed {échoué} skipped {ignoré} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {aucune réponse} other {le destinataire a répondu par un statut {answer}xx}}',
+  'hookManage.noDeliveries': 'Aucun envoi pour l’instant.',
+  'hookManage.remove': 'Supprimer ce webhook',
+  'hookManage.notValid':
+    'Ce lien de gestion n’est pas valable : le webhook a peut-être déjà été supprimé. Utilisez le lien de la page qui a affiché son secret.',
 } satisfies Catalogue;

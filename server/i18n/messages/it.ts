@@ -513,4 +513,22 @@ export default {
   'mail.signInWhy': 'Ricevi questa email perché questo indirizzo ha chiesto un link di accesso.',
   'holding.body':
     '{status, select, identified {Nessuna novità. Stiamo ancora lavorando alla correzione.} monitoring {Nessuna novità. Continuiamo a monitorare.} other {Nessuna novità. Stiamo ancora indagando.}} {minutes, plural, one {Prossimo aggiornamento tra # minuto.} other {Prossimo aggiornamento tra # minuti.}}',
+  'hookManage.title': 'Il tuo webhook',
+  'hookManage.removedTitle': 'Webhook rimosso',
+  'hookManage.removed': '{url} non riceve più nulla da {page}.',
+  'hookManage.paused': '(in pausa dopo consegne non riuscite)',
+  'hookManage.events': 'Eventi: {events}.',
+  'hookManage.components': 'Componenti: {components}.',
+  'hookManage.everyComponent': 'tutti i componenti',
+  'hookManage.when': 'Quando',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Esito',
+  'hookManage.state':
+    '{state, select, pending {in attesa} sending {in invio} sent {inviato} failed {non riuscito} skipped {saltato} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {nessuna risposta} other {il destinatario ha risposto con uno stato {answer}xx}}',
+  'hookManage.noDeliveries': 'Ancora nessuna consegna.',
+  'hookManage.remove': 'Rimuovi questo webhook',
+  'hookManage.notValid':
+    'Questo link di gestione non è valido: il webhook potrebbe essere già stato rimosso. Usa il link della pagina che ha mostrato il suo segreto.',
 } satisfies Catalogue;

@@ -509,4 +509,22 @@ export default {
     'このアドレスでサインインリンクが依頼されたため、このメールをお送りしています。',
   'holding.body':
     '{status, select, identified {更新はありません。引き続き修正に取り組んでいます。} monitoring {更新はありません。引き続き監視しています。} other {更新はありません。引き続き調査しています。}}{minutes, plural, other {次の更新は # 分後です。}}',
+  'hookManage.title': 'あなたの Webhook',
+  'hookManage.removedTitle': 'Webhook を削除しました',
+  'hookManage.removed': '{url} は {page} から何も受け取らなくなりました。',
+  'hookManage.paused': '(配信失敗のため一時停止中)',
+  'hookManage.events': 'イベント: {events}。',
+  'hookManage.components': 'コンポーネント: {components}。',
+  'hookManage.everyComponent': 'すべてのコンポーネント',
+  'hookManage.when': '日時',
+  'hookManage.event': 'イベント',
+  'hookManage.outcome': '結果',
+  'hookManage.state':
+    '{state, select, pending {待機中} sending {送信中} sent {送信済み} failed {失敗} skipped {スキップ} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {応答なし} other {受信側は {answer}xx ステータスで応答しました}}',
+  'hookManage.noDeliveries': 'まだ配信はありません。',
+  'hookManage.remove': 'この Webhook を削除',
+  'hookManage.notValid':
+    'この管理リンクは無効です。Webhook はすでに削除されている可能性があります。秘密鍵を表示したページのリンクを使ってください。',
 } satisfies Catalogue;

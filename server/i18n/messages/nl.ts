@@ -506,4 +506,22 @@ export default {
   'mail.signInWhy': 'Je krijgt deze e-mail omdat dit adres om een aanmeldlink vroeg.',
   'holding.body':
     '{status, select, identified {Niets nieuws. We werken nog aan de oplossing.} monitoring {Niets nieuws. We houden het nog in de gaten.} other {Niets nieuws. We onderzoeken het nog.}} {minutes, plural, one {Volgende update over # minuut.} other {Volgende update over # minuten.}}',
+  'hookManage.title': 'Je webhook',
+  'hookManage.removedTitle': 'Webhook verwijderd',
+  'hookManage.removed': '{url} krijgt niets meer van {page}.',
+  'hookManage.paused': '(gepauzeerd na mislukte leveringen)',
+  'hookManage.events': 'Gebeurtenissen: {events}.',
+  'hookManage.components': 'Componenten: {components}.',
+  'hookManage.everyComponent': 'alle componenten',
+  'hookManage.when': 'Wanneer',
+  'hookManage.event': 'Gebeurtenis',
+  'hookManage.outcome': 'Resultaat',
+  'hookManage.state':
+    '{state, select, pending {wacht} sending {wordt verzonden} sent {verzonden} failed {mislukt} skipped {overgeslagen} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {geen antwoord} other {de ontvanger antwoordde met een {answer}xx-status}}',
+  'hookManage.noDeliveries': 'Nog geen leveringen.',
+  'hookManage.remove': 'Deze webhook verwijderen',
+  'hookManage.notValid':
+    'Deze beheerlink is niet geldig: de webhook is misschien al verwijderd. Gebruik de link van de pagina die het geheim toonde.',
 } satisfies Catalogue;

@@ -503,4 +503,22 @@ export default {
   'mail.signInWhy': 'Você recebe este e-mail porque este endereço pediu um link de acesso.',
   'holding.body':
     '{status, select, identified {Nada de novo. Continuamos trabalhando na correção.} monitoring {Nada de novo. Continuamos monitorando.} other {Nada de novo. Continuamos investigando.}} {minutes, plural, one {Próxima atualização em # minuto.} other {Próxima atualização em # minutos.}}',
+  'hookManage.title': 'Seu webhook',
+  'hookManage.removedTitle': 'Webhook removido',
+  'hookManage.removed': '{url} não recebe mais nada de {page}.',
+  'hookManage.paused': '(pausado após entregas com falha)',
+  'hookManage.events': 'Eventos: {events}.',
+  'hookManage.components': 'Componentes: {components}.',
+  'hookManage.everyComponent': 'todos os componentes',
+  'hookManage.when': 'Quando',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Resultado',
+  'hookManage.state':
+    '{state, select, pending {aguardando} sending {enviando} sent {enviado} failed {falhou} skipped {ignorado} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {sem resposta} other {o receptor respondeu com um status {answer}xx}}',
+  'hookManage.noDeliveries': 'Nenhuma entrega ainda.',
+  'hookManage.remove': 'Remover este webhook',
+  'hookManage.notValid':
+    'Este link de gerenciamento não é válido: o webhook talvez já tenha sido removido. Use o link da página que mostrou o segredo dele.',
 } satisfies Catalogue;

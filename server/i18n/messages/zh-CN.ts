@@ -468,4 +468,20 @@ export default {
   'mail.signInWhy': '你收到此邮件，是因为此地址请求了登录链接。',
   'holding.body':
     '{status, select, identified {暂无新进展。我们仍在修复。} monitoring {暂无新进展。我们仍在监控。} other {暂无新进展。我们仍在调查。}}{minutes, plural, other {下次更新将在 # 分钟后。}}',
+  'hookManage.title': '你的 Webhook',
+  'hookManage.removedTitle': 'Webhook 已移除',
+  'hookManage.removed': '{url} 不会再从 {page} 收到任何内容。',
+  'hookManage.paused': '（投递失败后已暂停）',
+  'hookManage.events': '事件：{events}。',
+  'hookManage.components': '组件：{components}。',
+  'hookManage.everyComponent': '所有组件',
+  'hookManage.when': '时间',
+  'hookManage.event': '事件',
+  'hookManage.outcome': '结果',
+  'hookManage.state':
+    '{state, select, pending {等待中} sending {发送中} sent {已发送} failed {失败} skipped {已跳过} other {{state}}}',
+  'hookManage.answer': '{answer, select, none {无响应} other {接收方以 {answer}xx 状态响应}}',
+  'hookManage.noDeliveries': '还没有投递。',
+  'hookManage.remove': '移除此 Webhook',
+  'hookManage.notValid': '此管理链接无效：Webhook 可能已被移除。请使用显示其密钥的页面上的链接。',
 } satisfies Catalogue;
