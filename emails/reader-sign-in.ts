@@ -1,7 +1,10 @@
+import type { Translator } from '../server/i18n/catalogue.ts';
 import type { RenderedEmail } from './layout.ts';
 import { reportEmail } from './report-frame.ts';
 
 export interface ReaderSignInEmailData {
+  /** The reader's language: every fixed text of the mail is said in it. */
+  tr: Translator;
   subject: string;
   pageName: string;
   audienceName: string;
@@ -13,16 +16,15 @@ export interface ReaderSignInEmailData {
 
 /** The one-time link to an audience's status page; it goes to one person, so no list footer. */
 export function renderReaderSignIn(d: ReaderSignInEmailData): RenderedEmail {
+  const { t } = d.tr;
   return reportEmail({
     subject: d.subject,
     pageName: d.pageName,
-    intro: `Someone (hopefully you) asked to sign in to the ${d.audienceName} status page with this address. The link signs you in once and works until ${d.expiresAt}.`,
-    blocks: [
-      {
-        text: 'If you did not ask for this, ignore this email: nobody is signed in without the link.',
-      },
-    ],
-    action: { label: `Sign in to the ${d.audienceName} status page`, url: d.signInUrl },
-    why: 'You get this email because this address asked for a sign-in link.',
+    intro: t('mail.signInIntro', { audience: d.audienceName, expires: d.expiresAt }),
+    blocks: [{ text: t('mail.signInIgnore') }],
+    action: { label: t('signin.to', { audience: d.audienceName }), url: d.signInUrl },
+    why: t('mail.signInWhy'),
+    footer: (why) => t('mail.reportFooter', { page: d.pageName, why }),
+    lang: d.tr.lang,
   });
 }

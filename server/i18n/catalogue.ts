@@ -49,6 +49,11 @@ export interface Translator {
   parts(key: MessageKey, slots: readonly string[], values?: MessageValues): MessagePart[];
   /** "A, B and C" in the reader's language. */
   list(items: readonly string[]): string;
+  /**
+   * The same list for items that are markup (a name with its status word): the item indexes
+   * and the words between them, in this language's order and punctuation ("、", " و").
+   */
+  listParts(count: number): ({ item: number } | { text: string })[];
   /** A language's name in the reader's language ("Englisch" for a German reader). */
   languageName(tag: string): string;
 }
@@ -96,6 +101,15 @@ export function translatorFor(lang: Language = DEFAULT_LANGUAGE): Translator {
       return out;
     },
     list: (items) => lists.format(items),
+    listParts: (count) => {
+      const marks = Array.from({ length: count }, (_, i) => `${SLOT}${i}${SLOT}`);
+      return lists
+        .format(marks)
+        .split(SLOT)
+        .flatMap((piece, i): ({ item: number } | { text: string })[] =>
+          i % 2 === 1 ? [{ item: Number(piece) }] : piece ? [{ text: piece }] : [],
+        );
+    },
     languageName: (tag) => names.of(tag) ?? tag,
   };
   translators.set(lang, tr);

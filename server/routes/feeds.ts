@@ -7,6 +7,7 @@ import { cachedResponse } from '../cache/cached.ts';
 import { type Translator, translatorFor } from '../i18n/catalogue.ts';
 import { dateFormatsFor } from '../i18n/dates.ts';
 import { type Language, parseLanguage } from '../i18n/languages.ts';
+import { updateTextFor } from '../i18n/update-text.ts';
 import type { IncidentJson, MaintenanceJson, PageJson } from '../domain/status/statuspage-json.ts';
 
 type Entry = IncidentJson | MaintenanceJson;
@@ -15,15 +16,28 @@ const isMaintenance = (e: Entry): e is MaintenanceJson => e.kind === 'maintenanc
 const statusWord = (tr: Translator, status: string) =>
   tr.t(`status.${status}` as Parameters<Translator['t']>[0]);
 
-/** The entry's HTML in one language: every update a paragraph, newest first, all escaped. */
-export function entryContentHtml(e: Entry, tz: string, lang: Language = 'en'): string {
+/**
+ * The entry's HTML in one language: every update a paragraph, newest first, all escaped. An
+ * update reads in the PM's translation into `lang` where there is one, else as written, marked
+ * with its language as pages do.
+ */
+export function entryContentHtml(
+  e: Entry,
+  tz: string,
+  lang: Language = 'en',
+  pageLanguage: Language = lang,
+): string {
   const tr = translatorFor(lang);
   const formatShort = dateFormatsFor(lang).short;
   const paragraphs = e.incident_updates.map((u) => {
     const label = u.status_changed ? statusWord(tr, u.status) : tr.t('common.update');
-    const lines = u.body.split(/\r?\n/);
+    const said = updateTextFor(u, lang, pageLanguage);
+    const lines = said.text.split(/\r?\n/);
     const body = lines.map((l, i) => (i === 0 ? html`${l}` : html`<br>${l}`));
-    return html`<p><small>${formatShort(u.display_at, tz)}</small><br><strong>${label}</strong> - ${body}</p>`;
+    const text = said.lang
+      ? html`<span lang="${said.lang}">${body}</span> <small>(${tr.t('common.inLanguage', { language: tr.languageName(said.lang) })})</small>`
+      : body;
+    return html`<p><small>${formatShort(u.display_at, tz)}</small><br><strong>${label}</strong> - ${text}</p>`;
   });
   const head = isMaintenance(e)
     ? html`<p><strong>${tr.t('feed.scheduledEvent', { start: formatShort(e.scheduled_for, tz), end: formatShort(e.scheduled_until, tz) })}</strong></p>`
@@ -47,7 +61,13 @@ const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : la
 /** `?lang=xx` when a feed was asked for in a language, for its own and its site's links. */
 const langQuery = (lang: Language, asked: boolean) => (asked ? `?lang=${lang}` : '');
 
-export function renderRss(page: PageJson, entries: Entry[], lang: Language = 'en', asked = false) {
+export function renderRss(
+  page: PageJson,
+  entries: Entry[],
+  lang: Language = 'en',
+  asked = false,
+  pageLanguage: Language = lang,
+) {
   const tr = translatorFor(lang);
   const feed = new RSS({
     title: tr.t('feed.title', { page: page.name }),
@@ -62,7 +82,7 @@ export function renderRss(page: PageJson, entries: Entry[], lang: Language = 'en
   for (const e of entries) {
     feed.item({
       title: e.name,
-      description: entryContentHtml(e, page.time_zone, lang),
+      description: entryContentHtml(e, page.time_zone, lang, pageLanguage),
       url: e.shortlink,
       guid: e.shortlink,
       date: pubDate(e),
@@ -74,7 +94,13 @@ export function renderRss(page: PageJson, entries: Entry[], lang: Language = 'en
   return feed.xml({ indent: false });
 }
 
-export function renderAtom(page: PageJson, entries: Entry[], lang: Language = 'en', asked = false) {
+export function renderAtom(
+  page: PageJson,
+  entries: Entry[],
+  lang: Language = 'en',
+  asked = false,
+  pageLanguage: Language = lang,
+) {
   const tr = translatorFor(lang);
   const host = new URL(page.url).host;
   const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele(
@@ -105,7 +131,9 @@ export function renderAtom(page: PageJson, entries: Entry[], lang: Language = 'e
     entry.ele('updated').txt(lastUpdateTime(e).toISOString());
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: e.shortlink });
     entry.ele('title').txt(e.name);
-    entry.ele('content', { type: 'html' }).txt(entryContentHtml(e, page.time_zone, lang));
+    entry
+      .ele('content', { type: 'html' })
+      .txt(entryContentHtml(e, page.time_zone, lang, pageLanguage));
   }
   return doc.end({ prettyPrint: false });
 }
@@ -116,20 +144,21 @@ export function feedRoutes(deps: Deps) {
   // reader's own headers never pick it: the URL is what people share and subscribe to.
   const feedLanguage = async (asked: string | undefined) => {
     const lang = parseLanguage(asked);
-    return { lang: lang ?? (await deps.reader.defaultLanguage()), asked: lang !== null };
+    const pageLanguage = await deps.reader.defaultLanguage();
+    return { lang: lang ?? pageLanguage, asked: lang !== null, pageLanguage };
   };
   app.get('/history.rss', (c) =>
     cachedResponse(c, deps, 'application/rss+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
-      const { lang, asked } = await feedLanguage(c.req.query('lang'));
-      return renderRss(page, entries, lang, asked);
+      const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
+      return renderRss(page, entries, lang, asked, pageLanguage);
     }),
   );
   app.get('/history.atom', (c) =>
     cachedResponse(c, deps, 'application/atom+xml; charset=utf-8', async () => {
       const { page, entries } = await deps.reader.feedEntries();
-      const { lang, asked } = await feedLanguage(c.req.query('lang'));
-      return renderAtom(page, entries, lang, asked);
+      const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
+      return renderAtom(page, entries, lang, asked, pageLanguage);
     }),
   );
   return app;

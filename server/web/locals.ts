@@ -4,6 +4,7 @@ import { type MessageKey, type Translator, catalogues, translatorFor } from '../
 import { dateFormatsFor } from '../i18n/dates.ts';
 import { type UptimeText, uptimeTextFor } from '../i18n/uptime-text.ts';
 import { formText } from '../i18n/form-text.ts';
+import { updateTextFor } from '../i18n/update-text.ts';
 import type { Language } from '../i18n/languages.ts';
 import { impactWord } from '../domain/shared/subjects.ts';
 import type { CachedResponse } from '../cache/response-cache.ts';
@@ -115,11 +116,7 @@ export function createSiteLocals(
     i18n,
     linkLanguage,
     pageLanguage,
-    updateText: (u) => {
-      const own = u.translations?.[lang];
-      if (own) return { text: own, lang: null };
-      return { text: u.body, lang: lang === pageLanguage ? null : pageLanguage };
-    },
+    updateText: (u) => updateTextFor(u, lang, pageLanguage),
     format: {
       short: dates.short,
       long: dates.long,

@@ -99,7 +99,8 @@ describe('follow one incident by webhook', () => {
     const { incident } = await makeIncident(s.deps, { title: 'Another', priority: 1, body: 'B.' });
     const { res, html } = await follow(s, incident.id, 'gopher://example.com/x');
     expect(res.status).toBe(422);
-    expect(html).toContain('The URL must start with http:// or https://.');
+    expect(html).toContain('Please fix the field marked below.');
+    expect(html).toContain('must start with http:// or https://');
     expect(html).toContain('value="gopher://example.com/x"');
   });
 });
@@ -115,6 +116,6 @@ describe('follow one incident without the instance-wide opt-in', () => {
     const { incident } = await makeIncident(s.deps, { title: 'X', priority: 1, body: 'B.' });
     const { res, html } = await follow(s, incident.id, 'http://127.0.0.1:9/hook');
     expect(res.status).toBe(422);
-    expect(html).toContain('points at 127.0.0.1, a loopback or private address.');
+    expect(html).toContain('points at 127.0.0.1, a loopback or private address');
   });
 });

@@ -91,7 +91,7 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(manage.res.status).toBe(200);
     expect(manage.html).toContain(rx.url);
     expect(manage.html).toContain('Public API');
-    expect(manage.html).toContain('incident declared');
+    expect(manage.html).toContain('An incident is declared');
     expect(manage.html).not.toContain(secret!);
     const removed = await visitor.post(managePath!, {});
     expect(removed.res.status).toBe(200);
@@ -150,10 +150,11 @@ describe('public webhook sign-up through /subscribe', () => {
   it('refuses URLs that are not http(s) and forms without an event', async () => {
     const gopher = await signUp(s, { url: 'gopher://example.com/x' });
     expect(gopher.res.status).toBe(422);
-    expect(gopher.html).toContain('The URL must start with http:// or https://.');
+    expect(gopher.html).toContain('Please fix the field marked below.');
+    expect(gopher.html).toContain('must start with http:// or https://');
     const none = await signUp(s, { url: rx.url, events: [] });
     expect(none.res.status).toBe(422);
-    expect(none.html).toContain('choose at least one event');
+    expect(none.html).toContain('pick at least one');
     expect(rx.received).toHaveLength(0);
     expect(await s.deps.db.select().from(webhooks)).toHaveLength(0);
   });

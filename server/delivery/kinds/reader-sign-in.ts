@@ -6,14 +6,17 @@ import {
   readReaderLinkForMail,
 } from '../../domain/auth/reader-sign-in.ts';
 import type { PageContext } from '../../domain/broadcasts/send-context.ts';
-import { formatShort } from '../../domain/shared/zoned-time.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 import { emailKind } from './email-kind.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import { dateFormatsFor } from '../../i18n/dates.ts';
+import { parseLanguage } from '../../i18n/languages.ts';
+import { headerText } from '../../domain/shared/subjects.ts';
 
 declare module '../../domain/outbox/enqueue-message.ts' {
   interface OutboxPayloads {
     /** A member of a named audience asked for a one-time sign-in link to its page. */
-    reader_sign_in: { readerLinkId: string };
+    reader_sign_in: { readerLinkId: string; language?: string };
   }
 }
 
@@ -24,18 +27,23 @@ declare module '../../domain/outbox/enqueue-message.ts' {
 export async function composeReaderSignIn(
   db: Db,
   page: PageContext,
-  m: { toAddress: string; payload: { readerLinkId: string }; messageId: string },
+  m: { toAddress: string; payload: { readerLinkId: string; language?: string }; messageId: string },
   now: Date,
 ): Promise<OutgoingMail | null> {
   const row = await readReaderLinkForMail(db, m.payload.readerLinkId);
   if (!row || row.link.usedAt || row.link.expiresAt.getTime() <= now.getTime()) return null;
   const token = readerLinkToken(page.key, row.link.id, row.link.expiresAt);
+  // The language of the sign-in page it was asked from; links asked before it was recorded
+  // read the page's default.
+  const lang = parseLanguage(m.payload.language) ?? page.language;
+  const tr = translatorFor(lang);
   const rendered = renderReaderSignIn({
-    subject: `Sign in to the ${row.audience.name} status page`,
+    tr,
+    subject: tr.t('signin.to', { audience: headerText(row.audience.name) }),
     pageName: page.name,
     audienceName: row.audience.name,
     signInUrl: readerLinkUrl(page.url, row.audience.slug, token),
-    expiresAt: formatShort(row.link.expiresAt, 'Etc/UTC'),
+    expiresAt: dateFormatsFor(lang).short(row.link.expiresAt, 'Etc/UTC'),
   });
   return { ...rendered, to: m.toAddress, messageId: m.messageId };
 }

@@ -75,6 +75,8 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
       incident_updates: i.incident_updates.map((u) => ({
         ...u,
         body: texts.get(u.id) ?? u.body,
+        // The PM's translations are of the public text: an audience's own text replaces them.
+        translations: texts.has(u.id) ? null : u.translations,
         affected_components: u.affected_components?.filter((a) => ids.has(a.code)) ?? null,
         ...(audience.seesInternal ? { internal_note: notes.get(u.id) ?? null } : {}),
       })),

@@ -10,7 +10,7 @@ import { LinkNotValidError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { mailboxDomain, mailboxKey } from '../shared/mailbox.ts';
 import { parseInput } from '../shared/parse.ts';
-import { emailInput, tokenInput } from '../subscribers/inputs.ts';
+import { emailInput, languageInput, tokenInput } from '../subscribers/inputs.ts';
 import { hashToken, linkKey } from '../subscribers/tokens.ts';
 import { openReaderSession } from './reader-sessions.ts';
 
@@ -19,7 +19,12 @@ export const READER_LINK_TTL_MS = 3600_000;
 /** Sign-in links one inbox is sent per hour, whoever asks, for every audience together. */
 export const READER_LINKS_PER_MAILBOX_PER_HOUR = 5;
 
-const requestInput = z.strictObject({ slug: z.string().max(100), email: emailInput });
+const requestInput = z.strictObject({
+  slug: z.string().max(100),
+  email: emailInput,
+  /** The language of the sign-in page: the link mail comes in it. */
+  language: languageInput.optional(),
+});
 const useInput = z.strictObject({ slug: z.string().max(100), token: tokenInput });
 
 /** Behind the one-time sign-in link: an HMAC of the row, so the outbox renders it at send time. */
@@ -37,8 +42,8 @@ export const readerLinkUrl = (baseUrl: string, slug: string, token: string) =>
  * gets nothing, and the answer is the same either way (also when the inbox's budget is spent),
  * so the form never tells who belongs to an audience or that the audience exists.
  */
-export async function requestReaderSignIn(deps: DomainDeps, raw: { slug: string; email: string }) {
-  const { slug, email } = parseInput(requestInput, raw);
+export async function requestReaderSignIn(deps: DomainDeps, raw: z.input<typeof requestInput>) {
+  const { slug, email, language } = parseInput(requestInput, raw);
   const now = deps.clock.now();
   const audience = await findAudienceBySlug(deps.db, slug);
   if (!audience || !isMember(audience, { email, viaCompanyIdp: false })) return { email };
@@ -59,7 +64,12 @@ export async function requestReaderSignIn(deps: DomainDeps, raw: { slug: string;
     await enqueueMessage(
       tx,
       deps.config,
-      { kind: 'reader_sign_in', to: email, payload: { readerLinkId: id } },
+      {
+        kind: 'reader_sign_in',
+        to: email,
+        // The mail is rendered at send time, in the language the link was asked in.
+        payload: { readerLinkId: id, ...(language ? { language } : {}) },
+      },
       now,
     );
   });

@@ -76,6 +76,7 @@ async function editScheduledUpdateParsed(
       status,
       statusChanged: input.status !== undefined ? true : before.statusChanged,
       body: input.body ?? before.body,
+      translations: input.translations !== undefined ? input.translations : before.translations,
       internalNote: input.internalNote !== undefined ? input.internalNote : before.internalNote,
       notify: input.notify ?? before.notify,
       nextUpdateDueAt: due,

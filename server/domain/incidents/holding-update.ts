@@ -11,6 +11,7 @@ import {
   DEFAULT_PROMISE_MINUTES,
   defaultPromiseMinutes,
   holdingBody,
+  holdingTranslations,
   readPromiseDefaults,
 } from './promise.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
@@ -43,6 +44,7 @@ async function postHoldingUpdateParsed(
     {
       incidentId: input.incidentId,
       body: holdingBody(incident.status, minutes),
+      translations: holdingTranslations(incident.status, minutes),
       nextUpdateInMinutes: minutes,
     },
     actor,

@@ -91,6 +91,7 @@ export type PostIncidentUpdateInput = z.input<typeof postIncidentUpdateInput>;
 export const resolveIncidentInput = z.strictObject({
   incidentId: idInput,
   body: bodyInput.default('This incident has been resolved. Thank you for your patience.'),
+  translations: translationsInput,
   internalNote: internalNoteInput,
   audienceTexts: audienceTextsInput,
   notify: z.boolean().optional(),
@@ -111,6 +112,7 @@ export const scheduleIncidentUpdateInput = z.strictObject({
   /** The status the update will set; the incident's status at publishing time when absent. */
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput,
+  translations: translationsInput,
   internalNote: internalNoteInput,
   audienceTexts: audienceTextsInput,
   components: affectedComponentsInput,
@@ -129,6 +131,8 @@ export const editScheduledUpdateInput = z.strictObject({
   updateId: idInput,
   status: z.enum(incidentStatuses).optional(),
   body: bodyInput.optional(),
+  /** Left out: the translations stay; given (even empty): they are replaced. */
+  translations: translationsInput,
   internalNote: internalNoteInput,
   /** Given: the audience texts it will carry (replacing those written before); absent: kept. */
   audienceTexts: audienceTextsInput.unwrap().optional(),

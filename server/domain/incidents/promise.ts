@@ -1,6 +1,8 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { getSettings, type Settings } from '../settings/get-settings.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { translatorFor } from '../../i18n/catalogue.ts';
+import { LANGUAGE_TAGS } from '../../i18n/languages.ts';
 
 export const DEFAULT_PROMISE_MINUTES = 30;
 
@@ -84,6 +86,17 @@ const HOLDING_OPENING = 'Nothing to update.';
  */
 export function holdingBody(status: string, minutes: number): string {
   return `${holdingLine(status)} ${nextUpdateSentence(minutes)}`;
+}
+
+/**
+ * The holding text in every language Herald speaks, stored as the update's translations: the
+ * words are Herald's own (the catalogue's, written by people), not the PM's, so every reader
+ * gets them in their language, also when Herald posts the update itself.
+ */
+export function holdingTranslations(status: string, minutes: number): Record<string, string> {
+  return Object.fromEntries(
+    LANGUAGE_TAGS.map((l) => [l, translatorFor(l).t('holding.body', { status, minutes })]),
+  );
 }
 
 /** "Nothing to update. Still monitoring.": the holding text without its promise. */

@@ -102,6 +102,7 @@ export async function publishDueUpdates(
           status,
           statusChanged: incident.publishedAt === null || status !== incident.status,
           body: claimed.body,
+          translations: claimed.translations,
           internalNote: claimed.internalNote,
           notify: claimed.notify,
           nextUpdateDueAt: nextDue,

@@ -213,7 +213,13 @@ async function scheduleIncidentParsed(
 function scheduledRow<S extends string>(
   incidentId: string,
   priority: number,
-  input: { body: string; internalNote?: string | null; notify?: boolean; scheduledFor: Date },
+  input: {
+    body: string;
+    translations?: Record<string, string> | null;
+    internalNote?: string | null;
+    notify?: boolean;
+    scheduledFor: Date;
+  },
   due: Date | null,
   actor: Actor,
   now: Date,
@@ -224,6 +230,7 @@ function scheduledRow<S extends string>(
     incidentId,
     ...status,
     body: input.body,
+    translations: input.translations ?? null,
     internalNote: input.internalNote ?? null,
     notify: input.notify ?? isBroadcastPriority(priority),
     state: 'scheduled' as const,

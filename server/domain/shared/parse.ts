@@ -12,7 +12,14 @@ function issueSays(issue: Issue): Said {
     case 'invalid_type':
       return { key: issue.input === undefined ? 'valid.required' : 'valid.invalid' };
     case 'too_small':
-      return { key: issue.origin === 'string' ? 'valid.required' : 'valid.invalid' };
+      return {
+        key:
+          issue.origin === 'string'
+            ? 'valid.required'
+            : issue.origin === 'array'
+              ? 'valid.pickAtLeastOne'
+              : 'valid.invalid',
+      };
     case 'too_big':
       return issue.origin === 'string'
         ? { key: 'valid.tooLong', values: { max: Number(issue.maximum) } }

@@ -62,7 +62,7 @@ export async function followIncidentByEmail(
       if (Number(n) >= MAX_EMAIL_FOLLOWERS_PER_INCIDENT)
         throw new ConflictError(
           'This incident has as many followers as Herald takes; follow the RSS feed instead.',
-        );
+        ).saying('follow.full');
     }
     const id = existing?.id ?? newId();
     const expires = new Date(now.getTime() + CONFIRM_TTL_MS);

@@ -31,7 +31,9 @@ export async function loadFollowableIncident(tx: DbOrTx, incidentId: string) {
     .where(and(eq(incidents.id, incidentId), isNotNull(incidents.publishedAt)));
   if (!incident || incident.isDrill) throw new NotFoundError('incident', incidentId);
   if (incident.status === 'resolved')
-    throw new ConflictError('This incident is resolved: there will be no more updates.');
+    throw new ConflictError('This incident is resolved: there will be no more updates.').saying(
+      'follow.resolved',
+    );
   return incident;
 }
 

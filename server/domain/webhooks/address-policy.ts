@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ValidationError } from '../shared/errors.ts';
+import { type Said, ValidationError } from '../shared/errors.ts';
 
 // A webhook must not become a way into the internal network: its URL may not point at
 // loopback, private, link-local or other non-public ranges unless an admin allows it for that
@@ -42,33 +42,48 @@ function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
   return null;
 }
 
+/** A refused URL: why in English, and the same by catalogue key for visitors' forms. */
+export interface UrlRefusal {
+  reason: string;
+  says: Said;
+}
+
 /** Parses a webhook URL: http or https only, no credentials. Returns a reason when refused. */
-export function checkUrlShape(raw: string): { url: URL } | { reason: string } {
+export function checkUrlShape(raw: string): { url: URL } | UrlRefusal {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return { reason: 'is not a URL' };
+    return { reason: 'is not a URL', says: { key: 'hook.notUrl' } };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return { reason: 'must start with http:// or https://' };
-  if (url.username || url.password) return { reason: 'must not carry a user name or password' };
-  if (!url.hostname) return { reason: 'has no host' };
+    return { reason: 'must start with http:// or https://', says: { key: 'hook.scheme' } };
+  if (url.username || url.password)
+    return { reason: 'must not carry a user name or password', says: { key: 'hook.credentials' } };
+  if (!url.hostname) return { reason: 'has no host', says: { key: 'hook.noHost' } };
   return { url };
 }
 
 /** Resolves the host and refuses private addresses (unless allowed). */
-export async function checkUrlAddress(url: URL, allowPrivate: boolean): Promise<string | null> {
+export async function checkUrlAddress(url: URL, allowPrivate: boolean): Promise<UrlRefusal | null> {
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   } catch {
-    return `host ${host} does not resolve`;
+    return {
+      reason: `host ${host} does not resolve`,
+      says: { key: 'hook.noResolve', values: { host } },
+    };
   }
   const bad = addresses.find(isPrivateAddress);
-  return bad ? `points at ${bad}, a loopback or private address` : null;
+  return bad
+    ? {
+        reason: `points at ${bad}, a loopback or private address`,
+        says: { key: 'hook.private', values: { address: bad } },
+      }
+    : null;
 }
 
 /**
@@ -82,11 +97,16 @@ export async function assertWebhookUrl(
 ): Promise<URL> {
   const shape = checkUrlShape(raw);
   if ('reason' in shape)
-    throw new ValidationError(`The URL ${shape.reason}.`, { url: shape.reason });
+    throw new ValidationError(
+      `The URL ${shape.reason}.`,
+      { url: shape.reason },
+      { url: shape.says },
+    );
   const refused = await checkUrlAddress(shape.url, allowPrivate);
   if (refused) {
-    const reason = `${refused}${hint}`;
-    throw new ValidationError(`The URL ${reason}.`, { url: reason });
+    const reason = `${refused.reason}${hint}`;
+    // The hint speaks to the team (an admin's setting), so visitors get the reason alone.
+    throw new ValidationError(`The URL ${reason}.`, { url: reason }, { url: refused.says });
   }
   return shape.url;
 }

@@ -43,7 +43,7 @@ export async function followIncidentByWebhook(
     if (Number(n) >= MAX_FOLLOWERS_PER_INCIDENT)
       throw new ConflictError(
         'This incident has as many followers as Herald takes; follow the RSS feed instead.',
-      );
+      ).saying('follow.full');
     const webhookId = newId();
     await tx.insert(webhooks).values({
       id: webhookId,

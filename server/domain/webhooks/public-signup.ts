@@ -88,10 +88,17 @@ export async function signUpPublicWebhook(
   if (!('ok' in result) || !result.ok) {
     // The visitor learns only the status class: the receiver's own words (or its error text)
     // would make this form an HTTP probe that reads back what any URL answers.
-    const why = answerClass('status' in result ? result.status : null);
+    const status = 'status' in result ? result.status : null;
+    const why = answerClass(status);
     throw new ValidationError(
       `The test delivery was not accepted (${why}). Herald saves a webhook only once its URL answers a test with 2xx.`,
       { url: `the test delivery was not accepted (${why})` },
+      {
+        url: {
+          key: 'hook.testRefused',
+          values: { answer: status ? String(Math.floor(status / 100)) : 'none' },
+        },
+      },
     );
   }
 
@@ -100,7 +107,7 @@ export async function signUpPublicWebhook(
     if (Number(n) >= MAX_PUBLIC_WEBHOOKS)
       throw new ConflictError(
         'This status page takes no more webhooks from visitors; follow the RSS feed instead.',
-      );
+      ).saying('hook.full');
     await tx.insert(webhooks).values({
       id: webhookId,
       kind: 'webhook',
@@ -158,7 +165,7 @@ async function bySignupToken(deps: DomainDeps, raw: { token: string }) {
     .from(webhookSignups)
     .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
     .where(eq(webhookSignups.manageTokenHash, hashToken(token)));
-  if (!row) throw new LinkNotValidError(NOT_VALID);
+  if (!row) throw new LinkNotValidError(NOT_VALID).saying('hookManage.notValid');
   return row.w;
 }
 

@@ -448,4 +448,86 @@ export default {
   'rstatus.alreadyEscalated':
     'Sie haben diese Meldung bereits eskaliert; die letzte Instanz hat sie.',
   'rstatus.onlyRerated': 'Nur eine neu eingestufte Meldung kann eskaliert werden.',
+  'follow.title': '„{incident}“ folgen',
+  'follow.heading': 'Updates zu „{incident}“ erhalten',
+  'follow.hookDone': 'Erledigt: {url} erhält jedes Update zu diesem Vorfall, bis er behoben ist.',
+  'follow.signedWith':
+    'Jede Zustellung ist mit {header} signiert. Ihr Signaturgeheimnis, nur dieses eine Mal angezeigt:',
+  'follow.back': 'Zurück zum Vorfall',
+  'follow.sent':
+    'Wenn {email} unsere E-Mails empfangen kann, ist ein Bestätigungslink unterwegs. Öffnen Sie ihn und drücken Sie die Schaltfläche: Vorher wird Ihnen nichts geschickt.',
+  'follow.onceConfirmed':
+    'Nach der Bestätigung kommt jedes Update zu diesem Vorfall per E-Mail, bis er behoben ist; jede E-Mail hat einen Abmeldelink mit einem Klick.',
+  'follow.resolved': 'Dieser Vorfall ist behoben: Es wird keine weiteren Updates geben.',
+  'follow.readIt': 'Lesen',
+  'follow.byEmail': 'Per E-Mail',
+  'follow.byWebhook': 'Per Webhook',
+  'follow.emailNote':
+    'Sie bestätigen zuerst per E-Mail. Jedes Update zu diesem Vorfall, bis er behoben ist; sonst nichts.',
+  'follow.hookNote':
+    'Herald sendet für jedes Update zu diesem Vorfall den Statuspage-Webhook-Umschlag (JSON) per POST, bis er behoben ist.',
+  'follow.full':
+    'Dieser Vorfall hat so viele Folgende, wie Herald annimmt; folgen Sie stattdessen dem RSS-Feed.',
+  'hook.notUrl': 'Das ist keine URL.',
+  'hook.scheme': 'Die URL muss mit http:// oder https:// beginnen.',
+  'hook.credentials': 'Die URL darf keinen Benutzernamen und kein Passwort enthalten.',
+  'hook.noHost': 'Die URL hat keinen Host.',
+  'hook.noResolve': 'Der Host lässt sich nicht auflösen ({host}).',
+  'hook.private': 'Die URL zeigt auf {address}, eine Loopback- oder private Adresse.',
+  'hook.testRefused':
+    '{answer, select, none {Auf den Test kam keine Antwort.} other {Der Test wurde mit einem {answer}xx-Status beantwortet.}} Herald speichert einen Webhook erst, wenn seine URL einen Test mit 2xx beantwortet.',
+  'hook.full':
+    'Diese Statusseite nimmt keine weiteren Webhooks von Besuchern an; folgen Sie stattdessen dem RSS-Feed.',
+  'valid.pickAtLeastOne': 'Bitte mindestens eine Möglichkeit wählen.',
+  'aud.signInHint': '{link}, wenn Ihnen diese Adresse gegeben wurde.',
+  'aud.signIn': 'Anmelden',
+  'aud.statusFor': 'Status für {audience}',
+  'aud.includesInternal': 'mit internen Notizen',
+  'aud.signedInAs': 'Angemeldet als {email}',
+  'aud.signOut': 'Abmelden',
+  'aud.internalNote': 'Interne Notiz:',
+  'aud.recentlyResolved': 'Kürzlich behoben',
+  'aud.resolvedAt': 'behoben {time}',
+  'aud.feedsFor': 'Feeds für {audience}',
+  'aud.feedsSecret':
+    'Diese Adressen enthalten das Geheimnis Ihrer Zielgruppe: Behalten Sie sie für sich.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Bei dieser Statusseite anmelden',
+  'signin.signedOut': 'Sie sind abgemeldet.',
+  'signin.sent':
+    'Wenn diese Adresse diese Seite lesen darf, ist ein Anmeldelink dorthin unterwegs. Der Link gilt eine Stunde lang, einmal.',
+  'signin.sso': 'Mit Ihrem Firmenkonto anmelden',
+  'signin.emailLabel': 'Anmeldelink per E-Mail schicken',
+  'signin.send': 'Link senden',
+  'signin.to': 'Bei der Statusseite {audience} anmelden',
+  'signin.as': 'Sie melden sich an als {email}.',
+  'signin.linkInvalidTitle': 'Dieser Anmeldelink gilt nicht mehr',
+  'signin.linkInvalid':
+    'Er wurde benutzt, ist abgelaufen (Links gelten eine Stunde) oder gehört zu einer anderen Seite.',
+  'mail.signInIntro':
+    'Jemand (hoffentlich Sie) wollte sich mit dieser Adresse bei der Statusseite {audience} anmelden. Der Link meldet Sie einmal an und gilt bis {expires}.',
+  'mail.signInIgnore':
+    'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Link wird niemand angemeldet.',
+  'mail.signInWhy':
+    'Sie erhalten diese E-Mail, weil für diese Adresse ein Anmeldelink angefordert wurde.',
+  'holding.body':
+    '{status, select, identified {Nichts Neues. Wir arbeiten weiter an der Behebung.} monitoring {Nichts Neues. Wir beobachten weiter.} other {Nichts Neues. Wir untersuchen weiter.}} {minutes, plural, one {Nächstes Update in # Minute.} other {Nächstes Update in # Minuten.}}',
+  'hookManage.title': 'Ihr Webhook',
+  'hookManage.removedTitle': 'Webhook entfernt',
+  'hookManage.removed': '{url} erhält nichts mehr von {page}.',
+  'hookManage.paused': '(pausiert nach fehlgeschlagenen Zustellungen)',
+  'hookManage.events': 'Ereignisse: {events}.',
+  'hookManage.components': 'Komponenten: {components}.',
+  'hookManage.everyComponent': 'alle Komponenten',
+  'hookManage.when': 'Wann',
+  'hookManage.event': 'Ereignis',
+  'hookManage.outcome': 'Ergebnis',
+  'hookManage.state':
+    '{state, select, pending {wartet} sending {wird gesendet} sent {gesendet} failed {fehlgeschlagen} skipped {übersprungen} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {keine Antwort} other {der Empfänger antwortete mit einem {answer}xx-Status}}',
+  'hookManage.noDeliveries': 'Noch keine Zustellungen.',
+  'hookManage.remove': 'Diesen Webhook entfernen',
+  'hookManage.notValid':
+    'Dieser Verwaltungslink gilt nicht: Der Webhook wurde vielleicht schon entfernt. Verwenden Sie den Link von der Seite, die sein Geheimnis zeigte.',
 } satisfies Catalogue;

@@ -440,4 +440,84 @@ export default {
   'mail.reportPostmortem': 'What we learned, in the post-mortem: {url}',
   'rstatus.alreadyEscalated': 'You already escalated this report; the final authority has it.',
   'rstatus.onlyRerated': 'Only a re-rated report can be escalated.',
+  'follow.title': 'Follow “{incident}”',
+  'follow.heading': 'Get updates on “{incident}”',
+  'follow.hookDone': 'Done: {url} gets every update of this incident until it is resolved.',
+  'follow.signedWith':
+    'Each delivery is signed with {header}. Your signing secret, shown this once:',
+  'follow.back': 'Back to the incident',
+  'follow.sent':
+    'If {email} can receive our emails, a confirmation link is on its way. Open it and press the button: nothing is sent to you before that.',
+  'follow.onceConfirmed':
+    'Once confirmed, every update of this incident comes by email until it is resolved; each email has a one-click unsubscribe link.',
+  'follow.resolved': 'This incident is resolved: there will be no more updates.',
+  'follow.readIt': 'Read it',
+  'follow.byEmail': 'By email',
+  'follow.byWebhook': 'By webhook',
+  'follow.emailNote':
+    'You confirm by email first. Every update of this incident until it is resolved; nothing else.',
+  'follow.hookNote':
+    'Herald POSTs the Statuspage webhook envelope (JSON) for each update of this incident, until it is resolved.',
+  'follow.full':
+    'This incident has as many followers as Herald takes; follow the RSS feed instead.',
+  'hook.notUrl': 'is not a URL',
+  'hook.scheme': 'must start with http:// or https://',
+  'hook.credentials': 'must not carry a user name or password',
+  'hook.noHost': 'has no host',
+  'hook.noResolve': 'names a host that does not resolve ({host})',
+  'hook.private': 'points at {address}, a loopback or private address',
+  'hook.testRefused':
+    'the test delivery was not accepted ({answer, select, none {no answer} other {the receiver answered with a {answer}xx status}}): Herald saves a webhook only once its URL answers a test with 2xx',
+  'hook.full':
+    'This status page takes no more webhooks from visitors; follow the RSS feed instead.',
+  'valid.pickAtLeastOne': 'pick at least one',
+  'aud.signInHint': '{link} if you were given this address.',
+  'aud.signIn': 'Sign in',
+  'aud.statusFor': 'Status for {audience}',
+  'aud.includesInternal': 'includes internal notes',
+  'aud.signedInAs': 'Signed in as {email}',
+  'aud.signOut': 'Sign out',
+  'aud.internalNote': 'Internal note:',
+  'aud.recentlyResolved': 'Recently resolved',
+  'aud.resolvedAt': 'resolved {time}',
+  'aud.feedsFor': 'Feeds for {audience}',
+  'aud.feedsSecret': 'These addresses carry your audience’s secret: keep them to yourselves.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Sign in to this status page',
+  'signin.signedOut': 'You are signed out.',
+  'signin.sent':
+    'If this address may read this page, a sign-in link is on its way to it. The link works for an hour, once.',
+  'signin.sso': 'Sign in with your company account',
+  'signin.emailLabel': 'Email me a sign-in link',
+  'signin.send': 'Send the link',
+  'signin.to': 'Sign in to the {audience} status page',
+  'signin.as': 'You are signing in as {email}.',
+  'signin.linkInvalidTitle': 'This sign-in link is not valid any more',
+  'signin.linkInvalid':
+    'It was used, it expired (links work for an hour) or it belongs to another page.',
+  'mail.signInIntro':
+    'Someone (hopefully you) asked to sign in to the {audience} status page with this address. The link signs you in once and works until {expires}.',
+  'mail.signInIgnore':
+    'If you did not ask for this, ignore this email: nobody is signed in without the link.',
+  'mail.signInWhy': 'You get this email because this address asked for a sign-in link.',
+  'holding.body':
+    '{status, select, identified {Nothing to update. Still working on the fix.} monitoring {Nothing to update. Still monitoring.} other {Nothing to update. Still investigating.}} {minutes, plural, one {Next update in # minute.} other {Next update in # minutes.}}',
+  'hookManage.title': 'Your webhook',
+  'hookManage.removedTitle': 'Webhook removed',
+  'hookManage.removed': '{url} gets nothing more from {page}.',
+  'hookManage.paused': '(paused after failing deliveries)',
+  'hookManage.events': 'Events: {events}.',
+  'hookManage.components': 'Components: {components}.',
+  'hookManage.everyComponent': 'every component',
+  'hookManage.when': 'When',
+  'hookManage.event': 'Event',
+  'hookManage.outcome': 'Outcome',
+  'hookManage.state':
+    '{state, select, pending {waiting} sending {sending} sent {sent} failed {failed} skipped {skipped} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {no answer} other {the receiver answered with a {answer}xx status}}',
+  'hookManage.noDeliveries': 'No deliveries yet.',
+  'hookManage.remove': 'Remove this webhook',
+  'hookManage.notValid':
+    'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.',
 } as const;

@@ -440,4 +440,86 @@ export default {
   'mail.reportPostmortem': 'Lo que aprendimos, en el post-mortem: {url}',
   'rstatus.alreadyEscalated': 'Ya escaló este informe; la autoridad final lo tiene.',
   'rstatus.onlyRerated': 'Solo se puede escalar un informe reclasificado.',
+  'follow.title': 'Seguir «{incident}»',
+  'follow.heading': 'Recibir las actualizaciones de «{incident}»',
+  'follow.hookDone':
+    'Hecho: {url} recibe cada actualización de este incidente hasta que se resuelva.',
+  'follow.signedWith':
+    'Cada envío va firmado con {header}. Tu secreto de firma, mostrado solo esta vez:',
+  'follow.back': 'Volver al incidente',
+  'follow.sent':
+    'Si {email} puede recibir nuestros correos, un enlace de confirmación va en camino. Ábrelo y pulsa el botón: antes no te enviamos nada.',
+  'follow.onceConfirmed':
+    'Una vez confirmado, cada actualización de este incidente llega por correo hasta que se resuelva; cada correo tiene un enlace para darte de baja con un clic.',
+  'follow.resolved': 'Este incidente está resuelto: no habrá más actualizaciones.',
+  'follow.readIt': 'Leerlo',
+  'follow.byEmail': 'Por correo',
+  'follow.byWebhook': 'Por webhook',
+  'follow.emailNote':
+    'Primero confirmas por correo. Cada actualización de este incidente hasta que se resuelva; nada más.',
+  'follow.hookNote':
+    'Herald envía por POST el sobre de webhook de Statuspage (JSON) con cada actualización de este incidente, hasta que se resuelva.',
+  'follow.full':
+    'Este incidente ya tiene tantos seguidores como Herald admite; sigue el feed RSS en su lugar.',
+  'hook.notUrl': 'No es una URL.',
+  'hook.scheme': 'La URL debe empezar por http:// o https://.',
+  'hook.credentials': 'La URL no debe llevar usuario ni contraseña.',
+  'hook.noHost': 'La URL no tiene host.',
+  'hook.noResolve': 'El host no se resuelve ({host}).',
+  'hook.private': 'La URL apunta a {address}, una dirección local o privada.',
+  'hook.testRefused':
+    '{answer, select, none {La prueba no obtuvo respuesta.} other {La prueba recibió un estado {answer}xx.}} Herald solo guarda un webhook cuando su URL responde a una prueba con 2xx.',
+  'hook.full':
+    'Esta página de estado ya no admite webhooks de visitantes; sigue el feed RSS en su lugar.',
+  'valid.pickAtLeastOne': 'Elige al menos uno.',
+  'aud.signInHint': '{link} si te dieron esta dirección.',
+  'aud.signIn': 'Inicia sesión',
+  'aud.statusFor': 'Estado para {audience}',
+  'aud.includesInternal': 'incluye notas internas',
+  'aud.signedInAs': 'Sesión iniciada como {email}',
+  'aud.signOut': 'Cerrar sesión',
+  'aud.internalNote': 'Nota interna:',
+  'aud.recentlyResolved': 'Resueltos recientemente',
+  'aud.resolvedAt': 'resuelto {time}',
+  'aud.feedsFor': 'Feeds para {audience}',
+  'aud.feedsSecret':
+    'Estas direcciones llevan el secreto de tu audiencia: no las compartas fuera de tu equipo.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Iniciar sesión en esta página de estado',
+  'signin.signedOut': 'Has cerrado la sesión.',
+  'signin.sent':
+    'Si esta dirección puede leer esta página, un enlace para iniciar sesión va en camino. El enlace funciona durante una hora, una vez.',
+  'signin.sso': 'Iniciar sesión con tu cuenta de la empresa',
+  'signin.emailLabel': 'Envíame un enlace para iniciar sesión',
+  'signin.send': 'Enviar el enlace',
+  'signin.to': 'Iniciar sesión en la página de estado de {audience}',
+  'signin.as': 'Inicias sesión como {email}.',
+  'signin.linkInvalidTitle': 'Este enlace de inicio de sesión ya no es válido',
+  'signin.linkInvalid':
+    'Ya se usó, caducó (los enlaces funcionan una hora) o pertenece a otra página.',
+  'mail.signInIntro':
+    'Alguien (esperamos que tú) pidió iniciar sesión en la página de estado de {audience} con esta dirección. El enlace inicia la sesión una vez y funciona hasta el {expires}.',
+  'mail.signInIgnore': 'Si no lo pediste, ignora este correo: nadie inicia sesión sin el enlace.',
+  'mail.signInWhy':
+    'Recibes este correo porque esta dirección pidió un enlace para iniciar sesión.',
+  'holding.body':
+    '{status, select, identified {Nada nuevo. Seguimos trabajando en la solución.} monitoring {Nada nuevo. Seguimos vigilando.} other {Nada nuevo. Seguimos investigando.}} {minutes, plural, one {Próxima actualización en # minuto.} other {Próxima actualización en # minutos.}}',
+  'hookManage.title': 'Tu webhook',
+  'hookManage.removedTitle': 'Webhook eliminado',
+  'hookManage.removed': '{url} ya no recibe nada de {page}.',
+  'hookManage.paused': '(en pausa tras envíos fallidos)',
+  'hookManage.events': 'Eventos: {events}.',
+  'hookManage.components': 'Componentes: {components}.',
+  'hookManage.everyComponent': 'todos los componentes',
+  'hookManage.when': 'Cuándo',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Resultado',
+  'hookManage.state':
+    '{state, select, pending {en espera} sending {enviándose} sent {enviado} failed {fallido} skipped {omitido} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {sin respuesta} other {el receptor respondió con un estado {answer}xx}}',
+  'hookManage.noDeliveries': 'Todavía no hay envíos.',
+  'hookManage.remove': 'Eliminar este webhook',
+  'hookManage.notValid':
+    'Este enlace de gestión no es válido: puede que el webhook ya se haya eliminado. Usa el enlace de la página que mostró su secreto.',
 } satisfies Catalogue;

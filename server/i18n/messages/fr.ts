@@ -449,4 +449,86 @@ export default {
   'rstatus.alreadyEscalated':
     'Vous avez déjà fait appel pour ce signalement ; l’autorité finale l’a reçu.',
   'rstatus.onlyRerated': 'Seul un signalement reclassé peut faire l’objet d’un appel.',
+  'follow.title': 'Suivre « {incident} »',
+  'follow.heading': 'Recevoir les mises à jour de « {incident} »',
+  'follow.hookDone':
+    'C’est fait : {url} reçoit chaque mise à jour de cet incident jusqu’à sa résolution.',
+  'follow.signedWith':
+    'Chaque envoi est signé avec {header}. Votre secret de signature, affiché une seule fois :',
+  'follow.back': 'Retour à l’incident',
+  'follow.sent':
+    'Si {email} peut recevoir nos e-mails, un lien de confirmation est en route. Ouvrez-le et appuyez sur le bouton : rien ne vous est envoyé avant.',
+  'follow.onceConfirmed':
+    'Une fois confirmé, chaque mise à jour de cet incident arrive par e-mail jusqu’à sa résolution ; chaque e-mail contient un lien de désabonnement en un clic.',
+  'follow.resolved': 'Cet incident est résolu : il n’y aura plus de mises à jour.',
+  'follow.readIt': 'Le lire',
+  'follow.byEmail': 'Par e-mail',
+  'follow.byWebhook': 'Par webhook',
+  'follow.emailNote':
+    'Vous confirmez d’abord par e-mail. Chaque mise à jour de cet incident jusqu’à sa résolution, rien d’autre.',
+  'follow.hookNote':
+    'Herald envoie en POST l’enveloppe webhook de Statuspage (JSON) pour chaque mise à jour de cet incident, jusqu’à sa résolution.',
+  'follow.full':
+    'Cet incident a autant d’abonnés que Herald en accepte ; suivez plutôt le flux RSS.',
+  'hook.notUrl': 'Ce n’est pas une URL.',
+  'hook.scheme': 'L’URL doit commencer par http:// ou https://.',
+  'hook.credentials': 'L’URL ne doit contenir ni nom d’utilisateur ni mot de passe.',
+  'hook.noHost': 'L’URL n’a pas d’hôte.',
+  'hook.noResolve': 'L’hôte ne se résout pas ({host}).',
+  'hook.private': 'L’URL pointe vers {address}, une adresse locale ou privée.',
+  'hook.testRefused':
+    '{answer, select, none {Le test n’a reçu aucune réponse.} other {Le test a reçu un statut {answer}xx.}} Herald n’enregistre un webhook qu’une fois que son URL répond au test par 2xx.',
+  'hook.full':
+    'Cette page d’état n’accepte plus de webhooks de visiteurs ; suivez plutôt le flux RSS.',
+  'valid.pickAtLeastOne': 'Choisissez-en au moins un.',
+  'aud.signInHint': '{link} si l’on vous a donné cette adresse.',
+  'aud.signIn': 'Connectez-vous',
+  'aud.statusFor': 'État pour {audience}',
+  'aud.includesInternal': 'avec les notes internes',
+  'aud.signedInAs': 'Connecté en tant que {email}',
+  'aud.signOut': 'Se déconnecter',
+  'aud.internalNote': 'Note interne :',
+  'aud.recentlyResolved': 'Résolus récemment',
+  'aud.resolvedAt': 'résolu {time}',
+  'aud.feedsFor': 'Flux pour {audience}',
+  'aud.feedsSecret': 'Ces adresses contiennent le secret de votre audience : gardez-les pour vous.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Se connecter à cette page d’état',
+  'signin.signedOut': 'Vous êtes déconnecté.',
+  'signin.sent':
+    'Si cette adresse peut lire cette page, un lien de connexion est en route vers elle. Le lien fonctionne une heure, une seule fois.',
+  'signin.sso': 'Se connecter avec votre compte d’entreprise',
+  'signin.emailLabel': 'M’envoyer un lien de connexion par e-mail',
+  'signin.send': 'Envoyer le lien',
+  'signin.to': 'Se connecter à la page d’état {audience}',
+  'signin.as': 'Vous vous connectez en tant que {email}.',
+  'signin.linkInvalidTitle': 'Ce lien de connexion n’est plus valable',
+  'signin.linkInvalid':
+    'Il a été utilisé, il a expiré (les liens fonctionnent une heure) ou il appartient à une autre page.',
+  'mail.signInIntro':
+    'Quelqu’un (vous, espérons-le) a demandé à se connecter à la page d’état {audience} avec cette adresse. Le lien vous connecte une fois et fonctionne jusqu’au {expires}.',
+  'mail.signInIgnore':
+    'Si vous ne l’avez pas demandé, ignorez cet e-mail : personne n’est connecté sans le lien.',
+  'mail.signInWhy':
+    'Vous recevez cet e-mail parce que cette adresse a demandé un lien de connexion.',
+  'holding.body':
+    '{status, select, identified {Rien de nouveau. Nous travaillons toujours au correctif.} monitoring {Rien de nouveau. Nous surveillons toujours.} other {Rien de nouveau. Nous enquêtons toujours.}} {minutes, plural, one {Prochaine mise à jour dans # minute.} other {Prochaine mise à jour dans # minutes.}}',
+  'hookManage.title': 'Votre webhook',
+  'hookManage.removedTitle': 'Webhook supprimé',
+  'hookManage.removed': '{url} ne reçoit plus rien de {page}.',
+  'hookManage.paused': '(en pause après des envois échoués)',
+  'hookManage.events': 'Événements : {events}.',
+  'hookManage.components': 'Composants : {components}.',
+  'hookManage.everyComponent': 'tous les composants',
+  'hookManage.when': 'Quand',
+  'hookManage.event': 'Événement',
+  'hookManage.outcome': 'Résultat',
+  'hookManage.state':
+    '{state, select, pending {en attente} sending {en cours d’envoi} sent {envoyé} failed {échoué} skipped {ignoré} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {aucune réponse} other {le destinataire a répondu par un statut {answer}xx}}',
+  'hookManage.noDeliveries': 'Aucun envoi pour l’instant.',
+  'hookManage.remove': 'Supprimer ce webhook',
+  'hookManage.notValid':
+    'Ce lien de gestion n’est pas valable : le webhook a peut-être déjà été supprimé. Utilisez le lien de la page qui a affiché son secret.',
 } satisfies Catalogue;

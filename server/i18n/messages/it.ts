@@ -450,4 +450,85 @@ export default {
   'rstatus.alreadyEscalated':
     'Hai già fatto escalation per questa segnalazione; l’autorità finale ce l’ha.',
   'rstatus.onlyRerated': 'Solo una segnalazione riclassificata può avere un’escalation.',
+  'follow.title': 'Segui “{incident}”',
+  'follow.heading': 'Ricevi gli aggiornamenti su “{incident}”',
+  'follow.hookDone':
+    'Fatto: {url} riceve ogni aggiornamento di questo incidente finché non è risolto.',
+  'follow.signedWith':
+    'Ogni consegna è firmata con {header}. Il tuo segreto di firma, mostrato solo questa volta:',
+  'follow.back': 'Torna all’incidente',
+  'follow.sent':
+    'Se {email} può ricevere le nostre email, un link di conferma è in arrivo. Aprilo e premi il pulsante: prima non ti inviamo nulla.',
+  'follow.onceConfirmed':
+    'Dopo la conferma, ogni aggiornamento di questo incidente arriva per email finché non è risolto; ogni email ha un link per annullare l’iscrizione con un clic.',
+  'follow.resolved': 'Questo incidente è risolto: non ci saranno altri aggiornamenti.',
+  'follow.readIt': 'Leggilo',
+  'follow.byEmail': 'Per email',
+  'follow.byWebhook': 'Tramite webhook',
+  'follow.emailNote':
+    'Prima confermi per email. Ogni aggiornamento di questo incidente finché non è risolto; nient’altro.',
+  'follow.hookNote':
+    'Herald invia in POST la busta webhook di Statuspage (JSON) per ogni aggiornamento di questo incidente, finché non è risolto.',
+  'follow.full':
+    'Questo incidente ha già tutti i follower che Herald accetta; segui invece il feed RSS.',
+  'hook.notUrl': 'Non è un URL.',
+  'hook.scheme': 'L’URL deve iniziare con http:// o https://.',
+  'hook.credentials': 'L’URL non deve contenere nome utente o password.',
+  'hook.noHost': 'L’URL non ha un host.',
+  'hook.noResolve': 'L’host non si risolve ({host}).',
+  'hook.private': 'L’URL punta a {address}, un indirizzo locale o privato.',
+  'hook.testRefused':
+    '{answer, select, none {Il test non ha avuto risposta.} other {Il test ha ricevuto uno stato {answer}xx.}} Herald salva un webhook solo quando il suo URL risponde a un test con 2xx.',
+  'hook.full':
+    'Questa pagina di stato non accetta altri webhook dai visitatori; segui invece il feed RSS.',
+  'valid.pickAtLeastOne': 'Scegline almeno uno.',
+  'aud.signInHint': '{link} se ti è stato dato questo indirizzo.',
+  'aud.signIn': 'Accedi',
+  'aud.statusFor': 'Stato per {audience}',
+  'aud.includesInternal': 'include note interne',
+  'aud.signedInAs': 'Accesso come {email}',
+  'aud.signOut': 'Esci',
+  'aud.internalNote': 'Nota interna:',
+  'aud.recentlyResolved': 'Risolti di recente',
+  'aud.resolvedAt': 'risolto {time}',
+  'aud.feedsFor': 'Feed per {audience}',
+  'aud.feedsSecret':
+    'Questi indirizzi contengono il segreto del tuo pubblico: non condividerli fuori dal tuo gruppo.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Accedi a questa pagina di stato',
+  'signin.signedOut': 'Sei uscito.',
+  'signin.sent':
+    'Se questo indirizzo può leggere questa pagina, un link di accesso è in arrivo. Il link vale un’ora, una volta.',
+  'signin.sso': 'Accedi con il tuo account aziendale',
+  'signin.emailLabel': 'Inviami un link di accesso per email',
+  'signin.send': 'Invia il link',
+  'signin.to': 'Accedi alla pagina di stato di {audience}',
+  'signin.as': 'Stai accedendo come {email}.',
+  'signin.linkInvalidTitle': 'Questo link di accesso non è più valido',
+  'signin.linkInvalid':
+    'È stato usato, è scaduto (i link valgono un’ora) o appartiene a un’altra pagina.',
+  'mail.signInIntro':
+    'Qualcuno (speriamo tu) ha chiesto di accedere alla pagina di stato di {audience} con questo indirizzo. Il link ti fa accedere una volta e vale fino al {expires}.',
+  'mail.signInIgnore': 'Se non l’hai chiesto, ignora questa email: nessuno accede senza il link.',
+  'mail.signInWhy': 'Ricevi questa email perché questo indirizzo ha chiesto un link di accesso.',
+  'holding.body':
+    '{status, select, identified {Nessuna novità. Stiamo ancora lavorando alla correzione.} monitoring {Nessuna novità. Continuiamo a monitorare.} other {Nessuna novità. Stiamo ancora indagando.}} {minutes, plural, one {Prossimo aggiornamento tra # minuto.} other {Prossimo aggiornamento tra # minuti.}}',
+  'hookManage.title': 'Il tuo webhook',
+  'hookManage.removedTitle': 'Webhook rimosso',
+  'hookManage.removed': '{url} non riceve più nulla da {page}.',
+  'hookManage.paused': '(in pausa dopo consegne non riuscite)',
+  'hookManage.events': 'Eventi: {events}.',
+  'hookManage.components': 'Componenti: {components}.',
+  'hookManage.everyComponent': 'tutti i componenti',
+  'hookManage.when': 'Quando',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Esito',
+  'hookManage.state':
+    '{state, select, pending {in attesa} sending {in invio} sent {inviato} failed {non riuscito} skipped {saltato} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {nessuna risposta} other {il destinatario ha risposto con uno stato {answer}xx}}',
+  'hookManage.noDeliveries': 'Ancora nessuna consegna.',
+  'hookManage.remove': 'Rimuovi questo webhook',
+  'hookManage.notValid':
+    'Questo link di gestione non è valido: il webhook potrebbe essere già stato rimosso. Usa il link della pagina che ha mostrato il suo segreto.',
 } satisfies Catalogue;

@@ -445,4 +445,86 @@ export default {
   'rstatus.alreadyEscalated':
     'この報告はすでにエスカレーション済みです。最終決定者が受け取っています。',
   'rstatus.onlyRerated': 'エスカレーションできるのは再評価された報告だけです。',
+  'follow.title': '「{incident}」をフォロー',
+  'follow.heading': '「{incident}」の更新を受け取る',
+  'follow.hookDone':
+    '完了しました: {url} は、このインシデントが解決するまで、すべての更新を受け取ります。',
+  'follow.signedWith': '各配信は {header} で署名されます。署名の秘密鍵 (この一度だけ表示):',
+  'follow.back': 'インシデントに戻る',
+  'follow.sent':
+    '{email} が当社のメールを受信できる場合、確認リンクをお送りしました。リンクを開いてボタンを押してください。それまでは何も送信されません。',
+  'follow.onceConfirmed':
+    '確認後は、このインシデントが解決するまで、すべての更新がメールで届きます。各メールにはワンクリックの配信停止リンクがあります。',
+  'follow.resolved': 'このインシデントは解決済みです。これ以上の更新はありません。',
+  'follow.readIt': '読む',
+  'follow.byEmail': 'メールで',
+  'follow.byWebhook': 'Webhook で',
+  'follow.emailNote':
+    'まずメールで確認します。このインシデントが解決するまでのすべての更新のみをお送りします。',
+  'follow.hookNote':
+    'Herald は、このインシデントが解決するまで、更新ごとに Statuspage の Webhook エンベロープ (JSON) を POST します。',
+  'follow.full':
+    'このインシデントのフォロワーは Herald の受け付ける上限に達しました。代わりに RSS フィードをご利用ください。',
+  'hook.notUrl': 'URL ではありません。',
+  'hook.scheme': 'URL は http:// または https:// で始めてください。',
+  'hook.credentials': 'URL にユーザー名やパスワードを含めないでください。',
+  'hook.noHost': 'URL にホストがありません。',
+  'hook.noResolve': 'ホストを名前解決できません ({host})。',
+  'hook.private': 'URL がループバックまたはプライベートアドレス {address} を指しています。',
+  'hook.testRefused':
+    '{answer, select, none {テストに応答がありませんでした。} other {テストへの応答は {answer}xx ステータスでした。}} Herald は、URL がテストに 2xx で応答した場合にのみ Webhook を保存します。',
+  'hook.full':
+    'このステータスページは訪問者からの Webhook をこれ以上受け付けません。代わりに RSS フィードをご利用ください。',
+  'valid.pickAtLeastOne': '少なくとも1つ選んでください。',
+  'aud.signInHint': 'このアドレスを知らされた方は{link}してください。',
+  'aud.signIn': 'サインイン',
+  'aud.statusFor': '{audience} 向けのステータス',
+  'aud.includesInternal': '社内メモを含む',
+  'aud.signedInAs': '{email} としてサインイン中',
+  'aud.signOut': 'サインアウト',
+  'aud.internalNote': '社内メモ:',
+  'aud.recentlyResolved': '最近解決したもの',
+  'aud.resolvedAt': '{time} に解決',
+  'aud.feedsFor': '{audience} 向けのフィード',
+  'aud.feedsSecret':
+    'これらのアドレスには対象グループの秘密が含まれます。外部と共有しないでください。',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'このステータスページにサインイン',
+  'signin.signedOut': 'サインアウトしました。',
+  'signin.sent':
+    'このアドレスがこのページを閲覧できる場合、サインインリンクをお送りしました。リンクは1時間、1回だけ有効です。',
+  'signin.sso': '会社のアカウントでサインイン',
+  'signin.emailLabel': 'サインインリンクをメールで受け取る',
+  'signin.send': 'リンクを送信',
+  'signin.to': '{audience} のステータスページにサインイン',
+  'signin.as': '{email} としてサインインします。',
+  'signin.linkInvalidTitle': 'このサインインリンクはもう無効です',
+  'signin.linkInvalid':
+    '使用済み、期限切れ (リンクの有効期間は1時間)、または別のページのリンクです。',
+  'mail.signInIntro':
+    'どなたか (おそらくあなた) が、このアドレスで {audience} のステータスページへのサインインを依頼しました。リンクは1回だけサインインでき、{expires} まで有効です。',
+  'mail.signInIgnore':
+    '心当たりがない場合は、このメールを無視してください。リンクなしでは誰もサインインできません。',
+  'mail.signInWhy':
+    'このアドレスでサインインリンクが依頼されたため、このメールをお送りしています。',
+  'holding.body':
+    '{status, select, identified {更新はありません。引き続き修正に取り組んでいます。} monitoring {更新はありません。引き続き監視しています。} other {更新はありません。引き続き調査しています。}}{minutes, plural, other {次の更新は # 分後です。}}',
+  'hookManage.title': 'あなたの Webhook',
+  'hookManage.removedTitle': 'Webhook を削除しました',
+  'hookManage.removed': '{url} は {page} から何も受け取らなくなりました。',
+  'hookManage.paused': '(配信失敗のため一時停止中)',
+  'hookManage.events': 'イベント: {events}。',
+  'hookManage.components': 'コンポーネント: {components}。',
+  'hookManage.everyComponent': 'すべてのコンポーネント',
+  'hookManage.when': '日時',
+  'hookManage.event': 'イベント',
+  'hookManage.outcome': '結果',
+  'hookManage.state':
+    '{state, select, pending {待機中} sending {送信中} sent {送信済み} failed {失敗} skipped {スキップ} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {応答なし} other {受信側は {answer}xx ステータスで応答しました}}',
+  'hookManage.noDeliveries': 'まだ配信はありません。',
+  'hookManage.remove': 'この Webhook を削除',
+  'hookManage.notValid':
+    'この管理リンクは無効です。Webhook はすでに削除されている可能性があります。秘密鍵を表示したページのリンクを使ってください。',
 } satisfies Catalogue;

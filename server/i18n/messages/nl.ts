@@ -444,4 +444,84 @@ export default {
   'rstatus.alreadyEscalated':
     'Je hebt deze melding al geëscaleerd; de eindverantwoordelijke heeft hem.',
   'rstatus.onlyRerated': 'Alleen een herbeoordeelde melding kan worden geëscaleerd.',
+  'follow.title': '“{incident}” volgen',
+  'follow.heading': 'Updates over “{incident}” ontvangen',
+  'follow.hookDone': 'Klaar: {url} krijgt elke update van dit incident tot het is opgelost.',
+  'follow.signedWith':
+    'Elke levering is ondertekend met {header}. Je ondertekeningsgeheim, alleen nu getoond:',
+  'follow.back': 'Terug naar het incident',
+  'follow.sent':
+    'Als {email} onze e-mails kan ontvangen, is er een bevestigingslink onderweg. Open die en druk op de knop: eerder sturen we je niets.',
+  'follow.onceConfirmed':
+    'Na bevestiging komt elke update van dit incident per e-mail tot het is opgelost; elke e-mail heeft een afmeldlink met één klik.',
+  'follow.resolved': 'Dit incident is opgelost: er komen geen updates meer.',
+  'follow.readIt': 'Lees het',
+  'follow.byEmail': 'Per e-mail',
+  'follow.byWebhook': 'Per webhook',
+  'follow.emailNote':
+    'Je bevestigt eerst per e-mail. Elke update van dit incident tot het is opgelost; verder niets.',
+  'follow.hookNote':
+    'Herald POST de Statuspage-webhookenvelop (JSON) bij elke update van dit incident, tot het is opgelost.',
+  'follow.full':
+    'Dit incident heeft al zoveel volgers als Herald aanneemt; volg in plaats daarvan de RSS-feed.',
+  'hook.notUrl': 'Dit is geen URL.',
+  'hook.scheme': 'De URL moet beginnen met http:// of https://.',
+  'hook.credentials': 'De URL mag geen gebruikersnaam of wachtwoord bevatten.',
+  'hook.noHost': 'De URL heeft geen host.',
+  'hook.noResolve': 'De host is niet te herleiden ({host}).',
+  'hook.private': 'De URL wijst naar {address}, een lokaal of privé-adres.',
+  'hook.testRefused':
+    '{answer, select, none {De test kreeg geen antwoord.} other {De test kreeg een {answer}xx-status.}} Herald bewaart een webhook pas als de URL een test met 2xx beantwoordt.',
+  'hook.full':
+    'Deze statuspagina neemt geen webhooks van bezoekers meer aan; volg in plaats daarvan de RSS-feed.',
+  'valid.pickAtLeastOne': 'Kies er minstens één.',
+  'aud.signInHint': '{link} als je dit adres hebt gekregen.',
+  'aud.signIn': 'Meld je aan',
+  'aud.statusFor': 'Status voor {audience}',
+  'aud.includesInternal': 'met interne notities',
+  'aud.signedInAs': 'Aangemeld als {email}',
+  'aud.signOut': 'Afmelden',
+  'aud.internalNote': 'Interne notitie:',
+  'aud.recentlyResolved': 'Onlangs opgelost',
+  'aud.resolvedAt': 'opgelost {time}',
+  'aud.feedsFor': 'Feeds voor {audience}',
+  'aud.feedsSecret': 'Deze adressen bevatten het geheim van je doelgroep: houd ze voor jezelf.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Aanmelden bij deze statuspagina',
+  'signin.signedOut': 'Je bent afgemeld.',
+  'signin.sent':
+    'Als dit adres deze pagina mag lezen, is er een aanmeldlink naar onderweg. De link werkt een uur lang, één keer.',
+  'signin.sso': 'Aanmelden met je bedrijfsaccount',
+  'signin.emailLabel': 'Stuur me een aanmeldlink',
+  'signin.send': 'Stuur de link',
+  'signin.to': 'Aanmelden bij de statuspagina van {audience}',
+  'signin.as': 'Je meldt je aan als {email}.',
+  'signin.linkInvalidTitle': 'Deze aanmeldlink is niet meer geldig',
+  'signin.linkInvalid':
+    'Hij is gebruikt, verlopen (links werken een uur) of hoort bij een andere pagina.',
+  'mail.signInIntro':
+    'Iemand (hopelijk jij) vroeg om met dit adres aan te melden bij de statuspagina van {audience}. De link meldt je één keer aan en werkt tot {expires}.',
+  'mail.signInIgnore':
+    'Heb je dit niet gevraagd, negeer dan deze e-mail: zonder de link wordt niemand aangemeld.',
+  'mail.signInWhy': 'Je krijgt deze e-mail omdat dit adres om een aanmeldlink vroeg.',
+  'holding.body':
+    '{status, select, identified {Niets nieuws. We werken nog aan de oplossing.} monitoring {Niets nieuws. We houden het nog in de gaten.} other {Niets nieuws. We onderzoeken het nog.}} {minutes, plural, one {Volgende update over # minuut.} other {Volgende update over # minuten.}}',
+  'hookManage.title': 'Je webhook',
+  'hookManage.removedTitle': 'Webhook verwijderd',
+  'hookManage.removed': '{url} krijgt niets meer van {page}.',
+  'hookManage.paused': '(gepauzeerd na mislukte leveringen)',
+  'hookManage.events': 'Gebeurtenissen: {events}.',
+  'hookManage.components': 'Componenten: {components}.',
+  'hookManage.everyComponent': 'alle componenten',
+  'hookManage.when': 'Wanneer',
+  'hookManage.event': 'Gebeurtenis',
+  'hookManage.outcome': 'Resultaat',
+  'hookManage.state':
+    '{state, select, pending {wacht} sending {wordt verzonden} sent {verzonden} failed {mislukt} skipped {overgeslagen} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {geen antwoord} other {de ontvanger antwoordde met een {answer}xx-status}}',
+  'hookManage.noDeliveries': 'Nog geen leveringen.',
+  'hookManage.remove': 'Deze webhook verwijderen',
+  'hookManage.notValid':
+    'Deze beheerlink is niet geldig: de webhook is misschien al verwijderd. Gebruik de link van de pagina die het geheim toonde.',
 } satisfies Catalogue;

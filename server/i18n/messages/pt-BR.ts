@@ -441,4 +441,84 @@ export default {
   'mail.reportPostmortem': 'O que aprendemos, no post-mortem: {url}',
   'rstatus.alreadyEscalated': 'Você já escalou este relato; a autoridade final está com ele.',
   'rstatus.onlyRerated': 'Só um relato reclassificado pode ser escalado.',
+  'follow.title': 'Acompanhar “{incident}”',
+  'follow.heading': 'Receber as atualizações de “{incident}”',
+  'follow.hookDone':
+    'Pronto: {url} recebe cada atualização deste incidente até que ele seja resolvido.',
+  'follow.signedWith':
+    'Cada entrega é assinada com {header}. Seu segredo de assinatura, mostrado só desta vez:',
+  'follow.back': 'Voltar ao incidente',
+  'follow.sent':
+    'Se {email} puder receber nossos e-mails, um link de confirmação está a caminho. Abra-o e aperte o botão: nada é enviado a você antes disso.',
+  'follow.onceConfirmed':
+    'Depois de confirmar, cada atualização deste incidente chega por e-mail até que ele seja resolvido; cada e-mail tem um link para cancelar com um clique.',
+  'follow.resolved': 'Este incidente está resolvido: não haverá mais atualizações.',
+  'follow.readIt': 'Ler',
+  'follow.byEmail': 'Por e-mail',
+  'follow.byWebhook': 'Por webhook',
+  'follow.emailNote':
+    'Você confirma por e-mail primeiro. Cada atualização deste incidente até que ele seja resolvido; nada mais.',
+  'follow.hookNote':
+    'O Herald envia por POST o envelope de webhook do Statuspage (JSON) a cada atualização deste incidente, até que ele seja resolvido.',
+  'follow.full':
+    'Este incidente já tem tantos seguidores quanto o Herald aceita; acompanhe o feed RSS em vez disso.',
+  'hook.notUrl': 'Isto não é uma URL.',
+  'hook.scheme': 'A URL deve começar com http:// ou https://.',
+  'hook.credentials': 'A URL não pode conter nome de usuário nem senha.',
+  'hook.noHost': 'A URL não tem host.',
+  'hook.noResolve': 'O host não resolve ({host}).',
+  'hook.private': 'A URL aponta para {address}, um endereço local ou privado.',
+  'hook.testRefused':
+    '{answer, select, none {O teste não teve resposta.} other {O teste recebeu um status {answer}xx.}} O Herald só salva um webhook quando sua URL responde a um teste com 2xx.',
+  'hook.full':
+    'Esta página de status não aceita mais webhooks de visitantes; acompanhe o feed RSS em vez disso.',
+  'valid.pickAtLeastOne': 'Escolha pelo menos um.',
+  'aud.signInHint': '{link} se você recebeu este endereço.',
+  'aud.signIn': 'Entre',
+  'aud.statusFor': 'Status para {audience}',
+  'aud.includesInternal': 'inclui notas internas',
+  'aud.signedInAs': 'Conectado como {email}',
+  'aud.signOut': 'Sair',
+  'aud.internalNote': 'Nota interna:',
+  'aud.recentlyResolved': 'Resolvidos recentemente',
+  'aud.resolvedAt': 'resolvido {time}',
+  'aud.feedsFor': 'Feeds para {audience}',
+  'aud.feedsSecret': 'Estes endereços levam o segredo do seu público: guarde-os para vocês.',
+  'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'signin.heading': 'Entrar nesta página de status',
+  'signin.signedOut': 'Você saiu.',
+  'signin.sent':
+    'Se este endereço puder ler esta página, um link de acesso está a caminho dele. O link vale por uma hora, uma vez.',
+  'signin.sso': 'Entrar com sua conta da empresa',
+  'signin.emailLabel': 'Enviar um link de acesso por e-mail',
+  'signin.send': 'Enviar o link',
+  'signin.to': 'Entrar na página de status de {audience}',
+  'signin.as': 'Você está entrando como {email}.',
+  'signin.linkInvalidTitle': 'Este link de acesso não vale mais',
+  'signin.linkInvalid':
+    'Ele foi usado, expirou (os links valem por uma hora) ou pertence a outra página.',
+  'mail.signInIntro':
+    'Alguém (esperamos que você) pediu para entrar na página de status de {audience} com este endereço. O link faz você entrar uma vez e vale até {expires}.',
+  'mail.signInIgnore': 'Se você não pediu isso, ignore este e-mail: ninguém entra sem o link.',
+  'mail.signInWhy': 'Você recebe este e-mail porque este endereço pediu um link de acesso.',
+  'holding.body':
+    '{status, select, identified {Nada de novo. Continuamos trabalhando na correção.} monitoring {Nada de novo. Continuamos monitorando.} other {Nada de novo. Continuamos investigando.}} {minutes, plural, one {Próxima atualização em # minuto.} other {Próxima atualização em # minutos.}}',
+  'hookManage.title': 'Seu webhook',
+  'hookManage.removedTitle': 'Webhook removido',
+  'hookManage.removed': '{url} não recebe mais nada de {page}.',
+  'hookManage.paused': '(pausado após entregas com falha)',
+  'hookManage.events': 'Eventos: {events}.',
+  'hookManage.components': 'Componentes: {components}.',
+  'hookManage.everyComponent': 'todos os componentes',
+  'hookManage.when': 'Quando',
+  'hookManage.event': 'Evento',
+  'hookManage.outcome': 'Resultado',
+  'hookManage.state':
+    '{state, select, pending {aguardando} sending {enviando} sent {enviado} failed {falhou} skipped {ignorado} other {{state}}}',
+  'hookManage.answer':
+    '{answer, select, none {sem resposta} other {o receptor respondeu com um status {answer}xx}}',
+  'hookManage.noDeliveries': 'Nenhuma entrega ainda.',
+  'hookManage.remove': 'Remover este webhook',
+  'hookManage.notValid':
+    'Este link de gerenciamento não é válido: o webhook talvez já tenha sido removido. Use o link da página que mostrou o segredo dele.',
 } satisfies Catalogue;

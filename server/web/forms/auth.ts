@@ -1,3 +1,4 @@
+import type { Language } from '../../i18n/languages.ts';
 import { createFirstAdmin } from '../../domain/users/create-first-admin.ts';
 import { login, logout, openSession, SESSION_MAX_MS } from '../../domain/auth/sessions.ts';
 import { countUsers } from '../../domain/users/read-users.ts';
@@ -102,7 +103,7 @@ export interface ReaderAuthServices {
   /** Single sign-on is configured: the sign-in pages offer it. */
   ssoAvailable: boolean;
   /** The same answer for every address and every slug (members get a link by email). */
-  requestLink(slug: string, form: FormData): Promise<FormOutcome>;
+  requestLink(slug: string, form: FormData, language?: Language): Promise<FormOutcome>;
   /** The link's page before its button is pressed; null when the link is not valid. */
   readLink(slug: string, token: string): Promise<{ email: string; audienceName: string } | null>;
   useLink(slug: string, token: string): Promise<FormOutcome>;
@@ -117,10 +118,14 @@ export function createReaderAuth(
 ): ReaderAuthServices {
   return {
     ssoAvailable: deps.config.oidc !== null,
-    async requestLink(slug, form) {
+    async requestLink(slug, form, language) {
       const values = formValues(form);
       return runForm(values, async () => {
-        await requestReaderSignIn(deps, { slug, email: str(values, 'email') });
+        await requestReaderSignIn(deps, {
+          slug,
+          email: str(values, 'email'),
+          ...(language ? { language } : {}),
+        });
         return `/a/${slug}/sign-in?sent=1`;
       });
     },

@@ -410,6 +410,7 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
         return {
           incidentId,
           body: str(values, 'body'),
+          translations: translationFields(values),
           internalNote: optional(values, 'internalNote') ?? null,
           audienceTexts: audienceTextFields(values),
           ...(optional(values, 'supportScript')

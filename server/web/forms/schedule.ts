@@ -40,6 +40,7 @@ import {
   declareFields,
   priorityField,
   promise,
+  translationFields,
   updateFields,
 } from './incidents.ts';
 import { priorityChoices } from './templates.ts';
@@ -110,6 +111,7 @@ function postScheduledUpdate(
         incidentId,
         ...updateFields(values, fe),
         audienceTexts: audienceTextFields(values),
+        translations: translationFields(values),
         notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
         scheduledFor: scheduledForField(values, fe, zone),
         ...fe.take(() => promise(values, zone), {}),
@@ -132,6 +134,7 @@ function postScheduledIncident(
       return {
         ...declareFields(values, fe, zone),
         audienceTexts: audienceTextFields(values),
+        translations: translationFields(values),
         autoHolding: checkbox(values, 'autoHolding'),
         scheduledFor: scheduledForField(values, fe, zone),
       };
@@ -166,6 +169,7 @@ function postScheduledAction(
             ...updateFields(values, fe),
             // The form shows every audience's box: an emptied one goes back to the public text.
             audienceTexts: audienceTextFields(values),
+            translations: translationFields(values),
             notify: checkbox(values, 'notify'),
             scheduledFor: scheduledForField(values, fe, zone),
             title: optional(values, 'title'),
