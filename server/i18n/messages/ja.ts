@@ -8,7 +8,7 @@ export default {
   'layout.followAlong': '更新を受け取る:',
   'layout.jsonApi': 'JSON API',
   'layout.lastUpdated': '最終更新 {time}',
-  'layout.poweredBy': 'Powered by Herald',
+  'layout.poweredBy': 'Herald で運用',
   'layout.language': '言語',
   'layout.calendarTitle': '{page} メンテナンスカレンダー',
   'nav.status': 'ステータス',
