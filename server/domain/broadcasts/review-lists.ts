@@ -73,13 +73,13 @@ export async function reviewUpdateLists(
   },
   status: IncidentStatus,
 ): Promise<{ lists: ListReview[]; recipients: number }> {
-  const to = await updateBroadcastLists(db, incident.isDrill, incident.priority);
   const componentIds = (
     await db
       .select({ id: incidentComponents.componentId })
       .from(incidentComponents)
       .where(eq(incidentComponents.incidentId, incident.id))
   ).map((c) => c.id);
+  const to = await updateBroadcastLists(db, { ...incident, componentIds });
   const kind = status === 'resolved' ? 'resolved' : 'update';
   return {
     lists: await reviewLists(db, to, componentIds, (l, lang) =>
