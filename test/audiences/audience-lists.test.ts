@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { savePostmortem } from '../../server/domain/postmortems/save-postmortem.ts';
 import { publishPostmortem } from '../../server/domain/postmortems/publish-postmortem.ts';
 import { requestSubscription } from '../../server/domain/subscribers/request-subscription.ts';
@@ -323,6 +324,39 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
        where s.list_id = '${acmeList.id}' and b.incident_id = '${incident.id}'`,
     );
     expect(onAcme).toBe(0);
+  });
+
+  it("sends a maintenance notice to an audience list only for a window on the audience's components", async () => {
+    const at = (h: number) => new Date(s.clock.now().getTime() + h * 3600_000).toISOString();
+    await scheduleMaintenance(
+      s.deps,
+      {
+        title: 'Billing upgrade',
+        description: 'Invoices pause.',
+        scheduledFor: at(48),
+        scheduledUntil: at(50),
+        componentIds: [billing.id],
+      },
+      testActor,
+    );
+    await drain();
+    expect(mailTo('cto@acme-holding.com')).toHaveLength(0);
+    expect(mailTo('reader@public.example')).toHaveLength(1);
+    smtp.clear();
+    await scheduleMaintenance(
+      s.deps,
+      {
+        title: 'Checkout upgrade',
+        description: 'Payments pause.',
+        scheduledFor: at(72),
+        scheduledUntil: at(74),
+        componentIds: [checkout.id],
+      },
+      testActor,
+    );
+    await drain();
+    expect(mailTo('cto@acme-holding.com')).toHaveLength(1);
+    expect(mailTo('cto@acme-holding.com')[0]).toContain('Payments pause.');
   });
 
   it('stops mailing an address removed from the audience, and a domain removed, though still subscribed', async () => {
