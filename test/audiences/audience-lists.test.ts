@@ -46,6 +46,24 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
       body: `${m.parsed.subject}\n${m.parsed.text}\n${m.parsed.html}`,
     }));
 
+  /** Declares an incident on one component, promising the next update in 30 minutes. */
+  function declareOn(
+    component: { id: string },
+    fields: { title: string; priority: 0 | 1; body: string } & Partial<
+      Parameters<typeof declareIncident>[1]
+    >,
+  ) {
+    return declareIncident(
+      s.deps,
+      {
+        components: [{ componentId: component.id, status: 'major_outage' }],
+        nextUpdateInMinutes: 30,
+        ...fields,
+      },
+      testActor,
+    );
+  }
+
   async function signIn(email: string, slug = 'acme-corp') {
     const c = new FormClient(s.url);
     await c.get(`/a/${slug}/sign-in`);
@@ -232,19 +250,13 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
     const pub = marker('PUBLIC');
     const acme = marker('ACME');
     const note = marker('NOTE');
-    const { incident } = await declareIncident(
-      s.deps,
-      {
-        title: 'Checkout down',
-        priority: 0,
-        body: `${pub} Payments fail.`,
-        internalNote: `${note} the PSP is rate-limiting us`,
-        components: [{ componentId: checkout.id, status: 'major_outage' }],
-        audienceTexts: [{ audience: 'acme-corp', body: `${acme} Your EU payments fail.` }],
-        nextUpdateInMinutes: 30,
-      },
-      testActor,
-    );
+    const { incident } = await declareOn(checkout, {
+      title: 'Checkout down',
+      priority: 0,
+      body: `${pub} Payments fail.`,
+      internalNote: `${note} the PSP is rate-limiting us`,
+      audienceTexts: [{ audience: 'acme-corp', body: `${acme} Your EU payments fail.` }],
+    });
     await drain();
     const cto = mailTo('cto@acme-holding.com');
     expect(cto).toHaveLength(1);
@@ -303,17 +315,11 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
   });
 
   it("sends nothing to an audience list for an incident outside its audience's components", async () => {
-    const { incident } = await declareIncident(
-      s.deps,
-      {
-        title: 'Billing slow',
-        priority: 1,
-        body: 'Invoices are late.',
-        components: [{ componentId: billing.id, status: 'degraded_performance' }],
-        nextUpdateInMinutes: 30,
-      },
-      testActor,
-    );
+    const { incident } = await declareOn(billing, {
+      title: 'Billing slow',
+      priority: 1,
+      body: 'Invoices are late.',
+    });
     await drain();
     expect(mailTo('cto@acme-holding.com')).toHaveLength(0);
     expect(mailTo('lead@partner.example')).toHaveLength(1);
@@ -368,17 +374,11 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
     expect(cto).toEqual([{ state: 'confirmed' }]);
     await drain();
     smtp.clear();
-    const { incident } = await declareIncident(
-      s.deps,
-      {
-        title: 'Checkout slow',
-        priority: 1,
-        body: 'Slow.',
-        components: [{ componentId: checkout.id, status: 'degraded_performance' }],
-        nextUpdateInMinutes: 30,
-      },
-      testActor,
-    );
+    const { incident } = await declareOn(checkout, {
+      title: 'Checkout slow',
+      priority: 1,
+      body: 'Slow.',
+    });
     await drain();
     expect(mailTo('cto@acme-holding.com')).toHaveLength(1);
     expect(mailTo('ops2@acme.com')).toHaveLength(1);
@@ -429,17 +429,11 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
     const linked = await signIn('linked@acme.com');
     expect((await join(linked, acmeList.id)).res.status).toBe(303);
     await drain();
-    const { incident } = await declareIncident(
-      s.deps,
-      {
-        title: 'Checkout errors',
-        priority: 0,
-        body: 'Errors.',
-        components: [{ componentId: checkout.id, status: 'partial_outage' }],
-        nextUpdateInMinutes: 30,
-      },
-      testActor,
-    );
+    const { incident } = await declareOn(checkout, {
+      title: 'Checkout errors',
+      priority: 0,
+      body: 'Errors.',
+    });
     await drain();
     const mail = smtp.to('linked@acme.com').at(-1)!;
     const unsubscribe = linkPath(mail.parsed.text!, '/unsubscribe/');
@@ -462,18 +456,12 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
   it('delivers each audience mail exactly once when the relay refuses at first', async () => {
     smtp.reject(() => ({ code: 451, message: '4.3.2 try again later' }));
     const acme = marker('ACME');
-    await declareIncident(
-      s.deps,
-      {
-        title: 'Checkout refusing',
-        priority: 0,
-        body: 'Refusing.',
-        components: [{ componentId: checkout.id, status: 'major_outage' }],
-        audienceTexts: [{ audience: 'acme-corp', body: `${acme} Refusing for you.` }],
-        nextUpdateInMinutes: 30,
-      },
-      testActor,
-    );
+    await declareOn(checkout, {
+      title: 'Checkout refusing',
+      priority: 0,
+      body: 'Refusing.',
+      audienceTexts: [{ audience: 'acme-corp', body: `${acme} Refusing for you.` }],
+    });
     const { drain: drainNow } = testWorker(s);
     await drainNow();
     expect(smtp.received).toHaveLength(0);
