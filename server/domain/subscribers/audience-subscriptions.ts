@@ -78,7 +78,6 @@ export async function readAudienceSubscriptions(
     id: l.id,
     name: l.name,
     description: l.description,
-    priorities: l.priorities,
     subscribed: on.has(l.id),
   }));
 }
