@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { reviewUpdateLists } from '../../server/domain/broadcasts/review-lists.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { savePostmortem } from '../../server/domain/postmortems/save-postmortem.ts';
 import { publishPostmortem } from '../../server/domain/postmortems/publish-postmortem.ts';
@@ -330,6 +331,22 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
        where s.list_id = '${acmeList.id}' and b.incident_id = '${incident.id}'`,
     );
     expect(onAcme).toBe(0);
+    // The review before an update shows the same lists the broadcast took.
+    const inc = { ...incident, impact: incident.impact ?? 'minor' };
+    const billingReview = await reviewUpdateLists(s.deps.db, inc, 'identified');
+    expect(billingReview.lists.map((l) => l.name)).not.toContain('Acme incident mail');
+    const [checkoutIncident] = await s.deps.db.all<{ id: string }>(
+      sql`select id from incidents where title = 'Checkout down'`,
+    );
+    const checkoutReview = await reviewUpdateLists(
+      s.deps.db,
+      { ...inc, id: checkoutIncident!.id, priority: 0 },
+      'identified',
+    );
+    expect(checkoutReview.lists.find((l) => l.name === 'Acme incident mail')).toMatchObject({
+      audience: 'public',
+      namedAudience: 'Acme Corp',
+    });
   });
 
   it("sends a maintenance notice to an audience list only for a window on the audience's components", async () => {
