@@ -1,4 +1,5 @@
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { audiences } from './audiences.ts';
 
 /** Distribution lists people join and leave themselves. */
 export const lists = sqliteTable(
@@ -21,6 +22,12 @@ export const lists = sqliteTable(
     priorities: text('priorities').notNull().default('0,1'),
     isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
     /**
+     * A named audience's own list: only its members join (from its page) and stay on it, it
+     * reads the audience's texts, and it is never offered or named on public pages. Removing
+     * the audience removes its lists with their subscribers. Null: a public or internal list.
+     */
+    audienceId: text('audience_id').references(() => audiences.id, { onDelete: 'cascade' }),
+    /**
      * The subject of an incident update and of the all-clear to this list, with placeholders
      * ({priority}, {title}, {TITLE}, {impact}, {status}); null uses the default for the list's
      * kind: priorities in capitals for internal lists, impact in words for public ones.
@@ -30,5 +37,8 @@ export const lists = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [uniqueIndex('lists_slug_idx').on(t.slug)],
+  (t) => [
+    uniqueIndex('lists_slug_idx').on(t.slug),
+    index('lists_audience_id_idx').on(t.audienceId),
+  ],
 );

@@ -162,8 +162,8 @@ async function previewUpdateEmailParsed(
   const none = { subjectUpdate: null, subjectResolved: null };
   // The lists and recipients the broadcast would queue: the same lists, and the components the
   // incident will then affect (those it has and those this update names).
-  const to = await updateBroadcastLists(deps.db, isDrill, priority);
   const componentIds = [...affected.keys()];
+  const to = await updateBroadcastLists(deps.db, { isDrill, priority, componentIds });
   const lists = await reviewLists(deps.db, to, componentIds, (l, lang) =>
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
   );

@@ -4,6 +4,14 @@ import { createAudienceReader } from '../domain/audiences/audience-reader.ts';
 import { audienceFeedToken } from '../domain/audiences/audience-token.ts';
 import { findAudienceBySlug, isMember } from '../domain/audiences/manage-audiences.ts';
 import { linkKey } from '../domain/subscribers/tokens.ts';
+import {
+  joinAudienceList,
+  leaveAudienceList,
+  readAudienceSubscriptions,
+} from '../domain/subscribers/audience-subscriptions.ts';
+import { NotFoundError } from '../domain/shared/errors.ts';
+import type { Language } from '../i18n/languages.ts';
+import { type FormResult, formValues, runPageAction, str } from './forms/form.ts';
 
 /**
  * A named audience's page for the signed-in visitor: null unless they belong to it, so the page
@@ -12,22 +20,30 @@ import { linkKey } from '../domain/subscribers/tokens.ts';
  * for audiences open to "everyone signed in".
  */
 export function createAudiencePages(deps: Deps, visitor: Visitor) {
+  // Staff accounts and readers who came through the company's provider count as "signed in
+  // through the company"; a reader who proved an address by email does not. A reader session
+  // comes first: it is the address the visitor chose for audience pages.
+  const who = [
+    ...(visitor.reader
+      ? [{ email: visitor.reader.email, viaCompanyIdp: visitor.reader.method === 'oidc' }]
+      : []),
+    ...(visitor.session ? [{ email: visitor.session.user.email, viaCompanyIdp: true }] : []),
+  ];
+  /** The audience and the visitor's identity in it, or null (not signed in, not a member). */
+  async function membership(slug: string) {
+    if (who.length === 0) return null;
+    const a = await findAudienceBySlug(deps.db, slug);
+    const me = a ? who.find((w) => isMember(a, w)) : undefined;
+    return a && me ? { a, me } : null;
+  }
   return {
     signedIn: visitor.session !== null || visitor.reader !== null,
     /** Signed in as a reader (not staff): the page offers sign-out. */
     readerEmail: visitor.reader?.email ?? null,
     async home(slug: string) {
-      // Staff accounts and readers who came through the company's provider count as "signed in
-      // through the company"; a reader who proved an address by email does not.
-      const who = [
-        ...(visitor.session ? [{ email: visitor.session.user.email, viaCompanyIdp: true }] : []),
-        ...(visitor.reader
-          ? [{ email: visitor.reader.email, viaCompanyIdp: visitor.reader.method === 'oidc' }]
-          : []),
-      ];
-      if (who.length === 0) return null;
-      const a = await findAudienceBySlug(deps.db, slug);
-      if (!a || !who.some((w) => isMember(a, w))) return null;
+      const m = await membership(slug);
+      if (!m) return null;
+      const { a, me } = m;
       const reader = createAudienceReader(deps.db, deps.config.publicUrl, a);
       const summary = await reader.summary();
       const recent = await reader.incidents();
@@ -42,7 +58,35 @@ export function createAudiencePages(deps: Deps, visitor: Visitor) {
           atom: `${base}/history.atom?token=${token}`,
           json: `${base}/api/v2/summary.json?token=${token}`,
         },
+        /** The audience's own lists, and whether the visitor's address is on each. */
+        email: { address: me.email, lists: await readAudienceSubscriptions(deps.db, a, me.email) },
       };
+    },
+    /**
+     * Joins or leaves one of the audience's lists (`action`: join or leave) for the visitor's
+     * proved address, in the language of the page. Not a member (or not signed in, or another
+     * audience's list): the page's not-found, and nothing is written.
+     */
+    async changeList(
+      slug: string,
+      form: FormData,
+      language: Language,
+    ): Promise<FormResult<{ done: 'joined' | 'already' | 'left'; listName: string }>> {
+      const values = formValues(form);
+      return runPageAction(values, async () => {
+        const m = await membership(slug);
+        if (!m) throw new NotFoundError('audience', slug);
+        const input = { audience: slug, listId: str(values, 'listId'), language };
+        if (str(values, 'action') === 'leave') {
+          const r = await leaveAudienceList(deps, input, m.me);
+          return { done: 'left' as const, listName: r.listName };
+        }
+        const r = await joinAudienceList(deps, input, m.me);
+        return {
+          done: r.joined ? ('joined' as const) : ('already' as const),
+          listName: r.listName,
+        };
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
@@ -33,6 +33,8 @@ import { retractDecision } from '../../server/domain/record/retract-decision.ts'
 import { composeChangeReviewMail } from '../../server/delivery/kinds/change-review.ts';
 import { alertmanagerPayload, grafanaPayload } from '../intake/fixtures.ts';
 import { intakeToken, postAlert } from '../intake/helpers.ts';
+import { createList } from '../../server/domain/lists/create-list.ts';
+import { AUDIENCE_SSO_SOURCE } from '../../server/domain/lists/list-reading.ts';
 
 // Every text carries a marker naming its audience: `MKpub000123z` may be read by anyone,
 // `MKint000123z` by staff only (internal notes, priority reasons, the record, support scripts,
@@ -56,6 +58,69 @@ export function randomizedLeakTest(part: number): void {
   const seed = Number(process.env.LEAK_SEED ?? FIRST_SEED + part - 1);
   describe(`the randomized leak test, part ${part} of ${LEAK_PARTS} (${incidents} incidents, seed ${seed})`, () =>
     leakSuite(incidents, seed));
+}
+
+/**
+ * An audience's own lists: each named audience gets a list with a member on it before any
+ * incident, so broadcasts queue deliveries to it as they choose (`listReading`). Returns the
+ * renders of every delivery queued to those lists, composed as the worker composes them at send
+ * time, each for its list's audience.
+ */
+async function audienceListMail(t: TestContext, named: { slug: string }[]) {
+  const audienceOf = new Map<string, Audience>();
+  for (const a of named) {
+    const list = await createList(
+      t.deps,
+      {
+        name: `${a.slug} mail`,
+        slug: `${a.slug}-mail`,
+        audience: a.slug,
+        priorities: [0, 1, 2, 3],
+      },
+      testActor,
+    );
+    audienceOf.set(list.id, a.slug as Audience);
+    // Acme takes acme.example; the staff audience everyone signed in through the company, as
+    // this member did before joining.
+    const member = await makeConfirmedSubscriber(
+      t.deps,
+      `member-${a.slug}@acme.example`,
+      list.slug,
+    );
+    await t.deps.db
+      .update(schema.subscribers)
+      .set({ source: AUDIENCE_SSO_SOURCE })
+      .where(eq(schema.subscribers.id, member.id));
+  }
+  return async () => {
+    const out: { surface: string; audience: Audience; text: string }[] = [];
+    const page = await readPageContext(t.deps.db, t.deps.config);
+    const rows = await t.deps.db
+      .select({ d: schema.deliveries, listId: schema.subscribers.listId })
+      .from(schema.deliveries)
+      .innerJoin(schema.subscribers, eq(schema.subscribers.id, schema.deliveries.subscriberId))
+      .where(inArray(schema.subscribers.listId, [...audienceOf.keys()]));
+    expect(rows.length, 'deliveries queued to audience lists').toBeGreaterThan(0);
+    const recipients = await readRecipients(t.deps.db, [
+      ...new Set(rows.map((r) => r.d.subscriberId)),
+    ]);
+    const sources = new Map<string, Awaited<ReturnType<typeof readBroadcastSource>>>();
+    for (const { d, listId } of rows) {
+      if (!sources.has(d.broadcastId))
+        sources.set(d.broadcastId, await readBroadcastSource(t.deps.db, d.broadcastId));
+      const src = sources.get(d.broadcastId);
+      const r = recipients.get(d.subscriberId);
+      if (!src || !r) continue;
+      const mail = composeBroadcastMail(page, src, r, d.messageId, t.clock.now());
+      expect(mail, `a member's ${src.broadcast.kind}`).not.toBeNull();
+      out.push({
+        surface: `audience list email ${src.broadcast.kind}`,
+        audience: audienceOf.get(listId)!,
+        text: `${mail!.subject}\n${mail!.text}\n${mail!.html}`,
+      });
+    }
+    return out;
+  };
 }
 
 /** A small seeded generator, so a failure can be replayed with LEAK_SEED. */
@@ -142,6 +207,7 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
         testActor,
       ),
     ];
+    const audienceMail = await audienceListMail(t, named);
 
     const rnd = prng(SEED);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
@@ -357,6 +423,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       const src = await readBroadcastSource(t.deps.db, b.id);
       if (!src) continue;
       for (const r of recipients.values()) {
+        // An audience's lists are rendered by audienceListMail, for their audience.
+        if (r.list.audience) continue;
         const mail = composeBroadcastMail(page, src, r, `<${b.id}@x>`, t.clock.now());
         if (!mail) continue;
         rendered.push({
@@ -393,6 +461,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
         text: r.body,
       });
     }
+
+    rendered.push(...(await audienceMail()));
 
     // Named audiences: their v2 JSON and feeds, opened with their tokens.
     const key = await linkKey(t.deps.db, t.deps.config);

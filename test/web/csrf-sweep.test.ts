@@ -5,6 +5,7 @@ import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import * as schema from '../../db/schema/index.ts';
+import { createList } from '../../server/domain/lists/create-list.ts';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { readerLinkToken, requestReaderSignIn } from '../../server/domain/auth/reader-sign-in.ts';
 import { linkKey } from '../../server/domain/subscribers/tokens.ts';
@@ -156,7 +157,24 @@ describe('CSRF sweep over every form the site accepts', () => {
       return c;
     };
     const oneLink = await readerLink('sweep-reader@acme.com');
+    const sweepList = await createList(
+      t.deps,
+      { name: 'Sweep mail', audience: 'sweep' },
+      testActor,
+    );
+    /** A signed-in reader who has opened the audience page (its forms carry the token). */
+    const readerOnPage = async () => {
+      const c = await signedInReader();
+      await c.get('/a/sweep');
+      return c;
+    };
     cases.push(
+      {
+        page: '/a/[slug]/lists',
+        path: '/a/sweep/lists',
+        fields: { listId: sweepList.id, action: 'join' },
+        client: readerOnPage,
+      },
       {
         page: '/a/[slug]/sign-in',
         path: '/a/sweep/sign-in',

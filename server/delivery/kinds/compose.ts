@@ -19,6 +19,7 @@ import { composeMaintenanceMail } from './maintenance.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
+import { listText, mayStillRead } from '../../domain/lists/list-reading.ts';
 
 // The broadcast kind: one recipient's copy of an incident update, all-clear, maintenance or
 // incident notice, rendered at send time from what domain/broadcasts/send-context.ts reads then.
@@ -37,7 +38,10 @@ const TOKEN_STAND_IN = `herald${randomBytes(16).toString('hex')}token`;
  */
 const renderedCopies = new WeakMap<BroadcastSource, Map<string, SharedCopy>>();
 
-/** One recipient's copy of a broadcast: the internal note only for internal lists. */
+/**
+ * One recipient's copy of a broadcast, with the text its list reads (`listText`); null (the
+ * delivery is skipped) for an address no longer in the audience its list belongs to.
+ */
 export function composeBroadcastMail(
   page: PageContext,
   src: BroadcastSource,
@@ -45,6 +49,7 @@ export function composeBroadcastMail(
   messageId: string,
   now: Date,
 ): OutgoingMail | null {
+  if (!mayStillRead(r.list, r)) return null;
   const token = manageToken(page.key, r.subscriberId);
   if (src.type === 'maintenance' || src.type === 'incident_notice') {
     const links = subscriberLinks(page.url, token);
@@ -117,6 +122,8 @@ function renderIncidentCopy(
   lang: Language,
 ): Pick<SharedCopy, 'text' | 'html' | 'subject'> {
   const { incident, update } = src;
+  const reads = listText(list);
+  const own = reads.audienceId ? update.audienceTexts.get(reads.audienceId) : undefined;
   const data: IncidentEmailData = {
     ...incidentEmailData(
       page,
@@ -126,8 +133,9 @@ function renderIncidentCopy(
         isDrill: src.broadcast.isDrill,
         status: update.status,
         affected: src.affected,
-        // The PM's own words in the reader's language when they wrote them, else as written.
-        body: update.translations?.[lang] ?? update.body,
+        // The audience's own text where the PM wrote one; else the PM's own words in the
+        // reader's language when they wrote them, else as written.
+        body: own ?? update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: update.nextUpdateDueAt,
         incidentUrl: `${page.url}/incidents/${incident.id}`,
       },
@@ -138,17 +146,20 @@ function renderIncidentCopy(
     // Internal lists see the team's priority; public lists and pages hear impact.
     impactLabel: list.isInternal ? null : impactWord(incident.impact, lang),
     subject: incidentListSubject(src, list, lang),
-    internalNote: list.isInternal
-      ? internalNoteWithRecord(
-          withSupportScript(
-            update.internalNote,
-            src.supportScript ?? supportScriptTemplate(incident, page.url),
-          ),
-          src.record,
-          page.timeZone,
-          now,
-        )
-      : null,
+    internalNote:
+      reads.internal === 'notes'
+        ? update.internalNote
+        : reads.internal === 'record'
+          ? internalNoteWithRecord(
+              withSupportScript(
+                update.internalNote,
+                src.supportScript ?? supportScriptTemplate(incident, page.url),
+              ),
+              src.record,
+              page.timeZone,
+              now,
+            )
+          : null,
     ...links,
   };
   const rendered =

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../../db/client.ts';
-import { audiences, components } from '../../../db/schema/index.ts';
+import { audiences, components, lists } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.ts';
@@ -153,20 +153,26 @@ const audit = (a: AudienceRow) => ({
   seesInternal: a.seesInternal,
 });
 
-/** Removes an audience, its texts and its feed URLs (admins only). */
+/** Removes an audience, its texts, its lists with their subscribers and its feed URLs (admins only). */
 export async function deleteAudience(deps: DomainDeps, id: string, actor: Actor) {
   assertRole(actor, 'admin');
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [before] = await tx.select().from(audiences).where(eq(audiences.id, id));
     if (!before) throw new NotFoundError('audience', id);
+    // Its lists go with it (never left behind as public lists naming it); their subscribers and
+    // deliveries follow through their own foreign keys.
+    const gone = await tx
+      .delete(lists)
+      .where(eq(lists.audienceId, id))
+      .returning({ id: lists.id, name: lists.name });
     await tx.delete(audiences).where(eq(audiences.id, id));
     await bumpChanges(tx, now);
     await recordAudit(tx, actor, now, {
       action: 'audience.delete',
       objectType: 'audience',
       objectId: id,
-      before: { slug: before.slug, name: before.name },
+      before: { slug: before.slug, name: before.name, lists: gone },
     });
   });
 }

@@ -1,8 +1,8 @@
 import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
-import { receivesPriority } from '../lists/list-rules.ts';
+import { broadcasts, incidentComponents, incidents } from '../../../db/schema/index.ts';
+import { listReading, readAudienceAwareLists } from '../lists/list-reading.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { headerText, DRILL_MARK } from '../shared/subjects.ts';
@@ -48,26 +48,26 @@ export function incidentNoticeListSubject(
 }
 
 /**
- * Who a post-mortem or follow-up email goes to: every list that receives the incident's
- * priority (drill lists for a drill), filtered by the incident's components. The publish
- * preview counts the same recipients the broadcast then queues.
+ * Who a post-mortem or follow-up email goes to: every list that may receive the incident
+ * (`listReading`: its priority, drill lists for a drill, an audience's lists when it sees the
+ * incident), filtered by the incident's components. The publish preview counts the same
+ * recipients the broadcast then queues.
  */
 export async function incidentNoticeRecipients(
   tx: DbOrTx,
   incident: { id: string; isDrill: boolean; priority: number },
 ) {
-  const lists_ = (await tx.select().from(lists)).filter(
-    (l) => l.isDrill === incident.isDrill && receivesPriority(l, incident.priority),
-  );
   const affected = await tx
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id));
-  return {
-    lists: lists_,
-    listIds: lists_.map((l) => l.id),
-    componentIds: affected.map((a) => a.id),
-  };
+  const componentIds = affected.map((a) => a.id);
+  const lists = (await readAudienceAwareLists(tx)).filter(
+    (l) =>
+      listReading(l, { isDrill: incident.isDrill, priority: incident.priority, componentIds }) !==
+      null,
+  );
+  return { lists, listIds: lists.map((l) => l.id), componentIds };
 }
 
 /**

@@ -1,11 +1,16 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { eq } from 'drizzle-orm';
-import { broadcasts, incidentComponents, incidents, lists } from '../../../db/schema/index.ts';
+import { broadcasts, incidentComponents, incidents } from '../../../db/schema/index.ts';
 import { incidentSubject } from '../shared/subjects.ts';
 import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
-import { receivesPriority } from '../lists/list-rules.ts';
+import {
+  type AudienceAwareList,
+  type IncidentForLists,
+  listReading,
+  readAudienceAwareLists,
+} from '../lists/list-reading.ts';
 import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import { queueFollowerMails } from '../subscribers/queue-follower-mails.ts';
 
@@ -25,10 +30,11 @@ export interface PublishedUpdateRef {
  * Creates the broadcast for a published update and one pending delivery per recipient, in the
  * caller's transaction (the one that publishes the update), so nothing is lost or doubled.
  *
- * Recipients: confirmed subscribers of every list that receives the incident's priority;
- * drills reach drill lists only and real incidents never do; subscribers who chose components
- * get it when one of the incident's components (or its group) is among them. An incident that
- * names no component goes to everyone, since nobody can tell what it spares.
+ * Recipients: confirmed subscribers of every list that may receive the incident (`listReading`:
+ * its priority, drills to drill lists only, an audience's lists only for what the audience
+ * sees); subscribers who chose components get it when one of the incident's components (or its
+ * group) is among them. An incident that names no component goes to everyone, since nobody can
+ * tell what it spares.
  *
  * Deliveries are written with one INSERT ... SELECT: 100,000 recipients never pass through
  * this process's memory.
@@ -55,7 +61,9 @@ export async function enqueueUpdateBroadcast(
     now,
   );
   if (!u.notify) return null;
-  const listIds = (await updateBroadcastLists(tx, incident.isDrill, priority)).map((l) => l.id);
+  const listIds = (
+    await updateBroadcastLists(tx, { ...incident, componentIds: u.componentIds })
+  ).map((l) => l.id);
   if (listIds.length === 0) return null;
 
   const kind: BroadcastKind = u.status === 'resolved' ? 'incident_resolved' : 'incident_update';
@@ -84,11 +92,15 @@ export async function enqueueUpdateBroadcast(
   return { broadcastId, total };
 }
 
-/** The lists an update at this priority goes to: drill lists for a drill, else the others. */
-export async function updateBroadcastLists(db: DbOrTx, isDrill: boolean, priority: number) {
-  return (await db.select().from(lists)).filter(
-    (l) => l.isDrill === isDrill && receivesPriority(l, priority),
-  );
+/**
+ * The lists an update of this incident goes to: those that may receive it (`listReading`: its
+ * priority, drill lists for a drill, an audience's lists when the audience sees it).
+ */
+export async function updateBroadcastLists(
+  db: DbOrTx,
+  incident: IncidentForLists,
+): Promise<AudienceAwareList[]> {
+  return (await readAudienceAwareLists(db)).filter((l) => listReading(l, incident) !== null);
 }
 
 /** Who an update of this incident at this priority goes to: the lists and the components. */
@@ -97,20 +109,24 @@ async function updateAudience(
   incident: { id: string; isDrill: boolean },
   priority: number,
 ): Promise<{ listIds: string[]; componentIds: string[] }> {
-  const listIds = (await updateBroadcastLists(tx, incident.isDrill, priority)).map((l) => l.id);
   const affected = await tx
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id));
-  return { listIds, componentIds: affected.map((a) => a.id) };
+  const componentIds = affected.map((a) => a.id);
+  return {
+    listIds: (
+      await updateBroadcastLists(tx, { isDrill: incident.isDrill, priority, componentIds })
+    ).map((l) => l.id),
+    componentIds,
+  };
 }
 
 /** How many people a new (not drill) incident of this priority would mail, if it notifies. */
 export async function countNewIncidentRecipients(db: DbOrTx, priority: number): Promise<number> {
-  const allLists = await db.select().from(lists);
-  const listIds = allLists
-    .filter((l) => !l.isDrill && receivesPriority(l, priority))
-    .map((l) => l.id);
+  const listIds = (
+    await updateBroadcastLists(db, { isDrill: false, priority, componentIds: [] })
+  ).map((l) => l.id);
   return countRecipients(db, { listIds, componentIds: [] });
 }
 

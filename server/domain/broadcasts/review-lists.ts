@@ -13,6 +13,8 @@ export interface ListReview {
   name: string;
   slug: string;
   audience: 'public' | 'internal';
+  /** The named audience whose own list it is (it reads that audience's texts); null for none. */
+  namedAudience: string | null;
   subjectsInEnglish: boolean;
   recipients: number;
   /** Each distinct subject line its readers get, with the languages that get it and how many. */
@@ -26,7 +28,7 @@ export interface ListReview {
  */
 export async function reviewLists(
   db: DbOrTx,
-  to: readonly ListRow[],
+  to: readonly (ListRow & { audience?: { name: string } | null })[],
   componentIds: string[],
   subjectFor: (list: ListRow, lang: Language) => string,
 ): Promise<ListReview[]> {
@@ -50,6 +52,7 @@ export async function reviewLists(
       name: l.name,
       slug: l.slug,
       audience: l.isInternal ? 'internal' : 'public',
+      namedAudience: l.audience?.name ?? null,
       subjectsInEnglish: l.subjectsInEnglish,
       recipients: byLanguage.reduce((n, r) => n + r.recipients, 0),
       subjects: [...subjects.values()],
@@ -73,13 +76,13 @@ export async function reviewUpdateLists(
   },
   status: IncidentStatus,
 ): Promise<{ lists: ListReview[]; recipients: number }> {
-  const to = await updateBroadcastLists(db, incident.isDrill, incident.priority);
   const componentIds = (
     await db
       .select({ id: incidentComponents.componentId })
       .from(incidentComponents)
       .where(eq(incidentComponents.incidentId, incident.id))
   ).map((c) => c.id);
+  const to = await updateBroadcastLists(db, { ...incident, componentIds });
   const kind = status === 'resolved' ? 'resolved' : 'update';
   return {
     lists: await reviewLists(db, to, componentIds, (l, lang) =>

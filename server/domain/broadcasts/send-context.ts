@@ -7,15 +7,19 @@ import {
   incidentComponents,
   incidents,
   incidentUpdates,
-  lists,
   maintenanceComponents,
   maintenances,
   maintenanceUpdates,
   subscribers,
+  updateAudienceTexts,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { readAffectedComponents } from '../components/read-components.ts';
-import type { ListRow } from '../lists/list-rules.ts';
+import {
+  AUDIENCE_SSO_SOURCE,
+  type AudienceAwareList,
+  readAudienceAwareLists,
+} from '../lists/list-reading.ts';
 import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
@@ -62,7 +66,10 @@ export interface Recipient {
   subscriberId: string;
   email: string;
   state: string;
-  list: ListRow;
+  /** Their list, with the audience it belongs to (whose membership is checked at send time). */
+  list: AudienceAwareList;
+  /** They joined an audience's list after signing in through the company's provider. */
+  viaCompanyIdp: boolean;
   confirmExpiresAt: Date | null;
   componentIds: string[] | null;
   /** The language they subscribed in: their mail is rendered in it. */
@@ -81,7 +88,7 @@ export async function readRecipients(
   // mapping cost CPU per recipient.
   const [found] = await db.all<{ rows: string }>(sql`
       SELECT json_group_array(json_array(id, email, state, list_id, confirm_expires_at,
-                                         component_ids, language)) AS rows
+                                         component_ids, language, source)) AS rows
       FROM ${subscribers} WHERE id IN (SELECT value FROM json_each(${JSON.stringify(subscriberIds)}))`);
   const rows = (
     JSON.parse(found?.rows ?? '[]') as [
@@ -92,20 +99,20 @@ export async function readRecipients(
       number | null,
       string | null,
       string,
+      string,
     ][]
-  ).map(([id, email, state, listId, confirmExpiresAt, componentIds, language]) => ({
+  ).map(([id, email, state, listId, confirmExpiresAt, componentIds, language, source]) => ({
     id,
     email,
     state,
     listId,
     language,
+    source,
     confirmExpiresAt: confirmExpiresAt === null ? null : new Date(Number(confirmExpiresAt)),
     componentIds: componentIds === null ? null : (JSON.parse(componentIds) as string[] | null),
   }));
   const listIds = [...new Set(rows.map((r) => r.listId))];
-  const listRows = listIds.length
-    ? await db.select().from(lists).where(inArray(lists.id, listIds))
-    : [];
+  const listRows = await readAudienceAwareLists(db, listIds);
   const byId = new Map(listRows.map((l) => [l.id, l]));
   for (const s of rows) {
     const list = byId.get(s.listId);
@@ -115,6 +122,7 @@ export async function readRecipients(
       email: s.email,
       state: s.state,
       list,
+      viaCompanyIdp: s.source === AUDIENCE_SSO_SOURCE,
       confirmExpiresAt: s.confirmExpiresAt,
       componentIds: s.componentIds,
       language: parseLanguage(s.language) ?? DEFAULT_LANGUAGE,
@@ -138,6 +146,8 @@ export interface IncidentBroadcastSource {
     internalNote: string | null;
     nextUpdateDueAt: Date | null;
     priority: number;
+    /** The PM's text for named audiences (audience id to text), read by their lists only. */
+    audienceTexts: ReadonlyMap<string, string>;
   };
   affected: { name: string; status: ComponentStatus }[];
   /** For internal lists only: what support and sales say; null until edited (the template). */
@@ -206,6 +216,10 @@ export async function readBroadcastSource(
     .where(eq(incidentUpdates.id, b.updateId));
   if (!incident || !update) return null;
   const affected = await readAffectedComponents(db, incident.id);
+  const audienceTexts = await db
+    .select({ audienceId: updateAudienceTexts.audienceId, body: updateAudienceTexts.body })
+    .from(updateAudienceTexts)
+    .where(eq(updateAudienceTexts.updateId, update.id));
   return {
     type: 'incident',
     broadcast: b,
@@ -217,6 +231,7 @@ export async function readBroadcastSource(
       internalNote: update.internalNote,
       nextUpdateDueAt: update.nextUpdateDueAt,
       priority: update.priorityTo ?? incident.priority,
+      audienceTexts: new Map(audienceTexts.map((t) => [t.audienceId, t.body])),
     },
     affected,
     supportScript: await readStoredSupportScript(db, incident.id),

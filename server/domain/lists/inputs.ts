@@ -36,6 +36,14 @@ const prioritiesInput = z
 
 const flag = z.boolean({ error: 'must be true or false' });
 
+/** The audience (by its address, as in `audienceTexts`) whose own list this is; null: none. */
+const audienceInput = z
+  .string({ error: 'must be an audience address such as acme-corp, or null' })
+  .trim()
+  .max(40)
+  .transform((v) => (v === '' ? null : v))
+  .nullable();
+
 export const listFields = {
   name: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters'),
   slug: z
@@ -50,6 +58,7 @@ export const listFields = {
   allowedDomains: domainsInput.default([]),
   priorities: prioritiesInput.default([0, 1]),
   isDrill: flag.default(false),
+  audience: audienceInput.default(null),
   /** Subjects stay in English for every reader (else each reader gets them in their language). */
   subjectsInEnglish: flag.default(false),
   subjectUpdate: subjectInput.default(null),
@@ -72,6 +81,7 @@ export const updateListInput = z.strictObject({
   allowedDomains: domainsInput.optional(),
   priorities: prioritiesInput.optional(),
   isDrill: flag.optional(),
+  audience: audienceInput.optional(),
   subjectsInEnglish: flag.optional(),
   subjectUpdate: subjectInput.optional(),
   subjectResolved: subjectInput.optional(),

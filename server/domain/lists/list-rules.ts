@@ -10,12 +10,16 @@ export function splitDomains(s: string): string[] {
     .filter(Boolean);
 }
 
-/** "0,1" -> [0, 1]. */
+/** "0,1" -> [0, 1]; "" (a list that receives nothing) -> []. */
 export function splitPriorities(s: string): number[] {
-  return s
-    .split(',')
-    .map((p) => Number(p.trim()))
-    .filter((p) => Number.isInteger(p) && p >= 0 && p <= 3);
+  return (
+    s
+      .split(',')
+      // Number('') is 0: without this, a list given no priorities would receive P0.
+      .filter((p) => p.trim() !== '')
+      .map((p) => Number(p.trim()))
+      .filter((p) => Number.isInteger(p) && p >= 0 && p <= 3)
+  );
 }
 
 /**

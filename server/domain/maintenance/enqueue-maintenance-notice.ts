@@ -1,11 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import {
-  broadcasts,
-  lists,
-  maintenanceComponents,
-  maintenances,
-} from '../../../db/schema/index.ts';
+import { broadcasts, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
+import { listTakesMaintenance, readAudienceAwareLists } from '../lists/list-reading.ts';
 import { type MaintenanceNoticeKind, maintenanceSubject } from '../shared/maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
@@ -36,8 +32,9 @@ export function noticeWanted(
  * Queues a maintenance notice (broadcasts.kind = maintenance_*, maintenance_id set) with one
  * pending delivery per recipient, in the caller's transaction, exactly as incident broadcasts
  * are queued: the outbox worker sends them. Recipients: confirmed subscribers of every
- * non-drill list (maintenance has no priority), filtered by the components they chose; a
- * window that names no component goes to everyone.
+ * non-drill list (maintenance has no priority; an audience's list when its audience sees one of
+ * the window's components), filtered by the components they chose; a window that names no
+ * component goes to everyone.
  */
 export async function enqueueMaintenanceNotice(
   tx: DbOrTx,
@@ -48,9 +45,14 @@ export async function enqueueMaintenanceNotice(
 ): Promise<{ broadcastId: string; total: number } | null> {
   const [m] = await tx.select().from(maintenances).where(eq(maintenances.id, maintenanceId));
   if (!m || !noticeWanted(m, kind)) return null;
-  const listIds = (
-    await tx.select({ id: lists.id }).from(lists).where(eq(lists.isDrill, false))
-  ).map((l) => l.id);
+  const affected = await tx
+    .select({ id: maintenanceComponents.componentId })
+    .from(maintenanceComponents)
+    .where(eq(maintenanceComponents.maintenanceId, m.id));
+  const componentIds = affected.map((a) => a.id);
+  const listIds = (await readAudienceAwareLists(tx))
+    .filter((l) => listTakesMaintenance(l, componentIds))
+    .map((l) => l.id);
   if (listIds.length === 0) return null;
 
   const broadcastId = newId();
@@ -64,15 +66,6 @@ export async function enqueueMaintenanceNotice(
     createdAt: now,
   });
 
-  const affected = await tx
-    .select({ id: maintenanceComponents.componentId })
-    .from(maintenanceComponents)
-    .where(eq(maintenanceComponents.maintenanceId, m.id));
-  const total = await queueDeliveries(
-    tx,
-    config,
-    { broadcastId, listIds, componentIds: affected.map((a) => a.id) },
-    now,
-  );
+  const total = await queueDeliveries(tx, config, { broadcastId, listIds, componentIds }, now);
   return { broadcastId, total };
 }

@@ -1,8 +1,15 @@
-import { and, desc, eq, inArray, like } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, like } from 'drizzle-orm';
 import { lists, subscribers, type SubscriberState } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
+
+// What the management API calls the page's lists: public lists, never an audience's.
+const publicListWhere = and(
+  eq(lists.isInternal, false),
+  eq(lists.isDrill, false),
+  isNull(lists.audienceId),
+);
 
 export interface SubscriberPageQuery {
   states: SubscriberState[] | null;
@@ -12,7 +19,7 @@ export interface SubscriberPageQuery {
 }
 
 /**
- * Subscribers of the public lists (not internal, not drills), newest first, paged: what a
+ * Subscribers of the public lists (not internal, not drills, not an audience's), newest first, paged: what a
  * management API client sees as the page's email subscribers. Addresses are personal data:
  * admins only.
  */
@@ -22,10 +29,7 @@ export async function readSubscriberPage(
   actor: Actor,
 ) {
   assertRole(actor, 'admin');
-  const publicLists = await deps.db
-    .select({ id: lists.id })
-    .from(lists)
-    .where(and(eq(lists.isInternal, false), eq(lists.isDrill, false)));
+  const publicLists = await deps.db.select({ id: lists.id }).from(lists).where(publicListWhere);
   if (publicLists.length === 0) return [];
   const q = query.q?.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`);
   return deps.db
@@ -51,7 +55,7 @@ export async function readDefaultPublicList(deps: DomainDeps) {
   const [list] = await deps.db
     .select()
     .from(lists)
-    .where(and(eq(lists.isInternal, false), eq(lists.isDrill, false)))
+    .where(publicListWhere)
     .orderBy(lists.createdAt)
     .limit(1);
   return list ?? null;
@@ -64,7 +68,7 @@ export async function readSubscriberById(deps: DomainDeps, id: string, actor: Ac
     .select({ s: subscribers })
     .from(subscribers)
     .innerJoin(lists, eq(lists.id, subscribers.listId))
-    .where(and(eq(subscribers.id, id), eq(lists.isInternal, false), eq(lists.isDrill, false)));
+    .where(and(eq(subscribers.id, id), publicListWhere));
   if (!row) throw new NotFoundError('subscriber', id);
   return row.s;
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, isNull } from 'drizzle-orm';
 import { lists, subscribers } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { Actor } from '../shared/actor.ts';
@@ -37,7 +37,8 @@ export async function requestSubscription(
   const open = await listsOpenTo(deps.db, deps.config, email);
   let chosen = open;
   if (input.listIds && input.listIds.length > 0) {
-    const all = await deps.db.select().from(lists);
+    // An audience's list is not there for this form: the same answer as a list that is gone.
+    const all = await deps.db.select().from(lists).where(isNull(lists.audienceId));
     chosen = [];
     for (const id of input.listIds) {
       const list = all.find((l) => l.id === id);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { components, lists, subscribers } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
@@ -85,13 +85,21 @@ export const publicList = (l: ListRow): PublicList => ({
   isDrill: l.isDrill,
 });
 
-/** Every list this address may join by itself (domain rules applied). */
+/**
+ * Every list this address may join by itself (domain rules applied). An audience's lists are
+ * never among them: its members join them from the audience's page, and /subscribe never names
+ * them.
+ */
 export async function listsOpenTo(
   db: DbOrTx,
   config: Pick<Config, 'companyDomains'>,
   email: string | null,
 ): Promise<ListRow[]> {
-  const all = await db.select().from(lists).orderBy(asc(lists.createdAt), asc(lists.name));
+  const all = await db
+    .select()
+    .from(lists)
+    .where(isNull(lists.audienceId))
+    .orderBy(asc(lists.createdAt), asc(lists.name));
   const company = await companyDomains(db, config);
   return all.filter((l) => {
     const domains = effectiveDomains(l, company);

@@ -1,4 +1,5 @@
 import { readLists } from '../../domain/lists/read-lists.ts';
+import { listAudiences } from '../../domain/audiences/manage-audiences.ts';
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import {
   readBroadcast,
@@ -52,14 +53,17 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
         ...l,
         domains: splitDomains(l.allowedDomains),
         priorityList: splitPriorities(l.priorities),
-        // What the list actually takes: its own domains, the company's for internal lists, or anyone.
-        takes: splitDomains(l.allowedDomains).length
-          ? splitDomains(l.allowedDomains).join(', ')
-          : l.isInternal
-            ? company.length
-              ? `${company.join(', ')} (company domains)`
-              : 'nobody by themselves: set COMPANY_DOMAINS or allowed domains'
-            : 'anyone',
+        // What the list actually takes: its audience's members, its own domains, the company's
+        // for internal lists, or anyone.
+        takes: l.audienceName
+          ? `members of ${l.audienceName}, from its page`
+          : splitDomains(l.allowedDomains).length
+            ? splitDomains(l.allowedDomains).join(', ')
+            : l.isInternal
+              ? company.length
+                ? `${company.join(', ')} (company domains)`
+                : 'nobody by themselves: set COMPANY_DOMAINS or allowed domains'
+              : 'anyone',
       }));
     },
     async list(id: string) {
@@ -67,6 +71,9 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       if (!found) throw new NotFoundError('list', id);
       return found;
     },
+    /** The audiences a list can be given, for the lists form's choice. */
+    audiences: async () =>
+      (await listAudiences(deps.db)).map((a) => ({ slug: a.slug, name: a.name })),
     /** Create (no `id`) or edit a list from the lists form. */
     saveList(form: FormData, id?: string): Promise<FormOutcome> {
       const fields = (values: FormValues) => ({
@@ -76,6 +83,7 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
         allowedDomains: str(values, 'allowedDomains'),
         priorities: list(values, 'priorities').map(Number),
         isDrill: checkbox(values, 'isDrill'),
+        audience: str(values, 'audience'),
         subjectsInEnglish: checkbox(values, 'subjectsInEnglish'),
         subjectUpdate: str(values, 'subjectUpdate'),
         subjectResolved: str(values, 'subjectResolved'),
