@@ -71,6 +71,7 @@ export async function readIncidentAudiences(
     .innerJoin(audiences, eq(audiences.id, incidentAudiences.audienceId))
     .where(inArray(incidentAudiences.incidentId, incidentIds))
     .orderBy(asc(audiences.name));
-  for (const r of rows) out.set(r.incidentId, [...(out.get(r.incidentId) ?? []), r]);
+  for (const { incidentId, slug, name } of rows)
+    out.set(incidentId, [...(out.get(incidentId) ?? []), { slug, name }]);
   return out;
 }

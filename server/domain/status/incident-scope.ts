@@ -1,4 +1,4 @@
-import { and, eq, exists, isNotNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   incidentAudiences,
@@ -71,9 +71,7 @@ export function seenBy(scope: IncidentScope): SQL {
     ? eq(incidents.audienceOnly, true)
     : and(
         eq(incidents.audienceOnly, true),
-        exists(
-          sql`select 1 from ${incidentAudiences} where ${incidentAudiences.incidentId} = ${incidents.id} and ${incidentAudiences.audienceId} = ${scope.audienceId}`,
-        ),
+        sql`exists (select 1 from ${incidentAudiences} where ${incidentAudiences.incidentId} = ${incidents.id} and ${incidentAudiences.audienceId} = ${scope.audienceId})`,
       );
   return or(and(everyone, own), chosen)!;
 }
