@@ -265,7 +265,8 @@ export async function readWebhookMessages(
       chat = maintenanceChat(maintenance, page.time_zone);
     } else {
       const id = ref.incidentId ?? '';
-      if (!incidentsById.has(id)) incidentsById.set(id, await readIncident(db, page, all, PUBLIC_SCOPE, id));
+      if (!incidentsById.has(id))
+        incidentsById.set(id, await readIncident(db, page, all, PUBLIC_SCOPE, id));
       const found = incidentsById.get(id);
       if (!found) {
         out.set(d.id, null);
