@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../db/schema/index.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
+import { publishDueUpdates } from '../../server/domain/incidents/publish-due-updates.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { type Receiver, startReceiver } from '../channels/receiver.ts';
@@ -354,6 +355,29 @@ describe('changing who may see an incident', () => {
     ).toEqual(rows);
   });
 
+  it('a scheduled incident for chosen audiences stays off the public page when it publishes', async () => {
+    const r = await responder.post('/api/admin/scheduled-incidents', {
+      title: 'SCHED-w3 Planned failover for Acme',
+      priority: 1,
+      body: 'SCHED-w3 We fail over your database.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      scheduledFor: new Date(s.clock.now().getTime() + 60 * 60_000).toISOString(),
+      audiences: ['acme-corp'],
+    });
+    expect(r.status).toBe(201);
+    s.clock.advance(61 * 60_000);
+    expect(await publishDueUpdates(s.deps)).toHaveLength(1);
+    const [row] = await s.deps.db
+      .select()
+      .from(schema.incidents)
+      .where(eq(schema.incidents.id, r.json.incident.id));
+    expect(row!.publishedAt).not.toBeNull();
+    expect((await fetch(`${s.url}/incidents/${row!.id}`)).status).toBe(404);
+    const text = await (await fetch(`${s.url}/api/v2/summary.json`)).text();
+    expect(text).not.toContain('SCHED-w3');
+    expect(await publicComponent()).not.toBe('degraded_performance');
+  });
+
   it('keeps an incident off the public page when its only audience is removed', async () => {
     const admin = api(s, (await makeToken(s, 'admin')).secret);
     const made = await admin.post('/api/admin/audiences', { name: 'Gone', slug: 'gone' });
@@ -362,5 +386,71 @@ describe('changing who may see an incident', () => {
     expect((await fetch(`${s.url}/incidents/${id}`)).status).toBe(404);
     const text = await (await fetch(`${s.url}/api/v2/incidents.json`)).text();
     expect(text).not.toContain(id);
+  });
+});
+
+describe('declaring for chosen audiences from the admin form', () => {
+  let s: ServerContext;
+  let pm: FormClient;
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    const admin = api(s, (await makeToken(s, 'admin')).secret);
+    for (const [name, slug] of [
+      ['Acme Corp', 'acme-corp'],
+      ['Globex', 'globex'],
+    ])
+      expect((await admin.post('/api/admin/audiences', { name, slug })).status).toBe(201);
+    await makeUser(s, 'responder', 'pm@herald.example');
+    pm = new FormClient(s.url);
+    await pm.login('pm@herald.example');
+  });
+  afterAll(() => s?.close());
+
+  const form = (extra: Record<string, string | string[]>) => ({
+    title: 'FORM-r5 Exports stuck',
+    priority: '2',
+    status: 'investigating',
+    body: 'FORM-r5 Exports are delayed.',
+    nextIn: 'default',
+    notify: 'no',
+    ...extra,
+  });
+
+  it('offers everyone (the default) or chosen audiences, and declares for the ticked ones', async () => {
+    const page = await pm.get('/admin/incidents/new');
+    expect(page.html).toMatch(/<input type="radio" name="seenBy" value="everyone" checked/);
+    expect(page.html).toContain('name="onlyFor" value="acme-corp"');
+    const r = await pm.post(
+      '/admin/incidents/new',
+      form({ seenBy: 'audiences', onlyFor: ['acme-corp', 'globex'] }),
+    );
+    expect(r.res.status).toBe(303);
+    const id = r.res.headers.get('location')!.match(/incidents\/([^?]+)/)![1]!;
+    const shown = await pm.get(`/admin/incidents/${id}?done=declared`);
+    expect(shown.html).toContain('For Acme Corp, Globex only: not public');
+    expect(shown.html).toContain('not the public ones');
+    expect((await fetch(`${s.url}/incidents/${id}`)).status).toBe(404);
+    const list = await pm.get('/admin/incidents');
+    expect(list.html).toContain('for Acme Corp, Globex only');
+
+    // "Make it public" on its page widens it.
+    const widened = await pm.post(`/admin/incidents/${id}`, {
+      _action: 'audiences',
+      seenBy: 'everyone',
+    });
+    expect(widened.res.status).toBe(303);
+    expect((await fetch(`${s.url}/incidents/${id}`)).status).toBe(200);
+  });
+
+  it('keeps what was typed and marks the field when audiences are chosen but none is ticked', async () => {
+    const before = await s.deps.db.select().from(schema.incidents);
+    await pm.get('/admin/incidents/new');
+    const r = await pm.post('/admin/incidents/new', form({ seenBy: 'audiences' }));
+    expect(r.res.status).toBe(422);
+    expect(r.html).toContain('Who may see it');
+    expect(r.html).toMatch(/<input type="radio" name="seenBy" value="audiences" checked/);
+    expect(r.html).toContain('FORM-r5 Exports are delayed.');
+    expect(await s.deps.db.select().from(schema.incidents)).toEqual(before);
   });
 });
