@@ -457,6 +457,9 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     }
 
     await record.render(rendered, staff);
+    // The audiences' own pages, read straight after the admin pages like them: a kept-alive
+    // connection left idle through the mail and payload rendering below would have been closed.
+    await renderAudiencePages(site.base, named, rendered);
 
     // Both audiences: every email kind as composed for a public list and for an internal list,
     // and every webhook and chat payload for a public and an internal channel.
@@ -537,7 +540,6 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       ])
         await get(`audience ${p}`, `/a/${a.slug}${p}?token=${token}`, a.slug as Audience);
     }
-    await renderAudiencePages(site.base, named, rendered);
   }, 600_000);
   afterAll(async () => {
     await site.close();
