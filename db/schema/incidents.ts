@@ -14,6 +14,12 @@ export const incidents = sqliteTable(
     isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
     /** Herald posts the holding update itself when a promise lapses (see postLapsedHoldingUpdates). */
     autoHolding: integer('auto_holding', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Shown only to the audiences in incident_audiences and to staff audiences, never on a
+     * public surface. False is everyone. A flag and not "no rows" so that removing the last
+     * chosen audience can never make the incident public.
+     */
+    audienceOnly: integer('audience_only', { mode: 'boolean' }).notNull().default(false),
     /** Null while the incident is itself scheduled (pre-announced) and not yet public. */
     publishedAt: integer('published_at', { mode: 'timestamp_ms' }),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),

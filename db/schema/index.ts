@@ -41,3 +41,4 @@ export * from './audiences.ts';
 export * from './reader-sign-in-links.ts';
 export * from './reader-sessions.ts';
 export * from './oidc-sign-ins.ts';
+export * from './incident-audiences.ts';

@@ -1,6 +1,7 @@
 import { readAdminIncident, readAdminIncidentList } from '../domain/incidents/admin-views.ts';
 import { changeIncidentOwner } from '../domain/incidents/change-incident-owner.ts';
 import { changeIncidentPriority } from '../domain/incidents/change-incident-priority.ts';
+import { changeIncidentAudiences } from '../domain/incidents/change-incident-audiences.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
 import { postHoldingUpdate, setAutoHolding } from '../domain/incidents/holding-update.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
@@ -64,6 +65,16 @@ export const incidentOps = {
     role: 'responder',
     pathField: 'incidentId',
     verb: changeIncidentOwner,
+    success: 200,
+  }),
+  audiences: operation({
+    method: 'put',
+    path: '/incidents/:id/audiences',
+    summary:
+      'Who may see it: `"everyone"` widens an audience-only incident to the public; a list of audience slugs changes whose it is. A public incident is never narrowed (409)',
+    role: 'responder',
+    pathField: 'incidentId',
+    verb: changeIncidentAudiences,
     success: 200,
   }),
   resolve: operation({

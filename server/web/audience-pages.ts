@@ -53,6 +53,7 @@ export function createAudiencePages(deps: Deps, visitor: Visitor) {
         audience: { name: a.name, slug: a.slug, seesInternal: a.seesInternal },
         summary,
         resolved: recent.incidents.filter((i) => i.status === 'resolved').slice(0, 10),
+        history: `${base}/history`,
         feeds: {
           rss: `${base}/history.rss?token=${token}`,
           atom: `${base}/history.atom?token=${token}`,
@@ -87,6 +88,17 @@ export function createAudiencePages(deps: Deps, visitor: Visitor) {
           listName: r.listName,
         };
       });
+    },
+    /** One page of the audience's history (public and audience-only incidents), members only. */
+    async history(slug: string, pageNumber: number) {
+      const m = await membership(slug);
+      if (!m) return null;
+      const { a } = m;
+      const reader = createAudienceReader(deps.db, deps.config.publicUrl, a);
+      return {
+        audience: { name: a.name, slug: a.slug, seesInternal: a.seesInternal },
+        ...(await reader.history(pageNumber)),
+      };
     },
   };
 }

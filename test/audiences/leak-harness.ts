@@ -135,9 +135,13 @@ function prng(seed: number) {
   };
 }
 
-/** Public, internal (staff), and two named audiences: Acme (some components) and a staff one. */
-type Audience = 'pub' | 'int' | 'acm' | 'stf';
-const MARKER = /MK(pub|int|acm|stf)\d{6}z/g;
+/**
+ * Public, internal (staff), and two named audiences: Acme (some components) and a staff one.
+ * `aco` is the text of an incident for Acme only: Acme reads it, and so do staff and the staff
+ * audience (which sees every audience-only incident); it has no surface of its own.
+ */
+type Audience = 'pub' | 'int' | 'acm' | 'stf' | 'aco';
+const MARKER = /MK(pub|int|acm|stf|aco)\d{6}z/g;
 
 /**
  * Who may read what: everyone reads public text, staff read everything, a named audience its
@@ -145,7 +149,31 @@ const MARKER = /MK(pub|int|acm|stf)\d{6}z/g;
  */
 function mayRead(reader: Audience, text: Audience): boolean {
   if (text === 'pub' || reader === 'int' || reader === text) return true;
+  if (text === 'aco') return reader === 'acm' || reader === 'stf';
   return reader === 'stf' && text === 'int';
+}
+
+/** The audience whose surfaces must show a marker of this kind (the positive control). */
+const ownReader = (text: Audience): Audience => (text === 'aco' ? 'acm' : text);
+
+/**
+ * Incidents for chosen audiences only, among the last 40 (the window the named audiences'
+ * v2 JSON shows, so the positive control finds them): about one in four is for Acme only and
+ * one in eight for the staff audience only. Their titles and bodies carry the marker of who
+ * may read them (`aco` for Acme only, `stf` for the staff audience), and they must reach no
+ * public surface, public list, webhook or chat. Returns the choice for the declaration and
+ * the marker kind of its public-looking texts.
+ */
+function audienceOnlyChoice(
+  i: number,
+  incidents: number,
+  rnd: () => number,
+): { audiences: 'everyone' | string[]; text: Audience } {
+  if (i < incidents - 40) return { audiences: 'everyone', text: 'pub' };
+  const r = rnd();
+  if (r < 0.25) return { audiences: ['acm'], text: 'aco' };
+  if (r < 0.375) return { audiences: ['stf'], text: 'stf' };
+  return { audiences: 'everyone', text: 'pub' };
 }
 
 function leakSuite(INCIDENTS: number, SEED: number): void {
@@ -154,6 +182,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
   let staff: FormClient;
   const markers = new Map<string, Audience>();
   const incidentIds: string[] = [];
+  /** Incidents for chosen audiences only: their public page answers 404. */
+  const audienceOnlyIds = new Set<string>();
   let n = 0;
   /** What each marker was written into, to name a failure. */
   const writtenInto = new Map<string, string>();
@@ -172,6 +202,8 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     t = await createTestContext({ env: { COMPANY_DOMAINS: 'acme.com' } });
     site = await startSite(t);
     const owner = await makeUser(t, 'responder', 'owner@acme.com');
+    // A member of the Acme audience (by domain), to read its page and history.
+    await makeUser(t, 'responder', 'ana@acme.example');
     await makeConfirmedSubscriber(t.deps, 'reader@example.org', 'customers');
     await makeConfirmedSubscriber(t.deps, 'insider@acme.com', 'stakeholders');
     for (const internal of [false, true])
@@ -227,15 +259,17 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       t.clock.advance(7 * MIN);
       const priority = pick([0, 1, 2, 3] as const);
       const comp = maybe(0.7) ? pick(comps) : null;
-      const acmeSees = comp === null || comp !== comps[2];
+      const only = audienceOnlyChoice(i, INCIDENTS, rnd);
+      const acmeSees = (comp === null || comp !== comps[2]) && only.text !== 'stf';
       const { incident } = await declareIncident(
         t.deps,
         {
-          title: `Incident ${i} ${mark('pub', 'title')}`,
+          title: `Incident ${i} ${mark(only.text, 'title')}`,
           priority,
-          body: `Declared ${mark('pub', 'Declared')}`,
+          body: `Declared ${mark(only.text, 'Declared')}`,
+          audiences: only.audiences,
           internalNote: maybe(0.6) ? `Note ${mark('int', 'Note')}` : undefined,
-          audienceTexts: audienceTexts(i, acmeSees),
+          audienceTexts: only.text === 'pub' ? audienceTexts(i, acmeSees) : [],
           components: comp
             ? [{ componentId: comp.id, status: pick(['partial_outage', 'major_outage']) }]
             : [],
@@ -245,6 +279,7 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       const id = incident.id;
       incidentIds.push(id);
       await record.perIncident(id);
+      if (only.text !== 'pub') audienceOnlyIds.add(id);
       const updates = Math.floor(rnd() * 3);
       for (let k = 0; k < updates; k++) {
         t.clock.advance(MIN);
@@ -252,9 +287,9 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
           t.deps,
           {
             incidentId: id,
-            body: `Update ${mark('pub', 'Update')}`,
+            body: `Update ${mark(only.text, 'Update')}`,
             internalNote: maybe(0.5) ? `Note ${mark('int', 'Note')}` : undefined,
-            audienceTexts: audienceTexts(i, acmeSees),
+            audienceTexts: only.text === 'pub' ? audienceTexts(i, acmeSees) : [],
           },
           testActor,
         );
@@ -323,7 +358,7 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
           t.deps,
           {
             incidentId: id,
-            body: `Resolved ${mark('pub', 'Resolved')}`,
+            body: `Resolved ${mark(only.text, 'Resolved')}`,
             internalNote: maybe(0.4) ? `Note ${mark('int', 'Note')}` : undefined,
             supportScript: say ? `Say now ${mark('int', 'Say now')}` : undefined,
           },
@@ -337,7 +372,7 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
             t.deps,
             {
               incidentId: id,
-              publicBody: `What happened ${mark(published ? 'pub' : 'int', 'public part')}`,
+              publicBody: `What happened ${mark(published ? only.text : 'int', 'public part')}`,
               internalBody: `The record ${mark('int', 'The record')}`,
             },
             testActor,
@@ -367,13 +402,19 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     await staff.login('owner@acme.com');
 
     // Public audience: the v2 API, the feeds, the embed and badge, every page.
-    const get = async (surface: string, path: string, audience: Audience, viaSite = false) => {
+    const get = async (
+      surface: string,
+      path: string,
+      audience: Audience,
+      viaSite = false,
+      status = 200,
+    ) => {
       const res = viaSite
         ? await fetch(site.base + path, { redirect: 'manual' }).catch((e: Error) => {
             throw new Error(`${path}: ${e.message} ${String(e.cause)}`);
           })
         : await t.app.request(path);
-      expect(res.status, path).toBe(200);
+      expect(res.status, path).toBe(status);
       rendered.push({ surface, audience, text: await res.text() });
     };
     for (const p of [
@@ -395,9 +436,16 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     await get('page /', '/', 'pub', true);
     await get('page /maintenance', '/maintenance', 'pub', true);
     await get('page /uptime', '/uptime', 'pub', true);
-    const pages = Math.ceil(INCIDENTS / 20);
+    const pages = Math.ceil((INCIDENTS - audienceOnlyIds.size) / 20);
     for (let p = 1; p <= pages; p++) await get('page /history', `/history?page=${p}`, 'pub', true);
-    for (const id of incidentIds) await get('page /incidents/:id', `/incidents/${id}`, 'pub', true);
+    for (const id of incidentIds)
+      await get(
+        'page /incidents/:id',
+        `/incidents/${id}`,
+        'pub',
+        true,
+        audienceOnlyIds.has(id) ? 404 : 200,
+      );
 
     // Internal audience: the admin pages staff read (straight after the public pages, so no
     // kept-alive connection sits idle long enough for the server to close it).
@@ -409,6 +457,9 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     }
 
     await record.render(rendered, staff);
+    // The audiences' own pages, read straight after the admin pages like them: a kept-alive
+    // connection left idle through the mail and payload rendering below would have been closed.
+    await renderAudiencePages(site.base, named, rendered);
 
     // Both audiences: every email kind as composed for a public list and for an internal list,
     // and every webhook and chat payload for a public and an internal channel.
@@ -419,12 +470,25 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
       subs.map((s) => s.id),
     );
     const broadcasts = await t.deps.db.select().from(schema.broadcasts);
+    // An audience-only incident's broadcast is queued for internal lists only: compose it for
+    // the recipients it was queued for (a public one would be flagged as a leak).
+    const queued = new Set(
+      (await t.deps.db.select().from(schema.deliveries)).map(
+        (d) => `${d.broadcastId} ${d.subscriberId}`,
+      ),
+    );
     for (const b of broadcasts) {
       const src = await readBroadcastSource(t.deps.db, b.id);
       if (!src) continue;
       for (const r of recipients.values()) {
         // An audience's lists are rendered by audienceListMail, for their audience.
         if (r.list.audience) continue;
+        if (
+          b.incidentId &&
+          audienceOnlyIds.has(b.incidentId) &&
+          !queued.has(`${b.id} ${r.subscriberId}`)
+        )
+          continue;
         const mail = composeBroadcastMail(page, src, r, `<${b.id}@x>`, t.clock.now());
         if (!mail) continue;
         rendered.push({
@@ -501,16 +565,16 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     }
     expect(leaks.slice(0, 20)).toEqual([]);
     const missing = [...markers]
-      .filter(([m, a]) => !superseded.has(m) && !seen.get(m)?.has(a))
+      .filter(([m, a]) => !superseded.has(m) && !seen.get(m)?.has(ownReader(a)))
       .map(([m]) => `${m} (${writtenInto.get(m)})`);
     expect(missing.slice(0, 20)).toEqual([]);
-    const byAudience = { pub: 0, int: 0, acm: 0, stf: 0 };
+    const byAudience = { pub: 0, int: 0, acm: 0, stf: 0, aco: 0 };
     for (const a of markers.values()) byAudience[a]++;
     const audiences = new Set(rendered.map((r) => r.audience));
-    const renders = { pub: 0, int: 0, acm: 0, stf: 0 };
+    const renders = { pub: 0, int: 0, acm: 0, stf: 0, aco: 0 };
     for (const r of rendered) renders[r.audience]++;
     console.log(
-      `leak test: ${INCIDENTS} incidents, ${markers.size} markers ${JSON.stringify(byAudience)}; ` +
+      `leak test: ${INCIDENTS} incidents (${audienceOnlyIds.size} for chosen audiences only), ${markers.size} markers ${JSON.stringify(byAudience)}; ` +
         `${surfaces.size} kinds of surface across ${audiences.size} audiences, ${rendered.length} renders ` +
         `${JSON.stringify(renders)}; ${rendered.length * markers.size} (render, marker) pairs checked`,
     );
@@ -640,4 +704,29 @@ function recordAndIntakeMarkers(c: {
       );
     },
   };
+}
+
+/**
+ * The named audiences' own pages, as a member signed in reads them: each audience's page and
+ * every page of its full history (public and audience-only incidents).
+ */
+async function renderAudiencePages(
+  base: string,
+  named: { slug: string }[],
+  rendered: { surface: string; audience: Audience; text: string }[],
+) {
+  const members: Record<string, string> = { acm: 'ana@acme.example', stf: 'owner@acme.com' };
+  for (const a of named) {
+    const member = new FormClient(base);
+    await member.login(members[a.slug]!);
+    const home = await member.get(`/a/${a.slug}`);
+    expect(home.res.status, `/a/${a.slug}`).toBe(200);
+    rendered.push({ surface: 'audience page', audience: a.slug as Audience, text: home.html });
+    for (let p = 1; ; p++) {
+      const h = await member.get(`/a/${a.slug}/history?page=${p}`);
+      if (h.res.status === 404) break;
+      expect(h.res.status).toBe(200);
+      rendered.push({ surface: 'audience history', audience: a.slug as Audience, text: h.html });
+    }
+  }
 }

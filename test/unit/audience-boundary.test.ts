@@ -89,6 +89,47 @@ export function problemsIn(file: string, source: string): string[] {
   return out;
 }
 
+/**
+ * Where a public surface's incidents come from: the public entries, plus the uptime bars, the
+ * iCalendar feed and the webhook and chat payloads (which carry internal notes to staff
+ * channels, so they are not public entries above, but they must never carry an incident for
+ * chosen audiences only).
+ */
+export const incidentReaderEntries = [
+  ...publicEntries,
+  'server/routes/uptime.ts',
+  'server/routes/maintenance-public.ts',
+  'server/domain/webhooks/webhook-send-context.ts',
+];
+
+/** The one module that reads the incidents table for readers, filtering by the reader's scope. */
+const incidentGuard = 'server/domain/status/incident-scope.ts';
+
+/**
+ * Modules in that graph that read an incident by id for another reason, and why that is safe.
+ * A new entry needs a reason as good as these.
+ */
+const incidentReadsAllowed: Record<string, string> = {
+  // Renders a post-mortem or follow-up mail for the broadcast's recipients, whose lists were
+  // chosen by listReceivesIncident (an audience-only incident reaches internal lists only).
+  'server/domain/broadcasts/incident-notice-source.ts': 'recipients chosen by the list rule',
+  // The support script of a staff chat channel; the payload it joins is read through the
+  // guard first and skipped when the incident is not public.
+  'server/domain/support/support-script.ts': 'staff channels, after the guarded read',
+};
+
+const incidentTableRead =
+  /\.(?:from|innerJoin|leftJoin|rightJoin|fullJoin)\(\s*incidents\b|\b(?:from|join)\s+(?:incidents\b|\$\{incidents\})/i;
+
+/** A read of the incidents table that does not go through the reader's scope. */
+export function unguardedIncidentReads(file: string, source: string): string[] {
+  if (file === incidentGuard || file in incidentReadsAllowed) return [];
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  return incidentTableRead.test(code)
+    ? [`${file} reads incidents without the reader's scope (use status/incident-scope.ts)`]
+    : [];
+}
+
 function problems(files: Iterable<string>): string[] {
   return [...files].flatMap((f) => problemsIn(f, readFileSync(path.join(root, f), 'utf8')));
 }
@@ -105,6 +146,38 @@ describe('the audience boundary', () => {
     // The fault: wiring the admin draft (both parts) into a public entry.
     const graph = reachable([...publicEntries, 'server/domain/postmortems/postmortem-views.ts']);
     expect(problems(graph).some((m) => m.includes('internalBody'))).toBe(true);
+  });
+
+  it('every incident a public surface shows comes through the one scoped read path', () => {
+    const graph = reachable(incidentReaderEntries);
+    expect(graph).toContain(incidentGuard);
+    expect(graph).toContain('server/domain/uptime/read-uptime.ts');
+    const found = [...graph].flatMap((f) =>
+      unguardedIncidentReads(f, readFileSync(path.join(root, f), 'utf8')),
+    );
+    expect(found).toEqual([]);
+    // Every allowed exception is still in the graph (a stale one would hide a new reader).
+    for (const f of Object.keys(incidentReadsAllowed)) expect(graph).toContain(f);
+  });
+
+  it('would catch a public module that read incidents without the scope', () => {
+    // The fault: a new surface (or an old one edited) selecting incidents itself.
+    for (const src of [
+      'const rows = await db.select().from(incidents).where(isNotNull(incidents.publishedAt));',
+      'db.select({ id: incidents.id }).from(incidentComponents).innerJoin(incidents, x)',
+      'await db.all(sql`select id from incidents where is_drill = 0`);',
+      'await db.all(sql`select c.id from components c join ${incidents} i on 1`);',
+    ])
+      expect(unguardedIncidentReads('server/routes/new-surface.ts', src), src).toHaveLength(1);
+    expect(
+      unguardedIncidentReads('x.ts', 'await selectIncidents(db, PUBLIC_SCOPE, listedIncident);'),
+    ).toEqual([]);
+    // And the graph check sees such a module once a public entry imports it.
+    const graph = reachable([...incidentReaderEntries, 'server/domain/incidents/admin-views.ts']);
+    const found = [...graph].flatMap((f) =>
+      unguardedIncidentReads(f, readFileSync(path.join(root, f), 'utf8')),
+    );
+    expect(found.some((m) => m.startsWith('server/domain/incidents/admin-views.ts'))).toBe(true);
   });
 
   it('would catch a public read of whole update rows, which carry the internal note unnamed', () => {

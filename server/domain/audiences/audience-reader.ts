@@ -1,6 +1,12 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { incidentUpdates, updateAudienceTexts } from '../../../db/schema/index.ts';
+import {
+  incidentComponents,
+  incidents,
+  incidentUpdates,
+  updateAudienceTexts,
+} from '../../../db/schema/index.ts';
+import { audienceScope } from '../status/incident-scope.ts';
 import {
   readComponents,
   readHistory,
@@ -8,6 +14,8 @@ import {
   readRecentIncidents,
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
+import { HISTORY_PAGE_SIZE } from '../status/reader.ts';
+import { worstComponentStatus } from '../status/rollup.ts';
 import {
   type ComponentJson,
   type IncidentJson,
@@ -23,16 +31,22 @@ export interface AudienceUpdateJson extends IncidentUpdateJson {
 }
 export interface AudienceIncidentJson extends Omit<IncidentJson, 'incident_updates'> {
   incident_updates: AudienceUpdateJson[];
+  /** For chosen audiences only: never on a public surface. */
+  audience_only?: boolean;
 }
 
 /**
- * The status reader for one named audience. It starts from the public read path (so it can
- * never show less than public text by mistake, nor drafts), narrows it to the audience's
- * components, puts the audience's own text in place of an update's public text where one was
- * written, and adds internal notes only for an audience that sees internal text. It lives
- * outside domain/status so the public graph never imports a reader of internal columns.
+ * The status reader for one named audience. It reads through the same guarded path as the
+ * public reader (so it can never show drafts), with the audience's scope: the public incidents
+ * touching its components and the incidents chosen for it (every audience-only one for a staff
+ * audience). It narrows components to the audience's, adds the component impact of its
+ * audience-only incidents (which never moves the public status), puts the audience's own text
+ * in place of an update's public text where one was written, and adds internal notes only for
+ * an audience that sees internal text. It lives outside domain/status so the public graph
+ * never imports a reader of internal columns.
  */
 export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: AudienceRow) {
+  const scope = audienceScope(audience);
   const visible = (all: ComponentJson[]) => {
     if (!audience.componentIds) return all;
     const ids = new Set(audience.componentIds);
@@ -44,15 +58,54 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
     const p = await readPage(db, fallbackUrl);
     const page: PageJson = { ...p, url: `${p.url}/a/${audience.slug}` };
     const all = await readComponents(db, p);
-    return { page, all, components: visible(all) };
+    return { page, all };
   };
 
-  async function tailor(list: IncidentJson[], shown: ComponentJson[]) {
-    const ids = new Set(shown.map((c) => c.id));
-    const kept = list.filter(
-      (i) => i.components.length === 0 || i.components.some((c) => ids.has(c.id)),
+  /** The audience-only incidents among `ids`. */
+  async function audienceOnly(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(inArray(incidents.id, ids), eq(incidents.audienceOnly, true)));
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * The components as this audience sees them: the public status, made worse by what its
+   * unresolved audience-only incidents say of them; a group is its worst child.
+   */
+  async function withOwnImpact(all: ComponentJson[], unresolved: IncidentJson[]) {
+    const own = [...(await audienceOnly(unresolved.map((i) => i.id)))];
+    if (own.length === 0) return all;
+    const links = await db
+      .select({ id: incidentComponents.componentId, status: incidentComponents.status })
+      .from(incidentComponents)
+      .where(inArray(incidentComponents.incidentId, own));
+    const next = all.map((c) => {
+      const said = links.filter((l) => l.id === c.id).map((l) => l.status);
+      return said.length && !c.group
+        ? { ...c, status: worstComponentStatus([c.status, ...said]) }
+        : c;
+    });
+    return next.map((c) =>
+      c.group
+        ? {
+            ...c,
+            status: worstComponentStatus(
+              next.filter((k) => k.group_id === c.id).map((k) => k.status),
+            ),
+          }
+        : c,
     );
-    const updateIds = kept.flatMap((i) => i.incident_updates.map((u) => u.id));
+  }
+
+  async function tailor(list: IncidentJson[], all: ComponentJson[]) {
+    const shown = visible(all);
+    const ids = new Set(shown.map((c) => c.id));
+    const byId = new Map(all.map((c) => [c.id, c]));
+    const updateIds = list.flatMap((i) => i.incident_updates.map((u) => u.id));
+    const own = await audienceOnly(list.map((i) => i.id));
     const texts = new Map<string, string>();
     const notes = new Map<string, string | null>();
     if (updateIds.length) {
@@ -69,9 +122,9 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
         for (const r of n) notes.set(r.id, r.note);
       }
     }
-    return kept.map((i): AudienceIncidentJson => ({
+    return list.map((i): AudienceIncidentJson => ({
       ...i,
-      components: i.components.filter((c) => ids.has(c.id)),
+      components: i.components.filter((c) => ids.has(c.id)).map((c) => byId.get(c.id) ?? c),
       incident_updates: i.incident_updates.map((u) => ({
         ...u,
         body: texts.get(u.id) ?? u.body,
@@ -80,32 +133,54 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
         affected_components: u.affected_components?.filter((a) => ids.has(a.code)) ?? null,
         ...(audience.seesInternal ? { internal_note: notes.get(u.id) ?? null } : {}),
       })),
+      ...(own.has(i.id) ? { audience_only: true } : {}),
     }));
+  }
+
+  /** Unresolved incidents and the components as this audience sees them. */
+  async function current() {
+    const { page, all: publicAll } = await base();
+    const unresolved = await readUnresolvedIncidents(db, page, publicAll, scope);
+    const all = await withOwnImpact(publicAll, unresolved);
+    return { page, all, unresolved };
   }
 
   return {
     audience,
     async summary() {
-      const { page, all, components } = await base();
-      const unresolved = await tailor(await readUnresolvedIncidents(db, page, all), components);
-      return {
-        page,
-        status: rollUp(components, unresolved),
-        components,
-        incidents: unresolved,
-      };
+      const { page, all, unresolved } = await current();
+      const components = visible(all);
+      const incidents_ = await tailor(unresolved, all);
+      return { page, status: rollUp(components, incidents_), components, incidents: incidents_ };
     },
     async incidents() {
-      const { page, all, components } = await base();
+      const { page, all } = await current();
       return {
         page,
-        incidents: await tailor(await readRecentIncidents(db, page, all), components),
+        incidents: await tailor(await readRecentIncidents(db, page, all, scope), all),
       };
     },
     async feedEntries() {
-      const { page, all, components } = await base();
-      const { entries } = await readHistory(db, page, all, { offset: 0, limit: 25 });
-      return { page, entries: await tailor(entries, components) };
+      const { page, all } = await current();
+      const { entries } = await readHistory(db, page, all, scope, { offset: 0, limit: 25 });
+      return { page, entries: await tailor(entries, all) };
+    },
+    /** One page of the audience's history, paged like the public one. */
+    async history(pageNumber: number) {
+      const { page, all } = await current();
+      const n = Math.max(1, Math.floor(pageNumber));
+      const { entries, total } = await readHistory(db, page, all, scope, {
+        offset: (n - 1) * HISTORY_PAGE_SIZE,
+        limit: HISTORY_PAGE_SIZE,
+        pastOnly: true,
+      });
+      return {
+        page,
+        entries: await tailor(entries, all),
+        pageNumber: n,
+        pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)),
+        total,
+      };
     },
   };
 }

@@ -55,7 +55,7 @@ export function incidentNoticeListSubject(
  */
 export async function incidentNoticeRecipients(
   tx: DbOrTx,
-  incident: { id: string; isDrill: boolean; priority: number },
+  incident: { id: string; isDrill: boolean; priority: number; audienceOnly: boolean },
 ) {
   const affected = await tx
     .select({ id: incidentComponents.componentId })
@@ -64,8 +64,12 @@ export async function incidentNoticeRecipients(
   const componentIds = affected.map((a) => a.id);
   const lists = (await readAudienceAwareLists(tx)).filter(
     (l) =>
-      listReading(l, { isDrill: incident.isDrill, priority: incident.priority, componentIds }) !==
-      null,
+      listReading(l, {
+        isDrill: incident.isDrill,
+        priority: incident.priority,
+        componentIds,
+        audienceOnly: incident.audienceOnly,
+      }) !== null,
   );
   return { lists, listIds: lists.map((l) => l.id), componentIds };
 }

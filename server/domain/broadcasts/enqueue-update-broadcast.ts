@@ -21,7 +21,13 @@ export interface PublishedUpdateRef {
   status: string;
   notify: boolean;
   /** The incident as this update leaves it (after a priority change, the new priority). */
-  incident: { id: string; title: string; isDrill: boolean; priority: number };
+  incident: {
+    id: string;
+    title: string;
+    isDrill: boolean;
+    priority: number;
+    audienceOnly: boolean;
+  };
   /** Every component the incident affects, including those this update just added. */
   componentIds: string[];
 }
@@ -48,18 +54,33 @@ export async function enqueueUpdateBroadcast(
   const { incident } = u;
   const priority = incident.priority;
   // Webhooks and followers of this incident (by webhook or email) get every update, notified
-  // or not.
-  await queueIncidentWebhooks(
-    tx,
-    { updateId: u.updateId, incidentId: incident.id, status: u.status, priority, notify: u.notify },
-    now,
-  );
-  await queueFollowerMails(
-    tx,
-    config,
-    { updateId: u.updateId, incidentId: incident.id, status: u.status, isDrill: incident.isDrill },
-    now,
-  );
+  // or not. An incident for chosen audiences only reaches no webhook or chat channel (they
+  // carry public text to places Herald cannot tell apart) and can have no followers (following
+  // is offered on its public page only).
+  if (!incident.audienceOnly)
+    await queueIncidentWebhooks(
+      tx,
+      {
+        updateId: u.updateId,
+        incidentId: incident.id,
+        status: u.status,
+        priority,
+        notify: u.notify,
+      },
+      now,
+    );
+  if (!incident.audienceOnly)
+    await queueFollowerMails(
+      tx,
+      config,
+      {
+        updateId: u.updateId,
+        incidentId: incident.id,
+        status: u.status,
+        isDrill: incident.isDrill,
+      },
+      now,
+    );
   if (!u.notify) return null;
   const listIds = (
     await updateBroadcastLists(tx, { ...incident, componentIds: u.componentIds })
@@ -106,7 +127,7 @@ export async function updateBroadcastLists(
 /** Who an update of this incident at this priority goes to: the lists and the components. */
 async function updateAudience(
   tx: DbOrTx,
-  incident: { id: string; isDrill: boolean },
+  incident: { id: string; isDrill: boolean; audienceOnly: boolean },
   priority: number,
 ): Promise<{ listIds: string[]; componentIds: string[] }> {
   const affected = await tx
@@ -116,7 +137,12 @@ async function updateAudience(
   const componentIds = affected.map((a) => a.id);
   return {
     listIds: (
-      await updateBroadcastLists(tx, { isDrill: incident.isDrill, priority, componentIds })
+      await updateBroadcastLists(tx, {
+        isDrill: incident.isDrill,
+        priority,
+        componentIds,
+        audienceOnly: incident.audienceOnly,
+      })
     ).map((l) => l.id),
     componentIds,
   };

@@ -73,6 +73,7 @@ export async function reviewUpdateLists(
     priority: number;
     isDrill: boolean;
     impact: string;
+    audienceOnly?: boolean;
   },
   status: IncidentStatus,
 ): Promise<{ lists: ListReview[]; recipients: number }> {

@@ -1,3 +1,4 @@
+import { readIncidentAudiences } from '../audiences/incident-audiences.ts';
 import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
@@ -79,7 +80,7 @@ export async function readActiveIncidents(db: DbOrTx, now: Date) {
     db,
     rows.map((r) => r.ownerId),
   );
-  return rows.map((r) => ({
+  return (await withAudiences(db, rows)).map((r) => ({
     ...r,
     ownerEmail: r.ownerId ? (owners.get(r.ownerId) ?? null) : null,
     promise: describePromise(r, now),
@@ -148,9 +149,10 @@ export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
     .where(and(eq(incidentComponents.incidentId, id)))
     .orderBy(asc(incidentComponents.position));
   const people = await emailsById(db, [row.ownerId, ...updates.map((u) => u.authorId)]);
+  const [marked] = await withAudiences(db, [row]);
   return {
     incident: {
-      ...row,
+      ...marked!,
       ownerEmail: row.ownerId ? (people.get(row.ownerId) ?? null) : null,
       promise: describePromise(row, now),
     },
@@ -167,5 +169,24 @@ export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
 }
 
 export async function readAdminIncidentList(db: DbOrTx, limit = 50) {
-  return db.select().from(incidents).orderBy(desc(incidents.startedAt)).limit(limit);
+  const rows = await db.select().from(incidents).orderBy(desc(incidents.startedAt)).limit(limit);
+  return withAudiences(db, rows);
+}
+
+/**
+ * Who may see each incident, for the admin's mark: "everyone", or the audiences it is for
+ * (an empty list once every chosen audience was removed: then staff audiences only).
+ */
+async function withAudiences<T extends { id: string; audienceOnly: boolean }>(
+  db: DbOrTx,
+  rows: T[],
+): Promise<(T & { audiences: 'everyone' | { slug: string; name: string }[] })[]> {
+  const chosen = await readIncidentAudiences(
+    db,
+    rows.filter((r) => r.audienceOnly).map((r) => r.id),
+  );
+  return rows.map((r) => ({
+    ...r,
+    audiences: r.audienceOnly ? (chosen.get(r.id) ?? []) : ('everyone' as const),
+  }));
 }

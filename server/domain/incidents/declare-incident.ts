@@ -1,3 +1,7 @@
+import {
+  resolveIncidentAudiences,
+  writeIncidentAudiences,
+} from '../audiences/incident-audiences.ts';
 import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { assertActiveUser } from '../users/active-user.ts';
@@ -25,6 +29,7 @@ async function declareIncidentParsed(
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
     if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
+    const audienceIds = await resolveIncidentAudiences(tx, input.audiences);
     const incident = {
       id: newId(),
       title: input.title,
@@ -39,6 +44,7 @@ async function declareIncidentParsed(
       ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
       isDrill: input.isDrill,
       autoHolding: input.autoHolding,
+      audienceOnly: audienceIds !== null,
       publishedAt: now,
       startedAt: input.startedAt ?? now,
       monitoringAt: input.status === 'monitoring' ? now : null,
@@ -50,6 +56,7 @@ async function declareIncidentParsed(
       updatedAt: now,
     };
     await tx.insert(incidents).values(incident);
+    await writeIncidentAudiences(tx, incident.id, audienceIds);
     const updateId = await writePublishedUpdate(
       tx,
       deps.config,
@@ -72,7 +79,12 @@ async function declareIncidentParsed(
       action: 'incident.declare',
       objectType: 'incident',
       objectId: incident.id,
-      after: { ...incident, body: input.body, components: input.components },
+      after: {
+        ...incident,
+        body: input.body,
+        components: input.components,
+        audiences: input.audiences,
+      },
     });
     await bumpChanges(tx, now);
     return { incident, updateId };

@@ -1,4 +1,5 @@
 import { audienceTextsInput } from '../audiences/audience-texts.ts';
+import { incidentAudiencesInput } from '../audiences/incident-audiences.ts';
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
 import { idInput, instantInput, intInput } from '../shared/inputs.ts';
@@ -65,6 +66,8 @@ export const declareIncidentInput = z.strictObject({
   translations: translationsInput,
   internalNote: internalNoteInput,
   audienceTexts: audienceTextsInput,
+  /** Who may see it: "everyone" (the default) or named audiences only. */
+  audiences: incidentAudiencesInput,
   components: affectedComponentsInput,
   ownerId: idInput.nullish(),
   isDrill: z.boolean().default(false),

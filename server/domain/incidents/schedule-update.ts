@@ -1,3 +1,7 @@
+import {
+  resolveIncidentAudiences,
+  writeIncidentAudiences,
+} from '../audiences/incident-audiences.ts';
 import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
@@ -160,6 +164,7 @@ async function scheduleIncidentParsed(
   return deps.db.transaction(async (tx) => {
     await checkComponents(tx, input.components);
     if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
+    const audienceIds = await resolveIncidentAudiences(tx, input.audiences);
     const incident = {
       id: newId(),
       title: input.title,
@@ -174,6 +179,7 @@ async function scheduleIncidentParsed(
       ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
       isDrill: input.isDrill,
       autoHolding: input.autoHolding,
+      audienceOnly: audienceIds !== null,
       publishedAt: null,
       startedAt: input.scheduledFor,
       monitoringAt: null,
@@ -185,6 +191,7 @@ async function scheduleIncidentParsed(
       updatedAt: now,
     };
     await tx.insert(incidents).values(incident);
+    await writeIncidentAudiences(tx, incident.id, audienceIds);
     const update = scheduledRow(incident.id, input.priority, input, due, actor, now, {
       status: input.status,
       statusChanged: true,

@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
   type IncidentStatus,
+  components,
   incidentComponents,
   incidents,
   incidentUpdates,
@@ -18,7 +19,15 @@ import { worstComponentStatus } from '../status/rollup.ts';
 /** What the publish path reads of the incident: its row as the caller has it in the transaction. */
 export type PublishingIncident = Pick<
   typeof incidents.$inferSelect,
-  'id' | 'title' | 'priority' | 'status' | 'isDrill' | 'monitoringAt' | 'resolvedAt' | 'publishedAt'
+  | 'id'
+  | 'title'
+  | 'priority'
+  | 'status'
+  | 'isDrill'
+  | 'monitoringAt'
+  | 'resolvedAt'
+  | 'publishedAt'
+  | 'audienceOnly'
 >;
 
 export interface UpdateRow {
@@ -82,7 +91,13 @@ export async function writePublishedUpdate(
   const updateId = await writeUpdateRow(tx, incidentId, u, now);
   const componentIds = await applyUpdateComponents(
     tx,
-    { incidentId, updateId, existing, components: componentsToApply },
+    {
+      incidentId,
+      updateId,
+      existing,
+      components: componentsToApply,
+      audienceOnly: incident.audienceOnly,
+    },
     now,
   );
 
@@ -109,7 +124,13 @@ export async function writePublishedUpdate(
       updateId,
       status: u.status,
       notify: u.notify,
-      incident: { id: incidentId, title: incident.title, isDrill: incident.isDrill, priority },
+      incident: {
+        id: incidentId,
+        title: incident.title,
+        isDrill: incident.isDrill,
+        priority,
+        audienceOnly: incident.audienceOnly,
+      },
       componentIds,
     },
     now,
@@ -160,6 +181,10 @@ async function writeUpdateRow(
  * Applies each component status of an update: the component itself (with its history), the
  * update's affected_components, and the incident's own list of affected components, which
  * new ones join at the end. Returns every component the incident now affects.
+ *
+ * An audience-only incident leaves the component (its public status, history and uptime, and
+ * component webhooks) alone: its impact lives in the incident's own list, which only its
+ * audiences' readers overlay.
  */
 async function applyUpdateComponents(
   tx: DbOrTx,
@@ -168,6 +193,7 @@ async function applyUpdateComponents(
     updateId: string;
     existing: readonly { componentId: string }[];
     components: readonly { componentId: string; status: ComponentStatus }[];
+    audienceOnly: boolean;
   },
   now: Date,
 ): Promise<string[]> {
@@ -177,7 +203,9 @@ async function applyUpdateComponents(
   // Named in the request's body: one that does not exist is a 422 on `components`, not a 404.
   await checkComponents(tx, a.components);
   for (const c of a.components) {
-    const old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
+    const old = a.audienceOnly
+      ? await readPublicStatus(tx, c.componentId)
+      : await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
     await tx
       .insert(updateAffectedComponents)
       .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
@@ -227,6 +255,8 @@ async function restoreComponentsAfter(
         ne(incidents.id, incidentId),
         ne(incidents.status, 'resolved'),
         isNotNull(incidents.publishedAt),
+        // Audience-only incidents never set a public status, so none holds one up.
+        eq(incidents.audienceOnly, false),
       ),
     );
   return affected.map((a) => ({
@@ -235,4 +265,12 @@ async function restoreComponentsAfter(
       others.filter((o) => o.componentId === a.componentId).map((o) => o.status),
     ),
   }));
+}
+
+async function readPublicStatus(tx: DbOrTx, componentId: string): Promise<ComponentStatus> {
+  const [row] = await tx
+    .select({ status: components.status })
+    .from(components)
+    .where(eq(components.id, componentId));
+  return row?.status ?? 'operational';
 }

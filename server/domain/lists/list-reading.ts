@@ -43,6 +43,8 @@ export interface IncidentForLists {
   isDrill: boolean;
   /** The components it affects; none means nobody can tell what it spares. */
   componentIds: readonly string[];
+  /** For chosen audiences only: never public (`incidents.audience_only`). */
+  audienceOnly?: boolean;
 }
 
 /** What a list reads, whatever the incident: its audience's text and internal text, or none. */
@@ -56,11 +58,15 @@ export function listText(list: AudienceAwareList): ListText {
  * May this list receive this incident, and with which text: null when it may not. Drills reach
  * drill lists only and real incidents never do; a list receives the priorities it was given; an
  * audience's list hears only of incidents its audience sees (one of its components, or none
- * named), as its page shows them.
+ * named), as its page shows them; an incident for chosen audiences only, staff lists alone.
  */
 export function listReading(list: AudienceAwareList, incident: IncidentForLists): ListText | null {
   if (list.isDrill !== incident.isDrill) return null;
   if (!receivesPriority(list, incident.priority)) return null;
+  // An incident for chosen audiences only reaches staff: internal lists and the lists of an
+  // audience that sees internal text; never a public list. (A chosen audience's own lists do
+  // not hear of it yet: its page, history and feeds carry it.)
+  if (incident.audienceOnly && !list.isInternal && !list.audience?.seesInternal) return null;
   const sees = list.audience?.sees;
   if (sees && incident.componentIds.length > 0 && !incident.componentIds.some((c) => sees.has(c)))
     return null;

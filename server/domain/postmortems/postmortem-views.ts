@@ -21,6 +21,7 @@ import {
 } from '../broadcasts/enqueue-incident-notice.ts';
 import { countRecipients } from '../broadcasts/queue-deliveries.ts';
 import { reviewLists } from '../broadcasts/review-lists.ts';
+import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
 import { createAudienceReader } from '../audiences/audience-reader.ts';
 import { listAudiences } from '../audiences/manage-audiences.ts';
 import {
@@ -206,14 +207,18 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string, 
  */
 async function publicationPages(
   db: DbOrTx,
-  incident: { id: string; isDrill: boolean; publishedAt: Date | null },
+  incident: { id: string; isDrill: boolean; publishedAt: Date | null; audienceOnly: boolean },
   publicUrl: string,
 ) {
   if (incident.isDrill || incident.publishedAt === null) return [];
+  const audiencePages = await publicationAudiencePages(db, incident, publicUrl);
+  // An incident for chosen audiences only is on no public surface: only its audiences' pages.
+  if (incident.audienceOnly) return audiencePages;
   const carries = (list: { id: string }[]) => list.some((i) => i.id === incident.id);
   const page = await readPage(db, publicUrl);
   const all = await readComponents(db, page);
-  const publicFeeds = (await readHistory(db, page, all, { offset: 0, limit: 25 })).entries;
+  const publicFeeds = (await readHistory(db, page, all, PUBLIC_SCOPE, { offset: 0, limit: 25 }))
+    .entries;
   const pages = [
     {
       audience: 'public',
@@ -221,12 +226,20 @@ async function publicationPages(
       where: [
         `the incident page /incidents/${incident.id}`,
         ...(carries(publicFeeds) ? ['the RSS and Atom feeds'] : []),
-        ...(carries(await readRecentIncidents(db, page, all))
+        ...(carries(await readRecentIncidents(db, page, all, PUBLIC_SCOPE))
           ? ['the v2 JSON API (postmortem_body)']
           : []),
       ],
     },
+    ...audiencePages,
   ];
+  return pages;
+}
+
+/** Which named audiences' feeds and v2 JSON carry the incident. */
+async function publicationAudiencePages(db: DbOrTx, incident: { id: string }, publicUrl: string) {
+  const carries = (list: { id: string }[]) => list.some((i) => i.id === incident.id);
+  const pages: { audience: string; name: string; where: string[] }[] = [];
   for (const a of await listAudiences(db)) {
     const reader = createAudienceReader(db, publicUrl, a);
     const where = [

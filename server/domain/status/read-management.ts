@@ -1,12 +1,14 @@
 import { and, desc, eq, inArray, isNotNull, like, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, maintenances, type MaintenanceStatus } from '../../../db/schema/index.ts';
+import { PUBLIC_SCOPE, selectIncidentColumns, selectIncidents } from './incident-scope.ts';
 import { hydrateIncidents, hydrateMaintenances } from './read-status.ts';
 import type { ComponentJson, IncidentJson, MaintenanceJson, PageJson } from './statuspage-json.ts';
 
 // The management API's reads: Statuspage lists incidents and maintenances in one collection,
 // newest created first, paged. Published, non-drill incidents only, as on the public page: a
-// drill never reaches the tools that read Statuspage's API.
+// drill never reaches the tools that read Statuspage's API, nor does an incident for chosen
+// audiences only (Statuspage's shapes have no audience to say who may read it).
 
 export type EntrySelection = 'all' | 'unresolved' | 'scheduled' | 'active_maintenance';
 
@@ -37,17 +39,17 @@ export async function readEntryPage(
   const states = maintenanceStates[query.which];
   const heads: { id: string; kind: 'incident' | 'maintenance'; at: number }[] = [];
   if (wantIncidents) {
-    const rows = await db
-      .select({ id: incidents.id, createdAt: incidents.createdAt })
-      .from(incidents)
-      .where(
-        and(
-          isNotNull(incidents.publishedAt),
-          eq(incidents.isDrill, false),
-          query.which === 'unresolved' ? ne(incidents.status, 'resolved') : undefined,
-          name ? like(incidents.title, name) : undefined,
-        ),
-      )
+    const rows = await selectIncidentColumns(
+      db,
+      PUBLIC_SCOPE,
+      { id: incidents.id, createdAt: incidents.createdAt },
+      and(
+        isNotNull(incidents.publishedAt),
+        eq(incidents.isDrill, false),
+        query.which === 'unresolved' ? ne(incidents.status, 'resolved') : undefined,
+        name ? like(incidents.title, name) : undefined,
+      ),
+    )
       .orderBy(desc(incidents.createdAt))
       .limit(query.offset + query.limit);
     for (const r of rows) heads.push({ id: r.id, kind: 'incident', at: r.createdAt.getTime() });
@@ -70,10 +72,7 @@ export async function readEntryPage(
   const slice = heads.slice(query.offset, query.offset + query.limit);
   const ids = (kind: string) => slice.filter((h) => h.kind === kind).map((h) => h.id);
   const incidentRows = ids('incident').length
-    ? await db
-        .select()
-        .from(incidents)
-        .where(inArray(incidents.id, ids('incident')))
+    ? await selectIncidents(db, PUBLIC_SCOPE, inArray(incidents.id, ids('incident')))
     : [];
   const maintenanceRows = ids('maintenance').length
     ? await db

@@ -1,5 +1,13 @@
 import { readPublishedPostmortems } from './public-postmortem.ts';
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
+import {
+  historyIncidentKeys,
+  type IncidentRow,
+  type IncidentScope,
+  listedIncident,
+  maintenanceSeenBy,
+  selectIncidents,
+} from './incident-scope.ts';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   components,
@@ -41,12 +49,10 @@ export async function readComponents(db: DbOrTx, page: PageJson): Promise<Compon
   return componentsJson(rows, page);
 }
 
-const publicIncident = and(isNotNull(incidents.publishedAt), eq(incidents.isDrill, false));
-
 export async function hydrateIncidents(
   db: DbOrTx,
   page: PageJson,
-  rows: (typeof incidents.$inferSelect)[],
+  rows: IncidentRow[],
   allComponents: ComponentJson[],
 ): Promise<IncidentJson[]> {
   if (rows.length === 0) return [];
@@ -84,61 +90,64 @@ export async function hydrateIncidents(
   );
 }
 
-/** Unresolved public incidents, newest first. */
+/** Unresolved incidents the scope sees, newest first. */
 export async function readUnresolvedIncidents(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
+  scope: IncidentScope,
 ): Promise<IncidentJson[]> {
-  const rows = await db
-    .select()
-    .from(incidents)
-    .where(and(publicIncident, ne(incidents.status, 'resolved')))
-    .orderBy(desc(incidents.startedAt), desc(incidents.createdAt));
+  const rows = await selectIncidents(
+    db,
+    scope,
+    and(listedIncident, ne(incidents.status, 'resolved')),
+  ).orderBy(desc(incidents.startedAt), desc(incidents.createdAt));
   return hydrateIncidents(db, page, rows, all);
 }
 
-/** The `limit` most recent public incidents, unresolved ones always included. */
+/** The `limit` most recent incidents the scope sees, unresolved ones always included. */
 export async function readRecentIncidents(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
+  scope: IncidentScope,
   limit = 50,
 ): Promise<IncidentJson[]> {
-  const recent = await db
-    .select()
-    .from(incidents)
-    .where(publicIncident)
+  const recent = await selectIncidents(db, scope, listedIncident)
     .orderBy(desc(incidents.startedAt), desc(incidents.createdAt))
     .limit(limit);
   const recentIds = recent.map((r) => r.id);
-  const unresolved = await db
-    .select()
-    .from(incidents)
-    .where(
-      and(
-        publicIncident,
-        ne(incidents.status, 'resolved'),
-        recentIds.length ? notInArray(incidents.id, recentIds) : undefined,
-      ),
-    );
+  const unresolved = await selectIncidents(
+    db,
+    scope,
+    and(
+      listedIncident,
+      ne(incidents.status, 'resolved'),
+      recentIds.length ? notInArray(incidents.id, recentIds) : undefined,
+    ),
+  );
   const rows = [...recent, ...unresolved].sort(
     (a, b) => b.startedAt.getTime() - a.startedAt.getTime(),
   );
   return hydrateIncidents(db, page, rows, all);
 }
 
-/** One incident by id, drills included (the incident page marks them). Null when not public. */
+/**
+ * One incident by id, drills included (the incident page marks them). Null when not published
+ * or not seen by the scope, so an incident for other audiences answers like an unknown id.
+ */
 export async function readIncident(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
+  scope: IncidentScope,
   id: string,
 ): Promise<IncidentJson | null> {
-  const rows = await db
-    .select()
-    .from(incidents)
-    .where(and(eq(incidents.id, id), isNotNull(incidents.publishedAt)));
+  const rows = await selectIncidents(
+    db,
+    scope,
+    and(eq(incidents.id, id), isNotNull(incidents.publishedAt)),
+  );
   const [one] = await hydrateIncidents(db, page, rows, all);
   return one ?? null;
 }
@@ -210,14 +219,16 @@ export async function readHistory(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
+  scope: IncidentScope,
   opts: { offset: number; limit: number; pastOnly?: boolean },
 ): Promise<{ entries: IncidentJson[]; total: number }> {
   const union = sql`
-    select 'incident' as kind, id, started_at as at from incidents
-      where published_at is not null and is_drill = 0
+    ${historyIncidentKeys(scope)}
     union all
-    select 'maintenance' as kind, id, scheduled_for as at from maintenances
-      ${opts.pastOnly ? sql`where status != 'scheduled'` : sql``}`;
+    select 'maintenance' as kind, ${maintenances.id} as id, ${maintenances.scheduledFor} as at
+      from ${maintenances}
+      where ${maintenanceSeenBy(scope)}
+      ${opts.pastOnly ? sql`and ${maintenances.status} != 'scheduled'` : sql``}`;
   const countRows = await db.all<{ n: number }>(sql`select count(*) as n from (${union})`);
   const keys = await db.all<{ kind: string; id: string; at: number }>(
     sql`select kind, id, at from (${union}) order by at desc, id limit ${opts.limit} offset ${opts.offset}`,
@@ -228,7 +239,7 @@ export async function readHistory(
     ? await hydrateIncidents(
         db,
         page,
-        await db.select().from(incidents).where(inArray(incidents.id, incIds)),
+        await selectIncidents(db, scope, inArray(incidents.id, incIds)),
         all,
       )
     : [];

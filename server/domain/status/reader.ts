@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import { getSettings } from '../settings/get-settings.ts';
+import { PUBLIC_SCOPE } from './incident-scope.ts';
 import {
   type MaintenanceSelection,
   readComponents,
@@ -83,7 +84,7 @@ export function createStatusReader(
 
     async summary() {
       const { page: p, components } = await base();
-      const incidents = await readUnresolvedIncidents(db, p, components);
+      const incidents = await readUnresolvedIncidents(db, p, components, PUBLIC_SCOPE);
       const sw = await readSwitch();
       const scheduled_maintenances = withSwitch(
         p,
@@ -104,7 +105,7 @@ export function createStatusReader(
         page: p,
         status: rollUp(
           components,
-          await readUnresolvedIncidents(db, p, components),
+          await readUnresolvedIncidents(db, p, components, PUBLIC_SCOPE),
           (await readSwitch()).active,
         ),
       };
@@ -117,8 +118,8 @@ export function createStatusReader(
       const { page: p, components } = await base();
       const incidents =
         which === 'recent'
-          ? await readRecentIncidents(db, p, components)
-          : await readUnresolvedIncidents(db, p, components);
+          ? await readRecentIncidents(db, p, components, PUBLIC_SCOPE)
+          : await readUnresolvedIncidents(db, p, components, PUBLIC_SCOPE);
       return { page: p, incidents };
     },
     async maintenances(which: Exclude<MaintenanceSelection, 'current'>) {
@@ -133,7 +134,7 @@ export function createStatusReader(
     /** Everything the public home page shows. */
     async home(): Promise<HomeView> {
       const { page: p, components } = await base();
-      const incidents = await readUnresolvedIncidents(db, p, components);
+      const incidents = await readUnresolvedIncidents(db, p, components, PUBLIC_SCOPE);
       const maintenances = (await readMaintenances(db, p, components, 'current')).reverse();
       const groups: ComponentGroupView[] = [];
       for (const c of components) {
@@ -167,7 +168,7 @@ export function createStatusReader(
     ): Promise<{ page: PageJson; entry: IncidentJson | MaintenanceJson | null }> {
       const { page: p, components } = await base();
       const entry =
-        (await readIncident(db, p, components, id)) ??
+        (await readIncident(db, p, components, PUBLIC_SCOPE, id)) ??
         (await readMaintenance(db, p, components, id));
       return { page: p, entry };
     },
@@ -175,7 +176,7 @@ export function createStatusReader(
     async history(pageNumber: number) {
       const { page: p, components } = await base();
       const n = Math.max(1, Math.floor(pageNumber));
-      const { entries, total } = await readHistory(db, p, components, {
+      const { entries, total } = await readHistory(db, p, components, PUBLIC_SCOPE, {
         offset: (n - 1) * HISTORY_PAGE_SIZE,
         limit: HISTORY_PAGE_SIZE,
         pastOnly: true,
@@ -192,7 +193,10 @@ export function createStatusReader(
     /** The feeds' entries: about the 25 most recent incidents and maintenances. */
     async feedEntries() {
       const { page: p, components } = await base();
-      const { entries } = await readHistory(db, p, components, { offset: 0, limit: 25 });
+      const { entries } = await readHistory(db, p, components, PUBLIC_SCOPE, {
+        offset: 0,
+        limit: 25,
+      });
       return { page: p, entries };
     },
 
@@ -201,7 +205,7 @@ export function createStatusReader(
       const active = await readMaintenances(db, p, components, 'active');
       const upcoming = (await readMaintenances(db, p, components, 'upcoming')).reverse();
       // The page must not call the product healthy during an incident.
-      const incidents = await readUnresolvedIncidents(db, p, components);
+      const incidents = await readUnresolvedIncidents(db, p, components, PUBLIC_SCOPE);
       return { page: p, active, upcoming, incidents, switch: await readSwitch() };
     },
 

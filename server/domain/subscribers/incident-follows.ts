@@ -7,6 +7,7 @@ import {
   webhooks,
 } from '../../../db/schema/index.ts';
 import { readAffectedComponents } from '../components/read-components.ts';
+import { PUBLIC_SCOPE, selectIncidents } from '../status/incident-scope.ts';
 import { ConflictError, NotFoundError } from '../shared/errors.ts';
 import { hashToken } from './tokens.ts';
 
@@ -21,14 +22,17 @@ export interface FollowerWithIncident {
 }
 
 /**
- * The incident a visitor asks to follow (by email or webhook): public, not a drill (drills
- * reach drill lists only) and not resolved (following ends at the resolve).
+ * The incident a visitor asks to follow (by email or webhook): public (not for chosen audiences
+ * only), not a drill (drills reach drill lists only) and not resolved (following ends at the
+ * resolve).
  */
 export async function loadFollowableIncident(tx: DbOrTx, incidentId: string) {
-  const [incident] = await tx
-    .select()
-    .from(incidents)
-    .where(and(eq(incidents.id, incidentId), isNotNull(incidents.publishedAt)));
+  // Following is for the public: an incident for chosen audiences only answers as unknown.
+  const [incident] = await selectIncidents(
+    tx,
+    PUBLIC_SCOPE,
+    and(eq(incidents.id, incidentId), isNotNull(incidents.publishedAt)),
+  );
   if (!incident || incident.isDrill) throw new NotFoundError('incident', incidentId);
   if (incident.status === 'resolved')
     throw new ConflictError('This incident is resolved: there will be no more updates.').saying(

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import type { ComponentStatus } from '../../../db/schema/enums.ts';
 import { zonedLocalToUtc } from '../shared/zoned-time.ts';
+import { incidentsSeenBySql, PUBLIC_SCOPE } from '../status/incident-scope.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 
 // Uptime from the recorded status history (component_status_changes). Each change opens a
@@ -172,7 +173,7 @@ async function readBuckets(db: DbOrTx, spans: Span[], now: Date): Promise<Compon
   const causes = await db.all<CauseRow>(sql`
     WITH ${segments}
     SELECT DISTINCT clipped.component_id, clipped.bucket, 'incident' AS kind, i.id, i.title
-      FROM clipped JOIN incidents i ON i.id = clipped.incident_id
+      FROM clipped JOIN ${incidentsSeenBySql(PUBLIC_SCOPE)} i ON i.id = clipped.incident_id
       WHERE clipped.status != 'operational' AND clipped.ms > 0
     UNION
     SELECT DISTINCT clipped.component_id, clipped.bucket, 'maintenance', m.id, m.title

@@ -18,6 +18,7 @@ import { newId } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { readComponents, readPage, readUnresolvedIncidents } from '../status/read-status.ts';
+import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
 import { rollUp } from '../status/statuspage-json.ts';
 import { idList, tokenInput } from '../subscribers/inputs.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
@@ -143,7 +144,7 @@ export async function signUpPublicWebhook(
 async function testEnvelope(deps: DomainDeps, manageToken: string, now: Date) {
   const page = await readPage(deps.db, deps.config.publicUrl);
   const all = await readComponents(deps.db, page);
-  const status = rollUp(all, await readUnresolvedIncidents(deps.db, page, all));
+  const status = rollUp(all, await readUnresolvedIncidents(deps.db, page, all, PUBLIC_SCOPE));
   return {
     meta: {
       unsubscribe: `${page.url}/manage/webhook/${manageToken}`,

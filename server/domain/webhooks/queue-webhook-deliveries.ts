@@ -63,7 +63,8 @@ export async function queueIncidentWebhooks(
   now: Date,
 ): Promise<number> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
-  if (!incident) return 0;
+  // An incident for chosen audiences only is never told to a webhook or chat channel.
+  if (!incident || incident.audienceOnly) return 0;
   let event: WebhookEvent = 'incident.updated';
   if (u.status === 'resolved') event = 'incident.resolved';
   else {

@@ -24,6 +24,7 @@ import {
   readPage,
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
+import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
 import {
   type ComponentJson,
   type IncidentJson,
@@ -121,7 +122,7 @@ export async function readWebhookMessages(
   if (claimed.length === 0) return out;
   const page = await readPage(db, config.publicUrl);
   const all = await readComponents(db, page);
-  const status = rollUp(all, await readUnresolvedIncidents(db, page, all));
+  const status = rollUp(all, await readUnresolvedIncidents(db, page, all, PUBLIC_SCOPE));
   const master = await linkKey(db, config);
   const claimedIds = JSON.stringify([...new Set(claimed.map((c) => c.webhook_id))]);
   const hooks = new Map(
@@ -264,7 +265,8 @@ export async function readWebhookMessages(
       chat = maintenanceChat(maintenance, page.time_zone);
     } else {
       const id = ref.incidentId ?? '';
-      if (!incidentsById.has(id)) incidentsById.set(id, await readIncident(db, page, all, id));
+      if (!incidentsById.has(id))
+        incidentsById.set(id, await readIncident(db, page, all, PUBLIC_SCOPE, id));
       const found = incidentsById.get(id);
       if (!found) {
         out.set(d.id, null);

@@ -27,6 +27,7 @@ import {
   type FormValues,
   formValues,
   intField,
+  list,
   optional,
   runForm,
   runFormActions,
@@ -115,6 +116,15 @@ export function audienceTextFields(values: FormValues): { audience: string; body
   return out;
 }
 
+/**
+ * Who may see a new incident: the `seenBy` radio says everyone (the default) or chosen
+ * audiences, ticked as `onlyFor` boxes. Choosing audiences and ticking none is left to the
+ * domain, which asks for at least one.
+ */
+export function audienceChoice(values: FormValues): 'everyone' | string[] {
+  return str(values, 'seenBy') === 'audiences' ? list(values, 'onlyFor') : 'everyone';
+}
+
 /** A priority radio group: 0-3, or a field error. */
 export function priorityField(values: FormValues, fe: FieldErrors): number | undefined {
   return fe.take(() => intField(values, 'priority', 'must be 0, 1, 2 or 3'), undefined);
@@ -128,6 +138,7 @@ export function declareFields(values: FormValues, fe: FieldErrors, zone: string)
     status: optional(values, 'status') ?? 'investigating',
     ownerId: optional(values, 'ownerId') ?? null,
     isDrill: checkbox(values, 'isDrill'),
+    audiences: audienceChoice(values),
     notify: notifyChoice(values),
     ...fe.take(() => promise(values, zone), {}),
   };
@@ -380,6 +391,12 @@ function incidentForms(deps: Deps, actor: ActiveSession['actor'], incidentId: st
         reason: str(values, 'reason'),
       }),
       page('priority'),
+    ),
+    // Widening to everyone, or changing whose an audience-only incident is.
+    audiences: formAction(
+      incidentOps.audiences,
+      (values) => ({ incidentId, audiences: audienceChoice(values) }),
+      page('audiences'),
     ),
     owner: formAction(
       incidentOps.owner,
