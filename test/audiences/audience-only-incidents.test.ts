@@ -160,6 +160,46 @@ describe('an incident for chosen audiences only', () => {
     for (const r of rx.received) for (const secret of SECRETS) expect(r.body).not.toContain(secret);
   });
 
+  it("reaches the lists of the audiences it was chosen for, and no other audience's list", async () => {
+    const lists: Record<string, string> = {};
+    for (const slug of ['acme-corp', 'globex']) {
+      const r = await admin.post('/api/admin/lists', {
+        name: `${slug} incident mail`,
+        audience: slug,
+        priorities: [0, 1],
+      });
+      expect(r.status).toBe(201);
+      lists[slug] = r.json.list.id;
+    }
+    await makeUser(s, 'responder', 'bo@globex.com');
+    const globexMember = new FormClient(s.url);
+    await globexMember.login('bo@globex.com');
+    for (const [c, slug] of [
+      [acmeMember, 'acme-corp'],
+      [globexMember, 'globex'],
+    ] as const) {
+      expect((await c.get(`/a/${slug}`)).res.status).toBe(200);
+      const joined = await c.post(`/a/${slug}/lists`, { listId: lists[slug]!, action: 'join' });
+      expect(joined.res.status).toBe(303);
+    }
+
+    const r = await responder.post(`/api/admin/incidents/${incidentId}/updates`, {
+      body: 'ACMEUPDATE-k7 The shard is being moved.',
+    });
+    expect(r.status).toBe(201);
+    await deliver();
+    const about = (to: string) =>
+      smtp.to(to).filter((m) => (m.parsed.text ?? '').includes('ACMEUPDATE-k7'));
+    // Acme's member reads it on Acme's list, without the internal note Acme does not see.
+    expect(about('ana@acme.com')).toHaveLength(1);
+    expect(about('ana@acme.com')[0]!.parsed.text).not.toContain('ACMENOTE-k7');
+    // Globex was not chosen: its list hears nothing, nor does the public list.
+    expect(about('bo@globex.com')).toEqual([]);
+    expect(about('customer@example.org')).toEqual([]);
+    for (const m of [...smtp.to('bo@globex.com'), ...smtp.to('customer@example.org')])
+      for (const secret of SECRETS) expect(m.parsed.text ?? '').not.toContain(secret);
+  });
+
   it("is on Acme's page, full history, token feeds and v2 JSON, with its component impact", async () => {
     const page = await acmeMember.get('/a/acme-corp');
     expect(page.res.status).toBe(200);

@@ -68,6 +68,26 @@ describe('listReading', () => {
     expect(listReading(all, { ...p0, componentIds: ['billing'] })).not.toBeNull();
   });
 
+  it('gives an incident for chosen audiences to their lists and staff lists, never to a public list', () => {
+    const only = { ...p0, audienceOnly: true, chosenAudienceIds: ['a1'] };
+    expect(listReading(list(), only)).toBeNull();
+    expect(listReading(list({ isInternal: true }), only)).toEqual({
+      audienceId: null,
+      internal: 'record',
+    });
+    expect(listReading(list({ audienceId: 'a1', audience: acme }), only)).toEqual({
+      audienceId: 'a1',
+      internal: 'none',
+    });
+    const other = { ...acme, id: 'a2', slug: 'globex' };
+    expect(listReading(list({ audienceId: 'a2', audience: other }), only)).toBeNull();
+    const staff = { ...other, seesInternal: true };
+    expect(listReading(list({ audienceId: 'a2', audience: staff }), only)).toEqual({
+      audienceId: 'a2',
+      internal: 'notes',
+    });
+  });
+
   it('keeps drills to drill lists and a list to its priorities; a list given none receives nothing', () => {
     expect(listReading(list(), { ...p0, isDrill: true })).toBeNull();
     expect(listReading(list({ isDrill: true, priorities: '0,1,2,3' }), p0)).toBeNull();

@@ -2,7 +2,7 @@ import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, incidentComponents, incidents } from '../../../db/schema/index.ts';
-import { listReading, readAudienceAwareLists } from '../lists/list-reading.ts';
+import { chosenAudienceIds, listReading, readAudienceAwareLists } from '../lists/list-reading.ts';
 import { newId } from '../shared/ids.ts';
 import { queueDeliveries } from './queue-deliveries.ts';
 import { headerText, DRILL_MARK } from '../shared/subjects.ts';
@@ -62,6 +62,7 @@ export async function incidentNoticeRecipients(
     .from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id));
   const componentIds = affected.map((a) => a.id);
+  const chosen = incident.audienceOnly ? await chosenAudienceIds(tx, incident.id) : [];
   const lists = (await readAudienceAwareLists(tx)).filter(
     (l) =>
       listReading(l, {
@@ -69,6 +70,7 @@ export async function incidentNoticeRecipients(
         priority: incident.priority,
         componentIds,
         audienceOnly: incident.audienceOnly,
+        chosenAudienceIds: chosen,
       }) !== null,
   );
   return { lists, listIds: lists.map((l) => l.id), componentIds };

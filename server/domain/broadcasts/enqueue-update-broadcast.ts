@@ -10,6 +10,7 @@ import {
   type IncidentForLists,
   listReading,
   readAudienceAwareLists,
+  chosenAudienceIds,
 } from '../lists/list-reading.ts';
 import { queueIncidentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import { queueFollowerMails } from '../subscribers/queue-follower-mails.ts';
@@ -119,9 +120,15 @@ export async function enqueueUpdateBroadcast(
  */
 export async function updateBroadcastLists(
   db: DbOrTx,
-  incident: IncidentForLists,
+  incident: IncidentForLists & { id?: string },
 ): Promise<AudienceAwareList[]> {
-  return (await readAudienceAwareLists(db)).filter((l) => listReading(l, incident) !== null);
+  // An incident for chosen audiences only reaches those audiences' lists: read which they are.
+  const chosen =
+    incident.audienceOnly && incident.id && !incident.chosenAudienceIds
+      ? await chosenAudienceIds(db, incident.id)
+      : incident.chosenAudienceIds;
+  const reading = { ...incident, chosenAudienceIds: chosen };
+  return (await readAudienceAwareLists(db)).filter((l) => listReading(l, reading) !== null);
 }
 
 /** Who an update of this incident at this priority goes to: the lists and the components. */
@@ -142,6 +149,7 @@ async function updateAudience(
         priority,
         componentIds,
         audienceOnly: incident.audienceOnly,
+        id: incident.id,
       })
     ).map((l) => l.id),
     componentIds,

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { audiences, components, lists } from '../../../db/schema/index.ts';
+import { audiences, components, incidentAudiences, lists } from '../../../db/schema/index.ts';
 import { isMember } from '../audiences/manage-audiences.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { type ListRow, receivesPriority } from './list-rules.ts';
@@ -45,6 +45,8 @@ export interface IncidentForLists {
   componentIds: readonly string[];
   /** For chosen audiences only: never public (`incidents.audience_only`). */
   audienceOnly?: boolean;
+  /** The audiences it was chosen for (`incident_audiences`), when `audienceOnly`. */
+  chosenAudienceIds?: readonly string[];
 }
 
 /** What a list reads, whatever the incident: its audience's text and internal text, or none. */
@@ -58,15 +60,19 @@ export function listText(list: AudienceAwareList): ListText {
  * May this list receive this incident, and with which text: null when it may not. Drills reach
  * drill lists only and real incidents never do; a list receives the priorities it was given; an
  * audience's list hears only of incidents its audience sees (one of its components, or none
- * named), as its page shows them; an incident for chosen audiences only, staff lists alone.
+ * named), as its page shows them; an incident for chosen audiences only reaches the lists of
+ * those audiences and staff lists, never a public list.
  */
 export function listReading(list: AudienceAwareList, incident: IncidentForLists): ListText | null {
   if (list.isDrill !== incident.isDrill) return null;
   if (!receivesPriority(list, incident.priority)) return null;
-  // An incident for chosen audiences only reaches staff: internal lists and the lists of an
-  // audience that sees internal text; never a public list. (A chosen audience's own lists do
-  // not hear of it yet: its page, history and feeds carry it.)
-  if (incident.audienceOnly && !list.isInternal && !list.audience?.seesInternal) return null;
+  // An incident for chosen audiences only reaches the lists of the audiences it was chosen for
+  // and staff: internal lists and the lists of an audience that sees internal text; never a
+  // public list.
+  if (incident.audienceOnly && !list.isInternal && !list.audience?.seesInternal) {
+    const chosen = list.audience && incident.chosenAudienceIds?.includes(list.audience.id);
+    if (!chosen) return null;
+  }
   const sees = list.audience?.sees;
   if (sees && incident.componentIds.length > 0 && !incident.componentIds.some((c) => sees.has(c)))
     return null;
@@ -152,6 +158,15 @@ export async function readAudienceAwareLists(
     const audience = byId.get(l.audienceId);
     return audience ? [{ ...l, audience }] : [];
   });
+}
+
+/** The audiences an audience-only incident was chosen for (none for a public incident). */
+export async function chosenAudienceIds(db: DbOrTx, incidentId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: incidentAudiences.audienceId })
+    .from(incidentAudiences)
+    .where(eq(incidentAudiences.incidentId, incidentId));
+  return rows.map((r) => r.id);
 }
 
 /** The lists of one audience, oldest first. */
