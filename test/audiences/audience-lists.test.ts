@@ -199,6 +199,12 @@ describe("an audience's own lists", { timeout: 60_000 }, () => {
     expect(smtp.to('ops@acme.com')).toHaveLength(1);
     expect(welcome!.parsed.text).toContain('/unsubscribe/');
     expect(welcome!.header('list-unsubscribe')).toContain('/unsubscribe/');
+    // The section speaks the reader's language like the rest of the page.
+    const de = await c.get('/a/acme-corp?email=joined&lang=de');
+    expect(de.html).toContain('Updates per E-Mail');
+    expect(de.html).toContain('Sie stehen auf der Liste');
+    expect(de.html).toMatch(/abonniert<\/span>\s*<button[^>]*value="leave">Verlassen</);
+    expect(de.html).not.toContain('You are on the list');
   });
 
   it('answers a non-member, a signed-out visitor and another audience list with the page 404, writing nothing', async () => {

@@ -502,4 +502,15 @@ export default {
   'hookManage.remove': 'أزل هذا الـ Webhook',
   'hookManage.notValid':
     'رابط الإدارة هذا غير صالح: ربما أُزيل الـ Webhook بالفعل. استخدم الرابط من الصفحة التي عرضت سره.',
+  'aud.emailTitle': 'التحديثات بالبريد',
+  'aud.emailFor': 'إلى {email}: سجّلت الدخول بهذا العنوان، فلا حاجة إلى التأكيد.',
+  'aud.emailJoined':
+    'أنت في القائمة: ستصلك التحديثات بالبريد بدءًا من التحديث التالي. في كل رسالة رابط لمغادرتها.',
+  'aud.emailAlready': 'كنت في هذه القائمة من قبل.',
+  'aud.emailLeft': 'غادرت القائمة: لن تصلك منها رسائل بعد الآن.',
+  'aud.subscribed': 'مشترك',
+  'aud.leave': 'مغادرة',
+  'aud.join': 'استلام هذه الرسائل',
+  'aud.emailFailed': 'لم ينجح ذلك',
+  'aud.backToPage': 'العودة إلى الصفحة',
 } satisfies Catalogue;

@@ -530,4 +530,16 @@ export default {
   'hookManage.remove': 'Diesen Webhook entfernen',
   'hookManage.notValid':
     'Dieser Verwaltungslink gilt nicht: Der Webhook wurde vielleicht schon entfernt. Verwenden Sie den Link von der Seite, die sein Geheimnis zeigte.',
+  'aud.emailTitle': 'Updates per E-Mail',
+  'aud.emailFor':
+    'Für {email}: Sie haben sich mit dieser Adresse angemeldet, es gibt also nichts zu bestätigen.',
+  'aud.emailJoined':
+    'Sie stehen auf der Liste: Updates kommen ab dem nächsten per E-Mail. Jede E-Mail enthält einen Link zum Austragen.',
+  'aud.emailAlready': 'Sie standen schon auf dieser Liste.',
+  'aud.emailLeft': 'Sie haben die Liste verlassen: keine E-Mails mehr von ihr.',
+  'aud.subscribed': 'abonniert',
+  'aud.leave': 'Verlassen',
+  'aud.join': 'Diese E-Mails erhalten',
+  'aud.emailFailed': 'Das hat nicht geklappt',
+  'aud.backToPage': 'Zurück zur Seite',
 } satisfies Catalogue;

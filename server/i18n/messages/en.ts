@@ -520,4 +520,15 @@ export default {
   'hookManage.remove': 'Remove this webhook',
   'hookManage.notValid':
     'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.',
+  'aud.emailTitle': 'Updates by email',
+  'aud.emailFor': 'For {email}: you signed in with this address, so there is nothing to confirm.',
+  'aud.emailJoined':
+    'You are on the list: updates come by email from the next one. Every email has a link to leave.',
+  'aud.emailAlready': 'You were already on that list.',
+  'aud.emailLeft': 'You left the list: no more emails from it.',
+  'aud.subscribed': 'subscribed',
+  'aud.leave': 'Leave',
+  'aud.join': 'Get these emails',
+  'aud.emailFailed': 'That did not work',
+  'aud.backToPage': 'Back to the page',
 } as const;

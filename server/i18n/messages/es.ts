@@ -522,4 +522,16 @@ export default {
   'hookManage.remove': 'Eliminar este webhook',
   'hookManage.notValid':
     'Este enlace de gestión no es válido: puede que el webhook ya se haya eliminado. Usa el enlace de la página que mostró su secreto.',
+  'aud.emailTitle': 'Actualizaciones por correo',
+  'aud.emailFor':
+    'Para {email}: iniciaste sesión con esta dirección, así que no hay nada que confirmar.',
+  'aud.emailJoined':
+    'Estás en la lista: las actualizaciones llegarán por correo a partir de la próxima. Cada correo tiene un enlace para salir.',
+  'aud.emailAlready': 'Ya estabas en esa lista.',
+  'aud.emailLeft': 'Saliste de la lista: no recibirás más correos de ella.',
+  'aud.subscribed': 'suscrito',
+  'aud.leave': 'Salir',
+  'aud.join': 'Recibir estos correos',
+  'aud.emailFailed': 'No ha funcionado',
+  'aud.backToPage': 'Volver a la página',
 } satisfies Catalogue;

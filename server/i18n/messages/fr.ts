@@ -531,4 +531,16 @@ export default {
   'hookManage.remove': 'Supprimer ce webhook',
   'hookManage.notValid':
     'Ce lien de gestion n’est pas valable : le webhook a peut-être déjà été supprimé. Utilisez le lien de la page qui a affiché son secret.',
+  'aud.emailTitle': 'Mises à jour par e-mail',
+  'aud.emailFor':
+    'Pour {email} : vous vous êtes connecté avec cette adresse, il n’y a donc rien à confirmer.',
+  'aud.emailJoined':
+    'Vous êtes sur la liste : les mises à jour arrivent par e-mail dès la prochaine. Chaque e-mail contient un lien pour la quitter.',
+  'aud.emailAlready': 'Vous étiez déjà sur cette liste.',
+  'aud.emailLeft': 'Vous avez quitté la liste : plus aucun e-mail de sa part.',
+  'aud.subscribed': 'abonné',
+  'aud.leave': 'Quitter',
+  'aud.join': 'Recevoir ces e-mails',
+  'aud.emailFailed': 'Cela n’a pas fonctionné',
+  'aud.backToPage': 'Retour à la page',
 } satisfies Catalogue;

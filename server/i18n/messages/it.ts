@@ -531,4 +531,16 @@ export default {
   'hookManage.remove': 'Rimuovi questo webhook',
   'hookManage.notValid':
     'Questo link di gestione non è valido: il webhook potrebbe essere già stato rimosso. Usa il link della pagina che ha mostrato il suo segreto.',
+  'aud.emailTitle': 'Aggiornamenti via e-mail',
+  'aud.emailFor':
+    'Per {email}: hai effettuato l’accesso con questo indirizzo, quindi non c’è nulla da confermare.',
+  'aud.emailJoined':
+    'Sei nella lista: gli aggiornamenti arrivano via e-mail dal prossimo. Ogni e-mail ha un link per uscire.',
+  'aud.emailAlready': 'Eri già in quella lista.',
+  'aud.emailLeft': 'Hai lasciato la lista: non riceverai più e-mail da essa.',
+  'aud.subscribed': 'iscritto',
+  'aud.leave': 'Esci',
+  'aud.join': 'Ricevi queste e-mail',
+  'aud.emailFailed': 'Non ha funzionato',
+  'aud.backToPage': 'Torna alla pagina',
 } satisfies Catalogue;

@@ -527,4 +527,15 @@ export default {
   'hookManage.remove': 'この Webhook を削除',
   'hookManage.notValid':
     'この管理リンクは無効です。Webhook はすでに削除されている可能性があります。秘密鍵を表示したページのリンクを使ってください。',
+  'aud.emailTitle': 'メールでの更新',
+  'aud.emailFor': '{email} 宛て: このアドレスでサインインしているため、確認は不要です。',
+  'aud.emailJoined':
+    'リストに登録しました。次回の更新からメールで届きます。各メールに解除用のリンクがあります。',
+  'aud.emailAlready': 'すでにこのリストに登録されています。',
+  'aud.emailLeft': 'リストから解除しました。今後このリストからメールは届きません。',
+  'aud.subscribed': '登録済み',
+  'aud.leave': '解除',
+  'aud.join': 'このメールを受け取る',
+  'aud.emailFailed': 'うまくいきませんでした',
+  'aud.backToPage': 'ページに戻る',
 } satisfies Catalogue;

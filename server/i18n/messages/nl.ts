@@ -524,4 +524,15 @@ export default {
   'hookManage.remove': 'Deze webhook verwijderen',
   'hookManage.notValid':
     'Deze beheerlink is niet geldig: de webhook is misschien al verwijderd. Gebruik de link van de pagina die het geheim toonde.',
+  'aud.emailTitle': 'Updates per e-mail',
+  'aud.emailFor': 'Voor {email}: u bent met dit adres aangemeld, dus er valt niets te bevestigen.',
+  'aud.emailJoined':
+    'U staat op de lijst: updates komen vanaf de volgende per e-mail. Elke e-mail bevat een link om af te melden.',
+  'aud.emailAlready': 'U stond al op die lijst.',
+  'aud.emailLeft': 'U hebt de lijst verlaten: geen e-mails meer van deze lijst.',
+  'aud.subscribed': 'geabonneerd',
+  'aud.leave': 'Verlaten',
+  'aud.join': 'Deze e-mails ontvangen',
+  'aud.emailFailed': 'Dat is niet gelukt',
+  'aud.backToPage': 'Terug naar de pagina',
 } satisfies Catalogue;

@@ -521,4 +521,15 @@ export default {
   'hookManage.remove': 'Remover este webhook',
   'hookManage.notValid':
     'Este link de gerenciamento não é válido: o webhook talvez já tenha sido removido. Use o link da página que mostrou o segredo dele.',
+  'aud.emailTitle': 'Atualizações por e-mail',
+  'aud.emailFor': 'Para {email}: você entrou com este endereço, então não há nada a confirmar.',
+  'aud.emailJoined':
+    'Você está na lista: as atualizações chegam por e-mail a partir da próxima. Todo e-mail tem um link para sair.',
+  'aud.emailAlready': 'Você já estava nessa lista.',
+  'aud.emailLeft': 'Você saiu da lista: não receberá mais e-mails dela.',
+  'aud.subscribed': 'inscrito',
+  'aud.leave': 'Sair',
+  'aud.join': 'Receber estes e-mails',
+  'aud.emailFailed': 'Não deu certo',
+  'aud.backToPage': 'Voltar para a página',
 } satisfies Catalogue;
