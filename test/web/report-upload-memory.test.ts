@@ -26,6 +26,14 @@ function reportBody(csrf: string, attachmentBytes: number) {
   };
 }
 
+/**
+ * The answer's status, or `CLOSED_UNANSWERED` when the server closed the connection before its
+ * answer could be read: a server that refuses a body without reading it closes the socket with
+ * the body still arriving, and the kernel's reset may discard the answer already sent (more
+ * often on a busy machine). Either way the body was refused unread.
+ */
+const CLOSED_UNANSWERED = 0;
+
 function post(base: string, path: string, body: Buffer, headers: Record<string, string>) {
   return new Promise<number>((resolve, reject) => {
     const req = http.request(
@@ -46,6 +54,8 @@ function post(base: string, path: string, body: Buffer, headers: Record<string, 
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
     });
+    // Closed with no answer read: settle, never hang (resolving after a status is a no-op).
+    req.on('close', () => resolve(CLOSED_UNANSWERED));
     req.end(body);
   });
 }
@@ -123,8 +133,10 @@ describe('report uploads hold memory down', () => {
         `report uploads: baseline RSS ${mb(baseline)}; 40 anonymous posts of ${mb(one.body.length)} at once: +${mb(anonymousPeak - baseline)} at peak; then 40 signed-in ones: +${mb(signedPeak - anonymousPeak)} more`,
       );
 
-      // Anonymous: refused from the declared size, before a byte of the body is read.
-      expect(new Set(anonymous)).toEqual(new Set([413]));
+      // Anonymous: refused from the declared size, before a byte of the body is read (a few
+      // answers may be lost to the connection's reset; none is anything but a refusal).
+      expect(anonymous).toContain(413);
+      expect(anonymous.every((s) => s === 413 || s === CLOSED_UNANSWERED)).toBe(true);
       // Reading the 40 bodies once would add 240 MB (parsing them, as before, added 400 MB);
       // what is left is the garbage of bodies Node drops as they arrive.
       expect(anonymousPeak - baseline).toBeLessThan(10 * one.body.length);
@@ -132,7 +144,7 @@ describe('report uploads hold memory down', () => {
       // the rest are asked to come back before their body is read.
       expect(signed.filter((s) => s === 422).length).toBeGreaterThanOrEqual(1);
       expect(signed.filter((s) => s === 422).length).toBeLessThanOrEqual(40);
-      expect(signed.every((s) => s === 422 || s === 503)).toBe(true);
+      expect(signed.every((s) => s === 422 || s === 503 || s === CLOSED_UNANSWERED)).toBe(true);
       // Reading all 40 would hold 240 MB at once; what streams is bounded by the slots, but
       // the garbage collector's pace (slower on a busy machine) decides how much of the streamed
       // garbage is still counted: 131 MB was seen with both cores busy, so the bound sits at 30
