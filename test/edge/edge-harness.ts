@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerChild } from '../helpers/children.ts';
 
 // Real processes for the edge tests: Debian's varnishd with the repo's VCL, and Herald as
 // `node server/main.ts` (as deployed), so a process can really be stopped.
@@ -73,6 +74,7 @@ export async function startHerald(opts: {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  registerChild(child);
   const t = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`Herald on ${port}`, async () => (await fetch(`${url}/healthz`)).ok, t.output);
@@ -142,6 +144,7 @@ ${(opts.purgers ?? ['127.0.0.1']).map((a) => `  "${a}";`).join('\n')}
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  registerChild(child);
   const t = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`varnishd on ${port}`, async () => (await fetch(`${url}/`)).status > 0, t.output);
