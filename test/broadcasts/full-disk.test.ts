@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { and, count, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveries } from '../../db/schema/index.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
@@ -14,7 +16,20 @@ import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 // The disk under the database fills up in the middle of a P0 broadcast and frees again: a real
 // filesystem with no room left, the real driver answering SQLITE_FULL, a real SMTP server.
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Deliveries of the broadcast claimed under a lease that has not run out yet. */
+async function liveLeases(t: TestContext, broadcastId: string): Promise<number> {
+  const [row] = await t.deps.db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.broadcastId, broadcastId),
+        eq(deliveries.state, 'sending'),
+        gt(deliveries.leaseUntil, new Date()),
+      ),
+    );
+  return row!.n;
+}
 
 function captureLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -66,16 +81,25 @@ describe('a full disk in the middle of a broadcast', { timeout: 90_000 }, () => 
     try {
       await expect.poll(() => smtp.received.length, { timeout: 20_000 }).toBeGreaterThan(40);
       disk.fill(path.join(t.dir, 'herald.db'));
-      const filledAt = Date.now();
-      // Past the health probe's cache, so the answer is about the full disk.
-      await sleep(1600);
       const write = await api(t, secret).post('/api/admin/components', { name: 'During full' });
-      const health = await t.app.request('/healthz');
-      const healthBody = await health.json();
+      // Until the health probe has run on the full disk (an earlier answer may be cached).
+      let health!: Response;
+      let healthBody: any;
+      await expect
+        .poll(
+          async () => {
+            health = await t.app.request('/healthz');
+            healthBody = await health.json();
+            return health.status;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(503);
       // Reads still work on a full disk: the admin can see where the broadcast stands.
       const broadcast = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
-      // Longer than the lease, so the rows held in memory have lapsed in the database.
-      await sleep(Math.max(0, 4000 - (Date.now() - filledAt)));
+      // Until every lease this process holds has run out in the database: its rows are then
+      // free for the taking, while it still holds their outcomes in memory.
+      await expect.poll(() => liveLeases(t, id), { timeout: 30_000 }).toBe(0);
       during = { write, health, healthBody, broadcast, sentAtFree: smtp.received.length };
       disk.free();
       await expect

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerChild } from '../helpers/children.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 
@@ -12,7 +13,9 @@ const run = promisify(execFile);
 /** scripts/backup-db.ts as an operator runs it: its own process, its exit code and output. */
 async function script(args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['scripts/backup-db.ts', ...args]);
+    const running = run(process.execPath, ['scripts/backup-db.ts', ...args]);
+    registerChild(running.child);
+    const { stdout, stderr } = await running;
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

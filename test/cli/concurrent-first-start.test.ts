@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { registerChild } from '../helpers/children.ts';
 
 const startScript = fileURLToPath(new URL('../helpers/start-process.ts', import.meta.url));
 
@@ -13,6 +14,7 @@ function startBehindBarrier(db: string, barrier: string) {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  registerChild(child);
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

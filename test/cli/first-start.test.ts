@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registerChild } from '../helpers/children.ts';
 import { FormClient } from '../helpers/site.ts';
 
 describe('first start on a fresh database', { timeout: 120_000 }, () => {
@@ -35,6 +36,7 @@ describe('first start on a fresh database', { timeout: 120_000 }, () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    registerChild(child);
     const link = await new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`no setup link printed:\n${out}`)), 90_000);
@@ -82,6 +84,7 @@ function run(args: string[], env: Record<string, string>, opts: { uid?: number }
           stderr: String(stderr),
         }),
     );
+    registerChild(child);
   });
 }
 

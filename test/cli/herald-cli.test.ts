@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokens, auditLog, users } from '../../db/schema/index.ts';
 import { login } from '../../server/domain/auth/sessions.ts';
 import { api } from '../helpers/api.ts';
+import { registerChild } from '../helpers/children.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 
 const bin = path.resolve('bin/herald.mjs');
@@ -26,6 +27,7 @@ function herald(
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    registerChild(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerChild } from '../helpers/children.ts';
 
 // Real processes for the edge tests: Debian's varnishd with the repo's VCL, and Herald as
 // `node server/main.ts` (as deployed), so a process can really be stopped.
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const deployDir = path.join(repo, 'deploy', 'varnish');
 export const varnishd = process.env.VARNISHD_PATH ?? '/usr/sbin/varnishd';
+const varnishadm = process.env.VARNISHADM_PATH ?? '/usr/bin/varnishadm';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,6 +31,11 @@ export interface Proc {
   child: ChildProcess;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface VarnishProc extends Proc {
+  /** Each backend's health as Varnish's probe last judged it (`varnishadm backend.list`). */
+  backends(): Promise<Record<string, 'healthy' | 'sick'>>;
 }
 
 function track(child: ChildProcess): { output(): string; exited: Promise<void> } {
@@ -73,6 +80,7 @@ export async function startHerald(opts: {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  registerChild(child);
   const t = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`Herald on ${port}`, async () => (await fetch(`${url}/healthz`)).ok, t.output);
@@ -98,10 +106,11 @@ export async function startVarnish(opts: {
   backends: number[];
   port?: number;
   purgers?: string[];
-}): Promise<Proc> {
+}): Promise<VarnishProc> {
   const port = opts.port ?? (await freePort());
   const vclDir = path.join(opts.dir, `vcl-${port}`);
   mkdirSync(vclDir, { recursive: true });
+  const workDir = path.join(vclDir, 'work');
   const backends = opts.backends
     .map(
       (p, i) => `backend herald${i + 1} {
@@ -130,7 +139,7 @@ ${(opts.purgers ?? ['127.0.0.1']).map((a) => `  "${a}";`).join('\n')}
       '-j',
       'none',
       '-n',
-      path.join(vclDir, 'work'),
+      workDir,
       '-a',
       `127.0.0.1:${port}`,
       '-f',
@@ -142,6 +151,7 @@ ${(opts.purgers ?? ['127.0.0.1']).map((a) => `  "${a}";`).join('\n')}
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  registerChild(child);
   const t = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(`varnishd on ${port}`, async () => (await fetch(`${url}/`)).status > 0, t.output);
@@ -153,6 +163,19 @@ ${(opts.purgers ?? ['127.0.0.1']).map((a) => `  "${a}";`).join('\n')}
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await t.exited;
+    },
+    async backends() {
+      const list = await new Promise<string>((resolve, reject) => {
+        const adm = execFile(varnishadm, ['-n', workDir, 'backend.list'], (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        );
+        registerChild(adm);
+      });
+      // "boot.herald1   probe   1/3   sick   <when>": the name's last part and its health.
+      const health: Record<string, 'healthy' | 'sick'> = {};
+      for (const m of list.matchAll(/^\S*?(herald\d+)\s.*?\b(healthy|sick)\b/gm))
+        health[m[1]!] = m[2] as 'healthy' | 'sick';
+      return health;
     },
   };
 }

@@ -6,6 +6,7 @@ import { makeComponent } from '../helpers/factories.ts';
 import {
   freePort,
   type Proc,
+  type VarnishProc,
   requestFrom,
   startHerald,
   startVarnish,
@@ -17,7 +18,7 @@ import {
 
 describe('Herald behind Varnish', () => {
   let t: TestContext;
-  let varnish: Proc;
+  let varnish: VarnishProc;
   let a: Proc;
   let b: Proc;
   let token: string;
@@ -168,7 +169,13 @@ describe('Herald behind Varnish', () => {
       expect(await res.text(), p).toBe(before.get(p));
     }
     // Once the probe has seen Herald gone, the stale copies are served straight away.
-    await new Promise((r) => setTimeout(r, 2500));
-    for (const p of paths) expect((await get(p)).status, p).toBe(200);
+    await expect
+      .poll(() => varnish.backends(), { timeout: 30_000, interval: 200 })
+      .toEqual({ herald1: 'sick', herald2: 'sick' });
+    for (const p of paths) {
+      const res = await get(p);
+      expect(res.status, p).toBe(200);
+      expect(await res.text(), p).toBe(before.get(p));
+    }
   });
 });

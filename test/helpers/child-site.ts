@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { registerChild } from './children.ts';
 
 /** Herald's site in a child process (test/helpers/site-process.ts), with its resident memory. */
 export async function startChildSite(opts: { session?: boolean } = {}): Promise<{
@@ -16,6 +17,7 @@ export async function startChildSite(opts: { session?: boolean } = {}): Promise<
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, HERALD_TEST_SESSION: opts.session ? '1' : '' },
   });
+  registerChild(child);
   const { port, session } = await new Promise<{ port: number; session?: string }>(
     (resolve, reject) => {
       let out = '';

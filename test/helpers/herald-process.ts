@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { registerChild } from './children.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
@@ -23,6 +24,7 @@ export async function startHerald(dbUrl: string, env: Record<string, string> = {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  registerChild(child);
   let log = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const onData = (d: Buffer) => {

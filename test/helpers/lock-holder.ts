@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { registerChild } from './children.ts';
 
 const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 
@@ -21,6 +22,7 @@ export async function holdWriteLock(dbUrl: string, ms: number | 'until-released'
       stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
+  registerChild(child);
   let out = '';
   const released = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -47,6 +49,7 @@ export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -80,6 +83,7 @@ export async function startWebhookProcess(dbUrl: string, backoffMs = 100, leaseM
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -105,6 +109,7 @@ export async function startApiProcess(dbUrl: string) {
   const child = spawn(node, [fileURLToPath(new URL('./api-process.ts', import.meta.url)), dbUrl], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

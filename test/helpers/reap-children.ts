@@ -1,26 +1,13 @@
-// Every child process a test file starts (a second Herald, a site, chromium, varnish) is killed
-// when the file ends, whatever the file did. A test that times out never reaches its own
-// `finally`; its child would keep the worker's pipes open, the worker would never exit and the
-// whole run would hang after printing its summary.
-import childProcess, { type ChildProcess } from 'node:child_process';
-import { syncBuiltinESMExports } from 'node:module';
+// Every child process a test file started and registered (test/helpers/children.ts: a second
+// Herald, a site, chromium, varnishd...) is killed when the file ends, whatever the file did. A
+// test that times out never reaches its own `finally`; its child would keep running beside the
+// next file in the same worker, and keep the worker from exiting after the run.
 import { afterAll } from 'vitest';
+import { killRegisteredChildren } from './children.ts';
 
-const children = new Set<ChildProcess>();
-const spawn = childProcess.spawn;
-childProcess.spawn = function (this: unknown, ...args: unknown[]) {
-  const child = (spawn as (...a: unknown[]) => ChildProcess).apply(this, args);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-} as typeof childProcess.spawn;
-// `import { spawn } from 'node:child_process'` in the test files sees the wrapper too.
-syncBuiltinESMExports();
-
-// Registered before any test file's hooks, so it runs after them: a file's own graceful stops
-// come first, and only what they left is killed.
+// A set-up file runs again before every test file, and its hooks are registered before the
+// file's own, so this runs after them: a file's own graceful stops come first, and only what
+// they left is killed.
 afterAll(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  children.clear();
+  killRegisteredChildren();
 });

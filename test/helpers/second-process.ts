@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps, type Deps } from '../../server/deps.ts';
 import type { Clock } from '../../server/domain/shared/clock.ts';
+import { registerChild } from './children.ts';
 import type { TestContext } from './deps.ts';
 
 /**
@@ -45,6 +46,7 @@ export async function readySchedulerProcesses(
     const child = spawn(node, [script, dbUrl, at.toISOString(), String(passes)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    registerChild(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { registerChild } from '../helpers/children.ts';
 import type { TestContext } from '../helpers/deps.ts';
 
 const bin = path.resolve('bin/herald.mjs');
@@ -27,6 +28,7 @@ export function herald(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    registerChild(child);
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => (out += d));

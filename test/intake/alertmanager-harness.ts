@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { registerChild } from '../helpers/children.ts';
 import { freePort } from '../edge/edge-harness.ts';
 import { until } from './helpers.ts';
 
@@ -65,6 +66,7 @@ export async function startAlertmanager(opts: {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  registerChild(child);
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));

@@ -1,0 +1,71 @@
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * The child processes the running test file started and that still run: a second Herald, a
+ * site, a lock holder, chromium, varnishd, alertmanager, a CLI. Every helper or test that starts
+ * one registers it here, and test/helpers/reap-children.ts kills what is left when the file
+ * ends, after the file's own graceful stops. A test that times out never reaches its own
+ * `finally`; without this its child would outlive the file, hold its ports and database, and
+ * keep the worker (shared with the files after it) from ever exiting.
+ */
+const live = new Set<{ running(): boolean; kill(): void }>();
+
+/** Registers `child` to be killed when the test file ends, if it is still running then. */
+export function registerChild<T extends ChildProcess>(child: T): T {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  if (!running()) return child;
+  const entry = { running, kill: () => child.kill('SIGKILL') };
+  live.add(entry);
+  child.once('exit', () => live.delete(entry));
+  return child;
+}
+
+/**
+ * Registers a process group this process started through a library that does not hand out its
+ * child (playwright starts chromium as the leader of a group of its own): the whole group goes
+ * when the file ends.
+ */
+export function registerProcessGroup(pid: number): void {
+  const running = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  live.add({ running, kill: () => process.kill(-pid, 'SIGKILL') });
+}
+
+/** This process's children (Linux /proc): each one's pid and its process group. */
+export function childProcesses(): Map<number, { group: number }> {
+  const children = new Map<number, { group: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name (field 2) is in parentheses and may hold spaces; the state, the
+      // parent's pid and the process group follow it.
+      const [, ppid, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === process.pid) children.set(Number(name), { group: Number(group) });
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return children;
+}
+
+/** Kills every registered child still running (SIGKILL); returns how many there were. */
+export function killRegisteredChildren(): number {
+  const left = [...live].filter((c) => c.running());
+  live.clear();
+  for (const c of left) {
+    try {
+      c.kill();
+    } catch {
+      // Gone between the check and the kill.
+    }
+  }
+  return left.length;
+}
