@@ -34,6 +34,11 @@ import { parseInput } from '../domain/shared/parse.ts';
 import { getSettings } from '../domain/settings/get-settings.ts';
 import { readIncident } from '../domain/broadcasts/send-context.ts';
 import {
+  incidentAudiencesInput,
+  resolveIncidentAudiences,
+} from '../domain/audiences/incident-audiences.ts';
+import { chosenAudienceIds as chosenAudiences } from '../domain/lists/list-reading.ts';
+import {
   readAffectedComponents,
   readComponentNames,
 } from '../domain/components/read-components.ts';
@@ -55,6 +60,8 @@ export const previewInput = z.strictObject({
   internalNote: internalNoteInput,
   components: affectedComponentsInput,
   notify: z.boolean().optional(),
+  /** Who may see a new incident (an existing one keeps its own): its lists follow it. */
+  audiences: incidentAudiencesInput,
   ...promiseInput,
 });
 export type PreviewInput = z.input<typeof previewInput>;
@@ -88,6 +95,9 @@ async function previewUpdateEmailParsed(
   let isDrill = input.isDrill ?? false;
   let impact: string | null = null;
   let incidentUrl = `${base}/incidents/(new)`;
+  // For chosen audiences only: their lists and staff lists, never a public list.
+  let audienceOnly = false;
+  let chosenAudienceIds: string[] = [];
   const affected = new Map<string, { name: string; status: ComponentStatus }>();
   if (input.incidentId) {
     const incident = await readIncident(deps.db, input.incidentId);
@@ -97,8 +107,14 @@ async function previewUpdateEmailParsed(
     isDrill = incident.isDrill;
     impact = incident.impact;
     incidentUrl = `${base}/incidents/${incident.id}`;
+    audienceOnly = incident.audienceOnly;
+    if (audienceOnly) chosenAudienceIds = await chosenAudiences(deps.db, incident.id);
     for (const c of await readAffectedComponents(deps.db, incident.id))
       affected.set(c.id, { name: c.name, status: c.status });
+  } else {
+    const chosen = await resolveIncidentAudiences(deps.db, input.audiences);
+    audienceOnly = chosen !== null;
+    chosenAudienceIds = chosen ?? [];
   }
   if (title === undefined || priority === undefined) {
     throw new ValidationError('A new incident needs a title and a priority to preview its email.', {
@@ -163,7 +179,13 @@ async function previewUpdateEmailParsed(
   // The lists and recipients the broadcast would queue: the same lists, and the components the
   // incident will then affect (those it has and those this update names).
   const componentIds = [...affected.keys()];
-  const to = await updateBroadcastLists(deps.db, { isDrill, priority, componentIds });
+  const to = await updateBroadcastLists(deps.db, {
+    isDrill,
+    priority,
+    componentIds,
+    audienceOnly,
+    chosenAudienceIds,
+  });
   const lists = await reviewLists(deps.db, to, componentIds, (l, lang) =>
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
   );

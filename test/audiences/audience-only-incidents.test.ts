@@ -200,6 +200,43 @@ describe('an incident for chosen audiences only', () => {
       for (const secret of SECRETS) expect(m.parsed.text ?? '').not.toContain(secret);
   });
 
+  it("previews its mail to its own audiences' lists and staff lists only, new or existing", async () => {
+    const listsOf = (r: { json: { lists: { name: string }[] } }) =>
+      r.json.lists.map((l) => l.name).sort();
+    // A new incident for Acme only, as the declare form's "Preview email" asks.
+    const fresh = await responder.post('/api/admin/email-preview', {
+      title: 'Acme tenant slow',
+      priority: 0,
+      body: 'Looking.',
+      audiences: ['acme-corp'],
+    });
+    expect(fresh.status).toBe(200);
+    expect(listsOf(fresh)).toEqual(['Stakeholders', 'acme-corp incident mail']);
+    // The same incident for everyone reaches the public list and every audience's list.
+    const everyone = await responder.post('/api/admin/email-preview', {
+      title: 'Everyone slow',
+      priority: 0,
+      body: 'Looking.',
+    });
+    expect(listsOf(everyone)).toEqual(
+      ['Customers', 'Stakeholders', 'acme-corp incident mail', 'globex incident mail'].sort(),
+    );
+    // An update to the existing Acme-only incident keeps its own choice.
+    const update = await responder.post('/api/admin/email-preview', {
+      incidentId,
+      body: 'More.',
+    });
+    expect(listsOf(update)).toEqual(['Stakeholders', 'acme-corp incident mail']);
+    const unknown = await responder.post('/api/admin/email-preview', {
+      title: 'X',
+      priority: 0,
+      body: 'Y',
+      audiences: ['nobody'],
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.error.fields).toHaveProperty('audiences');
+  });
+
   it("is on Acme's page, full history, token feeds and v2 JSON, with its component impact", async () => {
     const page = await acmeMember.get('/a/acme-corp');
     expect(page.res.status).toBe(200);

@@ -301,6 +301,7 @@ async function postDeclare(
         internalNote: i.internalNote,
         components: i.components,
         notify: i.notify,
+        audiences: i.audiences,
         nextUpdateInMinutes: i.nextUpdateInMinutes,
         nextUpdateAt: i.nextUpdateAt,
       };
