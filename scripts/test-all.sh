@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: the type check, the formatter check and the site build side by side (a few seconds
-# each, mostly on one core), then the Debian packages the suites need, then every suite.
+# `npm test` after its type check (tsc --noEmit, in package.json): the formatter check and the
+# site build side by side, then the Debian packages the suites need, then every suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tsc --noEmit &
-types=$!
 prettier --check . &
 format=$!
 npm run build --silent &
 build=$!
 failed=()
-wait "$types" || failed+=('the type check (tsc --noEmit)')
 wait "$format" || failed+=('the formatter check (prettier --check .; npx prettier --write . fixes it)')
 wait "$build" || failed+=('the site build (npm run build)')
 if ((${#failed[@]})); then
