@@ -38,15 +38,20 @@ export async function holdWriteLock(dbUrl: string, ms: number | 'until-released'
   };
 }
 
-/** A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. */
-export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
-  const child = spawn(
-    node,
-    heraldChild(fileURLToPath(new URL('./outbox-process.ts', import.meta.url)), dbUrl, smtpUrl),
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/**
+ * A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. Its
+ * claims hold for `leaseMs` (the outbox's own default, 15 s, unless given).
+ */
+export async function startOutboxProcess(
+  dbUrl: string,
+  smtpUrl: string,
+  opts: { leaseMs?: number } = {},
+) {
+  const script = fileURLToPath(new URL('./outbox-process.ts', import.meta.url));
+  const lease = opts.leaseMs === undefined ? [] : ['2', String(opts.leaseMs)];
+  const child = spawn(node, heraldChild(script, dbUrl, smtpUrl, ...lease), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
