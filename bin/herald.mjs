@@ -12,11 +12,13 @@ const cli = path.join(root, 'server', 'cli.ts');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
-  // The module hooks first (server/boot/module-hooks.ts), then the CLI and everything it imports.
-  const hooks = await import(
-    pathToFileURL(path.join(root, 'server', 'boot', 'module-hooks.ts')).href
-  );
-  hooks.registerModuleHooks();
+  // The compile cache first (server/boot/compile-cache.ts), as server/main.ts does: a command
+  // then loads the code it compiled last time instead of type-stripping and compiling the server
+  // again (measured: `herald user list` 0.85 s of CPU without, 0.45 s with). Then the module
+  // hooks (server/boot/module-hooks.ts), then the CLI and everything it imports.
+  const boot = (name) => pathToFileURL(path.join(root, 'server', 'boot', name)).href;
+  (await import(boot('compile-cache.ts'))).useCompileCache();
+  (await import(boot('module-hooks.ts'))).registerModuleHooks();
   await import(pathToFileURL(cli).href);
 } else {
   const pinned = path.join(root, 'node_modules', 'node', 'bin', 'node');

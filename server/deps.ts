@@ -51,14 +51,20 @@ export async function createDeps(
   });
   try {
     await migrateDatabase(handle.db);
-    await ensureSettings(
-      handle.db,
-      {
-        pageName: config.pageName,
-        publicUrl: config.publicUrlConfigured ? config.publicUrl : null,
-      },
-      clock.now(),
-    );
+    // In a transaction, so another process starting on the same file that holds the write lock
+    // (its migrations, slow on a busy machine) is waited for as every write waits for it: alone,
+    // each insert had only the driver's 250 ms and a start could die of SQLITE_BUSY.
+    await handle.db.transaction(async (tx) => {
+      await ensureSettings(
+        tx,
+        {
+          pageName: config.pageName,
+          publicUrl: config.publicUrlConfigured ? config.publicUrl : null,
+        },
+        clock.now(),
+      );
+      await ensureDefaultLists(tx, clock.now());
+    });
   } catch (err) {
     // A file that opens but refuses writes (read-only for this user, a full disk) is said plainly.
     handle.close();
@@ -66,7 +72,6 @@ export async function createDeps(
   }
   // Opened after migrations, so the settings table it reads exists.
   const counter = createChangeCounter(config.databaseUrl, handle.client);
-  await ensureDefaultLists(handle.db, clock.now());
   const mailer = opts.mailer ?? createMailer(config);
   const edge = createEdgePurger({ db: handle.db, clock, config, log });
   const deps: Deps = {

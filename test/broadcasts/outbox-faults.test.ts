@@ -172,9 +172,20 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
       await expect
         .poll(() => recipients(smtp, 'locked').length, { timeout: 10_000 })
         .toBeGreaterThan(5);
-      const lock = await holdWriteLock(t.dbUrl, 2500);
-      expect((await readBroadcast(t.deps, id)).broadcast.done).toBe(false);
-      await lock.released;
+      const lock = await holdWriteLock(t.dbUrl, 'until-released');
+      try {
+        expect((await readBroadcast(t.deps, id)).broadcast.done).toBe(false);
+        // Held until the worker has met it: it says so in its log.
+        await expect
+          .poll(() => log.lines.some((l) => /could not record outcomes yet|cannot claim/.test(l)), {
+            timeout: 30_000,
+            interval: 10,
+          })
+          .toBe(true);
+      } finally {
+        lock.release();
+        await lock.released;
+      }
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, { timeout: 30_000 })
         .toBe(true);
@@ -194,13 +205,17 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
 
   it('an admin write answers 503 with Retry-After and what to do, not 500; it works again after', async () => {
     const { secret } = await makeToken(t, 'admin');
-    const lock = await holdWriteLock(t.dbUrl, 2000);
-    const busy = await api(t, secret).post('/api/admin/components', { name: 'Busy API' });
-    expect(busy.status).toBe(503);
-    expect(busy.res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(busy.json.error.code).toBe('database_busy');
-    expect(busy.json.error.message).toMatch(/another Herald process.*again/);
-    await lock.released;
+    const lock = await holdWriteLock(t.dbUrl, 'until-released');
+    try {
+      const busy = await api(t, secret).post('/api/admin/components', { name: 'Busy API' });
+      expect(busy.status).toBe(503);
+      expect(busy.res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(busy.json.error.code).toBe('database_busy');
+      expect(busy.json.error.message).toMatch(/another Herald process.*again/);
+    } finally {
+      lock.release();
+      await lock.released;
+    }
     const ok = await api(t, secret).post('/api/admin/components', { name: 'Busy API' });
     expect(ok.status).toBe(201);
   });

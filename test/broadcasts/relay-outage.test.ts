@@ -44,7 +44,9 @@ describe('a relay that comes back is used at once', { timeout: 120_000 }, () => 
     const emails = Array.from({ length: 300 }, (_, i) => `outage${i}@example.net`);
     for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
     smtp.reject(() => ({ code: 451, message: '4.3.2 try again later' }));
-    const worker = createOutboxWorker(t.deps);
+    // Probes at most a second apart (4 s by default): the first success after the relay is back
+    // comes within a second of it, and the test waits for that, not for a long pause.
+    const worker = createOutboxWorker(t.deps, { probeMaxMs: 1000 });
     worker.start();
     try {
       const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Relay outage' });

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { registerChild } from '../helpers/children.ts';
+import { heraldChild, heraldNode, registerChild } from '../helpers/children.ts';
 
 const startScript = fileURLToPath(new URL('../helpers/start-process.ts', import.meta.url));
 
 /** A Herald start-up in its own process, loaded and waiting at `barrier` once `waiting` resolves. */
 function startBehindBarrier(db: string, barrier: string) {
-  const child = spawn(process.execPath, [startScript, db, barrier], {
+  const child = spawn(heraldNode, heraldChild(startScript, db, barrier), {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

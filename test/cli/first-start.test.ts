@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerChild } from '../helpers/children.ts';
+import { heraldChild, registerChild } from '../helpers/children.ts';
 import { FormClient } from '../helpers/site.ts';
 
 describe('first start on a fresh database', { timeout: 120_000 }, () => {
@@ -112,7 +112,7 @@ describe('start-up database errors say what is wrong and what to do', { timeout:
     // Started through the same path with a barrier that is already there.
     writeFileSync(path.join(dir, 'go'), '');
     const r = await run(
-      [startScript, `file:${path.join(dir, 'good.db')}`, path.join(dir, 'go')],
+      heraldChild(startScript, `file:${path.join(dir, 'good.db')}`, path.join(dir, 'go')),
       {},
     );
     expect(r.stdout).toContain('up');

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The child processes the running test file started and that still run: a second Herald, a
@@ -10,6 +11,20 @@ import { readdirSync, readFileSync } from 'node:fs';
  * keep the worker (shared with the files after it) from ever exiting.
  */
 const live = new Set<{ running(): boolean; kill(): void }>();
+
+/** The pinned Node 24 that `npm start` runs Herald on. */
+export const heraldNode = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+
+const boot = fileURLToPath(new URL('./child-boot.ts', import.meta.url));
+
+/**
+ * node's arguments to run a test's child script (`script`, a path, then its `args`) that loads
+ * Herald's code: test/helpers/child-boot.ts first, so the child loads Herald as server/main.ts
+ * does (compile cache, module hooks) and costs a third of the CPU to start.
+ */
+export function heraldChild(script: string, ...args: string[]): string[] {
+  return ['--import', boot, script, ...args];
+}
 
 /** Registers `child` to be killed when the test file ends, if it is still running then. */
 export function registerChild<T extends ChildProcess>(child: T): T {

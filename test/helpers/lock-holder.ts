@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { registerChild } from './children.ts';
-
-const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+import { heraldChild, heraldNode as node, registerChild } from './children.ts';
 
 /**
  * Starts a real second process that holds the database's write lock for `ms` (or, with
@@ -40,15 +38,20 @@ export async function holdWriteLock(dbUrl: string, ms: number | 'until-released'
   };
 }
 
-/** A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. */
-export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
-  const child = spawn(
-    node,
-    [fileURLToPath(new URL('./outbox-process.ts', import.meta.url)), dbUrl, smtpUrl],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/**
+ * A real Herald outbox process (test/helpers/outbox-process.ts); resolves once it runs. Its
+ * claims hold for `leaseMs` (the outbox's own default, 15 s, unless given).
+ */
+export async function startOutboxProcess(
+  dbUrl: string,
+  smtpUrl: string,
+  opts: { leaseMs?: number } = {},
+) {
+  const script = fileURLToPath(new URL('./outbox-process.ts', import.meta.url));
+  const lease = opts.leaseMs === undefined ? [] : ['2', String(opts.leaseMs)];
+  const child = spawn(node, heraldChild(script, dbUrl, smtpUrl, ...lease), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
@@ -75,12 +78,12 @@ export async function startOutboxProcess(dbUrl: string, smtpUrl: string) {
 export async function startWebhookProcess(dbUrl: string, backoffMs = 100, leaseMs = 2000) {
   const child = spawn(
     node,
-    [
+    heraldChild(
       fileURLToPath(new URL('./webhook-process.ts', import.meta.url)),
       dbUrl,
       String(backoffMs),
       String(leaseMs),
-    ],
+    ),
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   registerChild(child);
@@ -106,9 +109,11 @@ export async function startWebhookProcess(dbUrl: string, backoffMs = 100, leaseM
 
 /** A real Herald API process on the database (test/helpers/api-process.ts). */
 export async function startApiProcess(dbUrl: string) {
-  const child = spawn(node, [fileURLToPath(new URL('./api-process.ts', import.meta.url)), dbUrl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    node,
+    heraldChild(fileURLToPath(new URL('./api-process.ts', import.meta.url)), dbUrl),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   registerChild(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {

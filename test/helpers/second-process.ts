@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps, type Deps } from '../../server/deps.ts';
 import type { Clock } from '../../server/domain/shared/clock.ts';
-import { registerChild } from './children.ts';
+import { heraldChild, heraldNode, registerChild } from './children.ts';
 import type { TestContext } from './deps.ts';
 
 /**
@@ -40,10 +40,9 @@ export async function readySchedulerProcesses(
   passes = 1,
 ): Promise<{ go(): Promise<SchedulerReport[]> }> {
   const { spawn } = await import('node:child_process');
-  const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
   const script = fileURLToPath(new URL('./scheduler-process.ts', import.meta.url));
   const children = Array.from({ length: count }, () => {
-    const child = spawn(node, [script, dbUrl, at.toISOString(), String(passes)], {
+    const child = spawn(heraldNode, heraldChild(script, dbUrl, at.toISOString(), String(passes)), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     registerChild(child);

@@ -20,6 +20,8 @@ import { type Parsed, runParsed, verb } from '../shared/verb.ts';
 export const MAX_IMPORT_ROWS = 50_000;
 /** Rows written per transaction (a few milliseconds of write lock each). */
 const IMPORT_CHUNK = 500;
+/** New subscribers per INSERT: 14 columns each, well under SQLite's 32,766 bound parameters. */
+const INSERT_ROWS = 100;
 
 export const importInput = z.strictObject({
   listId: z.string().min(1, 'choose a list').max(64, 'is not an id'),
@@ -292,6 +294,7 @@ export async function writeImport(
             ),
           );
         const byEmail = new Map(existing.map((e) => [e.email, e]));
+        const added: (typeof subscribers.$inferInsert)[] = [];
         for (const r of chunk) {
           const found = byEmail.get(r.email);
           if (found?.state === 'confirmed') {
@@ -327,12 +330,13 @@ export async function writeImport(
             updatedAt: now,
           };
           if (found) await tx.update(subscribers).set(fields).where(eq(subscribers.id, id));
-          else
-            await tx
-              .insert(subscribers)
-              .values({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
+          else added.push({ id, listId: list.id, email: r.email, createdAt: now, ...fields });
           c.imported++;
         }
+        // New addresses go in a few statements per chunk, not one each: a 50,000-row file took
+        // 7.4 s of CPU, most of it preparing and running 50,000 single-row inserts.
+        for (let j = 0; j < added.length; j += INSERT_ROWS)
+          await tx.insert(subscribers).values(added.slice(j, j + INSERT_ROWS));
         if (last)
           await recordAudit(tx, actor, now, {
             action: 'subscriber.import',
