@@ -8,7 +8,6 @@ import { DatabaseBusyError } from '../shared/database-busy.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { requireAdmin } from '../lists/create-list.ts';
 import { addressOnDomains, effectiveDomains } from '../lists/list-rules.ts';
@@ -144,13 +143,13 @@ export const prepareRowsInput = z.strictObject({
  * Checks addresses read from another status page (component ids already Herald's), with the
  * same rules as a CSV; `line` is the row's place in the input, from 1.
  */
-export async function prepareRows(
+export const prepareRows = verb(prepareRowsInput, prepareRowsParsed);
+async function prepareRowsParsed(
   deps: DomainDeps,
-  raw: z.input<typeof prepareRowsInput>,
+  input: Parsed<typeof prepareRowsInput>,
   actor: Actor,
 ): Promise<PreparedImport> {
   requireAdmin(actor);
-  const input = parseInput(prepareRowsInput, raw);
   const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
   const check = rowChecker(domains, componentByKey);
   const rows: PreparedRow[] = [];

@@ -5,8 +5,8 @@ import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { parseInput } from '../shared/parse.ts';
-import { type RequestSubscriptionInput, requestSubscriptionInput } from './inputs.ts';
+import { type Parsed, verb } from '../shared/verb.ts';
+import { requestSubscriptionInput } from './inputs.ts';
 import {
   checkComponentIds,
   findSubscriber,
@@ -26,12 +26,12 @@ export type RequestSubscriptionResult =
  * Someone asks to join: double opt-in. The answer is the same whether the address was new,
  * pending or already confirmed, so the form reveals nothing about who is subscribed.
  */
-export async function requestSubscription(
+export const requestSubscription = verb(requestSubscriptionInput, requestSubscriptionParsed);
+async function requestSubscriptionParsed(
   deps: DomainDeps,
-  raw: RequestSubscriptionInput,
+  input: Parsed<typeof requestSubscriptionInput>,
   _actor: Actor,
 ): Promise<RequestSubscriptionResult> {
-  const input = parseInput(requestSubscriptionInput, raw);
   const now = deps.clock.now();
   const email = input.email;
   const open = await listsOpenTo(deps.db, deps.config, email);

@@ -1,25 +1,26 @@
-import { Hono } from 'hono';
 import { z } from 'zod';
 import { componentStatuses } from '../../../db/schema/enums.ts';
 import type { Deps } from '../../deps.ts';
-import { createComponent } from '../../domain/components/create-component.ts';
-import { setComponentStatus } from '../../domain/components/set-component-status.ts';
-import { deleteComponent, updateComponent } from '../../domain/components/update-component.ts';
-import { NotFoundError, ValidationError } from '../../domain/shared/errors.ts';
-import type { ComponentJson } from '../../domain/status/statuspage-json.ts';
+import { createComponent, createComponentInput } from '../../domain/components/create-component.ts';
 import {
-  actorOf,
-  inV1Words,
-  noContent,
-  param,
-  type V1Context,
-  type V1Env,
-  v1Body,
-} from './context.ts';
+  setComponentStatus,
+  setComponentStatusInput,
+} from '../../domain/components/set-component-status.ts';
+import {
+  deleteComponent,
+  updateComponent,
+  updateComponentInput,
+} from '../../domain/components/update-component.ts';
+import type { Actor } from '../../domain/shared/actor.ts';
+import { NotFoundError } from '../../domain/shared/errors.ts';
+import { runParsed, verb } from '../../domain/shared/verb.ts';
+import type { ComponentJson } from '../../domain/status/statuspage-json.ts';
+import { fieldError } from './context.ts';
+import { type V1At, type V1Row, v1Input } from './operation.ts';
 import { componentGroupV1, componentV1 } from './shapes.ts';
 
 // Components and component groups. Each write is one of Herald's component verbs; a request
-// that needs two (new name and new status) is checked whole before the first one runs.
+// that needs two (new name and new status) is parsed whole, once, before the first one runs.
 
 const componentFields = {
   name: z.string({ error: 'must be a string' }).optional(),
@@ -33,32 +34,100 @@ const componentFields = {
   showcase: z.boolean({ error: 'must be true or false' }).optional(),
   only_show_if_degraded: z.boolean({ error: 'must be true or false' }).optional(),
 };
-const componentBody = z.strictObject({
-  component: z.strictObject(componentFields, { error: 'must be an object' }),
-});
-const componentNames = {
-  name: 'component.name',
-  description: 'component.description',
-  groupId: 'component.group_id',
-  status: 'component.status',
-  showcase: 'component.showcase',
-  onlyShowIfDegraded: 'component.only_show_if_degraded',
+const component = z.strictObject(componentFields, { error: 'must be an object' });
+
+/** Herald's component fields as the client names them, in each step's input and bare. */
+const componentNames = (...steps: string[]) => {
+  const names: Record<string, string> = {
+    name: 'component.name',
+    description: 'component.description',
+    groupId: 'component.group_id',
+    status: 'component.status',
+    showcase: 'component.showcase',
+    onlyShowIfDegraded: 'component.only_show_if_degraded',
+  };
+  for (const step of steps) for (const [k, v] of Object.entries(names)) names[`${step}.${k}`] = v;
+  return names;
 };
 
-const groupBody = z.strictObject({
-  component_group: z.strictObject(
-    {
-      name: z.string({ error: 'must be a string' }).optional(),
-      description: z.string({ error: 'must be a string' }).nullable().optional(),
-      components: z
-        .array(z.string({ error: 'must be component ids' }))
-        .max(200)
-        .optional(),
-    },
-    { error: 'must be an object' },
-  ),
-});
-const groupNames = { name: 'component_group.name', description: 'component_group.description' };
+const createBody = v1Input(
+  z.strictObject({ component }),
+  ({ component: b }) => ({
+    name: b.name ?? '',
+    description: b.description,
+    groupId: b.group_id,
+    status: b.status,
+    showcase: b.showcase,
+    onlyShowIfDegraded: b.only_show_if_degraded,
+  }),
+  createComponentInput,
+);
+
+/** A new name, description, group or flags, and a new status: two verbs, one parse. */
+const updateBody = v1Input(
+  z.strictObject({ id: z.string(), component }),
+  ({ id, component: { status, ...rest } }) => ({
+    update: Object.values(rest).some((v) => v !== undefined)
+      ? {
+          componentId: id,
+          name: rest.name,
+          description: rest.description,
+          groupId: rest.group_id,
+          showcase: rest.showcase,
+          onlyShowIfDegraded: rest.only_show_if_degraded,
+        }
+      : undefined,
+    status: status ? { componentId: id, status } : undefined,
+  }),
+  z.strictObject({
+    update: updateComponentInput.optional(),
+    status: setComponentStatusInput.optional(),
+  }),
+);
+
+const groupFields = z.strictObject(
+  {
+    name: z.string({ error: 'must be a string' }).optional(),
+    description: z.string({ error: 'must be a string' }).nullable().optional(),
+    components: z
+      .array(z.string({ error: 'must be component ids' }))
+      .max(200)
+      .optional(),
+  },
+  { error: 'must be an object' },
+);
+const groupNames = {
+  name: 'component_group.name',
+  description: 'component_group.description',
+  'create.name': 'component_group.name',
+  'create.description': 'component_group.description',
+  'update.name': 'component_group.name',
+  'update.description': 'component_group.description',
+};
+
+const createGroupBody = v1Input(
+  z.strictObject({ component_group: groupFields }),
+  ({ component_group: b }) => ({
+    create: { name: b.name ?? '', description: b.description, isGroup: true },
+    members: b.components,
+  }),
+  z.strictObject({ create: createComponentInput, members: z.array(z.string()).optional() }),
+);
+
+const updateGroupBody = v1Input(
+  z.strictObject({ id: z.string(), component_group: groupFields }),
+  ({ id, component_group: b }) => ({
+    update:
+      b.name !== undefined || b.description !== undefined
+        ? { componentId: id, name: b.name, description: b.description }
+        : undefined,
+    members: b.components,
+  }),
+  z.strictObject({
+    update: updateComponentInput.optional(),
+    members: z.array(z.string()).optional(),
+  }),
+);
 
 async function allComponents(deps: Deps): Promise<ComponentJson[]> {
   return (await deps.reader.components()).components;
@@ -70,157 +139,140 @@ async function oneComponent(deps: Deps, id: string, group: boolean): Promise<Com
   return found;
 }
 
-export function componentRoutes(deps: Deps) {
-  const app = new Hono<V1Env>();
-  const list = async (c: V1Context) =>
-    c.json((await allComponents(deps)).filter((x) => !x.group).map(componentV1));
-  app.get('/components', list);
-  app.get('/components.json', list);
-
-  const create = async (c: V1Context) => {
-    const { component: b } = await v1Body(c, componentBody);
-    const row = await inV1Words(componentNames, () =>
-      createComponent(
-        deps,
-        {
-          name: b.name ?? '',
-          description: b.description,
-          groupId: b.group_id,
-          status: b.status,
-          showcase: b.showcase,
-          onlyShowIfDegraded: b.only_show_if_degraded,
-        },
-        actorOf(c),
-      ),
-    );
-    return c.json(componentV1(await oneComponent(deps, row.id, false)), 201);
-  };
-  app.post('/components', create);
-  app.post('/components.json', create);
-
-  app.get('/components/:id', async (c) =>
-    c.json(componentV1(await oneComponent(deps, param(c, 'id'), false))),
-  );
-
-  const update = async (c: V1Context) => {
-    const id = param(c, 'id');
-    await oneComponent(deps, id, false);
-    const { component: b } = await v1Body(c, componentBody);
-    const { status, ...rest } = b;
-    if (Object.values(rest).some((v) => v !== undefined))
-      await inV1Words(componentNames, () =>
-        updateComponent(
-          deps,
-          {
-            componentId: id,
-            name: rest.name,
-            description: rest.description,
-            groupId: rest.group_id,
-            showcase: rest.showcase,
-            onlyShowIfDegraded: rest.only_show_if_degraded,
-          },
-          actorOf(c),
-        ),
-      );
-    if (status)
-      await inV1Words(componentNames, () =>
-        setComponentStatus(deps, { componentId: id, status }, actorOf(c)),
-      );
-    return c.json(componentV1(await oneComponent(deps, id, false)));
-  };
-  app.patch('/components/:id', update);
-  app.put('/components/:id', update);
-
-  app.delete('/components/:id', async (c) => {
-    const id = param(c, 'id');
-    await oneComponent(deps, id, false);
-    await deleteComponent(deps, { componentId: id }, actorOf(c));
-    return noContent(c);
-  });
-  return app;
+/** Refuses ids that name no component, before anything is written. */
+async function checkMembers(deps: Deps, ids: readonly string[] | undefined) {
+  const all = await allComponents(deps);
+  const unknown = (ids ?? []).filter((id) => !all.some((x) => x.id === id && !x.group));
+  if (unknown.length)
+    throw fieldError('component_group.components', `no component with id ${unknown.join(', ')}`);
 }
 
-export function componentGroupRoutes(deps: Deps) {
-  const app = new Hono<V1Env>();
-  const list = async (c: V1Context) =>
-    c.json((await allComponents(deps)).filter((x) => x.group).map(componentGroupV1));
-  app.get('/component-groups', list);
-  app.get('/component-groups.json', list);
+/** Moves the named components into the group and the group's others out. */
+async function setMembers(
+  deps: Deps,
+  groupId: string,
+  ids: readonly string[] | undefined,
+  actor: Actor,
+) {
+  if (!ids) return;
+  await checkMembers(deps, ids);
+  for (const x of (await allComponents(deps)).filter((x) => !x.group)) {
+    const inside = ids.includes(x.id);
+    if (inside && x.group_id !== groupId)
+      await runParsed(updateComponent, deps, { componentId: x.id, groupId }, actor);
+    if (!inside && x.group_id === groupId)
+      await runParsed(updateComponent, deps, { componentId: x.id, groupId: null }, actor);
+  }
+}
 
-  /** Moves the named components into the group and the group's others out; checked first. */
-  const setMembers = async (c: V1Context, groupId: string, ids: string[] | undefined) => {
-    if (!ids) return;
-    const all = await allComponents(deps);
-    const unknown = ids.filter((id) => !all.some((x) => x.id === id && !x.group));
-    if (unknown.length)
-      throw new ValidationError(
-        `component_group.components: no component with id ${unknown.join(', ')}`,
-        {
-          'component_group.components': `no component with id ${unknown.join(', ')}`,
-        },
+const componentFound = (deps: Deps, p: Record<string, string>) => oneComponent(deps, p.id!, false);
+const groupFound = (deps: Deps, p: Record<string, string>) => oneComponent(deps, p.id!, true);
+const C = '/pages/:page_id/components';
+const G = '/pages/:page_id/component-groups';
+
+export const componentOperations: V1Row[] = [
+  {
+    method: 'get',
+    path: C,
+    role: 'viewer',
+    verb: async (deps) => (await allComponents(deps)).filter((x) => !x.group).map(componentV1),
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: C,
+    role: 'admin',
+    verb: verb(createBody, async (deps: Deps, input, actor) => {
+      const row = await runParsed(createComponent, deps, input, actor);
+      return componentV1(await oneComponent(deps, row.id, false));
+    }),
+    names: componentNames(),
+    success: 201,
+  },
+  {
+    method: 'get',
+    path: `${C}/:id`,
+    role: 'viewer',
+    found: componentFound,
+    verb: async (_deps, _raw, _actor, at: V1At<ComponentJson>) => componentV1(at.found),
+    success: 200,
+  },
+  {
+    method: 'patch',
+    path: `${C}/:id`,
+    role: 'responder',
+    found: componentFound,
+    verb: verb(updateBody, async (deps: Deps, input, actor) => {
+      if (input.update) await runParsed(updateComponent, deps, input.update, actor);
+      if (input.status) await runParsed(setComponentStatus, deps, input.status, actor);
+      return componentV1(
+        await oneComponent(deps, (input.update ?? input.status)!.componentId, false),
       );
-    for (const x of all.filter((x) => !x.group)) {
-      const inside = ids.includes(x.id);
-      if (inside && x.group_id !== groupId)
-        await updateComponent(deps, { componentId: x.id, groupId }, actorOf(c));
-      if (!inside && x.group_id === groupId)
-        await updateComponent(deps, { componentId: x.id, groupId: null }, actorOf(c));
-    }
-  };
-
-  const create = async (c: V1Context) => {
-    const { component_group: b } = await v1Body(c, groupBody);
-    const all = await allComponents(deps);
-    const unknown = (b.components ?? []).filter((id) => !all.some((x) => x.id === id && !x.group));
-    if (unknown.length)
-      throw new ValidationError(
-        `component_group.components: no component with id ${unknown.join(', ')}`,
-        {
-          'component_group.components': `no component with id ${unknown.join(', ')}`,
-        },
-      );
-    const row = await inV1Words(groupNames, () =>
-      createComponent(
-        deps,
-        { name: b.name ?? '', description: b.description, isGroup: true },
-        actorOf(c),
-      ),
-    );
-    await setMembers(c, row.id, b.components);
-    return c.json(componentGroupV1(await oneComponent(deps, row.id, true)), 201);
-  };
-  app.post('/component-groups', create);
-  app.post('/component-groups.json', create);
-
-  app.get('/component-groups/:id', async (c) =>
-    c.json(componentGroupV1(await oneComponent(deps, param(c, 'id'), true))),
-  );
-
-  const update = async (c: V1Context) => {
-    const id = param(c, 'id');
-    await oneComponent(deps, id, true);
-    const { component_group: b } = await v1Body(c, groupBody);
-    if (b.name !== undefined || b.description !== undefined)
-      await inV1Words(groupNames, () =>
-        updateComponent(
-          deps,
-          { componentId: id, name: b.name, description: b.description },
-          actorOf(c),
-        ),
-      );
-    await setMembers(c, id, b.components);
-    return c.json(componentGroupV1(await oneComponent(deps, id, true)));
-  };
-  app.patch('/component-groups/:id', update);
-  app.put('/component-groups/:id', update);
-
+    }),
+    names: componentNames('update', 'status'),
+    success: 200,
+  },
+  {
+    method: 'delete',
+    path: `${C}/:id`,
+    role: 'admin',
+    found: componentFound,
+    verb: (deps, _raw, actor, at: V1At<ComponentJson>) =>
+      deleteComponent(deps, { componentId: at.found.id }, actor),
+    success: 204,
+  },
+  {
+    method: 'get',
+    path: G,
+    role: 'viewer',
+    verb: async (deps) => (await allComponents(deps)).filter((x) => x.group).map(componentGroupV1),
+    success: 200,
+  },
+  {
+    method: 'post',
+    path: G,
+    role: 'admin',
+    verb: verb(createGroupBody, async (deps: Deps, input, actor) => {
+      await checkMembers(deps, input.members);
+      const row = await runParsed(createComponent, deps, input.create, actor);
+      await setMembers(deps, row.id, input.members, actor);
+      return componentGroupV1(await oneComponent(deps, row.id, true));
+    }),
+    names: groupNames,
+    success: 201,
+  },
+  {
+    method: 'get',
+    path: `${G}/:id`,
+    role: 'viewer',
+    found: groupFound,
+    verb: async (_deps, _raw, _actor, at: V1At<ComponentJson>) => componentGroupV1(at.found),
+    success: 200,
+  },
+  {
+    method: 'patch',
+    path: `${G}/:id`,
+    role: 'admin',
+    found: groupFound,
+    verb: verb(updateGroupBody, async (deps: Deps, input, actor, at: V1At<ComponentJson>) => {
+      await checkMembers(deps, input.members);
+      if (input.update) await runParsed(updateComponent, deps, input.update, actor);
+      await setMembers(deps, at.found.id, input.members, actor);
+      return componentGroupV1(await oneComponent(deps, at.found.id, true));
+    }),
+    names: groupNames,
+    success: 200,
+  },
   // Statuspage deletes a group and keeps its components, which move to the top level.
-  app.delete('/component-groups/:id', async (c) => {
-    const id = param(c, 'id');
-    await oneComponent(deps, id, true);
-    await setMembers(c, id, []);
-    await deleteComponent(deps, { componentId: id }, actorOf(c));
-    return noContent(c);
-  });
-  return app;
-}
+  {
+    method: 'delete',
+    path: `${G}/:id`,
+    role: 'admin',
+    found: groupFound,
+    verb: async (deps, _raw, actor, at: V1At<ComponentJson>) => {
+      await setMembers(deps, at.found.id, [], actor);
+      return deleteComponent(deps, { componentId: at.found.id }, actor);
+    },
+    success: 204,
+  },
+];

@@ -1,9 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import qs from 'qs';
-import { z } from 'zod';
 import type { Actor } from '../../domain/shared/actor.ts';
-import { parseInput } from '../../domain/shared/parse.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import { readJsonObject } from '../operation.ts';
 
@@ -17,19 +15,19 @@ export const param = (c: V1Context, name: string) =>
   (c.req.param(name) ?? '').replace(/\.json$/, '');
 
 /**
- * The JSON body parsed with the adapter's schema, in Statuspage's own field names, so a problem
- * names the field as the client sent it (`incident.name: is required`): a 422 before any write.
+ * The request body as the object a JSON client would send, unparsed: the operation's verb parses
+ * it once, with its own schema in Statuspage's field names, so a problem names the field as the
+ * client sent it (`incident.name: is required`). Form posts and Statuspage's older query-string
+ * writes arrive as the same object.
  */
-export async function v1Body<S extends z.ZodType>(c: V1Context, schema: S): Promise<z.output<S>> {
+export async function v1Raw(c: V1Context): Promise<Record<string, unknown>> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/x-www-form-urlencoded')
-    return parseInput(schema, formFields(await c.req.text()));
+  if (type === 'application/x-www-form-urlencoded') return formFields(await c.req.text());
   // Statuspage's older documentation sends the fields as query parameters with no body.
   const query = new URL(c.req.url).search.slice(1);
   if (!c.req.header('content-length') && !type && /(^|&)[a-z_]+(%5B|\[)/i.test(query))
-    return parseInput(schema, formFields(query));
-  const body = await readJsonObject(c);
-  return parseInput(schema, body);
+    return formFields(query);
+  return readJsonObject(c);
 }
 
 /** Fields Statuspage documents as "t or f" in form posts. */
@@ -69,9 +67,9 @@ function formFields(text: string): Record<string, unknown> {
 }
 
 /** Statuspage's paging: `page` from 1 and `per_page` (or `limit`) up to 100. */
-export function paging(c: V1Context, fallback = 100) {
+export function paging(query: Record<string, string | undefined>, fallback = 100) {
   const num = (name: string, min: number, max: number) => {
-    const raw = c.req.query(name);
+    const raw = query[name];
     if (raw === undefined) return undefined;
     if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max)
       throw new HTTPException(400, {
@@ -84,12 +82,19 @@ export function paging(c: V1Context, fallback = 100) {
   return { limit: perPage, offset: (page - 1) * perPage };
 }
 
-/** Statuspage answers a delete with the deleted object; Herald's collection says 204. */
-export const noContent = (c: V1Context) => c.body(null, 204);
+/** The client's name for a Herald field: the longest of `names` that is a prefix of its path. */
+function clientField(names: Record<string, string>, key: string): string {
+  let best: string | undefined;
+  for (const prefix of Object.keys(names))
+    if ((key === prefix || key.startsWith(`${prefix}.`)) && prefix.length > (best?.length ?? -1))
+      best = prefix;
+  return best === undefined ? key : names[best]! + key.slice(best.length);
+}
 
 /**
- * Runs a verb and reports its field errors in the client's words: Herald's `title` is the
- * `incident.name` the client sent. The verb's own schema stays the one place the rule lives.
+ * Runs an operation and reports its field errors in the client's words: Herald's `title` (or
+ * `declare.title`, a step of a composed operation) is the `incident.name` the client sent. The
+ * verbs' own schemas stay the one place each rule lives.
  */
 export async function inV1Words<T>(
   names: Record<string, string>,
@@ -100,10 +105,7 @@ export async function inV1Words<T>(
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(err.fields)) {
-      const [head, ...rest] = k.split('.');
-      fields[[names[head!] ?? head, ...rest].join('.')] = v;
-    }
+    for (const [k, v] of Object.entries(err.fields)) fields[clientField(names, k)] = v;
     const message = Object.keys(err.fields).length
       ? Object.entries(fields)
           .map(([k, v]) => (k === '_' ? v : `${k}: ${v}`))
@@ -112,3 +114,7 @@ export async function inV1Words<T>(
     throw new ValidationError(message, fields);
   }
 }
+
+/** A field refused by a rule of the management API, named as the client sent it. */
+export const fieldError = (field: string, message: string) =>
+  new ValidationError(`${field}: ${message}`, { [field]: message });

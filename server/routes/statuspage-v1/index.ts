@@ -13,11 +13,24 @@ import {
 } from '../../domain/shared/errors.ts';
 import { statusOf } from '../../http/errors.ts';
 import { DEFAULT_BODY_LIMIT } from '../../http/openapi.ts';
-import { componentRoutes, componentGroupRoutes } from './components.ts';
+import { componentOperations } from './components.ts';
 import type { V1Env } from './context.ts';
-import { incidentRoutes } from './incidents.ts';
-import { pageRoutes } from './pages.ts';
-import { subscriberRoutes } from './subscribers.ts';
+import { incidentOperations } from './incidents.ts';
+import { mountV1, type V1Row } from './operation.ts';
+import { pageOperations } from './pages.ts';
+import { subscriberOperations } from './subscribers.ts';
+
+/**
+ * Every operation of the management API, declared once (`V1Row` in operation.ts): one file per
+ * resource exports its rows; the routes are derived from them. Order matters where paths
+ * overlap: `/incidents/unresolved` is declared before `/incidents/:id`.
+ */
+export const v1Operations: readonly V1Row[] = [
+  ...pageOperations,
+  ...componentOperations,
+  ...incidentOperations,
+  ...subscriberOperations,
+];
 
 /** `Authorization: OAuth <key>` (Statuspage's scheme), `Bearer <key>`, or `?api_key=`. */
 function keyOf(c: Context): string | null {
@@ -90,17 +103,15 @@ export function statuspageV1Routes(deps: Deps) {
     return next();
   });
   // Every path names the page: Herald serves one, with the id its v2 JSON shows.
-  app.use('/pages/:page_id/*', async (c, next) => {
-    const wanted = c.req.param('page_id').replace(/\.json$/, '');
+  const onePage = async (c: Context, next: () => Promise<void>) => {
+    const wanted = c.req.param('page_id')!.replace(/\.json$/, '');
     const page = await deps.reader.page();
     if (wanted !== page.id) throw new NotFoundError('page', wanted);
     return next();
-  });
-  app.route('/', pageRoutes(deps));
-  app.route('/pages/:page_id', componentRoutes(deps));
-  app.route('/pages/:page_id', componentGroupRoutes(deps));
-  app.route('/pages/:page_id', incidentRoutes(deps));
-  app.route('/pages/:page_id', subscriberRoutes(deps));
+  };
+  app.use('/pages/:page_id', onePage);
+  app.use('/pages/:page_id/*', onePage);
+  mountV1(app, deps, v1Operations);
   app.all('*', (c) => c.json({ error: `No endpoint ${c.req.method} ${c.req.path}.` }, 404));
   return app;
 }
