@@ -71,13 +71,8 @@ export function classifySmtpError(err: unknown): { permanent: boolean; error: st
   return { permanent: false, error };
 }
 
-/** Most rows one claim takes by default. */
-const CLAIM_ROWS = 400;
-/**
- * Most rows held at once by default (claimed, not yet recorded): two claims, so a whole claim is
- * made while the one before it is still being sent.
- */
-const MAX_IN_FLIGHT = 2 * CLAIM_ROWS;
+/** Most rows held at once by default (claimed, not yet recorded). */
+const MAX_IN_FLIGHT = 400;
 /** The first claim of a busy spell is small so the first emails leave at once. */
 const FIRST_CLAIM = 10;
 /**
@@ -128,9 +123,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   const baseBackoffMs = opts.baseBackoffMs ?? 30_000;
   const maxBackoffMs = opts.maxBackoffMs ?? 3600_000;
   const random = opts.random ?? Math.random;
-  // Each claim also reads the page, the broadcast and its recipients and renders the copies
-  // (about 1.5 ms of CPU whatever its size), so fewer, fuller claims cost less per message.
-  const batchSize = Math.max(1, opts.batchSize ?? CLAIM_ROWS);
+  // By default one claim may take the whole window: each claim also reads the page, the
+  // broadcast and its recipients and renders the copies (about 1.5 ms of CPU whatever its
+  // size), so fewer, fuller claims cost less per message.
+  const batchSize = Math.max(1, opts.batchSize ?? MAX_IN_FLIGHT);
   const maxInFlight = Math.max(
     1,
     opts.maxInFlight ?? (opts.batchSize ? batchSize * (opts.lanes ?? 4) : MAX_IN_FLIGHT),
@@ -243,13 +239,11 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       for (const which of ['messages', 'deliveries'] as const)
         await extendLeases(deps.db, which, ids[which], until);
     },
-    // Claim when a whole claim (or half the window, when the rate allows less) is free, so
-    // claims stay few and full: claiming as soon as half a claim was free made claims of about
-    // half the size, and twice as many.
+    // Claim when at least half a claim's worth is free, so claims stay few and full.
     room(held) {
       const allowed = allowedInFlight();
       const room = Math.min(batchSize, allowed - held);
-      return room < Math.min(batchSize, allowed / 2) ? 0 : room;
+      return room < Math.min(batchSize, allowed) / 2 ? 0 : room;
     },
     gate: {
       name: 'relay',
