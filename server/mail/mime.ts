@@ -169,7 +169,9 @@ interface SharedFrame {
   beforeDate: string;
   /** From MIME-Version to the line before List-Unsubscribe (or to the body when no list). */
   beforeUnsubscribe: string;
-  /** The rest of the source, cut at each stand-in. */
+  /** The copy's unsubscribe URL cut at the stand-in: a recipient's is these joined by its token. */
+  unsubscribeUrl: string[] | null;
+  /** The rest of the source (List-Unsubscribe on), cut at each stand-in. */
   rest: string[];
 }
 
@@ -203,13 +205,21 @@ function buildFrame(copy: SharedCopy, from: Sender): SharedFrame | null {
   if (count(copy.subject) || (copy.list && count(copy.list.id + copy.list.name))) return null;
   const middle = ['MIME-Version: 1.0', 'Auto-Submitted: auto-generated'];
   if (copy.list) middle.push(listIdHeader(copy.list));
-  const tail = copy.list ? ['List-Unsubscribe-Post: List-Unsubscribe=One-Click'] : [];
+  // The unsubscribe line is folded where its spaces are, never inside the URL, and a token is
+  // as long as the stand-in with no space in it: folded once here, it is the same line for
+  // every recipient.
+  const unsubscribe = copy.list
+    ? header('List-Unsubscribe', bracketUrl(copy.list.unsubscribeUrl))
+    : null;
+  if (unsubscribe !== null && count(unsubscribe) !== count(copy.list!.unsubscribeUrl)) return null;
+  const tail = copy.list ? [unsubscribe!, 'List-Unsubscribe-Post: List-Unsubscribe=One-Click'] : [];
   const rest = [...tail, ...bodyLines(textPart, htmlPart)].join('\r\n');
   return {
     from,
     beforeTo: `${header('From', from.header)}\r\n`,
     beforeDate: `\r\n${header('Subject', text(copy.subject))}\r\n`,
     beforeUnsubscribe: `\r\n${middle.join('\r\n')}\r\n`,
+    unsubscribeUrl: copy.list ? copy.list.unsubscribeUrl.split(standIn) : null,
     rest: rest.split(standIn),
   };
 }
@@ -231,14 +241,15 @@ function fillSharedCopy(
     return null;
   const frame = sharedFrame(copy, from);
   if (!frame) return null;
-  let raw =
+  if (mail.list && mail.list.unsubscribeUrl !== frame.unsubscribeUrl?.join(token)) return null;
+  return (
     frame.beforeTo +
     header('To', clean(mail.to)) +
     frame.beforeDate +
     header('Date', dateValue(date)) +
     '\r\n' +
     header('Message-ID', `<${clean(mail.messageId).replace(/^<|>$/g, '')}>`) +
-    frame.beforeUnsubscribe;
-  if (mail.list) raw += `${header('List-Unsubscribe', bracketUrl(mail.list.unsubscribeUrl))}\r\n`;
-  return raw + frame.rest.join(token);
+    frame.beforeUnsubscribe +
+    frame.rest.join(token)
+  );
 }

@@ -21,7 +21,8 @@ export interface SharedCopy {
   subject: string;
   text: string;
   html: string;
-  list?: { id: string; name: string };
+  /** With the stand-in in the unsubscribe URL. */
+  list?: { id: string; name: string; unsubscribeUrl: string };
   /** Letters and digits standing in for each recipient's token in `text` and `html`. */
   standIn: string;
 }

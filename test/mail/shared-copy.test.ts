@@ -16,7 +16,11 @@ function copyOf(text: string, html: string, subject = 'PRIORITY 0 ISSUE UPDATE: 
     subject,
     text,
     html,
-    list: { id: 'customers.status.example.com', name: 'Status Customers' },
+    list: {
+      id: 'customers.status.example.com',
+      name: 'Status Customers',
+      unsubscribeUrl: `https://status.example.com/unsubscribe/${standIn}`,
+    },
     standIn,
   };
   return copy;
@@ -84,5 +88,16 @@ describe('a broadcast copy shared by its recipients', () => {
       const { shared: _, ...whole } = mail;
       expect(composeRaw(mail, from, date)).toBe(composeRaw(whole, from, date));
     }
+  });
+
+  it("keeps a message's own unsubscribe link when it is not the copy's with its token", () => {
+    const copy = copyOf(links(standIn), `<p>${links(standIn)}</p>`);
+    const token = randomBytes(32).toString('base64url');
+    const mail = recipient(copy, 1, token);
+    mail.list = { ...mail.list!, unsubscribeUrl: `https://other.example.com/leave/${token}` };
+    const { shared: _, ...whole } = mail;
+    const raw = composeRaw(mail, from, date);
+    expect(raw).toBe(composeRaw(whole, from, date));
+    expect(raw).toContain(`<https://other.example.com/leave/${token}>`);
   });
 });

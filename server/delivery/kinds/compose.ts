@@ -66,10 +66,9 @@ export function composeBroadcastMail(
   let copy = copies.get(key);
   if (!copy) {
     const standIn = subscriberLinks(page.url, TOKEN_STAND_IN);
-    const { id, name } = listHeaders(page, r.list, standIn.unsubscribeUrl);
     copy = {
       ...renderIncidentCopy(page, src, r.list, standIn, now, r.language),
-      list: { id, name },
+      list: listHeaders(page, r.list, standIn.unsubscribeUrl),
       standIn: TOKEN_STAND_IN,
     };
     copies.set(key, copy);

@@ -10,6 +10,7 @@ import {
   maintenanceComponents,
   maintenances,
   maintenanceUpdates,
+  settings,
   subscribers,
   updateAudienceTexts,
 } from '../../../db/schema/index.ts';
@@ -21,7 +22,6 @@ import {
   readAudienceAwareLists,
 } from '../lists/list-reading.ts';
 import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
-import { getSettings } from '../settings/get-settings.ts';
 import { linkKey } from '../subscribers/tokens.ts';
 import { isIncidentNoticeKind } from './enqueue-incident-notice.ts';
 import { type IncidentNoticeSource, readIncidentNoticeSource } from './incident-notice-source.ts';
@@ -50,15 +50,28 @@ export async function readPageContext(
   db: DbOrTx,
   config: Pick<Config, 'publicUrl' | 'secretKey'>,
 ): Promise<PageContext> {
-  const s = await getSettings(db);
+  // The five columns emails use: every claim reads this, and the whole settings row through the
+  // relational query builder cost 0.45 ms of CPU each time (this is 0.03 ms).
+  const [s] = await db.all<{
+    name: string;
+    publicUrl: string | null;
+    timeZone: string;
+    language: string;
+    linkSecret: string | null;
+  }>(sql`
+      SELECT page_name AS name, public_url AS publicUrl, time_zone AS timeZone,
+             default_language AS language, link_secret AS linkSecret
+      FROM ${settings} WHERE id = 1`);
+  if (!s) throw new Error('settings row missing: the database was not initialised');
   const url = (s.publicUrl ?? config.publicUrl).replace(/\/+$/, '');
   return {
-    name: s.pageName,
+    name: s.name,
     url,
     timeZone: s.timeZone,
     host: messageIdHost(url),
-    key: await linkKey(db, config),
-    language: parseLanguage(s.defaultLanguage) ?? DEFAULT_LANGUAGE,
+    // linkKey creates the key when there is none yet (the first email of a fresh database).
+    key: config.secretKey || s.linkSecret || (await linkKey(db, config)),
+    language: parseLanguage(s.language) ?? DEFAULT_LANGUAGE,
   };
 }
 
@@ -174,10 +187,15 @@ const noticeStep: Record<string, 'in_progress' | 'completed'> = {
   maintenance_completed: 'completed',
 };
 
-/** A broadcast as it is now, or null when what it was about is gone (its deliveries skip). */
+/**
+ * A broadcast as it is now, or null when what it was about is gone (its deliveries skip).
+ * `staff: false` leaves out what only internal lists read (the support script and the record,
+ * a third of this read's cost), for a claim with no recipient on such a list.
+ */
 export async function readBroadcastSource(
   db: DbOrTx,
   broadcastId: string,
+  { staff = true }: { staff?: boolean } = {},
 ): Promise<BroadcastSource | null> {
   const [b] = await db.select().from(broadcasts).where(eq(broadcasts.id, broadcastId));
   if (!b) return null;
@@ -234,8 +252,8 @@ export async function readBroadcastSource(
       audienceTexts: new Map(audienceTexts.map((t) => [t.audienceId, t.body])),
     },
     affected,
-    supportScript: await readStoredSupportScript(db, incident.id),
-    record: await readRecordForBroadcast(db, b),
+    supportScript: staff ? await readStoredSupportScript(db, incident.id) : null,
+    record: staff ? await readRecordForBroadcast(db, b) : null,
   };
 }
 
