@@ -1,29 +1,57 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiTokens, auditLog, incidents, users } from '../../db/schema/index.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { updateUser } from '../../server/domain/users/update-user.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { contextTemplate, type ContextTemplate } from '../helpers/context-template.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
 
+/** The file's template: Rita (responder) and Ada (admin), each signed in once through /login. */
+async function signedInPair(t: TestContext) {
+  const site = await startSite(t);
+  try {
+    const rita = await makeUser(t, 'responder', 'rita@example.com');
+    await makeUser(t, 'admin', 'ada@example.com');
+    const responder = new FormClient(site.base);
+    await responder.login('rita@example.com');
+    const admin = new FormClient(site.base);
+    await admin.login('ada@example.com');
+    return { responderId: rita.id, responder, admin };
+  } finally {
+    await site.close();
+  }
+}
+
+/** A client on `base` carrying a session signed in on the template (cookies and form token). */
+function resume(base: string, from: FormClient): FormClient {
+  const c = new FormClient(base);
+  c.cookies = new Map(from.cookies);
+  c.csrf = from.csrf;
+  return c;
+}
+
 // Each test gets its own database, clock, settings and sessions: none relies on another's data.
+// Each database is a copy of one made for this file with both users signed in, so a test does
+// not pay for two password hashes and two password checks (about 0.1 s of CPU each, on purpose).
 describe('admin forms (no JavaScript)', () => {
+  let template: ContextTemplate<Awaited<ReturnType<typeof signedInPair>>>;
   let t: TestContext;
   let site: Awaited<ReturnType<typeof startSite>>;
   let responder: FormClient;
   let admin: FormClient;
   let responderId: string;
+  beforeAll(async () => {
+    template = await contextTemplate(signedInPair);
+  });
+  afterAll(() => template.close());
   beforeEach(async () => {
-    t = await createTestContext();
+    t = await template.context();
     site = await startSite(t);
-    const r = await makeUser(t, 'responder', 'rita@example.com');
-    responderId = r.id;
-    await makeUser(t, 'admin', 'ada@example.com');
-    responder = new FormClient(site.base);
-    await responder.login('rita@example.com');
-    admin = new FormClient(site.base);
-    await admin.login('ada@example.com');
+    responderId = template.value.responderId;
+    responder = resume(site.base, template.value.responder);
+    admin = resume(site.base, template.value.admin);
   });
   afterEach(async () => {
     await site.close();
