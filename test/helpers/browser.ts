@@ -109,8 +109,16 @@ export async function openBrowser(): Promise<TestBrowser> {
   const contexts = new Set<BrowserContext>();
   await workerChromium();
   const newContext = async (options?: BrowserContextOptions) => {
-    const { browser } = await workerChromium();
-    const context = await browser.newContext(options);
+    let { browser } = await workerChromium();
+    let context: BrowserContext;
+    try {
+      context = await browser.newContext(options);
+    } catch (e) {
+      // Chromium died since the last call (it crashed, or was killed): launch another.
+      if (browser.isConnected()) throw e;
+      ({ browser } = await workerChromium());
+      context = await browser.newContext(options);
+    }
     contexts.add(context);
     context.once('close', () => contexts.delete(context));
     return context;
