@@ -41,7 +41,8 @@ export function registerChild<T extends ChildProcess>(child: T): T {
  * child (playwright starts chromium as the leader of a group of its own): the whole group goes
  * when the file ends, or, for `'worker'`, when this worker process ends (the chromium that the
  * files of one worker share, test/helpers/browser.ts). A worker is stopped with SIGTERM, which
- * ends a process without its 'exit' listeners: the group is killed on that signal too.
+ * ends a process without its 'exit' listeners: the group is killed on that signal too. Returns
+ * a function that forgets the group.
  */
 export function registerProcessGroup(pid: number, until: 'file' | 'worker' = 'file'): () => void {
   const running = () => {
