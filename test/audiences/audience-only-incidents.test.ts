@@ -56,6 +56,31 @@ describe('an incident for chosen audiences only', () => {
     await createWebhookWorker(s.deps).runOnce();
   };
 
+  // What more than one test reads, made by the first test that needs it, so that each test
+  // also runs alone (`-t`): the public P1 beside the Acme-only incident, and a list of incident
+  // mail for Acme's audience and one for Globex's.
+  let publicIncident: Promise<unknown> | null = null;
+  const withPublicIncident = () =>
+    (publicIncident ??= (async () => {
+      await makeIncident(s.deps, { title: 'Public search slow', priority: 1, body: 'Looking.' });
+      await deliver();
+    })());
+  let audienceLists: Promise<Record<string, string>> | null = null;
+  const withAudienceLists = () =>
+    (audienceLists ??= (async () => {
+      const lists: Record<string, string> = {};
+      for (const slug of ['acme-corp', 'globex']) {
+        const r = await admin.post('/api/admin/lists', {
+          name: `${slug} incident mail`,
+          audience: slug,
+          priorities: [0, 1],
+        });
+        expect(r.status).toBe(201);
+        lists[slug] = r.json.list.id;
+      }
+      return lists;
+    })());
+
   beforeAll(async () => {
     smtp = await startSmtpSink();
     rx = await startReceiver();
@@ -153,24 +178,14 @@ describe('an incident for chosen audiences only', () => {
     expect(await s.deps.db.select().from(schema.webhookDeliveries)).toEqual([]);
 
     // The positive control: a public P1 reaches all of them, so the silence above is the rule.
-    await makeIncident(s.deps, { title: 'Public search slow', priority: 1, body: 'Looking.' });
-    await deliver();
+    await withPublicIncident();
     expect(smtp.to('customer@example.org').map((m) => m.parsed.subject)).toHaveLength(1);
     expect(rx.received.map((r) => r.url).sort()).toEqual(['/hook/slack', '/hook/webhook']);
     for (const r of rx.received) for (const secret of SECRETS) expect(r.body).not.toContain(secret);
   });
 
   it("reaches the lists of the audiences it was chosen for, and no other audience's list", async () => {
-    const lists: Record<string, string> = {};
-    for (const slug of ['acme-corp', 'globex']) {
-      const r = await admin.post('/api/admin/lists', {
-        name: `${slug} incident mail`,
-        audience: slug,
-        priorities: [0, 1],
-      });
-      expect(r.status).toBe(201);
-      lists[slug] = r.json.list.id;
-    }
+    const lists = await withAudienceLists();
     await makeUser(s, 'responder', 'bo@globex.com');
     const globexMember = new FormClient(s.url);
     await globexMember.login('bo@globex.com');
@@ -201,6 +216,7 @@ describe('an incident for chosen audiences only', () => {
   });
 
   it("previews its mail to its own audiences' lists and staff lists only, new or existing", async () => {
+    await withAudienceLists();
     const listsOf = (r: { json: { lists: { name: string }[] } }) =>
       r.json.lists.map((l) => l.name).sort();
     // A new incident for Acme only, as the declare form's "Preview email" asks.
@@ -227,17 +243,10 @@ describe('an incident for chosen audiences only', () => {
       body: 'More.',
     });
     expect(listsOf(update)).toEqual(['Stakeholders', 'acme-corp incident mail']);
-    const unknown = await responder.post('/api/admin/email-preview', {
-      title: 'X',
-      priority: 0,
-      body: 'Y',
-      audiences: ['nobody'],
-    });
-    expect(unknown.status).toBe(422);
-    expect(unknown.json.error.fields).toHaveProperty('audiences');
   });
 
   it("is on Acme's page, full history, token feeds and v2 JSON, with its component impact", async () => {
+    await withPublicIncident();
     const page = await acmeMember.get('/a/acme-corp');
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('P0SECRET-k7 Checkout down for Acme');
@@ -269,6 +278,7 @@ describe('an incident for chosen audiences only', () => {
   });
 
   it('is on the staff audience with its internal note, and not on another audience', async () => {
+    await withPublicIncident();
     const staff = await (await fetch(local(audiences.staff!.links.incidents))).text();
     expect(staff).toContain('P0SECRET-k7');
     expect(staff).toContain('ACMENOTE-k7');
@@ -294,32 +304,55 @@ describe('an incident for chosen audiences only', () => {
     await makeUser(s, 'responder', 'gil@globex.com');
     const outsider = new FormClient(s.url);
     await outsider.login('gil@globex.com');
-    for (const p of ['/a/acme-corp', '/a/acme-corp/history', '/a/acme-corp/history?page=2']) {
-      const r = await outsider.get(p);
-      expect(r.res.status, p).toBe(404);
-      for (const secret of SECRETS) expect(r.html).not.toContain(secret);
+    type Answer = { status: number; text: string; fields?: object };
+    const page = (c: FormClient, p: string) => async (): Promise<Answer> => {
+      const r = await c.get(p);
+      return { status: r.res.status, text: r.html };
+    };
+    const feed = (p: string) => async (): Promise<Answer> => {
+      const r = await fetch(s.url + p);
+      return { status: r.status, text: await r.text() };
+    };
+    const api = (path: string, body: object) => async (): Promise<Answer> => {
+      const r = await responder.post(path, body);
+      return { status: r.status, text: JSON.stringify(r.json), fields: r.json.error?.fields };
+    };
+    const declare = { title: 'Nobody', priority: 2, body: 'x' };
+    const preview = { title: 'X', priority: 0, body: 'Y' };
+    // Pages and feeds answer 404 as for an unknown audience; declarations and previews name
+    // the field. None carries a word of the incident.
+    const refusals: [string, () => Promise<Answer>, 404 | 422][] = [
+      ['a non-member on the page', page(outsider, '/a/acme-corp'), 404],
+      ['a non-member on the history', page(outsider, '/a/acme-corp/history'), 404],
+      ['a non-member on page 2', page(outsider, '/a/acme-corp/history?page=2'), 404],
+      ['nobody signed in', page(new FormClient(s.url), '/a/acme-corp/history'), 404],
+      [
+        "another audience's feed token",
+        feed(`/a/acme-corp/history.rss?token=${audiences.globex!.feedToken}`),
+        404,
+      ],
+      [
+        'a declaration for an unknown audience',
+        api('/api/admin/incidents', { ...declare, audiences: ['no-such-audience'] }),
+        422,
+      ],
+      [
+        'a declaration for no audience',
+        api('/api/admin/incidents', { ...declare, audiences: [] }),
+        422,
+      ],
+      [
+        'a preview for an unknown audience',
+        api('/api/admin/email-preview', { ...preview, audiences: ['nobody'] }),
+        422,
+      ],
+    ];
+    for (const [who, ask, status] of refusals) {
+      const r = await ask();
+      expect(r.status, who).toBe(status);
+      if (status === 422) expect(r.fields, who).toHaveProperty('audiences');
+      for (const secret of SECRETS) expect(r.text, `${who}: ${secret}`).not.toContain(secret);
     }
-    expect((await new FormClient(s.url).get('/a/acme-corp/history')).res.status).toBe(404);
-    const wrong = await fetch(
-      `${s.url}/a/acme-corp/history.rss?token=${audiences.globex!.feedToken}`,
-    );
-    expect(wrong.status).toBe(404);
-    expect(await wrong.text()).not.toContain('P0SECRET-k7');
-    const unknown = await responder.post('/api/admin/incidents', {
-      title: 'Nobody',
-      priority: 2,
-      body: 'x',
-      audiences: ['no-such-audience'],
-    });
-    expect(unknown.status).toBe(422);
-    expect(unknown.json.error.fields).toHaveProperty('audiences');
-    const empty = await responder.post('/api/admin/incidents', {
-      title: 'Nobody',
-      priority: 2,
-      body: 'x',
-      audiences: [],
-    });
-    expect(empty.status).toBe(422);
     // Outsiders' page views write nothing; the refused declarations wrote nothing either
     // (the login of the new user is the only audit entry).
     const auditAfter = await s.deps.db.select().from(schema.auditLog);

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { changeIncidentPriority } from '../../server/domain/incidents/change-incident-priority.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { type FormClient, makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import {
+  postmortemPath,
+  publishReviewed,
+  saveForReview,
+  startPostmortemDesk,
+} from './postmortem-desk.ts';
 
 const V2 = [
   '/api/v2/summary.json',
@@ -48,22 +54,19 @@ const INTERNAL = [
 ];
 
 describe('the post-mortem path keeps the record internal', () => {
+  let desk: Awaited<ReturnType<typeof startPostmortemDesk>>;
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let site: typeof desk.site;
   let rita: FormClient;
   let incidentId: string;
 
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
-    site = await startSite(t);
-    await makeUser(t, 'responder', RESPONDER);
+    desk = await startPostmortemDesk(RESPONDER);
+    ({ t, smtp, site, author: rita } = desk);
     const dora = await makeUser(t, 'responder', DBA);
     await makeConfirmedSubscriber(t.deps, 'reader-one@example.org', 'customers');
     await makeConfirmedSubscriber(t.deps, 'reader-two@example.org', 'customers');
-    rita = new FormClient(site.base);
-    await rita.login(RESPONDER);
 
     const checkout = await makeComponent(t.deps, { name: 'Checkout' });
     const { incident } = await makeIncident(t.deps, {
@@ -108,11 +111,7 @@ describe('the post-mortem path keeps the record internal', () => {
     await testWorker(t).drain();
     smtp.clear();
   });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => desk?.close());
 
   async function publicSurfaces(): Promise<[string, string][]> {
     const out: [string, string][] = [];
@@ -130,7 +129,7 @@ describe('the post-mortem path keeps the record internal', () => {
   }
 
   it('"Start from the timeline", then "Save and review publication" and "Publish and email" put only the public part on the page, the feeds, v2 and the mail', async () => {
-    const path = `/admin/incidents/${incidentId}/postmortem`;
+    const path = postmortemPath(incidentId);
     const template = await rita.get(`${path}?from=timeline`);
     expect(template.res.status).toBe(200);
     // The PM saves the template exactly as it was filled in.
@@ -158,10 +157,8 @@ describe('the post-mortem path keeps the record internal', () => {
     expect(plain(publicBody)).toContain('PUBLIC-7d2 Orders are stuck in pending');
     expect(plain(publicBody)).toContain('**Checkout**:');
 
-    const saved = await rita.post(path, { _action: 'save-review', publicBody, internalBody });
-    expect(saved.res.status).toBe(303);
+    const { review, version } = await saveForReview(rita, incidentId, { publicBody, internalBody });
     // The preview shows exactly what goes public and to how many people, and sends nothing.
-    const review = await rita.get(`${path}?review=1`);
     expect(review.html).toContain('Review the publication');
     expect(review.html).toContain('data-recipients="2"');
     expect(review.html).toContain('Publish and email 2 recipients');
@@ -183,12 +180,8 @@ describe('the post-mortem path keeps the record internal', () => {
     for (const [p, text] of await publicSurfaces())
       expect(text, p).not.toContain('PUBLIC-7d2 Orders are stuck in pending.</p>\n<h2');
 
-    const version = review.html.match(/name="reviewedVersion" value="([^"]+)"/)![1]!;
-    const published = await rita.post(path, {
-      _action: 'publish',
-      notify: 'on',
-      reviewedVersion: version,
-    });
+    expect(version).not.toBeNull();
+    const published = await publishReviewed(rita, incidentId, version!);
     expect(published.res.status).toBe(303);
     await testWorker(t).drain();
 
@@ -218,13 +211,11 @@ describe('the post-mortem path keeps the record internal', () => {
     const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Search slow' });
     await resolveIncident(t.deps, { incidentId: incident.id, body: 'Search is fast.' }, testActor);
     await testWorker(t).drain();
-    const path = `/admin/incidents/${incident.id}/postmortem`;
-    await rita.get(path);
+    const path = postmortemPath(incident.id);
     const first = { publicBody: 'REVIEWED-7d2 What customers read.', internalBody: 'Team notes.' };
-    expect((await rita.post(path, { _action: 'save-review', ...first })).res.status).toBe(303);
-    const review = await rita.get(`${path}?review=1`);
+    const { review, version } = await saveForReview(rita, incident.id, first);
     expect(review.html).toContain('REVIEWED-7d2');
-    const version = review.html.match(/name="reviewedVersion" value="([^"]+)"/)![1]!;
+    expect(version).not.toBeNull();
     t.clock.advance(60_000);
     const edit = await rita.post(path, {
       _action: 'save',
@@ -234,11 +225,7 @@ describe('the post-mortem path keeps the record internal', () => {
     expect(edit.res.status).toBe(303);
     await rita.get(path);
     smtp.clear();
-    const stale = await rita.post(path, {
-      _action: 'publish',
-      notify: 'on',
-      reviewedVersion: version,
-    });
+    const stale = await publishReviewed(rita, incident.id, version!);
     expect(stale.res.status).toBe(409);
     expect(stale.html).toContain('review the publication again');
     await testWorker(t).drain();
@@ -251,15 +238,11 @@ describe('the post-mortem path keeps the record internal', () => {
   it('refuses to publish an empty public part, whatever the internal part holds', async () => {
     const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Login slow' });
     await resolveIncident(t.deps, { incidentId: incident.id, body: 'Login is fast.' }, testActor);
-    const path = `/admin/incidents/${incident.id}/postmortem`;
-    await rita.get(path);
-    const saved = await rita.post(path, {
-      _action: 'save-review',
+    const path = postmortemPath(incident.id);
+    const { review } = await saveForReview(rita, incident.id, {
       publicBody: '',
       internalBody: `ONLY-INTERNAL-7d2 ${SQL}`,
     });
-    expect(saved.res.status).toBe(303);
-    const review = await rita.get(`${path}?review=1`);
     expect(review.html).toContain('The public part is empty');
     expect(review.html).not.toContain('name="reviewedVersion"');
     const forced = await rita.post(path, { _action: 'publish', notify: 'on' });

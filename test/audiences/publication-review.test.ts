@@ -5,12 +5,13 @@ import { resolveIncident } from '../../server/domain/incidents/resolve-incident.
 import { createList } from '../../server/domain/lists/create-list.ts';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import type { FormClient } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { publishReviewed, saveForReview, startPostmortemDesk } from './postmortem-desk.ts';
 
 /** A confirmed subscriber who reads mail in `language`. */
 async function reader(t: TestContext, email: string, list: string, language = 'en') {
@@ -31,20 +32,17 @@ interface ReviewList {
 // readers will get (in their language, or English where the list keeps English) and its count,
 // and every audience whose pages or feeds will carry it; then the mail that goes out matches it.
 describe('the post-mortem publish review shows what goes to whom', () => {
+  let desk: Awaited<ReturnType<typeof startPostmortemDesk>>;
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let site: typeof desk.site;
   let pm: FormClient;
   let call: ReturnType<typeof api>;
   let incidentId: string;
 
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
-    site = await startSite(t);
-    await makeUser(t, 'responder', 'pm@acme.com');
-    pm = new FormClient(site.base);
-    await pm.login('pm@acme.com');
+    desk = await startPostmortemDesk('pm@acme.com');
+    ({ t, smtp, site, author: pm } = desk);
     call = api(t, (await makeToken(t, 'responder')).secret);
     const checkout = await makeComponent(t.deps, { name: 'Checkout' });
     const search = await makeComponent(t.deps, { name: 'Search' });
@@ -86,11 +84,7 @@ describe('the post-mortem publish review shows what goes to whom', () => {
     await testWorker(t).drain();
     smtp.clear();
   });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => desk?.close());
 
   it('GET /api/admin/incidents/:id/postmortem/publication names each list with its audience, subject per language and count, and the pages of each audience', async () => {
     expect(
@@ -161,15 +155,10 @@ describe('the post-mortem publish review shows what goes to whom', () => {
   });
 
   it('the review page shows the same, sends nothing, and the mail that goes out on "Publish and email" is what it showed', async () => {
-    const path = `/admin/incidents/${incidentId}/postmortem`;
-    await pm.get(path);
-    const saved = await pm.post(path, {
-      _action: 'save-review',
+    const { review, version } = await saveForReview(pm, incidentId, {
       publicBody: '# What happened\n\nPUBLIC-r2 A bad deploy.',
       internalBody: 'INTERNAL-r2 the deploy skipped CI',
     });
-    expect(saved.res.status).toBe(303);
-    const review = await pm.get(`${path}?review=1`);
     const html = review.html;
     const row = (slug: string) => {
       const m = new RegExp(`<tr data-list="${slug}">([\\s\\S]*?)</tr>`).exec(html);
@@ -199,12 +188,8 @@ describe('the post-mortem publish review shows what goes to whom', () => {
       'PUBLIC-r2',
     );
 
-    const version = html.match(/name="reviewedVersion" value="([^"]+)"/)![1]!;
-    const published = await pm.post(path, {
-      _action: 'publish',
-      notify: 'on',
-      reviewedVersion: version,
-    });
+    expect(version).not.toBeNull();
+    const published = await publishReviewed(pm, incidentId, version!);
     expect(published.res.status).toBe(303);
     await testWorker(t).drain();
     const subjects = Object.fromEntries(

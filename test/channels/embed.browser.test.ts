@@ -1,12 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { startSite } from '../helpers/site.ts';
 
 /** A product's own page on another origin, under a strict CSP that allows Herald's script. */
 async function startHostPage(herald: string) {
@@ -28,21 +26,20 @@ async function startHostPage(herald: string) {
 }
 
 describe('the embed script and badge on a product page with a strict CSP', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let w: BrowserSite;
+  let t: BrowserSite['t'];
+  let site: BrowserSite['site'];
   let host: Awaited<ReturnType<typeof startHostPage>>;
-  let browser: Browser;
+  let browser: BrowserSite['browser'];
   beforeAll(async () => {
-    t = await createTestContext();
-    site = await startSite(t);
+    // The public address is another origin than the loopback one the pages are read from.
+    w = await startBrowserSite({ env: { PUBLIC_URL: 'https://status.example.com' } });
+    ({ t, site, browser } = w);
     host = await startHostPage(site.base);
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    await browser?.close();
     await host?.close();
-    await site?.close();
-    await t?.close();
+    await w?.close();
   });
 
   it('shows nothing while all is well, a dismissible banner during an incident', async () => {

@@ -1,10 +1,8 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setComponentStatus } from '../../server/domain/components/set-component-status.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { type ServerContext, startTestServer } from '../helpers/server.ts';
 
 /** Reads Server-Sent Events from a fetch body, one `{event, data}` at a time. */
 function sseReader(body: ReadableStream<Uint8Array>) {
@@ -37,18 +35,16 @@ function sseReader(body: ReadableStream<Uint8Array>) {
 }
 
 describe('a page that stays current', () => {
-  let s: ServerContext;
-  let browser: Browser;
+  let w: BrowserSite;
+  let s: BrowserSite['t'];
+  let browser: BrowserSite['browser'];
   let componentId = '';
   beforeAll(async () => {
-    s = await startTestServer();
+    w = await startBrowserSite();
+    ({ t: s, browser } = w);
     componentId = (await makeComponent(s.deps, { name: 'API' })).id;
-    browser = await launchBrowser();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  afterAll(() => w?.close());
 
   it('GET /api/changes announces the change counter, then each change after a write', async () => {
     const res = await fetch(`${s.url}/api/changes`);

@@ -1,15 +1,15 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { type ServerContext, startTestServer } from '../helpers/server.ts';
 
 describe('the status page in a real browser (Debian chromium)', () => {
-  let s: ServerContext;
-  let browser: Browser;
+  let w: BrowserSite;
+  let s: BrowserSite['t'];
+  let browser: BrowserSite['browser'];
 
   beforeAll(async () => {
-    s = await startTestServer();
+    w = await startBrowserSite();
+    ({ t: s, browser } = w);
     s.clock.set('2026-11-21T14:00:00.000Z');
     const api = await makeComponent(s.deps, { name: 'Public API' });
     await makeComponent(s.deps, { name: 'Dashboard' });
@@ -20,12 +20,8 @@ describe('the status page in a real browser (Debian chromium)', () => {
       components: [{ componentId: api.id, status: 'major_outage' }],
       nextUpdateInMinutes: 30,
     });
-    browser = await launchBrowser();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  afterAll(() => w?.close());
 
   it('shows a visitor with JavaScript off what is broken and when the next update comes', async () => {
     const ctx = await browser.newContext({

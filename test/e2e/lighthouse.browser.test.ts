@@ -1,11 +1,8 @@
 import lighthouse from 'lighthouse';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIncident } from '../helpers/factories.ts';
-import { type ServerContext, startTestServer } from '../helpers/server.ts';
 import { seedNinetyDays } from '../helpers/uptime-history.ts';
-import { freePort } from '../edge/edge-harness.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
 
 // The status page with 90-day bars for ten components and an open incident, audited by
 // Lighthouse in Debian's chromium: the bars must not cost the page its scores. Performance
@@ -13,22 +10,20 @@ import { launchBrowser } from '../helpers/browser.ts';
 // server sending the same bytes); the categories here depend only on the page.
 
 describe('the status page under Lighthouse', () => {
-  let s: ServerContext;
-  let browser: Browser;
+  let w: BrowserSite;
+  let s: BrowserSite['t'];
   let debugPort: number;
 
   beforeAll(async () => {
-    s = await startTestServer();
+    // The public address of a deployed page, as the SEO audit reads it in the canonical link.
+    w = await startBrowserSite({ env: { PUBLIC_URL: 'https://status.example.com' } });
+    s = w.t;
     await seedNinetyDays(s);
     await makeIncident(s.deps, { title: 'Checkout is slow', priority: 1 });
-    debugPort = await freePort();
-    // Lighthouse drives the browser over the DevTools port; playwright-core only launches it.
-    browser = await launchBrowser([`--remote-debugging-port=${debugPort}`]);
+    // Lighthouse drives the worker's chromium over its DevTools port.
+    debugPort = await w.browser.debugPort();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  afterAll(() => w?.close());
 
   it('scores at least 0.9 for accessibility, best practices and SEO', async () => {
     const result = await lighthouse(`${s.url}/`, {
@@ -36,6 +31,8 @@ describe('the status page under Lighthouse', () => {
       output: 'json',
       logLevel: 'error',
       onlyCategories: ['accessibility', 'best-practices', 'seo'],
+      // The element screenshots are for an HTML report; none is written here.
+      disableFullPageScreenshot: true,
     });
     const lhr = result!.lhr;
     expect(lhr.runtimeError, lhr.runtimeError?.message).toBeUndefined();

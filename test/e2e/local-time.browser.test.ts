@@ -1,21 +1,21 @@
-import type { Browser, BrowserContextOptions } from 'playwright-core';
+import type { BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { updateSettings } from '../../server/domain/settings/update-settings.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { type ServerContext, startTestServer } from '../helpers/server.ts';
 
 describe("times in the visitor's own zone, where JavaScript is on", () => {
-  let s: ServerContext;
-  let browser: Browser;
+  let w: BrowserSite;
+  let s: BrowserSite['t'];
+  let browser: BrowserSite['browser'];
   let incidentId = '';
 
   beforeAll(async () => {
-    s = await startTestServer();
-    browser = await launchBrowser();
+    w = await startBrowserSite();
+    ({ t: s, browser } = w);
     // The page's zone is Berlin; the visitors below are in New York and Tokyo.
     await updateSettings(s.deps, { timeZone: 'Europe/Berlin' }, testActor);
     const api = await makeComponent(s.deps, { name: 'API' });
@@ -41,10 +41,7 @@ describe("times in the visitor's own zone, where JavaScript is on", () => {
       })
     ).incident.id;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  afterAll(() => w?.close());
 
   /** A page whose clock agrees with Herald's test clock, in the given zone. */
   async function open(path: string, opts: BrowserContextOptions) {

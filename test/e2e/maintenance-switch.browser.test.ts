@@ -1,24 +1,19 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
+import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
+import { makeUser, TEST_PASSWORD } from '../helpers/site.ts';
 
 describe('the maintenance switch in a real browser', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let w: BrowserSite;
+  let t: BrowserSite['t'];
+  let site: BrowserSite['site'];
+  let browser: BrowserSite['browser'];
   beforeAll(async () => {
-    // Plain http on loopback: the session cookie must not be Secure-only here.
-    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    // Plain http on loopback (the helper's default): the session cookie must not be
+    // Secure-only here.
+    w = await startBrowserSite();
+    ({ t, site, browser } = w);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-  });
+  afterAll(() => w?.close());
 
   it('signs in, switches maintenance on and lands back on the switch with a confirmation, the banner shows on /, then switches off', async () => {
     await makeUser(t, 'responder', 'switcher@example.com');

@@ -39,9 +39,12 @@ export function registerChild<T extends ChildProcess>(child: T): T {
 /**
  * Registers a process group this process started through a library that does not hand out its
  * child (playwright starts chromium as the leader of a group of its own): the whole group goes
- * when the file ends.
+ * when the file ends, or, for `'worker'`, when this worker process ends (the chromium that the
+ * files of one worker share, test/helpers/browser.ts). A worker is stopped with SIGTERM, which
+ * ends a process without its 'exit' listeners: the group is killed on that signal too. Returns
+ * a function that forgets the group.
  */
-export function registerProcessGroup(pid: number): void {
+export function registerProcessGroup(pid: number, until: 'file' | 'worker' = 'file'): () => void {
   const running = () => {
     try {
       process.kill(pid, 0);
@@ -50,7 +53,32 @@ export function registerProcessGroup(pid: number): void {
       return false;
     }
   };
-  live.add({ running, kill: () => process.kill(-pid, 'SIGKILL') });
+  const kill = () => process.kill(-pid, 'SIGKILL');
+  if (until === 'file') {
+    const entry = { running, kill };
+    live.add(entry);
+    return () => live.delete(entry);
+  }
+  const killQuietly = () => {
+    try {
+      kill();
+    } catch {
+      // Already gone.
+    }
+  };
+  const onTerm = () => {
+    killQuietly();
+    process.off('SIGTERM', onTerm);
+    // Ends this process as the signal would have without the listener.
+    process.kill(process.pid, 'SIGTERM');
+  };
+  process.once('exit', killQuietly);
+  process.on('SIGTERM', onTerm);
+  // Once the group has ended by itself (a crash), its number may be reused: forget it.
+  return () => {
+    process.off('exit', killQuietly);
+    process.off('SIGTERM', onTerm);
+  };
 }
 
 /** This process's children (Linux /proc): each one's pid and its process group. */

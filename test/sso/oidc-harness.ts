@@ -12,14 +12,31 @@ import { freePort } from '../edge/edge-harness.ts';
 /** People the test provider knows: its login name -> the claims it vouches for. */
 export type Accounts = Record<string, { email: string; groups: string[]; emailVerified?: boolean }>;
 
-function signingKey() {
+const keys = new Map<'real' | 'impostor', ReturnType<typeof newSigningKey>>();
+
+function newSigningKey() {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   // One kid for every test provider: a token signed by another key under the same name is a
   // bad signature, not an unknown key.
   return { ...privateKey.export({ format: 'jwk' }), kid: 'signing', use: 'sig', alg: 'RS256' };
 }
 
-function provider(issuer: string, redirectUri: string, accounts: Accounts) {
+/**
+ * The real providers' key and the impostor's, each made once per process: an RSA key pair
+ * takes a noticeable while to make, and two are all the tests tell apart.
+ */
+function signingKey(which: 'real' | 'impostor') {
+  let key = keys.get(which);
+  if (!key) keys.set(which, (key = newSigningKey()));
+  return key;
+}
+
+function provider(
+  issuer: string,
+  redirectUri: string,
+  accounts: Accounts,
+  which: 'real' | 'impostor',
+) {
   return new Provider(issuer, {
     clients: [
       {
@@ -30,9 +47,24 @@ function provider(issuer: string, redirectUri: string, accounts: Accounts) {
         response_types: ['code'],
       },
     ],
-    jwks: { keys: [signingKey()] },
+    jwks: { keys: [signingKey(which)] },
     cookies: { keys: ['oidc-test-cookie-key'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
+    // Herald is a first-party application at the company's provider: the provider grants it
+    // what it asks without a consent screen (oidc-provider's recipe for skipping consent), as
+    // company providers commonly do for their own applications; one screen less per sign-in.
+    async loadExistingGrant(ctx) {
+      const clientId = ctx.oidc.client!.clientId;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({
+        clientId,
+        accountId: ctx.oidc.session!.accountId,
+      });
+      grant.addOIDCScope('openid email groups');
+      await grant.save();
+      return grant;
+    },
     async findAccount(_ctx, id) {
       const a = accounts[id];
       if (!a) return undefined;
@@ -57,8 +89,8 @@ function provider(issuer: string, redirectUri: string, accounts: Accounts) {
 export async function startProvider(redirectUri: string, accounts: Accounts) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const real = provider(issuer, redirectUri, accounts);
-  const impostor = provider(issuer, redirectUri, accounts);
+  const real = provider(issuer, redirectUri, accounts, 'real');
+  const impostor = provider(issuer, redirectUri, accounts, 'impostor');
   let tampered = false;
   const realHandler = real.callback();
   const impostorHandler = impostor.callback();
@@ -108,7 +140,10 @@ export async function startHerald(
   };
 }
 
-/** Signs in on the provider's development screens (login, then consent) as `login`. */
+/**
+ * Signs in on the provider's development login screen as `login` (and its consent screen, if
+ * a provider shows one).
+ */
 export async function signInAtProvider(page: Page, issuer: string, login: string) {
   await page.waitForURL((u) => u.href.startsWith(issuer));
   await page.fill('input[name="login"]', login);

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { setLocalPasswords } from '../../server/domain/auth/local-passwords.ts';
 import { READER_SESSION_IDLE_MS } from '../../server/domain/auth/reader-sessions.ts';
 import { SESSION_IDLE_MS } from '../../server/domain/auth/sessions.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { openBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { testActor } from '../helpers/deps.ts';
 import { freePort } from '../edge/edge-harness.ts';
 import { makeUser, TEST_PASSWORD } from '../helpers/site.ts';
@@ -35,15 +35,12 @@ async function rows(h: Herald) {
 }
 
 describe('single sign-on through a real OpenID Connect provider, in chromium', () => {
-  let browser: Browser;
+  let browser: TestBrowser;
   let herald: Herald;
   let provider: Awaited<ReturnType<typeof startProvider>>;
-  const contexts: BrowserContext[] = [];
 
   async function freshPage(): Promise<Page> {
-    const ctx = await browser.newContext();
-    contexts.push(ctx);
-    return ctx.newPage();
+    return browser.newPage();
   }
 
   /** From Herald's sign-in page through the provider and back, as `login`. */
@@ -76,7 +73,7 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
     const port = await freePort();
     provider = await startProvider(`http://127.0.0.1:${port}/sso/callback`, accounts);
     herald = await startHerald(port, provider.issuer);
-    browser = await launchBrowser();
+    browser = await openBrowser();
     await createAudience(
       herald.deps,
       { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
@@ -89,7 +86,6 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
     );
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close();
     await browser?.close();
     await herald?.stop();
     await provider?.close();
@@ -235,7 +231,7 @@ describe('an ID token whose signature does not verify', () => {
     const port = await freePort();
     const provider = await startProvider(`http://127.0.0.1:${port}/sso/callback`, accounts);
     const herald = await startHerald(port, provider.issuer);
-    const browser = await launchBrowser();
+    const browser = await openBrowser();
     try {
       provider.tamperKeys();
       const before = await rows(herald);

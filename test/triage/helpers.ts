@@ -1,10 +1,42 @@
 import { eq } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { reportEvents, reports } from '../../db/schema/index.ts';
 import { fileReportAsUser } from '../../server/domain/reports/file-report.ts';
 import type { ReportAnswersRaw } from '../../server/domain/reports/inputs.ts';
 import type { Actor } from '../../server/domain/shared/actor.ts';
-import type { TestContext } from '../helpers/deps.ts';
-import type { FormClient } from '../helpers/site.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { linkPath, testWorker } from '../helpers/outbox.ts';
+import { FormClient, startSite } from '../helpers/site.ts';
+import { startSmtpSink } from '../helpers/smtp.ts';
+
+/**
+ * The report page as a reporter meets it: the site, with acme.com as the company's domain and
+ * its mail going to an SMTP sink. `linkFor` asks for a report link as a browser does (the page,
+ * then its form) and returns the link's path from the mail.
+ */
+export async function startReportDesk() {
+  const smtp = await startSmtpSink();
+  const t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
+  const site = await startSite(t);
+  return {
+    t,
+    smtp,
+    site,
+    async linkFor(email: string, client = new FormClient(site.base)) {
+      await client.get('/report');
+      const r = await client.post('/report', { email });
+      expect(r.res.status).toBe(303);
+      await testWorker(t).drain();
+      const mail = smtp.to(email).at(-1)!;
+      return linkPath(mail.parsed.text!, '/report/');
+    },
+    async close() {
+      await site.close();
+      await t.close();
+      await smtp.close();
+    },
+  };
+}
 
 /** The smallest real PNG signature plus some bytes: enough for the magic-byte check. */
 export const PNG: Uint8Array<ArrayBuffer> = new Uint8Array([

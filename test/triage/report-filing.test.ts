@@ -1,38 +1,22 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { edgePurges, reportAttachments, reportLinks, reports } from '../../db/schema/index.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
-import { answers, countReports, PNG, postMultipart } from './helpers.ts';
+import { FormClient, makeUser } from '../helpers/site.ts';
+import { answers, countReports, PNG, postMultipart, startReportDesk } from './helpers.ts';
 
 describe('filing a report at /report', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let desk: Awaited<ReturnType<typeof startReportDesk>>;
+  let t: typeof desk.t;
+  let smtp: typeof desk.smtp;
+  let site: typeof desk.site;
+  let linkFor: typeof desk.linkFor;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
-    site = await startSite(t);
+    desk = await startReportDesk();
+    ({ t, smtp, site, linkFor } = desk);
   });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => desk?.close());
   afterEach(() => smtp.clear());
-
-  /** Asks for a link as `email` and returns the link's path from the email. */
-  async function linkFor(email: string) {
-    const c = new FormClient(site.base);
-    await c.get('/report');
-    const r = await c.post('/report', { email });
-    expect(r.res.status).toBe(303);
-    await testWorker(t).drain();
-    const mail = smtp.to(email).at(-1)!;
-    return linkPath(mail.parsed.text!, '/report/');
-  }
 
   it('answers an address outside the company domains exactly like a company one, and sends it nothing', async () => {
     const ask = async (email: string) => {

@@ -5,28 +5,23 @@ import { decideReport } from '../../server/domain/reports/decide-report.ts';
 import { fileReportAsUser } from '../../server/domain/reports/file-report.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { makeIncident, makeUserActor } from '../helpers/factories.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
-import { FormClient, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
-import { answers, postMultipart } from './helpers.ts';
+import { FormClient } from '../helpers/site.ts';
+import { answers, postMultipart, startReportDesk } from './helpers.ts';
 
 // The reporter is a reader: the report page's link request and the link's mail speak the
 // language the page speaks to them, and the report filed with the link remembers it.
 describe('the report link in the reader language', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let desk: Awaited<ReturnType<typeof startReportDesk>>;
+  let t: typeof desk.t;
+  let smtp: typeof desk.smtp;
+  let site: typeof desk.site;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
-    site = await startSite(t);
+    desk = await startReportDesk();
+    ({ t, smtp, site } = desk);
   });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-    await smtp.close();
-  });
+  afterAll(() => desk?.close());
   afterEach(async () => {
     smtp.clear();
     await t.deps.db.delete(reports);
@@ -186,9 +181,7 @@ describe('the report link in the reader language', () => {
     expect(refused.html).toContain('must be an email address');
     expect(refused.html).toContain('value="not-mail"');
 
-    const r = await c.post('/report', { email: 'ann@acme.com' });
-    expect(r.res.status).toBe(303);
-    await testWorker(t).drain();
+    await desk.linkFor('ann@acme.com', c);
     const [mail] = smtp.to('ann@acme.com');
     expect(mail!.parsed.subject).toBe('Your link to file a report with Acme');
     expect(mail!.parsed.text).toContain(

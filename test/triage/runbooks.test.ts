@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, makeToken } from '../helpers/api.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { openBrowser } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
@@ -75,7 +74,7 @@ describe('runbooks per component', () => {
     await fetchJson('PUT', `/api/admin/components/${pay.id}/runbook`, {
       body: '## Stop the bleeding\nRoll back the last deploy of payments.',
     });
-    const browser: Browser = await launchBrowser();
+    const browser = await openBrowser();
     try {
       const ctx = await browser.newContext({ javaScriptEnabled: false });
       const page = await ctx.newPage();

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { registerChild } from '../helpers/children.ts';
+import { liveProcesses, runFixtureSuite } from '../helpers/fixture-suite.ts';
 
 // The suite's guarantee for child processes, shown on a real run of vitest with the suite's
 // set-up: a test file that times out holding a child process and a chromium still ends, and
@@ -12,46 +11,13 @@ import { registerChild } from '../helpers/children.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * The live processes (not zombies waiting to be collected) among `pids` and in the process
- * groups `groups`.
- */
-function live(pids: number[], groups: number[]): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const listed = pids.includes(Number(name)) || groups.includes(Number(group));
-      if (state !== 'Z' && listed) found.push(Number(name));
-    } catch {
-      // Ended while the list was read.
-    }
-  }
-  return found;
-}
-
 it('a file that times out holding a child process and a browser ends, and both are gone', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-timed-out-'));
   const file = path.join(dir, 'children.json');
   try {
-    const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
-    const run = registerChild(
-      spawn(
-        process.execPath,
-        [vitest, 'run', '--config', 'test/fixtures/timed-out-child/vitest.config.ts'],
-        {
-          cwd: root,
-          env: { ...process.env, HERALD_CHILDREN_FILE: file },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      ),
-    );
-    let out = '';
-    run.stdout!.on('data', (d) => (out += d));
-    run.stderr!.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
+    const { code, out } = await runFixtureSuite('test/fixtures/timed-out-child/vitest.config.ts', {
+      HERALD_CHILDREN_FILE: file,
+    });
     expect(out).toContain('Test timed out in 500ms');
     expect(code, out).toBe(1);
     const { child, chromium } = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -60,7 +26,7 @@ it('a file that times out holding a child process and a browser ends, and both a
     };
     expect(chromium.length, out).toBeGreaterThan(0);
     // The child, and chromium with every process it started (it leads a group of its own).
-    expect(live([child], chromium)).toEqual([]);
+    expect(liveProcesses([child], chromium)).toEqual([]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,15 +1,19 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { type Receiver, startReceiver } from '../channels/receiver.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { signIn } from './helpers.ts';
 
@@ -19,16 +23,13 @@ describe('the all-clear carries the closing support script', () => {
   let t: TestContext;
   let smtp: SmtpSink;
   let rx: Receiver;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
     rx = await startReceiver();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
+    ({ t, smtp, site, browser } = w);
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await createWebhook(
       t.deps,
@@ -38,10 +39,7 @@ describe('the all-clear carries the closing support script', () => {
     await makeUser(t, 'admin', 'pm@acme.com');
   });
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
+    await w?.close();
     await rx?.close();
   });
 

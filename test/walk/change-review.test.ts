@@ -1,44 +1,40 @@
 import { eq } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, incidentChanges } from '../../db/schema/index.ts';
 import { logChange } from '../../server/domain/record/log-change.ts';
 import { reviewChange } from '../../server/domain/record/review-change.ts';
 import { ConflictError, ForbiddenError } from '../../server/domain/shared/errors.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { FormClient, makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('a logged change names its reviewer, who is asked and confirms or objects', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   let pm: Awaited<ReturnType<typeof makeUser>>;
   let dba: Awaited<ReturnType<typeof makeUser>>;
   let other: Awaited<ReturnType<typeof makeUser>>;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true });
+    ({ t, smtp, site, browser } = w);
     pm = await makeUser(t, 'admin', 'pm@example.com');
     dba = await makeUser(t, 'responder', 'dba@example.com');
     other = await makeUser(t, 'responder', 'other@example.com');
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
-  });
+  afterAll(() => w?.close());
   afterEach(() => {
     smtp.reject(null);
     smtp.clear();

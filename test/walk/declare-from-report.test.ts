@@ -1,25 +1,20 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
+import { type BrowserSite, startBrowserSite, type TestBrowser } from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/deps.ts';
+import { makeUser } from '../helpers/site.ts';
 import { fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('declaring from a report', () => {
   let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: BrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite();
+    ({ t, site, browser } = w);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-  });
+  afterAll(() => w?.close());
 
   it('leaves the public title empty and required, with the reporter’s sentence beside it as a hint', async () => {
     await makeUser(t, 'admin', 'pm@example.com');

@@ -1,5 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Actor } from '../../server/domain/shared/actor.ts';
+import type { TestBrowser } from '../helpers/browser.ts';
 import { TEST_PASSWORD } from '../helpers/site.ts';
 
 export const asActor = (u: { id: string; email: string; role: Actor['role'] }): Actor => ({
@@ -11,7 +12,7 @@ export const asActor = (u: { id: string; email: string; role: Actor['role'] }): 
 
 /** A signed-in admin page in chromium, at a given viewport width. */
 export async function signIn(
-  browser: Browser,
+  browser: TestBrowser,
   base: string,
   email: string,
   width = 1280,

@@ -1,38 +1,34 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { signIn } from './helpers.ts';
 
 describe('public lists and pages speak in impact', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
+    ({ t, smtp, site, browser } = w);
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
     await makeUser(t, 'admin', 'pm@acme.com');
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
-  });
+  afterAll(() => w?.close());
   afterEach(() => smtp.clear());
 
   const mailTo = async (address: string) => {

@@ -1,12 +1,12 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { type BrowserSite, startBrowserSite, type TestBrowser } from '../helpers/browser.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
+import { makeUser } from '../helpers/site.ts';
 import { signIn } from './helpers.ts';
 
 /** Where the screenshots go, for a person to look at (SCREENSHOT_DIR keeps them). */
@@ -14,13 +14,13 @@ const shots = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), `herald-layout-$
 
 describe('the admin incident page for the person under stress', () => {
   let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: BrowserSite;
+  let browser: TestBrowser;
   let incidentId = '';
   beforeAll(async () => {
-    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite();
+    ({ t, site, browser } = w);
     const pm = await makeUser(t, 'admin', 'pm-with-a-long-address@example.com');
     const web = await makeComponent(t.deps, { name: 'Website' });
     const api = await makeComponent(t.deps, { name: 'Public API' });
@@ -45,11 +45,7 @@ describe('the admin incident page for the person under stress', () => {
       );
     }
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-  });
+  afterAll(() => w?.close());
 
   async function topOf(page: Page, selector: string) {
     const box = await page.locator(selector).first().boundingBox();

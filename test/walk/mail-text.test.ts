@@ -1,16 +1,20 @@
 import { eq } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
 import { reports } from '../../db/schema/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
@@ -18,24 +22,16 @@ import { asActor, signIn } from './helpers.ts';
 describe('mail text that reads right', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
+    ({ t, smtp, site, browser } = w);
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
-  });
+  afterAll(() => w?.close());
 
   it('no text part starts with a blank line or has two blank lines in a row, public or internal', async () => {
     const long = `https://grafana.example.com/d/abc/${'x'.repeat(180)}`;

@@ -1,33 +1,29 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setOnDuty } from '../../server/domain/reports/update-triage-settings.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import { testActor, type TestContext } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { makeUser } from '../helpers/site.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { eventsOf, fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('who is on duty', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
+    ({ t, smtp, site, browser } = w);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
-  });
+  afterAll(() => w?.close());
   afterEach(() => smtp.clear());
 
   const mailTo = async (address: string) => {

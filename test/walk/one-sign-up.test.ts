@@ -1,32 +1,27 @@
 import { eq } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lists, subscribers } from '../../db/schema/index.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import {
+  type BrowserSite,
+  type MailBrowserSite,
+  startBrowserSite,
+  type TestBrowser,
+} from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { startSite } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 
 describe('one sign-up, one confirmation', () => {
   let t: TestContext;
   let smtp: SmtpSink;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: MailBrowserSite;
+  let browser: TestBrowser;
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com', PUBLIC_URL: 'http://127.0.0.1' },
-    });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
+    ({ t, smtp, site, browser } = w);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-    await smtp?.close();
-  });
+  afterAll(() => w?.close());
 
   it('a company address gets the internal list ticked (never the drill list), one mail that names every list chosen, and one press confirms them all', async () => {
     const page = await (await browser.newContext()).newPage();

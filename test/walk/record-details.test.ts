@@ -1,24 +1,23 @@
 import { eq } from 'drizzle-orm';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reports } from '../../db/schema/index.ts';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { makeUser, startSite } from '../helpers/site.ts';
+import { type BrowserSite, startBrowserSite, type TestBrowser } from '../helpers/browser.ts';
+import type { TestContext } from '../helpers/deps.ts';
+import { makeUser } from '../helpers/site.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('record details that do not mislead', () => {
   let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  let browser: Browser;
+  let site: BrowserSite['site'];
+  let w: BrowserSite;
+  let browser: TestBrowser;
   let incidentId = '';
   beforeAll(async () => {
-    t = await createTestContext({ env: { PUBLIC_URL: 'http://127.0.0.1' } });
-    site = await startSite(t);
-    browser = await launchBrowser();
+    w = await startBrowserSite();
+    ({ t, site, browser } = w);
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
     const pm = asActor(await makeUser(t, 'admin', 'pm@example.com'));
     const reporter = asActor(await makeUser(t, 'responder', 'sales@example.com'));
@@ -27,11 +26,7 @@ describe('record details that do not mislead', () => {
     const [row] = await t.deps.db.select().from(reports).where(eq(reports.id, r.id));
     incidentId = row!.incidentId!;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await t?.close();
-  });
+  afterAll(() => w?.close());
 
   it('the resolve prompt counts the reporter among the people it mails', async () => {
     const page = await signIn(browser, site.base, 'pm@example.com');
