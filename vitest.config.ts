@@ -1,4 +1,20 @@
+import { accessSync, constants } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+// Every suite's temporary files (its libSQL database above all) on RAM where the machine has a
+// writable /dev/shm: each write transaction otherwise waits for the disk's flush (3.3 ms a commit
+// on this machine against 0.1 ms there), and the leak test alone commits about 6,000 times. No
+// guarantee a test checks depends on the disk: kill -9 and SIGTERM keep what reached the page
+// cache, and the full-disk tests mount a tmpfs of their own. Workers and the Herald processes
+// the tests start inherit it. An explicit TMPDIR wins.
+if (!process.env.TMPDIR) {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    process.env.TMPDIR = '/dev/shm';
+  } catch {
+    // No RAM-backed folder to write to: the system's temporary folder, as before.
+  }
+}
 
 export default defineConfig({
   test: {
