@@ -1,20 +1,22 @@
-// Broadcast benchmark: N confirmed subscribers, one P0 update, delivered through Herald's real
-// pooled SMTP transport and outbox worker to a local SMTP sink in a separate process.
+// Broadcast benchmark: N confirmed subscribers, one P0 update, delivered as the server delivers
+// it (the delivery process, started as server/start.ts starts it, with Herald's real pooled SMTP
+// transport) to a local SMTP sink in a separate process.
 //
 //   node bench/broadcast.ts [--subscribers 100000]
 //
-// Reports time to first message (from the publish call), messages per second, total time and
-// the peak RSS of this process, which runs Herald (database, publishing, worker, transport),
-// and two ceilings measured in the same run over the same connections, each sending one
-// pre-built message with no database (bench/raw-pool.ts): a raw nodemailer pool (how
-// nodemailer is usually pooled) and Herald's own SMTP pool (server/mail/smtp-pool.ts: what the outbox costs on
-// top of its transport; target >= 0.70 of it). Other targets: first message < 1 s, peak RSS
-// < 150 MB at 100,000 recipients and flat in N.
-//
-//   --heap-profile FILE   also writes V8's sampling heap profile of the broadcast, counting
-//                         what young-generation collections did not free (what grows the heap)
+// Reports time to first message (from the publish call), messages per second, total time, and
+// for the delivery process (it claims, renders, sends and records; this process only publishes,
+// as the server's main process does): its CPU per message (/proc/PID/stat) and peak RSS (Linux's
+// high-water mark, VmHWM, however short the peak). Also two ceilings measured in the same run
+// over the same connections, each sending one pre-built message with no database
+// (bench/raw-pool.ts): a raw nodemailer pool (how nodemailer is usually pooled) and Herald's own
+// SMTP pool (server/mail/smtp-pool.ts: what the outbox costs on top of its transport; target >=
+// 0.70 of it). Other targets: first message < 1 s, peak RSS < 150 MB at 100,000 recipients and
+// flat in N. Up to 100,000 recipients a whole `npm start` server sends the same broadcast too,
+// with the RSS of its two processes reported apart.
+
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +48,7 @@ registerModuleHooks();
 const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
-const { createOutboxWorker } = await import('../server/delivery/email-channel.ts');
+const { startDeliveryProcess } = await import('../server/delivery/start-process.ts');
 const { linkKey } = await import('../server/domain/subscribers/tokens.ts');
 const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
 if (process.argv.includes(WARM)) process.exit(0);
@@ -57,7 +59,6 @@ const option = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const flag = (name: string, fallback: number) => Number(option(name) ?? fallback);
-const heapProfile = option('heap-profile');
 const N = flag('subscribers', 10_000);
 // Default: SMTP_MAX_CONNECTIONS's own default.
 const connections = flag('connections', 5);
@@ -112,6 +113,15 @@ const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
     new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
   ) * 1024;
 
+/** CPU time a process has used so far (user + system), in ms, from /proc/PID/stat. */
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
+}
+
 /**
  * The same broadcast from a whole `npm start` process (web pages, HTTP server, every job), started
  * with the same options and published through the admin API: its RSS when idle and its peak
@@ -120,6 +130,8 @@ const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
 async function wholeServer(): Promise<{
   idle: number;
   peak: number;
+  deliveryIdle: number;
+  deliveryPeak: number;
   messagesPerSecond: number;
 } | null> {
   const { siteDist } = await import('../server/web/mount-site.ts');
@@ -158,10 +170,12 @@ async function wholeServer(): Promise<{
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
+    let deliveryPid = 0;
     await new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
+        deliveryPid ||= Number(/delivery process runs \(pid (\d+)\)/.exec(out)?.[1] ?? 0);
         if (out.includes('listening on')) resolve();
       });
       child.once('exit', (code) => reject(new Error(`herald exited with ${code}:\n${out}`)));
@@ -169,6 +183,7 @@ async function wholeServer(): Promise<{
     // Settled after the start, as a server is before an incident.
     await new Promise((r) => setTimeout(r, 2000));
     const idle = statusBytes(child.pid!, 'VmRSS');
+    const deliveryIdle = statusBytes(deliveryPid, 'VmRSS');
     const t0 = Date.now();
     const declared = await fetch(`http://127.0.0.1:${httpPort}/api/admin/incidents`, {
       method: 'POST',
@@ -182,7 +197,14 @@ async function wholeServer(): Promise<{
     if (declared.status !== 201) throw new Error(`declare answered ${declared.status}`);
     const done = await sink.waitFor('done');
     const peak = statusBytes(child.pid!, 'VmHWM');
-    return { idle, peak, messagesPerSecond: Math.round((done.count / (done.at - t0)) * 1000) };
+    const deliveryPeak = statusBytes(deliveryPid, 'VmHWM');
+    return {
+      idle,
+      peak,
+      deliveryIdle,
+      deliveryPeak,
+      messagesPerSecond: Math.round((done.count / (done.at - t0)) * 1000),
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -223,13 +245,14 @@ async function main() {
   const samePool = await ceiling('herald-pool');
 
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
-  const config = loadConfig({
+  const env = {
     DATABASE_URL: `file:${path.join(dir, 'herald.db')}`,
     PUBLIC_URL: 'https://status.example.com',
     SMTP_URL: `smtp://127.0.0.1:${port}`,
     SMTP_MAX_CONNECTIONS: String(connections),
     LOG_LEVEL: 'error',
-  });
+  };
+  const config = loadConfig(env);
   const deps = await createDeps(config);
   await linkKey(deps.db, config);
 
@@ -238,24 +261,14 @@ async function main() {
   seedSubscribers(config.databaseUrl);
   const seedMs = performance.now() - seedStart;
 
-  // Herald loaded, the database open and seeded, nothing published yet.
-  const rssBeforePublish = process.memoryUsage.rss();
-  let peakRss = rssBeforePublish;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 20);
-  const profiler = heapProfile ? new (await import('node:inspector/promises')).Session() : null;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('HeapProfiler.startSampling', {
-      samplingInterval: 4096,
-      includeObjectsCollectedByMajorGC: true,
-    });
-  }
-  const worker = createOutboxWorker(deps);
-  worker.start();
-
-  const cpu0 = process.cpuUsage();
+  // Sending as the server sends: the delivery process, started as server/start.ts starts it.
+  const delivery = startDeliveryProcess(deps.log, { ...process.env, ...env });
+  await delivery.started;
+  const pid = delivery.pid()!;
+  // Herald loaded in the delivery process, the database open and seeded, nothing published yet.
+  const rssBeforePublish = statusBytes(pid, 'VmRSS');
+  const cpu0 = cpuMs(pid);
+  const publishCpu0 = process.cpuUsage();
   const t0 = Date.now();
   await declareIncident(
     deps,
@@ -268,16 +281,12 @@ async function main() {
     { type: 'cli', id: null, label: 'bench', role: 'admin' },
   );
   const publishMs = Date.now() - t0;
+  const publishCpu = process.cpuUsage(publishCpu0);
   const first = await waitFor('first');
   const done = await waitFor('done');
-  const cpu = process.cpuUsage(cpu0);
-  if (profiler) {
-    const { profile } = await profiler.post('HeapProfiler.stopSampling');
-    writeFileSync(heapProfile!, JSON.stringify(profile));
-  }
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
-  await worker.stop();
+  const cpu = cpuMs(pid) - cpu0;
+  const peakRss = statusBytes(pid, 'VmHWM');
+  await delivery.stop();
 
   const totalMs = done.at - t0;
   const messagesPerSecond = Math.round((done.count / Math.max(1, totalMs)) * 1000);
@@ -295,15 +304,18 @@ async function main() {
     messagesPerSecond,
     messagesPerSecondAfterFirst: Math.round(((done.count - 1) / Math.max(1, sendMs)) * 1000),
     totalMs,
+    // The delivery process's.
     rssBeforePublish: mb(rssBeforePublish),
     peakRss: mb(peakRss),
+    // This process's publish (the update and every delivery row in one transaction).
+    publishCpuMs: Math.round((publishCpu.user + publishCpu.system) / 1000),
     rawPoolMessagesPerSecond: rawPool.messagesPerSecond,
     ratioToRawPool: Number((messagesPerSecond / rawPool.messagesPerSecond).toFixed(2)),
     // The same SMTP pool as Herald's with pre-built messages: what the outbox itself costs.
     samePoolMessagesPerSecond: samePool.messagesPerSecond,
     ratioToSamePool: Number((messagesPerSecond / samePool.messagesPerSecond).toFixed(2)),
     // CPU time is what each spends per message whatever else the machine runs.
-    heraldCpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / N).toFixed(3)),
+    heraldCpuMsPerMessage: Number((cpu / N).toFixed(3)),
     rawPoolCpuMsPerMessage: rawPool.cpuMsPerMessage,
     samePoolCpuMsPerMessage: samePool.cpuMsPerMessage,
     // The ceilings' own processes: the transport and one pre-built message, nothing else.
@@ -320,7 +332,7 @@ async function main() {
     report.ratioToSamePool >= 0.7 &&
     peakRss < 150 * 1024 * 1024;
   console.log(
-    `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s = ${report.ratioToSamePool} of its own SMTP pool with pre-built messages (${samePool.messagesPerSecond} msg/s) and ${report.ratioToRawPool} of a raw nodemailer pool (${rawPool.messagesPerSecond} msg/s), CPU ${report.heraldCpuMsPerMessage} ms/message (its pool alone ${samePool.cpuMsPerMessage}), first after ${report.timeToFirstMessageMs} ms, peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 0.70 of its own pool, first < 1 s, RSS < 150 MB)'}`,
+    `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s = ${report.ratioToSamePool} of its own SMTP pool with pre-built messages (${samePool.messagesPerSecond} msg/s) and ${report.ratioToRawPool} of a raw nodemailer pool (${rawPool.messagesPerSecond} msg/s), CPU ${report.heraldCpuMsPerMessage} ms/message (its pool alone ${samePool.cpuMsPerMessage}), first after ${report.timeToFirstMessageMs} ms, delivery process peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 0.70 of its own pool, first < 1 s, RSS < 150 MB)'}`,
   );
   sink.stop();
   await deps.close();
@@ -332,7 +344,7 @@ async function main() {
     N > 100_000
       ? 'whole server: measured up to 100,000 recipients'
       : whole
-        ? `whole server (npm start, web pages too, published through the admin API): ${mb(whole.idle)} idle before the incident, peak RSS ${mb(whole.peak)}, ${whole.messagesPerSecond} msg/s`
+        ? `whole server (npm start, web pages too, published through the admin API): main process ${mb(whole.idle)} idle before the incident, peak RSS ${mb(whole.peak)}; delivery process ${mb(whole.deliveryIdle)} idle, peak RSS ${mb(whole.deliveryPeak)}; ${whole.messagesPerSecond} msg/s`
         : 'whole server: not measured (the site is not built, or no /proc to read the RSS from)',
   );
 }

@@ -1,5 +1,5 @@
 // The P0 moment: a broadcast while a refresh storm hits the status page, from one whole Herald
-// process as `npm start` runs it (pages in the main thread, sending in its delivery thread).
+// server as `npm start` runs it (pages in its main process, sending in its delivery process).
 //
 //   node bench/storm.ts [--sizes 20000,100000] [--connections 64] [--page-seconds 8]
 //

@@ -26,7 +26,7 @@ import { ssoRoutes } from './routes/sso.ts';
  * The Hono app: API, feeds, form posts and health. No Astro and no listening socket, so API
  * tests use `app.request()` without a site build; `mountSite` adds the pages in main.ts.
  */
-export function createApp(deps: Deps) {
+export function createApp(deps: Deps, opts: { deliveryDown?: () => string | null } = {}) {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.onError(mapError(deps.log));
   const security = Object.entries(securityHeaders(deps.config.publicUrl));
@@ -62,7 +62,7 @@ export function createApp(deps: Deps) {
       ? next()
       : apiLimit(c, next),
   );
-  app.route('/', healthRoutes(deps));
+  app.route('/', healthRoutes(deps, opts.deliveryDown));
   app.route('/api/v2', publicApiRoutes(deps));
   app.route('/api/admin', adminApiRoutes(deps));
   // Statuspage's management API, where its clients look for it: the base URL swap is the whole set-up.

@@ -5,7 +5,7 @@ import { seedDemo } from './demo/seed-demo.ts';
 import { createHttpServer } from './http/server.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
-import { startDeliveryThread } from './delivery/start-thread.ts';
+import { startDeliveryProcess } from './delivery/start-process.ts';
 import { createDayTick } from './jobs/day-tick.ts';
 import { mountSite } from './web/mount-site.ts';
 import { countUsers } from './domain/users/read-users.ts';
@@ -38,14 +38,9 @@ async function main() {
       `Mail: PUBLIC_URL (${config.publicUrl}) is not https, so mail providers will not offer one-click unsubscribe (RFC 8058 needs https).`,
     );
   }
-  // Sending runs in its own thread: pages and mail no longer compete for one event loop.
-  const delivery = startDeliveryThread(deps.log, (code) => {
-    deps.log.error(
-      `The delivery thread stopped (exit code ${code}): nothing would be sent. Exiting so the service manager restarts Herald.`,
-    );
-    process.exit(1);
-  });
-  await delivery.started;
+  // Sending runs in its own process: pages and mail no longer compete for one event loop or
+  // one heap. It loads while this process mounts the site; it runs before Herald listens.
+  const delivery = startDeliveryProcess(deps.log);
   const edgePurges = createEdgePurgeLoop(deps.edge, deps.log);
   edgePurges.start();
   if (deps.edge.enabled)
@@ -54,11 +49,12 @@ async function main() {
     );
   const dayTick = createDayTick(deps);
   dayTick.start();
-  const app = createApp(deps);
+  const app = createApp(deps, { deliveryDown: delivery.down });
   await mountSite(app, deps);
   // Started before listening: its first pass publishes whatever fell due while Herald was down.
   const scheduler = createScheduler(deps);
   scheduler.start();
+  await delivery.started;
   const server = createHttpServer(app, deps);
   server.on('error', (err: NodeJS.ErrnoException) => {
     const where = `${config.host}:${config.port}`;
@@ -106,6 +102,7 @@ async function main() {
       deps.log.error(
         `${signal} again: exiting at once; messages in flight were not recorded and may go twice.`,
       );
+      delivery.kill();
       process.exit(1);
     }
     stopping = true;

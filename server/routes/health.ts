@@ -33,10 +33,11 @@ async function freeDiskBytes(databaseUrl: string): Promise<number | null> {
 }
 
 /**
- * Health that means something: 200 only when the database answers, accepts a write, and no due
+ * Health that means something: 200 only when the database answers, accepts a write, the
+ * delivery process runs (when this server supervises one: `deliveryDown` says why not) and no due
  * email has waited longer than HEALTH_MAX_QUEUE_DELAY_SECONDS. The body says which check failed.
  */
-export function healthRoutes(deps: Deps) {
+export function healthRoutes(deps: Deps, deliveryDown: () => string | null = () => null) {
   const app = new Hono();
   let cached: { at: number; probe: Promise<Probe> } | null = null;
 
@@ -114,6 +115,12 @@ export function healthRoutes(deps: Deps) {
         code: 'database_refuses_writes',
         message: `The database refuses writes: ${probe.reason}.`,
       });
+    const down = deliveryDown();
+    if (down)
+      problems.push({
+        code: 'delivery_down',
+        message: `Nothing is being sent: ${down}. The server log says why it stopped.`,
+      });
     if (waitedMs > limitMs)
       problems.push({
         code: 'outbox_stalled',
@@ -122,6 +129,7 @@ export function healthRoutes(deps: Deps) {
     const body = {
       status: problems.length ? 'error' : 'ok',
       database: probe.ok ? 'ok' : 'refuses writes',
+      delivery: down ? 'down' : 'ok',
       outbox: { ...outbox, status: waitedMs > limitMs ? 'stalled' : 'ok' },
       time: now.toISOString(),
       ...(problems.length ? { error: problems[0], problems } : {}),

@@ -38,6 +38,8 @@ export async function startHerald(dbUrl: string, env: Record<string, string> = {
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The delivery process writes to the same pipes: they close once it has exited too.
+  const outputClosed = new Promise<void>((resolve) => child.stdout!.on('close', () => resolve()));
   /** Resolves when the log (so far or later) matches; rejects if the process exits first. */
   const waitFor = (re: RegExp) =>
     new Promise<void>((resolve, reject) => {
@@ -46,9 +48,14 @@ export async function startHerald(dbUrl: string, env: Record<string, string> = {
       void exited.then((code) => reject(new Error(`Herald exited ${code} before ${re}:\n${log}`)));
     });
   await waitFor(/Herald is running at/);
+  const port = Number(/listening on [^\s]+:(\d+)/.exec(log)?.[1]);
   return {
     waitFor,
     exited,
+    outputClosed,
+    base: `http://127.0.0.1:${port}`,
+    /** The pid of the delivery process Herald started most recently. */
+    deliveryPid: () => Number([...log.matchAll(/delivery process runs \(pid (\d+)\)/g)].pop()?.[1]),
     get log() {
       return log;
     },

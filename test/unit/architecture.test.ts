@@ -112,7 +112,7 @@ describe('architecture', () => {
   });
 
   it('the domain never imports the delivery wing: it queues rows, the wing sends them', () => {
-    expect(graph.has('server/delivery/run-thread.ts')).toBe(true);
+    expect(graph.has('server/delivery/run-process.ts')).toBe(true);
     expect(
       violations(['server/domain/'], under('server/delivery/', 'server/jobs/', 'server/mail/')),
     ).toEqual([]);
