@@ -54,7 +54,10 @@ export async function runDeliveryProcess(): Promise<void> {
       process.exit(1);
     }
     signalled = true;
-    stop(signal);
+    // The server's stop message and this signal race when the whole group is signalled: either
+    // way the stop is graceful, and the log says the signal was heard.
+    if (why !== null) log.info(`Delivery process: ${signal}; already stopping gracefully.`);
+    else stop(signal);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
