@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema/index.ts';
@@ -6,20 +5,14 @@ import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.t
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { liveProcesses } from '../helpers/fixture-suite.ts';
 import { startHerald } from '../helpers/herald-process.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 /** Whether `pid` still runs (a zombie waiting for its new parent to reap it does not). */
-const running = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
+const running = (pid: number) => liveProcesses([pid], []).length > 0;
 
 // Herald as `npm start` runs it: the server process and the delivery process it starts.
 describe('the delivery process beside the server', { timeout: 120_000 }, () => {
