@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/helpers/sequencer.ts';
 
 // Every suite's temporary files (its libSQL database above all) on RAM where the machine has a
 // writable /dev/shm: each write transaction otherwise waits for the disk's flush (3.3 ms a commit
@@ -37,6 +38,8 @@ export default defineConfig({
     // process it left. Shared module state is limited to caches of immutable things (the
     // message catalogues, the built site's handler) and counters that only make names unique.
     isolate: false,
+    // The slowest files first, also on a fresh clone with no durations of its own yet.
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 30_000,
     reporters: [
       'default',

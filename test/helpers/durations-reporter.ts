@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
+import { DURATIONS_FILE } from './sequencer.ts';
 
 /**
  * Where each file's time goes, from vitest's own per-file figures: starting its worker's
@@ -8,8 +9,11 @@ import type { Reporter, TestModule } from 'vitest/node';
  * HERALD_TEST_DURATIONS and prints the sums, so two runs of the same hour can be compared by
  * what the files cost rather than by wall time alone (which other load on the machine moves).
  *
- *   HERALD_TEST_DURATIONS=/tmp/durations.json npx vitest run \
- *     --reporter=default --reporter=./test/helpers/durations-reporter.ts
+ *   HERALD_TEST_DURATIONS=/tmp/durations.json npx vitest run
+ *
+ * With HERALD_UPDATE_DURATIONS=1 after a whole run without failures it also rewrites
+ * test/durations.json, each file's seconds, which the sequencer (test/helpers/sequencer.ts) uses
+ * to start the slowest files first on a machine that has no durations of its own yet.
  */
 export default class DurationsReporter implements Reporter {
   private started = 0;
@@ -47,6 +51,14 @@ export default class DurationsReporter implements Reporter {
     };
     const out = process.env.HERALD_TEST_DURATIONS;
     if (out) writeFileSync(out, JSON.stringify({ totals, files }, null, 1));
+    if (process.env.HERALD_UPDATE_DURATIONS === '1' && files.every((f) => f.failed === 0)) {
+      const seconds = Object.fromEntries(
+        files
+          .map((f) => [f.file, Math.round(f.tests / 100) / 10] as const)
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+      );
+      writeFileSync(DURATIONS_FILE, JSON.stringify(seconds, null, 2) + '\n');
+    }
     console.log(
       `\ndurations (s, summed over ${totals.files} files): environment ${totals.environment}, ` +
         `prepare ${totals.prepare}, set-up files ${totals.setup}, import ${totals.import}, ` +
