@@ -19,6 +19,8 @@ describe('SIGTERM during a broadcast through a slow relay', { timeout: 120_000 }
     await expect.poll(() => got().length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(10);
     first.signal('SIGTERM');
     expect(await first.exited).toBe(0);
+    // The pipes may still hold the last lines when the exit is reported.
+    await first.outputClosed;
     expect(first.log).toMatch(/handed back/);
     const states = await w.states(id);
     expect(states.filter((s) => s === 'sending')).toEqual([]);
