@@ -1,3 +1,4 @@
+import { inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema/index.ts';
 import { liveProcesses } from '../helpers/fixture-suite.ts';
@@ -12,6 +13,15 @@ const running = (pid: number) => liveProcesses([pid], []).length > 0;
 // Herald as `npm start` runs it: the server process and the delivery process it starts.
 describe('the delivery process beside the server', { timeout: 120_000 }, () => {
   const w = heraldBesideRelay();
+
+  /** How many deliveries still wait to be sent or are being sent. */
+  const unfinished = async () =>
+    (
+      await w.t.deps.db
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(inArray(deliveries.state, ['pending', 'sending']))
+    ).length;
 
   /** A P0 to `emails` through the slow relay; resolves once the relay has some of them. */
   async function broadcastUnderway(prefix: string, title: string) {
@@ -44,9 +54,12 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
   });
 
   it('a SIGTERM to both processes (a service manager or Ctrl-C signals the group) stops both gracefully, doubling nothing', async () => {
-    w.smtp.delay(200);
     const h = await w.start({ SMTP_MAX_CONNECTIONS: '2' });
     const pid = h.deliveryPid();
+    // What the killed server handed back goes out first, at the relay's full speed: slowed, it
+    // would hold this test's broadcast back for seconds.
+    await expect.poll(unfinished, { timeout: 60_000, interval: 20 }).toBe(0);
+    w.smtp.delay(200);
     const { got, states } = await broadcastUnderway('group', 'Group stop');
     process.kill(pid, 'SIGTERM');
     h.signal('SIGTERM');
