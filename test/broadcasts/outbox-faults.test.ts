@@ -186,6 +186,8 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
         lock.release();
         await lock.released;
       }
+      // The slow relay was for the lock to land mid-broadcast; the rest may go at full speed.
+      smtp.delay(0);
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, { timeout: 30_000 })
         .toBe(true);

@@ -12,7 +12,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, type ExpectStatic, it } from 'vitest';
 import { heraldChild, registerChild } from '../helpers/children.ts';
 import { FormClient } from '../helpers/site.ts';
 
@@ -88,91 +88,116 @@ function run(args: string[], env: Record<string, string>, opts: { uid?: number }
   });
 }
 
-describe('start-up database errors say what is wrong and what to do', { timeout: 120_000 }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'herald-baddb-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const start = (url: string, opts: { uid?: number } = {}) =>
-    run(
-      ['server/main.ts'],
-      { DATABASE_URL: url, PORT: '0', MAIL_OUTBOX_DIR: path.join(dir, 'outbox') },
-      opts,
-    );
-
-  function expectHelpful(r: { code: number | null; stderr: string }, url: string, what: RegExp) {
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`DATABASE_URL=${url}`);
-    expect(r.stderr).toMatch(what);
-    expect(r.stderr).toMatch(/To fix: /);
-    // One or two lines, no stack trace, no raw driver text.
-    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
-    expect(r.stderr).not.toMatch(/\n\s+at |ConnectionFailed|SqliteError/);
-  }
-
-  it('(control) a good database file starts', async () => {
-    // Started through the same path with a barrier that is already there.
-    writeFileSync(path.join(dir, 'go'), '');
-    const r = await run(
-      heraldChild(startScript, `file:${path.join(dir, 'good.db')}`, path.join(dir, 'go')),
-      {},
-    );
-    expect(r.stdout).toContain('up');
-    expect(r.code).toBe(0);
-  });
-
-  it('a folder instead of a file', async () => {
-    mkdirSync(path.join(dir, 'folder.db'));
-    const url = `file:${path.join(dir, 'folder.db')}`;
-    expectHelpful(await start(url), url, /is a folder, not a database file/);
-  });
-
-  it('a file that is not a database', async () => {
-    writeFileSync(
-      path.join(dir, 'random.db'),
-      Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)),
-    );
-    const url = `file:${path.join(dir, 'random.db')}`;
-    expectHelpful(await start(url), url, /not a SQLite database/);
-  });
-
-  it('a truncated database', async () => {
+// Each of these starts is a process of its own on a file of its own, and most of their time is
+// Node loading Herald: they run side by side (the file's own set-up stays in order: the truncated
+// and read-only copies are cut from the control's good database once it exists).
+describe.concurrent(
+  'start-up database errors say what is wrong and what to do',
+  { timeout: 120_000 },
+  () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-baddb-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const start = (url: string, opts: { uid?: number } = {}) =>
+      run(
+        ['server/main.ts'],
+        { DATABASE_URL: url, PORT: '0', MAIL_OUTBOX_DIR: path.join(dir, 'outbox') },
+        opts,
+      );
+    // The control's start, made once: the tests that copy its database wait for it.
+    let control: ReturnType<typeof run> | undefined;
     const good = path.join(dir, 'good.db');
-    const cut = path.join(dir, 'cut.db');
-    copyFileSync(good, cut);
-    truncateSync(cut, Math.floor(statSync(good).size / 3));
-    const url = `file:${cut}`;
-    expectHelpful(await start(url), url, /damaged/);
-  });
+    const startControl = () => {
+      // Started through the same path with a barrier that is already there.
+      writeFileSync(path.join(dir, 'go'), '');
+      return (control ??= run(heraldChild(startScript, `file:${good}`, path.join(dir, 'go')), {}));
+    };
 
-  it('a folder that cannot be created', async () => {
-    writeFileSync(path.join(dir, 'plainfile'), '');
-    const url = `file:${path.join(dir, 'plainfile', 'sub', 'h.db')}`;
-    expectHelpful(await start(url), url, /folder .* does not exist and cannot be created/);
-  });
+    function expectHelpful(
+      expect: ExpectStatic,
+      r: { code: number | null; stderr: string },
+      url: string,
+      what: RegExp,
+    ) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`DATABASE_URL=${url}`);
+      expect(r.stderr).toMatch(what);
+      expect(r.stderr).toMatch(/To fix: /);
+      // One or two lines, no stack trace, no raw driver text.
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+      expect(r.stderr).not.toMatch(/\n\s+at |ConnectionFailed|SqliteError/);
+    }
 
-  it.skipIf(process.getuid?.() !== 0)('a read-only file (as an unprivileged user)', async () => {
-    const ro = path.join(dir, 'ro');
-    mkdirSync(ro);
-    copyFileSync(path.join(dir, 'good.db'), path.join(ro, 'h.db'));
-    chmodSync(dir, 0o755);
-    chmodSync(ro, 0o555);
-    chmodSync(path.join(ro, 'h.db'), 0o444);
-    const url = `file:${path.join(ro, 'h.db')}`;
-    expectHelpful(await start(url, { uid: 65534 }), url, /read-only/);
-  });
+    it('(control) a good database file starts', async ({ expect }) => {
+      const r = await startControl();
+      expect(r.stdout).toContain('up');
+      expect(r.code).toBe(0);
+    });
 
-  it.skipIf(process.getuid?.() !== 0)(
-    'a read-only file in a writable folder (as an unprivileged user)',
-    async () => {
-      const rw = path.join(dir, 'rw');
-      mkdirSync(rw);
-      copyFileSync(path.join(dir, 'good.db'), path.join(rw, 'h.db'));
-      chmodSync(dir, 0o755);
-      chmodSync(rw, 0o777);
-      chmodSync(path.join(rw, 'h.db'), 0o444);
-      const url = `file:${path.join(rw, 'h.db')}`;
-      const r = await start(url, { uid: 65534 });
-      expectHelpful(r, url, /read-only/);
-      expect(r.stderr).not.toMatch(/Failed query/);
-    },
-  );
-});
+    it('a folder instead of a file', async ({ expect }) => {
+      mkdirSync(path.join(dir, 'folder.db'));
+      const url = `file:${path.join(dir, 'folder.db')}`;
+      expectHelpful(expect, await start(url), url, /is a folder, not a database file/);
+    });
+
+    it('a file that is not a database', async ({ expect }) => {
+      writeFileSync(
+        path.join(dir, 'random.db'),
+        Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 251)),
+      );
+      const url = `file:${path.join(dir, 'random.db')}`;
+      expectHelpful(expect, await start(url), url, /not a SQLite database/);
+    });
+
+    it('a truncated database', async ({ expect }) => {
+      await startControl();
+      const cut = path.join(dir, 'cut.db');
+      copyFileSync(good, cut);
+      truncateSync(cut, Math.floor(statSync(good).size / 3));
+      const url = `file:${cut}`;
+      expectHelpful(expect, await start(url), url, /damaged/);
+    });
+
+    it('a folder that cannot be created', async ({ expect }) => {
+      writeFileSync(path.join(dir, 'plainfile'), '');
+      const url = `file:${path.join(dir, 'plainfile', 'sub', 'h.db')}`;
+      expectHelpful(
+        expect,
+        await start(url),
+        url,
+        /folder .* does not exist and cannot be created/,
+      );
+    });
+
+    it.skipIf(process.getuid?.() !== 0)(
+      'a read-only file (as an unprivileged user)',
+      async ({ expect }) => {
+        await startControl();
+        const ro = path.join(dir, 'ro');
+        mkdirSync(ro);
+        copyFileSync(good, path.join(ro, 'h.db'));
+        chmodSync(dir, 0o755);
+        chmodSync(ro, 0o555);
+        chmodSync(path.join(ro, 'h.db'), 0o444);
+        const url = `file:${path.join(ro, 'h.db')}`;
+        expectHelpful(expect, await start(url, { uid: 65534 }), url, /read-only/);
+      },
+    );
+
+    it.skipIf(process.getuid?.() !== 0)(
+      'a read-only file in a writable folder (as an unprivileged user)',
+      async ({ expect }) => {
+        await startControl();
+        const rw = path.join(dir, 'rw');
+        mkdirSync(rw);
+        copyFileSync(good, path.join(rw, 'h.db'));
+        chmodSync(dir, 0o755);
+        chmodSync(rw, 0o777);
+        chmodSync(path.join(rw, 'h.db'), 0o444);
+        const url = `file:${path.join(rw, 'h.db')}`;
+        const r = await start(url, { uid: 65534 });
+        expectHelpful(expect, r, url, /read-only/);
+        expect(r.stderr).not.toMatch(/Failed query/);
+      },
+    );
+  },
+);

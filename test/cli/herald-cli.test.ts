@@ -88,29 +88,27 @@ describe('npx herald', { timeout: 120_000 }, () => {
   });
 
   it('says what is wrong with a short password or a bad role', async () => {
-    const short = await herald(
-      t,
-      ['user', 'add', '--email', 'y@example.com', '--role', 'admin'],
-      'short\n',
-    );
+    // Independent refusals: the two commands run side by side.
+    const [short, role] = await Promise.all([
+      herald(t, ['user', 'add', '--email', 'y@example.com', '--role', 'admin'], 'short\n'),
+      herald(t, ['user', 'add', '--email', 'y@example.com', '--role', 'boss'], 'a long password\n'),
+    ]);
     expect(short.code).toBe(1);
     expect(short.err).toMatch(/password: must be at least 10 characters/);
-    const role = await herald(
-      t,
-      ['user', 'add', '--email', 'y@example.com', '--role', 'boss'],
-      'a long password\n',
-    );
     expect(role.err).toMatch(/role: must be admin, responder or viewer/);
   });
 
   it('lists users and resets a password, ending their sessions', async () => {
-    const list = await herald(t, ['user', 'list']);
+    // The list reads the user whichever of the two commands finishes first.
+    const [list, r] = await Promise.all([
+      herald(t, ['user', 'list']),
+      herald(
+        t,
+        ['user', 'reset-password', '--email', 'boss@example.com'],
+        'another long password\n',
+      ),
+    ]);
     expect(list.out).toMatch(/boss@example\.com\s+admin/);
-    const r = await herald(
-      t,
-      ['user', 'reset-password', '--email', 'boss@example.com'],
-      'another long password\n',
-    );
     expect(r.code).toBe(0);
     await expect(
       login(t.deps, {
@@ -140,11 +138,14 @@ describe('npx herald', { timeout: 120_000 }, () => {
     expect(created.code).toBe(0);
     const secret = /(hrld_\S+)/.exec(created.out)![1]!;
     expect((await api(t, secret).get('/api/admin/me')).status).toBe(200);
-    const list = await herald(t, ['token', 'list']);
+    const [row] = await t.deps.db.select().from(apiTokens).where(eq(apiTokens.name, 'deploy bot'));
+    // The list shows revoked tokens too: it reads the token whichever command finishes first.
+    const [list, revoked] = await Promise.all([
+      herald(t, ['token', 'list']),
+      herald(t, ['token', 'revoke', '--id', row!.id]),
+    ]);
     expect(list.out).toContain('deploy bot');
     expect(list.out).not.toContain(secret);
-    const [row] = await t.deps.db.select().from(apiTokens).where(eq(apiTokens.name, 'deploy bot'));
-    const revoked = await herald(t, ['token', 'revoke', '--id', row!.id]);
     expect(revoked.code).toBe(0);
     expect((await api(t, secret).get('/api/admin/me')).status).toBe(401);
     const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, row!.id));
@@ -155,13 +156,9 @@ describe('npx herald', { timeout: 120_000 }, () => {
   });
 
   it('creates an intake token that posts alerts and opens nothing else', async () => {
-    const created = await herald(t, [
-      'token',
-      'create',
-      '--name',
-      'alertmanager',
-      '--role',
-      'intake',
+    const [created, bad] = await Promise.all([
+      herald(t, ['token', 'create', '--name', 'alertmanager', '--role', 'intake']),
+      herald(t, ['token', 'create', '--name', 'x', '--role', 'root']),
     ]);
     expect(created.code).toBe(0);
     expect(created.out).toContain('Created intake token "alertmanager"');
@@ -173,23 +170,17 @@ describe('npx herald', { timeout: 120_000 }, () => {
       title: 'From a CLI-made token',
     });
     expect(posted.status).toBe(202);
-    const bad = await herald(t, ['token', 'create', '--name', 'x', '--role', 'root']);
     expect(bad.code).not.toBe(0);
     expect(bad.out + bad.err).toContain('must be admin, responder, viewer or intake');
   });
 
   it('switches emergency maintenance on and off, audited as the command line, as the API does', async () => {
-    const missing = await herald(t, ['maintenance', 'on']);
+    const [missing, badTime] = await Promise.all([
+      herald(t, ['maintenance', 'on']),
+      herald(t, ['maintenance', 'on', '--message', 'Database upgrade', '--until', 'tomorrow-ish']),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('--message is required');
-    const badTime = await herald(t, [
-      'maintenance',
-      'on',
-      '--message',
-      'Database upgrade',
-      '--until',
-      'tomorrow-ish',
-    ]);
     expect(badTime.code).toBe(1);
     expect(badTime.err).toMatch(/until: /);
     expect((await t.deps.reader.maintenanceSwitch()).active).toBe(false);

@@ -1,14 +1,10 @@
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inArray } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema/index.ts';
-import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
-import { systemClock } from '../../server/domain/shared/clock.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { makeIncident } from '../helpers/factories.ts';
 import { liveProcesses } from '../helpers/fixture-suite.ts';
-import { startHerald } from '../helpers/herald-process.ts';
+import { heraldBesideRelay } from '../helpers/herald-beside-relay.ts';
+import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 /** Whether `pid` still runs (a zombie waiting for its new parent to reap it does not). */
@@ -16,40 +12,30 @@ const running = (pid: number) => liveProcesses([pid], []).length > 0;
 
 // Herald as `npm start` runs it: the server process and the delivery process it starts.
 describe('the delivery process beside the server', { timeout: 120_000 }, () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ clock: systemClock });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  const w = heraldBesideRelay();
+
+  /** How many deliveries still wait to be sent or are being sent. */
+  const unfinished = async () =>
+    (
+      await w.t.deps.db
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(inArray(deliveries.state, ['pending', 'sending']))
+    ).length;
 
   /** A P0 to `emails` through the slow relay; resolves once the relay has some of them. */
   async function broadcastUnderway(prefix: string, title: string) {
     const emails = Array.from({ length: 60 }, (_, i) => `${prefix}${i}@example.net`);
-    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
-    const { incident } = await makeIncident(t.deps, { priority: 0, title });
-    const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+    const id = await w.broadcast(title, emails);
     // This broadcast's copies (it also goes to the earlier tests' subscribers).
-    const got = () =>
-      smtp.received.filter((m) => m.parsed.subject?.toLowerCase().includes(title.toLowerCase()));
+    const got = () => w.receivedAbout(title);
     await expect.poll(() => got().length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(5);
-    const states = async () =>
-      (
-        await t.deps.db
-          .select({ state: deliveries.state })
-          .from(deliveries)
-          .where(eq(deliveries.broadcastId, b!.id))
-      ).map((d) => d.state);
-    return { got, states };
+    return { got, states: () => w.states(id) };
   }
 
   it('when the server is killed with -9, the delivery process records what the relay has, hands back the rest and exits instead of sending on', async () => {
-    smtp.delay(200);
-    const h = await startHerald(t.dbUrl, { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' });
+    w.smtp.delay(200);
+    const h = await w.start({ SMTP_MAX_CONNECTIONS: '2' });
     const pid = h.deliveryPid();
     const { got, states } = await broadcastUnderway('orphan', 'Server killed');
     h.crash();
@@ -64,13 +50,16 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     // Every message the relay accepted was recorded; the rest waits, pending, for a restart.
     expect(s.filter((x) => x === 'sent').length).toBe(got().length);
     expect(s.filter((x) => x === 'pending').length).toBeGreaterThan(0);
-    smtp.delay(0);
+    w.smtp.delay(0);
   });
 
   it('a SIGTERM to both processes (a service manager or Ctrl-C signals the group) stops both gracefully, doubling nothing', async () => {
-    smtp.delay(200);
-    const h = await startHerald(t.dbUrl, { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' });
+    const h = await w.start({ SMTP_MAX_CONNECTIONS: '2' });
     const pid = h.deliveryPid();
+    // What the killed server handed back goes out first, at the relay's full speed: slowed, it
+    // would hold this test's broadcast back for seconds.
+    await expect.poll(unfinished, { timeout: 60_000, interval: 20 }).toBe(0);
+    w.smtp.delay(200);
     const { got, states } = await broadcastUnderway('group', 'Group stop');
     process.kill(pid, 'SIGTERM');
     h.signal('SIGTERM');
@@ -86,12 +75,13 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     const s = await states();
     expect(s.filter((x) => x === 'sending')).toEqual([]);
     expect(s.filter((x) => x === 'sent').length).toBe(got().length);
-    smtp.delay(0);
+    w.smtp.delay(0);
   });
 
   it('a delivery process that dies is started again, and /healthz says nothing is sent until it runs', async () => {
+    const { t, smtp } = w;
     await makeConfirmedSubscriber(t.deps, 'after-restart@example.net');
-    const h = await startHerald(t.dbUrl, { SMTP_URL: smtp.url });
+    const h = await w.start();
     const first = h.deliveryPid();
     expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
     // The new process cannot finish starting while another process holds the write lock, so
@@ -131,13 +121,15 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     expect(await h.exited).toBe(0);
   });
 
-  it('a second SIGTERM to the server exits at once and takes the delivery process with it', async () => {
+  it('a second SIGTERM to the server exits at once, with a non-zero code, and takes the delivery process with it', async () => {
+    const { t, smtp } = w;
     smtp.hang(true);
     await makeConfirmedSubscriber(t.deps, 'hung2@example.net');
-    const h = await startHerald(t.dbUrl, { SMTP_URL: smtp.url });
+    const h = await w.start();
     const pid = h.deliveryPid();
     await makeIncident(t.deps, { priority: 0, title: 'Hung again' });
-    // A message (this broadcast's or one an earlier test handed back) is in the hung relay's hands.
+    // A message (this broadcast's or one an earlier test handed back) is in the hung relay's
+    // hands, which never answer: the first stop waits for it.
     await expect
       .poll(
         async () =>
@@ -151,7 +143,9 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     await h.waitFor(/SIGTERM: stopping/);
     h.signal('SIGTERM');
     expect(await h.exited).toBe(1);
+    // The pipes may still hold the last lines when the exit is reported.
     await h.outputClosed;
+    expect(h.log).toMatch(/SIGTERM again: exiting at once/);
     expect(running(pid)).toBe(false);
     smtp.hang(false);
   });

@@ -98,7 +98,9 @@ export async function startHerald(opts: {
 
 /**
  * varnishd in the foreground with deploy/varnish/herald.vcl, and a herald-backends.vcl of the
- * test's own (the Herald ports, the purgers ACL) found first on vcl_path. Its working dir lives
+ * test's own (the Herald ports, the purgers ACL) found first on vcl_path. Its probe looks every
+ * 250 ms rather than an operator's usual seconds: the tests wait for the probe to see a Herald
+ * come up or go, and that wait is two probes. Its working dir lives
  * in the test's temp dir; `-j none` because the tests run as root.
  */
 export async function startVarnish(opts: {
@@ -115,7 +117,7 @@ export async function startVarnish(opts: {
     .map(
       (p, i) => `backend herald${i + 1} {
   .host = "127.0.0.1"; .port = "${p}"; .connect_timeout = 1s; .first_byte_timeout = 15s;
-  .probe = { .url = "/healthz"; .interval = 1s; .timeout = 1s; .window = 3; .threshold = 2; .initial = 2; }
+  .probe = { .url = "/healthz"; .interval = 250ms; .timeout = 1s; .window = 3; .threshold = 2; .initial = 2; }
 }`,
     )
     .join('\n');

@@ -37,9 +37,10 @@ describe('Herald behind Varnish', () => {
     await makeComponent(t.deps, { name: 'Checkout' });
     token = (await makeToken(t, 'admin')).secret;
     const [pa, pb, pv] = [await freePort(), await freePort(), await freePort()];
-    varnish = await startVarnish({ dir: t.dir, port: pv, backends: [pa, pb] });
     const env = { EDGE_PURGE_URLS: `http://127.0.0.1:${pv}/` };
-    [a, b] = await Promise.all([
+    // Side by side: each waits for its own start, and the probe for both Heralds after.
+    [varnish, a, b] = await Promise.all([
+      startVarnish({ dir: t.dir, port: pv, backends: [pa, pb] }),
       startHerald({ dbUrl: t.dbUrl, dir: t.dir, port: pa, env }),
       startHerald({ dbUrl: t.dbUrl, dir: t.dir, port: pb, env }),
     ]);

@@ -9,6 +9,11 @@ export async function startTcpGate(targetPort: number) {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
+    // Each SMTP command and answer is passed on at once, as over a direct connection: with
+    // Nagle's algorithm a forwarded small write waited for the last one's ACK, which the far
+    // side delays (about 40 ms), and 300 messages took 9 s through the gate instead of 1.5.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

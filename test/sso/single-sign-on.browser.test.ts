@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page, Request, Response } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { setLocalPasswords } from '../../server/domain/auth/local-passwords.ts';
 import { READER_SESSION_IDLE_MS } from '../../server/domain/auth/reader-sessions.ts';
@@ -39,8 +39,26 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
   let herald: Herald;
   let provider: Awaited<ReturnType<typeof startProvider>>;
 
+  // A test signs in up to three people at once, each in a browser of their own. A context
+  // costs a renderer process to open and to close, so the file keeps three and hands them out
+  // again in the next test with their cookies cleared: the sign-in state of Herald and of the
+  // provider lives in cookies alone, so a cleared context is a browser nobody has signed in on.
+  const pool: { context: BrowserContext; page: Page }[] = [];
+  let taken = 0;
+  beforeEach(() => {
+    taken = 0;
+  });
   async function freshPage(): Promise<Page> {
-    return browser.newPage();
+    let entry = pool[taken];
+    if (!entry) {
+      const context = await browser.newContext();
+      entry = { context, page: await context.newPage() };
+      pool.push(entry);
+    } else {
+      await entry.context.clearCookies();
+    }
+    taken += 1;
+    return entry.page;
   }
 
   /** From Herald's sign-in page through the provider and back, as `login`. */
@@ -57,14 +75,16 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
   async function readerSignIn(login: string, slug: string) {
     const page = await freshPage();
     const statuses: number[] = [];
-    page.on('response', (r) => {
+    const onResponse = (r: Response) => {
       if (r.request().isNavigationRequest() && r.url().startsWith(herald.url))
         statuses.push(r.status());
-    });
+    };
+    page.on('response', onResponse);
     await page.goto(`${herald.url}/a/${slug}/sign-in`);
     await page.click('text=Sign in with your company account');
     await signInAtProvider(page, provider.issuer, login);
     await page.waitForLoadState();
+    page.off('response', onResponse);
     // The last page Herald answered after the provider sent the browser back.
     return { page, status: statuses.at(-1) };
   }
@@ -169,11 +189,13 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
     await page.goto(`${herald.url}/login`);
     await page.click('text=Sign in with your company account');
     let callback = '';
-    page.on('request', (r) => {
+    const onRequest = (r: Request) => {
       if (r.url().startsWith(`${herald.url}/sso/callback`)) callback = r.url();
-    });
+    };
+    page.on('request', onRequest);
     await signInAtProvider(page, provider.issuer, 'alice');
     await page.waitForLoadState();
+    page.off('request', onRequest);
     expect(callback).not.toBe('');
     const before = await rows(herald);
     const again = await page.goto(callback);
