@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { databaseFault, givenUpOn, type WriteWait } from './faults.ts';
+import { forgetRequestReads } from './request-reads.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -245,7 +246,10 @@ export function serializeTransactions(
   };
   const transaction: Db['transaction'] = (fn, config) => {
     if (inside.getStore()) return original(fn, config);
-    const run = tail.then(() => withRetry(fn, config));
+    // What the request read before this write may change now, and what it reads after must
+    // show the write: its shared reads are dropped on both sides.
+    forgetRequestReads();
+    const run = tail.then(() => withRetry(fn, config)).finally(forgetRequestReads);
     tail = run.catch(() => undefined);
     return run;
   };

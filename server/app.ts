@@ -2,6 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { withRequestReads } from '../db/request-reads.ts';
 import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
 import { DEFAULT_BODY_LIMIT } from './http/openapi.ts';
@@ -34,7 +35,8 @@ export function createApp(deps: Deps, opts: { deliveryDown?: () => string | null
     // Astro pages are written straight to Node's response: set them there too.
     const out = c.env?.outgoing;
     if (out && !out.headersSent) for (const [k, v] of security) out.setHeader(k, v);
-    await next();
+    // Each request reads the settings (and the other rows a page asks for repeatedly) once.
+    await withRequestReads(next);
     if (!c.res.headers.has('x-hono-already-sent'))
       for (const [k, v] of security) c.res.headers.set(k, v);
   });

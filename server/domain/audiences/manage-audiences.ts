@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.
 import { newId } from '../shared/ids.ts';
 import { bumpChanges, NO_PUBLIC_CHANGE, recordAudit } from '../shared/writes.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
+import { readOncePerRequest } from '../../../db/request-reads.ts';
 
 export type AudienceRow = typeof audiences.$inferSelect;
 
@@ -177,8 +178,10 @@ export async function deleteAudience(deps: DomainDeps, id: string, actor: Actor)
   });
 }
 
-export async function listAudiences(db: DbOrTx): Promise<AudienceRow[]> {
-  return db.select().from(audiences).orderBy(asc(audiences.name));
+export function listAudiences(db: DbOrTx): Promise<readonly AudienceRow[]> {
+  return readOncePerRequest(db, 'audiences', () =>
+    db.select().from(audiences).orderBy(asc(audiences.name)),
+  );
 }
 
 export async function readAudience(db: DbOrTx, id: string): Promise<AudienceRow | null> {

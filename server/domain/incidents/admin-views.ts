@@ -11,6 +11,7 @@ import {
   users,
 } from '../../../db/schema/index.ts';
 import { promiseState } from './promise.ts';
+import { findIncident } from './load-incident.ts';
 
 // What the admin sees of incidents: everything, including drills, internal notes and priority
 // changes with their reasons, which the public read services leave out.
@@ -119,7 +120,7 @@ export async function readUpcomingMaintenance(db: DbOrTx, limit = 10) {
 
 /** One incident with its full timeline (newest first) for the admin, or null. */
 export async function readAdminIncident(db: DbOrTx, id: string, now: Date) {
-  const [row] = await db.select().from(incidents).where(eq(incidents.id, id));
+  const row = await findIncident(db, id);
   if (!row) return null;
   const updates = await db
     .select()

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
+import { readOncePerRequest } from '../../../db/request-reads.ts';
 import { settings } from '../../../db/schema/index.ts';
 import { newId } from '../shared/ids.ts';
 
@@ -23,8 +24,14 @@ export async function ensureSettings(
     .onConflictDoNothing();
 }
 
-export async function getSettings(db: DbOrTx): Promise<Settings> {
-  const row = await db.query.settings.findFirst({ where: eq(settings.id, 1) });
-  if (!row) throw new Error('settings row missing: the database was not initialised');
-  return row;
+/**
+ * The settings row, read once per request however many parts of a page ask (the session check,
+ * the language, the time zone, the promise defaults): `readOncePerRequest`. Frozen when shared.
+ */
+export function getSettings(db: DbOrTx): Promise<Readonly<Settings>> {
+  return readOncePerRequest(db, 'settings', async () => {
+    const row = await db.query.settings.findFirst({ where: eq(settings.id, 1) });
+    if (!row) throw new Error('settings row missing: the database was not initialised');
+    return row;
+  });
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, incidentSupportScripts } from '../../../db/schema/index.ts';
@@ -66,6 +66,21 @@ export async function readSupportScript(db: DbOrTx, incidentId: string, publicUr
 }
 
 /** The edited script alone (null while the incident still uses the template). */
+/** The edited scripts of these incidents, by incident id (one query for a batch of events). */
+export async function readStoredSupportScripts(
+  db: DbOrTx,
+  incidentIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = await db
+    .select({ incidentId: incidentSupportScripts.incidentId, body: incidentSupportScripts.body })
+    .from(incidentSupportScripts)
+    .where(
+      sql`${incidentSupportScripts.incidentId} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(incidentIds)])}))`,
+    );
+  return new Map(rows.map((r) => [r.incidentId, r.body]));
+}
+
 export async function readStoredSupportScript(db: DbOrTx, incidentId: string) {
   const [row] = await db
     .select({ body: incidentSupportScripts.body })

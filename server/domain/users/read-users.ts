@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { users } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
+import { readOncePerRequest } from '../../../db/request-reads.ts';
 
 // Reads of users, for the admin lists, the CLI and sign-in; nothing here writes.
 
@@ -26,9 +27,10 @@ export async function findUserByEmail(deps: DomainDeps, email: string) {
   return row ?? null;
 }
 
-export async function listUsers(deps: DomainDeps) {
-  const rows = await deps.db.select().from(users).orderBy(users.email);
-  return rows.map(publicUser);
+export function listUsers(deps: DomainDeps) {
+  return readOncePerRequest(deps.db, 'users', async () =>
+    (await deps.db.select().from(users).orderBy(users.email)).map(publicUser),
+  );
 }
 
 /** Whom work can be handed to (owners, runners, reviewers): the rule `assertActiveUser` keeps. */

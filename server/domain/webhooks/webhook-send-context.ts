@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import {
   type ComponentStatus,
@@ -32,7 +32,7 @@ import {
   rollUp,
 } from '../status/statuspage-json.ts';
 import { linkKey, webhookManageToken } from '../subscribers/tokens.ts';
-import { readStoredSupportScript, supportScriptTemplate } from '../support/support-script.ts';
+import { readStoredSupportScripts, supportScriptTemplate } from '../support/support-script.ts';
 import { openSecret } from './secret-box.ts';
 
 export interface ClaimedWebhookDelivery {
@@ -142,6 +142,30 @@ export async function readWebhookMessages(
         .where(sql`${webhookSignups.webhookId} IN (SELECT value FROM json_each(${claimedIds}))`)
     ).map((r) => r.id),
   );
+  // What internal channels add to an incident event, read for the whole batch at once: the
+  // update's internal note and the incident's support script.
+  const internalRefs = claimed
+    .filter((d) => hooks.get(d.webhook_id)?.internal && d.event.startsWith('incident.'))
+    .map((d) => JSON.parse(d.ref) as Record<string, string | null>);
+  const updateIds = [...new Set(internalRefs.flatMap((r) => (r.updateId ? [r.updateId] : [])))];
+  const notes = new Map(
+    updateIds.length === 0
+      ? []
+      : (
+          await db
+            .select({ id: incidentUpdates.id, note: incidentUpdates.internalNote })
+            .from(incidentUpdates)
+            .where(
+              sql`${incidentUpdates.id} IN (SELECT value FROM json_each(${JSON.stringify(updateIds)}))`,
+            )
+        ).map((u) => [u.id, u.note]),
+  );
+  const scripts = await readStoredSupportScripts(
+    db,
+    internalRefs.flatMap((r) => (r.incidentId ? [r.incidentId] : [])),
+  );
+  // Each webhook's secret is opened once per batch, not once per delivery (a key derivation).
+  const secrets = new Map<string, string | null>();
   const incidentsById = new Map<string, IncidentJson | null>();
   const maintenancesById = new Map<string, MaintenanceJson | null>();
   const pageJson = {
@@ -277,17 +301,11 @@ export async function readWebhookMessages(
       envelope = { meta, page: pageJson, incident };
       let internalNote: string | null = null;
       let supportScript: string | null = null;
-      if (w.internal && ref.updateId) {
-        const [u] = await db
-          .select({ note: incidentUpdates.internalNote })
-          .from(incidentUpdates)
-          .where(eq(incidentUpdates.id, ref.updateId));
-        internalNote = u?.note ?? null;
-      }
+      if (w.internal && ref.updateId) internalNote = notes.get(ref.updateId) ?? null;
       // As in the internal list's email: the edited script, or the one every incident starts with.
       if (w.internal)
         supportScript =
-          (await readStoredSupportScript(db, incident.id)) ??
+          scripts.get(incident.id) ??
           supportScriptTemplate({ id: incident.id, title: incident.name }, page.url);
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
@@ -308,10 +326,15 @@ export async function readWebhookMessages(
         severity: resolved ? 'ok' : (impactSeverity[incident.impact] ?? 'info'),
       };
     }
-    let secret: string;
-    try {
-      secret = openSecret(master, w.secretBox);
-    } catch {
+    if (!secrets.has(w.id)) {
+      try {
+        secrets.set(w.id, openSecret(master, w.secretBox));
+      } catch {
+        secrets.set(w.id, null);
+      }
+    }
+    const secret = secrets.get(w.id);
+    if (secret == null) {
       out.set(d.id, {
         unreadable:
           'the signing secret cannot be read (was SECRET_KEY changed?): remove the webhook and add it again',
