@@ -14,11 +14,27 @@ import { SQLiteTransaction } from 'drizzle-orm/sqlite-core';
  * every shared answer, so what a request reads after its own write is read again. Reads inside a
  * transaction are never shared: they must see the transaction's own writes.
  */
-const scope = new AsyncLocalStorage<Map<string, Promise<unknown>>>();
+interface RequestReads {
+  /** False once the request's handler has returned: from then on nothing is shared. */
+  open: boolean;
+  answers: Map<string, Promise<unknown>>;
+}
+const scope = new AsyncLocalStorage<RequestReads>();
 
-/** Runs `fn` (one request) with its own, initially empty, set of shared reads. */
-export function withRequestReads<T>(fn: () => T): T {
-  return scope.run(new Map(), fn);
+/**
+ * Runs `fn` (one request) with its own, initially empty, set of shared reads, closed when `fn`
+ * settles. Work the request starts that runs on after it (a timer, a loop started on first use, a
+ * streamed body) inherits the scope, and must not go on being answered from it: once closed, every
+ * read runs again.
+ */
+export async function withRequestReads<T>(fn: () => T | Promise<T>): Promise<T> {
+  const reads: RequestReads = { open: true, answers: new Map() };
+  try {
+    return await scope.run(reads, fn);
+  } finally {
+    reads.open = false;
+    reads.answers.clear();
+  }
 }
 
 /**
@@ -31,8 +47,9 @@ export function readOncePerRequest<T extends object>(
   key: string,
   read: () => Promise<T>,
 ): Promise<T> {
-  const shared = scope.getStore();
-  if (!shared || db instanceof SQLiteTransaction) return read();
+  const reads = scope.getStore();
+  if (!reads?.open || db instanceof SQLiteTransaction) return read();
+  const shared = reads.answers;
   let answer = shared.get(key) as Promise<T> | undefined;
   if (!answer) {
     const p = read().then(deepFreeze);
@@ -47,7 +64,7 @@ export function readOncePerRequest<T extends object>(
 
 /** Drops every read the current request shares (after a write, they may be out of date). */
 export function forgetRequestReads(): void {
-  scope.getStore()?.clear();
+  scope.getStore()?.answers.clear();
 }
 
 function deepFreeze<T>(value: T): T {

@@ -84,4 +84,19 @@ describe('reads shared within one request', () => {
       expect(calls).toBe(2);
     });
   });
+
+  it('shares nothing with work the request started that runs on after it (a timer, a stream)', async () => {
+    // Work started inside the request keeps its async context after the request has returned:
+    // the continuation below waits on a barrier released from outside, then reads.
+    let release!: () => void;
+    const barrier = new Promise<void>((resolve) => (release = resolve));
+    let after!: Promise<string>;
+    await withRequestReads(async () => {
+      expect((await getSettings(t.deps.db)).pageName).not.toBe('After the request');
+      after = barrier.then(async () => (await getSettings(t.deps.db)).pageName);
+    });
+    await renameElsewhere('After the request');
+    release();
+    expect(await after).toBe('After the request');
+  });
 });
