@@ -2,7 +2,8 @@
 // it (the delivery process, started as server/start.ts starts it, with Herald's real pooled SMTP
 // transport) to a local SMTP sink in a separate process.
 //
-//   node bench/broadcast.ts [--subscribers 100000]
+//   node bench/broadcast.ts [--subscribers 100000] [--cpu-prof DIR] [--trace-gc]
+//                           [--delivery-flag FLAG ...]
 //
 // Reports time to first message (from the publish call), messages per second, total time, and
 // for the delivery process (it claims, renders, sends and records; this process only publishes,
@@ -62,6 +63,15 @@ const flag = (name: string, fallback: number) => Number(option(name) ?? fallback
 const N = flag('subscribers', 10_000);
 // Default: SMTP_MAX_CONNECTIONS's own default.
 const connections = flag('connections', 5);
+// Node flags for the delivery process only, all off by default: `--cpu-prof DIR` (it writes a V8
+// CPU profile there when it stops), `--trace-gc` (a line per collection), and any other as
+// `--delivery-flag FLAG`, repeatable (e.g. `--perf-basic-prof` for Linux perf's JIT symbols).
+const profileDir = option('cpu-prof');
+const profileFlags = [
+  ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []),
+  ...(args.includes('--trace-gc') ? ['--trace-gc'] : []),
+  ...args.flatMap((a, i) => (a === '--delivery-flag' && args[i + 1] ? [args[i + 1]!] : [])),
+];
 
 type SinkMessage =
   | { type: 'ready'; port: number }
@@ -262,7 +272,7 @@ async function main() {
   const seedMs = performance.now() - seedStart;
 
   // Sending as the server sends: the delivery process, started as server/start.ts starts it.
-  const delivery = startDeliveryProcess(deps.log, { ...process.env, ...env });
+  const delivery = startDeliveryProcess(deps.log, { ...process.env, ...env }, profileFlags);
   await delivery.started;
   const pid = delivery.pid()!;
   // Herald loaded in the delivery process, the database open and seeded, nothing published yet.
