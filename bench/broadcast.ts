@@ -123,6 +123,16 @@ const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
     new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
   ) * 1024;
 
+/** A process's main-thread context switches so far: voluntary (it slept) and involuntary. */
+function switches(pid: number) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]);
+  return {
+    voluntary: field('voluntary_ctxt_switches'),
+    involuntary: field('nonvoluntary_ctxt_switches'),
+  };
+}
+
 /** CPU time a process has used so far (user + system), in ms, from /proc/PID/stat. */
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 function cpuMs(pid: number): number {
@@ -249,6 +259,7 @@ async function main() {
       cpuMsPerMessage: number;
       peakRssMb: number;
       messageBytes: number;
+      switchesPerMessage: { voluntary: number; involuntary: number } | null;
     };
   }
   const rawPool = await ceiling('nodemailer-pool');
@@ -278,6 +289,7 @@ async function main() {
   // Herald loaded in the delivery process, the database open and seeded, nothing published yet.
   const rssBeforePublish = statusBytes(pid, 'VmRSS');
   const cpu0 = cpuMs(pid);
+  const switches0 = switches(pid);
   const publishCpu0 = process.cpuUsage();
   const t0 = Date.now();
   await declareIncident(
@@ -295,6 +307,7 @@ async function main() {
   const first = await waitFor('first');
   const done = await waitFor('done');
   const cpu = cpuMs(pid) - cpu0;
+  const switches1 = switches(pid);
   const peakRss = statusBytes(pid, 'VmHWM');
   await delivery.stop();
 
@@ -328,6 +341,13 @@ async function main() {
     heraldCpuMsPerMessage: Number((cpu / N).toFixed(3)),
     rawPoolCpuMsPerMessage: rawPool.cpuMsPerMessage,
     samePoolCpuMsPerMessage: samePool.cpuMsPerMessage,
+    // How often each process's main thread slept (voluntary: waiting for the sink, a timer or the
+    // disk) or was pre-empted, per message: each switch costs both sides a wake-up.
+    heraldSwitchesPerMessage: {
+      voluntary: Number(((switches1.voluntary - switches0.voluntary) / N).toFixed(2)),
+      involuntary: Number(((switches1.involuntary - switches0.involuntary) / N).toFixed(2)),
+    },
+    samePoolSwitchesPerMessage: samePool.switchesPerMessage,
     // The ceilings' own processes: the transport and one pre-built message, nothing else.
     rawPoolPeakRss: `${rawPool.peakRssMb} MB`,
     samePoolPeakRss: `${samePool.peakRssMb} MB`,
