@@ -63,8 +63,20 @@ function peakRssKb(): number {
   return process.resourceUsage().maxRSS;
 }
 
+/** The main thread's context switches so far (Linux), voluntary (it slept) and not. */
+function switches(): { voluntary: number; involuntary: number } | null {
+  if (!existsSync('/proc/self/status')) return null;
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]);
+  return {
+    voluntary: field('voluntary_ctxt_switches'),
+    involuntary: field('nonvoluntary_ctxt_switches'),
+  };
+}
+
 const start = performance.now();
 const cpu0 = process.cpuUsage();
+const switches0 = switches();
 let next = 0;
 // As many in flight as Herald keeps at most (its claim window), so both feed the pool alike.
 async function lane() {
@@ -76,12 +88,22 @@ async function lane() {
 await Promise.all(Array.from({ length: 400 }, lane));
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
+const switches1 = switches();
 process.stdout.write(
   `${JSON.stringify({
     messagesPerSecond: Math.round((count / ms) * 1000),
     ms: Math.round(ms),
     cpuMsPerMessage: Number(((cpu.user + cpu.system) / 1000 / count).toFixed(3)),
     peakRssMb: Math.round(peakRssKb() / 1024),
+    switchesPerMessage:
+      switches0 && switches1
+        ? {
+            voluntary: Number(((switches1.voluntary - switches0.voluntary) / count).toFixed(2)),
+            involuntary: Number(
+              ((switches1.involuntary - switches0.involuntary) / count).toFixed(2),
+            ),
+          }
+        : null,
     messageBytes: Buffer.byteLength(raw),
   })}\n`,
   () => process.exit(0),

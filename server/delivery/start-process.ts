@@ -38,6 +38,8 @@ const nothing: StopReport = { handedBack: 0, finished: 0, unrecorded: 0 };
 export function startDeliveryProcess(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
+  /** Node flags added to the process's own, e.g. a benchmark's `--cpu-prof`; none by default. */
+  extraFlags: readonly string[] = [],
 ): DeliveryProcess {
   const entry = new URL('./process.ts', import.meta.url);
   let child: ChildProcess | null = null;
@@ -62,7 +64,7 @@ export function startDeliveryProcess(
     const c = fork(entry, [], {
       execPath: process.execPath,
       // Its own flags, never the server's (an --inspect port, a profiler's).
-      execArgv: [...NODE_FLAGS],
+      execArgv: [...NODE_FLAGS, ...extraFlags],
       env: {
         ...env,
         ...NODE_ENV,

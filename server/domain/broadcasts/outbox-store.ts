@@ -121,8 +121,10 @@ const deliveryColumns = ['broadcast_id', 'subscriber_id', 'message_id'];
  * Takes up to `limit` due rows of a table for this process, inside a write transaction: they are
  * selected as one JSON text (one row and one value from the driver, however many rows: its row
  * objects cost a property definition per column, and a claim reads hundreds of rows a second),
- * then set `sending` by id. The transaction holds the write lock from its start, so no other
- * process can take them between the two statements.
+ * then set `sending` by rowid (the table's own b-tree, without a look-up in the index on the text
+ * id per row). The transaction holds the write lock from its start, so no other process can take
+ * them, nor anything renumber their rowids, between the two statements. Each row is returned as
+ * `[id, attempts, ...columns]`.
  */
 async function takeRows(
   tx: Tx,
@@ -134,16 +136,17 @@ async function takeRows(
   order = sql``,
 ): Promise<unknown[][]> {
   const t = now.getTime();
-  // `attempts + 1`: the row as the UPDATE leaves it, as RETURNING would give it.
-  const cols = sql.raw(['id', 'attempts + 1', ...columns].join(', '));
+  // `attempts + 1`: the row as the UPDATE leaves it, as RETURNING would give it. The rowid last,
+  // for the UPDATE only.
+  const cols = sql.raw(['id', 'attempts + 1', ...columns, 'rowid'].join(', '));
   const [picked] = await tx.all<{ rows: string }>(sql`
     SELECT json_group_array(json_array(${cols})) AS rows
-    FROM (SELECT * FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})`);
+    FROM (SELECT rowid, * FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})`);
   const rows = JSON.parse(picked?.rows ?? '[]') as unknown[][];
   if (rows.length)
     await tx.run(sql`
       UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
-      WHERE id IN ${idList(rows.map((r) => r[0] as string))}`);
+      WHERE rowid IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.pop()))}))`);
   return rows;
 }
 
