@@ -168,17 +168,22 @@ describe.concurrent(
       );
     });
 
+    /** A read-only copy of the good database in a folder of its own with the given mode. */
+    async function readOnlyCopy(name: string, folderMode: number): Promise<string> {
+      await startControl();
+      const folder = path.join(dir, name);
+      mkdirSync(folder);
+      copyFileSync(good, path.join(folder, 'h.db'));
+      chmodSync(dir, 0o755);
+      chmodSync(folder, folderMode);
+      chmodSync(path.join(folder, 'h.db'), 0o444);
+      return `file:${path.join(folder, 'h.db')}`;
+    }
+
     it.skipIf(process.getuid?.() !== 0)(
       'a read-only file (as an unprivileged user)',
       async ({ expect }) => {
-        await startControl();
-        const ro = path.join(dir, 'ro');
-        mkdirSync(ro);
-        copyFileSync(good, path.join(ro, 'h.db'));
-        chmodSync(dir, 0o755);
-        chmodSync(ro, 0o555);
-        chmodSync(path.join(ro, 'h.db'), 0o444);
-        const url = `file:${path.join(ro, 'h.db')}`;
+        const url = await readOnlyCopy('ro', 0o555);
         expectHelpful(expect, await start(url, { uid: 65534 }), url, /read-only/);
       },
     );
@@ -186,14 +191,7 @@ describe.concurrent(
     it.skipIf(process.getuid?.() !== 0)(
       'a read-only file in a writable folder (as an unprivileged user)',
       async ({ expect }) => {
-        await startControl();
-        const rw = path.join(dir, 'rw');
-        mkdirSync(rw);
-        copyFileSync(good, path.join(rw, 'h.db'));
-        chmodSync(dir, 0o755);
-        chmodSync(rw, 0o777);
-        chmodSync(path.join(rw, 'h.db'), 0o444);
-        const url = `file:${path.join(rw, 'h.db')}`;
+        const url = await readOnlyCopy('rw', 0o777);
         const r = await start(url, { uid: 65534 });
         expectHelpful(expect, r, url, /read-only/);
         expect(r.stderr).not.toMatch(/Failed query/);
