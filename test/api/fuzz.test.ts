@@ -207,7 +207,7 @@ describe('admin API fuzz: every operation in the OpenAPI table refuses bad input
     return store.take();
   }
 
-  /** A 4xx with a JSON error code. Checked in plain code first: the fuzz makes about 12,000 of them. */
+  /** A 4xx with a JSON error code, checked in plain code first: the fuzz makes about 12,000. */
   function expectRefusal(r: Awaited<ReturnType<typeof send>>, what: string) {
     if (r.status >= 400 && r.status < 500 && /^application\/json/.test(r.type)) {
       let code: unknown;
