@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWait } from '../../db/client.ts';
@@ -6,7 +8,8 @@ import { ManualClock, systemClock } from '../../server/domain/shared/clock.ts';
 import { readSubscriberImport } from '../../server/domain/subscribers/import-jobs.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { holdWriteLock, startApiProcess } from '../helpers/lock-holder.ts';
+import { heraldNode, registerChild } from '../helpers/children.ts';
+import { startApiProcess } from '../helpers/lock-holder.ts';
 import { openSecondDeps } from '../helpers/second-process.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { listBySlug } from '../helpers/subscribers.ts';
@@ -17,6 +20,47 @@ import { listBySlug } from '../helpers/subscribers.ts';
 
 const csvOf = (prefix: string, n: number) =>
   ['email', ...Array.from({ length: n }, (_, i) => `${prefix}${i}@example.org`)].join('\n');
+
+/**
+ * A process on the database, started ahead, that takes the write lock the moment `take()` cues
+ * it (test/broadcasts/cued-write-lock.ts): the lock lands mid-import, not a process start later,
+ * when a busy machine may have let the import finish.
+ */
+async function cuedWriteLock(dbUrl: string) {
+  const script = fileURLToPath(new URL('./cued-write-lock.ts', import.meta.url));
+  const child = spawn(heraldNode, [script, dbUrl.replace(/^file:/, '')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  registerChild(child);
+  const released = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  const heard = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!out.includes(`${line}\n`)) return false;
+        child.stdout!.off('data', check);
+        resolve();
+        return true;
+      };
+      if (check()) return;
+      child.stdout!.on('data', check);
+      child.once('exit', (code) =>
+        reject(new Error(`lock holder exited ${code} before "${line}"`)),
+      );
+    });
+  await heard('ready');
+  return {
+    released,
+    /** Takes the lock now; resolves once it is held. */
+    take: async () => {
+      child.stdin!.write('lock\n');
+      await heard('locked');
+    },
+    /** Lets go. */
+    release: () => void child.stdin!.end(),
+  };
+}
 
 async function importCount(t: TestContext) {
   const [row] = await t.deps.db.select({ n: count() }).from(subscriberImports);
@@ -121,6 +165,7 @@ describe('a 50,000-row import in another Herald process', { timeout: 120_000 }, 
 
   it('shows its progress everywhere, says why it waits while the lock is held, and never blocks admin writes here', async () => {
     const list = await listBySlug(t.deps, 'customers');
+    const lock = await cuedWriteLock(t.dbUrl);
     const started = await otherApi('POST', `/api/admin/lists/${list.id}/imports`, {
       csv: csvOf('bulk', 50_000),
     });
@@ -149,7 +194,7 @@ describe('a 50,000-row import in another Herald process', { timeout: 120_000 }, 
         interval: 20,
       })
       .toBeGreaterThan(0);
-    const lock = await holdWriteLock(t.dbUrl, 'until-released');
+    await lock.take();
     let whileLocked: Promise<number> | undefined;
     try {
       let stalled: any;

@@ -157,17 +157,13 @@ describe('npx herald import uptime-kuma', { timeout: 120_000 }, () => {
   });
 
   it('refuses a bad slug naming --slug, and a page that does not exist, changing nothing', async () => {
-    const bad = await herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', '../x']);
+    // Side by side: each is refused before it writes anything, so neither waits on the other.
+    const [bad, missing] = await Promise.all([
+      herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', '../x']),
+      herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', 'nope']),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--slug must be the status page slug/);
-    const missing = await herald(t, [
-      'import',
-      'uptime-kuma',
-      '--url',
-      server.url,
-      '--slug',
-      'nope',
-    ]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/answered 404.*slug/);
     expect((await t.deps.db.select({ n: count() }).from(components))[0]!.n).toBe(6);

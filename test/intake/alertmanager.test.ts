@@ -130,7 +130,7 @@ describe('alerts from a real Alertmanager', () => {
   it('repeat firings update the same reports and file nothing new', async () => {
     const before = (await reportFor('HighLatency'))!;
     await am.fire([latency('api-1'), latency('api-2'), checkoutDown()]);
-    // repeat_interval is 2 s: Alertmanager notifies the same groups again.
+    // repeat_interval is 500 ms: Alertmanager notifies the same groups again.
     const after = await until('two more notifications of the HighLatency group', async () => {
       const r = await reportFor('HighLatency');
       return r && r.alertNotices >= before.alertNotices + 2 ? r : null;

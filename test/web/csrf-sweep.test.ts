@@ -21,6 +21,7 @@ import { signUpPublicWebhook } from '../../server/domain/webhooks/public-signup.
 import { postWebhook } from '../../server/delivery/webhook-channel.ts';
 import { startReceiver } from '../channels/receiver.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { fingerprintWatch } from '../helpers/fingerprint-watch.ts';
 import { makeComponent, makeIncident, makeUserActor } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
@@ -42,46 +43,14 @@ function postingPages(dir = pagesDir): string[] {
   });
 }
 
-/** Everything stored, minus what a refused request may touch (a session's last-seen time). */
-async function snapshot(t: TestContext): Promise<string> {
-  const db = t.deps.db;
-  const tables = {
-    settings: await db.select().from(schema.settings),
-    users: await db.select().from(schema.users),
-    sessions: (await db.select().from(schema.sessions)).map((s) => s.id).sort(),
-    apiTokens: await db.select().from(schema.apiTokens),
-    incidents: await db.select().from(schema.incidents),
-    updates: await db.select().from(schema.incidentUpdates),
-    components: await db.select().from(schema.components),
-    maintenances: await db.select().from(schema.maintenances),
-    lists: await db.select().from(schema.lists),
-    subscribers: await db.select().from(schema.subscribers),
-    audit: await db.select().from(schema.auditLog),
-    reports: await db.select().from(schema.reports),
-    alertRules: await db.select().from(schema.alertRules),
-    reportEvents: await db.select().from(schema.reportEvents),
-    reportLinks: await db.select().from(schema.reportLinks),
-    reportAttachments: await db.select().from(schema.reportAttachments),
-    onDuty: await db.select().from(schema.onDutyUsers),
-    runbooks: await db.select().from(schema.runbooks),
-    runbookRevisions: await db.select().from(schema.runbookRevisions),
-    drills: await db.select().from(schema.drills),
-    postmortems: await db.select().from(schema.postmortems),
-    facts: await db.select().from(schema.incidentFacts),
-    decisions: await db.select().from(schema.incidentDecisions),
-    changes: await db.select().from(schema.incidentChanges),
-    actionItems: await db.select().from(schema.actionItems),
-    remediationItems: await db.select().from(schema.remediationItems),
-    followUps: await db.select().from(schema.followUps),
-    webhooks: await db.select().from(schema.webhooks),
-    webhookDeliveries: await db.select().from(schema.webhookDeliveries),
-    webhookSignups: await db.select().from(schema.webhookSignups),
-    incidentFollowers: await db.select().from(schema.incidentFollowers),
-    supportScripts: await db.select().from(schema.incidentSupportScripts),
-    readerLinks: await db.select().from(schema.readerSignInLinks),
-    readerSessions: (await db.select().from(schema.readerSessions)).map((s) => s.id).sort(),
-  };
-  return JSON.stringify(tables);
+/**
+ * Everything stored, minus what a refused request may touch (when a session was last seen, and
+ * the expiry that moves with it), hashed in SQLite and again only after a commit
+ * (`fingerprintWatch`): the sweep compares the store about 200 times.
+ */
+let store: ReturnType<typeof fingerprintWatch>;
+async function snapshot(): Promise<string> {
+  return JSON.stringify(await store.take());
 }
 
 function localIn(t: TestContext, hours: number): string {
@@ -120,6 +89,14 @@ describe('CSRF sweep over every form the site accepts', () => {
       },
     });
     site = await startSite(t);
+    store = fingerprintWatch(t, {
+      leaveOut: [
+        'sessions.last_seen_at',
+        'sessions.expires_at',
+        'reader_sessions.last_seen_at',
+        'reader_sessions.expires_at',
+      ],
+    });
     const admin = await makeUser(t, 'admin');
     await createUser(
       t.deps,
@@ -538,6 +515,7 @@ describe('CSRF sweep over every form the site accepts', () => {
     );
   });
   afterAll(async () => {
+    store?.close();
     await site.close();
     await t.close();
   });
@@ -566,10 +544,10 @@ describe('CSRF sweep over every form the site accepts', () => {
       for (const c of forPage) {
         const client = await viewer();
         await client.get(c.path);
-        const before = await snapshot(t);
+        const before = await snapshot();
         const refused = await client.post(c.path, c.fields);
         expect([c.path, refused.res.status]).toEqual([c.path, 403]);
-        expect([c.path, await snapshot(t)]).toEqual([c.path, before]);
+        expect([c.path, await snapshot()]).toEqual([c.path, before]);
       }
     },
   );
@@ -584,7 +562,7 @@ describe('CSRF sweep over every form the site accepts', () => {
         await client.get(c.path);
         const token = client.csrf;
         expect([c.path, token.length > 0]).toEqual([c.path, true]);
-        const before = await snapshot(t);
+        const before = await snapshot();
         const refused = [
           await client.post(c.path, c.fields, { csrf: null }),
           await client.post(c.path, c.fields, { csrf: 'x'.repeat(token.length) }),
@@ -592,14 +570,14 @@ describe('CSRF sweep over every form the site accepts', () => {
           await client.post(c.path, c.fields, { csrf: null, origin: null }),
         ];
         expect([c.path, refused.map((r) => r.res.status)]).toEqual([c.path, [403, 403, 403, 403]]);
-        expect([c.path, await snapshot(t)]).toEqual([c.path, before]);
+        expect([c.path, await snapshot()]).toEqual([c.path, before]);
         // Positive control: the same post with the page's own token and origin is acted on.
         client.csrf = token;
         const accepted = await client.post(c.path, c.fields);
         expect([c.path, accepted.res.status]).not.toEqual([c.path, 403]);
         expect([c.path, accepted.html]).not.toEqual([c.path, expect.stringContaining('expired')]);
         if (c.writes !== false)
-          expect([c.path, accepted.res.status, (await snapshot(t)) !== before]).toEqual([
+          expect([c.path, accepted.res.status, (await snapshot()) !== before]).toEqual([
             c.path,
             c.status ?? 303,
             true,
@@ -610,7 +588,7 @@ describe('CSRF sweep over every form the site accepts', () => {
 
   it('refuses a subscribe from another site (it carries no token: the home page is cached) and takes the same post from the site', async () => {
     const client = new FormClient(site.base);
-    const before = await snapshot(t);
+    const before = await snapshot();
     const fields = {
       email: 'forged-sub@example.org',
       listIds: (await listBySlug(t.deps, 'customers')).id,
@@ -620,11 +598,11 @@ describe('CSRF sweep over every form the site accepts', () => {
       origin: 'https://evil.example',
     });
     expect(forged.res.status).toBe(403);
-    expect(await snapshot(t)).toBe(before);
+    expect(await snapshot()).toBe(before);
     const ok = await client.post('/subscribe', fields, { csrf: null });
     expect(ok.res.status).toBe(200);
     expect(ok.html).toContain('Check your inbox');
-    expect(await snapshot(t)).not.toBe(before);
+    expect(await snapshot()).not.toBe(before);
   });
 });
 

@@ -1,5 +1,5 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { DbOrTx } from '../../../db/client.ts';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../../db/client.ts';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import { apiTokens, users } from '../../../db/schema/index.ts';
@@ -179,15 +179,12 @@ export async function tokensNarrowedBy(
 }
 
 /**
- * The actor behind a bearer token, or null when unknown, revoked, or made by a user who is now
- * disabled. Keeps last_used_at.
+ * The token row behind a secret's hash, with its maker, as one statement built once per
+ * database handle: every API request runs it, and building its SQL anew took about a fifth of
+ * the time of a request the API then refuses.
  */
-export async function resolveApiToken(
-  deps: DomainDeps,
-  secret: string | undefined | null,
-): Promise<Actor | null> {
-  if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
-  const [found] = await deps.db
+const buildTokenLookup = (db: Db) =>
+  db
     .select({
       token: apiTokens,
       userDisabledAt: users.disabledAt,
@@ -196,7 +193,25 @@ export async function resolveApiToken(
     })
     .from(apiTokens)
     .leftJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, sha256(secret)));
+    .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+    .prepare();
+const tokenLookups = new WeakMap<Db, ReturnType<typeof buildTokenLookup>>();
+function tokenLookup(db: Db) {
+  let query = tokenLookups.get(db);
+  if (!query) tokenLookups.set(db, (query = buildTokenLookup(db)));
+  return query;
+}
+
+/**
+ * The actor behind a bearer token, or null when unknown, revoked, or made by a user who is now
+ * disabled. Keeps last_used_at.
+ */
+export async function resolveApiToken(
+  deps: DomainDeps,
+  secret: string | undefined | null,
+): Promise<Actor | null> {
+  if (!secret || !secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
+  const [found] = await tokenLookup(deps.db).all({ hash: sha256(secret) });
   const row = found?.token;
   if (!row || row.revokedAt) return null;
   // A token acts with at most its maker's current role, read on every request: a demoted
