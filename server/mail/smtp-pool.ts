@@ -23,6 +23,12 @@ export interface SmtpPoolOptions {
   ratePerSecond?: number;
   /** A connection with nothing to send for this long says QUIT (the relay's slot is freed). */
   idleMs?: number;
+  /**
+   * Told the limit's own clock reading (performance.now, ms) as each message is let through the
+   * per-second limit: what the limit decided, apart from when the relay, on a busy machine, gets
+   * to see it.
+   */
+  onStart?: (atMs: number) => void;
 }
 
 export interface SmtpPool {
@@ -89,6 +95,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
       while (starts.length && starts[0]! <= now - 1000) starts.shift();
       if (starts.length < rate) {
         starts.push(now);
+        opts.onStart?.(now);
         return;
       }
       await new Promise((r) => setTimeout(r, starts[0]! + 1000 - now));
