@@ -19,11 +19,14 @@ interface Seen {
 async function receiver() {
   const seen: Seen[] = [];
   let status = 200;
+  let first!: () => void;
+  const firstSeen = new Promise<void>((r) => (first = r));
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      first();
       res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     });
   });
@@ -31,6 +34,8 @@ async function receiver() {
   const port = (server.address() as AddressInfo).port;
   return {
     seen,
+    /** Settles when the first purge has arrived. */
+    firstSeen,
     port,
     answer(s: number) {
       status = s;
@@ -170,9 +175,7 @@ describe('background writes', () => {
       await makeIncident(t.deps, { title: 'Published on schedule' });
       const loop = createEdgePurgeLoop(t.deps.edge, t.deps.log, { intervalMs: 20 });
       loop.start();
-      const deadline = Date.now() + 3000;
-      while (edge.seen.length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
+      await edge.firstSeen;
       await loop.stop();
       expect(edge.seen.map((s) => s.headers['xkey-purge'])).toEqual(['herald']);
     } finally {
