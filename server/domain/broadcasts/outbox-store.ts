@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.ts';
+import { jsonList } from '../shared/in-list.ts';
 
 // The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
 // recording what the relay said. The worker in jobs/ decides when; this file knows the tables.
@@ -54,13 +55,6 @@ export interface Outcome {
 }
 
 const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
-/**
- * A list of ids as one bound JSON array: one parameter and one statement text whatever the
- * count, instead of a placeholder per id that the query builder assembles and the driver binds
- * one by one (the outbox writes hundreds of ids per group, dozens of groups a second).
- */
-const idList = (ids: readonly string[]) =>
-  sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 const due = (t: number) =>
   sql`(state = 'pending' AND next_attempt_at <= ${t}) OR (state = 'sending' AND lease_until <= ${t})`;
 
@@ -146,7 +140,7 @@ async function takeRows(
   if (rows.length)
     await tx.run(sql`
       UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
-      WHERE rowid IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.pop()))}))`);
+      WHERE rowid IN ${jsonList(rows.map((r) => r.pop() as number))}`);
   return rows;
 }
 
@@ -263,7 +257,7 @@ export async function extendLeases(
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
-      WHERE state = 'sending' AND id IN ${idList(ids)}`),
+      WHERE state = 'sending' AND id IN ${jsonList(ids)}`),
   );
 }
 
@@ -326,15 +320,15 @@ function outcomeStatements(
   if (sent.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
-        WHERE state = 'sending' AND id IN ${idList(sent)}`);
+        WHERE state = 'sending' AND id IN ${jsonList(sent)}`);
   if (skipped.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
-        WHERE state = 'sending' AND id IN ${idList(skipped)}`);
+        WHERE state = 'sending' AND id IN ${jsonList(skipped)}`);
   if (released.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
-        WHERE state = 'sending' AND id IN ${idList(released)}`);
+        WHERE state = 'sending' AND id IN ${jsonList(released)}`);
   for (const o of failures) {
     const r = o.result;
     const giveUp = r.permanent || o.attempts >= rules.maxAttempts;

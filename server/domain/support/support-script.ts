@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidents, incidentSupportScripts } from '../../../db/schema/index.ts';
@@ -7,6 +7,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
+import { inJsonList } from '../shared/in-list.ts';
 
 /**
  * The script every incident starts with until someone edits it: plain words, no blame, no
@@ -65,7 +66,6 @@ export async function readSupportScript(db: DbOrTx, incidentId: string, publicUr
       };
 }
 
-/** The edited script alone (null while the incident still uses the template). */
 /** The edited scripts of these incidents, by incident id (one query for a batch of events). */
 export async function readStoredSupportScripts(
   db: DbOrTx,
@@ -75,12 +75,11 @@ export async function readStoredSupportScripts(
   const rows = await db
     .select({ incidentId: incidentSupportScripts.incidentId, body: incidentSupportScripts.body })
     .from(incidentSupportScripts)
-    .where(
-      sql`${incidentSupportScripts.incidentId} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(incidentIds)])}))`,
-    );
+    .where(inJsonList(incidentSupportScripts.incidentId, [...new Set(incidentIds)]));
   return new Map(rows.map((r) => [r.incidentId, r.body]));
 }
 
+/** The edited script alone (null while the incident still uses the template). */
 export async function readStoredSupportScript(db: DbOrTx, incidentId: string) {
   const [row] = await db
     .select({ body: incidentSupportScripts.body })

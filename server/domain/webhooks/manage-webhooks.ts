@@ -18,6 +18,7 @@ import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 import { releaseQueue } from './webhook-store.ts';
+import { inJsonList } from '../shared/in-list.ts';
 
 // A chat channel starts with incidents and the maintenance switch, which the team must hear of.
 const incidentEvents = [
@@ -107,9 +108,7 @@ async function createWebhookParsed(
       const found = await tx
         .select({ id: components.id })
         .from(components)
-        .where(
-          sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(input.componentIds)}))`,
-        );
+        .where(inJsonList(components.id, input.componentIds));
       const missing = input.componentIds.find((id) => !found.some((f) => f.id === id));
       if (missing)
         throw new ValidationError(`No component with id ${missing}.`, {

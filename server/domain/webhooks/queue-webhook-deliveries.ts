@@ -10,6 +10,7 @@ import {
   maintenances,
   type WebhookEvent,
 } from '../../../db/schema/index.ts';
+import { inJsonList } from '../shared/in-list.ts';
 
 // Deliveries are written in the transaction that publishes the update or changes the
 // component, with one INSERT ... SELECT over the active webhooks that want the event, so a
@@ -21,7 +22,7 @@ async function withGroups(tx: DbOrTx, ids: string[]): Promise<string[]> {
   const rows = await tx
     .select({ id: components.id, groupId: components.groupId })
     .from(components)
-    .where(sql`${components.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+    .where(inJsonList(components.id, ids));
   return [...new Set(rows.flatMap((r) => (r.groupId ? [r.id, r.groupId] : [r.id])))];
 }
 

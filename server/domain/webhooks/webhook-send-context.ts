@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
 import {
   type ComponentStatus,
@@ -34,6 +33,7 @@ import {
 import { linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { readStoredSupportScripts, supportScriptTemplate } from '../support/support-script.ts';
 import { openSecret } from './secret-box.ts';
+import { inJsonList } from '../shared/in-list.ts';
 
 export interface ClaimedWebhookDelivery {
   id: string;
@@ -124,14 +124,12 @@ export async function readWebhookMessages(
   const all = await readComponents(db, page);
   const status = rollUp(all, await readUnresolvedIncidents(db, page, all, PUBLIC_SCOPE));
   const master = await linkKey(db, config);
-  const claimedIds = JSON.stringify([...new Set(claimed.map((c) => c.webhook_id))]);
+  const claimedIds = [...new Set(claimed.map((c) => c.webhook_id))];
   const hooks = new Map(
-    (
-      await db
-        .select()
-        .from(webhooks)
-        .where(sql`${webhooks.id} IN (SELECT value FROM json_each(${claimedIds}))`)
-    ).map((w) => [w.id, w]),
+    (await db.select().from(webhooks).where(inJsonList(webhooks.id, claimedIds))).map((w) => [
+      w.id,
+      w,
+    ]),
   );
   // A visitor's webhook (added through /subscribe) is left through its own manage page.
   const signedUp = new Set(
@@ -139,7 +137,7 @@ export async function readWebhookMessages(
       await db
         .select({ id: webhookSignups.webhookId })
         .from(webhookSignups)
-        .where(sql`${webhookSignups.webhookId} IN (SELECT value FROM json_each(${claimedIds}))`)
+        .where(inJsonList(webhookSignups.webhookId, claimedIds))
     ).map((r) => r.id),
   );
   // What internal channels add to an incident event, read for the whole batch at once: the
@@ -155,9 +153,7 @@ export async function readWebhookMessages(
           await db
             .select({ id: incidentUpdates.id, note: incidentUpdates.internalNote })
             .from(incidentUpdates)
-            .where(
-              sql`${incidentUpdates.id} IN (SELECT value FROM json_each(${JSON.stringify(updateIds)}))`,
-            )
+            .where(inJsonList(incidentUpdates.id, updateIds))
         ).map((u) => [u.id, u.note]),
   );
   const scripts = await readStoredSupportScripts(

@@ -4,6 +4,7 @@ import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.ts'
 import type { Config } from '../../config.ts';
 import { enqueueMessage } from '../outbox/enqueue-message.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
+import { jsonList } from '../shared/in-list.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
 // under a lease with one UPDATE ... RETURNING (several processes share the work; a crashed
@@ -92,7 +93,7 @@ export async function extendWebhookLeases(db: Db, ids: string[], until: Date): P
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE webhook_deliveries SET lease_until = ${until.getTime()}
-      WHERE state = 'sending' AND id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`),
+      WHERE state = 'sending' AND id IN ${jsonList(ids)}`),
   );
 }
 
