@@ -553,6 +553,68 @@ describe('declaring for chosen audiences from the admin form', () => {
     expect((await fetch(`${s.url}/incidents/${id}`)).status).toBe(200);
   });
 
+  it('counts beside each audience who a P0 for it alone would mail, and mails exactly them', async () => {
+    const admin = api(s, (await makeToken(s, 'admin')).secret);
+    // Two on the public list, one on the internal list, one on Acme's, three on Globex's.
+    const listFor = async (slug: string) => {
+      const r = await admin.post('/api/admin/lists', {
+        name: `${slug} count mail`,
+        audience: slug,
+        priorities: [0, 1],
+      });
+      expect(r.status).toBe(201);
+      return r.json.list.slug as string;
+    };
+    const acmeList = await listFor('acme-corp');
+    const globexList = await listFor('globex');
+    for (const [email, list] of [
+      ['pub1@example.org', 'customers'],
+      ['pub2@example.org', 'customers'],
+      ['team@herald.example', 'stakeholders'],
+      ['ana@acme.com', acmeList],
+      ['gus1@globex.com', globexList],
+      ['gus2@globex.com', globexList],
+      ['gus3@globex.com', globexList],
+    ] as const)
+      await makeConfirmedSubscriber(s.deps, email, list);
+
+    const page = await pm.get('/admin/incidents/new');
+    // Acme alone: its list and the internal list; Globex alone: its list and the internal list.
+    expect(page.html).toMatch(
+      /value="acme-corp"[^>]*> Acme Corp<span class="muted"> \(mails 2 people for P0, 2 people for P1\)/,
+    );
+    expect(page.html).toMatch(
+      /value="globex"[^>]*> Globex<span class="muted"> \(mails 4 people for P0, 4 people for P1\)/,
+    );
+    expect(page.html).toContain('7 people for P0, 7 people for P1 if for everyone');
+
+    // Back with both ticked (a refusal keeps the choice): the notify line counts that choice.
+    const refused = await pm.post(
+      '/admin/incidents/new',
+      form({ title: '', seenBy: 'audiences', onlyFor: ['acme-corp', 'globex'] }),
+    );
+    expect(refused.res.status).toBe(422);
+    expect(refused.html).toContain('5 people for P0, 5 people for P1, for the audiences ticked');
+
+    // Declared for Acme only at P0, as the priority says: exactly the two counted get it.
+    const r = await pm.post(
+      '/admin/incidents/new',
+      form({ priority: '0', notify: 'auto', seenBy: 'audiences', onlyFor: 'acme-corp' }),
+    );
+    expect(r.res.status).toBe(303);
+    const id = r.res.headers.get('location')!.match(/incidents\/([^?]+)/)![1]!;
+    const [broadcast] = await s.deps.db
+      .select()
+      .from(schema.broadcasts)
+      .where(eq(schema.broadcasts.incidentId, id));
+    const mailed = await s.deps.db
+      .select({ email: schema.subscribers.email })
+      .from(schema.deliveries)
+      .innerJoin(schema.subscribers, eq(schema.subscribers.id, schema.deliveries.subscriberId))
+      .where(eq(schema.deliveries.broadcastId, broadcast!.id));
+    expect(mailed.map((m) => m.email).sort()).toEqual(['ana@acme.com', 'team@herald.example']);
+  });
+
   it('keeps what was typed and marks the field when audiences are chosen but none is ticked', async () => {
     const before = await s.deps.db.select().from(schema.incidents);
     await pm.get('/admin/incidents/new');

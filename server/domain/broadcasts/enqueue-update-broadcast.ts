@@ -156,10 +156,23 @@ async function updateAudience(
   };
 }
 
-/** How many people a new (not drill) incident of this priority would mail, if it notifies. */
-export async function countNewIncidentRecipients(db: DbOrTx, priority: number): Promise<number> {
+/**
+ * How many people a new (not drill) incident of this priority would mail, if it notifies: for
+ * everyone, or (given their ids) for chosen audiences only, which reaches their lists, internal
+ * lists and staff audiences' lists.
+ */
+export async function countNewIncidentRecipients(
+  db: DbOrTx,
+  priority: number,
+  chosenAudienceIds?: string[],
+): Promise<number> {
   const listIds = (
-    await updateBroadcastLists(db, { isDrill: false, priority, componentIds: [] })
+    await updateBroadcastLists(db, {
+      isDrill: false,
+      priority,
+      componentIds: [],
+      ...(chosenAudienceIds ? { audienceOnly: true, chosenAudienceIds } : {}),
+    })
   ).map((l) => l.id);
   return countRecipients(db, { listIds, componentIds: [] });
 }

@@ -210,12 +210,27 @@ function defaultPromiseLabel(defaults: PromiseDefaults, priority: number): strin
   return m === undefined ? `P${priority} none` : `P${priority} ${m} min`;
 }
 
-/** How many people a P0 and a P1 declaration would mail (beside the notify choice). */
-async function readDeclareRecipients(deps: Deps) {
-  return {
-    p0: await countNewIncidentRecipients(deps.db, 0),
-    p1: await countNewIncidentRecipients(deps.db, 1),
-  };
+/** How many people a P0 and a P1 declaration would mail, for everyone or chosen audiences. */
+type DeclareCounts = { p0: number; p1: number };
+
+/**
+ * How many people a P0 and a P1 declaration would mail (beside the notify choice): for everyone;
+ * for each named audience alone (beside its box under "Who may see it": the form needs no
+ * JavaScript, so it cannot add up a choice as it is made); and, when the form comes back with
+ * audiences ticked (a refusal, a preview), for exactly that choice.
+ */
+async function readDeclareRecipients(deps: Deps, values?: FormValues) {
+  const count = async (ids?: string[]): Promise<DeclareCounts> => ({
+    p0: await countNewIncidentRecipients(deps.db, 0, ids),
+    p1: await countNewIncidentRecipients(deps.db, 1, ids),
+  });
+  const named = await listAudiences(deps.db);
+  const audiences: Record<string, DeclareCounts> = {};
+  for (const a of named) audiences[a.slug] = await count([a.id]);
+  const choice = values ? audienceChoice(values) : 'everyone';
+  const ids =
+    choice === 'everyone' ? [] : named.filter((a) => choice.includes(a.slug)).map((a) => a.id);
+  return { ...(await count()), audiences, chosen: ids.length ? await count(ids) : null };
 }
 
 /** The declare form's "default" choice, spelled out from the settings. */
@@ -511,7 +526,7 @@ export function createIncidentAdmin(deps: Deps, session: ActiveSession) {
     templates: messageTemplates,
     priorities: priorityChoices,
     allClear: ALL_CLEAR,
-    declareRecipients: () => readDeclareRecipients(deps),
+    declareRecipients: (values?: FormValues) => readDeclareRecipients(deps, values),
     promiseDefaultsLabel: () => readPromiseDefaultsLabel(deps),
     statuses: incidentStatuses,
     dashboard: () => readDashboard(deps),
