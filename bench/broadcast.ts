@@ -3,7 +3,7 @@
 // transport) to a local SMTP sink in a separate process.
 //
 //   node bench/broadcast.ts [--subscribers 100000] [--cpu-prof DIR] [--trace-gc]
-//                           [--delivery-flag FLAG ...]
+//                           [--delivery-flag FLAG ...] [--herald-only]
 //
 // Reports time to first message (from the publish call), messages per second, total time, and
 // for the delivery process (it claims, renders, sends and records; this process only publishes,
@@ -69,6 +69,9 @@ const connections = flag('connections', 5);
 // CPU profile there when it stops), `--trace-gc` (a line per collection), and any other as
 // `--delivery-flag FLAG`, repeatable (e.g. `--perf-basic-prof` for Linux perf's JIT symbols).
 const profileDir = option('cpu-prof');
+// Herald's side alone: no ceilings and no whole server, so two versions can be compared in
+// alternating runs a minute apart (by rate and CPU per message, not against a ceiling).
+const heraldOnly = args.includes('--herald-only');
 const profileFlags = [
   ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : []),
   ...(args.includes('--trace-gc') ? ['--trace-gc'] : []),
@@ -235,40 +238,14 @@ async function wholeServer(): Promise<{
   }
 }
 
-async function main() {
-  const sink = await startSink(N);
-  const { port, waitFor } = sink;
-
-  // The ceilings first, each in its own process and against its own sink, so neither their
-  // memory nor their sinks' counts mix with Herald's.
-  // A rate needs no million messages: at most 200,000 each, so a 1,000,000 run stays minutes.
-  const ceilingCount = Math.min(N, 200_000);
-  async function ceiling(transport: 'nodemailer-pool' | 'herald-pool') {
-    const ceilingSink = await startSink(ceilingCount);
-    const raw = spawnSync(
-      process.execPath,
-      [
-        fileURLToPath(new URL('./raw-pool.ts', import.meta.url)),
-        String(ceilingSink.port),
-        String(ceilingCount),
-        String(connections),
-        transport,
-      ],
-      { encoding: 'utf8' },
-    );
-    ceilingSink.stop();
-    if (raw.status !== 0) throw new Error(`${transport} ceiling failed: ${raw.stderr}`);
-    return JSON.parse(raw.stdout.trim().split('\n').pop()!) as {
-      messagesPerSecond: number;
-      cpuMsPerMessage: number;
-      peakRssMb: number;
-      messageBytes: number;
-      switchesPerMessage: { voluntary: number; involuntary: number } | null;
-    };
-  }
-  const rawPool = await ceiling('nodemailer-pool');
-  const samePoolBefore = await ceiling('herald-pool');
-
+/**
+ * Herald's side: a fresh database seeded with N subscribers, the delivery process started as the
+ * server starts it, one P0 published from this process, and the sink's count awaited.
+ */
+async function heraldSends(
+  port: number,
+  waitFor: Awaited<ReturnType<typeof startSink>>['waitFor'],
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
   const env = {
     DATABASE_URL: `file:${path.join(dir, 'herald.db')}`,
@@ -314,6 +291,79 @@ async function main() {
   const switches1 = switches(pid);
   const peakRss = statusBytes(pid, 'VmHWM');
   await delivery.stop();
+  await deps.close();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    seedMs,
+    rssBeforePublish,
+    publishMs,
+    publishCpu,
+    t0,
+    first,
+    done,
+    cpu,
+    switches0,
+    switches1,
+    peakRss,
+  };
+}
+
+async function main() {
+  const sink = await startSink(N);
+  const { port, waitFor } = sink;
+
+  // The ceilings first, each in its own process and against its own sink, so neither their
+  // memory nor their sinks' counts mix with Herald's.
+  // A rate needs no million messages: at most 200,000 each, so a 1,000,000 run stays minutes.
+  const ceilingCount = Math.min(N, 200_000);
+  async function ceiling(transport: 'nodemailer-pool' | 'herald-pool') {
+    const ceilingSink = await startSink(ceilingCount);
+    const raw = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./raw-pool.ts', import.meta.url)),
+        String(ceilingSink.port),
+        String(ceilingCount),
+        String(connections),
+        transport,
+      ],
+      { encoding: 'utf8' },
+    );
+    ceilingSink.stop();
+    if (raw.status !== 0) throw new Error(`${transport} ceiling failed: ${raw.stderr}`);
+    return JSON.parse(raw.stdout.trim().split('\n').pop()!) as {
+      messagesPerSecond: number;
+      cpuMsPerMessage: number;
+      peakRssMb: number;
+      messageBytes: number;
+      switchesPerMessage: { voluntary: number; involuntary: number } | null;
+    };
+  }
+  if (heraldOnly) {
+    const h = await heraldSends(port, waitFor);
+    const ms = h.done.at - h.t0;
+    console.log(
+      `broadcast (Herald's side only): ${N} messages in ${(ms / 1000).toFixed(1)} s, ${Math.round((h.done.count / Math.max(1, ms)) * 1000)} msg/s, CPU ${(h.cpu / N).toFixed(3)} ms/message, first after ${h.first.at - h.t0} ms, delivery process peak RSS ${(h.peakRss / 1024 / 1024).toFixed(0)} MB`,
+    );
+    sink.stop();
+    return;
+  }
+  const rawPool = await ceiling('nodemailer-pool');
+  const samePoolBefore = await ceiling('herald-pool');
+
+  const {
+    seedMs,
+    rssBeforePublish,
+    publishMs,
+    publishCpu,
+    t0,
+    first,
+    done,
+    cpu,
+    switches0,
+    switches1,
+    peakRss,
+  } = await heraldSends(port, waitFor);
   // Its own pool again, right after: the machine's load drifts while Herald sends, so the
   // ceiling is the mean of one run before and one after (each reported).
   const samePoolAfter = await ceiling('herald-pool');
@@ -388,8 +438,6 @@ async function main() {
     `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s = ${report.ratioToSamePool} of its own SMTP pool with pre-built messages (${samePool.messagesPerSecond} msg/s, mean of ${samePoolBefore.messagesPerSecond} before and ${samePoolAfter.messagesPerSecond} after) and ${report.ratioToRawPool} of a raw nodemailer pool (${rawPool.messagesPerSecond} msg/s), CPU ${report.heraldCpuMsPerMessage} ms/message (its pool alone ${samePool.cpuMsPerMessage}: ${report.cpuRatioToSamePool} by CPU), first after ${report.timeToFirstMessageMs} ms, delivery process peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 0.70 of its own pool, first < 1 s, RSS < 150 MB)'}`,
   );
   sink.stop();
-  await deps.close();
-  rmSync(dir, { recursive: true, force: true });
 
   // A second broadcast of the same size from a whole server: up to 100,000 recipients.
   const whole = N <= 100_000 ? await wholeServer() : null;
