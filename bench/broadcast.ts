@@ -351,19 +351,7 @@ async function main() {
   const rawPool = await ceiling('nodemailer-pool');
   const samePoolBefore = await ceiling('herald-pool');
 
-  const {
-    seedMs,
-    rssBeforePublish,
-    publishMs,
-    publishCpu,
-    t0,
-    first,
-    done,
-    cpu,
-    switches0,
-    switches1,
-    peakRss,
-  } = await heraldSends(port, waitFor);
+  const h = await heraldSends(port, waitFor);
   // Its own pool again, right after: the machine's load drifts while Herald sends, so the
   // ceiling is the mean of one run before and one after (each reported).
   const samePoolAfter = await ceiling('herald-pool');
@@ -379,28 +367,28 @@ async function main() {
     switchesPerMessage: samePoolBefore.switchesPerMessage,
   };
 
-  const totalMs = done.at - t0;
-  const messagesPerSecond = Math.round((done.count / Math.max(1, totalMs)) * 1000);
-  const sendMs = done.at - first.at;
+  const totalMs = h.done.at - h.t0;
+  const messagesPerSecond = Math.round((h.done.count / Math.max(1, totalMs)) * 1000);
+  const sendMs = h.done.at - h.first.at;
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-  const heraldCpuMsPerMessage = Number((cpu / N).toFixed(3));
+  const heraldCpuMsPerMessage = Number((h.cpu / N).toFixed(3));
   const report = {
     subscribers: N,
     smtpConnections: connections,
-    seedMs: Math.round(seedMs),
-    publishMs,
+    seedMs: Math.round(h.seedMs),
+    publishMs: h.publishMs,
     // From the publish call (the update, the broadcast and every delivery row in one
     // transaction), and from the moment that transaction returned.
-    timeToFirstMessageMs: first.at - t0,
-    firstMessageAfterCommitMs: first.at - t0 - publishMs,
+    timeToFirstMessageMs: h.first.at - h.t0,
+    firstMessageAfterCommitMs: h.first.at - h.t0 - h.publishMs,
     messagesPerSecond,
-    messagesPerSecondAfterFirst: Math.round(((done.count - 1) / Math.max(1, sendMs)) * 1000),
+    messagesPerSecondAfterFirst: Math.round(((h.done.count - 1) / Math.max(1, sendMs)) * 1000),
     totalMs,
     // The delivery process's.
-    rssBeforePublish: mb(rssBeforePublish),
-    peakRss: mb(peakRss),
+    rssBeforePublish: mb(h.rssBeforePublish),
+    peakRss: mb(h.peakRss),
     // This process's publish (the update and every delivery row in one transaction).
-    publishCpuMs: Math.round((publishCpu.user + publishCpu.system) / 1000),
+    publishCpuMs: Math.round((h.publishCpu.user + h.publishCpu.system) / 1000),
     rawPoolMessagesPerSecond: rawPool.messagesPerSecond,
     ratioToRawPool: Number((messagesPerSecond / rawPool.messagesPerSecond).toFixed(2)),
     // The same SMTP pool as Herald's with pre-built messages: what the outbox itself costs.
@@ -417,15 +405,15 @@ async function main() {
     // How often each process's main thread slept (voluntary: waiting for the sink, a timer or the
     // disk) or was pre-empted, per message: each switch costs both sides a wake-up.
     heraldSwitchesPerMessage: {
-      voluntary: Number(((switches1.voluntary - switches0.voluntary) / N).toFixed(2)),
-      involuntary: Number(((switches1.involuntary - switches0.involuntary) / N).toFixed(2)),
+      voluntary: Number(((h.switches1.voluntary - h.switches0.voluntary) / N).toFixed(2)),
+      involuntary: Number(((h.switches1.involuntary - h.switches0.involuntary) / N).toFixed(2)),
     },
     samePoolSwitchesPerMessage: samePool.switchesPerMessage,
     // The ceilings' own processes: the transport and one pre-built message, nothing else.
     rawPoolPeakRss: `${rawPool.peakRssMb} MB`,
     samePoolPeakRss: `${samePool.peakRssMb} MB`,
     // What each sent: the ceilings are only a ceiling for messages of about Herald's size.
-    heraldMessageBytes: Math.round(done.bytes / done.count),
+    heraldMessageBytes: Math.round(h.done.bytes / h.done.count),
     ceilingMessageBytes: samePool.messageBytes,
     loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
   };
@@ -433,7 +421,7 @@ async function main() {
   const ok =
     report.timeToFirstMessageMs < 1000 &&
     report.ratioToSamePool >= 0.7 &&
-    peakRss < 150 * 1024 * 1024;
+    h.peakRss < 150 * 1024 * 1024;
   console.log(
     `broadcast: ${N} messages in ${(totalMs / 1000).toFixed(1)} s, ${report.messagesPerSecond} msg/s = ${report.ratioToSamePool} of its own SMTP pool with pre-built messages (${samePool.messagesPerSecond} msg/s, mean of ${samePoolBefore.messagesPerSecond} before and ${samePoolAfter.messagesPerSecond} after) and ${report.ratioToRawPool} of a raw nodemailer pool (${rawPool.messagesPerSecond} msg/s), CPU ${report.heraldCpuMsPerMessage} ms/message (its pool alone ${samePool.cpuMsPerMessage}: ${report.cpuRatioToSamePool} by CPU), first after ${report.timeToFirstMessageMs} ms, delivery process peak RSS ${report.peakRss} ${ok ? '(meets targets)' : '(MISSES a target: >= 0.70 of its own pool, first < 1 s, RSS < 150 MB)'}`,
   );
