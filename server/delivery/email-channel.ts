@@ -195,6 +195,27 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return mail ? send(mail) : { skipped: true };
   }
 
+  /**
+   * Per address, the send in flight and who waits behind it: one address's emails go one at a
+   * time, in claim order (which is publish order), so an update and its all-clear queued
+   * together (after a relay outage) reach each reader in that order. Only a second email to the
+   * same address waits; a broadcast's single copies never do.
+   */
+  const sendingTo = new Map<string, { next: (() => void) | null }>();
+  async function inTurn(address: string, fn: () => Promise<SendResult>): Promise<SendResult> {
+    const key = address.toLowerCase();
+    const ahead = sendingTo.get(key);
+    const mine = { next: null as (() => void) | null };
+    sendingTo.set(key, mine);
+    if (ahead) await new Promise<void>((resolve) => (ahead.next = resolve));
+    try {
+      return await fn();
+    } finally {
+      if (sendingTo.get(key) === mine) sendingTo.delete(key);
+      mine.next?.();
+    }
+  }
+
   const outcome = (row: EmailRow, result: SendResult): EmailOutcome => ({
     which: row.which,
     key: row.key,
@@ -214,7 +235,13 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     async send(row, claim) {
       let result: SendResult;
       try {
-        result = await sendRow(row, claim);
+        const address =
+          row.which === 'messages'
+            ? row.to_address
+            : claim.recipients.get(row.subscriber_id)?.email;
+        result = address
+          ? await inTurn(address, () => sendRow(row, claim))
+          : await sendRow(row, claim);
       } catch (err) {
         result = {
           ok: false,

@@ -248,7 +248,10 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
 
   /** Starts senders for what waits in the queue, up to `concurrency` of them. */
   function startSenders() {
-    while (senders.size < Math.min(o.concurrency, queue.length)) {
+    // Counted before any is started: each new sender takes a job from the queue at once, so
+    // comparing with what is left would start only half as many (one for a claim of two).
+    const wanted = Math.min(o.concurrency, senders.size + queue.length);
+    while (senders.size < wanted && queue.length) {
       const sender = (async () => {
         for (let job = queue.shift(); job; job = queue.shift()) {
           const outcome = await channel.send(job.row, job.batch);

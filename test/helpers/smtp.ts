@@ -24,11 +24,22 @@ export async function startSmtpSink() {
   let open = () => {};
   // The recipients of the messages waiting at the gate, one entry per held message.
   const heldRecipients: string[] = [];
+  // Every RCPT TO, in the order the relay was given them (a message shows here before its data).
+  const rcptLog: string[] = [];
+  // The first message to one address held until `releaseFirst()`; the others pass.
+  let holdFirst: { address: string; used: boolean; gate: Promise<void>; open: () => void } | null =
+    null;
+  // Tests waiting for something to be received, checked as each message is.
+  const watchers = new Set<() => void>();
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      rcptLog.push(address.address);
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -40,6 +51,11 @@ export async function startSmtpSink() {
         if (state.gate) {
           heldRecipients.push(...session.envelope.rcptTo.map((r) => r.address));
           await state.gate;
+        }
+        const hf = holdFirst;
+        if (hf && !hf.used && session.envelope.rcptTo.some((r) => r.address === hf.address)) {
+          hf.used = true;
+          await hf.gate;
         }
         // A slow relay: the reply comes after a delay per message.
         if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
@@ -59,6 +75,7 @@ export async function startSmtpSink() {
           header: (name) => parsed.headers.find((h) => h.key === name.toLowerCase())?.value,
         });
         callback();
+        for (const check of [...watchers]) check();
       });
     },
   });
@@ -93,6 +110,30 @@ export async function startSmtpSink() {
     release() {
       state.gate = null;
       open();
+    },
+    /** Every RCPT TO so far, in order. */
+    rcpts: () => [...rcptLog],
+    /** Hold the reply to the next message to `address` until `releaseFirst()`. */
+    holdFirst(address: string) {
+      let openIt = () => {};
+      const gate = new Promise<void>((resolve) => (openIt = resolve));
+      holdFirst = { address, used: false, gate, open: openIt };
+    },
+    releaseFirst() {
+      holdFirst?.open();
+      holdFirst = null;
+    },
+    /** Resolves once `done(received)` holds: an event, checked as each message is received. */
+    until(done: (mail: ReceivedMail[]) => boolean): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const check = () => {
+          if (!done(received)) return;
+          watchers.delete(check);
+          resolve();
+        };
+        watchers.add(check);
+        check();
+      });
     },
     clear() {
       received.length = 0;
