@@ -157,24 +157,22 @@ async function updateAudience(
 }
 
 /**
- * How many people a new (not drill) incident of this priority would mail, if it notifies: for
+ * Counts how many people a new (not drill) incident would mail, if it notifies, by priority: for
  * everyone, or (given their ids) for chosen audiences only, which reaches their lists, internal
- * lists and staff audiences' lists.
+ * lists and staff audiences' lists. The lists are read once, however many choices are counted.
  */
-export async function countNewIncidentRecipients(
-  db: DbOrTx,
-  priority: number,
-  chosenAudienceIds?: string[],
-): Promise<number> {
-  const listIds = (
-    await updateBroadcastLists(db, {
+export async function newIncidentRecipientCounter(db: DbOrTx) {
+  const lists = await readAudienceAwareLists(db);
+  return (priority: number, chosenAudienceIds?: string[]): Promise<number> => {
+    const reading = {
       isDrill: false,
       priority,
       componentIds: [],
       ...(chosenAudienceIds ? { audienceOnly: true, chosenAudienceIds } : {}),
-    })
-  ).map((l) => l.id);
-  return countRecipients(db, { listIds, componentIds: [] });
+    };
+    const listIds = lists.filter((l) => listReading(l, reading) !== null).map((l) => l.id);
+    return countRecipients(db, { listIds, componentIds: [] });
+  };
 }
 
 /**

@@ -50,7 +50,7 @@ import {
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
 import {
-  countNewIncidentRecipients,
+  newIncidentRecipientCounter,
   countUpdateRecipients,
 } from '../../domain/broadcasts/enqueue-update-broadcast.ts';
 import { countIncidentFollowers } from '../../domain/subscribers/incident-follows.ts';
@@ -220,9 +220,10 @@ type DeclareCounts = { p0: number; p1: number };
  * audiences ticked (a refusal, a preview), for exactly that choice.
  */
 async function readDeclareRecipients(deps: Deps, values?: FormValues) {
+  const counter = await newIncidentRecipientCounter(deps.db);
   const count = async (ids?: string[]): Promise<DeclareCounts> => ({
-    p0: await countNewIncidentRecipients(deps.db, 0, ids),
-    p1: await countNewIncidentRecipients(deps.db, 1, ids),
+    p0: await counter(0, ids),
+    p1: await counter(1, ids),
   });
   const named = await listAudiences(deps.db);
   const audiences: Record<string, DeclareCounts> = {};
