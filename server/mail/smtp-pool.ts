@@ -152,7 +152,17 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
       err.responseCode !== 421 &&
       !conn.destroyed;
     if (refused && slot.conn === conn) {
-      const reset = await new Promise<boolean>((r) => conn.reset((e) => r(!e)));
+      // nodemailer answers RSET's callback only when the relay does: a connection that ends
+      // first (the relay went away just then) would leave this send, and its slot, waiting for
+      // good. Its 'end' settles the reset as failed.
+      const reset = await new Promise<boolean>((r) => {
+        const gone = () => r(false);
+        conn.once('end', gone);
+        conn.reset((e) => {
+          conn.off('end', gone);
+          r(!e);
+        });
+      });
       if (reset) return;
     }
     if (slot.conn === conn) slot.conn = null;

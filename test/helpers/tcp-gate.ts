@@ -5,7 +5,16 @@ import net from 'node:net';
  * listens on its port, so connections are refused, as by a relay that is down. Reopens on the
  * same port.
  */
-export async function startTcpGate(targetPort: number) {
+export async function startTcpGate(
+  targetPort: number,
+  opts: {
+    /**
+     * Told each chunk the client writes; true cuts that connection there (both sides, the chunk
+     * never reaching the server), as a relay that goes away in the middle of a session.
+     */
+    cutWhen?: (chunk: string) => boolean;
+  } = {},
+) {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -19,7 +28,15 @@ export async function startTcpGate(targetPort: number) {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => {});
     }
-    client.pipe(upstream).pipe(client);
+    if (opts.cutWhen)
+      client.on('data', (chunk: Buffer) => {
+        if (opts.cutWhen!(chunk.toString('latin1'))) {
+          client.destroy();
+          upstream.destroy();
+        } else upstream.write(chunk);
+      });
+    else client.pipe(upstream);
+    upstream.pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });

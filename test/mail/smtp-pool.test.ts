@@ -6,6 +6,7 @@ import { classifySmtpError } from '../../server/delivery/email-channel.ts';
 import type { OutgoingMail } from '../../server/mail/outgoing-mail.ts';
 import { createMailer, type Mailer } from '../../server/mail/transport.ts';
 import { createSmtpPool } from '../../server/mail/smtp-pool.ts';
+import { startTcpGate } from '../helpers/tcp-gate.ts';
 
 // Herald's SMTP pool (server/mail/smtp-pool.ts) as SMTP_URL configures it, against real relays
 // (smtp-server in this process) that count sessions, ask for a login, drop idle connections
@@ -174,6 +175,42 @@ describe('the SMTP pool behind SMTP_URL', () => {
     await mailer.send(mail('here@example.net'), new Date());
     expect(relay.delivered).toEqual(['here@example.net']);
     expect(relay.sessions.total).toBe(1);
+  });
+
+  it('a relay that goes away while the session is reset after a refusal fails that send, and the next goes over a new connection', async () => {
+    const relay = await startRelay({
+      onRcptTo(address, _session, callback) {
+        if (address.address.startsWith('busy'))
+          return callback(Object.assign(new Error('4.3.2 try again later'), { responseCode: 451 }));
+        callback();
+      },
+    });
+    // The relay is cut off just as the pool resets the session after the 451 (RSET): the
+    // reset is never answered. Found in CI, where a relay outage began at that moment and the
+    // send never settled, holding its connection slot (and the broadcast) for good.
+    let cut = 0;
+    const gate = await startTcpGate(Number(new URL(relay.url).port), {
+      cutWhen(chunk) {
+        const rset = /^RSET\r\n/m.test(chunk);
+        if (rset) cut++;
+        return rset;
+      },
+    });
+    try {
+      const mailer = mailerFor(`smtp://127.0.0.1:${gate.port}`, { SMTP_MAX_CONNECTIONS: '1' });
+      const err = await failureOf(mailer.send(mail('busy@example.net'), new Date()));
+      expect(classifySmtpError(err)).toEqual({
+        permanent: false,
+        error: expect.stringMatching(/^451 4\.3\.2 try again later/),
+      });
+      expect(cut).toBe(1);
+
+      await mailer.send(mail('here@example.net'), new Date());
+      expect(relay.delivered).toEqual(['here@example.net']);
+      expect(relay.sessions.total).toBe(2);
+    } finally {
+      await gate.close();
+    }
   });
 
   it('starts no more messages in a second than SMTP_RATE_PER_SECOND allows', async () => {
