@@ -213,6 +213,21 @@ describe('the SMTP pool behind SMTP_URL', () => {
     }
   });
 
+  it('a relay that stops answering fails the send as temporary after the socketTimeout SMTP_URL gives', async () => {
+    const relay = await startRelay({
+      // Takes the connection and the greeting, then never answers MAIL FROM.
+      onMailFrom() {},
+    });
+    const err = await failureOf(
+      mailerFor(`${relay.url}?socketTimeout=300`).send(mail('reader@example.net'), new Date()),
+    );
+    expect(classifySmtpError(err)).toEqual({
+      permanent: false,
+      error: expect.stringMatching(/timeout/i),
+    });
+    expect(relay.delivered).toEqual([]);
+  });
+
   it('starts no more messages in a second than SMTP_RATE_PER_SECOND allows', async () => {
     const relay = await startRelay();
     // The limit as the mailer is configured with it, read from the setting ...
