@@ -4,6 +4,7 @@ import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.t
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
@@ -89,6 +90,40 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
     await testWorker(t).drain();
     expect((await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.broadcast).toMatchObject({
       sent: 4,
+      queued: 0,
+    });
+  });
+
+  it('says the messages are with a relay that has not answered, when a running process holds them and nothing was sent for a minute', async () => {
+    const id = await broadcast('silent', 3);
+    // The relay takes each message and keeps the connection open without answering.
+    smtp.hold();
+    const worker = createOutboxWorker(t.deps, { heartbeatMs: 20 });
+    worker.start();
+    try {
+      await expect.poll(() => smtp.heldRecipients().length, { timeout: 30_000 }).toBe(3);
+      const sending = async () =>
+        (await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.sending;
+      expect(await sending()).toMatchObject({ stalled: false, inFlight: 3, reasons: [] });
+      t.clock.advance(61_000);
+      // Once the heartbeat has kept the leases alive from the clock's new time, the rows are a
+      // running process's: not a stopped one's to take over.
+      await expect
+        .poll(async () => (await sending()).inFlight, { timeout: 30_000, interval: 20 })
+        .toBe(3);
+      const s = await sending();
+      expect(s).toMatchObject({ stalled: true, orphaned: null, lastTemporaryError: null });
+      expect(s.reasons).toEqual([
+        expect.stringMatching(
+          /^3 messages are with a running Herald process, waiting for the mail relay to answer, and nothing was accepted for 61 s\. .*\?socketTimeout=/,
+        ),
+      ]);
+    } finally {
+      smtp.release();
+      await worker.stop();
+    }
+    expect((await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.broadcast).toMatchObject({
+      sent: 3,
       queued: 0,
     });
   });

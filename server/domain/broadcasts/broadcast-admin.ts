@@ -121,6 +121,11 @@ export interface SendingState {
   } | null;
   /** Deliveries claimed by a process whose heartbeat stopped; taken over by `takenAt`. */
   orphaned: { count: number; takenAt: string } | null;
+  /**
+   * Deliveries a running Herald process holds now (its heartbeat keeps their lease): being sent,
+   * or with the relay, waiting for its answer.
+   */
+  inFlight: number;
   reasons: string[];
 }
 
@@ -142,9 +147,12 @@ async function readSendingState(
     SELECT last_error AS error, max(last_error_at) AS at, count(*) AS n, min(next_attempt_at) AS next
     FROM deliveries WHERE broadcast_id = ${b.id} AND state = 'pending' AND last_error IS NOT NULL
     GROUP BY last_error ORDER BY at DESC LIMIT 1`);
-  const [held] = await deps.db.all<{ n: number; until: number | null }>(sql`
-    SELECT count(*) AS n, max(lease_until) AS until FROM deliveries
-    WHERE broadcast_id = ${b.id} AND state = 'sending' AND lease_until < ${now + STALE_LEASE_MS}`);
+  // A lease kept alive runs at least STALE_LEASE_MS ahead; one that does not is a stopped process's.
+  const [held] = await deps.db.all<{ n: number; until: number | null; live: number }>(sql`
+    SELECT count(*) FILTER (WHERE lease_until < ${now + STALE_LEASE_MS}) AS n,
+           max(lease_until) FILTER (WHERE lease_until < ${now + STALE_LEASE_MS}) AS until,
+           count(*) FILTER (WHERE lease_until >= ${now + STALE_LEASE_MS}) AS live
+    FROM deliveries WHERE broadcast_id = ${b.id} AND state = 'sending'`);
   const clock = (ms: number) =>
     new Intl.DateTimeFormat('en-GB', {
       timeZone,
@@ -170,6 +178,7 @@ async function readSendingState(
       held && Number(held.n) > 0
         ? { count: Number(held.n), takenAt: new Date(Number(held.until)).toISOString() }
         : null,
+    inFlight: Number(held?.live ?? 0),
     reasons: [],
   };
   if (err) {
@@ -183,6 +192,12 @@ async function readSendingState(
     const at = Number(held!.until);
     state.reasons.push(
       `${n} ${n === 1 ? 'delivery waits' : 'deliveries wait'} for a Herald process that stopped while sending; ${at <= now ? 'they are being taken over now' : `another process takes them over at ${clock(at)}`}.`,
+    );
+  }
+  if (stalled && state.inFlight > 0) {
+    const n = state.inFlight;
+    state.reasons.push(
+      `${n} ${n === 1 ? 'message is' : 'messages are'} with a running Herald process, waiting for the mail relay to answer, and nothing was accepted for ${Math.round(sinceProgress / 1000)} s. A relay that keeps its connections open without answering holds them until the SMTP timeout: 10 minutes, unless SMTP_URL sets a shorter ?socketTimeout= (in ms).`,
     );
   }
   if (stalled && state.reasons.length === 0)
