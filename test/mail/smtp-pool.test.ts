@@ -98,6 +98,19 @@ const mail = (to: string): OutgoingMail => ({
   messageId: `<${to.replace('@', '.')}@status.example.com>`,
 });
 
+/** A relay that refuses recipients whose address starts with `prefix`, with this reply. */
+const refusing = (prefix: string, responseCode: number, message: string) => ({
+  onRcptTo(
+    address: { address: string },
+    _session: unknown,
+    callback: (err?: Error | null) => void,
+  ) {
+    if (address.address.startsWith(prefix))
+      return callback(Object.assign(new Error(message), { responseCode }));
+    callback();
+  },
+});
+
 const failureOf = (p: Promise<unknown>) =>
   p.then(
     () => null,
@@ -157,13 +170,7 @@ describe('the SMTP pool behind SMTP_URL', () => {
   });
 
   it('after a refused recipient the next message still goes through on the same connection', async () => {
-    const relay = await startRelay({
-      onRcptTo(address, _session, callback) {
-        if (address.address.startsWith('gone'))
-          return callback(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 }));
-        callback();
-      },
-    });
+    const relay = await startRelay(refusing('gone', 550, '5.1.1 No such user'));
     const mailer = mailerFor(relay.url, { SMTP_MAX_CONNECTIONS: '1' });
     const err = await failureOf(mailer.send(mail('gone@example.net'), new Date()));
     // Permanent: the outbox marks this delivery failed with the relay's words.
@@ -178,13 +185,7 @@ describe('the SMTP pool behind SMTP_URL', () => {
   });
 
   it('a relay that goes away while the session is reset after a refusal fails that send, and the next goes over a new connection', async () => {
-    const relay = await startRelay({
-      onRcptTo(address, _session, callback) {
-        if (address.address.startsWith('busy'))
-          return callback(Object.assign(new Error('4.3.2 try again later'), { responseCode: 451 }));
-        callback();
-      },
-    });
+    const relay = await startRelay(refusing('busy', 451, '4.3.2 try again later'));
     // The relay is cut off just as the pool resets the session after the 451 (RSET): the
     // reset is never answered. Found in CI, where a relay outage began at that moment and the
     // send never settled, holding its connection slot (and the broadcast) for good.
