@@ -6,6 +6,7 @@ import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { testWorker } from '../helpers/outbox.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
@@ -18,7 +19,7 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
     smtp = await startSmtpSink();
   });
   beforeEach(async () => {
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
+    t = await createTestContext({ env: { SMTP_URL: smtp.url, COMPANY_DOMAINS: 'acme.com' } });
     secret = (await makeToken(t, 'responder')).secret;
   });
   afterEach(async () => {
@@ -118,6 +119,28 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
           /^3 messages are with a running Herald process, waiting for the mail relay to answer, and nothing was accepted for 61 s\. .*\?socketTimeout=/,
         ),
       ]);
+      // The broadcast's admin page says it to a signed-in responder, and only to staff: a
+      // visitor is sent to sign in, and the API wants a token.
+      const site = await startSite(t);
+      try {
+        await makeUser(t, 'responder', 'rita@acme.com');
+        const rita = new FormClient(site.base);
+        await rita.login('rita@acme.com');
+        const page = await rita.get(`/admin/broadcasts/${id}`);
+        expect(page.res.status).toBe(200);
+        expect(page.html).toContain('This broadcast has sent nothing for a minute.');
+        expect(page.html).toMatch(
+          /3 messages are with a running Herald process, waiting for the mail relay to answer/,
+        );
+        const visitor = await fetch(`${site.base}/admin/broadcasts/${id}`, { redirect: 'manual' });
+        expect(visitor.status).toBe(303);
+        expect(await visitor.text()).not.toMatch(/mail relay/);
+        const anonymous = await fetch(`${site.base}/api/admin/broadcasts/${id}`);
+        expect(anonymous.status).toBe(401);
+        expect(await anonymous.text()).not.toMatch(/mail relay/);
+      } finally {
+        await site.close();
+      }
     } finally {
       smtp.release();
       await worker.stop();
