@@ -10,6 +10,14 @@ import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 /** Whether `pid` still runs (a zombie waiting for its new parent to reap it does not). */
 const running = (pid: number) => liveProcesses([pid], []).length > 0;
 
+/**
+ * Waits until `pid` has ended. Its output pipe closes when the exiting process closes its
+ * files, a moment before the kernel marks it ended, so that close is not yet the end (a fresh
+ * clone's run once saw the process still listed right after it).
+ */
+const ended = (pid: number) =>
+  expect.poll(() => running(pid), { timeout: 10_000, interval: 10 }).toBe(false);
+
 // Herald as `npm start` runs it: the server process and the delivery process it starts.
 describe('the delivery process beside the server', { timeout: 120_000 }, () => {
   const w = heraldBesideRelay();
@@ -40,7 +48,7 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     const { got, states } = await broadcastUnderway('orphan', 'Server killed');
     h.crash();
     await h.outputClosed;
-    expect(running(pid)).toBe(false);
+    await ended(pid);
     expect(h.log).toMatch(
       /the server process is gone \(its IPC channel closed\); stopping gracefully/,
     );
@@ -146,7 +154,7 @@ describe('the delivery process beside the server', { timeout: 120_000 }, () => {
     // The pipes may still hold the last lines when the exit is reported.
     await h.outputClosed;
     expect(h.log).toMatch(/SIGTERM again: exiting at once/);
-    expect(running(pid)).toBe(false);
+    await ended(pid);
     smtp.hang(false);
   });
 });
