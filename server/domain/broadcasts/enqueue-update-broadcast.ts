@@ -4,7 +4,7 @@ import { broadcasts, incidentComponents, incidents } from '../../../db/schema/in
 import { incidentSubject } from '../shared/subjects.ts';
 import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
-import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
+import { countRecipients, countRecipientsByList, queueDeliveries } from './queue-deliveries.ts';
 import {
   type AudienceAwareList,
   type IncidentForLists,
@@ -159,19 +159,22 @@ async function updateAudience(
 /**
  * Counts how many people a new (not drill) incident would mail, if it notifies, by priority: for
  * everyone, or (given their ids) for chosen audiences only, which reaches their lists, internal
- * lists and staff audiences' lists. The lists are read once, however many choices are counted.
+ * lists and staff audiences' lists. The lists and each list's count are read once (a query
+ * each), however many choices are counted.
  */
 export async function newIncidentRecipientCounter(db: DbOrTx) {
   const lists = await readAudienceAwareLists(db);
-  return (priority: number, chosenAudienceIds?: string[]): Promise<number> => {
+  const perList = await countRecipientsByList(db);
+  return (priority: number, chosenAudienceIds?: string[]): number => {
     const reading = {
       isDrill: false,
       priority,
       componentIds: [],
       ...(chosenAudienceIds ? { audienceOnly: true, chosenAudienceIds } : {}),
     };
-    const listIds = lists.filter((l) => listReading(l, reading) !== null).map((l) => l.id);
-    return countRecipients(db, { listIds, componentIds: [] });
+    let n = 0;
+    for (const l of lists) if (listReading(l, reading) !== null) n += perList.get(l.id) ?? 0;
+    return n;
   };
 }
 

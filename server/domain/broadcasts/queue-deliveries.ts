@@ -55,6 +55,21 @@ export async function countRecipients(
 }
 
 /**
+ * `countRecipients` for every list at once, with no component filter: the confirmed subscribers
+ * of each list, by list id. A set of lists reaches their sum (one row per subscriber), so a form
+ * that counts several choices (everyone, each audience alone) reads the table once.
+ */
+export async function countRecipientsByList(db: DbOrTx): Promise<Map<string, number>> {
+  const ids = await db.all<{ id: string }>(sql`SELECT id FROM lists`);
+  if (ids.length === 0) return new Map();
+  const where = await recipientsWhere(db, { listIds: ids.map((l) => l.id), componentIds: [] });
+  const rows = await db.all<{ listId: string; n: number }>(
+    sql`SELECT s.list_id AS listId, count(*) AS n FROM subscribers s WHERE ${where} GROUP BY s.list_id`,
+  );
+  return new Map(rows.map((r) => [r.listId, Number(r.n)]));
+}
+
+/**
  * The same recipients as `countRecipients`, counted by the language each subscribed in (their
  * mail's language), for a review that shows every subject line as it will go out.
  */
