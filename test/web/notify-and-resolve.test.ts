@@ -5,8 +5,10 @@ import {
   incidentFollowers,
   incidents,
   incidentUpdates,
+  subscribers,
 } from '../../db/schema/index.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { createList } from '../../server/domain/lists/create-list.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
@@ -221,5 +223,38 @@ describe('notify choice and resolve confirmation on the incident forms', () => {
       .from(incidentUpdates)
       .where(eq(incidentUpdates.incidentId, loudId));
     expect(u!.notify).toBe(true);
+  });
+});
+
+describe('the declare form’s recipient counts', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('count the confirmed readers of each list that takes the priority, and nobody else', async () => {
+    await createList(t.deps, { name: 'Executives', slug: 'execs', priorities: [0] }, testActor);
+    await createList(t.deps, { name: 'Low priority', slug: 'low', priorities: [3] }, testActor);
+    for (const n of [1, 2]) await makeConfirmedSubscriber(t.deps, `reader${n}@example.org`);
+    await makeConfirmedSubscriber(t.deps, 'ceo@example.org', 'execs');
+    await makeConfirmedSubscriber(t.deps, 'p3@example.org', 'low');
+    // Signed up but never confirmed, and unsubscribed: neither would be mailed.
+    for (const [email, state] of [
+      ['pending@example.org', 'pending'],
+      ['left@example.org', 'unsubscribed'],
+    ] as const) {
+      const { id } = await makeConfirmedSubscriber(t.deps, email);
+      await t.deps.db.update(subscribers).set({ state }).where(eq(subscribers.id, id));
+    }
+    const pm = new FormClient(site.base);
+    await pm.login((await makeUser(t, 'responder')).email);
+    const page = await pm.get('/admin/incidents/new');
+    expect(page.html).toContain('3 people for P0, 2 people for P1');
   });
 });
