@@ -256,5 +256,9 @@ describe('the declare form’s recipient counts', () => {
     await pm.login((await makeUser(t, 'responder')).email);
     const page = await pm.get('/admin/incidents/new');
     expect(page.html).toContain('3 people for P0, 2 people for P1');
+    // The counts are staff's: a signed-out visitor is sent to sign in and sees none of them.
+    const visitor = await new FormClient(site.base).get('/admin/incidents/new');
+    expect(visitor.res.status).toBe(303);
+    expect(visitor.html).not.toContain('people for P0');
   });
 });

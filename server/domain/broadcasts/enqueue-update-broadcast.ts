@@ -127,8 +127,15 @@ export async function updateBroadcastLists(
     incident.audienceOnly && incident.id && !incident.chosenAudienceIds
       ? await chosenAudienceIds(db, incident.id)
       : incident.chosenAudienceIds;
-  const reading = { ...incident, chosenAudienceIds: chosen };
-  return (await readAudienceAwareLists(db)).filter((l) => listReading(l, reading) !== null);
+  return listsReaching(await readAudienceAwareLists(db), {
+    ...incident,
+    chosenAudienceIds: chosen,
+  });
+}
+
+/** Of `lists`, those an update reading like this may go to (`listReading`). */
+function listsReaching(lists: AudienceAwareList[], incident: IncidentForLists) {
+  return lists.filter((l) => listReading(l, incident) !== null);
 }
 
 /** Who an update of this incident at this priority goes to: the lists and the components. */
@@ -164,18 +171,17 @@ async function updateAudience(
  */
 export async function newIncidentRecipientCounter(db: DbOrTx) {
   const lists = await readAudienceAwareLists(db);
-  const perList = await countRecipientsByList(db);
-  return (priority: number, chosenAudienceIds?: string[]): number => {
-    const reading = {
+  const perList = await countRecipientsByList(
+    db,
+    lists.map((l) => l.id),
+  );
+  return (priority: number, chosenAudienceIds?: string[]): number =>
+    listsReaching(lists, {
       isDrill: false,
       priority,
       componentIds: [],
       ...(chosenAudienceIds ? { audienceOnly: true, chosenAudienceIds } : {}),
-    };
-    let n = 0;
-    for (const l of lists) if (listReading(l, reading) !== null) n += perList.get(l.id) ?? 0;
-    return n;
-  };
+    }).reduce((n, l) => n + (perList.get(l.id) ?? 0), 0);
 }
 
 /**

@@ -55,14 +55,17 @@ export async function countRecipients(
 }
 
 /**
- * `countRecipients` for every list at once, with no component filter: the confirmed subscribers
- * of each list, by list id. A set of lists reaches their sum (one row per subscriber), so a form
- * that counts several choices (everyone, each audience alone) reads the table once.
+ * `countRecipients` for several lists at once, with no component filter: the confirmed
+ * subscribers of each list, by list id. A set of lists reaches their sum (one row per
+ * subscriber), so a form that counts several choices (everyone, each audience alone) reads the
+ * table once.
  */
-export async function countRecipientsByList(db: DbOrTx): Promise<Map<string, number>> {
-  const ids = await db.all<{ id: string }>(sql`SELECT id FROM lists`);
-  if (ids.length === 0) return new Map();
-  const where = await recipientsWhere(db, { listIds: ids.map((l) => l.id), componentIds: [] });
+export async function countRecipientsByList(
+  db: DbOrTx,
+  listIds: string[],
+): Promise<Map<string, number>> {
+  if (listIds.length === 0) return new Map();
+  const where = await recipientsWhere(db, { listIds, componentIds: [] });
   const rows = await db.all<{ listId: string; n: number }>(
     sql`SELECT s.list_id AS listId, count(*) AS n FROM subscribers s WHERE ${where} GROUP BY s.list_id`,
   );
