@@ -2,7 +2,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
 import { seedDemo } from './demo/seed-demo.ts';
-import { createHttpServer } from './http/server.ts';
+import { createHttpServer, stopListening } from './http/server.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createEdgePurgeLoop } from './jobs/edge-purger.ts';
 import { startDeliveryProcess } from './delivery/start-process.ts';
@@ -109,10 +109,8 @@ async function main() {
     deps.log.info(
       `${signal}: stopping. Claiming nothing new; finishing and recording what the relay and receivers already have (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second SIGTERM or SIGINT'} again exits at once).`,
     );
-    server.close();
-    // Change streams (/api/changes) never end by themselves: after a second for requests in
-    // flight, cut every connection.
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
+    // A second for requests in flight, then change streams and the rest are cut.
+    void stopListening(server, 1000);
     dayTick.stop();
     void Promise.all([scheduler.stop(), delivery.stop(), edgePurges.stop()])
       .then(async ([, { mail, hooks }]) => {

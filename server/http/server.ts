@@ -159,3 +159,15 @@ export function createHttpServer(
     );
   });
 }
+
+/**
+ * Stops taking connections and resolves once every one has ended. Change streams
+ * (`/api/changes`) never end by themselves, so after `graceMs` for requests in flight every
+ * connection still open is cut.
+ */
+export function stopListening(server: http.Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  cut.unref();
+  return closed.finally(() => clearTimeout(cut));
+}

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setComponentStatus } from '../../server/domain/components/set-component-status.ts';
 import { type BrowserSite, startBrowserSite } from '../helpers/browser.ts';
-import { testActor } from '../helpers/deps.ts';
+import { createTestContext, testActor } from '../helpers/deps.ts';
+import { startSite } from '../helpers/site.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 
 /** Reads Server-Sent Events from a fetch body, one `{event, data}` at a time. */
@@ -78,5 +79,22 @@ describe('a page that stays current', () => {
     });
     await page.locator('text=Logins fail').first().waitFor({ timeout: 10_000 });
     expect(await page.locator('h1').first().textContent()).toBe('Partial System Outage');
+  });
+});
+
+describe('a server that stops while a page follows it', () => {
+  it('cuts the change stream instead of waiting for it to end', async () => {
+    const t = await createTestContext();
+    const site = await startSite(t);
+    try {
+      const res = await fetch(`${site.base}/api/changes`);
+      const events = sseReader(res.body!);
+      expect((await events.next()).event).toBe('change');
+      // The stream would run for 15 minutes; the stop ends it and then resolves.
+      await site.close();
+      await expect(events.next()).rejects.toThrow();
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '../../server/http/server.ts';
+import { createHttpServer, stopListening } from '../../server/http/server.ts';
 import type { TestContext } from '../helpers/deps.ts';
 
 /** Herald's API (no site build needed) served as main.ts serves it, on a loopback port. */
@@ -9,10 +9,6 @@ export async function listenApi(t: TestContext) {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => stopListening(server, 0),
   };
 }

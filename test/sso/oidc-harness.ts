@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import type { Page } from 'playwright-core';
 import { createApp } from '../../server/app.ts';
-import { createHttpServer } from '../../server/http/server.ts';
+import { createHttpServer, stopListening } from '../../server/http/server.ts';
 import { mountSite } from '../../server/web/mount-site.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { freePort } from '../edge/edge-harness.ts';
@@ -134,7 +134,7 @@ export async function startHerald(
     ...t,
     url,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening(server, 0);
       await t.close();
     },
   };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { openSession } from '../../server/domain/auth/sessions.ts';
 import { MAX_ATTACHMENT_BYTES } from '../../server/domain/reports/inputs.ts';
-import { createHttpServer } from '../../server/http/server.ts';
+import { createHttpServer, stopListening } from '../../server/http/server.ts';
 import {
   MAX_CONCURRENT_UPLOADS,
   mountSite,
@@ -55,11 +55,7 @@ async function serve(t: TestContext) {
     base: `http://127.0.0.1:${port}`,
     /** The server's end of the connection whose client end is on local port `clientPort`. */
     socketOf: (clientPort: number) => sockets.get(clientPort),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => stopListening(server, 0),
   };
 }
 type Served = Awaited<ReturnType<typeof serve>>;
