@@ -1,10 +1,10 @@
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono, type Next } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { withRequestReads } from '../db/request-reads.ts';
 import type { Deps } from './deps.ts';
 import { errorBody, mapError } from './http/errors.ts';
+import { refuseBodyOver } from './http/limits.ts';
 import { DEFAULT_BODY_LIMIT } from './http/openapi.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { audienceForHost } from './http/audience-host.ts';
@@ -53,12 +53,7 @@ export function createApp(deps: Deps, opts: { deliveryDown?: () => string | null
   // The admin API sets a limit per operation (a CSV import is larger) and the intake its own (an
   // alert group); the rest of /api takes no body at all, so a small limit refuses anything big
   // before it is read.
-  const apiLimit = bodyLimit({
-    maxSize: DEFAULT_BODY_LIMIT,
-    onError: () => {
-      throw new HTTPException(413, { message: 'The request body is too large.' });
-    },
-  });
+  const apiLimit = refuseBodyOver(DEFAULT_BODY_LIMIT, 'The request body is too large.');
   app.use('/api/*', (c, next) =>
     c.req.path.startsWith('/api/admin/') || c.req.path.startsWith('/api/intake/')
       ? next()

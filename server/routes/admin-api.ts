@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../deps.ts';
 import { apiAuth, type AuthEnv, requireRole } from '../http/auth.ts';
+import { noStore, refuseBodyOver } from '../http/limits.ts';
 import { buildOpenApi, DEFAULT_BODY_LIMIT } from '../http/openapi.ts';
 import { accountOperations } from './accounts.ts';
 import { alertRuleOperations } from './alert-rules.ts';
@@ -44,10 +44,7 @@ export function adminApiRoutes(deps: Deps) {
   const app = new Hono<AuthEnv>();
   const ops = operationRows.map((row) => ({ meta: rowMeta(row), handler: rowHandler(deps, row) }));
 
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('cache-control', 'no-store');
-  });
+  app.use('*', noStore);
   app.get('/openapi.json', (c) =>
     c.json(
       buildOpenApi(
@@ -61,14 +58,10 @@ export function adminApiRoutes(deps: Deps) {
   for (const { meta, handler } of ops) {
     const maxSize = meta.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
     // Refused from Content-Length before a byte is read (or as soon as a chunked body passes it).
-    const limit = bodyLimit({
+    const limit = refuseBodyOver(
       maxSize,
-      onError: () => {
-        throw new HTTPException(413, {
-          message: `The request body is larger than ${Math.round(maxSize / 1024)} KB.`,
-        });
-      },
-    });
+      `The request body is larger than ${Math.round(maxSize / 1024)} KB.`,
+    );
     app.on(meta.method.toUpperCase(), meta.path, limit, requireRole(meta.role), handler);
   }
 

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../deps.ts';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
 import { receiveAlerts } from '../domain/alerts/receive-alerts.ts';
 import { type AuthEnv, intakeAuth } from '../http/auth.ts';
+import { noStore, refuseBodyOver } from '../http/limits.ts';
 import { parseAlertmanager } from '../intake/alertmanager.ts';
 import { parseDatadog } from '../intake/datadog.ts';
 import { parseGeneric } from '../intake/generic.ts';
@@ -44,20 +44,13 @@ export function intakeRoutes(deps: Deps) {
     generic: (body, raw) => parseGeneric(body, raw),
   };
   const app = new Hono<AuthEnv>();
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('cache-control', 'no-store');
-  });
+  app.use('*', noStore);
   app.use(
     '*',
-    bodyLimit({
-      maxSize: INTAKE_BODY_LIMIT,
-      onError: () => {
-        throw new HTTPException(413, {
-          message: `The payload is larger than ${INTAKE_BODY_LIMIT / 1024} KB; send fewer alerts per notification (max_alerts in Alertmanager).`,
-        });
-      },
-    }),
+    refuseBodyOver(
+      INTAKE_BODY_LIMIT,
+      `The payload is larger than ${INTAKE_BODY_LIMIT / 1024} KB; send fewer alerts per notification (max_alerts in Alertmanager).`,
+    ),
   );
   for (const [source, adapt] of Object.entries(adapters)) {
     app.post(`/${source}`, intakeAuth(deps), async (c) => {

@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../deps.ts';
 import { unsubscribeByToken } from '../domain/subscribers/manage-subscription.ts';
+import { refuseBodyOver } from '../http/limits.ts';
 
 /**
  * RFC 8058 one-click unsubscribe: mail programs POST `List-Unsubscribe=One-Click` to the URL
@@ -13,12 +12,7 @@ import { unsubscribeByToken } from '../domain/subscribers/manage-subscription.ts
 export function unsubscribeRoutes(deps: Deps) {
   const app = new Hono();
   // The body is only `List-Unsubscribe=One-Click` (and is not even read): anything big is refused.
-  const limit = bodyLimit({
-    maxSize: 1024,
-    onError: () => {
-      throw new HTTPException(413, { message: 'An unsubscribe request carries no body.' });
-    },
-  });
+  const limit = refuseBodyOver(1024, 'An unsubscribe request carries no body.');
   app.post('/unsubscribe/:token', limit, async (c) => {
     const r = await unsubscribeByToken(deps, { token: c.req.param('token') });
     c.header('cache-control', 'no-store');

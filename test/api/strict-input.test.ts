@@ -527,3 +527,65 @@ describe('HSTS only over https', () => {
     }
   });
 });
+
+describe('body limits and caching across the APIs', () => {
+  it('each API refuses a body over its own limit with 413 and its own words, before reading it', async () => {
+    const t = await createTestContext();
+    try {
+      const { secret } = await makeToken(t, 'admin');
+      const { secret: intake } = await createApiToken(
+        t.deps,
+        { name: 'alerts', role: 'intake' },
+        testActor,
+      );
+      const pageId = (await t.deps.reader.page()).id;
+      const before = await storeSnapshot(t);
+      const big = (path: string, key: string, size: number) =>
+        t.app.request(path, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            'content-length': String(size),
+          },
+          body: new ReadableStream({ pull() {} }),
+          duplex: 'half',
+        } as RequestInit);
+      const admin = await big('/api/admin/incidents', secret, 65 * 1024);
+      expect(admin.status).toBe(413);
+      expect((await admin.json()).error.message).toBe('The request body is larger than 64 KB.');
+      const alerts = await big('/api/intake/alertmanager', intake, 2 * 1024 * 1024);
+      expect(alerts.status).toBe(413);
+      expect((await alerts.json()).error.message).toMatch(/^The payload is larger than 1024 KB; /);
+      const v1 = await big(`/v1/pages/${pageId}/incidents`, secret, 65 * 1024);
+      expect(v1.status).toBe(413);
+      expect((await v1.json()).error).toBe('The request body is too large.');
+      const v2 = await big('/api/v2/summary.json', secret, 65 * 1024);
+      expect(v2.status).toBe(413);
+      expect((await v2.json()).error.message).toBe('The request body is too large.');
+      expect(await storeSnapshot(t)).toEqual(before);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('marks every answer of the admin, management and intake APIs as never stored', async () => {
+    const t = await createTestContext();
+    try {
+      const { secret } = await makeToken(t, 'admin');
+      const pageId = (await t.deps.reader.page()).id;
+      const auth = { authorization: `Bearer ${secret}` };
+      for (const [path, status] of [
+        ['/api/admin/incidents', 200],
+        [`/v1/pages/${pageId}/components`, 200],
+        ['/api/intake/alertmanager', 405],
+      ] as const) {
+        const r = await t.app.request(path, { headers: auth });
+        expect(r.status, path).toBe(status);
+        expect(r.headers.get('cache-control'), path).toBe('no-store');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

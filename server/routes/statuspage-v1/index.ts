@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../../deps.ts';
 import { resolveApiToken } from '../../domain/auth/api-tokens.ts';
@@ -12,6 +11,7 @@ import {
   UnauthorizedError,
 } from '../../domain/shared/errors.ts';
 import { statusOf } from '../../http/errors.ts';
+import { noStore, refuseBodyOver } from '../../http/limits.ts';
 import { DEFAULT_BODY_LIMIT } from '../../http/openapi.ts';
 import { componentOperations } from './components.ts';
 import type { V1Env } from './context.ts';
@@ -77,19 +77,8 @@ function v1Error(deps: Deps) {
 export function statuspageV1Routes(deps: Deps) {
   const app = new Hono<V1Env>();
   app.onError(v1Error(deps));
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('cache-control', 'no-store');
-  });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: DEFAULT_BODY_LIMIT,
-      onError: () => {
-        throw new HTTPException(413, { message: 'The request body is too large.' });
-      },
-    }),
-  );
+  app.use('*', noStore);
+  app.use('*', refuseBodyOver(DEFAULT_BODY_LIMIT, 'The request body is too large.'));
   app.use('*', async (c, next) => {
     const actor = await resolveApiToken(deps, keyOf(c));
     if (!actor)
