@@ -92,9 +92,20 @@ async function readScheduleOptions(deps: Deps, session: ActiveSession, incidentI
   };
 }
 
-/** When a scheduled update or incident goes out, in the page's zone. */
-function scheduledForField(values: FormValues, fe: FieldErrors, zone: string): Date | undefined {
-  return fe.take<Date | undefined>(() => dateField(values, 'scheduledFor', zone), undefined);
+/**
+ * What every scheduled form carries beside its own fields (schedule an update, schedule an
+ * incident, edit a scheduled one): the texts for named audiences and in other languages, and
+ * when it goes out, typed in the page's zone.
+ */
+function scheduledTexts(values: FormValues, fe: FieldErrors, zone: string) {
+  return {
+    audienceTexts: audienceTextFields(values),
+    translations: translationFields(values),
+    scheduledFor: fe.take<Date | undefined>(
+      () => dateField(values, 'scheduledFor', zone),
+      undefined,
+    ),
+  };
 }
 
 function postScheduledUpdate(
@@ -110,10 +121,8 @@ function postScheduledUpdate(
       return {
         incidentId,
         ...updateFields(values, fe),
-        audienceTexts: audienceTextFields(values),
-        translations: translationFields(values),
+        ...scheduledTexts(values, fe, zone),
         notify: values.notify === undefined ? undefined : checkbox(values, 'notify'),
-        scheduledFor: scheduledForField(values, fe, zone),
         ...fe.take(() => promise(values, zone), {}),
       };
     },
@@ -133,10 +142,8 @@ function postScheduledIncident(
       const zone = await pageZone(deps);
       return {
         ...declareFields(values, fe, zone),
-        audienceTexts: audienceTextFields(values),
-        translations: translationFields(values),
+        ...scheduledTexts(values, fe, zone),
         autoHolding: checkbox(values, 'autoHolding'),
-        scheduledFor: scheduledForField(values, fe, zone),
       };
     },
     ({ update }) => `/admin/scheduled?done=scheduled#u-${update.id}`,
@@ -168,10 +175,8 @@ function postScheduledAction(
             updateId,
             ...updateFields(values, fe),
             // The form shows every audience's box: an emptied one goes back to the public text.
-            audienceTexts: audienceTextFields(values),
-            translations: translationFields(values),
+            ...scheduledTexts(values, fe, zone),
             notify: checkbox(values, 'notify'),
-            scheduledFor: scheduledForField(values, fe, zone),
             title: optional(values, 'title'),
             priority: priorityField(values, fe),
           };
