@@ -5,8 +5,9 @@ import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, incidents, incidentUpdates, maintenances } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
+import { updateSettings } from '../../server/domain/settings/update-settings.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
@@ -249,5 +250,68 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
   it('refuses a form post without the CSRF token', async () => {
     const r = await rita.post('/admin/switch', { _action: 'on', message: 'x' }, { csrf: null });
     expect(r.res.status).toBe(403);
+  });
+});
+
+describe('the scheduled forms in other languages', () => {
+  it('every scheduled form (an update, a new incident, the edit) offers the translation boxes and keeps what is written in them', async () => {
+    const t = await createTestContext();
+    const site = await startSite(t);
+    try {
+      await updateSettings(t.deps, { translationLanguages: ['fr'] }, testActor);
+      const ritaId = (await makeUser(t, 'responder', 'rita@example.com')).id;
+      const rita = new FormClient(site.base);
+      await rita.login('rita@example.com');
+      const { incident } = await declareIncident(
+        t.deps,
+        { title: 'Slow exports', priority: 2, body: 'Looking.' },
+        { type: 'user', id: ritaId, label: 'rita@example.com', role: 'responder' },
+      );
+      const translationOf = async (body: string) =>
+        (await t.deps.db.select().from(incidentUpdates).where(eq(incidentUpdates.body, body)))[0];
+      expect((await rita.get(`/admin/incidents/${incident.id}/schedule`)).html).toContain(
+        'name="translation.fr"',
+      );
+      const update = await rita.post(`/admin/incidents/${incident.id}/schedule`, {
+        scheduledFor: '2026-11-21T12:30',
+        body: 'Exports are fast again.',
+        'translation.fr': 'Les exports sont de nouveau rapides.',
+        nextIn: 'default',
+      });
+      expect(update.res.status).toBe(303);
+      const scheduled = await translationOf('Exports are fast again.');
+      expect(scheduled?.translations).toEqual({ fr: 'Les exports sont de nouveau rapides.' });
+
+      expect((await rita.get('/admin/scheduled/new')).html).toContain('name="translation.fr"');
+      const created = await rita.post('/admin/scheduled/new', {
+        title: 'Planned export move',
+        priority: '2',
+        scheduledFor: '2026-11-21T13:00',
+        status: 'identified',
+        body: 'We move the exports.',
+        'translation.fr': 'Nous déplaçons les exports.',
+        nextIn: 'default',
+      });
+      expect(created.res.status).toBe(303);
+      expect((await translationOf('We move the exports.'))?.translations).toEqual({
+        fr: 'Nous déplaçons les exports.',
+      });
+
+      const edit = await rita.get(`/admin/scheduled/${scheduled!.id}`);
+      expect(edit.html).toContain('Les exports sont de nouveau rapides.');
+      const saved = await rita.post(`/admin/scheduled/${scheduled!.id}`, {
+        _action: 'save',
+        scheduledFor: '2026-11-21T12:45',
+        body: 'Exports are fast again.',
+        'translation.fr': 'Les exports vont bien.',
+      });
+      expect(saved.res.status).toBe(303);
+      expect((await translationOf('Exports are fast again.'))?.translations).toEqual({
+        fr: 'Les exports vont bien.',
+      });
+    } finally {
+      await site.close();
+      await t.close();
+    }
   });
 });
