@@ -209,6 +209,8 @@ describe('filing a report at /report', () => {
     expect(page.html).toContain('Filing as <strong>pm@acme.com</strong>');
     const r = await postMultipart(c, '/report', answers({ kind: 'feature', priority: '3' }));
     expect(r.res.status).toBe(303);
+    // Like a report filed by link, it lands on its own status page.
+    expect(r.res.headers.get('location')).toMatch(/^\/report\/status\/[\w-]+\?done=filed$/);
     const mine = await t.deps.db
       .select()
       .from(reports)

@@ -137,6 +137,22 @@ export function createReportPages(deps: Deps) {
     const n = Number(request.headers.get('content-length') ?? '0');
     if (n > MAX_REPORT_BODY_BYTES) throw tooLarge();
   };
+  /**
+   * Filing a report from the form, by link or signed in: the size and the client's budget are
+   * checked before the answers are read, then the reporter lands on the report's status page.
+   */
+  const fileFromForm = (
+    request: Request,
+    form: FormData,
+    client: string,
+    file: () => Promise<{ statusToken: string }>,
+  ): Promise<FormOutcome> =>
+    reportForm(formValues(form), async () => {
+      checkSize(request);
+      hit(client);
+      const r = await file();
+      return `/report/status/${r.statusToken}?done=filed`;
+    });
 
   return {
     kinds: Object.entries(kindLabels).map(([value, label]) => ({ value, label })),
@@ -194,16 +210,9 @@ export function createReportPages(deps: Deps) {
       upload?: StagedUpload,
       language: Language | null = null,
     ): Promise<FormOutcome> {
-      return reportForm(formValues(form), async () => {
-        checkSize(request);
-        hit(client);
-        const r = await fileReportWithLink(
-          deps,
-          { ...(await reportAnswers(form, upload)), token },
-          language,
-        );
-        return `/report/status/${r.statusToken}?done=filed`;
-      });
+      return fileFromForm(request, form, client, async () =>
+        fileReportWithLink(deps, { ...(await reportAnswers(form, upload)), token }, language),
+      );
     },
     async fileAsUser(
       request: Request,
@@ -213,17 +222,9 @@ export function createReportPages(deps: Deps) {
       upload?: StagedUpload,
       language: Language | null = null,
     ): Promise<FormOutcome> {
-      return reportForm(formValues(form), async () => {
-        checkSize(request);
-        hit(client);
-        const r = await fileReportAsUser(
-          deps,
-          await reportAnswers(form, upload),
-          session.actor,
-          language,
-        );
-        return `/report/status/${r.statusToken}?done=filed`;
-      });
+      return fileFromForm(request, form, client, async () =>
+        fileReportAsUser(deps, await reportAnswers(form, upload), session.actor, language),
+      );
     },
     async readStatus(token: string) {
       const found = await readReportByStatusToken(deps.db, token);
