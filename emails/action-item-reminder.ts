@@ -1,5 +1,5 @@
 import { headerText } from '../server/domain/shared/subjects.ts';
-import { html, type RenderedEmail, staffEmail, button } from './layout.ts';
+import { button, html, type RenderedEmail, teamEmail } from './layout.ts';
 
 export interface ActionItemReminderData {
   pageName: string;
@@ -25,20 +25,17 @@ export function renderActionItemReminder(d: ActionItemReminderData): RenderedEma
     d.reminder === 'before'
       ? `Your action item "${title}" is due by ${d.dueAt}.`
       : `Your action item "${title}" was due by ${d.dueAt} and is still open.`;
-  const text = [
-    lead,
-    '',
-    `From the P${d.priority} incident "${headerText(d.incidentTitle)}" (${d.kind}).`,
-    'When it is done, mark it done; if it will not be done, say why, so the post-mortem can close.',
-    '',
-    `The incident: ${d.incidentUrl}`,
-    '',
-    '--',
-    `${d.pageName} status page (Herald)`,
-  ].join('\n');
-  const body = staffEmail({
-    title: subject,
-    footer: `${d.pageName} status page (Herald)`,
+  return teamEmail({
+    pageName: d.pageName,
+    subject,
+    text: [
+      lead,
+      '',
+      `From the P${d.priority} incident "${headerText(d.incidentTitle)}" (${d.kind}).`,
+      'When it is done, mark it done; if it will not be done, say why, so the post-mortem can close.',
+      '',
+      `The incident: ${d.incidentUrl}`,
+    ],
     body: html`
       <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:${d.reminder === 'overdue' ? '#b91c1c' : '#c2410c'}">
         ${d.reminder === 'overdue' ? 'OVERDUE' : 'DUE SOON'}
@@ -54,5 +51,4 @@ export function renderActionItemReminder(d: ActionItemReminderData): RenderedEma
       </p>
     `,
   });
-  return { subject, text, html: body };
 }

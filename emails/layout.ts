@@ -128,6 +128,25 @@ export function staffEmail(opts: {
   });
 }
 
+/**
+ * An email to someone on the team about this status page (reminders, the look back): `staffEmail`
+ * with both parts signed with where it came from.
+ */
+export function teamEmail(d: {
+  pageName: string;
+  subject: string;
+  /** The text part's lines, before the signature. */
+  text: string[];
+  body: Html;
+}): RenderedEmail {
+  const from = `${d.pageName} status page (Herald)`;
+  return {
+    subject: d.subject,
+    text: [...d.text, '', '--', from].join('\n'),
+    html: staffEmail({ title: d.subject, footer: from, body: d.body }),
+  };
+}
+
 /** The one call to action of an email, as a dark button. */
 export function button(url: string, label: string): Html {
   return html`<a

@@ -1,5 +1,5 @@
 import { type LookBackFigures, lookBackLines } from '../server/domain/record/look-back-figures.ts';
-import { html, type RenderedEmail, staffEmail } from './layout.ts';
+import { html, type RenderedEmail, teamEmail } from './layout.ts';
 
 export interface LookBackData {
   pageName: string;
@@ -15,19 +15,16 @@ export interface LookBackData {
 export function renderLookBack(d: LookBackData): RenderedEmail {
   const subject = `Incident look back: ${d.fromDay} to ${d.toDay}`;
   const lines = lookBackLines(d.figures);
-  const text = [
-    `How the incident process went from ${d.fromDay} to ${d.toDay} (drills not counted):`,
-    '',
-    ...lines.map((l) => `- ${l}`),
-    '',
-    `The figures: ${d.pageUrl}`,
-    '',
-    '--',
-    `${d.pageName} status page (Herald)`,
-  ].join('\n');
-  const body = staffEmail({
-    title: subject,
-    footer: `${d.pageName} status page (Herald)`,
+  return teamEmail({
+    pageName: d.pageName,
+    subject,
+    text: [
+      `How the incident process went from ${d.fromDay} to ${d.toDay} (drills not counted):`,
+      '',
+      ...lines.map((l) => `- ${l}`),
+      '',
+      `The figures: ${d.pageUrl}`,
+    ],
     body: html`
       <h1 style="margin:0 0 12px;font-size:20px">Incident look back</h1>
       <p style="margin:0 0 12px">
@@ -39,5 +36,4 @@ export function renderLookBack(d: LookBackData): RenderedEmail {
       <p style="margin:16px 0 0"><a href="${d.pageUrl}">Open the look back</a></p>
     `,
   });
-  return { subject, text, html: body };
 }

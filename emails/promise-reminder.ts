@@ -1,4 +1,4 @@
-import { html, type RenderedEmail, staffEmail, button } from './layout.ts';
+import { button, html, type RenderedEmail, teamEmail } from './layout.ts';
 import { headerText } from '../server/domain/shared/subjects.ts';
 
 export interface PromiseReminderData {
@@ -27,21 +27,18 @@ export function renderPromiseReminder(d: PromiseReminderData): {
   const title = headerText(d.incidentTitle);
   const minutes = d.minutesLeft === 1 ? '1 minute' : `${d.minutesLeft} minutes`;
   const subject = `${d.isDrill ? '[DRILL] ' : ''}REMINDER: NEXT UPDATE DUE ${headerText(d.dueAt).toUpperCase()} FOR PRIORITY ${d.priority}: ${title.toUpperCase()}`;
-  const text = [
-    `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: that is in ${minutes}.`,
-    '',
-    'Post an update with what changed. If nothing did, post the holding update:',
-    `  "${d.holdingBody}"`,
-    '',
-    `Post the holding update: ${d.holdingUrl}`,
-    `The incident: ${d.incidentUrl}`,
-    '',
-    '--',
-    `${d.pageName} status page (Herald)`,
-  ].join('\n');
-  const body = staffEmail({
-    title: subject,
-    footer: `${d.pageName} status page (Herald)`,
+  return teamEmail({
+    pageName: d.pageName,
+    subject,
+    text: [
+      `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: that is in ${minutes}.`,
+      '',
+      'Post an update with what changed. If nothing did, post the holding update:',
+      `  "${d.holdingBody}"`,
+      '',
+      `Post the holding update: ${d.holdingUrl}`,
+      `The incident: ${d.incidentUrl}`,
+    ],
     body: html`
       ${d.isDrill ? html`<p style="margin:0 0 12px;font-weight:bold">[DRILL] This is a practice incident.</p>` : ''}
       <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:#c2410c">
@@ -64,5 +61,4 @@ export function renderPromiseReminder(d: PromiseReminderData): {
       <p style="margin:0"><a href="${d.incidentUrl}">Open the incident</a></p>
     `,
   });
-  return { subject, text, html: body };
 }
