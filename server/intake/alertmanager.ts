@@ -73,11 +73,18 @@ export function groupTitle(
   );
 }
 
-export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
-  const p = parsePayload(alertmanagerPayload, body);
-  const alerts = p.alerts.map((a) => toReceivedAlert(a, a.generatorURL));
+/**
+ * An Alertmanager-shaped notification (Alertmanager's own or Grafana's) as one alert group:
+ * its key, its name as triage reads it, its common labels and the link to its source.
+ */
+export function receivedGroup(
+  source: 'alertmanager' | 'grafana',
+  p: z.output<z.ZodObject<Omit<typeof groupedPayload, 'alerts'>>>,
+  alerts: ReceivedAlert[],
+  raw: string,
+): ReceivedAlerts {
   return {
-    source: 'alertmanager',
+    source,
     groupKey: clip(p.groupKey, 2000),
     groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
     commonLabels: p.commonLabels,
@@ -85,4 +92,10 @@ export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
     alerts,
     raw,
   };
+}
+
+export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
+  const p = parsePayload(alertmanagerPayload, body);
+  const alerts = p.alerts.map((a) => toReceivedAlert(a, a.generatorURL));
+  return receivedGroup('alertmanager', p, alerts, raw);
 }

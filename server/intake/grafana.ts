@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { groupedAlert, groupedPayload, groupTitle, toReceivedAlert } from './alertmanager.ts';
-import { clip, parsePayload, safeLink } from './payload.ts';
+import { groupedAlert, groupedPayload, receivedGroup, toReceivedAlert } from './alertmanager.ts';
+import { parsePayload, safeLink } from './payload.ts';
 
 /**
  * Grafana alerting's webhook contact point: Alertmanager's shape (Grafana runs one inside) plus
@@ -30,13 +30,5 @@ export function parseGrafana(body: unknown, raw: string): ReceivedAlerts {
   const alerts = p.alerts.map((a) =>
     toReceivedAlert(a, safeLink(a.panelURL) ?? safeLink(a.dashboardURL) ?? a.generatorURL),
   );
-  return {
-    source: 'grafana',
-    groupKey: clip(p.groupKey, 2000),
-    groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
-    commonLabels: p.commonLabels,
-    link: safeLink(p.externalURL),
-    alerts,
-    raw,
-  };
+  return receivedGroup('grafana', p, alerts, raw);
 }
