@@ -3,6 +3,7 @@ import { components } from '../../db/schema/index.ts';
 import { createComponent } from '../domain/components/create-component.ts';
 import { setComponentStatus } from '../domain/components/set-component-status.ts';
 import { declareIncident } from '../domain/incidents/declare-incident.ts';
+import type { DeclareIncidentInput, PostIncidentUpdateInput } from '../domain/incidents/inputs.ts';
 import { postIncidentUpdate } from '../domain/incidents/post-incident-update.ts';
 import { scheduleIncidentUpdate } from '../domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../domain/maintenance/schedule-maintenance.ts';
@@ -12,6 +13,27 @@ import type { DomainDeps } from '../domain/shared/deps.ts';
 const demoActor: Actor = { type: 'cli', id: null, label: 'demo seed', role: 'admin' };
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
+
+/**
+ * One demo incident as it happened: declared at `start`, then each update the given minutes
+ * after it, each on a clock set to its own time.
+ */
+async function demoIncident(
+  at: (t: number) => DomainDeps,
+  start: number,
+  declare: DeclareIncidentInput,
+  /** `after`: minutes after the declaration. */
+  updates: (Omit<PostIncidentUpdateInput, 'incidentId'> & { after: number })[],
+) {
+  const declared = await declareIncident(at(start), declare, demoActor);
+  for (const { after, ...update } of updates)
+    await postIncidentUpdate(
+      at(start + after * MIN),
+      { incidentId: declared.incident.id, ...update },
+      demoActor,
+    );
+  return declared;
+}
 
 /**
  * Seeds a realistic page on an empty database: component groups in several states, one
@@ -54,9 +76,9 @@ export async function seedDemo(deps: DomainDeps): Promise<boolean> {
   void marketing;
 
   // A P0 three weeks ago, resolved within the hour.
-  const p0Start = now - 20 * DAY - 3 * 60 * MIN;
-  const p0 = await declareIncident(
-    at(p0Start),
+  await demoIncident(
+    at,
+    now - 20 * DAY - 3 * 60 * MIN,
     {
       title: 'API unavailable in the EU region',
       priority: 0,
@@ -64,65 +86,49 @@ export async function seedDemo(deps: DomainDeps): Promise<boolean> {
       components: [{ componentId: restApi.id, status: 'major_outage' }],
       nextUpdateInMinutes: 15,
     },
-    demoActor,
+    [
+      {
+        after: 12,
+        status: 'identified',
+        body: 'A failed configuration change took the EU load balancers down. We are rolling it back.',
+        nextUpdateInMinutes: 15,
+      },
+      {
+        after: 27,
+        status: 'monitoring',
+        body: 'The rollback is complete and requests are succeeding again. We are watching error rates.',
+        components: [{ componentId: restApi.id, status: 'operational' }],
+        nextUpdateInMinutes: 30,
+      },
+      {
+        after: 55,
+        status: 'resolved',
+        body: 'This incident is resolved. Thank you for your patience; a post-mortem will follow.',
+      },
+    ],
   );
-  await postIncidentUpdate(
-    at(p0Start + 12 * MIN),
-    {
-      incidentId: p0.incident.id,
-      status: 'identified',
-      body: 'A failed configuration change took the EU load balancers down. We are rolling it back.',
-      nextUpdateInMinutes: 15,
-    },
-    demoActor,
-  );
-  await postIncidentUpdate(
-    at(p0Start + 27 * MIN),
-    {
-      incidentId: p0.incident.id,
-      status: 'monitoring',
-      body: 'The rollback is complete and requests are succeeding again. We are watching error rates.',
-      components: [{ componentId: restApi.id, status: 'operational' }],
-      nextUpdateInMinutes: 30,
-    },
-    demoActor,
-  );
-  await postIncidentUpdate(
-    at(p0Start + 55 * MIN),
-    {
-      incidentId: p0.incident.id,
-      status: 'resolved',
-      body: 'This incident is resolved. Thank you for your patience; a post-mortem will follow.',
-    },
-    demoActor,
-  );
-
   // A P2 nine days ago.
-  const p2Start = now - 9 * DAY - 5 * 60 * MIN;
-  const p2 = await declareIncident(
-    at(p2Start),
+  await demoIncident(
+    at,
+    now - 9 * DAY - 5 * 60 * MIN,
     {
       title: 'Dashboard slow to load',
       priority: 2,
       body: 'Some customers see the dashboard take more than ten seconds to load.',
       components: [{ componentId: webApp.id, status: 'degraded_performance' }],
     },
-    demoActor,
+    [
+      {
+        after: 90,
+        status: 'resolved',
+        body: 'A slow database query was fixed; load times are back to normal.',
+      },
+    ],
   );
-  await postIncidentUpdate(
-    at(p2Start + 90 * MIN),
-    {
-      incidentId: p2.incident.id,
-      status: 'resolved',
-      body: 'A slow database query was fixed; load times are back to normal.',
-    },
-    demoActor,
-  );
-
   // The active P1: three updates, a promise 20 minutes ahead.
-  const p1Start = now - 40 * MIN;
-  const p1 = await declareIncident(
-    at(p1Start),
+  const p1 = await demoIncident(
+    at,
+    now - 40 * MIN,
     {
       title: 'Card payments failing for some customers',
       priority: 1,
@@ -131,27 +137,20 @@ export async function seedDemo(deps: DomainDeps): Promise<boolean> {
       components: [{ componentId: cards.id, status: 'partial_outage' }],
       nextUpdateInMinutes: 15,
     },
-    demoActor,
-  );
-  await postIncidentUpdate(
-    at(p1Start + 15 * MIN),
-    {
-      incidentId: p1.incident.id,
-      status: 'identified',
-      body: 'Our card processor is rejecting a share of requests. We are working with them and retrying declined payments.',
-      components: [{ componentId: webhooks.id, status: 'degraded_performance' }],
-      nextUpdateInMinutes: 15,
-    },
-    demoActor,
-  );
-  await postIncidentUpdate(
-    at(p1Start + 30 * MIN),
-    {
-      incidentId: p1.incident.id,
-      body: 'Nothing to update. Still investigating with the processor. Next update in 20 minutes.',
-      nextUpdateInMinutes: 20,
-    },
-    demoActor,
+    [
+      {
+        after: 15,
+        status: 'identified',
+        body: 'Our card processor is rejecting a share of requests. We are working with them and retrying declined payments.',
+        components: [{ componentId: webhooks.id, status: 'degraded_performance' }],
+        nextUpdateInMinutes: 15,
+      },
+      {
+        after: 30,
+        body: 'Nothing to update. Still investigating with the processor. Next update in 20 minutes.',
+        nextUpdateInMinutes: 20,
+      },
+    ],
   );
 
   await setComponentStatus(
