@@ -18,11 +18,12 @@
 // 100,000 recipients a whole `npm start` server sends the same broadcast too, with the RSS of its
 // two processes reported apart.
 
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WholeServer } from './whole-server.ts';
 
 // Herald runs as `npm start` runs it: with its V8 flags and environment
 // (server/boot/process-options.ts) and Node's compile cache, warm as after any earlier start (a
@@ -53,7 +54,7 @@ const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
 const { startDeliveryProcess } = await import('../server/delivery/start-process.ts');
 const { linkKey } = await import('../server/domain/subscribers/tokens.ts');
-const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
+const { benchAdminToken, startWholeServer } = await import('./whole-server.ts');
 if (process.argv.includes(WARM)) process.exit(0);
 
 const args = process.argv.slice(2);
@@ -172,45 +173,20 @@ async function wholeServer(): Promise<{
   };
   const seeded = await createDeps(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
   seedSubscribers(env.DATABASE_URL);
-  const { secret } = await createApiToken(
-    seeded,
-    { name: 'bench', role: 'admin' },
-    { type: 'cli', id: null, label: 'bench', role: 'admin' },
-  );
+  const secret = await benchAdminToken(seeded);
   await seeded.close();
-  const { freePort } = await import('../test/edge/edge-harness.ts');
-  const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
-  const httpPort = await freePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'server/main.ts'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      ...NODE_ENV,
-      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
-      ...env,
-      PORT: String(httpPort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const pidOf = (out: string) => Number(/delivery process runs \(pid (\d+)\)/.exec(out)?.[1] ?? 0);
+  let server: WholeServer | undefined;
   try {
-    let deliveryPid = 0;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        deliveryPid ||= Number(/delivery process runs \(pid (\d+)\)/.exec(out)?.[1] ?? 0);
-        if (out.includes('listening on')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`herald exited with ${code}:\n${out}`)));
-    });
+    server = await startWholeServer(env, 'info', (out) => pidOf(out) > 0);
+    const { child } = server;
+    const deliveryPid = pidOf(server.output());
     // Settled after the start, as a server is before an incident.
     await new Promise((r) => setTimeout(r, 2000));
     const idle = statusBytes(child.pid!, 'VmRSS');
     const deliveryIdle = statusBytes(deliveryPid, 'VmRSS');
     const t0 = Date.now();
-    const declared = await fetch(`http://127.0.0.1:${httpPort}/api/admin/incidents`, {
+    const declared = await fetch(`${server.base}/api/admin/incidents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -231,8 +207,7 @@ async function wholeServer(): Promise<{
       messagesPerSecond: Math.round((done.count / (done.at - t0)) * 1000),
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server?.stop();
     sink.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,22 +9,20 @@
 // Each rate is over the time that side was actually working (the broadcast from its first to its
 // last message). Targets: each side keeps at least 0.6 of its rate alone; page p99 during the
 // broadcast under 50 ms; 0 lost, 0 doubled (counted by the SMTP sink, in its own process).
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import type { WholeServer } from './whole-server.ts';
 
-const { NODE_ENV, NODE_FLAGS } = await import('../server/boot/process-options.ts');
 const { registerModuleHooks } = await import('../server/boot/module-hooks.ts');
 registerModuleHooks();
 const { sql } = await import('drizzle-orm');
 const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
-const { createApiToken } = await import('../server/domain/auth/api-tokens.ts');
-const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
-const { freePort } = await import('../test/edge/edge-harness.ts');
+const { benchAdminToken, startWholeServer } = await import('./whole-server.ts');
 
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -124,29 +122,11 @@ async function runSize(N: number) {
     SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net', 'confirmed', NULL,
            lower(hex(randomblob(32))), 'bench', 0, 0, 0
     FROM n`);
-  const { secret } = await createApiToken(
-    seeded,
-    { name: 'bench', role: 'admin' },
-    { type: 'cli', id: null, label: 'bench', role: 'admin' },
-  );
+  const secret = await benchAdminToken(seeded);
   await seeded.close();
-  const httpPort = await freePort();
-  const base = `http://127.0.0.1:${httpPort}`;
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'server/main.ts'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: {
-      ...process.env,
-      ...NODE_ENV,
-      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
-      ...env,
-      PORT: String(httpPort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  let server: WholeServer | undefined;
   const declare = async (title: string) => {
-    const r = await fetch(`${base}/api/admin/incidents`, {
+    const r = await fetch(`${server!.base}/api/admin/incidents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title, priority: 0, body: 'We are investigating errors.' }),
@@ -167,22 +147,8 @@ async function runSize(N: number) {
     };
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      const poll = setInterval(() => {
-        fetch(`${base}/healthz`).then(
-          (r) => {
-            if (r.status < 500) {
-              clearInterval(poll);
-              resolve();
-            }
-          },
-          () => {},
-        );
-      }, 200);
-      child.once('exit', (code) => reject(new Error(`herald exited with ${code}:\n${out}`)));
-    });
+    server = await startWholeServer(env, 'error');
+    const base = server.base;
     await pageAlone(base); // warm the page caches and the compile cache
     const page = await pageAlone(base);
     const mail = await broadcast('Website is down');
@@ -209,8 +175,7 @@ async function runSize(N: number) {
       doubled: mail.doubled + mailStorm.doubled,
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server?.stop();
     sink.stop();
     rmSync(dir, { recursive: true, force: true });
   }
