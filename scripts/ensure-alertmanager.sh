@@ -3,12 +3,10 @@
 # downloads Alertmanager any other way. Installs it with apt-get when missing (CI runs as root);
 # otherwise says what to do.
 set -euo pipefail
+source "$(dirname "$0")/install-test-packages.sh"
 ALERTMANAGER="${ALERTMANAGER_PATH:-/usr/bin/prometheus-alertmanager}"
 if [ -x "$ALERTMANAGER" ]; then exit 0; fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "prometheus-alertmanager is missing: installing Debian's package with apt-get (intake tests need it)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
+if install_test_packages 'intake tests need it' --no-install-recommends prometheus-alertmanager; then
   # The package starts a system Alertmanager on :9093; the tests run their own on free ports.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now prometheus-alertmanager >/dev/null 2>&1 || true; fi
   exit 0

@@ -3,12 +3,10 @@
 # Herald; nothing downloads Varnish any other way. Installs both with apt-get when missing
 # (CI runs as root); otherwise says what to do.
 set -euo pipefail
+source "$(dirname "$0")/install-test-packages.sh"
 VARNISHD="${VARNISHD_PATH:-/usr/sbin/varnishd}"
 if [ -x "$VARNISHD" ] && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1; then exit 0; fi
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "varnish is missing: installing Debian's varnish and varnish-modules with apt-get (edge tests need them)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends varnish varnish-modules >/dev/null
+if install_test_packages 'edge tests need them' --no-install-recommends varnish varnish-modules; then
   # The package starts a system varnishd on :6081; the tests run their own on free ports.
   if command -v systemctl >/dev/null 2>&1; then systemctl disable --now varnish >/dev/null 2>&1 || true; fi
   exit 0
