@@ -196,8 +196,18 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
       notifyReminder: false,
       notifyOnStart: false,
     });
+    // Each step a form of its own with a message box: start and extend while scheduled...
+    const steps = (html: string) =>
+      [...html.matchAll(/name="_action" value="(\w+)"/g)].map((x) => x[1]);
+    const before = (await rita.get(path)).html;
+    expect(steps(before)).toEqual(['start', 'extend']);
+    expect(before).toContain('<textarea id="f-start-body" name="body"></textarea>');
     expect((await rita.post(path, { _action: 'start' })).res.status).toBe(303);
-    expect((await rita.get(path)).html).toContain('Under maintenance');
+    const started = (await rita.get(path)).html;
+    expect(started).toContain('Under maintenance');
+    // ...extend and complete once it runs.
+    expect(steps(started)).toEqual(['extend', 'complete']);
+    expect(started).toContain('<textarea id="f-complete-body" name="body"></textarea>');
     const ext = await rita.post(path, { _action: 'extend', scheduledUntil: '2026-11-22T05:00' });
     expect(ext.res.status).toBe(303);
     expect((await rita.post(path, { _action: 'complete', body: 'All done.' })).res.status).toBe(
