@@ -18,11 +18,12 @@
 // 100,000 recipients a whole `npm start` server sends the same broadcast too, with the RSS of its
 // two processes reported apart.
 
-import { fork, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSink } from './sink-process.ts';
 import type { WholeServer } from './whole-server.ts';
 
 // Herald runs as `npm start` runs it: with its V8 flags and environment
@@ -78,41 +79,6 @@ const profileFlags = [
   ...(args.includes('--trace-gc') ? ['--trace-gc'] : []),
   ...args.flatMap((a, i) => (a === '--delivery-flag' && args[i + 1] ? [args[i + 1]!] : [])),
 ];
-
-type SinkMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'first'; at: number }
-  | { type: 'done'; at: number; count: number; bytes: number }
-  | { type: 'count'; count: number };
-
-/** The SMTP sink in its own process, counting to `expected`; `waitFor` reads its reports. */
-async function startSink(expected: number) {
-  const child = fork(
-    fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)),
-    [String(expected)],
-    {
-      execPath: process.execPath,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const messages: SinkMessage[] = [];
-  const waiters: ((m: SinkMessage) => void)[] = [];
-  child.on('message', (m: SinkMessage) => {
-    messages.push(m);
-    for (const w of waiters.splice(0)) w(m);
-  });
-  const waitFor = async <T extends SinkMessage['type']>(
-    type: T,
-  ): Promise<Extract<SinkMessage, { type: T }>> => {
-    for (;;) {
-      const found = messages.find((m) => m.type === type);
-      if (found) return found as Extract<SinkMessage, { type: T }>;
-      await new Promise<SinkMessage>((r) => waiters.push(r));
-    }
-  };
-  const { port } = await waitFor('ready');
-  return { port, waitFor, stop: () => child.send({ type: 'stop' }) };
-}
 
 /** N confirmed subscribers on the customers list, seeded by bench/seed-subscribers.ts. */
 function seedSubscribers(databaseUrl: string) {

@@ -9,12 +9,11 @@
 // Each rate is over the time that side was actually working (the broadcast from its first to its
 // last message). Targets: each side keeps at least 0.6 of its rate alone; page p99 during the
 // broadcast under 50 ms; 0 lost, 0 doubled (counted by the SMTP sink, in its own process).
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startSink } from './sink-process.ts';
 import type { WholeServer } from './whole-server.ts';
 
 const { registerModuleHooks } = await import('../server/boot/module-hooks.ts');
@@ -32,52 +31,6 @@ const option = (name: string) => {
 const sizes = (option('sizes') ?? '20000,100000').split(',').map(Number);
 const stormConnections = Number(option('connections') ?? 64);
 const pageSeconds = Number(option('page-seconds') ?? 8);
-
-type SinkMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'first'; at: number }
-  | { type: 'done'; at: number; count: number }
-  | { type: 'reset' }
-  | { type: 'stats'; count: number; unique: number };
-
-async function startSink(expected: number) {
-  const child = fork(
-    fileURLToPath(new URL('./smtp-sink.ts', import.meta.url)),
-    [String(expected)],
-    {
-      execPath: process.execPath,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  let messages: SinkMessage[] = [];
-  const waiters: (() => void)[] = [];
-  child.on('message', (m: SinkMessage) => {
-    messages.push(m);
-    for (const w of waiters.splice(0)) w();
-  });
-  const waitFor = async <T extends SinkMessage['type']>(type: T) => {
-    for (;;) {
-      const i = messages.findIndex((m) => m.type === type);
-      if (i >= 0) return messages.splice(i, 1)[0] as Extract<SinkMessage, { type: T }>;
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  const { port } = await waitFor('ready');
-  return {
-    port,
-    waitFor,
-    async reset() {
-      messages = [];
-      child.send({ type: 'reset' });
-      await waitFor('reset');
-    },
-    async stats() {
-      child.send({ type: 'stats' });
-      return waitFor('stats');
-    },
-    stop: () => child.send({ type: 'stop' }),
-  };
-}
 
 interface StormResult {
   requests: { total: number };
