@@ -147,19 +147,18 @@ export function feedRoutes(deps: Deps) {
     const pageLanguage = await deps.reader.defaultLanguage();
     return { lang: lang ?? pageLanguage, asked: lang !== null, pageLanguage };
   };
-  app.get('/history.rss', (c) =>
-    cachedResponse(c, deps, 'application/rss+xml; charset=utf-8', async () => {
-      const { page, entries } = await deps.reader.feedEntries();
-      const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
-      return renderRss(page, entries, lang, asked, pageLanguage);
-    }),
-  );
-  app.get('/history.atom', (c) =>
-    cachedResponse(c, deps, 'application/atom+xml; charset=utf-8', async () => {
-      const { page, entries } = await deps.reader.feedEntries();
-      const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
-      return renderAtom(page, entries, lang, asked, pageLanguage);
-    }),
-  );
+  // The same history in each format: the page's entries, rendered for the feed's language.
+  const formats = [
+    ['/history.rss', 'application/rss+xml; charset=utf-8', renderRss],
+    ['/history.atom', 'application/atom+xml; charset=utf-8', renderAtom],
+  ] as const;
+  for (const [path, type, render] of formats)
+    app.get(path, (c) =>
+      cachedResponse(c, deps, type, async () => {
+        const { page, entries } = await deps.reader.feedEntries();
+        const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
+        return render(page, entries, lang, asked, pageLanguage);
+      }),
+    );
   return app;
 }
