@@ -12,8 +12,6 @@ import {
 } from '../domain/imports/import-records.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
-import { prepareRows, writeImport } from '../domain/subscribers/import-subscribers.ts';
-import { readDefaultPublicList } from '../domain/subscribers/read-subscriber-page.ts';
 import {
   baseUrl,
   each,
@@ -24,6 +22,8 @@ import {
   newReport,
   type Progress,
   SourceError,
+  sourceTime,
+  writeSubscribers,
 } from './source.ts';
 
 // Cachet 2 (/api/v1/..., `{data, meta.pagination}`, token in X-Cachet-Token) and Cachet 3
@@ -53,7 +53,7 @@ function flatten(item: unknown): Row {
 
 function cachetDate(v: unknown): Date | null {
   if (typeof v !== 'string' || !v) return null;
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v.replace(' ', 'T')}Z`);
+  const d = sourceTime(v);
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
@@ -310,26 +310,15 @@ export async function importCachet(
     },
   );
 
-  if (subscribers.length) {
-    const list = await readDefaultPublicList(deps);
-    if (!list) ctx.report.unmapped.push('subscribers: Herald has no public list to put them on');
-    else {
-      const rows = subscribers.map((s) => ({
+  if (subscribers.length)
+    await writeSubscribers(
+      ctx,
+      subscribers.map((s) => ({
         email: String(s.email ?? ''),
         componentIds: null,
         // Cachet marks an address that clicked its link with verified_at.
         state: s.verified_at ? ('confirmed' as const) : ('pending' as const),
-      }));
-      const prepared = await prepareRows(deps, { listId: list.id, rows }, actor);
-      const report = await writeImport(deps, prepared, actor, {
-        afterChunk: (p) => progress.step('subscribers', p.rowsDone, p.rowsTotal),
-      });
-      const c = (ctx.report.counts.subscribers ??= { created: 0, existing: 0 });
-      c.created += report!.imported;
-      c.existing += report!.alreadySubscribed;
-      for (const r of report!.rejected)
-        ctx.report.unmapped.push(`subscriber ${r.value}: ${r.reason}`);
-    }
-  }
+      })),
+    );
   return ctx.report;
 }

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+import {
+  prepareRows,
+  type prepareRowsInput,
+  writeImport,
+} from '../domain/subscribers/import-subscribers.ts';
+import { readDefaultPublicList } from '../domain/subscribers/read-subscriber-page.ts';
 
 // What every importer shares: reading the source over HTTP, telling the operator how far it
 // got, and the report of what it brought and what it could not.
@@ -125,6 +132,58 @@ export async function getJson(
       throw new SourceError(`${url} did not answer JSON; is this the right address?`);
     }
   }
+}
+
+/**
+ * A source's answer checked against the shape the importer expects; any other shape is a
+ * SourceError naming the URL, what was expected (`expected`: "an Uptime Kuma status page") and
+ * the first field that did not fit.
+ */
+export function parseSource<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  url: string,
+  expected: string,
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new SourceError(
+    `${url} is not ${expected} (${issue.path.join('.') || 'body'}: ${issue.message}).`,
+  );
+}
+
+/**
+ * A source's time: ISO 8601 with its offset, or "2024-05-01 10:00:00" without one, which Cachet
+ * and Uptime Kuma write in UTC. An invalid Date when it is neither.
+ */
+export function sourceTime(s: string): Date {
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
+}
+
+/**
+ * The source's subscribers onto Herald's default public list, in chunks, by the subscriber
+ * import's own rules: an address already there or gone by choice stays as it is. Counted under
+ * `subscribers`; every address that was refused, and a Herald without a public list, is reported.
+ */
+export async function writeSubscribers(
+  ctx: ImportContext,
+  rows: z.input<typeof prepareRowsInput>['rows'],
+): Promise<void> {
+  const { deps, actor, progress } = ctx;
+  const list = await readDefaultPublicList(deps);
+  if (!list) {
+    ctx.report.unmapped.push('subscribers: Herald has no public list to put them on');
+    return;
+  }
+  const prepared = await prepareRows(deps, { listId: list.id, rows }, actor);
+  const report = await writeImport(deps, prepared, actor, {
+    afterChunk: (p) => progress.step('subscribers', p.rowsDone, p.rowsTotal),
+  });
+  const c = (ctx.report.counts.subscribers ??= { created: 0, existing: 0 });
+  c.created += report!.imported;
+  c.existing += report!.alreadySubscribed;
+  for (const r of report!.rejected) ctx.report.unmapped.push(`subscriber ${r.value}: ${r.reason}`);
 }
 
 /** The base URL an operator typed, checked: http(s) only, no trailing slash. */

@@ -12,8 +12,6 @@ import {
   importMaintenance,
 } from '../domain/imports/import-records.ts';
 import { readMappings } from '../domain/imports/mappings.ts';
-import { readDefaultPublicList } from '../domain/subscribers/read-subscriber-page.ts';
-import { prepareRows, writeImport } from '../domain/subscribers/import-subscribers.ts';
 import {
   baseUrl,
   each,
@@ -22,8 +20,9 @@ import {
   type ImportContext,
   type ImportReport,
   newReport,
+  parseSource,
   type Progress,
-  SourceError,
+  writeSubscribers,
 } from './source.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
@@ -79,14 +78,7 @@ const subscriber = z.looseObject({
 });
 const template = z.looseObject({ id: z.string().optional(), name: z.string() });
 
-function parseSource<S extends z.ZodType>(schema: S, value: unknown, url: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new SourceError(
-    `${url} is not in Statuspage's shape (${issue.path.join('.') || 'body'}: ${issue.message}).`,
-  );
-}
+const STATUSPAGE = "in Statuspage's shape";
 
 export interface StatuspageOptions {
   pageUrl: string;
@@ -118,6 +110,7 @@ export async function importStatuspage(
     z.looseObject({ page: z.looseObject({ id: z.string() }), components: z.array(component) }),
     await getJson(componentsUrl, progress),
     componentsUrl,
+    STATUSPAGE,
   );
   const source = `statuspage:${head.page.id}`;
   const ctx: ImportContext = { deps, actor, progress, report: newReport(source) };
@@ -140,7 +133,12 @@ export async function importStatuspage(
   if (auth) {
     for (let page = 1; ; page++) {
       const url = `${apiUrl}/pages/${encodeURIComponent(options.pageId!)}/incidents?page=${page}&per_page=100`;
-      const list = parseSource(z.array(incident), await getJson(url, progress, auth), url);
+      const list = parseSource(
+        z.array(incident),
+        await getJson(url, progress, auth),
+        url,
+        STATUSPAGE,
+      );
       addAll(list);
       progress.note(`Read ${entries.length} incidents and maintenances`);
       if (list.length < 100) break;
@@ -158,6 +156,7 @@ export async function importStatuspage(
           z.looseObject({ [key]: z.array(incident) }),
           await getJson(url, progress),
           url,
+          STATUSPAGE,
         ) as Record<string, SourceIncident[]>;
         const added = addAll(body[key]!);
         if (added === 0) break;
@@ -177,12 +176,17 @@ export async function importStatuspage(
 
   // Everything is read before anything is written: a wrong key or a source that stops
   // answering changes nothing here.
-  const subscriberRows = auth ? await readSubscribers(ctx, apiUrl, options.pageId!, auth) : null;
+  const sourceSubscribers = auth ? await readSubscribers(ctx, apiUrl, options.pageId!, auth) : null;
   const templates: string[] = [];
   if (auth) {
     for (let page = 1; ; page++) {
       const url = `${apiUrl}/pages/${encodeURIComponent(options.pageId!)}/incident_templates?page=${page}&per_page=100`;
-      const list = parseSource(z.array(template), await getJson(url, progress, auth), url);
+      const list = parseSource(
+        z.array(template),
+        await getJson(url, progress, auth),
+        url,
+        STATUSPAGE,
+      );
       templates.push(...list.map((t) => t.name));
       if (list.length < 100) break;
     }
@@ -238,20 +242,7 @@ export async function importStatuspage(
       const where = `incident "${e.name}"`;
       const statusOf = (s: string) =>
         s === 'postmortem' ? 'resolved' : isOne(incidentStatuses, s) ? s : 'investigating';
-      const updates = [...e.incident_updates]
-        .sort(
-          (a, b) =>
-            Date.parse(a.display_at ?? a.created_at) - Date.parse(b.display_at ?? b.created_at),
-        )
-        .map((u) => {
-          const status = statusOf(u.status);
-          return {
-            status,
-            body: fit(ctx, u.body?.trim() || defaultBodyByStatus[status], 10_000, where),
-            displayAt: new Date(u.display_at ?? u.created_at),
-            createdAt: new Date(u.created_at),
-          };
-        });
+      const updates = updatesOf(ctx, e, statusOf, (status) => defaultBodyByStatus[status], where);
       const status = statusOf(e.status);
       if (updates.length === 0)
         updates.push({
@@ -299,19 +290,10 @@ export async function importStatuspage(
       if (known.has(`maintenance:${e.id}`)) return false;
       const where = `maintenance "${e.name}"`;
       const statusOf = (s: string) => (isOne(maintenanceStatuses, s) ? s : 'completed');
-      const updates = [...e.incident_updates]
-        .sort(
-          (a, b) =>
-            Date.parse(a.display_at ?? a.created_at) - Date.parse(b.display_at ?? b.created_at),
-        )
-        .map((u) => {
-          const status = statusOf(u.status);
-          return {
-            status,
-            body: fit(ctx, u.body?.trim() || e.name, 10_000, where),
-            displayAt: new Date(u.display_at ?? u.created_at),
-          };
-        });
+      // A window's steps carry no time of writing apart from the time shown.
+      const updates = updatesOf(ctx, e, statusOf, () => e.name, where).map(
+        ({ createdAt: _, ...u }) => u,
+      );
       const start = e.scheduled_for ?? e.started_at ?? e.created_at;
       const r = await importMaintenance(
         deps,
@@ -335,15 +317,41 @@ export async function importStatuspage(
     },
   );
 
-  if (subscriberRows) {
+  if (sourceSubscribers) {
     const leaves = head.components.filter((c) => !c.group).length;
-    await writeSubscribers(ctx, subscriberRows, componentIds, leaves);
+    await writeSubscribers(ctx, subscriberRows(sourceSubscribers, componentIds, leaves));
   }
   if (templates.length)
     ctx.report.unmapped.push(
       `${templates.length} incident templates not imported (Herald has no incident templates; write them as runbooks): ${templates.map((t) => `"${t}"`).join(', ')}`,
     );
   return ctx.report;
+}
+
+/**
+ * An incident's or window's updates in Herald's words, oldest first by the time readers saw
+ * them; an update without text reads `emptyBody` of its status.
+ */
+function updatesOf<S extends string>(
+  ctx: ImportContext,
+  e: SourceIncident,
+  statusOf: (s: string) => S,
+  emptyBody: (status: S) => string,
+  where: string,
+) {
+  return [...e.incident_updates]
+    .sort(
+      (a, b) => Date.parse(a.display_at ?? a.created_at) - Date.parse(b.display_at ?? b.created_at),
+    )
+    .map((u) => {
+      const status = statusOf(u.status);
+      return {
+        status,
+        body: fit(ctx, u.body?.trim() || emptyBody(status), 10_000, where),
+        displayAt: new Date(u.display_at ?? u.created_at),
+        createdAt: new Date(u.created_at),
+      };
+    });
 }
 
 interface SourceSubscriber {
@@ -367,7 +375,12 @@ async function readSubscribers(
   ] as const) {
     for (let page = 1; ; page++) {
       const url = `${apiUrl}/pages/${encodeURIComponent(pageId)}/subscribers?state=${state}&page=${page}&per_page=100`;
-      const batch = parseSource(z.array(subscriber), await getJson(url, ctx.progress, auth), url);
+      const batch = parseSource(
+        z.array(subscriber),
+        await getJson(url, ctx.progress, auth),
+        url,
+        STATUSPAGE,
+      );
       for (const s of batch) {
         const who = s.email ?? s.id;
         if (herald === null) {
@@ -389,34 +402,21 @@ async function readSubscribers(
   return rows;
 }
 
-/** Onto the public list, in chunks; an address already there or gone by choice stays as is. */
-async function writeSubscribers(
-  ctx: ImportContext,
+/**
+ * Subscribers with their component choices in Herald's ids; every component at the source is
+ * every component here (new ones included).
+ */
+function subscriberRows(
   source: SourceSubscriber[],
   componentIds: Map<string, string>,
   leafCount: number,
 ) {
-  const { deps, actor, progress } = ctx;
-  const list = await readDefaultPublicList(deps);
-  if (!list) {
-    ctx.report.unmapped.push('subscribers: Herald has no public list to put them on');
-    return;
-  }
-  const rows = source.map((s) => {
+  return source.map((s) => {
     const chosen = s.components.flatMap((id) => componentIds.get(id) ?? []);
     return {
       email: s.email,
-      // Every component at the source is every component here (new ones included).
       componentIds: chosen.length === 0 || chosen.length >= leafCount ? null : chosen,
       state: s.state,
     };
   });
-  const prepared = await prepareRows(deps, { listId: list.id, rows }, actor);
-  const report = await writeImport(deps, prepared, actor, {
-    afterChunk: (p) => progress.step('subscribers', p.rowsDone, p.rowsTotal),
-  });
-  const c = (ctx.report.counts.subscribers ??= { created: 0, existing: 0 });
-  c.created += report!.imported;
-  c.existing += report!.alreadySubscribed;
-  for (const r of report!.rejected) ctx.report.unmapped.push(`subscriber ${r.value}: ${r.reason}`);
 }

@@ -17,22 +17,17 @@ import {
   type ImportContext,
   type ImportReport,
   newReport,
+  parseSource,
   type Progress,
-  SourceError,
+  sourceTime,
 } from './source.ts';
 
 // Uptime Kuma: one status page's public JSON (/api/status-page/<slug>: its groups with their
 // monitors, its pinned incident, its maintenance) and the heartbeats that give each monitor's
 // status now (/api/status-page/heartbeat/<slug>). Groups become groups, monitors components.
 
-const kumaDate = z
-  .string()
-  .refine((s) => !Number.isNaN(parseKumaDate(s).getTime()), 'must be a date');
-
-/** Uptime Kuma writes "2024-05-01 10:00:00" in UTC (or an ISO string in newer versions). */
-function parseKumaDate(s: string): Date {
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
-}
+// Uptime Kuma writes "2024-05-01 10:00:00" in UTC (or an ISO string in newer versions).
+const kumaDate = z.string().refine((s) => !Number.isNaN(sourceTime(s).getTime()), 'must be a date');
 
 const statusPage = z.looseObject({
   config: z.looseObject({ slug: z.string().optional(), title: z.string().optional() }),
@@ -78,21 +73,13 @@ const statusPage = z.looseObject({
     )
     .default([]),
 });
+const KUMA = 'an Uptime Kuma status page';
 const heartbeats = z.looseObject({
   heartbeatList: z.record(
     z.string(),
     z.array(z.looseObject({ status: z.number(), time: z.string().optional() })),
   ),
 });
-
-function parseSource<S extends z.ZodType>(schema: S, value: unknown, url: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new SourceError(
-    `${url} is not an Uptime Kuma status page (${issue.path.join('.') || 'body'}: ${issue.message}).`,
-  );
-}
 
 /** A heartbeat's status: 0 down, 1 up, 2 pending, 3 maintenance. */
 const statusByBeat: Record<number, ComponentStatus> = {
@@ -125,9 +112,9 @@ export async function importUptimeKuma(
     });
   const slug = encodeURIComponent(options.slug);
   const pageUrl = `${url}/api/status-page/${slug}`;
-  const page = parseSource(statusPage, await getJson(pageUrl, progress), pageUrl);
+  const page = parseSource(statusPage, await getJson(pageUrl, progress), pageUrl, KUMA);
   const beatsUrl = `${url}/api/status-page/heartbeat/${slug}`;
-  const beats = parseSource(heartbeats, await getJson(beatsUrl, progress), beatsUrl);
+  const beats = parseSource(heartbeats, await getJson(beatsUrl, progress), beatsUrl, KUMA);
 
   const source = `uptime-kuma:${new URL(url).host}/${options.slug}`;
   const ctx: ImportContext = { deps, actor, progress, report: newReport(source) };
@@ -207,7 +194,7 @@ export async function importUptimeKuma(
       (i) => `incident "${i.title}"`,
       async (i) => {
         const impact = impactByStyle[i.style ?? ''] ?? 'none';
-        const created = parseKumaDate(i.createdDate);
+        const created = sourceTime(i.createdDate);
         const title = (i.title ?? '').trim() || 'Incident';
         const r = await importIncident(
           deps,
@@ -225,7 +212,7 @@ export async function importUptimeKuma(
               {
                 status: 'investigating',
                 body: fit(ctx, (i.content ?? '').trim() || title, 10_000, `incident "${title}"`),
-                displayAt: i.lastUpdatedDate ? parseKumaDate(i.lastUpdatedDate) : created,
+                displayAt: i.lastUpdatedDate ? sourceTime(i.lastUpdatedDate) : created,
                 createdAt: created,
               },
             ],
@@ -257,7 +244,7 @@ export async function importUptimeKuma(
         );
       const title = m.title.trim() || 'Maintenance';
       const body = (m.description ?? '').trim() || title;
-      const start = parseKumaDate(slot.startDate);
+      const start = sourceTime(slot.startDate);
       const r = await importMaintenance(
         deps,
         {
@@ -267,7 +254,7 @@ export async function importUptimeKuma(
           description: fit(ctx, body, 10_000, `maintenance "${title}"`),
           status,
           scheduledFor: start,
-          scheduledUntil: parseKumaDate(slot.endDate),
+          scheduledUntil: sourceTime(slot.endDate),
           startedAt: status === 'scheduled' ? null : start,
           createdAt: now,
           componentIds: [],

@@ -272,8 +272,9 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
     }
   });
 
-  it('refuses bad input naming the flag, and a wrong key, changing nothing', async () => {
+  it('refuses bad input naming the flag, a wrong key and a page that is not Statuspage, changing nothing', async () => {
     const t = await createTestContext();
+    const other = await serveSource(() => ({ body: { hello: 'world' } }));
     try {
       const before = await tally(t);
       const cases: [string[], RegExp][] = [
@@ -303,6 +304,10 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
           ['import', 'statuspage', '--page-url', `${server.url}/nowhere`],
           /answered 404.*Check the URL/,
         ],
+        [
+          ['import', 'statuspage', '--page-url', other.url],
+          /components\.json is not in Statuspage's shape \(page: /,
+        ],
       ];
       // Side by side: each is refused before it writes anything, so none waits on another.
       const runs = await Promise.all(cases.map(([args]) => herald(t, args)));
@@ -312,6 +317,7 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
       }
       expect(await tally(t)).toEqual(before);
     } finally {
+      await other.close();
       await t.close();
     }
   });

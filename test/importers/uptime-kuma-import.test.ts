@@ -106,6 +106,7 @@ describe('npx herald import uptime-kuma', { timeout: 120_000 }, () => {
     server = await serveSource((url) => {
       if (url.pathname === '/api/status-page/main') return { body: page };
       if (url.pathname === '/api/status-page/heartbeat/main') return { body: beats };
+      if (url.pathname === '/api/status-page/other') return { body: { hello: 'world' } };
       return null;
     });
   });
@@ -156,16 +157,21 @@ describe('npx herald import uptime-kuma', { timeout: 120_000 }, () => {
     expect((await t.deps.db.select({ n: count() }).from(components))[0]!.n).toBe(6);
   });
 
-  it('refuses a bad slug naming --slug, and a page that does not exist, changing nothing', async () => {
-    // Side by side: each is refused before it writes anything, so neither waits on the other.
-    const [bad, missing] = await Promise.all([
+  it('refuses a bad slug naming --slug, a page that does not exist and one that is not a status page, changing nothing', async () => {
+    // Side by side: each is refused before it writes anything, so none waits on another.
+    const [bad, missing, other] = await Promise.all([
       herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', '../x']),
       herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', 'nope']),
+      herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', 'other']),
     ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--slug must be the status page slug/);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/answered 404.*slug/);
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(
+      /\/api\/status-page\/other is not an Uptime Kuma status page \(config: /,
+    );
     expect((await t.deps.db.select({ n: count() }).from(components))[0]!.n).toBe(6);
   });
 });
