@@ -3,6 +3,7 @@ import {
   writeIncidentAudiences,
 } from '../audiences/incident-audiences.ts';
 import { writeAudienceTexts } from '../audiences/audience-texts.ts';
+import type { DbOrTx } from '../../../db/client.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { assertActiveUser } from '../users/active-user.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -28,35 +29,12 @@ async function declareIncidentParsed(
   const due = nextUpdateDue(now, input.priority, false, input, defaults);
   const notify = input.notify ?? isBroadcastPriority(input.priority);
   return deps.db.transaction(async (tx) => {
-    if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
-    const audienceIds = await resolveIncidentAudiences(tx, input.audiences);
-    const incident = {
-      id: newId(),
-      title: input.title,
-      priority: input.priority,
-      status: input.status,
-      impact:
-        input.impact ??
-        defaultImpact(
-          input.priority,
-          input.components.map((c) => c.status),
-        ),
-      ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
-      isDrill: input.isDrill,
-      autoHolding: input.autoHolding,
-      audienceOnly: audienceIds !== null,
+    const incident = await insertIncident(tx, input, actor, now, {
       publishedAt: now,
       startedAt: input.startedAt ?? now,
       monitoringAt: input.status === 'monitoring' ? now : null,
-      resolvedAt: null,
       nextUpdateDueAt: due,
-      reminderSentAt: null,
-      promiseLateAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(incidents).values(incident);
-    await writeIncidentAudiences(tx, incident.id, audienceIds);
+    });
     const updateId = await writePublishedUpdate(
       tx,
       deps.config,
@@ -89,4 +67,52 @@ async function declareIncidentParsed(
     await bumpChanges(tx, now);
     return { incident, updateId };
   });
+}
+
+/**
+ * Writes a new incident with its audiences, its owner checked active (the actor, a user, owns
+ * it when none is named). A declared incident and a pre-announced one differ only in `timing`.
+ */
+export async function insertIncident(
+  tx: DbOrTx,
+  input: Omit<Parsed<typeof declareIncidentInput>, 'startedAt'>,
+  actor: Actor,
+  now: Date,
+  timing: {
+    publishedAt: Date | null;
+    startedAt: Date;
+    monitoringAt: Date | null;
+    nextUpdateDueAt: Date | null;
+  },
+) {
+  if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
+  const audienceIds = await resolveIncidentAudiences(tx, input.audiences);
+  const incident = {
+    id: newId(),
+    title: input.title,
+    priority: input.priority,
+    status: input.status,
+    impact:
+      input.impact ??
+      defaultImpact(
+        input.priority,
+        input.components.map((c) => c.status),
+      ),
+    ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
+    isDrill: input.isDrill,
+    autoHolding: input.autoHolding,
+    audienceOnly: audienceIds !== null,
+    publishedAt: timing.publishedAt,
+    startedAt: timing.startedAt,
+    monitoringAt: timing.monitoringAt,
+    resolvedAt: null,
+    nextUpdateDueAt: timing.nextUpdateDueAt,
+    reminderSentAt: null,
+    promiseLateAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.insert(incidents).values(incident);
+  await writeIncidentAudiences(tx, incident.id, audienceIds);
+  return incident;
 }

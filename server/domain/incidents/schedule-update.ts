@@ -1,12 +1,7 @@
-import {
-  resolveIncidentAudiences,
-  writeIncidentAudiences,
-} from '../audiences/incident-audiences.ts';
 import { eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
-  incidents,
   incidentUpdates,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
@@ -14,10 +9,9 @@ import { writeAudienceTexts } from '../audiences/audience-texts.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, ValidationError } from '../shared/errors.ts';
-import { assertActiveUser } from '../users/active-user.ts';
 import { newId } from '../shared/ids.ts';
 import { recordAudit } from '../shared/writes.ts';
-import { defaultImpact } from '../status/rollup.ts';
+import { insertIncident } from './declare-incident.ts';
 import { scheduleIncidentInput, scheduleIncidentUpdateInput } from './inputs.ts';
 import { checkComponents } from '../components/check-components.ts';
 import { loadIncident } from './load-incident.ts';
@@ -163,35 +157,13 @@ async function scheduleIncidentParsed(
   );
   return deps.db.transaction(async (tx) => {
     await checkComponents(tx, input.components);
-    if (input.ownerId) await assertActiveUser(tx, 'ownerId', input.ownerId);
-    const audienceIds = await resolveIncidentAudiences(tx, input.audiences);
-    const incident = {
-      id: newId(),
-      title: input.title,
-      priority: input.priority,
-      status: input.status,
-      impact:
-        input.impact ??
-        defaultImpact(
-          input.priority,
-          input.components.map((c) => c.status),
-        ),
-      ownerId: input.ownerId ?? (actor.type === 'user' ? actor.id : null),
-      isDrill: input.isDrill,
-      autoHolding: input.autoHolding,
-      audienceOnly: audienceIds !== null,
+    // Invisible everywhere public until its first update goes out, which publishes it.
+    const incident = await insertIncident(tx, input, actor, now, {
       publishedAt: null,
       startedAt: input.scheduledFor,
       monitoringAt: null,
-      resolvedAt: null,
       nextUpdateDueAt: null,
-      reminderSentAt: null,
-      promiseLateAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await tx.insert(incidents).values(incident);
-    await writeIncidentAudiences(tx, incident.id, audienceIds);
+    });
     const update = scheduledRow(incident.id, input.priority, input, due, actor, now, {
       status: input.status,
       statusChanged: true,
