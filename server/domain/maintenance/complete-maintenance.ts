@@ -2,10 +2,8 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
 import { maintenances } from '../../../db/schema/index.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
-import { type Actor, assertRole } from '../shared/actor.ts';
-import type { DomainDeps } from '../shared/deps.ts';
-import { type Parsed, verb } from '../shared/verb.ts';
-import { maintenanceStepInput, stepConflict } from './start-maintenance.ts';
+import type { Actor } from '../shared/actor.ts';
+import { maintenanceStepNow } from './start-maintenance.ts';
 import { restoreAfterMaintenance } from './window-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
@@ -57,19 +55,4 @@ export async function applyComplete(
 }
 
 /** Completes a window now (early, or by hand when auto complete is off). */
-export const completeMaintenance = verb(maintenanceStepInput, completeMaintenanceParsed);
-async function completeMaintenanceParsed(
-  deps: DomainDeps,
-  input: Parsed<typeof maintenanceStepInput>,
-  actor: Actor,
-) {
-  assertRole(actor, 'responder');
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
-    const m = await applyComplete(tx, deps.config, input.maintenanceId, now, actor, {
-      body: input.body,
-    });
-    if (!m) throw await stepConflict(tx, input.maintenanceId, 'complete');
-    return m;
-  });
-}
+export const completeMaintenance = maintenanceStepNow('complete', applyComplete);

@@ -63,21 +63,37 @@ export async function applyStart(
 }
 
 /** Starts a scheduled window now (early, or by hand when auto start is off). */
-export const startMaintenance = verb(maintenanceStepInput, startMaintenanceParsed);
-async function startMaintenanceParsed(
-  deps: DomainDeps,
-  input: Parsed<typeof maintenanceStepInput>,
-  actor: Actor,
+export const startMaintenance = maintenanceStepNow('start', applyStart);
+
+/**
+ * A step of a window taken by hand now: the same conditional step the scheduler takes, in its
+ * own transaction, refused when the window is not where the step starts from (`stepConflict`).
+ */
+export function maintenanceStepNow<M>(
+  step: 'start' | 'complete',
+  apply: (
+    tx: Tx,
+    config: MessageIdConfig,
+    maintenanceId: string,
+    now: Date,
+    actor: Actor,
+    opts: { body?: string },
+  ) => Promise<M | null>,
 ) {
-  assertRole(actor, 'responder');
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
-    const m = await applyStart(tx, deps.config, input.maintenanceId, now, actor, {
-      body: input.body,
-    });
-    if (!m) throw await stepConflict(tx, input.maintenanceId, 'start');
-    return m;
-  });
+  return verb(
+    maintenanceStepInput,
+    async (deps: DomainDeps, input: Parsed<typeof maintenanceStepInput>, actor: Actor) => {
+      assertRole(actor, 'responder');
+      const now = deps.clock.now();
+      return deps.db.transaction(async (tx) => {
+        const m = await apply(tx, deps.config, input.maintenanceId, now, actor, {
+          body: input.body,
+        });
+        if (!m) throw await stepConflict(tx, input.maintenanceId, step);
+        return m;
+      });
+    },
+  );
 }
 
 export async function stepConflict(tx: Tx, id: string, verb: string): Promise<Error> {
