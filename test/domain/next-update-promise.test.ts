@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { incidents, incidentUpdates, outboxMessages } from '../../db/schema/index.ts';
+import { incidents, incidentUpdates, outboxMessages, users } from '../../db/schema/index.ts';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postHoldingUpdate } from '../../server/domain/incidents/holding-update.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
@@ -69,6 +69,23 @@ describe('the next-update promise', () => {
     t.clock.set(start + 37 * MIN);
     await scheduler.runOnce();
     expect(await reminders(t)).toHaveLength(2);
+  });
+
+  it('reminds the people on duty instead of an owner whose account is disabled', async () => {
+    const start = t.clock.now().getTime();
+    // Nobody is put on duty, so every active admin is.
+    await makeUserActor(t.deps, 'duty@example.com', 'admin');
+    const { incident } = await declareIncident(
+      t.deps,
+      { title: 'Checkout down', priority: 1, body: 'Investigating.' },
+      pm,
+    );
+    await t.deps.db.update(users).set({ disabledAt: t.clock.now() }).where(eq(users.id, pm.id!));
+    t.clock.set(start + 25 * MIN);
+    expect((await createScheduler(t.deps).runOnce()).reminders).toEqual([
+      { incidentId: incident.id, sentTo: 'duty@example.com' },
+    ]);
+    expect((await reminders(t)).map((m) => m.toAddress)).toEqual(['duty@example.com']);
   });
 
   it('a lapsed promise shows overdue and Herald posts nothing itself when automatic holding updates are off', async () => {

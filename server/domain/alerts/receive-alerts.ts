@@ -10,13 +10,11 @@ import {
   reportAlerts,
   reportEvents,
   reports,
-  users,
 } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { declareFromReport } from '../reports/decide-report.ts';
 import { adminReportUrl } from '../reports/report-tokens.ts';
-import { readOnDutyAddresses } from '../reports/report-views.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError } from '../shared/errors.ts';
@@ -24,6 +22,7 @@ import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { hashToken } from '../subscribers/tokens.ts';
+import { readKeeperAddresses } from '../users/on-duty.ts';
 import { type ReceivedAlert, type ReceivedAlerts, receivedAlertsInput } from './inputs.ts';
 import {
   DEFAULT_INCIDENT_BODY,
@@ -571,27 +570,17 @@ async function tellIncidentOwner(tx: DbOrTx, deps: DomainDeps, report: ReportRow
     .from(incidents)
     .where(eq(incidents.id, report.incidentId));
   if (!inc || inc.status === 'resolved') return;
-  let to: string[] = [];
-  if (inc.ownerId) {
-    const [u] = await tx
-      .select({ email: users.email, disabledAt: users.disabledAt })
-      .from(users)
-      .where(eq(users.id, inc.ownerId));
-    if (u && !u.disabledAt) to = [u.email];
-  }
   // An incident a rule declared has no owner yet: whoever is on duty hears it instead.
-  if (to.length === 0) to = await readOnDutyAddresses(tx);
-  for (const address of to)
-    await enqueueMessage(
-      tx,
-      deps.config,
-      {
-        kind: 'report_alert',
-        to: address,
-        payload: { reportId: report.id, alert: 'resolved_at_source' },
-      },
-      now,
-    );
+  await enqueueMessageToEach(
+    tx,
+    deps.config,
+    {
+      kind: 'report_alert',
+      to: await readKeeperAddresses(tx, inc.ownerId),
+      payload: { reportId: report.id, alert: 'resolved_at_source' },
+    },
+    now,
+  );
 }
 
 async function addEvent(

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
-import { incidents, users } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { incidents } from '../../../db/schema/index.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
@@ -15,7 +15,7 @@ import {
   REMINDER_LEAD_MS,
 } from './promise.ts';
 import { writePublishedUpdate } from './write-update.ts';
-import { readOnDutyAddresses } from '../users/on-duty.ts';
+import { readKeeperAddresses } from '../users/on-duty.ts';
 
 export function holdingUrl(base: string, incidentId: string): string {
   return `${base}/admin/incidents/${incidentId}/holding`;
@@ -65,29 +65,22 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
       if (!inc) return null;
       // Already lapsed (Herald was down): a reminder would come too late to help.
       if (dueAt.getTime() <= now.getTime()) return { incidentId: id, sentTo: null };
-      const [owner] = inc.ownerId
-        ? await tx
-            .select()
-            .from(users)
-            .where(and(eq(users.id, inc.ownerId), isNull(users.disabledAt)))
-        : [];
       // Nobody owns it (declared with a token, from an alert, by the demo): the people on
       // duty keep the promise, or every admin when nobody is on duty.
-      const to = owner ? [owner.email] : await readOnDutyAddresses(tx);
+      const to = await readKeeperAddresses(tx, inc.ownerId);
       if (to.length === 0) return { incidentId: id, sentTo: null };
       // Rendered at send time (`server/delivery/kinds/promise-reminder.ts`), which drops it if
       // the promise has been answered by then.
-      for (const address of to)
-        await enqueueMessage(
-          tx,
-          deps.config,
-          {
-            kind: 'promise_reminder',
-            to: address,
-            payload: { incidentId: inc.id, dueAt: dueAt.toISOString() },
-          },
-          now,
-        );
+      await enqueueMessageToEach(
+        tx,
+        deps.config,
+        {
+          kind: 'promise_reminder',
+          to,
+          payload: { incidentId: inc.id, dueAt: dueAt.toISOString() },
+        },
+        now,
+      );
       await recordAudit(tx, systemActor, now, {
         action: 'incident.promise_reminder',
         objectType: 'incident',

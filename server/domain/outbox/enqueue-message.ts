@@ -37,3 +37,14 @@ export async function enqueueMessage<K extends OutboxKind>(
   });
   return id;
 }
+
+/** Queues the same single email to each address (the people on duty, an incident's keeper). */
+export async function enqueueMessageToEach<K extends OutboxKind>(
+  tx: DbOrTx,
+  config: Pick<Config, 'publicUrl'>,
+  m: { kind: K; to: readonly string[]; payload: OutboxPayloads[K] },
+  now: Date,
+): Promise<void> {
+  for (const to of m.to)
+    await enqueueMessage(tx, config, { kind: m.kind, to, payload: m.payload }, now);
+}

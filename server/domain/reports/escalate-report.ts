@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { reportEvents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError, NotFoundError, LinkNotValidError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -68,17 +68,12 @@ export async function escalateReport(deps: DomainDeps, raw: { token: string; rea
       at: now,
     });
     const to = await readAuthorityAddresses(tx);
-    for (const address of to)
-      await enqueueMessage(
-        tx,
-        deps.config,
-        {
-          kind: 'report_alert',
-          to: address,
-          payload: { reportId: report.id, alert: 'escalation', eventId },
-        },
-        now,
-      );
+    await enqueueMessageToEach(
+      tx,
+      deps.config,
+      { kind: 'report_alert', to, payload: { reportId: report.id, alert: 'escalation', eventId } },
+      now,
+    );
     await recordAudit(tx, { ...publicActor, label: report.reporterEmail }, now, {
       action: 'report.escalate',
       objectType: 'report',

@@ -16,6 +16,7 @@ import { NO_PUBLIC_CHANGE, bumpChanges, recordAudit } from '../shared/writes.ts'
 import { publicActor } from '../subscribers/public-actor.ts';
 import { checkComponentIds } from '../subscribers/subscriber-reads.ts';
 import { hashToken, linkKey } from '../subscribers/tokens.ts';
+import { alertTeam } from './alert-team.ts';
 import { checkAttachment } from './attachment-rules.ts';
 import { fileReportWithLinkInput, type ReportAnswersRaw, reportAnswersInput } from './inputs.ts';
 import { recentReportActivity } from './reporter-access.ts';
@@ -184,23 +185,7 @@ async function insertReport(
   );
   if (timeboxMinutes(row, await getSettings(tx)) !== null) {
     // A P0/P1 report is news for the team now, not at half time.
-    const to = await readOnDutyAddresses(tx);
-    await tx.insert(reportEvents).values({
-      id: newId(),
-      reportId: id,
-      action: 'alert',
-      priority: null,
-      reason: to.length > 0 ? `Sent to ${to.join(', ')}` : 'Nobody to tell: add an admin',
-      actorLabel: 'Herald',
-      at: now,
-    });
-    for (const address of to)
-      await enqueueMessage(
-        tx,
-        deps.config,
-        { kind: 'report_alert', to: address, payload: { reportId: id, alert: 'filed' } },
-        now,
-      );
+    await alertTeam(tx, deps.config, now, id, 'alert', 'filed', await readOnDutyAddresses(tx));
   }
   const { statusTokenHash: _h, ...audited } = row;
   await recordAudit(tx, actor ?? { ...publicActor, label: email }, now, {

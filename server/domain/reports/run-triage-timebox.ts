@@ -1,11 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { reportEvents, reports } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { reports } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
-import { newId } from '../shared/ids.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import type { ReportAlertKind } from '../outbox/report-mail-kinds.ts';
+import { alertTeam } from './alert-team.ts';
 import { readAuthorityAddresses, readOnDutyAddresses } from './report-views.ts';
 import { timeboxOf } from './triage-rules.ts';
 
@@ -58,22 +57,7 @@ async function step(
       .returning({ id: reports.id });
     if (claimed.length !== 1) return null;
     const to = await recipients(tx);
-    await tx.insert(reportEvents).values({
-      id: newId(),
-      reportId,
-      action: alert,
-      priority: null,
-      reason: to.length > 0 ? `Sent to ${to.join(', ')}` : 'Nobody to tell: add an admin',
-      actorLabel: 'Herald',
-      at: now,
-    });
-    for (const address of to)
-      await enqueueMessage(
-        tx,
-        deps.config,
-        { kind: 'report_alert', to: address, payload: { reportId, alert } },
-        now,
-      );
+    await alertTeam(tx, deps.config, now, reportId, alert, alert, to);
     return to;
   });
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { onDutyUsers, users } from '../../../db/schema/index.ts';
 
@@ -14,6 +14,20 @@ export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
     .where(sql`${users.disabledAt} is null`);
   if (rows.length > 0) return rows.map((r) => r.email);
   return readAdminAddresses(db);
+}
+
+/**
+ * Who keeps an incident's promises and hears of its alerts: its owner while their account is
+ * active, else the people on duty (every admin when nobody is on duty).
+ */
+export async function readKeeperAddresses(db: DbOrTx, ownerId: string | null): Promise<string[]> {
+  const [owner] = ownerId
+    ? await db
+        .select({ email: users.email })
+        .from(users)
+        .where(and(eq(users.id, ownerId), isNull(users.disabledAt)))
+    : [];
+  return owner ? [owner.email] : readOnDutyAddresses(db);
 }
 
 export async function readAdminAddresses(db: DbOrTx): Promise<string[]> {
