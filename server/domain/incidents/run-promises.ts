@@ -1,4 +1,5 @@
-import { and, eq, isNotNull, isNull, lte, ne } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, ne, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../../db/client.ts';
 import { incidents } from '../../../db/schema/index.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { systemActor } from '../shared/actor.ts';
@@ -21,6 +22,46 @@ export function holdingUrl(base: string, incidentId: string): string {
   return `${base}/admin/incidents/${incidentId}/holding`;
 }
 
+/** The promises of open, published incidents that fall due by `by`, narrowed by `unhandled`. */
+function promisesDue(db: DbOrTx, by: Date, unhandled: SQL) {
+  return db
+    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
+    .from(incidents)
+    .where(
+      and(
+        ne(incidents.status, 'resolved'),
+        isNotNull(incidents.publishedAt),
+        unhandled,
+        lte(incidents.nextUpdateDueAt, by),
+      ),
+    );
+}
+
+/**
+ * Claims one promise as it was read, with a conditional UPDATE: still open, still due then and
+ * still `unhandled`. Null when another process, a new promise or the all-clear came first.
+ */
+async function claimPromise(
+  tx: DbOrTx,
+  promise: { id: string; dueAt: Date },
+  set: Partial<typeof incidents.$inferInsert>,
+  unhandled: SQL,
+) {
+  const [inc] = await tx
+    .update(incidents)
+    .set(set)
+    .where(
+      and(
+        eq(incidents.id, promise.id),
+        unhandled,
+        eq(incidents.nextUpdateDueAt, promise.dueAt),
+        ne(incidents.status, 'resolved'),
+      ),
+    )
+    .returning();
+  return inc ?? null;
+}
+
 export interface ReminderResult {
   incidentId: string;
   sentTo: string | null;
@@ -35,33 +76,17 @@ export interface ReminderResult {
 export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderResult[]> {
   const now = deps.clock.now();
   const horizon = new Date(now.getTime() + REMINDER_LEAD_MS);
-  const due = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
-    .from(incidents)
-    .where(
-      and(
-        ne(incidents.status, 'resolved'),
-        isNotNull(incidents.publishedAt),
-        isNull(incidents.reminderSentAt),
-        lte(incidents.nextUpdateDueAt, horizon),
-      ),
-    );
+  const due = await promisesDue(deps.db, horizon, isNull(incidents.reminderSentAt));
   const out: ReminderResult[] = [];
   for (const { id, dueAt } of due) {
     if (!dueAt) continue;
     const r = await deps.db.transaction(async (tx) => {
-      const [inc] = await tx
-        .update(incidents)
-        .set({ reminderSentAt: now })
-        .where(
-          and(
-            eq(incidents.id, id),
-            isNull(incidents.reminderSentAt),
-            eq(incidents.nextUpdateDueAt, dueAt),
-            ne(incidents.status, 'resolved'),
-          ),
-        )
-        .returning();
+      const inc = await claimPromise(
+        tx,
+        { id, dueAt },
+        { reminderSentAt: now },
+        isNull(incidents.reminderSentAt),
+      );
       if (!inc) return null;
       // Already lapsed (Herald was down): a reminder would come too late to help.
       if (dueAt.getTime() <= now.getTime()) return { incidentId: id, sentTo: null };
@@ -104,17 +129,7 @@ export async function postLapsedHoldingUpdates(
   deps: DomainDeps,
 ): Promise<{ incidentId: string; updateId: string }[]> {
   const now = deps.clock.now();
-  const lapsed = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt, priority: incidents.priority })
-    .from(incidents)
-    .where(
-      and(
-        ne(incidents.status, 'resolved'),
-        isNotNull(incidents.publishedAt),
-        eq(incidents.autoHolding, true),
-        lte(incidents.nextUpdateDueAt, now),
-      ),
-    );
+  const lapsed = await promisesDue(deps.db, now, eq(incidents.autoHolding, true));
   const out: { incidentId: string; updateId: string }[] = [];
   const defaults = lapsed.length > 0 ? await readPromiseDefaults(deps.db) : null;
   for (const { id, dueAt, priority } of lapsed) {
@@ -122,18 +137,12 @@ export async function postLapsedHoldingUpdates(
     const minutes = defaultPromiseMinutes(defaults, priority) ?? DEFAULT_PROMISE_MINUTES;
     const nextDue = new Date(now.getTime() + minutes * 60_000);
     const r = await deps.db.transaction(async (tx) => {
-      const [inc] = await tx
-        .update(incidents)
-        .set({ nextUpdateDueAt: nextDue, updatedAt: now })
-        .where(
-          and(
-            eq(incidents.id, id),
-            eq(incidents.nextUpdateDueAt, dueAt),
-            eq(incidents.autoHolding, true),
-            ne(incidents.status, 'resolved'),
-          ),
-        )
-        .returning();
+      const inc = await claimPromise(
+        tx,
+        { id, dueAt },
+        { nextUpdateDueAt: nextDue, updatedAt: now },
+        eq(incidents.autoHolding, true),
+      );
       if (!inc) return null;
       const body = holdingBody(inc.status, minutes);
       const updateId = await writePublishedUpdate(
@@ -178,33 +187,17 @@ export async function postLapsedHoldingUpdates(
 export async function markLatePromises(deps: DomainDeps): Promise<{ incidentId: string }[]> {
   const now = deps.clock.now();
   const cutoff = new Date(now.getTime() - PROMISE_GRACE_MS);
-  const lapsed = await deps.db
-    .select({ id: incidents.id, dueAt: incidents.nextUpdateDueAt })
-    .from(incidents)
-    .where(
-      and(
-        ne(incidents.status, 'resolved'),
-        isNotNull(incidents.publishedAt),
-        isNull(incidents.promiseLateAt),
-        lte(incidents.nextUpdateDueAt, cutoff),
-      ),
-    );
+  const lapsed = await promisesDue(deps.db, cutoff, isNull(incidents.promiseLateAt));
   const out: { incidentId: string }[] = [];
   for (const { id, dueAt } of lapsed) {
     if (!dueAt) continue;
     const marked = await deps.db.transaction(async (tx) => {
-      const [inc] = await tx
-        .update(incidents)
-        .set({ promiseLateAt: now })
-        .where(
-          and(
-            eq(incidents.id, id),
-            isNull(incidents.promiseLateAt),
-            eq(incidents.nextUpdateDueAt, dueAt),
-            ne(incidents.status, 'resolved'),
-          ),
-        )
-        .returning({ id: incidents.id });
+      const inc = await claimPromise(
+        tx,
+        { id, dueAt },
+        { promiseLateAt: now },
+        isNull(incidents.promiseLateAt),
+      );
       if (!inc) return false;
       await bumpChanges(tx, now);
       return true;
