@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
 import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
@@ -62,12 +62,12 @@ export async function claimWebhookHeads(
   leaseMs: number,
 ): Promise<ClaimedWebhookDelivery[]> {
   const t = now.getTime();
-  return db.transaction((tx) =>
-    tx.all<ClaimedWebhookDelivery>(sql`
-      UPDATE webhook_deliveries SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
-      WHERE id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}
-                   ORDER BY h.created_at LIMIT ${limit})
-      RETURNING ${claimedColumns}`),
+  return claimWhere(
+    db,
+    t,
+    leaseMs,
+    sql`id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}
+                   ORDER BY h.created_at LIMIT ${limit})`,
   );
 }
 
@@ -78,11 +78,23 @@ export async function claimWebhookDelivery(
   id: string,
   leaseMs: number,
 ): Promise<ClaimedWebhookDelivery[]> {
-  const t = now.getTime();
+  return claimWhere(db, now.getTime(), leaseMs, sql`id = ${id} AND state = 'pending'`);
+}
+
+/**
+ * Takes the deliveries `which` selects for this process: `sending` under a lease until
+ * `t + leaseMs`, one attempt more.
+ */
+function claimWhere(
+  db: Db,
+  t: number,
+  leaseMs: number,
+  which: SQL,
+): Promise<ClaimedWebhookDelivery[]> {
   return db.transaction((tx) =>
     tx.all<ClaimedWebhookDelivery>(sql`
       UPDATE webhook_deliveries SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
-      WHERE id = ${id} AND state = 'pending'
+      WHERE ${which}
       RETURNING ${claimedColumns}`),
   );
 }
