@@ -1,4 +1,10 @@
-import { formatClock, formatDay, formatLong, formatShort } from '../domain/shared/zoned-time.ts';
+import {
+  displayForms,
+  formatClock,
+  formatDay,
+  formatLong,
+  formatShort,
+} from '../domain/shared/zoned-time.ts';
 import type { Language } from './languages.ts';
 
 /**
@@ -15,22 +21,7 @@ export interface DateFormats {
   minutes(n: number): string;
 }
 
-const SHORT: Intl.DateTimeFormatOptions = {
-  month: 'short',
-  day: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-  timeZoneName: 'short',
-};
-const LONG: Intl.DateTimeFormatOptions = { ...SHORT, weekday: 'short', year: 'numeric' };
-const DAY: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric', year: 'numeric' };
-const CLOCK: Intl.DateTimeFormatOptions = {
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-  timeZoneName: 'short',
-};
+const { short: SHORT, long: LONG, day: DAY, clock: CLOCK } = displayForms;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function fmt(lang: Language, tz: string, name: string, opts: Intl.DateTimeFormatOptions) {

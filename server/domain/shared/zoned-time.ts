@@ -52,6 +52,12 @@ const LONG: Intl.DateTimeFormatOptions = {
   timeZoneName: 'short',
 };
 
+/**
+ * The fields each display form shows, in every language: English through the functions below,
+ * the other languages in Intl's own order (server/i18n/dates.ts).
+ */
+export const displayForms = { short: SHORT, long: LONG, day: DAY, clock: CLOCK } as const;
+
 const WALL_CLOCK: Intl.DateTimeFormatOptions = {
   hourCycle: 'h23',
   year: 'numeric',
