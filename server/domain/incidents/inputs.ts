@@ -110,18 +110,12 @@ export type ResolveIncidentInput = z.input<typeof resolveIncidentInput>;
 
 export const scheduledForInput = instantInput;
 
-export const scheduleIncidentUpdateInput = z.strictObject({
-  incidentId: idInput,
-  /** The status the update will set; the incident's status at publishing time when absent. */
-  status: z.enum(incidentStatuses).optional(),
-  body: bodyInput,
-  translations: translationsInput,
-  internalNote: internalNoteInput,
-  audienceTexts: audienceTextsInput,
-  components: affectedComponentsInput,
-  notify: z.boolean().optional(),
+/**
+ * An update as posted, written now to go out at `scheduledFor`. Without a status it keeps the
+ * incident's status at publishing time.
+ */
+export const scheduleIncidentUpdateInput = postIncidentUpdateInput.extend({
   scheduledFor: scheduledForInput,
-  ...promiseInput,
 });
 export type ScheduleIncidentUpdateInput = z.input<typeof scheduleIncidentUpdateInput>;
 
