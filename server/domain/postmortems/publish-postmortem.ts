@@ -2,13 +2,12 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { postmortems } from '../../../db/schema/index.ts';
 import { enqueueIncidentNotice } from '../broadcasts/enqueue-incident-notice.ts';
-import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
-import { assertResolved } from './save-postmortem.ts';
+import { loadPostmortemOf } from './save-postmortem.ts';
 
 export const publishPostmortemInput = z.strictObject({
   incidentId: z.string().min(1),
@@ -34,9 +33,7 @@ async function publishPostmortemParsed(
   assertRole(actor, 'responder');
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const incident = await loadIncident(tx, input.incidentId);
-    assertResolved(incident);
-    const [pm] = await tx.select().from(postmortems).where(eq(postmortems.incidentId, incident.id));
+    const { incident, postmortem: pm } = await loadPostmortemOf(tx, input.incidentId);
     if (!pm) throw new ConflictError('Write the post-mortem (save it) before publishing it.');
     if (input.reviewedVersion && pm.updatedAt.toISOString() !== input.reviewedVersion)
       throw new ConflictError(

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import type { DbOrTx } from '../../../db/client.ts';
 import { postmortems } from '../../../db/schema/index.ts';
 import { loadIncident } from '../incidents/load-incident.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
@@ -29,9 +30,19 @@ export const savePostmortemInput = z
     path: ['publicBody'],
   });
 
-export function assertResolved(incident: { status: string }) {
+/**
+ * The incident a post-mortem is written for, resolved (a post-mortem comes after the
+ * all-clear), with its post-mortem when one was saved.
+ */
+export async function loadPostmortemOf(tx: DbOrTx, incidentId: string) {
+  const incident = await loadIncident(tx, incidentId);
   if (incident.status !== 'resolved')
     throw new ConflictError('A post-mortem comes after the all-clear: resolve the incident first.');
+  const [postmortem] = await tx
+    .select()
+    .from(postmortems)
+    .where(eq(postmortems.incidentId, incident.id));
+  return { incident, postmortem };
 }
 
 /**
@@ -48,12 +59,7 @@ async function savePostmortemParsed(
   assertRole(actor, 'responder');
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const incident = await loadIncident(tx, input.incidentId);
-    assertResolved(incident);
-    const [before] = await tx
-      .select()
-      .from(postmortems)
-      .where(eq(postmortems.incidentId, incident.id));
+    const { incident, postmortem: before } = await loadPostmortemOf(tx, input.incidentId);
     if (before?.publishedAt && input.publicBody === '')
       throw new ValidationError('A published post-mortem needs its public part.', {
         publicBody: 'is required while published (unpublish it first to empty it)',
