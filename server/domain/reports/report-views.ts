@@ -8,10 +8,14 @@ import {
   reportEvents,
   reportLinks,
   reports,
-  users,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
-import { readAdminAddresses, readOnDutyAddresses, readSomeoneOnDuty } from '../users/on-duty.ts';
+import {
+  readActiveAddress,
+  readAdminAddresses,
+  readOnDutyAddresses,
+  readSomeoneOnDuty,
+} from '../users/on-duty.ts';
 import { hashToken } from '../subscribers/tokens.ts';
 import { queueOrder, type Timebox, timeboxOf, weekStart } from './triage-rules.ts';
 
@@ -162,15 +166,8 @@ export async function readIncidentUpdateForMail(db: DbOrTx, updateId: string) {
 
 /** The final authority's address; with none named, every admin's, so escalations reach someone. */
 export async function readAuthorityAddresses(db: DbOrTx): Promise<string[]> {
-  const s = await getSettings(db);
-  if (s.finalAuthorityUserId) {
-    const [u] = await db
-      .select({ email: users.email, disabledAt: users.disabledAt })
-      .from(users)
-      .where(eq(users.id, s.finalAuthorityUserId));
-    if (u && !u.disabledAt) return [u.email];
-  }
-  return readAdminAddresses(db);
+  const authority = await readActiveAddress(db, (await getSettings(db)).finalAuthorityUserId);
+  return authority ? [authority] : readAdminAddresses(db);
 }
 
 export { readOnDutyAddresses, readSomeoneOnDuty };

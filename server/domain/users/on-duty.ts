@@ -21,13 +21,18 @@ export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
  * active, else the people on duty (every admin when nobody is on duty).
  */
 export async function readKeeperAddresses(db: DbOrTx, ownerId: string | null): Promise<string[]> {
-  const [owner] = ownerId
-    ? await db
-        .select({ email: users.email })
-        .from(users)
-        .where(and(eq(users.id, ownerId), isNull(users.disabledAt)))
-    : [];
-  return owner ? [owner.email] : readOnDutyAddresses(db);
+  const owner = await readActiveAddress(db, ownerId);
+  return owner ? [owner] : readOnDutyAddresses(db);
+}
+
+/** A named user's address while their account is active: who a role names, until they leave. */
+export async function readActiveAddress(db: DbOrTx, userId: string | null): Promise<string | null> {
+  if (!userId) return null;
+  const [u] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  return u?.email ?? null;
 }
 
 export async function readAdminAddresses(db: DbOrTx): Promise<string[]> {
