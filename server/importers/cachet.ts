@@ -14,6 +14,7 @@ import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import {
   baseUrl,
+  componentStatusOr,
   each,
   fit,
   getJson,
@@ -178,11 +179,12 @@ export async function importCachet(
     components,
     (c) => `component "${name(c, c.id)}"`,
     async (c) => {
-      const status = componentStatus[Number(c.status)];
-      if (!status)
-        ctx.report.unmapped.push(
-          `component "${name(c, c.id)}": status ${String(c.status)} read as operational`,
-        );
+      const status = componentStatusOr(
+        ctx,
+        `component "${name(c, c.id)}"`,
+        componentStatus[Number(c.status)],
+        c.status,
+      );
       const group = c.group_id ? ids.get(`group:${c.group_id}`) : undefined;
       const r = await importComponent(
         deps,
@@ -196,7 +198,7 @@ export async function importCachet(
               : null,
           isGroup: false,
           groupId: group ?? null,
-          status: status ?? 'operational',
+          status,
           position: Number(c.order ?? 0) || 0,
           createdAt: cachetDate(c.created_at) ?? now,
         },

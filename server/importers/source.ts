@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
@@ -202,6 +203,21 @@ export function baseUrl(raw: string | undefined, flag: string): string {
       [flag]: 'must be http or https',
     });
   return u.toString().replace(/\/+$/, '');
+}
+
+/**
+ * A component's status in Herald's words; a status Herald has no word for reads as operational
+ * and is reported.
+ */
+export function componentStatusOr(
+  ctx: ImportContext,
+  where: string,
+  status: ComponentStatus | undefined,
+  sourceStatus: unknown,
+): ComponentStatus {
+  if (status) return status;
+  ctx.report.unmapped.push(`${where}: status ${String(sourceStatus)} read as operational`);
+  return 'operational';
 }
 
 /** Text cut to a verb's limit, with the cut reported. */

@@ -14,6 +14,7 @@ import {
 import { readMappings } from '../domain/imports/mappings.ts';
 import {
   baseUrl,
+  componentStatusOr,
   each,
   fit,
   getJson,
@@ -203,9 +204,12 @@ export async function importStatuspage(
     ordered,
     (c) => `component "${c.name}" (${c.id})`,
     async (c) => {
-      const status = isOne(componentStatuses, c.status) ? c.status : 'operational';
-      if (!isOne(componentStatuses, c.status))
-        ctx.report.unmapped.push(`component "${c.name}": status ${c.status} read as operational`);
+      const status = componentStatusOr(
+        ctx,
+        `component "${c.name}"`,
+        isOne(componentStatuses, c.status) ? c.status : undefined,
+        c.status,
+      );
       const groupId = c.group_id ? (componentIds.get(c.group_id) ?? null) : null;
       const r = await importComponent(
         deps,

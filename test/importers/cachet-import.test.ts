@@ -190,6 +190,15 @@ function cachet3() {
             enabled: true,
             created: stamp(1),
           }),
+          row('components', 8, {
+            name: 'Legacy',
+            description: null,
+            status: { human: 'Unknown', value: 0 },
+            order: 2,
+            group_id: 1,
+            enabled: true,
+            created: stamp(1),
+          }),
         ]),
       };
     if (p === '/api/incidents')
@@ -290,17 +299,20 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
     });
   });
 
-  it('reads Cachet 3 rows (attributes, status values, time strings)', async () => {
+  it('reads Cachet 3 rows (attributes, status values, time strings), an unknown status as operational, reported', async () => {
     const t = await createTestContext();
     const server = await serveSource(cachet3());
     try {
       const report = await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
       expect(report.counts).toMatchObject({
-        components: { created: 1 },
+        components: { created: 2 },
         incidents: { created: 1 },
       });
       const [c] = await t.deps.db.select().from(components).where(eqName('Checkout'));
       expect(c).toMatchObject({ status: 'partial_outage' });
+      const [legacy] = await t.deps.db.select().from(components).where(eqName('Legacy'));
+      expect(legacy).toMatchObject({ status: 'operational' });
+      expect(report.unmapped).toEqual(['component "Legacy": status 0 read as operational']);
       const [i] = await t.deps.db.select().from(incidents);
       expect(i).toMatchObject({ title: 'Slow checkout', status: 'monitoring' });
       expect(i!.startedAt.toISOString()).toBe('2024-01-01T00:10:00.000Z');
