@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte } from 'drizzle-orm';
 import { drills, users } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { declareIncident } from '../incidents/declare-incident.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -58,13 +58,12 @@ export async function runDueDrills(
               .from(users)
               .where(inArray(users.id, d.participantIds))
           : [];
-        for (const p of people)
-          await enqueueMessage(
-            tx,
-            deps.config,
-            { kind: 'drill_start', to: p.email, payload: { drillId: d.id } },
-            now,
-          );
+        await enqueueMessageToEach(
+          tx,
+          deps.config,
+          { kind: 'drill_start', to: people.map((p) => p.email), payload: { drillId: d.id } },
+          now,
+        );
       });
       out.push({ drillId: d.id, incidentId: incident.id });
     } catch (err) {

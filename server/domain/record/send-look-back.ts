@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
-import { lookBacks, users } from '../../../db/schema/index.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { desc, eq } from 'drizzle-orm';
+import { lookBacks } from '../../../db/schema/index.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
+import { readAdminAddresses } from '../users/on-duty.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { newId } from '../shared/ids.ts';
 import { readLookBackFigures } from './look-back-figures.ts';
@@ -49,17 +50,13 @@ export async function sendLookBack(
       .onConflictDoNothing()
       .returning();
     if (!row) return null;
-    const admins = await tx
-      .select({ email: users.email })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)));
-    for (const a of admins)
-      await enqueueMessage(
-        tx,
-        deps.config,
-        { kind: 'look_back', to: a.email, payload: { lookBackId: row.id } },
-        now,
-      );
+    const admins = await readAdminAddresses(tx);
+    await enqueueMessageToEach(
+      tx,
+      deps.config,
+      { kind: 'look_back', to: admins, payload: { lookBackId: row.id } },
+      now,
+    );
     return { lookBackId: row.id, recipients: admins.length };
   });
   return r ? [r] : [];

@@ -1,8 +1,9 @@
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import { users, webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
+import { webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
-import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
+import { readAdminAddresses } from '../users/on-duty.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
 import { jsonList } from '../shared/in-list.ts';
 
@@ -223,13 +224,9 @@ export async function emailAdmins(
   mail: { subject: string; text: string; html: string },
   now: Date,
 ): Promise<number> {
-  const admins = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)));
-  await db.transaction(async (tx) => {
-    for (const a of admins)
-      await enqueueMessage(tx, config, { kind: 'test', to: a.email, payload: mail }, now);
-  });
+  const admins = await readAdminAddresses(db);
+  await db.transaction((tx) =>
+    enqueueMessageToEach(tx, config, { kind: 'test', to: admins, payload: mail }, now),
+  );
   return admins.length;
 }
