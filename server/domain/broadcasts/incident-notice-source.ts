@@ -1,8 +1,9 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { followUps, incidents, users } from '../../../db/schema/index.ts';
+import { followUps, incidents } from '../../../db/schema/index.ts';
 import { readPublishedPostmortems } from '../status/public-postmortem.ts';
 import { renderMarkdown } from '../shared/render-markdown.ts';
+import { readActiveAddress } from '../users/on-duty.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
 /** A post-mortem or follow-up email's content, as it is at send time. */
@@ -80,15 +81,9 @@ export async function readFollowUpNotice(db: DbOrTx, incidentId: string) {
   const [f] = await db.select().from(followUps).where(eq(followUps.incidentId, incident.id));
   if (!f || f.state === 'skipped') return null;
   const published = (await readPublishedPostmortems(db, [incident.id])).has(incident.id);
-  const [owner] = incident.ownerId
-    ? await db
-        .select({ email: users.email })
-        .from(users)
-        .where(and(eq(users.id, incident.ownerId), isNull(users.disabledAt)))
-    : [];
   return {
     body: f.body,
-    replyTo: f.replyTo ?? owner?.email ?? null,
+    replyTo: f.replyTo ?? (await readActiveAddress(db, incident.ownerId)),
     postmortemPublished: published,
   };
 }

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
-import { actionItems, users } from '../../../db/schema/index.ts';
+import { actionItems } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../outbox/enqueue-message.ts';
+import { readActiveAddress } from '../users/on-duty.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 
 const DAY = 24 * 60 * 60_000;
@@ -64,17 +65,14 @@ export async function sendActionItemReminders(deps: DomainDeps): Promise<ActionI
         )
         .returning();
       if (!item) return null;
-      const [owner] = await tx
-        .select({ email: users.email })
-        .from(users)
-        .where(and(eq(users.id, item.ownerId), isNull(users.disabledAt)));
+      const owner = await readActiveAddress(tx, item.ownerId);
       if (!owner) return { actionItemId: item.id, reminder: job.reminder, sentTo: null };
       await enqueueMessage(
         tx,
         deps.config,
         {
           kind: 'action_item_reminder',
-          to: owner.email,
+          to: owner,
           payload: {
             actionItemId: item.id,
             reminder: job.reminder,
@@ -83,7 +81,7 @@ export async function sendActionItemReminders(deps: DomainDeps): Promise<ActionI
         },
         now,
       );
-      return { actionItemId: item.id, reminder: job.reminder, sentTo: owner.email };
+      return { actionItemId: item.id, reminder: job.reminder, sentTo: owner };
     });
     if (r) out.push(r);
   }
