@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../../db/client.ts';
 import { followUps, incidents } from '../../../db/schema/index.ts';
 import { readPublishedPostmortems } from '../status/public-postmortem.ts';
 import { renderMarkdown } from '../shared/render-markdown.ts';
-import { readActiveAddress } from '../users/on-duty.ts';
+import { readActiveAddress } from '../users/active-user.ts';
 import type { IncidentNoticeKind } from './enqueue-incident-notice.ts';
 
 /** A post-mortem or follow-up email's content, as it is at send time. */

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import { actionItems } from '../../../db/schema/index.ts';
 import { enqueueMessage } from '../outbox/enqueue-message.ts';
-import { readActiveAddress } from '../users/on-duty.ts';
+import { readActiveAddress } from '../users/active-user.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 
 const DAY = 24 * 60 * 60_000;

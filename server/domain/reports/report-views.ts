@@ -10,12 +10,8 @@ import {
   reports,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
-import {
-  readActiveAddress,
-  readAdminAddresses,
-  readOnDutyAddresses,
-  readSomeoneOnDuty,
-} from '../users/on-duty.ts';
+import { readActiveAddress } from '../users/active-user.ts';
+import { readAdminAddresses, readOnDutyAddresses, readSomeoneOnDuty } from '../users/on-duty.ts';
 import { hashToken } from '../subscribers/tokens.ts';
 import { queueOrder, type Timebox, timeboxOf, weekStart } from './triage-rules.ts';
 

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { users } from '../../../db/schema/index.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -19,4 +19,17 @@ export async function assertActiveUser(tx: DbOrTx, field: string, id: string): P
       [field]: 'no such active user',
     });
   return u.id;
+}
+
+/**
+ * A named user's address while their account is active (an incident's owner, an action item's,
+ * the final authority): by the same rule, a disabled user is not reminded. Null for none.
+ */
+export async function readActiveAddress(db: DbOrTx, userId: string | null): Promise<string | null> {
+  if (!userId) return null;
+  const [u] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)));
+  return u?.email ?? null;
 }

@@ -1,6 +1,7 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { onDutyUsers, users } from '../../../db/schema/index.ts';
+import { readActiveAddress } from './active-user.ts';
 
 /**
  * Who hears of a P0/P1 report and of an owner-less incident's promise: the users on duty, or
@@ -23,16 +24,6 @@ export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
 export async function readKeeperAddresses(db: DbOrTx, ownerId: string | null): Promise<string[]> {
   const owner = await readActiveAddress(db, ownerId);
   return owner ? [owner] : readOnDutyAddresses(db);
-}
-
-/** A named user's address while their account is active: who a role names, until they leave. */
-export async function readActiveAddress(db: DbOrTx, userId: string | null): Promise<string | null> {
-  if (!userId) return null;
-  const [u] = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.id, userId), isNull(users.disabledAt)));
-  return u?.email ?? null;
 }
 
 export async function readAdminAddresses(db: DbOrTx): Promise<string[]> {
