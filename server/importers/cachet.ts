@@ -18,6 +18,7 @@ import {
   each,
   fit,
   getJson,
+  importGroups,
   type ImportContext,
   type ImportReport,
   newReport,
@@ -150,28 +151,16 @@ export async function importCachet(
   const ids = new Map<string, string>();
   const name = (r: Row, fallback: string) => String(r.name ?? '').trim() || fallback;
 
-  await each(
+  await importGroups(
     ctx,
-    'groups',
     groups,
+    ids,
     (g) => `group "${name(g, g.id)}"`,
-    async (g) => {
-      const r = await importComponent(
-        deps,
-        {
-          source,
-          sourceId: `group:${g.id}`,
-          name: fit(ctx, name(g, `Group ${g.id}`), 100, `group ${g.id}`),
-          isGroup: true,
-          status: 'operational',
-          position: Number(g.order ?? 0) || 0,
-          createdAt: cachetDate(g.created_at) ?? now,
-        },
-        actor,
-      );
-      ids.set(`group:${g.id}`, r.id);
-      return r.created;
-    },
+    (g) => ({
+      name: fit(ctx, name(g, `Group ${g.id}`), 100, `group ${g.id}`),
+      position: Number(g.order ?? 0) || 0,
+      createdAt: cachetDate(g.created_at) ?? now,
+    }),
   );
   await each(
     ctx,

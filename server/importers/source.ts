@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
+import { importComponent } from '../domain/imports/import-records.ts';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
 import {
   prepareRows,
@@ -185,6 +186,34 @@ export async function writeSubscribers(
   c.created += report!.imported;
   c.existing += report!.alreadySubscribed;
   for (const r of report!.rejected) ctx.report.unmapped.push(`subscriber ${r.value}: ${r.reason}`);
+}
+
+/**
+ * The source's groups as Herald groups, each kept in `ids` under `group:<source id>` for its
+ * children to name. A group's own status is operational: it shows its children's worst.
+ */
+export async function importGroups<G extends { id: string | number }>(
+  ctx: ImportContext,
+  groups: readonly G[],
+  ids: Map<string, string>,
+  label: (group: G) => string,
+  fields: (group: G) => { name: string; position: number; createdAt: Date },
+): Promise<void> {
+  await each(ctx, 'groups', groups, label, async (g) => {
+    const r = await importComponent(
+      ctx.deps,
+      {
+        source: ctx.report.source,
+        sourceId: `group:${g.id}`,
+        ...fields(g),
+        isGroup: true,
+        status: 'operational',
+      },
+      ctx.actor,
+    );
+    ids.set(`group:${g.id}`, r.id);
+    return r.created;
+  });
 }
 
 /** The base URL an operator typed, checked: http(s) only, no trailing slash. */

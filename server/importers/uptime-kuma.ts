@@ -14,6 +14,7 @@ import {
   each,
   fit,
   getJson,
+  importGroups,
   type ImportContext,
   type ImportReport,
   newReport,
@@ -123,28 +124,16 @@ export async function importUptimeKuma(
   const groups = [...page.publicGroupList].sort((a, b) => (a.weight ?? 0) - (b.weight ?? 0));
   const componentIds = new Map<string, string>();
   const now = deps.clock.now();
-  await each(
+  await importGroups(
     ctx,
-    'groups',
     groups,
+    componentIds,
     (g) => `group "${g.name}"`,
-    async (g) => {
-      const r = await importComponent(
-        deps,
-        {
-          source,
-          sourceId: `group:${g.id}`,
-          name: fit(ctx, g.name.trim() || 'Services', 100, `group "${g.name}"`),
-          isGroup: true,
-          status: 'operational',
-          position: g.weight ?? 0,
-          createdAt: now,
-        },
-        actor,
-      );
-      componentIds.set(`group:${g.id}`, r.id);
-      return r.created;
-    },
+    (g) => ({
+      name: fit(ctx, g.name.trim() || 'Services', 100, `group "${g.name}"`),
+      position: g.weight ?? 0,
+      createdAt: now,
+    }),
   );
 
   const monitors = groups.flatMap((g) =>
