@@ -20,6 +20,34 @@ export const createComponentInput = z.strictObject({
 });
 export type CreateComponentInput = z.input<typeof createComponentInput>;
 
+/**
+ * A new component's row. A group stores operational whatever it was given: what it shows is
+ * its children's worst. Uptime counts from `startDate`, else the day it was created.
+ */
+export function componentRow(
+  input: Pick<
+    Parsed<typeof createComponentInput>,
+    'name' | 'description' | 'isGroup' | 'groupId' | 'status' | 'showcase' | 'onlyShowIfDegraded'
+  >,
+  place: { position: number; createdAt: Date; startDate?: string | null },
+  now: Date,
+) {
+  return {
+    id: newId(),
+    name: input.name,
+    description: input.description ?? null,
+    status: input.isGroup ? ('operational' as const) : input.status,
+    isGroup: input.isGroup,
+    groupId: input.groupId ?? null,
+    position: place.position,
+    showcase: input.showcase,
+    onlyShowIfDegraded: input.onlyShowIfDegraded,
+    startDate: place.startDate ?? place.createdAt.toISOString().slice(0, 10),
+    createdAt: place.createdAt,
+    updatedAt: now,
+  };
+}
+
 export const createComponent = verb(createComponentInput, createComponentParsed);
 async function createComponentParsed(
   deps: DomainDeps,
@@ -49,20 +77,7 @@ async function createComponentParsed(
       .select({ next: sql<number>`coalesce(max(${components.position}), 0) + 1` })
       .from(components)
       .where(and(siblings));
-    const row = {
-      id: newId(),
-      name: input.name,
-      description: input.description ?? null,
-      status: input.isGroup ? ('operational' as const) : input.status,
-      isGroup: input.isGroup,
-      groupId: input.groupId ?? null,
-      position: next,
-      showcase: input.showcase,
-      onlyShowIfDegraded: input.onlyShowIfDegraded,
-      startDate: now.toISOString().slice(0, 10),
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = componentRow(input, { position: next, createdAt: now }, now);
     await tx.insert(components).values(row);
     await recordAudit(tx, actor, now, {
       action: 'component.create',

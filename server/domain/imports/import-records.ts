@@ -8,6 +8,7 @@ import {
   maintenanceUpdates,
 } from '../../../db/schema/index.ts';
 import { findComponents } from '../components/check-components.ts';
+import { componentRow } from '../components/create-component.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -51,20 +52,7 @@ export async function importComponent(
       if (!group?.isGroup)
         throw new ValidationError('groupId must name a group.', { groupId: 'is not a group' });
     }
-    const row = {
-      id: newId(),
-      name: input.name,
-      description: input.description ?? null,
-      status: input.isGroup ? ('operational' as const) : input.status,
-      isGroup: input.isGroup,
-      groupId: input.groupId ?? null,
-      position: input.position,
-      showcase: input.showcase,
-      onlyShowIfDegraded: input.onlyShowIfDegraded,
-      startDate: input.startDate ?? input.createdAt.toISOString().slice(0, 10),
-      createdAt: input.createdAt,
-      updatedAt: now,
-    };
+    const row = componentRow(input, input, now);
     await tx.insert(components).values(row);
     await addMapping(tx, { ...input, kind: 'component', heraldId: row.id }, now);
     await recordAudit(tx, actor, now, {
