@@ -2,12 +2,12 @@
 // "locked", holds it for argv[3] ms (or, with "stdin", until its stdin closes), then commits and
 // exits: what a long import in a second Herald process looks like to this one.
 import Database from 'libsql';
+import { takeWriteLock } from './take-write-lock.ts';
 
 const [file, ms] = process.argv.slice(2);
 const db = new Database(file!);
-// Waits for a writer that holds the lock right now (the outbox recording a group).
-db.exec('PRAGMA busy_timeout = 5000');
-db.exec('BEGIN IMMEDIATE');
+// Gets past a writer that holds the lock right now (the outbox recording a group).
+takeWriteLock(db);
 db.exec('UPDATE settings SET change_counter = change_counter WHERE id = 1');
 process.stdout.write('locked\n');
 const release = () => {
