@@ -317,6 +317,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     // generation) outlives young-generation collections and grows the heap.
     concurrency: Math.max(1, opts.composeAhead ?? 4 * deps.config.smtpMaxConnections),
     recordEveryMs: RECORD_EVERY_MS,
+    // All that 25 ms gathers in one transaction (one commit): in groups of 200, 10,000 msg/s
+    // wrote two or three a time.
+    recordGroup: maxInFlight,
   });
 
   return {
