@@ -85,7 +85,7 @@ async function lane() {
     await send(`reader${i}@example.net`, raw);
   }
 }
-await Promise.all(Array.from({ length: 800 }, lane));
+await Promise.all(Array.from({ length: 1600 }, lane));
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
 const switches1 = switches();
