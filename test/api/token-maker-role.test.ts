@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiToken } from '../../server/domain/auth/api-tokens.ts';
 import type { Actor } from '../../server/domain/shared/actor.ts';
 import { updateUser } from '../../server/domain/users/update-user.ts';
 import { api } from '../helpers/api.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { testActor } from '../helpers/deps.ts';
+import { FormClient, makeUser, useSite } from '../helpers/site.ts';
 
 const asUser = (u: { id: string; email: string }, role: Actor['role']): Actor => ({
   type: 'user',
@@ -14,16 +14,7 @@ const asUser = (u: { id: string; email: string }, role: Actor['role']): Actor =>
 });
 
 describe('an API token acts with at most its maker’s current role', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  beforeAll(async () => {
-    t = await createTestContext();
-    site = await startSite(t);
-  });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-  });
+  const s = useSite();
 
   let n = 0;
   const newUserBody = () => ({
@@ -33,78 +24,78 @@ describe('an API token acts with at most its maker’s current role', () => {
   });
 
   it('an admin token of a user demoted to responder or viewer can no longer create admins; promoted again, it can', async () => {
-    const maker = await makeUser(t, 'admin');
+    const maker = await makeUser(s.t, 'admin');
     const { secret } = await createApiToken(
-      t.deps,
+      s.t.deps,
       { name: 'deploy bot', role: 'admin' },
       asUser(maker, 'admin'),
     );
-    const call = api(t, secret);
+    const call = api(s.t, secret);
     expect((await call.post('/api/admin/users', newUserBody())).status).toBe(201);
 
-    await updateUser(t.deps, { userId: maker.id, role: 'responder' }, testActor);
+    await updateUser(s.t.deps, { userId: maker.id, role: 'responder' }, testActor);
     const refused = await call.post('/api/admin/users', newUserBody());
     expect(refused.status).toBe(403);
     // Still a working responder token: incidents are a responder's business.
     expect((await call.get('/api/admin/incidents')).status).toBe(200);
 
-    await updateUser(t.deps, { userId: maker.id, role: 'viewer' }, testActor);
+    await updateUser(s.t.deps, { userId: maker.id, role: 'viewer' }, testActor);
     expect((await call.post('/api/admin/users', newUserBody())).status).toBe(403);
     expect((await call.post('/api/admin/components', { name: 'Nope' })).status).toBe(403);
 
-    await updateUser(t.deps, { userId: maker.id, role: 'admin' }, testActor);
+    await updateUser(s.t.deps, { userId: maker.id, role: 'admin' }, testActor);
     expect((await call.post('/api/admin/users', newUserBody())).status).toBe(201);
   });
 
   it('a token made with a token belongs to the same user, so demoting the user narrows both', async () => {
-    const maker = await makeUser(t, 'admin');
+    const maker = await makeUser(s.t, 'admin');
     const first = await createApiToken(
-      t.deps,
+      s.t.deps,
       { name: 'parent', role: 'admin' },
       asUser(maker, 'admin'),
     );
-    const made = await api(t, first.secret).post('/api/admin/tokens', {
+    const made = await api(s.t, first.secret).post('/api/admin/tokens', {
       name: 'child',
       role: 'admin',
     });
     expect(made.status).toBe(201);
     expect(made.json.token.userId).toBe(maker.id);
-    await updateUser(t.deps, { userId: maker.id, role: 'responder' }, testActor);
-    expect((await api(t, made.json.secret).post('/api/admin/users', newUserBody())).status).toBe(
+    await updateUser(s.t.deps, { userId: maker.id, role: 'responder' }, testActor);
+    expect((await api(s.t, made.json.secret).post('/api/admin/users', newUserBody())).status).toBe(
       403,
     );
   });
 
   it('demoting or disabling a user names the tokens it narrows, in the answer, the audit log and the users page', async () => {
-    const maker = await makeUser(t, 'admin');
+    const maker = await makeUser(s.t, 'admin');
     const admin = await createApiToken(
-      t.deps,
+      s.t.deps,
       { name: 'ci admin', role: 'admin' },
       asUser(maker, 'admin'),
     );
-    await createApiToken(t.deps, { name: 'ci reader', role: 'viewer' }, asUser(maker, 'admin'));
-    const demoted = await updateUser(t.deps, { userId: maker.id, role: 'responder' }, testActor);
+    await createApiToken(s.t.deps, { name: 'ci reader', role: 'viewer' }, asUser(maker, 'admin'));
+    const demoted = await updateUser(s.t.deps, { userId: maker.id, role: 'responder' }, testActor);
     expect(demoted.affectedTokens).toEqual([
       { id: admin.token.id, name: 'ci admin', role: 'admin', actsAs: 'responder' },
     ]);
-    const disabled = await updateUser(t.deps, { userId: maker.id, disabled: true }, testActor);
+    const disabled = await updateUser(s.t.deps, { userId: maker.id, disabled: true }, testActor);
     expect(disabled.affectedTokens.map((x) => [x.name, x.actsAs]).sort()).toEqual([
       ['ci admin', null],
       ['ci reader', null],
     ]);
-    expect((await api(t, admin.secret).get('/api/admin/incidents')).status).toBe(401);
+    expect((await api(s.t, admin.secret).get('/api/admin/incidents')).status).toBe(401);
 
     const audit = await api(
-      t,
-      (await createApiToken(t.deps, { name: 'a', role: 'admin' }, testActor)).secret,
+      s.t,
+      (await createApiToken(s.t.deps, { name: 'a', role: 'admin' }, testActor)).secret,
     ).get('/api/admin/audit');
     expect(JSON.stringify(audit.json)).toContain('ci admin');
 
     // The users page after a demotion lists the tokens it reached.
-    const pageAdmin = await makeUser(t, 'admin');
-    const other = await makeUser(t, 'admin');
-    await createApiToken(t.deps, { name: 'page bot', role: 'admin' }, asUser(other, 'admin'));
-    const c = new FormClient(site.base);
+    const pageAdmin = await makeUser(s.t, 'admin');
+    const other = await makeUser(s.t, 'admin');
+    await createApiToken(s.t.deps, { name: 'page bot', role: 'admin' }, asUser(other, 'admin'));
+    const c = new FormClient(s.site.base);
     await c.login(pageAdmin.email);
     await c.get('/admin/users');
     const r = await c.post('/admin/users', { _action: 'role', id: other.id, role: 'responder' });

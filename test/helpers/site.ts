@@ -1,9 +1,27 @@
 import { createUser } from '../../server/domain/users/create-user.ts';
-import { testActor, type TestContext } from './deps.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestContext, testActor, type TestContext } from './deps.ts';
 import { listen } from './server.ts';
 
 /** The full app (API + Astro pages) listening on a free loopback port; needs `npm run build`. */
 export const startSite = listen;
+
+/**
+ * A suite's own database and the full app listening on it, started before its tests and closed
+ * after them. Read `s.t` and `s.site` inside tests (they exist once beforeAll has run).
+ */
+export function useSite() {
+  const s = {} as { t: TestContext; site: Awaited<ReturnType<typeof startSite>> };
+  beforeAll(async () => {
+    s.t = await createTestContext();
+    s.site = await startSite(s.t);
+  });
+  afterAll(async () => {
+    await s.site?.close();
+    await s.t?.close();
+  });
+  return s;
+}
 
 let n = 0;
 export const TEST_PASSWORD = 'correct horse battery';

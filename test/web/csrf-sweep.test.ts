@@ -24,7 +24,7 @@ import { createTestContext, testActor, type TestContext } from '../helpers/deps.
 import { fingerprintWatch } from '../helpers/fingerprint-watch.ts';
 import { makeComponent, makeIncident, makeUserActor } from '../helpers/factories.ts';
 import { linkPath, testWorker } from '../helpers/outbox.ts';
-import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
+import { FormClient, makeUser, startSite, TEST_PASSWORD, useSite } from '../helpers/site.ts';
 import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { answers, fileReport } from '../triage/helpers.ts';
 
@@ -607,20 +607,11 @@ describe('CSRF sweep over every form the site accepts', () => {
 });
 
 describe('CSRF on the first-admin setup form', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  beforeAll(async () => {
-    t = await createTestContext();
-    site = await startSite(t);
-  });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-  });
+  const s = useSite();
 
   it('refuses /setup without a valid token or from another site, creating no user; with the token it creates the admin', async () => {
-    const link = t.deps.setupLink.issue(t.clock.now());
-    const c = new FormClient(site.base);
+    const link = s.t.deps.setupLink.issue(s.t.clock.now());
+    const c = new FormClient(s.site.base);
     await c.get(`/setup?token=${link}`);
     const token = c.csrf;
     const fields = {
@@ -636,11 +627,11 @@ describe('CSRF on the first-admin setup form', () => {
       await c.post('/setup', fields, { origin: 'https://evil.example' }),
     ];
     expect(refused.map((r) => r.res.status)).toEqual([403, 403, 403]);
-    expect(await t.deps.db.select().from(schema.users)).toHaveLength(0);
+    expect(await s.t.deps.db.select().from(schema.users)).toHaveLength(0);
     c.csrf = token;
     const ok = await c.post('/setup', fields);
     expect(ok.res.status).toBe(303);
-    expect((await t.deps.db.select().from(schema.users)).map((u) => u.email)).toEqual([
+    expect((await s.t.deps.db.select().from(schema.users)).map((u) => u.email)).toEqual([
       'first@example.com',
     ]);
   });

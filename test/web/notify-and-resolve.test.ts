@@ -10,7 +10,7 @@ import {
 import { createList } from '../../server/domain/lists/create-list.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
-import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { FormClient, makeUser, startSite, useSite } from '../helpers/site.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 describe('notify choice and resolve confirmation on the incident forms', () => {
@@ -227,37 +227,28 @@ describe('notify choice and resolve confirmation on the incident forms', () => {
 });
 
 describe('the declare form’s recipient counts', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  beforeAll(async () => {
-    t = await createTestContext();
-    site = await startSite(t);
-  });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-  });
+  const s = useSite();
 
   it('count the confirmed readers of each list that takes the priority, and nobody else', async () => {
-    await createList(t.deps, { name: 'Executives', slug: 'execs', priorities: [0] }, testActor);
-    await createList(t.deps, { name: 'Low priority', slug: 'low', priorities: [3] }, testActor);
-    for (const n of [1, 2]) await makeConfirmedSubscriber(t.deps, `reader${n}@example.org`);
-    await makeConfirmedSubscriber(t.deps, 'ceo@example.org', 'execs');
-    await makeConfirmedSubscriber(t.deps, 'p3@example.org', 'low');
+    await createList(s.t.deps, { name: 'Executives', slug: 'execs', priorities: [0] }, testActor);
+    await createList(s.t.deps, { name: 'Low priority', slug: 'low', priorities: [3] }, testActor);
+    for (const n of [1, 2]) await makeConfirmedSubscriber(s.t.deps, `reader${n}@example.org`);
+    await makeConfirmedSubscriber(s.t.deps, 'ceo@example.org', 'execs');
+    await makeConfirmedSubscriber(s.t.deps, 'p3@example.org', 'low');
     // Signed up but never confirmed, and unsubscribed: neither would be mailed.
     for (const [email, state] of [
       ['pending@example.org', 'pending'],
       ['left@example.org', 'unsubscribed'],
     ] as const) {
-      const { id } = await makeConfirmedSubscriber(t.deps, email);
-      await t.deps.db.update(subscribers).set({ state }).where(eq(subscribers.id, id));
+      const { id } = await makeConfirmedSubscriber(s.t.deps, email);
+      await s.t.deps.db.update(subscribers).set({ state }).where(eq(subscribers.id, id));
     }
-    const pm = new FormClient(site.base);
-    await pm.login((await makeUser(t, 'responder')).email);
+    const pm = new FormClient(s.site.base);
+    await pm.login((await makeUser(s.t, 'responder')).email);
     const page = await pm.get('/admin/incidents/new');
     expect(page.html).toContain('3 people for P0, 2 people for P1');
     // The counts are staff's: a signed-out visitor is sent to sign in and sees none of them.
-    const visitor = await new FormClient(site.base).get('/admin/incidents/new');
+    const visitor = await new FormClient(s.site.base).get('/admin/incidents/new');
     expect(visitor.res.status).toBe(303);
     expect(visitor.html).not.toContain('people for P0');
   });

@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { FormClient, startSite } from '../helpers/site.ts';
+import { FormClient, useSite } from '../helpers/site.ts';
 
 describe('first-admin setup link', () => {
-  let t: TestContext;
-  let site: Awaited<ReturnType<typeof startSite>>;
-  beforeAll(async () => {
-    t = await createTestContext();
-    site = await startSite(t);
-  });
-  afterAll(async () => {
-    await site.close();
-    await t.close();
-  });
+  const s = useSite();
 
   it('rejects an unknown token', async () => {
-    t.deps.setupLink.issue(t.clock.now());
-    const c = new FormClient(site.base);
+    s.t.deps.setupLink.issue(s.t.clock.now());
+    const c = new FormClient(s.site.base);
     const { res, html } = await c.get('/setup?token=wrong');
     expect(res.status).toBe(404);
     expect(html).toContain('not valid');
   });
 
   it('keeps what was typed and names the field when the passwords differ', async () => {
-    const token = t.deps.setupLink.issue(t.clock.now());
-    const c = new FormClient(site.base);
+    const token = s.t.deps.setupLink.issue(s.t.clock.now());
+    const c = new FormClient(s.site.base);
     await c.get(`/setup?token=${token}`);
     const { res, html } = await c.post('/setup', {
       token,
@@ -44,12 +34,12 @@ describe('first-admin setup link', () => {
     expect(html).toContain(attr);
     expect(html.split(attr).join('')).not.toContain('<PM>');
     expect(html).not.toContain('"The PM"');
-    expect(await t.deps.db.select().from(users)).toHaveLength(0);
+    expect(await s.t.deps.db.select().from(users)).toHaveLength(0);
   });
 
   it('creates the first admin, signs them in, and works only once', async () => {
-    const token = t.deps.setupLink.issue(t.clock.now());
-    const c = new FormClient(site.base);
+    const token = s.t.deps.setupLink.issue(s.t.clock.now());
+    const c = new FormClient(s.site.base);
     await c.get(`/setup?token=${token}`);
     const { res } = await c.post('/setup', {
       token,
@@ -59,9 +49,9 @@ describe('first-admin setup link', () => {
     });
     expect(res.status).toBe(303);
     expect((await c.get('/admin')).res.status).toBe(200);
-    const rows = await t.deps.db.select().from(users);
+    const rows = await s.t.deps.db.select().from(users);
     expect(rows.map((r) => [r.email, r.role])).toEqual([['pm@example.com', 'admin']]);
-    const again = new FormClient(site.base);
+    const again = new FormClient(s.site.base);
     await again.get('/login');
     const second = await again.post('/setup', {
       token,
@@ -70,6 +60,6 @@ describe('first-admin setup link', () => {
       passwordConfirm: 'long enough pw',
     });
     expect(second.res.status).toBe(401);
-    expect(await t.deps.db.select().from(users)).toHaveLength(1);
+    expect(await s.t.deps.db.select().from(users)).toHaveLength(1);
   });
 });
