@@ -23,6 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuMs } from './proc-stat.ts';
 import { startSink } from './sink-process.ts';
 import type { WholeServer } from './whole-server.ts';
 
@@ -117,15 +118,6 @@ function switches(pid: number) {
     voluntary: field('voluntary_ctxt_switches'),
     involuntary: field('nonvoluntary_ctxt_switches'),
   };
-}
-
-/** CPU time a process has used so far (user + system), in ms, from /proc/PID/stat. */
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
 }
 
 /**

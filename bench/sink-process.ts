@@ -42,6 +42,7 @@ export async function startSink(expected: number) {
   const { port } = await waitFor('ready');
   return {
     port,
+    pid: child.pid!,
     waitFor,
     async reset() {
       messages = [];

@@ -9,10 +9,18 @@
 // Each rate is over the time that side was actually working (the broadcast from its first to its
 // last message). Targets: each side keeps at least 0.6 of its rate alone; page p99 during the
 // broadcast under 50 ms; 0 lost, 0 doubled (counted by the SMTP sink, in its own process).
+//
+// Each phase also reports how much of a core every process used (Herald's server and delivery
+// process, the SMTP sink, and this process with autocannon: they all share this machine's
+// cores), and what one more reader waited, asking from a process of its own
+// (bench/visitor-probe.ts): autocannon's p99 is of its own requests, paced by its own event loop.
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { childPids, coresUsed } from './proc-stat.ts';
 import { startSink } from './sink-process.ts';
 import type { WholeServer } from './whole-server.ts';
 
@@ -32,14 +40,14 @@ const sizes = (option('sizes') ?? '20000,100000').split(',').map(Number);
 const stormConnections = Number(option('connections') ?? 64);
 const pageSeconds = Number(option('page-seconds') ?? 8);
 
-interface StormResult {
+interface AutocannonResult {
   requests: { total: number };
   latency: { p99: number };
   non2xx: number;
   errors: number;
 }
 /** A storm that runs until stopped; autocannon's instance is also the promise of its result. */
-function storm(base: string): Promise<StormResult> & { stop(): void } {
+function storm(base: string): Promise<AutocannonResult> & { stop(): void } {
   return autocannon({
     url: base,
     connections: stormConnections,
@@ -49,15 +57,49 @@ function storm(base: string): Promise<StormResult> & { stop(): void } {
   });
 }
 
-async function pageAlone(base: string) {
-  const r = await autocannon({
-    url: base,
-    connections: stormConnections,
-    duration: pageSeconds,
-    pipelining: 1,
-    requests: [{ path: '/' }, { path: '/api/v2/summary.json' }],
+interface VisitorLatency {
+  count: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+/** One reader asking for `/` every 10 ms in a process of its own (bench/visitor-probe.ts). */
+async function startVisitor(base: string) {
+  const child = fork(path.join(import.meta.dirname, 'visitor-probe.ts'), [`${base}/`], {
+    execPath: process.execPath,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  return { rps: r.requests.total / pageSeconds, p99: r.latency.p99 as number };
+  const message = (type: string) =>
+    new Promise<unknown>((resolve) =>
+      child.on('message', (m: { type: string }) => m.type === type && resolve(m)),
+    );
+  await message('ready');
+  return {
+    async stop(): Promise<VisitorLatency> {
+      const latency = message('latency');
+      child.send({ type: 'stop' });
+      const { type: _, ...measured } = (await latency) as VisitorLatency & { type: string };
+      return measured;
+    },
+  };
+}
+
+/** The storm alone for `pageSeconds`: its rate and p99, the cores used, one reader's waits. */
+async function pageAlone<K extends string>(base: string, pids: Record<K, number>) {
+  const visitor = await startVisitor(base);
+  const started = performance.now();
+  const run = storm(base);
+  const { cores } = await coresUsed(pids, () => sleep(pageSeconds * 1000));
+  const seconds = (performance.now() - started) / 1000;
+  run.stop();
+  const r = await run;
+  return {
+    rps: r.requests.total / seconds,
+    p99: r.latency.p99,
+    cores,
+    visitor: await visitor.stop(),
+  };
 }
 
 async function runSize(N: number) {
@@ -102,16 +144,32 @@ async function runSize(N: number) {
   try {
     server = await startWholeServer(env, 'error');
     const base = server.base;
-    await pageAlone(base); // warm the page caches and the compile cache
-    const page = await pageAlone(base);
-    const mail = await broadcast('Website is down');
+    const serverPid = server.child.pid!;
+    const [deliveryPid] = childPids(serverPid);
+    if (!deliveryPid) throw new Error('the server started no delivery process');
+    // autocannon runs in this process.
+    const pids = {
+      server: serverPid,
+      delivery: deliveryPid,
+      sink: sink.pid,
+      autocannon: process.pid,
+    };
+    await pageAlone(base, pids); // warm the page caches and the compile cache
+    const page = await pageAlone(base, pids);
+    const { result: mail, cores: mailCores } = await coresUsed(pids, () =>
+      broadcast('Website is down'),
+    );
     // The same again with the storm, from the publish to the last message.
+    const visitor = await startVisitor(base);
     const stormStart = Date.now();
     const run = storm(base);
-    const mailStorm = await broadcast('Website is down again');
+    const { result: mailStorm, cores: stormCores } = await coresUsed(pids, () =>
+      broadcast('Website is down again'),
+    );
     const stormSeconds = (Date.now() - stormStart) / 1000;
     run.stop();
     const pageStorm = await run;
+    const visitorStorm = await visitor.stop();
     const stormRps = pageStorm.requests.total / stormSeconds;
     return {
       subscribers: N,
@@ -124,8 +182,11 @@ async function runSize(N: number) {
       pageP99AloneMs: page.p99,
       pageP99DuringBroadcastMs: pageStorm.latency.p99,
       pageErrors: pageStorm.errors + pageStorm.non2xx,
+      visitorAlone: page.visitor,
+      visitorDuringBroadcast: visitorStorm,
       lost: mail.lost + mailStorm.lost,
       doubled: mail.doubled + mailStorm.doubled,
+      coresUsed: { pageAlone: page.cores, broadcastAlone: mailCores, storm: stormCores },
     };
   } finally {
     await server?.stop();
@@ -142,6 +203,19 @@ for (const N of sizes) {
   console.log(JSON.stringify(r));
   console.log(
     `${N} recipients: broadcast ${r.broadcastDuringStorm}/s during the storm vs ${r.broadcastAlone}/s alone (${r.broadcastRatio}, target >= 0.6); page ${r.pageDuringBroadcastRps} req/s during the broadcast vs ${r.pageAloneRps} alone (${r.pageRatio}, target >= 0.6), p99 ${r.pageP99DuringBroadcastMs} ms (target < 50); lost ${r.lost}, doubled ${r.doubled}`,
+  );
+  console.log(
+    `  one more reader (a request every 10 ms, its own process): p50 ${r.visitorDuringBroadcast.p50} ms, p99 ${r.visitorDuringBroadcast.p99} ms, max ${r.visitorDuringBroadcast.max} ms during the broadcast (alone: p99 ${r.visitorAlone.p99} ms, max ${r.visitorAlone.max} ms)`,
+  );
+  const c = r.coresUsed;
+  const row = (k: keyof typeof c) =>
+    `${c[k].server}/${c[k].delivery}/${c[k].sink}/${c[k].autocannon}`;
+  // Each side's work scales with its rate: what both at 0.6 of their rates alone would use.
+  const p = c.pageAlone;
+  const b = c.broadcastAlone;
+  const needed = 0.6 * (p.server + p.autocannon + b.delivery + b.sink);
+  console.log(
+    `  cores used (Herald server/delivery process/SMTP sink/autocannon): page alone ${row('pageAlone')}; broadcast alone ${row('broadcastAlone')}; both ${row('storm')}. Both sides at 0.6 of their rates alone would use ${needed.toFixed(2)} cores; this machine has ${availableParallelism()}`,
   );
 }
 process.exit(0);
