@@ -30,46 +30,51 @@ export async function queueDeliveries(
   b: { broadcastId: string; listIds: string[]; componentIds: string[] },
   now: Date,
 ): Promise<number> {
-  const where = await recipientsWhere(tx, b);
   const host = await readMessageIdHost(tx, config);
-  const insert = (after: string, upTo: string | null, numbered: number) =>
+  const insert = (from: SQL, numbered: number) =>
     tx
       .run(
         sql`
       INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-      SELECT ${b.broadcastId} || '-' || printf('%07d', ${numbered} + row_number() OVER (ORDER BY s.id)), ${b.broadcastId}, s.id, 'pending', 0,
-             ${now.getTime()}, '<' || ${b.broadcastId} || '.' || s.id || '@' || ${host} || '>'
-      FROM subscribers s
-      WHERE ${where} AND s.id > ${after} ${upTo === null ? sql`` : sql`AND s.id <= ${upTo}`}
-      ORDER BY s.id
+      SELECT ${b.broadcastId} || '-' || printf('%07d', ${numbered} + row_number() OVER (ORDER BY id)), ${b.broadcastId}, id, 'pending', 0,
+             ${now.getTime()}, '<' || ${b.broadcastId} || '.' || id || '@' || ${host} || '>'
+      FROM (${from})
+      ORDER BY id
       ON CONFLICT DO NOTHING`,
       )
       .then((r) => Number((r as { rowsAffected?: number }).rowsAffected ?? 0));
+  const where = await recipientsWhere(tx, b);
   // A few recipients (a drill list, an audience) in one statement, found through the lists'
-  // index; slicing walks subscribers in id order, which for a small list among many would read
+  // index: slices walk subscribers in id order, and for a small list among many that would read
   // every subscriber to find a handful.
   const [counted] = await tx.all<{ n: number }>(
     sql`SELECT count(*) AS n FROM subscribers s WHERE ${where}`,
   );
-  let total = 0;
-  if (Number(counted?.n ?? 0) <= DELIVERIES_PER_STATEMENT) total = await insert('', null, 0);
-  else {
-    // The recipients numbered so far, and the last one's subscriber id: each slice starts after.
-    let numbered = 0;
+  // Slices in subscriber-id order, each found by walking the subscribers' own id index from where
+  // the last one ended (the lists' index would make every slice read the whole list again).
+  const inSlices = async () => {
+    const walk = await recipientsWhere(tx, b, { byId: true });
+    let written = 0;
     let after = '';
     for (;;) {
-      const [last] = await tx.all<{ id: string | null; n: number }>(sql`
-        SELECT max(id) AS id, count(*) AS n FROM (
-          SELECT s.id FROM subscribers s WHERE ${where} AND s.id > ${after}
-          ORDER BY s.id LIMIT ${DELIVERIES_PER_STATEMENT})`);
-      if (last?.id == null) break;
-      total += await insert(after, last.id, numbered);
-      numbered += Number(last.n);
-      after = last.id;
+      const n = await insert(
+        sql`SELECT s.id FROM subscribers s WHERE ${walk} AND s.id > ${after}
+            ORDER BY s.id LIMIT ${DELIVERIES_PER_STATEMENT}`,
+        written,
+      );
+      if (n === 0) return written;
+      written += n;
+      const [last] = await tx.all<{ id: string }>(sql`
+        SELECT max(subscriber_id) AS id FROM deliveries WHERE broadcast_id = ${b.broadcastId}`);
+      after = last!.id;
       // A turn of the event loop: sockets, timers and other requests are served in between.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-  }
+  };
+  const total =
+    Number(counted?.n ?? 0) <= DELIVERIES_PER_STATEMENT
+      ? await insert(sql`SELECT s.id FROM subscribers s WHERE ${where}`, 0)
+      : await inSlices();
   await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
   return total;
 }
@@ -122,10 +127,14 @@ export async function countRecipientsByLanguage(
   return rows.map((r) => ({ language: r.language, recipients: Number(r.n) }));
 }
 
-/** The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers). */
+/**
+ * The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers).
+ * `byId` keeps SQLite off the lists' index (a unary + on those columns), for a walk in id order.
+ */
 async function recipientsWhere(
   tx: DbOrTx,
   b: { listIds: string[]; componentIds: string[] },
+  { byId = false }: { byId?: boolean } = {},
 ): Promise<SQL> {
   const withGroups = b.componentIds.length
     ? await tx
@@ -143,7 +152,8 @@ async function recipientsWhere(
       ? sql``
       : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
             OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-  return sql`s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
-      AND s.state = 'confirmed'
+  const plus = byId ? sql.raw('+') : sql``;
+  return sql`${plus}s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
+      AND ${plus}s.state = 'confirmed'
       ${componentFilter}`;
 }

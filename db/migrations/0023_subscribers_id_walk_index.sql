@@ -1,0 +1,1 @@
+CREATE INDEX `subscribers_id_list_state_idx` ON `subscribers` (`id`,`list_id`,`state`);
