@@ -31,10 +31,10 @@ import type { WholeServer } from './whole-server.ts';
 // (server/boot/process-options.ts) and Node's compile cache, warm as after any earlier start (a
 // first process fills it). This first process re-runs the benchmark so; it loads none of
 // Herald's modules itself, which are imported dynamically below.
-const { NODE_ENV, NODE_FLAGS } = await import('../server/boot/process-options.ts');
+const { NODE_ENV, SERVER_FLAGS } = await import('../server/boot/process-options.ts');
 const WARM = '--warm-compile-cache';
 if (
-  !NODE_FLAGS.every((f) => process.execArgv.includes(f)) ||
+  !SERVER_FLAGS.every((f) => process.execArgv.includes(f)) ||
   Object.entries(NODE_ENV).some(([k, v]) => process.env[k] !== v)
 ) {
   const { COMPILE_CACHE_DIR } = await import('../server/boot/compile-cache.ts');
@@ -43,7 +43,7 @@ if (
     ...NODE_ENV,
     NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || COMPILE_CACHE_DIR,
   };
-  const again = [...process.execArgv, ...NODE_FLAGS, ...process.argv.slice(1)];
+  const again = [...process.execArgv, ...SERVER_FLAGS, ...process.argv.slice(1)];
   spawnSync(process.execPath, [...again, WARM], { stdio: 'inherit', env });
   const r = spawnSync(process.execPath, again, { stdio: 'inherit', env });
   process.exit(r.status ?? 1);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { NODE_ENV, NODE_FLAGS } from '../server/boot/process-options.ts';
+import { NODE_ENV, SERVER_FLAGS } from '../server/boot/process-options.ts';
 import { loadConfig } from '../server/config.ts';
 import { createDeps } from '../server/deps.ts';
 import { createApiToken } from '../server/domain/auth/api-tokens.ts';
@@ -107,7 +107,7 @@ async function main() {
       : null;
     if (varnish) stopVarnish = () => varnish.stop();
     // As `npm run demo` starts it: its V8 flags and environment (server/boot/process-options.ts).
-    const herald = await start([...NODE_FLAGS, 'server/main.ts', '--demo'], {
+    const herald = await start([...SERVER_FLAGS, 'server/main.ts', '--demo'], {
       ...NODE_ENV,
       PORT: String(heraldPort),
       HOST: '127.0.0.1',

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { COMPILE_CACHE_DIR } from '../server/boot/compile-cache.ts';
-import { NODE_ENV, NODE_FLAGS } from '../server/boot/process-options.ts';
+import { NODE_ENV, SERVER_FLAGS } from '../server/boot/process-options.ts';
 import { createApiToken } from '../server/domain/auth/api-tokens.ts';
 import type { DomainDeps } from '../server/domain/shared/deps.ts';
 import { freePort } from '../test/edge/edge-harness.ts';
@@ -40,7 +40,7 @@ export async function startWholeServer(
 ): Promise<WholeServer> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'server/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_FLAGS, 'server/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: {
       ...process.env,

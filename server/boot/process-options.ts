@@ -11,12 +11,19 @@
 //   lives a little longer is promoted, which the next setting keeps in check.
 // - The old generation may grow by half of what was live after a full collection (V8's default
 //   lets it grow up to fourfold, so a broadcast's short-lived garbage piled up to 80 MB first).
+//   The delivery process only: in the server it left about one start in five (5 of 26) in a
+//   state where V8's collector threads used 0.45 of a core between them under a refresh storm
+//   and the page made 32,000-43,000 req/s instead of 60,000-70,000 (0 of 21 starts without it;
+//   bench/README.md, the storm section).
 // - glibc keeps at most 2 malloc arenas instead of one per thread that ever allocated (V8's
 //   collector threads, libuv's pool): 7 MB less here, the same speed; a whole server process
 //   just started sits at 132 MB with it and 152 MB without.
 
-/** V8 flags, given on node's command line before the entry script. */
-export const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'] as const;
+/** V8 flags of the server process, given on node's command line before the entry script. */
+export const SERVER_FLAGS = ['--max-semi-space-size=4'] as const;
+
+/** V8 flags of the delivery process the server starts (server/delivery/start-process.ts). */
+export const DELIVERY_FLAGS = [...SERVER_FLAGS, '--heap-growing-percent=50'] as const;
 
 /** Environment the process must start with (glibc reads it before any JavaScript runs). */
 export const NODE_ENV = { MALLOC_ARENA_MAX: '2' } as const;

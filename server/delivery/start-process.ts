@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { COMPILE_CACHE_DIR } from '../boot/compile-cache.ts';
-import { NODE_ENV, NODE_FLAGS } from '../boot/process-options.ts';
+import { DELIVERY_FLAGS, NODE_ENV } from '../boot/process-options.ts';
 import type { Logger } from '../logger.ts';
 import type { StopReport } from './lane.ts';
 import type { DeliveryProcessCommand, DeliveryProcessMessage } from './run-process.ts';
@@ -64,7 +64,7 @@ export function startDeliveryProcess(
     const c = fork(entry, [], {
       execPath: process.execPath,
       // Its own flags, never the server's (an --inspect port, a profiler's).
-      execArgv: [...NODE_FLAGS, ...extraFlags],
+      execArgv: [...DELIVERY_FLAGS, ...extraFlags],
       env: {
         ...env,
         ...NODE_ENV,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NODE_ENV, NODE_FLAGS } from '../../server/boot/process-options.ts';
+import { NODE_ENV, SERVER_FLAGS } from '../../server/boot/process-options.ts';
 
 const pkg = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
@@ -19,7 +19,7 @@ describe('how a Herald server process is started', () => {
       const args = after.trim().split(/\s+/);
       const entry = args.indexOf('server/main.ts');
       expect(entry).toBeGreaterThan(-1);
-      expect(args.slice(0, entry).sort()).toEqual([...NODE_FLAGS].sort());
+      expect(args.slice(0, entry).sort()).toEqual([...SERVER_FLAGS].sort());
     },
   );
 });
@@ -38,7 +38,7 @@ describe('the systemd unit in deploy/', () => {
     expect(args[0]).toMatch(/node_modules\/\.bin\/node$/);
     const entry = args.indexOf('server/main.ts');
     expect(entry).toBeGreaterThan(0);
-    expect(args.slice(1, entry).sort()).toEqual([...NODE_FLAGS].sort());
+    expect(args.slice(1, entry).sort()).toEqual([...SERVER_FLAGS].sort());
   });
 
   it('stops Herald with SIGTERM, which records what was in flight', () => {
