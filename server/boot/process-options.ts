@@ -13,7 +13,7 @@
 //   lets it grow up to fourfold, so a broadcast's short-lived garbage piled up to 80 MB first).
 //   The delivery process only: in the server it left about one start in five (5 of 26) in a
 //   state where V8's collector threads used 0.45 of a core between them under a refresh storm
-//   and the page made 32,000-43,000 req/s instead of 60,000-70,000 (0 of 21 starts without it;
+//   and the page made 34,000-41,000 req/s instead of 61,000-71,000 (0 of 33 starts without it;
 //   bench/README.md, the storm section).
 // - glibc keeps at most 2 malloc arenas instead of one per thread that ever allocated (V8's
 //   collector threads, libuv's pool): 7 MB less here, the same speed; a whole server process

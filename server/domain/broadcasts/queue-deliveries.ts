@@ -6,10 +6,11 @@ import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts
 /**
  * Recipients written per statement. The embedded driver runs a statement on the event loop's
  * own thread: one INSERT for every recipient held the publishing process still while it ran
- * (measured: 0.4 s at 100,000 recipients, 3.5 s at a million, during which the status page
+ * (measured: 0.3 s at 100,000 recipients, 2.9 s at a million, during which the status page
  * answered nobody, in the very minute of a P0's refresh storm). In slices with a turn of the event
  * loop between them, pages, feeds and heartbeats go on while the transaction fills (readers see
- * the state before the publish until it commits).
+ * the state before the publish until it commits): the longest hold is now about 60 ms at 100,000
+ * and the commit's 0.5 s at a million (bench:broadcast prints it).
  */
 export const DELIVERIES_PER_STATEMENT = 5000;
 
