@@ -48,9 +48,9 @@ export async function queueDeliveries(
   // A few recipients (a drill list, an audience) in one statement, found through the lists'
   // index: slices walk subscribers in id order, and for a small list among many that would read
   // every subscriber to find a handful.
-  const [counted] = await tx.all<{ n: number }>(
-    sql`SELECT count(*) AS n FROM subscribers s WHERE ${where}`,
-  );
+  const [counted] = await tx.all<{ n: number }>(sql`
+    SELECT count(*) AS n FROM (
+      SELECT 1 FROM subscribers s WHERE ${where} LIMIT ${DELIVERIES_PER_STATEMENT + 1})`);
   // Slices in subscriber-id order, each found by walking the subscribers' own id index from where
   // the last one ended (the lists' index would make every slice read the whole list again).
   const inSlices = async () => {
