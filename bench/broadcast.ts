@@ -19,11 +19,11 @@
 // two processes reported apart.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuMs } from './proc-stat.ts';
+import { cpuMs, statusBytes, switches } from './proc-stat.ts';
 import { startSink } from './sink-process.ts';
 import type { WholeServer } from './whole-server.ts';
 
@@ -103,21 +103,6 @@ function seedSubscribers(databaseUrl: string) {
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (r.status !== 0) throw new Error(`seeding failed (exit ${r.status})`);
-}
-
-const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
-  Number(
-    new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
-  ) * 1024;
-
-/** A process's main-thread context switches so far: voluntary (it slept) and involuntary. */
-function switches(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]);
-  return {
-    voluntary: field('voluntary_ctxt_switches'),
-    involuntary: field('nonvoluntary_ctxt_switches'),
-  };
 }
 
 /**

@@ -12,6 +12,22 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / clockTicks) * 1000;
 }
 
+/** A size Linux reports for a process (its resident set now, or at its peak), in bytes. */
+export const statusBytes = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(
+    new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
+  ) * 1024;
+
+/** A process's main-thread context switches so far: voluntary (it slept) and involuntary. */
+export function switches(pid: number) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]);
+  return {
+    voluntary: field('voluntary_ctxt_switches'),
+    involuntary: field('nonvoluntary_ctxt_switches'),
+  };
+}
+
 /** The pids a process has started (its main thread's children). */
 export function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')

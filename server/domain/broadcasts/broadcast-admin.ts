@@ -8,7 +8,7 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
-import { recordAudit } from '../shared/writes.ts';
+import { recordAudit, rowsAffected } from '../shared/writes.ts';
 
 export interface BroadcastProgress {
   id: string;
@@ -269,7 +269,7 @@ async function retryFailedDeliveriesParsed(
           input.deliveryIds ? inArray(deliveries.id, input.deliveryIds) : undefined,
         ),
       );
-    const retried = Number((res as { rowsAffected?: number }).rowsAffected ?? 0);
+    const retried = rowsAffected(res);
     await recordAudit(tx, actor, now, {
       action: 'broadcast.retry',
       objectType: 'broadcast',

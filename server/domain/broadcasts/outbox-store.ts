@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.ts';
 import { jsonList } from '../shared/in-list.ts';
+import { rowsAffected } from '../shared/writes.ts';
 
 // The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
 // recording what the relay said. The worker in jobs/ decides when; this file knows the tables.
@@ -220,7 +221,7 @@ export async function releaseAfterOutage(db: Db, since: Date, now: Date): Promis
         UPDATE ${ident(which)} SET next_attempt_at = ${now.getTime()}
         WHERE state = 'pending' AND next_attempt_at > ${now.getTime()}
           AND last_error_at >= ${since.getTime()}`);
-      n += Number((r as { rowsAffected?: number }).rowsAffected ?? 0);
+      n += rowsAffected(r);
     }
   });
   return n;

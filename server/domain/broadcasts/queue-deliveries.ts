@@ -1,7 +1,9 @@
+import { setImmediate } from 'node:timers/promises';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { broadcasts, components } from '../../../db/schema/index.ts';
 import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
+import { rowsAffected } from '../shared/writes.ts';
 
 /**
  * Recipients written per statement. The embedded driver runs a statement on the event loop's
@@ -43,8 +45,9 @@ export async function queueDeliveries(
       ORDER BY id
       ON CONFLICT DO NOTHING`,
       )
-      .then((r) => Number((r as { rowsAffected?: number }).rowsAffected ?? 0));
-  const where = await recipientsWhere(tx, b);
+      .then(rowsAffected);
+  const recipients = await recipientsRule(tx, b);
+  const where = recipients();
   // A few recipients (a drill list, an audience) in one statement, found through the lists'
   // index: slices walk subscribers in id order, and for a small list among many that would read
   // every subscriber to find a handful.
@@ -54,7 +57,7 @@ export async function queueDeliveries(
   // Slices in subscriber-id order, each found by walking the subscribers' own id index from where
   // the last one ended (the lists' index would make every slice read the whole list again).
   const inSlices = async () => {
-    const walk = await recipientsWhere(tx, b, { byId: true });
+    const walk = recipients({ byId: true });
     let written = 0;
     let after = '';
     for (;;) {
@@ -69,7 +72,7 @@ export async function queueDeliveries(
         SELECT max(subscriber_id) AS id FROM deliveries WHERE broadcast_id = ${b.broadcastId}`);
       after = last!.id;
       // A turn of the event loop: sockets, timers and other requests are served in between.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await setImmediate();
     }
   };
   const total =
@@ -128,15 +131,22 @@ export async function countRecipientsByLanguage(
   return rows.map((r) => ({ language: r.language, recipients: Number(r.n) }));
 }
 
-/**
- * The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers).
- * `byId` keeps SQLite off the lists' index (a unary + on those columns), for a walk in id order.
- */
+/** The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers). */
 async function recipientsWhere(
   tx: DbOrTx,
   b: { listIds: string[]; componentIds: string[] },
-  { byId = false }: { byId?: boolean } = {},
 ): Promise<SQL> {
+  return (await recipientsRule(tx, b))();
+}
+
+/**
+ * `recipientsWhere` with the components read once, for a caller that needs the condition twice.
+ * `byId` keeps SQLite off the lists' index (a unary + on those columns), for a walk in id order.
+ */
+async function recipientsRule(
+  tx: DbOrTx,
+  b: { listIds: string[]; componentIds: string[] },
+): Promise<(opts?: { byId?: boolean }) => SQL> {
   const withGroups = b.componentIds.length
     ? await tx
         .select({ id: components.id, groupId: components.groupId })
@@ -153,8 +163,10 @@ async function recipientsWhere(
       ? sql``
       : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
             OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
-  const plus = byId ? sql.raw('+') : sql``;
-  return sql`${plus}s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
+  return ({ byId = false } = {}) => {
+    const plus = byId ? sql.raw('+') : sql``;
+    return sql`${plus}s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
       AND ${plus}s.state = 'confirmed'
       ${componentFilter}`;
+  };
 }

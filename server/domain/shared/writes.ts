@@ -58,3 +58,7 @@ export async function recordAudit(
     at: now,
   });
 }
+
+/** How many rows a write statement changed, as the driver reports it (0 when it does not say). */
+export const rowsAffected = (result: unknown): number =>
+  Number((result as { rowsAffected?: number }).rowsAffected ?? 0);

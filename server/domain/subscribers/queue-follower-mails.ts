@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import { incidentFollowers } from '../../../db/schema/index.ts';
 import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
+import { rowsAffected } from '../shared/writes.ts';
 
 /**
  * Queues one outbox message per confirmed follower of the incident for a published update, in
@@ -36,5 +37,5 @@ export async function queueFollowerMails(
       .where(
         and(eq(incidentFollowers.incidentId, u.incidentId), isNull(incidentFollowers.endedAt)),
       );
-  return Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
+  return rowsAffected(result);
 }

@@ -11,6 +11,7 @@ import {
   type WebhookEvent,
 } from '../../../db/schema/index.ts';
 import { inJsonList } from '../shared/in-list.ts';
+import { rowsAffected } from '../shared/writes.ts';
 
 // Deliveries are written in the transaction that publishes the update or changes the
 // component, with one INSERT ... SELECT over the active webhooks that want the event, so a
@@ -49,7 +50,7 @@ async function insertDeliveries(
       AND EXISTS (SELECT 1 FROM json_each(w.events) e WHERE e.value = ${event})
       AND ${filter}
       ${componentFilter}`);
-  return Number((result as { rowsAffected?: number }).rowsAffected ?? 0);
+  return rowsAffected(result);
 }
 
 /**
