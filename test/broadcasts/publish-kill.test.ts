@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { eq, sql } from 'drizzle-orm';
+import Database from 'libsql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcasts, deliveries, incidents } from '../../db/schema/index.ts';
+import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-deliveries.ts';
+import { heraldChild, heraldNode, registerChild } from '../helpers/children.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+
+// A large publish writes its deliveries in slices and lets the event loop turn between them,
+// all inside the one transaction that declares the incident: a process killed between two
+// slices must leave no incident, no broadcast and no half of a recipient list behind.
+describe(
+  'a process killed with kill -9 in the middle of a large publish',
+  { timeout: 60_000 },
+  () => {
+    let t: TestContext;
+    const confirmed = 3 * DELIVERIES_PER_STATEMENT + 17;
+    beforeAll(async () => {
+      t = await createTestContext();
+      await t.deps.db.run(sql`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${confirmed})
+      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
+      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net',
+             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
+      FROM n`);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('leaves nothing of it, and the same P0 declared again reaches everyone once', async () => {
+      const script = fileURLToPath(new URL('../helpers/publish-process.ts', import.meta.url));
+      const child = registerChild(
+        spawn(heraldNode, heraldChild(script, t.dbUrl, 'Checkout is down'), {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('mid\n')) resolve();
+        });
+        child.on('exit', (code) =>
+          reject(new Error(`publish process exited ${code}:\n${out}${err}`)),
+        );
+      });
+      // Caught inside the publish's transaction: it holds the write lock.
+      const probe = new Database(t.dbUrl.replace(/^file:/, ''));
+      probe.exec('PRAGMA busy_timeout = 0');
+      expect(() => probe.exec('BEGIN IMMEDIATE')).toThrow(/busy|locked/i);
+      probe.close();
+      child.kill('SIGKILL');
+      await exited;
+      expect(out).not.toContain('published');
+
+      expect(
+        await t.deps.db.select().from(incidents).where(eq(incidents.title, 'Checkout is down')),
+      ).toEqual([]);
+      expect(await t.deps.db.select().from(broadcasts)).toEqual([]);
+      expect(await t.deps.db.$count(deliveries)).toBe(0);
+
+      // The lock went with the process: this one declares it and queues every reader once.
+      const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Checkout is down' });
+      const [b] = await t.deps.db
+        .select()
+        .from(broadcasts)
+        .where(eq(broadcasts.incidentId, incident.id));
+      expect(b!.total).toBe(confirmed);
+      expect(await t.deps.db.$count(deliveries, eq(deliveries.broadcastId, b!.id))).toBe(confirmed);
+    });
+  },
+);
