@@ -90,14 +90,19 @@ const FIRST_CLAIM = 10;
  * crash in this window doubles at most what the relay answered in it.
  */
 const RECORD_EVERY_MS = 25;
+/**
+ * Most rows one outage's probes skip (a probe every 4 s at most: over an hour of outage, 900);
+ * past it the round starts again.
+ */
+const MAX_PROBED = 5000;
 
 /**
  * A claimed row of either email table, as the driver returned it with the lane's key added:
- * `which` says the table, `key` is unique across both.
+ * `which` says the table, `key` is unique across both; `probe` marks the relay's probe.
  */
 type EmailRow =
-  | (ClaimedMessage & { which: 'messages'; key: string })
-  | (ClaimedDelivery & { which: 'deliveries'; key: string });
+  | (ClaimedMessage & { which: 'messages'; key: string; probe?: boolean })
+  | (ClaimedDelivery & { which: 'deliveries'; key: string; probe?: boolean });
 type EmailOutcome = Outcome & { which: OutboxTable; key: string };
 
 /** What one claim read for rendering its rows, shared by them. */
@@ -144,6 +149,12 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
   /** Relay answers: the measured sending rate. */
   let answers = new RateMeter();
+  /** The rows probed in the relay's current outage, by table (`claimProbe` skips them). */
+  const probed: Record<OutboxTable, Set<string>> = { messages: new Set(), deliveries: new Set() };
+  const forgetProbed = () => {
+    probed.messages.clear();
+    probed.deliveries.clear();
+  };
 
   /** How many rows may be in flight: what the measured rate sends in half a lease. */
   function allowedInFlight(): number {
@@ -231,6 +242,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     id: row.id,
     attempts: row.attempts,
     result,
+    ...(row.probe ? { probe: true } : {}),
   });
 
   const channel: LaneChannel<EmailRow, Claim, EmailOutcome> = {
@@ -289,14 +301,22 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         'ok' in result && !result.ok && !result.permanent ? result.error : null,
       accepted: ({ result }) => 'ok' in result && result.ok,
       async claimProbe(now, lease) {
-        const probe = await claimProbe(deps.db, now, lease);
+        // Each probe takes a row not yet probed in this outage, so one recipient's refusal does
+        // not keep the relay looking down; once every row has had its turn, round again.
+        const skip = { messages: [...probed.messages], deliveries: [...probed.deliveries] };
+        let probe = await claimProbe(deps.db, now, lease, skip);
+        if (!probe && (skip.messages.length || skip.deliveries.length)) {
+          forgetProbed();
+          probe = await claimProbe(deps.db, now, lease);
+        }
         if (!probe) return null;
-        return keyed(
-          [probe.row] as (ClaimedMessage | ClaimedDelivery)[],
-          probe.which,
-        )[0] as EmailRow;
+        if (probed[probe.which].size >= MAX_PROBED) forgetProbed();
+        probed[probe.which].add(probe.row.id);
+        const row = keyed([probe.row] as (ClaimedMessage | ClaimedDelivery)[], probe.which)[0];
+        return Object.assign(row as EmailRow, { probe: true });
       },
       release(since, now) {
+        forgetProbed();
         // The rate measured during the outage (a probe every few seconds) would size the next
         // claims to a handful: measure afresh from a first claim, as at the start of a busy spell.
         answers = new RateMeter();

@@ -342,6 +342,14 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
           await nap(Math.max(1, Math.min(o.idleMs, down.probeAt - Date.now())));
           continue;
         }
+        // The refusals are written first (the flush wakes this loop): a row whose refusal is
+        // still only in memory is `sending` in the database, and a probe that found no row
+        // would call the outage over, leaving every row to its own backoff.
+        if (unrecorded.length) {
+          void flush();
+          await nap(o.idleMs);
+          continue;
+        }
         down.probing = true;
         try {
           await probe(gate);

@@ -53,6 +53,13 @@ export interface Outcome {
   id: string;
   result: SendResult;
   attempts: number;
+  /**
+   * Sent as the probe of a relay that refuses (`claimProbe`). A probe tests the relay, every few
+   * seconds, on whichever row it takes: its temporary refusal counts as one of that row's
+   * attempts only when the row's own retry was due, or a short queue would use up its attempts
+   * in seconds and be given up while the relay is away.
+   */
+  probe?: boolean;
 }
 
 const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
@@ -183,12 +190,15 @@ export async function claimEmail(
 
 /**
  * The probe of a relay that refused: one row, due or not (the rows that met the outage wait out
- * their own backoff), single messages first. Its answer tells whether the relay is back.
+ * their own backoff), single messages first, skipping the ids in `skip` (those already probed in
+ * this outage: a refusal about one recipient must not keep the relay looking down for everyone).
+ * Its answer tells whether the relay is back.
  */
 export async function claimProbe(
   db: Db,
   now: Date,
   leaseMs: number,
+  skip: Partial<Record<OutboxTable, string[]>> = {},
 ): Promise<{ which: OutboxTable; row: ClaimedMessage | ClaimedDelivery } | null> {
   const t = now.getTime();
   for (const which of ['messages', 'deliveries'] as const) {
@@ -196,11 +206,12 @@ export async function claimProbe(
       which === 'messages'
         ? sql.raw('id, attempts, kind, to_address, payload, message_id')
         : sql.raw('id, attempts, broadcast_id, subscriber_id, message_id');
+    const skipped = skip[which]?.length ? sql`AND id NOT IN ${jsonList(skip[which]!)}` : sql``;
     const [row] = await db.transaction((tx) =>
       tx.all<ClaimedMessage | ClaimedDelivery>(sql`
         UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
         WHERE id IN (SELECT id FROM ${ident(which)}
-                     WHERE state = 'pending' OR (state = 'sending' AND lease_until <= ${t})
+                     WHERE (state = 'pending' OR (state = 'sending' AND lease_until <= ${t})) ${skipped}
                      ORDER BY next_attempt_at LIMIT 1)
         RETURNING ${cols}`),
     );
@@ -310,12 +321,16 @@ function outcomeStatements(
   const sent: string[] = [];
   const skipped: string[] = [];
   const released: string[] = [];
-  const failures: { id: string; attempts: number; result: Extract<SendResult, { ok: false }> }[] =
-    [];
-  for (const { id, attempts, result } of outcomes) {
+  const failures: {
+    id: string;
+    attempts: number;
+    result: Extract<SendResult, { ok: false }>;
+    probe?: boolean;
+  }[] = [];
+  for (const { id, attempts, result, probe } of outcomes) {
     if (!('ok' in result)) ('skipped' in result ? skipped : released).push(id);
     else if (result.ok) sent.push(id);
-    else failures.push({ id, attempts, result });
+    else failures.push({ id, attempts, result, probe });
   }
   const statements = [];
   if (sent.length)
@@ -332,6 +347,10 @@ function outcomeStatements(
         WHERE state = 'sending' AND id IN ${jsonList(released)}`);
   for (const o of failures) {
     const r = o.result;
+    if (o.probe && !r.permanent) {
+      statements.push(probeRefusal(table, o.id, o.attempts, r.error, now, rules));
+      continue;
+    }
     const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
     const error =
       giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;
@@ -345,6 +364,35 @@ function outcomeStatements(
     );
   }
   return statements;
+}
+
+/**
+ * A probe's temporary refusal. When the row's own retry was due (`next_attempt_at` has come) it
+ * is that retry: counted, backed off, given up after `maxAttempts`, as any refusal. Before then
+ * it is only the relay's test: the claim's attempt is taken back and the row keeps its own
+ * schedule, so a relay away for an hour gives a short queue the same attempts as a long one. In
+ * SQL, since only the row knows when it is due; SET reads the row as it was.
+ */
+function probeRefusal(
+  table: ReturnType<typeof ident>,
+  id: string,
+  attempts: number,
+  error: string,
+  now: Date,
+  rules: OutcomeRules,
+) {
+  const t = now.getTime();
+  const due = sql`next_attempt_at <= ${t}`;
+  const giveUp = sql`(${due} AND attempts >= ${rules.maxAttempts})`;
+  return sql`
+    UPDATE ${table} SET
+      state = CASE WHEN ${giveUp} THEN 'failed' ELSE 'pending' END,
+      lease_until = NULL,
+      last_error = CASE WHEN ${giveUp} THEN ${`gave up after ${attempts} attempts: ${error}`} ELSE ${error} END,
+      last_error_at = ${t},
+      attempts = CASE WHEN ${due} THEN attempts ELSE max(0, attempts - 1) END,
+      next_attempt_at = CASE WHEN ${due} THEN ${rules.retryAt(now, attempts).getTime()} ELSE next_attempt_at END
+    WHERE state = 'sending' AND id = ${id}`;
 }
 
 /** How long the oldest due row (of any outbox table) has waited, in ms; 0 when none waits. */
