@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimDeliveries } from '../../server/domain/broadcasts/outbox-store.ts';
 import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { freePort } from '../edge/edge-harness.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
@@ -56,6 +57,10 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
     expect(r.json.sending.reasons[0]).toMatch(
       /451 4\.3\.0 Temporary outage.*3 times, next attempt \d\d:\d\d:\d\d\./,
     );
+    // What to do: a relay that answers is up and turns mail away; nothing is sent again by hand.
+    expect(r.json.sending.reasons[0]).toMatch(
+      /The relay is up and turns mail away for now .* Nothing needs sending again: the queue goes out within seconds of the relay accepting mail\.$/,
+    );
     expect(r.json.sending.stalled).toBe(false);
     t.clock.advance(61_000);
     expect((await api(t, secret).get(`/api/admin/broadcasts/${id}`)).json.sending.stalled).toBe(
@@ -68,6 +73,27 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
     const after = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
     expect(after.json.broadcast).toMatchObject({ sent: 3, queued: 0, done: true });
     expect(after.json.sending.reasons).toEqual([]);
+  });
+
+  it('a relay Herald cannot reach is named as such, with what to check', async () => {
+    // Nothing listens on this port: every connection is refused.
+    const closed = await createTestContext({
+      env: { SMTP_URL: `smtp://127.0.0.1:${await freePort()}` },
+    });
+    try {
+      const token = (await makeToken(closed, 'responder')).secret;
+      await makeConfirmedSubscriber(closed.deps, 'unreachable@example.org');
+      const { incident } = await makeIncident(closed.deps, { priority: 0, title: 'unreachable' });
+      const [b] = await readBroadcasts(closed.deps, { incidentId: incident.id });
+      await testWorker(closed).drain();
+      const r = await api(closed, token).get(`/api/admin/broadcasts/${b!.id}`);
+      expect(r.json.sending.lastTemporaryError.error).toMatch(/ECONNREFUSED/);
+      expect(r.json.sending.reasons[0]).toMatch(
+        /Herald cannot reach the relay or talk to it: check that the server SMTP_URL names is running and that this machine may connect to it \(host, port, firewall, TLS\)\. Nothing needs sending again/,
+      );
+    } finally {
+      await closed.close();
+    }
   });
 
   it('shows deliveries held by a process that stopped, and when they are taken over', async () => {

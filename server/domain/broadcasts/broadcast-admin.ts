@@ -184,7 +184,7 @@ async function readSendingState(
   if (err) {
     const n = Number(err.n);
     state.reasons.push(
-      `The mail relay refused for now: "${err.error}"${err.at ? ` (last at ${clock(Number(err.at))})` : ''}, ${n} ${n === 1 ? 'time' : 'times'}, next attempt ${Number(err.next) <= now ? 'now' : clock(Number(err.next))}.`,
+      `The mail relay refused for now: "${err.error}"${err.at ? ` (last at ${clock(Number(err.at))})` : ''}, ${n} ${n === 1 ? 'time' : 'times'}, next attempt ${Number(err.next) <= now ? 'now' : clock(Number(err.next))}. ${relayAdvice(err.error)}`,
     );
   }
   if (state.orphaned) {
@@ -205,6 +205,19 @@ async function readSendingState(
       `Nothing was sent for ${Math.round(sinceProgress / 1000)} s: check that a Herald process is running and that /healthz is ok.`,
     );
   return state;
+}
+
+/**
+ * What to do about a relay's refusal for now. A reply (`4xx ...`) means the relay is up and turns
+ * mail away; anything else (refused, reset, timed out, not found) means Herald cannot reach it
+ * or talk to it. Either way nothing is resent by hand: the email lane probes the relay and lets
+ * the whole queue go once it accepts (server/delivery/README.md, "A relay that refuses").
+ */
+export function relayAdvice(error: string): string {
+  const why = /^4\d\d\b/.test(error.trim())
+    ? 'The relay is up and turns mail away for now (a sending limit, greylisting or trouble on its side): its log, or its provider, says why.'
+    : 'Herald cannot reach the relay or talk to it: check that the server SMTP_URL names is running and that this machine may connect to it (host, port, firewall, TLS).';
+  return `${why} Nothing needs sending again: the queue goes out within seconds of the relay accepting mail.`;
 }
 
 /**
