@@ -11,6 +11,7 @@ import {
   type Outcome,
   type OutboxTable,
   recordOutcomeGroups,
+  refusedSince,
   releaseAfterOutage,
   type SendResult,
 } from '../domain/broadcasts/outbox-store.ts';
@@ -315,6 +316,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         const row = keyed([probe.row] as (ClaimedMessage | ClaimedDelivery)[], probe.which)[0];
         return Object.assign(row as EmailRow, { probe: true });
       },
+      refusedSince: (now) => refusedSince(deps.db, now),
       release(since, now) {
         forgetProbed();
         // The rate measured during the outage (a probe every few seconds) would size the next

@@ -79,6 +79,12 @@ export interface LaneGate<Row, Outcome> {
   claimProbe(now: Date, leaseMs: number): Promise<Row | null>;
   /** The receiver is back: makes every row that met its refusal since `since` due now. */
   release(since: Date, now: Date): Promise<number>;
+  /**
+   * At start: when the earliest refusal was that rows still back off from (a process before this
+   * one met them), or null. The lane then probes first, so a receiver that is back by now gets
+   * the whole queue at once, not each row after its own backoff.
+   */
+  refusedSince?(now: Date): Promise<{ since: Date; rows: number } | null>;
   /** The first and the longest pause between probes. */
   probeBaseMs: number;
   probeMaxMs: number;
@@ -180,6 +186,27 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       );
     }
     wake();
+  }
+
+  /**
+   * A refusal met before this process started (a restart while the relay was away) is taken up
+   * where it was: the gate starts closed and the first thing sent is a probe.
+   */
+  async function resumeOutage() {
+    if (!gate?.refusedSince) return;
+    try {
+      const found = await gate.refusedSince(clock.now());
+      if (!found || down.since) return;
+      down.since = found.since;
+      down.pause = gate.probeBaseMs;
+      down.probeAt = 0;
+      log.info(
+        `${channel.name}: ${found.rows} ${gate.rowWord} wait out ${gate.what}'s refusal from before this start; probing it first`,
+      );
+    } catch (err) {
+      // The first claim finds out what the database says.
+      log.debug(`${channel.name}: could not read earlier refusals: ${faultText(err)}`);
+    }
   }
 
   /** One row to a receiver that refused: its answer reopens the gate or backs off further. */
@@ -427,7 +454,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       if (running) return;
       running = true;
       heartbeat = setInterval(() => void beat(), o.heartbeatMs);
-      pumpDone = pump();
+      pumpDone = resumeOutage().then(pump);
     },
     /**
      * A graceful stop: claims nothing more, hands back what was claimed but never started (its

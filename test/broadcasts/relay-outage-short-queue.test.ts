@@ -122,6 +122,28 @@ describe('a short queue waits out a relay outage', { timeout: 60_000 }, () => {
     expect(smtp.received).toEqual([]);
   });
 
+  it('after a restart during the outage, the new process probes the relay first and sends the whole queue once it accepts, not each row after its own backoff', async () => {
+    await makeConfirmedSubscriber(t.deps, 'ana@example.org');
+    await makeConfirmedSubscriber(t.deps, 'ben@example.org');
+    refuse();
+    await makeIncident(t.deps, { priority: 0, title: 'Website is down' });
+    startWorker();
+    await expect.poll(() => refusals, { timeout: 30_000, interval: 5 }).toBeGreaterThan(4);
+    await worker!.stop();
+    // The relay is back while no process runs; the rows' own retries are still to come (the
+    // test clock stands still), so only a probe can find out.
+    smtp.reject(null);
+    startWorker();
+    await smtp.until((mail) => mail.length >= 2);
+    await expect
+      .poll(async () => (await rows()).map((r) => r.state), { timeout: 30_000 })
+      .toEqual(['sent', 'sent']);
+    expect(smtp.received.flatMap((m) => m.to).sort()).toEqual([
+      'ana@example.org',
+      'ben@example.org',
+    ]);
+  });
+
   it('one reader the relay keeps refusing does not hold back the others: the probes take the queued rows in turn', async () => {
     // Made first: with the same retry time, the refused reader's row is the first a probe takes.
     await makeConfirmedSubscriber(t.deps, 'full-mailbox@example.org');

@@ -238,6 +238,25 @@ export async function releaseAfterOutage(db: Db, since: Date, now: Date): Promis
   return n;
 }
 
+/**
+ * Rows still backing off from a temporary refusal (pending, retried later, with an error): how
+ * many, and when the earliest of those refusals was. Read when the email lane starts.
+ */
+export async function refusedSince(
+  db: Db,
+  now: Date,
+): Promise<{ since: Date; rows: number } | null> {
+  const t = now.getTime();
+  const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
+    (w) => sql`SELECT min(last_error_at) AS at, count(*) AS n FROM ${ident(w)}
+               WHERE state = 'pending' AND next_attempt_at > ${t} AND last_error_at IS NOT NULL`,
+  );
+  const [r] = await db.all<{ at: number | null; n: number }>(
+    sql`SELECT min(at) AS at, sum(n) AS n FROM (${sql.join(parts, sql` UNION ALL `)})`,
+  );
+  return r?.at == null ? null : { since: new Date(Number(r.at)), rows: Number(r.n) };
+}
+
 export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
   return claimRows<ClaimedDelivery>(db, 'deliveries', deliveryColumns, now, limit, leaseMs);
 }
