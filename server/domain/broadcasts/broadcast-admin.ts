@@ -215,7 +215,7 @@ async function readSendingState(
  */
 export function relayAdvice(error: string): string {
   const why = /^4\d\d\b/.test(error.trim())
-    ? 'The relay is up and turns mail away for now (a sending limit, greylisting or trouble on its side): its log, or its provider, says why.'
+    ? 'The relay is up and turns mail away for now (a sending limit, a full queue or trouble on its side): its log, or its provider, says why.'
     : 'Herald cannot reach the relay or talk to it: check that the server SMTP_URL names is running and that this machine may connect to it (host, port, firewall, TLS).';
   return `${why} Nothing needs sending again: the queue goes out within seconds of the relay accepting mail.`;
 }
