@@ -61,10 +61,28 @@ export interface OutboxWorkerOptions {
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mailer' | 'log'>;
 
-/** 5xx replies are permanent; network errors, timeouts and 4xx replies are worth retrying. */
+/**
+ * 5xx replies to a message are permanent; network errors, timeouts and 4xx replies are worth
+ * retrying. So is a refusal of the session rather than of the message (its greeting, TLS,
+ * Herald's login, or a relay that wants a login Herald does not give: 530): every message would
+ * meet it until someone fixes the relay or `SMTP_URL`, so it is the relay's refusal for now, and
+ * the queue waits for the fix instead of being failed for good.
+ */
 export function classifySmtpError(err: unknown): { permanent: boolean; error: string } {
-  const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
+  const e = err as {
+    responseCode?: number;
+    response?: string;
+    code?: string;
+    message?: string;
+    command?: string;
+  };
   const error = String(e?.response ?? e?.message ?? err).slice(0, 500);
+  const session =
+    e?.code === 'EAUTH' ||
+    e?.code === 'ETLS' ||
+    e?.responseCode === 530 ||
+    (e?.code === 'EPROTOCOL' && e?.command === 'CONN');
+  if (session) return { permanent: false, error };
   if (typeof e?.responseCode === 'number')
     return { permanent: e.responseCode >= 500 && e.responseCode < 600, error };
   // A message nodemailer itself refuses (bad address, bad content) will not get better.

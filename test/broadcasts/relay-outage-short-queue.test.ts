@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
+import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { enqueueMessage } from '../../server/domain/outbox/enqueue-message.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
@@ -174,5 +177,73 @@ describe('a short queue waits out a relay outage', { timeout: 60_000 }, () => {
       )
       .toBe('sent');
     expect(smtp.received.filter((m) => m.to.includes('ben@example.org'))).toHaveLength(1);
+  });
+});
+
+// A relay that refuses Herald's login (a rotated password, a locked account) refuses every
+// message the same way until someone fixes it. A 535 used to count as the message's permanent
+// refusal: the whole P0 was marked failed within seconds and stayed failed after the fix.
+describe('a relay that refuses the login', { timeout: 60_000 }, () => {
+  it('holds the queue and says to check the password; once the login works, everyone gets the P0 once', async () => {
+    let loginWorks = false;
+    let refusedLogins = 0;
+    const delivered: string[] = [];
+    const relay = new SMTPServer({
+      secure: false,
+      disabledCommands: ['STARTTLS'],
+      authOptional: false,
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth(auth, _session, callback) {
+        if (loginWorks && auth.username === 'herald' && auth.password === 'rotated')
+          return callback(null, { user: auth.username });
+        refusedLogins += 1;
+        return callback(
+          Object.assign(new Error('5.7.8 Authentication credentials invalid'), {
+            responseCode: 535,
+          }),
+        );
+      },
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          delivered.push(...session.envelope.rcptTo.map((r) => r.address));
+          callback();
+        });
+      },
+    });
+    relay.on('error', () => {});
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const port = (relay.server.address() as AddressInfo).port;
+    const t = await createTestContext({
+      env: { SMTP_URL: `smtp://herald:rotated@127.0.0.1:${port}` },
+    });
+    const worker = createOutboxWorker(t.deps, { probeBaseMs: 2, probeMaxMs: 10, idleMs: 5 });
+    try {
+      await makeConfirmedSubscriber(t.deps, 'ana@example.org');
+      await makeConfirmedSubscriber(t.deps, 'ben@example.org');
+      const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Website is down' });
+      const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+      worker.start();
+      await expect.poll(() => refusedLogins, { timeout: 30_000, interval: 5 }).toBeGreaterThan(20);
+      const states = async () =>
+        (await t.deps.db.all<{ state: string }>(sql`SELECT state FROM deliveries`)).map(
+          (r) => r.state,
+        );
+      expect(await states()).not.toContain('failed');
+      const seen = await readBroadcast(t.deps, b!.id);
+      expect(seen.sending.reasons[0]).toMatch(
+        /535 5\.7\.8 Authentication credentials invalid.*The relay refuses Herald's login: check the user and password in SMTP_URL/,
+      );
+
+      loginWorks = true;
+      await expect.poll(() => delivered.length, { timeout: 30_000 }).toBe(2);
+      await expect.poll(states, { timeout: 30_000 }).toEqual(['sent', 'sent']);
+      expect(delivered.sort()).toEqual(['ana@example.org', 'ben@example.org']);
+    } finally {
+      await worker.stop();
+      await t.close();
+      await new Promise<void>((r) => relay.close(() => r()));
+    }
   });
 });

@@ -155,6 +155,12 @@ describe('the SMTP pool behind SMTP_URL', () => {
     const err = await failureOf(mailerFor(u.href).send(mail('other@example.net'), new Date()));
     expect(String(err)).toMatch(/535 Invalid username or password/);
     expect(relay.delivered).toEqual(['reader@example.net']);
+    // Every message would meet it until the password is fixed: the relay's refusal for now (the
+    // queue waits), not this message's for good.
+    expect(classifySmtpError(err)).toEqual({
+      permanent: false,
+      error: expect.stringMatching(/^535 Invalid username or password/),
+    });
   });
 
   it('sends the next message over a new connection after the relay dropped an idle one', async () => {

@@ -208,15 +208,18 @@ async function readSendingState(
 }
 
 /**
- * What to do about a relay's refusal for now. A reply (`4xx ...`) means the relay is up and turns
- * mail away; anything else (refused, reset, timed out, not found) means Herald cannot reach it
- * or talk to it. Either way nothing is resent by hand: the email lane probes the relay and lets
+ * What to do about a relay's refusal for now. A refused login (535, 530) is SMTP_URL's
+ * credentials; another reply (`4xx ...`) means the relay is up and turns mail away; anything else
+ * (refused, reset, timed out, not found) means Herald cannot reach it or talk to it. Either way nothing is resent by hand: the email lane probes the relay and lets
  * the whole queue go once it accepts (server/delivery/README.md, "A relay that refuses").
  */
 export function relayAdvice(error: string): string {
-  const why = /^4\d\d\b/.test(error.trim())
-    ? 'The relay is up and turns mail away for now (a sending limit, a full queue or trouble on its side): its log, or its provider, says why.'
-    : 'Herald cannot reach the relay or talk to it: check that the server SMTP_URL names is running and that this machine may connect to it (host, port, firewall, TLS).';
+  const e = error.trim();
+  const why = /^5(30|34|35|38)\b|authenticat|invalid login|credentials/i.test(e)
+    ? "The relay refuses Herald's login: check the user and password in SMTP_URL, and that the relay lets that account send."
+    : /^4\d\d\b/.test(e)
+      ? 'The relay is up and turns mail away for now (a sending limit, a full queue or trouble on its side): its log, or its provider, says why.'
+      : 'Herald cannot reach the relay or talk to it: check that the server SMTP_URL names is running and that this machine may connect to it (host, port, firewall, TLS).';
   return `${why} Nothing needs sending again: the queue goes out within seconds of the relay accepting mail.`;
 }
 
