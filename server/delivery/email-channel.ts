@@ -261,7 +261,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     id: row.id,
     attempts: row.attempts,
     result,
-    ...(row.probe ? { probe: true } : {}),
+    probe: row.probe === true,
   });
 
   const channel: LaneChannel<EmailRow, Claim, EmailOutcome> = {
