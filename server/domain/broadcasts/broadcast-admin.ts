@@ -208,10 +208,12 @@ async function readSendingState(
 }
 
 /**
- * What to do about a relay's refusal for now. A refused login (535, 530) is SMTP_URL's
- * credentials; another reply (`4xx ...`) means the relay is up and turns mail away; anything else
- * (refused, reset, timed out, not found) means Herald cannot reach it or talk to it. Either way nothing is resent by hand: the email lane probes the relay and lets
- * the whole queue go once it accepts (server/delivery/README.md, "A relay that refuses").
+ * What to do about a relay's refusal for now, read from the error it left (the delivery wing's
+ * `classifySmtpError` decided it was one). A refused login (535, 530) is SMTP_URL's credentials;
+ * another reply (`4xx ...`) means the relay is up and turns mail away; anything else (refused,
+ * reset, timed out, not found) means Herald cannot reach it or talk to it. Either way nothing is
+ * resent by hand: the email lane probes the relay and lets the whole queue go once it accepts
+ * (server/delivery/README.md, "A relay that refuses").
  */
 export function relayAdvice(error: string): string {
   const e = error.trim();

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.ts';
 import { jsonList } from '../shared/in-list.ts';
 import { rowsAffected } from '../shared/writes.ts';
@@ -63,6 +63,9 @@ export interface Outcome {
 }
 
 const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
+/** One query per outbox table, as one `UNION ALL` for the caller to fold. */
+const acrossTables = (query: (which: OutboxTable) => SQL) =>
+  sql.join((Object.keys(outboxTables) as OutboxTable[]).map(query), sql` UNION ALL `);
 const due = (t: number) =>
   sql`(state = 'pending' AND next_attempt_at <= ${t}) OR (state = 'sending' AND lease_until <= ${t})`;
 
@@ -247,12 +250,11 @@ export async function refusedSince(
   now: Date,
 ): Promise<{ since: Date; rows: number } | null> {
   const t = now.getTime();
-  const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
-    (w) => sql`SELECT min(last_error_at) AS at, count(*) AS n FROM ${ident(w)}
-               WHERE state = 'pending' AND next_attempt_at > ${t} AND last_error_at IS NOT NULL`,
-  );
   const [r] = await db.all<{ at: number | null; n: number }>(
-    sql`SELECT min(at) AS at, sum(n) AS n FROM (${sql.join(parts, sql` UNION ALL `)})`,
+    sql`SELECT min(at) AS at, sum(n) AS n FROM (${acrossTables(
+      (w) => sql`SELECT min(last_error_at) AS at, count(*) AS n FROM ${ident(w)}
+                 WHERE state = 'pending' AND next_attempt_at > ${t} AND last_error_at IS NOT NULL`,
+    )})`,
   );
   return r?.at == null ? null : { since: new Date(Number(r.at)), rows: Number(r.n) };
 }
@@ -371,8 +373,7 @@ function outcomeStatements(
       continue;
     }
     const giveUp = r.permanent || o.attempts >= rules.maxAttempts;
-    const error =
-      giveUp && !r.permanent ? `gave up after ${o.attempts} attempts: ${r.error}` : r.error;
+    const error = giveUp && !r.permanent ? gaveUp(o.attempts, r.error) : r.error;
     statements.push(
       giveUp
         ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
@@ -384,6 +385,9 @@ function outcomeStatements(
   }
   return statements;
 }
+
+/** The error a row given up on keeps: how many attempts it had, and the last refusal. */
+const gaveUp = (attempts: number, error: string) => `gave up after ${attempts} attempts: ${error}`;
 
 /**
  * A probe's temporary refusal. When the row's own retry was due (`next_attempt_at` has come) it
@@ -407,7 +411,7 @@ function probeRefusal(
     UPDATE ${table} SET
       state = CASE WHEN ${giveUp} THEN 'failed' ELSE 'pending' END,
       lease_until = NULL,
-      last_error = CASE WHEN ${giveUp} THEN ${`gave up after ${attempts} attempts: ${error}`} ELSE ${error} END,
+      last_error = CASE WHEN ${giveUp} THEN ${gaveUp(attempts, error)} ELSE ${error} END,
       last_error_at = ${t},
       attempts = CASE WHEN ${due} THEN attempts ELSE max(0, attempts - 1) END,
       next_attempt_at = CASE WHEN ${due} THEN ${rules.retryAt(now, attempts).getTime()} ELSE next_attempt_at END
@@ -417,12 +421,11 @@ function probeRefusal(
 /** How long the oldest due row (of any outbox table) has waited, in ms; 0 when none waits. */
 export async function oldestDueWaitMs(db: Db, now: Date): Promise<number> {
   const t = now.getTime();
-  const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
-    (w) =>
-      sql`SELECT min(next_attempt_at) AS at FROM ${ident(w)} WHERE state = 'pending' AND next_attempt_at <= ${t}`,
-  );
   const rows = await db.all<{ at: number | null }>(
-    sql`SELECT min(at) AS at FROM (${sql.join(parts, sql` UNION ALL `)})`,
+    sql`SELECT min(at) AS at FROM (${acrossTables(
+      (w) =>
+        sql`SELECT min(next_attempt_at) AS at FROM ${ident(w)} WHERE state = 'pending' AND next_attempt_at <= ${t}`,
+    )})`,
   );
   const at = rows[0]?.at;
   return at == null ? 0 : Math.max(0, t - Number(at));
