@@ -76,9 +76,24 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 
 /**
  * One POST: no redirects followed (3xx is a failure), the whole exchange bounded by the
- * timeout, at most `maxBytes` of the answer read. 2xx is success; 408, 429, 5xx, timeouts and
- * network errors are worth retrying; other 4xx, 3xx and refused addresses are permanent.
+ * timeout, at most `maxBytes` of the answer read. 2xx is success. A 4xx about this one request
+ * (400, 409, 413, 422...) is permanent for it. Everything else is worth retrying, the queue
+ * behind it waiting: 408, 429, 5xx, timeouts and network errors, and the answers that refuse the
+ * endpoint rather than the event (`refusesEndpoint`), which every later delivery would meet too.
  */
+/**
+ * A redirect, 401, 403, 404, 405 or 410, or an address the policy refuses: the receiver (or the
+ * network) turns away the webhook itself, typically a rotated token or a moved or deleted
+ * endpoint. Failing one delivery after another for good would lose every event until someone
+ * noticed; held, the queue waits (paused after 20 failures in a row, the admins told) and goes
+ * out in order once the webhook's URL or the receiver is fixed.
+ */
+const ENDPOINT_REFUSALS = new Set([401, 403, 404, 405, 410]);
+export const refusesEndpoint = (status: number) =>
+  (status >= 300 && status < 400) || ENDPOINT_REFUSALS.has(status);
+const HELD =
+  "every delivery would meet this, so the queue waits: check the webhook's URL and the receiver, and it goes out in order once the receiver answers 2xx";
+
 export function postWebhook(
   req: WebhookRequest,
   now: Date,
@@ -89,9 +104,9 @@ export function postWebhook(
   if (!req.allowPrivate && isIP(host) && isPrivateAddress(host))
     return Promise.resolve({
       ok: false,
-      permanent: true,
+      permanent: false,
       status: null,
-      error: `refused: ${host} is a loopback or private address`,
+      error: `refused: ${host} is a loopback or private address; ${HELD}`,
     });
   const t = Math.floor(now.getTime() / 1000);
   const body = Buffer.from(req.body);
@@ -131,11 +146,11 @@ export function postWebhook(
     request.on('error', (err) =>
       finish({
         ok: false,
-        permanent: err instanceof RefusedAddress,
+        permanent: false,
         status: null,
         error:
           err instanceof RefusedAddress
-            ? `refused: ${err.message}`
+            ? `refused: ${err.message}; ${HELD}`
             : String(err.message).slice(0, 300),
       }),
     );
@@ -150,14 +165,14 @@ export function postWebhook(
           .replace(/\s+/g, ' ')
           .trim();
         const redirect = status >= 300 && status < 400;
+        const held = refusesEndpoint(status);
         finish({
           ok: false,
-          permanent:
-            redirect || (status >= 400 && status < 500 && status !== 408 && status !== 429),
+          permanent: !held && status >= 400 && status < 500 && status !== 408 && status !== 429,
           status,
           error: redirect
-            ? `answered ${status} (a redirect${res.headers.location ? ` to ${res.headers.location}` : ''}); Herald follows no redirects: use the final URL`
-            : `answered ${status}${text ? `: ${text}` : ''}`,
+            ? `answered ${status} (a redirect${res.headers.location ? ` to ${res.headers.location}` : ''}); Herald follows no redirects: use the final URL; ${HELD}`
+            : `answered ${status}${text ? `: ${text}` : ''}${held ? `; ${HELD}` : ''}`,
         });
       };
       res.on('data', (c: Buffer) => {

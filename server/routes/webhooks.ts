@@ -1,4 +1,5 @@
 import {
+  changeWebhookUrl,
   createWebhook,
   deleteWebhook,
   dropWebhookQueue,
@@ -38,6 +39,16 @@ export const webhookOps = {
     summary: 'One webhook with its 50 most recent deliveries and their response codes',
     role: 'admin',
     verb: (deps, { id }) => readWebhook(deps, id),
+    success: 200,
+  }),
+  changeUrl: operation({
+    method: 'patch',
+    path: '/webhooks/:id',
+    summary:
+      'Point a webhook at another URL, keeping its secret and its queue; the queue goes there now, in order',
+    role: 'admin',
+    pathField: 'webhookId',
+    verb: changeWebhookUrl,
     success: 200,
   }),
   delete: operation({

@@ -126,7 +126,7 @@ describe('webhook deliveries to a real receiver', () => {
     ).toBe(true);
   });
 
-  it('retries after a 500 with backoff, and a 404 is permanent', async () => {
+  it('retries after a 500 with backoff, and a 422 about one event is permanent', async () => {
     const { webhook } = await addHook({ events: ['component.updated'] });
     rx.next({ status: 500, body: 'oops' });
     await setComponentStatus(t.deps, { componentId, status: 'degraded_performance' }, testActor);
@@ -143,11 +143,12 @@ describe('webhook deliveries to a real receiver', () => {
     expect(rx.received).toHaveLength(2);
     expect(rx.received[0]!.body).toBe(rx.received[1]!.body);
 
-    rx.next({ status: 404 });
+    rx.next({ status: 422, body: 'unknown field' });
     await setComponentStatus(t.deps, { componentId, status: 'operational' }, testActor);
     await w.runOnce();
     const failed = (await deliveries(webhook.id)).find((x) => x.state !== 'sent')!;
-    expect(failed).toMatchObject({ state: 'failed', lastStatus: 404, attempts: 1 });
+    expect(failed).toMatchObject({ state: 'failed', lastStatus: 422, attempts: 1 });
+    expect(failed.lastError).toBe('answered 422: unknown field');
     rx.next({ status: 429 });
     await setComponentStatus(t.deps, { componentId, status: 'major_outage' }, testActor);
     await w.runOnce();
@@ -190,15 +191,19 @@ describe('webhook deliveries to a real receiver', () => {
     await setComponentStatus(t.deps, { componentId, status: 'operational' }, testActor);
   });
 
-  it('follows no redirect', async () => {
+  it('follows no redirect, and holds the queue until the URL is fixed', async () => {
     const { webhook } = await addHook({ events: ['component.updated'] });
     rx.next({ status: 302, headers: { location: 'http://10.0.0.1/internal' } });
     await setComponentStatus(t.deps, { componentId, status: 'partial_outage' }, testActor);
     await worker().runOnce();
     const [d] = await deliveries(webhook.id);
-    expect(d).toMatchObject({ state: 'failed', lastStatus: 302 });
+    expect(d).toMatchObject({ state: 'pending', lastStatus: 302, attempts: 1 });
     expect(d!.lastError).toContain('follows no redirects');
+    expect(d!.lastError).toContain('the queue waits');
     expect(rx.received).toHaveLength(1);
+    t.clock.advance(60_000);
+    expect(await worker().runOnce()).toBe(1);
+    expect((await deliveries(webhook.id))[0]).toMatchObject({ state: 'sent', attempts: 2 });
     await setComponentStatus(t.deps, { componentId, status: 'operational' }, testActor);
   });
 
@@ -337,14 +342,16 @@ describe('webhook URLs', () => {
         maxBytes: 1024,
         event: 'test',
       });
-      expect(literal).toMatchObject({ ok: false, permanent: true });
+      // Refused each time it is tried; held, not failed: a fixed URL sends the queue.
+      expect(literal).toMatchObject({ ok: false, permanent: false });
       const named = await postWebhook(
         { ...base, url: `http://localhost:${rx.port}/hook` },
         new Date(),
         { timeoutMs: 1000, maxBytes: 1024, event: 'test' },
       );
-      expect(named).toMatchObject({ ok: false, permanent: true });
+      expect(named).toMatchObject({ ok: false, permanent: false });
       expect('error' in named && named.error).toContain('private address');
+      expect('error' in named && named.error).toContain('the queue waits');
       expect(rx.received).toHaveLength(0);
     } finally {
       await rx.close();

@@ -19,6 +19,7 @@ import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 import { releaseQueue } from './webhook-store.ts';
 import { inJsonList } from '../shared/in-list.ts';
+import { idInput } from '../shared/inputs.ts';
 
 // A chat channel starts with incidents and the maintenance switch, which the team must hear of.
 const incidentEvents = [
@@ -203,6 +204,63 @@ export async function deleteWebhook(deps: DomainDeps, id: string, actor: Actor) 
       objectId: id,
       before: { url: row.url, kind: row.kind },
     });
+  });
+}
+
+export const changeWebhookUrlInput = z.strictObject({
+  webhookId: idInput,
+  url: createWebhookInput.shape.url,
+  /** Left out: the webhook keeps its setting. */
+  allowPrivate: z.boolean().optional(),
+});
+export type ChangeWebhookUrlInput = z.input<typeof changeWebhookUrlInput>;
+
+/**
+ * Points a webhook at another URL and keeps everything else: its secret, its settings and its
+ * queue. A receiver that moved or refuses the old address holds the queue (webhook-channel.ts,
+ * `refusesEndpoint`); after the change the queue is due at once and goes to the new URL in
+ * publish order, and a paused webhook is active again. Audited with both URLs.
+ */
+export const changeWebhookUrl = verb(changeWebhookUrlInput, changeWebhookUrlParsed);
+async function changeWebhookUrlParsed(
+  deps: DomainDeps,
+  input: Parsed<typeof changeWebhookUrlInput>,
+  actor: Actor,
+) {
+  assertRole(actor, 'admin');
+  const [current] = await deps.db.select().from(webhooks).where(eq(webhooks.id, input.webhookId));
+  if (!current) throw new NotFoundError('webhook', input.webhookId);
+  const allowPrivate = input.allowPrivate ?? current.allowPrivate;
+  const url = await assertWebhookUrl(
+    input.url,
+    allowPrivate || deps.config.webhookAllowPrivate,
+    '; only an admin can allow that for a webhook',
+  );
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(webhooks).where(eq(webhooks.id, input.webhookId));
+    if (!before) throw new NotFoundError('webhook', input.webhookId);
+    const [after] = await tx
+      .update(webhooks)
+      .set({
+        url: url.toString(),
+        allowPrivate,
+        state: 'active',
+        pausedAt: null,
+        consecutiveFailures: 0,
+      })
+      .where(eq(webhooks.id, before.id))
+      .returning();
+    await releaseQueue(tx, before.id, now);
+    const waiting = await queued(tx, before.id);
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.change_url',
+      objectType: 'webhook',
+      objectId: before.id,
+      before: { url: before.url, allowPrivate: before.allowPrivate, state: before.state },
+      after: { url: after!.url, allowPrivate: after!.allowPrivate, queued: waiting },
+    });
+    return { webhook: view(after!), queued: waiting };
   });
 }
 

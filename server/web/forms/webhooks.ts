@@ -33,6 +33,16 @@ const webhookForms = (id: string) => ({
     () => ({ id }),
     () => '/admin/webhooks?done=removed',
   ),
+  'change-url': formAction(
+    webhookOps.changeUrl,
+    (values) => ({
+      webhookId: id,
+      url: str(values, 'url'),
+      // The form shows the box ticked as the webhook is: unticked means not allowed.
+      allowPrivate: checkbox(values, 'allowPrivate'),
+    }),
+    ({ queued }) => `/admin/webhooks/${id}?done=moved-${queued}`,
+  ),
   resume: formAction(
     webhookOps.resume,
     () => ({ id }),
@@ -89,7 +99,7 @@ export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
       const c = created as { secret: string; id: string; url: string };
       return { ok: true, redirect: null, ...c, values };
     },
-    /** "Send a test", "Resume", "Drop the queue" or "Remove" on one webhook's page. */
+    /** "Send a test", "Change the URL", "Resume", "Drop the queue" or "Remove" on one webhook's page. */
     action: (id: string, form: FormData): Promise<FormOutcome> =>
       runFormActions(deps, actor, webhookForms(id), formValues(form)),
   };
