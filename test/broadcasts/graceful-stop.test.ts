@@ -44,4 +44,35 @@ describe('SIGTERM during a broadcast through a slow relay', { timeout: 120_000 }
     expect(all.filter((a, i) => all.indexOf(a) !== i)).toEqual([]);
     expect(new Set(all)).toEqual(new Set(emails));
   });
+
+  it("a relay that stops answering: with a socketTimeout below the service manager's limit, the stop records the messages in flight as not sent, and the restart sends each once", async () => {
+    const { smtp } = w;
+    const emails = Array.from({ length: 6 }, (_, i) => `silent${i}@example.net`);
+    // The relay reads each message and never answers (deploy/herald.service's advice).
+    smtp.hang(true);
+    const env = { SMTP_URL: `${smtp.url}?socketTimeout=1500`, SMTP_MAX_CONNECTIONS: '2' };
+    const first = await w.start(env);
+    const before = smtp.rcpts().length;
+    // The P0 also reaches the first test's 120 readers: 126 in all.
+    const id = await w.broadcast('Silent', emails);
+    await expect
+      .poll(() => smtp.rcpts().length - before, { timeout: 60_000, interval: 20 })
+      .toBeGreaterThanOrEqual(2);
+    first.signal('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const states = await w.states(id);
+    expect(states).toHaveLength(126);
+    expect(states.filter((s) => s !== 'pending')).toEqual([]);
+    expect(w.receivedAbout('Silent')).toEqual([]);
+
+    smtp.hang(false);
+    const second = await w.start(env);
+    await smtp.until(() => w.receivedAbout('Silent').length >= 126);
+    second.signal('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const all = w.receivedAbout('Silent').map((m) => m.to[0]!);
+    expect(all.filter((a, i) => all.indexOf(a) !== i)).toEqual([]);
+    expect(all).toEqual(expect.arrayContaining(emails));
+    expect((await w.states(id)).every((s) => s === 'sent')).toBe(true);
+  });
 });
