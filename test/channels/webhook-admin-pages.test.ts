@@ -93,7 +93,7 @@ describe('webhook admin pages', () => {
     const dropped = await client.post(`/admin/webhooks/${dropId}`, { _action: 'drop-queue' });
     expect(dropped.res.status).toBe(303);
     expect((await client.get(dropped.res.headers.get('location')!)).html).toContain(
-      'Dropped 1 queued deliveries.',
+      'Dropped 1 delivery that waited.',
     );
 
     await client.get(`/admin/webhooks/${resumeId}`);

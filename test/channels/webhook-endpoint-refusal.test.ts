@@ -144,7 +144,7 @@ describe('a receiver that refuses the webhook itself loses no event', () => {
       const location = done.res.headers.get('location')!;
       expect(location).toContain('done=moved-2');
       expect((await browser.get(location)).html).toContain(
-        'its 2 queued deliveries go there now, in order',
+        'the 2 deliveries queued go there now, in order',
       );
 
       expect(await lane().runOnce()).toBe(2);
