@@ -191,6 +191,63 @@ export async function readWebhook(deps: DomainDeps, id: string) {
   };
 }
 
+/** A webhook or chat channel that is not getting updates, for the dashboard (any staff). */
+export interface HeldWebhook {
+  id: string;
+  kind: (typeof webhookKinds)[number];
+  /** The receiver's host only: a chat URL is itself a secret, and responders see this too. */
+  host: string;
+  paused: boolean;
+  failures: number;
+  queued: number;
+  /** When the oldest delivery still waiting was queued. */
+  waitingSince: string | null;
+  /** The receiver's last answer (or why nothing answered) to the delivery at the head. */
+  lastError: string | null;
+}
+
+/**
+ * Webhooks and chat channels whose receiver keeps failing: paused ones, and active ones whose
+ * oldest waiting delivery has failed and has waited `heldMs` or more. During an incident the
+ * team's channel may be the one that does not hear of it; the dashboard says which.
+ */
+export async function readHeldWebhooks(deps: DomainDeps, heldMs = 60_000): Promise<HeldWebhook[]> {
+  const cutoff = deps.clock.now().getTime() - heldMs;
+  const rows = await deps.db.all<{
+    id: string;
+    kind: (typeof webhookKinds)[number];
+    url: string;
+    state: string;
+    failures: number;
+    queued: number;
+    since: number | null;
+    lastError: string | null;
+  }>(sql`
+    SELECT w.id, w.kind, w.url, w.state, w.consecutive_failures AS failures,
+           (SELECT count(*) FROM webhook_deliveries d
+             WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending')) AS queued,
+           (SELECT min(d.created_at) FROM webhook_deliveries d
+             WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending')) AS since,
+           (SELECT d.last_error FROM webhook_deliveries d
+             WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending') AND d.attempts > 0
+             ORDER BY d.created_at, d.id LIMIT 1) AS lastError
+    FROM webhooks w
+    WHERE w.state = 'paused' OR w.consecutive_failures > 0
+    ORDER BY w.created_at`);
+  return rows
+    .filter((r) => r.state === 'paused' || (r.since !== null && Number(r.since) <= cutoff))
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      host: new URL(r.url).host,
+      paused: r.state === 'paused',
+      failures: Number(r.failures),
+      queued: Number(r.queued),
+      waitingSince: r.since === null ? null : new Date(Number(r.since)).toISOString(),
+      lastError: r.lastError,
+    }));
+}
+
 export async function deleteWebhook(deps: DomainDeps, id: string, actor: Actor) {
   assertRole(actor, 'admin');
   const now = deps.clock.now();

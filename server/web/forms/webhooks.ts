@@ -1,5 +1,9 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
-import { listWebhooks, readWebhook } from '../../domain/webhooks/manage-webhooks.ts';
+import {
+  listWebhooks,
+  readHeldWebhooks,
+  readWebhook,
+} from '../../domain/webhooks/manage-webhooks.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
 import type { Deps } from '../../deps.ts';
 import { webhookOps } from '../../routes/webhooks.ts';
@@ -66,6 +70,8 @@ export function createWebhookAdmin(deps: Deps, session: ActiveSession) {
   const actor = session.actor;
   return {
     list: () => listWebhooks(deps),
+    /** For the dashboard: channels not getting updates (any staff; no URL in it). */
+    held: () => readHeldWebhooks(deps),
     read: (id: string) => readWebhook(deps, id),
     async components() {
       return (await deps.reader.components()).components;

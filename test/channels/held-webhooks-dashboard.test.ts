@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
+import { api, makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { FormClient, makeUser, startSite } from '../helpers/site.ts';
+import { type Receiver, startReceiver } from './receiver.ts';
+
+// During an incident the team's own channel may be the one that does not hear of it: the
+// dashboard names every webhook or chat channel whose receiver keeps failing, to any staff, with
+// the receiver's host only (a chat URL is a secret) and a link for admins.
+describe('the dashboard names the channels that are not getting updates', () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  let rx: Receiver;
+  beforeAll(async () => {
+    t = await createTestContext();
+    site = await startSite(t);
+    rx = await startReceiver();
+  });
+  afterAll(async () => {
+    await rx.close();
+    await site.close();
+    await t.close();
+  });
+
+  it('a Slack channel refusing Herald shows on the dashboard after a minute, and goes once it takes the queue', async () => {
+    const admin = api(t, (await makeToken(t, 'admin')).secret);
+    const added = await admin.post('/api/admin/webhooks', {
+      url: `${rx.url}/T000/B000/secret-part`,
+      kind: 'slack',
+      allowPrivate: true,
+    });
+    expect(added.status).toBe(201);
+    const id = (added.json as { webhook: { id: string } }).webhook.id;
+    const lane = () => createWebhookWorker(t.deps, { random: () => 0.5, baseBackoffMs: 1000 });
+
+    const boss = new FormClient(site.base);
+    await boss.login((await makeUser(t, 'admin')).email);
+    const rita = new FormClient(site.base);
+    await rita.login((await makeUser(t, 'responder')).email);
+    const dashboard = async (c: FormClient) => (await c.get('/admin')).html;
+
+    await makeIncident(t.deps, { priority: 0, title: 'Checkout down' });
+    rx.next({ status: 403, body: 'invalid_token' });
+    expect(await lane().runOnce()).toBe(1);
+    // A failure a few seconds old is a retry in progress, not yet worth the alarm.
+    expect(await dashboard(boss)).not.toContain('held-webhooks');
+
+    t.clock.advance(61_000);
+    const seen = await dashboard(boss);
+    expect(seen).toContain('A webhook or chat channel is not getting updates.</strong>');
+    expect(seen).toContain(`href="/admin/webhooks/${id}"`);
+    expect(seen).toContain(`Slack channel at 127.0.0.1:${rx.port}`);
+    expect(seen).toContain('1 failure, 1 delivery waits');
+    expect(seen).toContain('Last answer: answered 403: invalid_token');
+    expect(seen).not.toContain('secret-part');
+
+    const told = await dashboard(rita);
+    expect(told).toContain(`Slack channel at 127.0.0.1:${rx.port}`);
+    expect(told).toContain('An admin can see to it.');
+    expect(told).not.toContain(`/admin/webhooks/${id}`);
+    expect(told).not.toContain('secret-part');
+
+    // The receiver takes the new token: the queue goes out and the dashboard is quiet again.
+    expect(await lane().runOnce()).toBe(1);
+    expect(rx.received.at(-1)!.status).toBe(200);
+    expect(await dashboard(boss)).not.toContain('held-webhooks');
+  });
+});
