@@ -88,7 +88,7 @@ describe('webhook admin pages', () => {
     await makeIncident(s.deps, { priority: 0, title: 'Queued while paused' });
 
     const page = await client.get(`/admin/webhooks/${dropId}`);
-    expect(page.html).toContain('1 deliveries wait, in order');
+    expect(page.html).toContain('1 delivery waits, in order');
     expect(page.html).toContain('Resume and send the 1 queued');
     const dropped = await client.post(`/admin/webhooks/${dropId}`, { _action: 'drop-queue' });
     expect(dropped.res.status).toBe(303);
