@@ -75,13 +75,6 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 }
 
 /**
- * One POST: no redirects followed (3xx is a failure), the whole exchange bounded by the
- * timeout, at most `maxBytes` of the answer read. 2xx is success. A 4xx about this one request
- * (400, 409, 413, 422...) is permanent for it. Everything else is worth retrying, the queue
- * behind it waiting: 408, 429, 5xx, timeouts and network errors, and the answers that refuse the
- * endpoint rather than the event (`refusesEndpoint`), which every later delivery would meet too.
- */
-/**
  * A redirect, 401, 403, 404, 405 or 410, or an address the policy refuses: the receiver (or the
  * network) turns away the webhook itself, typically a rotated token or a moved or deleted
  * endpoint. Failing one delivery after another for good would lose every event until someone
@@ -89,11 +82,18 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
  * out in order once the webhook's URL or the receiver is fixed.
  */
 const ENDPOINT_REFUSALS = new Set([401, 403, 404, 405, 410]);
-export const refusesEndpoint = (status: number) =>
+const refusesEndpoint = (status: number) =>
   (status >= 300 && status < 400) || ENDPOINT_REFUSALS.has(status);
 const HELD =
-  "every delivery would meet this, so the queue waits: check the webhook's URL and the receiver, and it goes out in order once the receiver answers 2xx";
+  "every delivery would meet this, so the queue waits: check the receiver, or change the webhook's URL on its admin page, and it goes out in order once the receiver answers 2xx";
 
+/**
+ * One POST: no redirects followed (3xx is a failure), the whole exchange bounded by the
+ * timeout, at most `maxBytes` of the answer read. 2xx is success. A 4xx about this one request
+ * (400, 409, 413, 422...) is permanent for it. Everything else is worth retrying, the queue
+ * behind it waiting: 408, 429, 5xx, timeouts and network errors, and the answers that refuse the
+ * endpoint rather than the event (`refusesEndpoint`), which every later delivery would meet too.
+ */
 export function postWebhook(
   req: WebhookRequest,
   now: Date,
