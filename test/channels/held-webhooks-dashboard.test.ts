@@ -53,7 +53,7 @@ describe('the dashboard names the channels that are not getting updates', () => 
     expect(seen).toContain(`href="/admin/webhooks/${id}"`);
     expect(seen).toContain(`Slack channel at 127.0.0.1:${rx.port}`);
     expect(seen).toContain('1 failure, 1 delivery waits');
-    expect(seen).toContain('Last answer: answered 403: invalid_token');
+    expect(seen).toContain('Last failure: answered 403: invalid_token');
     expect(seen).not.toContain('secret-part');
 
     const told = await dashboard(rita);
