@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
+import { followIncidentByWebhook } from '../../server/domain/webhooks/follow-incident.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
@@ -14,7 +16,7 @@ describe('the dashboard names the channels that are not getting updates', () => 
   let site: Awaited<ReturnType<typeof startSite>>;
   let rx: Receiver;
   beforeAll(async () => {
-    t = await createTestContext();
+    t = await createTestContext({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     site = await startSite(t);
     rx = await startReceiver();
   });
@@ -41,9 +43,17 @@ describe('the dashboard names the channels that are not getting updates', () => 
     await rita.login((await makeUser(t, 'responder')).email);
     const dashboard = async (c: FormClient) => (await c.get('/admin')).html;
 
-    await makeIncident(t.deps, { priority: 0, title: 'Checkout down' });
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Checkout down' });
     rx.next({ status: 403, body: 'invalid_token' });
     expect(await lane().runOnce()).toBe(1);
+    // A visitor follows the incident with a webhook that has gone away: theirs to fix, not the
+    // team's, so it stays off the dashboard.
+    await followIncidentByWebhook(t.deps, { incidentId: incident.id, url: `${rx.url}/visitor` });
+    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Rolling back' }, testActor);
+    rx.next({ status: 404, body: 'no such hook' });
+    // Only the visitor's is due: the channel's update waits behind its failed head.
+    expect(await lane().runOnce()).toBe(1);
+    expect(rx.received.at(-1)).toMatchObject({ url: '/hook/visitor', status: 404 });
     // A failure a few seconds old is a retry in progress, not yet worth the alarm.
     expect(await dashboard(boss)).not.toContain('held-webhooks');
 
@@ -52,7 +62,9 @@ describe('the dashboard names the channels that are not getting updates', () => 
     expect(seen).toContain('A webhook or chat channel is not getting updates.</strong>');
     expect(seen).toContain(`href="/admin/webhooks/${id}"`);
     expect(seen).toContain(`Slack channel at 127.0.0.1:${rx.port}`);
-    expect(seen).toContain('1 failure, 1 delivery waits');
+    expect(seen).toContain('1 failure, 2 deliveries wait');
+    expect(seen).not.toContain('/visitor');
+    expect(seen.match(/ at 127\.0\.0\.1:/g)).toHaveLength(1);
     expect(seen).toContain('Last failure: answered 403: invalid_token');
     expect(seen).not.toContain('secret-part');
 
@@ -62,8 +74,9 @@ describe('the dashboard names the channels that are not getting updates', () => 
     expect(told).not.toContain(`/admin/webhooks/${id}`);
     expect(told).not.toContain('secret-part');
 
-    // The receiver takes the new token: the queue goes out and the dashboard is quiet again.
-    expect(await lane().runOnce()).toBe(1);
+    // The receiver takes the new token (and the visitor's comes back): the queues go out and the
+    // dashboard is quiet again.
+    expect(await lane().runOnce()).toBe(3);
     expect(rx.received.at(-1)!.status).toBe(200);
     expect(await dashboard(boss)).not.toContain('held-webhooks');
   });

@@ -207,9 +207,11 @@ export interface HeldWebhook {
 }
 
 /**
- * Webhooks and chat channels whose receiver keeps failing: paused ones, and active ones whose
- * oldest waiting delivery has failed and has waited `heldMs` or more. During an incident the
- * team's channel may be the one that does not hear of it; the dashboard says which.
+ * The team's webhooks and chat channels whose receiver keeps failing: paused ones, and active
+ * ones whose oldest waiting delivery has failed and has waited `heldMs` or more. During an
+ * incident the team's channel may be the one that does not hear of it; the dashboard says which.
+ * Visitors' webhooks (a follower of one incident, a public sign-up) are theirs to fix, through
+ * their manage link: they are left out.
  */
 export async function readHeldWebhooks(deps: DomainDeps, heldMs = 60_000): Promise<HeldWebhook[]> {
   const cutoff = deps.clock.now().getTime() - heldMs;
@@ -232,7 +234,9 @@ export async function readHeldWebhooks(deps: DomainDeps, heldMs = 60_000): Promi
              WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending') AND d.attempts > 0
              ORDER BY d.created_at, d.id LIMIT 1) AS lastError
     FROM webhooks w
-    WHERE w.state = 'paused' OR w.consecutive_failures > 0
+    WHERE (w.state = 'paused' OR w.consecutive_failures > 0)
+      AND w.incident_id IS NULL
+      AND NOT EXISTS (SELECT 1 FROM webhook_signups s WHERE s.webhook_id = w.id)
     ORDER BY w.created_at`);
   return rows
     .filter((r) => r.state === 'paused' || (r.since !== null && Number(r.since) <= cutoff))
