@@ -20,6 +20,7 @@ import {
   extendWebhookLeases,
   PAUSE_AFTER_FAILURES,
   recordWebhookOutcomes,
+  type PausedWebhook,
   type WebhookOutcome,
   type WebhookResult,
 } from '../domain/webhooks/webhook-store.ts';
@@ -210,10 +211,16 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
 
-  async function tellAdmins(paused: { id: string; url: string }[], group: WebhookOutcome[]) {
+  async function tellAdmins(paused: PausedWebhook[], group: WebhookOutcome[]) {
     for (const p of paused) {
       const last = group.filter((o) => o.webhookId === p.id).at(-1)?.result;
-      deps.log.info(`webhooks: paused ${p.url} after ${PAUSE_AFTER_FAILURES} failures in a row`);
+      // The host only: a chat URL is itself a secret, and logs travel further than the admin.
+      deps.log.info(
+        `webhooks: paused ${p.visitors ? "a visitor's webhook" : 'webhook'} ${p.id} at ${new URL(p.url).host} after ${PAUSE_AFTER_FAILURES} failures in a row`,
+      );
+      // A visitor's webhook is theirs to fix; up to a thousand of them must not fill the team's
+      // inboxes (their queue is kept and probed like any other).
+      if (p.visitors) continue;
       try {
         const page = await readPageContext(deps.db, deps.config);
         await emailAdmins(

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxMessages, webhooks } from '../../db/schema/index.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { followIncidentByWebhook } from '../../server/domain/webhooks/follow-incident.ts';
 import { api, makeToken } from '../helpers/api.ts';
@@ -79,5 +81,37 @@ describe('the dashboard names the channels that are not getting updates', () => 
     expect(await lane().runOnce()).toBe(3);
     expect(rx.received.at(-1)!.status).toBe(200);
     expect(await dashboard(boss)).not.toContain('held-webhooks');
+  });
+
+  it("a visitor's webhook that pauses emails no admin, and the log names its host, not its URL", async () => {
+    await t.deps.db.delete(webhooks); // the first test's channels
+    await makeUser(t, 'admin', 'no-noise@example.com');
+    const { incident } = await makeIncident(t.deps, { priority: 1, title: 'Slow search' });
+    const { webhookId } = await followIncidentByWebhook(t.deps, {
+      incidentId: incident.id,
+      url: `${rx.url}/gone/s3cr3t`,
+    });
+    const logged: string[] = [];
+    const log = { info: (m: string) => void logged.push(m), error: () => {}, debug: () => {} };
+    const lane = () =>
+      createWebhookWorker({ ...t.deps, log }, { random: () => 0.5, baseBackoffMs: 1000 });
+    await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'Looking' }, testActor);
+    for (let i = 0; i < 20; i++) {
+      rx.next({ status: 410, body: 'gone' });
+      expect(await lane().runOnce()).toBe(1);
+      t.clock.advance(2 * 3600_000);
+    }
+    const [w] = await t.deps.db.select().from(webhooks).where(eq(webhooks.id, webhookId));
+    expect(w).toMatchObject({ state: 'paused', consecutiveFailures: 20 });
+    const mail = await t.deps.db
+      .select()
+      .from(outboxMessages)
+      .where(eq(outboxMessages.toAddress, 'no-noise@example.com'));
+    expect(JSON.stringify(mail.map((m) => m.payload))).not.toContain('paused');
+    const pauses = logged.filter((l) => l.includes('webhooks: paused'));
+    expect(pauses).toEqual([
+      expect.stringContaining(`paused a visitor's webhook ${webhookId} at 127.0.0.1:${rx.port}`),
+    ]);
+    expect(pauses.join('')).not.toContain('s3cr3t');
   });
 });

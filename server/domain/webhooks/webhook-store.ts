@@ -1,6 +1,6 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import { webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
+import { webhookDeliveries, webhooks, webhookSignups } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { readAdminAddresses } from '../users/on-duty.ts';
@@ -111,6 +111,16 @@ export async function extendWebhookLeases(db: Db, ids: string[], until: Date): P
 }
 
 /**
+ * A webhook a group of outcomes paused. `visitors`: a visitor's (a follower of one incident, a
+ * public sign-up), which its owner fixes through the manage link, not the team.
+ */
+export interface PausedWebhook {
+  id: string;
+  url: string;
+  visitors: boolean;
+}
+
+/**
  * Records a group of outcomes in one transaction; only rows still `sending` change, so writing
  * a group twice is harmless. A temporary failure goes back to pending at `retryAt` and stays the
  * head of its webhook's queue (never given up: the queue behind it waits for it); every failed
@@ -124,10 +134,10 @@ export async function recordWebhookOutcomes(
   outcomes: WebhookOutcome[],
   now: Date,
   rules: { retryAt: (now: Date, attempts: number) => Date },
-): Promise<{ id: string; url: string }[]> {
+): Promise<PausedWebhook[]> {
   if (outcomes.length === 0) return [];
   return db.transaction(async (tx) => {
-    const paused: { id: string; url: string }[] = [];
+    const paused: PausedWebhook[] = [];
     for (const o of outcomes) {
       const r = o.result;
       const mine = and(eq(webhookDeliveries.id, o.id), eq(webhookDeliveries.state, 'sending'));
@@ -196,7 +206,13 @@ export async function recordWebhookOutcomes(
           .update(webhooks)
           .set({ state: 'paused', pausedAt: now })
           .where(eq(webhooks.id, w.id));
-        paused.push({ id: w.id, url: w.url });
+        const [signup] = w.incidentId
+          ? []
+          : await tx
+              .select({ id: webhookSignups.webhookId })
+              .from(webhookSignups)
+              .where(eq(webhookSignups.webhookId, w.id));
+        paused.push({ id: w.id, url: w.url, visitors: w.incidentId !== null || !!signup });
       }
     }
     return paused;
