@@ -216,11 +216,11 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       const last = group.filter((o) => o.webhookId === p.id).at(-1)?.result;
       // The host only: a chat URL is itself a secret, and logs travel further than the admin.
       deps.log.info(
-        `webhooks: paused ${p.visitors ? "a visitor's webhook" : 'webhook'} ${p.id} at ${new URL(p.url).host} after ${PAUSE_AFTER_FAILURES} failures in a row`,
+        `webhooks: paused ${p.visitorOwned ? "a visitor's webhook" : 'webhook'} ${p.id} at ${new URL(p.url).host} after ${PAUSE_AFTER_FAILURES} failures in a row`,
       );
       // A visitor's webhook is theirs to fix; up to a thousand of them must not fill the team's
       // inboxes (their queue is kept and probed like any other).
-      if (p.visitors) continue;
+      if (p.visitorOwned) continue;
       try {
         const page = await readPageContext(deps.db, deps.config);
         await emailAdmins(

@@ -111,13 +111,13 @@ export async function extendWebhookLeases(db: Db, ids: string[], until: Date): P
 }
 
 /**
- * A webhook a group of outcomes paused. `visitors`: a visitor's (a follower of one incident, a
+ * A webhook a group of outcomes paused. `visitorOwned`: a visitor's (a follower of one incident, a
  * public sign-up), which its owner fixes through the manage link, not the team.
  */
 export interface PausedWebhook {
   id: string;
   url: string;
-  visitors: boolean;
+  visitorOwned: boolean;
 }
 
 /**
@@ -212,7 +212,7 @@ export async function recordWebhookOutcomes(
               .select({ id: webhookSignups.webhookId })
               .from(webhookSignups)
               .where(eq(webhookSignups.webhookId, w.id));
-        paused.push({ id: w.id, url: w.url, visitors: w.incidentId !== null || !!signup });
+        paused.push({ id: w.id, url: w.url, visitorOwned: w.incidentId !== null || !!signup });
       }
     }
     return paused;
