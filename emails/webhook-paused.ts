@@ -2,7 +2,8 @@ import { headerText, html, layout, type RenderedEmail } from './layout.ts';
 
 export interface WebhookPausedData {
   pageName: string;
-  webhookUrl: string;
+  /** Which one, without its URL (a chat URL is itself a secret): "the Slack channel at hooks.slack.com". */
+  channel: string;
   failures: number;
   lastError: string | null;
   adminUrl: string;
@@ -14,29 +15,34 @@ export function renderWebhookPaused(d: WebhookPausedData): RenderedEmail {
     `${d.pageName} Status: a webhook was paused after ${d.failures} failures`,
   );
   const text = [
-    `Herald stopped sending to ${d.webhookUrl}: its last ${d.failures} deliveries failed.`,
+    `Herald paused ${d.channel}: its last ${d.failures} deliveries failed.`,
     d.lastError ? `The last error: ${d.lastError}` : '',
+    'Nothing is lost: its deliveries wait in order, and Herald still tries the oldest now and then.',
     '',
-    `Fix the receiver, then open ${d.adminUrl} and send a test: a test that gets through resumes the webhook.`,
+    `Fix the receiver, or give the webhook its new URL, at ${d.adminUrl}: a test that gets through resumes it and sends what waits.`,
   ]
-    .filter((l, i) => l !== '' || i === 2)
+    .filter((l, i) => l !== '' || i === 3)
     .join('\n');
   const body = html`<h1 style="margin:0 0 12px;font-size:20px">A webhook was paused</h1>
     <p style="margin:0 0 12px">
-      Herald stopped sending to <strong>${d.webhookUrl}</strong>: its last ${d.failures}
-      deliveries failed.
+      Herald paused <strong>${d.channel}</strong>: its last ${d.failures} deliveries failed.
     </p>
     ${d.lastError ? html`<p style="margin:0 0 12px">The last error: ${d.lastError}</p>` : ''}
+    <p style="margin:0 0 12px">
+      Nothing is lost: its deliveries wait in order, and Herald still tries the oldest now and
+      then.
+    </p>
     <p style="margin:0">
-      Fix the receiver, then <a href="${d.adminUrl}">open the webhook</a> and send a test: a test
-      that gets through resumes it.
+      Fix the receiver, or give the webhook its new URL, on
+      <a href="${d.adminUrl}">its page</a>: a test that gets through resumes it and sends what
+      waits.
     </p>`;
   return {
     subject,
     text,
     html: layout({
       title: subject,
-      preheader: `Deliveries to ${d.webhookUrl} are paused.`,
+      preheader: `Deliveries to ${d.channel} are paused; nothing is lost.`,
       body,
       footer: { pageName: d.pageName, listName: 'admins' },
     }),

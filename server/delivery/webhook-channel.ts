@@ -188,6 +188,14 @@ export function postWebhook(
   });
 }
 
+/** What a webhook is called in the admins' email. */
+const CHANNEL_NAMES = {
+  webhook: 'webhook',
+  slack: 'Slack channel',
+  teams: 'Teams channel',
+  discord: 'Discord channel',
+} as const;
+
 type WebhookRow = ClaimedWebhookDelivery & { key: string };
 type RequestOrNot = WebhookRequest | { unreadable: string } | null;
 
@@ -228,7 +236,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           deps.config,
           renderWebhookPaused({
             pageName: page.name,
-            webhookUrl: p.url,
+            channel: `the ${CHANNEL_NAMES[p.kind]} at ${new URL(p.url).host}`,
             failures: PAUSE_AFTER_FAILURES,
             lastError: last && 'error' in last ? last.error : null,
             adminUrl: `${page.url}/admin/webhooks/${p.id}`,
@@ -236,7 +244,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           deps.clock.now(),
         );
       } catch (err) {
-        deps.log.error(`webhooks: could not email the admins that ${p.url} is paused`, {
+        deps.log.error(`webhooks: could not email the admins that webhook ${p.id} is paused`, {
           error: faultText(err),
         });
       }

@@ -223,7 +223,12 @@ describe('webhook deliveries to a real receiver', () => {
       .from(outboxMessages)
       .where(eq(outboxMessages.toAddress, 'ops@example.com'));
     expect(mail).toHaveLength(1);
-    expect(JSON.stringify(mail[0]!.payload)).toContain('paused after 20 failures');
+    const told = JSON.stringify(mail[0]!.payload);
+    expect(told).toContain('paused after 20 failures');
+    // Which one, by its host: the URL itself (a chat URL is a secret) stays out of the mailbox.
+    expect(told).toContain(`Herald paused the webhook at 127.0.0.1:${rx.port}`);
+    expect(told).toContain('Nothing is lost');
+    expect(told).not.toContain(rx.url);
     // A paused webhook keeps queueing: nothing it misses is lost.
     await setComponentStatus(t.deps, { componentId, status: 'major_outage' }, testActor);
     expect((await deliveries(webhook.id)).filter((d) => d.state === 'pending')).toHaveLength(1);

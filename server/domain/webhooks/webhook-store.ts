@@ -116,6 +116,7 @@ export async function extendWebhookLeases(db: Db, ids: string[], until: Date): P
  */
 export interface PausedWebhook {
   id: string;
+  kind: (typeof webhooks.$inferSelect)['kind'];
   url: string;
   visitorOwned: boolean;
 }
@@ -212,7 +213,12 @@ export async function recordWebhookOutcomes(
               .select({ id: webhookSignups.webhookId })
               .from(webhookSignups)
               .where(eq(webhookSignups.webhookId, w.id));
-        paused.push({ id: w.id, url: w.url, visitorOwned: w.incidentId !== null || !!signup });
+        paused.push({
+          id: w.id,
+          kind: w.kind,
+          url: w.url,
+          visitorOwned: w.incidentId !== null || !!signup,
+        });
       }
     }
     return paused;
