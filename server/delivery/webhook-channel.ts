@@ -291,11 +291,17 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           { skipped: true, error: 'the webhook is gone, or the incident is no longer public' },
           null,
         );
-      const result = await postWebhook(r, deps.clock.now(), {
+      const answer = await postWebhook(r, deps.clock.now(), {
         timeoutMs,
         maxBytes,
         event: d.event,
       });
+      // An admin's test is answered on the spot: one that failed is not sent again later, after
+      // the events queued behind it and long after anyone asked.
+      const result: WebhookResult =
+        d.event === 'test' && 'ok' in answer && !answer.ok && !answer.permanent
+          ? { ...answer, permanent: true, error: `${answer.error} (a test is not sent again)` }
+          : answer;
       if ('ok' in result && !result.ok && !result.permanent)
         deps.log.debug(`webhooks: ${d.id} failed for now: ${result.error}`);
       return outcome(result, r.webhookId);

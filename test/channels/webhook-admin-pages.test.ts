@@ -67,7 +67,9 @@ describe('webhook admin pages', () => {
     rx.next({ status: 500, body: 'down' });
     const failed = await client.post(`/admin/webhooks/${id}`, { _action: 'test' });
     expect(failed.res.status).toBe(422);
-    expect(failed.html).toContain('The test did not get through: answered 500: down.');
+    expect(failed.html).toContain(
+      'The test did not get through: answered 500: down (a test is not sent again).',
+    );
   });
 
   it('a paused webhook’s page offers to resume its queue or drop it', async () => {

@@ -256,6 +256,15 @@ describe('webhook deliveries to a real receiver', () => {
     expect(one.json.deliveries.map((d: { lastStatus: number }) => d.lastStatus).sort()).toEqual([
       200, 500,
     ]);
+    // The failed test was answered on the spot: it is not sent again later.
+    const failedTest = one.json.deliveries.find(
+      (d: { lastStatus: number }) => d.lastStatus === 500,
+    );
+    expect(failedTest).toMatchObject({ state: 'failed' });
+    expect(failedTest.lastError).toContain('(a test is not sent again)');
+    t.clock.advance(2 * 3600_000);
+    expect(await worker().runOnce()).toBe(0);
+    expect(rx.received.filter((x) => x.headers['x-herald-event'] === 'test')).toHaveLength(2);
     expect((await admin.del(`/api/admin/webhooks/${webhook.id}`)).status).toBe(204);
     expect((await admin.get(`/api/admin/webhooks/${webhook.id}`)).status).toBe(404);
   });
