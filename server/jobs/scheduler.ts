@@ -11,6 +11,10 @@ import {
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { type ReportDuty, runReportDuties } from '../domain/reports/run-report-duties.ts';
 import { type RecordJobEvent, runRecordJobs } from '../domain/record/run-record-jobs.ts';
+import {
+  expireVisitorWebhooks,
+  VISITOR_WEBHOOK_PAUSED_DAYS,
+} from '../domain/webhooks/expire-visitor-webhooks.ts';
 import type { Logger } from '../logger.ts';
 import { conditionLog } from './condition-log.ts';
 
@@ -22,6 +26,8 @@ export interface SchedulerReport {
   reports?: ReportDuty[];
   /** Follow-ups, action item reminders and the look back. */
   record?: RecordJobEvent[];
+  /** Visitors' webhooks removed after a month paused. */
+  expiredWebhooks?: { webhookId: string; host: string }[];
   errors: { task: string; error: string }[];
 }
 
@@ -50,6 +56,7 @@ export function createScheduler(
   let inFlight: Promise<unknown> | null = null;
   let stopped = true;
   const conditions = conditionLog(deps.log, 'scheduler');
+  let lastExpiry = -Infinity;
 
   async function task<T>(
     name: string,
@@ -90,6 +97,14 @@ export function createScheduler(
       runReportDuties(deps),
     );
     report.record = await task('incident record', report, () => runRecordJobs(deps));
+    // A month's deadline needs no second's precision: once a minute.
+    const now = deps.clock.now().getTime();
+    if (now - lastExpiry >= 60_000) {
+      lastExpiry = now;
+      report.expiredWebhooks = await task("visitors' paused webhooks", report, () =>
+        expireVisitorWebhooks(deps),
+      );
+    }
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);
       else
@@ -108,6 +123,11 @@ export function createScheduler(
     }
     for (const e of report.record ?? [])
       deps.log.info(`scheduler: ${e.job.replaceAll('_', ' ')}`, e);
+    for (const w of report.expiredWebhooks ?? [])
+      deps.log.info(
+        `scheduler: removed a visitor's webhook at ${w.host}, paused for ${VISITOR_WEBHOOK_PAUSED_DAYS} days`,
+        { webhookId: w.webhookId },
+      );
     return report;
   }
 
