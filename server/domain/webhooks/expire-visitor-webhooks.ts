@@ -32,7 +32,13 @@ export async function expireVisitorWebhooks(
       ORDER BY w.paused_at LIMIT ${limit}`);
     const removed: { webhookId: string; host: string }[] = [];
     for (const w of due) {
-      await tx.delete(webhooks).where(and(eq(webhooks.id, w.id), eq(webhooks.state, 'paused')));
+      // Conditional, and audited only when it removed the row: another process's pass may have
+      // taken it first.
+      const gone = await tx
+        .delete(webhooks)
+        .where(and(eq(webhooks.id, w.id), eq(webhooks.state, 'paused')))
+        .returning({ id: webhooks.id });
+      if (gone.length === 0) continue;
       const host = new URL(w.url).host;
       await recordAudit(tx, systemActor, now, {
         action: 'webhook.expire',
