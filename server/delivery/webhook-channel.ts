@@ -29,6 +29,7 @@ import { faultText } from '../jobs/condition-log.ts';
 import { createLane, type LaneChannel } from './lane.ts';
 import { webhookEventKinds } from './kinds/webhook-events.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
+import { webhookName } from '../domain/webhooks/webhook-identity.ts';
 
 export interface WebhookWorkerOptions {
   /** Whole-request limit: connect, send, and the answer's status line and first bytes. */
@@ -188,14 +189,6 @@ export function postWebhook(
   });
 }
 
-/** What a webhook is called in the admins' email. */
-const CHANNEL_NAMES = {
-  webhook: 'webhook',
-  slack: 'Slack channel',
-  teams: 'Teams channel',
-  discord: 'Discord channel',
-} as const;
-
 type WebhookRow = ClaimedWebhookDelivery & { key: string };
 type RequestOrNot = WebhookRequest | { unreadable: string } | null;
 
@@ -236,7 +229,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           deps.config,
           renderWebhookPaused({
             pageName: page.name,
-            channel: `the ${CHANNEL_NAMES[p.kind]} at ${new URL(p.url).host}`,
+            channel: `the ${webhookName(p.kind, p.url)}`,
             failures: PAUSE_AFTER_FAILURES,
             lastError: last && 'error' in last ? last.error : null,
             adminUrl: `${page.url}/admin/webhooks/${p.id}`,

@@ -191,4 +191,38 @@ describe('a receiver that refuses the webhook itself loses no event', () => {
       await rx.close();
     }
   });
+
+  it('a change of URL with bad input answers a clear 4xx and changes nothing', async () => {
+    const rx = await startReceiver();
+    try {
+      const { webhook } = await addHook(rx.url);
+      const path = `/api/admin/webhooks/${webhook.id}`;
+      for (const [body, field] of [
+        [{ url: null }, 'url'],
+        [{ url: '' }, 'url'],
+        [{ url: 42 }, 'url'],
+        [{}, 'url'],
+        [{ url: `https://example.com/${'a'.repeat(2100)}` }, 'url'],
+        [{ url: 'https://example.com/hook', allowPrivate: 'yes' }, 'allowPrivate'],
+        [{ url: 'https://example.com/hook', secret: 'mine' }, 'secret'],
+      ] as const) {
+        const r = await admin.patch(path, body);
+        expect(r.status, JSON.stringify(body)).toBe(422);
+        expect(Object.keys(r.json.error.fields), JSON.stringify(body)).toContain(field);
+      }
+      expect((await admin.patch(path, 'not json')).status).toBe(400);
+      const huge = await admin.patch(path, { url: `https://example.com/${'a'.repeat(1_000_000)}` });
+      expect(huge.status).toBe(413);
+      expect((await admin.put(path, { url: 'https://example.com/hook' })).status).toBe(405);
+      const [w] = await t.deps.db.select().from(webhooks).where(eq(webhooks.id, webhook.id));
+      expect(w!.url).toBe(rx.url);
+      const audits = await t.deps.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'webhook.change_url'), eq(auditLog.objectId, webhook.id)));
+      expect(audits).toEqual([]);
+    } finally {
+      await rx.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { webhooks } from '../../../db/schema/index.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { recordAudit } from '../shared/writes.ts';
+import { visitorOwned } from './webhook-identity.ts';
 
 /**
  * How long a visitor's webhook may stay paused before it is removed with its queue. Its owner
@@ -27,8 +28,7 @@ export async function expireVisitorWebhooks(
     const due = await tx.all<{ id: string; url: string; pausedAt: number }>(sql`
       SELECT w.id, w.url, w.paused_at AS pausedAt FROM webhooks w
       WHERE w.state = 'paused' AND w.paused_at <= ${cutoff}
-        AND (w.incident_id IS NOT NULL
-             OR EXISTS (SELECT 1 FROM webhook_signups s WHERE s.webhook_id = w.id))
+        AND ${visitorOwned}
       ORDER BY w.paused_at LIMIT ${limit}`);
     const removed: { webhookId: string; host: string }[] = [];
     for (const w of due) {

@@ -18,6 +18,7 @@ import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 import { releaseQueue } from './webhook-store.ts';
+import { visitorOwned, webhookName } from './webhook-identity.ts';
 import { inJsonList } from '../shared/in-list.ts';
 import { idInput } from '../shared/inputs.ts';
 
@@ -194,9 +195,8 @@ export async function readWebhook(deps: DomainDeps, id: string) {
 /** A webhook or chat channel that is not getting updates, for the dashboard (any staff). */
 export interface HeldWebhook {
   id: string;
-  kind: (typeof webhookKinds)[number];
-  /** The receiver's host only: a chat URL is itself a secret, and responders see this too. */
-  host: string;
+  /** `webhookName`: its kind and host, never its URL (responders see this too). */
+  name: string;
   paused: boolean;
   failures: number;
   queued: number;
@@ -235,15 +235,13 @@ export async function readHeldWebhooks(deps: DomainDeps, heldMs = 60_000): Promi
              ORDER BY d.created_at, d.id LIMIT 1) AS lastError
     FROM webhooks w
     WHERE (w.state = 'paused' OR w.consecutive_failures > 0)
-      AND w.incident_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM webhook_signups s WHERE s.webhook_id = w.id)
+      AND NOT ${visitorOwned}
     ORDER BY w.created_at`);
   return rows
     .filter((r) => r.state === 'paused' || (r.since !== null && Number(r.since) <= cutoff))
     .map((r) => ({
       id: r.id,
-      kind: r.kind,
-      host: new URL(r.url).host,
+      name: webhookName(r.kind, r.url),
       paused: r.state === 'paused',
       failures: Number(r.failures),
       queued: Number(r.queued),

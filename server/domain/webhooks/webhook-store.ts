@@ -1,11 +1,12 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import { webhookDeliveries, webhooks, webhookSignups } from '../../../db/schema/index.ts';
+import { webhookDeliveries, webhooks } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { readAdminAddresses } from '../users/on-duty.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
 import { jsonList } from '../shared/in-list.ts';
+import { visitorOwned } from './webhook-identity.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
 // under a lease with one UPDATE ... RETURNING (several processes share the work; a crashed
@@ -207,18 +208,10 @@ export async function recordWebhookOutcomes(
           .update(webhooks)
           .set({ state: 'paused', pausedAt: now })
           .where(eq(webhooks.id, w.id));
-        const [signup] = w.incidentId
-          ? []
-          : await tx
-              .select({ id: webhookSignups.webhookId })
-              .from(webhookSignups)
-              .where(eq(webhookSignups.webhookId, w.id));
-        paused.push({
-          id: w.id,
-          kind: w.kind,
-          url: w.url,
-          visitorOwned: w.incidentId !== null || !!signup,
-        });
+        const [owner] = await tx.all<{ visitor: number }>(
+          sql`SELECT ${visitorOwned} AS visitor FROM webhooks w WHERE w.id = ${w.id}`,
+        );
+        paused.push({ id: w.id, kind: w.kind, url: w.url, visitorOwned: !!owner?.visitor });
       }
     }
     return paused;
