@@ -3,9 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, outboxMessages, webhookDeliveries, webhooks } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
+import { systemClock } from '../../server/domain/shared/clock.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { FormClient, makeUser, startSite } from '../helpers/site.ts';
 import { startReceiver, verifySignature } from './receiver.ts';
 
@@ -223,6 +225,82 @@ describe('a receiver that refuses the webhook itself loses no event', () => {
       expect(audits).toEqual([]);
     } finally {
       await rx.close();
+    }
+  });
+});
+
+// Another Herald process (a long import, the delivery process recording a group) holds the
+// database's write lock while an admin moves a webhook: the admin is told to try again, and the
+// webhook, its queue and the audit log are as they were; the retry moves it.
+describe("changing a webhook's URL while another process holds the write lock", () => {
+  let t: TestContext;
+  let site: Awaited<ReturnType<typeof startSite>>;
+  beforeAll(async () => {
+    t = await createTestContext({
+      clock: systemClock,
+      env: { DATABASE_WRITE_WAIT_SECONDS: '0.2' },
+    });
+    site = await startSite(t);
+  });
+  afterAll(async () => {
+    await site.close();
+    await t.close();
+  });
+
+  it('answers 503 with Retry-After and changes nothing; the retry moves the queue', async () => {
+    const admin = api(t, (await makeToken(t, 'admin')).secret);
+    const old = await startReceiver();
+    const moved = await startReceiver();
+    try {
+      const r = await admin.post('/api/admin/webhooks', {
+        url: old.url,
+        allowPrivate: true,
+        events: ['incident.created', 'incident.updated'],
+      });
+      expect(r.status).toBe(201);
+      const id = (r.json as { webhook: { id: string } }).webhook.id;
+      await makeIncident(t.deps, { priority: 1, title: 'Slow' });
+      old.next({ status: 410, body: 'gone' });
+      const lane = createWebhookWorker(t.deps, { random: () => 0.5 });
+      expect(await lane.runOnce()).toBe(1);
+      const before = await t.deps.db.select().from(webhooks).where(eq(webhooks.id, id));
+      const browser = new FormClient(site.base);
+      await browser.login((await makeUser(t, 'admin')).email);
+
+      const lock = await holdWriteLock(t.dbUrl, 'until-released');
+      let refused, form;
+      try {
+        refused = await admin.patch(`/api/admin/webhooks/${id}`, { url: moved.url });
+        form = await browser.post(`/admin/webhooks/${id}`, {
+          _action: 'change-url',
+          url: moved.url,
+          allowPrivate: 'on',
+        });
+      } finally {
+        lock.release();
+        await lock.released;
+      }
+      expect(refused.status).toBe(503);
+      expect(Number(refused.res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.json.error.code).toBe('database_busy');
+      // The form's page says so and keeps the URL that was typed.
+      expect(form!.res.status).toBe(503);
+      expect(form!.html).toContain('The database is busy with another Herald process');
+      expect(form!.html).toContain('nothing was saved');
+      expect(form!.html).toContain(`value="${moved.url}"`);
+      expect(await t.deps.db.select().from(webhooks).where(eq(webhooks.id, id))).toEqual(before);
+      expect(
+        await t.deps.db.select().from(auditLog).where(eq(auditLog.action, 'webhook.change_url')),
+      ).toEqual([]);
+
+      const retried = await admin.patch(`/api/admin/webhooks/${id}`, { url: moved.url });
+      expect(retried.status).toBe(200);
+      expect(await lane.runOnce()).toBe(1);
+      expect(moved.received).toHaveLength(1);
+      expect(old.received).toHaveLength(1);
+    } finally {
+      await old.close();
+      await moved.close();
     }
   });
 });
