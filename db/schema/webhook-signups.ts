@@ -16,3 +16,14 @@ export const webhookSignups = sqliteTable(
   },
   (t) => [index('webhook_signups_manage_token_hash_idx').on(t.manageTokenHash)],
 );
+
+/**
+ * The manage links of visitors' webhooks that are gone, so the link says what happened instead of
+ * "not valid": removed by the visitor, by the team, or by Herald after a month paused. Kept a
+ * year (`expireVisitorWebhooks` prunes older ones).
+ */
+export const endedWebhookSignups = sqliteTable('ended_webhook_signups', {
+  manageTokenHash: text('manage_token_hash').primaryKey(),
+  reason: text('reason', { enum: ['visitor', 'team', 'expired'] }).notNull(),
+  endedAt: integer('ended_at', { mode: 'timestamp_ms' }).notNull(),
+});

@@ -115,7 +115,13 @@ describe('public webhook sign-up through /subscribe', () => {
     await postIncidentUpdate(s.deps, { incidentId: incident.id, body: 'Still down.' }, testActor);
     await worker.runOnce();
     expect(rx.received).toHaveLength(before);
-    expect((await visitor.get(managePath!)).res.status).toBe(404);
+    // The link says what happened and where to add one again.
+    const gone = await visitor.get(managePath!);
+    expect(gone.res.status).toBe(404);
+    expect(gone.html).toContain(
+      'This webhook was removed through its manage link, so it gets nothing more.',
+    );
+    expect(gone.html).toContain('href="/subscribe"');
   });
 
   it('refuses a URL whose test answers 500 telling only the status class, keeping what was typed and saving nothing', async () => {

@@ -9,6 +9,7 @@ import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { startSite } from '../helpers/site.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 
 // A paused webhook keeps queueing every event. A visitor's (a follower of one incident, a public
@@ -43,7 +44,7 @@ describe("visitors' webhooks paused for a month", () => {
       url: `${rx.url}/follower`,
     });
     // Signed up while its receiver answered the test; it goes away afterwards.
-    const { webhookId: signupId } = await signUpPublicWebhook(
+    const { webhookId: signupId, manageToken } = await signUpPublicWebhook(
       t.deps,
       { url: `${rx.url}/signup`, events: ['incident.updated'] },
       (req) => postWebhook(req, t.clock.now(), { timeoutMs: 2000, maxBytes: 1024, event: 'test' }),
@@ -95,5 +96,50 @@ describe("visitors' webhooks paused for a month", () => {
     expect(audits.map((a) => a.objectId).sort()).toEqual([followerId, signupId].sort());
     expect(logs.filter((l) => l.includes("removed a visitor's webhook"))).toHaveLength(2);
     expect(logs.join('')).not.toContain('/signup');
+
+    // Its owner's manage link says what happened, in the reader's language too.
+    const site = await startSite(t);
+    try {
+      const page = await fetch(`${site.base}/manage/webhook/${manageToken}`);
+      expect(page.status).toBe(404);
+      const html = await page.text();
+      expect(html).toContain(
+        'Herald removed this webhook: its receiver had accepted no delivery for 30 days.',
+      );
+      expect(html).toContain('add the webhook again on the subscribe page');
+      expect(html).toContain('href="/subscribe"');
+      const german = await fetch(`${site.base}/manage/webhook/${manageToken}`, {
+        headers: { 'accept-language': 'de' },
+      });
+      expect(await german.text()).toContain(
+        'Herald hat diesen Webhook entfernt: Sein Empfänger hatte 30 Tage lang keine Zustellung angenommen.',
+      );
+    } finally {
+      await site.close();
+    }
+  });
+
+  it("a visitor's webhook the team removes: its manage link says the team removed it", async () => {
+    const admin = api(t, (await makeToken(t, 'admin')).secret);
+    const { webhookId, manageToken } = await signUpPublicWebhook(
+      t.deps,
+      { url: `${rx.url}/signup-2`, events: ['incident.updated'] },
+      (req) => postWebhook(req, t.clock.now(), { timeoutMs: 2000, maxBytes: 1024, event: 'test' }),
+    );
+    expect((await admin.del(`/api/admin/webhooks/${webhookId}`)).status).toBe(204);
+    const site = await startSite(t);
+    try {
+      const page = await fetch(`${site.base}/manage/webhook/${manageToken}`);
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain(
+        'The team of this status page removed this webhook, so it gets nothing more.',
+      );
+      // A link that never was one still says so.
+      const unknown = await fetch(`${site.base}/manage/webhook/${'x'.repeat(43)}`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toContain('This manage link is not valid');
+    } finally {
+      await site.close();
+    }
   });
 });

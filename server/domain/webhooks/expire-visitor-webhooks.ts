@@ -3,6 +3,7 @@ import { webhooks } from '../../../db/schema/index.ts';
 import { systemActor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { recordAudit } from '../shared/writes.ts';
+import { endSignup, pruneSignupEnds } from './signup-ends.ts';
 import { visitorOwned } from './webhook-identity.ts';
 
 /**
@@ -32,6 +33,9 @@ export async function expireVisitorWebhooks(
       ORDER BY w.paused_at LIMIT ${limit}`);
     const removed: { webhookId: string; host: string }[] = [];
     for (const w of due) {
+      // What its manage link will say, kept before the delete's cascade takes the sign-up (a
+      // webhook another pass removed first has no sign-up left to copy).
+      await endSignup(tx, w.id, 'expired', now);
       // Conditional, and audited only when it removed the row: another process's pass may have
       // taken it first.
       const gone = await tx
@@ -48,6 +52,7 @@ export async function expireVisitorWebhooks(
       });
       removed.push({ webhookId: w.id, host });
     }
+    await pruneSignupEnds(tx, now);
     return removed;
   });
 }

@@ -18,6 +18,7 @@ import { linkKey } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 import { releaseQueue } from './webhook-store.ts';
+import { endSignup } from './signup-ends.ts';
 import { visitorOwned, webhookName } from './webhook-identity.ts';
 import { inJsonList } from '../shared/in-list.ts';
 import { idInput } from '../shared/inputs.ts';
@@ -256,6 +257,7 @@ export async function deleteWebhook(deps: DomainDeps, id: string, actor: Actor) 
   await deps.db.transaction(async (tx) => {
     const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id));
     if (!row) throw new NotFoundError('webhook', id);
+    await endSignup(tx, id, 'team', now);
     await tx.delete(webhooks).where(eq(webhooks.id, id));
     await recordAudit(tx, actor, now, {
       action: 'webhook.delete',

@@ -25,7 +25,9 @@ import { publicActor } from '../subscribers/public-actor.ts';
 import { checkComponentIds } from '../subscribers/subscriber-reads.ts';
 import { hashToken, linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
+import { VISITOR_WEBHOOK_PAUSED_DAYS } from './expire-visitor-webhooks.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
+import { endSignup, readSignupEnd, type SignupEnd } from './signup-ends.ts';
 import type { WebhookRequest } from './webhook-send-context.ts';
 import type { WebhookResult } from './webhook-store.ts';
 
@@ -35,6 +37,12 @@ export const MAX_PUBLIC_WEBHOOKS = 1000;
 const NOT_OPEN = 'Webhook sign-up is not open on this status page. Ask its admins for a webhook.';
 const NOT_VALID =
   'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.';
+const AGAIN = 'To get updates again, add the webhook again on the subscribe page.';
+const ENDED: Record<SignupEnd, string> = {
+  visitor: `This webhook was removed through its manage link, so it gets nothing more. ${AGAIN}`,
+  team: `The team of this status page removed this webhook, so it gets nothing more. ${AGAIN}`,
+  expired: `Herald removed this webhook: its receiver had accepted no delivery for ${VISITOR_WEBHOOK_PAUSED_DAYS} days. ${AGAIN}`,
+};
 
 export const publicWebhookInput = z.strictObject({
   url: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2,000 characters'),
@@ -161,13 +169,20 @@ async function testEnvelope(deps: DomainDeps, manageToken: string, now: Date) {
 
 async function bySignupToken(deps: DomainDeps, raw: { token: string }) {
   const { token } = parseInput(z.object({ token: tokenInput }), raw);
+  const hash = hashToken(token);
   const [row] = await deps.db
     .select({ w: webhooks })
     .from(webhookSignups)
     .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
-    .where(eq(webhookSignups.manageTokenHash, hashToken(token)));
-  if (!row) throw new LinkNotValidError(NOT_VALID).saying('hookManage.notValid');
-  return row.w;
+    .where(eq(webhookSignups.manageTokenHash, hash));
+  if (row) return row.w;
+  // A link to a webhook that is gone says who removed it, so its owner knows what to do.
+  const ended = await readSignupEnd(deps.db, hash);
+  if (!ended) throw new LinkNotValidError(NOT_VALID).saying('hookManage.notValid');
+  throw new LinkNotValidError(ENDED[ended]).saying('hookManage.ended', {
+    by: ended,
+    days: VISITOR_WEBHOOK_PAUSED_DAYS,
+  });
 }
 
 /** The manage page of a visitor's webhook: what it receives and how its last deliveries went. */
@@ -209,6 +224,7 @@ export async function removePublicWebhook(deps: DomainDeps, raw: { token: string
   const w = await bySignupToken(deps, raw);
   const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
+    await endSignup(tx, w.id, 'visitor', now);
     await tx.delete(webhooks).where(eq(webhooks.id, w.id));
     await recordAudit(tx, publicActor, now, {
       action: 'webhook.public_remove',

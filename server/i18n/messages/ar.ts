@@ -502,6 +502,9 @@ export default {
   'hookManage.remove': 'أزل هذا الـ Webhook',
   'hookManage.notValid':
     'رابط الإدارة هذا غير صالح: ربما أُزيل الـ Webhook بالفعل. استخدم الرابط من الصفحة التي عرضت سره.',
+  'hookManage.ended':
+    '{by, select, visitor {أُزيل هذا الـ Webhook عبر رابط إدارته، فلن يصله شيء بعد الآن.} team {أزال فريق صفحة الحالة هذه هذا الـ Webhook، فلن يصله شيء بعد الآن.} other {أزال Herald هذا الـ Webhook: لم يقبل مستقبِله أي تسليم طوال {days} يومًا.}} لتلقي التحديثات من جديد، أضف الـ Webhook مرة أخرى في صفحة الاشتراك.',
+  'hookManage.addAgain': 'أضف Webhook من جديد',
   'aud.emailTitle': 'التحديثات بالبريد',
   'aud.emailFor': 'إلى {email}: سجّلت الدخول بهذا العنوان، فلا حاجة إلى التأكيد.',
   'aud.emailJoined':

@@ -522,6 +522,9 @@ export default {
   'hookManage.remove': 'Eliminar este webhook',
   'hookManage.notValid':
     'Este enlace de gestión no es válido: puede que el webhook ya se haya eliminado. Usa el enlace de la página que mostró su secreto.',
+  'hookManage.ended':
+    '{by, select, visitor {Este webhook se eliminó desde su enlace de gestión, así que ya no recibe nada.} team {El equipo de esta página de estado eliminó este webhook, así que ya no recibe nada.} other {Herald eliminó este webhook: su receptor no había aceptado ningún envío en {days} días.}} Para volver a recibir actualizaciones, añade de nuevo el webhook en la página de suscripción.',
+  'hookManage.addAgain': 'Añadir de nuevo un webhook',
   'aud.emailTitle': 'Actualizaciones por correo',
   'aud.emailFor':
     'Para {email}: iniciaste sesión con esta dirección, así que no hay nada que confirmar.',

@@ -531,6 +531,9 @@ export default {
   'hookManage.remove': 'Rimuovi questo webhook',
   'hookManage.notValid':
     'Questo link di gestione non è valido: il webhook potrebbe essere già stato rimosso. Usa il link della pagina che ha mostrato il suo segreto.',
+  'hookManage.ended':
+    '{by, select, visitor {Questo webhook è stato rimosso tramite il suo link di gestione e non riceve più nulla.} team {Il team di questa pagina di stato ha rimosso questo webhook, che non riceve più nulla.} other {Herald ha rimosso questo webhook: il suo destinatario non aveva accettato alcun invio per {days} giorni.}} Per ricevere di nuovo gli aggiornamenti, aggiungi di nuovo il webhook nella pagina di iscrizione.',
+  'hookManage.addAgain': 'Aggiungi di nuovo un webhook',
   'aud.emailTitle': 'Aggiornamenti via e-mail',
   'aud.emailFor':
     'Per {email}: hai effettuato l’accesso con questo indirizzo, quindi non c’è nulla da confermare.',
