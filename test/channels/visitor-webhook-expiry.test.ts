@@ -114,6 +114,11 @@ describe("visitors' webhooks paused for a month", () => {
       expect(await german.text()).toContain(
         'Herald hat diesen Webhook entfernt: Sein Empfänger hatte 30 Tage lang keine Zustellung angenommen.',
       );
+      // A year on, the scheduler forgets it: the link is then just not valid.
+      t.clock.advance(366 * 86_400_000);
+      expect((await scheduler().runOnce()).errors).toEqual([]);
+      const later = await fetch(`${site.base}/manage/webhook/${manageToken}`);
+      expect(await later.text()).toContain('This manage link is not valid');
     } finally {
       await site.close();
     }
