@@ -131,6 +131,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   let flushing: Promise<void> | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
   let running = false;
+  /** Set by stop(): senders take nothing more from the queue; it is handed back. */
+  let stopping = false;
   let pumpDone: Promise<void> = Promise.resolve();
   let heartbeat: NodeJS.Timeout | null = null;
   const { nap, wake } = wakeableNap();
@@ -280,7 +282,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     const wanted = Math.min(o.concurrency, senders.size + queue.length);
     while (senders.size < wanted && queue.length) {
       const sender = (async () => {
-        for (let job = queue.shift(); job; job = queue.shift()) {
+        const next = () => (stopping ? undefined : queue.shift());
+        for (let job = next(); job; job = next()) {
           const outcome = await channel.send(job.row, job.batch);
           note(outcome);
           job.done?.(outcome);
@@ -453,6 +456,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     start() {
       if (running) return;
       running = true;
+      stopping = false;
       heartbeat = setInterval(() => void beat(), o.heartbeatMs);
       pumpDone = resumeOutage().then(pump);
     },
@@ -464,9 +468,14 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
      */
     async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
+      stopping = true;
       wake();
+      // Handed back at once, not once the pump notices the stop: it may be waiting for another
+      // process's write lock or on a probe, and what waits in the queue is not to be sent now.
+      // Again after it: a claim it had under way may have queued more.
+      let handedBack = handBack();
       await pumpDone;
-      const handedBack = handBack();
+      handedBack += handBack();
       const finished = held.size - handedBack;
       const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);

@@ -268,12 +268,11 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     },
     async send(d, requests) {
       const r = requests.get(d.id) ?? null;
-      const outcome = (result: WebhookResult, webhookId: string | null): WebhookOutcome => ({
-        id: d.id,
-        webhookId,
-        attempts: d.attempts,
-        result,
-      });
+      const outcome = (
+        result: WebhookResult,
+        webhookId: string | null,
+        postedTo?: string,
+      ): WebhookOutcome => ({ id: d.id, webhookId, attempts: d.attempts, result, postedTo });
       if (r && 'unreadable' in r)
         return outcome(
           { ok: false, permanent: true, status: null, error: r.unreadable },
@@ -297,7 +296,8 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           : answer;
       if ('ok' in result && !result.ok && !result.permanent)
         deps.log.debug(`webhooks: ${d.id} failed for now: ${result.error}`);
-      return outcome(result, r.webhookId);
+      // A test is for the URL it was sent to; an event is for whatever URL the webhook has.
+      return outcome(result, r.webhookId, d.event === 'test' ? undefined : r.url);
     },
     released: (d) => ({
       id: d.id,

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, webhookDeliveries, webhooks } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
@@ -99,6 +99,36 @@ describe('a webhook paused by failures keeps its queue', () => {
     expect(await lane().runOnce()).toBe(1); // the probe, answered 200 (nothing queued)
     expect(await hookState(id)).toMatchObject({ state: 'active', consecutiveFailures: 0 });
     expect(rx.received.at(-1)!.status).toBe(200);
+  });
+
+  it("an admin's test that fails leaves it paused with its queue; one that gets through resumes it and sends the queue in order", async () => {
+    const id = await addHook();
+    const { incident, updateId } = await makeIncident(t.deps, { priority: 0, title: 'Test' });
+    await failUntilPaused(id);
+    const second = (
+      await postIncidentUpdate(t.deps, { incidentId: incident.id, body: 'More' }, testActor)
+    ).updateId;
+
+    const queue = () =>
+      t.deps.db
+        .select({ state: webhookDeliveries.state, next: webhookDeliveries.nextAttemptAt })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.webhookId, id), sql`event != 'test'`));
+    const waiting = await queue();
+    rx.next({ status: 503 });
+    const failed = await admin.post(`/api/admin/webhooks/${id}/test`);
+    expect(failed.status).toBe(422);
+    // Still paused, its queue as it was: not made due on the failed test's account.
+    expect(await hookState(id)).toMatchObject({ state: 'paused' });
+    expect(await queue()).toEqual(waiting);
+
+    const before = rx.received.length;
+    const passed = await admin.post(`/api/admin/webhooks/${id}/test`);
+    expect(passed.status).toBe(200);
+    expect(await hookState(id)).toMatchObject({ state: 'active', consecutiveFailures: 0 });
+    while ((await lane().runOnce()) > 0);
+    const sent = rx.received.slice(before + 1).map((r) => updateOf(r.body));
+    expect(sent).toEqual([updateId, second]);
   });
 
   it('an admin can drop a paused queue, audited; an active one cannot be dropped', async () => {

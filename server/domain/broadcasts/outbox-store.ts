@@ -66,8 +66,15 @@ const ident = (which: OutboxTable) => sql.raw(`"${outboxTables[which]}"`);
 /** One query per outbox table, as one `UNION ALL` for the caller to fold. */
 const acrossTables = (query: (which: OutboxTable) => SQL) =>
   sql.join((Object.keys(outboxTables) as OutboxTable[]).map(query), sql` UNION ALL `);
+/**
+ * Due: pending and its time has come, or held by a process whose lease ran out. The held rows'
+ * term comes first: SQLite walks an OR's terms in the order written, each through the
+ * (state, next_attempt_at) index, so a claim takes what a stopped process held (due before
+ * anything queued since) ahead of the pending rows, each part oldest first, without sorting
+ * every due row (test/broadcasts/claim-order.test.ts).
+ */
 const due = (t: number) =>
-  sql`(state = 'pending' AND next_attempt_at <= ${t}) OR (state = 'sending' AND lease_until <= ${t})`;
+  sql`(state = 'sending' AND lease_until <= ${t}) OR (state = 'pending' AND next_attempt_at <= ${t})`;
 
 /**
  * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle

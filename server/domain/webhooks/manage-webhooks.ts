@@ -233,7 +233,7 @@ export async function readHeldWebhooks(deps: DomainDeps, heldMs = 60_000): Promi
              WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending')) AS since,
            (SELECT d.last_error FROM webhook_deliveries d
              WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending') AND d.attempts > 0
-             ORDER BY d.created_at, d.id LIMIT 1) AS lastError
+             ORDER BY d.created_at, d.rowid LIMIT 1) AS lastError
     FROM webhooks w
     WHERE (w.state = 'paused' OR w.consecutive_failures > 0)
       AND NOT ${visitorOwned}
@@ -325,7 +325,7 @@ async function changeWebhookUrlParsed(
   });
 }
 
-/** Queues a test delivery (and resumes a paused webhook: the admin is trying it again). */
+/** Queues a test delivery, which the caller sends at once (a paused webhook resumes if it gets through). */
 export async function queueTestDelivery(
   deps: DomainDeps,
   id: string,
@@ -348,13 +348,8 @@ export async function queueTestDelivery(
       nextAttemptAt: new Date(now.getTime() + 60_000),
       createdAt: now,
     });
-    if (row.state === 'paused') {
-      await tx
-        .update(webhooks)
-        .set({ state: 'active', pausedAt: null, consecutiveFailures: 0 })
-        .where(eq(webhooks.id, id));
-      await releaseQueue(tx, id, now);
-    }
+    // A paused webhook stays paused until the test gets through: its success resumes it and
+    // sends what waits (recordWebhookOutcomes), a failure leaves it as it was.
     await recordAudit(tx, actor, now, {
       action: 'webhook.test',
       objectType: 'webhook',
@@ -406,8 +401,10 @@ export async function resumeWebhook(deps: DomainDeps, id: string, actor: Actor) 
 }
 
 /**
- * Drops the queue of a paused webhook: every delivery still waiting is marked skipped, for good.
- * Only while paused, so a queue that is being sent is never cut in the middle.
+ * Drops the queue of a paused webhook: every delivery still waiting is marked skipped, for good,
+ * the head being probed right now too (what the probe then records changes nothing; the receiver
+ * may still get that one). Only while paused, so a queue that is being sent is never cut in the
+ * middle.
  */
 export async function dropWebhookQueue(deps: DomainDeps, id: string, actor: Actor) {
   assertRole(actor, 'admin');
@@ -420,7 +417,12 @@ export async function dropWebhookQueue(deps: DomainDeps, id: string, actor: Acto
     const dropped = await tx
       .update(webhookDeliveries)
       .set({ state: 'skipped', leaseUntil: null, lastError: 'dropped by an admin' })
-      .where(and(eq(webhookDeliveries.webhookId, id), eq(webhookDeliveries.state, 'pending')))
+      .where(
+        and(
+          eq(webhookDeliveries.webhookId, id),
+          sql`${webhookDeliveries.state} IN ('pending', 'sending')`,
+        ),
+      )
       .returning({ id: webhookDeliveries.id });
     await recordAudit(tx, actor, now, {
       action: 'webhook.drop_queue',

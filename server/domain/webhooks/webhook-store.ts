@@ -27,6 +27,11 @@ export interface WebhookOutcome {
   webhookId: string | null;
   attempts: number;
   result: WebhookResult;
+  /**
+   * The URL an event was posted to. A failure there after an admin gave the webhook another URL
+   * (during the post) says nothing about the new one: the delivery is due again at once.
+   */
+  postedTo?: string;
 }
 
 /**
@@ -181,6 +186,26 @@ export async function recordWebhookOutcomes(
           .where(eq(webhooks.id, o.webhookId));
         await releaseQueue(tx, o.webhookId, now);
         continue;
+      }
+      if (o.webhookId && o.postedTo) {
+        const [w] = await tx
+          .select({ url: webhooks.url })
+          .from(webhooks)
+          .where(eq(webhooks.id, o.webhookId));
+        if (w && w.url !== o.postedTo) {
+          await tx
+            .update(webhookDeliveries)
+            .set({
+              state: 'pending',
+              leaseUntil: null,
+              attempts: sql`max(0, attempts - 1)`,
+              nextAttemptAt: now,
+              lastStatus: r.status,
+              lastError: `${r.error} (at the URL before the change; the new URL gets it next)`,
+            })
+            .where(mine);
+          continue;
+        }
       }
       const failed = await tx
         .update(webhookDeliveries)
