@@ -4,6 +4,7 @@ import { broadcasts, deliveries } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createList } from '../../server/domain/lists/create-list.ts';
+import { countUpdateRecipients } from '../../server/domain/broadcasts/enqueue-update-broadcast.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
@@ -138,6 +139,34 @@ describe('broadcasting incident updates', () => {
     expect(smtp.to('quiet@example.org').map((m) => m.parsed.subject)).toEqual([
       'Major outage: Quiet',
     ]);
+  });
+
+  it('an address on an internal and a public list gets one copy, the internal one; counted once on the resolve confirmation', async () => {
+    const search = await makeComponent(t.deps, { name: 'Search API' });
+    const other = await makeComponent(t.deps, { name: 'Billing' });
+    await makeConfirmedSubscriber(t.deps, 'both@acme.com', 'stakeholders');
+    await makeConfirmedSubscriber(t.deps, 'both@acme.com', 'customers');
+    // On the internal list for another component only: the public list's copy is the one that
+    // reaches them.
+    await makeConfirmedSubscriber(t.deps, 'billing@acme.com', 'stakeholders', [other.id]);
+    await makeConfirmedSubscriber(t.deps, 'billing@acme.com', 'customers');
+    const { incident } = await makeIncident(t.deps, {
+      priority: 0,
+      title: 'Search down',
+      body: 'Search answers nothing.',
+      internalNote: 'Failover in progress.',
+      components: [{ componentId: search.id, status: 'major_outage' }],
+    });
+    await testWorker(t).drain();
+    const both = smtp.to('both@acme.com');
+    expect(both.map((m) => m.parsed.subject)).toEqual(['PRIORITY 0 ISSUE UPDATE: SEARCH DOWN']);
+    expect(both[0]!.parsed.text).toContain('Failover in progress.');
+    const billing = smtp.to('billing@acme.com');
+    expect(billing.map((m) => m.parsed.subject)).toEqual(['Major outage: Search down']);
+    expect(billing[0]!.raw).not.toContain('Failover');
+    // The resolve confirmation's count is the copies that go out: one per address.
+    expect(await countUpdateRecipients(t.deps.db, incident.id)).toBe(smtp.received.length);
+    expect(new Set(smtp.received.flatMap((m) => m.to)).size).toBe(smtp.received.length);
   });
 
   it('follows component filters: a chosen component or its group matches, everything-subscribers always match', async () => {

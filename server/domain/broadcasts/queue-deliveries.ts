@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, components } from '../../../db/schema/index.ts';
+import { broadcasts, components, lists } from '../../../db/schema/index.ts';
 import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
 import { rowsAffected } from '../shared/writes.ts';
 
@@ -158,15 +158,50 @@ async function recipientsRule(
   const matchIds = [
     ...new Set(withGroups.flatMap((a) => (a.groupId ? [a.id, a.groupId] : [a.id]))),
   ];
-  const componentFilter =
-    matchIds.length === 0
+  const componentFilter = (alias: 's' | 's2') => {
+    const c = sql.raw(`${alias}.component_ids`);
+    return matchIds.length === 0
       ? sql``
-      : sql`AND (s.component_ids IS NULL OR json_array_length(s.component_ids) = 0
-            OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
+      : sql`AND (${c} IS NULL OR json_array_length(${c}) = 0
+            OR EXISTS (SELECT 1 FROM json_each(${c}) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
+  };
+  const once = await oneCopyPerAddress(tx, b.listIds, componentFilter('s2'));
   return ({ byId = false } = {}) => {
     const plus = byId ? sql.raw('+') : sql``;
     return sql`${plus}s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
       AND ${plus}s.state = 'confirmed'
-      ${componentFilter}`;
+      ${componentFilter('s')}
+      ${once}`;
   };
+}
+
+/**
+ * An address on several of a broadcast's lists gets one copy: the one of its most internal list
+ * (internal lists, then named audiences' lists, then public ones; by id between equals), whose
+ * text is the fullest it may read. As a condition on `subscribers s`: no confirmed subscription
+ * of the same address, reached by the same rule, on a list ranked before `s`'s (found through the
+ * (list, email) index, one look-up per list ranked before). Nothing for a single list.
+ */
+async function oneCopyPerAddress(tx: DbOrTx, listIds: string[], rule: SQL): Promise<SQL> {
+  if (listIds.length < 2) return sql``;
+  const ranked = (
+    await tx
+      .select({ id: lists.id, internal: lists.isInternal, audienceId: lists.audienceId })
+      .from(lists)
+      .where(inArray(lists.id, listIds))
+  )
+    .sort(
+      (a, b) =>
+        Number(b.internal) - Number(a.internal) ||
+        Number(b.audienceId !== null) - Number(a.audienceId !== null) ||
+        (a.id < b.id ? -1 : 1),
+    )
+    .map((l) => l.id);
+  const before = sql.join(
+    ranked.slice(1).map((id, i) => sql`WHEN ${id} THEN ${JSON.stringify(ranked.slice(0, i + 1))}`),
+    sql` `,
+  );
+  return sql`AND NOT EXISTS (SELECT 1 FROM subscribers s2
+      WHERE s2.list_id IN (SELECT value FROM json_each(CASE s.list_id ${before} ELSE '[]' END))
+        AND s2.email = s.email AND s2.state = 'confirmed' ${rule})`;
 }
