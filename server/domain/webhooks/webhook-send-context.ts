@@ -288,7 +288,9 @@ export async function readWebhookMessages(
       if (!incidentsById.has(id))
         incidentsById.set(id, await readIncident(db, page, all, PUBLIC_SCOPE, id));
       const found = incidentsById.get(id);
-      if (!found) {
+      // The update must be one the page shows: a priority change (the team's entry) queued
+      // before followers were kept from it would reach them as an update with nothing in it.
+      if (!found || (ref.updateId && !found.incident_updates.some((u) => u.id === ref.updateId))) {
         out.set(d.id, null);
         continue;
       }
