@@ -60,25 +60,36 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const lang = d.lang ?? 'en';
   const { t } = translatorFor(lang);
   const title = headerText(d.title);
+  // What public readers read first, as their subject has it: "Major outage: Website is down",
+  // then "Resolved: Website is down" (never the outage again above "Status: Resolved").
+  const publicLine =
+    d.impactLabel === null
+      ? null
+      : headerText(t('mail.publicSubject', { kind, impact: headerText(d.impactLabel), title }));
   const subject =
     d.subject ??
-    (d.impactLabel === null
+    (publicLine === null
       ? incidentSubject(kind, d, lang)
-      : `${d.isDrill ? `${DRILL} ` : ''}${headerText(t('mail.publicSubject', { kind, impact: headerText(d.impactLabel), title }))}`);
+      : `${d.isDrill ? `${DRILL} ` : ''}${publicLine}`);
   // English reads statuses in lower case mid-sentence; other languages keep their spelling.
   const word = (s: string) => (lang === 'en' ? s.toLowerCase() : s);
   const affected = d.affected.map((a) => `${a.name} (${word(a.status)})`).join(', ');
   const thanks = t('mail.thanks');
   const drillLine = t('mail.drill');
-  // Internal lists see the team's priority; public readers the impact in words.
+  // Internal lists see the team's priority; public readers the impact in words, and once it is
+  // resolved only that (the status says it).
   const badge =
-    d.impactLabel === null ? t('mail.priority', { priority: String(d.priority) }) : d.impactLabel;
+    d.impactLabel === null
+      ? t('mail.priority', { priority: String(d.priority) })
+      : kind === 'resolved'
+        ? null
+        : d.impactLabel;
   const noteHead = t('mail.internalNote');
   const nextUpdate = d.nextUpdateBy ? t('mail.nextUpdate', { time: d.nextUpdateBy }) : '';
 
   const text = [
     d.isDrill ? `${drillLine}\n` : '',
-    `${badge}: ${title}`,
+    publicLine ?? `${badge}: ${title}`,
     t('mail.status', { status: d.statusLabel }),
     affected ? t('common.affected', { names: affected }) : '',
     '',
@@ -108,7 +119,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
   const body = html`<p
       style="margin:0 0 4px;font-size:13px;font-weight:bold;letter-spacing:.04em;color:${color}"
     >
-      ${badge.toLocaleUpperCase(lang)} &middot; ${d.statusLabel.toLocaleUpperCase(lang)}
+      ${badge === null ? '' : html`${badge.toLocaleUpperCase(lang)} &middot; `}${d.statusLabel.toLocaleUpperCase(lang)}
     </p>
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${title}</h1>
     ${affected ? html`<p style="margin:0 0 12px">${t('common.affected', { names: affected })}</p>` : ''}

@@ -15,6 +15,7 @@ import { ResponseCache } from './cache/response-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/transport.ts';
 import { ensureDefaultLists } from './domain/lists/ensure-default-lists.ts';
+import { ensureFollowerManageLinks } from './domain/webhooks/follow-incident.ts';
 import { createStatusReader, type StatusReader } from './domain/status/reader.ts';
 import { createEdgePurger, type EdgePurger } from './edge/purger.ts';
 import { ImportJobs } from './domain/subscribers/import-jobs.ts';
@@ -64,6 +65,7 @@ export async function createDeps(
         clock.now(),
       );
       await ensureDefaultLists(tx, clock.now());
+      await ensureFollowerManageLinks(tx, config, clock.now());
     });
   } catch (err) {
     // A file that opens but refuses writes (read-only for this user, a full disk) is said plainly.

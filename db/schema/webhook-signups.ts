@@ -2,8 +2,9 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { webhooks } from './webhooks.ts';
 
 /**
- * Webhooks a visitor added through /subscribe: the hashed token behind the manage link shown
- * on the result page, the only way for them to remove it later (they have no account).
+ * Webhooks a visitor added, through /subscribe or by following one incident: the hashed token
+ * behind the manage link shown on the result page and named in every delivery, the only way for
+ * them to remove it later (they have no account).
  */
 export const webhookSignups = sqliteTable(
   'webhook_signups',
@@ -26,4 +27,6 @@ export const endedWebhookSignups = sqliteTable('ended_webhook_signups', {
   manageTokenHash: text('manage_token_hash').primaryKey(),
   reason: text('reason', { enum: ['visitor', 'team', 'expired'] }).notNull(),
   endedAt: integer('ended_at', { mode: 'timestamp_ms' }).notNull(),
+  /** The incident a follower's webhook followed (it is followed again from its page); else null. */
+  incidentId: text('incident_id'),
 });

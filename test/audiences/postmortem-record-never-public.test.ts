@@ -156,6 +156,10 @@ describe('the post-mortem path keeps the record internal', () => {
     for (const secret of INTERNAL) expect(plain(publicBody), secret).not.toContain(secret);
     expect(plain(publicBody)).toContain('PUBLIC-7d2 Orders are stuck in pending');
     expect(plain(publicBody)).toContain('**Checkout**:');
+    // The summary opens with what customers saw, never the team's priority (P1, then P0).
+    expect(plain(publicBody)).toMatch(/## Summary\n\nMajor outage from /);
+    expect(plain(publicBody)).not.toMatch(/\bP[0-3]\b/);
+    expect(plain(internalBody)).toMatch(/\nP0 incident from /);
 
     const { review, version } = await saveForReview(rita, incidentId, { publicBody, internalBody });
     // The preview shows exactly what goes public and to how many people, and sends nothing.
@@ -195,6 +199,8 @@ describe('the post-mortem path keeps the record internal', () => {
     ]);
     for (const m of mails)
       for (const secret of INTERNAL) expect(m.raw, `mail: ${secret}`).not.toContain(secret);
+    for (const m of mails) expect(m.parsed.text).not.toMatch(/\bP[0-3]\b/);
+    for (const [p, text] of surfaces) expect(text, p).not.toContain('P0 incident');
     // Positive control: the public part did go out, on every surface that shows incidents.
     for (const [p, text] of surfaces.filter(
       ([p]) => !/summary|unresolved|components|status\.json|^\/(history)?$/.test(p),

@@ -63,11 +63,11 @@ describe('Slack, Teams and Discord channels', () => {
     ]);
   });
 
-  it('Slack gets Block Kit with priority and title, status, update, components, next update and a link', () => {
+  it('Slack gets Block Kit with the subject, status, update, components, next update and a link', () => {
     const s = bodies.get('slack');
     // The fallback is mrkdwn too (it is what notifications show): escaped like the sections.
-    expect(s.text).toContain(
-      'PRIORITY 1 ISSUE UPDATE: CHECKOUT &lt;B&gt;DOWN&lt;/B&gt; &amp; @EVERYONE',
+    expect(s.text).toBe(
+      'Major outage: Checkout &lt;b&gt;down&lt;/b&gt; &amp; @everyone: Investigating',
     );
     expect(s.blocks.map((b: { type: string }) => b.type)).toEqual([
       'header',
@@ -75,11 +75,15 @@ describe('Slack, Teams and Discord channels', () => {
       'section',
       'actions',
     ]);
+    // A public channel hears impact, as public email does; the team's channel the priority.
     expect(s.blocks[0].text).toEqual({
       type: 'plain_text',
-      text: 'PRIORITY 1 ISSUE UPDATE: CHECKOUT <B>DOWN</B> & @EVERYONE',
+      text: 'Major outage: Checkout <b>down</b> & @everyone',
       emoji: false,
     });
+    expect(bodies.get('slack-internal').blocks[0].text.text).toBe(
+      'PRIORITY 1 ISSUE UPDATE: CHECKOUT <B>DOWN</B> & @EVERYONE',
+    );
     const facts = s.blocks[1].fields.map((f: { text: string }) => f.text);
     expect(facts).toEqual([
       '*Status*\nInvestigating',
@@ -125,7 +129,10 @@ describe('Slack, Teams and Discord channels', () => {
     expect(d.allowed_mentions).toEqual({ parse: [] });
     expect(d.embeds).toHaveLength(1);
     const e = d.embeds[0];
-    expect(e.title).toBe('PRIORITY 1 ISSUE UPDATE: CHECKOUT <B>DOWN</B> & @EVERYONE');
+    expect(e.title).toBe('Major outage: Checkout <b>down</b> & @everyone');
+    expect(bodies.get('discord-internal').embeds[0].title).toBe(
+      'PRIORITY 1 ISSUE UPDATE: CHECKOUT <B>DOWN</B> & @EVERYONE',
+    );
     expect(e.url).toMatch(/^https:\/\/status\.example\.com\/incidents\//);
     expect(e.description).toBe('Payments fail for <some> users.');
     expect(e.color).toBe(0xa40e26);

@@ -162,6 +162,16 @@ describe('every reader page in German', () => {
     const manage = /href="(\/manage\/webhook\/[A-Za-z0-9_-]+)"/.exec(hook.html)?.[1];
     if (!manage) throw new Error('no manage link for the webhook');
     pages['/manage/webhook/:token'] = await read(manage);
+    // A follower's webhook: the answer with its secret and manage link, then its manage page.
+    await visitor.get(`/subscribe/incident/${incident.id}`);
+    const followed = await visitor.post(`/subscribe/incident/${incident.id}`, {
+      via: 'webhook',
+      url: `${rx.url}/follow`,
+    });
+    pages['/subscribe/incident/:id (webhook on)'] = followed.html;
+    const follower = /href="(\/manage\/webhook\/[A-Za-z0-9_-]+)"/.exec(followed.html)?.[1];
+    if (!follower) throw new Error('no manage link for the follower');
+    pages['/manage/webhook/:token (follower)'] = await read(follower);
   });
   afterAll(async () => {
     await s.close();

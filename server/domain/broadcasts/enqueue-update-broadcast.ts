@@ -21,6 +21,11 @@ export interface PublishedUpdateRef {
   updateId: string;
   status: string;
   notify: boolean;
+  /**
+   * The update is the team's own (a priority change and its reason): internal readers only. No
+   * follower hears it (following is offered on the public page) and no public channel.
+   */
+  internalOnly: boolean;
   /** The incident as this update leaves it (after a priority change, the new priority). */
   incident: {
     id: string;
@@ -54,10 +59,10 @@ export async function enqueueUpdateBroadcast(
 ): Promise<{ broadcastId: string; total: number } | null> {
   const { incident } = u;
   const priority = incident.priority;
-  // Webhooks and followers of this incident (by webhook or email) get every update, notified
-  // or not. An incident for chosen audiences only reaches no webhook or chat channel (they
-  // carry public text to places Herald cannot tell apart) and can have no followers (following
-  // is offered on its public page only).
+  // Webhooks and followers of this incident (by webhook or email) get every public update,
+  // notified or not. An incident for chosen audiences only reaches no webhook or chat channel
+  // (they carry public text to places Herald cannot tell apart) and can have no followers
+  // (following is offered on its public page only).
   if (!incident.audienceOnly)
     await queueIncidentWebhooks(
       tx,
@@ -67,10 +72,11 @@ export async function enqueueUpdateBroadcast(
         status: u.status,
         priority,
         notify: u.notify,
+        internalOnly: u.internalOnly,
       },
       now,
     );
-  if (!incident.audienceOnly)
+  if (!incident.audienceOnly && !u.internalOnly)
     await queueFollowerMails(
       tx,
       config,

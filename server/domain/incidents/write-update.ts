@@ -124,6 +124,8 @@ export async function writePublishedUpdate(
       updateId,
       status: u.status,
       notify: u.notify,
+      // A priority change is the team's entry: the public page leaves it out, and so do followers.
+      internalOnly: u.priorityTo != null,
       incident: {
         id: incidentId,
         title: incident.title,

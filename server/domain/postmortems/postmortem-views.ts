@@ -83,7 +83,12 @@ export async function readTemplateData(
   const publicUpdates = updates.filter((u) => u.priorityTo === null);
   const priorityChanges = updates.filter((u) => u.priorityTo !== null);
   return {
-    incident: { ...incident, startedAt: startedAt ?? incident.startedAt },
+    incident: {
+      title: incident.title,
+      impact: incident.impact,
+      startedAt: startedAt ?? incident.startedAt,
+      resolvedAt: incident.resolvedAt,
+    },
     public: {
       impact,
       timeline: publicUpdates.map((u) => ({
@@ -93,6 +98,7 @@ export async function readTemplateData(
       })),
     },
     internal: {
+      priority: incident.priority,
       priorityChanges: priorityChanges.map((u) => ({
         at: u.displayAt,
         from: u.priorityFrom ?? incident.priority,

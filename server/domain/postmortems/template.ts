@@ -1,6 +1,6 @@
 import type { ComponentStatus } from '../../../db/schema/enums.ts';
 import { formatLong, formatShort } from '../shared/zoned-time.ts';
-import { componentStatusLabels } from '../status/labels.ts';
+import { componentStatusLabels, impactLabel } from '../status/labels.ts';
 import { formatDuration, type MeasuredImpact } from './impact.ts';
 import {
   type InternalText,
@@ -10,18 +10,20 @@ import {
 } from '../shared/audience.ts';
 
 /**
- * What "Start from the timeline" reads, split by audience at the source: `public` holds only
- * what the page already showed (public update text, component impact); `internal` holds the
- * record (priority changes and their reasons, changes, decisions, facts, action items,
- * remediation) with the staff names in it.
+ * What "Start from the timeline" reads, split by audience at the source: `incident` and `public`
+ * hold only what the page already showed (title, impact, times, public update text, component
+ * impact); `internal` holds the record (the priority, its changes and their reasons, changes,
+ * decisions, facts, action items, remediation) with the staff names in it.
  */
 export interface TemplateData {
-  incident: { title: string; priority: number; startedAt: Date; resolvedAt: Date | null };
+  incident: { title: string; impact: string; startedAt: Date; resolvedAt: Date | null };
   public: {
     impact: { name: string; measured: MeasuredImpact }[];
     timeline: { at: Date; label: string; text: PublicText }[];
   };
   internal: {
+    /** The team's priority now; customers hear the impact instead. */
+    priority: number;
     priorityChanges: { at: Date; from: number; to: number; reason: string }[];
     changes: {
       at: Date;
@@ -65,20 +67,26 @@ export function buildPostmortemTemplate(d: TemplateData, tz: string): Postmortem
   };
 }
 
+/** "from Nov 21, 12:00 UTC to Nov 21, 13:30 UTC (1 h 30 min)", or "since ..." while open. */
+function span(i: TemplateData['incident'], tz: string): string {
+  return i.resolvedAt
+    ? `from ${formatLong(i.startedAt, tz)} to ${formatLong(i.resolvedAt, tz)} (${formatDuration(i.resolvedAt.getTime() - i.startedAt.getTime())})`
+    : `since ${formatLong(i.startedAt, tz)}`;
+}
+
 function buildPublicPart(
   i: TemplateData['incident'],
   d: TemplateData['public'],
   tz: string,
 ): string {
-  const span = i.resolvedAt
-    ? `from ${formatLong(i.startedAt, tz)} to ${formatLong(i.resolvedAt, tz)} (${formatDuration(i.resolvedAt.getTime() - i.startedAt.getTime())})`
-    : `since ${formatLong(i.startedAt, tz)}`;
+  // Customers hear the impact, as in every public email; the priority is the team's word.
+  const what = i.impact === 'none' ? 'Incident' : impactLabel(i.impact);
   const out: string[] = [
     `# Post-mortem: ${md(i.title)}`,
     '',
     '## Summary',
     '',
-    `P${i.priority} incident ${span}. _Say in two or three sentences what happened and how it was fixed._`,
+    `${what} ${span(i, tz)}. _Say in two or three sentences what happened and how it was fixed._`,
     '',
     '## Customer impact',
     '',
@@ -116,6 +124,8 @@ function buildInternalPart(
     `# Internal post-mortem: ${md(i.title)}`,
     '',
     '_Blameless: we describe what the systems and the process did, and what we will change. Nobody is at fault for an incident._',
+    '',
+    `P${d.priority} incident ${span(i, tz)}.`,
     '',
   ];
   if (d.priorityChanges.length > 0) {

@@ -33,6 +33,24 @@ export function incidentSubject(
   return headerText(`${d.isDrill ? `${DRILL_MARK} ` : ''}${subject}`);
 }
 
+/**
+ * What the public hears instead: the impact in words and the title ("Major outage: Website is
+ * down", "Resolved: Website is down"), in the reader's language. Public lists (without a
+ * template of their own), followers and public chat channels all say this.
+ */
+export function publicSubject(
+  kind: 'update' | 'resolved',
+  d: { title: string; isDrill: boolean; impact: string },
+  lang: Language = 'en',
+): string {
+  const subject = translatorFor(lang).t('mail.publicSubject', {
+    kind,
+    impact: headerText(impactWord(d.impact, lang)),
+    title: headerText(d.title),
+  });
+  return `${d.isDrill ? `${DRILL_MARK} ` : ''}${headerText(subject)}`;
+}
+
 /** The internal distribution list's subjects, as the practice has them. */
 export const INTERNAL_SUBJECTS = {
   update: 'PRIORITY {priority} ISSUE UPDATE: {TITLE}',
@@ -89,11 +107,11 @@ export function listSubject(
   readerLang: Language = 'en',
 ): string {
   const lang = list.subjectsInEnglish ? 'en' : readerLang;
-  const drill = d.isDrill ? `${DRILL_MARK} ` : '';
-  const title = headerText(d.title);
-  const impact = headerText(impactWord(d.impact, lang));
   const template = kind === 'resolved' ? list.subjectResolved : list.subjectUpdate;
   if (template !== null) {
+    const drill = d.isDrill ? `${DRILL_MARK} ` : '';
+    const title = headerText(d.title);
+    const impact = headerText(impactWord(d.impact, lang));
     const values: Record<string, string> = {
       priority: String(d.priority),
       title,
@@ -104,8 +122,7 @@ export function listSubject(
     return `${drill}${headerText(template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m))}`;
   }
   if (list.isInternal) return incidentSubject(kind, d, lang);
-  const subject = translatorFor(lang).t('mail.publicSubject', { kind, impact, title });
-  return `${drill}${headerText(subject)}`;
+  return publicSubject(kind, d, lang);
 }
 
 /**

@@ -126,7 +126,10 @@ export async function unsubscribeFollower(tx: DbOrTx, f: FollowerRow, now: Date)
     .where(eq(incidentFollowers.id, f.id));
 }
 
-/** Everything one follow_update email is made of, read at send time; null when gone. */
+/**
+ * Everything one follow_update email is made of, read at send time; null when gone or not
+ * public.
+ */
 export async function readFollowUpdateSource(db: DbOrTx, followerId: string, updateId: string) {
   const [follower] = await db
     .select()
@@ -136,6 +139,8 @@ export async function readFollowUpdateSource(db: DbOrTx, followerId: string, upd
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, follower.incidentId));
   const [update] = await db.select().from(incidentUpdates).where(eq(incidentUpdates.id, updateId));
   if (!incident || !update || update.incidentId !== incident.id) return null;
+  // A priority change is the team's entry, never a follower's (one queued before this rule).
+  if (update.priorityTo !== null) return null;
   return {
     follower,
     incident,
@@ -144,7 +149,7 @@ export async function readFollowUpdateSource(db: DbOrTx, followerId: string, upd
       body: update.body,
       translations: update.translations,
       nextUpdateDueAt: update.nextUpdateDueAt,
-      priority: update.priorityTo ?? incident.priority,
+      priority: incident.priority,
     },
     affected: await readAffectedComponents(db, incident.id),
   };

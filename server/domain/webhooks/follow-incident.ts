@@ -1,6 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { webhooks } from '../../../db/schema/index.ts';
+import type { DbOrTx } from '../../../db/client.ts';
+import type { Config } from '../../config.ts';
+import { webhooks, webhookSignups } from '../../../db/schema/index.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ConflictError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
@@ -8,7 +10,7 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadFollowableIncident } from '../subscribers/incident-follows.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
-import { linkKey } from '../subscribers/tokens.ts';
+import { hashToken, linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
 
@@ -21,9 +23,11 @@ export const followIncidentInput = z.object({
 });
 
 /**
- * A visitor follows one incident with a webhook: every update of that incident (whatever its
- * priority) until it resolves, signed like any webhook. Private addresses are refused unless
- * WEBHOOK_ALLOW_PRIVATE lifts the rule for the whole instance.
+ * A visitor follows one incident with a webhook: every public update of that incident (whatever
+ * its priority) until it resolves, signed like any webhook. Private addresses are refused unless
+ * WEBHOOK_ALLOW_PRIVATE lifts the rule for the whole instance. Returns the signing secret and the
+ * token of the manage link (`/manage/webhook/TOKEN`, as for a sign-up on /subscribe), both shown
+ * once; every delivery names the link as the way to leave.
  */
 export async function followIncidentByWebhook(
   deps: DomainDeps,
@@ -34,7 +38,9 @@ export async function followIncidentByWebhook(
   const now = deps.clock.now();
   const secret = newSigningSecret();
   const master = await linkKey(deps.db, deps.config);
-  const id = await deps.db.transaction(async (tx) => {
+  const webhookId = newId();
+  const manageToken = webhookManageToken(master, webhookId);
+  await deps.db.transaction(async (tx) => {
     const incident = await loadFollowableIncident(tx, input.incidentId);
     const [{ n } = { n: 0 }] = await tx
       .select({ n: sql<number>`count(*)` })
@@ -44,7 +50,6 @@ export async function followIncidentByWebhook(
       throw new ConflictError(
         'This incident has as many followers as Herald takes; follow the RSS feed instead.',
       ).saying('follow.full');
-    const webhookId = newId();
     await tx.insert(webhooks).values({
       id: webhookId,
       kind: 'webhook',
@@ -62,13 +67,45 @@ export async function followIncidentByWebhook(
       pausedAt: null,
       createdAt: now,
     });
+    await tx
+      .insert(webhookSignups)
+      .values({ webhookId, manageTokenHash: hashToken(manageToken), createdAt: now });
     await recordAudit(tx, publicActor, now, {
       action: 'webhook.follow_incident',
       objectType: 'webhook',
       objectId: webhookId,
       after: { url: url.toString(), incidentId: incident.id },
     });
-    return webhookId;
   });
-  return { webhookId: id, secret };
+  return { webhookId, secret, manageToken };
+}
+
+/**
+ * Gives every follower's webhook made before followers had a manage link its sign-up row, so its
+ * deliveries name `/manage/webhook/TOKEN` (which then works) instead of the admins' page. Run at
+ * start-up; the token is derived from the key and the id, so the owner needs nothing new.
+ */
+export async function ensureFollowerManageLinks(
+  db: DbOrTx,
+  config: Pick<Config, 'secretKey'>,
+  now: Date,
+): Promise<number> {
+  const missing = await db
+    .select({ id: webhooks.id })
+    .from(webhooks)
+    .leftJoin(webhookSignups, eq(webhookSignups.webhookId, webhooks.id))
+    .where(and(isNotNull(webhooks.incidentId), isNull(webhookSignups.webhookId)));
+  if (missing.length === 0) return 0;
+  const master = await linkKey(db, config);
+  await db
+    .insert(webhookSignups)
+    .values(
+      missing.map((w) => ({
+        webhookId: w.id,
+        manageTokenHash: hashToken(webhookManageToken(master, w.id)),
+        createdAt: now,
+      })),
+    )
+    .onConflictDoNothing();
+  return missing.length;
 }

@@ -1,7 +1,8 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   components,
+  incidents,
   webhookDeliveries,
   webhookEvents,
   webhooks,
@@ -37,12 +38,13 @@ export const MAX_PUBLIC_WEBHOOKS = 1000;
 const NOT_OPEN = 'Webhook sign-up is not open on this status page. Ask its admins for a webhook.';
 const NOT_VALID =
   'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.';
-const AGAIN = 'To get updates again, add the webhook again on the subscribe page.';
 const ENDED: Record<SignupEnd, string> = {
-  visitor: `This webhook was removed through its manage link, so it gets nothing more. ${AGAIN}`,
-  team: `The team of this status page removed this webhook, so it gets nothing more. ${AGAIN}`,
-  expired: `Herald removed this webhook: its receiver had accepted no delivery for ${VISITOR_WEBHOOK_PAUSED_DAYS} days. ${AGAIN}`,
+  visitor: 'This webhook was removed through its manage link, so it gets nothing more.',
+  team: 'The team of this status page removed this webhook, so it gets nothing more.',
+  expired: `Herald removed this webhook: its receiver had accepted no delivery for ${VISITOR_WEBHOOK_PAUSED_DAYS} days.`,
 };
+const AGAIN = 'To get updates again, add the webhook again on the subscribe page.';
+const FOLLOW_AGAIN = 'To get updates again, follow the incident again from its page.';
 
 export const publicWebhookInput = z.strictObject({
   url: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2,000 characters'),
@@ -112,7 +114,12 @@ export async function signUpPublicWebhook(
   }
 
   await deps.db.transaction(async (tx) => {
-    const [{ n } = { n: 0 }] = await tx.select({ n: sql<number>`count(*)` }).from(webhookSignups);
+    // Followers of one incident have their own limit (per incident, follow-incident.ts).
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: sql<number>`count(*)` })
+      .from(webhookSignups)
+      .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
+      .where(isNull(webhooks.incidentId));
     if (Number(n) >= MAX_PUBLIC_WEBHOOKS)
       throw new ConflictError(
         'This status page takes no more webhooks from visitors; follow the RSS feed instead.',
@@ -176,18 +183,31 @@ async function bySignupToken(deps: DomainDeps, raw: { token: string }) {
     .innerJoin(webhooks, eq(webhooks.id, webhookSignups.webhookId))
     .where(eq(webhookSignups.manageTokenHash, hash));
   if (row) return row.w;
-  // A link to a webhook that is gone says who removed it, so its owner knows what to do.
+  // A link to a webhook that is gone says who removed it, so its owner knows what to do: add it
+  // again on /subscribe, or follow the incident again from its page (`incidentId` for the link).
   const ended = await readSignupEnd(deps.db, hash);
   if (!ended) throw new LinkNotValidError(NOT_VALID).saying('hookManage.notValid');
-  throw new LinkNotValidError(ENDED[ended]).saying('hookManage.ended', {
-    by: ended,
-    days: VISITOR_WEBHOOK_PAUSED_DAYS,
-  });
+  const values = { by: ended.reason, days: VISITOR_WEBHOOK_PAUSED_DAYS };
+  if (ended.incidentId)
+    throw new LinkNotValidError(`${ENDED[ended.reason]} ${FOLLOW_AGAIN}`).saying(
+      'hookManage.followEnded',
+      { ...values, incidentId: ended.incidentId },
+    );
+  throw new LinkNotValidError(`${ENDED[ended.reason]} ${AGAIN}`).saying('hookManage.ended', values);
 }
 
-/** The manage page of a visitor's webhook: what it receives and how its last deliveries went. */
+/**
+ * The manage page of a visitor's webhook: what it receives (for a follower, the incident it
+ * follows) and how its last deliveries went.
+ */
 export async function readPublicWebhook(deps: DomainDeps, raw: { token: string }) {
   const w = await bySignupToken(deps, raw);
+  const [followed] = w.incidentId
+    ? await deps.db
+        .select({ id: incidents.id, title: incidents.title, status: incidents.status })
+        .from(incidents)
+        .where(eq(incidents.id, w.incidentId))
+    : [];
   const names = new Map(
     (await deps.db.select({ id: components.id, name: components.name }).from(components)).map(
       (c) => [c.id, c.name],
@@ -203,6 +223,7 @@ export async function readPublicWebhook(deps: DomainDeps, raw: { token: string }
     url: w.url,
     state: w.state,
     events: w.events,
+    incident: followed ?? null,
     components: w.componentIds?.length
       ? w.componentIds.map((id) => names.get(id) ?? '(removed component)')
       : null,

@@ -57,11 +57,20 @@ async function insertDeliveries(
  * Queues a delivery of a published incident update for every webhook that wants it: the
  * event matches, the update notifies and the incident's priority is among the webhook's,
  * drills reach drill channels only, and the webhook's components (if any) include one the
- * incident affects; plus every follower of this incident.
+ * incident affects; plus every follower of this incident. An update for internal readers only
+ * (a priority change) reaches internal channels only: never a follower (always public) or a
+ * public channel.
  */
 export async function queueIncidentWebhooks(
   tx: DbOrTx,
-  u: { updateId: string; incidentId: string; status: string; priority: number; notify: boolean },
+  u: {
+    updateId: string;
+    incidentId: string;
+    status: string;
+    priority: number;
+    notify: boolean;
+    internalOnly: boolean;
+  },
   now: Date,
 ): Promise<number> {
   const [incident] = await tx.select().from(incidents).where(eq(incidents.id, u.incidentId));
@@ -91,7 +100,8 @@ export async function queueIncidentWebhooks(
     sql`(w.incident_id = ${u.incidentId}
          OR (w.incident_id IS NULL AND ${u.notify ? 1 : 0} = 1
              AND w.is_drill = ${incident.isDrill ? 1 : 0}
-             AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0))`,
+             AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0))
+        AND (${u.internalOnly ? 1 : 0} = 0 OR w.internal = 1)`,
     affected.map((a) => a.id),
     now,
   );

@@ -8,7 +8,7 @@ import {
   webhookSignups,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
-import { incidentSubject } from '../shared/subjects.ts';
+import { incidentSubject, publicSubject } from '../shared/subjects.ts';
 import {
   type MaintenanceNoticeKind,
   maintenanceSubject,
@@ -47,7 +47,10 @@ export interface ClaimedWebhookDelivery {
 
 /** What a chat channel shows of one event; every text is plain here and escaped per format. */
 export interface ChatMessage {
-  /** "PRIORITY 1 ISSUE UPDATE: API IS DOWN", "[DRILL] ...", "API: Major outage". */
+  /**
+   * "PRIORITY 1 ISSUE UPDATE: API IS DOWN" in an internal channel, "Partial outage: API is down"
+   * in any other, "[DRILL] ...", "API: Major outage".
+   */
   headline: string;
   status: string;
   body: string;
@@ -288,7 +291,9 @@ export async function readWebhookMessages(
       if (!incidentsById.has(id))
         incidentsById.set(id, await readIncident(db, page, all, PUBLIC_SCOPE, id));
       const found = incidentsById.get(id);
-      if (!found) {
+      // The update must be one the page shows: a priority change (the team's entry) queued
+      // before followers were kept from it would reach them as an update with nothing in it.
+      if (!found || (ref.updateId && !found.incident_updates.some((u) => u.id === ref.updateId))) {
         out.set(d.id, null);
         continue;
       }
@@ -305,12 +310,17 @@ export async function readWebhookMessages(
           supportScriptTemplate({ id: incident.id, title: incident.name }, page.url);
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
+      const about = {
+        priority: incident.priority ?? 3,
+        title: incident.name,
+        isDrill: incident.is_drill,
+        impact: incident.impact,
+      };
       chat = {
-        headline: incidentSubject(resolved ? 'resolved' : 'update', {
-          priority: incident.priority ?? 3,
-          title: incident.name,
-          isDrill: incident.is_drill,
-        }),
+        // The team's PRIORITY subject in its own channel; elsewhere what public email says.
+        headline: w.internal
+          ? incidentSubject(resolved ? 'resolved' : 'update', about)
+          : publicSubject(resolved ? 'resolved' : 'update', about),
         status: statusLabel(update?.status ?? incident.status),
         body: update?.body ?? '',
         internalNote,

@@ -532,6 +532,9 @@ export default {
     'Dieser Verwaltungslink gilt nicht: Der Webhook wurde vielleicht schon entfernt. Verwenden Sie den Link von der Seite, die sein Geheimnis zeigte.',
   'hookManage.ended':
     '{by, select, visitor {Dieser Webhook wurde über seinen Verwaltungslink entfernt und erhält nichts mehr.} team {Das Team dieser Statusseite hat diesen Webhook entfernt; er erhält nichts mehr.} other {Herald hat diesen Webhook entfernt: Sein Empfänger hatte {days} Tage lang keine Zustellung angenommen.}} Um wieder Updates zu erhalten, fügen Sie den Webhook auf der Abonnieren-Seite erneut hinzu.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Dieser Webhook wurde über seinen Verwaltungslink entfernt und erhält nichts mehr.} team {Das Team dieser Statusseite hat diesen Webhook entfernt; er erhält nichts mehr.} other {Herald hat diesen Webhook entfernt: Sein Empfänger hatte {days} Tage lang keine Zustellung angenommen.}} Um wieder Updates zu erhalten, folgen Sie dem Vorfall erneut auf seiner Seite.',
+  'hookManage.follows': 'Jedes Update zu „{incident}“, bis der Vorfall behoben ist.',
   'hookManage.addAgain': 'Webhook erneut hinzufügen',
   'aud.emailTitle': 'Updates per E-Mail',
   'aud.emailFor':

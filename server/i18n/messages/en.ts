@@ -522,6 +522,9 @@ export default {
     'This manage link is not valid: the webhook may have been removed already. Use the link from the page that showed its secret.',
   'hookManage.ended':
     '{by, select, visitor {This webhook was removed through its manage link, so it gets nothing more.} team {The team of this status page removed this webhook, so it gets nothing more.} other {Herald removed this webhook: its receiver had accepted no delivery for {days} days.}} To get updates again, add the webhook again on the subscribe page.',
+  'hookManage.followEnded':
+    '{by, select, visitor {This webhook was removed through its manage link, so it gets nothing more.} team {The team of this status page removed this webhook, so it gets nothing more.} other {Herald removed this webhook: its receiver had accepted no delivery for {days} days.}} To get updates again, follow the incident again from its page.',
+  'hookManage.follows': 'Every update of “{incident}” until it is resolved.',
   'hookManage.addAgain': 'Add a webhook again',
   'aud.emailTitle': 'Updates by email',
   'aud.emailFor': 'For {email}: you signed in with this address, so there is nothing to confirm.',

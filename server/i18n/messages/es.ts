@@ -524,6 +524,9 @@ export default {
     'Este enlace de gestión no es válido: puede que el webhook ya se haya eliminado. Usa el enlace de la página que mostró su secreto.',
   'hookManage.ended':
     '{by, select, visitor {Este webhook se eliminó desde su enlace de gestión, así que ya no recibe nada.} team {El equipo de esta página de estado eliminó este webhook, así que ya no recibe nada.} other {Herald eliminó este webhook: su receptor no había aceptado ningún envío en {days} días.}} Para volver a recibir actualizaciones, añade de nuevo el webhook en la página de suscripción.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Este webhook se eliminó desde su enlace de gestión, así que ya no recibe nada.} team {El equipo de esta página de estado eliminó este webhook, así que ya no recibe nada.} other {Herald eliminó este webhook: su receptor no había aceptado ningún envío en {days} días.}} Para volver a recibir actualizaciones, sigue de nuevo el incidente desde su página.',
+  'hookManage.follows': 'Cada actualización de «{incident}» hasta que se resuelva.',
   'hookManage.addAgain': 'Añadir de nuevo un webhook',
   'aud.emailTitle': 'Actualizaciones por correo',
   'aud.emailFor':

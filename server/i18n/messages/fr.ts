@@ -533,6 +533,9 @@ export default {
     'Ce lien de gestion n’est pas valable : le webhook a peut-être déjà été supprimé. Utilisez le lien de la page qui a affiché son secret.',
   'hookManage.ended':
     '{by, select, visitor {Ce webhook a été supprimé depuis son lien de gestion : il ne reçoit plus rien.} team {L’équipe de cette page d’état a supprimé ce webhook : il ne reçoit plus rien.} other {Herald a supprimé ce webhook : son destinataire n’avait accepté aucun envoi pendant {days} jours.}} Pour recevoir à nouveau les mises à jour, ajoutez de nouveau le webhook sur la page d’abonnement.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Ce webhook a été supprimé depuis son lien de gestion : il ne reçoit plus rien.} team {L’équipe de cette page d’état a supprimé ce webhook : il ne reçoit plus rien.} other {Herald a supprimé ce webhook : son destinataire n’avait accepté aucun envoi pendant {days} jours.}} Pour recevoir à nouveau les mises à jour, suivez de nouveau l’incident depuis sa page.',
+  'hookManage.follows': 'Chaque mise à jour de « {incident} » jusqu’à sa résolution.',
   'hookManage.addAgain': 'Ajouter de nouveau un webhook',
   'aud.emailTitle': 'Mises à jour par e-mail',
   'aud.emailFor':

@@ -533,6 +533,9 @@ export default {
     'Questo link di gestione non è valido: il webhook potrebbe essere già stato rimosso. Usa il link della pagina che ha mostrato il suo segreto.',
   'hookManage.ended':
     '{by, select, visitor {Questo webhook è stato rimosso tramite il suo link di gestione e non riceve più nulla.} team {Il team di questa pagina di stato ha rimosso questo webhook, che non riceve più nulla.} other {Herald ha rimosso questo webhook: il suo destinatario non aveva accettato alcun invio per {days} giorni.}} Per ricevere di nuovo gli aggiornamenti, aggiungi di nuovo il webhook nella pagina di iscrizione.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Questo webhook è stato rimosso tramite il suo link di gestione e non riceve più nulla.} team {Il team di questa pagina di stato ha rimosso questo webhook, che non riceve più nulla.} other {Herald ha rimosso questo webhook: il suo destinatario non aveva accettato alcun invio per {days} giorni.}} Per ricevere di nuovo gli aggiornamenti, segui di nuovo l’incidente dalla sua pagina.',
+  'hookManage.follows': 'Ogni aggiornamento di “{incident}” finché non è risolto.',
   'hookManage.addAgain': 'Aggiungi di nuovo un webhook',
   'aud.emailTitle': 'Aggiornamenti via e-mail',
   'aud.emailFor':

@@ -529,6 +529,9 @@ export default {
     'この管理リンクは無効です。Webhook はすでに削除されている可能性があります。秘密鍵を表示したページのリンクを使ってください。',
   'hookManage.ended':
     '{by, select, visitor {この Webhook は管理リンクから削除されたため、今後は何も届きません。} team {このステータスページのチームがこの Webhook を削除したため、今後は何も届きません。} other {受信側が {days} 日間配信を受け付けなかったため、Herald がこの Webhook を削除しました。}} 更新を再び受け取るには、購読ページで Webhook をもう一度追加してください。',
+  'hookManage.followEnded':
+    '{by, select, visitor {この Webhook は管理リンクから削除されたため、今後は何も届きません。} team {このステータスページのチームがこの Webhook を削除したため、今後は何も届きません。} other {受信側が {days} 日間配信を受け付けなかったため、Herald がこの Webhook を削除しました。}} 更新を再び受け取るには、インシデントのページからもう一度フォローしてください。',
+  'hookManage.follows': '「{incident}」が解決するまでのすべての更新。',
   'hookManage.addAgain': 'Webhook をもう一度追加',
   'aud.emailTitle': 'メールでの更新',
   'aud.emailFor': '{email} 宛て: このアドレスでサインインしているため、確認は不要です。',

@@ -526,6 +526,9 @@ export default {
     'Deze beheerlink is niet geldig: de webhook is misschien al verwijderd. Gebruik de link van de pagina die het geheim toonde.',
   'hookManage.ended':
     '{by, select, visitor {Deze webhook is via zijn beheerlink verwijderd en krijgt niets meer.} team {Het team van deze statuspagina heeft deze webhook verwijderd; hij krijgt niets meer.} other {Herald heeft deze webhook verwijderd: de ontvanger had {days} dagen lang geen bezorging aangenomen.}} Wilt u weer updates krijgen, voeg de webhook dan opnieuw toe op de abonneerpagina.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Deze webhook is via zijn beheerlink verwijderd en krijgt niets meer.} team {Het team van deze statuspagina heeft deze webhook verwijderd; hij krijgt niets meer.} other {Herald heeft deze webhook verwijderd: de ontvanger had {days} dagen lang geen bezorging aangenomen.}} Wilt u weer updates krijgen, volg het incident dan opnieuw vanaf de pagina ervan.',
+  'hookManage.follows': 'Elke update van “{incident}” tot het is opgelost.',
   'hookManage.addAgain': 'Opnieuw een webhook toevoegen',
   'aud.emailTitle': 'Updates per e-mail',
   'aud.emailFor': 'Voor {email}: u bent met dit adres aangemeld, dus er valt niets te bevestigen.',

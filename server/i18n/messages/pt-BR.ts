@@ -523,6 +523,9 @@ export default {
     'Este link de gerenciamento não é válido: o webhook talvez já tenha sido removido. Use o link da página que mostrou o segredo dele.',
   'hookManage.ended':
     '{by, select, visitor {Este webhook foi removido pelo link de gerenciamento e não recebe mais nada.} team {A equipe desta página de status removeu este webhook, e ele não recebe mais nada.} other {O Herald removeu este webhook: o receptor não aceitou nenhuma entrega por {days} dias.}} Para voltar a receber atualizações, adicione o webhook de novo na página de inscrição.',
+  'hookManage.followEnded':
+    '{by, select, visitor {Este webhook foi removido pelo link de gerenciamento e não recebe mais nada.} team {A equipe desta página de status removeu este webhook, e ele não recebe mais nada.} other {O Herald removeu este webhook: o receptor não aceitou nenhuma entrega por {days} dias.}} Para voltar a receber atualizações, acompanhe o incidente de novo na página dele.',
+  'hookManage.follows': 'Cada atualização de “{incident}” até que ele seja resolvido.',
   'hookManage.addAgain': 'Adicionar um webhook de novo',
   'aud.emailTitle': 'Atualizações por e-mail',
   'aud.emailFor': 'Para {email}: você entrou com este endereço, então não há nada a confirmar.',

@@ -486,6 +486,9 @@ export default {
   'hookManage.notValid': '此管理链接无效：Webhook 可能已被移除。请使用显示其密钥的页面上的链接。',
   'hookManage.ended':
     '{by, select, visitor {此 Webhook 已通过其管理链接移除，不会再收到任何内容。} team {此状态页的团队已移除此 Webhook，它不会再收到任何内容。} other {此 Webhook 的接收方已 {days} 天未接受任何投递，Herald 已将其移除。}} 如需再次接收更新，请在订阅页面重新添加该 Webhook。',
+  'hookManage.followEnded':
+    '{by, select, visitor {此 Webhook 已通过其管理链接移除，不会再收到任何内容。} team {此状态页的团队已移除此 Webhook，它不会再收到任何内容。} other {此 Webhook 的接收方已 {days} 天未接受任何投递，Herald 已将其移除。}} 如需再次接收更新，请在该事件的页面上重新关注它。',
+  'hookManage.follows': '“{incident}”解决之前的每一条更新。',
   'hookManage.addAgain': '重新添加 Webhook',
   'aud.emailTitle': '邮件更新',
   'aud.emailFor': '{email}：您已使用此地址登录，因此无需确认。',

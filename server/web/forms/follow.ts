@@ -12,7 +12,8 @@ import {
   str,
 } from './form.ts';
 
-export type FollowOutcome = FormOutcome | { ok: true; redirect: null; secret: string; url: string };
+export type FollowOutcome =
+  FormOutcome | { ok: true; redirect: null; secret: string; url: string; managePath: string };
 
 /**
  * "Get updates on this incident", by webhook or by email: the per-visitor page behind the
@@ -29,16 +30,16 @@ export function createFollowPages(deps: Deps) {
       clientAddress: string,
     ): Promise<FollowOutcome> {
       const values = formValues(form);
-      let made: { secret: string; url: string } | null = null;
+      let made: { secret: string; url: string; managePath: string } | null = null;
       const r = await runForm(values, async () => {
         perClient.hit(clientAddress, deps.clock.now());
         const url = str(values, 'url');
-        const { secret } = await followIncidentByWebhook(deps, { incidentId, url });
-        made = { secret, url: url.trim() };
+        const { secret, manageToken } = await followIncidentByWebhook(deps, { incidentId, url });
+        made = { secret, url: url.trim(), managePath: `/manage/webhook/${manageToken}` };
         return '';
       });
       if (!r.ok || !made) return r;
-      const m = made as { secret: string; url: string };
+      const m = made as { secret: string; url: string; managePath: string };
       return { ok: true, redirect: null, ...m };
     },
     /** The email follow: the answer ("check your inbox") is the same for every address. */

@@ -1,0 +1,1 @@
+ALTER TABLE `ended_webhook_signups` ADD `incident_id` text;
