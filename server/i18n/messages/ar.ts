@@ -91,6 +91,7 @@ export default {
   'history.heading': 'سجل الحوادث',
   'history.empty': 'لا توجد حوادث أو صيانة بعد.',
   'history.noSuchPage': 'لا توجد صفحة {page}.',
+  'history.badPage': 'هذا الرابط لا يشير إلى أي صفحة: صفحات السجل مرقّمة 1 و2 و3 وهكذا.',
   'history.newest': 'انتقل إلى أحدث الإدخالات',
   'history.maintenanceTag': 'صيانة',
   'history.until': 'إلى {time}',

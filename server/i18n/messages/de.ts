@@ -91,6 +91,8 @@ export default {
   'history.heading': 'Vorfallverlauf',
   'history.empty': 'Noch keine Vorfälle oder Wartungen.',
   'history.noSuchPage': 'Es gibt keine Seite {page}.',
+  'history.badPage':
+    'Dieser Link nennt keine Seite: Die Seiten des Verlaufs sind mit 1, 2, 3 und so weiter nummeriert.',
   'history.newest': 'Zu den neuesten Einträgen',
   'history.maintenanceTag': 'Wartung',
   'history.until': 'bis {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Incident history',
   'history.empty': 'No incidents or maintenance yet.',
   'history.noSuchPage': 'There is no page {page}.',
+  'history.badPage':
+    'This link names no page: the pages of the history are numbered 1, 2, 3 and so on.',
   'history.newest': 'Go to the newest entries',
   'history.maintenanceTag': 'Maintenance',
   'history.until': 'to {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Historial de incidentes',
   'history.empty': 'Aún no hay incidentes ni mantenimientos.',
   'history.noSuchPage': 'No existe la página {page}.',
+  'history.badPage':
+    'Este enlace no indica ninguna página: las páginas del historial se numeran 1, 2, 3 y así sucesivamente.',
   'history.newest': 'Ir a lo más reciente',
   'history.maintenanceTag': 'Mantenimiento',
   'history.until': 'a {time}',

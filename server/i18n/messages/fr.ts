@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Historique des incidents',
   'history.empty': 'Aucun incident ni maintenance pour l’instant.',
   'history.noSuchPage': 'La page {page} n’existe pas.',
+  'history.badPage':
+    'Ce lien ne désigne aucune page : les pages de l’historique sont numérotées 1, 2, 3 et ainsi de suite.',
   'history.newest': 'Voir les plus récents',
   'history.maintenanceTag': 'Maintenance',
   'history.until': 'au {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Cronologia degli incidenti',
   'history.empty': 'Ancora nessun incidente o manutenzione.',
   'history.noSuchPage': 'La pagina {page} non esiste.',
+  'history.badPage':
+    'Questo link non indica alcuna pagina: le pagine della cronologia sono numerate 1, 2, 3 e così via.',
   'history.newest': 'Vai ai più recenti',
   'history.maintenanceTag': 'Manutenzione',
   'history.until': 'al {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'インシデント履歴',
   'history.empty': 'インシデントやメンテナンスはまだありません。',
   'history.noSuchPage': '{page} ページはありません。',
+  'history.badPage':
+    'このリンクはどのページも指していません。履歴のページ番号は 1、2、3 と続きます。',
   'history.newest': '最新の項目へ',
   'history.maintenanceTag': 'メンテナンス',
   'history.until': '～ {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Incidentgeschiedenis',
   'history.empty': 'Nog geen incidenten of onderhoud.',
   'history.noSuchPage': 'Pagina {page} bestaat niet.',
+  'history.badPage':
+    'Deze link noemt geen pagina: de pagina’s van de geschiedenis zijn genummerd 1, 2, 3 enzovoort.',
   'history.newest': 'Naar de nieuwste',
   'history.maintenanceTag': 'Onderhoud',
   'history.until': 'tot {time}',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Histórico de incidentes',
   'history.empty': 'Nenhum incidente ou manutenção ainda.',
   'history.noSuchPage': 'A página {page} não existe.',
+  'history.badPage':
+    'Este link não indica nenhuma página: as páginas do histórico são numeradas 1, 2, 3 e assim por diante.',
   'history.newest': 'Ir para os mais recentes',
   'history.maintenanceTag': 'Manutenção',
   'history.until': 'a {time}',

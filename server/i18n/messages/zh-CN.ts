@@ -91,6 +91,7 @@ export default {
   'history.heading': '事件历史',
   'history.empty': '暂无事件或维护。',
   'history.noSuchPage': '没有第 {page} 页。',
+  'history.badPage': '此链接没有指向任何页面：历史记录的页码依次为 1、2、3 等。',
   'history.newest': '查看最新条目',
   'history.maintenanceTag': '维护',
   'history.until': '至 {time}',
