@@ -309,6 +309,18 @@ describe('follow one incident by email', () => {
     ).toBe(200);
   });
 
+  it('counts only the follows it takes: typos never use the per-client limit up', async () => {
+    const { incident } = await makeIncident(s.deps, { title: 'Typing client', priority: 1 });
+    for (const email of ['', 'not an address', 'a@b'])
+      expect((await followByEmail(s, incident.id, email, '203.0.113.52')).res.status).toBe(422);
+    const statuses = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await followByEmail(s, incident.id, `t${i}@example.org`, '203.0.113.52')).res.status,
+      );
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+  });
+
   it('limits confirmation emails per address and refuses resolved incidents and drills', async () => {
     const who = 'flooded@example.org';
     const incidents = [];

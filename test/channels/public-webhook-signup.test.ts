@@ -177,6 +177,26 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(rx.received).toHaveLength(5);
   });
+  it('counts only the sign-ups that reach the test delivery: bad input never uses the limit up', async () => {
+    const from = '203.0.113.10';
+    for (const url of ['', 'ftp://x', 'not a url', 'http://', 'gopher://example.com/x']) {
+      const bad = await signUp(s, { url }, from);
+      expect(bad.res.status, url).toBe(422);
+      expect(bad.html, url).not.toContain('Too many requests');
+    }
+    expect((await signUp(s, { url: rx.url, events: [] }, from)).res.status).toBe(422);
+    // A test the receiver refuses was sent, so it counts.
+    rx.next({ status: 500 });
+    const statuses = [(await signUp(s, { url: `${rx.url}/refused` }, from)).res.status];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await signUp(s, { url: `${rx.url}/${i}` }, from)).res.status);
+    expect(statuses).toEqual([422, 200, 200, 200, 200, 429]);
+    expect(rx.received).toHaveLength(5);
+    const limited = await signUp(s, { url: 'ftp://x' }, from);
+    expect(limited.res.status).toBe(429);
+    expect(limited.html).toContain('Too many requests from your network');
+  });
+
   it('refuses a URL whose test never answers within the 10 s limit, saving nothing', async () => {
     const { res, html } = await hanging.signUp;
     expect(res.status).toBe(422);
