@@ -11,6 +11,15 @@ import { idInput, instantInput } from '../shared/inputs.ts';
 // What an importer hands the domain, already in Herald's words. The source's ids are kept
 // only in the mapping table; times are the source's, so the history reads as it happened.
 
+/**
+ * A title as another status page kept it: one that spans lines there is joined into one here
+ * (Herald's titles are one line), rather than leaving the incident out of the import.
+ */
+const importedTitle = z
+  .string()
+  .transform((s) => s.replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' '))
+  .pipe(titleInput);
+
 const source = {
   source: z.string().min(1).max(300),
   sourceId: z.string().min(1, 'is required').max(200, 'is too long'),
@@ -36,7 +45,7 @@ export type ImportComponentInput = z.input<typeof importComponentInput>;
 
 export const importIncidentInput = z.strictObject({
   ...source,
-  title: titleInput,
+  title: importedTitle,
   priority: priorityInput,
   impact: z.enum(impacts),
   status: z.enum(incidentStatuses),
@@ -65,7 +74,7 @@ export type ImportIncidentInput = z.input<typeof importIncidentInput>;
 
 export const importMaintenanceInput = z.strictObject({
   ...source,
-  title: titleInput,
+  title: importedTitle,
   description: z.string().trim().max(10_000),
   status: z.enum(maintenanceStatuses),
   scheduledFor: instantInput,

@@ -101,13 +101,13 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
             (values) => ({
               email: str(values, 'email'),
               name: str(values, 'name'),
-              role: choice(values, 'role', userRoles, 'must be admin or responder'),
+              role: choice(values, 'role', userRoles),
               password: String(form.get('password') ?? ''),
             }),
             () => '/admin/users?done=created',
           ),
           role: async (values) => {
-            const role = choice(values, 'role', userRoles, 'must be admin or responder');
+            const role = choice(values, 'role', userRoles);
             await updateUser(deps, { userId, role }, actor);
             return `/admin/users?done=saved&user=${encodeURIComponent(userId)}`;
           },
