@@ -124,6 +124,30 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(gone.html).toContain('href="/subscribe"');
   });
 
+  it('names every event in words on the form and the manage page, in the reader’s language', async () => {
+    const form = await new FormClient(s.url).get('/subscribe');
+    for (const label of [
+      'An incident is declared',
+      'A maintenance window is planned or updated',
+      'The maintenance switch goes on or off',
+    ])
+      expect(form.html).toContain(`<span>${label}</span>`);
+    expect(form.html).not.toMatch(/<span>maintenance(\.switch)?<\/span>/);
+    const german = await new FormClient(s.url).get('/subscribe?lang=de');
+    expect(german.html).toContain('<span>Der Wartungsschalter wird ein- oder ausgeschaltet</span>');
+
+    const { html } = await signUp(s, {
+      url: rx.url,
+      events: [...allEvents, 'maintenance', 'maintenance.switch'],
+    });
+    const managePath = /href="(\/manage\/webhook\/[A-Za-z0-9_-]+)"/.exec(html)![1]!;
+    const manage = await new FormClient(s.url).get(managePath);
+    expect(manage.html).toContain(
+      'A component changes status, A maintenance window is planned or updated, and The maintenance switch goes on or off.',
+    );
+    expect(manage.html).not.toMatch(/maintenance\.switch/);
+  });
+
   it('refuses a URL whose test answers 500 telling only the status class, keeping what was typed and saving nothing', async () => {
     rx.next({ status: 500, body: 'broken: internal secret 10.0.0.7' });
     const { res, html } = await signUp(s, { url: rx.url, events: ['incident.created'] });
