@@ -22,6 +22,8 @@ export function lines(text: string): Html {
 export interface Footer {
   pageName: string;
   listName: string;
+  /** How many lists `listName` names ("Customers and Stakeholders" is 2); 1 when not given. */
+  lists?: number;
   /** Why this address gets the email, when it is not a list ("you follow the incident …"). */
   reason?: string;
   manageUrl?: string;
@@ -35,7 +37,7 @@ function whyLine(f: Footer): string {
   const { t } = translatorFor(f.lang);
   return f.reason
     ? t('mail.footerReason', { page: f.pageName, reason: f.reason })
-    : t('mail.footer', { page: f.pageName, list: f.listName });
+    : t('mail.footer', { page: f.pageName, list: f.listName, lists: f.lists ?? 1 });
 }
 
 /**

@@ -182,11 +182,12 @@ export default {
   'confirm.subscribeAgain': 'Erneut abonnieren',
   'confirm.already': 'Bereits bestätigt',
   'confirm.follows': '{email} folgt {incident}.',
-  'confirm.onList': '{email} ist auf der Liste {list}.',
+  'confirm.onList': '{email} ist auf {lists, plural, one {der Liste} other {den Listen}} {list}.',
   'confirm.headingFollow': 'Folgen dieses Vorfalls bestätigen',
   'confirm.heading': 'Abonnement bestätigen',
   'confirm.askFollow': 'Jedes Update zu {incident} bis zur Behebung an {email} senden?',
-  'confirm.ask': 'Status-Updates von {page} aus der Liste {list} an {email} senden?',
+  'confirm.ask':
+    'Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list} an {email} senden?',
   'confirm.button': 'Abonnement bestätigen',
   'confirm.buttonFollow': 'Bestätigen',
   'confirm.followingTitle': 'Sie folgen diesem Vorfall',
@@ -195,7 +196,7 @@ export default {
   'confirm.readIncident': 'Zum Vorfall',
   'confirm.subscribedTitle': 'Sie haben abonniert',
   'confirm.subscribedText':
-    '{email} erhält Status-Updates von {page} aus der Liste {list}. Jede E-Mail hat einen Link zum Ändern oder Abbestellen.',
+    '{email} erhält Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list}. Jede E-Mail hat einen Link zum Ändern oder Abbestellen.',
   'confirm.seeStatus': 'Zum aktuellen Status',
   'manage.title': 'Abonnement verwalten',
   'manage.unsubscribedTitle': 'Sie sind abgemeldet',
@@ -221,7 +222,7 @@ export default {
   'unsub.stopList': 'Keine Status-E-Mails mehr von {page} aus der Liste {list} an {email}.',
   'unsub.orChoose': 'Oder wählen Sie stattdessen, von welchen Komponenten Sie hören.',
   'mail.footer':
-    'Sie erhalten diese E-Mail von der Statusseite {page}, weil Sie der Liste {list} beigetreten sind.',
+    'Sie erhalten diese E-Mail von der Statusseite {page}, weil Sie {lists, plural, one {der Liste} other {den Listen}} {list} beigetreten sind.',
   'mail.footerReason': 'Sie erhalten diese E-Mail von der Statusseite {page}, weil {reason}.',
   'mail.manage': 'Abonnement verwalten',
   'mail.unsubscribe': 'Abmelden',
@@ -236,15 +237,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITÄT {priority} PROBLEM BEHOBEN} other {PRIORITÄT {priority} PROBLEM-UPDATE}}: {title}',
   'mail.confirmSubject': 'Bestätigen Sie Ihr Abonnement der Status-Updates von {page}',
+  'mail.followConfirmSubject': 'Bestätigen Sie, dass Sie „{incident}“ folgen',
+  'mail.followConfirmAsk':
+    'Jemand (hoffentlich Sie) möchte jedes Update zu „{incident}“ von der Statusseite {page} an diese Adresse erhalten, bis der Vorfall behoben ist.',
   'mail.confirmAsk':
-    'Jemand (hoffentlich Sie) möchte Status-Updates von {page} aus der Liste {list} an diese Adresse erhalten.',
+    'Jemand (hoffentlich Sie) möchte Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list} an diese Adresse erhalten.',
   'mail.confirmHere': 'Hier bestätigen: {url}',
   'mail.confirmExpires':
     'Der Link gilt bis {date}. Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Sie erhalten nichts.',
   'mail.confirmPreheader': 'Ein Klick zum Bestätigen.',
   'mail.welcomeSubject': 'Sie haben die Status-Updates von {page} abonniert',
   'mail.welcomeText':
-    'Sie sind auf der Liste {list}. Wir schreiben Ihnen bei jedem Vorfall{what, select, some { mit Auswirkung auf {components}} other {}}, der sofort Ihre Aufmerksamkeit braucht.',
+    'Sie sind auf {lists, plural, one {der Liste} other {den Listen}} {list}. Wir schreiben Ihnen bei jedem Vorfall{what, select, some { mit Auswirkung auf {components}} other {}}, der sofort Ihre Aufmerksamkeit braucht.',
   'mail.pageAlways': 'Die Statusseite ist immer unter {url}',
   'mail.welcomePreheader': 'Abonniert: {list}.',
 
@@ -264,6 +268,7 @@ export default {
   'incident.late':
     'Das nächste Update ist überfällig (es war bis {time} versprochen). Das Team arbeitet weiter daran.',
   'sub.drillList': '(Übungsvorfälle, für das Einsatzteam)',
+  'sub.internalDrillList': '(intern: Übungsvorfälle, für das Einsatzteam)',
   'uptime.description': 'Monatliche Verfügbarkeit je Komponente in den letzten 12 Monaten',
   'uptime.intro':
     'Monatliche Verfügbarkeit jeder Komponente in den letzten 12 Monaten, aus ihrem aufgezeichneten Statusverlauf ({zone}). Ein schwerer Ausfall zählt voll, ein teilweiser Ausfall zu 30 %; eingeschränkte Leistung und geplante Wartung zählen nicht als Ausfallzeit.',

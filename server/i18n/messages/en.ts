@@ -181,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'Subscribe again',
   'confirm.already': 'Already confirmed',
   'confirm.follows': '{email} follows {incident}.',
-  'confirm.onList': '{email} is on the {list} list.',
+  'confirm.onList': '{email} is on the {list} {lists, plural, one {list} other {lists}}.',
   'confirm.headingFollow': 'Confirm following this incident',
   'confirm.heading': 'Confirm your subscription',
   'confirm.askFollow': 'Send every update of {incident}, until it is resolved, to {email}?',
-  'confirm.ask': 'Send {page} status updates from the {list} list to {email}?',
+  'confirm.ask':
+    'Send {page} status updates from the {list} {lists, plural, one {list} other {lists}} to {email}?',
   'confirm.button': 'Confirm subscription',
   'confirm.buttonFollow': 'Confirm',
   'confirm.followingTitle': 'You follow this incident',
@@ -194,7 +195,7 @@ export default {
   'confirm.readIncident': 'Read the incident',
   'confirm.subscribedTitle': 'You are subscribed',
   'confirm.subscribedText':
-    '{email} will get {page} status updates from the {list} list. Every email has a link to change or stop them.',
+    '{email} will get {page} status updates from the {list} {lists, plural, one {list} other {lists}}. Every email has a link to change or stop them.',
   'confirm.seeStatus': 'See the current status',
   'manage.title': 'Manage subscription',
   'manage.unsubscribedTitle': 'You are unsubscribed',
@@ -220,7 +221,7 @@ export default {
   'unsub.stopList': 'Stop {page} status emails from the {list} list to {email}.',
   'unsub.orChoose': 'Or choose which components you hear about instead.',
   'mail.footer':
-    'You get this email from the {page} status page because you joined the {list} list.',
+    'You get this email from the {page} status page because you joined the {list} {lists, plural, one {list} other {lists}}.',
   'mail.footerReason': 'You get this email from the {page} status page because {reason}.',
   'mail.manage': 'Manage your subscription',
   'mail.unsubscribe': 'Unsubscribe',
@@ -235,15 +236,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITY {priority} ISSUE RESOLVED} other {PRIORITY {priority} ISSUE UPDATE}}: {title}',
   'mail.confirmSubject': 'Confirm your subscription to {page} status updates',
+  'mail.followConfirmSubject': 'Confirm following “{incident}”',
+  'mail.followConfirmAsk':
+    'Someone (hopefully you) asked to get every update of “{incident}” from the {page} status page at this address, until it is resolved.',
   'mail.confirmAsk':
-    'Someone (hopefully you) asked to receive {page} status updates on the {list} list at this address.',
+    'Someone (hopefully you) asked to receive {page} status updates on the {list} {lists, plural, one {list} other {lists}} at this address.',
   'mail.confirmHere': 'Confirm here: {url}',
   'mail.confirmExpires':
     'The link works until {date}. If you did not ask for this, ignore this email: nothing will be sent to you.',
   'mail.confirmPreheader': 'One click to confirm.',
   'mail.welcomeSubject': 'You are subscribed to {page} status updates',
   'mail.welcomeText':
-    'You are on the {list} list. We will email you about {what, select, some {incidents affecting {components}} other {every incident}} that needs your attention right away.',
+    'You are on the {list} {lists, plural, one {list} other {lists}}. We will email you about {what, select, some {incidents affecting {components}} other {every incident}} that needs your attention right away.',
   'mail.pageAlways': 'The status page is always at {url}',
   'mail.welcomePreheader': 'Subscribed to {list}.',
 
@@ -263,6 +267,7 @@ export default {
   'mail.followUpSubject': 'Follow-up: {title}',
   'incident.late': 'The next update is late (it was promised by {time}). The team is still on it.',
   'sub.drillList': '(practice incidents, for responders)',
+  'sub.internalDrillList': '(internal: practice incidents, for responders)',
   'uptime.description': 'Monthly uptime per component over the last 12 months',
   'uptime.intro':
     'Monthly uptime of each component over the last 12 months, from its recorded status history ({zone}). A major outage counts fully, a partial outage at 30 %; degraded performance and planned maintenance do not count as downtime.',

@@ -180,12 +180,13 @@ export default {
   'confirm.subscribeAgain': 'Volver a suscribirse',
   'confirm.already': 'Ya confirmado',
   'confirm.follows': '{email} sigue {incident}.',
-  'confirm.onList': '{email} está en la lista {list}.',
+  'confirm.onList': '{email} está en {lists, plural, one {la lista} other {las listas}} {list}.',
   'confirm.headingFollow': 'Confirma que sigues este incidente',
   'confirm.heading': 'Confirma tu suscripción',
   'confirm.askFollow':
     '¿Enviar cada actualización de {incident}, hasta que se resuelva, a {email}?',
-  'confirm.ask': '¿Enviar las actualizaciones de estado de {page} de la lista {list} a {email}?',
+  'confirm.ask':
+    '¿Enviar las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list} a {email}?',
   'confirm.button': 'Confirmar suscripción',
   'confirm.buttonFollow': 'Confirmar',
   'confirm.followingTitle': 'Sigues este incidente',
@@ -194,7 +195,7 @@ export default {
   'confirm.readIncident': 'Leer el incidente',
   'confirm.subscribedTitle': 'Te has suscrito',
   'confirm.subscribedText':
-    '{email} recibirá las actualizaciones de estado de {page} de la lista {list}. Cada correo tiene un enlace para cambiarlas o dejarlas.',
+    '{email} recibirá las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list}. Cada correo tiene un enlace para cambiarlas o dejarlas.',
   'confirm.seeStatus': 'Ver el estado actual',
   'manage.title': 'Gestionar suscripción',
   'manage.unsubscribedTitle': 'Te has dado de baja',
@@ -220,7 +221,7 @@ export default {
   'unsub.stopList': 'Dejar de enviar correos de estado de {page} de la lista {list} a {email}.',
   'unsub.orChoose': 'O elige de qué componentes quieres saber.',
   'mail.footer':
-    'Recibes este correo de la página de estado de {page} porque te uniste a la lista {list}.',
+    'Recibes este correo de la página de estado de {page} porque te uniste a {lists, plural, one {la lista} other {las listas}} {list}.',
   'mail.footerReason': 'Recibes este correo de la página de estado de {page} porque {reason}.',
   'mail.manage': 'Gestionar tu suscripción',
   'mail.unsubscribe': 'Darse de baja',
@@ -235,15 +236,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORIDAD {priority} PROBLEMA RESUELTO} other {PRIORIDAD {priority} ACTUALIZACIÓN}}: {title}',
   'mail.confirmSubject': 'Confirma tu suscripción a las actualizaciones de estado de {page}',
+  'mail.followConfirmSubject': 'Confirma que sigues «{incident}»',
+  'mail.followConfirmAsk':
+    'Alguien (esperamos que tú) pidió recibir en esta dirección cada actualización de «{incident}» de la página de estado de {page}, hasta que se resuelva.',
   'mail.confirmAsk':
-    'Alguien (esperamos que tú) pidió recibir en esta dirección las actualizaciones de estado de {page} de la lista {list}.',
+    'Alguien (esperamos que tú) pidió recibir en esta dirección las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list}.',
   'mail.confirmHere': 'Confirma aquí: {url}',
   'mail.confirmExpires':
     'El enlace funciona hasta el {date}. Si no lo pediste, ignora este correo: no se te enviará nada.',
   'mail.confirmPreheader': 'Un clic para confirmar.',
   'mail.welcomeSubject': 'Te has suscrito a las actualizaciones de estado de {page}',
   'mail.welcomeText':
-    'Estás en la lista {list}. Te escribiremos sobre {what, select, some {los incidentes que afecten a {components}} other {cada incidente}} que necesite tu atención inmediata.',
+    'Estás en {lists, plural, one {la lista} other {las listas}} {list}. Te escribiremos sobre {what, select, some {los incidentes que afecten a {components}} other {cada incidente}} que necesite tu atención inmediata.',
   'mail.pageAlways': 'La página de estado está siempre en {url}',
   'mail.welcomePreheader': 'Suscrito a {list}.',
 
@@ -264,6 +268,7 @@ export default {
   'incident.late':
     'La próxima actualización se retrasa (estaba prometida para las {time}). El equipo sigue trabajando en ello.',
   'sub.drillList': '(incidentes de práctica, para el equipo de respuesta)',
+  'sub.internalDrillList': '(interna: incidentes de práctica, para el equipo de respuesta)',
   'uptime.description': 'Disponibilidad mensual por componente en los últimos 12 meses',
   'uptime.intro':
     'Disponibilidad mensual de cada componente en los últimos 12 meses, según su historial de estados ({zone}). Una interrupción grave cuenta por completo, una parcial al 30 %; el rendimiento degradado y el mantenimiento planificado no cuentan como caída.',

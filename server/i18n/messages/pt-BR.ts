@@ -181,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'Assinar de novo',
   'confirm.already': 'Já confirmado',
   'confirm.follows': '{email} acompanha {incident}.',
-  'confirm.onList': '{email} está na lista {list}.',
+  'confirm.onList': '{email} está {lists, plural, one {na lista} other {nas listas}} {list}.',
   'confirm.headingFollow': 'Confirme que quer acompanhar este incidente',
   'confirm.heading': 'Confirme sua assinatura',
   'confirm.askFollow': 'Enviar cada atualização de {incident}, até a resolução, para {email}?',
-  'confirm.ask': 'Enviar atualizações de status de {page} da lista {list} para {email}?',
+  'confirm.ask':
+    'Enviar atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list} para {email}?',
   'confirm.button': 'Confirmar assinatura',
   'confirm.buttonFollow': 'Confirmar',
   'confirm.followingTitle': 'Você acompanha este incidente',
@@ -194,7 +195,7 @@ export default {
   'confirm.readIncident': 'Ler o incidente',
   'confirm.subscribedTitle': 'Assinatura feita',
   'confirm.subscribedText':
-    '{email} receberá atualizações de status de {page} da lista {list}. Todo e-mail tem um link para alterá-las ou cancelá-las.',
+    '{email} receberá atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list}. Todo e-mail tem um link para alterá-las ou cancelá-las.',
   'confirm.seeStatus': 'Ver o status atual',
   'manage.title': 'Gerenciar assinatura',
   'manage.unsubscribedTitle': 'Assinatura cancelada',
@@ -220,7 +221,7 @@ export default {
   'unsub.stopList': 'Parar os e-mails de status de {page} da lista {list} para {email}.',
   'unsub.orChoose': 'Ou escolha de quais componentes quer saber.',
   'mail.footer':
-    'Você recebe este e-mail da página de status de {page} porque entrou na lista {list}.',
+    'Você recebe este e-mail da página de status de {page} porque entrou {lists, plural, one {na lista} other {nas listas}} {list}.',
   'mail.footerReason': 'Você recebe este e-mail da página de status de {page} porque {reason}.',
   'mail.manage': 'Gerenciar sua assinatura',
   'mail.unsubscribe': 'Cancelar assinatura',
@@ -235,15 +236,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORIDADE {priority} PROBLEMA RESOLVIDO} other {PRIORIDADE {priority} ATUALIZAÇÃO}}: {title}',
   'mail.confirmSubject': 'Confirme sua assinatura das atualizações de status de {page}',
+  'mail.followConfirmSubject': 'Confirme que quer acompanhar “{incident}”',
+  'mail.followConfirmAsk':
+    'Alguém (esperamos que você) pediu para receber neste endereço cada atualização de “{incident}” da página de status de {page}, até que seja resolvido.',
   'mail.confirmAsk':
-    'Alguém (esperamos que você) pediu para receber neste endereço as atualizações de status de {page} da lista {list}.',
+    'Alguém (esperamos que você) pediu para receber neste endereço as atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list}.',
   'mail.confirmHere': 'Confirme aqui: {url}',
   'mail.confirmExpires':
     'O link vale até {date}. Se você não pediu isso, ignore este e-mail: nada será enviado.',
   'mail.confirmPreheader': 'Um clique para confirmar.',
   'mail.welcomeSubject': 'Você assinou as atualizações de status de {page}',
   'mail.welcomeText':
-    'Você está na lista {list}. Enviaremos e-mails sobre {what, select, some {incidentes que afetem {components}} other {todo incidente}} que precise da sua atenção imediata.',
+    'Você está {lists, plural, one {na lista} other {nas listas}} {list}. Enviaremos e-mails sobre {what, select, some {incidentes que afetem {components}} other {todo incidente}} que precise da sua atenção imediata.',
   'mail.pageAlways': 'A página de status está sempre em {url}',
   'mail.welcomePreheader': 'Assinatura de {list} feita.',
 
@@ -264,6 +268,7 @@ export default {
   'incident.late':
     'A próxima atualização está atrasada (foi prometida para {time}). A equipe continua trabalhando nisso.',
   'sub.drillList': '(incidentes de treino, para a equipe de resposta)',
+  'sub.internalDrillList': '(interna: incidentes de treino, para a equipe de resposta)',
   'uptime.description': 'Disponibilidade mensal por componente nos últimos 12 meses',
   'uptime.intro':
     'Disponibilidade mensal de cada componente nos últimos 12 meses, a partir do histórico de status registrado ({zone}). Uma interrupção grave conta integralmente, uma parcial a 30 %; desempenho degradado e manutenção planejada não contam como indisponibilidade.',
