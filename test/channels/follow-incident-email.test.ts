@@ -165,6 +165,43 @@ describe('follow one incident by email', () => {
     expect(queued.filter((q) => q.kind === 'follow_update')).toHaveLength(3);
   });
 
+  it('after the resolve, its manage and unsubscribe pages say the follow ended, with nothing to press', async () => {
+    const who = 'ended@example.org';
+    const { incident } = await makeIncident(s.deps, { title: 'Website is down', priority: 1 });
+    await followByEmail(s, incident.id, who);
+    await testWorker(s).drain();
+    await pressButtonAt(s, linkPath(smtp.to(who)[0]!.parsed.text!, '/confirm/'));
+    smtp.clear();
+    await resolveIncident(s.deps, { incidentId: incident.id, body: 'Back up.' }, testActor);
+    await testWorker(s).drain();
+    const allClear = smtp.to(who)[0]!.parsed.text!;
+    const manage = linkPath(allClear, '/manage/');
+    const unsubscribe = linkPath(allClear, '/unsubscribe/');
+    const ended =
+      'Website is down</a> was resolved, and the follow ended with its last update: <strong>ended@example.org</strong> gets no more emails about it.';
+    const check = async (path: string) => {
+      const { res, html } = await new FormClient(s.url).get(path);
+      expect(res.status, path).toBe(200);
+      expect(html, path).toContain('This follow has ended');
+      expect(html, path).toContain(ended);
+      for (const misleading of ['Unsubscribe?', '(unsubscribed)', 'Follow the incident again'])
+        expect(html, path).not.toContain(misleading);
+      expect(html, path).not.toContain('<button type="submit"');
+    };
+    await check(manage);
+    await check(unsubscribe);
+    // A mail program's one-click unsubscribe after the end changes nothing the reader is told.
+    const oneClick = await fetch(`${s.url}${unsubscribe}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBe(200);
+    await check(manage);
+    const german = await new FormClient(s.url).get(`${manage}?lang=de`);
+    expect(german.html).toContain('Dieses Folgen ist beendet');
+  });
+
   it('the unsubscribe link in an update ends the follow at once', async () => {
     const who = 'leaver@example.org';
     const { incident } = await makeIncident(s.deps, { title: 'Login fails', priority: 1 });

@@ -202,7 +202,7 @@ export default {
   'manage.follows': '{email} يتابع {incident}',
   'manage.onList': '{email} في قائمة {list}',
   'manage.state':
-    '{state, select, unsubscribed {(أُلغي الاشتراك)} pending {(لم يُؤكد بعد)} ended {(انتهى: تم حل الحادث)} other {}}',
+    '{state, select, unsubscribed {(أُلغي الاشتراك)} pending {(لم يُؤكد بعد)} other {}}',
   'manage.everything': 'كل شيء',
   'manage.everythingNote': '(يتقدم على الاختيارات أدناه)',
   'manage.language': 'لغة رسائلك',
@@ -210,6 +210,9 @@ export default {
   'manage.saved': 'تم الحفظ. رسائلك القادمة تتبع هذه الاختيارات.',
   'manage.unsubscribe': 'إلغاء الاشتراك',
   'manage.followAgain': 'تابع الحادث مرة أخرى',
+  'manage.followEndedTitle': 'انتهت هذه المتابعة',
+  'manage.followEnded':
+    'تم حل {incident}، وانتهت المتابعة مع آخر تحديث: لن يتلقى {email} رسائل أخرى عنه. لا يوجد ما يلزم إلغاء الاشتراك منه.',
   'unsub.already': 'أُلغي الاشتراك مسبقًا',
   'unsub.alreadyText': 'لا تصل إلى {email} أي رسائل من قائمة {list}.',
   'unsub.heading': 'إلغاء الاشتراك؟',

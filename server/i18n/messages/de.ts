@@ -207,7 +207,7 @@ export default {
   'manage.follows': '{email} folgt {incident}',
   'manage.onList': '{email} auf der Liste {list}',
   'manage.state':
-    '{state, select, unsubscribed {(abgemeldet)} pending {(noch nicht bestätigt)} ended {(beendet: der Vorfall ist behoben)} other {}}',
+    '{state, select, unsubscribed {(abgemeldet)} pending {(noch nicht bestätigt)} other {}}',
   'manage.everything': 'Alles',
   'manage.everythingNote': '(gilt vor den Häkchen unten)',
   'manage.language': 'Sprache Ihrer E-Mails',
@@ -215,6 +215,9 @@ export default {
   'manage.saved': 'Gespeichert. Ihre nächsten E-Mails folgen dieser Auswahl.',
   'manage.unsubscribe': 'Abmelden',
   'manage.followAgain': 'Dem Vorfall wieder folgen',
+  'manage.followEndedTitle': 'Dieses Folgen ist beendet',
+  'manage.followEnded':
+    '{incident} wurde behoben, und das Folgen endete mit dem letzten Update: {email} erhält keine E-Mails mehr dazu. Es gibt nichts abzubestellen.',
   'unsub.already': 'Bereits abgemeldet',
   'unsub.alreadyText': '{email} erhält keine E-Mails von der Liste {list}.',
   'unsub.heading': 'Abmelden?',

@@ -206,7 +206,7 @@ export default {
   'manage.follows': '{email} follows {incident}',
   'manage.onList': '{email} on the {list} list',
   'manage.state':
-    '{state, select, unsubscribed {(unsubscribed)} pending {(not confirmed yet)} ended {(ended: the incident was resolved)} other {}}',
+    '{state, select, unsubscribed {(unsubscribed)} pending {(not confirmed yet)} other {}}',
   'manage.everything': 'Everything',
   'manage.everythingNote': '(overrides the ticks below)',
   'manage.language': 'Language of your emails',
@@ -214,6 +214,9 @@ export default {
   'manage.saved': 'Saved. Your next emails follow these choices.',
   'manage.unsubscribe': 'Unsubscribe',
   'manage.followAgain': 'Follow the incident again',
+  'manage.followEndedTitle': 'This follow has ended',
+  'manage.followEnded':
+    '{incident} was resolved, and the follow ended with its last update: {email} gets no more emails about it. There is nothing to unsubscribe from.',
   'unsub.already': 'Already unsubscribed',
   'unsub.alreadyText': '{email} gets no emails from the {list} list.',
   'unsub.heading': 'Unsubscribe?',

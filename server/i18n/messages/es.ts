@@ -206,7 +206,7 @@ export default {
   'manage.follows': '{email} sigue {incident}',
   'manage.onList': '{email} en la lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(dado de baja)} pending {(aún sin confirmar)} ended {(terminado: el incidente se resolvió)} other {}}',
+    '{state, select, unsubscribed {(dado de baja)} pending {(aún sin confirmar)} other {}}',
   'manage.everything': 'Todo',
   'manage.everythingNote': '(prevalece sobre las casillas de abajo)',
   'manage.language': 'Idioma de tus correos',
@@ -214,6 +214,9 @@ export default {
   'manage.saved': 'Guardado. Tus próximos correos seguirán estas opciones.',
   'manage.unsubscribe': 'Darse de baja',
   'manage.followAgain': 'Volver a seguir el incidente',
+  'manage.followEndedTitle': 'Este seguimiento ha terminado',
+  'manage.followEnded':
+    '{incident} se resolvió y el seguimiento terminó con la última actualización: {email} no recibe más correos sobre él. No hay nada de lo que darse de baja.',
   'unsub.already': 'Ya dado de baja',
   'unsub.alreadyText': '{email} no recibe correos de la lista {list}.',
   'unsub.heading': '¿Darse de baja?',

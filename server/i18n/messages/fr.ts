@@ -207,7 +207,7 @@ export default {
   'manage.follows': '{email} suit {incident}',
   'manage.onList': '{email} sur la liste {list}',
   'manage.state':
-    '{state, select, unsubscribed {(désabonné)} pending {(pas encore confirmé)} ended {(terminé : l’incident est résolu)} other {}}',
+    '{state, select, unsubscribed {(désabonné)} pending {(pas encore confirmé)} other {}}',
   'manage.everything': 'Tout',
   'manage.everythingNote': '(prime sur les cases ci-dessous)',
   'manage.language': 'Langue de vos e-mails',
@@ -215,6 +215,9 @@ export default {
   'manage.saved': 'Enregistré. Vos prochains e-mails suivront ces choix.',
   'manage.unsubscribe': 'Se désabonner',
   'manage.followAgain': 'Suivre à nouveau l’incident',
+  'manage.followEndedTitle': 'Ce suivi est terminé',
+  'manage.followEnded':
+    '{incident} a été résolu, et le suivi s’est terminé avec la dernière mise à jour : {email} ne reçoit plus d’e-mails à ce sujet. Il n’y a rien à désabonner.',
   'unsub.already': 'Déjà désabonné',
   'unsub.alreadyText': '{email} ne reçoit aucun e-mail de la liste {list}.',
   'unsub.heading': 'Se désabonner ?',

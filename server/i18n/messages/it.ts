@@ -207,7 +207,7 @@ export default {
   'manage.follows': '{email} segue {incident}',
   'manage.onList': '{email} nella lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(disiscritto)} pending {(non ancora confermato)} ended {(terminato: l’incidente è risolto)} other {}}',
+    '{state, select, unsubscribed {(disiscritto)} pending {(non ancora confermato)} other {}}',
   'manage.everything': 'Tutto',
   'manage.everythingNote': '(prevale sulle spunte qui sotto)',
   'manage.language': 'Lingua delle tue e-mail',
@@ -215,6 +215,9 @@ export default {
   'manage.saved': 'Salvato. Le prossime e-mail seguiranno queste scelte.',
   'manage.unsubscribe': 'Disiscriviti',
   'manage.followAgain': 'Segui di nuovo l’incidente',
+  'manage.followEndedTitle': 'Questo follow è terminato',
+  'manage.followEnded':
+    '{incident} è stato risolto e il follow è terminato con l’ultimo aggiornamento: {email} non riceve più e-mail al riguardo. Non c’è nulla da cui disiscriversi.',
   'unsub.already': 'Già disiscritto',
   'unsub.alreadyText': '{email} non riceve e-mail dalla lista {list}.',
   'unsub.heading': 'Disiscriversi?',

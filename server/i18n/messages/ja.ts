@@ -205,8 +205,7 @@ export default {
   'manage.heading': '購読内容',
   'manage.follows': '{email} は {incident} をフォロー中',
   'manage.onList': '{email} ({list} リスト)',
-  'manage.state':
-    '{state, select, unsubscribed {(解除済み)} pending {(未確認)} ended {(終了: インシデントは解決済み)} other {}}',
+  'manage.state': '{state, select, unsubscribed {(解除済み)} pending {(未確認)} other {}}',
   'manage.everything': 'すべて',
   'manage.everythingNote': '(下の選択より優先)',
   'manage.language': 'メールの言語',
@@ -214,6 +213,9 @@ export default {
   'manage.saved': '保存しました。次のメールからこの設定になります。',
   'manage.unsubscribe': '購読を解除する',
   'manage.followAgain': 'インシデントを再びフォローする',
+  'manage.followEndedTitle': 'このフォローは終了しました',
+  'manage.followEnded':
+    '{incident} は解決し、最後の更新をもってフォローは終了しました。{email} にこの件のメールはもう届きません。配信停止の操作は不要です。',
   'unsub.already': '解除済みです',
   'unsub.alreadyText': '{email} には {list} リストのメールは届きません。',
   'unsub.heading': '購読を解除しますか?',

@@ -206,7 +206,7 @@ export default {
   'manage.follows': '{email} volgt {incident}',
   'manage.onList': '{email} op de lijst {list}',
   'manage.state':
-    '{state, select, unsubscribed {(afgemeld)} pending {(nog niet bevestigd)} ended {(afgelopen: het incident is opgelost)} other {}}',
+    '{state, select, unsubscribed {(afgemeld)} pending {(nog niet bevestigd)} other {}}',
   'manage.everything': 'Alles',
   'manage.everythingNote': '(gaat voor de vinkjes hieronder)',
   'manage.language': 'Taal van je e-mails',
@@ -214,6 +214,9 @@ export default {
   'manage.saved': 'Opgeslagen. Je volgende e-mails volgen deze keuzes.',
   'manage.unsubscribe': 'Afmelden',
   'manage.followAgain': 'Het incident weer volgen',
+  'manage.followEndedTitle': 'Dit volgen is afgelopen',
+  'manage.followEnded':
+    '{incident} is opgelost, en het volgen eindigde met de laatste update: {email} krijgt er geen e-mails meer over. Er is niets om je voor af te melden.',
   'unsub.already': 'Al afgemeld',
   'unsub.alreadyText': '{email} krijgt geen e-mails van de lijst {list}.',
   'unsub.heading': 'Afmelden?',

@@ -206,7 +206,7 @@ export default {
   'manage.follows': '{email} acompanha {incident}',
   'manage.onList': '{email} na lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(cancelada)} pending {(ainda não confirmada)} ended {(encerrada: o incidente foi resolvido)} other {}}',
+    '{state, select, unsubscribed {(cancelada)} pending {(ainda não confirmada)} other {}}',
   'manage.everything': 'Tudo',
   'manage.everythingNote': '(vale mais que as marcações abaixo)',
   'manage.language': 'Idioma dos seus e-mails',
@@ -214,6 +214,9 @@ export default {
   'manage.saved': 'Salvo. Seus próximos e-mails seguem estas escolhas.',
   'manage.unsubscribe': 'Cancelar assinatura',
   'manage.followAgain': 'Acompanhar o incidente de novo',
+  'manage.followEndedTitle': 'Este acompanhamento terminou',
+  'manage.followEnded':
+    '{incident} foi resolvido, e o acompanhamento terminou com a última atualização: {email} não recebe mais e-mails sobre ele. Não há nada para cancelar.',
   'unsub.already': 'Assinatura já cancelada',
   'unsub.alreadyText': '{email} não recebe e-mails da lista {list}.',
   'unsub.heading': 'Cancelar assinatura?',

@@ -197,8 +197,7 @@ export default {
   'manage.heading': '你的订阅',
   'manage.follows': '{email} 关注 {incident}',
   'manage.onList': '{email}（{list} 列表）',
-  'manage.state':
-    '{state, select, unsubscribed {（已退订）} pending {（尚未确认）} ended {（已结束：事件已解决）} other {}}',
+  'manage.state': '{state, select, unsubscribed {（已退订）} pending {（尚未确认）} other {}}',
   'manage.everything': '全部',
   'manage.everythingNote': '（优先于下面的勾选）',
   'manage.language': '邮件语言',
@@ -206,6 +205,9 @@ export default {
   'manage.saved': '已保存。之后的邮件将按此设置发送。',
   'manage.unsubscribe': '退订',
   'manage.followAgain': '重新关注此事件',
+  'manage.followEndedTitle': '此关注已结束',
+  'manage.followEnded':
+    '{incident} 已解决，关注随最后一次更新结束：{email} 不会再收到相关邮件。无需退订。',
   'unsub.already': '已退订',
   'unsub.alreadyText': '{email} 不会收到 {list} 列表的邮件。',
   'unsub.heading': '确定退订？',
