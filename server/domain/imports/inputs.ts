@@ -6,7 +6,7 @@ import {
   maintenanceStatuses,
 } from '../../../db/schema/index.ts';
 import { bodyInput, priorityInput, titleInput } from '../incidents/inputs.ts';
-import { idInput, instantInput } from '../shared/inputs.ts';
+import { idInput, instantInput, oneLine } from '../shared/inputs.ts';
 
 // What an importer hands the domain, already in Herald's words. The source's ids are kept
 // only in the mapping table; times are the source's, so the history reads as it happened.
@@ -15,10 +15,7 @@ import { idInput, instantInput } from '../shared/inputs.ts';
  * A title as another status page kept it: one that spans lines there is joined into one here
  * (Herald's titles are one line), rather than leaving the incident out of the import.
  */
-const importedTitle = z
-  .string()
-  .transform((s) => s.replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' '))
-  .pipe(titleInput);
+const importedTitle = z.string().transform(oneLine).pipe(titleInput);
 
 const source = {
   source: z.string().min(1).max(300),

@@ -13,6 +13,13 @@ export function either(options: readonly unknown[]): string {
     : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
 }
 
+const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]/;
+
+/** Text made one line: each run of line breaks (and the spaces around it) becomes one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' ');
+}
+
 /**
  * A title (an incident's, a maintenance's, a drill's): one line of at most `max` characters. A
  * line break is refused, not folded away, so what is stored is what was sent; a text box never
