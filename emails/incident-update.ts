@@ -128,7 +128,7 @@ function renderIncident(kind: 'update' | 'resolved', d: IncidentEmailData): Rend
     ${
       d.internalNote
         ? html`<div
-            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8;overflow-wrap:anywhere;word-break:break-word"
+            style="margin:0 0 12px;padding:10px 14px;background:#eff6ff;border-left:4px solid #1d4ed8"
           >
             <p style="margin:0 0 4px;font-weight:bold">${noteHead}</p>
             <p style="margin:0">${lines(d.internalNote)}</p>

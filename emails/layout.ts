@@ -22,6 +22,8 @@ export function lines(text: string): Html {
 export interface Footer {
   pageName: string;
   listName: string;
+  /** How many lists `listName` names ("Customers and Stakeholders" is 2); 1 when not given. */
+  lists?: number;
   /** Why this address gets the email, when it is not a list ("you follow the incident …"). */
   reason?: string;
   manageUrl?: string;
@@ -35,7 +37,7 @@ function whyLine(f: Footer): string {
   const { t } = translatorFor(f.lang);
   return f.reason
     ? t('mail.footerReason', { page: f.pageName, reason: f.reason })
-    : t('mail.footer', { page: f.pageName, list: f.listName });
+    : t('mail.footer', { page: f.pageName, list: f.listName, lists: f.lists ?? 1 });
 }
 
 /**
@@ -73,7 +75,9 @@ export function layout(opts: {
 
 /**
  * The document every Herald email is: one narrow column that reads on a phone, inline styles
- * only (mail clients drop stylesheets), a white card with the body, and a footer under it.
+ * only (mail clients drop stylesheets), a white card with the body, and a footer under it. The
+ * column wraps a word longer than the screen (a pasted URL, a token) in every block inside it:
+ * both properties are inherited, and `word-break` is for the clients without `anywhere`.
  */
 function frame(opts: {
   lang?: Language | undefined;
@@ -99,7 +103,9 @@ function frame(opts: {
               ? html`<div style="display:none;max-height:0;overflow:hidden">${opts.preheader}</div>`
               : ''
           }
-          <div style="max-width:600px;margin:0 auto;padding:16px">
+          <div
+            style="max-width:600px;margin:0 auto;padding:16px;overflow-wrap:anywhere;word-break:break-word"
+          >
             ${opts.banner ?? ''}
             <div style="background:#ffffff;border-radius:6px;padding:20px">${opts.body}</div>
             ${opts.footer}

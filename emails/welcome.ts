@@ -4,7 +4,10 @@ import { html, layout, type RenderedEmail, textFooter } from './layout.ts';
 
 export interface WelcomeEmailData {
   pageName: string;
+  /** Every list the sign-up joined, in one phrase ("Customers and Stakeholders"). */
   listName: string;
+  /** How many lists `listName` names; 1 when not given. */
+  lists?: number;
   pageUrl: string;
   /** Names of the chosen components, or null for everything. */
   components: string[] | null;
@@ -19,6 +22,7 @@ export function renderWelcome(d: WelcomeEmailData): RenderedEmail {
   const subject = t('mail.welcomeSubject', { page: d.pageName });
   const onList = t('mail.welcomeText', {
     list: d.listName,
+    lists: d.lists ?? 1,
     what: d.components ? 'some' : 'all',
     components: (d.components ?? []).join(', '),
   });

@@ -36,6 +36,24 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * Counts one request for `key` at `now` that was let in by `check` and then acted on (so a
+   * refused form is never counted); never throws, so what was done is answered.
+   */
+  count(key: string, now: Date): void {
+    const t = now.getTime();
+    this.remember(key, [...(this.hits.get(key) ?? []).filter((h) => h > t - this.windowMs), t]);
+  }
+
+  private remember(key: string, recent: number[]): void {
+    this.hits.delete(key);
+    if (this.hits.size >= this.maxKeys) {
+      const oldest = this.hits.keys().next().value;
+      if (oldest !== undefined) this.hits.delete(oldest);
+    }
+    this.hits.set(key, recent);
+  }
+
   /** Counts one request for `key` at `now`; throws RateLimitedError past the limit. */
   hit(key: string, now: Date, message = TOO_MANY): void {
     const t = now.getTime();
@@ -46,11 +64,6 @@ export class RateLimiter {
       throw saidIfDefault(new RateLimitedError(message, retry), message);
     }
     recent.push(t);
-    this.hits.delete(key);
-    if (this.hits.size >= this.maxKeys) {
-      const oldest = this.hits.keys().next().value;
-      if (oldest !== undefined) this.hits.delete(oldest);
-    }
-    this.hits.set(key, recent);
+    this.remember(key, recent);
   }
 }

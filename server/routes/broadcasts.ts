@@ -23,6 +23,7 @@ import {
 import { importSubscribers } from '../domain/subscribers/import-subscribers.ts';
 import { previewUpdateEmail } from '../mail/preview.ts';
 import { operation, queryInt } from './operation.ts';
+import { MAX_PAGE } from '../domain/shared/paging.ts';
 
 /** A CSV import carries up to 10 MB of text (JSON-escaped); everything else is small. */
 export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -31,7 +32,7 @@ const subscriberQuery = z.strictObject({
   q: z.string().optional(),
   state: searchSubscribersInput.shape.state,
   list: idInput.optional(),
-  page: queryInt(1, 100_000).optional(),
+  page: queryInt(1, MAX_PAGE).optional(),
 });
 const broadcastQuery = z.strictObject({ incident: idInput.optional() });
 

@@ -94,6 +94,13 @@ export function renderRss(
   return feed.xml({ indent: false });
 }
 
+/**
+ * Text for xmlbuilder2's `txt()`, which escapes `<` but leaves an `&` that starts an entity
+ * (`&lt;`) as it is: the HTML's own escapes would be read back as markup by a feed reader (a
+ * typed "<script>" would run). Escaping every `&` first keeps them one level deep.
+ */
+const xmlText = (s: string) => s.replaceAll('&', '&amp;');
+
 export function renderAtom(
   page: PageJson,
   entries: Entry[],
@@ -115,13 +122,13 @@ export function renderAtom(
     type: 'application/atom+xml',
     href: `${page.url}/history.atom${langQuery(lang, asked)}`,
   });
-  doc.ele('title').txt(tr.t('feed.title', { page: page.name }));
+  doc.ele('title').txt(xmlText(tr.t('feed.title', { page: page.name })));
   const newest = entries.reduce(
     (m, e) => Math.max(m, lastUpdateTime(e).getTime()),
     new Date(page.updated_at).getTime(),
   );
   doc.ele('updated').txt(new Date(newest).toISOString());
-  doc.ele('author').ele('name').txt(page.name);
+  doc.ele('author').ele('name').txt(xmlText(page.name));
   for (const e of entries) {
     const entry = doc.ele('entry');
     entry.ele('id').txt(`tag:${host},2005:Incident/${e.id}`);
@@ -130,10 +137,10 @@ export function renderAtom(
       .txt(new Date(isMaintenance(e) ? e.scheduled_for : e.created_at).toISOString());
     entry.ele('updated').txt(lastUpdateTime(e).toISOString());
     entry.ele('link', { rel: 'alternate', type: 'text/html', href: e.shortlink });
-    entry.ele('title').txt(e.name);
+    entry.ele('title').txt(xmlText(e.name));
     entry
       .ele('content', { type: 'html' })
-      .txt(entryContentHtml(e, page.time_zone, lang, pageLanguage));
+      .txt(xmlText(entryContentHtml(e, page.time_zone, lang, pageLanguage)));
   }
   return doc.end({ prettyPrint: false });
 }

@@ -90,14 +90,14 @@ export function createAudiencePages(deps: Deps, visitor: Visitor) {
       });
     },
     /** One page of the audience's history (public and audience-only incidents), members only. */
-    async history(slug: string, pageNumber: number) {
+    async history(slug: string, requested: string | null) {
       const m = await membership(slug);
       if (!m) return null;
       const { a } = m;
       const reader = createAudienceReader(deps.db, deps.config.publicUrl, a);
       return {
         audience: { name: a.name, slug: a.slug, seesInternal: a.seesInternal },
-        ...(await reader.history(pageNumber)),
+        ...(await reader.history(requested)),
       };
     },
   };

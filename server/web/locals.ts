@@ -4,6 +4,7 @@ import { type MessageKey, type Translator, catalogues, translatorFor } from '../
 import { dateFormatsFor } from '../i18n/dates.ts';
 import { type UptimeText, uptimeTextFor } from '../i18n/uptime-text.ts';
 import { formText } from '../i18n/form-text.ts';
+import { eventLabel } from '../i18n/event-labels.ts';
 import { updateTextFor } from '../i18n/update-text.ts';
 import type { Language } from '../i18n/languages.ts';
 import { impactWord } from '../domain/shared/subjects.ts';
@@ -57,6 +58,8 @@ export interface SiteLocals {
     priority(p: number): string;
     /** An incident's impact in the public's words ("Major outage"), never its priority. */
     impact(impact: string): string;
+    /** A webhook event in the reader's words ("An incident is declared"). */
+    event(event: string): string;
   };
   /** Subscribe, confirm and manage: set for the uncached subscriber pages only. */
   subscriptions?: SubscriptionPages;
@@ -127,6 +130,7 @@ export function createSiteLocals(
       componentStatus: (s) => i18n.t(`component.${s}`),
       priority: (p) => `P${p} · ${i18n.t('priority.meaning', { priority: String(p) })}`,
       impact: (i) => impactWord(i, lang),
+      event: (e) => eventLabel(i18n, e),
     },
   };
 }

@@ -111,6 +111,11 @@ describe('history feeds', () => {
     expect(inc.title).toBe('Checkout <script>alert(1)</script> & payments');
     expect(inc.link).toBe(`https://status.example.com/incidents/${incidentId}`);
     expect(inc.content).toContain('<strong>Identified</strong> - Found it.');
+    // Text escaped in the HTML stays escaped once the XML is read: a feed reader shows the
+    // typed "<b>" as text, as RSS readers do, and never runs what was typed as markup.
+    expect(inc.content).toContain(
+      '<strong>Investigating</strong> - Cards fail &lt;b&gt;sometimes&lt;/b&gt;.<br>Second line &amp; more.',
+    );
     expect(new Date(inc.published!).toISOString()).toBe('2026-11-21T14:05:00.000Z');
   });
 

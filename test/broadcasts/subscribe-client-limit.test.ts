@@ -25,4 +25,18 @@ describe('subscribe requests per client', () => {
     t.clock.advance(10 * 60_000 + 1);
     expect((await site.post('/subscribe', { email: 'one-more@example.org' })).status).toBe(200);
   });
+
+  it('counts only the requests it takes: typos and refused addresses never use the limit up', async () => {
+    t.clock.advance(10 * 60_000 + 1);
+    for (const email of ['', 'not-an-address', 'a@b', 'x'.repeat(300) + '@example.org']) {
+      const bad = await site.post('/subscribe', { email });
+      expect(bad.status, email).toBe(422);
+    }
+    const gone = await site.post('/subscribe', { email: 'a@example.org', listIds: 'nolist' });
+    expect(gone.status).toBe(422);
+    const statuses = [];
+    for (let i = 0; i < 21; i++)
+      statuses.push((await site.post('/subscribe', { email: `n${i}@example.org` })).status);
+    expect(statuses).toEqual([...Array(20).fill(200), 429]);
+  });
 });

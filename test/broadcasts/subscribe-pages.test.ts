@@ -147,6 +147,30 @@ describe('subscribe, confirm and manage pages', () => {
     expect(rows.map((r) => r.listId)).toEqual([stakeholders.id]);
   });
 
+  it('says "lists" for a sign-up to two lists, before and after the press', async () => {
+    const chooser = await (await site.post('/subscribe', { email: 'two@acme.com' })).text();
+    // One bracket per list: a drill list is internal, said once.
+    expect(chooser).toContain(
+      '<strong>Drills</strong> (internal: practice incidents, for responders)',
+    );
+    expect(chooser).not.toContain(') (');
+    const both = [await listBySlug(t.deps, 'stakeholders'), await listBySlug(t.deps, 'customers')];
+    await site.post('/subscribe', { email: 'two@acme.com', listIds: both.map((l) => l.id) });
+    await testWorker(t).drain();
+    const confirmPath = linkPath(smtp.to('two@acme.com')[0]!.parsed.text!, '/confirm/');
+    const names = '(Stakeholders and Customers|Customers and Stakeholders)';
+    const ask = await (await fetch(site.url + confirmPath)).text();
+    expect(ask).toMatch(new RegExp(`from the <strong>${names}</strong> lists to`));
+    const done = await (await site.submit(confirmPath, {})).text();
+    expect(done).toMatch(new RegExp(`status updates from the ${names} lists\\.`));
+    const again = await (await fetch(site.url + confirmPath)).text();
+    expect(again).toMatch(new RegExp(`is on the ${names} lists\\.`));
+    const german = await (await fetch(`${site.url}${confirmPath}?lang=de`)).text();
+    expect(german).toMatch(
+      /auf den Listen (Stakeholders und Customers|Customers und Stakeholders)\./,
+    );
+  });
+
   it('re-renders a bad address with a readable error', async () => {
     const res = await site.post('/subscribe', { email: 'not-an-address' });
     expect(res.status).toBe(422);

@@ -72,9 +72,7 @@ describe('follow one incident by email', () => {
     await testWorker(s).drain();
     const confirmations = smtp.to(who);
     expect(confirmations).toHaveLength(1);
-    expect(confirmations[0]!.parsed.subject).toBe(
-      'Confirm your subscription to Acme status updates',
-    );
+    expect(confirmations[0]!.parsed.subject).toBe('Confirm following “Search is slow”');
     expect(confirmations[0]!.parsed.text).toContain('“Search is slow” updates');
     smtp.clear();
 
@@ -163,6 +161,43 @@ describe('follow one incident by email', () => {
       .from(outboxMessages)
       .where(eq(outboxMessages.toAddress, who));
     expect(queued.filter((q) => q.kind === 'follow_update')).toHaveLength(3);
+  });
+
+  it('after the resolve, its manage and unsubscribe pages say the follow ended, with nothing to press', async () => {
+    const who = 'ended@example.org';
+    const { incident } = await makeIncident(s.deps, { title: 'Website is down', priority: 1 });
+    await followByEmail(s, incident.id, who);
+    await testWorker(s).drain();
+    await pressButtonAt(s, linkPath(smtp.to(who)[0]!.parsed.text!, '/confirm/'));
+    smtp.clear();
+    await resolveIncident(s.deps, { incidentId: incident.id, body: 'Back up.' }, testActor);
+    await testWorker(s).drain();
+    const allClear = smtp.to(who)[0]!.parsed.text!;
+    const manage = linkPath(allClear, '/manage/');
+    const unsubscribe = linkPath(allClear, '/unsubscribe/');
+    const ended =
+      'Website is down</a> was resolved, and the follow ended with its last update: <strong>ended@example.org</strong> gets no more emails about it.';
+    const check = async (path: string) => {
+      const { res, html } = await new FormClient(s.url).get(path);
+      expect(res.status, path).toBe(200);
+      expect(html, path).toContain('This follow has ended');
+      expect(html, path).toContain(ended);
+      for (const misleading of ['Unsubscribe?', '(unsubscribed)', 'Follow the incident again'])
+        expect(html, path).not.toContain(misleading);
+      expect(html, path).not.toContain('<button type="submit"');
+    };
+    await check(manage);
+    await check(unsubscribe);
+    // A mail program's one-click unsubscribe after the end changes nothing the reader is told.
+    const oneClick = await fetch(`${s.url}${unsubscribe}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.status).toBe(200);
+    await check(manage);
+    const german = await new FormClient(s.url).get(`${manage}?lang=de`);
+    expect(german.html).toContain('Dieses Folgen ist beendet');
   });
 
   it('the unsubscribe link in an update ends the follow at once', async () => {
@@ -307,6 +342,18 @@ describe('follow one incident by email', () => {
     expect(
       (await followByEmail(s, incident.id, 'c11@example.org', '203.0.113.51')).res.status,
     ).toBe(200);
+  });
+
+  it('counts only the follows it takes: typos never use the per-client limit up', async () => {
+    const { incident } = await makeIncident(s.deps, { title: 'Typing client', priority: 1 });
+    for (const email of ['', 'not an address', 'a@b'])
+      expect((await followByEmail(s, incident.id, email, '203.0.113.52')).res.status).toBe(422);
+    const statuses = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push(
+        (await followByEmail(s, incident.id, `t${i}@example.org`, '203.0.113.52')).res.status,
+      );
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
   });
 
   it('limits confirmation emails per address and refuses resolved incidents and drills', async () => {

@@ -124,6 +124,30 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(gone.html).toContain('href="/subscribe"');
   });
 
+  it('names every event in words on the form and the manage page, in the reader’s language', async () => {
+    const form = await new FormClient(s.url).get('/subscribe');
+    for (const label of [
+      'An incident is declared',
+      'A maintenance window is planned or updated',
+      'The maintenance switch goes on or off',
+    ])
+      expect(form.html).toContain(`<span>${label}</span>`);
+    expect(form.html).not.toMatch(/<span>maintenance(\.switch)?<\/span>/);
+    const german = await new FormClient(s.url).get('/subscribe?lang=de');
+    expect(german.html).toContain('<span>Der Wartungsschalter wird ein- oder ausgeschaltet</span>');
+
+    const { html } = await signUp(s, {
+      url: rx.url,
+      events: [...allEvents, 'maintenance', 'maintenance.switch'],
+    });
+    const managePath = /href="(\/manage\/webhook\/[A-Za-z0-9_-]+)"/.exec(html)![1]!;
+    const manage = await new FormClient(s.url).get(managePath);
+    expect(manage.html).toContain(
+      'A component changes status, A maintenance window is planned or updated, and The maintenance switch goes on or off.',
+    );
+    expect(manage.html).not.toMatch(/maintenance\.switch/);
+  });
+
   it('refuses a URL whose test answers 500 telling only the status class, keeping what was typed and saving nothing', async () => {
     rx.next({ status: 500, body: 'broken: internal secret 10.0.0.7' });
     const { res, html } = await signUp(s, { url: rx.url, events: ['incident.created'] });
@@ -177,6 +201,26 @@ describe('public webhook sign-up through /subscribe', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(rx.received).toHaveLength(5);
   });
+  it('counts only the sign-ups that reach the test delivery: bad input never uses the limit up', async () => {
+    const from = '203.0.113.10';
+    for (const url of ['', 'ftp://x', 'not a url', 'http://', 'gopher://example.com/x']) {
+      const bad = await signUp(s, { url }, from);
+      expect(bad.res.status, url).toBe(422);
+      expect(bad.html, url).not.toContain('Too many requests');
+    }
+    expect((await signUp(s, { url: rx.url, events: [] }, from)).res.status).toBe(422);
+    // A test the receiver refuses was sent, so it counts.
+    rx.next({ status: 500 });
+    const statuses = [(await signUp(s, { url: `${rx.url}/refused` }, from)).res.status];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await signUp(s, { url: `${rx.url}/${i}` }, from)).res.status);
+    expect(statuses).toEqual([422, 200, 200, 200, 200, 429]);
+    expect(rx.received).toHaveLength(5);
+    const limited = await signUp(s, { url: 'ftp://x' }, from);
+    expect(limited.res.status).toBe(429);
+    expect(limited.html).toContain('Too many requests from your network');
+  });
+
   it('refuses a URL whose test never answers within the 10 s limit, saving nothing', async () => {
     const { res, html } = await hanging.signUp;
     expect(res.status).toBe(422);

@@ -466,6 +466,29 @@ describe('alerts in: the intake endpoints', () => {
     expect(c3!.status).toBe('major_outage');
   });
 
+  it('an alert whose title spans lines still declares, with a one-line incident title', async () => {
+    const search = await makeComponent(t.deps, { name: 'Search' });
+    const rule = await admin.post('/api/admin/alert-rules', {
+      name: 'Search down',
+      matchers: { alertname: 'SearchDown' },
+      componentId: search.id,
+      priority: 1,
+      declare: true,
+      incidentTitle: '{alert}',
+    });
+    expect(rule.status).toBe(201);
+    const filed = await postAlert(t, 'generic', intake, {
+      key: 'search-down',
+      status: 'firing',
+      title: 'Search is down\r\n  on every node\nsince 14:00',
+      labels: { alertname: 'SearchDown' },
+    });
+    const { incidentId } = filed.json.reports[0];
+    expect(incidentId).toBeTruthy();
+    const [inc] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incidentId));
+    expect(inc!.title).toBe('Search is down on every node since 14:00');
+  });
+
   it('a rule without `declare` never declares, whatever its priority', async () => {
     await admin.post('/api/admin/alert-rules', {
       name: 'P0 but triage first',

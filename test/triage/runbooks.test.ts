@@ -60,13 +60,25 @@ describe('runbooks per component', () => {
     ]);
   });
 
-  it('renders no script or javascript: link from a runbook', async () => {
+  it('renders no script or javascript: link from a runbook: typed HTML shows as text', async () => {
     const c = await makeComponent(t.deps, { name: 'Queue' });
     await fetchJson('PUT', `/api/admin/components/${c.id}/runbook`, {
       body: 'Look at <img src=x onerror=alert(1)> [here](javascript:alert(1)) and <script>x()</script>',
     });
     const got = await responder.get(`/api/admin/components/${c.id}/runbook`);
-    expect(got.json.runbook.html).not.toMatch(/<script|onerror|javascript:/);
+    expect(got.json.runbook.html).not.toMatch(/<script|<img|<[^>]*\son\w+=|javascript:alert/);
+    expect(got.json.runbook.html).toContain('&lt;script&gt;x()&lt;/script&gt;');
+  });
+
+  it('keeps the words in angle brackets a runbook is written with', async () => {
+    const c = await makeComponent(t.deps, { name: 'Cache' });
+    await fetchJson('PUT', `/api/admin/components/${c.id}/runbook`, {
+      body: 'Run `redis-cli -h <host>` then restart <service-name> on every node.',
+    });
+    const got = await responder.get(`/api/admin/components/${c.id}/runbook`);
+    expect(got.json.runbook.html).toBe(
+      '<p>Run <code>redis-cli -h &lt;host&gt;</code> then restart &lt;service-name&gt; on every node.</p>\n',
+    );
   });
 
   it('shows every runbook on the declare form without JavaScript, open for the picked component, and on the incident page', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { followIncidentByEmail } from '../../server/domain/subscribers/follow-incident-by-email.ts';
 import { type BrowserSite, startBrowserSite, type TestBrowser } from '../helpers/browser.ts';
 import { testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
@@ -36,6 +37,9 @@ describe('the admin incident page for the person under stress', () => {
       ],
     });
     incidentId = inc.incident.id;
+    // The widest table on the page: its followers (address, state, since, a button).
+    for (const email of ['a-follower-with-a-rather-long-address@customer.example.org', 'b@x.org'])
+      await followIncidentByEmail(t.deps, { incidentId, email });
     for (let n = 1; n <= 4; n++) {
       t.clock.advance(10 * 60_000);
       await postIncidentUpdate(
@@ -74,6 +78,7 @@ describe('the admin incident page for the person under stress', () => {
       expect(await topOf(page, '#f-body')).toBeLessThan(height);
       // The timeline comes before the record, which is folded.
       expect(await topOf(page, '#h-timeline')).toBeLessThan(await topOf(page, '.record-details'));
+      expect(await page.locator('#h-followers').count()).toBe(1);
       expect(await page.locator('.record-details').getAttribute('open')).toBeNull();
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(scroll).toBeLessThanOrEqual(width);

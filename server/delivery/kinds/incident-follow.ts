@@ -63,6 +63,7 @@ export async function composeFollowMail(
     const rendered = renderConfirmation({
       pageName: page.name,
       listName: followName(row.incident.title, lang),
+      incident: row.incident.title,
       confirmUrl: confirmUrl(page.url, confirmToken(page.key, row.f.id, row.f.confirmExpiresAt)),
       expiresOn: dateFormatsFor(lang).day(row.f.confirmExpiresAt, page.timeZone),
       lang,

@@ -65,10 +65,18 @@ function toSubscriber<K extends SubscriberKind>(
   });
 }
 
-/** The names of every list the address signed up to at once, in the reader's language. */
-async function signUpListNames(ctx: SendContext, r: Recipient): Promise<string> {
+/**
+ * The names of every list the address signed up to at once, in the reader's language, and how
+ * many they are (the mail says "list" or "lists").
+ */
+async function signUpLists(
+  ctx: SendContext,
+  r: Recipient,
+): Promise<{ listName: string; lists: number }> {
   const names = [...new Set(await readSignUpListNames(ctx.db, r.subscriberId))];
-  return translatorFor(r.language).list(names) || r.list.name;
+  return names.length
+    ? { listName: translatorFor(r.language).list(names), lists: names.length }
+    : { listName: r.list.name, lists: 1 };
 }
 
 export const subscriberMailKinds = {
@@ -76,7 +84,7 @@ export const subscriberMailKinds = {
     if (r.state !== 'pending' || !r.confirmExpiresAt) return null;
     return renderConfirmation({
       pageName: ctx.page.name,
-      listName: await signUpListNames(ctx, r),
+      ...(await signUpLists(ctx, r)),
       confirmUrl: confirmUrl(
         ctx.page.url,
         confirmToken(ctx.page.key, r.subscriberId, r.confirmExpiresAt),
@@ -89,7 +97,7 @@ export const subscriberMailKinds = {
     if (r.state !== 'confirmed') return null;
     return renderWelcome({
       pageName: ctx.page.name,
-      listName: await signUpListNames(ctx, r),
+      ...(await signUpLists(ctx, r)),
       pageUrl: ctx.page.url,
       components: r.componentIds
         ? (await readComponentNames(ctx.db, r.componentIds)).map((c) => c.name)

@@ -20,6 +20,7 @@ import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { parseInput } from '../shared/parse.ts';
+import { oneLine } from '../shared/inputs.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { hashToken } from '../subscribers/tokens.ts';
 import { readKeeperAddresses } from '../users/on-duty.ts';
@@ -415,7 +416,10 @@ async function declareFromRule(
     {
       reportId: d.reportId,
       incident: {
-        title: fillTemplate(d.rule.incidentTitle ?? DEFAULT_INCIDENT_TITLE, values).slice(0, 200),
+        // An alert's title may span lines; an incident's title is one line.
+        title: oneLine(fillTemplate(d.rule.incidentTitle ?? DEFAULT_INCIDENT_TITLE, values))
+          .trim()
+          .slice(0, 200),
         priority: d.rule.priority,
         body: fillTemplate(d.rule.incidentBody ?? DEFAULT_INCIDENT_BODY, values).slice(0, 10_000),
         internalNote: `Declared by the alert rule "${d.rule.name}" from ${d.adminUrl}.\nAlert: ${d.alertTitle}\nLabels: ${labels}`,

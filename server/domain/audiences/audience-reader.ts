@@ -15,6 +15,7 @@ import {
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
 import { HISTORY_PAGE_SIZE } from '../status/reader.ts';
+import { pageOf, pageWindow, parsePageParam } from '../shared/paging.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
 import {
   type ComponentJson,
@@ -166,20 +167,17 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
       return { page, entries: await tailor(entries, all) };
     },
     /** One page of the audience's history, paged like the public one. */
-    async history(pageNumber: number) {
+    async history(requested: string | null) {
       const { page, all } = await current();
-      const n = Math.max(1, Math.floor(pageNumber));
+      const asked = parsePageParam(requested);
       const { entries, total } = await readHistory(db, page, all, scope, {
-        offset: (n - 1) * HISTORY_PAGE_SIZE,
-        limit: HISTORY_PAGE_SIZE,
+        ...pageWindow(asked, HISTORY_PAGE_SIZE),
         pastOnly: true,
       });
       return {
         page,
         entries: await tailor(entries, all),
-        pageNumber: n,
-        pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)),
-        total,
+        ...pageOf(asked, total, HISTORY_PAGE_SIZE),
       };
     },
   };

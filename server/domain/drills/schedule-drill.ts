@@ -5,13 +5,13 @@ import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
-import { pickPriorityInput } from '../shared/inputs.ts';
+import { pickPriorityInput, titleText } from '../shared/inputs.ts';
 import { type Parsed, runParsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { runDueDrills } from './run-due-drills.ts';
 
 export const scheduleDrillInput = z.strictObject({
-  title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  title: titleText(200),
   scenario: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5,000 characters'),
   priority: pickPriorityInput,
   componentIds: z.array(z.string().min(1)).max(200).default([]),

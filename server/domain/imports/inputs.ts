@@ -6,10 +6,16 @@ import {
   maintenanceStatuses,
 } from '../../../db/schema/index.ts';
 import { bodyInput, priorityInput, titleInput } from '../incidents/inputs.ts';
-import { idInput, instantInput } from '../shared/inputs.ts';
+import { idInput, instantInput, oneLine } from '../shared/inputs.ts';
 
 // What an importer hands the domain, already in Herald's words. The source's ids are kept
 // only in the mapping table; times are the source's, so the history reads as it happened.
+
+/**
+ * A title as another status page kept it: one that spans lines there is joined into one here
+ * (Herald's titles are one line), rather than leaving the incident out of the import.
+ */
+const importedTitle = z.string().transform(oneLine).pipe(titleInput);
 
 const source = {
   source: z.string().min(1).max(300),
@@ -36,7 +42,7 @@ export type ImportComponentInput = z.input<typeof importComponentInput>;
 
 export const importIncidentInput = z.strictObject({
   ...source,
-  title: titleInput,
+  title: importedTitle,
   priority: priorityInput,
   impact: z.enum(impacts),
   status: z.enum(incidentStatuses),
@@ -65,7 +71,7 @@ export type ImportIncidentInput = z.input<typeof importIncidentInput>;
 
 export const importMaintenanceInput = z.strictObject({
   ...source,
-  title: titleInput,
+  title: importedTitle,
   description: z.string().trim().max(10_000),
   status: z.enum(maintenanceStatuses),
   scheduledFor: instantInput,

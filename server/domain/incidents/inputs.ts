@@ -2,7 +2,7 @@ import { audienceTextsInput } from '../audiences/audience-texts.ts';
 import { incidentAudiencesInput } from '../audiences/incident-audiences.ts';
 import { z } from 'zod';
 import { componentStatuses, impacts, incidentStatuses } from '../../../db/schema/index.ts';
-import { idInput, instantInput, intInput } from '../shared/inputs.ts';
+import { either, idInput, instantInput, intInput, titleText } from '../shared/inputs.ts';
 import { LANGUAGE_TAGS, isLanguage } from '../../i18n/languages.ts';
 
 const affectedComponent = z.strictObject({
@@ -24,11 +24,10 @@ export const promiseInput = {
 /** 0 to 3 as a number: a JSON `null`, `""`, `false` or `"0"` is refused, never a P0. */
 export const priorityInput = intInput(0, 3, 'must be 0, 1, 2 or 3');
 
-export const titleInput = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(200, 'must be at most 200 characters');
+export const titleInput = titleText(200);
+
+/** What a new incident may start as: resolving comes after, with its all-clear. */
+const declarableStatuses = incidentStatuses.filter((s) => s !== 'resolved');
 export const bodyInput = z
   .string()
   .trim()
@@ -60,7 +59,11 @@ export const translationsInput = z
 export const declareIncidentInput = z.strictObject({
   title: titleInput,
   priority: priorityInput,
-  status: z.enum(incidentStatuses).exclude(['resolved']).default('investigating'),
+  status: z
+    .enum(declarableStatuses, {
+      error: `must be ${either(declarableStatuses)} (resolve it once declared)`,
+    })
+    .default('investigating'),
   impact: z.enum(impacts).optional(),
   body: bodyInput,
   translations: translationsInput,

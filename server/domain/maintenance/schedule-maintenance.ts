@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { idInput, instantInput, intInput } from '../shared/inputs.ts';
+import { idInput, instantInput, intInput, titleText } from '../shared/inputs.ts';
 import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -20,7 +20,7 @@ const isDateRange = (v: { scheduledFor: unknown; scheduledUntil: unknown }) =>
 
 export const scheduleMaintenanceInput = z
   .strictObject({
-    title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    title: titleText(200),
     description: z.string().trim().min(1, 'is required').max(10_000),
     scheduledFor: instantInput,
     scheduledUntil: instantInput,

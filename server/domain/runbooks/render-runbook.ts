@@ -1,15 +1,14 @@
-import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { markdownToHtml } from '../shared/render-markdown.ts';
 
-// Runbooks are Markdown written by staff; rendered HTML still goes through sanitize-html, so a
-// pasted <script> or javascript: link never reaches a responder's browser.
-const marked = new Marked({ gfm: true, breaks: false });
+// Runbooks are Markdown written by staff: HTML typed in them ("ssh <host>") shows as text, and
+// the rendered HTML still goes through sanitize-html, so a javascript: link never reaches a
+// responder's browser.
 
 export const RUNBOOK_STALE_DAYS = 90;
 
 export function renderRunbook(markdown: string): string {
-  const raw = marked.parse(markdown, { async: false });
-  return sanitizeHtml(raw, {
+  return sanitizeHtml(markdownToHtml(markdown), {
     allowedTags: [...sanitizeHtml.defaults.allowedTags, 'h1', 'h2', 'img', 'del'],
     allowedAttributes: { a: ['href', 'title'], img: ['src', 'alt', 'title'], code: ['class'] },
     allowedSchemes: ['http', 'https', 'mailto', 'tel'],

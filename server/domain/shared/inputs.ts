@@ -5,6 +5,38 @@ import { z } from 'zod';
 // also a valid input, so an adapter can parse with a verb's schema and hand the typed result to
 // the verb, which parses it again.
 
+/** "a, b or c": the values a choice allows, as its error message names them. */
+export function either(options: readonly unknown[]): string {
+  const words = options.map(String);
+  return words.length <= 1
+    ? (words[0] ?? '')
+    : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]/;
+
+/** Text made one line: each run of line breaks (and the spaces around it) becomes one space. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n\v\f\u0085\u2028\u2029]+\s*/g, ' ');
+}
+
+/**
+ * A title (an incident's, a maintenance's, a drill's): one line of at most `max` characters. A
+ * line break is refused, not folded away, so what is stored is what was sent; a text box never
+ * sends one, only a crafted form or the API.
+ */
+export function titleText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(max, `must be at most ${max.toLocaleString('en-US')} characters`)
+    .refine(
+      (s) => !/[\r\n\v\f\u0085\u2028\u2029]/.test(s),
+      'must be one line, without line breaks',
+    );
+}
+
 /** Ids are ours (`newId`): short opaque strings. A 1 MB "id" is a mistake, not a lookup. */
 export const idInput = z
   .string({ error: 'must be an id' })

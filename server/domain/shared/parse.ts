@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type Said, ValidationError } from './errors.ts';
+import { either } from './inputs.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -42,9 +43,19 @@ function issueSays(issue: Issue): Said {
   }
 }
 
+/**
+ * Messages for the problems a schema left to zod's defaults: a value outside a choice names the
+ * choice ("must be admin, responder or viewer"), not "Invalid option". A schema's own message
+ * comes first.
+ */
+export const parseMessages = {
+  error: (issue: z.core.$ZodRawIssue) =>
+    issue.code === 'invalid_value' ? `must be ${either(issue.values)}` : undefined,
+};
+
 /** Parses domain input with a zod schema, turning problems into a field-keyed ValidationError. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
+  const r = schema.safeParse(input, parseMessages);
   if (r.success) return r.data;
   const fields: Record<string, string> = {};
   const says: Record<string, Said> = {};

@@ -21,6 +21,7 @@ import {
   type StatusJson,
 } from './statuspage-json.ts';
 import { switchMaintenanceJson } from './switch-json.ts';
+import { pageOf, pageWindow, parsePageParam } from '../shared/paging.ts';
 import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
 
 export interface ComponentGroupView {
@@ -173,21 +174,15 @@ export function createStatusReader(
       return { page: p, entry };
     },
 
-    async history(pageNumber: number) {
+    /** One page of the history, as `?page=` asked for it (see PageOf for what it answers). */
+    async history(requested: string | null) {
       const { page: p, components } = await base();
-      const n = Math.max(1, Math.floor(pageNumber));
+      const asked = parsePageParam(requested);
       const { entries, total } = await readHistory(db, p, components, PUBLIC_SCOPE, {
-        offset: (n - 1) * HISTORY_PAGE_SIZE,
-        limit: HISTORY_PAGE_SIZE,
+        ...pageWindow(asked, HISTORY_PAGE_SIZE),
         pastOnly: true,
       });
-      return {
-        page: p,
-        entries,
-        pageNumber: n,
-        pageCount: Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE)),
-        total,
-      };
+      return { page: p, entries, ...pageOf(asked, total, HISTORY_PAGE_SIZE) };
     },
 
     /** The feeds' entries: about the 25 most recent incidents and maintenances. */

@@ -1,6 +1,7 @@
 import { and, desc, eq, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, intInput } from '../shared/inputs.ts';
+import { MAX_PAGE } from '../shared/paging.ts';
 import { components, lists, subscribers, subscriberStates } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -15,7 +16,7 @@ export const searchSubscribersInput = z.strictObject({
     .enum(subscriberStates, { error: 'must be pending, confirmed or unsubscribed' })
     .optional(),
   listId: idInput.optional(),
-  page: intInput(1, 100_000, 'must be a page number from 1').default(1),
+  page: intInput(1, MAX_PAGE, `must be a page number from 1 to ${MAX_PAGE}`).default(1),
 });
 export type SearchSubscribersInput = z.input<typeof searchSubscribersInput>;
 export const SUBSCRIBERS_PAGE_SIZE = 50;

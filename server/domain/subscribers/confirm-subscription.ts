@@ -17,11 +17,9 @@ import {
 const confirmInput = z.object({ token: tokenInput });
 
 /** "Stakeholders", "Stakeholders and Customers", "A, B and C". */
-export function joinNames(names: string[]): string {
-  const unique = [...new Set(names)];
-  return unique.length <= 1
-    ? (unique[0] ?? '')
-    : `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
+/** The lists one sign-up joined (they share its token), each once, for the reader to join. */
+export function uniqueNames(names: string[]): string[] {
+  return [...new Set(names)];
 }
 
 export class LinkExpiredError extends LinkNotValidError {}
@@ -67,7 +65,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
     assertFollowConfirmable(follow, deps.clock.now());
     return {
       email: follow.f.email,
-      listName: followName(follow.incident.title),
+      listNames: [followName(follow.incident.title)],
       state: follow.f.state,
       incident: followed(follow),
     };
@@ -78,7 +76,7 @@ export async function readConfirmation(deps: DomainDeps, raw: { token: string })
   if (expired) throw new LinkExpiredError(EXPIRED).saying('link.confirmExpired');
   return {
     email: row.s.email,
-    listName: joinNames(rows.map((r) => r.listName)),
+    listNames: uniqueNames(rows.map((r) => r.listName)),
     state: row.s.state,
     incident: null as FollowedIncident,
   };
@@ -104,7 +102,7 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
       if (!follow) throw new LinkNotValidError(NOT_VALID).saying('link.confirmNotValid');
       const done = {
         email: follow.f.email,
-        listName: followName(follow.incident.title),
+        listNames: [followName(follow.incident.title)],
         incident: followed(follow),
       };
       if (follow.f.state === 'confirmed') return { ...done, alreadyConfirmed: true };
@@ -114,7 +112,7 @@ export async function confirmSubscription(deps: DomainDeps, raw: { token: string
     }
     const list = {
       email: row.s.email,
-      listName: joinNames(rows.map((r) => r.listName)),
+      listNames: uniqueNames(rows.map((r) => r.listName)),
       incident: null as FollowedIncident,
     };
     const pending = rows.filter((r) => r.s.state === 'pending');

@@ -61,7 +61,9 @@ export async function readSubscription(
       incident: {
         id: follow.incident.id,
         title: follow.incident.title,
-        ended: follow.f.endedAt !== null,
+        // The follow ends at the resolve, whatever its state: someone who left before then
+        // is told it ended too, since there is nothing more to leave or to follow.
+        ended: follow.f.endedAt !== null || follow.incident.status === 'resolved',
       },
     };
   const { s, list } = await byManageToken(deps.db, token);

@@ -91,6 +91,7 @@ export default {
   'history.heading': 'سجل الحوادث',
   'history.empty': 'لا توجد حوادث أو صيانة بعد.',
   'history.noSuchPage': 'لا توجد صفحة {page}.',
+  'history.badPage': 'هذا الرابط لا يشير إلى أي صفحة: صفحات السجل مرقّمة 1 و2 و3 وهكذا.',
   'history.newest': 'انتقل إلى أحدث الإدخالات',
   'history.maintenanceTag': 'صيانة',
   'history.until': 'إلى {time}',
@@ -161,6 +162,9 @@ export default {
   'sub.eventUpdated': 'عند تحديث حادث',
   'sub.eventResolved': 'عند حل حادث',
   'sub.eventComponent': 'عند تغير حالة مكوّن',
+  'sub.eventMaintenance': 'عند جدولة صيانة أو تحديثها',
+  'sub.eventSwitch': 'عند تشغيل مفتاح الصيانة أو إيقافه',
+  'sub.eventTest': 'إرسال تجريبي',
   'sub.hookComponentsNote': 'لا تختر شيئًا لتعرف بكل مكوّن.',
   'sub.addHook': 'أضف Webhook الخاص بي',
   'sub.hookOn': 'Webhook الخاص بك يعمل',
@@ -173,11 +177,12 @@ export default {
   'confirm.subscribeAgain': 'اشترك مرة أخرى',
   'confirm.already': 'مؤكد مسبقًا',
   'confirm.follows': '{email} يتابع {incident}.',
-  'confirm.onList': '{email} في قائمة {list}.',
+  'confirm.onList': '{email} في {lists, plural, one {قائمة} other {قوائم}} {list}.',
   'confirm.headingFollow': 'أكّد متابعة هذا الحادث',
   'confirm.heading': 'أكّد اشتراكك',
   'confirm.askFollow': 'إرسال كل تحديث لـ {incident} حتى حله إلى {email}؟',
-  'confirm.ask': 'إرسال تحديثات حالة {page} من قائمة {list} إلى {email}؟',
+  'confirm.ask':
+    'إرسال تحديثات حالة {page} من {lists, plural, one {قائمة} other {قوائم}} {list} إلى {email}؟',
   'confirm.button': 'أكّد الاشتراك',
   'confirm.buttonFollow': 'تأكيد',
   'confirm.followingTitle': 'أنت تتابع هذا الحادث',
@@ -186,7 +191,7 @@ export default {
   'confirm.readIncident': 'اقرأ الحادث',
   'confirm.subscribedTitle': 'تم اشتراكك',
   'confirm.subscribedText':
-    'سيصل إلى {email} تحديثات حالة {page} من قائمة {list}. كل رسالة فيها رابط لتغييرها أو إيقافها.',
+    'سيصل إلى {email} تحديثات حالة {page} من {lists, plural, one {قائمة} other {قوائم}} {list}. كل رسالة فيها رابط لتغييرها أو إيقافها.',
   'confirm.seeStatus': 'اطلع على الحالة الحالية',
   'manage.title': 'إدارة الاشتراك',
   'manage.unsubscribedTitle': 'تم إلغاء اشتراكك',
@@ -197,7 +202,7 @@ export default {
   'manage.follows': '{email} يتابع {incident}',
   'manage.onList': '{email} في قائمة {list}',
   'manage.state':
-    '{state, select, unsubscribed {(أُلغي الاشتراك)} pending {(لم يُؤكد بعد)} ended {(انتهى: تم حل الحادث)} other {}}',
+    '{state, select, unsubscribed {(أُلغي الاشتراك)} pending {(لم يُؤكد بعد)} other {}}',
   'manage.everything': 'كل شيء',
   'manage.everythingNote': '(يتقدم على الاختيارات أدناه)',
   'manage.language': 'لغة رسائلك',
@@ -205,13 +210,17 @@ export default {
   'manage.saved': 'تم الحفظ. رسائلك القادمة تتبع هذه الاختيارات.',
   'manage.unsubscribe': 'إلغاء الاشتراك',
   'manage.followAgain': 'تابع الحادث مرة أخرى',
+  'manage.followEndedTitle': 'انتهت هذه المتابعة',
+  'manage.followEnded':
+    'تم حل {incident}، وانتهت المتابعة مع آخر تحديث: لن يتلقى {email} رسائل أخرى عنه. لا يوجد ما يلزم إلغاء الاشتراك منه.',
   'unsub.already': 'أُلغي الاشتراك مسبقًا',
   'unsub.alreadyText': 'لا تصل إلى {email} أي رسائل من قائمة {list}.',
   'unsub.heading': 'إلغاء الاشتراك؟',
   'unsub.stopIncident': 'أوقف الرسائل عن {incident} إلى {email}.',
   'unsub.stopList': 'أوقف رسائل حالة {page} من قائمة {list} إلى {email}.',
   'unsub.orChoose': 'أو اختر بدلًا من ذلك المكونات التي تهمك.',
-  'mail.footer': 'تصلك هذه الرسالة من صفحة حالة {page} لأنك انضممت إلى قائمة {list}.',
+  'mail.footer':
+    'تصلك هذه الرسالة من صفحة حالة {page} لأنك انضممت إلى {lists, plural, one {قائمة} other {قوائم}} {list}.',
   'mail.footerReason': 'تصلك هذه الرسالة من صفحة حالة {page} لأن {reason}.',
   'mail.manage': 'إدارة اشتراكك',
   'mail.unsubscribe': 'إلغاء الاشتراك',
@@ -226,15 +235,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {الأولوية {priority} تم حل المشكلة} other {الأولوية {priority} تحديث المشكلة}}: {title}',
   'mail.confirmSubject': 'أكّد اشتراكك في تحديثات حالة {page}',
+  'mail.followConfirmSubject': 'أكّد متابعة «{incident}»',
+  'mail.followConfirmAsk':
+    'طلب أحدهم (نأمل أن تكون أنت) تلقي كل تحديث عن «{incident}» من صفحة حالة {page} على هذا العنوان حتى يُحل.',
   'mail.confirmAsk':
-    'طلب أحدهم (نأمل أن تكون أنت) تلقي تحديثات حالة {page} من قائمة {list} على هذا العنوان.',
+    'طلب أحدهم (نأمل أن تكون أنت) تلقي تحديثات حالة {page} من {lists, plural, one {قائمة} other {قوائم}} {list} على هذا العنوان.',
   'mail.confirmHere': 'أكّد هنا: {url}',
   'mail.confirmExpires':
     'يعمل الرابط حتى {date}. إن لم تطلب ذلك فتجاهل هذه الرسالة: لن يُرسل إليك شيء.',
   'mail.confirmPreheader': 'نقرة واحدة للتأكيد.',
   'mail.welcomeSubject': 'أنت مشترك في تحديثات حالة {page}',
   'mail.welcomeText':
-    'أنت في قائمة {list}. سنراسلك بشأن {what, select, some {الحوادث التي تؤثر في {components}} other {كل حادث}} يحتاج انتباهك فورًا.',
+    'أنت في {lists, plural, one {قائمة} other {قوائم}} {list}. سنراسلك بشأن {what, select, some {الحوادث التي تؤثر في {components}} other {كل حادث}} يحتاج انتباهك فورًا.',
   'mail.pageAlways': 'صفحة الحالة دائمًا على {url}',
   'mail.welcomePreheader': 'اشتركت في {list}.',
 
@@ -254,6 +266,7 @@ export default {
   'mail.followUpSubject': 'متابعة: {title}',
   'incident.late': 'تأخر التحديث التالي (كان موعده {time}). لا يزال الفريق يعمل على ذلك.',
   'sub.drillList': '(حوادث تدريبية، لفريق الاستجابة)',
+  'sub.internalDrillList': '(داخلية: حوادث تدريبية، لفريق الاستجابة)',
   'uptime.description': 'نسبة التشغيل الشهرية لكل مكوّن خلال آخر 12 شهرًا',
   'uptime.intro':
     'نسبة التشغيل الشهرية لكل مكوّن خلال آخر 12 شهرًا، من سجل حالاته المحفوظ ({zone}). يُحتسب الانقطاع الكبير كاملًا، والانقطاع الجزئي بنسبة 30 %؛ ولا يُحتسب تراجع الأداء ولا الصيانة المخطط لها توقفًا.',

@@ -91,6 +91,8 @@ export default {
   'history.heading': 'Vorfallverlauf',
   'history.empty': 'Noch keine Vorfälle oder Wartungen.',
   'history.noSuchPage': 'Es gibt keine Seite {page}.',
+  'history.badPage':
+    'Dieser Link nennt keine Seite: Die Seiten des Verlaufs sind mit 1, 2, 3 und so weiter nummeriert.',
   'history.newest': 'Zu den neuesten Einträgen',
   'history.maintenanceTag': 'Wartung',
   'history.until': 'bis {time}',
@@ -164,6 +166,9 @@ export default {
   'sub.eventUpdated': 'Ein Vorfall wird aktualisiert',
   'sub.eventResolved': 'Ein Vorfall wird behoben',
   'sub.eventComponent': 'Eine Komponente ändert ihren Status',
+  'sub.eventMaintenance': 'Ein Wartungsfenster wird geplant oder aktualisiert',
+  'sub.eventSwitch': 'Der Wartungsschalter wird ein- oder ausgeschaltet',
+  'sub.eventTest': 'Eine Testzustellung',
   'sub.hookComponentsNote': 'Wählen Sie nichts, um von jeder Komponente zu hören.',
   'sub.addHook': 'Meinen Webhook hinzufügen',
   'sub.hookOn': 'Ihr Webhook ist aktiv',
@@ -177,11 +182,12 @@ export default {
   'confirm.subscribeAgain': 'Erneut abonnieren',
   'confirm.already': 'Bereits bestätigt',
   'confirm.follows': '{email} folgt {incident}.',
-  'confirm.onList': '{email} ist auf der Liste {list}.',
+  'confirm.onList': '{email} ist auf {lists, plural, one {der Liste} other {den Listen}} {list}.',
   'confirm.headingFollow': 'Folgen dieses Vorfalls bestätigen',
   'confirm.heading': 'Abonnement bestätigen',
   'confirm.askFollow': 'Jedes Update zu {incident} bis zur Behebung an {email} senden?',
-  'confirm.ask': 'Status-Updates von {page} aus der Liste {list} an {email} senden?',
+  'confirm.ask':
+    'Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list} an {email} senden?',
   'confirm.button': 'Abonnement bestätigen',
   'confirm.buttonFollow': 'Bestätigen',
   'confirm.followingTitle': 'Sie folgen diesem Vorfall',
@@ -190,7 +196,7 @@ export default {
   'confirm.readIncident': 'Zum Vorfall',
   'confirm.subscribedTitle': 'Sie haben abonniert',
   'confirm.subscribedText':
-    '{email} erhält Status-Updates von {page} aus der Liste {list}. Jede E-Mail hat einen Link zum Ändern oder Abbestellen.',
+    '{email} erhält Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list}. Jede E-Mail hat einen Link zum Ändern oder Abbestellen.',
   'confirm.seeStatus': 'Zum aktuellen Status',
   'manage.title': 'Abonnement verwalten',
   'manage.unsubscribedTitle': 'Sie sind abgemeldet',
@@ -201,7 +207,7 @@ export default {
   'manage.follows': '{email} folgt {incident}',
   'manage.onList': '{email} auf der Liste {list}',
   'manage.state':
-    '{state, select, unsubscribed {(abgemeldet)} pending {(noch nicht bestätigt)} ended {(beendet: der Vorfall ist behoben)} other {}}',
+    '{state, select, unsubscribed {(abgemeldet)} pending {(noch nicht bestätigt)} other {}}',
   'manage.everything': 'Alles',
   'manage.everythingNote': '(gilt vor den Häkchen unten)',
   'manage.language': 'Sprache Ihrer E-Mails',
@@ -209,6 +215,9 @@ export default {
   'manage.saved': 'Gespeichert. Ihre nächsten E-Mails folgen dieser Auswahl.',
   'manage.unsubscribe': 'Abmelden',
   'manage.followAgain': 'Dem Vorfall wieder folgen',
+  'manage.followEndedTitle': 'Dieses Folgen ist beendet',
+  'manage.followEnded':
+    '{incident} wurde behoben, und das Folgen endete mit dem letzten Update: {email} erhält keine E-Mails mehr dazu. Es gibt nichts abzubestellen.',
   'unsub.already': 'Bereits abgemeldet',
   'unsub.alreadyText': '{email} erhält keine E-Mails von der Liste {list}.',
   'unsub.heading': 'Abmelden?',
@@ -216,7 +225,7 @@ export default {
   'unsub.stopList': 'Keine Status-E-Mails mehr von {page} aus der Liste {list} an {email}.',
   'unsub.orChoose': 'Oder wählen Sie stattdessen, von welchen Komponenten Sie hören.',
   'mail.footer':
-    'Sie erhalten diese E-Mail von der Statusseite {page}, weil Sie der Liste {list} beigetreten sind.',
+    'Sie erhalten diese E-Mail von der Statusseite {page}, weil Sie {lists, plural, one {der Liste} other {den Listen}} {list} beigetreten sind.',
   'mail.footerReason': 'Sie erhalten diese E-Mail von der Statusseite {page}, weil {reason}.',
   'mail.manage': 'Abonnement verwalten',
   'mail.unsubscribe': 'Abmelden',
@@ -231,15 +240,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITÄT {priority} PROBLEM BEHOBEN} other {PRIORITÄT {priority} PROBLEM-UPDATE}}: {title}',
   'mail.confirmSubject': 'Bestätigen Sie Ihr Abonnement der Status-Updates von {page}',
+  'mail.followConfirmSubject': 'Bestätigen Sie, dass Sie „{incident}“ folgen',
+  'mail.followConfirmAsk':
+    'Jemand (hoffentlich Sie) möchte jedes Update zu „{incident}“ von der Statusseite {page} an diese Adresse erhalten, bis der Vorfall behoben ist.',
   'mail.confirmAsk':
-    'Jemand (hoffentlich Sie) möchte Status-Updates von {page} aus der Liste {list} an diese Adresse erhalten.',
+    'Jemand (hoffentlich Sie) möchte Status-Updates von {page} aus {lists, plural, one {der Liste} other {den Listen}} {list} an diese Adresse erhalten.',
   'mail.confirmHere': 'Hier bestätigen: {url}',
   'mail.confirmExpires':
     'Der Link gilt bis {date}. Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Sie erhalten nichts.',
   'mail.confirmPreheader': 'Ein Klick zum Bestätigen.',
   'mail.welcomeSubject': 'Sie haben die Status-Updates von {page} abonniert',
   'mail.welcomeText':
-    'Sie sind auf der Liste {list}. Wir schreiben Ihnen bei jedem Vorfall{what, select, some { mit Auswirkung auf {components}} other {}}, der sofort Ihre Aufmerksamkeit braucht.',
+    'Sie sind auf {lists, plural, one {der Liste} other {den Listen}} {list}. Wir schreiben Ihnen bei jedem Vorfall{what, select, some { mit Auswirkung auf {components}} other {}}, der sofort Ihre Aufmerksamkeit braucht.',
   'mail.pageAlways': 'Die Statusseite ist immer unter {url}',
   'mail.welcomePreheader': 'Abonniert: {list}.',
 
@@ -259,6 +271,7 @@ export default {
   'incident.late':
     'Das nächste Update ist überfällig (es war bis {time} versprochen). Das Team arbeitet weiter daran.',
   'sub.drillList': '(Übungsvorfälle, für das Einsatzteam)',
+  'sub.internalDrillList': '(intern: Übungsvorfälle, für das Einsatzteam)',
   'uptime.description': 'Monatliche Verfügbarkeit je Komponente in den letzten 12 Monaten',
   'uptime.intro':
     'Monatliche Verfügbarkeit jeder Komponente in den letzten 12 Monaten, aus ihrem aufgezeichneten Statusverlauf ({zone}). Ein schwerer Ausfall zählt voll, ein teilweiser Ausfall zu 30 %; eingeschränkte Leistung und geplante Wartung zählen nicht als Ausfallzeit.',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Incident history',
   'history.empty': 'No incidents or maintenance yet.',
   'history.noSuchPage': 'There is no page {page}.',
+  'history.badPage':
+    'This link names no page: the pages of the history are numbered 1, 2, 3 and so on.',
   'history.newest': 'Go to the newest entries',
   'history.maintenanceTag': 'Maintenance',
   'history.until': 'to {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'An incident is updated',
   'sub.eventResolved': 'An incident is resolved',
   'sub.eventComponent': 'A component changes status',
+  'sub.eventMaintenance': 'A maintenance window is planned or updated',
+  'sub.eventSwitch': 'The maintenance switch goes on or off',
+  'sub.eventTest': 'A test delivery',
   'sub.hookComponentsNote': 'Leave everything unticked to hear about every component.',
   'sub.addHook': 'Add my webhook',
   'sub.hookOn': 'Your webhook is on',
@@ -176,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'Subscribe again',
   'confirm.already': 'Already confirmed',
   'confirm.follows': '{email} follows {incident}.',
-  'confirm.onList': '{email} is on the {list} list.',
+  'confirm.onList': '{email} is on the {list} {lists, plural, one {list} other {lists}}.',
   'confirm.headingFollow': 'Confirm following this incident',
   'confirm.heading': 'Confirm your subscription',
   'confirm.askFollow': 'Send every update of {incident}, until it is resolved, to {email}?',
-  'confirm.ask': 'Send {page} status updates from the {list} list to {email}?',
+  'confirm.ask':
+    'Send {page} status updates from the {list} {lists, plural, one {list} other {lists}} to {email}?',
   'confirm.button': 'Confirm subscription',
   'confirm.buttonFollow': 'Confirm',
   'confirm.followingTitle': 'You follow this incident',
@@ -189,7 +195,7 @@ export default {
   'confirm.readIncident': 'Read the incident',
   'confirm.subscribedTitle': 'You are subscribed',
   'confirm.subscribedText':
-    '{email} will get {page} status updates from the {list} list. Every email has a link to change or stop them.',
+    '{email} will get {page} status updates from the {list} {lists, plural, one {list} other {lists}}. Every email has a link to change or stop them.',
   'confirm.seeStatus': 'See the current status',
   'manage.title': 'Manage subscription',
   'manage.unsubscribedTitle': 'You are unsubscribed',
@@ -200,7 +206,7 @@ export default {
   'manage.follows': '{email} follows {incident}',
   'manage.onList': '{email} on the {list} list',
   'manage.state':
-    '{state, select, unsubscribed {(unsubscribed)} pending {(not confirmed yet)} ended {(ended: the incident was resolved)} other {}}',
+    '{state, select, unsubscribed {(unsubscribed)} pending {(not confirmed yet)} other {}}',
   'manage.everything': 'Everything',
   'manage.everythingNote': '(overrides the ticks below)',
   'manage.language': 'Language of your emails',
@@ -208,6 +214,9 @@ export default {
   'manage.saved': 'Saved. Your next emails follow these choices.',
   'manage.unsubscribe': 'Unsubscribe',
   'manage.followAgain': 'Follow the incident again',
+  'manage.followEndedTitle': 'This follow has ended',
+  'manage.followEnded':
+    '{incident} was resolved, and the follow ended with its last update: {email} gets no more emails about it. There is nothing to unsubscribe from.',
   'unsub.already': 'Already unsubscribed',
   'unsub.alreadyText': '{email} gets no emails from the {list} list.',
   'unsub.heading': 'Unsubscribe?',
@@ -215,7 +224,7 @@ export default {
   'unsub.stopList': 'Stop {page} status emails from the {list} list to {email}.',
   'unsub.orChoose': 'Or choose which components you hear about instead.',
   'mail.footer':
-    'You get this email from the {page} status page because you joined the {list} list.',
+    'You get this email from the {page} status page because you joined the {list} {lists, plural, one {list} other {lists}}.',
   'mail.footerReason': 'You get this email from the {page} status page because {reason}.',
   'mail.manage': 'Manage your subscription',
   'mail.unsubscribe': 'Unsubscribe',
@@ -230,15 +239,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITY {priority} ISSUE RESOLVED} other {PRIORITY {priority} ISSUE UPDATE}}: {title}',
   'mail.confirmSubject': 'Confirm your subscription to {page} status updates',
+  'mail.followConfirmSubject': 'Confirm following “{incident}”',
+  'mail.followConfirmAsk':
+    'Someone (hopefully you) asked to get every update of “{incident}” from the {page} status page at this address, until it is resolved.',
   'mail.confirmAsk':
-    'Someone (hopefully you) asked to receive {page} status updates on the {list} list at this address.',
+    'Someone (hopefully you) asked to receive {page} status updates on the {list} {lists, plural, one {list} other {lists}} at this address.',
   'mail.confirmHere': 'Confirm here: {url}',
   'mail.confirmExpires':
     'The link works until {date}. If you did not ask for this, ignore this email: nothing will be sent to you.',
   'mail.confirmPreheader': 'One click to confirm.',
   'mail.welcomeSubject': 'You are subscribed to {page} status updates',
   'mail.welcomeText':
-    'You are on the {list} list. We will email you about {what, select, some {incidents affecting {components}} other {every incident}} that needs your attention right away.',
+    'You are on the {list} {lists, plural, one {list} other {lists}}. We will email you about {what, select, some {incidents affecting {components}} other {every incident}} that needs your attention right away.',
   'mail.pageAlways': 'The status page is always at {url}',
   'mail.welcomePreheader': 'Subscribed to {list}.',
 
@@ -258,6 +270,7 @@ export default {
   'mail.followUpSubject': 'Follow-up: {title}',
   'incident.late': 'The next update is late (it was promised by {time}). The team is still on it.',
   'sub.drillList': '(practice incidents, for responders)',
+  'sub.internalDrillList': '(internal: practice incidents, for responders)',
   'uptime.description': 'Monthly uptime per component over the last 12 months',
   'uptime.intro':
     'Monthly uptime of each component over the last 12 months, from its recorded status history ({zone}). A major outage counts fully, a partial outage at 30 %; degraded performance and planned maintenance do not count as downtime.',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Historial de incidentes',
   'history.empty': 'Aún no hay incidentes ni mantenimientos.',
   'history.noSuchPage': 'No existe la página {page}.',
+  'history.badPage':
+    'Este enlace no indica ninguna página: las páginas del historial se numeran 1, 2, 3 y así sucesivamente.',
   'history.newest': 'Ir a lo más reciente',
   'history.maintenanceTag': 'Mantenimiento',
   'history.until': 'a {time}',
@@ -162,6 +164,9 @@ export default {
   'sub.eventUpdated': 'Se actualiza un incidente',
   'sub.eventResolved': 'Se resuelve un incidente',
   'sub.eventComponent': 'Un componente cambia de estado',
+  'sub.eventMaintenance': 'Un mantenimiento se programa o se actualiza',
+  'sub.eventSwitch': 'El interruptor de mantenimiento se activa o se desactiva',
+  'sub.eventTest': 'Un envío de prueba',
   'sub.hookComponentsNote': 'No marques nada para saber de cada componente.',
   'sub.addHook': 'Añadir mi webhook',
   'sub.hookOn': 'Tu webhook está activo',
@@ -175,12 +180,13 @@ export default {
   'confirm.subscribeAgain': 'Volver a suscribirse',
   'confirm.already': 'Ya confirmado',
   'confirm.follows': '{email} sigue {incident}.',
-  'confirm.onList': '{email} está en la lista {list}.',
+  'confirm.onList': '{email} está en {lists, plural, one {la lista} other {las listas}} {list}.',
   'confirm.headingFollow': 'Confirma que sigues este incidente',
   'confirm.heading': 'Confirma tu suscripción',
   'confirm.askFollow':
     '¿Enviar cada actualización de {incident}, hasta que se resuelva, a {email}?',
-  'confirm.ask': '¿Enviar las actualizaciones de estado de {page} de la lista {list} a {email}?',
+  'confirm.ask':
+    '¿Enviar las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list} a {email}?',
   'confirm.button': 'Confirmar suscripción',
   'confirm.buttonFollow': 'Confirmar',
   'confirm.followingTitle': 'Sigues este incidente',
@@ -189,7 +195,7 @@ export default {
   'confirm.readIncident': 'Leer el incidente',
   'confirm.subscribedTitle': 'Te has suscrito',
   'confirm.subscribedText':
-    '{email} recibirá las actualizaciones de estado de {page} de la lista {list}. Cada correo tiene un enlace para cambiarlas o dejarlas.',
+    '{email} recibirá las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list}. Cada correo tiene un enlace para cambiarlas o dejarlas.',
   'confirm.seeStatus': 'Ver el estado actual',
   'manage.title': 'Gestionar suscripción',
   'manage.unsubscribedTitle': 'Te has dado de baja',
@@ -200,7 +206,7 @@ export default {
   'manage.follows': '{email} sigue {incident}',
   'manage.onList': '{email} en la lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(dado de baja)} pending {(aún sin confirmar)} ended {(terminado: el incidente se resolvió)} other {}}',
+    '{state, select, unsubscribed {(dado de baja)} pending {(aún sin confirmar)} other {}}',
   'manage.everything': 'Todo',
   'manage.everythingNote': '(prevalece sobre las casillas de abajo)',
   'manage.language': 'Idioma de tus correos',
@@ -208,6 +214,9 @@ export default {
   'manage.saved': 'Guardado. Tus próximos correos seguirán estas opciones.',
   'manage.unsubscribe': 'Darse de baja',
   'manage.followAgain': 'Volver a seguir el incidente',
+  'manage.followEndedTitle': 'Este seguimiento ha terminado',
+  'manage.followEnded':
+    '{incident} se resolvió y el seguimiento terminó con la última actualización: {email} no recibe más correos sobre él. No hay nada de lo que darse de baja.',
   'unsub.already': 'Ya dado de baja',
   'unsub.alreadyText': '{email} no recibe correos de la lista {list}.',
   'unsub.heading': '¿Darse de baja?',
@@ -215,7 +224,7 @@ export default {
   'unsub.stopList': 'Dejar de enviar correos de estado de {page} de la lista {list} a {email}.',
   'unsub.orChoose': 'O elige de qué componentes quieres saber.',
   'mail.footer':
-    'Recibes este correo de la página de estado de {page} porque te uniste a la lista {list}.',
+    'Recibes este correo de la página de estado de {page} porque te uniste a {lists, plural, one {la lista} other {las listas}} {list}.',
   'mail.footerReason': 'Recibes este correo de la página de estado de {page} porque {reason}.',
   'mail.manage': 'Gestionar tu suscripción',
   'mail.unsubscribe': 'Darse de baja',
@@ -230,15 +239,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORIDAD {priority} PROBLEMA RESUELTO} other {PRIORIDAD {priority} ACTUALIZACIÓN}}: {title}',
   'mail.confirmSubject': 'Confirma tu suscripción a las actualizaciones de estado de {page}',
+  'mail.followConfirmSubject': 'Confirma que sigues «{incident}»',
+  'mail.followConfirmAsk':
+    'Alguien (esperamos que tú) pidió recibir en esta dirección cada actualización de «{incident}» de la página de estado de {page}, hasta que se resuelva.',
   'mail.confirmAsk':
-    'Alguien (esperamos que tú) pidió recibir en esta dirección las actualizaciones de estado de {page} de la lista {list}.',
+    'Alguien (esperamos que tú) pidió recibir en esta dirección las actualizaciones de estado de {page} de {lists, plural, one {la lista} other {las listas}} {list}.',
   'mail.confirmHere': 'Confirma aquí: {url}',
   'mail.confirmExpires':
     'El enlace funciona hasta el {date}. Si no lo pediste, ignora este correo: no se te enviará nada.',
   'mail.confirmPreheader': 'Un clic para confirmar.',
   'mail.welcomeSubject': 'Te has suscrito a las actualizaciones de estado de {page}',
   'mail.welcomeText':
-    'Estás en la lista {list}. Te escribiremos sobre {what, select, some {los incidentes que afecten a {components}} other {cada incidente}} que necesite tu atención inmediata.',
+    'Estás en {lists, plural, one {la lista} other {las listas}} {list}. Te escribiremos sobre {what, select, some {los incidentes que afecten a {components}} other {cada incidente}} que necesite tu atención inmediata.',
   'mail.pageAlways': 'La página de estado está siempre en {url}',
   'mail.welcomePreheader': 'Suscrito a {list}.',
 
@@ -259,6 +271,7 @@ export default {
   'incident.late':
     'La próxima actualización se retrasa (estaba prometida para las {time}). El equipo sigue trabajando en ello.',
   'sub.drillList': '(incidentes de práctica, para el equipo de respuesta)',
+  'sub.internalDrillList': '(interna: incidentes de práctica, para el equipo de respuesta)',
   'uptime.description': 'Disponibilidad mensual por componente en los últimos 12 meses',
   'uptime.intro':
     'Disponibilidad mensual de cada componente en los últimos 12 meses, según su historial de estados ({zone}). Una interrupción grave cuenta por completo, una parcial al 30 %; el rendimiento degradado y el mantenimiento planificado no cuentan como caída.',

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Historique des incidents',
   'history.empty': 'Aucun incident ni maintenance pour l’instant.',
   'history.noSuchPage': 'La page {page} n’existe pas.',
+  'history.badPage':
+    'Ce lien ne désigne aucune page : les pages de l’historique sont numérotées 1, 2, 3 et ainsi de suite.',
   'history.newest': 'Voir les plus récents',
   'history.maintenanceTag': 'Maintenance',
   'history.until': 'au {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'Un incident est mis à jour',
   'sub.eventResolved': 'Un incident est résolu',
   'sub.eventComponent': 'Un composant change d’état',
+  'sub.eventMaintenance': 'Une maintenance est planifiée ou mise à jour',
+  'sub.eventSwitch': 'Le mode maintenance est activé ou désactivé',
+  'sub.eventTest': 'Un envoi de test',
   'sub.hookComponentsNote': 'Ne cochez rien pour être informé de chaque composant.',
   'sub.addHook': 'Ajouter mon webhook',
   'sub.hookOn': 'Votre webhook est actif',
@@ -176,12 +181,13 @@ export default {
   'confirm.subscribeAgain': 'S’abonner à nouveau',
   'confirm.already': 'Déjà confirmé',
   'confirm.follows': '{email} suit {incident}.',
-  'confirm.onList': '{email} est sur la liste {list}.',
+  'confirm.onList': '{email} est sur {lists, plural, one {la liste} other {les listes}} {list}.',
   'confirm.headingFollow': 'Confirmer le suivi de cet incident',
   'confirm.heading': 'Confirmez votre abonnement',
   'confirm.askFollow':
     'Envoyer chaque mise à jour de {incident}, jusqu’à sa résolution, à {email} ?',
-  'confirm.ask': 'Envoyer les mises à jour d’état de {page} de la liste {list} à {email} ?',
+  'confirm.ask':
+    'Envoyer les mises à jour d’état de {page} {lists, plural, one {de la liste} other {des listes}} {list} à {email} ?',
   'confirm.button': 'Confirmer l’abonnement',
   'confirm.buttonFollow': 'Confirmer',
   'confirm.followingTitle': 'Vous suivez cet incident',
@@ -190,7 +196,7 @@ export default {
   'confirm.readIncident': 'Lire l’incident',
   'confirm.subscribedTitle': 'Vous êtes abonné',
   'confirm.subscribedText':
-    '{email} recevra les mises à jour d’état de {page} de la liste {list}. Chaque e-mail a un lien pour les modifier ou les arrêter.',
+    '{email} recevra les mises à jour d’état de {page} {lists, plural, one {de la liste} other {des listes}} {list}. Chaque e-mail a un lien pour les modifier ou les arrêter.',
   'confirm.seeStatus': 'Voir l’état actuel',
   'manage.title': 'Gérer l’abonnement',
   'manage.unsubscribedTitle': 'Vous êtes désabonné',
@@ -201,7 +207,7 @@ export default {
   'manage.follows': '{email} suit {incident}',
   'manage.onList': '{email} sur la liste {list}',
   'manage.state':
-    '{state, select, unsubscribed {(désabonné)} pending {(pas encore confirmé)} ended {(terminé : l’incident est résolu)} other {}}',
+    '{state, select, unsubscribed {(désabonné)} pending {(pas encore confirmé)} other {}}',
   'manage.everything': 'Tout',
   'manage.everythingNote': '(prime sur les cases ci-dessous)',
   'manage.language': 'Langue de vos e-mails',
@@ -209,6 +215,9 @@ export default {
   'manage.saved': 'Enregistré. Vos prochains e-mails suivront ces choix.',
   'manage.unsubscribe': 'Se désabonner',
   'manage.followAgain': 'Suivre à nouveau l’incident',
+  'manage.followEndedTitle': 'Ce suivi est terminé',
+  'manage.followEnded':
+    '{incident} a été résolu, et le suivi s’est terminé avec la dernière mise à jour : {email} ne reçoit plus d’e-mails à ce sujet. Il n’y a rien à désabonner.',
   'unsub.already': 'Déjà désabonné',
   'unsub.alreadyText': '{email} ne reçoit aucun e-mail de la liste {list}.',
   'unsub.heading': 'Se désabonner ?',
@@ -216,7 +225,7 @@ export default {
   'unsub.stopList': 'Arrêter les e-mails d’état de {page} de la liste {list} à {email}.',
   'unsub.orChoose': 'Ou choisissez plutôt les composants qui vous concernent.',
   'mail.footer':
-    'Vous recevez cet e-mail de la page d’état de {page} car vous avez rejoint la liste {list}.',
+    'Vous recevez cet e-mail de la page d’état de {page} car vous avez rejoint {lists, plural, one {la liste} other {les listes}} {list}.',
   'mail.footerReason': 'Vous recevez cet e-mail de la page d’état de {page} car {reason}.',
   'mail.manage': 'Gérer votre abonnement',
   'mail.unsubscribe': 'Se désabonner',
@@ -231,15 +240,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITÉ {priority} PROBLÈME RÉSOLU} other {PRIORITÉ {priority} MISE À JOUR}} : {title}',
   'mail.confirmSubject': 'Confirmez votre abonnement aux mises à jour d’état de {page}',
+  'mail.followConfirmSubject': 'Confirmez le suivi de « {incident} »',
+  'mail.followConfirmAsk':
+    'Quelqu’un (vous, espérons-le) a demandé à recevoir à cette adresse chaque mise à jour de « {incident} » de la page d’état de {page}, jusqu’à sa résolution.',
   'mail.confirmAsk':
-    'Quelqu’un (vous, espérons-le) a demandé à recevoir les mises à jour d’état de {page} de la liste {list} à cette adresse.',
+    'Quelqu’un (vous, espérons-le) a demandé à recevoir les mises à jour d’état de {page} {lists, plural, one {de la liste} other {des listes}} {list} à cette adresse.',
   'mail.confirmHere': 'Confirmer ici : {url}',
   'mail.confirmExpires':
     'Le lien fonctionne jusqu’au {date}. Si vous n’avez rien demandé, ignorez cet e-mail : rien ne vous sera envoyé.',
   'mail.confirmPreheader': 'Un clic pour confirmer.',
   'mail.welcomeSubject': 'Vous êtes abonné aux mises à jour d’état de {page}',
   'mail.welcomeText':
-    'Vous êtes sur la liste {list}. Nous vous écrirons pour {what, select, some {les incidents touchant {components}} other {chaque incident}} qui demande votre attention immédiate.',
+    'Vous êtes sur {lists, plural, one {la liste} other {les listes}} {list}. Nous vous écrirons pour {what, select, some {les incidents touchant {components}} other {chaque incident}} qui demande votre attention immédiate.',
   'mail.pageAlways': 'La page d’état est toujours à {url}',
   'mail.welcomePreheader': 'Abonné à {list}.',
 
@@ -260,6 +272,7 @@ export default {
   'incident.late':
     'La prochaine mise à jour est en retard (elle était promise pour {time}). L’équipe y travaille toujours.',
   'sub.drillList': '(incidents d’exercice, pour les intervenants)',
+  'sub.internalDrillList': '(interne : incidents d’exercice, pour les intervenants)',
   'uptime.description': 'Disponibilité mensuelle par composant sur les 12 derniers mois',
   'uptime.intro':
     "Disponibilité mensuelle de chaque composant sur les 12 derniers mois, d'après l'historique de ses statuts ({zone}). Une panne majeure compte entièrement, une panne partielle à 30 % ; les performances dégradées et la maintenance planifiée ne comptent pas comme indisponibilité.",

@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Cronologia degli incidenti',
   'history.empty': 'Ancora nessun incidente o manutenzione.',
   'history.noSuchPage': 'La pagina {page} non esiste.',
+  'history.badPage':
+    'Questo link non indica alcuna pagina: le pagine della cronologia sono numerate 1, 2, 3 e così via.',
   'history.newest': 'Vai ai più recenti',
   'history.maintenanceTag': 'Manutenzione',
   'history.until': 'al {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'Un incidente viene aggiornato',
   'sub.eventResolved': 'Un incidente viene risolto',
   'sub.eventComponent': 'Un componente cambia stato',
+  'sub.eventMaintenance': 'Una manutenzione viene pianificata o aggiornata',
+  'sub.eventSwitch': 'L’interruttore di manutenzione viene attivato o disattivato',
+  'sub.eventTest': 'Un invio di prova',
   'sub.hookComponentsNote': 'Lascia tutto vuoto per sapere di ogni componente.',
   'sub.addHook': 'Aggiungi il mio webhook',
   'sub.hookOn': 'Il tuo webhook è attivo',
@@ -176,12 +181,13 @@ export default {
   'confirm.subscribeAgain': 'Iscriviti di nuovo',
   'confirm.already': 'Già confermato',
   'confirm.follows': '{email} segue {incident}.',
-  'confirm.onList': '{email} è nella lista {list}.',
+  'confirm.onList': '{email} è {lists, plural, one {nella lista} other {nelle liste}} {list}.',
   'confirm.headingFollow': 'Conferma di seguire questo incidente',
   'confirm.heading': 'Conferma la tua iscrizione',
   'confirm.askFollow':
     'Inviare ogni aggiornamento di {incident}, fino alla risoluzione, a {email}?',
-  'confirm.ask': 'Inviare gli aggiornamenti di stato di {page} dalla lista {list} a {email}?',
+  'confirm.ask':
+    'Inviare gli aggiornamenti di stato di {page} {lists, plural, one {dalla lista} other {dalle liste}} {list} a {email}?',
   'confirm.button': 'Conferma iscrizione',
   'confirm.buttonFollow': 'Conferma',
   'confirm.followingTitle': 'Segui questo incidente',
@@ -190,7 +196,7 @@ export default {
   'confirm.readIncident': 'Leggi l’incidente',
   'confirm.subscribedTitle': 'Sei iscritto',
   'confirm.subscribedText':
-    '{email} riceverà gli aggiornamenti di stato di {page} dalla lista {list}. Ogni e-mail ha un link per cambiarli o fermarli.',
+    '{email} riceverà gli aggiornamenti di stato di {page} {lists, plural, one {dalla lista} other {dalle liste}} {list}. Ogni e-mail ha un link per cambiarli o fermarli.',
   'confirm.seeStatus': 'Vedi lo stato attuale',
   'manage.title': 'Gestisci iscrizione',
   'manage.unsubscribedTitle': 'Ti sei disiscritto',
@@ -201,7 +207,7 @@ export default {
   'manage.follows': '{email} segue {incident}',
   'manage.onList': '{email} nella lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(disiscritto)} pending {(non ancora confermato)} ended {(terminato: l’incidente è risolto)} other {}}',
+    '{state, select, unsubscribed {(disiscritto)} pending {(non ancora confermato)} other {}}',
   'manage.everything': 'Tutto',
   'manage.everythingNote': '(prevale sulle spunte qui sotto)',
   'manage.language': 'Lingua delle tue e-mail',
@@ -209,6 +215,9 @@ export default {
   'manage.saved': 'Salvato. Le prossime e-mail seguiranno queste scelte.',
   'manage.unsubscribe': 'Disiscriviti',
   'manage.followAgain': 'Segui di nuovo l’incidente',
+  'manage.followEndedTitle': 'Questo follow è terminato',
+  'manage.followEnded':
+    '{incident} è stato risolto e il follow è terminato con l’ultimo aggiornamento: {email} non riceve più e-mail al riguardo. Non c’è nulla da cui disiscriversi.',
   'unsub.already': 'Già disiscritto',
   'unsub.alreadyText': '{email} non riceve e-mail dalla lista {list}.',
   'unsub.heading': 'Disiscriversi?',
@@ -216,7 +225,7 @@ export default {
   'unsub.stopList': 'Interrompi le e-mail di stato di {page} dalla lista {list} a {email}.',
   'unsub.orChoose': 'Oppure scegli di quali componenti sapere.',
   'mail.footer':
-    'Ricevi questa e-mail dalla pagina di stato di {page} perché ti sei unito alla lista {list}.',
+    'Ricevi questa e-mail dalla pagina di stato di {page} perché ti sei unito {lists, plural, one {alla lista} other {alle liste}} {list}.',
   'mail.footerReason': 'Ricevi questa e-mail dalla pagina di stato di {page} perché {reason}.',
   'mail.manage': 'Gestisci la tua iscrizione',
   'mail.unsubscribe': 'Disiscriviti',
@@ -231,15 +240,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITÀ {priority} PROBLEMA RISOLTO} other {PRIORITÀ {priority} AGGIORNAMENTO}}: {title}',
   'mail.confirmSubject': 'Conferma l’iscrizione agli aggiornamenti di stato di {page}',
+  'mail.followConfirmSubject': 'Conferma di seguire «{incident}»',
+  'mail.followConfirmAsk':
+    'Qualcuno (speriamo tu) ha chiesto di ricevere a questo indirizzo ogni aggiornamento di «{incident}» dalla pagina di stato di {page}, fino alla risoluzione.',
   'mail.confirmAsk':
-    'Qualcuno (speriamo tu) ha chiesto di ricevere a questo indirizzo gli aggiornamenti di stato di {page} dalla lista {list}.',
+    'Qualcuno (speriamo tu) ha chiesto di ricevere a questo indirizzo gli aggiornamenti di stato di {page} {lists, plural, one {dalla lista} other {dalle liste}} {list}.',
   'mail.confirmHere': 'Conferma qui: {url}',
   'mail.confirmExpires':
     'Il link funziona fino al {date}. Se non l’hai chiesto, ignora questa e-mail: non ti verrà inviato nulla.',
   'mail.confirmPreheader': 'Un clic per confermare.',
   'mail.welcomeSubject': 'Sei iscritto agli aggiornamenti di stato di {page}',
   'mail.welcomeText':
-    'Sei nella lista {list}. Ti scriveremo per {what, select, some {gli incidenti che riguardano {components}} other {ogni incidente}} che richiede subito la tua attenzione.',
+    'Sei {lists, plural, one {nella lista} other {nelle liste}} {list}. Ti scriveremo per {what, select, some {gli incidenti che riguardano {components}} other {ogni incidente}} che richiede subito la tua attenzione.',
   'mail.pageAlways': 'La pagina di stato è sempre su {url}',
   'mail.welcomePreheader': 'Iscritto a {list}.',
 
@@ -260,6 +272,7 @@ export default {
   'incident.late':
     'Il prossimo aggiornamento è in ritardo (era previsto entro le {time}). Il team ci sta ancora lavorando.',
   'sub.drillList': '(incidenti di esercitazione, per chi interviene)',
+  'sub.internalDrillList': '(interna: incidenti di esercitazione, per chi interviene)',
   'uptime.description': 'Disponibilità mensile per componente negli ultimi 12 mesi',
   'uptime.intro':
     'Disponibilità mensile di ogni componente negli ultimi 12 mesi, dallo storico degli stati registrato ({zone}). Un disservizio grave conta per intero, uno parziale al 30 %; prestazioni ridotte e manutenzione programmata non contano come indisponibilità.',

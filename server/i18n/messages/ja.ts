@@ -92,6 +92,8 @@ export default {
   'history.heading': 'インシデント履歴',
   'history.empty': 'インシデントやメンテナンスはまだありません。',
   'history.noSuchPage': '{page} ページはありません。',
+  'history.badPage':
+    'このリンクはどのページも指していません。履歴のページ番号は 1、2、3 と続きます。',
   'history.newest': '最新の項目へ',
   'history.maintenanceTag': 'メンテナンス',
   'history.until': '～ {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'インシデントが更新されたとき',
   'sub.eventResolved': 'インシデントが解決したとき',
   'sub.eventComponent': 'コンポーネントのステータスが変わったとき',
+  'sub.eventMaintenance': 'メンテナンスが予定または更新されたとき',
+  'sub.eventSwitch': 'メンテナンススイッチがオンまたはオフになったとき',
+  'sub.eventTest': 'テスト配信',
   'sub.hookComponentsNote': '何も選ばなければすべてのコンポーネントが対象です。',
   'sub.addHook': 'Webhook を追加する',
   'sub.hookOn': 'Webhook が有効になりました',
@@ -176,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'もう一度購読する',
   'confirm.already': '確認済みです',
   'confirm.follows': '{email} は {incident} をフォローしています。',
-  'confirm.onList': '{email} は {list} リストに登録されています。',
+  'confirm.onList': '{email} は {lists, plural, other {{list} リスト}}に登録されています。',
   'confirm.headingFollow': 'このインシデントのフォローを確認',
   'confirm.heading': '購読を確認してください',
   'confirm.askFollow': '{incident} の解決までのすべての更新を {email} に送りますか?',
-  'confirm.ask': '{list} リストから {page} のステータス更新を {email} に送りますか?',
+  'confirm.ask':
+    '{lists, plural, other {{list} リスト}}から {page} のステータス更新を {email} に送りますか?',
   'confirm.button': '購読を確認する',
   'confirm.buttonFollow': '確認する',
   'confirm.followingTitle': 'このインシデントをフォローしています',
@@ -189,7 +195,7 @@ export default {
   'confirm.readIncident': 'インシデントを読む',
   'confirm.subscribedTitle': '購読が完了しました',
   'confirm.subscribedText':
-    '{email} に {list} リストから {page} のステータス更新が届きます。すべてのメールに変更・停止用のリンクが付きます。',
+    '{email} に {lists, plural, other {{list} リスト}}から {page} のステータス更新が届きます。すべてのメールに変更・停止用のリンクが付きます。',
   'confirm.seeStatus': '現在のステータスを見る',
   'manage.title': '購読の管理',
   'manage.unsubscribedTitle': '購読を解除しました',
@@ -199,8 +205,7 @@ export default {
   'manage.heading': '購読内容',
   'manage.follows': '{email} は {incident} をフォロー中',
   'manage.onList': '{email} ({list} リスト)',
-  'manage.state':
-    '{state, select, unsubscribed {(解除済み)} pending {(未確認)} ended {(終了: インシデントは解決済み)} other {}}',
+  'manage.state': '{state, select, unsubscribed {(解除済み)} pending {(未確認)} other {}}',
   'manage.everything': 'すべて',
   'manage.everythingNote': '(下の選択より優先)',
   'manage.language': 'メールの言語',
@@ -208,6 +213,9 @@ export default {
   'manage.saved': '保存しました。次のメールからこの設定になります。',
   'manage.unsubscribe': '購読を解除する',
   'manage.followAgain': 'インシデントを再びフォローする',
+  'manage.followEndedTitle': 'このフォローは終了しました',
+  'manage.followEnded':
+    '{incident} は解決し、最後の更新をもってフォローは終了しました。{email} にこの件のメールはもう届きません。配信停止の操作は不要です。',
   'unsub.already': '解除済みです',
   'unsub.alreadyText': '{email} には {list} リストのメールは届きません。',
   'unsub.heading': '購読を解除しますか?',
@@ -215,7 +223,7 @@ export default {
   'unsub.stopList': '{list} リストから {email} への {page} のステータスメールを停止します。',
   'unsub.orChoose': 'または、受け取るコンポーネントを選び直す。',
   'mail.footer':
-    'このメールは {list} リストに登録されたため、{page} のステータスページから送信されています。',
+    'このメールは {lists, plural, other {{list} リスト}}に登録されたため、{page} のステータスページから送信されています。',
   'mail.footerReason':
     'このメールは {page} のステータスページから送信されています。理由: {reason}。',
   'mail.manage': '購読の管理',
@@ -231,15 +239,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {優先度 {priority} 問題解決} other {優先度 {priority} 問題の更新}}: {title}',
   'mail.confirmSubject': '{page} のステータス更新の購読を確認してください',
+  'mail.followConfirmSubject': '「{incident}」のフォローを確認してください',
+  'mail.followConfirmAsk':
+    'どなたか (おそらくあなた) が、{page} のステータスページの「{incident}」の更新を、解決するまでこのアドレスで受け取るよう申し込みました。',
   'mail.confirmAsk':
-    'どなたか (おそらくあなた) がこのアドレスで {list} リストから {page} のステータス更新を受け取るよう申し込みました。',
+    'どなたか (おそらくあなた) がこのアドレスで {lists, plural, other {{list} リスト}}から {page} のステータス更新を受け取るよう申し込みました。',
   'mail.confirmHere': '確認はこちら: {url}',
   'mail.confirmExpires':
     'リンクの有効期限は {date} です。お心当たりがなければこのメールは無視してください。何も送信されません。',
   'mail.confirmPreheader': 'ワンクリックで確認できます。',
   'mail.welcomeSubject': '{page} のステータス更新を購読しました',
   'mail.welcomeText':
-    '{list} リストに登録されました。{what, select, some {{components} に影響するインシデント} other {すべてのインシデント}}のうち、すぐに対応が必要なものをメールでお知らせします。',
+    '{lists, plural, other {{list} リスト}}に登録されました。{what, select, some {{components} に影響するインシデント} other {すべてのインシデント}}のうち、すぐに対応が必要なものをメールでお知らせします。',
   'mail.pageAlways': 'ステータスページはいつでも {url} にあります',
   'mail.welcomePreheader': '{list} を購読しました。',
 
@@ -259,6 +270,7 @@ export default {
   'incident.late':
     '次回の更新が遅れています（{time} までにお知らせする予定でした）。チームは引き続き対応中です。',
   'sub.drillList': '（訓練用インシデント、対応者向け）',
+  'sub.internalDrillList': '（社内：訓練用インシデント、対応者向け）',
   'uptime.description': '過去12か月のコンポーネントごとの月間稼働率',
   'uptime.intro':
     '記録されたステータス履歴 ({zone}) に基づく、過去12か月の各コンポーネントの月間稼働率です。重大な障害は全時間、部分的な障害は30 %として数えます。パフォーマンス低下と計画メンテナンスは停止時間に含みません。',

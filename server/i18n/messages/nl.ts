@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Incidentgeschiedenis',
   'history.empty': 'Nog geen incidenten of onderhoud.',
   'history.noSuchPage': 'Pagina {page} bestaat niet.',
+  'history.badPage':
+    'Deze link noemt geen pagina: de pagina’s van de geschiedenis zijn genummerd 1, 2, 3 enzovoort.',
   'history.newest': 'Naar de nieuwste',
   'history.maintenanceTag': 'Onderhoud',
   'history.until': 'tot {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'Een incident wordt bijgewerkt',
   'sub.eventResolved': 'Een incident wordt opgelost',
   'sub.eventComponent': 'Een onderdeel verandert van status',
+  'sub.eventMaintenance': 'Onderhoud wordt gepland of bijgewerkt',
+  'sub.eventSwitch': 'De onderhoudsschakelaar gaat aan of uit',
+  'sub.eventTest': 'Een testlevering',
   'sub.hookComponentsNote': 'Vink niets aan om over elk onderdeel te horen.',
   'sub.addHook': 'Mijn webhook toevoegen',
   'sub.hookOn': 'Je webhook staat aan',
@@ -176,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'Opnieuw aanmelden',
   'confirm.already': 'Al bevestigd',
   'confirm.follows': '{email} volgt {incident}.',
-  'confirm.onList': '{email} staat op de lijst {list}.',
+  'confirm.onList': '{email} staat op {lists, plural, one {de lijst} other {de lijsten}} {list}.',
   'confirm.headingFollow': 'Bevestig dat je dit incident volgt',
   'confirm.heading': 'Bevestig je aanmelding',
   'confirm.askFollow': 'Elke update van {incident}, tot het is opgelost, naar {email} sturen?',
-  'confirm.ask': 'Statusupdates van {page} van de lijst {list} naar {email} sturen?',
+  'confirm.ask':
+    'Statusupdates van {page} van {lists, plural, one {de lijst} other {de lijsten}} {list} naar {email} sturen?',
   'confirm.button': 'Aanmelding bevestigen',
   'confirm.buttonFollow': 'Bevestigen',
   'confirm.followingTitle': 'Je volgt dit incident',
@@ -189,7 +195,7 @@ export default {
   'confirm.readIncident': 'Lees het incident',
   'confirm.subscribedTitle': 'Je bent aangemeld',
   'confirm.subscribedText':
-    '{email} krijgt statusupdates van {page} van de lijst {list}. Elke e-mail heeft een link om ze te wijzigen of te stoppen.',
+    '{email} krijgt statusupdates van {page} van {lists, plural, one {de lijst} other {de lijsten}} {list}. Elke e-mail heeft een link om ze te wijzigen of te stoppen.',
   'confirm.seeStatus': 'Bekijk de huidige status',
   'manage.title': 'Aanmelding beheren',
   'manage.unsubscribedTitle': 'Je bent afgemeld',
@@ -200,7 +206,7 @@ export default {
   'manage.follows': '{email} volgt {incident}',
   'manage.onList': '{email} op de lijst {list}',
   'manage.state':
-    '{state, select, unsubscribed {(afgemeld)} pending {(nog niet bevestigd)} ended {(afgelopen: het incident is opgelost)} other {}}',
+    '{state, select, unsubscribed {(afgemeld)} pending {(nog niet bevestigd)} other {}}',
   'manage.everything': 'Alles',
   'manage.everythingNote': '(gaat voor de vinkjes hieronder)',
   'manage.language': 'Taal van je e-mails',
@@ -208,6 +214,9 @@ export default {
   'manage.saved': 'Opgeslagen. Je volgende e-mails volgen deze keuzes.',
   'manage.unsubscribe': 'Afmelden',
   'manage.followAgain': 'Het incident weer volgen',
+  'manage.followEndedTitle': 'Dit volgen is afgelopen',
+  'manage.followEnded':
+    '{incident} is opgelost, en het volgen eindigde met de laatste update: {email} krijgt er geen e-mails meer over. Er is niets om je voor af te melden.',
   'unsub.already': 'Al afgemeld',
   'unsub.alreadyText': '{email} krijgt geen e-mails van de lijst {list}.',
   'unsub.heading': 'Afmelden?',
@@ -215,7 +224,7 @@ export default {
   'unsub.stopList': 'Geen statusmails meer van {page} van de lijst {list} naar {email}.',
   'unsub.orChoose': 'Of kies liever over welke onderdelen je hoort.',
   'mail.footer':
-    'Je krijgt deze e-mail van de statuspagina van {page} omdat je je hebt aangemeld voor de lijst {list}.',
+    'Je krijgt deze e-mail van de statuspagina van {page} omdat je je hebt aangemeld voor {lists, plural, one {de lijst} other {de lijsten}} {list}.',
   'mail.footerReason': 'Je krijgt deze e-mail van de statuspagina van {page} omdat {reason}.',
   'mail.manage': 'Aanmelding beheren',
   'mail.unsubscribe': 'Afmelden',
@@ -230,15 +239,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORITEIT {priority} PROBLEEM OPGELOST} other {PRIORITEIT {priority} PROBLEEMUPDATE}}: {title}',
   'mail.confirmSubject': 'Bevestig je aanmelding voor statusupdates van {page}',
+  'mail.followConfirmSubject': 'Bevestig dat je „{incident}” volgt',
+  'mail.followConfirmAsk':
+    'Iemand (hopelijk jij) vroeg om elke update over „{incident}” van de statuspagina van {page} op dit adres, tot het is opgelost.',
   'mail.confirmAsk':
-    'Iemand (hopelijk jij) vroeg om statusupdates van {page} van de lijst {list} op dit adres.',
+    'Iemand (hopelijk jij) vroeg om statusupdates van {page} van {lists, plural, one {de lijst} other {de lijsten}} {list} op dit adres.',
   'mail.confirmHere': 'Bevestig hier: {url}',
   'mail.confirmExpires':
     'De link werkt tot {date}. Heb je dit niet gevraagd, negeer dan deze e-mail: je krijgt niets.',
   'mail.confirmPreheader': 'Eén klik om te bevestigen.',
   'mail.welcomeSubject': 'Je bent aangemeld voor statusupdates van {page}',
   'mail.welcomeText':
-    'Je staat op de lijst {list}. We mailen je over {what, select, some {incidenten die {components} raken} other {elk incident}} waar je meteen aandacht voor nodig hebt.',
+    'Je staat op {lists, plural, one {de lijst} other {de lijsten}} {list}. We mailen je over {what, select, some {incidenten die {components} raken} other {elk incident}} waar je meteen aandacht voor nodig hebt.',
   'mail.pageAlways': 'De statuspagina staat altijd op {url}',
   'mail.welcomePreheader': 'Aangemeld voor {list}.',
 
@@ -258,6 +270,7 @@ export default {
   'incident.late':
     'De volgende update is te laat (die was beloofd voor {time}). Het team werkt er nog aan.',
   'sub.drillList': '(oefenincidenten, voor het responsteam)',
+  'sub.internalDrillList': '(intern: oefenincidenten, voor het responsteam)',
   'uptime.description': 'Maandelijkse beschikbaarheid per onderdeel over de afgelopen 12 maanden',
   'uptime.intro':
     'Maandelijkse beschikbaarheid van elk onderdeel over de afgelopen 12 maanden, uit de vastgelegde statusgeschiedenis ({zone}). Een grote storing telt volledig, een gedeeltelijke storing voor 30 %; verminderde prestaties en gepland onderhoud tellen niet als uitval.',

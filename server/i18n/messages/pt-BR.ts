@@ -92,6 +92,8 @@ export default {
   'history.heading': 'Histórico de incidentes',
   'history.empty': 'Nenhum incidente ou manutenção ainda.',
   'history.noSuchPage': 'A página {page} não existe.',
+  'history.badPage':
+    'Este link não indica nenhuma página: as páginas do histórico são numeradas 1, 2, 3 e assim por diante.',
   'history.newest': 'Ir para os mais recentes',
   'history.maintenanceTag': 'Manutenção',
   'history.until': 'a {time}',
@@ -163,6 +165,9 @@ export default {
   'sub.eventUpdated': 'Um incidente é atualizado',
   'sub.eventResolved': 'Um incidente é resolvido',
   'sub.eventComponent': 'Um componente muda de status',
+  'sub.eventMaintenance': 'Uma manutenção é agendada ou atualizada',
+  'sub.eventSwitch': 'O interruptor de manutenção é ligado ou desligado',
+  'sub.eventTest': 'Um envio de teste',
   'sub.hookComponentsNote': 'Não marque nada para saber de todo componente.',
   'sub.addHook': 'Adicionar meu webhook',
   'sub.hookOn': 'Seu webhook está ativo',
@@ -176,11 +181,12 @@ export default {
   'confirm.subscribeAgain': 'Assinar de novo',
   'confirm.already': 'Já confirmado',
   'confirm.follows': '{email} acompanha {incident}.',
-  'confirm.onList': '{email} está na lista {list}.',
+  'confirm.onList': '{email} está {lists, plural, one {na lista} other {nas listas}} {list}.',
   'confirm.headingFollow': 'Confirme que quer acompanhar este incidente',
   'confirm.heading': 'Confirme sua assinatura',
   'confirm.askFollow': 'Enviar cada atualização de {incident}, até a resolução, para {email}?',
-  'confirm.ask': 'Enviar atualizações de status de {page} da lista {list} para {email}?',
+  'confirm.ask':
+    'Enviar atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list} para {email}?',
   'confirm.button': 'Confirmar assinatura',
   'confirm.buttonFollow': 'Confirmar',
   'confirm.followingTitle': 'Você acompanha este incidente',
@@ -189,7 +195,7 @@ export default {
   'confirm.readIncident': 'Ler o incidente',
   'confirm.subscribedTitle': 'Assinatura feita',
   'confirm.subscribedText':
-    '{email} receberá atualizações de status de {page} da lista {list}. Todo e-mail tem um link para alterá-las ou cancelá-las.',
+    '{email} receberá atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list}. Todo e-mail tem um link para alterá-las ou cancelá-las.',
   'confirm.seeStatus': 'Ver o status atual',
   'manage.title': 'Gerenciar assinatura',
   'manage.unsubscribedTitle': 'Assinatura cancelada',
@@ -200,7 +206,7 @@ export default {
   'manage.follows': '{email} acompanha {incident}',
   'manage.onList': '{email} na lista {list}',
   'manage.state':
-    '{state, select, unsubscribed {(cancelada)} pending {(ainda não confirmada)} ended {(encerrada: o incidente foi resolvido)} other {}}',
+    '{state, select, unsubscribed {(cancelada)} pending {(ainda não confirmada)} other {}}',
   'manage.everything': 'Tudo',
   'manage.everythingNote': '(vale mais que as marcações abaixo)',
   'manage.language': 'Idioma dos seus e-mails',
@@ -208,6 +214,9 @@ export default {
   'manage.saved': 'Salvo. Seus próximos e-mails seguem estas escolhas.',
   'manage.unsubscribe': 'Cancelar assinatura',
   'manage.followAgain': 'Acompanhar o incidente de novo',
+  'manage.followEndedTitle': 'Este acompanhamento terminou',
+  'manage.followEnded':
+    '{incident} foi resolvido, e o acompanhamento terminou com a última atualização: {email} não recebe mais e-mails sobre ele. Não há nada para cancelar.',
   'unsub.already': 'Assinatura já cancelada',
   'unsub.alreadyText': '{email} não recebe e-mails da lista {list}.',
   'unsub.heading': 'Cancelar assinatura?',
@@ -215,7 +224,7 @@ export default {
   'unsub.stopList': 'Parar os e-mails de status de {page} da lista {list} para {email}.',
   'unsub.orChoose': 'Ou escolha de quais componentes quer saber.',
   'mail.footer':
-    'Você recebe este e-mail da página de status de {page} porque entrou na lista {list}.',
+    'Você recebe este e-mail da página de status de {page} porque entrou {lists, plural, one {na lista} other {nas listas}} {list}.',
   'mail.footerReason': 'Você recebe este e-mail da página de status de {page} porque {reason}.',
   'mail.manage': 'Gerenciar sua assinatura',
   'mail.unsubscribe': 'Cancelar assinatura',
@@ -230,15 +239,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {PRIORIDADE {priority} PROBLEMA RESOLVIDO} other {PRIORIDADE {priority} ATUALIZAÇÃO}}: {title}',
   'mail.confirmSubject': 'Confirme sua assinatura das atualizações de status de {page}',
+  'mail.followConfirmSubject': 'Confirme que quer acompanhar “{incident}”',
+  'mail.followConfirmAsk':
+    'Alguém (esperamos que você) pediu para receber neste endereço cada atualização de “{incident}” da página de status de {page}, até que seja resolvido.',
   'mail.confirmAsk':
-    'Alguém (esperamos que você) pediu para receber neste endereço as atualizações de status de {page} da lista {list}.',
+    'Alguém (esperamos que você) pediu para receber neste endereço as atualizações de status de {page} {lists, plural, one {da lista} other {das listas}} {list}.',
   'mail.confirmHere': 'Confirme aqui: {url}',
   'mail.confirmExpires':
     'O link vale até {date}. Se você não pediu isso, ignore este e-mail: nada será enviado.',
   'mail.confirmPreheader': 'Um clique para confirmar.',
   'mail.welcomeSubject': 'Você assinou as atualizações de status de {page}',
   'mail.welcomeText':
-    'Você está na lista {list}. Enviaremos e-mails sobre {what, select, some {incidentes que afetem {components}} other {todo incidente}} que precise da sua atenção imediata.',
+    'Você está {lists, plural, one {na lista} other {nas listas}} {list}. Enviaremos e-mails sobre {what, select, some {incidentes que afetem {components}} other {todo incidente}} que precise da sua atenção imediata.',
   'mail.pageAlways': 'A página de status está sempre em {url}',
   'mail.welcomePreheader': 'Assinatura de {list} feita.',
 
@@ -259,6 +271,7 @@ export default {
   'incident.late':
     'A próxima atualização está atrasada (foi prometida para {time}). A equipe continua trabalhando nisso.',
   'sub.drillList': '(incidentes de treino, para a equipe de resposta)',
+  'sub.internalDrillList': '(interna: incidentes de treino, para a equipe de resposta)',
   'uptime.description': 'Disponibilidade mensal por componente nos últimos 12 meses',
   'uptime.intro':
     'Disponibilidade mensal de cada componente nos últimos 12 meses, a partir do histórico de status registrado ({zone}). Uma interrupção grave conta integralmente, uma parcial a 30 %; desempenho degradado e manutenção planejada não contam como indisponibilidade.',

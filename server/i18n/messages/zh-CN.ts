@@ -91,6 +91,7 @@ export default {
   'history.heading': '事件历史',
   'history.empty': '暂无事件或维护。',
   'history.noSuchPage': '没有第 {page} 页。',
+  'history.badPage': '此链接没有指向任何页面：历史记录的页码依次为 1、2、3 等。',
   'history.newest': '查看最新条目',
   'history.maintenanceTag': '维护',
   'history.until': '至 {time}',
@@ -159,6 +160,9 @@ export default {
   'sub.eventUpdated': '事件更新时',
   'sub.eventResolved': '事件解决时',
   'sub.eventComponent': '组件状态变化时',
+  'sub.eventMaintenance': '维护计划或更新时',
+  'sub.eventSwitch': '维护开关打开或关闭时',
+  'sub.eventTest': '测试投递',
   'sub.hookComponentsNote': '不勾选即接收所有组件的消息。',
   'sub.addHook': '添加我的 Webhook',
   'sub.hookOn': '你的 Webhook 已启用',
@@ -171,11 +175,11 @@ export default {
   'confirm.subscribeAgain': '重新订阅',
   'confirm.already': '已确认',
   'confirm.follows': '{email} 正在关注 {incident}。',
-  'confirm.onList': '{email} 已在 {list} 列表中。',
+  'confirm.onList': '{email} 已在 {lists, plural, other {{list} 列表}}中。',
   'confirm.headingFollow': '确认关注此事件',
   'confirm.heading': '确认你的订阅',
   'confirm.askFollow': '将 {incident} 解决前的每次更新发送到 {email}？',
-  'confirm.ask': '将 {list} 列表中 {page} 的状态更新发送到 {email}？',
+  'confirm.ask': '将 {lists, plural, other {{list} 列表}}中 {page} 的状态更新发送到 {email}？',
   'confirm.button': '确认订阅',
   'confirm.buttonFollow': '确认',
   'confirm.followingTitle': '你已关注此事件',
@@ -183,7 +187,7 @@ export default {
   'confirm.readIncident': '查看事件',
   'confirm.subscribedTitle': '订阅成功',
   'confirm.subscribedText':
-    '{email} 将收到 {list} 列表中 {page} 的状态更新。每封邮件都有修改或停止的链接。',
+    '{email} 将收到 {lists, plural, other {{list} 列表}}中 {page} 的状态更新。每封邮件都有修改或停止的链接。',
   'confirm.seeStatus': '查看当前状态',
   'manage.title': '管理订阅',
   'manage.unsubscribedTitle': '你已退订',
@@ -193,8 +197,7 @@ export default {
   'manage.heading': '你的订阅',
   'manage.follows': '{email} 关注 {incident}',
   'manage.onList': '{email}（{list} 列表）',
-  'manage.state':
-    '{state, select, unsubscribed {（已退订）} pending {（尚未确认）} ended {（已结束：事件已解决）} other {}}',
+  'manage.state': '{state, select, unsubscribed {（已退订）} pending {（尚未确认）} other {}}',
   'manage.everything': '全部',
   'manage.everythingNote': '（优先于下面的勾选）',
   'manage.language': '邮件语言',
@@ -202,13 +205,17 @@ export default {
   'manage.saved': '已保存。之后的邮件将按此设置发送。',
   'manage.unsubscribe': '退订',
   'manage.followAgain': '重新关注此事件',
+  'manage.followEndedTitle': '此关注已结束',
+  'manage.followEnded':
+    '{incident} 已解决，关注随最后一次更新结束：{email} 不会再收到相关邮件。无需退订。',
   'unsub.already': '已退订',
   'unsub.alreadyText': '{email} 不会收到 {list} 列表的邮件。',
   'unsub.heading': '确定退订？',
   'unsub.stopIncident': '停止向 {email} 发送有关 {incident} 的邮件。',
   'unsub.stopList': '停止向 {email} 发送 {list} 列表中 {page} 的状态邮件。',
   'unsub.orChoose': '或者改为选择你关心的组件。',
-  'mail.footer': '你收到这封邮件，是因为你加入了 {page} 状态页面的 {list} 列表。',
+  'mail.footer':
+    '你收到这封邮件，是因为你加入了 {page} 状态页面的 {lists, plural, other {{list} 列表}}。',
   'mail.footerReason': '你收到这封来自 {page} 状态页面的邮件，是因为{reason}。',
   'mail.manage': '管理订阅',
   'mail.unsubscribe': '退订',
@@ -223,14 +230,18 @@ export default {
   'mail.subject':
     '{kind, select, resolved {优先级 {priority} 问题已解决} other {优先级 {priority} 问题更新}}：{title}',
   'mail.confirmSubject': '请确认订阅 {page} 的状态更新',
-  'mail.confirmAsk': '有人（希望是你）申请用此地址接收 {list} 列表中 {page} 的状态更新。',
+  'mail.followConfirmSubject': '请确认关注“{incident}”',
+  'mail.followConfirmAsk':
+    '有人（希望是你）申请用此地址接收 {page} 状态页面上“{incident}”的每次更新，直到它解决。',
+  'mail.confirmAsk':
+    '有人（希望是你）申请用此地址接收 {lists, plural, other {{list} 列表}}中 {page} 的状态更新。',
   'mail.confirmHere': '在此确认：{url}',
   'mail.confirmExpires':
     '链接有效期至 {date}。如果不是你申请的，请忽略此邮件：我们不会给你发送任何内容。',
   'mail.confirmPreheader': '一键确认。',
   'mail.welcomeSubject': '你已订阅 {page} 的状态更新',
   'mail.welcomeText':
-    '你已在 {list} 列表中。{what, select, some {影响 {components} 的事件} other {所有事件}}中需要你立即关注的，我们都会发邮件告诉你。',
+    '你已在 {lists, plural, other {{list} 列表}}中。{what, select, some {影响 {components} 的事件} other {所有事件}}中需要你立即关注的，我们都会发邮件告诉你。',
   'mail.pageAlways': '状态页面始终在 {url}',
   'mail.welcomePreheader': '已订阅 {list}。',
 
@@ -249,6 +260,7 @@ export default {
   'mail.followUpSubject': '后续：{title}',
   'incident.late': '下一次更新已逾期（原定于 {time} 前发布）。团队仍在处理。',
   'sub.drillList': '（演练事件，供响应人员使用）',
+  'sub.internalDrillList': '（内部：演练事件，供响应人员使用）',
   'uptime.description': '过去 12 个月各组件的每月可用率',
   'uptime.intro':
     '根据记录的状态历史（{zone}）计算的过去 12 个月各组件的每月可用率。重大故障全额计入，部分故障按 30 % 计入；性能下降和计划维护不计为停机。',

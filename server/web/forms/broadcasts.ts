@@ -9,7 +9,11 @@ import {
 import { splitDomains, splitPriorities } from '../../domain/lists/list-rules.ts';
 import { NotFoundError } from '../../domain/shared/errors.ts';
 import { companyDomains } from '../../domain/subscribers/subscriber-reads.ts';
-import { searchSubscribers } from '../../domain/subscribers/admin-subscribers.ts';
+import {
+  searchSubscribers,
+  SUBSCRIBERS_PAGE_SIZE,
+} from '../../domain/subscribers/admin-subscribers.ts';
+import { pageOf, parsePageParam } from '../../domain/shared/paging.ts';
 import {
   readSubscriberImport,
   readSubscriberImports,
@@ -99,20 +103,24 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
       return runFormAction(deps, actor, action, formValues(form));
     },
 
-    /** The search box and filters are links anyone may edit: what is not a filter is ignored. */
-    search: (params: URLSearchParams) => {
+    /**
+     * The search box and filters are links anyone may edit: what is not a filter is ignored. A
+     * page number is not ignored: one that is no page answers 404 (400 when it is no number).
+     */
+    search: async (params: URLSearchParams) => {
       const state = subscriberStates.find((s) => s === params.get('state'));
-      const page = Number(params.get('page') ?? '1');
-      return searchSubscribers(
+      const asked = parsePageParam(params.get('page'));
+      const found = await searchSubscribers(
         deps,
         {
           q: params.get('q')?.slice(0, 254) || undefined,
           state,
           listId: params.get('list')?.slice(0, 64) || undefined,
-          page: Number.isInteger(page) && page >= 1 && page <= 100_000 ? page : 1,
+          page: asked.kind === 'page' ? asked.n : 1,
         },
         actor,
       );
+      return { ...found, ...pageOf(asked, found.total, SUBSCRIBERS_PAGE_SIZE) };
     },
     remove: (form: FormData): Promise<FormOutcome> =>
       runFormAction(

@@ -21,7 +21,8 @@ export type FollowOutcome =
  * (in the domain, durable across processes, shared with list subscriptions).
  */
 export function createFollowPages(deps: Deps) {
-  // 10 follows per client address per 10 minutes.
+  // 10 follows taken per client address per 10 minutes: a refused one (a typo, a bad URL, a
+  // resolved incident) is not counted.
   const perClient = new RateLimiter(10, 10 * 60_000);
   return {
     async follow(
@@ -32,9 +33,10 @@ export function createFollowPages(deps: Deps) {
       const values = formValues(form);
       let made: { secret: string; url: string; managePath: string } | null = null;
       const r = await runForm(values, async () => {
-        perClient.hit(clientAddress, deps.clock.now());
+        perClient.check(clientAddress, deps.clock.now());
         const url = str(values, 'url');
         const { secret, manageToken } = await followIncidentByWebhook(deps, { incidentId, url });
+        perClient.count(clientAddress, deps.clock.now());
         made = { secret, url: url.trim(), managePath: `/manage/webhook/${manageToken}` };
         return '';
       });
@@ -51,12 +53,14 @@ export function createFollowPages(deps: Deps) {
     ): Promise<FormResult<{ email: string }>> {
       const values = formValues(form);
       return runPageAction(values, async () => {
-        perClient.hit(clientAddress, deps.clock.now());
-        return followIncidentByEmail(deps, {
+        perClient.check(clientAddress, deps.clock.now());
+        const r = await followIncidentByEmail(deps, {
           incidentId,
           email: str(values, 'email'),
           ...(language ? { language } : {}),
         });
+        perClient.count(clientAddress, deps.clock.now());
+        return r;
       });
     },
   };

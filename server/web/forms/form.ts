@@ -7,7 +7,8 @@ import {
   type Said,
   ValidationError,
 } from '../../domain/shared/errors.ts';
-import { parseInput } from '../../domain/shared/parse.ts';
+import { parseInput, parseMessages } from '../../domain/shared/parse.ts';
+import { either } from '../../domain/shared/inputs.ts';
 import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import type { EmailPreview } from '../../mail/preview.ts';
 import type { Deps } from '../../deps.ts';
@@ -102,7 +103,7 @@ export function choice<const T extends readonly string[]>(
   values: FormValues,
   key: string,
   options: T,
-  message = `must be one of ${options.join(', ')}`,
+  message = `must be ${either(options)}`,
 ): T[number] {
   const v = str(values, key);
   const found = options.find((o) => o === v);
@@ -241,7 +242,7 @@ export class FieldErrors {
   /** Throws every problem (form and schema) at once when the form part had any. */
   throwWith(schema: z.ZodType, input: unknown): void {
     if (Object.keys(this.errors).length === 0) return;
-    const r = schema.safeParse(input);
+    const r = schema.safeParse(input, parseMessages);
     const fields = { ...this.errors };
     if (!r.success) for (const i of r.error.issues) fields[i.path.join('.') || '_'] ??= i.message;
     throw new ValidationError('Please fix the fields marked below.', fields);

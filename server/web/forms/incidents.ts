@@ -139,7 +139,7 @@ export function declareFields(values: FormValues, fe: FieldErrors, zone: string)
     ownerId: optional(values, 'ownerId') ?? null,
     isDrill: checkbox(values, 'isDrill'),
     audiences: audienceChoice(values),
-    notify: notifyChoice(values),
+    notify: fe.take(() => notifyChoice(values), undefined),
     ...fe.take(() => promise(values, zone), {}),
   };
 }
@@ -185,17 +185,23 @@ function applyTemplate(
   return { ok: false, status: 200, message: '', errors: {}, values: next };
 }
 
+const NOTIFY = 'must be auto (as the priority says), yes or no';
+
 /**
  * The notify choice. The declare form's radio says auto/yes/no; the update form's checkbox is
  * only meaningful with its `notifyShown` marker (an unticked box sends nothing). Without
- * either, the domain's rule applies: P0/P1 notify, P2/P3 do not.
+ * either, the domain's rule applies: P0/P1 notify, P2/P3 do not. Any other value is refused:
+ * whether people get an email is never guessed.
  */
 export function notifyChoice(values: FormValues): boolean | undefined {
   const v = str(values, 'notify');
   if (v === 'yes') return true;
   if (v === 'no') return false;
-  if (str(values, 'notifyShown')) return checkbox(values, 'notify');
-  return undefined;
+  if (str(values, 'notifyShown')) {
+    if (v === '') return false;
+    if (checkbox(values, 'notify')) return true;
+  } else if (v === '' || v === 'auto') return undefined;
+  throw new ValidationError(`notify: ${NOTIFY}`, { notify: NOTIFY });
 }
 
 /** A priority field's value as a number, or undefined when none (or nonsense) was picked. */
@@ -350,7 +356,7 @@ async function updateFieldsFor(
     ...updateFields(values, fe),
     translations: translationFields(values),
     audienceTexts: audienceTextFields(values),
-    notify: notifyChoice(values),
+    notify: fe.take(() => notifyChoice(values), undefined),
     ...fe.take(() => promise(values, zone), {}),
   };
 }

@@ -101,13 +101,13 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
             (values) => ({
               email: str(values, 'email'),
               name: str(values, 'name'),
-              role: choice(values, 'role', userRoles, 'must be admin or responder'),
+              role: choice(values, 'role', userRoles),
               password: String(form.get('password') ?? ''),
             }),
             () => '/admin/users?done=created',
           ),
           role: async (values) => {
-            const role = choice(values, 'role', userRoles, 'must be admin or responder');
+            const role = choice(values, 'role', userRoles);
             await updateUser(deps, { userId, role }, actor);
             return `/admin/users?done=saved&user=${encodeURIComponent(userId)}`;
           },
@@ -186,21 +186,31 @@ export function createAdminOnly(deps: Deps, session: ActiveSession) {
       );
     },
 
+    /**
+     * The audit log, 50 entries at a time: `before` is the time (ms) of the oldest entry shown,
+     * as the "older" link carries it; anything else is answered 400 rather than read as no filter.
+     */
     async audit(query: URLSearchParams) {
       const before = query.get('before');
-      const beforeDate = before && /^\d+$/.test(before) ? new Date(Number(before)) : undefined;
+      const beforeDate = before === null ? undefined : new Date(Number(before));
+      const badBefore =
+        beforeDate !== undefined &&
+        (!/^\d{1,15}$/.test(before!) || !isFinite(beforeDate.getTime()));
       const filter = {
         actor: query.get('actor')?.trim() || undefined,
         objectType: query.get('object_type') || undefined,
         objectId: query.get('object_id')?.trim() || undefined,
       };
-      const entries = await listAudit(deps, { ...filter, before: beforeDate, limit: 50 }, actor);
+      const entries = badBefore
+        ? []
+        : await listAudit(deps, { ...filter, before: beforeDate, limit: 50 }, actor);
       return {
         filter,
         entries,
         objectTypes: await auditObjectTypes(deps.db),
         tz: (await deps.reader.page()).time_zone,
         olderThan: entries.length === 50 ? entries.at(-1)!.at.getTime() : null,
+        answer: badBefore ? ({ status: 400 } as const) : ({ status: 200 } as const),
       };
     },
   };

@@ -49,9 +49,7 @@ import {
 import { toZonedLocal } from '../../domain/shared/zoned-time.ts';
 
 // The messages the verbs' schemas give, so a field reads the same whichever side catches it.
-const kindMessage = 'must be prevent, mitigate, detect or process';
 const priorityMessage = 'must be 0, 1, 2 or 3';
-const remediationStateMessage = 'must be open, in_progress, done or wont_do';
 
 const countMessage = 'must be a whole number, like 1240 or 1,240';
 
@@ -293,13 +291,10 @@ function recordForms(incidentId: string, zone: string) {
       (values, fe) => ({
         incidentId,
         title: str(values, 'title'),
-        kind: fe.take(() => choice(values, 'kind', actionItemKinds, kindMessage), undefined),
+        kind: fe.take(() => choice(values, 'kind', actionItemKinds), undefined),
         ownerId: str(values, 'ownerId'),
         dueAt: fe.take<Date | undefined>(() => dateField(values, 'dueAt', zone), undefined),
-        phase: fe.take(
-          () => choice(values, 'phase', actionItemPhases, 'must be during or after'),
-          undefined,
-        ),
+        phase: fe.take(() => choice(values, 'phase', actionItemPhases), undefined),
       }),
       done,
     ),
@@ -307,10 +302,7 @@ function recordForms(incidentId: string, zone: string) {
       recordOps.updateActionItem,
       (values, fe) => ({
         itemId: str(values, 'itemId'),
-        state: fe.take(
-          () => choice(values, 'state', actionItemStates, 'must be open, done or wont_do'),
-          undefined,
-        ),
+        state: fe.take(() => choice(values, 'state', actionItemStates), undefined),
         reason: optional(values, 'reason'),
       }),
       done,
@@ -333,10 +325,7 @@ function recordForms(incidentId: string, zone: string) {
         ...(checkbox(values, 'confirm') ? { confirm: true as const } : {}),
         ...(optional(values, 'state')
           ? {
-              state: fe.take(
-                () => choice(values, 'state', remediationStates, remediationStateMessage),
-                undefined,
-              ),
+              state: fe.take(() => choice(values, 'state', remediationStates), undefined),
             }
           : {}),
       }),

@@ -42,9 +42,9 @@ const WEBHOOK_TEST_TIMEOUT_MS = 10_000;
  * across processes).
  */
 export function createSubscriptionPages(deps: Deps) {
-  // 20 subscribe requests per client address per 10 minutes.
+  // 20 subscribe requests taken per client address per 10 minutes.
   const perClient = new RateLimiter(20, 10 * 60_000);
-  // Each webhook sign-up makes Herald send a request somewhere: 5 per client per 10 minutes.
+  // Each webhook sign-up makes Herald send a request somewhere: 5 tests per client per 10 minutes.
   const webhooksPerClient = new RateLimiter(5, 10 * 60_000);
   const guard = (request: Request) =>
     assertSameOrigin(request.headers, [
@@ -70,7 +70,9 @@ export function createSubscriptionPages(deps: Deps) {
       const values = formValues(form);
       return runPageAction(values, async () => {
         guard(request);
-        webhooksPerClient.hit(clientAddress, deps.clock.now());
+        // Refused here once the client has no sign-up left; counted only when Herald is about
+        // to post the test, so typos and bad URLs never use the allowance up.
+        webhooksPerClient.check(clientAddress, deps.clock.now());
         const r = await signUpPublicWebhook(
           deps,
           {
@@ -79,6 +81,7 @@ export function createSubscriptionPages(deps: Deps) {
             events: list(values, 'events'),
           },
           async (req) => {
+            webhooksPerClient.hit(clientAddress, deps.clock.now());
             const result = await postWebhook(req, deps.clock.now(), {
               timeoutMs: WEBHOOK_TEST_TIMEOUT_MS,
               maxBytes: 16 * 1024,
@@ -134,12 +137,16 @@ export function createSubscriptionPages(deps: Deps) {
       }
       return runPageAction(values, async () => {
         guard(request);
-        perClient.hit(clientAddress, deps.clock.now());
-        return requestSubscription(
+        // Refused here once the client has no request left; counted only when one is taken
+        // (a confirmation is on its way), so typos and refused addresses never use it up.
+        perClient.check(clientAddress, deps.clock.now());
+        const r = await requestSubscription(
           deps,
           { email, listIds, componentIds: list(values, 'componentIds'), language },
           publicActor,
         );
+        if (r.outcome === 'sent') perClient.count(clientAddress, deps.clock.now());
+        return r;
       });
     },
     readConfirmation: (token: string) => runPageAction({}, () => readConfirmation(deps, { token })),
