@@ -138,9 +138,7 @@ describe('notices and follower mail in the reader language', () => {
     expect(row!.language).toBe('de');
     await testWorker(s).drain();
     const [confirmation] = smtp.to('folger@example.de');
-    expect(confirmation!.parsed.subject).toBe(
-      'Bestätigen Sie Ihr Abonnement der Status-Updates von Acme',
-    );
+    expect(confirmation!.parsed.subject).toBe('Bestätigen Sie, dass Sie „Search is slow“ folgen');
     expect(confirmation!.parsed.text).toContain('Updates zu „Search is slow“');
     await confirmByButton(linkPath(confirmation!.parsed.text!, '/confirm/'));
     smtp.clear();

@@ -88,7 +88,7 @@ describe('a German reader', () => {
     expect(ok.html).toContain('<strong>leserin@example.de</strong>');
     await testWorker(s).drain();
     const [mail] = smtp.to('leserin@example.de');
-    expect(mail!.parsed.subject).toBe('Bestätigen Sie Ihr Abonnement der Status-Updates von Acme');
+    expect(mail!.parsed.subject).toBe('Bestätigen Sie, dass Sie „Suche langsam“ folgen');
     expect(mail!.parsed.text).toContain('„Suche langsam“');
     linkPath(mail!.parsed.text!, '/confirm/');
   });
