@@ -95,3 +95,7 @@ export type ReaderSignInMethod = (typeof readerSignInMethods)[number];
 /** What an OpenID Connect sign-in is for: the admin (staff) or an audience page (reader). */
 export const oidcSignInPurposes = ['staff', 'reader'] as const;
 export type OidcSignInPurpose = (typeof oidcSignInPurposes)[number];
+
+/** A one-time submission key: its first request is still running, or has answered. */
+export const submissionStates = ['running', 'done'] as const;
+export type SubmissionState = (typeof submissionStates)[number];

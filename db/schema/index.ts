@@ -42,3 +42,4 @@ export * from './reader-sign-in-links.ts';
 export * from './reader-sessions.ts';
 export * from './oidc-sign-ins.ts';
 export * from './incident-audiences.ts';
+export * from './submission-keys.ts';

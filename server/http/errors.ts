@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../domain/shared/errors.ts';
 import { DatabaseBusyError, databaseFault } from '../domain/shared/database-busy.ts';
+import { IdempotencyKeyInUseError } from '../domain/submissions/submission-keys.ts';
 import type { Logger } from '../logger.ts';
 
 /** The one table from domain error codes to HTTP statuses, for the API and the forms alike. */
@@ -20,6 +21,9 @@ const statusByCode: Record<string, number> = {
   rate_limited: 429,
   database_busy: 503,
   database_full: 503,
+  idempotency_key_reused: 422,
+  idempotency_key_in_use: 409,
+  idempotency_answer_not_kept: 409,
 };
 
 /** Transport refusals (thrown as HTTPException by routes and middleware) and their codes. */
@@ -53,6 +57,8 @@ export function mapError(log: Logger) {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
       if (err instanceof DatabaseBusyError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof IdempotencyKeyInUseError)
+        c.header('Retry-After', String(err.retryAfterSeconds));
       const fields =
         err instanceof ValidationError || err instanceof PayloadError ? err.fields : undefined;
       return c.json(errorBody(err.code, err.message, fields), statusOf(err) as 400);

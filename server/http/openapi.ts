@@ -67,6 +67,9 @@ const errorSchema = {
             'method_not_allowed',
             'payload_too_large',
             'unsupported_media_type',
+            'idempotency_key_reused',
+            'idempotency_key_in_use',
+            'idempotency_answer_not_kept',
           ],
         },
         message: { type: 'string' },
@@ -121,12 +124,36 @@ export function buildOpenApi(ops: ApiOperation[], serverUrl: string) {
         'Invalid input (a wrong type, range or unknown field); `fields` names each problem',
       );
     }
+    // Every write takes an optional Idempotency-Key (server/http/idempotency.ts).
+    const once =
+      op.method === 'get'
+        ? []
+        : [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description:
+                'Any 1-255 visible ASCII characters (a UUID). Sent again with the same request, it answers the first result (with `Idempotent-Replayed: true`) instead of doing it twice; kept for 24 hours.',
+              schema: { type: 'string', minLength: 1, maxLength: 255 },
+            },
+          ];
+    if (once.length) {
+      responses[409] = err(
+        'A conflict with the current state; or `idempotency_key_in_use`: the first request with this Idempotency-Key still runs (retry after `Retry-After`)',
+      );
+      responses[422] = err(
+        op.body
+          ? 'Invalid input (a wrong type, range or unknown field); `fields` names each problem. Or `idempotency_key_reused`: this Idempotency-Key was used for a different request'
+          : '`idempotency_key_reused`: this Idempotency-Key was used for a different request',
+      );
+    }
     paths[path] ??= {};
     paths[path][op.method] = {
       summary: op.summary,
       description: `Needs the ${op.role} role.`,
       operationId: `${op.method}${op.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
-      parameters: [...params, ...query],
+      parameters: [...params, ...query, ...once],
       ...(op.body
         ? {
             requestBody: {

@@ -15,6 +15,7 @@ import {
   expireVisitorWebhooks,
   VISITOR_WEBHOOK_PAUSED_DAYS,
 } from '../domain/webhooks/expire-visitor-webhooks.ts';
+import { pruneSubmissionKeys } from '../domain/submissions/submission-keys.ts';
 import type { Logger } from '../logger.ts';
 import { conditionLog } from './condition-log.ts';
 
@@ -104,6 +105,9 @@ export function createScheduler(
       report.expiredWebhooks = await task("visitors' paused webhooks", report, () =>
         expireVisitorWebhooks(deps),
       );
+      // Used form tokens and Idempotency-Keys older than a day: a claim takes an expired one
+      // over anyway, so this only keeps the table small.
+      await task('expired submission keys', report, async () => [await pruneSubmissionKeys(deps)]);
     }
     for (const p of report.published) {
       if (p.skipped) deps.log.info('scheduler: skipped a scheduled update', p);

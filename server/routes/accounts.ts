@@ -124,6 +124,7 @@ export const accountOps = {
     role: 'admin',
     verb: createApiToken,
     success: 201,
+    secretAnswer: true,
     cli: {
       command: 'token create',
       flags: { name: 'name', role: 'role' },

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { AuthEnv } from '../http/auth.ts';
+import { answerOnce } from '../http/idempotency.ts';
 import type { ApiOperation } from '../http/openapi.ts';
 import type { Deps } from '../deps.ts';
 import { type Actor, assertRole, type Role } from '../domain/shared/actor.ts';
@@ -45,6 +46,11 @@ export interface OperationRow<I = any, R = any> {
   /** A Location header for the answer (a 202's object to follow). */
   location?: (result: R) => string;
   success: number;
+  /**
+   * The answer holds a secret shown once (a new API token, a webhook's signing secret): it is
+   * never stored, so an `Idempotency-Key` sent again gets a 409 saying so instead of a replay.
+   */
+  secretAnswer?: boolean;
   /** The CLI command that runs it, where there is one. */
   cli?: CliCommand<R>;
 }
@@ -134,8 +140,19 @@ export function rowMeta(row: OperationRow): ApiOperation {
   };
 }
 
-/** The API handler of a row: read the body (or query), fill the path field, run, answer. */
+/**
+ * The API handler of a row: read the body (or query), fill the path field, run, answer. Every
+ * write takes an optional `Idempotency-Key` (http/idempotency.ts): sent again, it answers the
+ * first result instead of running twice.
+ */
 export function rowHandler(deps: Deps, row: OperationRow) {
+  const handle = rowAnswer(deps, row);
+  if (row.method === 'get') return handle;
+  return (c: ApiContext) =>
+    answerOnce(deps, c, { secretAnswer: row.secretAnswer === true }, () => handle(c));
+}
+
+function rowAnswer(deps: Deps, row: OperationRow) {
   return async (c: ApiContext): Promise<Response> => {
     const id = pathId(c);
     let raw: unknown = { ...c.req.param(), id };

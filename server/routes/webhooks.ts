@@ -24,6 +24,7 @@ export const webhookOps = {
     role: 'admin',
     verb: createWebhook,
     success: 201,
+    secretAnswer: true,
   }),
   list: operation({
     method: 'get',

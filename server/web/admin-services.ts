@@ -8,7 +8,8 @@ import { createAdminOnly } from './forms/people.ts';
 import { createTimeAdmin } from './forms/schedule.ts';
 import { createWebhookAdmin } from './forms/webhooks.ts';
 import { createRecordAdmin } from './forms/record.ts';
-import { type FormOutcome, formValues, runForm } from './forms/form.ts';
+import { type FormOutcome, formValues, type PagePostAnswer, runForm } from './forms/form.ts';
+import type { SubmissionGuard } from './forms/once.ts';
 import { changeOwnPassword } from '../domain/users/update-user.ts';
 import { edgeNotice } from '../edge/edge-notice.ts';
 import { createReportAdmin } from './forms/reports.ts';
@@ -49,9 +50,25 @@ export interface AdminServices {
   alertRules: ReturnType<typeof createAlertRuleAdmin>;
   /** Named audiences: who belongs, what they see, their page and feed URLs. */
   audiences: ReturnType<typeof createAudienceAdmin>;
+  /**
+   * Each admin form's one-time token (`token()`, written by CsrfField.astro) and the guard that
+   * runs a form's POST once for it (`once`, run by page-posts.ts): see forms/once.ts.
+   */
+  submissions: {
+    token(): string;
+    once(
+      path: string,
+      form: FormData,
+      post: () => Promise<PagePostAnswer>,
+    ): Promise<PagePostAnswer>;
+  };
 }
 
-export function createAdminServices(deps: Deps, session: ActiveSession): AdminServices {
+export function createAdminServices(
+  deps: Deps,
+  session: ActiveSession,
+  submissions: SubmissionGuard,
+): AdminServices {
   return {
     user: session.user,
     actor: session.actor,
@@ -94,5 +111,9 @@ export function createAdminServices(deps: Deps, session: ActiveSession): AdminSe
     record: createRecordAdmin(deps, session),
     alertRules: createAlertRuleAdmin(deps, session),
     audiences: createAudienceAdmin(deps, session),
+    submissions: {
+      token: submissions.token,
+      once: (path, form, post) => submissions.once(session.user.id, path, form, post),
+    },
   };
 }

@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Deps } from '../deps.ts';
 import { refusal } from './refusal-page.ts';
 import { createAdminServices } from './admin-services.ts';
+import { createSubmissionGuard } from './forms/once.ts';
 import { createAuthServices, createReaderAuth } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
@@ -251,6 +252,7 @@ export async function mountSite(
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
   const reportPages = createReportPages(deps);
   const slots = new UploadSlots(MAX_CONCURRENT_UPLOADS);
+  const submissionGuard = createSubmissionGuard(deps);
   app.all('*', async (c) => {
     const { incoming, outgoing } = nodeBindings(c.env);
     const method = c.req.method;
@@ -384,7 +386,8 @@ export async function mountSite(
       locals.visitor = visitor;
       locals.settleWrites = () => deps.edge.settle();
       locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
-      if (visitor.session) locals.admin = createAdminServices(deps, visitor.session);
+      if (visitor.session)
+        locals.admin = createAdminServices(deps, visitor.session, submissionGuard);
       locals.audiences = createAudiencePages(deps, visitor);
       locals.readerAuth = createReaderAuth(deps, visitor, setCookie);
       locals.subscriptions = subscriptions;

@@ -24,14 +24,20 @@ function refuseForm(i18n: Translator, admin: boolean): Response {
 /**
  * Renders the page; an admin page's POST runs its form action first (server/web/forms/
  * page-posts.ts): success is a 303 to where the action says, a refusal renders the page with
- * `posted` and answers with the refusal's status.
+ * `posted` and answers with the refusal's status. A form sent again with its one-time token
+ * (a double-click) does not run again: it answers with a 303 to where the first one went.
  */
 async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> {
   const { admin, auth } = ctx.locals.herald;
   const posted =
     ctx.request.method === 'POST' && admin && auth
-      ? await runAdminPagePost(admin, auth, ctx.routePattern, ctx.params, () =>
-          ctx.request.clone().formData(),
+      ? await runAdminPagePost(
+          admin,
+          auth,
+          ctx.routePattern,
+          ctx.params,
+          () => ctx.request.clone().formData(),
+          ctx.url.pathname,
         )
       : null;
   if (posted?.ok && posted.redirect)

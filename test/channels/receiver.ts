@@ -10,9 +10,18 @@ export interface Received {
   status: number | null;
 }
 
-/** What the receiver does with the next request: answer, hang, or stream without end. */
+/**
+ * What the receiver does with the next request: answer (at once, after a delay, or once `until`
+ * settles), hang, or stream without end.
+ */
 export type Behaviour =
-  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
+  | {
+      status: number;
+      body?: string;
+      headers?: Record<string, string>;
+      delayMs?: number;
+      until?: Promise<unknown>;
+    }
   | { hang: true }
   | { status: number; endless: true };
 
@@ -23,6 +32,7 @@ export type Behaviour =
 export async function startReceiver() {
   const received: Received[] = [];
   const queue: Behaviour[] = [];
+  const arrivals: { count: number; resolve: () => void }[] = [];
   let bytesStreamed = 0;
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
@@ -37,6 +47,11 @@ export async function startReceiver() {
         status: 'status' in b && !('endless' in b) ? b.status : null,
       };
       received.push(got);
+      for (const w of [...arrivals])
+        if (received.length >= w.count) {
+          arrivals.splice(arrivals.indexOf(w), 1);
+          w.resolve();
+        }
       if ('hang' in b) return;
       if ('endless' in b) {
         res.writeHead(b.status, { 'content-type': 'text/plain' });
@@ -52,7 +67,8 @@ export async function startReceiver() {
         res.writeHead(b.status, b.headers ?? {});
         res.end(b.body ?? '');
       };
-      if (b.delayMs) setTimeout(answer, b.delayMs);
+      if (b.until) void b.until.then(answer, answer);
+      else if (b.delayMs) setTimeout(answer, b.delayMs);
       else answer();
     });
   });
@@ -68,6 +84,11 @@ export async function startReceiver() {
     received,
     next(...b: Behaviour[]) {
       queue.push(...b);
+    },
+    /** Resolves once `count` requests in all have arrived (answered or not). */
+    arrived(count: number): Promise<void> {
+      if (received.length >= count) return Promise.resolve();
+      return new Promise<void>((resolve) => arrivals.push({ count, resolve }));
     },
     get bytesStreamed() {
       return bytesStreamed;

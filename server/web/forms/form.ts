@@ -51,6 +51,13 @@ export interface FormFailure {
 export type FormOutcome = { ok: true; redirect: string } | FormFailure;
 
 /**
+ * What an admin page's POST answers: where to go, the refusal the page shows again with what was
+ * typed, or (creating a token or a webhook) an answer shown in place, since a redirect would
+ * lose the secret it shows once.
+ */
+export type PagePostAnswer = FormOutcome | { ok: true; redirect: null; [shown: string]: unknown };
+
+/**
  * The result of a page action that shows its answer in place rather than redirecting (the
  * subscriber pages: "check your inbox", "you are subscribed"), or the same failure as a form.
  */
@@ -60,7 +67,8 @@ export type FormResult<T> = { ok: true; value: T } | FormFailure;
 export function formValues(form: FormData): FormValues {
   const out: FormValues = {};
   for (const [k, v] of form.entries()) {
-    if (typeof v !== 'string' || k === '_csrf' || /password/i.test(k)) continue;
+    if (typeof v !== 'string' || k === '_csrf' || k === '_submission' || /password/i.test(k))
+      continue;
     const prev = out[k];
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }

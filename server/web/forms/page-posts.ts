@@ -1,13 +1,8 @@
 import type { AdminServices } from '../admin-services.ts';
 import type { AuthServices } from './auth.ts';
-import type { FormOutcome } from './form.ts';
+import type { PagePostAnswer } from './form.ts';
 
-/**
- * What an admin page's POST answers: where to go, the refusal the page shows again with what was
- * typed, or (creating a token or a webhook) an answer shown in place, since a redirect would
- * lose the secret it shows once.
- */
-export type PagePostAnswer = FormOutcome | { ok: true; redirect: null; [shown: string]: unknown };
+export type { PagePostAnswer } from './form.ts';
 
 /** What an admin page's POST runs: its form action over the page's operation rows. */
 type PagePost = (
@@ -68,7 +63,10 @@ export const adminPagePosts: Readonly<Record<string, PagePost>> = {
 
 /**
  * Runs the POST of an admin page listed above; `null` for a page that reads its own. The answer
- * is either where to go (a 303) or the refusal the page renders with what was typed.
+ * is either where to go (a 303) or the refusal the page renders with what was typed. A form
+ * carrying its one-time token runs once however often it is sent (a double-click, a replayed
+ * request): the repeats answer where the first went (server/web/forms/once.ts). `path` is the
+ * page's own address, where a form whose answer was shown in place sends a repeat.
  */
 export async function runAdminPagePost(
   admin: AdminServices,
@@ -76,8 +74,10 @@ export async function runAdminPagePost(
   route: string,
   params: Record<string, string | undefined>,
   read: () => Promise<FormData>,
+  path: string,
 ): Promise<PagePostAnswer | null> {
   const post = Object.hasOwn(adminPagePosts, route) ? adminPagePosts[route] : undefined;
   if (!post) return null;
-  return post(admin, params, await read(), auth);
+  const form = await read();
+  return admin.submissions.once(path, form, () => post(admin, params, form, auth));
 }
