@@ -46,7 +46,8 @@ describe('public lists and pages speak in impact', () => {
     const customer = await mailTo('customer@example.org');
     expect(customer.map((m) => m.parsed.subject)).toEqual(['Major outage: Website is down']);
     for (const part of [customer[0]!.parsed.text!, customer[0]!.parsed.html!]) {
-      expect(part).not.toMatch(/PRIORITY|P0/);
+      // Links left out: a random link token can hold the letters P0.
+      expect(part.replace(/https?:\/\/[^\s"<>]+/g, '')).not.toMatch(/PRIORITY|P0/);
       expect(part).toMatch(/Major outage/i);
     }
     const staff = await mailTo('sales@acme.com');
