@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhooks, webhookSignups } from '../../db/schema/index.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
+import { publishDueUpdates } from '../../server/domain/incidents/publish-due-updates.ts';
+import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { followIncidentByWebhook } from '../../server/domain/webhooks/follow-incident.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
@@ -77,6 +79,20 @@ describe('follow one incident by webhook', () => {
 
     s.clock.advance(60_000);
     await resolveIncident(s.deps, { incidentId: id }, testActor);
+    // A follow-up scheduled to go out after the all-clear: the follow ended with it, as an
+    // email follow does, so it reaches no follower.
+    await scheduleIncidentUpdate(
+      s.deps,
+      {
+        incidentId: id,
+        status: 'resolved',
+        body: 'Root cause: a dropped index.',
+        scheduledFor: new Date(s.clock.now().getTime() + 3600_000),
+      },
+      testActor,
+    );
+    s.clock.advance(3600_000 + 1000);
+    expect(await publishDueUpdates(s.deps)).toHaveLength(1);
     await worker.runOnce();
     expect(rx.received.map((r) => r.headers['x-herald-event'])).toEqual([
       'incident.updated',

@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type ComponentStatus,
@@ -87,6 +87,20 @@ export async function queueIncidentWebhooks(
       );
     if (Number(n) <= 1) event = 'incident.created';
   }
+  // A follow ends at the resolve, by webhook as by email: an update published after it (a
+  // scheduled follow-up) reaches no follower.
+  const [{ n: resolvedBefore } = { n: 0 }] = await tx
+    .select({ n: sql<number>`count(*)` })
+    .from(incidentUpdates)
+    .where(
+      and(
+        eq(incidentUpdates.incidentId, u.incidentId),
+        eq(incidentUpdates.state, 'published'),
+        eq(incidentUpdates.status, 'resolved'),
+        ne(incidentUpdates.id, u.updateId),
+      ),
+    );
+  const followed = Number(resolvedBefore) === 0;
   const affected = await tx
     .select({ id: incidentComponents.componentId })
     .from(incidentComponents)
@@ -97,7 +111,7 @@ export async function queueIncidentWebhooks(
     { incidentId: u.incidentId, updateId: u.updateId },
     // Channels follow the email rules (a notifying update of one of their priorities);
     // someone who follows this one incident gets every update it publishes.
-    sql`(w.incident_id = ${u.incidentId}
+    sql`((w.incident_id = ${u.incidentId} AND ${followed ? 1 : 0} = 1)
          OR (w.incident_id IS NULL AND ${u.notify ? 1 : 0} = 1
              AND w.is_drill = ${incident.isDrill ? 1 : 0}
              AND instr(',' || w.priorities || ',', ${`,${u.priority},`}) > 0))
