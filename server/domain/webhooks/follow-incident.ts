@@ -10,9 +10,10 @@ import { parseInput } from '../shared/parse.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { loadFollowableIncident } from '../subscribers/incident-follows.ts';
 import { publicActor } from '../subscribers/public-actor.ts';
-import { hashToken, linkKey, webhookManageToken } from '../subscribers/tokens.ts';
+import { linkKey, webhookManageToken } from '../subscribers/tokens.ts';
 import { assertWebhookUrl } from './address-policy.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
+import { manageLinkRow } from './webhook-identity.ts';
 
 /** Followers one incident may have: a public form must not turn Herald into a mass sender. */
 export const MAX_FOLLOWERS_PER_INCIDENT = 200;
@@ -67,9 +68,7 @@ export async function followIncidentByWebhook(
       pausedAt: null,
       createdAt: now,
     });
-    await tx
-      .insert(webhookSignups)
-      .values({ webhookId, manageTokenHash: hashToken(manageToken), createdAt: now });
+    await tx.insert(webhookSignups).values(manageLinkRow(master, webhookId, now));
     await recordAudit(tx, publicActor, now, {
       action: 'webhook.follow_incident',
       objectType: 'webhook',
@@ -99,13 +98,7 @@ export async function ensureFollowerManageLinks(
   const master = await linkKey(db, config);
   await db
     .insert(webhookSignups)
-    .values(
-      missing.map((w) => ({
-        webhookId: w.id,
-        manageTokenHash: hashToken(webhookManageToken(master, w.id)),
-        createdAt: now,
-      })),
-    )
+    .values(missing.map((w) => manageLinkRow(master, w.id, now)))
     .onConflictDoNothing();
   return missing.length;
 }

@@ -28,6 +28,7 @@ import { hashToken, linkKey, webhookManageToken } from '../subscribers/tokens.ts
 import { assertWebhookUrl } from './address-policy.ts';
 import { VISITOR_WEBHOOK_PAUSED_DAYS } from './expire-visitor-webhooks.ts';
 import { newSigningSecret, sealSecret } from './secret-box.ts';
+import { manageLinkRow } from './webhook-identity.ts';
 import { endSignup, readSignupEnd, type SignupEnd } from './signup-ends.ts';
 import type { WebhookRequest } from './webhook-send-context.ts';
 import type { WebhookResult } from './webhook-store.ts';
@@ -142,9 +143,7 @@ export async function signUpPublicWebhook(
       pausedAt: null,
       createdAt: now,
     });
-    await tx
-      .insert(webhookSignups)
-      .values({ webhookId, manageTokenHash: hashToken(manageToken), createdAt: now });
+    await tx.insert(webhookSignups).values(manageLinkRow(master, webhookId, now));
     await recordAudit(tx, publicActor, now, {
       action: 'webhook.public_signup',
       objectType: 'webhook',

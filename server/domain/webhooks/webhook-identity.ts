@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { webhooks } from '../../../db/schema/index.ts';
+import { hashToken, webhookManageToken } from '../subscribers/tokens.ts';
 
 /**
  * A visitor's webhook (a follower of one incident, a public sign-up), as a condition on
@@ -22,3 +23,16 @@ const kindNames = {
  */
 export const webhookName = (kind: (typeof webhooks.$inferSelect)['kind'], url: string) =>
   `${kindNames[kind]} at ${new URL(url).host}`;
+
+/**
+ * The `webhook_signups` row that makes a visitor's webhook manageable at
+ * `/manage/webhook/TOKEN`: the token is derived from the link key and the webhook's id (so it
+ * can be shown now and derived again later), and only its hash is stored.
+ */
+export function manageLinkRow(linkKey: string, webhookId: string, now: Date) {
+  return {
+    webhookId,
+    manageTokenHash: hashToken(webhookManageToken(linkKey, webhookId)),
+    createdAt: now,
+  };
+}
