@@ -471,6 +471,9 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       running = false;
       stopping = true;
       wake();
+      // The sends started before the stop: counted now, since the hand-back's outcomes may be
+      // recorded (and leave `held`) before the pump is done.
+      const finished = held.size - queue.length;
       // Handed back at once, not once the pump notices the stop: it may be waiting for another
       // process's write lock or on a probe, and what waits in the queue is not to be sent now.
       // Again after it: a claim it had under way may have queued more (`stopping` keeps the
@@ -478,7 +481,6 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       let handedBack = handBack();
       await pumpDone;
       handedBack += handBack();
-      const finished = held.size - handedBack;
       const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
