@@ -374,9 +374,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     start: lane.start,
     /**
      * A graceful stop: claims nothing more, hands back what was claimed but never started (its
-     * lease released now, not left to run out), lets every message already handed to the
-     * transport answer and records it. What is still unrecorded after `recordWaitMs` is
-     * returned (its rows come back when their lease runs out, and may go twice).
+     * lease released with the first write that lands, not left to run out), lets every message
+     * already handed to the transport answer and records it. What is still unrecorded after
+     * `recordWaitMs` is returned (its rows come back when their lease runs out, and may go
+     * twice).
      */
     stop: lane.stop,
   };

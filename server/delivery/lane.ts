@@ -461,22 +461,26 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       pumpDone = resumeOutage().then(pump);
     },
     /**
-     * A graceful stop: claims nothing more, hands back what was claimed but never started (its
-     * lease released now), lets every send already started answer and records it. Recording is
-     * retried for up to `recordWaitMs`; what is still unrecorded then is returned (its rows come
-     * back when their lease runs out, and may go twice).
+     * A graceful stop: claims nothing more, hands the channel nothing more from the moment it is
+     * called, hands back what was claimed but never started (released with the first write that
+     * lands, not left to its lease), lets every send already started answer and records it.
+     * Recording is retried for up to `recordWaitMs`; what is still unrecorded then is returned
+     * (its rows come back when their lease runs out, and may go twice).
      */
     async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       stopping = true;
       wake();
+      // The sends started before the stop: counted now, since the hand-back's outcomes may be
+      // recorded (and leave `held`) before the pump is done.
+      const finished = held.size - queue.length;
       // Handed back at once, not once the pump notices the stop: it may be waiting for another
       // process's write lock or on a probe, and what waits in the queue is not to be sent now.
-      // Again after it: a claim it had under way may have queued more.
+      // Again after it: a claim it had under way may have queued more (`stopping` keeps the
+      // senders off it).
       let handedBack = handBack();
       await pumpDone;
       handedBack += handBack();
-      const finished = held.size - handedBack;
       const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;

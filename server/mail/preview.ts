@@ -9,7 +9,6 @@ import {
 import type { RenderedEmail } from '../../emails/layout.ts';
 import { listSubject, updateListSubject } from '../domain/shared/subjects.ts';
 import { type ListReview, reviewLists } from '../domain/broadcasts/review-lists.ts';
-import { countRecipients } from '../domain/broadcasts/queue-deliveries.ts';
 import { updateBroadcastLists } from '../domain/broadcasts/enqueue-update-broadcast.ts';
 import { defaultImpact } from '../domain/status/rollup.ts';
 import { impactLabel, statusLabel } from '../domain/status/labels.ts';
@@ -186,12 +185,12 @@ async function previewUpdateEmailParsed(
     audienceOnly,
     chosenAudienceIds,
   });
-  const lists = await reviewLists(deps.db, to, componentIds, (l, lang) =>
+  const { lists, recipients } = await reviewLists(deps.db, to, componentIds, (l, lang) =>
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
   );
   return {
     lists,
-    recipients: await countRecipients(deps.db, { listIds: to.map((l) => l.id), componentIds }),
+    recipients,
     wouldNotify: input.notify ?? isBroadcastPriority(priority),
     internal: {
       ...render(data),

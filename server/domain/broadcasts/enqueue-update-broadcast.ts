@@ -4,7 +4,7 @@ import { broadcasts, incidentComponents, incidents } from '../../../db/schema/in
 import { incidentSubject } from '../shared/subjects.ts';
 import { newId } from '../shared/ids.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
-import { countRecipients, countRecipientsByList, queueDeliveries } from './queue-deliveries.ts';
+import { countRecipients, queueDeliveries } from './queue-deliveries.ts';
 import {
   type AudienceAwareList,
   type IncidentForLists,
@@ -172,22 +172,28 @@ async function updateAudience(
 /**
  * Counts how many people a new (not drill) incident would mail, if it notifies, by priority: for
  * everyone, or (given their ids) for chosen audiences only, which reaches their lists, internal
- * lists and staff audiences' lists. The lists and each list's count are read once (a query
- * each), however many choices are counted.
+ * lists and staff audiences' lists. People, not subscriptions: each set of lists is counted by
+ * the rule the broadcast queues with (an address on several of them once), so the figures are
+ * not sums of the lists' own. The lists are read once, and each distinct set of them counted
+ * once, however many choices reach it.
  */
 export async function newIncidentRecipientCounter(db: DbOrTx) {
   const lists = await readAudienceAwareLists(db);
-  const perList = await countRecipientsByList(
-    db,
-    lists.map((l) => l.id),
-  );
-  return (priority: number, chosenAudienceIds?: string[]): number =>
-    listsReaching(lists, {
+  const counted = new Map<string, Promise<number>>();
+  return (priority: number, chosenAudienceIds?: string[]): Promise<number> => {
+    const listIds = listsReaching(lists, {
       isDrill: false,
       priority,
       componentIds: [],
       ...(chosenAudienceIds ? { audienceOnly: true, chosenAudienceIds } : {}),
-    }).reduce((n, l) => n + (perList.get(l.id) ?? 0), 0);
+    })
+      .map((l) => l.id)
+      .sort();
+    const key = listIds.join(',');
+    let n = counted.get(key);
+    if (!n) counted.set(key, (n = countRecipients(db, { listIds, componentIds: [] })));
+    return n;
+  };
 }
 
 /**

@@ -97,38 +97,26 @@ export async function countRecipients(
 }
 
 /**
- * `countRecipients` for several lists at once, with no component filter: the confirmed
- * subscribers of each list, by list id. A set of lists reaches their sum (one row per
- * subscriber), so a form that counts several choices (everyone, each audience alone) reads the
- * table once.
+ * The same recipients as `countRecipients`, counted by the list whose copy each gets (one per
+ * address: see `oneCopyPerAddress`) and the language each subscribed in (their mail's language),
+ * for a review that shows every list and subject line as it will go out. The rows add up to
+ * `countRecipients`: the same condition, in one statement.
  */
-export async function countRecipientsByList(
-  db: DbOrTx,
-  listIds: string[],
-): Promise<Map<string, number>> {
-  if (listIds.length === 0) return new Map();
-  const where = await recipientsWhere(db, { listIds, componentIds: [] });
-  const rows = await db.all<{ listId: string; n: number }>(
-    sql`SELECT s.list_id AS listId, count(*) AS n FROM subscribers s WHERE ${where} GROUP BY s.list_id`,
-  );
-  return new Map(rows.map((r) => [r.listId, Number(r.n)]));
-}
-
-/**
- * The same recipients as `countRecipients`, counted by the language each subscribed in (their
- * mail's language), for a review that shows every subject line as it will go out.
- */
-export async function countRecipientsByLanguage(
+export async function countRecipientsByListAndLanguage(
   db: DbOrTx,
   b: { listIds: string[]; componentIds: string[] },
-): Promise<{ language: string; recipients: number }[]> {
+): Promise<{ listId: string; language: string; recipients: number }[]> {
   if (b.listIds.length === 0) return [];
   const where = await recipientsWhere(db, b);
-  const rows = await db.all<{ language: string; n: number }>(
-    sql`SELECT s.language AS language, count(*) AS n FROM subscribers s WHERE ${where}
-        GROUP BY s.language ORDER BY s.language`,
+  const rows = await db.all<{ listId: string; language: string; n: number }>(
+    sql`SELECT s.list_id AS listId, s.language AS language, count(*) AS n FROM subscribers s
+        WHERE ${where} GROUP BY s.list_id, s.language ORDER BY s.list_id, s.language`,
   );
-  return rows.map((r) => ({ language: r.language, recipients: Number(r.n) }));
+  return rows.map((r) => ({
+    listId: r.listId,
+    language: r.language,
+    recipients: Number(r.n),
+  }));
 }
 
 /** The recipients of a broadcast as a condition on `subscribers s` (one rule for all callers). */

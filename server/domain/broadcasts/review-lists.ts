@@ -4,7 +4,7 @@ import { type IncidentStatus, incidentComponents, type lists } from '../../../db
 import { DEFAULT_LANGUAGE, type Language, parseLanguage } from '../../i18n/languages.ts';
 import { updateListSubject } from '../shared/subjects.ts';
 import { updateBroadcastLists } from './enqueue-update-broadcast.ts';
-import { countRecipients, countRecipientsByLanguage } from './queue-deliveries.ts';
+import { countRecipientsByListAndLanguage } from './queue-deliveries.ts';
 
 type ListRow = typeof lists.$inferSelect;
 
@@ -22,19 +22,25 @@ export interface ListReview {
 }
 
 /**
- * Each list a broadcast would go to, with its recipients (the same rule the broadcast then
- * queues with) and the subject line each of its readers would get, by the language they read:
- * `subjectFor` is the very function the mail takes its subject from.
+ * Each list a broadcast would go to, with its recipients and the subject line each of them would
+ * get, by the language they read (`subjectFor` is the very function the mail takes its subject
+ * from), and how many people it reaches in all. The counts are those of the rule the broadcast
+ * then queues with: an address on several of the lists gets one copy, its most internal list's,
+ * and is counted on that list alone, so the lists' figures add up to the total.
  */
 export async function reviewLists(
   db: DbOrTx,
   to: readonly (ListRow & { audience?: { name: string } | null })[],
   componentIds: string[],
   subjectFor: (list: ListRow, lang: Language) => string,
-): Promise<ListReview[]> {
+): Promise<{ lists: ListReview[]; recipients: number }> {
+  const counted = await countRecipientsByListAndLanguage(db, {
+    listIds: to.map((l) => l.id),
+    componentIds,
+  });
   const out: ListReview[] = [];
   for (const l of to) {
-    const byLanguage = await countRecipientsByLanguage(db, { listIds: [l.id], componentIds });
+    const byLanguage = counted.filter((r) => r.listId === l.id);
     // A list nobody reads yet still shows the subject its first reader would get.
     const readers = byLanguage.length
       ? byLanguage
@@ -58,7 +64,7 @@ export async function reviewLists(
       subjects: [...subjects.values()],
     });
   }
-  return out;
+  return { lists: out, recipients: counted.reduce((n, r) => n + r.recipients, 0) };
 }
 
 /**
@@ -85,10 +91,7 @@ export async function reviewUpdateLists(
   ).map((c) => c.id);
   const to = await updateBroadcastLists(db, { ...incident, componentIds });
   const kind = status === 'resolved' ? 'resolved' : 'update';
-  return {
-    lists: await reviewLists(db, to, componentIds, (l, lang) =>
-      updateListSubject(kind, l, { ...incident, status }, lang),
-    ),
-    recipients: await countRecipients(db, { listIds: to.map((l) => l.id), componentIds }),
-  };
+  return reviewLists(db, to, componentIds, (l, lang) =>
+    updateListSubject(kind, l, { ...incident, status }, lang),
+  );
 }

@@ -19,7 +19,6 @@ import {
   incidentNoticeListSubject,
   incidentNoticeRecipients,
 } from '../broadcasts/enqueue-incident-notice.ts';
-import { countRecipients } from '../broadcasts/queue-deliveries.ts';
 import { reviewLists } from '../broadcasts/review-lists.ts';
 import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
 import { createAudienceReader } from '../audiences/audience-reader.ts';
@@ -186,8 +185,8 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string, 
     .from(postmortems)
     .where(eq(postmortems.incidentId, incidentId));
   const body = publicText(row?.body ?? '');
-  const { lists, listIds, componentIds } = await incidentNoticeRecipients(db, incident);
-  const perList = await reviewLists(db, lists, componentIds, (l, lang) =>
+  const { lists, componentIds } = await incidentNoticeRecipients(db, incident);
+  const email = await reviewLists(db, lists, componentIds, (l, lang) =>
     incidentNoticeListSubject('incident_postmortem', l, incident, lang),
   );
   return {
@@ -199,10 +198,7 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string, 
     empty: body.trim() === '',
     isDrill: incident.isDrill,
     pages: await publicationPages(db, incident, publicUrl),
-    email: {
-      lists: perList,
-      recipients: await countRecipients(db, { listIds, componentIds }),
-    },
+    email,
   };
 }
 

@@ -227,14 +227,17 @@ type DeclareCounts = { p0: number; p1: number };
  */
 async function readDeclareRecipients(deps: Deps, values?: FormValues) {
   const counter = await newIncidentRecipientCounter(deps.db);
-  const count = (ids?: string[]): DeclareCounts => ({ p0: counter(0, ids), p1: counter(1, ids) });
+  const count = async (ids?: string[]): Promise<DeclareCounts> => ({
+    p0: await counter(0, ids),
+    p1: await counter(1, ids),
+  });
   const named = await listAudiences(deps.db);
   const audiences: Record<string, DeclareCounts> = {};
-  for (const a of named) audiences[a.slug] = count([a.id]);
+  for (const a of named) audiences[a.slug] = await count([a.id]);
   const choice = values ? audienceChoice(values) : 'everyone';
   const ids =
     choice === 'everyone' ? [] : named.filter((a) => choice.includes(a.slug)).map((a) => a.id);
-  return { ...count(), audiences, chosen: ids.length ? count(ids) : null };
+  return { ...(await count()), audiences, chosen: ids.length ? await count(ids) : null };
 }
 
 /** The declare form's "default" choice, spelled out from the settings. */
