@@ -10,6 +10,7 @@ import {
   RateLimitedError,
   UnauthorizedError,
 } from '../../domain/shared/errors.ts';
+import { IdempotencyKeyInUseError } from '../../domain/submissions/submission-keys.ts';
 import { statusOf } from '../../http/errors.ts';
 import { noStore, refuseBodyOver } from '../../http/limits.ts';
 import { DEFAULT_BODY_LIMIT } from '../../http/openapi.ts';
@@ -48,7 +49,11 @@ function v1Error(deps: Deps) {
     const fault = err instanceof DomainError ? null : databaseFault(err);
     if (fault === 'busy' || fault === 'full') err = new DatabaseBusyError(fault);
     if (err instanceof DomainError) {
-      if (err instanceof RateLimitedError || err instanceof DatabaseBusyError)
+      if (
+        err instanceof RateLimitedError ||
+        err instanceof DatabaseBusyError ||
+        err instanceof IdempotencyKeyInUseError
+      )
         c.header('Retry-After', String(err.retryAfterSeconds));
       return c.json({ error: err.message }, statusOf(err) as 400);
     }
