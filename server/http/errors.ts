@@ -38,6 +38,21 @@ export function statusOf(err: DomainError): number {
   return statusByCode[err.code] ?? 400;
 }
 
+/**
+ * The seconds after which a refused request may be sent again (`Retry-After`), for the errors
+ * that pass (a rate limit, a busy database, a first request with the same key still running);
+ * null for the rest. Every API's error answer sets the header from here.
+ */
+export function retryAfterOf(err: DomainError): number | null {
+  if (
+    err instanceof RateLimitedError ||
+    err instanceof DatabaseBusyError ||
+    err instanceof IdempotencyKeyInUseError
+  )
+    return err.retryAfterSeconds;
+  return null;
+}
+
 export function errorBody(code: string, message: string, fields?: Record<string, string>) {
   return {
     error: fields && Object.keys(fields).length ? { code, message, fields } : { code, message },
@@ -55,10 +70,8 @@ export function mapError(log: Logger) {
     const fault = err instanceof DomainError ? null : databaseFault(err);
     if (fault === 'busy' || fault === 'full') err = new DatabaseBusyError(fault);
     if (err instanceof DomainError) {
-      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
-      if (err instanceof DatabaseBusyError) c.header('Retry-After', String(err.retryAfterSeconds));
-      if (err instanceof IdempotencyKeyInUseError)
-        c.header('Retry-After', String(err.retryAfterSeconds));
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== null) c.header('Retry-After', String(retryAfter));
       const fields =
         err instanceof ValidationError || err instanceof PayloadError ? err.fields : undefined;
       return c.json(errorBody(err.code, err.message, fields), statusOf(err) as 400);

@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Deps } from '../deps.ts';
+import type { Actor } from '../domain/shared/actor.ts';
+import { runOnce } from '../domain/submissions/run-once.ts';
 import {
   claimSubmissionKey,
-  completeSubmissionKey,
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
   IdempotentAnswerNotKeptError,
-  releaseSubmissionKey,
   submissionKeyOf,
 } from '../domain/submissions/submission-keys.ts';
-import type { AuthEnv } from './auth.ts';
 
 /** What a client names a write with so that sending it again never does it twice. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -20,17 +19,20 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * Runs an admin API write at most once per `Idempotency-Key` (optional: without the header it
- * simply runs). The key is claimed in the database before the write, so two requests with it,
- * on any Herald process, run it once: the first answers, a later one gets the same status and
- * body again (`Idempotent-Replayed: true`), one sent while the first still runs a 409 to retry,
- * and one with another method, path or body a 422. A request that fails (refused input, a busy
- * database) gives the key back, since it changed nothing. An answer holding a secret shown once
- * is never stored; its replay is a 409 that says so.
+ * Runs a write of the admin API or the management API (/v1) for `actor` at most once per
+ * `Idempotency-Key` (optional: without the header it simply runs). The key is claimed in the
+ * database before the write, so two requests with it, on any Herald process, run it once: the
+ * first answers, a later one gets the same status and body again (`Idempotent-Replayed: true`),
+ * one sent while the first still runs a 409 to retry, and one with another method, path or body
+ * a 422. A request that fails (refused input, a busy database) gives the key back, since it
+ * changed nothing (runOnce). An answer holding a secret shown once is never stored; its replay
+ * is a 409 that says so. The refusals are domain errors, so each API answers them in its own
+ * error shape.
  */
 export async function answerOnce(
   deps: Deps,
-  c: Context<AuthEnv>,
+  c: Context,
+  actor: Actor,
   opts: { secretAnswer: boolean },
   run: () => Promise<Response>,
 ): Promise<Response> {
@@ -40,7 +42,6 @@ export async function answerOnce(
     throw new HTTPException(400, {
       message: `${IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters (a UUID is a good choice).`,
     });
-  const actor = c.get('actor');
   // Each caller's keys are its own: another token's key never answers for this one.
   const key = submissionKeyOf(`api:${actor.type}:${actor.id ?? actor.label}`, sent);
   const claim = await claimSubmissionKey(deps, { key, fingerprint: await fingerprint(c) });
@@ -64,30 +65,17 @@ export async function answerOnce(
       'content-type': 'application/json',
     });
   }
-  let res: Response;
-  try {
-    res = await run();
-  } catch (err) {
-    await releaseSubmissionKey(deps, key).catch((e: unknown) =>
-      deps.log.error('could not give back an Idempotency-Key after a failed request', {
-        error: String(e),
-      }),
-    );
-    throw err;
-  }
-  const answer = opts.secretAnswer || res.status === 204 ? null : await res.clone().text();
-  // The write is committed: a failure to record its answer must not turn it into an error. The
-  // key then stays "running" until it expires, so a retry is told to wait, never run twice.
-  await completeSubmissionKey(deps, key, {
-    status: res.status,
-    location: res.headers.get('location'),
-    answer,
-  }).catch((e: unknown) =>
-    deps.log.error('could not record the answer of an Idempotency-Key request', {
-      error: String(e),
+  return runOnce(deps, key, run, {
+    outcome: async (res) => ({
+      status: res.status,
+      location: res.headers.get('location'),
+      answer: opts.secretAnswer || res.status === 204 ? null : await res.clone().text(),
     }),
-  );
-  return res;
+    failures: {
+      giveBack: 'could not give back an Idempotency-Key after a failed request',
+      record: 'could not record the answer of an Idempotency-Key request',
+    },
+  });
 }
 
 /**

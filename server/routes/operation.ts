@@ -149,7 +149,7 @@ export function rowHandler(deps: Deps, row: OperationRow) {
   const handle = rowAnswer(deps, row);
   if (row.method === 'get') return handle;
   return (c: ApiContext) =>
-    answerOnce(deps, c, { secretAnswer: row.secretAnswer === true }, () => handle(c));
+    answerOnce(deps, c, actorOf(c), { secretAnswer: row.secretAnswer === true }, () => handle(c));
 }
 
 function rowAnswer(deps: Deps, row: OperationRow) {

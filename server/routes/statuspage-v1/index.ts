@@ -7,10 +7,9 @@ import {
   DomainError,
   ForbiddenError,
   NotFoundError,
-  RateLimitedError,
   UnauthorizedError,
 } from '../../domain/shared/errors.ts';
-import { statusOf } from '../../http/errors.ts';
+import { retryAfterOf, statusOf } from '../../http/errors.ts';
 import { noStore, refuseBodyOver } from '../../http/limits.ts';
 import { DEFAULT_BODY_LIMIT } from '../../http/openapi.ts';
 import { componentOperations } from './components.ts';
@@ -48,8 +47,8 @@ function v1Error(deps: Deps) {
     const fault = err instanceof DomainError ? null : databaseFault(err);
     if (fault === 'busy' || fault === 'full') err = new DatabaseBusyError(fault);
     if (err instanceof DomainError) {
-      if (err instanceof RateLimitedError || err instanceof DatabaseBusyError)
-        c.header('Retry-After', String(err.retryAfterSeconds));
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== null) c.header('Retry-After', String(retryAfter));
       return c.json({ error: err.message }, statusOf(err) as 400);
     }
     if (err instanceof HTTPException)

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { type Actor, assertRole, type Role } from '../../domain/shared/actor.ts';
 import type { Verb } from '../../domain/shared/verb.ts';
+import { answerOnce } from '../../http/idempotency.ts';
 import { actorOf, inV1Words, param, type V1Context, type V1Env, v1Raw } from './context.ts';
 
 /** Where a request landed: its path parameters (without `.json`), its query and what `found` found. */
@@ -43,6 +44,11 @@ export interface V1Row<F = any> {
   /** Herald's field names (dotted prefixes of a field error's path) to the client's. */
   names?: Record<string, string>;
   success: 200 | 201 | 204;
+  /**
+   * The answer holds a secret shown once: it is never stored, so an `Idempotency-Key` sent again
+   * gets a 409 saying so instead of a replay (no row has one yet).
+   */
+  secretAnswer?: boolean;
 }
 
 export type V1Verb<F = any> = ((
@@ -52,10 +58,14 @@ export type V1Verb<F = any> = ((
   at: V1At<F>,
 ) => Promise<unknown>) & { input?: Verb['input'] };
 
-/** The rows' routes: each path also with `.json` (Statuspage's older paths), PATCH also as PUT. */
+/**
+ * The rows' routes: each path also with `.json` (Statuspage's older paths), PATCH also as PUT.
+ * Every write takes an optional `Idempotency-Key`, with the admin API's rules (answerOnce): a
+ * client retrying after a timeout gets the first answer again instead of a second incident.
+ */
 export function mountV1(app: Hono<V1Env>, deps: Deps, rows: readonly V1Row[]) {
   for (const row of rows) {
-    const handler = async (c: V1Context) => {
+    const handle = async (c: V1Context) => {
       const actor = actorOf(c);
       assertRole(actor, row.role);
       const params: Record<string, string> = {};
@@ -70,6 +80,13 @@ export function mountV1(app: Hono<V1Env>, deps: Deps, rows: readonly V1Row[]) {
       if (row.success === 204) return c.body(null, 204);
       return c.json(result, row.success);
     };
+    const handler =
+      row.method === 'get'
+        ? handle
+        : (c: V1Context) =>
+            answerOnce(deps, c, actorOf(c), { secretAnswer: row.secretAnswer === true }, () =>
+              handle(c),
+            );
     const methods = row.method === 'patch' ? ['PATCH', 'PUT'] : [row.method.toUpperCase()];
     // A path ending in `:id` takes `x.json` as its id (stripped by `param`).
     const paths = /\/:[a-z_]+$/.test(row.path) ? [row.path] : [row.path, `${row.path}.json`];

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deps } from '../../deps.ts';
 import { newSecret } from '../../domain/shared/ids.ts';
+import { runOnce } from '../../domain/submissions/run-once.ts';
 import {
   claimSubmissionKey,
-  completeSubmissionKey,
   readSubmissionKey,
-  releaseSubmissionKey,
   submissionKeyOf,
 } from '../../domain/submissions/submission-keys.ts';
 import { type FormFailure, formValues, type PagePostAnswer, runPageAction } from './form.ts';
@@ -53,32 +52,24 @@ export function createSubmissionGuard(deps: Deps) {
     path: string,
     post: () => Promise<PagePostAnswer>,
   ): Promise<PagePostAnswer> {
-    const giveBack = () =>
-      releaseSubmissionKey(deps, key).catch((e: unknown) =>
-        deps.log.error('could not give back a form token after a refused post', {
-          error: String(e),
-        }),
-      );
-    const answer = await post().catch(async (err: unknown) => {
-      await giveBack();
-      throw err;
+    return runOnce(deps, key, post, {
+      // A form that changed nothing (refused input, a preview, a confirmation asked for) gives
+      // its token back.
+      outcome: (answer) => {
+        if (!answer.ok) return null;
+        const now = Date.now();
+        for (const [k, v] of shown) if (v.until <= now) shown.delete(k);
+        if (answer.redirect === null) shown.set(key, { answer, until: now + SHOWN_KEEP_MS });
+        return {
+          status: answer.redirect === null ? 200 : 303,
+          location: answer.redirect ?? path,
+        };
+      },
+      failures: {
+        giveBack: 'could not give back a form token after a refused post',
+        record: 'could not record where a form went',
+      },
     });
-    if (!answer.ok) {
-      await giveBack();
-      return answer;
-    }
-    const now = Date.now();
-    for (const [k, v] of shown) if (v.until <= now) shown.delete(k);
-    if (answer.redirect === null) shown.set(key, { answer, until: now + SHOWN_KEEP_MS });
-    // The action is committed: failing to record where it went must not turn it into an error.
-    // The token then stays "running" until it expires, so a repeat is told to look, never run.
-    await completeSubmissionKey(deps, key, {
-      status: answer.redirect === null ? 200 : 303,
-      location: answer.redirect ?? path,
-    }).catch((e: unknown) =>
-      deps.log.error('could not record where a form went', { error: String(e) }),
-    );
-    return answer;
   }
 
   /** Waits until the first request with the key answered or gave it back (or time is up). */
