@@ -220,7 +220,7 @@ export function serializeTransactions(
   let tail: Promise<unknown> = Promise.resolve();
   // Why this process's writes are waiting right now: set by the first refusal, cleared by the
   // next commit. Health, stall reports and progress pages read it while the write still waits.
-  const wait: { current: WriteWait | null } = { current: null };
+  const wait: { current: WriteWait | null; queued: number } = { current: null, queued: 0 };
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
   // skips the queue it would otherwise wait on forever.
@@ -249,7 +249,13 @@ export function serializeTransactions(
     // What the request read before this write may change now, and what it reads after must
     // show the write: its shared reads are dropped on both sides.
     forgetRequestReads();
-    const run = tail.then(() => withRetry(fn, config)).finally(forgetRequestReads);
+    wait.queued++;
+    const run = tail
+      .then(() => withRetry(fn, config))
+      .finally(() => {
+        wait.queued--;
+        forgetRequestReads();
+      });
     tail = run.catch(() => undefined);
     return run;
   };
@@ -258,7 +264,7 @@ export function serializeTransactions(
   return wrapped;
 }
 
-const waits = new WeakMap<Db, { current: WriteWait | null }>();
+const waits = new WeakMap<Db, { current: WriteWait | null; queued: number }>();
 
 /**
  * What this process's writes are waiting for right now (another process's write lock, a full
@@ -266,6 +272,11 @@ const waits = new WeakMap<Db, { current: WriteWait | null }>();
  */
 export function writeWait(db: Db): WriteWait | null {
   return waits.get(db)?.current ?? null;
+}
+
+/** How many write transactions of this process are queued or running now (tests wait on it). */
+export function queuedWrites(db: Db): number {
+  return waits.get(db)?.queued ?? 0;
 }
 
 const MIGRATIONS_TABLE = '__drizzle_migrations';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeWait } from '../../db/client.ts';
+import { queuedWrites, writeWait } from '../../db/client.ts';
 import { components, incidents, submissionKeys } from '../../db/schema/index.ts';
 import { makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
@@ -145,10 +145,8 @@ describe('Idempotency-Key on /v1 while the first request still runs', () => {
       first = sp('POST', `${base}/incidents`, body, 'checkout-once');
       await expect.poll(() => writeWait(t.deps.db)?.fault, { interval: 5 }).toBe('busy');
       second = sp('POST', `${base}/incidents`, body, 'checkout-once');
-      // The second's way to its claim reads the database (the embedded driver answers reads at
-      // once, the lock held elsewhere notwithstanding) and its body: promise continuations
-      // only, so one turn of the event loop puts its claim in the queue.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Its claim of the key queued behind the first's: both wait for the lock.
+      await expect.poll(() => queuedWrites(t.deps.db), { interval: 5 }).toBe(2);
     } finally {
       lock.release();
       await lock.released;
