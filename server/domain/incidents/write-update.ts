@@ -7,6 +7,8 @@ import {
   incidentComponents,
   incidents,
   incidentUpdates,
+  maintenanceComponents,
+  maintenances,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
@@ -248,7 +250,9 @@ async function applyUpdateComponents(
 
 /**
  * When an incident resolves, each component it affected goes back to the worst status other
- * unresolved incidents still give it, or operational when none does.
+ * unresolved incidents still give it; when none does, to under_maintenance if a window in
+ * progress covers it (the window's end then gives it back its status from before the window),
+ * else operational.
  */
 async function restoreComponentsAfter(
   tx: DbOrTx,
@@ -274,11 +278,30 @@ async function restoreComponentsAfter(
         eq(incidents.isDrill, false),
       ),
     );
+  const maintained = new Set(
+    (
+      await tx
+        .select({ componentId: maintenanceComponents.componentId })
+        .from(maintenanceComponents)
+        .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+        .where(
+          and(
+            inArray(
+              maintenanceComponents.componentId,
+              affected.map((a) => a.componentId),
+            ),
+            inArray(maintenances.status, ['in_progress', 'verifying']),
+          ),
+        )
+    ).map((m) => m.componentId),
+  );
   return affected.map((a) => {
     const worst = worstComponentStatus(
       others.filter((o) => o.componentId === a.componentId).map((o) => o.status),
     );
-    return { componentId: a.componentId, status: worst };
+    const status: ComponentStatus =
+      worst === 'operational' && maintained.has(a.componentId) ? 'under_maintenance' : worst;
+    return { componentId: a.componentId, status };
   });
 }
 

@@ -19,7 +19,7 @@ describe('an incident resolved inside a maintenance window', () => {
   });
   afterAll(() => t.close());
 
-  it('gives the component back to the window still running, not "operational"', async () => {
+  it("gives the component back to the window still running, and the window's end restores it", async () => {
     const db = await makeComponent(t.deps, { name: 'Database' });
     const start = new Date(t.clock.now().getTime() + 60 * MIN);
     await scheduleMaintenance(
@@ -53,5 +53,10 @@ describe('an incident resolved inside a maintenance window', () => {
     await resolveIncident(t.deps, { incidentId: incident.id }, testActor);
     await scheduler.runOnce();
     expect(await statusOf(t, 'Database')).toBe('under_maintenance');
+
+    // The window's end gives it back its status from before the window.
+    t.clock.set(new Date(start.getTime() + 120 * MIN));
+    await scheduler.runOnce();
+    expect(await statusOf(t, 'Database')).toBe('operational');
   });
 });
