@@ -44,5 +44,30 @@ describe('a maintenance typed on the DST night is read in the page zone', () => 
     // earlier is 01:xx EST: an hour the admin did not type (Herald stores 06:00 UTC, 01:00 EST,
     // and the notices say "SUN 06:00-08:00 UTC").
     expect(new Date(start!).getTime()).toBeGreaterThanOrEqual(Date.parse('2026-03-08T07:00:00Z'));
+    // The skipped 02:00 moves forward to 03:00 EDT; 04:00 is 04:00 EDT.
+    expect(start).toBe('2026-03-08T07:00:00.000Z');
+    expect(listed.json.maintenance[0].scheduledUntil).toBe('2026-03-08T08:00:00.000Z');
+  });
+
+  it('the form says how times on a daylight-saving night are read', async () => {
+    const { html } = await rita.get('/admin/maintenance');
+    expect(html).toContain('Times are read in America/New_York');
+    expect(html).toContain('a time the clocks skip moves forward');
+    expect(html).toContain('is the first, earlier one');
+  });
+
+  it('a date the calendar does not have is refused with what was typed kept', async () => {
+    await rita.get('/admin/maintenance');
+    const bad = await rita.post('/admin/maintenance', {
+      title: 'Cache flush',
+      description: 'Flushing the edge cache.',
+      scheduledFor: '2026-02-31T10:00',
+      scheduledUntil: '2026-03-01T11:00',
+      reminderLeadMinutes: '30',
+    });
+    expect(bad.res.status).toBe(422);
+    expect(bad.html).toContain('there is no 2026-02-31 10:00');
+    expect(bad.html).toContain('Cache flush');
+    expect(bad.html).toContain('value="2026-02-31T10:00"');
   });
 });
