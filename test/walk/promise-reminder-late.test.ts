@@ -43,6 +43,8 @@ describe('the promise reminder, late', () => {
     expect(mail).toBeDefined();
     // The promise lapsed 20 minutes ago; "that is in 1 minute" sends the owner the wrong way.
     expect(mail!.parsed.text).not.toContain('that is in 1 minute');
+    expect(mail!.parsed.text).toContain('by 09:15 UTC: that promise lapsed 20 minutes ago.');
+    expect(mail!.parsed.subject).toContain('REMINDER: NEXT UPDATE OVERDUE SINCE 09:15 UTC');
   });
 
   it('Herald restarted just after a promise lapsed still tells the owner once', async () => {
@@ -59,6 +61,13 @@ describe('the promise reminder, late', () => {
     t.clock.set('2026-11-25T09:16:00Z');
     const scheduler = createScheduler(t.deps);
     await scheduler.runOnce();
+    await scheduler.runOnce();
+    await testWorker(t).drain();
+    const sent = reminders('late@acme.com');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.parsed.text).toContain('by 09:15 UTC: that promise lapsed 1 minute ago.');
+    // Never twice: a later pass finds the promise reminded.
+    t.clock.set('2026-11-25T09:20:00Z');
     await scheduler.runOnce();
     await testWorker(t).drain();
     expect(reminders('late@acme.com')).toHaveLength(1);
