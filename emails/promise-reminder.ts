@@ -40,6 +40,7 @@ export function renderPromiseReminder(d: PromiseReminderData): {
     pageName: d.pageName,
     subject,
     text: [
+      ...(d.isDrill ? ['[DRILL] This is a practice incident.', ''] : []),
       `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: ${when}.`,
       '',
       'Post an update with what changed. If nothing did, post the holding update:',

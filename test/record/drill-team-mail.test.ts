@@ -53,8 +53,9 @@ describe('mail about a drill says it is a drill', () => {
     expect(res.status).toBe(201);
     await testWorker(t).drain();
     const [mail] = smtp.to('ben@acme.com');
-    expect(mail!.parsed.subject).toContain('REVIEW REQUESTED');
-    expect(mail!.parsed.subject).toContain('[DRILL]');
+    expect(mail!.parsed.subject).toMatch(/^\[DRILL\] REVIEW REQUESTED/);
+    expect(mail!.parsed.text).toMatch(/^\[DRILL\] This is a practice incident\./);
+    expect(mail!.parsed.html).toContain('[DRILL] This is a practice incident.');
   });
 
   it("an action item's reminder from a drill is marked [DRILL]", async () => {
@@ -71,6 +72,8 @@ describe('mail about a drill says it is a drill', () => {
     await testWorker(t).drain();
     const [mail] = smtp.to('ana@acme.com').filter((m) => m.parsed.subject?.includes('ACTION ITEM'));
     expect(mail).toBeDefined();
-    expect(mail!.parsed.subject).toContain('[DRILL]');
+    expect(mail!.parsed.subject).toMatch(/^\[DRILL\] ACTION ITEM OVERDUE/);
+    expect(mail!.parsed.text).toMatch(/^\[DRILL\] This is a practice incident\./);
+    expect(mail!.parsed.html).toContain('[DRILL] This is a practice incident.');
   });
 });
