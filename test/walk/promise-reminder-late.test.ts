@@ -72,4 +72,21 @@ describe('the promise reminder, late', () => {
     await testWorker(t).drain();
     expect(reminders('late@acme.com')).toHaveLength(1);
   });
+
+  it('after Herald was down for more than an hour past the promise, no stale reminder goes out', async () => {
+    t.clock.set('2026-11-26T09:00:00Z');
+    const owner = await makeUserActor(t.deps, 'away@acme.com');
+    await declareIncident(
+      t.deps,
+      { title: 'Exports slow', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
+      owner,
+    );
+    await testWorker(t).drain();
+    smtp.clear();
+    // The promise lapsed at 09:15; Herald is back at 10:16, an hour and a minute later.
+    t.clock.set('2026-11-26T10:16:00Z');
+    await createScheduler(t.deps).runOnce();
+    await testWorker(t).drain();
+    expect(reminders('away@acme.com')).toEqual([]);
+  });
 });
