@@ -3,14 +3,14 @@ import { createAudience } from '../../server/domain/audiences/manage-audiences.t
 import { testActor } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startTestServer, type ServerContext } from '../helpers/server.ts';
-import { HostClient } from './host-client.ts';
+import { HostClient } from '../helpers/host-client.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 // docs/audiences.md, "Its own host name": with AUDIENCE_HOSTS the audience's page is `/` of its
 // own host name, and "sign-in cookies are per host, so members sign in on that host". Each
 // client below is a browser on one host name, keeping that host's cookies, as browsers do.
 
-describe("review (revaud): a member signs in on the audience's own host name", () => {
+describe("a member signs in on the audience's own host name", () => {
   let smtp: SmtpSink;
   let s: ServerContext;
   const ACME_HOST = 'status.acme-corp.test';
