@@ -67,4 +67,5 @@ describe("single sign-on on an audience's own host name", () => {
     expect(await page.textContent('body')).toContain('Acme Corp');
     await context.close();
   });
+
 });
