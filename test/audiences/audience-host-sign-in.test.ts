@@ -25,6 +25,11 @@ describe("a member signs in on the audience's own host name", () => {
       { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
       testActor,
     );
+    await createAudience(
+      s.deps,
+      { name: 'Globex', slug: 'globex', memberDomains: ['globex.com'] },
+      testActor,
+    );
   });
   afterAll(async () => {
     await s?.close();
@@ -53,5 +58,16 @@ describe("a member signs in on the audience's own host name", () => {
       'the sign-in link should sign the member in on the host name it was asked on',
     ).toEqual({ host: ACME_HOST, status: 200 });
     expect(page.html).toContain('Acme Corp');
+  });
+
+  it("leads a link asked for another audience on Acme's host name to the public host", async () => {
+    // Acme's host name serves Acme: its cookie would open nothing of Globex's there.
+    const onHost = new HostClient(s.url, ACME_HOST);
+    await onHost.get('/a/globex/sign-in');
+    expect((await onHost.post('/a/globex/sign-in', { email: 'ops@globex.com' })).status).toBe(303);
+    await testWorker(s).drain();
+    const text = smtp.to('ops@globex.com').at(-1)!.parsed.text!;
+    const link = new URL(/https?:\/\/\S+\/a\/globex\/sign-in\/[A-Za-z0-9_-]+/.exec(text)![0]);
+    expect(link.origin).toBe(new URL(s.deps.config.publicUrl).origin);
   });
 });
