@@ -67,5 +67,4 @@ describe("single sign-on on an audience's own host name", () => {
     expect(await page.textContent('body')).toContain('Acme Corp');
     await context.close();
   });
-
 });
