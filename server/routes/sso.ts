@@ -6,7 +6,10 @@ import {
   completeReaderSignIn,
   completeStaffSignIn,
   takeOidcSignIn,
+  takeOidcSignInForHost,
 } from '../domain/users/oidc-sign-in.ts';
+import { handOffReaderSession, takeReaderHandoff } from '../domain/auth/reader-handoff.ts';
+import { audienceForHost } from '../http/audience-host.ts';
 import { READER_SESSION_MAX_MS } from '../domain/auth/reader-sessions.ts';
 import { SESSION_MAX_MS } from '../domain/auth/sessions.ts';
 import { DomainError, NotFoundError } from '../domain/shared/errors.ts';
@@ -20,6 +23,9 @@ import {
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { createOidcClient, OIDC_CALLBACK_PATH } from '../sso/oidc-client.ts';
 import { safeNext } from '../web/forms/form.ts';
+
+/** Where the public host hands a reader's sign-in to an audience's own host name. */
+const HANDOFF_PATH = '/sso/handoff';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
@@ -40,6 +46,7 @@ export function ssoRoutes(deps: Deps) {
   const app = new Hono();
   const settings = deps.config.oidc;
   const client = settings ? createOidcClient(settings, deps.config.publicUrl) : null;
+  const protocol = new URL(deps.config.publicUrl).protocol;
   const notConfigured = () =>
     page(404, 'Single sign-on is not set up', 'This Herald has no sign-in provider configured.', {
       href: '/login',
@@ -64,9 +71,17 @@ export function ssoRoutes(deps: Deps) {
         { href: purpose === 'reader' ? `/a/${slug}/sign-in` : '/login', label: 'Back' },
       );
     }
+    // Started on the audience's own host name: the provider answers on the public host, and
+    // the sign-in is handed back here, where this browser's cookies are.
+    const host = c.req.header('host');
+    const returnHost =
+      purpose === 'reader' && host && audienceForHost(deps.config, host) === slug
+        ? host.toLowerCase()
+        : null;
     const browser = await beginOidcSignIn(deps, {
       purpose,
       audienceSlug: purpose === 'reader' ? slug : null,
+      returnHost,
       next:
         purpose === 'reader'
           ? `/a/${slug}`
@@ -86,7 +101,11 @@ export function ssoRoutes(deps: Deps) {
 
   app.get(OIDC_CALLBACK_PATH, async (c) => {
     if (!client) return notConfigured();
-    const pending = await takeOidcSignIn(deps, readCookie(c.req.header('cookie'), OIDC_COOKIE));
+    // A sign-in started on an audience's own host name is found by its state (its cookie is on
+    // that host); any other by this browser's cookie.
+    const fromHost = await takeOidcSignInForHost(deps, c.req.query('state'));
+    const pending =
+      fromHost ?? (await takeOidcSignIn(deps, readCookie(c.req.header('cookie'), OIDC_COOKIE)));
     const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
     if (!pending) {
       const r = page(
@@ -98,9 +117,10 @@ export function ssoRoutes(deps: Deps) {
       r.headers.append('set-cookie', clear);
       return r;
     }
+    const onHost = pending.returnHost ? `${protocol}//${pending.returnHost}` : '';
     const back =
       pending.purpose === 'reader'
-        ? { href: `/a/${pending.audienceSlug}/sign-in`, label: 'Back to the sign-in page' }
+        ? { href: `${onHost}/a/${pending.audienceSlug}/sign-in`, label: 'Back to the sign-in page' }
         : { href: '/login', label: 'Back to the sign-in page' };
     const search = new URL(c.req.url).search;
     let identity;
@@ -137,6 +157,22 @@ export function ssoRoutes(deps: Deps) {
         return r;
       }
       const s = await completeReaderSignIn(deps, identity, pending.audienceSlug ?? '');
+      if (fromHost) {
+        const handoff = await handOffReaderSession(deps, {
+          sessionToken: s.token,
+          browserHash: fromHost.browserHash,
+          audienceSlug: s.slug,
+        });
+        const r = new Response(null, {
+          status: 303,
+          headers: {
+            ...privatePageHeaders,
+            location: `${onHost}${HANDOFF_PATH}?token=${handoff}`,
+          },
+        });
+        r.headers.append('set-cookie', clear);
+        return r;
+      }
       const r = new Response(null, {
         status: 303,
         headers: { ...privatePageHeaders, location: `/a/${s.slug}` },
@@ -157,6 +193,44 @@ export function ssoRoutes(deps: Deps) {
       r.headers.append('set-cookie', clear);
       return r;
     }
+  });
+
+  // The audience's own host name takes a sign-in the public host handed to it: with the cookie
+  // this browser was given when it started there, the reader is signed in on this host.
+  app.get(HANDOFF_PATH, async (c) => {
+    if (!client) return notConfigured();
+    const slug = audienceForHost(deps.config, c.req.header('host'));
+    const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
+    const s =
+      slug === null
+        ? null
+        : await takeReaderHandoff(deps, {
+            token: c.req.query('token'),
+            browser: readCookie(c.req.header('cookie'), OIDC_COOKIE),
+            audienceSlug: slug,
+          });
+    if (!s) {
+      const r = page(
+        400,
+        'This sign-in is not valid any more',
+        'It was already used, took too long, or was started in another browser. Start again.',
+        slug === null
+          ? { href: '/', label: 'Status page' }
+          : { href: `/a/${slug}/sign-in`, label: 'Back to the sign-in page' },
+      );
+      r.headers.append('set-cookie', clear);
+      return r;
+    }
+    const r = new Response(null, {
+      status: 303,
+      headers: { ...privatePageHeaders, location: '/' },
+    });
+    r.headers.append('set-cookie', clear);
+    r.headers.append(
+      'set-cookie',
+      serializeCookie(deps.config, READER_COOKIE, s.token, READER_SESSION_MAX_MS / 1000),
+    );
+    return r;
   });
   return app;
 }

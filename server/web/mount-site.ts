@@ -389,7 +389,7 @@ export async function mountSite(
       if (visitor.session)
         locals.admin = createAdminServices(deps, visitor.session, submissionGuard);
       locals.audiences = createAudiencePages(deps, visitor);
-      locals.readerAuth = createReaderAuth(deps, visitor, setCookie);
+      locals.readerAuth = createReaderAuth(deps, visitor, setCookie, c.req.header('host'));
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;

@@ -13,6 +13,7 @@ import { endReaderSession, READER_SESSION_MAX_MS } from '../../domain/auth/reade
 import { DomainError, UnauthorizedError } from '../../domain/shared/errors.ts';
 import { setLocalPasswords } from '../../domain/auth/local-passwords.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
+import { audienceForHost } from '../../http/audience-host.ts';
 import type { Visitor } from '../../http/auth.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
 
@@ -115,16 +116,20 @@ export function createReaderAuth(
   deps: Deps,
   visitor: Visitor,
   setCookie: (v: string) => void,
+  host: string | undefined,
 ): ReaderAuthServices {
   return {
     ssoAvailable: deps.config.oidc !== null,
     async requestLink(slug, form, language) {
       const values = formValues(form);
       return runForm(values, async () => {
+        // Asked on the audience's own host name: the link leads back there.
+        const onHost = host && audienceForHost(deps.config, host) === slug;
         await requestReaderSignIn(deps, {
           slug,
           email: str(values, 'email'),
           ...(language ? { language } : {}),
+          ...(onHost ? { linkHost: host.toLowerCase() } : {}),
         });
         return `/a/${slug}/sign-in?sent=1`;
       });

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api, makeToken } from '../helpers/api.ts';
+import { makeComponent } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
+import { startTestServer, type ServerContext } from '../helpers/server.ts';
+import { FormClient } from '../helpers/site.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+
+// A reader of a named audience, signed in with an emailed link, on the audience's list. The
+// mail for an incident declared for that audience only says "details" and links to a page.
+
+describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
+  let smtp: SmtpSink;
+  let s: ServerContext;
+  let admin: ReturnType<typeof api>;
+  let responder: ReturnType<typeof api>;
+  let listId: string;
+  let checkoutId: string;
+
+  const drain = () => testWorker(s).drain();
+  const local = (link: string) => {
+    const u = new URL(link);
+    return u.pathname + u.search + u.hash;
+  };
+
+  /** An emailed sign-in link asked for on the audience's sign-in page and pressed. */
+  async function signIn(email: string) {
+    const c = new FormClient(s.url);
+    await c.get('/a/acme-corp/sign-in');
+    await c.post('/a/acme-corp/sign-in', { email });
+    await drain();
+    const text = smtp.to(email).at(-1)!.parsed.text!;
+    const path = local(/https:\/\/status\.example\.com\/a\/acme-corp\/sign-in\/\S+/.exec(text)![0]);
+    await c.get(path);
+    const r = await c.post(path, {});
+    expect(r.res.status).toBe(303);
+    return c;
+  }
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    s = await startTestServer({ env: { SMTP_URL: smtp.url } });
+    admin = api(s, (await makeToken(s, 'admin')).secret);
+    responder = api(s, (await makeToken(s, 'responder')).secret);
+    checkoutId = (await makeComponent(s.deps, { name: 'Checkout' })).id;
+    expect(
+      (
+        await admin.post('/api/admin/audiences', {
+          name: 'Acme Corp',
+          slug: 'acme-corp',
+          memberDomains: ['acme.com'],
+        })
+      ).status,
+    ).toBe(201);
+    const list = await admin.post('/api/admin/lists', {
+      name: 'Acme incident mail',
+      audience: 'acme-corp',
+      priorities: [0, 1],
+    });
+    expect(list.status).toBe(201);
+    listId = list.json.list.id;
+  });
+  afterAll(async () => {
+    await s?.close();
+    await smtp?.close();
+  });
+  beforeEach(() => smtp.clear());
+
+  it("leads a member from an audience-only incident's mail to a page that shows it, not a 404", async () => {
+    const c = await signIn('ops@acme.com');
+    const joined = await c.post('/a/acme-corp/lists', { listId, action: 'join' });
+    expect(joined.res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Checkout down for Acme',
+      priority: 0,
+      body: 'ACME-ONLY-r1 Card payments fail on your tenant.',
+      components: [{ componentId: checkoutId, status: 'major_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    await drain();
+    const mail = smtp
+      .to('ops@acme.com')
+      .find((m) => (m.parsed.text ?? '').includes('ACME-ONLY-r1'));
+    expect(mail, 'the member is mailed the incident').toBeDefined();
+    // The mail's "details" link: the one link on this site that is neither the unsubscribe nor
+    // the manage link.
+    const links = [...(mail!.parsed.text ?? '').matchAll(/https:\/\/status\.example\.com\/\S+/g)]
+      .map((m) => m[0])
+      .filter((l) => !/\/(unsubscribe|manage)\//.test(l));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      // The member follows it in the browser they are signed in with.
+      const page = await c.get(local(link));
+      expect(page.res.status, link).toBe(200);
+      expect(page.html, link).toContain('ACME-ONLY-r1');
+    }
+  });
+
+  it("leads a member from the audience's own feeds and v2 JSON to pages that exist", async () => {
+    const c = await signIn('dev@acme.com');
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Search slow for Acme',
+      priority: 2,
+      body: 'ACME-FEED-r2 Searches take a minute.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    const { feedToken } = (await admin.get('/api/admin/audiences')).json.audiences[0];
+    const summary = await (
+      await fetch(`${s.url}/a/acme-corp/api/v2/summary.json?token=${feedToken}`)
+    ).json();
+    const incident = summary.incidents.find((i: { id: string }) => i.id === id);
+    const rss = await (await fetch(`${s.url}/a/acme-corp/history.rss?token=${feedToken}`)).text();
+    const item = /<item>[\s\S]*?<\/item>/.exec(rss)![0];
+    const itemLink = /<link>([^<]+)<\/link>/.exec(item)![1]!;
+    // The feed's own address, which feed readers refresh from (RSS atom:link rel="self").
+    const self =
+      /<atom:link[^>]*href="([^"]+)"[^>]*rel="self"|<atom:link[^>]*rel="self"[^>]*href="([^"]+)"/.exec(
+        rss,
+      );
+    const links = {
+      'v2 shortlink': incident.shortlink as string,
+      'RSS item link': itemLink,
+      'RSS self link': (self?.[1] ?? self?.[2] ?? '').replaceAll('&amp;', '&'),
+    };
+    const statuses: Record<string, number> = {};
+    for (const [what, link] of Object.entries(links))
+      statuses[what] = (await c.get(local(link))).res.status;
+    expect({ links, statuses }).toEqual({
+      links,
+      statuses: { 'v2 shortlink': 200, 'RSS item link': 200, 'RSS self link': 200 },
+    });
+  });
+
+  it("shows an audience's incident page to its members only, and none of another audience's", async () => {
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Queue stuck for Acme',
+      priority: 2,
+      body: 'ACME-PAGE-r3 Exports wait.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    expect(
+      (
+        await admin.post('/api/admin/audiences', {
+          name: 'Globex',
+          slug: 'globex',
+          memberDomains: ['globex.com'],
+        })
+      ).status,
+    ).toBe(201);
+    const member = await signIn('lead@acme.com');
+    const shown = await member.get(`/a/acme-corp/incidents/${id}`);
+    expect(shown.res.status).toBe(200);
+    expect(shown.html).toContain('ACME-PAGE-r3');
+    expect(shown.res.headers.get('cache-control')).toBe('private, no-store');
+    // Signed out, and a signed-in member of another audience: the page's 404, no text.
+    const signedOut = await new FormClient(s.url).get(`/a/acme-corp/incidents/${id}`);
+    const c = new FormClient(s.url);
+    await c.get('/a/globex/sign-in');
+    await c.post('/a/globex/sign-in', { email: 'ops@globex.com' });
+    await drain();
+    const text = smtp.to('ops@globex.com').at(-1)!.parsed.text!;
+    const path = local(/https:\/\/status\.example\.com\/a\/globex\/sign-in\/\S+/.exec(text)![0]);
+    await c.get(path);
+    expect((await c.post(path, {})).res.status).toBe(303);
+    const otherMember = await c.get(`/a/acme-corp/incidents/${id}`);
+    const otherAudience = await c.get(`/a/globex/incidents/${id}`);
+    for (const r of [signedOut, otherMember, otherAudience]) {
+      expect(r.res.status).toBe(404);
+      expect(r.html).not.toContain('ACME-PAGE-r3');
+      expect(r.html).not.toContain('Queue stuck for Acme');
+    }
+  });
+
+  it("leads a member from an audience-only incident's post-mortem mail to the post-mortem", async () => {
+    const c = await signIn('pm-reader@acme.com');
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Ledger drift for Acme',
+      priority: 1,
+      body: 'Balances lag.',
+      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    expect(
+      (await responder.post(`/api/admin/incidents/${id}/resolve`, { body: 'Balances agree.' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await responder.put(`/api/admin/incidents/${id}/postmortem`, {
+          publicBody: 'ACME-PM-r4 A stuck consumer.',
+        })
+      ).status,
+    ).toBe(200);
+    await drain();
+    smtp.clear();
+    expect(
+      (await responder.post(`/api/admin/incidents/${id}/postmortem/publish`, { notify: true }))
+        .status,
+    ).toBe(200);
+    await drain();
+    const mail = smtp.to('pm-reader@acme.com').at(-1);
+    expect(mail, 'the member is mailed the post-mortem').toBeDefined();
+    const links = [...(mail!.parsed.text ?? '').matchAll(/https:\/\/status\.example\.com\/\S+/g)]
+      .map((m) => m[0])
+      .filter((l) => !/\/(unsubscribe|manage)\//.test(l));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      const page = await c.get(local(link));
+      expect(page.res.status, link).toBe(200);
+      expect(page.html, link).toContain('ACME-PM-r4');
+    }
+  });
+});
