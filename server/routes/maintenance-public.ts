@@ -12,7 +12,7 @@ export const SWITCH_MAX_AGE_SECONDS = 5;
 /**
  * The iCalendar feed of upcoming and recent maintenance windows. Each event keeps a stable
  * UID (the window's id) and a SEQUENCE that grows with every change, so calendars update an
- * extended window instead of adding a second one.
+ * extended or moved window instead of adding a second one, and remove a cancelled one.
  */
 export function renderMaintenanceCalendar(page: PageJson, windows: MaintenanceJson[]): string {
   const cal = ical({
@@ -43,7 +43,8 @@ export function renderMaintenanceCalendar(page: PageJson, windows: MaintenanceJs
         .filter(Boolean)
         .join('\n\n'),
       url: w.shortlink,
-      status: ICalEventStatus.CONFIRMED,
+      // Calendar apps drop an event they hold when the same UID comes back CANCELLED.
+      status: w.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     });
   }
   return cal.toString();
@@ -63,7 +64,7 @@ export function maintenancePublicRoutes(deps: Deps) {
   });
   app.get('/maintenance.ics', (c) =>
     cachedResponse(c, deps, 'text/calendar; charset=utf-8', async () => {
-      const { page, scheduled_maintenances } = await deps.reader.maintenances('recent');
+      const { page, scheduled_maintenances } = await deps.reader.maintenances('calendar');
       return renderMaintenanceCalendar(page, scheduled_maintenances);
     }),
   );

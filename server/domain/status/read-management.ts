@@ -1,6 +1,11 @@
 import { and, desc, eq, inArray, isNotNull, like, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { incidents, maintenances, type MaintenanceStatus } from '../../../db/schema/index.ts';
+import {
+  incidents,
+  maintenances,
+  maintenanceStatuses,
+  type MaintenanceStatus,
+} from '../../../db/schema/index.ts';
 import { PUBLIC_SCOPE, selectIncidentColumns, selectIncidents } from './incident-scope.ts';
 import { hydrateIncidents, hydrateMaintenances } from './read-status.ts';
 import type { ComponentJson, IncidentJson, MaintenanceJson, PageJson } from './statuspage-json.ts';
@@ -31,7 +36,7 @@ export async function readEntryPage(
   const name = query.q ? escapeLike(query.q) : null;
   const wantIncidents = query.which === 'all' || query.which === 'unresolved';
   const maintenanceStates: Record<EntrySelection, MaintenanceStatus[] | null> = {
-    all: null,
+    all: [...maintenanceStatuses],
     unresolved: [],
     scheduled: ['scheduled'],
     active_maintenance: ['in_progress', 'verifying'],

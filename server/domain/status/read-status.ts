@@ -18,6 +18,7 @@ import {
   maintenances,
   maintenanceUpdates,
   type MaintenanceStatus,
+  maintenanceStatuses,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
@@ -173,9 +174,12 @@ export async function hydrateMaintenances(
   return maintenancesJson(page, { maintenances: rows, updates, links }, all);
 }
 
-export type MaintenanceSelection = 'recent' | 'upcoming' | 'active' | 'current';
+export type MaintenanceSelection = 'recent' | 'upcoming' | 'active' | 'current' | 'calendar';
 
-/** Maintenances: recent (50, any state), upcoming (scheduled), active, or current (both). */
+/**
+ * Maintenances: recent (50, any state but cancelled), upcoming (scheduled), active, current
+ * (both), or calendar (recent with the cancelled ones, which calendar apps must be told of).
+ */
 export async function readMaintenances(
   db: DbOrTx,
   page: PageJson,
@@ -184,10 +188,11 @@ export async function readMaintenances(
   limit = 50,
 ): Promise<MaintenanceJson[]> {
   const states: Record<MaintenanceSelection, MaintenanceStatus[] | null> = {
-    recent: null,
+    recent: [...maintenanceStatuses],
     upcoming: ['scheduled'],
     active: ['in_progress', 'verifying'],
     current: ['scheduled', 'in_progress', 'verifying'],
+    calendar: null,
   };
   const s = states[which];
   const rows = await db
@@ -216,8 +221,8 @@ export async function readMaintenance(
 
 /**
  * One page of history: incidents and maintenances together, newest first (by start), with
- * the total count for pagination. The feeds announce upcoming maintenance; the history page
- * (`pastOnly`) lists only what has begun.
+ * the total count for pagination. The feeds announce upcoming maintenance (and say when it is
+ * cancelled); the history page (`pastOnly`) lists only what has begun.
  */
 export async function readHistory(
   db: DbOrTx,
@@ -232,7 +237,7 @@ export async function readHistory(
     select 'maintenance' as kind, ${maintenances.id} as id, ${maintenances.scheduledFor} as at
       from ${maintenances}
       where ${maintenanceSeenBy(scope)}
-      ${opts.pastOnly ? sql`and ${maintenances.status} != 'scheduled'` : sql``}`;
+      ${opts.pastOnly ? sql`and ${maintenances.status} not in ('scheduled', 'cancelled')` : sql``}`;
   const countRows = await db.all<{ n: number }>(sql`select count(*) as n from (${union})`);
   const keys = await db.all<{ kind: string; id: string; at: number }>(
     sql`select kind, id, at from (${union}) order by at desc, id limit ${opts.limit} offset ${opts.offset}`,

@@ -7,7 +7,7 @@ import type {
   maintenanceComponents,
   maintenances,
   maintenanceUpdates,
-  MaintenanceStatus,
+  MaintenanceState,
   settings,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
@@ -98,7 +98,8 @@ export interface IncidentJson {
 /** Statuspage's post-mortem fields, null until one is published. */
 export interface IncidentJson extends ReturnType<typeof postmortemJson> {}
 export interface MaintenanceJson extends IncidentJson {
-  status: MaintenanceStatus;
+  /** Herald adds `cancelled` (a window called off before it started) to Statuspage's four. */
+  status: MaintenanceState;
   impact: 'maintenance';
   scheduled_for: string;
   scheduled_until: string;

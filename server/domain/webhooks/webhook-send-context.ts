@@ -3,7 +3,7 @@ import {
   type ComponentStatus,
   type WebhookKind,
   incidentUpdates,
-  maintenanceStatuses,
+  maintenanceStates,
   webhooks,
   webhookSignups,
 } from '../../../db/schema/index.ts';
@@ -282,7 +282,7 @@ export async function readWebhookMessages(
       // The status this step reported, even when the window has moved on since it was queued.
       const maintenance: MaintenanceJson = {
         ...step,
-        status: maintenanceStatuses.find((x) => x === update?.status) ?? step.status,
+        status: maintenanceStates.find((x) => x === update?.status) ?? step.status,
       };
       envelope = { meta, page: pageJson, incident: maintenance };
       chat = maintenanceChat(maintenance, page.time_zone);
@@ -366,6 +366,7 @@ const noticeOf: Record<string, MaintenanceNoticeKind> = {
   in_progress: 'maintenance_started',
   verifying: 'maintenance_started',
   completed: 'maintenance_completed',
+  cancelled: 'maintenance_cancelled',
 };
 
 /**
@@ -391,7 +392,7 @@ function maintenanceChat(m: MaintenanceJson, tz: string): ChatMessage {
     window: utc ? local : `${local} (${windowSpanUtc(from, until)})`,
     nextUpdateBy: null,
     url: m.shortlink,
-    severity: m.status === 'completed' ? 'ok' : 'maintenance',
+    severity: m.status === 'completed' || m.status === 'cancelled' ? 'ok' : 'maintenance',
   };
 }
 
