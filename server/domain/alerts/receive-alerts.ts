@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, notInArray, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type AlertSource,
@@ -178,14 +178,14 @@ async function applyGroup(
   now: Date,
 ): Promise<Applied> {
   const [latest] = await tx
-    .select()
+    .select({ report: reports, incidentStatus: incidents.status })
     .from(reports)
+    .leftJoin(incidents, eq(incidents.id, reports.incidentId))
     .where(and(eq(reports.alertSource, source), eq(reports.alertKey, group.key)))
     .orderBy(desc(reports.createdAt))
     .limit(1);
-  // A closed report whose alerts all resolved is history: the next firing is a new problem.
   const current =
-    (latest && !(latest.state === 'closed' && latest.alertResolvedAt) ? latest : null) ??
+    (latest && !isHistory(latest.report, latest.incidentStatus) ? latest.report : null) ??
     (await reportListingAlerts(tx, source, group.alerts));
   if (!current) {
     if (groupStatus(group.alerts) === 'resolved')
@@ -244,6 +244,36 @@ async function applyGroup(
 }
 
 /**
+ * A report whose alerts all resolved at the source and whose story is over (closed, or its
+ * incident resolved) is history: the next firing is a new problem, filed (and declared, if its
+ * rule says so) as a new report, so it lands in triage or on the page instead of on a report
+ * nobody looks at any more.
+ */
+function isHistory(
+  report: Pick<ReportRow, 'state' | 'alertResolvedAt'>,
+  incidentStatus: string | null,
+): boolean {
+  if (!report.alertResolvedAt) return false;
+  if (report.state === 'closed') return true;
+  return (
+    (report.state === 'declared' || report.state === 'merged') && incidentStatus === 'resolved'
+  );
+}
+
+/** The SQL twin of isHistory, negated: a report an alert's notification may still land on. */
+const notHistory = or(
+  isNull(reports.alertResolvedAt),
+  and(
+    ne(reports.state, 'closed'),
+    or(
+      notInArray(reports.state, ['declared', 'merged']),
+      isNull(incidents.status),
+      ne(incidents.status, 'resolved'),
+    ),
+  ),
+);
+
+/**
  * A live report already listing one of these alerts (by fingerprint), filed under another key:
  * the same alert sent by two routes, or regrouped after Alertmanager's group_by changed. It
  * takes the notification, so an alert is on one report however it is grouped.
@@ -259,11 +289,12 @@ async function reportListingAlerts(
     .select({ report: reports })
     .from(reportAlerts)
     .innerJoin(reports, eq(reports.id, reportAlerts.reportId))
+    .leftJoin(incidents, eq(incidents.id, reports.incidentId))
     .where(
       and(
         eq(reports.alertSource, source),
         inArray(reportAlerts.fingerprint, keys.slice(0, 500)),
-        or(ne(reports.state, 'closed'), isNull(reports.alertResolvedAt)),
+        notHistory,
       ),
     )
     .orderBy(desc(reports.createdAt))
