@@ -87,6 +87,7 @@ export function receivedGroup(
     source,
     groupKey: clip(p.groupKey, 2000),
     groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
+    groupStatus: p.status,
     commonLabels: p.commonLabels,
     link: safeLink(p.externalURL),
     alerts,

@@ -72,6 +72,7 @@ export function parseDatadog(body: unknown, raw: string): ReceivedAlerts {
     source: 'datadog',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link,
     alerts: [

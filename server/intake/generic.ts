@@ -32,6 +32,7 @@ export function parseGeneric(body: unknown, raw: string): ReceivedAlerts {
     source: 'generic',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link: p.url ?? null,
     alerts: [

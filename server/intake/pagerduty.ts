@@ -76,6 +76,7 @@ export function parsePagerduty(body: unknown, raw: string): ReceivedAlerts | nul
     source: 'pagerduty',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link,
     alerts: [

@@ -39,6 +39,12 @@ export type ReceivedAlert = z.output<typeof receivedAlertInput>;
 export const receivedAlertsInput = z.strictObject({
   source: z.enum(alertSources),
   groupKey: text(2000).min(1).nullable(),
+  /**
+   * The source's own word on the whole group, when it gives one (Alertmanager's and Grafana's
+   * top-level `status`): it counts every alert of the group, including those cut from the list
+   * by `max_alerts` (`truncatedAlerts`), so a group it says fires is firing whatever it listed.
+   */
+  groupStatus: z.enum(['firing', 'resolved']).nullable(),
   /** A group's title and the labels every alert in it shares (routing reads these). */
   groupTitle: text(500).nullable(),
   commonLabels: labelsInput,

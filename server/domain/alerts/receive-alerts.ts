@@ -63,6 +63,8 @@ type ReportRow = typeof reports.$inferSelect;
 
 interface Group {
   key: string;
+  /** What the source says of the whole group, when it says (see receivedAlertsInput). */
+  said: 'firing' | 'resolved' | null;
   title: string;
   link: string | null;
   common: Record<string, string>;
@@ -138,6 +140,7 @@ function groupsOf(input: ReturnType<typeof receivedAlertsInput.parse>): Group[] 
     return [
       {
         key: input.groupKey,
+        said: input.groupStatus,
         title: input.groupTitle ?? alerts[0]!.title,
         link: input.link ?? alerts.find((a) => a.link)?.link ?? null,
         common: routingLabels(input.commonLabels, alerts),
@@ -147,7 +150,14 @@ function groupsOf(input: ReturnType<typeof receivedAlertsInput.parse>): Group[] 
   }
   const byKey = new Map<string, Group>();
   for (const a of input.alerts)
-    byKey.set(a.key, { key: a.key, title: a.title, link: a.link, common: a.labels, alerts: [a] });
+    byKey.set(a.key, {
+      key: a.key,
+      said: null,
+      title: a.title,
+      link: a.link,
+      common: a.labels,
+      alerts: [a],
+    });
   return [...byKey.values()];
 }
 
@@ -188,7 +198,7 @@ async function applyGroup(
     (latest && !isHistory(latest.report, latest.incidentStatus) ? latest.report : null) ??
     (await reportListingAlerts(tx, source, group.alerts));
   if (!current) {
-    if (groupStatus(group.alerts) === 'resolved')
+    if (statusOf(group, group.alerts) === 'resolved')
       return {
         reportId: null,
         outcome: 'ignored',
@@ -201,9 +211,7 @@ async function applyGroup(
 
   await upsertAlerts(tx, current.id, group.alerts, now);
   const listed = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
-  // What the source says now decides: a group's notification lists every alert still active
-  // (and those just resolved); one it no longer lists (silenced, say) does not keep it firing.
-  const status = groupStatus(group.alerts);
+  const status = statusOf(group, group.alerts);
   const change: Partial<ReportRow> = {
     alertLastSeenAt: now,
     alertNotices: current.alertNotices + 1,
@@ -272,6 +280,16 @@ const notHistory = or(
     ),
   ),
 );
+
+/**
+ * What the source says now decides: its word on the whole group when it gives one, else the
+ * alerts it lists (a notification lists every alert still active and those just resolved; one
+ * it no longer lists, silenced say, does not keep the group firing). Firing wins a disagreement:
+ * a report wrongly kept firing waits in triage, one wrongly resolved hides an outage.
+ */
+function statusOf(group: Group, alerts: ReceivedAlert[]): 'firing' | 'resolved' {
+  return group.said === 'firing' ? 'firing' : groupStatus(alerts);
+}
 
 /**
  * A live report already listing one of these alerts (by fingerprint), filed under another key:
