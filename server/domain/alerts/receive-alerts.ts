@@ -47,7 +47,10 @@ export type AlertOutcome =
   | 'resolved'
   /** An alert fired again after its report had been resolved at the source. */
   | 'refired'
-  /** A resolved alert Herald never saw firing: nothing to do. */
+  /**
+   * Nothing to do: a resolved alert Herald never saw firing, or a late copy of an earlier
+   * episode of an alert that has fired again since.
+   */
   | 'ignored';
 
 export interface ReceivedReport {
@@ -209,9 +212,23 @@ async function applyGroup(
     return fileAlertReport(tx, deps, actor, source, group, payload, now);
   }
 
-  await upsertAlerts(tx, current.id, group.alerts, now);
+  const stored = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
+  const byKey = new Map(stored.map((a) => [a.fingerprint, a]));
+  const fresh = group.alerts.filter((a) => !isStale(a, byKey.get(a.key)));
+  if (fresh.length === 0)
+    return {
+      reportId: current.id,
+      outcome: 'ignored',
+      priority: current.priority,
+      incidentId: current.incidentId,
+      declare: null,
+    };
+  await upsertAlerts(tx, current.id, fresh, now);
   const listed = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
-  const status = statusOf(group, group.alerts);
+  // A stale copy stood for an alert Herald holds as firing: it keeps a firing report firing
+  // (the source's "resolved" on the copy spoke of the earlier episode too).
+  const keptFiring = fresh.length < group.alerts.length && !current.alertResolvedAt;
+  const status = keptFiring ? 'firing' : statusOf(group, fresh);
   const change: Partial<ReportRow> = {
     alertLastSeenAt: now,
     alertNotices: current.alertNotices + 1,
@@ -280,6 +297,20 @@ const notHistory = or(
     ),
   ),
 );
+
+/**
+ * A copy of an earlier episode of an alert Herald holds as firing since later: a resolve that
+ * ended before the firing began, or a firing that began before it. Two Alertmanagers in HA each
+ * send their copy, and a late one must not resolve (or rewind) the outage that began since.
+ */
+function isStale(
+  a: ReceivedAlert,
+  held: { status: string; startsAt: Date | null } | undefined,
+): boolean {
+  if (!held || held.status !== 'firing' || !held.startsAt) return false;
+  const at = a.status === 'resolved' ? a.endsAt : a.startsAt;
+  return at !== null && at.getTime() < held.startsAt.getTime();
+}
 
 /**
  * What the source says now decides: its word on the whole group when it gives one, else the
