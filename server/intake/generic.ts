@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { parsePayload, stringMap } from './payload.ts';
+import { labelLimits, type ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { fitLabels, parsePayload, stringMap } from './payload.ts';
 
 /**
  * Herald's own small alert, for scripts and tools with no webhook format of their own. `key`
@@ -23,10 +23,15 @@ export const genericPayload = z.object({
 
 export function parseGeneric(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(genericPayload, body);
-  const labels: Record<string, string> = {
-    ...p.labels,
+  const cut: string[] = [];
+  const own = {
     ...(p.severity ? { severity: p.severity } : {}),
     ...(p.component ? { component: p.component } : {}),
+  };
+  const room = labelLimits.entries - Object.keys(own).length;
+  const labels: Record<string, string> = {
+    ...fitLabels(p.labels ?? {}, 'labels', cut, room),
+    ...own,
   };
   return {
     source: 'generic',
@@ -48,6 +53,7 @@ export function parseGeneric(body: unknown, raw: string): ReceivedAlerts {
         endsAt: null,
       },
     ],
+    cut,
     raw,
   };
 }

@@ -869,5 +869,41 @@ describe('alerts in: the intake endpoints', () => {
     const res = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a] });
     expect(res.status).toBe(202);
     expect(res.json.reports[0].outcome).toBe('filed');
+    const { report: row, alerts } = await report(res.json.reports[0].reportId);
+    expect(row.whatHappened).toContain('Cut to fit');
+    expect(row.whatHappened).toContain('alerts.0.annotations.description');
+    expect(alerts[0].annotations.description).toHaveLength(10_000);
+    expect(alerts[0].annotations.summary).toBe('Errors in checkout');
+    // The raw payload keeps the annotation as it came.
+    expect(JSON.parse(row.alertPayload).alerts[0].annotations.description).toHaveLength(12_000);
+  });
+
+  it('labels a source sends too many of, too long or with an empty name are cut, and the alert is filed', async () => {
+    const many = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`team${i}`, 'x']));
+    const generic = await postAlert(t, 'generic', intake, {
+      key: 'many-labels',
+      status: 'firing',
+      title: 'Too many labels',
+      severity: 'critical',
+      labels: many,
+    });
+    expect(generic.status).toBe(202);
+    const { report: g } = await report(generic.json.reports[0].reportId);
+    expect(Object.keys(g.alertLabels)).toHaveLength(200);
+    expect(g.alertLabels.severity).toBe('critical');
+    expect(g.whatHappened).toContain('labels.team');
+    // Datadog tags are free text: ":x" has no name, and a tag may run long.
+    const datadog = await postAlert(t, 'datadog', intake, {
+      ...datadogPayload(),
+      alert_id: 'tags-cut',
+      tags: `env:prod,:nameless,service:${'s'.repeat(20_000)}`,
+    });
+    expect(datadog.status).toBe(202);
+    expect(datadog.json.reports[0].outcome).toBe('filed');
+    const { report: d } = await report(datadog.json.reports[0].reportId);
+    expect(d.alertLabels.env).toBe('prod');
+    expect(Object.keys(d.alertLabels)).not.toContain('');
+    expect(d.alertLabels.service).toHaveLength(10_000);
+    expect(d.whatHappened).toContain('tags.service');
   });
 });

@@ -72,6 +72,8 @@ interface Group {
   link: string | null;
   common: Record<string, string>;
   alerts: ReceivedAlert[];
+  /** The payload's fields cut to fit (the whole notification's: it is one report's text). */
+  cut: string[];
 }
 
 const sourceNames: Record<AlertSource, string> = {
@@ -148,6 +150,7 @@ function groupsOf(input: ReturnType<typeof receivedAlertsInput.parse>): Group[] 
         link: input.link ?? alerts.find((a) => a.link)?.link ?? null,
         common: routingLabels(input.commonLabels, alerts),
         alerts,
+        cut: input.cut,
       },
     ];
   }
@@ -160,6 +163,7 @@ function groupsOf(input: ReturnType<typeof receivedAlertsInput.parse>): Group[] 
       link: a.link,
       common: a.labels,
       alerts: [a],
+      cut: input.cut,
     });
   return [...byKey.values()];
 }
@@ -233,7 +237,7 @@ async function applyGroup(
     alertLastSeenAt: now,
     alertNotices: current.alertNotices + 1,
     alertPayload: payload,
-    whatHappened: summarise(group.title, listed),
+    whatHappened: summarise(group.title, listed, group.cut),
     updatedAt: now,
   };
   let outcome: AlertOutcome = 'updated';
@@ -380,7 +384,7 @@ async function fileAlertReport(
     state: 'open' as const,
     reporterEmail: reporter,
     reporterUserId: null,
-    whatHappened: summarise(group.title, group.alerts),
+    whatHappened: summarise(group.title, group.alerts, group.cut),
     expected: 'No alert firing.',
     reproduce: group.link ?? 'See the alert at its source.',
     affected: component ? component.name : 'Not known yet: no routing rule named a component.',
@@ -537,16 +541,24 @@ async function upsertAlerts(tx: DbOrTx, reportId: string, alerts: ReceivedAlert[
   }
 }
 
-/** The report's "what happened": the group's title, then one line per alert it lists. */
+/**
+ * The report's "what happened": the group's title, then one line per alert it lists, then what
+ * the intake cut from the latest notification (said first, so the 5,000-character cut keeps it).
+ */
 function summarise(
   title: string,
   alerts: { status: string; title: string; annotations?: Record<string, string> }[],
+  cut: string[],
 ): string {
   const lines = alerts.map((a) => {
     const detail = a.annotations?.summary ?? a.annotations?.description ?? '';
     return `- [${a.status}] ${a.title}${detail && detail !== a.title ? `: ${detail}` : ''}`;
   });
-  const text = [title, '', ...lines].join('\n');
+  const named = cut.slice(0, 5).join(', ') + (cut.length > 5 ? ` and ${cut.length - 5} more` : '');
+  const note = cut.length
+    ? ['', `Cut to fit (too long or too many): ${named}. The raw payload has them as sent.`]
+    : [];
+  const text = [title, ...note, '', ...lines].join('\n');
   return text.length > 5000 ? `${text.slice(0, 4990)}\n…` : text;
 }
 
