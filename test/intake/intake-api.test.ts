@@ -776,6 +776,30 @@ describe('alerts in: the intake endpoints', () => {
     expect(row!.alertResolvedAt).toBeNull();
   });
 
+  it('Grafana: a group it says still fires stays firing when the alerts it listed resolved (the rest cut from the list)', async () => {
+    // Fingerprints of their own: the documented example's belong to another test's report.
+    const own = (p: ReturnType<typeof grafanaPayload>) => ({
+      ...p,
+      groupKey: '{}/{grafana_folder="cut"}:{alertname="GrafanaCut"}',
+      alerts: p.alerts.map((a, i) => ({ ...a, fingerprint: `grafana-cut-${i}` })),
+    });
+    const filed = await postAlert(t, 'grafana', intake, own(grafanaPayload()));
+    expect(filed.json.reports[0].outcome).toBe('filed');
+    const resolved = own(grafanaPayload('resolved'));
+    const cut = await postAlert(t, 'grafana', intake, {
+      ...resolved,
+      status: 'firing',
+      truncatedAlerts: 1,
+      alerts: [resolved.alerts[0]],
+    });
+    expect(cut.json.reports[0]).toMatchObject({
+      reportId: filed.json.reports[0].reportId,
+      outcome: 'updated',
+    });
+    const done = await postAlert(t, 'grafana', intake, resolved);
+    expect(done.json.reports[0].outcome).toBe('resolved');
+  });
+
   it('an alert that fires again after its declared incident was resolved reaches someone: a new report (and, by its rule, a new incident)', async () => {
     const checkout = await makeComponent(t.deps, { name: 'Checkout' });
     await admin.post('/api/admin/alert-rules', {
@@ -817,6 +841,37 @@ describe('alerts in: the intake endpoints', () => {
     expect(out.reportId).not.toBe(reportId);
     expect(out.incidentId).toBeTruthy();
     expect(out.incidentId).not.toBe(incidentId);
+  });
+
+  it('an alert merged into an incident that was resolved files a new report when it fires again, while a flap before the all-clear stays on the merged one', async () => {
+    const filed = await postAlert(t, 'generic', intake, {
+      key: 'merged-flap',
+      status: 'firing',
+      title: 'Queue backlog',
+    });
+    const id = filed.json.reports[0].reportId;
+    const { incident } = await makeIncident(t.deps, { title: 'Slow jobs', priority: 2 });
+    const merged = await admin.post(`/api/admin/reports/${id}/decision`, {
+      action: 'merge',
+      incidentId: incident.id,
+      reason: 'Same problem',
+    });
+    expect(merged.status).toBe(200);
+    const resolve = { key: 'merged-flap', status: 'resolved', title: 'Queue backlog' };
+    const fire = { ...resolve, status: 'firing' };
+    await postAlert(t, 'generic', intake, resolve);
+    // The incident is still open: a flap belongs to it.
+    expect((await postAlert(t, 'generic', intake, fire)).json.reports[0]).toMatchObject({
+      reportId: id,
+      outcome: 'refired',
+    });
+    await postAlert(t, 'generic', intake, resolve);
+    expect(
+      (await admin.post(`/api/admin/incidents/${incident.id}/resolve`, { notify: false })).status,
+    ).toBe(200);
+    const again = await postAlert(t, 'generic', intake, fire);
+    expect(again.json.reports[0].outcome).toBe('filed');
+    expect(again.json.reports[0].reportId).not.toBe(id);
   });
 
   it('a late copy of an earlier "resolved" does not resolve a group that has fired again since (Alertmanager HA pair)', async () => {
