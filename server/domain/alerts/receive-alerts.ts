@@ -303,8 +303,8 @@ const notHistory = or(
 );
 
 /**
- * A copy of an earlier episode of an alert Herald holds as firing since later: a resolve that
- * ended before the firing began, or a firing that began before it. Two Alertmanagers in HA each
+ * A late copy of an earlier episode of an alert Herald holds as firing: a resolve that ended
+ * before the held firing began, or a firing that began before it. Two Alertmanagers in HA each
  * send their copy, and a late one must not resolve (or rewind) the outage that began since.
  */
 function isStale(
@@ -542,8 +542,8 @@ async function upsertAlerts(tx: DbOrTx, reportId: string, alerts: ReceivedAlert[
 }
 
 /**
- * The report's "what happened": the group's title, then one line per alert it lists, then what
- * the intake cut from the latest notification (said first, so the 5,000-character cut keeps it).
+ * The report's "what happened": the group's title, what the intake cut from the latest
+ * notification (before the alerts, so the 5,000-character cut keeps it), then one line per alert.
  */
 function summarise(
   title: string,
