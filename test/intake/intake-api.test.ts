@@ -960,5 +960,25 @@ describe('alerts in: the intake endpoints', () => {
     expect(Object.keys(d.alertLabels)).not.toContain('');
     expect(d.alertLabels.service).toHaveLength(10_000);
     expect(d.whatHappened).toContain('tags.service');
+    // Grafana's common labels and PagerDuty's service name: the same cut, never a 4xx.
+    const grafana = await postAlert(t, 'grafana', intake, {
+      ...grafanaPayload(),
+      groupKey: '{}:{alertname="LongCommon"}',
+      commonLabels: { alertname: 'LongCommon', '': 'nameless', team: 't'.repeat(20_000) },
+      alerts: grafanaPayload().alerts.map((a, i) => ({ ...a, fingerprint: `long-common-${i}` })),
+    });
+    expect(grafana.status).toBe(202);
+    const { report: gr } = await report(grafana.json.reports[0].reportId);
+    expect(gr.whatHappened).toContain('commonLabels.team');
+    const event = pagerdutyEvent();
+    event.event.data.id = 'PLONGNAME';
+    event.event.data.service.summary = 'S'.repeat(20_000);
+    const pd = JSON.stringify(event);
+    const paged = await postAlert(t, 'pagerduty', intake, pd, {
+      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, pd),
+    });
+    expect(paged.status).toBe(202);
+    const { report: p } = await report(paged.json.reports[0].reportId);
+    expect(p.alertLabels.service).toHaveLength(10_000);
   });
 });
