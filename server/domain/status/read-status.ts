@@ -50,11 +50,16 @@ export async function readComponents(db: DbOrTx, page: PageJson): Promise<Compon
   return componentsJson(rows, page);
 }
 
+/**
+ * The incidents' public shapes for the scope's reader; an audience that sees internal text
+ * (staff) also gets the internal priority, which nobody else does (DESIGN practice 4).
+ */
 export async function hydrateIncidents(
   db: DbOrTx,
   page: PageJson,
   rows: IncidentRow[],
   allComponents: ComponentJson[],
+  scope: IncidentScope,
 ): Promise<IncidentJson[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -88,6 +93,7 @@ export async function hydrateIncidents(
     page,
     { incidents: rows, updates, affected, links, postmortems },
     allComponents,
+    { staff: scope.kind === 'audience' && scope.seesInternal },
   );
 }
 
@@ -103,7 +109,7 @@ export async function readUnresolvedIncidents(
     scope,
     and(listedIncident, ne(incidents.status, 'resolved')),
   ).orderBy(desc(incidents.startedAt), desc(incidents.createdAt));
-  return hydrateIncidents(db, page, rows, all);
+  return hydrateIncidents(db, page, rows, all, scope);
 }
 
 /** The `limit` most recent incidents the scope sees, unresolved ones always included. */
@@ -130,7 +136,7 @@ export async function readRecentIncidents(
   const rows = [...recent, ...unresolved].sort(
     (a, b) => b.startedAt.getTime() - a.startedAt.getTime(),
   );
-  return hydrateIncidents(db, page, rows, all);
+  return hydrateIncidents(db, page, rows, all, scope);
 }
 
 /**
@@ -149,7 +155,7 @@ export async function readIncident(
     scope,
     and(eq(incidents.id, id), isNotNull(incidents.publishedAt)),
   );
-  const [one] = await hydrateIncidents(db, page, rows, all);
+  const [one] = await hydrateIncidents(db, page, rows, all, scope);
   return one ?? null;
 }
 
@@ -250,6 +256,7 @@ export async function readHistory(
         page,
         await selectIncidents(db, scope, inArray(incidents.id, incIds)),
         all,
+        scope,
       )
     : [];
   const mnt = mIds.length

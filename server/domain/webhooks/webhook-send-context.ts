@@ -24,6 +24,7 @@ import {
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
 import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
+import { readPriorities } from '../status/read-management.ts';
 import {
   type ComponentJson,
   type IncidentJson,
@@ -167,6 +168,7 @@ export async function readWebhookMessages(
   const secrets = new Map<string, string | null>();
   const incidentsById = new Map<string, IncidentJson | null>();
   const maintenancesById = new Map<string, MaintenanceJson | null>();
+  const prioritiesById = new Map<string, number>();
   const pageJson = {
     id: page.id,
     status_indicator: status.indicator,
@@ -299,7 +301,16 @@ export async function readWebhookMessages(
       }
       const incident = asOf(found, ref.updateId ?? null);
       const update = incident.incident_updates[0];
-      envelope = { meta, page: pageJson, incident };
+      if (!prioritiesById.has(id))
+        prioritiesById.set(id, (await readPriorities(db, PUBLIC_SCOPE, [id])).get(id) ?? 3);
+      const priority = prioritiesById.get(id)!;
+      // The internal priority is the team's: an internal channel's envelope carries it, and no
+      // other (a public webhook hears impact, as the public JSON does).
+      envelope = {
+        meta,
+        page: pageJson,
+        incident: w.internal ? { ...incident, priority } : incident,
+      };
       let internalNote: string | null = null;
       let supportScript: string | null = null;
       if (w.internal && ref.updateId) internalNote = notes.get(ref.updateId) ?? null;
@@ -311,7 +322,7 @@ export async function readWebhookMessages(
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
       const about = {
-        priority: incident.priority ?? 3,
+        priority,
         title: incident.name,
         isDrill: incident.is_drill,
         impact: incident.impact,

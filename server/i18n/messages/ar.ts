@@ -129,6 +129,10 @@ export default {
   'feed.title': 'حالة {page} - سجل الحوادث',
   'feed.description': 'حوادث {page} وأعمال صيانتها كما تظهر في صفحة الحالة',
   'feed.scheduledEvent': 'حدث مجدول {start} - {end}',
+  'ical.name': 'صيانة {page}',
+  'ical.description': 'فترات الصيانة المخطط لها في {page}',
+  'ical.completed': '{name} (مكتملة)',
+  'ical.details': 'التفاصيل: {url}',
 
   'embed.details': 'التفاصيل',
   'embed.dismiss': 'إغلاق',

@@ -131,6 +131,10 @@ export default {
   'feed.title': '{page} Status – Vorfallverlauf',
   'feed.description': 'Vorfälle und Wartungen von {page}, wie auf der Statusseite',
   'feed.scheduledEvent': 'GEPLANTE WARTUNG {start} – {end}',
+  'ical.name': 'Wartung von {page}',
+  'ical.description': 'Geplante Wartungsfenster von {page}',
+  'ical.completed': '{name} (abgeschlossen)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Schließen',

@@ -131,6 +131,10 @@ export default {
   'feed.title': '{page} Status - Incident History',
   'feed.description': 'Incidents and maintenance of {page}, as shown on its status page',
   'feed.scheduledEvent': 'THIS IS A SCHEDULED EVENT {start} - {end}',
+  'ical.name': '{page} maintenance',
+  'ical.description': 'Planned maintenance windows of {page}',
+  'ical.completed': '{name} (completed)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Dismiss',

@@ -131,6 +131,10 @@ export default {
   'feed.title': 'Estado de {page} – Historial de incidentes',
   'feed.description': 'Incidentes y mantenimientos de {page}, como en su página de estado',
   'feed.scheduledEvent': 'EVENTO PROGRAMADO {start} – {end}',
+  'ical.name': 'Mantenimiento de {page}',
+  'ical.description': 'Ventanas de mantenimiento programadas de {page}',
+  'ical.completed': '{name} (completado)',
+  'ical.details': 'Detalles: {url}',
 
   'embed.details': 'Detalles',
   'embed.dismiss': 'Cerrar',

@@ -131,6 +131,10 @@ export default {
   'feed.title': 'État de {page} – Historique des incidents',
   'feed.description': 'Incidents et maintenances de {page}, tels que sur sa page d’état',
   'feed.scheduledEvent': 'ÉVÉNEMENT PLANIFIÉ {start} – {end}',
+  'ical.name': 'Maintenance de {page}',
+  'ical.description': 'Fenêtres de maintenance planifiées de {page}',
+  'ical.completed': '{name} (terminée)',
+  'ical.details': 'Détails : {url}',
 
   'embed.details': 'Détails',
   'embed.dismiss': 'Fermer',

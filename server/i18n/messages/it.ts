@@ -131,6 +131,10 @@ export default {
   'feed.title': 'Stato di {page} – Cronologia degli incidenti',
   'feed.description': 'Incidenti e manutenzioni di {page}, come sulla sua pagina di stato',
   'feed.scheduledEvent': 'EVENTO PROGRAMMATO {start} – {end}',
+  'ical.name': 'Manutenzione di {page}',
+  'ical.description': 'Finestre di manutenzione programmate di {page}',
+  'ical.completed': '{name} (completata)',
+  'ical.details': 'Dettagli: {url}',
 
   'embed.details': 'Dettagli',
   'embed.dismiss': 'Chiudi',

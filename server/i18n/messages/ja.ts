@@ -131,6 +131,10 @@ export default {
   'feed.title': '{page} ステータス - インシデント履歴',
   'feed.description': 'ステータスページに表示される {page} のインシデントとメンテナンス',
   'feed.scheduledEvent': '予定されたイベント {start} - {end}',
+  'ical.name': '{page} のメンテナンス',
+  'ical.description': '{page} の計画メンテナンス',
+  'ical.completed': '{name}（完了）',
+  'ical.details': '詳細: {url}',
 
   'embed.details': '詳細',
   'embed.dismiss': '閉じる',

@@ -131,6 +131,10 @@ export default {
   'feed.title': 'Status van {page} – Incidentgeschiedenis',
   'feed.description': 'Incidenten en onderhoud van {page}, zoals op de statuspagina',
   'feed.scheduledEvent': 'GEPLANDE GEBEURTENIS {start} – {end}',
+  'ical.name': 'Onderhoud van {page}',
+  'ical.description': 'Geplande onderhoudsvensters van {page}',
+  'ical.completed': '{name} (voltooid)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Sluiten',

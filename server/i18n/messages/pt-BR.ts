@@ -131,6 +131,10 @@ export default {
   'feed.title': 'Status de {page} – Histórico de incidentes',
   'feed.description': 'Incidentes e manutenções de {page}, como na página de status',
   'feed.scheduledEvent': 'EVENTO AGENDADO {start} – {end}',
+  'ical.name': 'Manutenção de {page}',
+  'ical.description': 'Janelas de manutenção programadas de {page}',
+  'ical.completed': '{name} (concluída)',
+  'ical.details': 'Detalhes: {url}',
 
   'embed.details': 'Detalhes',
   'embed.dismiss': 'Fechar',

@@ -129,6 +129,10 @@ export default {
   'feed.title': '{page} 状态 - 事件历史',
   'feed.description': '{page} 的事件与维护，与状态页面一致',
   'feed.scheduledEvent': '计划事件 {start} - {end}',
+  'ical.name': '{page} 维护',
+  'ical.description': '{page} 的计划维护时段',
+  'ical.completed': '{name}（已完成）',
+  'ical.details': '详情：{url}',
 
   'embed.details': '详情',
   'embed.dismiss': '关闭',
