@@ -385,15 +385,16 @@ export async function mountSite(
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
       locals.visitor = visitor;
       locals.settleWrites = () => deps.edge.settle();
-      locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
+      const client = clientAddress(c, deps.config);
+      locals.auth = createAuthServices(deps, visitor, client, setCookie);
       if (visitor.session)
-        locals.admin = createAdminServices(deps, visitor.session, submissionGuard);
+        locals.admin = createAdminServices(deps, visitor.session, submissionGuard, client);
       locals.audiences = createAudiencePages(deps, visitor);
       locals.readerAuth = createReaderAuth(deps, visitor, setCookie);
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;
-      locals.clientAddress = clientAddress(c, deps.config);
+      locals.clientAddress = client;
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
     // own fallback would render it without them).
