@@ -24,6 +24,7 @@ import { type Translator, translatorFor } from '../i18n/catalogue.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { DEVICE_COOKIE, readCookie } from '../http/cookies.ts';
 import { decodedPath } from '../http/request-path.ts';
 import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
@@ -386,7 +387,13 @@ export async function mountSite(
       locals.visitor = visitor;
       locals.settleWrites = () => deps.edge.settle();
       const client = clientAddress(c, deps.config);
-      locals.auth = createAuthServices(deps, visitor, client, setCookie);
+      locals.auth = createAuthServices(
+        deps,
+        visitor,
+        client,
+        setCookie,
+        readCookie(c.req.header('cookie'), DEVICE_COOKIE),
+      );
       if (visitor.session)
         locals.admin = createAdminServices(deps, visitor.session, submissionGuard, client);
       locals.audiences = createAudiencePages(deps, visitor);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordLoginFailure } from '../../server/domain/auth/login-throttle.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { FormClient, makeUser, startSite, TEST_PASSWORD } from '../helpers/site.ts';
 
@@ -56,4 +57,27 @@ describe('sign-in throttling cannot be turned against the account owner', () => 
     expect(again.res.status).toBe(429);
     expect(again.html).toMatch(/Too many failed sign-ins\. Wait \d+ seconds/);
   }, 120_000);
+
+  it('a browser that signed in to the account before gets in after a typo of its own while others guess at the account; another browser at that address waits', async () => {
+    const pm = await makeUser(t, 'admin', 'pm-typo@example.com');
+    const own = new FormClient(site.base, { 'x-forwarded-for': '198.51.100.30' });
+    await own.login(pm.email);
+    expect(own.cookies.get('herald_device')).toBeTruthy();
+    expect((await own.post('/logout', {})).res.status).toBe(303);
+    // The account's limit for all addresses is reached (as in the test above, without spending
+    // a hundred password checks on it).
+    for (let i = 0; i < 100; i++)
+      await recordLoginFailure(t.deps.db, pm.email, `203.0.113.${i}`, t.clock.now());
+    await own.get('/login');
+    expect((await own.post('/login', { email: pm.email, password: 'a typo' })).res.status).toBe(
+      401,
+    );
+    const other = new FormClient(site.base, { 'x-forwarded-for': '198.51.100.30' });
+    await other.get('/login');
+    expect(
+      (await other.post('/login', { email: pm.email, password: TEST_PASSWORD })).res.status,
+    ).toBe(429);
+    const back = await own.post('/login', { email: pm.email, password: TEST_PASSWORD });
+    expect(back.res.status).toBe(303);
+  });
 });

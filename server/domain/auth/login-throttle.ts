@@ -41,15 +41,17 @@ async function failuresSince(db: DbOrTx, where: SQL | undefined, since: Date) {
  * is the only one others can raise, so it slows only a client with failures of its own for the
  * account: whoever types the right password from a browser and address that has not been
  * guessing gets in, however many addresses guess at the account meanwhile. A guessing client
- * still meets it after its first miss.
+ * still meets it after its first miss. A `knownDevice` (a browser that signed in to the account
+ * before, known-device.ts) never meets it, so the owner's own typo does not lock them out either.
  */
 export async function checkLoginThrottle(
   db: DbOrTx,
   email: string,
   address: string,
   now: Date,
-  message = 'Too many failed sign-ins.',
+  opts: { message?: string; knownDevice?: boolean } = {},
 ): Promise<void> {
+  const message = opts.message ?? 'Too many failed sign-ins.';
   const since = new Date(now.getTime() - THROTTLE_WINDOW_MS);
   const own = await failuresSince(
     db,
@@ -63,7 +65,7 @@ export async function checkLoginThrottle(
       free: FREE_FAILURES_PER_CLIENT,
     },
   ];
-  if (own.n > 0)
+  if (own.n > 0 && !opts.knownDevice)
     checks.push({
       failures: await failuresSince(db, eq(loginAttempts.email, email), since),
       free: FREE_FAILURES_PER_ACCOUNT,

@@ -110,7 +110,9 @@ export async function changeOwnPassword(
   const [user] = await deps.db.select().from(users).where(eq(users.id, actor.id));
   if (!user) throw new NotFoundError('user', actor.id);
   const now = deps.clock.now();
-  await checkLoginThrottle(deps.db, user.email, address, now, 'Too many wrong passwords.');
+  await checkLoginThrottle(deps.db, user.email, address, now, {
+    message: 'Too many wrong passwords.',
+  });
   const fields: Record<string, string> = {};
   if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash))) {
     fields.currentPassword = 'is not your current password';
