@@ -19,6 +19,7 @@ export const adminPageRoles: [prefix: string, role: Role][] = [
   ['/admin/settings', 'admin'],
   ['/admin/sign-in', 'admin'],
   ['/admin/audit', 'admin'],
+  ['/admin/look-back', 'admin'],
   ['/admin/subscribers', 'admin'],
   ['/admin/lists', 'admin'],
   ['/admin/webhooks', 'admin'],

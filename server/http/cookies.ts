@@ -5,6 +5,8 @@ export const SESSION_COOKIE = 'herald_session';
 export const FORM_COOKIE = 'herald_form';
 /** A reader's session on audience pages: an address, never a Herald account. */
 export const READER_COOKIE = 'herald_reader';
+/** A browser that signed in with an account's password (domain/auth/known-device.ts). */
+export const DEVICE_COOKIE = 'herald_device';
 /** Binds an OpenID Connect sign-in under way to the browser that started it. */
 export const OIDC_COOKIE = 'herald_oidc';
 

@@ -26,7 +26,7 @@ export const accountOps = {
     method: 'get',
     path: '/me',
     summary: 'Who the token or session acts as',
-    role: 'responder',
+    role: 'viewer',
     verb: (_deps, _path, a) => ({
       actor: { type: a.type, id: a.id, label: a.label, role: a.role },
     }),

@@ -13,7 +13,7 @@ export const componentOps = {
     method: 'get',
     path: '/components',
     summary: 'List components and groups in display order',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps) => ({ components: (await deps.reader.components()).components }),
     success: 200,
   }),

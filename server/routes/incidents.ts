@@ -16,7 +16,7 @@ export const incidentOps = {
     method: 'get',
     path: '/incidents',
     summary: 'Recent incidents, drills included',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps) => ({ incidents: await readAdminIncidentList(deps.db) }),
     success: 200,
   }),
@@ -24,7 +24,7 @@ export const incidentOps = {
     method: 'get',
     path: '/incidents/:id',
     summary: 'One incident with its full timeline (internal notes included)',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps, { id }) => {
       const found = await readAdminIncident(deps.db, id, deps.clock.now());
       if (!found) throw new NotFoundError('incident', id);
@@ -110,7 +110,7 @@ export const incidentOps = {
     method: 'get',
     path: '/incidents/:id/promises',
     summary: 'Whether every promised update came on time, and by how much each was late',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps, { id }) => {
       const found = await readPromiseReport(deps.db, id, deps.clock.now());
       if (!found) throw new NotFoundError('incident', id);

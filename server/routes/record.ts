@@ -49,7 +49,7 @@ export const recordOps = {
     method: 'get',
     path: '/incidents/:id/record',
     summary: 'The internal record: fact sheet, decisions, changes, action and remediation items',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps, { id }) => {
       await loadIncident(deps.db, id);
       return readIncidentRecord(deps.db, id, deps.clock.now());
@@ -132,7 +132,7 @@ export const recordOps = {
     method: 'get',
     path: '/action-items',
     summary: 'Action items across incidents, soonest due first',
-    role: 'responder',
+    role: 'viewer',
     query: {
       state: 'open, done or wont_do',
       overdue: 'true: only open items past their due date',
@@ -200,7 +200,7 @@ export const postmortemOps = {
     method: 'get',
     path: '/incidents/:id/postmortem',
     summary: 'The post-mortem draft, pre-filled from the timeline when none is written yet',
-    role: 'responder',
+    role: 'viewer',
     verb: (deps, { id }) => draft(deps, id),
     success: 200,
   }),
@@ -209,7 +209,7 @@ export const postmortemOps = {
     path: '/incidents/:id/postmortem/publication',
     summary:
       'What publishing would put out, before anything is sent: the public part, where, and the email recipient count',
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps, { id }) => ({
       publication: await readPostmortemPublication(deps.db, id, deps.config.publicUrl),
     }),
@@ -259,7 +259,7 @@ export const followUpOps = {
     method: 'get',
     path: '/incidents/:id/follow-up',
     summary: "The incident's follow-up (Herald's proposal until someone edits or skips it)",
-    role: 'responder',
+    role: 'viewer',
     verb: async (deps, { id }) => ({ followUp: await readFollowUp(deps.db, id) }),
     success: 200,
   }),
@@ -286,7 +286,7 @@ export const followUpOps = {
     method: 'get',
     path: '/follow-ups',
     summary: 'Follow-ups due, and those sent or skipped in the last 14 days',
-    role: 'responder',
+    role: 'viewer',
     verb: (deps) => readFollowUpBoard(deps.db, deps.clock.now()),
     success: 200,
   }),

@@ -68,6 +68,8 @@ export function createAdminServices(
   deps: Deps,
   session: ActiveSession,
   submissions: SubmissionGuard,
+  /** The client, as every per-client limit counts it (the password check is throttled). */
+  clientAddress: string,
 ): AdminServices {
   return {
     user: session.user,
@@ -91,6 +93,7 @@ export function createAdminServices(
             },
             session.actor,
             session.sessionId,
+            clientAddress,
           );
           return '/admin/account?done=password';
         });

@@ -24,6 +24,7 @@ import { type Translator, translatorFor } from '../i18n/catalogue.ts';
 import { originAllowed } from '../http/csrf.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { DEVICE_COOKIE, readCookie } from '../http/cookies.ts';
 import { decodedPath } from '../http/request-path.ts';
 import { createSiteLocals } from './locals.ts';
 import { createUptimeReader } from '../domain/uptime/uptime-reader.ts';
@@ -385,15 +386,22 @@ export async function mountSite(
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
       locals.visitor = visitor;
       locals.settleWrites = () => deps.edge.settle();
-      locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
+      const client = clientAddress(c, deps.config);
+      locals.auth = createAuthServices(
+        deps,
+        visitor,
+        client,
+        setCookie,
+        readCookie(c.req.header('cookie'), DEVICE_COOKIE),
+      );
       if (visitor.session)
-        locals.admin = createAdminServices(deps, visitor.session, submissionGuard);
+        locals.admin = createAdminServices(deps, visitor.session, submissionGuard, client);
       locals.audiences = createAudiencePages(deps, visitor);
       locals.readerAuth = createReaderAuth(deps, visitor, setCookie, c.req.header('host'));
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;
-      locals.clientAddress = clientAddress(c, deps.config);
+      locals.clientAddress = client;
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
     // own fallback would render it without them).

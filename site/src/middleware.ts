@@ -24,7 +24,7 @@ function refuseForm(i18n: Translator, admin: boolean): Response {
 /**
  * Renders the page; an admin page's POST runs its form action first (server/web/forms/
  * page-posts.ts): success is a 303 to where the action says, a refusal renders the page with
- * `posted` and answers with the refusal's status. A form sent again with its one-time token
+ * `posted` and answers with the refusal's status (and `Retry-After` when it must wait). A form sent again with its one-time token
  * (a double-click) does not run again: it answers with a 303 to where the first one went.
  */
 async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> {
@@ -45,7 +45,9 @@ async function answer(ctx: APIContext, next: MiddlewareNext): Promise<Response> 
   if (posted) ctx.locals.herald.posted = posted;
   const response = await next();
   if (!posted || posted.ok || response.status !== 200 || posted.status === 200) return response;
-  return new Response(response.body, { status: posted.status, headers: response.headers });
+  const headers = new Headers(response.headers);
+  if (posted.retryAfter !== undefined) headers.set('retry-after', String(posted.retryAfter));
+  return new Response(response.body, { status: posted.status, headers });
 }
 
 export const onRequest = defineMiddleware(async (ctx, next) => {

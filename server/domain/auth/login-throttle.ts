@@ -11,8 +11,9 @@ export const FREE_FAILURES_PER_ACCOUNT_AND_CLIENT = 5;
 /** Failures one client may make across all accounts (password spraying). */
 export const FREE_FAILURES_PER_CLIENT = 20;
 /**
- * Failures for one account from everywhere. Far above what a person types, so an attacker
- * cannot keep the owner out from other addresses, yet it still caps a distributed guess.
+ * Failures for one account from everywhere: caps a distributed guess. It slows only clients
+ * with failures of their own for the account, so guessing from other addresses never keeps the
+ * owner out.
  */
 export const FREE_FAILURES_PER_ACCOUNT = 100;
 const MAX_DELAY_MS = 15 * 60_000;
@@ -36,35 +37,45 @@ async function failuresSince(db: DbOrTx, where: SQL | undefined, since: Date) {
 
 /**
  * Throws RateLimitedError while this client has to wait: for this account from this client,
- * for any account from this client, or (far higher) for this account from everywhere. Only
- * the last can be raised from another address, and only far beyond a person's typing.
+ * for any account from this client, or (far higher) for this account from everywhere. The last
+ * is the only one others can raise, so it slows only a client with failures of its own for the
+ * account: whoever types the right password from a browser and address that has not been
+ * guessing gets in, however many addresses guess at the account meanwhile. A guessing client
+ * still meets it after its first miss. A `knownDevice` (a browser that signed in to the account
+ * before, known-device.ts) never meets it, so the owner's own typo does not lock them out either.
  */
 export async function checkLoginThrottle(
   db: DbOrTx,
   email: string,
   address: string,
   now: Date,
+  opts: { message?: string; knownDevice?: boolean } = {},
 ): Promise<void> {
+  const message = opts.message ?? 'Too many failed sign-ins.';
   const since = new Date(now.getTime() - THROTTLE_WINDOW_MS);
+  const own = await failuresSince(
+    db,
+    and(eq(loginAttempts.email, email), eq(loginAttempts.address, address)),
+    since,
+  );
   const checks = [
+    { failures: own, free: FREE_FAILURES_PER_ACCOUNT_AND_CLIENT },
     {
-      where: and(eq(loginAttempts.email, email), eq(loginAttempts.address, address)),
-      free: FREE_FAILURES_PER_ACCOUNT_AND_CLIENT,
+      failures: await failuresSince(db, eq(loginAttempts.address, address), since),
+      free: FREE_FAILURES_PER_CLIENT,
     },
-    { where: eq(loginAttempts.address, address), free: FREE_FAILURES_PER_CLIENT },
-    { where: eq(loginAttempts.email, email), free: FREE_FAILURES_PER_ACCOUNT },
   ];
+  if (own.n > 0 && !opts.knownDevice)
+    checks.push({
+      failures: await failuresSince(db, eq(loginAttempts.email, email), since),
+      free: FREE_FAILURES_PER_ACCOUNT,
+    });
   let until = 0;
-  for (const check of checks) {
-    const f = await failuresSince(db, check.where, since);
-    if (f.last) until = Math.max(until, f.last.getTime() + throttleDelayMs(f.n, check.free));
-  }
+  for (const { failures: f, free } of checks)
+    if (f.last) until = Math.max(until, f.last.getTime() + throttleDelayMs(f.n, free));
   if (until > now.getTime()) {
     const seconds = Math.ceil((until - now.getTime()) / 1000);
-    throw new RateLimitedError(
-      `Too many failed sign-ins. Wait ${seconds} seconds and try again.`,
-      seconds,
-    );
+    throw new RateLimitedError(`${message} Wait ${seconds} seconds and try again.`, seconds);
   }
 }
 

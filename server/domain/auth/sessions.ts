@@ -6,6 +6,7 @@ import { unlessDatabaseRefuses } from '../shared/database-busy.ts';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
 import { getSettings } from '../settings/get-settings.ts';
 import { newId, newSecret } from '../shared/ids.ts';
+import { isKnownDevice, knownDeviceToken } from './known-device.ts';
 import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from './login-throttle.ts';
 import { verifyPassword } from './password.ts';
 import { sha256 } from './secrets.ts';
@@ -40,12 +41,13 @@ export function userActor(u: SessionUser): Actor {
 
 /**
  * Checks email and password (slowed down per client, per account and client, and far later per
- * account, after failures) and opens
- * a session. Returns the cookie value, which is stored only as its SHA-256.
+ * account, after failures) and opens a session. Returns the cookie value, which is stored only
+ * as its SHA-256, and a fresh known-device token for this browser (`knownDevice` is the one it
+ * sent, if any).
  */
 export async function login(
   deps: DomainDeps,
-  input: { email: string; password: string; address: string },
+  input: { email: string; password: string; address: string; knownDevice?: string | null },
 ) {
   const email = String(input.email ?? '')
     .trim()
@@ -56,7 +58,9 @@ export async function login(
     throw new ForbiddenError(
       'Local passwords are switched off here: sign in with single sign-on. (An operator can switch them back on with `npx herald passwords on`.)',
     );
-  await checkLoginThrottle(deps.db, email, input.address, now);
+  await checkLoginThrottle(deps.db, email, input.address, now, {
+    knownDevice: await isKnownDevice(deps, email, input.knownDevice, now),
+  });
   const [user] = email ? await deps.db.select().from(users).where(eq(users.email, email)) : [];
   const ok = await verifyPassword(password, user?.passwordHash ?? null);
   if (!user || !ok || user.disabledAt) {
@@ -79,7 +83,12 @@ export async function login(
     // Expired sessions of anyone are cleared here, which is often enough to bound the table.
     await tx.delete(sessions).where(lt(sessions.expiresAt, now));
   });
-  return { token, expiresAt: row.expiresAt, userId: user.id };
+  return {
+    token,
+    expiresAt: row.expiresAt,
+    userId: user.id,
+    knownDevice: await knownDeviceToken(deps, email, now),
+  };
 }
 
 /** Opens a session for a user without a password check (after first-admin setup). */

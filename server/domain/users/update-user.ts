@@ -1,6 +1,11 @@
 import { and, count, eq, isNull, ne } from 'drizzle-orm';
 import { sessions, users } from '../../../db/schema/index.ts';
 import { tokensNarrowedBy } from '../auth/api-tokens.ts';
+import {
+  checkLoginThrottle,
+  clearLoginFailures,
+  recordLoginFailure,
+} from '../auth/login-throttle.ts';
 import { hashPassword, passwordInput, verifyPassword } from '../auth/password.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
@@ -89,21 +94,30 @@ export async function setUserPassword(
 
 /**
  * A signed-in user changes their own password: the current one is checked, their other
- * sessions end, the one they are using stays.
+ * sessions end, the one they are using stays. The check is throttled and counted with
+ * sign-ins (per account and client `address`): a session alone (an unlocked laptop, a stolen
+ * cookie) must not become a way to guess the password itself.
  */
 export async function changeOwnPassword(
   deps: DomainDeps,
   raw: { currentPassword: string; newPassword: string; newPasswordConfirm: string },
   actor: Actor,
   keepSessionId: string,
+  address: string,
 ) {
   if (actor.type !== 'user' || !actor.id)
     throw new ValidationError('Only a signed-in user has a password to change.');
   const [user] = await deps.db.select().from(users).where(eq(users.id, actor.id));
   if (!user) throw new NotFoundError('user', actor.id);
+  const now = deps.clock.now();
+  await checkLoginThrottle(deps.db, user.email, address, now, {
+    message: 'Too many wrong passwords.',
+  });
   const fields: Record<string, string> = {};
-  if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash)))
+  if (!(await verifyPassword(String(raw.currentPassword ?? ''), user.passwordHash))) {
     fields.currentPassword = 'is not your current password';
+    await recordLoginFailure(deps.db, user.email, address, now);
+  }
   const parsed = passwordInput.safeParse(raw.newPassword);
   if (!parsed.success) fields.newPassword = parsed.error.issues[0]?.message ?? 'is not valid';
   else if (raw.newPassword !== raw.newPasswordConfirm)
@@ -111,8 +125,8 @@ export async function changeOwnPassword(
   if (Object.keys(fields).length)
     throw new ValidationError('Please fix the fields marked below.', fields);
   const passwordHash = await hashPassword(raw.newPassword);
-  const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
+    await clearLoginFailures(tx, user.email, address);
     await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
     await tx
       .delete(sessions)

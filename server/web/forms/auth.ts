@@ -3,7 +3,13 @@ import { createFirstAdmin } from '../../domain/users/create-first-admin.ts';
 import { login, logout, openSession, SESSION_MAX_MS } from '../../domain/auth/sessions.ts';
 import { countUsers } from '../../domain/users/read-users.ts';
 import type { Deps } from '../../deps.ts';
-import { READER_COOKIE, SESSION_COOKIE, serializeCookie } from '../../http/cookies.ts';
+import {
+  DEVICE_COOKIE,
+  READER_COOKIE,
+  SESSION_COOKIE,
+  serializeCookie,
+} from '../../http/cookies.ts';
+import { KNOWN_DEVICE_MS } from '../../domain/auth/known-device.ts';
 import {
   readReaderSignInLink,
   requestReaderSignIn,
@@ -42,6 +48,8 @@ export function createAuthServices(
   visitor: Visitor,
   address: string,
   setCookie: (v: string) => void,
+  /** The browser's known-device cookie, if it sent one. */
+  knownDevice: string | null = null,
 ): AuthServices {
   const sessionCookie = (token: string) =>
     serializeCookie(deps.config, SESSION_COOKIE, token, SESSION_MAX_MS / 1000);
@@ -53,8 +61,12 @@ export function createAuthServices(
           email: str(values, 'email'),
           password: String(form.get('password') ?? ''),
           address,
+          knownDevice,
         });
         setCookie(sessionCookie(s.token));
+        setCookie(
+          serializeCookie(deps.config, DEVICE_COOKIE, s.knownDevice, KNOWN_DEVICE_MS / 1000),
+        );
         return safeNext(str(values, 'next'), '/admin', deps.config.publicUrl);
       });
     },
