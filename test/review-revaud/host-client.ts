@@ -9,10 +9,12 @@ import http from 'node:http';
 export class HostClient {
   cookies = new Map<string, string>();
   csrf = '';
-  constructor(
-    readonly server: string,
-    readonly host: string,
-  ) {}
+  readonly server: string;
+  readonly host: string;
+  constructor(server: string, host: string) {
+    this.server = server;
+    this.host = host;
+  }
 
   private request(method: string, path: string, body?: string) {
     const u = new URL(this.server);
