@@ -96,4 +96,42 @@ describe("review (revaud): the links in an audience reader's mail", () => {
       expect(page.html, link).toContain('ACME-ONLY-r1');
     }
   });
+
+  it("leads a member from the audience's own feeds and v2 JSON to pages that exist", async () => {
+    const c = await signIn('dev@acme.com');
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Search slow for Acme',
+      priority: 2,
+      body: 'ACME-FEED-r2 Searches take a minute.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    const { feedToken } = (await admin.get('/api/admin/audiences')).json.audiences[0];
+    const summary = await (
+      await fetch(`${s.url}/a/acme-corp/api/v2/summary.json?token=${feedToken}`)
+    ).json();
+    const incident = summary.incidents.find((i: { id: string }) => i.id === id);
+    const rss = await (await fetch(`${s.url}/a/acme-corp/history.rss?token=${feedToken}`)).text();
+    const item = /<item>[\s\S]*?<\/item>/.exec(rss)![0];
+    const itemLink = /<link>([^<]+)<\/link>/.exec(item)![1]!;
+    // The feed's own address, which feed readers refresh from (RSS atom:link rel="self").
+    const self =
+      /<atom:link[^>]*href="([^"]+)"[^>]*rel="self"|<atom:link[^>]*rel="self"[^>]*href="([^"]+)"/.exec(
+        rss,
+      );
+    const links = {
+      'v2 shortlink': incident.shortlink as string,
+      'RSS item link': itemLink,
+      'RSS self link': (self?.[1] ?? self?.[2] ?? '').replaceAll('&amp;', '&'),
+    };
+    const statuses: Record<string, number> = {};
+    for (const [what, link] of Object.entries(links))
+      statuses[what] = (await c.get(local(link))).res.status;
+    expect({ links, statuses }).toEqual({
+      links,
+      statuses: { 'v2 shortlink': 200, 'RSS item link': 200, 'RSS self link': 200 },
+    });
+  });
 });
