@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { testActor } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
 import { freePort } from '../edge/edge-harness.ts';
 import {
   type Accounts,
@@ -19,6 +20,10 @@ const ACME_HOST = 'status.acme-corp.test';
 const accounts: Accounts = {
   carol: { email: 'carol@acme.com', groups: [] },
   olga: { email: 'olga@other.example', groups: [] },
+  // Someone the provider vouches for who is not the company's: with Google as the provider
+  // (docs/operating.md's example) every Google account signs in; here a verified address
+  // outside COMPANY_DOMAINS whose groups give no role.
+  stranger: { email: 'stranger@gmail.example', groups: [] },
 };
 
 describe('review (revaud): readers and single sign-on', () => {
@@ -32,6 +37,7 @@ describe('review (revaud): readers and single sign-on', () => {
     provider = await startProvider(`http://127.0.0.1:${port}/sso/callback`, accounts);
     herald = await startHerald(port, provider.issuer, {
       AUDIENCE_HOSTS: `${ACME_HOST}=acme-corp`,
+      COMPANY_DOMAINS: 'corp.example',
     });
     browser = await launchBrowser([`--host-resolver-rules=MAP ${ACME_HOST} 127.0.0.1`]);
     await createAudience(
@@ -39,6 +45,17 @@ describe('review (revaud): readers and single sign-on', () => {
       { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
       testActor,
     );
+    await createAudience(
+      herald.deps,
+      { name: 'Staff', slug: 'staff', everyoneSignedIn: true, seesInternal: true },
+      testActor,
+    );
+    await makeIncident(herald.deps, {
+      title: 'Checkout errors',
+      priority: 1,
+      body: 'Some payments fail.',
+      internalNote: 'INTERNAL-r5 the EU shard is full; do not tell customers yet',
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -83,6 +100,22 @@ describe('review (revaud): readers and single sign-on', () => {
     // ...and so should the answer Herald gives when the provider sends the reader back.
     expect(new URL(page.url()).pathname).toBe('/sso/callback');
     expect(await page.getAttribute('html', 'lang')).toBe('de');
+    await context.close();
+  });
+
+  it("keeps the staff audience's internal notes from someone the provider vouches for who is not the company's", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${herald.url}/a/staff/sign-in`);
+    await page.click('text=Sign in with your company account');
+    await signInAtProvider(page, provider.issuer, 'stranger');
+    await page.waitForLoadState();
+    const shown = await page.goto(`${herald.url}/a/staff`);
+    const body = (await page.textContent('body')) ?? '';
+    expect(
+      { status: shown!.status(), sawInternalNote: body.includes('INTERNAL-r5') },
+      'stranger@gmail.example is outside COMPANY_DOMAINS and maps to no role',
+    ).toEqual({ status: 404, sawInternalNote: false });
     await context.close();
   });
 });
