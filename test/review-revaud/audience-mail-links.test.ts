@@ -134,4 +134,27 @@ describe("review (revaud): the links in an audience reader's mail", () => {
       statuses: { 'v2 shortlink': 200, 'RSS item link': 200, 'RSS self link': 200 },
     });
   });
+
+  it('mails a member who joins from the page shown in German (a ?lang=de link) in German', async () => {
+    const c = await signIn('de-reader@acme.com');
+    // A shared `?lang=de` link, in a browser that asks for no language in particular.
+    const page = await c.get('/a/acme-corp?lang=de');
+    expect(page.html).toContain('lang="de"');
+    // The join form exactly as the page has it: its action and its fields.
+    const form = /<form method="post" action="([^"]*)">[\s\S]*?value="join"[\s\S]*?<\/form>/.exec(
+      page.html,
+    );
+    expect(form, 'the page offers the list').not.toBeNull();
+    const action = form![1]!.replaceAll('&amp;', '&');
+    smtp.clear();
+    const joined = await c.post(action, { listId, action: 'join' });
+    expect(joined.res.status).toBe(303);
+    await drain();
+    const welcome = smtp.to('de-reader@acme.com').at(-1);
+    expect(welcome, 'a welcome mail').toBeDefined();
+    expect(
+      { action, lang: /<html lang="([^"]+)"/.exec(welcome!.parsed.html ?? '')?.[1] },
+      'the welcome mail comes in the language the page was shown in',
+    ).toEqual({ action, lang: 'de' });
+  });
 });
