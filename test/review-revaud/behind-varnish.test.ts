@@ -12,11 +12,13 @@ import {
   waitForHealthy,
 } from '../edge/edge-harness.ts';
 
+// docs/languages.md: pages follow their reader's language, and a cached page never answers in
+// the wrong one; behind Varnish one copy is kept per language by Herald's Vary.
 // docs/audiences.md: "Make it public ... puts it on every public surface at once", and
 // DESIGN.md: "after a write returns, every page, feed and API response shows it", with the
 // edge purged by every change. Behind Debian's Varnish with deploy/varnish/herald.vcl.
 
-describe('review (revaud): an audience-only incident made public, behind Varnish', () => {
+describe('review (revaud): pages behind Varnish', () => {
   let t: TestContext;
   let varnish: VarnishProc;
   let herald: Proc;
@@ -79,5 +81,20 @@ describe('review (revaud): an audience-only incident made public, behind Varnish
       'the incident page through the edge after it was made public',
     ).toEqual({ status: 200, cache: expect.anything() });
     expect(await page.text()).toContain('WIDEN-r7 Some payments fail.');
+  });
+
+  it("answers each reader's 404 in their own language through the edge", async () => {
+    // A dead link many follow at once (an old incident address, a page past the last).
+    for (const path of ['/incidents/zzzzzzzzzzzz', '/history?page=99', '/no-such-page']) {
+      const langOf = async (acceptLanguage: string) => {
+        const r = await fetch(`${varnish.url}${path}`, {
+          headers: { 'accept-language': acceptLanguage },
+        });
+        expect(r.status, path).toBe(404);
+        return /<html lang="([^"]+)"/.exec(await r.text())?.[1];
+      };
+      expect(await langOf('de'), path).toBe('de');
+      expect({ path, lang: await langOf('fr') }).toEqual({ path, lang: 'fr' });
+    }
   });
 });
