@@ -13,7 +13,7 @@ import type { Deps } from '../deps.ts';
 import { refusal } from './refusal-page.ts';
 import { createAdminServices } from './admin-services.ts';
 import { createSubmissionGuard } from './forms/once.ts';
-import { createAuthServices, createReaderAuth } from './forms/auth.ts';
+import { createAuthServices, createReaderAuth, readerLinkLimiter } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
 import { resolveVisitor, type Visitor } from '../http/auth.ts';
@@ -247,6 +247,7 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const readerLinks = readerLinkLimiter();
   const follow = createFollowPages(deps);
   const now = () => deps.clock.now();
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
@@ -385,15 +386,21 @@ export async function mountSite(
       for (const [k, v] of Object.entries(privatePageHeaders)) out.setHeader(k, v);
       locals.visitor = visitor;
       locals.settleWrites = () => deps.edge.settle();
-      locals.auth = createAuthServices(deps, visitor, clientAddress(c, deps.config), setCookie);
+      const address = clientAddress(c, deps.config);
+      locals.auth = createAuthServices(deps, visitor, address, setCookie);
       if (visitor.session)
         locals.admin = createAdminServices(deps, visitor.session, submissionGuard);
       locals.audiences = createAudiencePages(deps, visitor);
-      locals.readerAuth = createReaderAuth(deps, visitor, setCookie);
+      locals.readerAuth = createReaderAuth(
+        deps,
+        visitor,
+        { address, limiter: readerLinks },
+        setCookie,
+      );
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;
-      locals.clientAddress = clientAddress(c, deps.config);
+      locals.clientAddress = address;
     }
     // Unknown paths fall through to `next`: render the 404 page with Herald's locals (Astro's
     // own fallback would render it without them).

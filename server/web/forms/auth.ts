@@ -14,6 +14,7 @@ import { DomainError, UnauthorizedError } from '../../domain/shared/errors.ts';
 import { setLocalPasswords } from '../../domain/auth/local-passwords.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
 import type { Visitor } from '../../http/auth.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
 
 export interface AuthServices {
@@ -110,10 +111,17 @@ export interface ReaderAuthServices {
   signOut(slug: string): Promise<string>;
 }
 
+/**
+ * Sign-in link requests taken per client address: 20 per 10 minutes, as /subscribe. Made once
+ * per process (the pages' services are made per request) and handed to createReaderAuth.
+ */
+export const readerLinkLimiter = () => new RateLimiter(20, 10 * 60_000);
+
 /** Sign-in for readers of audience pages: emailed one-time links, and sign-out. */
 export function createReaderAuth(
   deps: Deps,
   visitor: Visitor,
+  client: { address: string; limiter: RateLimiter },
   setCookie: (v: string) => void,
 ): ReaderAuthServices {
   return {
@@ -121,6 +129,10 @@ export function createReaderAuth(
     async requestLink(slug, form, language) {
       const values = formValues(form);
       return runForm(values, async () => {
+        // Every request counts, member or not, any slug: the per-inbox limit in the domain
+        // stops one inbox being flooded, this stops one client mailing every made-up address
+        // at a member domain; counting them all keeps the limit from telling who belongs.
+        client.limiter.hit(client.address, deps.clock.now());
         await requestReaderSignIn(deps, {
           slug,
           email: str(values, 'email'),
