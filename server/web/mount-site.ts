@@ -309,6 +309,7 @@ export async function mountSite(
           c.req.header('accept-encoding'),
         );
       locals.storePage = (e) => deps.cache.set(counter, key, e);
+      locals.notFoundHeaders = () => deps.cache.notFoundHeaders(key);
     } else {
       const out = outgoing;
       const setCookie = (v: string) => out.appendHeader('set-cookie', v);
