@@ -6,7 +6,7 @@ import { FormClient } from '../helpers/site.ts';
 // docs/languages.md: a `?lang=` link keeps the page "and its own links" in that language,
 // whoever opens it; subscribers keep the language of the page they subscribed from.
 
-describe('review (revaud): subscribing from a page shown through a ?lang= link', () => {
+describe('subscribing from a page shown through a ?lang= link', () => {
   let s: ServerContext;
   beforeAll(async () => {
     s = await startTestServer({ env: { COMPANY_DOMAINS: 'acme.com' } });
