@@ -96,4 +96,16 @@ describe('readers and single sign-on', () => {
     expect(await page.textContent('body')).toContain('INTERNAL-r5');
     await context.close();
   });
+
+  it("keeps a ?lang= link's language through the provider and back to the page", async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${herald.url}/a/staff/sign-in?lang=de`);
+    await page.click('a[href^="/sso/start"]');
+    await signInAtProvider(page, provider.issuer, 'dana');
+    await page.waitForLoadState();
+    expect(new URL(page.url()).pathname).toBe('/a/staff');
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    await context.close();
+  });
 });

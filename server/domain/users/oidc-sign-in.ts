@@ -96,7 +96,7 @@ function verifiedEmail(id: VerifiedIdentity): string {
   if (!id.email || !id.emailVerified)
     throw new UnauthorizedError(
       'The sign-in service did not vouch for an email address (the `email` claim with `email_verified`), so Herald cannot tell who you are.',
-    );
+    ).saying('sso.noEmail');
   return id.email.trim().toLowerCase();
 }
 
