@@ -1,4 +1,4 @@
-import { headerText } from '../server/domain/shared/subjects.ts';
+import { DRILL_MARK, headerText } from '../server/domain/shared/subjects.ts';
 import { button, html, type RenderedEmail, teamEmail } from './layout.ts';
 
 export interface ActionItemReminderData {
@@ -8,6 +8,8 @@ export interface ActionItemReminderData {
   kind: string;
   incidentTitle: string;
   priority: number;
+  /** The incident is a drill: subject and body say so, as every drill mail does. */
+  isDrill: boolean;
   /** "Nov 22, 14:20 UTC". */
   dueAt: string;
   /** The incident's admin page, where the item is closed (a POST; the link changes nothing). */
@@ -17,10 +19,12 @@ export interface ActionItemReminderData {
 /** To an action item's owner: due tomorrow, or overdue. Kept until done. */
 export function renderActionItemReminder(d: ActionItemReminderData): RenderedEmail {
   const title = headerText(d.title);
+  const drill = d.isDrill ? `${DRILL_MARK} ` : '';
   const subject =
-    d.reminder === 'before'
+    drill +
+    (d.reminder === 'before'
       ? `ACTION ITEM DUE ${headerText(d.dueAt).toUpperCase()}: ${title}`
-      : `ACTION ITEM OVERDUE: ${title}`;
+      : `ACTION ITEM OVERDUE: ${title}`);
   const lead =
     d.reminder === 'before'
       ? `Your action item "${title}" is due by ${d.dueAt}.`
@@ -29,6 +33,7 @@ export function renderActionItemReminder(d: ActionItemReminderData): RenderedEma
     pageName: d.pageName,
     subject,
     text: [
+      ...(d.isDrill ? [`${DRILL_MARK} This is a practice incident.`, ''] : []),
       lead,
       '',
       `From the P${d.priority} incident "${headerText(d.incidentTitle)}" (${d.kind}).`,
@@ -37,6 +42,7 @@ export function renderActionItemReminder(d: ActionItemReminderData): RenderedEma
       `The incident: ${d.incidentUrl}`,
     ],
     body: html`
+      ${d.isDrill ? html`<p style="margin:0 0 12px;font-weight:bold">${DRILL_MARK} This is a practice incident.</p>` : ''}
       <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:${d.reminder === 'overdue' ? '#b91c1c' : '#c2410c'}">
         ${d.reminder === 'overdue' ? 'OVERDUE' : 'DUE SOON'}
       </p>

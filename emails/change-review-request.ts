@@ -1,3 +1,4 @@
+import { DRILL_MARK } from '../server/domain/shared/subjects.ts';
 import type { RenderedEmail } from './layout.ts';
 import { headerText } from './layout.ts';
 import { reportEmail } from './report-frame.ts';
@@ -6,6 +7,8 @@ export interface ChangeReviewRequestData {
   pageName: string;
   incidentTitle: string;
   priority: number;
+  /** The incident is a drill: subject and body say so, as every drill mail does. */
+  isDrill: boolean;
   what: string;
   target: string;
   ranBy: string;
@@ -23,9 +26,9 @@ export interface ChangeReviewRequestData {
 export function renderChangeReviewRequest(d: ChangeReviewRequestData): RenderedEmail {
   const records = d.recordsTouched === null ? 'unknown' : d.recordsTouched.toLocaleString('en-US');
   return reportEmail({
-    subject: `REVIEW REQUESTED: CHANGE ON ${headerText(d.target).toUpperCase()} (P${d.priority}: ${headerText(d.incidentTitle)})`,
+    subject: `${d.isDrill ? `${DRILL_MARK} ` : ''}REVIEW REQUESTED: CHANGE ON ${headerText(d.target).toUpperCase()} (P${d.priority}: ${headerText(d.incidentTitle)})`,
     pageName: d.pageName,
-    intro: `${d.loggedBy} logged a change run against production during the P${d.priority} incident "${d.incidentTitle}" and named you as its reviewer. Until you confirm it, the record says "review requested from" you, not "reviewed by".`,
+    intro: `${d.isDrill ? `${DRILL_MARK} This is a practice incident. ` : ''}${d.loggedBy} logged a change run against production during the P${d.priority} incident "${d.incidentTitle}" and named you as its reviewer. Until you confirm it, the record says "review requested from" you, not "reviewed by".`,
     blocks: [
       { heading: `What ran on ${d.target}`, text: d.what },
       {

@@ -8,6 +8,7 @@ export interface PromiseReminderData {
   isDrill: boolean;
   /** "14:30 UTC": emails show UTC. */
   dueAt: string;
+  /** Minutes until the promise lapses; zero or less once it has (minus the minutes since). */
   minutesLeft: number;
   /** The admin page whose button posts the holding update (a link never changes anything). */
   holdingUrl: string;
@@ -17,7 +18,8 @@ export interface PromiseReminderData {
 
 /**
  * Sent to the incident's owner five minutes before the promised next update lapses, with one
- * link to the page that posts the holding update.
+ * link to the page that posts the holding update. When it goes out after the promise lapsed
+ * (the relay or Herald was down), it says the update is overdue and since when.
  */
 export function renderPromiseReminder(d: PromiseReminderData): {
   subject: string;
@@ -25,13 +27,21 @@ export function renderPromiseReminder(d: PromiseReminderData): {
   html: string;
 } {
   const title = headerText(d.incidentTitle);
-  const minutes = d.minutesLeft === 1 ? '1 minute' : `${d.minutesLeft} minutes`;
-  const subject = `${d.isDrill ? '[DRILL] ' : ''}REMINDER: NEXT UPDATE DUE ${headerText(d.dueAt).toUpperCase()} FOR PRIORITY ${d.priority}: ${title.toUpperCase()}`;
+  const lapsed = d.minutesLeft <= 0;
+  const count = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`);
+  const when = lapsed
+    ? d.minutesLeft === 0
+      ? 'that promise has just lapsed'
+      : `that promise lapsed ${count(-d.minutesLeft)} ago`
+    : `that is in ${count(d.minutesLeft)}`;
+  const due = headerText(d.dueAt).toUpperCase();
+  const subject = `${d.isDrill ? '[DRILL] ' : ''}REMINDER: NEXT UPDATE ${lapsed ? `OVERDUE SINCE ${due}` : `DUE ${due}`} FOR PRIORITY ${d.priority}: ${title.toUpperCase()}`;
   return teamEmail({
     pageName: d.pageName,
     subject,
     text: [
-      `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: that is in ${minutes}.`,
+      ...(d.isDrill ? ['[DRILL] This is a practice incident.', ''] : []),
+      `You promised the next update on "${title}" (P${d.priority}) by ${d.dueAt}: ${when}.`,
       '',
       'Post an update with what changed. If nothing did, post the holding update:',
       `  "${d.holdingBody}"`,
@@ -42,12 +52,12 @@ export function renderPromiseReminder(d: PromiseReminderData): {
     body: html`
       ${d.isDrill ? html`<p style="margin:0 0 12px;font-weight:bold">[DRILL] This is a practice incident.</p>` : ''}
       <p style="margin:0 0 4px;font-size:13px;font-weight:bold;color:#c2410c">
-        NEXT UPDATE DUE ${d.dueAt}
+        ${lapsed ? 'NEXT UPDATE OVERDUE SINCE' : 'NEXT UPDATE DUE'} ${d.dueAt}
       </p>
       <h1 style="margin:0 0 12px;font-size:20px">${title}</h1>
       <p style="margin:0 0 12px">
         You promised the next update on this P${d.priority} incident by
-        <strong>${d.dueAt}</strong>: that is in ${minutes}.
+        <strong>${d.dueAt}</strong>: ${when}.
       </p>
       <p style="margin:0 0 12px">
         Post an update with what changed. If nothing did, post the holding update:

@@ -41,5 +41,6 @@ export * from './audiences.ts';
 export * from './reader-sign-in-links.ts';
 export * from './reader-sessions.ts';
 export * from './oidc-sign-ins.ts';
+export * from './reader-handoffs.ts';
 export * from './incident-audiences.ts';
 export * from './submission-keys.ts';

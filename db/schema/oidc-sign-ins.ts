@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { oidcSignInPurposes } from './enums.ts';
 
 /**
@@ -14,11 +14,20 @@ export const oidcSignIns = sqliteTable(
     /** For a reader: the audience page they asked for. */
     audienceSlug: text('audience_slug'),
     next: text('next').notNull(),
+    /**
+     * For a reader who started on an audience's own host name: that host (with its port). The
+     * provider answers on the public host, where this browser's cookie is not, so the answer is
+     * found by its state and the sign-in handed back to this host (reader_handoffs).
+     */
+    returnHost: text('return_host'),
     state: text('state').notNull(),
     nonce: text('nonce').notNull(),
     codeVerifier: text('code_verifier').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [uniqueIndex('oidc_sign_ins_browser_hash_idx').on(t.browserHash)],
+  (t) => [
+    uniqueIndex('oidc_sign_ins_browser_hash_idx').on(t.browserHash),
+    index('oidc_sign_ins_state_idx').on(t.state),
+  ],
 );

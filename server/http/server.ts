@@ -133,7 +133,7 @@ export function createHttpServer(
     deps.log.debug('cache front: counter read failed', { error: String(err) });
     return undefined;
   };
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const canonical = canonicalRequestUrl(req.url ?? '/');
     if ('bad' in canonical) return refuseBadPath(req, res, canonical.bad, deps);
     req.url = canonical.url;
@@ -158,7 +158,17 @@ export function createHttpServer(
       (err) => listener(req, res, onError(err)),
     );
   });
+  // An idle kept-alive connection is closed after 65 s, not Node's 5: a proxy in front
+  // (Varnish keeps backend connections 60 s, nginx and load balancers similar) or a browser
+  // that reuses one just as Herald closes it gets a reset, which a POST (the PM's update) does
+  // not survive. Longer than the usual 60 s on the other side, so the other side closes first.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
+
+/** How long an idle kept-alive connection stays open (`Keep-Alive: timeout=65`). */
+export const KEEP_ALIVE_MS = 65_000;
 
 /**
  * Stops taking connections and resolves once every one has ended. Change streams

@@ -40,6 +40,8 @@ export function audienceRoutes(deps: Deps) {
     if (!a || !audienceTokenMatches(key, a, c.req.query('token'))) return null;
     return createAudienceReader(deps.db, deps.config.publicUrl, a);
   };
+  // The token that opened the feed goes into its self link (it matched, so it is the real one).
+  const ownToken = (c: Context) => ({ token: c.req.query('token') ?? '' });
   app.get('/a/:slug/api/v2/summary.json', async (c) => {
     const r = await open(c);
     return r ? c.json(await r.summary(), 200, privateHeaders) : notFound(c);
@@ -53,7 +55,7 @@ export function audienceRoutes(deps: Deps) {
     if (!r) return notFound(c);
     const { page, entries } = await r.feedEntries();
     const { lang, asked, pageLanguage } = await feedLanguage(deps, c.req.query('lang'));
-    return c.body(renderRss(page, entries, lang, asked, pageLanguage), 200, {
+    return c.body(renderRss(page, entries, lang, asked, pageLanguage, ownToken(c)), 200, {
       ...privateHeaders,
       'content-type': 'application/rss+xml; charset=utf-8',
     });
@@ -63,7 +65,7 @@ export function audienceRoutes(deps: Deps) {
     if (!r) return notFound(c);
     const { page, entries } = await r.feedEntries();
     const { lang, asked, pageLanguage } = await feedLanguage(deps, c.req.query('lang'));
-    return c.body(renderAtom(page, entries, lang, asked, pageLanguage), 200, {
+    return c.body(renderAtom(page, entries, lang, asked, pageLanguage, ownToken(c)), 200, {
       ...privateHeaders,
       'content-type': 'application/atom+xml; charset=utf-8',
     });

@@ -61,19 +61,29 @@ const pubDate = (e: Entry) => (isMaintenance(e) ? new Date(e.scheduled_for) : la
 /** `?lang=xx` when a feed was asked for in a language, for its own and its site's links. */
 const langQuery = (lang: Language, asked: boolean) => (asked ? `?lang=${lang}` : '');
 
+/**
+ * The feed's own address as it was asked for: its language and what opens it (an audience's
+ * feed token), so a reader refreshing from the self link gets the same feed, not a 404.
+ */
+const selfQuery = (lang: Language, asked: boolean, opens: Record<string, string>) => {
+  const q = new URLSearchParams({ ...opens, ...(asked ? { lang } : {}) }).toString();
+  return q ? `?${q}` : '';
+};
+
 export function renderRss(
   page: PageJson,
   entries: Entry[],
   lang: Language = 'en',
   asked = false,
   pageLanguage: Language = lang,
+  opens: Record<string, string> = {},
 ) {
   const tr = translatorFor(lang);
   const feed = new RSS({
     title: tr.t('feed.title', { page: page.name }),
     description: tr.t('feed.description', { page: page.name }),
     site_url: page.url + langQuery(lang, asked),
-    feed_url: `${page.url}/history.rss${langQuery(lang, asked)}`,
+    feed_url: `${page.url}/history.rss${selfQuery(lang, asked, opens)}`,
     language: lang,
     generator: 'Herald',
     pubDate: new Date(page.updated_at),
@@ -107,6 +117,7 @@ export function renderAtom(
   lang: Language = 'en',
   asked = false,
   pageLanguage: Language = lang,
+  opens: Record<string, string> = {},
 ) {
   const tr = translatorFor(lang);
   const host = new URL(page.url).host;
@@ -120,7 +131,7 @@ export function renderAtom(
   doc.ele('link', {
     rel: 'self',
     type: 'application/atom+xml',
-    href: `${page.url}/history.atom${langQuery(lang, asked)}`,
+    href: `${page.url}/history.atom${selfQuery(lang, asked, opens)}`,
   });
   doc.ele('title').txt(xmlText(tr.t('feed.title', { page: page.name })));
   const newest = entries.reduce(

@@ -6,7 +6,10 @@ import {
   completeReaderSignIn,
   completeStaffSignIn,
   takeOidcSignIn,
+  takeOidcSignInForHost,
 } from '../domain/users/oidc-sign-in.ts';
+import { handOffReaderSession, takeReaderHandoff } from '../domain/auth/reader-handoff.ts';
+import { audienceForHost } from '../http/audience-host.ts';
 import { READER_SESSION_MAX_MS } from '../domain/auth/reader-sessions.ts';
 import { SESSION_MAX_MS } from '../domain/auth/sessions.ts';
 import { DomainError, NotFoundError } from '../domain/shared/errors.ts';
@@ -24,6 +27,9 @@ import { createOidcClient, OIDC_CALLBACK_PATH } from '../sso/oidc-client.ts';
 import { safeNext } from '../web/forms/form.ts';
 import { refusal } from '../web/refusal-page.ts';
 
+/** Where the public host hands a reader's sign-in to an audience's own host name. */
+const HANDOFF_PATH = '/sso/handoff';
+
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /**
@@ -35,6 +41,7 @@ export function ssoRoutes(deps: Deps) {
   const app = new Hono();
   const settings = deps.config.oidc;
   const client = settings ? createOidcClient(settings, deps.config.publicUrl) : null;
+  const protocol = new URL(deps.config.publicUrl).protocol;
   /**
    * Readers are answered in their language as on the audience pages (`?lang=`, the menu's
    * cookie, Accept-Language, the page's default); `lang` is the one their sign-in started in,
@@ -91,9 +98,17 @@ export function ssoRoutes(deps: Deps) {
     }
     // A reader's language goes through the provider in the page they go back to.
     const lang = languageFromQuery(new URL(c.req.url).search);
+    // Started on the audience's own host name: the provider answers on the public host, and
+    // the sign-in is handed back here, where this browser's cookies are.
+    const host = c.req.header('host');
+    const returnHost =
+      purpose === 'reader' && host && audienceForHost(deps.config, host) === slug
+        ? host.toLowerCase()
+        : null;
     const browser = await beginOidcSignIn(deps, {
       purpose,
       audienceSlug: purpose === 'reader' ? slug : null,
+      returnHost,
       next:
         purpose === 'reader'
           ? `/a/${slug}${lang ? `?lang=${lang}` : ''}`
@@ -122,7 +137,11 @@ export function ssoRoutes(deps: Deps) {
         signInPage(tr, null),
       );
     }
-    const pending = await takeOidcSignIn(deps, readCookie(c.req.header('cookie'), OIDC_COOKIE));
+    // A sign-in started on an audience's own host name is found by its state (its cookie is on
+    // that host); any other by this browser's cookie.
+    const fromHost = await takeOidcSignInForHost(deps, c.req.query('state'));
+    const pending =
+      fromHost ?? (await takeOidcSignIn(deps, readCookie(c.req.header('cookie'), OIDC_COOKIE)));
     const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
     if (!pending) {
       // Nothing says whose sign-in this was: the browser's language.
@@ -136,7 +155,11 @@ export function ssoRoutes(deps: Deps) {
     }
     const lang = pending.purpose === 'reader' ? languageFromQuery(pending.next) : null;
     const tr = pending.purpose === 'reader' ? await readerSpeaker(c, lang) : staffSpeaker;
-    const back = signInPage(tr, pending.purpose === 'reader' ? pending.audienceSlug : null);
+    const onHost = pending.returnHost ? `${protocol}//${pending.returnHost}` : '';
+    const back =
+      pending.purpose === 'reader'
+        ? { href: `${onHost}/a/${pending.audienceSlug}/sign-in`, label: tr.t('sso.backToSignIn') }
+        : signInPage(tr, null);
     const search = new URL(c.req.url).search;
     let identity;
     try {
@@ -167,6 +190,22 @@ export function ssoRoutes(deps: Deps) {
         return r;
       }
       const s = await completeReaderSignIn(deps, identity, pending.audienceSlug ?? '');
+      if (fromHost) {
+        const handoff = await handOffReaderSession(deps, {
+          sessionToken: s.token,
+          browserHash: fromHost.browserHash,
+          audienceSlug: s.slug,
+        });
+        const r = new Response(null, {
+          status: 303,
+          headers: {
+            ...privatePageHeaders,
+            location: `${onHost}${HANDOFF_PATH}?token=${handoff}`,
+          },
+        });
+        r.headers.append('set-cookie', clear);
+        return r;
+      }
       const r = new Response(null, {
         status: 303,
         headers: { ...privatePageHeaders, location: `/a/${s.slug}${lang ? `?lang=${lang}` : ''}` },
@@ -194,6 +233,48 @@ export function ssoRoutes(deps: Deps) {
       r.headers.append('set-cookie', clear);
       return r;
     }
+  });
+
+  // The audience's own host name takes a sign-in the public host handed to it: with the cookie
+  // this browser was given when it started there, the reader is signed in on this host.
+  app.get(HANDOFF_PATH, async (c) => {
+    const tr = await readerSpeaker(c);
+    if (!client)
+      return refusal(tr, 404, tr.t('sso.notSetUpTitle'), tr.t('sso.notSetUp'), {
+        href: '/',
+        label: tr.t('error.goToStatus'),
+      });
+    const slug = audienceForHost(deps.config, c.req.header('host'));
+    const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
+    const s =
+      slug === null
+        ? null
+        : await takeReaderHandoff(deps, {
+            token: c.req.query('token'),
+            browser: readCookie(c.req.header('cookie'), OIDC_COOKIE),
+            audienceSlug: slug,
+          });
+    if (!s) {
+      const r = refusal(
+        tr,
+        400,
+        tr.t('sso.expiredTitle'),
+        tr.t('sso.expired'),
+        slug === null ? { href: '/', label: tr.t('error.goToStatus') } : signInPage(tr, slug),
+      );
+      r.headers.append('set-cookie', clear);
+      return r;
+    }
+    const r = new Response(null, {
+      status: 303,
+      headers: { ...privatePageHeaders, location: '/' },
+    });
+    r.headers.append('set-cookie', clear);
+    r.headers.append(
+      'set-cookie',
+      serializeCookie(deps.config, READER_COOKIE, s.token, READER_SESSION_MAX_MS / 1000),
+    );
+    return r;
   });
   return app;
 }

@@ -89,6 +89,24 @@ export function createAudiencePages(deps: Deps, visitor: Visitor) {
         };
       });
     },
+    /**
+     * One incident or maintenance as the audience reads it, members only: null (the page's
+     * 404) for a visitor who may not read the audience or an entry it does not see.
+     */
+    async incident(slug: string, id: string) {
+      const m = await membership(slug);
+      if (!m) return null;
+      const { a } = m;
+      const { page, entry } = await createAudienceReader(deps.db, deps.config.publicUrl, a).entry(
+        id,
+      );
+      if (!entry) return null;
+      return {
+        audience: { name: a.name, slug: a.slug, seesInternal: a.seesInternal },
+        page,
+        entry,
+      };
+    },
     /** One page of the audience's history (public and audience-only incidents), members only. */
     async history(slug: string, requested: string | null) {
       const m = await membership(slug);

@@ -397,6 +397,7 @@ export async function mountSite(
         visitor,
         { address, limiter: readerLinks },
         setCookie,
+        c.req.header('host'),
       );
       locals.subscriptions = subscriptions;
       locals.follow = follow;

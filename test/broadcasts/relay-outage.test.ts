@@ -46,7 +46,10 @@ describe('a relay that comes back is used at once', { timeout: 120_000 }, () => 
     smtp.reject(() => ({ code: 451, message: '4.3.2 try again later' }));
     // Probes at most a second apart (4 s by default): the first success after the relay is back
     // comes within a second of it, and the test waits for that, not for a long pause.
-    const worker = createOutboxWorker(t.deps, { probeMaxMs: 1000 });
+    // Each row's own backoff is ten minutes, so a row sent before it was released by the probe's
+    // success however slowly a busy machine runs this test (with the default 30 s, a row first
+    // refused early could come due by itself during a slow run).
+    const worker = createOutboxWorker(t.deps, { probeMaxMs: 1000, baseBackoffMs: 600_000 });
     worker.start();
     try {
       const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Relay outage' });
@@ -83,11 +86,11 @@ describe('a relay that comes back is used at once', { timeout: 120_000 }, () => 
       );
       expect(ownRetry.size).toBeGreaterThan(0);
       await gate.open();
-      // Each row's own backoff (30 s, doubled) is far beyond this wait: only the release
+      // Each row's own backoff (ten minutes, doubled) is far beyond this wait: only the release
       // after the first success can finish the broadcast in it.
       await expect
         .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
-          timeout: 25_000,
+          timeout: 60_000,
           interval: 100,
         })
         .toBe(true);

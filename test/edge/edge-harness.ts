@@ -47,7 +47,8 @@ function track(child: ChildProcess): { output(): string; exited: Promise<void> }
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, out: () => string) {
-  const deadline = Date.now() + 20_000;
+  // Generous: a start on a fully loaded 2-core machine has taken over 20 s (the hooks allow 60).
+  const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));

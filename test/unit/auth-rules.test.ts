@@ -121,4 +121,30 @@ describe('time zones', () => {
     );
     expect(zonedLocalToUtc('tomorrow', 'Etc/UTC')).toBeNull();
   });
+
+  it('one rule in every zone: a skipped time moves forward, a doubled time is the first', () => {
+    const at = (local: string, tz: string) => zonedLocalToUtc(local, tz)!.toISOString();
+    // Spring forward: New York 02:00 EST -> 03:00 EDT, Berlin 02:00 CET -> 03:00 CEST, Lord
+    // Howe 02:00 -> 02:30 (a half-hour jump).
+    expect(at('2026-03-08T02:00', 'America/New_York')).toBe('2026-03-08T07:00:00.000Z'); // 03:00 EDT
+    expect(at('2026-03-08T02:30', 'America/New_York')).toBe('2026-03-08T07:30:00.000Z'); // 03:30 EDT
+    expect(at('2026-03-08T01:59', 'America/New_York')).toBe('2026-03-08T06:59:00.000Z');
+    expect(at('2026-03-29T02:30', 'Europe/Berlin')).toBe('2026-03-29T01:30:00.000Z'); // 03:30 CEST
+    expect(at('2026-10-04T02:10', 'Australia/Lord_Howe')).toBe('2026-10-03T15:40:00.000Z'); // 02:40
+    // Fall back: the first 01:30 in New York (EDT), the first 02:30 in Berlin (CEST).
+    expect(at('2026-11-01T01:30', 'America/New_York')).toBe('2026-11-01T05:30:00.000Z');
+    expect(at('2026-10-25T02:30', 'Europe/Berlin')).toBe('2026-10-25T00:30:00.000Z');
+    expect(at('2026-04-05T01:45', 'Australia/Lord_Howe')).toBe('2026-04-04T14:45:00.000Z');
+  });
+
+  it('refuses a date and time the calendar does not have', () => {
+    expect(zonedLocalToUtc('2026-02-31T10:00', 'Europe/Berlin')).toBeNull();
+    expect(zonedLocalToUtc('2026-02-29T10:00', 'Etc/UTC')).toBeNull();
+    expect(zonedLocalToUtc('2026-13-01T10:00', 'Etc/UTC')).toBeNull();
+    expect(zonedLocalToUtc('2026-11-21T24:00', 'Etc/UTC')).toBeNull();
+    expect(zonedLocalToUtc('2026-11-21T09:60', 'Etc/UTC')).toBeNull();
+    expect(zonedLocalToUtc('2028-02-29T10:00', 'Etc/UTC')!.toISOString()).toBe(
+      '2028-02-29T10:00:00.000Z',
+    );
+  });
 });

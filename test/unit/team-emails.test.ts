@@ -35,6 +35,7 @@ describe('emails to the team', () => {
       kind: 'prevent',
       incidentTitle: 'Website is down',
       priority: 0,
+      isDrill: false,
       dueAt: 'Nov 22, 14:20 UTC',
       incidentUrl: 'https://status.example.com/admin/incidents/i1',
     }),

@@ -94,6 +94,16 @@ describe('encoded paths, HEAD and 404s at the page edge', () => {
     expect(confirm.headers['cache-control']).toBe('private, no-store');
   });
 
+  it('keeps an idle connection longer than a proxy in front keeps its own (65 s), so a POST never meets a closing one', async () => {
+    // Clients and proxies act on this hint; Node's default (5 s) is far below the 60 s Varnish,
+    // nginx and load balancers keep a backend connection, and a request sent down a connection
+    // Herald is closing gets a reset.
+    for (const path of ['/', '/api/v2/summary.json', '/login']) {
+      const res = await rawRequest(site.base, 'GET', path);
+      expect(res.headers['keep-alive'], path).toBe('timeout=65');
+    }
+  });
+
   it('a path with a broken encoding is a 400 logged at debug, not an error line', async () => {
     let statuses: number[] = [];
     const lines = await consoleLines(async () => {

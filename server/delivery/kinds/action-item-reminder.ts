@@ -34,6 +34,7 @@ export async function composeActionItemReminder(
     kind: found.item.kind,
     incidentTitle: found.incidentTitle,
     priority: found.priority,
+    isDrill: found.isDrill,
     dueAt: formatShort(found.item.dueAt, page.timeZone),
     incidentUrl: `${page.url}/admin/incidents/${found.item.incidentId}#record`,
   });

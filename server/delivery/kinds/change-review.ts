@@ -28,6 +28,7 @@ export async function composeChangeReviewMail(
     pageName: page.name,
     incidentTitle: incident.title,
     priority: incident.priority,
+    isDrill: incident.isDrill,
     what: c.what,
     target: c.target,
     ranBy: c.ranByName,

@@ -19,7 +19,7 @@ import { composeMaintenanceMail } from './maintenance.ts';
 import { supportScriptTemplate, withSupportScript } from '../../domain/support/support-script.ts';
 import { internalNoteWithRecord } from './record-notes.ts';
 import { composeIncidentNoticeMail } from './incident-notice.ts';
-import { listText, mayStillRead } from '../../domain/lists/list-reading.ts';
+import { incidentUrlFor, listText, mayStillRead } from '../../domain/lists/list-reading.ts';
 
 // The broadcast kind: one recipient's copy of an incident update, all-clear, maintenance or
 // incident notice, rendered at send time from what domain/broadcasts/send-context.ts reads then.
@@ -136,7 +136,7 @@ function renderIncidentCopy(
         // reader's language when they wrote them, else as written.
         body: own ?? update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: update.nextUpdateDueAt,
-        incidentUrl: `${page.url}/incidents/${incident.id}`,
+        incidentUrl: incidentUrlFor(page.url, list, incident.id),
       },
       now,
       lang,

@@ -3,6 +3,7 @@ import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-noti
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import { impactWord } from '../../domain/shared/subjects.ts';
+import { incidentUrlFor } from '../../domain/lists/list-reading.ts';
 import { incidentNoticeListSubject } from '../../domain/broadcasts/enqueue-incident-notice.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
@@ -17,6 +18,7 @@ export function composeIncidentNoticeMail(
   list: OutgoingMail['list'],
 ): OutgoingMail {
   const i = src.incident;
+  const incidentUrl = incidentUrlFor(page.url, r.list, i.id);
   const rendered = renderIncidentNotice({
     kind: src.kind === 'incident_postmortem' ? 'postmortem' : 'follow_up',
     // Internal lists get the team's priority; every other list hears impact, as in updates.
@@ -30,10 +32,10 @@ export function composeIncidentNoticeMail(
     text: src.text,
     safeHtml: src.html,
     resolvedOn: i.resolvedAt ? dateFormatsFor(r.language).day(i.resolvedAt, page.timeZone) : null,
-    incidentUrl: `${page.url}/incidents/${i.id}`,
+    incidentUrl,
     postmortemUrl:
       src.kind !== 'incident_postmortem' && src.postmortemPublished
-        ? `${page.url}/incidents/${i.id}#postmortem`
+        ? `${incidentUrl}#postmortem`
         : null,
     ...links,
     lang: r.language,

@@ -9,6 +9,7 @@ import type {
   PageContext,
   Recipient,
 } from '../../domain/broadcasts/send-context.ts';
+import { incidentUrlFor } from '../../domain/lists/list-reading.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
 
@@ -39,7 +40,7 @@ export function composeMaintenanceMail(
     scheduledFor: m.scheduledFor,
     scheduledUntil: m.scheduledUntil,
     components: src.componentNames,
-    maintenanceUrl: `${page.url}/incidents/${m.id}`,
+    maintenanceUrl: incidentUrlFor(page.url, r.list, m.id),
     calendarUrl: `${page.url}/maintenance.ics`,
     ...links,
     lang: r.language,

@@ -16,7 +16,7 @@ import { headerText } from '../../domain/shared/subjects.ts';
 declare module '../../domain/outbox/enqueue-message.ts' {
   interface OutboxPayloads {
     /** A member of a named audience asked for a one-time sign-in link to its page. */
-    reader_sign_in: { readerLinkId: string; language?: string };
+    reader_sign_in: { readerLinkId: string; language?: string; host?: string };
   }
 }
 
@@ -27,7 +27,11 @@ declare module '../../domain/outbox/enqueue-message.ts' {
 export async function composeReaderSignIn(
   db: Db,
   page: PageContext,
-  m: { toAddress: string; payload: { readerLinkId: string; language?: string }; messageId: string },
+  m: {
+    toAddress: string;
+    payload: { readerLinkId: string; language?: string; host?: string };
+    messageId: string;
+  },
   now: Date,
 ): Promise<OutgoingMail | null> {
   const row = await readReaderLinkForMail(db, m.payload.readerLinkId);
@@ -42,7 +46,8 @@ export async function composeReaderSignIn(
     subject: tr.t('signin.to', { audience: headerText(row.audience.name) }),
     pageName: page.name,
     audienceName: row.audience.name,
-    signInUrl: readerLinkUrl(page.url, row.audience.slug, token),
+    // On the audience's own host name when it was asked for there (recorded with the request).
+    signInUrl: readerLinkUrl(page.url, row.audience.slug, token, m.payload.host),
     expiresAt: dateFormatsFor(lang).short(row.link.expiresAt, 'Etc/UTC'),
   });
   return { ...rendered, to: m.toAddress, messageId: m.messageId };

@@ -10,6 +10,8 @@ import { audienceScope } from '../status/incident-scope.ts';
 import {
   readComponents,
   readHistory,
+  readIncident,
+  readMaintenance,
   readPage,
   readRecentIncidents,
   readUnresolvedIncidents,
@@ -165,6 +167,19 @@ export function createAudienceReader(db: DbOrTx, fallbackUrl: string, audience: 
       const { page, all } = await current();
       const { entries } = await readHistory(db, page, all, scope, { offset: 0, limit: 25 });
       return { page, entries: await tailor(entries, all) };
+    },
+    /**
+     * One incident or maintenance the audience sees, as its page shows it (its own text,
+     * internal notes for staff); null when it does not see it, so another audience's incident
+     * answers like an unknown id.
+     */
+    async entry(id: string) {
+      const { page, all } = await current();
+      const found =
+        (await readIncident(db, page, all, scope, id)) ??
+        (await readMaintenance(db, page, all, scope, id));
+      const [entry] = found ? await tailor([found], all) : [];
+      return { page, entry: entry ?? null };
     },
     /** One page of the audience's history, paged like the public one. */
     async history(requested: string | null) {

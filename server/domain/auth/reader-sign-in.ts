@@ -24,6 +24,15 @@ const requestInput = z.strictObject({
   email: emailInput,
   /** The language of the sign-in page: the link mail comes in it. */
   language: languageInput.optional(),
+  /**
+   * The audience's own host name (with its port) when the link was asked for there: the link
+   * points at it, since the cookie it sets is only sent to the host it was set on.
+   */
+  linkHost: z
+    .string()
+    .max(260)
+    .regex(/^[a-z0-9.-]+(?::\d{1,5})?$/)
+    .optional(),
 });
 const useInput = z.strictObject({ slug: z.string().max(100), token: tokenInput });
 
@@ -34,8 +43,16 @@ export function readerLinkToken(key: string, linkId: string, expiresAt: Date): s
     .digest('base64url');
 }
 
-export const readerLinkUrl = (baseUrl: string, slug: string, token: string) =>
-  `${baseUrl}/a/${slug}/sign-in/${token}`;
+/**
+ * The sign-in link: on the host it was asked on when that is the audience's own host name
+ * (`host`), with the page's scheme; else on the public URL.
+ */
+export const readerLinkUrl = (
+  baseUrl: string,
+  slug: string,
+  token: string,
+  host?: string | undefined,
+) => `${host ? `${new URL(baseUrl).protocol}//${host}` : baseUrl}/a/${slug}/sign-in/${token}`;
 
 /**
  * Someone asks for a sign-in link to an audience page. A member gets one by email; anyone else
@@ -43,7 +60,7 @@ export const readerLinkUrl = (baseUrl: string, slug: string, token: string) =>
  * so the form never tells who belongs to an audience or that the audience exists.
  */
 export async function requestReaderSignIn(deps: DomainDeps, raw: z.input<typeof requestInput>) {
-  const { slug, email, language } = parseInput(requestInput, raw);
+  const { slug, email, language, linkHost } = parseInput(requestInput, raw);
   const now = deps.clock.now();
   const audience = await findAudienceBySlug(deps.db, slug);
   if (!audience || !isMember(audience, { email, viaCompanyIdp: false })) return { email };
@@ -68,7 +85,11 @@ export async function requestReaderSignIn(deps: DomainDeps, raw: z.input<typeof 
         kind: 'reader_sign_in',
         to: email,
         // The mail is rendered at send time, in the language the link was asked in.
-        payload: { readerLinkId: id, ...(language ? { language } : {}) },
+        payload: {
+          readerLinkId: id,
+          ...(language ? { language } : {}),
+          ...(linkHost ? { host: linkHost } : {}),
+        },
       },
       now,
     );

@@ -22,6 +22,29 @@ export async function findComponents(tx: DbOrTx, ids: readonly string[], field: 
   return found;
 }
 
+/**
+ * The components a plan names (a maintenance window, a drill), with each group standing for
+ * its components: groups have no status of their own. Unknown ids are a 422 on `field`.
+ */
+export async function expandGroups(
+  tx: DbOrTx,
+  ids: readonly string[],
+  field: string,
+): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const found = await findComponents(tx, unique, field);
+  const groups = found.filter((f) => f.isGroup).map((f) => f.id);
+  if (groups.length === 0) return unique;
+  const children = await tx
+    .select({ id: components.id })
+    .from(components)
+    .where(inArray(components.groupId, groups));
+  return [
+    ...new Set([...unique.filter((id) => !groups.includes(id)), ...children.map((c) => c.id)]),
+  ];
+}
+
 /** The components an update or declaration sets a status on exist and are not groups. */
 export async function checkComponents(
   tx: DbOrTx,

@@ -3,12 +3,14 @@ import { drills, users } from '../../../db/schema/index.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { declareIncident } from '../incidents/declare-incident.ts';
 import { systemActor } from '../shared/actor.ts';
+import { readAdminAddresses } from '../users/on-duty.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 
 /**
  * Starts the drills that are due: claims each with a conditional UPDATE (one process wins),
  * declares the drill incident (never public, broadcast to drill lists only), then tells the
- * participants. A declaration that fails leaves the drill `failed` with the reason shown.
+ * participants. A declaration that fails leaves the drill `failed` with the reason shown, and
+ * mails the admins.
  */
 export async function runDueDrills(
   deps: DomainDeps,
@@ -67,10 +69,19 @@ export async function runDueDrills(
       });
       out.push({ drillId: d.id, incidentId: incident.id });
     } catch (err) {
-      await deps.db
-        .update(drills)
-        .set({ state: 'failed', lastError: err instanceof Error ? err.message : String(err) })
-        .where(eq(drills.id, d.id));
+      // The admins hear of it at once, in the same write: nobody opens the drills page to check.
+      await deps.db.transaction(async (tx) => {
+        await tx
+          .update(drills)
+          .set({ state: 'failed', lastError: err instanceof Error ? err.message : String(err) })
+          .where(eq(drills.id, d.id));
+        await enqueueMessageToEach(
+          tx,
+          deps.config,
+          { kind: 'drill_failed', to: await readAdminAddresses(tx), payload: { drillId: d.id } },
+          now,
+        );
+      });
       out.push({ drillId: d.id, incidentId: null });
     }
   }

@@ -1,6 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { components, drills, users } from '../../../db/schema/index.ts';
+import { drills, users } from '../../../db/schema/index.ts';
+import { expandGroups } from '../components/check-components.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -36,16 +37,8 @@ async function scheduleDrillParsed(
       scheduledFor: 'must be in the future',
     });
   return deps.db.transaction(async (tx) => {
-    const comps = input.componentIds.length
-      ? await tx
-          .select({ id: components.id })
-          .from(components)
-          .where(inArray(components.id, input.componentIds))
-      : [];
-    if (comps.length !== new Set(input.componentIds).size)
-      throw new ValidationError('componentIds: unknown component', {
-        componentIds: 'unknown component',
-      });
+    // A group stands for its components, as in a maintenance window.
+    const componentIds = await expandGroups(tx, input.componentIds, 'componentIds');
     const people = await tx
       .select({ id: users.id })
       .from(users)
@@ -57,7 +50,7 @@ async function scheduleDrillParsed(
       title: input.title,
       scenario: input.scenario,
       priority: input.priority,
-      componentIds: [...new Set(input.componentIds)],
+      componentIds,
       participantIds: [...new Set(input.participantIds)],
       scheduledFor: at,
       state: 'scheduled' as const,

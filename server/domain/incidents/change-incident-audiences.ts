@@ -65,7 +65,7 @@ async function changeIncidentAudiencesParsed(
         .set({ audienceOnly: false, updatedAt: now })
         .where(eq(incidents.id, before.id));
       // Its impact was its audiences' alone; now it is the public status, with its history.
-      if (before.status !== 'resolved' && before.publishedAt) {
+      if (before.status !== 'resolved' && before.publishedAt && !before.isDrill) {
         // Worse news from another incident on the same component stays.
         const links = await tx
           .select({ id: incidentComponents.componentId, said: incidentComponents.status })

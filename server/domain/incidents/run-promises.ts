@@ -62,6 +62,9 @@ async function claimPromise(
   return inc ?? null;
 }
 
+/** A reminder missed while Herald was down is still sent this long after the promise lapsed. */
+export const LATE_REMINDER_MS = 60 * 60_000;
+
 export interface ReminderResult {
   incidentId: string;
   sentTo: string | null;
@@ -69,9 +72,9 @@ export interface ReminderResult {
 
 /**
  * Five minutes before a promise lapses, the incident's owner (with no owner, the people on
- * duty) gets one reminder with a link
- * to the holding update. `reminder_sent_at` is claimed with a conditional UPDATE (and cleared
- * by every new promise), so each promise is reminded at most once across processes.
+ * duty) gets one reminder with a link to the holding update; one missed while Herald was down
+ * goes out when it is back, late. `reminder_sent_at` is claimed with a conditional UPDATE (and
+ * cleared by every new promise), so each promise is reminded at most once across processes.
  */
 export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderResult[]> {
   const now = deps.clock.now();
@@ -88,8 +91,12 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
         isNull(incidents.reminderSentAt),
       );
       if (!inc) return null;
-      // Already lapsed (Herald was down): a reminder would come too late to help.
-      if (dueAt.getTime() <= now.getTime()) return { incidentId: id, sentTo: null };
+      // Already lapsed (Herald was down when it fell due, a deploy or a restart): the owner is
+      // still told, once; the mail, rendered at send time, says the promise lapsed and how long
+      // ago. Not past an hour: after a long outage of Herald itself, the dashboard's overdue
+      // mark is the news, and a pile of stale reminders is not.
+      if (now.getTime() - dueAt.getTime() > LATE_REMINDER_MS)
+        return { incidentId: id, sentTo: null };
       // Nobody owns it (declared with a token, from an alert, by the demo): the people on
       // duty keep the promise, or every admin when nobody is on duty.
       const to = await readKeeperAddresses(tx, inc.ownerId);

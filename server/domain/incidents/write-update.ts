@@ -7,11 +7,14 @@ import {
   incidentComponents,
   incidents,
   incidentUpdates,
+  maintenanceComponents,
+  maintenances,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { applyComponentStatus } from '../components/apply-component-status.ts';
 import { checkComponents } from '../components/check-components.ts';
 import { enqueueUpdateBroadcast } from '../broadcasts/enqueue-update-broadcast.ts';
+import { queueComponentWebhooks } from '../webhooks/queue-webhook-deliveries.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
 import { newId } from '../shared/ids.ts';
 import { worstComponentStatus } from '../status/rollup.ts';
@@ -96,7 +99,8 @@ export async function writePublishedUpdate(
       updateId,
       existing,
       components: componentsToApply,
-      audienceOnly: incident.audienceOnly,
+      offPublic: incident.audienceOnly || incident.isDrill,
+      isDrill: incident.isDrill,
     },
     now,
   );
@@ -184,9 +188,10 @@ async function writeUpdateRow(
  * update's affected_components, and the incident's own list of affected components, which
  * new ones join at the end. Returns every component the incident now affects.
  *
- * An audience-only incident leaves the component (its public status, history and uptime, and
- * component webhooks) alone: its impact lives in the incident's own list, which only its
- * audiences' readers overlay.
+ * An audience-only incident or a drill leaves the component (its public status, history and
+ * uptime, and public component webhooks) alone: its impact lives in the incident's own list,
+ * which only its audiences' readers overlay (a drill's, nobody's). A drill still tells the
+ * drill channels, with the drill's own before and after, so the practice runs the whole flow.
  */
 async function applyUpdateComponents(
   tx: DbOrTx,
@@ -195,7 +200,8 @@ async function applyUpdateComponents(
     updateId: string;
     existing: readonly { componentId: string }[];
     components: readonly { componentId: string; status: ComponentStatus }[];
-    audienceOnly: boolean;
+    offPublic: boolean;
+    isDrill: boolean;
   },
   now: Date,
 ): Promise<string[]> {
@@ -205,9 +211,17 @@ async function applyUpdateComponents(
   // Named in the request's body: one that does not exist is a 422 on `components`, not a 404.
   await checkComponents(tx, a.components);
   for (const c of a.components) {
-    const old = a.audienceOnly
-      ? await readPublicStatus(tx, c.componentId)
-      : await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
+    let old: ComponentStatus;
+    if (a.isDrill) {
+      old = (await readIncidentStatus(tx, incidentId, c.componentId)) ?? 'operational';
+      if (old !== c.status)
+        await queueComponentWebhooks(
+          tx,
+          { componentId: c.componentId, oldStatus: old, newStatus: c.status, incidentId },
+          now,
+        );
+    } else if (a.offPublic) old = await readPublicStatus(tx, c.componentId);
+    else old = await applyComponentStatus(tx, c.componentId, c.status, now, { incidentId });
     await tx
       .insert(updateAffectedComponents)
       .values({ updateId, componentId: c.componentId, oldStatus: old, newStatus: c.status });
@@ -236,7 +250,9 @@ async function applyUpdateComponents(
 
 /**
  * When an incident resolves, each component it affected goes back to the worst status other
- * unresolved incidents still give it, or operational when none does.
+ * unresolved incidents still give it; when none does, to under_maintenance if a window in
+ * progress covers it (the window's end then gives it back its status from before the window),
+ * else operational.
  */
 async function restoreComponentsAfter(
   tx: DbOrTx,
@@ -257,16 +273,54 @@ async function restoreComponentsAfter(
         ne(incidents.id, incidentId),
         ne(incidents.status, 'resolved'),
         isNotNull(incidents.publishedAt),
-        // Audience-only incidents never set a public status, so none holds one up.
+        // Audience-only incidents and drills never set a public status, so none holds one up.
         eq(incidents.audienceOnly, false),
+        eq(incidents.isDrill, false),
       ),
     );
-  return affected.map((a) => ({
-    componentId: a.componentId,
-    status: worstComponentStatus(
+  const maintained = new Set(
+    (
+      await tx
+        .select({ componentId: maintenanceComponents.componentId })
+        .from(maintenanceComponents)
+        .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+        .where(
+          and(
+            inArray(
+              maintenanceComponents.componentId,
+              affected.map((a) => a.componentId),
+            ),
+            inArray(maintenances.status, ['in_progress', 'verifying']),
+          ),
+        )
+    ).map((m) => m.componentId),
+  );
+  return affected.map((a) => {
+    const worst = worstComponentStatus(
       others.filter((o) => o.componentId === a.componentId).map((o) => o.status),
-    ),
-  }));
+    );
+    const status: ComponentStatus =
+      worst === 'operational' && maintained.has(a.componentId) ? 'under_maintenance' : worst;
+    return { componentId: a.componentId, status };
+  });
+}
+
+/** The status an incident gives a component in its own list, if it names it. */
+async function readIncidentStatus(
+  tx: DbOrTx,
+  incidentId: string,
+  componentId: string,
+): Promise<ComponentStatus | null> {
+  const [row] = await tx
+    .select({ status: incidentComponents.status })
+    .from(incidentComponents)
+    .where(
+      and(
+        eq(incidentComponents.incidentId, incidentId),
+        eq(incidentComponents.componentId, componentId),
+      ),
+    );
+  return row?.status ?? null;
 }
 
 async function readPublicStatus(tx: DbOrTx, componentId: string): Promise<ComponentStatus> {

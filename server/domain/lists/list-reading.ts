@@ -57,6 +57,20 @@ export function listText(list: AudienceAwareList): ListText {
 }
 
 /**
+ * Where a list's readers read an incident: an audience's list links to the audience's own
+ * incident page (its text, and the incidents for chosen audiences only, which the public page
+ * answers with a 404); every other list to the public incident page.
+ */
+export function incidentUrlFor(
+  pageUrl: string,
+  list: Pick<AudienceAwareList, 'audience'>,
+  incidentId: string,
+): string {
+  const base = list.audience ? `${pageUrl}/a/${list.audience.slug}` : pageUrl;
+  return `${base}/incidents/${incidentId}`;
+}
+
+/**
  * May this list receive this incident, and with which text: null when it may not. Drills reach
  * drill lists only and real incidents never do; a list receives the priorities it was given; an
  * audience's list hears only of incidents its audience sees (one of its components, or none

@@ -1,13 +1,12 @@
-import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput, instantInput, intInput, titleText } from '../shared/inputs.ts';
-import { components, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
+import { maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
 import { type Actor, assertRole } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
-import { findComponents } from '../components/check-components.ts';
+import { expandGroups } from '../components/check-components.ts';
 import { recordMaintenanceStep } from './record-step.ts';
 
 /** When the reminder before a window goes out (epoch ms). */
@@ -59,21 +58,7 @@ async function scheduleMaintenanceParsed(
     });
   }
   return deps.db.transaction(async (tx) => {
-    let ids = [...new Set(input.componentIds)];
-    if (ids.length) {
-      const found = await findComponents(tx, ids, 'componentIds');
-      // A group stands for its components: groups have no status of their own.
-      const groups = found.filter((f) => f.isGroup).map((f) => f.id);
-      if (groups.length) {
-        const children = await tx
-          .select({ id: components.id })
-          .from(components)
-          .where(inArray(components.groupId, groups));
-        ids = [
-          ...new Set([...ids.filter((id) => !groups.includes(id)), ...children.map((c) => c.id)]),
-        ];
-      }
-    }
+    const ids = await expandGroups(tx, input.componentIds, 'componentIds');
     const row = {
       id: newId(),
       title: input.title,

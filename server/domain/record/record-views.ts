@@ -255,7 +255,12 @@ export async function readRecordForBroadcast(
 /** One action item as its reminder email names it, read at send time. */
 export async function readActionItemForReminder(db: DbOrTx, id: string) {
   const [row] = await db
-    .select({ item: actionItems, incidentTitle: incidents.title, priority: incidents.priority })
+    .select({
+      item: actionItems,
+      incidentTitle: incidents.title,
+      priority: incidents.priority,
+      isDrill: incidents.isDrill,
+    })
     .from(actionItems)
     .innerJoin(incidents, eq(incidents.id, actionItems.incidentId))
     .where(eq(actionItems.id, id));
@@ -273,7 +278,12 @@ export async function readChangeForReview(db: DbOrTx, changeId: string, now: Dat
     .where(eq(incidentChanges.id, changeId));
   if (!row) return null;
   const [incident] = await db
-    .select({ id: incidents.id, title: incidents.title, priority: incidents.priority })
+    .select({
+      id: incidents.id,
+      title: incidents.title,
+      priority: incidents.priority,
+      isDrill: incidents.isDrill,
+    })
     .from(incidents)
     .where(eq(incidents.id, row.incidentId));
   const change = (await readIncidentRecord(db, row.incidentId, now)).changes.find(

@@ -132,6 +132,7 @@ async function decideReportParsed(
             id: incidents.id,
             status: incidents.status,
             publishedAt: incidents.publishedAt,
+            isDrill: incidents.isDrill,
           })
           .from(incidents)
           .where(eq(incidents.id, input.incidentId!));
@@ -139,6 +140,13 @@ async function decideReportParsed(
           throw new ValidationError('Merge into an open incident.', {
             incidentId: inc ? 'that incident is resolved' : 'no such incident',
           });
+        // A drill looks real (real title, real components); a report merged into it would end
+        // its timebox and tell the reporter it joined an incident that nobody is fixing.
+        if (inc.isDrill)
+          throw new ValidationError(
+            'That incident is a drill: a real report cannot join it. Merge into a real open incident, or declare an incident from the report.',
+            { incidentId: 'that incident is a drill' },
+          );
         return decide({ state: 'merged', incidentId: inc.id }, 'merge');
       }
       case 'close':

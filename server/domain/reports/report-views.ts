@@ -208,12 +208,18 @@ export async function readP1Budget(db: DbOrTx, now: Date, weeks = 8) {
   };
 }
 
-/** Open incidents a report can be merged into. */
+/** Open incidents a report can be merged into: never a drill. */
 export async function readOpenIncidents(db: DbOrTx) {
   return db
     .select({ id: incidents.id, title: incidents.title, priority: incidents.priority })
     .from(incidents)
-    .where(and(sql`${incidents.status} != 'resolved'`, sql`${incidents.publishedAt} is not null`))
+    .where(
+      and(
+        sql`${incidents.status} != 'resolved'`,
+        sql`${incidents.publishedAt} is not null`,
+        eq(incidents.isDrill, false),
+      ),
+    )
     .orderBy(desc(incidents.startedAt));
 }
 

@@ -94,20 +94,34 @@ function offsetMs(at: number, tz: string): number {
   return wall - Math.floor(at / 1000) * 1000;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
  * `<input type="datetime-local">` sends wall-clock time without a zone; Herald reads it in the
- * page's time zone. Returns null when the text is not a date and time.
+ * page's time zone. Returns null when the text is not a date and time that exists on the
+ * calendar ("2026-02-31T10:00" is refused, not rolled over to 3 March).
+ *
+ * One rule for every zone at a daylight-saving change: a time the clocks skip (02:30 on a
+ * spring-forward night) moves forward by the jump (03:30 summer time), and a time the clocks
+ * go through twice (01:30 on a fall-back night) is the first, earlier one.
  */
 export function zonedLocalToUtc(local: string, tz: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(local.trim());
   if (!m) return null;
   const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  if (Number.isNaN(guess)) return null;
-  // Two passes settle the offset on either side of a DST change.
-  let t = guess - offsetMs(guess, tz);
-  t = guess - offsetMs(t, tz);
-  return new Date(t);
+  if (h > 23 || mi > 59) return null;
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  const check = new Date(wall);
+  if (Number.isNaN(wall) || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null;
+  // Offsets a day either side are the ones before and after any change that night. Each gives
+  // a candidate instant; a candidate is right when it reads back as the typed time there.
+  const before = wall - offsetMs(wall - DAY_MS, tz);
+  const after = wall - offsetMs(wall + DAY_MS, tz);
+  const fits = [before, after].filter((t) => t + offsetMs(t, tz) === wall);
+  // Two fit: the time comes twice (fall back), take the earlier. None fits: the clocks skip
+  // it (spring forward); the offset from before the change lands as far past the jump as the
+  // time was past its start, which is the later candidate.
+  return new Date(fits.length > 0 ? Math.min(...fits) : Math.max(before, after));
 }
 
 /** A UTC instant as the value of a `datetime-local` field in the page's zone ("2026-11-22T03:00"). */

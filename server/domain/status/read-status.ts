@@ -203,9 +203,13 @@ export async function readMaintenance(
   db: DbOrTx,
   page: PageJson,
   all: ComponentJson[],
+  scope: IncidentScope,
   id: string,
 ): Promise<MaintenanceJson | null> {
-  const rows = await db.select().from(maintenances).where(eq(maintenances.id, id));
+  const rows = await db
+    .select()
+    .from(maintenances)
+    .where(and(eq(maintenances.id, id), maintenanceSeenBy(scope)));
   const [one] = await hydrateMaintenances(db, page, rows, all);
   return one ?? null;
 }

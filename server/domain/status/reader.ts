@@ -170,7 +170,7 @@ export function createStatusReader(
       const { page: p, components } = await base();
       const entry =
         (await readIncident(db, p, components, PUBLIC_SCOPE, id)) ??
-        (await readMaintenance(db, p, components, id));
+        (await readMaintenance(db, p, components, PUBLIC_SCOPE, id));
       return { page: p, entry };
     },
 

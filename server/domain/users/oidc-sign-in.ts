@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, isNotNull, lt } from 'drizzle-orm';
 import { oidcSignIns, sessions, users, type OidcSignInPurpose } from '../../../db/schema/index.ts';
 import type { Config, OidcConfig } from '../../config.ts';
 import { findAudienceBySlug, isMember } from '../audiences/manage-audiences.ts';
@@ -32,6 +32,8 @@ export interface PendingSignIn {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** A reader who started on an audience's own host name: that host, to hand the sign-in to. */
+  returnHost?: string | null;
 }
 
 /**
@@ -70,6 +72,10 @@ export async function takeOidcSignIn(
     .where(eq(oidcSignIns.browserHash, sha256(browser)))
     .returning();
   if (!row || row.expiresAt.getTime() <= now.getTime()) return null;
+  return pendingOf(row);
+}
+
+function pendingOf(row: typeof oidcSignIns.$inferSelect): PendingSignIn {
   return {
     purpose: row.purpose,
     audienceSlug: row.audienceSlug,
@@ -77,7 +83,28 @@ export async function takeOidcSignIn(
     state: row.state,
     nonce: row.nonce,
     codeVerifier: row.codeVerifier,
+    returnHost: row.returnHost,
   };
+}
+
+/**
+ * A reader's sign-in started on an audience's own host name, taken once by the state the
+ * provider sent back: the answer comes to the public host, which never saw the cookie that
+ * binds it to the browser. That binding is checked where the cookie is, when the sign-in is
+ * handed back to the audience's host (`browserHash`). Only such sign-ins are found this way.
+ */
+export async function takeOidcSignInForHost(
+  deps: DomainDeps,
+  state: string | null | undefined,
+): Promise<(PendingSignIn & { returnHost: string; browserHash: string }) | null> {
+  if (!state || state.length > 200) return null;
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .delete(oidcSignIns)
+    .where(and(eq(oidcSignIns.state, state), isNotNull(oidcSignIns.returnHost)))
+    .returning();
+  if (!row || !row.returnHost || row.expiresAt.getTime() <= now.getTime()) return null;
+  return { ...pendingOf(row), returnHost: row.returnHost, browserHash: row.browserHash };
 }
 
 /** The strongest staff role the identity's claim values map to, or null. */

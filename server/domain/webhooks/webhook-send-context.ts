@@ -271,7 +271,7 @@ export async function readWebhookMessages(
     } else if (d.event === 'maintenance') {
       const id = ref.maintenanceId ?? '';
       if (!maintenancesById.has(id))
-        maintenancesById.set(id, await readMaintenance(db, page, all, id));
+        maintenancesById.set(id, await readMaintenance(db, page, all, PUBLIC_SCOPE, id));
       const found = maintenancesById.get(id);
       if (!found) {
         out.set(d.id, null);

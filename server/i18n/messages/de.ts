@@ -512,7 +512,7 @@ export default {
     'Herald konnte den Anmeldedienst des Unternehmens nicht erreichen. Versuchen Sie es in einer Minute erneut.',
   'sso.expiredTitle': 'Diese Anmeldung gilt nicht mehr',
   'sso.expired':
-    'Sie wurde schon benutzt, hat länger als zehn Minuten gedauert oder wurde in einem anderen Browser begonnen. Beginnen Sie von vorn.',
+    'Sie wurde schon benutzt, hat zu lange gedauert oder wurde in einem anderen Browser begonnen. Beginnen Sie von vorn.',
   'sso.failedTitle': 'Anmeldung fehlgeschlagen',
   'sso.failed':
     'Die Antwort des Anmeldedienstes ließ sich nicht prüfen, daher wurde niemand angemeldet. Beginnen Sie von vorn; scheitert es weiter, steht der Grund im Protokoll des Betreibers.',

@@ -502,7 +502,7 @@ export default {
   'sso.unavailable': 'Herald could not reach the company sign-in service. Try again in a minute.',
   'sso.expiredTitle': 'This sign-in is not valid any more',
   'sso.expired':
-    'It was already used, took longer than ten minutes, or was started in another browser. Start again.',
+    'It was already used, took too long, or was started in another browser. Start again.',
   'sso.failedTitle': 'Sign-in failed',
   'sso.failed':
     'The sign-in service’s answer could not be verified, so nobody was signed in. Start again; if it keeps failing, the operator’s log says why.',

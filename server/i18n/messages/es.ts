@@ -504,8 +504,7 @@ export default {
   'sso.unavailable':
     'Herald no pudo contactar con el servicio de inicio de sesión de la empresa. Inténtelo de nuevo en un minuto.',
   'sso.expiredTitle': 'Este inicio de sesión ya no es válido',
-  'sso.expired':
-    'Ya se usó, tardó más de diez minutos o se inició en otro navegador. Empiece de nuevo.',
+  'sso.expired': 'Ya se usó, tardó demasiado o se inició en otro navegador. Empiece de nuevo.',
   'sso.failedTitle': 'No se pudo iniciar sesión',
   'sso.failed':
     'No se pudo verificar la respuesta del servicio de inicio de sesión, así que no se inició ninguna sesión. Empiece de nuevo; si sigue fallando, el registro del operador dice por qué.',

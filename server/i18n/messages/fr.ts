@@ -513,7 +513,7 @@ export default {
     'Herald n’a pas pu joindre le service de connexion de l’entreprise. Réessayez dans une minute.',
   'sso.expiredTitle': 'Cette connexion n’est plus valable',
   'sso.expired':
-    'Elle a déjà servi, a pris plus de dix minutes ou a été commencée dans un autre navigateur. Recommencez.',
+    'Elle a déjà servi, a pris trop de temps ou a été commencée dans un autre navigateur. Recommencez.',
   'sso.failedTitle': 'Échec de la connexion',
   'sso.failed':
     'La réponse du service de connexion n’a pas pu être vérifiée, personne n’a donc été connecté. Recommencez ; si cela échoue encore, le journal de l’exploitant en donne la raison.',

@@ -515,7 +515,7 @@ export default {
     'Herald non è riuscito a raggiungere il servizio di accesso dell’azienda. Riprova tra un minuto.',
   'sso.expiredTitle': 'Questo accesso non è più valido',
   'sso.expired':
-    'È già stato usato, ha richiesto più di dieci minuti o è stato avviato in un altro browser. Ricomincia.',
+    'È già stato usato, ha richiesto troppo tempo o è stato avviato in un altro browser. Ricomincia.',
   'sso.failedTitle': 'Accesso non riuscito',
   'sso.failed':
     'Non è stato possibile verificare la risposta del servizio di accesso, quindi nessuno ha eseguito l’accesso. Ricomincia; se continua a non riuscire, il registro del gestore spiega perché.',

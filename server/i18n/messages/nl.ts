@@ -507,7 +507,7 @@ export default {
     'Herald kon de aanmeldingsdienst van het bedrijf niet bereiken. Probeer het over een minuut opnieuw.',
   'sso.expiredTitle': 'Deze aanmelding is niet meer geldig',
   'sso.expired':
-    'Ze is al gebruikt, duurde langer dan tien minuten of is in een andere browser begonnen. Begin opnieuw.',
+    'Ze is al gebruikt, duurde te lang of is in een andere browser begonnen. Begin opnieuw.',
   'sso.failedTitle': 'Aanmelden mislukt',
   'sso.failed':
     'Het antwoord van de aanmeldingsdienst kon niet worden gecontroleerd, dus niemand is aangemeld. Begin opnieuw; blijft het mislukken, dan staat de reden in het logboek van de beheerder.',

@@ -505,7 +505,7 @@ export default {
     'O Herald não conseguiu contatar o serviço de login da empresa. Tente de novo em um minuto.',
   'sso.expiredTitle': 'Este login não é mais válido',
   'sso.expired':
-    'Ele já foi usado, levou mais de dez minutos ou foi iniciado em outro navegador. Comece de novo.',
+    'Ele já foi usado, demorou demais ou foi iniciado em outro navegador. Comece de novo.',
   'sso.failedTitle': 'Falha no login',
   'sso.failed':
     'Não foi possível verificar a resposta do serviço de login, então ninguém entrou. Comece de novo; se continuar falhando, o log do operador diz por quê.',

@@ -468,7 +468,7 @@ export default {
   'sso.unavailableTitle': '登录服务没有响应',
   'sso.unavailable': 'Herald 无法连接到公司的登录服务。请一分钟后重试。',
   'sso.expiredTitle': '此登录已失效',
-  'sso.expired': '它已被使用、耗时超过十分钟，或是在另一个浏览器中开始的。请重新开始。',
+  'sso.expired': '它已被使用、耗时过长，或是在另一个浏览器中开始的。请重新开始。',
   'sso.failedTitle': '登录失败',
   'sso.failed':
     '无法验证登录服务的答复，因此没有任何人登录。请重新开始；如果仍然失败，运维人员的日志中写有原因。',

@@ -13,6 +13,7 @@ import { endReaderSession, READER_SESSION_MAX_MS } from '../../domain/auth/reade
 import { DomainError, UnauthorizedError } from '../../domain/shared/errors.ts';
 import { setLocalPasswords } from '../../domain/auth/local-passwords.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
+import { audienceForHost } from '../../http/audience-host.ts';
 import type { Visitor } from '../../http/auth.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
@@ -123,6 +124,7 @@ export function createReaderAuth(
   visitor: Visitor,
   client: { address: string; limiter: RateLimiter },
   setCookie: (v: string) => void,
+  host: string | undefined,
 ): ReaderAuthServices {
   return {
     ssoAvailable: deps.config.oidc !== null,
@@ -133,10 +135,13 @@ export function createReaderAuth(
         // stops one inbox being flooded, this stops one client mailing every made-up address
         // at a member domain; counting them all keeps the limit from telling who belongs.
         client.limiter.hit(client.address, deps.clock.now());
+        // Asked on the audience's own host name: the link leads back there.
+        const onHost = host && audienceForHost(deps.config, host) === slug;
         await requestReaderSignIn(deps, {
           slug,
           email: str(values, 'email'),
           ...(language ? { language } : {}),
+          ...(onHost ? { linkHost: host.toLowerCase() } : {}),
         });
         return `/a/${slug}/sign-in?sent=1`;
       });

@@ -2,11 +2,17 @@ import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
 import { readDrills, readDrillScorecard } from '../../domain/drills/drill-views.ts';
 import { reportOps } from '../../routes/reports.ts';
-import { ValidationError } from '../../domain/shared/errors.ts';
-import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { readComponentChoices } from '../../domain/subscribers/subscriber-reads.ts';
 import { listActiveUsers } from '../../domain/users/read-users.ts';
-import { formAction, type FormOutcome, formValues, list, runFormAction, str } from './form.ts';
+import {
+  dateField,
+  formAction,
+  type FormOutcome,
+  formValues,
+  list,
+  runFormAction,
+  str,
+} from './form.ts';
 import { priorityChoices } from './templates.ts';
 
 /** Drills for signed-in staff: the list, the schedule form (admins), the scorecard. */
@@ -40,11 +46,12 @@ export function createDrillAdmin(deps: Deps, session: ActiveSession) {
             // "Start now" needs no time typed: the drill is declared at once.
             if (str(values, '_action') === 'now') return plan;
             const tz = (await deps.reader.page()).time_zone;
-            const at = zonedLocalToUtc(str(values, 'scheduledFor'), tz);
-            if (!at)
-              throw new ValidationError('scheduledFor: pick a date and time, or start it now', {
-                scheduledFor: 'pick a date and time, or start it now',
-              });
+            const at = dateField(
+              values,
+              'scheduledFor',
+              tz,
+              'pick a date and time, or start it now',
+            );
             return { ...plan, scheduledFor: at.toISOString() };
           },
           // Started now, the PM lands on the drill incident.

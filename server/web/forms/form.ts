@@ -126,9 +126,24 @@ export function dateField(
   tz: string,
   message = 'pick a date and time',
 ): Date {
-  const at = zonedLocalToUtc(str(values, key), tz);
-  if (!at) throw new ValidationError(`${key}: ${message}`, { [key]: message });
+  const text = str(values, key);
+  const at = zonedLocalToUtc(text, tz);
+  if (!at) {
+    const said = notOnCalendar(text) ?? message;
+    throw new ValidationError(`${key}: ${said}`, { [key]: said });
+  }
   return at;
+}
+
+/**
+ * The field message for a date and time typed in the right form that the calendar does not
+ * have ("2026-02-31T10:00"); null for anything else. Browsers without a date picker let such
+ * text through, and rolling it over to another day would schedule what nobody typed.
+ */
+export function notOnCalendar(text: string): string | null {
+  const t = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}$/.test(t)) return null;
+  return `there is no ${t.replace('T', ' ')}: check the day, month and time`;
 }
 
 export function checkbox(values: FormValues, key: string): boolean {

@@ -22,6 +22,7 @@ import type { Deps } from '../../deps.ts';
 import {
   checkbox,
   FieldErrors,
+  dateField,
   formAction,
   type FormOutcome,
   type FormValues,
@@ -47,7 +48,6 @@ import {
   type PromiseDefaults,
   readPromiseDefaults,
 } from '../../domain/incidents/promise.ts';
-import { zonedLocalToUtc } from '../../domain/shared/zoned-time.ts';
 import { emailPreviewForm } from './broadcasts.ts';
 import {
   newIncidentRecipientCounter,
@@ -151,12 +151,9 @@ export function promise(
 ): { nextUpdateInMinutes?: number; nextUpdateAt?: Date } {
   const choice = str(values, 'nextIn');
   if (choice === 'at') {
-    const at = zonedLocalToUtc(str(values, 'nextAt'), tz);
-    if (!at)
-      throw new ValidationError('nextAt: pick a date and time', {
-        nextAt: 'pick a date and time for the next update',
-      });
-    return { nextUpdateAt: at };
+    return {
+      nextUpdateAt: dateField(values, 'nextAt', tz, 'pick a date and time for the next update'),
+    };
   }
   if (choice === '' || choice === 'default') return {};
   const n = Number(choice);

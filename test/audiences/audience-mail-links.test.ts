@@ -9,7 +9,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 // A reader of a named audience, signed in with an emailed link, on the audience's list. The
 // mail for an incident declared for that audience only says "details" and links to a page.
 
-describe("review (revaud): the links in an audience reader's mail", () => {
+describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
   let smtp: SmtpSink;
   let s: ServerContext;
   let admin: ReturnType<typeof api>;
@@ -66,8 +66,7 @@ describe("review (revaud): the links in an audience reader's mail", () => {
   });
   beforeEach(() => smtp.clear());
 
-  // fixed on branch fixaudb
-  it.skip("leads a member from an audience-only incident's mail to a page that shows it, not a 404", async () => {
+  it("leads a member from an audience-only incident's mail to a page that shows it, not a 404", async () => {
     const c = await signIn('ops@acme.com');
     const joined = await c.post('/a/acme-corp/lists', { listId, action: 'join' });
     expect(joined.res.status).toBe(303);
@@ -98,8 +97,7 @@ describe("review (revaud): the links in an audience reader's mail", () => {
     }
   });
 
-  // fixed on branch fixaudb
-  it.skip("leads a member from the audience's own feeds and v2 JSON to pages that exist", async () => {
+  it("leads a member from the audience's own feeds and v2 JSON to pages that exist", async () => {
     const c = await signIn('dev@acme.com');
     const declared = await responder.post('/api/admin/incidents', {
       title: 'Search slow for Acme',
@@ -135,5 +133,91 @@ describe("review (revaud): the links in an audience reader's mail", () => {
       links,
       statuses: { 'v2 shortlink': 200, 'RSS item link': 200, 'RSS self link': 200 },
     });
+  });
+
+  it("shows an audience's incident page to its members only, and none of another audience's", async () => {
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Queue stuck for Acme',
+      priority: 2,
+      body: 'ACME-PAGE-r3 Exports wait.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    expect(
+      (
+        await admin.post('/api/admin/audiences', {
+          name: 'Globex',
+          slug: 'globex',
+          memberDomains: ['globex.com'],
+        })
+      ).status,
+    ).toBe(201);
+    const member = await signIn('lead@acme.com');
+    const shown = await member.get(`/a/acme-corp/incidents/${id}`);
+    expect(shown.res.status).toBe(200);
+    expect(shown.html).toContain('ACME-PAGE-r3');
+    expect(shown.res.headers.get('cache-control')).toBe('private, no-store');
+    // Signed out, and a signed-in member of another audience: the page's 404, no text.
+    const signedOut = await new FormClient(s.url).get(`/a/acme-corp/incidents/${id}`);
+    const c = new FormClient(s.url);
+    await c.get('/a/globex/sign-in');
+    await c.post('/a/globex/sign-in', { email: 'ops@globex.com' });
+    await drain();
+    const text = smtp.to('ops@globex.com').at(-1)!.parsed.text!;
+    const path = local(/https:\/\/status\.example\.com\/a\/globex\/sign-in\/\S+/.exec(text)![0]);
+    await c.get(path);
+    expect((await c.post(path, {})).res.status).toBe(303);
+    const otherMember = await c.get(`/a/acme-corp/incidents/${id}`);
+    const otherAudience = await c.get(`/a/globex/incidents/${id}`);
+    for (const r of [signedOut, otherMember, otherAudience]) {
+      expect(r.res.status).toBe(404);
+      expect(r.html).not.toContain('ACME-PAGE-r3');
+      expect(r.html).not.toContain('Queue stuck for Acme');
+    }
+  });
+
+  it("leads a member from an audience-only incident's post-mortem mail to the post-mortem", async () => {
+    const c = await signIn('pm-reader@acme.com');
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Ledger drift for Acme',
+      priority: 1,
+      body: 'Balances lag.',
+      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    expect(
+      (await responder.post(`/api/admin/incidents/${id}/resolve`, { body: 'Balances agree.' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await responder.put(`/api/admin/incidents/${id}/postmortem`, {
+          publicBody: 'ACME-PM-r4 A stuck consumer.',
+        })
+      ).status,
+    ).toBe(200);
+    await drain();
+    smtp.clear();
+    expect(
+      (await responder.post(`/api/admin/incidents/${id}/postmortem/publish`, { notify: true }))
+        .status,
+    ).toBe(200);
+    await drain();
+    const mail = smtp.to('pm-reader@acme.com').at(-1);
+    expect(mail, 'the member is mailed the post-mortem').toBeDefined();
+    const links = [...(mail!.parsed.text ?? '').matchAll(/https:\/\/status\.example\.com\/\S+/g)]
+      .map((m) => m[0])
+      .filter((l) => !/\/(unsubscribe|manage)\//.test(l));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      const page = await c.get(local(link));
+      expect(page.res.status, link).toBe(200);
+      expect(page.html, link).toContain('ACME-PM-r4');
+    }
   });
 });

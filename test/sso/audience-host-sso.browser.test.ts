@@ -3,30 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { testActor } from '../helpers/deps.ts';
-import { makeIncident } from '../helpers/factories.ts';
 import { freePort } from '../edge/edge-harness.ts';
-import {
-  type Accounts,
-  signInAtProvider,
-  startHerald,
-  startProvider,
-} from '../sso/oidc-harness.ts';
+import { type Accounts, signInAtProvider, startHerald, startProvider } from './oidc-harness.ts';
 
-// Readers signing in to an audience page through the company's provider (a real oidc-provider
-// on loopback), in chromium. `status.acme-corp.test` is Acme's own host name (AUDIENCE_HOSTS),
-// resolved to the loopback by chromium's host rules.
+// A reader signing in through the company's provider (a real oidc-provider on loopback) from
+// the sign-in page on an audience's own host name, in chromium. The provider only knows the
+// public callback, so the sign-in comes back on the public host and is handed to the
+// audience's host. `status.acme-corp.test` (AUDIENCE_HOSTS) resolves to the loopback by
+// chromium's host rules.
 
 const ACME_HOST = 'status.acme-corp.test';
 const accounts: Accounts = {
   carol: { email: 'carol@acme.com', groups: [] },
-  olga: { email: 'olga@other.example', groups: [] },
-  // Someone the provider vouches for who is not the company's: with Google as the provider
-  // (docs/operating.md's example) every Google account signs in; here a verified address
-  // outside COMPANY_DOMAINS whose groups give no role.
-  stranger: { email: 'stranger@gmail.example', groups: [] },
 };
 
-describe('review (revaud): readers and single sign-on', () => {
+describe("single sign-on on an audience's own host name", () => {
   let browser: Browser;
   let herald: Awaited<ReturnType<typeof startHerald>>;
   let provider: Awaited<ReturnType<typeof startProvider>>;
@@ -45,17 +36,6 @@ describe('review (revaud): readers and single sign-on', () => {
       { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
       testActor,
     );
-    await createAudience(
-      herald.deps,
-      { name: 'Staff', slug: 'staff', everyoneSignedIn: true, seesInternal: true },
-      testActor,
-    );
-    await makeIncident(herald.deps, {
-      title: 'Checkout errors',
-      priority: 1,
-      body: 'Some payments fail.',
-      internalNote: 'INTERNAL-r5 the EU shard is full; do not tell customers yet',
-    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,8 +43,7 @@ describe('review (revaud): readers and single sign-on', () => {
     await provider?.close();
   });
 
-  // fixed on branch fixaudb
-  it.skip("signs a member in through the provider from the sign-in page on the audience's own host name", async () => {
+  it("signs a member in through the provider from the sign-in page on the audience's own host name", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const onHost = `http://${ACME_HOST}:${port}`;

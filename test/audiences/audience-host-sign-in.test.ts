@@ -3,14 +3,14 @@ import { createAudience } from '../../server/domain/audiences/manage-audiences.t
 import { testActor } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startTestServer, type ServerContext } from '../helpers/server.ts';
-import { HostClient } from './host-client.ts';
+import { HostClient } from '../helpers/host-client.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 // docs/audiences.md, "Its own host name": with AUDIENCE_HOSTS the audience's page is `/` of its
 // own host name, and "sign-in cookies are per host, so members sign in on that host". Each
 // client below is a browser on one host name, keeping that host's cookies, as browsers do.
 
-describe("review (revaud): a member signs in on the audience's own host name", () => {
+describe("a member signs in on the audience's own host name", () => {
   let smtp: SmtpSink;
   let s: ServerContext;
   const ACME_HOST = 'status.acme-corp.test';
@@ -23,6 +23,11 @@ describe("review (revaud): a member signs in on the audience's own host name", (
     await createAudience(
       s.deps,
       { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
+      testActor,
+    );
+    await createAudience(
+      s.deps,
+      { name: 'Globex', slug: 'globex', memberDomains: ['globex.com'] },
       testActor,
     );
   });
@@ -54,5 +59,16 @@ describe("review (revaud): a member signs in on the audience's own host name", (
       'the sign-in link should sign the member in on the host name it was asked on',
     ).toEqual({ host: ACME_HOST, status: 200 });
     expect(page.html).toContain('Acme Corp');
+  });
+
+  it("leads a link asked for another audience on Acme's host name to the public host", async () => {
+    // Acme's host name serves Acme: its cookie would open nothing of Globex's there.
+    const onHost = new HostClient(s.url, ACME_HOST);
+    await onHost.get('/a/globex/sign-in');
+    expect((await onHost.post('/a/globex/sign-in', { email: 'ops@globex.com' })).status).toBe(303);
+    await testWorker(s).drain();
+    const text = smtp.to('ops@globex.com').at(-1)!.parsed.text!;
+    const link = new URL(/https?:\/\/\S+\/a\/globex\/sign-in\/[A-Za-z0-9_-]+/.exec(text)![0]);
+    expect(link.origin).toBe(new URL(s.deps.config.publicUrl).origin);
   });
 });
