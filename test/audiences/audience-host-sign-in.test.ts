@@ -36,8 +36,7 @@ describe("a member signs in on the audience's own host name", () => {
     await smtp?.close();
   });
 
-  // fixed on branch fixaudb
-  it.skip("opens the audience's page on its host name after the emailed sign-in link asked for there", async () => {
+  it("opens the audience's page on its host name after the emailed sign-in link asked for there", async () => {
     // The member's browser on the audience's host: the page asks them to sign in.
     const onHost = new HostClient(s.url, ACME_HOST);
     expect((await onHost.get('/')).status).toBe(404);
