@@ -42,8 +42,10 @@ export function utcLong(d: Date): string {
 
 /**
  * The maintenance notices subscribers get: the announcement when a window is scheduled, the
- * reminder before it starts, and the start and completion notices. Short, with the window in
- * UTC, what is affected, and links to the page and the calendar feed.
+ * reminder before it starts, the start and completion notices, and the corrections (called
+ * off, moved to new times). Short, with the window in UTC, what is affected, and links to the
+ * page and the calendar feed. A correction leads with its fixed line in the reader's language;
+ * `body` is then the PM's own words, if any.
  */
 export function renderMaintenanceNotice(d: MaintenanceNoticeData): RenderedEmail {
   const lang = d.lang ?? 'en';
@@ -56,22 +58,36 @@ export function renderMaintenanceNotice(d: MaintenanceNoticeData): RenderedEmail
   const when = t('common.range', { start: at(d.scheduledFor), end: at(d.scheduledUntil) });
   const affected = d.components.length ? tr.list(d.components) : '';
   const upper = headline.toLocaleUpperCase(lang);
+  const lead =
+    d.kind === 'maintenance_cancelled'
+      ? t('mail.maintCancelledLead')
+      : d.kind === 'maintenance_moved'
+        ? t('mail.maintMovedLead', { when })
+        : '';
+  // A window that will not happen (or is over) has nothing to put in a calendar.
+  const noCalendar = d.kind === 'maintenance_completed' || d.kind === 'maintenance_cancelled';
+  const color =
+    d.kind === 'maintenance_completed'
+      ? '#15803d'
+      : d.kind === 'maintenance_cancelled'
+        ? '#52525b'
+        : '#1d4ed8';
   const text = [
     `${upper}: ${d.title}`,
     t('mail.when', { when }),
     affected ? t('common.affected', { names: affected }) : '',
     '',
+    lead,
     d.body,
     '',
     t('mail.details', { url: d.maintenanceUrl }),
-    d.kind === 'maintenance_completed' ? '' : t('mail.addToCalendarUrl', { url: d.calendarUrl }),
+    noCalendar ? '' : t('mail.addToCalendarUrl', { url: d.calendarUrl }),
     '',
     '--',
     textFooter({ ...d, lang }),
   ]
     .filter((l, i, all) => l !== '' || all[i - 1] !== '')
     .join('\n');
-  const color = d.kind === 'maintenance_completed' ? '#15803d' : '#1d4ed8';
   const [whenBefore, whenAfter] = tr.around('mail.when', 'when');
   const [affBefore, affAfter] = tr.around('common.affected', 'names');
   const body = html`<p
@@ -82,7 +98,8 @@ export function renderMaintenanceNotice(d: MaintenanceNoticeData): RenderedEmail
     <h1 style="margin:0 0 12px;font-size:20px;line-height:1.3">${d.title}</h1>
     <p style="margin:0 0 12px"><strong>${whenBefore.trim()}</strong> ${when}${whenAfter}</p>
     ${affected ? html`<p style="margin:0 0 12px"><strong>${affBefore.trim()}</strong> ${affected}${affAfter}</p>` : ''}
-    <p style="margin:0 0 12px">${lines(d.body)}</p>
+    ${lead ? html`<p style="margin:0 0 12px"><strong>${lead}</strong></p>` : ''}
+    ${d.body ? html`<p style="margin:0 0 12px">${lines(d.body)}</p>` : ''}
     <p style="margin:16px 0 0">
       <a
         href="${d.maintenanceUrl}"
@@ -90,7 +107,7 @@ export function renderMaintenanceNotice(d: MaintenanceNoticeData): RenderedEmail
         >${t('mail.maintDetails')}</a
       >
     </p>
-    ${d.kind === 'maintenance_completed' ? '' : html`<p style="margin:12px 0 0"><a href="${d.calendarUrl}">${t('mail.addToCalendar')}</a></p>`}`;
+    ${noCalendar ? '' : html`<p style="margin:12px 0 0"><a href="${d.calendarUrl}">${t('mail.addToCalendar')}</a></p>`}`;
   return {
     subject,
     text,

@@ -12,8 +12,16 @@ export type ComponentStatus = (typeof componentStatuses)[number];
 export const incidentStatuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 export type IncidentStatus = (typeof incidentStatuses)[number];
 
+/** A window's steps as Statuspage clients know them (imports and /v1 take only these). */
 export const maintenanceStatuses = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
 export type MaintenanceStatus = (typeof maintenanceStatuses)[number];
+
+/**
+ * Where a window stands: one of the Statuspage steps, or `cancelled` (called off before it
+ * started; it never starts, and lists of windows leave it out).
+ */
+export const maintenanceStates = [...maintenanceStatuses, 'cancelled'] as const;
+export type MaintenanceState = (typeof maintenanceStates)[number];
 
 export const impacts = ['none', 'minor', 'major', 'critical'] as const;
 export type Impact = (typeof impacts)[number];

@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { componentStatuses, maintenanceStatuses } from './enums.ts';
+import { componentStatuses, maintenanceStates } from './enums.ts';
 import { components } from './components.ts';
 
 export const maintenances = sqliteTable(
@@ -8,7 +8,7 @@ export const maintenances = sqliteTable(
     id: text('id').primaryKey(),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
-    status: text('status', { enum: maintenanceStatuses }).notNull().default('scheduled'),
+    status: text('status', { enum: maintenanceStates }).notNull().default('scheduled'),
     scheduledFor: integer('scheduled_for', { mode: 'timestamp_ms' }).notNull(),
     scheduledUntil: integer('scheduled_until', { mode: 'timestamp_ms' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }),
@@ -51,7 +51,7 @@ export const maintenanceUpdates = sqliteTable(
     maintenanceId: text('maintenance_id')
       .notNull()
       .references(() => maintenances.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: maintenanceStatuses }).notNull(),
+    status: text('status', { enum: maintenanceStates }).notNull(),
     statusChanged: integer('status_changed', { mode: 'boolean' }).notNull().default(true),
     body: text('body').notNull(),
     notify: integer('notify', { mode: 'boolean' }).notNull().default(false),

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { ReceivedAlert, ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { clip, parsePayload, present, safeLink, sourceTime, stringMap } from './payload.ts';
+import {
+  clip,
+  fitLabels,
+  parsePayload,
+  present,
+  safeLink,
+  sourceTime,
+  stringMap,
+} from './payload.ts';
 
 const status = z.enum(['firing', 'resolved'], { error: 'must be firing or resolved' });
 
@@ -37,9 +45,12 @@ export const alertmanagerPayload = z.object({
   ...groupedPayload,
 });
 
+/** One listed alert; `at` is its place in the payload's `alerts`, naming what was cut. */
 export function toReceivedAlert(
   a: z.output<typeof groupedAlert>,
   link: string | null,
+  at: number,
+  cut: string[],
 ): ReceivedAlert {
   const title =
     present(a.labels.alertname) ?? present(a.annotations.summary) ?? `Alert ${a.fingerprint}`;
@@ -50,8 +61,8 @@ export function toReceivedAlert(
     description: present(a.annotations.description ?? a.annotations.summary)
       ? clip((a.annotations.description ?? a.annotations.summary)!, 5000)
       : null,
-    labels: a.labels,
-    annotations: a.annotations,
+    labels: fitLabels(a.labels, `alerts.${at}.labels`, cut),
+    annotations: fitLabels(a.annotations, `alerts.${at}.annotations`, cut),
     link: safeLink(link),
     startsAt: a.startsAt,
     endsAt: a.endsAt,
@@ -81,21 +92,25 @@ export function receivedGroup(
   source: 'alertmanager' | 'grafana',
   p: z.output<z.ZodObject<Omit<typeof groupedPayload, 'alerts'>>>,
   alerts: ReceivedAlert[],
+  cut: string[],
   raw: string,
 ): ReceivedAlerts {
   return {
     source,
     groupKey: clip(p.groupKey, 2000),
     groupTitle: groupTitle(p, alerts, p.truncatedAlerts ?? 0),
-    commonLabels: p.commonLabels,
+    groupStatus: p.status,
+    commonLabels: fitLabels(p.commonLabels, 'commonLabels', cut),
     link: safeLink(p.externalURL),
     alerts,
+    cut,
     raw,
   };
 }
 
 export function parseAlertmanager(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(alertmanagerPayload, body);
-  const alerts = p.alerts.map((a) => toReceivedAlert(a, a.generatorURL));
-  return receivedGroup('alertmanager', p, alerts, raw);
+  const cut: string[] = [];
+  const alerts = p.alerts.map((a, i) => toReceivedAlert(a, a.generatorURL, i, cut));
+  return receivedGroup('alertmanager', p, alerts, cut, raw);
 }

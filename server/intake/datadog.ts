@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { clip, parsePayload, present, safeLink } from './payload.ts';
+import { labelLimits, type ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { clip, fitLabels, parsePayload, present, safeLink } from './payload.ts';
 
 /** $ALERT_TRANSITION: what Datadog says happened to the monitor. */
 const firing = [
@@ -56,14 +56,23 @@ function tagLabels(tags: string | null): Record<string, string> {
 export function parseDatadog(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(datadogPayload, body);
   const scope = present(p.scope);
-  const labels: Record<string, string> = {
-    ...tagLabels(present(p.tags)),
-    ...tagLabels(scope),
-    monitor_id: p.alert_id,
-    ...(present(p.priority) ? { priority: p.priority! } : {}),
-    ...(present(p.alert_type) ? { alert_type: p.alert_type! } : {}),
-    ...(present(p.hostname) ? { host: p.hostname! } : {}),
-  };
+  const cut: string[] = [];
+  // Tags, then the scope, then Herald's own labels win; each is cut to the room the next left.
+  const own = fitLabels(
+    {
+      monitor_id: p.alert_id,
+      ...(present(p.priority) ? { priority: p.priority! } : {}),
+      ...(present(p.alert_type) ? { alert_type: p.alert_type! } : {}),
+      ...(present(p.hostname) ? { host: p.hostname! } : {}),
+    },
+    '',
+    cut,
+  );
+  let room = labelLimits.entries - Object.keys(own).length;
+  const fromScope = fitLabels(tagLabels(scope), 'scope', cut, room);
+  room -= Object.keys(fromScope).length;
+  const fromTags = fitLabels(tagLabels(present(p.tags)), 'tags', cut, room);
+  const labels: Record<string, string> = { ...fromTags, ...fromScope, ...own };
   const link = safeLink(p.link);
   const at = present(p.date) ? new Date(Number(p.date)) : null;
   // One monitor alerts once per group of a multi alert: the scope tells them apart.
@@ -72,6 +81,7 @@ export function parseDatadog(body: unknown, raw: string): ReceivedAlerts {
     source: 'datadog',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link,
     alerts: [
@@ -87,6 +97,7 @@ export function parseDatadog(body: unknown, raw: string): ReceivedAlerts {
         endsAt: at && resolved.includes(p.transition) ? at : null,
       },
     ],
+    cut,
     raw,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
-import { parsePayload, stringMap } from './payload.ts';
+import { labelLimits, type ReceivedAlerts } from '../domain/alerts/inputs.ts';
+import { fitLabels, parsePayload, stringMap } from './payload.ts';
 
 /**
  * Herald's own small alert, for scripts and tools with no webhook format of their own. `key`
@@ -23,15 +23,21 @@ export const genericPayload = z.object({
 
 export function parseGeneric(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(genericPayload, body);
-  const labels: Record<string, string> = {
-    ...p.labels,
+  const cut: string[] = [];
+  const own = {
     ...(p.severity ? { severity: p.severity } : {}),
     ...(p.component ? { component: p.component } : {}),
+  };
+  const room = labelLimits.entries - Object.keys(own).length;
+  const labels: Record<string, string> = {
+    ...fitLabels(p.labels ?? {}, 'labels', cut, room),
+    ...own,
   };
   return {
     source: 'generic',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link: p.url ?? null,
     alerts: [
@@ -47,6 +53,7 @@ export function parseGeneric(body: unknown, raw: string): ReceivedAlerts {
         endsAt: null,
       },
     ],
+    cut,
     raw,
   };
 }

@@ -27,8 +27,9 @@ export const grafanaPayload = z.object({
 
 export function parseGrafana(body: unknown, raw: string): ReceivedAlerts {
   const p = parsePayload(grafanaPayload, body);
-  const alerts = p.alerts.map((a) =>
-    toReceivedAlert(a, safeLink(a.panelURL) ?? safeLink(a.dashboardURL) ?? a.generatorURL),
+  const cut: string[] = [];
+  const alerts = p.alerts.map((a, i) =>
+    toReceivedAlert(a, safeLink(a.panelURL) ?? safeLink(a.dashboardURL) ?? a.generatorURL, i, cut),
   );
-  return receivedGroup('grafana', p, alerts, raw);
+  return receivedGroup('grafana', p, alerts, cut, raw);
 }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
 import { UnauthorizedError } from '../domain/shared/errors.ts';
-import { clip, parsePayload, present, safeLink, sourceTime } from './payload.ts';
+import { clip, fitLabels, parsePayload, present, safeLink, sourceTime } from './payload.ts';
 
 const reference = z.object({ summary: z.string().optional() }).nullish();
 
@@ -65,17 +65,23 @@ export function parsePagerduty(body: unknown, raw: string): ReceivedAlerts | nul
   if (event.data.type !== 'incident') return null;
   const inc = parsePayload(z.object({ event: z.object({ data: pagerdutyIncident }) }), body).event
     .data;
-  const labels: Record<string, string> = {
-    ...(present(inc.service?.summary) ? { service: inc.service!.summary! } : {}),
-    ...(present(inc.priority?.summary) ? { priority: inc.priority!.summary! } : {}),
-    ...(present(inc.urgency) ? { urgency: inc.urgency! } : {}),
-  };
+  const cut: string[] = [];
+  const labels = fitLabels(
+    {
+      ...(present(inc.service?.summary) ? { service: inc.service!.summary! } : {}),
+      ...(present(inc.priority?.summary) ? { priority: inc.priority!.summary! } : {}),
+      ...(present(inc.urgency) ? { urgency: inc.urgency! } : {}),
+    },
+    'event.data',
+    cut,
+  );
   const resolvedNow = inc.status === 'resolved' || event.event_type === 'incident.resolved';
   const link = safeLink(inc.html_url);
   return {
     source: 'pagerduty',
     groupKey: null,
     groupTitle: null,
+    groupStatus: null,
     commonLabels: labels,
     link,
     alerts: [
@@ -85,12 +91,13 @@ export function parsePagerduty(body: unknown, raw: string): ReceivedAlerts | nul
         title: clip(inc.title, 500),
         description: null,
         labels,
-        annotations: { event_type: event.event_type },
+        annotations: fitLabels({ event_type: event.event_type }, 'event', cut),
         link,
         startsAt: resolvedNow ? null : event.occurred_at,
         endsAt: resolvedNow ? event.occurred_at : null,
       },
     ],
+    cut,
     raw,
   };
 }

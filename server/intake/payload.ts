@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelLimits } from '../domain/alerts/inputs.ts';
 import { PayloadError } from '../domain/shared/errors.ts';
 
 /**
@@ -39,6 +40,33 @@ export const sourceTime = z.string({ error: 'must be an RFC 3339 time' }).transf
 /** Text cut to a size the report keeps (the whole payload stays in the raw copy). */
 export function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * Labels or annotations cut to what a report keeps: an over-long value or name is clipped, an
+ * empty name and the entries past the limit are dropped. A source's alert is never refused for
+ * its text (Alertmanager and Grafana do not retry a 4xx: the alert would be lost); `cut` collects
+ * the payload's fields that lost something, so the report can say so.
+ */
+export function fitLabels(
+  map: Record<string, string>,
+  path: string,
+  cut: string[],
+  room: number = labelLimits.entries,
+): Record<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, value] of Object.entries(map)) {
+    const field = (path ? `${path}.${name}` : name).slice(0, 1000);
+    const fitName = clip(name, labelLimits.name);
+    const fitValue = clip(value, labelLimits.value);
+    if (name === '' || out.size >= room || out.has(fitName)) {
+      cut.push(field);
+      continue;
+    }
+    if (fitName !== name || fitValue !== value) cut.push(field);
+    out.set(fitName, fitValue);
+  }
+  return Object.fromEntries(out);
 }
 
 /** An empty string (a template variable the source left blank) counts as absent. */

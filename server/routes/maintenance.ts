@@ -1,9 +1,11 @@
 import { followedBy } from '../domain/shared/verb.ts';
 import type { Deps } from '../deps.ts';
 import { readUpcomingMaintenance } from '../domain/incidents/admin-views.ts';
+import { cancelMaintenance } from '../domain/maintenance/cancel-maintenance.ts';
 import { completeMaintenance } from '../domain/maintenance/complete-maintenance.ts';
 import { extendMaintenance } from '../domain/maintenance/extend-maintenance.ts';
 import { readAdminMaintenance } from '../domain/maintenance/maintenance-views.ts';
+import { moveMaintenance } from '../domain/maintenance/move-maintenance.ts';
 import { scheduleMaintenance } from '../domain/maintenance/schedule-maintenance.ts';
 import { startMaintenance } from '../domain/maintenance/start-maintenance.ts';
 import {
@@ -18,7 +20,10 @@ const switchOnAnswering = followedBy(switchMaintenanceOn, (deps: Deps) =>
   deps.reader.maintenanceSwitch(),
 );
 
-/** Maintenance windows (schedule, start, extend, complete) and the emergency switch. */
+/**
+ * Maintenance windows (schedule, start, extend, complete; cancel or move one not started) and
+ * the emergency switch.
+ */
 export const maintenanceOps = {
   list: operation({
     method: 'get',
@@ -79,6 +84,29 @@ export const maintenanceOps = {
     role: 'responder',
     pathField: 'maintenanceId',
     verb: extendMaintenance,
+    answer: (maintenance) => ({ maintenance }),
+    success: 200,
+  }),
+  cancel: operation({
+    method: 'post',
+    path: '/maintenance/:id/cancel',
+    summary:
+      'Call off a window that has not started (subscribers who were told of it get one notice; the body may be empty)',
+    role: 'responder',
+    optionalBody: true,
+    pathField: 'maintenanceId',
+    verb: cancelMaintenance,
+    answer: (maintenance) => ({ maintenance }),
+    success: 200,
+  }),
+  move: operation({
+    method: 'post',
+    path: '/maintenance/:id/move',
+    summary:
+      'Give a window that has not started a new start and end (subscribers who were told of it get one notice)',
+    role: 'responder',
+    pathField: 'maintenanceId',
+    verb: moveMaintenance,
     answer: (maintenance) => ({ maintenance }),
     success: 200,
   }),

@@ -290,7 +290,8 @@ describe('admin API', () => {
       const pub = (await (await t.app.request('/api/v2/incidents.json')).json()).incidents.find(
         (i: { id: string }) => i.id === incident.id,
       );
-      expect(pub.priority).toBe(1);
+      // The public hears impact; the priority (and its change) is the team's.
+      expect(pub).not.toHaveProperty('priority');
       expect(pub.incident_updates).toHaveLength(1);
       const [audit] = (await auditFor(incident.id)).filter(
         (e) => e.action === 'incident.change_priority',

@@ -138,4 +138,31 @@ describe('GET /maintenance.ics', () => {
     expect(extended?.end?.toISOString()).toBe('2026-11-22T05:00:00.000Z');
     expect(Number(extended?.sequence)).toBeGreaterThan(Number(upcoming?.sequence));
   });
+
+  it('speaks the language ?lang= asks for, as the RSS and Atom feeds do, and the page default without', async () => {
+    const db = await makeComponent(t.deps, { name: 'Datenbank' });
+    const w = await scheduleMaintenance(
+      t.deps,
+      {
+        title: 'Datenbank-Upgrade',
+        description: 'Kurze Pausen.',
+        scheduledFor: '2026-11-21T12:30:00Z',
+        scheduledUntil: '2026-11-21T13:00:00Z',
+        componentIds: [db.id],
+      },
+      testActor,
+    );
+    t.clock.set('2026-11-21T13:00:00Z');
+    await createScheduler(t.deps).runOnce();
+
+    const german = await (await t.app.request('/maintenance.ics?lang=de')).text();
+    const [event] = vevents(german);
+    expect(event?.summary).toBe('Datenbank-Upgrade (abgeschlossen)');
+    expect(event?.description).toContain('Betroffen: Datenbank');
+    expect(event?.description).toContain(`Details: https://status.example.com/incidents/${w.id}`);
+    expect(german).toContain('X-WR-CALNAME:Wartung von');
+    const english = vevents(await (await t.app.request('/maintenance.ics')).text());
+    expect(english[0]?.summary).toBe('Datenbank-Upgrade (completed)');
+    expect(english[0]?.description).toContain('Affected: Datenbank');
+  });
 });

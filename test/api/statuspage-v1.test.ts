@@ -170,6 +170,15 @@ describe('Statuspage management API (/v1)', () => {
       expect(r.json.error).toMatch(/^component\.status: must be one of operational/);
     });
 
+    it('answers PATCH and PUT with nothing to change with the component unchanged, never a 500', async () => {
+      const c = await makeComponent(t.deps, { name: 'Unchanged API' });
+      for (const method of ['PATCH', 'PUT']) {
+        const r = await sp(method, `${base()}/components/${c.id}`, { component: {} });
+        expect([method, r.status]).toEqual([method, 200]);
+        expect(r.json).toMatchObject({ id: c.id, name: 'Unchanged API', status: 'operational' });
+      }
+    });
+
     it('reads one component and answers 404 for an unknown one, also with .json paths', async () => {
       expect((await sp('GET', `${base()}/components/${componentId}.json`)).json.id).toBe(
         componentId,

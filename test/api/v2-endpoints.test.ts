@@ -211,7 +211,6 @@ describe('Statuspage-compatible /api/v2', () => {
       name: 'Cards declined',
       status: 'monitoring',
       impact: 'major',
-      priority: 1,
       resolved_at: null,
       shortlink: `https://status.example.com/incidents/${ids.open}`,
       monitoring_at: expect.stringMatching(ISO_MS),
@@ -318,6 +317,22 @@ describe('Statuspage-compatible /api/v2', () => {
     expect(await res.json()).toEqual({
       error: { code: 'not_found', message: 'No API endpoint GET /api/v2/nope.json.' },
     });
+  });
+
+  it('a P0 incident reaches the public JSON as its impact, never as the internal priority', async () => {
+    // DESIGN practice 4: customers and the public page hear impact, not internal priorities.
+    await makeIncident(t.deps, { title: 'Checkout down', priority: 0 });
+    for (const path of [
+      '/api/v2/incidents.json',
+      '/api/v2/incidents/unresolved.json',
+      '/api/v2/summary.json',
+    ]) {
+      const body = await get(t, path);
+      const entry = body.incidents.find((i: { name: string }) => i.name === 'Checkout down');
+      expect(entry, path).toBeDefined();
+      expect(entry.impact).toBe('critical');
+      expect(entry, path).not.toHaveProperty('priority');
+    }
   });
 
   it('keeps the internal note out of every public body', async () => {

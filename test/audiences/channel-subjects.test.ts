@@ -40,11 +40,17 @@ describe('chat channels get the subject of their audience', () => {
           },
           testActor,
         );
-    await createWebhook(
-      t.deps,
-      { url: `${rx.url}/webhook`, kind: 'webhook', allowPrivate: true },
-      testActor,
-    );
+    for (const internal of [false, true])
+      await createWebhook(
+        t.deps,
+        {
+          url: `${rx.url}/webhook${internal ? '-internal' : ''}`,
+          kind: 'webhook',
+          internal,
+          allowPrivate: true,
+        },
+        testActor,
+      );
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
     await makeConfirmedSubscriber(t.deps, 'cto@example.com', 'stakeholders');
   });
@@ -90,6 +96,10 @@ describe('chat channels get the subject of their audience', () => {
     // Slack's notification text too; the signed webhook's envelope carries no subject at all.
     expect(declared.bodies.get('slack').text).toBe('Major outage: Website is down: Investigating');
     expect(JSON.stringify(declared.bodies.get('webhook'))).not.toContain('PRIORITY');
+    // Nor the priority as a number: a public webhook's incident has the impact, as v2 JSON does.
+    expect(declared.bodies.get('webhook').incident.impact).toBe('critical');
+    expect(declared.bodies.get('webhook').incident).not.toHaveProperty('priority');
+    expect(declared.bodies.get('webhook-internal').incident.priority).toBe(0);
 
     await resolveIncident(t.deps, { incidentId: incident.id, body: 'Back up.' }, testActor);
     const resolved = await delivered();

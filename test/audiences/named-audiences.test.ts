@@ -124,6 +124,15 @@ describe('named audiences', () => {
     expect(JSON.stringify(body)).not.toContain('ACME-d31');
   });
 
+  it('gives the internal priority only to an audience that sees internal text; a customer hears the impact', async () => {
+    const customer = await (await fetch(local(acme.links.incidents))).json();
+    const forAcme = customer.incidents.find((x: { id: string }) => x.id === incidentId);
+    expect(forAcme.impact).toBe('major');
+    expect(forAcme).not.toHaveProperty('priority');
+    const team = await (await fetch(local(staff.links.incidents))).json();
+    expect(team.incidents.find((x: { id: string }) => x.id === incidentId).priority).toBe(2);
+  });
+
   it('never mentions audiences, their texts or their notes on a public surface', async () => {
     for (const p of PUBLIC_PATHS) {
       const res = await fetch(s.url + p);

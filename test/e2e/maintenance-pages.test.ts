@@ -64,7 +64,7 @@ describe('public pages on the clock: /maintenance, the / banner, scheduled updat
     const before = await page('/maintenance');
     expect(before).toContain('Upcoming maintenance');
     expect(before).toContain('Sun 22 Nov 2026, 03:00 GMT+1');
-    expect(before).toContain('href="/maintenance.ics"');
+    expect(before).toContain('href="/maintenance.ics?lang=en"');
 
     const scheduler = createScheduler(t.deps);
     t.clock.set('2026-11-22T02:00:00Z');

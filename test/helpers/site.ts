@@ -26,7 +26,11 @@ export function useSite() {
 let n = 0;
 export const TEST_PASSWORD = 'correct horse battery';
 
-export async function makeUser(t: TestContext, role: 'admin' | 'responder', email?: string) {
+export async function makeUser(
+  t: TestContext,
+  role: 'admin' | 'responder' | 'viewer',
+  email?: string,
+) {
   n += 1;
   return createUser(
     t.deps,

@@ -50,6 +50,9 @@ describe('alerts in: the intake endpoints', () => {
       await admin.del(`/api/admin/alert-rules/${r.id}`);
   });
 
+  const statusOf = async (id: string) =>
+    (await t.deps.db.select().from(components).where(eq(components.id, id)))[0]!.status;
+
   async function report(id: string) {
     const res = await admin.get(`/api/admin/reports/${id}`);
     expect(res.status).toBe(200);
@@ -723,5 +726,259 @@ describe('alerts in: the intake endpoints', () => {
       .from(reportAlerts)
       .where(eq(reportAlerts.fingerprint, 'twice-routed'));
     expect(listing).toHaveLength(1);
+  });
+
+  it('a group cut by max_alerts stays firing when Alertmanager says it fires, though the alerts it listed are resolved', async () => {
+    // docs/integrations.md tells users to set max_alerts: 100. Alertmanager then lists the first
+    // 100 alerts of a group (sorted by labels, not by status), counts the rest in
+    // truncatedAlerts, and says in `status` whether the group as a whole still fires.
+    const db = await makeComponent(t.deps, { name: 'Database' });
+    await admin.post('/api/admin/alert-rules', {
+      name: 'DB replicas',
+      matchers: { alertname: 'ReplicaLag' },
+      componentId: db.id,
+      priority: 1,
+      setStatus: 'partial_outage',
+    });
+    const base = alertmanagerPayload({
+      groupKey: '{}:{alertname="ReplicaLag"}',
+      commonLabels: { alertname: 'ReplicaLag' },
+      groupLabels: { alertname: 'ReplicaLag' },
+    });
+    const alert = (i: string, status: 'firing' | 'resolved') => ({
+      ...base.alerts[0],
+      status,
+      labels: { alertname: 'ReplicaLag', instance: `db-${i}` },
+      fingerprint: `replica-${i}`,
+      endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2023-02-06T14:00:00Z',
+    });
+    const filed = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      alerts: [alert('a', 'firing'), alert('z', 'firing')],
+    });
+    expect(filed.json.reports[0].outcome).toBe('filed');
+    expect(await statusOf(db.id)).toBe('partial_outage');
+
+    // db-a recovered; db-z still fires but was cut from the list (max_alerts: 1 here).
+    const next = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      status: 'firing',
+      truncatedAlerts: 1,
+      alerts: [alert('a', 'resolved')],
+    });
+    expect(next.status).toBe(202);
+    expect(next.json.reports[0].outcome).toBe('updated');
+    expect(await statusOf(db.id)).toBe('partial_outage');
+    const [row] = await t.deps.db
+      .select()
+      .from(reports)
+      .where(eq(reports.id, filed.json.reports[0].reportId));
+    expect(row!.alertResolvedAt).toBeNull();
+  });
+
+  it('Grafana: a group it says still fires stays firing when the alerts it listed resolved (the rest cut from the list)', async () => {
+    // Fingerprints of their own: the documented example's belong to another test's report.
+    const own = (p: ReturnType<typeof grafanaPayload>) => ({
+      ...p,
+      groupKey: '{}/{grafana_folder="cut"}:{alertname="GrafanaCut"}',
+      alerts: p.alerts.map((a, i) => ({ ...a, fingerprint: `grafana-cut-${i}` })),
+    });
+    const filed = await postAlert(t, 'grafana', intake, own(grafanaPayload()));
+    expect(filed.json.reports[0].outcome).toBe('filed');
+    const resolved = own(grafanaPayload('resolved'));
+    const cut = await postAlert(t, 'grafana', intake, {
+      ...resolved,
+      status: 'firing',
+      truncatedAlerts: 1,
+      alerts: [resolved.alerts[0]],
+    });
+    expect(cut.json.reports[0]).toMatchObject({
+      reportId: filed.json.reports[0].reportId,
+      outcome: 'updated',
+    });
+    const done = await postAlert(t, 'grafana', intake, resolved);
+    expect(done.json.reports[0].outcome).toBe('resolved');
+  });
+
+  it('an alert that fires again after its declared incident was resolved reaches someone: a new report (and, by its rule, a new incident)', async () => {
+    const checkout = await makeComponent(t.deps, { name: 'Checkout' });
+    await admin.post('/api/admin/alert-rules', {
+      name: 'Checkout down',
+      matchers: { alertname: 'CheckoutDown' },
+      componentId: checkout.id,
+      priority: 1,
+      setStatus: 'major_outage',
+      declare: true,
+    });
+    const base = alertmanagerPayload({
+      groupKey: '{}:{alertname="CheckoutDown"}',
+      commonLabels: { alertname: 'CheckoutDown' },
+      groupLabels: { alertname: 'CheckoutDown' },
+    });
+    const a = { ...base.alerts[0], labels: { alertname: 'CheckoutDown' }, fingerprint: 'co-1' };
+    const first = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a] });
+    const { reportId, incidentId } = first.json.reports[0];
+    expect(incidentId).toBeTruthy();
+    await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      status: 'resolved',
+      alerts: [{ ...a, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
+    });
+    // The PM posts the all-clear: the incident is over.
+    const resolved = await admin.post(`/api/admin/incidents/${incidentId}/resolve`, {
+      notify: false,
+    });
+    expect(resolved.status).toBe(200);
+
+    // Weeks later the same group (Alertmanager's groupKey is stable) fires again.
+    const again = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      alerts: [{ ...a, startsAt: '2023-03-01T09:00:00Z' }],
+    });
+    expect(again.status).toBe(202);
+    const out = again.json.reports[0];
+    expect(out.outcome).toBe('filed');
+    expect(out.reportId).not.toBe(reportId);
+    expect(out.incidentId).toBeTruthy();
+    expect(out.incidentId).not.toBe(incidentId);
+  });
+
+  it('an alert merged into an incident that was resolved files a new report when it fires again, while a flap before the all-clear stays on the merged one', async () => {
+    const filed = await postAlert(t, 'generic', intake, {
+      key: 'merged-flap',
+      status: 'firing',
+      title: 'Queue backlog',
+    });
+    const id = filed.json.reports[0].reportId;
+    const { incident } = await makeIncident(t.deps, { title: 'Slow jobs', priority: 2 });
+    const merged = await admin.post(`/api/admin/reports/${id}/decision`, {
+      action: 'merge',
+      incidentId: incident.id,
+      reason: 'Same problem',
+    });
+    expect(merged.status).toBe(200);
+    const resolve = { key: 'merged-flap', status: 'resolved', title: 'Queue backlog' };
+    const fire = { ...resolve, status: 'firing' };
+    await postAlert(t, 'generic', intake, resolve);
+    // The incident is still open: a flap belongs to it.
+    expect((await postAlert(t, 'generic', intake, fire)).json.reports[0]).toMatchObject({
+      reportId: id,
+      outcome: 'refired',
+    });
+    await postAlert(t, 'generic', intake, resolve);
+    expect(
+      (await admin.post(`/api/admin/incidents/${incident.id}/resolve`, { notify: false })).status,
+    ).toBe(200);
+    const again = await postAlert(t, 'generic', intake, fire);
+    expect(again.json.reports[0].outcome).toBe('filed');
+    expect(again.json.reports[0].reportId).not.toBe(id);
+  });
+
+  it('a late copy of an earlier "resolved" does not resolve a group that has fired again since (Alertmanager HA pair)', async () => {
+    const web = await makeComponent(t.deps, { name: 'Web' });
+    await admin.post('/api/admin/alert-rules', {
+      name: 'Web down',
+      matchers: { alertname: 'WebDown' },
+      componentId: web.id,
+      priority: 1,
+      setStatus: 'major_outage',
+    });
+    const base = alertmanagerPayload({
+      groupKey: '{}:{alertname="WebDown"}',
+      commonLabels: { alertname: 'WebDown' },
+      groupLabels: { alertname: 'WebDown' },
+    });
+    const a = { ...base.alerts[0], labels: { alertname: 'WebDown' }, fingerprint: 'web-1' };
+    const firstEpisode = { ...a, startsAt: '2023-02-06T13:00:00Z' };
+    const resolvedFirst = {
+      ...base,
+      status: 'resolved',
+      alerts: [{ ...firstEpisode, status: 'resolved', endsAt: '2023-02-06T13:10:00Z' }],
+    };
+    await postAlert(t, 'alertmanager', intake, { ...base, alerts: [firstEpisode] });
+    await postAlert(t, 'alertmanager', intake, resolvedFirst);
+    // It fires again at 13:20 (a new episode: a later startsAt).
+    const refired = await postAlert(t, 'alertmanager', intake, {
+      ...base,
+      alerts: [{ ...a, startsAt: '2023-02-06T13:20:00Z' }],
+    });
+    expect(refired.json.reports[0].outcome).toBe('refired');
+    expect(await statusOf(web.id)).toBe('major_outage');
+    // The second Alertmanager of the pair delivers its copy of the 13:10 resolve late.
+    const late = await postAlert(t, 'alertmanager', intake, resolvedFirst);
+    expect(late.status).toBe(202);
+    expect(late.json.reports[0].outcome).not.toBe('resolved');
+    // The outage of 13:20 is still on: the page must not say Web is operational.
+    expect(await statusOf(web.id)).toBe('major_outage');
+  });
+
+  it('an alert with a long description annotation is filed (cut), not refused with a 4xx Alertmanager never retries', async () => {
+    // Descriptions templated from query results or stack traces run long; the 1 MB body limit is
+    // what docs/integrations.md promises, and the adapter already cuts the description itself.
+    const base = alertmanagerPayload({ groupKey: '{}:{alertname="LongText"}' });
+    const a = {
+      ...base.alerts[0],
+      fingerprint: 'long-text',
+      annotations: { summary: 'Errors in checkout', description: 'stack frame\n'.repeat(1000) },
+    };
+    const res = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a] });
+    expect(res.status).toBe(202);
+    expect(res.json.reports[0].outcome).toBe('filed');
+    const { report: row, alerts } = await report(res.json.reports[0].reportId);
+    expect(row.whatHappened).toContain('Cut to fit');
+    expect(row.whatHappened).toContain('alerts.0.annotations.description');
+    expect(alerts[0].annotations.description).toHaveLength(10_000);
+    expect(alerts[0].annotations.summary).toBe('Errors in checkout');
+    // The raw payload keeps the annotation as it came.
+    expect(JSON.parse(row.alertPayload).alerts[0].annotations.description).toHaveLength(12_000);
+  });
+
+  it('labels a source sends too many of, too long or with an empty name are cut, and the alert is filed', async () => {
+    const many = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`team${i}`, 'x']));
+    const generic = await postAlert(t, 'generic', intake, {
+      key: 'many-labels',
+      status: 'firing',
+      title: 'Too many labels',
+      severity: 'critical',
+      labels: many,
+    });
+    expect(generic.status).toBe(202);
+    const { report: g } = await report(generic.json.reports[0].reportId);
+    expect(Object.keys(g.alertLabels)).toHaveLength(200);
+    expect(g.alertLabels.severity).toBe('critical');
+    expect(g.whatHappened).toContain('labels.team');
+    // Datadog tags are free text: ":x" has no name, and a tag may run long.
+    const datadog = await postAlert(t, 'datadog', intake, {
+      ...datadogPayload(),
+      alert_id: 'tags-cut',
+      tags: `env:prod,:nameless,service:${'s'.repeat(20_000)}`,
+    });
+    expect(datadog.status).toBe(202);
+    expect(datadog.json.reports[0].outcome).toBe('filed');
+    const { report: d } = await report(datadog.json.reports[0].reportId);
+    expect(d.alertLabels.env).toBe('prod');
+    expect(Object.keys(d.alertLabels)).not.toContain('');
+    expect(d.alertLabels.service).toHaveLength(10_000);
+    expect(d.whatHappened).toContain('tags.service');
+    // Grafana's common labels and PagerDuty's service name: the same cut, never a 4xx.
+    const grafana = await postAlert(t, 'grafana', intake, {
+      ...grafanaPayload(),
+      groupKey: '{}:{alertname="LongCommon"}',
+      commonLabels: { alertname: 'LongCommon', '': 'nameless', team: 't'.repeat(20_000) },
+      alerts: grafanaPayload().alerts.map((a, i) => ({ ...a, fingerprint: `long-common-${i}` })),
+    });
+    expect(grafana.status).toBe(202);
+    const { report: gr } = await report(grafana.json.reports[0].reportId);
+    expect(gr.whatHappened).toContain('commonLabels.team');
+    const event = pagerdutyEvent();
+    event.event.data.id = 'PLONGNAME';
+    event.event.data.service.summary = 'S'.repeat(20_000);
+    const pd = JSON.stringify(event);
+    const paged = await postAlert(t, 'pagerduty', intake, pd, {
+      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, pd),
+    });
+    expect(paged.status).toBe(202);
+    const { report: p } = await report(paged.json.reports[0].reportId);
+    expect(p.alertLabels.service).toHaveLength(10_000);
   });
 });

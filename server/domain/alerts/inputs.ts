@@ -3,16 +3,19 @@ import { alertRuleStatuses, alertSources } from '../../../db/schema/index.ts';
 import { idInput } from '../shared/inputs.ts';
 import { priorityInput } from '../incidents/inputs.ts';
 
+/** What one alert's labels or annotations may hold; the intake adapters cut a payload to fit. */
+export const labelLimits = { entries: 200, name: 200, value: 10_000 } as const;
+
 /**
  * Labels and annotations: names and values are text. Sources differ on what a name may hold
  * (Prometheus is strict, Grafana and Datadog tags are not), so only sizes are limited.
  */
 export const labelsInput = z
   .record(
-    z.string().min(1, 'has an empty name').max(200, 'has a name over 200 characters'),
-    z.string().max(10_000, 'has a value over 10,000 characters'),
+    z.string().min(1, 'has an empty name').max(labelLimits.name, 'has a name over 200 characters'),
+    z.string().max(labelLimits.value, 'has a value over 10,000 characters'),
   )
-  .refine((r) => Object.keys(r).length <= 200, 'must have at most 200 entries');
+  .refine((r) => Object.keys(r).length <= labelLimits.entries, 'must have at most 200 entries');
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
@@ -39,11 +42,22 @@ export type ReceivedAlert = z.output<typeof receivedAlertInput>;
 export const receivedAlertsInput = z.strictObject({
   source: z.enum(alertSources),
   groupKey: text(2000).min(1).nullable(),
+  /**
+   * The source's own word on the whole group, when it gives one (Alertmanager's and Grafana's
+   * top-level `status`): it counts every alert of the group, including those cut from the list
+   * by `max_alerts` (`truncatedAlerts`), so a group it says fires is firing whatever it listed.
+   */
+  groupStatus: z.enum(['firing', 'resolved']).nullable(),
   /** A group's title and the labels every alert in it shares (routing reads these). */
   groupTitle: text(500).nullable(),
   commonLabels: labelsInput,
   link: text(2000).nullable(),
   alerts: z.array(receivedAlertInput).min(1, 'has no alerts').max(1000, 'at most 1,000 alerts'),
+  /**
+   * The payload's fields the adapter cut to fit (`alerts.0.annotations.description`), named as
+   * the source named them; the report says so, and the raw payload has them as sent.
+   */
+  cut: z.array(z.string().max(1000)),
   /** The payload as it came (unknown fields included), shown on the report. */
   raw: z.string(),
 });

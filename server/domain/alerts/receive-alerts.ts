@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, notInArray, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
   type AlertSource,
@@ -47,7 +47,10 @@ export type AlertOutcome =
   | 'resolved'
   /** An alert fired again after its report had been resolved at the source. */
   | 'refired'
-  /** A resolved alert Herald never saw firing: nothing to do. */
+  /**
+   * Nothing to do: a resolved alert Herald never saw firing, or a late copy of an earlier
+   * episode of an alert that has fired again since.
+   */
   | 'ignored';
 
 export interface ReceivedReport {
@@ -63,10 +66,14 @@ type ReportRow = typeof reports.$inferSelect;
 
 interface Group {
   key: string;
+  /** What the source says of the whole group, when it says (see receivedAlertsInput). */
+  said: 'firing' | 'resolved' | null;
   title: string;
   link: string | null;
   common: Record<string, string>;
   alerts: ReceivedAlert[];
+  /** The payload's fields cut to fit (the whole notification's: it is one report's text). */
+  cut: string[];
 }
 
 const sourceNames: Record<AlertSource, string> = {
@@ -138,16 +145,26 @@ function groupsOf(input: ReturnType<typeof receivedAlertsInput.parse>): Group[] 
     return [
       {
         key: input.groupKey,
+        said: input.groupStatus,
         title: input.groupTitle ?? alerts[0]!.title,
         link: input.link ?? alerts.find((a) => a.link)?.link ?? null,
         common: routingLabels(input.commonLabels, alerts),
         alerts,
+        cut: input.cut,
       },
     ];
   }
   const byKey = new Map<string, Group>();
   for (const a of input.alerts)
-    byKey.set(a.key, { key: a.key, title: a.title, link: a.link, common: a.labels, alerts: [a] });
+    byKey.set(a.key, {
+      key: a.key,
+      said: null,
+      title: a.title,
+      link: a.link,
+      common: a.labels,
+      alerts: [a],
+      cut: input.cut,
+    });
   return [...byKey.values()];
 }
 
@@ -178,17 +195,17 @@ async function applyGroup(
   now: Date,
 ): Promise<Applied> {
   const [latest] = await tx
-    .select()
+    .select({ report: reports, incidentStatus: incidents.status })
     .from(reports)
+    .leftJoin(incidents, eq(incidents.id, reports.incidentId))
     .where(and(eq(reports.alertSource, source), eq(reports.alertKey, group.key)))
     .orderBy(desc(reports.createdAt))
     .limit(1);
-  // A closed report whose alerts all resolved is history: the next firing is a new problem.
   const current =
-    (latest && !(latest.state === 'closed' && latest.alertResolvedAt) ? latest : null) ??
+    (latest && !isHistory(latest.report, latest.incidentStatus) ? latest.report : null) ??
     (await reportListingAlerts(tx, source, group.alerts));
   if (!current) {
-    if (groupStatus(group.alerts) === 'resolved')
+    if (statusOf(group, group.alerts) === 'resolved')
       return {
         reportId: null,
         outcome: 'ignored',
@@ -199,16 +216,28 @@ async function applyGroup(
     return fileAlertReport(tx, deps, actor, source, group, payload, now);
   }
 
-  await upsertAlerts(tx, current.id, group.alerts, now);
+  const stored = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
+  const byKey = new Map(stored.map((a) => [a.fingerprint, a]));
+  const fresh = group.alerts.filter((a) => !isStale(a, byKey.get(a.key)));
+  if (fresh.length === 0)
+    return {
+      reportId: current.id,
+      outcome: 'ignored',
+      priority: current.priority,
+      incidentId: current.incidentId,
+      declare: null,
+    };
+  await upsertAlerts(tx, current.id, fresh, now);
   const listed = await tx.select().from(reportAlerts).where(eq(reportAlerts.reportId, current.id));
-  // What the source says now decides: a group's notification lists every alert still active
-  // (and those just resolved); one it no longer lists (silenced, say) does not keep it firing.
-  const status = groupStatus(group.alerts);
+  // A stale copy stood for an alert Herald holds as firing: it keeps a firing report firing
+  // (the source's "resolved" on the copy spoke of the earlier episode too).
+  const keptFiring = fresh.length < group.alerts.length && !current.alertResolvedAt;
+  const status = keptFiring ? 'firing' : statusOf(group, fresh);
   const change: Partial<ReportRow> = {
     alertLastSeenAt: now,
     alertNotices: current.alertNotices + 1,
     alertPayload: payload,
-    whatHappened: summarise(group.title, listed),
+    whatHappened: summarise(group.title, listed, group.cut),
     updatedAt: now,
   };
   let outcome: AlertOutcome = 'updated';
@@ -244,6 +273,60 @@ async function applyGroup(
 }
 
 /**
+ * A report whose alerts all resolved at the source and whose story is over (closed, or its
+ * incident resolved) is history: the next firing is a new problem, filed (and declared, if its
+ * rule says so) as a new report, so it lands in triage or on the page instead of on a report
+ * nobody looks at any more.
+ */
+function isHistory(
+  report: Pick<ReportRow, 'state' | 'alertResolvedAt'>,
+  incidentStatus: string | null,
+): boolean {
+  if (!report.alertResolvedAt) return false;
+  if (report.state === 'closed') return true;
+  return (
+    (report.state === 'declared' || report.state === 'merged') && incidentStatus === 'resolved'
+  );
+}
+
+/** The SQL twin of isHistory, negated: a report an alert's notification may still land on. */
+const notHistory = or(
+  isNull(reports.alertResolvedAt),
+  and(
+    ne(reports.state, 'closed'),
+    or(
+      notInArray(reports.state, ['declared', 'merged']),
+      isNull(incidents.status),
+      ne(incidents.status, 'resolved'),
+    ),
+  ),
+);
+
+/**
+ * A late copy of an earlier episode of an alert Herald holds as firing: a resolve that ended
+ * before the held firing began, or a firing that began before it. Two Alertmanagers in HA each
+ * send their copy, and a late one must not resolve (or rewind) the outage that began since.
+ */
+function isStale(
+  a: ReceivedAlert,
+  held: { status: string; startsAt: Date | null } | undefined,
+): boolean {
+  if (!held || held.status !== 'firing' || !held.startsAt) return false;
+  const at = a.status === 'resolved' ? a.endsAt : a.startsAt;
+  return at !== null && at.getTime() < held.startsAt.getTime();
+}
+
+/**
+ * What the source says now decides: its word on the whole group when it gives one, else the
+ * alerts it lists (a notification lists every alert still active and those just resolved; one
+ * it no longer lists, silenced say, does not keep the group firing). Firing wins a disagreement:
+ * a report wrongly kept firing waits in triage, one wrongly resolved hides an outage.
+ */
+function statusOf(group: Group, alerts: ReceivedAlert[]): 'firing' | 'resolved' {
+  return group.said === 'firing' ? 'firing' : groupStatus(alerts);
+}
+
+/**
  * A live report already listing one of these alerts (by fingerprint), filed under another key:
  * the same alert sent by two routes, or regrouped after Alertmanager's group_by changed. It
  * takes the notification, so an alert is on one report however it is grouped.
@@ -259,11 +342,12 @@ async function reportListingAlerts(
     .select({ report: reports })
     .from(reportAlerts)
     .innerJoin(reports, eq(reports.id, reportAlerts.reportId))
+    .leftJoin(incidents, eq(incidents.id, reports.incidentId))
     .where(
       and(
         eq(reports.alertSource, source),
         inArray(reportAlerts.fingerprint, keys.slice(0, 500)),
-        or(ne(reports.state, 'closed'), isNull(reports.alertResolvedAt)),
+        notHistory,
       ),
     )
     .orderBy(desc(reports.createdAt))
@@ -300,7 +384,7 @@ async function fileAlertReport(
     state: 'open' as const,
     reporterEmail: reporter,
     reporterUserId: null,
-    whatHappened: summarise(group.title, group.alerts),
+    whatHappened: summarise(group.title, group.alerts, group.cut),
     expected: 'No alert firing.',
     reproduce: group.link ?? 'See the alert at its source.',
     affected: component ? component.name : 'Not known yet: no routing rule named a component.',
@@ -457,16 +541,24 @@ async function upsertAlerts(tx: DbOrTx, reportId: string, alerts: ReceivedAlert[
   }
 }
 
-/** The report's "what happened": the group's title, then one line per alert it lists. */
+/**
+ * The report's "what happened": the group's title, what the intake cut from the latest
+ * notification (before the alerts, so the 5,000-character cut keeps it), then one line per alert.
+ */
 function summarise(
   title: string,
   alerts: { status: string; title: string; annotations?: Record<string, string> }[],
+  cut: string[],
 ): string {
   const lines = alerts.map((a) => {
     const detail = a.annotations?.summary ?? a.annotations?.description ?? '';
     return `- [${a.status}] ${a.title}${detail && detail !== a.title ? `: ${detail}` : ''}`;
   });
-  const text = [title, '', ...lines].join('\n');
+  const named = cut.slice(0, 5).join(', ') + (cut.length > 5 ? ` and ${cut.length - 5} more` : '');
+  const note = cut.length
+    ? ['', `Cut to fit (too long or too many): ${named}. The raw payload has them as sent.`]
+    : [];
+  const text = [title, ...note, '', ...lines].join('\n');
   return text.length > 5000 ? `${text.slice(0, 4990)}\n…` : text;
 }
 

@@ -182,6 +182,8 @@ export interface MaintenanceBroadcastSource {
 export type BroadcastSource =
   IncidentBroadcastSource | MaintenanceBroadcastSource | IncidentNoticeSource;
 
+const correctionKinds = new Set(['maintenance_cancelled', 'maintenance_moved']);
+
 const noticeStep: Record<string, 'in_progress' | 'completed'> = {
   maintenance_started: 'in_progress',
   maintenance_completed: 'completed',
@@ -210,7 +212,14 @@ export async function readBroadcastSource(
       .orderBy(asc(maintenanceComponents.position));
     let body = m.description;
     const step = noticeStep[b.kind];
-    if (step) {
+    if (b.updateId && correctionKinds.has(b.kind)) {
+      // A cancellation or move tells its own step's words (a window may move more than once).
+      const [u] = await db
+        .select({ body: maintenanceUpdates.body })
+        .from(maintenanceUpdates)
+        .where(eq(maintenanceUpdates.id, b.updateId));
+      body = u?.body ?? body;
+    } else if (step) {
       const updates = await db
         .select()
         .from(maintenanceUpdates)

@@ -1,6 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { broadcasts, maintenanceComponents, maintenances } from '../../../db/schema/index.ts';
+import {
+  broadcasts,
+  deliveries,
+  maintenanceComponents,
+  maintenances,
+} from '../../../db/schema/index.ts';
 import { listTakesMaintenance, readAudienceAwareLists } from '../lists/list-reading.ts';
 import { type MaintenanceNoticeKind, maintenanceSubject } from '../shared/maintenance-subject.ts';
 import { newId } from '../shared/ids.ts';
@@ -25,7 +30,33 @@ export function noticeWanted(
       return m.notifyOnStart;
     case 'maintenance_completed':
       return m.notifyOnComplete;
+    // Corrections of what subscribers were told: the caller checks that they were told.
+    case 'maintenance_cancelled':
+    case 'maintenance_moved':
+      return true;
   }
+}
+
+/**
+ * Whether subscribers heard of this window: its announcement or reminder reached (or is being
+ * handed to) at least one of them. A cancellation or move is only mailed then; an announcement
+ * still waiting in the queue is skipped at send time instead (kinds/maintenance.ts), or goes
+ * out with the new times.
+ */
+export async function windowAnnounced(tx: DbOrTx, maintenanceId: string): Promise<boolean> {
+  const [hit] = await tx
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .innerJoin(broadcasts, eq(broadcasts.id, deliveries.broadcastId))
+    .where(
+      and(
+        eq(broadcasts.maintenanceId, maintenanceId),
+        inArray(broadcasts.kind, ['maintenance_scheduled', 'maintenance_reminder']),
+        inArray(deliveries.state, ['sent', 'sending']),
+      ),
+    )
+    .limit(1);
+  return hit !== undefined;
 }
 
 /**
@@ -42,6 +73,8 @@ export async function enqueueMaintenanceNotice(
   maintenanceId: string,
   kind: MaintenanceNoticeKind,
   now: Date,
+  /** The window's step this notice tells of: its body is the mail's. */
+  updateId: string | null = null,
 ): Promise<{ broadcastId: string; total: number } | null> {
   const [m] = await tx.select().from(maintenances).where(eq(maintenances.id, maintenanceId));
   if (!m || !noticeWanted(m, kind)) return null;
@@ -60,6 +93,7 @@ export async function enqueueMaintenanceNotice(
     id: broadcastId,
     kind,
     maintenanceId: m.id,
+    updateId,
     subject: maintenanceSubject(kind, m),
     isDrill: false,
     total: 0,

@@ -31,8 +31,8 @@ async function extendMaintenanceParsed(
       .from(maintenances)
       .where(eq(maintenances.id, input.maintenanceId));
     if (!m) throw new NotFoundError('maintenance', input.maintenanceId);
-    if (m.status === 'completed')
-      throw new ConflictError('This maintenance is completed; schedule a new window instead.');
+    if (m.status === 'completed' || m.status === 'cancelled')
+      throw new ConflictError(`This maintenance is ${m.status}; schedule a new window instead.`);
     if (
       input.scheduledUntil.getTime() <= m.scheduledUntil.getTime() ||
       input.scheduledUntil.getTime() <= now.getTime()

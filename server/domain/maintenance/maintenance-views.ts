@@ -7,21 +7,29 @@ import {
   maintenances,
   maintenanceUpdates,
 } from '../../../db/schema/index.ts';
+import { windowAnnounced } from './enqueue-maintenance-notice.ts';
 
-/** Windows for the admin: upcoming and running first (soonest first), then the most recent done. */
+/**
+ * Windows for the admin: upcoming and running first (soonest first), then the most recent done
+ * (completed or cancelled).
+ */
 export async function readMaintenanceList(db: DbOrTx, limit = 50) {
   const rows = await db
     .select()
     .from(maintenances)
     .orderBy(desc(maintenances.scheduledFor))
     .limit(limit);
+  const over = (r: (typeof rows)[number]) => r.status === 'completed' || r.status === 'cancelled';
   const open = rows
-    .filter((r) => r.status !== 'completed')
+    .filter((r) => !over(r))
     .sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
-  return { open, done: rows.filter((r) => r.status === 'completed') };
+  return { open, done: rows.filter(over) };
 }
 
-/** One window with its components (and the status each had before) and its steps, newest first. */
+/**
+ * One window with its components (and the status each had before), its steps newest first, its
+ * emails, and whether subscribers heard of it (a cancellation or move then tells them).
+ */
 export async function readAdminMaintenance(db: DbOrTx, id: string) {
   const [m] = await db.select().from(maintenances).where(eq(maintenances.id, id));
   if (!m) return null;
@@ -46,5 +54,6 @@ export async function readAdminMaintenance(db: DbOrTx, id: string) {
     .from(broadcasts)
     .where(eq(broadcasts.maintenanceId, id))
     .orderBy(asc(broadcasts.createdAt));
-  return { maintenance: m, components: comps, updates, notices };
+  const announced = m.notify && (await windowAnnounced(db, id));
+  return { maintenance: m, components: comps, updates, notices, announced };
 }

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../../../db/client.ts';
 import type { MessageIdConfig } from '../outbox/message-id.ts';
-import { type MaintenanceStatus, maintenanceUpdates } from '../../../db/schema/index.ts';
+import { type MaintenanceState, maintenanceUpdates } from '../../../db/schema/index.ts';
 import type { MaintenanceNoticeKind } from '../shared/maintenance-subject.ts';
 import type { Actor } from '../shared/actor.ts';
 import { newId } from '../shared/ids.ts';
@@ -22,7 +22,7 @@ export async function recordMaintenanceStep(
   now: Date,
   step: {
     maintenanceId: string;
-    status: MaintenanceStatus;
+    status: MaintenanceState;
     statusChanged: boolean;
     body: string;
     notify: boolean;
@@ -44,7 +44,8 @@ export async function recordMaintenanceStep(
     displayAt: now,
     createdAt: now,
   });
-  if (step.notice) await enqueueMaintenanceNotice(tx, config, step.maintenanceId, step.notice, now);
+  if (step.notice)
+    await enqueueMaintenanceNotice(tx, config, step.maintenanceId, step.notice, now, updateId);
   if (!step.folded)
     await queueMaintenanceWebhooks(tx, { maintenanceId: step.maintenanceId, updateId }, now);
   await recordAudit(tx, actor, now, {

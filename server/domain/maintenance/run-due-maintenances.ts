@@ -19,7 +19,8 @@ const LATE_AFTER_MS = 60_000;
 /**
  * The clock's part in maintenance windows: the reminder `reminder_lead_minutes` before the
  * start, the automatic start at `scheduled_for` and completion at `scheduled_until`. Each step
- * is claimed by a conditional UPDATE, so it happens once however many processes run this.
+ * is claimed by a conditional UPDATE, so it happens once however many processes run this, and
+ * not at all for a window cancelled or moved since it was listed.
  * After downtime, a window whose end has also passed starts and completes in the same pass,
  * without a start notice (its completion notice says it all).
  */
@@ -86,7 +87,7 @@ export async function runDueMaintenances(deps: DomainDeps): Promise<MaintenanceS
   for (const w of toStart) {
     const overAlready = w.autoComplete && w.scheduledUntil.getTime() <= now.getTime();
     const m = await deps.db.transaction((tx) =>
-      applyStart(tx, deps.config, w.id, now, systemActor, { notice: !overAlready }),
+      applyStart(tx, deps.config, w.id, now, systemActor, { notice: !overAlready, due: true }),
     );
     if (m)
       out.push({

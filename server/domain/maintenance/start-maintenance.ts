@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lte } from 'drizzle-orm';
 import { z } from 'zod';
 import { idInput } from '../shared/inputs.ts';
 import type { Tx } from '../../../db/client.ts';
@@ -22,7 +22,10 @@ export const maintenanceStepInput = z.strictObject({
  * Starts a window inside the caller's transaction: claims it with a conditional UPDATE on its
  * status (so the scheduler in two processes, or an admin racing the scheduler, start it once),
  * puts its components under maintenance, records the step as an update, sends the start
- * notice when switched on. Returns null when the window was not scheduled any more.
+ * notice when switched on. Returns null when the window was not scheduled any more (started
+ * elsewhere, or cancelled). `due` is the scheduler's start: it also needs the window's start
+ * time to have come and auto start on, re-read in the claim, so a window moved or switched to a
+ * manual start after the scheduler listed it is left alone.
  */
 export async function applyStart(
   tx: Tx,
@@ -30,12 +33,19 @@ export async function applyStart(
   maintenanceId: string,
   now: Date,
   actor: Actor,
-  opts: { body?: string; notice?: boolean } = {},
+  opts: { body?: string; notice?: boolean; due?: boolean } = {},
 ) {
   const [m] = await tx
     .update(maintenances)
     .set({ status: 'in_progress', startedAt: now, updatedAt: now })
-    .where(and(eq(maintenances.id, maintenanceId), eq(maintenances.status, 'scheduled')))
+    .where(
+      and(
+        eq(maintenances.id, maintenanceId),
+        eq(maintenances.status, 'scheduled'),
+        opts.due ? lte(maintenances.scheduledFor, now) : undefined,
+        opts.due ? eq(maintenances.autoStart, true) : undefined,
+      ),
+    )
     .returning();
   if (!m) return null;
   const changed = await putUnderMaintenance(tx, m.id, now);

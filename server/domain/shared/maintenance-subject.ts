@@ -10,6 +10,10 @@ export const maintenanceNoticeKinds = [
   'maintenance_reminder',
   'maintenance_started',
   'maintenance_completed',
+  /** Called off before it started: only sent when subscribers had heard of the window. */
+  'maintenance_cancelled',
+  /** Moved to new times before it started: likewise. */
+  'maintenance_moved',
 ] as const;
 export type MaintenanceNoticeKind = (typeof maintenanceNoticeKinds)[number];
 
@@ -37,7 +41,7 @@ function windowSpanIn(lang: Language, from: Date, until: Date): string {
 
 /**
  * `SCHEDULED MAINTENANCE: DATABASE UPGRADE, SUN 02:00-04:00 UTC` and its siblings for the
- * reminder, the start and the completion, in the reader's language (the stored subject is the
+ * reminder, the start, the completion, the cancellation and the move, in the reader's language (the stored subject is the
  * English one); no CR/LF from the title.
  */
 export function maintenanceSubject(

@@ -19,6 +19,7 @@ export const updateStatusLabels: Record<string, string> = {
   in_progress: 'In progress',
   verifying: 'Verifying',
   completed: 'Completed',
+  cancelled: 'Cancelled',
 };
 
 /**

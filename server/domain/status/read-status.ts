@@ -18,6 +18,7 @@ import {
   maintenances,
   maintenanceUpdates,
   type MaintenanceStatus,
+  maintenanceStatuses,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
 import { getSettings } from '../settings/get-settings.ts';
@@ -49,11 +50,16 @@ export async function readComponents(db: DbOrTx, page: PageJson): Promise<Compon
   return componentsJson(rows, page);
 }
 
+/**
+ * The incidents' public shapes for the scope's reader; an audience that sees internal text
+ * (staff) also gets the internal priority, which nobody else does (DESIGN practice 4).
+ */
 export async function hydrateIncidents(
   db: DbOrTx,
   page: PageJson,
   rows: IncidentRow[],
   allComponents: ComponentJson[],
+  scope: IncidentScope,
 ): Promise<IncidentJson[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -87,6 +93,7 @@ export async function hydrateIncidents(
     page,
     { incidents: rows, updates, affected, links, postmortems },
     allComponents,
+    { staff: scope.kind === 'audience' && scope.seesInternal },
   );
 }
 
@@ -102,7 +109,7 @@ export async function readUnresolvedIncidents(
     scope,
     and(listedIncident, ne(incidents.status, 'resolved')),
   ).orderBy(desc(incidents.startedAt), desc(incidents.createdAt));
-  return hydrateIncidents(db, page, rows, all);
+  return hydrateIncidents(db, page, rows, all, scope);
 }
 
 /** The `limit` most recent incidents the scope sees, unresolved ones always included. */
@@ -129,7 +136,7 @@ export async function readRecentIncidents(
   const rows = [...recent, ...unresolved].sort(
     (a, b) => b.startedAt.getTime() - a.startedAt.getTime(),
   );
-  return hydrateIncidents(db, page, rows, all);
+  return hydrateIncidents(db, page, rows, all, scope);
 }
 
 /**
@@ -148,7 +155,7 @@ export async function readIncident(
     scope,
     and(eq(incidents.id, id), isNotNull(incidents.publishedAt)),
   );
-  const [one] = await hydrateIncidents(db, page, rows, all);
+  const [one] = await hydrateIncidents(db, page, rows, all, scope);
   return one ?? null;
 }
 
@@ -173,9 +180,12 @@ export async function hydrateMaintenances(
   return maintenancesJson(page, { maintenances: rows, updates, links }, all);
 }
 
-export type MaintenanceSelection = 'recent' | 'upcoming' | 'active' | 'current';
+export type MaintenanceSelection = 'recent' | 'upcoming' | 'active' | 'current' | 'calendar';
 
-/** Maintenances: recent (50, any state), upcoming (scheduled), active, or current (both). */
+/**
+ * Maintenances: recent (50, any state but cancelled), upcoming (scheduled), active, current
+ * (both), or calendar (recent with the cancelled ones, which calendar apps must be told of).
+ */
 export async function readMaintenances(
   db: DbOrTx,
   page: PageJson,
@@ -184,10 +194,11 @@ export async function readMaintenances(
   limit = 50,
 ): Promise<MaintenanceJson[]> {
   const states: Record<MaintenanceSelection, MaintenanceStatus[] | null> = {
-    recent: null,
+    recent: [...maintenanceStatuses],
     upcoming: ['scheduled'],
     active: ['in_progress', 'verifying'],
     current: ['scheduled', 'in_progress', 'verifying'],
+    calendar: null,
   };
   const s = states[which];
   const rows = await db
@@ -216,8 +227,8 @@ export async function readMaintenance(
 
 /**
  * One page of history: incidents and maintenances together, newest first (by start), with
- * the total count for pagination. The feeds announce upcoming maintenance; the history page
- * (`pastOnly`) lists only what has begun.
+ * the total count for pagination. The feeds announce upcoming maintenance (and say when it is
+ * cancelled); the history page (`pastOnly`) lists only what has begun.
  */
 export async function readHistory(
   db: DbOrTx,
@@ -232,7 +243,7 @@ export async function readHistory(
     select 'maintenance' as kind, ${maintenances.id} as id, ${maintenances.scheduledFor} as at
       from ${maintenances}
       where ${maintenanceSeenBy(scope)}
-      ${opts.pastOnly ? sql`and ${maintenances.status} != 'scheduled'` : sql``}`;
+      ${opts.pastOnly ? sql`and ${maintenances.status} not in ('scheduled', 'cancelled')` : sql``}`;
   const countRows = await db.all<{ n: number }>(sql`select count(*) as n from (${union})`);
   const keys = await db.all<{ kind: string; id: string; at: number }>(
     sql`select kind, id, at from (${union}) order by at desc, id limit ${opts.limit} offset ${opts.offset}`,
@@ -245,6 +256,7 @@ export async function readHistory(
         page,
         await selectIncidents(db, scope, inArray(incidents.id, incIds)),
         all,
+        scope,
       )
     : [];
   const mnt = mIds.length

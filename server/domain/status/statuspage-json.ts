@@ -7,7 +7,7 @@ import type {
   maintenanceComponents,
   maintenances,
   maintenanceUpdates,
-  MaintenanceStatus,
+  MaintenanceState,
   settings,
   updateAffectedComponents,
 } from '../../../db/schema/index.ts';
@@ -16,8 +16,8 @@ import { isHoldingBody } from '../incidents/promise.ts';
 import type { PublicUpdateRow } from './public-rows.ts';
 import { postmortemJson, type PublicPostmortem } from './public-postmortem.ts';
 
-// The Statuspage v2 shapes (with a few Herald additions: priority, next_update_at, kind) as
-// pure functions of rows. The public API, the feeds and the Astro pages all get these, so the
+// The Statuspage v2 shapes (with a few Herald additions: next_update_at, kind, and the priority
+// for staff readers only) as pure functions of rows. The public API, the feeds and the Astro pages all get these, so the
 // surfaces cannot disagree; the queries that fetch the rows are in read-status.ts.
 
 export interface PageJson {
@@ -85,8 +85,11 @@ export interface IncidentJson {
   page_id: string;
   incident_updates: IncidentUpdateJson[];
   components: ComponentJson[];
-  /** Herald: P0 (drop everything) to P3; null for maintenance. */
-  priority: number | null;
+  /**
+   * Herald: P0 (drop everything) to P3, for staff readers only (an audience that sees internal
+   * text, the management API); absent for the public and named audiences, who hear impact.
+   */
+  priority?: number | null;
   /** Herald: when the next update is promised, while unresolved. */
   next_update_at: string | null;
   /** Herald: the promised update is more than a few minutes late (say so, not the old time). */
@@ -98,7 +101,8 @@ export interface IncidentJson {
 /** Statuspage's post-mortem fields, null until one is published. */
 export interface IncidentJson extends ReturnType<typeof postmortemJson> {}
 export interface MaintenanceJson extends IncidentJson {
-  status: MaintenanceStatus;
+  /** Herald adds `cancelled` (a window called off before it started) to Statuspage's four. */
+  status: MaintenanceState;
   impact: 'maintenance';
   scheduled_for: string;
   scheduled_until: string;
@@ -177,6 +181,7 @@ export function incidentsJson(
   page: PageJson,
   rows: IncidentRows,
   allComponents: readonly ComponentJson[],
+  reader: { staff: boolean },
 ): IncidentJson[] {
   const byId = new Map(allComponents.map((c) => [c.id, c]));
   const { updates, affected, links } = rows;
@@ -224,7 +229,7 @@ export function incidentsJson(
     components: links
       .filter((l) => l.incidentId === r.id)
       .flatMap((l) => byId.get(l.componentId) ?? []),
-    priority: r.priority,
+    ...(reader.staff ? { priority: r.priority } : {}),
     next_update_at: r.status === 'resolved' ? null : isoOrNull(r.nextUpdateDueAt),
     next_update_late: r.status !== 'resolved' && r.promiseLateAt !== null,
     is_drill: r.isDrill,
@@ -285,7 +290,6 @@ export function maintenancesJson(
           next_update_at: null,
         })),
       components: comps,
-      priority: null,
       next_update_at: null,
       next_update_late: false,
       is_drill: false,

@@ -46,7 +46,6 @@ export function switchMaintenanceJson(
       },
     ],
     components: [],
-    priority: null,
     next_update_at: null,
     next_update_late: false,
     is_drill: false,

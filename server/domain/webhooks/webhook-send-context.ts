@@ -3,7 +3,7 @@ import {
   type ComponentStatus,
   type WebhookKind,
   incidentUpdates,
-  maintenanceStatuses,
+  maintenanceStates,
   webhooks,
   webhookSignups,
 } from '../../../db/schema/index.ts';
@@ -24,6 +24,7 @@ import {
   readUnresolvedIncidents,
 } from '../status/read-status.ts';
 import { PUBLIC_SCOPE } from '../status/incident-scope.ts';
+import { readPriorities } from '../status/read-management.ts';
 import {
   type ComponentJson,
   type IncidentJson,
@@ -167,6 +168,7 @@ export async function readWebhookMessages(
   const secrets = new Map<string, string | null>();
   const incidentsById = new Map<string, IncidentJson | null>();
   const maintenancesById = new Map<string, MaintenanceJson | null>();
+  const prioritiesById = new Map<string, number>();
   const pageJson = {
     id: page.id,
     status_indicator: status.indicator,
@@ -282,7 +284,7 @@ export async function readWebhookMessages(
       // The status this step reported, even when the window has moved on since it was queued.
       const maintenance: MaintenanceJson = {
         ...step,
-        status: maintenanceStatuses.find((x) => x === update?.status) ?? step.status,
+        status: maintenanceStates.find((x) => x === update?.status) ?? step.status,
       };
       envelope = { meta, page: pageJson, incident: maintenance };
       chat = maintenanceChat(maintenance, page.time_zone);
@@ -299,7 +301,16 @@ export async function readWebhookMessages(
       }
       const incident = asOf(found, ref.updateId ?? null);
       const update = incident.incident_updates[0];
-      envelope = { meta, page: pageJson, incident };
+      if (!prioritiesById.has(id))
+        prioritiesById.set(id, (await readPriorities(db, PUBLIC_SCOPE, [id])).get(id) ?? 3);
+      const priority = prioritiesById.get(id)!;
+      // The internal priority is the team's: an internal channel's envelope carries it, and no
+      // other (a public webhook hears impact, as the public JSON does).
+      envelope = {
+        meta,
+        page: pageJson,
+        incident: w.internal ? { ...incident, priority } : incident,
+      };
       let internalNote: string | null = null;
       let supportScript: string | null = null;
       if (w.internal && ref.updateId) internalNote = notes.get(ref.updateId) ?? null;
@@ -311,7 +322,7 @@ export async function readWebhookMessages(
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
       const about = {
-        priority: incident.priority ?? 3,
+        priority,
         title: incident.name,
         isDrill: incident.is_drill,
         impact: incident.impact,
@@ -366,6 +377,7 @@ const noticeOf: Record<string, MaintenanceNoticeKind> = {
   in_progress: 'maintenance_started',
   verifying: 'maintenance_started',
   completed: 'maintenance_completed',
+  cancelled: 'maintenance_cancelled',
 };
 
 /**
@@ -391,7 +403,7 @@ function maintenanceChat(m: MaintenanceJson, tz: string): ChatMessage {
     window: utc ? local : `${local} (${windowSpanUtc(from, until)})`,
     nextUpdateBy: null,
     url: m.shortlink,
-    severity: m.status === 'completed' ? 'ok' : 'maintenance',
+    severity: m.status === 'completed' || m.status === 'cancelled' ? 'ok' : 'maintenance',
   };
 }
 

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'جارية',
   'status.verifying': 'قيد التحقق',
   'status.completed': 'مكتملة',
+  'status.cancelled': 'ملغاة',
 
   'priority.meaning':
     '{priority, select, 0 {أوقف كل شيء} 1 {الجميع يعمل عليه الآن} 2 {يُصلح هذا الأسبوع} other {الدورة القادمة}}',
@@ -128,6 +129,10 @@ export default {
   'feed.title': 'حالة {page} - سجل الحوادث',
   'feed.description': 'حوادث {page} وأعمال صيانتها كما تظهر في صفحة الحالة',
   'feed.scheduledEvent': 'حدث مجدول {start} - {end}',
+  'ical.name': 'صيانة {page}',
+  'ical.description': 'فترات الصيانة المخطط لها في {page}',
+  'ical.completed': '{name} (مكتملة)',
+  'ical.details': 'التفاصيل: {url}',
 
   'embed.details': 'التفاصيل',
   'embed.dismiss': 'إغلاق',
@@ -279,13 +284,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {صيانة مجدولة} reminder {تبدأ الصيانة قريبًا} started {الصيانة جارية} other {اكتملت الصيانة}}',
+    '{kind, select, scheduled {صيانة مجدولة} reminder {تبدأ الصيانة قريبًا} started {الصيانة جارية} cancelled {أُلغيت الصيانة} moved {تغيّر موعد الصيانة} other {اكتملت الصيانة}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {صيانة مجدولة: {title}، {span}} reminder {تذكير بالصيانة: {title}، {span}} started {الصيانة جارية: {title}، حتى {until}} other {اكتملت الصيانة: {title}}}',
+    '{kind, select, scheduled {صيانة مجدولة: {title}، {span}} reminder {تذكير بالصيانة: {title}، {span}} started {الصيانة جارية: {title}، حتى {until}} cancelled {أُلغيت الصيانة: {title}، {span}} moved {تغيّر موعد الصيانة: {title}، {span}} other {اكتملت الصيانة: {title}}}',
   'mail.when': 'الموعد: {when}',
   'mail.maintDetails': 'تفاصيل الصيانة',
   'mail.addToCalendar': 'أضِفها إلى تقويمك',
   'mail.addToCalendarUrl': 'أضِفها إلى تقويمك: {url}',
+  'mail.maintCancelledLead': 'لن تتم هذه الصيانة. لا شيء يتغير بالنسبة لك.',
+  'mail.maintMovedLead': 'تغيّر موعد هذه الصيانة إلى: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {تحليل ما بعد الحادث} other {متابعة}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'Läuft',
   'status.verifying': 'Wird geprüft',
   'status.completed': 'Abgeschlossen',
+  'status.cancelled': 'Abgesagt',
 
   'priority.meaning':
     '{priority, select, 0 {Alles stehen und liegen lassen} 1 {Alle sofort daran} 2 {Diese Woche beheben} other {Nächster Sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': '{page} Status – Vorfallverlauf',
   'feed.description': 'Vorfälle und Wartungen von {page}, wie auf der Statusseite',
   'feed.scheduledEvent': 'GEPLANTE WARTUNG {start} – {end}',
+  'ical.name': 'Wartung von {page}',
+  'ical.description': 'Geplante Wartungsfenster von {page}',
+  'ical.completed': '{name} (abgeschlossen)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Schließen',
@@ -284,13 +289,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Geplante Wartung} reminder {Wartung beginnt bald} started {Wartung läuft} other {Wartung abgeschlossen}}',
+    '{kind, select, scheduled {Geplante Wartung} reminder {Wartung beginnt bald} started {Wartung läuft} cancelled {Wartung abgesagt} moved {Wartung verschoben} other {Wartung abgeschlossen}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {GEPLANTE WARTUNG: {title}, {span}} reminder {WARTUNGSERINNERUNG: {title}, {span}} started {WARTUNG LÄUFT: {title}, BIS {until}} other {WARTUNG ABGESCHLOSSEN: {title}}}',
+    '{kind, select, scheduled {GEPLANTE WARTUNG: {title}, {span}} reminder {WARTUNGSERINNERUNG: {title}, {span}} started {WARTUNG LÄUFT: {title}, BIS {until}} cancelled {WARTUNG ABGESAGT: {title}, {span}} moved {WARTUNG VERSCHOBEN: {title}, {span}} other {WARTUNG ABGESCHLOSSEN: {title}}}',
   'mail.when': 'Wann: {when}',
   'mail.maintDetails': 'Details zur Wartung',
   'mail.addToCalendar': 'Zum Kalender hinzufügen',
   'mail.addToCalendarUrl': 'Zum Kalender hinzufügen: {url}',
+  'mail.maintCancelledLead': 'Diese Wartung findet nicht statt. Für Sie ändert sich nichts.',
+  'mail.maintMovedLead': 'Diese Wartung wurde verschoben auf: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {Nachbetrachtung} other {Nachtrag}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'In progress',
   'status.verifying': 'Verifying',
   'status.completed': 'Completed',
+  'status.cancelled': 'Cancelled',
 
   'priority.meaning':
     '{priority, select, 0 {Drop everything} 1 {All hands on it now} 2 {Fix this week} other {Next sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': '{page} Status - Incident History',
   'feed.description': 'Incidents and maintenance of {page}, as shown on its status page',
   'feed.scheduledEvent': 'THIS IS A SCHEDULED EVENT {start} - {end}',
+  'ical.name': '{page} maintenance',
+  'ical.description': 'Planned maintenance windows of {page}',
+  'ical.completed': '{name} (completed)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Dismiss',
@@ -283,13 +288,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Scheduled maintenance} reminder {Maintenance starts soon} started {Maintenance in progress} other {Maintenance completed}}',
+    '{kind, select, scheduled {Scheduled maintenance} reminder {Maintenance starts soon} started {Maintenance in progress} cancelled {Maintenance cancelled} moved {Maintenance moved} other {Maintenance completed}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {SCHEDULED MAINTENANCE: {title}, {span}} reminder {MAINTENANCE REMINDER: {title}, {span}} started {MAINTENANCE IN PROGRESS: {title}, UNTIL {until}} other {MAINTENANCE COMPLETED: {title}}}',
+    '{kind, select, scheduled {SCHEDULED MAINTENANCE: {title}, {span}} reminder {MAINTENANCE REMINDER: {title}, {span}} started {MAINTENANCE IN PROGRESS: {title}, UNTIL {until}} cancelled {MAINTENANCE CANCELLED: {title}, {span}} moved {MAINTENANCE MOVED: {title}, {span}} other {MAINTENANCE COMPLETED: {title}}}',
   'mail.when': 'When: {when}',
   'mail.maintDetails': 'Maintenance details',
   'mail.addToCalendar': 'Add to your calendar',
   'mail.addToCalendarUrl': 'Add to your calendar: {url}',
+  'mail.maintCancelledLead': 'This maintenance will not take place. Nothing changes for you.',
+  'mail.maintMovedLead': 'This maintenance has moved to a new time: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {Post-mortem} other {Follow-up}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'En curso',
   'status.verifying': 'Verificando',
   'status.completed': 'Completado',
+  'status.cancelled': 'Cancelado',
 
   'priority.meaning':
     '{priority, select, 0 {Dejarlo todo} 1 {Todos a ello ya} 2 {Arreglar esta semana} other {Próximo sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': 'Estado de {page} – Historial de incidentes',
   'feed.description': 'Incidentes y mantenimientos de {page}, como en su página de estado',
   'feed.scheduledEvent': 'EVENTO PROGRAMADO {start} – {end}',
+  'ical.name': 'Mantenimiento de {page}',
+  'ical.description': 'Ventanas de mantenimiento programadas de {page}',
+  'ical.completed': '{name} (completado)',
+  'ical.details': 'Detalles: {url}',
 
   'embed.details': 'Detalles',
   'embed.dismiss': 'Cerrar',
@@ -284,13 +289,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Mantenimiento programado} reminder {El mantenimiento empieza pronto} started {Mantenimiento en curso} other {Mantenimiento completado}}',
+    '{kind, select, scheduled {Mantenimiento programado} reminder {El mantenimiento empieza pronto} started {Mantenimiento en curso} cancelled {Mantenimiento cancelado} moved {Mantenimiento reprogramado} other {Mantenimiento completado}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {MANTENIMIENTO PROGRAMADO: {title}, {span}} reminder {RECORDATORIO DE MANTENIMIENTO: {title}, {span}} started {MANTENIMIENTO EN CURSO: {title}, HASTA {until}} other {MANTENIMIENTO COMPLETADO: {title}}}',
+    '{kind, select, scheduled {MANTENIMIENTO PROGRAMADO: {title}, {span}} reminder {RECORDATORIO DE MANTENIMIENTO: {title}, {span}} started {MANTENIMIENTO EN CURSO: {title}, HASTA {until}} cancelled {MANTENIMIENTO CANCELADO: {title}, {span}} moved {MANTENIMIENTO REPROGRAMADO: {title}, {span}} other {MANTENIMIENTO COMPLETADO: {title}}}',
   'mail.when': 'Cuándo: {when}',
   'mail.maintDetails': 'Detalles del mantenimiento',
   'mail.addToCalendar': 'Añadir a tu calendario',
   'mail.addToCalendarUrl': 'Añadir a tu calendario: {url}',
+  'mail.maintCancelledLead': 'Este mantenimiento no se realizará. No cambia nada para usted.',
+  'mail.maintMovedLead': 'Este mantenimiento se ha movido a una nueva fecha: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {Análisis posterior} other {Seguimiento}}',
   'mail.noticeLead':

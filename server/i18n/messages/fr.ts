@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'En cours',
   'status.verifying': 'Vérification',
   'status.completed': 'Terminée',
+  'status.cancelled': 'Annulée',
 
   'priority.meaning':
     '{priority, select, 0 {Tout arrêter} 1 {Tout le monde dessus} 2 {À corriger cette semaine} other {Prochain sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': 'État de {page} – Historique des incidents',
   'feed.description': 'Incidents et maintenances de {page}, tels que sur sa page d’état',
   'feed.scheduledEvent': 'ÉVÉNEMENT PLANIFIÉ {start} – {end}',
+  'ical.name': 'Maintenance de {page}',
+  'ical.description': 'Fenêtres de maintenance planifiées de {page}',
+  'ical.completed': '{name} (terminée)',
+  'ical.details': 'Détails : {url}',
 
   'embed.details': 'Détails',
   'embed.dismiss': 'Fermer',
@@ -285,13 +290,15 @@ export default {
   'uptime.barTitle': '{date} : {summary}',
   'uptime.barTitleCauses': '{date} : {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Maintenance planifiée} reminder {La maintenance commence bientôt} started {Maintenance en cours} other {Maintenance terminée}}',
+    '{kind, select, scheduled {Maintenance planifiée} reminder {La maintenance commence bientôt} started {Maintenance en cours} cancelled {Maintenance annulée} moved {Maintenance déplacée} other {Maintenance terminée}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {MAINTENANCE PLANIFIÉE : {title}, {span}} reminder {RAPPEL DE MAINTENANCE : {title}, {span}} started {MAINTENANCE EN COURS : {title}, JUSQU’À {until}} other {MAINTENANCE TERMINÉE : {title}}}',
+    '{kind, select, scheduled {MAINTENANCE PLANIFIÉE : {title}, {span}} reminder {RAPPEL DE MAINTENANCE : {title}, {span}} started {MAINTENANCE EN COURS : {title}, JUSQU’À {until}} cancelled {MAINTENANCE ANNULÉE : {title}, {span}} moved {MAINTENANCE DÉPLACÉE : {title}, {span}} other {MAINTENANCE TERMINÉE : {title}}}',
   'mail.when': 'Quand : {when}',
   'mail.maintDetails': 'Détails de la maintenance',
   'mail.addToCalendar': 'Ajouter à votre agenda',
   'mail.addToCalendarUrl': 'Ajouter à votre agenda : {url}',
+  'mail.maintCancelledLead': 'Cette maintenance n’aura pas lieu. Rien ne change pour vous.',
+  'mail.maintMovedLead': 'Cette maintenance a été déplacée : {when}.',
   'mail.maintPreheader': '{headline} : {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {Post-mortem} other {Suivi}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'In corso',
   'status.verifying': 'In verifica',
   'status.completed': 'Completata',
+  'status.cancelled': 'Annullata',
 
   'priority.meaning':
     '{priority, select, 0 {Mollare tutto} 1 {Tutti al lavoro subito} 2 {Da risolvere questa settimana} other {Prossimo sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': 'Stato di {page} – Cronologia degli incidenti',
   'feed.description': 'Incidenti e manutenzioni di {page}, come sulla sua pagina di stato',
   'feed.scheduledEvent': 'EVENTO PROGRAMMATO {start} – {end}',
+  'ical.name': 'Manutenzione di {page}',
+  'ical.description': 'Finestre di manutenzione programmate di {page}',
+  'ical.completed': '{name} (completata)',
+  'ical.details': 'Dettagli: {url}',
 
   'embed.details': 'Dettagli',
   'embed.dismiss': 'Chiudi',
@@ -285,13 +290,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Manutenzione programmata} reminder {La manutenzione inizia a breve} started {Manutenzione in corso} other {Manutenzione completata}}',
+    '{kind, select, scheduled {Manutenzione programmata} reminder {La manutenzione inizia a breve} started {Manutenzione in corso} cancelled {Manutenzione annullata} moved {Manutenzione spostata} other {Manutenzione completata}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {MANUTENZIONE PROGRAMMATA: {title}, {span}} reminder {PROMEMORIA MANUTENZIONE: {title}, {span}} started {MANUTENZIONE IN CORSO: {title}, FINO ALLE {until}} other {MANUTENZIONE COMPLETATA: {title}}}',
+    '{kind, select, scheduled {MANUTENZIONE PROGRAMMATA: {title}, {span}} reminder {PROMEMORIA MANUTENZIONE: {title}, {span}} started {MANUTENZIONE IN CORSO: {title}, FINO ALLE {until}} cancelled {MANUTENZIONE ANNULLATA: {title}, {span}} moved {MANUTENZIONE SPOSTATA: {title}, {span}} other {MANUTENZIONE COMPLETATA: {title}}}',
   'mail.when': 'Quando: {when}',
   'mail.maintDetails': 'Dettagli della manutenzione',
   'mail.addToCalendar': 'Aggiungi al calendario',
   'mail.addToCalendarUrl': 'Aggiungi al calendario: {url}',
+  'mail.maintCancelledLead': 'Questa manutenzione non avrà luogo. Per te non cambia nulla.',
+  'mail.maintMovedLead': 'Questa manutenzione è stata spostata: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline':
     '{kind, select, postmortem {Post-mortem} other {Aggiornamento successivo}}',

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': '実施中',
   'status.verifying': '確認中',
   'status.completed': '完了',
+  'status.cancelled': '中止',
 
   'priority.meaning':
     '{priority, select, 0 {最優先で対応} 1 {全員ですぐ対応} 2 {今週中に修正} other {次のスプリント}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': '{page} ステータス - インシデント履歴',
   'feed.description': 'ステータスページに表示される {page} のインシデントとメンテナンス',
   'feed.scheduledEvent': '予定されたイベント {start} - {end}',
+  'ical.name': '{page} のメンテナンス',
+  'ical.description': '{page} の計画メンテナンス',
+  'ical.completed': '{name}（完了）',
+  'ical.details': '詳細: {url}',
 
   'embed.details': '詳細',
   'embed.dismiss': '閉じる',
@@ -283,13 +288,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {メンテナンス予定} reminder {まもなくメンテナンス開始} started {メンテナンス中} other {メンテナンス完了}}',
+    '{kind, select, scheduled {メンテナンス予定} reminder {まもなくメンテナンス開始} started {メンテナンス中} cancelled {メンテナンス中止} moved {メンテナンス日程変更} other {メンテナンス完了}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {メンテナンス予定: {title}、{span}} reminder {メンテナンスのお知らせ: {title}、{span}} started {メンテナンス中: {title}、{until}まで} other {メンテナンス完了: {title}}}',
+    '{kind, select, scheduled {メンテナンス予定: {title}、{span}} reminder {メンテナンスのお知らせ: {title}、{span}} started {メンテナンス中: {title}、{until}まで} cancelled {メンテナンス中止: {title}、{span}} moved {メンテナンス日程変更: {title}、{span}} other {メンテナンス完了: {title}}}',
   'mail.when': '日時: {when}',
   'mail.maintDetails': 'メンテナンスの詳細',
   'mail.addToCalendar': 'カレンダーに追加',
   'mail.addToCalendarUrl': 'カレンダーに追加: {url}',
+  'mail.maintCancelledLead': 'このメンテナンスは実施されません。お客様への影響はありません。',
+  'mail.maintMovedLead': 'このメンテナンスの日程が変更されました: {when}。',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {事後分析} other {フォローアップ}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'Bezig',
   'status.verifying': 'Wordt gecontroleerd',
   'status.completed': 'Afgerond',
+  'status.cancelled': 'Geannuleerd',
 
   'priority.meaning':
     '{priority, select, 0 {Alles laten vallen} 1 {Iedereen er nu op} 2 {Deze week oplossen} other {Volgende sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': 'Status van {page} – Incidentgeschiedenis',
   'feed.description': 'Incidenten en onderhoud van {page}, zoals op de statuspagina',
   'feed.scheduledEvent': 'GEPLANDE GEBEURTENIS {start} – {end}',
+  'ical.name': 'Onderhoud van {page}',
+  'ical.description': 'Geplande onderhoudsvensters van {page}',
+  'ical.completed': '{name} (voltooid)',
+  'ical.details': 'Details: {url}',
 
   'embed.details': 'Details',
   'embed.dismiss': 'Sluiten',
@@ -283,13 +288,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Gepland onderhoud} reminder {Onderhoud begint binnenkort} started {Onderhoud bezig} other {Onderhoud voltooid}}',
+    '{kind, select, scheduled {Gepland onderhoud} reminder {Onderhoud begint binnenkort} started {Onderhoud bezig} cancelled {Onderhoud geannuleerd} moved {Onderhoud verplaatst} other {Onderhoud voltooid}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {GEPLAND ONDERHOUD: {title}, {span}} reminder {HERINNERING ONDERHOUD: {title}, {span}} started {ONDERHOUD BEZIG: {title}, TOT {until}} other {ONDERHOUD VOLTOOID: {title}}}',
+    '{kind, select, scheduled {GEPLAND ONDERHOUD: {title}, {span}} reminder {HERINNERING ONDERHOUD: {title}, {span}} started {ONDERHOUD BEZIG: {title}, TOT {until}} cancelled {ONDERHOUD GEANNULEERD: {title}, {span}} moved {ONDERHOUD VERPLAATST: {title}, {span}} other {ONDERHOUD VOLTOOID: {title}}}',
   'mail.when': 'Wanneer: {when}',
   'mail.maintDetails': 'Details van het onderhoud',
   'mail.addToCalendar': 'Aan je agenda toevoegen',
   'mail.addToCalendarUrl': 'Aan je agenda toevoegen: {url}',
+  'mail.maintCancelledLead': 'Dit onderhoud gaat niet door. Voor u verandert er niets.',
+  'mail.maintMovedLead': 'Dit onderhoud is verplaatst naar: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline': '{kind, select, postmortem {Nabeschouwing} other {Vervolg}}',
   'mail.noticeLead':

@@ -36,6 +36,7 @@ export default {
   'status.in_progress': 'Em andamento',
   'status.verifying': 'Verificando',
   'status.completed': 'Concluída',
+  'status.cancelled': 'Cancelada',
 
   'priority.meaning':
     '{priority, select, 0 {Largar tudo} 1 {Todos nisso agora} 2 {Corrigir nesta semana} other {Próximo sprint}}',
@@ -130,6 +131,10 @@ export default {
   'feed.title': 'Status de {page} – Histórico de incidentes',
   'feed.description': 'Incidentes e manutenções de {page}, como na página de status',
   'feed.scheduledEvent': 'EVENTO AGENDADO {start} – {end}',
+  'ical.name': 'Manutenção de {page}',
+  'ical.description': 'Janelas de manutenção programadas de {page}',
+  'ical.completed': '{name} (concluída)',
+  'ical.details': 'Detalhes: {url}',
 
   'embed.details': 'Detalhes',
   'embed.dismiss': 'Fechar',
@@ -284,13 +289,15 @@ export default {
   'uptime.barTitle': '{date}: {summary}',
   'uptime.barTitleCauses': '{date}: {summary} ({causes})',
   'mail.maintHeadline':
-    '{kind, select, scheduled {Manutenção programada} reminder {A manutenção começa em breve} started {Manutenção em andamento} other {Manutenção concluída}}',
+    '{kind, select, scheduled {Manutenção programada} reminder {A manutenção começa em breve} started {Manutenção em andamento} cancelled {Manutenção cancelada} moved {Manutenção remarcada} other {Manutenção concluída}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {MANUTENÇÃO PROGRAMADA: {title}, {span}} reminder {LEMBRETE DE MANUTENÇÃO: {title}, {span}} started {MANUTENÇÃO EM ANDAMENTO: {title}, ATÉ {until}} other {MANUTENÇÃO CONCLUÍDA: {title}}}',
+    '{kind, select, scheduled {MANUTENÇÃO PROGRAMADA: {title}, {span}} reminder {LEMBRETE DE MANUTENÇÃO: {title}, {span}} started {MANUTENÇÃO EM ANDAMENTO: {title}, ATÉ {until}} cancelled {MANUTENÇÃO CANCELADA: {title}, {span}} moved {MANUTENÇÃO REMARCADA: {title}, {span}} other {MANUTENÇÃO CONCLUÍDA: {title}}}',
   'mail.when': 'Quando: {when}',
   'mail.maintDetails': 'Detalhes da manutenção',
   'mail.addToCalendar': 'Adicionar à sua agenda',
   'mail.addToCalendarUrl': 'Adicionar à sua agenda: {url}',
+  'mail.maintCancelledLead': 'Esta manutenção não vai acontecer. Nada muda para você.',
+  'mail.maintMovedLead': 'Esta manutenção foi remarcada para: {when}.',
   'mail.maintPreheader': '{headline}: {when}',
   'mail.noticeHeadline':
     '{kind, select, postmortem {Análise pós-incidente} other {Acompanhamento}}',

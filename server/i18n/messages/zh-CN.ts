@@ -36,6 +36,7 @@ export default {
   'status.in_progress': '进行中',
   'status.verifying': '验证中',
   'status.completed': '已完成',
+  'status.cancelled': '已取消',
 
   'priority.meaning':
     '{priority, select, 0 {放下一切} 1 {全员立即处理} 2 {本周修复} other {下个迭代}}',
@@ -128,6 +129,10 @@ export default {
   'feed.title': '{page} 状态 - 事件历史',
   'feed.description': '{page} 的事件与维护，与状态页面一致',
   'feed.scheduledEvent': '计划事件 {start} - {end}',
+  'ical.name': '{page} 维护',
+  'ical.description': '{page} 的计划维护时段',
+  'ical.completed': '{name}（已完成）',
+  'ical.details': '详情：{url}',
 
   'embed.details': '详情',
   'embed.dismiss': '关闭',
@@ -273,13 +278,15 @@ export default {
   'uptime.barTitle': '{date}：{summary}',
   'uptime.barTitleCauses': '{date}：{summary}（{causes}）',
   'mail.maintHeadline':
-    '{kind, select, scheduled {计划维护} reminder {维护即将开始} started {维护进行中} other {维护已完成}}',
+    '{kind, select, scheduled {计划维护} reminder {维护即将开始} started {维护进行中} cancelled {维护已取消} moved {维护已改期} other {维护已完成}}',
   'mail.maintSubject':
-    '{kind, select, scheduled {计划维护：{title}，{span}} reminder {维护提醒：{title}，{span}} started {维护进行中：{title}，至 {until}} other {维护已完成：{title}}}',
+    '{kind, select, scheduled {计划维护：{title}，{span}} reminder {维护提醒：{title}，{span}} started {维护进行中：{title}，至 {until}} cancelled {维护已取消：{title}，{span}} moved {维护已改期：{title}，{span}} other {维护已完成：{title}}}',
   'mail.when': '时间：{when}',
   'mail.maintDetails': '维护详情',
   'mail.addToCalendar': '添加到日历',
   'mail.addToCalendarUrl': '添加到日历：{url}',
+  'mail.maintCancelledLead': '此次维护不会进行，您无需做任何事。',
+  'mail.maintMovedLead': '此次维护已改期至：{when}。',
   'mail.maintPreheader': '{headline}：{when}',
   'mail.noticeHeadline': '{kind, select, postmortem {事后复盘} other {后续说明}}',
   'mail.noticeLead':

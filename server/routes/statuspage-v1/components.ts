@@ -202,12 +202,11 @@ export const componentOperations: V1Row[] = [
     path: `${C}/:id`,
     role: 'responder',
     found: componentFound,
-    verb: verb(updateBody, async (deps: Deps, input, actor) => {
+    // An empty change (`{"component": {}}`) answers the component as it stands.
+    verb: verb(updateBody, async (deps: Deps, input, actor, at: V1At<ComponentJson>) => {
       if (input.update) await runParsed(updateComponent, deps, input.update, actor);
       if (input.status) await runParsed(setComponentStatus, deps, input.status, actor);
-      return componentV1(
-        await oneComponent(deps, (input.update ?? input.status)!.componentId, false),
-      );
+      return componentV1(await oneComponent(deps, at.found.id, false));
     }),
     names: componentNames('update', 'status'),
     success: 200,

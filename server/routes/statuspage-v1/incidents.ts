@@ -38,7 +38,12 @@ import {
 import { ConflictError, NotFoundError } from '../../domain/shared/errors.ts';
 import { idInput, instantInput } from '../../domain/shared/inputs.ts';
 import { runParsed, verb } from '../../domain/shared/verb.ts';
-import { type EntrySelection, readEntryPage } from '../../domain/status/read-management.ts';
+import {
+  type EntrySelection,
+  type ManagedEntry,
+  readEntryPage,
+  readManagedEntry,
+} from '../../domain/status/read-management.ts';
 import type { IncidentJson, MaintenanceJson } from '../../domain/status/statuspage-json.ts';
 import { fieldError, paging } from './context.ts';
 import { type V1At, type V1Row, v1Input } from './operation.ts';
@@ -309,11 +314,12 @@ const updateWindowBody = v1Input(
   }),
 );
 
-type Entry = IncidentJson | MaintenanceJson;
-const isWindow = (e: Entry): e is MaintenanceJson => 'scheduled_until' in e;
+type Entry = ManagedEntry;
+const isWindow = (e: Entry): e is MaintenanceJson & ManagedEntry => 'scheduled_until' in e;
 
 async function entryOr404(deps: Deps, id: string): Promise<Entry> {
-  const { entry } = await deps.reader.entry(id);
+  const { page, components } = await deps.reader.components();
+  const entry = await readManagedEntry(deps.db, page, components, id);
   if (!entry) throw new NotFoundError('incident', id);
   return entry;
 }

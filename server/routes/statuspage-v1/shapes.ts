@@ -1,3 +1,4 @@
+import type { ManagedEntry } from '../../domain/status/read-management.ts';
 import type { SubscriberRow } from '../../domain/subscribers/read-subscriber-page.ts';
 import type {
   ComponentJson,
@@ -81,7 +82,8 @@ export function componentGroupV1(g: ComponentJson) {
 const isMaintenance = (e: IncidentJson | MaintenanceJson): e is MaintenanceJson =>
   e.kind === 'maintenance';
 
-export function incidentV1(e: IncidentJson | MaintenanceJson) {
+/** Staff read the management API: the internal priority is theirs (`priority`, metadata). */
+export function incidentV1(e: ManagedEntry) {
   const m = isMaintenance(e) ? e : null;
   return {
     ...e,

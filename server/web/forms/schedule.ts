@@ -294,7 +294,7 @@ function postMaintenance(deps: Deps, session: ActiveSession, form: FormData): Pr
   return runFormAction(deps, session.actor, action, formValues(form));
 }
 
-/** The window page's forms: start now, extend, complete now. */
+/** The window page's forms: start now, extend, complete now; cancel or move a planned one. */
 function postMaintenanceAction(
   deps: Deps,
   session: ActiveSession,
@@ -309,6 +309,26 @@ function postMaintenanceAction(
     {
       start: formAction(maintenanceOps.start, step, (_r, values) => done(values)),
       complete: formAction(maintenanceOps.complete, step, (_r, values) => done(values)),
+      cancel: formAction(maintenanceOps.cancel, step, (_r, values) => done(values)),
+      move: formAction(
+        maintenanceOps.move,
+        async (values, fe) => {
+          // The same zoned-time rules as the schedule form: typed in the page's zone.
+          const zone = await pageZone(deps);
+          return {
+            ...step(values),
+            scheduledFor: fe.take<Date | undefined>(
+              () => dateField(values, 'scheduledFor', zone, 'pick the new start'),
+              undefined,
+            ),
+            scheduledUntil: fe.take<Date | undefined>(
+              () => dateField(values, 'scheduledUntil', zone, 'pick the new end'),
+              undefined,
+            ),
+          };
+        },
+        (_r, values) => done(values),
+      ),
       extend: formAction(
         maintenanceOps.extend,
         async (values) => ({
