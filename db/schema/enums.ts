@@ -96,8 +96,14 @@ export type ImportKind = (typeof importKinds)[number];
 export const signInMethods = ['password', 'oidc'] as const;
 export type SignInMethod = (typeof signInMethods)[number];
 
-/** How a reader of an audience page proved their address: an emailed one-time link, or the company's OpenID Connect provider. */
-export const readerSignInMethods = ['email', 'oidc'] as const;
+/**
+ * How a reader of an audience page proved their address: an emailed one-time link; the company's
+ * OpenID Connect provider as one of the company's people (`oidc`: an address in the company
+ * domains, or a group the role map names), which counts for "everyone signed in through the
+ * company"; or the provider for anyone else (`oidc_outside`: a verified address, nothing more,
+ * since a provider such as Google vouches for people who are not the company's).
+ */
+export const readerSignInMethods = ['email', 'oidc', 'oidc_outside'] as const;
 export type ReaderSignInMethod = (typeof readerSignInMethods)[number];
 
 /** What an OpenID Connect sign-in is for: the admin (staff) or an audience page (reader). */

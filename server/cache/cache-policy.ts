@@ -101,8 +101,7 @@ export const edgeCacheControl = `max-age=${EDGE_MAX_AGE_SECONDS}, stale-while-re
 
 /**
  * A page that does not exist: edges may keep the answer a minute (a storm on a dead link stays
- * off Herald) but no longer, and without surrogate keys, so nobody can fill an edge with
- * made-up paths for a day.
+ * off Herald) but no longer, so nobody can fill an edge with made-up paths for a day.
  */
 export const NOT_FOUND_EDGE_SECONDS = 60;
 export const notFoundCacheControl = `public, max-age=0, s-maxage=${NOT_FOUND_EDGE_SECONDS}`;
@@ -166,16 +165,36 @@ export const unpurgedCacheControl = `public, max-age=0, s-maxage=0, stale-if-err
 export function publicCacheHeaders(pathAndQuery: string, edges: EdgeKinds): Record<string, string> {
   const vary = varyFor(pathAndQuery);
   if (edges.size === 0) return { 'cache-control': unpurgedCacheControl, vary };
-  const keys = surrogateKeysFor(pathAndQuery);
   const headers: Record<string, string> = { 'cache-control': publicCacheControl, vary };
+  if (edges.has('fastly')) headers['surrogate-control'] = edgeCacheControl;
+  if (edges.has('cloudflare')) headers['cdn-cache-control'] = edgeCacheControl;
+  return { ...headers, ...keyHeaders(pathAndQuery, edges) };
+}
+
+/**
+ * Headers of a public page's 404: the edge keeps it a minute at most (notFoundCacheControl),
+ * one copy per language as for the page (the same Vary), and with the page's surrogate keys,
+ * so the write that makes the page exist (an incident made public) purges the 404 with the
+ * rest instead of leaving it up to a minute.
+ */
+export function notFoundCacheHeaders(
+  pathAndQuery: string,
+  edges: EdgeKinds,
+): Record<string, string> {
+  return {
+    'cache-control': notFoundCacheControl,
+    vary: varyFor(pathAndQuery),
+    ...keyHeaders(pathAndQuery, edges),
+  };
+}
+
+/** The surrogate keys in the spelling each configured edge reads. */
+function keyHeaders(pathAndQuery: string, edges: EdgeKinds): Record<string, string> {
+  if (edges.size === 0) return {};
+  const keys = surrogateKeysFor(pathAndQuery);
+  const headers: Record<string, string> = {};
   if (edges.has('varnish')) headers.xkey = keys.join(' ');
-  if (edges.has('fastly')) {
-    headers['surrogate-control'] = edgeCacheControl;
-    headers['surrogate-key'] = keys.join(' ');
-  }
-  if (edges.has('cloudflare')) {
-    headers['cdn-cache-control'] = edgeCacheControl;
-    headers['cache-tag'] = keys.join(',');
-  }
+  if (edges.has('fastly')) headers['surrogate-key'] = keys.join(' ');
+  if (edges.has('cloudflare')) headers['cache-tag'] = keys.join(',');
   return headers;
 }

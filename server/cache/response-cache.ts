@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { type EdgeKinds, pathOfKey, publicCacheHeaders } from './cache-policy.ts';
+import {
+  type EdgeKinds,
+  notFoundCacheHeaders,
+  pathOfKey,
+  publicCacheHeaders,
+} from './cache-policy.ts';
 
 export type ContentCoding = 'br' | 'gzip' | 'identity';
 
@@ -71,6 +76,11 @@ export class ResponseCache {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, entry);
     return entry;
+  }
+
+  /** Headers of a public 404 at this key (not stored: any path can be asked for). */
+  notFoundHeaders(key: string): Record<string, string> {
+    return notFoundCacheHeaders(pathOfKey(key), this.edges);
   }
 
   clear(): void {

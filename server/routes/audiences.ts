@@ -14,7 +14,7 @@ import {
 } from '../domain/audiences/manage-audiences.ts';
 import { linkKey } from '../domain/subscribers/tokens.ts';
 import { errorBody } from '../http/errors.ts';
-import { renderAtom, renderRss } from './feeds.ts';
+import { feedLanguage, renderAtom, renderRss } from './feeds.ts';
 import { operation } from './operation.ts';
 
 // An audience's answers depend on who asks: never in the public cache or at the edge, never
@@ -27,7 +27,7 @@ const privateHeaders = {
 
 /**
  * The feeds and v2 JSON of one named audience at /a/<slug>/..., opened by the audience's secret
- * token (`?token=`). A wrong token and an audience that does not exist get the same 404, so
+ * token (`?token=`); the feeds speak the page's default language, or `?lang=`, as the public ones. A wrong token and an audience that does not exist get the same 404, so
  * nobody can learn which audiences exist.
  */
 export function audienceRoutes(deps: Deps) {
@@ -54,7 +54,8 @@ export function audienceRoutes(deps: Deps) {
     const r = await open(c);
     if (!r) return notFound(c);
     const { page, entries } = await r.feedEntries();
-    return c.body(renderRss(page, entries, 'en', false, 'en', ownToken(c)), 200, {
+    const { lang, asked, pageLanguage } = await feedLanguage(deps, c.req.query('lang'));
+    return c.body(renderRss(page, entries, lang, asked, pageLanguage, ownToken(c)), 200, {
       ...privateHeaders,
       'content-type': 'application/rss+xml; charset=utf-8',
     });
@@ -63,7 +64,8 @@ export function audienceRoutes(deps: Deps) {
     const r = await open(c);
     if (!r) return notFound(c);
     const { page, entries } = await r.feedEntries();
-    return c.body(renderAtom(page, entries, 'en', false, 'en', ownToken(c)), 200, {
+    const { lang, asked, pageLanguage } = await feedLanguage(deps, c.req.query('lang'));
+    return c.body(renderAtom(page, entries, lang, asked, pageLanguage, ownToken(c)), 200, {
       ...privateHeaders,
       'content-type': 'application/atom+xml; charset=utf-8',
     });

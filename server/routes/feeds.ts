@@ -156,15 +156,19 @@ export function renderAtom(
   return doc.end({ prettyPrint: false });
 }
 
+/**
+ * A feed's language: `?lang=de`, else the page's default language. A feed reader's own headers
+ * never pick it: the URL is what people share and subscribe to. The public feeds and each
+ * audience's own feeds alike.
+ */
+export async function feedLanguage(deps: Pick<Deps, 'reader'>, asked: string | undefined) {
+  const lang = parseLanguage(asked);
+  const pageLanguage = await deps.reader.defaultLanguage();
+  return { lang: lang ?? pageLanguage, asked: lang !== null, pageLanguage };
+}
+
 export function feedRoutes(deps: Deps) {
   const app = new Hono();
-  // One feed per language (`?lang=de`); without one, the page's default language. A feed
-  // reader's own headers never pick it: the URL is what people share and subscribe to.
-  const feedLanguage = async (asked: string | undefined) => {
-    const lang = parseLanguage(asked);
-    const pageLanguage = await deps.reader.defaultLanguage();
-    return { lang: lang ?? pageLanguage, asked: lang !== null, pageLanguage };
-  };
   // The same history in each format: the page's entries, rendered for the feed's language.
   const formats = [
     ['/history.rss', 'application/rss+xml; charset=utf-8', renderRss],
@@ -174,7 +178,7 @@ export function feedRoutes(deps: Deps) {
     app.get(path, (c) =>
       cachedResponse(c, deps, type, async () => {
         const { page, entries } = await deps.reader.feedEntries();
-        const { lang, asked, pageLanguage } = await feedLanguage(c.req.query('lang'));
+        const { lang, asked, pageLanguage } = await feedLanguage(deps, c.req.query('lang'));
         return render(page, entries, lang, asked, pageLanguage);
       }),
     );

@@ -5,10 +5,19 @@ import { LANGUAGE_COOKIE, parseLanguage } from '../i18n/languages.ts';
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 
-/** Only a path on this site: never another host ("//evil.example", "/\\evil"), never a scheme. */
+/**
+ * Only a path on this site: never another host ("//evil.example", "/\\evil"), never a scheme.
+ * A Location header carries ASCII only (Node throws on anything else), so letters such as
+ * "/日本" go back percent-encoded; a string that cannot be encoded goes home.
+ */
 function localPath(back: string | undefined): string {
   if (!back || !back.startsWith('/') || back.startsWith('//') || back.startsWith('/\\')) return '/';
-  return /[\u0000-\u001f]/.test(back) ? '/' : back;
+  if (/[\u0000-\u001f\u007f]/.test(back)) return '/';
+  try {
+    return back.replace(/[^\x21-\x7e]/gu, (ch) => encodeURIComponent(ch));
+  } catch {
+    return '/';
+  }
 }
 
 /**

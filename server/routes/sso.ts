@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { html } from 'hono/html';
+import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
 import {
   beginOidcSignIn,
@@ -21,21 +21,16 @@ import {
   serializeCookie,
 } from '../http/cookies.ts';
 import { privatePageHeaders } from '../http/page-headers.ts';
+import { type Translator, translatorFor } from '../i18n/catalogue.ts';
+import { type Language, languageFromQuery, requestedLanguage } from '../i18n/languages.ts';
 import { createOidcClient, OIDC_CALLBACK_PATH } from '../sso/oidc-client.ts';
 import { safeNext } from '../web/forms/form.ts';
+import { refusal } from '../web/refusal-page.ts';
 
 /** Where the public host hands a reader's sign-in to an audience's own host name. */
 const HANDOFF_PATH = '/sso/handoff';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-
-function page(status: number, title: string, text: string, link: { href: string; label: string }) {
-  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p><p><a href="${link.href}">${link.label}</a></p></main></body></html>`;
-  return new Response(String(body), {
-    status,
-    headers: { ...privatePageHeaders, 'content-type': 'text/html; charset=utf-8' },
-  });
-}
 
 /**
  * Single sign-on through the company's OpenID Connect provider: `/sso/start` sends the browser
@@ -47,30 +42,62 @@ export function ssoRoutes(deps: Deps) {
   const settings = deps.config.oidc;
   const client = settings ? createOidcClient(settings, deps.config.publicUrl) : null;
   const protocol = new URL(deps.config.publicUrl).protocol;
-  const notConfigured = () =>
-    page(404, 'Single sign-on is not set up', 'This Herald has no sign-in provider configured.', {
-      href: '/login',
-      label: 'Sign in with a password',
+  /**
+   * Readers are answered in their language as on the audience pages (`?lang=`, the menu's
+   * cookie, Accept-Language, the page's default); `lang` is the one their sign-in started in,
+   * carried through the provider in the pending sign-in. Staff get the admin's English.
+   */
+  const readerSpeaker = async (c: Context, lang: Language | null = null) => {
+    const url = new URL(c.req.url);
+    const asked =
+      lang ??
+      requestedLanguage(url.pathname + url.search, {
+        cookie: c.req.header('cookie'),
+        acceptLanguage: c.req.header('accept-language'),
+      });
+    return translatorFor(asked ?? (await deps.reader.defaultLanguage().catch(() => 'en' as const)));
+  };
+  const staffSpeaker = translatorFor('en');
+  const notFound = (tr: Translator) =>
+    refusal(tr, 404, tr.t('error.notFoundTitle'), tr.t('error.notFound', { what: 'page' }), {
+      href: '/',
+      label: tr.t('error.goToStatus'),
     });
+  const signInPage = (tr: Translator, slug: string | null) => ({
+    href: slug ? `/a/${slug}/sign-in` : '/login',
+    label: tr.t('sso.backToSignIn'),
+  });
 
   app.get('/sso/start', async (c) => {
-    if (!client) return notConfigured();
     const purpose = c.req.query('for') === 'reader' ? 'reader' : 'staff';
     const slug = c.req.query('audience') ?? '';
-    if (purpose === 'reader' && !slugPattern.test(slug))
-      return page(404, 'Not found', 'There is no such page.', { href: '/', label: 'Status page' });
+    const tr = purpose === 'reader' ? await readerSpeaker(c) : staffSpeaker;
+    if (!client)
+      return refusal(
+        tr,
+        404,
+        tr.t('sso.notSetUpTitle'),
+        tr.t('sso.notSetUp'),
+        signInPage(tr, purpose === 'reader' && slugPattern.test(slug) ? slug : null),
+      );
+    if (purpose === 'reader' && !slugPattern.test(slug)) return notFound(tr);
     let started;
     try {
       started = await client.start();
     } catch (e) {
       deps.log.error('single sign-on: the provider could not be reached', { error: String(e) });
-      return page(
+      return refusal(
+        tr,
         502,
-        'The sign-in service does not answer',
-        'Herald could not reach the company sign-in service. Try again in a minute; staff can still sign in with a password if it is allowed.',
-        { href: purpose === 'reader' ? `/a/${slug}/sign-in` : '/login', label: 'Back' },
+        tr.t('sso.unavailableTitle'),
+        purpose === 'reader'
+          ? tr.t('sso.unavailable')
+          : `${tr.t('sso.unavailable')} Staff can still sign in with a password if it is allowed.`,
+        signInPage(tr, purpose === 'reader' ? slug : null),
       );
     }
+    // A reader's language goes through the provider in the page they go back to.
+    const lang = languageFromQuery(new URL(c.req.url).search);
     // Started on the audience's own host name: the provider answers on the public host, and
     // the sign-in is handed back here, where this browser's cookies are.
     const host = c.req.header('host');
@@ -84,7 +111,7 @@ export function ssoRoutes(deps: Deps) {
       returnHost,
       next:
         purpose === 'reader'
-          ? `/a/${slug}`
+          ? `/a/${slug}${lang ? `?lang=${lang}` : ''}`
           : safeNext(c.req.query('next'), '/admin', deps.config.publicUrl),
       ...started.checks,
     });
@@ -100,7 +127,16 @@ export function ssoRoutes(deps: Deps) {
   });
 
   app.get(OIDC_CALLBACK_PATH, async (c) => {
-    if (!client) return notConfigured();
+    if (!client) {
+      const tr = await readerSpeaker(c);
+      return refusal(
+        tr,
+        404,
+        tr.t('sso.notSetUpTitle'),
+        tr.t('sso.notSetUp'),
+        signInPage(tr, null),
+      );
+    }
     // A sign-in started on an audience's own host name is found by its state (its cookie is on
     // that host); any other by this browser's cookie.
     const fromHost = await takeOidcSignInForHost(deps, c.req.query('state'));
@@ -108,20 +144,22 @@ export function ssoRoutes(deps: Deps) {
       fromHost ?? (await takeOidcSignIn(deps, readCookie(c.req.header('cookie'), OIDC_COOKIE)));
     const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
     if (!pending) {
-      const r = page(
-        400,
-        'This sign-in is not valid any more',
-        'It was already used, took longer than ten minutes, or was started in another browser. Start again.',
-        { href: '/login', label: 'Sign in' },
-      );
+      // Nothing says whose sign-in this was: the browser's language.
+      const tr = await readerSpeaker(c);
+      const r = refusal(tr, 400, tr.t('sso.expiredTitle'), tr.t('sso.expired'), {
+        href: '/login',
+        label: tr.t('aud.signIn'),
+      });
       r.headers.append('set-cookie', clear);
       return r;
     }
+    const lang = pending.purpose === 'reader' ? languageFromQuery(pending.next) : null;
+    const tr = pending.purpose === 'reader' ? await readerSpeaker(c, lang) : staffSpeaker;
     const onHost = pending.returnHost ? `${protocol}//${pending.returnHost}` : '';
     const back =
       pending.purpose === 'reader'
-        ? { href: `${onHost}/a/${pending.audienceSlug}/sign-in`, label: 'Back to the sign-in page' }
-        : { href: '/login', label: 'Back to the sign-in page' };
+        ? { href: `${onHost}/a/${pending.audienceSlug}/sign-in`, label: tr.t('sso.backToSignIn') }
+        : signInPage(tr, null);
     const search = new URL(c.req.url).search;
     let identity;
     try {
@@ -133,12 +171,7 @@ export function ssoRoutes(deps: Deps) {
       // The provider's own error (access_denied...), a state, nonce or signature mismatch: all
       // refused alike; the log keeps the reason for the operator.
       deps.log.info('single sign-on refused: the answer did not verify', { error: String(e) });
-      const r = page(
-        401,
-        'Sign-in failed',
-        "The sign-in service's answer could not be verified, so nobody was signed in. Start again; if it keeps failing, the operator's log says why.",
-        back,
-      );
+      const r = refusal(tr, 401, tr.t('sso.failedTitle'), tr.t('sso.failed'), back);
       r.headers.append('set-cookie', clear);
       return r;
     }
@@ -175,7 +208,7 @@ export function ssoRoutes(deps: Deps) {
       }
       const r = new Response(null, {
         status: 303,
-        headers: { ...privatePageHeaders, location: `/a/${s.slug}` },
+        headers: { ...privatePageHeaders, location: `/a/${s.slug}${lang ? `?lang=${lang}` : ''}` },
       });
       r.headers.append('set-cookie', clear);
       r.headers.append(
@@ -188,8 +221,15 @@ export function ssoRoutes(deps: Deps) {
       // A reader who does not belong sees the audience page's own 404 (it tells nothing).
       const r =
         e instanceof NotFoundError
-          ? page(404, 'Not found', 'There is no such page.', { href: '/', label: 'Status page' })
-          : page(403, 'Not allowed', e.message, back);
+          ? notFound(tr)
+          : refusal(
+              tr,
+              403,
+              tr.t('sso.notAllowedTitle'),
+              // Readers in their language; staff keep the domain's own (more technical) words.
+              pending.purpose === 'reader' && e.says ? tr.t(e.says.key, e.says.values) : e.message,
+              back,
+            );
       r.headers.append('set-cookie', clear);
       return r;
     }
@@ -198,7 +238,12 @@ export function ssoRoutes(deps: Deps) {
   // The audience's own host name takes a sign-in the public host handed to it: with the cookie
   // this browser was given when it started there, the reader is signed in on this host.
   app.get(HANDOFF_PATH, async (c) => {
-    if (!client) return notConfigured();
+    const tr = await readerSpeaker(c);
+    if (!client)
+      return refusal(tr, 404, tr.t('sso.notSetUpTitle'), tr.t('sso.notSetUp'), {
+        href: '/',
+        label: tr.t('error.goToStatus'),
+      });
     const slug = audienceForHost(deps.config, c.req.header('host'));
     const clear = serializeCookie(deps.config, OIDC_COOKIE, '', 0);
     const s =
@@ -210,13 +255,12 @@ export function ssoRoutes(deps: Deps) {
             audienceSlug: slug,
           });
     if (!s) {
-      const r = page(
+      const r = refusal(
+        tr,
         400,
-        'This sign-in is not valid any more',
-        'It was already used, took too long, or was started in another browser. Start again.',
-        slug === null
-          ? { href: '/', label: 'Status page' }
-          : { href: `/a/${slug}/sign-in`, label: 'Back to the sign-in page' },
+        tr.t('sso.expiredTitle'),
+        tr.t('sso.expired'),
+        slug === null ? { href: '/', label: tr.t('error.goToStatus') } : signInPage(tr, slug),
       );
       r.headers.append('set-cookie', clear);
       return r;

@@ -73,6 +73,8 @@ export interface SiteLocals {
   upload?: StagedUpload;
   /** Set for cacheable public GETs: the site middleware stores the rendered page with it. */
   storePage?: (entry: Omit<CachedResponse, 'etag'>) => CachedResponse;
+  /** Set with storePage: the caching headers of a 404 at this address. */
+  notFoundHeaders?: () => Record<string, string>;
   /**
    * Set only on per-visitor (uncached) paths: the session, if any, and the CSRF token every
    * form must carry as the hidden field `_csrf` (the site middleware refuses POSTs without it).

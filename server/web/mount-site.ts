@@ -13,7 +13,7 @@ import type { Deps } from '../deps.ts';
 import { refusal } from './refusal-page.ts';
 import { createAdminServices } from './admin-services.ts';
 import { createSubmissionGuard } from './forms/once.ts';
-import { createAuthServices, createReaderAuth } from './forms/auth.ts';
+import { createAuthServices, createReaderAuth, readerLinkLimiter } from './forms/auth.ts';
 import { hasRole } from '../domain/shared/actor.ts';
 import { isAdminPath, roleForAdminPath } from '../http/admin-pages.ts';
 import { resolveVisitor, type Visitor } from '../http/auth.ts';
@@ -248,6 +248,7 @@ export async function mountSite(
   }
 
   const subscriptions = createSubscriptionPages(deps);
+  const readerLinks = readerLinkLimiter();
   const follow = createFollowPages(deps);
   const now = () => deps.clock.now();
   const uptime = createUptimeReader(deps.db, now, async () => (await deps.reader.page()).time_zone);
@@ -309,6 +310,7 @@ export async function mountSite(
           c.req.header('accept-encoding'),
         );
       locals.storePage = (e) => deps.cache.set(counter, key, e);
+      locals.notFoundHeaders = () => deps.cache.notFoundHeaders(key);
     } else {
       const out = outgoing;
       const setCookie = (v: string) => out.appendHeader('set-cookie', v);
@@ -397,7 +399,13 @@ export async function mountSite(
       if (visitor.session)
         locals.admin = createAdminServices(deps, visitor.session, submissionGuard, client);
       locals.audiences = createAudiencePages(deps, visitor);
-      locals.readerAuth = createReaderAuth(deps, visitor, setCookie, c.req.header('host'));
+      locals.readerAuth = createReaderAuth(
+        deps,
+        visitor,
+        { address: client, limiter: readerLinks },
+        setCookie,
+        c.req.header('host'),
+      );
       locals.subscriptions = subscriptions;
       locals.follow = follow;
       locals.reports = reportPages;

@@ -89,9 +89,13 @@ export const onRequest = defineMiddleware(async (ctx, next) => {
     response.headers.set('content-type', 'text/html; charset=utf-8');
   const type = response.headers.get('content-type') ?? '';
   // Any path can be asked for, so a 404 is neither kept here (a flood of made-up paths would
-  // push the real pages out) nor given the edge's day and surrogate keys: edges keep it briefly.
+  // push the real pages out) nor given the edge's day: edges keep it briefly, per language, and
+  // drop it with the page's surrogate keys when a write makes the page exist.
   if (response.status === 404) {
-    response.headers.set('cache-control', notFoundCacheControl);
+    const notFound = ctx.locals.herald.notFoundHeaders?.() ?? {
+      'cache-control': notFoundCacheControl,
+    };
+    for (const [k, v] of Object.entries(notFound)) response.headers.set(k, v);
     return response;
   }
   if (!store || !type.startsWith('text/html') || response.status !== 200) {

@@ -133,6 +133,24 @@ describe('pages in the reader language', () => {
     expect(unknown.res.headers.get('set-cookie')).toBeNull();
   });
 
+  it('sends the reader back (or home) when the page it came from has non-ASCII characters in its address', async () => {
+    // `back` arrives decoded ("/日本"), whether the link percent-encoded it or not; the Location
+    // header goes out percent-encoded, so the browser lands on the same page.
+    const cases = {
+      '/%E6%97%A5%E6%9C%AC': '/%E6%97%A5%E6%9C%AC',
+      '/history?q=%E2%82%AC': '/history?q=%E2%82%AC',
+      '/history?q=a%20b': '/history?q=a%20b',
+      // Not UTF-8 (a lone surrogate): left as sent, ASCII already.
+      '/%ED%A0%80': '/%ED%A0%80',
+    };
+    for (const [back, location] of Object.entries(cases)) {
+      const r = await get(`/language?set=de&back=${back}`);
+      expect(r.res.status, back).toBe(303);
+      expect(r.res.headers.get('set-cookie'), back).toMatch(/^herald_lang=de;/);
+      expect(r.res.headers.get('location'), back).toBe(location);
+    }
+  });
+
   it('writes dates and status words in the reader language', async () => {
     const ja = await get(`/incidents/${incidentId}?lang=ja`);
     expect(ja.html).toContain('2026年11月21日(土) 14:00 UTC');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/domain/shared/clock.ts';
+import { createAudience } from '../../server/domain/audiences/manage-audiences.ts';
 import { makeToken } from '../helpers/api.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import {
   freePort,
@@ -31,10 +32,21 @@ describe('Herald behind Varnish', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title, priority: 2, body: `${title}: we are looking into it.` }),
     });
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${varnish.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     t = await createTestContext({ clock: systemClock });
     await makeComponent(t.deps, { name: 'Checkout' });
+    await createAudience(
+      t.deps,
+      { name: 'Acme Corp', slug: 'acme-corp', memberDomains: ['acme.com'] },
+      testActor,
+    );
     token = (await makeToken(t, 'admin')).secret;
     const [pa, pb, pv] = [await freePort(), await freePort(), await freePort()];
     const env = { EDGE_PURGE_URLS: `http://127.0.0.1:${pv}/` };
@@ -152,6 +164,47 @@ describe('Herald behind Varnish', () => {
     });
     expect(allowed.status).toBe(200);
     expect((await get('/')).headers.get('x-cache')).toBe('MISS');
+  });
+
+  it('shows its incident page on the next request once it is made public', async () => {
+    const declared = await call('POST', '/api/admin/incidents', {
+      title: 'Checkout errors',
+      priority: 2,
+      body: 'WIDEN-r7 Some payments fail.',
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = (await declared.json()).incident.id as string;
+    // Someone opens its address while it is for Acme only (the link in Acme's mail, say).
+    expect((await fetch(`${varnish.url}/incidents/${id}`)).status).toBe(404);
+    const widened = await call('PUT', `/api/admin/incidents/${id}/audiences`, {
+      audiences: 'everyone',
+    });
+    expect(widened.status).toBe(200);
+    // The public home page shows it at once...
+    expect(await (await fetch(`${varnish.url}/`)).text()).toContain('Checkout errors');
+    // ...and so should its own page.
+    const page = await fetch(`${varnish.url}/incidents/${id}`);
+    expect(
+      { status: page.status, cache: page.headers.get('x-cache') },
+      'the incident page through the edge after it was made public',
+    ).toEqual({ status: 200, cache: expect.anything() });
+    expect(await page.text()).toContain('WIDEN-r7 Some payments fail.');
+  });
+
+  it("answers each reader's 404 in their own language through the edge", async () => {
+    // A dead link many follow at once (an old incident address, a page past the last).
+    for (const path of ['/incidents/zzzzzzzzzzzz', '/history?page=99', '/no-such-page']) {
+      const langOf = async (acceptLanguage: string) => {
+        const r = await fetch(`${varnish.url}${path}`, {
+          headers: { 'accept-language': acceptLanguage },
+        });
+        expect(r.status, path).toBe(404);
+        return /<html lang="([^"]+)"/.exec(await r.text())?.[1];
+      };
+      expect(await langOf('de'), path).toBe('de');
+      expect({ path, lang: await langOf('fr') }).toEqual({ path, lang: 'fr' });
+    }
   });
 
   it('keeps serving the last pages (200) when every Herald process is down, even purged ones', async () => {

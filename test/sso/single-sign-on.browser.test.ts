@@ -163,14 +163,21 @@ describe('single sign-on through a real OpenID Connect provider, in chromium', (
     const [r] = await herald.deps.db.all<{ method: string }>(
       sql`select method from reader_sessions where email = 'carol@acme.com'`,
     );
-    expect(r!.method).toBe('oidc');
+    // The provider vouched for the address, but carol is a customer, not the company's.
+    expect(r!.method).toBe('oidc_outside');
     const users = await herald.deps.db.all(sql`select 1 from users where email = 'carol@acme.com'`);
     expect(users).toHaveLength(0);
     await page.goto(`${herald.url}/admin`);
     expect(new URL(page.url()).pathname).toBe('/login');
-    // Signed in through the company: an audience open to everyone signed in opens too.
+    // Not the company's (no company domain, no mapped group): the staff audience stays shut.
     const staffPage = await page.goto(`${herald.url}/a/staff`);
-    expect(staffPage!.status()).toBe(200);
+    expect(staffPage!.status()).toBe(404);
+  });
+
+  it('opens an audience for everyone signed in to a reader whose group maps to a role', async () => {
+    const { page } = await readerSignIn('sam', 'staff');
+    expect(new URL(page.url()).pathname).toBe('/a/staff');
+    expect(await page.textContent('body')).toContain('Signed in as sam@corp.example');
   });
 
   it('answers a reader of the wrong audience with the same 404 as everyone, and writes nothing', async () => {

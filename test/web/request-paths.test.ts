@@ -136,15 +136,24 @@ describe('encoded paths, HEAD and 404s at the page edge', () => {
     expect(lines.filter((l) => /ERR_HTTP_HEADERS_SENT|error/i.test(l))).toEqual([]);
   });
 
-  it('a 404 carries a short edge lifetime and no surrogate keys; encoded forms of per-visitor pages are never public', async () => {
+  it('a 404 carries a short edge lifetime, the Vary and surrogate keys of its page; encoded forms of per-visitor pages are never public', async () => {
     for (const path of ['/nope', '/incidents/nope', '/%73etup', '/admin%20']) {
       const r = await rawRequest(site.base, 'GET', path);
       expect([path, r.status]).toEqual([path, 404]);
-      expect(r.headers.xkey).toBeUndefined();
       expect(r.headers['cache-control']).not.toMatch(/s-maxage=86400/);
     }
-    expect((await rawRequest(site.base, 'GET', '/nope')).headers['cache-control']).toBe(
-      'public, max-age=0, s-maxage=60',
+    // /%73etup is /setup: per-visitor, so private; `/admin ` is no admin page, a public 404.
+    const setup = await rawRequest(site.base, 'GET', '/%73etup');
+    expect([setup.headers['cache-control'], setup.headers.xkey]).toEqual([
+      'private, no-store',
+      undefined,
+    ]);
+    const nope = await rawRequest(site.base, 'GET', '/nope');
+    expect(nope.headers['cache-control']).toBe('public, max-age=0, s-maxage=60');
+    expect(nope.headers.vary).toBe('Accept-Encoding, Accept-Language, Cookie');
+    // A purge of what a write touched drops the 404 too (an incident made public shows at once).
+    expect((await rawRequest(site.base, 'GET', '/incidents/nope')).headers.xkey).toContain(
+      'incident:nope',
     );
     // Positive control: a known public page keeps the day and its keys.
     const home = await rawRequest(site.base, 'GET', '/');

@@ -20,7 +20,7 @@ export interface ReaderSession {
   id: string;
   /** The verified address, lower-case. */
   email: string;
-  /** `oidc`: signed in through the company's provider (counts for "everyone signed in"). */
+  /** `oidc`: one of the company's people through its provider (counts for "everyone signed in"). */
   method: ReaderSignInMethod;
   expiresAt: Date;
 }

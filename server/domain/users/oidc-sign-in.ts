@@ -1,12 +1,13 @@
 import { and, eq, isNotNull, lt } from 'drizzle-orm';
 import { oidcSignIns, sessions, users, type OidcSignInPurpose } from '../../../db/schema/index.ts';
-import type { OidcConfig } from '../../config.ts';
+import type { Config, OidcConfig } from '../../config.ts';
 import { findAudienceBySlug, isMember } from '../audiences/manage-audiences.ts';
 import type { Actor } from '../shared/actor.ts';
 import type { DomainDeps } from '../shared/deps.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../shared/errors.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { recordAudit } from '../shared/writes.ts';
+import { companyDomains } from '../subscribers/subscriber-reads.ts';
 import { insertUser } from './create-user.ts';
 import { openReaderSession } from '../auth/reader-sessions.ts';
 import { sha256 } from '../auth/secrets.ts';
@@ -122,7 +123,7 @@ function verifiedEmail(id: VerifiedIdentity): string {
   if (!id.email || !id.emailVerified)
     throw new UnauthorizedError(
       'The sign-in service did not vouch for an email address (the `email` claim with `email_verified`), so Herald cannot tell who you are.',
-    );
+    ).saying('sso.noEmail');
   return id.email.trim().toLowerCase();
 }
 
@@ -190,16 +191,38 @@ export async function completeStaffSignIn(
 }
 
 /**
- * A reader signs in to an audience page through the provider: a member (by address, domain, or
- * because the audience is open to everyone signed in through the company) gets a reader session;
- * anyone else gets the same not-found as the page itself, and nothing is written.
+ * Whether a provider sign-in is one of the company's people: an address in the company domains
+ * (settings, then COMPANY_DOMAINS) or a claim value the role map names. The provider vouching
+ * for an address is not enough: Google, say, vouches for every Google account.
  */
-export async function completeReaderSignIn(deps: DomainDeps, id: VerifiedIdentity, slug: string) {
+export async function isCompanyIdentity(
+  deps: DomainDeps & { config: Pick<Config, 'companyDomains'> & { oidc: OidcConfig | null } },
+  email: string,
+  claimValues: readonly string[],
+): Promise<boolean> {
+  if (deps.config.oidc && mappedRole(deps.config.oidc, claimValues)) return true;
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return (await companyDomains(deps.db, deps.config)).includes(domain);
+}
+
+/**
+ * A reader signs in to an audience page through the provider: a member (by address, domain, or
+ * because the audience is open to everyone signed in through the company and they are the
+ * company's) gets a reader session that remembers whether they are the company's; anyone else
+ * gets the same not-found as the page itself, and nothing is written.
+ */
+export async function completeReaderSignIn(
+  deps: DomainDeps & { config: Pick<Config, 'companyDomains'> & { oidc: OidcConfig | null } },
+  id: VerifiedIdentity,
+  slug: string,
+) {
   const email = verifiedEmail(id);
+  const company = await isCompanyIdentity(deps, email, id.claimValues);
   const audience = await findAudienceBySlug(deps.db, slug);
-  if (!audience || !isMember(audience, { email, viaCompanyIdp: true }))
+  if (!audience || !isMember(audience, { email, viaCompanyIdp: company }))
     throw new NotFoundError('page', slug);
   const now = deps.clock.now();
-  const s = await deps.db.transaction((tx) => openReaderSession(tx, email, 'oidc', now));
+  const method = company ? 'oidc' : 'oidc_outside';
+  const s = await deps.db.transaction((tx) => openReaderSession(tx, email, method, now));
   return { ...s, slug: audience.slug };
 }

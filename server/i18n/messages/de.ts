@@ -512,6 +512,21 @@ export default {
   'aud.feedsSecret':
     'Diese Adressen enthalten das Geheimnis Ihrer Zielgruppe: Behalten Sie sie für sich.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'Single Sign-on ist nicht eingerichtet',
+  'sso.notSetUp': 'Für dieses Herald ist kein Anmeldedienst konfiguriert.',
+  'sso.unavailableTitle': 'Der Anmeldedienst antwortet nicht',
+  'sso.unavailable':
+    'Herald konnte den Anmeldedienst des Unternehmens nicht erreichen. Versuchen Sie es in einer Minute erneut.',
+  'sso.expiredTitle': 'Diese Anmeldung gilt nicht mehr',
+  'sso.expired':
+    'Sie wurde schon benutzt, hat zu lange gedauert oder wurde in einem anderen Browser begonnen. Beginnen Sie von vorn.',
+  'sso.failedTitle': 'Anmeldung fehlgeschlagen',
+  'sso.failed':
+    'Die Antwort des Anmeldedienstes ließ sich nicht prüfen, daher wurde niemand angemeldet. Beginnen Sie von vorn; scheitert es weiter, steht der Grund im Protokoll des Betreibers.',
+  'sso.notAllowedTitle': 'Nicht erlaubt',
+  'sso.noEmail':
+    'Der Anmeldedienst hat keine E-Mail-Adresse bestätigt, daher weiß Herald nicht, wer Sie sind.',
+  'sso.backToSignIn': 'Zurück zur Anmeldeseite',
   'signin.heading': 'Bei dieser Statusseite anmelden',
   'signin.signedOut': 'Sie sind abgemeldet.',
   'signin.sent':

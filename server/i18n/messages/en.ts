@@ -503,6 +503,20 @@ export default {
   'aud.feedsFor': 'Feeds for {audience}',
   'aud.feedsSecret': 'These addresses carry your audience’s secret: keep them to yourselves.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'Single sign-on is not set up',
+  'sso.notSetUp': 'This Herald has no sign-in provider configured.',
+  'sso.unavailableTitle': 'The sign-in service does not answer',
+  'sso.unavailable': 'Herald could not reach the company sign-in service. Try again in a minute.',
+  'sso.expiredTitle': 'This sign-in is not valid any more',
+  'sso.expired':
+    'It was already used, took too long, or was started in another browser. Start again.',
+  'sso.failedTitle': 'Sign-in failed',
+  'sso.failed':
+    'The sign-in service’s answer could not be verified, so nobody was signed in. Start again; if it keeps failing, the operator’s log says why.',
+  'sso.notAllowedTitle': 'Not allowed',
+  'sso.noEmail':
+    'The sign-in service did not vouch for an email address, so Herald cannot tell who you are.',
+  'sso.backToSignIn': 'Back to the sign-in page',
   'signin.heading': 'Sign in to this status page',
   'signin.signedOut': 'You are signed out.',
   'signin.sent':

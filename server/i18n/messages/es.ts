@@ -505,6 +505,20 @@ export default {
   'aud.feedsSecret':
     'Estas direcciones llevan el secreto de tu audiencia: no las compartas fuera de tu equipo.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'El inicio de sesión único no está configurado',
+  'sso.notSetUp': 'Este Herald no tiene configurado ningún servicio de inicio de sesión.',
+  'sso.unavailableTitle': 'El servicio de inicio de sesión no responde',
+  'sso.unavailable':
+    'Herald no pudo contactar con el servicio de inicio de sesión de la empresa. Inténtelo de nuevo en un minuto.',
+  'sso.expiredTitle': 'Este inicio de sesión ya no es válido',
+  'sso.expired': 'Ya se usó, tardó demasiado o se inició en otro navegador. Empiece de nuevo.',
+  'sso.failedTitle': 'No se pudo iniciar sesión',
+  'sso.failed':
+    'No se pudo verificar la respuesta del servicio de inicio de sesión, así que no se inició ninguna sesión. Empiece de nuevo; si sigue fallando, el registro del operador dice por qué.',
+  'sso.notAllowedTitle': 'No permitido',
+  'sso.noEmail':
+    'El servicio de inicio de sesión no garantizó ninguna dirección de correo, así que Herald no puede saber quién es usted.',
+  'sso.backToSignIn': 'Volver a la página de inicio de sesión',
   'signin.heading': 'Iniciar sesión en esta página de estado',
   'signin.signedOut': 'Has cerrado la sesión.',
   'signin.sent':

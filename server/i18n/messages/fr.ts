@@ -513,6 +513,21 @@ export default {
   'aud.feedsFor': 'Flux pour {audience}',
   'aud.feedsSecret': 'Ces adresses contiennent le secret de votre audience : gardez-les pour vous.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'L’authentification unique n’est pas configurée',
+  'sso.notSetUp': 'Ce Herald n’a aucun service de connexion configuré.',
+  'sso.unavailableTitle': 'Le service de connexion ne répond pas',
+  'sso.unavailable':
+    'Herald n’a pas pu joindre le service de connexion de l’entreprise. Réessayez dans une minute.',
+  'sso.expiredTitle': 'Cette connexion n’est plus valable',
+  'sso.expired':
+    'Elle a déjà servi, a pris trop de temps ou a été commencée dans un autre navigateur. Recommencez.',
+  'sso.failedTitle': 'Échec de la connexion',
+  'sso.failed':
+    'La réponse du service de connexion n’a pas pu être vérifiée, personne n’a donc été connecté. Recommencez ; si cela échoue encore, le journal de l’exploitant en donne la raison.',
+  'sso.notAllowedTitle': 'Non autorisé',
+  'sso.noEmail':
+    'Le service de connexion n’a garanti aucune adresse e-mail, Herald ne peut donc pas savoir qui vous êtes.',
+  'sso.backToSignIn': 'Retour à la page de connexion',
   'signin.heading': 'Se connecter à cette page d’état',
   'signin.signedOut': 'Vous êtes déconnecté.',
   'signin.sent':

@@ -515,6 +515,21 @@ export default {
   'aud.feedsSecret':
     'Questi indirizzi contengono il segreto del tuo pubblico: non condividerli fuori dal tuo gruppo.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'L’accesso unico non è configurato',
+  'sso.notSetUp': 'Questo Herald non ha alcun servizio di accesso configurato.',
+  'sso.unavailableTitle': 'Il servizio di accesso non risponde',
+  'sso.unavailable':
+    'Herald non è riuscito a raggiungere il servizio di accesso dell’azienda. Riprova tra un minuto.',
+  'sso.expiredTitle': 'Questo accesso non è più valido',
+  'sso.expired':
+    'È già stato usato, ha richiesto troppo tempo o è stato avviato in un altro browser. Ricomincia.',
+  'sso.failedTitle': 'Accesso non riuscito',
+  'sso.failed':
+    'Non è stato possibile verificare la risposta del servizio di accesso, quindi nessuno ha eseguito l’accesso. Ricomincia; se continua a non riuscire, il registro del gestore spiega perché.',
+  'sso.notAllowedTitle': 'Non consentito',
+  'sso.noEmail':
+    'Il servizio di accesso non ha garantito alcun indirizzo email, quindi Herald non può sapere chi sei.',
+  'sso.backToSignIn': 'Torna alla pagina di accesso',
   'signin.heading': 'Accedi a questa pagina di stato',
   'signin.signedOut': 'Sei uscito.',
   'signin.sent':

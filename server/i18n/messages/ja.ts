@@ -508,6 +508,21 @@ export default {
   'aud.feedsSecret':
     'これらのアドレスには対象グループの秘密が含まれます。外部と共有しないでください。',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'シングルサインオンは設定されていません',
+  'sso.notSetUp': 'この Herald にはサインインサービスが設定されていません。',
+  'sso.unavailableTitle': 'サインインサービスが応答しません',
+  'sso.unavailable':
+    'Herald は会社のサインインサービスに接続できませんでした。1 分後にもう一度お試しください。',
+  'sso.expiredTitle': 'このサインインはもう有効ではありません',
+  'sso.expired':
+    'すでに使用されたか、時間がかかりすぎたか、別のブラウザーで開始されました。最初からやり直してください。',
+  'sso.failedTitle': 'サインインに失敗しました',
+  'sso.failed':
+    'サインインサービスの応答を検証できなかったため、誰もサインインしていません。最初からやり直してください。失敗が続く場合は、運用者のログに理由が記録されています。',
+  'sso.notAllowedTitle': '許可されていません',
+  'sso.noEmail':
+    'サインインサービスがメールアドレスを保証しなかったため、Herald はあなたが誰か判断できません。',
+  'sso.backToSignIn': 'サインインページに戻る',
   'signin.heading': 'このステータスページにサインイン',
   'signin.signedOut': 'サインアウトしました。',
   'signin.sent':

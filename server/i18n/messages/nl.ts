@@ -507,6 +507,21 @@ export default {
   'aud.feedsFor': 'Feeds voor {audience}',
   'aud.feedsSecret': 'Deze adressen bevatten het geheim van je doelgroep: houd ze voor jezelf.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'Single sign-on is niet ingesteld',
+  'sso.notSetUp': 'Voor deze Herald is geen aanmeldingsdienst ingesteld.',
+  'sso.unavailableTitle': 'De aanmeldingsdienst antwoordt niet',
+  'sso.unavailable':
+    'Herald kon de aanmeldingsdienst van het bedrijf niet bereiken. Probeer het over een minuut opnieuw.',
+  'sso.expiredTitle': 'Deze aanmelding is niet meer geldig',
+  'sso.expired':
+    'Ze is al gebruikt, duurde te lang of is in een andere browser begonnen. Begin opnieuw.',
+  'sso.failedTitle': 'Aanmelden mislukt',
+  'sso.failed':
+    'Het antwoord van de aanmeldingsdienst kon niet worden gecontroleerd, dus niemand is aangemeld. Begin opnieuw; blijft het mislukken, dan staat de reden in het logboek van de beheerder.',
+  'sso.notAllowedTitle': 'Niet toegestaan',
+  'sso.noEmail':
+    'De aanmeldingsdienst stond voor geen enkel e-mailadres in, dus Herald kan niet zien wie u bent.',
+  'sso.backToSignIn': 'Terug naar de aanmeldpagina',
   'signin.heading': 'Aanmelden bij deze statuspagina',
   'signin.signedOut': 'Je bent afgemeld.',
   'signin.sent':

@@ -505,6 +505,21 @@ export default {
   'aud.feedsFor': 'Feeds para {audience}',
   'aud.feedsSecret': 'Estes endereços levam o segredo do seu público: guarde-os para vocês.',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': 'O login único não está configurado',
+  'sso.notSetUp': 'Este Herald não tem nenhum serviço de login configurado.',
+  'sso.unavailableTitle': 'O serviço de login não responde',
+  'sso.unavailable':
+    'O Herald não conseguiu contatar o serviço de login da empresa. Tente de novo em um minuto.',
+  'sso.expiredTitle': 'Este login não é mais válido',
+  'sso.expired':
+    'Ele já foi usado, demorou demais ou foi iniciado em outro navegador. Comece de novo.',
+  'sso.failedTitle': 'Falha no login',
+  'sso.failed':
+    'Não foi possível verificar a resposta do serviço de login, então ninguém entrou. Comece de novo; se continuar falhando, o log do operador diz por quê.',
+  'sso.notAllowedTitle': 'Não permitido',
+  'sso.noEmail':
+    'O serviço de login não garantiu nenhum endereço de e-mail, então o Herald não sabe quem você é.',
+  'sso.backToSignIn': 'Voltar à página de login',
   'signin.heading': 'Entrar nesta página de status',
   'signin.signedOut': 'Você saiu.',
   'signin.sent':

@@ -470,6 +470,18 @@ export default {
   'aud.feedsFor': '{audience} 的订阅源',
   'aud.feedsSecret': '这些地址包含你所属受众的密钥：请勿外传。',
   'aud.jsonFeed': 'JSON (Statuspage v2)',
+  'sso.notSetUpTitle': '未设置单点登录',
+  'sso.notSetUp': '此 Herald 未配置登录服务。',
+  'sso.unavailableTitle': '登录服务没有响应',
+  'sso.unavailable': 'Herald 无法连接到公司的登录服务。请一分钟后重试。',
+  'sso.expiredTitle': '此登录已失效',
+  'sso.expired': '它已被使用、耗时过长，或是在另一个浏览器中开始的。请重新开始。',
+  'sso.failedTitle': '登录失败',
+  'sso.failed':
+    '无法验证登录服务的答复，因此没有任何人登录。请重新开始；如果仍然失败，运维人员的日志中写有原因。',
+  'sso.notAllowedTitle': '不允许',
+  'sso.noEmail': '登录服务没有担保任何电子邮件地址，因此 Herald 无法确认您的身份。',
+  'sso.backToSignIn': '返回登录页面',
   'signin.heading': '登录此状态页',
   'signin.signedOut': '你已退出登录。',
   'signin.sent':

@@ -21,6 +21,7 @@ import { setLocalPasswords } from '../../domain/auth/local-passwords.ts';
 import { getSettings } from '../../domain/settings/get-settings.ts';
 import { audienceForHost } from '../../http/audience-host.ts';
 import type { Visitor } from '../../http/auth.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
 import { type FormOutcome, formValues, runForm, safeNext, str } from './form.ts';
 
 export interface AuthServices {
@@ -123,10 +124,17 @@ export interface ReaderAuthServices {
   signOut(slug: string): Promise<string>;
 }
 
+/**
+ * Sign-in link requests taken per client address: 20 per 10 minutes, as /subscribe. Made once
+ * per process (the pages' services are made per request) and handed to createReaderAuth.
+ */
+export const readerLinkLimiter = () => new RateLimiter(20, 10 * 60_000);
+
 /** Sign-in for readers of audience pages: emailed one-time links, and sign-out. */
 export function createReaderAuth(
   deps: Deps,
   visitor: Visitor,
+  client: { address: string; limiter: RateLimiter },
   setCookie: (v: string) => void,
   host: string | undefined,
 ): ReaderAuthServices {
@@ -135,6 +143,10 @@ export function createReaderAuth(
     async requestLink(slug, form, language) {
       const values = formValues(form);
       return runForm(values, async () => {
+        // Every request counts, member or not, any slug: the per-inbox limit in the domain
+        // stops one inbox being flooded, this stops one client mailing every made-up address
+        // at a member domain; counting them all keeps the limit from telling who belongs.
+        client.limiter.hit(client.address, deps.clock.now());
         // Asked on the audience's own host name: the link leads back there.
         const onHost = host && audienceForHost(deps.config, host) === slug;
         await requestReaderSignIn(deps, {

@@ -6,15 +6,14 @@ import { FormClient } from '../helpers/site.ts';
 // docs/languages.md: a `?lang=` link keeps the page "and its own links" in that language,
 // whoever opens it; subscribers keep the language of the page they subscribed from.
 
-describe('review (revaud): subscribing from a page shown through a ?lang= link', () => {
+describe('subscribing from a page shown through a ?lang= link', () => {
   let s: ServerContext;
   beforeAll(async () => {
     s = await startTestServer({ env: { COMPANY_DOMAINS: 'acme.com' } });
   });
   afterAll(() => s.close());
 
-  // fixed on branch fixauda
-  it.skip('keeps German through the list choice a company address gets', async () => {
+  it('keeps German through the list choice a company address gets', async () => {
     // A browser that asks for English opens a German link to the home page and subscribes with
     // a company address, which both the public and the internal list take.
     const c = new FormClient(s.url, { 'accept-language': 'en' });

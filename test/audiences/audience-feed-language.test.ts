@@ -5,10 +5,10 @@ import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 
-// docs/languages.md: "The audience's own feeds (/a/:slug/history.rss) are in the page's default
-// language."
+// docs/languages.md: an audience's own feeds (/a/:slug/history.rss) speak the page's default
+// language, or the one `?lang=` asks for, as the public feeds do.
 
-describe("review (revaud): an audience's own feeds", () => {
+describe("an audience's own feeds", () => {
   let t: TestContext;
   let token: string;
   beforeAll(async () => {
@@ -25,8 +25,7 @@ describe("review (revaud): an audience's own feeds", () => {
   });
   afterAll(() => t.close());
 
-  // fixed on branch fixauda
-  it.skip("speak the page's default language, as the public feeds without ?lang= do", async () => {
+  it("speak the page's default language, as the public feeds without ?lang= do", async () => {
     const pub = await (await t.app.request('/history.rss')).text();
     expect(pub).toContain('<language><![CDATA[de]]></language>');
     const rss = await (await t.app.request(`/a/kunde-nord/history.rss?token=${token}`)).text();
@@ -35,5 +34,18 @@ describe("review (revaud): an audience's own feeds", () => {
       rss: /<language>(?:<!\[CDATA\[)?([^<\]]+)/.exec(rss)?.[1],
       atom: /xml:lang="([^"]+)"/.exec(atom)?.[1],
     }).toEqual({ rss: 'de', atom: 'de' });
+  });
+
+  it('speak the language ?lang= asks for', async () => {
+    const rss = await (
+      await t.app.request(`/a/kunde-nord/history.rss?token=${token}&lang=fr`)
+    ).text();
+    const atom = await (
+      await t.app.request(`/a/kunde-nord/history.atom?token=${token}&lang=fr`)
+    ).text();
+    expect({
+      rss: /<language>(?:<!\[CDATA\[)?([^<\]]+)/.exec(rss)?.[1],
+      atom: /xml:lang="([^"]+)"/.exec(atom)?.[1],
+    }).toEqual({ rss: 'fr', atom: 'fr' });
   });
 });
