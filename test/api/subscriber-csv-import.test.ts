@@ -43,4 +43,17 @@ describe('POST /api/admin/subscribers/import reads exported CSV files', () => {
       rejected: [{ line: 4, value: 'broken', reason: 'not an email address' }],
     });
   });
+
+  it('costs one row for a quote that is never closed, not the rest of the file', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'email,note\n"eve@example.org,x\nfay@example.org,y\ngus@example.org,z\n',
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      imported: 2,
+      alreadySubscribed: 0,
+      rejected: [{ line: 2, value: 'eve@example.org,x', reason: 'not an email address' }],
+    });
+  });
 });

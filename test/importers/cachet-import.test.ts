@@ -10,6 +10,7 @@ import {
 } from '../../db/schema/index.ts';
 import { silentProgress } from '../../server/importers/source.ts';
 import { importCachet } from '../../server/importers/cachet.ts';
+import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { herald } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
@@ -416,6 +417,11 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
       expect(v2).not.toContain('Acme Bank');
       const feed = await (await t.app.request('/feed.rss')).text();
       expect(feed).not.toContain('Acme Bank');
+      // Staff still have it in the record.
+      const staff = api(t, (await makeToken(t, 'responder')).secret);
+      expect(JSON.stringify((await staff.get('/api/admin/incidents')).json)).toContain(
+        'Breach at Acme Bank',
+      );
       expect(report.unmapped).toContain(
         'incident "Breach at Acme Bank": shown only to signed-in users in Cachet; imported for staff only',
       );
