@@ -49,6 +49,7 @@ function flatten(item: unknown): Row {
   }
   // Cachet 3 names times `created`/`updated`, Cachet 2 `created_at`/`updated_at`.
   out.created_at ??= out.created;
+  out.occurred_at ??= out.occurred;
   out.id = String(o.id);
   return out as Row;
 }
@@ -89,9 +90,15 @@ const scheduleStatus: Record<number, MaintenanceStatus> = {
   2: 'completed',
 };
 
-/** An incident with updates was opened before the first of them: investigating. */
-const later0 = (rows: Row[] | undefined): IncidentStatus | undefined =>
-  rows && rows.length ? 'investigating' : undefined;
+/**
+ * Who Cachet showed an incident to: Cachet 2's `visible` is 1 (everyone) or 0 (signed-in users);
+ * Cachet 3's is 1 (guests), 0 (signed-in users) or 2 (hidden). A token signs the importer in,
+ * and Cachet then lists them all. Absent: a list read without a token, which holds only public ones.
+ */
+function keptFromGuests(visible: unknown): string | null {
+  if (visible === undefined || visible === null || Number(visible) === 1) return null;
+  return Number(visible) === 2 ? 'hidden in Cachet' : 'shown only to signed-in users in Cachet';
+}
 
 export async function importCachet(
   deps: DomainDeps,
@@ -214,8 +221,11 @@ export async function importCachet(
       const created = cachetDate(i.occurred_at) ?? cachetDate(i.created_at) ?? now;
       const title = name(i, `Incident ${i.id}`);
       const where = `incident "${title}"`;
+      const sourceUpdates = updates.get(i.id) ?? [];
+      // Cachet's incident status is where it stands now; its message was written when it
+      // opened, before the updates that moved it on: investigating.
       const first = {
-        status,
+        status: sourceUpdates.length ? ('investigating' as const) : status,
         body: fit(
           ctx,
           String(i.message ?? '').trim() || defaultBodyByStatus[status],
@@ -225,7 +235,7 @@ export async function importCachet(
         displayAt: created,
         createdAt: created,
       };
-      const later = (updates.get(i.id) ?? [])
+      const later = sourceUpdates
         .map((u) => {
           const s = incidentStatus[Number(u.status)] ?? status;
           const at = cachetDate(u.created_at) ?? created;
@@ -247,6 +257,7 @@ export async function importCachet(
       // Cachet has no impact: an open incident takes it from its component's status now.
       const impact =
         final !== 'resolved' && componentNow ? impactFromStatuses([componentNow]) : 'none';
+      const kept = keptFromGuests(i.visible);
       const r = await importIncident(
         deps,
         {
@@ -259,12 +270,14 @@ export async function importCachet(
           createdAt: created,
           startedAt: created,
           resolvedAt: final === 'resolved' ? all.at(-1)!.displayAt : null,
+          audienceOnly: kept !== null,
           components:
             component && componentNow ? [{ componentId: component, status: componentNow }] : [],
           updates: all,
         },
         actor,
       );
+      if (kept && r.created) ctx.report.unmapped.push(`${where}: ${kept}; imported for staff only`);
       return r.created;
     },
   );

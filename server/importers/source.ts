@@ -5,6 +5,7 @@ import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { importComponent } from '../domain/imports/import-records.ts';
 import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+import { isValidTimeZone, zonedLocalToUtc } from '../domain/shared/zoned-time.ts';
 import {
   prepareRows,
   type prepareRowsInput,
@@ -156,11 +157,18 @@ export function parseSource<S extends z.ZodType>(
 }
 
 /**
- * A source's time: ISO 8601 with its offset, or "2024-05-01 10:00:00" without one, which Cachet
- * and Uptime Kuma write in UTC. An invalid Date when it is neither.
+ * A source's time: ISO 8601 with its offset, or "2024-05-01 10:00:00" without one, which is
+ * wall-clock time in `zone` (an IANA name; Uptime Kuma's windows) or else UTC (what Cachet and
+ * Uptime Kuma write elsewhere). An invalid Date when it is neither.
  */
-export function sourceTime(s: string): Date {
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
+export function sourceTime(s: string, zone?: string | null): Date {
+  if (/[zZ]|[+-]\d\d:?\d\d$/.test(s)) return new Date(s);
+  const wall = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}(?:\.\d+)?))?$/.exec(s.trim());
+  if (wall && zone && isValidTimeZone(zone)) {
+    const minute = zonedLocalToUtc(`${wall[1]}T${wall[2]}`, zone);
+    if (minute) return new Date(minute.getTime() + Math.round(Number(wall[3] ?? 0) * 1000));
+  }
+  return new Date(`${s.replace(' ', 'T')}Z`);
 }
 
 /**

@@ -27,7 +27,8 @@ import {
 // monitors, its pinned incident, its maintenance) and the heartbeats that give each monitor's
 // status now (/api/status-page/heartbeat/<slug>). Groups become groups, monitors components.
 
-// Uptime Kuma writes "2024-05-01 10:00:00" in UTC (or an ISO string in newer versions).
+// Uptime Kuma writes "2024-05-01 10:00:00" in UTC (or an ISO string in newer versions), except
+// a single maintenance window's dates: those are kept as typed, in the window's `timezone`.
 const kumaDate = z.string().refine((s) => !Number.isNaN(sourceTime(s).getTime()), 'must be a date');
 
 const statusPage = z.looseObject({
@@ -67,6 +68,7 @@ const statusPage = z.looseObject({
         description: z.string().nullable().optional(),
         strategy: z.string().optional(),
         status: z.string().optional(),
+        timezone: z.string().nullable().optional(),
         timeslotList: z
           .array(z.looseObject({ startDate: kumaDate, endDate: kumaDate }))
           .default([]),
@@ -233,7 +235,7 @@ export async function importUptimeKuma(
         );
       const title = m.title.trim() || 'Maintenance';
       const body = (m.description ?? '').trim() || title;
-      const start = sourceTime(slot.startDate);
+      const start = sourceTime(slot.startDate, m.timezone);
       const r = await importMaintenance(
         deps,
         {
@@ -243,7 +245,7 @@ export async function importUptimeKuma(
           description: fit(ctx, body, 10_000, `maintenance "${title}"`),
           status,
           scheduledFor: start,
-          scheduledUntil: sourceTime(slot.endDate),
+          scheduledUntil: sourceTime(slot.endDate, m.timezone),
           startedAt: status === 'scheduled' ? null : start,
           createdAt: now,
           componentIds: [],

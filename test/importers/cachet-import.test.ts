@@ -10,6 +10,7 @@ import {
 } from '../../db/schema/index.ts';
 import { silentProgress } from '../../server/importers/source.ts';
 import { importCachet } from '../../server/importers/cachet.ts';
+import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { herald } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
@@ -340,3 +341,162 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
 });
 
 const eqName = (name: string) => eq(components.name, name);
+
+describe('what Cachet kept from guests stays off the public page', { timeout: 60_000 }, () => {
+  // A Cachet token signs the importer in, and Cachet then lists every incident, including
+  // those it shows only to signed-in users (Cachet 2 `visible: 0`; Cachet 3 `visible` 0,
+  // "authenticated", or 2, "hidden"). Cachet's own times are wall-clock strings.
+  const cachet2Hidden = () => {
+    const list = (data: unknown[]) => ({
+      meta: { pagination: { links: { next_page: null } } },
+      data,
+    });
+    const incident = (id: number, name: string, visible: number, message: string) => ({
+      id,
+      component_id: 0,
+      name,
+      status: 4,
+      visible,
+      message,
+      created_at: at(id * 100),
+      updated_at: at(id * 100),
+      occurred_at: at(id * 100),
+    });
+    return (url: URL, req: { headers: Record<string, string | string[] | undefined> }) => {
+      const p = url.pathname;
+      const signedIn = req.headers['x-cachet-token'] === TOKEN;
+      if (p === '/api/v1/ping') return { body: { data: 'Pong!' } };
+      if (
+        p === '/api/v1/components/groups' ||
+        p === '/api/v1/components' ||
+        p === '/api/v1/schedules'
+      )
+        return { body: list([]) };
+      if (p === '/api/v1/subscribers') return { body: list([]) };
+      if (p === '/api/v1/incidents')
+        return {
+          body: list([
+            incident(1, 'Checkout errors', 1, 'Some payments failed.'),
+            ...(signedIn
+              ? [
+                  incident(
+                    2,
+                    'Breach at Acme Bank',
+                    0,
+                    'Customer Acme Bank lost data; legal is on it.',
+                  ),
+                ]
+              : []),
+          ]),
+        };
+      if (p === '/api/v1/incidents/1/updates')
+        return {
+          body: list([
+            { id: 10, incident_id: 1, status: 2, message: 'Found the cause', created_at: at(130) },
+            { id: 11, incident_id: 1, status: 4, message: 'Fixed', created_at: at(160) },
+          ]),
+        };
+      if (p === '/api/v1/incidents/2/updates') return { body: list([]) };
+      return null;
+    };
+  };
+
+  it('keeps an incident Cachet 2 showed only to signed-in users for staff, off the public API and feed', async () => {
+    const t = await createTestContext();
+    const server = await serveSource(cachet2Hidden());
+    try {
+      const report = await importCachet(
+        t.deps,
+        { url: server.url, token: TOKEN },
+        testActor,
+        silentProgress,
+      );
+      expect(report.counts.incidents).toEqual({ created: 2, existing: 0 });
+      const v2 = await (await t.app.request('/api/v2/incidents.json')).text();
+      expect(v2).toContain('Checkout errors');
+      expect(v2).not.toContain('Acme Bank');
+      const feed = await (await t.app.request('/feed.rss')).text();
+      expect(feed).not.toContain('Acme Bank');
+      // Staff still have it in the record.
+      const staff = api(t, (await makeToken(t, 'responder')).secret);
+      expect(JSON.stringify((await staff.get('/api/admin/incidents')).json)).toContain(
+        'Breach at Acme Bank',
+      );
+      expect(report.unmapped).toContain(
+        'incident "Breach at Acme Bank": shown only to signed-in users in Cachet; imported for staff only',
+      );
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+
+  it('opens an incident with later updates as investigating, not at the status it ended in', async () => {
+    const t = await createTestContext();
+    const server = await serveSource(cachet2Hidden());
+    try {
+      await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
+      const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
+        incidents: { name: string; incident_updates: { status: string; body: string }[] }[];
+      };
+      const checkout = v2.incidents.find((i) => i.name === 'Checkout errors')!;
+      expect(checkout.incident_updates.map((u) => [u.status, u.body]).reverse()).toEqual([
+        ['investigating', 'Some payments failed.'],
+        ['identified', 'Found the cause'],
+        ['resolved', 'Fixed'],
+      ]);
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+
+  it('keeps Cachet 3 incidents for signed-in users or hidden off the public page, and reads when one occurred', async () => {
+    const t = await createTestContext();
+    const list = (data: unknown[]) => ({ data, links: { next: null } });
+    const row = (id: number, name: string, visible: number, occurred: string, created: string) => ({
+      id,
+      type: 'incidents',
+      attributes: {
+        name,
+        message: `${name}: details`,
+        status: { human: 'Fixed', value: 4 },
+        visible,
+        occurred: { human: 'a while ago', string: occurred },
+        created: { human: 'a while ago', string: created },
+      },
+    });
+    const server = await serveSource((url) => {
+      const p = url.pathname;
+      if (
+        p === '/api/component-groups' ||
+        p === '/api/components' ||
+        p === '/api/schedules' ||
+        p === '/api/subscribers'
+      )
+        return { body: list([]) };
+      if (p === '/api/incidents')
+        return {
+          body: list([
+            row(1, 'Slow search', 1, '2024-03-01 08:00:00', '2024-03-02 09:00:00'),
+            row(2, 'Staff only: payroll DB', 0, '2024-03-03 08:00:00', '2024-03-03 08:00:00'),
+            row(3, 'Hidden: vendor dispute', 2, '2024-03-04 08:00:00', '2024-03-04 08:00:00'),
+          ]),
+        };
+      if (/^\/api\/incidents\/\d+\/updates$/.test(p)) return { body: list([]) };
+      return null;
+    });
+    try {
+      await importCachet(t.deps, { url: server.url, token: TOKEN }, testActor, silentProgress);
+      const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
+        incidents: { name: string; started_at: string }[];
+      };
+      expect(v2.incidents.map((i) => i.name)).toEqual(['Slow search']);
+      // Filed a day after it happened: the page says when it happened.
+      expect(v2.incidents[0]!.started_at).toMatch(/^2024-03-01T08:00:00/);
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+});

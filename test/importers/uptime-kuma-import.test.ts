@@ -175,3 +175,53 @@ describe('npx herald import uptime-kuma', { timeout: 120_000 }, () => {
     expect((await t.deps.db.select({ n: count() }).from(components))[0]!.n).toBe(6);
   });
 });
+
+describe('an Uptime Kuma window in its own time zone', { timeout: 60_000 }, () => {
+  it('reads a single window as Uptime Kuma wrote it: wall-clock time in the window time zone', async () => {
+    // Uptime Kuma keeps a single window's dates as typed, in the window's zone, and says which
+    // zone beside them (server/model/maintenance.js, toPublicJSON).
+    const t = await createTestContext();
+    const server = await serveSource((url) => {
+      if (url.pathname === '/api/status-page/berlin')
+        return {
+          body: {
+            config: { slug: 'berlin', title: 'Berlin' },
+            incident: null,
+            publicGroupList: [],
+            maintenanceList: [
+              {
+                id: 9,
+                title: 'Database upgrade',
+                description: 'Read-only for an hour',
+                strategy: 'single',
+                active: true,
+                status: 'scheduled',
+                timezone: 'Europe/Berlin',
+                timezoneOffset: '+01:00',
+                timeslotList: [
+                  { startDate: '2099-07-01 02:00:00', endDate: '2099-07-01 03:00:00' },
+                ],
+              },
+            ],
+          },
+        };
+      if (url.pathname === '/api/status-page/heartbeat/berlin')
+        return { body: { heartbeatList: {}, uptimeList: {} } };
+      return null;
+    });
+    try {
+      const r = await herald(t, ['import', 'uptime-kuma', '--url', server.url, '--slug', 'berlin']);
+      expect(r.code, r.err).toBe(0);
+      const body = (await (await t.app.request('/api/v2/scheduled-maintenances.json')).json()) as {
+        scheduled_maintenances: { name: string; scheduled_for: string; scheduled_until: string }[];
+      };
+      const w = body.scheduled_maintenances.find((m) => m.name === 'Database upgrade')!;
+      // 02:00 summer time in Berlin is midnight UTC.
+      expect(w.scheduled_for).toMatch(/^2099-07-01T00:00:00/);
+      expect(w.scheduled_until).toMatch(/^2099-07-01T01:00:00/);
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+});

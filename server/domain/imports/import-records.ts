@@ -92,6 +92,8 @@ export async function importIncident(
       ownerId: null,
       isDrill: false,
       autoHolding: false,
+      // Audience-only with no audience chosen: staff see it, no public surface does.
+      audienceOnly: input.audienceOnly,
       publishedAt: input.createdAt,
       startedAt: input.startedAt,
       monitoringAt: input.monitoringAt ?? null,

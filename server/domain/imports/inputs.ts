@@ -50,6 +50,8 @@ export const importIncidentInput = z.strictObject({
   startedAt: instantInput,
   monitoringAt: instantInput.nullish(),
   resolvedAt: instantInput.nullish(),
+  /** Kept from the public at the source: shown to staff only (no named audience chosen). */
+  audienceOnly: z.boolean().default(false),
   components: z
     .array(z.strictObject({ componentId: idInput, status: z.enum(componentStatuses) }))
     .max(200)

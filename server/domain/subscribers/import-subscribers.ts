@@ -33,28 +33,72 @@ export interface ImportReport {
   rejected: { line: number; value: string; reason: string }[];
 }
 
-/** Splits one CSV line (RFC 4180 quoting) into fields. */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
+/** One CSV record: its fields and the line it starts on (from 1). */
+interface CsvRecord {
+  line: number;
+  fields: string[];
+  blank: boolean;
+}
+
+/**
+ * Splits CSV text into records (RFC 4180 quoting; `,` or `;` between fields). A quoted field may
+ * hold line breaks, as spreadsheets write a note with several lines: it stays in its record, and
+ * each record keeps the line it starts on, so a rejected row is named where an editor shows it.
+ * A quote that is never closed would swallow the rest of the file into one field: then every
+ * line is read as its own record (`multiline` false), so one stray quote costs one row.
+ */
+function csvRecords(text: string, multiline = true): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  let fields: string[] = [];
   let cur = '';
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
+  let raw = false;
+  let line = 1;
+  let start = 1;
+  const endRecord = () => {
+    fields.push(cur.trim());
+    out.push({ line: start, fields, blank: !raw });
+    fields = [];
+    cur = '';
+    raw = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const lineBreak = ch === '\n' || ch === '\r';
+    if (lineBreak) {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      line++;
+    }
+    if (quoted && lineBreak && !multiline) quoted = false;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
+      if (ch === '"' && text[i + 1] === '"') {
         cur += '"';
         i++;
       } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
+      else cur += lineBreak ? '\n' : ch;
+      continue;
+    }
+    if (lineBreak) {
+      endRecord();
+      start = line;
+      continue;
+    }
+    if (ch.trim()) raw = true;
+    // Only a quote that opens a field quotes it; one inside a value (O"Brien) is kept as text.
+    if (ch === '"' && !cur.trim()) quoted = true;
     else if (ch === ',' || ch === ';') {
-      out.push(cur.trim());
+      fields.push(cur.trim());
       cur = '';
     } else cur += ch;
   }
-  out.push(cur.trim());
+  if (quoted && multiline) return csvRecords(text, false);
+  if (raw || fields.length || cur.trim()) endRecord();
   return out;
 }
+
+/** A header cell as a key: "E-mail Address" and "email_address" both read `emailaddress`. */
+const headerKey = (h: string) => h.toLowerCase().replace(/[^a-z]/g, '');
+const EMAIL_HEADERS = new Set(['email', 'emailaddress', 'mail', 'mailaddress']);
 
 /** A checked CSV: the rows to write and those already rejected, with their line numbers. */
 export interface PreparedImport {
@@ -176,19 +220,22 @@ async function prepareImportParsed(
   requireAdmin(actor);
   const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
 
-  const lines = input.csv.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  if (lines.filter((l) => l.trim()).length > MAX_IMPORT_ROWS + 1) {
+  const records = csvRecords(input.csv.replace(/^\uFEFF/, '')).filter((r) => !r.blank);
+  if (records.length > MAX_IMPORT_ROWS + 1) {
     throw new ValidationError(
       `At most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows per import; split the file.`,
       { csv: 'too many rows' },
     );
   }
+  // A header names the address column wherever it is ("First Name,Last Name,Email Address", as
+  // mail tools export); without one, the addresses are in the first column.
   let emailCol = 0;
   let componentsCol = -1;
   let start = 0;
-  const head = csvFields(lines[0] ?? '').map((h) => h.toLowerCase());
-  if (head.includes('email') || head.includes('e-mail')) {
-    emailCol = Math.max(head.indexOf('email'), head.indexOf('e-mail'));
+  const head = (records[0]?.fields ?? []).map(headerKey);
+  const named = head.findIndex((h) => EMAIL_HEADERS.has(h));
+  if (named >= 0) {
+    emailCol = named;
     componentsCol = head.indexOf('components');
     start = 1;
   }
@@ -196,10 +243,7 @@ async function prepareImportParsed(
   const check = rowChecker(domains, componentByKey);
   const report: Pick<ImportReport, 'rejected'> = { rejected: [] };
   const rows: PreparedRow[] = [];
-  for (let i = start; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (!line.trim()) continue;
-    const fields = csvFields(line);
+  for (const { line, fields } of records.slice(start)) {
     const value = (fields[emailCol] ?? '').slice(0, 300);
     const rawComponents = componentsCol >= 0 ? (fields[componentsCol] ?? '').trim() : '';
     const keys = rawComponents
@@ -209,8 +253,8 @@ async function prepareImportParsed(
           .filter(Boolean)
       : null;
     const checked = check(value, keys);
-    if ('reason' in checked) report.rejected.push({ line: i + 1, value, reason: checked.reason });
-    else rows.push({ line: i + 1, ...checked });
+    if ('reason' in checked) report.rejected.push({ line, value, reason: checked.reason });
+    else rows.push({ line, ...checked });
   }
   return {
     listId: list.id,

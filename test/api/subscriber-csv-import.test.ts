@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, makeToken } from '../helpers/api.ts';
+import { createTestContext, type TestContext } from '../helpers/deps.ts';
+
+// CSV files as mail tools and spreadsheets export them: the address in a column named
+// "Email Address" somewhere in the row, quoted fields that hold commas and line breaks.
+
+describe('POST /api/admin/subscribers/import reads exported CSV files', () => {
+  let t: TestContext;
+  let admin: ReturnType<typeof api>;
+  let listId: string;
+  beforeAll(async () => {
+    t = await createTestContext();
+    admin = api(t, (await makeToken(t, 'admin')).secret);
+    const lists = (await admin.get('/api/admin/lists')).json.lists as {
+      id: string;
+      slug: string;
+    }[];
+    listId = lists.find((l) => l.slug === 'customers')!.id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('finds the address in an "Email Address" column that is not the first', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'First Name,Last Name,Email Address\nAnn,Lee,ann@example.org\nBo,Ek,bo@example.org\n',
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ imported: 2, alreadySubscribed: 0, rejected: [] });
+  });
+
+  it('keeps a quoted field with a line break in its row', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'email,note\ncy@example.org,"met at the fair,\nwants news"\nbroken,x\ndee@example.org,x\n',
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      imported: 2,
+      alreadySubscribed: 0,
+      rejected: [{ line: 4, value: 'broken', reason: 'not an email address' }],
+    });
+  });
+
+  it('costs one row for a quote that is never closed, not the rest of the file', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'email,note\n"eve@example.org,x\nfay@example.org,y\ngus@example.org,z\n',
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      imported: 2,
+      alreadySubscribed: 0,
+      rejected: [{ line: 2, value: 'eve@example.org,x', reason: 'not an email address' }],
+    });
+  });
+});
