@@ -59,9 +59,10 @@ describe('a responder declares an incident in a real browser', () => {
     expect(summary.incidents).toHaveLength(1);
     expect(summary.incidents[0]).toMatchObject({
       name: 'Checkout is failing',
-      priority: 1,
       status: 'investigating',
     });
+    // The public hears the impact; the team's P1 stays inside.
+    expect(summary.incidents[0]).not.toHaveProperty('priority');
     expect(summary.components.find((c: { id: string }) => c.id === checkout.id).status).toBe(
       'major_outage',
     );

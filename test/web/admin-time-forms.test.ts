@@ -196,11 +196,12 @@ describe('admin pages for scheduled updates, promises, maintenance and the switc
       notifyReminder: false,
       notifyOnStart: false,
     });
-    // Each step a form of its own with a message box: start and extend while scheduled...
+    // Each step a form of its own with a message box: move, start and extend while scheduled
+    // (cancelling asks first, on a page of its own)...
     const steps = (html: string) =>
       [...html.matchAll(/name="_action" value="(\w+)"/g)].map((x) => x[1]);
     const before = (await rita.get(path)).html;
-    expect(steps(before)).toEqual(['start', 'extend']);
+    expect(steps(before)).toEqual(['move', 'start', 'extend']);
     expect(before).toContain('<textarea id="f-start-body" name="body"></textarea>');
     expect((await rita.post(path, { _action: 'start' })).res.status).toBe(303);
     const started = (await rita.get(path)).html;
