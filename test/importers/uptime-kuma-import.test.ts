@@ -179,7 +179,7 @@ describe('npx herald import uptime-kuma', { timeout: 120_000 }, () => {
 describe('an Uptime Kuma window in its own time zone', { timeout: 60_000 }, () => {
   it('reads a single window as Uptime Kuma wrote it: wall-clock time in the window time zone', async () => {
     // Uptime Kuma keeps a single window's dates as typed, in the window's zone, and says which
-    // zone beside them (server/model/maintenance.js, toPublicJSON).
+    // zone beside them (Uptime Kuma's own maintenance model, its toPublicJSON).
     const t = await createTestContext();
     const server = await serveSource((url) => {
       if (url.pathname === '/api/status-page/berlin')
