@@ -63,7 +63,7 @@ export function composeMaintenanceMail(
     scheduledFor: m.scheduledFor,
     scheduledUntil: m.scheduledUntil,
     components: src.componentNames,
-    maintenanceUrl: incidentUrlFor(page.url, r.list, m.id),
+    maintenanceUrl: incidentUrlFor(page.url, r.list, { id: m.id, audienceOnly: false }),
     calendarUrl: `${page.url}/maintenance.ics`,
     ...links,
     lang: r.language,
