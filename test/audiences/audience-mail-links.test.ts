@@ -270,4 +270,51 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('EVERYONE-r6');
   });
+
+  it("previews each list's details link as its readers then get it", async () => {
+    await makeConfirmedSubscriber(s.deps, 'cfo@example.com', 'stakeholders');
+    const c = await signIn('preview-reader@acme.com');
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Reports empty for Acme',
+      priority: 1,
+      body: 'Reports show nothing.',
+      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    await drain();
+    smtp.clear();
+    const preview = await responder.post('/api/admin/email-preview', {
+      incidentId: id,
+      body: 'PREVIEWED-r7 Reports fill again.',
+    });
+    expect(preview.status).toBe(200);
+    expect(
+      (
+        await responder.post(`/api/admin/incidents/${id}/updates`, {
+          body: 'PREVIEWED-r7 Reports fill again.',
+          status: 'identified',
+        })
+      ).status,
+    ).toBe(201);
+    await drain();
+    const sent = (email: string) =>
+      detailsLink(
+        smtp.to(email).find((m) => (m.parsed.text ?? '').includes('PREVIEWED-r7'))!.parsed.text!,
+      );
+    const shown = Object.fromEntries(
+      (preview.json.lists as { slug: string; incidentUrl: string }[]).map((l) => [
+        l.slug,
+        local(l.incidentUrl),
+      ]),
+    );
+    expect(shown).toEqual({
+      stakeholders: sent('cfo@example.com'),
+      'acme-incident-mail': sent('preview-reader@acme.com'),
+    });
+    // The text shown as internal lists get it carries their link, not the public page's 404.
+    expect(detailsLink(preview.json.internal.text)).toBe(sent('cfo@example.com'));
+  });
 });
