@@ -64,7 +64,8 @@ export function composeMaintenanceMail(
     scheduledUntil: m.scheduledUntil,
     components: src.componentNames,
     maintenanceUrl: incidentUrlFor(page.url, r.list, { id: m.id, audienceOnly: false }),
-    calendarUrl: `${page.url}/maintenance.ics`,
+    // The feed takes the reader's language; without it, it speaks the page's default.
+    calendarUrl: `${page.url}/maintenance.ics?lang=${r.language}`,
     ...links,
     lang: r.language,
   });
