@@ -36,7 +36,10 @@ import {
   incidentAudiencesInput,
   resolveIncidentAudiences,
 } from '../domain/audiences/incident-audiences.ts';
-import { chosenAudienceIds as chosenAudiences } from '../domain/lists/list-reading.ts';
+import {
+  chosenAudienceIds as chosenAudiences,
+  incidentUrlFor,
+} from '../domain/lists/list-reading.ts';
 import {
   readAffectedComponents,
   readComponentNames,
@@ -73,10 +76,11 @@ export interface EmailPreview {
   /** What public lists receive. */
   public: RenderedEmail;
   /**
-   * Every list a notifying update would go to: its audience, its recipients now and the subject
-   * line each of its readers would get (a list's own template, its language or English).
+   * Every list a notifying update would go to: its audience, its recipients now, the subject
+   * line each of its readers would get (a list's own template, its language or English) and the
+   * details link its mail carries.
    */
-  lists: ListReview[];
+  lists: (ListReview & { incidentUrl: string })[];
   /** Everyone on those lists (followers of the incident come on top, notified or not). */
   recipients: number;
 }
@@ -93,7 +97,7 @@ async function previewUpdateEmailParsed(
   let priority = input.priority;
   let isDrill = input.isDrill ?? false;
   let impact: string | null = null;
-  let incidentUrl = `${base}/incidents/(new)`;
+  let incidentId = '(new)';
   // For chosen audiences only: their lists and staff lists, never a public list.
   let audienceOnly = false;
   let chosenAudienceIds: string[] = [];
@@ -105,7 +109,7 @@ async function previewUpdateEmailParsed(
     priority ??= incident.priority;
     isDrill = incident.isDrill;
     impact = incident.impact;
-    incidentUrl = `${base}/incidents/${incident.id}`;
+    incidentId = incident.id;
     audienceOnly = incident.audienceOnly;
     if (audienceOnly) chosenAudienceIds = await chosenAudiences(deps.db, incident.id);
     for (const c of await readAffectedComponents(deps.db, incident.id))
@@ -136,6 +140,11 @@ async function previewUpdateEmailParsed(
         status: c.status,
       });
   }
+  // The details link each list's mail carries, from the builder the sent mail uses.
+  const linkFor = (list: Parameters<typeof incidentUrlFor>[1]) =>
+    incidentUrlFor(base, list, { id: incidentId, audienceOnly });
+  const internalUrl = linkFor({ audience: null, isInternal: true });
+  const publicUrl = linkFor({ audience: null, isInternal: false });
   const resolved = input.status === 'resolved';
   const due = nextUpdateDue(now, priority, resolved, input, promiseDefaultsOf(s));
   const data: IncidentEmailData = {
@@ -149,7 +158,7 @@ async function previewUpdateEmailParsed(
         affected: [...affected.values()],
         body: input.body,
         nextUpdateDueAt: due,
-        incidentUrl,
+        incidentUrl: internalUrl,
       },
       now,
     ),
@@ -188,8 +197,9 @@ async function previewUpdateEmailParsed(
   const { lists, recipients } = await reviewLists(deps.db, to, componentIds, (l, lang) =>
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
   );
+  const bySlug = new Map(to.map((l) => [l.slug, l]));
   return {
-    lists,
+    lists: lists.map((l) => ({ ...l, incidentUrl: linkFor(bySlug.get(l.slug)!) })),
     recipients,
     wouldNotify: input.notify ?? isBroadcastPriority(priority),
     internal: {
@@ -200,6 +210,7 @@ async function previewUpdateEmailParsed(
       ...render({
         ...data,
         listName: 'Customers',
+        incidentUrl: publicUrl,
         internalNote: null,
         impactLabel: impactLabel(words.impact),
       }),

@@ -3,7 +3,8 @@ import { api, makeToken } from '../helpers/api.ts';
 import { makeComponent } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startTestServer, type ServerContext } from '../helpers/server.ts';
-import { FormClient } from '../helpers/site.ts';
+import { FormClient, makeUser } from '../helpers/site.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 // A reader of a named audience, signed in with an emailed link, on the audience's list. The
@@ -18,6 +19,9 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
   let checkoutId: string;
 
   const drain = () => testWorker(s).drain();
+  /** The mail's "Details:" link (the text part), as a path on this site. */
+  const detailsLink = (text: string) =>
+    local(/Details: (https:\/\/status\.example\.com\/\S+)/.exec(text)![1]!);
   const local = (link: string) => {
     const u = new URL(link);
     return u.pathname + u.search + u.hash;
@@ -219,5 +223,98 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
       expect(page.res.status, link).toBe(200);
       expect(page.html, link).toContain('ACME-PM-r4');
     }
+  });
+
+  it("leads staff on an internal list from an audience-only incident's mail to a page that shows it", async () => {
+    await makeConfirmedSubscriber(s.deps, 'exec@example.com', 'stakeholders');
+    const staff = await makeUser(s, 'viewer', 'exec@example.com');
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Invoices late for Acme',
+      priority: 0,
+      body: 'ACME-STAFF-r5 Invoices are a day late.',
+      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    await drain();
+    const mail = smtp
+      .to('exec@example.com')
+      .find((m) => (m.parsed.text ?? '').includes('ACME-STAFF-r5'));
+    expect(mail, 'the internal list is mailed the incident').toBeDefined();
+    const link = detailsLink(mail!.parsed.text!);
+    // Signed in as staff, the reader sees the incident; the public page would be a 404.
+    const c = new FormClient(s.url);
+    await c.login(staff.email);
+    const page = await c.get(link);
+    expect(page.res.status, link).toBe(200);
+    expect(page.html, link).toContain('ACME-STAFF-r5');
+  });
+
+  it('leads an internal list from an incident everyone sees to the public page, which needs no sign-in', async () => {
+    await makeConfirmedSubscriber(s.deps, 'sales@example.com', 'stakeholders');
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Checkout slow',
+      priority: 1,
+      body: 'EVERYONE-r6 Payments take longer.',
+      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+    });
+    expect(declared.status).toBe(201);
+    await drain();
+    const mail = smtp
+      .to('sales@example.com')
+      .find((m) => (m.parsed.text ?? '').includes('EVERYONE-r6'));
+    expect(mail).toBeDefined();
+    const link = detailsLink(mail!.parsed.text!);
+    expect(link).toBe(`/incidents/${declared.json.incident.id}`);
+    const page = await new FormClient(s.url).get(link);
+    expect(page.res.status).toBe(200);
+    expect(page.html).toContain('EVERYONE-r6');
+  });
+
+  it("previews each list's details link as its readers then get it", async () => {
+    await makeConfirmedSubscriber(s.deps, 'cfo@example.com', 'stakeholders');
+    const c = await signIn('preview-reader@acme.com');
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Reports empty for Acme',
+      priority: 1,
+      body: 'Reports show nothing.',
+      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      audiences: ['acme-corp'],
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    await drain();
+    smtp.clear();
+    const preview = await responder.post('/api/admin/email-preview', {
+      incidentId: id,
+      body: 'PREVIEWED-r7 Reports fill again.',
+    });
+    expect(preview.status).toBe(200);
+    expect(
+      (
+        await responder.post(`/api/admin/incidents/${id}/updates`, {
+          body: 'PREVIEWED-r7 Reports fill again.',
+          status: 'identified',
+        })
+      ).status,
+    ).toBe(201);
+    await drain();
+    const sent = (email: string) =>
+      detailsLink(
+        smtp.to(email).find((m) => (m.parsed.text ?? '').includes('PREVIEWED-r7'))!.parsed.text!,
+      );
+    const shown = Object.fromEntries(
+      (preview.json.lists as { slug: string; incidentUrl: string }[]).map((l) => [
+        l.slug,
+        local(l.incidentUrl),
+      ]),
+    );
+    expect(shown).toEqual({
+      stakeholders: sent('cfo@example.com'),
+      'acme-incident-mail': sent('preview-reader@acme.com'),
+    });
+    // The text shown as internal lists get it carries their link, not the public page's 404.
+    expect(detailsLink(preview.json.internal.text)).toBe(sent('cfo@example.com'));
   });
 });

@@ -93,6 +93,28 @@ describe('notices and follower mail in the reader language', () => {
     expect(ar.text).toContain('أضِفها إلى تقويمك: https://status.example.com/maintenance.ics');
   });
 
+  it("a maintenance notice's calendar link opens the calendar in the reader's language", async () => {
+    await makeConfirmedSubscriber(s.deps, 'kalender@example.org');
+    await setLanguage('kalender@example.org', 'de');
+    await scheduleMaintenance(
+      s.deps,
+      {
+        title: 'Cache flush',
+        description: 'We flush the cache.',
+        scheduledFor: '2026-11-23T02:00:00.000Z',
+        scheduledUntil: '2026-11-23T03:00:00.000Z',
+      },
+      testActor,
+    );
+    await testWorker(s).drain();
+    const text = smtp.to('kalender@example.org')[0]!.parsed.text!;
+    const link = /Zum Kalender hinzufügen: (\S+)/.exec(text)![1]!;
+    const calendar = await (
+      await fetch(s.url + new URL(link).pathname + new URL(link).search)
+    ).text();
+    expect(calendar).toContain('X-WR-CALNAME:Wartung von');
+  });
+
   it('a list that keeps subjects in English keeps them for maintenance notices too', async () => {
     const list = await listBySlug(s.deps, 'customers');
     await updateList(s.deps, { listId: list.id, subjectsInEnglish: true }, testActor);

@@ -291,4 +291,25 @@ describe('the post-mortem', () => {
     await testWorker(t).drain();
     expect(smtp.received.filter((m) => m.parsed.subject?.includes('PULLED BACK'))).toEqual([]);
   });
+
+  it('emails a post-mortem once: publishing it again after an edit with email is refused and mails nobody', async () => {
+    await makeConfirmedSubscriber(t.deps, 'once@example.org', 'customers');
+    const { incident } = await resolvedIncident('Billing twice');
+    await testWorker(t).drain();
+    smtp.clear();
+    const path = `/api/admin/incidents/${incident.id}/postmortem`;
+    await call.put(path, { publicBody: 'A retry loop charged twice.' });
+    const first = await call.post(`${path}/publish`, { notify: true });
+    expect(first.status).toBe(200);
+    await testWorker(t).drain();
+    await call.put(path, { publicBody: 'A retry loop charged twice. Refunds went out.' });
+    const again = await call.post(`${path}/publish`, { notify: true });
+    expect(again.status).toBe(409);
+    expect(again.json.error.message).toMatch(/already emailed/);
+    // Without email it publishes the edit.
+    expect((await call.post(`${path}/publish`, { notify: false })).status).toBe(200);
+    await testWorker(t).drain();
+    const notices = smtp.to('once@example.org').map((m) => m.parsed.subject);
+    expect(notices).toEqual(['Post-mortem: Billing twice']);
+  });
 });

@@ -18,7 +18,7 @@ export function composeIncidentNoticeMail(
   list: OutgoingMail['list'],
 ): OutgoingMail {
   const i = src.incident;
-  const incidentUrl = incidentUrlFor(page.url, r.list, i.id);
+  const incidentUrl = incidentUrlFor(page.url, r.list, i);
   const rendered = renderIncidentNotice({
     kind: src.kind === 'incident_postmortem' ? 'postmortem' : 'follow_up',
     // Internal lists get the team's priority; every other list hears impact, as in updates.

@@ -63,8 +63,9 @@ export function composeMaintenanceMail(
     scheduledFor: m.scheduledFor,
     scheduledUntil: m.scheduledUntil,
     components: src.componentNames,
-    maintenanceUrl: incidentUrlFor(page.url, r.list, m.id),
-    calendarUrl: `${page.url}/maintenance.ics`,
+    maintenanceUrl: incidentUrlFor(page.url, r.list, { id: m.id, audienceOnly: false }),
+    // The feed takes the reader's language; without it, it speaks the page's default.
+    calendarUrl: `${page.url}/maintenance.ics?lang=${r.language}`,
     ...links,
     lang: r.language,
   });

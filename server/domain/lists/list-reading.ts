@@ -59,15 +59,19 @@ export function listText(list: AudienceAwareList): ListText {
 /**
  * Where a list's readers read an incident: an audience's list links to the audience's own
  * incident page (its text, and the incidents for chosen audiences only, which the public page
- * answers with a 404); every other list to the public incident page.
+ * answers with a 404); an internal list to the public page when the public sees the incident
+ * (stakeholders without a Herald account can open it) and otherwise to the admin incident page,
+ * where staff sign in; every other list to the public incident page. Maintenance windows are
+ * never for chosen audiences only.
  */
 export function incidentUrlFor(
   pageUrl: string,
-  list: Pick<AudienceAwareList, 'audience'>,
-  incidentId: string,
+  list: Pick<AudienceAwareList, 'audience' | 'isInternal'>,
+  incident: { id: string; audienceOnly: boolean },
 ): string {
-  const base = list.audience ? `${pageUrl}/a/${list.audience.slug}` : pageUrl;
-  return `${base}/incidents/${incidentId}`;
+  if (list.audience) return `${pageUrl}/a/${list.audience.slug}/incidents/${incident.id}`;
+  if (list.isInternal && incident.audienceOnly) return `${pageUrl}/admin/incidents/${incident.id}`;
+  return `${pageUrl}/incidents/${incident.id}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { postmortemMailedAt } from './postmortem-mailed.ts';
 import { and, asc, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
 import {
@@ -196,6 +197,8 @@ export async function readPostmortemPublication(db: DbOrTx, incidentId: string, 
     publicBody: body,
     publicHtml: renderMarkdown(body),
     empty: body.trim() === '',
+    /** When the lists were emailed it: publishing again offers no second email. */
+    mailedAt: await postmortemMailedAt(db, incident.id),
     isDrill: incident.isDrill,
     pages: await publicationPages(db, incident, publicUrl),
     email,

@@ -8,6 +8,7 @@ import { ConflictError } from '../shared/errors.ts';
 import { type Parsed, verb } from '../shared/verb.ts';
 import { bumpChanges, recordAudit } from '../shared/writes.ts';
 import { loadPostmortemOf } from './save-postmortem.ts';
+import { postmortemMailedAt } from './postmortem-mailed.ts';
 
 export const publishPostmortemInput = z.strictObject({
   incidentId: z.string().min(1),
@@ -42,6 +43,12 @@ async function publishPostmortemParsed(
     if (pm.publicBody.trim() === '')
       throw new ConflictError(
         'The public part is empty: write what customers should read, save, then publish.',
+      );
+    // The lists read a post-mortem once; an edit is on the page, not in a second email.
+    const mailedAt = input.notify ? await postmortemMailedAt(tx, incident.id) : null;
+    if (mailedAt)
+      throw new ConflictError(
+        `This post-mortem was already emailed to the lists (${mailedAt.toISOString()}): publish it without email; the page, feeds and API show the edit.`,
       );
     const publishedAt = pm.publishedAt ?? now;
     await tx.update(postmortems).set({ publishedAt }).where(eq(postmortems.id, pm.id));
