@@ -5,6 +5,7 @@ import {
   listReading,
   listTakesMaintenance,
   mayStillRead,
+  postmortemUrlFor,
 } from '../../server/domain/lists/list-reading.ts';
 
 // The one rule that says which lists hear of an incident and what they read.
@@ -116,5 +117,26 @@ describe('mayStillRead', () => {
     const company = list({ audienceId: 'a1', audience: { ...acme, everyoneSignedIn: true } });
     expect(mayStillRead(company, via('someone@example.org', true))).toBe(true);
     expect(mayStillRead(company, via('someone@example.org', false))).toBe(false);
+  });
+});
+
+describe('postmortemUrlFor', () => {
+  const page = 'https://status.example.com';
+  it('leads each reader to a post-mortem they can open', () => {
+    const staff = list({ isInternal: true });
+    const customers = list({ audienceId: 'a1', audience: acme });
+    expect(postmortemUrlFor(page, list({}), { id: 'i1', audienceOnly: false })).toBe(
+      `${page}/incidents/i1#postmortem`,
+    );
+    expect(postmortemUrlFor(page, staff, { id: 'i1', audienceOnly: false })).toBe(
+      `${page}/incidents/i1#postmortem`,
+    );
+    // For chosen audiences only: the public page is a 404; staff read it in the admin.
+    expect(postmortemUrlFor(page, staff, { id: 'i1', audienceOnly: true })).toBe(
+      `${page}/admin/incidents/i1/postmortem`,
+    );
+    expect(postmortemUrlFor(page, customers, { id: 'i1', audienceOnly: true })).toBe(
+      `${page}/a/${acme.slug}/incidents/i1#postmortem`,
+    );
   });
 });

@@ -3,7 +3,7 @@ import type { IncidentNoticeSource } from '../../domain/broadcasts/incident-noti
 import type { PageContext, Recipient } from '../../domain/broadcasts/send-context.ts';
 import { dateFormatsFor } from '../../i18n/dates.ts';
 import { impactWord } from '../../domain/shared/subjects.ts';
-import { incidentUrlFor } from '../../domain/lists/list-reading.ts';
+import { incidentUrlFor, postmortemUrlFor } from '../../domain/lists/list-reading.ts';
 import { incidentNoticeListSubject } from '../../domain/broadcasts/enqueue-incident-notice.ts';
 import type { SubscriberLinks } from '../../domain/subscribers/tokens.ts';
 import type { OutgoingMail } from '../../mail/outgoing-mail.ts';
@@ -35,7 +35,7 @@ export function composeIncidentNoticeMail(
     incidentUrl,
     postmortemUrl:
       src.kind !== 'incident_postmortem' && src.postmortemPublished
-        ? `${incidentUrl}#postmortem`
+        ? postmortemUrlFor(page.url, r.list, i)
         : null,
     ...links,
     lang: r.language,

@@ -75,6 +75,22 @@ export function incidentUrlFor(
 }
 
 /**
+ * Where the same reader finds the incident's published post-mortem: on the page
+ * `incidentUrlFor` gives, at its post-mortem section; staff sent to the admin go to its
+ * post-mortem page (the admin's incident page has no such section).
+ */
+export function postmortemUrlFor(
+  pageUrl: string,
+  list: Pick<AudienceAwareList, 'audience' | 'isInternal'>,
+  incident: { id: string; audienceOnly: boolean },
+): string {
+  const url = incidentUrlFor(pageUrl, list, incident);
+  return !list.audience && list.isInternal && incident.audienceOnly
+    ? `${url}/postmortem`
+    : `${url}#postmortem`;
+}
+
+/**
  * May this list receive this incident, and with which text: null when it may not. Drills reach
  * drill lists only and real incidents never do; a list receives the priorities it was given; an
  * audience's list hears only of incidents its audience sees (one of its components, or none
