@@ -57,3 +57,50 @@ describe('POST /api/admin/subscribers/import reads exported CSV files', () => {
     });
   });
 });
+
+describe('POST /api/admin/subscribers/import refuses a file with nothing to import', () => {
+  let t: TestContext;
+  let admin: ReturnType<typeof api>;
+  let listId: string;
+  beforeAll(async () => {
+    t = await createTestContext();
+    admin = api(t, (await makeToken(t, 'admin')).secret);
+    const lists = (await admin.get('/api/admin/lists')).json.lists as {
+      id: string;
+      slug: string;
+    }[];
+    listId = lists.find((l) => l.slug === 'customers')!.id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 422 for an empty file and says what the file needs', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', { listId, csv: '\n\n' });
+    expect(r.status).toBe(422);
+    expect(r.json.error.code).toBe('validation_failed');
+    expect(r.json.error.message).toMatch(/file is empty/);
+    expect(r.json.error.message).toMatch(/one address per row/);
+  });
+
+  it('answers 422 for a header with no rows under it', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'First Name,Email Address\n',
+    });
+    expect(r.status).toBe(422);
+    expect(r.json.error.message).toMatch(/only a header/);
+  });
+
+  it('answers 422 for a file with no column of addresses, naming the headers it found', async () => {
+    const r = await admin.post('/api/admin/subscribers/import', {
+      listId,
+      csv: 'name,phone\nAnn,123\nBo,456\n',
+    });
+    expect(r.status).toBe(422);
+    expect(r.json.error.message).toMatch(/no column of email addresses/);
+    expect(r.json.error.message).toContain('"name", "phone"');
+    const later = await admin.get(`/api/admin/lists/${listId}/imports`);
+    expect(later.json.imports).toEqual([]);
+  });
+});

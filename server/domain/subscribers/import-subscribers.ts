@@ -240,6 +240,8 @@ async function prepareImportParsed(
     start = 1;
   }
 
+  nothingToImport(records, named, emailCol);
+
   const check = rowChecker(domains, componentByKey);
   const report: Pick<ImportReport, 'rejected'> = { rejected: [] };
   const rows: PreparedRow[] = [];
@@ -262,6 +264,34 @@ async function prepareImportParsed(
     rejected: report.rejected,
     rowsTotal: rows.length + report.rejected.length,
   };
+}
+
+const CSV_HINT =
+  'Export the list as a CSV file with one address per row, under a header named "email" (or with the addresses in the first column).';
+
+/**
+ * A file that cannot hold one subscriber is refused before anything starts, rather than
+ * "importing" nothing: empty, a header alone, or no column that holds an address.
+ */
+function nothingToImport(records: CsvRecord[], named: number, emailCol: number) {
+  if (records.length === 0)
+    throw new ValidationError(`The file is empty. ${CSV_HINT}`, { csv: 'the file is empty' });
+  if (named >= 0 && records.length === 1)
+    throw new ValidationError(
+      `The file has only a header and no rows of addresses under it. ${CSV_HINT}`,
+      { csv: 'no rows under the header' },
+    );
+  if (named < 0 && !records.some((r) => (r.fields[emailCol] ?? '').includes('@'))) {
+    const headers = records[0]!.fields
+      .filter(Boolean)
+      .slice(0, 10)
+      .map((h) => `"${h.slice(0, 40)}"`)
+      .join(', ');
+    throw new ValidationError(
+      `The file has no column of email addresses (its first row reads ${headers || 'nothing'}). ${CSV_HINT}`,
+      { csv: 'no email column' },
+    );
+  }
 }
 
 /** Where a running import stands, after each chunk (written in that chunk's transaction). */
