@@ -322,3 +322,56 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
     }
   });
 });
+
+describe('Statuspage subscribers whose chosen components did not come over', () => {
+  it('reports one whose every chosen component is unknown instead of subscribing them to everything, and keeps the known part of a mixed choice', async () => {
+    const src = statuspageSource({ incidents: 2, subscribers: 2 });
+    const known = src.components.find((c) => !c.group)!;
+    const person = (email: string, chosen: string[]) => ({
+      ...(src.subscribers.active[0] as Record<string, unknown>),
+      id: `sub-${email}`,
+      email,
+      components: chosen,
+    });
+    src.subscribers.active.push(
+      person('gone@example.org', ['deleted-at-source']),
+      person('mixed@example.org', [known.id as string, 'deleted-at-source']),
+      person('everything@example.org', []),
+    );
+    const server = await serveSource(statuspageRoutes(src, KEY));
+    const t = await createTestContext();
+    try {
+      const r = await importHere(t, [
+        '--page-url',
+        server.url,
+        '--api-key',
+        KEY,
+        '--page-id',
+        src.pageId,
+        '--api-url',
+        `${server.url}/v1`,
+      ]);
+      expect(r.out).toMatch(
+        /subscriber gone@example\.org: chose only components not in Herald \(deleted-at-source\); not imported/,
+      );
+      expect(r.out).toMatch(
+        /subscriber mixed@example\.org: chosen component deleted-at-source not in Herald; subscribed to the others/,
+      );
+      const rows = await t.deps.db.select().from(subscribers);
+      const byEmail = new Map(rows.map((s) => [s.email, s]));
+      expect(byEmail.has('gone@example.org')).toBe(false);
+      const [mixedChoice] = byEmail.get('mixed@example.org')!.componentIds!;
+      const [herald] = await t.deps.db
+        .select()
+        .from(components)
+        .where(eq(components.id, mixedChoice!));
+      expect(herald!.name).toBe(known.name);
+      expect(byEmail.get('mixed@example.org')!.componentIds).toHaveLength(1);
+      // No choice at Statuspage means every component, as it did there.
+      expect(byEmail.get('everything@example.org')!.componentIds).toBeNull();
+    } finally {
+      await t.close();
+      await server.close();
+    }
+  });
+});
