@@ -171,6 +171,9 @@ export function sourceTime(s: string, zone?: string | null): Date {
   return new Date(`${s.replace(' ', 'T')}Z`);
 }
 
+/** Pause before a subscriber chunk that met a held write lock is tried again. */
+const LOCK_RETRY_MS = 250;
+
 /**
  * The source's subscribers onto Herald's default public list, in chunks, by the subscriber
  * import's own rules: an address already there or gone by choice stays as it is. Counted under
@@ -187,8 +190,21 @@ export async function writeSubscribers(
     return;
   }
   const prepared = await prepareRows(deps, { listId: list.id, rows }, actor);
+  // A running server may hold the write lock for a while (its own big import): the chunk that
+  // met it is tried again once the lock is free, saying so once per wait. A full disk is not
+  // passing, and stops the import with its message; run again, it counts what came over.
+  let waiting = false;
   const report = await writeImport(deps, prepared, actor, {
-    afterChunk: (p) => progress.step('subscribers', p.rowsDone, p.rowsTotal),
+    onRefused: async (err) => {
+      if (err.fault !== 'busy') throw err;
+      if (!waiting) progress.note('waiting for the database: another process holds the write lock');
+      waiting = true;
+      await sleep(LOCK_RETRY_MS);
+    },
+    afterChunk: (p) => {
+      waiting = false;
+      progress.step('subscribers', p.rowsDone, p.rowsTotal);
+    },
   });
   const c = (ctx.report.counts.subscribers ??= { created: 0, existing: 0 });
   c.created += report!.imported;

@@ -10,7 +10,9 @@ import {
 } from '../../db/schema/index.ts';
 import { silentProgress } from '../../server/importers/source.ts';
 import { importCachet } from '../../server/importers/cachet.ts';
+import { linkKey } from '../../server/domain/subscribers/tokens.ts';
 import { api, makeToken } from '../helpers/api.ts';
+import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { herald } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
@@ -607,3 +609,65 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
     }
   });
 });
+
+describe(
+  'npx herald import while another process holds the write lock',
+  { timeout: 60_000 },
+  () => {
+    it('waits for the lock, says so, and then imports every subscriber', async () => {
+      const t = await createTestContext();
+      const list = (data: unknown[]) => ({ data, links: { next: null } });
+      const people = Array.from({ length: 3 }, (_, i) => ({
+        id: i + 1,
+        type: 'subscribers',
+        attributes: { email: `held${i + 1}@example.org`, verified_at: '2024-01-01 00:00:00' },
+      }));
+      // The server made its link key long ago; the import only reads it.
+      await linkKey(t.deps.db, t.deps.config);
+      // Another process takes the write lock once the importer has started and reads the source:
+      // the import's first write (the subscribers) meets the held lock.
+      let lock: Awaited<ReturnType<typeof holdWriteLock>> | undefined;
+      const server = await serveSource(async (url) => {
+        const p = url.pathname;
+        if (p === '/api/subscribers') {
+          lock ??= await holdWriteLock(t.dbUrl, 'until-released');
+          return { body: list(people) };
+        }
+        if (/^\/api\/(component-groups|components|incidents|schedules)$/.test(p))
+          return { body: list([]) };
+        return null;
+      });
+      try {
+        let said = false;
+        const r = await herald(
+          t,
+          ['import', 'cachet', '--url', server.url, '--token', TOKEN],
+          (err) => {
+            if (
+              !said &&
+              err.includes('waiting for the database: another process holds the write lock')
+            ) {
+              said = true;
+              lock!.release();
+            }
+          },
+          // A write gives up after 1 s instead of 10 s, so the import meets the held lock at once.
+          { DATABASE_WRITE_WAIT_SECONDS: '1' },
+        );
+        expect(said, r.err).toBe(true);
+        expect(r.code, r.err).toBe(0);
+        expect(r.out).toContain('subscribers: 3 new, 0 already here');
+        const rows = await t.deps.db.select().from(subscribers);
+        expect(rows.map((s) => s.email).sort()).toEqual([
+          'held1@example.org',
+          'held2@example.org',
+          'held3@example.org',
+        ]);
+      } finally {
+        lock?.kill();
+        await server.close();
+        await t.close();
+      }
+    });
+  },
+);
