@@ -55,8 +55,9 @@ ${rowUsage()}
   import uptime-kuma --url URL --slug SLUG
                                  bring an Uptime Kuma status page over: groups, monitors as
                                  components, its incident and maintenance
-  import cachet --url URL [--token TOKEN]
-                                 bring a Cachet 2 or 3 page over
+  import cachet --url URL [--token TOKEN] [--time-zone ZONE]
+                                 bring a Cachet 2 or 3 page over; --time-zone: the IANA zone
+                                 Cachet writes its times in (its APP_TIMEZONE), default UTC
                                  Imports never email anyone and can run again: what was brought
                                  before is skipped
 
@@ -160,6 +161,7 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
       url: { type: 'string' },
       slug: { type: 'string' },
       token: { type: 'string' },
+      'time-zone': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -252,7 +254,7 @@ async function run(deps: Deps, argv: string[]): Promise<number> {
     case 'import cachet': {
       const report = await importCachet(
         deps,
-        { url: need(values.url, 'url'), token: values.token },
+        { url: need(values.url, 'url'), token: values.token, timeZone: values['time-zone'] },
         actor,
         stderrProgress(),
       );

@@ -12,6 +12,8 @@ import {
 } from '../domain/imports/import-records.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
+import { ValidationError } from '../domain/shared/errors.ts';
+import { isIanaTimeZone } from '../domain/settings/update-settings.ts';
 import {
   baseUrl,
   componentStatusOr,
@@ -54,9 +56,10 @@ function flatten(item: unknown): Row {
   return out as Row;
 }
 
-function cachetDate(v: unknown): Date | null {
+/** A Cachet time: written without an offset, in Cachet's app zone (`zone`, UTC by default). */
+function cachetDate(v: unknown, zone: string): Date | null {
   if (typeof v !== 'string' || !v) return null;
-  const d = sourceTime(v);
+  const d = sourceTime(v, zone);
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
@@ -102,11 +105,19 @@ function keptFromGuests(visible: unknown): string | null {
 
 export async function importCachet(
   deps: DomainDeps,
-  options: { url: string; token?: string },
+  options: { url: string; token?: string; timeZone?: string },
   actor: Actor,
   progress: Progress,
 ): Promise<ImportReport> {
   const url = baseUrl(options.url, 'url');
+  // Cachet stores and answers times in its app's zone (APP_TIMEZONE) without saying which.
+  const zone = options.timeZone ?? 'UTC';
+  if (!isIanaTimeZone(zone))
+    throw new ValidationError(
+      `--time-zone must be an IANA time zone such as Europe/Berlin or UTC (Cachet's APP_TIMEZONE), not "${zone}".`,
+      { 'time-zone': 'is not an IANA time zone' },
+    );
+  const timeOf = (v: unknown) => cachetDate(v, zone);
   // Cachet 2 answers /api/v1/ping; Cachet 3 serves its API under /api.
   let version: 2 | 3 = 2;
   try {
@@ -166,13 +177,19 @@ export async function importCachet(
     (g) => ({
       name: fit(ctx, name(g, `Group ${g.id}`), 100, `group ${g.id}`),
       position: Number(g.order ?? 0) || 0,
-      createdAt: cachetDate(g.created_at) ?? now,
+      createdAt: timeOf(g.created_at) ?? now,
     }),
   );
+  // Herald has no hidden components: one Cachet kept off its page stays out, and is named.
+  const disabled = (c: Row) => c.enabled === false || c.enabled === 0 || c.enabled === '0';
+  for (const c of components.filter(disabled))
+    ctx.report.unmapped.push(
+      `component "${name(c, c.id)}": disabled in Cachet (not on its page); not imported, and its incidents come over without it`,
+    );
   await each(
     ctx,
     'components',
-    components,
+    components.filter((c) => !disabled(c)),
     (c) => `component "${name(c, c.id)}"`,
     async (c) => {
       const status = componentStatusOr(
@@ -196,7 +213,7 @@ export async function importCachet(
           groupId: group ?? null,
           status,
           position: Number(c.order ?? 0) || 0,
-          createdAt: cachetDate(c.created_at) ?? now,
+          createdAt: timeOf(c.created_at) ?? now,
         },
         actor,
       );
@@ -218,7 +235,7 @@ export async function importCachet(
         );
         return false;
       }
-      const created = cachetDate(i.occurred_at) ?? cachetDate(i.created_at) ?? now;
+      const created = timeOf(i.occurred_at) ?? timeOf(i.created_at) ?? now;
       const title = name(i, `Incident ${i.id}`);
       const where = `incident "${title}"`;
       const sourceUpdates = updates.get(i.id) ?? [];
@@ -238,7 +255,7 @@ export async function importCachet(
       const later = sourceUpdates
         .map((u) => {
           const s = incidentStatus[Number(u.status)] ?? status;
-          const at = cachetDate(u.created_at) ?? created;
+          const at = timeOf(u.created_at) ?? created;
           return {
             status: s,
             body: fit(ctx, String(u.message ?? '').trim() || defaultBodyByStatus[s], 10_000, where),
@@ -289,8 +306,8 @@ export async function importCachet(
     (m) => `schedule "${name(m, m.id)}"`,
     async (m) => {
       const status = scheduleStatus[Number(m.status)] ?? 'completed';
-      const start = cachetDate(m.scheduled_at) ?? now;
-      const end = cachetDate(m.completed_at) ?? start;
+      const start = timeOf(m.scheduled_at) ?? now;
+      const end = timeOf(m.completed_at) ?? start;
       const title = name(m, `Maintenance ${m.id}`);
       const body = String(m.message ?? '').trim() || title;
       const r = await importMaintenance(
@@ -305,7 +322,7 @@ export async function importCachet(
           scheduledUntil: end < start ? start : end,
           startedAt: status === 'scheduled' ? null : start,
           completedAt: status === 'completed' ? end : null,
-          createdAt: cachetDate(m.created_at) ?? now,
+          createdAt: timeOf(m.created_at) ?? now,
           updates: [{ status, body: fit(ctx, body, 10_000, title), displayAt: start }],
         },
         actor,

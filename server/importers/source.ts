@@ -4,7 +4,13 @@ import type { ComponentStatus } from '../../db/schema/enums.ts';
 import type { Actor } from '../domain/shared/actor.ts';
 import type { DomainDeps } from '../domain/shared/deps.ts';
 import { importComponent } from '../domain/imports/import-records.ts';
-import { DomainError, ValidationError } from '../domain/shared/errors.ts';
+import { DatabaseBusyError, databaseFault } from '../domain/shared/database-busy.ts';
+import {
+  DomainError,
+  ForbiddenError,
+  UnauthorizedError,
+  ValidationError,
+} from '../domain/shared/errors.ts';
 import { isValidTimeZone, zonedLocalToUtc } from '../domain/shared/zoned-time.ts';
 import {
   prepareRows,
@@ -60,8 +66,11 @@ export function count(report: ImportReport, kind: string, created: boolean) {
 }
 
 /**
- * Runs one object's import; a problem with that object (bad data at the source) is reported
- * and the import goes on with the next one.
+ * Runs one object's import; a problem with that object (bad data at the source, a conflict
+ * with what Herald holds, a reference to something that is not here) is reported and the import
+ * goes on with the next one. A database that refuses writes (busy past the wait, full,
+ * read-only) is no problem of the object: it stops the import with its message, and a second
+ * run skips what this one wrote.
  */
 export async function each<T>(
   ctx: ImportContext,
@@ -75,12 +84,23 @@ export async function each<T>(
     try {
       count(ctx.report, what, await run(item));
     } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
+      if (!objectProblem(err)) throw err;
       ctx.report.unmapped.push(`${label(item)}: ${err.message}`);
     }
     done++;
     if (done % 50 === 0 || done === items.length) ctx.progress.step(what, done, items.length);
   }
+}
+
+/** A domain error about the object itself, as opposed to the database or who runs the import. */
+function objectProblem(err: unknown): err is DomainError {
+  return (
+    err instanceof DomainError &&
+    !(err instanceof DatabaseBusyError) &&
+    !(err instanceof ForbiddenError) &&
+    !(err instanceof UnauthorizedError) &&
+    databaseFault(err) === null
+  );
 }
 
 const RETRIES = 4;
@@ -171,6 +191,9 @@ export function sourceTime(s: string, zone?: string | null): Date {
   return new Date(`${s.replace(' ', 'T')}Z`);
 }
 
+/** Pause before a subscriber chunk that met a held write lock is tried again. */
+const LOCK_RETRY_MS = 250;
+
 /**
  * The source's subscribers onto Herald's default public list, in chunks, by the subscriber
  * import's own rules: an address already there or gone by choice stays as it is. Counted under
@@ -187,8 +210,21 @@ export async function writeSubscribers(
     return;
   }
   const prepared = await prepareRows(deps, { listId: list.id, rows }, actor);
+  // A running server may hold the write lock for a while (its own big import): the chunk that
+  // met it is tried again once the lock is free, saying so once per wait. A full disk is not
+  // passing, and stops the import with its message; run again, it counts what came over.
+  let waiting = false;
   const report = await writeImport(deps, prepared, actor, {
-    afterChunk: (p) => progress.step('subscribers', p.rowsDone, p.rowsTotal),
+    onRefused: async (err) => {
+      if (err.fault !== 'busy') throw err;
+      if (!waiting) progress.note('waiting for the database: another process holds the write lock');
+      waiting = true;
+      await sleep(LOCK_RETRY_MS);
+    },
+    afterChunk: (p) => {
+      waiting = false;
+      progress.step('subscribers', p.rowsDone, p.rowsTotal);
+    },
   });
   const c = (ctx.report.counts.subscribers ??= { created: 0, existing: 0 });
   c.created += report!.imported;

@@ -323,7 +323,7 @@ export async function importStatuspage(
 
   if (sourceSubscribers) {
     const leaves = head.components.filter((c) => !c.group).length;
-    await writeSubscribers(ctx, subscriberRows(sourceSubscribers, componentIds, leaves));
+    await writeSubscribers(ctx, subscriberRows(ctx, sourceSubscribers, componentIds, leaves));
   }
   if (templates.length)
     ctx.report.unmapped.push(
@@ -407,20 +407,37 @@ async function readSubscribers(
 }
 
 /**
- * Subscribers with their component choices in Herald's ids; every component at the source is
- * every component here (new ones included).
+ * Subscribers with their component choices in Herald's ids. No choice at Statuspage means every
+ * component, as it did there (new ones included), and so does choosing every one. A choice that
+ * names components Herald does not have (deleted at the source, or not imported) is never
+ * widened to everything: the unknown ones are dropped and reported, and someone whose every
+ * choice is unknown is reported and not imported.
  */
 function subscriberRows(
+  ctx: ImportContext,
   source: SourceSubscriber[],
   componentIds: Map<string, string>,
   leafCount: number,
 ) {
-  return source.map((s) => {
+  return source.flatMap((s) => {
     const chosen = s.components.flatMap((id) => componentIds.get(id) ?? []);
-    return {
-      email: s.email,
-      componentIds: chosen.length === 0 || chosen.length >= leafCount ? null : chosen,
-      state: s.state,
-    };
+    const unknown = s.components.filter((id) => !componentIds.has(id));
+    if (s.components.length > 0 && chosen.length === 0) {
+      ctx.report.unmapped.push(
+        `subscriber ${s.email}: chose only components not in Herald (${unknown.join(', ')}); not imported`,
+      );
+      return [];
+    }
+    if (unknown.length)
+      ctx.report.unmapped.push(
+        `subscriber ${s.email}: chosen component${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in Herald; subscribed to the others`,
+      );
+    return [
+      {
+        email: s.email,
+        componentIds: chosen.length === 0 || chosen.length >= leafCount ? null : chosen,
+        state: s.state,
+      },
+    ];
   });
 }

@@ -111,6 +111,24 @@ export class FormClient {
     return { res, html };
   }
 
+  /** A multipart form post, as a browser sends a form with a file field. */
+  async postMultipart(path: string, fields: Record<string, string | Blob>) {
+    const body = new FormData();
+    body.append('_csrf', this.csrf);
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      headers: { ...this.headers, cookie: this.cookieHeader(), origin: this.base },
+      body,
+      redirect: 'manual',
+    });
+    this.keep(res);
+    const html = await res.text();
+    const m = /name="_csrf" value="([^"]*)"/.exec(html);
+    if (m) this.csrf = m[1]!;
+    return { res, html };
+  }
+
   async login(email: string, password = TEST_PASSWORD) {
     await this.get('/login');
     const r = await this.post('/login', { email, password });

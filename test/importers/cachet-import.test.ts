@@ -10,7 +10,9 @@ import {
 } from '../../db/schema/index.ts';
 import { silentProgress } from '../../server/importers/source.ts';
 import { importCachet } from '../../server/importers/cachet.ts';
+import { linkKey } from '../../server/domain/subscribers/tokens.ts';
 import { api, makeToken } from '../helpers/api.ts';
+import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { herald } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
@@ -500,3 +502,172 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
     }
   });
 });
+
+describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }, () => {
+  /** A Cachet 3 source with two components (one disabled) and one incident on each. */
+  const cachet3Source = () => {
+    const list = (data: unknown[]) => ({ data, links: { next: null } });
+    const component = (id: number, name: string, enabled: boolean) => ({
+      id,
+      type: 'components',
+      attributes: { name, status: { human: 'Operational', value: 1 }, enabled, order: id },
+    });
+    const incident = (id: number, name: string, componentId: number, occurred: string) => ({
+      id,
+      type: 'incidents',
+      attributes: {
+        name,
+        message: `${name}: details`,
+        status: { human: 'Fixed', value: 4 },
+        visible: 1,
+        component_id: componentId,
+        occurred: { human: 'a while ago', string: occurred },
+        created: { human: 'a while ago', string: occurred },
+      },
+    });
+    return serveSource((url) => {
+      const p = url.pathname;
+      if (p === '/api/component-groups' || p === '/api/schedules' || p === '/api/subscribers')
+        return { body: list([]) };
+      if (p === '/api/components')
+        return {
+          body: list([component(1, 'Checkout', true), component(2, 'Old billing', false)]),
+        };
+      if (p === '/api/incidents')
+        return {
+          body: list([
+            incident(1, 'Checkout slow', 1, '2024-03-01 08:00:00'),
+            incident(2, 'Billing job failed', 2, '2024-07-01 08:00:00'),
+          ]),
+        };
+      if (/^\/api\/incidents\/\d+\/updates$/.test(p)) return { body: list([]) };
+      return null;
+    });
+  };
+
+  it('leaves a component Cachet had disabled off the public page, and says so', async () => {
+    const t = await createTestContext();
+    const server = await cachet3Source();
+    try {
+      const report = await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
+      const v2 = (await (await t.app.request('/api/v2/components.json')).json()) as {
+        components: { name: string }[];
+      };
+      expect(v2.components.map((c) => c.name)).toEqual(['Checkout']);
+      expect(report.unmapped).toContain(
+        'component "Old billing": disabled in Cachet (not on its page); not imported, and its incidents come over without it',
+      );
+      expect(report.counts.incidents).toEqual({ created: 2, existing: 0 });
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+
+  it('reads Cachet times in the --time-zone given, across a daylight-saving change', async () => {
+    const t = await createTestContext();
+    const server = await cachet3Source();
+    try {
+      await importCachet(
+        t.deps,
+        { url: server.url, timeZone: 'Europe/Berlin' },
+        testActor,
+        silentProgress,
+      );
+      const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
+        incidents: { name: string; started_at: string }[];
+      };
+      const started = Object.fromEntries(v2.incidents.map((i) => [i.name, i.started_at]));
+      // 08:00 in Berlin is 07:00 UTC in winter (CET) and 06:00 UTC in summer (CEST).
+      expect(started['Checkout slow']).toMatch(/^2024-03-01T07:00:00/);
+      expect(started['Billing job failed']).toMatch(/^2024-07-01T06:00:00/);
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+
+  it('refuses an unknown --time-zone naming the flag, having read and written nothing', async () => {
+    const t = await createTestContext();
+    const server = await cachet3Source();
+    try {
+      const r = await herald(t, [
+        'import',
+        'cachet',
+        '--url',
+        server.url,
+        '--time-zone',
+        'Europe/Atlantis',
+      ]);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/--time-zone must be an IANA time zone such as Europe\/Berlin/);
+      expect(server.seen).toEqual([]);
+      expect((await t.deps.db.select({ n: count() }).from(incidents))[0]!.n).toBe(0);
+    } finally {
+      await server.close();
+      await t.close();
+    }
+  });
+});
+
+describe(
+  'npx herald import while another process holds the write lock',
+  { timeout: 60_000 },
+  () => {
+    it('waits for the lock, says so, and then imports every subscriber', async () => {
+      const t = await createTestContext();
+      const list = (data: unknown[]) => ({ data, links: { next: null } });
+      const people = Array.from({ length: 3 }, (_, i) => ({
+        id: i + 1,
+        type: 'subscribers',
+        attributes: { email: `held${i + 1}@example.org`, verified_at: '2024-01-01 00:00:00' },
+      }));
+      // The server made its link key long ago; the import only reads it.
+      await linkKey(t.deps.db, t.deps.config);
+      // Another process takes the write lock once the importer has started and reads the source:
+      // the import's first write (the subscribers) meets the held lock.
+      let lock: Awaited<ReturnType<typeof holdWriteLock>> | undefined;
+      const server = await serveSource(async (url) => {
+        const p = url.pathname;
+        if (p === '/api/subscribers') {
+          lock ??= await holdWriteLock(t.dbUrl, 'until-released');
+          return { body: list(people) };
+        }
+        if (/^\/api\/(component-groups|components|incidents|schedules)$/.test(p))
+          return { body: list([]) };
+        return null;
+      });
+      try {
+        let said = false;
+        const r = await herald(
+          t,
+          ['import', 'cachet', '--url', server.url, '--token', TOKEN],
+          (err) => {
+            if (
+              !said &&
+              err.includes('waiting for the database: another process holds the write lock')
+            ) {
+              said = true;
+              lock!.release();
+            }
+          },
+          // A write gives up after 1 s instead of 10 s, so the import meets the held lock at once.
+          { DATABASE_WRITE_WAIT_SECONDS: '1' },
+        );
+        expect(said, r.err).toBe(true);
+        expect(r.code, r.err).toBe(0);
+        expect(r.out).toContain('subscribers: 3 new, 0 already here');
+        const rows = await t.deps.db.select().from(subscribers);
+        expect(rows.map((s) => s.email).sort()).toEqual([
+          'held1@example.org',
+          'held2@example.org',
+          'held3@example.org',
+        ]);
+      } finally {
+        lock?.kill();
+        await server.close();
+        await t.close();
+      }
+    });
+  },
+);

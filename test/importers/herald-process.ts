@@ -16,6 +16,7 @@ export function herald(
   t: TestContext,
   args: string[],
   onErr?: (text: string, child: ChildProcess) => void,
+  env: Record<string, string> = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -25,6 +26,7 @@ export function herald(
         PUBLIC_URL: 'https://status.example.com',
         LOG_LEVEL: 'silent',
         MAIL_OUTBOX_DIR: path.join(t.dir, 'outbox'),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,18 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A local HTTP server answering from a route table; records every request it got. */
+type Answer = { status?: number; body: unknown; headers?: Record<string, string> } | null;
+
+/**
+ * A local HTTP server answering from a route table (an answer may be awaited, to act between a
+ * request and its answer); records every request it got.
+ */
 export async function serveSource(
-  routes: (
-    url: URL,
-    req: IncomingMessage,
-  ) => { status?: number; body: unknown; headers?: Record<string, string> } | null,
+  routes: (url: URL, req: IncomingMessage) => Answer | Promise<Answer>,
 ) {
   const seen: string[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://source.test');
     seen.push(`${req.method} ${url.pathname}${url.search}`);
-    const answer = routes(url, req);
+    const answer = await routes(url, req);
     if (!answer) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'not found' }));

@@ -13,8 +13,12 @@ import {
   webhookDeliveries,
 } from '../../db/schema/index.ts';
 import { formatReport } from '../../server/importers/cli-output.ts';
+import { deleteComponent } from '../../server/domain/components/update-component.ts';
+import { ConflictError, NotFoundError } from '../../server/domain/shared/errors.ts';
+import { each, newReport, silentProgress } from '../../server/importers/source.ts';
 import { importStatuspage } from '../../server/importers/statuspage.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { herald, type Run } from './herald-process.ts';
 import { serveSource } from './source-server.ts';
 import { ODD_NAME, statuspageRoutes, statuspageSource } from './statuspage-fixture.ts';
@@ -319,6 +323,153 @@ describe('npx herald import statuspage', { timeout: 180_000 }, () => {
     } finally {
       await other.close();
       await t.close();
+    }
+  });
+});
+
+describe('Statuspage subscribers whose chosen components did not come over', () => {
+  it('reports one whose every chosen component is unknown instead of subscribing them to everything, and keeps the known part of a mixed choice', async () => {
+    const src = statuspageSource({ incidents: 2, subscribers: 2 });
+    const known = src.components.find((c) => !c.group)!;
+    const person = (email: string, chosen: string[]) => ({
+      ...(src.subscribers.active[0] as Record<string, unknown>),
+      id: `sub-${email}`,
+      email,
+      components: chosen,
+    });
+    src.subscribers.active.push(
+      person('gone@example.org', ['deleted-at-source']),
+      person('mixed@example.org', [known.id as string, 'deleted-at-source']),
+      person('everything@example.org', []),
+    );
+    const server = await serveSource(statuspageRoutes(src, KEY));
+    const t = await createTestContext();
+    try {
+      const r = await importHere(t, [
+        '--page-url',
+        server.url,
+        '--api-key',
+        KEY,
+        '--page-id',
+        src.pageId,
+        '--api-url',
+        `${server.url}/v1`,
+      ]);
+      expect(r.out).toMatch(
+        /subscriber gone@example\.org: chose only components not in Herald \(deleted-at-source\); not imported/,
+      );
+      expect(r.out).toMatch(
+        /subscriber mixed@example\.org: chosen component deleted-at-source not in Herald; subscribed to the others/,
+      );
+      const rows = await t.deps.db.select().from(subscribers);
+      const byEmail = new Map(rows.map((s) => [s.email, s]));
+      expect(byEmail.has('gone@example.org')).toBe(false);
+      const [mixedChoice] = byEmail.get('mixed@example.org')!.componentIds!;
+      const [herald] = await t.deps.db
+        .select()
+        .from(components)
+        .where(eq(components.id, mixedChoice!));
+      expect(herald!.name).toBe(known.name);
+      expect(byEmail.get('mixed@example.org')!.componentIds).toHaveLength(1);
+      // No choice at Statuspage means every component, as it did there.
+      expect(byEmail.get('everything@example.org')!.componentIds).toBeNull();
+    } finally {
+      await t.close();
+      await server.close();
+    }
+  });
+});
+
+describe('an object Herald cannot take is reported, and the import goes on', () => {
+  it('skips an incident naming a component deleted in Herald since the last run, and imports the rest', async () => {
+    const src = statuspageSource({ incidents: 3, subscribers: 0 });
+    const server = await serveSource(statuspageRoutes(src, KEY));
+    const t = await createTestContext();
+    const args = ['--page-url', server.url];
+    try {
+      await importHere(t, args);
+      const [api] = await t.deps.db.select().from(components).where(eq(components.name, 'API'));
+      await deleteComponent(t.deps, { componentId: api!.id }, testActor);
+      // Two incidents opened at the source since: one on the deleted component, one on none.
+      const later = (n: number, name: string, on: unknown[]) => ({
+        ...src.incidents[0]!,
+        id: `later${n}`,
+        name,
+        created_at: new Date(Date.UTC(2030, 0, n)).toISOString(),
+        incident_updates: [],
+        components: on,
+      });
+      src.incidents.unshift(
+        later(1, 'API down again', [{ ...src.components[0]!, status: 'major_outage' }]),
+        later(2, 'Website slow', []),
+      );
+      const r = await importHere(t, args);
+      expect(r.out).toContain('incidents: 1 new, 3 already here');
+      expect(r.out).toMatch(/incident "API down again" \(later1\): No component with id \w+\./);
+      const titles = (await t.deps.db.select().from(incidents)).map((i) => i.title);
+      expect(titles).toContain('Website slow');
+      expect(titles).not.toContain('API down again');
+    } finally {
+      await t.close();
+      await server.close();
+    }
+  });
+});
+
+describe('the import walk: what skips an object and what stops the import', () => {
+  it('reports a conflict and an unknown reference, each with its object, and goes on with the rest', async () => {
+    const t = await createTestContext();
+    try {
+      const ctx = {
+        deps: t.deps,
+        actor: testActor,
+        progress: silentProgress,
+        report: newReport('x'),
+      };
+      const done: string[] = [];
+      await each(
+        ctx,
+        'things',
+        ['a', 'b', 'c', 'd'],
+        (x) => `thing ${x}`,
+        async (x) => {
+          if (x === 'b')
+            throw new ConflictError('Another import brought it over at the same time.');
+          if (x === 'c') throw new NotFoundError('component', 'gone1');
+          done.push(x);
+          return true;
+        },
+      );
+      expect(done).toEqual(['a', 'd']);
+      expect(ctx.report.counts.things).toEqual({ created: 2, existing: 0 });
+      expect(ctx.report.unmapped).toEqual([
+        'thing b: Another import brought it over at the same time.',
+        'thing c: No component with id gone1.',
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('stops at a database another process holds locked, saying so, and a second run finishes without doubles', async () => {
+    const src = statuspageSource({ incidents: 4, subscribers: 0 });
+    const server = await serveSource(statuspageRoutes(src, KEY));
+    const t = await createTestContext({ env: { DATABASE_WRITE_WAIT_SECONDS: '1' } });
+    const args = ['--page-url', server.url];
+    const lock = await holdWriteLock(t.dbUrl, 'until-released');
+    try {
+      await expect(importHere(t, args)).rejects.toThrow(/database is busy/);
+      lock.release();
+      await lock.released;
+      const r = await importHere(t, args);
+      expect(r.out).toContain('components: 5 new, 0 already here');
+      expect(r.out).toContain('incidents: 4 new, 0 already here');
+      expect(r.out).not.toMatch(/database is busy/);
+      expect(await tally(t)).toMatchObject({ components: 5, incidents: 4, maintenances: 2 });
+    } finally {
+      lock.kill();
+      await t.close();
+      await server.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import { newId } from '../shared/ids.ts';
 import { recordAudit } from '../shared/writes.ts';
 import { requireAdmin } from '../lists/create-list.ts';
 import { addressOnDomains, effectiveDomains } from '../lists/list-rules.ts';
+import { csvRefused, refuseMisreadText } from './csv-text.ts';
 import { emailInput } from './inputs.ts';
 import { companyDomains } from './subscriber-reads.ts';
 import { hashToken, linkKey, manageToken } from './tokens.ts';
@@ -41,7 +42,8 @@ interface CsvRecord {
 }
 
 /**
- * Splits CSV text into records (RFC 4180 quoting; `,` or `;` between fields). A quoted field may
+ * Splits CSV text into records (RFC 4180 quoting; `,`, `;` or a tab between fields: Excel's
+ * "Unicode text" separates by tabs). A quoted field may
  * hold line breaks, as spreadsheets write a note with several lines: it stays in its record, and
  * each record keeps the line it starts on, so a rejected row is named where an editor shows it.
  * A quote that is never closed would swallow the rest of the file into one field: then every
@@ -86,7 +88,7 @@ function csvRecords(text: string, multiline = true): CsvRecord[] {
     if (ch.trim()) raw = true;
     // Only a quote that opens a field quotes it; one inside a value (O"Brien) is kept as text.
     if (ch === '"' && !cur.trim()) quoted = true;
-    else if (ch === ',' || ch === ';') {
+    else if (ch === ',' || ch === ';' || ch === '\t') {
       fields.push(cur.trim());
       cur = '';
     } else cur += ch;
@@ -220,6 +222,7 @@ async function prepareImportParsed(
   requireAdmin(actor);
   const { list, domains, componentByKey } = await listAndComponents(deps, input.listId);
 
+  refuseMisreadText(input.csv);
   const records = csvRecords(input.csv.replace(/^\uFEFF/, '')).filter((r) => !r.blank);
   if (records.length > MAX_IMPORT_ROWS + 1) {
     throw new ValidationError(
@@ -239,6 +242,8 @@ async function prepareImportParsed(
     componentsCol = head.indexOf('components');
     start = 1;
   }
+
+  nothingToImport(records, named, emailCol);
 
   const check = rowChecker(domains, componentByKey);
   const report: Pick<ImportReport, 'rejected'> = { rejected: [] };
@@ -262,6 +267,29 @@ async function prepareImportParsed(
     rejected: report.rejected,
     rowsTotal: rows.length + report.rejected.length,
   };
+}
+
+const CSV_HINT =
+  'Export the list as a CSV file with one address per row, under a header named "email" (or with the addresses in the first column).';
+
+/**
+ * A file that cannot hold one subscriber is refused before anything starts, rather than
+ * "importing" nothing: empty, a header alone, or no column that holds an address.
+ */
+function nothingToImport(records: CsvRecord[], named: number, emailCol: number) {
+  if (records.length === 0) throw csvRefused(`The file is empty. ${CSV_HINT}`);
+  if (named >= 0 && records.length === 1)
+    throw csvRefused(`The file has only a header and no rows of addresses under it. ${CSV_HINT}`);
+  if (named < 0 && !records.some((r) => (r.fields[emailCol] ?? '').includes('@'))) {
+    const headers = records[0]!.fields
+      .filter(Boolean)
+      .slice(0, 10)
+      .map((h) => `"${h.slice(0, 40)}"`)
+      .join(', ');
+    throw csvRefused(
+      `The file has no column of email addresses (its first row reads ${headers || 'nothing'}). ${CSV_HINT}`,
+    );
+  }
 }
 
 /** Where a running import stands, after each chunk (written in that chunk's transaction). */

@@ -9,6 +9,7 @@ import {
 import { splitDomains, splitPriorities } from '../../domain/lists/list-rules.ts';
 import { NotFoundError } from '../../domain/shared/errors.ts';
 import { companyDomains } from '../../domain/subscribers/subscriber-reads.ts';
+import { csvFileText } from '../../domain/subscribers/csv-text.ts';
 import {
   searchSubscribers,
   SUBSCRIBERS_PAGE_SIZE,
@@ -141,9 +142,11 @@ export function createBroadcastAdmin(deps: Deps, session: ActiveSession) {
     async import(form: FormData): Promise<FormOutcome> {
       const file = form.get('file');
       const pasted = String(form.get('csv') ?? '');
-      const csv = file && typeof file !== 'string' && file.size > 0 ? await file.text() : pasted;
+      const upload = file && typeof file !== 'string' && file.size > 0 ? file : null;
+      const bytes = upload ? new Uint8Array(await upload.arrayBuffer()) : null;
       const values = formValues(form);
       return runForm(values, async () => {
+        const csv = bytes ? csvFileText(bytes) : pasted;
         const { view, finished } = await runRow(
           deps,
           actor,
