@@ -19,6 +19,11 @@ export const drills = sqliteTable(
     incidentId: text('incident_id'),
     lastError: text('last_error'),
     createdBy: text('created_by').notNull(),
+    /**
+     * The user who scheduled it, when a person did (not a token or the CLI): with no active
+     * participant left, the drill's promise reminders go to them.
+     */
+    createdById: text('created_by_id'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('drills_state_idx').on(t.state, t.scheduledFor)],

@@ -152,7 +152,11 @@ function renderIncidentCopy(
           ? internalNoteWithRecord(
               withSupportScript(
                 update.internalNote,
-                src.supportScript ?? supportScriptTemplate(incident, page.url),
+                src.supportScript ??
+                  supportScriptTemplate(
+                    { ...incident, audienceSlugs: src.audienceSlugs },
+                    page.url,
+                  ),
               ),
               src.record,
               page.timeZone,

@@ -662,7 +662,12 @@ async function restoreComponent(
 async function tellIncidentOwner(tx: DbOrTx, deps: DomainDeps, report: ReportRow, now: Date) {
   if (!report.incidentId || !['declared', 'merged'].includes(report.state)) return;
   const [inc] = await tx
-    .select({ status: incidents.status, ownerId: incidents.ownerId })
+    .select({
+      id: incidents.id,
+      status: incidents.status,
+      ownerId: incidents.ownerId,
+      isDrill: incidents.isDrill,
+    })
     .from(incidents)
     .where(eq(incidents.id, report.incidentId));
   if (!inc || inc.status === 'resolved') return;
@@ -672,7 +677,7 @@ async function tellIncidentOwner(tx: DbOrTx, deps: DomainDeps, report: ReportRow
     deps.config,
     {
       kind: 'report_alert',
-      to: await readKeeperAddresses(tx, inc.ownerId),
+      to: await readKeeperAddresses(tx, inc),
       payload: { reportId: report.id, alert: 'resolved_at_source' },
     },
     now,

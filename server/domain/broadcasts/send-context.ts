@@ -15,6 +15,7 @@ import {
   updateAudienceTexts,
 } from '../../../db/schema/index.ts';
 import type { Config } from '../../config.ts';
+import { readIncidentAudiences } from '../audiences/incident-audiences.ts';
 import { readAffectedComponents } from '../components/read-components.ts';
 import {
   AUDIENCE_SSO_SOURCE,
@@ -165,6 +166,8 @@ export interface IncidentBroadcastSource {
   affected: { name: string; status: ComponentStatus }[];
   /** For internal lists only: what support and sales say; null until edited (the template). */
   supportScript: string | null;
+  /** For internal lists only: the audiences an audience-only incident was chosen for (slugs). */
+  audienceSlugs: readonly string[];
   /** Internal lists only: changed facts and open action items (see readRecordForBroadcast). */
   record: RecordForMail | null;
 }
@@ -262,6 +265,13 @@ export async function readBroadcastSource(
     },
     affected,
     supportScript: staff ? await readStoredSupportScript(db, incident.id) : null,
+    // The template's link to the page customers are sent to depends on them.
+    audienceSlugs:
+      staff && incident.audienceOnly
+        ? ((await readIncidentAudiences(db, [incident.id])).get(incident.id) ?? []).map(
+            (a) => a.slug,
+          )
+        : [],
     record: staff ? await readRecordForBroadcast(db, b) : null,
   };
 }

@@ -55,6 +55,7 @@ async function scheduleDrillParsed(
       scheduledFor: at,
       state: 'scheduled' as const,
       createdBy: actor.label,
+      createdById: actor.type === 'user' ? actor.id : null,
       createdAt: now,
     };
     await tx.insert(drills).values(row);

@@ -5,6 +5,7 @@ import {
   closingSupportScript,
   saveSupportScript,
   saveSupportScriptInput,
+  withAudienceSlugs,
 } from '../support/support-script.ts';
 import { resolveIncidentInput } from './inputs.ts';
 import { loadIncident } from './load-incident.ts';
@@ -31,7 +32,9 @@ async function resolveIncidentParsed(
     // the closing template is Herald's own text, short by construction.
     const script: Parsed<typeof saveSupportScriptInput> = {
       incidentId: incident.id,
-      body: supportScript ?? closingSupportScript(incident, deps.config.publicUrl),
+      body:
+        supportScript ??
+        closingSupportScript(await withAudienceSlugs(deps.db, incident), deps.config.publicUrl),
     };
     await runParsed(saveSupportScript, deps, script, actor);
   }

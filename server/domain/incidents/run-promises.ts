@@ -72,7 +72,7 @@ export interface ReminderResult {
 
 /**
  * Five minutes before a promise lapses, the incident's owner (with no owner, the people on
- * duty) gets one reminder with a link to the holding update; one missed while Herald was down
+ * duty; for a drill, its participants) gets one reminder with a link to the holding update; one missed while Herald was down
  * goes out when it is back, late. `reminder_sent_at` is claimed with a conditional UPDATE (and
  * cleared by every new promise), so each promise is reminded at most once across processes.
  */
@@ -98,8 +98,9 @@ export async function sendPromiseReminders(deps: DomainDeps): Promise<ReminderRe
       if (now.getTime() - dueAt.getTime() > LATE_REMINDER_MS)
         return { incidentId: id, sentTo: null };
       // Nobody owns it (declared with a token, from an alert, by the demo): the people on
-      // duty keep the promise, or every admin when nobody is on duty.
-      const to = await readKeeperAddresses(tx, inc.ownerId);
+      // duty keep the promise, or every admin when nobody is on duty; a drill's participants
+      // keep a drill's.
+      const to = await readKeeperAddresses(tx, inc);
       if (to.length === 0) return { incidentId: id, sentTo: null };
       // Rendered at send time (`server/delivery/kinds/promise-reminder.ts`), which drops it if
       // the promise has been answered by then.

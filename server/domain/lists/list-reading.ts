@@ -66,12 +66,29 @@ export function listText(list: AudienceAwareList): ListText {
  */
 export function incidentUrlFor(
   pageUrl: string,
-  list: Pick<AudienceAwareList, 'audience' | 'isInternal'>,
+  list: { audience: Pick<ListAudience, 'slug'> | null; isInternal: boolean },
   incident: { id: string; audienceOnly: boolean },
 ): string {
   if (list.audience) return `${pageUrl}/a/${list.audience.slug}/incidents/${incident.id}`;
   if (list.isInternal && incident.audienceOnly) return `${pageUrl}/admin/incidents/${incident.id}`;
   return `${pageUrl}/incidents/${incident.id}`;
+}
+
+/**
+ * Where support staff send a customer to follow an incident: where a customer's list links
+ * (`incidentUrlFor`), so the public page, or for an incident for chosen audiences only the page
+ * of the one audience chosen. Null when several (or none) were chosen: no single page shows it
+ * to every customer who asks, and the public one answers with a 404.
+ */
+export function customerIncidentUrl(
+  pageUrl: string,
+  incident: { id: string; audienceOnly: boolean; audienceSlugs: readonly string[] },
+): string | null {
+  if (!incident.audienceOnly)
+    return incidentUrlFor(pageUrl, { audience: null, isInternal: false }, incident);
+  const [slug, ...more] = incident.audienceSlugs;
+  if (!slug || more.length > 0) return null;
+  return incidentUrlFor(pageUrl, { audience: { slug }, isInternal: false }, incident);
 }
 
 /**
@@ -81,7 +98,7 @@ export function incidentUrlFor(
  */
 export function postmortemUrlFor(
   pageUrl: string,
-  list: Pick<AudienceAwareList, 'audience' | 'isInternal'>,
+  list: { audience: Pick<ListAudience, 'slug'> | null; isInternal: boolean },
   incident: { id: string; audienceOnly: boolean },
 ): string {
   const url = incidentUrlFor(pageUrl, list, incident);

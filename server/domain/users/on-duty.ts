@@ -1,6 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../db/client.ts';
-import { onDutyUsers, users } from '../../../db/schema/index.ts';
+import { drills, onDutyUsers, users } from '../../../db/schema/index.ts';
 import { readActiveAddress } from './active-user.ts';
 
 /**
@@ -19,11 +19,33 @@ export async function readOnDutyAddresses(db: DbOrTx): Promise<string[]> {
 
 /**
  * Who keeps an incident's promises and hears of its alerts: its owner while their account is
- * active, else the people on duty (every admin when nobody is on duty).
+ * active, else the people on duty (every admin when nobody is on duty). A drill's incident is
+ * kept by the people practising: its active participants, else whoever scheduled it, else every
+ * admin; never the on-duty, who would be paged about a pretend incident.
  */
-export async function readKeeperAddresses(db: DbOrTx, ownerId: string | null): Promise<string[]> {
-  const owner = await readActiveAddress(db, ownerId);
-  return owner ? [owner] : readOnDutyAddresses(db);
+export async function readKeeperAddresses(
+  db: DbOrTx,
+  inc: { id: string; ownerId: string | null; isDrill: boolean },
+): Promise<string[]> {
+  const owner = await readActiveAddress(db, inc.ownerId);
+  if (owner) return [owner];
+  return inc.isDrill ? readDrillKeeperAddresses(db, inc.id) : readOnDutyAddresses(db);
+}
+
+async function readDrillKeeperAddresses(db: DbOrTx, incidentId: string): Promise<string[]> {
+  const [drill] = await db
+    .select({ participantIds: drills.participantIds, createdById: drills.createdById })
+    .from(drills)
+    .where(eq(drills.incidentId, incidentId));
+  if (drill && drill.participantIds.length > 0) {
+    const people = await db
+      .select({ email: users.email })
+      .from(users)
+      .where(and(inArray(users.id, drill.participantIds), sql`${users.disabledAt} is null`));
+    if (people.length > 0) return people.map((p) => p.email);
+  }
+  const scheduler = await readActiveAddress(db, drill?.createdById ?? null);
+  return scheduler ? [scheduler] : readAdminAddresses(db);
 }
 
 export async function readAdminAddresses(db: DbOrTx): Promise<string[]> {

@@ -318,7 +318,11 @@ export async function readWebhookMessages(
       if (w.internal)
         supportScript =
           scripts.get(incident.id) ??
-          supportScriptTemplate({ id: incident.id, title: incident.name }, page.url);
+          // Webhooks never hear of an incident for chosen audiences only.
+          supportScriptTemplate(
+            { id: incident.id, title: incident.name, audienceOnly: false, audienceSlugs: [] },
+            page.url,
+          );
       const resolved = d.event === 'incident.resolved';
       const next = resolved ? null : (update?.next_update_at ?? null);
       const about = {

@@ -1,6 +1,9 @@
 import type { ActiveSession } from '../../domain/auth/sessions.ts';
 import type { Deps } from '../../deps.ts';
-import { closingSupportScript, readSupportScript } from '../../domain/support/support-script.ts';
+import {
+  readClosingSupportScript,
+  readSupportScript,
+} from '../../domain/support/support-script.ts';
 import { reportOps } from '../../routes/reports.ts';
 import { formAction, type FormOutcome, formValues, runFormAction, str } from './form.ts';
 
@@ -9,8 +12,8 @@ export function createSupportScriptAdmin(deps: Deps, session: ActiveSession) {
   return {
     read: (incidentId: string) => readSupportScript(deps.db, incidentId, deps.config.publicUrl),
     /** What the resolve form offers for the all-clear's script. */
-    closing: (incident: { id: string; title: string }) =>
-      closingSupportScript(incident, deps.config.publicUrl),
+    closing: (incidentId: string) =>
+      readClosingSupportScript(deps.db, incidentId, deps.config.publicUrl),
     save: (incidentId: string, form: FormData): Promise<FormOutcome> =>
       runFormAction(
         deps,

@@ -1,0 +1,1 @@
+ALTER TABLE `drills` ADD `created_by_id` text;
