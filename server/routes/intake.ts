@@ -5,6 +5,7 @@ import type { ReceivedAlerts } from '../domain/alerts/inputs.ts';
 import { receiveAlerts } from '../domain/alerts/receive-alerts.ts';
 import { type AuthEnv, intakeAuth } from '../http/auth.ts';
 import { noStore, refuseBodyOver } from '../http/limits.ts';
+import { readJsonBody } from '../http/json-body.ts';
 import { parseAlertmanager } from '../intake/alertmanager.ts';
 import { parseDatadog } from '../intake/datadog.ts';
 import { parseGeneric } from '../intake/generic.ts';
@@ -16,8 +17,6 @@ import { parsePagerduty, verifyPagerdutySignature } from '../intake/pagerduty.ts
  * more than 1 MB is not an alert.
  */
 export const INTAKE_BODY_LIMIT = 1024 * 1024;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type Adapter = (
   body: unknown,
@@ -54,20 +53,13 @@ export function intakeRoutes(deps: Deps) {
   );
   for (const [source, adapt] of Object.entries(adapters)) {
     app.post(`/${source}`, intakeAuth(deps), async (c) => {
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/json')
-        throw new HTTPException(415, {
-          message: 'Send the payload as JSON with Content-Type: application/json.',
-        });
-      let raw: string;
-      let body: unknown;
-      try {
-        raw = utf8.decode(bytes);
-        body = JSON.parse(raw);
-      } catch {
-        throw new HTTPException(400, { message: 'The payload is not valid UTF-8 JSON.' });
-      }
+      const {
+        bytes,
+        text: raw,
+        value: body,
+      } = await readJsonBody(c, {
+        wrongType: 'Send the payload as JSON with Content-Type: application/json (UTF-8).',
+      });
       if (!body || typeof body !== 'object' || Array.isArray(body))
         throw new HTTPException(400, { message: 'The payload must be a JSON object.' });
       const batch = adapt(body, raw, bytes, (n) => c.req.header(n));

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { AuthEnv } from '../http/auth.ts';
 import { answerOnce } from '../http/idempotency.ts';
+import { readJsonBody } from '../http/json-body.ts';
 import type { ApiOperation } from '../http/openapi.ts';
 import type { Deps } from '../deps.ts';
 import { type Actor, assertRole, type Role } from '../domain/shared/actor.ts';
@@ -175,8 +176,6 @@ export const actorOf = (c: ApiContext) => c.get('actor');
 /** The `:id` path parameter. */
 export const pathId = (c: ApiContext) => c.req.param('id') ?? '';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function badRequest(message: string): HTTPException {
   return new HTTPException(400, { message });
 }
@@ -190,28 +189,10 @@ export async function readJsonObject(
   c: Pick<Context, 'req'>,
   opts: { optional?: boolean } = {},
 ): Promise<Record<string, unknown>> {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length === 0 && opts.optional) return {};
-  const type = (c.req.header('content-type') ?? '').toLowerCase();
-  const [mediaType, ...params] = type.split(';').map((p) => p.trim());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
-  if (mediaType !== 'application/json' || (charset && charset.replace(/"/g, '') !== 'utf-8')) {
-    throw new HTTPException(415, {
-      message: 'Send the body as JSON with Content-Type: application/json (UTF-8).',
-    });
-  }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw badRequest('The request body is not valid UTF-8.');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest('The request body is not valid JSON.');
-  }
+  const { value } = await readJsonBody(c, {
+    wrongType: 'Send the body as JSON with Content-Type: application/json (UTF-8).',
+    ...(opts.optional ? { empty: {} } : {}),
+  });
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest('The request body must be a JSON object.');
   }

@@ -289,6 +289,26 @@ describe('alerts in: the intake endpoints', () => {
     expect((await t.deps.db.select().from(reports)).length).toBe(before);
   });
 
+  it('a payload declared in a charset other than UTF-8 is a 415 that says so, never misread', async () => {
+    const before = (await t.deps.db.select().from(reports)).length;
+    const body = { key: 'latin', status: 'firing', title: 'Caf\u00e9 down' };
+    for (const type of [
+      'application/json; charset=iso-8859-1',
+      'application/json; charset="windows-1252"',
+      'text/plain',
+    ]) {
+      const res = await postAlert(t, 'generic', intake, body, { 'content-type': type });
+      expect(res.status, type).toBe(415);
+      expect(res.json.error.message, type).toContain('application/json (UTF-8)');
+    }
+    // UTF-8 said outright, in any spelling, is JSON as usual.
+    const ok = await postAlert(t, 'generic', intake, body, {
+      'content-type': 'Application/JSON; Charset="UTF-8"',
+    });
+    expect(ok.status).toBe(202);
+    expect((await t.deps.db.select().from(reports)).length).toBe(before + 1);
+  });
+
   it('a body over the limit is refused from its Content-Length before it is read', async () => {
     const res = await t.app.request('/api/intake/alertmanager', {
       method: 'POST',

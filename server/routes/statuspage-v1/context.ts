@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import qs from 'qs';
 import type { Actor } from '../../domain/shared/actor.ts';
 import { ValidationError } from '../../domain/shared/errors.ts';
+import { requestMediaType } from '../../http/json-body.ts';
 import { readJsonObject } from '../operation.ts';
 
 export type V1Env = { Variables: { actor: Actor } };
@@ -21,7 +22,7 @@ export const param = (c: V1Context, name: string) =>
  * writes arrive as the same object.
  */
 export async function v1Raw(c: V1Context): Promise<Record<string, unknown>> {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = requestMediaType(c.req.header('content-type'))?.type ?? '';
   if (type === 'application/x-www-form-urlencoded') return formFields(await c.req.text());
   // Statuspage's older documentation sends the fields as query parameters with no body.
   const query = new URL(c.req.url).search.slice(1);
