@@ -405,6 +405,22 @@ describe('Statuspage management API (/v1)', () => {
       });
       expect(bad.status).toBe(422);
       expect(((await bad.json()) as any).error).toMatch(/^incident\.deliver_notifications/);
+
+      // One component id without the []: the answer says how a form sends a list.
+      const before = await incidentCount();
+      const single = await t.app.request(`${base()}/incidents`, {
+        method: 'POST',
+        headers: {
+          authorization: `OAuth ${key}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `incident[name]=x&incident[component_ids]=${componentId}`,
+      });
+      expect(single.status).toBe(422);
+      expect(((await single.json()) as any).error).toBe(
+        'incident.component_ids: must be a list of component ids (in a form, one component_ids[]=ID per id)',
+      );
+      expect(await incidentCount()).toBe(before);
     });
 
     it('refuses a new incident without a name, naming incident.name, and declares nothing', async () => {

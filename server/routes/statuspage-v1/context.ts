@@ -31,6 +31,13 @@ export async function v1Raw(c: V1Context): Promise<Record<string, unknown>> {
   return readJsonObject(c);
 }
 
+/**
+ * The message for a list of component ids sent as one value: a form field without `[]`
+ * (`incident[component_ids]=ID`) arrives as a string.
+ */
+export const COMPONENT_IDS_LIST =
+  'must be a list of component ids (in a form, one component_ids[]=ID per id)';
+
 /** Fields Statuspage documents as "t or f" in form posts. */
 const FORM_FLAGS = new Set([
   'deliver_notifications',

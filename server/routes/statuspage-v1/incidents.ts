@@ -45,7 +45,7 @@ import {
   readManagedEntry,
 } from '../../domain/status/read-management.ts';
 import type { IncidentJson, MaintenanceJson } from '../../domain/status/statuspage-json.ts';
-import { fieldError, paging } from './context.ts';
+import { COMPONENT_IDS_LIST, fieldError, paging } from './context.ts';
 import { type V1At, type V1Row, v1Input } from './operation.ts';
 import { incidentV1 } from './shapes.ts';
 
@@ -72,7 +72,7 @@ const incidentFields = z.strictObject(
     /** The first update's text in Statuspage's older documentation. */
     message: z.string({ error: 'must be a string' }).nullable().optional(),
     component_ids: z
-      .array(z.string({ error: 'must be component ids' }))
+      .array(z.string({ error: 'must be component ids' }), { error: COMPONENT_IDS_LIST })
       .max(200)
       .optional(),
     components: z

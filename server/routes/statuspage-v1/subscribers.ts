@@ -20,7 +20,7 @@ import {
   type SubscriberRow,
 } from '../../domain/subscribers/read-subscriber-page.ts';
 import { requestSubscription } from '../../domain/subscribers/request-subscription.ts';
-import { fieldError, paging } from './context.ts';
+import { COMPONENT_IDS_LIST, fieldError, paging } from './context.ts';
 import { type V1At, type V1Row, v1Input } from './operation.ts';
 import { subscriberV1 } from './shapes.ts';
 
@@ -35,7 +35,7 @@ const createBody = v1Input(
       {
         email: z.string({ error: 'is required' }),
         component_ids: z
-          .array(z.string({ error: 'must be component ids' }))
+          .array(z.string({ error: 'must be component ids' }), { error: COMPONENT_IDS_LIST })
           .max(500)
           .optional(),
         skip_confirmation_notification: z.boolean({ error: 'must be true or false' }).optional(),
