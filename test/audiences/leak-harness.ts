@@ -475,7 +475,13 @@ function leakSuite(INCIDENTS: number, SEED: number): void {
     await record.render(rendered, staff);
     // The audiences' own pages, read straight after the admin pages like them: a kept-alive
     // connection left idle through the mail and payload rendering below would have been closed.
-    await renderAudiencePages(site.base, named, rendered, staff);
+    // Each audience's own incident pages: every incident for chosen audiences only, and a
+    // sample of the others (a 404 for what the audience does not see is no render).
+    const sampled = [
+      ...incidentIds.filter((id) => audienceOnlyIds.has(id)),
+      ...incidentIds.filter((id) => !audienceOnlyIds.has(id)).slice(0, 30),
+    ];
+    await renderAudiencePages(site.base, named, rendered, staff, sampled);
 
     // Both audiences: every email kind as composed for a public list and for an internal list,
     // and every webhook and chat payload for a public and an internal channel.
@@ -802,6 +808,7 @@ async function renderAudiencePages(
   named: { slug: string }[],
   rendered: { surface: string; audience: Audience; text: string }[],
   staff: FormClient,
+  incidentIds: string[],
 ) {
   const members: Record<string, string> = { acm: 'ana@acme.example', stf: 'owner@acme.com' };
   for (const a of named) {
@@ -818,6 +825,16 @@ async function renderAudiencePages(
       if (h.res.status === 404) break;
       expect(h.res.status).toBe(200);
       rendered.push({ surface: 'audience history', audience: a.slug as Audience, text: h.html });
+    }
+    for (const id of incidentIds) {
+      const page = await member.get(`/a/${a.slug}/incidents/${id}`);
+      if (page.res.status === 404) continue;
+      expect(page.res.status, `/a/${a.slug}/incidents/${id}`).toBe(200);
+      rendered.push({
+        surface: 'audience incident page',
+        audience: a.slug as Audience,
+        text: page.html,
+      });
     }
   }
 }
