@@ -9,6 +9,13 @@ import { rowsAffected } from '../shared/writes.ts';
 // next_attempt_at, lease_until, last_error, last_error_at, sent_at), so another kind of
 // delivery (webhooks, chat) adds its table to `outboxTables` and reuses claim, extend, record.
 
+/**
+ * `state = 'sending'` for writes that name their rows by id. The unary plus keeps SQLite from
+ * answering them through the state index: without statistics it walked every row in flight (up
+ * to a claim's 1,600) for each group of 250 outcomes, where the ids' own index finds just those.
+ */
+export const stillSending = sql`+state = 'sending'`;
+
 export const outboxTables = {
   deliveries: 'deliveries',
   messages: 'outbox_messages',
@@ -297,7 +304,7 @@ export async function extendLeases(
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
-      WHERE state = 'sending' AND id IN ${jsonList(ids)}`),
+      WHERE ${stillSending} AND id IN ${jsonList(ids)}`),
   );
 }
 
@@ -364,15 +371,15 @@ function outcomeStatements(
   if (sent.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
-        WHERE state = 'sending' AND id IN ${jsonList(sent)}`);
+        WHERE ${stillSending} AND id IN ${jsonList(sent)}`);
   if (skipped.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
-        WHERE state = 'sending' AND id IN ${jsonList(skipped)}`);
+        WHERE ${stillSending} AND id IN ${jsonList(skipped)}`);
   if (released.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
-        WHERE state = 'sending' AND id IN ${jsonList(released)}`);
+        WHERE ${stillSending} AND id IN ${jsonList(released)}`);
   for (const o of failures) {
     const r = o.result;
     if (o.probe && !r.permanent) {

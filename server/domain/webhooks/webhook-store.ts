@@ -6,6 +6,7 @@ import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { readAdminAddresses } from '../users/on-duty.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
 import { jsonList } from '../shared/in-list.ts';
+import { stillSending } from '../broadcasts/outbox-store.ts';
 import { visitorOwned } from './webhook-identity.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
@@ -112,7 +113,7 @@ export async function extendWebhookLeases(db: Db, ids: string[], until: Date): P
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE webhook_deliveries SET lease_until = ${until.getTime()}
-      WHERE state = 'sending' AND id IN ${jsonList(ids)}`),
+      WHERE ${stillSending} AND id IN ${jsonList(ids)}`),
   );
 }
 
