@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.ts';
-import { jsonList } from '../shared/in-list.ts';
+import { jsonList, stillSending } from '../shared/in-list.ts';
 import { rowsAffected } from '../shared/writes.ts';
 
 // The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
@@ -8,13 +8,6 @@ import { rowsAffected } from '../shared/writes.ts';
 // Every function works over any outbox table with the columns below (id, state, attempts,
 // next_attempt_at, lease_until, last_error, last_error_at, sent_at), so another kind of
 // delivery (webhooks, chat) adds its table to `outboxTables` and reuses claim, extend, record.
-
-/**
- * `state = 'sending'` for writes that name their rows by id. The unary plus keeps SQLite from
- * answering them through the state index: without statistics it walked every row in flight (up
- * to a claim's 1,600) for each group of 250 outcomes, where the ids' own index finds just those.
- */
-export const stillSending = sql`+state = 'sending'`;
 
 export const outboxTables = {
   deliveries: 'deliveries',

@@ -5,8 +5,7 @@ import type { Config } from '../../config.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { readAdminAddresses } from '../users/on-duty.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
-import { jsonList } from '../shared/in-list.ts';
-import { stillSending } from '../broadcasts/outbox-store.ts';
+import { jsonList, stillSending } from '../shared/in-list.ts';
 import { visitorOwned } from './webhook-identity.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
