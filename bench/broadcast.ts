@@ -55,6 +55,7 @@ const { loadConfig } = await import('../server/config.ts');
 const { createDeps } = await import('../server/deps.ts');
 const { declareIncident } = await import('../server/domain/incidents/declare-incident.ts');
 const { startDeliveryProcess } = await import('../server/delivery/start-process.ts');
+const { onCommit } = await import('../db/client.ts');
 const { linkKey } = await import('../server/domain/subscribers/tokens.ts');
 const { benchAdminToken, startWholeServer } = await import('./whole-server.ts');
 if (process.argv.includes(WARM)) {
@@ -197,6 +198,8 @@ async function heraldSends(
 
   // Sending as the server sends: the delivery process, started as server/start.ts starts it.
   const delivery = startDeliveryProcess(deps.log, { ...process.env, ...env }, profileFlags);
+  // As server/start.ts: the publish's commit tells the delivery process at once.
+  onCommit(deps.db, delivery.due);
   await delivery.started;
   const pid = delivery.pid()!;
   // Herald loaded in the delivery process, the database open and seeded, nothing published yet.

@@ -221,6 +221,8 @@ export function serializeTransactions(
   // Why this process's writes are waiting right now: set by the first refusal, cleared by the
   // next commit. Health, stall reports and progress pages read it while the write still waits.
   const wait: { current: WriteWait | null; queued: number } = { current: null, queued: 0 };
+  /** Told after each commit (`onCommit`). */
+  const committed = new Set<() => void>();
   const original = db.transaction.bind(db);
   // A transaction opened from inside another (a bug, but one that must not hang the process)
   // skips the queue it would otherwise wait on forever.
@@ -252,6 +254,16 @@ export function serializeTransactions(
     wait.queued++;
     const run = tail
       .then(() => withRetry(fn, config))
+      .then((result) => {
+        for (const listener of committed) {
+          try {
+            listener();
+          } catch {
+            // A listener's failure is its own; the write has committed.
+          }
+        }
+        return result;
+      })
       .finally(() => {
         wait.queued--;
         forgetRequestReads();
@@ -261,7 +273,22 @@ export function serializeTransactions(
   };
   const wrapped = Object.assign(Object.create(db) as Db, { transaction });
   waits.set(wrapped, wait);
+  commitListeners.set(wrapped, committed);
   return wrapped;
+}
+
+const commitListeners = new WeakMap<Db, Set<() => void>>();
+
+/**
+ * Calls `listener` after each write transaction of this process commits (not after one that
+ * failed). The server tells its delivery process so: what a write queued goes out at once, not
+ * at the delivery process's next poll. Returns what removes the listener.
+ */
+export function onCommit(db: Db, listener: () => void): () => void {
+  const set = commitListeners.get(db);
+  if (!set) return () => {};
+  set.add(listener);
+  return () => set.delete(listener);
 }
 
 const waits = new WeakMap<Db, { current: WriteWait | null; queued: number }>();

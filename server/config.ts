@@ -97,6 +97,10 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().min(0.1).max(120).default(10),
   ),
+  DELIVERY_POLL_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().min(0.01).max(600).optional(),
+  ),
   PAGERDUTY_WEBHOOK_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(8, 'must be the secret PagerDuty showed for the subscription').optional(),
@@ -236,6 +240,11 @@ export type Config = {
   lookBackDays: number;
   /** How long a write waits for another process's write lock before answering 503. */
   databaseWriteWaitMs: number;
+  /**
+   * How long the delivery lanes rest between looks for due rows when nothing wakes them (this
+   * server's own writes do); undefined: each lane's default (emails 0.1 s, webhooks 0.25 s).
+   */
+  deliveryPollMs: number | undefined;
   /** /healthz answers 503 when a due delivery has waited longer than this. */
   healthMaxQueueDelayMs: number;
   /** When set, /api/intake/pagerduty refuses events whose X-PagerDuty-Signature does not match. */
@@ -372,6 +381,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicWebhookSignup: e.PUBLIC_WEBHOOK_SIGNUP === 'true' || e.PUBLIC_WEBHOOK_SIGNUP === '1',
     lookBackDays: e.LOOK_BACK_DAYS,
     databaseWriteWaitMs: Math.round(e.DATABASE_WRITE_WAIT_SECONDS * 1000),
+    deliveryPollMs:
+      e.DELIVERY_POLL_SECONDS === undefined
+        ? undefined
+        : Math.round(e.DELIVERY_POLL_SECONDS * 1000),
     healthMaxQueueDelayMs: e.HEALTH_MAX_QUEUE_DELAY_SECONDS * 1000,
     pagerdutyWebhookSecret: e.PAGERDUTY_WEBHOOK_SECRET,
     audienceHosts: audienceHosts.hosts,

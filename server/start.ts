@@ -1,3 +1,4 @@
+import { onCommit } from '../db/client.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, readEnv } from './config.ts';
 import { createDeps } from './deps.ts';
@@ -41,6 +42,9 @@ async function main() {
   // Sending runs in its own process: pages and mail no longer compete for one event loop or
   // one heap. It loads while this process mounts the site; it runs before Herald listens.
   const delivery = startDeliveryProcess(deps.log);
+  // What a write of this process queued (a broadcast, a confirmation email, a webhook event) goes
+  // out at once instead of at the delivery process's next look.
+  onCommit(deps.db, delivery.due);
   const edgePurges = createEdgePurgeLoop(deps.edge, deps.log);
   edgePurges.start();
   if (deps.edge.enabled)

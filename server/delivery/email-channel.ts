@@ -372,6 +372,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     runOnce: (limit = batchSize) => lane.claimOnce(limit),
     /** Runs until stop(): claims as capacity frees up, with a heartbeat on what it holds. */
     start: lane.start,
+    /** Looks for due rows now (something was just queued) instead of at the next poll. */
+    wake: lane.wake,
     /**
      * A graceful stop: claims nothing more, hands back what was claimed but never started (its
      * lease released with the first write that lands, not left to run out), lets every message

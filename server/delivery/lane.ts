@@ -420,6 +420,11 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     /** Rows this process holds now (claimed, not yet recorded). */
     inFlight: () => held.size,
     /**
+     * New rows may be due (another part of Herald just wrote some): the loop looks now instead
+     * of at the end of its idle pause. Harmless when nothing is due or the loop is busy.
+     */
+    wake,
+    /**
      * Sends everything due now, claim by claim, recording each before the next; returns how many
      * rows it handled. What tests drive with a manual clock.
      */

@@ -9,8 +9,11 @@ import { createWebhookWorker } from './webhook-channel.ts';
 export type DeliveryProcessMessage =
   { type: 'started' } | { type: 'stopped'; mail: StopReport; hooks: StopReport };
 
-/** What the server process tells the delivery process. */
-export type DeliveryProcessCommand = { type: 'stop' };
+/**
+ * What the server process tells the delivery process: stop, or `due`: it has just committed a
+ * write that may have queued something (the lanes look now instead of at their next poll).
+ */
+export type DeliveryProcessCommand = { type: 'stop' } | { type: 'due' };
 
 /**
  * The sending side of Herald in its own process: the email outbox and the webhook lane with their
@@ -41,6 +44,10 @@ export async function runDeliveryProcess(): Promise<void> {
   };
   process.on('message', (m: DeliveryProcessCommand) => {
     if (m.type === 'stop') stop('');
+    else if (m.type === 'due' && lanes && why === null) {
+      lanes.outbox.wake();
+      lanes.webhooks.wake();
+    }
   });
   process.on('disconnect', () => stop('the server process is gone (its IPC channel closed)'));
   // Only a second signal exits at once: the server's stop message often arrives beside the
@@ -63,7 +70,12 @@ export async function runDeliveryProcess(): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
 
   const deps = await createDeps(config, { log });
-  const made = { deps, outbox: createOutboxWorker(deps), webhooks: createWebhookWorker(deps) };
+  const idle = { idleMs: config.deliveryPollMs };
+  const made = {
+    deps,
+    outbox: createOutboxWorker(deps, idle),
+    webhooks: createWebhookWorker(deps, idle),
+  };
   lanes = made;
   if (why !== null) return stopLanes(made, why, false);
   made.outbox.start();
@@ -74,7 +86,7 @@ export async function runDeliveryProcess(): Promise<void> {
 const nothing: StopReport = { handedBack: 0, finished: 0, unrecorded: 0 };
 
 /** What this process needs of a channel's worker. */
-type Worker = { start(): void; stop(): Promise<StopReport> };
+type Worker = { start(): void; wake(): void; stop(): Promise<StopReport> };
 
 /** The graceful stop: both lanes, then the answer to the server (if it still listens), then exit. */
 async function stopLanes(

@@ -16,6 +16,12 @@ export interface DeliveryProcess {
   down(): string | null;
   /** The running delivery process's pid (for its memory and CPU in /proc). */
   pid(): number | undefined;
+  /**
+   * This process has just committed a write that may have queued email or webhook posts: the
+   * delivery process looks now instead of at its next poll (one message per turn of the event
+   * loop, however many writes it saw).
+   */
+  due(): void;
 }
 
 /** The first restart after a death waits this long, doubling to the most below. */
@@ -57,6 +63,7 @@ export function startDeliveryProcess(
     rejectStarted = reject;
   });
   let everStarted = false;
+  let duePending = false;
 
   function spawnChild() {
     restart = null;
@@ -111,6 +118,16 @@ export function startDeliveryProcess(
     started,
     down: () => (up || stopping ? null : (downReason ?? 'the delivery process is starting')),
     kill: () => void child?.kill('SIGKILL'),
+    due() {
+      if (duePending || !up || stopping) return;
+      duePending = true;
+      setImmediate(() => {
+        duePending = false;
+        const c = child;
+        if (up && !stopping && c?.connected)
+          c.send({ type: 'due' } satisfies DeliveryProcessCommand, () => {});
+      });
+    },
     pid: () => child?.pid,
     stop() {
       stopping = true;

@@ -334,6 +334,8 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       return (await lane.sendNow(deliveryId))?.result ?? null;
     },
     start: lane.start,
+    /** Looks for due deliveries now (something was just queued) instead of at the next poll. */
+    wake: lane.wake,
     /**
      * Stops claiming, lets every post in flight answer (bounded by the timeout) and records it.
      * A webhook's delivery is posted as soon as it is claimed, so nothing is left to hand back.
