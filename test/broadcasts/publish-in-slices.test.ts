@@ -1,7 +1,11 @@
 import { asc, desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcasts, deliveries, subscribers } from '../../db/schema/index.ts';
-import { readBroadcast } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import {
+  readBroadcast,
+  readStalledBroadcasts,
+  STALL_MS,
+} from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-deliveries.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
@@ -123,6 +127,56 @@ describe('publishing to more recipients than one statement writes', () => {
     expect(after).toMatchObject({ total: reached, toWrite: 0 });
     expect(after.queued + after.sent + after.skipped + after.failed).toBe(reached);
     expect(await filling(t, b!.id)).toBe(false);
+  });
+});
+
+describe('a large broadcast whose written deliveries have all gone out', () => {
+  let t: TestContext;
+  const confirmed = 2 * DELIVERIES_PER_STATEMENT + 3;
+  beforeAll(async () => {
+    t = await createTestContext();
+    await t.deps.db.run(sql`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${confirmed})
+      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
+      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net',
+             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
+      FROM n`);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is neither finished nor forgotten: the admin shows it sending, then stalled, and the lane still writes the rest', async () => {
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Website is down' });
+    const [b] = await t.deps.db
+      .select()
+      .from(broadcasts)
+      .where(eq(broadcasts.incidentId, incident.id));
+    // As if the first slice had gone out before the lane wrote the next: nothing pending.
+    await t.deps.db
+      .update(deliveries)
+      .set({ state: 'sent', sentAt: t.clock.now() })
+      .where(eq(deliveries.broadcastId, b!.id));
+    const shown = (await readBroadcast(t.deps, b!.id)).broadcast;
+    expect(shown).toMatchObject({
+      sent: DELIVERIES_PER_STATEMENT,
+      queued: confirmed - DELIVERIES_PER_STATEMENT,
+      done: false,
+    });
+    // Nothing sent for a minute (no delivery process running): stalled, said so on the dashboard.
+    t.clock.advance(STALL_MS);
+    expect((await readStalledBroadcasts(t.deps)).map((s) => s.broadcast.id)).toEqual([b!.id]);
+
+    // The lane's check for work sees the broadcast being filled, though no row is due.
+    const { worker } = testWorker(t);
+    expect(await worker.runOnce(1)).toBe(1);
+    const [after] = await t.deps.db
+      .select({ filled: broadcasts.filled })
+      .from(broadcasts)
+      .where(eq(broadcasts.id, b!.id));
+    expect(after!.filled).toBe(2 * DELIVERIES_PER_STATEMENT);
+    await laneFills(t, b!.id);
+    expect(await t.deps.db.$count(deliveries, eq(deliveries.broadcastId, b!.id))).toBe(confirmed);
   });
 });
 
