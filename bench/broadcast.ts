@@ -326,8 +326,9 @@ async function main() {
     seedMs: Math.round(h.seedMs),
     publishMs: h.publishMs,
     publishLongestStallMs: Math.round(h.publishStallMs),
-    // From the publish call (the update, the broadcast and every delivery row in one
-    // transaction), and from the moment that transaction returned.
+    // From the publish call (the update, the broadcast and its delivery rows, or for more than
+    // 5,000 recipients their count and the first 5,000, in one transaction: the delivery
+    // process writes the rest), and from the moment that transaction returned.
     timeToFirstMessageMs: h.first.at - h.t0,
     firstMessageAfterCommitMs: h.first.at - h.t0 - h.publishMs,
     messagesPerSecond,
@@ -336,7 +337,7 @@ async function main() {
     // The delivery process's.
     rssBeforePublish: mb(h.rssBeforePublish),
     peakRss: mb(h.peakRss),
-    // This process's publish (the update and every delivery row in one transaction).
+    // This process's publish (the update and what it writes of the deliveries, as above).
     publishCpuMs: Math.round((h.publishCpu.user + h.publishCpu.system) / 1000),
     rawPoolMessagesPerSecond: rawPool.messagesPerSecond,
     ratioToRawPool: Number((messagesPerSecond / rawPool.messagesPerSecond).toFixed(2)),

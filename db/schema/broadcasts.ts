@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { deliveryStates } from './enums.ts';
 import { subscribers } from './subscribers.ts';
@@ -13,10 +14,29 @@ export const broadcasts = sqliteTable(
     maintenanceId: text('maintenance_id'),
     subject: text('subject').notNull(),
     isDrill: integer('is_drill', { mode: 'boolean' }).notNull().default(false),
+    /** Its recipients when it was published (the deliveries it will have once filled). */
     total: integer('total').notNull().default(0),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * A large broadcast's fill cursor (domain/broadcasts/queue-deliveries.ts): the publish writes
+     * its first slice of deliveries, the delivery process the rest, one slice a step. The last
+     * subscriber id written while the rest is still to be written; null once every recipient
+     * has a delivery (and always for a broadcast written whole at publish).
+     */
+    fillAfter: text('fill_after'),
+    /** Deliveries written so far while filling: the next slice is numbered from here. */
+    filled: integer('filled').notNull().default(0),
+    /** The recipient rule the fill walks with: the broadcast's lists and components. */
+    fillListIds: text('fill_list_ids', { mode: 'json' }).$type<string[] | null>(),
+    fillComponentIds: text('fill_component_ids', { mode: 'json' }).$type<string[] | null>(),
   },
-  (t) => [index('broadcasts_created_at_idx').on(t.createdAt)],
+  (t) => [
+    index('broadcasts_created_at_idx').on(t.createdAt),
+    // The delivery process asks on every poll whether a broadcast is being filled.
+    index('broadcasts_fill_after_idx')
+      .on(t.fillAfter)
+      .where(sql`fill_after IS NOT NULL`),
+  ],
 );
 
 export const deliveries = sqliteTable(

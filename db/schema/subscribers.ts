@@ -30,9 +30,10 @@ export const subscribers = sqliteTable(
     uniqueIndex('subscribers_list_id_email_idx').on(t.listId, t.email),
     index('subscribers_state_idx').on(t.listId, t.state),
     // A large broadcast's deliveries are written in slices in subscriber-id order
-    // (domain/broadcasts/queue-deliveries.ts): this index walks them with the two columns that
-    // say who receives it, without a look-up of each row (a million: 2.0 s against 4.0 s).
-    index('subscribers_id_list_state_idx').on(t.id, t.listId, t.state),
+    // (domain/broadcasts/queue-deliveries.ts): this index walks them with the columns that say
+    // who receives it (confirmed when it was published), without a look-up of each row (a
+    // million: 2.0 s against 4.0 s).
+    index('subscribers_id_list_state_confirmed_at_idx').on(t.id, t.listId, t.state, t.confirmedAt),
     index('subscribers_confirm_token_hash_idx').on(t.confirmTokenHash),
     index('subscribers_manage_token_hash_idx').on(t.manageTokenHash),
   ],

@@ -26,6 +26,7 @@ import {
   type Recipient,
 } from '../domain/broadcasts/send-context.ts';
 import { listText } from '../domain/lists/list-reading.ts';
+import { fillNextSlice } from '../domain/broadcasts/queue-deliveries.ts';
 import { RateMeter } from '../jobs/rate-meter.ts';
 import { composeBroadcastMail } from './kinds/compose.ts';
 import { composeOutboxMail } from './kinds/index.ts';
@@ -268,6 +269,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     name: 'outbox',
     anyDue: (now) => anythingDue(deps.db, now),
     async claim(now, limit, lease) {
+      // A large broadcast's recipients past its first slice are written here, a slice a claim,
+      // each in its own short transaction; the first slices go out meanwhile.
+      await fillNextSlice(deps.db, deps.config, now);
       const { messages, deliveries } = await claimEmail(deps.db, now, limit, lease);
       return [...keyed(messages, 'messages'), ...keyed(deliveries, 'deliveries')];
     },

@@ -8,10 +8,12 @@ import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-d
 import { heraldChild, heraldNode, registerChild } from '../helpers/children.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { testWorker } from '../helpers/outbox.ts';
 
-// A large publish writes its deliveries in slices and lets the event loop turn between them,
-// all inside the one transaction that declares the incident: a process killed between two
-// slices must leave no incident, no broadcast and no half of a recipient list behind.
+// A large publish writes the incident, its broadcast with the exact total, the first slice of
+// deliveries and the fill cursor (the delivery process writes the rest) in the one transaction
+// that declares the incident: a process killed after the first slice is written, before the
+// commit, must leave no incident, no broadcast and no part of a recipient list behind.
 describe(
   'a process killed with kill -9 in the middle of a large publish',
   { timeout: 60_000 },
@@ -66,14 +68,30 @@ describe(
       expect(await t.deps.db.select().from(broadcasts)).toEqual([]);
       expect(await t.deps.db.$count(deliveries)).toBe(0);
 
-      // The lock went with the process: this one declares it and queues every reader once.
+      // The lock went with the process: this one declares it, counts every reader, writes the
+      // first slice and leaves the rest to the email lane, which writes each reader once.
       const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Checkout is down' });
       const [b] = await t.deps.db
         .select()
         .from(broadcasts)
         .where(eq(broadcasts.incidentId, incident.id));
       expect(b!.total).toBe(confirmed);
+      expect(b!.fillAfter).not.toBeNull();
+      expect(await t.deps.db.$count(deliveries, eq(deliveries.broadcastId, b!.id))).toBe(
+        DELIVERIES_PER_STATEMENT,
+      );
+      const { worker } = testWorker(t);
+      while (await filling(t, b!.id)) await worker.runOnce(1);
       expect(await t.deps.db.$count(deliveries, eq(deliveries.broadcastId, b!.id))).toBe(confirmed);
     });
   },
 );
+
+/** Whether the broadcast's deliveries are still being written. */
+async function filling(t: TestContext, broadcastId: string): Promise<boolean> {
+  const [b] = await t.deps.db
+    .select({ fillAfter: broadcasts.fillAfter })
+    .from(broadcasts)
+    .where(eq(broadcasts.id, broadcastId));
+  return b!.fillAfter !== null;
+}

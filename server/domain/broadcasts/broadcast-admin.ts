@@ -22,6 +22,12 @@ export interface BroadcastProgress {
   sent: number;
   failed: number;
   skipped: number;
+  /**
+   * Of `queued`, the recipients whose delivery is not written yet: a large broadcast's
+   * deliveries past its first slice are written by the delivery process after the publish
+   * (queue-deliveries.ts). It is not done before they are.
+   */
+  toWrite: number;
   done: boolean;
 }
 
@@ -41,7 +47,10 @@ function progress(
   b: typeof broadcasts.$inferSelect,
   c: Record<string, number> = {},
 ): BroadcastProgress {
-  const queued = (c.pending ?? 0) + (c.sending ?? 0);
+  const filling = b.fillAfter !== null;
+  const toWrite = filling ? Math.max(0, b.total - b.filled) : 0;
+  // Those still to be written wait to be sent like the rest: queued, so the figures add up.
+  const queued = (c.pending ?? 0) + (c.sending ?? 0) + toWrite;
   return {
     id: b.id,
     kind: b.kind,
@@ -54,7 +63,8 @@ function progress(
     sent: c.sent ?? 0,
     failed: c.failed ?? 0,
     skipped: c.skipped ?? 0,
-    done: queued === 0,
+    toWrite,
+    done: queued === 0 && !filling,
   };
 }
 
@@ -226,7 +236,8 @@ export function relayAdvice(error: string): string {
 }
 
 /**
- * P0/P1 broadcasts that still have deliveries queued and have sent nothing for a minute: the
+ * P0/P1 broadcasts that still have deliveries queued (or recipients to write) and have sent
+ * nothing for a minute: the
  * dashboard says so loudly, with the reasons.
  */
 export async function readStalledBroadcasts(deps: DomainDeps) {
@@ -237,7 +248,7 @@ export async function readStalledBroadcasts(deps: DomainDeps) {
     .where(
       and(
         sql`${incidents.priority} <= 1`,
-        sql`EXISTS (SELECT 1 FROM deliveries d WHERE d.broadcast_id = ${broadcasts.id} AND d.state IN ('pending', 'sending'))`,
+        sql`(${broadcasts.fillAfter} IS NOT NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.broadcast_id = ${broadcasts.id} AND d.state IN ('pending', 'sending')))`,
       ),
     )
     .orderBy(desc(broadcasts.createdAt))

@@ -78,13 +78,15 @@ const due = (t: number) =>
 
 /**
  * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle
- * polling costs no write transactions.
+ * polling costs no write transactions. A broadcast whose deliveries are still being written
+ * (queue-deliveries.ts, `fillNextSlice`) counts: the email lane's claim writes its next slice.
  */
 export async function anythingDue(db: Db, now: Date): Promise<boolean> {
   const t = now.getTime();
   const parts = (Object.keys(outboxTables) as OutboxTable[]).map(
     (w) => sql`EXISTS (SELECT 1 FROM ${ident(w)} WHERE ${due(t)})`,
   );
+  parts.push(sql`EXISTS (SELECT 1 FROM broadcasts WHERE fill_after IS NOT NULL)`);
   const rows = await db.all<{ due: number }>(sql`SELECT ${sql.join(parts, sql` OR `)} AS due`);
   return Boolean(rows[0]?.due);
 }

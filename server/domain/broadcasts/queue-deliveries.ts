@@ -1,18 +1,21 @@
 import { setImmediate } from 'node:timers/promises';
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../../db/client.ts';
+import { asc, eq, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../../db/client.ts';
 import { broadcasts, components, lists } from '../../../db/schema/index.ts';
 import { type MessageIdConfig, readMessageIdHost } from '../outbox/message-id.ts';
 import { rowsAffected } from '../shared/writes.ts';
 
 /**
- * Recipients written per statement. The embedded driver runs a statement on the event loop's
- * own thread: one INSERT for every recipient held the publishing process still while it ran
- * (measured: 0.3 s at 100,000 recipients, 2.9 s at a million, during which the status page
- * answered nobody, in the very minute of a P0's refresh storm). In slices with a turn of the event
- * loop between them, pages, feeds and heartbeats go on while the transaction fills (readers see
- * the state before the publish until it commits): the longest hold is now about 60 ms at 100,000
- * and the commit's 0.5 s at a million (bench:broadcast prints it).
+ * Recipients written per statement, and the most a publish writes. The embedded driver runs a
+ * statement on the event loop's own thread, and a publish holds the write lock until it commits:
+ * one INSERT for every recipient held the publishing process still for 0.3 s at 100,000
+ * recipients and 2.9 s at a million, and even in slices the COMMIT of a million held it 0.5 s,
+ * in the very minute of a P0's refresh storm, while nothing could be sent before it. So a
+ * broadcast to more recipients is written in slices: the publish writes the first one, the
+ * delivery process the rest, one slice a step, each in its own short transaction, and sends the
+ * first slice meanwhile (`fillNextSlice`). At a million the publish is now 0.25 s, holding the
+ * event loop 86 ms at most, and the first email leaves after 0.48 s (bench:broadcast prints all
+ * three).
  */
 export const DELIVERIES_PER_STATEMENT = 5000;
 
@@ -22,10 +25,13 @@ export const DELIVERIES_PER_STATEMENT = 5000;
  * chose components get it when one of `componentIds` (or its group) is among them; a broadcast
  * naming no component goes to everyone, since nobody can tell what it spares.
  *
- * INSERT ... SELECT in subscriber-id order, `DELIVERIES_PER_STATEMENT` recipients at a time, so
- * every index of deliveries grows at its end and recipients never pass through this process's
- * memory. Delivery ids number the recipients in that order (`<broadcast>-0000001`, ...).
- * Message-IDs are stable per (broadcast, subscriber), so a retried send keeps its id.
+ * Up to `DELIVERIES_PER_STATEMENT` recipients: one INSERT ... SELECT, found through the lists'
+ * index. More: the exact total (counted by the same rule), the first slice, and a fill cursor on
+ * the broadcast (the last subscriber id written, and the rule's lists and components), from
+ * which the delivery process writes the rest (`fillNextSlice`). Either way in subscriber-id
+ * order, so every index of deliveries grows at its end and recipients never pass through this
+ * process's memory. Delivery ids number the recipients in that order (`<broadcast>-0000001`,
+ * ...). Message-IDs are stable per (broadcast, subscriber), so a retried send keeps its id.
  */
 export async function queueDeliveries(
   tx: DbOrTx,
@@ -34,18 +40,6 @@ export async function queueDeliveries(
   now: Date,
 ): Promise<number> {
   const host = await readMessageIdHost(tx, config);
-  const insert = (from: SQL, numbered: number) =>
-    tx
-      .run(
-        sql`
-      INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
-      SELECT ${b.broadcastId} || '-' || printf('%07d', ${numbered} + row_number() OVER (ORDER BY id)), ${b.broadcastId}, id, 'pending', 0,
-             ${now.getTime()}, '<' || ${b.broadcastId} || '.' || id || '@' || ${host} || '>'
-      FROM (${from})
-      ORDER BY id
-      ON CONFLICT DO NOTHING`,
-      )
-      .then(rowsAffected);
   const recipients = await recipientsRule(tx, b);
   const where = recipients();
   // A few recipients (a drill list, an audience) in one statement, found through the lists'
@@ -54,33 +48,166 @@ export async function queueDeliveries(
   const [counted] = await tx.all<{ n: number }>(sql`
     SELECT count(*) AS n FROM (
       SELECT 1 FROM subscribers s WHERE ${where} LIMIT ${DELIVERIES_PER_STATEMENT + 1})`);
-  // Slices in subscriber-id order, each found by walking the subscribers' own id index from where
-  // the last one ended (the lists' index would make every slice read the whole list again).
-  const inSlices = async () => {
-    const walk = recipients({ byId: true });
-    let written = 0;
-    let after = '';
-    for (;;) {
-      const n = await insert(
-        sql`SELECT s.id FROM subscribers s WHERE ${walk} AND s.id > ${after}
-            ORDER BY s.id LIMIT ${DELIVERIES_PER_STATEMENT}`,
-        written,
-      );
-      if (n === 0) return written;
-      written += n;
-      const [last] = await tx.all<{ id: string }>(sql`
-        SELECT max(subscriber_id) AS id FROM deliveries WHERE broadcast_id = ${b.broadcastId}`);
-      after = last!.id;
-      // A turn of the event loop: sockets, timers and other requests are served in between.
-      await setImmediate();
-    }
-  };
-  const total =
-    Number(counted?.n ?? 0) <= DELIVERIES_PER_STATEMENT
-      ? await insert(sql`SELECT s.id FROM subscribers s WHERE ${where}`, 0)
-      : await inSlices();
-  await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
+  if (Number(counted?.n ?? 0) <= DELIVERIES_PER_STATEMENT) {
+    const total = await insertDeliveries(
+      tx,
+      { broadcastId: b.broadcastId, host, now },
+      sql`SELECT s.id FROM subscribers s WHERE ${where}`,
+      0,
+    );
+    await tx.update(broadcasts).set({ total }).where(eq(broadcasts.id, b.broadcastId));
+    return total;
+  }
+  const total = await countInSlices(tx, recipients);
+  await tx
+    .update(broadcasts)
+    .set({
+      total,
+      fillAfter: '',
+      filled: 0,
+      fillListIds: b.listIds,
+      fillComponentIds: b.componentIds,
+    })
+    .where(eq(broadcasts.id, b.broadcastId));
+  await fillStep(
+    tx,
+    { broadcastId: b.broadcastId, host, now },
+    { after: '', filled: 0 },
+    recipients,
+  );
   return total;
+}
+
+/**
+ * One step of filling a large broadcast's deliveries, for the delivery process: the next slice
+ * of the oldest broadcast being filled, written with its cursor in one short write transaction
+ * (which holds the write lock from its start, so two processes never write the same slice, and
+ * a crash leaves the slice and the cursor as they were). Who is added is who the publish would
+ * have added: the rule it recorded, confirmed by the time it was published (someone confirming
+ * since is not added; someone who left since is not either, and would be skipped at send time
+ * anyway). Null when no broadcast is being filled.
+ */
+export async function fillNextSlice(
+  db: Db,
+  config: MessageIdConfig,
+  now: Date,
+): Promise<{ broadcastId: string; written: number; ended: boolean } | null> {
+  return db.transaction(async (tx) => {
+    const [b] = await tx
+      .select()
+      .from(broadcasts)
+      .where(isNotNull(broadcasts.fillAfter))
+      .orderBy(asc(broadcasts.createdAt))
+      .limit(1);
+    if (!b) return null;
+    const host = await readMessageIdHost(tx, config);
+    const rule = await recipientsRule(
+      tx,
+      { listIds: b.fillListIds ?? [], componentIds: b.fillComponentIds ?? [] },
+      b.createdAt,
+    );
+    const step = await fillStep(
+      tx,
+      { broadcastId: b.id, host, now },
+      { after: b.fillAfter!, filled: b.filled },
+      rule,
+    );
+    return { broadcastId: b.id, ...step };
+  });
+}
+
+/** Subscribers whose recipients one statement of `countInSlices` counts. */
+const COUNTED_PER_STATEMENT = 100_000;
+
+/**
+ * The exact number of recipients, counted along the subscribers' id index a range at a time
+ * with a turn of the event loop between ranges: in one statement the count held the publishing
+ * process still for 0.14 s at a million (its one-copy-per-address check reads every row), in the
+ * minute of the refresh storm; a range costs about a tenth of that. Inside the publish's
+ * transaction, so it counts what the walk will find.
+ */
+async function countInSlices(tx: DbOrTx, recipients: Rule): Promise<number> {
+  const walk = recipients({ byId: true });
+  let total = 0;
+  for (let after = ''; ; await setImmediate()) {
+    const [end] = await tx.all<{ id: string }>(sql`
+      SELECT id FROM subscribers WHERE id > ${after} ORDER BY id
+      LIMIT 1 OFFSET ${COUNTED_PER_STATEMENT - 1}`);
+    const upTo = end ? sql`AND s.id <= ${end.id}` : sql``;
+    const [counted] = await tx.all<{ n: number }>(sql`
+      SELECT count(*) AS n FROM subscribers s WHERE s.id > ${after} ${upTo} AND ${walk}`);
+    total += Number(counted?.n ?? 0);
+    if (!end) return total;
+    after = end.id;
+  }
+}
+
+interface DeliveryTarget {
+  broadcastId: string;
+  /** The Message-ID host. */
+  host: string;
+  /** When the deliveries are due. */
+  now: Date;
+}
+
+/**
+ * The next slice after the cursor, in subscriber-id order, found by walking the subscribers' own
+ * id index from there (the lists' index would make every slice read the whole list again), and
+ * the cursor moved past it; cleared, and the total made what was written, when the walk is over.
+ * `ON CONFLICT DO NOTHING` and the (broadcast, subscriber) index make a slice written twice
+ * harmless; the cursor is then read from what deliveries hold, not from what was inserted.
+ */
+async function fillStep(
+  tx: DbOrTx,
+  target: DeliveryTarget,
+  cursor: { after: string; filled: number },
+  recipients: Rule,
+): Promise<{ written: number; ended: boolean }> {
+  const walk = recipients({ byId: true });
+  const written = await insertDeliveries(
+    tx,
+    target,
+    sql`SELECT s.id FROM subscribers s WHERE ${walk} AND s.id > ${cursor.after}
+        ORDER BY s.id LIMIT ${DELIVERIES_PER_STATEMENT}`,
+    cursor.filled,
+  );
+  const [beyond] = await tx.all<{ n: number; last: string | null }>(sql`
+    SELECT count(*) AS n, max(subscriber_id) AS last FROM deliveries
+    WHERE broadcast_id = ${target.broadcastId} AND subscriber_id > ${cursor.after}`);
+  const filled = cursor.filled + written;
+  // A walk that found less than a slice has reached the last subscriber.
+  const ended = Number(beyond?.n ?? 0) < DELIVERIES_PER_STATEMENT;
+  await tx
+    .update(broadcasts)
+    .set(
+      ended
+        ? // Those who left before their slice was written are not in it: the total says what
+          // was queued, so progress adds up to it.
+          { fillAfter: null, filled, total: filled, fillListIds: null, fillComponentIds: null }
+        : { fillAfter: beyond!.last!, filled },
+    )
+    .where(eq(broadcasts.id, target.broadcastId));
+  return { written, ended };
+}
+
+/** Pending deliveries for the subscriber ids `from` selects, numbered after `numbered`. */
+function insertDeliveries(
+  tx: DbOrTx,
+  t: DeliveryTarget,
+  from: SQL,
+  numbered: number,
+): Promise<number> {
+  return tx
+    .run(
+      sql`
+      INSERT INTO deliveries (id, broadcast_id, subscriber_id, state, attempts, next_attempt_at, message_id)
+      SELECT ${t.broadcastId} || '-' || printf('%07d', ${numbered} + row_number() OVER (ORDER BY id)), ${t.broadcastId}, id, 'pending', 0,
+             ${t.now.getTime()}, '<' || ${t.broadcastId} || '.' || id || '@' || ${t.host} || '>'
+      FROM (${from})
+      ORDER BY id
+      ON CONFLICT DO NOTHING`,
+    )
+    .then(rowsAffected);
 }
 
 /** How many people a broadcast to these lists and components would reach right now. */
@@ -127,14 +254,22 @@ async function recipientsWhere(
   return (await recipientsRule(tx, b))();
 }
 
+/** A recipient rule as a condition on `subscribers s`; see `recipientsRule`. */
+type Rule = (opts?: { byId?: boolean }) => SQL;
+
 /**
  * `recipientsWhere` with the components read once, for a caller that needs the condition twice.
  * `byId` keeps SQLite off the lists' index (a unary + on those columns), for a walk in id order.
+ * `confirmedBy`: only those confirmed by then (a broadcast filled after its publish reaches whom
+ * the publish would have reached). Every way of confirming (the link, an import, an audience's
+ * sign-up) sets `confirmed_at`; a confirmed subscriber without one predates the column's use and
+ * was confirmed long before any broadcast being filled.
  */
 async function recipientsRule(
   tx: DbOrTx,
   b: { listIds: string[]; componentIds: string[] },
-): Promise<(opts?: { byId?: boolean }) => SQL> {
+  confirmedBy?: Date,
+): Promise<Rule> {
   const withGroups = b.componentIds.length
     ? await tx
         .select({ id: components.id, groupId: components.groupId })
@@ -153,11 +288,20 @@ async function recipientsRule(
       : sql`AND (${c} IS NULL OR json_array_length(${c}) = 0
             OR EXISTS (SELECT 1 FROM json_each(${c}) j WHERE j.value IN (SELECT value FROM json_each(${JSON.stringify(matchIds)}))))`;
   };
-  const once = await oneCopyPerAddress(tx, b.listIds, componentFilter('h'));
+  const confirmedFilter = (alias: 's' | 'h') => {
+    const c = sql.raw(`${alias}.confirmed_at`);
+    return confirmedBy ? sql`AND (${c} IS NULL OR ${c} <= ${confirmedBy.getTime()})` : sql``;
+  };
+  const once = await oneCopyPerAddress(
+    tx,
+    b.listIds,
+    sql`${componentFilter('h')} ${confirmedFilter('h')}`,
+  );
   return ({ byId = false } = {}) => {
     const plus = byId ? sql.raw('+') : sql``;
     return sql`${plus}s.list_id IN (SELECT value FROM json_each(${JSON.stringify(b.listIds)}))
       AND ${plus}s.state = 'confirmed'
+      ${confirmedFilter('s')}
       ${componentFilter('s')}
       ${once}`;
   };
