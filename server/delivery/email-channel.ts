@@ -269,11 +269,18 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     name: 'outbox',
     anyDue: (now) => anythingDue(deps.db, now),
     async claim(now, limit, lease) {
+      const take = async () => {
+        const { messages, deliveries } = await claimEmail(deps.db, now, limit, lease);
+        return [...keyed(messages, 'messages'), ...keyed(deliveries, 'deliveries')];
+      };
+      const claimed = await take();
       // A large broadcast's recipients past its first slice are written here, a slice a claim,
-      // each in its own short transaction; the first slices go out meanwhile.
-      await fillNextSlice(deps.db, deps.config, now);
-      const { messages, deliveries } = await claimEmail(deps.db, now, limit, lease);
-      return [...keyed(messages, 'messages'), ...keyed(deliveries, 'deliveries')];
+      // each in its own short transaction, after the claim: what is due goes out first (a P0's
+      // first emails wait for no slice), and the slices keep ahead of the sending (5,000 a step
+      // against claims of 1,600 at most). A claim that found nothing while a slice was written
+      // takes from it at once instead of resting until the next look.
+      const filled = await fillNextSlice(deps.db, deps.config, now);
+      return claimed.length === 0 && filled?.written ? take() : claimed;
     },
     prepare: readClaim,
     async send(row, claim) {
