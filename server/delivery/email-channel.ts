@@ -27,6 +27,7 @@ import {
 } from '../domain/broadcasts/send-context.ts';
 import { listText } from '../domain/lists/list-reading.ts';
 import { fillNextSlice } from '../domain/broadcasts/queue-deliveries.ts';
+import { faultText, laneConditions } from '../jobs/condition-log.ts';
 import { RateMeter } from '../jobs/rate-meter.ts';
 import { composeBroadcastMail } from './kinds/compose.ts';
 import { composeOutboxMail } from './kinds/index.ts';
@@ -167,6 +168,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   );
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
+  /** Writing large broadcasts' recipients (`fillNextSlice`): its failure logged once, not per claim. */
+  const fillCondition = laneConditions(deps.log, 'outbox');
   /** Relay answers: the measured sending rate. */
   let answers = new RateMeter();
   /** The rows probed in the relay's current outage, by table (`claimProbe` skips them). */
@@ -279,7 +282,19 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       // first emails wait for no slice), and the slices keep ahead of the sending (5,000 a step
       // against claims of 1,600 at most). A claim that found nothing while a slice was written
       // takes from it at once instead of resting until the next look.
-      const filled = await fillNextSlice(deps.db, deps.config, now);
+      // Its failure (another process's write lock, a full disk) never costs the claim: those
+      // rows are this process's now and go out; the next claim writes the slice again.
+      let filled: Awaited<ReturnType<typeof fillNextSlice>> = null;
+      try {
+        filled = await fillNextSlice(deps.db, deps.config, now);
+        fillCondition('filling', null);
+      } catch (err) {
+        fillCondition(
+          'filling',
+          faultText(err),
+          `could not write a large broadcast's next recipients yet: ${faultText(err)}`,
+        );
+      }
       return claimed.length === 0 && filled?.written ? take() : claimed;
     },
     prepare: readClaim,
