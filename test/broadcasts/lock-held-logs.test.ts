@@ -94,11 +94,16 @@ describe('loops while another process holds the write lock', { timeout: 60_000 }
     for (const l of loops) await l.stop();
     await rx.close();
     expect(log.errors, log.infos.join('\n')).toEqual([]);
-    // One line when each wait started and one when it ended; none per attempt.
+    // One line when each wait started and one when it ended; none per attempt. A loop with
+    // several named tasks (the scheduler's) has a condition, so a pair of lines, per task that
+    // met the lock: which of them do depends on when each pass ran.
     for (const prefix of ['outbox:', 'webhooks:', 'edge purges:', 'scheduler:']) {
       const lines = log.infos.filter((l) => l.startsWith(prefix));
-      expect(lines.filter((l) => /write lock/.test(l)).length).toBeLessThanOrEqual(2);
-      expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(6);
+      expect(lines, lines.join('\n')).toEqual([...new Set(lines)]);
+      const started = lines.filter((l) => /write lock/.test(l));
+      const ended = lines.filter((l) => / ok again$/.test(l));
+      expect(started.length + ended.length, lines.join('\n')).toBe(lines.length);
+      expect(ended.length).toBeLessThanOrEqual(started.length);
     }
   });
 });
