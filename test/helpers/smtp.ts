@@ -22,6 +22,9 @@ export async function startSmtpSink() {
     gate: Promise<void> | null;
   } = { reject: null, delayMs: 0, hang: false, gate: null };
   let open = () => {};
+  // Connections open now, and those the relay stopped answering on (`hang`).
+  const connected = new Set<string>();
+  const hungSessions = new Set<string>();
   // The recipients of the messages waiting at the gate, one entry per held message.
   const heldRecipients: string[] = [];
   // Every RCPT TO, in the order the relay was given them (a message shows here before its data).
@@ -36,6 +39,14 @@ export async function startSmtpSink() {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(session, callback) {
+      connected.add(session.id);
+      if (state.hang) hungSessions.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      connected.delete(session.id);
+    },
     onRcptTo(address, _session, callback) {
       rcptLog.push(address.address);
       callback();
@@ -44,8 +55,14 @@ export async function startSmtpSink() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
-        // A relay that stops answering: the message is read, the reply never comes.
-        if (state.hang) return;
+        // A relay that stops answering: the message is read, the reply never comes, on every
+        // connection it hung on. Data a sender wrote before it died may be read after `hang(false)`:
+        // that connection still never answers (a live sender waits for the reply before anything
+        // else, so only a dead one's buffered message can arrive there).
+        if (state.hang || hungSessions.has(session.id)) {
+          hungSessions.add(session.id);
+          return;
+        }
         // A relay that holds every reply until the test opens the gate: a named point where
         // the senders are known to be mid-message.
         if (state.gate) {
@@ -99,6 +116,7 @@ export async function startSmtpSink() {
     /** Stop answering (on) or answer again (off) the messages that arrive from now on. */
     hang(on: boolean) {
       state.hang = on;
+      if (on) for (const id of connected) hungSessions.add(id);
     },
     /** Hold every reply from now on until `release()`, so senders stay mid-message. */
     hold() {
