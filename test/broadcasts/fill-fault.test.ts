@@ -6,6 +6,7 @@ import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-d
 import type { Logger } from '../../server/logger.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { seedConfirmedSubscribers } from '../helpers/subscribers.ts';
 
 // The email lane claims first and writes a large broadcast's next slice after (so what is due
 // goes out first). A slice that cannot be written (here the database refuses every new delivery
@@ -16,12 +17,7 @@ describe('a large broadcast whose next slice cannot be written', () => {
   const seeded = DELIVERIES_PER_STATEMENT + 25;
   beforeAll(async () => {
     t = await createTestContext();
-    await t.deps.db.run(sql`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${seeded})
-      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'slice' || i || '@example.net',
-             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
-      FROM n`);
+    await seedConfirmedSubscribers(t.deps, seeded, 'slice');
   });
   afterAll(async () => {
     await t?.close();

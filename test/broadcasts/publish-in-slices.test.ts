@@ -10,6 +10,7 @@ import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-d
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeComponent, makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
+import { seedConfirmedSubscribers } from '../helpers/subscribers.ts';
 
 // A P0 to a large list: the publish writes the first slice of deliveries and a fill cursor, the
 // email lane's claims write the rest, a slice each, in their own short transactions, so the
@@ -135,12 +136,7 @@ describe('a large broadcast whose written deliveries have all gone out', () => {
   const confirmed = 2 * DELIVERIES_PER_STATEMENT + 3;
   beforeAll(async () => {
     t = await createTestContext();
-    await t.deps.db.run(sql`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${confirmed})
-      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net',
-             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
-      FROM n`);
+    await seedConfirmedSubscribers(t.deps, confirmed);
   });
   afterAll(async () => {
     await t?.close();

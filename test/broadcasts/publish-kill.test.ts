@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import Database from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcasts, deliveries, incidents } from '../../db/schema/index.ts';
@@ -9,6 +9,7 @@ import { heraldChild, heraldNode, registerChild } from '../helpers/children.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
+import { seedConfirmedSubscribers } from '../helpers/subscribers.ts';
 
 // A large publish writes the incident, its broadcast with the exact total, the first slice of
 // deliveries and the fill cursor (the delivery process writes the rest) in the one transaction
@@ -22,12 +23,7 @@ describe(
     const confirmed = 3 * DELIVERIES_PER_STATEMENT + 17;
     beforeAll(async () => {
       t = await createTestContext();
-      await t.deps.db.run(sql`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${confirmed})
-      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net',
-             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
-      FROM n`);
+      await seedConfirmedSubscribers(t.deps, confirmed);
     });
     afterAll(async () => {
       await t?.close();

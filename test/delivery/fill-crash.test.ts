@@ -1,9 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { broadcasts } from '../../db/schema/index.ts';
 import { DELIVERIES_PER_STATEMENT } from '../../server/domain/broadcasts/queue-deliveries.ts';
 import { heraldBesideRelay } from '../helpers/herald-beside-relay.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { seedConfirmedSubscribers } from '../helpers/subscribers.ts';
 
 // A large P0's recipients past the first slice are written by the delivery process, a slice per
 // claim. Killed with -9 while it is still writing them, and started again by the server, it goes
@@ -16,12 +17,7 @@ describe(
     const readers = 3 * DELIVERIES_PER_STATEMENT + 17;
 
     it('is started again, finishes the list from where it was and every reader gets exactly one email', async () => {
-      await w.t.deps.db.run(sql`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${readers})
-      INSERT INTO subscribers (id, list_id, email, state, component_ids, manage_token_hash, source, created_at, confirmed_at, updated_at)
-      SELECT lower(hex(randomblob(8))), (SELECT id FROM lists WHERE slug = 'customers'), 'reader' || i || '@example.net',
-             'confirmed', NULL, lower(hex(randomblob(32))), 'test', 0, 0, 0
-      FROM n`);
+      await seedConfirmedSubscribers(w.t.deps, readers);
       // The relay reads the first messages and never answers them: the lane's first claim (a
       // handful) stays in flight, so it claims nothing more, and the fill stops after that claim's
       // slice, half done, with nothing accepted that a restart could send again.
