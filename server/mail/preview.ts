@@ -39,7 +39,10 @@ import {
 import {
   chosenAudienceIds as chosenAudiences,
   incidentUrlFor,
+  listText,
 } from '../domain/lists/list-reading.ts';
+import { audienceTextsInput } from '../domain/audiences/audience-texts.ts';
+import { findAudienceBySlug } from '../domain/audiences/manage-audiences.ts';
 import {
   readAffectedComponents,
   readComponentNames,
@@ -64,6 +67,8 @@ export const previewInput = z.strictObject({
   notify: z.boolean().optional(),
   /** Who may see a new incident (an existing one keeps its own): its lists follow it. */
   audiences: incidentAudiencesInput,
+  /** The update's own texts for named audiences (by slug): their lists' mail reads them. */
+  audienceTexts: audienceTextsInput,
   ...promiseInput,
 });
 export type PreviewInput = z.input<typeof previewInput>;
@@ -75,6 +80,12 @@ export interface EmailPreview {
   internal: RenderedEmail;
   /** What public lists receive. */
   public: RenderedEmail;
+  /**
+   * What each named audience given its own text receives instead of the public text, as its
+   * lists read it (its members' page as the details link; the internal note where the audience
+   * sees internal notes).
+   */
+  audiences: { slug: string; name: string; email: RenderedEmail }[];
   /**
    * Every list a notifying update would go to: its audience, its recipients now, the subject
    * line each of its readers would get (a list's own template, its language or English) and the
@@ -198,6 +209,33 @@ async function previewUpdateEmailParsed(
     updateListSubject(kind, l, { ...words, status: input.status }, lang),
   );
   const bySlug = new Map(to.map((l) => [l.slug, l]));
+  // Each audience's own text, as the first of its lists this update goes to reads it (an
+  // audience none of them reach reads it on its page only: as a list of its own would).
+  const audienceCopies: EmailPreview['audiences'] = [];
+  for (const [slug, body] of new Map(input.audienceTexts.map((t) => [t.audience, t.body]))) {
+    const audience = await findAudienceBySlug(deps.db, slug);
+    if (!audience)
+      throw new ValidationError('An audience does not exist.', {
+        audienceTexts: `no audience ${slug}`,
+      });
+    const list = to.find((l) => l.audience?.id === audience.id);
+    const reads = list ? listText(list) : { internal: 'none' };
+    audienceCopies.push({
+      slug,
+      name: audience.name,
+      email: {
+        ...render({
+          ...data,
+          body,
+          listName: list?.name ?? audience.name,
+          incidentUrl: linkFor({ audience: { slug }, isInternal: false }),
+          internalNote: reads.internal === 'none' ? null : (input.internalNote ?? null),
+          impactLabel: impactLabel(words.impact),
+        }),
+        subject: listSubject(kind, { isInternal: false, ...none }, words),
+      },
+    });
+  }
   return {
     lists: lists.map((l) => ({ ...l, incidentUrl: linkFor(bySlug.get(l.slug)!) })),
     recipients,
@@ -216,6 +254,7 @@ async function previewUpdateEmailParsed(
       }),
       subject: listSubject(kind, { isInternal: false, ...none }, words),
     },
+    audiences: audienceCopies,
   };
 }
 

@@ -317,4 +317,73 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     // The text shown as internal lists get it carries their link, not the public page's 404.
     expect(detailsLink(preview.json.internal.text)).toBe(sent('cfo@example.com'));
   });
+  it("previews an audience's own text as its members' mail reads it, in the API and the admin form", async () => {
+    const c = await signIn('own-text@acme.com');
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
+    const declared = await responder.post('/api/admin/incidents', {
+      title: 'Exports slow',
+      priority: 1,
+      body: 'Exports are slow.',
+    });
+    expect(declared.status).toBe(201);
+    const id = declared.json.incident.id as string;
+    await drain();
+    smtp.clear();
+    const update = {
+      body: 'PUBLIC-k3 Exports recover.',
+      audienceTexts: [
+        { audience: 'acme-corp', body: 'ACME-ONLY-k3 Your nightly export reruns at 02:00.' },
+      ],
+    };
+    const preview = await responder.post('/api/admin/email-preview', { incidentId: id, ...update });
+    expect(preview.status).toBe(200);
+    const copies = preview.json.audiences as {
+      slug: string;
+      name: string;
+      email: { text: string };
+    }[];
+    expect(copies.map((a) => [a.slug, a.name])).toEqual([['acme-corp', 'Acme Corp']]);
+    expect(copies[0]!.email.text).toContain('ACME-ONLY-k3');
+    expect(copies[0]!.email.text).not.toContain('PUBLIC-k3');
+    // Each audience's text is for its lists only: not in what public or internal lists read.
+    expect(preview.json.public.text).not.toContain('ACME-ONLY-k3');
+    expect(preview.json.internal.text).not.toContain('ACME-ONLY-k3');
+    // An audience that does not exist is refused, as publishing refuses it.
+    const unknown = await responder.post('/api/admin/email-preview', {
+      incidentId: id,
+      body: 'x',
+      audienceTexts: [{ audience: 'nobody-corp', body: 'y' }],
+    });
+    expect(unknown.status).toBe(422);
+
+    // The admin form (no JavaScript) shows the same copy before publishing.
+    const pm = new FormClient(s.url);
+    await pm.login((await makeUser(s, 'responder')).email);
+    await pm.get(`/admin/incidents/${id}`);
+    const shown = await pm.post(`/admin/incidents/${id}`, {
+      _action: 'update',
+      body: update.body,
+      'audienceText.acme-corp': update.audienceTexts[0]!.body,
+      intent: 'preview',
+    });
+    expect(shown.res.status).toBe(200);
+    const acme = /<details data-audience="acme-corp">([\s\S]*?)<\/details>/.exec(shown.html)?.[1];
+    expect(acme).toContain('Acme Corp');
+    expect(acme).toContain('ACME-ONLY-k3');
+
+    // What the member then gets is what the preview showed: the audience's text and its link.
+    expect(
+      (
+        await responder.post(`/api/admin/incidents/${id}/updates`, {
+          ...update,
+          status: 'monitoring',
+        })
+      ).status,
+    ).toBe(201);
+    await drain();
+    const got = smtp.to('own-text@acme.com').find((m) => (m.parsed.text ?? '').includes('k3'))!;
+    expect(got.parsed.text).toContain('ACME-ONLY-k3');
+    expect(got.parsed.text).not.toContain('PUBLIC-k3');
+    expect(detailsLink(copies[0]!.email.text)).toBe(detailsLink(got.parsed.text!));
+  });
 });

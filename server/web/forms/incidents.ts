@@ -310,6 +310,7 @@ async function postDeclare(
       const i = fe.parse(declareIncidentInput, {
         ...declareFields(values, fe, zone),
         translations: translationFields(values),
+        audienceTexts: audienceTextFields(values),
       });
       return {
         title: i.title,
@@ -321,6 +322,7 @@ async function postDeclare(
         components: i.components,
         notify: i.notify,
         audiences: i.audiences,
+        audienceTexts: i.audienceTexts,
         nextUpdateInMinutes: i.nextUpdateInMinutes,
         nextUpdateAt: i.nextUpdateAt,
       };
@@ -368,16 +370,12 @@ async function updateInput(deps: Deps, incidentId: string, values: FormValues) {
 }
 
 /**
- * What the email preview takes of the update form. Its input is strict and knows neither the
- * audiences' own texts (shown on their pages, not in list mail) nor the translations (a
- * reader's copy swaps in theirs); passing them along refused every update preview.
+ * What the email preview takes of the update form: all of it but the translations (a reader's
+ * copy swaps in theirs; the preview shows the text as written). The audiences' own texts go
+ * along: their lists' mail reads them, and the preview shows each.
  */
 async function updatePreviewInput(deps: Deps, incidentId: string, values: FormValues) {
-  const {
-    translations: _t,
-    audienceTexts: _a,
-    ...rest
-  } = await updateInput(deps, incidentId, values);
+  const { translations: _t, ...rest } = await updateInput(deps, incidentId, values);
   return rest;
 }
 
