@@ -153,7 +153,7 @@ async function previewUpdateEmailParsed(
   }
   // The details link each list's mail carries, from the builder the sent mail uses.
   const linkFor = (list: Parameters<typeof incidentUrlFor>[1]) =>
-    incidentUrlFor(base, list, { id: incidentId, audienceOnly });
+    incidentUrlFor(base, list, { id: incidentId, audienceOnly }, deps.config.audienceHosts);
   const internalUrl = linkFor({ audience: null, isInternal: true });
   const publicUrl = linkFor({ audience: null, isInternal: false });
   const resolved = input.status === 'resolved';

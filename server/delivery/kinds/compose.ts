@@ -136,7 +136,7 @@ function renderIncidentCopy(
         // reader's language when they wrote them, else as written.
         body: own ?? update.translations?.[lang] ?? update.body,
         nextUpdateDueAt: update.nextUpdateDueAt,
-        incidentUrl: incidentUrlFor(page.url, list, incident),
+        incidentUrl: incidentUrlFor(page.url, list, incident, page.audienceHosts),
       },
       now,
       lang,

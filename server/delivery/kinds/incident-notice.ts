@@ -18,7 +18,7 @@ export function composeIncidentNoticeMail(
   list: OutgoingMail['list'],
 ): OutgoingMail {
   const i = src.incident;
-  const incidentUrl = incidentUrlFor(page.url, r.list, i);
+  const incidentUrl = incidentUrlFor(page.url, r.list, i, page.audienceHosts);
   const rendered = renderIncidentNotice({
     kind: src.kind === 'incident_postmortem' ? 'postmortem' : 'follow_up',
     // Internal lists get the team's priority; every other list hears impact, as in updates.
@@ -35,7 +35,7 @@ export function composeIncidentNoticeMail(
     incidentUrl,
     postmortemUrl:
       src.kind !== 'incident_postmortem' && src.postmortemPublished
-        ? postmortemUrlFor(page.url, r.list, i)
+        ? postmortemUrlFor(page.url, r.list, i, page.audienceHosts)
         : null,
     ...links,
     lang: r.language,

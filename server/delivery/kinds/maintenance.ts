@@ -63,7 +63,12 @@ export function composeMaintenanceMail(
     scheduledFor: m.scheduledFor,
     scheduledUntil: m.scheduledUntil,
     components: src.componentNames,
-    maintenanceUrl: incidentUrlFor(page.url, r.list, { id: m.id, audienceOnly: false }),
+    maintenanceUrl: incidentUrlFor(
+      page.url,
+      r.list,
+      { id: m.id, audienceOnly: false },
+      page.audienceHosts,
+    ),
     // The feed takes the reader's language; without it, it speaks the page's default.
     calendarUrl: `${page.url}/maintenance.ics?lang=${r.language}`,
     ...links,

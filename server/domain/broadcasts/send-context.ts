@@ -20,6 +20,7 @@ import { readAffectedComponents } from '../components/read-components.ts';
 import {
   AUDIENCE_SSO_SOURCE,
   type AudienceAwareList,
+  type AudienceHosts,
   readAudienceAwareLists,
 } from '../lists/list-reading.ts';
 import { readRecordForBroadcast, type RecordForMail } from '../record/record-views.ts';
@@ -45,11 +46,13 @@ export interface PageContext {
   key: string;
   /** The page's default language: mail for someone whose language is not known is in it. */
   language: Language;
+  /** AUDIENCE_HOSTS: an audience's list links to its pages on its own host name. */
+  audienceHosts: AudienceHosts;
 }
 
 export async function readPageContext(
   db: DbOrTx,
-  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+  config: Pick<Config, 'publicUrl' | 'secretKey'> & Partial<Pick<Config, 'audienceHosts'>>,
 ): Promise<PageContext> {
   // The five columns emails use: every claim reads this, and the whole settings row through the
   // relational query builder cost 0.45 ms of CPU each time (this is 0.03 ms).
@@ -73,6 +76,7 @@ export async function readPageContext(
     // linkKey creates the key when there is none yet (the first email of a fresh database).
     key: config.secretKey || s.linkSecret || (await linkKey(db, config)),
     language: parseLanguage(s.language) ?? DEFAULT_LANGUAGE,
+    audienceHosts: config.audienceHosts ?? new Map(),
   };
 }
 

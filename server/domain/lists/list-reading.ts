@@ -68,10 +68,26 @@ export function incidentUrlFor(
   pageUrl: string,
   list: { audience: Pick<ListAudience, 'slug'> | null; isInternal: boolean },
   incident: { id: string; audienceOnly: boolean },
+  audienceHosts?: AudienceHosts,
 ): string {
-  if (list.audience) return `${pageUrl}/a/${list.audience.slug}/incidents/${incident.id}`;
+  if (list.audience)
+    return `${audienceBase(pageUrl, list.audience.slug, audienceHosts)}/a/${list.audience.slug}/incidents/${incident.id}`;
   if (list.isInternal && incident.audienceOnly) return `${pageUrl}/admin/incidents/${incident.id}`;
   return `${pageUrl}/incidents/${incident.id}`;
+}
+
+/** The operator's AUDIENCE_HOSTS: host name to audience slug (server/config.ts). */
+export type AudienceHosts = ReadonlyMap<string, string>;
+
+/**
+ * Where an audience's pages are reached: on its own host name when the operator gave it one
+ * (its members sign in there, and sign-in cookies are per host), with the page's scheme, as the
+ * sign-in links asked for there are; else on the public URL.
+ */
+export function audienceBase(pageUrl: string, slug: string, hosts?: AudienceHosts): string {
+  if (hosts)
+    for (const [host, s] of hosts) if (s === slug) return `${new URL(pageUrl).protocol}//${host}`;
+  return pageUrl;
 }
 
 /**
@@ -83,12 +99,18 @@ export function incidentUrlFor(
 export function customerIncidentUrl(
   pageUrl: string,
   incident: { id: string; audienceOnly: boolean; audienceSlugs: readonly string[] },
+  audienceHosts?: AudienceHosts,
 ): string | null {
   if (!incident.audienceOnly)
     return incidentUrlFor(pageUrl, { audience: null, isInternal: false }, incident);
   const [slug, ...more] = incident.audienceSlugs;
   if (!slug || more.length > 0) return null;
-  return incidentUrlFor(pageUrl, { audience: { slug }, isInternal: false }, incident);
+  return incidentUrlFor(
+    pageUrl,
+    { audience: { slug }, isInternal: false },
+    incident,
+    audienceHosts,
+  );
 }
 
 /**
@@ -100,8 +122,9 @@ export function postmortemUrlFor(
   pageUrl: string,
   list: { audience: Pick<ListAudience, 'slug'> | null; isInternal: boolean },
   incident: { id: string; audienceOnly: boolean },
+  audienceHosts?: AudienceHosts,
 ): string {
-  const url = incidentUrlFor(pageUrl, list, incident);
+  const url = incidentUrlFor(pageUrl, list, incident, audienceHosts);
   return !list.audience && list.isInternal && incident.audienceOnly
     ? `${url}/postmortem`
     : `${url}#postmortem`;
