@@ -41,8 +41,7 @@ import {
   incidentUrlFor,
   listText,
 } from '../domain/lists/list-reading.ts';
-import { audienceTextsInput } from '../domain/audiences/audience-texts.ts';
-import { findAudienceBySlug } from '../domain/audiences/manage-audiences.ts';
+import { audienceTextsInput, resolveAudienceTexts } from '../domain/audiences/audience-texts.ts';
 import {
   readAffectedComponents,
   readComponentNames,
@@ -212,12 +211,8 @@ async function previewUpdateEmailParsed(
   // Each audience's own text, as the first of its lists this update goes to reads it (an
   // audience none of them reach reads it on its page only: as a list of its own would).
   const audienceCopies: EmailPreview['audiences'] = [];
-  for (const [slug, body] of new Map(input.audienceTexts.map((t) => [t.audience, t.body]))) {
-    const audience = await findAudienceBySlug(deps.db, slug);
-    if (!audience)
-      throw new ValidationError('An audience does not exist.', {
-        audienceTexts: `no audience ${slug}`,
-      });
+  for (const { audience, body } of await resolveAudienceTexts(deps.db, input.audienceTexts)) {
+    const slug = audience.slug;
     const list = to.find((l) => l.audience?.id === audience.id);
     const reads = list ? listText(list) : { internal: 'none' };
     audienceCopies.push({

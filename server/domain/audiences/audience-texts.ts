@@ -22,28 +22,40 @@ export const audienceTextsInput = z
   .max(50)
   .default([]);
 
+/**
+ * The texts with their audiences, one per audience (the last one given for it), in the order
+ * first given; an unknown audience is a field error. What publishing writes and the preview shows.
+ */
+export async function resolveAudienceTexts(
+  db: DbOrTx,
+  texts: z.output<typeof audienceTextsInput>,
+): Promise<{ audience: { id: string; slug: string; name: string }; body: string }[]> {
+  if (texts.length === 0) return [];
+  const last = new Map(texts.map((t) => [t.audience, t.body]));
+  const rows = await db
+    .select({ id: audiences.id, slug: audiences.slug, name: audiences.name })
+    .from(audiences)
+    .where(inArray(audiences.slug, [...last.keys()]));
+  const bySlug = new Map(rows.map((r) => [r.slug, r]));
+  const unknown = [...last.keys()].filter((s) => !bySlug.has(s));
+  if (unknown.length)
+    throw new ValidationError('An audience does not exist.', {
+      audienceTexts: `no audience ${unknown.join(', ')}`,
+    });
+  return [...last].map(([slug, body]) => ({ audience: bySlug.get(slug)!, body }));
+}
+
 /** Writes the texts in the caller's transaction; an unknown audience is a field error. */
 export async function writeAudienceTexts(
   tx: DbOrTx,
   updateId: string,
   texts: z.output<typeof audienceTextsInput>,
 ): Promise<void> {
-  if (texts.length === 0) return;
-  const slugs = [...new Set(texts.map((t) => t.audience))];
-  const rows = await tx
-    .select({ id: audiences.id, slug: audiences.slug })
-    .from(audiences)
-    .where(inArray(audiences.slug, slugs));
-  const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
-  const unknown = slugs.filter((s) => !bySlug.has(s));
-  if (unknown.length)
-    throw new ValidationError('An audience does not exist.', {
-      audienceTexts: `no audience ${unknown.join(', ')}`,
-    });
-  const last = new Map(texts.map((t) => [t.audience, t.body]));
+  const resolved = await resolveAudienceTexts(tx, texts);
+  if (resolved.length === 0) return;
   await tx
     .insert(updateAudienceTexts)
-    .values([...last].map(([slug, body]) => ({ updateId, audienceId: bySlug.get(slug)!, body })));
+    .values(resolved.map(({ audience, body }) => ({ updateId, audienceId: audience.id, body })));
 }
 
 /**
