@@ -9,22 +9,21 @@ import { listBySlug } from '../helpers/subscribers.ts';
 // CSV files as mail tools and spreadsheets export them: the address in a column named
 // "Email Address" somewhere in the row, quoted fields that hold commas and line breaks.
 
+/** A fresh database, an admin's API client and the seeded "customers" list to import into. */
+async function adminOnCustomersList() {
+  const t = await createTestContext();
+  const admin = api(t, (await makeToken(t, 'admin')).secret);
+  return { t, admin, listId: (await listBySlug(t.deps, 'customers')).id };
+}
+
 describe('POST /api/admin/subscribers/import reads exported CSV files', () => {
   let t: TestContext;
   let admin: ReturnType<typeof api>;
   let listId: string;
   beforeAll(async () => {
-    t = await createTestContext();
-    admin = api(t, (await makeToken(t, 'admin')).secret);
-    const lists = (await admin.get('/api/admin/lists')).json.lists as {
-      id: string;
-      slug: string;
-    }[];
-    listId = lists.find((l) => l.slug === 'customers')!.id;
+    ({ t, admin, listId } = await adminOnCustomersList());
   });
-  afterAll(async () => {
-    await t.close();
-  });
+  afterAll(() => t.close());
 
   it('finds the address in an "Email Address" column that is not the first', async () => {
     const r = await admin.post('/api/admin/subscribers/import', {
@@ -67,17 +66,9 @@ describe('POST /api/admin/subscribers/import refuses a file with nothing to impo
   let admin: ReturnType<typeof api>;
   let listId: string;
   beforeAll(async () => {
-    t = await createTestContext();
-    admin = api(t, (await makeToken(t, 'admin')).secret);
-    const lists = (await admin.get('/api/admin/lists')).json.lists as {
-      id: string;
-      slug: string;
-    }[];
-    listId = lists.find((l) => l.slug === 'customers')!.id;
+    ({ t, admin, listId } = await adminOnCustomersList());
   });
-  afterAll(async () => {
-    await t.close();
-  });
+  afterAll(() => t.close());
 
   it('answers 422 for an empty file and says what the file needs', async () => {
     const r = await admin.post('/api/admin/subscribers/import', { listId, csv: '\n\n' });
