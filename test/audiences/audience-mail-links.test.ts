@@ -1,117 +1,110 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, makeToken } from '../helpers/api.ts';
+import {
+  createAudience,
+  sitePath,
+  startAudienceServer,
+  type AudienceServer,
+} from '../helpers/audience-setup.ts';
 import { makeComponent } from '../helpers/factories.ts';
-import { testWorker } from '../helpers/outbox.ts';
-import { startTestServer, type ServerContext } from '../helpers/server.ts';
 import { FormClient, makeUser } from '../helpers/site.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 // A reader of a named audience, signed in with an emailed link, on the audience's list. The
 // mail for an incident declared for that audience only says "details" and links to a page.
 
 describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
-  let smtp: SmtpSink;
-  let s: ServerContext;
-  let admin: ReturnType<typeof api>;
-  let responder: ReturnType<typeof api>;
+  let smtp: AudienceServer['smtp'];
+  let s: AudienceServer['s'];
+  let admin: AudienceServer['admin'];
   let listId: string;
+  let drain: AudienceServer['drain'];
+  let signIn: AudienceServer['signIn'];
+  let close: AudienceServer['close'];
+  let responder: ReturnType<typeof api>;
   let checkoutId: string;
 
-  const drain = () => testWorker(s).drain();
   /** The mail's "Details:" link (the text part), as a path on this site. */
   const detailsLink = (text: string) =>
-    local(/Details: (https:\/\/status\.example\.com\/\S+)/.exec(text)![1]!);
-  const local = (link: string) => {
-    const u = new URL(link);
-    return u.pathname + u.search + u.hash;
-  };
+    sitePath(/Details: (https:\/\/status\.example\.com\/\S+)/.exec(text)![1]!);
+  /** The mail to `email` whose text carries `marker`. */
+  const mailWith = (email: string, marker: string) =>
+    smtp.to(email).find((m) => (m.parsed.text ?? '').includes(marker));
 
-  /** An emailed sign-in link asked for on the audience's sign-in page and pressed. */
-  async function signIn(email: string) {
-    const c = new FormClient(s.url);
-    await c.get('/a/acme-corp/sign-in');
-    await c.post('/a/acme-corp/sign-in', { email });
-    await drain();
-    const text = smtp.to(email).at(-1)!.parsed.text!;
-    const path = local(/https:\/\/status\.example\.com\/a\/acme-corp\/sign-in\/\S+/.exec(text)![0]);
-    await c.get(path);
-    const r = await c.post(path, {});
-    expect(r.res.status).toBe(303);
+  /** A reader signed in on the audience's pages who has joined its list there. */
+  async function listMember(email: string) {
+    const c = await signIn(email);
+    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
     return c;
   }
 
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    s = await startTestServer({ env: { SMTP_URL: smtp.url } });
-    admin = api(s, (await makeToken(s, 'admin')).secret);
-    responder = api(s, (await makeToken(s, 'responder')).secret);
-    checkoutId = (await makeComponent(s.deps, { name: 'Checkout' })).id;
-    expect(
-      (
-        await admin.post('/api/admin/audiences', {
-          name: 'Acme Corp',
-          slug: 'acme-corp',
-          memberDomains: ['acme.com'],
-        })
-      ).status,
-    ).toBe(201);
-    const list = await admin.post('/api/admin/lists', {
-      name: 'Acme incident mail',
-      audience: 'acme-corp',
-      priorities: [0, 1],
-    });
-    expect(list.status).toBe(201);
-    listId = list.json.list.id;
-  });
-  afterAll(async () => {
-    await s?.close();
-    await smtp?.close();
-  });
-  beforeEach(() => smtp.clear());
-
-  it("leads a member from an audience-only incident's mail to a page that shows it, not a 404", async () => {
-    const c = await signIn('ops@acme.com');
-    const joined = await c.post('/a/acme-corp/lists', { listId, action: 'join' });
-    expect(joined.res.status).toBe(303);
+  /** The responder declares an incident (the API answers 201), Checkout in `checkout` if given. */
+  async function declare(incident: {
+    title: string;
+    priority: number;
+    body: string;
+    checkout?: string;
+    audiences?: string[];
+  }) {
+    const { checkout, ...fields } = incident;
     const declared = await responder.post('/api/admin/incidents', {
-      title: 'Checkout down for Acme',
-      priority: 0,
-      body: 'ACME-ONLY-r1 Card payments fail on your tenant.',
-      components: [{ componentId: checkoutId, status: 'major_outage' }],
-      audiences: ['acme-corp'],
+      ...fields,
+      ...(checkout ? { components: [{ componentId: checkoutId, status: checkout }] } : {}),
     });
     expect(declared.status).toBe(201);
-    await drain();
-    const mail = smtp
-      .to('ops@acme.com')
-      .find((m) => (m.parsed.text ?? '').includes('ACME-ONLY-r1'));
-    expect(mail, 'the member is mailed the incident').toBeDefined();
-    // The mail's "details" link: the one link on this site that is neither the unsubscribe nor
-    // the manage link.
-    const links = [...(mail!.parsed.text ?? '').matchAll(/https:\/\/status\.example\.com\/\S+/g)]
+    return declared.json.incident.id as string;
+  }
+
+  /**
+   * Follows, in the reader's browser, every link on this site in a mail's text but the
+   * unsubscribe and manage links (there is at least one): each page shows `marker`.
+   */
+  async function expectSiteLinksShow(c: FormClient, text: string, marker: string) {
+    const links = [...text.matchAll(/https:\/\/status\.example\.com\/\S+/g)]
       .map((m) => m[0])
       .filter((l) => !/\/(unsubscribe|manage)\//.test(l));
     expect(links.length).toBeGreaterThan(0);
     for (const link of links) {
-      // The member follows it in the browser they are signed in with.
-      const page = await c.get(local(link));
+      const page = await c.get(sitePath(link));
       expect(page.res.status, link).toBe(200);
-      expect(page.html, link).toContain('ACME-ONLY-r1');
+      expect(page.html, link).toContain(marker);
     }
+  }
+
+  beforeAll(async () => {
+    ({ smtp, s, admin, listId, drain, signIn, close } = await startAudienceServer());
+    responder = api(s, (await makeToken(s, 'responder')).secret);
+    checkoutId = (await makeComponent(s.deps, { name: 'Checkout' })).id;
+  });
+  afterAll(() => close?.());
+  beforeEach(() => smtp.clear());
+
+  it("leads a member from an audience-only incident's mail to a page that shows it, not a 404", async () => {
+    const c = await listMember('ops@acme.com');
+    await declare({
+      title: 'Checkout down for Acme',
+      priority: 0,
+      body: 'ACME-ONLY-r1 Card payments fail on your tenant.',
+      checkout: 'major_outage',
+      audiences: ['acme-corp'],
+    });
+    await drain();
+    const mail = mailWith('ops@acme.com', 'ACME-ONLY-r1');
+    expect(mail, 'the member is mailed the incident').toBeDefined();
+    // The mail's "details" link: the one link on this site that is neither the unsubscribe nor
+    // the manage link. The member follows it in the browser they are signed in with.
+    await expectSiteLinksShow(c, mail!.parsed.text ?? '', 'ACME-ONLY-r1');
   });
 
   it("leads a member from the audience's own feeds and v2 JSON to pages that exist", async () => {
     const c = await signIn('dev@acme.com');
-    const declared = await responder.post('/api/admin/incidents', {
+    const id = await declare({
       title: 'Search slow for Acme',
       priority: 2,
       body: 'ACME-FEED-r2 Searches take a minute.',
-      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      checkout: 'degraded_performance',
       audiences: ['acme-corp'],
     });
-    expect(declared.status).toBe(201);
-    const id = declared.json.incident.id as string;
     const { feedToken } = (await admin.get('/api/admin/audiences')).json.audiences[0];
     const summary = await (
       await fetch(`${s.url}/a/acme-corp/api/v2/summary.json?token=${feedToken}`)
@@ -132,7 +125,7 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     };
     const statuses: Record<string, number> = {};
     for (const [what, link] of Object.entries(links))
-      statuses[what] = (await c.get(local(link))).res.status;
+      statuses[what] = (await c.get(sitePath(link))).res.status;
     expect({ links, statuses }).toEqual({
       links,
       statuses: { 'v2 shortlink': 200, 'RSS item link': 200, 'RSS self link': 200 },
@@ -140,24 +133,14 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
   });
 
   it("shows an audience's incident page to its members only, and none of another audience's", async () => {
-    const declared = await responder.post('/api/admin/incidents', {
+    const id = await declare({
       title: 'Queue stuck for Acme',
       priority: 2,
       body: 'ACME-PAGE-r3 Exports wait.',
-      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      checkout: 'degraded_performance',
       audiences: ['acme-corp'],
     });
-    expect(declared.status).toBe(201);
-    const id = declared.json.incident.id as string;
-    expect(
-      (
-        await admin.post('/api/admin/audiences', {
-          name: 'Globex',
-          slug: 'globex',
-          memberDomains: ['globex.com'],
-        })
-      ).status,
-    ).toBe(201);
+    await createAudience(admin, { name: 'Globex', slug: 'globex', memberDomains: ['globex.com'] });
     const member = await signIn('lead@acme.com');
     const shown = await member.get(`/a/acme-corp/incidents/${id}`);
     expect(shown.res.status).toBe(200);
@@ -165,14 +148,7 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     expect(shown.res.headers.get('cache-control')).toBe('private, no-store');
     // Signed out, and a signed-in member of another audience: the page's 404, no text.
     const signedOut = await new FormClient(s.url).get(`/a/acme-corp/incidents/${id}`);
-    const c = new FormClient(s.url);
-    await c.get('/a/globex/sign-in');
-    await c.post('/a/globex/sign-in', { email: 'ops@globex.com' });
-    await drain();
-    const text = smtp.to('ops@globex.com').at(-1)!.parsed.text!;
-    const path = local(/https:\/\/status\.example\.com\/a\/globex\/sign-in\/\S+/.exec(text)![0]);
-    await c.get(path);
-    expect((await c.post(path, {})).res.status).toBe(303);
+    const c = await signIn('ops@globex.com', 'globex');
     const otherMember = await c.get(`/a/acme-corp/incidents/${id}`);
     const otherAudience = await c.get(`/a/globex/incidents/${id}`);
     for (const r of [signedOut, otherMember, otherAudience]) {
@@ -183,17 +159,14 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
   });
 
   it("leads a member from an audience-only incident's post-mortem mail to the post-mortem", async () => {
-    const c = await signIn('pm-reader@acme.com');
-    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
-    const declared = await responder.post('/api/admin/incidents', {
+    const c = await listMember('pm-reader@acme.com');
+    const id = await declare({
       title: 'Ledger drift for Acme',
       priority: 1,
       body: 'Balances lag.',
-      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      checkout: 'partial_outage',
       audiences: ['acme-corp'],
     });
-    expect(declared.status).toBe(201);
-    const id = declared.json.incident.id as string;
     expect(
       (await responder.post(`/api/admin/incidents/${id}/resolve`, { body: 'Balances agree.' }))
         .status,
@@ -214,32 +187,21 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     await drain();
     const mail = smtp.to('pm-reader@acme.com').at(-1);
     expect(mail, 'the member is mailed the post-mortem').toBeDefined();
-    const links = [...(mail!.parsed.text ?? '').matchAll(/https:\/\/status\.example\.com\/\S+/g)]
-      .map((m) => m[0])
-      .filter((l) => !/\/(unsubscribe|manage)\//.test(l));
-    expect(links.length).toBeGreaterThan(0);
-    for (const link of links) {
-      const page = await c.get(local(link));
-      expect(page.res.status, link).toBe(200);
-      expect(page.html, link).toContain('ACME-PM-r4');
-    }
+    await expectSiteLinksShow(c, mail!.parsed.text ?? '', 'ACME-PM-r4');
   });
 
   it("leads staff on an internal list from an audience-only incident's mail to a page that shows it", async () => {
     await makeConfirmedSubscriber(s.deps, 'exec@example.com', 'stakeholders');
     const staff = await makeUser(s, 'viewer', 'exec@example.com');
-    const declared = await responder.post('/api/admin/incidents', {
+    await declare({
       title: 'Invoices late for Acme',
       priority: 0,
       body: 'ACME-STAFF-r5 Invoices are a day late.',
-      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      checkout: 'partial_outage',
       audiences: ['acme-corp'],
     });
-    expect(declared.status).toBe(201);
     await drain();
-    const mail = smtp
-      .to('exec@example.com')
-      .find((m) => (m.parsed.text ?? '').includes('ACME-STAFF-r5'));
+    const mail = mailWith('exec@example.com', 'ACME-STAFF-r5');
     expect(mail, 'the internal list is mailed the incident').toBeDefined();
     const link = detailsLink(mail!.parsed.text!);
     // Signed in as staff, the reader sees the incident; the public page would be a 404.
@@ -252,20 +214,17 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
 
   it('leads an internal list from an incident everyone sees to the public page, which needs no sign-in', async () => {
     await makeConfirmedSubscriber(s.deps, 'sales@example.com', 'stakeholders');
-    const declared = await responder.post('/api/admin/incidents', {
+    const id = await declare({
       title: 'Checkout slow',
       priority: 1,
       body: 'EVERYONE-r6 Payments take longer.',
-      components: [{ componentId: checkoutId, status: 'degraded_performance' }],
+      checkout: 'degraded_performance',
     });
-    expect(declared.status).toBe(201);
     await drain();
-    const mail = smtp
-      .to('sales@example.com')
-      .find((m) => (m.parsed.text ?? '').includes('EVERYONE-r6'));
+    const mail = mailWith('sales@example.com', 'EVERYONE-r6');
     expect(mail).toBeDefined();
     const link = detailsLink(mail!.parsed.text!);
-    expect(link).toBe(`/incidents/${declared.json.incident.id}`);
+    expect(link).toBe(`/incidents/${id}`);
     const page = await new FormClient(s.url).get(link);
     expect(page.res.status).toBe(200);
     expect(page.html).toContain('EVERYONE-r6');
@@ -273,17 +232,14 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
 
   it("previews each list's details link as its readers then get it", async () => {
     await makeConfirmedSubscriber(s.deps, 'cfo@example.com', 'stakeholders');
-    const c = await signIn('preview-reader@acme.com');
-    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
-    const declared = await responder.post('/api/admin/incidents', {
+    await listMember('preview-reader@acme.com');
+    const id = await declare({
       title: 'Reports empty for Acme',
       priority: 1,
       body: 'Reports show nothing.',
-      components: [{ componentId: checkoutId, status: 'partial_outage' }],
+      checkout: 'partial_outage',
       audiences: ['acme-corp'],
     });
-    expect(declared.status).toBe(201);
-    const id = declared.json.incident.id as string;
     await drain();
     smtp.clear();
     const preview = await responder.post('/api/admin/email-preview', {
@@ -300,14 +256,11 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
       ).status,
     ).toBe(201);
     await drain();
-    const sent = (email: string) =>
-      detailsLink(
-        smtp.to(email).find((m) => (m.parsed.text ?? '').includes('PREVIEWED-r7'))!.parsed.text!,
-      );
+    const sent = (email: string) => detailsLink(mailWith(email, 'PREVIEWED-r7')!.parsed.text!);
     const shown = Object.fromEntries(
       (preview.json.lists as { slug: string; incidentUrl: string }[]).map((l) => [
         l.slug,
-        local(l.incidentUrl),
+        sitePath(l.incidentUrl),
       ]),
     );
     expect(shown).toEqual({
@@ -318,15 +271,8 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
     expect(detailsLink(preview.json.internal.text)).toBe(sent('cfo@example.com'));
   });
   it("previews an audience's own text as its members' mail reads it, in the API and the admin form", async () => {
-    const c = await signIn('own-text@acme.com');
-    expect((await c.post('/a/acme-corp/lists', { listId, action: 'join' })).res.status).toBe(303);
-    const declared = await responder.post('/api/admin/incidents', {
-      title: 'Exports slow',
-      priority: 1,
-      body: 'Exports are slow.',
-    });
-    expect(declared.status).toBe(201);
-    const id = declared.json.incident.id as string;
+    await listMember('own-text@acme.com');
+    const id = await declare({ title: 'Exports slow', priority: 1, body: 'Exports are slow.' });
     await drain();
     smtp.clear();
     const update = {
@@ -381,7 +327,7 @@ describe("the links in an audience reader's mail, feeds and v2 JSON", () => {
       ).status,
     ).toBe(201);
     await drain();
-    const got = smtp.to('own-text@acme.com').find((m) => (m.parsed.text ?? '').includes('k3'))!;
+    const got = mailWith('own-text@acme.com', 'k3')!;
     expect(got.parsed.text).toContain('ACME-ONLY-k3');
     expect(got.parsed.text).not.toContain('PUBLIC-k3');
     expect(detailsLink(copies[0]!.email.text)).toBe(detailsLink(got.parsed.text!));

@@ -1,65 +1,25 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, makeToken } from '../helpers/api.ts';
-import { testWorker } from '../helpers/outbox.ts';
-import { startTestServer, type ServerContext } from '../helpers/server.ts';
-import { FormClient } from '../helpers/site.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { sitePath, startAudienceServer, type AudienceServer } from '../helpers/audience-setup.ts';
 
 // A reader of a named audience, signed in with an emailed link, opens its page through a shared
 // `?lang=de` link in a browser that asks for no language in particular: the page's forms answer,
 // and mail, in German (docs/languages.md).
 
 describe("an audience page's forms keep the language it was shown in", () => {
-  let smtp: SmtpSink;
-  let s: ServerContext;
-  let admin: ReturnType<typeof api>;
+  let smtp: AudienceServer['smtp'];
+  let s: AudienceServer['s'];
   let listId: string;
-
-  const drain = () => testWorker(s).drain();
-  const local = (link: string) => {
-    const u = new URL(link);
-    return u.pathname + u.search + u.hash;
-  };
-
-  /** An emailed sign-in link asked for on the audience's sign-in page and pressed. */
-  async function signIn(email: string) {
-    const c = new FormClient(s.url);
-    await c.get('/a/acme-corp/sign-in');
-    await c.post('/a/acme-corp/sign-in', { email });
-    await drain();
-    const text = smtp.to(email).at(-1)!.parsed.text!;
-    const path = local(/https:\/\/status\.example\.com\/a\/acme-corp\/sign-in\/\S+/.exec(text)![0]);
-    await c.get(path);
-    const r = await c.post(path, {});
-    expect(r.res.status).toBe(303);
-    return c;
-  }
+  let drain: AudienceServer['drain'];
+  let signIn: AudienceServer['signIn'];
+  let close: AudienceServer['close'];
+  /** Where a redirect answer sends the browser, as a path on the site. */
+  const location = (r: { res: Response }) =>
+    sitePath(new URL(r.res.headers.get('location')!, s.url).href);
 
   beforeAll(async () => {
-    smtp = await startSmtpSink();
-    s = await startTestServer({ env: { SMTP_URL: smtp.url } });
-    admin = api(s, (await makeToken(s, 'admin')).secret);
-    expect(
-      (
-        await admin.post('/api/admin/audiences', {
-          name: 'Acme Corp',
-          slug: 'acme-corp',
-          memberDomains: ['acme.com'],
-        })
-      ).status,
-    ).toBe(201);
-    const list = await admin.post('/api/admin/lists', {
-      name: 'Acme incident mail',
-      audience: 'acme-corp',
-      priorities: [0, 1],
-    });
-    expect(list.status).toBe(201);
-    listId = list.json.list.id;
+    ({ smtp, s, listId, drain, signIn, close } = await startAudienceServer());
   });
-  afterAll(async () => {
-    await s?.close();
-    await smtp?.close();
-  });
+  afterAll(() => close?.());
   beforeEach(() => smtp.clear());
 
   it('mails a member who joins from the page shown in German (a ?lang=de link) in German', async () => {
@@ -91,14 +51,12 @@ describe("an audience page's forms keep the language it was shown in", () => {
     const join = /<form method="post" action="([^"]*)">[\s\S]*?value="join"/.exec(page.html)![1]!;
     const joined = await c.post(join.replaceAll('&amp;', '&'), { listId, action: 'join' });
     expect(joined.res.status).toBe(303);
-    const back = await c.get(local(new URL(joined.res.headers.get('location')!, s.url).href));
+    const back = await c.get(location(joined));
     expect(/<html lang="([^"]+)"/.exec(back.html)?.[1]).toBe('de');
     const out = /<form method="post" action="([^"]*)" class="reader-session">/.exec(back.html)![1]!;
     const signedOut = await c.post(out.replaceAll('&amp;', '&'), {});
     expect(signedOut.res.status).toBe(303);
-    const signInPage = await c.get(
-      local(new URL(signedOut.res.headers.get('location')!, s.url).href),
-    );
+    const signInPage = await c.get(location(signedOut));
     expect(/<html lang="([^"]+)"/.exec(signInPage.html)?.[1]).toBe('de');
   });
 });
