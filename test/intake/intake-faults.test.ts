@@ -14,20 +14,46 @@ import { listenApi } from './herald-server.ts';
 // the same group at once. Nothing is lost (the sender is told to retry) and nothing doubled.
 describe('alerts in when things break', () => {
   let t: TestContext;
+  let token: string;
   beforeEach(async () => {
     t = await createTestContext({
       clock: systemClock,
       env: { DATABASE_WRITE_WAIT_SECONDS: '0.2' },
     });
+    token = await intakeToken(t);
   });
   afterEach(async () => t.close());
 
+  /** Alertmanager's documented ProbeFailure group, sent in with the intake token. */
+  const probeFailure = () => postAlert(t, 'alertmanager', token, alertmanagerPayload());
+
+  /** A routing rule that declares a P1 incident for ProbeFailure alerts. */
+  const declareProbeFailures = () =>
+    createAlertRule(
+      t.deps,
+      { name: 'Page', matchers: { alertname: 'ProbeFailure' }, priority: 1, declare: true },
+      testActor,
+    );
+
+  /**
+   * The database refuses inserts into `table` (those matching `when`, if given), as a full disk
+   * would, until the returned function lifts the refusal.
+   */
+  async function refuseInserts(table: string, when = '') {
+    const trigger = `refuse_${table}`;
+    await t.deps.db.run(
+      sql.raw(
+        `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} ${when} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+      ),
+    );
+    return () => t.deps.db.run(sql.raw(`DROP TRIGGER ${trigger}`));
+  }
+
   it('a database held by another process answers 503 with Retry-After and files nothing; the retry files one report', async () => {
-    const token = await intakeToken(t);
     const lock = await holdWriteLock(t.dbUrl, 60_000);
     let refused;
     try {
-      refused = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+      refused = await probeFailure();
     } finally {
       lock.kill();
       await lock.released;
@@ -36,8 +62,8 @@ describe('alerts in when things break', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await t.deps.db.select().from(reports)).toEqual([]);
     // Alertmanager retries a 5xx: the retry and a repeat after it make one report.
-    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
-    const repeat = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    const retried = await probeFailure();
+    const repeat = await probeFailure();
     expect(retried.json.reports[0].outcome).toBe('filed');
     expect(repeat.json.reports[0]).toMatchObject({
       outcome: 'updated',
@@ -47,7 +73,6 @@ describe('alerts in when things break', () => {
   }, 60_000);
 
   it('two Herald processes taking the same groups at once file one report per group', async () => {
-    const token = await intakeToken(t);
     const here = await listenApi(t);
     const there = await startApiProcess(t.dbUrl);
     try {
@@ -95,29 +120,20 @@ describe('alerts in when things break', () => {
   }, 120_000);
 
   it('a declare that fails is answered 5xx and made by the retry, once', async () => {
-    const token = await intakeToken(t);
-    await createAlertRule(
-      t.deps,
-      { name: 'Page', matchers: { alertname: 'ProbeFailure' }, priority: 1, declare: true },
-      testActor,
-    );
+    await declareProbeFailures();
     // The database refuses new incidents (as a full disk would), after the report is filed.
-    await t.deps.db.run(
-      sql.raw(
-        "CREATE TRIGGER refuse_incidents BEFORE INSERT ON incidents BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-      ),
-    );
-    const failed = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    const accept = await refuseInserts('incidents');
+    const failed = await probeFailure();
     expect(failed.status).toBeGreaterThanOrEqual(500);
     const [filed] = await t.deps.db.select().from(reports);
     expect(filed).toMatchObject({ state: 'open', incidentId: null, alertDeclaringAt: null });
     expect(await t.deps.db.select().from(incidents)).toEqual([]);
-    await t.deps.db.run(sql.raw('DROP TRIGGER refuse_incidents'));
-    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    await accept();
+    const retried = await probeFailure();
     expect(retried.status).toBe(202);
     expect(retried.json.reports[0]).toMatchObject({ reportId: filed!.id, outcome: 'updated' });
     expect(retried.json.reports[0].incidentId).toBeTruthy();
-    const again = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    const again = await probeFailure();
     expect(again.json.reports[0].incidentId).toBe(retried.json.reports[0].incidentId);
     expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
     const [declared] = await t.deps.db.select().from(reports);
@@ -125,23 +141,14 @@ describe('alerts in when things break', () => {
   });
 
   it('when the incident stands but marking the report fails, the retry never declares a second incident', async () => {
-    const token = await intakeToken(t);
-    await createAlertRule(
-      t.deps,
-      { name: 'Page', matchers: { alertname: 'ProbeFailure' }, priority: 1, declare: true },
-      testActor,
-    );
+    await declareProbeFailures();
     // The incident commits; the report's "declare" decision is refused by the database.
-    await t.deps.db.run(
-      sql.raw(
-        "CREATE TRIGGER refuse_decision BEFORE INSERT ON report_events WHEN NEW.action = 'declare' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
-      ),
-    );
-    const failed = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    const accept = await refuseInserts('report_events', "WHEN NEW.action = 'declare'");
+    const failed = await probeFailure();
     expect(failed.status).toBeGreaterThanOrEqual(500);
     expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
-    await t.deps.db.run(sql.raw('DROP TRIGGER refuse_decision'));
-    const retried = await postAlert(t, 'alertmanager', token, alertmanagerPayload());
+    await accept();
+    const retried = await probeFailure();
     expect(retried.status).toBe(202);
     expect(await t.deps.db.select().from(incidents)).toHaveLength(1);
     // The report waits in triage, as P1, for a person to link or decide it.
