@@ -50,8 +50,43 @@ describe('alerts in: the intake endpoints', () => {
       await admin.del(`/api/admin/alert-rules/${r.id}`);
   });
 
+  /** Posts an alert to /api/intake/<source> with the suite's intake token. */
+  const sendAlert = (source: string, body: unknown, headers: Record<string, string> = {}) =>
+    postAlert(t, source, intake, body, headers);
+  /** Posts a PagerDuty webhook event signed with the subscription's secret. */
+  const sendPagerDuty = (body: string) =>
+    sendAlert('pagerduty', body, { 'x-pagerduty-signature': pagerdutySignature(PD_SECRET, body) });
+  const reportCount = async () => (await t.deps.db.select().from(reports)).length;
   const statusOf = async (id: string) =>
     (await t.deps.db.select().from(components).where(eq(components.id, id)))[0]!.status;
+  const incidentRow = async (id: string) =>
+    (await t.deps.db.select().from(incidents).where(eq(incidents.id, id)))[0];
+
+  /** Adds a routing rule through the admin API; its answer. */
+  const addRule = (rule: Record<string, unknown>) => admin.post('/api/admin/alert-rules', rule);
+  /** A new component and a routing rule to it: what tests of a rule's effect on a page start from. */
+  async function componentWithRule(name: string, rule: Record<string, unknown>) {
+    const component = await makeComponent(t.deps, { name });
+    return { component, rule: await addRule({ ...rule, componentId: component.id }) };
+  }
+
+  /** An Alertmanager group of one alert name, grouped by it (Alertmanager's `group_by`). */
+  const alertmanagerGroup = (alertname: string) =>
+    alertmanagerPayload({
+      groupKey: `{}:{alertname="${alertname}"}`,
+      commonLabels: { alertname },
+      groupLabels: { alertname },
+    });
+  /** The group as Alertmanager sends it once the alerts listed ended at `endsAt`. */
+  const resolvedGroup = (
+    group: ReturnType<typeof alertmanagerPayload>,
+    alerts: Record<string, unknown>[],
+    endsAt = '2023-02-06T14:00:00Z',
+  ) => ({
+    ...group,
+    status: 'resolved',
+    alerts: alerts.map((a) => ({ ...a, status: 'resolved', endsAt })),
+  });
 
   async function report(id: string) {
     const res = await admin.get(`/api/admin/reports/${id}`);
@@ -97,7 +132,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('an Alertmanager group arrives as one P2 report with its source, labels, link and first/last seen', async () => {
-    const res = await postAlert(t, 'alertmanager', intake, alertmanagerPayload());
+    const res = await sendAlert('alertmanager', alertmanagerPayload());
     expect(res.status).toBe(202);
     const [r] = res.json.reports;
     expect(r).toMatchObject({ outcome: 'filed', priority: 2, incidentId: null });
@@ -125,7 +160,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('Grafana’s documented payload is one report listing both alerts, with unknown fields kept in the raw payload', async () => {
-    const res = await postAlert(t, 'grafana', intake, grafanaPayload());
+    const res = await sendAlert('grafana', grafanaPayload());
     expect(res.status).toBe(202);
     const { report: row, alerts } = await report(res.json.reports[0].reportId);
     expect(row.alertSource).toBe('grafana');
@@ -139,7 +174,7 @@ describe('alerts in: the intake endpoints', () => {
     const raw = JSON.parse(row.alertPayload);
     expect(raw.alerts[0].values).toEqual({ B: 44.23943737541908, C: 1 });
     expect(raw.state).toBe('alerting');
-    const resolved = await postAlert(t, 'grafana', intake, grafanaPayload('resolved'));
+    const resolved = await sendAlert('grafana', grafanaPayload('resolved'));
     expect(resolved.json.reports[0]).toMatchObject({
       outcome: 'resolved',
       reportId: row.id,
@@ -147,10 +182,10 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('Datadog: Triggered files a report, Re-Triggered updates it, Recovered marks it resolved at the source', async () => {
-    const first = await postAlert(t, 'datadog', intake, datadogPayload('Triggered'));
+    const first = await sendAlert('datadog', datadogPayload('Triggered'));
     expect(first.status).toBe(202);
     const id = first.json.reports[0].reportId;
-    const again = await postAlert(t, 'datadog', intake, datadogPayload('Re-Triggered'));
+    const again = await sendAlert('datadog', datadogPayload('Re-Triggered'));
     expect(again.json.reports[0]).toMatchObject({ reportId: id, outcome: 'updated' });
     const { report: row } = await report(id);
     expect(row.alertNotices).toBe(2);
@@ -162,7 +197,7 @@ describe('alerts in: the intake endpoints', () => {
       priority: 'P1',
     });
     expect(row.alertLink).toBe('https://app.datadoghq.com/event/event?id=1234567890123456789');
-    const done = await postAlert(t, 'datadog', intake, datadogPayload('Recovered'));
+    const done = await sendAlert('datadog', datadogPayload('Recovered'));
     expect(done.json.reports[0]).toMatchObject({ reportId: id, outcome: 'resolved' });
     const { report: after, events } = await report(id);
     expect(after.alertResolvedAt).not.toBeNull();
@@ -174,7 +209,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('Datadog: a transition Herald does not know is a 400 naming the field', async () => {
-    const res = await postAlert(t, 'datadog', intake, {
+    const res = await sendAlert('datadog', {
       ...datadogPayload(),
       transition: 'Exploded',
     });
@@ -185,16 +220,16 @@ describe('alerts in: the intake endpoints', () => {
 
   it('PagerDuty: a signed event is taken, a wrong or missing signature is refused and changes nothing', async () => {
     const body = JSON.stringify(pagerdutyEvent());
-    const before = (await t.deps.db.select().from(reports)).length;
-    const unsigned = await postAlert(t, 'pagerduty', intake, body);
+    const before = await reportCount();
+    const unsigned = await sendAlert('pagerduty', body);
     expect(unsigned.status).toBe(401);
-    const forged = await postAlert(t, 'pagerduty', intake, body, {
+    const forged = await sendAlert('pagerduty', body, {
       'x-pagerduty-signature': pagerdutySignature('not-the-secret-at-all', body),
     });
     expect(forged.status).toBe(401);
-    expect((await t.deps.db.select().from(reports)).length).toBe(before);
+    expect(await reportCount()).toBe(before);
     // Several signatures while PagerDuty rotates the secret: one match is enough.
-    const signed = await postAlert(t, 'pagerduty', intake, body, {
+    const signed = await sendAlert('pagerduty', body, {
       'x-pagerduty-signature': `${pagerdutySignature('old-secret-old-secret', body)},${pagerdutySignature(PD_SECRET, body)}`,
     });
     expect(signed.status).toBe(202);
@@ -206,20 +241,14 @@ describe('alerts in: the intake endpoints', () => {
       alertLabels: { service: 'API Service', priority: 'P1', urgency: 'high' },
     });
     const ack = JSON.stringify(pagerdutyEvent('incident.acknowledged', 'acknowledged'));
-    const acked = await postAlert(t, 'pagerduty', intake, ack, {
-      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, ack),
-    });
+    const acked = await sendPagerDuty(ack);
     expect(acked.json.reports[0]).toMatchObject({ reportId: row.id, outcome: 'updated' });
     const note = JSON.stringify(pagerdutyNote());
-    const noted = await postAlert(t, 'pagerduty', intake, note, {
-      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, note),
-    });
+    const noted = await sendPagerDuty(note);
     expect(noted.status).toBe(202);
     expect(noted.json.reports).toEqual([]);
     const res = JSON.stringify(pagerdutyEvent('incident.resolved', 'resolved'));
-    const resolved = await postAlert(t, 'pagerduty', intake, res, {
-      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, res),
-    });
+    const resolved = await sendPagerDuty(res);
     expect(resolved.json.reports[0]).toMatchObject({ reportId: row.id, outcome: 'resolved' });
   });
 
@@ -233,8 +262,8 @@ describe('alerts in: the intake endpoints', () => {
       url: 'https://grafana.example.com/d/disk',
       runbook: 'kept in the raw payload',
     };
-    const a = await postAlert(t, 'generic', intake, alert);
-    const b = await postAlert(t, 'generic', intake, alert);
+    const a = await sendAlert('generic', alert);
+    const b = await sendAlert('generic', alert);
     expect(a.json.reports[0].outcome).toBe('filed');
     expect(b.json.reports[0]).toMatchObject({
       outcome: 'updated',
@@ -243,7 +272,7 @@ describe('alerts in: the intake endpoints', () => {
     const rows = await t.deps.db.select().from(reports).where(eq(reports.alertKey, 'disk-db-1'));
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0]!.alertPayload!).runbook).toBe('kept in the raw payload');
-    const ghost = await postAlert(t, 'generic', intake, {
+    const ghost = await sendAlert('generic', {
       key: 'never-fired',
       status: 'resolved',
       title: 'x',
@@ -255,7 +284,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('bad payloads are a 400 naming the field and change nothing', async () => {
-    const before = (await t.deps.db.select().from(reports)).length;
+    const before = await reportCount();
     const cases: [string, unknown, string][] = [
       ['generic', { key: 'k', title: 'no status' }, 'status'],
       ['generic', { key: 'k', status: 'burning', title: 't' }, 'status'],
@@ -279,34 +308,34 @@ describe('alerts in: the intake endpoints', () => {
       ['grafana', { ...grafanaPayload(), alerts: [] }, 'alerts'],
     ];
     for (const [source, body, field] of cases) {
-      const res = await postAlert(t, source, intake, body);
+      const res = await sendAlert(source, body);
       expect(res.status, `${source} ${field}`).toBe(400);
       expect(Object.keys(res.json.error.fields), `${source} ${field}`).toContain(field);
       expect(res.json.error.message).toContain(field);
     }
-    const notJson = await postAlert(t, 'generic', intake, '{"key":');
+    const notJson = await sendAlert('generic', '{"key":');
     expect(notJson.status).toBe(400);
-    expect((await t.deps.db.select().from(reports)).length).toBe(before);
+    expect(await reportCount()).toBe(before);
   });
 
   it('a payload declared in a charset other than UTF-8 is a 415 that says so, never misread', async () => {
-    const before = (await t.deps.db.select().from(reports)).length;
+    const before = await reportCount();
     const body = { key: 'latin', status: 'firing', title: 'Caf\u00e9 down' };
     for (const type of [
       'application/json; charset=iso-8859-1',
       'application/json; charset="windows-1252"',
       'text/plain',
     ]) {
-      const res = await postAlert(t, 'generic', intake, body, { 'content-type': type });
+      const res = await sendAlert('generic', body, { 'content-type': type });
       expect(res.status, type).toBe(415);
       expect(res.json.error.message, type).toContain('application/json (UTF-8)');
     }
     // UTF-8 said outright, in any spelling, is JSON as usual.
-    const ok = await postAlert(t, 'generic', intake, body, {
+    const ok = await sendAlert('generic', body, {
       'content-type': 'Application/JSON; Charset="UTF-8"',
     });
     expect(ok.status).toBe(202);
-    expect((await t.deps.db.select().from(reports)).length).toBe(before + 1);
+    expect(await reportCount()).toBe(before + 1);
   });
 
   it('a body over the limit is refused from its Content-Length before it is read', async () => {
@@ -324,19 +353,15 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('a rule routes by labels (first match wins), sets the component status and restores it on resolve', async () => {
-    const apiComponent = await makeComponent(t.deps, { name: 'API' });
-    const web = await makeComponent(t.deps, { name: 'Website' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: apiComponent } = await componentWithRule('API', {
       name: 'API critical',
       matchers: { severity: 'critical', service: 'api' },
-      componentId: apiComponent.id,
       priority: 1,
       setStatus: 'partial_outage',
     });
-    const catchAll = await admin.post('/api/admin/alert-rules', {
+    const { component: web, rule: catchAll } = await componentWithRule('Website', {
       name: 'Everything else critical',
       matchers: { severity: 'critical' },
-      componentId: web.id,
       priority: 2,
     });
     expect(catchAll.json.rule.position).toBe(2);
@@ -347,59 +372,52 @@ describe('alerts in: the intake endpoints', () => {
       severity: 'critical',
       labels: { service: 'api' },
     };
-    const filed = await postAlert(t, 'generic', intake, fire);
+    const filed = await sendAlert('generic', fire);
     expect(filed.json.reports[0]).toMatchObject({ outcome: 'filed', priority: 1 });
     const { report: row, events } = await report(filed.json.reports[0].reportId);
     expect(row.componentIds).toEqual([apiComponent.id]);
     expect(row.affected).toBe('API');
     expect(events[0].reason).toBe('Routed by the rule "API critical" to P1.');
-    const status = async (id: string) =>
-      (await t.deps.db.select().from(components).where(eq(components.id, id)))[0]!.status;
-    expect(await status(apiComponent.id)).toBe('partial_outage');
+    expect(await statusOf(apiComponent.id)).toBe('partial_outage');
     // The catch-all matches only what the first rule did not.
-    const other = await postAlert(t, 'generic', intake, {
+    const other = await sendAlert('generic', {
       ...fire,
       key: 'web-down',
       labels: { service: 'web' },
     });
     expect(other.json.reports[0].priority).toBe(2);
-    expect(await status(web.id)).toBe('operational');
+    expect(await statusOf(web.id)).toBe('operational');
 
-    const resolved = await postAlert(t, 'generic', intake, { ...fire, status: 'resolved' });
+    const resolved = await sendAlert('generic', { ...fire, status: 'resolved' });
     expect(resolved.json.reports[0].outcome).toBe('resolved');
-    expect(await status(apiComponent.id)).toBe('operational');
+    expect(await statusOf(apiComponent.id)).toBe('operational');
     // Firing again (a flap) puts the rule's status back on the same report.
-    const flap = await postAlert(t, 'generic', intake, fire);
+    const flap = await sendAlert('generic', fire);
     expect(flap.json.reports[0]).toMatchObject({ outcome: 'refired', reportId: row.id });
-    expect(await status(apiComponent.id)).toBe('partial_outage');
-    await postAlert(t, 'generic', intake, { ...fire, status: 'resolved' });
+    expect(await statusOf(apiComponent.id)).toBe('partial_outage');
+    await sendAlert('generic', { ...fire, status: 'resolved' });
   });
 
   it('a resolved alert leaves the component alone while an open incident holds it, or someone changed it', async () => {
-    const db = await makeComponent(t.deps, { name: 'Database' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: db } = await componentWithRule('Database', {
       name: 'DB',
       matchers: { service: 'db' },
-      componentId: db.id,
       priority: 2,
       setStatus: 'degraded_performance',
     });
     const fire = { key: 'db-slow', status: 'firing', title: 'DB slow', labels: { service: 'db' } };
-    await postAlert(t, 'generic', intake, fire);
+    await sendAlert('generic', fire);
     const { incident } = await makeIncident(t.deps, {
       priority: 2,
       components: [{ componentId: db.id, status: 'degraded_performance' }],
     });
-    await postAlert(t, 'generic', intake, { ...fire, status: 'resolved' });
-    const [c] = await t.deps.db.select().from(components).where(eq(components.id, db.id));
-    expect(c!.status).toBe('degraded_performance');
+    await sendAlert('generic', { ...fire, status: 'resolved' });
+    expect(await statusOf(db.id)).toBe('degraded_performance');
     expect(incident.status).not.toBe('resolved');
 
-    const cache = await makeComponent(t.deps, { name: 'Cache' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: cache } = await componentWithRule('Cache', {
       name: 'Cache',
       matchers: { service: 'cache' },
-      componentId: cache.id,
       priority: 2,
       setStatus: 'degraded_performance',
     });
@@ -409,19 +427,16 @@ describe('alerts in: the intake endpoints', () => {
       title: 'Cache slow',
       labels: { service: 'cache' },
     };
-    await postAlert(t, 'generic', intake, cacheFire);
+    await sendAlert('generic', cacheFire);
     await setComponentStatus(t.deps, { componentId: cache.id, status: 'major_outage' }, testActor);
-    await postAlert(t, 'generic', intake, { ...cacheFire, status: 'resolved' });
-    const [c2] = await t.deps.db.select().from(components).where(eq(components.id, cache.id));
-    expect(c2!.status).toBe('major_outage');
+    await sendAlert('generic', { ...cacheFire, status: 'resolved' });
+    expect(await statusOf(cache.id)).toBe('major_outage');
   });
 
   it('only a rule that says so declares, at its priority with its templated update; resolving tells the owner and never resolves', async () => {
-    const checkout = await makeComponent(t.deps, { name: 'Checkout' });
-    const rule = await admin.post('/api/admin/alert-rules', {
+    const { component: checkout, rule } = await componentWithRule('Checkout', {
       name: 'Checkout down',
       matchers: { alertname: 'CheckoutDown' },
-      componentId: checkout.id,
       priority: 1,
       setStatus: 'major_outage',
       declare: true,
@@ -436,11 +451,11 @@ describe('alerts in: the intake endpoints', () => {
       title: 'CheckoutDown',
       labels: { alertname: 'CheckoutDown' },
     };
-    const filed = await postAlert(t, 'generic', intake, fire);
+    const filed = await sendAlert('generic', fire);
     const { reportId, incidentId, priority } = filed.json.reports[0];
     expect(priority).toBe(1);
     expect(incidentId).toBeTruthy();
-    const [inc] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incidentId));
+    const inc = await incidentRow(incidentId);
     expect(inc).toMatchObject({
       title: 'Checkout is unavailable',
       priority: 1,
@@ -452,15 +467,14 @@ describe('alerts in: the intake endpoints', () => {
     );
     const { report: row } = await report(reportId);
     expect(row).toMatchObject({ state: 'declared', incidentId });
-    const [c] = await t.deps.db.select().from(components).where(eq(components.id, checkout.id));
-    expect(c!.status).toBe('major_outage');
+    expect(await statusOf(checkout.id)).toBe('major_outage');
     // Nobody owns a declared-by-rule incident yet: the owner takes it, then hears of the resolve.
     await t.deps.db
       .update(incidents)
       .set({ ownerId: owner.id })
       .where(eq(incidents.id, incidentId));
     // Repeats do not declare again.
-    const again = await postAlert(t, 'generic', intake, fire);
+    const again = await sendAlert('generic', fire);
     expect(again.json.reports[0]).toMatchObject({ outcome: 'updated', incidentId });
     expect(
       await t.deps.db
@@ -469,8 +483,8 @@ describe('alerts in: the intake endpoints', () => {
         .where(eq(incidents.title, 'Checkout is unavailable')),
     ).toHaveLength(1);
 
-    await postAlert(t, 'generic', intake, { ...fire, status: 'resolved' });
-    const [still] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incidentId));
+    await sendAlert('generic', { ...fire, status: 'resolved' });
+    const still = await incidentRow(incidentId);
     expect(still!.status).toBe('investigating');
     const told = await t.deps.db
       .select()
@@ -485,22 +499,19 @@ describe('alerts in: the intake endpoints', () => {
     expect(mail?.parsed.text).toContain('Herald never resolves an incident by itself');
     expect(mail?.parsed.text).toContain('"Checkout is unavailable" (P1)');
     // The incident holds the component: the resolve does not restore it.
-    const [c3] = await t.deps.db.select().from(components).where(eq(components.id, checkout.id));
-    expect(c3!.status).toBe('major_outage');
+    expect(await statusOf(checkout.id)).toBe('major_outage');
   });
 
   it('an alert whose title spans lines still declares, with a one-line incident title', async () => {
-    const search = await makeComponent(t.deps, { name: 'Search' });
-    const rule = await admin.post('/api/admin/alert-rules', {
+    const { component: search, rule } = await componentWithRule('Search', {
       name: 'Search down',
       matchers: { alertname: 'SearchDown' },
-      componentId: search.id,
       priority: 1,
       declare: true,
       incidentTitle: '{alert}',
     });
     expect(rule.status).toBe(201);
-    const filed = await postAlert(t, 'generic', intake, {
+    const filed = await sendAlert('generic', {
       key: 'search-down',
       status: 'firing',
       title: 'Search is down\r\n  on every node\nsince 14:00',
@@ -508,18 +519,18 @@ describe('alerts in: the intake endpoints', () => {
     });
     const { incidentId } = filed.json.reports[0];
     expect(incidentId).toBeTruthy();
-    const [inc] = await t.deps.db.select().from(incidents).where(eq(incidents.id, incidentId));
+    const inc = await incidentRow(incidentId);
     expect(inc!.title).toBe('Search is down on every node since 14:00');
   });
 
   it('a rule without `declare` never declares, whatever its priority', async () => {
-    await admin.post('/api/admin/alert-rules', {
+    await addRule({
       name: 'P0 but triage first',
       matchers: { team: 'payments' },
       priority: 0,
     });
     const before = (await t.deps.db.select().from(incidents)).length;
-    const res = await postAlert(t, 'generic', intake, {
+    const res = await sendAlert('generic', {
       key: 'payments-p0',
       status: 'firing',
       title: 'Payments failing',
@@ -530,14 +541,14 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('routing rules refuse what cannot work, naming the field', async () => {
-    const noComponent = await admin.post('/api/admin/alert-rules', {
+    const noComponent = await addRule({
       name: 'x',
       priority: 1,
       setStatus: 'major_outage',
     });
     expect(noComponent.status).toBe(422);
     expect(noComponent.json.error.fields).toHaveProperty('setStatus');
-    const badTemplate = await admin.post('/api/admin/alert-rules', {
+    const badTemplate = await addRule({
       name: 'x',
       priority: 1,
       declare: true,
@@ -551,18 +562,18 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('rules are evaluated in the order set; moving one changes which matches', async () => {
-    const a = await admin.post('/api/admin/alert-rules', {
+    const a = await addRule({
       name: 'A',
       matchers: { env: 'prod' },
       priority: 3,
     });
-    const b = await admin.post('/api/admin/alert-rules', {
+    const b = await addRule({
       name: 'B',
       matchers: { env: 'prod', tier: 'db' },
       priority: 1,
     });
     const labels = { env: 'prod', tier: 'db' };
-    const first = await postAlert(t, 'generic', intake, {
+    const first = await sendAlert('generic', {
       key: 'order-1',
       status: 'firing',
       title: 't',
@@ -574,7 +585,7 @@ describe('alerts in: the intake endpoints', () => {
     const rules = (await admin.get('/api/admin/alert-rules')).json.rules;
     expect(rules.map((r: { name: string }) => r.name)).toEqual(['B', 'A']);
     expect(a.status).toBe(201);
-    const second = await postAlert(t, 'generic', intake, {
+    const second = await sendAlert('generic', {
       key: 'order-2',
       status: 'firing',
       title: 't',
@@ -586,12 +597,12 @@ describe('alerts in: the intake endpoints', () => {
   it('alert reports follow the triage timebox: the on-duty reminder at half time, the escalation when overdue', async () => {
     const duty = await makeUserActor(t.deps, 'duty@acme.com');
     await setOnDuty(t.deps, { userId: duty.id!, onDuty: true }, testActor);
-    await admin.post('/api/admin/alert-rules', {
+    await addRule({
       name: 'P1s',
       matchers: { sev: 'page' },
       priority: 1,
     });
-    const res = await postAlert(t, 'generic', intake, {
+    const res = await sendAlert('generic', {
       key: 'timebox',
       status: 'firing',
       title: 'Queue backlog',
@@ -606,11 +617,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('deciding an alert’s report mails nobody (there is no reporter) and is audited', async () => {
-    const res = await postAlert(t, 'generic', intake, {
-      key: 'decide-me',
-      status: 'firing',
-      title: 'Noise',
-    });
+    const res = await sendAlert('generic', { key: 'decide-me', status: 'firing', title: 'Noise' });
     const id = res.json.reports[0].reportId;
     const before = (await t.deps.db.select().from(outboxMessages)).length;
     const decided = await admin.post(`/api/admin/reports/${id}/decision`, {
@@ -623,12 +630,8 @@ describe('alerts in: the intake endpoints', () => {
     const audit = await t.deps.db.select().from(auditLog).where(eq(auditLog.objectId, id));
     expect(audit.map((a) => a.action)).toEqual(['report.file', 'report.close']);
     // Closed and then resolved: the next firing is a new problem, a new report.
-    await postAlert(t, 'generic', intake, { key: 'decide-me', status: 'resolved', title: 'Noise' });
-    const next = await postAlert(t, 'generic', intake, {
-      key: 'decide-me',
-      status: 'firing',
-      title: 'Noise',
-    });
+    await sendAlert('generic', { key: 'decide-me', status: 'resolved', title: 'Noise' });
+    const next = await sendAlert('generic', { key: 'decide-me', status: 'firing', title: 'Noise' });
     expect(next.json.reports[0].outcome).toBe('filed');
     expect(next.json.reports[0].reportId).not.toBe(id);
     expect(
@@ -641,19 +644,17 @@ describe('alerts in: the intake endpoints', () => {
     const counter = async () => (await t.deps.db.select().from(settings))[0]!.changeCounter;
     const before = await counter();
     for (let i = 0; i < 5; i++)
-      await postAlert(t, 'generic', intake, { key: 'quiet', status: 'firing', title: 'Quiet' });
-    await postAlert(t, 'generic', intake, { key: 'quiet', status: 'resolved', title: 'Quiet' });
+      await sendAlert('generic', { key: 'quiet', status: 'firing', title: 'Quiet' });
+    await sendAlert('generic', { key: 'quiet', status: 'resolved', title: 'Quiet' });
     expect(await counter()).toBe(before);
-    const search = await makeComponent(t.deps, { name: 'Search' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: search } = await componentWithRule('Search', {
       name: 'Search',
       matchers: { service: 'search' },
-      componentId: search.id,
       priority: 2,
       setStatus: 'degraded_performance',
     });
     const afterSetup = await counter();
-    await postAlert(t, 'generic', intake, {
+    await sendAlert('generic', {
       key: 'search-slow',
       status: 'firing',
       title: 'Search slow',
@@ -670,7 +671,7 @@ describe('alerts in: the intake endpoints', () => {
 
   it('a generic alert naming a component (by name) suggests it when no rule does', async () => {
     const web = await makeComponent(t.deps, { name: 'Marketing site' });
-    const res = await postAlert(t, 'generic', intake, {
+    const res = await sendAlert('generic', {
       key: 'marketing-500',
       status: 'firing',
       title: 'Marketing site answers 500',
@@ -692,14 +693,10 @@ describe('alerts in: the intake endpoints', () => {
       fingerprint: 'partial-b',
       labels: { alertname: 'Partial', i: 'b' },
     };
-    const filed = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a, b] });
+    const filed = await sendAlert('alertmanager', { ...base, alerts: [a, b] });
     const id = filed.json.reports[0].reportId;
     // b was silenced: Alertmanager stops listing it; a resolves.
-    const done = await postAlert(t, 'alertmanager', intake, {
-      ...base,
-      status: 'resolved',
-      alerts: [{ ...a, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
-    });
+    const done = await sendAlert('alertmanager', resolvedGroup(base, [a]));
     expect(done.json.reports[0]).toMatchObject({ reportId: id, outcome: 'resolved' });
     const { alerts } = await report(id);
     expect(
@@ -717,12 +714,12 @@ describe('alerts in: the intake endpoints', () => {
       fingerprint: 'twice-routed',
       labels: { alertname: 'Twice' },
     };
-    const first = await postAlert(t, 'alertmanager', intake, {
+    const first = await sendAlert('alertmanager', {
       ...base,
       groupKey: '{}/{team="a"}:{alertname="Twice"}',
       alerts: [alert],
     });
-    const second = await postAlert(t, 'alertmanager', intake, {
+    const second = await sendAlert('alertmanager', {
       ...base,
       groupKey: '{}/{severity="critical"}:{alertname="Twice"}',
       alerts: [alert],
@@ -731,12 +728,10 @@ describe('alerts in: the intake endpoints', () => {
       outcome: 'updated',
       reportId: first.json.reports[0].reportId,
     });
-    const resolved = await postAlert(t, 'alertmanager', intake, {
-      ...base,
-      status: 'resolved',
-      groupKey: '{}/{severity="critical"}:{alertname="Twice"}',
-      alerts: [{ ...alert, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
-    });
+    const resolved = await sendAlert(
+      'alertmanager',
+      resolvedGroup({ ...base, groupKey: '{}/{severity="critical"}:{alertname="Twice"}' }, [alert]),
+    );
     expect(resolved.json.reports[0]).toMatchObject({
       outcome: 'resolved',
       reportId: first.json.reports[0].reportId,
@@ -752,19 +747,13 @@ describe('alerts in: the intake endpoints', () => {
     // docs/integrations.md tells users to set max_alerts: 100. Alertmanager then lists the first
     // 100 alerts of a group (sorted by labels, not by status), counts the rest in
     // truncatedAlerts, and says in `status` whether the group as a whole still fires.
-    const db = await makeComponent(t.deps, { name: 'Database' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: db } = await componentWithRule('Database', {
       name: 'DB replicas',
       matchers: { alertname: 'ReplicaLag' },
-      componentId: db.id,
       priority: 1,
       setStatus: 'partial_outage',
     });
-    const base = alertmanagerPayload({
-      groupKey: '{}:{alertname="ReplicaLag"}',
-      commonLabels: { alertname: 'ReplicaLag' },
-      groupLabels: { alertname: 'ReplicaLag' },
-    });
+    const base = alertmanagerGroup('ReplicaLag');
     const alert = (i: string, status: 'firing' | 'resolved') => ({
       ...base.alerts[0],
       status,
@@ -772,7 +761,7 @@ describe('alerts in: the intake endpoints', () => {
       fingerprint: `replica-${i}`,
       endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2023-02-06T14:00:00Z',
     });
-    const filed = await postAlert(t, 'alertmanager', intake, {
+    const filed = await sendAlert('alertmanager', {
       ...base,
       alerts: [alert('a', 'firing'), alert('z', 'firing')],
     });
@@ -780,7 +769,7 @@ describe('alerts in: the intake endpoints', () => {
     expect(await statusOf(db.id)).toBe('partial_outage');
 
     // db-a recovered; db-z still fires but was cut from the list (max_alerts: 1 here).
-    const next = await postAlert(t, 'alertmanager', intake, {
+    const next = await sendAlert('alertmanager', {
       ...base,
       status: 'firing',
       truncatedAlerts: 1,
@@ -803,10 +792,10 @@ describe('alerts in: the intake endpoints', () => {
       groupKey: '{}/{grafana_folder="cut"}:{alertname="GrafanaCut"}',
       alerts: p.alerts.map((a, i) => ({ ...a, fingerprint: `grafana-cut-${i}` })),
     });
-    const filed = await postAlert(t, 'grafana', intake, own(grafanaPayload()));
+    const filed = await sendAlert('grafana', own(grafanaPayload()));
     expect(filed.json.reports[0].outcome).toBe('filed');
     const resolved = own(grafanaPayload('resolved'));
-    const cut = await postAlert(t, 'grafana', intake, {
+    const cut = await sendAlert('grafana', {
       ...resolved,
       status: 'firing',
       truncatedAlerts: 1,
@@ -816,34 +805,24 @@ describe('alerts in: the intake endpoints', () => {
       reportId: filed.json.reports[0].reportId,
       outcome: 'updated',
     });
-    const done = await postAlert(t, 'grafana', intake, resolved);
+    const done = await sendAlert('grafana', resolved);
     expect(done.json.reports[0].outcome).toBe('resolved');
   });
 
   it('an alert that fires again after its declared incident was resolved reaches someone: a new report (and, by its rule, a new incident)', async () => {
-    const checkout = await makeComponent(t.deps, { name: 'Checkout' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: checkout } = await componentWithRule('Checkout', {
       name: 'Checkout down',
       matchers: { alertname: 'CheckoutDown' },
-      componentId: checkout.id,
       priority: 1,
       setStatus: 'major_outage',
       declare: true,
     });
-    const base = alertmanagerPayload({
-      groupKey: '{}:{alertname="CheckoutDown"}',
-      commonLabels: { alertname: 'CheckoutDown' },
-      groupLabels: { alertname: 'CheckoutDown' },
-    });
+    const base = alertmanagerGroup('CheckoutDown');
     const a = { ...base.alerts[0], labels: { alertname: 'CheckoutDown' }, fingerprint: 'co-1' };
-    const first = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a] });
+    const first = await sendAlert('alertmanager', { ...base, alerts: [a] });
     const { reportId, incidentId } = first.json.reports[0];
     expect(incidentId).toBeTruthy();
-    await postAlert(t, 'alertmanager', intake, {
-      ...base,
-      status: 'resolved',
-      alerts: [{ ...a, status: 'resolved', endsAt: '2023-02-06T14:00:00Z' }],
-    });
+    await sendAlert('alertmanager', resolvedGroup(base, [a]));
     // The PM posts the all-clear: the incident is over.
     const resolved = await admin.post(`/api/admin/incidents/${incidentId}/resolve`, {
       notify: false,
@@ -851,7 +830,7 @@ describe('alerts in: the intake endpoints', () => {
     expect(resolved.status).toBe(200);
 
     // Weeks later the same group (Alertmanager's groupKey is stable) fires again.
-    const again = await postAlert(t, 'alertmanager', intake, {
+    const again = await sendAlert('alertmanager', {
       ...base,
       alerts: [{ ...a, startsAt: '2023-03-01T09:00:00Z' }],
     });
@@ -864,7 +843,7 @@ describe('alerts in: the intake endpoints', () => {
   });
 
   it('an alert merged into an incident that was resolved files a new report when it fires again, while a flap before the all-clear stays on the merged one', async () => {
-    const filed = await postAlert(t, 'generic', intake, {
+    const filed = await sendAlert('generic', {
       key: 'merged-flap',
       status: 'firing',
       title: 'Queue backlog',
@@ -879,53 +858,43 @@ describe('alerts in: the intake endpoints', () => {
     expect(merged.status).toBe(200);
     const resolve = { key: 'merged-flap', status: 'resolved', title: 'Queue backlog' };
     const fire = { ...resolve, status: 'firing' };
-    await postAlert(t, 'generic', intake, resolve);
+    await sendAlert('generic', resolve);
     // The incident is still open: a flap belongs to it.
-    expect((await postAlert(t, 'generic', intake, fire)).json.reports[0]).toMatchObject({
+    expect((await sendAlert('generic', fire)).json.reports[0]).toMatchObject({
       reportId: id,
       outcome: 'refired',
     });
-    await postAlert(t, 'generic', intake, resolve);
+    await sendAlert('generic', resolve);
     expect(
       (await admin.post(`/api/admin/incidents/${incident.id}/resolve`, { notify: false })).status,
     ).toBe(200);
-    const again = await postAlert(t, 'generic', intake, fire);
+    const again = await sendAlert('generic', fire);
     expect(again.json.reports[0].outcome).toBe('filed');
     expect(again.json.reports[0].reportId).not.toBe(id);
   });
 
   it('a late copy of an earlier "resolved" does not resolve a group that has fired again since (Alertmanager HA pair)', async () => {
-    const web = await makeComponent(t.deps, { name: 'Web' });
-    await admin.post('/api/admin/alert-rules', {
+    const { component: web } = await componentWithRule('Web', {
       name: 'Web down',
       matchers: { alertname: 'WebDown' },
-      componentId: web.id,
       priority: 1,
       setStatus: 'major_outage',
     });
-    const base = alertmanagerPayload({
-      groupKey: '{}:{alertname="WebDown"}',
-      commonLabels: { alertname: 'WebDown' },
-      groupLabels: { alertname: 'WebDown' },
-    });
+    const base = alertmanagerGroup('WebDown');
     const a = { ...base.alerts[0], labels: { alertname: 'WebDown' }, fingerprint: 'web-1' };
     const firstEpisode = { ...a, startsAt: '2023-02-06T13:00:00Z' };
-    const resolvedFirst = {
-      ...base,
-      status: 'resolved',
-      alerts: [{ ...firstEpisode, status: 'resolved', endsAt: '2023-02-06T13:10:00Z' }],
-    };
-    await postAlert(t, 'alertmanager', intake, { ...base, alerts: [firstEpisode] });
-    await postAlert(t, 'alertmanager', intake, resolvedFirst);
+    const resolvedFirst = resolvedGroup(base, [firstEpisode], '2023-02-06T13:10:00Z');
+    await sendAlert('alertmanager', { ...base, alerts: [firstEpisode] });
+    await sendAlert('alertmanager', resolvedFirst);
     // It fires again at 13:20 (a new episode: a later startsAt).
-    const refired = await postAlert(t, 'alertmanager', intake, {
+    const refired = await sendAlert('alertmanager', {
       ...base,
       alerts: [{ ...a, startsAt: '2023-02-06T13:20:00Z' }],
     });
     expect(refired.json.reports[0].outcome).toBe('refired');
     expect(await statusOf(web.id)).toBe('major_outage');
     // The second Alertmanager of the pair delivers its copy of the 13:10 resolve late.
-    const late = await postAlert(t, 'alertmanager', intake, resolvedFirst);
+    const late = await sendAlert('alertmanager', resolvedFirst);
     expect(late.status).toBe(202);
     expect(late.json.reports[0].outcome).not.toBe('resolved');
     // The outage of 13:20 is still on: the page must not say Web is operational.
@@ -941,7 +910,7 @@ describe('alerts in: the intake endpoints', () => {
       fingerprint: 'long-text',
       annotations: { summary: 'Errors in checkout', description: 'stack frame\n'.repeat(1000) },
     };
-    const res = await postAlert(t, 'alertmanager', intake, { ...base, alerts: [a] });
+    const res = await sendAlert('alertmanager', { ...base, alerts: [a] });
     expect(res.status).toBe(202);
     expect(res.json.reports[0].outcome).toBe('filed');
     const { report: row, alerts } = await report(res.json.reports[0].reportId);
@@ -955,7 +924,7 @@ describe('alerts in: the intake endpoints', () => {
 
   it('labels a source sends too many of, too long or with an empty name are cut, and the alert is filed', async () => {
     const many = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`team${i}`, 'x']));
-    const generic = await postAlert(t, 'generic', intake, {
+    const generic = await sendAlert('generic', {
       key: 'many-labels',
       status: 'firing',
       title: 'Too many labels',
@@ -968,7 +937,7 @@ describe('alerts in: the intake endpoints', () => {
     expect(g.alertLabels.severity).toBe('critical');
     expect(g.whatHappened).toContain('labels.team');
     // Datadog tags are free text: ":x" has no name, and a tag may run long.
-    const datadog = await postAlert(t, 'datadog', intake, {
+    const datadog = await sendAlert('datadog', {
       ...datadogPayload(),
       alert_id: 'tags-cut',
       tags: `env:prod,:nameless,service:${'s'.repeat(20_000)}`,
@@ -981,7 +950,7 @@ describe('alerts in: the intake endpoints', () => {
     expect(d.alertLabels.service).toHaveLength(10_000);
     expect(d.whatHappened).toContain('tags.service');
     // Grafana's common labels and PagerDuty's service name: the same cut, never a 4xx.
-    const grafana = await postAlert(t, 'grafana', intake, {
+    const grafana = await sendAlert('grafana', {
       ...grafanaPayload(),
       groupKey: '{}:{alertname="LongCommon"}',
       commonLabels: { alertname: 'LongCommon', '': 'nameless', team: 't'.repeat(20_000) },
@@ -994,9 +963,7 @@ describe('alerts in: the intake endpoints', () => {
     event.event.data.id = 'PLONGNAME';
     event.event.data.service.summary = 'S'.repeat(20_000);
     const pd = JSON.stringify(event);
-    const paged = await postAlert(t, 'pagerduty', intake, pd, {
-      'x-pagerduty-signature': pagerdutySignature(PD_SECRET, pd),
-    });
+    const paged = await sendPagerDuty(pd);
     expect(paged.status).toBe(202);
     const { report: p } = await report(paged.json.reports[0].reportId);
     expect(p.alertLabels.service).toHaveLength(10_000);
