@@ -1,18 +1,17 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { edgePurges, webhookDeliveries } from '../../db/schema/index.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
-import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createEdgePurgeLoop } from '../../server/jobs/edge-purger.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import type { Logger } from '../../server/logger.ts';
-import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { startReceiver } from '../channels/receiver.ts';
 
@@ -31,21 +30,10 @@ function captureLog(): Logger & { errors: string[]; infos: string[] } {
 // Another Herald process holding the write lock (a long import) is a wait for every loop: no
 // error line, at most one line when the wait starts and one when it ends.
 describe('loops while another process holds the write lock', { timeout: 60_000 }, () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      clock: systemClock,
-      env: { SMTP_URL: smtp.url, DATABASE_WRITE_WAIT_SECONDS: '0.2' },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  const ctx = useRealClockMailContext({ DATABASE_WRITE_WAIT_SECONDS: '0.2' });
 
   it('log no error, and each wait once when it starts and once when it ends', async () => {
+    const { t } = ctx;
     const rx = await startReceiver();
     await createWebhook(t.deps, { url: rx.url, allowPrivate: true }, testActor);
     for (let i = 0; i < 20; i++) await makeConfirmedSubscriber(t.deps, `lock${i}@example.net`);

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
-import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import type { Logger } from '../../server/logger.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
+import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
+import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 // The outbox under a slow relay and a database that refuses writes, with the real clock, a
@@ -31,21 +31,10 @@ const recipients = (smtp: SmtpSink, prefix: string) =>
 const dupes = (list: string[]) => list.filter((a, i) => list.indexOf(a) !== i);
 
 describe('outbox under a slow relay', { timeout: 60_000 }, () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      clock: systemClock,
-      env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  const ctx = useRealClockMailContext({ SMTP_MAX_CONNECTIONS: '2' });
 
   async function race(prefix: string, opts: { leaseMs: number; heartbeatMs: number }, delay = 120) {
+    const { t, smtp } = ctx;
     const emails = Array.from({ length: 30 }, (_, i) => `${prefix}${i}@example.net`);
     smtp.delay(delay);
     const id = await broadcastFor(t, `Slow ${prefix}`, emails);
@@ -86,21 +75,10 @@ describe('outbox under a slow relay', { timeout: 60_000 }, () => {
 describe('outbox leases without a heartbeat (control)', { timeout: 90_000 }, () => {
   // Its own database: the only rows are the ones this worker claims, so whatever the other
   // process sends is a row this one holds.
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      clock: systemClock,
-      env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
+  const ctx = useRealClockMailContext({ SMTP_MAX_CONNECTIONS: '2' });
 
   it('(control) leases that lapse while messages are in flight do send twice, so the test can see it', async () => {
+    const { t, smtp } = ctx;
     const emails = Array.from({ length: 30 }, (_, i) => `nobeat${i}@example.net`);
     const id = await broadcastFor(t, 'Slow nobeat', emails);
     // The relay holds every reply, so this worker stays mid-message until the other process has
@@ -142,25 +120,13 @@ describe('outbox leases without a heartbeat (control)', { timeout: 90_000 }, () 
 });
 
 describe('outbox while another process holds the write lock', { timeout: 60_000 }, () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({
-      clock: systemClock,
-      env: {
-        SMTP_URL: smtp.url,
-        SMTP_MAX_CONNECTIONS: '2',
-        DATABASE_WRITE_WAIT_SECONDS: '0.3',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
+  const ctx = useRealClockMailContext({
+    SMTP_MAX_CONNECTIONS: '2',
+    DATABASE_WRITE_WAIT_SECONDS: '0.3',
   });
 
   it('keeps outcomes it cannot write, retries them, and sends nobody twice', async () => {
+    const { t, smtp } = ctx;
     const emails = Array.from({ length: 60 }, (_, i) => `locked${i}@example.net`);
     // Slow enough (about 3 s in all) that the lock lands mid-broadcast.
     smtp.delay(100);
@@ -206,6 +172,7 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
   });
 
   it('an admin write answers 503 with Retry-After and what to do, not 500; it works again after', async () => {
+    const { t } = ctx;
     const { secret } = await makeToken(t, 'admin');
     const lock = await holdWriteLock(t.dbUrl, 'until-released');
     try {
@@ -223,6 +190,7 @@ describe('outbox while another process holds the write lock', { timeout: 60_000 
   });
 
   it('/healthz answers 503 and says the database refuses writes while the lock is held', async () => {
+    const { t } = ctx;
     // The write probe is cached for 1.5 s: wait for each answer rather than for a guessed time.
     const health = async () => {
       const res = await t.app.request('/healthz');

@@ -1,29 +1,21 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDeps } from '../../server/deps.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
+import { useMailContext } from '../helpers/mail-context.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { startSmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 
 describe('leaving and resuming', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
-  afterEach(() => smtp.clear());
+  const ctx = useMailContext();
+  afterEach(() => ctx.smtp.clear());
 
   it('skips deliveries already queued when the subscriber leaves before they are sent', async () => {
+    const { t, smtp } = ctx;
     const { token } = await makeConfirmedSubscriber(t.deps, 'queued@example.org');
     await makeIncident(t.deps, { priority: 0, title: 'Queued' });
     await t.app.request(`/unsubscribe/${token}`, {
@@ -41,6 +33,7 @@ describe('leaving and resuming', () => {
   });
 
   it('a worker that dies mid-broadcast and a restarted one deliver every message exactly once', async () => {
+    const { t, smtp } = ctx;
     const emails = Array.from({ length: 230 }, (_, i) => `crowd${i}@example.net`);
     for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
     await makeIncident(t.deps, { priority: 0, title: 'Crowd' });
@@ -93,6 +86,7 @@ describe('leaving and resuming', () => {
   });
 
   it('a worker stopped gracefully finishes its batches; the next start sends the rest exactly once', async () => {
+    const { t, smtp } = ctx;
     const emails = Array.from({ length: 300 }, (_, i) => `stop${i}@example.net`);
     for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
     await makeIncident(t.deps, { priority: 0, title: 'Stop and go' });

@@ -1,31 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { scheduleIncidentUpdate } from '../../server/domain/incidents/schedule-update.ts';
 import { scheduleMaintenance } from '../../server/domain/maintenance/schedule-maintenance.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { createTestContext, type TestContext, testActor } from '../helpers/deps.ts';
-import { makeComponent, makeUserActor } from '../helpers/factories.ts';
+import { testActor } from '../helpers/deps.ts';
+import { makeComponent } from '../helpers/factories.ts';
+import { useMailContext } from '../helpers/mail-context.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { declareOwnedIncident } from '../helpers/time-mail-setup.ts';
 
 const MIN = 60_000;
 
 describe('time-driven email through the outbox and a real SMTP server', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
-  afterEach(() => smtp.clear());
+  const ctx = useMailContext();
+  afterEach(() => ctx.smtp.clear());
 
   it('maintenance notices reach subscribers of the affected components, with list headers and UTC times', async () => {
+    const { t, smtp } = ctx;
     const db = await makeComponent(t.deps, { name: 'Database' });
     const other = await makeComponent(t.deps, { name: 'Other' });
     await makeConfirmedSubscriber(t.deps, 'all@example.org');
@@ -77,6 +70,7 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
   });
 
   it('a scheduled P1 update is broadcast when it goes out, not when it is written', async () => {
+    const { t, smtp } = ctx;
     t.clock.set('2026-11-23T09:00:00Z');
     await makeConfirmedSubscriber(t.deps, 'p1@example.org');
     const { incident } = await declareIncident(
@@ -111,15 +105,13 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
   });
 
   it('the promise reminder goes to the owner with the one-click holding link', async () => {
-    t.clock.set('2026-11-24T09:00:00Z');
-    const owner = await makeUserActor(t.deps, 'owner@acme.com');
-    const { incident } = await declareIncident(
-      t.deps,
-      { title: 'Search down', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
-      owner,
-    );
-    await testWorker(t).drain();
-    smtp.clear();
+    const { t, smtp } = ctx;
+    const { incident } = await declareOwnedIncident(ctx, '2026-11-24T09:00:00Z', 'owner@acme.com', {
+      title: 'Search down',
+      priority: 0,
+      body: 'Investigating.',
+      nextUpdateInMinutes: 15,
+    });
     t.clock.set('2026-11-24T09:10:00Z');
     await createScheduler(t.deps).runOnce();
     await testWorker(t).drain();
@@ -134,15 +126,13 @@ describe('time-driven email through the outbox and a real SMTP server', () => {
   });
 
   it('a reminder whose promise was answered before it went out is not sent', async () => {
-    t.clock.set('2026-11-25T09:00:00Z');
-    const owner = await makeUserActor(t.deps, 'busy@acme.com');
-    const { incident } = await declareIncident(
-      t.deps,
+    const { t, smtp } = ctx;
+    const { owner, incident } = await declareOwnedIncident(
+      ctx,
+      '2026-11-25T09:00:00Z',
+      'busy@acme.com',
       { title: 'Webhooks slow', priority: 1, body: 'Investigating.' },
-      owner,
     );
-    await testWorker(t).drain();
-    smtp.clear();
     t.clock.set('2026-11-25T09:26:00Z');
     expect((await createScheduler(t.deps).runOnce()).reminders).toEqual([
       { incidentId: incident.id, sentTo: 'busy@acme.com' },

@@ -24,6 +24,26 @@ const TOKEN = 'cachet-token';
 const at = (minutes: number) =>
   new Date(Date.UTC(2023, 0, 1) + minutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
 
+type CachetRoutes = Parameters<typeof serveSource>[0];
+
+/**
+ * One test's fresh Herald database and a Cachet API answering with `routes`, both closed after
+ * `check` whether it passes or throws.
+ */
+async function withCachet(
+  routes: CachetRoutes,
+  check: (t: TestContext, server: Awaited<ReturnType<typeof serveSource>>) => Promise<void>,
+) {
+  const t = await createTestContext();
+  const server = await serveSource(routes);
+  try {
+    await check(t, server);
+  } finally {
+    await server.close();
+    await t.close();
+  }
+}
+
 function cachet2(base: string) {
   const page = (url: URL, rows: unknown[]) => {
     const n = Number(url.searchParams.get('page') ?? '1');
@@ -303,9 +323,7 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
   });
 
   it('reads Cachet 3 rows (attributes, status values, time strings), an unknown status as operational, reported', async () => {
-    const t = await createTestContext();
-    const server = await serveSource(cachet3());
-    try {
+    await withCachet(cachet3(), async (t, server) => {
       const report = await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
       expect(report.counts).toMatchObject({
         components: { created: 2 },
@@ -319,15 +337,10 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
       const [i] = await t.deps.db.select().from(incidents);
       expect(i).toMatchObject({ title: 'Slow checkout', status: 'monitoring' });
       expect(i!.startedAt.toISOString()).toBe('2024-01-01T00:10:00.000Z');
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
   it('runs as npx herald import cachet, and refuses a missing --url naming it', async () => {
-    const t = await createTestContext();
-    const server = await serveSource(cachet3());
-    try {
+    await withCachet(cachet3(), async (t, server) => {
       const missing = await herald(t, ['import', 'cachet']);
       expect(missing.code).toBe(1);
       expect(missing.err).toMatch(/--url is required/);
@@ -335,10 +348,7 @@ describe('importing from Cachet', { timeout: 60_000 }, () => {
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain('incidents: 1 new, 0 already here');
       expect(r.out).toContain('Nobody was emailed.');
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 });
 
@@ -404,9 +414,7 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
   };
 
   it('keeps an incident Cachet 2 showed only to signed-in users for staff, off the public API and feed', async () => {
-    const t = await createTestContext();
-    const server = await serveSource(cachet2Hidden());
-    try {
+    await withCachet(cachet2Hidden(), async (t, server) => {
       const report = await importCachet(
         t.deps,
         { url: server.url, token: TOKEN },
@@ -427,16 +435,11 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
       expect(report.unmapped).toContain(
         'incident "Breach at Acme Bank": shown only to signed-in users in Cachet; imported for staff only',
       );
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 
   it('opens an incident with later updates as investigating, not at the status it ended in', async () => {
-    const t = await createTestContext();
-    const server = await serveSource(cachet2Hidden());
-    try {
+    await withCachet(cachet2Hidden(), async (t, server) => {
       await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
       const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
         incidents: { name: string; incident_updates: { status: string; body: string }[] }[];
@@ -447,14 +450,10 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
         ['identified', 'Found the cause'],
         ['resolved', 'Fixed'],
       ]);
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 
   it('keeps Cachet 3 incidents for signed-in users or hidden off the public page, and reads when one occurred', async () => {
-    const t = await createTestContext();
     const list = (data: unknown[]) => ({ data, links: { next: null } });
     const row = (id: number, name: string, visible: number, occurred: string, created: string) => ({
       id,
@@ -468,7 +467,7 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
         created: { human: 'a while ago', string: created },
       },
     });
-    const server = await serveSource((url) => {
+    const routes = (url: URL) => {
       const p = url.pathname;
       if (
         p === '/api/component-groups' ||
@@ -487,8 +486,8 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
         };
       if (/^\/api\/incidents\/\d+\/updates$/.test(p)) return { body: list([]) };
       return null;
-    });
-    try {
+    };
+    await withCachet(routes, async (t, server) => {
       await importCachet(t.deps, { url: server.url, token: TOKEN }, testActor, silentProgress);
       const v2 = (await (await t.app.request('/api/v2/incidents.json')).json()) as {
         incidents: { name: string; started_at: string }[];
@@ -496,10 +495,7 @@ describe('what Cachet kept from guests stays off the public page', { timeout: 60
       expect(v2.incidents.map((i) => i.name)).toEqual(['Slow search']);
       // Filed a day after it happened: the page says when it happened.
       expect(v2.incidents[0]!.started_at).toMatch(/^2024-03-01T08:00:00/);
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 });
 
@@ -525,7 +521,7 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
         created: { human: 'a while ago', string: occurred },
       },
     });
-    return serveSource((url) => {
+    return (url: URL) => {
       const p = url.pathname;
       if (p === '/api/component-groups' || p === '/api/schedules' || p === '/api/subscribers')
         return { body: list([]) };
@@ -542,13 +538,11 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
         };
       if (/^\/api\/incidents\/\d+\/updates$/.test(p)) return { body: list([]) };
       return null;
-    });
+    };
   };
 
   it('leaves a component Cachet had disabled off the public page, and says so', async () => {
-    const t = await createTestContext();
-    const server = await cachet3Source();
-    try {
+    await withCachet(cachet3Source(), async (t, server) => {
       const report = await importCachet(t.deps, { url: server.url }, testActor, silentProgress);
       const v2 = (await (await t.app.request('/api/v2/components.json')).json()) as {
         components: { name: string }[];
@@ -558,16 +552,11 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
         'component "Old billing": disabled in Cachet (not on its page); not imported, and its incidents come over without it',
       );
       expect(report.counts.incidents).toEqual({ created: 2, existing: 0 });
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 
   it('reads Cachet times in the --time-zone given, across a daylight-saving change', async () => {
-    const t = await createTestContext();
-    const server = await cachet3Source();
-    try {
+    await withCachet(cachet3Source(), async (t, server) => {
       await importCachet(
         t.deps,
         { url: server.url, timeZone: 'Europe/Berlin' },
@@ -581,16 +570,11 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
       // 08:00 in Berlin is 07:00 UTC in winter (CET) and 06:00 UTC in summer (CEST).
       expect(started['Checkout slow']).toMatch(/^2024-03-01T07:00:00/);
       expect(started['Billing job failed']).toMatch(/^2024-07-01T06:00:00/);
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 
   it('refuses an unknown --time-zone naming the flag, having read and written nothing', async () => {
-    const t = await createTestContext();
-    const server = await cachet3Source();
-    try {
+    await withCachet(cachet3Source(), async (t, server) => {
       const r = await herald(t, [
         'import',
         'cachet',
@@ -603,10 +587,7 @@ describe('Cachet components and times as Cachet meant them', { timeout: 60_000 }
       expect(r.err).toMatch(/--time-zone must be an IANA time zone such as Europe\/Berlin/);
       expect(server.seen).toEqual([]);
       expect((await t.deps.db.select({ n: count() }).from(incidents))[0]!.n).toBe(0);
-    } finally {
-      await server.close();
-      await t.close();
-    }
+    });
   });
 });
 

@@ -1,38 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reports } from '../../db/schema/index.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import type { TestContext } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { PNG } from './helpers.ts';
 
 describe('a company reporter files a report in a real browser with JavaScript off', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
-  });
-  afterAll(() => w?.close());
+  const w = useCompanySite();
 
   /** The emailed link, pointed at the test server's port. */
   function linkIn(text: string, prefix: string): string {
     const m = text.match(new RegExp(`http://127\\.0\\.0\\.1(${prefix}[A-Za-z0-9_-]+)`));
     if (!m) throw new Error(`no ${prefix} link in ${text}`);
-    return site.base + m[1];
+    return w.site.base + m[1];
   }
 
   it('asks for a link, opens it, answers the five questions with a screenshot and follows the report', async () => {
+    const { t, smtp, site, browser } = w;
     const ctx = await browser.newContext({ javaScriptEnabled: false });
     const page = await ctx.newPage();
     await page.goto(`${site.base}/report`);
@@ -67,6 +52,7 @@ describe('a company reporter files a report in a real browser with JavaScript of
   });
 
   it('answers an outsider like anyone else, naming no address and no company domain', async () => {
+    const { site, browser } = w;
     const ctx = await browser.newContext({ javaScriptEnabled: false });
     const page = await ctx.newPage();
     await page.goto(`${site.base}/report`);

@@ -3,33 +3,24 @@ import { resolveIncident } from '../../server/domain/incidents/resolve-incident.
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { type Receiver, startReceiver } from '../channels/receiver.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import { testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { makeUser } from '../helpers/site.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { signIn } from './helpers.ts';
 
 const WORKING = 'Our team is working on it right now';
 
 describe('the all-clear carries the closing support script', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
   let rx: Receiver;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
   beforeAll(async () => {
     rx = await startReceiver();
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
+  });
+  afterAll(() => rx?.close());
+  // After the receiver's hooks: the site starts after it and closes before it.
+  const w = useCompanySite(async ({ t }) => {
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await createWebhook(
       t.deps,
@@ -38,18 +29,15 @@ describe('the all-clear carries the closing support script', () => {
     );
     await makeUser(t, 'admin', 'pm@acme.com');
   });
-  afterAll(async () => {
-    await w?.close();
-    await rx?.close();
-  });
 
   async function slack() {
     rx.received.length = 0;
-    await createWebhookWorker(t.deps, { random: () => 0.5 }).runOnce();
+    await createWebhookWorker(w.t.deps, { random: () => 0.5 }).runOnce();
     return rx.received.map((r) => r.body);
   }
 
   it('the resolve form offers the closing script, and the internal all-clear mail and Slack post carry what the PM kept', async () => {
+    const { t, smtp, site, browser } = w;
     const inc = await makeIncident(t.deps, { title: 'Checkout is down', priority: 0 });
     await testWorker(t).drain();
     expect(smtp.to('sales@acme.com')[0]!.parsed.text).toContain(WORKING);
@@ -79,6 +67,7 @@ describe('the all-clear carries the closing support script', () => {
   });
 
   it('resolving through the API without a script sends the closing template, not the working-on-it one', async () => {
+    const { t, smtp } = w;
     const inc = await makeIncident(t.deps, { title: 'Search is down', priority: 1 });
     await testWorker(t).drain();
     await slack();

@@ -1,42 +1,23 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { postIncidentUpdate } from '../../server/domain/incidents/post-incident-update.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import { testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
-import { testWorker } from '../helpers/outbox.ts';
 import { makeUser } from '../helpers/site.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
 import { listBySlug, makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { signIn } from './helpers.ts';
 
 describe('public lists and pages speak in impact', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
+  const w = useCompanySite(async ({ t }) => {
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
     await makeUser(t, 'admin', 'pm@acme.com');
   });
-  afterAll(() => w?.close());
-  afterEach(() => smtp.clear());
-
-  const mailTo = async (address: string) => {
-    await testWorker(t).drain();
-    return smtp.to(address);
-  };
+  afterEach(() => w.smtp.clear());
 
   it('the customer list gets "Major outage: Website is down" and no priority; the internal list keeps PRIORITY 0', async () => {
+    const { t, smtp, site, browser, mailTo } = w;
     const inc = await makeIncident(t.deps, {
       title: 'Website is down',
       priority: 0,
@@ -76,6 +57,7 @@ describe('public lists and pages speak in impact', () => {
   });
 
   it('an admin edits a list’s subject templates and the next broadcast to that list uses them', async () => {
+    const { t, smtp, site, browser, mailTo } = w;
     const customers = await listBySlug(t.deps, 'customers');
     const page = await signIn(browser, site.base, 'pm@acme.com');
     await page.goto(`${site.base}/admin/lists/${customers.id}`);

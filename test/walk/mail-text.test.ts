@@ -1,39 +1,25 @@
 import { eq } from 'drizzle-orm';
 import { reports } from '../../db/schema/index.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideReport } from '../../server/domain/reports/decide-report.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { makeUser } from '../helpers/site.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('mail text that reads right', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
+  const w = useCompanySite(async ({ t }) => {
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
   });
-  afterAll(() => w?.close());
 
   it('no text part starts with a blank line or has two blank lines in a row, public or internal', async () => {
+    const { t, smtp } = w;
     const long = `https://grafana.example.com/d/abc/${'x'.repeat(180)}`;
     const inc = await makeIncident(t.deps, {
       title: 'Website is down',
@@ -60,6 +46,7 @@ describe('mail text that reads right', () => {
   });
 
   it('the reporter’s all-clear is titled RESOLVED, not ISSUE UPDATE', async () => {
+    const { t, smtp } = w;
     smtp.clear();
     const pm = asActor(await makeUser(t, 'admin'));
     const reporter = asActor(await makeUser(t, 'responder'));
@@ -77,6 +64,7 @@ describe('mail text that reads right', () => {
   });
 
   it('the report form’s text areas use the column’s width on a 1280 px page', async () => {
+    const { t, site, browser } = w;
     await makeUser(t, 'responder', 'writer@acme.com');
     const page = await signIn(browser, site.base, 'writer@acme.com');
     await page.goto(`${site.base}/report`);

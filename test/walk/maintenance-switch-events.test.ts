@@ -2,32 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { switchMaintenanceOn } from '../../server/domain/settings/switch-maintenance.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import { testActor, type TestContext } from '../helpers/deps.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { makeUser } from '../helpers/site.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { type Receiver, startReceiver } from '../channels/receiver.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { signIn } from './helpers.ts';
 
 describe('the maintenance switch as an event', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
   let rx: Receiver;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
   beforeAll(async () => {
     rx = await startReceiver();
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
+  });
+  afterAll(() => rx?.close());
+  // After the receiver's hooks: the site starts after it and closes before it.
+  const w = useCompanySite(async ({ t }) => {
     await makeConfirmedSubscriber(t.deps, 'sales@acme.com', 'stakeholders');
     await makeConfirmedSubscriber(t.deps, 'customer@example.org', 'customers');
     const admin = api(t, (await makeToken(t, 'admin')).secret);
@@ -38,14 +29,10 @@ describe('the maintenance switch as an event', () => {
     });
     expect(hook.status, JSON.stringify(hook.json)).toBe(201);
   });
-  afterAll(async () => {
-    await w?.close();
-    await rx?.close();
-  });
 
   async function hooks() {
     rx.received.length = 0;
-    await createWebhookWorker(t.deps, { random: () => 0.5 }).runOnce();
+    await createWebhookWorker(w.t.deps, { random: () => 0.5 }).runOnce();
     return rx.received.map((r) => ({
       event: r.headers['x-herald-event'],
       body: JSON.parse(r.body),
@@ -53,6 +40,7 @@ describe('the maintenance switch as an event', () => {
   }
 
   it('switching maintenance on mails the internal list (not the public one) and posts maintenance.switch to webhooks', async () => {
+    const { t, smtp } = w;
     await switchMaintenanceOn(t.deps, { message: 'We are moving the database.' }, testActor);
     await testWorker(t).drain();
     const staff = smtp.to('sales@acme.com');
@@ -73,6 +61,7 @@ describe('the maintenance switch as an event', () => {
   });
 
   it('resolving with the switch on names it and turns it off in the same click; the off is an event too', async () => {
+    const { t, smtp, site, browser } = w;
     await makeUser(t, 'admin', 'pm@acme.com');
     const inc = await makeIncident(t.deps, { title: 'Database is slow', priority: 2 });
     const page = await signIn(browser, site.base, 'pm@acme.com');
@@ -102,6 +91,7 @@ describe('the maintenance switch as an event', () => {
   });
 
   it('the resolve confirmation does not mention the switch when it is off', async () => {
+    const { t, site, browser } = w;
     const inc = await makeIncident(t.deps, { title: 'Search is slow', priority: 2 });
     const page = await signIn(browser, site.base, 'pm@acme.com');
     await page.goto(`${site.base}/admin/incidents/${inc.incident.id}`);

@@ -1,37 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setOnDuty } from '../../server/domain/reports/update-triage-settings.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import { testActor, type TestContext } from '../helpers/deps.ts';
-import { testWorker } from '../helpers/outbox.ts';
+import { testActor } from '../helpers/deps.ts';
 import { makeUser } from '../helpers/site.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 import { eventsOf, fileReport } from '../triage/helpers.ts';
 import { asActor, signIn } from './helpers.ts';
 
 describe('who is on duty', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
-  });
-  afterAll(() => w?.close());
-  afterEach(() => smtp.clear());
-
-  const mailTo = async (address: string) => {
-    await testWorker(t).drain();
-    return smtp.to(address);
-  };
+  const w = useCompanySite();
+  afterEach(() => w.smtp.clear());
 
   it('on a fresh install the first admin is on duty and hears of a P0 report at once, before any timebox step', async () => {
+    const { t, mailTo } = w;
     await makeUser(t, 'admin', 'first@acme.com');
     await makeUser(t, 'admin', 'second@acme.com');
     const reporter = asActor(await makeUser(t, 'responder', 'sales@acme.com'));
@@ -48,6 +28,7 @@ describe('who is on duty', () => {
   });
 
   it('putting someone else on duty ends the first admin’s default turn', async () => {
+    const { t, mailTo } = w;
     const oncall = await makeUser(t, 'responder', 'oncall@acme.com');
     await setOnDuty(t.deps, { userId: oncall.id, onDuty: true }, testActor);
     const reporter = asActor(await makeUser(t, 'responder', 'support@acme.com'));
@@ -58,6 +39,7 @@ describe('who is on duty', () => {
   });
 
   it('with nobody on duty a P1 report goes to every admin at once and the dashboard says nobody is on duty', async () => {
+    const { t, site, browser, mailTo } = w;
     const reporter = asActor(await makeUser(t, 'responder', 'cs@acme.com'));
     await fileReport(t, reporter, { priority: 1, whatHappened: 'Invoices are late' });
     expect(await mailTo('first@acme.com')).toHaveLength(1);
@@ -80,6 +62,7 @@ describe('who is on duty', () => {
   });
 
   it('a P2 report alerts nobody: only P0/P1 are timeboxed', async () => {
+    const { t, mailTo } = w;
     const reporter = asActor(await makeUser(t, 'responder', 'ops@acme.com'));
     await fileReport(t, reporter, { priority: 2, whatHappened: 'Typo on pricing page' });
     expect(await mailTo('second@acme.com')).toHaveLength(0);

@@ -1,29 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lists, subscribers } from '../../db/schema/index.ts';
-import {
-  type BrowserSite,
-  type MailBrowserSite,
-  startBrowserSite,
-  type TestBrowser,
-} from '../helpers/browser.ts';
-import type { TestContext } from '../helpers/deps.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import type { SmtpSink } from '../helpers/smtp.ts';
+import { useCompanySite } from '../helpers/walk-setup.ts';
 
 describe('one sign-up, one confirmation', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  let site: BrowserSite['site'];
-  let w: MailBrowserSite;
-  let browser: TestBrowser;
-  beforeAll(async () => {
-    w = await startBrowserSite({ mail: true, env: { COMPANY_DOMAINS: 'acme.com' } });
-    ({ t, smtp, site, browser } = w);
-  });
-  afterAll(() => w?.close());
+  const w = useCompanySite();
 
   it('a company address gets the internal list ticked (never the drill list), one mail that names every list chosen, and one press confirms them all', async () => {
+    const { t, smtp, site, browser } = w;
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${site.base}/subscribe`);
     await page.getByLabel('Email address').fill('sales@acme.com');

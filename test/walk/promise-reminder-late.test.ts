@@ -1,39 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { declareIncident } from '../../server/domain/incidents/declare-incident.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
-import { createTestContext, type TestContext } from '../helpers/deps.ts';
-import { makeUserActor } from '../helpers/factories.ts';
+import { useMailContext } from '../helpers/mail-context.ts';
 import { testWorker } from '../helpers/outbox.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { declareOwnedIncident } from '../helpers/time-mail-setup.ts';
 
 // The promise reminder when time does not go as planned: the mail goes out after the promise
 // lapsed (the relay was down), or Herald itself was down when the reminder was due.
 describe('the promise reminder, late', () => {
-  let t: TestContext;
-  let smtp: SmtpSink;
-  beforeAll(async () => {
-    smtp = await startSmtpSink();
-    t = await createTestContext({ env: { SMTP_URL: smtp.url } });
-  });
-  afterAll(async () => {
-    await t.close();
-    await smtp.close();
-  });
-  afterEach(() => smtp.clear());
+  const ctx = useMailContext();
+  afterEach(() => ctx.smtp.clear());
 
   const reminders = (to: string) =>
-    smtp.to(to).filter((m) => m.parsed.subject?.startsWith('REMINDER'));
+    ctx.smtp.to(to).filter((m) => m.parsed.subject?.startsWith('REMINDER'));
+
+  /** A P0 declared at 09:00 on `day` with the next update promised by 09:15. */
+  const declarePromisedBy0915 = (day: string, owner: string, title: string) =>
+    declareOwnedIncident(ctx, `${day}T09:00:00Z`, owner, {
+      title,
+      priority: 0,
+      body: 'Investigating.',
+      nextUpdateInMinutes: 15,
+    });
 
   it('a reminder that reaches the owner after the promise lapsed does not say there is a minute left', async () => {
-    t.clock.set('2026-11-24T09:00:00Z');
-    const owner = await makeUserActor(t.deps, 'owner@acme.com');
-    await declareIncident(
-      t.deps,
-      { title: 'Search down', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
-      owner,
-    );
-    await testWorker(t).drain();
-    smtp.clear();
+    const { t } = ctx;
+    await declarePromisedBy0915('2026-11-24', 'owner@acme.com', 'Search down');
     // 09:10: the reminder is queued; the relay is unreachable until 09:35.
     t.clock.set('2026-11-24T09:10:00Z');
     await createScheduler(t.deps).runOnce();
@@ -48,15 +39,8 @@ describe('the promise reminder, late', () => {
   });
 
   it('Herald restarted just after a promise lapsed still tells the owner once', async () => {
-    t.clock.set('2026-11-25T09:00:00Z');
-    const owner = await makeUserActor(t.deps, 'late@acme.com');
-    await declareIncident(
-      t.deps,
-      { title: 'Login slow', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
-      owner,
-    );
-    await testWorker(t).drain();
-    smtp.clear();
+    const { t } = ctx;
+    await declarePromisedBy0915('2026-11-25', 'late@acme.com', 'Login slow');
     // Herald is down (a deploy) from 09:09 to 09:16; the reminder fell due at 09:10.
     t.clock.set('2026-11-25T09:16:00Z');
     const scheduler = createScheduler(t.deps);
@@ -74,15 +58,8 @@ describe('the promise reminder, late', () => {
   });
 
   it('after Herald was down for more than an hour past the promise, no stale reminder goes out', async () => {
-    t.clock.set('2026-11-26T09:00:00Z');
-    const owner = await makeUserActor(t.deps, 'away@acme.com');
-    await declareIncident(
-      t.deps,
-      { title: 'Exports slow', priority: 0, body: 'Investigating.', nextUpdateInMinutes: 15 },
-      owner,
-    );
-    await testWorker(t).drain();
-    smtp.clear();
+    const { t } = ctx;
+    await declarePromisedBy0915('2026-11-26', 'away@acme.com', 'Exports slow');
     // The promise lapsed at 09:15; Herald is back at 10:16, an hour and a minute later.
     t.clock.set('2026-11-26T10:16:00Z');
     await createScheduler(t.deps).runOnce();

@@ -1,0 +1,26 @@
+import { afterAll, beforeAll } from 'vitest';
+import { systemClock } from '../../server/domain/shared/clock.ts';
+import { createTestContext, type TestContext } from './deps.ts';
+import { type SmtpSink, startSmtpSink } from './smtp.ts';
+
+/**
+ * A suite's own database and real in-process SMTP server, on the real clock: leases,
+ * heartbeats and waits for the write lock run in real time against other processes, which a
+ * manual clock cannot move. Started before the suite's tests and closed after them; read
+ * `ctx.t` and `ctx.smtp` inside tests. `env` adds settings (pool size, write wait).
+ */
+export function useRealClockMailContext(env: Record<string, string> = {}) {
+  const ctx = {} as { t: TestContext; smtp: SmtpSink };
+  beforeAll(async () => {
+    ctx.smtp = await startSmtpSink();
+    ctx.t = await createTestContext({
+      clock: systemClock,
+      env: { SMTP_URL: ctx.smtp.url, ...env },
+    });
+  });
+  afterAll(async () => {
+    await ctx.t.close();
+    await ctx.smtp.close();
+  });
+  return ctx;
+}
