@@ -53,6 +53,8 @@ export const deliveries = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    /** The delivery lane holding the lease (`leaseOwner` in server/delivery/lane.ts). */
+    leaseOwner: text('lease_owner'),
     messageId: text('message_id').notNull(),
     lastError: text('last_error'),
     /** When the relay last refused it for now: the admin shows how long a stall has lasted. */
@@ -77,6 +79,8 @@ export const outboxMessages = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    /** The delivery lane holding the lease (`leaseOwner` in server/delivery/lane.ts). */
+    leaseOwner: text('lease_owner'),
     messageId: text('message_id').notNull(),
     lastError: text('last_error'),
     /** When the relay last refused it for now: the admin shows how long a stall has lasted. */

@@ -20,6 +20,8 @@ export const webhookDeliveries = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+    /** The delivery lane holding the lease (`leaseOwner` in server/delivery/lane.ts). */
+    leaseOwner: text('lease_owner'),
     /** The receiver's last HTTP status, null when it never answered. */
     lastStatus: integer('last_status'),
     lastError: text('last_error'),

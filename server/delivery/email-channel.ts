@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { retryAt as nextAttemptAt } from '../jobs/backoff.ts';
 import {
   anythingDue,
@@ -29,6 +30,7 @@ import { listText } from '../domain/lists/list-reading.ts';
 import { fillNextSlice } from '../domain/broadcasts/queue-deliveries.ts';
 import { faultText, laneConditions } from '../jobs/condition-log.ts';
 import { RateMeter } from '../jobs/rate-meter.ts';
+import { NotStarted } from '../mail/smtp-pool.ts';
 import { composeBroadcastMail } from './kinds/compose.ts';
 import { composeOutboxMail } from './kinds/index.ts';
 import { createLane, type LaneChannel } from './lane.ts';
@@ -168,6 +170,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   );
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
+  /** This lane's name on the leases it holds: its heartbeat and outcomes touch only those rows. */
+  const owner = randomUUID();
   /** Writing large broadcasts' recipients (`fillNextSlice`): its failure logged once, not per claim. */
   const fillCondition = laneConditions(deps.log, 'outbox');
   /** Relay answers: the measured sending rate. */
@@ -208,16 +212,23 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return { now, page: await readPageContext(deps.db, deps.config), recipients, sources };
   }
 
-  async function send(mail: OutgoingMail): Promise<SendResult> {
+  async function send(mail: OutgoingMail, mayStart: () => boolean): Promise<SendResult> {
     try {
-      await deps.mailer.send(mail, deps.clock.now());
+      await deps.mailer.send(mail, deps.clock.now(), mayStart);
       return { ok: true, messageId: mail.messageId };
     } catch (err) {
+      // Its lease ran low while it waited for a connection: nothing was written, the row is
+      // handed back (lane.ts, `mayStart`).
+      if (err instanceof NotStarted) return { released: true };
       return { ok: false, ...classifySmtpError(err) };
     }
   }
 
-  async function sendRow(row: EmailRow, claim: Claim): Promise<SendResult> {
+  async function sendRow(
+    row: EmailRow,
+    claim: Claim,
+    mayStart: () => boolean,
+  ): Promise<SendResult> {
     if (row.which === 'messages') {
       const mail = await composeOutboxMail(
         { db: deps.db, page: claim.page, now: claim.now },
@@ -228,14 +239,14 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           messageId: row.message_id,
         },
       );
-      return mail ? send(mail) : { skipped: true };
+      return mail ? send(mail, mayStart) : { skipped: true };
     }
     const r = claim.recipients.get(row.subscriber_id);
     const b = claim.sources.get(row.broadcast_id);
     // Checked at send time: someone who left after the broadcast was queued gets nothing.
     if (!r || r.state !== 'confirmed' || !b) return { skipped: true };
     const mail = composeBroadcastMail(claim.page, b, r, row.message_id, claim.now);
-    return mail ? send(mail) : { skipped: true };
+    return mail ? send(mail, mayStart) : { skipped: true };
   }
 
   /**
@@ -273,7 +284,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     anyDue: (now) => anythingDue(deps.db, now),
     async claim(now, limit, lease) {
       const take = async () => {
-        const { messages, deliveries } = await claimEmail(deps.db, now, limit, lease);
+        const { messages, deliveries } = await claimEmail(deps.db, now, limit, {
+          ms: lease,
+          owner,
+        });
         return [...keyed(messages, 'messages'), ...keyed(deliveries, 'deliveries')];
       };
       const claimed = await take();
@@ -298,7 +312,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       return claimed.length === 0 && filled?.written ? take() : claimed;
     },
     prepare: readClaim,
-    async send(row, claim) {
+    async send(row, claim, mayStart) {
       let result: SendResult;
       try {
         const address =
@@ -306,8 +320,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
             ? row.to_address
             : claim.recipients.get(row.subscriber_id)?.email;
         result = address
-          ? await inTurn(address, () => sendRow(row, claim))
-          : await sendRow(row, claim);
+          ? await inTurn(address, () => sendRow(row, claim, mayStart))
+          : await sendRow(row, claim, mayStart);
       } catch (err) {
         result = {
           ok: false,
@@ -323,14 +337,14 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     async record(group, now) {
       const groups: Record<OutboxTable, Outcome[]> = { messages: [], deliveries: [] };
       for (const o of group) groups[o.which].push(o);
-      await recordOutcomeGroups(deps.db, groups, now, { maxAttempts, retryAt });
+      await recordOutcomeGroups(deps.db, groups, now, { owner, maxAttempts, retryAt });
     },
     async extend(keys, until) {
       const ids: Record<OutboxTable, string[]> = { messages: [], deliveries: [] };
       for (const k of keys)
         ids[k.startsWith(keyPrefix.messages) ? 'messages' : 'deliveries'].push(k.slice(2));
       for (const which of ['messages', 'deliveries'] as const)
-        await extendLeases(deps.db, which, ids[which], until);
+        await extendLeases(deps.db, which, ids[which], until, owner);
     },
     // Claim when at least half a claim's worth is free, so claims stay few and full.
     room(held) {
@@ -349,10 +363,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         // Each probe takes a row not yet probed in this outage, so one recipient's refusal does
         // not keep the relay looking down; once every row has had its turn, round again.
         const skip = { messages: [...probed.messages], deliveries: [...probed.deliveries] };
-        let probe = await claimProbe(deps.db, now, lease, skip);
+        let probe = await claimProbe(deps.db, now, { ms: lease, owner }, skip);
         if (!probe && (skip.messages.length || skip.deliveries.length)) {
           forgetProbed();
-          probe = await claimProbe(deps.db, now, lease);
+          probe = await claimProbe(deps.db, now, { ms: lease, owner });
         }
         if (!probe) return null;
         if (probed[probe.which].size >= MAX_PROBED) forgetProbed();

@@ -34,14 +34,19 @@ export interface LaneChannel<Row extends LaneRow, Batch, Outcome> {
    * the rows are handed back at once (`released`), not left for their lease to run out.
    */
   prepare(rows: Row[], now: Date): Promise<Batch>;
-  /** Sends one row and says what the receiver answered; never throws. */
-  send(row: Row, batch: Batch): Promise<Outcome>;
+  /**
+   * Sends one row and says what the receiver answered; never throws. A channel that may wait
+   * before it writes (email, for a free connection) asks `mayStart` just before: when it says no
+   * the row's lease is running out, so nothing is written and the row is handed back (`released`).
+   */
+  send(row: Row, batch: Batch, mayStart: () => boolean): Promise<Outcome>;
   /** The outcome that hands an unsent row back (pending again, the attempt not counted). */
   released(row: Row): Outcome;
   /** Which row an outcome is about. */
   keyOf(outcome: Outcome): string;
   /**
-   * Writes a group of outcomes in one short transaction; only rows still `sending` change, so a
+   * Writes a group of outcomes in one short transaction; only rows this lane still holds change
+   * (`heldBy` in server/domain/shared/in-list.ts: `sending` under its lease), so a
    * group written twice is harmless. Throws when it cannot (kept in memory and retried). May
    * return follow-up work run once the group is written (telling the admins).
    */
@@ -91,6 +96,17 @@ export interface LaneGate<Row, Outcome> {
   random: () => number;
 }
 
+/**
+ * The lease of one claim's rows as this lane last wrote it (a time of `clock`): set by the claim,
+ * pushed on by each heartbeat that lands while it still runs. `lost` once a heartbeat landed only
+ * after it had run out: another process may have taken the rows over since, so this lane sends
+ * none of them that it has not started.
+ */
+interface ClaimLease {
+  until: number;
+  lost: boolean;
+}
+
 export interface LaneOptions {
   leaseMs: number;
   heartbeatMs: number;
@@ -125,7 +141,13 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   const held = new Map<string, Row>();
   const unrecorded: Outcome[] = [];
   /** Claimed rows not yet started; a stop hands them back. */
-  const queue: { row: Row; batch: Batch; done?: (o: Outcome) => void; probe: boolean }[] = [];
+  const queue: {
+    row: Row;
+    batch: Batch;
+    done?: (o: Outcome) => void;
+    probe: boolean;
+    lease: ClaimLease;
+  }[] = [];
   const senders = new Set<Promise<void>>();
   let recordFailing = false;
   let flushing: Promise<void> | null = null;
@@ -139,6 +161,17 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   const condition = laneConditions(log, channel.name);
   const gate = channel.gate;
   const down = { since: null as Date | null, probeAt: 0, pause: 0, probing: false };
+  /**
+   * A row is handed to the channel only while at least this much of its lease is left: its send
+   * and record then fit inside the lease however long the heartbeat cannot write (another
+   * process holding the write lock, a full disk), so no other process takes over a row this one
+   * is still sending. Heartbeats come every `heartbeatMs` (a fifth of the lease), so only
+   * several missed ones in a row hold anything back.
+   */
+  const sendMarginMs = o.leaseMs / 2;
+  /** Why the last heartbeat could not write, for the log when rows are held back. */
+  let heartbeatFault: string | null = null;
+  const rowWord = gate?.rowWord ?? 'deliveries';
 
   /** Hands back what was claimed and never started: pending again, the attempt not counted. */
   function handBack() {
@@ -284,7 +317,9 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       const sender = (async () => {
         const next = () => (stopping ? undefined : queue.shift());
         for (let job = next(); job; job = next()) {
-          const outcome = await channel.send(job.row, job.batch);
+          if (!leaseLeft(job)) break;
+          const lease = job.lease;
+          const outcome = await channel.send(job.row, job.batch, () => leaseHolds(lease));
           note(outcome);
           job.done?.(outcome);
           judge(outcome, job.probe);
@@ -293,6 +328,53 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       senders.add(sender);
       void sender.finally(() => senders.delete(sender));
     }
+  }
+
+  /**
+   * Whether a queued row may be sent now: enough of its lease is left. If not it goes back to
+   * the head of the queue and the senders stop until a heartbeat lands (`renew`).
+   */
+  function leaseLeft(job: (typeof queue)[number]): boolean {
+    if (leaseHolds(job.lease)) return true;
+    const left = job.lease.until - clock.now().getTime();
+    queue.unshift(job);
+    condition(
+      'lease',
+      'held back',
+      `holding back ${queue.length} ${rowWord}: their lease ends in ${Math.max(0, Math.round(left / 1000))} s and the heartbeat cannot extend it (${heartbeatFault ?? 'it still waits for the database write lock'}); they go once it does, or to whichever process takes them over`,
+    );
+    return false;
+  }
+
+  function leaseHolds(lease: ClaimLease): boolean {
+    return !lease.lost && lease.until - clock.now().getTime() >= sendMarginMs;
+  }
+
+  /**
+   * A heartbeat wrote `until` for every row held when it started, and landed at `landed`. The
+   * claims still running then hold on; those that had run out may have been taken over by
+   * another process: what of them waits unsent is dropped here, unrecorded (the rows are that
+   * process's, or anyone's to claim), and the senders start again.
+   */
+  function renew(until: number, landed: number) {
+    let dropped = 0;
+    for (const job of queue) {
+      if (job.lease.until > landed) job.lease.until = Math.max(job.lease.until, until);
+      else job.lease.lost = true;
+    }
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const job = queue[i]!;
+      if (!job.lease.lost) continue;
+      queue.splice(i, 1);
+      held.delete(job.row.key);
+      dropped += 1;
+    }
+    if (dropped)
+      log.info(
+        `${channel.name}: ${dropped} ${rowWord} not sent by this process: their lease ran out before the heartbeat could extend it, so another process may have taken them over; they go from whichever process claims them`,
+      );
+    condition('lease', null);
+    startSenders();
   }
 
   /**
@@ -328,7 +410,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       for (const row of claimed) note(channel.released(row));
       throw err;
     }
-    for (const row of claimed) queue.push({ row, batch, done, probe });
+    const lease: ClaimLease = { until: now.getTime() + o.leaseMs, lost: false };
+    for (const row of claimed) queue.push({ row, batch, done, probe, lease });
     startSenders();
     return claimed.length;
   }
@@ -350,10 +433,14 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     if (beating || held.size === 0) return;
     beating = true;
     try {
-      await channel.extend([...held.keys()], new Date(clock.now().getTime() + o.leaseMs));
+      const until = clock.now().getTime() + o.leaseMs;
+      await channel.extend([...held.keys()], new Date(until));
+      heartbeatFault = null;
       condition('heartbeat', null);
+      renew(until, clock.now().getTime());
     } catch (err) {
-      condition('heartbeat', faultText(err), `could not extend leases: ${faultText(err)}`);
+      heartbeatFault = faultText(err);
+      condition('heartbeat', heartbeatFault, `could not extend leases: ${heartbeatFault}`);
     } finally {
       beating = false;
     }

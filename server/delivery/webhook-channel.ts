@@ -6,7 +6,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Deps } from '../deps.ts';
 import { readPageContext } from '../domain/broadcasts/send-context.ts';
 import { isPrivateAddress } from '../domain/webhooks/address-policy.ts';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import {
   type ClaimedWebhookDelivery,
   readWebhookMessages,
@@ -247,13 +247,15 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
   const withKey = (rows: ClaimedWebhookDelivery[]): WebhookRow[] =>
     rows.map((d) => ({ ...d, key: d.id }));
 
+  /** This lane's name on the leases it holds: its heartbeat and outcomes touch only those rows. */
+  const owner = randomUUID();
   const channel: LaneChannel<WebhookRow, Map<string, RequestOrNot>, WebhookOutcome> = {
     name: 'webhooks',
     anyDue: (now) => anyWebhookDue(deps.db, now),
     claim: async (now, limit, lease) =>
-      withKey(await claimWebhookHeads(deps.db, now, limit, lease)),
+      withKey(await claimWebhookHeads(deps.db, now, limit, { ms: lease, owner })),
     claimOne: async (now, id, lease) =>
-      withKey(await claimWebhookDelivery(deps.db, now, id, lease)),
+      withKey(await claimWebhookDelivery(deps.db, now, id, { ms: lease, owner })),
     async prepare(rows, now) {
       const read = await readWebhookMessages(deps.db, deps.config, rows, now);
       const requests = new Map<string, RequestOrNot>();
@@ -307,10 +309,10 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     }),
     keyOf: (o) => o.id,
     async record(group, now) {
-      const paused = await recordWebhookOutcomes(deps.db, group, now, { retryAt });
+      const paused = await recordWebhookOutcomes(deps.db, group, now, { owner, retryAt });
       return paused.length ? () => tellAdmins(paused, group) : undefined;
     },
-    extend: (ids, until) => extendWebhookLeases(deps.db, ids, until),
+    extend: (ids, until) => extendWebhookLeases(deps.db, ids, until, owner),
   };
 
   const lane = createLane(channel, deps.log, deps.clock, {

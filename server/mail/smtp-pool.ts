@@ -32,9 +32,24 @@ export interface SmtpPoolOptions {
 }
 
 export interface SmtpPool {
-  /** Sends one message; resolves with the relay's reply, rejects with nodemailer's error. */
-  send(envelope: SmtpEnvelope, source: string): Promise<{ response: string }>;
+  /**
+   * Sends one message; resolves with the relay's reply, rejects with nodemailer's error. When
+   * `mayStart` is given it is asked once a connection is free, just before MAIL FROM: when it says
+   * no, nothing is written and the send rejects with `NotStarted`.
+   */
+  send(
+    envelope: SmtpEnvelope,
+    source: string,
+    mayStart?: () => boolean,
+  ): Promise<{ response: string }>;
   close(): void;
+}
+
+/** A send its caller called off (`mayStart`) before anything of it was written. */
+export class NotStarted extends Error {
+  constructor() {
+    super('not started: its sender called it off before a connection was free');
+  }
 }
 
 type SmtpError = Error & { code?: string; responseCode?: number; command?: string };
@@ -170,7 +185,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   }
 
   return {
-    async send(envelope, source) {
+    async send(envelope, source, mayStart) {
       const slot = await acquire();
       if (slot.idle) clearTimeout(slot.idle);
       slot.idle = null;
@@ -180,6 +195,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
         const conn = slot.conn && !slot.conn.destroyed ? slot.conn : await open(slot);
         // Counted when MAIL FROM is about to go, so the relay sees the rate, connecting or not.
         await keepRate();
+        if (mayStart && !mayStart()) throw new NotStarted();
         try {
           return { response: await sendOn(conn, envelope, source) };
         } catch (err) {

@@ -33,7 +33,10 @@ describe('claim order of rows a stopped process held', () => {
     );
     const kinds = new Map((await t.deps.db.select().from(broadcasts)).map((b) => [b.id, b.kind]));
     expect((await t.deps.db.select().from(deliveries)).length).toBe(2);
-    const { deliveries: claimed } = await claimEmail(t.deps.db, t.clock.now(), 10, 15_000);
+    const { deliveries: claimed } = await claimEmail(t.deps.db, t.clock.now(), 10, {
+      ms: 15_000,
+      owner: 'test',
+    });
     const order = claimed.map((d) => kinds.get(d.broadcast_id));
     expect(order).toEqual(['incident_update', 'incident_resolved']);
   });

@@ -100,7 +100,10 @@ describe('why a broadcast is stalled, in the admin API and /healthz', () => {
     const id = await broadcast('orphan', 4);
     // A process claims them and dies: no heartbeat ever extends the lease.
     const claimedAt = t.clock.now().getTime();
-    const claimed = await claimDeliveries(t.deps.db, t.clock.now(), 100, 15_000);
+    const claimed = await claimDeliveries(t.deps.db, t.clock.now(), 100, {
+      ms: 15_000,
+      owner: 'a process that dies',
+    });
     expect(claimed).toHaveLength(4);
     const live = await api(t, secret).get(`/api/admin/broadcasts/${id}`);
     expect(live.json.sending.orphaned).toBeNull();

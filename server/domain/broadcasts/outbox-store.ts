@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.ts';
-import { jsonList, stillSending } from '../shared/in-list.ts';
+import { jsonList } from '../shared/in-list.ts';
+import { heldBy, type Lease } from '../shared/lease.ts';
 import { rowsAffected } from '../shared/writes.ts';
 
 // The outbox's own reads and writes: claiming rows under a lease, keeping the lease alive and
@@ -14,6 +15,7 @@ export const outboxTables = {
   messages: 'outbox_messages',
 } as const;
 export type OutboxTable = keyof typeof outboxTables;
+export type { Lease };
 
 /** How long a claim holds without a heartbeat: a crashed process's rows come back after it. */
 export const LEASE_MS = 15_000;
@@ -76,6 +78,10 @@ const acrossTables = (query: (which: OutboxTable) => SQL) =>
 const due = (t: number) =>
   sql`(state = 'sending' AND lease_until <= ${t}) OR (state = 'pending' AND next_attempt_at <= ${t})`;
 
+/** The SET of a claim: `sending`, under the lease, one attempt more. */
+const takenBy = (t: number, lease: Lease) =>
+  sql`state = 'sending', lease_until = ${t + lease.ms}, lease_owner = ${lease.owner}, attempts = attempts + 1`;
+
 /**
  * A read (no write lock in WAL mode) that tells whether a claim would find anything, so idle
  * polling costs no write transactions. A broadcast whose deliveries are still being written
@@ -102,13 +108,13 @@ export async function claimRows<T extends { id: string; attempts: number }>(
   columns: string[],
   now: Date,
   limit: number,
-  leaseMs: number,
+  lease: Lease,
   order = sql``,
 ): Promise<T[]> {
   if (limit <= 0) return [];
   // In a transaction to queue behind this process's other writers (see db/client.ts).
   return db.transaction((tx) =>
-    tx.all<T>(claimStatement(which, columns, now, limit, leaseMs, order)),
+    tx.all<T>(claimStatement(which, columns, now, limit, lease, order)),
   );
 }
 
@@ -117,13 +123,13 @@ function claimStatement(
   columns: string[],
   now: Date,
   limit: number,
-  leaseMs: number,
+  lease: Lease,
   order = sql``,
 ) {
   const t = now.getTime();
   const cols = sql.raw(['id', 'attempts', ...columns].join(', '));
   return sql`
-      UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      UPDATE ${ident(which)} SET ${takenBy(t, lease)}
       WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})
       RETURNING ${cols}`;
 }
@@ -146,7 +152,7 @@ async function takeRows(
   columns: string[],
   now: Date,
   limit: number,
-  leaseMs: number,
+  lease: Lease,
   order = sql``,
 ): Promise<unknown[][]> {
   const t = now.getTime();
@@ -159,7 +165,7 @@ async function takeRows(
   const rows = JSON.parse(picked?.rows ?? '[]') as unknown[][];
   if (rows.length)
     await tx.run(sql`
-      UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      UPDATE ${ident(which)} SET ${takenBy(t, lease)}
       WHERE rowid IN ${jsonList(rows.map((r) => r.pop() as number))}`);
   return rows;
 }
@@ -172,12 +178,12 @@ export async function claimEmail(
   db: Db,
   now: Date,
   limit: number,
-  leaseMs: number,
+  lease: Lease,
 ): Promise<{ messages: ClaimedMessage[]; deliveries: ClaimedDelivery[] }> {
   if (limit <= 0) return { messages: [], deliveries: [] };
   return db.transaction(async (tx) => {
     const messages = (
-      await takeRows(tx, 'messages', messageColumns, now, limit, leaseMs, sql`ORDER BY created_at`)
+      await takeRows(tx, 'messages', messageColumns, now, limit, lease, sql`ORDER BY created_at`)
     ).map(([id, attempts, kind, to_address, payload, message_id]): ClaimedMessage => ({
       id: id as string,
       attempts: attempts as number,
@@ -188,7 +194,7 @@ export async function claimEmail(
     }));
     const rest = limit - messages.length;
     const deliveries = (
-      rest > 0 ? await takeRows(tx, 'deliveries', deliveryColumns, now, rest, leaseMs) : []
+      rest > 0 ? await takeRows(tx, 'deliveries', deliveryColumns, now, rest, lease) : []
     ).map(([id, attempts, broadcast_id, subscriber_id, message_id]): ClaimedDelivery => ({
       id: id as string,
       attempts: attempts as number,
@@ -209,7 +215,7 @@ export async function claimEmail(
 export async function claimProbe(
   db: Db,
   now: Date,
-  leaseMs: number,
+  lease: Lease,
   skip: Partial<Record<OutboxTable, string[]>> = {},
 ): Promise<{ which: OutboxTable; row: ClaimedMessage | ClaimedDelivery } | null> {
   const t = now.getTime();
@@ -221,7 +227,7 @@ export async function claimProbe(
     const skipped = skip[which]?.length ? sql`AND id NOT IN ${jsonList(skip[which]!)}` : sql``;
     const [row] = await db.transaction((tx) =>
       tx.all<ClaimedMessage | ClaimedDelivery>(sql`
-        UPDATE ${ident(which)} SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+        UPDATE ${ident(which)} SET ${takenBy(t, lease)}
         WHERE id IN (SELECT id FROM ${ident(which)}
                      WHERE (state = 'pending' OR (state = 'sending' AND lease_until <= ${t})) ${skipped}
                      ORDER BY next_attempt_at LIMIT 1)
@@ -268,38 +274,40 @@ export async function refusedSince(
   return r?.at == null ? null : { since: new Date(Number(r.at)), rows: Number(r.n) };
 }
 
-export function claimDeliveries(db: Db, now: Date, limit: number, leaseMs: number) {
-  return claimRows<ClaimedDelivery>(db, 'deliveries', deliveryColumns, now, limit, leaseMs);
+export function claimDeliveries(db: Db, now: Date, limit: number, lease: Lease) {
+  return claimRows<ClaimedDelivery>(db, 'deliveries', deliveryColumns, now, limit, lease);
 }
 
 /** Single messages, oldest first: people wait for their confirmation link. */
-export function claimMessages(db: Db, now: Date, limit: number, leaseMs: number) {
+export function claimMessages(db: Db, now: Date, limit: number, lease: Lease) {
   return claimRows<ClaimedMessage>(
     db,
     'messages',
     messageColumns,
     now,
     limit,
-    leaseMs,
+    lease,
     sql`ORDER BY created_at`,
   );
 }
 
 /**
- * The heartbeat: pushes the lease of rows this process still holds to `until`. Only rows still
- * in `sending` are touched, so a row already recorded is never brought back.
+ * The heartbeat: pushes the lease of rows `owner` still holds to `until`. Only rows it still
+ * holds are touched, so a row already recorded is never brought back, nor one another process
+ * took over is held longer.
  */
 export async function extendLeases(
   db: Db,
   which: OutboxTable,
   ids: string[],
   until: Date,
+  owner: string,
 ): Promise<void> {
   if (ids.length === 0) return;
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE ${ident(which)} SET lease_until = ${until.getTime()}
-      WHERE ${stillSending} AND id IN ${jsonList(ids)}`),
+      WHERE ${heldBy(owner)} AND id IN ${jsonList(ids)}`),
   );
 }
 
@@ -320,6 +328,8 @@ export async function recordOutcomes(
 }
 
 export interface OutcomeRules {
+  /** The lane that sent them: only rows it still holds change (`heldBy`). */
+  owner: string;
   maxAttempts: number;
   retryAt: (now: Date, attempts: number) => Date;
 }
@@ -348,6 +358,7 @@ function outcomeStatements(
 ) {
   const table = ident(which);
   const t = now.getTime();
+  const held = heldBy(rules.owner);
   const sent: string[] = [];
   const skipped: string[] = [];
   const released: string[] = [];
@@ -366,15 +377,15 @@ function outcomeStatements(
   if (sent.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
-        WHERE ${stillSending} AND id IN ${jsonList(sent)}`);
+        WHERE ${held} AND id IN ${jsonList(sent)}`);
   if (skipped.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'skipped', lease_until = NULL
-        WHERE ${stillSending} AND id IN ${jsonList(skipped)}`);
+        WHERE ${held} AND id IN ${jsonList(skipped)}`);
   if (released.length)
     statements.push(sql`
         UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
-        WHERE ${stillSending} AND id IN ${jsonList(released)}`);
+        WHERE ${held} AND id IN ${jsonList(released)}`);
   for (const o of failures) {
     const r = o.result;
     if (o.probe && !r.permanent) {
@@ -386,10 +397,10 @@ function outcomeStatements(
     statements.push(
       giveUp
         ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
-                WHERE state = 'sending' AND id = ${o.id}`
+                WHERE ${held} AND id = ${o.id}`
         : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, last_error = ${error}, last_error_at = ${t},
                   next_attempt_at = ${rules.retryAt(now, o.attempts).getTime()}
-                WHERE state = 'sending' AND id = ${o.id}`,
+                WHERE ${held} AND id = ${o.id}`,
     );
   }
   return statements;
@@ -424,7 +435,7 @@ function probeRefusal(
       last_error_at = ${t},
       attempts = CASE WHEN ${due} THEN attempts ELSE max(0, attempts - 1) END,
       next_attempt_at = CASE WHEN ${due} THEN ${rules.retryAt(now, attempts).getTime()} ELSE next_attempt_at END
-    WHERE state = 'sending' AND id = ${id}`;
+    WHERE ${heldBy(rules.owner)} AND id = ${id}`;
 }
 
 /** How long the oldest due row (of any outbox table) has waited, in ms; 0 when none waits. */

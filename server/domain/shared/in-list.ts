@@ -12,11 +12,3 @@ export const jsonList = (values: readonly (string | number)[]): SQL =>
 /** `column IN (values)`, the values bound as one JSON array (`jsonList`). */
 export const inJsonList = (column: SQLWrapper, values: readonly (string | number)[]): SQL =>
   sql`${column} IN ${jsonList(values)}`;
-
-/**
- * `state = 'sending'` for a queue's writes that name their rows by id (`id IN jsonList(...)`).
- * The unary plus keeps SQLite from answering them through the state index: without statistics
- * it walked every row in flight (up to a claim's 1,600) for each group of 250 outcomes, where the
- * ids' own index finds just those.
- */
-export const stillSending = sql`+state = 'sending'`;

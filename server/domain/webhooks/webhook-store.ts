@@ -5,7 +5,8 @@ import type { Config } from '../../config.ts';
 import { enqueueMessageToEach } from '../outbox/enqueue-message.ts';
 import { readAdminAddresses } from '../users/on-duty.ts';
 import type { ClaimedWebhookDelivery } from './webhook-send-context.ts';
-import { jsonList, stillSending } from '../shared/in-list.ts';
+import { jsonList } from '../shared/in-list.ts';
+import { heldBy, type Lease } from '../shared/lease.ts';
 import { visitorOwned } from './webhook-identity.ts';
 
 // The webhook lane's reads and writes, on the same pattern as the email outbox: rows claimed
@@ -66,13 +67,13 @@ export async function claimWebhookHeads(
   db: Db,
   now: Date,
   limit: number,
-  leaseMs: number,
+  lease: Lease,
 ): Promise<ClaimedWebhookDelivery[]> {
   const t = now.getTime();
   return claimWhere(
     db,
     t,
-    leaseMs,
+    lease,
     sql`id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}
                    ORDER BY h.created_at LIMIT ${limit})`,
   );
@@ -83,36 +84,42 @@ export async function claimWebhookDelivery(
   db: Db,
   now: Date,
   id: string,
-  leaseMs: number,
+  lease: Lease,
 ): Promise<ClaimedWebhookDelivery[]> {
-  return claimWhere(db, now.getTime(), leaseMs, sql`id = ${id} AND state = 'pending'`);
+  return claimWhere(db, now.getTime(), lease, sql`id = ${id} AND state = 'pending'`);
 }
 
 /**
- * Takes the deliveries `which` selects for this process: `sending` under a lease until
- * `t + leaseMs`, one attempt more.
+ * Takes the deliveries `which` selects for this process: `sending` under its lease until
+ * `t + lease.ms`, one attempt more.
  */
 function claimWhere(
   db: Db,
   t: number,
-  leaseMs: number,
+  lease: Lease,
   which: SQL,
 ): Promise<ClaimedWebhookDelivery[]> {
   return db.transaction((tx) =>
     tx.all<ClaimedWebhookDelivery>(sql`
-      UPDATE webhook_deliveries SET state = 'sending', lease_until = ${t + leaseMs}, attempts = attempts + 1
+      UPDATE webhook_deliveries
+      SET state = 'sending', lease_until = ${t + lease.ms}, lease_owner = ${lease.owner}, attempts = attempts + 1
       WHERE ${which}
       RETURNING ${claimedColumns}`),
   );
 }
 
-/** The heartbeat: pushes the lease of deliveries still held (and still `sending`) to `until`. */
-export async function extendWebhookLeases(db: Db, ids: string[], until: Date): Promise<void> {
+/** The heartbeat: pushes the lease of deliveries `owner` still holds to `until`. */
+export async function extendWebhookLeases(
+  db: Db,
+  ids: string[],
+  until: Date,
+  owner: string,
+): Promise<void> {
   if (ids.length === 0) return;
   await db.transaction((tx) =>
     tx.run(sql`
       UPDATE webhook_deliveries SET lease_until = ${until.getTime()}
-      WHERE ${stillSending} AND id IN ${jsonList(ids)}`),
+      WHERE ${heldBy(owner)} AND id IN ${jsonList(ids)}`),
   );
 }
 
@@ -128,7 +135,7 @@ export interface PausedWebhook {
 }
 
 /**
- * Records a group of outcomes in one transaction; only rows still `sending` change, so writing
+ * Records a group of outcomes in one transaction; only rows the lane still holds change, so writing
  * a group twice is harmless. A temporary failure goes back to pending at `retryAt` and stays the
  * head of its webhook's queue (never given up: the queue behind it waits for it); every failed
  * attempt counts towards the webhook's consecutive failures, which pause it at
@@ -140,14 +147,19 @@ export async function recordWebhookOutcomes(
   db: Db,
   outcomes: WebhookOutcome[],
   now: Date,
-  rules: { retryAt: (now: Date, attempts: number) => Date },
+  rules: { owner: string; retryAt: (now: Date, attempts: number) => Date },
 ): Promise<PausedWebhook[]> {
   if (outcomes.length === 0) return [];
   return db.transaction(async (tx) => {
     const paused: PausedWebhook[] = [];
     for (const o of outcomes) {
       const r = o.result;
-      const mine = and(eq(webhookDeliveries.id, o.id), eq(webhookDeliveries.state, 'sending'));
+      // Only a row this lane still holds (`heldBy`).
+      const mine = and(
+        eq(webhookDeliveries.id, o.id),
+        eq(webhookDeliveries.state, 'sending'),
+        eq(webhookDeliveries.leaseOwner, rules.owner),
+      );
       if ('released' in r) {
         await tx
           .update(webhookDeliveries)

@@ -1,0 +1,101 @@
+import { and, eq, gt } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { deliveries } from '../../db/schema/index.ts';
+import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
+import type { Logger } from '../../server/logger.ts';
+import type { TestContext } from '../helpers/deps.ts';
+import { makeIncident } from '../helpers/factories.ts';
+import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
+import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
+import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+
+// Two Herald processes on one database, and a third process (a sqlite3 shell left in a
+// transaction, a VACUUM) holds the write lock for longer than the lease of the rows one of them
+// holds: its heartbeat cannot write, the other takes the rows over once the lock goes. Real
+// processes, a real SMTP server, the real clock.
+
+function captureLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string) => void lines.push(m);
+  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
+}
+
+/** Deliveries of a broadcast whose lease has not run out by the database's own rows. */
+async function liveLeases(t: TestContext, broadcastId: string): Promise<number> {
+  const rows = await t.deps.db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.broadcastId, broadcastId),
+        eq(deliveries.state, 'sending'),
+        gt(deliveries.leaseUntil, new Date()),
+      ),
+    );
+  return rows.length;
+}
+
+describe('a write lock held longer than the lease', { timeout: 120_000 }, () => {
+  const ctx = useRealClockMailContext({
+    SMTP_MAX_CONNECTIONS: '2',
+    DATABASE_WRITE_WAIT_SECONDS: '0.3',
+  });
+
+  it('hands the relay nothing more once the lease may have run out, and the process that takes over sends the rest once', async () => {
+    const { t, smtp } = ctx;
+    const emails = Array.from({ length: 10 }, (_, i) => `outlast${i}@example.net`);
+    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Lock outlasts lease' });
+    const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+    const log = captureLog();
+    const logged = (text: string) => log.lines.some((l) => l.includes(text));
+    // The relay holds every reply: this process has two messages with it (its two connections)
+    // and the rest of its first claim (every row: a first claim takes ten) waiting their turn.
+    smtp.hold();
+    const a = createOutboxWorker({ ...t.deps, log }, { leaseMs: 4_000, heartbeatMs: 400 });
+    a.start();
+    let lock: Awaited<ReturnType<typeof holdWriteLock>> | undefined;
+    let other: Awaited<ReturnType<typeof startOutboxProcess>> | undefined;
+    let withTheRelay: string[] = [];
+    try {
+      await expect
+        .poll(() => smtp.heldRecipients().length, { timeout: 30_000, interval: 5 })
+        .toBe(2);
+      withTheRelay = smtp.heldRecipients();
+      // The other Herald process finds nothing due: this one holds every row under its lease.
+      other = await startOutboxProcess(t.dbUrl, smtp.url);
+      lock = await holdWriteLock(t.dbUrl, 'until-released');
+      await expect
+        .poll(() => logged('could not extend leases'), { timeout: 30_000, interval: 20 })
+        .toBe(true);
+      // Every lease this process wrote has run out (reads go on under another's write lock).
+      await expect.poll(() => liveLeases(t, b!.id), { timeout: 30_000, interval: 50 }).toBe(0);
+      // The relay answers: what it held is accepted, and this process sends nothing more.
+      smtp.release();
+      await expect.poll(() => logged('holding back'), { timeout: 30_000, interval: 20 }).toBe(true);
+      expect(smtp.received.filter((m) => m.to[0]!.startsWith('outlast'))).toHaveLength(2);
+      // The lock goes: whichever process claims the rows sends them.
+      lock.release();
+      await lock.released;
+      await expect
+        .poll(async () => (await readBroadcast(t.deps, b!.id)).broadcast.done, {
+          timeout: 60_000,
+          interval: 50,
+        })
+        .toBe(true);
+    } finally {
+      smtp.release();
+      lock?.release();
+      await a.stop();
+      await other?.stop();
+    }
+    const got = smtp.received.map((m) => m.to[0]!).filter((r) => r.startsWith('outlast'));
+    expect(new Set(got)).toEqual(new Set(emails));
+    // Only what was with the relay when the lease ran out may go twice (its outcome could not be
+    // written before the other process took the row over).
+    const twice = got.filter((r, i) => got.indexOf(r) !== i);
+    expect(twice.every((r) => withTheRelay.includes(r))).toBe(true);
+    expect(log.lines.filter((l) => l.includes('holding back'))).toHaveLength(1);
+  });
+});
