@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { retryAt as nextAttemptAt } from '../jobs/backoff.ts';
 import {
   anythingDue,
@@ -34,6 +33,7 @@ import { NotStarted } from '../mail/smtp-pool.ts';
 import { composeBroadcastMail } from './kinds/compose.ts';
 import { composeOutboxMail } from './kinds/index.ts';
 import { createLane, type LaneChannel } from './lane.ts';
+import { newLeaseOwner } from '../domain/shared/lease.ts';
 
 export type { StopReport } from './lane.ts';
 
@@ -171,7 +171,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   const retryAt = (now: Date, attempts: number) =>
     nextAttemptAt(now, attempts, { baseMs: baseBackoffMs, maxMs: maxBackoffMs, random });
   /** This lane's name on the leases it holds: its heartbeat and outcomes touch only those rows. */
-  const owner = randomUUID();
+  const owner = newLeaseOwner();
   /** Writing large broadcasts' recipients (`fillNextSlice`): its failure logged once, not per claim. */
   const fillCondition = laneConditions(deps.log, 'outbox');
   /** Relay answers: the measured sending rate. */

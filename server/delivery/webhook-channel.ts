@@ -6,7 +6,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Deps } from '../deps.ts';
 import { readPageContext } from '../domain/broadcasts/send-context.ts';
 import { isPrivateAddress } from '../domain/webhooks/address-policy.ts';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import {
   type ClaimedWebhookDelivery,
   readWebhookMessages,
@@ -30,6 +30,7 @@ import { createLane, type LaneChannel } from './lane.ts';
 import { webhookEventKinds } from './kinds/webhook-events.ts';
 import { renderWebhookPaused } from '../../emails/webhook-paused.ts';
 import { webhookName } from '../domain/webhooks/webhook-identity.ts';
+import { newLeaseOwner } from '../domain/shared/lease.ts';
 
 export interface WebhookWorkerOptions {
   /** Whole-request limit: connect, send, and the answer's status line and first bytes. */
@@ -248,7 +249,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
     rows.map((d) => ({ ...d, key: d.id }));
 
   /** This lane's name on the leases it holds: its heartbeat and outcomes touch only those rows. */
-  const owner = randomUUID();
+  const owner = newLeaseOwner();
   const channel: LaneChannel<WebhookRow, Map<string, RequestOrNot>, WebhookOutcome> = {
     name: 'webhooks',
     anyDue: (now) => anyWebhookDue(deps.db, now),

@@ -376,15 +376,15 @@ function outcomeStatements(
   const statements = [];
   if (sent.length)
     statements.push(sql`
-        UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, last_error = NULL
+        UPDATE ${table} SET state = 'sent', sent_at = ${t}, lease_until = NULL, lease_owner = NULL, last_error = NULL
         WHERE ${held} AND id IN ${jsonList(sent)}`);
   if (skipped.length)
     statements.push(sql`
-        UPDATE ${table} SET state = 'skipped', lease_until = NULL
+        UPDATE ${table} SET state = 'skipped', lease_until = NULL, lease_owner = NULL
         WHERE ${held} AND id IN ${jsonList(skipped)}`);
   if (released.length)
     statements.push(sql`
-        UPDATE ${table} SET state = 'pending', lease_until = NULL, attempts = max(0, attempts - 1)
+        UPDATE ${table} SET state = 'pending', lease_until = NULL, lease_owner = NULL, attempts = max(0, attempts - 1)
         WHERE ${held} AND id IN ${jsonList(released)}`);
   for (const o of failures) {
     const r = o.result;
@@ -396,9 +396,9 @@ function outcomeStatements(
     const error = giveUp && !r.permanent ? gaveUp(o.attempts, r.error) : r.error;
     statements.push(
       giveUp
-        ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, last_error = ${error}, last_error_at = ${t}
+        ? sql`UPDATE ${table} SET state = 'failed', lease_until = NULL, lease_owner = NULL, last_error = ${error}, last_error_at = ${t}
                 WHERE ${held} AND id = ${o.id}`
-        : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, last_error = ${error}, last_error_at = ${t},
+        : sql`UPDATE ${table} SET state = 'pending', lease_until = NULL, lease_owner = NULL, last_error = ${error}, last_error_at = ${t},
                   next_attempt_at = ${rules.retryAt(now, o.attempts).getTime()}
                 WHERE ${held} AND id = ${o.id}`,
     );
@@ -430,7 +430,7 @@ function probeRefusal(
   return sql`
     UPDATE ${table} SET
       state = CASE WHEN ${giveUp} THEN 'failed' ELSE 'pending' END,
-      lease_until = NULL,
+      lease_until = NULL, lease_owner = NULL,
       last_error = CASE WHEN ${giveUp} THEN ${gaveUp(attempts, error)} ELSE ${error} END,
       last_error_at = ${t},
       attempts = CASE WHEN ${due} THEN attempts ELSE max(0, attempts - 1) END,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 
 // The leases of the delivery queues (outbox_messages, deliveries, webhook_deliveries): who holds
@@ -24,3 +25,9 @@ export interface Lease {
  * outcomes, where the ids' own index finds just those.
  */
 export const heldBy = (owner: string): SQL => sql`+state = 'sending' AND lease_owner = ${owner}`;
+
+/**
+ * A name for one lane's leases: random, so no two lanes (in one process or several) share one,
+ * and short, since every claimed row carries it until its outcome is written.
+ */
+export const newLeaseOwner = (): string => randomBytes(9).toString('base64url');

@@ -163,14 +163,19 @@ export async function recordWebhookOutcomes(
       if ('released' in r) {
         await tx
           .update(webhookDeliveries)
-          .set({ state: 'pending', leaseUntil: null, attempts: sql`max(0, attempts - 1)` })
+          .set({
+            state: 'pending',
+            leaseUntil: null,
+            leaseOwner: null,
+            attempts: sql`max(0, attempts - 1)`,
+          })
           .where(mine);
         continue;
       }
       if ('skipped' in r) {
         await tx
           .update(webhookDeliveries)
-          .set({ state: 'skipped', leaseUntil: null, lastError: r.error })
+          .set({ state: 'skipped', leaseUntil: null, leaseOwner: null, lastError: r.error })
           .where(mine);
         continue;
       }
@@ -181,6 +186,7 @@ export async function recordWebhookOutcomes(
             state: 'sent',
             sentAt: now,
             leaseUntil: null,
+            leaseOwner: null,
             lastStatus: r.status,
             lastError: null,
           })
@@ -210,6 +216,7 @@ export async function recordWebhookOutcomes(
             .set({
               state: 'pending',
               leaseUntil: null,
+              leaseOwner: null,
               attempts: sql`max(0, attempts - 1)`,
               nextAttemptAt: now,
               lastStatus: r.status,
@@ -223,10 +230,17 @@ export async function recordWebhookOutcomes(
         .update(webhookDeliveries)
         .set(
           r.permanent
-            ? { state: 'failed', leaseUntil: null, lastStatus: r.status, lastError: r.error }
+            ? {
+                state: 'failed',
+                leaseUntil: null,
+                leaseOwner: null,
+                lastStatus: r.status,
+                lastError: r.error,
+              }
             : {
                 state: 'pending',
                 leaseUntil: null,
+                leaseOwner: null,
                 lastStatus: r.status,
                 lastError: r.error,
                 nextAttemptAt: rules.retryAt(now, o.attempts),
