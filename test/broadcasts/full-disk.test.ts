@@ -1,41 +1,19 @@
 import path from 'node:path';
-import { and, count, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveries } from '../../db/schema/index.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
-import type { Logger } from '../../server/logger.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import { createTestContext, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { mountSmallDisk } from '../helpers/full-disk.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { captureLog } from '../helpers/capture-log.ts';
+import { liveLeases } from '../helpers/outbox-fault-setup.ts';
 
 // The disk under the database fills up in the middle of a P0 broadcast and frees again: a real
 // filesystem with no room left, the real driver answering SQLITE_FULL, a real SMTP server.
-
-/** Deliveries of the broadcast claimed under a lease that has not run out yet. */
-async function liveLeases(t: TestContext, broadcastId: string): Promise<number> {
-  const [row] = await t.deps.db
-    .select({ n: count() })
-    .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.broadcastId, broadcastId),
-        eq(deliveries.state, 'sending'),
-        gt(deliveries.leaseUntil, new Date()),
-      ),
-    );
-  return row!.n;
-}
-
-function captureLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (m: string) => void lines.push(m);
-  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
-}
 
 describe('a full disk in the middle of a broadcast', { timeout: 90_000 }, () => {
   let disk: ReturnType<typeof mountSmallDisk>;

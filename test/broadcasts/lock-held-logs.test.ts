@@ -7,25 +7,13 @@ import { createEdgePurgeLoop } from '../../server/jobs/edge-purger.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { createScheduler } from '../../server/jobs/scheduler.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
-import type { Logger } from '../../server/logger.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { startReceiver } from '../channels/receiver.ts';
-
-function captureLog(): Logger & { errors: string[]; infos: string[] } {
-  const errors: string[] = [];
-  const infos: string[] = [];
-  return {
-    errors,
-    infos,
-    error: (m) => void errors.push(m),
-    info: (m) => void infos.push(m),
-    debug: () => {},
-  };
-}
+import { captureLog } from '../helpers/capture-log.ts';
 
 // Another Herald process holding the write lock (a long import) is a wait for every loop: no
 // error line, at most one line when the wait starts and one when it ends.

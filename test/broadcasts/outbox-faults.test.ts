@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
-import type { Logger } from '../../server/logger.ts';
 import { api, makeToken } from '../helpers/api.ts';
 import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
@@ -9,15 +8,10 @@ import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
 import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
 import type { SmtpSink } from '../helpers/smtp.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 // The outbox under a slow relay and a database that refuses writes, with the real clock, a
 // real SMTP server and a real second process holding the write lock.
-
-function captureLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (m: string) => void lines.push(m);
-  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
-}
 
 async function broadcastFor(t: TestContext, title: string, emails: string[]) {
   for (const e of emails) await makeConfirmedSubscriber(t.deps, e);

@@ -6,10 +6,10 @@ import { webhookDeliveries } from '../../db/schema/index.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createWebhook } from '../../server/domain/webhooks/manage-webhooks.ts';
 import { createWebhookWorker } from '../../server/delivery/webhook-channel.ts';
-import type { Logger } from '../../server/logger.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 // The delivery lane's guarantees under faults, through the webhook channel that runs on it: a
 // real receiver that holds each POST until the test lets it answer, a real second process
@@ -48,18 +48,6 @@ async function startGate() {
       server.closeAllConnections();
       return new Promise<void>((r) => server.close(() => r()));
     },
-  };
-}
-
-function captureLog(): Logger & { infos: string[]; errors: string[] } {
-  const infos: string[] = [];
-  const errors: string[] = [];
-  return {
-    infos,
-    errors,
-    info: (m) => void infos.push(m),
-    error: (m) => void errors.push(m),
-    debug: () => {},
   };
 }
 

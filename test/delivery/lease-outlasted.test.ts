@@ -1,40 +1,16 @@
-import { and, eq, gt } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { deliveries } from '../../db/schema/index.ts';
 import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
-import type { Logger } from '../../server/logger.ts';
-import type { TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
-import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
+import { liveLeases, useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
 import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 // Two Herald processes on one database, and a third process (a sqlite3 shell left in a
 // transaction, a VACUUM) holds the write lock for longer than the lease of the rows one of them
 // holds: its heartbeat cannot write, the other takes the rows over once the lock goes. Real
 // processes, a real SMTP server, the real clock.
-
-function captureLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (m: string) => void lines.push(m);
-  return { lines, error: push, info: push, debug: push } as Logger & { lines: string[] };
-}
-
-/** Deliveries of a broadcast whose lease has not run out by the database's own rows. */
-async function liveLeases(t: TestContext, broadcastId: string): Promise<number> {
-  const rows = await t.deps.db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.broadcastId, broadcastId),
-        eq(deliveries.state, 'sending'),
-        gt(deliveries.leaseUntil, new Date()),
-      ),
-    );
-  return rows.length;
-}
 
 describe('a write lock held longer than the lease', { timeout: 120_000 }, () => {
   const ctx = useRealClockMailContext({

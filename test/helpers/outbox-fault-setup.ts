@@ -1,4 +1,6 @@
+import { and, count, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
+import { deliveries } from '../../db/schema/index.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createTestContext, type TestContext } from './deps.ts';
 import { type SmtpSink, startSmtpSink } from './smtp.ts';
@@ -23,4 +25,19 @@ export function useRealClockMailContext(env: Record<string, string> = {}) {
     await ctx.smtp.close();
   });
   return ctx;
+}
+
+/** Deliveries of the broadcast claimed under a lease that has not run out yet (by the rows). */
+export async function liveLeases(t: TestContext, broadcastId: string): Promise<number> {
+  const [row] = await t.deps.db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.broadcastId, broadcastId),
+        eq(deliveries.state, 'sending'),
+        gt(deliveries.leaseUntil, new Date()),
+      ),
+    );
+  return row!.n;
 }
