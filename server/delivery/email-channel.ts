@@ -329,7 +329,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           error: `could not render: ${String(err)}`.slice(0, 500),
         };
       }
-      answers.count();
+      // The rate of the relay's answers sizes the claims; a row handed back unstarted is none.
+      if (!('released' in result)) answers.count();
       return outcome(row, result);
     },
     released: (row) => outcome(row, { released: true }),

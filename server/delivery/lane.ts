@@ -98,13 +98,14 @@ export interface LaneGate<Row, Outcome> {
 
 /**
  * The lease of one claim's rows as this lane last wrote it (a time of `clock`): set by the claim,
- * pushed on by each heartbeat that lands while it still runs. `lost` once a heartbeat landed only
- * after it had run out: another process may have taken the rows over since, so this lane sends
- * none of them that it has not started.
+ * pushed on by each heartbeat that lands while it still runs. `lost` once it ran out before a
+ * heartbeat landed: another process may have taken the rows over since, so this lane starts
+ * none of them. Kept (in `leases`) while any of its rows is not started yet.
  */
 interface ClaimLease {
   until: number;
   lost: boolean;
+  unstarted: number;
 }
 
 export interface LaneOptions {
@@ -171,17 +172,27 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   const sendMarginMs = o.leaseMs / 2;
   /** Why the last heartbeat could not write, for the log when rows are held back. */
   let heartbeatFault: string | null = null;
+  /** The leases of the claims with rows not started yet (queued, or waiting in the channel). */
+  const leases = new Set<ClaimLease>();
+  /** One of a claim's rows is started (sent, handed back or dropped). */
+  const started = (lease: ClaimLease) => {
+    if (--lease.unstarted <= 0) leases.delete(lease);
+  };
   const rowWord = gate?.rowWord ?? 'deliveries';
 
   /** Hands back what was claimed and never started: pending again, the attempt not counted. */
   function handBack() {
     const back = queue.splice(0);
-    for (const job of back) {
-      const outcome = channel.released(job.row);
-      note(outcome);
-      job.done?.(outcome);
-    }
+    for (const job of back) giveBack(job);
     return back.length;
+  }
+
+  /** Hands one claimed row back unstarted: pending again, the attempt not counted. */
+  function giveBack(job: (typeof queue)[number]) {
+    const outcome = channel.released(job.row);
+    note(outcome);
+    job.done?.(outcome);
+    started(job.lease);
   }
 
   function judge(outcome: Outcome, probe: boolean) {
@@ -317,9 +328,17 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       const sender = (async () => {
         const next = () => (stopping ? undefined : queue.shift());
         for (let job = next(); job; job = next()) {
-          if (!leaseLeft(job)) break;
+          if (!leaseHolds(job.lease)) {
+            // Less than half its lease is left: a heartbeat now, then look again (it may have
+            // handed the row back); while none can be written the row waits.
+            queue.unshift(job);
+            holdBack(job.lease);
+            if (await beat()) continue;
+            break;
+          }
           const lease = job.lease;
           const outcome = await channel.send(job.row, job.batch, () => leaseHolds(lease));
+          started(lease);
           note(outcome);
           job.done?.(outcome);
           judge(outcome, job.probe);
@@ -330,48 +349,45 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     }
   }
 
-  /**
-   * Whether a queued row may be sent now: enough of its lease is left. If not it goes back to
-   * the head of the queue and the senders stop until a heartbeat lands (`renew`).
-   */
-  function leaseLeft(job: (typeof queue)[number]): boolean {
-    if (leaseHolds(job.lease)) return true;
-    const left = job.lease.until - clock.now().getTime();
-    queue.unshift(job);
-    condition(
-      'lease',
-      'held back',
-      `holding back ${queue.length} ${rowWord}: their lease ends in ${Math.max(0, Math.round(left / 1000))} s and the heartbeat cannot extend it (${heartbeatFault ?? 'it still waits for the database write lock'}); they go once it does, or to whichever process takes them over`,
-    );
-    return false;
-  }
-
   function leaseHolds(lease: ClaimLease): boolean {
     return !lease.lost && lease.until - clock.now().getTime() >= sendMarginMs;
   }
 
+  /** Says once, while the heartbeat cannot be written, that rows wait for it. */
+  function holdBack(lease: ClaimLease) {
+    if (heartbeatFault === null) return;
+    const left = Math.max(0, Math.round((lease.until - clock.now().getTime()) / 1000));
+    condition(
+      'lease',
+      'held back',
+      `holding back ${queue.length} ${rowWord}: their lease ends in ${left} s and the heartbeat cannot extend it (${heartbeatFault}); they go once it does, or to whichever process takes them over`,
+    );
+  }
+
   /**
-   * A heartbeat wrote `until` for every row held when it started, and landed at `landed`. The
-   * claims still running then hold on; those that had run out may have been taken over by
-   * another process: what of them waits unsent is dropped here, unrecorded (the rows are that
-   * process's, or anyone's to claim), and the senders start again.
+   * A heartbeat that started at `from` wrote `until` for every row held then, and landed at
+   * `landed`. The claims of `those` (the leases known when it started) still running then hold
+   * on; those that had run out may have been taken over by another process: what of them waits
+   * unsent is handed back (pending again, only if this lane still holds it), and the senders
+   * start again.
    */
-  function renew(until: number, landed: number) {
-    let dropped = 0;
-    for (const job of queue) {
-      if (job.lease.until > landed) job.lease.until = Math.max(job.lease.until, until);
-      else job.lease.lost = true;
+  function renew(those: ClaimLease[], until: number, landed: number) {
+    for (const lease of those) {
+      if (lease.lost) continue;
+      if (lease.until > landed) lease.until = Math.max(lease.until, until);
+      else lease.lost = true;
     }
+    let handed = 0;
     for (let i = queue.length - 1; i >= 0; i--) {
       const job = queue[i]!;
       if (!job.lease.lost) continue;
       queue.splice(i, 1);
-      held.delete(job.row.key);
-      dropped += 1;
+      giveBack(job);
+      handed += 1;
     }
-    if (dropped)
+    if (handed)
       log.info(
-        `${channel.name}: ${dropped} ${rowWord} not sent by this process: their lease ran out before the heartbeat could extend it, so another process may have taken them over; they go from whichever process claims them`,
+        `${channel.name}: ${handed} ${rowWord} handed back unsent: their lease ran out before the heartbeat could extend it, so another process may have taken them over; they go from whichever process claims them`,
       );
     condition('lease', null);
     startSenders();
@@ -410,7 +426,12 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       for (const row of claimed) note(channel.released(row));
       throw err;
     }
-    const lease: ClaimLease = { until: now.getTime() + o.leaseMs, lost: false };
+    const lease: ClaimLease = {
+      until: now.getTime() + o.leaseMs,
+      lost: false,
+      unstarted: claimed.length,
+    };
+    leases.add(lease);
     for (const row of claimed) queue.push({ row, batch, done, probe, lease });
     startSenders();
     return claimed.length;
@@ -419,6 +440,9 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   /** Waits for every send in flight and its record; at `deadline`, returns what is left. */
   async function settle(deadline = Infinity): Promise<number> {
     while (senders.size) await Promise.all([...senders]);
+    // Without the running loop's heartbeat (a single claim, a test's send), rows whose lease
+    // could not be extended are handed back rather than left waiting for one.
+    if (!running && queue.length) handBack();
     if (flushTimer) {
       clearTimeout(flushTimer);
       flushTimer = null;
@@ -428,22 +452,33 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     return unrecorded.length;
   }
 
-  let beating = false;
-  async function beat() {
-    if (beating || held.size === 0) return;
-    beating = true;
-    try {
-      const until = clock.now().getTime() + o.leaseMs;
-      await channel.extend([...held.keys()], new Date(until));
-      heartbeatFault = null;
-      condition('heartbeat', null);
-      renew(until, clock.now().getTime());
-    } catch (err) {
-      heartbeatFault = faultText(err);
-      condition('heartbeat', heartbeatFault, `could not extend leases: ${heartbeatFault}`);
-    } finally {
-      beating = false;
-    }
+  let beating: Promise<boolean> | null = null;
+  /**
+   * Extends the lease of every row held; true when it landed. One at a time: a caller while one
+   * is under way gets its answer.
+   */
+  function beat(): Promise<boolean> {
+    if (beating) return beating;
+    if (held.size === 0) return Promise.resolve(true);
+    beating = (async () => {
+      const from = clock.now().getTime();
+      const those = [...leases];
+      // A lease that ran out before this heartbeat may have been taken over already.
+      for (const lease of those) if (lease.until <= from) lease.lost = true;
+      const until = from + o.leaseMs;
+      try {
+        await channel.extend([...held.keys()], new Date(until));
+        heartbeatFault = null;
+        condition('heartbeat', null);
+        renew(those, until, clock.now().getTime());
+        return true;
+      } catch (err) {
+        heartbeatFault = faultText(err);
+        condition('heartbeat', heartbeatFault, `could not extend leases: ${heartbeatFault}`);
+        return false;
+      }
+    })().finally(() => (beating = null));
+    return beating;
   }
 
   async function pump() {
