@@ -29,10 +29,10 @@ import { listText } from '../domain/lists/list-reading.ts';
 import { fillNextSlice } from '../domain/broadcasts/queue-deliveries.ts';
 import { faultText, laneConditions } from '../jobs/condition-log.ts';
 import { RateMeter } from '../jobs/rate-meter.ts';
-import { NotStarted } from '../mail/smtp-pool.ts';
+import { NotStarted, type SendHooks } from '../mail/smtp-pool.ts';
 import { composeBroadcastMail } from './kinds/compose.ts';
 import { composeOutboxMail } from './kinds/index.ts';
-import { createLane, type LaneChannel } from './lane.ts';
+import { createLane, type LaneChannel, type SendTurn } from './lane.ts';
 import { newLeaseOwner } from '../domain/shared/lease.ts';
 
 export type { StopReport } from './lane.ts';
@@ -212,9 +212,9 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     return { now, page: await readPageContext(deps.db, deps.config), recipients, sources };
   }
 
-  async function send(mail: OutgoingMail, mayStart: () => boolean): Promise<SendResult> {
+  async function send(mail: OutgoingMail, hooks: SendHooks): Promise<SendResult> {
     try {
-      await deps.mailer.send(mail, deps.clock.now(), mayStart);
+      await deps.mailer.send(mail, deps.clock.now(), hooks);
       return { ok: true, messageId: mail.messageId };
     } catch (err) {
       // Its lease ran low while it waited for a connection: nothing was written, the row is
@@ -227,8 +227,12 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   async function sendRow(
     row: EmailRow,
     claim: Claim,
-    mayStart: () => boolean,
+    turn: SendTurn<EmailOutcome>,
   ): Promise<SendResult> {
+    const hooks: SendHooks = {
+      mayStart: turn.mayStart,
+      refused: (err) => turn.refused(outcome(row, { ok: false, ...classifySmtpError(err) })),
+    };
     if (row.which === 'messages') {
       const mail = await composeOutboxMail(
         { db: deps.db, page: claim.page, now: claim.now },
@@ -239,34 +243,37 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           messageId: row.message_id,
         },
       );
-      return mail ? send(mail, mayStart) : { skipped: true };
+      return mail ? send(mail, hooks) : { skipped: true };
     }
     const r = claim.recipients.get(row.subscriber_id);
     const b = claim.sources.get(row.broadcast_id);
     // Checked at send time: someone who left after the broadcast was queued gets nothing.
     if (!r || r.state !== 'confirmed' || !b) return { skipped: true };
     const mail = composeBroadcastMail(claim.page, b, r, row.message_id, claim.now);
-    return mail ? send(mail, mayStart) : { skipped: true };
+    return mail ? send(mail, hooks) : { skipped: true };
   }
 
   /**
    * Per address, the send in flight and who waits behind it: one address's emails go one at a
    * time, in claim order (which is publish order), so an update and its all-clear queued
    * together (after a relay outage) reach each reader in that order. Only a second email to the
-   * same address waits; a broadcast's single copies never do.
+   * same address waits; a broadcast's single copies never do. An email handed back unstarted
+   * (its lease ran short, a stop, the relay refusing) hands back those behind it too: they come
+   * again after it, in the same order.
    */
-  const sendingTo = new Map<string, { next: (() => void) | null }>();
+  const sendingTo = new Map<string, { next: ((aheadHandedBack: boolean) => void) | null }>();
   async function inTurn(address: string, fn: () => Promise<SendResult>): Promise<SendResult> {
     const key = address.toLowerCase();
     const ahead = sendingTo.get(key);
-    const mine = { next: null as (() => void) | null };
+    const mine = { next: null as ((aheadHandedBack: boolean) => void) | null };
     sendingTo.set(key, mine);
-    if (ahead) await new Promise<void>((resolve) => (ahead.next = resolve));
+    let result: SendResult = { released: true };
     try {
-      return await fn();
+      if (ahead && (await new Promise<boolean>((resolve) => (ahead.next = resolve)))) return result;
+      return (result = await fn());
     } finally {
       if (sendingTo.get(key) === mine) sendingTo.delete(key);
-      mine.next?.();
+      mine.next?.('released' in result);
     }
   }
 
@@ -312,7 +319,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       return claimed.length === 0 && filled?.written ? take() : claimed;
     },
     prepare: readClaim,
-    async send(row, claim, mayStart) {
+    async send(row, claim, turn) {
       let result: SendResult;
       try {
         const address =
@@ -320,8 +327,8 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
             ? row.to_address
             : claim.recipients.get(row.subscriber_id)?.email;
         result = address
-          ? await inTurn(address, () => sendRow(row, claim, mayStart))
-          : await sendRow(row, claim, mayStart);
+          ? await inTurn(address, () => sendRow(row, claim, turn))
+          : await sendRow(row, claim, turn);
       } catch (err) {
         result = {
           ok: false,
@@ -334,6 +341,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
       return outcome(row, result);
     },
     released: (row) => outcome(row, { released: true }),
+    wasHandedBack: (o) => 'released' in o.result,
     keyOf: (o) => o.key,
     async record(group, now) {
       const groups: Record<OutboxTable, Outcome[]> = { messages: [], deliveries: [] };

@@ -35,13 +35,14 @@ export interface LaneChannel<Row extends LaneRow, Batch, Outcome> {
    */
   prepare(rows: Row[], now: Date): Promise<Batch>;
   /**
-   * Sends one row and says what the receiver answered; never throws. A channel that may wait
-   * before it writes (email, for a free connection) asks `mayStart` just before: when it says no
-   * the row's lease is running out, so nothing is written and the row is handed back (`released`).
+   * Sends one row and says what the receiver answered; never throws. `turn` is the lane's word
+   * while it is under way (`SendTurn`).
    */
-  send(row: Row, batch: Batch, mayStart: () => boolean): Promise<Outcome>;
+  send(row: Row, batch: Batch, turn: SendTurn<Outcome>): Promise<Outcome>;
   /** The outcome that hands an unsent row back (pending again, the attempt not counted). */
   released(row: Row): Outcome;
+  /** Whether an outcome hands its row back unsent (`released`, or a send `mayStart` called off). */
+  wasHandedBack(outcome: Outcome): boolean;
   /** Which row an outcome is about. */
   keyOf(outcome: Outcome): string;
   /**
@@ -60,6 +61,21 @@ export interface LaneChannel<Row extends LaneRow, Batch, Outcome> {
   room?(held: number): number;
   /** A receiver shared by every row (the relay): closed while it refuses, probed, reopened. */
   gate?: LaneGate<Row, Outcome>;
+}
+
+/** What a channel asks the lane and tells it while one row's send is under way. */
+export interface SendTurn<Outcome> {
+  /**
+   * Asked just before anything of the row is written (email: once an SMTP connection is free):
+   * no after a stop began, while the relay refuses (but for its probe), or once the row's lease
+   * ran short. Then nothing is written and the row is handed back (`released`).
+   */
+  mayStart(): boolean;
+  /**
+   * A refusal, told as soon as the receiver gives it, before the connection is handed to the
+   * next row: the lane's gate closes before that row asks `mayStart`.
+   */
+  refused(outcome: Outcome): void;
 }
 
 /**
@@ -157,6 +173,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
   /** Set by stop(): senders take nothing more from the queue; it is handed back. */
   let stopping = false;
   let pumpDone: Promise<void> = Promise.resolve();
+  /** Rows whose send was called off by a stop before anything of them was written. */
+  let calledOffInStop = 0;
   let heartbeat: NodeJS.Timeout | null = null;
   const { nap, wake } = wakeableNap();
   const condition = laneConditions(log, channel.name);
@@ -336,8 +354,20 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
             if (await beat()) continue;
             break;
           }
-          const lease = job.lease;
-          const outcome = await channel.send(job.row, job.batch, () => leaseHolds(lease));
+          const { lease, probe } = job;
+          // Asked once a connection is free: nothing more goes out after a stop began, nor to a
+          // relay that refuses (but its probe), nor on a lease that ran short meanwhile.
+          const turn: SendTurn<Outcome> = {
+            // The gate holds rows back only while the running loop probes the relay: a single
+            // claim (runOnce) with the relay refusing sends, as each claim is then its probe.
+            mayStart: () =>
+              !stopping && (probe || !running || down.since === null) && leaseHolds(lease),
+            refused: (o) => {
+              if (!probe) judge(o, false);
+            },
+          };
+          const outcome = await channel.send(job.row, job.batch, turn);
+          if (stopping && channel.wasHandedBack(outcome)) calledOffInStop += 1;
           started(lease);
           note(outcome);
           job.done?.(outcome);
@@ -552,7 +582,8 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
      */
     async runOnce(): Promise<number> {
       let total = 0;
-      while (await channel.anyDue(clock.now())) {
+      // After a stop every send is called off: nothing would ever leave the loop.
+      while (!stopping && (await channel.anyDue(clock.now()))) {
         const n = await claimAndSend(clock.now(), Math.max(0, o.maxInFlight - held.size));
         await settle();
         if (n === 0) break;
@@ -597,6 +628,7 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
     async stop(recordWaitMs = 30_000): Promise<StopReport> {
       running = false;
       stopping = true;
+      calledOffInStop = 0;
       wake();
       // The sends started before the stop: counted now, since the hand-back's outcomes may be
       // recorded (and leave `held`) before the pump is done.
@@ -611,7 +643,12 @@ export function createLane<Row extends LaneRow, Batch, Outcome>(
       const left = await settle(Date.now() + recordWaitMs);
       if (heartbeat) clearInterval(heartbeat);
       heartbeat = null;
-      return { handedBack, finished, unrecorded: left };
+      // Sends under way when the stop began but still waiting for a connection were called off.
+      return {
+        handedBack: handedBack + calledOffInStop,
+        finished: finished - calledOffInStop,
+        unrecorded: left,
+      };
     },
   };
 }

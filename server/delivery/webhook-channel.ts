@@ -269,7 +269,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       }
       return requests;
     },
-    async send(d, requests) {
+    async send(d, requests, turn) {
       const r = requests.get(d.id) ?? null;
       const outcome = (
         result: WebhookResult,
@@ -286,6 +286,8 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
           { skipped: true, error: 'the webhook is gone, or the incident is no longer public' },
           null,
         );
+      // The lane's last word before anything is posted (a stop, a lease run short).
+      if (!turn.mayStart()) return outcome({ released: true }, null);
       const answer = await postWebhook(r, deps.clock.now(), {
         timeoutMs,
         maxBytes,
@@ -308,6 +310,7 @@ export function createWebhookWorker(deps: WorkerDeps, opts: WebhookWorkerOptions
       attempts: d.attempts,
       result: { released: true },
     }),
+    wasHandedBack: (o) => 'released' in o.result,
     keyOf: (o) => o.id,
     async record(group, now) {
       const paused = await recordWebhookOutcomes(deps.db, group, now, { owner, retryAt });

@@ -32,17 +32,23 @@ export interface SmtpPoolOptions {
 }
 
 export interface SmtpPool {
-  /**
-   * Sends one message; resolves with the relay's reply, rejects with nodemailer's error. When
-   * `mayStart` is given it is asked once a connection is free, just before MAIL FROM: when it says
-   * no, nothing is written and the send rejects with `NotStarted`.
-   */
-  send(
-    envelope: SmtpEnvelope,
-    source: string,
-    mayStart?: () => boolean,
-  ): Promise<{ response: string }>;
+  /** Sends one message; resolves with the relay's reply, rejects with nodemailer's error. */
+  send(envelope: SmtpEnvelope, source: string, hooks?: SendHooks): Promise<{ response: string }>;
   close(): void;
+}
+
+/** What the sender of one message is asked and told while it is under way. */
+export interface SendHooks {
+  /**
+   * Asked once a connection is free, just before MAIL FROM: when it says no, nothing is written
+   * and the send rejects with `NotStarted`.
+   */
+  mayStart?: () => boolean;
+  /**
+   * Told at once when the relay refuses the message, before its connection is handed to the next
+   * message waiting for it (whose `mayStart` can then say no).
+   */
+  refused?: (err: unknown) => void;
 }
 
 /** A send its caller called off (`mayStart`) before anything of it was written. */
@@ -185,7 +191,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   }
 
   return {
-    async send(envelope, source, mayStart) {
+    async send(envelope, source, hooks) {
       const slot = await acquire();
       if (slot.idle) clearTimeout(slot.idle);
       slot.idle = null;
@@ -195,10 +201,11 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
         const conn = slot.conn && !slot.conn.destroyed ? slot.conn : await open(slot);
         // Counted when MAIL FROM is about to go, so the relay sees the rate, connecting or not.
         await keepRate();
-        if (mayStart && !mayStart()) throw new NotStarted();
+        if (hooks?.mayStart && !hooks.mayStart()) throw new NotStarted();
         try {
           return { response: await sendOn(conn, envelope, source) };
         } catch (err) {
+          hooks?.refused?.(err);
           await afterError(slot, conn, err as SmtpError);
           throw err;
         }

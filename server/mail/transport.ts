@@ -3,18 +3,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { composeRaw, parseSender } from './mime.ts';
-import { createSmtpPool, NotStarted } from './smtp-pool.ts';
+import { createSmtpPool, NotStarted, type SendHooks } from './smtp-pool.ts';
 import type { OutgoingMail } from './outgoing-mail.ts';
 
 export interface Mailer {
   readonly kind: 'smtp' | 'files';
   /** For the start-up log: where mail goes, without credentials. */
   readonly description: string;
-  /** `mayStart`: asked just before the message is written (smtp-pool.ts, `NotStarted`). */
+  /** `hooks`: asked before the message is written, told of a refusal (smtp-pool.ts). */
   send(
     mail: OutgoingMail,
     now: Date,
-    mayStart?: () => boolean,
+    hooks?: SendHooks,
   ): Promise<{ messageId: string; response: string }>;
   close(): void;
 }
@@ -38,11 +38,11 @@ function createSmtpMailer(config: Config, url: string): Mailer {
   return {
     kind: 'smtp',
     description: `SMTP ${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''} (pool of ${config.smtpMaxConnections})`,
-    async send(mail, now, mayStart) {
+    async send(mail, now, hooks) {
       const { response } = await pool.send(
         { from: from.address, to: [mail.to] },
         composeRaw(mail, from, now),
-        mayStart,
+        hooks,
       );
       return { messageId: mail.messageId, response };
     },
@@ -57,8 +57,8 @@ function createFileMailer(config: Config): Mailer {
   return {
     kind: 'files',
     description: `.eml file in ${dir}`,
-    async send(mail, now, mayStart) {
-      if (mayStart && !mayStart()) throw new NotStarted();
+    async send(mail, now, hooks) {
+      if (hooks?.mayStart && !hooks.mayStart()) throw new NotStarted();
       // The Message-ID is unique per delivery, so a resend after a crash overwrites, not doubles.
       const name = `${mail.messageId.replace(/[^A-Za-z0-9.@-]+/g, '').replace(/@/g, '_')}.eml`;
       const file = path.join(dir, name);
