@@ -267,13 +267,18 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     const ahead = sendingTo.get(key);
     const mine = { next: null as ((aheadHandedBack: boolean) => void) | null };
     sendingTo.set(key, mine);
-    let result: SendResult = { released: true };
+    let handedBack = false;
     try {
-      if (ahead && (await new Promise<boolean>((resolve) => (ahead.next = resolve)))) return result;
-      return (result = await fn());
+      if (ahead && (await new Promise<boolean>((resolve) => (ahead.next = resolve)))) {
+        handedBack = true;
+        return { released: true };
+      }
+      const result = await fn();
+      handedBack = 'released' in result;
+      return result;
     } finally {
       if (sendingTo.get(key) === mine) sendingTo.delete(key);
-      mine.next?.('released' in result);
+      mine.next?.(handedBack);
     }
   }
 
