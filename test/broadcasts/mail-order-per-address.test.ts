@@ -1,12 +1,10 @@
-import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribers } from '../../db/schema/index.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { createTestContext, testActor, type TestContext } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { testWorker } from '../helpers/outbox.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { expectUpdateThenAllClear, twoReaders } from '../helpers/reader-order.ts';
 
 // Emails that wait to go out together (the relay was down while the team posted an update and
 // then the all-clear) are sent side by side over the pool's connections; each reader still gets
@@ -14,13 +12,14 @@ import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 describe('mail queued together for one reader', () => {
   let t: TestContext;
   let smtp: SmtpSink;
+  let first: string;
+  let other: string;
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
     // Two connections: while one is held, the other takes the queued emails strictly one by one.
     t = await createTestContext({ env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' } });
-    for (const who of ['ann', 'bob'])
-      await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
+    [first, other] = await twoReaders(t);
   });
   afterAll(async () => {
     await t.close();
@@ -43,9 +42,6 @@ describe('mail queued together for one reader', () => {
     // first, on one connection, and the relay holds its answer until the other reader has both.
     // The other connection takes the rest in queue order: the other's declare, then (were it
     // not held back) the first reader's all-clear, then the other's all-clear.
-    const [first, other] = (
-      await t.deps.db.select().from(subscribers).orderBy(asc(subscribers.id))
-    ).map((s) => s.email) as [string, string];
     smtp.holdFirst(first);
     const sending = testWorker(t).drain();
     await smtp.until((mail) => mail.filter((m) => m.to.includes(other)).length === 2);
@@ -53,12 +49,6 @@ describe('mail queued together for one reader', () => {
     expect(smtp.rcpts().filter((a) => a === first)).toHaveLength(1);
     smtp.releaseFirst();
     await sending;
-    for (const who of [first, other]) {
-      const texts = smtp.to(who).map((m) => m.parsed.text ?? '');
-      expect(
-        texts.map((x) => /ORDER-\d/.exec(x)?.[0]),
-        who,
-      ).toEqual(['ORDER-1', 'ORDER-2']);
-    }
+    expectUpdateThenAllClear(smtp, [first, other]);
   });
 });

@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { readBroadcast } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { api, makeToken } from '../helpers/api.ts';
-import type { TestContext } from '../helpers/deps.ts';
-import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
-import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
+import { broadcastFor, useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
 import type { SmtpSink } from '../helpers/smtp.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
 import { captureLog } from '../helpers/capture-log.ts';
 
 // The outbox under a slow relay and a database that refuses writes, with the real clock, a
 // real SMTP server and a real second process holding the write lock.
-
-async function broadcastFor(t: TestContext, title: string, emails: string[]) {
-  for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
-  const { incident } = await makeIncident(t.deps, { priority: 0, title });
-  const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
-  return b!.id;
-}
 
 const recipients = (smtp: SmtpSink, prefix: string) =>
   smtp.received.map((m) => m.to[0]!).filter((a) => a.startsWith(prefix));

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
 import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
@@ -8,7 +8,7 @@ import { createTestContext, testActor, type TestContext } from '../helpers/deps.
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { expectUpdateThenAllClear, twoReaders } from '../helpers/reader-order.ts';
 
 // server/delivery/README.md, "Order per receiver": "One address's emails go one at a time, in
 // claim order ... an update and its all-clear that wait together ... are not sent side by side,
@@ -38,11 +38,7 @@ describe(
     });
 
     it('still reaches the reader before its all-clear', async () => {
-      for (const who of ['ann', 'bob'])
-        await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
-      const [first, other] = (
-        await t.deps.db.select().from(subscribers).orderBy(asc(subscribers.id))
-      ).map((s) => s.email) as [string, string];
+      const [first, other] = await twoReaders(t);
       const { incident } = await makeIncident(t.deps, {
         priority: 1,
         title: 'Checkout errors',
@@ -117,11 +113,7 @@ describe(
         smtp.releaseFirst();
         await a.stop();
       }
-      for (const who of [first, other])
-        expect(
-          smtp.to(who).map((m) => /ORDER-\d/.exec(m.parsed.text ?? '')?.[0]),
-          who,
-        ).toEqual(['ORDER-1', 'ORDER-2']);
+      expectUpdateThenAllClear(smtp, [first, other]);
     });
   },
 );

@@ -1,13 +1,13 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { deliveries, subscribers } from '../../db/schema/index.ts';
+import { deliveries } from '../../db/schema/index.ts';
 import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
 import { resolveIncident } from '../../server/domain/incidents/resolve-incident.ts';
 import { testActor } from '../helpers/deps.ts';
 import { makeIncident } from '../helpers/factories.ts';
 import { useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import { expectUpdateThenAllClear, twoReaders } from '../helpers/reader-order.ts';
 
 // A slow relay (one message takes more than half a lease) and a healthy database: every
 // heartbeat lands. A row a sender has already taken (waiting for the one SMTP connection) is
@@ -19,11 +19,7 @@ describe('a slow relay with every heartbeat landing', { timeout: 60_000 }, () =>
 
   it('still reaches each reader with the update before its all-clear', async () => {
     const { t, smtp } = ctx;
-    for (const who of ['ann', 'bob'])
-      await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
-    const [first, other] = (
-      await t.deps.db.select().from(subscribers).orderBy(asc(subscribers.id))
-    ).map((s) => s.email) as [string, string];
+    const [first, other] = await twoReaders(t);
     const { incident } = await makeIncident(t.deps, {
       priority: 1,
       title: 'Checkout errors',
@@ -98,12 +94,6 @@ describe('a slow relay with every heartbeat landing', { timeout: 60_000 }, () =>
       smtp.releaseFirst();
       await a.stop();
     }
-    for (const who of [first, other]) {
-      const texts = smtp.to(who).map((m) => m.parsed.text ?? '');
-      expect(
-        texts.map((x) => /ORDER-\d/.exec(x)?.[0]),
-        who,
-      ).toEqual(['ORDER-1', 'ORDER-2']);
-    }
+    expectUpdateThenAllClear(smtp, [first, other]);
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readBroadcast, readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { readBroadcast } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
-import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock, startOutboxProcess } from '../helpers/lock-holder.ts';
-import { liveLeases, useRealClockMailContext } from '../helpers/outbox-fault-setup.ts';
-import { makeConfirmedSubscriber } from '../helpers/subscribers.ts';
+import {
+  broadcastFor,
+  liveLeases,
+  useRealClockMailContext,
+} from '../helpers/outbox-fault-setup.ts';
 import { captureLog } from '../helpers/capture-log.ts';
 
 // Two Herald processes on one database, and a third process (a sqlite3 shell left in a
@@ -21,11 +23,8 @@ describe('a write lock held longer than the lease', { timeout: 120_000 }, () => 
   it('hands the relay nothing more once the lease may have run out, and the process that takes over sends the rest once', async () => {
     const { t, smtp } = ctx;
     const emails = Array.from({ length: 10 }, (_, i) => `outlast${i}@example.net`);
-    for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
-    const { incident } = await makeIncident(t.deps, { priority: 0, title: 'Lock outlasts lease' });
-    const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+    const id = await broadcastFor(t, 'Lock outlasts lease', emails);
     const log = captureLog();
-    const logged = (text: string) => log.lines.some((l) => l.includes(text));
     // The relay holds every reply: this process has two messages with it (its two connections)
     // and the rest of its first claim (every row: a first claim takes ten) waiting their turn.
     smtp.hold();
@@ -43,19 +42,21 @@ describe('a write lock held longer than the lease', { timeout: 120_000 }, () => 
       other = await startOutboxProcess(t.dbUrl, smtp.url);
       lock = await holdWriteLock(t.dbUrl, 'until-released');
       await expect
-        .poll(() => logged('could not extend leases'), { timeout: 30_000, interval: 20 })
+        .poll(() => log.has('could not extend leases'), { timeout: 30_000, interval: 20 })
         .toBe(true);
       // Every lease this process wrote has run out (reads go on under another's write lock).
-      await expect.poll(() => liveLeases(t, b!.id), { timeout: 30_000, interval: 50 }).toBe(0);
+      await expect.poll(() => liveLeases(t, id), { timeout: 30_000, interval: 50 }).toBe(0);
       // The relay answers: what it held is accepted, and this process sends nothing more.
       smtp.release();
-      await expect.poll(() => logged('holding back'), { timeout: 30_000, interval: 20 }).toBe(true);
+      await expect
+        .poll(() => log.has('holding back'), { timeout: 30_000, interval: 20 })
+        .toBe(true);
       expect(smtp.received.filter((m) => m.to[0]!.startsWith('outlast'))).toHaveLength(2);
       // The lock goes: whichever process claims the rows sends them.
       lock.release();
       await lock.released;
       await expect
-        .poll(async () => (await readBroadcast(t.deps, b!.id)).broadcast.done, {
+        .poll(async () => (await readBroadcast(t.deps, id)).broadcast.done, {
           timeout: 60_000,
           interval: 50,
         })

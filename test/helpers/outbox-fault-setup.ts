@@ -1,6 +1,9 @@
 import { and, count, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
 import { deliveries } from '../../db/schema/index.ts';
+import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
+import { makeIncident } from './factories.ts';
+import { makeConfirmedSubscriber } from './subscribers.ts';
 import { systemClock } from '../../server/domain/shared/clock.ts';
 import { createTestContext, type TestContext } from './deps.ts';
 import { type SmtpSink, startSmtpSink } from './smtp.ts';
@@ -40,4 +43,12 @@ export async function liveLeases(t: TestContext, broadcastId: string): Promise<n
       ),
     );
   return row!.n;
+}
+
+/** A P0 declared to `emails` (confirmed on the default list); its broadcast's id. */
+export async function broadcastFor(t: TestContext, title: string, emails: string[]) {
+  for (const e of emails) await makeConfirmedSubscriber(t.deps, e);
+  const { incident } = await makeIncident(t.deps, { priority: 0, title });
+  const [b] = await readBroadcasts(t.deps, { incidentId: incident.id });
+  return b!.id;
 }

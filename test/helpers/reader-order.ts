@@ -1,0 +1,29 @@
+import { asc } from 'drizzle-orm';
+import { expect } from 'vitest';
+import { subscribers } from '../../db/schema/index.ts';
+import type { TestContext } from './deps.ts';
+import type { SmtpSink } from './smtp.ts';
+import { makeConfirmedSubscriber } from './subscribers.ts';
+
+/**
+ * Two readers on the customers list, ann and bob, as [first, other] in the order a broadcast
+ * queues its copies (subscriber order): what the per-address order tests hold the relay on.
+ */
+export async function twoReaders(t: TestContext): Promise<[string, string]> {
+  for (const who of ['ann', 'bob'])
+    await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
+  return (await t.deps.db.select().from(subscribers).orderBy(asc(subscribers.id))).map(
+    (s) => s.email,
+  ) as [string, string];
+}
+
+/** Each reader got the update (ORDER-1 in its text) and then the all-clear (ORDER-2), once each. */
+export function expectUpdateThenAllClear(smtp: SmtpSink, readers: string[]) {
+  for (const who of readers) {
+    const texts = smtp.to(who).map((m) => m.parsed.text ?? '');
+    expect(
+      texts.map((x) => /ORDER-\d/.exec(x)?.[0]),
+      who,
+    ).toEqual(['ORDER-1', 'ORDER-2']);
+  }
+}
