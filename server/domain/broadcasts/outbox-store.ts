@@ -73,10 +73,21 @@ const acrossTables = (query: (which: OutboxTable) => SQL) =>
  * term comes first: SQLite walks an OR's terms in the order written, each through the
  * (state, next_attempt_at) index, so a claim takes what a stopped process held (due before
  * anything queued since) ahead of the pending rows, each part oldest first, without sorting
- * every due row (test/broadcasts/claim-order.test.ts).
+ * every due row (test/broadcasts/claim-order.test.ts). A claim passes over the rows of its own
+ * lane (`taker`, see `notRetaken`).
  */
-const due = (t: number) =>
-  sql`(state = 'sending' AND lease_until <= ${t}) OR (state = 'pending' AND next_attempt_at <= ${t})`;
+const due = (t: number, taker?: string) =>
+  sql`(state = 'sending' AND lease_until <= ${t}${notRetaken(taker)}) OR (state = 'pending' AND next_attempt_at <= ${t})`;
+
+/**
+ * A lane's claim never takes a row its own lane holds: the row's lease ran out only because the
+ * heartbeat could not be written for a while (another process held the write lock), and the lane
+ * still sends it or hands it back itself. Taking it again would count an attempt that never
+ * happened, and a probe would take a row already under way instead of one to probe with. Every
+ * row with this lane's name is in its memory until its outcome is written, which clears the name.
+ */
+const notRetaken = (taker?: string) =>
+  taker === undefined ? sql`` : sql` AND lease_owner IS NOT ${taker}`;
 
 /** The SET of a claim: `sending`, under the lease, one attempt more. */
 const takenBy = (t: number, lease: Lease) =>
@@ -130,7 +141,7 @@ function claimStatement(
   const cols = sql.raw(['id', 'attempts', ...columns].join(', '));
   return sql`
       UPDATE ${ident(which)} SET ${takenBy(t, lease)}
-      WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})
+      WHERE id IN (SELECT id FROM ${ident(which)} WHERE ${due(t, lease.owner)} ${order} LIMIT ${limit})
       RETURNING ${cols}`;
 }
 
@@ -161,7 +172,7 @@ async function takeRows(
   const cols = sql.raw(['id', 'attempts + 1', ...columns, 'rowid'].join(', '));
   const [picked] = await tx.all<{ rows: string }>(sql`
     SELECT json_group_array(json_array(${cols})) AS rows
-    FROM (SELECT rowid, * FROM ${ident(which)} WHERE ${due(t)} ${order} LIMIT ${limit})`);
+    FROM (SELECT rowid, * FROM ${ident(which)} WHERE ${due(t, lease.owner)} ${order} LIMIT ${limit})`);
   const rows = JSON.parse(picked?.rows ?? '[]') as unknown[][];
   if (rows.length)
     await tx.run(sql`
@@ -229,7 +240,7 @@ export async function claimProbe(
       tx.all<ClaimedMessage | ClaimedDelivery>(sql`
         UPDATE ${ident(which)} SET ${takenBy(t, lease)}
         WHERE id IN (SELECT id FROM ${ident(which)}
-                     WHERE (state = 'pending' OR (state = 'sending' AND lease_until <= ${t})) ${skipped}
+                     WHERE (state = 'pending' OR (state = 'sending' AND lease_until <= ${t}${notRetaken(lease.owner)})) ${skipped}
                      ORDER BY next_attempt_at LIMIT 1)
         RETURNING ${cols}`),
     );

@@ -46,8 +46,13 @@ const heads = sql`
           WHERE d.webhook_id = w.id AND d.state IN ('pending', 'sending')
           ORDER BY d.created_at, d.rowid LIMIT 1) AS id
   FROM webhooks w`;
-const headDue = (t: number) =>
-  sql`((h.state = 'pending' AND h.next_attempt_at <= ${t}) OR (h.state = 'sending' AND h.lease_until <= ${t}))`;
+/**
+ * A head is due when it is pending and its time has come, or held by a lane whose lease ran out;
+ * a lane's claim (`taker`) passes over the heads it holds itself: their lease ran out only because
+ * its heartbeat could not be written for a while, and it still posts them or hands them back.
+ */
+const headDue = (t: number, taker?: string) =>
+  sql`((h.state = 'pending' AND h.next_attempt_at <= ${t}) OR (h.state = 'sending' AND h.lease_until <= ${t}${taker === undefined ? sql`` : sql` AND h.lease_owner IS NOT ${taker}`}))`;
 
 export async function anyWebhookDue(db: Db, now: Date): Promise<boolean> {
   const t = now.getTime();
@@ -74,7 +79,7 @@ export async function claimWebhookHeads(
     db,
     t,
     lease,
-    sql`id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t)}
+    sql`id IN (SELECT h.id FROM webhook_deliveries h WHERE h.id IN (${heads}) AND ${headDue(t, lease.owner)}
                    ORDER BY h.created_at LIMIT ${limit})`,
   );
 }
