@@ -123,9 +123,14 @@ const MAX_PROBED = 5000;
  * A claimed row of either email table, as the driver returned it with the lane's key added:
  * `which` says the table, `key` is unique across both; `probe` marks the relay's probe.
  */
-type EmailRow =
-  | (ClaimedMessage & { which: 'messages'; key: string; probe?: boolean })
-  | (ClaimedDelivery & { which: 'deliveries'; key: string; probe?: boolean });
+/**
+ * A claimed row as the lane holds it. `order`: its place among every row this process claimed, in
+ * claim order; `address`: its recipient, once its claim was read (`readClaim`).
+ */
+type EmailRow = (
+  | (ClaimedMessage & { which: 'messages'; key: string })
+  | (ClaimedDelivery & { which: 'deliveries'; key: string })
+) & { probe?: boolean; order?: number; address?: string };
 type EmailOutcome = Outcome & { which: OutboxTable; key: string };
 
 /** What one claim read for rendering its rows, shared by them. */
@@ -206,6 +211,10 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     let staff = false;
     for (const r of recipients.values())
       if ((staff = listText(r.list).internal === 'record')) break;
+    for (const r of rows)
+      r.address = (
+        r.which === 'messages' ? r.to_address : recipients.get(r.subscriber_id)?.email
+      )?.toLowerCase();
     const sources = new Map<string, BroadcastSource | null>();
     for (const id of broadcastIds)
       sources.set(id, await readBroadcastSource(deps.db, id, { staff }));
@@ -282,6 +291,55 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     }
   }
 
+  /**
+   * The emails handed back unstarted, by key, with their address and their place in claim order,
+   * until they are sent (or refused for good), or a lease has passed (another process may have
+   * taken them over). `inTurn` keeps the order of what is already inside the channel; this keeps
+   * it for what waited in the lane's queue behind a handed-back email or was claimed after it: an
+   * email to the same address that comes later in claim order is handed back too rather than
+   * overtake it (an all-clear before its update). Claimed again, an email keeps its first place.
+   */
+  const handedBack = new Map<string, { address: string; order: number; until: number }>();
+  const handedBackTo = new Map<string, Set<string>>();
+  let claimOrder = 0;
+  function noteHandedBack(row: EmailRow) {
+    if (row.address === undefined || row.order === undefined) return;
+    handedBack.set(row.key, {
+      address: row.address,
+      order: row.order,
+      until: deps.clock.now().getTime() + leaseMs,
+    });
+    let keys = handedBackTo.get(row.address);
+    if (!keys) handedBackTo.set(row.address, (keys = new Set()));
+    keys.add(row.key);
+  }
+  function forget(key: string) {
+    const e = handedBack.get(key);
+    if (!e) return;
+    handedBack.delete(key);
+    const keys = handedBackTo.get(e.address)!;
+    keys.delete(key);
+    if (keys.size === 0) handedBackTo.delete(e.address);
+  }
+  /** True when an email to the row's address that comes before it was handed back and is not sent. */
+  function behindHandedBack(row: EmailRow): boolean {
+    const keys = row.address === undefined ? undefined : handedBackTo.get(row.address);
+    if (!keys) return false;
+    const now = deps.clock.now().getTime();
+    let behind = false;
+    for (const key of [...keys]) {
+      const e = handedBack.get(key)!;
+      if (e.until <= now) forget(key);
+      else if (key !== row.key && e.order < row.order!) behind = true;
+    }
+    return behind;
+  }
+  /** Each claimed row's place in claim order: a handed-back email claimed again keeps its own. */
+  function stamp(rows: EmailRow[]): EmailRow[] {
+    for (const r of rows) r.order = handedBack.get(r.key)?.order ?? ++claimOrder;
+    return rows;
+  }
+
   const outcome = (row: EmailRow, result: SendResult): EmailOutcome => ({
     which: row.which,
     key: row.key,
@@ -302,7 +360,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         });
         return [...keyed(messages, 'messages'), ...keyed(deliveries, 'deliveries')];
       };
-      const claimed = await take();
+      const claimed = stamp(await take());
       // A large broadcast's recipients past its first slice are written here, a slice a claim,
       // each in its own short transaction, after the claim: what is due goes out first (a P0's
       // first emails wait for no slice), and the slices keep ahead of the sending (5,000 a step
@@ -321,7 +379,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           `could not write a large broadcast's next recipients yet: ${faultText(err)}`,
         );
       }
-      return claimed.length === 0 && filled?.written ? take() : claimed;
+      return claimed.length === 0 && filled?.written ? stamp(await take()) : claimed;
     },
     prepare: readClaim,
     async send(row, claim, turn) {
@@ -331,9 +389,11 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
           row.which === 'messages'
             ? row.to_address
             : claim.recipients.get(row.subscriber_id)?.email;
-        result = address
-          ? await inTurn(address, () => sendRow(row, claim, turn))
-          : await sendRow(row, claim, turn);
+        result = behindHandedBack(row)
+          ? { released: true }
+          : address
+            ? await inTurn(address, () => sendRow(row, claim, turn))
+            : await sendRow(row, claim, turn);
       } catch (err) {
         result = {
           ok: false,
@@ -342,10 +402,17 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         };
       }
       // The rate of the relay's answers sizes the claims; a row handed back unstarted is none.
-      if (!('released' in result)) answers.count();
+      if ('released' in result) noteHandedBack(row);
+      else {
+        answers.count();
+        forget(row.key);
+      }
       return outcome(row, result);
     },
-    released: (row) => outcome(row, { released: true }),
+    released: (row) => {
+      noteHandedBack(row);
+      return outcome(row, { released: true });
+    },
     wasHandedBack: (o) => 'released' in o.result,
     keyOf: (o) => o.key,
     async record(group, now) {
