@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveries, subscribers } from '../../db/schema/index.ts';
 import { readBroadcasts } from '../../server/domain/broadcasts/broadcast-admin.ts';
 import { createOutboxWorker } from '../../server/delivery/email-channel.ts';
@@ -8,7 +8,7 @@ import { createTestContext, testActor, type TestContext } from '../helpers/deps.
 import { makeIncident } from '../helpers/factories.ts';
 import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp.ts';
-import { expectUpdateThenAllClear, twoReaders } from '../helpers/reader-order.ts';
+import { expectUpdateThenAllClear, readersInQueueOrder } from '../helpers/reader-order.ts';
 
 // server/delivery/README.md, "Order per receiver": "One address's emails go one at a time, in
 // claim order ... an update and its all-clear that wait together ... are not sent side by side,
@@ -22,23 +22,30 @@ import { expectUpdateThenAllClear, twoReaders } from '../helpers/reader-order.ts
 // lease left and the all-clear more: `mayStart` says no to the update, which is handed back
 // (pending), and yes to the all-clear, which goes at once. The update follows once re-claimed.
 // The manual clock stands for the seconds that pass without a heartbeat landing.
+//
+// With five readers (more than the connection's four compose lanes) the all-clears of the last
+// ones wait in the lane's queue, not inside the channel: they must be handed back too, not go
+// before the update.
 describe(
   'an update waiting for the connection when its lease runs short',
   { timeout: 60_000 },
   () => {
     let t: TestContext;
     let smtp: SmtpSink;
-    beforeAll(async () => {
+    // Each case on its own database and relay.
+    beforeEach(async () => {
       smtp = await startSmtpSink();
       t = await createTestContext({ env: { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '1' } });
     });
-    afterAll(async () => {
+    afterEach(async () => {
       await t.close();
       await smtp.close();
     });
 
-    it('still reaches the reader before its all-clear', async () => {
-      const [first, other] = await twoReaders(t);
+    async function updateHandedBackBeforeAllClear(names: string[]) {
+      const readers = await readersInQueueOrder(t, names);
+      const first = readers[0]!;
+      const other = readers.at(-1)!;
       const { incident } = await makeIncident(t.deps, {
         priority: 1,
         title: 'Checkout errors',
@@ -104,16 +111,20 @@ describe(
         // The relay answers the first reader's update: the connection is free.
         smtp.releaseFirst();
         await lock.released;
-        await smtp.until(
-          (mail) =>
-            mail.filter((m) => m.to.includes(first)).length === 2 &&
-            mail.filter((m) => m.to.includes(other)).length === 2,
+        await smtp.until((mail) =>
+          readers.every((r) => mail.filter((m) => m.to.includes(r)).length === 2),
         );
       } finally {
         smtp.releaseFirst();
         await a.stop();
       }
-      expectUpdateThenAllClear(smtp, [first, other]);
-    });
+      expectUpdateThenAllClear(smtp, readers);
+    }
+
+    it('still reaches the reader before its all-clear', () =>
+      updateHandedBackBeforeAllClear(['ann', 'bob']));
+
+    it('still reaches each reader before the all-clear waiting in the lane queue', () =>
+      updateHandedBackBeforeAllClear(['cat', 'dan', 'eve', 'fay', 'gus']));
   },
 );

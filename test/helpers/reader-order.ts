@@ -6,15 +6,22 @@ import type { SmtpSink } from './smtp.ts';
 import { makeConfirmedSubscriber } from './subscribers.ts';
 
 /**
- * Two readers on the customers list, ann and bob, as [first, other] in the order a broadcast
- * queues its copies (subscriber order): what the per-address order tests hold the relay on.
+ * Readers on the customers list (ann and bob unless named), in the order a broadcast queues
+ * their copies (subscriber order): what the per-address order tests hold the relay on.
  */
-export async function twoReaders(t: TestContext): Promise<[string, string]> {
-  for (const who of ['ann', 'bob'])
-    await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
+export async function readersInQueueOrder(
+  t: TestContext,
+  names: string[] = ['ann', 'bob'],
+): Promise<string[]> {
+  for (const who of names) await makeConfirmedSubscriber(t.deps, `${who}@example.org`, 'customers');
   return (await t.deps.db.select().from(subscribers).orderBy(asc(subscribers.id))).map(
     (s) => s.email,
-  ) as [string, string];
+  );
+}
+
+/** Two readers on the customers list as [first, other] (`readersInQueueOrder`). */
+export async function twoReaders(t: TestContext): Promise<[string, string]> {
+  return (await readersInQueueOrder(t)) as [string, string];
 }
 
 /** Each reader got the update (ORDER-1 in its text) and then the all-clear (ORDER-2), once each. */
