@@ -263,41 +263,31 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
   }
 
   /**
-   * Per address, the send in flight and who waits behind it: one address's emails go one at a
-   * time, in claim order (which is publish order), so an update and its all-clear queued
-   * together (after a relay outage) reach each reader in that order. Only a second email to the
-   * same address waits; a broadcast's single copies never do. An email handed back unstarted
-   * (its lease ran short, a stop, the relay refusing) hands back those behind it too: they come
-   * again after it, in the same order.
+   * Per address, the last send queued: one address's emails go one at a time, in claim order
+   * (which is publish order), so an update and its all-clear queued together (after a relay
+   * outage) reach each reader in that order. Only a second email to the same address waits; a
+   * broadcast's single copies never do. Whether its turn still sends is `mayGo`'s to say.
    */
-  const sendingTo = new Map<string, { next: ((aheadHandedBack: boolean) => void) | null }>();
+  const sendingTo = new Map<string, Promise<unknown>>();
   async function inTurn(address: string, fn: () => Promise<SendResult>): Promise<SendResult> {
-    const key = address.toLowerCase();
-    const ahead = sendingTo.get(key);
-    const mine = { next: null as ((aheadHandedBack: boolean) => void) | null };
-    sendingTo.set(key, mine);
-    let handedBack = false;
+    const ahead = sendingTo.get(address);
+    const mine = ahead ? ahead.then(fn) : fn();
+    const done = mine.catch(() => undefined);
+    sendingTo.set(address, done);
     try {
-      if (ahead && (await new Promise<boolean>((resolve) => (ahead.next = resolve)))) {
-        handedBack = true;
-        return { released: true };
-      }
-      const result = await fn();
-      handedBack = 'released' in result;
-      return result;
+      return await mine;
     } finally {
-      if (sendingTo.get(key) === mine) sendingTo.delete(key);
-      mine.next?.(handedBack);
+      if (sendingTo.get(address) === done) sendingTo.delete(address);
     }
   }
 
   /**
-   * The emails handed back unstarted, by key, with their address and their place in claim order,
-   * until they are sent (or refused for good), or a lease has passed (another process may have
-   * taken them over). `inTurn` keeps the order of what is already inside the channel; this keeps
-   * it for what waited in the lane's queue behind a handed-back email or was claimed after it: an
-   * email to the same address that comes later in claim order is handed back too rather than
-   * overtake it (an all-clear before its update). Claimed again, an email keeps its first place.
+   * The emails handed back unstarted (a stop, the relay refusing, a lease run short), by key, with
+   * their address and place in claim order, until they are sent (or refused for good), or a lease
+   * has passed (another process may have taken them over). An email to the same address that
+   * comes later in claim order is handed back too rather than overtake one (an all-clear before
+   * its update), whether it waited in turn behind it, in the lane's queue or came in a later
+   * claim. Claimed again, an email keeps its first place.
    */
   const handedBack = new Map<string, { address: string; order: number; until: number }>();
   const handedBackTo = new Map<string, Set<string>>();
@@ -383,17 +373,17 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
     },
     prepare: readClaim,
     async send(row, claim, turn) {
+      // Its turn: handed back too if an email before it to the address was, else sent; a send
+      // handed back unstarted is noted before the next in turn looks.
+      const go = async (): Promise<SendResult> => {
+        if (behindHandedBack(row)) return { released: true };
+        const sent = await sendRow(row, claim, turn);
+        if ('released' in sent) noteHandedBack(row);
+        return sent;
+      };
       let result: SendResult;
       try {
-        const address =
-          row.which === 'messages'
-            ? row.to_address
-            : claim.recipients.get(row.subscriber_id)?.email;
-        result = behindHandedBack(row)
-          ? { released: true }
-          : address
-            ? await inTurn(address, () => sendRow(row, claim, turn))
-            : await sendRow(row, claim, turn);
+        result = row.address === undefined ? await go() : await inTurn(row.address, go);
       } catch (err) {
         result = {
           ok: false,
@@ -402,8 +392,7 @@ export function createOutboxWorker(deps: WorkerDeps, opts: OutboxWorkerOptions =
         };
       }
       // The rate of the relay's answers sizes the claims; a row handed back unstarted is none.
-      if ('released' in result) noteHandedBack(row);
-      else {
+      if (!('released' in result)) {
         answers.count();
         forget(row.key);
       }
